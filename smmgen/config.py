@@ -1,0 +1,204 @@
+"""smmgen.toml: the site's configuration, validated once at load against a declared schema.
+
+Every problem is reported together, one per line, as ``smmgen.toml:12: platforms.x.enabled: expected true/false,
+got "yes"``. Unknown keys are errors: in a publishing tool a misspelt option silently ignored becomes a wrong post.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import schema as s
+from .errors import ConfigError, ErrorList
+from .lines import toml_key_lines
+from .platforms import registry
+
+CONFIG_NAME = "smmgen.toml"
+
+
+def _timezone(value: Any) -> ZoneInfo:
+    name = s.string(value)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise s.Invalid(f'unknown IANA timezone {s.shown(name)} (e.g. "Europe/Berlin", "UTC")') from None
+
+
+def _permalink(value: Any) -> str:
+    text = s.string(value)
+    if "{slug}" not in text or not text.startswith("/"):
+        raise s.Invalid(f'must start with "/" and contain {{slug}}, got {s.shown(text)}')
+    try:
+        text.format(year="2026", month="01", day="01", slug="x", section="x", lang="en")
+    except (KeyError, IndexError, ValueError) as e:
+        raise s.Invalid(f"unknown placeholder {e} (known: year, month, day, slug, section, lang)") from None
+    return text
+
+
+SITE_SCHEMA = {
+    "name": s.Field(s.nonempty_string, required=True, doc="The site's name, shown on cards and previews."),
+    "base_url": s.Field(s.url, required=True, doc="Where the site lives, e.g. https://news.example."),
+    "permalink": s.Field(_permalink, default="/{year}/{month}/{slug}/", doc="Article URL path pattern."),
+    "timezone": s.Field(_timezone, default=ZoneInfo("UTC"), doc="IANA zone for dates written without one."),
+    "language": s.Field(s.nonempty_string, default="en", doc="BCP 47 tag for articles without `lang`."),
+    "cards_base_url": s.Field(s.url, doc="Public URL under which output/cards/ is served (og:image, Instagram)."),
+    "content_dir": s.Field(s.nonempty_string, default="content"),
+    "layouts_dir": s.Field(s.nonempty_string, default="layouts"),
+    "output_dir": s.Field(s.nonempty_string, default="output"),
+    "extra_front_matter": s.Field(s.list_of(s.string), default=(),
+                                  doc="Front-matter keys of your site generator that smmgen should ignore."),
+}
+
+UTM_SCHEMA = {
+    "enabled": s.Field(s.boolean, default=True),
+    "source": s.Field(s.nonempty_string, default="{platform}"),
+    "medium": s.Field(s.nonempty_string, default="social"),
+    "campaign": s.Field(s.nonempty_string, default="{slug}"),
+    "content": s.Field(s.string, doc="Optional utm_content pattern."),
+    "hosts": s.Field(s.list_of(s.nonempty_string), default=(),
+                     doc="Extra hosts (besides base_url's) whose links get UTM parameters."),
+}
+
+def _section(module: str, attr: str) -> s.Converter:
+    """A section whose schema is declared by the module that uses it (the plan, the publisher)."""
+
+    def convert(value: Any) -> dict[str, Any]:
+        import importlib
+
+        return s.table(getattr(importlib.import_module(module), attr))(value)
+    return convert
+
+
+TOP_SCHEMA = {
+    "site": s.Field(s.table(SITE_SCHEMA), required=True),
+    "utm": s.Field(s.table(UTM_SCHEMA), default=None),
+    "platforms": s.Field(s.table_of(registry.settings_schema), default=None),
+    "plan": s.Field(_section("smmgen.plan", "PLAN_SCHEMA"), default=None),
+    "publish": s.Field(_section("smmgen.publish.settings", "PUBLISH_SCHEMA"), default=None),
+}
+
+
+@dataclass(frozen=True)
+class UtmPolicy:
+    enabled: bool = True
+    source: str = "{platform}"
+    medium: str = "social"
+    campaign: str = "{slug}"
+    content: str | None = None
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    """One enabled platform's settings from ``[platforms.<name>]``; ``options`` holds its declared extra keys."""
+
+    name: str
+    handle: str
+    display_name: str
+    options: Mapping[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.options.get(key)
+        return default if value is None else value
+
+
+@dataclass(frozen=True)
+class Site:
+    root: Path
+    name: str
+    base_url: str
+    permalink: str
+    timezone: ZoneInfo
+    language: str
+    cards_base_url: str | None
+    content_dir: Path
+    layouts_dir: Path
+    output_dir: Path
+    extra_front_matter: tuple[str, ...]
+    utm: UtmPolicy
+    platforms: tuple[PlatformSettings, ...]
+    plan: Mapping[str, Any]          # [plan], validated by smmgen.plan.PLAN_SCHEMA
+    publish: Mapping[str, Any]       # [publish], validated by smmgen.publish.settings.PUBLISH_SCHEMA
+
+    def platform(self, name: str) -> PlatformSettings | None:
+        return next((p for p in self.platforms if p.name == name), None)
+
+    def rel(self, path: Path) -> str:
+        """A path as shown to the user: relative to the site root where possible."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
+    root = Path(root).resolve()
+    path = root / config_name
+    shown_path = config_name
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(shown_path, None, f"not found in {root} (run smmgen in the site's folder)") from None
+    except OSError as e:
+        raise ConfigError(shown_path, None, f"cannot read: {e.strerror}") from None
+    try:
+        text = raw_bytes.decode("utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError as e:
+        line = raw_bytes[: e.start].count(b"\n") + 1
+        raise ConfigError(shown_path, None, f"not UTF-8 text (byte {e.start}); save the file as UTF-8",
+                          line=line) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(shown_path, None, f"not valid TOML: {e}") from None
+
+    result = s.validate(data, TOP_SCHEMA)
+    if result.problems:
+        lines = toml_key_lines(text)
+        errors = [ConfigError(shown_path, p.key, p.message, line=_line_for(lines, p.key)) for p in result.problems]
+        raise ErrorList(sorted(errors, key=lambda e: e.line or 0))
+    v = result.values
+    site_v = v["site"]
+    platforms = tuple(
+        PlatformSettings(
+            name=name,
+            handle=conf.pop("handle") or "",
+            display_name=conf.pop("display_name") or site_v["name"],
+            options=MappingProxyType({k: val for k, val in conf.items() if k != "enabled"}),
+        )
+        for name in registry.names()
+        if (conf := dict((v["platforms"] or {}).get(name) or {})) and conf.get("enabled", True)
+    )
+    return Site(
+        root=root,
+        name=site_v["name"],
+        base_url=site_v["base_url"].rstrip("/"),
+        permalink=site_v["permalink"],
+        timezone=site_v["timezone"],
+        language=site_v["language"],
+        cards_base_url=(site_v["cards_base_url"] or "").rstrip("/") or None,
+        content_dir=root / site_v["content_dir"],
+        layouts_dir=root / site_v["layouts_dir"],
+        output_dir=root / site_v["output_dir"],
+        extra_front_matter=tuple(site_v["extra_front_matter"]),
+        utm=UtmPolicy(**(v["utm"] or {})),
+        platforms=platforms,
+        plan=MappingProxyType(v["plan"] or {}),
+        publish=MappingProxyType(v["publish"] or {}),
+    )
+
+
+def _line_for(lines: Mapping[str, int], key: str) -> int | None:
+    # The problem may sit below the deepest key the file spells out (a missing key): walk up to its table.
+    parts = key.split(".")
+    while parts:
+        line = lines.get(".".join(parts))
+        if line:
+            return line
+        parts.pop()
+    return None

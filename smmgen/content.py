@@ -1,0 +1,349 @@
+"""Articles: content/**/*.md with front matter, validated against a declared schema into frozen Articles.
+
+Errors carry file and line (``content/2026/budget.md:4: social.publish_at: not a date: "tomorrow-ish"``) and are
+collected per file, so one bad article never hides the problems of the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from . import schema as s
+from .config import Site
+from .errors import ContentError, SmmgenError
+from .front_matter import parse, read_article_text
+from .links import canonical_url
+from .markup import first_paragraph, inline_text, to_plain_text
+from .platforms import registry
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"}
+
+# Keys that Hugo and Jekyll front matter commonly carries and smmgen has no use for: accepted and ignored.
+GENERATOR_KEYS = frozenset({
+    "author", "authors", "categories", "layout", "weight", "aliases", "lastmod", "keywords", "toc", "series",
+    "permalink", "type", "menu", "publishDate", "expiryDate", "linkTitle", "comments", "excerpt", "headless",
+    "markup", "outputs", "resources", "sitemap", "published", "featured", "cascade", "build", "params",
+})
+
+
+@dataclass(frozen=True)
+class PlatformOverride:
+    """``social.<platform>``: what one platform does differently for this article."""
+
+    text: str | None = None
+    publish_at: dt.datetime | None = None
+    expire_at: dt.datetime | None = None
+    expire_after: dt.timedelta | None = None
+    thread: bool | None = None
+    link_position: str | None = None
+    hashtags: bool | None = None
+    card: str | None = None
+
+
+@dataclass(frozen=True)
+class Social:
+    platforms: tuple[str, ...] | None = None          # None: every enabled platform
+    publish_at: dt.datetime | None = None
+    expire_at: dt.datetime | None = None
+    expire_after: dt.timedelta | None = None
+    overrides: Mapping[str, PlatformOverride] = field(default_factory=lambda: MappingProxyType({}))
+
+    def override(self, platform: str) -> PlatformOverride:
+        return self.overrides.get(platform) or PlatformOverride()
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str                      # path relative to the site root, e.g. "content/2026/budget.md"
+    slug: str
+    title: str                       # plain text (Markdown stripped, entities decoded)
+    date: dt.datetime                # timezone-aware
+    lang: str
+    summary: str                     # plain text
+    body_text: str                   # plain text, paragraphs separated by blank lines
+    tags: tuple[str, ...]
+    section: str | None
+    url: str                         # canonical URL, without tracking parameters
+    image: Path | None               # absolute path of the hero image, inside the site
+    image_alt: str
+    image_focus: tuple[float, float] | None
+    card: str | None                 # card layout name
+    draft: bool
+    retracted: bool
+    social: Social
+    lines: Mapping[str, int]         # front-matter key -> line, for messages about this article
+
+    def line(self, key: str) -> int | None:
+        return self.lines.get(key) or self.lines.get(key.split(".")[0])
+
+
+# --- the front-matter schema -----------------------------------------------------------------------------------
+
+def _datetime(tz: ZoneInfo):
+    def convert(value: Any) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            when = value
+        elif isinstance(value, dt.date):
+            when = dt.datetime.combine(value, dt.time())
+        elif isinstance(value, str):
+            try:
+                when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                raise s.Invalid(f"not a date: {s.shown(value)} (write e.g. 2026-11-20T09:30:00+01:00)") from None
+        else:
+            raise s.Invalid(f"not a date: {s.shown(value)} (write e.g. 2026-11-20T09:30:00+01:00)")
+        return when if when.tzinfo else _localize(when, tz)
+    return convert
+
+
+def _localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    # A wall-clock time that does not exist (spring forward) moves forward; an ambiguous one takes the first.
+    aware = naive.replace(tzinfo=tz, fold=0)
+    round_trip = aware.astimezone(dt.timezone.utc).astimezone(tz)
+    return aware if round_trip.replace(tzinfo=None) == naive else round_trip
+
+
+def _slug(value: Any) -> str:
+    text = s.string(value)
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text):
+        raise s.Invalid(f"expected lowercase letters, digits and single hyphens, got {s.shown(text)}")
+    return text
+
+
+def _tag(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    text = s.nonempty_string(value).strip()
+    if len(text) > 64:
+        raise s.Invalid(f"tag longer than 64 characters: {s.shown(text)}")
+    return text
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):      # `tags: politics` is a common slip for a one-item list
+        value = [value]
+    tags = s.list_of(_tag)(value)
+    return tuple(dict.fromkeys(tags))
+
+
+def _focus(value: Any) -> tuple[float, float]:
+    pair = s.list_of(s.number(0.0, 1.0))(value)
+    if len(pair) != 2:
+        raise s.Invalid(f"expected [x, y] between 0 and 1, got {s.shown(value)}")
+    return (pair[0], pair[1])
+
+
+def _platform_names(value: Any) -> tuple[str, ...]:
+    names = s.list_of(s.string)(value)
+    unknown = [n for n in names if n not in registry.names()]
+    if unknown:
+        raise s.Invalid(f"unknown platform {s.shown(unknown[0])} (known: {', '.join(registry.names())})")
+    return tuple(dict.fromkeys(names))
+
+
+def _override_schema(tz: ZoneInfo) -> dict[str, s.Field]:
+    return {
+        "text": s.Field(s.nonempty_string, doc="Post text used as written (never cut; an error if too long)."),
+        "publish_at": s.Field(_datetime(tz)),
+        "expire_at": s.Field(_datetime(tz)),
+        "expire_after": s.Field(s.duration),
+        "thread": s.Field(s.boolean, doc="Split a long text into a numbered thread."),
+        "link_position": s.Field(s.choice("first", "last"), doc="Where the link goes in a thread."),
+        "hashtags": s.Field(s.boolean, doc="Append hashtags from tags."),
+        "card": s.Field(s.nonempty_string, doc="Card layout for this platform."),
+    }
+
+
+def _social_schema(tz: ZoneInfo) -> dict[str, s.Field]:
+    fields = {
+        "platforms": s.Field(_platform_names),
+        "publish_at": s.Field(_datetime(tz)),
+        "expire_at": s.Field(_datetime(tz)),
+        "expire_after": s.Field(s.duration),
+    }
+    for name in registry.names():
+        fields[name] = s.Field(s.table(_override_schema(tz)))
+    return fields
+
+
+def front_matter_schema(site: Site) -> dict[str, s.Field]:
+    tz = site.timezone
+    return {
+        "title": s.Field(s.nonempty_string, required=True),
+        "date": s.Field(_datetime(tz), required=True),
+        "slug": s.Field(_slug),
+        "url": s.Field(s.url, doc="Canonical URL, overriding base_url + permalink."),
+        "summary": s.Field(s.string),
+        "description": s.Field(s.string, doc="Hugo's name for summary."),
+        "lang": s.Field(s.nonempty_string),
+        "image": s.Field(s.nonempty_string),
+        "images": s.Field(s.list_of(s.nonempty_string), doc="Hugo's list of images; the first is the hero."),
+        "image_alt": s.Field(s.string),
+        "image_focus": s.Field(_focus),
+        "tags": s.Field(_tags, default=()),
+        "section": s.Field(s.nonempty_string, doc="Kicker shown on cards; defaults to the first tag."),
+        "card": s.Field(s.nonempty_string),
+        "draft": s.Field(s.boolean, default=False),
+        "retracted": s.Field(s.boolean, default=False, doc="Delete this article's posts on the next publish."),
+        "social": s.Field(s.table(_social_schema(tz))),
+        **{key: s.Field(lambda v: v) for key in GENERATOR_KEYS | set(site.extra_front_matter)},
+    }
+
+
+# --- loading ---------------------------------------------------------------------------------------------------
+
+def find_article_files(site: Site) -> list[Path]:
+    if not site.content_dir.is_dir():
+        return []
+    # Sorted by path relative to content/, so the order never depends on the file system.
+    return sorted((p for p in site.content_dir.rglob("*.md") if p.is_file() and not p.name.startswith(".")),
+                  key=lambda p: p.relative_to(site.content_dir).as_posix())
+
+
+def load_articles(site: Site) -> tuple[list[Article], list[SmmgenError]]:
+    """Every article under content/, and every problem found; drafts are included (callers filter)."""
+    articles: list[Article] = []
+    errors: list[SmmgenError] = []
+    for path in find_article_files(site):
+        try:
+            articles.append(load_article(path, site))
+        except SmmgenError as e:
+            errors.extend(e.errors if hasattr(e, "errors") else [e])
+    errors.extend(_duplicate_slugs(articles))
+    return articles, errors
+
+
+def _duplicate_slugs(articles: list[Article]) -> list[SmmgenError]:
+    seen: dict[str, Article] = {}
+    errors: list[SmmgenError] = []
+    for article in articles:
+        if article.slug in seen:
+            errors.append(ContentError(article.source, article.line("slug") or 1, "slug",
+                                       f'"{article.slug}" is also the slug of {seen[article.slug].source}; '
+                                       "set a distinct `slug:`"))
+        seen.setdefault(article.slug, article)
+    return errors
+
+
+def load_article(path: Path, site: Site) -> Article:
+    from .errors import ErrorList
+
+    shown = site.rel(path)
+    parsed = parse(read_article_text(path, shown), shown)
+    result = s.validate(parsed.data, front_matter_schema(site))
+    # A missing key has no line of its own: point at the front matter, which starts on line 1.
+    problems = sorted((ContentError(shown, _line(parsed.lines, p.key) or 1, p.key, p.message)
+                       for p in result.problems), key=lambda e: e.line)
+    v = result.values
+    if problems:
+        raise ErrorList(problems)
+
+    image_ref = v["image"] or (v["images"][0] if v["images"] else None)
+    image_key = "image" if v["image"] else "images"
+    image = _resolve_image(image_ref, path, site, shown, parsed.lines.get(image_key)) if image_ref else None
+    if image is not None and not (v["image_alt"] or "").strip():
+        raise ContentError(shown, parsed.lines.get(image_key), "image_alt",
+                           "required when an image is set: describe the picture for people who cannot see it")
+
+    title = inline_text(v["title"])
+    if not title:
+        raise ContentError(shown, parsed.lines.get("title"), "title", "is empty once Markdown is removed")
+    body_text = to_plain_text(parsed.body)
+    summary_source = v["summary"] if v["summary"] is not None else v["description"]
+    summary = inline_text(summary_source) if summary_source else first_paragraph(body_text).replace("\n", " ")
+    slug = v["slug"] or _slug_from_path(path, site)
+    date = v["date"]
+    lang = v["lang"] or site.language
+
+    social_v = v["social"] or {}
+    overrides = {name: PlatformOverride(**conf) for name in registry.names() if (conf := social_v.get(name))}
+    social = Social(
+        platforms=social_v.get("platforms"),
+        publish_at=social_v.get("publish_at"),
+        expire_at=social_v.get("expire_at"),
+        expire_after=social_v.get("expire_after"),
+        overrides=MappingProxyType(overrides),
+    )
+    _check_schedule(social, shown, parsed.lines)
+    section = v["section"] or (v["tags"][0] if v["tags"] else None)
+    return Article(
+        source=shown,
+        slug=slug,
+        title=title,
+        date=date,
+        lang=lang,
+        summary=summary,
+        body_text=body_text,
+        tags=v["tags"],
+        section=section,
+        url=v["url"] or canonical_url(site, slug=slug, date=date, section=section, lang=lang),
+        image=image,
+        image_alt=(v["image_alt"] or "").strip(),
+        image_focus=v["image_focus"],
+        card=v["card"],
+        draft=v["draft"],
+        retracted=v["retracted"],
+        social=social,
+        lines=MappingProxyType(dict(parsed.lines)),
+    )
+
+
+def _check_schedule(social: Social, shown: str, lines: Mapping[str, int]) -> None:
+    pairs = [("social", social.publish_at, social.expire_at, social.expire_after)]
+    pairs += [(f"social.{n}", o.publish_at, o.expire_at, o.expire_after) for n, o in social.overrides.items()]
+    for prefix, publish_at, expire_at, expire_after in pairs:
+        if expire_at and expire_after:
+            raise ContentError(shown, _line(lines, f"{prefix}.expire_after"), f"{prefix}.expire_after",
+                               "set either expire_at or expire_after, not both")
+        if publish_at and expire_at and expire_at <= publish_at:
+            raise ContentError(shown, _line(lines, f"{prefix}.expire_at"), f"{prefix}.expire_at",
+                               f"{expire_at.isoformat()} is not after publish_at {publish_at.isoformat()}")
+
+
+def _line(lines: Mapping[str, int], key: str) -> int | None:
+    parts = key.split(".")
+    while parts:
+        if ".".join(parts) in lines:
+            return lines[".".join(parts)]
+        parts.pop()
+    return None
+
+
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+def _slug_from_path(path: Path, site: Site) -> str:
+    stem = path.parent.name if path.stem in ("index", "_index") else path.stem
+    stem = _DATE_PREFIX.sub("", stem).lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
+    if not slug:
+        raise ContentError(site.rel(path), 1, "slug", "cannot derive a slug from the file name; set `slug:`")
+    return slug
+
+
+def _resolve_image(ref: str, article_path: Path, site: Site, shown: str, line: int | None) -> Path:
+    if re.match(r"^[a-z][a-z0-9+.-]*://", ref, re.I):
+        raise ContentError(shown, line, "image", f"remote images are not fetched ({ref}); save the file under "
+                                                 "content/ and give its path")
+    bases = [site.content_dir, site.root / "static", site.root] if ref.startswith("/") else \
+        [article_path.parent, site.content_dir]
+    root = site.root
+    for base in bases:
+        candidate = (base / ref.lstrip("/")).resolve()
+        if not candidate.is_relative_to(root):
+            raise ContentError(shown, line, "image", f'"{ref}" points outside the site folder; keep images '
+                                                     "inside content/")
+        if candidate.is_file():
+            if candidate.suffix.lower() not in IMAGE_SUFFIXES:
+                raise ContentError(shown, line, "image", f'"{ref}" is not an image file '
+                                                         f"(expected one of {', '.join(sorted(IMAGE_SUFFIXES))})")
+            return candidate
+    raise ContentError(shown, line, "image", f'"{ref}" not found (looked in '
+                                             f"{', '.join(site.rel(b) or '.' for b in bases)})")

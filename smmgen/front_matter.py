@@ -1,0 +1,125 @@
+"""Split an article file into front matter and body, and parse the front matter with key positions.
+
+YAML between ``---`` lines (Jekyll, Hugo) and TOML between ``+++`` lines (Hugo) are accepted. python-frontmatter
+finds the block; the block is then parsed here so that every key keeps its line for error messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+import frontmatter
+import yaml
+from frontmatter.default_handlers import BaseHandler, YAMLHandler
+
+from .errors import ContentError
+from .lines import toml_key_lines, yaml_key_lines
+
+MAX_ARTICLE_BYTES = 2 * 1024 * 1024  # an article larger than this is a mistake (a pasted binary, a log)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    data: dict[str, Any]
+    lines: dict[str, int]    # dotted key -> 1-based line in the file
+    body: str
+    body_line: int           # file line on which the body text (after the closing fence) starts
+
+
+class _TomlHandler(BaseHandler):
+    """Hugo's ``+++`` blocks, parsed with the standard library's tomllib."""
+
+    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+
+class _NoDatesLoader(yaml.SafeLoader):
+    """SafeLoader that keeps timestamps timezone-aware and never turns `on`/`yes` into booleans silently."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    value = yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    text = node.value
+    # PyYAML drops the offset into UTC and returns a naive datetime when one was written; keep it aware.
+    if isinstance(value, dt.datetime) and value.tzinfo is None and ("Z" in text or "+" in text[10:]
+                                                                     or "-" in text[10:]):
+        value = dt.datetime.fromisoformat(text.replace(" ", "T").replace("Z", "+00:00"))
+    return value
+
+
+_NoDatesLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+def read_article_text(path, shown: str) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise ContentError(shown, None, None,
+                               f"file is {size / 1048576:.1f} MB; articles over "
+                               f"{MAX_ARTICLE_BYTES // 1048576} MB are refused (is it really Markdown?)")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ContentError(shown, None, None, f"cannot read: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ContentError(shown, line, None,
+                           f"not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); "
+                           "save the file as UTF-8") from None
+    if not text.strip():
+        raise ContentError(shown, None, None, "the file is empty; an article needs front matter with a title "
+                                              "and a date")
+    return text.replace("\r\n", "\n")
+
+
+def parse(text: str, shown: str) -> Parsed:
+    """Parse an article's text; raises ContentError with the line of the problem."""
+    handler = frontmatter.detect_format(text, [YAMLHandler(), _TomlHandler()])
+    if handler is None:
+        raise ContentError(shown, 1, None, "no front matter: start the file with a '---' (YAML) or '+++' (TOML) "
+                                           "block holding at least title and date")
+    try:
+        block, body = handler.split(text)
+    except ValueError:
+        raise ContentError(shown, 1, None, "front matter is not closed: add the closing "
+                                           f"'{'---' if isinstance(handler, YAMLHandler) else '+++'}' line") from None
+    # The block keeps the rest of the opening fence's line, so its line 1 is the file's line 1.
+    first = 1
+    body_line = block.count("\n") + 1
+    if isinstance(handler, YAMLHandler):
+        data, lines = _parse_yaml(block, shown, first)
+    else:
+        data, lines = _parse_toml(block, shown, first)
+    if not isinstance(data, dict):
+        raise ContentError(shown, first, None, "front matter must be a mapping of keys to values "
+                                               f"(got {type(data).__name__})")
+    return Parsed(data=data, lines=lines, body=body, body_line=body_line)
+
+
+def _parse_yaml(block: str, shown: str, first: int) -> tuple[Any, dict[str, int]]:
+    try:
+        node = yaml.compose(block, Loader=_NoDatesLoader)
+        data = yaml.load(block, Loader=_NoDatesLoader) if node is not None else {}
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + first if mark else first
+        raise ContentError(shown, line, None, f"front matter is not valid YAML: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:
+        raise ContentError(shown, first, None, f"front matter is not valid YAML: {e}") from None
+    return (data if data is not None else {}), yaml_key_lines(node, first)
+
+
+def _parse_toml(block: str, shown: str, first: int) -> tuple[Any, dict[str, int]]:
+    try:
+        data = tomllib.loads(block)
+    except tomllib.TOMLDecodeError as e:
+        line = getattr(e, "lineno", None)
+        message = str(e).split(" (at line")[0]
+        raise ContentError(shown, line or first, None,
+                           f"front matter is not valid TOML: {message}") from None
+    return data, toml_key_lines(block, first)

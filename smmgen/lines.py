@@ -1,0 +1,58 @@
+"""Where a key sits in a file, so errors can say ``file:line``.
+
+tomllib keeps no positions, so TOML is scanned line by line for table headers and ``key =`` assignments; YAML
+positions come from PyYAML's composed node tree.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGN = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.\-"' ]+?)\s*=""")
+
+
+def _key_parts(raw: str) -> list[str]:
+    parts = re.findall(r'"([^"]*)"|\'([^\']*)\'|([^.\s]+)', raw)
+    return [a or b or c for a, b, c in parts]
+
+
+def toml_key_lines(text: str, first_line: int = 1) -> dict[str, int]:
+    """Map dotted key paths to 1-based line numbers (the first place each is written)."""
+    lines: dict[str, int] = {}
+    table: list[str] = []
+    in_multiline: str | None = None
+    for number, line in enumerate(text.splitlines(), start=first_line):
+        if in_multiline:
+            if in_multiline in line:
+                in_multiline = None
+            continue
+        header = _HEADER.match(line)
+        if header:
+            table = _key_parts(header[1])
+            lines.setdefault(".".join(table), number)
+            continue
+        assign = _ASSIGN.match(line)
+        if assign:
+            key = table + _key_parts(assign[1])
+            lines.setdefault(".".join(key), number)
+            rest = line[assign.end():]
+            for quote in ('"""', "'''"):
+                if rest.count(quote) == 1:
+                    in_multiline = quote
+    return lines
+
+
+def yaml_key_lines(node, first_line: int = 1, prefix: str = "") -> dict[str, int]:
+    """Map dotted key paths of a composed YAML mapping node to 1-based line numbers."""
+    import yaml
+
+    lines: dict[str, int] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key_node, value_node in node.value:
+        key = f"{prefix}{key_node.value}"
+        lines.setdefault(key, key_node.start_mark.line + first_line)
+        lines.update({k: v for k, v in yaml_key_lines(value_node, first_line, key + ".").items()
+                      if k not in lines})
+    return lines

@@ -1,0 +1,143 @@
+"""The publish manifest (``output/manifest.json``): everything a publisher needs, and nothing it must compute.
+
+Format ``smmgen-manifest`` version 1, documented by ``schemas/manifest.schema.json``. Entries are sorted by id
+and keys are sorted, so the same inputs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .content import Article
+from .platforms import Cut
+
+FORMAT = "smmgen-manifest"
+VERSION = 1
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "manifest.schema.json"
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A rendered card as the manifest records it."""
+
+    role: str
+    target: str
+    path: str           # relative to the output dir
+    url: str | None     # public URL under cards_base_url, when configured
+    width: int
+    height: int
+    bytes: int
+    sha256: str
+    format: str
+    alt: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def iso(when: dt.datetime | None) -> str | None:
+    if when is None:
+        return None
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def content_hash(cut: Cut, media: Sequence[MediaFile], retracted: bool) -> str:
+    """A hash of everything that would be posted, so a publisher can tell new from changed from unchanged."""
+    payload = {
+        "platform": cut.platform,
+        "parts": list(cut.parts),
+        "link": cut.link,
+        "media": [[m.role, m.sha256, m.alt] for m in media],
+        "publish_at": iso(cut.publish_at),
+        "expire_at": iso(cut.expire_at),
+        "extra": cut.extra,
+        "retracted": retracted,
+    }
+    return "sha256:" + hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def entry(cut: Cut, article: Article, media: Sequence[MediaFile]) -> dict[str, Any]:
+    return {
+        "id": cut.id,
+        "platform": cut.platform,
+        "article": {
+            "source": article.source,
+            "slug": article.slug,
+            "title": article.title,
+            "url": article.url,
+            "lang": article.lang,
+            "date": iso(article.date),
+            "tags": list(article.tags),
+        },
+        "retracted": article.retracted,
+        "text": cut.text,
+        "parts": list(cut.parts),
+        "length": max(cut.lengths) if cut.lengths else 0,
+        "lengths": list(cut.lengths),
+        "limit": cut.limit,
+        "unit": cut.unit,
+        "link": cut.link,
+        "tags": list(cut.tags),
+        "media": [m.to_json() for m in media],
+        "publish_at": iso(cut.publish_at),
+        "expire_at": iso(cut.expire_at),
+        "warnings": list(cut.warnings),
+        "extra": _plain(cut.extra),
+        "content_hash": content_hash(cut, media, article.retracted),
+    }
+
+
+def document(site, entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "site": {
+            "name": site.name,
+            "base_url": site.base_url,
+            "timezone": site.timezone.key,
+            "cards_base_url": site.cards_base_url,
+        },
+        "entries": sorted(entries, key=lambda e: e["id"]),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    return value
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(_plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def dumps(doc: Mapping[str, Any]) -> bytes:
+    return (json.dumps(_plain(doc), sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read a manifest written by ``smmgen build``; raises SmmgenError for anything else."""
+    from .errors import SmmgenError
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SmmgenError(f"{path}: no manifest here; run `smmgen build` first") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SmmgenError(f"{path}: not a readable manifest: {e}") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise SmmgenError(f"{path}: not an smmgen manifest (no \"format\": \"{FORMAT}\")")
+    if doc.get("version") != VERSION:
+        raise SmmgenError(f"{path}: manifest version {doc.get('version')} is not supported "
+                          f"(this smmgen reads version {VERSION}); rebuild with this smmgen")
+    return doc

@@ -1,0 +1,96 @@
+"""Markdown to the plain text a social post can carry.
+
+Markdown is rendered to HTML with Python-Markdown (the same dialect the site renders) and the HTML is walked to
+text: link text kept, images, footnotes, scripts and raw HTML tags dropped, entities decoded, paragraphs kept apart.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import markdown
+
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "table", "tr", "ul", "ol",
+           "dl", "dt", "dd", "hr", "figure", "figcaption", "section", "article", "header", "footer"}
+_SKIP = {"script", "style", "template", "iframe", "object", "svg", "noscript", "head", "title"}
+_VOID = {"img", "br", "hr", "input", "meta", "link", "source", "wbr", "area", "base", "col", "embed", "param",
+         "track"}
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+        self.stack: list[tuple[str, bool]] = []   # (tag, started skipping here)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            if tag == "br" and not self.skip_depth:
+                self.parts.append("\n")
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        skipping = tag in _SKIP or "footnote" in classes or "footnote-ref" in classes
+        if tag == "sup" and any(a == "id" and (v or "").startswith("fnref") for a, v in attrs):
+            skipping = True
+        self.stack.append((tag, skipping))
+        if skipping:
+            self.skip_depth += 1
+        elif tag in _BLOCKS and not self.skip_depth:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        # Close up to the matching tag; stray end tags in raw HTML are ignored.
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                for _, skipping in self.stack[i:]:
+                    if skipping:
+                        self.skip_depth -= 1
+                del self.stack[i:]
+                break
+        if tag in _BLOCKS and not self.skip_depth:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_depth:
+            self.parts.append(data)
+
+
+_md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+
+
+def to_html(source: str) -> str:
+    _md.reset()
+    return _md.convert(source)
+
+
+def html_to_text(html: str) -> str:
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return _normalise("".join(collector.parts))
+
+
+def to_plain_text(source: str) -> str:
+    """Markdown source -> plain text with paragraphs separated by one blank line."""
+    return html_to_text(to_html(source))
+
+
+def inline_text(source: str) -> str:
+    """One line of Markdown (a title, a summary) -> plain text on one line."""
+    return " ".join(to_plain_text(source).split())
+
+
+def _normalise(text: str) -> str:
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [" ".join(line.split()) for line in block.split("\n")]
+        block = "\n".join(line for line in lines if line)
+        if block:
+            paragraphs.append(block)
+    return "\n\n".join(paragraphs)
+
+
+def first_paragraph(text: str) -> str:
+    return text.split("\n\n", 1)[0] if text else ""

@@ -1,0 +1,52 @@
+"""Writing build output: atomic (temp file + rename), skipped when the bytes are unchanged, stale files pruned."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never half of one.
+
+    Returns False (and leaves the file alone) when it already holds exactly these bytes.
+    """
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return True
+
+
+def prune(root: Path, keep: set[Path], subdirs: tuple[str, ...]) -> list[Path]:
+    """Delete files under ``root/<subdir>`` that this build did not write, so output/ equals a clean build."""
+    removed = []
+    keep = {p.resolve() for p in keep}
+    for sub in subdirs:
+        base = root / sub
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*"), reverse=True):
+            if path.is_file() and path.resolve() not in keep:
+                path.unlink()
+                removed.append(path)
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return removed

@@ -1,0 +1,96 @@
+"""What every platform declares (its spec: limits with their unit, card needs, options) and what it produces (a Cut).
+
+A platform module is data plus pure functions: ``SPEC`` and ``render(article, ctx) -> Cut``. No network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from .. import schema as s
+
+if TYPE_CHECKING:
+    from ..config import PlatformSettings, Site
+    from ..content import Article
+    from ..layouts import Layouts
+    from ..schedule import Timing
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    name: str                       # registry key, e.g. "bluesky"
+    title: str                      # shown to people, e.g. "Bluesky"
+    text_limit: int                 # in ``unit``
+    unit: str                       # a unit that smmgen.measure knows, e.g. "graphemes", "weighted", "utf16"
+    card_target: str | None         # which card size this platform uses ("og", "x", "instagram", ...)
+    card_role: str | None           # "link_card": we build the link card (thumb); "attach": image attached to
+                                    # the post; "scraped": the platform builds the card from og tags
+    image_required: bool = False
+    max_links: int | None = None
+    max_hashtags: int | None = None
+    max_mentions: int | None = None
+    supports_thread: bool = False
+    options: Mapping[str, s.Field] = field(default_factory=dict)   # extra [platforms.<name>] keys
+    sources: tuple[str, ...] = ()   # where the rules above come from
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """An image the cut needs; the build renders it and the manifest records the file."""
+
+    target: str          # card target size name
+    role: str            # "link_card" | "attach" | "scraped"
+    alt: str
+
+
+@dataclass(frozen=True)
+class Cut:
+    id: str                          # "<slug>@<platform>", stable across builds
+    platform: str
+    source: str                      # the article's file, relative to the site root
+    slug: str
+    parts: tuple[str, ...]           # the post text; more than one part is a thread
+    lengths: tuple[int, ...]         # measured length of each part in ``unit``
+    limit: int
+    unit: str
+    link: str | None                 # the tagged link back to the article
+    tags: tuple[str, ...]            # hashtags as posted (without '#')
+    media: tuple[MediaRef, ...]
+    publish_at: dt.datetime          # UTC
+    expire_at: dt.datetime | None    # UTC
+    warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()     # problems that must stop the build (e.g. an override over the limit)
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # platform data for publishers
+    timing: Timing | None = None     # where publish_at/expire_at come from; the plan reads and updates it
+
+    @property
+    def text(self) -> str:
+        return self.parts[0] if self.parts else ""
+
+
+@dataclass(frozen=True)
+class CutContext:
+    """What a platform's render needs besides the article."""
+
+    site: Site
+    settings: PlatformSettings
+    layouts: Layouts
+
+
+COMMON_SETTINGS: dict[str, s.Field] = {
+    "enabled": s.Field(s.boolean, default=True, doc="Make cuts for this platform."),
+    "handle": s.Field(s.string, doc="The account's handle, shown in previews."),
+    "display_name": s.Field(s.string, doc="The account's name, shown in previews (default: the site name)."),
+    "avatar": s.Field(s.nonempty_string, doc="Avatar image for previews, relative to the site root."),
+    "hashtags": s.Field(s.boolean, default=True, doc="Append hashtags from tags while they fit."),
+    "link_position": s.Field(s.choice("first", "last"), default="last", doc="Where the link goes in a thread."),
+    "card": s.Field(s.nonempty_string, doc="Card layout for this platform."),
+    "on_change": s.Field(s.choice("warn", "edit", "repost"), default="warn",
+                         doc="What publish does when a posted entry's content changes."),
+    "delete_retracted": s.Field(s.boolean, default=True,
+                                doc="Delete posts of retracted or removed articles on the next publish."),
+}
