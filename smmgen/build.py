@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
 from . import manifest, plan
+from .cache import BuildCache, stamp
 from .config import Site
-from .content import Article, load_articles
+from .content import Article, find_article_files, load_article, load_articles
 from .dates import long_date
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
 from .layouts import Layouts
@@ -37,17 +39,25 @@ class BuildResult:
         return [(c, w) for c in self.cuts for w in c.warnings]
 
 
-def build(site: Site, *, render_images: bool = True, workers: int | None = None) -> BuildResult:
-    """Everything the output is made of, and every problem found; writes nothing (see ``write_output``)."""
+def build(site: Site, *, render_images: bool = True, workers: int | None = None,
+          cache: BuildCache | None = None) -> BuildResult:
+    """Everything the output is made of, and every problem found; writes nothing (see ``write_output``).
+
+    ``workers`` processes parse, cut and draw what is not in ``cache`` (the result is the same either way);
+    ``cache`` is updated with what this build made.
+    """
     layouts = Layouts(site.layouts_dir)
-    articles, errors = load_articles(site)
+    ready = prepare(site, layouts, cache, workers or 1)
+    articles, errors = load_articles(site, reuse=ready.articles.get, paths=ready.paths)
     published = [a for a in articles if not a.draft]
-    cuts, cut_errors = make_cuts(published, site, layouts)
+    cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts)
     errors += cut_errors
+    if cache is not None:
+        ready.remember(cache, articles)
     cuts, plan_errors = plan.assign(cuts, site)
     errors += plan_errors
     by_source = {a.source: a for a in published}
-    cards, card_errors = render_cards(cuts, by_source, site, layouts, render_images, workers)
+    cards, card_errors = render_cards(cuts, by_source, site, layouts, render_images, workers, cache)
     errors += card_errors
     entries = tuple(manifest.entry(c, by_source[c.source], media_files(c, by_source[c.source], cards, site))
                     for c in cuts)
@@ -61,25 +71,130 @@ def platforms_for(article: Article, site: Site) -> list[str]:
     return [p.name for p in site.platforms if chosen is None or p.name in chosen]
 
 
-def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts) -> tuple[list[Cut], list[SmmgenError]]:
+def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
+              ready: dict[str, tuple[Cut, ...]] | None = None) -> tuple[list[Cut], list[SmmgenError]]:
+    """Every article's cuts, in article then platform order. ``ready`` has the cuts of articles made already
+    (from the cache or by worker processes), by source; cuts made here without a failure are added to it."""
     cuts: list[Cut] = []
     errors: list[SmmgenError] = []
     for article in articles:
-        for name in platforms_for(article, site):
-            ctx = CutContext(site=site, settings=site.platform(name), layouts=layouts)
-            try:
-                cut = registry.get(name).render(article, ctx)
-            except SmmgenError as e:
-                errors.extend(getattr(e, "errors", [e]))
-                continue
-            except jinja2.TemplateError as e:
-                errors.append(_template_error(e, site))
-                continue
-            field = f"social.{name}.text" if article.social.override(name).text else None
-            errors.extend(ContentError(article.source, article.line(field or "title"), None, message)
+        made = ready.get(article.source) if ready is not None else None
+        if made is None:
+            made, failures = cut_article(article, site, layouts)
+            errors += failures
+            if ready is not None and not failures:
+                ready[article.source] = made
+        for cut in made:
+            name = cut.platform
+            override = f"social.{name}.text" if article.social.override(name).text else None
+            errors.extend(ContentError(article.source, article.line(override or "title"), None, message)
                           for message in cut.errors)
             cuts.append(cut)
     return cuts, errors
+
+
+def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[Cut, ...], list[SmmgenError]]:
+    """One article's cuts for its platforms, and the errors of the platforms that could not cut it."""
+    cuts: list[Cut] = []
+    errors: list[SmmgenError] = []
+    for name in platforms_for(article, site):
+        ctx = CutContext(site=site, settings=site.platform(name), layouts=layouts)
+        try:
+            cuts.append(registry.get(name).render(article, ctx))
+        except SmmgenError as e:
+            errors.extend(getattr(e, "errors", [e]))
+        except jinja2.TemplateError as e:
+            errors.append(_template_error(e, site))
+    return tuple(cuts), errors
+
+
+# --- reusing and sharing work: the build cache and worker processes ---------------------------------------------
+
+PARALLEL_MIN = 16
+"""Fewer articles than this to parse and cut are done in this process: starting workers would cost more."""
+
+
+@dataclass
+class Prepared:
+    """Articles and cuts made before the pipeline runs: found in the cache, or made by worker processes."""
+
+    paths: list[Path]
+    shas: dict[str, str] = field(default_factory=dict)                  # source -> sha256 of the file
+    articles: dict[Path, Article] = field(default_factory=dict)
+    cuts: dict[str, tuple[Cut, ...]] = field(default_factory=dict)      # source -> cuts before planning
+
+    def remember(self, cache: BuildCache, articles: Sequence[Article]) -> None:
+        """Record in ``cache`` every article that parsed, with its cuts if every platform could cut it."""
+        from .cache import ArticleRecord
+
+        for article in articles:
+            sha = self.shas.get(article.source)
+            if sha is None:
+                continue
+            deps = ((str(article.image), stamp(article.image)),) if article.image else ()
+            made = () if article.draft else self.cuts.get(article.source)
+            cache.articles[article.source] = ArticleRecord(sha, deps, article, made)
+        cache.keep_only(self.shas)
+
+
+def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, workers: int) -> Prepared:
+    """Hash every article file; take what the cache has for unchanged ones; parse and cut the rest in
+    ``workers`` processes when there are enough of them (failures are left to the pipeline, which reports
+    them with their file and line)."""
+    ready = Prepared(find_article_files(site))
+    missing: list[Path] = []
+    for path in ready.paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue                          # load_article says why
+        source = site.rel(path)
+        ready.shas[source] = hashlib.sha256(data).hexdigest()
+        record = cache.article(source, ready.shas[source]) if cache is not None else None
+        if record is None:
+            missing.append(path)
+            continue
+        ready.articles[path] = record.article
+        if record.cuts is not None:
+            ready.cuts[source] = record.cuts
+    if workers > 1 and len(missing) >= PARALLEL_MIN:
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = [missing[i:i + 8] for i in range(0, len(missing), 8)]
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(site,)) as pool:
+            for chunk, results in zip(chunks, pool.map(_parse_and_cut, chunks)):
+                for path, (article, cuts) in zip(chunk, results):
+                    if article is not None:
+                        ready.articles[path] = article
+                        if cuts is not None:
+                            ready.cuts[article.source] = cuts
+    return ready
+
+
+_worker: dict[str, object] = {}
+
+
+def _start_worker(site: Site) -> None:
+    _worker["site"] = site
+    _worker["layouts"] = Layouts(site.layouts_dir)
+
+
+def _parse_and_cut(paths: list[Path]) -> list[tuple[Article | None, tuple[Cut, ...] | None]]:
+    # Errors do not travel back (they do not pickle): the pipeline meets them again and reports them.
+    site, layouts = _worker["site"], _worker["layouts"]
+    out: list[tuple[Article | None, tuple[Cut, ...] | None]] = []
+    for path in paths:
+        try:
+            article = load_article(path, site)  # type: ignore[arg-type]
+        except SmmgenError:
+            out.append((None, None))
+            continue
+        if article.draft:
+            out.append((article, ()))
+            continue
+        cuts, errors = cut_article(article, site, layouts)  # type: ignore[arg-type]
+        out.append((article, None if errors else cuts))
+    return out
 
 
 def _template_error(e: jinja2.TemplateError, site: Site) -> SmmgenError:
@@ -115,22 +230,61 @@ def card_request(cut: Cut, ref, article: Article, site: Site):
 
 
 def render_cards(cuts: Sequence[Cut], articles: dict[str, Article], site: Site, layouts: Layouts,
-                 render_images: bool, workers: int | None) -> tuple[dict, list[SmmgenError]]:
+                 render_images: bool, workers: int | None,
+                 cache: BuildCache | None = None) -> tuple[dict, list[SmmgenError]]:
+    """The card of every media reference; each distinct request is drawn once, and not at all when the cache
+    has its card and the file is still in output/cards."""
     if not render_images:
-        return {}, []
-    from .cards import render_cards as render
-
+        return {}, check_heroes(articles.values())
     requests = sorted({card_request(c, ref, articles[c.source], site) for c in cuts for ref in c.media},
                       key=lambda r: (r.source, r.target, r.layout))
     if not requests:
         return {}, []
-    try:
-        return render(requests, layout_dirs=[d / "cards" for d in layouts.dirs], out_dir=site.output_dir,
-                      workers=workers or 1), []
-    except ErrorList as e:
-        return {}, list(e.errors)
-    except SmmgenError as e:
-        return {}, [e]
+    cards: dict = {}
+    missing = requests
+    stamps: dict[Path, tuple] = {}
+    if cache is not None:
+        missing = []
+        for req in requests:
+            hero = stamps.setdefault(req.hero, stamp(req.hero)) if req.hero is not None else None
+            card = cache.cards.get((req, hero))
+            if card is not None and stamp(site.output_dir / card.path)[0] == card.bytes:
+                cards[req] = card
+            else:
+                missing.append(req)
+    if missing:
+        from .cards import render_cards as render
+
+        try:
+            cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs],
+                                out_dir=site.output_dir, workers=workers or 1))
+        except ErrorList as e:
+            return {}, list(e.errors)
+        except SmmgenError as e:
+            return {}, [e]
+    # In request order, whichever cards came from the cache: "the article's og card" is then the same one.
+    cards = {req: cards[req] for req in requests if req in cards}
+    if cache is not None:
+        # Hero stamps taken before drawing: a hero that changes meanwhile is drawn again next time.
+        cache.cards = {(req, stamps.get(req.hero) if req.hero is not None else None): card
+                       for req, card in cards.items()}
+    return cards, []
+
+
+def check_heroes(articles) -> list[SmmgenError]:
+    """Decode every hero once (at reduced size) so ``check`` catches broken images without rendering cards."""
+    from .cards.hero import HeroError, load
+
+    errors: list[SmmgenError] = []
+    for article in articles:
+        if article.image is None:
+            continue
+        try:
+            load(article.image, [(1200, 630)])
+        except HeroError as e:
+            errors.append(ContentError(article.source, article.line("image") or article.line("images"),
+                                       "image", str(e)))
+    return errors
 
 
 def media_files(cut: Cut, article: Article, cards: dict, site: Site) -> list[manifest.MediaFile]:
@@ -154,22 +308,43 @@ def card_url(path: str, site: Site) -> str | None:
 
 # --- writing ---------------------------------------------------------------------------------------------------
 
-def write_output(result: BuildResult, extra_files: dict[Path, bytes] | None = None) -> int:
-    """Write output/ from a successful build; returns how many files changed. Stale files are removed."""
+def write_output(result: BuildResult, extra_files: dict[Path, bytes] | None = None,
+                 cache: BuildCache | None = None) -> int:
+    """Write output/ from a successful build; returns how many files changed. Stale files are removed.
+
+    With ``cache``, a file whose index entry says it already holds these bytes is neither read nor written.
+    """
     site = result.site
     out = site.output_dir
     files: dict[Path, bytes] = {}
     for cut in result.cuts:
         files[out / "cuts" / cut.slug / f"{cut.platform}.txt"] = cut_text_file(cut)
+    og_cards: dict[str, object] = {}
+    for req, card in result.cards.items():
+        if req.target == "og":
+            og_cards.setdefault(req.source, card)
     for article in result.articles:
-        files[out / "og" / f"{article.slug}.html"] = og_snippet(article, result)
+        files[out / "og" / f"{article.slug}.html"] = og_snippet(article, result, og_cards.get(article.source))
     files.update(render_preview(result))
     files.update(extra_files or {})
-    changed = sum(atomic_write(path, data) for path, data in sorted(files.items()))
-    card_files = {out / card.path for card in result.cards.values()}
     manifest_path = out / "manifest.json"
+    index: dict[str, tuple[int, int, str]] = {}
     # The manifest goes last: a reader never sees it pointing at files that are not there yet.
-    changed += atomic_write(manifest_path, manifest.dumps(manifest.document(site, result.entries)))
+    ordered = sorted(files.items()) + [(manifest_path, manifest.dumps(manifest.document(site, result.entries)))]
+    changed = 0
+    for path, data in ordered:
+        if cache is None:
+            changed += atomic_write(path, data)
+            continue
+        relative = path.relative_to(out).as_posix()
+        digest = hashlib.sha256(data).hexdigest()
+        if not cache.unchanged(relative, path, digest):
+            changed += atomic_write(path, data)
+            cache.wrote(relative, path, digest)
+        index[relative] = cache.index[relative]
+    if cache is not None:
+        cache.index = index
+    card_files = {out / card.path for card in result.cards.values()}
     prune(out, set(files) | card_files | {manifest_path}, OUTPUT_SUBDIRS)
     return changed
 
@@ -178,11 +353,13 @@ def cut_text_file(cut: Cut) -> bytes:
     return ("\n\n--- ✂ ---\n\n".join(cut.parts) + "\n").encode()
 
 
-def og_snippet(article: Article, result: BuildResult) -> bytes:
-    """Open Graph / Twitter meta tags for the article page, so scraping platforms show our card."""
+def og_snippet(article: Article, result: BuildResult, card=None) -> bytes:
+    """Open Graph / Twitter meta tags for the article page, so scraping platforms show our card (``card``:
+    the article's og card, when the caller has looked it up already)."""
     site = result.site
-    card = next((c for (req, c) in result.cards.items() if req.source == article.source and req.target == "og"),
-                None)
+    if card is None:
+        card = next((c for (req, c) in result.cards.items() if req.source == article.source
+                     and req.target == "og"), None)
     e = html.escape
     tags = [
         ("property", "og:type", "article"),

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import re
 import sys
-from collections import Counter
 from pathlib import Path
 
 import click
@@ -59,18 +58,19 @@ def main() -> None:
 @main.command()
 @_site_option
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Processes for card rendering (default: all cores).")
-def build(site_dir: Path | None, workers: int | None) -> None:
+              help="Processes for parsing, cutting and card rendering (default: all cores).")
+@click.option("--no-cache", is_flag=True, default=False,
+              help="Build everything from scratch, ignoring and not updating .smmgen/cache/.")
+def build(site_dir: Path | None, workers: int | None, no_cache: bool) -> None:
     """Build output/: cuts, cards, manifest and preview."""
-    from .build import build as run_build, write_output
+    from .incremental import build_site
 
     site = _load(site_dir)
-    result = run_build(site, workers=workers or os.cpu_count() or 1)
-    if result.errors:
-        report_errors(result.errors)
-        raise SmmgenError(f"{len(_flat(result.errors))} error(s); nothing was written")
-    changed = write_output(result)
-    click.echo(summary(result, changed))
+    outcome = build_site(site, workers=workers or os.cpu_count() or 1, use_cache=not no_cache)
+    if outcome.errors:
+        report_errors(outcome.errors)
+        raise SmmgenError(f"{len(_flat(outcome.errors))} error(s); nothing was written")
+    click.echo(summary(outcome.summary, outcome.changed))
 
 
 def _flat(errors):
@@ -81,25 +81,25 @@ def _flat(errors):
 
 
 def summary(result, changed: int) -> str:
-    site = result.site
-    per_platform = Counter(c.platform for c in result.cuts)
-    out = site.rel(site.output_dir) or "."
-    future = sum(1 for a in result.articles if any(
-        c.publish_at > dt.datetime.now(dt.timezone.utc) for c in result.cuts if c.source == a.source))
+    """The build report; ``result`` is a ``smmgen.incremental.Summary`` (or a BuildResult, summarized here)."""
+    from .incremental import Summary, summarize
+
+    s = result if isinstance(result, Summary) else summarize(result)
+    out = s.output
     lines = [
-        f"smmgen: built {site.name} -> {out}/",
-        f"  articles  {len(result.articles)}"
-        + (f" ({len(result.drafts)} draft{'s' * (len(result.drafts) != 1)} skipped)" if result.drafts else ""),
-        f"  cuts      {len(result.cuts)}: " + " · ".join(f"{p.name} {per_platform[p.name]}" for p in site.platforms),
-        f"  cards     {len(set(c.path for c in result.cards.values()))}",
-        f"  scheduled {future} article(s) not yet due",
+        f"smmgen: built {s.site_name} -> {out}/",
+        f"  articles  {s.articles}"
+        + (f" ({s.drafts} draft{'s' * (s.drafts != 1)} skipped)" if s.drafts else ""),
+        f"  cuts      {sum(n for _, n in s.platforms)}: " + " · ".join(f"{name} {n}" for name, n in s.platforms),
+        f"  cards     {s.cards}",
+        f"  scheduled {s.scheduled(dt.datetime.now(dt.UTC))} article(s) not yet due",
     ]
-    warnings = result.warnings
+    warnings = s.warnings
     lines.append(f"  warnings  {len(warnings)}")
-    lines += [f"    {c.source}: {c.platform}: {w}" for c, w in warnings[:10]]
+    lines += [f"    {source}: {platform}: {w}" for source, platform, w in warnings[:10]]
     if len(warnings) > 10:
         lines.append(f"    … and {len(warnings) - 10} more (smmgen check lists all)")
-    lines.append(f"  manifest  {out}/manifest.json ({len(result.entries)} entries, {changed} file(s) changed)")
+    lines.append(f"  manifest  {out}/manifest.json ({s.entries} entries, {changed} file(s) changed)")
     return "\n".join(lines)
 
 
@@ -114,8 +114,14 @@ def check(site_dir: Path | None) -> None:
     except SmmgenError as e:
         report_errors([e])
         raise SmmgenError("smmgen.toml is invalid") from None
+    from .publish.checks import warnings as publish_warnings
+
     result = run_build(site, render_images=False)
-    for cut, warning in result.warnings:
+    by_id = {cut.id: cut for cut in result.cuts}
+    # Publish-time warnings (an expiry a platform cannot honour) are pure checks over the cuts: no network.
+    warnings = list(result.warnings) + [(by_id[w.split(":", 1)[0]], w.split(": ", 1)[1])
+                                        for w in publish_warnings(result.cuts, site)]
+    for cut, warning in warnings:
         click.echo(f"{cut.source}: warning: {cut.platform}: {warning}", err=True)
         if os.environ.get("GITHUB_ACTIONS") == "true":
             click.echo(github_annotation(ContentError(cut.source, None, cut.platform, warning), "warning"))
@@ -123,7 +129,7 @@ def check(site_dir: Path | None) -> None:
         report_errors(result.errors)
         raise SmmgenError(f"{len(_flat(result.errors))} error(s)")
     click.echo(f"smmgen: {len(result.articles)} articles, {len(result.cuts)} cuts: all within their limits"
-               + (f", {len(result.warnings)} warning(s)" if result.warnings else ""))
+               + (f", {len(warnings)} warning(s)" if warnings else ""))
 
 
 @main.command()

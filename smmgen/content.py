@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -207,13 +207,19 @@ def find_article_files(site: Site) -> list[Path]:
                   key=lambda p: p.relative_to(site.content_dir).as_posix())
 
 
-def load_articles(site: Site) -> tuple[list[Article], list[SmmgenError]]:
-    """Every article under content/, and every problem found; drafts are included (callers filter)."""
+def load_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None = None,
+                  paths: Sequence[Path] | None = None) -> tuple[list[Article], list[SmmgenError]]:
+    """Every article under content/, and every problem found; drafts are included (callers filter).
+
+    ``reuse(path)`` may give an article already parsed from the file's current bytes (the build cache);
+    ``paths`` is ``find_article_files(site)`` when the caller has it already.
+    """
     articles: list[Article] = []
     errors: list[SmmgenError] = []
-    for path in find_article_files(site):
+    for path in find_article_files(site) if paths is None else paths:
         try:
-            articles.append(load_article(path, site))
+            article = reuse(path) if reuse is not None else None
+            articles.append(article if article is not None else load_article(path, site))
         except SmmgenError as e:
             errors.extend(e.errors if hasattr(e, "errors") else [e])
     errors.extend(_duplicate_slugs(articles))

@@ -106,9 +106,14 @@ def _parse_yaml(block: str, shown: str, first: int) -> tuple[Any, dict[str, int]
         node = yaml.compose(block, Loader=_NoDatesLoader)
         data = yaml.load(block, Loader=_NoDatesLoader) if node is not None else {}
     except yaml.MarkedYAMLError as e:
+        problem = e.problem or e.context or "unreadable"
         mark = e.problem_mark or e.context_mark
+        if e.context_mark and ("end of stream" in problem or "<stream end>" in problem):
+            # An unclosed quote or bracket is only noticed at the end of the block: point at where it was opened.
+            mark = e.context_mark
+            problem = f"{problem} {e.context}" if e.context else problem
         line = mark.line + first if mark else first
-        raise ContentError(shown, line, None, f"front matter is not valid YAML: {e.problem or e.context}") from None
+        raise ContentError(shown, line, None, f"front matter is not valid YAML: {problem}") from None
     except yaml.YAMLError as e:
         raise ContentError(shown, first, None, f"front matter is not valid YAML: {e}") from None
     return (data if data is not None else {}), yaml_key_lines(node, first)

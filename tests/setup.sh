@@ -17,7 +17,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   echo "setup: installed ${missing[*]}"
 }
-apt_install chromium fonts-dejavu-core
+apt_install chromium fonts-noto-color-emoji fonts-noto-cjk
 
 for installer in tests/pds/install.sh tests/actions/install.sh; do
   [ -f "$installer" ] && bash "$installer"

@@ -137,3 +137,19 @@ def test_missing_config_is_a_clean_error(tmp_path):
     result = run(tmp_path, "build")
     assert result.exit_code == 1
     assert "smmgen.toml: not found" in result.output and "Traceback" not in result.output
+
+
+def test_check_reports_a_broken_hero_image_with_its_line(sample_site):
+    hero = sample_site / "content" / "images" / "stadium.jpg"
+    hero.write_bytes(hero.read_bytes()[:2000])           # a truncated JPEG
+    result = run(sample_site, "check")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "content/2026/2026-11-23-harbour-city-title.md:7: image: stadium.jpg is truncated or corrupt" \
+        in result.output
+
+
+def test_check_warns_about_expiries_telegram_cannot_honour(sample_site):
+    result = run(sample_site, "check")
+    assert result.exit_code == 0
+    assert ("content/2026/2026-11-24-budget-passes.md: warning: telegram: expires 168 h after it is posted, "
+            "but Telegram bots cannot delete messages older than 48 h") in result.output

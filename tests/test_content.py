@@ -113,7 +113,7 @@ def test_unknown_social_platform_override(make_site):
 
 def test_broken_yaml(make_site):
     assert error_lines(make_site, '---\ntitle: "unclosed\ndate: 2026-11-24\n---\nBody\n') == [
-        "content/a.md:4: front matter is not valid YAML: found unexpected end of stream"]
+        "content/a.md:2: front matter is not valid YAML: found unexpected end of stream while scanning a quoted scalar"]
 
 
 def test_no_front_matter(make_site):

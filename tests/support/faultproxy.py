@@ -8,7 +8,6 @@ SIGKILL the client) so the server has done the work and the client never hears o
 from __future__ import annotations
 
 import requests
-
 from fakes.server import FakeServer, Request, Response
 
 _FORWARDED = ("authorization", "content-type", "accept", "atproto-accept-labelers")

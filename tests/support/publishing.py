@@ -23,11 +23,11 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
-from PIL import Image
-
 from fakes.mastodon import FakeMastodon
 from fakes.server import FakeServer, Response
 from fakes.telegram import FakeTelegram
+from PIL import Image
+
 from smmgen.config import load_site
 from smmgen.manifest import SCHEMA_PATH
 from smmgen.publish import runner
@@ -35,7 +35,7 @@ from support.faultproxy import FaultProxy
 from support.pds import create_account
 
 PLATFORMS = ("bluesky", "mastodon", "telegram")
-T0 = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
 _handles = itertools.count(1)
 
 # Short timeouts and a small budget keep the fault tests to seconds.
@@ -51,7 +51,7 @@ media_wait = 5.0
 
 
 def utc(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
 
 
 def iso(when: dt.datetime | None) -> str | None:
@@ -190,7 +190,7 @@ def _bluesky(request: pytest.FixtureRequest) -> Iterator[Harness]:
         return [r["value"]["text"] for r in records if "reply" not in r["value"]]
 
     def rate_limited(seconds: float) -> Response:
-        reset = int(dt.datetime.now(dt.timezone.utc).timestamp() + seconds + 0.999)
+        reset = int(dt.datetime.now(dt.UTC).timestamp() + seconds + 0.999)
         return Response(429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
                         {"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset),
                          "RateLimit-Policy": "3000;w=300"})
@@ -215,6 +215,21 @@ def open_harness(name: str, request: pytest.FixtureRequest) -> Iterator[Harness]
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     """Each platform in turn: a server with a fresh account and the settings to reach it."""
     yield from open_harness(request.param, request)
+
+
+@pytest.fixture
+def mastodon(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    yield from open_harness("mastodon", request)
+
+
+@pytest.fixture
+def telegram(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    yield from open_harness("telegram", request)
+
+
+@pytest.fixture
+def bluesky(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    yield from open_harness("bluesky", request)
 
 
 def env_without_secrets() -> dict[str, str]:

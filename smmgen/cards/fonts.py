@@ -1,0 +1,190 @@
+"""Fonts for cards: files from pip packages only (never system fonts), a fallback chain, cached cmaps.
+
+The chain, in order: the layout's family, then Noto Sans (Latin, Cyrillic, Greek), Noto Sans Arabic,
+Noto Sans Hebrew, Noto Sans CJK (the face for the text's language: JP, KR, SC, TC or HK glyph forms), Noto Sans
+for the other scripts ManimGX ships, Noto Sans Symbols and the monochrome Noto Emoji. A run of text is set in the
+first font whose cmap has all of a grapheme's code points. Cmaps are read once per process with fontTools (lazily:
+a Latin title never opens the 32 MB CJK collection).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import struct
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from PIL import ImageFont
+
+from smmgen.errors import SmmgenError
+
+BUILTIN_FAMILIES = ("Noto Sans",)
+
+
+@dataclass(frozen=True)
+class FontFile:
+    """One face: a file (and index inside a collection) with where it came from."""
+
+    path: str
+    index: int = 0
+    package: str = ""
+    """Distribution that ships it ("" for a site's own file)."""
+
+    def identity(self) -> str:
+        """What a rendered card depends on: distribution, version and file name for a packaged font (hashing
+        the 32 MB CJK file for every build would cost more than it tells; cached per process), the content hash
+        for a site's own (checked each time: it may change while a process runs)."""
+        return _identity(self) if self.package else self._compute_identity()
+
+    def _compute_identity(self) -> str:
+        p = Path(self.path)
+        st = p.stat()
+        if not self.package:
+            return f"site:{p.name}:{_file_sha(self.path, st.st_mtime_ns, st.st_size)}#{self.index}"
+        return f"{self.package}=={dist_version(self.package)}:{p.name}:{st.st_size}#{self.index}"
+
+
+@functools.lru_cache(maxsize=256)
+def _identity(face: FontFile) -> str:
+    return face._compute_identity()
+
+
+@functools.lru_cache(maxsize=64)
+def _file_sha(path: str, mtime_ns: int, size: int) -> str:  # stat fields in the key: a changed file re-hashes
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@functools.cache
+def dist_version(dist: str) -> str:
+    """Installed version of a distribution ("?" when it is not installed)."""
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _package_dir(module: str, dist: str) -> Path:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        raise SmmgenError(f"font package {dist} is not installed (it is a dependency of smmgen; "
+                          f"reinstall smmgen)") from None
+    return Path(mod.__file__).resolve().parent  # type: ignore[arg-type]
+
+
+@functools.cache
+def _noto_sans() -> FontFile:
+    return FontFile(str(_package_dir("fontpkg_noto_sans", "fontpkg-noto-sans") / "files/NotoSans[wdth,wght].ttf"),
+                    0, "fontpkg-noto-sans")
+
+
+@functools.cache
+def _noto_arabic() -> FontFile:
+    d = _package_dir("fontpkg_noto_sans_arabic", "fontpkg-noto-sans-arabic")
+    return FontFile(str(d / "files/NotoSansArabic[wdth,wght].ttf"), 0, "fontpkg-noto-sans-arabic")
+
+
+def _manimgx(name: str) -> FontFile:
+    return FontFile(str(_package_dir("manimgx_fonts", "manimgx-fonts") / name), 0, "manimgx-fonts")
+
+
+# Faces of NotoSansCJK-VF.otf.ttc, in file order.
+_CJK_FACES = {"ja": 0, "ko": 1, "zh-hans": 2, "zh-hant": 3, "zh-hk": 4}
+
+# Other scripts, after CJK: none of them overlaps with the fonts before, so their order does not matter.
+_OTHER_SCRIPTS = ("Armenian", "Bengali", "Devanagari", "Ethiopic", "Georgian", "Gujarati", "Gurmukhi",
+                  "Kannada", "Khmer", "Lao", "Malayalam", "Myanmar", "Oriya", "Sinhala", "Tamil", "Telugu",
+                  "Thai")
+
+
+def cjk_face_index(lang: str) -> int:
+    """Which CJK face suits a BCP 47 tag: Han characters differ in form between the regions."""
+    tag = lang.lower().replace("_", "-")
+    primary = tag.split("-")[0]
+    if primary == "ja":
+        return _CJK_FACES["ja"]
+    if primary == "ko":
+        return _CJK_FACES["ko"]
+    if primary in ("zh", "yue", "cmn"):
+        if "hk" in tag.split("-") or "mo" in tag.split("-") or primary == "yue":
+            return _CJK_FACES["zh-hk"]
+        if "hant" in tag.split("-") or "tw" in tag.split("-"):
+            return _CJK_FACES["zh-hant"]
+        return _CJK_FACES["zh-hans"]
+    return _CJK_FACES["ja"]
+
+
+@functools.cache
+def chain(family: str, lang: str) -> tuple[FontFile, ...]:
+    """The fallback chain for a layout family (built-in name or absolute font path) and a language."""
+    primary = [] if family in BUILTIN_FAMILIES else [FontFile(family, 0, "")]
+    cjk_dir = _package_dir("manimgx_fonts_cjk", "manimgx-fonts-cjk")
+    cjk = FontFile(str(cjk_dir / "NotoSansCJK-VF.otf.ttc"), cjk_face_index(lang), "manimgx-fonts-cjk")
+    faces = tuple(primary + [
+        _noto_sans(),
+        _noto_arabic(),
+        _manimgx("NotoSansHebrew[wght].ttf"),
+        cjk,
+        *[_manimgx(f"NotoSans{s}[wght].ttf") for s in _OTHER_SCRIPTS],
+        _manimgx("NotoSansSymbols[wght].ttf"),
+        _manimgx("NotoEmoji[wght].ttf"),
+    ])
+    for face in faces:
+        if not Path(face.path).is_file():
+            raise SmmgenError(f"font file missing from {face.package or 'the site'}: {face.path} "
+                              f"(a changed package version? reinstall smmgen)")
+    return faces
+
+
+@functools.cache
+def cmap(face: FontFile) -> frozenset[int]:
+    """Code points the face has a glyph for (read once per process)."""
+    from fontTools.ttLib import TTFont, TTLibError  # imported here: needed only when a cmap is first read
+
+    try:
+        with TTFont(face.path, fontNumber=face.index, lazy=True) as tt:
+            best = tt.getBestCmap() or {}
+            return frozenset(best)
+    except (TTLibError, OSError, ValueError, KeyError, struct.error) as e:
+        raise SmmgenError(f"{face.path}: cannot read the font's character map: {e}") from None
+
+
+# Characters that carry no glyph of their own: joiners, selectors and marks the shaper consumes.
+IGNORABLE = frozenset([0x200C, 0x200D, 0xFE0E, 0xFE0F, 0x20E3] + list(range(0xE0020, 0xE0080)))
+
+
+def pick(faces: tuple[FontFile, ...], cluster: str, prefer: FontFile | None = None) -> FontFile | None:
+    """The first face with glyphs for every code point of a grapheme cluster (``prefer`` first, if given)."""
+    needed = [ord(c) for c in cluster if ord(c) not in IGNORABLE] or [ord(cluster[0])]
+    if prefer is not None and all(cp in cmap(prefer) for cp in needed):
+        return prefer
+    for face in faces:
+        cm = cmap(face)
+        if all(cp in cm for cp in needed):
+            return face
+    # A base letter the fonts have, with a mark none of them has, still beats no glyph at all.
+    for face in faces:
+        if needed[0] in cmap(face):
+            return face
+    return None
+
+
+@functools.cache
+def font(face: FontFile, size: int, weight: int = 400, width: float = 100.0) -> ImageFont.FreeTypeFont:
+    """A Pillow font at a pixel size, with the weight and width axes set on variable faces (clamped)."""
+    f = ImageFont.truetype(face.path, size, index=face.index, layout_engine=ImageFont.Layout.RAQM)
+    try:
+        axes = f.get_variation_axes()
+    except OSError:  # not a variable font: its one weight is what it is
+        return f
+    values = []
+    for ax in axes:
+        name = ax["name"]
+        name = name.decode("ascii", "replace") if isinstance(name, bytes) else str(name)
+        want = {"Weight": weight, "Width": width}.get(name, ax["default"])
+        values.append(min(max(want, ax["minimum"]), ax["maximum"]))
+    f.set_variation_by_axes(values)
+    return f

@@ -1,0 +1,157 @@
+"""Hero images: checked, decoded once at the size the largest card needs, turned upright and into sRGB.
+
+Every way a hero can be unusable (missing, not an image, truncated, too small, absurdly large) becomes a
+``HeroError`` with a one-line reason; the caller adds the article and line.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import math
+import struct
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageCms, ImageOps
+
+log = logging.getLogger(__name__)
+
+MIN_SIDE = 200
+"""Smallest hero side we accept: Facebook's absolute minimum for a shared image [F1]."""
+MAX_PIXELS = 60_000_000
+"""Largest hero we decode (about 9500 x 6300): larger files are refused before decoding, as bombs."""
+
+_ORIENT_SWAPS = {5, 6, 7, 8}  # EXIF orientations that turn the image a quarter
+_EXIF_ERRORS = (OSError, ValueError, SyntaxError, TypeError, KeyError, struct.error)
+
+
+class HeroError(Exception):
+    """Why a hero image cannot be used; the message is for a person."""
+
+
+def load(path: Path, sizes: list[tuple[int, int]]) -> Image.Image:
+    """Decode ``path`` as an upright sRGB RGB image, at least large enough to cover every size in ``sizes``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise HeroError(f"image not found: {path}") from None
+    except OSError as e:
+        raise HeroError(f"cannot read image {path}: {e.strerror or e}") from None
+    return decode(data, sizes, name=path.name)
+
+
+def decode(data: bytes, sizes: list[tuple[int, int]], *, name: str) -> Image.Image:
+    with warnings.catch_warnings():
+        # Pillow warns (and past twice its limit, raises) for decompression bombs: both are errors here.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(io.BytesIO(data))
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise HeroError(f"{name} is {w}x{h} px, larger than the {MAX_PIXELS // 1_000_000} megapixel "
+                                f"limit; make it smaller")
+            if min(w, h) < MIN_SIDE:
+                raise HeroError(f"{name} is only {w}x{h} px; a card needs at least {MIN_SIDE}x{MIN_SIDE}")
+            orientation = _orientation(im)
+            ow, oh = (h, w) if orientation in _ORIENT_SWAPS else (w, h)
+            need = _needed(ow, oh, sizes)
+            if im.format == "JPEG":
+                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the largest card.
+                req = (need[1], need[0]) if orientation in _ORIENT_SWAPS else need
+                im.draft("RGB", req)
+            if getattr(im, "n_frames", 1) > 1:
+                im.seek(0)
+            im.load()
+        except HeroError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+            raise HeroError(f"{name} is too large to decode safely: {e}") from None
+        except Image.UnidentifiedImageError:
+            raise HeroError(f"{name} is not an image Pillow can read (corrupt or unsupported format)") from None
+        except (OSError, SyntaxError, ValueError, EOFError) as e:
+            raise HeroError(f"{name} is truncated or corrupt ({e})") from None
+    if orientation != 1:  # exif_transpose copies even upright images: skip it for them
+        try:
+            im = ImageOps.exif_transpose(im)
+        except _EXIF_ERRORS:  # a broken EXIF block: keep the pixels as stored, as browsers do
+            log.warning("%s: ignoring unreadable EXIF orientation", name)
+    return _to_srgb(im)
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        return int(im.getexif().get(0x0112, 1))
+    except _EXIF_ERRORS:  # a broken EXIF block: draw the pixels as stored, as browsers do
+        return 1
+
+
+def _needed(w: int, h: int, sizes: list[tuple[int, int]]) -> tuple[int, int]:
+    """Smallest decoded size that covers every card size after cropping to fill."""
+    scale = max(max(cw / w, ch / h) for cw, ch in sizes) if sizes else 1.0
+    scale = min(scale, 1.0)
+    return max(1, math.ceil(w * scale)), max(1, math.ceil(h * scale))
+
+
+@functools.lru_cache(maxsize=16)
+def _transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.buildTransform(src, ImageCms.createProfile("sRGB"), mode, "RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None
+
+
+def _to_srgb(im: Image.Image) -> Image.Image:
+    icc = im.info.get("icc_profile")
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        # Transparent heroes are flattened on black, which the darkening overlay then blends into.
+        rgba = im.convert("RGBA")
+        im = Image.new("RGB", rgba.size, (0, 0, 0))
+        im.paste(rgba, mask=rgba.getchannel("A"))
+    if icc and im.mode in ("RGB", "CMYK"):
+        t = _transform(bytes(icc), im.mode)
+        if t is not None:
+            return ImageCms.applyTransform(im, t)
+        # Browsers ignore a profile they cannot read and show the pixels as sRGB; so do we.
+        log.warning("ignoring an unreadable ICC profile")
+    if im.mode != "RGB":
+        im = im.convert("RGB")
+    return im
+
+
+class Pyramid:
+    """A decoded hero and copies of it at 1/2, 1/4, 1/8 (box-filtered, made when first asked for): each card
+    size is cut from the smallest copy that still covers it, so a hero decoded large for Instagram's portrait
+    card does not cost a full-size resample for every landscape card."""
+
+    def __init__(self, im: Image.Image):
+        self._levels = {1: im}
+
+    def covering(self, size: tuple[int, int]) -> Image.Image:
+        full = self._levels[1]
+        w, h = full.size
+        scale = max(size[0] / w, size[1] / h)
+        factor = 1
+        while factor < 8 and scale * factor * 2 <= 1.0:
+            factor *= 2
+        if factor not in self._levels:
+            self._levels[factor] = full.reduce(factor)
+        return self._levels[factor]
+
+
+def cover(im: Image.Image, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:
+    """Scale and crop to fill ``size``, keeping the focal point (0..1 each) as near the centre as the edges
+    allow."""
+    w, h = im.size
+    cw, ch = size
+    if w * ch > h * cw:  # wider than the card: crop the sides
+        bw, bh = h * cw / ch, float(h)
+    else:
+        bw, bh = float(w), w * ch / cw
+    left = min(max(focus[0] * w - bw / 2, 0.0), w - bw)
+    top = min(max(focus[1] * h - bh / 2, 0.0), h - bh)
+    if round(bw) == cw and round(bh) == ch:  # already the right scale (decoded to fit): a crop will do
+        return im.crop((round(left), round(top), round(left) + cw, round(top) + ch))
+    return im.resize(size, Image.LANCZOS, box=(left, top, left + bw, top + bh), reducing_gap=3.0)

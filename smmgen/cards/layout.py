@@ -1,0 +1,597 @@
+"""Card layouts: TOML files in ``layouts/cards/`` (the site's) or ``smmgen/defaults/cards/`` (ours).
+
+A layout places elements on the canvas with CSS-like boxes: horizontally two of ``x``, ``w``, ``right``
+(distance from the right edge), vertically two of ``y``, ``h``, ``bottom``. One layout then fits every target's
+canvas; ``[targets.<name>.<element>]`` tables override keys for one target (e.g. a taller title on Instagram's
+portrait card). Every key is checked: unknown keys and wrong types are ``ConfigError``s naming file and key.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from smmgen.cards.fonts import BUILTIN_FAMILIES
+from smmgen.cards.targets import TARGETS
+from smmgen.errors import ConfigError, ContentError
+
+RGBA = tuple[int, int, int, int]
+
+LAYOUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle given by two of x/w/right and two of y/h/bottom; resolved per canvas."""
+
+    x: int | None = None
+    w: int | None = None
+    right: int | None = None
+    y: int | None = None
+    h: int | None = None
+    bottom: int | None = None
+
+    def resolve(self, cw: int, ch: int) -> tuple[int, int, int, int]:
+        """Return (x, y, w, h) in pixels on a canvas of cw x ch."""
+        x, w = _axis(self.x, self.w, self.right, cw)
+        y, h = _axis(self.y, self.h, self.bottom, ch)
+        return x, y, w, h
+
+
+def _axis(start: int | None, size: int | None, end: int | None, total: int) -> tuple[int, int]:
+    if start is not None and size is not None:
+        return start, size
+    if start is not None and end is not None:
+        return start, total - end - start
+    assert size is not None and end is not None
+    return total - end - size, size
+
+
+@dataclass(frozen=True)
+class Pill:
+    """A filled rounded rectangle drawn behind a one-line text (a label)."""
+
+    color: RGBA
+    pad_x: int
+    pad_y: int
+    radius: int
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    box: Box
+    family: str
+    """A built-in family name, or the absolute path of a font file next to the layout."""
+    weight: int
+    width: float
+    size: tuple[int, int]
+    """(max, min) font size in px; text shrinks from max to min before it is cut with an ellipsis."""
+    color: RGBA
+    align: str
+    """"start" (left, or right for right-to-left text) | "center" | "end"."""
+    valign: str
+    max_lines: int
+    line_height: float
+    transform: str
+    balance: bool
+    """Even out line lengths (no lone word on the last line) without adding lines."""
+    pill: Pill | None
+    above_title: int | None = None
+    """Kicker only: sit this many px above the title's first line (then only ``h`` is given vertically)."""
+
+
+@dataclass(frozen=True)
+class Background:
+    kind: str
+    """"solid" | "gradient" | "image" (the article's hero, cropped to fill)."""
+    colors: tuple[RGBA, ...]
+    """Solid: one colour; gradient: two or more stops; image: the gradient used when there is no hero."""
+    direction: str
+    """"vertical" | "horizontal" | "diagonal"."""
+    overlay_color: RGBA
+    overlay_opacity: tuple[float, ...]
+    """Darkening over the hero, stops from top to bottom, each 0..1."""
+    focus: tuple[float, float]
+    """Default focal point when the article gives none."""
+
+
+@dataclass(frozen=True)
+class Logo:
+    path: Path
+    box: Box
+    """x or right, y or bottom, h (height) and optionally w (the widest it may get)."""
+
+
+@dataclass(frozen=True)
+class Rect:
+    box: Box
+    color: RGBA
+    radius: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A layout as it applies to one target."""
+
+    name: str
+    file: str
+    """Path shown in error messages."""
+    canvas: tuple[int, int]
+    background: Background
+    title: TextStyle
+    logo: Logo | None = None
+    site_name: TextStyle | None = None
+    kicker: TextStyle | None = None
+    date: TextStyle | None = None
+    rects: tuple[Rect, ...] = field(default_factory=tuple)
+    mirror_rtl: bool = True
+    """Flip boxes left to right for a right-to-left title (logo and text start at the right)."""
+
+    def fingerprint(self) -> str:
+        """Stable JSON of everything that shapes the image (the bytes of files it names are hashed separately
+        by the caller)."""
+        return _fingerprint(self)
+
+
+@functools.lru_cache(maxsize=256)
+def _fingerprint(layout: Layout) -> str:
+    data = asdict(layout)
+    data.pop("file")
+    return json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class LayoutFile:
+    """A parsed and fully validated layout file, with its per-target variants."""
+
+    name: str
+    file: str
+    variants: dict[str, Layout]
+
+    def for_target(self, target: str) -> Layout:
+        return self.variants[target]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Loading
+
+
+def find_layout(name: str, layout_dirs: list[Path] | tuple[Path, ...], *, source: str) -> Path:
+    """The first ``<dir>/<name>.toml`` along ``layout_dirs``; a ContentError names the article if none."""
+    if not LAYOUT_NAME.match(name):
+        raise ContentError(source, None, "card", f"not a layout name: {name!r}")
+    for d in layout_dirs:
+        p = Path(d) / f"{name}.toml"
+        if p.is_file():
+            return p
+    known = sorted({p.stem for d in layout_dirs if Path(d).is_dir() for p in Path(d).glob("*.toml")})
+    raise ContentError(source, None, "card", f"no card layout {name!r} (known: {', '.join(known) or 'none'})")
+
+
+def load_layout(path: Path) -> LayoutFile:
+    """Parse and validate a layout file for every target (once per process while the file is unchanged)."""
+    st = path.stat()
+    return _load_layout(path.resolve(), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_layout(path: Path, mtime_ns: int, size: int) -> LayoutFile:
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(shown, None, f"not valid TOML: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(shown, None, f"cannot read: {e}") from None
+    ctx = _Ctx(shown, text, path.parent)
+    overrides = raw.pop("targets", {})
+    if not isinstance(overrides, dict):
+        raise ctx.error("targets", f"expected a table of targets, got {_show(overrides)}")
+    for t in overrides:
+        if t not in TARGETS:
+            raise ctx.error(f"targets.{t}", f"unknown target (known: {', '.join(TARGETS)})")
+        if not isinstance(overrides[t], dict):
+            raise ctx.error(f"targets.{t}", f"expected a table, got {_show(overrides[t])}")
+    variants: dict[str, Layout] = {}
+    for t, spec in TARGETS.items():
+        override = overrides.get(t, {})
+        merged = _merge(raw, override)
+        variants[t] = _parse_layout(_Reader(ctx, merged, "", override, f"targets.{t}."), path.stem, shown,
+                                    (spec.width, spec.height))
+    return LayoutFile(path.stem, shown, variants)
+
+
+def display_path(path: Path) -> str:
+    """A path as a user should see it: relative to the working directory or to the installed package."""
+    path = Path(path)
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+_POSITIONS = (("x", "right"), ("y", "bottom", "above_title"))
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge; an override that gives a position on an axis (x or right; y, bottom or above_title)
+    replaces the base's positions on that axis, so a target can move an element from the bottom edge to the
+    top without unsetting anything. Sizes (w, h) merge like any other key."""
+    out = dict(base)
+    for axis in _POSITIONS:
+        if any(k in over for k in axis):
+            for k in axis:
+                out.pop(k, None)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Validation
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    file: str
+    text: str
+    dir: Path
+
+    def error(self, key: str, message: str) -> ConfigError:
+        return ConfigError(self.file, key, message, line=_line_of(self.text, key))
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """Best-effort line number of a dotted key in TOML text (``[a.b]`` header, then ``c =``)."""
+    parts = key.split(".")
+    lines = text.splitlines()
+    for split in range(len(parts) - 1, -1, -1):
+        header, leaf = ".".join(parts[:split]), parts[split] if split < len(parts) else None
+        start = 0
+        if header:
+            pat = re.compile(r"^\s*\[\[?\s*" + re.escape(header) + r"\s*\]\]?\s*(#.*)?$")
+            found = [i for i, ln in enumerate(lines) if pat.match(ln)]
+            if not found:
+                continue
+            start = found[0] + 1
+        if leaf is None:
+            return start
+        leaf_pat = re.compile(r"^\s*" + re.escape(leaf) + r"\s*=")
+        for i in range(start, len(lines)):
+            if header and re.match(r"^\s*\[", lines[i]):
+                break
+            if not header and re.match(r"^\s*\[", lines[i]):
+                break
+            if leaf_pat.match(lines[i]):
+                return i + 1
+        if header:
+            return start
+    return None
+
+
+class _Reader:
+    """Reads keys from one table, recording which were used so that the rest can be reported as unknown."""
+
+    def __init__(self, ctx: _Ctx, data: dict[str, Any], prefix: str,
+                 override: dict[str, Any] | None = None, override_prefix: str = ""):
+        self.ctx, self.data, self.prefix = ctx, data, prefix
+        self.override, self.override_prefix = override or {}, override_prefix
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        # Name the key where the user wrote it: in the target's override table or in the base.
+        if name in self.override:
+            return f"{self.override_prefix}{self.prefix}{name}"
+        return f"{self.prefix}{name}"
+
+    def error(self, name: str, message: str) -> ConfigError:
+        return self.ctx.error(self.key(name), message)
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def get(self, name: str) -> Any:
+        self.used.add(name)
+        return self.data.get(name)
+
+    def table(self, name: str) -> _Reader | None:
+        value = self.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.error(name, f"expected a table, got {_show(value)}")
+        sub_over = self.override.get(name) if isinstance(self.override.get(name), dict) else {}
+        return _Reader(self.ctx, value, f"{self.prefix}{name}.", sub_over, self.override_prefix)
+
+    @property
+    def target(self) -> str:
+        return self.override_prefix.removeprefix("targets.").rstrip(".")
+
+    def int(self, name: str, default: int | None = None, *, lo: int = 0, hi: int = 100_000) -> int | None:
+        v = self.get(name)
+        if v is None:
+            return default
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise self.error(name, f"expected an integer, got {_show(v)}")
+        if not lo <= v <= hi:
+            raise self.error(name, f"expected {lo}..{hi}, got {v}")
+        return v
+
+    def number(self, name: str, default: float, *, lo: float, hi: float) -> float:
+        v = self.get(name)
+        if v is None:
+            return default
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            raise self.error(name, f"expected a number, got {_show(v)}")
+        if not lo <= v <= hi:
+            raise self.error(name, f"expected {lo}..{hi}, got {v}")
+        return float(v)
+
+    def bool(self, name: str, default: bool) -> bool:
+        v = self.get(name)
+        if v is None:
+            return default
+        if not isinstance(v, bool):
+            raise self.error(name, f"expected true or false, got {_show(v)}")
+        return v
+
+    def string(self, name: str, default: str | None = None) -> str | None:
+        v = self.get(name)
+        if v is None:
+            return default
+        if not isinstance(v, str):
+            raise self.error(name, f"expected a string, got {_show(v)}")
+        return v
+
+    def choice(self, name: str, options: tuple[str, ...], default: str) -> str:
+        v = self.string(name, default)
+        if v not in options:
+            raise self.error(name, f"expected one of {', '.join(options)}, got {_show(v)}")
+        return v
+
+    def color(self, name: str, default: str | None = None) -> RGBA:
+        v = self.get(name)
+        if v is None:
+            if default is None:
+                raise self.error(name, "missing (a colour like \"#1a2b3c\")")
+            v = default
+        return self.parse_color(name, v)
+
+    def parse_color(self, name: str, v: Any) -> RGBA:
+        if isinstance(v, str) and re.fullmatch(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})", v):
+            hx = v[1:]
+            if len(hx) == 3:
+                hx = "".join(c * 2 for c in hx)
+            if len(hx) == 6:
+                hx += "ff"
+            return tuple(int(hx[i:i + 2], 16) for i in range(0, 8, 2))  # type: ignore[return-value]
+        raise self.error(name, f"expected a colour \"#rgb\", \"#rrggbb\" or \"#rrggbbaa\", got {_show(v)}")
+
+    def colors(self, name: str, *, least: int) -> tuple[RGBA, ...] | None:
+        v = self.get(name)
+        if v is None:
+            return None
+        if not isinstance(v, list) or len(v) < least:
+            raise self.error(name, f"expected a list of at least {least} colours, got {_show(v)}")
+        return tuple(self.parse_color(name, c) for c in v)
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise self.error(unknown[0], "unknown key")
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dict):
+        return "a table"
+    return json.dumps(v, ensure_ascii=False, default=str)
+
+
+def _parse_layout(r: _Reader, name: str, shown: str, canvas: tuple[int, int]) -> Layout:
+    c = r.table("canvas")
+    if c is not None:
+        canvas = (c.int("width", canvas[0], lo=200, hi=4096), c.int("height", canvas[1], lo=200, hi=4096))
+        c.done()
+    r.string("description")  # free text for people reading the file
+    bg = r.table("background")
+    if bg is None:
+        raise r.error("background", "missing [background] table")
+    background = _parse_background(bg)
+    title_r = r.table("title")
+    if title_r is None:
+        raise r.error("title", "missing [title] table")
+    title = _parse_text(title_r, canvas, default_lines=3, size_pair_required=True)
+    logo = _parse_logo(r.table("logo"), canvas)
+    site_name = _optional_text(r.table("site_name"), canvas)
+    kicker = _optional_text(r.table("kicker"), canvas, floating_ok=True)
+    date = _optional_text(r.table("date"), canvas)
+    rects = _parse_rects(r, canvas)
+    mirror = r.bool("mirror_rtl", True)
+    r.done()
+    return Layout(name, shown, canvas, background, title, logo, site_name, kicker, date, rects, mirror)
+
+
+def _parse_background(r: _Reader) -> Background:
+    kind = r.choice("type", ("solid", "gradient", "image"), "gradient")
+    direction = r.choice("direction", ("vertical", "horizontal", "diagonal"), "diagonal")
+    if kind == "solid":
+        colors: tuple[RGBA, ...] = (r.color("color"),)
+    else:
+        got = r.colors("colors", least=2)
+        if got is None:
+            raise r.error("colors", "missing (a list of at least 2 colours)")
+        colors = got
+    overlay_color = r.color("overlay_color", "#000000")
+    opacity_raw = r.get("overlay_opacity")
+    opacity: tuple[float, ...] = (0.0, 0.0)
+    if opacity_raw is not None:
+        if (not isinstance(opacity_raw, list) or len(opacity_raw) < 2
+                or not all(isinstance(o, (int, float)) and not isinstance(o, bool) and 0 <= o <= 1
+                           for o in opacity_raw)):
+            raise r.error("overlay_opacity", f"expected a list of 2 or more numbers in 0..1 (top to bottom), "
+                                             f"got {_show(opacity_raw)}")
+        opacity = tuple(float(o) for o in opacity_raw)
+    focus = _focus(r, "focus", (0.5, 0.5))
+    if kind != "image" and opacity_raw is not None:
+        raise r.error("overlay_opacity", "only an image background has an overlay")
+    r.done()
+    return Background(kind, colors, direction, overlay_color, opacity, focus)
+
+
+def _focus(r: _Reader, name: str, default: tuple[float, float]) -> tuple[float, float]:
+    v = r.get(name)
+    if v is None:
+        return default
+    if (not isinstance(v, list) or len(v) != 2
+            or not all(isinstance(o, (int, float)) and not isinstance(o, bool) and 0 <= o <= 1 for o in v)):
+        raise r.error(name, f"expected [x, y] with each in 0..1, got {_show(v)}")
+    return (float(v[0]), float(v[1]))
+
+
+def _parse_box(r: _Reader, canvas: tuple[int, int], *, logo: bool = False, floating: bool = False) -> Box:
+    vals = {k: r.int(k, None, lo=0, hi=8192) for k in ("x", "w", "right", "y", "h", "bottom")}
+    if floating:  # placed vertically at render time: only the height is given
+        if vals["h"] is None or vals["y"] is not None or vals["bottom"] is not None:
+            raise r.error("h", "with above_title, give h and neither y nor bottom")
+        vals["y"] = 0
+    if logo:
+        if vals["h"] is None:
+            raise r.error("h", "missing (the logo's height in px)")
+        if (vals["x"] is None) == (vals["right"] is None):
+            raise r.error("x", "give exactly one of x, right")
+        if (vals["y"] is None) == (vals["bottom"] is None):
+            raise r.error("y", "give exactly one of y, bottom")
+        box = Box(**vals)
+        return box
+    for axis in (("x", "w", "right"), ("y", "h", "bottom")):
+        given = [k for k in axis if vals[k] is not None]
+        if len(given) != 2:
+            raise r.error(axis[0], f"give exactly two of {', '.join(axis)} (got {', '.join(given) or 'none'})")
+    box = Box(**vals)
+    x, y, w, h = box.resolve(*canvas)
+    if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > canvas[0] or y + h > canvas[1]:
+        raise r.error("x", f"box x={x} y={y} w={w} h={h} does not fit the {r.target} card "
+                           f"({canvas[0]}x{canvas[1]}); place it with right/bottom, or override it in "
+                           f"[targets.{r.target}]")
+    return box
+
+
+def _size_range(r: _Reader, required_pair: bool) -> tuple[int, int]:
+    v = r.get("size")
+    if isinstance(v, int) and not isinstance(v, bool) and not required_pair:
+        v = [v, v]
+    if (not isinstance(v, list) or len(v) != 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) for s in v)):
+        raise r.error("size", f"expected [max, min] integers, got {_show(v) if v is not None else 'nothing'}")
+    hi, lo = v
+    if not 6 <= lo <= hi <= 400:
+        raise r.error("size", f"expected [max, min] with 6 <= min <= max <= 400, got {_show(v)}")
+    return (hi, lo)
+
+
+def _parse_text(r: _Reader, canvas: tuple[int, int], *, default_lines: int,
+                size_pair_required: bool = False, floating_ok: bool = False) -> TextStyle:
+    above = r.int("above_title", None, lo=0, hi=1000) if floating_ok else None
+    box = _parse_box(r, canvas, floating=above is not None)
+    family = _family(r)
+    weight = r.int("weight", 400, lo=100, hi=1000)
+    width = r.number("width", 100.0, lo=50.0, hi=200.0)
+    size = _size_range(r, size_pair_required)
+    color = r.color("color", "#ffffff")
+    align = r.choice("align", ("start", "center", "end"), "start")
+    valign = r.choice("valign", ("top", "center", "bottom"), "top")
+    max_lines = r.int("max_lines", default_lines, lo=1, hi=20)
+    line_height = r.number("line_height", 1.15, lo=0.8, hi=3.0)
+    transform = r.choice("transform", ("none", "upper"), "none")
+    balance = r.bool("balance", True)
+    pill = None
+    pill_color = r.get("pill_color")
+    if pill_color is not None:
+        pad = r.get("pill_padding")
+        if pad is None:
+            pad = [12, 6]
+        if (not isinstance(pad, list) or len(pad) != 2
+                or not all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 200 for p in pad)):
+            raise r.error("pill_padding", f"expected [x, y] integers, got {_show(pad)}")
+        pill = Pill(r.parse_color("pill_color", pill_color), pad[0], pad[1],
+                    r.int("pill_radius", 6, lo=0, hi=200))
+        if max_lines != 1:
+            raise r.error("pill_color", "a pill needs max_lines = 1")
+    else:
+        for k in ("pill_padding", "pill_radius"):
+            if r.has(k):
+                raise r.error(k, "needs pill_color")
+    r.done()
+    return TextStyle(box, family, weight, width, size, color, align, valign, max_lines, line_height,
+                     transform, balance, pill, above)
+
+
+def _family(r: _Reader) -> str:
+    fam = r.string("family", "Noto Sans")
+    assert fam is not None
+    if fam in BUILTIN_FAMILIES:
+        return fam
+    if fam.lower().endswith(FONT_SUFFIXES):
+        p = (r.ctx.dir / fam).resolve()
+        if not p.is_file():
+            raise r.error("family", f"font file not found: {display_path(p)}")
+        return str(p)
+    raise r.error("family", f"unknown font {_show(fam)} (built-in: {', '.join(BUILTIN_FAMILIES)}; "
+                            f"or a .ttf/.otf file next to the layout)")
+
+
+def _optional_text(r: _Reader | None, canvas: tuple[int, int], *, floating_ok: bool = False) -> TextStyle | None:
+    if r is None:
+        return None
+    if not r.bool("show", True):
+        r.used.update(r.data)  # a hidden element's other keys are not checked
+        return None
+    return _parse_text(r, canvas, default_lines=1, floating_ok=floating_ok)
+
+
+def _parse_logo(r: _Reader | None, canvas: tuple[int, int]) -> Logo | None:
+    if r is None:
+        return None
+    if not r.bool("show", True):
+        r.used.update(r.data)
+        return None
+    rel = r.string("path")
+    if not rel:
+        raise r.error("path", "missing (an image file next to the layout)")
+    p = (r.ctx.dir / rel).resolve()
+    if not p.is_file():
+        raise r.error("path", f"logo file not found: {display_path(p)}")
+    box = _parse_box(r, canvas, logo=True)
+    r.done()
+    return Logo(p, box)
+
+
+def _parse_rects(r: _Reader, canvas: tuple[int, int]) -> tuple[Rect, ...]:
+    raw = r.get("rect")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise r.error("rect", f"expected [[rect]] tables, got {_show(raw)}")
+    out = []
+    for i, t in enumerate(raw):
+        sub = _Reader(r.ctx, t, f"{r.prefix}rect[{i}].", None, r.override_prefix)
+        box = _parse_box(sub, canvas)
+        out.append(Rect(box, sub.color("color"), sub.int("radius", 0, lo=0, hi=1000)))
+        sub.done()
+    return tuple(out)

@@ -1,0 +1,50 @@
+"""The values going into and coming out of the card renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CardRequest:
+    """One card to make for one article and one target."""
+
+    target: str
+    """A key of ``TARGETS``: "og" | "x" | "instagram" | "vk" | "mastodon" | "telegram"."""
+    layout: str
+    """Layout name: "default", the front matter's ``card:``, or "photo" when the article has a hero."""
+    title: str
+    """Plain text (entities decoded, Markdown stripped)."""
+    site_name: str
+    kicker: str | None
+    """Section or first tag, shown above the title when the layout has a kicker."""
+    date_text: str | None
+    """Already formatted in the article's language."""
+    lang: str
+    """BCP 47 tag, e.g. "ja", "ar"; picks shaping, CJK glyph forms and the text direction."""
+    hero: Path | None
+    """Absolute path, checked by the caller to exist inside the site."""
+    focus: tuple[float, float] | None
+    """Focal point of the hero, each in 0..1 (front matter ``image_focus``)."""
+    alt: str
+    source: str
+    """Article path for error messages, e.g. "content/2026/budget.md"."""
+    line: int | None
+    """Line of the ``image:`` field, for error messages."""
+
+
+@dataclass(frozen=True)
+class Card:
+    """A rendered card file."""
+
+    path: str
+    """Relative to the output dir, e.g. "cards/3f2a....jpg"."""
+    width: int
+    height: int
+    bytes: int
+    sha256: str
+    format: str
+    """"jpeg" | "png"."""
+    alt: str
+    target: str

@@ -1,0 +1,68 @@
+"""``smmgen preview`` (the static preview, or a Markdown summary for pull requests) and ``smmgen serve``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..cli import _flat, _load, _site_option, report_errors
+from ..errors import SmmgenError
+
+
+@click.command()
+@_site_option
+@click.option("--summary", is_flag=True, default=False,
+              help="Print a Markdown table (article × platform: length/limit, status, warnings) for "
+                   "$GITHUB_STEP_SUMMARY instead of writing output/.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes for card rendering (default: all cores).")
+def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
+    """Build output/ and print where the preview is; with --summary, print the Markdown summary only."""
+    from ..build import build, write_output
+
+    site = _load(site_dir)
+    if summary:
+        from ..preview.summary import markdown_summary
+
+        result = build(site, render_images=False)
+        click.echo(markdown_summary(result), nl=False)
+        if result.errors:
+            report_errors(result.errors)
+            raise SmmgenError(f"{len(_flat(result.errors))} error(s)")
+        return
+    result = build(site, workers=workers or os.cpu_count() or 1)
+    if result.errors:
+        report_errors(result.errors)
+        raise SmmgenError(f"{len(_flat(result.errors))} error(s); nothing was written")
+    write_output(result)
+    index = site.output_dir / "preview" / "index.html"
+    click.echo(f"preview: {site.rel(index)} ({index.as_uri()})")
+
+
+@click.command()
+@_site_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+def serve(site_dir: Path | None, port: int) -> None:
+    """Build, serve output/ on 127.0.0.1, rebuild on changes and reload the open page."""
+    from ..preview.serve import serve as run
+
+    def say(line: str) -> None:
+        click.echo(line)
+        sys.stdout.flush()
+
+    def ready(url: str) -> None:
+        say(f"Serving {url}  (Ctrl+C to stop)")
+
+    try:
+        run((site_dir or Path.cwd()).resolve(), port=port, report=say, on_ready=ready)
+    except OSError as e:
+        raise SmmgenError(f"cannot serve on 127.0.0.1:{port}: {e.strerror or e}") from None
+    except KeyboardInterrupt:
+        say("stopped")
+
+
+COMMANDS = [preview, serve]

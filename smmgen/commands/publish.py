@@ -1,0 +1,95 @@
+"""``smmgen publish``: post what is due, delete what expired, record it all in the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from ..errors import SmmgenError
+
+
+def _now(value: str | None) -> dt.datetime:
+    if value is None:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 time: {value!r} (e.g. 2026-03-01T08:00:00Z)") from None
+    if when.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no timezone; add Z or an offset like +01:00")
+    return when.astimezone(dt.UTC)
+
+
+@click.command()
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The site folder (holding smmgen.toml). Default: the current folder.")
+@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The manifest to publish (default: output/manifest.json).")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The ledger (default: [publish] ledger, .smmgen/ledger.json).")
+@click.option("--now", "now", default=None,
+              help="Act as if it were this time (ISO 8601), for tests and replays.")
+@click.option("--dry-run", is_flag=True, help="Print exactly what would be posted and deleted; send nothing.")
+@click.option("--only", default=None, help="Publish to this platform only.")
+@click.option("--limit", type=click.IntRange(0), default=None, help="Make at most N new posts in this run.")
+@click.option("--force", is_flag=True,
+              help="Post again entries an earlier run could not confirm (check the platform first).")
+def publish(site_dir: Path | None, manifest_path: Path | None, ledger_path: Path | None, now: str | None,
+            dry_run: bool, only: str | None, limit: int | None, force: bool) -> None:
+    """Post every due manifest entry once, delete expired posts, and keep the ledger."""
+    from ..config import load_site
+    from ..publish.runner import Options
+    from ..publish.runner import publish as run_publish
+
+    site = load_site(site_dir or Path.cwd())
+    options = Options(now=_now(now), dry_run=dry_run, only=only, limit=limit, force=force)
+    counts: Counter[tuple[str, str]] = Counter()
+    for event in run_publish(site, options, manifest_path=manifest_path, ledger_path=ledger_path):
+        click.echo(format_event(event), err=event.outcome in ("failed", "unknown", "warning"))
+        if event.outcome != "warning":
+            counts[(event.platform, event.outcome)] += 1
+    click.echo(summary_table(counts, dry_run=dry_run))
+    failed = sum(n for (_, outcome), n in counts.items() if outcome == "failed")
+    unknown = sum(n for (_, outcome), n in counts.items() if outcome == "unknown")
+    if (failed or unknown) and not dry_run:
+        raise SmmgenError(f"publish: {failed} failed, {unknown} unknown (see above)")
+
+
+_VERBS = {"posted": "would post", "edited": "would edit", "deleted": "would delete", "unknown": "unconfirmed"}
+
+
+def format_event(event) -> str:
+    outcome = _VERBS.get(event.outcome, event.outcome) if event.dry else event.outcome
+    line = f"{outcome:<11} {event.entry_id}"
+    if event.url:
+        line += f"  {event.url}"
+    if event.detail:
+        line += f"  ({event.detail})"
+    for i, part in enumerate(event.parts):
+        if len(event.parts) > 1:
+            line += f"\n    part {i + 1}:"
+        line += "".join(f"\n    | {text_line}" for text_line in part.split("\n"))
+    for media in event.media:
+        line += f"\n    media: {media}"
+    return line
+
+
+def summary_table(counts: Counter, *, dry_run: bool = False) -> str:
+    from ..publish.runner import COLUMNS
+
+    platforms = sorted({p for p, _ in counts})
+    width = max([len("platform"), len("total"), *(len(p) for p in platforms)])
+    header = "platform".ljust(width) + "".join(f"  {c:>7}" for c in COLUMNS)
+    rows = [header]
+    for name in [*platforms, "total"]:
+        cells = [sum(n for (p, o), n in counts.items() if o == c and (name == "total" or p == name))
+                 for c in COLUMNS]
+        rows.append(name.ljust(width) + "".join(f"  {v:>7}" for v in cells))
+    title = "smmgen publish (dry run: nothing was sent)" if dry_run else "smmgen publish"
+    return "\n".join([title, *rows])
+
+
+COMMANDS = [publish]

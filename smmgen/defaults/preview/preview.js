@@ -1,0 +1,105 @@
+// smmgen preview: filters on the index, day/week view on the plan, "today" marks. Pages work without it.
+(function () {
+  "use strict";
+  var doc = document.documentElement;
+  doc.classList.add("js");
+  var state = { platform: "", status: "", view: "week" };
+
+  function readHash() {
+    var params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    ["platform", "status", "view"].forEach(function (key) {
+      if (params.has(key)) { state[key] = params.get(key); }
+    });
+  }
+
+  function writeHash() {
+    var params = new URLSearchParams();
+    if (state.platform) { params.set("platform", state.platform); }
+    if (state.status) { params.set("status", state.status); }
+    if (document.querySelector("[data-view-panel]") && state.view !== "week") { params.set("view", state.view); }
+    var text = params.toString();
+    history.replaceState(null, "", text ? "#" + text : location.pathname + location.search);
+  }
+
+  function matchesRow(row) {
+    var tokens = (row.getAttribute("data-posts") || "").split(" ");
+    return tokens.some(function (token) {
+      var pair = token.split(":");
+      var platformOk = state.platform ? pair[0] === state.platform : true;
+      var statusOk = state.status ? pair[1] === state.status : true;
+      if (pair[0] === "*") { return !state.platform && statusOk; }
+      return platformOk && statusOk;
+    });
+  }
+
+  function apply() {
+    document.querySelectorAll("[data-filter]").forEach(function (button) {
+      var on = state[button.getAttribute("data-filter")] === button.getAttribute("data-value");
+      button.classList.toggle("is-on", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    document.querySelectorAll("[data-view]").forEach(function (button) {
+      var on = state.view === button.getAttribute("data-view");
+      button.classList.toggle("is-on", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    document.querySelectorAll("[data-view-panel]").forEach(function (panel) {
+      panel.classList.toggle("is-active", panel.getAttribute("data-view-panel") === state.view);
+    });
+    var shown = 0;
+    document.querySelectorAll("tr.row[data-posts]").forEach(function (row) {
+      var visible = matchesRow(row);
+      row.hidden = !visible;
+      if (visible) { shown += 1; }
+      row.querySelectorAll(".pchip[data-platform]").forEach(function (chip) {
+        chip.classList.toggle("is-dim", !!state.platform && chip.getAttribute("data-platform") !== state.platform);
+      });
+    });
+    var empty = document.querySelector(".empty-filter");
+    if (empty) { empty.hidden = shown > 0; }
+    document.querySelectorAll(".ev[data-platform], .lane[data-platform]").forEach(function (item) {
+      item.hidden = !!state.platform && item.getAttribute("data-platform") !== state.platform;
+    });
+    document.querySelectorAll(".day").forEach(function (day) {
+      day.hidden = !day.querySelector(".ev:not([hidden])");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-filter], [data-view]");
+    if (!button) { return; }
+    if (button.hasAttribute("data-view")) {
+      state.view = button.getAttribute("data-view");
+    } else {
+      state[button.getAttribute("data-filter")] = button.getAttribute("data-value");
+    }
+    apply();
+    writeHash();
+  });
+
+  // "Today" and past events depend on when the page is looked at, so they are marked here, not in the file.
+  function markToday() {
+    var zone = document.body.getAttribute("data-timezone") || "UTC";
+    var today;
+    try {
+      today = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+        .format(new Date());
+    } catch (e) {
+      today = new Date().toISOString().slice(0, 10);
+    }
+    document.querySelectorAll("[data-date]").forEach(function (el) {
+      el.classList.toggle("is-today", el.getAttribute("data-date") === today);
+    });
+    var now = Date.now();
+    document.querySelectorAll(".ev[data-at]").forEach(function (el) {
+      el.classList.toggle("is-past", Date.parse(el.getAttribute("data-at")) < now);
+    });
+  }
+
+  if (!/^#[a-z0-9_-]+$/i.test(location.hash) || location.hash.indexOf("=") >= 0) { readHash(); }
+  apply();
+  markToday();
+  // On the plan, start at this week rather than at the oldest one.
+  var todayHead = document.querySelector(".day-head.is-today");
+  if (todayHead && !location.hash) { todayHead.closest("table").scrollIntoView({ block: "start" }); }
+})();

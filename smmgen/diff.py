@@ -1,0 +1,191 @@
+"""What a merge will do to the social accounts: two manifests in, Markdown out (for a pull request's summary).
+
+New posts (with time and platform), changed posts (with a text diff), and posts that will be deleted (retracted
+articles, or entries that are no longer in the manifest). A missing base manifest means every post is new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import manifest
+
+Entry = Mapping[str, Any]
+CELL_CHARS = 90
+MAX_DETAILED = 50      # changed posts shown with their diff; a job summary holds at most 1 MiB
+
+
+@dataclass(frozen=True)
+class Changed:
+    base: Entry
+    head: Entry
+
+
+@dataclass(frozen=True)
+class Deleted:
+    entry: Entry
+    reason: str          # "retracted" | "removed"
+
+
+@dataclass(frozen=True)
+class ManifestDiff:
+    new: tuple[Entry, ...]
+    changed: tuple[Changed, ...]
+    deleted: tuple[Deleted, ...]
+    unchanged: int
+    timezone: ZoneInfo
+    had_base: bool
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new or self.changed or self.deleted)
+
+
+def load_base(path: Path) -> dict[str, Any] | None:
+    """The base manifest, or None when there is none (the base branch had no site yet, or built nothing)."""
+    return manifest.load(path) if path.is_file() else None
+
+
+def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> ManifestDiff:
+    before = {e["id"]: e for e in (base or {}).get("entries", ())}
+    after = {e["id"]: e for e in head.get("entries", ())}
+    new: list[Entry] = []
+    changed: list[Changed] = []
+    deleted: list[Deleted] = []
+    unchanged = 0
+    for entry_id, entry in sorted(after.items()):
+        old = before.get(entry_id)
+        if entry.get("retracted"):
+            if old is None or not old.get("retracted"):
+                deleted.append(Deleted(entry, "retracted"))
+            else:
+                unchanged += 1
+        elif old is None:
+            new.append(entry)
+        elif old.get("content_hash") != entry.get("content_hash"):
+            changed.append(Changed(old, entry))
+        else:
+            unchanged += 1
+    deleted += [Deleted(entry, "removed") for entry_id, entry in sorted(before.items())
+                if entry_id not in after and not entry.get("retracted")]
+    new.sort(key=lambda e: (e["publish_at"], e["id"]))
+    return ManifestDiff(new=tuple(new), changed=tuple(changed), deleted=tuple(deleted), unchanged=unchanged,
+                        timezone=_zone(head), had_base=base is not None)
+
+
+def _zone(doc: Mapping[str, Any]) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(doc.get("site", {}).get("timezone") or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+# --- Markdown --------------------------------------------------------------------------------------------------
+
+def to_markdown(diff: ManifestDiff) -> str:
+    lines = ["## Social posts: what this merge will do", ""]
+    if not diff.had_base:
+        lines += ["No manifest on the base branch: every post is new.", ""]
+    if diff.empty:
+        lines.append(f"No posts are added, changed or deleted ({diff.unchanged} unchanged).")
+        return "\n".join(lines) + "\n"
+    lines += [(f"**{len(diff.new)} new · {len(diff.changed)} changed · {len(diff.deleted)} to delete** · "
+              f"{diff.unchanged} unchanged"), ""]
+    tz = diff.timezone
+    if diff.new:
+        lines += [f"### New posts ({len(diff.new)})", "", f"| When ({tz.key}) | Platform | Article | Post |",
+                  "|---|---|---|---|"]
+        lines += [f"| {_when(e.get('publish_at'), tz)} | {e['platform']} | {_cell(e['article']['title'])} | "
+                  f"{_cell(e.get('text', ''))} |" for e in diff.new]
+        lines.append("")
+    if diff.changed:
+        lines += [f"### Changed posts ({len(diff.changed)})", ""]
+        for change in diff.changed[:MAX_DETAILED]:
+            lines += _changed(change, tz)
+        if len(diff.changed) > MAX_DETAILED:
+            rest = diff.changed[MAX_DETAILED:]
+            lines += [f"…and {len(rest)} more: " + ", ".join(f"`{c.head['id']}`" for c in rest), ""]
+    if diff.deleted:
+        lines += [f"### Posts to delete ({len(diff.deleted)})", "",
+                  "Deleted on the next publish, if they went out.", "",
+                  "| Platform | Article | Why |", "|---|---|---|"]
+        why = {"retracted": "article retracted", "removed": "no longer in the manifest (article removed, "
+                                                               "made a draft, or platform dropped)"}
+        lines += [f"| {d.entry['platform']} | {_cell(d.entry['article']['title'])} | {why[d.reason]} |"
+                  for d in diff.deleted]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
+    old, new = change.base, change.head
+    # Folded, so a change touching every platform keeps the summary short; GitHub renders <details>.
+    title = html.escape(" ".join(str(new["article"]["title"]).split()))
+    lines = [f"<details><summary><code>{html.escape(new['id'])}</code>: {title}</summary>", ""]
+    facts = []
+    for key, label in (("publish_at", "goes out"), ("expire_at", "expires")):
+        if old.get(key) != new.get(key):
+            facts.append(f"- {label}: {_when(old.get(key), tz)} → {_when(new.get(key), tz)}")
+    if old.get("link") != new.get("link"):
+        facts.append("- link changed")
+    if [m.get("sha256") for m in old.get("media", ())] != [m.get("sha256") for m in new.get("media", ())]:
+        facts.append("- card image changed")
+    if [m.get("alt") for m in old.get("media", ())] != [m.get("alt") for m in new.get("media", ())]:
+        facts.append("- image description (alt text) changed")
+    if old.get("extra") != new.get("extra"):
+        facts.append("- platform data changed")
+    lines += facts
+    text_diff = _text_diff(old.get("parts") or [old.get("text", "")], new.get("parts") or [new.get("text", "")])
+    if text_diff:
+        fence = _fence(text_diff)
+        lines += ([""] if facts else []) + [f"{fence}diff", *text_diff, fence]
+    elif not facts:
+        lines.append("- content hash changed (no visible difference)")
+    lines += ["", "</details>", ""]
+    return lines
+
+
+def _text_diff(old_parts: Sequence[str], new_parts: Sequence[str]) -> list[str]:
+    def lines_of(parts: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for i, part in enumerate(parts):
+            if len(parts) > 1:
+                out.append(f"--- part {i + 1} ---")
+            out += part.splitlines() or [""]
+        return out
+
+    diff = list(difflib.unified_diff(lines_of(old_parts), lines_of(new_parts), lineterm="", n=2))
+    return diff[2:]         # without the "--- / +++" file headers
+
+
+def _fence(lines: Sequence[str]) -> str:
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _when(value: str | None, tz: ZoneInfo) -> str:
+    if not value:
+        return "never"
+    when = dt.datetime.fromisoformat(value).astimezone(tz)
+    return when.strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: one line, no pipes or HTML, shortened."""
+    flat = " ".join(str(text).split())
+    if len(flat) > CELL_CHARS:
+        flat = flat[:CELL_CHARS - 1].rstrip() + "…"
+    return flat.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def diff_files(base_path: Path, head_path: Path) -> str:
+    """``smmgen diff BASE HEAD`` as a library call: the Markdown report."""
+    return to_markdown(compare(load_base(base_path), manifest.load(head_path)))

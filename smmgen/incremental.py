@@ -1,0 +1,158 @@
+"""The build as ``smmgen build`` runs it: nothing to do when no input changed, else a build that reuses the
+cache, writes output/ and records what it wrote.
+
+"No input changed" is decided from content hashes, never from times alone: the fingerprint of smmgen, its
+dependencies, the config and the layouts (``cache.fingerprint``), the bytes of every article file, the
+publisher's ledger (the plan reads it), and the stat of every other file the last build read (heroes,
+avatars). Even then the build is skipped only when output/ still holds exactly the files that build wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
+from .config import Site
+from .errors import SmmgenError
+
+SUBDIRS = ("cuts", "cards", "og", "preview")   # smmgen.build.OUTPUT_SUBDIRS, without importing the build
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the CLI reports about a build; kept in the cache so a skipped build reports the same."""
+
+    site_name: str
+    output: str                                   # output dir as shown, relative to the site
+    articles: int
+    drafts: int
+    platforms: tuple[tuple[str, int], ...]        # enabled platforms in site order, with their cut counts
+    cards: int                                    # distinct card files
+    latest: tuple[dt.datetime, ...]               # per article with cuts: its last publish_at
+    warnings: tuple[tuple[str, str, str], ...]    # (source, platform, warning)
+    entries: int
+
+    def scheduled(self, now: dt.datetime) -> int:
+        """Articles with a post not yet due at ``now``."""
+        return sum(1 for when in self.latest if when > now)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    summary: Summary | None                       # None when the build failed
+    changed: int                                  # files written
+    errors: tuple[SmmgenError, ...]
+    skipped: bool                                 # nothing changed: output/ was left as it was
+
+
+def summarize(result) -> Summary:
+    site = result.site
+    counts: dict[str, int] = {}
+    latest: dict[str, dt.datetime] = {}
+    for cut in result.cuts:
+        counts[cut.platform] = counts.get(cut.platform, 0) + 1
+        if cut.source not in latest or cut.publish_at > latest[cut.source]:
+            latest[cut.source] = cut.publish_at
+    return Summary(
+        site_name=site.name,
+        output=site.rel(site.output_dir) or ".",
+        articles=len(result.articles),
+        drafts=len(result.drafts),
+        platforms=tuple((p.name, counts.get(p.name, 0)) for p in site.platforms),
+        cards=len({c.path for c in result.cards.values()}),
+        latest=tuple(latest[a.source] for a in result.articles if a.source in latest),
+        warnings=tuple((c.source, c.platform, w) for c, w in result.warnings),
+        entries=len(result.entries),
+    )
+
+
+def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True) -> Outcome:
+    """Build and write output/ (see ``smmgen.build``); with ``use_cache``, skip or reuse unchanged work."""
+    from .build import build, write_output
+
+    if not use_cache:
+        result = build(site, workers=workers)
+        if result.errors:
+            return Outcome(None, 0, result.errors, False)
+        return Outcome(summarize(result), write_output(result), (), False)
+
+    env = fingerprint(site)
+    state = load_state(site, env)
+    if state is not None and _unchanged(site, env, state):
+        return Outcome(state.summary, 0, (), True)
+    cache = BuildCache.load(site, env)
+    before = _content_hashes(site)
+    result = build(site, workers=workers, cache=cache)
+    if result.errors:
+        cache.save(None)                          # what parsed and cut is still good for the next try
+        return Outcome(None, 0, result.errors, False)
+    changed = write_output(result, cache=cache)
+    read = sorted({str(a.image) for a in (*result.articles, *result.drafts) if a.image} | set(_avatars(site)))
+    inputs = _inputs(site, env, before, read)
+    cache.save(BuildState(inputs=inputs, read=tuple(read), outputs=_written(site.output_dir),
+                          summary=summarize(result)))
+    return Outcome(summarize(result), changed, (), False)
+
+
+def _unchanged(site: Site, env: str, state: BuildState) -> bool:
+    if _inputs(site, env, _content_hashes(site), state.read) != state.inputs:
+        return False
+    return _written(site.output_dir) == state.outputs
+
+
+def _content_hashes(site: Site) -> list[tuple[str, str]]:
+    """(path, sha256) of every article file, in the order the build reads them."""
+    from .content import find_article_files
+
+    out = []
+    for path in find_article_files(site):
+        try:
+            out.append((path.relative_to(site.root).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest()))
+        except OSError:
+            out.append((str(path), "unreadable"))
+    return out
+
+
+def _avatars(site: Site) -> Iterable[str]:
+    for settings in site.platforms:
+        avatar = settings.get("avatar")
+        if avatar:
+            yield str((site.root / avatar).resolve())
+
+
+def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterable[str]) -> str:
+    from .plan import ledger_path
+
+    digest = hashlib.sha256(env.encode())
+    for path, sha in contents:
+        digest.update(f"{path}\0{sha}\n".encode())
+    for path in read:
+        digest.update(f"{path}\0{stamp(Path(path))}\n".encode())
+    ledger = ledger_path(site)
+    try:
+        digest.update(hashlib.sha256(ledger.read_bytes()).digest())
+    except FileNotFoundError:
+        digest.update(b"no ledger")
+    return digest.hexdigest()
+
+
+def _written(output_dir: Path) -> Mapping[str, tuple[int, int]]:
+    """(size, mtime) of every file in output/'s build folders and of the manifest, by relative path."""
+    out: dict[str, tuple[int, int]] = {}
+    for sub in SUBDIRS:
+        for dirpath, _dirnames, filenames in os.walk(output_dir / sub):
+            rel_dir = os.path.relpath(dirpath, output_dir)
+            for name in filenames:
+                st = os.stat(os.path.join(dirpath, name))
+                out[f"{rel_dir}/{name}"] = (st.st_size, st.st_mtime_ns)
+    try:
+        st = os.stat(output_dir / "manifest.json")
+        out["manifest.json"] = (st.st_size, st.st_mtime_ns)
+    except FileNotFoundError:
+        pass
+    return out

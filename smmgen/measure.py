@@ -1,0 +1,658 @@
+"""Text measuring for every platform: the one place where post lengths are counted.
+
+Every function here is pure and fast (the planner calls them thousands of times per build). Where a
+platform's own rule is unknown or has changed over time, the count is taken so that it can never be lower
+than what the platform counts: a post we think fits must fit. Each such choice is noted where it is made.
+
+Units (``Unit``) and what they count:
+
+- ``weighted``: X. twitter-text config v3: NFC first, every URL counts 23, every emoji 2, the code points
+  of four ranges 1 and everything else 2.
+- ``graphemes``: Bluesky. Extended grapheme clusters, counted the safe way (see ``safe_grapheme_len``).
+- ``mastodon``: Mastodon's status length validator: graphemes of content warning + body, each URL with a
+  scheme counts ``url_length``, ``@user@domain`` counts as ``@user``.
+- ``threads``: Threads' "500 characters, emoji counted as UTF-8 bytes" (see ``threads_length``).
+- ``utf16``: UTF-16 code units (Telegram).
+- ``characters``: a platform that says "characters" and documents no more. Counted as UTF-16 code units,
+  the largest of the usual readings (code points, UTF-16 units, graphemes).
+- ``utf8-bytes``: UTF-8 bytes (Bluesky's second limit, ``maxLength`` 3000).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import regex
+
+# --------------------------------------------------------------------------------------------------------
+# Plain encodings
+
+
+def utf8_len(text: str) -> int:
+    """Length in UTF-8 bytes."""
+    return len(text.encode("utf-8"))
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units: one per code point, two for code points above U+FFFF."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Graphemes
+
+# The regex module implements the extended grapheme cluster rules of Unicode 17.0 (UAX #29), the version
+# the Bluesky conformance vectors were derived with; Python's unicodedata is older and has no segmenter.
+_GRAPHEME = regex.compile(r"\X")
+
+# A conjunct consonant joined by GB9c (Unicode 15.1+). Segmenters of Unicode 15.0 and older (Ruby 3.x,
+# so Mastodon; older JavaScript libraries) break before it, so they count one grapheme more.
+_CONJUNCT_CONSONANT = regex.compile(r"\p{InCB=Consonant}")
+_PREPEND = regex.compile(r"\p{GCB=Prepend}")
+_EXT_PICT = regex.compile(r"\p{Extended_Pictographic}")
+
+
+def graphemes(text: str) -> list[str]:
+    """The extended grapheme clusters of ``text`` (Unicode 17.0 rules), in order.
+
+    Joining them gives back ``text``; cutting ``text`` only between them never splits a user-perceived
+    character (an emoji sequence, a letter with its accents, a flag).
+    """
+    return _GRAPHEME.findall(text)
+
+
+def grapheme_len(text: str) -> int:
+    """Number of extended grapheme clusters under Unicode 17.0 rules (what the Bluesky vectors expect)."""
+    if text.isascii():
+        # In ASCII every character is its own cluster except CR LF, which is one.
+        return len(text) - text.count("\r\n")
+    return len(_GRAPHEME.findall(text))
+
+
+def safe_grapheme_len(text: str) -> int:
+    """The largest grapheme count any segmenter from Unicode 15.0 to 17.0 gives for ``text``.
+
+    Servers count with the Unicode tables they were built with: Mastodon with Ruby 3.x (Unicode 15.0,
+    before the Indic conjunct rule GB9c), Ruby 4 and current JavaScript segmenters with 16.0 or 17.0.
+    Newer rules only ever join more, so this adds back every break an older segmenter makes inside a
+    Unicode 17.0 cluster: before a conjunct consonant (GB9c) and before a character that the running
+    Python's Unicode database does not know yet (an older segmenter treats it as a separate unknown
+    character). Equal to ``grapheme_len`` for text without Indic conjuncts or very new characters.
+    """
+    if text.isascii():
+        return grapheme_len(text)
+    count = 0
+    for cluster in _GRAPHEME.findall(text):
+        count += 1
+        if len(cluster) > 1:
+            count += _older_segmenter_breaks(cluster)
+    return count
+
+
+def _older_segmenter_breaks(cluster: str) -> int:
+    breaks = 0
+    for i in range(1, len(cluster)):
+        ch = cluster[i]
+        if _PREPEND.match(cluster[i - 1]):
+            continue  # GB9b holds in every version: a prepended mark joins whatever follows
+        conjunct = _CONJUNCT_CONSONANT.match(ch) is not None
+        unknown = unicodedata.category(ch) == "Cn" and not _EXT_PICT.match(ch)
+        breaks += conjunct or unknown
+    return breaks
+
+
+# --------------------------------------------------------------------------------------------------------
+# X (twitter-text v3)
+
+
+@dataclass(frozen=True)
+class XConfig:
+    """A twitter-text weighting configuration (the data of twitter-text's ``config/v3.json``)."""
+
+    max_weighted_length: int = 280
+    scale: int = 100
+    default_weight: int = 200
+    #: ``(first, last, weight)`` code point ranges, inclusive; the first range that holds a code point wins.
+    ranges: tuple[tuple[int, int, int], ...] = (
+        (0, 4351, 100),
+        (8192, 8205, 100),
+        (8208, 8223, 100),
+        (8242, 8247, 100),
+    )
+    transformed_url_length: int = 23
+    #: Count each emoji (including ZWJ sequences and skin tones) as one unit of ``default_weight``.
+    emoji_parsing: bool = True
+
+
+#: What X counts with today.
+X_V3 = XConfig()
+#: The previous configuration: the same ranges, every code point of an emoji weighed separately.
+X_V2 = replace(X_V3, emoji_parsing=False)
+
+
+@dataclass(frozen=True)
+class XCount:
+    """The full twitter-text parse result, as the conformance suite checks it.
+
+    Ranges are inclusive UTF-16 offsets into the original (not normalized) text, as in twitter-text.
+    """
+
+    weighted_length: int
+    valid: bool
+    permillage: int
+    display_range: tuple[int, int]
+    valid_range: tuple[int, int]
+
+
+def x_weighted_length(text: str, config: XConfig = X_V3) -> int:
+    """The length X gives ``text`` (limit 280): twitter-text's weighted length."""
+    nfc = unicodedata.normalize("NFC", text)
+    total = 0
+    pos = 0
+    for start, end in _x_url_spans(nfc):
+        total += _plain_weight(nfc[pos:start], config) + config.transformed_url_length * config.scale
+        pos = end
+    total += _plain_weight(nfc[pos:], config)
+    return total // config.scale
+
+
+def x_count(text: str, config: XConfig = X_V3) -> XCount:
+    """twitter-text's ``parseTweet``: weighted length, validity, permillage and the valid/display ranges.
+
+    Unlike the Python port, CR LF is not folded into LF first: X may count both, so we do.
+    """
+    nfc = unicodedata.normalize("NFC", text)
+    units = _x_units(nfc, config)
+    limit = config.max_weighted_length * config.scale
+    weighted = 0
+    valid = True
+    valid_end = 0  # code point index of the last character that still fits
+    for start, end, weight in units:
+        weighted += weight
+        if valid and any(ch in _X_INVALID for ch in nfc[start:end]):
+            valid = False
+        if valid and weighted <= limit:
+            valid_end = end - 1
+    length = weighted // config.scale
+    shift = utf16_len(text) - utf16_len(nfc)
+    text16 = utf16_len(text)
+    return XCount(
+        weighted_length=length,
+        valid=valid and 0 < length <= config.max_weighted_length,
+        permillage=length * 1000 // config.max_weighted_length,
+        display_range=(0, text16 - 1 if text16 > 0 else 0),
+        valid_range=(0, utf16_len(nfc[: valid_end + 1]) - 1 + shift),
+    )
+
+
+def x_urls(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` spans of every URL X recognizes in ``text``, as indices into ``text``.
+
+    X counts each as 23 (including bare domains such as ``example.com``). Excerpting must cut only outside
+    these spans. Indices refer to ``text`` as given; X itself extracts from the NFC form, which differs only
+    inside text with decomposed accents.
+    """
+    return _x_url_spans(text)
+
+
+# twitter-text's invalid characters: a tweet holding one is invalid whatever its length.
+_X_INVALID = frozenset("\ufffe\ufeff\uffff")
+
+# The characters twitter-text treats as spaces. None can be part of a URL, and each is a valid character
+# before one, so URLs are found per run of other characters: the same URLs, found far faster.
+_X_SPACES = regex.compile("[\t\n\x0b\x0c\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+
+
+@functools.lru_cache(maxsize=1)
+def _twitter_text() -> Any:
+    # Imported on first use: twitter-text-parser compiles a large regex when imported (about 0.2 s).
+    import twitter_text
+
+    return twitter_text
+
+
+def _x_url_spans(text: str) -> list[tuple[int, int]]:
+    if "." not in text:
+        return []
+    extract = _twitter_text().extract_urls_with_indices
+    spans: list[tuple[int, int]] = []
+    for start, end in _runs(text, _X_SPACES):
+        if "." in text[start:end]:
+            spans.extend((start + u["indices"][0], start + u["indices"][1]) for u in extract(text[start:end]))
+    return spans
+
+
+def _runs(text: str, spaces: regex.Pattern[str]) -> list[tuple[int, int]]:
+    """The runs of ``text`` between ``spaces``, each with the one space before it.
+
+    That space matters: it is the character a URL at the start of the run follows. Without it, the first
+    character of the run could be taken for that character instead.
+    """
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for sep in spaces.finditer(text):
+        runs.append((start, sep.start()))
+        start = sep.end() - 1
+    runs.append((start, len(text)))
+    return runs
+
+
+def _x_units(nfc: str, config: XConfig) -> list[tuple[int, int, int]]:
+    """``(start, end, weight)`` for each counting unit: a URL, an emoji or a single code point."""
+    units: list[tuple[int, int, int]] = []
+    pos = 0
+    url_weight = config.transformed_url_length * config.scale
+    for start, end in [*_x_url_spans(nfc), (len(nfc), len(nfc))]:
+        segment_units = _segment_units(nfc[pos:start], config)
+        units.extend((pos + a, pos + b, w) for a, b, w in segment_units)
+        if end > start:
+            units.append((start, end, url_weight))
+        pos = end
+    return units
+
+
+def _segment_units(segment: str, config: XConfig) -> list[tuple[int, int, int]]:
+    weight = _code_point_weight(config)
+    emojis = _emoji_spans(segment) if config.emoji_parsing else []
+    units: list[tuple[int, int, int]] = []
+    i = 0
+    for start, end in [*emojis, (len(segment), len(segment))]:
+        units.extend((j, j + 1, weight(segment[j])) for j in range(i, start))
+        if end > start:
+            units.append((start, end, config.default_weight))
+        i = end
+    return units
+
+
+def _plain_weight(segment: str, config: XConfig) -> int:
+    """Scaled weight of text that holds no URL."""
+    if not segment:
+        return 0
+    if config.emoji_parsing and not segment.isascii():
+        total = 0
+        pos = 0
+        for start, end in _emoji_spans(segment):
+            total += _code_points_weight(segment[pos:start], config) + config.default_weight
+            pos = end
+        return total + _code_points_weight(segment[pos:], config)
+    return _code_points_weight(segment, config)
+
+
+def _code_points_weight(segment: str, config: XConfig) -> int:
+    if segment.isascii() and _ascii_weight(config) is not None:
+        return _ascii_weight(config) * len(segment)
+    total = config.default_weight * len(segment)
+    for pattern, weight in _range_classes(config):
+        matched = len(segment) - len(pattern.sub("", segment))
+        total += (weight - config.default_weight) * matched
+    return total
+
+
+@functools.lru_cache(maxsize=8)
+def _range_classes(config: XConfig) -> tuple[tuple[re.Pattern[str], int], ...]:
+    # The standard re module: several times faster than regex for plain code point classes.
+    by_weight: dict[int, list[str]] = {}
+    for first, last, weight in config.ranges:
+        by_weight.setdefault(weight, []).append(f"\\U{first:08x}-\\U{last:08x}")
+    return tuple((re.compile("[" + "".join(parts) + "]"), w) for w, parts in by_weight.items())
+
+
+@functools.lru_cache(maxsize=8)
+def _ascii_weight(config: XConfig) -> int | None:
+    """The weight every ASCII character has, or None when the ranges split ASCII."""
+    weights = {_code_point_weight(config)(chr(cp)) for cp in range(128)}
+    return weights.pop() if len(weights) == 1 else None
+
+
+@functools.lru_cache(maxsize=8)
+def _code_point_weight(config: XConfig) -> Callable[[str], int]:
+    def weight(ch: str) -> int:
+        cp = ord(ch)
+        for first, last, w in config.ranges:
+            if first <= cp <= last:
+                return w
+        return config.default_weight
+
+    return weight
+
+
+# The emoji twitter-text counts as one unit: the sequences of Unicode's emoji-test.txt that ships with
+# twitter-text-parser (Emoji 12.0). An older list can only over-count: a sequence X knows and we do not is
+# weighed per code point, which is never less than 2.
+
+
+@dataclass(frozen=True)
+class _EmojiTable:
+    sequences: frozenset[str]
+    lengths_by_first: dict[str, tuple[int, ...]]  # longest first
+
+
+@functools.lru_cache(maxsize=1)
+def _emoji_table() -> _EmojiTable:
+    package = Path(_twitter_text().__file__).parent
+    sequences = _parse_emoji_test((package / "regexp" / "emoji-test.txt").read_text(encoding="utf-8"))
+    lengths: dict[str, set[int]] = {}
+    for seq in sequences:
+        lengths.setdefault(seq[0], set()).add(len(seq))
+    return _EmojiTable(
+        sequences=frozenset(sequences),
+        lengths_by_first={ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()},
+    )
+
+
+def _parse_emoji_test(data: str) -> set[str]:
+    """Emoji sequences from an emoji-test.txt, without the "Component" group (skin tones, hair alone)."""
+    sequences: set[str] = set()
+    group = ""
+    for line in data.splitlines():
+        if line.startswith("# group:"):
+            group = line.split(":", 1)[1].strip()
+        if not line or line.startswith("#") or ";" not in line or group == "Component":
+            continue
+        code_points = line.split(";", 1)[0].split()
+        sequences.add("".join(chr(int(cp, 16)) for cp in code_points))
+    return sequences
+
+
+def _emoji_spans(segment: str) -> list[tuple[int, int]]:
+    """Non-overlapping emoji found left to right, the longest sequence at each position."""
+    table = _emoji_table()
+    spans: list[tuple[int, int]] = []
+    n = len(segment)
+    i = 0
+    while i < n:
+        lengths = table.lengths_by_first.get(segment[i])
+        if lengths:
+            for length in lengths:
+                if i + length <= n and segment[i : i + length] in table.sequences:
+                    spans.append((i, i + length))
+                    i += length
+                    break
+            else:
+                i += 1
+        else:
+            i += 1
+    return spans
+
+
+# --------------------------------------------------------------------------------------------------------
+# Mastodon
+
+# Mastodon counts like twitter-text's extractor with its own overrides (config/initializers/
+# twitter_regex.rb): a URL needs a scheme, its path may hold any non-space character except <>()?, and a
+# fixed set of punctuation cannot end it.
+_MASTODON_SCHEMES = r"(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://"
+_UCHARS = (
+    "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U0001fffd\U00020000-\U0002fffd"
+    "\U00030000-\U0003fffd\U00040000-\U0004fffd\U00050000-\U0005fffd\U00060000-\U0006fffd"
+    "\U00070000-\U0007fffd\U00080000-\U0008fffd\U00090000-\U0009fffd\U000a0000-\U000afffd"
+    "\U000b0000-\U000bfffd\U000c0000-\U000cfffd\U000d0000-\U000dfffd\U000e1000-\U000efffd"
+    "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+)
+_MASTODON_USERNAME = r"[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*"
+_WORD = r"[\p{L}\p{M}\p{Nd}\p{Pc}]"  # Ruby's [[:word:]]
+_MASTODON_MENTION = regex.compile(
+    rf"(?<![=/]|{_WORD})@((?i:{_MASTODON_USERNAME})(?:@{_WORD}+(?:[.-]+{_WORD}+)*)?)"
+)
+_LATIN_ACCENTS = (
+    "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b\u0263"
+    "\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
+# A mention followed by one of these is not a mention (twitter-text's end_mention_match).
+_END_MENTION = regex.compile(f"[@\uff20{_LATIN_ACCENTS}]|://")
+_BLANK = regex.compile(r"\p{White_Space}*")
+_ASCII_SPACES = regex.compile("[\t\n\x0b\x0c\r \x85]+")
+_MAX_URL_LENGTH = 4096
+_MAX_TCO_SLUG_LENGTH = 40
+_MAX_DOMAIN_LENGTH = 253
+
+
+@functools.lru_cache(maxsize=1)
+def _mastodon_url() -> regex.Pattern[str]:
+    _twitter_text()
+    from twitter_text.regexp.valid_domain import valid_domain
+    from twitter_text.regexp.valid_url_balanced_parens import valid_url_balanced_parens
+    from twitter_text.regexp.valid_url_preceding_chars import valid_url_preceding_chars
+
+    path_char = r"[^\p{White_Space}<>()?]"
+    balanced = rf"\((?:{path_char}+|(?:{path_char}*\({path_char}+\){path_char}*))\)"
+    # Mastodon redefines the ending characters before it redefines the balanced parentheses, so this one
+    # alternative keeps twitter-text's original definition.
+    ending = (
+        r"""(?:[^\p{White_Space}()?!*"'「」<>;:=,.$%\[\]~&|@]|""" + valid_url_balanced_parens.pattern + ")"
+    )
+    path = rf"(?:(?:{path_char}*(?:{balanced}{path_char}*)*{ending})|(?:{path_char}+/))"
+    query = rf"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@^{_UCHARS}]"
+    query_end = rf"[a-z0-9_&=#/\-{_UCHARS}]"
+    return regex.compile(
+        f"({valid_url_preceding_chars.pattern})"  # 1: the character before
+        "("  # 2: the URL
+        f"({_MASTODON_SCHEMES})?"  # 3: scheme
+        f"({valid_domain.pattern})"  # 4: domain
+        r"(?::[0-9]+)?"
+        f"(?:/{path}*)?"
+        rf"(?:\?{query}*{query_end})?"
+        ")",
+        regex.IGNORECASE,
+    )
+
+
+def _mastodon_url_entities(text: str) -> list[tuple[int, int]]:
+    if "://" not in text:
+        return []
+    _twitter_text()
+    from twitter_text.regexp.valid_tco_url import valid_tco_url
+
+    entities: list[tuple[int, int]] = []
+    # As for X: no URL spans ASCII white space and any of it may precede one, so the runs between it are
+    # searched one by one (the domain pattern is slow to try at every position of a long text).
+    for start, end in _runs(text, _ASCII_SPACES):
+        if "://" in text[start:end]:
+            entities.extend((start + a, start + b) for a, b in _scheme_urls(text[start:end], valid_tco_url))
+    return entities
+
+
+def _scheme_urls(chunk: str, valid_tco_url: re.Pattern[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for m in _mastodon_url().finditer(chunk):
+        if m.group(3) is None:
+            continue  # Mastodon extracts URLs only with a scheme
+        start, end = m.span(2)
+        tco = valid_tco_url.match(m.group(2))
+        if tco:
+            if tco.group(1) and len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
+                continue
+            end = start + len(tco.group(0))
+        if _valid_domain_length(end - start, m.group(4)):
+            spans.append((start, end))
+    return spans
+
+
+def _valid_domain_length(url_length: int, domain: str) -> bool:
+    try:
+        encoded = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return url_length + max(0, len(encoded) - len(domain)) <= _MAX_URL_LENGTH
+
+
+def _mastodon_mention_entities(text: str) -> list[tuple[int, int, str]]:
+    if "@" not in text and "\uff20" not in text:
+        return []
+    entities: list[tuple[int, int, str]] = []
+    for m in _MASTODON_MENTION.finditer(text):
+        if _END_MENTION.match(text, m.end()):
+            continue
+        name = m.group(1)
+        _, _, domain = name.partition("@")
+        if len(domain) > _MAX_DOMAIN_LENGTH:
+            continue
+        entities.append((m.start(), m.end(), "@" + name.split("@", 1)[0]))
+    return entities
+
+
+def mastodon_countable_text(text: str, *, url_length: int = 23) -> str:
+    """The body as Mastodon counts it: each URL replaced by ``url_length`` characters, each
+    ``@user@domain`` by ``@user``. Blank text counts as empty."""
+    if _BLANK.fullmatch(text):
+        return ""
+    entities = [(s, e, "x" * url_length) for s, e in _mastodon_url_entities(text)]
+    entities += _mastodon_mention_entities(text)
+    entities.sort(key=lambda entity: entity[0])
+    out: list[str] = []
+    pos = 0
+    for start, end, replacement in entities:
+        if start < pos:
+            continue  # overlaps the entity before it
+        out.append(text[pos:start])
+        out.append(replacement)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def mastodon_length(text: str, *, url_length: int = 23, spoiler: str = "") -> int:
+    """The length Mastodon's status length validator gives a status (limit: the server's
+    ``configuration.statuses.max_characters``, 500 by default).
+
+    The content warning ``spoiler`` counts too. ``url_length`` is the server's
+    ``configuration.statuses.characters_reserved_per_url``. Graphemes are counted with
+    ``safe_grapheme_len``, since Mastodon on Ruby 3 segments with Unicode 15.0 rules.
+    """
+    return safe_grapheme_len(spoiler + mastodon_countable_text(text, url_length=url_length))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Threads
+
+# A cluster holding any of these is an emoji for Threads' byte rule.
+_EMOJI_MARK = regex.compile(
+    r"[\p{Extended_Pictographic}\p{Regional_Indicator}\p{Emoji_Modifier}\u20e3\ufe0f]"
+)
+
+
+def threads_length(text: str) -> int:
+    """A length for Threads' 500-character limit that Threads can never exceed.
+
+    The API doc says "Emojis are counted as the number of UTF-8 bytes" without saying what counts as an
+    emoji or how other text is counted. So: every grapheme cluster that holds an emoji code point (a
+    pictograph, a flag letter, a skin tone, a keycap or an emoji variation selector) counts its UTF-8
+    bytes; all other text counts UTF-16 code units (at least its code points and its graphemes).
+    """
+    if text.isascii() or not _EMOJI_MARK.search(text):
+        return utf16_len(text)
+    total = 0
+    for cluster in _GRAPHEME.findall(text):
+        if cluster.isascii():
+            total += len(cluster)
+        elif _EMOJI_MARK.search(cluster):
+            total += len(cluster.encode("utf-8"))
+        else:
+            total += utf16_len(cluster)
+    return total
+
+
+# --------------------------------------------------------------------------------------------------------
+# Links, hashtags, mentions (caps: Threads 5 links, Instagram 30 hashtags and 20 mentions)
+
+_HASHTAG = regex.compile(r"[#\uff03](?=[\p{L}\p{M}\p{N}_])")
+_MENTION = regex.compile(r"[@\uff20](?=[\p{L}\p{M}\p{N}_])")
+
+
+def count_links(text: str, *, unique: bool = False) -> int:
+    """Number of links in ``text``, found as X finds them (with or without a scheme).
+
+    ``unique`` counts each distinct URL once, as Threads does for its 5-link limit; URLs are compared as
+    written, so two spellings of one address count twice.
+    """
+    urls = [text[start:end] for start, end in _x_url_spans(text)]
+    return len(set(urls)) if unique else len(urls)
+
+
+def count_hashtags(text: str) -> int:
+    """Number of ``#`` (or fullwidth ``＃``) signs directly followed by a letter, digit or ``_``.
+
+    Deliberately generous (it also counts ``#tag`` inside words and URLs), so that a caption we accept can
+    never hold more hashtags than Instagram counts.
+    """
+    return len(_HASHTAG.findall(text))
+
+
+def count_mentions(text: str) -> int:
+    """Number of ``@`` (or ``＠``) signs directly followed by a letter, digit or ``_``. Generous on purpose:
+    e-mail addresses count too."""
+    return len(_MENTION.findall(text))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Escaping
+
+# LinkedIn's "little" text format gives these characters meaning; as text each needs a backslash, or the
+# post is silently cut at the first one.
+LINKEDIN_RESERVED = "\\|{}@[]()<>#*_~"
+_LITTLE_RESERVED = regex.compile("[" + regex.escape(LINKEDIN_RESERVED, special_only=False) + "]")
+_LITTLE_ESCAPED = regex.compile(r"\\([" + regex.escape(LINKEDIN_RESERVED, special_only=False) + "])")
+
+
+def linkedin_escape(text: str) -> str:
+    """``text`` as plain text in LinkedIn's "little" format (Posts API ``commentary``)."""
+    return _LITTLE_RESERVED.sub(lambda m: "\\" + m.group(0), text)
+
+
+def linkedin_unescape(text: str) -> str:
+    """The plain text an escaped little-format string shows (the inverse of ``linkedin_escape``)."""
+    return _LITTLE_ESCAPED.sub(lambda m: m.group(1), text)
+
+
+def telegram_html_escape(text: str) -> str:
+    """``text`` for Telegram's ``parse_mode=HTML``: ``& < > "`` as the entities the Bot API accepts.
+
+    Safe both as element text and inside a double-quoted attribute such as ``href``.
+    """
+    return html.escape(text, quote=False).replace('"', "&quot;")
+
+
+# --------------------------------------------------------------------------------------------------------
+# One entry point for platform specs
+
+
+class Unit(enum.StrEnum):
+    """The unit a platform's text limit is counted in (``PlatformSpec.unit``)."""
+
+    WEIGHTED = "weighted"
+    GRAPHEMES = "graphemes"
+    MASTODON = "mastodon"
+    THREADS = "threads"
+    UTF16 = "utf16"
+    CHARACTERS = "characters"
+    UTF8_BYTES = "utf8-bytes"
+
+
+_MEASURES: dict[Unit, Callable[..., int]] = {
+    Unit.WEIGHTED: x_weighted_length,
+    Unit.GRAPHEMES: safe_grapheme_len,
+    Unit.MASTODON: mastodon_length,
+    Unit.THREADS: threads_length,
+    Unit.UTF16: utf16_len,
+    Unit.CHARACTERS: utf16_len,
+    Unit.UTF8_BYTES: utf8_len,
+}
+
+
+def measure(text: str, unit: Unit | str, **opts: Any) -> int:
+    """Length of ``text`` in ``unit``; the count a platform with that unit compares to its limit.
+
+    ``opts`` go to the unit's function: ``config`` for ``weighted``; ``url_length`` and ``spoiler`` for
+    ``mastodon``. An unknown unit raises ``ValueError``.
+    """
+    return _MEASURES[Unit(unit)](text, **opts)

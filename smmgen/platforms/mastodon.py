@@ -1,0 +1,52 @@
+"""Mastodon: a status within the server's limit (graphemes; every URL counts characters_reserved_per_url, an
+``@user@domain`` mention only as ``@user``), or a numbered thread of statuses."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from .. import schema as s
+from ..content import Article
+from .base import Cut, CutContext, PlatformSpec
+from .common import THREAD_OPTIONS, compose, finish, link_for, rules_for
+
+SPEC = PlatformSpec(
+    name="mastodon",
+    title="Mastodon",
+    text_limit=500,
+    unit="mastodon",
+    card_target="og",
+    card_role="scraped",
+    supports_thread=True,
+    options={
+        "instance": s.Field(s.url, doc="The server, e.g. https://mastodon.social"),
+        "max_characters": s.Field(s.integer(1), default=500,
+                                  doc="The server's configuration.statuses.max_characters "
+                                      "(GET /api/v2/instance)."),
+        "characters_reserved_per_url": s.Field(s.integer(0), default=23,
+                                               doc="The server's configuration.statuses."
+                                                   "characters_reserved_per_url."),
+        "visibility": s.Field(s.choice("public", "unlisted", "private", "direct"), default="public"),
+        **THREAD_OPTIONS,
+    },
+    sources=(
+        ("mastodon/documentation content/en/user/posting.md (500 by default; links count 23; only the "
+         "username part of a mention counts)"),
+        ("mastodon/documentation content/en/entities/Instance.md (configuration.statuses.max_characters, "
+         "characters_reserved_per_url)"),
+        "mastodon app/validators/status_length_validator.rb (grapheme clusters of spoiler text + body)",
+        ("mastodon/documentation content/en/entities/PreviewCard.md (the server builds the card from "
+         "OpenGraph)"),
+    ),
+)
+
+
+def render(article: Article, ctx: CutContext) -> Cut:
+    link = link_for(article, ctx)
+    limit = int(ctx.settings.get("max_characters", SPEC.text_limit))
+    url_length = int(ctx.settings.get("characters_reserved_per_url", 23))
+    rules = rules_for(SPEC, limit=limit, measure_opts=MappingProxyType({"url_length": url_length}))
+    composed = compose(article, ctx, SPEC, rules, source=article.summary, shown_link=link)
+    extra = {"visibility": ctx.settings.get("visibility", "public"), "language": article.lang}
+    return finish(article, SPEC, ctx, composed.parts, link=link, rules=rules, warnings=composed.warnings,
+                  errors=composed.errors, extra=extra)

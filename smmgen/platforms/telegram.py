@@ -1,0 +1,71 @@
+"""Telegram: a channel message in HTML parse mode. ``mode = "text"``: ``sendMessage`` (at most 4096 characters
+after entity parsing) with a link preview; ``mode = "photo"``: ``sendPhoto`` with the card and a caption of at
+most 1024 (photo captions get no link preview).
+
+The text is counted as Telegram counts it, after entity parsing (tags gone, entities decoded), in UTF-16 code
+units (the unit of Telegram's entity offsets; the safe reading of "characters"). Every value is escaped for
+HTML; an author's text (``social.telegram.text``) is plain text and is escaped too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import measure
+from .. import schema as s
+from ..content import Article
+from .base import Cut, CutContext, PlatformSpec
+from .common import compose, display_url, finish, lead_text, link_for, media_for, rules_for, visible_html
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+SPEC = PlatformSpec(
+    name="telegram",
+    title="Telegram",
+    text_limit=TEXT_LIMIT,
+    unit="utf16",
+    card_target="og",
+    card_role="scraped",
+    options={
+        "mode": s.Field(s.choice("text", "photo"), default="text",
+                        doc='"text": sendMessage with a link preview (4096); "photo": sendPhoto with the '
+                            "card and a caption (1024)."),
+        "link_preview": s.Field(s.choice("large", "small", "off"), default="large",
+                                doc="The link preview of a text message (link_preview_options)."),
+        "excerpt_length": s.Field(s.integer(40, 3500), default=600,
+                                  doc="Length of the excerpt in characters."),
+    },
+    sources=(
+        "https://core.telegram.org/bots/api#sendmessage (text 1-4096 characters after entities parsing)",
+        ("https://core.telegram.org/bots/api#sendphoto (caption 0-1024 characters after entities parsing; "
+         "no link_preview_options)"),
+        "https://core.telegram.org/bots/api#formatting-options (HTML style: escape < > & as entities)",
+        "https://core.telegram.org/bots/api#linkpreviewoptions",
+        ("python-telegram-bot constants MAX_TEXT_LENGTH 4096, CAPTION_LENGTH 1024; MessageEntity offsets "
+         "in UTF-16 code units"),
+    ),
+)
+
+
+def render(article: Article, ctx: CutContext) -> Cut:
+    link = link_for(article, ctx)
+    photo = ctx.settings.get("mode", "text") == "photo"
+    rules = rules_for(SPEC, limit=CAPTION_LIMIT if photo else TEXT_LIMIT, counted=visible_html)
+    composed = compose(article, ctx, SPEC, rules, source=lead_text(article), shown_link=display_url(link, 48),
+                       excerpt_length=int(ctx.settings.get("excerpt_length", 600)),
+                       escape=measure.telegram_html_escape, authored=measure.telegram_html_escape)
+    extra: dict[str, Any] = {"parse_mode": "HTML", "method": "sendPhoto" if photo else "sendMessage"}
+    if not photo:
+        extra["link_preview_options"] = preview_options(link, ctx.settings.get("link_preview", "large"))
+    media = media_for(SPEC, article, "telegram", "attach") if photo else media_for(SPEC, article)
+    return finish(article, SPEC, ctx, composed.parts, link=link, rules=rules, warnings=composed.warnings,
+                  errors=composed.errors, extra=extra, media=media)
+
+
+def preview_options(link: str, kind: str) -> dict[str, Any]:
+    """``link_preview_options`` for sendMessage: the article link, large or small, or no preview."""
+    if kind == "off":
+        return {"is_disabled": True}
+    size = "prefer_large_media" if kind == "large" else "prefer_small_media"
+    return {"url": link, size: True, "show_above_text": False}

@@ -1,0 +1,40 @@
+"""X: a post of at most 280 by twitter-text's weighted count (config v3: NFC first, every URL 23, every
+emoji 2, CJK 2), or a numbered thread of such posts."""
+
+from __future__ import annotations
+
+from .. import schema as s
+from ..content import Article
+from .base import Cut, CutContext, PlatformSpec
+from .common import THREAD_OPTIONS, compose, finish, link_for, media_for, rules_for
+
+SPEC = PlatformSpec(
+    name="x",
+    title="X",
+    text_limit=280,
+    unit="weighted",
+    card_target="og",
+    card_role="scraped",
+    supports_thread=True,
+    options={
+        "attach_image": s.Field(s.boolean, default=False,
+                                doc="Attach the card image to the post instead of relying on the link card "
+                                    "X builds from the article's twitter:/og: tags."),
+        **THREAD_OPTIONS,
+    },
+    sources=(
+        "twitter/twitter-text config/v3.json (weights, transformedURLLength 23, emojiParsingEnabled)",
+        "https://docs.x.com/fundamentals/counting-characters (280; emoji 2; URL 23; NFC)",
+        "https://developer.x.com/cards/overview (X crawls twitter:/og: tags for the link card)",
+    ),
+)
+
+
+def render(article: Article, ctx: CutContext) -> Cut:
+    link = link_for(article, ctx)
+    rules = rules_for(SPEC)
+    composed = compose(article, ctx, SPEC, rules, source=article.summary, shown_link=link)
+    attach = bool(ctx.settings.get("attach_image", False))
+    media = media_for(SPEC, article, "x", "attach") if attach else media_for(SPEC, article)
+    return finish(article, SPEC, ctx, composed.parts, link=link, rules=rules, warnings=composed.warnings,
+                  errors=composed.errors, media=media)

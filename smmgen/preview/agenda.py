@@ -1,0 +1,119 @@
+"""The content plan as people read it: every scheduled post with its expiry, by day and by week.
+
+It only presents the schedule the build already decided (``publish_at`` / ``expire_at`` on each manifest entry);
+slot assignment is ``smmgen.plan``'s job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+UTC = dt.UTC
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: str
+    platform: str
+    slug: str
+    title: str
+    source: str
+    publish_at: dt.datetime          # UTC
+    expire_at: dt.datetime | None    # UTC
+    retracted: bool = False
+
+    def state(self, now: dt.datetime) -> str:
+        """"scheduled" (not yet due), "live" (due and not expired) or "expired", as of ``now``."""
+        if self.publish_at > now:
+            return "scheduled"
+        if self.expire_at is not None and self.expire_at <= now:
+            return "expired"
+        return "live"
+
+    def to_json(self, tz, now: dt.datetime | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "platform": self.platform,
+            "slug": self.slug,
+            "title": self.title,
+            "source": self.source,
+            "publish_at": _iso(self.publish_at),
+            "expire_at": _iso(self.expire_at),
+            "publish_at_local": self.publish_at.astimezone(tz).isoformat(),
+            "expire_at_local": self.expire_at.astimezone(tz).isoformat() if self.expire_at else None,
+            "retracted": self.retracted,
+        }
+        if now is not None:
+            out["state"] = self.state(now)
+        return out
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str           # "publish" | "expire"
+    at: dt.datetime     # in the site's time zone
+    slot: Slot
+
+
+@dataclass(frozen=True)
+class Day:
+    date: dt.date
+    events: tuple[Event, ...]
+
+    def for_platform(self, platform: str) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if e.slot.platform == platform)
+
+
+@dataclass(frozen=True)
+class Week:
+    monday: dt.date
+    days: tuple[Day, ...]       # Monday to Sunday, empty days included
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.slot.platform for d in self.days for e in d.events))
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+
+
+def _parse(iso: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(iso).astimezone(UTC) if iso else None
+
+
+def slots(entries: Iterable[Mapping[str, Any]], platform_order: Sequence[str] = ()) -> list[Slot]:
+    """One slot per manifest entry, in time order (then platform order, then id)."""
+    order = list(platform_order)
+    out = [Slot(id=e["id"], platform=e["platform"], slug=e["article"]["slug"], title=e["article"]["title"],
+                source=e["article"]["source"], publish_at=_parse(e["publish_at"]),
+                expire_at=_parse(e.get("expire_at")), retracted=bool(e.get("retracted")))
+           for e in entries]
+    return sorted(out, key=lambda s: (s.publish_at, order.index(s.platform) if s.platform in order
+                                      else len(order), s.platform, s.id))
+
+
+def events(all_slots: Sequence[Slot], tz) -> list[Event]:
+    found = [Event("publish", s.publish_at.astimezone(tz), s) for s in all_slots]
+    found += [Event("expire", s.expire_at.astimezone(tz), s) for s in all_slots if s.expire_at]
+    return sorted(found, key=lambda e: (e.at, e.kind != "expire", e.slot.platform, e.slot.id))
+
+
+def days(all_slots: Sequence[Slot], tz) -> list[Day]:
+    """Days that have at least one post going out or coming down, in order."""
+    by_date: dict[dt.date, list[Event]] = {}
+    for event in events(all_slots, tz):
+        by_date.setdefault(event.at.date(), []).append(event)
+    return [Day(d, tuple(evs)) for d, evs in sorted(by_date.items())]
+
+
+def weeks(all_slots: Sequence[Slot], tz) -> list[Week]:
+    """Monday-to-Sunday weeks that have at least one event; empty weeks in between are left out."""
+    by_date = {d.date: d for d in days(all_slots, tz)}
+    mondays = sorted({d - dt.timedelta(days=d.weekday()) for d in by_date})
+    return [Week(m, tuple(by_date.get(m + dt.timedelta(days=i)) or Day(m + dt.timedelta(days=i), ())
+                          for i in range(7)))
+            for m in mondays]

@@ -1,0 +1,335 @@
+"""What the preview pages show, computed from a build: articles newest first, each with its posts.
+
+Everything comes from the manifest entries (what will be posted) plus the site's account settings. Paths of
+images are relative to the output dir; each page prefixes them with the way up from where it sits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .looks import Look, look_for, unit_label
+from .text import Segment, segments, telegram_html_segments
+
+STATUSES = ("ok", "warning", "error")
+DEFAULT_CARD = (1200, 630)     # the Open Graph shape, for platforms whose card target is unknown
+
+
+@dataclass(frozen=True)
+class Image:
+    path: str | None          # relative to the output dir; None: the card was not rendered (placeholder)
+    width: int
+    height: int
+    alt: str
+    frame: tuple[int, int]    # the box the platform shows it in (the image is cropped to fill it)
+
+    @property
+    def cropped(self) -> bool:
+        fw, fh = self.frame
+        return abs(self.width * fh - self.height * fw) > 0.02 * self.height * fw
+
+
+@dataclass(frozen=True)
+class LinkCard:
+    url: str
+    domain: str
+    title: str
+    description: str
+    image: Image | None
+
+
+@dataclass(frozen=True)
+class Account:
+    display_name: str
+    handle: str
+    avatar: str | None        # relative to the output dir
+    initials: str
+
+
+@dataclass(frozen=True)
+class Part:
+    segments: tuple[Segment, ...]
+    length: int
+    limit: int
+    level: str                # "ok" | "near" | "over"
+
+    @property
+    def counter(self) -> str:
+        return f"{self.length}/{self.limit}"
+
+    @property
+    def fill(self) -> int:
+        """Percent of the limit used, capped at 100 (for the meter)."""
+        return min(100, round(100 * self.length / self.limit)) if self.limit else 100
+
+
+@dataclass(frozen=True)
+class Post:
+    id: str
+    platform: str
+    look: Look
+    account: Account
+    parts: tuple[Part, ...]
+    unit: str
+    unit_label: str
+    attached: Image | None    # an image posted with the text (Instagram, attached cards)
+    card: LinkCard | None     # the link-preview box
+    card_part: int            # the part the box hangs under: the one with the link (threads)
+    warnings: tuple[str, ...]
+    errors: tuple[str, ...]
+    status: str
+    publish_at: str           # in the site's time zone, for people
+    expire_at: str | None
+    publish_iso: str
+    expire_iso: str | None
+    date_text: str            # how the platform's header shows the time ("24 Nov")
+    lang: str
+
+    @property
+    def is_thread(self) -> bool:
+        return len(self.parts) > 1
+
+    @property
+    def counter(self) -> str:
+        """The longest part against the limit, for the summary line."""
+        return max(self.parts, key=lambda p: p.length).counter if self.parts else "0/0"
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    slug: str
+    source: str
+    title: str
+    summary: str
+    url: str
+    lang: str
+    tags: tuple[str, ...]
+    date_text: str
+    date_iso: str
+    posts: tuple[Post, ...]
+    errors: tuple[str, ...]   # "file:line: message" lines that belong to this article
+    status: str
+    page: str | None          # relative to the preview dir; None when the article could not be read
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(p.platform for p in self.posts)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(p.warnings) for p in self.posts)
+
+
+@dataclass(frozen=True)
+class PreviewData:
+    site_name: str
+    timezone: str
+    platforms: tuple[tuple[str, str], ...]     # (name, title) of the enabled platforms, in site order
+    articles: tuple[ArticleView, ...]          # newest first
+    errors: tuple[str, ...]                    # problems not tied to an article shown in the preview
+    error_count: int                           # every problem of the build, these and the articles' own
+    avatars: Mapping[str, Path]                # output-relative path -> source file to copy
+
+
+def worst(statuses: Sequence[str]) -> str:
+    return max(statuses, key=STATUSES.index, default="ok")
+
+
+def local_text(when: dt.datetime, tz) -> str:
+    local = when.astimezone(tz)
+    return f"{local:%a %-d %b %Y, %H:%M} {local.tzname()}"
+
+
+def _parse(iso: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(iso) if iso else None
+
+
+def _initials(name: str) -> str:
+    words = [w for w in re.split(r"\W+", name) if w and w.lower() not in ("the", "a", "an")]
+    return ("".join(w[0] for w in words[:2]) or name[:1] or "?").upper()
+
+
+def _platform_title(name: str) -> str:
+    try:
+        from ..platforms import registry
+
+        return registry.get(name).SPEC.title
+    except (ImportError, KeyError, AttributeError):   # a platform not known here still gets its preview
+        return look_for(name).title
+
+
+def _card_target_size(name: str) -> tuple[int, int]:
+    try:
+        from ..cards.targets import TARGETS
+        from ..platforms import registry
+
+        target = TARGETS.get(registry.get(name).SPEC.card_target or "")
+    except (ImportError, KeyError, AttributeError):   # no such platform or target: the Open Graph shape
+        return DEFAULT_CARD
+    return (target.width, target.height) if target else DEFAULT_CARD
+
+
+def account_for(site, platform: str, avatars: dict[str, Path]) -> Account:
+    settings = site.platform(platform)
+    display = (settings.display_name if settings else "") or site.name
+    handle = (settings.handle if settings else "") or ""
+    avatar_setting = settings.get("avatar") if settings else None
+    avatar = None
+    if avatar_setting:
+        source = (site.root / avatar_setting).resolve()
+        if source.is_file() and source.is_relative_to(site.root):
+            avatar = f"preview/avatars/{platform}{source.suffix.lower()}"
+            avatars[avatar] = source
+    return Account(display_name=display, handle=handle, avatar=avatar, initials=_initials(display))
+
+
+def _image(media: Mapping[str, Any], look: Look, own_frame: bool) -> Image:
+    width, height = int(media.get("width") or 0), int(media.get("height") or 0)
+    width, height = (width, height) if width > 0 and height > 0 else DEFAULT_CARD
+    frame = (width, height) if own_frame or look.card_aspect is None else look.card_aspect
+    return Image(path=media.get("path"), width=width, height=height, alt=str(media.get("alt") or ""),
+                 frame=frame)
+
+
+def _placeholder(platform: str, look: Look, alt: str) -> Image:
+    width, height = _card_target_size(platform)
+    return Image(path=None, width=width, height=height, alt=alt, frame=look.card_aspect or (width, height))
+
+
+def _instagram_frame(image: Image) -> Image:
+    # Instagram shows feed images between 4:5 and 1.91:1 [I1]: anything outside is cropped to the nearest.
+    ratio = image.width / image.height
+    frame = (4, 5) if ratio < 0.8 else (191, 100) if ratio > 1.91 else (image.width, image.height)
+    return Image(image.path, image.width, image.height, image.alt, frame)
+
+
+def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path], cut_errors: Sequence[str],
+              title: str) -> Post:
+    platform = entry["platform"]
+    look = look_for(platform, title)
+    extra = entry.get("extra") or {}
+    lengths = entry.get("lengths") or [entry.get("length", 0)]
+    limit = int(entry["limit"])
+    parts = []
+    for i, text in enumerate(entry["parts"]):
+        length = int(lengths[i]) if i < len(lengths) else 0
+        level = "over" if length > limit else "near" if length > 0.9 * limit else "ok"
+        styled = telegram_html_segments(text, look) if str(extra.get("parse_mode", "")).upper() == "HTML" \
+            else segments(text, look, _facets(extra, i))
+        parts.append(Part(styled, length, limit, level))
+    media = list(entry.get("media") or [])
+    attach = next((m for m in media if m.get("role") == "attach"), None)
+    card_media = next((m for m in media if m.get("role") in ("link_card", "scraped")), None)
+    alt = article.image_alt or article.title
+    attached = None
+    if attach is not None:
+        attached = _image(attach, look, own_frame=True)
+    elif platform == "instagram":
+        attached = _placeholder(platform, look, alt)
+    if attached is not None and platform == "instagram":
+        attached = _instagram_frame(attached)
+    card = None
+    link = entry.get("link")
+    if look.link_card and link and attached is None:
+        image = _image(card_media, look, own_frame=False) if card_media else _placeholder(platform, look, alt)
+        # Where the cut carries the card's own text (Bluesky's external embed), that is what gets posted.
+        external = extra.get("external") if isinstance(extra.get("external"), Mapping) else {}
+        card = LinkCard(url=link, domain=(urlsplit(article.url).hostname or "").removeprefix("www."),
+                        title=str(external.get("title") or article.title),
+                        description=str(external.get("description") or article.summary), image=image)
+    errors = tuple(cut_errors) + tuple(
+        f"part {i + 1} is {p.counter} {entry['unit']}" for i, p in enumerate(parts) if p.level == "over"
+        and not cut_errors)
+    warnings = tuple(entry.get("warnings") or ())
+    status = "error" if errors else "warning" if warnings else "ok"
+    publish_at = _parse(entry.get("publish_at")) or article.date
+    expire_at = _parse(entry.get("expire_at"))
+    local = publish_at.astimezone(site.timezone)
+    return Post(
+        id=entry["id"], platform=platform, look=look, account=account_for(site, platform, avatars),
+        parts=tuple(parts), unit=entry["unit"], unit_label=unit_label(entry["unit"]),
+        attached=attached, card=card, card_part=_card_part(entry, extra),
+        warnings=warnings, errors=errors, status=status,
+        publish_at=local_text(publish_at, site.timezone),
+        expire_at=local_text(expire_at, site.timezone) if expire_at else None,
+        publish_iso=entry.get("publish_at") or "", expire_iso=entry.get("expire_at"),
+        date_text=f"{local:%-d %b}", lang=article.lang,
+    )
+
+
+def _facets(extra: Mapping[str, Any], part: int) -> list | None:
+    """Bluesky facets of one part: ``extra.facets`` is a list per part (or, for one part, a flat list)."""
+    facets = extra.get("facets")
+    if not isinstance(facets, list) or not facets:
+        return None
+    if all(isinstance(f, list) for f in facets):
+        return facets[part] if part < len(facets) else None
+    return facets if part == 0 else None
+
+
+def _card_part(entry: Mapping[str, Any], extra: Mapping[str, Any]) -> int:
+    """The part the link box hangs under: the cut's say (``external_part``), else the part with the link."""
+    declared = extra.get("external_part")
+    if isinstance(declared, int) and 0 <= declared < len(entry["parts"]):
+        return declared
+    link = entry.get("link")
+    return next((i for i, text in enumerate(entry["parts"]) if link and link in text), 0)
+
+
+def error_lines(errors: Sequence[Any]) -> list[tuple[str | None, str]]:
+    """``(path, "file:line: message")`` for every error, lists flattened."""
+    out = []
+    for e in errors:
+        for one in getattr(e, "errors", None) or [e]:
+            out.append((getattr(one, "path", None), getattr(one, "message", None) or str(one)))
+    return out
+
+
+def preview_data(result) -> PreviewData:
+    """The preview of a build; works on a failed build too (articles that loaded, errors beside them)."""
+    site = result.site
+    order = [p.name for p in site.platforms]
+    titles = {name: _platform_title(name) for name in order}
+    cut_errors = {c.id: tuple(c.errors) for c in result.cuts}
+    errors = error_lines(result.errors)
+    by_source: dict[str, list[str]] = {}
+    for path, message in errors:
+        by_source.setdefault(path or "", []).append(message)
+    entries_by_source: dict[str, list[Mapping[str, Any]]] = {}
+    for entry in result.entries:
+        entries_by_source.setdefault(entry["article"]["source"], []).append(entry)
+    avatars: dict[str, Path] = {}
+    views = []
+    for article in result.articles:
+        entries = sorted(entries_by_source.get(article.source, []),
+                         key=lambda e: (order.index(e["platform"]) if e["platform"] in order else len(order),
+                                        e["platform"]))
+        posts = tuple(post_view(e, article, site, avatars, cut_errors.get(e["id"], ()),
+                                titles.get(e["platform"]) or e["platform"]) for e in entries)
+        own_errors = tuple(dict.fromkeys(by_source.pop(article.source, [])))
+        status = "error" if own_errors else worst([p.status for p in posts])
+        views.append(ArticleView(
+            slug=article.slug, source=article.source, title=article.title, summary=article.summary,
+            url=article.url, lang=article.lang, tags=tuple(article.tags),
+            date_text=local_text(article.date, site.timezone),
+            date_iso=article.date.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            posts=posts, errors=own_errors, status=status, page=f"articles/{article.slug}.html"))
+    views.sort(key=lambda v: (v.date_iso, v.source), reverse=True)
+    drafts = {a.source for a in getattr(result, "drafts", ())}
+    # Articles that failed to load have no Article: they are listed by file, with their errors, at the top.
+    broken = [ArticleView(slug="", source=path, title=path, summary="", url="", lang="", tags=(), date_text="",
+                          date_iso="", posts=(), errors=tuple(dict.fromkeys(messages)), status="error", page=None)
+              for path, messages in sorted(by_source.items()) if path and path not in drafts
+              and path.startswith(site.rel(site.content_dir) + "/")]
+    for view in broken:
+        by_source.pop(view.source, None)
+    general = tuple(m for messages in by_source.values() for m in dict.fromkeys(messages))
+    return PreviewData(site_name=site.name, timezone=site.timezone.key,
+                       platforms=tuple((n, titles[n]) for n in order), articles=tuple(broken + views),
+                       errors=general, error_count=len(errors), avatars=avatars)

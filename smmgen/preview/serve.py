@@ -1,0 +1,280 @@
+"""``smmgen serve``: build, serve output/ on loopback, rebuild when the sources change, reload the browser.
+
+A failed build never stops the server: output/ keeps the last good build (``smmgen build`` semantics: nothing is
+written when there are errors), and the preview pages are served from memory with the errors on them until the
+files are fixed. The open page polls a build id and reloads when it changes; the reload script is added to
+pages only as they are served, so the files on disk stay byte-identical to ``smmgen build``'s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..errors import SmmgenError
+
+log = logging.getLogger(__name__)
+
+LIVE_PATH = "/__smmgen/live.js"
+BUILD_ID_PATH = "/__smmgen/build-id"
+QUIET_SECONDS = 0.2      # wait for a burst of file events (an editor's save) to settle before rebuilding
+
+LIVE_JS = b"""// Added by smmgen serve: reload the page when a new build is ready.
+(function () {
+  var script = document.currentScript;
+  var seen = script ? script.getAttribute("data-build") : null;
+  function poll() {
+    fetch("/__smmgen/build-id", { cache: "no-store" }).then(function (r) { return r.text(); }).then(function (id) {
+      if (seen !== null && id !== seen) { location.reload(); return; }
+      seen = id;
+      setTimeout(poll, 400);
+    }, function () { setTimeout(poll, 1500); });
+  }
+  setTimeout(poll, 400);
+})();
+"""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The outcome of one build, as the server shows it."""
+
+    build_id: str
+    ok: bool
+    messages: tuple[str, ...]                              # "file:line: message" lines
+    pages: dict[str, bytes] = field(default_factory=dict)  # output-relative path -> bytes, served from memory
+    output_dir: Path | None = None
+
+
+def _build_id(pages: dict[str, bytes], messages: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(pages):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(pages[path]).digest())
+    for message in messages:
+        digest.update(message.encode() + b"\n")
+    return digest.hexdigest()[:16]
+
+
+def build_once(root: Path, workers: int = 1) -> Snapshot:
+    """Build the site at ``root``; write output/ when it succeeds, and return what the server should show."""
+    import jinja2
+
+    from ..build import build, write_output
+    from ..config import load_site
+    from .model import error_lines
+    from .pages import render_pages, template_error_message
+
+    output_dir = None
+    try:
+        site = load_site(root)
+        output_dir = site.output_dir
+        result = build(site, workers=workers)
+        messages = tuple(m for _, m in error_lines(result.errors))
+        pages = render_pages(result)
+        if not result.errors:
+            write_output(result)
+        return Snapshot(_build_id(pages, messages), not result.errors, messages, pages, output_dir)
+    except SmmgenError as e:
+        messages = tuple(m for _, m in error_lines([e]))
+    except jinja2.TemplateError as e:
+        messages = (template_error_message(e),)
+    except Exception as e:   # a bug must not take the server down: show it, keep watching
+        log.exception("build failed")
+        messages = (f"internal error: {type(e).__name__}: {e}", *traceback.format_exc().splitlines()[-6:])
+    return Snapshot(_build_id({}, messages), False, messages, {}, output_dir)
+
+
+class LiveSite:
+    """The current snapshot, rebuilt on demand; thread-safe."""
+
+    def __init__(self, root: Path, report: Callable[[str], None], workers: int = 1):
+        self.root = root
+        self.report = report
+        self.workers = workers
+        self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        self.snapshot = self._build()
+        self.output_dir = self.snapshot.output_dir or root / "output"
+
+    def _build(self) -> Snapshot:
+        started = time.monotonic()
+        snapshot = build_once(self.root, self.workers)
+        took = time.monotonic() - started
+        if snapshot.ok:
+            self.report(f"built in {took:.1f}s ({snapshot.build_id})")
+        else:
+            self.report(f"build failed in {took:.1f}s; the preview shows the errors:")
+            for message in snapshot.messages:
+                self.report(f"  {message}")
+        return snapshot
+
+    def rebuild(self) -> Snapshot:
+        with self._build_lock:
+            snapshot = self._build()
+            with self._lock:
+                self.snapshot = snapshot
+                if snapshot.output_dir:
+                    self.output_dir = snapshot.output_dir
+            return snapshot
+
+    def current(self) -> Snapshot:
+        with self._lock:
+            return self.snapshot
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    live: LiveSite   # set on the subclass made per server
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=str(self.live.output_dir), **kwargs)
+
+    def log_message(self, format: str, *args) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        path = unquote(urlsplit(self.path).path)
+        snapshot = self.live.current()
+        if path in ("/", "/preview", "/preview/"):
+            self.send_response(302)
+            self.send_header("Location", "/preview/index.html")
+            self.end_headers()
+            return
+        if path == BUILD_ID_PATH:
+            return self._send(snapshot.build_id.encode(), "text/plain; charset=utf-8")
+        if path == LIVE_PATH:
+            return self._send(LIVE_JS, "text/javascript; charset=utf-8")
+        relative = path.lstrip("/")
+        if relative.startswith("preview/") and relative.endswith(".html"):
+            page = self._page(relative, snapshot)
+            if page is not None:
+                return self._send(_with_live_script(page, snapshot.build_id), "text/html; charset=utf-8")
+            self.send_error(404, "No such preview page")
+            return
+        super().do_GET()
+
+    def _page(self, relative: str, snapshot: Snapshot) -> bytes | None:
+        if snapshot.pages.get(relative) is not None:
+            return snapshot.pages[relative]
+        if not snapshot.ok:
+            # A page the failed build has nothing for (its article does not load, or no site at all): the
+            # errors, at this page's address, until the fix brings the page back.
+            from .pages import render_error_page
+
+            return render_error_page(list(snapshot.messages), up="../" * relative.count("/"))
+        return None
+
+    def _send(self, body: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _with_live_script(page: bytes, build_id: str) -> bytes:
+    tag = f'<script src="{LIVE_PATH}" data-build="{build_id}"></script>\n'.encode()
+    at = page.rfind(b"</body>")
+    return page[:at] + tag + page[at:] if at >= 0 else page + tag
+
+
+class Watcher:
+    """Rebuilds the site when content/, layouts/ or smmgen.toml change (watchdog), after a short quiet time."""
+
+    def __init__(self, live: LiveSite):
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        self.live = live
+        self.changed = threading.Event()
+        self.stopping = threading.Event()
+        root = live.root.resolve()
+        watched = self._watched_dirs()
+        changed = self.changed
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event) -> None:
+                if event.event_type in ("opened", "closed_no_write"):
+                    return
+                paths = [Path(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+                for p in paths:
+                    p = Path(p).resolve() if p.is_absolute() else root / p
+                    if p.parent == root and p.name not in ("smmgen.toml", *[d.name for d in watched]):
+                        continue
+                    changed.set()
+
+        self.observer = Observer()
+        self.observer.schedule(Handler(), str(root), recursive=False)
+        for directory in watched:
+            if directory.is_dir():
+                self.observer.schedule(Handler(), str(directory), recursive=True)
+        self.thread = threading.Thread(target=self._loop, name="smmgen-rebuild", daemon=True)
+
+    def _watched_dirs(self) -> list[Path]:
+        root = self.live.root
+        try:
+            from ..config import load_site
+
+            site = load_site(root)
+            return [site.content_dir, site.layouts_dir]
+        except SmmgenError:
+            return [root / "content", root / "layouts"]
+
+    def start(self) -> None:
+        self.observer.start()
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.changed.set()
+        self.observer.stop()
+        self.observer.join(timeout=5)
+        self.thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            self.changed.wait()
+            if self.stopping.is_set():
+                return
+            # Let the burst of events of one save settle.
+            while True:
+                self.changed.clear()
+                time.sleep(QUIET_SECONDS)
+                if not self.changed.is_set():
+                    break
+            self.live.report("change detected, rebuilding…")
+            self.live.rebuild()
+
+
+def serve(root: Path, *, port: int = 8000, report: Callable[[str], None] = log.info,
+          on_ready: Callable[[str], None] | None = None, workers: int = 1) -> None:
+    """Serve the site's output/ on 127.0.0.1:``port`` (0: any free port) until interrupted."""
+    live = LiveSite(root, report, workers)
+
+    class Handler(_Handler):
+        pass
+
+    Handler.live = live
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    watcher = Watcher(live)
+    watcher.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/preview/index.html"
+    if on_ready:
+        on_ready(url)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        watcher.stop()

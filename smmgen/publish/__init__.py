@@ -1,0 +1,1 @@
+"""Publishing the manifest: adapters per platform, the ledger, retries. Never imported by the build."""

@@ -1,0 +1,247 @@
+"""The publisher adapter interface, the values that cross it, and the secret handling every adapter shares.
+
+Writing an adapter (one module per platform, e.g. ``smmgen/publish/x.py``)
+---------------------------------------------------------------------------
+The module declares::
+
+    NAME = "x"
+    ENV = ("SMMGEN_X_TOKEN",)            # every credential it reads, all from the environment
+    def open(ctx: AdapterContext) -> Adapter: ...
+
+and is listed in ``smmgen/publish/registry.py`` (third-party adapters: entry point group
+``smmgen.publishers``, ``name = "package.module"``). Its non-secret settings (``[publish.x]``) are declared
+in ``smmgen/publish/settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (a missing one is an
+``AuthError`` naming the variable) and builds an ``Http`` for every call it makes; it must not touch the
+network: the session is opened lazily by the first call.
+
+The adapter object has four methods, each given plain values and returning plain values; it never prints,
+never reads the clock (the run's time is ``post.now``) and never writes the ledger:
+
+``create(post) -> Posted``
+    Publish every part of ``post``. Make the call safe to repeat where the platform allows it: derive the
+    record key or idempotency key from ``post.key`` (stable for one entry id and content hash). Raise
+    ``MaybeDone`` (from ``Http``) when the request may have been carried out without an answer.
+``find(post, since) -> Lookup``
+    After a ``MaybeDone`` or a crash (an intent left in the ledger): does the post exist? ``Lookup.found``
+    with the ``Posted``, ``Lookup.absent()`` only when the platform proves it is not there, otherwise
+    ``Lookup.unknown(why)``. The runner never re-posts an unknown without ``--force``.
+``delete(posted) -> None``
+    Remove the post (all parts). Already gone is success.
+``edit(posted, post) -> Posted``
+    Replace the content in place, or raise ``PublishError`` saying the platform cannot.
+
+Errors are the ``smmgen.errors`` tree: ``AuthError`` (never retried), ``RateLimited(retry_after)``,
+``TransientError`` (retried within the run's budget), ``MaybeDone`` (a transient error after which the
+outcome is unknown) and plain ``PublishError`` (permanent: validation, limits). ``Http`` maps HTTP
+statuses and connection failures to these; an adapter adds its platform's error body through ``ErrorBody``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import AuthError, PublishError, TransientError
+
+if TYPE_CHECKING:
+    from .http import Budget, HttpConfig
+
+MIME = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
+        "gif": "image/gif"}
+
+
+class MaybeDone(TransientError):
+    """The request reached the server and no answer came back (timeout, dropped connection, 5xx): the post
+    may exist. Retrying is safe only where the platform deduplicates; otherwise look first."""
+
+
+class Secret:
+    """A credential from the environment. ``repr``/``str`` show only the variable's name."""
+
+    __slots__ = ("_value", "name")
+
+    def __init__(self, name: str, value: str):
+        self.name = name
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self.name}=***)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """An image the manifest names; read through ``read()``, which checks it is the file that was built."""
+
+    role: str            # "link_card" | "attach" | "scraped"
+    path: Path
+    sha256: str
+    alt: str
+    mime: str
+
+    def read(self, platform: str, entry_id: str) -> bytes:
+        try:
+            data = self.path.read_bytes()
+        except OSError as e:
+            raise PublishError(platform, f"cannot read {self.path.name}: {e.strerror}",
+                               entry_id=entry_id) from None
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            # What was reviewed is what gets posted: a file changed after the build is never sent.
+            raise PublishError(platform, f"{self.path.name} differs from the manifest's sha256; rebuild",
+                               entry_id=entry_id)
+        return data
+
+
+@dataclass(frozen=True)
+class Post:
+    """One manifest entry as the adapters see it: what to post, and the key that makes it idempotent."""
+
+    entry_id: str
+    platform: str
+    parts: tuple[str, ...]
+    link: str | None
+    title: str
+    lang: str | None
+    tags: tuple[str, ...]
+    media: tuple[MediaFile, ...]
+    extra: Mapping[str, Any]
+    content_hash: str
+    publish_at: dt.datetime
+    expire_at: dt.datetime | None
+    retracted: bool
+    now: dt.datetime     # the run's time; adapters use it for createdAt and the like
+
+    @property
+    def text(self) -> str:
+        return self.parts[0]
+
+    @property
+    def key(self) -> str:
+        """Stable for one entry and one content: a retry of the same post carries the same key."""
+        return hashlib.sha256(f"smmgen\n{self.entry_id}\n{self.content_hash}".encode()).hexdigest()
+
+    def media_for(self, *roles: str) -> tuple[MediaFile, ...]:
+        return tuple(m for m in self.media if m.role in roles)
+
+    @classmethod
+    def from_entry(cls, entry: Mapping[str, Any], base_dir: Path, now: dt.datetime) -> Post:
+        """Read a manifest entry defensively: only ``id``, ``platform``, ``text`` and ``content_hash`` are
+        required; everything else has a plain empty value."""
+        article = entry.get("article") or {}
+        parts = tuple(entry.get("parts") or [entry["text"]])
+        media = tuple(
+            MediaFile(role=m.get("role", "attach"), path=base_dir / m["path"], sha256=m["sha256"],
+                      alt=m.get("alt") or "", mime=MIME.get(str(m.get("format", "")).lower(), "image/png"))
+            for m in entry.get("media") or ()
+        )
+        return cls(
+            entry_id=entry["id"],
+            platform=entry["platform"],
+            parts=parts,
+            link=entry.get("link"),
+            title=article.get("title") or "",
+            lang=article.get("lang"),
+            tags=tuple(entry.get("tags") or ()),
+            media=media,
+            extra=MappingProxyType(dict(entry.get("extra") or {})),
+            content_hash=entry["content_hash"],
+            publish_at=parse_time(entry.get("publish_at")) or now,
+            expire_at=parse_time(entry.get("expire_at")),
+            retracted=bool(entry.get("retracted")),
+            now=now,
+        )
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A post that exists on a platform. ``remote`` is the adapter's own state for later deletes and edits
+    (record keys, chat id, message kind), kept in the ledger as JSON."""
+
+    remote_id: str
+    url: str | None
+    remote: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What ``find`` learned: the post exists (``posted``), provably does not (``absent``), or cannot tell."""
+
+    posted: Posted | None = None
+    known: bool = True
+    why: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.posted is not None
+
+    @classmethod
+    def absent(cls) -> Lookup:
+        return cls()
+
+    @classmethod
+    def unknown(cls, why: str) -> Lookup:
+        return cls(known=False, why=why)
+
+
+class Adapter(Protocol):
+    name: str
+
+    def create(self, post: Post) -> Posted: ...
+    def find(self, post: Post, since: dt.datetime | None) -> Lookup: ...
+    def delete(self, posted: Posted) -> None: ...
+    def edit(self, posted: Posted, post: Post) -> Posted: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    """Everything ``open`` gets: ``[publish.<name>]`` settings, ``[platforms.<name>]`` options, the
+    environment (for credentials), HTTP timeouts and the run's retry budget for this platform."""
+
+    name: str
+    settings: Mapping[str, Any]
+    platform_options: Mapping[str, Any]
+    env: Mapping[str, str] = field(repr=False)
+    http: HttpConfig
+    budget: Budget
+
+    def secret(self, variable: str) -> Secret:
+        value = self.env.get(variable, "")
+        if not value.strip():
+            raise AuthError(self.name, f"environment variable {variable} is not set")
+        return Secret(variable, value.strip())
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        value = self.settings.get(key)
+        return default if value is None else value
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """A manifest/ledger time (``2026-03-01T08:00:00Z``) as an aware UTC datetime."""
+    if not value:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
+    parsed = dt.datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def iso(when: dt.datetime | None) -> str | None:
+    return None if when is None else when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def one_line(texts: Sequence[str], limit: int = 300) -> str:
+    """A server's message as one line for the ledger and the terminal."""
+    text = " ".join(" ".join(t.split()) for t in texts if t)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

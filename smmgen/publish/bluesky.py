@@ -1,0 +1,280 @@
+"""Bluesky: posts written straight to the account's PDS over XRPC.
+
+Exactly once by construction: every part's record key is a valid TID derived from the entry id and content
+hash (``record_key``), so a resent create meets its own earlier record. The PDS answers a taken key with a
+500 (pinned by tests/test_pds_harness.py), so after any create that may have gone through, the record is
+read back, and it counts as ours only when its text and link match.
+
+Sources: atproto lexicons ``app.bsky.feed.post`` (text 300 graphemes, langs <= 3),
+``app.bsky.richtext.facet`` (UTF-8 byte offsets), ``app.bsky.embed.external`` (thumb <= 1,000,000 bytes),
+``com.atproto.repo.createRecord|putRecord|deleteRecord|getRecord|uploadBlob``,
+``com.atproto.server.createSession``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import requests
+
+from ..errors import AuthError, PublishError, RateLimited
+from .base import AdapterContext, Lookup, MaybeDone, Post, Posted
+from .http import Http, retry_after
+
+NAME = "bluesky"
+ENV = ("SMMGEN_BLUESKY_HANDLE", "SMMGEN_BLUESKY_APP_PASSWORD")
+POST = "app.bsky.feed.post"
+THUMB_MAX_BYTES = 1_000_000          # app.bsky.embed.external#external.thumb maxSize
+IMAGE_MAX_BYTES = 2_000_000          # app.bsky.embed.images#image maxSize
+MAX_LANGS = 3
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+_AUTH_ERRORS = {"AuthMissing", "AuthenticationRequired", "InvalidToken", "ExpiredToken", "AccountTakedown",
+                "AccountDeactivated"}
+
+
+def open(ctx: AdapterContext) -> Bluesky:
+    return Bluesky(ctx, ctx.secret(ENV[0]).reveal(), ctx.secret(ENV[1]))
+
+
+def tid(micros: int, clock_id: int) -> str:
+    """An atproto TID: 53 bits of microseconds then 10 bits of clock id, base32-sortable, 13 characters."""
+    value = (micros << 10) | clock_id
+    return "".join(_TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))
+
+
+def record_key(post: Post, part: int) -> str:
+    """The record key of part ``part``: a TID near the post's publish time (so keys sort like posts),
+    with the rest taken from the post's key, so the same entry and content always give the same keys."""
+    digest = int(post.key[:16], 16)
+    micros = int(post.publish_at.timestamp()) * 1_000_000 + digest % 1_000_000 + part
+    return tid(micros, (digest >> 24) % 1024)
+
+
+def _error_body(response: requests.Response) -> tuple[str, PublishError | None]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    name = str(body.get("error") or "") if isinstance(body, dict) else ""
+    message = str(body.get("message") or "") if isinstance(body, dict) else ""
+    text = f"{name}: {message}" if name and message else (name or message or f"HTTP {response.status_code}")
+    if name in _AUTH_ERRORS:
+        # The PDS answers a token that does not verify with 400, not 401.
+        return text, AuthError(NAME, text, status=response.status_code)
+    if name == "RateLimitExceeded" or response.status_code == 429:
+        return text, RateLimited(NAME, text, retry_after=retry_after(response.headers),
+                                 status=response.status_code)
+    return text, None
+
+
+class Bluesky:
+    name = NAME
+
+    def __init__(self, ctx: AdapterContext, handle: str, password: Any):
+        self._service = str(ctx.setting("service", "https://bsky.social")).rstrip("/")
+        self._web = str(ctx.setting("web_url", "https://bsky.app")).rstrip("/")
+        self._handle = handle
+        self._password = password
+        self._http = Http(NAME, f"{self._service}/xrpc", ctx.http, ctx.budget, secrets=[password],
+                          error_body=_error_body)
+        self._did: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Bluesky(service={self._service!r}, handle={self._handle!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- the adapter interface -----------------------------------------------------------------------------
+
+    def create(self, post: Post) -> Posted:
+        did = self._login()
+        embed = self._embed(post)
+        created_at = _created_at(post.now)
+        refs: list[dict[str, str]] = []
+        for i, text in enumerate(post.parts):
+            reply = {"root": refs[0], "parent": refs[-1]} if refs else None
+            record = self._record(post, i, text, created_at, embed if i == _card_part(post) else None, reply)
+            refs.append(self._create_record(post, record_key(post, i), record))
+        return self._posted(did, post, refs, created_at)
+
+    def find(self, post: Post, since: dt.datetime | None) -> Lookup:
+        did = self._login()
+        refs, created_at = [], None
+        for i, text in enumerate(post.parts):
+            found = self._get(record_key(post, i))
+            if found is None:
+                # Nothing, or a thread cut short: create() fills in what is missing and keeps what is there.
+                return Lookup.absent()
+            if not _same_post(found["value"], text, _card_uri(post) if i == _card_part(post) else None):
+                raise PublishError(NAME, f"record key {record_key(post, i)} holds a record smmgen did not "
+                                   "write for this entry", entry_id=post.entry_id)
+            refs.append({"uri": found["uri"], "cid": found["cid"]})
+            created_at = created_at or found["value"].get("createdAt")
+        return Lookup(self._posted(did, post, refs, created_at or _created_at(post.now)))
+
+    def delete(self, posted: Posted) -> None:
+        did = self._login()
+        for rkey in reversed(list(posted.remote.get("rkeys") or [posted.remote_id.rsplit("/", 1)[-1]])):
+            # Deleting a record that is already gone succeeds, so a resend is harmless.
+            self._http.call("POST", "com.atproto.repo.deleteRecord", resend=True,
+                            json={"repo": did, "collection": POST, "rkey": rkey})
+
+    def edit(self, posted: Posted, post: Post) -> Posted:
+        did = self._login()
+        rkeys = list(posted.remote.get("rkeys") or ())
+        if len(rkeys) != len(post.parts):
+            raise PublishError(NAME, f"the thread now has {len(post.parts)} parts, the post {len(rkeys)}; "
+                               'an edit cannot change that (set on_change = "repost")',
+                               entry_id=post.entry_id)
+        created_at = str(posted.remote.get("created_at") or _created_at(post.now))
+        embed = self._embed(post)
+        refs: list[dict[str, str]] = []
+        for i, (rkey, text) in enumerate(zip(rkeys, post.parts)):
+            reply = {"root": refs[0], "parent": refs[-1]} if refs else None
+            record = self._record(post, i, text, created_at, embed if i == _card_part(post) else None, reply)
+            response = self._http.call("POST", "com.atproto.repo.putRecord", resend=True,
+                                       entry_id=post.entry_id,
+                                       json={"repo": did, "collection": POST, "rkey": rkey, "record": record})
+            body = response.json()
+            refs.append({"uri": body["uri"], "cid": body["cid"]})
+        return Posted(refs[0]["uri"], posted.url, {**posted.remote, "cids": [r["cid"] for r in refs]})
+
+    # --- XRPC --------------------------------------------------------------------------------------------
+
+    def _login(self) -> str:
+        if self._did is None:
+            response = self._http.call("POST", "com.atproto.server.createSession", resend=True,
+                                       json={"identifier": self._handle, "password": self._password.reveal()})
+            body = response.json()
+            self._http.add_secret(body["accessJwt"])
+            self._http.add_secret(body.get("refreshJwt") or body["accessJwt"])
+            self._http.set_header("Authorization", f"Bearer {body['accessJwt']}")
+            self._did = body["did"]
+        return self._did
+
+    def _create_record(self, post: Post, rkey: str, record: dict[str, Any]) -> dict[str, str]:
+        try:
+            response = self._http.call("POST", "com.atproto.repo.createRecord", resend=False,
+                                       entry_id=post.entry_id,
+                                       json={"repo": self._did, "collection": POST, "rkey": rkey,
+                                             "record": record})
+        except MaybeDone:
+            # An earlier try may have written this key (the PDS then answers 500): read it back.
+            found = self._get(rkey)
+            if found is None:
+                raise
+            if not _same_post(found["value"], record["text"], _external_uri(record)):
+                raise PublishError(NAME, f"record key {rkey} holds a record smmgen did not write for this "
+                                   "entry", entry_id=post.entry_id) from None
+            return {"uri": found["uri"], "cid": found["cid"]}
+        body = response.json()
+        return {"uri": body["uri"], "cid": body["cid"]}
+
+    def _get(self, rkey: str) -> dict[str, Any] | None:
+        response = self._http.call("GET", "com.atproto.repo.getRecord", resend=True, ok=(200, 400),
+                                   params={"repo": self._did, "collection": POST, "rkey": rkey})
+        if response.status_code == 200:
+            return response.json()
+        if _error_name(response) == "RecordNotFound":
+            return None
+        raise self._http.error_for(response)
+
+    def _upload(self, post: Post, media: Any, max_bytes: int) -> dict[str, Any]:
+        data = media.read(NAME, post.entry_id)
+        if len(data) > max_bytes:
+            raise PublishError(NAME, f"{media.path.name} is {len(data):,} bytes; Bluesky takes at most "
+                               f"{max_bytes:,} here", entry_id=post.entry_id)
+        response = self._http.call("POST", "com.atproto.repo.uploadBlob", resend=True, entry_id=post.entry_id,
+                                   data=data, headers={"Content-Type": media.mime})
+        return response.json()["blob"]
+
+    # --- the record --------------------------------------------------------------------------------------
+
+    def _embed(self, post: Post) -> dict[str, Any] | None:
+        external = dict(post.extra.get("external") or {})
+        if _card_uri(post):
+            card = {"uri": _card_uri(post),
+                    "title": str(external.get("title") or post.title),
+                    "description": str(external.get("description") or "")}
+            thumbs = post.media_for("link_card")
+            if thumbs:
+                card["thumb"] = self._upload(post, thumbs[0], THUMB_MAX_BYTES)
+            return {"$type": "app.bsky.embed.external", "external": card}
+        images = post.media_for("attach")[:4]
+        if images:
+            return {"$type": "app.bsky.embed.images",
+                    "images": [{"image": self._upload(post, m, IMAGE_MAX_BYTES), "alt": m.alt}
+                               for m in images]}
+        return None
+
+    def _record(self, post: Post, part: int, text: str, created_at: str, embed: dict[str, Any] | None,
+                reply: dict[str, Any] | None) -> dict[str, Any]:
+        record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": created_at}
+        facets = _facets(post, part, text)
+        if facets:
+            record["facets"] = facets
+        langs = post.extra.get("langs") or ([post.lang] if post.lang else [])
+        if langs:
+            record["langs"] = list(langs)[:MAX_LANGS]
+        if embed:
+            record["embed"] = embed
+        if reply:
+            record["reply"] = reply
+        return record
+
+    def _posted(self, did: str, post: Post, refs: Sequence[Mapping[str, str]], created_at: str) -> Posted:
+        rkeys = [r["uri"].rsplit("/", 1)[-1] for r in refs]
+        return Posted(
+            remote_id=refs[0]["uri"],
+            url=f"{self._web}/profile/{did}/post/{rkeys[0]}",
+            remote={"did": did, "rkeys": rkeys, "cids": [r["cid"] for r in refs], "created_at": created_at},
+        )
+
+
+def _facets(post: Post, part: int, text: str) -> list[dict[str, Any]]:
+    """The cut's facets where it gave them (for the first part, or one list per part), else detected."""
+    given = post.extra.get("facets")
+    if isinstance(given, (list, tuple)) and given:
+        if all(isinstance(f, (list, tuple)) for f in given):
+            if len(given) == len(post.parts):
+                return [dict(f) for f in given[part]]
+        elif part == 0:
+            return [dict(f) for f in given]
+    from ..richtext import detect_facets
+
+    return detect_facets(text)
+
+
+def _card_part(post: Post) -> int:
+    """The part that carries the link card: the cut's ``external_part`` (where the link is), else 0."""
+    part = post.extra.get("external_part")
+    return part if isinstance(part, int) and 0 <= part < len(post.parts) else 0
+
+
+def _card_uri(post: Post) -> str | None:
+    return (post.extra.get("external") or {}).get("uri") or post.link
+
+
+def _created_at(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def _external_uri(record: Mapping[str, Any]) -> str | None:
+    return ((record.get("embed") or {}).get("external") or {}).get("uri")
+
+
+def _same_post(value: Mapping[str, Any], text: str, link: str | None) -> bool:
+    """Is a stored record the one smmgen wrote? Same text, and the same link card where there is one."""
+    if value.get("text") != text:
+        return False
+    return link is None or _external_uri(value) in (None, link)
+
+
+def _error_name(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("error") or "")
+    except (ValueError, AttributeError):
+        return ""

@@ -1,0 +1,157 @@
+"""The publisher's lock: one publisher at a time per ledger, even when a manual run meets the scheduled one.
+
+The workflows' ``concurrency:`` group is the first line of defence; this lock file next to the ledger
+(``ledger.json.lock``) is the second, and the only one for runs outside GitHub Actions. It is created atomically
+(``O_CREAT | O_EXCL``), records who holds it and since when, and is removed when the holder finishes, whatever
+happens. A lock older than ``stale_after`` belongs to a run that died: the next publisher takes it over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SmmgenError
+
+UTC = dt.UTC
+BREAKER_STALE_SECONDS = 60     # a takeover that died half-way blocks others for at most this long
+
+
+@dataclass(frozen=True)
+class LockOwner:
+    """Who holds the lock: shown in the error a second publisher gets."""
+
+    host: str
+    pid: int
+    run_id: str | None         # GITHUB_RUN_ID when running in GitHub Actions
+    since: dt.datetime         # UTC
+    token: str                 # tells this holder's lock file from a later one at the same path
+
+    def describe(self) -> str:
+        run = f"GitHub Actions run {self.run_id} on " if self.run_id else ""
+        return f"{run}{self.host} (pid {self.pid}) since {self.since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+
+    def to_json(self) -> str:
+        return json.dumps({"host": self.host, "pid": self.pid, "run_id": self.run_id,
+                           "since": self.since.strftime("%Y-%m-%dT%H:%M:%SZ"), "token": self.token},
+                          sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> LockOwner | None:
+        try:
+            data = json.loads(text)
+            since = dt.datetime.fromisoformat(data["since"])
+            return cls(host=str(data["host"]), pid=int(data["pid"]), run_id=data.get("run_id"),
+                       since=since if since.tzinfo else since.replace(tzinfo=UTC), token=str(data["token"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def lock_path(ledger_path: Path) -> Path:
+    return ledger_path.with_name(ledger_path.name + ".lock")
+
+
+@contextmanager
+def acquire(ledger_path: Path, stale_after: dt.timedelta,
+            now: dt.datetime | None = None) -> Iterator[LockOwner]:
+    """Hold the ledger's lock for the ``with`` block; raise SmmgenError naming the holder when it is taken.
+
+    ``now`` is the time written into the lock and compared with a held lock's age (default: the current time).
+    """
+    now = (now or dt.datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    path = lock_path(ledger_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    me = LockOwner(host=socket.gethostname(), pid=os.getpid(), run_id=os.environ.get("GITHUB_RUN_ID") or None,
+                   since=now, token=secrets.token_hex(8))
+    holder: LockOwner | None = None
+    for _attempt in range(3):
+        if _create(path, me):
+            break
+        held_text = _read(path)
+        if held_text is None:
+            continue                # released in the meantime: try again
+        holder = LockOwner.from_json(held_text)
+        if holder is not None:
+            stale = now - holder.since >= stale_after
+        else:
+            # An unreadable lock may be one being written this instant: only its file age can call it stale.
+            stale = _file_age(path) >= stale_after.total_seconds()
+        if not (stale and _break(path, held_text)):
+            raise SmmgenError(_held_message(path, holder, stale_after))
+    else:
+        raise SmmgenError(_held_message(path, holder, stale_after))
+    try:
+        yield me
+    finally:
+        # Only our own lock is removed: if it was taken over as stale, the file is someone else's now.
+        if (text := _read(path)) is not None and (owner := LockOwner.from_json(text)) and owner.token == me.token:
+            path.unlink(missing_ok=True)
+
+
+def _create(path: Path, owner: LockOwner) -> bool:
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return False
+    try:
+        os.write(fd, owner.to_json().encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return True
+
+
+def _file_age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _break(path: Path, seen: str) -> bool:
+    """Remove a stale lock, unless another publisher got there first.
+
+    Two publishers may find the same stale lock; without the breaker file, the slower one could delete the lock
+    the faster one has just created. The breaker makes "is it still the stale one? then remove it" one step.
+    """
+    breaker = path.with_name(path.name + ".break")
+    try:
+        fd = os.open(breaker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        try:
+            if time.time() - breaker.stat().st_mtime > BREAKER_STALE_SECONDS:
+                breaker.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+        return False
+    try:
+        if _read(path) != seen:
+            return False
+        path.unlink(missing_ok=True)
+        return True
+    finally:
+        os.close(fd)
+        breaker.unlink(missing_ok=True)
+
+
+def _held_message(path: Path, holder: LockOwner | None, stale_after: dt.timedelta) -> str:
+    who = holder.describe() if holder else "another publisher (the lock file is unreadable)"
+    return (f"{path}: publishing is locked by {who}; the lock counts as stale after "
+            f"{int(stale_after.total_seconds() // 60)} min. If no publisher is running, delete {path.name}.")

@@ -1,0 +1,432 @@
+"""The publish run: for every manifest entry and every ledger record, decide what is due, do it once, and
+report each step as an ``Event`` (the CLI prints them; nothing here prints).
+
+Per platform, in publish order: an intent left by an interrupted run is reconciled with the platform first
+(never blindly re-posted); then an entry is posted when due, deleted when expired, retracted or removed,
+and edited, reposted or warned about when its content changed after posting. Before each create an intent
+is written to the ledger; after every change the ledger is written again. One platform failing never stops
+another: each has its own adapter, retry budget and error handling.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import schema as s
+from ..errors import PublishError, RateLimited, SmmgenError, TransientError
+from .base import Adapter, AdapterContext, Lookup, MaybeDone, Post, Posted, iso, parse_time
+from .http import Budget, HttpConfig
+from .ledger import Ledger, Record
+from .lock import acquire
+
+log = logging.getLogger(__name__)
+
+# Columns of the summary, in order; an Event's outcome is one of these or "warning".
+COLUMNS = ("posted", "edited", "deleted", "not due", "skipped", "failed", "unknown")
+
+
+@dataclass(frozen=True)
+class Options:
+    now: dt.datetime
+    dry_run: bool = False
+    only: str | None = None          # one platform
+    limit: int | None = None         # at most this many new posts (creates and reposts) in this run
+    force: bool = False              # post again what an earlier run could not confirm
+
+
+@dataclass(frozen=True)
+class Policy:
+    """``[platforms.<name>]`` on_change and delete_retracted."""
+
+    on_change: str = "warn"          # "warn" | "edit" | "repost"
+    delete_retracted: bool = True    # delete posts of retracted or removed articles
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing the run did (or, with ``dry``, would do)."""
+
+    entry_id: str
+    platform: str
+    outcome: str                     # a COLUMNS name, or "warning"
+    detail: str = ""
+    url: str | None = None
+    dry: bool = False
+    parts: tuple[str, ...] = ()      # dry runs: exactly the text that would be posted
+    media: tuple[str, ...] = ()      # dry runs: the files that would be uploaded
+
+
+class CouldNotTell(Exception):
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+
+
+AdapterOpener = Callable[[str, Budget], Adapter]
+
+
+class _Platform:
+    """One platform's adapter, opened on first use (so a run with nothing to do needs no credentials)."""
+
+    def __init__(self, name: str, opener: AdapterOpener, budget: Budget):
+        self.name, self.budget = name, budget
+        self._opener = opener
+        self._adapter: Adapter | None = None
+        self._error: SmmgenError | None = None
+
+    def adapter(self) -> Adapter:
+        if self._error is not None:
+            raise self._error
+        if self._adapter is None:
+            try:
+                self._adapter = self._opener(self.name, self.budget)
+            except SmmgenError as e:
+                self._error = e
+                raise
+        return self._adapter
+
+    def close(self) -> None:
+        if self._adapter is not None:
+            self._adapter.close()
+
+
+@dataclass
+class Publisher:
+    entries: Sequence[Mapping[str, Any]]
+    ledger: Ledger
+    options: Options
+    open_adapter: AdapterOpener
+    base_dir: Path
+    http: HttpConfig = field(default_factory=HttpConfig)
+    policies: Mapping[str, Policy] = field(default_factory=dict)
+    known_platforms: Sequence[str] | None = None    # platforms with an adapter; None: all
+    _created: int = 0
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.options.now
+
+    def run(self) -> Iterator[Event]:
+        in_manifest = {e["id"] for e in self.entries}
+        removed = [r for r in self.ledger.records() if r.id not in in_manifest]
+        platforms = sorted({e["platform"] for e in self.entries} | {r.platform for r in removed})
+        for name in platforms:
+            if self.options.only and name != self.options.only:
+                continue
+            entries = sorted((e for e in self.entries if e["platform"] == name),
+                             key=lambda e: (str(e.get("publish_at") or ""), e["id"]))
+            if self.known_platforms is not None and name not in self.known_platforms:
+                yield Event(f"*@{name}", name, "warning", f"smmgen has no publisher for {name} yet: "
+                            f"{len(entries)} entries not published")
+                continue
+            platform = _Platform(name, self.open_adapter, Budget(self.http.retry_budget))
+            try:
+                for entry in entries:
+                    yield from self._entry(platform, entry)
+                gone = [r for r in removed if r.platform == name]
+                for record in gone:
+                    yield from self._removed(platform, record, manifest_empty=not self.entries)
+            finally:
+                platform.close()
+
+    # --- decisions -----------------------------------------------------------------------------------------
+
+    def _entry(self, platform: _Platform, entry: Mapping[str, Any]) -> Iterator[Event]:
+        try:
+            post = Post.from_entry(entry, self.base_dir, self.now)
+        except (KeyError, TypeError, ValueError) as e:
+            yield Event(str(entry.get("id")), platform.name, "failed", f"malformed manifest entry: {e!r}")
+            return
+        record = self.ledger.get(post.entry_id)
+        policy = self.policies.get(platform.name, Policy())
+
+        if record is not None and record.state == "intent":
+            record, event = self._reconcile(platform, record)
+            if event is not None:
+                yield event
+            if record.state in ("intent", "unknown"):
+                return
+
+        state = record.state if record is not None else "pending"
+        if state == "pending":
+            if post.retracted:
+                return
+            if post.expire_at is not None and post.expire_at <= self.now:
+                yield Event(post.entry_id, platform.name, "skipped",
+                            f"expired {iso(post.expire_at)} before it was posted")
+            elif post.publish_at > self.now:
+                yield Event(post.entry_id, platform.name, "not due", f"due {iso(post.publish_at)}")
+            else:
+                yield from self._create(platform, post, record)
+        elif state == "unknown":
+            if self.options.force:
+                yield from self._create(platform, post, record)
+            else:
+                yield Event(post.entry_id, platform.name, "unknown",
+                            f"could not tell whether the post of {record.intent_at} went out "
+                            f"({record.last_error}); check the platform, then run with --force to post it "
+                            "again")
+        elif state == "posted":
+            assert record is not None
+            if post.retracted and policy.delete_retracted:
+                yield from self._delete(platform, record, "the article is retracted")
+            elif post.expire_at is not None and post.expire_at <= self.now:
+                yield from self._delete(platform, record, f"expired {iso(post.expire_at)}")
+            elif record.content_hash != post.content_hash:
+                yield from self._changed(platform, post, record, policy)
+
+    def _removed(self, platform: _Platform, record: Record, *, manifest_empty: bool) -> Iterator[Event]:
+        if record.state == "intent":
+            record, event = self._reconcile(platform, record)
+            if event is not None:
+                yield event
+        if record.state == "unknown":
+            yield Event(record.id, platform.name, "unknown", "removed from content, and an earlier post of "
+                        "it could not be confirmed; check the platform")
+            return
+        if record.state != "posted":
+            return
+        policy = self.policies.get(platform.name, Policy())
+        if policy.delete_retracted and manifest_empty:
+            # An empty manifest is more likely a broken build than every article removed at once.
+            yield Event(record.id, platform.name, "warning", "the manifest has no entries: not deleting "
+                        "posts of removed articles until it has")
+        elif policy.delete_retracted:
+            yield from self._delete(platform, record, "removed from content")
+        else:
+            expire_at = parse_time(record.expire_at)
+            if expire_at is not None and expire_at <= self.now:
+                yield from self._delete(platform, record, f"expired {record.expire_at}")
+
+    # --- actions -------------------------------------------------------------------------------------------
+
+    def _reconcile(self, platform: _Platform, record: Record) -> tuple[Record, Event | None]:
+        """An intent from an interrupted run: ask the platform whether that post went out."""
+        if self.options.dry_run:
+            return record, Event(record.id, platform.name, "unknown", "an earlier run was interrupted while "
+                                 "posting this; a real run asks the platform first", dry=True)
+        if record.entry is None:
+            updated = record.with_(state="unknown",
+                                   last_error="interrupted, and no copy of the entry to look up")
+            self.ledger.put(updated)
+            return updated, Event(record.id, platform.name, "unknown", updated.last_error or "")
+        post = Post.from_entry(record.entry, self.base_dir, parse_time(record.intent_at) or self.now)
+        try:
+            look = platform.adapter().find(post, parse_time(record.intent_at))
+        except SmmgenError as e:
+            updated = record.with_(last_error=_describe(e))
+            self.ledger.put(updated)
+            outcome = "unknown" if getattr(e, "transient", False) else "failed"
+            return updated, Event(record.id, platform.name, outcome,
+                                  f"could not check an interrupted post: {_describe(e)}")
+        if look.found:
+            assert look.posted is not None
+            updated = self._posted_record(record, look.posted, posted_at=record.intent_at)
+            self.ledger.put(updated)
+            return updated, Event(record.id, platform.name, "posted",
+                                  "found on the platform: an interrupted run had posted it",
+                                  url=look.posted.url)
+        if look.known:
+            updated = record.with_(state="pending", entry=None,
+                                   last_error="an interrupted post did not go out")
+            self.ledger.put(updated)
+            return updated, None
+        updated = record.with_(state="unknown", last_error=look.why)
+        self.ledger.put(updated)
+        return updated, Event(record.id, platform.name, "unknown",
+                              f"an interrupted run may have posted this: {look.why}; "
+                              "check the platform, then run with --force to post it again")
+
+    def _create(self, platform: _Platform, post: Post, record: Record | None) -> Iterator[Event]:
+        if self.options.limit is not None and self._created >= self.options.limit:
+            yield Event(post.entry_id, platform.name, "skipped",
+                        f"due, held back by --limit {self.options.limit}")
+            return
+        self._created += 1
+        if self.options.dry_run:
+            yield Event(post.entry_id, platform.name, "posted", _what(post), dry=True, parts=post.parts,
+                        media=tuple(f"{m.path.name} ({m.role}, alt: {m.alt!r})" for m in post.media))
+            return
+        base = record or Record(id=post.entry_id, platform=platform.name, state="pending")
+        try:
+            adapter = platform.adapter()
+        except SmmgenError as e:
+            self.ledger.put(base.with_(last_error=_describe(e)))
+            yield Event(post.entry_id, platform.name, "failed", _describe(e))
+            return
+        intent = base.with_(state="intent", content_hash=post.content_hash, key=post.key,
+                            intent_at=iso(self.now), publish_at=iso(post.publish_at),
+                            expire_at=iso(post.expire_at), attempts=base.attempts + 1,
+                            last_error=None, remote={}, remote_id=None, url=None, posted_at=None, deleted_at=None,
+                            entry=_entry_copy(self.entries, post.entry_id))
+        self.ledger.put(intent)
+        try:
+            posted = self._create_checked(platform, adapter, post)
+        except CouldNotTell as e:
+            self.ledger.put(intent.with_(state="unknown", last_error=e.why))
+            yield Event(post.entry_id, platform.name, "unknown",
+                        f"{e.why}; check the platform, then run with --force to post it again")
+        except MaybeDone as e:
+            # Not confirmed either way and the platform could not be asked now: the next run asks.
+            self.ledger.put(intent.with_(last_error=_describe(e)))
+            yield Event(post.entry_id, platform.name, "unknown",
+                        f"{_describe(e)}; not confirmed, the next run checks the platform before posting")
+        except PublishError as e:
+            self.ledger.put(intent.with_(state="pending", entry=None, last_error=_describe(e)))
+            yield Event(post.entry_id, platform.name, "failed", _describe(e))
+        else:
+            self.ledger.put(self._posted_record(intent, posted, posted_at=iso(self.now)))
+            yield Event(post.entry_id, platform.name, "posted", "", url=posted.url)
+
+    def _create_checked(self, platform: _Platform, adapter: Adapter, post: Post) -> Posted:
+        """Create; after an answer that may have been lost, look before trying again."""
+        for attempt in range(1, self.http.max_attempts + 1):
+            try:
+                return adapter.create(post)
+            except MaybeDone as e:
+                try:
+                    look: Lookup = adapter.find(post, self.now)
+                except PublishError as find_error:
+                    if find_error.transient:
+                        raise e from None
+                    raise
+                if look.found:
+                    assert look.posted is not None
+                    return look.posted
+                if not look.known:
+                    raise CouldNotTell(f"{_describe(e)}; {look.why}") from None
+                cap = min(self.http.backoff_max, self.http.backoff * 2 ** (attempt - 1))
+                backoff = random.uniform(0, cap)
+                if attempt == self.http.max_attempts or not platform.budget.wait(backoff):
+                    raise TransientError(platform.name, f"{_describe(e)}; checked: it did not go out",
+                                         entry_id=post.entry_id) from None
+        raise AssertionError("unreachable")
+
+    def _delete(self, platform: _Platform, record: Record, reason: str) -> Iterator[Event]:
+        if self.options.dry_run:
+            yield Event(record.id, platform.name, "deleted", reason, url=record.url, dry=True)
+            return
+        try:
+            platform.adapter().delete(Posted(record.remote_id or "", record.url, record.remote))
+        except SmmgenError as e:
+            self.ledger.put(record.with_(last_error=f"delete: {_describe(e)}"))
+            yield Event(record.id, platform.name, "failed", f"delete ({reason}): {_describe(e)}",
+                        url=record.url)
+            return
+        self.ledger.put(record.with_(state="deleted", deleted_at=iso(self.now), last_error=None))
+        yield Event(record.id, platform.name, "deleted", reason, url=record.url)
+
+    def _changed(self, platform: _Platform, post: Post, record: Record, policy: Policy) -> Iterator[Event]:
+        if policy.on_change == "warn":
+            yield Event(post.entry_id, platform.name, "warning", "changed since it was posted; the post "
+                        'stays as it is (set on_change = "edit" or "repost" to update it)', url=record.url)
+            return
+        if policy.on_change == "edit":
+            if self.options.dry_run:
+                yield Event(post.entry_id, platform.name, "edited", _what(post), url=record.url, dry=True,
+                            parts=post.parts)
+                return
+            try:
+                live = Posted(record.remote_id or "", record.url, record.remote)
+                posted = platform.adapter().edit(live, post)
+            except SmmgenError as e:
+                self.ledger.put(record.with_(last_error=f"edit: {_describe(e)}"))
+                yield Event(post.entry_id, platform.name, "failed", f"edit: {_describe(e)}", url=record.url)
+                return
+            self.ledger.put(record.with_(content_hash=post.content_hash, remote_id=posted.remote_id,
+                                         url=posted.url or record.url, remote=posted.remote,
+                                         edited_at=iso(self.now), publish_at=iso(post.publish_at),
+                                         expire_at=iso(post.expire_at),
+                                         last_error=None))
+            yield Event(post.entry_id, platform.name, "edited", "", url=posted.url or record.url)
+            return
+        # repost: take the old post down, then post the new version like a new entry.
+        events = list(self._delete(platform, record, "reposting a changed version"))
+        yield from events
+        if events and events[-1].outcome == "deleted":
+            fresh = self.ledger.get(post.entry_id) if not self.options.dry_run else record
+            yield from self._create(platform, post, (fresh or record).with_(state="pending"))
+
+    def _posted_record(self, record: Record, posted: Posted, *, posted_at: str | None) -> Record:
+        return record.with_(state="posted", remote_id=posted.remote_id, url=posted.url, remote=posted.remote,
+                            posted_at=posted_at, entry=None, last_error=None)
+
+
+def _entry_copy(entries: Sequence[Mapping[str, Any]], entry_id: str) -> Mapping[str, Any] | None:
+    return next((dict(e) for e in entries if e["id"] == entry_id), None)
+
+
+def _what(post: Post) -> str:
+    bits = [f"{len(post.parts)} parts" if len(post.parts) > 1 else ""]
+    if post.link:
+        bits.append(f"link {post.link}")
+    return ", ".join(b for b in bits if b)
+
+
+def _describe(e: BaseException) -> str:
+    # A PublishError's detail leaves out the platform and entry the event names already; other errors
+    # (a ConfigError naming its key) are shown whole.
+    detail = (e.detail if isinstance(e, PublishError) else getattr(e, "message", None)) or str(e)
+    status = getattr(e, "status", None)
+    text = f"{detail} (HTTP {status})" if status and f"HTTP {status}" not in detail else detail
+    if isinstance(e, RateLimited) and e.retry_after is not None:
+        text += f"; asked to wait {e.retry_after:.0f} s, beyond this run's retry budget"
+    return text
+
+
+# --- the run from a site -------------------------------------------------------------------------------
+
+def platform_settings(name: str, publish: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``[publish.<name>]`` with its declared defaults filled in, also when the table is absent."""
+    from .settings import PLATFORM_SETTINGS
+
+    given = publish.get(name)
+    if given is not None:
+        return given
+    return s.validate({}, PLATFORM_SETTINGS.get(name, {})).values
+
+
+def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
+            ledger_path: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Event]:
+    """Run the publisher for a loaded ``Site``: read the manifest, hold the ledger lock, yield events."""
+    from .. import manifest as manifest_file
+    from . import registry
+
+    settings = dict(site.publish or {})
+    env = os.environ if env is None else env
+    manifest_path = manifest_path or site.output_dir / "manifest.json"
+    ledger_path = ledger_path or site.root / (settings.get("ledger") or ".smmgen/ledger.json")
+    if options.only and options.only not in registry.names():
+        known = ", ".join(registry.names())
+        raise SmmgenError(f"--only {options.only}: no publisher by that name (known: {known})")
+    doc = manifest_file.load(manifest_path)
+    http = HttpConfig.from_settings(settings)
+    policies = {}
+    for p in site.platforms:
+        policies[p.name] = Policy(on_change=p.get("on_change", "warn"),
+                                  delete_retracted=p.get("delete_retracted", True))
+
+    def opener(name: str, budget: Budget) -> Adapter:
+        platform = site.platform(name)
+        ctx = AdapterContext(name=name, settings=platform_settings(name, settings),
+                             platform_options=platform.options if platform else {}, env=env, http=http,
+                             budget=budget)
+        return registry.open_adapter(ctx)
+
+    def run(ledger: Ledger) -> Iterator[Event]:
+        yield from Publisher(entries=doc["entries"], ledger=ledger, options=options, open_adapter=opener,
+                             base_dir=manifest_path.parent, http=http, policies=policies,
+                             known_platforms=registry.names()).run()
+
+    if options.dry_run:
+        yield from run(Ledger.load(ledger_path, read_only=True))
+        return
+    with acquire(ledger_path, settings.get("lock_stale_after") or dt.timedelta(hours=1)):
+        yield from run(Ledger.load(ledger_path))

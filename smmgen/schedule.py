@@ -1,0 +1,63 @@
+"""When a cut goes out and when it disappears, from front matter (per platform overrides win)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .content import Article
+
+UTC = dt.UTC
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where a cut's times come from, so the plan can keep explicit times and move everything else.
+
+    ``basis`` says how ``publish_at`` was chosen: ``"explicit"`` (written in front matter), ``"date"`` (the
+    article's date; no plan rules for the platform), and after planning also ``"slot"`` (the plan's next free
+    slot) or ``"published"`` (kept at the time recorded in the publisher's ledger).
+    """
+
+    field: str                                  # front-matter key that set publish_at: "date",
+                                                # "social.publish_at" or "social.<platform>.publish_at"
+    line: int | None                            # where that key is written in the article
+    expire_after: dt.timedelta | None = None    # a relative expiry, which moves with publish_at
+    basis: str = "date"
+
+    @property
+    def explicit(self) -> bool:
+        return self.field != "date"
+
+
+def resolve(article: Article, platform: str,
+            default_expiry: dt.timedelta | None = None) -> tuple[dt.datetime, dt.datetime | None]:
+    """``(publish_at, expire_at)`` in UTC. Without an explicit time a cut is due at the article's date."""
+    social = article.social
+    override = social.override(platform)
+    publish_at = override.publish_at or social.publish_at or article.date
+    if override.expire_at or override.expire_after:
+        expire_at = override.expire_at or publish_at + override.expire_after
+    elif social.expire_at or social.expire_after:
+        expire_at = social.expire_at or publish_at + social.expire_after
+    else:
+        expire_at = publish_at + default_expiry if default_expiry else None
+    return publish_at.astimezone(UTC), (expire_at.astimezone(UTC) if expire_at else None)
+
+
+def timing(article: Article, platform: str) -> Timing:
+    """How ``resolve`` chose this platform's times: which key set publish_at, and a relative expiry."""
+    social = article.social
+    override = social.override(platform)
+    if override.publish_at:
+        field = f"social.{platform}.publish_at"
+    elif social.publish_at:
+        field = "social.publish_at"
+    else:
+        field = "date"
+    if override.expire_at or override.expire_after:
+        expire_after = None if override.expire_at else override.expire_after
+    else:
+        expire_after = None if social.expire_at else social.expire_after
+    return Timing(field=field, line=article.line(field), expire_after=expire_after,
+                  basis="date" if field == "date" else "explicit")

@@ -1,0 +1,239 @@
+"""A Telegram Bot API server for the tests: one channel, the methods smmgen calls, the rules the API states.
+
+Every rule is from https://core.telegram.org/bots/api unless noted:
+- "Making requests": ``https://api.telegram.org/bot<token>/METHOD_NAME``; parameters as query string,
+  urlencoded, JSON or multipart; answers ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code",
+  "description", "parameters"}``. A wrong token answers 401 "Unauthorized" (observed behaviour, as every
+  client library handles it).
+- ResponseParameters.retry_after: on flood control (429) "the number of seconds left to wait".
+- sendMessage: text "1-4096 characters after entities parsing"; link_preview_options.
+- sendPhoto: caption "0-1024 characters after entities parsing"; photo up to 10 MB.
+- Formatting options, HTML style: only the listed tags; "All <, > and & symbols that are not a part of a
+  tag or an HTML entity must be replaced with the corresponding HTML entities"; otherwise the request fails
+  with "can't parse entities". Lengths are counted here in UTF-16 code units, as entity offsets are
+  ("MessageEntity": offset and length in UTF-16 code units); that the limits use the same unit is unverified.
+- deleteMessage: "A message can only be deleted if it was sent less than 48 hours ago."
+- editMessageText / editMessageCaption / editMessageMedia: the message must exist and have text /
+  a caption; an edit to identical content fails with "message is not modified".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+from .server import FakeServer, Request, Response
+
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code",
+                "pre", "blockquote", "tg-emoji"}
+TEXT_LIMIT, CAPTION_LIMIT, PHOTO_MAX = 4096, 1024, 10 * 1024 * 1024
+DELETE_WINDOW = dt.timedelta(hours=48)
+_BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
+_BARE_LT = re.compile(r"<(?![a-zA-Z/])")
+
+
+class EntityError(ValueError):
+    pass
+
+
+class _Html(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise EntityError(f'Unsupported start tag "{tag}"')
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise EntityError(f'Unmatched end tag "{tag}"')
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_html(text: str) -> str:
+    """The message text after entity parsing, or EntityError as the API words it."""
+    if _BARE_AMP.search(text):
+        raise EntityError("Unsupported HTML entity or bare '&'")
+    if _BARE_LT.search(text):
+        raise EntityError("Unsupported start tag or bare '<'")
+    parser = _Html()
+    parser.feed(text)
+    parser.close()
+    if parser.stack:
+        raise EntityError(f'Can\'t find end tag corresponding to start tag "{parser.stack[-1]}"')
+    return "".join(parser.text)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _error(code: int, description: str, **parameters: Any) -> Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return Response(code, body)
+
+
+class FakeTelegram(FakeServer):
+    def __init__(self, token: str = "7354120011:AAH-fake-telegram-token-d41d8", *,
+                 channel: str = "@courier_news", channel_id: int = -1001234567890):
+        super().__init__()
+        self.token, self.channel, self.channel_id = token, channel, channel_id
+        self.messages: dict[int, dict[str, Any]] = {}     # live messages by id
+        self.deleted: list[int] = []
+        self._next_id = 100
+
+    # --- what tests look at ------------------------------------------------------------------------------------
+
+    def live_texts(self) -> list[str]:
+        with self.lock:
+            return [m.get("text") or m.get("caption") or "" for _, m in sorted(self.messages.items())]
+
+    def rate_limited(self, seconds: float) -> Response:
+        return _error(429, f"Too Many Requests: retry after {seconds:g}", retry_after=seconds)
+
+    def server_error(self) -> Response:
+        return _error(500, "Internal Server Error")
+
+    # --- the API -----------------------------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", request.path)
+        if match is None:
+            return _error(404, "Not Found")
+        if match.group(1) != self.token:
+            return _error(401, "Unauthorized")
+        method = match.group(2)
+        fields, files = request.params()
+        handler = getattr(self, f"_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        if method != "getMe" and str(fields.get("chat_id")) not in (self.channel, str(self.channel_id)):
+            return _error(400, "Bad Request: chat not found")
+        return handler(fields, files)
+
+    def _getMe(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        return self._ok({"id": 7354120011, "is_bot": True, "first_name": "Courier", "username": "courier_bot"})
+
+    def _sendMessage(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        text, refused = self._text(fields, "text", TEXT_LIMIT, "message is too long")
+        if refused:
+            return refused
+        if not text:
+            return _error(400, "Bad Request: message text is empty")
+        return self._ok(self._store({"text": text, "link_preview_options": _obj(fields.get("link_preview_options"))}))
+
+    def _sendPhoto(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        if "photo" not in files:
+            return _error(400, "Bad Request: there is no photo in the request")
+        if len(files["photo"][1]) > PHOTO_MAX:
+            return _error(400, "Bad Request: file is too big")
+        caption, refused = self._text(fields, "caption", CAPTION_LIMIT, "message caption is too long")
+        if refused:
+            return refused
+        return self._ok(self._store({"caption": caption, "photo_bytes": len(files["photo"][1])}))
+
+    def _deleteMessage(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        message = self.messages.get(int(fields.get("message_id") or 0))
+        if message is None:
+            return _error(400, "Bad Request: message to delete not found")
+        if self.now() - message["sent"] >= DELETE_WINDOW:
+            return _error(400, "Bad Request: message can't be deleted")
+        del self.messages[message["message_id"]]
+        self.deleted.append(message["message_id"])
+        return self._ok(True)
+
+    def _editMessageText(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        message = self.messages.get(int(fields.get("message_id") or 0))
+        if message is None:
+            return _error(400, "Bad Request: message to edit not found")
+        if "text" not in message:
+            return _error(400, "Bad Request: there is no text in the message to edit")
+        text, refused = self._text(fields, "text", TEXT_LIMIT, "message is too long")
+        if refused:
+            return refused
+        if text == message["text"]:
+            return _error(400, "Bad Request: message is not modified: specified new message content and reply "
+                               "markup are exactly the same as a current content and reply markup of the message")
+        message["text"] = text
+        return self._ok(self._public(message))
+
+    def _editMessageCaption(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        message = self.messages.get(int(fields.get("message_id") or 0))
+        if message is None:
+            return _error(400, "Bad Request: message to edit not found")
+        if "caption" not in message:
+            return _error(400, "Bad Request: there is no caption in the message to edit")
+        caption, refused = self._text(fields, "caption", CAPTION_LIMIT, "message caption is too long")
+        if refused:
+            return refused
+        if caption == message["caption"]:
+            return _error(400, "Bad Request: message is not modified")
+        message["caption"] = caption
+        return self._ok(self._public(message))
+
+    def _editMessageMedia(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        message = self.messages.get(int(fields.get("message_id") or 0))
+        if message is None:
+            return _error(400, "Bad Request: message to edit not found")
+        media = _obj(fields.get("media")) or {}
+        attached = str(media.get("media") or "")
+        if not attached.startswith("attach://") or attached[9:] not in files:
+            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        caption, refused = self._text(media, "caption", CAPTION_LIMIT, "message caption is too long")
+        if refused:
+            return refused
+        message.update(caption=caption, photo_bytes=len(files[attached[9:]][1]))
+        return self._ok(self._public(message))
+
+    # --- helpers -----------------------------------------------------------------------------------------------
+
+    def _text(self, fields: dict[str, Any], key: str, limit: int, too_long: str) -> tuple[str, Response | None]:
+        raw = str(fields.get(key) or "")
+        if str(fields.get("parse_mode") or "").upper() == "HTML":
+            try:
+                raw = parse_html(raw)
+            except EntityError as e:
+                return "", _error(400, f"Bad Request: can't parse entities: {e}")
+        if utf16_len(raw) > limit:
+            return "", _error(400, f"Bad Request: {too_long}")
+        return raw, None
+
+    def _store(self, content: dict[str, Any]) -> dict[str, Any]:
+        self._next_id += 1
+        message = {"message_id": self._next_id, "sent": self.now(), **content}
+        self.messages[self._next_id] = message
+        return self._public(message)
+
+    def _public(self, message: dict[str, Any]) -> dict[str, Any]:
+        out = {"message_id": message["message_id"], "date": int(message["sent"].timestamp()),
+               "chat": {"id": self.channel_id, "type": "channel", "username": self.channel.lstrip("@")}}
+        for key in ("text", "caption"):
+            if key in message:
+                out[key] = message[key]
+        if "photo_bytes" in message:
+            out["photo"] = [{"file_id": f"photo-{message['message_id']}", "width": 1200, "height": 630}]
+        return out
+
+    @staticmethod
+    def _ok(result: Any) -> Response:
+        return Response(200, {"ok": True, "result": result})
+
+
+def _obj(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value

@@ -1,0 +1,150 @@
+"""Card files: formats and sizes per target, byte budgets, the same bytes every time, nothing drawn twice."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from smmgen.cards import DEFAULT_LAYOUT_DIR, TARGETS, CardRequest, render_cards
+from smmgen.cards.encode import OverBudget, encode
+from smmgen.cards.targets import TargetSpec
+
+DIRS = [DEFAULT_LAYOUT_DIR]
+
+
+@pytest.fixture(scope="module")
+def noisy_hero(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4000x3000 of pure noise, the worst case for JPEG size."""
+    p = tmp_path_factory.mktemp("hero") / "noise.jpg"
+    Image.frombytes("RGB", (4000, 3000), random.Random(7).randbytes(4000 * 3000 * 3)).save(p, quality=95)
+    return p
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    p = tmp_path_factory.mktemp("photo") / "photo.jpg"
+    im = Image.linear_gradient("L").resize((1600, 1000)).convert("RGB")
+    im.paste((200, 80, 40), (900, 200, 1300, 700))
+    im.save(p, quality=90)
+    return p
+
+
+def _req(target: str, hero: Path | None, title: str = "Council approves the budget", **kw: object) -> CardRequest:
+    fields: dict[str, object] = {
+        "target": target, "layout": "photo" if hero else "default", "title": title, "site_name": "The Example",
+        "kicker": "Politics", "date_text": "1 May 2026", "lang": "en", "hero": hero, "focus": None,
+        "alt": "A photo", "source": "content/a.md", "line": 3}
+    fields.update(kw)
+    return CardRequest(**fields)  # type: ignore[arg-type]
+
+
+def test_targets_have_documented_sizes_formats_and_budgets() -> None:
+    assert (TARGETS["og"].width, TARGETS["og"].height, TARGETS["og"].max_bytes) == (1200, 630, 1_000_000)
+    assert (TARGETS["x"].width, TARGETS["x"].height) == (1200, 675) and TARGETS["x"].max_bytes < 5_000_000
+    assert TARGETS["instagram"].formats == ("jpeg",) and (TARGETS["instagram"].width,
+                                                          TARGETS["instagram"].height) == (1080, 1350)
+    assert TARGETS["instagram"].max_bytes <= 8_000_000 and TARGETS["telegram"].max_bytes <= 10_000_000
+    assert all(t.source for t in TARGETS.values())
+
+
+def test_each_target_gets_its_size_and_format(photo: Path, tmp_path: Path) -> None:
+    reqs = [_req(t, photo) for t in TARGETS] + [_req(t, None) for t in TARGETS]
+    cards = render_cards(reqs, layout_dirs=DIRS, out_dir=tmp_path)
+    for r in reqs:
+        c = cards[r]
+        spec = TARGETS[r.target]
+        assert (c.width, c.height) == (spec.width, spec.height)
+        assert c.bytes <= spec.max_bytes and c.target == r.target and c.alt == r.alt
+        expected = "jpeg" if r.hero is not None or spec.formats == ("jpeg",) else "png"
+        assert c.format == expected
+        with Image.open(tmp_path / c.path) as im:
+            assert im.format.lower() == c.format and im.size == (c.width, c.height)
+            assert not im.getexif() and "icc_profile" not in im.info  # no metadata in the files
+        data = (tmp_path / c.path).read_bytes()
+        assert c.sha256 == hashlib.sha256(data).hexdigest() and c.bytes == len(data)
+        assert c.path.startswith("cards/") and c.path.endswith(".jpg" if c.format == "jpeg" else ".png")
+
+
+def test_noisy_hero_og_card_stays_under_a_million_bytes(noisy_hero: Path, tmp_path: Path) -> None:
+    req = _req("og", noisy_hero)
+    card = render_cards([req], layout_dirs=DIRS, out_dir=tmp_path)[req]
+    assert card.bytes <= 1_000_000 and card.format == "jpeg"
+    assert card.width >= TARGETS["og"].min_width
+
+
+def test_encode_steps_down_then_gives_up_clearly() -> None:
+    noise = Image.frombytes("RGB", (1200, 630), random.Random(1).randbytes(1200 * 630 * 3))
+    roomy = TargetSpec("t", 1200, 630, ("jpeg",), 10_000_000, 600, "test")
+    first = encode(noise, "jpeg", roomy)
+    tight = TargetSpec("t", 1200, 630, ("jpeg",), len(first.data) // 2, 600, "test")
+    smaller = encode(noise, "jpeg", tight)
+    assert len(smaller.data) <= tight.max_bytes
+    hopeless = TargetSpec("t", 1200, 630, ("jpeg",), 5_000, 600, "test")
+    with pytest.raises(OverBudget, match="does not fit 5,000 bytes"):
+        encode(noise, "jpeg", hopeless)
+
+
+def test_same_inputs_give_the_same_bytes(photo: Path, tmp_path: Path) -> None:
+    reqs = [_req("og", photo), _req("og", None), _req("instagram", photo, title="東京の予算 🎉", lang="ja")]
+    a = render_cards(reqs, layout_dirs=DIRS, out_dir=tmp_path / "a")
+    b = render_cards(reqs, layout_dirs=DIRS, out_dir=tmp_path / "b")
+    for r in reqs:
+        assert a[r] == b[r]
+        assert (tmp_path / "a" / a[r].path).read_bytes() == (tmp_path / "b" / b[r].path).read_bytes()
+
+
+def test_worker_processes_give_identical_cards(photo: Path, tmp_path: Path) -> None:
+    reqs = [_req(t, photo, source=f"content/{i}.md") for i, t in enumerate(("og", "x"))]
+    reqs += [_req("og", None, title=f"Flat card {i}", source=f"content/f{i}.md") for i in range(3)]
+    one = render_cards(reqs, layout_dirs=DIRS, out_dir=tmp_path / "one")
+    two = render_cards(reqs, layout_dirs=DIRS, out_dir=tmp_path / "two", workers=2)
+    assert one == two
+
+
+def test_second_run_draws_nothing(photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reqs = [_req("og", photo), _req("x", photo), _req("og", None)]
+    first = render_cards(reqs, layout_dirs=DIRS, out_dir=tmp_path)
+    stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "cards").iterdir()}
+
+    from smmgen.cards import batch
+
+    def no_drawing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cached card was drawn again")
+
+    monkeypatch.setattr(batch, "render", no_drawing)
+    second = render_cards(reqs, layout_dirs=DIRS, out_dir=tmp_path)
+    assert second == first
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "cards").iterdir()} == stamps
+
+
+def test_cache_key_follows_the_inputs(photo: Path, tmp_path: Path) -> None:
+    base = render_cards([_req("og", photo)], layout_dirs=DIRS, out_dir=tmp_path)
+    path = next(iter(base.values())).path
+    changed = [_req("og", photo, title="Another title"), _req("og", photo, focus=(0.1, 0.9)),
+               _req("og", photo, kicker="Sport"), _req("x", photo)]
+    for r in changed:
+        assert render_cards([r], layout_dirs=DIRS, out_dir=tmp_path)[r].path != path
+    # Not drawn by this layout, so not in the key: the alt text and the article path.
+    same = _req("og", photo, alt="Other alt", source="content/b.md")
+    assert render_cards([same], layout_dirs=DIRS, out_dir=tmp_path)[same].path == path
+
+
+def test_one_drawing_serves_targets_of_the_same_size(photo: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from smmgen.cards import batch
+
+    calls = []
+    real = batch.render
+
+    def counting(*args: object, **kwargs: object) -> Image.Image:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "render", counting)
+    reqs = [_req("og", photo), _req("vk", photo), _req("x", photo), _req("mastodon", photo)]
+    render_cards(reqs, layout_dirs=DIRS, out_dir=tmp_path)
+    assert len(calls) == 2  # 1200x630 once (og, vk) and 1200x675 once (x, mastodon)

@@ -1,0 +1,129 @@
+"""The publisher's lock file: one holder at a time, owner in the message, stale locks taken over, always released."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import threading
+import time
+
+import pytest
+
+from smmgen.errors import SmmgenError
+from smmgen.publish.lock import acquire, lock_path
+
+T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
+STALE = dt.timedelta(minutes=30)
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    return tmp_path / ".smmgen" / "ledger.json"
+
+
+def test_the_lock_records_its_owner_next_to_the_ledger_and_goes_away_after(ledger, monkeypatch):
+    monkeypatch.setenv("GITHUB_RUN_ID", "987654")
+    with acquire(ledger, STALE, T0) as me:
+        path = lock_path(ledger)
+        assert path == ledger.parent / "ledger.json.lock"
+        data = json.loads(path.read_text())
+        assert data["host"] == socket.gethostname() and data["pid"] == os.getpid()
+        assert data["run_id"] == "987654" and data["since"] == "2026-11-20T08:00:00Z"
+        assert data["token"] == me.token
+    assert not path.exists()
+
+
+def test_a_second_publisher_is_refused_with_the_owner_named(ledger, monkeypatch):
+    monkeypatch.setenv("GITHUB_RUN_ID", "111")
+    with acquire(ledger, STALE, T0):
+        monkeypatch.setenv("GITHUB_RUN_ID", "222")
+        with pytest.raises(SmmgenError) as refused, acquire(ledger, STALE, T0 + dt.timedelta(minutes=5)):
+            pytest.fail("two publishers held the lock")
+        message = refused.value.message
+        assert "publishing is locked by GitHub Actions run 111 on " in message
+        assert f"(pid {os.getpid()}) since 2026-11-20T08:00:00Z" in message
+        assert "stale after 30 min" in message and "delete ledger.json.lock" in message
+        # The refused publisher left the holder's lock alone.
+        assert json.loads(lock_path(ledger).read_text())["run_id"] == "111"
+    assert not lock_path(ledger).exists()
+
+
+def test_the_lock_is_released_when_publishing_fails(ledger):
+    with pytest.raises(RuntimeError), acquire(ledger, STALE, T0):
+        raise RuntimeError("platform down")
+    assert not lock_path(ledger).exists()
+    with acquire(ledger, STALE, T0):
+        pass
+
+
+def test_a_stale_lock_is_taken_over_and_its_late_holder_does_not_remove_the_new_one(ledger):
+    with acquire(ledger, STALE, T0):
+        # The first run hangs past the stale time; the next run takes the lock over.
+        with acquire(ledger, STALE, T0 + STALE) as second:
+            assert json.loads(lock_path(ledger).read_text())["token"] == second.token
+        assert not lock_path(ledger).exists()
+    # The first run's release did not touch anything (the file was no longer its own).
+    assert not lock_path(ledger).exists()
+
+
+def test_a_late_holder_leaves_the_new_holders_lock_in_place(ledger):
+    first = acquire(ledger, STALE, T0)
+    first.__enter__()
+    second = acquire(ledger, STALE, T0 + 2 * STALE)
+    me = second.__enter__()
+    first.__exit__(None, None, None)
+    assert json.loads(lock_path(ledger).read_text())["token"] == me.token
+    second.__exit__(None, None, None)
+    assert not lock_path(ledger).exists()
+
+
+def test_an_unreadable_lock_counts_as_stale_only_by_its_file_age(ledger):
+    path = lock_path(ledger)
+    path.parent.mkdir(parents=True)
+    path.write_text("")               # e.g. a publisher that died between creating and writing it
+    with pytest.raises(SmmgenError, match="another publisher \\(the lock file is unreadable\\)"), \
+            acquire(ledger, STALE, T0):
+        pass
+    old = time.time() - STALE.total_seconds() - 60
+    os.utime(path, (old, old))
+    with acquire(ledger, STALE, T0):
+        assert json.loads(path.read_text())["since"] == "2026-11-20T08:00:00Z"
+
+
+@pytest.mark.parametrize("stale_start", [False, True])
+def test_racing_publishers_never_hold_the_lock_together(ledger, stale_start):
+    if stale_start:
+        # Every racer finds the same stale lock: exactly the takeover race the breaker file guards.
+        lock_path(ledger).parent.mkdir(parents=True)
+        lock_path(ledger).write_text(json.dumps({"host": "gone", "pid": 1, "run_id": None,
+                                                 "since": "2026-11-20T06:00:00Z", "token": "old"}))
+    holders = 0
+    most = 0
+    won = 0
+    count = threading.Lock()
+    start = threading.Barrier(8)
+
+    def publisher() -> None:
+        nonlocal holders, most, won
+        start.wait()
+        try:
+            with acquire(ledger, STALE, T0):
+                with count:
+                    holders += 1
+                    won += 1
+                    most = max(most, holders)
+                time.sleep(0.05)
+                with count:
+                    holders -= 1
+        except SmmgenError:
+            pass
+
+    threads = [threading.Thread(target=publisher) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most == 1 and won >= 1
+    assert not lock_path(ledger).exists()

@@ -1,0 +1,47 @@
+"""Telegram: HTML parse mode escaped properly; 4096 for a message, 1024 for a photo caption."""
+
+from __future__ import annotations
+
+from cut_helpers import LONG_BODY, article_text, render, write_article, write_site
+
+from smmgen import measure
+from smmgen.platforms.common import visible_html
+
+
+def test_text_mode_escapes_and_previews_the_link(tmp_path):
+    site = write_site(tmp_path / "s", only=("telegram",))
+    article = write_article(site, article_text(title="Tom & Jerry <3 \"cheese\"", summary="a < b & c > d"))
+    cut = render(site, article, "telegram")
+    assert cut.text.startswith("<b>Tom &amp; Jerry &lt;3 &quot;cheese&quot;</b>\n\na &lt; b &amp; c &gt; d")
+    href = measure.telegram_html_escape(cut.link)
+    assert f'<a href="{href}">news.example.com/2026/11/story</a>' in cut.text
+    assert visible_html(cut.text).startswith('Tom & Jerry <3 "cheese"\n\na < b & c > d')
+    assert cut.extra["parse_mode"] == "HTML" and cut.extra["method"] == "sendMessage"
+    assert cut.extra["link_preview_options"] == {"url": cut.link, "prefer_large_media": True,
+                                                 "show_above_text": False}
+    assert cut.limit == 4096 and cut.unit == "utf16"
+    assert cut.lengths == (measure.utf16_len(visible_html(cut.text)),)
+
+
+def test_photo_mode_uses_a_caption_of_1024(tmp_path):
+    config = 'mode = "photo"\nexcerpt_length = 3000'
+    site = write_site(tmp_path / "s", {"telegram": config}, only=("telegram",))
+    article = write_article(site, article_text(summary="S.", body=LONG_BODY * 4))
+    cut = render(site, article, "telegram")
+    assert cut.limit == 1024 and 900 < cut.lengths[0] <= 1024 and not cut.errors
+    assert cut.extra["method"] == "sendPhoto" and "link_preview_options" not in cut.extra
+    assert [(m.target, m.role) for m in cut.media] == [("telegram", "attach")]
+
+
+def test_link_preview_options(tmp_path):
+    site = write_site(tmp_path / "s", {"telegram": 'link_preview = "off"'}, only=("telegram",))
+    cut = render(site, write_article(site, article_text(summary="S.")), "telegram")
+    assert cut.extra["link_preview_options"] == {"is_disabled": True}
+
+
+def test_an_override_is_plain_text_and_gets_escaped(tmp_path):
+    site = write_site(tmp_path / "s", only=("telegram",))
+    article = write_article(site, article_text(social='telegram:\n  text: "Fish & chips <today>"'))
+    cut = render(site, article, "telegram")
+    assert cut.parts == ("Fish &amp; chips &lt;today&gt;",)
+    assert cut.lengths == (len("Fish & chips <today>"),)

