@@ -74,10 +74,12 @@ def sha256(data: bytes) -> str:
 # --- the fingerprint of everything but content -------------------------------------------------------------------
 
 def code_stamp() -> str:
-    """smmgen's own files (code, default templates, card layouts), by path, size and mtime."""
+    """smmgen's own files (code, default templates, card layouts), by path, size and mtime; not the publisher's,
+    which a build never imports."""
     digest = hashlib.sha256()
     for dirpath, dirnames, filenames in os.walk(PACKAGE_DIR):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__"
+                             and not (d == "publish" and dirpath == str(PACKAGE_DIR)))
         for name in sorted(filenames):
             if name.endswith((".pyc", ".tmp")):
                 continue
@@ -102,14 +104,17 @@ def dependency_versions() -> list[str]:
 def fingerprint(site) -> str:
     """Everything a build reads besides content/ and images: smmgen, dependencies, config, layouts."""
     from .config import CONFIG_NAME
-    from .layouts import Layouts
 
     digest = hashlib.sha256()
-    for part in (FORMAT, __version__, sys.version, code_stamp(), *dependency_versions()):
+    # The site's own path too: cached articles hold absolute paths (heroes), so a copied site starts afresh.
+    for part in (FORMAT, __version__, sys.version, str(site.root), code_stamp(), *dependency_versions()):
         digest.update(part.encode() + b"\n")
     config = site.root / CONFIG_NAME
     digest.update(config.read_bytes() if config.is_file() else b"")
-    digest.update(Layouts(site.layouts_dir).fingerprint().encode())
+    # The site's layouts by content (the package's own are in code_stamp); not smmgen.layouts, which
+    # would import Jinja for a build that may need nothing else.
+    for path in sorted(p for p in site.layouts_dir.rglob("*") if p.is_file()) if site.layouts_dir.is_dir() else ():
+        digest.update(path.relative_to(site.layouts_dir).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -147,6 +152,8 @@ class BuildCache:
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
     cards: dict[Any, Any] = field(default_factory=dict)          # (CardRequest, hero stamp) -> Card
     index: dict[str, tuple[int, int, str]] = field(default_factory=dict)   # output index: size, mtime, sha
+    pages: dict[str, str] = field(default_factory=dict)    # preview page -> key of the inputs it was made from
+    entries: dict[str, str] = field(default_factory=dict)  # manifest entry: sha of compact JSON -> text
     state: BuildState | None = None
 
     @classmethod
@@ -159,12 +166,15 @@ class BuildCache:
             cache.articles = data.get("articles", {})
             cache.cards = data.get("cards", {})
             cache.index = data.get("index", {})
+            cache.pages = data.get("pages", {})
+            cache.entries = data.get("entries", {})
         return cache
 
     def save(self, state: BuildState | None) -> None:
         self.state = state
         _write(self.root / "build.pickle", {"env": self.env, "articles": self.articles, "cards": self.cards,
-                                            "index": self.index})
+                                            "index": self.index, "pages": self.pages,
+                                            "entries": self.entries})
         if state is not None:
             _write(self.root / "state.pickle", {"env": self.env, "state": state})
         else:
@@ -198,6 +208,35 @@ class BuildCache:
     def wrote(self, relative: str, path: Path, digest: str) -> None:
         st = path.stat()
         self.index[relative] = (st.st_size, st.st_mtime_ns, digest)
+
+    def page_memo(self, output_dir: Path) -> PageMemo:
+        return PageMemo(self, output_dir)
+
+
+class PageMemo:
+    """Preview pages by the hash of their inputs: a page whose key is unchanged and whose file the output index
+    still vouches for is read back from output/ instead of rendered (see ``smmgen.preview.pages``)."""
+
+    def __init__(self, cache: BuildCache, output_dir: Path):
+        self.cache = cache
+        self.output_dir = output_dir
+        self.keys: dict[str, str] = {}
+
+    def get(self, relative: str, key: str) -> bytes | None:
+        known = self.cache.index.get(relative)
+        if known is None or self.cache.pages.get(relative) != key:
+            return None
+        path = self.output_dir / relative
+        try:
+            st = path.stat()
+            if (st.st_size, st.st_mtime_ns) != known[:2]:
+                return None
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def put(self, relative: str, key: str) -> None:
+        self.keys[relative] = key
 
 
 def load_state(site, env: str) -> BuildState | None:

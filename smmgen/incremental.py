@@ -20,7 +20,10 @@ from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
 from .config import Site
 from .errors import SmmgenError
 
-SUBDIRS = ("cuts", "cards", "og", "preview")   # smmgen.build.OUTPUT_SUBDIRS, without importing the build
+# smmgen.build.OUTPUT_SUBDIRS and smmgen.plan.DEFAULT_LEDGER, without importing either (tests check they agree):
+# a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
+SUBDIRS = ("cuts", "cards", "og", "preview")
+LEDGER = ".smmgen/ledger.json"
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,9 @@ def summarize(result) -> Summary:
 
 def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True) -> Outcome:
     """Build and write output/ (see ``smmgen.build``); with ``use_cache``, skip or reuse unchanged work."""
-    from .build import build, write_output
-
     if not use_cache:
+        from .build import build, write_output
+
         result = build(site, workers=workers)
         if result.errors:
             return Outcome(None, 0, result.errors, False)
@@ -85,6 +88,9 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
     state = load_state(site, env)
     if state is not None and _unchanged(site, env, state):
         return Outcome(state.summary, 0, (), True)
+    # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
+    from .build import build, write_output
+
     cache = BuildCache.load(site, env)
     before = _content_hashes(site)
     result = build(site, workers=workers, cache=cache)
@@ -106,15 +112,21 @@ def _unchanged(site: Site, env: str, state: BuildState) -> bool:
 
 
 def _content_hashes(site: Site) -> list[tuple[str, str]]:
-    """(path, sha256) of every article file, in the order the build reads them."""
-    from .content import find_article_files
-
+    """Every file under content/: articles by the sha256 of their bytes, other files (images) by stat, so that
+    an image added where an article's relative reference would now find it counts as a change too."""
     out = []
-    for path in find_article_files(site):
-        try:
-            out.append((path.relative_to(site.root).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest()))
-        except OSError:
-            out.append((str(path), "unreadable"))
+    for dirpath, dirnames, filenames in os.walk(site.content_dir):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            if name.endswith(".md"):
+                try:
+                    with open(path, "rb") as f:
+                        out.append((path, hashlib.sha256(f.read()).hexdigest()))
+                except OSError:
+                    out.append((path, "unreadable"))
+            else:
+                out.append((path, str(stamp(Path(path)))))
     return out
 
 
@@ -126,14 +138,12 @@ def _avatars(site: Site) -> Iterable[str]:
 
 
 def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterable[str]) -> str:
-    from .plan import ledger_path
-
     digest = hashlib.sha256(env.encode())
     for path, sha in contents:
         digest.update(f"{path}\0{sha}\n".encode())
     for path in read:
         digest.update(f"{path}\0{stamp(Path(path))}\n".encode())
-    ledger = ledger_path(site)
+    ledger = site.root / (site.publish.get("ledger") or LEDGER)
     try:
         digest.update(hashlib.sha256(ledger.read_bytes()).digest())
     except FileNotFoundError:

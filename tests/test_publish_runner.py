@@ -293,6 +293,14 @@ def test_telegram_cannot_delete_after_48_hours(tmp_path: Path, telegram: Harness
     assert "can't be deleted" in events[0].detail and "48 h" in events[0].detail
     assert telegram.live_texts() == ["Election guide"]
     assert ledger(site)[long["id"]]["state"] == "posted"
+    assert "will not be retried" in events[0].detail
+    # A refusal for good is said once; later runs warn instead of failing every fifteen minutes.
+    telegram.server.clock = T0 + 73 * H
+    later = run(site, T0 + 73 * H, telegram.env)
+    assert outcomes(later) == {}
+    assert [(e.entry_id, e.outcome) for e in later] == [(long["id"], "warning")]
+    assert "refused to delete it" in later[0].detail and "remove it by hand" in later[0].detail
+    assert telegram.live_texts() == ["Election guide"]
 
 
 def test_check_warns_about_telegram_expiries_beyond_48_hours() -> None:

@@ -30,7 +30,7 @@ from smmgen.cards.targets import TARGETS, TargetSpec
 from smmgen.cards.text import clean
 from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError
 
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 """Bump when a change to the drawing code changes pixels, so cached cards are drawn again."""
 
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}

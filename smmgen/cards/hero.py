@@ -154,4 +154,7 @@ def cover(im: Image.Image, size: tuple[int, int], focus: tuple[float, float]) ->
     top = min(max(focus[1] * h - bh / 2, 0.0), h - bh)
     if round(bw) == cw and round(bh) == ch:  # already the right scale (decoded to fit): a crop will do
         return im.crop((round(left), round(top), round(left) + cw, round(top) + ch))
-    return im.resize(size, Image.LANCZOS, box=(left, top, left + bw, top + bh), reducing_gap=3.0)
+    # Bicubic, not Lanczos: the cut is taken from the smallest pyramid level that covers the card, so the
+    # scale is between 0.5 and 1 (or an enlargement), where the two look alike and bicubic costs 30% less
+    # (35 ms instead of 50 for Instagram's 1080x1350 from a 2400x1600 hero).
+    return im.resize(size, Image.BICUBIC, box=(left, top, left + bw, top + bh), reducing_gap=3.0)

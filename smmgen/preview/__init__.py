@@ -12,8 +12,8 @@ import jinja2
 from ..errors import ConfigError
 
 
-def render_preview(result) -> dict[Path, bytes]:
-    """Files of the preview, keyed by absolute path under the output dir.
+def render_preview(result, reuse=None) -> dict[Path, bytes]:
+    """Files of the preview, keyed by absolute path under the output dir (``reuse``: see ``render_pages``).
 
     Raises ConfigError when a preview template (a site override in layouts/preview/) is broken.
     """
@@ -21,7 +21,7 @@ def render_preview(result) -> dict[Path, bytes]:
 
     site = result.site
     try:
-        files = render_pages(result)
+        files = render_pages(result, reuse=reuse)
     except jinja2.TemplateError as e:
         name = getattr(e, "filename", None) or getattr(e, "name", None) or "layouts/preview"
         raise ConfigError(site.rel(Path(name)), None, f"preview template error: {e}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import pickle
 from typing import Any
 
 import jinja2
@@ -47,18 +48,36 @@ class Renderer:
                 "form-action 'none'")
 
 
-def render_pages(result, layouts: Layouts | None = None) -> dict[str, bytes]:
-    """Every preview file, keyed by its path relative to the output dir."""
+def render_pages(result, layouts: Layouts | None = None, reuse=None) -> dict[str, bytes]:
+    """Every preview file, keyed by its path relative to the output dir.
+
+    ``reuse`` (the build cache's page memo: ``get(path, key) -> bytes | None`` and ``put(path, key)``) gives
+    back an article page whose inputs hash to the same key as when it was last written, instead of rendering it.
+    """
     site = result.site
     renderer = Renderer(layouts or Layouts(site.layouts_dir))
     data = preview_data(result)
     files: dict[str, bytes] = {}
     common = {"data": data, "site": site}
     files["preview/index.html"] = renderer.render("index.html.j2", "../", page="index", **common)
-    for view in data.articles:
-        if view.page:
-            files[f"preview/{view.page}"] = renderer.render("article.html.j2", "../../", page="article",
-                                                            article=view, **common)
+    listed = [view for view in data.articles if view.page]
+    shared = (data.site_name, data.timezone, data.platforms, data.errors, data.error_count, renderer.script_hash)
+    for here, view in enumerate(listed):
+        path = f"preview/{view.page}"
+        key = None
+        if reuse is not None:
+            # Everything the page shows: its article, its neighbours' links, the build's errors banner.
+            neighbours = tuple((v.page, v.title) for v in listed[max(0, here - 1):here + 2] if v is not view)
+            key = hashlib.sha256(pickle.dumps((view, neighbours, here == 0, shared), 5)).hexdigest()
+            page = reuse.get(path, key)
+            if page is not None:
+                files[path] = page
+                reuse.put(path, key)
+                continue
+        files[path] = renderer.render("article.html.j2", "../../", page="article", article=view,
+                                      listed=listed, here=here, **common)
+        if reuse is not None:
+            reuse.put(path, key)
     files["preview/plan.html"] = renderer.render("plan.html.j2", "../", page="plan", **plan_values(result, data),
                                                  **common)
     for relative, source in sorted(data.avatars.items()):

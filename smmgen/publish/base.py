@@ -87,6 +87,7 @@ class MediaFile:
     sha256: str
     alt: str
     mime: str
+    url: str | None = None   # public address under [site] cards_base_url, for platforms that fetch it
 
     def read(self, platform: str, entry_id: str) -> bytes:
         try:
@@ -140,7 +141,8 @@ class Post:
         parts = tuple(entry.get("parts") or [entry["text"]])
         media = tuple(
             MediaFile(role=m.get("role", "attach"), path=base_dir / m["path"], sha256=m["sha256"],
-                      alt=m.get("alt") or "", mime=MIME.get(str(m.get("format", "")).lower(), "image/png"))
+                      alt=m.get("alt") or "", mime=MIME.get(str(m.get("format", "")).lower(), "image/png"),
+                      url=m.get("url"))
             for m in entry.get("media") or ()
         )
         return cls(

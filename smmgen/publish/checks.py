@@ -22,12 +22,19 @@ def warnings(entries: Iterable[Any], site: Any = None) -> list[str]:
     older than 48 h; the post would stay up``.
 
     ``entries`` are ``Cut`` objects or manifest entry dicts (``id``, ``platform``, ``publish_at``,
-    ``expire_at``). ``site`` is accepted for settings to come; unused now.
+    ``expire_at``). ``site`` gives the ``[publish]`` settings (Instagram's API flavour); without it the
+    defaults apply.
     """
     found = []
+    instagram_deletes = _instagram_can_delete(site)
     for entry in entries:
         platform, entry_id = _get(entry, "platform"), _get(entry, "id")
         publish_at, expire_at = _time(_get(entry, "publish_at")), _time(_get(entry, "expire_at"))
+        if platform == "instagram" and expire_at is not None and not instagram_deletes:
+            found.append(f"{entry_id}: expires {expire_at.strftime('%Y-%m-%dT%H:%M:%SZ')}, but cannot delete on "
+                         'instagram with api = "instagram_login" (only the Instagram API with Facebook Login '
+                         "can delete posts); the post would stay up")
+            continue
         if platform != "telegram" or publish_at is None or expire_at is None:
             continue
         span = expire_at - publish_at
@@ -51,3 +58,10 @@ def _time(value: Any) -> dt.datetime | None:
 def _hours(span: dt.timedelta) -> str:
     hours = span.total_seconds() / 3600
     return f"{hours:g} h" if hours >= 1 else f"{span.total_seconds() / 60:g} min"
+
+
+def _instagram_can_delete(site: Any) -> bool:
+    """Deleting IG media needs the Instagram API with Facebook Login (``[publish.instagram] api``)."""
+    publish = getattr(site, "publish", None) or {}
+    settings = publish.get("instagram") or {}
+    return settings.get("api", "facebook_login") == "facebook_login"

@@ -43,6 +43,7 @@ class Record:
     edited_at: str | None = None
     expire_at: str | None = None
     deleted_at: str | None = None
+    delete_refused: str | None = None    # the platform refused the delete for good (e.g. too old): not retried
     attempts: int = 0
     last_error: str | None = None
     entry: Mapping[str, Any] | None = None   # intent/unknown: the entry being posted, to look it up by

@@ -14,6 +14,12 @@ BUILTINS: dict[str, str] = {
     "bluesky": "smmgen.publish.bluesky",
     "mastodon": "smmgen.publish.mastodon",
     "telegram": "smmgen.publish.telegram",
+    "x": "smmgen.publish.x",
+    "facebook": "smmgen.publish.facebook",
+    "instagram": "smmgen.publish.instagram",
+    "threads": "smmgen.publish.threads",
+    "linkedin": "smmgen.publish.linkedin",
+    "vk": "smmgen.publish.vk",
 }
 
 

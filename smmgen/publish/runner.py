@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema as s
-from ..errors import PublishError, RateLimited, SmmgenError, TransientError
+from ..errors import AuthError, PublishError, RateLimited, SmmgenError, TransientError
 from .base import Adapter, AdapterContext, Lookup, MaybeDone, Post, Posted, iso, parse_time
 from .http import Budget, HttpConfig
 from .ledger import Ledger, Record
@@ -47,6 +47,9 @@ class Policy:
 
     on_change: str = "warn"          # "warn" | "edit" | "repost"
     delete_retracted: bool = True    # delete posts of retracted or removed articles
+    # With [publish.<name>] native_scheduling on: how far ahead (min, max) the platform's own scheduler takes
+    # a post. A not-yet-due entry inside that window is handed over now, so it appears on time on its own.
+    schedule_window: tuple[dt.timedelta, dt.timedelta] | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ class Publisher:
             if post.expire_at is not None and post.expire_at <= self.now:
                 yield Event(post.entry_id, platform.name, "skipped",
                             f"expired {iso(post.expire_at)} before it was posted")
-            elif post.publish_at > self.now:
+            elif post.publish_at > self.now and not _schedulable(policy, post.publish_at - self.now):
                 yield Event(post.entry_id, platform.name, "not due", f"due {iso(post.publish_at)}")
             else:
                 yield from self._create(platform, post, record)
@@ -313,12 +316,19 @@ class Publisher:
         if self.options.dry_run:
             yield Event(record.id, platform.name, "deleted", reason, url=record.url, dry=True)
             return
+        if record.delete_refused:
+            # Said loudly once when it happened; asking again every run would only fail every run.
+            yield Event(record.id, platform.name, "warning", f"still online ({reason}): the platform refused "
+                        f"to delete it ({record.delete_refused}); remove it by hand", url=record.url)
+            return
         try:
             platform.adapter().delete(Posted(record.remote_id or "", record.url, record.remote))
         except SmmgenError as e:
-            self.ledger.put(record.with_(last_error=f"delete: {_describe(e)}"))
-            yield Event(record.id, platform.name, "failed", f"delete ({reason}): {_describe(e)}",
-                        url=record.url)
+            final = isinstance(e, PublishError) and not e.transient and not isinstance(e, AuthError)
+            self.ledger.put(record.with_(last_error=f"delete: {_describe(e)}",
+                                         delete_refused=_describe(e) if final else None))
+            yield Event(record.id, platform.name, "failed", f"delete ({reason}): {_describe(e)}"
+                        + ("; this will not be retried: remove it by hand" if final else ""), url=record.url)
             return
         self.ledger.put(record.with_(state="deleted", deleted_at=iso(self.now), last_error=None))
         yield Event(record.id, platform.name, "deleted", reason, url=record.url)
@@ -357,6 +367,10 @@ class Publisher:
     def _posted_record(self, record: Record, posted: Posted, *, posted_at: str | None) -> Record:
         return record.with_(state="posted", remote_id=posted.remote_id, url=posted.url, remote=posted.remote,
                             posted_at=posted_at, entry=None, last_error=None)
+
+
+def _schedulable(policy: Policy, ahead: dt.timedelta) -> bool:
+    return policy.schedule_window is not None and policy.schedule_window[0] <= ahead <= policy.schedule_window[1]
 
 
 def _entry_copy(entries: Sequence[Mapping[str, Any]], entry_id: str) -> Mapping[str, Any] | None:
@@ -409,9 +423,14 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
     doc = manifest_file.load(manifest_path)
     http = HttpConfig.from_settings(settings)
     policies = {}
-    for p in site.platforms:
-        policies[p.name] = Policy(on_change=p.get("on_change", "warn"),
-                                  delete_retracted=p.get("delete_retracted", True))
+    for name in registry.names():
+        cuts_settings = site.platform(name)
+        native = platform_settings(name, settings).get("native_scheduling")
+        policies[name] = Policy(on_change=cuts_settings.get("on_change", "warn") if cuts_settings else "warn",
+                                delete_retracted=cuts_settings.get("delete_retracted", True)
+                                if cuts_settings else True,
+                                schedule_window=getattr(registry.module(name), "SCHEDULE_WINDOW", None)
+                                if native else None)
 
     def opener(name: str, budget: Budget) -> Adapter:
         platform = site.platform(name)

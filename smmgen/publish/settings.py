@@ -7,6 +7,7 @@ imported when smmgen.toml is validated, by the build too, so it must not import 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .. import schema as s
 
@@ -29,11 +30,80 @@ TELEGRAM_SETTINGS = {
     "api_base": s.Field(s.url, default="https://api.telegram.org", doc="The Bot API server."),
 }
 
+
+def _pattern(regex: str, example: str) -> s.Converter:
+    def convert(value: object) -> str:
+        text = s.nonempty_string(value)
+        if not re.fullmatch(regex, text):
+            raise s.Invalid(f"expected something like {example}, got {s.shown(value)}")
+        return text
+    return convert
+
+
+# Graph API versions live about two years; a pinned one changes only when someone changes it.
+_GRAPH_VERSION = s.Field(_pattern(r"v\d+\.\d+", '"v25.0"'), default="v25.0",
+                         doc="The Graph API version every call names, e.g. \"v25.0\".")
+
+X_SETTINGS = {
+    "api_base": s.Field(s.url, default="https://api.x.com", doc="The X API server."),
+    "web_url": s.Field(s.url, default="https://x.com", doc="Where post URLs in the ledger point."),
+}
+
+FACEBOOK_SETTINGS = {
+    "page_id": s.Field(_pattern(r"\d+", '"104955112233445"'), doc="The Page's numeric id."),
+    "graph_version": _GRAPH_VERSION,
+    "api_base": s.Field(s.url, default="https://graph.facebook.com", doc="The Graph API server."),
+    "native_scheduling": s.Field(s.boolean, default=False,
+                                 doc="Hand a post due 10 min to 30 days ahead to Facebook's own scheduler "
+                                     "(published=false + scheduled_publish_time)."),
+}
+
+INSTAGRAM_SETTINGS = {
+    "user_id": s.Field(_pattern(r"\d+", '"17841400000000000"'), doc="The Instagram professional account's id."),
+    "api": s.Field(s.choice("facebook_login", "instagram_login"), default="facebook_login",
+                   doc='"facebook_login" (graph.facebook.com; can delete posts) or "instagram_login" '
+                       "(graph.instagram.com; cannot delete)."),
+    "graph_version": _GRAPH_VERSION,
+    "api_base": s.Field(s.url, doc="Send API calls here instead of the api's host (a test server)."),
+}
+
+THREADS_SETTINGS = {
+    "user_id": s.Field(s.nonempty_string, default="me", doc='The Threads user id ("me": the token\'s user).'),
+    "api_version": s.Field(_pattern(r"v\d+\.\d+", '"v1.0"'), default="v1.0", doc="The Threads API version."),
+    "api_base": s.Field(s.url, default="https://graph.threads.net", doc="The Threads API server."),
+}
+
+LINKEDIN_SETTINGS = {
+    "author": s.Field(_pattern(r"urn:li:(person|organization):[\w-]+", '"urn:li:organization:2414183"'),
+                      doc="Who posts: a person or organization URN."),
+    "version": s.Field(_pattern(r"20\d\d(0[1-9]|1[0-2])", '"202605"'), default="202605",
+                       doc="The LinkedIn-Version header (YYYYMM); versions are retired after about a year."),
+    "visibility": s.Field(s.choice("PUBLIC", "CONNECTIONS", "LOGGED_IN"), default="PUBLIC",
+                          doc="Who can see the posts."),
+    "api_base": s.Field(s.url, default="https://api.linkedin.com", doc="The LinkedIn API server."),
+    "web_url": s.Field(s.url, default="https://www.linkedin.com", doc="Where post URLs in the ledger point."),
+}
+
+VK_SETTINGS = {
+    "group_id": s.Field(s.integer(1), doc="The community's numeric id (positive; posts go to owner_id=-id)."),
+    "api_version": s.Field(_pattern(r"5\.\d+", '"5.199"'), default="5.199", doc="The v= of every call."),
+    "api_base": s.Field(s.url, default="https://api.vk.com", doc="The VK API server."),
+    "web_url": s.Field(s.url, default="https://vk.com", doc="Where post URLs in the ledger point."),
+    "native_scheduling": s.Field(s.boolean, default=False,
+                                 doc="Hand a post due in the future to VK's scheduler (publish_date)."),
+}
+
 # Per-platform tables. An adapter added to publish/registry.py declares its table here.
 PLATFORM_SETTINGS: dict[str, dict[str, s.Field]] = {
     "bluesky": BLUESKY_SETTINGS,
     "mastodon": MASTODON_SETTINGS,
     "telegram": TELEGRAM_SETTINGS,
+    "x": X_SETTINGS,
+    "facebook": FACEBOOK_SETTINGS,
+    "instagram": INSTAGRAM_SETTINGS,
+    "threads": THREADS_SETTINGS,
+    "linkedin": LINKEDIN_SETTINGS,
+    "vk": VK_SETTINGS,
 }
 
 PUBLISH_SCHEMA: dict[str, s.Field] = {

@@ -1,0 +1,367 @@
+"""smmgen benchmarks: ``python bench/run.py [--articles N] [--quick]``.
+
+Every build is measured as a whole process (``python -m smmgen build``), the median of ``--runs`` runs:
+
+1. cold build (empty output/ and cache) of N articles with all nine platforms;
+2. no-op rebuild (nothing changed);
+3. incremental rebuild after editing one article's title;
+4. card rendering alone, per card, single process, smmgen against ``bench/reference.py`` (same titles, size
+   and heroes), reported as a ratio, photo (JPEG) and flat (PNG) cards apart;
+5. peak RSS of the cold build: the largest single process (``wait4``) and the whole process tree (sampled);
+6. card bytes from the cold build's manifest (Bluesky thumb, median card);
+7. peers when installed (``pip install '.[bench]'``; ``npm install`` in bench/ for satori): the
+   mkdocs-material social plugin and satori+resvg drawing the same titles, as ratios.
+
+Prints a Markdown table and writes bench/results.json (``--out``). ``--quick`` is the CI smoke test: about 100
+articles, and it asserts nothing about timings. The synthetic site (``sitegen.py``) is cached in bench/.work/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import sitegen  # noqa: E402  (bench/ is not a package)
+
+TARGETS = {
+    "card_ratio_photo": 1.3,        # smmgen / reference, photo background, JPEG, single process
+    "peer_speedup": 2.0,            # peer time / smmgen time, at least
+    "cold_1000_s": 30.0,
+    "noop_1000_s": 1.0,
+    "incremental_1000_s": 1.2,
+    "rss_10000_mb": 300.0,
+    "bluesky_thumb_bytes": 1_000_000,
+    "median_card_bytes": 200_000,
+}
+
+
+# --- running a process ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    max_rss_mb: float          # largest single process of the tree (wait4)
+    tree_rss_mb: float         # largest sum over the tree, sampled every 20 ms
+    output: str
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants, from /proc (0 where /proc is missing)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return 0
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status", encoding="ascii", errors="replace") as f:
+                status = f.read()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid, ppid = int(name), int(fields.get("PPid", "0").strip() or 0)
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> Run:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output_chunks: list[str] = []
+    reader = threading.Thread(target=lambda: output_chunks.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    sampler.join()
+    reader.join()
+    output = "".join(output_chunks)
+    if check and proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024, max(peak[0], usage.ru_maxrss) / 1024, output)
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+# --- the measurements ----------------------------------------------------------------------------------------------
+
+def smmgen_cmd(site: Path) -> list[str]:
+    return [sys.executable, "-m", "smmgen", "build", "--site", str(site)]
+
+
+def clean(site: Path) -> None:
+    shutil.rmtree(site / "output", ignore_errors=True)
+    shutil.rmtree(site / ".smmgen", ignore_errors=True)
+
+
+def bench_builds(site: Path, runs: int, env: dict[str, str], only: set[str]) -> dict:
+    out: dict = {}
+    if "cold" in only or "noop" in only or "incremental" in only:
+        cold = []
+        for _ in range(runs if "cold" in only else 1):
+            clean(site)
+            cold.append(run(smmgen_cmd(site), site, env))
+        out["cold"] = {"median_s": median([r.seconds for r in cold]), "runs_s": [round(r.seconds, 3) for r in cold],
+                       "max_rss_mb": round(max(r.max_rss_mb for r in cold), 1),
+                       "tree_rss_mb": round(max(r.tree_rss_mb for r in cold), 1),
+                       "summary": cold[-1].output.strip().splitlines()}
+    if "noop" in only:
+        noop = [run(smmgen_cmd(site), site, env) for _ in range(runs)]
+        out["noop"] = {"median_s": median([r.seconds for r in noop]), "runs_s": [round(r.seconds, 3) for r in noop],
+                       "max_rss_mb": round(max(r.max_rss_mb for r in noop), 1)}
+    if "incremental" in only:
+        article = sitegen.GeneratedSite(site, 0, 0).article_files()[len(sitegen.GeneratedSite(site, 0, 0)
+                                                                          .article_files()) // 2]
+        original = article.read_text(encoding="utf-8")
+        times = []
+        try:
+            for i in range(runs):
+                article.write_text(original.replace("\ntitle: \"", f"\ntitle: \"Update {i + 1}: ", 1),
+                                   encoding="utf-8")
+                times.append(run(smmgen_cmd(site), site, env))
+        finally:
+            article.write_text(original, encoding="utf-8")
+            run(smmgen_cmd(site), site, env)        # leave output/ matching the site
+        out["incremental"] = {"median_s": median([r.seconds for r in times]),
+                              "runs_s": [round(r.seconds, 3) for r in times],
+                              "changed": [line.strip() for r in times for line in r.output.splitlines()
+                                          if "manifest" in line],
+                              "article": article.relative_to(site).as_posix()}
+    out["card_bytes"] = card_bytes(site)
+    return out
+
+
+def card_bytes(site: Path) -> dict:
+    manifest = site / "output" / "manifest.json"
+    if not manifest.is_file():
+        return {}
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    sizes: dict[str, int] = {}
+    bluesky = []
+    for entry in doc["entries"]:
+        for media in entry.get("media") or []:
+            sizes[media["path"]] = media["bytes"]
+            if entry["platform"] == "bluesky":
+                bluesky.append(media["bytes"])
+    values = sorted(sizes.values())
+    return {"cards": len(values), "median_bytes": int(statistics.median(values)) if values else 0,
+            "max_bytes": values[-1] if values else 0, "total_mb": round(sum(values) / 1e6, 1),
+            "bluesky_thumbs": len(bluesky), "bluesky_max_bytes": max(bluesky, default=0)}
+
+
+def bench_cards(site: Path, work: Path, runs: int, env: dict[str, str], limit: int) -> tuple[dict, list[dict]]:
+    gen = sitegen.GeneratedSite(site, 0, 0)
+    cases = [{"title": t, "lang": lang, "hero": hero} for t, lang, hero in sitegen.titles_and_heroes(gen)][:limit]
+    cases_path = work / "cases.json"
+    cases_path.write_text(json.dumps(cases, ensure_ascii=False), encoding="utf-8")
+    results: dict[str, list[dict]] = {"smmgen": [], "reference": []}
+    for _ in range(runs):
+        for renderer in ("reference", "smmgen"):       # alternating, so drift on a busy machine hits both
+            r = run([sys.executable, str(BENCH / "cardbench.py"), renderer, str(cases_path),
+                     str(work / f"cards-{renderer}")], BENCH, env)
+            results[renderer].append(json.loads(r.output.strip().splitlines()[-1]))
+    out: dict = {"cases": len(cases)}
+    for kind in ("photo_jpeg", "flat_png"):
+        per = {name: median([r[kind]["ms_per_card"] for r in rs if kind in r]) for name, rs in results.items()
+               if any(kind in r for r in rs)}
+        if len(per) == 2:
+            out[kind] = {"smmgen_ms": per["smmgen"], "reference_ms": per["reference"],
+                         "ratio": round(per["smmgen"] / per["reference"], 2),
+                         "cards": results["smmgen"][0][kind]["cards"],
+                         "smmgen_bytes": results["smmgen"][0][kind]["bytes"],
+                         "reference_bytes": results["reference"][0][kind]["bytes"]}
+    return out, cases
+
+
+def bench_peers(cases: list[dict], work: Path, runs: int, cards: dict, limit: int) -> dict:
+    import peers
+
+    subset = cases[:limit]
+    out = {"cases": len(subset),
+           "satori+resvg": peers.satori(subset, work, runs),
+           "mkdocs-material social": peers.mkdocs_material([c for c in subset if not c["hero"]], work, runs)}
+    for name in ("satori+resvg", "mkdocs-material social"):
+        result = out[name]
+        if result.get("status") != "ok":
+            continue
+        for peer_kind, own_kind in (("photo_png", "photo_jpeg"), ("flat_png", "flat_png")):
+            if peer_kind in result and own_kind in cards:
+                result[peer_kind]["smmgen_ms"] = cards[own_kind]["smmgen_ms"]
+                result[peer_kind]["speedup"] = round(result[peer_kind]["ms_per_card"]
+                                                     / cards[own_kind]["smmgen_ms"], 2)
+    return out
+
+
+# --- reporting -----------------------------------------------------------------------------------------------------
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "**missed**")
+
+
+def table(results: dict) -> str:
+    n = results["articles"]
+    rows = [("Measure", "Result", "Target", "Verdict")]
+    b = results.get("builds", {})
+    at_1000 = n == 1000
+
+    def add(name: str, value: str, target: str, ok: bool | None) -> None:
+        rows.append((name, value, target, verdict(ok)))
+
+    if "cold" in b:
+        c = b["cold"]
+        add(f"cold build, {n} articles × 9 platforms", f"{c['median_s']:.1f} s (runs {c['runs_s']})",
+            "≤ 30 s at 1,000", c["median_s"] <= TARGETS["cold_1000_s"] if at_1000 else None)
+    if "noop" in b:
+        add(f"no-op rebuild, {n} articles", f"{b['noop']['median_s']:.2f} s (runs {b['noop']['runs_s']})",
+            "≤ 1.0 s at 1,000", b["noop"]["median_s"] <= TARGETS["noop_1000_s"] if at_1000 else None)
+    if "incremental" in b:
+        i = b["incremental"]
+        add(f"incremental rebuild (one title edited), {n} articles", f"{i['median_s']:.2f} s (runs {i['runs_s']})",
+            "≤ 1.2 s at 1,000", i["median_s"] <= TARGETS["incremental_1000_s"] if at_1000 else None)
+    if "cold" in b:
+        c = b["cold"]
+        add(f"peak RSS, cold build, {n} articles", f"{c['max_rss_mb']:.0f} MB largest process, "
+            f"{c['tree_rss_mb']:.0f} MB whole tree", "≤ 300 MB at 10,000",
+            c["max_rss_mb"] <= TARGETS["rss_10000_mb"] if n == 10000 else None)
+    cb = b.get("card_bytes") or {}
+    if cb:
+        add("Bluesky thumb bytes (max)", f"{cb['bluesky_max_bytes']:,} B over {cb['bluesky_thumbs']} thumbs",
+            "≤ 1,000,000 B always", cb["bluesky_max_bytes"] <= TARGETS["bluesky_thumb_bytes"])
+        add("card bytes (median)", f"{cb['median_bytes']:,} B over {cb['cards']} files (max {cb['max_bytes']:,})",
+            "≤ 200 KB", cb["median_bytes"] <= TARGETS["median_card_bytes"])
+    cards = results.get("cards", {})
+    for kind, label in (("photo_jpeg", "photo background, JPEG"), ("flat_png", "flat design, PNG")):
+        if kind in cards:
+            k = cards[kind]
+            target = "≤ 1.3× reference" if kind == "photo_jpeg" else "(no target)"
+            ok = k["ratio"] <= TARGETS["card_ratio_photo"] if kind == "photo_jpeg" else None
+            add(f"card render, {label}, 1 process ({k['cards']} cards)",
+                f"{k['smmgen_ms']:.1f} ms/card vs reference {k['reference_ms']:.1f} ms = {k['ratio']:.2f}×",
+                target, ok)
+    for name, result in (results.get("peers") or {}).items():
+        if not isinstance(result, dict):
+            continue
+        if result.get("status") != "ok":
+            add(f"peer: {name}", f"not run: {result.get('reason')}", "smmgen ≥ 2× faster", None)
+            continue
+        for kind in ("photo_png", "flat_png"):
+            if kind in result:
+                k = result[kind]
+                if "speedup" in k:
+                    add(f"peer: {name}, {kind.replace('_', ' ')} ({k['cards']} cards)",
+                        f"{k['ms_per_card']:.1f} ms/card; smmgen {k['smmgen_ms']:.1f} = {k['speedup']:.2f}× faster",
+                        "smmgen ≥ 2× faster", k["speedup"] >= TARGETS["peer_speedup"])
+    widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
+    lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+# --- main ------------------------------------------------------------------------------------------------------------
+
+def prepare_site(work: Path, articles: int, seed: int) -> Path:
+    site = work / f"site-{articles}-{seed}-g{sitegen.GENERATOR_VERSION}"
+    marker = site / ".generated"
+    if not marker.is_file():
+        started = time.perf_counter()
+        gen = sitegen.generate(site, articles, seed=seed)
+        marker.write_text(json.dumps({"articles": gen.articles, "heroes": gen.heroes,
+                                      "seconds": round(time.perf_counter() - started, 1)}), encoding="utf-8")
+    return site
+
+
+def snapshot(work: Path) -> dict[str, str]:
+    """Run the builds on a copy of smmgen/ taken now, so that edits to the working tree meanwhile do not
+    change (or invalidate the cache of) what is measured."""
+    import smmgen
+
+    source = Path(smmgen.__file__).resolve().parent
+    target = work / "snapshot"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target / "smmgen", ignore=shutil.ignore_patterns("__pycache__"))
+    return {"PYTHONPATH": str(target) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--articles", type=int, default=None, help="N (default 1000; 100 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="CI smoke test: about 100 articles, no peers")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median; default 3)")
+    parser.add_argument("--only", default="cold,noop,incremental,cards,peers",
+                        help="comma-separated subset of cold,noop,incremental,cards,peers")
+    parser.add_argument("--card-cases", type=int, default=400, help="titles for the card benchmark")
+    parser.add_argument("--peer-cases", type=int, default=200, help="titles for the peers")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--work", type=Path, default=BENCH / ".work", help="where sites and scratch files go")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="measure a copy of smmgen/ taken at start (for a working tree being edited)")
+    parser.add_argument("--out", type=Path, default=BENCH / "results.json")
+    args = parser.parse_args(argv)
+    n = args.articles or (100 if args.quick else 1000)
+    only = set(args.only.split(","))
+    if args.quick:
+        only.discard("peers")
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    if args.snapshot:
+        env.update(snapshot(work))
+
+    site = prepare_site(work, n, args.seed)
+    results: dict = {"articles": n, "runs": args.runs, "quick": args.quick, "seed": args.seed,
+                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                 "platform": platform.platform()},
+                     "site": json.loads((site / ".generated").read_text(encoding="utf-8")),
+                     "targets": TARGETS}
+    print(f"bench: {n} articles ({results['site']['heroes']} with a hero photo), {args.runs} run(s) each",
+          file=sys.stderr)
+    results["builds"] = bench_builds(site, args.runs, env, only)
+    cases: list[dict] = []
+    if "cards" in only or "peers" in only:
+        results["cards"], cases = bench_cards(site, work, args.runs, env, args.card_cases)
+    if "peers" in only:
+        results["peers"] = bench_peers(cases, work, args.runs, results["cards"], args.peer_cases)
+    results["table"] = table(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(results["table"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

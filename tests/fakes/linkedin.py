@@ -1,0 +1,170 @@
+"""LinkedIn's Posts and Images APIs, as smmgen's publisher uses them.
+
+Rules (learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api and images-api
+unless noted):
+- Every call: ``Authorization: Bearer <token>`` (3-legged OAuth, w_member_social / w_organization_social),
+  ``LinkedIn-Version: YYYYMM`` and ``X-Restli-Protocol-Version: 2.0.0``. A missing version header and a
+  retired version are refused (versioning page: versions are sunset after about a year; the error text here
+  is unverified); a wrong token answers 401 ``{"status": 401, "serviceErrorCode": 65600, "code":
+  "INVALID_ACCESS_TOKEN", "message": "Invalid access token"}`` (observed answer, as clients handle it).
+- ``POST /rest/posts``: ``author`` (the token's member or organization), ``commentary``, ``visibility``,
+  ``distribution.feedDistribution``, ``lifecycleState`` "PUBLISHED" (the only value accepted on creation:
+  third-party quote of the docs), ``content.article`` with ``source`` and ``title`` (required) and an optional
+  ``thumbnail`` image URN from the Images API and ``description``. Answers 201 with the post URN in
+  ``x-restli-id``.
+- The commentary is "little text": the characters ``\\ | { } @ [ ] ( ) < > # * _ ~`` are syntax and must be
+  backslash-escaped, otherwise LinkedIn cuts the post at the first one (little-text-format, as quoted by
+  third-party code); this fake stores the text cut there, so a missing escape shows. ``#word`` is a hashtag.
+  At most 3000 characters (third-party notes quoting the schema).
+- ``POST /rest/images?action=initializeUpload`` with ``initializeUploadRequest.owner`` answers
+  ``value.uploadUrl`` and ``value.image``; the bytes go there with PUT; an image used before upload is refused.
+- ``GET /rest/posts?author=..&q=author`` lists the author's posts newest first (``elements``); ``DELETE
+  /rest/posts/{encoded urn}`` answers 204, 404 for an unknown post.
+- 429 when the member's daily limit is reached (150 posts a day: third-party); no Retry-After is documented.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from .server import FakeServer, Request, Response
+
+RESERVED = set("\\|{}@[]()<>*_~")
+LIMIT = 3000
+ACTIVE_VERSIONS = {"202505", "202510", "202601", "202605"}
+_HASHTAG = re.compile(r"#\w+")
+
+
+def _error(status: int, message: str, code: str | None = None, service: int | None = None) -> Response:
+    body: dict[str, Any] = {"status": status, "message": message}
+    if code:
+        body["code"] = code
+    if service:
+        body["serviceErrorCode"] = service
+    return Response(status, body)
+
+
+def little_text(commentary: str) -> str:
+    """What LinkedIn shows of a commentary: escapes resolved, and cut at the first unescaped reserved character
+    (a hashtag's '#' is syntax LinkedIn understands)."""
+    out, i = [], 0
+    while i < len(commentary):
+        c = commentary[i]
+        if c == "\\" and i + 1 < len(commentary):
+            out.append(commentary[i + 1])
+            i += 2
+            continue
+        if c in RESERVED:
+            break
+        if c == "#" and not _HASHTAG.match(commentary, i):
+            break
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+class FakeLinkedIn(FakeServer):
+    def __init__(self, token: str = "AQfakeLinkedInToken7g8h9i", *,
+                 author: str = "urn:li:organization:2414183", posts_per_day: int = 150):
+        super().__init__()
+        self.token, self.author, self.posts_per_day = token, author, posts_per_day
+        self.images: dict[str, dict[str, Any]] = {}
+        self.posts: dict[str, dict[str, Any]] = {}
+        self.deleted: list[str] = []
+        self.created_today = 0
+        self._next = 7_300_000_000_000_000_000
+
+    def live_texts(self) -> list[str]:
+        with self.lock:
+            return [p["shown"] for p in sorted(self.posts.values(), key=lambda p: p["seq"])]
+
+    def rate_limited(self, seconds: float) -> Response:
+        return _error(429, "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.")
+
+    def server_error(self) -> Response:
+        return _error(500, "Internal Server Error")
+
+    def handle(self, request: Request) -> Response:
+        if request.header("authorization") != f"Bearer {self.token}":
+            return _error(401, "Invalid access token", "INVALID_ACCESS_TOKEN", 65600)
+        if request.path.startswith("/upload/"):
+            return self._upload(request)
+        if request.header("x-restli-protocol-version") != "2.0.0":
+            return _error(400, "X-Restli-Protocol-Version 2.0.0 is required")
+        version = request.header("linkedin-version")
+        if version not in ACTIVE_VERSIONS:
+            return _error(426, f"Requested version {version} is not active", "NONEXISTENT_VERSION")
+        route = f"{request.method} {request.path}"
+        if route == "POST /rest/images" and (request.query.get("action") or [""])[-1] == "initializeUpload":
+            return self._initialize(request)
+        if route == "POST /rest/posts":
+            return self._create(request)
+        if route == "GET /rest/posts":
+            return self._list(request)
+        if request.method == "DELETE" and request.path.startswith("/rest/posts/"):
+            urn = unquote(request.path[len("/rest/posts/"):])
+            if self.posts.pop(urn, None) is None:
+                return _error(404, f"Post {urn} does not exist", "NOT_FOUND")
+            self.deleted.append(urn)
+            return Response(204)
+        return _error(404, "Not Found")
+
+    def _initialize(self, request: Request) -> Response:
+        owner = ((request.json() or {}).get("initializeUploadRequest") or {}).get("owner")
+        if owner != self.author:
+            return _error(403, f"Not enough permissions to upload as {owner}", "ACCESS_DENIED", 100)
+        self._next += 1
+        urn = f"urn:li:image:D4Efake{self._next}"
+        self.images[urn] = {"bytes": None}
+        return Response(200, {"value": {"uploadUrlExpiresAt": 1_900_000_000_000,
+                                        "uploadUrl": f"{self.url}/upload/{self._next}", "image": urn}})
+
+    def _upload(self, request: Request) -> Response:
+        if request.method != "PUT":
+            return _error(405, "Method not allowed")
+        urn = f"urn:li:image:D4Efake{request.path.rsplit('/', 1)[1]}"
+        if urn not in self.images or not request.body:
+            return _error(400, "Unknown upload or empty body")
+        self.images[urn]["bytes"] = request.body
+        return Response(201)
+
+    def _create(self, request: Request) -> Response:
+        body = request.json() or {}
+        if body.get("author") != self.author:
+            return _error(403, f"Not enough permissions to post as {body.get('author')}", "ACCESS_DENIED", 100)
+        if body.get("lifecycleState") != "PUBLISHED":
+            return _error(422, "lifecycleState: only PUBLISHED is accepted on creation", "UNPROCESSABLE_ENTITY")
+        if body.get("visibility") not in ("PUBLIC", "CONNECTIONS", "LOGGED_IN"):
+            return _error(422, "visibility is required", "UNPROCESSABLE_ENTITY")
+        if not (body.get("distribution") or {}).get("feedDistribution"):
+            return _error(422, "distribution.feedDistribution is required", "UNPROCESSABLE_ENTITY")
+        commentary = str(body.get("commentary") or "")
+        if len(commentary) > LIMIT:
+            return _error(422, f"commentary is longer than {LIMIT} characters", "UNPROCESSABLE_ENTITY")
+        article = (body.get("content") or {}).get("article")
+        if article is not None:
+            if not article.get("source") or not article.get("title"):
+                return _error(422, "content.article needs source and title", "UNPROCESSABLE_ENTITY")
+            thumb = article.get("thumbnail")
+            if thumb is not None and (self.images.get(thumb) or {}).get("bytes") is None:
+                return _error(422, f"thumbnail {thumb} was never uploaded", "UNPROCESSABLE_ENTITY")
+        if self.created_today >= self.posts_per_day:
+            return self.rate_limited(0)
+        self.created_today += 1
+        self._next += 1
+        urn = f"urn:li:share:{self._next}"
+        self.posts[urn] = {"id": urn, "commentary": commentary, "shown": little_text(commentary),
+                           "content": body.get("content"), "seq": self._next}
+        return Response(201, None, {"x-restli-id": urn})
+
+    def _list(self, request: Request) -> Response:
+        query = {k: v[-1] for k, v in request.query.items()}
+        if query.get("q") != "author" or unquote(query.get("author", "")) != self.author:
+            return _error(400, "q=author with the author's URN is required")
+        count = min(int(query.get("count") or 10), 100)
+        items = sorted(self.posts.values(), key=lambda p: p["seq"], reverse=True)[:count]
+        return Response(200, {"elements": [{"id": p["id"], "author": self.author, "commentary": p["commentary"],
+                                            "content": p["content"], "lifecycleState": "PUBLISHED"}
+                                           for p in items], "paging": {"count": count, "start": 0}})

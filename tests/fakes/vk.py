@@ -1,0 +1,170 @@
+"""VK's API for a community wall, as smmgen's publisher uses it.
+
+Rules (VKCOM/vk-api-schema, API 5.199: wall/methods.json, photos/methods.json, errors.json; dev.vk.com
+where noted):
+- ``POST /method/<name>`` with form parameters, ``access_token`` and ``v``; answers HTTP 200 with
+  ``{"response": ...}`` or ``{"error": {"error_code", "error_msg", "request_params"}}`` (errors are in the
+  body; the HTTP status stays 200: observed behaviour). A wrong token is error 5 "User authorization failed";
+  a missing ``v`` is error 8 "Invalid request: v (version) is required" (dev.vk.com/api/versioning).
+- Error 6 "Too many requests per second" past 3 calls a second (the per-second limit is third-party; the
+  code is errors.json).
+- ``wall.post``: ``owner_id`` negative for a community with ``from_group=1`` to post as it; ``message`` or
+  ``attachments`` required; attachments "photo<owner>_<id>" of saved photos and at most one link ("If more
+  than one link is being attached, an error will be thrown"); ``publish_date`` delays the post (a scheduled,
+  "postponed" post); a repeated ``guid`` returns the first post (dev.vk.com; the 1-hour memory here is
+  unverified). Answers ``{"post_id"}``.
+- Photos: ``photos.getWallUploadServer(group_id)`` -> ``upload_url``; multipart ``photo`` there ->
+  ``{"server", "photo", "hash"}``; ``photos.saveWallPhoto(group_id, photo, server, hash)`` -> ``[{"id",
+  "owner_id"}]``; a wrong hash is error 121 "Invalid hash".
+- ``wall.get`` (``filter`` owner / postponed) lists posts newest first (``{"count", "items"}``);
+  ``wall.delete`` answers 1; an unknown post is error 104 "Not found".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from typing import Any
+
+from .server import FakeServer, Request, Response
+
+GUID_MEMORY = dt.timedelta(hours=1)
+
+
+def vk_error(code: int, message: str, params: dict[str, Any] | None = None) -> Response:
+    shown = [{"key": k, "value": str(v)} for k, v in (params or {}).items() if k != "access_token"]
+    return Response(200, {"error": {"error_code": code, "error_msg": message, "request_params": shown}})
+
+
+class FakeVk(FakeServer):
+    def __init__(self, token: str = "vk1.a.fakeVkToken3j4k5l", *, group_id: int = 229_100_100,
+                 per_second: int = 3):
+        super().__init__()
+        self.token, self.group_id, self.per_second = token, group_id, per_second
+        self.posts: dict[int, dict[str, Any]] = {}
+        self.photos: dict[int, dict[str, Any]] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.guids: dict[str, tuple[int, dt.datetime]] = {}
+        self.deleted: list[int] = []
+        self.limited = 0                                  # calls refused with error 6
+        self._recent: list[float] = []
+        self._next_post, self._next_photo = 1000, 457_000_000
+
+    def live_texts(self) -> list[str]:
+        with self.lock:
+            return [p["text"] for _, p in sorted(self.posts.items())]
+
+    def rate_limited(self, seconds: float) -> Response:
+        return vk_error(6, "Too many requests per second")
+
+    def server_error(self) -> Response:
+        return vk_error(10, "Internal server error")
+
+    def handle(self, request: Request) -> Response:
+        fields, files = request.params()
+        if request.path.startswith("/upload/"):
+            return self._upload(request.path.rsplit("/", 1)[1], files)
+        if not request.path.startswith("/method/"):
+            return Response(404, b"Not Found", {"Content-Type": "text/plain"})
+        method = request.path[len("/method/"):]
+        if fields.get("access_token") != self.token:
+            return vk_error(5, "User authorization failed: invalid access_token (4).", fields)
+        if not fields.get("v"):
+            return vk_error(8, "Invalid request: v (version) is required", fields)
+        now = time.monotonic()
+        self._recent = [t for t in self._recent if now - t < 1.0] + [now]
+        if len(self._recent) > self.per_second:
+            self.limited += 1
+            return vk_error(6, "Too many requests per second", fields)
+        handler = {"wall.post": self._post, "wall.get": self._get, "wall.delete": self._delete,
+                   "photos.getWallUploadServer": self._upload_server,
+                   "photos.saveWallPhoto": self._save_photo}.get(method)
+        if handler is None:
+            return vk_error(3, "Unknown method passed", fields)
+        return handler(fields)
+
+    def _ok(self, response: Any) -> Response:
+        return Response(200, {"response": response})
+
+    def _group_ok(self, fields: dict[str, Any], key: str) -> bool:
+        return str(fields.get(key)) == str(self.group_id if key == "group_id" else -self.group_id)
+
+    def _upload_server(self, fields: dict[str, Any]) -> Response:
+        if not self._group_ok(fields, "group_id"):
+            return vk_error(203, "Access to group denied", fields)
+        token = hashlib.sha256(f"{self._next_photo}{time.time()}".encode()).hexdigest()[:16]
+        return self._ok({"upload_url": f"{self.url}/upload/{token}", "album_id": -14, "user_id": 0})
+
+    def _upload(self, token: str, files: dict[str, Any]) -> Response:
+        if "photo" not in files or not files["photo"][1]:
+            return Response(200, {"error": "ERR_UPLOAD_FILE_NOT_UPLOADED: file not uploaded"})
+        self.uploads[token] = files["photo"][1]
+        photo = json.dumps([{"photo": token, "sizes": []}])
+        return Response(200, {"server": 850_123, "photo": photo, "hash": hashlib.md5(photo.encode()).hexdigest()})
+
+    def _save_photo(self, fields: dict[str, Any]) -> Response:
+        if not self._group_ok(fields, "group_id"):
+            return vk_error(203, "Access to group denied", fields)
+        photo = str(fields.get("photo") or "")
+        if hashlib.md5(photo.encode()).hexdigest() != fields.get("hash"):
+            return vk_error(121, "Invalid hash", fields)
+        try:
+            token = json.loads(photo)[0]["photo"]
+        except (ValueError, LookupError, TypeError):
+            return vk_error(129, "Invalid photo", fields)
+        self._next_photo += 1
+        self.photos[self._next_photo] = {"bytes": len(self.uploads.pop(token, b""))}
+        return self._ok([{"id": self._next_photo, "owner_id": -self.group_id, "album_id": -14}])
+
+    def _post(self, fields: dict[str, Any]) -> Response:
+        if not self._group_ok(fields, "owner_id"):
+            return vk_error(214, "Access to adding post denied", fields)
+        if str(fields.get("from_group")) != "1":
+            return vk_error(214, "Access to adding post denied: only admins post as the community", fields)
+        guid = fields.get("guid")
+        if guid and guid in self.guids and self.now() - self.guids[guid][1] < GUID_MEMORY:
+            return self._ok({"post_id": self.guids[guid][0]})
+        attachments = [a for a in str(fields.get("attachments") or "").split(",") if a]
+        if not fields.get("message") and not attachments:
+            return vk_error(100, "One of the parameters specified was missing or invalid: message is empty",
+                            fields)
+        links = [a for a in attachments if a.startswith(("http://", "https://"))]
+        if len(links) > 1:
+            return vk_error(100, "One of the parameters specified was missing or invalid: too many links", fields)
+        for a in attachments:
+            if a in links:
+                continue
+            if not a.startswith("photo"):
+                return vk_error(100, f"One of the parameters specified was missing or invalid: {a}", fields)
+            owner, _, photo_id = a[5:].partition("_")
+            if owner != str(-self.group_id) or int(photo_id or 0) not in self.photos:
+                return vk_error(100, f"One of the parameters specified was missing or invalid: {a}", fields)
+        publish_date = fields.get("publish_date")
+        if publish_date is not None and int(publish_date) <= self.now().timestamp():
+            return vk_error(100, "One of the parameters specified was missing or invalid: publish_date", fields)
+        self._next_post += 1
+        self.posts[self._next_post] = {"id": self._next_post, "text": str(fields.get("message") or ""),
+                                       "attachments": attachments, "date": self.now(),
+                                       "postponed": publish_date is not None}
+        if guid:
+            self.guids[guid] = (self._next_post, self.now())
+        return self._ok({"post_id": self._next_post})
+
+    def _get(self, fields: dict[str, Any]) -> Response:
+        postponed = fields.get("filter") == "postponed"
+        count = min(int(fields.get("count") or 20), 100)
+        items = [p for _, p in sorted(self.posts.items(), reverse=True) if p["postponed"] == postponed][:count]
+        return self._ok({"count": len(items), "items": [{"id": p["id"], "owner_id": -self.group_id,
+                                                         "text": p["text"], "date": int(p["date"].timestamp())}
+                                                        for p in items]})
+
+    def _delete(self, fields: dict[str, Any]) -> Response:
+        if not self._group_ok(fields, "owner_id"):
+            return vk_error(210, "Access to wall's post denied", fields)
+        post_id = int(fields.get("post_id") or 0)
+        if self.posts.pop(post_id, None) is None:
+            return vk_error(104, "Not found", fields)
+        self.deleted.append(post_id)
+        return self._ok(1)

@@ -1,0 +1,159 @@
+"""The build cache (.smmgen/cache/): a warm or incremental build writes exactly what a cold build writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from smmgen import build as build_module
+from smmgen import incremental, manifest, plan
+from smmgen.cli import main
+from smmgen.config import load_site
+
+ARTICLE = Path("content/2026/2026-11-24-budget-passes.md")
+
+
+def run(site: Path, *args: str):
+    return CliRunner().invoke(main, ["build", *args, "--site", str(site)], catch_exceptions=False)
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def cold_copy(site: Path, where: Path) -> dict[str, bytes]:
+    """The output of a from-scratch, cache-free build of ``site``'s current inputs, in another folder."""
+    shutil.copytree(site, where, ignore=shutil.ignore_patterns("output", ".smmgen"))
+    result = run(where, "--no-cache", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert not (where / ".smmgen" / "cache").exists()
+    return tree_bytes(where / "output")
+
+
+@pytest.fixture
+def warm(sample_site: Path) -> Path:
+    result = run(sample_site)
+    assert result.exit_code == 0, result.output
+    assert (sample_site / ".smmgen" / "cache" / "build.pickle").is_file()
+    return sample_site
+
+
+def test_a_no_op_build_is_skipped_and_changes_nothing(warm: Path) -> None:
+    before = tree_bytes(warm / "output")
+    outcome = incremental.build_site(load_site(warm), workers=1)
+    assert outcome.skipped and outcome.changed == 0 and not outcome.errors
+    assert tree_bytes(warm / "output") == before
+    # The skipped build reports what the full one did.
+    assert outcome.summary == incremental.summarize(build_module.build(load_site(warm), workers=1))
+
+
+def test_an_edited_title_rebuilds_to_the_bytes_of_a_cold_build(warm: Path, tmp_path: Path) -> None:
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes the 2027 budget",
+                                             "Parliament finally passes the 2027 budget"))
+    outcome = incremental.build_site(load_site(warm), workers=1)
+    assert not outcome.skipped and outcome.changed > 0
+    after = tree_bytes(warm / "output")
+    assert "finally passes" in after["og/budget-passes.html"].decode()
+    assert after == cold_copy(warm, tmp_path / "cold")
+
+
+def test_a_replaced_hero_redraws_its_cards(warm: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    doc = json.loads((warm / "output" / "manifest.json").read_text())
+    old = {m["path"] for e in doc["entries"] if e["article"]["slug"] == "budget-passes" for m in e["media"]}
+    hero = warm / "content" / "images" / "parliament.jpg"
+    with Image.open(hero) as im:
+        im.convert("L").convert("RGB").save(hero, "JPEG", quality=80)     # same name, other pixels
+    assert run(warm).exit_code == 0
+    doc = json.loads((warm / "output" / "manifest.json").read_text())
+    new = {m["path"] for e in doc["entries"] if e["article"]["slug"] == "budget-passes" for m in e["media"]}
+    assert new and not (old & new)
+    assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
+
+
+def test_removed_and_added_articles_match_a_cold_build(warm: Path, tmp_path: Path) -> None:
+    (warm / ARTICLE).unlink()
+    (warm / "content" / "2026" / "2026-11-27-new.md").write_text(
+        '---\ntitle: "A new story 🚆 with a train"\ndate: 2026-11-27T08:00:00+01:00\ntags: [transport]\n---\n\n'
+        "The first paragraph of the new story.\n", encoding="utf-8")
+    assert run(warm).exit_code == 0
+    out = tree_bytes(warm / "output")
+    assert "og/budget-passes.html" not in out and "og/new.html" in out
+    assert out == cold_copy(warm, tmp_path / "cold")
+
+
+def test_a_broken_article_is_reported_after_a_warm_build_and_fixing_it_recovers(warm: Path,
+                                                                                tmp_path: Path) -> None:
+    path = warm / ARTICLE
+    good = path.read_text()
+    before = tree_bytes(warm / "output")
+    path.write_text(good.replace("date: 2026-11-24T07:45:00+01:00", "date: tomorrow-ish"))
+    result = run(warm)
+    assert result.exit_code == 1
+    assert "2026-11-24-budget-passes.md:3: date: not a date" in result.output
+    assert tree_bytes(warm / "output") == before               # nothing written
+    path.write_text(good)
+    assert run(warm).exit_code == 0
+    assert tree_bytes(warm / "output") == before
+
+
+def test_a_broken_layout_is_reported_even_when_every_cut_is_cached(warm: Path) -> None:
+    layouts = warm / "layouts"
+    layouts.mkdir(exist_ok=True)
+    (layouts / "mastodon.txt.j2").write_text("{{ article.title }\n")
+    result = run(warm)
+    assert result.exit_code == 1
+    assert "template error" in result.output
+
+
+def test_a_changed_output_file_is_written_again(warm: Path) -> None:
+    snippet = warm / "output" / "og" / "budget-passes.html"
+    good = snippet.read_bytes()
+    snippet.write_bytes(b"tampered\n")
+    outcome = incremental.build_site(load_site(warm), workers=1)
+    assert not outcome.skipped and outcome.changed == 1
+    assert snippet.read_bytes() == good
+    stray = warm / "output" / "cuts" / "stray.txt"
+    stray.write_text("not ours")
+    assert run(warm).exit_code == 0
+    assert not stray.exists()
+
+
+def test_a_copied_site_does_not_reuse_the_originals_cache(warm: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(warm, copy)
+    outcome = incremental.build_site(load_site(copy), workers=1)
+    assert not outcome.skipped
+    doc = json.loads((copy / "output" / "manifest.json").read_text())
+    assert all(str(warm) not in json.dumps(e) for e in doc["entries"])
+
+
+def test_the_manifest_from_memoized_entries_is_byte_identical(sample_site: Path) -> None:
+    site = load_site(sample_site)
+    result = build_module.build(site, workers=1)
+    expected = manifest.dumps(manifest.document(site, result.entries))
+    first, memo = build_module.dumps_manifest(site, result.entries, {})
+    again, _ = build_module.dumps_manifest(site, result.entries, memo)
+    assert first == expected and again == expected
+    assert len(memo) == len(result.entries)
+
+
+def test_fast_path_constants_agree_with_their_owners() -> None:
+    assert incremental.SUBDIRS == build_module.OUTPUT_SUBDIRS
+    assert incremental.LEDGER == plan.DEFAULT_LEDGER
+
+
+def test_a_build_with_nothing_to_do_imports_neither_jinja_nor_pillow(warm: Path) -> None:
+    code = ("import sys; from smmgen.config import load_site; from smmgen.incremental import build_site; "
+            f"o = build_site(load_site({str(warm)!r}), workers=1); "
+            "print(o.skipped, 'jinja2' in sys.modules, 'PIL' in sys.modules, 'requests' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False", "False", "False"]
