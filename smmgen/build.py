@@ -55,7 +55,7 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     errors += cut_errors
     if cache is not None:
         ready.remember(cache, articles)
-    cuts, plan_errors = plan.assign(cuts, site)
+    cuts, plan_errors = assign_plan(cuts, site, cache)
     errors += plan_errors
     by_source = {a.source: a for a in published}
     cards, card_errors = render_cards(cuts, by_source, site, layouts, render_images, workers, cache)
@@ -92,6 +92,42 @@ def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
                           for message in cut.errors)
             cuts.append(cut)
     return cuts, errors
+
+
+# What plan.assign reads of a cut (besides the number of its parts, the site's [plan] rules and the publisher's
+# ledger) and what it changes (it also appends warnings): with the same reads, a replay of the last plan's
+# changes is what planning again would give.
+PLAN_READS = ("id", "platform", "source", "publish_at", "expire_at", "timing")
+PLAN_WRITES = ("publish_at", "expire_at", "timing")
+
+
+def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[list[Cut], list[SmmgenError]]:
+    """``plan.assign``, replayed from the cache when no cut's timing, no rule and not the ledger changed
+    (editing an article's text does not move any post; planning thousands of cuts takes a second)."""
+    if cache is None:
+        return plan.assign(cuts, site)
+    from dataclasses import replace
+
+    digest = hashlib.sha256()
+    try:
+        digest.update(plan.ledger_path(site).read_bytes())
+    except FileNotFoundError:
+        digest.update(b"no ledger")
+    # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
+    for c in cuts:
+        digest.update(repr(tuple(getattr(c, f) for f in PLAN_READS) + (len(c.parts),)).encode())
+    signature = digest.hexdigest()
+    known = cache.plan
+    if known is not None and known[0] == signature and len(known[1]) == len(cuts):
+        return [replace(c, warnings=c.warnings + added, **dict(zip(PLAN_WRITES, values)))
+                for c, (values, added) in zip(cuts, known[1])], []
+    planned, errors = plan.assign(cuts, site)
+    if errors or any(p.warnings[:len(c.warnings)] != c.warnings for c, p in zip(cuts, planned)):
+        cache.plan = None            # not the shape a replay can give back: plan again next time
+    else:
+        cache.plan = (signature, [(tuple(getattr(p, f) for f in PLAN_WRITES), p.warnings[len(c.warnings):])
+                                  for c, p in zip(cuts, planned)])
+    return planned, errors
 
 
 def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[Cut, ...], list[SmmgenError]]:
@@ -331,31 +367,37 @@ def write_output(result: BuildResult, extra_files: dict[Path, bytes] | None = No
     files.update(extra_files or {})
     manifest_path = out / "manifest.json"
     index: dict[str, tuple[int, int, str]] = {}
-    # The manifest goes last: a reader never sees it pointing at files that are not there yet.
-    if cache is None:
-        manifest_bytes = manifest.dumps(manifest.document(site, result.entries))
-    else:
-        manifest_bytes, cache.entries = dumps_manifest(site, result.entries, cache.entries)
-    ordered = sorted(files.items()) + [(manifest_path, manifest_bytes)]
-    changed = 0
-    for path, data in ordered:
+
+    def put(path: Path, data: bytes) -> int:
         if cache is None:
-            changed += atomic_write(path, data)
-            continue
+            return atomic_write(path, data)
         relative = path.relative_to(out).as_posix()
         digest = hashlib.sha256(data).hexdigest()
+        changed = 0
         if not cache.unchanged(relative, path, digest):
-            changed += replace_file(path, data)
+            changed = replace_file(path, data)
             cache.wrote(relative, path, digest)
         index[relative] = cache.index[relative]
-    if cache is not None:
+        return changed
+
+    changed = sum(put(path, files[path]) for path in sorted(files))
+    written = set(files)
+    # Let go of the files before making the manifest, the largest of all, to keep the peak of memory down.
+    del files
+    # The manifest goes last: a reader never sees it pointing at files that are not there yet.
+    if cache is None:
+        changed += put(manifest_path, manifest.dumps(manifest.document(site, result.entries)))
+    else:
+        data, cache.entries = dumps_manifest(site, result.entries, cache.entries)
+        changed += put(manifest_path, data)
+        del data
         cache.index = index
         cache.pages = memo.keys
     card_files = {out / card.path for card in result.cards.values()}
     if cache is None:
-        prune(out, set(files) | card_files | {manifest_path}, OUTPUT_SUBDIRS)
+        prune(out, written | card_files | {manifest_path}, OUTPUT_SUBDIRS)
     else:
-        prune_fast(out, set(files) | card_files | {manifest_path}, OUTPUT_SUBDIRS)
+        prune_fast(out, written | card_files | {manifest_path}, OUTPUT_SUBDIRS)
     return changed
 
 
@@ -384,7 +426,7 @@ def replace_file(path: Path, data: bytes) -> bool:
 _PLACEHOLDER = {"id": "\0entries\0"}
 
 
-def dumps_manifest(site: Site, entries: Sequence[dict], memo: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+def dumps_manifest(site: Site, entries: Sequence[dict], memo: dict[str, bytes]) -> tuple[bytes, dict[str, bytes]]:
     """``manifest.dumps(manifest.document(site, entries))``, byte for byte, with each entry's indented text
     taken from ``memo`` when the entry is unchanged: the indenting JSON encoder is pure Python and takes
     seconds for thousands of entries, while the compact C encoder that keys the memo takes a fraction of that.
@@ -392,8 +434,8 @@ def dumps_manifest(site: Site, entries: Sequence[dict], memo: dict[str, str]) ->
     the next build (this build's entries only)."""
     import json
 
-    texts: list[str] = []
-    kept: dict[str, str] = {}
+    texts: list[bytes] = []
+    kept: dict[str, bytes] = {}
     for entry in sorted(entries, key=lambda e: e["id"]):
         try:
             compact = hashlib.sha256(json.dumps(entry, sort_keys=True, ensure_ascii=False,
@@ -408,18 +450,20 @@ def dumps_manifest(site: Site, entries: Sequence[dict], memo: dict[str, str]) ->
         texts.append(text)
     if not texts:
         return manifest.dumps(manifest.document(site, entries)), kept
-    # The document around the entries, with one stand-in entry whose text is then replaced by theirs.
-    doc = manifest.dumps(manifest.document(site, [_PLACEHOLDER])).decode()
+    # The document around the entries, with one stand-in entry whose text is then replaced by theirs. Bytes
+    # throughout: as one Python string, a manifest with an emoji takes four bytes per character, twice.
+    doc = manifest.dumps(manifest.document(site, [_PLACEHOLDER]))
     shown = _entry_text(_PLACEHOLDER)
     if doc.count(shown) != 1:       # manifest.dumps no longer lays out entries this way: no shortcut
         return manifest.dumps(manifest.document(site, entries)), {}
-    return doc.replace(shown, ",\n".join(texts)).encode(), kept
+    head, tail = doc.split(shown)
+    return b"".join((head, b",\n".join(texts), tail)), kept
 
 
-def _entry_text(entry: dict) -> str:
+def _entry_text(entry: dict) -> bytes:
     """An entry as manifest.dumps writes it inside the document: indented two levels (4 spaces)."""
-    inner = manifest.dumps(entry).decode().rstrip("\n")
-    return "\n".join("    " + line for line in inner.split("\n"))
+    inner = manifest.dumps(entry).rstrip(b"\n")
+    return b"\n".join(b"    " + line for line in inner.split(b"\n"))
 
 
 def prune_fast(root: Path, keep: set[Path], subdirs: tuple[str, ...]) -> int:

@@ -153,7 +153,8 @@ class BuildCache:
     cards: dict[Any, Any] = field(default_factory=dict)          # (CardRequest, hero stamp) -> Card
     index: dict[str, tuple[int, int, str]] = field(default_factory=dict)   # output index: size, mtime, sha
     pages: dict[str, str] = field(default_factory=dict)    # preview page -> key of the inputs it was made from
-    entries: dict[str, str] = field(default_factory=dict)  # manifest entry: sha of compact JSON -> text
+    entries: dict[str, bytes] = field(default_factory=dict)  # manifest entry: sha of compact JSON -> text
+    plan: tuple[str, list] | None = None                   # (signature of the plan's inputs, its changes)
     state: BuildState | None = None
 
     @classmethod
@@ -168,13 +169,14 @@ class BuildCache:
             cache.index = data.get("index", {})
             cache.pages = data.get("pages", {})
             cache.entries = data.get("entries", {})
+            cache.plan = data.get("plan")
         return cache
 
     def save(self, state: BuildState | None) -> None:
         self.state = state
         _write(self.root / "build.pickle", {"env": self.env, "articles": self.articles, "cards": self.cards,
                                             "index": self.index, "pages": self.pages,
-                                            "entries": self.entries})
+                                            "entries": self.entries, "plan": self.plan})
         if state is not None:
             _write(self.root / "state.pickle", {"env": self.env, "state": state})
         else:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sys
 from pathlib import Path
 
 import click
 
-from .errors import ContentError, ConfigError, ErrorList, SmmgenError
+from .errors import ContentError, SmmgenError
 
 
 def _site_option(f):

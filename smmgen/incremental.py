@@ -86,13 +86,13 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
 
     env = fingerprint(site)
     state = load_state(site, env)
-    if state is not None and _unchanged(site, env, state):
+    before = _content_hashes(site)            # before building: an edit made meanwhile is seen next time
+    if state is not None and _unchanged(site, env, state, before):
         return Outcome(state.summary, 0, (), True)
     # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
     from .build import build, write_output
 
     cache = BuildCache.load(site, env)
-    before = _content_hashes(site)
     result = build(site, workers=workers, cache=cache)
     if result.errors:
         cache.save(None)                          # what parsed and cut is still good for the next try
@@ -105,8 +105,8 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
     return Outcome(summarize(result), changed, (), False)
 
 
-def _unchanged(site: Site, env: str, state: BuildState) -> bool:
-    if _inputs(site, env, _content_hashes(site), state.read) != state.inputs:
+def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str, str]]) -> bool:
+    if _inputs(site, env, contents, state.read) != state.inputs:
         return False
     return _written(site.output_dir) == state.outputs
 

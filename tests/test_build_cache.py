@@ -64,6 +64,22 @@ def test_an_edited_title_rebuilds_to_the_bytes_of_a_cold_build(warm: Path, tmp_p
     assert after == cold_copy(warm, tmp_path / "cold")
 
 
+def test_a_moved_article_date_replans_to_the_bytes_of_a_cold_build(warm: Path, tmp_path: Path) -> None:
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("date: 2026-11-24T07:45:00+01:00", "date: 2026-11-23T22:10:00+01:00"))
+    assert run(warm).exit_code == 0
+    assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
+
+
+def test_a_replayed_plan_equals_planning_again(warm: Path) -> None:
+    site = load_site(warm)
+    cache = incremental.BuildCache.load(site)
+    assert cache.plan is not None
+    replayed = build_module.build(site, workers=1, cache=cache)
+    fresh = build_module.build(site, workers=1)
+    assert replayed.cuts == fresh.cuts and replayed.entries == fresh.entries
+
+
 def test_a_replaced_hero_redraws_its_cards(warm: Path, tmp_path: Path) -> None:
     from PIL import Image
 

@@ -168,7 +168,8 @@ def _break_opportunities(cl: list[Cluster]) -> list[bool]:
             continue
         if b.text[0] in _NO_START or a.text[-1] in _NO_END:
             continue
-        if _IDEOGRAPHIC.match(a.text) or _IDEOGRAPHIC.match(b.text) or a.text in _BREAK_AFTER and i >= 2 and cl[i - 2].text.isalnum() and b.text.isalnum():
+        after_break = a.text in _BREAK_AFTER and i >= 2 and cl[i - 2].text.isalnum() and b.text.isalnum()
+        if _IDEOGRAPHIC.match(a.text) or _IDEOGRAPHIC.match(b.text) or after_break:
             out[i] = True
     return out
 
@@ -496,11 +497,11 @@ def _render_run(text: str, f: ImageFont.FreeTypeFont, rtl: bool, lang: str, x: i
     if bbox is None:
         return Piece(x, text, None, round(adv))
     if bbox[0] == 0 or bbox[1] == 0 or bbox[2] == canvas.width or bbox[3] == canvas.height:
-        l, t, r, b = f.getbbox(text, anchor="ls", direction=direction, language=language)
-        canvas = Image.new("L", (r - l, b - t))
-        ImageDraw.Draw(canvas).text((-l, -t), text, font=f, fill=255, anchor="ls", direction=direction,
+        left, top, right, bottom = f.getbbox(text, anchor="ls", direction=direction, language=language)
+        canvas = Image.new("L", (right - left, bottom - top))
+        ImageDraw.Draw(canvas).text((-left, -top), text, font=f, fill=255, anchor="ls", direction=direction,
                                     language=language)
-        return Piece(x, text, None, round(adv), canvas, (l, t))
+        return Piece(x, text, None, round(adv), canvas, (left, top))
     return Piece(x, text, None, round(adv), canvas.crop(bbox), (bbox[0] - ox, bbox[1] - oy))
 
 

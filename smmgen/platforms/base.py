@@ -15,7 +15,6 @@ from .. import schema as s
 
 if TYPE_CHECKING:
     from ..config import PlatformSettings, Site
-    from ..content import Article
     from ..layouts import Layouts
     from ..schedule import Timing
 

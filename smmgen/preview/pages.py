@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import pickle
 from typing import Any
 
 import jinja2
@@ -68,7 +67,8 @@ def render_pages(result, layouts: Layouts | None = None, reuse=None) -> dict[str
         if reuse is not None:
             # Everything the page shows: its article, its neighbours' links, the build's errors banner.
             neighbours = tuple((v.page, v.title) for v in listed[max(0, here - 1):here + 2] if v is not view)
-            key = hashlib.sha256(pickle.dumps((view, neighbours, here == 0, shared), 5)).hexdigest()
+            # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
+            key = hashlib.sha256(repr((view, neighbours, here == 0, shared)).encode()).hexdigest()
             page = reuse.get(path, key)
             if page is not None:
                 files[path] = page
