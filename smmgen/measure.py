@@ -45,7 +45,8 @@ def utf16_len(text: str) -> int:
     """Length in UTF-16 code units: one per code point, two for code points above U+FFFF."""
     if text.isascii():
         return len(text)
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    # The codec counts in C; surrogatepass keeps a stray surrogate countable (one unit) instead of failing.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 # --------------------------------------------------------------------------------------------------------
