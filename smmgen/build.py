@@ -375,7 +375,8 @@ def write_output(result: BuildResult, extra_files: dict[Path, bytes] | None = No
         digest = hashlib.sha256(data).hexdigest()
         changed = 0
         if not cache.unchanged(relative, path, digest):
-            changed = replace_file(path, data)
+            # The output index records size and mtime, so a lost write is noticed and redone.
+            changed = atomic_write(path, data, durable=False)
             cache.wrote(relative, path, digest)
         index[relative] = cache.index[relative]
         return changed
@@ -399,28 +400,6 @@ def write_output(result: BuildResult, extra_files: dict[Path, bytes] | None = No
     else:
         prune_fast(out, written | card_files | {manifest_path}, OUTPUT_SUBDIRS)
     return changed
-
-
-def replace_file(path: Path, data: bytes) -> bool:
-    """``output.atomic_write`` without the fsync: readers still see the old file or the new one (rename), but a
-    crash may lose the new bytes, which the next build notices (the output index records size and mtime) and
-    writes again. With thousands of files the fsyncs cost more than everything else the write does."""
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return True
 
 
 _PLACEHOLDER = {"id": "\0entries\0"}
