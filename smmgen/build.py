@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import html
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +16,10 @@ from .content import Article, find_article_files, load_article, load_articles
 from .dates import long_date
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
 from .layouts import Layouts
-from .output import atomic_write, prune
 from .platforms import Cut, CutContext, registry
-from .preview import render_preview
+from .write import OUTPUT_SUBDIRS, card_url, cut_text_file, write_output
 
-OUTPUT_SUBDIRS = ("cuts", "cards", "og", "preview")
+__all__ = ["OUTPUT_SUBDIRS", "BuildResult", "build", "cut_text_file", "write_output"]
 
 
 @dataclass(frozen=True)
@@ -335,168 +332,3 @@ def media_files(cut: Cut, article: Article, cards: dict, site: Site) -> list[man
             width=card.width, height=card.height, bytes=card.bytes, sha256=card.sha256, format=card.format,
             alt=card.alt))
     return files
-
-
-def card_url(path: str, site: Site) -> str | None:
-    if not site.cards_base_url:
-        return None
-    return f"{site.cards_base_url}/{path.removeprefix('cards/')}"
-
-
-# --- writing ---------------------------------------------------------------------------------------------------
-
-def write_output(result: BuildResult, extra_files: dict[Path, bytes] | None = None,
-                 cache: BuildCache | None = None) -> int:
-    """Write output/ from a successful build; returns how many files changed. Stale files are removed.
-
-    With ``cache``, a file whose index entry says it already holds these bytes is neither read nor written.
-    """
-    site = result.site
-    out = site.output_dir
-    files: dict[Path, bytes] = {}
-    for cut in result.cuts:
-        files[out / "cuts" / cut.slug / f"{cut.platform}.txt"] = cut_text_file(cut)
-    og_cards: dict[str, object] = {}
-    for req, card in result.cards.items():
-        if req.target == "og":
-            og_cards.setdefault(req.source, card)
-    for article in result.articles:
-        files[out / "og" / f"{article.slug}.html"] = og_snippet(article, result, og_cards.get(article.source))
-    memo = cache.page_memo(out) if cache is not None else None
-    files.update(render_preview(result, reuse=memo))
-    files.update(extra_files or {})
-    manifest_path = out / "manifest.json"
-    index: dict[str, tuple[int, int, str]] = {}
-
-    def put(path: Path, data: bytes) -> int:
-        if cache is None:
-            return atomic_write(path, data)
-        relative = path.relative_to(out).as_posix()
-        digest = hashlib.sha256(data).hexdigest()
-        changed = 0
-        if not cache.unchanged(relative, path, digest):
-            # The output index records size and mtime, so a lost write is noticed and redone.
-            changed = atomic_write(path, data, durable=False)
-            cache.wrote(relative, path, digest)
-        index[relative] = cache.index[relative]
-        return changed
-
-    changed = sum(put(path, files[path]) for path in sorted(files))
-    written = set(files)
-    # Let go of the files before making the manifest, the largest of all, to keep the peak of memory down.
-    del files
-    # The manifest goes last: a reader never sees it pointing at files that are not there yet.
-    if cache is None:
-        changed += put(manifest_path, manifest.dumps(manifest.document(site, result.entries)))
-    else:
-        data, cache.entries = dumps_manifest(site, result.entries, cache.entries)
-        changed += put(manifest_path, data)
-        del data
-        cache.index = index
-        cache.pages = memo.keys
-    card_files = {out / card.path for card in result.cards.values()}
-    if cache is None:
-        prune(out, written | card_files | {manifest_path}, OUTPUT_SUBDIRS)
-    else:
-        prune_fast(out, written | card_files | {manifest_path}, OUTPUT_SUBDIRS)
-    return changed
-
-
-_PLACEHOLDER = {"id": "\0entries\0"}
-
-
-def dumps_manifest(site: Site, entries: Sequence[dict], memo: dict[str, bytes]) -> tuple[bytes, dict[str, bytes]]:
-    """``manifest.dumps(manifest.document(site, entries))``, byte for byte, with each entry's indented text
-    taken from ``memo`` when the entry is unchanged: the indenting JSON encoder is pure Python and takes
-    seconds for thousands of entries, while the compact C encoder that keys the memo takes a fraction of that.
-    The memo maps the sha256 of an entry's compact JSON to its indented text; returns the bytes and the memo for
-    the next build (this build's entries only)."""
-    import json
-
-    texts: list[bytes] = []
-    kept: dict[str, bytes] = {}
-    for entry in sorted(entries, key=lambda e: e["id"]):
-        try:
-            compact = hashlib.sha256(json.dumps(entry, sort_keys=True, ensure_ascii=False,
-                                                separators=(",", ":")).encode()).hexdigest()
-        except TypeError:           # a value only manifest._plain knows how to write: no shortcut
-            compact = None
-        text = memo.get(compact) if compact is not None else None
-        if text is None:
-            text = _entry_text(entry)
-        if compact is not None:
-            kept[compact] = text
-        texts.append(text)
-    if not texts:
-        return manifest.dumps(manifest.document(site, entries)), kept
-    # The document around the entries, with one stand-in entry whose text is then replaced by theirs. Bytes
-    # throughout: as one Python string, a manifest with an emoji takes four bytes per character, twice.
-    doc = manifest.dumps(manifest.document(site, [_PLACEHOLDER]))
-    shown = _entry_text(_PLACEHOLDER)
-    if doc.count(shown) != 1:       # manifest.dumps no longer lays out entries this way: no shortcut
-        return manifest.dumps(manifest.document(site, entries)), {}
-    head, tail = doc.split(shown)
-    return b"".join((head, b",\n".join(texts), tail)), kept
-
-
-def _entry_text(entry: dict) -> bytes:
-    """An entry as manifest.dumps writes it inside the document: indented two levels (4 spaces)."""
-    inner = manifest.dumps(entry).rstrip(b"\n")
-    return b"\n".join(b"    " + line for line in inner.split(b"\n"))
-
-
-def prune_fast(root: Path, keep: set[Path], subdirs: tuple[str, ...]) -> int:
-    """``output.prune`` for output/ as smmgen writes it (no symbolic links): compares paths as written
-    instead of resolving every file, which costs seconds with tens of thousands of files. Returns how many
-    files were removed."""
-    wanted = {os.path.normpath(p) for p in keep}
-    removed = 0
-    for sub in subdirs:
-        base = str(root / sub)
-        for dirpath, _dirnames, filenames in os.walk(base, topdown=False):
-            for name in filenames:
-                path = os.path.join(dirpath, name)
-                if path not in wanted:
-                    os.unlink(path)
-                    removed += 1
-            if dirpath != base and not os.listdir(dirpath):
-                os.rmdir(dirpath)
-    return removed
-
-
-def cut_text_file(cut: Cut) -> bytes:
-    return ("\n\n--- ✂ ---\n\n".join(cut.parts) + "\n").encode()
-
-
-def og_snippet(article: Article, result: BuildResult, card=None) -> bytes:
-    """Open Graph / Twitter meta tags for the article page, so scraping platforms show our card (``card``:
-    the article's og card, when the caller has looked it up already)."""
-    site = result.site
-    if card is None:
-        card = next((c for (req, c) in result.cards.items() if req.source == article.source
-                     and req.target == "og"), None)
-    e = html.escape
-    tags = [
-        ("property", "og:type", "article"),
-        ("property", "og:site_name", site.name),
-        ("property", "og:title", article.title),
-        ("property", "og:description", article.summary),
-        ("property", "og:url", article.url),
-        ("property", "og:locale", article.lang.replace("-", "_")),
-        ("name", "twitter:card", "summary_large_image"),
-        ("name", "twitter:title", article.title),
-        ("name", "twitter:description", article.summary),
-    ]
-    if card is not None:
-        image_url = card_url(card.path, site) or f"{site.base_url}/{card.path}"
-        tags += [
-            ("property", "og:image", image_url),
-            ("property", "og:image:width", str(card.width)),
-            ("property", "og:image:height", str(card.height)),
-            ("property", "og:image:type", f"image/{card.format}"),
-            ("property", "og:image:alt", card.alt),
-            ("name", "twitter:image", image_url),
-            ("name", "twitter:image:alt", card.alt),
-        ]
-    lines = [f'<meta {attr}="{e(key)}" content="{e(value)}">' for attr, key, value in tags]
-    return ("\n".join(lines) + "\n").encode()

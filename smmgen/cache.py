@@ -36,7 +36,7 @@ from . import __version__
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(".smmgen") / "cache"
-FORMAT = "1"
+FORMAT = "2"
 """Bump when what the cache stores changes shape."""
 
 # Distributions whose code shapes the output; their versions go into the fingerprint.
@@ -153,7 +153,7 @@ class BuildCache:
     cards: dict[Any, Any] = field(default_factory=dict)          # (CardRequest, hero stamp) -> Card
     index: dict[str, tuple[int, int, str]] = field(default_factory=dict)   # output index: size, mtime, sha
     pages: dict[str, str] = field(default_factory=dict)    # preview page -> key of the inputs it was made from
-    entries: dict[str, bytes] = field(default_factory=dict)  # manifest entry: sha of compact JSON -> text
+    entries: dict[str, tuple[int, int]] = field(default_factory=dict)  # manifest entry: sha -> offset, length
     plan: tuple[str, list] | None = None                   # (signature of the plan's inputs, its changes)
     state: BuildState | None = None
 
@@ -217,25 +217,23 @@ class BuildCache:
 
 class PageMemo:
     """Preview pages by the hash of their inputs: a page whose key is unchanged and whose file the output index
-    still vouches for is read back from output/ instead of rendered (see ``smmgen.preview.pages``)."""
+    still vouches for is left as it is instead of rendered (see ``smmgen.preview.pages``)."""
 
     def __init__(self, cache: BuildCache, output_dir: Path):
         self.cache = cache
         self.output_dir = output_dir
         self.keys: dict[str, str] = {}
 
-    def get(self, relative: str, key: str) -> bytes | None:
+    def unchanged(self, relative: str, key: str) -> bool:
+        """The page was last made from inputs with this key, and its file is still as written."""
         known = self.cache.index.get(relative)
         if known is None or self.cache.pages.get(relative) != key:
-            return None
-        path = self.output_dir / relative
+            return False
         try:
-            st = path.stat()
-            if (st.st_size, st.st_mtime_ns) != known[:2]:
-                return None
-            return path.read_bytes()
+            st = (self.output_dir / relative).stat()
         except OSError:
-            return None
+            return False
+        return (st.st_size, st.st_mtime_ns) == known[:2]
 
     def put(self, relative: str, key: str) -> None:
         self.keys[relative] = key

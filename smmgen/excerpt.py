@@ -9,13 +9,22 @@ Where a cut may fall, best first: between paragraphs, after a sentence, between 
 characters, which have no spaces), and as a last resort between any two grapheme clusters. Never inside a
 grapheme cluster (an emoji sequence, a letter with its accents), a URL, a hashtag or a mention. A cut between
 words ends with an ellipsis; a cut after a whole sentence or paragraph needs none.
+
+A cut keeps a few hundred clusters of a text that may run to thousands, and every platform cuts the same
+article, so the work is kept to the start of the text: it is segmented only as far as the budget can reach
+(``_Clusters``, ``_reach``), the places between words are found from its white space instead of by looking at
+every cluster, the places between any two clusters are listed only when no better one fits, and each candidate
+is measured once. The result is the one the plain algorithm (``breaks`` over the whole text) gives.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from itertools import accumulate
 
 import regex
 
@@ -43,6 +52,11 @@ class Break:
     rank: Rank
 
 
+# Inside this module a place is a plain ``(clusters, rank)`` pair: a cut lists hundreds and looks at a few.
+_Place = tuple[int, Rank]
+_GRAPHEME, _WORD, _SENTENCE, _PARAGRAPH = Rank.GRAPHEME, Rank.WORD, Rank.SENTENCE, Rank.PARAGRAPH
+
+
 # --- what must not be cut -----------------------------------------------------------------------------------
 
 # Anything with a scheme up to the next space (also schemes X does not know, such as gemini://).
@@ -68,6 +82,75 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
     return merged
 
 
+def _inside(spans: Sequence[tuple[int, int]]) -> set[int]:
+    """The offsets strictly inside ``spans``: where a cut would split a URL, hashtag or mention."""
+    inside: set[int] = set()
+    for start, end in spans:
+        inside.update(range(start + 1, end))
+    return inside
+
+
+# --- the clusters a cut looks at ----------------------------------------------------------------------------
+
+class _Clusters:
+    """The grapheme clusters at the start of ``text``, segmented only as far as they are asked for.
+
+    ``items`` are always the text's own first clusters, as ``measure.graphemes(text)`` gives them, and
+    ``offsets`` their boundaries (``cluster_offsets``); ``complete`` says whether they are all of them.
+    """
+
+    def __init__(self, text: str, hint: int = 1024) -> None:
+        self.text = text
+        self.items: list[str] = []
+        self.offsets: Sequence[int] = [0]
+        self.complete = not text
+        self._chars = 0                  # how much of the text was segmented
+        self._hint = hint                # how much to segment at first
+
+    def _segment(self, chars: int) -> None:
+        self._chars = chars
+        self.complete = chars >= len(self.text)
+        items = _measure.graphemes(self.text[:chars])
+        if not self.complete:
+            # Whether a cluster ends at a position depends only on the characters before it and the one after
+            # it (UAX #29), so the boundaries found in a prefix are the text's own; only the prefix's last
+            # cluster may go on beyond it, so it is left out.
+            del items[-1:]
+        self.items = items
+        # One character per cluster (most text): cluster k starts at character k.
+        one_each = len(items) == (len(self.text) if self.complete else chars - 1)
+        self.offsets = range(len(items) + 1) if one_each else cluster_offsets(items)
+
+    def ensure(self, count: int) -> bool:
+        """Segment at least ``count`` clusters, if the text has that many; whether it has."""
+        while len(self.items) < count and not self.complete:
+            self._segment(max(2 * self._chars, self._hint, 2 * count + 64))
+        return len(self.items) >= count
+
+    def count(self) -> int:
+        """How many clusters the whole text has."""
+        if not self.complete:
+            self._segment(len(self.text))
+        return len(self.items)
+
+    def next_stop(self, k: int) -> int | None:
+        """The index of the first probe stop (``_PROBE_STOPS``) from cluster ``k`` on; None if there is none."""
+        i = k
+        while self.ensure(i + 1):
+            items = self.items
+            for i in range(i, len(items)):
+                if items[i] in _PROBE_STOPS:
+                    return i
+            i = len(items)
+        return None
+
+
+def _hint(budget: int) -> int:
+    # Characters to segment at first: in every unit we know a character counts at least 1 (URLs aside), and
+    # ``_reach`` looks up to about twice as far as a budget reaches. Only speed depends on it.
+    return 2 * max(budget, 0) + 256
+
+
 # --- where a cut may fall -----------------------------------------------------------------------------------
 
 _CJK_SENTENCE_END = frozenset("。！？")
@@ -78,6 +161,9 @@ _NO_BREAK_BEFORE = frozenset("、。，．・：；？！）」』】〕〉》�
                              "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
 _NO_BREAK_AFTER = frozenset("（「『【〔〈《“‘")
 _LOWER_START = regex.compile(r"\s*\p{Ll}")
+# The standard library's \s is exactly the characters for which str.isspace() holds.
+_ISSPACE_CHAR = re.compile(r"\s")
+_SPACE_AFTER_OTHER = re.compile(r"(?<=\S)\s")
 
 # Punctuation that reads badly right before an ellipsis ("stranded, …"); dropped at a word cut.
 _DANGLING = frozenset(",;:–—-‐/&+(（[{«“‘\"'、，")
@@ -96,9 +182,19 @@ def breaks(text: str, clusters: Sequence[str] | None = None, upto: int | None = 
         return []
     upto = len(clusters) if upto is None else min(upto, len(clusters))
     offsets = cluster_offsets(clusters)
-    forbidden = _forbidden_offsets(text[: offsets[upto]]) if protect else set()
-    out: list[Break] = []
-    for k in range(1, min(upto + 1, len(clusters))):
+    forbidden = _inside(protected_spans(text[: offsets[upto]])) if protect else set()
+    out = [Break(k, rank) for k, rank in _scan(text, clusters, offsets, min(upto, len(clusters) - 1), forbidden)]
+    if upto == len(clusters):
+        out.append(Break(len(clusters), Rank.PARAGRAPH))
+    return out
+
+
+def _scan(text: str, clusters: Sequence[str], offsets: Sequence[int], last: int,
+          forbidden: set[int]) -> list[_Place]:
+    """The places between clusters 1 and ``last`` (inclusive), looking at every cluster."""
+    out: list[_Place] = []
+    cjk = _CJK.match
+    for k in range(1, last + 1):
         pos = offsets[k]
         if pos in forbidden:
             continue
@@ -106,26 +202,46 @@ def breaks(text: str, clusters: Sequence[str] | None = None, upto: int | None = 
         if prev.isspace():
             continue                       # the cut after the word before this space covers it
         if nxt.isspace():
-            out.append(Break(k, _rank_at_space(text, pos)))
-        elif _CJK.match(prev) or _CJK.match(nxt):
+            out.append((k, _rank_at_space(text, pos)))
+        elif cjk(prev) or cjk(nxt):
             if nxt[0] in _NO_BREAK_BEFORE or prev[-1] in _NO_BREAK_AFTER:
-                out.append(Break(k, Rank.GRAPHEME))
+                out.append((k, _GRAPHEME))
             elif prev[-1] in _CJK_SENTENCE_END:
-                out.append(Break(k, Rank.SENTENCE))
+                out.append((k, _SENTENCE))
             else:
-                out.append(Break(k, Rank.WORD))
+                out.append((k, _WORD))
         else:
-            out.append(Break(k, Rank.GRAPHEME))
-    if upto == len(clusters):
-        out.append(Break(len(clusters), Rank.PARAGRAPH))
+            out.append((k, _GRAPHEME))
     return out
 
 
-def _forbidden_offsets(text: str) -> set[int]:
-    inside: set[int] = set()
-    for start, end in protected_spans(text):
-        inside.update(range(start + 1, end))
-    return inside
+def _word_places(text: str, clusters: Sequence[str], offsets: Sequence[int], last: int,
+                 forbidden: set[int]) -> list[_Place]:
+    """The places of ``_scan`` that rank WORD or better.
+
+    Outside CJK text those are only where white space starts after a word, so only the white space is looked
+    at (a place between two other clusters ranks GRAPHEME). CJK text has a place between most characters, so
+    there every cluster is looked at.
+    """
+    head = text[: offsets[last + 1]]
+    if _CJK.search(head):
+        return [p for p in _scan(text, clusters, offsets, last, forbidden) if p[1] >= _WORD]
+    if not last:
+        return []
+    if offsets[last + 1] == last + 1:
+        # Every cluster one character: cluster k starts at offset k, and a white-space character after one
+        # that is not is exactly a white-space cluster after one that is not.
+        return [(pos, _rank_at_space(text, pos)) for m in _SPACE_AFTER_OTHER.finditer(head, 1)
+                if (pos := m.start()) not in forbidden]
+    out: list[_Place] = []
+    # A white-space cluster starts with a white-space character; the checks below are those of ``_scan``.
+    for m in _ISSPACE_CHAR.finditer(head, offsets[1]):
+        pos = m.start()
+        k = bisect_left(offsets, pos)
+        if (offsets[k] == pos and pos not in forbidden and clusters[k].isspace()
+                and not clusters[k - 1].isspace()):
+            out.append((k, _rank_at_space(text, pos)))
+    return out
 
 
 _SPACE_RUN = regex.compile(r"\s+")
@@ -134,6 +250,9 @@ _SENTENCE_MARKS = frozenset(".!?…。！？‼⁇⁈⁉")
 
 
 def _rank_at_space(text: str, pos: int) -> Rank:
+    if text[pos] == " " and text[pos - 1] not in _CLOSERS and text[pos - 1] not in _SENTENCE_MARKS \
+            and text[pos + 1:pos + 2].isalnum():
+        return _WORD                       # the common case, decided as below: one space between two words
     gap = _SPACE_RUN.match(text, pos)
     whitespace = gap.group(0) if gap else ""
     if whitespace.count("\n") >= 2:
@@ -162,33 +281,38 @@ def strip_clusters(clusters: Sequence[str]) -> list[str]:
     return list(clusters[start:end])
 
 
-def _head(clusters: Sequence[str], offsets: Sequence[int], brk: Break, ellipsis: str,
+def _stripped(text: str) -> str:
+    """``text`` without leading and trailing white-space clusters (see ``strip_clusters``)."""
+    if not text[:1].isspace() and not text[-1:].isspace():
+        return text                        # its first and last clusters hold a character that is no space
+    return "".join(strip_clusters(_measure.graphemes(text)))
+
+
+def _head(text: str, clusters: Sequence[str], offsets: Sequence[int], place: _Place, ellipsis: str,
           protected_ends: set[int]) -> str:
-    kept = list(clusters[: brk.clusters])
-    while kept and kept[-1].isspace():
-        kept.pop()
-    if not ellipsis or brk.rank >= Rank.SENTENCE or brk.clusters == len(clusters):
-        return "".join(kept)
-    if offsets[len(kept)] in protected_ends:
+    """The head a cut at ``place`` shows; ``place`` keeps less than the whole text."""
+    end, rank = place
+    while end and clusters[end - 1].isspace():
+        end -= 1
+    if not ellipsis or rank >= _SENTENCE:
+        return text[: offsets[end]]
+    if offsets[end] in protected_ends:
         # A URL, hashtag or mention ends here: an ellipsis glued to it could be read as part of it.
-        return "".join(kept) + " " + ellipsis
-    while len(kept) > 1 and (kept[-1] in _DANGLING or kept[-1].isspace()):
-        kept.pop()
-    return "".join(kept) + ellipsis
+        return text[: offsets[end]] + " " + ellipsis
+    while end > 1 and (clusters[end - 1] in _DANGLING or clusters[end - 1].isspace()):
+        end -= 1
+    return text[: offsets[end]] + ellipsis
 
 
-def _largest_fitting(candidates: Sequence[Break], render: Callable[[Break], str], budget: int,
-                     measure: Measure) -> tuple[Break, str] | None:
+def _largest_fitting(candidates: Sequence[_Place], render: Callable[[_Place], str], budget: int,
+                     measure: Measure) -> tuple[_Place, str] | None:
     """The longest candidate whose rendering fits; lengths are assumed to grow with the cut (each result is
     measured, so a wrong assumption costs length, never the limit)."""
     if not candidates:
         return None
-    lengths: dict[int, int] = {}
 
     def cost(i: int) -> int:
-        if i not in lengths:
-            lengths[i] = measure(render(candidates[i]))
-        return lengths[i]
+        return measure(render(candidates[i]))
 
     lo, hi = 0, len(candidates) - 1
     if cost(lo) > budget:
@@ -202,25 +326,37 @@ def _largest_fitting(candidates: Sequence[Break], render: Callable[[Break], str]
     return candidates[lo], render(candidates[lo])
 
 
+def _remembered(measure: Measure) -> Measure:
+    """``measure`` keeping its results: the searches of one cut measure many of the same heads."""
+    known: dict[str, int] = {}
+
+    def remembered(text: str) -> int:
+        n = known.get(text)
+        if n is None:
+            n = known[text] = measure(text)
+        return n
+
+    return remembered
+
+
 # Clusters that end a probe for how far a budget can reach: white space that every platform's URL finder
 # (X's included) also treats as white space, so no URL, hashtag or mention runs across it.
 _PROBE_STOPS = frozenset({" ", "\n", "\t", "\r\n"})
 
 
-def _reach(clusters: Sequence[str], budget: int, measure: Measure) -> int:
+def _reach(clusters: _Clusters, budget: int, measure: Measure) -> int:
     """A number of clusters beyond which no head can fit ``budget``: the first probe (at doubling lengths,
     moved on to the next space) whose plain head already does not fit. Lets long texts be cut in time that
     grows with the budget, not with the text."""
-    n = len(clusters)
     k = 64
-    while k < n:
-        j = next((i for i in range(k, n) if clusters[i] in _PROBE_STOPS), n)
-        if j >= n:
-            return n
-        if measure("".join(clusters[:j])) > budget:
+    while clusters.ensure(k + 1):          # the text has more than k clusters
+        j = clusters.next_stop(k)
+        if j is None:
+            break
+        if measure(clusters.text[: clusters.offsets[j]]) > budget:
             return j
         k = j * 2
-    return n
+    return clusters.count()
 
 
 def choose(text: str, budget: int, measure: Measure, *, ellipsis: str = ELLIPSIS,
@@ -228,43 +364,61 @@ def choose(text: str, budget: int, measure: Measure, *, ellipsis: str = ELLIPSIS
     """The best head of ``text`` that fits ``budget``: ``(head, clusters kept)``. ``("", 0)`` if nothing fits.
 
     A cut at a better boundary is taken when its head is at least ``prefer`` as long (in ``measure``) as the
-    longest head a plain word cut would give. Only cuts of at least ``min_rank`` are considered.
+    longest head a plain word cut would give. Only cuts of at least ``min_rank`` are considered. ``measure``
+    must be a function of its argument alone: each text is measured once.
     """
-    clusters = _measure.graphemes(text)
-    if not clusters:
+    return _choose(_Clusters(text, _hint(budget)), budget, measure, ellipsis=ellipsis, prefer=prefer,
+                   min_rank=min_rank, protect=protect)
+
+
+def _choose(clusters: _Clusters, budget: int, measure: Measure, *, ellipsis: str, prefer: float,
+            min_rank: Rank, protect: bool) -> tuple[str, int]:
+    text = clusters.text
+    if not text:
         return "", 0
+    measure = _remembered(measure)
     if measure(text) <= budget:
-        return text, len(clusters)
+        return text, clusters.count()
     upto = _reach(clusters, budget, measure)
-    inner = [b for b in breaks(text, clusters, upto, protect=protect)
-             if b.clusters < len(clusters) and b.rank >= min_rank]
-    offsets = cluster_offsets(clusters)
-    protected_ends = {end for _, end in protected_spans(text[: offsets[upto]])}
+    last = upto if clusters.ensure(upto + 1) else upto - 1      # the last cluster a place may come before
+    items, offsets = clusters.items, clusters.offsets
+    spans = protected_spans(text[: offsets[upto]])
+    forbidden = _inside(spans) if protect else set()
+    protected_ends = {end for _, end in spans}
 
-    def render(b: Break) -> str:
-        return _head(clusters, offsets, b, ellipsis, protected_ends)
+    def render(place: _Place) -> str:
+        return _head(text, items, offsets, place, ellipsis, protected_ends)
 
-    by_words = _largest_fitting([b for b in inner if b.rank >= Rank.WORD], render, budget, measure)
+    words = _word_places(text, items, offsets, last, forbidden)
+
+    def ranked(rank: Rank) -> list[_Place]:
+        least = max(rank, min_rank)
+        return [p for p in words if p[1] >= least]
+
+    by_words = _largest_fitting(ranked(_WORD), render, budget, measure)
     best = by_words
     if by_words is not None:
         reference = max(1, measure(by_words[1]))
-        for rank in (Rank.PARAGRAPH, Rank.SENTENCE):
-            found = _largest_fitting([b for b in inner if b.rank >= rank], render, budget, measure)
+        for rank in (_PARAGRAPH, _SENTENCE):
+            found = _largest_fitting(ranked(rank), render, budget, measure)
             if found is not None and found[1] and measure(found[1]) >= prefer * reference:
                 best = found
                 break
     if best is None or not best[1]:
+        # The last resort: any place of at least ``min_rank``, between any two clusters if that is allowed.
+        inner = ranked(min_rank) if min_rank >= _WORD else \
+            [p for p in _scan(text, items, offsets, last, forbidden) if p[1] >= min_rank]
         best = _largest_fitting(inner, render, budget, measure)
     if best is None or not best[1]:
         return "", 0
-    return best[1], best[0].clusters
+    return best[1], best[0][0]
 
 
 def excerpt(text: str, budget: int, measure: Measure, *, ellipsis: str = ELLIPSIS,
             prefer: float = 0.5) -> str:
     """``text`` itself if it fits ``budget`` (in ``measure``), else its best-reading head that does; "" if not
     even one word fits. Leading and trailing white space is dropped."""
-    text = "".join(strip_clusters(_measure.graphemes(text)))
+    text = _stripped(text)
     if not text:
         return ""
     return choose(text, budget, measure, ellipsis=ellipsis, prefer=prefer)[0]
@@ -276,19 +430,24 @@ def split_head(text: str, budget: int, measure: Measure, *, prefer: float = 0.4,
     (leading white space dropped). For cutting a long text into consecutive pieces. ``("", text)`` when no
     cut of at least ``min_rank`` fits. ``protect=False`` allows a cut inside a URL, hashtag or mention, for
     one too long for a whole piece."""
-    clusters = strip_clusters(_measure.graphemes(text))
-    text = "".join(clusters)
-    head, kept = choose(text, budget, measure, ellipsis="", prefer=prefer, min_rank=min_rank, protect=protect)
-    rest = "".join(strip_clusters(clusters[kept:]))
-    return head, rest
+    clusters = _Clusters(_stripped(text), _hint(budget))
+    head, kept = _choose(clusters, budget, measure, ellipsis="", prefer=prefer, min_rank=min_rank,
+                         protect=protect)
+    return head, _rest(clusters, kept)
+
+
+def _rest(clusters: _Clusters, kept: int) -> str:
+    """The text after its first ``kept`` clusters, without the white space at its start. (It has none at its
+    end: the text was stripped.)"""
+    j = kept
+    while clusters.ensure(j + 1) and clusters.items[j].isspace():
+        j += 1
+    return clusters.text[clusters.offsets[j]:] if j < len(clusters.items) else ""
 
 
 def cluster_offsets(clusters: Sequence[str]) -> list[int]:
     """Character offset of each cluster boundary (``len(clusters) + 1`` entries)."""
-    offsets = [0]
-    for c in clusters:
-        offsets.append(offsets[-1] + len(c))
-    return offsets
+    return [0, *accumulate(map(len, clusters))]
 
 
 def is_cluster_prefix(prefix: str, text: str) -> bool:

@@ -10,6 +10,7 @@ Mastodon and Bluesky all refuse all-digit hashtags), so it is dropped rather tha
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -57,7 +58,13 @@ def normalise(tag: str, platform: str = "") -> str | None:
     ``"COVID-19"`` -> ``"COVID19"``; ``"городской совет"`` -> ``"ГородскойСовет"``; ``"交通"`` -> ``"交通"``;
     ``"2026"`` -> None.
     """
-    rules = rules_for(platform)
+    return _normalised(tag, rules_for(platform))
+
+
+# Remembered per platform rules, not per platform: most platforms share the default rules, and every
+# platform normalises the same few tags of each article.
+@functools.lru_cache(maxsize=1024)
+def _normalised(tag: str, rules: HashtagRules) -> str | None:
     text = unicodedata.normalize("NFC", tag).strip().lstrip("#\uff03")
     text = _APOSTROPHE.sub("", text)      # "women's rights" -> "womens rights", not "Women S Rights"
     if rules.underscore:
@@ -93,7 +100,8 @@ def hashtags(tags: Iterable[str], platform: str = "", *, present_in: str = "") -
     """Normalised, de-duplicated hashtags for ``tags`` in order (without '#'), skipping any already written
     as a hashtag in ``present_in``, and capped at the platform's maximum count."""
     rules = rules_for(platform)
-    seen = {m.casefold() for m in found_in(present_in)}
+    present = found_in(present_in)
+    seen = {m.casefold() for m in present}
     out: list[str] = []
     for tag in tags:
         hashtag = normalise(tag, platform)
@@ -102,7 +110,7 @@ def hashtags(tags: Iterable[str], platform: str = "", *, present_in: str = "") -
         seen.add(hashtag.casefold())
         out.append(hashtag)
     if rules.max_count is not None:
-        room = max(0, rules.max_count - len(found_in(present_in)))
+        room = max(0, rules.max_count - len(present))
         out = out[:room]
     return tuple(out)
 

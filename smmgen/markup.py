@@ -74,12 +74,41 @@ def html_to_text(html: str) -> str:
 
 def to_plain_text(source: str) -> str:
     """Markdown source -> plain text with paragraphs separated by one blank line."""
-    return html_to_text(to_html(source))
+    plain = _plain_paragraphs(source)
+    return plain if plain is not None else html_to_text(to_html(source))
+
+
+def _plain_paragraphs(source: str) -> str | None:
+    """The text of Markdown that is nothing but paragraphs of plain lines (``_PLAIN_LINE``, none ending in a
+    space, which could make a line break), as the converter gives it; None for anything else. Most news
+    articles are just that, and converting them costs more than the rest of reading them."""
+    paragraphs: list[str] = []
+    lines: list[str] = []
+    for line in source.split("\n"):
+        if not line.strip(" "):
+            if lines:
+                paragraphs.append("\n".join(lines))
+                lines = []
+        elif _PLAIN_LINE.fullmatch(line) and not line.endswith(" "):
+            lines.append(" ".join(line.split()))
+        else:
+            return None
+    if lines:
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
 
 
 def inline_text(source: str) -> str:
     """One line of Markdown (a title, a summary) -> plain text on one line."""
+    if _PLAIN_LINE.fullmatch(source):
+        return " ".join(source.split())      # what Markdown would give, without running it
     return " ".join(to_plain_text(source).split())
+
+
+# A line in which Markdown and HTML find nothing to do: letters, digits, spaces and punctuation that is no
+# Markdown or HTML syntax (no * _ ` [ ] < > & \ # | { } ~ ^ or =), starting with a letter (a line that starts
+# with a digit, a space, '-', '+' or ':' could be a list, a code block or a definition).
+_PLAIN_LINE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.;:!?'\"()/%$€£+\-–—‘’“”«»„…·。、，．！？：；「」『』（）・])*")
 
 
 def _normalise(text: str) -> str:

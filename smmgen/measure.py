@@ -25,7 +25,7 @@ import functools
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,8 @@ def graphemes(text: str) -> list[str]:
     Joining them gives back ``text``; cutting ``text`` only between them never splits a user-perceived
     character (an emoji sequence, a letter with its accents, a flag).
     """
+    if _one_per_character(text):
+        return list(text)
     return _GRAPHEME.findall(text)
 
 
@@ -77,7 +79,40 @@ def grapheme_len(text: str) -> int:
     if text.isascii():
         # In ASCII every character is its own cluster except CR LF, which is one.
         return len(text) - text.count("\r\n")
+    if _one_per_character(text):
+        return len(text)
     return len(_GRAPHEME.findall(text))
+
+
+def _one_per_character(text: str) -> bool:
+    """Whether every character of ``text`` is a cluster of its own, found without segmenting it.
+
+    Two characters share a cluster only when one of them is CR, a Hangul jamo (L, V, T), an Extend, ZWJ,
+    SpacingMark, Prepend or Regional_Indicator character (UAX #29, GB3-GB13). Text without any, and without
+    characters above U+FFFF (taken as possibly joining, so the test stays one fast table look-up per
+    character), is one cluster per character: most Latin, Cyrillic, Greek and CJK text.
+    """
+    if text.isascii():
+        return "\r" not in text             # in ASCII only CR LF is a cluster of two
+    return _may_join().search(text) is None
+
+
+@functools.lru_cache(maxsize=1)
+def _may_join() -> re.Pattern[str]:
+    """A pattern that finds every character that may share a cluster (see ``_one_per_character``); built on
+    first use from the regex module's Unicode tables, in about 15 ms."""
+    joining = regex.compile(r"[\r\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}"
+                            r"\p{GCB=Prepend}\p{GCB=Regional_Indicator}]")
+    found = [ord(ch) for ch in joining.findall("".join(map(chr, range(0x10000))))]
+    ranges: list[list[int]] = []
+    for cp in found:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    # The standard library's re checks a class of code points up to U+FFFF with one table look-up.
+    parts = "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    return re.compile(f"[{parts}\\U00010000-\\U0010ffff]")
 
 
 def safe_grapheme_len(text: str) -> int:
@@ -92,9 +127,13 @@ def safe_grapheme_len(text: str) -> int:
     """
     if text.isascii():
         return grapheme_len(text)
-    count = 0
-    for cluster in _GRAPHEME.findall(text):
-        count += 1
+    if _one_per_character(text):
+        return len(text)
+    clusters = _GRAPHEME.findall(text)
+    count = len(clusters)
+    if count == len(text):
+        return count  # every cluster is one character: no older segmenter breaks inside one
+    for cluster in clusters:
         if len(cluster) > 1:
             count += _older_segmenter_breaks(cluster)
     return count
@@ -209,9 +248,45 @@ def x_urls(text: str) -> list[tuple[int, int]]:
 # twitter-text's invalid characters: a tweet holding one is invalid whatever its length.
 _X_INVALID = frozenset("\ufffe\ufeff\uffff")
 
+
+@dataclass(frozen=True)
+class _Runs:
+    """Finds the runs of characters between white space that hold a mark, each with the one space before it.
+
+    URLs are found run by run, for speed: no URL spans the white space, any of it may precede one, and only a
+    run with the mark (a URL's '.' or '://') can hold one. The space before a run matters: it is the
+    character a URL at the start of the run follows; without it, the run's first character could be taken
+    for that character instead.
+    """
+
+    mark: re.Pattern[str]
+    back: regex.Pattern[str]            # the run's characters before the mark
+    forward: re.Pattern[str]            # the run's characters from the mark on
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        end = 0
+        for found in self.mark.finditer(text):
+            at = found.start()
+            if at < end:
+                continue                # in the run found last
+            start = self.back.match(text, 0, at).start()
+            end = self.forward.match(text, at).end()
+            out.append((max(start - 1, 0), end))
+        return out
+
+
+def _runs(spaces: str, mark: str) -> _Runs:
+    # The standard library's re scans plain classes several times faster than regex; only regex can match
+    # backwards.
+    return _Runs(re.compile(mark), regex.compile(f"(?r)[^{spaces}]*"), re.compile(f"[^{spaces}]*"))
+
+
 # The characters twitter-text treats as spaces. None can be part of a URL, and each is a valid character
-# before one, so URLs are found per run of other characters: the same URLs, found far faster.
-_X_SPACES = regex.compile("[\t\n\x0b\x0c\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+# before one. A URL's domain has a '.' with more of the domain after it, so a run whose only '.' ends it
+# ("ended.") holds none.
+_X_SPACE_CHARS = "\t\n\x0b\x0c\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_X_URL_RUNS = _runs(_X_SPACE_CHARS, f"\\.[^{_X_SPACE_CHARS}]")
 
 
 @functools.lru_cache(maxsize=1)
@@ -225,27 +300,16 @@ def _twitter_text() -> Any:
 def _x_url_spans(text: str) -> list[tuple[int, int]]:
     if "." not in text:
         return []
-    extract = _twitter_text().extract_urls_with_indices
     spans: list[tuple[int, int]] = []
-    for start, end in _runs(text, _X_SPACES):
-        if "." in text[start:end]:
-            spans.extend((start + u["indices"][0], start + u["indices"][1]) for u in extract(text[start:end]))
+    for start, end in _X_URL_RUNS.spans(text):
+        spans.extend((start + a, start + b) for a, b in _x_urls_in_run(text[start:end]))
     return spans
 
 
-def _runs(text: str, spaces: regex.Pattern[str]) -> list[tuple[int, int]]:
-    """The runs of ``text`` between ``spaces``, each with the one space before it.
-
-    That space matters: it is the character a URL at the start of the run follows. Without it, the first
-    character of the run could be taken for that character instead.
-    """
-    runs: list[tuple[int, int]] = []
-    start = 0
-    for sep in spaces.finditer(text):
-        runs.append((start, sep.start()))
-        start = sep.end() - 1
-    runs.append((start, len(text)))
-    return runs
+@functools.lru_cache(maxsize=4096)
+def _x_urls_in_run(run: str) -> tuple[tuple[int, int], ...]:
+    # Remembered: fitting a post measures many candidates that share most of their runs (the link above all).
+    return tuple((u["indices"][0], u["indices"][1]) for u in _twitter_text().extract_urls_with_indices(run))
 
 
 def _x_units(nfc: str, config: XConfig) -> list[tuple[int, int, int]]:
@@ -293,19 +357,23 @@ def _code_points_weight(segment: str, config: XConfig) -> int:
     if segment.isascii() and _ascii_weight(config) is not None:
         return _ascii_weight(config) * len(segment)
     total = config.default_weight * len(segment)
-    for pattern, weight in _range_classes(config):
-        matched = len(segment) - len(pattern.sub("", segment))
+    for pattern, only, weight in _range_classes(config):
+        # A segment all in one class (a Cyrillic or accented Latin sentence) is counted without removing
+        # every one of its characters.
+        matched = len(segment) if only.fullmatch(segment) else len(segment) - len(pattern.sub("", segment))
         total += (weight - config.default_weight) * matched
     return total
 
 
 @functools.lru_cache(maxsize=8)
-def _range_classes(config: XConfig) -> tuple[tuple[re.Pattern[str], int], ...]:
+def _range_classes(config: XConfig) -> tuple[tuple[re.Pattern[str], re.Pattern[str], int], ...]:
+    """``(one character of the class, nothing but the class, weight)`` for each weight of ``config.ranges``."""
     # The standard re module: several times faster than regex for plain code point classes.
     by_weight: dict[int, list[str]] = {}
     for first, last, weight in config.ranges:
         by_weight.setdefault(weight, []).append(f"\\U{first:08x}-\\U{last:08x}")
-    return tuple((re.compile("[" + "".join(parts) + "]"), w) for w, parts in by_weight.items())
+    classes = {w: "[" + "".join(parts) + "]" for w, parts in by_weight.items()}
+    return tuple((re.compile(c), re.compile(c + "*"), w) for w, c in classes.items())
 
 
 @functools.lru_cache(maxsize=8)
@@ -336,6 +404,7 @@ def _code_point_weight(config: XConfig) -> Callable[[str], int]:
 class _EmojiTable:
     sequences: frozenset[str]
     lengths_by_first: dict[str, tuple[int, ...]]  # longest first
+    first: re.Pattern[str]                        # finds every code point a sequence starts with
 
 
 @functools.lru_cache(maxsize=1)
@@ -348,7 +417,34 @@ def _emoji_table() -> _EmojiTable:
     return _EmojiTable(
         sequences=frozenset(sequences),
         lengths_by_first={ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()},
+        first=_starts(sequences),
     )
+
+
+def _starts(sequences: Iterable[str]) -> re.Pattern[str]:
+    """A pattern that finds every position where one of ``sequences`` may start, and perhaps others.
+
+    A code point that starts only longer sequences counts when a code point they go on with follows (a digit
+    is no emoji unless a keycap follows). Code points above U+FFFF are taken as one range from the lowest to
+    the highest: a class of many single ones is checked one by one at every position, a range at once.
+    """
+    alone: set[str] = set()
+    then: dict[str, set[str]] = {}
+    for seq in sequences:
+        if len(seq) == 1 or ord(seq[0]) > 0xFFFF:
+            alone.add(seq[0])
+        else:
+            then.setdefault(seq[0], set()).add(seq[1])
+    bmp = sorted(ch for ch in alone if ord(ch) <= 0xFFFF)
+    astral = sorted(ch for ch in alone if ord(ch) > 0xFFFF)
+    branches = ["[" + "".join(map(re.escape, bmp)) + (f"{astral[0]}-{astral[-1]}" if astral else "") + "]"]
+    by_next: dict[frozenset[str], list[str]] = {}
+    for ch, nexts in then.items():
+        if ch not in alone:
+            by_next.setdefault(frozenset(nexts), []).append(ch)
+    for nexts, chars in sorted(by_next.items(), key=lambda item: sorted(item[1])):
+        branches.append(f"[{''.join(map(re.escape, sorted(chars)))}](?=[{''.join(map(re.escape, sorted(nexts)))}])")
+    return re.compile("|".join(branches))
 
 
 def _parse_emoji_test(data: str) -> set[str]:
@@ -371,16 +467,14 @@ def _emoji_spans(segment: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     n = len(segment)
     i = 0
-    while i < n:
-        lengths = table.lengths_by_first.get(segment[i])
-        if lengths:
-            for length in lengths:
-                if i + length <= n and segment[i : i + length] in table.sequences:
-                    spans.append((i, i + length))
-                    i += length
-                    break
-            else:
-                i += 1
+    # Only a code point that starts a sequence can start an emoji: go from one to the next.
+    while (found := table.first.search(segment, i)) is not None:
+        i = found.start()
+        for length in table.lengths_by_first.get(segment[i], ()):
+            if i + length <= n and segment[i : i + length] in table.sequences:
+                spans.append((i, i + length))
+                i += length
+                break
         else:
             i += 1
     return spans
@@ -412,7 +506,8 @@ _LATIN_ACCENTS = (
 # A mention followed by one of these is not a mention (twitter-text's end_mention_match).
 _END_MENTION = regex.compile(f"[@\uff20{_LATIN_ACCENTS}]|://")
 _BLANK = regex.compile(r"\p{White_Space}*")
-_ASCII_SPACES = regex.compile("[\t\n\x0b\x0c\r \x85]+")
+_ASCII_SPACE_CHARS = "\t\n\x0b\x0c\r \x85"
+_SCHEME_RUNS = _runs(_ASCII_SPACE_CHARS, "://")
 _MAX_URL_LENGTH = 4096
 _MAX_TCO_SLUG_LENGTH = 40
 _MAX_DOMAIN_LENGTH = 253
@@ -451,16 +546,20 @@ def _mastodon_url() -> regex.Pattern[str]:
 def _mastodon_url_entities(text: str) -> list[tuple[int, int]]:
     if "://" not in text:
         return []
+    entities: list[tuple[int, int]] = []
+    # As for X (``_Runs``), between ASCII white space: the domain pattern is slow to try at every position of
+    # a long text, and Mastodon counts only URLs with a scheme.
+    for start, end in _SCHEME_RUNS.spans(text):
+        entities.extend((start + a, start + b) for a, b in _scheme_urls_in_run(text[start:end]))
+    return entities
+
+
+@functools.lru_cache(maxsize=4096)
+def _scheme_urls_in_run(run: str) -> tuple[tuple[int, int], ...]:
     _twitter_text()
     from twitter_text.regexp.valid_tco_url import valid_tco_url
 
-    entities: list[tuple[int, int]] = []
-    # As for X: no URL spans ASCII white space and any of it may precede one, so the runs between it are
-    # searched one by one (the domain pattern is slow to try at every position of a long text).
-    for start, end in _runs(text, _ASCII_SPACES):
-        if "://" in text[start:end]:
-            entities.extend((start + a, start + b) for a, b in _scheme_urls(text[start:end], valid_tco_url))
-    return entities
+    return tuple(_scheme_urls(run, valid_tco_url))
 
 
 def _scheme_urls(chunk: str, valid_tco_url: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -650,10 +749,17 @@ _MEASURES: dict[Unit, Callable[..., int]] = {
 }
 
 
+def counter(unit: Unit | str) -> Callable[..., int]:
+    """The function that counts ``unit``; units counted alike (``utf16``, ``characters``) give the same one.
+    An unknown unit raises ``ValueError``."""
+    count = _MEASURES.get(unit)  # a Unit is its name, so a name finds it without building the Unit
+    return count if count is not None else _MEASURES[Unit(unit)]
+
+
 def measure(text: str, unit: Unit | str, **opts: Any) -> int:
     """Length of ``text`` in ``unit``; the count a platform with that unit compares to its limit.
 
     ``opts`` go to the unit's function: ``config`` for ``weighted``; ``url_length`` and ``spoiler`` for
     ``mastodon``. An unknown unit raises ``ValueError``.
     """
-    return _MEASURES[Unit(unit)](text, **opts)
+    return counter(unit)(text, **opts)

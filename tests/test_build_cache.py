@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from smmgen import build as build_module
-from smmgen import incremental, manifest, plan
+from smmgen import incremental, manifest, plan, write
 from smmgen.cli import main
 from smmgen.config import load_site
 
@@ -152,14 +153,25 @@ def test_a_copied_site_does_not_reuse_the_originals_cache(warm: Path, tmp_path: 
     assert all(str(warm) not in json.dumps(e) for e in doc["entries"])
 
 
-def test_the_manifest_from_memoized_entries_is_byte_identical(sample_site: Path) -> None:
-    site = load_site(sample_site)
+def test_the_manifest_from_memoized_entries_is_byte_identical(warm: Path) -> None:
+    site = load_site(warm)
     result = build_module.build(site, workers=1)
     expected = manifest.dumps(manifest.document(site, result.entries))
-    first, memo = build_module.dumps_manifest(site, result.entries, {})
-    again, _ = build_module.dumps_manifest(site, result.entries, memo)
-    assert first == expected and again == expected
-    assert len(memo) == len(result.entries)
+    assert write.dumps_manifest(site, result.entries) == expected
+    assert (warm / "output" / "manifest.json").read_bytes() == expected
+    cache = incremental.BuildCache.load(site)
+    assert len(cache.entries) == len(result.entries)
+    # Copied from the last manifest, not encoded again: an entry text planted there shows through.
+    path = warm / "output" / "manifest.json"
+    first = write.entry_text(sorted(result.entries, key=lambda e: e["id"])[0])
+    marked = first.replace(b'"id"', b'"ID"')
+    path.write_bytes(expected.replace(first, marked))
+    cache.wrote("manifest.json", path, hashlib.sha256(path.read_bytes()).hexdigest())
+    assert write.write_manifest(site, result.entries, cache) == 0
+    assert marked in path.read_bytes()
+    # Without a cache every entry is encoded afresh.
+    assert write.write_manifest(site, result.entries) == 1
+    assert path.read_bytes() == expected
 
 
 def test_fast_path_constants_agree_with_their_owners() -> None:
@@ -173,3 +185,14 @@ def test_a_build_with_nothing_to_do_imports_neither_jinja_nor_pillow(warm: Path)
             "print(o.skipped, 'jinja2' in sys.modules, 'PIL' in sys.modules, 'requests' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "False", "False", "False"]
+
+
+def test_preview_pages_are_left_alone_unless_their_inputs_or_files_changed(warm: Path) -> None:
+    pages = warm / "output" / "preview" / "articles"
+    edited, untouched = pages / "budget-passes.html", sorted(p for p in pages.iterdir() if p.name != "budget-passes.html")
+    good = edited.read_bytes()
+    mtimes = {p: p.stat().st_mtime_ns for p in untouched}
+    edited.write_bytes(b"tampered\n")
+    assert run(warm).exit_code == 0
+    assert edited.read_bytes() == good
+    assert {p: p.stat().st_mtime_ns for p in untouched} == mtimes

@@ -132,3 +132,57 @@ def test_uppercase_kickers_follow_the_language() -> None:
     assert clean("Προϋπολογισμός", upper=True, lang="el") == "ΠΡΟΫΠΟΛΟΓΙΣΜΟΣ"  # diaeresis kept
     assert clean("istanbul", upper=True, lang="tr") == "İSTANBUL"  # dotted capital I
     assert clean("Straße", upper=True, lang="de") == "STRASSE"
+
+
+def _drawn(laid) -> list:
+    """What a Laid draws: every piece with its position, advance, ink offset and mask pixels."""
+    if laid is None:
+        return []
+    return [(laid.size, laid.ascent, laid.descent, laid.line_gap, line.width, p.x, p.text, p.advance, p.ink,
+             p.mask.tobytes() if p.mask is not None else None)
+            for line in laid.lines for p in line.pieces]
+
+
+REUSE_TITLES = [
+    "Breaking",
+    "Council approves the budget",
+    "City council approves a revised budget after months of talks between the partners",
+    LONG_300[:300],
+    "Donaudampfschifffahrtsgesellschaftskapit",
+    "東京で初雪、平年より早く。交通機関に影響「大雪警報」も発表された。",
+]
+
+
+@pytest.mark.parametrize("heights", [(393, 348), (348, 393), (453, 408), (300, 120), (120, 300), (200, 90)])
+@pytest.mark.parametrize("title", REUSE_TITLES)
+def test_a_text_set_for_one_box_height_serves_another_only_as_fit_would(title: str,
+                                                                       heights: tuple[int, int]) -> None:
+    from smmgen.cards.text import forget, set_text
+
+    style = Style("Noto Sans", 700, 100.0, "ja" if title.startswith("東") else "en")
+    first, second = heights
+    forget()
+    set_text(title, style, 600, first, (76, 40), 4, 1.14)
+    got = set_text(title, style, 600, second, (76, 40), 4, 1.14)
+    forget()
+    assert _drawn(got) == _drawn(fit(prepare(title, style), 600, second, (76, 40), 4, 1.14))
+
+
+def test_og_and_x_cards_set_their_title_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from smmgen.cards import text
+    from smmgen.cards.text import forget, set_text
+
+    calls = []
+    real = text.fit
+
+    def counting(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(text, "fit", counting)
+    forget()
+    title = "Council approves the budget after a long night"
+    x = set_text(title, LATIN, 1056, 393, (76, 40), 4, 1.14)  # the default layout's title box on x (1200x675)
+    og = set_text(title, LATIN, 1056, 348, (76, 40), 4, 1.14)  # and on og (1200x630)
+    forget()
+    assert og is x and calls == [393]

@@ -148,3 +148,50 @@ def test_one_drawing_serves_targets_of_the_same_size(photo: Path, tmp_path: Path
     reqs = [_req("og", photo), _req("vk", photo), _req("x", photo), _req("mastodon", photo)]
     render_cards(reqs, layout_dirs=DIRS, out_dir=tmp_path)
     assert len(calls) == 2  # 1200x630 once (og, vk) and 1200x675 once (x, mastodon)
+
+
+def test_targets_whose_budget_the_best_encoding_fits_share_one_file(photo: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from smmgen.cards import batch
+
+    reqs = {t: _req(t, photo) for t in ("og", "vk", "x", "mastodon", "telegram")}
+    cards = render_cards(list(reqs.values()), layout_dirs=DIRS, out_dir=tmp_path / "a")
+    assert cards[reqs["og"]].path == cards[reqs["vk"]].path
+    assert cards[reqs["x"]].path == cards[reqs["mastodon"]].path == cards[reqs["telegram"]].path
+    assert len(list((tmp_path / "a" / "cards").iterdir())) == 2
+
+    # A budget the best encoding does not fit gets its own, smaller file; the others keep sharing.
+    og_bytes = cards[reqs["og"]].bytes
+    monkeypatch.setitem(batch.TARGETS, "vk", replace(TARGETS["vk"], max_bytes=og_bytes - 1))
+    tight = render_cards([reqs["og"], reqs["vk"]], layout_dirs=DIRS, out_dir=tmp_path / "b")
+    assert tight[reqs["og"]] == cards[reqs["og"]]
+    assert tight[reqs["vk"]].path != tight[reqs["og"]].path and tight[reqs["vk"]].bytes < og_bytes
+    # Found again by name, for either order of the requests, without drawing.
+    monkeypatch.setattr(batch, "render", None)
+    assert render_cards([reqs["vk"], reqs["og"]], layout_dirs=DIRS, out_dir=tmp_path / "b") == tight
+
+
+def test_png_rows_are_written_unfiltered_and_read_back_exactly() -> None:
+    import io
+    import struct
+    import zlib
+
+    from smmgen.cards.encode import png
+
+    im = Image.frombytes("RGB", (301, 157), random.Random(3).randbytes(301 * 157 * 3))
+    data = png(im)
+    assert data == png(im)
+    with Image.open(io.BytesIO(data)) as back:
+        assert back.format == "PNG" and back.mode == "RGB" and back.tobytes() == im.tobytes()
+    chunks, at = {}, 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        chunks[data[at + 4:at + 8]] = data[at + 8:at + 8 + length]
+        at += 12 + length
+    assert list(chunks) == [b"IHDR", b"IDAT", b"IEND"]  # nothing but the pixels
+    raw = zlib.decompress(chunks[b"IDAT"])
+    assert len(raw) == 157 * (1 + 301 * 3) and set(raw[::1 + 301 * 3]) == {0}  # filter type 0 on every row
+    with Image.open(io.BytesIO(png(im.convert("L")))) as grey:
+        assert grey.mode == "RGB" and grey.size == im.size

@@ -185,3 +185,60 @@ def test_measure_dispatches(text: str, unit: m.Unit) -> None:
         m.Unit.UTF8_BYTES: lambda t: len(t.encode("utf-8")),
     }[unit]
     assert m.measure(text, unit.value) == direct(text)
+
+
+def _emoji_spans_one_by_one(segment: str) -> list[tuple[int, int]]:
+    # The plain loop: at every code point, the longest sequence that starts there.
+    table = m._emoji_table()
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(segment):
+        for length in table.lengths_by_first.get(segment[i], ()):
+            if i + length <= len(segment) and segment[i : i + length] in table.sequences:
+                spans.append((i, i + length))
+                i += length
+                break
+        else:
+            i += 1
+    return spans
+
+
+@FAST
+@given(texts)
+def test_shortcuts_count_what_the_plain_loops_count(text: str) -> None:
+    # safe_grapheme_len looks inside clusters only when one holds more than one character.
+    plain = sum(1 + (m._older_segmenter_breaks(c) if len(c) > 1 else 0) for c in m.graphemes(text))
+    assert m.safe_grapheme_len(text) == plain
+    # Emoji are searched from one possible first code point to the next.
+    assert m._emoji_spans(text) == _emoji_spans_one_by_one(text)
+
+
+@FAST
+@given(st.lists(st.sampled_from(["word", "word.", "e.g.", "example.com", "x.y.", "...", ".", "a.b", "3.5%",
+                                 "(see example.org)", "t.co/abc.", " ", "  ", "\n", "\u3000", "\u00a0"]),
+                max_size=30).map("".join))
+def test_runs_without_a_dot_inside_hold_no_url(text: str) -> None:
+    # Only runs with a '.' followed by more of the run are searched for URLs; the whole text agrees.
+    expected = [tuple(u["indices"]) for u in twitter_text.extract_urls_with_indices(text)]
+    assert m.x_urls(text) == expected
+
+
+@FAST
+@given(texts)
+def test_text_without_joining_characters_is_one_cluster_per_character(text: str) -> None:
+    # graphemes() skips the segmenter when no character can join another; it must agree with it.
+    assert m.graphemes(text) == m._GRAPHEME.findall(text)
+    assert m.grapheme_len(text) == len(m._GRAPHEME.findall(text))
+
+
+def test_no_character_outside_the_joining_class_joins_another() -> None:
+    # Every code point up to U+FFFF that the fast test lets through stays a cluster of its own next to
+    # itself, a letter, a Hangul syllable (LV, LVT), an Indic consonant, a line feed and a space.
+    may_join = m._may_join()
+    partners = ("a", "가", "각", "क", "\n", " ")
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if may_join.match(ch):
+            continue
+        text = ch + ch + "".join(p + ch for p in partners)
+        assert m._GRAPHEME.findall(text) == list(text), hex(cp)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from cut_helpers import LONG_BODY, PLATFORMS, article_text, render, write_article, write_site
 
+from smmgen import excerpt, measure
 from smmgen.platforms import registry
-from smmgen.platforms.common import Rules, display_url, lead_text, reflow, repeats
+from smmgen.platforms.common import Rules, display_url, lead_text, readable_excerpt, reflow, repeats
 
 
 def test_every_platform_makes_a_cut_within_its_limit(tmp_path):
@@ -112,6 +113,28 @@ def test_rules_messages():
     assert rules.problems("ééééééé") == ["threads: text is 14/12 (utf8-bytes)"]
     # cost puts every broken rule above the limit, so fitting respects them all
     assert rules.cost("a.com b.com") > 10 and rules.cost("éééééééé") > 10
+    # check counts once what length and problems say
+    for text in ("x" * 11, "a.com b.com", "ééééééé", "ok"):
+        assert rules.check(text) == (rules.length(text), rules.problems(text))
+
+
+class _Unhashable(str):
+    __hash__ = None  # type: ignore[assignment]
+
+
+def test_readable_excerpt_is_the_excerpt_in_the_unit():
+    source = "The council met on Tuesday. It voted to build the tram line after a long debate. " * 20
+    for unit, opts in (("characters", ()), ("utf16", ()), ("graphemes", ()), ("mastodon", (("url_length", 23),))):
+        expected = excerpt.excerpt(source, 120, lambda t, u=unit, o=dict(opts): measure.measure(t, u, **o))
+        assert readable_excerpt(source, 120, unit, opts) == expected
+        assert readable_excerpt(source, 120, unit, opts) == expected          # remembered, the same
+    # Units counted alike share one remembered excerpt; options that cannot be remembered still work.
+    assert measure.counter("utf16") is measure.counter("characters")
+    spoiler = (("spoiler", _Unhashable("CW ")), ("url_length", 23))
+    assert readable_excerpt(source, 120, "mastodon", spoiler) == \
+        excerpt.excerpt(source, 120, lambda t: measure.mastodon_length(t, spoiler="CW ", url_length=23))
+    with pytest.raises(ValueError):
+        measure.counter("furlongs")
 
 
 def test_markdown_becomes_clean_plain_text_in_every_cut(tmp_path):

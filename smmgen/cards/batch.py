@@ -2,14 +2,17 @@
 
 Requests are grouped per hero image (or per article when there is none) so that a hero is read, hashed and
 decoded once for all its cards, and an image shared by targets of one size (og and vk) is drawn once. A card's
-file name is the hash of its inputs, so a file that exists is never drawn again. Errors are collected per
-request and raised together after every other card is written.
+file name is the hash of its inputs, so a file that exists is never drawn again: the drawing's inputs and
+format name its best encoding (full size, first quality), which every target whose budget it fits shares (og
+and vk, or x, mastodon and telegram: one file); a target over whose budget it goes gets a file named also by
+that budget. Errors are collected per request and raised together after every other card is written.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import os
 from collections.abc import Sequence
@@ -21,7 +24,8 @@ import PIL
 from PIL import Image, features
 
 from smmgen.cards import hero as heromod
-from smmgen.cards.encode import Encoded, OverBudget, choose_format, encode
+from smmgen.cards.encode import OverBudget, choose_format, encode
+from smmgen.cards.encode import identity as encoder_identity
 from smmgen.cards.fonts import chain, dist_version
 from smmgen.cards.layout import Layout, LayoutFile, find_layout, load_layout
 from smmgen.cards.model import Card, CardRequest
@@ -30,7 +34,7 @@ from smmgen.cards.targets import TARGETS, TargetSpec
 from smmgen.cards.text import clean
 from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError
 
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 """Bump when a change to the drawing code changes pixels, so cached cards are drawn again."""
 
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}
@@ -144,6 +148,7 @@ def _run_group(jobs: list[_Job], out_dir: Path) -> list[tuple[int, Card | _Failu
     decoded: heromod.Pyramid | None = None
     drawn: dict[str, Image.Image] = {}  # one drawing per render key, shared by targets of one size
     encodings: dict[str, dict] = {}     # and its encodes, shared by those targets' budgets
+    files: dict[Path, _File] = {}       # card files this group found or wrote (targets share them)
     out: list[tuple[int, Card | _Failure]] = []
     pending = []
     for job in jobs:
@@ -153,12 +158,15 @@ def _run_group(jobs: list[_Job], out_dir: Path) -> list[tuple[int, Card | _Failu
             continue
         fmt = choose_format(job.spec, photo=needs_hero)
         rkey = _render_key(job.layout, job.request, hero_sha if needs_hero else None)
-        fkey = _file_key(rkey, fmt, job.spec)
-        path = out_dir / "cards" / f"{fkey}.{EXTENSIONS[fmt]}"
-        if path.is_file():
-            out.append((job.index, _card(path, out_dir, fmt, job.request)))
+        best = out_dir / "cards" / f"{_file_key(rkey, fmt)}.{EXTENSIONS[fmt]}"
+        own = out_dir / "cards" / f"{_file_key(rkey, fmt, job.spec)}.{EXTENSIONS[fmt]}"
+        found = _existing(best, files)
+        if found is None or found.size > job.spec.max_bytes:
+            found = _existing(own, files)
+        if found is not None:
+            out.append((job.index, _card(found, out_dir, fmt, job.request)))
         else:
-            pending.append((job, needs_hero, fmt, rkey, path))
+            pending.append((job, needs_hero, fmt, rkey, best, own))
 
     if pending and hero_data is not None and any(p[1] for p in pending):
         sizes = [p[0].layout.canvas for p in pending if p[1]]
@@ -168,7 +176,7 @@ def _run_group(jobs: list[_Job], out_dir: Path) -> list[tuple[int, Card | _Failu
         except heromod.HeroError as e:
             hero_failure = _Failure.of(ContentError(first.source, first.line, "image", str(e)))
 
-    for job, needs_hero, fmt, rkey, path in pending:
+    for job, needs_hero, fmt, rkey, best, own in pending:
         if needs_hero and hero_failure is not None:
             out.append((job.index, hero_failure))
             continue
@@ -184,9 +192,37 @@ def _run_group(jobs: list[_Job], out_dir: Path) -> list[tuple[int, Card | _Failu
         except SmmgenError as e:
             out.append((job.index, _Failure.of(e)))
             continue
-        _write(path, encoded.data)
-        out.append((job.index, _card(path, out_dir, fmt, job.request, encoded)))
+        path = best if encoded.rung == 0 else own
+        if path not in files:
+            _write(path, encoded.data)
+            files[path] = _File(path, encoded.width, encoded.height, len(encoded.data),
+                                hashlib.sha256(encoded.data).hexdigest())
+        out.append((job.index, _card(files[path], out_dir, fmt, job.request)))
     return out
+
+
+@dataclass(frozen=True)
+class _File:
+    """A card file as written or found."""
+
+    path: Path
+    width: int
+    height: int
+    size: int
+    sha256: str
+
+
+def _existing(path: Path, files: dict[Path, _File]) -> _File | None:
+    """The card file at ``path`` (read once per group), or None when there is none."""
+    if path not in files:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        with Image.open(io.BytesIO(data)) as im:
+            width, height = im.size
+        files[path] = _File(path, width, height, len(data), hashlib.sha256(data).hexdigest())
+    return files[path]
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -196,15 +232,9 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _card(path: Path, out_dir: Path, fmt: str, req: CardRequest, encoded: Encoded | None = None) -> Card:
-    if encoded is None:
-        data = path.read_bytes()
-        with Image.open(path) as im:
-            width, height = im.size
-    else:
-        data, width, height = encoded.data, encoded.width, encoded.height
-    return Card(path.relative_to(out_dir).as_posix(), width, height, len(data), hashlib.sha256(data).hexdigest(),
-                fmt, req.alt, req.target)
+def _card(file: _File, out_dir: Path, fmt: str, req: CardRequest) -> Card:
+    return Card(file.path.relative_to(out_dir).as_posix(), file.width, file.height, file.size, file.sha256, fmt,
+                req.alt, req.target)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -233,9 +263,13 @@ def _render_key(layout: Layout, req: CardRequest, hero_sha: str | None) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _file_key(render_key: str, fmt: str, spec: TargetSpec) -> str:
-    blob = f"{render_key}|{fmt}|{spec.max_bytes}|{spec.min_width}".encode()
-    return hashlib.sha256(blob).hexdigest()[:32]
+def _file_key(render_key: str, fmt: str, spec: TargetSpec | None = None) -> str:
+    """The file name of a drawing's best encoding, or (``spec`` given) of the rung the ladder takes for a
+    target when the best is over its budget."""
+    blob = f"{render_key}|{fmt}|{encoder_identity(fmt)}"
+    if spec is not None:
+        blob += f"|{spec.max_bytes}|{spec.min_width}"
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
 def _resources(layout: Layout, lang: str) -> list[str]:

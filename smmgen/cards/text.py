@@ -13,6 +13,7 @@ import functools
 import html
 import math
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,7 @@ def require_raqm() -> None:
                           "complex scripts (the Pillow wheels from PyPI include it)")
 
 
+@functools.lru_cache(maxsize=4096)  # the same title, kicker and date are cleaned for every card of an article
 def clean(text: str, *, upper: bool = False, lang: str = "") -> str:
     """Plain text for a card: entities decoded, NFC, no control characters, whitespace collapsed."""
     text = html.unescape(text)
@@ -578,9 +580,66 @@ def draw(im: Image.Image, laid: Laid, origins: list[tuple[int, int]], color: tup
                 d.bitmap((x0 + piece.x + piece.ink[0], baseline + piece.ink[1]), piece.mask, fill=color)
 
 
-@functools.lru_cache(maxsize=128)
+# Texts set in this process, least recently used first: (text, style, box width, sizes, lines, line height,
+# balance) -> [(box height, result)]. One-line labels (site name, kicker, date) come back on card after card
+# and are small: many are kept. A title serves only its article's few cards and its masks are large (up to
+# 0.6 MB): the last few are kept.
+_Memo = OrderedDict[tuple, list[tuple[int, Laid | None]]]
+_LABELS: _Memo = OrderedDict()
+_TITLES: _Memo = OrderedDict()
+_LABELS_KEPT, _TITLES_KEPT = 512, 8
+
+
 def set_text(text: str, style: Style, box_w: int, box_h: int, size: tuple[int, int], max_lines: int,
              line_height: float, *, balance: bool = True) -> Laid | None:
-    """Prepare and fit in one call (None for empty text). Cached: the site name, and an article's kicker and
-    date, come back unchanged on card after card."""
-    return fit(prepare(text, style), box_w, box_h, size, max_lines, line_height, balance=balance)
+    """Prepare and fit in one call (None for empty text).
+
+    Remembered per process: the site name, and an article's kicker and date, come back unchanged on card
+    after card; and a title set for one box height is reused for another height where ``fit`` would give the
+    same result (og's 1200x630 and x's 1200x675 cards mostly share their title), which saves shaping and
+    rendering it again.
+    """
+    memo, kept = (_LABELS, _LABELS_KEPT) if max_lines == 1 else (_TITLES, _TITLES_KEPT)
+    key = (text, style, box_w, size, max_lines, line_height, balance)
+    known = memo.get(key)
+    if known is not None:
+        memo.move_to_end(key)
+        for height, laid in known:
+            if height == box_h or laid is None or _same_fit(laid, height, box_h, size[0]):
+                return laid
+    laid = fit(_prepared(text, style), box_w, box_h, size, max_lines, line_height, balance=balance)
+    if known is None:
+        known = memo[key] = []
+        if len(memo) > kept:
+            memo.popitem(last=False)
+    known.append((box_h, laid))
+    return laid
+
+
+def forget() -> None:
+    """Drop every text ``set_text`` remembers (a process that wants the memory back, or a test)."""
+    _LABELS.clear()
+    _TITLES.clear()
+    _prepared.cache_clear()
+
+
+def _same_fit(laid: Laid, height: int, box_h: int, largest: int) -> bool:
+    """Whether ``fit`` in a box ``box_h`` high gives ``laid``, which it gave for ``height`` (same text, width
+    and settings).
+
+    ``fit`` takes the first (size, whole words or split) that passes, largest size first; only the room for
+    lines and the ink height depend on the box height. A lower box fails every candidate that failed in a
+    higher one, and ``laid`` still passes where its ink fits (its line count then fits the room, and its words
+    fit the width as before). A higher box passes ``laid`` too, and when it was the very first candidate
+    (largest size, whole words) nothing comes before it. Ellipsized and split results depend on the room in
+    other ways: those are set again.
+    """
+    if laid.ellipsized or laid.split_words or laid.height > box_h:
+        return False
+    return box_h <= height or laid.size == largest
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(text: str, style: Style) -> Prepared:
+    """``prepare``, remembered: a title is set in three boxes per article (one per card size)."""
+    return prepare(text, style)

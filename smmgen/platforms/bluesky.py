@@ -47,7 +47,7 @@ def render(article: Article, ctx: CutContext) -> Cut:
     link = link_for(article, ctx)
     shown = display_url(link, int(ctx.settings.get("link_text_length", 48)))
     rules = rules_for(SPEC, max_bytes=MAX_BYTES)
-    composed = compose(article, ctx, SPEC, rules, source=article.summary, shown_link=shown)
+    composed = compose(article, ctx, SPEC, rules, url=link, source=article.summary, shown_link=shown)
     facets = [part_facets(part, shown if i == composed.link_part else None, link)
               for i, part in enumerate(composed.parts)]
     extra = {

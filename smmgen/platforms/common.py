@@ -17,6 +17,7 @@ fit.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -82,8 +83,14 @@ def lead_text(article: Article) -> str:
     The summary is left out when the body's first paragraph already says it (the summary was taken from it,
     or repeats most of its wording): a reader should not get the same facts twice in a row.
     """
-    body = reflow(article.body_text)
-    summary = " ".join(article.summary.split())
+    return _lead_text(article.summary, article.body_text)
+
+
+# Five platforms start from the lead text of the same article, one after the other.
+@functools.lru_cache(maxsize=16)
+def _lead_text(summary: str, body_text: str) -> str:
+    body = reflow(body_text)
+    summary = " ".join(summary.split())
     if not summary:
         return body
     if not body:
@@ -153,9 +160,16 @@ class Rules:
 
     def problems(self, text: str) -> list[str]:
         """Why ``text`` would be refused, one message per broken rule (``x: text is 291/280 (weighted)``)."""
+        return self.check(text)[1]
+
+    def check(self, text: str) -> tuple[int, list[str]]:
+        """``(length, problems)``: what ``length`` and ``problems`` give, counted once."""
         counted = self._text(text)
-        out = []
         length = measure.measure(counted, self.unit, **self.measure_opts)
+        return length, self._problems(counted, length)
+
+    def _problems(self, counted: str, length: int) -> list[str]:
+        out = []
         if length > self.limit:
             out.append(f"{self.platform}: text is {length}/{self.limit} ({self.unit})")
         if self.max_bytes is not None and (size := measure.utf8_len(counted)) > self.max_bytes:
@@ -213,8 +227,11 @@ def template_vars(article: Article, ctx: CutContext, **more: Any) -> dict[str, A
 
 def render_template(article: Article, ctx: CutContext, **more: Any) -> str:
     """The platform's layout (``layouts/<platform>.txt.j2``, else the packaged default), rendered, trimmed."""
-    template = ctx.layouts.text.get_template(f"{ctx.settings.name}.txt.j2")
-    return template.render(template_vars(article, ctx, **more)).strip()
+    return _layout(ctx).render(template_vars(article, ctx, **more)).strip()
+
+
+def _layout(ctx: CutContext) -> Any:
+    return ctx.layouts.text.get_template(f"{ctx.settings.name}.txt.j2")
 
 
 # --- composing the text -------------------------------------------------------------------------------------
@@ -242,13 +259,14 @@ def link_position(article: Article, ctx: CutContext) -> str:
 
 def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules, *, source: str,
             shown_link: str | None, excerpt_length: int | None = None, use_hashtags: bool = True,
-            authored: Callable[[str], str] | None = None, **template_more: Any) -> Composed:
+            authored: Callable[[str], str] | None = None, url: str | None = None,
+            **template_more: Any) -> Composed:
     """The parts of a cut: the author's text if there is one, else the layout fitted to ``rules``.
 
     ``source`` is the text the excerpt is cut from (a thread uses the whole ``lead_text`` instead);
     ``shown_link`` the link as the post shows it (None: the layout shows no link). ``excerpt_length`` cuts the
-    excerpt for readability before it is fitted to the limit (Facebook's ~400 characters). ``template_more``
-    goes to the layout.
+    excerpt for readability before it is fitted to the limit (Facebook's ~400 characters). ``url`` is
+    ``link_for(article, ctx)`` when the caller has it already. ``template_more`` goes to the layout.
     """
     name = spec.name
     override = article.social.override(name)
@@ -259,7 +277,7 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
         wants_thread = False
     max_parts = int(ctx.settings.get("thread_max_parts", 10))
 
-    url = link_for(article, ctx)
+    url = url or link_for(article, ctx)
     if override.text is not None:
         text = override.text.strip()
         if shown_link is not None and not any(u in text for u in (url, shown_link, article.url.rstrip("/"))):
@@ -268,9 +286,11 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
             warnings.append(f"social.{name}.text has no link to the article")
         return _authored(authored(text) if authored else text, rules, wants_thread, max_parts, warnings)
 
+    layout = _layout(ctx)       # looked up once: fitting a post renders it many times
+
     def render(title: str, excerpt: str, hashtags: str, link: str | None) -> str:
-        return render_template(article, ctx, title=title, excerpt=excerpt, hashtags=hashtags,
-                               link=link or "", url=url, **template_more)
+        return layout.render(template_vars(article, ctx, title=title, excerpt=excerpt, hashtags=hashtags,
+                                           link=link or "", url=url, **template_more)).strip()
 
     if wants_thread:
         source = lead_text(article)      # a thread tells the whole article: the summary, then the body
@@ -287,9 +307,7 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
         return Composed(thread.parts, thread.link_part, tuple(warnings))
 
     if excerpt_length is not None:
-        # A readability length, counted on the plain text in the platform's unit.
-        source = ex.excerpt(source, excerpt_length,
-                            lambda t: measure.measure(t, rules.unit, **rules.measure_opts))
+        source = readable_excerpt(source, excerpt_length, rules.unit, tuple(sorted(rules.measure_opts.items())))
     text, title_cut = fit_post(lambda t, e, h: render(t, e, h, shown_link), title=article.title,
                                source=source, hashtags=tags, rules=rules)
     if title_cut:
@@ -297,12 +315,33 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
     return Composed((text,), 0 if shown_link else None, tuple(warnings))
 
 
+def readable_excerpt(source: str, length: int, unit: str, measure_opts: tuple[tuple[str, Any], ...] = ()) -> str:
+    """``source`` cut to a readability ``length``, counted on the plain text in ``unit`` (with the measure's
+    options as ``(name, value)`` pairs)."""
+    count = measure.counter(unit)
+    try:
+        # Remembered: most platforms cut the same lead text to the same length, counted alike.
+        return _remembered_excerpt(source, length, count, measure_opts)
+    except TypeError:                   # an option that cannot be a key: cut it afresh
+        return _excerpt_by(source, length, count, measure_opts)
+
+
+def _excerpt_by(source: str, length: int, count: Callable[..., int],
+                measure_opts: tuple[tuple[str, Any], ...]) -> str:
+    opts = dict(measure_opts)
+    return ex.excerpt(source, length, lambda t: count(t, **opts))
+
+
+_remembered_excerpt = functools.lru_cache(maxsize=16)(_excerpt_by)
+
+
 def fit_post(render: Callable[[str, str, str], str], *, title: str, source: str, hashtags: Sequence[str],
              rules: Rules) -> tuple[str, bool]:
     """One post within ``rules``: ``(text, title was cut)``. ``render(title, excerpt, hashtags)`` draws it."""
     limit = rules.limit
     full = render(title, source, "")
-    if rules.cost(full) <= limit:
+    full_cost = rules.cost(full)
+    if full_cost <= limit:
         text, chosen = full, []
         for tag in hashtags:
             trial = render(title, source, ht.joined([*chosen, tag]))
@@ -311,7 +350,14 @@ def fit_post(render: Callable[[str, str, str], str], *, title: str, source: str,
             chosen.append(tag)
             text = trial
         return text, False
-    excerpt = ex.excerpt(source, limit, lambda e: rules.cost(render(title, e, "")))
+    known = {source: full_cost}             # the excerpt measures the whole source first: known already
+
+    def cost_with(excerpt: str) -> int:
+        if excerpt not in known:
+            known[excerpt] = rules.cost(render(title, excerpt, ""))
+        return known[excerpt]
+
+    excerpt = ex.excerpt(source, limit, cost_with)
     if excerpt:
         return render(title, excerpt, ""), False
     bare = render(title, "", "")
@@ -368,11 +414,12 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
     """
     if rules is None:
         rules = rules_for(spec, limit=limit, measure_opts=MappingProxyType(dict(measure_opts or {})))
-    lengths = tuple(rules.length(p) for p in parts)
+    checked = [rules.check(p) for p in parts]
+    lengths = tuple(length for length, _ in checked)
     errors = list(errors)
-    for i, part in enumerate(parts):
+    for i, (_, problems) in enumerate(checked):
         where = f" (part {i + 1})" if len(parts) > 1 else ""
-        errors.extend(problem + where for problem in rules.problems(part))
+        errors.extend(problem + where for problem in problems)
     publish_at, expire_at = resolve(article, spec.name)
     return Cut(
         id=f"{article.slug}@{spec.name}",

@@ -34,7 +34,7 @@ SPEC = PlatformSpec(
 def render(article: Article, ctx: CutContext) -> Cut:
     link = link_for(article, ctx)
     rules = rules_for(SPEC)
-    composed = compose(article, ctx, SPEC, rules, source=lead_text(article), shown_link=link,
+    composed = compose(article, ctx, SPEC, rules, url=link, source=lead_text(article), shown_link=link,
                        excerpt_length=int(ctx.settings.get("excerpt_length", 400)))
     return finish(article, SPEC, ctx, composed.parts, link=link, rules=rules, warnings=composed.warnings,
                   errors=composed.errors, extra={"link": link})

@@ -47,7 +47,7 @@ def render(article: Article, ctx: CutContext) -> Cut:
     mode = ctx.settings.get("link_mode", "plain")
     rules = rules_for(SPEC)
     shown = display_url(article.url) if mode == "plain" else None
-    composed = compose(article, ctx, SPEC, rules, source=lead_text(article), shown_link=shown,
+    composed = compose(article, ctx, SPEC, rules, url=link, source=lead_text(article), shown_link=shown,
                        excerpt_length=int(ctx.settings.get("excerpt_length", 600)), link_mode=mode,
                        bio_text=for_language(ctx.settings.get("bio_text", "Link in bio."), article.lang)
                        if mode == "bio" else "")

@@ -58,7 +58,7 @@ def commentary(text: str) -> str:
 def render(article: Article, ctx: CutContext) -> Cut:
     link = link_for(article, ctx)
     rules = rules_for(SPEC, counted=commentary)
-    composed = compose(article, ctx, SPEC, rules, source=lead_text(article), shown_link=None,
+    composed = compose(article, ctx, SPEC, rules, url=link, source=lead_text(article), shown_link=None,
                        excerpt_length=int(ctx.settings.get("excerpt_length", 600)))
     extra = {
         "commentary": commentary(composed.parts[0]),

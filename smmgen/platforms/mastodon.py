@@ -46,7 +46,7 @@ def render(article: Article, ctx: CutContext) -> Cut:
     limit = int(ctx.settings.get("max_characters", SPEC.text_limit))
     url_length = int(ctx.settings.get("characters_reserved_per_url", 23))
     rules = rules_for(SPEC, limit=limit, measure_opts=MappingProxyType({"url_length": url_length}))
-    composed = compose(article, ctx, SPEC, rules, source=article.summary, shown_link=link)
+    composed = compose(article, ctx, SPEC, rules, url=link, source=article.summary, shown_link=link)
     extra = {"visibility": ctx.settings.get("visibility", "public"), "language": article.lang}
     return finish(article, SPEC, ctx, composed.parts, link=link, rules=rules, warnings=composed.warnings,
                   errors=composed.errors, extra=extra)

@@ -52,7 +52,7 @@ def render(article: Article, ctx: CutContext) -> Cut:
     link = link_for(article, ctx)
     photo = ctx.settings.get("mode", "text") == "photo"
     rules = rules_for(SPEC, limit=CAPTION_LIMIT if photo else TEXT_LIMIT, counted=visible_html)
-    composed = compose(article, ctx, SPEC, rules, source=lead_text(article), shown_link=display_url(link, 48),
+    composed = compose(article, ctx, SPEC, rules, url=link, source=lead_text(article), shown_link=display_url(link, 48),
                        excerpt_length=int(ctx.settings.get("excerpt_length", 600)),
                        escape=measure.telegram_html_escape, authored=measure.telegram_html_escape)
     extra: dict[str, Any] = {"parse_mode": "HTML", "method": "sendPhoto" if photo else "sendMessage"}

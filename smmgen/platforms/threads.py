@@ -34,7 +34,7 @@ SPEC = PlatformSpec(
 def render(article: Article, ctx: CutContext) -> Cut:
     link = link_for(article, ctx)
     rules = rules_for(SPEC)
-    composed = compose(article, ctx, SPEC, rules, source=article.summary, shown_link=link, use_hashtags=False)
+    composed = compose(article, ctx, SPEC, rules, url=link, source=article.summary, shown_link=link, use_hashtags=False)
     extra = {}
     topic = ht.topic_tag(article.tags) if hashtags_wanted(article, ctx) and not composed.authored else None
     if topic:

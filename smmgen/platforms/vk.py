@@ -39,7 +39,7 @@ def render(article: Article, ctx: CutContext) -> Cut:
     link = link_for(article, ctx)
     limit = int(ctx.settings.get("max_characters", SPEC.text_limit))
     rules = rules_for(SPEC, limit=limit)
-    composed = compose(article, ctx, SPEC, rules, source=lead_text(article), shown_link=link,
+    composed = compose(article, ctx, SPEC, rules, url=link, source=lead_text(article), shown_link=link,
                        excerpt_length=int(ctx.settings.get("excerpt_length", 600)))
     return finish(article, SPEC, ctx, composed.parts, link=link, rules=rules, warnings=composed.warnings,
                   errors=composed.errors, extra={"attachments": [link]},

@@ -33,7 +33,7 @@ SPEC = PlatformSpec(
 def render(article: Article, ctx: CutContext) -> Cut:
     link = link_for(article, ctx)
     rules = rules_for(SPEC)
-    composed = compose(article, ctx, SPEC, rules, source=article.summary, shown_link=link)
+    composed = compose(article, ctx, SPEC, rules, url=link, source=article.summary, shown_link=link)
     attach = bool(ctx.settings.get("attach_image", False))
     media = media_for(SPEC, article, "x", "attach") if attach else media_for(SPEC, article)
     return finish(article, SPEC, ctx, composed.parts, link=link, rules=rules, warnings=composed.warnings,

@@ -1,11 +1,14 @@
 """The static preview (output/preview/): every cut as a mock-up of the platform's post, and the content plan.
 
-``render_preview(result)`` gives the files; ``smmgen.build.write_output`` writes them with the rest of output/.
+``iter_preview(result)`` gives the files one at a time; ``smmgen.build.write_output`` writes them with the rest of
+output/ as they come.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -13,17 +16,36 @@ from ..errors import ConfigError
 
 
 def render_preview(result, reuse=None) -> dict[Path, bytes]:
-    """Files of the preview, keyed by absolute path under the output dir (``reuse``: see ``render_pages``).
+    """Files of the preview, keyed by absolute path under the output dir (see ``iter_preview``)."""
+    from .pages import Unchanged
+
+    return {path: data if isinstance(data, bytes) else b"".join(data) for path, data in iter_preview(result, reuse)
+            if not isinstance(data, Unchanged)}
+
+
+def iter_preview(result, reuse=None) -> Iterator[tuple[Path, Any]]:
+    """Files of the preview with their absolute path under the output dir, one at a time: bytes, blocks of
+    bytes, or ``pages.UNCHANGED`` (``reuse``: see ``smmgen.preview.pages.iter_pages``).
 
     Raises ConfigError when a preview template (a site override in layouts/preview/) is broken.
     """
-    from .pages import render_pages
+    from .pages import Unchanged, iter_pages
 
     site = result.site
     try:
-        files = render_pages(result, reuse=reuse)
+        for relative, data in iter_pages(result, reuse=reuse):
+            yield site.output_dir / relative, data if isinstance(data, (bytes, Unchanged)) else _reported(data, site)
     except jinja2.TemplateError as e:
-        name = getattr(e, "filename", None) or getattr(e, "name", None) or "layouts/preview"
-        raise ConfigError(site.rel(Path(name)), None, f"preview template error: {e}",
-                          line=getattr(e, "lineno", None)) from None
-    return {site.output_dir / relative: data for relative, data in files.items()}
+        raise _template_error(e, site) from None
+
+
+def _reported(blocks: Iterable[bytes], site) -> Iterator[bytes]:
+    try:
+        yield from blocks
+    except jinja2.TemplateError as e:
+        raise _template_error(e, site) from None
+
+
+def _template_error(e: jinja2.TemplateError, site) -> ConfigError:
+    name = getattr(e, "filename", None) or getattr(e, "name", None) or "layouts/preview"
+    return ConfigError(site.rel(Path(name)), None, f"preview template error: {e}", line=getattr(e, "lineno", None))

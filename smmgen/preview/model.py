@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,10 +54,21 @@ class Account:
 
 @dataclass(frozen=True)
 class Part:
-    segments: tuple[Segment, ...]
+    text: str
     length: int
     limit: int
     level: str                # "ok" | "near" | "over"
+    look: Look = field(repr=False, compare=False)    # the post's, which shows in its own repr
+    html: bool = False        # Telegram HTML parse mode: the text carries markup
+    facets: Sequence[Any] | None = None              # Bluesky facets of this part
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """The styled runs, worked out when a page shows them: kept for every post of a large site, they would
+        cost more memory than anything else in the build."""
+        if self.html:
+            return telegram_html_segments(self.text, self.look)
+        return segments(self.text, self.look, self.facets)
 
     @property
     def counter(self) -> str:
@@ -220,9 +231,8 @@ def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path],
     for i, text in enumerate(entry["parts"]):
         length = int(lengths[i]) if i < len(lengths) else 0
         level = "over" if length > limit else "near" if length > 0.9 * limit else "ok"
-        styled = telegram_html_segments(text, look) if str(extra.get("parse_mode", "")).upper() == "HTML" \
-            else segments(text, look, _facets(extra, i))
-        parts.append(Part(styled, length, limit, level))
+        html = str(extra.get("parse_mode", "")).upper() == "HTML"
+        parts.append(Part(text, length, limit, level, look, html, None if html else _facets(extra, i)))
     media = list(entry.get("media") or [])
     attach = next((m for m in media if m.get("role") == "attach"), None)
     card_media = next((m for m in media if m.get("role") in ("link_card", "scraped")), None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import jinja2
@@ -20,6 +21,19 @@ from .looks import look_for
 from .model import STATUSES, PreviewData, preview_data
 
 TEMPLATE_DIR = "preview"
+PAGES = ("index.html.j2", "article.html.j2", "plan.html.j2")
+BLOCK = 1 << 16
+
+
+
+class Unchanged:
+    """Stands for a page the output index vouches for (``reuse.unchanged``): the file in output/ is right."""
+
+
+UNCHANGED = Unchanged()
+
+Content = bytes | Iterable[bytes] | Unchanged
+"""A file's bytes, whole or as blocks to be written one after the other, or ``UNCHANGED``."""
 
 
 class Renderer:
@@ -30,14 +44,36 @@ class Renderer:
         self.script = self._source("preview.js")
         self.script_hash = "sha256-" + base64.b64encode(hashlib.sha256(self.script.encode()).digest()).decode()
 
+    def check(self) -> None:
+        """Compile the page templates, so a broken one fails the build before any page is written."""
+        for name in PAGES:
+            self.env.get_template(f"{TEMPLATE_DIR}/{name}")
+
     def _source(self, name: str) -> str:
         source, _, _ = self.env.loader.get_source(self.env, f"{TEMPLATE_DIR}/{name}")  # type: ignore[union-attr]
         return source
 
     def render(self, name: str, up: str, **values: Any) -> bytes:
+        return b"".join(self.stream(name, up, **values))
+
+    def stream(self, name: str, up: str, **values: Any) -> Iterator[bytes]:
+        """The page in blocks of about 64 KB, ending in exactly one newline: the index and the plan of a large
+        site run to tens of megabytes, and rendered whole they would take several times that in memory."""
         template = self.env.get_template(f"{TEMPLATE_DIR}/{name}")
-        html = template.render(up=up, script=Markup(self.script), csp=Markup(self.csp), statuses=STATUSES, **values)
-        return (html.rstrip("\n") + "\n").encode()
+        chunks = template.generate(up=up, script=Markup(self.script), csp=Markup(self.csp), statuses=STATUSES,
+                                   **values)
+        block: list[str] = []
+        size = 0
+        for chunk in chunks:
+            block.append(chunk)
+            size += len(chunk)
+            if size >= BLOCK:
+                text = "".join(block)
+                body = text.rstrip("\n")
+                # Trailing newlines wait for the next block: the page's last ones are dropped.
+                block, size = [text[len(body):]], len(text) - len(body)
+                yield body.encode()
+        yield ("".join(block).rstrip("\n") + "\n").encode()
 
     @property
     def csp(self) -> str:
@@ -48,17 +84,25 @@ class Renderer:
 
 
 def render_pages(result, layouts: Layouts | None = None, reuse=None) -> dict[str, bytes]:
-    """Every preview file, keyed by its path relative to the output dir.
+    """Every preview file, keyed by its path relative to the output dir (see ``iter_pages``)."""
+    return {path: data if isinstance(data, bytes) else b"".join(data)
+            for path, data in iter_pages(result, layouts, reuse) if data is not UNCHANGED}
 
-    ``reuse`` (the build cache's page memo: ``get(path, key) -> bytes | None`` and ``put(path, key)``) gives
-    back an article page whose inputs hash to the same key as when it was last written, instead of rendering it.
+
+def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[tuple[str, Content]]:
+    """Every preview file with its path relative to the output dir, one at a time, so a caller that writes
+    them as they come never holds more than one page; the largest pages come as blocks of bytes.
+
+    ``reuse`` (the build cache's page memo: ``unchanged(path, key) -> bool`` and ``put(path, key)``) says when
+    an article page's inputs hash to the same key as when its file in output/ was written: that page is given as
+    ``UNCHANGED`` instead of rendered.
     """
     site = result.site
     renderer = Renderer(layouts or Layouts(site.layouts_dir))
+    renderer.check()
     data = preview_data(result)
-    files: dict[str, bytes] = {}
     common = {"data": data, "site": site}
-    files["preview/index.html"] = renderer.render("index.html.j2", "../", page="index", **common)
+    yield "preview/index.html", renderer.stream("index.html.j2", "../", page="index", **common)
     listed = [view for view in data.articles if view.page]
     shared = (data.site_name, data.timezone, data.platforms, data.errors, data.error_count, renderer.script_hash)
     for here, view in enumerate(listed):
@@ -69,20 +113,19 @@ def render_pages(result, layouts: Layouts | None = None, reuse=None) -> dict[str
             neighbours = tuple((v.page, v.title) for v in listed[max(0, here - 1):here + 2] if v is not view)
             # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
             key = hashlib.sha256(repr((view, neighbours, here == 0, shared)).encode()).hexdigest()
-            page = reuse.get(path, key)
-            if page is not None:
-                files[path] = page
+            if reuse.unchanged(path, key):
                 reuse.put(path, key)
+                yield path, UNCHANGED
                 continue
-        files[path] = renderer.render("article.html.j2", "../../", page="article", article=view,
-                                      listed=listed, here=here, **common)
+        page = renderer.render("article.html.j2", "../../", page="article", article=view, listed=listed,
+                               here=here, **common)
         if reuse is not None:
             reuse.put(path, key)
-    files["preview/plan.html"] = renderer.render("plan.html.j2", "../", page="plan", **plan_values(result, data),
-                                                 **common)
+        yield path, page
+    yield "preview/plan.html", renderer.stream("plan.html.j2", "../", page="plan", **plan_values(result, data),
+                                               **common)
     for relative, source in sorted(data.avatars.items()):
-        files[relative] = source.read_bytes()
-    return files
+        yield relative, source.read_bytes()
 
 
 def plan_values(result, data: PreviewData) -> dict[str, Any]:

@@ -1,0 +1,349 @@
+"""Writing a build to output/: cut texts, Open Graph snippets, the preview, then the manifest, then pruning.
+
+Files are written as they are made, one at a time, so memory does not grow with the size of the site: the
+preview pages and the manifest of a 10,000-article site run to hundreds of megabytes. The manifest goes last
+(a reader never sees it pointing at files not there yet) and is streamed to a temporary file that replaces the
+old one at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from . import manifest
+from .output import atomic_write, prune
+from .preview import iter_preview
+from .preview.pages import UNCHANGED
+
+if TYPE_CHECKING:
+    from .build import BuildResult
+    from .cache import BuildCache
+    from .config import Site
+    from .content import Article
+    from .platforms import Cut
+
+OUTPUT_SUBDIRS = ("cuts", "cards", "og", "preview")
+MANIFEST = "manifest.json"
+
+
+def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
+    """Write output/ from a successful build; returns how many files changed. Stale files are removed.
+
+    With ``cache``, a file whose index entry says it already holds these bytes is neither read nor written, an
+    unchanged preview page is not rendered, and unchanged manifest entries are copied from the last manifest.
+    """
+    site = result.site
+    out = site.output_dir
+    sink = _Sink(out, cache)
+    memo = cache.page_memo(out) if cache is not None else None
+    # The preview first: a broken template in layouts/preview/ fails the build before anything is written.
+    for path, data in iter_preview(result, reuse=memo):
+        sink.put(path, data)
+    for path, data in _article_files(result):
+        sink.put(path, data)
+    sink.changed += write_manifest(site, result.entries, cache)
+    if cache is not None:
+        sink.index[MANIFEST] = cache.index[MANIFEST]
+        cache.index = sink.index
+        cache.pages = memo.keys if memo is not None else {}
+    keep = sink.written | {out / card.path for card in result.cards.values()} | {out / MANIFEST}
+    if cache is None:
+        prune(out, keep, OUTPUT_SUBDIRS)
+    else:
+        prune_fast(out, keep, OUTPUT_SUBDIRS)
+    return sink.changed
+
+
+class _Sink:
+    """Writes files as they come, skipping those the cache's output index vouches for."""
+
+    def __init__(self, out: Path, cache: BuildCache | None):
+        self.out = out
+        self.cache = cache
+        self.changed = 0
+        self.written: set[Path] = set()
+        self.index: dict[str, tuple[int, int, str]] = {}
+
+    def put(self, path: Path, data: bytes | Iterable[bytes]) -> None:
+        self.written.add(path)
+        if data is UNCHANGED and self.cache is not None:
+            relative = path.relative_to(self.out).as_posix()
+            self.index[relative] = self.cache.index[relative]
+            return
+        if not isinstance(data, bytes):
+            self.changed += _stream_to(path, self.out, data, self.cache, durable=False)
+            if self.cache is not None:
+                relative = path.relative_to(self.out).as_posix()
+                self.index[relative] = self.cache.index[relative]
+            return
+        if self.cache is None:
+            self.changed += atomic_write(path, data)
+            return
+        relative = path.relative_to(self.out).as_posix()
+        digest = hashlib.sha256(data).hexdigest()
+        if not self.cache.unchanged(relative, path, digest):
+            # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
+            self.changed += atomic_write(path, data, durable=False)
+            self.cache.wrote(relative, path, digest)
+        self.index[relative] = self.cache.index[relative]
+
+
+def _article_files(result: BuildResult) -> Iterator[tuple[Path, bytes]]:
+    out = result.site.output_dir
+    for cut in result.cuts:
+        yield out / "cuts" / cut.slug / f"{cut.platform}.txt", cut_text_file(cut)
+    og_cards: dict[str, Any] = {}
+    for req, card in result.cards.items():
+        if req.target == "og":
+            og_cards.setdefault(req.source, card)
+    for article in result.articles:
+        yield out / "og" / f"{article.slug}.html", og_snippet(article, result.site, og_cards.get(article.source))
+
+
+# --- the manifest --------------------------------------------------------------------------------------------------
+
+_PLACEHOLDER = {"id": "\0entries\0"}
+
+EntryMemo = dict[str, tuple[int, int]]
+"""sha256 of an entry's compact JSON -> (offset, length) of its indented text in the manifest last written."""
+
+
+def write_manifest(site: Site, entries: Sequence[Mapping[str, Any]], cache: BuildCache | None = None) -> int:
+    """Write ``manifest.dumps(manifest.document(site, entries))``, byte for byte, streaming; returns 1 when the
+    file changed, 0 when it already held these bytes.
+
+    The indenting JSON encoder is pure Python and takes seconds for thousands of entries; with ``cache``, the
+    text of an entry whose compact JSON (made by the C encoder) is unchanged is copied from the last manifest,
+    which the output index vouches for, and ``cache.entries`` is set to where each entry now sits.
+    """
+    path = site.output_dir / MANIFEST
+    memo: EntryMemo = {}
+    previous = _previous_manifest(path, cache)
+    try:
+        # Durable: the manifest is what the publisher acts on.
+        with _Replacement(path, MANIFEST, durable=True) as f:
+            if entries:
+                head, tail = _frame(site)
+                f.write(head)
+                for i, entry in enumerate(sorted(entries, key=lambda e: e["id"])):
+                    if i:
+                        f.write(b",\n")
+                    key = _compact_key(entry)
+                    text = _copied(previous, cache.entries.get(key)) if previous is not None and key else None
+                    if text is None:
+                        text = entry_text(entry)
+                    if key is not None:
+                        memo[key] = (f.offset, len(text))
+                    f.write(text)
+                f.write(tail)
+            else:
+                f.write(manifest.dumps(manifest.document(site, entries)))
+            f.keep_if_unchanged(cache)
+    finally:
+        if previous is not None:
+            previous.close()
+    if cache is not None:
+        cache.entries = memo
+    return int(f.replaced)
+
+
+def _stream_to(path: Path, out: Path, blocks: Iterable[bytes], cache: BuildCache | None, durable: bool) -> int:
+    """Write ``blocks`` to ``path`` unless it holds them already; returns 1 when the file changed."""
+    with _Replacement(path, path.relative_to(out).as_posix(), durable) as f:
+        for block in blocks:
+            f.write(block)
+        f.keep_if_unchanged(cache)
+    return int(f.replaced)
+
+
+def dumps_manifest(site: Site, entries: Sequence[Mapping[str, Any]]) -> bytes:
+    """The manifest's bytes as ``write_manifest`` writes them (for tests and small sites)."""
+    if not entries:
+        return manifest.dumps(manifest.document(site, entries))
+    head, tail = _frame(site)
+    return head + b",\n".join(entry_text(e) for e in sorted(entries, key=lambda e: e["id"])) + tail
+
+
+def entry_text(entry: Mapping[str, Any]) -> bytes:
+    """An entry as ``manifest.dumps`` writes it inside the document: indented two levels (4 spaces)."""
+    inner = manifest.dumps(entry).rstrip(b"\n")
+    return b"\n".join(b"    " + line for line in inner.split(b"\n"))
+
+
+def _frame(site: Site) -> tuple[bytes, bytes]:
+    """The document before and after its entries: one stand-in entry is laid out and cut away."""
+    doc = manifest.dumps(manifest.document(site, [_PLACEHOLDER]))
+    shown = entry_text(_PLACEHOLDER)
+    if doc.count(shown) != 1:
+        raise AssertionError("manifest.dumps no longer lays out entries the way entry_text does")
+    head, tail = doc.split(shown)
+    return head, tail
+
+
+def _compact_key(entry: Mapping[str, Any]) -> str | None:
+    try:
+        compact = json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except TypeError:           # a value only manifest._plain knows how to write: no shortcut
+        return None
+    return hashlib.sha256(compact.encode()).hexdigest()
+
+
+def _previous_manifest(path: Path, cache: BuildCache | None) -> IO[bytes] | None:
+    """The manifest the last build wrote, opened for reading, when the output index still vouches for it."""
+    if cache is None or not cache.entries:
+        return None
+    known = cache.index.get(MANIFEST)
+    try:
+        f = path.open("rb")
+    except OSError:
+        return None
+    st = os.fstat(f.fileno())
+    if known is None or (st.st_size, st.st_mtime_ns) != known[:2]:
+        f.close()
+        return None
+    return f
+
+
+def _copied(previous: IO[bytes], where: tuple[int, int] | None) -> bytes | None:
+    if where is None:
+        return None
+    offset, length = where
+    previous.seek(offset)
+    text = previous.read(length)
+    return text if len(text) == length else None
+
+
+class _Replacement:
+    """A temporary file beside ``path`` (``relative`` in output/) that replaces it on close, unless it holds the
+    same bytes; with a cache, the output index learns what was written."""
+
+    def __init__(self, path: Path, relative: str, durable: bool):
+        self.path = path
+        self.relative = relative
+        self.durable = durable
+        self.offset = 0
+        self.replaced = False
+        self._hash = hashlib.sha256()
+        self._same: bool | None = None
+        self._cache: BuildCache | None = None
+
+    def __enter__(self) -> _Replacement:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        self._file = os.fdopen(fd, "wb")
+        return self
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+        self._hash.update(data)
+        self.offset += len(data)
+
+    @property
+    def digest(self) -> str:
+        return self._hash.hexdigest()
+
+    def keep_if_unchanged(self, cache: BuildCache | None) -> None:
+        """Decide whether the old file already holds these bytes: by the output index with a cache, else by
+        reading it."""
+        self._cache = cache
+        if cache is not None:
+            self._same = cache.unchanged(self.relative, self.path, self.digest)
+        else:
+            self._same = _file_digest(self.path, self.offset) == self.digest
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            if kind is None and not self._same and self.durable:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            self._file.close()
+            if kind is None and not self._same:
+                os.chmod(self._tmp, 0o644)
+                os.replace(self._tmp, self.path)
+                self.replaced = True
+                if self._cache is not None:
+                    self._cache.wrote(self.relative, self.path, self.digest)
+        finally:
+            if not self.replaced:
+                Path(self._tmp).unlink(missing_ok=True)
+
+
+def _file_digest(path: Path, size: int) -> str | None:
+    try:
+        if path.stat().st_size != size:
+            return None
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+# --- the other files -----------------------------------------------------------------------------------------------
+
+def prune_fast(root: Path, keep: set[Path], subdirs: tuple[str, ...]) -> int:
+    """``output.prune`` for output/ as smmgen writes it (no symbolic links): compares paths as written
+    instead of resolving every file, which costs seconds with tens of thousands of files. Returns how many
+    files were removed."""
+    wanted = {os.path.normpath(p) for p in keep}
+    removed = 0
+    for sub in subdirs:
+        base = str(root / sub)
+        for dirpath, _dirnames, filenames in os.walk(base, topdown=False):
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                if path not in wanted:
+                    os.unlink(path)
+                    removed += 1
+            if dirpath != base and not os.listdir(dirpath):
+                os.rmdir(dirpath)
+    return removed
+
+
+def cut_text_file(cut: Cut) -> bytes:
+    return ("\n\n--- ✂ ---\n\n".join(cut.parts) + "\n").encode()
+
+
+def card_url(path: str, site: Site) -> str | None:
+    if not site.cards_base_url:
+        return None
+    return f"{site.cards_base_url}/{path.removeprefix('cards/')}"
+
+
+def og_snippet(article: Article, site: Site, card=None) -> bytes:
+    """Open Graph / Twitter meta tags for the article page, so scraping platforms show our card (``card``: the
+    article's og card, if it has one)."""
+    e = html.escape
+    tags = [
+        ("property", "og:type", "article"),
+        ("property", "og:site_name", site.name),
+        ("property", "og:title", article.title),
+        ("property", "og:description", article.summary),
+        ("property", "og:url", article.url),
+        ("property", "og:locale", article.lang.replace("-", "_")),
+        ("name", "twitter:card", "summary_large_image"),
+        ("name", "twitter:title", article.title),
+        ("name", "twitter:description", article.summary),
+    ]
+    if card is not None:
+        image_url = card_url(card.path, site) or f"{site.base_url}/{card.path}"
+        tags += [
+            ("property", "og:image", image_url),
+            ("property", "og:image:width", str(card.width)),
+            ("property", "og:image:height", str(card.height)),
+            ("property", "og:image:type", f"image/{card.format}"),
+            ("property", "og:image:alt", card.alt),
+            ("name", "twitter:image", image_url),
+            ("name", "twitter:image:alt", card.alt),
+        ]
+    lines = [f'<meta {attr}="{e(key)}" content="{e(value)}">' for attr, key, value in tags]
+    return ("\n".join(lines) + "\n").encode()
