@@ -25,7 +25,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -36,7 +36,7 @@ from . import __version__
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(".smmgen") / "cache"
-FORMAT = "2"
+FORMAT = "3"
 """Bump when what the cache stores changes shape."""
 
 # Distributions whose code shapes the output; their versions go into the fingerprint.
@@ -155,6 +155,7 @@ class BuildCache:
     pages: dict[str, str] = field(default_factory=dict)    # preview page -> key of the inputs it was made from
     entries: dict[str, tuple[int, int]] = field(default_factory=dict)  # manifest entry: sha -> offset, length
     plan: tuple[str, list] | None = None                   # (signature of the plan's inputs, its changes)
+    fragments: tuple[str, dict[str, tuple[int, int]]] | None = None   # parts of big pages: file, key -> where
     state: BuildState | None = None
 
     @classmethod
@@ -170,13 +171,20 @@ class BuildCache:
             cache.pages = data.get("pages", {})
             cache.entries = data.get("entries", {})
             cache.plan = data.get("plan")
+            cache.fragments = data.get("fragments")
         return cache
 
     def save(self, state: BuildState | None) -> None:
         self.state = state
         _write(self.root / "build.pickle", {"env": self.env, "articles": self.articles, "cards": self.cards,
                                             "index": self.index, "pages": self.pages,
-                                            "entries": self.entries, "plan": self.plan})
+                                            "entries": self.entries, "plan": self.plan,
+                                            "fragments": self.fragments})
+        # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
+        current = self.fragments[0] if self.fragments else None
+        for old in self.root.glob("fragments-*.bin"):
+            if old.name != current:
+                old.unlink(missing_ok=True)
         if state is not None:
             _write(self.root / "state.pickle", {"env": self.env, "state": state})
         else:
@@ -223,6 +231,7 @@ class PageMemo:
         self.cache = cache
         self.output_dir = output_dir
         self.keys: dict[str, str] = {}
+        self._fragments: FragmentStore | None = None
 
     def unchanged(self, relative: str, key: str) -> bool:
         """The page was last made from inputs with this key, and its file is still as written."""
@@ -237,6 +246,65 @@ class PageMemo:
 
     def put(self, relative: str, key: str) -> None:
         self.keys[relative] = key
+
+    def fragments(self) -> FragmentStore:
+        if self._fragments is None:
+            self._fragments = FragmentStore(self.cache)
+        return self._fragments
+
+    def close(self) -> None:
+        if self._fragments is not None:
+            self._fragments.close()
+
+
+class FragmentStore:
+    """Rendered parts of the big preview pages (an index row, a plan week or day) by the hash of what they show.
+
+    Each build writes the parts it uses to a new file in the cache folder, copying from the last build's file
+    the parts whose key it knows and rendering only the others, so memory holds offsets, not pages. The saved
+    cache names its file; files it does not name are removed when it is saved.
+    """
+
+    def __init__(self, cache: BuildCache):
+        self.cache = cache
+        self.index: dict[str, tuple[int, int]] = {}
+        self._old = None
+        known = cache.fragments
+        if known is not None:
+            try:
+                self._old = (cache.root / known[0]).open("rb")
+            except OSError:
+                pass
+        cache.root.mkdir(parents=True, exist_ok=True)
+        fd, path = tempfile.mkstemp(dir=cache.root, prefix="fragments-", suffix=".bin")
+        self.path = Path(path)
+        self._new = os.fdopen(fd, "wb")
+        self._offset = 0
+
+    def get(self, key: str, make: Callable[[], bytes]) -> bytes:
+        data = self._copy(key)
+        if data is None:
+            data = make()
+        if key not in self.index:
+            self.index[key] = (self._offset, len(data))
+            self._new.write(data)
+            self._offset += len(data)
+        return data
+
+    def _copy(self, key: str) -> bytes | None:
+        where = self.cache.fragments[1].get(key) if self._old is not None and self.cache.fragments else None
+        if where is None:
+            return None
+        self._old.seek(where[0])
+        data = self._old.read(where[1])
+        return data if len(data) == where[1] else None
+
+    def close(self) -> None:
+        """Done: the cache now names this build's file (written to disk when the cache is saved)."""
+        if self._old is not None:
+            self._old.close()
+        self._new.close()
+        self.cache.fragments = (self.path.name, self.index)
 
 
 def load_state(site, env: str) -> BuildState | None:

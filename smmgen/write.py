@@ -46,6 +46,8 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
     # The preview first: a broken template in layouts/preview/ fails the build before anything is written.
     for path, data in iter_preview(result, reuse=memo):
         sink.put(path, data)
+    if memo is not None:
+        memo.close()
     for path, data in _article_files(result):
         sink.put(path, data)
     sink.changed += write_manifest(site, result.entries, cache)

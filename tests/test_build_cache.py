@@ -196,3 +196,22 @@ def test_preview_pages_are_left_alone_unless_their_inputs_or_files_changed(warm:
     assert run(warm).exit_code == 0
     assert edited.read_bytes() == good
     assert {p: p.stat().st_mtime_ns for p in untouched} == mtimes
+
+
+def test_index_rows_and_plan_parts_of_unchanged_articles_are_copied_not_rendered(warm: Path, tmp_path: Path) -> None:
+    cache_dir = warm / ".smmgen" / "cache"
+    (blob,) = cache_dir.glob("fragments-*.bin")
+    data = blob.read_bytes()
+    assert data.count(b'<tr class="row"') >= 10 and b'<table class="week">' in data
+    # Plant a same-length change in the stored parts: a build that copies them shows it.
+    blob.write_bytes(data.replace(b'<tr class="row"', b'<tr class="ROW"'))
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes the 2027 budget",
+                                             "Parliament finally passes the 2027 budget"))
+    assert run(warm).exit_code == 0
+    index = (warm / "output" / "preview" / "index.html").read_text()
+    assert 'class="ROW"' in index and "finally passes" in index
+    # The edited article's row was rendered afresh, and the cache keeps one parts file.
+    start = index.rindex("<tr ", 0, index.index("finally passes"))
+    assert index.startswith('<tr class="row"', start)
+    assert len(list(cache_dir.glob("fragments-*.bin"))) == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import jinja2
@@ -102,7 +102,9 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     renderer.check()
     data = preview_data(result)
     common = {"data": data, "site": site}
-    yield "preview/index.html", renderer.stream("index.html.j2", "../", page="index", **common)
+    store = reuse.fragments() if reuse is not None else None
+    yield "preview/index.html", renderer.stream("index.html.j2", "../", page="index",
+                                                fragment=fragment_maker(store, ("index", "../")), **common)
     listed = [view for view in data.articles if view.page]
     shared = (data.site_name, data.timezone, data.platforms, data.errors, data.error_count, renderer.script_hash)
     for here, view in enumerate(listed):
@@ -122,10 +124,29 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
         if reuse is not None:
             reuse.put(path, key)
         yield path, page
-    yield "preview/plan.html", renderer.stream("plan.html.j2", "../", page="plan", **plan_values(result, data),
-                                               **common)
+    values = plan_values(result, data)
+    # What the plan's weeks and days show besides their own events.
+    context = ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms)
+    yield "preview/plan.html", renderer.stream("plan.html.j2", "../", page="plan",
+                                               fragment=fragment_maker(store, context), **values, **common)
     for relative, source in sorted(data.avatars.items()):
         yield relative, source.read_bytes()
+
+
+def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
+    """The ``fragment(macro, *args)`` the index and plan templates render their rows, weeks and days through:
+    with a ``store`` (``smmgen.cache.FragmentStore``), a part whose macro, arguments and page ``context`` hash
+    to a key the last build wrote is copied instead of rendered."""
+    if store is None:
+        return lambda macro, *args: macro(*args)
+    # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
+    page = hashlib.sha256(repr(context).encode()).hexdigest()
+
+    def fragment(macro, *args) -> Markup:
+        key = hashlib.sha256(repr((page, macro.name, args)).encode()).hexdigest()
+        return Markup(store.get(key, lambda: str(macro(*args)).encode()).decode())
+
+    return fragment
 
 
 def plan_values(result, data: PreviewData) -> dict[str, Any]:
