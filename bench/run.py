@@ -339,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
+    # Builds run the way Python runs by default, caching compiled modules: an environment that turns that off
+    # (PYTHONDONTWRITEBYTECODE) would make every build compile smmgen from source again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if args.snapshot:
         env.update(snapshot(work))
 
