@@ -1,9 +1,10 @@
 """``smmgen serve``: build, serve output/ on loopback, rebuild when the sources change, reload the browser.
 
-A failed build never stops the server: output/ keeps the last good build (``smmgen build`` semantics: nothing is
-written when there are errors), and the preview pages are served from memory with the errors on them until the
-files are fixed. The open page polls a build id and reloads when it changes; the reload script is added to
-pages only as they are served, so the files on disk stay byte-identical to ``smmgen build``'s.
+Each build is ``smmgen build``'s, cache included, so an edit on a large site rebuilds only what it touched. A
+failed build never stops the server: output/ keeps the last good build (nothing is written when there are
+errors), and the preview pages are served from memory with the errors on them until the files are fixed. The
+open page polls a build id and reloads when it changes; the reload script is added to pages only as they are
+served, so the files on disk stay byte-identical to ``smmgen build``'s.
 """
 
 from __future__ import annotations
@@ -64,11 +65,14 @@ def _build_id(pages: dict[str, bytes], messages: tuple[str, ...]) -> str:
 
 
 def build_once(root: Path, workers: int = 1) -> Snapshot:
-    """Build the site at ``root``; write output/ when it succeeds, and return what the server should show."""
+    """Build the site at ``root`` as ``smmgen build`` does (with its cache, so an edit rebuilds only what it
+    touched); when it succeeds output/ is served as written, else the errors on pages made from what loaded."""
     import jinja2
 
-    from ..build import build, write_output
+    from ..build import build
+    from ..cache import BuildCache
     from ..config import load_site
+    from ..incremental import build_site
     from .model import error_lines
     from .pages import render_pages, template_error_message
 
@@ -76,12 +80,14 @@ def build_once(root: Path, workers: int = 1) -> Snapshot:
     try:
         site = load_site(root)
         output_dir = site.output_dir
-        result = build(site, workers=workers)
+        outcome = build_site(site, workers=workers)
+        if not outcome.errors:
+            return Snapshot(_written_id(output_dir), True, (), {}, output_dir)
+        # Nothing was written: the preview of what did load, with the errors on it, from memory.
+        result = build(site, workers=workers, cache=BuildCache.load(site))
         messages = tuple(m for _, m in error_lines(result.errors))
         pages = render_pages(result)
-        if not result.errors:
-            write_output(result)
-        return Snapshot(_build_id(pages, messages), not result.errors, messages, pages, output_dir)
+        return Snapshot(_build_id(pages, messages), False, messages, pages, output_dir)
     except SmmgenError as e:
         messages = tuple(m for _, m in error_lines([e]))
     except jinja2.TemplateError as e:
@@ -90,6 +96,15 @@ def build_once(root: Path, workers: int = 1) -> Snapshot:
         log.exception("build failed")
         messages = (f"internal error: {type(e).__name__}: {e}", *traceback.format_exc().splitlines()[-6:])
     return Snapshot(_build_id({}, messages), False, messages, {}, output_dir)
+
+
+def _written_id(output_dir: Path) -> str:
+    """An id of output/ as the last build left it: the size and modification time of each of its files."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in output_dir.rglob("*") if p.is_file()):
+        st = path.stat()
+        digest.update(f"{path.relative_to(output_dir).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 class LiveSite:
@@ -167,6 +182,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def _page(self, relative: str, snapshot: Snapshot) -> bytes | None:
         if snapshot.pages.get(relative) is not None:
             return snapshot.pages[relative]
+        if snapshot.ok and snapshot.output_dir is not None:
+            path = (snapshot.output_dir / relative).resolve()
+            if path.is_relative_to(snapshot.output_dir.resolve()) and path.is_file():
+                return path.read_bytes()
+            return None
         if not snapshot.ok:
             # A page the failed build has nothing for (its article does not load, or no site at all): the
             # errors, at this page's address, until the fix brings the page back.
