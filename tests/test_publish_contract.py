@@ -1,11 +1,17 @@
 """One contract for every publisher adapter, run against each platform's server (the real local PDS for
-Bluesky, the fakes for Mastodon and Telegram): success puts id and URL in the ledger, 401 is AuthError,
-429 is RateLimited with the server's wait, 5xx and timeouts are transient, a dry run sends nothing, and no
-secret shows in a repr, an error, a log line or the ledger."""
+Bluesky, the fakes for the eight others): success puts id and URL in the ledger, a wrong credential is
+AuthError, a rate limit is RateLimited with the wait the platform states, 5xx and timeouts are transient, a dry
+run sends nothing, a missing credential names its variable, and no secret shows in a repr, an error, a log line
+or the ledger.
+
+Where the platforms differ, the harness says what to expect: Meta answers a bad token with HTTP 400 (code
+190), VK with an error in a 200; Meta's throttling waits are whole minutes, VK's code 6 is a second, LinkedIn's
+daily limit resets at midnight UTC."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,134 +23,158 @@ from smmgen.publish import registry, runner
 from smmgen.publish.base import AdapterContext, Post
 from smmgen.publish.http import Budget, HttpConfig
 
-# The harness fixtures come in as a plugin; its helpers are imported by name below, so it is marked for
+# The harness fixtures come in as plugins; their helpers are imported by name below, so they are marked for
 # assertion rewriting first, as pytest does for every plugin it loads itself.
-pytest.register_assert_rewrite("support.publishing")
-pytest_plugins = ["support.publishing"]
+pytest.register_assert_rewrite("support.publishing", "support.fake_platforms")
+pytest_plugins = ["support.publishing", "support.fake_platforms"]
 
-from support.publishing import T0, Harness, card, entry, ledger, run, write_manifest
-
-pytestmark = pytest.mark.slow
+from support.fake_platforms import NEW_PLATFORMS, open_platform, platform_entry
+from support.fake_platforms import URLS as NEW_URLS
+from support.publishing import PLATFORMS, T0, Harness, card, entry, ledger, open_harness, run, write_manifest
 
 URLS = {"bluesky": "https://bsky.app/profile/did:plc:", "mastodon": "https://social.example/@courier/",
-        "telegram": "https://t.me/courier_news/"}
+        "telegram": "https://t.me/courier_news/", **NEW_URLS}
+TEXT = "Budget passes 31–12 after a long night — read more"
+READ_TIMEOUT = 1.5       # the local PDS answers in well under this; a delayed request waits longer
+
+
+@pytest.fixture(params=[pytest.param(name, marks=pytest.mark.slow) if name == "bluesky" else name
+                        for name in (*PLATFORMS, *NEW_PLATFORMS)])
+def adapter_harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """Each of the nine platforms in turn: its server, credentials and settings."""
+    if request.param in NEW_PLATFORMS:
+        yield from open_platform(request.param)
+    else:
+        yield from open_harness(request.param, request)
 
 
 def one_entry(h: Harness, site: Path, slug: str = "budget-vote") -> dict:
+    """A manifest entry shaped as the platform's cut writes it."""
+    if h.name in NEW_PLATFORMS:
+        return platform_entry(h, site, slug, TEXT)  # type: ignore[arg-type]
     role = "link_card" if h.name == "bluesky" else "attach"
-    media = [card(site / "output", f"{slug}.png", role=role, alt="The council chamber")]
-    return entry(slug, h.name, "Budget passes 31–12 after a long night — read more", media=media)
+    return entry(slug, h.name, TEXT, media=[card(site / "output", f"{slug}.png", role=role, alt="The council chamber")])
 
 
 def adapter_for(h: Harness, site: Path, *, env: dict | None = None, budget: float = 0.0):
-    config = HttpConfig(connect_timeout=1.0, read_timeout=1.5, max_attempts=1, backoff=0.01, retry_budget=budget,
-                        media_wait=5.0)
+    config = HttpConfig(connect_timeout=1.0, read_timeout=READ_TIMEOUT, max_attempts=1, backoff=0.01,
+                        retry_budget=budget, media_wait=5.0)
     ctx = AdapterContext(name=h.name, settings=runner.platform_settings(h.name, load_site(site).publish),
                          platform_options={}, env=h.env if env is None else env, http=config, budget=Budget(budget))
     return registry.open_adapter(ctx)
 
 
-def test_success_records_remote_id_and_url(harness: Harness, tmp_path: Path) -> None:
-    site = harness.site(tmp_path)
-    e = one_entry(harness, site)
+def secret_env(env: dict[str, str]) -> dict[str, str]:
+    """The credentials among the variables: a Bluesky handle is an account name, not a secret."""
+    return {k: v for k, v in env.items() if "HANDLE" not in k}
+
+
+def test_success_records_remote_id_and_url(adapter_harness: Harness, tmp_path: Path) -> None:
+    h = adapter_harness
+    site = h.site(tmp_path)
+    e = one_entry(h, site)
     write_manifest(site, [e])
-    events = run(site, T0, harness.env)
-    assert [(ev.entry_id, ev.outcome) for ev in events] == [(e["id"], "posted")]
+    events = run(site, T0, h.env)
+    assert [(ev.entry_id, ev.outcome) for ev in events] == [(e["id"], "posted")], events
     record = ledger(site)[e["id"]]
     assert record["state"] == "posted"
-    assert record["remote_id"] and record["url"].startswith(URLS[harness.name])
+    assert record["remote_id"] and record["url"].startswith(URLS[h.name])
     assert record["posted_at"] == "2026-03-02T06:00:00Z" and record["content_hash"] == e["content_hash"]
     assert record["entry"] is None and record["attempts"] == 1
-    assert harness.live_texts() == [e["text"]]
+    assert h.live_texts() == [e["text"]]
 
 
-def test_wrong_credentials_are_an_auth_error(harness: Harness, tmp_path: Path) -> None:
-    site = harness.site(tmp_path)
-    e = one_entry(harness, site)
+def test_wrong_credentials_are_an_auth_error(adapter_harness: Harness, tmp_path: Path) -> None:
+    h = adapter_harness
+    site = h.site(tmp_path)
+    e = one_entry(h, site)
     write_manifest(site, [e])
-    wrong = {k: ("wrong-" + v if "HANDLE" not in k else v) for k, v in harness.env.items()}
-    adapter = adapter_for(harness, site, env=wrong)
+    wrong = {**h.env, **{k: "wrong-" + v for k, v in secret_env(h.env).items()}}
+    adapter = adapter_for(h, site, env=wrong)
     with pytest.raises(AuthError) as caught:
         adapter.create(Post.from_entry(e, site / "output", T0))
     assert not caught.value.transient
-    assert caught.value.status in (400, 401)       # the PDS answers an unknown password 401
+    assert caught.value.status == h.auth_status
     events = run(site, T0, wrong)
-    assert events[0].outcome == "failed" and "HTTP 401" in events[0].detail
-    assert harness.live_texts() == []
-    assert ledger(site)[e["id"]]["state"] == "pending"
+    assert events[0].outcome == "failed"
+    expected = f"HTTP {h.auth_status}" if h.auth_status else "VK error 5"
+    assert expected in events[0].detail
+    assert h.live_texts() == []
 
 
-def test_rate_limit_is_rate_limited_with_the_servers_wait(harness: Harness, tmp_path: Path) -> None:
-    site = harness.site(tmp_path)
-    e = one_entry(harness, site)
+def test_rate_limit_is_rate_limited_with_the_platforms_wait(adapter_harness: Harness, tmp_path: Path) -> None:
+    h = adapter_harness
+    site = h.site(tmp_path)
+    e = one_entry(h, site)
     write_manifest(site, [e])
-    harness.server.inject(Fault(harness.create, "status", harness.rate_limited(7)))
+    h.server.inject(Fault(h.create, "status", h.rate_limited(7)))
     with pytest.raises(RateLimited) as caught:
-        adapter_for(harness, site).create(Post.from_entry(e, site / "output", T0))
+        adapter_for(h, site).create(Post.from_entry(e, site / "output", T0))
     assert caught.value.transient
-    assert caught.value.retry_after == pytest.approx(7, abs=1.5)
-    assert harness.live_texts() == []
+    assert caught.value.retry_after == pytest.approx(h.expected_wait(7), abs=1.5)
+    assert h.live_texts() == []
 
 
-@pytest.mark.parametrize("fault", ["500", "timeout"])
-def test_server_errors_and_timeouts_are_transient(harness: Harness, tmp_path: Path, fault: str) -> None:
-    site = harness.site(tmp_path)
-    e = one_entry(harness, site)
+@pytest.mark.parametrize("fault", ["5xx", "timeout"])
+def test_server_errors_and_timeouts_are_transient(adapter_harness: Harness, tmp_path: Path, fault: str) -> None:
+    h = adapter_harness
+    site = h.site(tmp_path)
+    e = one_entry(h, site)
     write_manifest(site, [e])
-    if fault == "500":
-        harness.server.inject(Fault(harness.create, "status", harness.server_error()))
+    if fault == "5xx":
+        h.server.inject(Fault(h.create, "status", h.server_error()))
     else:
-        harness.server.inject(Fault(harness.create, "delay", seconds=2.5))
+        h.server.inject(Fault(h.create, "delay", seconds=READ_TIMEOUT + 1.0))
     with pytest.raises(PublishError) as caught:
-        adapter_for(harness, site).create(Post.from_entry(e, site / "output", T0))
+        adapter_for(h, site).create(Post.from_entry(e, site / "output", T0))
     assert caught.value.transient and not isinstance(caught.value, (AuthError, RateLimited))
-    expected = "no answer within 1.5 s" if fault == "timeout" else ""
-    assert expected in caught.value.detail
+    assert (f"no answer within {READ_TIMEOUT} s" if fault == "timeout" else "") in caught.value.detail
     # A delayed request lands later; a refused one never does.
-    assert harness.live_texts() == ([e["text"]] if fault == "timeout" else [])
+    assert h.live_texts() == ([e["text"]] if fault == "timeout" else [])
 
 
-def test_dry_run_sends_nothing(harness: Harness, tmp_path: Path) -> None:
-    site = harness.site(tmp_path)
-    e = one_entry(harness, site)
+def test_dry_run_sends_nothing(adapter_harness: Harness, tmp_path: Path) -> None:
+    h = adapter_harness
+    site = h.site(tmp_path)
+    e = one_entry(h, site)
     write_manifest(site, [e])
-    events = run(site, T0, harness.env, dry_run=True)
+    events = run(site, T0, h.env, dry_run=True)
     assert [(ev.outcome, ev.dry, ev.parts) for ev in events] == [("posted", True, (e["text"],))]
-    assert events[0].media and "budget-vote.png" in events[0].media[0]
-    assert harness.server.seen == []
+    assert events[0].media and e["media"][0]["path"].removeprefix("cards/") in events[0].media[0]
+    assert h.server.seen == []
+    assert h.cards is None or h.cards.seen == []
     assert not (site / ".smmgen" / "ledger.json").exists()
 
 
-def test_missing_credential_names_the_variable(harness: Harness, tmp_path: Path) -> None:
-    site = harness.site(tmp_path)
-    e = one_entry(harness, site)
-    write_manifest(site, [e])
+def test_missing_credential_names_the_variable(adapter_harness: Harness, tmp_path: Path) -> None:
+    h = adapter_harness
+    site = h.site(tmp_path)
+    write_manifest(site, [one_entry(h, site)])
     events = run(site, T0, {})
     assert events[0].outcome == "failed"
-    assert "environment variable SMMGEN_" in events[0].detail and " is not set" in events[0].detail
-    assert harness.server.seen == []
+    assert f"environment variable {next(iter(h.env))} is not set" in events[0].detail
+    assert h.server.seen == []
 
 
-def test_no_secret_in_repr_errors_logs_or_ledger(harness: Harness, tmp_path: Path,
+def test_no_secret_in_repr_errors_logs_or_ledger(adapter_harness: Harness, tmp_path: Path,
                                                  caplog: pytest.LogCaptureFixture) -> None:
-    site = harness.site(tmp_path)
-    e = one_entry(harness, site)
+    h = adapter_harness
+    site = h.site(tmp_path)
+    e = one_entry(h, site)
     write_manifest(site, [e])
     caplog.set_level(logging.DEBUG)
-    texts = []
-    adapter = adapter_for(harness, site)
-    texts += [repr(adapter), repr(adapter_for), str(AdapterContext(harness.name, {}, {}, harness.env, HttpConfig(),
-                                                                   Budget(0)))]
-    events = run(site, T0, harness.env)
+    adapter = adapter_for(h, site)
+    texts = [repr(adapter), str(AdapterContext(h.name, {}, {}, h.env, HttpConfig(), Budget(0)))]
+    events = run(site, T0, h.env)
     assert events[0].outcome == "posted"
-    wrong = {k: v + "-x" for k, v in harness.env.items()}
-    harness.server.inject(Fault(harness.create, "status", harness.server_error()))
+    wrong = {**h.env, **{k: v + "-x" for k, v in secret_env(h.env).items()}}
+    h.server.inject(Fault(h.create, "status", h.server_error()))
     try:
-        adapter_for(harness, site, env=wrong).create(Post.from_entry(e, site / "output", T0))
+        adapter_for(h, site, env=wrong).create(Post.from_entry(e, site / "output", T0))
     except PublishError as err:
         texts += [str(err), repr(err), err.detail]
     texts += [ev.detail for ev in events]
     texts += [caplog.text, (site / ".smmgen" / "ledger.json").read_text()]
-    for secret in [*harness.secrets, *(v for k, v in wrong.items() if "HANDLE" not in k)]:
+    for secret in [*h.secrets, *secret_env(wrong).values()]:
         for text in texts:
             assert secret not in text

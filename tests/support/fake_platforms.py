@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,6 @@ def seconds_to_utc_midnight(now: dt.datetime) -> float:
 
 @dataclass
 class PlatformHarness(Harness):
-    auth_status: int | None = None             # the HTTP status a wrong token gets (VK: 200, so None)
-    expected_wait: Callable[[float], float | None] = field(default=lambda s: s, repr=False)
     cards: CardHost | None = None
     fake: Any = None
 

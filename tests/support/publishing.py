@@ -15,7 +15,7 @@ import json
 import os
 import secrets
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,9 @@ class Harness:
     _live: Any = None
     _rate_limited: Any = None
     _server_error: Any = None
+    auth_status: int | None = 401              # the HTTP status a wrong credential gets (None: an error in a 200)
+    expected_wait: Callable[[float], float | None] = field(default=lambda s: s, repr=False)
+    cards: Any = None                          # the card host of platforms that fetch images by URL
 
     def live_texts(self) -> list[str]:
         """The first part of every post live on the server, oldest first."""
