@@ -6,27 +6,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-stamp="$here/node_modules/.smmgen-install.sha256"
-export DEBIAN_FRONTEND=noninteractive
-did=()
+# shellcheck source=../lib/npm.sh
+. "$here/../lib/npm.sh"
 
-apt_updated=0
-apt_install() {
-    if [ "$apt_updated" = 0 ]; then
-        apt-get update -qq >/dev/null
-        apt_updated=1
-    fi
-    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-    did+=("apt:$*")
-}
-
-# Node.js: the machine image usually ships one; only Debian's is installed when none is there.
-if ! command -v node >/dev/null 2>&1; then
-    apt_install nodejs
-fi
-if ! command -v npm >/dev/null 2>&1; then
-    apt_install npm
-fi
+ensure_node
 
 # better-sqlite3 compiles from source: node-gyp needs python3, make and a C++ compiler.
 missing=()
@@ -61,32 +44,9 @@ fi
 
 # The native module is tied to the Node.js ABI, so the stamp covers the Node.js version as well as the lock.
 want="$( { sha256sum "$here/package-lock.json" | cut -d' ' -f1; echo "node $node_version"; } | sha256sum | cut -d' ' -f1)"
-have="$(cat "$stamp" 2>/dev/null || true)"
-
-if [ "$want" = "$have" ]; then
-    npm_action="node_modules up to date"
-else
-    start=$SECONDS
-    # The prebuilt better-sqlite3 binaries live on a host that cannot be reached: build from source at once
-    # instead of waiting for the download to fail.
-    export npm_config_build_from_source=true
-    export npm_config_update_notifier=false
-    export npm_config_fund=false
-    export npm_config_audit=false
-    log="$(mktemp)"
-    if ! (cd "$here" && npm ci --no-progress --loglevel=error) >"$log" 2>&1; then
-        cat "$log" >&2
-        rm -f "$log"
-        echo "tests/pds/install.sh: npm ci failed" >&2
-        exit 1
-    fi
-    rm -f "$log"
-    echo "$want" >"$stamp"
-    npm_action="npm ci in $((SECONDS - start))s"
-fi
-
-summary="tests/pds: node $node_version, $npm_action"
-if [ "${#did[@]}" -gt 0 ]; then
-    summary="$summary, installed ${did[*]}"
-fi
-echo "$summary"
+# The prebuilt better-sqlite3 binaries live on a host that cannot be reached: build from source at once
+# instead of waiting for the download to fail.
+export npm_config_build_from_source=true
+export npm_config_update_notifier=false
+npm_ci "$here" "$want" tests/pds/install.sh
+summary tests/pds "$node_version"
