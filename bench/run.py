@@ -54,19 +54,21 @@ TARGETS = {
 @dataclass(frozen=True)
 class Run:
     seconds: float
-    max_rss_mb: float          # largest single process of the tree (wait4)
+    max_rss_mb: float          # largest single process of the tree (wait4, and sampled every 20 ms)
     tree_rss_mb: float         # largest sum over the tree, sampled every 20 ms
     output: str
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants, from /proc (0 where /proc is missing)."""
+def _tree_rss_kb(root: int) -> tuple[int, int]:
+    """Resident memory of ``root`` and all its descendants together, and of the largest of them, from /proc
+    ((0, 0) where /proc is missing). Workers started by a forkserver are descendants but not children of the
+    build, so the build's own ``wait4`` does not count them."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     try:
         names = os.listdir("/proc")
     except OSError:
-        return 0
+        return 0, 0
     for name in names:
         if not name.isdigit():
             continue
@@ -79,23 +81,25 @@ def _tree_rss_kb(root: int) -> int:
         pid, ppid = int(name), int(fields.get("PPid", "0").strip() or 0)
         children.setdefault(ppid, []).append(pid)
         rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
-    total, stack = 0, [root]
+    total, largest, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
         total += rss.get(pid, 0)
+        largest = max(largest, rss.get(pid, 0))
         stack.extend(children.get(pid, ()))
-    return total
+    return total, largest
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> Run:
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = [0]
+    peak = [0, 0]             # whole tree, largest process
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.02):
-            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            tree, largest = _tree_rss_kb(proc.pid)
+            peak[0], peak[1] = max(peak[0], tree), max(peak[1], largest)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -111,7 +115,7 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: boo
     output = "".join(output_chunks)
     if check and proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024, max(peak[0], usage.ru_maxrss) / 1024, output)
+    return Run(seconds, max(usage.ru_maxrss, peak[1]) / 1024, max(peak[0], usage.ru_maxrss) / 1024, output)
 
 
 def median(values: list[float]) -> float:

@@ -1,3 +1,5 @@
 from .cli import main
 
-main()
+# Guarded: worker processes started by forkserver import this module under another name.
+if __name__ == "__main__":
+    main()

@@ -192,10 +192,10 @@ def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, workers: int
         if record.cuts is not None:
             ready.cuts[source] = record.cuts
     if workers > 1 and len(missing) >= PARALLEL_MIN:
-        from concurrent.futures import ProcessPoolExecutor
+        from .workers import pool as worker_pool
 
         chunks = [missing[i:i + 8] for i in range(0, len(missing), 8)]
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(site,)) as pool:
+        with worker_pool(workers, initializer=_start_worker, initargs=(site,)) as pool:
             for chunk, results in zip(chunks, pool.map(_parse_and_cut, chunks)):
                 for path, (article, cuts) in zip(chunk, results):
                     if article is not None:

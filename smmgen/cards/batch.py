@@ -16,7 +16,6 @@ import io
 import json
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from smmgen.cards.render import render
 from smmgen.cards.targets import TARGETS, TargetSpec
 from smmgen.cards.text import clean
 from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError
+from smmgen.workers import pool as worker_pool
 
 RENDERER_VERSION = "3"
 """Bump when a change to the drawing code changes pixels, so cached cards are drawn again."""
@@ -103,7 +103,7 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     (out_dir / "cards").mkdir(parents=True, exist_ok=True)
     batches = list(groups.values())
     if workers > 1 and len(batches) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             results = list(pool.map(_run_group, batches, [out_dir] * len(batches)))
     else:
         results = [_run_group(b, out_dir) for b in batches]
