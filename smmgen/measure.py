@@ -303,9 +303,14 @@ def _twitter_text() -> Any:
 def _x_url_spans(text: str) -> list[tuple[int, int]]:
     if "." not in text:
         return []
+    return _found_in_runs(text, _X_URL_RUNS, _x_urls_in_run)
+
+
+def _found_in_runs(text: str, runs, find: Callable[[str], tuple[tuple[int, int], ...]]) -> list[tuple[int, int]]:
+    """The spans ``find`` gives in each run of ``text`` (``runs.spans``), as offsets into ``text``."""
     spans: list[tuple[int, int]] = []
-    for start, end in _X_URL_RUNS.spans(text):
-        spans.extend((start + a, start + b) for a, b in _x_urls_in_run(text[start:end]))
+    for start, end in runs.spans(text):
+        spans.extend((start + a, start + b) for a, b in find(text[start:end]))
     return spans
 
 
@@ -549,12 +554,9 @@ def _mastodon_url() -> regex.Pattern[str]:
 def _mastodon_url_entities(text: str) -> list[tuple[int, int]]:
     if "://" not in text:
         return []
-    entities: list[tuple[int, int]] = []
     # As for X (``_Runs``), between ASCII white space: the domain pattern is slow to try at every position of
     # a long text, and Mastodon counts only URLs with a scheme.
-    for start, end in _SCHEME_RUNS.spans(text):
-        entities.extend((start + a, start + b) for a, b in _scheme_urls_in_run(text[start:end]))
-    return entities
+    return _found_in_runs(text, _SCHEME_RUNS, _scheme_urls_in_run)
 
 
 @functools.lru_cache(maxsize=4096)
