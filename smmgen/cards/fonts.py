@@ -3,8 +3,8 @@
 The chain, in order: the layout's family, then Noto Sans (Latin, Cyrillic, Greek), Noto Sans Arabic,
 Noto Sans Hebrew, Noto Sans CJK (the face for the text's language: JP, KR, SC, TC or HK glyph forms), Noto Sans
 for the other scripts ManimGX ships, Noto Sans Symbols and the monochrome Noto Emoji. A run of text is set in the
-first font whose cmap has all of a grapheme's code points. Cmaps are read once per process with fontTools (lazily:
-a Latin title never opens the 32 MB CJK collection).
+first font whose cmap has all of a grapheme's code points. Cmaps are read once per process by ``cmap.py``, which
+reads only the cmap table (lazily: a Latin title never opens the 32 MB CJK collection).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
-import struct
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from PIL import ImageFont
 
+from smmgen.cards.cmap import CmapError, Coverage, read_coverage
 from smmgen.errors import SmmgenError
 
 BUILTIN_FAMILIES = ("Noto Sans",)
@@ -140,15 +140,11 @@ def chain(family: str, lang: str) -> tuple[FontFile, ...]:
 
 
 @functools.cache
-def cmap(face: FontFile) -> frozenset[int]:
-    """Code points the face has a glyph for (read once per process)."""
-    from fontTools.ttLib import TTFont, TTLibError  # imported here: needed only when a cmap is first read
-
+def cmap(face: FontFile) -> Coverage:
+    """Code points the face has a glyph for (read once per process; ``cp in cmap(face)`` is a binary search)."""
     try:
-        with TTFont(face.path, fontNumber=face.index, lazy=True) as tt:
-            best = tt.getBestCmap() or {}
-            return frozenset(best)
-    except (TTLibError, OSError, ValueError, KeyError, struct.error) as e:
+        return read_coverage(face.path, face.index)
+    except (CmapError, OSError) as e:
         raise SmmgenError(f"{face.path}: cannot read the font's character map: {e}") from None
 
 
