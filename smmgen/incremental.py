@@ -70,7 +70,7 @@ def summarize(result) -> Summary:
         cards=len({c.path for c in result.cards.values()}),
         latest=tuple(latest[a.source] for a in result.articles if a.source in latest),
         warnings=tuple((c.source, c.platform, w) for c, w in result.warnings),
-        entries=len(result.entries),
+        entries=len(result.cuts),                 # one entry per cut
     )
 
 
@@ -100,9 +100,9 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
     changed = write_output(result, cache=cache)
     read = sorted({str(a.image) for a in (*result.articles, *result.drafts) if a.image} | set(_avatars(site)))
     inputs = _inputs(site, env, before, read)
-    cache.save(BuildState(inputs=inputs, read=tuple(read), outputs=_written(site.output_dir),
-                          summary=summarize(result)))
-    return Outcome(summarize(result), changed, (), False)
+    summary = summarize(result)
+    cache.save(BuildState(inputs=inputs, read=tuple(read), outputs=_written(site.output_dir), summary=summary))
+    return Outcome(summary, changed, (), False)
 
 
 def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str, str]]) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 import regex
 
-from smmgen.measure import grapheme_len, utf8_len
+from smmgen.measure import grapheme_len, twitter_text_part, utf8_len
 
 FACET = "app.bsky.richtext.facet"
 LINK = "app.bsky.richtext.facet#link"
@@ -228,9 +228,8 @@ def _is_known_domain(name: str) -> bool:
 def _top_level_domains() -> frozenset[str]:
     # The TLD lists twitter-text-parser carries (IANA's, as of its release), read out of its patterns,
     # which have the form (?:(?:tld|tld|...)(?=...)).
-    from twitter_text.regexp.valid_cctld import valid_cctld
-    from twitter_text.regexp.valid_gtld import valid_gtld
-
+    valid_cctld = twitter_text_part("regexp.valid_cctld").valid_cctld
+    valid_gtld = twitter_text_part("regexp.valid_gtld").valid_gtld
     names: set[str] = set()
     for pattern in (valid_gtld.pattern, valid_cctld.pattern):
         alternatives = re.search(r"\(\?:\(\?:(.*?)\)\(\?=", pattern, re.DOTALL)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,24 +36,30 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
     """Write output/ from a successful build; returns how many files changed. Stale files are removed.
 
     With ``cache``, a file whose index entry says it already holds these bytes is neither read nor written, an
-    unchanged preview page is not rendered, and unchanged manifest entries are copied from the last manifest.
+    unchanged preview page is not rendered, and the files and manifest entries of an article whose output key
+    (``smmgen.outputs``) is the one last written are left as they are without being made again.
     """
     site = result.site
     out = site.output_dir
     sink = _Sink(out, cache)
-    memo = cache.page_memo(out) if cache is not None else None
+    same = set()
+    if cache is not None:
+        same = {o.article.source for o in result.outputs
+                if o.key is not None and cache.outputs.get(o.article.source) == o.key}
+    memo = cache.page_memo(sink.intact) if cache is not None else None
     # The preview first: a broken template in layouts/preview/ fails the build before anything is written.
     for path, data in iter_preview(result, reuse=memo):
         sink.put(path, data)
     if memo is not None:
         memo.close()
-    for path, data in _article_files(result):
+    for path, data in _article_files(result, same, sink):
         sink.put(path, data)
-    sink.changed += write_manifest(site, result.entries, cache)
+    sink.changed += write_manifest(site, result, cache, same)
     if cache is not None:
         sink.index[MANIFEST] = cache.index[MANIFEST]
         cache.index = sink.index
         cache.pages = memo.keys if memo is not None else {}
+        cache.outputs = {o.article.source: o.key for o in result.outputs if o.key is not None}
     keep = sink.written | {out / card.path for card in result.cards.values()} | {out / MANIFEST}
     if cache is None:
         prune(out, keep, OUTPUT_SUBDIRS)
@@ -70,8 +75,18 @@ class _Sink:
         self.out = out
         self.cache = cache
         self.changed = 0
-        self.written: set[Path] = set()
+        self.written: set[Path | str] = set()
         self.index: dict[str, tuple[int, int, str]] = {}
+        self.intact = cache.intact(out, OUTPUT_SUBDIRS) if cache is not None else set()
+
+    def keep(self, relatives: Sequence[str]) -> bool:
+        """Keep these files as the last build wrote them, if every one of them still is."""
+        if self.cache is None or not all(r in self.intact for r in relatives):
+            return False
+        for relative in relatives:
+            self.written.add(os.path.join(self.out, relative))
+            self.index[relative] = self.cache.index[relative]
+        return True
 
     def put(self, path: Path, data: bytes | Iterable[bytes]) -> None:
         self.written.add(path)
@@ -90,69 +105,96 @@ class _Sink:
             return
         relative = path.relative_to(self.out).as_posix()
         digest = hashlib.sha256(data).hexdigest()
-        if not self.cache.unchanged(relative, path, digest):
+        if not (relative in self.intact and self.cache.index[relative][2] == digest):
             # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
             self.changed += atomic_write(path, data, durable=False)
             self.cache.wrote(relative, path, digest)
         self.index[relative] = self.cache.index[relative]
 
 
-def _article_files(result: BuildResult) -> Iterator[tuple[Path, bytes]]:
+def _article_files(result: BuildResult, same: set[str], sink: _Sink) -> Iterator[tuple[Path, bytes]]:
+    """Each article's cut texts and Open Graph snippet; those of an article in ``same`` (its output unchanged
+    since the last write) only where the files are no longer as written."""
     out = result.site.output_dir
-    for cut in result.cuts:
-        yield out / "cuts" / cut.slug / f"{cut.platform}.txt", cut_text_file(cut)
     og_cards: dict[str, Any] = {}
     for req, card in result.cards.items():
         if req.target == "og":
             og_cards.setdefault(req.source, card)
+    by_source = {o.article.source: o for o in result.outputs}
     for article in result.articles:
-        yield out / "og" / f"{article.slug}.html", og_snippet(article, result.site, og_cards.get(article.source))
+        output = by_source.get(article.source)
+        cuts = output.cuts if output is not None else ()
+        og = f"og/{article.slug}.html"
+        if article.source in same and sink.keep([*(f"cuts/{c.slug}/{c.platform}.txt" for c in cuts), og]):
+            continue
+        for cut in cuts:
+            yield out / "cuts" / cut.slug / f"{cut.platform}.txt", cut_text_file(cut)
+        yield out / og, og_snippet(article, result.site, og_cards.get(article.source))
 
 
 # --- the manifest --------------------------------------------------------------------------------------------------
 
 _PLACEHOLDER = {"id": "\0entries\0"}
 
-EntryMemo = dict[str, tuple[int, int]]
-"""sha256 of an entry's compact JSON -> (offset, length) of its indented text in the manifest last written."""
-
-
-def write_manifest(site: Site, entries: Sequence[Mapping[str, Any]], cache: BuildCache | None = None) -> int:
-    """Write ``manifest.dumps(manifest.document(site, entries))``, byte for byte, streaming; returns 1 when the
-    file changed, 0 when it already held these bytes.
+def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = None,
+                   same: set[str] | frozenset[str] = frozenset()) -> int:
+    """Write ``dumps_manifest(site, result.entries)``, byte for byte, streaming; returns 1 when the file changed,
+    0 when it already held these bytes.
 
     The indenting JSON encoder is pure Python and takes seconds for thousands of entries; with ``cache``, the
-    text of an entry whose compact JSON (made by the C encoder) is unchanged is copied from the last manifest,
-    which the output index vouches for, and ``cache.entries`` is set to where each entry now sits.
+    entries of an article in ``same`` (its output key unchanged) are copied from the last manifest, which the
+    output index vouches for, and ``cache.entries`` is set to where each entry now sits.
     """
     path = site.output_dir / MANIFEST
-    memo: EntryMemo = {}
-    previous = _previous_manifest(path, cache)
+    previous = _previous_manifest(path, cache) if same else None
+    order = sorted((cut.id, i, j) for i, o in enumerate(result.outputs) for j, cut in enumerate(o.cuts))
+    # Per entry, where its text sits in the last manifest; None when it is to be made afresh.
+    pieces: list[tuple[int, int] | None] = []
+    for entry_id, i, _ in order:
+        known = None
+        if previous is not None and result.outputs[i].article.source in same:
+            known = cache.entries.get(entry_id)
+        pieces.append(known if known is not None and known[0] + known[1] <= previous[1] else None)
+    where: dict[str, tuple[int, int]] = {}
     try:
         # Durable: the manifest is what the publisher acts on.
         with _Replacement(path, MANIFEST, durable=True) as f:
-            if entries:
+            if not order:
+                f.write(manifest.dumps(manifest.document(site, [])))
+            else:
                 head, tail = _frame(site)
                 f.write(head)
-                for i, entry in enumerate(sorted(entries, key=lambda e: e["id"])):
-                    if i:
+                n = 0
+                while n < len(pieces):
+                    if n:
                         f.write(b",\n")
-                    key = _compact_key(entry)
-                    text = _copied(previous, cache.entries.get(key)) if previous is not None and key else None
-                    if text is None:
-                        text = entry_text(entry)
-                    if key is not None:
-                        memo[key] = (f.offset, len(text))
-                    f.write(text)
+                    piece = pieces[n]
+                    if piece is None:
+                        entry_id, i, j = order[n]
+                        text = entry_text(result.outputs[i].entries[j])
+                        where[entry_id] = (f.offset, len(text))
+                        f.write(text)
+                        n += 1
+                        continue
+                    # Entries that sat one after the other last time are copied in one go, the separator
+                    # between them (",\n", as here) included.
+                    start, end, m = piece[0], piece[0] + piece[1], n + 1
+                    while m < len(pieces) and (following := pieces[m]) is not None and following[0] == end + 2:
+                        end = following[0] + following[1]
+                        m += 1
+                    base = f.offset
+                    for k in range(n, m):
+                        offset, length = pieces[k]  # type: ignore[misc]
+                        where[order[k][0]] = (base + offset - start, length)
+                    _copy_range(previous[0], start, end - start, f)
+                    n = m
                 f.write(tail)
-            else:
-                f.write(manifest.dumps(manifest.document(site, entries)))
             f.keep_if_unchanged(cache)
     finally:
         if previous is not None:
-            previous.close()
+            previous[0].close()
     if cache is not None:
-        cache.entries = memo
+        cache.entries = where
     return int(f.replaced)
 
 
@@ -189,37 +231,31 @@ def _frame(site: Site) -> tuple[bytes, bytes]:
     return head, tail
 
 
-def _compact_key(entry: Mapping[str, Any]) -> str | None:
-    try:
-        compact = json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    except TypeError:           # a value only manifest._plain knows how to write: no shortcut
+def _previous_manifest(path: Path, cache: BuildCache | None) -> tuple[IO[bytes], int] | None:
+    """The manifest the last build wrote, opened for reading, with its size, when the output index still
+    vouches for it."""
+    known = cache.index.get(MANIFEST) if cache is not None and cache.entries else None
+    if known is None:
         return None
-    return hashlib.sha256(compact.encode()).hexdigest()
-
-
-def _previous_manifest(path: Path, cache: BuildCache | None) -> IO[bytes] | None:
-    """The manifest the last build wrote, opened for reading, when the output index still vouches for it."""
-    if cache is None or not cache.entries:
-        return None
-    known = cache.index.get(MANIFEST)
     try:
         f = path.open("rb")
     except OSError:
         return None
     st = os.fstat(f.fileno())
-    if known is None or (st.st_size, st.st_mtime_ns) != known[:2]:
+    if (st.st_size, st.st_mtime_ns) != known[:2]:
         f.close()
         return None
-    return f
+    return f, st.st_size
 
 
-def _copied(previous: IO[bytes], where: tuple[int, int] | None) -> bytes | None:
-    if where is None:
-        return None
-    offset, length = where
-    previous.seek(offset)
-    text = previous.read(length)
-    return text if len(text) == length else None
+def _copy_range(source: IO[bytes], start: int, length: int, out: _Replacement) -> None:
+    source.seek(start)
+    while length > 0:
+        block = source.read(min(length, 1 << 20))
+        if not block:
+            raise OSError(f"{source.name} was cut short while being copied")
+        out.write(block)
+        length -= len(block)
 
 
 class _Replacement:

@@ -65,6 +65,28 @@ def test_an_edited_title_rebuilds_to_the_bytes_of_a_cold_build(warm: Path, tmp_p
     assert after == cold_copy(warm, tmp_path / "cold")
 
 
+def test_an_edit_makes_again_only_what_shows_that_article(warm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smmgen.preview import model
+
+    entries, posts = [], []
+    make_entry, make_post = manifest.entry, model.post_view
+    monkeypatch.setattr(manifest, "entry", lambda cut, *rest: entries.append(cut.id) or make_entry(cut, *rest))
+    monkeypatch.setattr(model, "post_view",
+                        lambda entry, *rest: posts.append(entry["id"]) or make_post(entry, *rest))
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes the 2027 budget",
+                                             "Parliament finally passes the 2027 budget"))
+    shown = {p.name for p in (warm / "output" / "preview" / "articles").iterdir()}
+    assert not incremental.build_site(load_site(warm), workers=1).errors
+    # The article's own entries and posts; and the posts of the pages beside it, which link to it by title.
+    slugs = {p.split("@")[0] for p in posts}
+    assert "budget-passes" in slugs and len(slugs) <= 3 < len(shown)
+    assert {e.split("@")[0] for e in entries} == slugs
+    # The next build has nothing to make.
+    entries.clear()
+    assert incremental.build_site(load_site(warm), workers=1).skipped and not entries
+
+
 def test_a_moved_article_date_replans_to_the_bytes_of_a_cold_build(warm: Path, tmp_path: Path) -> None:
     path = warm / ARTICLE
     path.write_text(path.read_text().replace("date: 2026-11-24T07:45:00+01:00", "date: 2026-11-23T22:10:00+01:00"))
@@ -155,22 +177,30 @@ def test_a_copied_site_does_not_reuse_the_originals_cache(warm: Path, tmp_path: 
 
 def test_the_manifest_from_memoized_entries_is_byte_identical(warm: Path) -> None:
     site = load_site(warm)
-    result = build_module.build(site, workers=1)
+    cache = incremental.BuildCache.load(site)
+    result = build_module.build(site, workers=1, cache=cache)
     expected = manifest.dumps(manifest.document(site, result.entries))
     assert write.dumps_manifest(site, result.entries) == expected
     assert (warm / "output" / "manifest.json").read_bytes() == expected
-    cache = incremental.BuildCache.load(site)
     assert len(cache.entries) == len(result.entries)
+    # Every article's output is keyed as it was written.
+    unchanged = {o.article.source for o in result.outputs if cache.outputs[o.article.source] == o.key}
+    assert unchanged == {a.source for a in result.articles}
     # Copied from the last manifest, not encoded again: an entry text planted there shows through.
     path = warm / "output" / "manifest.json"
-    first = write.entry_text(sorted(result.entries, key=lambda e: e["id"])[0])
+    first = write.entry_text(result.entries[0])
     marked = first.replace(b'"id"', b'"ID"')
     path.write_bytes(expected.replace(first, marked))
     cache.wrote("manifest.json", path, hashlib.sha256(path.read_bytes()).hexdigest())
-    assert write.write_manifest(site, result.entries, cache) == 0
+    assert write.write_manifest(site, result, cache, unchanged) == 0
     assert marked in path.read_bytes()
+    # An article whose output changed has its entries made again.
+    source = result.entries[0]["article"]["source"]
+    assert write.write_manifest(site, result, cache, unchanged - {source}) == 1
+    assert path.read_bytes() == expected
     # Without a cache every entry is encoded afresh.
-    assert write.write_manifest(site, result.entries) == 1
+    path.write_bytes(expected.replace(first, marked))
+    assert write.write_manifest(site, result) == 1
     assert path.read_bytes() == expected
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import shutil
 from pathlib import Path
@@ -16,6 +15,8 @@ from smmgen.build import build, write_output
 from smmgen.cli import main
 from smmgen.config import PlatformSettings, load_site
 from smmgen.errors import SmmgenError
+from smmgen.manifest import MediaFile
+from smmgen.outputs import ArticleOutput
 from smmgen.platforms import registry
 from smmgen.preview import render_preview
 from smmgen.preview.looks import LOOKS
@@ -72,35 +73,36 @@ def mock_html(page: str, platform: str) -> str:
 
 
 def with_every_platform(result, extra_platforms=("newnet",)):
-    """The build, with an entry for each of the nine platforms (and an unknown one) made from its first cut.
+    """The build, with a cut for each of the nine platforms (and an unknown one) made from each article's first.
 
     The mock-ups are drawn from manifest data alone, so they can be checked for all platforms whatever cut
     rules exist today: the lengths, limits and parts here are made up to exercise every layout.
     """
     site = result.site
     names = NINE + tuple(extra_platforms)
-    entries = []
-    for entry in result.entries:
+    outputs = []
+    for output in result.outputs:
+        base, base_media = output.cuts[0], output.media[0]
+        cuts, media = [], []
         for i, name in enumerate(names):
-            copy = json.loads(json.dumps(entry))
-            copy.update(id=f"{entry['article']['slug']}@{name}", platform=name, limit=1000 + i, unit="graphemes",
-                        length=100 + i, lengths=[100 + i])
+            cut = dataclasses.replace(base, id=f"{base.slug}@{name}", platform=name, limit=1000 + i,
+                                      unit="graphemes", lengths=(100 + i,))
+            files = base_media
             if name == "x":
-                copy["parts"] = ["First post of the thread 1/2", f"Second one {entry['link']} 2/2"]
-                copy["lengths"] = [28, 40]
-                copy["length"] = 40
-                copy["warnings"] = ["summary shortened to fit"]
+                cut = dataclasses.replace(cut, parts=("First post of the thread 1/2", f"Second one {base.link} 2/2"),
+                                          lengths=(28, 40), warnings=("summary shortened to fit",))
             if name == "instagram":
-                copy["media"] = [{"role": "attach", "target": "instagram", "path": "cards/ig.jpg", "width": 1080,
-                                  "height": 1350, "alt": "a photo", "bytes": 1, "sha256": "0", "format": "jpeg",
-                                  "url": None}]
+                files = (MediaFile(role="attach", target="instagram", path="cards/ig.jpg", url=None, width=1080,
+                                   height=1350, bytes=1, sha256="0", format="jpeg", alt="a photo"),)
             if name == "bluesky":
-                copy["media"] = []       # no card rendered: the box must still be there, as a placeholder
-            entries.append(copy)
+                files = ()       # no card rendered: the box must still be there, as a placeholder
+            cuts.append(cut)
+            media.append(files)
+        outputs.append(ArticleOutput(output.article, tuple(cuts), tuple(media)))
     platforms = tuple(PlatformSettings(name=n, handle=f"@desk-{n}", display_name="Test Desk",
                                        options=MappingProxyType({})) for n in names)
     return dataclasses.replace(result, site=dataclasses.replace(site, platforms=platforms),
-                               entries=tuple(sorted(entries, key=lambda e: e["id"])))
+                               cuts=tuple(c for o in outputs for c in o.cuts), outputs=tuple(outputs))
 
 
 @pytest.fixture

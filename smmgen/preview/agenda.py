@@ -25,6 +25,11 @@ class Slot:
     expire_at: dt.datetime | None    # UTC
     retracted: bool = False
 
+    def identity(self) -> tuple:
+        """Everything the slot is, as plain values (a page part showing it is keyed by them)."""
+        return (self.id, self.platform, self.slug, self.title, self.source, self.publish_at, self.expire_at,
+                self.retracted)
+
     def state(self, now: dt.datetime) -> str:
         """"scheduled" (not yet due), "live" (due and not expired) or "expired", as of ``now``."""
         if self.publish_at > now:
@@ -57,11 +62,17 @@ class Event:
     at: dt.datetime     # in the site's time zone
     slot: Slot
 
+    def identity(self) -> tuple:
+        return (self.kind, self.at, self.slot.identity())
+
 
 @dataclass(frozen=True)
 class Day:
     date: dt.date
     events: tuple[Event, ...]
+
+    def identity(self) -> tuple:
+        return (self.date, tuple(e.identity() for e in self.events))
 
     def for_platform(self, platform: str) -> tuple[Event, ...]:
         return tuple(e for e in self.events if e.slot.platform == platform)
@@ -71,6 +82,9 @@ class Day:
 class Week:
     monday: dt.date
     days: tuple[Day, ...]       # Monday to Sunday, empty days included
+
+    def identity(self) -> tuple:
+        return (self.monday, tuple(d.identity() for d in self.days))
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -87,13 +101,31 @@ def _parse(iso: str | None) -> dt.datetime | None:
 
 def slots(entries: Iterable[Mapping[str, Any]], platform_order: Sequence[str] = ()) -> list[Slot]:
     """One slot per manifest entry, in time order (then platform order, then id)."""
+    return _in_order([Slot(id=e["id"], platform=e["platform"], slug=e["article"]["slug"],
+                           title=e["article"]["title"], source=e["article"]["source"],
+                           publish_at=_parse(e["publish_at"]), expire_at=_parse(e.get("expire_at")),
+                           retracted=bool(e.get("retracted")))
+                      for e in entries], platform_order)
+
+
+def planned(outputs: Iterable[Any], platform_order: Sequence[str] = ()) -> list[Slot]:
+    """``slots`` of the entries a build's article outputs (``smmgen.outputs.ArticleOutput``) would make, read
+    from their cuts: the same slots, without making the entries."""
+    return _in_order([Slot(id=c.id, platform=c.platform, slug=o.article.slug, title=o.article.title,
+                           source=o.article.source, publish_at=_whole_seconds(c.publish_at),
+                           expire_at=_whole_seconds(c.expire_at), retracted=bool(o.article.retracted))
+                      for o in outputs for c in o.cuts], platform_order)
+
+
+def _in_order(found: list[Slot], platform_order: Sequence[str]) -> list[Slot]:
     order = list(platform_order)
-    out = [Slot(id=e["id"], platform=e["platform"], slug=e["article"]["slug"], title=e["article"]["title"],
-                source=e["article"]["source"], publish_at=_parse(e["publish_at"]),
-                expire_at=_parse(e.get("expire_at")), retracted=bool(e.get("retracted")))
-           for e in entries]
-    return sorted(out, key=lambda s: (s.publish_at, order.index(s.platform) if s.platform in order
-                                      else len(order), s.platform, s.id))
+    return sorted(found, key=lambda s: (s.publish_at, order.index(s.platform) if s.platform in order
+                                        else len(order), s.platform, s.id))
+
+
+def _whole_seconds(when: dt.datetime | None) -> dt.datetime | None:
+    # As the manifest writes it (and ``slots`` reads it back): UTC, to the second.
+    return when.astimezone(UTC).replace(microsecond=0) if when else None
 
 
 def events(all_slots: Sequence[Slot], tz) -> list[Event]:

@@ -7,9 +7,11 @@ images are relative to the output dir; each page prefixes them with the way up f
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -123,10 +125,20 @@ class ArticleView:
     tags: tuple[str, ...]
     date_text: str
     date_iso: str
-    posts: tuple[Post, ...]
     errors: tuple[str, ...]   # "file:line: message" lines that belong to this article
     status: str
     page: str | None          # relative to the preview dir; None when the article could not be read
+    key: str | None = None    # a hash of everything the view shows, when the build can tell (see ``view_key``)
+    # Posts are made when a page shows them: a page whose key is unchanged is not rendered at all.
+    make_posts: Callable[[], tuple[Post, ...]] = field(default=tuple, repr=False, compare=False)
+
+    @cached_property
+    def posts(self) -> tuple[Post, ...]:
+        return self.make_posts()
+
+    def identity(self) -> object:
+        """What a page showing this view hashes for it: its key, or (without one) all it shows."""
+        return self.key if self.key is not None else (self, self.posts)
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -257,7 +269,7 @@ def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path],
         f"part {i + 1} is {p.counter} {entry['unit']}" for i, p in enumerate(parts) if p.level == "over"
         and not cut_errors)
     warnings = tuple(entry.get("warnings") or ())
-    status = "error" if errors else "warning" if warnings else "ok"
+    status = post_status(cut_errors, warnings, [p.length for p in parts], limit)
     publish_at = _parse(entry.get("publish_at")) or article.date
     expire_at = _parse(entry.get("expire_at"))
     local = publish_at.astimezone(site.timezone)
@@ -271,6 +283,14 @@ def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path],
         publish_iso=entry.get("publish_at") or "", expire_iso=entry.get("expire_at"),
         date_text=f"{local:%-d %b}", lang=article.lang,
     )
+
+
+def post_status(cut_errors: Sequence[str], warnings: Sequence[str], lengths: Sequence[int], limit: int) -> str:
+    """A post's status: "error" when its cut failed or a part is over the limit, "warning" when it has
+    warnings, else "ok"."""
+    if cut_errors or any(length > limit for length in lengths):
+        return "error"
+    return "warning" if warnings else "ok"
 
 
 def _facets(extra: Mapping[str, Any], part: int) -> list | None:
@@ -292,6 +312,25 @@ def _card_part(entry: Mapping[str, Any], extra: Mapping[str, Any]) -> int:
     return next((i for i, text in enumerate(entry["parts"]) if link and link in text), 0)
 
 
+def view_key(output_key: str, own_errors: Sequence[str], cut_errors: Sequence[Sequence[str]]) -> str:
+    """The key of an article's view: its output's key (``smmgen.outputs``: everything the manifest entries are
+    made from) with the errors the preview shows beside them; the site's settings are in the cache's
+    fingerprint."""
+    return hashlib.sha256(repr((output_key, tuple(own_errors), tuple(map(tuple, cut_errors)))).encode()).hexdigest()
+
+
+def _posts_maker(output, article, site, avatars: dict[str, Path], cut_errors: Mapping[str, tuple[str, ...]],
+                 titles: Mapping[str, str], order: Sequence[str]) -> Callable[[], tuple[Post, ...]]:
+    def make() -> tuple[Post, ...]:
+        if output is None:
+            return ()
+        entries = sorted(output.entries, key=lambda e: (order.index(e["platform"]) if e["platform"] in order
+                                                        else len(order), e["platform"]))
+        return tuple(post_view(e, article, site, avatars, cut_errors.get(e["id"], ()),
+                               titles.get(e["platform"]) or e["platform"]) for e in entries)
+    return make
+
+
 def error_lines(errors: Sequence[Any]) -> list[tuple[str | None, str]]:
     """``(path, "file:line: message")`` for every error, lists flattened."""
     out = []
@@ -311,30 +350,35 @@ def preview_data(result) -> PreviewData:
     by_source: dict[str, list[str]] = {}
     for path, message in errors:
         by_source.setdefault(path or "", []).append(message)
-    entries_by_source: dict[str, list[Mapping[str, Any]]] = {}
-    for entry in result.entries:
-        entries_by_source.setdefault(entry["article"]["source"], []).append(entry)
     avatars: dict[str, Path] = {}
+    posted = {c.platform for c in result.cuts}
+    for name in order:
+        if name in posted:
+            account_for(site, name, avatars)     # fills ``avatars``: posts are made later, if at all
+    outputs = {o.article.source: o for o in result.outputs}
     views = []
     for article in result.articles:
-        entries = sorted(entries_by_source.get(article.source, []),
-                         key=lambda e: (order.index(e["platform"]) if e["platform"] in order else len(order),
-                                        e["platform"]))
-        posts = tuple(post_view(e, article, site, avatars, cut_errors.get(e["id"], ()),
-                                titles.get(e["platform"]) or e["platform"]) for e in entries)
         own_errors = tuple(dict.fromkeys(by_source.pop(article.source, [])))
-        status = "error" if own_errors else worst([p.status for p in posts])
+        output = outputs.get(article.source)
+        cuts = sorted(output.cuts if output is not None else (),
+                      key=lambda c: (order.index(c.platform) if c.platform in order else len(order), c.platform))
+        statuses = [post_status(cut_errors.get(c.id, ()), c.warnings, c.lengths[:len(c.parts)], c.limit)
+                    for c in cuts]
         views.append(ArticleView(
             slug=article.slug, source=article.source, title=article.title, summary=article.summary,
             url=article.url, lang=article.lang, tags=tuple(article.tags),
             date_text=local_text(article.date, site.timezone),
             date_iso=article.date.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            posts=posts, errors=own_errors, status=status, page=f"articles/{article.slug}.html"))
+            errors=own_errors, status="error" if own_errors else worst(statuses),
+            page=f"articles/{article.slug}.html",
+            key=view_key(output.key, own_errors, [cut_errors.get(c.id, ()) for c in cuts])
+            if output is not None and output.key is not None else None,
+            make_posts=_posts_maker(output, article, site, avatars, cut_errors, titles, order)))
     views.sort(key=lambda v: (v.date_iso, v.source), reverse=True)
     drafts = {a.source for a in getattr(result, "drafts", ())}
     # Articles that failed to load have no Article: they are listed by file, with their errors, at the top.
     broken = [ArticleView(slug="", source=path, title=path, summary="", url="", lang="", tags=(), date_text="",
-                          date_iso="", posts=(), errors=tuple(dict.fromkeys(messages)), status="error", page=None)
+                          date_iso="", errors=tuple(dict.fromkeys(messages)), status="error", page=None)
               for path, messages in sorted(by_source.items()) if path and path not in drafts
               and path.startswith(site.rel(site.content_dir) + "/")]
     for view in broken:

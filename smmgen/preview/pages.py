@@ -98,7 +98,7 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     ``UNCHANGED`` instead of rendered.
     """
     site = result.site
-    renderer = Renderer(layouts or Layouts(site.layouts_dir))
+    renderer = Renderer(layouts or getattr(result, "layouts", None) or Layouts(site.layouts_dir))
     renderer.check()
     data = preview_data(result)
     common = {"data": data, "site": site}
@@ -114,7 +114,7 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
             # Everything the page shows: its article, its neighbours' links, the build's errors banner.
             neighbours = tuple((v.page, v.title) for v in listed[max(0, here - 1):here + 2] if v is not view)
             # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
-            key = hashlib.sha256(repr((view, neighbours, here == 0, shared)).encode()).hexdigest()
+            key = hashlib.sha256(repr((view.identity(), neighbours, here == 0, shared)).encode()).hexdigest()
             if reuse.unchanged(path, key):
                 reuse.put(path, key)
                 yield path, UNCHANGED
@@ -143,7 +143,9 @@ def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
     page = hashlib.sha256(repr(context).encode()).hexdigest()
 
     def fragment(macro, *args) -> Markup:
-        key = hashlib.sha256(repr((page, macro.name, args)).encode()).hexdigest()
+        # What an argument shows, as plain values where it can say (a dataclass repr costs ten times more).
+        shown = tuple(a.identity() if hasattr(a, "identity") else a for a in args)
+        key = hashlib.sha256(repr((page, macro.name, shown)).encode()).hexdigest()
         return Markup(store.get(key, lambda: str(macro(*args)).encode()).decode())
 
     return fragment
@@ -151,7 +153,7 @@ def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
 
 def plan_values(result, data: PreviewData) -> dict[str, Any]:
     site = result.site
-    slots = agenda.slots(result.entries, [p.name for p in site.platforms])
+    slots = agenda.planned(result.outputs, [p.name for p in site.platforms])
     pages = {v.source: v.page for v in data.articles if v.page}
     return {
         "slots": slots,

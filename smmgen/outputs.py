@@ -1,0 +1,47 @@
+"""One published article's share of the output: its planned cuts, the cards they show and its manifest entries.
+
+An incremental build edits one article and leaves the other thousand as they were. Each article's share therefore
+carries a ``key``, a hash of every input it is made from; the writer leaves the files, manifest entries and preview
+parts of an article whose key is the one it wrote last time as they are, without making them again. Entries are
+made only when first asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from . import manifest
+from .content import Article
+from .platforms import Cut
+
+
+@dataclass(frozen=True)
+class ArticleOutput:
+    article: Article
+    cuts: tuple[Cut, ...]                               # planned, in platform order
+    media: tuple[tuple[manifest.MediaFile, ...], ...]   # each cut's cards, as the manifest records them
+    key: str | None = None      # see ``output_key``; None when the build had no cache to compare with
+
+    @cached_property
+    def entries(self) -> tuple[dict[str, Any], ...]:
+        """The manifest entries of the article's cuts, in cut order."""
+        return tuple(manifest.entry(cut, self.article, media) for cut, media in zip(self.cuts, self.media))
+
+
+def output_key(sha: str, hero: tuple | None, cuts: Sequence[Cut],
+               media: Sequence[Sequence[manifest.MediaFile]]) -> str:
+    """Everything an article's share of the output is made from, hashed (the site's config, layouts and code
+    are in the cache's fingerprint, which drops the whole cache when they change).
+
+    ``sha`` is the article file's hash and ``hero`` its hero image's stamp: with the fingerprint, they determine
+    the article and its cuts as cut. The plan then sets each cut's times and may add warnings; a card is known
+    by its file's name and hash (the rest of a ``MediaFile`` follows from the cut and the site).
+    """
+    planned = tuple((c.id, c.publish_at, c.expire_at, c.warnings, c.errors) for c in cuts)
+    cards = tuple(tuple((m.path, m.sha256) for m in files) for files in media)
+    # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
+    return hashlib.sha256(repr((sha, hero, planned, cards)).encode()).hexdigest()
