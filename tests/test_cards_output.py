@@ -195,3 +195,24 @@ def test_png_rows_are_written_unfiltered_and_read_back_exactly() -> None:
     assert len(raw) == 157 * (1 + 301 * 3) and set(raw[::1 + 301 * 3]) == {0}  # filter type 0 on every row
     with Image.open(io.BytesIO(png(im.convert("L")))) as grey:
         assert grey.mode == "RGB" and grey.size == im.size
+
+
+def test_a_site_checked_out_elsewhere_draws_the_same_card_files(tmp_path: Path) -> None:
+    # Card files are named by what they show; where the layout and its logo sit is no part of that.
+    names = []
+    for where in ("one", "elsewhere/two"):
+        layouts = tmp_path / where / "layouts" / "cards"
+        layouts.mkdir(parents=True)
+        for name in ("default.toml", "logo.png"):
+            (layouts / name).write_bytes((DEFAULT_LAYOUT_DIR / name).read_bytes())
+        req = _req("og", None)
+        card = render_cards([req], layout_dirs=[layouts], out_dir=tmp_path / where / "output")[req]
+        names.append((card.path, card.sha256))
+    assert names[0] == names[1]
+    # A different logo is a different card.
+    other = tmp_path / "three" / "layouts" / "cards"
+    other.mkdir(parents=True)
+    (other / "default.toml").write_bytes((DEFAULT_LAYOUT_DIR / "default.toml").read_bytes())
+    Image.new("RGBA", (64, 64), (200, 30, 30, 255)).save(other / "logo.png")
+    req = _req("og", None)
+    assert render_cards([req], layout_dirs=[other], out_dir=tmp_path / "three" / "output")[req].path != names[0][0]

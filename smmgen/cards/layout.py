@@ -141,8 +141,13 @@ class Layout:
 
 @functools.lru_cache(maxsize=256)
 def _fingerprint(layout: Layout) -> str:
+    # Where the layout and its logo sit is no part of a card: a site checked out elsewhere (or smmgen installed
+    # elsewhere) draws the same cards under the same names. The logo's bytes are hashed with the card's
+    # other resources.
     data = asdict(layout)
     data.pop("file")
+    if data.get("logo"):
+        data["logo"].pop("path")
     return json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
 
 
