@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -323,10 +324,15 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     stamps: dict[Path, tuple] = {}
     if cache is not None:
         missing = []
+        out = str(site.output_dir)
         for req in requests:
-            hero = stamps.setdefault(req.hero, stamp(req.hero)) if req.hero is not None else None
+            hero = None
+            if req.hero is not None:
+                if req.hero not in stamps:
+                    stamps[req.hero] = stamp(req.hero)
+                hero = stamps[req.hero]
             card = cache.cards.get((req, hero))
-            if card is not None and stamp(site.output_dir / card.path)[0] == card.bytes:
+            if card is not None and _size(f"{out}/{card.path}") == card.bytes:
                 cards[req] = card
             else:
                 missing.append(req)
@@ -347,6 +353,13 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
         cache.cards = {(req, stamps.get(req.hero) if req.hero is not None else None): card
                        for req, card in cards.items()}
     return cards, []
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
 
 
 def check_heroes(articles) -> list[SmmgenError]:

@@ -136,6 +136,7 @@ def _article_files(result: BuildResult, same: set[str], sink: _Sink) -> Iterator
 
 _PLACEHOLDER = {"id": "\0entries\0"}
 
+
 def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = None,
                    same: set[str] | frozenset[str] = frozenset()) -> int:
     """Write ``dumps_manifest(site, result.entries)``, byte for byte, streaming; returns 1 when the file changed,

@@ -245,3 +245,33 @@ def test_index_rows_and_plan_parts_of_unchanged_articles_are_copied_not_rendered
     start = index.rindex("<tr ", 0, index.index("finally passes"))
     assert index.startswith('<tr class="row"', start)
     assert len(list(cache_dir.glob("fragments-*.bin"))) == 1
+
+
+def test_an_edit_rewrites_only_the_shard_of_article_records_it_touched(warm: Path) -> None:
+    shards = sorted((warm / ".smmgen" / "cache").glob("articles-*.pickle"))
+    assert len(shards) == 16
+    before = {p.name: p.stat().st_mtime_ns for p in shards}
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes the 2027 budget",
+                                             "Parliament finally passes the 2027 budget"))
+    assert run(warm).exit_code == 0
+    after = {p.name: p.stat().st_mtime_ns for p in sorted((warm / ".smmgen" / "cache").glob("articles-*.pickle"))}
+    assert len([name for name in after if after[name] != before[name]]) == 1
+    # What the shards hold is what the next build reuses: nothing is parsed or cut again.
+    cache = incremental.BuildCache.load(load_site(warm))
+    assert len(cache.articles) == len(list((warm / "content").rglob("*.md")))
+    assert all(record.cuts is not None for record in cache.articles.values() if not record.article.draft)
+
+
+def test_measuring_x_posts_does_not_run_twitter_texts_package_init() -> None:
+    # The package's __init__ compiles its emoji patterns and imports pkg_resources (0.2 s per build); the URL
+    # patterns are all a cut needs. A later plain import must still give the whole package.
+    code = ("import sys; from smmgen.measure import x_weighted_length, mastodon_length; "
+            "from smmgen.richtext import detect_facets; "
+            "t = 'Read https://example.com/a-story and www.example.org now'; "
+            "n = x_weighted_length(t); m = mastodon_length(t); f = detect_facets(t); "
+            "print(n, m, 'pkg_resources' in sys.modules, 'twitter_text.parse_tweet' in sys.modules); "
+            "import twitter_text; print(twitter_text.parse_tweet(t).weightedLength)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[2:4] == ["False", "False"]
+    assert out[0] == out[4]             # our count agrees with the package's own

@@ -111,3 +111,14 @@ def test_agenda_groups_by_local_day_and_monday_weeks():
     assert all(len(w.days) == 7 for w in weeks)
     now = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
     assert [s.state(now) for s in slots] == ["live", "scheduled"]
+
+
+def test_the_plan_read_from_cuts_is_the_plan_read_from_the_manifest(sample_site):
+    # The preview reads the slots off the cuts, without making manifest entries; ``smmgen plan`` and the
+    # manifest's readers read them off the entries: both must agree, to the second.
+    result = build(load_site(sample_site), render_images=False)
+    order = [p.name for p in result.site.platforms]
+    planned = agenda.planned(result.outputs, order)
+    assert len(planned) == len(result.cuts) > 50
+    assert planned == agenda.slots(result.entries, order)
+    assert [s.identity() for s in planned] == [s.identity() for s in agenda.slots(result.entries, order)]
