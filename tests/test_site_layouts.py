@@ -1,5 +1,6 @@
-"""The sample site's own layouts (layouts/): the Courier's Telegram and LinkedIn cuts and its card brand replace
-smmgen's defaults, still keep every limit and byte budget, and without layouts/ the defaults come back."""
+"""The sample site's own layouts (layouts/): the Courier's Telegram and LinkedIn cuts and its card brand (its
+colours and its mark) replace smmgen's defaults, still keep every limit and byte budget, and without layouts/ the
+defaults come back."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import re
 import shutil
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 
 from smmgen.build import BuildResult, build
-from smmgen.cards import TARGETS
+from smmgen.cards import DEFAULT_LAYOUT_DIR, TARGETS
 from smmgen.cards.layout import RGBA, Layout, TextStyle, load_layout
 from smmgen.config import load_site
 from smmgen.excerpt import ELLIPSIS
@@ -24,6 +25,8 @@ STORY_BELOW = {"en": "Read the full story in the article below.", "de": "Den gan
                "ru": "Полный текст — по ссылке ниже.", "ja": "全文は下のリンクから。"}
 COURIER_RED = (0xB3, 0x12, 0x2E)
 OVERRIDDEN = {"telegram", "linkedin"}
+CARD_LAYOUTS = Path(__file__).resolve().parent.parent / "layouts" / "cards"
+MARK = CARD_LAYOUTS / "courier-mark.png"
 
 
 def built(site: Path, *, images: bool = False) -> BuildResult:
@@ -191,12 +194,18 @@ def test_every_card_of_the_sample_site_keeps_its_size_format_and_budget(sample_s
         assert not cut.errors and all(0 < n <= cut.limit for n in cut.lengths), cut.id
 
 
-def test_cards_carry_the_courier_brand_and_lose_it_without_layouts(sample_site):
-    # Two stories are enough: one without a photo (layout "default") and one with (layout "photo").
+def two_stories(site: Path) -> Path:
+    """Keep one story without a photo (layout "default") and one with (layout "photo"): enough to draw each
+    layout for every target the site asks for, in a fraction of the whole site's time."""
     keep = ("2026-11-15-greek-ferry.md", "2026-11-24-budget-passes.md")
-    for path in (sample_site / "content" / "2026").glob("*.md"):
+    for path in (site / "content" / "2026").glob("*.md"):
         if path.name not in keep:
             path.unlink()
+    return site
+
+
+def test_cards_carry_the_courier_brand_and_lose_it_without_layouts(sample_site):
+    two_stories(sample_site)
     house = og_cards(built(sample_site, images=True), sample_site)
     shutil.rmtree(sample_site / "layouts")
     default = og_cards(built(sample_site, images=True), sample_site)
@@ -271,3 +280,170 @@ def test_card_text_stands_out_from_what_is_behind_it():
             # Only the photo card's title sits on the photo itself (darkened by the overlay).
             assert judged == (["kicker", "site_name", "date"] if name == "photo"
                               else ["title", "kicker", "site_name", "date"]), (name, target)
+
+
+# --- the Courier's mark -------------------------------------------------------------------------------------
+
+Rect4 = tuple[int, int, int, int]
+"""(x, y, w, h) in pixels."""
+
+
+def mark_box(layout: Layout) -> Rect4:
+    """Where the logo lands: ``h`` tall, as wide as its aspect ratio makes it (at most ``w``), from x or right
+    and y or bottom (the logo rules in smmgen/defaults/cards/README.md)."""
+    logo = layout.logo
+    assert logo is not None and logo.box.h is not None
+    with Image.open(logo.path) as im:
+        w, h = round(im.width * logo.box.h / im.height), logo.box.h
+        if logo.box.w is not None and w > logo.box.w:
+            w, h = logo.box.w, round(im.height * logo.box.w / im.width)
+    cw, ch = layout.canvas
+    x = logo.box.x if logo.box.x is not None else cw - (logo.box.right or 0) - w
+    y = logo.box.y if logo.box.y is not None else ch - (logo.box.bottom or 0) - h
+    return x, y, w, h
+
+
+def element_boxes(layout: Layout) -> dict[str, Rect4]:
+    """Every placed element's box. A kicker that sits on the title is given at its highest: the title's first
+    line at the top of the title's box."""
+    cw, ch = layout.canvas
+    boxes = {"logo": mark_box(layout)} if layout.logo is not None else {}
+    for name in ("title", "kicker", "site_name", "date"):
+        style = getattr(layout, name)
+        if style is None:
+            continue
+        x, y, w, h = style.box.resolve(cw, ch)
+        if style.above_title is not None:
+            y = layout.title.box.resolve(cw, ch)[1] - style.above_title - h
+        boxes[name] = (x, y, w, h)
+    return boxes
+
+
+def intersect(a: Rect4, b: Rect4) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def inside(inner: Rect4, outer: Rect4) -> bool:
+    return (outer[0] <= inner[0] and outer[1] <= inner[1]
+            and inner[0] + inner[2] <= outer[0] + outer[2] and inner[1] + inner[3] <= outer[1] + outer[3])
+
+
+def default_margins() -> tuple[int, int]:
+    """The smallest distance smmgen's own layouts keep any element from the sides, and from the top or bottom."""
+    side, upright = [], []
+    for name in ("default", "photo"):
+        for layout in load_layout(DEFAULT_LAYOUT_DIR / f"{name}.toml").variants.values():
+            cw, ch = layout.canvas
+            for element, (x, y, w, h) in element_boxes(layout).items():
+                side += [x, cw - x - w]
+                if element != "kicker":         # where a floating kicker lands depends on the title
+                    upright += [y, ch - y - h]
+    return min(side), min(upright)
+
+
+def test_the_mark_sits_beside_the_name_clear_of_everything_and_inside_the_margins():
+    side, upright = default_margins()
+    assert (side, upright) == (64, 48)                  # if smmgen's own layouts move, look at these again
+    for name in ("default", "photo"):
+        for target, layout in load_layout(CARD_LAYOUTS / f"{name}.toml").variants.items():
+            where = (name, target)
+            assert layout.logo is not None and layout.logo.path.name == MARK.name, where
+            cw, ch = layout.canvas
+            boxes = element_boxes(layout)
+            # A full-width band (the photo card's masthead) frames what sits on it instead of the margins.
+            bands = [r.box.resolve(cw, ch) for r in layout.rects if r.box.resolve(cw, ch)[::2] == (0, cw)]
+            for element, (x, y, w, h) in boxes.items():
+                assert inside((x, y, w, h), (0, 0, cw, ch)), (where, element)
+                assert x >= side and cw - x - w >= side, (where, element, x, cw - x - w)
+                on_band = any(inside((x, y, w, h), band) for band in bands)
+                assert on_band or (y >= upright and ch - y - h >= upright), (where, element, y, ch - y - h)
+            names = sorted(boxes)
+            for i, a in enumerate(names):
+                for b in names[i + 1:]:
+                    assert not intersect(boxes[a], boxes[b]), (where, a, boxes[a], b, boxes[b])
+            # Beside: the name starts a little to the right of the mark, centred on the same line.
+            mx, my, mw, mh = boxes["logo"]
+            nx, ny, _, nh = boxes["site_name"]
+            assert 8 <= nx - (mx + mw) <= 24, where
+            assert abs((ny + nh / 2) - (my + mh / 2)) <= 2, where
+
+
+def mark_colours() -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """The mark's two commonest opaque colours, most common first: its ground and its letters."""
+    with Image.open(MARK) as im:
+        counts = sorted(((n, c) for n, c in im.convert("RGBA").getcolors(1 << 16) if c[3] == 255), reverse=True)
+    return counts[0][1][:3], counts[1][1][:3]
+
+
+def test_the_mark_is_white_letters_on_courier_red_with_room_to_be_shown_sharp():
+    ground, letters = mark_colours()
+    assert ground == COURIER_RED and letters == (255, 255, 255)
+    assert contrast(letters, ground) >= 4.5
+    tallest = max(layout.logo.box.h for name in ("default", "photo")
+                  for layout in load_layout(CARD_LAYOUTS / f"{name}.toml").variants.values() if layout.logo)
+    with Image.open(MARK) as im:
+        assert im.width == im.height >= 2 * tallest           # drawn at twice its size or more: never scaled up
+        assert im.getpixel((0, 0))[3] == 0                    # rounded corners: the card shows through
+
+
+def backdrop_of(card: Image.Image, box: Rect4) -> tuple[int, int, int]:
+    """The colour just left of the mark, where the card behind it shows."""
+    x, y, _, h = box
+    return card.getpixel((x - 8, y + h // 2))
+
+
+def rgb_pixels(im: Image.Image) -> list[tuple[int, int, int]]:
+    data = im.convert("RGB").tobytes()
+    return [tuple(data[i:i + 3]) for i in range(0, len(data), 3)]  # type: ignore[misc]
+
+
+def test_every_card_shows_the_mark_where_the_layout_puts_it(sample_site):
+    result = built(two_stories(sample_site), images=True)
+    ground, _ = mark_colours()
+    seen = set()
+    for req, card in result.cards.items():
+        where = (req.source, req.target)
+        layout = load_layout(sample_site / "layouts" / "cards" / f"{req.layout}.toml").for_target(req.target)
+        box = x, y, w, h = mark_box(layout)
+        with Image.open(sample_site / "output" / card.path) as im:
+            drawn = im.convert("RGB")
+        # The mark, scaled to its box over what is behind it, is what the card shows there: a PNG card within
+        # rounding, a JPEG one within its loss around the letters (up to 7 per channel on average). The same
+        # mark one pixel off is 13 or more away.
+        want = Image.new("RGB", (w, h), backdrop_of(drawn, box))
+        with Image.open(layout.logo.path) as mark:
+            small = mark.convert("RGBA").resize((w, h), Image.Resampling.LANCZOS)
+        want.paste(small, (0, 0), small)
+        got = drawn.crop((x, y, x + w, y + h))
+        error = sum(ImageStat.Stat(ImageChops.difference(got, want)).mean) / 3
+        assert error <= 9, (*where, round(error, 2))
+        pixels = rgb_pixels(got)
+        red = sum(near(p, ground, 24) for p in pixels) / len(pixels)
+        white = sum(min(p) >= 225 for p in pixels) / len(pixels)
+        assert red >= 0.6 and white >= 0.08, (*where, red, white)
+        # The red stops at the mark's edge: beside it, the gap before the name shows the card behind.
+        assert not any(near(p, ground, 24) for p in rgb_pixels(drawn.crop((x + w + 2, y, x + w + 10, y + h)))), where
+        seen.add((req.layout, req.target))
+    assert seen >= {(layout, target) for layout in ("default", "photo") for target in ("og", "instagram")}
+
+
+def media_by_entry(result: BuildResult) -> dict[str, list[tuple[str, str]]]:
+    """Each manifest entry's media as (path, sha256), by entry id."""
+    return {e["id"]: [(m["path"], m["sha256"]) for m in e["media"]]
+            for out in result.outputs for e in out.entries}
+
+
+def test_the_site_checked_out_in_another_folder_names_its_cards_the_same(sample_site, tmp_path):
+    here = two_stories(sample_site)
+    there = tmp_path / "elsewhere" / "checkout"
+    shutil.copytree(here, there)
+    first, second = built(here, images=True), built(there, images=True)
+    media = media_by_entry(first)
+    assert sum(len(files) for files in media.values()) >= 4
+    assert media == media_by_entry(second)
+    # Named by what they show: a different mark gives every card of the site a new name.
+    with Image.open(MARK) as im:
+        Image.new("RGBA", im.size, (0, 0, 0, 255)).save(there / "layouts" / "cards" / MARK.name)
+    third = media_by_entry(built(there, images=True))
+    old = {path for files in media.values() for path, _ in files}
+    assert not old & {path for files in third.values() for path, _ in files}
