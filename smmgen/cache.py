@@ -251,26 +251,6 @@ class BuildCache:
         st = path.stat()
         self.index[relative] = (st.st_size, st.st_mtime_ns, digest)
 
-    def intact(self, output_dir: Path, subdirs: Iterable[str]) -> set[str]:
-        """Files under ``subdirs`` of ``output_dir`` still as the output index says they were written (by size
-        and mtime), relative to ``output_dir``: one walk instead of a ``stat`` call per file."""
-        out = set()
-        for sub in subdirs:
-            for dirpath, _dirnames, filenames in os.walk(output_dir / sub):
-                rel_dir = os.path.relpath(dirpath, output_dir)
-                for name in filenames:
-                    relative = f"{rel_dir}/{name}"
-                    known = self.index.get(relative)
-                    if known is None:
-                        continue
-                    try:
-                        st = os.stat(os.path.join(dirpath, name))
-                    except OSError:
-                        continue
-                    if (st.st_size, st.st_mtime_ns) == known[:2]:
-                        out.add(relative)
-        return out
-
     def page_memo(self, intact: set[str]) -> PageMemo:
         return PageMemo(self, intact)
 
@@ -281,7 +261,7 @@ class PageMemo:
 
     def __init__(self, cache: BuildCache, intact: set[str]):
         self.cache = cache
-        self.intact = intact                    # BuildCache.intact
+        self.intact = intact                    # files in output/ still as the output index says
         self.keys: dict[str, str] = {}
         self._fragments: FragmentStore | None = None
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import manifest
-from .output import atomic_write, prune
+from .output import atomic_write, create, prune
 from .preview import iter_preview
 from .preview.pages import UNCHANGED
 
@@ -77,7 +77,11 @@ class _Sink:
         self.changed = 0
         self.written: set[Path | str] = set()
         self.index: dict[str, tuple[int, int, str]] = {}
-        self.intact = cache.intact(out, OUTPUT_SUBDIRS) if cache is not None else set()
+        # What output/ holds now: files by (size, mtime), and folders; files still as the output index says
+        # they were written are intact.
+        self.present, self.folders = _listing(out, OUTPUT_SUBDIRS) if cache is not None else ({}, set())
+        known = cache.index if cache is not None else {}
+        self.intact = {r for r, st in self.present.items() if r in known and known[r][:2] == st}
 
     def keep(self, relatives: Sequence[str]) -> bool:
         """Keep these files as the last build wrote them, if every one of them still is."""
@@ -105,11 +109,25 @@ class _Sink:
             return
         relative = path.relative_to(self.out).as_posix()
         digest = hashlib.sha256(data).hexdigest()
-        if not (relative in self.intact and self.cache.index[relative][2] == digest):
-            # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
-            self.changed += atomic_write(path, data, durable=False)
-            self.cache.wrote(relative, path, digest)
+        if relative in self.intact and self.cache.index[relative][2] == digest:
+            self.index[relative] = self.cache.index[relative]
+            return
+        # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
+        made = self._create(path, relative, data) if relative not in self.present else None
+        if made is not None:
+            self.changed += 1
+            self.index[relative] = self.cache.index[relative] = (*made, digest)
+            return
+        self.changed += atomic_write(path, data, durable=False)
+        self.cache.wrote(relative, path, digest)
         self.index[relative] = self.cache.index[relative]
+
+    def _create(self, path: Path, relative: str, data: bytes) -> tuple[int, int] | None:
+        folder = relative.rpartition("/")[0]
+        if folder not in self.folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(folder)
+        return create(path, data)
 
 
 def _article_files(result: BuildResult, same: set[str], sink: _Sink) -> Iterator[tuple[Path, bytes]]:
@@ -328,6 +346,23 @@ def _file_digest(path: Path, size: int) -> str | None:
 
 
 # --- the other files -----------------------------------------------------------------------------------------------
+
+def _listing(root: Path, subdirs: tuple[str, ...]) -> tuple[dict[str, tuple[int, int]], set[str]]:
+    """Files under ``subdirs`` of ``root`` by relative path with their (size, mtime_ns), and the folders."""
+    files: dict[str, tuple[int, int]] = {}
+    folders: set[str] = set()
+    for sub in subdirs:
+        for dirpath, _dirnames, filenames in os.walk(root / sub):
+            rel_dir = os.path.relpath(dirpath, root)
+            folders.add(rel_dir)
+            for name in filenames:
+                try:
+                    st = os.stat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                files[f"{rel_dir}/{name}"] = (st.st_size, st.st_mtime_ns)
+    return files, folders
+
 
 def prune_fast(root: Path, keep: set[Path], subdirs: tuple[str, ...]) -> int:
     """``output.prune`` for output/ as smmgen writes it (no symbolic links): compares paths as written

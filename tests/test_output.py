@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
-from smmgen.output import atomic_write, prune
+from smmgen.output import atomic_write, create, prune
 
 
 def test_atomic_write_replaces_and_skips_identical(tmp_path):
@@ -43,3 +44,20 @@ def test_prune_removes_only_unwritten_files_in_build_folders(tmp_path):
     prune(tmp_path, {keep}, ("cards", "cuts"))
     assert keep.exists() and outside.exists()
     assert not stale.exists() and not stale_dir_file.exists() and not (tmp_path / "cuts" / "gone").exists()
+
+
+def test_create_writes_only_a_file_that_is_not_there(tmp_path: Path) -> None:
+    path = tmp_path / "new.txt"
+    made = create(path, b"fresh\n")
+    assert path.read_bytes() == b"fresh\n"
+    st = path.stat()
+    assert made == (st.st_size, st.st_mtime_ns) and oct(st.st_mode & 0o777) == oct(0o644 & ~_umask())
+    # An existing file is left alone: the caller replaces it atomically instead.
+    assert create(path, b"other\n") is None
+    assert path.read_bytes() == b"fresh\n"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
