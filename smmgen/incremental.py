@@ -19,6 +19,7 @@ from pathlib import Path
 from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
 from .config import Site
 from .errors import SmmgenError
+from .output import listing
 
 # smmgen.build.OUTPUT_SUBDIRS and smmgen.plan.DEFAULT_LEDGER, without importing either (tests check they agree):
 # a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
@@ -153,13 +154,7 @@ def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterabl
 
 def _written(output_dir: Path) -> Mapping[str, tuple[int, int]]:
     """(size, mtime) of every file in output/'s build folders and of the manifest, by relative path."""
-    out: dict[str, tuple[int, int]] = {}
-    for sub in SUBDIRS:
-        for dirpath, _dirnames, filenames in os.walk(output_dir / sub):
-            rel_dir = os.path.relpath(dirpath, output_dir)
-            for name in filenames:
-                st = os.stat(os.path.join(dirpath, name))
-                out[f"{rel_dir}/{name}"] = (st.st_size, st.st_mtime_ns)
+    out, _folders = listing(output_dir, SUBDIRS)
     try:
         st = os.stat(output_dir / "manifest.json")
         out["manifest.json"] = (st.st_size, st.st_mtime_ns)

@@ -58,6 +58,23 @@ def create(path: Path, data: bytes) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
+def listing(root: Path, subdirs: tuple[str, ...]) -> tuple[dict[str, tuple[int, int]], set[str]]:
+    """Files under ``subdirs`` of ``root`` by relative path with their (size, mtime_ns), and the folders."""
+    files: dict[str, tuple[int, int]] = {}
+    folders: set[str] = set()
+    for sub in subdirs:
+        for dirpath, _dirnames, filenames in os.walk(root / sub):
+            rel_dir = os.path.relpath(dirpath, root)
+            folders.add(rel_dir)
+            for name in filenames:
+                try:
+                    st = os.stat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                files[f"{rel_dir}/{name}"] = (st.st_size, st.st_mtime_ns)
+    return files, folders
+
+
 def prune(root: Path, keep: set[Path], subdirs: tuple[str, ...]) -> list[Path]:
     """Delete files under ``root/<subdir>`` that this build did not write, so output/ equals a clean build."""
     removed = []

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import manifest
-from .output import atomic_write, create, prune
+from .output import atomic_write, create, listing, prune
 from .preview import iter_preview
 from .preview.pages import UNCHANGED
 
@@ -79,7 +79,7 @@ class _Sink:
         self.index: dict[str, tuple[int, int, str]] = {}
         # What output/ holds now: files by (size, mtime), and folders; files still as the output index says
         # they were written are intact.
-        self.present, self.folders = _listing(out, OUTPUT_SUBDIRS) if cache is not None else ({}, set())
+        self.present, self.folders = listing(out, OUTPUT_SUBDIRS) if cache is not None else ({}, set())
         known = cache.index if cache is not None else {}
         self.intact = {r for r, st in self.present.items() if r in known and known[r][:2] == st}
 
@@ -346,23 +346,6 @@ def _file_digest(path: Path, size: int) -> str | None:
 
 
 # --- the other files -----------------------------------------------------------------------------------------------
-
-def _listing(root: Path, subdirs: tuple[str, ...]) -> tuple[dict[str, tuple[int, int]], set[str]]:
-    """Files under ``subdirs`` of ``root`` by relative path with their (size, mtime_ns), and the folders."""
-    files: dict[str, tuple[int, int]] = {}
-    folders: set[str] = set()
-    for sub in subdirs:
-        for dirpath, _dirnames, filenames in os.walk(root / sub):
-            rel_dir = os.path.relpath(dirpath, root)
-            folders.add(rel_dir)
-            for name in filenames:
-                try:
-                    st = os.stat(os.path.join(dirpath, name))
-                except OSError:
-                    continue
-                files[f"{rel_dir}/{name}"] = (st.st_size, st.st_mtime_ns)
-    return files, folders
-
 
 def prune_fast(root: Path, keep: set[Path], subdirs: tuple[str, ...]) -> int:
     """``output.prune`` for output/ as smmgen writes it (no symbolic links): compares paths as written
