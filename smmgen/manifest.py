@@ -122,7 +122,69 @@ def canonical_json(value: Any) -> bytes:
 
 
 def dumps(doc: Mapping[str, Any]) -> bytes:
-    return (json.dumps(_plain(doc), sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
+    """``json.dumps(_plain(doc), sort_keys=True, ensure_ascii=False, indent=2)`` and a newline, byte for byte."""
+    return (layout(doc) + "\n").encode()
+
+
+def layout(value: Any, level: int = 0) -> str:
+    """``value`` as ``dumps`` lays it out, nested ``level`` deep (its inner lines indented for that depth, its
+    first line not). The standard library indents in pure Python, one generator per container: for a manifest
+    of thousands of entries this takes a third of the time."""
+    out: list[str] = []
+    _layout(value, level, out.append)
+    return "".join(out)
+
+
+_string = json.encoder.encode_basestring   # ensure_ascii=False, as dumps asks (the C version where built)
+
+
+def _layout(value: Any, level: int, out) -> None:
+    if isinstance(value, str):
+        out(_string(value))
+    elif value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif isinstance(value, int):
+        out(int.__repr__(value))
+    elif isinstance(value, float):
+        out("NaN" if value != value else "Infinity" if value == _INF else "-Infinity" if value == -_INF
+            else float.__repr__(value))
+    elif isinstance(value, Mapping):
+        if not value:
+            out("{}")
+            return
+        inner = ",\n" + "  " * (level + 1)
+        lead = "{" + inner[1:]
+        for key, item in sorted(((str(k), v) for k, v in value.items()), key=_first):
+            out(lead + _string(key) + ": ")
+            lead = inner
+            _layout(item, level + 1, out)
+        out("\n" + "  " * level + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out("[]")
+            return
+        inner = ",\n" + "  " * (level + 1)
+        lead = "[" + inner[1:]
+        for item in value:
+            out(lead)
+            lead = inner
+            _layout(item, level + 1, out)
+        out("\n" + "  " * level + "]")
+    elif isinstance(value, dt.datetime):
+        out(_string(iso(value)))
+    else:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_INF = float("inf")
+
+
+def _first(pair: tuple[str, Any]) -> str:
+    return pair[0]
 
 
 def load(path: Path) -> dict[str, Any]:
