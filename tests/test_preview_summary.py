@@ -113,6 +113,20 @@ def test_agenda_groups_by_local_day_and_monday_weeks():
     assert [s.state(now) for s in slots] == ["live", "scheduled"]
 
 
+def test_agenda_orders_events_by_instant_across_the_autumn_clock_change():
+    # 25 Oct 2026 in Berlin: 02:00-03:00 comes twice; 00:30Z is the first 02:30, 01:10Z the second 02:10.
+    tz = ZoneInfo("Europe/Berlin")
+    entries = [
+        {"id": "late@x", "platform": "x", "article": {"slug": "l", "title": "L", "source": "l.md"},
+         "publish_at": "2026-10-25T01:10:00Z", "expire_at": None},
+        {"id": "early@x", "platform": "x", "article": {"slug": "e", "title": "E", "source": "e.md"},
+         "publish_at": "2026-10-25T00:30:00Z", "expire_at": None},
+    ]
+    day, = agenda.days(agenda.slots(entries, ["x"]), tz)
+    assert [e.slot.id for e in day.events] == ["early@x", "late@x"]
+    assert [e.at.strftime("%H:%M") for e in day.events] == ["02:30", "02:10"]
+
+
 def test_the_plan_read_from_cuts_is_the_plan_read_from_the_manifest(sample_site):
     # The preview reads the slots off the cuts, without making manifest entries; ``smmgen plan`` and the
     # manifest's readers read them off the entries: both must agree, to the second.

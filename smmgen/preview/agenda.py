@@ -7,8 +7,10 @@ slot assignment is ``smmgen.plan``'s job.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 UTC = dt.UTC
@@ -26,9 +28,10 @@ class Slot:
     retracted: bool = False
 
     def identity(self) -> tuple:
-        """Everything the slot is, as plain values (a page part showing it is keyed by them)."""
-        return (self.id, self.platform, self.slug, self.title, self.source, self.publish_at, self.expire_at,
-                self.retracted)
+        """Everything the slot is, as plain values (a page part showing it is keyed by them); times as UTC
+        seconds, whose repr costs a tenth of a datetime's."""
+        return (self.id, self.platform, self.slug, self.title, self.source, _seconds(self.publish_at),
+                _seconds(self.expire_at), self.retracted)
 
     def state(self, now: dt.datetime) -> str:
         """"scheduled" (not yet due), "live" (due and not expired) or "expired", as of ``now``."""
@@ -63,7 +66,8 @@ class Event:
     slot: Slot
 
     def identity(self) -> tuple:
-        return (self.kind, self.at, self.slot.identity())
+        # ``at`` is the slot's time in the site's zone, which the cache's fingerprint covers.
+        return (self.kind, self.slot.identity())
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,14 @@ class Day:
     date: dt.date
     events: tuple[Event, ...]
 
-    def identity(self) -> tuple:
-        return (self.date, tuple(e.identity() for e in self.events))
+    def identity(self) -> str:
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
+        # Hashed once: a day is shown on its own and again inside its week.
+        # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
+        return hashlib.sha256(repr((self.date, [e.identity() for e in self.events])).encode()).hexdigest()
 
     def for_platform(self, platform: str) -> tuple[Event, ...]:
         return tuple(e for e in self.events if e.slot.platform == platform)
@@ -89,6 +99,10 @@ class Week:
     @property
     def platforms(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(e.slot.platform for d in self.days for e in d.events))
+
+
+def _seconds(when: dt.datetime | None) -> float | None:
+    return None if when is None else when.timestamp()
 
 
 def _iso(when: dt.datetime | None) -> str | None:
@@ -129,9 +143,11 @@ def _whole_seconds(when: dt.datetime | None) -> dt.datetime | None:
 
 
 def events(all_slots: Sequence[Slot], tz) -> list[Event]:
-    found = [Event("publish", s.publish_at.astimezone(tz), s) for s in all_slots]
-    found += [Event("expire", s.expire_at.astimezone(tz), s) for s in all_slots if s.expire_at]
-    return sorted(found, key=lambda e: (e.at, e.kind != "expire", e.slot.platform, e.slot.id))
+    # Sorted by the UTC instant (the slots' own times): comparing aware local times costs a zone lookup each.
+    found = [((s.publish_at, True, s.platform, s.id), "publish", s.publish_at, s) for s in all_slots]
+    found += [((s.expire_at, False, s.platform, s.id), "expire", s.expire_at, s) for s in all_slots if s.expire_at]
+    found.sort(key=lambda f: f[0])
+    return [Event(kind, at.astimezone(tz), s) for _, kind, at, s in found]
 
 
 def days(all_slots: Sequence[Slot], tz) -> list[Day]:
@@ -142,9 +158,10 @@ def days(all_slots: Sequence[Slot], tz) -> list[Day]:
     return [Day(d, tuple(evs)) for d, evs in sorted(by_date.items())]
 
 
-def weeks(all_slots: Sequence[Slot], tz) -> list[Week]:
-    """Monday-to-Sunday weeks that have at least one event; empty weeks in between are left out."""
-    by_date = {d.date: d for d in days(all_slots, tz)}
+def weeks(all_slots: Sequence[Slot], tz, days_: Sequence[Day] | None = None) -> list[Week]:
+    """Monday-to-Sunday weeks that have at least one event; empty weeks in between are left out (``days_``:
+    ``days(all_slots, tz)``, when the caller has it already)."""
+    by_date = {d.date: d for d in (days_ if days_ is not None else days(all_slots, tz))}
     mondays = sorted({d - dt.timedelta(days=d.weekday()) for d in by_date})
     return [Week(m, tuple(by_date.get(m + dt.timedelta(days=i)) or Day(m + dt.timedelta(days=i), ())
                           for i in range(7)))

@@ -155,10 +155,11 @@ def plan_values(result, data: PreviewData) -> dict[str, Any]:
     site = result.site
     slots = agenda.planned(result.outputs, [p.name for p in site.platforms])
     pages = {v.source: v.page for v in data.articles if v.page}
+    days = agenda.days(slots, site.timezone)
     return {
         "slots": slots,
-        "days": agenda.days(slots, site.timezone),
-        "weeks": agenda.weeks(slots, site.timezone),
+        "days": days,
+        "weeks": agenda.weeks(slots, site.timezone, days),
         "article_pages": pages,
         "titles": dict(data.platforms),
         "accents": {name: look_for(name).accent for name, _ in data.platforms},
