@@ -133,21 +133,29 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
     (editing an article's text does not move any post; planning thousands of cuts takes a second)."""
     if cache is None:
         return plan.assign(cuts, site)
-    from dataclasses import replace
-
     digest = hashlib.sha256()
     try:
         digest.update(plan.ledger_path(site).read_bytes())
     except FileNotFoundError:
         digest.update(b"no ledger")
-    # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
-    for c in cuts:
-        digest.update(repr(tuple(getattr(c, f) for f in PLAN_READS) + (len(c.parts),)).encode())
+    start = 0
+    while start < len(cuts):
+        source = cuts[start].source
+        end = start + 1
+        while end < len(cuts) and cuts[end].source == source:
+            end += 1
+        run = cuts[start:end]
+        # The cache's record has the reads of the very cuts it holds: an unchanged article is not read again.
+        record = cache.articles.get(source)
+        known = record.plan_reads if record is not None and record.cuts is not None else ""
+        if not (known and len(record.cuts) == len(run) and all(a is b for a, b in zip(record.cuts, run))):
+            known = plan_reads(run)
+        digest.update(known.encode())
+        start = end
     signature = digest.hexdigest()
     known = cache.plan
     if known is not None and known[0] == signature and len(known[1]) == len(cuts):
-        return [replace(c, warnings=c.warnings + added, **dict(zip(PLAN_WRITES, values)))
-                for c, (values, added) in zip(cuts, known[1])], []
+        return [_replayed(c, values, added) for c, (values, added) in zip(cuts, known[1])], []
     planned, errors = plan.assign(cuts, site)
     if errors or any(p.warnings[:len(c.warnings)] != c.warnings for c, p in zip(cuts, planned)):
         cache.plan = None            # not the shape a replay can give back: plan again next time
@@ -155,6 +163,24 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         cache.plan = (signature, [(tuple(getattr(p, f) for f in PLAN_WRITES), p.warnings[len(c.warnings):])
                                   for c, p in zip(cuts, planned)])
     return planned, errors
+
+
+def plan_reads(cuts: Sequence[Cut]) -> str:
+    """A hash of what ``plan.assign`` reads of these cuts (one article's)."""
+    # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
+    return hashlib.sha256(repr([tuple(getattr(c, f) for f in PLAN_READS) + (len(c.parts),)
+                                for c in cuts]).encode()).hexdigest()
+
+
+def _replayed(cut: Cut, values: tuple, added: tuple[str, ...]) -> Cut:
+    # ``dataclasses.replace`` without its per-call cost (thousands of cuts per build): the fields are the
+    # cut's own with the plan's values, which ``plan.assign`` produced and checked when it made them.
+    planned = object.__new__(type(cut))
+    fields = planned.__dict__
+    fields.update(cut.__dict__)
+    fields.update(zip(PLAN_WRITES, values))
+    fields["warnings"] = cut.warnings + added
+    return planned
 
 
 def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[Cut, ...], list[SmmgenError]]:
@@ -201,7 +227,8 @@ class Prepared:
             if (known is not None and known.sha == sha and known.deps == deps and known.article is article
                     and known.cuts is made):
                 continue                      # the very record the cache holds: its shard need not be written
-            cache.articles[article.source] = ArticleRecord(sha, deps, article, made)
+            cache.articles[article.source] = ArticleRecord(sha, deps, article, made,
+                                                           plan_reads(made) if made is not None else "")
         cache.keep_only(self.shas)
 
 

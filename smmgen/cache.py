@@ -40,7 +40,7 @@ from . import __version__
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(".smmgen") / "cache"
-FORMAT = "4"
+FORMAT = "5"
 """Bump when what the cache stores changes shape."""
 
 # Distributions whose code shapes the output; their versions go into the fingerprint.
@@ -139,6 +139,7 @@ class ArticleRecord:
     deps: tuple[tuple[str, Stamp], ...]       # other files it read (the hero), with their stamps
     article: Any                              # smmgen.content.Article
     cuts: tuple | None                        # smmgen.platforms.Cut, before plan.assign; None: not made yet
+    plan_reads: str = ""                      # smmgen.build.plan_reads of the cuts, when made
 
     def valid(self, sha: str) -> bool:
         return sha == self.sha and all(stamp(Path(p)) == s for p, s in self.deps)
@@ -169,6 +170,7 @@ class BuildCache:
     plan: tuple[str, list] | None = None                   # (signature of the plan's inputs, its changes)
     fragments: tuple[str, dict[str, tuple[int, int]]] | None = None   # parts of big pages: file, key -> where
     state: BuildState | None = None
+    files: dict[str, tuple[int, int]] | None = None   # output/ as the last write left it (not stored)
     _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
 
     @classmethod
