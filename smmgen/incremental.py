@@ -102,7 +102,9 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
     read = sorted({str(a.image) for a in (*result.articles, *result.drafts) if a.image} | set(_avatars(site)))
     inputs = _inputs(site, env, before, read)
     summary = summarize(result)
-    cache.save(BuildState(inputs=inputs, read=tuple(read), outputs=_written(site.output_dir), summary=summary))
+    # What the write left in output/: it knows without walking output/ again.
+    outputs = cache.files if cache.files is not None else _written(site.output_dir)
+    cache.save(BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary))
     return Outcome(summary, changed, (), False)
 
 

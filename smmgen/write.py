@@ -60,11 +60,11 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
         cache.index = sink.index
         cache.pages = memo.keys if memo is not None else {}
         cache.outputs = {o.article.source: o.key for o in result.outputs if o.key is not None}
-    keep = sink.written | {out / card.path for card in result.cards.values()} | {out / MANIFEST}
     if cache is None:
-        prune(out, keep, OUTPUT_SUBDIRS)
+        prune(out, sink.written | {out / card.path for card in result.cards.values()} | {out / MANIFEST},
+              OUTPUT_SUBDIRS)
     else:
-        prune_fast(out, keep, OUTPUT_SUBDIRS)
+        cache.files = sink.finish({card.path for card in result.cards.values()})
     return sink.changed
 
 
@@ -121,6 +121,29 @@ class _Sink:
         self.changed += atomic_write(path, data, durable=False)
         self.cache.wrote(relative, path, digest)
         self.index[relative] = self.cache.index[relative]
+
+    def finish(self, cards: set[str]) -> dict[str, tuple[int, int]]:
+        """Remove what output/ held before this write and no longer should (the listing taken at the start
+        says what that is: no second walk of output/), and return what output/'s build folders and manifest
+        now hold, by relative path with (size, mtime_ns), as ``output.listing`` would find it."""
+        assert self.cache is not None
+        now = {relative: known[:2] for relative, known in self.index.items()}
+        for relative in cards:
+            st = self.present.get(relative)
+            if st is None:
+                info = os.stat(os.path.join(self.out, relative))
+                st = (info.st_size, info.st_mtime_ns)
+            now[relative] = st
+        emptied = set()
+        for relative in self.present.keys() - now.keys():
+            os.unlink(os.path.join(self.out, relative))
+            emptied.add(relative.rpartition("/")[0])
+        # Folders left empty, deepest first (a parent may empty only once its children are gone).
+        for folder in sorted(_with_parents(emptied), key=lambda f: -f.count("/")):
+            path = os.path.join(self.out, folder)
+            if folder not in OUTPUT_SUBDIRS and os.path.isdir(path) and not os.listdir(path):
+                os.rmdir(path)
+        return now
 
     def _create(self, path: Path, relative: str, data: bytes) -> tuple[int, int] | None:
         folder = relative.rpartition("/")[0]
@@ -236,8 +259,7 @@ def dumps_manifest(site: Site, entries: Sequence[Mapping[str, Any]]) -> bytes:
 
 def entry_text(entry: Mapping[str, Any]) -> bytes:
     """An entry as ``manifest.dumps`` writes it inside the document: indented two levels (4 spaces)."""
-    inner = manifest.dumps(entry).rstrip(b"\n")
-    return b"\n".join(b"    " + line for line in inner.split(b"\n"))
+    return ("    " + manifest.layout(entry, 2)).encode()
 
 
 def _frame(site: Site) -> tuple[bytes, bytes]:
@@ -347,23 +369,13 @@ def _file_digest(path: Path, size: int) -> str | None:
 
 # --- the other files -----------------------------------------------------------------------------------------------
 
-def prune_fast(root: Path, keep: set[Path], subdirs: tuple[str, ...]) -> int:
-    """``output.prune`` for output/ as smmgen writes it (no symbolic links): compares paths as written
-    instead of resolving every file, which costs seconds with tens of thousands of files. Returns how many
-    files were removed."""
-    wanted = {os.path.normpath(p) for p in keep}
-    removed = 0
-    for sub in subdirs:
-        base = str(root / sub)
-        for dirpath, _dirnames, filenames in os.walk(base, topdown=False):
-            for name in filenames:
-                path = os.path.join(dirpath, name)
-                if path not in wanted:
-                    os.unlink(path)
-                    removed += 1
-            if dirpath != base and not os.listdir(dirpath):
-                os.rmdir(dirpath)
-    return removed
+def _with_parents(folders: set[str]) -> set[str]:
+    out = set()
+    for folder in folders:
+        while folder and folder not in out:
+            out.add(folder)
+            folder = folder.rpartition("/")[0]
+    return out
 
 
 def cut_text_file(cut: Cut) -> bytes:

@@ -127,6 +127,11 @@ def test_removed_and_added_articles_match_a_cold_build(warm: Path, tmp_path: Pat
     out = tree_bytes(warm / "output")
     assert "og/budget-passes.html" not in out and "og/new.html" in out
     assert out == cold_copy(warm, tmp_path / "cold")
+    # The write's own account of output/ (no second walk of it) is what a walk finds: the next build is a no-op.
+    site = load_site(warm)
+    assert not (warm / "output" / "cuts" / "budget-passes").exists()
+    assert incremental.load_state(site, incremental.fingerprint(site)).outputs == incremental._written(site.output_dir)
+    assert incremental.build_site(site, workers=1).skipped
 
 
 def test_a_broken_article_is_reported_after_a_warm_build_and_fixing_it_recovers(warm: Path,
