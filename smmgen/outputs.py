@@ -28,7 +28,12 @@ class ArticleOutput:
 
     @cached_property
     def entries(self) -> tuple[dict[str, Any], ...]:
-        """The manifest entries of the article's cuts, in cut order."""
+        """The manifest entries of the article's cuts, in cut order (kept: see ``make_entries``)."""
+        return self.make_entries()
+
+    def make_entries(self) -> tuple[dict[str, Any], ...]:
+        """``entries``, made afresh and not kept: the writer and the preview use an article's entries and move
+        on, and the entries of a whole large site would be much of what a build holds in memory."""
         return tuple(manifest.entry(cut, self.article, media) for cut, media in zip(self.cuts, self.media))
 
 

@@ -198,6 +198,7 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
             known = cache.entries.get(entry_id)
         pieces.append(known if known is not None and known[0] + known[1] <= previous[1] else None)
     where: dict[str, tuple[int, int]] = {}
+    made: tuple[int, tuple[dict[str, Any], ...]] = (-1, ())      # the entries of the article being written
     try:
         # Durable: the manifest is what the publisher acts on.
         with _Replacement(path, MANIFEST, durable=True) as f:
@@ -213,7 +214,9 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
                     piece = pieces[n]
                     if piece is None:
                         entry_id, i, j = order[n]
-                        text = entry_text(result.outputs[i].entries[j])
+                        if made[0] != i:     # an article's entries come one after the other (ids: slug@platform)
+                            made = (i, result.outputs[i].make_entries())
+                        text = entry_text(made[1][j])
                         where[entry_id] = (f.offset, len(text))
                         f.write(text)
                         n += 1

@@ -136,6 +136,11 @@ class ArticleView:
     def posts(self) -> tuple[Post, ...]:
         return self.make_posts()
 
+    def forget_posts(self) -> None:
+        """Drop the posts made for showing this view (they are made again if asked for): kept for every article
+        of a large site, they would be much of what a build holds in memory."""
+        self.__dict__.pop("posts", None)
+
     def identity(self) -> object:
         """What a page showing this view hashes for it: its key, or (without one) all it shows."""
         return self.key if self.key is not None else (self, self.posts)
@@ -324,7 +329,7 @@ def _posts_maker(output, article, site, avatars: dict[str, Path], cut_errors: Ma
     def make() -> tuple[Post, ...]:
         if output is None:
             return ()
-        entries = sorted(output.entries, key=lambda e: (order.index(e["platform"]) if e["platform"] in order
+        entries = sorted(output.make_entries(), key=lambda e: (order.index(e["platform"]) if e["platform"] in order
                                                         else len(order), e["platform"]))
         return tuple(post_view(e, article, site, avatars, cut_errors.get(e["id"], ()),
                                titles.get(e["platform"]) or e["platform"]) for e in entries)

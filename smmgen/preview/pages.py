@@ -60,8 +60,7 @@ class Renderer:
         """The page in blocks of about 64 KB, ending in exactly one newline: the index and the plan of a large
         site run to tens of megabytes, and rendered whole they would take several times that in memory."""
         template = self.env.get_template(f"{TEMPLATE_DIR}/{name}")
-        chunks = template.generate(up=up, script=Markup(self.script), csp=Markup(self.csp), statuses=STATUSES,
-                                   **values)
+        chunks = template.generate(**self.values(up), **values)
         block: list[str] = []
         size = 0
         for chunk in chunks:
@@ -74,6 +73,10 @@ class Renderer:
                 block, size = [text[len(body):]], len(text) - len(body)
                 yield body.encode()
         yield ("".join(block).rstrip("\n") + "\n").encode()
+
+    def values(self, up: str) -> dict[str, Any]:
+        """What every page's template is given besides its own values."""
+        return {"up": up, "script": Markup(self.script), "csp": Markup(self.csp), "statuses": STATUSES}
 
     @property
     def csp(self) -> str:
@@ -103,8 +106,11 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     data = preview_data(result)
     common = {"data": data, "site": site}
     store = reuse.fragments() if reuse is not None else None
-    yield "preview/index.html", renderer.stream("index.html.j2", "../", page="index",
-                                                fragment=fragment_maker(store, ("index", "../")), **common)
+    # Article pages first: each index row is drawn beside its page, from the posts made for it, which are then
+    # dropped (kept for the index of a large site, they would be most of what the build holds in memory).
+    index_fragment = fragment_maker(store, ("index", "../"))
+    row = _index_row_macro(renderer, data, common)
+    rows: dict[int, Markup] = {}
     listed = [view for view in data.articles if view.page]
     shared = (data.site_name, data.timezone, data.platforms, data.errors, data.error_count, renderer.script_hash)
     for here, view in enumerate(listed):
@@ -115,15 +121,25 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
             neighbours = tuple((v.page, v.title) for v in listed[max(0, here - 1):here + 2] if v is not view)
             # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
             key = hashlib.sha256(repr((view.identity(), neighbours, here == 0, shared)).encode()).hexdigest()
-            if reuse.unchanged(path, key):
-                reuse.put(path, key)
-                yield path, UNCHANGED
-                continue
-        page = renderer.render("article.html.j2", "../../", page="article", article=view, listed=listed,
-                               here=here, **common)
+        if key is not None and reuse.unchanged(path, key):
+            page = UNCHANGED
+        else:
+            page = renderer.render("article.html.j2", "../../", page="article", article=view, listed=listed,
+                                   here=here, **common)
         if reuse is not None:
             reuse.put(path, key)
+        if row is not None:
+            rows[id(view)] = index_fragment(row, view)
+        view.forget_posts()
         yield path, page
+
+    def fragment(macro, *args) -> Markup:
+        if macro.name == "row" and len(args) == 1 and id(args[0]) in rows:
+            return rows.pop(id(args[0]))
+        return index_fragment(macro, *args)
+
+    yield "preview/index.html", renderer.stream("index.html.j2", "../", page="index", fragment=fragment,
+                                                **common)
     values = plan_values(result, data)
     # What the plan's weeks and days show besides their own events.
     context = ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms)
@@ -131,6 +147,20 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
                                                fragment=fragment_maker(store, context), **values, **common)
     for relative, source in sorted(data.avatars.items()):
         yield relative, source.read_bytes()
+
+
+def _index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, Any]):
+    """The ``row`` macro of the index template, bound as on the index page, or None when the template (a
+    site's own) has none."""
+    from dataclasses import replace
+
+    template = renderer.env.get_template(f"{TEMPLATE_DIR}/index.html.j2")
+    # Made with no articles: the module's own page is then a few lines, and the macro reads only its argument
+    # and the page's values.
+    module = template.make_module({**renderer.values("../"), "page": "index", "fragment": lambda m, *a: m(*a),
+                                   **common, "data": replace(data, articles=())})
+    row = getattr(module, "row", None)
+    return row if isinstance(row, jinja2.runtime.Macro) else None
 
 
 def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
