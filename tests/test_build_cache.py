@@ -134,6 +134,17 @@ def test_removed_and_added_articles_match_a_cold_build(warm: Path, tmp_path: Pat
     assert incremental.build_site(site, workers=1).skipped
 
 
+def test_cached_articles_are_kept_without_their_bodies_once_cut(warm: Path) -> None:
+    site = load_site(warm)
+    from smmgen.cache import BuildCache
+
+    records = BuildCache.load(site).articles
+    assert records and all(r.article.body_text == "" for r in records.values() if r.cuts is not None)
+    # and a build from those records still cuts what a build from the files cuts (the bytes: the tests above)
+    assert {c.id for c in build_module.build(site, cache=BuildCache.load(site)).cuts} == \
+        {c.id for c in build_module.build(site).cuts}
+
+
 def test_a_broken_article_is_reported_after_a_warm_build_and_fixing_it_recovers(warm: Path,
                                                                                 tmp_path: Path) -> None:
     path = warm / ARTICLE
