@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -61,12 +62,14 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     errors += cut_errors
     if cache is not None:
         ready.remember(cache, articles)
-    cuts, plan_errors = assign_plan(cuts, site, cache)
-    errors += plan_errors
     by_source = {a.source: a for a in published}
-    requests = card_requests(cuts, by_source, site)
-    cards, card_errors = render_cards(requests, by_source, site, layouts, render_images, workers, cache)
-    errors += card_errors
+    requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
+    # Cards are drawn (by worker processes, when there are many) while this thread plans.
+    with ThreadPoolExecutor(1) as drawing:
+        drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, workers, cache)
+        cuts, plan_errors = assign_plan(cuts, site, cache)
+        cards, card_errors = drawn.result()
+    errors += plan_errors + card_errors
     outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
                        cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts)

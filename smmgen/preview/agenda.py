@@ -139,7 +139,11 @@ def _in_order(found: list[Slot], platform_order: Sequence[str]) -> list[Slot]:
 
 def _whole_seconds(when: dt.datetime | None) -> dt.datetime | None:
     # As the manifest writes it (and ``slots`` reads it back): UTC, to the second.
-    return when.astimezone(UTC).replace(microsecond=0) if when else None
+    if when is None:
+        return None
+    if when.tzinfo is UTC and not when.microsecond:
+        return when                  # a cut's times are UTC already
+    return when.astimezone(UTC).replace(microsecond=0)
 
 
 def events(all_slots: Sequence[Slot], tz) -> list[Event]:
@@ -147,7 +151,11 @@ def events(all_slots: Sequence[Slot], tz) -> list[Event]:
     found = [((s.publish_at, True, s.platform, s.id), "publish", s.publish_at, s) for s in all_slots]
     found += [((s.expire_at, False, s.platform, s.id), "expire", s.expire_at, s) for s in all_slots if s.expire_at]
     found.sort(key=lambda f: f[0])
-    return [Event(kind, at.astimezone(tz), s) for _, kind, at, s in found]
+    local: dict[dt.datetime, dt.datetime] = {}     # a plan's posts share a few slot times
+    for _, _, at, _ in found:
+        if at not in local:
+            local[at] = at.astimezone(tz)
+    return [Event(kind, local[at], s) for _, kind, at, s in found]
 
 
 def days(all_slots: Sequence[Slot], tz) -> list[Day]:
