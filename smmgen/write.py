@@ -13,6 +13,7 @@ import html
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -47,13 +48,16 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
         same = {o.article.source for o in result.outputs
                 if o.key is not None and cache.outputs.get(o.article.source) == o.key}
     memo = cache.page_memo(sink.intact) if cache is not None else None
-    # The preview first: a broken template in layouts/preview/ fails the build before anything is written.
-    for path, data in iter_preview(result, reuse=memo):
-        sink.put(path, data)
-    if memo is not None:
-        memo.close()
-    for path, data in _article_files(result, same, sink):
-        sink.put(path, data)
+    try:
+        # The preview first: a broken template in layouts/preview/ fails the build before anything is written.
+        for path, data in iter_preview(result, reuse=memo):
+            sink.put(path, data)
+        if memo is not None:
+            memo.close()
+        for path, data in _article_files(result, same, sink):
+            sink.put(path, data)
+    finally:
+        sink.flush()
     sink.changed += write_manifest(site, result, cache, same)
     if cache is not None:
         sink.index[MANIFEST] = cache.index[MANIFEST]
@@ -82,6 +86,8 @@ class _Sink:
         self.present, self.folders = listing(out, OUTPUT_SUBDIRS) if cache is not None else ({}, set())
         known = cache.index if cache is not None else {}
         self.intact = {r for r, st in self.present.items() if r in known and known[r][:2] == st}
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: list[tuple[str, str, Future]] = []
 
     def keep(self, relatives: Sequence[str]) -> bool:
         """Keep these files as the last build wrote them, if every one of them still is."""
@@ -113,14 +119,37 @@ class _Sink:
             self.index[relative] = self.cache.index[relative]
             return
         # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
-        made = self._create(path, relative, data) if relative not in self.present else None
-        if made is not None:
-            self.changed += 1
-            self.index[relative] = self.cache.index[relative] = (*made, digest)
+        if relative not in self.present:
+            # A new file: created by a writer thread while this one renders the next (on a cold build, creating
+            # ten thousand files is seconds of the kernel's time, which the other core can spend).
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1)
+            self._pending.append((relative, digest, self._writer.submit(self._new_file, path, relative, data)))
             return
         self.changed += atomic_write(path, data, durable=False)
         self.cache.wrote(relative, path, digest)
         self.index[relative] = self.cache.index[relative]
+
+    def _new_file(self, path: Path, relative: str, data: bytes) -> tuple[int, int] | None:
+        made = self._create(path, relative, data)
+        if made is None:                  # there after all (made since output/ was listed): replace it
+            atomic_write(path, data, durable=False)
+            st = path.stat()
+            made = (st.st_size, st.st_mtime_ns)
+        return made
+
+    def flush(self) -> None:
+        """Wait for the new files handed to the writer thread, and record them."""
+        if self._writer is None:
+            return
+        try:
+            for relative, digest, made in self._pending:
+                self.changed += 1
+                self.index[relative] = self.cache.index[relative] = (*made.result(), digest)  # type: ignore[union-attr]
+        finally:
+            self._writer.shutdown(cancel_futures=True)
+            self._writer = None
+            self._pending = []
 
     def finish(self, cards: set[str]) -> dict[str, tuple[int, int]]:
         """Remove what output/ held before this write and no longer should (the listing taken at the start
