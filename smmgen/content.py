@@ -47,6 +47,10 @@ class PlatformOverride:
     card: str | None = None
 
 
+# Shared, being frozen: a build asks every article's every platform for its override, most of them have none.
+_NO_OVERRIDE = PlatformOverride()
+
+
 @dataclass(frozen=True)
 class Social:
     platforms: tuple[str, ...] | None = None          # None: every enabled platform
@@ -56,7 +60,7 @@ class Social:
     overrides: Mapping[str, PlatformOverride] = field(default_factory=lambda: MappingProxyType({}))
 
     def override(self, platform: str) -> PlatformOverride:
-        return self.overrides.get(platform) or PlatformOverride()
+        return self.overrides.get(platform) or _NO_OVERRIDE
 
 
 @dataclass(frozen=True)
@@ -202,9 +206,11 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
 def find_article_files(site: Site) -> list[Path]:
     if not site.content_dir.is_dir():
         return []
-    # Sorted by path relative to content/, so the order never depends on the file system.
+    # Sorted by path relative to content/, so the order never depends on the file system. (Joined from parts:
+    # every path rglob gives starts with content_dir's, and Path.relative_to costs more than the search.)
+    depth = len(site.content_dir.parts)
     return sorted((p for p in site.content_dir.rglob("*.md") if p.is_file() and not p.name.startswith(".")),
-                  key=lambda p: p.relative_to(site.content_dir).as_posix())
+                  key=lambda p: "/".join(p.parts[depth:]))
 
 
 def load_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None = None,

@@ -6,10 +6,10 @@ text: link text kept, images, footnotes, scripts and raw HTML tags dropped, enti
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
-
-import markdown
+from typing import Any
 
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "table", "tr", "ul", "ol",
            "dl", "dt", "dd", "hr", "figure", "figcaption", "section", "article", "header", "footer"}
@@ -57,12 +57,19 @@ class _TextCollector(HTMLParser):
             self.parts.append(data)
 
 
-_md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+@functools.lru_cache(maxsize=1)
+def _converter() -> Any:
+    # Made on first use: importing Markdown and setting up its extensions takes 0.05 s, and most articles are
+    # plain paragraphs that never need it (``_plain_paragraphs``).
+    import markdown
+
+    return markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
 
 
 def to_html(source: str) -> str:
-    _md.reset()
-    return _md.convert(source)
+    md = _converter()
+    md.reset()
+    return md.convert(source)
 
 
 def html_to_text(html: str) -> str:

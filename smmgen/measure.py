@@ -23,18 +23,17 @@ from __future__ import annotations
 import enum
 import functools
 import html
-import importlib
-import importlib.util
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import regex
+
+from . import twitter_urls
+from .twitter_urls import twitter_text_part
 
 # --------------------------------------------------------------------------------------------------------
 # Plain encodings
@@ -98,18 +97,21 @@ def _one_per_character(text: str) -> bool:
     """
     if text.isascii():
         return "\r" not in text             # in ASCII only CR LF is a cluster of two
-    return _may_join().search(text) is None
+    return not _JOINING.found_in(text)
+
+
+# The characters that may share a cluster (see ``_one_per_character``), in the regex module's Unicode tables.
+# With the Indic conjunct classes too: some regex releases join an InCB=Linker with a following consonant even
+# where nothing precedes it (U+1CF5 + U+0915 in 2026.11.19), which the GCB classes do not show.
+_JOINING_CLASS = (r"\r\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}"
+                  r"\p{GCB=Prepend}\p{GCB=Regional_Indicator}\p{InCB=Linker}\p{InCB=Consonant}\p{InCB=Extend}")
 
 
 @functools.lru_cache(maxsize=1)
 def _may_join() -> re.Pattern[str]:
-    """A pattern that finds every character that may share a cluster (see ``_one_per_character``); built on
-    first use from the regex module's Unicode tables, in about 15 ms."""
-    # With the Indic conjunct classes too: some regex releases join an InCB=Linker with a following consonant
-    # even where nothing precedes it (U+1CF5 + U+0915 in 2026.11.19), which the GCB classes do not show.
-    joining = regex.compile(r"[\r\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}"
-                            r"\p{GCB=Prepend}\p{GCB=Regional_Indicator}"
-                            r"\p{InCB=Linker}\p{InCB=Consonant}\p{InCB=Extend}]")
+    """A pattern that finds every character that may share a cluster (see ``_one_per_character``), for the
+    standard library's re; built from the regex module's Unicode tables, in about 15 ms."""
+    joining = regex.compile(f"[{_JOINING_CLASS}]")
     found = [ord(ch) for ch in joining.findall("".join(map(chr, range(0x10000))))]
     ranges: list[list[int]] = []
     for cp in found:
@@ -120,6 +122,36 @@ def _may_join() -> re.Pattern[str]:
     # The standard library's re checks a class of code points up to U+FFFF with one table look-up.
     parts = "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
     return re.compile(f"[{parts}\\U00010000-\\U0010ffff]")
+
+
+class _JoiningFinder:
+    """Whether a text holds a character that may share a cluster: what ``_may_join().search`` finds.
+
+    ``_may_join``'s table takes about 15 ms to build, then reads some 200 characters a microsecond; the regex
+    module's class needs no building but reads about 10. A process that measures one article reads a few
+    thousand characters, a whole build millions: the class is used until it has read about as many
+    characters as building the table costs. (The only state here is which of two equal searches to use.)
+    """
+
+    _CLASS_BUDGET = 150_000
+
+    def __init__(self) -> None:
+        self._class: regex.Pattern[str] | None = None
+        self._table: re.Pattern[str] | None = None
+        self._left = self._CLASS_BUDGET
+
+    def found_in(self, text: str) -> bool:
+        if self._table is None:
+            self._left -= len(text)
+            if self._left >= 0:
+                if self._class is None:
+                    self._class = regex.compile(f"[{_JOINING_CLASS}\\U00010000-\\U0010ffff]")
+                return self._class.search(text) is not None
+            self._table = _may_join()
+        return self._table.search(text) is not None
+
+
+_JOINING = _JoiningFinder()
 
 
 def safe_grapheme_len(text: str) -> int:
@@ -296,23 +328,6 @@ _X_SPACE_CHARS = "\t\n\x0b\x0c\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u
 _X_URL_RUNS = _runs(_X_SPACE_CHARS, f"\\.[^{_X_SPACE_CHARS}]")
 
 
-def twitter_text_part(name: str) -> ModuleType:
-    """A module of twitter-text-parser (``"extract_urls"``, ``"regexp.valid_domain"``, ...), imported on first use
-    without running the package's ``__init__``, which also compiles its emoji patterns and imports
-    ``pkg_resources``: 0.2 s that a build needing only the URL patterns would pay every time."""
-    full = f"twitter_text.{name}"
-    if full in sys.modules or "twitter_text" in sys.modules:
-        return importlib.import_module(full)
-    spec = importlib.util.find_spec("twitter_text")
-    if spec is None:
-        raise ModuleNotFoundError("twitter-text-parser is not installed", name="twitter_text")
-    sys.modules["twitter_text"] = importlib.util.module_from_spec(spec)
-    try:
-        return importlib.import_module(full)
-    finally:
-        del sys.modules["twitter_text"]      # a later ``import twitter_text`` runs the package as usual
-
-
 def _x_url_spans(text: str) -> list[tuple[int, int]]:
     if "." not in text:
         return []
@@ -330,8 +345,7 @@ def _found_in_runs(text: str, runs, find: Callable[[str], tuple[tuple[int, int],
 @functools.lru_cache(maxsize=4096)
 def _x_urls_in_run(run: str) -> tuple[tuple[int, int], ...]:
     # Remembered: fitting a post measures many candidates that share most of their runs (the link above all).
-    extract = twitter_text_part("extract_urls").extract_urls_with_indices
-    return tuple((u["indices"][0], u["indices"][1]) for u in extract(run))
+    return tuple(twitter_urls.x_url_spans(run))
 
 
 def _x_units(nfc: str, config: XConfig) -> list[tuple[int, int, int]]:
@@ -483,8 +497,18 @@ def _parse_emoji_test(data: str) -> set[str]:
     return sequences
 
 
+# Every code point an emoji sequence starts with matches here (tests/test_measure_urls.py checks), and few
+# others: text without a match holds no emoji, and reading emoji-test.txt (about 15 ms) can wait.
+_MAY_START_EMOJI = re.compile(
+    "[\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u21aa\u231a-\u23fa\u24c2\u25aa-\u27bf\u2934\u2935"
+    "\u2b05-\u2b55\u3030\u303d\u3297\u3299\U00010000-\U0010ffff]|[#*0-9](?=[\ufe0f\u20e3])"
+)
+
+
 def _emoji_spans(segment: str) -> list[tuple[int, int]]:
     """Non-overlapping emoji found left to right, the longest sequence at each position."""
+    if _MAY_START_EMOJI.search(segment) is None:
+        return []
     table = _emoji_table()
     spans: list[tuple[int, int]] = []
     n = len(segment)
@@ -535,33 +559,36 @@ _MAX_TCO_SLUG_LENGTH = 40
 _MAX_DOMAIN_LENGTH = 253
 
 
-@functools.lru_cache(maxsize=1)
-def _mastodon_url() -> regex.Pattern[str]:
-    valid_domain = twitter_text_part("regexp.valid_domain").valid_domain
-    valid_url_balanced_parens = twitter_text_part("regexp.valid_url_balanced_parens").valid_url_balanced_parens
-    valid_url_preceding_chars = twitter_text_part("regexp.valid_url_preceding_chars").valid_url_preceding_chars
-
+def _mastodon_tail() -> str:
+    """Port, path (group ``path``) and query of Mastodon's URL expression."""
+    balanced_parens = twitter_urls.pattern_text("valid_url_balanced_parens")
     path_char = r"[^\p{White_Space}<>()?]"
     balanced = rf"\((?:{path_char}+|(?:{path_char}*\({path_char}+\){path_char}*))\)"
     # Mastodon redefines the ending characters before it redefines the balanced parentheses, so this one
     # alternative keeps twitter-text's original definition.
-    ending = (
-        r"""(?:[^\p{White_Space}()?!*"'「」<>;:=,.$%\[\]~&|@]|""" + valid_url_balanced_parens.pattern + ")"
-    )
+    ending = r"""(?:[^\p{White_Space}()?!*"'「」<>;:=,.$%\[\]~&|@]|""" + balanced_parens + ")"
     path = rf"(?:(?:{path_char}*(?:{balanced}{path_char}*)*{ending})|(?:{path_char}+/))"
     query = rf"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@^{_UCHARS}]"
     query_end = rf"[a-z0-9_&=#/\-{_UCHARS}]"
+    return rf"(?::[0-9]+)?(?P<path>/{path}*)?(?:\?{query}*{query_end})?"
+
+
+@functools.lru_cache(maxsize=1)
+def _mastodon_url() -> regex.Pattern[str]:
+    """Mastodon's whole URL expression, twitter-text's TLD lists and all (slow to compile: see
+    ``twitter_urls``); groups: 1 the character before, 2 the URL, 3 the scheme, 4 the domain."""
+    valid_domain = twitter_text_part("regexp.valid_domain").valid_domain
+    valid_url_preceding_chars = twitter_text_part("regexp.valid_url_preceding_chars").valid_url_preceding_chars
     return regex.compile(
-        f"({valid_url_preceding_chars.pattern})"  # 1: the character before
-        "("  # 2: the URL
-        f"({_MASTODON_SCHEMES})?"  # 3: scheme
-        f"({valid_domain.pattern})"  # 4: domain
-        r"(?::[0-9]+)?"
-        f"(?:/{path}*)?"
-        rf"(?:\?{query}*{query_end})?"
-        ")",
+        f"({valid_url_preceding_chars.pattern})(({_MASTODON_SCHEMES})?({valid_domain.pattern}){_mastodon_tail()})",
         regex.IGNORECASE,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _mastodon_grammar() -> twitter_urls.Grammar:
+    """The same expression in pieces, run without compiling the TLD lists."""
+    return twitter_urls.grammar(regex, _MASTODON_SCHEMES, _mastodon_tail())
 
 
 def _mastodon_url_entities(text: str) -> list[tuple[int, int]]:
@@ -574,21 +601,34 @@ def _mastodon_url_entities(text: str) -> list[tuple[int, int]]:
 
 @functools.lru_cache(maxsize=4096)
 def _scheme_urls_in_run(run: str) -> tuple[tuple[int, int], ...]:
-    return tuple(_scheme_urls(run, twitter_text_part("regexp.valid_tco_url").valid_tco_url))
+    valid_tco_url = twitter_text_part("regexp.valid_tco_url").valid_tco_url
+    try:
+        found = [(m.start, m.end, m.domain > m.start, run[m.domain : m.domain_end])
+                 for m in twitter_urls.find(_mastodon_grammar(), run)]
+    except twitter_urls.Ambiguous:
+        return tuple(_scheme_urls(run, valid_tco_url))
+    return tuple(_scheme_spans(run, found, valid_tco_url))
 
 
 def _scheme_urls(chunk: str, valid_tco_url: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The URLs with a scheme Mastodon finds in ``chunk``, found with its whole expression."""
+    found = [(*m.span(2), m.group(3) is not None, m.group(4)) for m in _mastodon_url().finditer(chunk)]
+    return _scheme_spans(chunk, found, valid_tco_url)
+
+
+def _scheme_spans(text: str, found: list[tuple[int, int, bool, str]],
+                  valid_tco_url: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Of the expression's matches ``(start, end, has_scheme, domain)``, the spans of those Mastodon keeps."""
     spans: list[tuple[int, int]] = []
-    for m in _mastodon_url().finditer(chunk):
-        if m.group(3) is None:
+    for start, end, has_scheme, domain in found:
+        if not has_scheme:
             continue  # Mastodon extracts URLs only with a scheme
-        start, end = m.span(2)
-        tco = valid_tco_url.match(m.group(2))
+        tco = valid_tco_url.match(text[start:end])
         if tco:
             if tco.group(1) and len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
                 continue
             end = start + len(tco.group(0))
-        if _valid_domain_length(end - start, m.group(4)):
+        if _valid_domain_length(end - start, domain):
             spans.append((start, end))
     return spans
 

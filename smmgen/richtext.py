@@ -11,14 +11,14 @@ lexicon allows is dropped, and facets never overlap (links win, then mentions, t
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import regex
 
-from smmgen.measure import grapheme_len, twitter_text_part, utf8_len
+from smmgen import twitter_urls
+from smmgen.measure import grapheme_len, utf8_len
 
 FACET = "app.bsky.richtext.facet"
 LINK = "app.bsky.richtext.facet#link"
@@ -226,14 +226,5 @@ def _is_known_domain(name: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _top_level_domains() -> frozenset[str]:
-    # The TLD lists twitter-text-parser carries (IANA's, as of its release), read out of its patterns,
-    # which have the form (?:(?:tld|tld|...)(?=...)).
-    valid_cctld = twitter_text_part("regexp.valid_cctld").valid_cctld
-    valid_gtld = twitter_text_part("regexp.valid_gtld").valid_gtld
-    names: set[str] = set()
-    for pattern in (valid_gtld.pattern, valid_cctld.pattern):
-        alternatives = re.search(r"\(\?:\(\?:(.*?)\)\(\?=", pattern, re.DOTALL)
-        if alternatives is None:
-            raise RuntimeError("twitter-text-parser's TLD patterns changed shape")
-        names.update(alternatives.group(1).split("|"))
-    return frozenset(names)
+    # The TLD lists twitter-text-parser carries (IANA's, as of its release).
+    return frozenset(name for tlds in twitter_urls.tld_lists() for name in tlds.names)
