@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -48,14 +48,15 @@ class BuildResult:
 
 
 def build(site: Site, *, render_images: bool = True, workers: int | None = None,
-          cache: BuildCache | None = None) -> BuildResult:
+          cache: BuildCache | None = None, hashes: Mapping[str, str] | None = None) -> BuildResult:
     """Everything the output is made of, and every problem found; writes nothing (see ``write_output``).
 
     ``workers`` processes parse, cut and draw what is not in ``cache`` (the result is the same either way);
-    ``cache`` is updated with what this build made.
+    ``cache`` is updated with what this build made. ``hashes``: the sha256 of article files by path, where the
+    caller has read them already.
     """
     layouts = Layouts(site.layouts_dir, compiled=cache.root / "templates" if cache is not None else None)
-    ready = prepare(site, layouts, cache, workers or 1)
+    ready = prepare(site, layouts, cache, workers or 1, hashes or {})
     articles, errors = load_articles(site, reuse=ready.articles.get, paths=ready.paths)
     published = [a for a in articles if not a.draft]
     cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts)
@@ -237,19 +238,21 @@ class Prepared:
         cache.keep_only(self.shas)
 
 
-def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, workers: int) -> Prepared:
-    """Hash every article file; take what the cache has for unchanged ones; parse and cut the rest in
-    ``workers`` processes when there are enough of them (failures are left to the pipeline, which reports
-    them with their file and line)."""
+def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, workers: int,
+            hashes: Mapping[str, str]) -> Prepared:
+    """Hash every article file (unless ``hashes`` has it); take what the cache has for unchanged ones; parse
+    and cut the rest in ``workers`` processes when there are enough of them (failures are left to the
+    pipeline, which reports them with their file and line)."""
     ready = Prepared(find_article_files(site))
     missing: list[Path] = []
-    for path in ready.paths:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue                          # load_article says why
-        source = site.rel(path)
-        ready.shas[source] = hashlib.sha256(data).hexdigest()
+    for path, source in zip(ready.paths, site.rel_all(ready.paths)):
+        sha = hashes.get(str(path))
+        if sha is None:
+            try:
+                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                continue                      # load_article says why
+        ready.shas[source] = sha
         record = cache.article(source, ready.shas[source]) if cache is not None else None
         if record is None:
             missing.append(path)

@@ -94,7 +94,8 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
     from .build import build, write_output
 
     cache = BuildCache.load(site, env)
-    result = build(site, workers=workers, cache=cache)
+    hashes = {path: sha for path, sha in before if path.endswith(".md") and sha != "unreadable"}
+    result = build(site, workers=workers, cache=cache, hashes=hashes)
     if result.errors:
         cache.save(None)                          # what parsed and cut is still good for the next try
         return Outcome(None, 0, result.errors, False)

@@ -12,6 +12,7 @@ import hashlib
 import html
 import os
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 OUTPUT_SUBDIRS = ("cuts", "cards", "og", "preview")
 MANIFEST = "manifest.json"
+PENDING = 64
+"""New files handed to the writer thread and not yet written, at most."""
 
 
 def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
@@ -87,7 +90,7 @@ class _Sink:
         known = cache.index if cache is not None else {}
         self.intact = {r for r, st in self.present.items() if r in known and known[r][:2] == st}
         self._writer: ThreadPoolExecutor | None = None
-        self._pending: list[tuple[str, str, Future]] = []
+        self._pending: deque[tuple[str, str, Future]] = deque()
 
     def keep(self, relatives: Sequence[str]) -> bool:
         """Keep these files as the last build wrote them, if every one of them still is."""
@@ -125,6 +128,8 @@ class _Sink:
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(1)
             self._pending.append((relative, digest, self._writer.submit(self._new_file, path, relative, data)))
+            if len(self._pending) > PENDING:      # a writer that lags must not gather the site's files in memory
+                self._settle(self._pending.popleft())
             return
         self.changed += atomic_write(path, data, durable=False)
         self.cache.wrote(relative, path, digest)
@@ -143,13 +148,17 @@ class _Sink:
         if self._writer is None:
             return
         try:
-            for relative, digest, made in self._pending:
-                self.changed += 1
-                self.index[relative] = self.cache.index[relative] = (*made.result(), digest)  # type: ignore[union-attr]
+            while self._pending:
+                self._settle(self._pending.popleft())
         finally:
             self._writer.shutdown(cancel_futures=True)
             self._writer = None
-            self._pending = []
+            self._pending.clear()
+
+    def _settle(self, pending: tuple[str, str, Future]) -> None:
+        relative, digest, made = pending
+        self.changed += 1
+        self.index[relative] = self.cache.index[relative] = (*made.result(), digest)  # type: ignore[union-attr]
 
     def finish(self, cards: set[str]) -> dict[str, tuple[int, int]]:
         """Remove what output/ held before this write and no longer should (the listing taken at the start
