@@ -59,19 +59,29 @@ def create(path: Path, data: bytes) -> tuple[int, int] | None:
 
 
 def listing(root: Path, subdirs: tuple[str, ...]) -> tuple[dict[str, tuple[int, int]], set[str]]:
-    """Files under ``subdirs`` of ``root`` by relative path with their (size, mtime_ns), and the folders."""
+    """Files under ``subdirs`` of ``root`` by relative path with their (size, mtime_ns), and the folders (as
+    ``os.walk`` sees them: a link to a folder is neither followed nor listed)."""
     files: dict[str, tuple[int, int]] = {}
     folders: set[str] = set()
-    for sub in subdirs:
-        for dirpath, _dirnames, filenames in os.walk(root / sub):
-            rel_dir = os.path.relpath(dirpath, root)
-            folders.add(rel_dir)
-            for name in filenames:
+    pending = list(subdirs)
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = os.scandir(os.path.join(root, folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        folders.add(folder)
+        with entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        pending.append(f"{folder}/{entry.name}")
+                    continue
                 try:
-                    st = os.stat(os.path.join(dirpath, name))
+                    st = entry.stat()
                 except OSError:
                     continue
-                files[f"{rel_dir}/{name}"] = (st.st_size, st.st_mtime_ns)
+                files[f"{folder}/{entry.name}"] = (st.st_size, st.st_mtime_ns)
     return files, folders
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from smmgen.output import atomic_write, create, prune
+from smmgen.output import atomic_write, create, listing, prune
 
 
 def test_atomic_write_replaces_and_skips_identical(tmp_path):
@@ -61,3 +61,24 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_listing_is_what_a_walk_finds(tmp_path: Path) -> None:
+    (tmp_path / "cuts" / "a" / "deep").mkdir(parents=True)
+    (tmp_path / "cuts" / "a" / "x.txt").write_text("x")
+    (tmp_path / "cuts" / "a" / "deep" / "y.txt").write_text("yy")
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "c.png").write_bytes(b"png")
+    (tmp_path / "cards" / "link.png").symlink_to(tmp_path / "cards" / "c.png")
+    (tmp_path / "cards" / "folder-link").symlink_to(tmp_path / "cuts")
+    files, folders = listing(tmp_path, ("cuts", "cards", "og"))
+    walked, walked_folders = {}, set()
+    for sub in ("cuts", "cards", "og"):
+        for dirpath, _dirs, names in os.walk(tmp_path / sub):
+            rel = os.path.relpath(dirpath, tmp_path)
+            walked_folders.add(rel)
+            for name in names:
+                st = os.stat(os.path.join(dirpath, name))
+                walked[f"{rel}/{name}"] = (st.st_size, st.st_mtime_ns)
+    assert files == walked and folders == walked_folders
+    assert set(files) == {"cuts/a/x.txt", "cuts/a/deep/y.txt", "cards/c.png", "cards/link.png"}
