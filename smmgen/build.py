@@ -328,6 +328,8 @@ def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site)
     from .cards import CardRequest
 
     dates: dict[str, str] = {}
+    # One request object for the cuts that ask for the same card (each platform's cut names its target).
+    made: dict[tuple, CardRequest] = {}
     out = []
     for cut in cuts:
         if not cut.media:
@@ -337,20 +339,27 @@ def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site)
         if article.source not in dates:
             dates[article.source] = long_date(article.date.astimezone(site.timezone), article.lang)
         layout = card_layout(article, cut.platform, site)
-        out.append(tuple(CardRequest(
-            target=ref.target,
-            layout=layout,
-            title=article.title,
-            site_name=site.name,
-            kicker=article.section,
-            date_text=dates[article.source],
-            lang=article.lang,
-            hero=article.image,
-            focus=article.image_focus,
-            alt=ref.alt,
-            source=article.source,
-            line=article.line("image") or article.line("images"),
-        ) for ref in cut.media))
+        requests = []
+        for ref in cut.media:
+            key = (article.source, ref.target, layout, ref.alt)
+            request = made.get(key)
+            if request is None:
+                request = made[key] = CardRequest(
+                    target=ref.target,
+                    layout=layout,
+                    title=article.title,
+                    site_name=site.name,
+                    kicker=article.section,
+                    date_text=dates[article.source],
+                    lang=article.lang,
+                    hero=article.image,
+                    focus=article.image_focus,
+                    alt=ref.alt,
+                    source=article.source,
+                    line=article.line("image") or article.line("images"),
+                )
+            requests.append(request)
+        out.append(tuple(requests))
     return out
 
 

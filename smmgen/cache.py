@@ -200,7 +200,7 @@ class BuildCache:
         _write(self.root / "build.pickle", {"env": self.env, "cards": self.cards,
                                             "index": self.index, "pages": self.pages,
                                             "outputs": self.outputs, "entries": self.entries, "plan": self.plan,
-                                            "fragments": self.fragments})
+                                            "fragments": self.fragments}, by_key=True)
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
         current = self.fragments[0] if self.fragments else None
         for old in self.root.glob("fragments-*.bin"):
@@ -357,7 +357,12 @@ def outputs_intact(output_dir: Path, outputs: Mapping[str, tuple[int, int]]) -> 
 def _read(path: Path) -> Any:
     try:
         with path.open("rb") as f:
-            return pickle.load(f)
+            value = pickle.load(f)
+            if value == _BY_KEY:
+                value = {}
+                while (key := pickle.load(f)) != _END:
+                    value[key] = pickle.load(f)
+            return value
     except FileNotFoundError:
         return None
     except Exception as e:  # noqa: BLE001 - a cache that cannot be read is a cold cache, whatever the reason
@@ -365,12 +370,22 @@ def _read(path: Path) -> Any:
         return None
 
 
-def _write(path: Path, value: Any) -> None:
+_BY_KEY, _END = "smmgen: a dict, key by key", "smmgen: end of dict"
+
+
+def _write(path: Path, value: Any, by_key: bool = False) -> None:
+    """Pickle ``value`` to ``path``, replacing it whole. ``by_key``: a dict pickled one value at a time, so
+    the pickler's table of what it has written (an entry per object) holds one value's objects, not the
+    whole cache's, which for a large site is tens of megabytes at the build's end."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            if by_key:
+                for item in (_BY_KEY, *(x for pair in value.items() for x in pair), _END):
+                    pickle.dump(item, f, protocol=pickle.HIGHEST_PROTOCOL)
+            else:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
