@@ -370,7 +370,10 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     the cache has its card and the file is still in output/cards."""
     if not render_images:
         return {}, check_heroes(articles.values())
-    requests = sorted({req for reqs in requests for req in reqs}, key=lambda r: (r.source, r.target, r.layout))
+    # By identity first: ``card_requests`` gives each distinct card one object, and hashing a request hashes
+    # every field of it.
+    unique = {id(req): req for reqs in requests for req in reqs}
+    requests = sorted(set(unique.values()), key=lambda r: (r.source, r.target, r.layout, r.alt))
     if not requests:
         return {}, []
     cards: dict = {}
