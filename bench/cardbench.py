@@ -6,13 +6,21 @@ CASES.json is a list of {"title", "lang", "hero"} (hero: an absolute path or nul
 each kind and language into a scratch folder (fonts and layouts loaded, as in any build after its first
 cards), then draw every case once, timed. Prints one JSON object: cards, seconds and milliseconds per card for photo (JPEG) and
 flat (PNG) cards, and the total bytes written.
+
+``python bench/cardbench.py mix SITE [ARTICLES] [RUNS]`` measures the mix a real build draws: the card requests
+``smmgen build`` makes for the first ARTICLES articles of SITE (default 150; the site is read, nothing is written
+into it), drawn RUNS times (default 3) by ``render_cards`` with one worker, each time into an empty folder. Prints
+the CPU time (user + system) per drawing, the median of the runs, for all of them and for photo and flat apart.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,7 +77,52 @@ def measure(renderer: str, cases: list[dict], out: Path) -> dict:
     return result
 
 
+def mix(site_dir: Path, articles: int = 150, runs: int = 3) -> dict:
+    """CPU per drawing over the requests a build of ``site_dir`` makes for its first ``articles`` articles."""
+    from smmgen import build as buildmod
+    from smmgen.cards import batch
+    from smmgen.config import load_site
+
+    site = load_site(site_dir)
+    result = buildmod.build(site, render_images=False, workers=1)
+    by_source = {a.source: a for a in result.articles}
+    requests = {r for rs in buildmod.card_requests(result.cuts, by_source, site) for r in rs}
+    keep = set(sorted({r.source for r in requests})[:articles])
+    requests = sorted((r for r in requests if r.source in keep), key=lambda r: (r.source, r.target, r.layout))
+    assert result.layouts is not None
+    dirs = [d / "cards" for d in result.layouts.dirs]
+    drawn = []
+    real = batch.render
+
+    def counting(layout, request, hero):  # type: ignore[no-untyped-def]
+        drawn.append(request.layout)
+        return real(layout, request, hero)
+
+    batch.render = counting
+    report: dict = {"articles": len(keep), "requests": len(requests)}
+    try:
+        for kind, subset in (("all", requests), ("photo", [r for r in requests if r.hero is not None]),
+                             ("flat", [r for r in requests if r.hero is None])):
+            cpu = []
+            for _ in range(runs):
+                drawn.clear()
+                with tempfile.TemporaryDirectory() as out:
+                    before = os.times()
+                    batch.render_cards(subset, layout_dirs=dirs, out_dir=Path(out), workers=1)
+                    after = os.times()
+                cpu.append(after.user - before.user + after.system - before.system)
+            report[kind] = {"drawings": len(drawn), "cpu_s": [round(c, 2) for c in cpu],
+                            "ms_per_drawing": round(1000 * statistics.median(cpu) / max(1, len(drawn)), 2)}
+    finally:
+        batch.render = real
+    return report
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "mix":
+        site, *rest = argv[1:]
+        print(json.dumps(mix(Path(site), *(int(a) for a in rest))))
+        return 0
     renderer, cases_path, out = argv
     cases = json.loads(Path(cases_path).read_text(encoding="utf-8"))
     print(json.dumps(measure(renderer, cases, Path(out))))

@@ -28,14 +28,15 @@ from smmgen.cards.encode import identity as encoder_identity
 from smmgen.cards.fonts import chain, dist_version
 from smmgen.cards.layout import Layout, LayoutFile, find_layout, load_layout
 from smmgen.cards.model import Card, CardRequest
-from smmgen.cards.render import render
+from smmgen.cards.render import backdrop, render
 from smmgen.cards.targets import TARGETS, TargetSpec
 from smmgen.cards.text import clean
 from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError
 from smmgen.workers import pool as worker_pool
 
-RENDERER_VERSION = "3"
-"""Bump when a change to the drawing code changes pixels, so cached cards are drawn again."""
+RENDERER_VERSION = "4"
+"""Bump when a change to the drawing code changes pixels, so cached cards are drawn again. (4: a text run's
+ink box is its exact ink also where glyphs overhang far, which can move such a line by a pixel.)"""
 
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}
 
@@ -184,7 +185,8 @@ def _run_group(jobs: list[_Job], out_dir: Path) -> list[tuple[int, Card | _Failu
             if rkey not in drawn:
                 hero = decoded.covering(job.layout.canvas) if needs_hero and decoded is not None else None
                 drawn[rkey] = render(job.layout, job.request, hero)
-            encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}))
+            encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}),
+                             backdrop(job.layout, needs_hero) if fmt == "png" else None)
         except OverBudget as e:
             out.append((job.index, _Failure.of(ContentError(job.request.source, job.request.line, "image",
                                                             str(e)))))

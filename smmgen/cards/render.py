@@ -9,6 +9,7 @@ from PIL import Image, ImageChops, ImageDraw
 
 from smmgen.cards import text as textmod
 from smmgen.cards.bidi import paragraph_rtl
+from smmgen.cards.encode import Backdrop
 from smmgen.cards.hero import cover
 from smmgen.cards.layout import RGBA, Background, Box, Layout, TextStyle
 from smmgen.cards.model import CardRequest
@@ -57,7 +58,7 @@ def _resolve(box: Box, size: tuple[int, int], mirror: bool) -> tuple[int, int, i
 def _background(bg: Background, size: tuple[int, int], hero: Image.Image | None,
                 focus: tuple[float, float] | None) -> Image.Image:
     if bg.kind == "solid":
-        return Image.new("RGB", size, bg.colors[0][:3])
+        return _solid(size, bg.colors[0][:3]).copy()
     if bg.kind == "image" and hero is not None:
         im = cover(hero, size, focus or bg.focus)
         if max(bg.overlay_opacity) > 0:
@@ -66,6 +67,33 @@ def _background(bg: Background, size: tuple[int, int], hero: Image.Image | None,
             im.paste(color, (0, 0), mask)
         return im
     return _gradient(size, bg.colors, bg.direction).copy()
+
+
+def backdrop(layout: Layout, hero: bool) -> Backdrop | None:
+    """What ``render`` draws a flat card on (its gradient or solid colour), for ``encode.png``; None when the card
+    is drawn on its hero (``hero``: the layout's image background gets one)."""
+    bg = layout.background
+    if bg.kind == "image" and hero:
+        return None
+    if bg.kind == "solid":
+        return _solid_backdrop(layout.canvas, bg.colors[0][:3])
+    return _gradient_backdrop(layout.canvas, bg.colors, bg.direction)
+
+
+@functools.lru_cache(maxsize=32)
+def _solid(size: tuple[int, int], color: tuple[int, ...]) -> Image.Image:
+    return Image.new("RGB", size, color)
+
+
+# Each keeps its deflated pieces: as many as the gradients (and solids) this process draws on.
+@functools.lru_cache(maxsize=32)
+def _solid_backdrop(size: tuple[int, int], color: tuple[int, ...]) -> Backdrop:
+    return Backdrop(_solid(size, color))
+
+
+@functools.lru_cache(maxsize=32)
+def _gradient_backdrop(size: tuple[int, int], colors: tuple[RGBA, ...], direction: str) -> Backdrop:
+    return Backdrop(_gradient(size, colors, direction))
 
 
 def _ramp(stops: tuple[float, ...]) -> list[int]:

@@ -1,0 +1,71 @@
+"""Text masks and text drawing give the pixels of Pillow's own drawing calls, in every script."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from smmgen.cards.fonts import chain, font, pick
+from smmgen.cards.text import Style, _render_run, draw, place, set_text
+
+RUNS = [
+    ("en", False, "Budget talks collapse as deadline nears"),
+    ("en", False, "ffi fj Tj “quoted” — Ærø & Łódź"),
+    ("ru", False, "Москва утвердила бюджет"),
+    ("el", False, "Η Βουλή ενέκρινε τον προϋπολογισμό"),
+    ("ja", False, "東京で観測史上最も早い初雪"),
+    ("ar", True, "البرلمان يقر الميزانية الجديدة"),
+    ("he", True, "הכנסת אישרה את התקציב"),
+    ("en", False, "   "),
+]
+
+
+def _canvas_mask(text: str, f: ImageFont.FreeTypeFont, rtl: bool, lang: str) -> tuple[Image.Image | None, tuple]:
+    """The ink of a run drawn with ImageDraw.text on a canvas with room all round, cropped: the oracle."""
+    direction = "rtl" if rtl else "ltr"
+    adv = f.getlength(text, direction=direction, language=lang)
+    asc, desc = f.getmetrics()
+    ox, oy = 2 * f.size, asc + f.size
+    canvas = Image.new("L", (math.ceil(adv) + 4 * f.size, oy + desc + 2 * f.size))
+    ImageDraw.Draw(canvas).text((ox, oy), text, font=f, fill=255, anchor="ls", direction=direction, language=lang)
+    bbox = canvas.getbbox()
+    if bbox is None:
+        return None, (0, 0)
+    assert 0 < bbox[0] and 0 < bbox[1] and bbox[2] < canvas.width and bbox[3] < canvas.height
+    return canvas.crop(bbox), (bbox[0] - ox, bbox[1] - oy)
+
+
+@pytest.mark.parametrize(("lang", "rtl", "text"), RUNS)
+@pytest.mark.parametrize("size", [18, 62, 92])
+def test_a_run_is_rendered_as_imagedraw_text_draws_it(lang: str, rtl: bool, text: str, size: int) -> None:
+    face = pick(chain("Noto Sans", lang), text.strip()[:1] or "a")
+    assert face is not None
+    f = font(face, size, 700)
+    piece = _render_run(text, f, rtl, lang, 7)
+    mask, ink = _canvas_mask(text, f, rtl, lang)
+    assert piece.x == 7 and piece.advance == round(f.getlength(text, direction="rtl" if rtl else "ltr",
+                                                                 language=lang))
+    if mask is None:
+        assert piece.mask is None
+    else:
+        assert piece.mask is not None and piece.mask.mode == "L"
+        assert piece.ink == ink and piece.mask.size == mask.size and piece.mask.tobytes() == mask.tobytes()
+
+
+def test_text_is_drawn_with_the_pixels_of_imagedraw_bitmap() -> None:
+    laid = set_text("Budget vote: 52–48, ok", Style("Noto Sans", 700, 100.0, "en"), 900, 200, (60, 30), 2, 1.1)
+    assert laid is not None
+    canvas = Image.linear_gradient("L").resize((1000, 240)).convert("RGB")
+    origins = place(laid, (40, 20, 900, 200), align="start", valign="top", card_rtl=False)
+    for color in ((255, 255, 255, 255), (232, 72, 63, 255), (169, 182, 204, 128)):
+        ours = canvas.copy()
+        draw(ours, laid, origins, color)
+        reference = canvas.copy()
+        d = ImageDraw.Draw(reference, "RGBA")
+        for line, (x0, baseline) in zip(laid.lines, origins):
+            for piece in line.pieces:
+                if piece.mask is not None:
+                    d.bitmap((x0 + piece.x + piece.ink[0], baseline + piece.ink[1]), piece.mask, fill=color)
+        assert ours.tobytes() == reference.tobytes() and ours.tobytes() != canvas.tobytes()
