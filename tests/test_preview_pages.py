@@ -246,6 +246,28 @@ def test_site_layouts_override_the_preview_templates(make_site):
     assert "One story" in files["preview/articles/a.html"].decode()           # defaults for the rest
 
 
+@pytest.mark.parametrize("index", [
+    # a site index of its own, with a row macro (drawn beside each article's page) and without one
+    '{% extends "preview/base.html.j2" %}{% macro row(a) %}<li>{{ a.title }}:{% for p in a.posts %} {{ p.platform'
+    ' }}={{ p.counter }}{% endfor %}</li>{% endmacro %}{% block main %}<ul>{% for a in data.articles %}'
+    '{{ fragment(row, a) }}{% endfor %}</ul>{% endblock %}',
+    '{% extends "preview/base.html.j2" %}{% block main %}<ul>{% for a in data.articles %}<li>{{ a.title }}:'
+    '{% for p in a.posts %} {{ p.platform }}={{ p.counter }}{% endfor %}</li>{% endfor %}</ul>{% endblock %}',
+])
+def test_a_site_index_shows_every_articles_posts(make_site, index):
+    for name in ("a", "b"):
+        make_site.article(f"{name}.md", f"---\ntitle: Story {name}\ndate: 2026-11-20T10:00:00+01:00\n---\nBody.\n")
+    override = make_site.root / "layouts" / "preview" / "index.html.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text(index, encoding="utf-8")
+    result = build(load_site(make_site.root), render_images=False)
+    shown = render_pages(result)["preview/index.html"].decode()
+    for name in ("a", "b"):
+        posts = " ".join(f"{c.platform}={max(c.lengths)}/{c.limit}" for c in result.cuts
+                         if c.source.endswith(f"/{name}.md"))
+        assert f"<li>Story {name}: {posts}</li>" in shown
+
+
 def test_a_broken_preview_template_is_a_config_error_with_its_line(make_site):
     make_site.article("a.md", "---\ntitle: T\ndate: 2026-11-20\n---\nBody.\n")
     bad = make_site.root / "layouts" / "preview" / "index.html.j2"
