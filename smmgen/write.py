@@ -59,8 +59,10 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
             memo.close()
         for path, data in _article_files(result, same, sink):
             sink.put(path, data)
-    finally:
-        sink.flush()
+    except BaseException:
+        sink.stop()                         # the error that stopped the write is the one to report
+        raise
+    sink.flush()
     sink.changed += write_manifest(site, result, cache, same)
     if cache is not None:
         sink.index[MANIFEST] = cache.index[MANIFEST]
@@ -151,6 +153,11 @@ class _Sink:
             while self._pending:
                 self._settle(self._pending.popleft())
         finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Let the writer thread finish the file it is writing and drop the rest (the write failed)."""
+        if self._writer is not None:
             self._writer.shutdown(cancel_futures=True)
             self._writer = None
             self._pending.clear()

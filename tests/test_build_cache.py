@@ -291,3 +291,22 @@ def test_measuring_x_posts_does_not_run_twitter_texts_package_init() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[2:4] == ["False", "False"]
     assert out[0] == out[4]             # our count agrees with the package's own
+
+
+def test_a_preview_template_failing_midway_reports_its_own_error(sample_site: Path) -> None:
+    # New files are being written by the writer thread when the template fails: the template's error is reported.
+    from smmgen.cache import BuildCache
+    from smmgen.errors import SmmgenError
+
+    page = sample_site / "layouts" / "preview" / "article.html.j2"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text('{% extends "preview/base.html.j2" %}{% block main %}{{ article.title }}'
+                    '{% if article.slug == "budget-passes" %}{{ article.nothing.deeper }}{% endif %}{% endblock %}',
+                    encoding="utf-8")
+    site = load_site(sample_site)
+    cache = BuildCache.load(site)
+    result = build_module.build(site, workers=1, cache=cache)
+    with pytest.raises(SmmgenError, match="preview template error"):
+        write.write_output(result, cache=cache)
+    page.unlink()
+    assert run(sample_site).exit_code == 0
