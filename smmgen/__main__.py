@@ -1,5 +1,5 @@
-from .cli import main
+from .cli import run
 
 # Guarded: worker processes started by forkserver import this module under another name.
 if __name__ == "__main__":
-    main()
+    run()

@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -105,6 +107,26 @@ def test_build_with_an_invalid_article_fails_cleanly_and_keeps_old_output(built)
     assert "Traceback" not in result.output
     assert "content/2026/broken.md:2: front matter is not valid YAML" in result.output
     assert tree_bytes(built / "output") == old
+
+
+def test_the_program_flushes_its_report_and_exits_with_the_command_code(sample_site):
+    # ``smmgen.cli.run`` ends the process without the interpreter's teardown: what was printed must still
+    # arrive, and the exit code must be the command's.
+    def program(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "smmgen", *args], cwd=sample_site, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=300)
+
+    built = program("build", "--workers", "2")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("smmgen: built ") and "  manifest  output/manifest.json (" in built.stdout
+    assert (sample_site / "output" / "manifest.json").is_file()
+    (sample_site / "content" / "2026" / "broken.md").write_text("---\ntitle: [unclosed\n---\n")
+    failed = program("build")
+    assert failed.returncode == 1
+    assert "content/2026/broken.md:2: front matter is not valid YAML" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert program("build", "--workers", "0").returncode == 2          # click's usage error
+    assert program("--version").stdout.startswith("python -m smmgen, version ")
 
 
 def test_check_prints_github_annotations(sample_site):
