@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -310,3 +312,20 @@ def test_a_preview_template_failing_midway_reports_its_own_error(sample_site: Pa
         write.write_output(result, cache=cache)
     page.unlink()
     assert run(sample_site).exit_code == 0
+
+
+def test_a_card_request_read_from_the_cache_finds_its_card(tmp_path):
+    # A request keeps its hash once made; pickled with it, a request from another process (another string
+    # hash seed) would sit under the wrong hash and never be found in the cache's cards.
+    from smmgen.cards import CardRequest
+
+    fields = dict(target="og", layout="default", title="Budget vote", site_name="Courier", kicker="Politics",
+                  date_text="5 January 2026", lang="en", hero=None, focus=None, alt="", source="content/a.md",
+                  line=None)
+    made = tmp_path / "request.pickle"
+    script = ("import pickle, sys; from smmgen.cards import CardRequest; r = CardRequest(**eval(sys.argv[1])); "
+              "hash(r); open(sys.argv[2], 'wb').write(pickle.dumps({(r, None): 'card'}))")
+    subprocess.run([sys.executable, "-c", script, repr(fields), str(made)], check=True,
+                   env={**os.environ, "PYTHONHASHSEED": "1"})
+    cards = pickle.loads(made.read_bytes())
+    assert cards.get((CardRequest(**fields), None)) == "card"

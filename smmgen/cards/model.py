@@ -33,6 +33,23 @@ class CardRequest:
     line: int | None
     """Line of the ``image:`` field, for error messages."""
 
+    # A build looks requests up in dicts tens of thousands of times, and the generated hash hashes every field
+    # each time: it is made once per object. Not pickled (string hashes differ between processes).
+    def __hash__(self) -> int:
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = self.__dict__["_hash"] = hash(tuple(getattr(self, f) for f in _REQUEST_FIELDS))
+            return value
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_hash", None)
+        return state
+
+
+_REQUEST_FIELDS = tuple(CardRequest.__dataclass_fields__)
+
 
 @dataclass(frozen=True)
 class Card:
