@@ -21,6 +21,7 @@ from .errors import ConfigError, ContentError, ErrorList, SmmgenError
 from .layouts import Layouts
 from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
+from .workers import Workers
 from .write import OUTPUT_SUBDIRS, card_url, cut_text_file, write_output
 
 __all__ = ["OUTPUT_SUBDIRS", "BuildResult", "build", "cut_text_file", "write_output"]
@@ -56,20 +57,22 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     caller has read them already.
     """
     layouts = Layouts(site.layouts_dir, compiled=cache.root / "templates" if cache is not None else None)
-    ready = prepare(site, layouts, cache, workers or 1, hashes or {})
-    articles, errors = load_articles(site, reuse=ready.articles.get, paths=ready.paths)
-    published = [a for a in articles if not a.draft]
-    cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts)
-    errors += cut_errors
-    if cache is not None:
-        ready.remember(cache, articles)
-    by_source = {a.source: a for a in published}
-    requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
-    # Cards are drawn (by worker processes, when there are many) while this thread plans.
-    with ThreadPoolExecutor(1) as drawing:
-        drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, workers, cache)
-        cuts, plan_errors = assign_plan(cuts, site, cache)
-        cards, card_errors = drawn.result()
+    # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
+    with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
+        ready = prepare(site, layouts, cache, pool, hashes or {})
+        articles, errors = load_articles(site, reuse=ready.articles.get, paths=ready.paths)
+        published = [a for a in articles if not a.draft]
+        cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts)
+        errors += cut_errors
+        if cache is not None:
+            ready.remember(cache, articles)
+        by_source = {a.source: a for a in published}
+        requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
+        # Cards are drawn (by the worker processes, when there are many) while this thread plans.
+        with ThreadPoolExecutor(1) as drawing:
+            drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, pool, cache)
+            cuts, plan_errors = assign_plan(cuts, site, cache)
+            cards, card_errors = drawn.result()
     errors += plan_errors + card_errors
     outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
@@ -238,10 +241,10 @@ class Prepared:
         cache.keep_only(self.shas)
 
 
-def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, workers: int,
+def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Workers,
             hashes: Mapping[str, str]) -> Prepared:
     """Hash every article file (unless ``hashes`` has it); take what the cache has for unchanged ones; parse
-    and cut the rest in ``workers`` processes when there are enough of them (failures are left to the
+    and cut the rest in ``pool``'s processes when there are enough of them (failures are left to the
     pipeline, which reports them with their file and line)."""
     ready = Prepared(find_article_files(site))
     missing: list[Path] = []
@@ -260,17 +263,14 @@ def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, workers: int
         ready.articles[path] = record.article
         if record.cuts is not None:
             ready.cuts[source] = record.cuts
-    if workers > 1 and len(missing) >= PARALLEL_MIN:
-        from .workers import pool as worker_pool
-
+    if pool.count > 1 and len(missing) >= PARALLEL_MIN:
         chunks = [missing[i:i + 8] for i in range(0, len(missing), 8)]
-        with worker_pool(workers, initializer=_start_worker, initargs=(site,)) as pool:
-            for chunk, results in zip(chunks, pool.map(_parse_and_cut, chunks)):
-                for path, (article, cuts) in zip(chunk, results):
-                    if article is not None:
-                        ready.articles[path] = article
-                        if cuts is not None:
-                            ready.cuts[article.source] = cuts
+        for chunk, results in zip(chunks, pool.executor().map(_parse_and_cut, chunks)):
+            for path, (article, cuts) in zip(chunk, results):
+                if article is not None:
+                    ready.articles[path] = article
+                    if cuts is not None:
+                        ready.cuts[article.source] = cuts
     return ready
 
 
@@ -364,10 +364,11 @@ def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site)
 
 
 def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: Site, layouts: Layouts,
-                 render_images: bool, workers: int | None,
+                 render_images: bool, pool: Workers | None,
                  cache: BuildCache | None = None) -> tuple[dict, list[SmmgenError]]:
-    """The card of every request (``card_requests``); each distinct request is drawn once, and not at all when
-    the cache has its card and the file is still in output/cards."""
+    """The card of every request (``card_requests``); each distinct request is drawn once (in ``pool``'s
+    processes when there are several), and not at all when the cache has its card and the file is still in
+    output/cards."""
     if not render_images:
         return {}, check_heroes(articles.values())
     # By identity first: ``card_requests`` gives each distinct card one object, and hashing a request hashes
@@ -382,6 +383,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     if cache is not None:
         missing = []
         out = str(site.output_dir)
+        present = cache.present[0] if cache.present is not None else None
         for req in requests:
             hero = None
             if req.hero is not None:
@@ -389,7 +391,14 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
                     stamps[req.hero] = stamp(req.hero)
                 hero = stamps[req.hero]
             card = cache.cards.get((req, hero))
-            if card is not None and _size(f"{out}/{card.path}") == card.bytes:
+            if card is None:
+                missing.append(req)
+                continue
+            if present is not None:
+                size = present.get(card.path, (-1,))[0]
+            else:
+                size = _size(f"{out}/{card.path}")
+            if size == card.bytes:
                 cards[req] = card
             else:
                 missing.append(req)
@@ -397,8 +406,9 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
         from .cards import render_cards as render
 
         try:
-            cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs],
-                                out_dir=site.output_dir, workers=workers or 1))
+            count = pool.count if pool is not None else 1
+            cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], out_dir=site.output_dir,
+                                workers=count, executor=pool.executor if count > 1 else None))
         except ErrorList as e:
             return {}, list(e.errors)
         except SmmgenError as e:

@@ -171,6 +171,8 @@ class BuildCache:
     fragments: tuple[str, dict[str, tuple[int, int]]] | None = None   # parts of big pages: file, key -> where
     state: BuildState | None = None
     files: dict[str, tuple[int, int]] | None = None   # output/ as the last write left it (not stored)
+    # output/ as listed when the build began: files by (size, mtime_ns), and folders (not stored)
+    present: tuple[dict[str, tuple[int, int]], set[str]] | None = None
     _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
 
     @classmethod

@@ -94,6 +94,8 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
     from .build import build, write_output
 
     cache = BuildCache.load(site, env)
+    # One listing of output/ serves the build (are cached cards still there?) and the writer (what is intact).
+    cache.present = listing(site.output_dir, SUBDIRS)
     hashes = {path: sha for path, sha in before if path.endswith(".md") and sha != "unreadable"}
     result = build(site, workers=workers, cache=cache, hashes=hashes)
     if result.errors:

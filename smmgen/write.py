@@ -88,7 +88,12 @@ class _Sink:
         self.index: dict[str, tuple[int, int, str]] = {}
         # What output/ holds now: files by (size, mtime), and folders; files still as the output index says
         # they were written are intact.
-        self.present, self.folders = listing(out, OUTPUT_SUBDIRS) if cache is not None else ({}, set())
+        if cache is None:
+            self.present, self.folders = {}, set()
+        elif cache.present is not None:       # listed when the build began (cards it drew since are not in it)
+            self.present, self.folders = cache.present[0], set(cache.present[1])
+        else:
+            self.present, self.folders = listing(out, OUTPUT_SUBDIRS)
         known = cache.index if cache is not None else {}
         self.intact = {r for r, st in self.present.items() if r in known and known[r][:2] == st}
         self._writer: ThreadPoolExecutor | None = None

@@ -15,7 +15,8 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,11 +75,12 @@ class _Failure:
 
 
 def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path], out_dir: Path,
-                 workers: int = 1) -> dict[CardRequest, Card]:
+                 workers: int = 1, executor: Callable[[], Executor] | None = None) -> dict[CardRequest, Card]:
     """Render (or find already rendered) the card for every request.
 
     ``layout_dirs`` is searched in order (the site's ``layouts/cards`` first, then the package defaults).
-    ``workers > 1`` draws in that many processes; the files are the same either way. Raises ``ErrorList``
+    ``workers > 1`` draws in that many processes, those ``executor`` gives when it is given (the caller's
+    process pool, started when first asked for); the files are the same either way. Raises ``ErrorList``
     with every failed request's error after all the other cards are written.
     """
     errors: list[SmmgenError] = []
@@ -103,7 +105,9 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     out_dir = Path(out_dir)
     (out_dir / "cards").mkdir(parents=True, exist_ok=True)
     batches = list(groups.values())
-    if workers > 1 and len(batches) > 1:
+    if workers > 1 and len(batches) > 1 and executor is not None:
+        results = list(executor().map(_run_group, batches, [out_dir] * len(batches)))
+    elif workers > 1 and len(batches) > 1:
         with worker_pool(workers) as pool:
             results = list(pool.map(_run_group, batches, [out_dir] * len(batches)))
     else:
