@@ -59,13 +59,35 @@ def test_text_is_drawn_with_the_pixels_of_imagedraw_bitmap() -> None:
     assert laid is not None
     canvas = Image.linear_gradient("L").resize((1000, 240)).convert("RGB")
     origins = place(laid, (40, 20, 900, 200), align="start", valign="top", card_rtl=False)
-    for color in ((255, 255, 255, 255), (232, 72, 63, 255), (169, 182, 204, 128)):
+    for color in ((255, 255, 255, 255), (232, 72, 63, 255)):
         ours = canvas.copy()
         draw(ours, laid, origins, color)
-        reference = canvas.copy()
-        d = ImageDraw.Draw(reference, "RGBA")
-        for line, (x0, baseline) in zip(laid.lines, origins):
-            for piece in line.pieces:
-                if piece.mask is not None:
-                    d.bitmap((x0 + piece.x + piece.ink[0], baseline + piece.ink[1]), piece.mask, fill=color)
-        assert ours.tobytes() == reference.tobytes() and ours.tobytes() != canvas.tobytes()
+        assert ours.tobytes() == _bitmap_drawn(canvas, laid, origins, color).tobytes() != canvas.tobytes()
+
+
+def test_a_text_colour_with_alpha_is_as_translucent_as_it_says() -> None:
+    # ImageDraw.bitmap ignores a fill's alpha; a layout's "#a9b6cc80" must still draw at half strength: the
+    # opaque drawing blended half-way back to what was under it.
+    laid = set_text("Budget vote: 52–48, ok", Style("Noto Sans", 700, 100.0, "en"), 900, 200, (60, 30), 2, 1.1)
+    assert laid is not None
+    canvas = Image.linear_gradient("L").resize((1000, 240)).convert("RGB")
+    origins = place(laid, (40, 20, 900, 200), align="start", valign="top", card_rtl=False)
+    for alpha in (128, 51, 0):
+        ours = canvas.copy()
+        draw(ours, laid, origins, (169, 182, 204, alpha))
+        expected = Image.blend(canvas, _bitmap_drawn(canvas, laid, origins, (169, 182, 204, 255)), alpha / 255)
+        worst = max(abs(a - b) for a, b in zip(ours.tobytes(), expected.tobytes()))
+        assert worst <= 2, (alpha, worst)
+    half = canvas.copy()
+    draw(half, laid, origins, (169, 182, 204, 128))
+    assert half.tobytes() != canvas.tobytes()
+
+
+def _bitmap_drawn(canvas: Image.Image, laid, origins, color) -> Image.Image:
+    drawn = canvas.copy()
+    d = ImageDraw.Draw(drawn, "RGBA")
+    for line, (x0, baseline) in zip(laid.lines, origins):
+        for piece in line.pieces:
+            if piece.mask is not None:
+                d.bitmap((x0 + piece.x + piece.ink[0], baseline + piece.ink[1]), piece.mask, fill=color)
+    return drawn

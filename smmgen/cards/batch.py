@@ -35,9 +35,9 @@ from smmgen.cards.text import clean
 from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError
 from smmgen.workers import pool as worker_pool
 
-RENDERER_VERSION = "4"
-"""Bump when a change to the drawing code changes pixels, so cached cards are drawn again. (4: a text run's
-ink box is its exact ink also where glyphs overhang far, which can move such a line by a pixel.)"""
+RENDERER_VERSION = "5"
+"""Bump when a change to the drawing code changes pixels, so cached cards are drawn again. (5: a text colour's
+alpha is applied; it was ignored.)"""
 
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}
 

@@ -562,10 +562,9 @@ def place(laid: Laid, box: tuple[int, int, int, int], *, align: str, valign: str
 
 
 def draw(im: Image.Image, laid: Laid, origins: list[tuple[int, int]], color: tuple[int, int, int, int]) -> None:
-    """Draw laid-out text in an RGB image with each line starting at its origin (from ``place``).
-
-    The colour's alpha is not applied (as ``ImageDraw.bitmap`` does not): each mask is the ink's coverage.
-    """
+    """Draw laid-out text in an RGB image with each line starting at its origin (from ``place``), in ``color``
+    with its alpha: each mask is the ink's coverage, scaled by the alpha (emoji keep their own)."""
+    fade = None if color[3] == 255 else [(v * color[3] + 127) // 255 for v in range(256)]
     for line, (x0, baseline) in zip(laid.lines, origins):
         for piece in line.pieces:
             if piece.emoji is not None:
@@ -577,7 +576,8 @@ def draw(im: Image.Image, laid: Laid, origins: list[tuple[int, int]], color: tup
                 # A patch of the colour pasted through the mask: the pixels ImageDraw.bitmap gives, in a third
                 # of its time (Pillow blends an image through a mask faster than a colour).
                 ink = Image.new("RGB", piece.mask.size, color[:3])
-                im.paste(ink, (x0 + piece.x + piece.ink[0], baseline + piece.ink[1]), piece.mask)
+                mask = piece.mask if fade is None else piece.mask.point(fade)
+                im.paste(ink, (x0 + piece.x + piece.ink[0], baseline + piece.ink[1]), mask)
 
 
 # Texts set in this process, least recently used first: (text, style, box width, sizes, lines, line height,
