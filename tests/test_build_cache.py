@@ -329,3 +329,27 @@ def test_a_card_request_read_from_the_cache_finds_its_card(tmp_path):
                    env={**os.environ, "PYTHONHASHSEED": "1"})
     cards = pickle.loads(made.read_bytes())
     assert cards.get((CardRequest(**fields), None)) == "card"
+
+
+def test_a_restored_cache_and_card_folder_draw_no_card_again(warm: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the action restores on a new runner: the build cache and output/cards of an earlier build, in a fresh
+    # checkout (every file new: other times and inodes, no other output).
+    from smmgen.cards import batch
+
+    kept = tmp_path / "kept"
+    shutil.copytree(warm / ".smmgen" / "cache", kept / "cache")
+    shutil.copytree(warm / "output" / "cards", kept / "cards")
+    checkout = tmp_path / "checkout"
+    shutil.copytree(warm, checkout, ignore=shutil.ignore_patterns("output", ".smmgen"))
+    shutil.rmtree(warm)
+    shutil.copytree(checkout, warm)
+    shutil.copytree(kept / "cache", warm / ".smmgen" / "cache")
+    shutil.copytree(kept / "cards", warm / "output" / "cards")
+    drawn = []
+    draw = batch.render
+    monkeypatch.setattr(batch, "render", lambda layout, req, hero: drawn.append(req) or draw(layout, req, hero))
+    outcome = incremental.build_site(load_site(warm), workers=1)
+    assert not outcome.errors and not outcome.skipped
+    assert drawn == []
+    assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")

@@ -359,3 +359,27 @@ def test_the_action_entry_point_dispatches_and_refuses_unknown_commands(repo):
     assert "all within their limits" in ok.stdout
     bad = repo.script("smmgen.sh", COMMAND="deploy")
     assert bad.returncode == 2 and "::error::unknown command 'deploy'" in bad.stdout
+
+
+def test_the_action_caches_the_build_cache_and_the_cards_of_the_sites_output_dir(sample_site, tmp_path):
+    listed = yaml.safe_load(ACTION.read_text())["runs"]["steps"]
+    steps = {s["id"]: s for s in listed if "id" in s}
+    restore = next(s for s in listed if str(s.get("uses", "")).startswith("actions/cache@"))
+    assert restore["if"] == steps["kept"]["if"]           # cached for pr and build, never for publish
+    assert "publish" not in restore["if"] and "'pr'" in restore["if"]
+
+    def kept(site: Path) -> dict[str, str]:
+        out = tmp_path / "github_output"
+        out.write_text("")
+        done = subprocess.run(["bash", "-c", steps["kept"]["run"]], cwd=site.parent, capture_output=True,
+                              text=True, env={**os.environ, "SITE": site.name, "GITHUB_OUTPUT": str(out)})
+        assert done.returncode == 0, done.stderr
+        return dict(line.split("=", 1) for line in out.read_text().splitlines())
+
+    config = sample_site / "smmgen.toml"
+    text = config.read_text()
+    config.write_text(text.replace("[site]\n", '[site]\noutput_dir = "public/social"\n', 1))
+    assert kept(sample_site) == {"cache": f"{sample_site.name}/.smmgen/cache",
+                                 "cards": f"{sample_site.name}/public/social/cards"}
+    config.write_text("[site\n")                            # broken: the check step reports it
+    assert kept(sample_site)["cards"] == f"{sample_site.name}/output/cards"
