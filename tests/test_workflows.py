@@ -383,3 +383,30 @@ def test_the_action_caches_the_build_cache_and_the_cards_of_the_sites_output_dir
                                  "cards": f"{sample_site.name}/public/social/cards"}
     config.write_text("[site\n")                            # broken: the check step reports it
     assert kept(sample_site)["cards"] == f"{sample_site.name}/output/cards"
+
+
+@pytest.mark.slow
+def test_the_base_build_of_a_pull_request_takes_the_cards_it_shares_with_the_head(repo):
+    # A head card file is given other (valid) bytes under its own name: if the base build takes the head's
+    # file, both manifests carry those bytes' hash and the diff shows no card change; had the base drawn
+    # its own, that article's posts would show "card image changed".
+    base = repo.git("rev-parse", "HEAD")
+    (repo.path / "content" / "2026" / "2026-11-27-night-trains.md").write_text(
+        "---\ntitle: Night trains return in spring\ndate: 2026-11-27T09:00:00+01:00\n---\n\nSleepers are back.\n")
+    repo.commit("Add an article")
+    built = subprocess.run([sys.executable, "-m", "smmgen", "build", "--site", "."], cwd=repo.path, env=repo.env,
+                           check=False, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    manifest = json.loads((repo.path / "output" / "manifest.json").read_text())
+    entry = next(e for e in manifest["entries"] if e["id"].startswith("budget-passes@") and e.get("media"))
+    card = repo.path / "output" / entry["media"][0]["path"]
+    from PIL import Image
+
+    with Image.open(card) as im:
+        fmt, size = im.format, im.size
+    Image.new("RGB", size, (12, 34, 56)).save(card, fmt)
+    run = repo.script("pr.sh", BASE_SHA=base)
+    assert run.returncode == 0, run.stdout + run.stderr
+    summary = repo.summary.read_text(encoding="utf-8")
+    assert "Night trains return in spring" in section(summary, "### New posts")
+    assert "card image changed" not in summary

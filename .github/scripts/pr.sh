@@ -46,6 +46,14 @@ if [ -n "$base" ] && git cat-file -e "$base^{commit}" 2>/dev/null; then
   mkdir -p "$work/base"
   git -C "$top" archive --format=tar "$base" | tar -x -C "$work/base"
   if [ -f "$work/base/$rel/smmgen.toml" ]; then
+    # Card files are named by the hash of what they show: this build's serve the base build wherever the base
+    # shows the same, so it draws only what differs (linked where the file system allows, else copied).
+    head_cards="$(dirname "$head_manifest")/cards"
+    if base_out="$(manifest_path "$work/base/$rel" 2>/dev/null)" && [ -d "$head_cards" ]; then
+      base_cards="$(dirname "$base_out")/cards"
+      mkdir -p "$base_cards"
+      cp -lR "$head_cards/." "$base_cards/" 2>/dev/null || cp -R "$head_cards/." "$base_cards/" 2>/dev/null || true
+    fi
     if smmgen build --site "$work/base/$rel" >"$work/base-build.log" 2>&1; then
       base_manifest="$(manifest_path "$work/base/$rel")"
     else
