@@ -370,7 +370,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     processes when there are several), and not at all when the cache has its card and the file is still in
     output/cards."""
     if not render_images:
-        return {}, check_heroes(articles.values())
+        return {}, check_heroes(articles.values(), _drawn_on(cache))
     # By identity first: ``card_requests`` gives each distinct card one object, and hashing a request hashes
     # every field of it.
     unique = {id(req): req for reqs in requests for req in reqs}
@@ -429,13 +429,14 @@ def _size(path: str) -> int:
         return -1
 
 
-def check_heroes(articles) -> list[SmmgenError]:
-    """Decode every hero once (at reduced size) so ``check`` catches broken images without rendering cards."""
+def check_heroes(articles, proven: set[tuple[Path, tuple]] = frozenset()) -> list[SmmgenError]:  # type: ignore[assignment]
+    """Decode every hero once (at reduced size) so ``check`` catches broken images without rendering cards;
+    not those in ``proven`` (hero, stamp) pairs, decoded before and unchanged since."""
     from .cards.hero import HeroError, load
 
     errors: list[SmmgenError] = []
     for article in articles:
-        if article.image is None:
+        if article.image is None or (article.image, stamp(article.image)) in proven:
             continue
         try:
             load(article.image, [(1200, 630)])
@@ -443,6 +444,15 @@ def check_heroes(articles) -> list[SmmgenError]:
             errors.append(ContentError(article.source, article.line("image") or article.line("images"),
                                        "image", str(e)))
     return errors
+
+
+def _drawn_on(cache: BuildCache | None) -> set[tuple[Path, tuple]]:
+    """The heroes (with their stamps) the cache's cards were drawn on: an Open Graph card is a JPEG exactly when
+    its layout drew it on the hero (``cards.encode.choose_format``)."""
+    if cache is None:
+        return set()
+    return {(req.hero, hero) for (req, hero), card in cache.cards.items()
+            if req.hero is not None and req.target == "og" and card.format == "jpeg"}
 
 
 def media_files(cut: Cut, requests: tuple, cards: dict, site: Site) -> tuple[manifest.MediaFile, ...]:

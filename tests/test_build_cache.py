@@ -353,3 +353,44 @@ def test_a_restored_cache_and_card_folder_draw_no_card_again(warm: Path, tmp_pat
     assert not outcome.errors and not outcome.skipped
     assert drawn == []
     assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
+
+
+def test_check_after_a_build_reports_what_a_check_without_cache_does_and_writes_nothing(warm: Path,
+                                                                                      tmp_path: Path) -> None:
+    # ``check`` reads the build cache (unchanged articles are not cut again, heroes drawn on are not decoded
+    # again) and never saves it: what it reports must not depend on it.
+    def check(site: Path):
+        return CliRunner().invoke(main, ["check", "--site", str(site)], catch_exceptions=False)
+
+    clean = check(warm)
+    assert clean.exit_code == 0 and "all within their limits" in clean.output
+    (warm / ARTICLE).write_text((warm / ARTICLE).read_text().replace("title:", "title: [unclosed", 1))
+    hero = warm / "content" / "images" / "stadium.jpg"
+    hero.write_bytes(hero.read_bytes()[:2000])           # a truncated JPEG: drawn on before, broken now
+    kept = tree_bytes(warm / ".smmgen")
+    output = tree_bytes(warm / "output")
+    warm_check = check(warm)
+    shutil.copytree(warm, tmp_path / "fresh", ignore=shutil.ignore_patterns("output", ".smmgen"))
+    fresh_check = check(tmp_path / "fresh")
+    assert warm_check.exit_code == fresh_check.exit_code == 1
+    assert warm_check.output == fresh_check.output
+    assert "image: stadium.jpg is truncated or corrupt" in warm_check.output
+    assert f"{ARTICLE.as_posix()}:" in warm_check.output
+    assert tree_bytes(warm / "output") == output
+    assert {k: v for k, v in tree_bytes(warm / ".smmgen").items() if not k.startswith("cache/templates/")} == \
+        {k: v for k, v in kept.items() if not k.startswith("cache/templates/")}
+
+
+def test_check_after_a_build_cuts_and_decodes_nothing_again(warm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smmgen.cards import hero
+
+    cut, decode = [], []
+    real_cut, real_load = build_module.cut_article, hero.load
+    monkeypatch.setattr(build_module, "cut_article", lambda a, *rest: cut.append(a.source) or real_cut(a, *rest))
+    monkeypatch.setattr(hero, "load", lambda path, *rest: decode.append(path) or real_load(path, *rest))
+    result = CliRunner().invoke(main, ["check", "--site", str(warm)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert cut == [] and decode == []
+    (warm / ARTICLE).write_text((warm / ARTICLE).read_text().replace("Parliament passes", "Parliament passed"))
+    assert CliRunner().invoke(main, ["check", "--site", str(warm)], catch_exceptions=False).exit_code == 0
+    assert cut == [ARTICLE.as_posix()] and decode == []
