@@ -16,6 +16,7 @@ from typing import Any
 
 from . import manifest
 from .content import Article
+from .dates import epoch_seconds
 from .platforms import Cut
 
 
@@ -46,12 +47,7 @@ def output_key(sha: str, hero: tuple | None, cuts: Sequence[Cut],
     the article and its cuts as cut. The plan then sets each cut's times and may add warnings; a card is known
     by its file's name and hash (the rest of a ``MediaFile`` follows from the cut and the site).
     """
-    # Times as seconds since the epoch: the repr of a datetime costs ten times more, for thousands of cuts.
-    planned = tuple((c.id, _seconds(c.publish_at), _seconds(c.expire_at), c.warnings, c.errors) for c in cuts)
+    planned = tuple((c.id, epoch_seconds(c.publish_at), epoch_seconds(c.expire_at), c.warnings, c.errors) for c in cuts)
     cards = tuple(tuple((m.path, m.sha256) for m in files) for files in media)
     # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
     return hashlib.sha256(repr((sha, hero, planned, cards)).encode()).hexdigest()
-
-
-def _seconds(when) -> float | None:
-    return None if when is None else when.timestamp()

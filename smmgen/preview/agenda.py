@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..dates import epoch_seconds
+
 UTC = dt.UTC
 
 
@@ -30,8 +32,8 @@ class Slot:
     def identity(self) -> tuple:
         """Everything the slot is, as plain values (a page part showing it is keyed by them); times as UTC
         seconds, whose repr costs a tenth of a datetime's."""
-        return (self.id, self.platform, self.slug, self.title, self.source, _seconds(self.publish_at),
-                _seconds(self.expire_at), self.retracted)
+        return (self.id, self.platform, self.slug, self.title, self.source, epoch_seconds(self.publish_at),
+                epoch_seconds(self.expire_at), self.retracted)
 
     def state(self, now: dt.datetime) -> str:
         """"scheduled" (not yet due), "live" (due and not expired) or "expired", as of ``now``."""
@@ -99,10 +101,6 @@ class Week:
     @property
     def platforms(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(e.slot.platform for d in self.days for e in d.events))
-
-
-def _seconds(when: dt.datetime | None) -> float | None:
-    return None if when is None else when.timestamp()
 
 
 def _iso(when: dt.datetime | None) -> str | None:
