@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -429,7 +430,7 @@ def _size(path: str) -> int:
         return -1
 
 
-def check_heroes(articles, proven: set[tuple[Path, tuple]] = frozenset()) -> list[SmmgenError]:  # type: ignore[assignment]
+def check_heroes(articles, proven: AbstractSet[tuple[Path, tuple]] = frozenset()) -> list[SmmgenError]:
     """Decode every hero once (at reduced size) so ``check`` catches broken images without rendering cards;
     not those in ``proven`` (hero, stamp) pairs, decoded before and unchanged since."""
     from .cards.hero import HeroError, load

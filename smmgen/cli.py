@@ -111,7 +111,7 @@ def summary(result, changed: int) -> str:
 def check(site_dir: Path | None) -> None:
     """Validate config, front matter and every cut against its platform's limits; writes nothing."""
     from .build import build as run_build
-    from .cache import BuildCache
+    from .cache import CACHE_DIR, BuildCache
 
     try:
         site = _load(site_dir)
@@ -120,9 +120,10 @@ def check(site_dir: Path | None) -> None:
         raise SmmgenError("smmgen.toml is invalid") from None
     from .publish.checks import warnings as publish_warnings
 
-    # The build cache, read and never saved: articles unchanged since the last build are not parsed and cut
-    # again (their cuts are what that build checked), nor heroes it drew on decoded again.
-    result = run_build(site, render_images=False, workers=os.cpu_count() or 1, cache=BuildCache.load(site))
+    # The build cache, when a build made one, read and never saved: articles unchanged since that build are not
+    # parsed and cut again (their cuts are what it checked), nor heroes it drew on decoded again.
+    cache = BuildCache.load(site) if (site.root / CACHE_DIR).is_dir() else None
+    result = run_build(site, render_images=False, workers=os.cpu_count() or 1, cache=cache)
     by_id = {cut.id: cut for cut in result.cuts}
     # Publish-time warnings (an expiry a platform cannot honour) are pure checks over the cuts: no network.
     warnings = list(result.warnings) + [(by_id[w.split(":", 1)[0]], w.split(": ", 1)[1])

@@ -141,6 +141,7 @@ def test_check_passes_on_the_sample_site(sample_site):
     result = run(sample_site, "check")
     assert result.exit_code == 0, result.output
     assert "all within their limits" in result.output
+    assert sorted(p.name for p in sample_site.iterdir()) == ["content", "layouts", "smmgen.toml"]   # wrote nothing
 
 
 def test_new_scaffolds_an_article_that_checks(sample_site):
