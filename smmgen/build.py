@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from . import manifest, plan
-from .cache import BuildCache
+from .cache import BuildCache, stamp
 from .config import Site
 from .content import Article, find_article_files, load_article, load_articles
 from .dates import long_date
@@ -75,17 +75,15 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
             cuts, plan_errors = assign_plan(cuts, site, cache)
             cards, card_errors = drawn.result()
     errors += plan_errors + card_errors
-    outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None,
-                              cache.file_key if cache is not None else None)
+    outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
                        cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts)
 
 
 def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: Sequence[tuple],
-                    cards: dict, site: Site, shas: dict[str, str] | None,
-                    file_key: Callable[[Path], str] | None = None) -> tuple[ArticleOutput, ...]:
+                    cards: dict, site: Site, shas: dict[str, str] | None) -> tuple[ArticleOutput, ...]:
     """Each article's cuts with their cards; keyed (``outputs.output_key``) when ``shas`` has the article files'
-    hashes and ``file_key`` (``BuildCache.file_key``) gives their heroes'."""
+    hashes."""
     by_source: dict[str, list[int]] = {}
     for i, cut in enumerate(cuts):
         by_source.setdefault(cut.source, []).append(i)
@@ -98,8 +96,8 @@ def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: 
         media = tuple(media_files(cuts[i], requests[i], cards, site) for i in indexes)
         sha = shas.get(article.source) if shas is not None else None
         key = None
-        if sha is not None and file_key is not None:
-            key = output_key(sha, file_key(article.image) if article.image else None, own, media)
+        if sha is not None:
+            key = output_key(sha, stamp(article.image) if article.image else None, own, media)
         out.append(ArticleOutput(article, own, media, key))
     return tuple(out)
 
@@ -231,7 +229,7 @@ class Prepared:
             sha = self.shas.get(article.source)
             if sha is None:
                 continue
-            deps = ((str(article.image), cache.file_key(article.image)),) if article.image else ()
+            deps = ((str(article.image), stamp(article.image)),) if article.image else ()
             made = () if article.draft else self.cuts.get(article.source)
             known = cache.articles.get(article.source)
             if (known is not None and known.sha == sha and known.deps == deps and known.article is article
@@ -373,7 +371,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     processes when there are several), and not at all when the cache has its card and the file is still in
     output/cards."""
     if not render_images:
-        return {}, check_heroes(articles.values(), _drawn_on(cache), cache.file_key if cache is not None else None)
+        return {}, check_heroes(articles.values(), _drawn_on(cache))
     # By identity first: ``card_requests`` gives each distinct card one object, and hashing a request hashes
     # every field of it.
     unique = {id(req): req for reqs in requests for req in reqs}
@@ -382,7 +380,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
         return {}, []
     cards: dict = {}
     missing = requests
-    heroes: dict[Path, str] = {}
+    stamps: dict[Path, tuple] = {}
     if cache is not None:
         missing = []
         out = str(site.output_dir)
@@ -390,9 +388,9 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
         for req in requests:
             hero = None
             if req.hero is not None:
-                if req.hero not in heroes:
-                    heroes[req.hero] = cache.file_key(req.hero)
-                hero = heroes[req.hero]
+                if req.hero not in stamps:
+                    stamps[req.hero] = stamp(req.hero)
+                hero = stamps[req.hero]
             card = cache.cards.get((req, hero))
             if card is None:
                 missing.append(req)
@@ -419,8 +417,8 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     # In request order, whichever cards came from the cache: "the article's og card" is then the same one.
     cards = {req: cards[req] for req in requests if req in cards}
     if cache is not None:
-        # Heroes' keys taken before drawing: a hero that changes meanwhile is drawn again next time.
-        cache.cards = {(req, heroes.get(req.hero) if req.hero is not None else None): card
+        # Hero stamps taken before drawing: a hero that changes meanwhile is drawn again next time.
+        cache.cards = {(req, stamps.get(req.hero) if req.hero is not None else None): card
                        for req, card in cards.items()}
     return cards, []
 
@@ -432,15 +430,14 @@ def _size(path: str) -> int:
         return -1
 
 
-def check_heroes(articles, proven: AbstractSet[tuple[Path, str]] = frozenset(),
-                 file_key: Callable[[Path], str] | None = None) -> list[SmmgenError]:
+def check_heroes(articles, proven: AbstractSet[tuple[Path, tuple]] = frozenset()) -> list[SmmgenError]:
     """Decode every hero once (at reduced size) so ``check`` catches broken images without rendering cards;
-    not those in ``proven`` (hero, ``file_key``) pairs: decoded before, the same bytes since."""
+    not those in ``proven`` (hero, stamp) pairs, decoded before and unchanged since."""
     from .cards.hero import HeroError, load
 
     errors: list[SmmgenError] = []
     for article in articles:
-        if article.image is None or (file_key is not None and (article.image, file_key(article.image)) in proven):
+        if article.image is None or (article.image, stamp(article.image)) in proven:
             continue
         try:
             load(article.image, [(1200, 630)])
@@ -450,8 +447,8 @@ def check_heroes(articles, proven: AbstractSet[tuple[Path, str]] = frozenset(),
     return errors
 
 
-def _drawn_on(cache: BuildCache | None) -> set[tuple[Path, str]]:
-    """The heroes (with their file keys) the cache's cards were drawn on: an Open Graph card is a JPEG exactly when
+def _drawn_on(cache: BuildCache | None) -> set[tuple[Path, tuple]]:
+    """The heroes (with their stamps) the cache's cards were drawn on: an Open Graph card is a JPEG exactly when
     its layout drew it on the hero (``cards.encode.choose_format``)."""
     if cache is None:
         return set()

@@ -38,15 +38,14 @@ class ArticleOutput:
         return tuple(manifest.entry(cut, self.article, media) for cut, media in zip(self.cuts, self.media))
 
 
-def output_key(sha: str, hero: str | None, cuts: Sequence[Cut],
+def output_key(sha: str, hero: tuple | None, cuts: Sequence[Cut],
                media: Sequence[Sequence[manifest.MediaFile]]) -> str:
     """Everything an article's share of the output is made from, hashed (the site's config, layouts and code
     are in the cache's fingerprint, which drops the whole cache when they change).
 
-    ``sha`` is the article file's hash and ``hero`` its hero image's (``BuildCache.file_key``): with the
-    fingerprint, they determine the article and its cuts as cut. The plan then sets each cut's times and may add
-    warnings; a card is known by its file's name and hash (the rest of a ``MediaFile`` follows from the cut and
-    the site).
+    ``sha`` is the article file's hash and ``hero`` its hero image's stamp: with the fingerprint, they determine
+    the article and its cuts as cut. The plan then sets each cut's times and may add warnings; a card is known
+    by its file's name and hash (the rest of a ``MediaFile`` follows from the cut and the site).
     """
     planned = tuple((c.id, epoch_seconds(c.publish_at), epoch_seconds(c.expire_at), c.warnings, c.errors) for c in cuts)
     cards = tuple(tuple((m.path, m.sha256) for m in files) for files in media)
