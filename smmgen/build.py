@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -65,8 +65,6 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
         published = [a for a in articles if not a.draft]
         cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts)
         errors += cut_errors
-        if cache is not None:
-            ready.remember(cache, articles)
         by_source = {a.source: a for a in published}
         requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
         # Cards are drawn (by the worker processes, when there are many) while this thread plans.
@@ -74,6 +72,8 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
             drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, pool, cache)
             cuts, plan_errors = assign_plan(cuts, site, cache)
             cards, card_errors = drawn.result()
+    if cache is not None:
+        ready.remember(cache, articles)         # after drawing: the heroes the workers read are known by then
     errors += plan_errors + card_errors
     outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
@@ -229,7 +229,8 @@ class Prepared:
             sha = self.shas.get(article.source)
             if sha is None:
                 continue
-            deps = ((str(article.image), stamp(article.image)),) if article.image else ()
+            deps = ((str(article.image), stamp(article.image), cache.known_key(article.image)),) \
+                if article.image else ()
             made = () if article.draft else self.cuts.get(article.source)
             known = cache.articles.get(article.source)
             if (known is not None and known.sha == sha and known.deps == deps and known.article is article
@@ -371,7 +372,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     processes when there are several), and not at all when the cache has its card and the file is still in
     output/cards."""
     if not render_images:
-        return {}, check_heroes(articles.values(), _drawn_on(cache))
+        return {}, check_heroes(articles.values(), _drawn_on(cache), cache.file_key if cache is not None else None)
     # By identity first: ``card_requests`` gives each distinct card one object, and hashing a request hashes
     # every field of it.
     unique = {id(req): req for reqs in requests for req in reqs}
@@ -380,18 +381,12 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
         return {}, []
     cards: dict = {}
     missing = requests
-    stamps: dict[Path, tuple] = {}
-    if cache is not None:
+    if cache is not None and cache.cards:
         missing = []
         out = str(site.output_dir)
         present = cache.present[0] if cache.present is not None else None
         for req in requests:
-            hero = None
-            if req.hero is not None:
-                if req.hero not in stamps:
-                    stamps[req.hero] = stamp(req.hero)
-                hero = stamps[req.hero]
-            card = cache.cards.get((req, hero))
+            card = cache.cards.get((req, cache.file_key(req.hero) if req.hero is not None else None))
             if card is None:
                 missing.append(req)
                 continue
@@ -408,8 +403,12 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
 
         try:
             count = pool.count if pool is not None else 1
+            read: dict = {}
             cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], out_dir=site.output_dir,
-                                workers=count, executor=pool.executor if count > 1 else None))
+                                workers=count, executor=pool.executor if count > 1 else None, heroes=read))
+            if cache is not None:
+                for path, (seen, sha) in read.items():
+                    cache.learn(path, seen, sha)
         except ErrorList as e:
             return {}, list(e.errors)
         except SmmgenError as e:
@@ -417,8 +416,8 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     # In request order, whichever cards came from the cache: "the article's og card" is then the same one.
     cards = {req: cards[req] for req in requests if req in cards}
     if cache is not None:
-        # Hero stamps taken before drawing: a hero that changes meanwhile is drawn again next time.
-        cache.cards = {(req, stamps.get(req.hero) if req.hero is not None else None): card
+        # Each hero's key as read for drawing (or for the lookup above): a hero changed since is read again.
+        cache.cards = {(req, cache.known_key(req.hero) if req.hero is not None else None): card
                        for req, card in cards.items()}
     return cards, []
 
@@ -430,14 +429,16 @@ def _size(path: str) -> int:
         return -1
 
 
-def check_heroes(articles, proven: AbstractSet[tuple[Path, tuple]] = frozenset()) -> list[SmmgenError]:
+def check_heroes(articles, proven: AbstractSet[tuple[Path, str]] = frozenset(),
+                 file_key: Callable[[Path], str] | None = None) -> list[SmmgenError]:
     """Decode every hero once (at reduced size) so ``check`` catches broken images without rendering cards;
-    not those in ``proven`` (hero, stamp) pairs, decoded before and unchanged since."""
+    not those in ``proven`` (hero, ``file_key``) pairs: decoded before, the same bytes since."""
     from .cards.hero import HeroError, load
 
     errors: list[SmmgenError] = []
     for article in articles:
-        if article.image is None or (article.image, stamp(article.image)) in proven:
+        if article.image is None or (proven and file_key is not None
+                                     and (article.image, file_key(article.image)) in proven):
             continue
         try:
             load(article.image, [(1200, 630)])
@@ -447,8 +448,8 @@ def check_heroes(articles, proven: AbstractSet[tuple[Path, tuple]] = frozenset()
     return errors
 
 
-def _drawn_on(cache: BuildCache | None) -> set[tuple[Path, tuple]]:
-    """The heroes (with their stamps) the cache's cards were drawn on: an Open Graph card is a JPEG exactly when
+def _drawn_on(cache: BuildCache | None) -> set[tuple[Path, str]]:
+    """The heroes (with their file keys) the cache's cards were drawn on: an Open Graph card is a JPEG exactly when
     its layout drew it on the hero (``cards.encode.choose_format``)."""
     if cache is None:
         return set()

@@ -40,7 +40,7 @@ from . import __version__
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(".smmgen") / "cache"
-FORMAT = "5"
+FORMAT = "6"
 """Bump when what the cache stores changes shape."""
 
 # Distributions whose code shapes the output; their versions go into the fingerprint.
@@ -136,13 +136,16 @@ class ArticleRecord:
     """An article as parsed from one file's bytes, and its cuts before planning."""
 
     sha: str                                  # of the file's bytes
-    deps: tuple[tuple[str, Stamp], ...]       # other files it read (the hero), with their stamps
+    deps: tuple[tuple[str, Stamp, str | None], ...]   # other files it read (the hero): stamp, sha256 if known
     article: Any                              # smmgen.content.Article
     cuts: tuple | None                        # smmgen.platforms.Cut, before plan.assign; None: not made yet
     plan_reads: str = ""                      # smmgen.build.plan_reads of the cuts, when made
 
-    def valid(self, sha: str) -> bool:
-        return sha == self.sha and all(stamp(Path(p)) == s for p, s in self.deps)
+    def valid(self, sha: str, file_key: Callable[[Path], str]) -> bool:
+        """The record still holds for a file with this ``sha``: every file it read is as it was, by its stat or,
+        where the stat changed (a fresh checkout), by its bytes (``BuildCache.file_key``)."""
+        return sha == self.sha and all(stamp(Path(p)) == st or (h is not None and file_key(Path(p)) == h)
+                                       for p, st, h in self.deps)
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,8 @@ class BuildCache:
     root: Path
     env: str
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
-    cards: dict[Any, Any] = field(default_factory=dict)          # (CardRequest, hero stamp) -> Card
+    cards: dict[Any, Any] = field(default_factory=dict)          # (CardRequest, hero's sha256) -> Card
+    heroes: dict[str, tuple[Stamp, str]] = field(default_factory=dict)    # file -> (stamp, sha256) when last read
     index: dict[str, tuple[int, int, str]] = field(default_factory=dict)   # output index: size, mtime, sha
     pages: dict[str, str] = field(default_factory=dict)    # preview page -> key of the inputs it was made from
     outputs: dict[str, str] = field(default_factory=dict)  # article -> key of its output as last written
@@ -194,6 +198,7 @@ class BuildCache:
             cache.entries = data.get("entries", {})
             cache.plan = data.get("plan")
             cache.fragments = data.get("fragments")
+            cache.heroes = data.get("heroes", {})
         return cache
 
     def save(self, state: BuildState | None) -> None:
@@ -202,7 +207,8 @@ class BuildCache:
         _write(self.root / "build.pickle", {"env": self.env, "cards": self.cards,
                                             "index": self.index, "pages": self.pages,
                                             "outputs": self.outputs, "entries": self.entries, "plan": self.plan,
-                                            "fragments": self.fragments}, by_key=True)
+                                            "fragments": self.fragments, "heroes": self._heroes_used()},
+               by_key=True)
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
         current = self.fragments[0] if self.fragments else None
         for old in self.root.glob("fragments-*.bin"):
@@ -230,7 +236,40 @@ class BuildCache:
 
     def article(self, source: str, sha: str) -> ArticleRecord | None:
         record = self.articles.get(source)
-        return record if record is not None and record.valid(sha) else None
+        return record if record is not None and record.valid(sha, self.file_key) else None
+
+    # --- other files the build reads (heroes) ----------------------------------------------------------------
+    # Known by their bytes, so that a cache restored into a fresh checkout (new times and inodes) still finds
+    # every unchanged article and card; read again only where the stat changed. The card workers, which read
+    # each hero they draw on anyway, report what they read (``learn``): the build process never reads a hero
+    # just to know it, except where a stat changed.
+
+    def file_key(self, path: Path) -> str:
+        """The sha256 of ``path``'s bytes ("missing" when it cannot be read)."""
+        now = stamp(path)
+        known = self.heroes.get(str(path))
+        if known is not None and known[0] == now:
+            return known[1]
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            sha = "missing"
+        self.heroes[str(path)] = (now, sha)
+        return sha
+
+    def known_key(self, path: Path) -> str | None:
+        """``file_key`` where it is known for the file's current stat, without reading it; else None."""
+        known = self.heroes.get(str(path))
+        return known[1] if known is not None and known[0] == stamp(path) else None
+
+    def learn(self, path: str, seen: Stamp, sha: str) -> None:
+        """A file's sha256, read by someone else while its stat was ``seen``."""
+        self.heroes[path] = (seen, sha)
+
+    def _heroes_used(self) -> dict[str, tuple[Stamp, str]]:
+        used = {dep[0] for record in self.articles.values() for dep in record.deps}
+        used.update(str(req.hero) for req, _ in self.cards if req.hero is not None)
+        return {p: known for p, known in self.heroes.items() if p in used}
 
     def keep_only(self, sources: Iterable[str]) -> None:
         """Forget articles that are gone, so the cache does not grow with every deleted file."""

@@ -346,12 +346,21 @@ def test_a_restored_cache_and_card_folder_draw_no_card_again(warm: Path, tmp_pat
     shutil.copytree(checkout, warm)
     shutil.copytree(kept / "cache", warm / ".smmgen" / "cache")
     shutil.copytree(kept / "cards", warm / "output" / "cards")
-    drawn = []
-    draw = batch.render
+    drawn, groups, cut = [], [], []
+    draw, group, cut_article = batch.render, batch._run_group, build_module.cut_article
     monkeypatch.setattr(batch, "render", lambda layout, req, hero: drawn.append(req) or draw(layout, req, hero))
+    monkeypatch.setattr(batch, "_run_group", lambda jobs, out: groups.append(jobs) or group(jobs, out))
+    monkeypatch.setattr(build_module, "cut_article", lambda a, *rest: cut.append(a.source) or cut_article(a, *rest))
+    from smmgen.cards import hero
+
+    decoded = []
+    load = hero.load
+    monkeypatch.setattr(hero, "load", lambda path, *rest: decoded.append(path) or load(path, *rest))
+    assert CliRunner().invoke(main, ["check", "--site", str(warm)], catch_exceptions=False).exit_code == 0
     outcome = incremental.build_site(load_site(warm), workers=1)
     assert not outcome.errors and not outcome.skipped
-    assert drawn == []
+    # Heroes are known by their bytes: every article record and card is found as it is, none made again.
+    assert drawn == [] and groups == [] and cut == [] and decoded == []
     assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
 
 
@@ -394,3 +403,20 @@ def test_check_after_a_build_cuts_and_decodes_nothing_again(warm: Path, monkeypa
     (warm / ARTICLE).write_text((warm / ARTICLE).read_text().replace("Parliament passes", "Parliament passed"))
     assert CliRunner().invoke(main, ["check", "--site", str(warm)], catch_exceptions=False).exit_code == 0
     assert cut == [ARTICLE.as_posix()] and decode == []
+
+
+def test_a_cold_build_reads_no_hero_only_to_know_it(sample_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The card workers read each hero they draw on and say what they read: the build process itself reads none
+    # (hashing every hero there would be seconds of serial time on a large site).
+    from smmgen import cache as cache_module
+
+    asked = []
+    file_key = cache_module.BuildCache.file_key
+    monkeypatch.setattr(cache_module.BuildCache, "file_key",
+                        lambda self, path: asked.append(path) or file_key(self, path))
+    assert not incremental.build_site(load_site(sample_site), workers=1).errors
+    assert asked == []
+    kept = cache_module.BuildCache.load(load_site(sample_site))
+    hero = sample_site / "content" / "images" / "stadium.jpg"
+    assert kept.heroes[str(hero)][1] == hashlib.sha256(hero.read_bytes()).hexdigest()
+    assert all(dep[2] is not None for record in kept.articles.values() for dep in record.deps)

@@ -75,13 +75,15 @@ class _Failure:
 
 
 def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path], out_dir: Path,
-                 workers: int = 1, executor: Callable[[], Executor] | None = None) -> dict[CardRequest, Card]:
+                 workers: int = 1, executor: Callable[[], Executor] | None = None,
+                 heroes: dict[str, tuple[tuple[int, int, int], str]] | None = None) -> dict[CardRequest, Card]:
     """Render (or find already rendered) the card for every request.
 
     ``layout_dirs`` is searched in order (the site's ``layouts/cards`` first, then the package defaults).
     ``workers > 1`` draws in that many processes, those ``executor`` gives when it is given (the caller's
     process pool, started when first asked for); the files are the same either way. Raises ``ErrorList``
-    with every failed request's error after all the other cards are written.
+    with every failed request's error after all the other cards are written. ``heroes``, when given, gets the
+    hero images read, by path: their (size, mtime_ns, inode) as read and the sha256 of the bytes read.
     """
     errors: list[SmmgenError] = []
     layouts: dict[Path, LayoutFile] = {}
@@ -115,7 +117,9 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
 
     cards: dict[CardRequest, Card] = {}
     by_index = {job.index: job.request for b in batches for job in b}
-    for result in results:
+    for result, hero in results:
+        if hero is not None and heroes is not None:
+            heroes[hero[0]] = hero[1:]
         for index, outcome in result:
             if isinstance(outcome, _Failure):
                 errors.append(outcome.error())
@@ -137,15 +141,20 @@ def _uses_hero(layout: Layout) -> bool:
 # One group: runs in the calling process or in a worker
 
 
-def _run_group(jobs: list[_Job], out_dir: Path) -> list[tuple[int, Card | _Failure]]:
+def _run_group(jobs: list[_Job], out_dir: Path) -> tuple[list[tuple[int, Card | _Failure]], tuple | None]:
+    """The group's cards (or failures) by request index, and the hero it read: (path, stat as read, sha256)."""
     hero_data: bytes | None = None
     hero_sha: str | None = None
+    hero_read: tuple | None = None
     hero_failure: _Failure | None = None
     first = jobs[0].request
     if first.hero is not None and any(_uses_hero(j.layout) for j in jobs):
         try:
-            hero_data = first.hero.read_bytes()
+            with first.hero.open("rb") as f:
+                st = os.fstat(f.fileno())
+                hero_data = f.read()
             hero_sha = hashlib.sha256(hero_data).hexdigest()
+            hero_read = (str(first.hero), (st.st_size, st.st_mtime_ns, st.st_ino), hero_sha)
         except OSError as e:
             msg = "image not found" if isinstance(e, FileNotFoundError) else f"cannot read image ({e.strerror})"
             hero_failure = _Failure.of(ContentError(first.source, first.line, "image", f"{msg}: {first.hero}"))
@@ -204,7 +213,7 @@ def _run_group(jobs: list[_Job], out_dir: Path) -> list[tuple[int, Card | _Failu
             files[path] = _File(path, encoded.width, encoded.height, len(encoded.data),
                                 hashlib.sha256(encoded.data).hexdigest())
         out.append((job.index, _card(files[path], out_dir, fmt, job.request)))
-    return out
+    return out, hero_read
 
 
 @dataclass(frozen=True)
