@@ -385,8 +385,14 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
         missing = []
         out = str(site.output_dir)
         present = cache.present[0] if cache.present is not None else None
+        heroes: dict[Path, str] = {}            # one stat per hero, not per card
         for req in requests:
-            card = cache.cards.get((req, cache.file_key(req.hero) if req.hero is not None else None))
+            hero = None
+            if req.hero is not None:
+                hero = heroes.get(req.hero)
+                if hero is None:
+                    hero = heroes[req.hero] = cache.file_key(req.hero)
+            card = cache.cards.get((req, hero))
             if card is None:
                 missing.append(req)
                 continue
@@ -417,8 +423,8 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     cards = {req: cards[req] for req in requests if req in cards}
     if cache is not None:
         # Each hero's key as read for drawing (or for the lookup above): a hero changed since is read again.
-        cache.cards = {(req, cache.known_key(req.hero) if req.hero is not None else None): card
-                       for req, card in cards.items()}
+        keys = {hero: cache.known_key(hero) for hero in {req.hero for req in cards if req.hero is not None}}
+        cache.cards = {(req, keys[req.hero] if req.hero is not None else None): card for req, card in cards.items()}
     return cards, []
 
 
