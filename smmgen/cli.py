@@ -15,13 +15,21 @@ from .errors import ContentError, SmmgenError
 
 def _site_option(f):
     return click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        help="The site folder (holding smmgen.toml). Default: the current folder.")(f)
+                        help="The site folder (holding smmgen.toml). Default: the current folder or the "
+                             "nearest one above it that holds smmgen.toml.")(f)
+
+
+def _site_root(site_dir: Path | None) -> Path:
+    """The folder --site names, else the one smmgen.toml is found in from the current folder upwards."""
+    from .config import find_root
+
+    return site_dir.resolve() if site_dir else find_root(Path.cwd())
 
 
 def _load(site_dir: Path | None):
     from .config import load_site
 
-    return load_site(site_dir or Path.cwd())
+    return load_site(_site_root(site_dir))
 
 
 def report_errors(errors, *, stream=None) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import _flat, _load, _site_option, report_errors
+from ..cli import _flat, _load, _site_option, _site_root, report_errors
 from ..errors import SmmgenError
 
 
@@ -58,7 +58,7 @@ def serve(site_dir: Path | None, port: int) -> None:
         say(f"Serving {url}  (Ctrl+C to stop)")
 
     try:
-        run((site_dir or Path.cwd()).resolve(), port=port, report=say, on_ready=ready)
+        run(_site_root(site_dir), port=port, report=say, on_ready=ready)
     except OSError as e:
         raise SmmgenError(f"cannot serve on 127.0.0.1:{port}: {e.strerror or e}") from None
     except KeyboardInterrupt:
