@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from smmgen.cli import main
 from smmgen.config import find_root
 
 
@@ -54,3 +55,12 @@ def test_find_root_takes_the_nearest_folder_holding_the_config(tmp_path):
     (outer / "smmgen.toml").unlink()
     assert find_root(outer / "a") == (outer / "a").resolve()     # none above: the folder it started from
 
+
+
+def test_every_command_takes_the_same_site_option():
+    helps = {}
+    for name, command in main.commands.items():
+        options = [p for p in command.params if "--site" in getattr(p, "opts", ())]
+        assert len(options) == 1, f"smmgen {name} has no --site"
+        helps[name] = (options[0].name, options[0].help)
+    assert len(set(helps.values())) == 1, helps
