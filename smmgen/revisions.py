@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +83,9 @@ def build_at(site_root: Path, name: str, commit: str, into: Path, *, seed_cards:
 
 
 def _export(top: Path, commit: str, tree: Path, name: str) -> None:
-    with subprocess.Popen(["git", "archive", "--format=tar", commit], cwd=top, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as proc:
+    # git's messages go to a file, not a pipe: a pipe nobody reads until the archive is read could fill and stall it
+    with tempfile.TemporaryFile() as messages, subprocess.Popen(
+            ["git", "archive", "--format=tar", commit], cwd=top, stdout=subprocess.PIPE, stderr=messages) as proc:
         try:
             with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:
                 archive.extractall(tree, filter="data")     # no member may land outside the tree
@@ -92,7 +94,9 @@ def _export(top: Path, commit: str, tree: Path, name: str) -> None:
             raise SmmgenError(f"{name}: cannot export that revision's files: {e}") from None
         finally:
             proc.stdout.close()
-        stderr = proc.stderr.read().decode(errors="replace").strip()
+        proc.wait()
+        messages.seek(0)
+        stderr = messages.read().decode(errors="replace").strip()
     if proc.returncode != 0:
         raise SmmgenError(f"{name}: git archive failed: {stderr.splitlines()[-1] if stderr else proc.returncode}")
 

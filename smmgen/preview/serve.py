@@ -100,8 +100,8 @@ def build_once(root: Path, workers: int = 1) -> Snapshot:
     except jinja2.TemplateError as e:
         messages = (template_error_message(e),)
     except Exception as e:   # a bug must not take the server down: show it, keep watching
-        messages = internal_error(e, root)
-        log.error("build failed: %s", "\n  ".join(messages))
+        messages = internal_error(e, root)      # the server reports these lines in the terminal too
+        log.debug("build failed", exc_info=True)
     return Snapshot(_build_id({}, messages), False, messages, {}, output_dir)
 
 
