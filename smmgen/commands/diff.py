@@ -27,7 +27,10 @@ def diff(site_dir: Path | None, no_base: bool, sides: tuple[str, ...]) -> None:
     if len(sides) != (1 if no_base else 2):
         raise click.UsageError("give HEAD alone with --no-base" if no_base else "give BASE and HEAD")
     base, head = (None, sides[0]) if no_base else sides
-    report = lambda line: click.echo(line, err=True)  # noqa: E731
+
+    def report(line: str) -> None:      # progress on stderr: stdout is the Markdown, often redirected
+        click.echo(line, err=True)
+
     click.echo(diff_sides(base, head, _site_root(site_dir), workers=os.cpu_count() or 1, report=report), nl=False)
 
 
