@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +131,91 @@ def test_racing_publishers_never_hold_the_lock_together(ledger, stale_start):
         t.join()
     assert most == 1 and won >= 1
     assert not lock_path(ledger).exists()
+
+
+# --- a holder that provably died, a lock dated in the future ------------------------------------------------------
+
+HOLD = """\
+import datetime as dt, os, signal, sys
+from pathlib import Path
+from smmgen.publish.lock import acquire
+with acquire(Path(sys.argv[1]), dt.timedelta(minutes=30), dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)):
+    print("held", flush=True)
+    if sys.argv[2] == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)     # no finally runs: the lock file stays behind
+    sys.stdin.read()                             # hold until the test closes stdin
+"""
+
+
+def _holder(ledger, how: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(ledger), how], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline() == "held\n"
+    return proc
+
+
+def test_a_lock_whose_holder_was_killed_on_this_host_is_taken_over_at_once(ledger):
+    proc = _holder(ledger, "kill")
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    left = json.loads(lock_path(ledger).read_text())
+    assert left["pid"] == proc.pid and left["host"] == socket.gethostname()
+    # A minute later, long before the lock would count as stale by its age:
+    with acquire(ledger, STALE, T0 + dt.timedelta(minutes=1)) as me:
+        assert json.loads(lock_path(ledger).read_text())["token"] == me.token
+    assert not lock_path(ledger).exists()
+
+
+def test_a_lock_whose_holder_still_runs_on_this_host_is_not_taken_over(ledger):
+    proc = _holder(ledger, "hold")
+    try:
+        with pytest.raises(SmmgenError, match=f"\\(pid {proc.pid}\\)"), \
+                acquire(ledger, STALE, T0 + dt.timedelta(minutes=1)):
+            pytest.fail("took over the lock of a running publisher")
+    finally:
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+    assert not lock_path(ledger).exists()
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.parametrize("host, pid, taken_over", [
+    ("here", "dead", True),          # provably gone: taken over although its age says nothing
+    ("here", "alive", False),
+    ("another-runner", "dead", False),  # a pid on another host proves nothing
+])
+def test_a_lock_dated_in_the_future_is_taken_over_only_when_its_holder_provably_died(ledger, host, pid,
+                                                                                     taken_over):
+    path = lock_path(ledger)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"host": socket.gethostname() if host == "here" else host,
+                                "pid": _dead_pid() if pid == "dead" else os.getpid(), "run_id": None,
+                                "since": "2099-01-01T00:00:00Z", "token": "future"}))
+    later = T0 + 100 * STALE
+    if taken_over:
+        with acquire(ledger, STALE, later) as me:
+            assert json.loads(path.read_text())["token"] == me.token
+        return
+    with pytest.raises(SmmgenError) as refused, acquire(ledger, STALE, later):
+        pytest.fail("took over a lock dated in the future")
+    message = refused.value.message
+    assert message.startswith(f"{path}: publishing is locked by ") and "since 2099-01-01T00:00:00Z" in message
+    assert "a time still to come" in message and f"If no publisher is running, delete {path}." in message
+    assert json.loads(path.read_text())["token"] == "future"
+
+
+def test_an_unreadable_lock_dated_in_the_future_says_so(ledger):
+    path = lock_path(ledger)
+    path.parent.mkdir(parents=True)
+    path.write_text("")
+    future = time.time() + 86400
+    os.utime(path, (future, future))
+    with pytest.raises(SmmgenError, match="unreadable\\), a time still to come .* delete "), \
+            acquire(ledger, STALE, T0):
+        pass
+    assert path.exists()

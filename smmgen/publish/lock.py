@@ -3,7 +3,10 @@
 The workflows' ``concurrency:`` group is the first line of defence; this lock file next to the ledger
 (``ledger.json.lock``) is the second, and the only one for runs outside GitHub Actions. It is created atomically
 (``O_CREAT | O_EXCL``), records who holds it and since when, and is removed when the holder finishes, whatever
-happens. A lock older than ``stale_after`` belongs to a run that died: the next publisher takes it over.
+happens. The next publisher takes a lock over when its holder provably died (it ran on this host, and no process
+has its pid any more: a run killed with SIGKILL) or when it is older than ``stale_after`` (a run that died
+elsewhere). A lock dated in the future has no age: only its holder's provable death frees it, else the error says
+to delete it.
 """
 
 from __future__ import annotations
@@ -80,14 +83,14 @@ def acquire(ledger_path: Path, stale_after: dt.timedelta,
             continue                # released in the meantime: try again
         holder = LockOwner.from_json(held_text)
         if holder is not None:
-            stale = now - holder.since >= stale_after
+            stale = _gone(holder) or (holder.since <= now and now - holder.since >= stale_after)
         else:
             # An unreadable lock may be one being written this instant: only its file age can call it stale.
             stale = _file_age(path) >= stale_after.total_seconds()
         if not (stale and _break(path, held_text)):
-            raise SmmgenError(_held_message(path, holder, stale_after))
+            raise SmmgenError(_held_message(path, holder, stale_after, now))
     else:
-        raise SmmgenError(_held_message(path, holder, stale_after))
+        raise SmmgenError(_held_message(path, holder, stale_after, now))
     try:
         yield me
     finally:
@@ -107,6 +110,20 @@ def _create(path: Path, owner: LockOwner) -> bool:
     finally:
         os.close(fd)
     return True
+
+
+def _gone(holder: LockOwner) -> bool:
+    """Whether the holder's process provably ended: it ran on this host and no process has its pid now. A pid
+    taken by another process since only makes the holder look alive (the lock then waits for its age)."""
+    if holder.host != socket.gethostname() or holder.pid <= 0:
+        return False
+    try:
+        os.kill(holder.pid, 0)         # signal 0: nothing is sent, only whether the process exists is checked
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):   # PermissionError: a process of another user has the pid
+        return False
+    return False
 
 
 def _file_age(path: Path) -> float:
@@ -151,7 +168,11 @@ def _break(path: Path, seen: str) -> bool:
         breaker.unlink(missing_ok=True)
 
 
-def _held_message(path: Path, holder: LockOwner | None, stale_after: dt.timedelta) -> str:
+def _held_message(path: Path, holder: LockOwner | None, stale_after: dt.timedelta, now: dt.datetime) -> str:
     who = holder.describe() if holder else "another publisher (the lock file is unreadable)"
+    future = holder.since > now if holder is not None else _file_age(path) < 0
+    if future:
+        return (f"{path}: publishing is locked by {who}, a time still to come (a clock set wrong?), so the lock "
+                f"never counts as stale by its age. If no publisher is running, delete {path}.")
     return (f"{path}: publishing is locked by {who}; the lock counts as stale after "
             f"{int(stale_after.total_seconds() // 60)} min. If no publisher is running, delete {path.name}.")
