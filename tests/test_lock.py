@@ -219,3 +219,81 @@ def test_an_unreadable_lock_dated_in_the_future_says_so(ledger):
             acquire(ledger, STALE, T0):
         pass
     assert path.exists()
+
+
+# --- the takeover race, at the exact point where it happens ----------------------------------------------------------
+
+def _stale_lock(ledger) -> None:
+    lock_path(ledger).parent.mkdir(parents=True)
+    lock_path(ledger).write_text(json.dumps({"host": "gone", "pid": 1, "run_id": None,
+                                             "since": "2026-11-20T06:00:00Z", "token": "old"}))
+
+
+def _pause_in(monkeypatch, thread_name: str, call: int, paused: threading.Event, go: threading.Event) -> None:
+    """Stop ``thread_name`` right after its ``call``-th read of the lock file until ``go`` is set."""
+    from smmgen.publish import lock
+
+    read = lock._read
+    calls = 0
+
+    def reading(path):
+        nonlocal calls
+        text = read(path)
+        if threading.current_thread().name == thread_name:
+            calls += 1
+            if calls == call:
+                paused.set()
+                assert go.wait(10)
+        return text
+
+    monkeypatch.setattr(lock, "_read", reading)
+
+
+def _in_thread(ledger, name: str, outcome: dict) -> threading.Thread:
+    def run() -> None:
+        try:
+            with acquire(ledger, STALE, T0) as me:
+                outcome["held"] = me.token
+        except SmmgenError as e:
+            outcome["refused"] = e.message
+
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    return thread
+
+
+def test_a_publisher_that_read_the_stale_lock_before_another_took_it_over_leaves_the_new_lock(ledger,
+                                                                                            monkeypatch):
+    # Slow read the stale lock; Fast takes it over; then Slow, still holding the stale lock's text, tries to
+    # break it: it must find the lock changed and give up, not delete Fast's.
+    _stale_lock(ledger)
+    paused, go, outcome = threading.Event(), threading.Event(), {}
+    _pause_in(monkeypatch, "slow", 1, paused, go)
+    slow = _in_thread(ledger, "slow", outcome)
+    assert paused.wait(10)
+    with acquire(ledger, STALE, T0) as fast:
+        go.set()
+        slow.join(10)
+        assert json.loads(lock_path(ledger).read_text())["token"] == fast.token
+    assert "held" not in outcome and "publishing is locked by " in outcome["refused"]
+    assert f"(pid {os.getpid()})" in outcome["refused"]
+    assert not lock_path(ledger).exists()
+
+
+def test_a_publisher_meeting_another_mid_takeover_gives_up(ledger, monkeypatch):
+    # First is inside the takeover (breaker file made, about to check and remove the stale lock); Second finds the
+    # same stale lock then: it must not break it too.
+    _stale_lock(ledger)
+    paused, go, outcome = threading.Event(), threading.Event(), {}
+    _pause_in(monkeypatch, "first", 2, paused, go)        # its second read: the one under the breaker file
+    first = _in_thread(ledger, "first", outcome)
+    assert paused.wait(10)
+    assert lock_path(ledger).with_name("ledger.json.lock.break").exists()
+    with pytest.raises(SmmgenError, match="taking over the stale lock of gone \\(pid 1\\)"), \
+            acquire(ledger, STALE, T0):
+        pytest.fail("two publishers took over the same stale lock")
+    assert json.loads(lock_path(ledger).read_text())["token"] == "old"
+    go.set()
+    first.join(10)
+    assert "refused" not in outcome and outcome["held"]
+    assert not lock_path(ledger).exists() and not lock_path(ledger).with_name("ledger.json.lock.break").exists()

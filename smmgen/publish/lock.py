@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from ..errors import SmmgenError
 
@@ -87,8 +88,14 @@ def acquire(ledger_path: Path, stale_after: dt.timedelta,
         else:
             # An unreadable lock may be one being written this instant: only its file age can call it stale.
             stale = _file_age(path) >= stale_after.total_seconds()
-        if not (stale and _break(path, held_text)):
+        if not stale:
             raise SmmgenError(_held_message(path, holder, stale_after, now))
+        broken = _break(path, held_text)
+        if broken == "busy":
+            who = holder.describe() if holder else "another publisher"
+            raise SmmgenError(f"{path}: another publisher is taking over the stale lock of {who} right now; "
+                              "try again in a minute.")
+        # "removed": create ours next; "changed": someone took it over first, judge the new holder.
     else:
         raise SmmgenError(_held_message(path, holder, stale_after, now))
     try:
@@ -142,8 +149,9 @@ def _read(path: Path) -> str | None:
         return ""
 
 
-def _break(path: Path, seen: str) -> bool:
-    """Remove a stale lock, unless another publisher got there first.
+def _break(path: Path, seen: str) -> Literal["removed", "changed", "busy"]:
+    """Remove a stale lock (whose text was ``seen``), unless another publisher got there first: "changed" when
+    the lock is no longer that one, "busy" when another publisher is removing it this instant.
 
     Two publishers may find the same stale lock; without the breaker file, the slower one could delete the lock
     the faster one has just created. The breaker makes "is it still the stale one? then remove it" one step.
@@ -157,12 +165,12 @@ def _break(path: Path, seen: str) -> bool:
                 breaker.unlink(missing_ok=True)
         except FileNotFoundError:
             pass
-        return False
+        return "busy"
     try:
         if _read(path) != seen:
-            return False
+            return "changed"
         path.unlink(missing_ok=True)
-        return True
+        return "removed"
     finally:
         os.close(fd)
         breaker.unlink(missing_ok=True)
