@@ -178,24 +178,33 @@ def test_a_lock_whose_holder_still_runs_on_this_host_is_not_taken_over(ledger):
     assert not lock_path(ledger).exists()
 
 
-def _dead_pid() -> int:
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
-
-
-@pytest.mark.parametrize("host, pid, taken_over", [
-    ("here", "dead", True),          # provably gone: taken over although its age says nothing
-    ("here", "alive", False),
-    ("another-runner", "dead", False),  # a pid on another host proves nothing
-])
-def test_a_lock_dated_in_the_future_is_taken_over_only_when_its_holder_provably_died(ledger, host, pid,
-                                                                                     taken_over):
+def _written_by(ledger, holder: str, since: str) -> dict:
+    """The lock file a publisher left: ``holder`` "killed" (a real run on this host, killed), "alive" (this
+    process), or the name of another host."""
     path = lock_path(ledger)
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"host": socket.gethostname() if host == "here" else host,
-                                "pid": _dead_pid() if pid == "dead" else os.getpid(), "run_id": None,
-                                "since": "2099-01-01T00:00:00Z", "token": "future"}))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if holder == "killed":
+        _holder(ledger, "kill").wait(timeout=30)
+    else:
+        with acquire(ledger, STALE, T0) as me:
+            data = {**json.loads(path.read_text()), "token": me.token}
+        if holder != "alive":
+            data["host"] = holder
+        path.write_text(json.dumps(data))
+    data = json.loads(path.read_text())
+    data["since"] = since
+    path.write_text(json.dumps(data))
+    return data
+
+
+@pytest.mark.parametrize("holder, taken_over", [
+    ("killed", True),               # provably gone: taken over although its age says nothing
+    ("alive", False),
+    ("another-runner", False),      # a pid on another host proves nothing
+])
+def test_a_lock_dated_in_the_future_is_taken_over_only_when_its_holder_provably_died(ledger, holder, taken_over):
+    path = lock_path(ledger)
+    left = _written_by(ledger, holder, "2099-01-01T00:00:00Z")
     later = T0 + 100 * STALE
     if taken_over:
         with acquire(ledger, STALE, later) as me:
@@ -206,7 +215,20 @@ def test_a_lock_dated_in_the_future_is_taken_over_only_when_its_holder_provably_
     message = refused.value.message
     assert message.startswith(f"{path}: publishing is locked by ") and "since 2099-01-01T00:00:00Z" in message
     assert "a time still to come" in message and f"If no publisher is running, delete {path}." in message
-    assert json.loads(path.read_text())["token"] == "future"
+    assert json.loads(path.read_text())["token"] == left["token"]
+
+
+@pytest.mark.parametrize("pid_space", ["pid:[1]", None], ids=["another-pid-namespace", "not-recorded"])
+def test_a_dead_pid_proves_nothing_from_another_pid_namespace(ledger, pid_space):
+    # E.g. a container that shares the host's name (--network host) but not its processes; or a lock written
+    # before the namespace was recorded.
+    left = _written_by(ledger, "killed", "2026-11-20T08:00:00Z")
+    left["pid_space"] = pid_space
+    lock_path(ledger).write_text(json.dumps(left))
+    with pytest.raises(SmmgenError, match=f"\\(pid {left['pid']}\\)"), acquire(ledger, STALE, T0 + STALE / 2):
+        pytest.fail("took over on a pid that proves nothing")
+    with acquire(ledger, STALE, T0 + STALE):        # its age still frees it
+        pass
 
 
 def test_an_unreadable_lock_dated_in_the_future_says_so(ledger):

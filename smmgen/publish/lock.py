@@ -38,6 +38,7 @@ class LockOwner:
     run_id: str | None         # GITHUB_RUN_ID when running in GitHub Actions
     since: dt.datetime         # UTC
     token: str                 # tells this holder's lock file from a later one at the same path
+    pid_space: str | None = None  # whose pids ``pid`` counts in (``_pid_space``); None: not recorded
 
     def describe(self) -> str:
         run = f"GitHub Actions run {self.run_id} on " if self.run_id else ""
@@ -45,7 +46,8 @@ class LockOwner:
 
     def to_json(self) -> str:
         return json.dumps({"host": self.host, "pid": self.pid, "run_id": self.run_id,
-                           "since": self.since.strftime("%Y-%m-%dT%H:%M:%SZ"), "token": self.token},
+                           "since": self.since.strftime("%Y-%m-%dT%H:%M:%SZ"), "token": self.token,
+                           "pid_space": self.pid_space},
                           sort_keys=True) + "\n"
 
     @classmethod
@@ -54,7 +56,8 @@ class LockOwner:
             data = json.loads(text)
             since = dt.datetime.fromisoformat(data["since"])
             return cls(host=str(data["host"]), pid=int(data["pid"]), run_id=data.get("run_id"),
-                       since=since if since.tzinfo else since.replace(tzinfo=UTC), token=str(data["token"]))
+                       since=since if since.tzinfo else since.replace(tzinfo=UTC), token=str(data["token"]),
+                       pid_space=str(data["pid_space"]) if data.get("pid_space") is not None else None)
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -74,7 +77,7 @@ def acquire(ledger_path: Path, stale_after: dt.timedelta,
     path = lock_path(ledger_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     me = LockOwner(host=socket.gethostname(), pid=os.getpid(), run_id=os.environ.get("GITHUB_RUN_ID") or None,
-                   since=now, token=secrets.token_hex(8))
+                   since=now, token=secrets.token_hex(8), pid_space=_pid_space())
     holder: LockOwner | None = None
     for _attempt in range(3):
         if _create(path, me):
@@ -120,9 +123,10 @@ def _create(path: Path, owner: LockOwner) -> bool:
 
 
 def _gone(holder: LockOwner) -> bool:
-    """Whether the holder's process provably ended: it ran on this host and no process has its pid now. A pid
-    taken by another process since only makes the holder look alive (the lock then waits for its age)."""
-    if holder.host != socket.gethostname() or holder.pid <= 0:
+    """Whether the holder's process provably ended: it ran on this host, among the pids this process sees, and no
+    process has its pid now. A pid taken by another process since only makes the holder look alive (the lock
+    then waits for its age)."""
+    if holder.host != socket.gethostname() or holder.pid_space != _pid_space() or holder.pid <= 0:
         return False
     try:
         os.kill(holder.pid, 0)         # signal 0: nothing is sent, only whether the process exists is checked
@@ -131,6 +135,15 @@ def _gone(holder: LockOwner) -> bool:
     except (OSError, OverflowError):   # PermissionError: a process of another user has the pid
         return False
     return False
+
+
+def _pid_space() -> str:
+    """Which processes a pid names: on Linux, the pid namespace (a container that shares the host's name, as with
+    ``--network host``, has pids of its own); elsewhere every process of the host."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
 
 
 def _file_age(path: Path) -> float:
