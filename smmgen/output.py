@@ -128,10 +128,11 @@ def guard(site_root: Path, out: Path, subdirs: tuple[str, ...], linked: Iterable
         for folder in [*subdirs, *linked]:
             path = os.path.join(out, folder)
             if os.path.islink(path):
+                served = f", and copy or sync {shown(path)}/ to where it is served after each build" \
+                    if folder in subdirs else ""
                 errors.append(ConfigError(shown(path), None, f"is a symbolic link (to {os.readlink(path)}); a "
                                           "build deletes every file in it that it did not write, so it must be a "
-                                          f"real folder: remove the link, and copy or sync {shown(path)}/ to where "
-                                          "it is served after each build"))
+                                          f"real folder: remove the link{served}"))
     if len(errors) == 1:
         raise errors[0]
     if errors:
