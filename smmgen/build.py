@@ -20,6 +20,7 @@ from .content import Article, find_article_files, load_article, load_articles
 from .dates import long_date
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
 from .layouts import Layouts
+from .output import guard
 from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
 from .workers import Workers
@@ -57,6 +58,8 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     ``cache`` is updated with what this build made. ``hashes``: the sha256 of article files by path, where the
     caller has read them already.
     """
+    if render_images:
+        guard(site.root, site.output_dir, OUTPUT_SUBDIRS)      # before a card is drawn into output/cards
     layouts = Layouts(site.layouts_dir, compiled=cache.root / "templates" if cache is not None else None)
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:

@@ -19,7 +19,7 @@ from pathlib import Path
 from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
 from .config import Site
 from .errors import SmmgenError
-from .output import listing
+from .output import listing, survey
 
 # smmgen.build.OUTPUT_SUBDIRS and smmgen.plan.DEFAULT_LEDGER, without importing either (tests check they agree):
 # a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
@@ -95,7 +95,7 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
 
     cache = BuildCache.load(site, env)
     # One listing of output/ serves the build (are cached cards still there?) and the writer (what is intact).
-    cache.present = listing(site.output_dir, SUBDIRS)
+    cache.present = survey(site.root, site.output_dir, SUBDIRS)
     hashes = {path: sha for path, sha in before if path.endswith(".md") and sha != "unreadable"}
     result = build(site, workers=workers, cache=cache, hashes=hashes)
     if result.errors:

@@ -33,6 +33,7 @@ from smmgen.cards.render import backdrop, render
 from smmgen.cards.targets import TARGETS, TargetSpec
 from smmgen.cards.text import clean
 from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError
+from smmgen.output import atomic_write
 from smmgen.workers import pool as worker_pool
 
 RENDERER_VERSION = "5"
@@ -231,20 +232,23 @@ def _existing(path: Path, files: dict[Path, _File]) -> _File | None:
     """The card file at ``path`` (read once per group), or None when there is none."""
     if path not in files:
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+            # Never through a link (the file it leads to is not one this build wrote), and a file that is no
+            # image (cut short by a crash) is drawn again.
+            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:
+                data = f.read()
+            with Image.open(io.BytesIO(data)) as im:
+                width, height = im.size
+        except OSError:
             return None
-        with Image.open(io.BytesIO(data)) as im:
-            width, height = im.size
         files[path] = _File(path, width, height, len(data), hashlib.sha256(data).hexdigest())
     return files[path]
 
 
 def _write(path: Path, data: bytes) -> None:
-    # Write then rename, so that a reader (or a parallel build) never sees half a file.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    # Write then rename, so that a reader (or a parallel build) never sees half a file; the temporary file is
+    # made afresh (never opened through a link someone left under a predictable name) and the rename replaces a
+    # link at ``path`` rather than writing through it.
+    atomic_write(path, data, durable=False)
 
 
 def _card(file: _File, out_dir: Path, fmt: str, req: CardRequest) -> Card:
