@@ -7,7 +7,8 @@ than what the platform counts: a post we think fits must fit. Each such choice i
 Units (``Unit``) and what they count:
 
 - ``weighted``: X. twitter-text config v3: NFC first, every URL counts 23, every emoji 2, the code points
-  of four ranges 1 and everything else 2.
+  of four ranges 1 and everything else 2. Where twitter-text's JavaScript library and its Python port
+  differ, the higher count (emoji sequences) or the JavaScript one (which URLs are links).
 - ``graphemes``: Bluesky. Extended grapheme clusters, counted the safe way (see ``safe_grapheme_len``).
 - ``mastodon``: Mastodon's status length validator: graphemes of content warning + body, each URL with a
   scheme counts ``url_length``, ``@user@domain`` counts as ``@user``.
@@ -370,7 +371,7 @@ def _segment_units(segment: str, config: XConfig) -> list[tuple[int, int, int]]:
     for start, end in [*emojis, (len(segment), len(segment))]:
         units.extend((j, j + 1, weight(segment[j])) for j in range(i, start))
         if end > start:
-            units.append((start, end, config.default_weight))
+            units.append((start, end, _emoji_weight(segment[start:end], config)))
         i = end
     return units
 
@@ -383,7 +384,7 @@ def _plain_weight(segment: str, config: XConfig) -> int:
         total = 0
         pos = 0
         for start, end in _emoji_spans(segment):
-            total += _code_points_weight(segment[pos:start], config) + config.default_weight
+            total += _code_points_weight(segment[pos:start], config) + _emoji_weight(segment[start:end], config)
             pos = end
         return total + _code_points_weight(segment[pos:], config)
     return _code_points_weight(segment, config)
@@ -431,9 +432,13 @@ def _code_point_weight(config: XConfig) -> Callable[[str], int]:
     return weight
 
 
-# The emoji twitter-text counts as one unit: the sequences of Unicode's emoji-test.txt that ships with
-# twitter-text-parser (Emoji 12.0). An older list can only over-count: a sequence X knows and we do not is
-# weighed per code point, which is never less than 2.
+# The emoji sequences: those of Unicode's emoji-test.txt that ships with twitter-text-parser (Emoji 12.0). An
+# older list can only over-count: a sequence X knows and we do not is weighed per code point, never less than 2.
+#
+# Which emoji X's server counts as one is not documented, and twitter-text's two readings differ: the Python port
+# counts each of these sequences as one emoji (2), the JavaScript library (twemoji-parser 11, Emoji 11.0) splits
+# some of them ("🧑🏽‍🤝‍🧑🏻" is 🧑🏽, ZWJ, 🤝, ZWJ, 🧑🏻: 8). Each sequence weighs the higher of the two
+# (``_emoji_weight``); data/x_emoji_units.txt holds the JavaScript library's split of each one it counts higher.
 
 
 @dataclass(frozen=True)
@@ -441,6 +446,7 @@ class _EmojiTable:
     sequences: frozenset[str]
     lengths_by_first: dict[str, tuple[int, ...]]  # longest first
     first: re.Pattern[str]                        # finds every code point a sequence starts with
+    split: dict[str, tuple[str, ...]]             # a sequence twitter-text's JavaScript counts as these units
 
 
 @functools.lru_cache(maxsize=1)
@@ -454,7 +460,28 @@ def _emoji_table() -> _EmojiTable:
         sequences=frozenset(sequences),
         lengths_by_first={ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()},
         first=_starts(sequences),
+        split=_parse_units((Path(__file__).parent / "data" / "x_emoji_units.txt").read_text(encoding="utf-8")),
     )
+
+
+def _parse_units(data: str) -> dict[str, tuple[str, ...]]:
+    """Lines of hex code points split with "|" into units: ``{sequence: units}``."""
+    split: dict[str, tuple[str, ...]] = {}
+    for line in data.splitlines():
+        if line.strip() and not line.startswith("#"):
+            units = tuple("".join(chr(int(cp, 16)) for cp in unit.split()) for unit in line.split("|"))
+            split["".join(units)] = units
+    return split
+
+
+def _emoji_weight(sequence: str, config: XConfig) -> int:
+    """Scaled weight of one emoji sequence: one emoji, or what twitter-text's JavaScript counts when higher."""
+    units = _emoji_table().split.get(sequence)
+    if units is None:
+        return config.default_weight
+    weight = _code_point_weight(config)
+    js = sum(config.default_weight if len(unit) > 1 else weight(unit) for unit in units)
+    return max(js, config.default_weight)
 
 
 def _starts(sequences: Iterable[str]) -> re.Pattern[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import regex
-import twitter_text
+import twitter_text_oracle as twitter_text
 
 from smmgen import measure as _measure
 from smmgen.excerpt import ELLIPSIS, Break, Rank
