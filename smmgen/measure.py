@@ -804,6 +804,32 @@ def telegram_html_escape(text: str) -> str:
     return html.escape(text, quote=False).replace('"', "&quot;")
 
 
+# Telegram's HTML parse mode decodes only four named entities, spelled in lower case, and numeric references
+# (Bot API "Formatting options"; tdlib's parser): ``&copy;``, ``&nbsp;`` and ``&AMP;`` stay text as written.
+# A numeric reference counts as one character only where Telegram surely takes it for one: at most 7 decimal or
+# 6 hexadecimal digits (a lower-case "x", as tdlib reads it), a code point from U+0001 below U+10FFFF that is
+# no surrogate, and a ';'. Any other spelling is counted as its literal text, the longer reading.
+_TELEGRAM_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_TELEGRAM_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+def telegram_html_unescape(text: str) -> str:
+    """``text`` (HTML parse mode, without tags) with the entities Telegram decodes decoded, others left as text."""
+    if "&" not in text:
+        return text
+    return _TELEGRAM_ENTITY.sub(_telegram_entity, text)
+
+
+def _telegram_entity(found: re.Match[str]) -> str:
+    name, decimal, hexadecimal = found.groups()
+    if name:
+        return _TELEGRAM_NAMED[name]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    if not 0 < code < 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return found.group(0)
+    return chr(code)
+
+
 # --------------------------------------------------------------------------------------------------------
 # One entry point for platform specs
 

@@ -18,7 +18,6 @@ fit.
 from __future__ import annotations
 
 import functools
-import html
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -193,8 +192,9 @@ def rules_for(spec: PlatformSpec, *, limit: int | None = None, **more: Any) -> R
 
 
 def visible_html(text: str) -> str:
-    """What a message in Telegram's HTML parse mode shows: tags removed, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]*>", "", text))
+    """What a message in Telegram's HTML parse mode shows: tags removed, entities decoded as Telegram decodes
+    them (``measure.telegram_html_unescape``: ``&copy;`` stays six characters)."""
+    return measure.telegram_html_unescape(re.sub(r"<[^>]*>", "", text))
 
 
 # --- templates ----------------------------------------------------------------------------------------------
