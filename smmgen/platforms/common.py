@@ -295,8 +295,11 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
     if wants_thread:
         source = lead_text(article)      # a thread tells the whole article: the summary, then the body
     # A tag the text already carries as a hashtag is not repeated at the end.
-    tags = ht.hashtags(article.tags, name, present_in=source + "\n" + article.title) \
-        if use_hashtags and hashtags_wanted(article, ctx) else ()
+    tags: tuple[str, ...] = ()
+    if use_hashtags and hashtags_wanted(article, ctx):
+        tags = ht.hashtags(article.tags, name, present_in=source + "\n" + article.title)
+        warnings += [f'tag "{tag}" is left out of the hashtags: without "{ht.lost(tag)}" it would mean something '
+                     f"else; give the article a tag of letters and digits for it" for tag in article.tags if ht.lost(tag)]
 
     if wants_thread:
         text = render(article.title, source, "", None)
