@@ -48,6 +48,20 @@ def link_for(article: Article, ctx: CutContext) -> str:
     return with_utm(article.url, platform=ctx.settings.name, slug=article.slug, site=ctx.site)
 
 
+def untagged_link(text: str, article_url: str, *, with_scheme: bool = True) -> str | None:
+    """The first link to the article in ``text`` without UTM parameters (``https://site/a/b`` or
+    ``https://site/a/b?ref=x``), as written; None when every one has them. ``with_scheme=False`` also finds it
+    written without ``https://`` (``site/a/b``), which X, Mastodon and Bluesky link as well."""
+    parts = urlsplit(article_url)
+    where = re.escape((parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/"))
+    scheme = r"https?://" if with_scheme else r"(?:https?://)?"
+    pattern = rf"(?<![\w.@/-]){scheme}(?:www\.)?{where}/?(?![\w/%~+-])(\?[^\s<>\"']*)?"
+    for found in re.finditer(pattern, text, re.IGNORECASE):
+        if "utm_" not in (found.group(1) or ""):
+            return found.group(0)
+    return None
+
+
 def display_url(url: str, max_graphemes: int | None = None) -> str:
     """A URL as people read it: no scheme, no ``www.``, no query or fragment, no trailing slash
     (``https://www.news.example/a/b/?utm_source=x`` -> ``news.example/a/b``); with ``max_graphemes`` a longer
@@ -284,6 +298,8 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
             # Not an error (the author may mean it), but on a platform where the text carries the link back a
             # post without it is rarely intended.
             warnings.append(f"social.{name}.text has no link to the article")
+        if url != article.url and (bare := untagged_link(text, article.url, with_scheme=False)):
+            warnings.append(_untagged_warning(bare, url))
         return _authored(authored(text) if authored else text, rules, wants_thread, max_parts, warnings)
 
     layout = _layout(ctx)       # looked up once: fitting a post renders it many times
@@ -423,6 +439,12 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
     for i, (_, problems) in enumerate(checked):
         where = f" (part {i + 1})" if len(parts) > 1 else ""
         errors.extend(problem + where for problem in problems)
+    warnings = list(warnings)
+    if link and link != article.url:
+        # A layout (or a hand-written text) that links the article's own URL: visits from it go uncounted.
+        bare = next(filter(None, (untagged_link(p, article.url) for p in parts)), None)
+        if bare and _untagged_warning(bare, link) not in warnings:
+            warnings.append(_untagged_warning(bare, link))
     publish_at, expire_at = resolve(article, spec.name)
     return Cut(
         id=f"{article.slug}@{spec.name}",
@@ -443,6 +465,10 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
         errors=tuple(errors),
         extra=MappingProxyType(dict(extra or {})),
     )
+
+
+def _untagged_warning(bare: str, link: str) -> str:
+    return f"links to the article without UTM parameters ({bare}), so its visits go uncounted; link to {link}"
 
 
 def freeze(value: Any) -> Any:
