@@ -207,3 +207,12 @@ def test_plain_articles_do_not_import_markdown() -> None:
     assert imported_before is False
     assert plain == "A plain paragraph.\n\nAnother one, with https://example.com/x."
     assert rich == "Some emphasis and a link."
+
+
+def test_mastodon_is_not_affected_by_twitter_texts_two_readings():
+    # Mastodon counts graphemes, not twitter-text's emoji, and only URLs with a scheme: a domain glued to other
+    # text without one ("العربية—a.co.") is plain text there, whatever X makes of it.
+    assert m.mastodon_length("🧑🏽\u200d🤝\u200d🧑🏻") == 1
+    glued = "العربية—a.co. and x—example.com"
+    assert m.x_urls(glued) == [(8, 12), (20, 31)]
+    assert m.mastodon_length(glued) == m.safe_grapheme_len(glued)
