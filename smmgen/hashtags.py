@@ -70,6 +70,7 @@ def normalise(tag: str, platform: str = "") -> str | None:
 
 # Remembered per platform rules, not per platform: most platforms share the default rules, and every
 # platform normalises the same few tags of each article.
+@functools.lru_cache(maxsize=1024)
 def lost(tag: str) -> str:
     """The characters that carry meaning in ``tag`` and that its hashtag would lose, each once in order (``"+"``
     for ``"c++"``, ``"."`` for ``"node.js"``); ``""`` when its hashtag keeps its meaning."""

@@ -77,6 +77,9 @@ def test_untagged_links_to_the_article_are_found():
     url = "https://news.example.com/2026/11/story/"
     tagged = url + "?utm_source=x&utm_medium=social"
     assert untagged_link(f"Read {url} now", url) == url
+    assert untagged_link(url, url) == url and untagged_link(url[8:], url, with_scheme=False) == url[8:]
+    assert untagged_link(f"mail:{url}", url) == url and untagged_link(f"x{url}", url) is None
+    assert untagged_link(f"Read https://web.example/{url[8:]}", url) is None      # another site's path
     assert untagged_link("Read https://news.example.com/2026/11/story.", url) == "https://news.example.com/2026/11/story"
     assert untagged_link(f"Read {url}?ref=mail", url) == url + "?ref=mail"
     assert untagged_link("Read https://www.NEWS.example.com/2026/11/story/ now", url) is not None

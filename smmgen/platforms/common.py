@@ -53,13 +53,27 @@ def untagged_link(text: str, article_url: str, *, with_scheme: bool = True) -> s
     ``https://site/a/b?ref=x``), as written; None when every one has them. ``with_scheme=False`` also finds it
     written without ``https://`` (``site/a/b``), which X, Mastodon and Bluesky link as well."""
     parts = urlsplit(article_url)
-    where = re.escape((parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/"))
-    scheme = r"https?://" if with_scheme else r"(?:https?://)?"
-    pattern = rf"(?<![\w.@/-]){scheme}(?:www\.)?{where}/?(?![\w/%~+-])(\?[^\s<>\"']*)?"
-    for found in re.finditer(pattern, text, re.IGNORECASE):
-        if "utm_" not in (found.group(1) or ""):
-            return found.group(0)
+    where = ((parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")).lower()
+    low = text.lower()
+    # Found as plain text rather than with a pattern made for each article: every cut runs this, and compiling
+    # one per article costs more than the whole search.
+    at = low.find(where)
+    while at >= 0:
+        head = _LINK_HEAD.search(low, max(0, at - len("https://www.")), at)
+        start = head.start() if head and (head.group(1) or not with_scheme) else -1
+        tail = _LINK_TAIL.match(text, at + len(where))
+        if start >= 0 and not (start and _LINK_GLUED.match(low, start - 1)) and tail:
+            if "utm_" not in (tail.group(1) or ""):
+                return text[start : tail.end()]
+        at = low.find(where, at + 1)
     return None
+
+
+# What may come before the host of a link to the article (a scheme, "www."), what may not be glued to its
+# front (a longer host name, another URL's path, an e-mail address), and what may follow (a slash, a query).
+_LINK_HEAD = re.compile(r"(https?://)?(?:www\.)?\Z")
+_LINK_GLUED = re.compile(r"[\w.@/-]")
+_LINK_TAIL = re.compile(r"/?(?![\w/%~+-])(\?[^\s<>\"']*)?")
 
 
 def display_url(url: str, max_graphemes: int | None = None) -> str:
