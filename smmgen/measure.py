@@ -210,7 +210,8 @@ class XConfig:
         (8242, 8247, 100),
     )
     transformed_url_length: int = 23
-    #: Count each emoji (including ZWJ sequences and skin tones) as one unit of ``default_weight``.
+    #: Count each emoji (including ZWJ sequences and skin tones) as one unit of ``default_weight`` (or as
+    #: twitter-text's JavaScript splits it, where that counts higher: see ``_emoji_weight``).
     emoji_parsing: bool = True
 
 
