@@ -68,8 +68,6 @@ def normalise(tag: str, platform: str = "") -> str | None:
     return _normalised(tag, rules_for(platform))
 
 
-# Remembered per platform rules, not per platform: most platforms share the default rules, and every
-# platform normalises the same few tags of each article.
 @functools.lru_cache(maxsize=1024)
 def lost(tag: str) -> str:
     """The characters that carry meaning in ``tag`` and that its hashtag would lose, each once in order (``"+"``
@@ -78,6 +76,8 @@ def lost(tag: str) -> str:
     return "".join(dict.fromkeys(text))
 
 
+# Remembered per platform rules, not per platform: most platforms share the default rules, and every
+# platform normalises the same few tags of each article.
 @functools.lru_cache(maxsize=1024)
 def _normalised(tag: str, rules: HashtagRules) -> str | None:
     if lost(tag):

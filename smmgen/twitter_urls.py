@@ -469,8 +469,8 @@ _MAX_LABEL_LENGTH = 63
 
 
 def _x_fits(g: Grammar, scheme_length: int, url: str, domain: str) -> bool:
-    """Whether twitter-text takes a URL for valid (``isValidUrl`` of its JavaScript, the library X's own clients
-    count with): every label of the domain is 1 to 63 characters once punycode-encoded, a domain that starts
+    """Whether twitter-text takes a URL for valid (``isValidUrl`` of twitter/twitter-text's JavaScript, its
+    reference implementation): every label of the domain is 1 to 63 characters once punycode-encoded, a domain that starts
     with "xn--" holds an ASCII domain, and the URL with its scheme is at most 4096 UTF-16 units long.
 
     The Python port checks with Python's IDNA 2003 codec instead, which also refuses a label that mixes
