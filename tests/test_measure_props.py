@@ -6,7 +6,7 @@ import html
 import unicodedata
 
 import regex
-import twitter_text_oracle as twitter_text
+import twitter_text_oracle as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,19 +63,19 @@ def _counted_higher_by_javascript(text: str) -> bool:
 def test_x_length_matches_reference_port(text: str) -> None:
     # twitter-text-parser folds CR LF into LF before counting; apart from that, and the emoji sequences
     # twitter-text's JavaScript counts higher (tests/test_vectors_twitter.py), we count alike.
-    assert m.x_weighted_length(text) == twitter_text.parse_tweet(text).weightedLength
+    assert m.x_weighted_length(text) == reference.parse_tweet(text).weightedLength
 
 
 @FAST
 @given(texts)
 def test_x_length_never_below_reference_port(text: str) -> None:
-    assert m.x_weighted_length(text) >= twitter_text.parse_tweet(text).weightedLength
+    assert m.x_weighted_length(text) >= reference.parse_tweet(text).weightedLength
 
 
 @FAST
 @given(texts)
 def test_url_spans_match_whole_text_extraction(text: str) -> None:
-    expected = [tuple(u["indices"]) for u in twitter_text.extract_urls_with_indices(text)]
+    expected = [tuple(u["indices"]) for u in reference.extract_urls_with_indices(text)]
     assert m.x_urls(text) == expected
 
 
@@ -226,7 +226,7 @@ def test_shortcuts_count_what_the_plain_loops_count(text: str) -> None:
                 max_size=30).map("".join))
 def test_runs_without_a_dot_inside_hold_no_url(text: str) -> None:
     # Only runs with a '.' followed by more of the run are searched for URLs; the whole text agrees.
-    expected = [tuple(u["indices"]) for u in twitter_text.extract_urls_with_indices(text)]
+    expected = [tuple(u["indices"]) for u in reference.extract_urls_with_indices(text)]
     assert m.x_urls(text) == expected
 
 
