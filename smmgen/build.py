@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -19,13 +19,24 @@ from .config import Site
 from .content import Article, find_article_files, load_article, load_articles
 from .dates import long_date
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
+from .expiry import expiry_warning
 from .layouts import Layouts
 from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
 from .workers import Workers
 from .write import OUTPUT_SUBDIRS, card_url, cut_text_file, write_output
 
-__all__ = ["OUTPUT_SUBDIRS", "BuildResult", "build", "cut_text_file", "write_output"]
+__all__ = ["OUTPUT_SUBDIRS", "BuildResult", "BuildWarning", "build", "cut_text_file", "write_output"]
+
+
+@dataclass(frozen=True)
+class BuildWarning:
+    """Something to look at before it goes out that does not stop the build: one of a cut's warnings."""
+
+    source: str          # the article's file, relative to the site root
+    platform: str
+    cut_id: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -40,8 +51,10 @@ class BuildResult:
     layouts: Layouts | None = None       # the templates the build used (the preview uses them too)
 
     @property
-    def warnings(self) -> list[tuple[Cut, str]]:
-        return [(c, w) for c in self.cuts for w in c.warnings]
+    def warnings(self) -> tuple[BuildWarning, ...]:
+        """The build's one list of warnings, in cut order: ``build``, ``check`` and the preview all report
+        these (the cuts carry them, and so does the manifest)."""
+        return tuple(BuildWarning(c.source, c.platform, c.id, w) for c in self.cuts for w in c.warnings)
 
     @cached_property
     def entries(self) -> tuple[dict, ...]:
@@ -71,6 +84,7 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
         with ThreadPoolExecutor(1) as drawing:
             drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, pool, cache)
             cuts, plan_errors = assign_plan(cuts, site, cache)
+            cuts = with_expiry_warnings(cuts, site)
             cards, card_errors = drawn.result()
     if cache is not None:
         ready.remember(cache, articles)         # after drawing: the heroes the workers read are known by then
@@ -171,6 +185,15 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         cache.plan = (signature, [(tuple(getattr(p, f) for f in PLAN_WRITES), p.warnings[len(c.warnings):])
                                   for c, p in zip(cuts, planned)])
     return planned, errors
+
+
+def with_expiry_warnings(cuts: list[Cut], site: Site) -> list[Cut]:
+    """The planned cuts, each with a warning when its platform will not delete it at its ``expire_at``."""
+    out = []
+    for cut in cuts:
+        warning = expiry_warning(cut.platform, cut.publish_at, cut.expire_at, site)
+        out.append(cut if warning is None else replace(cut, warnings=cut.warnings + (warning,)))
+    return out
 
 
 def plan_reads(cuts: Sequence[Cut]) -> str:
@@ -307,8 +330,6 @@ def lean(article: Article) -> Article:
     bodies of a large site are a tenth of what a build holds in memory."""
     if not article.body_text:
         return article
-    from dataclasses import replace
-
     return replace(article, body_text="")
 
 

@@ -70,7 +70,7 @@ def summarize(result) -> Summary:
         platforms=tuple((p.name, counts.get(p.name, 0)) for p in site.platforms),
         cards=len({c.path for c in result.cards.values()}),
         latest=tuple(latest[a.source] for a in result.articles if a.source in latest),
-        warnings=tuple((c.source, c.platform, w) for c, w in result.warnings),
+        warnings=tuple((w.source, w.platform, w.message) for w in result.warnings),
         entries=len(result.cuts),                 # one entry per cut
     )
 
