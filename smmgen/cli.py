@@ -68,8 +68,12 @@ def build(site_dir: Path | None, workers: int | None, no_cache: bool) -> None:
     # A build holds every article and cut of the site, few of them in reference cycles: with the default
     # thresholds the collector walks them all again and again (a fifth of an incremental build's time).
     gc.set_threshold(100_000, 50, 100)
+    from .commands.progress import ProgressLine
+
     site = _load(site_dir)
-    outcome = build_site(site, workers=workers or os.cpu_count() or 1, use_cache=not no_cache)
+    with ProgressLine() as progress:
+        outcome = build_site(site, workers=workers or os.cpu_count() or 1, use_cache=not no_cache,
+                             progress=progress)
     if outcome.errors:
         report_errors(outcome.errors)
         raise SmmgenError(f"{len(_flat(outcome.errors))} error(s); nothing was written")
