@@ -122,3 +122,11 @@ def test_the_library_reports_stages_as_values(site):
         steps = [(done, total) for s, done, total in seen if s == stage]
         assert steps[0][0] == 0 and steps[-1][0] == steps[-1][1] > 0
         assert [d for d, _ in steps] == sorted(d for d, _ in steps)
+
+
+def test_preview_shows_the_same_progress_on_a_terminal(site):
+    args = [sys.executable, "-m", "smmgen", "preview", "--site", str(site), "--workers", "2"]
+    code, out = in_terminal(args, environment(TERM="xterm"))
+    assert code == 0, out
+    assert f"parsing {ARTICLES}/{ARTICLES}" in out and "drawing cards" in out and "writing…" in out
+    assert out.rsplit(CLEAR, 1)[1].startswith("preview: output/preview/index.html")
