@@ -130,7 +130,10 @@ def check(site_dir: Path | None) -> None:
     # The build cache, when a build made one, read and never saved: articles unchanged since that build are not
     # parsed and cut again (their cuts are what it checked), nor heroes it drew on decoded again.
     cache = BuildCache.load(site) if (site.root / CACHE_DIR).is_dir() else None
-    result = run_build(site, render_images=False, workers=os.cpu_count() or 1, cache=cache)
+    from .commands.progress import ProgressLine
+
+    with ProgressLine() as progress:
+        result = run_build(site, render_images=False, workers=os.cpu_count() or 1, cache=cache, progress=progress)
     warnings = result.warnings
     for w in warnings:
         click.echo(warning_line(w.source, w.platform, w.message), err=True)

@@ -130,3 +130,14 @@ def test_preview_shows_the_same_progress_on_a_terminal(site):
     assert code == 0, out
     assert f"parsing {ARTICLES}/{ARTICLES}" in out and "drawing cards" in out and "writing…" in out
     assert out.rsplit(CLEAR, 1)[1].startswith("preview: output/preview/index.html")
+
+
+def test_check_shows_progress_on_a_terminal_and_nothing_extra_in_a_pipe(site):
+    args = [sys.executable, "-m", "smmgen", "check", "--site", str(site)]
+    code, out = in_terminal(args, environment(TERM="xterm"))
+    assert code == 0, out
+    assert "cutting" in out or "parsing" in out, out
+    assert out.rsplit(CLEAR, 1)[1].startswith(f"smmgen: {ARTICLES} articles")
+    piped = subprocess.run(args, capture_output=True, text=True, env=environment(), timeout=120)
+    assert piped.returncode == 0 and piped.stderr == ""
+    assert piped.stdout == f"smmgen: {ARTICLES} articles, {2 * ARTICLES} cuts: all within their limits\n"
