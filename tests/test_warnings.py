@@ -69,7 +69,7 @@ def assert_one_list(site: Path) -> list[tuple[str, str, str]]:
     build_count, built = from_build(site)
     assert build_count == check_count == summary_count == len(expected)
     assert sorted(checked) == expected
-    assert sorted(built) == expected[:10]
+    assert set(built) <= set(expected) and len(built) == min(10, len(expected))     # build lists ten at most
     assert sorted(summarized) == sorted((s, p, md_escape(m)) for s, p, m in expected)
     assert posts == len({(s, p) for s, p, _ in expected})
     # The cache a build leaves does not change what check finds.
