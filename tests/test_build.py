@@ -181,6 +181,8 @@ def test_check_reports_a_broken_hero_image_with_its_line(sample_site):
 
 
 def test_check_warns_about_expiries_telegram_cannot_honour(sample_site):
+    article = sample_site / "content" / "2026" / "2026-11-24-budget-passes.md"
+    article.write_text(re.sub(r"  telegram:\n    expire_after: 36h.*\n", "", article.read_text()))
     result = run(sample_site, "check")
     assert result.exit_code == 0
     assert ("content/2026/2026-11-24-budget-passes.md: warning: telegram: expires 168 h after it is posted, "

@@ -15,10 +15,11 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import PIL
 from PIL import Image, features
@@ -77,7 +78,8 @@ class _Failure:
 
 def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path], out_dir: Path,
                  workers: int = 1, executor: Callable[[], Executor] | None = None,
-                 heroes: dict[str, tuple[tuple[int, int, int], str]] | None = None) -> dict[CardRequest, Card]:
+                 heroes: dict[str, tuple[tuple[int, int, int], str]] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> dict[CardRequest, Card]:
     """Render (or find already rendered) the card for every request.
 
     ``layout_dirs`` is searched in order (the site's ``layouts/cards`` first, then the package defaults).
@@ -85,6 +87,7 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     process pool, started when first asked for); the files are the same either way. Raises ``ErrorList``
     with every failed request's error after all the other cards are written. ``heroes``, when given, gets the
     hero images read, by path: their (size, mtime_ns, inode) as read and the sha256 of the bytes read.
+    ``progress`` is told ``(done, total)`` requests as the groups of cards are finished.
     """
     errors: list[SmmgenError] = []
     layouts: dict[Path, LayoutFile] = {}
@@ -109,12 +112,12 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     (out_dir / "cards").mkdir(parents=True, exist_ok=True)
     batches = list(groups.values())
     if workers > 1 and len(batches) > 1 and executor is not None:
-        results = list(executor().map(_run_group, batches, [out_dir] * len(batches)))
+        results = _counted(executor().map(_run_group, batches, [out_dir] * len(batches)), batches, progress)
     elif workers > 1 and len(batches) > 1:
         with worker_pool(workers) as pool:
-            results = list(pool.map(_run_group, batches, [out_dir] * len(batches)))
+            results = _counted(pool.map(_run_group, batches, [out_dir] * len(batches)), batches, progress)
     else:
-        results = [_run_group(b, out_dir) for b in batches]
+        results = _counted((_run_group(b, out_dir) for b in batches), batches, progress)
 
     cards: dict[CardRequest, Card] = {}
     by_index = {job.index: job.request for b in batches for job in b}
@@ -132,6 +135,22 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
             unique.setdefault(e.message, e)
         raise ErrorList(list(unique.values()))
     return cards
+
+
+def _counted(results: Iterable[Any], batches: list[list[_Job]],
+             progress: Callable[[int, int], None] | None) -> list[Any]:
+    """``results`` (one per batch, in order) as a list, telling ``progress`` how many jobs are done."""
+    if progress is None:
+        return list(results)
+    total = sum(len(b) for b in batches)
+    done = 0
+    progress(0, total)
+    out = []
+    for batch, result in zip(batches, results):
+        out.append(result)
+        done += len(batch)
+        progress(done, total)
+    return out
 
 
 def _uses_hero(layout: Layout) -> bool:

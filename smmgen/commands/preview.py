@@ -33,11 +33,16 @@ def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
             report_errors(result.errors)
             raise SmmgenError(f"{len(_flat(result.errors))} error(s)")
         return
-    result = build(site, workers=workers or os.cpu_count() or 1)
+    from .progress import ProgressLine
+
+    with ProgressLine() as progress:
+        result = build(site, workers=workers or os.cpu_count() or 1, progress=progress)
+        if not result.errors:
+            progress("writing", 0, 0)
+            write_output(result)
     if result.errors:
         report_errors(result.errors)
         raise SmmgenError(f"{len(_flat(result.errors))} error(s); nothing was written")
-    write_output(result)
     index = site.output_dir / "preview" / "index.html"
     click.echo(f"preview: {site.rel(index)} ({index.as_uri()})")
 
