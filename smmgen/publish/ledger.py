@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import ContentError, SmmgenError
 from ..output import atomic_write
-from .manifest_reader import ID, Bad, check_plain_json, load_json
+from .manifest_reader import ID, Bad, field_name, check_plain_json, load_json
 
 FORMAT = "smmgen-ledger"
 VERSION = 1
@@ -75,7 +75,7 @@ class Record:
         names = {f.name for f in fields(cls)} - {"id"}
         for key in data:
             if key not in names:
-                raise Bad(str(key)[:40], "unknown field")
+                raise Bad(field_name(str(key)), "unknown field")
         for key in ("platform", "state"):
             if key not in data:
                 raise Bad(key, "required but missing")
@@ -234,7 +234,7 @@ def _read(doc: Any) -> tuple[str | None, dict[str, Record]]:
                             "(or one of a newer smmgen)")
     for key in doc:
         if key not in ("format", "version", "site", "entries"):
-            raise Bad(str(key)[:40], "unknown field")
+            raise Bad(field_name(str(key)), "unknown field")
     site = doc.get("site")
     if site is not None and (not isinstance(site, str) or not re.match(r"https?://[^\s/]+", site, re.ASCII)):
         raise Bad("site", f"expected the site's base_url (an http(s):// URL), got {_kind(site)}")

@@ -375,10 +375,11 @@ def _keys(value: dict, known: tuple[str, ...], prefix: str) -> None:
             raise Bad(f"{prefix}{key}", "required but missing")
     for key in value:
         if key not in known:
-            raise Bad(f"{prefix}{_field_name(key)}", "unknown field (not in manifest version 1)")
+            raise Bad(f"{prefix}{field_name(key)}", "unknown field (not in manifest version 1)")
 
 
-def _field_name(key: str) -> str:
+def field_name(key: str) -> str:
+    """A key as a field name in an error: escaped (a control character must not break the line), shortened."""
     text = json.dumps(key)[1:-1]
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -471,7 +472,7 @@ def check_plain_json(value: Any, where: str, max_depth: int) -> None:
         elif isinstance(item, dict):
             for key, inner in item.items():
                 _encodable(key, path)
-                stack.append((inner, f"{path}.{_field_name(key)}", depth + 1))
+                stack.append((inner, f"{path}.{field_name(key)}", depth + 1))
         elif isinstance(item, list):
             stack.extend((inner, f"{path}[{i}]", depth + 1) for i, inner in enumerate(item))
 
