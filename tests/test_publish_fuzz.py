@@ -19,7 +19,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -154,13 +154,14 @@ def _nodes(value: Any, path: tuple = ()) -> Iterator[tuple]:
 
 
 def mutate(doc: Any, data: st.DataObject, world: World) -> Any:
-    """One to three changes anywhere in ``doc``: a value replaced by random JSON, a key removed or added, an
-    entry repeated, or a media path (with the sha256 and size of its target) pointed somewhere it must not be."""
+    """One to three changes anywhere in ``doc``: a value replaced by random JSON or by another of its type, a key
+    removed or added, an entry repeated, or a media path (with the sha256 and size of its target) pointed
+    somewhere it must not be."""
     doc = copy.deepcopy(doc)
     for _ in range(data.draw(st.integers(1, 3), label="changes")):
         paths = list(_nodes(doc))
         path = data.draw(st.sampled_from(paths), label="where")
-        op = data.draw(st.sampled_from(["replace", "remove", "add", "repeat", "media"]), label="op")
+        op = data.draw(st.sampled_from(["replace", "tweak", "remove", "add", "repeat", "media"]), label="op")
         if op == "media":
             records = [p for p in paths if len(p) >= 2 and p[-2] == "media" and isinstance(p[-1], int)]
             if records:
@@ -178,6 +179,11 @@ def mutate(doc: Any, data: st.DataObject, world: World) -> Any:
         parent, key = _at(doc, path[:-1]), path[-1]
         if op == "replace":
             parent[key] = data.draw(json_values, label="value")
+        elif op == "tweak":         # another value of the same type: often still a valid file
+            old = parent[key]
+            same = (st.booleans() if isinstance(old, bool) else st.integers(-1, 600) if isinstance(old, int)
+                    else _text if isinstance(old, str) else st.just(old))
+            parent[key] = data.draw(same, label="value")
         elif op == "remove":
             del parent[key]
         elif op == "add" and isinstance(parent, dict):
@@ -242,6 +248,7 @@ def check_manifest_bytes(world: World, data: bytes) -> None:
             clean(e, "output/manifest.json")
             manifest = None
     assert not {os.path.realpath(p) for p in opened} & world.forbidden
+    event("refused" if manifest is None else "read")
     if manifest is not None:
         root = os.path.realpath(world.output)
         for e in manifest.entries:
@@ -299,6 +306,7 @@ def test_mutated_manifests_through_a_publish_run(world: World, data: st.DataObje
     except SmmgenError:
         manifest = None
     created, error = publish_once(world, dry_run=dry_run)
+    event("refused" if manifest is None else f"ran, {len(created)} created")
     if manifest is None:
         assert error is not None and created == []      # refused: nothing posted
         clean(error, "output/manifest.json")
@@ -320,6 +328,7 @@ def check_ledger_bytes(world: World, data: bytes, *, dry_run: bool) -> None:
         clean(e, ".smmgen/ledger.json")
         refused = True
     created, error = publish_once(world, dry_run=dry_run)
+    event("refused" if refused else "stopped" if error is not None else f"ran, {len(created)} created")
     if refused:
         assert error is not None and created == []
         clean(error, ".smmgen/ledger.json")

@@ -25,9 +25,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import ContentError, SmmgenError
+from ..errors import ContentError
 from ..output import atomic_write
-from .manifest_reader import ID, Bad, field_name, check_plain_json, load_json
+from .manifest_reader import ID, Bad, check_plain_json, field_name, load_json
 
 FORMAT = "smmgen-ledger"
 VERSION = 1
@@ -112,7 +112,8 @@ def _platform(value: Any, where: str) -> None:
 
 def _state(value: Any, where: str) -> None:
     if value not in STATES or not isinstance(value, str):
-        raise Bad(where, f"expected one of {', '.join(STATES)}, got {json.dumps(value)[:40] if isinstance(value, str) else _kind(value)}")
+        got = json.dumps(value)[:40] if isinstance(value, str) else _kind(value)
+        raise Bad(where, f"expected one of {', '.join(STATES)}, got {got}")
 
 
 def _time(value: Any, where: str) -> None:

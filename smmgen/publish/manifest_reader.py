@@ -304,8 +304,8 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
         raise Bad("content_hash", f'expected "sha256:" and 64 hex digits, got {_shown(content_hash)}')
     return Entry(id=entry_id, platform=platform, slug=article["slug"], title=article["title"], lang=article["lang"],
                  source=article["source"], retracted=retracted, parts=parts, link=link, tags=tags, media=media,
-                 extra=MappingProxyType(copy.deepcopy(extra)), content_hash=content_hash, publish_at=publish_at, expire_at=expire_at,
-                 json=_frozen(entry))
+                 extra=MappingProxyType(copy.deepcopy(extra)), content_hash=content_hash, publish_at=publish_at,
+                 expire_at=expire_at, json=_frozen(entry))
 
 
 def _media(value: Any, where: str, root: str, require_files: bool) -> Media:

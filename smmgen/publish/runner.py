@@ -24,8 +24,8 @@ from ..errors import AuthError, ContentError, PublishError, RateLimited, SmmgenE
 from .base import Adapter, AdapterContext, Lookup, MaybeDone, Post, Posted, iso, parse_time
 from .http import Budget, HttpConfig
 from .ledger import Ledger, Record
-from .manifest_reader import Entry, read_entry, read_manifest, thaw
 from .lock import acquire
+from .manifest_reader import Entry, read_entry, read_manifest, thaw
 
 log = logging.getLogger(__name__)
 
