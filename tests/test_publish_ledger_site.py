@@ -19,7 +19,7 @@ from smmgen.errors import SmmgenError
 pytest.register_assert_rewrite("support.publishing")
 pytest_plugins = ["support.publishing"]
 
-from support.publishing import T0, Harness, entry, iso, ledger, outcomes, run, write_manifest, write_site  # noqa: I001
+from support.publishing import T0, Harness, entry, iso, outcomes, run, write_manifest, write_site  # noqa: I001
 
 H = dt.timedelta(hours=1)
 

@@ -267,3 +267,24 @@ def test_cli_malformed_ledger_is_one_clean_line(tmp_path: Path, case: str) -> No
         result = _cli(site, *args, "--now", iso(T0))
         _one_clean_line(result, ".smmgen/ledger.json: ", expected)
         assert ledger.read_bytes() == before
+
+
+@pytest.mark.parametrize("platform, field, value", [("telegram", "remote_id", "not-a-number"),
+                                                    ("mastodon", "remote", {"ids": 5})])
+def test_a_hand_edited_remote_fails_that_delete_cleanly(tmp_path: Path, request: pytest.FixtureRequest,
+                                                        platform: str, field: str, value) -> None:
+    h: Harness = request.getfixturevalue(platform)
+    site = h.site(tmp_path / "site")
+    a = entry("budget-vote", platform, "Budget passes", expire_at=T0 + dt_hours(1))
+    write_manifest(site, [a])
+    run(site, T0, h.env)
+    path = site / ".smmgen" / "ledger.json"
+    doc = json.loads(path.read_text())
+    doc["entries"][a["id"]][field] = value
+    path.write_text(json.dumps(doc))
+    events = run(site, T0 + dt_hours(2), h.env)
+    assert [(e.outcome, e.detail.split(": the ledger's record")[0]) for e in events] == [
+        ("failed", "delete (expired 2026-03-02T07:00:00Z)")]
+    assert "is not one smmgen wrote" in events[0].detail and "restore the ledger from git" in events[0].detail
+    assert h.live_texts() == ["Budget passes"]
+    assert json.loads(path.read_text())["entries"][a["id"]]["delete_refused"] is None     # tried again next run

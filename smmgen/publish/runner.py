@@ -10,6 +10,7 @@ another: each has its own adapter, retry budget and error handling.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -89,6 +90,35 @@ class CouldNotTell(Exception):
 AdapterOpener = Callable[[str, Budget], Adapter]
 
 
+class _RecordChecked:
+    """An adapter whose ``delete`` and ``edit`` report a ledger record they cannot use (a hand-edited ``remote``
+    or ``remote_id`` of the wrong type) as an error naming it, not a traceback. Not final: once the record is
+    put right, the next run tries again."""
+
+    def __init__(self, adapter: Adapter, name: str):
+        self._adapter, self.name = adapter, name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._adapter, attr)
+
+    def delete(self, posted: Posted) -> None:
+        with self._usable():
+            self._adapter.delete(posted)
+
+    def edit(self, posted: Posted, post: Post) -> Posted:
+        with self._usable():
+            return self._adapter.edit(posted, post)
+
+    @contextlib.contextmanager
+    def _usable(self) -> Iterator[None]:
+        try:
+            yield
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise PublishError(self.name, f"the ledger's record of this post is not one smmgen wrote "
+                               f"({type(e).__name__}: {str(e)[:120]}); restore the ledger from git",
+                               transient=True) from None
+
+
 class _Platform:
     """One platform's adapter, opened on first use (so a run with nothing to do needs no credentials)."""
 
@@ -103,7 +133,7 @@ class _Platform:
             raise self._error
         if self._adapter is None:
             try:
-                self._adapter = self._opener(self.name, self.budget)
+                self._adapter = _RecordChecked(self._opener(self.name, self.budget), self.name)
             except SmmgenError as e:
                 self._error = e
                 raise
