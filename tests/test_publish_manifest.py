@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from smmgen.errors import SmmgenError
+from smmgen.publish.base import Post
 from smmgen.publish.manifest_reader import read_manifest
 
 pytest.register_assert_rewrite("support.publishing")
@@ -288,3 +290,20 @@ def test_a_hand_edited_remote_fails_that_delete_cleanly(tmp_path: Path, request:
     assert "is not one smmgen wrote" in events[0].detail and "restore the ledger from git" in events[0].detail
     assert h.live_texts() == ["Budget passes"]
     assert json.loads(path.read_text())["entries"][a["id"]]["delete_refused"] is None     # tried again next run
+
+
+def test_a_card_swapped_for_a_link_after_reading_is_not_sent(tmp_path: Path, mastodon: Harness) -> None:
+    """Between reading the manifest and the upload, cards/ becomes a link to a folder outside output/."""
+    site = mastodon.site(tmp_path / "site")
+    media = card(site / "output", role="attach")
+    write_manifest(site, [entry("budget-vote", "mastodon", "Budget passes", media=[media])])
+    (checked,) = read_manifest(site / "output" / "manifest.json").entries
+    post = Post.of(checked, T0)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(site / "output" / "cards", elsewhere)
+    (site / "output" / "cards").symlink_to(elsewhere)
+    with pytest.raises(SmmgenError, match="cannot read card.png: no longer where the manifest reader found it"):
+        post.media[0].read("mastodon", post.entry_id)
+    (site / "output" / "cards").unlink()
+    shutil.move(elsewhere, site / "output" / "cards")
+    assert post.media[0].read("mastodon", post.entry_id) == (site / "output" / "cards" / "card.png").read_bytes()

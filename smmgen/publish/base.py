@@ -109,6 +109,9 @@ class MediaFile:
 def _read_regular(path: Path, size: int | None) -> bytes:
     """The bytes of ``path``, a regular file reached without following a link at its last step (the manifest
     reader resolved it inside the output folder); no more than ``size`` + 1 bytes are read."""
+    if os.path.realpath(path) != os.fspath(path):
+        # A folder on the way was replaced by a link since the manifest was read.
+        raise OSError(errno.ELOOP, "no longer where the manifest reader found it")
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
