@@ -37,8 +37,8 @@ from support.publishing import T0, entry, write_site  # noqa: I001
 
 # Case counts: the readers alone (READS) are cheap; a case that also runs the publisher (RUNS) writes the ledger.
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
-READS = settings(max_examples=300, deadline=None, suppress_health_check=_QUIET)
-RUNS = settings(max_examples=150, deadline=None, suppress_health_check=_QUIET)
+READS = settings(max_examples=250, deadline=None, suppress_health_check=_QUIET)
+RUNS = settings(max_examples=120, deadline=None, suppress_health_check=_QUIET)
 
 # --- files the publisher must never open ----------------------------------------------------------------------
 
