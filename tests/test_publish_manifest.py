@@ -201,6 +201,8 @@ MANIFESTS = {
     "not UTF-8": ("", "not UTF-8 text"),
     "lone surrogate": (_with_field("text", '"\\ud800"'), "text: contains a lone surrogate"),
     "version true": (json.dumps({**_valid_doc(), "version": True}), "version: manifest version true"),
+    "a key twice": (json.dumps(_valid_doc()).replace('"version": 1', '"version": 1, "version": 1'),
+                    'the key "version" appears twice'),
 }
 
 
