@@ -22,6 +22,7 @@ from .errors import ConfigError, ContentError, ErrorList, SmmgenError
 from .layouts import Layouts
 from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
+from .site_files import inside
 from .workers import Workers
 from .write import OUTPUT_SUBDIRS, card_url, cut_text_file, write_output
 
@@ -57,7 +58,8 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     ``cache`` is updated with what this build made. ``hashes``: the sha256 of article files by path, where the
     caller has read them already.
     """
-    layouts = Layouts(site.layouts_dir, compiled=cache.root / "templates" if cache is not None else None)
+    layouts = Layouts(site.layouts_dir, compiled=cache.root / "templates" if cache is not None else None,
+                      root=site.root)
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
         ready = prepare(site, layouts, cache, pool, hashes or {})
@@ -253,6 +255,8 @@ def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Worker
     for path, source in zip(ready.paths, site.rel_all(ready.paths)):
         sha = hashes.get(str(path))
         if sha is None:
+            if inside(path, site.root) is None:
+                continue                      # never read: load_article refuses it
             try:
                 sha = hashlib.sha256(path.read_bytes()).hexdigest()
             except OSError:
@@ -281,7 +285,7 @@ _worker: dict[str, object] = {}
 
 def _start_worker(site: Site) -> None:
     _worker["site"] = site
-    _worker["layouts"] = Layouts(site.layouts_dir)
+    _worker["layouts"] = Layouts(site.layouts_dir, root=site.root)
 
 
 def _parse_and_cut(paths: list[Path]) -> list[tuple[Article | None, tuple[Cut, ...] | None]]:
@@ -410,7 +414,8 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
         try:
             count = pool.count if pool is not None else 1
             read: dict = {}
-            cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], out_dir=site.output_dir,
+            cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], roots=layouts.roots,
+                                out_dir=site.output_dir,
                                 workers=count, executor=pool.executor if count > 1 else None, heroes=read))
             if cache is not None:
                 for path, (seen, sha) in read.items():

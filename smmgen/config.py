@@ -20,6 +20,7 @@ from . import schema as s
 from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
 from .platforms import registry
+from .site_files import OUTSIDE, inside
 
 CONFIG_NAME = "smmgen.toml"
 
@@ -132,11 +133,15 @@ class Site:
         return next((p for p in self.platforms if p.name == name), None)
 
     def rel(self, path: Path) -> str:
-        """A path as shown to the user: relative to the site root where possible."""
+        """A path as shown to the user: relative to the site root where possible (a link that leaves the site
+        is shown where it lies, as the user named it)."""
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
-            return str(path)
+            try:
+                return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+            except ValueError:
+                return str(path)
 
     def rel_all(self, paths: Iterable[Path]) -> list[str]:
         """``rel`` of every path, resolving each folder once instead of every path's every folder: for the
@@ -169,7 +174,7 @@ class Site:
                 try:
                     shown.append(Path(resolved).relative_to(self.root).as_posix())
                 except ValueError:
-                    shown.append(str(path))
+                    shown.append(self.rel(path))
         return shown
 
 
@@ -177,6 +182,8 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     root = Path(root).resolve()
     path = root / config_name
     shown_path = config_name
+    if inside(path, root) is None:
+        raise ConfigError(shown_path, None, OUTSIDE)
     try:
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
@@ -200,6 +207,12 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         raise ErrorList(sorted(errors, key=lambda e: e.line or 0))
     v = result.values
     site_v = v["site"]
+    folders = [k for k in ("content_dir", "layouts_dir") if inside(root / site_v[k], root) is None]
+    if folders:
+        lines = toml_key_lines(text)
+        raise ErrorList([ConfigError(shown_path, f"site.{k}", f"{s.shown(site_v[k])} is outside the site folder; "
+                                     "smmgen reads only files inside it", line=_line_for(lines, f"site.{k}"))
+                         for k in folders])
     platforms = tuple(
         PlatformSettings(
             name=name,

@@ -248,7 +248,7 @@ def load_article(path: Path, site: Site) -> Article:
     from .errors import ErrorList
 
     shown = site.rel(path)
-    parsed = parse(read_article_text(path, shown), shown)
+    parsed = parse(read_article_text(path, shown, site.root), shown)
     result = s.validate(parsed.data, front_matter_schema(site))
     # A missing key has no line of its own: point at the front matter, which starts on line 1.
     problems = sorted((ContentError(shown, _line(parsed.lines, p.key) or 1, p.key, p.message)

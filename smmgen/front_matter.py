@@ -18,6 +18,7 @@ from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
 from .errors import ContentError
 from .lines import toml_key_lines, yaml_key_lines
+from .site_files import OUTSIDE, inside
 
 MAX_ARTICLE_BYTES = 2 * 1024 * 1024  # an article larger than this is a mistake (a pasted binary, a log)
 
@@ -75,7 +76,10 @@ def _plain(block: str) -> bool:
     return _NOT_PLAIN.search(block) is None
 
 
-def read_article_text(path, shown: str) -> str:
+def read_article_text(path, shown: str, root) -> str:
+    """The article's text; ``root`` is the site folder, which the file (links followed) must not leave."""
+    if inside(path, root) is None:
+        raise ContentError(shown, None, None, OUTSIDE)
     try:
         size = path.stat().st_size
         if size > MAX_ARTICLE_BYTES:

@@ -20,6 +20,7 @@ from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
 from .config import Site
 from .errors import SmmgenError
 from .output import listing
+from .site_files import inside
 
 # smmgen.build.OUTPUT_SUBDIRS and smmgen.plan.DEFAULT_LEDGER, without importing either (tests check they agree):
 # a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
@@ -125,7 +126,9 @@ def _content_hashes(site: Site) -> list[tuple[str, str]]:
         dirnames.sort()
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            if name.endswith(".md"):
+            if name.endswith(".md") and inside(path, site.root) is None:
+                out.append((path, "outside"))     # never read: load_article refuses it
+            elif name.endswith(".md"):
                 try:
                     with open(path, "rb") as f:
                         out.append((path, hashlib.sha256(f.read()).hexdigest()))

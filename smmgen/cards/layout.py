@@ -12,6 +12,7 @@ import functools
 import json
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from smmgen.cards.fonts import BUILTIN_FAMILIES
 from smmgen.cards.targets import TARGETS
 from smmgen.errors import ConfigError, ContentError
+from smmgen.site_files import OUTSIDE, inside
+from smmgen.site_files import shown as shown_in
 
 RGBA = tuple[int, int, int, int]
 
@@ -167,26 +170,35 @@ class LayoutFile:
 # Loading
 
 
-def find_layout(name: str, layout_dirs: list[Path] | tuple[Path, ...], *, source: str) -> Path:
-    """The first ``<dir>/<name>.toml`` along ``layout_dirs``; a ContentError names the article if none."""
+def find_layout(name: str, layout_dirs: list[Path] | tuple[Path, ...], *, source: str,
+                roots: Sequence[Path] | None = None) -> Path:
+    """The first ``<dir>/<name>.toml`` along ``layout_dirs``; a ContentError names the article if none.
+    ``roots``: for each folder, the folder its layout files (links followed) may not leave (default: itself)."""
     if not LAYOUT_NAME.match(name):
         raise ContentError(source, None, "card", f"not a layout name: {name!r}")
-    for d in layout_dirs:
+    for d, root in zip(layout_dirs, roots or [Path(d).resolve() for d in layout_dirs]):
         p = Path(d) / f"{name}.toml"
         if p.is_file():
+            if inside(p, root) is None:
+                raise ConfigError(shown_in(p, root), None, OUTSIDE)
             return p
     known = sorted({p.stem for d in layout_dirs if Path(d).is_dir() for p in Path(d).glob("*.toml")})
     raise ContentError(source, None, "card", f"no card layout {name!r} (known: {', '.join(known) or 'none'})")
 
 
-def load_layout(path: Path) -> LayoutFile:
-    """Parse and validate a layout file for every target (once per process while the file is unchanged)."""
-    st = path.stat()
-    return _load_layout(path.resolve(), st.st_mtime_ns, st.st_size)
+def load_layout(path: Path, root: Path | None = None) -> LayoutFile:
+    """Parse and validate a layout file for every target (once per process while the file is unchanged).
+    ``root``: the folder that the file and the fonts and logo it names may not leave (default: its own)."""
+    root = root or Path(path).parent.resolve()
+    resolved = inside(path, root)
+    if resolved is None:
+        raise ConfigError(shown_in(path, root), None, OUTSIDE)
+    st = resolved.stat()
+    return _load_layout(resolved, st.st_mtime_ns, st.st_size, root)
 
 
 @functools.lru_cache(maxsize=64)
-def _load_layout(path: Path, mtime_ns: int, size: int) -> LayoutFile:
+def _load_layout(path: Path, mtime_ns: int, size: int, root: Path) -> LayoutFile:
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -195,7 +207,7 @@ def _load_layout(path: Path, mtime_ns: int, size: int) -> LayoutFile:
         raise ConfigError(shown, None, f"not valid TOML: {e}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(shown, None, f"cannot read: {e}") from None
-    ctx = _Ctx(shown, text, path.parent)
+    ctx = _Ctx(shown, text, path.parent, root)
     overrides = raw.pop("targets", {})
     if not isinstance(overrides, dict):
         raise ctx.error("targets", f"expected a table of targets, got {_show(overrides)}")
@@ -253,6 +265,8 @@ class _Ctx:
     file: str
     text: str
     dir: Path
+    root: Path
+    """The folder no file the layout names may leave."""
 
     def error(self, key: str, message: str) -> ConfigError:
         return ConfigError(self.file, key, message, line=_line_of(self.text, key))
@@ -554,6 +568,8 @@ def _family(r: _Reader) -> str:
         return fam
     if fam.lower().endswith(FONT_SUFFIXES):
         p = (r.ctx.dir / fam).resolve()
+        if inside(p, r.ctx.root) is None:
+            raise r.error("family", f"{_show(fam)}: {OUTSIDE}")
         if not p.is_file():
             raise r.error("family", f"font file not found: {display_path(p)}")
         return str(p)
@@ -580,6 +596,8 @@ def _parse_logo(r: _Reader | None, canvas: tuple[int, int]) -> Logo | None:
     if not rel:
         raise r.error("path", "missing (an image file next to the layout)")
     p = (r.ctx.dir / rel).resolve()
+    if inside(p, r.ctx.root) is None:
+        raise r.error("path", f"{_show(rel)}: {OUTSIDE}")
     if not p.is_file():
         raise r.error("path", f"logo file not found: {display_path(p)}")
     box = _parse_box(r, canvas, logo=True)
