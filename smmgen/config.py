@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
 from .platforms import registry
 from .site_files import OUTSIDE, inside
+from .toml_text import toml_loads
 
 CONFIG_NAME = "smmgen.toml"
 
@@ -192,13 +192,13 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         raise ConfigError(shown_path, None, f"cannot read: {e.strerror}") from None
     try:
         text = raw_bytes.decode("utf-8")
-        data = tomllib.loads(text)
     except UnicodeDecodeError as e:
         line = raw_bytes[: e.start].count(b"\n") + 1
         raise ConfigError(shown_path, None, f"not UTF-8 text (byte {e.start}); save the file as UTF-8",
                           line=line) from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(shown_path, None, f"not valid TOML: {e}") from None
+    data, line, problem = toml_loads(text)
+    if data is None:
+        raise ConfigError(shown_path, None, f"not valid TOML: {problem}", line=line)
 
     result = s.validate(data, TOP_SCHEMA)
     if result.problems:

@@ -103,6 +103,7 @@ def _datetime(tz: ZoneInfo):
                 raise s.Invalid(f"not a date: {s.shown(value)} (write e.g. 2026-11-20T09:30:00+01:00)") from None
         else:
             raise s.Invalid(f"not a date: {s.shown(value)} (write e.g. 2026-11-20T09:30:00+01:00)")
+        s.in_years(when)
         return when if when.tzinfo else _localize(when, tz)
     return convert
 

@@ -10,6 +10,7 @@ avatars). Even then the build is skipped only when output/ still holds exactly t
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
 from .config import Site
-from .errors import SmmgenError
+from .errors import ConfigError, SmmgenError
 from .output import listing
 from .site_files import inside
 
@@ -77,7 +78,43 @@ def summarize(result) -> Summary:
 
 
 def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True) -> Outcome:
-    """Build and write output/ (see ``smmgen.build``); with ``use_cache``, skip or reuse unchanged work."""
+    """Build and write output/ (see ``smmgen.build``); with ``use_cache``, skip or reuse unchanged work.
+
+    output/ (or the cache) being a file, or a folder smmgen cannot write in, is a ConfigError naming it."""
+    if site.output_dir.exists() and not site.output_dir.is_dir():
+        raise ConfigError(site.rel(site.output_dir), None, "is a file, not a folder: smmgen writes its output "
+                                                           "there; move the file away")
+    try:
+        return _build_site(site, workers=workers, use_cache=use_cache)
+    except OSError as e:
+        problem = _unwritable(site, e)
+        if problem is None:
+            raise
+        raise problem from None
+
+
+def _unwritable(site: Site, e: OSError) -> SmmgenError | None:
+    """The error to show for ``e`` when it is about a file in output/ or the build cache, else None."""
+    if not isinstance(e.filename, str):
+        return None
+    path = Path(os.path.abspath(e.filename))
+    for folder in (site.output_dir, site.root / ".smmgen"):
+        if not path.is_relative_to(folder):
+            continue
+        # A file where a folder is needed (output/cards a file): name that file, not the one to be written in it.
+        for part in (path, *path.parents):
+            if part == folder.parent:
+                break
+            if part.exists() and not part.is_dir() and (part != path or e.errno == errno.EEXIST):
+                return ConfigError(site.rel(part), None, "is a file where smmgen needs a folder; move it away")
+        if path.name.startswith(".") and path.name.endswith(".tmp"):
+            path = path.parent                  # the temporary file a write goes through: name its folder
+        return ConfigError(site.rel(path), None, f"cannot write: {e.strerror or e} (smmgen needs "
+                                                 f"{site.rel(folder)}/ and the folders in it to be writable)")
+    return None
+
+
+def _build_site(site: Site, *, workers: int | None, use_cache: bool) -> Outcome:
     if not use_cache:
         from .build import build, write_output
 
@@ -97,7 +134,7 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
     cache = BuildCache.load(site, env)
     # One listing of output/ serves the build (are cached cards still there?) and the writer (what is intact).
     cache.present = listing(site.output_dir, SUBDIRS)
-    hashes = {path: sha for path, sha in before if path.endswith(".md") and sha != "unreadable"}
+    hashes = {path: sha for path, sha in before if path.endswith(".md") and sha not in ("unreadable", "outside")}
     result = build(site, workers=workers, cache=cache, hashes=hashes)
     if result.errors:
         cache.save(None)                          # what parsed and cut is still good for the next try

@@ -49,6 +49,8 @@ class Window:
 
 
 def _moment(value: Any, *, end: bool) -> dt.datetime:
+    if isinstance(value, dt.date):
+        s.in_years(value)
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from smmgen.cards.targets import TARGETS
 from smmgen.errors import ConfigError, ContentError
 from smmgen.site_files import OUTSIDE, inside
 from smmgen.site_files import shown as shown_in
+from smmgen.toml_text import toml_loads
 
 RGBA = tuple[int, int, int, int]
 
@@ -202,11 +202,11 @@ def _load_layout(path: Path, mtime_ns: int, size: int, root: Path) -> LayoutFile
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(shown, None, f"not valid TOML: {e}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(shown, None, f"cannot read: {e}") from None
+    raw, line, problem = toml_loads(text)
+    if raw is None:
+        raise ConfigError(shown, None, f"not valid TOML: {problem}", line=line)
     ctx = _Ctx(shown, text, path.parent, root)
     overrides = raw.pop("targets", {})
     if not isinstance(overrides, dict):
