@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import controls
 from . import schema as s
 from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
@@ -200,6 +201,9 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     if data is None:
         raise ConfigError(shown_path, None, f"not valid TOML: {problem}", line=line)
 
+    control = controls.in_values(data)
+    if control is not None:
+        raise ConfigError(shown_path, control[0], control[1], line=_line_for(toml_key_lines(text), control[0]))
     result = s.validate(data, TOP_SCHEMA)
     if result.problems:
         lines = toml_key_lines(text)

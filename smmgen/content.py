@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import controls
 from . import schema as s
 from .config import Site
 from .errors import ContentError, SmmgenError
@@ -250,6 +251,9 @@ def load_article(path: Path, site: Site) -> Article:
 
     shown = site.rel(path)
     parsed = parse(read_article_text(path, shown, site.root), shown)
+    control = controls.in_values(parsed.data)           # made by an escape: "\u0000" in TOML, "\0" in YAML
+    if control is not None:
+        raise ContentError(shown, _line(parsed.lines, control[0]) or 1, control[0], control[1])
     result = s.validate(parsed.data, front_matter_schema(site))
     # A missing key has no line of its own: point at the front matter, which starts on line 1.
     problems = sorted((ContentError(shown, _line(parsed.lines, p.key) or 1, p.key, p.message)

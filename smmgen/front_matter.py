@@ -15,6 +15,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
+from . import controls
 from .errors import ContentError
 from .lines import toml_key_lines, yaml_key_lines
 from .site_files import OUTSIDE, inside
@@ -104,7 +105,11 @@ def read_article_text(path, shown: str, root) -> str:
     if not text.strip():
         raise ContentError(shown, None, None, "the file is empty; an article needs front matter with a title "
                                               "and a date")
-    return text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n")
+    control = controls.in_text(text)
+    if control is not None:
+        raise ContentError(shown, control[0], None, control[1])
+    return text
 
 
 def parse(text: str, shown: str) -> Parsed:

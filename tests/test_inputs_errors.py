@@ -146,3 +146,44 @@ def test_output_that_cannot_be_written(make_site) -> None:
         one_error(make_site.root, "output/preview: cannot write: Operation not permitted")
     finally:
         subprocess.run(["chattr", "-i", str(preview)], check=True)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Text with a \x00 NUL.\n", "content/a.md:8: U+0000 (NUL) at column 13"),
+    ("Red \x1b[31malert\x1b[0m and more.\n", "content/a.md:8: U+001B (escape) at column 5: an invisible character "
+                                           "that does not belong in text; remove it (1 more in the file)"),
+    ("A line\rwith a lone carriage return.\n", "content/a.md:8: U+000D (carriage return) at column 7"),
+    ("Mis-decoded \x85 next line.\n", "content/a.md:8: U+0085 (next line) at column 13"),
+    ("A noncharacter \uffff here.\n", "content/a.md:8: U+FFFF (a noncharacter) at column 16"),
+], ids=["nul", "escape", "lone-cr", "c1", "noncharacter"])
+def test_control_characters_in_the_body_are_refused_with_their_line(make_site, body: str, expected: str) -> None:
+    make_site.article("a.md", HEAD + "---\n\nFirst paragraph.\n\n" + body)
+    one_error(make_site.root, expected)
+    assert not (make_site.root / "output" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('+++\ntitle = "A\\u0000"\ndate = 2026-03-01\n+++\nbody\n', "content/a.md:2: title: contains U+0000 (NUL)"),
+    ('---\ntitle: A\ndate: 2026-03-01\nsummary: "x\\ud800"\n---\nbody\n',
+     "content/a.md:4: summary: contains U+D800 (a lone surrogate)"),
+    ('---\ntitle: A\ndate: 2026-03-01\nsocial:\n  mastodon:\n    text: "x\\ey"\n---\nbody\n',
+     "content/a.md:6: social.mastodon.text: contains U+001B (escape)"),
+], ids=["toml-escape", "yaml-surrogate", "yaml-escape"])
+def test_control_characters_made_by_escapes_are_refused(make_site, text: str, expected: str) -> None:
+    make_site.article("a.md", text)
+    one_error(make_site.root, expected)
+
+
+def test_control_characters_in_the_config_are_refused(make_site) -> None:
+    config = make_site.root / "smmgen.toml"
+    config.write_text(config.read_text().replace('name = "Test Desk"', 'name = "Test\\u0007Desk"'))
+    one_error(make_site.root, "smmgen.toml:2: site.name: contains U+0007 (BEL)")
+
+
+def test_bidi_controls_and_joiners_are_kept(make_site) -> None:
+    kept = "\u202bעברית\u202c, \u2067عربي\u2069, family \U0001F468\u200d\U0001F469\u200d\U0001F467 and a\ttab"
+    make_site.article("a.md", HEAD + "---\n\n" + kept + ".\n")
+    proc = smmgen(make_site.root, "build")
+    assert proc.returncode == 0, proc.stderr
+    cuts = [p.read_text(encoding="utf-8") for p in (make_site.root / "output" / "cuts").rglob("*.txt")]
+    assert any("\u202bעברית\u202c" in c and "\u200d" in c for c in cuts)
