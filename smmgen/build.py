@@ -203,9 +203,20 @@ def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[C
             cuts.append(registry.get(name).render(article, ctx))
         except SmmgenError as e:
             errors.extend(getattr(e, "errors", [e]))
-        except jinja2.TemplateError as e:
-            errors.append(_template_error(e, site))
+        except Exception as e:          # noqa: BLE001 - the site's template failed, or smmgen did
+            frame = _template_frame(e)
+            if not isinstance(e, jinja2.TemplateError) and frame is None:
+                raise                   # not the template's doing: a bug to see with its traceback
+            errors.append(_template_error(e, site, frame))
     return tuple(cuts), errors
+
+
+def _template_frame(e: BaseException) -> tuple[str, int] | None:
+    """Where in a template ``e`` was raised: Jinja gives its frames the template's file and line."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename.endswith(".j2")]
+    return (frames[-1].filename, frames[-1].lineno or 0) if frames else None
 
 
 # --- reusing and sharing work: the build cache and worker processes ---------------------------------------------
@@ -316,11 +327,13 @@ def lean(article: Article) -> Article:
     return replace(article, body_text="")
 
 
-def _template_error(e: jinja2.TemplateError, site: Site) -> SmmgenError:
-    name = getattr(e, "filename", None) or getattr(e, "name", None) or "layout"
-    return ConfigError(site.rel(Path(name)) if name != "layout" else name, None,
-                       f"template error: {e.message if hasattr(e, 'message') else e}",
-                       line=getattr(e, "lineno", None))
+def _template_error(e: Exception, site: Site, frame: tuple[str, int] | None = None) -> SmmgenError:
+    name = getattr(e, "filename", None) or (frame[0] if frame else None) or getattr(e, "name", None) or "layout"
+    message = getattr(e, "message", None) or str(e)
+    if not isinstance(e, jinja2.TemplateError):
+        message = f"{type(e).__name__}: {message}"     # a ZeroDivisionError says little without its name
+    return ConfigError(site.rel(Path(name)) if name != "layout" else name, None, f"template error: {message}",
+                       line=getattr(e, "lineno", None) or (frame[1] if frame else None))
 
 
 def card_layout(article: Article, platform: str, site: Site) -> str:
