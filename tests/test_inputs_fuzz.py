@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import json
 import math
 import os
@@ -168,8 +169,9 @@ CONFIG_KEYS = st.fixed_dictionaries({}, optional={
 @FUZZ
 @given(site=CONFIG_KEYS, extra=st.dictionaries(st.sampled_from(["utm", "platforms", "plan", "publish", "x"]),
                                                VALUES, max_size=2), text=st.none() | FRONT_TEXT)
-def test_config(tmp_path_factory: pytest.TempPathFactory, site: dict, extra: dict, text: str | None) -> None:
-    root = tmp_path_factory.mktemp("config")
+def test_config(site_root: Path, site: dict, extra: dict, text: str | None) -> None:
+    root = site_root.parent / "config"
+    root.mkdir(exist_ok=True)
     if text is not None:
         document = text
     else:
@@ -185,6 +187,7 @@ def test_config(tmp_path_factory: pytest.TempPathFactory, site: dict, extra: dic
 
 # --- card layouts and Jinja layouts -----------------------------------------------------------------------------
 
+_NAMES = itertools.count()
 LAYOUT_KEYS = ["canvas", "background", "title", "logo", "site_name", "kicker", "date", "rect", "targets", "mirror_rtl"]
 ELEMENT = st.fixed_dictionaries({}, optional={k: VALUES for k in (
     "x", "y", "w", "h", "right", "bottom", "family", "weight", "size", "color", "align", "max_lines", "path",
@@ -194,14 +197,16 @@ ELEMENT = st.fixed_dictionaries({}, optional={k: VALUES for k in (
 @FUZZ
 @given(data=st.dictionaries(st.sampled_from(LAYOUT_KEYS), ELEMENT | VALUES, max_size=5),
        text=st.none() | FRONT_TEXT)
-def test_card_layout_files(tmp_path_factory: pytest.TempPathFactory, data: dict, text: str | None) -> None:
-    folder = tmp_path_factory.mktemp("layout")
-    path = folder / "fuzz.toml"
+def test_card_layout_files(site_root: Path, data: dict, text: str | None) -> None:
+    folder = site_root.parent / "layouts"
+    folder.mkdir(exist_ok=True)
+    # A new name each time: layouts are cached by path, modification time and size.
+    path = folder / f"fuzz{next(_NAMES)}.toml"
     path.write_text(text if text is not None else _toml_document(data), encoding="utf-8", errors="surrogatepass")
     try:
         load_layout(path)
     except SmmgenError as e:
-        assert all("fuzz.toml" in (getattr(x, "path", "") or "") for x in _messages(e)), e.message
+        assert all(path.name in (getattr(x, "path", "") or "") for x in _messages(e)), e.message
 
 
 TEMPLATE_PIECES = ["{{ title }}", "{{ excerpt }}", "{{ link }}", "{{ hashtags }}", "{{ nope }}", "{{ title.x }}",
@@ -213,18 +218,24 @@ TEMPLATE_PIECES = ["{{ title }}", "{{ excerpt }}", "{{ link }}", "{{ hashtags }}
                    "text", "é", "\x00"]
 
 
-@FUZZ
-@given(template=st.lists(st.sampled_from(TEMPLATE_PIECES), max_size=12).map("".join))
-def test_jinja_layouts(tmp_path_factory: pytest.TempPathFactory, template: str) -> None:
-    root = tmp_path_factory.mktemp("jinja")
-    (root / "content").mkdir()
+@pytest.fixture(scope="module")
+def jinja_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Article]:
+    root = tmp_path_factory.mktemp("jinja") / "site"
+    (root / "content").mkdir(parents=True)
     (root / "layouts").mkdir()
     (root / "smmgen.toml").write_text(CONFIG)
     (root / "content" / "a.md").write_text(ARTICLE)
+    return root, load_article(root / "content" / "a.md", load_site(root))
+
+
+@FUZZ
+@given(template=st.lists(st.sampled_from(TEMPLATE_PIECES), max_size=12).map("".join))
+def test_jinja_layouts(jinja_site: tuple[Path, Article], template: str) -> None:
+    root, article = jinja_site
     (root / "layouts" / "mastodon.txt.j2").write_text(template)
     site = load_site(root)
-    article = load_article(root / "content" / "a.md", site)
     before = _outside(root)
+    # A new Layouts each time: Jinja's own cache would keep a template whose file changed within its second.
     cuts, errors = cut_article(article, site, Layouts(site.layouts_dir, root=site.root))
     assert len(cuts) + len(errors) == 1
     for e in errors:
