@@ -22,7 +22,7 @@ from .errors import ConfigError, ContentError, ErrorList, SmmgenError
 from .layouts import Layouts
 from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
-from .site_files import inside
+from .site_files import inside, read_bytes
 from .workers import Workers
 from .write import OUTPUT_SUBDIRS, card_url, cut_text_file, write_output
 
@@ -145,9 +145,11 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         return plan.assign(cuts, site)
     digest = hashlib.sha256()
     try:
-        digest.update(plan.ledger_path(site).read_bytes())
+        digest.update(read_bytes(plan.ledger_path(site), site.root, SmmgenError))
     except FileNotFoundError:
         digest.update(b"no ledger")
+    except SmmgenError:
+        digest.update(b"outside")               # never read: plan.published_times refuses it
     start = 0
     while start < len(cuts):
         source = cuts[start].source

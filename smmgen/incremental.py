@@ -21,7 +21,7 @@ from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
 from .config import Site
 from .errors import ConfigError, SmmgenError
 from .output import listing
-from .site_files import inside
+from .site_files import inside, read_bytes
 
 # smmgen.build.OUTPUT_SUBDIRS and smmgen.plan.DEFAULT_LEDGER, without importing either (tests check they agree):
 # a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
@@ -191,9 +191,12 @@ def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterabl
         digest.update(f"{path}\0{stamp(Path(path))}\n".encode())
     ledger = site.root / (site.publish.get("ledger") or LEDGER)
     try:
-        digest.update(hashlib.sha256(ledger.read_bytes()).digest())
+        # A ledger linked outside the site is never read: the plan refuses it (smmgen.plan.published_times).
+        digest.update(hashlib.sha256(read_bytes(ledger, site.root, SmmgenError)).digest())
     except FileNotFoundError:
         digest.update(b"no ledger")
+    except SmmgenError:
+        digest.update(b"outside")
     return digest.hexdigest()
 
 

@@ -160,3 +160,14 @@ def test_a_hero_linked_outside_is_refused(make_site, outside: Path) -> None:
     proc = smmgen(make_site.root, "build")
     assert proc.returncode == 1
     assert "content/fine.md:4: image:" in proc.stderr and "outside the site folder" in proc.stderr
+
+
+def test_a_ledger_linked_outside_is_refused(make_site, outside: Path) -> None:
+    make_site.article("fine.md", ARTICLE)
+    (outside / "ledger.json").write_text('{"entries": {"x": {"state": "posted", "publish_at": "%s"}}}' % SECRET)
+    (make_site.root / ".smmgen").mkdir()
+    os.symlink(outside / "ledger.json", make_site.root / ".smmgen" / "ledger.json")
+    proc = smmgen(make_site.root, "build")
+    assert proc.returncode == 1
+    assert f".smmgen/ledger.json: {REFUSED}" in proc.stderr
+    assert _leaks(make_site.root, proc) == []
