@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,59 @@ def test_a_broken_hero_is_an_error_naming_article_and_image(make_site, fmt: str,
                           capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=300)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert f"content/a.md:4: image: hero{suffix}" in proc.stderr, proc.stderr
+
+
+def _font_bytes() -> bytes:
+    from smmgen.cards.fonts import _noto_sans
+
+    return Path(_noto_sans().path).read_bytes()
+
+
+LOGO = (REPO / "smmgen" / "defaults" / "cards" / "logo.png").read_bytes()
+DEFAULT_LAYOUT = (REPO / "smmgen" / "defaults" / "cards" / "default.toml").read_text()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(which=st.sampled_from(["logo", "font"]), cut=st.integers(min_value=0, max_value=60_000),
+       noise=st.binary(max_size=32))
+def test_files_a_card_layout_names(site_root: Path, which: str, cut: int, noise: bytes) -> None:
+    folder = site_root.parent / "named"
+    folder.mkdir(exist_ok=True)
+    n = next(_NAMES)
+    good = LOGO if which == "logo" else _font_bytes()
+    (folder / f"f{n}.bin").write_bytes(good[:cut] + noise)
+    (folder / f"f{n}.png").unlink(missing_ok=True)
+    name = f"f{n}.png" if which == "logo" else f"f{n}.ttf"
+    os.replace(folder / f"f{n}.bin", folder / name)
+    layout = DEFAULT_LAYOUT.replace('path = "logo.png"', f'path = "{name}"', 1) if which == "logo" else \
+        DEFAULT_LAYOUT.replace("[title]\n", f'[title]\nfamily = "{name}"\n', 1)
+    path = folder / f"layout{n}.toml"
+    path.write_text(layout)
+    try:
+        load_layout(path)
+    except SmmgenError as e:
+        assert e.path.endswith(path.name) and e.line and e.key in ("logo.path", "title.family"), e.message
+
+
+@pytest.mark.parametrize("which", ["logo", "font"])
+def test_a_broken_logo_or_font_is_an_error_naming_the_layout(make_site, which: str) -> None:
+    import subprocess
+    import sys
+
+    cards = make_site.root / "layouts" / "cards"
+    cards.mkdir(parents=True)
+    if which == "logo":
+        (cards / "logo.png").write_bytes(LOGO[: len(LOGO) // 2])
+        (cards / "default.toml").write_text(DEFAULT_LAYOUT)
+        expected = 'layouts/cards/default.toml:48: logo.path: "logo.png" is not an image that can be drawn'
+    else:
+        shutil.copy(REPO / "smmgen" / "defaults" / "cards" / "logo.png", cards / "logo.png")
+        (cards / "bad.ttf").write_bytes(_font_bytes()[:5000])
+        (cards / "default.toml").write_text(DEFAULT_LAYOUT.replace("[title]\n", '[title]\nfamily = "bad.ttf"\n', 1))
+        expected = 'layouts/cards/default.toml:37: title.family: "bad.ttf" is not a font that can be drawn with'
+    make_site.article("a.md", ARTICLE)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "smmgen", "build", "--site", str(make_site.root)],
+                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.stderr.startswith(expected), proc.stderr

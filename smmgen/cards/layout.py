@@ -25,6 +25,7 @@ from smmgen.toml_text import toml_loads
 
 RGBA = tuple[int, int, int, int]
 
+_PACKAGE = Path(__file__).resolve().parents[1]
 LAYOUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 
@@ -199,7 +200,8 @@ def load_layout(path: Path, root: Path | None = None) -> LayoutFile:
 
 @functools.lru_cache(maxsize=64)
 def _load_layout(path: Path, mtime_ns: int, size: int, root: Path) -> LayoutFile:
-    shown = display_path(path)
+    # A site's layout as the site names it (layouts/cards/x.toml), wherever smmgen runs; ours from the package.
+    shown = shown_in(path, root) if root != path.parent and not path.is_relative_to(_PACKAGE) else display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -572,6 +574,9 @@ def _family(r: _Reader) -> str:
             raise r.error("family", f"{_show(fam)}: {OUTSIDE}")
         if not p.is_file():
             raise r.error("family", f"font file not found: {display_path(p)}")
+        problem = _unreadable_font(p)
+        if problem:
+            raise r.error("family", f"{_show(fam)} is not a font that can be drawn with: {problem}")
         return str(p)
     raise r.error("family", f"unknown font {_show(fam)} (built-in: {', '.join(BUILTIN_FAMILIES)}; "
                             f"or a .ttf/.otf file next to the layout)")
@@ -600,9 +605,46 @@ def _parse_logo(r: _Reader | None, canvas: tuple[int, int]) -> Logo | None:
         raise r.error("path", f"{_show(rel)}: {OUTSIDE}")
     if not p.is_file():
         raise r.error("path", f"logo file not found: {display_path(p)}")
+    problem = _unreadable_image(p)
+    if problem:
+        raise r.error("path", f"{_show(rel)} is not an image that can be drawn: {problem}")
     box = _parse_box(r, canvas, logo=True)
     r.done()
     return Logo(p, box)
+
+
+def _unreadable_font(path: Path) -> str | None:
+    """Why ``path`` cannot be drawn with (checked when the layout is read, to name its file and line), or None."""
+    from PIL import ImageFont
+
+    from smmgen.cards.cmap import CmapError, read_coverage
+
+    try:
+        read_coverage(str(path))
+        ImageFont.truetype(str(path), 12)
+    except (CmapError, OSError, ValueError) as e:
+        return str(e) or type(e).__name__
+    return None
+
+
+def _unreadable_image(path: Path) -> str | None:
+    """Why Pillow cannot decode ``path`` (checked once, when the layout is read: a card drawn in a worker
+    process has no layout file and line to name), or None."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im.load()
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as e:
+        if isinstance(e, Image.UnidentifiedImageError):
+            return "not in a format Pillow can read"
+        return str(e) or type(e).__name__
+    return None
 
 
 def _parse_rects(r: _Reader, canvas: tuple[int, int]) -> tuple[Rect, ...]:
