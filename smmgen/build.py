@@ -19,7 +19,7 @@ from .config import Site
 from .content import Article, find_article_files, load_article, load_articles
 from .dates import long_date
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
-from .layouts import Layouts
+from .layouts import Layouts, template_frame
 from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
 from .site_files import inside, read_bytes
@@ -206,19 +206,12 @@ def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[C
         except SmmgenError as e:
             errors.extend(getattr(e, "errors", [e]))
         except Exception as e:          # noqa: BLE001 - the site's template failed, or smmgen did
-            frame = _template_frame(e)
+            frame = template_frame(e)
             if not isinstance(e, jinja2.TemplateError) and frame is None:
                 raise                   # not the template's doing: a bug to see with its traceback
             errors.append(_template_error(e, site, frame))
     return tuple(cuts), errors
 
-
-def _template_frame(e: BaseException) -> tuple[str, int] | None:
-    """Where in a template ``e`` was raised: Jinja gives its frames the template's file and line."""
-    import traceback
-
-    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename.endswith(".j2")]
-    return (frames[-1].filename, frames[-1].lineno or 0) if frames else None
 
 
 # --- reusing and sharing work: the build cache and worker processes ---------------------------------------------

@@ -19,6 +19,15 @@ from .site_files import OUTSIDE, inside, shown
 DEFAULTS_DIR = Path(__file__).parent / "defaults"
 
 
+def template_frame(e: BaseException) -> tuple[str, int] | None:
+    """Where in a template ``e`` was raised (any exception: ``{{ 1 / 0 }}`` raises ZeroDivisionError), or None
+    when no template was running: Jinja gives a template's frames its file and line."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename.endswith(".j2")]
+    return (frames[-1].filename, frames[-1].lineno or 0) if frames else None
+
+
 class _InsideLoader(jinja2.FileSystemLoader):
     """A FileSystemLoader that refuses, unread, a template linked to a file outside its folder's root."""
 

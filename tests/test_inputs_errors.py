@@ -187,3 +187,17 @@ def test_bidi_controls_and_joiners_are_kept(make_site) -> None:
     assert proc.returncode == 0, proc.stderr
     cuts = [p.read_text(encoding="utf-8") for p in (make_site.root / "output" / "cuts").rglob("*.txt")]
     assert any("\u202bעברית\u202c" in c and "\u200d" in c for c in cuts)
+
+
+@pytest.mark.parametrize("template, expected", [
+    ("mastodon.txt.j2", "layouts/mastodon.txt.j2:2: template error: ZeroDivisionError: division by zero"),
+    # (Jinja misplaces the line of an error raised while the index's macros are read: the file is what counts.)
+    ("preview/index.html.j2", "preview template error: ZeroDivisionError: division by zero"),
+])
+def test_a_template_that_raises_is_an_error_naming_its_line(make_site, template: str, expected: str) -> None:
+    make_site.article("a.md", HEAD + BODY)
+    path = make_site.root / "layouts" / template
+    path.parent.mkdir(parents=True)
+    path.write_text("{{ site_name | default('') }}\n{{ 1 / 0 }}\n")
+    proc = one_error(make_site.root, expected)
+    assert proc.stderr.startswith(f"Error: layouts/{template}:") or proc.stderr.startswith(f"layouts/{template}:")
