@@ -227,6 +227,12 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         for name in registry.names()
         if (conf := dict((v["platforms"] or {}).get(name) or {})) and conf.get("enabled", True)
     )
+    avatars = [p.name for p in platforms if p.get("avatar") and inside(root / p.get("avatar"), root) is None]
+    if avatars:
+        lines = toml_key_lines(text)
+        raise ErrorList([ConfigError(shown_path, f"platforms.{name}.avatar", "is outside the site folder; smmgen "
+                                     "reads only files inside it",
+                                     line=_line_for(lines, f"platforms.{name}.avatar")) for name in avatars])
     return Site(
         root=root,
         name=site_v["name"],

@@ -13,7 +13,8 @@ import datetime as dt
 import errno
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,11 +82,19 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
     """Build and write output/ (see ``smmgen.build``); with ``use_cache``, skip or reuse unchanged work.
 
     output/ (or the cache) being a file, or a folder smmgen cannot write in, is a ConfigError naming it."""
+    with writing_output(site):
+        return _build_site(site, workers=workers, use_cache=use_cache)
+
+
+@contextmanager
+def writing_output(site: Site) -> Iterator[None]:
+    """Turns output/ (or the cache) being a file, or a folder smmgen cannot write in, into a ConfigError that
+    names it, for any command that builds and writes."""
     if site.output_dir.exists() and not site.output_dir.is_dir():
         raise ConfigError(site.rel(site.output_dir), None, "is a file, not a folder: smmgen writes its output "
                                                            "there; move the file away")
     try:
-        return _build_site(site, workers=workers, use_cache=use_cache)
+        yield
     except OSError as e:
         problem = _unwritable(site, e)
         if problem is None:

@@ -124,11 +124,12 @@ def test_output_being_a_file(make_site) -> None:
     one_error(make_site.root, "output: is a file, not a folder")
 
 
-def test_a_file_where_output_needs_a_folder(make_site) -> None:
+@pytest.mark.parametrize("command", ["build", "preview"])
+def test_a_file_where_output_needs_a_folder(make_site, command: str) -> None:
     make_site.article("a.md", HEAD + BODY)
     (make_site.root / "output").mkdir()
     (make_site.root / "output" / "cards").write_text("not a folder")
-    one_error(make_site.root, "output/cards: is a file where smmgen needs a folder")
+    one_error(make_site.root, "output/cards: is a file where smmgen needs a folder", command=command)
 
 
 def _immutable(folder: Path) -> bool:

@@ -171,3 +171,13 @@ def test_a_ledger_linked_outside_is_refused(make_site, outside: Path) -> None:
     assert proc.returncode == 1
     assert f".smmgen/ledger.json: {REFUSED}" in proc.stderr
     assert _leaks(make_site.root, proc) == []
+
+
+def test_an_avatar_outside_the_site_is_refused(make_site, outside: Path) -> None:
+    shutil.copy(REPO / "smmgen" / "defaults" / "cards" / "logo.png", outside / "avatar.png")
+    os.symlink(outside / "avatar.png", make_site.root / "avatar.png")
+    config = make_site.root / "smmgen.toml"
+    config.write_text(config.read_text() + 'avatar = "avatar.png"\n')
+    proc = smmgen(make_site.root, "build")
+    assert proc.returncode == 1
+    assert "smmgen.toml:8: platforms.mastodon.avatar: is outside the site folder" in proc.stderr

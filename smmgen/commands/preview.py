@@ -33,11 +33,14 @@ def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
             report_errors(result.errors)
             raise SmmgenError(f"{len(_flat(result.errors))} error(s)")
         return
-    result = build(site, workers=workers or os.cpu_count() or 1)
-    if result.errors:
-        report_errors(result.errors)
-        raise SmmgenError(f"{len(_flat(result.errors))} error(s); nothing was written")
-    write_output(result)
+    from ..incremental import writing_output
+
+    with writing_output(site):
+        result = build(site, workers=workers or os.cpu_count() or 1)
+        if result.errors:
+            report_errors(result.errors)
+            raise SmmgenError(f"{len(_flat(result.errors))} error(s); nothing was written")
+        write_output(result)
     index = site.output_dir / "preview" / "index.html"
     click.echo(f"preview: {site.rel(index)} ({index.as_uri()})")
 
