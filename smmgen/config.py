@@ -21,7 +21,7 @@ from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
 from .platforms import registry
 from .site_files import OUTSIDE, inside
-from .toml_text import toml_loads
+from .toml_text import key_on_line, toml_loads
 
 CONFIG_NAME = "smmgen.toml"
 
@@ -199,7 +199,8 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
                           line=line) from None
     data, line, problem = toml_loads(text)
     if data is None:
-        raise ConfigError(shown_path, None, f"not valid TOML: {problem}", line=line)
+        raise ConfigError(shown_path, key_on_line(toml_key_lines(text), line), f"not valid TOML: {problem}",
+                          line=line)
 
     control = controls.in_values(data)
     if control is not None:

@@ -19,7 +19,7 @@ from . import controls
 from .errors import ContentError
 from .lines import toml_key_lines, yaml_key_lines
 from .site_files import OUTSIDE, inside
-from .toml_text import MAX_DEPTH, toml_loads
+from .toml_text import MAX_DEPTH, key_on_line, toml_loads
 
 MAX_ARTICLE_BYTES = 2 * 1024 * 1024  # an article larger than this is a mistake (a pasted binary, a log)
 
@@ -233,5 +233,7 @@ def _parse_toml(block: str, shown: str, first: int) -> tuple[Any, dict[str, int]
     # The block starts with the rest of the opening fence's line: its line N is the file's line N + first - 1.
     data, line, message = toml_loads(block)
     if data is None:
-        raise ContentError(shown, (line or 1) + first - 1, None, f"front matter is not valid TOML: {message}")
+        line = (line or 1) + first - 1
+        raise ContentError(shown, line, key_on_line(toml_key_lines(block, first), line),
+                           f"front matter is not valid TOML: {message}")
     return data, toml_key_lines(block, first)

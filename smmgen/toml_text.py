@@ -58,3 +58,9 @@ def nesting_depth(value: Any) -> int:
             deepest = max(deepest, depth)
             stack.extend((v, depth + 1) for v in item)
     return deepest
+
+
+def key_on_line(lines: dict[str, int], line: int | None) -> str | None:
+    """The key written on ``line`` (the deepest, for a table header and its first key), for an error there."""
+    keys = [key for key, number in lines.items() if number == line]
+    return max(keys, key=lambda k: k.count("."), default=None)
