@@ -41,6 +41,7 @@ handle = "@desk@social.example"
 ARTICLE = "---\ntitle: A fine article\ndate: 2026-03-01T09:00:00+01:00\n---\n\nA body to cut.\n"
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+MORE = settings(FUZZ, max_examples=500)          # for the cheapest readers
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ PIECES = [
 FRONT_TEXT = st.lists(st.sampled_from(PIECES) | st.text(max_size=8), max_size=30).map("".join)
 
 
-@FUZZ
+@MORE
 @given(block=FRONT_TEXT, body=st.text(max_size=40), toml=st.booleans())
 def test_front_matter_text(site_root: Path, block: str, body: str, toml: bool) -> None:
     fence = "+++" if toml else "---"
@@ -96,7 +97,7 @@ def test_front_matter_text(site_root: Path, block: str, body: str, toml: bool) -
     assert _outside(site_root) == before
 
 
-@FUZZ
+@MORE
 @given(raw=st.binary(max_size=200))
 def test_article_bytes(site_root: Path, raw: bytes) -> None:
     got = _read_article(site_root, b"---\ntitle: A\ndate: 2026-03-01\n---\n" + raw)
@@ -167,7 +168,7 @@ CONFIG_KEYS = st.fixed_dictionaries({}, optional={
     "layouts_dir": VALUES, "output_dir": VALUES, "extra_front_matter": VALUES})
 
 
-@FUZZ
+@MORE
 @given(site=CONFIG_KEYS, extra=st.dictionaries(st.sampled_from(["utm", "platforms", "plan", "publish", "x"]),
                                                VALUES, max_size=2), text=st.none() | FRONT_TEXT)
 def test_config(site_root: Path, site: dict, extra: dict, text: str | None) -> None:
@@ -229,7 +230,7 @@ def jinja_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Article]
     return root, load_article(root / "content" / "a.md", load_site(root))
 
 
-@FUZZ
+@MORE
 @given(template=st.lists(st.sampled_from(TEMPLATE_PIECES), max_size=12).map("".join))
 def test_jinja_layouts(jinja_site: tuple[Path, Article], template: str) -> None:
     root, article = jinja_site
@@ -257,7 +258,7 @@ def _image_bytes(fmt: str, size: tuple[int, int]) -> bytes:
 SAMPLES = {fmt: _image_bytes(fmt, (320, 240)) for fmt in ("PNG", "JPEG", "GIF", "WEBP", "BMP")}
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(FUZZ, max_examples=800)
 @given(fmt=st.sampled_from(sorted(SAMPLES)), cut=st.integers(min_value=0, max_value=4000),
        flips=st.lists(st.tuples(st.integers(min_value=0, max_value=4000), st.integers(0, 255)), max_size=4),
        noise=st.binary(max_size=64))
@@ -302,7 +303,7 @@ LOGO = (REPO / "smmgen" / "defaults" / "cards" / "logo.png").read_bytes()
 DEFAULT_LAYOUT = (REPO / "smmgen" / "defaults" / "cards" / "default.toml").read_text()
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(FUZZ, max_examples=300)
 @given(which=st.sampled_from(["logo", "font"]), cut=st.integers(min_value=0, max_value=60_000),
        noise=st.binary(max_size=32))
 def test_files_a_card_layout_names(site_root: Path, which: str, cut: int, noise: bytes) -> None:
