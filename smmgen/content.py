@@ -211,7 +211,9 @@ def find_article_files(site: Site) -> list[Path]:
     # Sorted by path relative to content/, so the order never depends on the file system. (Joined from parts:
     # every path rglob gives starts with content_dir's, and Path.relative_to costs more than the search.)
     depth = len(site.content_dir.parts)
-    return sorted((p for p in site.content_dir.rglob("*.md") if p.is_file() and not p.name.startswith(".")),
+    # A dangling link is listed too: its article is reported missing (or refused), never skipped unnoticed.
+    return sorted((p for p in site.content_dir.rglob("*.md")
+                   if (p.is_file() or p.is_symlink()) and not p.name.startswith(".")),
                   key=lambda p: "/".join(p.parts[depth:]))
 
 

@@ -39,9 +39,12 @@ class _InsideLoader(jinja2.FileSystemLoader):
         pieces = split_template_path(template)
         for base, root in zip(self.searchpath, self.roots):
             candidate = os.path.join(base, *pieces)
-            if os.path.isfile(candidate):
+            if os.path.isfile(candidate) or os.path.islink(candidate):     # a dangling link too: no fallback
                 if inside(candidate, root) is None:
                     raise ConfigError(shown(candidate, root), None, OUTSIDE)
+                if not os.path.exists(candidate):
+                    raise ConfigError(shown(candidate, root), None, "cannot read: a link to a file that does not "
+                                                                    "exist")
                 break
         return super().get_source(environment, template)
 

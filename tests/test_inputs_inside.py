@@ -181,3 +181,28 @@ def test_an_avatar_outside_the_site_is_refused(make_site, outside: Path) -> None
     proc = smmgen(make_site.root, "build")
     assert proc.returncode == 1
     assert "smmgen.toml:8: platforms.mastodon.avatar: is outside the site folder" in proc.stderr
+
+
+@pytest.mark.parametrize("where, expected", [
+    ("content/gone.md", "nowhere/gone.txt: cannot read: No such file or directory"),    # a link: its target
+    ("layouts/mastodon.txt.j2", "layouts/mastodon.txt.j2: cannot read: a link to a file that does not exist"),
+    ("layouts/cards/default.toml", "layouts/cards/default.toml: cannot read: No such file or directory"),
+])
+def test_a_dangling_link_is_reported_not_skipped(make_site, where: str, expected: str) -> None:
+    make_site.article("fine.md", ARTICLE)
+    link = make_site.root / where
+    link.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(make_site.root / "nowhere" / "gone.txt", link)
+    proc = smmgen(make_site.root, "build")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert expected in proc.stderr
+
+
+@pytest.mark.parametrize("where", ["content/gone.md", "layouts/mastodon.txt.j2", "layouts/cards/default.toml"])
+def test_a_dangling_link_out_of_the_site_is_refused(make_site, outside: Path, where: str) -> None:
+    make_site.article("fine.md", ARTICLE)
+    link = make_site.root / where
+    link.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(outside / "not-there", link)
+    proc = smmgen(make_site.root, "build")
+    assert proc.returncode == 1 and f"{where}: {REFUSED}" in proc.stderr, proc.stderr[-2000:]

@@ -179,7 +179,7 @@ def find_layout(name: str, layout_dirs: list[Path] | tuple[Path, ...], *, source
         raise ContentError(source, None, "card", f"not a layout name: {name!r}")
     for d, root in zip(layout_dirs, roots or [Path(d).resolve() for d in layout_dirs]):
         p = Path(d) / f"{name}.toml"
-        if p.is_file():
+        if p.is_file() or p.is_symlink():                   # a dangling link too: no silent fallback
             if inside(p, root) is None:
                 raise ConfigError(shown_in(p, root), None, OUTSIDE)
             return p
@@ -194,7 +194,10 @@ def load_layout(path: Path, root: Path | None = None) -> LayoutFile:
     resolved = inside(path, root)
     if resolved is None:
         raise ConfigError(shown_in(path, root), None, OUTSIDE)
-    st = resolved.stat()
+    try:
+        st = resolved.stat()
+    except OSError as e:
+        raise ConfigError(shown_in(path, root), None, f"cannot read: {e.strerror}") from None
     return _load_layout(resolved, st.st_mtime_ns, st.st_size, root)
 
 
