@@ -213,7 +213,6 @@ def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[C
     return tuple(cuts), errors
 
 
-
 # --- reusing and sharing work: the build cache and worker processes ---------------------------------------------
 
 PARALLEL_MIN = 16

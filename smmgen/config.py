@@ -212,12 +212,6 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         raise ErrorList(sorted(errors, key=lambda e: e.line or 0))
     v = result.values
     site_v = v["site"]
-    folders = [k for k in ("content_dir", "layouts_dir") if inside(root / site_v[k], root) is None]
-    if folders:
-        lines = toml_key_lines(text)
-        raise ErrorList([ConfigError(shown_path, f"site.{k}", f"{s.shown(site_v[k])} is outside the site folder; "
-                                     "smmgen reads only files inside it", line=_line_for(lines, f"site.{k}"))
-                         for k in folders])
     platforms = tuple(
         PlatformSettings(
             name=name,
@@ -228,12 +222,14 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         for name in registry.names()
         if (conf := dict((v["platforms"] or {}).get(name) or {})) and conf.get("enabled", True)
     )
-    avatars = [p.name for p in platforms if p.get("avatar") and inside(root / p.get("avatar"), root) is None]
-    if avatars:
+    # Every folder and file the site names is read from inside it (see smmgen.site_files).
+    named = {f"site.{k}": site_v[k] for k in ("content_dir", "layouts_dir")}
+    named.update({f"platforms.{p.name}.avatar": p.get("avatar") for p in platforms if p.get("avatar")})
+    outside = [key for key, value in named.items() if inside(root / value, root) is None]
+    if outside:
         lines = toml_key_lines(text)
-        raise ErrorList([ConfigError(shown_path, f"platforms.{name}.avatar", "is outside the site folder; smmgen "
-                                     "reads only files inside it",
-                                     line=_line_for(lines, f"platforms.{name}.avatar")) for name in avatars])
+        raise ErrorList([ConfigError(shown_path, key, f"{s.shown(named[key])} is outside the site folder; smmgen "
+                                     "reads only files inside it", line=_line_for(lines, key)) for key in outside])
     return Site(
         root=root,
         name=site_v["name"],

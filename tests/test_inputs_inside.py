@@ -180,7 +180,7 @@ def test_an_avatar_outside_the_site_is_refused(make_site, outside: Path) -> None
     config.write_text(config.read_text() + 'avatar = "avatar.png"\n')
     proc = smmgen(make_site.root, "build")
     assert proc.returncode == 1
-    assert "smmgen.toml:8: platforms.mastodon.avatar: is outside the site folder" in proc.stderr
+    assert 'smmgen.toml:8: platforms.mastodon.avatar: "avatar.png" is outside the site folder' in proc.stderr
 
 
 @pytest.mark.parametrize("where, expected", [
