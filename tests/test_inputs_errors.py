@@ -22,7 +22,7 @@ def smmgen(site: Path, *args: str, actions: bool = False) -> subprocess.Complete
     if actions:
         env["GITHUB_ACTIONS"] = "true"
     return subprocess.run([sys.executable, "-m", "smmgen", *args, "--site", str(site)], capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, env=env, timeout=300)
+                          text=True, stdin=subprocess.DEVNULL, env=env, timeout=120)
 
 
 def one_error(site: Path, expected: str, *, command: str = "build") -> subprocess.CompletedProcess:
@@ -202,3 +202,12 @@ def test_a_template_that_raises_is_an_error_naming_its_line(make_site, template:
     path.write_text("{{ site_name | default('') }}\n{{ 1 / 0 }}\n")
     proc = one_error(make_site.root, expected)
     assert proc.stderr.startswith(f"Error: layouts/{template}:") or proc.stderr.startswith(f"layouts/{template}:")
+
+
+def test_aliases_of_aliases_are_read_in_bounded_time(make_site) -> None:
+    # Nine aliases of nine aliases, eight deep: 43 million mappings if each alias were walked again.
+    levels = ["  l0: &l0 {a: 1, b: 2}"] + [
+        f"  l{i}: &l{i} {{" + ", ".join(f"k{j}: *l{i - 1}" for j in range(9)) + "}" for i in range(1, 9)]
+    make_site.article("a.md", HEAD + "params:\n" + "\n".join(levels) + "\n" + BODY)
+    proc = smmgen(make_site.root, "check")
+    assert proc.returncode == 0, proc.stderr
