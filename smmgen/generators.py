@@ -32,9 +32,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
-from .errors import ConfigError, SmmgenError
+from .errors import ConfigError, ContentError
 from .handles import Account, account, accounts_in, platform_named
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -140,21 +138,14 @@ def _json(text: str, shown: str) -> Any:
 
 
 def _yaml(text: str, shown: str) -> Any:
-    # The front-matter loader: a SafeLoader (no Python objects), with the same date handling and key checks.
-    from .front_matter import _load_yaml, _NoDatesLoader
+    # Front matter's reader: a SafeLoader (no Python objects), the same date handling, checks and messages.
+    from .front_matter import _parse_yaml
 
     try:
-        data, _lines = _load_yaml(text, _NoDatesLoader, 1)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        problem = e.problem or e.context or "unreadable"
-        raise ConfigError(shown, None, f"not valid YAML: {problem}", line=mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as e:
-        raise ConfigError(shown, None, f"not valid YAML: {e}") from None
-    except SmmgenError as e:           # the loader's own checks (e.g. a key written twice), in its words
-        line = getattr(e, "line", None)
-        detail = getattr(e, "detail", e.message).removeprefix("front matter ")
-        raise ConfigError(shown, getattr(e, "field", None), detail, line=line) from None
+        data, _lines = _parse_yaml(text, shown, 1)
+    except ContentError as e:
+        raise ConfigError(shown, e.field, e.detail.removeprefix("front matter ").removeprefix("is "),
+                          line=e.line) from None
     return data
 
 
@@ -241,7 +232,7 @@ def read_hugo(root: Path) -> Findings:
     prefix = "/{lang}" if in_subdir is True else ""
     if pattern is None:
         # Hugo's own rule: the section's path, then the slug or the file's (or bundle's) name.
-        pattern = f"/:section/:slugorfilename/" if section else "/:slugorfilename/"
+        pattern = "/:section/:slugorfilename/" if section else "/:slugorfilename/"
         source = "Hugo's default URLs"
     else:
         source = f"{rules_source}: permalinks.{section}"
@@ -257,7 +248,7 @@ def read_hugo(root: Path) -> Findings:
     for key, mode in social_sources:
         value, name = lookup(*key.split("."))
         if value is not None:
-            found.add_accounts(_accounts(value, mode), f"{name}: {key}")
+            _collect(found, value, mode, name, key)
     return found
 
 
@@ -335,8 +326,8 @@ def read_jekyll(root: Path) -> Findings:
     for key, mode in (("social", None), ("social_links", None), ("author", "only"), ("minima.social_links", None)):
         value = get(data, *key.split("."))
         if value is not None:
-            found.add_accounts(_accounts(value, mode), f"{name}: {key}")
-    found.add_accounts(_accounts(data, "only"), name)
+            _collect(found, value, mode, name, key)
+    _collect(found, data, "only", name, "")
     return found
 
 
@@ -423,10 +414,12 @@ def _permalink_setting(found: Findings, pattern: str, source: str, prefix: str, 
                              f"left out: an article that has {', '.join(t[1:] for t in dropped)} needs `url:`")
 
 
-def _accounts(value: Any, mode: str | None) -> list[Account]:
-    """``mode`` "only": just the keys of ``value`` that name a network (it is a table of other settings too)."""
-    if mode == "only":
-        if not isinstance(value, Mapping):
-            return []
-        return [a for k, v in value.items() if (named := platform_named(k)) and (a := account(named, v))]
-    return accounts_in(value)
+def _collect(found: Findings, value: Any, mode: str | None, file: str, key: str) -> None:
+    """The accounts in the setting ``key`` of ``file``. ``mode`` "only": just the keys of ``value`` that name a
+    network (it is a table of other settings too, such as Hugo's params or Jekyll's whole _config.yml)."""
+    if mode != "only":
+        found.add_accounts(accounts_in(value), f"{file}: {key}")
+    elif isinstance(value, Mapping):
+        for name, item in value.items():
+            if (platform := platform_named(name)) and (acc := account(platform, item)):
+                found.add_accounts([acc], f"{file}: {key + '.' if key else ''}{name}")

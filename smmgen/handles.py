@@ -52,7 +52,7 @@ _NAME = {
 }
 _AT = {"x", "threads", "instagram", "telegram", "bluesky"}   # shown with "@", as the sample site writes them
 _MASTODON = re.compile(r"@?([A-Za-z0-9_]{1,30})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_NAME_KEYS = ("username", "user", "handle", "id", "name", "site", "account", "url", "link", "user_url", "href",
+_NAME_KEYS = ("username", "user", "handle", "id", "site", "account", "url", "link", "user_url", "href",
               "publisher")
 
 
@@ -138,10 +138,12 @@ def accounts_in(value: Any, platform: str | None = None, depth: int = 0) -> list
                 found.extend(a for a in [account(named, item)] if a)
             elif isinstance(key, str) and key.lower() == "links":
                 found.extend(accounts_in(item, depth=depth + 1))
-        label = next((platform_named(_get(value, k)) for k in ("platform", "name", "icon", "title", "label")
-                      if platform_named(_get(value, k))), None)
+        label = next((k for k in ("platform", "name", "icon", "title", "label") if platform_named(_get(value, k))),
+                     None)
         if label:
-            found.extend(a for a in [account(label, value)] if a)
+            # {name: threads, url: ...}: the label names the network, the other keys the account.
+            rest = {k: v for k, v in value.items() if not (isinstance(k, str) and k.lower() == label)}
+            found.extend(a for a in [account(platform_named(_get(value, label)), rest)] if a)
         elif not found:
             found.extend(a for a in [account(None, _get(value, "url") or _get(value, "link"))] if a)
     elif isinstance(value, list):

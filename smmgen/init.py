@@ -70,7 +70,10 @@ def init_site(root: Path | str, *, generator: str | None = None, force: bool = F
         raise SmmgenError(f"--generator {generator}: no {names} in {root}")
 
     findings = read_hugo(root) if generator == "hugo" else read_jekyll(root)
-    extra = _extra_front_matter(root, findings)
+    extra, undated = _scan_articles(root, findings)
+    if undated:
+        findings.missing.append(f"date: {len(undated)} article(s) have no `date:` in their front matter, which "
+                                f"smmgen needs (e.g. {undated[0]}): `smmgen check` names them all")
     text = render(findings, extra, root.name)
     _write(target, text)
     found = [(f"site.{key}", setting.value, setting.source) for key, setting in findings.site.items()]
@@ -135,7 +138,7 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
         out.append("# Front-matter keys of the site's articles that smmgen has no use for (ignored):")
         out.append(f"extra_front_matter = [{', '.join(toml_string(k) for k in extra)}]")
     if len(findings.languages) > 1:
-        out += ["", f"# smmgen does not read this yet: the site's languages. `language` above is for articles "
+        out += ["", "# smmgen does not read this yet: the site's languages. `language` above is for articles "
                     "without `lang:`;", "# give the others `lang:` in their front matter.",
                 f"# languages = [{', '.join(toml_string(k) for k in findings.languages)}]"]
     if findings.other_content_dirs:
@@ -195,18 +198,20 @@ def _write(target: Path, text: str) -> None:
 
 # --- the articles' front matter --------------------------------------------------------------------------------
 
-def _extra_front_matter(root: Path, findings: Findings) -> list[str]:
-    """Front-matter keys the site's articles use that smmgen does not know: listed in extra_front_matter so that
-    ``smmgen check`` ignores them instead of failing. Articles that cannot be read are left to check to report."""
+def _scan_articles(root: Path, findings: Findings) -> tuple[list[str], list[str]]:
+    """The front-matter keys the site's articles use that smmgen does not know (listed in extra_front_matter, so
+    that ``smmgen check`` ignores them instead of failing), and the articles without a date. Articles that cannot
+    be read are left to ``smmgen check`` to report."""
     from .content import front_matter_schema
     from .front_matter import parse, read_article_text
 
     setting = findings.site.get("content_dir")
     folder = (root / (setting.value if setting else "content")).resolve()
     if not folder.is_dir() or not folder.is_relative_to(root):
-        return []
+        return [], []
     known = set(front_matter_schema(SimpleNamespace(timezone=ZoneInfo("UTC"), extra_front_matter=())))
     keys: set[str] = set()
+    undated: list[str] = []
     for count, path in enumerate(sorted(folder.rglob("*.md"))):
         if count >= MAX_SCANNED_ARTICLES:
             break
@@ -217,7 +222,9 @@ def _extra_front_matter(root: Path, findings: Findings) -> list[str]:
         except (SmmgenError, RecursionError):
             continue
         keys.update(k for k in data if isinstance(k, str) and k not in known and k.strip())
-    return sorted(keys)[:MAX_EXTRA_KEYS]
+        if "date" not in data:
+            undated.append(path.relative_to(root).as_posix())
+    return sorted(keys)[:MAX_EXTRA_KEYS], undated
 
 
 # --- the starter site ------------------------------------------------------------------------------------------
