@@ -237,6 +237,11 @@ def read_hugo(root: Path) -> Findings:
     else:
         source = f"{rules_source}: permalinks.{section}"
     _permalink_setting(found, pattern, source, prefix, _HUGO_TOKENS, section or "")
+    from_title = re.findall(r":(?:slug|title)\b", pattern)
+    if from_title:
+        found.missing.append(f"permalink: Hugo makes {', '.join(from_title)} from "
+                             "the title when an article sets no `slug:`, smmgen from the file name: give "
+                             "articles whose file name is not their title's slug a `slug:`")
     if len(found.languages) > 1 and in_subdir is not True:
         found.missing.append(f"languages: {', '.join(found.languages)}: Hugo puts the articles of "
                              f"{', '.join(found.languages[1:])} under /<lang>/; smmgen.toml has one permalink "

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
+
+MAX_ITEMS = 500          # values looked at in one setting; a theme's list of links is a few dozen
 
 # The names themes give the networks, lowercased.
 ALIASES = {
@@ -70,7 +73,7 @@ def platform_named(name: Any) -> str | None:
 def account(platform: str | None, value: Any, depth: int = 0) -> Account | None:
     """The account ``value`` names on ``platform`` (None: tell from the URL), or None when it names none."""
     if isinstance(value, Mapping):
-        if depth > 3:                   # YAML aliases can make a table that holds itself
+        if depth > 2:                   # YAML aliases can make a table that holds itself
             return None
         user, server = _get(value, "username"), _get(value, "instance")
         if platform == "mastodon" and isinstance(user, str) and isinstance(server, str) and "@" not in user:
@@ -122,22 +125,29 @@ def _from_url(platform: str | None, url: str) -> Account | None:
 
 
 def _get(mapping: Mapping, key: str) -> Any:
-    return next((v for k, v in mapping.items() if isinstance(k, str) and k.lower() == key), None)
+    return next((v for k, v in islice(mapping.items(), MAX_ITEMS) if isinstance(k, str) and k.lower() == key), None)
 
 
-def accounts_in(value: Any, platform: str | None = None, depth: int = 0) -> list[Account]:
+def accounts_in(value: Any, platform: str | None = None, depth: int = 0, budget: list[int] | None = None
+                ) -> list[Account]:
     """Every account in a theme's social setting: a table of platform -> account, a list of links or of
-    ``{name|platform|icon: ..., url: ...}`` items, or one account."""
+    ``{name|platform|icon: ..., url: ...}`` items, or one account.
+
+    YAML aliases can make a list that holds itself, or a few lines that stand for billions of items: the walk
+    goes at most three levels deep and looks at ``MAX_ITEMS`` values in all (``budget`` counts them down).
+    """
     found: list[Account] = []
-    if depth > 3:                       # YAML aliases can make a list that holds itself
+    budget = [MAX_ITEMS] if budget is None else budget
+    budget[0] -= 1
+    if depth > 3 or budget[0] < 0:
         return found
     if isinstance(value, Mapping) and platform is None:
-        for key, item in value.items():
+        for key, item in islice(value.items(), MAX_ITEMS):
             named = platform_named(key)
             if named:
                 found.extend(a for a in [account(named, item)] if a)
             elif isinstance(key, str) and key.lower() == "links":
-                found.extend(accounts_in(item, depth=depth + 1))
+                found.extend(accounts_in(item, depth=depth + 1, budget=budget))
         label = next((k for k in ("platform", "name", "icon", "title", "label") if platform_named(_get(value, k))),
                      None)
         if label:
@@ -147,9 +157,12 @@ def accounts_in(value: Any, platform: str | None = None, depth: int = 0) -> list
         elif not found:
             found.extend(a for a in [account(None, _get(value, "url") or _get(value, "link"))] if a)
     elif isinstance(value, list):
-        for item in value[:200]:
-            found.extend(accounts_in(item, depth=depth + 1) if isinstance(item, (Mapping, list)) else
-                         [a for a in [account(platform, item)] if a])
+        for item in value[:MAX_ITEMS]:
+            budget[0] -= 1
+            if budget[0] < 0:
+                break
+            found.extend(accounts_in(item, depth=depth + 1, budget=budget) if isinstance(item, (Mapping, list))
+                         else [a for a in [account(platform, item)] if a])
     else:
         found.extend(a for a in [account(platform, value)] if a)
     return found

@@ -185,12 +185,18 @@ def _validate(text: str) -> None:
 def _write(target: Path, text: str) -> None:
     # Written beside and renamed over: a replaced smmgen.toml that was a symbolic link is replaced as a link,
     # never written through to where it pointed.
-    fd, tmp = tempfile.mkstemp(prefix=".smmgen-init-", suffix=".toml", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".smmgen-init-", suffix=".toml", dir=target.parent)
+    except OSError as e:
+        raise SmmgenError(f"cannot write {target.name} in {target.parent}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise SmmgenError(f"cannot write {target.name}: {e.strerror}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -103,6 +104,7 @@ def test_hugo_toml_site(tmp_path):
     # The report names what was found and what was not.
     assert "hugo.toml: baseURL" in run.stdout and "platforms.x" in run.stdout
     assert "languages: en, ja" in run.stdout and "platforms.vk: no account found" in run.stdout
+    assert "Hugo makes :slug from the title" in run.stdout
     assert [p.name for p in load_site(root).platforms] == ["x", "mastodon", "bluesky"]
 
 
@@ -267,6 +269,10 @@ def test_both_generators_need_generator_option(tmp_path):
     ({"config/_default/params.toml": 'a = 1\na = 2\n'}, "config/_default/params.toml:2: not valid TOML"),
     ({"_config.yml": b"title: \xff\n"}, "_config.yml:1: not UTF-8"),
     ({"_config.yml": "- a list\n- not settings\n"}, "_config.yml:1: expected a mapping"),
+    ({"hugo.json": "[" * 100_000 + "]" * 100_000}, "hugo.json: nested too deeply"),
+    ({"hugo.toml": "a = " + "[" * 100_000 + "]" * 100_000}, "hugo.toml: nested too deeply"),
+    ({"_config.yml": "twitter: &t {username: x, url: *t}\n"}, "_config.yml: nested too deeply"),
+    ({"_config.yml": "title: T\n" + "# padding\n" * 120_000}, "_config.yml: is 1.1 MB"),
 ])
 def test_broken_configuration_is_one_clean_line_naming_file_and_line(tmp_path, files, expected):
     for name, text in files.items():
@@ -318,5 +324,28 @@ def test_values_from_the_configuration_cannot_inject_toml_or_escape_sequences(tm
     assert "Not/AZone" in run.stdout and ":hour" in run.stdout
 
 
-def test_every_registered_platform_is_written(tmp_path):
+def test_yaml_aliases_that_stand_for_billions_of_links_are_read_in_bounded_time(tmp_path):
+    lines = ["title: Laughs", "url: https://l.example", "a: &a [" + ", ".join(["https://t.me/laughing"] * 100) + "]"]
+    for previous, name in zip("abcdefg", "bcdefgh"):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 100) + "]")
+    lines += ["social: {links: *h}", "social_links: *c", "twitter: {username: *h}"]
+    write(tmp_path, {"_config.yml": "\n".join(lines) + "\n"})
+    started = time.monotonic()
+    run = smmgen("init", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert time.monotonic() - started < 20
+    # Found where the walk reaches it (social_links, two lists deep), and nothing is walked for ever.
+    assert tomllib.loads((tmp_path / "smmgen.toml").read_text())["platforms"]["telegram"] == {"handle": "@laughing"}
+
+
+def test_smmgen_toml_that_cannot_be_replaced_is_a_clean_error(tmp_path):
+    root = write(tmp_path, {"hugo.toml": HUGO_TOML})
+    (root / "smmgen.toml").mkdir()
+    run = smmgen("init", "--force", cwd=root)
+    assert run.returncode == 1 and run.stderr.startswith("Error: cannot write smmgen.toml")
+    assert "Traceback" not in run.stderr
+    assert [p.name for p in root.iterdir() if p.name.startswith(".smmgen-init")] == []
+
+
+def test_the_nine_platforms_are_the_registry_s_built_ins():
     assert tuple(registry.names())[:9] == NINE
