@@ -5,6 +5,7 @@ runs the real program in a subprocess with stdin closed: init must never ask any
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -349,3 +350,55 @@ def test_smmgen_toml_that_cannot_be_replaced_is_a_clean_error(tmp_path):
 
 def test_the_nine_platforms_are_the_registry_s_built_ins():
     assert tuple(registry.names())[:9] == NINE
+
+
+@pytest.mark.skipif(shutil.which("hugo") is None, reason="Hugo is not installed (apt-get install hugo)")
+@pytest.mark.parametrize("permalinks", ["", '[permalinks]\nposts = "/:year/:month/:day/:slugorfilename/"\n'])
+def test_canonical_urls_are_the_pages_hugo_builds(tmp_path, permalinks):
+    root = write(tmp_path, {
+        "hugo.toml": f'baseURL = "https://hugo.example.org/"\ntitle = "Real Hugo"\ntimeZone = "Europe/Berlin"\n'
+                     f"{permalinks}",
+        "layouts/_default/single.html": "{{ .Title }}\n",
+        "layouts/_default/list.html": "{{ .Title }}\n",
+        "content/posts/late-night.md": "---\ntitle: Late night\ndate: 2026-01-10T23:30:00+01:00\n---\nText.\n",
+        "content/posts/bundle/index.md": "---\ntitle: A bundle\ndate: 2026-02-01T08:00:00+01:00\n---\nText.\n",
+        "content/posts/with-slug.md": "---\ntitle: Another title\nslug: chosen\ndate: 2026-03-01\n---\nText.\n",
+    })
+    init_and_check(root)
+    built = subprocess.run(["hugo", "--quiet", "--destination", str(tmp_path / "public")], cwd=root,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors and len(articles) == 3
+    for article in articles:
+        path = article.url.removeprefix(site.base_url).strip("/")
+        assert (tmp_path / "public" / path / "index.html").is_file(), (article.url, sorted(
+            p.relative_to(tmp_path / "public").as_posix() for p in (tmp_path / "public").rglob("index.html")))
+
+
+@pytest.mark.skipif(shutil.which("jekyll") is None, reason="Jekyll is not installed (apt-get install jekyll)")
+@pytest.mark.parametrize("permalink", ["", "permalink: pretty\n", "permalink: /:year/:title/\n"])
+def test_canonical_urls_are_the_pages_jekyll_builds(tmp_path, permalink):
+    root = write(tmp_path / "site", {
+        "_config.yml": f"title: Real Jekyll\nurl: https://jekyll.example.org\nbaseurl: /blog\n"
+                       f"timezone: America/New_York\n{permalink}",
+        "_posts/2026-01-10-late-night.md": "---\ntitle: Late night\ndate: 2026-01-10 23:30:00 -0500\n---\nText.\n",
+        "_posts/2026-02-01-second-post.md": "---\ntitle: Second\ndate: 2026-02-01T08:00:00-05:00\n---\nText.\n",
+    })
+    init_and_check(root)
+    out = tmp_path / "public"
+    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors and len(articles) == 2
+    for article in articles:
+        path = article.url.removeprefix("https://jekyll.example.org/blog/")
+        page = out / path / "index.html" if path.endswith("/") else out / path
+        assert page.is_file(), (article.url, sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")))
