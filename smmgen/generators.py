@@ -28,7 +28,7 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -187,7 +187,11 @@ def read_hugo(root: Path) -> Findings:
                 return value, name
         return None, ""
 
-    _string_setting(found, "name", *lookup("title"), "title")
+    title, title_source = lookup("title")
+    if title is None:                   # a multilingual site may title each language only
+        default, _ = lookup("defaultContentLanguage")
+        title, title_source = lookup("languages", default if isinstance(default, str) else "en", "title")
+    _string_setting(found, "name", title, title_source, "title")
     base, source = lookup("baseURL")
     _url_setting(found, base, source, "baseURL")
     _timezone_setting(found, *lookup("timeZone"), "timeZone")
@@ -204,12 +208,12 @@ def read_hugo(root: Path) -> Findings:
         if "language" not in found.site and found.languages:
             found.site["language"] = Setting(found.languages[0], f"{lang_source}: languages")
 
-    content, _ = lookup("contentDir")
-    content_dir = content.strip("/") if isinstance(content, str) and content.strip("/") else "content"
+    content, content_source = lookup("contentDir")
+    content_dir = _folder(found, root, content, f"{content_source}: contentDir") or "content"
     for lang in found.languages:
-        other = get(languages, lang, "contentDir")
-        if isinstance(other, str) and other.strip("/") and other.strip("/") != content_dir:
-            found.other_content_dirs.append(other.strip("/"))
+        other = _folder(found, root, get(languages, lang, "contentDir"), f"languages.{lang}.contentDir")
+        if other and other != content_dir:
+            found.other_content_dirs.append(other)
 
     rules, rules_source = lookup("permalinks")
     if isinstance(get(rules, "page"), Mapping):        # Hugo 0.112+: permalinks.page.<section>
@@ -224,9 +228,8 @@ def read_hugo(root: Path) -> Findings:
         found.site["content_dir"] = Setting(f"{content_dir}/{section}", f"the section with the articles: "
                                                                         f"{content_dir}/{section}/")
         found.other_content_dirs += [f"{content_dir}/{s}" for s in sorted(sections) if s != section]
-    else:
-        if content_dir != "content":
-            found.site["content_dir"] = Setting(content_dir, "contentDir")
+    elif content_dir != "content":
+        found.site["content_dir"] = Setting(content_dir, f"{content_source}: contentDir")
     pattern = found.permalink_rules.get(section or "") if section else None
     in_subdir, _ = lookup("defaultContentLanguageInSubdir")
     prefix = "/{lang}" if in_subdir is True else ""
@@ -242,6 +245,10 @@ def read_hugo(root: Path) -> Findings:
         found.missing.append(f"permalink: Hugo makes {', '.join(from_title)} from "
                              "the title when an article sets no `slug:`, smmgen from the file name: give "
                              "articles whose file name is not their title's slug a `slug:`")
+    ugly, ugly_source = lookup("uglyURLs")
+    if ugly is True:
+        found.missing.append(f"permalink: uglyURLs ({ugly_source}) makes Hugo write pages as <name>.html; "
+                             f"the permalink above ends in a folder: change its end to {{slug}}.html")
     if len(found.languages) > 1 and in_subdir is not True:
         found.missing.append(f"languages: {', '.join(found.languages)}: Hugo puts the articles of "
                              f"{', '.join(found.languages[1:])} under /<lang>/; smmgen.toml has one permalink "
@@ -255,6 +262,20 @@ def read_hugo(root: Path) -> Findings:
         if value is not None:
             _collect(found, value, mode, name, key)
     return found
+
+
+def _folder(found: Findings, root: Path, value: Any, source: str) -> str | None:
+    """A folder the configuration names, relative to the site root; None (and a note) when it is no folder
+    inside the site."""
+    if value is None or value == "":
+        return None
+    path = PurePosixPath(value.strip()) if isinstance(value, str) else None
+    if path is None or path.is_absolute() or ".." in path.parts \
+            or not (root / path).resolve().is_relative_to(root.resolve()):
+        found.missing.append(f"{source}: {json.dumps(str(value))[:80]} is no folder inside the site; not read")
+        return None
+    shown = path.as_posix()
+    return None if shown == "." else shown
 
 
 def _language(value: Any) -> bool:
@@ -305,9 +326,16 @@ def read_jekyll(root: Path) -> Findings:
             found.site["language"] = Setting(value.replace("_", "-"), f"{name}: {key}")
             break
 
-    source = data.get("source") if isinstance(data.get("source"), str) else ""
-    collections_dir = data.get("collections_dir") if isinstance(data.get("collections_dir"), str) else ""
-    base = "/".join(p.strip("/") for p in (source, collections_dir) if p.strip("/") not in ("", "."))
+    languages = data.get("languages")              # jekyll-polyglot
+    if isinstance(languages, list):
+        found.languages = [lang for lang in languages if _language(lang)]
+        if len(found.languages) > 1:
+            found.missing.append(f"languages: {', '.join(found.languages)}: smmgen.toml has one `language`, for "
+                                 "articles without `lang:`; the others need `lang:` (and `url:` where their "
+                                 "address differs)")
+    source = _folder(found, root, data.get("source"), f"{name}: source")
+    collections_dir = _folder(found, root, data.get("collections_dir"), f"{name}: collections_dir")
+    base = "/".join(p for p in (source, collections_dir) if p)
     posts = f"{base}/_posts" if base else "_posts"
     found.site["content_dir"] = Setting(posts, f"{name}: Jekyll's posts folder")
     collections = data.get("collections")
@@ -327,6 +355,8 @@ def read_jekyll(root: Path) -> Findings:
     if isinstance(pattern, str):
         found.permalink_rules = {"posts": pattern}
         _permalink_setting(found, _JEKYLL_STYLES.get(pattern, pattern), f"{name}: {where}", "", _JEKYLL_TOKENS, "")
+    else:
+        found.missing.append(f"permalink: {where} is not a string; not read")
 
     for key, mode in (("social", None), ("social_links", None), ("author", "only"), ("minima.social_links", None)):
         value = get(data, *key.split("."))

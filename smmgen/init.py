@@ -82,6 +82,12 @@ def init_site(root: Path | str, *, generator: str | None = None, force: bool = F
     if extra:
         found.append(("site.extra_front_matter", ", ".join(extra), "the articles' front matter"))
     missing = list(findings.missing)
+    if findings.other_content_dirs:
+        missing.append(f"content folders: {', '.join(findings.other_content_dirs)} hold articles too; content_dir "
+                       "takes one folder (the others are written as a comment)")
+    if len(findings.permalink_rules) > 1:
+        missing.append(f"permalinks: one per section ({', '.join(findings.permalink_rules)}); smmgen uses the "
+                       "content folder's for every article (the others are written as a comment)")
     missing += [f"platforms.{name}: no account found; written disabled" for name in registry.names()
                 if name not in findings.accounts]
     # Shown on a terminal: nothing from the generator's files may carry control characters (escape sequences).

@@ -402,3 +402,17 @@ def test_canonical_urls_are_the_pages_jekyll_builds(tmp_path, permalink):
         path = article.url.removeprefix("https://jekyll.example.org/blog/")
         page = out / path / "index.html" if path.endswith("/") else out / path
         assert page.is_file(), (article.url, sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")))
+
+
+@pytest.mark.parametrize("files, shown", [
+    ({"hugo.toml": 'title = "T"\nbaseURL = "https://t.example"\ncontentDir = "../elsewhere"\n'}, "contentDir"),
+    ({"hugo.toml": 'title = "T"\nbaseURL = "https://t.example"\ncontentDir = "/etc"\n'}, "contentDir"),
+    ({"_config.yml": "title: T\nurl: https://t.example\nsource: ../elsewhere\n"}, "source"),
+])
+def test_content_folders_outside_the_site_are_not_taken(tmp_path, files, shown):
+    write(tmp_path / "elsewhere", {"posts/a.md": "---\ntitle: Outside\ndate: 2026-01-01\nsecret_key: 1\n---\n"})
+    root = write(tmp_path / "site", files)
+    run, conf = init_and_check(root)
+    assert "elsewhere" not in conf["site"].get("content_dir", "") and "/etc" not in conf["site"].get("content_dir", "")
+    assert "extra_front_matter" not in conf["site"]
+    assert f"{shown}: " in run.stdout and "is no folder inside the site" in run.stdout
