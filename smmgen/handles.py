@@ -77,8 +77,7 @@ def account(platform: str | None, value: Any, depth: int = 0) -> Account | None:
             return None
         user, server = _get(value, "username"), _get(value, "instance")
         if platform == "mastodon" and isinstance(user, str) and isinstance(server, str) and "@" not in user:
-            return account("mastodon", f"{user}@{urlsplit(server).hostname or server}" if "://" in server
-                           else f"{user}@{server}")
+            return account("mastodon", f"{user}@{_host(server) if '://' in server else server}")
         for key in _NAME_KEYS:
             found = account(platform, _get(value, key), depth + 1)
             if found:
@@ -122,6 +121,13 @@ def _from_url(platform: str | None, url: str) -> Account | None:
     else:
         return None
     return account(known, name) if name else None
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 def _get(mapping: Mapping, key: str) -> Any:

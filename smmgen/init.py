@@ -167,7 +167,7 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
                 out.append(_line("instance", toml_string(acc.instance), "the account's server"))
         else:
             out.append(_line("enabled", "false", "no account found in the site's configuration"))
-            out.append(f'# handle = {toml_string(_EXAMPLE_HANDLES[name])}')
+            out.append(f"# handle = {toml_string(_EXAMPLE_HANDLES.get(name, '@example'))}")
     text = "\n".join(out) + "\n"
     _validate(text)
     return text
@@ -278,7 +278,7 @@ def _starter(root: Path, today: dt.date) -> InitReport:
         raise SmmgenError(f"{article.relative_to(root)} already exists")
     text = STARTER_TOML.format(name=toml_string(name))
     for platform in registry.names():
-        text += f"\n[platforms.{platform}]\n# handle = {toml_string(_EXAMPLE_HANDLES[platform])}\n"
+        text += f"\n[platforms.{platform}]\n# handle = {toml_string(_EXAMPLE_HANDLES.get(platform, '@example'))}\n"
     _validate(text)
     article.parent.mkdir(parents=True, exist_ok=True)
     with open(article, "x", encoding="utf-8", newline="\n") as f:

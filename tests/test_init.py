@@ -4,6 +4,7 @@ runs the real program in a subprocess with stdin closed: init must never ask any
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +14,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from smmgen.config import load_site
 from smmgen.platforms import registry
@@ -416,3 +420,37 @@ def test_content_folders_outside_the_site_are_not_taken(tmp_path, files, shown):
     assert "elsewhere" not in conf["site"].get("content_dir", "") and "/etc" not in conf["site"].get("content_dir", "")
     assert "extra_front_matter" not in conf["site"]
     assert f"{shown}: " in run.stdout and "is no folder inside the site" in run.stdout
+
+
+KEYS = ["title", "name", "url", "baseurl", "baseURL", "timezone", "timeZone", "lang", "locale", "languageCode",
+        "defaultContentLanguage", "defaultContentLanguageInSubdir", "languages", "contentDir", "permalink",
+        "permalinks", "posts", "page", "social", "links", "params", "twitter", "username", "mastodon", "instance",
+        "bluesky", "socialIcons", "collections", "defaults", "scope", "values", "type", "path", "source",
+        "collections_dir", "author", "services", "uglyURLs", "weight", "en", "ja"]
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3),
+                    st.sampled_from(["", "/", "..", "../x", "/:year/:slug/", "/:categories/:title/", "pretty",
+                                     "https://a.example/", "@me@m.social", "Europe/Berlin", "en", "x\n[publish]",
+                                     "https://t.me/some_channel", "posts", "{slug}", "\x1b[2J"]),
+                    st.text(max_size=12))
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)),
+                      max_leaves=25)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(config=st.dictionaries(st.sampled_from(KEYS), values, max_size=10), jekyll=st.booleans())
+def test_any_configuration_gives_a_loadable_smmgen_toml_or_a_clean_error(tmp_path_factory, config, jekyll):
+    from smmgen.errors import SmmgenError
+    from smmgen.init import init_site
+
+    root = tmp_path_factory.mktemp("site")
+    name = "_config.yml" if jekyll else "hugo.json"
+    text = yaml.safe_dump(config, allow_unicode=True) if jekyll else json.dumps(config)
+    write(root, {name: text, "content/posts/a.md": "---\ntitle: A\ndate: 2026-01-01\n---\nText.\n"})
+    try:
+        report = init_site(root)
+    except SmmgenError:
+        return
+    site = load_site(root)
+    assert site.name and site.base_url.startswith(("http://", "https://"))
+    assert all(ord(c) >= 32 for key, value, where in report.found for c in value + where)
