@@ -20,10 +20,11 @@ from .content import Article, find_article_files, load_article, load_articles
 from .dates import long_date
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
 from .expiry import expiry_warning
-from .layouts import Layouts
+from .layouts import Layouts, template_frame
 from .output import guard
 from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
+from .site_files import inside, read_bytes
 from .workers import Workers
 from .write import OUTPUT_SUBDIRS, card_url, cut_text_file, write_output
 
@@ -78,7 +79,8 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     """
     if render_images:
         guard(site.root, site.output_dir, OUTPUT_SUBDIRS)      # before a card is drawn into output/cards
-    layouts = Layouts(site.layouts_dir, compiled=cache.root / "templates" if cache is not None else None)
+    layouts = Layouts(site.layouts_dir, compiled=cache.root / "templates" if cache is not None else None,
+                      root=site.root)
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
         ready = prepare(site, layouts, cache, pool, hashes or {}, progress)
@@ -174,9 +176,11 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         return plan.assign(cuts, site)
     digest = hashlib.sha256()
     try:
-        digest.update(plan.ledger_path(site).read_bytes())
+        digest.update(read_bytes(plan.ledger_path(site), site.root, SmmgenError))
     except FileNotFoundError:
         digest.update(b"no ledger")
+    except SmmgenError:
+        digest.update(b"outside")               # never read: plan.published_times refuses it
     start = 0
     while start < len(cuts):
         source = cuts[start].source
@@ -241,8 +245,11 @@ def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[C
             cuts.append(registry.get(name).render(article, ctx))
         except SmmgenError as e:
             errors.extend(getattr(e, "errors", [e]))
-        except jinja2.TemplateError as e:
-            errors.append(_template_error(e, site))
+        except Exception as e:          # noqa: BLE001 - the site's template failed, or smmgen did
+            frame = template_frame(e)
+            if not isinstance(e, jinja2.TemplateError) and frame is None:
+                raise                   # not the template's doing: a bug to see with its traceback
+            errors.append(_template_error(e, site, frame))
     return tuple(cuts), errors
 
 
@@ -293,6 +300,8 @@ def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Worker
     for path, source in zip(ready.paths, site.rel_all(ready.paths)):
         sha = hashes.get(str(path))
         if sha is None:
+            if inside(path, site.root) is None:
+                continue                      # never read: load_article refuses it
             try:
                 sha = hashlib.sha256(path.read_bytes()).hexdigest()
             except OSError:
@@ -327,7 +336,7 @@ _worker: dict[str, object] = {}
 
 def _start_worker(site: Site) -> None:
     _worker["site"] = site
-    _worker["layouts"] = Layouts(site.layouts_dir)
+    _worker["layouts"] = Layouts(site.layouts_dir, root=site.root)
 
 
 def _parse_and_cut(paths: list[Path]) -> list[tuple[Article | None, tuple[Cut, ...] | None]]:
@@ -356,11 +365,13 @@ def lean(article: Article) -> Article:
     return replace(article, body_text="")
 
 
-def _template_error(e: jinja2.TemplateError, site: Site) -> SmmgenError:
-    name = getattr(e, "filename", None) or getattr(e, "name", None) or "layout"
-    return ConfigError(site.rel(Path(name)) if name != "layout" else name, None,
-                       f"template error: {e.message if hasattr(e, 'message') else e}",
-                       line=getattr(e, "lineno", None))
+def _template_error(e: Exception, site: Site, frame: tuple[str, int] | None = None) -> SmmgenError:
+    name = getattr(e, "filename", None) or (frame[0] if frame else None) or getattr(e, "name", None) or "layout"
+    message = getattr(e, "message", None) or str(e)
+    if not isinstance(e, jinja2.TemplateError):
+        message = f"{type(e).__name__}: {message}"     # a ZeroDivisionError says little without its name
+    return ConfigError(site.rel(Path(name)) if name != "layout" else name, None, f"template error: {message}",
+                       line=getattr(e, "lineno", None) or (frame[1] if frame else None))
 
 
 def card_layout(article: Article, platform: str, site: Site) -> str:
@@ -455,7 +466,8 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
             count = pool.count if pool is not None else 1
             read: dict = {}
             drawn = None if progress is None else lambda done, total: progress("drawing cards", done, total)
-            cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], out_dir=site.output_dir,
+            cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], roots=layouts.roots,
+                                out_dir=site.output_dir,
                                 workers=count, executor=pool.executor if count > 1 else None, heroes=read,
                                 progress=drawn))
             if cache is not None:

@@ -124,8 +124,11 @@ def fingerprint(site) -> str:
     digest.update(config.read_bytes() if config.is_file() else b"")
     # The site's layouts by content (the package's own are in code_stamp); not smmgen.layouts, which
     # would import Jinja for a build that may need nothing else.
+    from .site_files import OUTSIDE, inside
+
     for path in sorted(p for p in site.layouts_dir.rglob("*") if p.is_file()) if site.layouts_dir.is_dir() else ():
-        digest.update(path.relative_to(site.layouts_dir).as_posix().encode() + b"\0" + path.read_bytes())
+        data = path.read_bytes() if inside(path, site.root) is not None else OUTSIDE.encode()   # a link out: unread
+        digest.update(path.relative_to(site.layouts_dir).as_posix().encode() + b"\0" + data)
     return digest.hexdigest()
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +15,13 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import controls
 from . import schema as s
 from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
 from .platforms import registry
+from .site_files import OUTSIDE, inside
+from .toml_text import key_on_line, toml_loads
 
 CONFIG_NAME = "smmgen.toml"
 
@@ -140,11 +142,15 @@ class Site:
         return next((p for p in self.platforms if p.name == name), None)
 
     def rel(self, path: Path) -> str:
-        """A path as shown to the user: relative to the site root where possible."""
+        """A path as shown to the user: relative to the site root where possible (a link that leaves the site
+        is shown where it lies, as the user named it)."""
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
-            return str(path)
+            try:
+                return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+            except ValueError:
+                return str(path)
 
     def rel_all(self, paths: Iterable[Path]) -> list[str]:
         """``rel`` of every path, resolving each folder once instead of every path's every folder: for the
@@ -177,7 +183,7 @@ class Site:
                 try:
                     shown.append(Path(resolved).relative_to(self.root).as_posix())
                 except ValueError:
-                    shown.append(str(path))
+                    shown.append(self.rel(path))
         return shown
 
 
@@ -185,6 +191,8 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     root = Path(root).resolve()
     path = root / config_name
     shown_path = config_name
+    if inside(path, root) is None:
+        raise ConfigError(shown_path, None, OUTSIDE)
     try:
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
@@ -193,14 +201,18 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         raise ConfigError(shown_path, None, f"cannot read: {e.strerror}") from None
     try:
         text = raw_bytes.decode("utf-8")
-        data = tomllib.loads(text)
     except UnicodeDecodeError as e:
         line = raw_bytes[: e.start].count(b"\n") + 1
         raise ConfigError(shown_path, None, f"not UTF-8 text (byte {e.start}); save the file as UTF-8",
                           line=line) from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(shown_path, None, f"not valid TOML: {e}") from None
+    data, line, problem = toml_loads(text)
+    if data is None:
+        raise ConfigError(shown_path, key_on_line(toml_key_lines(text), line), f"not valid TOML: {problem}",
+                          line=line)
 
+    control = controls.in_values(data)
+    if control is not None:
+        raise ConfigError(shown_path, control[0], control[1], line=_line_for(toml_key_lines(text), control[0]))
     result = s.validate(data, TOP_SCHEMA)
     if result.problems:
         lines = toml_key_lines(text)
@@ -218,6 +230,14 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         for name in registry.names()
         if (conf := dict((v["platforms"] or {}).get(name) or {})) and conf.get("enabled", True)
     )
+    # Every folder and file the site names is read from inside it (see smmgen.site_files).
+    named = {f"site.{k}": site_v[k] for k in ("content_dir", "layouts_dir")}
+    named.update({f"platforms.{p.name}.avatar": p.get("avatar") for p in platforms if p.get("avatar")})
+    outside = [key for key, value in named.items() if inside(root / value, root) is None]
+    if outside:
+        lines = toml_key_lines(text)
+        raise ErrorList([ConfigError(shown_path, key, f"{s.shown(named[key])} is outside the site folder; smmgen "
+                                     "reads only files inside it", line=_line_for(lines, key)) for key in outside])
     return Site(
         root=root,
         name=site_v["name"],

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import controls
 from . import schema as s
 from .config import Site
 from .errors import ContentError, SmmgenError
@@ -103,6 +104,7 @@ def _datetime(tz: ZoneInfo):
                 raise s.Invalid(f"not a date: {s.shown(value)} (write e.g. 2026-11-20T09:30:00+01:00)") from None
         else:
             raise s.Invalid(f"not a date: {s.shown(value)} (write e.g. 2026-11-20T09:30:00+01:00)")
+        s.in_years(when)
         return when if when.tzinfo else _localize(when, tz)
     return convert
 
@@ -209,7 +211,9 @@ def find_article_files(site: Site) -> list[Path]:
     # Sorted by path relative to content/, so the order never depends on the file system. (Joined from parts:
     # every path rglob gives starts with content_dir's, and Path.relative_to costs more than the search.)
     depth = len(site.content_dir.parts)
-    return sorted((p for p in site.content_dir.rglob("*.md") if p.is_file() and not p.name.startswith(".")),
+    # A dangling link is listed too: its article is reported missing (or refused), never skipped unnoticed.
+    return sorted((p for p in site.content_dir.rglob("*.md")
+                   if (p.is_file() or p.is_symlink()) and not p.name.startswith(".")),
                   key=lambda p: "/".join(p.parts[depth:]))
 
 
@@ -248,7 +252,10 @@ def load_article(path: Path, site: Site) -> Article:
     from .errors import ErrorList
 
     shown = site.rel(path)
-    parsed = parse(read_article_text(path, shown), shown)
+    parsed = parse(read_article_text(path, shown, site.root), shown)
+    control = controls.in_values(parsed.data)           # made by an escape: "\u0000" in TOML, "\0" in YAML
+    if control is not None:
+        raise ContentError(shown, _line(parsed.lines, control[0]) or 1, control[0], control[1])
     result = s.validate(parsed.data, front_matter_schema(site))
     # A missing key has no line of its own: point at the front matter, which starts on line 1.
     problems = sorted((ContentError(shown, _line(parsed.lines, p.key) or 1, p.key, p.message)

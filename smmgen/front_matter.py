@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +15,11 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
+from . import controls
 from .errors import ContentError
 from .lines import toml_key_lines, yaml_key_lines
+from .site_files import OUTSIDE, inside
+from .toml_text import MAX_DEPTH, key_on_line, toml_loads
 
 MAX_ARTICLE_BYTES = 2 * 1024 * 1024  # an article larger than this is a mistake (a pasted binary, a log)
 
@@ -42,12 +44,17 @@ class _NoDatesLoader(yaml.SafeLoader):
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    value = yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     text = node.value
-    # PyYAML drops the offset into UTC and returns a naive datetime when one was written; keep it aware.
-    if isinstance(value, dt.datetime) and value.tzinfo is None and ("Z" in text or "+" in text[10:]
-                                                                     or "-" in text[10:]):
-        value = dt.datetime.fromisoformat(text.replace(" ", "T").replace("Z", "+00:00"))
+    try:
+        value = yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        # PyYAML drops the offset into UTC and returns a naive datetime when one was written; keep it aware.
+        if isinstance(value, dt.datetime) and value.tzinfo is None and ("Z" in text or "+" in text[10:]
+                                                                         or "-" in text[10:]):
+            value = dt.datetime.fromisoformat(text.replace(" ", "T").replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        # Shaped like a date but no date (2026-02-30, an offset of 25 hours): the text as written, which the
+        # field's own check then refuses with the field's name and line.
+        return text
     return value
 
 
@@ -75,7 +82,10 @@ def _plain(block: str) -> bool:
     return _NOT_PLAIN.search(block) is None
 
 
-def read_article_text(path, shown: str) -> str:
+def read_article_text(path, shown: str, root) -> str:
+    """The article's text; ``root`` is the site folder, which the file (links followed) must not leave."""
+    if inside(path, root) is None:
+        raise ContentError(shown, None, None, OUTSIDE)
     try:
         size = path.stat().st_size
         if size > MAX_ARTICLE_BYTES:
@@ -95,7 +105,11 @@ def read_article_text(path, shown: str) -> str:
     if not text.strip():
         raise ContentError(shown, None, None, "the file is empty; an article needs front matter with a title "
                                               "and a date")
-    return text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n")
+    control = controls.in_text(text)
+    if control is not None:
+        raise ContentError(shown, control[0], None, control[1])
+    return text
 
 
 def parse(text: str, shown: str) -> Parsed:
@@ -123,6 +137,10 @@ def parse(text: str, shown: str) -> Parsed:
 
 
 def _parse_yaml(block: str, shown: str, first: int) -> tuple[Any, dict[str, int]]:
+    too_deep = yaml_too_deep(block)
+    if too_deep is not None:
+        raise ContentError(shown, too_deep + first, None, f"front matter is nested more than {MAX_DEPTH} levels "
+                                                          "deep")
     if _FAST_LOADER is not None and _plain(block):
         try:
             return _load_yaml(block, _FAST_LOADER, first)
@@ -141,6 +159,9 @@ def _parse_yaml(block: str, shown: str, first: int) -> tuple[Any, dict[str, int]
         raise ContentError(shown, line, None, f"front matter is not valid YAML: {problem}") from None
     except yaml.YAMLError as e:
         raise ContentError(shown, first, None, f"front matter is not valid YAML: {e}") from None
+    except RecursionError:          # an alias inside the very mapping it names: &a {b: *a}
+        raise ContentError(shown, first, None, "front matter is not valid YAML: an alias refers to a mapping "
+                                               "that holds it") from None
 
 
 def _load_yaml(block: str, loader_class: type, first: int) -> tuple[Any, dict[str, int]]:
@@ -148,6 +169,7 @@ def _load_yaml(block: str, loader_class: type, first: int) -> tuple[Any, dict[st
     loader = loader_class(block)
     try:
         node = loader.get_single_node()
+        _refuse_duplicate_keys(node, first)
         # Lines first: constructing a mapping with merge keys (<<) rewrites its node.
         lines = yaml_key_lines(node, first)
         data = loader.construct_document(node) if node is not None else {}
@@ -156,12 +178,62 @@ def _load_yaml(block: str, loader_class: type, first: int) -> tuple[Any, dict[st
     return (data if data is not None else {}), lines
 
 
-def _parse_toml(block: str, shown: str, first: int) -> tuple[Any, dict[str, int]]:
+def _refuse_duplicate_keys(root: yaml.Node | None, first: int) -> None:
+    """A key written twice in one mapping is an error naming both lines (PyYAML keeps the last silently).
+    Keys brought in by a merge (``<<``) may be overridden: that is what merging is for."""
+    seen_nodes: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes or not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+            continue
+        keys: dict[tuple[str, str], int] = {}
+        for key, value in node.value:
+            stack.append(value)
+            if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                continue
+            if (key.tag, key.value) in keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {_quoted(key.value)}: also on line {keys[key.tag, key.value]}; "
+                    "keep one", key.start_mark)
+            keys[key.tag, key.value] = key.start_mark.line + first
+
+
+def _quoted(text: str) -> str:
+    return '"' + (text if len(text) <= 60 else text[:57] + "...").replace('"', '\\"') + '"'
+
+
+def yaml_too_deep(block: str) -> int | None:
+    """The 0-based line at which ``block`` nests more than MAX_DEPTH collections deep, or None.
+
+    libyaml's composer recurses in C for each level and crashes the process past some ten thousand;
+    PyYAML's recurses in Python. Libyaml's event parser does not recurse, so the depth is counted on its
+    events, and only for a block with enough indicators to be that deep at all."""
+    if sum(block.count(c) for c in "[{-?:\n") <= MAX_DEPTH:
+        return None
+    depth = 0
     try:
-        data = tomllib.loads(block)
-    except tomllib.TOMLDecodeError as e:
-        line = getattr(e, "lineno", None)
-        message = str(e).split(" (at line")[0]
-        raise ContentError(shown, line or first, None,
-                           f"front matter is not valid TOML: {message}") from None
+        for event in yaml.parse(block, Loader=_FAST_LOADER or yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None                 # the parse proper reports it
+    return None
+
+
+def _parse_toml(block: str, shown: str, first: int) -> tuple[Any, dict[str, int]]:
+    # The block starts with the rest of the opening fence's line: its line N is the file's line N + first - 1.
+    data, line, message = toml_loads(block)
+    if data is None:
+        line = (line or 1) + first - 1
+        raise ContentError(shown, line, key_on_line(toml_key_lines(block, first), line),
+                           f"front matter is not valid TOML: {message}")
     return data, toml_key_lines(block, first)

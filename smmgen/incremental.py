@@ -10,16 +10,19 @@ avatars). Even then the build is skipped only when output/ still holds exactly t
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
 from .config import Site
-from .errors import SmmgenError
+from .errors import ConfigError, SmmgenError
 from .output import listing, survey
+from .site_files import inside, read_bytes
 
 # smmgen.build.OUTPUT_SUBDIRS and smmgen.plan.DEFAULT_LEDGER, without importing either (tests check they agree):
 # a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
@@ -78,7 +81,52 @@ def summarize(result) -> Summary:
 def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True,
                progress: Callable[[str, int, int], None] | None = None) -> Outcome:
     """Build and write output/ (see ``smmgen.build``); with ``use_cache``, skip or reuse unchanged work.
-    ``progress`` hears each stage as it goes (``smmgen.build.Progress``)."""
+    ``progress`` hears each stage as it goes (``smmgen.build.Progress``).
+
+    output/ (or the cache) being a file, or a folder smmgen cannot write in, is a ConfigError naming it."""
+    with writing_output(site):
+        return _build_site(site, workers=workers, use_cache=use_cache, progress=progress)
+
+
+@contextmanager
+def writing_output(site: Site) -> Iterator[None]:
+    """Turns output/ (or the cache) being a file, or a folder smmgen cannot write in, into a ConfigError that
+    names it, for any command that builds and writes."""
+    if site.output_dir.exists() and not site.output_dir.is_dir():
+        raise ConfigError(site.rel(site.output_dir), None, "is a file, not a folder: smmgen writes its output "
+                                                           "there; move the file away")
+    try:
+        yield
+    except OSError as e:
+        problem = _unwritable(site, e)
+        if problem is None:
+            raise
+        raise problem from None
+
+
+def _unwritable(site: Site, e: OSError) -> SmmgenError | None:
+    """The error to show for ``e`` when it is about a file in output/ or the build cache, else None."""
+    if not isinstance(e.filename, str):
+        return None
+    path = Path(os.path.abspath(e.filename))
+    for folder in (site.output_dir, site.root / ".smmgen"):
+        if not path.is_relative_to(folder):
+            continue
+        # A file where a folder is needed (output/cards a file): name that file, not the one to be written in it.
+        for part in (path, *path.parents):
+            if part == folder.parent:
+                break
+            if part.exists() and not part.is_dir() and (part != path or e.errno == errno.EEXIST):
+                return ConfigError(site.rel(part), None, "is a file where smmgen needs a folder; move it away")
+        if path.name.startswith(".") and path.name.endswith(".tmp"):
+            path = path.parent                  # the temporary file a write goes through: name its folder
+        return ConfigError(site.rel(path), None, f"cannot write: {e.strerror or e} (smmgen needs "
+                                                 f"{site.rel(folder)}/ and the folders in it to be writable)")
+    return None
+
+
+def _build_site(site: Site, *, workers: int | None, use_cache: bool,
+                progress: Callable[[str, int, int], None] | None) -> Outcome:
     if not use_cache:
         from .build import build, write_output
 
@@ -100,7 +148,7 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
     cache = BuildCache.load(site, env)
     # One listing of output/ serves the build (are cached cards still there?) and the writer (what is intact).
     cache.present = survey(site.root, site.output_dir, SUBDIRS)
-    hashes = {path: sha for path, sha in before if path.endswith(".md") and sha != "unreadable"}
+    hashes = {path: sha for path, sha in before if path.endswith(".md") and sha not in ("unreadable", "outside")}
     result = build(site, workers=workers, cache=cache, hashes=hashes, progress=progress)
     if result.errors:
         cache.save(None)                          # what parsed and cut is still good for the next try
@@ -127,11 +175,17 @@ def _content_hashes(site: Site) -> list[tuple[str, str]]:
     """Every file under content/: articles by the sha256 of their bytes, other files (images) by stat, so that
     an image added where an article's relative reference would now find it counts as a change too."""
     out = []
+    # os.walk follows no link to a folder: below a content/ inside the site only a file that is itself a link
+    # can lead outside (one lstat, where resolving every path would cost a fifth of a build with nothing to do).
+    content_inside = inside(site.content_dir, site.root) is not None
     for dirpath, dirnames, filenames in os.walk(site.content_dir):
         dirnames.sort()
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            if name.endswith(".md"):
+            if name.endswith(".md") and (not content_inside or os.path.islink(path)) \
+                    and inside(path, site.root) is None:
+                out.append((path, "outside"))     # never read: load_article refuses it
+            elif name.endswith(".md"):
                 try:
                     with open(path, "rb") as f:
                         out.append((path, hashlib.sha256(f.read()).hexdigest()))
@@ -157,9 +211,12 @@ def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterabl
         digest.update(f"{path}\0{stamp(Path(path))}\n".encode())
     ledger = site.root / (site.publish.get("ledger") or LEDGER)
     try:
-        digest.update(hashlib.sha256(ledger.read_bytes()).digest())
+        # A ledger linked outside the site is never read: the plan refuses it (smmgen.plan.published_times).
+        digest.update(hashlib.sha256(read_bytes(ledger, site.root, SmmgenError)).digest())
     except FileNotFoundError:
         digest.update(b"no ledger")
+    except SmmgenError:
+        digest.update(b"outside")
     return digest.hexdigest()
 
 

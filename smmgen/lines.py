@@ -43,16 +43,21 @@ def toml_key_lines(text: str, first_line: int = 1) -> dict[str, int]:
     return lines
 
 
-def yaml_key_lines(node, first_line: int = 1, prefix: str = "") -> dict[str, int]:
-    """Map dotted key paths of a composed YAML mapping node to 1-based line numbers."""
+def yaml_key_lines(node, first_line: int = 1, prefix: str = "", seen: set[int] | None = None) -> dict[str, int]:
+    """Map dotted key paths of a composed YAML mapping node to 1-based line numbers.
+
+    A mapping that aliases bring in again is walked once (its keys' lines are where it is written): walked at
+    every alias, nine aliases of nine aliases of ... would take longer than the universe has."""
     import yaml
 
     lines: dict[str, int] = {}
-    if not isinstance(node, yaml.MappingNode):
+    seen = set() if seen is None else seen
+    if not isinstance(node, yaml.MappingNode) or id(node) in seen:
         return lines
+    seen.add(id(node))
     for key_node, value_node in node.value:
         key = f"{prefix}{key_node.value}"
         lines.setdefault(key, key_node.start_mark.line + first_line)
-        lines.update({k: v for k, v in yaml_key_lines(value_node, first_line, key + ".").items()
+        lines.update({k: v for k, v in yaml_key_lines(value_node, first_line, key + ".", seen).items()
                       if k not in lines})
     return lines

@@ -27,6 +27,7 @@ from .config import Site
 from .errors import ContentError, SmmgenError
 from .platforms import Cut, registry
 from .schedule import Timing
+from .site_files import read_bytes
 
 UTC = dt.UTC
 DEFAULT_LEDGER = ".smmgen/ledger.json"
@@ -49,6 +50,8 @@ class Window:
 
 
 def _moment(value: Any, *, end: bool) -> dt.datetime:
+    if isinstance(value, dt.date):
+        s.in_years(value)
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
@@ -229,7 +232,7 @@ def published_times(site: Site) -> dict[str, dt.datetime]:
     path = ledger_path(site)
     shown = site.rel(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_bytes(path, site.root, lambda m: SmmgenError(f"{shown}: {m}")).decode("utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:

@@ -192,13 +192,29 @@ _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$")
 _UNIT_SECONDS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+# Dates and durations a site may give: wide enough for any real post, narrow enough that adding one to the
+# other (an expiry, a time zone) can never run past the years Python's datetime holds (1 to 9999).
+YEARS = (1000, 8999)
+MAX_DURATION = dt.timedelta(days=36525)
+
+
 def duration(value: Any) -> dt.timedelta:
-    """``"48h"``, ``"7d"``, ``"30m"``, ``"2w"``."""
+    """``"48h"``, ``"7d"``, ``"30m"``, ``"2w"``; at most 100 years."""
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match:
-            return dt.timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+            seconds = int(match[1]) * _UNIT_SECONDS[match[2]]
+            if seconds > MAX_DURATION.total_seconds():
+                raise Invalid(f"{shown(value)} is longer than {MAX_DURATION.days // 365} years")
+            return dt.timedelta(seconds=seconds)
     raise Invalid(f'not a duration: {shown(value)} (write e.g. "48h", "7d", "30m")')
+
+
+def in_years(when: dt.date) -> dt.date:
+    """``when`` itself, if its year is within ``YEARS``."""
+    if not YEARS[0] <= when.year <= YEARS[1]:
+        raise Invalid(f"{when.isoformat()} is not between the years {YEARS[0]} and {YEARS[1]}")
+    return when
 
 
 def url(value: Any) -> str:

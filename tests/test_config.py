@@ -74,7 +74,7 @@ def test_missing_site_table(make_site):
 
 def test_broken_toml(make_site):
     lines = errors_of(make_site, '[site]\nname = "Desk\n')
-    assert len(lines) == 1 and lines[0].startswith("smmgen.toml: not valid TOML: ")
+    assert len(lines) == 1 and lines[0].startswith("smmgen.toml:2: site.name: not valid TOML: ")
 
 
 def test_missing_config_file(tmp_path):

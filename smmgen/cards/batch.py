@@ -79,6 +79,7 @@ class _Failure:
 def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path], out_dir: Path,
                  workers: int = 1, executor: Callable[[], Executor] | None = None,
                  heroes: dict[str, tuple[tuple[int, int, int], str]] | None = None,
+                 roots: Sequence[Path] | None = None,
                  progress: Callable[[int, int], None] | None = None) -> dict[CardRequest, Card]:
     """Render (or find already rendered) the card for every request.
 
@@ -87,6 +88,8 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     process pool, started when first asked for); the files are the same either way. Raises ``ErrorList``
     with every failed request's error after all the other cards are written. ``heroes``, when given, gets the
     hero images read, by path: their (size, mtime_ns, inode) as read and the sha256 of the bytes read.
+    ``roots``: for each of ``layout_dirs``, the folder that its layouts and the files they name may not leave
+    (the site's for the site's layouts; by default each folder itself).
     ``progress`` is told ``(done, total)`` requests as the groups of cards are finished.
     """
     errors: list[SmmgenError] = []
@@ -98,9 +101,9 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
             if spec is None:
                 raise ContentError(req.source, None, "target",
                                    f"unknown card target {req.target!r} (known: {', '.join(TARGETS)})")
-            path = find_layout(req.layout, list(layout_dirs), source=req.source)
+            path = find_layout(req.layout, list(layout_dirs), source=req.source, roots=roots)
             if path not in layouts:
-                layouts[path] = load_layout(path)
+                layouts[path] = load_layout(path, _root_of(path, layout_dirs, roots))
             layout = layouts[path].for_target(req.target)
         except SmmgenError as e:
             errors.append(e)
@@ -151,6 +154,13 @@ def _counted(results: Iterable[Any], batches: list[list[_Job]],
         done += len(batch)
         progress(done, total)
     return out
+
+
+def _root_of(path: Path, layout_dirs: Sequence[Path], roots: Sequence[Path] | None) -> Path | None:
+    for d, root in zip(layout_dirs, roots or ()):
+        if path.parent == Path(d):
+            return root
+    return None
 
 
 def _uses_hero(layout: Layout) -> bool:

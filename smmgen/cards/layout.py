@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-import tomllib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,13 @@ from typing import Any
 from smmgen.cards.fonts import BUILTIN_FAMILIES
 from smmgen.cards.targets import TARGETS
 from smmgen.errors import ConfigError, ContentError
+from smmgen.site_files import OUTSIDE, inside
+from smmgen.site_files import shown as shown_in
+from smmgen.toml_text import toml_loads
 
 RGBA = tuple[int, int, int, int]
 
+_PACKAGE = Path(__file__).resolve().parents[1]
 LAYOUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 
@@ -167,35 +171,48 @@ class LayoutFile:
 # Loading
 
 
-def find_layout(name: str, layout_dirs: list[Path] | tuple[Path, ...], *, source: str) -> Path:
-    """The first ``<dir>/<name>.toml`` along ``layout_dirs``; a ContentError names the article if none."""
+def find_layout(name: str, layout_dirs: list[Path] | tuple[Path, ...], *, source: str,
+                roots: Sequence[Path] | None = None) -> Path:
+    """The first ``<dir>/<name>.toml`` along ``layout_dirs``; a ContentError names the article if none.
+    ``roots``: for each folder, the folder its layout files (links followed) may not leave (default: itself)."""
     if not LAYOUT_NAME.match(name):
         raise ContentError(source, None, "card", f"not a layout name: {name!r}")
-    for d in layout_dirs:
+    for d, root in zip(layout_dirs, roots or [Path(d).resolve() for d in layout_dirs]):
         p = Path(d) / f"{name}.toml"
-        if p.is_file():
+        if p.is_file() or p.is_symlink():                   # a dangling link too: no silent fallback
+            if inside(p, root) is None:
+                raise ConfigError(shown_in(p, root), None, OUTSIDE)
             return p
     known = sorted({p.stem for d in layout_dirs if Path(d).is_dir() for p in Path(d).glob("*.toml")})
     raise ContentError(source, None, "card", f"no card layout {name!r} (known: {', '.join(known) or 'none'})")
 
 
-def load_layout(path: Path) -> LayoutFile:
-    """Parse and validate a layout file for every target (once per process while the file is unchanged)."""
-    st = path.stat()
-    return _load_layout(path.resolve(), st.st_mtime_ns, st.st_size)
+def load_layout(path: Path, root: Path | None = None) -> LayoutFile:
+    """Parse and validate a layout file for every target (once per process while the file is unchanged).
+    ``root``: the folder that the file and the fonts and logo it names may not leave (default: its own)."""
+    root = root or Path(path).parent.resolve()
+    resolved = inside(path, root)
+    if resolved is None:
+        raise ConfigError(shown_in(path, root), None, OUTSIDE)
+    try:
+        st = resolved.stat()
+    except OSError as e:
+        raise ConfigError(shown_in(path, root), None, f"cannot read: {e.strerror}") from None
+    return _load_layout(resolved, st.st_mtime_ns, st.st_size, root)
 
 
 @functools.lru_cache(maxsize=64)
-def _load_layout(path: Path, mtime_ns: int, size: int) -> LayoutFile:
-    shown = display_path(path)
+def _load_layout(path: Path, mtime_ns: int, size: int, root: Path) -> LayoutFile:
+    # A site's layout as the site names it (layouts/cards/x.toml), wherever smmgen runs; ours from the package.
+    shown = shown_in(path, root) if root != path.parent and not path.is_relative_to(_PACKAGE) else display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(shown, None, f"not valid TOML: {e}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(shown, None, f"cannot read: {e}") from None
-    ctx = _Ctx(shown, text, path.parent)
+    raw, line, problem = toml_loads(text)
+    if raw is None:
+        raise ConfigError(shown, None, f"not valid TOML: {problem}", line=line)
+    ctx = _Ctx(shown, text, path.parent, root)
     overrides = raw.pop("targets", {})
     if not isinstance(overrides, dict):
         raise ctx.error("targets", f"expected a table of targets, got {_show(overrides)}")
@@ -253,6 +270,8 @@ class _Ctx:
     file: str
     text: str
     dir: Path
+    root: Path
+    """The folder no file the layout names may leave."""
 
     def error(self, key: str, message: str) -> ConfigError:
         return ConfigError(self.file, key, message, line=_line_of(self.text, key))
@@ -554,8 +573,13 @@ def _family(r: _Reader) -> str:
         return fam
     if fam.lower().endswith(FONT_SUFFIXES):
         p = (r.ctx.dir / fam).resolve()
+        if inside(p, r.ctx.root) is None:
+            raise r.error("family", f"{_show(fam)}: {OUTSIDE}")
         if not p.is_file():
             raise r.error("family", f"font file not found: {display_path(p)}")
+        problem = _unreadable_font(p)
+        if problem:
+            raise r.error("family", f"{_show(fam)} is not a font that can be drawn with: {problem}")
         return str(p)
     raise r.error("family", f"unknown font {_show(fam)} (built-in: {', '.join(BUILTIN_FAMILIES)}; "
                             f"or a .ttf/.otf file next to the layout)")
@@ -580,11 +604,50 @@ def _parse_logo(r: _Reader | None, canvas: tuple[int, int]) -> Logo | None:
     if not rel:
         raise r.error("path", "missing (an image file next to the layout)")
     p = (r.ctx.dir / rel).resolve()
+    if inside(p, r.ctx.root) is None:
+        raise r.error("path", f"{_show(rel)}: {OUTSIDE}")
     if not p.is_file():
         raise r.error("path", f"logo file not found: {display_path(p)}")
+    problem = _unreadable_image(p)
+    if problem:
+        raise r.error("path", f"{_show(rel)} is not an image that can be drawn: {problem}")
     box = _parse_box(r, canvas, logo=True)
     r.done()
     return Logo(p, box)
+
+
+def _unreadable_font(path: Path) -> str | None:
+    """Why ``path`` cannot be drawn with (checked when the layout is read, to name its file and line), or None."""
+    from PIL import ImageFont
+
+    from smmgen.cards.cmap import CmapError, read_coverage
+
+    try:
+        read_coverage(str(path))
+        ImageFont.truetype(str(path), 12)
+    except (CmapError, OSError, ValueError) as e:
+        return str(e) or type(e).__name__
+    return None
+
+
+def _unreadable_image(path: Path) -> str | None:
+    """Why Pillow cannot decode ``path`` (checked once, when the layout is read: a card drawn in a worker
+    process has no layout file and line to name), or None."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im.load()
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as e:
+        if isinstance(e, Image.UnidentifiedImageError):
+            return "not in a format Pillow can read"
+        return str(e) or type(e).__name__
+    return None
 
 
 def _parse_rects(r: _Reader, canvas: tuple[int, int]) -> tuple[Rect, ...]:

@@ -33,9 +33,10 @@ def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
             report_errors(result.errors)
             raise SmmgenError(f"{len(_flat(result.errors))} error(s)")
         return
+    from ..incremental import writing_output
     from .progress import ProgressLine
 
-    with ProgressLine() as progress:
+    with writing_output(site), ProgressLine() as progress:
         result = build(site, workers=workers or os.cpu_count() or 1, progress=progress)
         if not result.errors:
             progress("writing", 0, 0)

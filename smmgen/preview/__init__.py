@@ -35,17 +35,26 @@ def iter_preview(result, reuse=None) -> Iterator[tuple[Path, Any]]:
     try:
         for relative, data in iter_pages(result, reuse=reuse):
             yield site.output_dir / relative, data if isinstance(data, (bytes, Unchanged)) else _reported(data, site)
-    except jinja2.TemplateError as e:
+    except Exception as e:          # noqa: BLE001 - a template failed (reported), or smmgen did (re-raised)
         raise _template_error(e, site) from None
 
 
 def _reported(blocks: Iterable[bytes], site) -> Iterator[bytes]:
     try:
         yield from blocks
-    except jinja2.TemplateError as e:
+    except Exception as e:          # noqa: BLE001
         raise _template_error(e, site) from None
 
 
-def _template_error(e: jinja2.TemplateError, site) -> ConfigError:
-    name = getattr(e, "filename", None) or getattr(e, "name", None) or "layouts/preview"
-    return ConfigError(site.rel(Path(name)), None, f"preview template error: {e}", line=getattr(e, "lineno", None))
+def _template_error(e: Exception, site) -> Exception:
+    from ..layouts import template_frame
+
+    frame = template_frame(e)
+    if not isinstance(e, jinja2.TemplateError):
+        if frame is None or isinstance(e, ConfigError):
+            return e                # not a template's doing: raised as it was
+        e = jinja2.TemplateError(f"{type(e).__name__}: {e}")
+    name = getattr(e, "filename", None) or (frame[0] if frame else None) or getattr(e, "name", None) \
+        or "layouts/preview"
+    return ConfigError(site.rel(Path(name)), None, f"preview template error: {e}",
+                       line=getattr(e, "lineno", None) or (frame[1] if frame else None))

@@ -101,7 +101,7 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     ``UNCHANGED`` instead of rendered.
     """
     site = result.site
-    renderer = Renderer(layouts or getattr(result, "layouts", None) or Layouts(site.layouts_dir))
+    renderer = Renderer(layouts or getattr(result, "layouts", None) or Layouts(site.layouts_dir, root=site.root))
     renderer.check()
     data = preview_data(result)
     common = {"data": data, "site": site}

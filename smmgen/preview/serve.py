@@ -382,6 +382,9 @@ class _Server(http.server.ThreadingHTTPServer):
     and closed at once, so idle or slow clients cannot pile up threads."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 leaves a burst of connections (a browser opens several) half-open in
+    # the kernel, retried seconds later: accept them at once, and let the slots below decide.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type[_Handler], max_connections: int = MAX_CONNECTIONS):
         super().__init__(address, handler)
