@@ -25,15 +25,17 @@ from __future__ import annotations
 import json
 import re
 import stat
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .controls import FORBIDDEN
 from .errors import ConfigError, ContentError
 from .handles import Account, account, accounts_in, platform_named
+from .site_files import inside
+from .toml_text import MAX_DEPTH, nesting_depth, toml_loads
 
 MAX_CONFIG_BYTES = 1024 * 1024
 HUGO_FILES = tuple(f"{stem}.{ext}" for stem in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json"))
@@ -85,8 +87,8 @@ def _exists(path: Path) -> bool:
 def read_config(root: Path, path: Path) -> Any:
     """A configuration file's data; ``ConfigError`` (file, line) for anything unreadable or unsafe."""
     shown = path.relative_to(root).as_posix()
-    resolved = path.resolve()
-    if not resolved.is_relative_to(root.resolve()):
+    resolved = inside(path, root.resolve())
+    if resolved is None:
         raise ConfigError(shown, None, "is a symbolic link to a file outside the site folder; refused "
                                        "(copy the file into the site instead)")
     try:
@@ -111,8 +113,8 @@ def read_config(root: Path, path: Path) -> Any:
             data = _json(text, shown)
         else:
             data = _yaml(text, shown)
-    except RecursionError:
-        raise ConfigError(shown, None, "nested too deeply to read") from None
+    except RecursionError:             # a last guard: each reader bounds nesting itself
+        raise ConfigError(shown, None, f"nested more than {MAX_DEPTH} levels deep") from None
     if data is None:
         return {}
     if not isinstance(data, Mapping):
@@ -121,20 +123,22 @@ def read_config(root: Path, path: Path) -> Any:
 
 
 def _toml(text: str, shown: str) -> Any:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        message = str(e)
-        where = re.search(r" \(at line (\d+), column \d+\)$", message)
-        raise ConfigError(shown, None, f"not valid TOML: {message[: where.start()] if where else message}",
-                          line=int(where[1]) if where else None) from None
+    data, line, message = toml_loads(text)
+    if data is None:
+        raise ConfigError(shown, None, f"not valid TOML: {message}", line=line)
+    return data
 
 
 def _json(text: str, shown: str) -> Any:
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as e:
         raise ConfigError(shown, None, f"not valid JSON: {e.msg}", line=e.lineno) from None
+    except RecursionError:
+        raise ConfigError(shown, None, f"nested more than {MAX_DEPTH} levels deep") from None
+    if nesting_depth(data) > MAX_DEPTH:
+        raise ConfigError(shown, None, f"nested more than {MAX_DEPTH} levels deep")
+    return data
 
 
 def _yaml(text: str, shown: str) -> Any:
@@ -270,7 +274,7 @@ def _folder(found: Findings, root: Path, value: Any, source: str) -> str | None:
     if value is None or value == "":
         return None
     path = PurePosixPath(value.strip()) if isinstance(value, str) else None
-    if path is None or path.is_absolute() or ".." in path.parts \
+    if path is None or _invisible(str(value)) or path.is_absolute() or ".." in path.parts \
             or not (root / path).resolve().is_relative_to(root.resolve()):
         found.missing.append(f"{source}: {json.dumps(str(value))[:80]} is no folder inside the site; not read")
         return None
@@ -384,15 +388,22 @@ _HUGO_TOKENS = {"year": "{year}", "month": "{month}", "day": "{day}", "slug": "{
 
 # --- settings --------------------------------------------------------------------------------------------------
 
+def _invisible(value: str) -> bool:
+    """Whether ``value`` holds a character smmgen.toml refuses (``smmgen.controls``)."""
+    return FORBIDDEN.search(value) is not None
+
+
 def _string_setting(found: Findings, key: str, value: Any, file: str, name: str) -> None:
-    if isinstance(value, str) and value.strip():
+    if isinstance(value, str) and _invisible(value):
+        found.missing.append(f"{key}: {name} holds an invisible control character; not taken")
+    elif isinstance(value, str) and value.strip():
         found.site[key] = Setting(value.strip(), f"{file}: {name}")
     else:
         found.missing.append(f"{key}: no {name} in the configuration")
 
 
 def _url_setting(found: Findings, value: Any, file: str, name: str) -> None:
-    if isinstance(value, str) and re.match(r"^https?://[^\s/]+", value.strip()):
+    if isinstance(value, str) and re.match(r"^https?://[^\s/]+", value.strip()) and not _invisible(value):
         found.site["base_url"] = Setting(value.strip().rstrip("/"), f"{file}: {name}")
     elif value:
         found.missing.append(f"base_url: {name} {json.dumps(str(value))[:80]} is no http(s):// address")
@@ -431,6 +442,9 @@ def _permalink_setting(found: Findings, pattern: str, source: str, prefix: str, 
             return ""
         return value.replace("<section>", section)
 
+    if _invisible(pattern):
+        found.missing.append(f"permalink ({source}) holds an invisible control character; not taken")
+        return
     converted = prefix + re.sub(r":([a-z_]+)", replace, pattern)
     converted = "/" + "/".join(p for p in converted.split("/") if p) + ("/" if converted.endswith("/") else "")
     shown = json.dumps(pattern)

@@ -15,14 +15,13 @@ import os
 import re
 import tempfile
 import textwrap
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from . import schema as s
-from .config import CONFIG_NAME, TOP_SCHEMA
+from .config import CONFIG_NAME
+from .controls import FORBIDDEN
 from .errors import SmmgenError
 from .generators import HUGO_DIR, HUGO_FILES, JEKYLL_FILES, Findings, detect, read_hugo, read_jekyll
 from .platforms import registry
@@ -118,7 +117,7 @@ def _line(key: str, value: str, source: str) -> str:
 
 
 def render(findings: Findings, extra: list[str], folder_name: str) -> str:
-    """The commented smmgen.toml for ``findings``; validated with the config loader's schema."""
+    """The commented smmgen.toml for ``findings``."""
     generator = {"hugo": "Hugo", "jekyll": "Jekyll"}[findings.generator]
     site = findings.site
     out = [f"# smmgen.toml, written by `smmgen init` from the site's {generator} configuration "
@@ -132,7 +131,8 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
     if "name" in site:
         out.append(_line("name", toml_string(site["name"].value), site["name"].source))
     else:
-        out.append(_line("name", toml_string(folder_name), "not found: the folder's name; write the site's name"))
+        out.append(_line("name", toml_string(folder_name if not FORBIDDEN.search(folder_name) else "My site"),
+                         "not found: the folder's name; write the site's name"))
     if "base_url" in site:
         out.append(_line("base_url", toml_string(site["base_url"].value), site["base_url"].source))
     else:
@@ -169,7 +169,6 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
             out.append(_line("enabled", "false", "no account found in the site's configuration"))
             out.append(f"# handle = {toml_string(_EXAMPLE_HANDLES.get(name, '@example'))}")
     text = "\n".join(out) + "\n"
-    _validate(text)
     return text
 
 
@@ -180,17 +179,12 @@ _EXAMPLE_HANDLES = {
 }
 
 
-def _validate(text: str) -> None:
-    """What is about to be written loads with the config loader's schema (a mistake here is smmgen's own)."""
-    result = s.validate(tomllib.loads(text), TOP_SCHEMA)
-    if result.problems:
-        raise SmmgenError("smmgen init would write an invalid smmgen.toml: "
-                          + "; ".join(f"{p.key}: {p.message}" for p in result.problems))
-
-
 def _write(target: Path, text: str) -> None:
-    # Written beside and renamed over: a replaced smmgen.toml that was a symbolic link is replaced as a link,
-    # never written through to where it pointed.
+    """Write ``text`` beside ``target``, load it with the config loader itself (so a mistake here is smmgen's
+    own error, never a smmgen.toml that `smmgen check` refuses), then rename it over ``target``: a replaced
+    smmgen.toml that was a symbolic link is replaced as a link, never written through to where it pointed."""
+    from .config import load_site
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=".smmgen-init-", suffix=".toml", dir=target.parent)
     except OSError as e:
@@ -199,6 +193,11 @@ def _write(target: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         os.chmod(tmp, 0o644)
+        try:
+            load_site(target.parent, Path(tmp).name)
+        except SmmgenError as e:
+            raise SmmgenError(f"smmgen init made a {target.name} that does not load, and wrote nothing: "
+                              f"{e.message}") from None
         os.replace(tmp, target)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
@@ -230,10 +229,11 @@ def _scan_articles(root: Path, findings: Findings) -> tuple[list[str], list[str]
         if not path.is_file() or not path.resolve().is_relative_to(root):
             continue
         try:
-            data = parse(read_article_text(path, path.name), path.name).data
+            data = parse(read_article_text(path, path.name, root), path.name).data
         except (SmmgenError, RecursionError):
             continue
-        keys.update(k for k in data if isinstance(k, str) and k not in known and k.strip())
+        keys.update(k for k in data if isinstance(k, str) and k not in known and k.strip()
+                    and not FORBIDDEN.search(k))
         if "date" not in data:
             undated.append(path.relative_to(root).as_posix())
     return sorted(keys)[:MAX_EXTRA_KEYS], undated
@@ -272,16 +272,19 @@ posts as they will look.
 
 
 def _starter(root: Path, today: dt.date) -> InitReport:
-    name = root.name or "My site"
+    name = root.name if root.name and not FORBIDDEN.search(root.name) else "My site"
     article = root / "content" / f"{today:%Y}" / f"{today:%Y-%m-%d}-welcome.md"
     if article.exists() or article.is_symlink():
         raise SmmgenError(f"{article.relative_to(root)} already exists")
     text = STARTER_TOML.format(name=toml_string(name))
     for platform in registry.names():
         text += f"\n[platforms.{platform}]\n# handle = {toml_string(_EXAMPLE_HANDLES.get(platform, '@example'))}\n"
-    _validate(text)
-    article.parent.mkdir(parents=True, exist_ok=True)
-    with open(article, "x", encoding="utf-8", newline="\n") as f:
-        f.write(STARTER_ARTICLE.format(name=json.dumps(name, ensure_ascii=False)[1:-1], date=today.isoformat()))
     _write(root / CONFIG_NAME, text)
+    try:
+        article.parent.mkdir(parents=True, exist_ok=True)
+        with open(article, "x", encoding="utf-8", newline="\n") as f:
+            f.write(STARTER_ARTICLE.format(name=json.dumps(name, ensure_ascii=False)[1:-1],
+                                           date=today.isoformat()))
+    except OSError as e:
+        raise SmmgenError(f"cannot write {article.relative_to(root)}: {e.strerror}") from None
     return InitReport("starter", (), (), (), (CONFIG_NAME, article.relative_to(root).as_posix()))
