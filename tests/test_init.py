@@ -455,3 +455,10 @@ def test_any_configuration_gives_a_loadable_smmgen_toml_or_a_clean_error(tmp_pat
     site = load_site(root)
     assert site.name and site.base_url.startswith(("http://", "https://"))
     assert all(ord(c) >= 32 for key, value, where in report.found for c in value + where)
+
+
+def test_init_in_a_subfolder_of_a_configured_site_finds_its_smmgen_toml(tmp_path):
+    root = write(tmp_path, {"hugo.toml": HUGO_TOML, **HUGO_POSTS, "smmgen.toml": "# mine\n"})
+    run = smmgen("init", cwd=root / "content" / "posts")
+    assert run.returncode == 1 and "already exists" in run.stderr
+    assert not (root / "content" / "posts" / "smmgen.toml").exists()

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from ..cli import _site_option, _site_root
+
 
 @click.command()
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The site's root folder (default: the current folder).")
+@_site_option
 @click.option("--generator", type=click.Choice(["hugo", "jekyll"]), default=None,
               help="Read this generator's configuration (default: the one whose files are found).")
 @click.option("--force", is_flag=True, default=False, help="Replace an existing smmgen.toml.")
@@ -18,7 +19,7 @@ def init(site_dir: Path | None, generator: str | None, force: bool) -> None:
     and say what was found and what was not. Asks nothing."""
     from ..init import init_site
 
-    report = init_site(site_dir or Path.cwd(), generator=generator, force=force)
+    report = init_site(_site_root(site_dir), generator=generator, force=force)
     if report.kind == "starter":
         click.echo("smmgen init: an empty folder: wrote a starter site")
     else:
