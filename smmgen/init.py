@@ -71,8 +71,11 @@ def init_site(root: Path | str, *, generator: str | None = None, force: bool = F
     findings = read_hugo(root) if generator == "hugo" else read_jekyll(root)
     extra, undated = _scan_articles(root, findings)
     if undated:
+        lists = [p for p in undated if p.endswith("/_index.md")]
         findings.missing.append(f"date: {len(undated)} article(s) have no `date:` in their front matter, which "
-                                f"smmgen needs (e.g. {undated[0]}): `smmgen check` names them all")
+                                f"smmgen needs (e.g. {undated[0]}): `smmgen check` names them all"
+                                + (f"; {len(lists)} of them are Hugo's section pages (_index.md), which smmgen "
+                                   "reads as articles too" if lists else ""))
     text = render(findings, extra, root.name)
     _write(target, text)
     found = [(f"site.{key}", setting.value, setting.source) for key, setting in findings.site.items()]
