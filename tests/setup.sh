@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs, on a fresh machine, without a prompt:
-# the package with its test extras, Debian's Chromium (browser tests), and the Node packages of the real
+# the package with its test extras, Debian's Chromium (browser tests), Hugo and Jekyll, and the Node packages of the real
 # Bluesky server and the workflow linter. Safe to run again: each step skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,8 @@ apt_install() {
   echo "setup: installed ${missing[*]}"
 }
 apt_install chromium fonts-noto-color-emoji fonts-noto-cjk
+# Real Hugo and Jekyll: tests/test_init.py checks that the URLs smmgen init configures are the pages they build.
+apt_install hugo jekyll
 
 for installer in tests/pds/install.sh tests/actions/install.sh; do
   [ -f "$installer" ] && bash "$installer"

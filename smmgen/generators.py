@@ -1,0 +1,474 @@
+"""What a Hugo or Jekyll site's own configuration says that smmgen.toml needs (for ``smmgen init``).
+
+The generator's files are untrusted input, read the way smmgen reads its own: YAML with the front-matter
+loader (a SafeLoader), TOML with tomllib, JSON with json, each at most 1 MB, never through a symbolic link that
+leaves the site. A file that cannot be read is a ``ConfigError`` naming it and the line; nothing is guessed
+around it. Settings smmgen has no key for are kept as notes, to be written as comments.
+
+Where each setting lives:
+
+=================  ===========================================  ==============================================
+smmgen.toml        Hugo (hugo.*, config.*, config/_default/*)  Jekyll (_config.yml)
+=================  ===========================================  ==============================================
+site.name          title                                        title (or name)
+site.base_url      baseURL                                      url + baseurl
+site.timezone      timeZone                                     timezone
+site.language      defaultContentLanguage, languageCode         lang, locale
+site.content_dir   contentDir + the main section                source + collections_dir + _posts
+site.permalink     permalinks.<section> (Hugo's default)        permalink, collections.posts, defaults
+platforms.*        social, params.social, params.<network> …    twitter.username, social.links, author …
+=================  ===========================================  ==============================================
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .controls import FORBIDDEN
+from .errors import ConfigError, ContentError
+from .handles import Account, account, accounts_in, platform_named
+from .site_files import inside
+from .toml_text import MAX_DEPTH, nesting_depth, toml_loads
+
+MAX_CONFIG_BYTES = 1024 * 1024
+HUGO_FILES = tuple(f"{stem}.{ext}" for stem in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json"))
+HUGO_DIR = "config/_default"
+JEKYLL_FILES = ("_config.yml", "_config.yaml", "_config.toml")
+MAIN_SECTIONS = ("posts", "post", "blog", "articles", "news")
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: str
+    source: str          # where it was found, e.g. "hugo.toml: baseURL"
+
+
+@dataclass
+class Findings:
+    """What a generator's configuration says, as smmgen settings; filled by ``read_hugo``/``read_jekyll``."""
+
+    generator: str
+    files: list[str] = field(default_factory=list)
+    site: dict[str, Setting] = field(default_factory=dict)        # smmgen [site] key -> value
+    accounts: dict[str, tuple[Account, str]] = field(default_factory=dict)
+    languages: list[str] = field(default_factory=list)
+    other_content_dirs: list[str] = field(default_factory=list)
+    permalink_rules: dict[str, str] = field(default_factory=dict)   # as the generator writes them
+    missing: list[str] = field(default_factory=list)               # what could not be carried over, and why
+
+    def add_accounts(self, found: list[Account], source: str) -> None:
+        for item in found:
+            self.accounts.setdefault(item.platform, (item, source))
+
+
+def detect(root: Path) -> list[str]:
+    """The generators whose configuration files are in ``root`` (none, one, or both when it is unclear)."""
+    found = []
+    if any(_exists(root / name) for name in HUGO_FILES) or (root / HUGO_DIR).is_dir():
+        found.append("hugo")
+    if any(_exists(root / name) for name in JEKYLL_FILES):
+        found.append("jekyll")
+    return found
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+# --- reading one file ------------------------------------------------------------------------------------------
+
+def read_config(root: Path, path: Path) -> Any:
+    """A configuration file's data; ``ConfigError`` (file, line) for anything unreadable or unsafe."""
+    shown = path.relative_to(root).as_posix()
+    resolved = inside(path, root.resolve())
+    if resolved is None:
+        raise ConfigError(shown, None, "is a symbolic link to a file outside the site folder; refused "
+                                       "(copy the file into the site instead)")
+    try:
+        info = resolved.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(shown, None, "is not a regular file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(shown, None, f"is {info.st_size / 1048576:.1f} MB; configuration files over "
+                                           f"{MAX_CONFIG_BYTES // 1048576} MB are refused")
+        raw = resolved.read_bytes()
+    except OSError as e:
+        raise ConfigError(shown, None, f"cannot read: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as e:
+        raise ConfigError(shown, None, f"not UTF-8 text (byte {e.start}); save the file as UTF-8",
+                          line=raw[: e.start].count(b"\n") + 1) from None
+    try:
+        if path.suffix == ".toml":
+            data = _toml(text, shown)
+        elif path.suffix == ".json":
+            data = _json(text, shown)
+        else:
+            data = _yaml(text, shown)
+    except RecursionError:             # a last guard: each reader bounds nesting itself
+        raise ConfigError(shown, None, f"nested more than {MAX_DEPTH} levels deep") from None
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(shown, None, f"expected a mapping of settings, got {type(data).__name__}", line=1)
+    return data
+
+
+def _toml(text: str, shown: str) -> Any:
+    data, line, message = toml_loads(text)
+    if data is None:
+        raise ConfigError(shown, None, f"not valid TOML: {message}", line=line)
+    return data
+
+
+def _json(text: str, shown: str) -> Any:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError(shown, None, f"not valid JSON: {e.msg}", line=e.lineno) from None
+    except RecursionError:
+        raise ConfigError(shown, None, f"nested more than {MAX_DEPTH} levels deep") from None
+    if nesting_depth(data) > MAX_DEPTH:
+        raise ConfigError(shown, None, f"nested more than {MAX_DEPTH} levels deep")
+    return data
+
+
+def _yaml(text: str, shown: str) -> Any:
+    # Front matter's reader: a SafeLoader (no Python objects), the same date handling, checks and messages.
+    from .front_matter import _parse_yaml
+
+    try:
+        data, _lines = _parse_yaml(text, shown, 1)
+    except ContentError as e:
+        raise ConfigError(shown, e.field, e.detail.removeprefix("front matter ").removeprefix("is "),
+                          line=e.line) from None
+    return data
+
+
+def get(data: Any, *path: str) -> Any:
+    """``data[path[0]][path[1]]…`` with keys matched case-insensitively (Hugo's keys are); None if absent."""
+    for key in path:
+        if not isinstance(data, Mapping):
+            return None
+        data = next((v for k, v in data.items() if isinstance(k, str) and k.lower() == key.lower()), None)
+    return data
+
+
+# --- Hugo ------------------------------------------------------------------------------------------------------
+
+def read_hugo(root: Path) -> Findings:
+    found = Findings("hugo")
+    # Layers in order of precedence: the project's config file, then config/_default/, each file of which
+    # holds the root keys (hugo.*, config.*) or the table it is named for (params.toml is [params]).
+    layers: list[tuple[str, Mapping]] = []
+    main = next((root / n for n in HUGO_FILES if _exists(root / n)), None)
+    if main is not None:
+        layers.append((main.name, read_config(root, main)))
+    folder = root / HUGO_DIR
+    if folder.is_dir():
+        if not folder.resolve().is_relative_to(root.resolve()):
+            raise ConfigError(HUGO_DIR, None, "is a symbolic link to a folder outside the site; refused")
+        for path in sorted(folder.iterdir()):
+            if path.suffix not in (".toml", ".yaml", ".yml", ".json") or path.name.startswith("."):
+                continue
+            data = read_config(root, path)
+            shown = path.relative_to(root).as_posix()
+            layers.append((shown, data if path.stem in ("hugo", "config") else {path.stem: data}))
+    found.files = [name for name, _ in layers]
+
+    def lookup(*keys: str) -> tuple[Any, str]:
+        for name, data in layers:
+            value = get(data, *keys)
+            if value is not None:
+                return value, name
+        return None, ""
+
+    title, title_source = lookup("title")
+    if title is None:                   # a multilingual site may title each language only
+        default, _ = lookup("defaultContentLanguage")
+        title, title_source = lookup("languages", default if isinstance(default, str) else "en", "title")
+    _string_setting(found, "name", title, title_source, "title")
+    base, source = lookup("baseURL")
+    _url_setting(found, base, source, "baseURL")
+    _timezone_setting(found, *lookup("timeZone"), "timeZone")
+    languages, lang_source = lookup("languages")
+    default_lang, default_source = lookup("defaultContentLanguage")
+    code, code_source = lookup("languageCode")
+    if _language(default_lang):
+        found.site["language"] = Setting(default_lang, f"{default_source}: defaultContentLanguage")
+    elif _language(code):
+        found.site["language"] = Setting(code, f"{code_source}: languageCode")
+    if isinstance(languages, Mapping):
+        found.languages = [k for k, _ in sorted(((k, v) for k, v in languages.items() if _language(k)),
+                                                key=lambda kv: (_weight(kv[1]), kv[0]))]
+        if "language" not in found.site and found.languages:
+            found.site["language"] = Setting(found.languages[0], f"{lang_source}: languages")
+
+    content, content_source = lookup("contentDir")
+    content_dir = _folder(found, root, content, f"{content_source}: contentDir") or "content"
+    for lang in found.languages:
+        other = _folder(found, root, get(languages, lang, "contentDir"), f"languages.{lang}.contentDir")
+        if other and other != content_dir:
+            found.other_content_dirs.append(other)
+
+    rules, rules_source = lookup("permalinks")
+    if isinstance(get(rules, "page"), Mapping):        # Hugo 0.112+: permalinks.page.<section>
+        rules = get(rules, "page")
+    found.permalink_rules = {str(k): v for k, v in rules.items() if isinstance(v, str)} \
+        if isinstance(rules, Mapping) else {}
+    sections = _subfolders(root / content_dir)
+    section = next((s for s in MAIN_SECTIONS if s in sections), None) \
+        or next((s for s in found.permalink_rules if s in sections), None) \
+        or max(sections, key=lambda s: (sections[s], s), default=None)
+    if section:
+        found.site["content_dir"] = Setting(f"{content_dir}/{section}", f"the section with the articles: "
+                                                                        f"{content_dir}/{section}/")
+        found.other_content_dirs += [f"{content_dir}/{s}" for s in sorted(sections) if s != section]
+    elif content_dir != "content":
+        found.site["content_dir"] = Setting(content_dir, f"{content_source}: contentDir")
+    pattern = found.permalink_rules.get(section or "") if section else None
+    in_subdir, _ = lookup("defaultContentLanguageInSubdir")
+    prefix = "/{lang}" if in_subdir is True else ""
+    if pattern is None:
+        # Hugo's own rule: the section's path, then the slug or the file's (or bundle's) name.
+        pattern = "/:section/:slugorfilename/" if section else "/:slugorfilename/"
+        source = "Hugo's default URLs"
+    else:
+        source = f"{rules_source}: permalinks.{section}"
+    _permalink_setting(found, pattern, source, prefix, _HUGO_TOKENS, section or "")
+    from_title = re.findall(r":(?:slug|title)\b", pattern)
+    if from_title:
+        found.missing.append(f"permalink: Hugo makes {', '.join(from_title)} from "
+                             "the title when an article sets no `slug:`, smmgen from the file name: give "
+                             "articles whose file name is not their title's slug a `slug:`")
+    ugly, ugly_source = lookup("uglyURLs")
+    if ugly is True:
+        found.missing.append(f"permalink: uglyURLs ({ugly_source}) makes Hugo write pages as <name>.html; "
+                             f"the permalink above ends in a folder: change its end to {{slug}}.html")
+    if len(found.languages) > 1 and in_subdir is not True:
+        found.missing.append(f"languages: {', '.join(found.languages)}: Hugo puts the articles of "
+                             f"{', '.join(found.languages[1:])} under /<lang>/; smmgen.toml has one permalink "
+                             "for all of them, so those articles need `url:` in their front matter")
+
+    social_sources = [("social", None), ("params.social", None), ("params.socials", None),
+                      ("params.socialIcons", None), ("params.author.social", None), ("params.author", "only"),
+                      ("params", "only"), ("services", "only")]
+    for key, mode in social_sources:
+        value, name = lookup(*key.split("."))
+        if value is not None:
+            _collect(found, value, mode, name, key)
+    return found
+
+
+def _folder(found: Findings, root: Path, value: Any, source: str) -> str | None:
+    """A folder the configuration names, relative to the site root; None (and a note) when it is no folder
+    inside the site."""
+    if value is None or value == "":
+        return None
+    path = PurePosixPath(value.strip()) if isinstance(value, str) else None
+    if path is None or _invisible(str(value)) or path.is_absolute() or ".." in path.parts \
+            or not (root / path).resolve().is_relative_to(root.resolve()):
+        found.missing.append(f"{source}: {json.dumps(str(value))[:80]} is no folder inside the site; not read")
+        return None
+    shown = path.as_posix()
+    return None if shown == "." else shown
+
+
+def _language(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*", value) is not None
+
+
+def _weight(conf: Any) -> float:
+    weight = get(conf, "weight")
+    return weight if isinstance(weight, (int, float)) and not isinstance(weight, bool) else 0
+
+
+def _subfolders(folder: Path, limit: int = 20_000) -> dict[str, int]:
+    """The content folder's sections and how many Markdown files each holds (counted up to ``limit``)."""
+    if not folder.is_dir():
+        return {}
+    sections: dict[str, int] = {}
+    for child in sorted(folder.iterdir()):
+        if child.is_dir() and not child.is_symlink() and not child.name.startswith((".", "_")):
+            count = 0
+            for _ in child.rglob("*.md"):
+                count += 1
+                if count >= limit:
+                    break
+            if count:
+                sections[child.name] = count
+    return sections
+
+
+# --- Jekyll ----------------------------------------------------------------------------------------------------
+
+def read_jekyll(root: Path) -> Findings:
+    found = Findings("jekyll")
+    path = next(root / n for n in JEKYLL_FILES if _exists(root / n))
+    data = read_config(root, path)
+    name = path.name
+    found.files = [name]
+    title = data.get("title")
+    _string_setting(found, "name", title if title else data.get("name"), name, "title" if title else "name")
+    url, baseurl = data.get("url"), data.get("baseurl")
+    if isinstance(url, str) and isinstance(baseurl, str) and baseurl.strip("/"):
+        _url_setting(found, url.rstrip("/") + "/" + baseurl.strip("/"), name, "url + baseurl")
+    else:
+        _url_setting(found, url, name, "url")
+    _timezone_setting(found, data.get("timezone"), name, "timezone")
+    for key in ("lang", "locale"):
+        value = data.get(key)
+        if _language(value):
+            found.site["language"] = Setting(value.replace("_", "-"), f"{name}: {key}")
+            break
+
+    languages = data.get("languages")              # jekyll-polyglot
+    if isinstance(languages, list):
+        found.languages = [lang for lang in languages if _language(lang)]
+        if len(found.languages) > 1:
+            found.missing.append(f"languages: {', '.join(found.languages)}: smmgen.toml has one `language`, for "
+                                 "articles without `lang:`; the others need `lang:` (and `url:` where their "
+                                 "address differs)")
+    source = _folder(found, root, data.get("source"), f"{name}: source")
+    collections_dir = _folder(found, root, data.get("collections_dir"), f"{name}: collections_dir")
+    base = "/".join(p for p in (source, collections_dir) if p)
+    posts = f"{base}/_posts" if base else "_posts"
+    found.site["content_dir"] = Setting(posts, f"{name}: Jekyll's posts folder")
+    collections = data.get("collections")
+    names = list(collections) if isinstance(collections, (Mapping, list)) else []
+    found.other_content_dirs = [f"{base}/_{c}" if base else f"_{c}" for c in names
+                                if isinstance(c, str) and c != "posts"]
+
+    pattern, where = data.get("permalink") or "date", "permalink"
+    posts_conf = get(collections, "posts") if isinstance(collections, Mapping) else None
+    if isinstance(get(posts_conf, "permalink"), str):
+        pattern, where = get(posts_conf, "permalink"), "collections.posts.permalink"
+    defaults = data.get("defaults")
+    for i, rule in enumerate(defaults if isinstance(defaults, list) else []):
+        scope, values = get(rule, "scope"), get(rule, "values")
+        if get(scope, "type") == "posts" and not get(scope, "path") and isinstance(get(values, "permalink"), str):
+            pattern, where = get(values, "permalink"), f"defaults[{i}].values.permalink"
+    if isinstance(pattern, str):
+        found.permalink_rules = {"posts": pattern}
+        _permalink_setting(found, _JEKYLL_STYLES.get(pattern, pattern), f"{name}: {where}", "", _JEKYLL_TOKENS, "")
+    else:
+        found.missing.append(f"permalink: {where} is not a string; not read")
+
+    for key, mode in (("social", None), ("social_links", None), ("author", "only"), ("minima.social_links", None)):
+        value = get(data, *key.split("."))
+        if value is not None:
+            _collect(found, value, mode, name, key)
+    _collect(found, data, "only", name, "")
+    return found
+
+
+# Jekyll's named permalink styles (jekyllrb.com/docs/permalinks/#built-in-formats).
+_JEKYLL_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+# Placeholder -> smmgen's, or None: dropped with a note. Anything else has no smmgen equivalent.
+_JEKYLL_TOKENS = {"year": "{year}", "month": "{month}", "day": "{day}", "title": "{slug}", "slug": "{slug}",
+                  "output_ext": ".html", "categories": None}
+_HUGO_TOKENS = {"year": "{year}", "month": "{month}", "day": "{day}", "slug": "{slug}", "title": "{slug}",
+                "filename": "{slug}", "contentbasename": "{slug}", "slugorfilename": "{slug}",
+                "slugorcontentbasename": "{slug}", "section": "<section>", "sections": "<section>"}
+
+
+# --- settings --------------------------------------------------------------------------------------------------
+
+def _invisible(value: str) -> bool:
+    """Whether ``value`` holds a character smmgen.toml refuses (``smmgen.controls``)."""
+    return FORBIDDEN.search(value) is not None
+
+
+def _string_setting(found: Findings, key: str, value: Any, file: str, name: str) -> None:
+    if isinstance(value, str) and _invisible(value):
+        found.missing.append(f"{key}: {name} holds an invisible control character; not taken")
+    elif isinstance(value, str) and value.strip():
+        found.site[key] = Setting(value.strip(), f"{file}: {name}")
+    else:
+        found.missing.append(f"{key}: no {name} in the configuration")
+
+
+def _url_setting(found: Findings, value: Any, file: str, name: str) -> None:
+    if isinstance(value, str) and re.match(r"^https?://[^\s/]+", value.strip()) and not _invisible(value):
+        found.site["base_url"] = Setting(value.strip().rstrip("/"), f"{file}: {name}")
+    elif value:
+        found.missing.append(f"base_url: {name} {json.dumps(str(value))[:80]} is no http(s):// address")
+    else:
+        found.missing.append(f"base_url: no {name} in the configuration")
+
+
+def _timezone_setting(found: Findings, value: Any, file: str, name: str) -> None:
+    if value is None or value == "":
+        found.missing.append(f"timezone: no {name} in the configuration (smmgen assumes UTC)")
+        return
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        found.missing.append(f"timezone: {name} {json.dumps(str(value))[:80]} is no IANA timezone")
+        return
+    found.site["timezone"] = Setting(str(value), f"{file}: {name}")
+
+
+def _permalink_setting(found: Findings, pattern: str, source: str, prefix: str, tokens: Mapping[str, str | None],
+                       section: str) -> None:
+    from .config import _permalink
+    from .schema import Invalid
+
+    dropped: list[str] = []
+    unknown: list[str] = []
+
+    def replace(match: re.Match) -> str:
+        token = match[1]
+        if token not in tokens:
+            unknown.append(f":{token}")
+            return match[0]
+        value = tokens[token]
+        if value is None:
+            dropped.append(f":{token}")
+            return ""
+        return value.replace("<section>", section)
+
+    if _invisible(pattern):
+        found.missing.append(f"permalink ({source}) holds an invisible control character; not taken")
+        return
+    converted = prefix + re.sub(r":([a-z_]+)", replace, pattern)
+    converted = "/" + "/".join(p for p in converted.split("/") if p) + ("/" if converted.endswith("/") else "")
+    shown = json.dumps(pattern)
+    if unknown:
+        found.missing.append(f"permalink: {shown} ({source}): smmgen has no placeholder for "
+                             f"{', '.join(unknown)}; articles need `url:` in their front matter")
+        return
+    try:
+        _permalink(converted)
+    except Invalid as e:
+        found.missing.append(f"permalink: {shown} ({source}) gives {json.dumps(converted)}: {e}")
+        return
+    found.site["permalink"] = Setting(converted, f"{source}: {pattern}")
+    if dropped:
+        found.missing.append(f"permalink: {shown} ({source}): smmgen has no placeholder for {', '.join(dropped)}, "
+                             f"left out: an article that has {', '.join(t[1:] for t in dropped)} needs `url:`")
+
+
+def _collect(found: Findings, value: Any, mode: str | None, file: str, key: str) -> None:
+    """The accounts in the setting ``key`` of ``file``. ``mode`` "only": just the keys of ``value`` that name a
+    network (it is a table of other settings too, such as Hugo's params or Jekyll's whole _config.yml)."""
+    if mode != "only":
+        found.add_accounts(accounts_in(value), f"{file}: {key}")
+    elif isinstance(value, Mapping):
+        for name, item in value.items():
+            if (platform := platform_named(name)) and (acc := account(platform, item)):
+                found.add_accounts([acc], f"{file}: {key + '.' if key else ''}{name}")

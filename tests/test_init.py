@@ -1,0 +1,464 @@
+"""`smmgen init`: smmgen.toml from the configuration of real Hugo and Jekyll sites (fixtures in the shapes those
+sites use), a starter site in an empty folder, and the generator's files treated as untrusted input. Every case
+runs the real program in a subprocess with stdin closed: init must never ask anything."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smmgen.config import load_site
+from smmgen.platforms import registry
+
+REPO = Path(__file__).resolve().parents[1]
+NINE = ("x", "mastodon", "bluesky", "threads", "facebook", "instagram", "linkedin", "telegram", "vk")
+
+
+def smmgen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "smmgen", *args], cwd=cwd, check=False, capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "GITHUB_ACTIONS": ""})
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def init_and_check(root: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    run = smmgen("init", *args, cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    checked = smmgen("check", cwd=root)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "all within their limits" in checked.stdout
+    return run, tomllib.loads((root / "smmgen.toml").read_text(encoding="utf-8"))
+
+
+HUGO_POSTS = {
+    "content/posts/first-post.md": "+++\ntitle = \"First post\"\ndate = 2026-01-10T10:00:00+01:00\n"
+                                   "tags = [\"news\"]\nshowToc = true\n+++\nThe first post's text.\n",
+    "content/posts/second/index.md": "---\ntitle: Second post\ndate: 2026-01-12\ncategories: [misc]\n"
+                                     "ShowReadingTime: true\n---\nMore text, in a page bundle.\n",
+    "content/about/index.md": "---\ntitle: About\n---\nNo date: a page, not an article.\n",
+}
+
+HUGO_TOML = """\
+baseURL = "https://blog.example.org/"
+title = "Example Blog"
+timeZone = "Europe/Berlin"
+defaultContentLanguage = "en"
+
+[languages.en]
+languageName = "English"
+weight = 1
+[languages.ja]
+languageName = "日本語"
+weight = 2
+title = "例"
+
+[permalinks]
+posts = "/:year/:month/:slug/"
+about = "/:slug/"
+
+[params.social]
+twitter = "examplenews"
+mastodon = "https://mastodon.social/@example"
+bluesky = "https://bsky.app/profile/example.bsky.social"
+github = "example"
+"""
+
+
+def test_hugo_toml_site(tmp_path):
+    root = write(tmp_path, {"hugo.toml": HUGO_TOML, **HUGO_POSTS})
+    run, conf = init_and_check(root)
+    site = conf["site"]
+    assert site["name"] == "Example Blog"
+    assert site["base_url"] == "https://blog.example.org"
+    assert site["timezone"] == "Europe/Berlin"
+    assert site["language"] == "en"
+    assert site["content_dir"] == "content/posts"
+    assert site["permalink"] == "/{year}/{month}/{slug}/"
+    assert set(site["extra_front_matter"]) == {"showToc", "ShowReadingTime"}
+    assert tuple(conf["platforms"]) == NINE
+    assert conf["platforms"]["x"] == {"handle": "@examplenews"}
+    assert conf["platforms"]["mastodon"] == {"handle": "@example@mastodon.social",
+                                             "instance": "https://mastodon.social"}
+    assert conf["platforms"]["bluesky"] == {"handle": "@example.bsky.social"}
+    assert conf["platforms"]["vk"] == {"enabled": False}
+    text = (root / "smmgen.toml").read_text(encoding="utf-8")
+    # What smmgen cannot read yet is written as a comment that says so, never as an unknown key.
+    assert '# languages = ["en", "ja"]' in text
+    assert '# content_dirs = ["content/about"]' in text
+    assert '"about" = "/:slug/"' in text
+    assert text.count("smmgen does not read this yet") == 3
+    # The report names what was found and what was not.
+    assert "hugo.toml: baseURL" in run.stdout and "platforms.x" in run.stdout
+    assert "languages: en, ja" in run.stdout and "platforms.vk: no account found" in run.stdout
+    assert "Hugo makes :slug from the title" in run.stdout
+    assert [p.name for p in load_site(root).platforms] == ["x", "mastodon", "bluesky"]
+
+
+def test_hugo_config_folder_with_yaml_files(tmp_path):
+    root = write(tmp_path, {
+        "config/_default/hugo.yaml": "baseURL: https://news.example.net\ntitle: Folder Config\n"
+                                     "timeZone: Asia/Tokyo\ndefaultContentLanguageInSubdir: true\n"
+                                     "permalinks:\n  page:\n    posts: /:sections/:year/:slugorfilename/\n",
+        "config/_default/params.yaml": "socialIcons:\n  - name: threads\n    url: https://www.threads.net/@folder\n"
+                                       "  - name: telegram\n    url: https://t.me/folder_news\n"
+                                       "  - name: rss\n    url: /index.xml\n"
+                                       "instagram: folder.news\n",
+        "config/_default/languages.yaml": "en:\n  weight: 1\nja:\n  weight: 2\n  contentDir: content.ja\n",
+        "content/posts/2026-01-10-hello.md": "---\ntitle: Hello\ndate: 2026-01-10T09:00:00+09:00\n---\nText.\n",
+        "content/posts/other.md": "---\ntitle: Other\ndate: 2026-01-11T09:00:00+09:00\n---\nText.\n",
+    })
+    run, conf = init_and_check(root)
+    site = conf["site"]
+    assert site["name"] == "Folder Config" and site["base_url"] == "https://news.example.net"
+    assert site["timezone"] == "Asia/Tokyo"
+    assert site["language"] == "en"
+    assert site["permalink"] == "/{lang}/posts/{year}/{slug}/"
+    assert conf["platforms"]["threads"] == {"handle": "@folder"}
+    assert conf["platforms"]["telegram"] == {"handle": "@folder_news"}
+    assert conf["platforms"]["instagram"] == {"handle": "@folder.news"}
+    assert conf["platforms"]["x"] == {"enabled": False}
+    text = (root / "smmgen.toml").read_text(encoding="utf-8")
+    assert '# content_dirs = ["content.ja"]' in text
+    assert "config/_default/params.yaml" in run.stdout
+    assert load_site(root).permalink == "/{lang}/posts/{year}/{slug}/"
+
+
+JEKYLL_CONFIG = """\
+title: Jekyll Example
+url: "https://example.github.io"
+baseurl: "/blog"
+timezone: America/New_York
+lang: en_US
+permalink: pretty
+twitter:
+  username: jekyllnews
+  card: summary
+social:
+  name: Example
+  links:
+    - https://www.facebook.com/ExamplePage
+    - https://www.linkedin.com/company/example-co
+    - https://github.com/example
+collections:
+  recipes:
+    output: true
+defaults:
+  - scope:
+      path: ""
+      type: posts
+    values:
+      layout: post
+"""
+
+
+def test_jekyll_site(tmp_path):
+    root = write(tmp_path, {
+        "_config.yml": JEKYLL_CONFIG,
+        "_posts/2026-01-10-hello-world.md": "---\nlayout: post\ntitle: \"Hello world\"\n"
+                                            "date: 2026-01-10 10:00:00 -0500\ntags: [intro]\n---\nHello.\n",
+        "_posts/2026-01-12-second.md": "---\nlayout: post\ntitle: Second\ndate: 2026-01-12T08:00:00-05:00\n"
+                                       "mathjax: true\nredirect_from: [/old/]\n---\nSecond post.\n",
+        "_recipes/bread.md": "---\ntitle: Bread\n---\nFlour.\n",
+    })
+    run, conf = init_and_check(root)
+    site = conf["site"]
+    assert site["name"] == "Jekyll Example"
+    assert site["base_url"] == "https://example.github.io/blog"
+    assert site["timezone"] == "America/New_York"
+    assert site["language"] == "en-US"
+    assert site["content_dir"] == "_posts"
+    assert site["permalink"] == "/{year}/{month}/{day}/{slug}/"
+    assert set(site["extra_front_matter"]) == {"mathjax", "redirect_from"}
+    assert conf["platforms"]["x"] == {"handle": "@jekyllnews"}
+    assert conf["platforms"]["facebook"] == {"handle": "ExamplePage"}
+    assert conf["platforms"]["linkedin"] == {"handle": "example-co"}
+    assert tuple(conf["platforms"]) == NINE
+    assert "_config.yml: twitter" in run.stdout
+    assert ":categories" in run.stdout            # said, not silently dropped
+    assert '# content_dirs = ["_recipes"]' in (root / "smmgen.toml").read_text(encoding="utf-8")
+    # The canonical URL is the one Jekyll's pretty permalink gives a post without categories.
+    from smmgen.content import load_articles
+
+    articles, errors = load_articles(load_site(root))
+    assert not errors
+    assert {a.url for a in articles} == {"https://example.github.io/blog/2026/01/10/hello-world/",
+                                         "https://example.github.io/blog/2026/01/12/second/"}
+
+
+def test_jekyll_site_without_dates_in_front_matter_is_reported(tmp_path):
+    root = write(tmp_path, {"_config.yml": "title: T\nurl: https://t.example\n",
+                            "_posts/2026-01-10-a.md": "---\ntitle: A\n---\nText.\n"})
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert "1 article(s) have no `date:`" in run.stdout
+
+
+def test_empty_folder_gets_a_starter_site_that_checks_and_builds(tmp_path):
+    root = tmp_path / "newsite"
+    root.mkdir()
+    (root / ".git").mkdir()                      # hidden entries do not make a folder a site
+    run, conf = init_and_check(root)
+    assert "starter site" in run.stdout
+    assert tuple(conf["platforms"]) == NINE
+    assert [p.name for p in load_site(root).platforms] == list(NINE)
+    assert len(list((root / "content").rglob("*.md"))) == 1
+    built = smmgen("build", cwd=root)
+    assert built.returncode == 0, built.stderr
+    assert (root / "output" / "manifest.json").is_file()
+
+
+def test_existing_smmgen_toml_is_kept_without_force_and_replaced_with_it(tmp_path):
+    root = write(tmp_path, {"hugo.toml": HUGO_TOML, **HUGO_POSTS, "smmgen.toml": "# mine\n"})
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 1
+    assert "already exists" in run.stderr and "--force" in run.stderr
+    assert (root / "smmgen.toml").read_text() == "# mine\n"
+    run = smmgen("init", "--force", cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert "Example Blog" in (root / "smmgen.toml").read_text(encoding="utf-8")
+
+
+def test_force_replaces_a_linked_smmgen_toml_without_writing_through_the_link(tmp_path):
+    outside = tmp_path / "outside.toml"
+    outside.write_text("# not yours\n")
+    root = write(tmp_path / "site", {"hugo.toml": HUGO_TOML, **HUGO_POSTS})
+    (root / "smmgen.toml").symlink_to(outside)
+    assert smmgen("init", "--force", cwd=root).returncode == 0
+    assert outside.read_text() == "# not yours\n"
+    assert not (root / "smmgen.toml").is_symlink()
+
+
+def test_a_folder_with_files_but_no_generator_is_refused(tmp_path):
+    write(tmp_path, {"notes.txt": "hello\n"})
+    run = smmgen("init", cwd=tmp_path)
+    assert run.returncode == 1 and "no Hugo" in run.stderr
+    assert not (tmp_path / "smmgen.toml").exists()
+
+
+def test_both_generators_need_generator_option(tmp_path):
+    root = write(tmp_path, {"hugo.toml": HUGO_TOML, **HUGO_POSTS, "_config.yml": JEKYLL_CONFIG})
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 1 and "--generator" in run.stderr
+    run = smmgen("init", "--generator", "jekyll", cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert "Jekyll Example" in (root / "smmgen.toml").read_text(encoding="utf-8")
+    run = smmgen("init", "--generator", "hugo", "--force", cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert "Example Blog" in (root / "smmgen.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"_config.yml": "title: T\nurl: https://t.example\nsocial:\n  links: [a, b\n"}, "_config.yml:4: not valid YAML"),
+    ({"_config.yml": "title: !!python/object/apply:os.system [\"echo owned\"]\n"}, "_config.yml:1: not valid YAML"),
+    ({"hugo.toml": 'title = "T"\nbaseURL = "https://t.example"\n[params\nx = 1\n'}, "hugo.toml:3: not valid TOML"),
+    ({"hugo.json": '{"title": "T",\n "baseURL": }\n'}, "hugo.json:2: not valid JSON"),
+    ({"config/_default/params.toml": 'a = 1\na = 2\n'}, "config/_default/params.toml:2: not valid TOML"),
+    ({"_config.yml": b"title: \xff\n"}, "_config.yml:1: not UTF-8"),
+    ({"_config.yml": "- a list\n- not settings\n"}, "_config.yml:1: expected a mapping"),
+    ({"hugo.json": "[" * 100_000 + "]" * 100_000}, "hugo.json: nested more than 100 levels deep"),
+    ({"hugo.toml": "a = " + "[" * 100_000 + "]" * 100_000}, "hugo.toml:1: not valid TOML: nested more than 100"),
+    ({"_config.yml": "a: " + "[" * 20_000 + "]" * 20_000 + "\n"}, "_config.yml:1: nested more than 100 levels"),
+    ({"_config.yml": "title: T\n" + "# padding\n" * 120_000}, "_config.yml: is 1.1 MB"),
+])
+def test_broken_configuration_is_one_clean_line_naming_file_and_line(tmp_path, files, expected):
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    run = smmgen("init", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and "owned" not in run.stdout + run.stderr
+    assert run.stderr.startswith(f"Error: {expected}"), run.stderr
+    assert not (tmp_path / "smmgen.toml").exists()
+
+
+@pytest.mark.parametrize("name", ["_config.yml", "hugo.toml", "config/_default/params.yaml"])
+def test_configuration_linked_from_outside_the_site_is_refused(tmp_path, name):
+    secret = tmp_path / "elsewhere" / "secret.yml"
+    secret.parent.mkdir()
+    secret.write_text("title: from outside\n")
+    root = tmp_path / "site"
+    (root / name).parent.mkdir(parents=True)
+    (root / name).symlink_to(secret)
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 1
+    assert f"{name}: is a symbolic link to a file outside the site folder" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_config_folder_linked_from_outside_is_refused(tmp_path):
+    elsewhere = write(tmp_path / "elsewhere", {"params.toml": "x = 1\n"})
+    root = tmp_path / "site"
+    (root / "config").mkdir(parents=True)
+    (root / "config" / "_default").symlink_to(elsewhere)
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 1 and "outside the site" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_values_from_the_configuration_cannot_inject_toml_or_escape_sequences(tmp_path):
+    root = write(tmp_path / "site", {
+        "_config.yml": 'title: "Evil\\n[publish]\\nledger = \\"/etc/passwd\\"\\u001b[31m"\n'
+                       "url: https://evil.example\ntimezone: Not/AZone\n"
+                       "twitter: {username: \"a\\nb\"}\npermalink: /:categories/:hour/:title/\n",
+        "_posts/2026-01-10-a.md": "---\ntitle: A\ndate: 2026-01-10\n\"odd\\nkey\": 1\n---\nText.\n",
+    })
+    run, conf = init_and_check(root)
+    assert conf["site"]["name"] == "site"                  # the folder's: the title holds an escape character
+    assert "publish" not in conf and "timezone" not in conf["site"] and "permalink" not in conf["site"]
+    assert conf["platforms"]["x"] == {"enabled": False}
+    assert "\x1b" not in run.stdout
+    assert "Not/AZone" in run.stdout and ":hour" in run.stdout
+
+
+def test_yaml_aliases_that_stand_for_billions_of_links_are_read_in_bounded_time(tmp_path):
+    lines = ["title: Laughs", "url: https://l.example", "a: &a [" + ", ".join(["https://t.me/laughing"] * 100) + "]"]
+    for previous, name in zip("abcdefg", "bcdefgh"):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 100) + "]")
+    lines += ["social: {links: *h}", "social_links: *c", "twitter: {username: *h}",
+              "author: &me {twitter: *me, mastodon: [*me, *me]}"]      # a table that holds itself
+    write(tmp_path, {"_config.yml": "\n".join(lines) + "\n"})
+    started = time.monotonic()
+    run = smmgen("init", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert time.monotonic() - started < 20
+    # Found where the walk reaches it (social_links, two lists deep), and nothing is walked for ever.
+    assert tomllib.loads((tmp_path / "smmgen.toml").read_text())["platforms"]["telegram"] == {"handle": "@laughing"}
+
+
+def test_smmgen_toml_that_cannot_be_replaced_is_a_clean_error(tmp_path):
+    root = write(tmp_path, {"hugo.toml": HUGO_TOML})
+    (root / "smmgen.toml").mkdir()
+    run = smmgen("init", "--force", cwd=root)
+    assert run.returncode == 1 and run.stderr.startswith("Error: cannot write smmgen.toml")
+    assert "Traceback" not in run.stderr
+    assert [p.name for p in root.iterdir() if p.name.startswith(".smmgen-init")] == []
+
+
+def test_the_nine_platforms_are_the_registry_s_built_ins():
+    assert tuple(registry.names())[:9] == NINE
+
+
+@pytest.mark.skipif(shutil.which("hugo") is None, reason="Hugo is not installed (apt-get install hugo)")
+@pytest.mark.parametrize("permalinks", ["", '[permalinks]\nposts = "/:year/:month/:day/:slugorfilename/"\n'])
+def test_canonical_urls_are_the_pages_hugo_builds(tmp_path, permalinks):
+    root = write(tmp_path, {
+        "hugo.toml": f'baseURL = "https://hugo.example.org/"\ntitle = "Real Hugo"\ntimeZone = "Europe/Berlin"\n'
+                     f"{permalinks}",
+        "layouts/_default/single.html": "{{ .Title }}\n",
+        "layouts/_default/list.html": "{{ .Title }}\n",
+        "content/posts/late-night.md": "---\ntitle: Late night\ndate: 2026-01-10T23:30:00+01:00\n---\nText.\n",
+        "content/posts/bundle/index.md": "---\ntitle: A bundle\ndate: 2026-02-01T08:00:00+01:00\n---\nText.\n",
+        "content/posts/with-slug.md": "---\ntitle: Another title\nslug: chosen\ndate: 2026-03-01\n---\nText.\n",
+    })
+    init_and_check(root)
+    built = subprocess.run(["hugo", "--quiet", "--destination", str(tmp_path / "public")], cwd=root,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors and len(articles) == 3
+    for article in articles:
+        path = article.url.removeprefix(site.base_url).strip("/")
+        assert (tmp_path / "public" / path / "index.html").is_file(), (article.url, sorted(
+            p.relative_to(tmp_path / "public").as_posix() for p in (tmp_path / "public").rglob("index.html")))
+
+
+@pytest.mark.skipif(shutil.which("jekyll") is None, reason="Jekyll is not installed (apt-get install jekyll)")
+@pytest.mark.parametrize("permalink", ["", "permalink: pretty\n", "permalink: /:year/:title/\n"])
+def test_canonical_urls_are_the_pages_jekyll_builds(tmp_path, permalink):
+    root = write(tmp_path / "site", {
+        "_config.yml": f"title: Real Jekyll\nurl: https://jekyll.example.org\nbaseurl: /blog\n"
+                       f"timezone: America/New_York\n{permalink}",
+        "_posts/2026-01-10-late-night.md": "---\ntitle: Late night\ndate: 2026-01-10 23:30:00 -0500\n---\nText.\n",
+        "_posts/2026-02-01-second-post.md": "---\ntitle: Second\ndate: 2026-02-01T08:00:00-05:00\n---\nText.\n",
+    })
+    init_and_check(root)
+    out = tmp_path / "public"
+    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors and len(articles) == 2
+    for article in articles:
+        path = article.url.removeprefix("https://jekyll.example.org/blog/")
+        page = out / path / "index.html" if path.endswith("/") else out / path
+        assert page.is_file(), (article.url, sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")))
+
+
+@pytest.mark.parametrize("files, shown", [
+    ({"hugo.toml": 'title = "T"\nbaseURL = "https://t.example"\ncontentDir = "../elsewhere"\n'}, "contentDir"),
+    ({"hugo.toml": 'title = "T"\nbaseURL = "https://t.example"\ncontentDir = "/etc"\n'}, "contentDir"),
+    ({"_config.yml": "title: T\nurl: https://t.example\nsource: ../elsewhere\n"}, "source"),
+])
+def test_content_folders_outside_the_site_are_not_taken(tmp_path, files, shown):
+    write(tmp_path / "elsewhere", {"posts/a.md": "---\ntitle: Outside\ndate: 2026-01-01\nsecret_key: 1\n---\n"})
+    root = write(tmp_path / "site", files)
+    run, conf = init_and_check(root)
+    assert "elsewhere" not in conf["site"].get("content_dir", "") and "/etc" not in conf["site"].get("content_dir", "")
+    assert "extra_front_matter" not in conf["site"]
+    assert f"{shown}: " in run.stdout and "is no folder inside the site" in run.stdout
+
+
+KEYS = ["title", "name", "url", "baseurl", "baseURL", "timezone", "timeZone", "lang", "locale", "languageCode",
+        "defaultContentLanguage", "defaultContentLanguageInSubdir", "languages", "contentDir", "permalink",
+        "permalinks", "posts", "page", "social", "links", "params", "twitter", "username", "mastodon", "instance",
+        "bluesky", "socialIcons", "collections", "defaults", "scope", "values", "type", "path", "source",
+        "collections_dir", "author", "services", "uglyURLs", "weight", "en", "ja"]
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3),
+                    st.sampled_from(["", "/", "..", "../x", "/:year/:slug/", "/:categories/:title/", "pretty",
+                                     "https://a.example/", "@me@m.social", "Europe/Berlin", "en", "x\n[publish]",
+                                     "https://t.me/some_channel", "posts", "{slug}", "\x1b[2J"]),
+                    st.text(max_size=12))
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)),
+                      max_leaves=25)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(config=st.dictionaries(st.sampled_from(KEYS), values, max_size=10), jekyll=st.booleans())
+def test_any_configuration_gives_a_loadable_smmgen_toml_or_a_clean_error(tmp_path_factory, config, jekyll):
+    from smmgen.errors import SmmgenError
+    from smmgen.init import init_site
+
+    root = tmp_path_factory.mktemp("site")
+    name = "_config.yml" if jekyll else "hugo.json"
+    text = yaml.safe_dump(config, allow_unicode=True) if jekyll else json.dumps(config)
+    write(root, {name: text, "content/posts/a.md": "---\ntitle: A\ndate: 2026-01-01\n---\nText.\n"})
+    try:
+        report = init_site(root)
+    except SmmgenError:
+        return
+    site = load_site(root)
+    assert site.name and site.base_url.startswith(("http://", "https://"))
+    assert all(ord(c) >= 32 for key, value, where in report.found for c in value + where)
+
+
+def test_init_in_a_subfolder_of_a_configured_site_finds_its_smmgen_toml(tmp_path):
+    root = write(tmp_path, {"hugo.toml": HUGO_TOML, **HUGO_POSTS, "smmgen.toml": "# mine\n"})
+    run = smmgen("init", cwd=root / "content" / "posts")
+    assert run.returncode == 1 and "already exists" in run.stderr
+    assert not (root / "content" / "posts" / "smmgen.toml").exists()
