@@ -357,9 +357,18 @@ def test_the_nine_platforms_are_the_registry_s_built_ins():
     assert tuple(registry.names())[:9] == NINE
 
 
-@pytest.mark.skipif(shutil.which("hugo") is None, reason="Hugo is not installed (apt-get install hugo)")
+def require(program: str) -> None:
+    # On a developer's machine without the generator the test skips; in CI it must run (tests/setup.sh installs it).
+    if shutil.which(program) is None:
+        reason = f"{program} is not installed (apt-get install {program})"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI is set: the real-generator tests must run")
+        pytest.skip(reason)
+
+
 @pytest.mark.parametrize("permalinks", ["", '[permalinks]\nposts = "/:year/:month/:day/:slugorfilename/"\n'])
 def test_canonical_urls_are_the_pages_hugo_builds(tmp_path, permalinks):
+    require("hugo")
     root = write(tmp_path, {
         "hugo.toml": f'baseURL = "https://hugo.example.org/"\ntitle = "Real Hugo"\ntimeZone = "Europe/Berlin"\n'
                      f"{permalinks}",
@@ -384,9 +393,9 @@ def test_canonical_urls_are_the_pages_hugo_builds(tmp_path, permalinks):
             p.relative_to(tmp_path / "public").as_posix() for p in (tmp_path / "public").rglob("index.html")))
 
 
-@pytest.mark.skipif(shutil.which("jekyll") is None, reason="Jekyll is not installed (apt-get install jekyll)")
 @pytest.mark.parametrize("permalink", ["", "permalink: pretty\n", "permalink: /:year/:title/\n"])
 def test_canonical_urls_are_the_pages_jekyll_builds(tmp_path, permalink):
+    require("jekyll")
     root = write(tmp_path / "site", {
         "_config.yml": f"title: Real Jekyll\nurl: https://jekyll.example.org\nbaseurl: /blog\n"
                        f"timezone: America/New_York\n{permalink}",
