@@ -16,8 +16,9 @@ import jinja2
 from . import manifest, plan
 from .cache import BuildCache, stamp
 from .config import Site
-from .content import Article, find_article_files, load_article, load_articles
+from .content import Article, Skipped, load_article, read_articles
 from .dates import long_date
+from .discovery import Found, discover
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
 from .expiry import expiry_warning
 from .layouts import Layouts, template_frame
@@ -55,6 +56,7 @@ class BuildResult:
     cards: dict                          # CardRequest -> Card
     errors: tuple[SmmgenError, ...]
     layouts: Layouts | None = None       # the templates the build used (the preview uses them too)
+    skipped: tuple[tuple[str, str], ...] = ()   # (source, reason): files under content_dir that are no article
 
     @property
     def warnings(self) -> tuple[BuildWarning, ...]:
@@ -84,7 +86,8 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
         ready = prepare(site, layouts, cache, pool, hashes or {}, progress)
-        articles, errors = load_articles(site, reuse=ready.articles.get, paths=ready.paths)
+        loaded = read_articles(site, reuse=ready.articles.get, found=ready.found)
+        articles, errors = loaded.articles, loaded.errors
         published = [a for a in articles if not a.draft]
         cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts, progress=progress)
         errors += cut_errors
@@ -102,7 +105,8 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     errors += plan_errors + card_errors
     outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
-                       cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts)
+                       cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts,
+                       skipped=loaded.skipped)
 
 
 def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: Sequence[tuple],
@@ -263,7 +267,7 @@ PARALLEL_MIN = 16
 class Prepared:
     """Articles and cuts made before the pipeline runs: found in the cache, or made by worker processes."""
 
-    paths: list[Path]
+    found: Found
     shas: dict[str, str] = field(default_factory=dict)                  # source -> sha256 of the file
     articles: dict[Path, Article] = field(default_factory=dict)
     cuts: dict[str, tuple[Cut, ...]] = field(default_factory=dict)      # source -> cuts before planning
@@ -295,9 +299,9 @@ def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Worker
     """Hash every article file (unless ``hashes`` has it); take what the cache has for unchanged ones; parse
     and cut the rest in ``pool``'s processes when there are enough of them (failures are left to the
     pipeline, which reports them with their file and line)."""
-    ready = Prepared(find_article_files(site))
+    ready = Prepared(discover(site.content_dir, site.content_rules))
     missing: list[Path] = []
-    for path, source in zip(ready.paths, site.rel_all(ready.paths)):
+    for path, source in zip(ready.found.paths, site.rel_all(ready.found.paths)):
         sha = hashes.get(str(path))
         if sha is None:
             if inside(path, site.root) is None:
@@ -346,7 +350,7 @@ def _parse_and_cut(paths: list[Path]) -> list[tuple[Article | None, tuple[Cut, .
     for path in paths:
         try:
             article = load_article(path, site)  # type: ignore[arg-type]
-        except SmmgenError:
+        except (SmmgenError, Skipped):
             out.append((None, None))
             continue
         if article.draft:

@@ -102,14 +102,14 @@ def warning_line(source: str, platform: str, message: str) -> str:
 
 def summary(result, changed: int) -> str:
     """The build report; ``result`` is a ``smmgen.incremental.Summary`` (or a BuildResult, summarized here)."""
+    from .discovery import describe
     from .incremental import Summary, summarize
 
     s = result if isinstance(result, Summary) else summarize(result)
     out = s.output
     lines = [
         f"smmgen: built {s.site_name} -> {out}/",
-        f"  articles  {s.articles}"
-        + (f" ({s.drafts} draft{'s' * (s.drafts != 1)} skipped)" if s.drafts else ""),
+        f"  articles  {s.articles}" + (f" (skipped {describe(s.skipped)})" if s.skipped else ""),
         f"  cuts      {sum(n for _, n in s.platforms)}: " + " · ".join(f"{name} {n}" for name, n in s.platforms),
         f"  cards     {s.cards}",
         f"  scheduled {s.scheduled(dt.datetime.now(dt.UTC))} article(s) not yet due",
@@ -125,7 +125,9 @@ def summary(result, changed: int) -> str:
 
 @main.command()
 @_site_option
-def check(site_dir: Path | None) -> None:
+@click.option("--verbose", "-v", is_flag=True, default=False,
+              help="Also list the front-matter keys smmgen ignored, with how many articles use each.")
+def check(site_dir: Path | None, verbose: bool) -> None:
     """Validate config, front matter and every cut against its platform's limits; writes nothing."""
     from .build import build as run_build
     from .cache import CACHE_DIR, BuildCache
@@ -142,6 +144,14 @@ def check(site_dir: Path | None) -> None:
 
     with ProgressLine() as progress:
         result = run_build(site, render_images=False, workers=os.cpu_count() or 1, cache=cache, progress=progress)
+    from .commands.skipped import ignored_keys_report, skipped_line
+
+    skipped = skipped_line(result)
+    if skipped:
+        click.echo(skipped)
+    if verbose:
+        for line in ignored_keys_report(result):
+            click.echo(line)
     warnings = result.warnings
     for w in warnings:
         click.echo(warning_line(w.source, w.platform, w.message), err=True)

@@ -7,6 +7,7 @@ got "yes"``. Unknown keys are errors: in a publishing tool a misspelt option sil
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,27 @@ def _permalink(value: Any) -> str:
     return text
 
 
+# Markdown file extensions Hugo (md, markdown, mdown) and Jekyll (markdown_ext's default) read as articles.
+MARKDOWN_EXTENSIONS = ("md", "markdown", "mdown", "mkdn", "mkdown", "mkd")
+# Front-matter keys whose values may become hashtags (``[site] hashtag_sources``).
+HASHTAG_SOURCES = ("tags", "categories", "category", "keywords", "series")
+
+
+def _extension(value: Any) -> str:
+    text = s.string(value).strip().lstrip(".").lower()
+    if not re.fullmatch(r"[a-z0-9]{1,16}", text):
+        raise s.Invalid(f'expected a file extension such as "md" or "markdown", got {s.shown(value)}')
+    return text
+
+
+def _glob(value: Any) -> str:
+    text = s.nonempty_string(value).strip()
+    if text.startswith("/") or ".." in text.split("/"):
+        raise s.Invalid(f'a pattern relative to content_dir, e.g. "drafts/**" or "**/README.md", got '
+                        f"{s.shown(value)}")
+    return text
+
+
 SITE_SCHEMA = {
     "name": s.Field(s.nonempty_string, required=True, doc="The site's name, shown on cards and previews."),
     "base_url": s.Field(s.url, required=True, doc="Where the site lives, e.g. https://news.example."),
@@ -65,6 +87,20 @@ SITE_SCHEMA = {
     "output_dir": s.Field(s.nonempty_string, default="output"),
     "extra_front_matter": s.Field(s.list_of(s.string), default=(),
                                   doc="Front-matter keys of your site generator that smmgen should ignore."),
+    "strict": s.Field(s.boolean, default=False,
+                      doc="Front-matter keys smmgen does not know are errors (by default they are ignored)."),
+    "markdown_extensions": s.Field(s.list_of(_extension), default=MARKDOWN_EXTENSIONS,
+                                   doc="File extensions read as articles (Jekyll: markdown_ext)."),
+    "include": s.Field(s.list_of(_glob), default=(),
+                       doc="Only files matching one of these globs (relative to content_dir) are articles."),
+    "exclude": s.Field(s.list_of(_glob), default=(),
+                       doc="Files matching one of these globs (relative to content_dir) are not articles."),
+    "hashtag_sources": s.Field(s.list_of(s.choice(*HASHTAG_SOURCES)), default=("tags",),
+                               doc="Front-matter keys whose values become hashtags, in this order."),
+    "excerpt_separator": s.Field(s.nonempty_string, default="<!--more-->",
+                                 doc="The divider that ends an article's lead (Jekyll: excerpt_separator)."),
+    "expire_with_page": s.Field(s.boolean, default=True,
+                                doc="An article's posts are deleted when its expiryDate passes."),
 }
 
 UTM_SCHEMA = {
@@ -121,6 +157,20 @@ class PlatformSettings:
 
 
 @dataclass(frozen=True)
+class ContentRules:
+    """Which files under content_dir are articles and how their front matter is read (the [site] keys of
+    the same names)."""
+
+    markdown_extensions: tuple[str, ...] = MARKDOWN_EXTENSIONS
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    strict: bool = False
+    hashtag_sources: tuple[str, ...] = ("tags",)
+    excerpt_separator: str = "<!--more-->"
+    expire_with_page: bool = True
+
+
+@dataclass(frozen=True)
 class Site:
     root: Path
     name: str
@@ -137,6 +187,7 @@ class Site:
     platforms: tuple[PlatformSettings, ...]
     plan: Mapping[str, Any]          # [plan], validated by smmgen.plan.PLAN_SCHEMA
     publish: Mapping[str, Any]       # [publish], validated by smmgen.publish.settings.PUBLISH_SCHEMA
+    content_rules: ContentRules = ContentRules()
 
     def platform(self, name: str) -> PlatformSettings | None:
         return next((p for p in self.platforms if p.name == name), None)
@@ -254,6 +305,11 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         platforms=platforms,
         plan=MappingProxyType(v["plan"] or {}),
         publish=MappingProxyType(v["publish"] or {}),
+        content_rules=ContentRules(
+            markdown_extensions=tuple(dict.fromkeys(site_v["markdown_extensions"])),
+            include=tuple(site_v["include"]), exclude=tuple(site_v["exclude"]), strict=site_v["strict"],
+            hashtag_sources=tuple(dict.fromkeys(site_v["hashtag_sources"])),
+            excerpt_separator=site_v["excerpt_separator"], expire_with_page=site_v["expire_with_page"]),
     )
 
 

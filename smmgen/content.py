@@ -1,4 +1,5 @@
-"""Articles: content/**/*.md with front matter, validated against a declared schema into frozen Articles.
+"""Articles: content/**/*.md (and the other Markdown extensions) with front matter, validated against a declared
+schema into frozen Articles. Which files are articles: smmgen.discovery.
 
 Errors carry file and line (``content/2026/budget.md:4: social.publish_at: not a date: "tomorrow-ish"``) and are
 collected per file, so one bad article never hides the problems of the others.
@@ -9,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import controls
+from . import controls, discovery
 from . import schema as s
 from .config import Site
 from .errors import ContentError, SmmgenError
@@ -26,12 +27,16 @@ from .platforms import registry
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"}
 
-# Keys that Hugo and Jekyll front matter commonly carries and smmgen has no use for: accepted and ignored.
+# Keys that Hugo and Jekyll front matter commonly carries and smmgen has no use for: accepted and ignored, and
+# not listed by ``check --verbose`` (nor are ``[site] extra_front_matter``'s).
 GENERATOR_KEYS = frozenset({
-    "author", "authors", "categories", "layout", "weight", "aliases", "lastmod", "keywords", "toc", "series",
-    "permalink", "type", "menu", "publishDate", "expiryDate", "linkTitle", "comments", "excerpt", "headless",
-    "markup", "outputs", "resources", "sitemap", "published", "featured", "cascade", "build", "params",
+    "author", "authors", "layout", "weight", "aliases", "lastmod", "toc", "permalink", "type", "menu",
+    "linkTitle", "comments", "markup", "outputs", "resources", "sitemap", "featured", "cascade", "params",
 })
+
+# Hugo's aliases of the keys smmgen reads (Hugo matches front-matter keys without regard to case).
+_ALIASES = {"publishdate": "publishDate", "pubdate": "publishDate", "expirydate": "expiryDate",
+            "unpublishdate": "expiryDate", "_build": "build"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,9 @@ class Article:
     retracted: bool
     social: Social
     lines: Mapping[str, int]         # front-matter key -> line, for messages about this article
+    publish_date: dt.datetime | None = None     # Hugo's publishDate: no post is due before it
+    expiry_date: dt.datetime | None = None      # Hugo's expiryDate (unless [site] expire_with_page = false)
+    ignored_keys: tuple[str, ...] = ()          # front-matter keys smmgen does not use (check --verbose lists them)
 
     def line(self, key: str) -> int | None:
         return self.lines.get(key) or self.lines.get(key.split(".")[0])
@@ -117,7 +125,8 @@ def _localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
 
 
 def _slug(value: Any) -> str:
-    text = s.string(value)
+    # Hugo lowercases the slug in the page's URL; so does smmgen, whose manifest ids are lowercase.
+    text = s.string(value).strip().lower()
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text):
         raise s.Invalid(f"expected lowercase letters, digits and single hyphens, got {s.shown(text)}")
     return text
@@ -137,6 +146,30 @@ def _tags(value: Any) -> tuple[str, ...]:
         value = [value]
     tags = s.list_of(_tag)(value)
     return tuple(dict.fromkeys(tags))
+
+
+def _categories(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):      # Jekyll: `categories: news politics` is a list separated by spaces
+        value = value.split()
+    return _tags(value)
+
+
+def _title(value: Any) -> str:
+    # YAML reads `title: 2025` as a number and `title: 2025-01-01` as a date; Hugo and Jekyll show the text.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        value = value.isoformat()
+    return s.nonempty_string(value)
+
+
+def _published(tz: ZoneInfo):
+    # Jekyll: `published: false` keeps a post unpublished. Hugo: `published` is another name for publishDate.
+    as_date = _datetime(tz)
+
+    def convert(value: Any) -> bool | dt.datetime:
+        return value if isinstance(value, bool) else as_date(value)
+    return convert
 
 
 def _focus(value: Any) -> tuple[float, float]:
@@ -181,9 +214,21 @@ def _social_schema(tz: ZoneInfo) -> dict[str, s.Field]:
 
 def front_matter_schema(site: Site) -> dict[str, s.Field]:
     tz = site.timezone
+    rules = getattr(site, "content_rules", None)
+    sources = rules.hashtag_sources if rules is not None else ("tags",)
+    ignored = lambda v: v  # noqa: E731 - known keys whose values smmgen does not read
     return {
-        "title": s.Field(s.nonempty_string, required=True),
-        "date": s.Field(_datetime(tz), required=True),
+        "title": s.Field(_title, required=True),
+        "date": s.Field(_datetime(tz), doc="Required unless publishDate or a YYYY-MM-DD- file name gives it."),
+        "publishDate": s.Field(_datetime(tz), doc="Hugo: the page goes online then; no post is due before."),
+        "expiryDate": s.Field(_datetime(tz), doc="Hugo: the page goes offline then; so do its posts."),
+        "published": s.Field(_published(tz), doc="Jekyll: false keeps the post unpublished (a draft)."),
+        "headless": s.Field(ignored, doc="Hugo: a headless bundle is no article (smmgen.discovery)."),
+        "build": s.Field(ignored, doc="Hugo's build options: render/list never is no article."),
+        "excerpt": s.Field(s.string, doc="Jekyll's lead, as summary."),
+        "excerpt_separator": s.Field(s.nonempty_string, doc="Jekyll: the divider that ends the lead."),
+        **{key: s.Field(_categories if key in sources else ignored)
+           for key in ("categories", "category", "keywords", "series")},
         "slug": s.Field(_slug),
         "url": s.Field(s.url, doc="Canonical URL, overriding base_url + permalink."),
         "summary": s.Field(s.string),
@@ -205,35 +250,57 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
 
 # --- loading ---------------------------------------------------------------------------------------------------
 
+class Skipped(Exception):
+    """A file whose front matter says it is no article of its own (a headless bundle): no error, counted."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source, self.reason = source, reason
+
+
+@dataclass(frozen=True)
+class Loaded:
+    articles: list[Article]                    # drafts included (callers filter)
+    errors: list[SmmgenError]
+    skipped: tuple[tuple[str, str], ...]       # (source, reason) of every file that is no article; drafts not
+
+
 def find_article_files(site: Site) -> list[Path]:
-    if not site.content_dir.is_dir():
-        return []
-    # Sorted by path relative to content/, so the order never depends on the file system. (Joined from parts:
-    # every path rglob gives starts with content_dir's, and Path.relative_to costs more than the search.)
-    depth = len(site.content_dir.parts)
-    # A dangling link is listed too: its article is reported missing (or refused), never skipped unnoticed.
-    return sorted((p for p in site.content_dir.rglob("*.md")
-                   if (p.is_file() or p.is_symlink()) and not p.name.startswith(".")),
-                  key=lambda p: "/".join(p.parts[depth:]))
+    """The article files under content_dir, sorted by their path inside it (see smmgen.discovery)."""
+    return discovery.discover(site.content_dir, site.content_rules).paths
+
+
+def read_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None = None,
+                  found: discovery.Found | None = None) -> Loaded:
+    """Every article under content_dir, every problem found, and every file skipped with its reason.
+
+    ``reuse(path)`` may give an article already parsed from the file's current bytes (the build cache);
+    ``found`` is ``discovery.discover``'s result when the caller has it already.
+    """
+    if found is None:
+        found = discovery.discover(site.content_dir, site.content_rules)
+    articles: list[Article] = []
+    errors: list[SmmgenError] = []
+    skipped = [(source, reason) for source, (_, reason) in zip(site.rel_all(p for p, _ in found.skipped),
+                                                                 found.skipped)]
+    for path in found.paths:
+        try:
+            article = reuse(path) if reuse is not None else None
+            articles.append(article if article is not None else load_article(path, site))
+        except Skipped as e:
+            skipped.append((e.source, e.reason))
+        except SmmgenError as e:
+            errors.extend(e.errors if hasattr(e, "errors") else [e])
+    errors.extend(_duplicate_slugs(articles))
+    return Loaded(articles, errors, tuple(sorted(skipped)))
 
 
 def load_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None = None,
                   paths: Sequence[Path] | None = None) -> tuple[list[Article], list[SmmgenError]]:
-    """Every article under content/, and every problem found; drafts are included (callers filter).
-
-    ``reuse(path)`` may give an article already parsed from the file's current bytes (the build cache);
-    ``paths`` is ``find_article_files(site)`` when the caller has it already.
-    """
-    articles: list[Article] = []
-    errors: list[SmmgenError] = []
-    for path in find_article_files(site) if paths is None else paths:
-        try:
-            article = reuse(path) if reuse is not None else None
-            articles.append(article if article is not None else load_article(path, site))
-        except SmmgenError as e:
-            errors.extend(e.errors if hasattr(e, "errors") else [e])
-    errors.extend(_duplicate_slugs(articles))
-    return articles, errors
+    """``read_articles``' articles and errors; ``paths``: the article files, when the caller has them."""
+    found = discovery.Found(list(paths), ()) if paths is not None else None
+    loaded = read_articles(site, reuse=reuse, found=found)
+    return loaded.articles, loaded.errors
 
 
 def _duplicate_slugs(articles: list[Article]) -> list[SmmgenError]:
@@ -256,13 +323,35 @@ def load_article(path: Path, site: Site) -> Article:
     control = controls.in_values(parsed.data)           # made by an escape: "\u0000" in TOML, "\0" in YAML
     if control is not None:
         raise ContentError(shown, _line(parsed.lines, control[0]) or 1, control[0], control[1])
-    result = s.validate(parsed.data, front_matter_schema(site))
+    skip = discovery.skip_by_front_matter(parsed.data)
+    if skip is not None:
+        raise Skipped(shown, skip[0])
+    rules = site.content_rules
+    schema = front_matter_schema(site)
+    data, lines = _canonical_keys(parsed.data, parsed.lines, schema)
+    ignored = tuple(sorted({str(k) for k in data if k not in schema}))
+    if not rules.strict:
+        data = {k: value for k, value in data.items() if k in schema}
+    result = s.validate(data, schema)
     # A missing key has no line of its own: point at the front matter, which starts on line 1.
-    problems = sorted((ContentError(shown, _line(parsed.lines, p.key) or 1, p.key, p.message)
+    problems = sorted((ContentError(shown, _line(lines, p.key) or 1, p.key, p.message)
                        for p in result.problems), key=lambda e: e.line)
     v = result.values
+    publish_date = v.get("publishDate") or (v.get("published") if isinstance(v.get("published"), dt.datetime)
+                                            else None)
+    date = v.get("date") or publish_date
+    if date is None and not any(p.key in ("date", "publishDate", "published") for p in result.problems):
+        try:
+            date = _date_from_name(path, site)
+            if date is None:
+                raise ContentError(shown, 1, "date", "required but missing (or start the file name with "
+                                                     "YYYY-MM-DD-, as Jekyll's posts do)")
+        except ContentError as e:
+            problems.append(e)
+            problems.sort(key=lambda e: e.line)
     if problems:
         raise ErrorList(problems)
+    parsed = replace(parsed, lines=lines)
 
     image_ref = v["image"] or (v["images"][0] if v["images"] else None)
     image_key = "image" if v["image"] else "images"
@@ -275,10 +364,8 @@ def load_article(path: Path, site: Site) -> Article:
     if not title:
         raise ContentError(shown, parsed.lines.get("title"), "title", "is empty once Markdown is removed")
     body_text = to_plain_text(parsed.body)
-    summary_source = v["summary"] if v["summary"] is not None else v["description"]
-    summary = inline_text(summary_source) if summary_source else first_paragraph(body_text).replace("\n", " ")
+    summary = _lead(v, parsed.body, body_text, rules.excerpt_separator)
     slug = v["slug"] or _slug_from_path(path, site)
-    date = v["date"]
     lang = v["lang"] or site.language
 
     social_v = v["social"] or {}
@@ -290,8 +377,9 @@ def load_article(path: Path, site: Site) -> Article:
         expire_after=social_v.get("expire_after"),
         overrides=MappingProxyType(overrides),
     )
-    _check_schedule(social, shown, parsed.lines)
+    _check_schedule(social, shown, parsed.lines, publish_date)
     section = v["section"] or (v["tags"][0] if v["tags"] else None)
+    hashtag_tags = tuple(dict.fromkeys(t for key in rules.hashtag_sources for t in (v[key] or ())))
     return Article(
         source=shown,
         slug=slug,
@@ -300,24 +388,86 @@ def load_article(path: Path, site: Site) -> Article:
         lang=lang,
         summary=summary,
         body_text=body_text,
-        tags=v["tags"],
+        tags=hashtag_tags,
         section=section,
         url=v["url"] or canonical_url(site, slug=slug, date=date, section=section, lang=lang),
         image=image,
         image_alt=(v["image_alt"] or "").strip(),
         image_focus=v["image_focus"],
         card=v["card"],
-        draft=v["draft"],
+        draft=v["draft"] or v["published"] is False,
         retracted=v["retracted"],
         social=social,
         lines=MappingProxyType(dict(parsed.lines)),
+        publish_date=publish_date if publish_date is not None and publish_date > date else None,
+        expiry_date=v["expiryDate"] if rules.expire_with_page else None,
+        ignored_keys=ignored,
     )
 
 
-def _check_schedule(social: Social, shown: str, lines: Mapping[str, int]) -> None:
+def _canonical_keys(data: dict[str, Any], lines: Mapping[str, int],
+                    schema: Mapping[str, s.Field]) -> tuple[dict[str, Any], dict[str, int]]:
+    """The front matter with Hugo's spellings of smmgen's keys (``publishdate``, ``pubdate``, ``Title``) under
+    smmgen's names, as Hugo reads keys without regard to case; a key written both ways keeps both (and the
+    schema's check of the spelling it does not know)."""
+    by_lower = {key.lower(): key for key in schema}
+    out: dict[str, Any] = {}
+    renamed: dict[str, int] = dict(lines)
+    for key, value in data.items():
+        name = key
+        if isinstance(key, str) and key not in schema:
+            name = _ALIASES.get(key.lower()) or by_lower.get(key.lower()) or key
+            if name in data or name in out:
+                name = key
+        if name != key and key in lines:
+            renamed[name] = lines[key]
+        out[name] = value
+    return out, renamed
+
+
+def _date_from_name(path: Path, site: Site) -> dt.datetime | None:
+    """Jekyll's post date, from a file name such as ``2014-05-06-some-title.markdown``, at midnight in the site's
+    time zone."""
+    stem = path.parent.name if path.stem in ("index", "_index") else path.stem
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})-", stem)
+    if match is None:
+        return None
+    try:
+        day = dt.date(*(int(g) for g in match.groups()))
+        s.in_years(day)
+    except (ValueError, s.Invalid):
+        raise ContentError(site.rel(path), 1, "date", f"the file name starts with {match[0][:-1]}, which is no "
+                                                      "date; set `date:` or rename the file") from None
+    return _localize(dt.datetime.combine(day, dt.time()), site.timezone)
+
+
+def _lead(v: Mapping[str, Any], body: str, body_text: str, separator: str) -> str:
+    """The article's lead as plain text: Hugo's ``summary``, Jekyll's ``excerpt``, the text before the excerpt
+    divider (``<!--more-->``, or the article's or site's ``excerpt_separator``), ``description``, else the first
+    paragraph."""
+    written = next((v[key] for key in ("summary", "excerpt") if v[key] is not None), None)
+    if written:
+        return inline_text(written)
+    divider = v["excerpt_separator"] or separator
+    if divider in body:
+        before = to_plain_text(body.split(divider, 1)[0])
+        lead = " ".join(" ".join(paragraph.split()) for paragraph in before.split("\n\n") if paragraph.strip())
+        if lead:
+            return lead
+    if v["description"]:
+        return inline_text(v["description"])
+    return first_paragraph(body_text).replace("\n", " ")
+
+
+def _check_schedule(social: Social, shown: str, lines: Mapping[str, int],
+                    publish_date: dt.datetime | None = None) -> None:
     pairs = [("social", social.publish_at, social.expire_at, social.expire_after)]
     pairs += [(f"social.{n}", o.publish_at, o.expire_at, o.expire_after) for n, o in social.overrides.items()]
     for prefix, publish_at, expire_at, expire_after in pairs:
+        if publish_at and publish_date and publish_at < publish_date:
+            raise ContentError(shown, _line(lines, f"{prefix}.publish_at"), f"{prefix}.publish_at",
+                               f"{publish_at.isoformat()} is before publishDate {publish_date.isoformat()}, when "
+                               "the page goes online; post it then or later")
         if expire_at and expire_after:
             raise ContentError(shown, _line(lines, f"{prefix}.expire_after"), f"{prefix}.expire_after",
                                "set either expire_at or expire_after, not both")

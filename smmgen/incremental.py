@@ -20,6 +20,8 @@ from pathlib import Path
 
 from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
 from .config import Site
+from .discovery import DRAFTS
+from .discovery import counts as skip_counts
 from .errors import ConfigError, SmmgenError
 from .output import listing, survey
 from .site_files import inside, read_bytes
@@ -43,6 +45,8 @@ class Summary:
     latest: tuple[dt.datetime, ...]               # per article with cuts: its last publish_at
     warnings: tuple[tuple[str, str, str], ...]    # (source, platform, warning)
     entries: int
+    skipped: tuple[tuple[str, int], ...] = ()     # (reason, files) for files under content_dir that are no
+                                                  # article, drafts included (smmgen.discovery.REASONS)
 
     def scheduled(self, now: dt.datetime) -> int:
         """Articles with a post not yet due at ``now``."""
@@ -75,6 +79,7 @@ def summarize(result) -> Summary:
         latest=tuple(latest[a.source] for a in result.articles if a.source in latest),
         warnings=tuple((w.source, w.platform, w.message) for w in result.warnings),
         entries=len(result.cuts),                 # one entry per cut
+        skipped=skip_counts([reason for _, reason in result.skipped] + [DRAFTS] * len(result.drafts)),
     )
 
 
@@ -148,7 +153,9 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     cache = BuildCache.load(site, env)
     # One listing of output/ serves the build (are cached cards still there?) and the writer (what is intact).
     cache.present = survey(site.root, site.output_dir, SUBDIRS)
-    hashes = {path: sha for path, sha in before if path.endswith(".md") and sha not in ("unreadable", "outside")}
+    markdown = _markdown_suffixes(site)
+    hashes = {path: sha for path, sha in before
+              if path.lower().endswith(markdown) and sha not in ("unreadable", "outside")}
     result = build(site, workers=workers, cache=cache, hashes=hashes, progress=progress)
     if result.errors:
         cache.save(None)                          # what parsed and cut is still good for the next try
@@ -178,14 +185,15 @@ def _content_hashes(site: Site) -> list[tuple[str, str]]:
     # os.walk follows no link to a folder: below a content/ inside the site only a file that is itself a link
     # can lead outside (one lstat, where resolving every path would cost a fifth of a build with nothing to do).
     content_inside = inside(site.content_dir, site.root) is not None
+    markdown = _markdown_suffixes(site)
     for dirpath, dirnames, filenames in os.walk(site.content_dir):
         dirnames.sort()
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            if name.endswith(".md") and (not content_inside or os.path.islink(path)) \
-                    and inside(path, site.root) is None:
+            article = name.lower().endswith(markdown)
+            if article and (not content_inside or os.path.islink(path)) and inside(path, site.root) is None:
                 out.append((path, "outside"))     # never read: load_article refuses it
-            elif name.endswith(".md"):
+            elif article:
                 try:
                     with open(path, "rb") as f:
                         out.append((path, hashlib.sha256(f.read()).hexdigest()))
@@ -194,6 +202,10 @@ def _content_hashes(site: Site) -> list[tuple[str, str]]:
             else:
                 out.append((path, str(stamp(Path(path)))))
     return out
+
+
+def _markdown_suffixes(site: Site) -> tuple[str, ...]:
+    return tuple("." + ext for ext in site.content_rules.markdown_extensions)
 
 
 def _avatars(site: Site) -> Iterable[str]:

@@ -27,21 +27,24 @@ class Timing:
 
     @property
     def explicit(self) -> bool:
-        return self.field != "date"
+        return self.basis == "explicit"
 
 
 def resolve(article: Article, platform: str,
             default_expiry: dt.timedelta | None = None) -> tuple[dt.datetime, dt.datetime | None]:
-    """``(publish_at, expire_at)`` in UTC. Without an explicit time a cut is due at the article's date."""
+    """``(publish_at, expire_at)`` in UTC. Without an explicit time a cut is due at the article's date, or at its
+    publishDate when that is later; without an explicit expiry it expires with the page (expiryDate)."""
     social = article.social
     override = social.override(platform)
-    publish_at = override.publish_at or social.publish_at or article.date
+    publish_at = override.publish_at or social.publish_at or article.publish_date or article.date
     if override.expire_at or override.expire_after:
         expire_at = override.expire_at or publish_at + override.expire_after
     elif social.expire_at or social.expire_after:
         expire_at = social.expire_at or publish_at + social.expire_after
     else:
         expire_at = publish_at + default_expiry if default_expiry else None
+        if article.expiry_date is not None and (expire_at is None or article.expiry_date < expire_at):
+            expire_at = article.expiry_date
     return publish_at.astimezone(UTC), (expire_at.astimezone(UTC) if expire_at else None)
 
 
@@ -54,10 +57,10 @@ def timing(article: Article, platform: str) -> Timing:
     elif social.publish_at:
         field = "social.publish_at"
     else:
-        field = "date"
+        field = "publishDate" if article.publish_date else "date"
     if override.expire_at or override.expire_after:
         expire_after = None if override.expire_at else override.expire_after
     else:
         expire_after = None if social.expire_at else social.expire_after
     return Timing(field=field, line=article.line(field), expire_after=expire_after,
-                  basis="date" if field == "date" else "explicit")
+                  basis="date" if field in ("date", "publishDate") else "explicit")

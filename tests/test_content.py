@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import MINIMAL_CONFIG
 
 from smmgen.config import load_site
 from smmgen.content import load_article, load_articles
@@ -87,15 +88,28 @@ def test_missing_title_and_wrong_types_reported_together(make_site):
     ]
 
 
-def test_unknown_key_is_an_error_but_generator_keys_are_not(make_site):
-    assert error_lines(make_site, """
-        ---
-        title: T
-        date: 2026-11-24
-        author: Someone
-        sumary: typo
-        ---
-        """)[0].startswith("content/a.md:5: sumary: unknown key (known keys: ")
+UNKNOWN_KEYS = """
+    ---
+    title: T
+    date: 2026-11-24
+    author: Someone
+    sumary: typo
+    hero: big.jpg
+    ---
+    """
+
+
+def test_unknown_keys_are_ignored_and_recorded(make_site):
+    a = load_one(make_site, UNKNOWN_KEYS)
+    assert a.title == "T"
+    assert a.ignored_keys == ("hero", "sumary")         # author is a generator key: known, not listed
+
+
+def test_strict_site_makes_unknown_keys_errors_but_not_generator_keys(make_site):
+    make_site.config(MINIMAL_CONFIG.replace('timezone = "Europe/Berlin"\n',
+                                            'timezone = "Europe/Berlin"\nstrict = true\n'))
+    lines = error_lines(make_site, UNKNOWN_KEYS)
+    assert [line.split(": unknown key")[0] for line in lines] == ["content/a.md:5: sumary", "content/a.md:6: hero"]
 
 
 def test_unknown_social_platform_override(make_site):
@@ -197,8 +211,9 @@ def test_one_bad_article_does_not_hide_the_others(make_site):
     make_site.article("bad2.md", "---\ndate: 2026-11-24\n---\n")
     articles, errors = load_articles(load_site(make_site.root))
     assert [a.slug for a in articles] == ["good"]
-    assert [e.message for e in errors] == ["content/bad1.md:1: date: required but missing",
-                                           "content/bad2.md:1: title: required but missing"]
+    assert [e.message for e in errors] == [
+        "content/bad1.md:1: date: required but missing (or start the file name with YYYY-MM-DD-, as Jekyll's posts do)",
+        "content/bad2.md:1: title: required but missing"]
 
 
 def test_duplicate_slugs(make_site):

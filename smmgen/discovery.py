@@ -1,0 +1,150 @@
+"""Which files under content_dir are articles, as Hugo and Jekyll decide it.
+
+=============================  ===========================================  ====================================
+file or front matter           generator                                    smmgen
+=============================  ===========================================  ====================================
+``*.md``, ``*.markdown`` …     Hugo: md, markdown, mdown; Jekyll:           ``[site] markdown_extensions``
+                               ``markdown_ext`` (markdown,mkdown,mkdn,mkd,md)
+``_index.md``                  Hugo: a section's list page                  skipped: section pages
+``_drafts/``                   Jekyll: drafts, built only with ``--drafts``  skipped: drafts
+``headless: true``             Hugo: a bundle that is never a page          skipped: headless pages
+``build: {render: never}``     Hugo: the page is not rendered; ``list:       skipped: unrendered pages
+``build: {list: never}``       never``: it is in no list (nor in feeds)
+``draft: true``                Hugo, Jekyll                                 read, then skipped: drafts
+``published: false``           Jekyll                                       read, then skipped: drafts
+``[site] include``/``exclude`` (smmgen's own)                               skipped: excluded
+=============================  ===========================================  ====================================
+
+A skipped file is counted with its reason, never dropped unnoticed: ``build`` and ``check`` print the counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+SECTION_PAGES = "section pages"
+DRAFTS = "drafts"
+HEADLESS = "headless pages"
+UNRENDERED = "unrendered pages"
+EXCLUDED = "excluded"
+
+# The order in which skip counts are shown.
+REASONS = (SECTION_PAGES, DRAFTS, HEADLESS, UNRENDERED, EXCLUDED)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The article files under content_dir (sorted by their path inside it) and the files skipped by name."""
+
+    paths: list[Path]
+    skipped: tuple[tuple[Path, str], ...]      # (file, reason)
+
+
+def discover(content_dir: Path, rules) -> Found:
+    """Every article file under ``content_dir``; ``rules`` is the site's ``ContentRules``."""
+    if not content_dir.is_dir():
+        return Found([], ())
+    suffixes = {"." + ext for ext in rules.markdown_extensions}
+    include = [_glob_regex(g) for g in rules.include]
+    exclude = [_glob_regex(g) for g in rules.exclude]
+    depth = len(content_dir.parts)
+    found: list[tuple[str, Path]] = []
+    skipped: list[tuple[str, Path, str]] = []
+    for path in content_dir.rglob("*"):
+        # A dangling link is listed too: its article is reported missing (or refused), never skipped unnoticed.
+        if path.suffix.lower() not in suffixes or path.name.startswith(".") \
+                or not (path.is_file() or path.is_symlink()):
+            continue
+        # Joined from parts: every path rglob gives starts with content_dir's, and Path.relative_to costs more.
+        parts = path.parts[depth:]
+        inner = "/".join(parts)
+        reason = skip_by_name(parts)
+        if reason is None and ((include and not any(r.fullmatch(inner) for r in include))
+                               or any(r.fullmatch(inner) for r in exclude)):
+            reason = EXCLUDED
+        if reason is None:
+            found.append((inner, path))
+        else:
+            skipped.append((inner, path, reason))
+    # Sorted by path relative to content/, so the order never depends on the file system.
+    found.sort(key=lambda item: item[0])
+    skipped.sort(key=lambda item: item[0])
+    return Found([p for _, p in found], tuple((p, reason) for _, p, reason in skipped))
+
+
+def skip_by_name(parts: tuple[str, ...]) -> str | None:
+    """Why a file is no article from its path inside content_dir alone, or None."""
+    if parts[-1].rsplit(".", 1)[0] == "_index":
+        return SECTION_PAGES
+    if "_drafts" in parts[:-1]:
+        return DRAFTS
+    return None
+
+
+def skip_by_front_matter(data: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(reason, key)`` when the front matter says the file is no page of its own, or None."""
+    if _value(data, "headless") is True:
+        return HEADLESS, _key(data, "headless")
+    for key in ("build", "_build"):
+        options = _value(data, key)
+        if isinstance(options, Mapping):
+            for option in ("render", "list"):
+                value = next((v for k, v in options.items() if isinstance(k, str) and k.lower() == option), None)
+                # Hugo's values: "never"; before Hugo 0.65, false.
+                if value is False or (isinstance(value, str) and value.lower() == "never"):
+                    return UNRENDERED, f"{_key(data, key)}.{option}"
+    return None
+
+
+def _key(data: Mapping[str, Any], name: str) -> str:
+    # Hugo reads front-matter keys without regard to case.
+    return next((k for k in data if isinstance(k, str) and k.lower() == name), name)
+
+
+def _value(data: Mapping[str, Any], name: str) -> Any:
+    return data.get(_key(data, name))
+
+
+def counts(reasons: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    """``(reason, how many)`` in ``REASONS`` order, only reasons that occur."""
+    tally: dict[str, int] = {}
+    for reason in reasons:
+        tally[reason] = tally.get(reason, 0) + 1
+    return tuple((r, tally[r]) for r in REASONS if r in tally)
+
+
+def describe(skipped: Iterable[tuple[str, int]]) -> str:
+    """``"30 section pages, 4 drafts"``."""
+    return ", ".join(f"{n} {reason}" for reason, n in skipped)
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob over paths inside content_dir: ``*`` and ``?`` stay within a folder, ``**`` spans folders, and a
+    pattern without a slash matches a file name in any folder (as in .gitignore)."""
+    if "/" not in pattern:
+        pattern = "**/" + pattern
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    # A folder named by the pattern holds what is under it too ("drafts" or "drafts/" = everything in drafts/).
+    return re.compile("".join(out).rstrip("/") + "(?:/.*)?")
