@@ -75,6 +75,13 @@ def _glob(value: Any) -> str:
     return text
 
 
+def _extensions(value: Any) -> tuple[str, ...]:
+    extensions = s.list_of(_extension)(value)
+    if not extensions:
+        raise s.Invalid('name at least one extension (e.g. "md")')
+    return tuple(dict.fromkeys(extensions))
+
+
 SITE_SCHEMA = {
     "name": s.Field(s.nonempty_string, required=True, doc="The site's name, shown on cards and previews."),
     "base_url": s.Field(s.url, required=True, doc="Where the site lives, e.g. https://news.example."),
@@ -89,7 +96,7 @@ SITE_SCHEMA = {
                                   doc="Front-matter keys of your site generator that smmgen should ignore."),
     "strict": s.Field(s.boolean, default=False,
                       doc="Front-matter keys smmgen does not know are errors (by default they are ignored)."),
-    "markdown_extensions": s.Field(s.list_of(_extension), default=MARKDOWN_EXTENSIONS,
+    "markdown_extensions": s.Field(_extensions, default=MARKDOWN_EXTENSIONS,
                                    doc="File extensions read as articles (Jekyll: markdown_ext)."),
     "include": s.Field(s.list_of(_glob), default=(),
                        doc="Only files matching one of these globs (relative to content_dir) are articles."),

@@ -119,8 +119,8 @@ def counts(reasons: Iterable[str]) -> tuple[tuple[str, int], ...]:
 
 
 def describe(skipped: Iterable[tuple[str, int]]) -> str:
-    """``"30 section pages, 4 drafts"``."""
-    return ", ".join(f"{n} {reason}" for reason, n in skipped)
+    """``"30 section pages, 1 draft"``."""
+    return ", ".join(f"{n} {reason[:-1] if n == 1 and reason.endswith('s') else reason}" for reason, n in skipped)
 
 
 @lru_cache(maxsize=256)

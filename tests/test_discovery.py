@@ -1,0 +1,371 @@
+"""Which files are articles, as Hugo and Jekyll decide it, and front matter as real sites write it.
+
+A Hugo-shaped and a Jekyll-shaped site are written into a temp folder; the tests assert the exact articles found,
+the skipped files with their reasons as ``build`` and ``check`` print them, dates, leads and hashtags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import MINIMAL_CONFIG
+
+from smmgen.build import build
+from smmgen.cli import main
+from smmgen.config import load_site
+from smmgen.content import load_article, read_articles
+from smmgen.discovery import discover
+from smmgen.errors import SmmgenError
+
+BERLIN = dt.timezone(dt.timedelta(hours=1))
+
+
+def run(site: Path, *args: str):
+    return CliRunner().invoke(main, [*args, "--site", str(site)], catch_exceptions=False)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+HUGO = {
+    "content/_index.md": """
+        ---
+        title: 2025
+        ---
+        The home page's list.
+        """,
+    "content/posts/_index.md": """
+        +++
+        title = "Posts"
+        +++
+        """,
+    "content/posts/first.md": """
+        ---
+        title: 2025
+        date: 2026-11-20T10:00:00+01:00
+        slug: My-Post
+        tags: [budget]
+        categories: [Politics]
+        summary: From the *summary*.
+        hero: big.jpg
+        toc_sticky: true
+        ---
+        The first paragraph.
+        """,
+    "content/posts/second.markdown": """
+        ---
+        title: Second
+        date: 2026-11-21
+        hero: other.jpg
+        PublishDate: 2026-11-21
+        ---
+        Before the divider.
+
+        Still the lead.
+        <!--more-->
+        After it.
+        """,
+    "content/posts/third.mdown": """
+        ---
+        title: A draft
+        date: 2026-11-22
+        draft: true
+        ---
+        Not yet.
+        """,
+    "content/posts/bundle/index.md": """
+        ---
+        headless: true
+        ---
+        Resources only.
+        """,
+    "content/posts/hidden.md": """
+        +++
+        title = "Hidden"
+        [build]
+        render = "never"
+        +++
+        """,
+    "content/posts/unlisted.md": """
+        ---
+        title: Unlisted
+        _build: {list: never}
+        ---
+        """,
+    "content/posts/scheduled.mkd": """
+        ---
+        title: Scheduled
+        date: 2026-11-23T08:00:00+01:00
+        publishDate: 2030-01-01T09:00:00+01:00
+        ---
+        Comes later.
+        """,
+    "content/posts/expiring.md": """
+        ---
+        title: Expiring
+        date: 2026-11-24T08:00:00+01:00
+        expirydate: 2026-12-24T08:00:00+01:00
+        ---
+        Gone by Christmas.
+        """,
+    "content/posts/README.md": "# Notes for editors, no front matter\n",
+    "content/posts/notes.txt": "not Markdown",
+}
+
+HUGO_CONFIG = MINIMAL_CONFIG.replace('timezone = "Europe/Berlin"\n',
+                                     'timezone = "Europe/Berlin"\nexclude = ["README.md"]\n')
+
+
+@pytest.fixture
+def hugo(make_site):
+    make_site.config(HUGO_CONFIG)
+    write(make_site.root, HUGO)
+    return make_site.root
+
+
+def test_hugo_site_articles_are_exactly_its_pages(hugo):
+    loaded = read_articles(load_site(hugo))
+    assert not loaded.errors, [e.message for e in loaded.errors]
+    assert sorted(a.source for a in loaded.articles) == [
+        "content/posts/expiring.md", "content/posts/first.md", "content/posts/scheduled.mkd",
+        "content/posts/second.markdown", "content/posts/third.mdown"]
+    assert [a.source for a in loaded.articles if a.draft] == ["content/posts/third.mdown"]
+    assert loaded.skipped == (
+        ("content/_index.md", "section pages"), ("content/posts/README.md", "excluded"),
+        ("content/posts/_index.md", "section pages"), ("content/posts/bundle/index.md", "headless pages"),
+        ("content/posts/hidden.md", "unrendered pages"), ("content/posts/unlisted.md", "unrendered pages"))
+
+
+def test_hugo_front_matter_as_written(hugo):
+    articles = {a.source: a for a in read_articles(load_site(hugo)).articles}
+    first = articles["content/posts/first.md"]
+    assert first.title == "2025"                      # a number to YAML, the text to Hugo
+    assert first.slug == "my-post"                    # Hugo lowercases the slug in the URL
+    assert first.url == "https://news.example/2026/11/my-post/"
+    assert first.summary == "From the summary."
+    assert first.tags == ("budget",)                  # [site] hashtag_sources defaults to tags only
+    assert first.ignored_keys == ("hero", "toc_sticky")
+    second = articles["content/posts/second.markdown"]
+    assert second.summary == "Before the divider. Still the lead."
+    assert second.publish_date is None                # PublishDate (any case) no later than date: no wait
+    assert second.date == dt.datetime(2026, 11, 21, tzinfo=BERLIN)
+
+
+def test_publish_date_holds_posts_and_expiry_date_ends_them(hugo):
+    result = build(load_site(hugo), render_images=False)
+    assert not result.errors, [e.message for e in result.errors]
+    cuts = {c.source: c for c in result.cuts}
+    scheduled = cuts["content/posts/scheduled.mkd"]
+    assert scheduled.publish_at == dt.datetime(2030, 1, 1, 8, tzinfo=dt.UTC)
+    assert scheduled.timing.field == "publishDate" and not scheduled.timing.explicit
+    assert cuts["content/posts/first.md"].expire_at is None
+    assert cuts["content/posts/expiring.md"].expire_at == dt.datetime(2026, 12, 24, 7, tzinfo=dt.UTC)
+
+
+def test_expire_with_page_false_keeps_posts(hugo):
+    (hugo / "smmgen.toml").write_text(HUGO_CONFIG.replace("exclude =", "expire_with_page = false\nexclude ="))
+    result = build(load_site(hugo), render_images=False)
+    assert {c.source: c.expire_at for c in result.cuts}["content/posts/expiring.md"] is None
+
+
+def test_explicit_post_time_before_publish_date_is_an_error(make_site):
+    path = make_site.article("early.md", """
+        ---
+        title: Early
+        date: 2026-11-23
+        publishDate: 2030-01-01
+        social:
+          publish_at: 2029-12-31T09:00:00Z
+        ---
+        """)
+    with pytest.raises(SmmgenError) as info:
+        load_article(path, load_site(make_site.root))
+    assert info.value.message.startswith("content/early.md:6: social.publish_at: 2029-12-31T09:00:00+00:00 is "
+                                         "before publishDate 2030-01-01T00:00:00+01:00")
+
+
+def test_build_and_check_print_what_was_skipped_and_why(hugo):
+    built = run(hugo, "build")
+    assert built.exit_code == 0, built.output
+    assert ("  articles  4 (skipped 2 section pages, 1 draft, 1 headless page, 2 unrendered pages, 1 excluded)"
+            in built.output.splitlines())
+    manifest = json.loads((hugo / "output" / "manifest.json").read_text())
+    assert sorted({e["id"].split("@")[0] for e in manifest["entries"]}) == [
+        "expiring", "my-post", "scheduled", "second"]
+    again = run(hugo, "build")                        # nothing changed: the same report from the cache
+    assert "  articles  4 (skipped 2 section pages, 1 draft, 1 headless page, 2 unrendered pages, 1 excluded)" \
+        in again.output.splitlines()
+    checked = run(hugo, "check")
+    assert checked.exit_code == 0, checked.output
+    assert "smmgen: skipped 2 section pages, 1 draft, 1 headless page, 2 unrendered pages, 1 excluded" \
+        in checked.output.splitlines()
+    assert "ignored" not in checked.output
+
+
+def test_check_verbose_lists_ignored_keys_once_with_counts(hugo):
+    (hugo / "content" / "posts" / "fourth.md").write_text(
+        "---\ntitle: Fourth\ndate: 2026-11-25\nhero: x.jpg\nsumary: a typo\n---\nBody.\n")
+    checked = run(hugo, "check", "--verbose")
+    assert checked.exit_code == 0, checked.output
+    lines = checked.output.splitlines()
+    start = lines.index("smmgen: 3 front-matter key(s) ignored (smmgen does not use them; [site] strict = true "
+                        "makes them errors):")
+    # PublishDate is Hugo's spelling of publishDate: read, so not listed.
+    assert lines[start + 1:start + 4] == [
+        "  hero        3 articles",
+        "  sumary      1 article (did you mean summary?)",
+        "  toc_sticky  1 article",
+    ]
+
+
+def test_strict_site_refuses_the_unknown_keys(hugo):
+    (hugo / "smmgen.toml").write_text(HUGO_CONFIG.replace("exclude =", "strict = true\nexclude ="))
+    checked = run(hugo, "check")
+    assert checked.exit_code != 0
+    assert "content/posts/first.md:8: hero: unknown key" in checked.output
+    assert "content/posts/second.markdown:4: hero: unknown key" in checked.output
+
+
+JEKYLL = {
+    "blog/_posts/2014-05-06-some-title.markdown": """
+        ---
+        layout: post
+        title: Some title
+        category: news
+        tags: [rail]
+        excerpt: The *excerpt* written out.
+        ---
+        The body.
+        """,
+    "blog/_posts/2015-01-02-unpublished.md": """
+        ---
+        title: Not out
+        published: false
+        ---
+        """,
+    "blog/_posts/2016-03-04-third.mkd": """
+        ---
+        title: Third
+        date: 2016-03-05 10:00:00 +0000
+        categories: city council
+        ---
+        Lead paragraph.
+
+        [[end]]
+
+        More.
+        """,
+    "blog/_drafts/unfinished.md": """
+        ---
+        title: Unfinished
+        ---
+        No date: Jekyll dates drafts when they are built.
+        """,
+}
+
+JEKYLL_CONFIG = MINIMAL_CONFIG.replace('timezone = "Europe/Berlin"\n', '''timezone = "Europe/Berlin"
+content_dir = "blog"
+hashtag_sources = ["tags", "category", "categories"]
+excerpt_separator = "[[end]]"
+''')
+
+
+@pytest.fixture
+def jekyll(make_site):
+    make_site.config(JEKYLL_CONFIG)
+    write(make_site.root, JEKYLL)
+    return make_site.root
+
+
+def test_jekyll_site_posts_dates_leads_and_hashtags(jekyll):
+    loaded = read_articles(load_site(jekyll))
+    assert not loaded.errors, [e.message for e in loaded.errors]
+    articles = {a.source: a for a in loaded.articles}
+    assert sorted(articles) == ["blog/_posts/2014-05-06-some-title.markdown",
+                                "blog/_posts/2015-01-02-unpublished.md", "blog/_posts/2016-03-04-third.mkd"]
+    assert loaded.skipped == (("blog/_drafts/unfinished.md", "drafts"),)
+    first = articles["blog/_posts/2014-05-06-some-title.markdown"]
+    # The date from the file name, at midnight in the site's time zone (CEST in May).
+    assert first.date == dt.datetime(2014, 5, 6, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert first.slug == "some-title"
+    assert first.summary == "The excerpt written out."
+    assert first.tags == ("rail", "news")
+    assert articles["blog/_posts/2015-01-02-unpublished.md"].draft
+    third = articles["blog/_posts/2016-03-04-third.mkd"]
+    assert third.date == dt.datetime(2016, 3, 5, 10, tzinfo=dt.UTC)   # date: wins over the file name
+    assert third.summary == "Lead paragraph."
+    assert third.tags == ("city", "council")          # Jekyll's categories: a list separated by spaces
+
+
+def test_jekyll_check_and_build_count_drafts(jekyll):
+    checked = run(jekyll, "check")
+    assert checked.exit_code == 0, checked.output
+    assert "smmgen: 2 articles, 2 cuts: all within their limits" in checked.output
+    assert "smmgen: skipped 2 drafts" in checked.output.splitlines()
+    built = run(jekyll, "build")
+    assert "  articles  2 (skipped 2 drafts)" in built.output.splitlines()
+
+
+def test_hashtag_sources_default_to_tags_only(jekyll):
+    (jekyll / "smmgen.toml").write_text(JEKYLL_CONFIG.replace('hashtag_sources = ["tags", "category", '
+                                                              '"categories"]\n', ""))
+    articles = {a.slug: a for a in read_articles(load_site(jekyll)).articles}
+    assert articles["some-title"].tags == ("rail",)
+    assert articles["third"].tags == ()
+
+
+def test_a_file_name_that_is_no_date_is_an_error(make_site):
+    make_site.article("_posts/2014-13-45-typo.md", "---\ntitle: T\n---\n")
+    errors = read_articles(load_site(make_site.root)).errors
+    assert [e.message for e in errors] == [
+        "content/_posts/2014-13-45-typo.md:1: date: the file name starts with 2014-13-45, which is no date; set "
+        "`date:` or rename the file"]
+
+
+def test_title_written_as_a_date_is_its_text(make_site):
+    path = make_site.article("a.md", "---\ntitle: 2025-01-01\ndate: 2026-11-24\n---\n")
+    assert load_article(path, load_site(make_site.root)).title == "2025-01-01"
+
+
+def test_include_and_markdown_extensions_choose_the_files(make_site):
+    text = MINIMAL_CONFIG.replace('timezone = "Europe/Berlin"\n', 'timezone = "Europe/Berlin"\n'
+                                  'markdown_extensions = ["md", ".Markdown"]\ninclude = ["posts/**"]\n')
+    make_site.config(text)
+    for name in ("posts/a.md", "posts/deep/b.markdown", "posts/c.mkd", "pages/d.md"):
+        make_site.article(name, "---\ntitle: T\ndate: 2026-11-24\n---\n")
+    site = load_site(make_site.root)
+    found = discover(site.content_dir, site.content_rules)
+    assert [p.relative_to(site.content_dir).as_posix() for p in found.paths] == ["posts/a.md",
+                                                                              "posts/deep/b.markdown"]
+    assert [(p.relative_to(site.content_dir).as_posix(), r) for p, r in found.skipped] == [("pages/d.md",
+                                                                                          "excluded")]
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('hashtag_sources = ["tags", "labels"]',
+     'smmgen.toml:5: site.hashtag_sources: item 2: expected one of tags, categories, category, keywords, series, '
+     'got "labels"'),
+    ('markdown_extensions = ["md", "mark down"]',
+     'smmgen.toml:5: site.markdown_extensions: item 2: expected a file extension such as "md" or "markdown", got '
+     '"mark down"'),
+    ('markdown_extensions = []',
+     "smmgen.toml:5: site.markdown_extensions: name at least one extension (e.g. \"md\")"),
+    ('exclude = ["../secrets/*"]',
+     'smmgen.toml:5: site.exclude: item 1: a pattern relative to content_dir, e.g. "drafts/**" or "**/README.md", '
+     'got "../secrets/*"'),
+    ("strict = 1", "smmgen.toml:5: site.strict: expected true/false, got 1"),
+])
+def test_site_keys_are_validated(make_site, line, message):
+    make_site.config(MINIMAL_CONFIG.replace('timezone = "Europe/Berlin"\n', f'timezone = "Europe/Berlin"\n{line}\n'))
+    with pytest.raises(SmmgenError) as info:
+        load_site(make_site.root)
+    assert info.value.message == message
