@@ -71,11 +71,8 @@ def init_site(root: Path | str, *, generator: str | None = None, force: bool = F
     findings = read_hugo(root) if generator == "hugo" else read_jekyll(root)
     extra, undated = _scan_articles(root, findings)
     if undated:
-        lists = [p for p in undated if p.endswith("/_index.md")]
         findings.missing.append(f"date: {len(undated)} article(s) have no `date:` in their front matter, which "
-                                f"smmgen needs (e.g. {undated[0]}): `smmgen check` names them all"
-                                + (f"; {len(lists)} of them are Hugo's section pages (_index.md), which smmgen "
-                                   "reads as articles too" if lists else ""))
+                                f"smmgen needs (e.g. {undated[0]}): `smmgen check` names them all")
     text = render(findings, extra, root.name)
     _write(target, text)
     found = [(f"site.{key}", setting.value, setting.source) for key, setting in findings.site.items()]
@@ -216,7 +213,9 @@ def _scan_articles(root: Path, findings: Findings) -> tuple[list[str], list[str]
     """The front-matter keys the site's articles use that smmgen does not know (listed in extra_front_matter, so
     that ``smmgen check`` ignores them instead of failing), and the articles without a date. Articles that cannot
     be read are left to ``smmgen check`` to report."""
+    from .config import ContentRules
     from .content import front_matter_schema
+    from .discovery import discover, skip_by_front_matter
     from .front_matter import parse, read_article_text
 
     setting = findings.site.get("content_dir")
@@ -226,7 +225,8 @@ def _scan_articles(root: Path, findings: Findings) -> tuple[list[str], list[str]
     known = set(front_matter_schema(SimpleNamespace(timezone=ZoneInfo("UTC"), extra_front_matter=())))
     keys: set[str] = set()
     undated: list[str] = []
-    for count, path in enumerate(sorted(folder.rglob("*.md"))):
+    # The files smmgen reads as articles: section pages (_index.md), drafts folders and headless pages are not.
+    for count, path in enumerate(discover(folder, ContentRules()).paths):
         if count >= MAX_SCANNED_ARTICLES:
             break
         if not path.is_file() or not path.resolve().is_relative_to(root):
@@ -235,9 +235,11 @@ def _scan_articles(root: Path, findings: Findings) -> tuple[list[str], list[str]
             data = parse(read_article_text(path, path.name, root), path.name).data
         except (SmmgenError, RecursionError):
             continue
+        if skip_by_front_matter(data) is not None:
+            continue
         keys.update(k for k in data if isinstance(k, str) and k not in known and k.strip()
                     and not FORBIDDEN.search(k))
-        if "date" not in data:
+        if not {"date", "publishDate", "publishdate"} & set(data) and not re.match(r"\d{4}-\d{2}-\d{2}-", path.name):
             undated.append(path.relative_to(root).as_posix())
     return sorted(keys)[:MAX_EXTRA_KEYS], undated
 

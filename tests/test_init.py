@@ -205,11 +205,13 @@ def test_jekyll_site(tmp_path):
 
 
 def test_jekyll_site_without_dates_in_front_matter_is_reported(tmp_path):
+    # A post dated by its file name (as Jekyll dates it) has a date; one whose name has none does not.
     root = write(tmp_path, {"_config.yml": "title: T\nurl: https://t.example\n",
-                            "_posts/2026-01-10-a.md": "---\ntitle: A\n---\nText.\n"})
+                            "_posts/2026-01-10-a.md": "---\ntitle: A\n---\nText.\n",
+                            "_posts/b.md": "---\ntitle: B\n---\nText.\n"})
     run = smmgen("init", cwd=root)
     assert run.returncode == 0, run.stderr
-    assert "1 article(s) have no `date:`" in run.stdout
+    assert "1 article(s) have no `date:` in their front matter, which smmgen needs (e.g. _posts/b.md)" in run.stdout
 
 
 def test_empty_folder_gets_a_starter_site_that_checks_and_builds(tmp_path):
