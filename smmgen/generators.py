@@ -337,6 +337,14 @@ def read_jekyll(root: Path) -> Findings:
             found.missing.append(f"languages: {', '.join(found.languages)}: smmgen.toml has one `language`, for "
                                  "articles without `lang:`; the others need `lang:` (and `url:` where their "
                                  "address differs)")
+    extensions = data.get("markdown_ext")
+    if isinstance(extensions, str):
+        chosen = [e.strip().lstrip(".").lower() for e in extensions.split(",")]
+        if chosen and all(re.fullmatch(r"[a-z0-9]{1,16}", e) for e in chosen):
+            found.site["markdown_extensions"] = Setting(",".join(dict.fromkeys(chosen)), f"{name}: markdown_ext")
+    separator = data.get("excerpt_separator")
+    if isinstance(separator, str) and separator.strip() and not FORBIDDEN.search(separator):
+        found.site["excerpt_separator"] = Setting(separator, f"{name}: excerpt_separator")
     source = _folder(found, root, data.get("source"), f"{name}: source")
     collections_dir = _folder(found, root, data.get("collections_dir"), f"{name}: collections_dir")
     base = "/".join(p for p in (source, collections_dir) if p)

@@ -137,9 +137,12 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
         out.append(_line("base_url", toml_string(site["base_url"].value), site["base_url"].source))
     else:
         out.append(_line("base_url", toml_string(PLACEHOLDER_URL), "NOT FOUND: write the site's address"))
-    for key in ("timezone", "language", "content_dir", "permalink"):
+    for key in ("timezone", "language", "content_dir", "permalink", "excerpt_separator"):
         if key in site:
             out.append(_line(key, toml_string(site[key].value), site[key].source))
+    if "markdown_extensions" in site:
+        extensions = ", ".join(toml_string(e) for e in site["markdown_extensions"].value.split(","))
+        out.append(_line("markdown_extensions", f"[{extensions}]", site["markdown_extensions"].source))
     if extra:
         out.append("# Front-matter keys of the site's articles that smmgen has no use for (ignored):")
         out.append(f"extra_front_matter = [{', '.join(toml_string(k) for k in extra)}]")

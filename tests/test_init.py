@@ -473,3 +473,20 @@ def test_init_in_a_subfolder_of_a_configured_site_finds_its_smmgen_toml(tmp_path
     run = smmgen("init", cwd=root / "content" / "posts")
     assert run.returncode == 1 and "already exists" in run.stderr
     assert not (root / "content" / "posts" / "smmgen.toml").exists()
+
+
+def test_jekyll_markdown_ext_and_excerpt_separator_are_carried_over(tmp_path):
+    root = write(tmp_path, {
+        "_config.yml": "title: T\nurl: https://t.example\nmarkdown_ext: \"markdown,md,text\"\n"
+                       "excerpt_separator: \"<!-- cut -->\"\n",
+        "_posts/2026-01-10-a.text": "---\ntitle: A\n---\nThe lead.\n<!-- cut -->\nMore.\n",
+        "_posts/2026-01-11-b.mkd": "---\ntitle: B\n---\nNot an article for this site.\n",
+    })
+    run, conf = init_and_check(root)
+    assert conf["site"]["markdown_extensions"] == ["markdown", "md", "text"]
+    assert conf["site"]["excerpt_separator"] == "<!-- cut -->"
+    from smmgen.content import load_articles
+
+    articles, errors = load_articles(load_site(root))
+    assert not errors
+    assert [(a.source, a.summary) for a in articles] == [("_posts/2026-01-10-a.text", "The lead.")]
