@@ -6,6 +6,8 @@ file or front matter           generator                                    smmg
 ``*.md``, ``*.markdown`` …     Hugo: md, markdown, mdown; Jekyll:           ``[site] markdown_extensions``
                                ``markdown_ext`` (markdown,mkdown,mkdn,mkd,md)
 ``_index.md``                  Hugo: a section's list page                  skipped: section pages
+``bundle/index.md``, ``….md``  Hugo: the other Markdown files of a leaf      skipped: bundle resources
+                               bundle are its resources, no pages
 ``_drafts/``                   Jekyll: drafts, built only with ``--drafts``  skipped: drafts
 ``headless: true``             Hugo: a bundle that is never a page          skipped: headless pages
 ``build: {render: never}``     Hugo: the page is not rendered; ``list:       skipped: unrendered pages
@@ -31,10 +33,11 @@ SECTION_PAGES = "section pages"
 DRAFTS = "drafts"
 HEADLESS = "headless pages"
 UNRENDERED = "unrendered pages"
+RESOURCES = "bundle resources"
 EXCLUDED = "excluded"
 
 # The order in which skip counts are shown.
-REASONS = (SECTION_PAGES, DRAFTS, HEADLESS, UNRENDERED, EXCLUDED)
+REASONS = (SECTION_PAGES, DRAFTS, HEADLESS, UNRENDERED, RESOURCES, EXCLUDED)
 
 
 @dataclass(frozen=True)
@@ -53,17 +56,20 @@ def discover(content_dir: Path, rules) -> Found:
     include = [_glob_regex(g) for g in rules.include]
     exclude = [_glob_regex(g) for g in rules.exclude]
     depth = len(content_dir.parts)
+    # A dangling link is listed too: its article is reported missing (or refused), never skipped unnoticed.
+    candidates = [path for path in content_dir.rglob("*")
+                  if path.suffix.lower() in suffixes and not path.name.startswith(".")
+                  and (path.is_file() or path.is_symlink())]
+    # Joined from parts: every path rglob gives starts with content_dir's, and Path.relative_to costs more.
+    bundles = {path.parts[depth:-1] for path in candidates if path.name.rsplit(".", 1)[0] == "index"}
     found: list[tuple[str, Path]] = []
     skipped: list[tuple[str, Path, str]] = []
-    for path in content_dir.rglob("*"):
-        # A dangling link is listed too: its article is reported missing (or refused), never skipped unnoticed.
-        if path.suffix.lower() not in suffixes or path.name.startswith(".") \
-                or not (path.is_file() or path.is_symlink()):
-            continue
-        # Joined from parts: every path rglob gives starts with content_dir's, and Path.relative_to costs more.
+    for path in candidates:
         parts = path.parts[depth:]
         inner = "/".join(parts)
         reason = skip_by_name(parts)
+        if reason is None and bundles and _in_bundle(parts, bundles):
+            reason = RESOURCES
         if reason is None and ((include and not any(r.fullmatch(inner) for r in include))
                                or any(r.fullmatch(inner) for r in exclude)):
             reason = EXCLUDED
@@ -84,6 +90,15 @@ def skip_by_name(parts: tuple[str, ...]) -> str | None:
     if "_drafts" in parts[:-1]:
         return DRAFTS
     return None
+
+
+def _in_bundle(parts: tuple[str, ...], bundles: set[tuple[str, ...]]) -> bool:
+    """Whether a file lies in a leaf bundle (a folder with an index file; never content_dir itself) without
+    being its index."""
+    folders = [parts[:i] for i in range(1, len(parts))]
+    if parts[-1].rsplit(".", 1)[0] == "index":
+        folders = folders[:-1]
+    return any(folder in bundles for folder in folders)
 
 
 def skip_by_front_matter(data: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -88,6 +88,19 @@ HUGO = {
         ---
         Resources only.
         """,
+    "content/posts/bundle/item.md": """
+        ---
+        title: One of the headless bundle's resources
+        ---
+        """,
+    "content/posts/leaf/index.md": """
+        ---
+        title: A leaf bundle
+        date: 2026-11-25
+        ---
+        The bundle's page.
+        """,
+    "content/posts/leaf/sidebar.md": "A resource of the leaf bundle, with no front matter.\n",
     "content/posts/hidden.md": """
         +++
         title = "Hidden"
@@ -136,13 +149,14 @@ def test_hugo_site_articles_are_exactly_its_pages(hugo):
     loaded = read_articles(load_site(hugo))
     assert not loaded.errors, [e.message for e in loaded.errors]
     assert sorted(a.source for a in loaded.articles) == [
-        "content/posts/expiring.md", "content/posts/first.md", "content/posts/scheduled.mkd",
-        "content/posts/second.markdown", "content/posts/third.mdown"]
+        "content/posts/expiring.md", "content/posts/first.md", "content/posts/leaf/index.md",
+        "content/posts/scheduled.mkd", "content/posts/second.markdown", "content/posts/third.mdown"]
     assert [a.source for a in loaded.articles if a.draft] == ["content/posts/third.mdown"]
     assert loaded.skipped == (
         ("content/_index.md", "section pages"), ("content/posts/README.md", "excluded"),
         ("content/posts/_index.md", "section pages"), ("content/posts/bundle/index.md", "headless pages"),
-        ("content/posts/hidden.md", "unrendered pages"), ("content/posts/unlisted.md", "unrendered pages"))
+        ("content/posts/bundle/item.md", "bundle resources"), ("content/posts/hidden.md", "unrendered pages"),
+        ("content/posts/leaf/sidebar.md", "bundle resources"), ("content/posts/unlisted.md", "unrendered pages"))
 
 
 def test_hugo_front_matter_as_written(hugo):
@@ -193,21 +207,21 @@ def test_explicit_post_time_before_publish_date_is_an_error(make_site):
                                          "before publishDate 2030-01-01T00:00:00+01:00")
 
 
+SKIPPED = "2 section pages, 1 draft, 1 headless page, 2 unrendered pages, 2 bundle resources, 1 excluded"
+
+
 def test_build_and_check_print_what_was_skipped_and_why(hugo):
     built = run(hugo, "build")
     assert built.exit_code == 0, built.output
-    assert ("  articles  4 (skipped 2 section pages, 1 draft, 1 headless page, 2 unrendered pages, 1 excluded)"
-            in built.output.splitlines())
+    assert f"  articles  5 (skipped {SKIPPED})" in built.output.splitlines()
     manifest = json.loads((hugo / "output" / "manifest.json").read_text())
     assert sorted({e["id"].split("@")[0] for e in manifest["entries"]}) == [
-        "expiring", "my-post", "scheduled", "second"]
+        "expiring", "leaf", "my-post", "scheduled", "second"]
     again = run(hugo, "build")                        # nothing changed: the same report from the cache
-    assert "  articles  4 (skipped 2 section pages, 1 draft, 1 headless page, 2 unrendered pages, 1 excluded)" \
-        in again.output.splitlines()
+    assert f"  articles  5 (skipped {SKIPPED})" in again.output.splitlines()
     checked = run(hugo, "check")
     assert checked.exit_code == 0, checked.output
-    assert "smmgen: skipped 2 section pages, 1 draft, 1 headless page, 2 unrendered pages, 1 excluded" \
-        in checked.output.splitlines()
+    assert f"smmgen: skipped {SKIPPED}" in checked.output.splitlines()
     assert "ignored" not in checked.output
 
 
