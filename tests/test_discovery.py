@@ -383,3 +383,18 @@ def test_site_keys_are_validated(make_site, line, message):
     with pytest.raises(SmmgenError) as info:
         load_site(make_site.root)
     assert info.value.message == message
+
+
+def test_a_cached_build_sees_edits_to_every_kind_of_article_file(hugo):
+    assert run(hugo, "build").exit_code == 0
+    second = hugo / "content" / "posts" / "second.markdown"
+    second.write_text(second.read_text().replace("title: Second", "title: Second, edited"))
+    edited = run(hugo, "build")
+    assert "0 file(s) changed" not in edited.output
+    cut = (hugo / "output" / "cuts" / "second" / "mastodon.txt").read_text(encoding="utf-8")
+    assert "Second, edited" in cut
+    leaf = hugo / "content" / "posts" / "leaf" / "index.md"
+    leaf.write_text(leaf.read_text().replace("date: 2026-11-25", "date: 2026-11-25\nheadless: true"))
+    rebuilt = run(hugo, "build")
+    assert f"  articles  4 (skipped {SKIPPED.replace('1 headless page', '2 headless pages')})" \
+        in rebuilt.output.splitlines()
