@@ -15,6 +15,8 @@ file or front matter           generator                                    smmg
 ``draft: true``                Hugo, Jekyll                                 read, then skipped: drafts
 ``published: false``           Jekyll                                       read, then skipped: drafts
 ``[site] include``/``exclude`` (smmgen's own)                               skipped: excluded
+``*.adoc``, ``*.org``, ``*.rst``,  Hugo: pages in other markup                  skipped: pages not in Markdown
+``*.html`` with front matter
 =============================  ===========================================  ====================================
 
 A skipped file is counted with its reason, never dropped unnoticed: ``build`` and ``check`` print the counts.
@@ -35,9 +37,18 @@ HEADLESS = "headless pages"
 UNRENDERED = "unrendered pages"
 RESOURCES = "bundle resources"
 EXCLUDED = "excluded"
+OTHER_MARKUP = "pages not in Markdown"
 
 # The order in which skip counts are shown.
-REASONS = (SECTION_PAGES, DRAFTS, HEADLESS, UNRENDERED, RESOURCES, EXCLUDED)
+REASONS = (SECTION_PAGES, DRAFTS, HEADLESS, UNRENDERED, RESOURCES, EXCLUDED, OTHER_MARKUP)
+
+_ONE = {SECTION_PAGES: "section page", DRAFTS: "draft", HEADLESS: "headless page", UNRENDERED: "unrendered page",
+        RESOURCES: "bundle resource", OTHER_MARKUP: "page not in Markdown"}
+
+# Hugo's other content formats: pages smmgen cannot read, counted so that none goes unnoticed. An HTML file is
+# a page only with front matter (else it is a file the site serves as it is).
+OTHER_SUFFIXES = frozenset({".adoc", ".asciidoc", ".ad", ".org", ".pandoc", ".pdc", ".rst"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
 
 
 @dataclass(frozen=True)
@@ -57,13 +68,20 @@ def discover(content_dir: Path, rules) -> Found:
     exclude = [_glob_regex(g) for g in rules.exclude]
     depth = len(content_dir.parts)
     # A dangling link is listed too: its article is reported missing (or refused), never skipped unnoticed.
-    candidates = [path for path in content_dir.rglob("*")
-                  if path.suffix.lower() in suffixes and not path.name.startswith(".")
-                  and (path.is_file() or path.is_symlink())]
+    candidates: list[Path] = []
+    others: list[Path] = []
+    for path in content_dir.rglob("*"):
+        suffix = path.suffix.lower()
+        if path.name.startswith(".") or not (path.is_file() or path.is_symlink()):
+            continue
+        if suffix in suffixes:
+            candidates.append(path)
+        elif suffix in OTHER_SUFFIXES or (suffix in HTML_SUFFIXES and _has_front_matter(path)):
+            others.append(path)
     # Joined from parts: every path rglob gives starts with content_dir's, and Path.relative_to costs more.
     bundles = {path.parts[depth:-1] for path in candidates if path.name.rsplit(".", 1)[0] == "index"}
     found: list[tuple[str, Path]] = []
-    skipped: list[tuple[str, Path, str]] = []
+    skipped = [("/".join(path.parts[depth:]), path, OTHER_MARKUP) for path in others]
     for path in candidates:
         parts = path.parts[depth:]
         inner = "/".join(parts)
@@ -90,6 +108,15 @@ def skip_by_name(parts: tuple[str, ...]) -> str | None:
     if "_drafts" in parts[:-1]:
         return DRAFTS
     return None
+
+
+def _has_front_matter(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            start = f.read(8)
+    except OSError:
+        return False
+    return start.lstrip(b"\xef\xbb\xbf").startswith((b"---", b"+++"))
 
 
 def _in_bundle(parts: tuple[str, ...], bundles: set[tuple[str, ...]]) -> bool:
@@ -135,7 +162,7 @@ def counts(reasons: Iterable[str]) -> tuple[tuple[str, int], ...]:
 
 def describe(skipped: Iterable[tuple[str, int]]) -> str:
     """``"30 section pages, 1 draft"``."""
-    return ", ".join(f"{n} {reason[:-1] if n == 1 and reason.endswith('s') else reason}" for reason, n in skipped)
+    return ", ".join(f"{n} {_ONE.get(reason, reason) if n == 1 else reason}" for reason, n in skipped)
 
 
 @lru_cache(maxsize=256)

@@ -132,6 +132,8 @@ HUGO = {
         """,
     "content/posts/README.md": "# Notes for editors, no front matter\n",
     "content/posts/notes.txt": "not Markdown",
+    "content/posts/talk.adoc": "---\ntitle: In AsciiDoc\ndate: 2026-11-20\n---\n== A talk\n",
+    "content/posts/embed.html": "<p>Served as it is: no front matter.</p>\n",
 }
 
 HUGO_CONFIG = MINIMAL_CONFIG.replace('timezone = "Europe/Berlin"\n',
@@ -156,7 +158,8 @@ def test_hugo_site_articles_are_exactly_its_pages(hugo):
         ("content/_index.md", "section pages"), ("content/posts/README.md", "excluded"),
         ("content/posts/_index.md", "section pages"), ("content/posts/bundle/index.md", "headless pages"),
         ("content/posts/bundle/item.md", "bundle resources"), ("content/posts/hidden.md", "unrendered pages"),
-        ("content/posts/leaf/sidebar.md", "bundle resources"), ("content/posts/unlisted.md", "unrendered pages"))
+        ("content/posts/leaf/sidebar.md", "bundle resources"), ("content/posts/talk.adoc", "pages not in Markdown"),
+        ("content/posts/unlisted.md", "unrendered pages"))
 
 
 def test_hugo_front_matter_as_written(hugo):
@@ -207,7 +210,8 @@ def test_explicit_post_time_before_publish_date_is_an_error(make_site):
                                          "before publishDate 2030-01-01T00:00:00+01:00")
 
 
-SKIPPED = "2 section pages, 1 draft, 1 headless page, 2 unrendered pages, 2 bundle resources, 1 excluded"
+SKIPPED = ("2 section pages, 1 draft, 1 headless page, 2 unrendered pages, 2 bundle resources, 1 excluded, "
+           "1 page not in Markdown")
 
 
 def test_build_and_check_print_what_was_skipped_and_why(hugo):
