@@ -126,7 +126,8 @@ def summary(result, changed: int) -> str:
 @main.command()
 @_site_option
 @click.option("--verbose", "-v", is_flag=True, default=False,
-              help="Also list the front-matter keys smmgen ignored, with how many articles use each.")
+              help="Also list every skipped file with its reason, and the front-matter keys smmgen ignored with how "
+                   "many articles use each.")
 def check(site_dir: Path | None, verbose: bool) -> None:
     """Validate config, front matter and every cut against its platform's limits; writes nothing."""
     from .build import build as run_build
@@ -144,13 +145,13 @@ def check(site_dir: Path | None, verbose: bool) -> None:
 
     with ProgressLine() as progress:
         result = run_build(site, render_images=False, workers=os.cpu_count() or 1, cache=cache, progress=progress)
-    from .commands.skipped import ignored_keys_report, skipped_line
+    from .commands.skipped import ignored_keys_report, skipped_files_report, skipped_line
 
     skipped = skipped_line(result)
     if skipped:
         click.echo(skipped)
     if verbose:
-        for line in ignored_keys_report(result):
+        for line in skipped_files_report(result) + ignored_keys_report(result):
             click.echo(line)
     warnings = result.warnings
     for w in warnings:

@@ -237,6 +237,11 @@ def test_check_verbose_lists_ignored_keys_once_with_counts(hugo):
     lines = checked.output.splitlines()
     start = lines.index("smmgen: 3 front-matter key(s) ignored (smmgen does not use them; [site] strict = true "
                         "makes them errors):")
+    # Each skipped file once, with its reason, after the counts.
+    assert lines[lines.index(f"smmgen: skipped {SKIPPED}") + 1:][:3] == [
+        "  content/_index.md: section pages", "  content/posts/README.md: excluded",
+        "  content/posts/_index.md: section pages"]
+    assert "  content/posts/third.mdown: drafts" in lines
     # PublishDate is Hugo's spelling of publishDate: read, so not listed.
     assert lines[start + 1:start + 4] == [
         "  hero        3 articles",

@@ -14,6 +14,12 @@ def skipped_line(result) -> str | None:
     return f"smmgen: skipped {describe(tally)}" if tally else None
 
 
+def skipped_files_report(result) -> list[str]:
+    """Every skipped file with its reason, drafts among them, in path order."""
+    files = sorted([*result.skipped, *((a.source, DRAFTS) for a in result.drafts)])
+    return [f"  {source}: {reason}" for source, reason in files]
+
+
 def ignored_keys_report(result) -> list[str]:
     """Every front-matter key the articles (drafts too) use that smmgen ignores, once, with how many articles
     use it; a key that looks like a misspelling of one of smmgen's own is named with the key it resembles."""
