@@ -217,7 +217,7 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
     rules = getattr(site, "content_rules", None)
     sources = rules.hashtag_sources if rules is not None else ("tags",)
     ignored = lambda v: v  # noqa: E731 - known keys whose values smmgen does not read
-    return {
+    fields = {
         "title": s.Field(_title, required=True),
         "date": s.Field(_datetime(tz), doc="Required unless publishDate or a YYYY-MM-DD- file name gives it."),
         "publishDate": s.Field(_datetime(tz), doc="Hugo: the page goes online then; no post is due before."),
@@ -244,8 +244,11 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
         "draft": s.Field(s.boolean, default=False),
         "retracted": s.Field(s.boolean, default=False, doc="Delete this article's posts on the next publish."),
         "social": s.Field(s.table(_social_schema(tz))),
-        **{key: s.Field(lambda v: v) for key in GENERATOR_KEYS | set(site.extra_front_matter)},
     }
+    # Listed keys are known and ignored; one smmgen reads (an older config may list publishDate) is still read.
+    for key in sorted(GENERATOR_KEYS | set(site.extra_front_matter)):
+        fields.setdefault(key, s.Field(ignored))
+    return fields
 
 
 # --- loading ---------------------------------------------------------------------------------------------------

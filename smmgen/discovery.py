@@ -72,12 +72,14 @@ def discover(content_dir: Path, rules) -> Found:
     others: list[Path] = []
     for path in content_dir.rglob("*"):
         suffix = path.suffix.lower()
-        if path.name.startswith(".") or not (path.is_file() or path.is_symlink()):
-            continue
+        # The suffix first: most files under content_dir are images, which need no stat.
         if suffix in suffixes:
-            candidates.append(path)
-        elif suffix in OTHER_SUFFIXES or (suffix in HTML_SUFFIXES and _has_front_matter(path)):
-            others.append(path)
+            if not path.name.startswith(".") and (path.is_file() or path.is_symlink()):
+                candidates.append(path)
+        elif suffix in OTHER_SUFFIXES or suffix in HTML_SUFFIXES:
+            if not path.name.startswith(".") and path.is_file() \
+                    and (suffix in OTHER_SUFFIXES or _has_front_matter(path)):
+                others.append(path)
     # Joined from parts: every path rglob gives starts with content_dir's, and Path.relative_to costs more.
     bundles = {path.parts[depth:-1] for path in candidates if path.name.rsplit(".", 1)[0] == "index"}
     found: list[tuple[str, Path]] = []

@@ -407,3 +407,13 @@ def test_a_cached_build_sees_edits_to_every_kind_of_article_file(hugo):
     rebuilt = run(hugo, "build")
     assert f"  articles  4 (skipped {SKIPPED.replace('1 headless page', '2 headless pages')})" \
         in rebuilt.output.splitlines()
+
+
+def test_extra_front_matter_keys_are_known_and_never_hide_a_key_smmgen_reads(make_site):
+    make_site.config(MINIMAL_CONFIG.replace('timezone = "Europe/Berlin"\n', 'timezone = "Europe/Berlin"\n'
+                                            'extra_front_matter = ["publishDate", "title", "hero"]\n'))
+    path = make_site.article("a.md", "---\ntitle: 2025\ndate: 2026-11-24\npublishDate: 2030-01-01\nhero: x\n---\n")
+    article = load_article(path, load_site(make_site.root))
+    assert article.title == "2025"
+    assert article.publish_date == dt.datetime(2030, 1, 1, tzinfo=BERLIN)
+    assert article.ignored_keys == ()                 # listed: known, not reported as ignored
