@@ -125,10 +125,11 @@ def _localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
 
 
 def _slug(value: Any) -> str:
-    # Hugo lowercases the slug in the page's URL; so does smmgen, whose manifest ids are lowercase.
-    text = s.string(value).strip().lower()
-    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text):
-        raise s.Invalid(f"expected lowercase letters, digits and single hyphens, got {s.shown(text)}")
+    """The slug as written, of letters, digits and single hyphens. Upper case is accepted: Hugo lowercases the
+    slug in the page's URL (unless the site disables it), and the article's ``slug`` (its ids) is lowercased."""
+    text = s.string(value).strip()
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text, re.I | re.A):
+        raise s.Invalid(f"expected letters, digits and single hyphens, got {s.shown(text)}")
     return text
 
 
@@ -368,7 +369,7 @@ def load_article(path: Path, site: Site) -> Article:
         raise ContentError(shown, parsed.lines.get("title"), "title", "is empty once Markdown is removed")
     body_text = to_plain_text(parsed.body)
     summary = _lead(v, parsed.body, body_text, rules.excerpt_separator)
-    slug = v["slug"] or _slug_from_path(path, site)
+    slug = v["slug"].lower() if v["slug"] else _slug_from_path(path, site)
     lang = v["lang"] or site.language
 
     social_v = v["social"] or {}
