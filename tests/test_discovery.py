@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import MINIMAL_CONFIG
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from smmgen.build import build
 from smmgen.cli import main
@@ -417,3 +419,35 @@ def test_extra_front_matter_keys_are_known_and_never_hide_a_key_smmgen_reads(mak
     assert article.title == "2025"
     assert article.publish_date == dt.datetime(2030, 1, 1, tzinfo=BERLIN)
     assert article.ignored_keys == ()                 # listed: known, not reported as ignored
+
+
+_NAMES = st.sampled_from(["index", "_index", "post", "2014-05-06-post", "README", "notes"])
+_SUFFIXES = st.sampled_from([".md", ".markdown", ".mdown", ".mkd", ".MD", ".adoc", ".jpg", ".txt"])
+_FOLDERS = st.lists(st.sampled_from(["posts", "_drafts", "bundle", "deep", "_posts"]), max_size=3)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.lists(st.tuples(_FOLDERS, _NAMES, _SUFFIXES), min_size=1, max_size=12),
+       exclude=st.sampled_from([(), ("README.md",), ("deep/**",)]))
+def test_every_page_file_is_found_or_skipped_once(tmp_path_factory, files, exclude):
+    """Never silently: each Markdown (or other markup) file is an article or skipped with a reason, exactly once."""
+    from smmgen.config import ContentRules
+
+    content = tmp_path_factory.mktemp("site") / "content"
+    expected = set()
+    for folders, name, suffix in files:
+        path = content.joinpath(*folders, name + suffix)
+        if path.parent.exists() and not path.parent.is_dir():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\ntitle: T\n---\n")
+        if suffix.lower() in {".md", ".markdown", ".mdown", ".mkd", ".adoc"}:
+            expected.add(path)
+    found = discover(content, ContentRules(exclude=exclude))
+    skipped = [p for p, _ in found.skipped]
+    assert sorted(found.paths + skipped) == sorted(expected)
+    assert len(set(found.paths + skipped)) == len(found.paths) + len(skipped)
+    inner = ["/".join(p.relative_to(content).parts) for p in found.paths]
+    assert inner == sorted(inner)
+    assert not any(p.name.startswith("_index.") for p in found.paths)
+    assert not any("_drafts" in p.relative_to(content).parts for p in found.paths)
