@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import SmmgenError
+from ..redact import scrub
 
 
 def _now(value: str | None) -> dt.datetime:
@@ -74,7 +75,7 @@ def format_event(event) -> str:
         line += "".join(f"\n    | {text_line}" for text_line in part.split("\n"))
     for media in event.media:
         line += f"\n    media: {media}"
-    return line
+    return scrub(line)
 
 
 def summary_table(counts: Counter, *, dry_run: bool = False) -> str:

@@ -46,6 +46,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .. import redact
 from ..errors import AuthError, PublishError, TransientError
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class Secret:
     def __init__(self, name: str, value: str):
         self.name = name
         self._value = value
+        redact.remember(value)
 
     def reveal(self) -> str:
         return self._value
@@ -244,6 +246,6 @@ def iso(when: dt.datetime | None) -> str | None:
 
 
 def one_line(texts: Sequence[str], limit: int = 300) -> str:
-    """A server's message as one line for the ledger and the terminal."""
-    text = " ".join(" ".join(t.split()) for t in texts if t)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A server's message as one line for the ledger and the terminal: credentials scrubbed, control
+    characters dropped, at most ``limit`` characters (see ``redact.summary``)."""
+    return redact.summary(" ".join(t for t in texts if t), limit)

@@ -21,10 +21,12 @@ from typing import Any
 
 from ..errors import SmmgenError
 from ..output import atomic_write
+from ..redact import summary
 
 FORMAT = "smmgen-ledger"
 VERSION = 1
 STATES = ("pending", "intent", "posted", "unknown", "deleted")
+ERROR_LIMIT = 300     # characters of a platform's error kept in a record
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,9 @@ class Ledger:
         return [self._records[k] for k in sorted(self._records)]
 
     def put(self, record: Record) -> None:
+        # The ledger is committed to the repository: a platform's error is kept only as a scrubbed, bounded line.
+        record = record.with_(**{name: summary(getattr(record, name), ERROR_LIMIT)
+                                 for name in ("last_error", "delete_refused") if getattr(record, name)})
         self._records[record.id] = record
         if not self.read_only:
             atomic_write(self.path, self.dumps())

@@ -21,7 +21,7 @@ from typing import Any
 import requests
 
 from ..errors import ConfigError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret
+from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, one_line
 from .http import Http, retry_after
 
 NAME = "telegram"
@@ -45,7 +45,7 @@ def _error_body(response: requests.Response) -> tuple[str, PublishError | None]:
         body = response.json()
     except ValueError:
         return response.reason or f"HTTP {response.status_code}", None
-    description = str(body.get("description") or f"HTTP {response.status_code}")
+    description = one_line([str(body.get("description") or "")]) or f"HTTP {response.status_code}"
     wait = (body.get("parameters") or {}).get("retry_after")
     if response.status_code == 429 or wait is not None:
         seconds = float(wait) if wait is not None else retry_after(response.headers)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -35,7 +34,7 @@ from requests_oauthlib import OAuth1
 
 from ..errors import AuthError, PublishError, RateLimited
 from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, iso, one_line
-from .http import Http, retry_after, scrub
+from .http import Http, retry_after
 
 NAME = "x"
 ENV = ("SMMGEN_X_API_KEY", "SMMGEN_X_API_SECRET", "SMMGEN_X_ACCESS_TOKEN", "SMMGEN_X_ACCESS_SECRET",
@@ -46,23 +45,6 @@ ALT_MAX = 1000
 PAGE = 100                                  # max_results of GET /2/users/:id/tweets
 LOOKUP_SLACK = dt.timedelta(minutes=15)     # clock difference allowed between this machine and X
 _URL = re.compile(r"https?://\S+")
-
-
-class _Scrub(logging.Filter):
-    """oauthlib and requests-oauthlib log the consumer key, the access token and the Authorization header at
-    DEBUG: those lines pass through ``scrub`` like urllib3's."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = scrub(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
-        return True
-
-
-_SCRUB = _Scrub()
-for _name in ("requests_oauthlib.oauth1_auth", "oauthlib.oauth1.rfc5849", "oauthlib.oauth1.rfc5849.signature"):
-    logging.getLogger(_name).addFilter(_SCRUB)
 
 
 def open(ctx: AdapterContext) -> X:
