@@ -212,9 +212,8 @@ def test_a_secret_cut_by_the_length_bound_leaves_no_part_behind(secret: str, pad
 
 
 def test_a_secret_split_by_a_line_break_is_caught_after_joining() -> None:
-    redact.remember("line break secret")
-    assert "secret" not in redact.summary("error: line\nbreak   secret!")
-    assert redact.summary("error: line\nbreak   secret!") == "error: ***!"
+    redact.remember("Qline Qbreak Qsecret")
+    assert redact.summary("error: Qline\nQbreak   Qsecret!") == "error: ***!"
 
 
 def test_no_credential_at_all_leaves_text_as_it_is() -> None:

@@ -55,8 +55,9 @@ def publish(site_dir: Path | None, manifest_path: Path | None, ledger_path: Path
     click.echo(summary_table(counts, dry_run=dry_run))
     failed = sum(n for (_, outcome), n in counts.items() if outcome == "failed")
     unknown = sum(n for (_, outcome), n in counts.items() if outcome == "unknown")
-    if (failed or unknown) and not dry_run:
-        raise SmmgenError(f"publish: {failed} failed, {unknown} unknown (see above)")
+    if failed or (unknown and not dry_run):
+        # A dry run fails where the real run would: a credential missing or malformed, a setting missing.
+        raise SmmgenError(f"publish{' --dry-run' if dry_run else ''}: {failed} failed, {unknown} unknown (see above)")
 
 
 _VERBS = {"posted": "would post", "edited": "would edit", "deleted": "would delete", "unknown": "unconfirmed"}

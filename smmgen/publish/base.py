@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +54,7 @@ from ..errors import AuthError, PublishError, TransientError
 if TYPE_CHECKING:
     from .http import Budget, HttpConfig
 
+_TOKEN = re.compile(r"[\x21-\x7e]+")     # printable ASCII, no space
 MIME = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
         "gif": "image/gif"}
 
@@ -218,11 +221,30 @@ class AdapterContext:
     http: HttpConfig
     budget: Budget
 
-    def secret(self, variable: str) -> Secret:
-        value = self.env.get(variable, "")
-        if not value.strip():
+    def secret(self, variable: str, *, password: bool = False) -> Secret:
+        """A credential from the environment. A token (sent in a header, a URL or a query) must be printable
+        ASCII without spaces; a ``password`` (sent in a JSON body) may hold any character but a control
+        character. A malformed one is refused here, before anything is sent, and never shown."""
+        value = self.env.get(variable, "").strip()
+        if not value:
             raise AuthError(self.name, f"environment variable {variable} is not set")
-        return Secret(variable, value.strip())
+        if any(unicodedata.category(c) == "Cc" for c in value):
+            raise AuthError(self.name, f"environment variable {variable} holds a line break or another control "
+                            "character; set it again with the credential alone")
+        if not password and not _TOKEN.fullmatch(value):
+            raise AuthError(self.name, f"environment variable {variable} holds a space or a character outside "
+                            "ASCII, which no token has; set it again with the token alone")
+        return Secret(variable, value)
+
+    def account(self, variable: str) -> str:
+        """A required value from the environment that is not a secret (an account's handle)."""
+        value = self.env.get(variable, "").strip()
+        if not value:
+            raise AuthError(self.name, f"environment variable {variable} is not set")
+        if not _TOKEN.fullmatch(value):
+            raise AuthError(self.name, f"environment variable {variable} holds a space or a character outside "
+                            f"ASCII: {value!r}")
+        return value
 
     def setting(self, key: str, default: Any = None) -> Any:
         value = self.settings.get(key)

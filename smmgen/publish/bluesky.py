@@ -35,7 +35,7 @@ _AUTH_ERRORS = {"AuthMissing", "AuthenticationRequired", "InvalidToken", "Expire
 
 
 def open(ctx: AdapterContext) -> Bluesky:
-    return Bluesky(ctx, ctx.secret(ENV[0]).reveal(), ctx.secret(ENV[1]))
+    return Bluesky(ctx, ctx.account(ENV[0]), ctx.secret(ENV[1], password=True))
 
 
 def tid(micros: int, clock_id: int) -> str:

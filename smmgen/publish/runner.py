@@ -254,6 +254,10 @@ class Publisher:
             return
         self._created += 1
         if self.options.dry_run:
+            refused = _refused(platform)
+            if refused:
+                yield Event(post.entry_id, platform.name, "failed", refused, dry=True)
+                return
             yield Event(post.entry_id, platform.name, "posted", _what(post), dry=True, parts=post.parts,
                         media=tuple(f"{m.path.name} ({m.role}, alt: {m.alt!r})" for m in post.media))
             return
@@ -314,7 +318,9 @@ class Publisher:
 
     def _delete(self, platform: _Platform, record: Record, reason: str) -> Iterator[Event]:
         if self.options.dry_run:
-            yield Event(record.id, platform.name, "deleted", reason, url=record.url, dry=True)
+            refused = _refused(platform)
+            yield Event(record.id, platform.name, "failed" if refused else "deleted",
+                        f"delete ({reason}): {refused}" if refused else reason, url=record.url, dry=True)
             return
         if record.delete_refused:
             # Said loudly once when it happened; asking again every run would only fail every run.
@@ -340,8 +346,10 @@ class Publisher:
             return
         if policy.on_change == "edit":
             if self.options.dry_run:
-                yield Event(post.entry_id, platform.name, "edited", _what(post), url=record.url, dry=True,
-                            parts=post.parts)
+                refused = _refused(platform)
+                yield Event(post.entry_id, platform.name, "failed" if refused else "edited",
+                            f"edit: {refused}" if refused else _what(post), url=record.url, dry=True,
+                            parts=() if refused else post.parts)
                 return
             try:
                 live = Posted(record.remote_id or "", record.url, record.remote)
@@ -367,6 +375,16 @@ class Publisher:
     def _posted_record(self, record: Record, posted: Posted, *, posted_at: str | None) -> Record:
         return record.with_(state="posted", remote_id=posted.remote_id, url=posted.url, remote=posted.remote,
                             posted_at=posted_at, entry=None, last_error=None)
+
+
+def _refused(platform: _Platform) -> str:
+    """Dry runs: why a real run could not act on this platform (a credential missing or malformed, a setting
+    missing), or "". Opening the adapter checks exactly that without sending anything."""
+    try:
+        platform.adapter()
+    except SmmgenError as e:
+        return _describe(e)
+    return ""
 
 
 def _schedulable(policy: Policy, ahead: dt.timedelta) -> bool:

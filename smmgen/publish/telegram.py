@@ -17,6 +17,7 @@ import html
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -62,7 +63,8 @@ class Telegram:
 
     def __init__(self, ctx: AdapterContext, chat_id: str, api_base: str, token: Secret):
         self._chat_id = chat_id
-        self._http = Http(NAME, f"{api_base.rstrip('/')}/bot{token.reveal()}", ctx.http, ctx.budget,
+        # Quoted: a "/", "?" or "#" in a mistyped token would otherwise change the URL, not just fail to sign in.
+        self._http = Http(NAME, f"{api_base.rstrip('/')}/bot{quote(token.reveal(), safe=':')}", ctx.http, ctx.budget,
                           secrets=[token], error_body=_error_body)
 
     def __repr__(self) -> str:
