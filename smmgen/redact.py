@@ -61,29 +61,42 @@ def remember(secret: str) -> None:
 
 
 def scrub(text: str) -> str:
-    """``text`` with every remembered credential, in any of its forms, replaced by ``***``."""
+    """``text`` with every remembered credential, in any of its forms, replaced by ``***``.
+
+    The matches of all credentials are found in the same text and masked together: masking one first could
+    break up a longer credential that contains it and leave the rest of that one in view."""
     if not _patterns or not text:
         return text
     for _ in range(3):
-        clean = text
-        for pattern in _patterns:
-            clean = pattern.sub(MASK, clean)
-        if clean == text:
-            return clean
+        spans = sorted((m.start(), m.end()) for pattern in _patterns for m in pattern.finditer(text))
+        if not spans:
+            return text
+        text = _masked(text, spans)
         # A mask next to what remains can only form a credential again if the credential holds "*".
-        text = clean
-    return WITHHELD if any(p.search(text) for p in _patterns) else text
+    return WITHHELD if any(pattern.search(text) for pattern in _patterns) else text
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for start, end in spans:
+        if start >= pos:
+            out += [text[pos:start], MASK]
+            pos = end
+        else:                     # overlaps the mask before it: widen that one
+            pos = max(pos, end)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def summary(text: str, limit: int = 300) -> str:
-    """A server's text as it may be stored and shown: scrubbed, then on one line without control characters,
-    scrubbed again (joining lines can join a credential), then cut to ``limit`` characters."""
-    head = 4 * limit + 2 * _longest
+    """A server's text as it may be stored and shown: on one line without control characters, scrubbed
+    (every credential's forms include their one-line forms), then cut to ``limit`` characters."""
+    head = 4 * limit + 4 * _longest
     if len(text) > head:
         # Only the start of a long text can be kept. A credential cut where it is taken leaves a part of
-        # itself at the end, unrecognisable as a whole: scrubbed, the last ``_longest`` characters go too.
-        text = scrub(text[:head])[: -_longest or None]
-    text = scrub(one_line(scrub(text)))
+        # itself at the end that is no longer recognisable: the end of what is taken goes too.
+        text = scrub(one_line(text[:head]))[: -3 * _longest or None]
+    text = scrub(one_line(text))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -216,6 +216,13 @@ def test_a_secret_split_by_a_line_break_is_caught_after_joining() -> None:
     assert redact.summary("error: Qline\nQbreak   Qsecret!") == "error: ***!"
 
 
+def test_a_secret_inside_a_longer_one_leaves_nothing_of_the_longer_one() -> None:
+    redact.remember("Kshort-tokenK")
+    redact.remember("Kthe Kshort-tokenK and more")
+    assert redact.scrub("a Kthe Kshort-tokenK and more b") == "a *** b"
+    assert redact.summary("a Kthe\nKshort-tokenK  and more b") == "a *** b"
+
+
 def test_no_credential_at_all_leaves_text_as_it_is() -> None:
     assert redact.summary("plain  text\nhere\x00", 300) == "plain text here"
     assert redact.scrub("nothing to see") == "nothing to see"
