@@ -211,7 +211,8 @@ class Http:
             return AuthError(self.platform, message, **kw)
         if status == 429:
             return RateLimited(self.platform, message, retry_after=retry_after(response.headers), **kw)
-        if status == 408 or status >= 500:
+        if status == 408 or status >= 500 or 200 <= status < 300:
+            # A success other than the one expected: the server did something, and may have done it all.
             return MaybeDone(self.platform, message, **kw)
         return PublishError(self.platform, message, **kw)
 
