@@ -60,6 +60,15 @@ def remember(secret: str) -> None:
     _install_log_scrubbing()
 
 
+def forget_all() -> None:
+    """Forget every credential remembered so far: a test process outlives many runs, each of which starts, as
+    a process does, knowing none."""
+    global _longest
+    _remembered.clear()
+    _patterns.clear()
+    _longest = 0
+
+
 def scrub(text: str) -> str:
     """``text`` with every remembered credential, in any of its forms, replaced by ``***``.
 

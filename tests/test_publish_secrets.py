@@ -211,6 +211,20 @@ def test_a_secret_cut_by_the_length_bound_leaves_no_part_behind(secret: str, pad
     assert not (len(cut) >= 4 and secret.startswith(cut)), kept
 
 
+def test_a_credential_echoed_in_a_post_url_or_the_adapters_state_is_not_stored(tmp_path: Path) -> None:
+    secret = 'Ztok/en+"é'
+    redact.remember(secret)
+    ledger = Ledger(tmp_path / "ledger.json")
+    ledger.put(Record(id="a@facebook", platform="facebook", state="posted", remote_id="1_2",
+                      url=f"https://www.facebook.com/1/posts/2?access_token={quote_plus(secret)}",
+                      remote={"ids": ["1_2"], "next": {"href": f"/x?t={quote(secret, safe='')}", "n": 3}}))
+    stored = (tmp_path / "ledger.json").read_text()
+    check_no_leak(secret, {"ledger": stored})
+    assert json.loads(stored)["entries"]["a@facebook"]["remote"]["ids"] == ["1_2"]
+    assert Ledger.load(tmp_path / "ledger.json").get("a@facebook").url == (  # type: ignore[union-attr]
+        "https://www.facebook.com/1/posts/2?access_token=***")
+
+
 def test_a_secret_split_by_a_line_break_is_caught_after_joining() -> None:
     redact.remember("Qline Qbreak Qsecret")
     assert redact.summary("error: Qline\nQbreak   Qsecret!") == "error: ***!"

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import SmmgenError
 from ..output import atomic_write
-from ..redact import summary
+from ..redact import scrub, summary
 
 FORMAT = "smmgen-ledger"
 VERSION = 1
@@ -64,6 +64,16 @@ class Record:
         if record.state not in STATES:
             raise ValueError(f"unknown state {record.state!r}")
         return record.with_(remote=MappingProxyType(dict(record.remote or {})))
+
+
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _scrubbed(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(v) for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -110,9 +120,11 @@ class Ledger:
         return [self._records[k] for k in sorted(self._records)]
 
     def put(self, record: Record) -> None:
-        # The ledger is committed to the repository: a platform's error is kept only as a scrubbed, bounded line.
+        # The ledger is committed to the repository: a platform's error is kept only as a scrubbed, bounded line,
+        # and what a platform answered (a URL, the adapter's state) never carries a credential it echoed.
         record = record.with_(**{name: summary(getattr(record, name), ERROR_LIMIT)
-                                 for name in ("last_error", "delete_refused") if getattr(record, name)})
+                                 for name in ("last_error", "delete_refused") if getattr(record, name)},
+                              url=record.url and scrub(record.url), remote=_scrubbed(record.remote))
         self._records[record.id] = record
         if not self.read_only:
             atomic_write(self.path, self.dumps())
