@@ -17,8 +17,8 @@ Unicode forms          NFC, NFD, NFKC
 =====================  ==============================================================================
 
 ``remember`` derives all of these once per credential; ``scrub`` replaces every one of them with ``***``;
-``summary`` makes a server's text safe to store: scrubbed, on one line without control characters, bounded,
-in that order, so truncation can never leave half a credential behind.
+``summary`` makes a server's text safe to store: on one line without control characters, scrubbed, bounded,
+in that order, so neither joining lines nor truncation can leave a credential, or half of one, behind.
 
 Standard library only: errors.py scrubs every publish error's message through this module, and the build
 imports errors.py.

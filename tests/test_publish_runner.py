@@ -380,3 +380,18 @@ def test_a_bluesky_app_password_may_hold_any_printable_character(tmp_path: Path)
     assert dry_run(site, env).exit_code == 0
     result = dry_run(site, {**env, "SMMGEN_BLUESKY_APP_PASSWORD": "pass\x1bword"})
     assert "SMMGEN_BLUESKY_APP_PASSWORD holds a line break or another control character" in result.stderr
+
+
+def test_dry_run_of_a_delete_or_an_edit_checks_credentials_too(tmp_path: Path, mastodon: Harness) -> None:
+    site = mastodon.site(tmp_path, '[platforms.mastodon]\ninstance = "https://social.example"\non_change = "edit"\n')
+    a = entry("alpha-one", "mastodon", "Story alpha", expire_at=T0 + H)
+    b = entry("beta-two", "mastodon", "Story beta")
+    write_manifest(site, [a, b])
+    run(site, T0, mastodon.env)
+    write_manifest(site, [a, entry("beta-two", "mastodon", "Story beta, corrected")])
+    seen = len(mastodon.server.seen)
+    result = CliRunner().invoke(main, ["publish", "--site", str(site), "--now", iso(T0 + 2 * H), "--dry-run"], env={})
+    assert result.exit_code == 1, result.output
+    assert "delete (expired 2026-03-02T07:00:00Z): environment variable SMMGEN_MASTODON_TOKEN is not set" in result.stderr
+    assert "edit: environment variable SMMGEN_MASTODON_TOKEN is not set" in result.stderr
+    assert "would" not in result.stdout and len(mastodon.server.seen) == seen
