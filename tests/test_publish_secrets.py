@@ -15,6 +15,8 @@ import html
 import json
 import logging
 import re
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +37,7 @@ from smmgen.publish.http import Budget, HttpConfig
 from smmgen.publish.ledger import Ledger, Record
 
 pytest.register_assert_rewrite("support.publishing")
-from support.publishing import T0, entry, iso, write_manifest, write_site
+from support.publishing import T0, entry, env_without_secrets, iso, write_manifest, write_site
 
 HANDLE = "courier.example.com"
 # Each platform, the variables it reads (the secret goes in the last), and its [publish.<name>] table.
@@ -193,6 +195,20 @@ def test_bluesky_app_password_of_any_text_never_leaks(echo: Echo, caplog: pytest
 def test_tokens_never_leak(echo: Echo, caplog: pytest.LogCaptureFixture, name: str, secret: str, kind: str,
                            status: int, padding: int) -> None:
     publish_leaks(echo, name, secret, kind, status, padding, caplog)
+
+
+def test_a_real_process_shows_no_secret_on_stderr_or_stdout(echo: Echo, tmp_path: Path) -> None:
+    """``smmgen publish`` as CI runs it: its own process, warnings from any library on stderr."""
+    secret = 'pä"s\\s/w+ö%rd €'
+    echo.answer, echo.after = answer("json", 400, leaky(secret, 290), secret, echo.url)
+    site = site_for(tmp_path, "bluesky", echo.url)
+    done = subprocess.run([sys.executable, "-m", "smmgen", "publish", "--site", str(site), "--now", iso(T0)],
+                          env={**env_without_secrets(), "SMMGEN_BLUESKY_HANDLE": HANDLE,
+                               "SMMGEN_BLUESKY_APP_PASSWORD": secret},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "failed      budget-vote@bluesky" in done.stderr, done.stderr
+    check_no_leak(secret, {"stdout": done.stdout, "stderr": done.stderr,
+                           "ledger": (site / ".smmgen" / "ledger.json").read_text()})
 
 
 @settings(max_examples=100, deadline=None)
