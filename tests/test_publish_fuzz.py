@@ -128,14 +128,18 @@ def check_run(h: Harness, site: Path, e: dict, fault: Fault) -> None:
 
 
 @pytest.mark.parametrize("name", PLATFORMS)
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_any_answer_ends_in_a_clean_outcome_and_no_double_post(name: str, data: st.DataObject) -> None:
     if name not in CALLS:
         CALLS[name] = calls_of(name)
     call = data.draw(st.sampled_from(CALLS[name]), label="call")
     kind, response, times = data.draw(answers(), label="answer")
+    # Media still processing costs the adapter a poll of a quarter second: only some examples wait for one.
+    polls = data.draw(st.sampled_from([0, 0, 1]), label="processing polls")
     for h in harness(name):
+        if hasattr(h.server, "processing_polls"):
+            h.server.processing_polls = polls  # type: ignore[attr-defined]
         with tempfile.TemporaryDirectory() as folder:
             site, e = site_for(h, Path(folder))
             check_run(h, site, e, Fault(call, kind, response, times=times))
