@@ -174,6 +174,9 @@ def _install_log_scrubbing() -> None:
         clean = scrub(message)
         if clean != message:
             record.msg, record.args = clean, ()
+        if record.exc_info and _patterns:
+            # Handlers print exc_text when it is set: the traceback, with the exception's message, scrubbed.
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
         return record
 
     logging.setLogRecordFactory(factory)

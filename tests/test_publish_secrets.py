@@ -253,6 +253,17 @@ def test_a_secret_inside_a_longer_one_leaves_nothing_of_the_longer_one() -> None
     assert redact.summary("a Kthe\nKshort-tokenK  and more b") == "a *** b"
 
 
+def test_a_logged_traceback_is_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
+    secret = "Ytraceback-token/+"
+    redact.remember(secret)
+    try:
+        raise ValueError(f"bad URL https://api.example/bot{quote(secret)}/send and {secret}")
+    except ValueError:
+        logging.getLogger("urllib3.connectionpool").exception("request to %s failed", f"/bot{secret}")
+    assert "request to /bot*** failed" in caplog.text and "bad URL https://api.example/bot***/send" in caplog.text
+    check_no_leak(secret, {"log": caplog.text})
+
+
 def test_no_credential_at_all_leaves_text_as_it_is() -> None:
     assert redact.summary("plain  text\nhere\x00", 300) == "plain text here"
     assert redact.scrub("nothing to see") == "nothing to see"
