@@ -180,7 +180,8 @@ class Http:
                 error = self._connection_error(e, entry_id)
             else:
                 log.debug("%s %s %s -> %s", self.platform, method, scrub(url), response.status_code)
-                good = (response.status_code in accepted) if accepted is not None else response.ok
+                # Not response.ok: a redirect that was not followed (no Location) is no success either.
+                good = (response.status_code in accepted) if accepted is not None else 200 <= response.status_code < 300
                 if good:
                     return response
                 error = self.error_for(response, entry_id)
@@ -211,8 +212,8 @@ class Http:
             return AuthError(self.platform, message, **kw)
         if status == 429:
             return RateLimited(self.platform, message, retry_after=retry_after(response.headers), **kw)
-        if status == 408 or status >= 500 or 200 <= status < 300:
-            # A success other than the one expected: the server did something, and may have done it all.
+        if status == 408 or status >= 500 or 200 <= status < 400:
+            # A success or a redirect other than the one expected: the server may have done it all.
             return MaybeDone(self.platform, message, **kw)
         return PublishError(self.platform, message, **kw)
 
