@@ -10,6 +10,7 @@ import click
 
 from ..cli import _load, _site_option
 from ..errors import SmmgenError
+from ..redact import scrub
 
 
 def _now(value: str | None) -> dt.datetime:
@@ -57,8 +58,9 @@ def publish(site_dir: Path | None, manifest_path: Path | None, ledger_path: Path
     click.echo(summary_table(counts, dry_run=dry_run))
     failed = sum(n for (_, outcome), n in counts.items() if outcome == "failed")
     unknown = sum(n for (_, outcome), n in counts.items() if outcome == "unknown")
-    if (failed or unknown) and not dry_run:
-        raise SmmgenError(f"publish: {failed} failed, {unknown} unknown (see above)")
+    if failed or (unknown and not dry_run):
+        # A dry run fails where the real run would: a credential missing or malformed, a setting missing.
+        raise SmmgenError(f"publish{' --dry-run' if dry_run else ''}: {failed} failed, {unknown} unknown (see above)")
 
 
 _VERBS = {"posted": "would post", "edited": "would edit", "deleted": "would delete", "unknown": "unconfirmed"}
@@ -77,7 +79,7 @@ def format_event(event) -> str:
         line += "".join(f"\n    | {text_line}" for text_line in part.split("\n"))
     for media in event.media:
         line += f"\n    media: {media}"
-    return line
+    return scrub(line)
 
 
 def summary_table(counts: Counter, *, dry_run: bool = False) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import ContentError
 from ..output import atomic_write
+from ..redact import scrub, summary
 from .manifest_reader import ID, Bad, check_plain_json, field_name, load_json
 
 FORMAT = "smmgen-ledger"
@@ -35,6 +36,7 @@ STATES = ("pending", "intent", "posted", "unknown", "deleted")
 MAX_LEDGER_BYTES = 512 * 2**20
 MAX_DEPTH = 48          # a record's remote state, or its copy of an entry (whose extra may be 32 deep)
 RESTORE = ("restore it from git rather than deleting it, or everything would be posted again")
+ERROR_LIMIT = 300     # characters of a platform's error kept in a record
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,16 @@ _CHECKS: dict[str, Callable[[Any, str], None]] = {
 _NULLABLE = frozenset(k for k, check in _CHECKS.items() if check in (_text, _time) or k == "entry")
 
 
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _scrubbed(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -210,6 +222,11 @@ class Ledger:
         return [self._records[k] for k in sorted(self._records)]
 
     def put(self, record: Record) -> None:
+        # The ledger is committed to the repository: a platform's error is kept only as a scrubbed, bounded line,
+        # and what a platform answered (a URL, the adapter's state) never carries a credential it echoed.
+        record = record.with_(**{name: summary(getattr(record, name), ERROR_LIMIT)
+                                 for name in ("last_error", "delete_refused") if getattr(record, name)},
+                              url=record.url and scrub(record.url), remote=_scrubbed(record.remote))
         self._records[record.id] = record
         if not self.read_only:
             atomic_write(self.path, self.dumps())

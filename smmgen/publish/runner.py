@@ -23,6 +23,7 @@ from typing import Any
 from .. import schema as s
 from ..errors import AuthError, ContentError, PublishError, RateLimited, SmmgenError, TransientError
 from .base import Adapter, AdapterContext, Lookup, MaybeDone, Post, Posted, iso, parse_time
+from .guard import guarded, unguarded
 from .http import Budget, HttpConfig
 from .ledger import Ledger, Record
 from .lock import acquire
@@ -133,7 +134,9 @@ class _Platform:
             raise self._error
         if self._adapter is None:
             try:
-                self._adapter = _RecordChecked(self._opener(self.name, self.budget), self.name)
+                # The record check sits next to the adapter, inside the guard against unexpected answers, so
+                # that a record it cannot use is named as such rather than as the platform's answer.
+                self._adapter = guarded(_RecordChecked(unguarded(self._opener(self.name, self.budget)), self.name))
             except SmmgenError as e:
                 self._error = e
                 raise
@@ -337,6 +340,10 @@ class Publisher:
             return
         self._created += 1
         if self.options.dry_run:
+            refused = _refused(platform)
+            if refused:
+                yield Event(post.entry_id, platform.name, "failed", refused, dry=True)
+                return
             yield Event(post.entry_id, platform.name, "posted", _what(post), dry=True, parts=post.parts,
                         media=tuple(f"{m.path.name} ({m.role}, alt: {m.alt!r})" for m in post.media))
             return
@@ -397,7 +404,9 @@ class Publisher:
 
     def _delete(self, platform: _Platform, record: Record, reason: str) -> Iterator[Event]:
         if self.options.dry_run:
-            yield Event(record.id, platform.name, "deleted", reason, url=record.url, dry=True)
+            refused = _refused(platform)
+            yield Event(record.id, platform.name, "failed" if refused else "deleted",
+                        f"delete ({reason}): {refused}" if refused else reason, url=record.url, dry=True)
             return
         if record.delete_refused:
             # Said loudly once when it happened; asking again every run would only fail every run.
@@ -423,8 +432,10 @@ class Publisher:
             return
         if policy.on_change == "edit":
             if self.options.dry_run:
-                yield Event(post.entry_id, platform.name, "edited", _what(post), url=record.url, dry=True,
-                            parts=post.parts)
+                refused = _refused(platform)
+                yield Event(post.entry_id, platform.name, "failed" if refused else "edited",
+                            f"edit: {refused}" if refused else _what(post), url=record.url, dry=True,
+                            parts=() if refused else post.parts)
                 return
             try:
                 live = Posted(record.remote_id or "", record.url, record.remote)
@@ -454,6 +465,16 @@ class Publisher:
 
 def _article(entry_id: str) -> str:
     return entry_id.rsplit("@", 1)[0]
+
+
+def _refused(platform: _Platform) -> str:
+    """Dry runs: why a real run could not act on this platform (a credential missing or malformed, a setting
+    missing), or "". Opening the adapter checks exactly that without sending anything."""
+    try:
+        platform.adapter()
+    except SmmgenError as e:
+        return _describe(e)
+    return ""
 
 
 def _schedulable(policy: Policy, ahead: dt.timedelta) -> bool:
