@@ -16,31 +16,44 @@ entry is used only when every one of its inputs matches, and a cache that cannot
 - the inputs fingerprint and summary of the last build, so that a build with nothing changed stops after
   hashing its inputs (``BuildState``).
 
-The cache lives inside the site and is trusted like the site's own files (it is pickled). Output never depends
-on whether the cache was used: a warm build writes the same bytes as a cold one.
+The cache lives inside the site, where a pull request can add files, and is read by builds that hold the
+publisher's secrets: it is stored as data only (``smmgen.cache_codec``: JSON of an allow-list of types, never
+pickle), and every file is checked as it is read. A file that is damaged, foreign or of another format version is
+ignored (that part of the build is cold) with a note, never a traceback. Output never depends on whether the
+cache was used: a warm build writes the same bytes as a cold one.
 """
 
 from __future__ import annotations
 
 import copyreg
+import datetime as dt
+import functools
 import hashlib
+import json
 import logging
 import os
-import pickle
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
+from types import MappingProxyType, NoneType
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from . import __version__
+from .cache_codec import CacheFormatError, Codec
+
+if TYPE_CHECKING:
+    from .config import Site
+    from .content import Article
+    from .incremental import Summary
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(".smmgen") / "cache"
-FORMAT = "6"
+FORMAT = "7"
 """Bump when what the cache stores changes shape."""
 
 # Distributions whose code shapes the output; their versions go into the fingerprint.
@@ -62,7 +75,7 @@ def _mappingproxy(items: dict) -> MappingProxyType:
     return MappingProxyType(items)
 
 
-# Articles and cuts hold read-only mappings; pickle (for the cache and for worker processes) copies them.
+# Articles and cuts hold read-only mappings; pickle (for worker processes, never for the cache) copies them.
 copyreg.pickle(MappingProxyType, lambda m: (_mappingproxy, (dict(m),)))
 
 
@@ -137,7 +150,7 @@ class ArticleRecord:
 
     sha: str                                  # of the file's bytes
     deps: tuple[tuple[str, Stamp, str | None], ...]   # other files it read (the hero): stamp, sha256 if known
-    article: Any                              # smmgen.content.Article
+    article: Article
     cuts: tuple | None                        # smmgen.platforms.Cut, before plan.assign; None: not made yet
     plan_reads: str = ""                      # smmgen.build.plan_reads of the cuts, when made
 
@@ -155,7 +168,7 @@ class BuildState:
     inputs: str                               # smmgen.incremental's fingerprint of everything read
     read: tuple[str, ...]                     # files read besides content/*.md (heroes, avatars)
     outputs: Mapping[str, tuple[int, int]]    # relative path -> (size, mtime_ns) as written
-    summary: Any                              # what the CLI prints (smmgen.build.Summary)
+    summary: Summary                          # what the CLI prints
 
 
 @dataclass
@@ -180,46 +193,47 @@ class BuildCache:
     _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
 
     @classmethod
-    def load(cls, site, env: str | None = None) -> BuildCache:
+    def load(cls, site: Site, env: str | None = None) -> BuildCache:
         root = site.root / CACHE_DIR
         env = env or fingerprint(site)
         cache = cls(root, env)
+        codec = _codec(site)
         for n in range(ARTICLE_SHARDS):
-            shard = _read(root / f"articles-{n:02d}.pickle")
-            if isinstance(shard, dict) and shard.get("env") == env:
-                cache._saved[n] = shard["articles"]
-                cache.articles.update(shard["articles"])
-        data = _read(root / "build.pickle")
-        if isinstance(data, dict) and data.get("env") == env:
-            cache.cards = data.get("cards", {})
-            cache.index = data.get("index", {})
-            cache.pages = data.get("pages", {})
-            cache.outputs = data.get("outputs", {})
-            cache.entries = data.get("entries", {})
-            cache.plan = data.get("plan")
-            cache.fragments = data.get("fragments")
-            cache.heroes = data.get("heroes", {})
+            items = _read(site, f"articles-{n:02d}.json", env, codec, _article_item)
+            if items is not None:
+                cache._saved[n] = dict(items)
+                cache.articles.update(cache._saved[n])
+        items = _read(site, "build.json", env, codec, _build_item)
+        for section, *value in items or ():
+            if section in _SCALARS:
+                setattr(cache, section, value[0])
+            else:
+                getattr(cache, section)[value[0]] = value[1]
         return cache
 
     def save(self, state: BuildState | None) -> None:
         self.state = state
-        self._save_articles()
-        _write(self.root / "build.pickle", {"env": self.env, "cards": self.cards,
-                                            "index": self.index, "pages": self.pages,
-                                            "outputs": self.outputs, "entries": self.entries, "plan": self.plan,
-                                            "fragments": self.fragments, "heroes": self._heroes_used()},
-               by_key=True)
+        codec = _codec(None)
+        self._save_articles(codec)
+        heroes = self._heroes_used()
+        _write(self.root / "build.json", self.env, codec, (
+            *((section, key, value) for section in _SECTIONS for key, value in
+              (heroes if section == "heroes" else getattr(self, section)).items()),
+            *((section, getattr(self, section)) for section in _SCALARS if getattr(self, section) is not None)))
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
         current = self.fragments[0] if self.fragments else None
         for old in self.root.glob("fragments-*.bin"):
             if old.name != current:
                 old.unlink(missing_ok=True)
         if state is not None:
-            _write(self.root / "state.pickle", {"env": self.env, "state": state})
+            _write(self.root / "state.json", self.env, _codec(None, state=True), (state,))
         else:
-            (self.root / "state.pickle").unlink(missing_ok=True)
+            (self.root / "state.json").unlink(missing_ok=True)
+        # Formats before 7 were pickled: never read, removed so nothing is left that would run code when read.
+        for old in self.root.glob("*.pickle"):
+            old.unlink(missing_ok=True)
 
-    def _save_articles(self) -> None:
+    def _save_articles(self, codec: Codec) -> None:
         # In shards, of which only those with a record added, replaced or dropped are written again: an edit
         # to one article rewrites a sixteenth of what the whole site's records weigh.
         shards: list[dict[str, ArticleRecord]] = [{} for _ in range(ARTICLE_SHARDS)]
@@ -229,7 +243,7 @@ class BuildCache:
             saved = self._saved.get(n)
             if saved is not None and saved.keys() == records.keys() and all(records[s] is saved[s] for s in records):
                 continue
-            _write(self.root / f"articles-{n:02d}.pickle", {"env": self.env, "articles": records})
+            _write(self.root / f"articles-{n:02d}.json", self.env, codec, records.items())
             self._saved[n] = records
 
     # --- articles --------------------------------------------------------------------------------------------
@@ -375,12 +389,10 @@ class FragmentStore:
         self.cache.fragments = (self.path.name, self.index)
 
 
-def load_state(site, env: str) -> BuildState | None:
+def load_state(site: Site, env: str) -> BuildState | None:
     """The last build's state, if it was made with this fingerprint."""
-    data = _read(site.root / CACHE_DIR / "state.pickle")
-    if isinstance(data, dict) and data.get("env") == env and isinstance(data.get("state"), BuildState):
-        return data["state"]
-    return None
+    items = _read(site, "state.json", env, _codec(site, state=True), _state_item)
+    return items[0] if items else None
 
 
 def outputs_intact(output_dir: Path, outputs: Mapping[str, tuple[int, int]]) -> bool:
@@ -395,39 +407,173 @@ def outputs_intact(output_dir: Path, outputs: Mapping[str, tuple[int, int]]) -> 
     return True
 
 
-def _read(path: Path) -> Any:
+# --- the files ---------------------------------------------------------------------------------------------------
+# Each file is a header line, {"smmgen build cache": FORMAT, "env": fingerprint}, then one JSON array of items (one
+# item a line, written as they come). A file whose header names another format or fingerprint is stale and
+# ignored quietly; one that cannot be read or does not hold what it should is ignored with a note.
+
+_HEADER = "smmgen build cache"
+
+
+@functools.cache
+def _classes(state: bool) -> tuple[type, ...]:
+    if state:
+        from .incremental import Summary
+
+        return (BuildState, Summary)
+    from .cards.model import Card, CardRequest
+    from .content import Article, PlatformOverride, Social
+    from .platforms.base import Cut, MediaRef
+    from .schedule import Timing
+
+    return (ArticleRecord, Article, Social, PlatformOverride, Cut, MediaRef, Timing, CardRequest, Card)
+
+
+@functools.cache
+def _zoned_codec(state: bool, zones: tuple[ZoneInfo, ...]) -> Codec:
+    return Codec(_classes(state), zones)
+
+
+def _codec(site: Site | None, state: bool = False) -> Codec:
+    """The codec of the build cache's files (``state``: of state.json, which a build with nothing to do reads
+    without importing what articles and cuts are made of); reading takes the site's own time zones only."""
+    zones = (site.timezone, ZoneInfo("UTC")) if site is not None else ()
+    return _zoned_codec(state, zones)
+
+
+def _read(site: Site, name: str, env: str, codec: Codec, fits: Callable[[Any], bool]) -> list | None:
+    """The items of the cache file ``name`` if it was written with this fingerprint, each as ``fits`` wants it."""
+    path = site.root / CACHE_DIR / name
     try:
         with path.open("rb") as f:
-            value = pickle.load(f)
-            if value == _BY_KEY:
-                value = {}
-                while (key := pickle.load(f)) != _END:
-                    value[key] = pickle.load(f)
-            return value
+            header = f.readline(4096)
+            try:
+                head = json.loads(header)
+            except ValueError:
+                head = None
+            if not (isinstance(head, dict) and isinstance(head.get(_HEADER), str)):
+                raise CacheFormatError("not a build cache file")
+            if head[_HEADER] != FORMAT or head.get("env") != env:
+                return None                 # another format version, another site or other inputs: stale
+            body = f.read().decode("utf-8", "surrogatepass")
+        items = codec.loads(body)
+        if type(items) is not list:
+            raise CacheFormatError("no list of items")
+        for item in items:
+            if not fits(item):
+                raise CacheFormatError(f"an item of the wrong shape: {_shown(item)}")
+        return items
     except FileNotFoundError:
         return None
-    except Exception as e:  # noqa: BLE001 - a cache that cannot be read is a cold cache, whatever the reason
-        log.info("ignoring unreadable build cache %s: %s", path, e)
+    except (OSError, ValueError) as e:          # CacheFormatError and UnicodeDecodeError are ValueErrors
+        log.warning("smmgen: ignored unreadable build cache %s (%s); it is made again",
+                    site.rel(path) if hasattr(site, "rel") else path, str(e)[:200])
         return None
 
 
-_BY_KEY, _END = "smmgen: a dict, key by key", "smmgen: end of dict"
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _write(path: Path, value: Any, by_key: bool = False) -> None:
-    """Pickle ``value`` to ``path``, replacing it whole. ``by_key``: a dict pickled one value at a time, so
-    the pickler's table of what it has written (an entry per object) holds one value's objects, not the
-    whole cache's, which for a large site is tens of megabytes at the build's end."""
+def _write(path: Path, env: str, codec: Codec, items: Iterable[Any]) -> None:
+    """Write ``items`` to ``path``, replacing it whole; one item encoded at a time, so memory holds one item's
+    JSON and not the whole cache's."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            if by_key:
-                for item in (_BY_KEY, *(x for pair in value.items() for x in pair), _END):
-                    pickle.dump(item, f, protocol=pickle.HIGHEST_PROTOCOL)
-            else:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(json.dumps({_HEADER: FORMAT, "env": env}).encode() + b"\n[")
+            sep = b"\n"
+            for item in items:
+                f.write(sep + codec.dumps(item).encode("utf-8", "surrogatepass"))
+                sep = b",\n"
+            f.write(b"\n]\n")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# --- what each file's items must be ------------------------------------------------------------------------------
+
+def _is_stamp(value: Any) -> bool:
+    return type(value) is tuple and len(value) == 3 and all(type(x) is int for x in value)
+
+
+def _ints(value: Any, n: int) -> bool:
+    return type(value) is tuple and len(value) == n and all(type(x) is int for x in value)
+
+
+def _article_item(item: Any) -> bool:
+    from .content import Article
+    from .platforms.base import Cut
+
+    if not (type(item) is tuple and len(item) == 2 and type(item[0]) is str and type(item[1]) is ArticleRecord):
+        return False
+    record = item[1]
+    return (isinstance(record.article, Article) and record.article.source == item[0]
+            and (record.cuts is None or all(type(c) is Cut for c in record.cuts))
+            and all(type(d) is tuple and len(d) == 3 and type(d[0]) is str and _is_stamp(d[1])
+                    and (d[2] is None or type(d[2]) is str) for d in record.deps))
+
+
+def _card_item(key: Any, value: Any) -> bool:
+    from .cards.model import Card, CardRequest
+
+    return (type(key) is tuple and len(key) == 2 and type(key[0]) is CardRequest
+            and (key[1] is None or type(key[1]) is str) and type(value) is Card)
+
+
+def _plan(value: Any) -> bool:
+    from .schedule import Timing
+
+    return (type(value) is tuple and len(value) == 2 and type(value[0]) is str and type(value[1]) is list
+            and all(type(change) is tuple and len(change) == 2
+                    and type(change[0]) is tuple and len(change[0]) == 3
+                    and isinstance(change[0][0], dt.datetime) and isinstance(change[0][1], (dt.datetime, NoneType))
+                    and isinstance(change[0][2], (Timing, NoneType))
+                    and type(change[1]) is tuple and all(type(w) is str for w in change[1])
+                    for change in value[1]))
+
+
+_FRAGMENTS_FILE = re.compile(r"fragments-[A-Za-z0-9_]+\.bin")
+
+
+def _fragments(value: Any) -> bool:
+    # The file is opened by this name inside the cache folder: only a name the FragmentStore makes.
+    return (type(value) is tuple and len(value) == 2 and type(value[0]) is str
+            and _FRAGMENTS_FILE.fullmatch(value[0]) is not None
+            and type(value[1]) is dict and all(type(k) is str and _ints(v, 2) for k, v in value[1].items()))
+
+
+# build.json: [section, key, value] for the dicts, [section, value] for the others.
+_SECTIONS: dict[str, Callable[[Any, Any], bool]] = {
+    "cards": _card_item,
+    "index": lambda k, v: (type(k) is str and type(v) is tuple and len(v) == 3 and type(v[0]) is int
+                           and type(v[1]) is int and type(v[2]) is str),
+    "pages": lambda k, v: type(k) is str and type(v) is str,
+    "outputs": lambda k, v: type(k) is str and type(v) is str,
+    "entries": lambda k, v: type(k) is str and _ints(v, 2),
+    "heroes": lambda k, v: type(k) is str and type(v) is tuple and len(v) == 2 and _is_stamp(v[0])
+                           and type(v[1]) is str,
+}
+_SCALARS: dict[str, Callable[[Any], bool]] = {"plan": _plan, "fragments": _fragments}
+
+
+def _build_item(item: Any) -> bool:
+    if type(item) is not tuple or not item or type(item[0]) is not str:
+        return False
+    check = _SECTIONS.get(item[0])
+    if check is not None:
+        return len(item) == 3 and check(item[1], item[2])
+    check = _SCALARS.get(item[0])
+    return check is not None and len(item) == 2 and check(item[1])
+
+
+def _state_item(item: Any) -> bool:
+    from .incremental import Summary
+
+    return (type(item) is BuildState and type(item.summary) is Summary and all(type(r) is str for r in item.read)
+            and type(item.outputs) is dict and all(type(k) is str and _ints(v, 2) for k, v in item.outputs.items()))
+
