@@ -35,10 +35,10 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType, NoneType
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -191,6 +191,8 @@ class BuildCache:
     # output/ as listed when the build began: files by (size, mtime_ns), and folders (not stored)
     present: tuple[dict[str, tuple[int, int]], set[str]] | None = None
     _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
+    # build.json as read: (section, key) -> (value, its line)
+    _lines: dict[tuple[str, Any], tuple[Any, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, site: Site, env: str | None = None) -> BuildCache:
@@ -203,35 +205,51 @@ class BuildCache:
             if items is not None:
                 cache._saved[n] = dict(items)
                 cache.articles.update(cache._saved[n])
-        items = _read(site, "build.json", env, codec, _build_item)
-        for section, *value in items or ():
-            if section in _SCALARS:
-                setattr(cache, section, value[0])
-            else:
-                getattr(cache, section)[value[0]] = value[1]
+        found = _read_lines(site, "build.json", env, codec, _build_item, keep_lines=True)
+        if found is not None:
+            items, lines = found
+            for section, key, value in items:
+                if key is None:
+                    setattr(cache, section, value)
+                else:
+                    getattr(cache, section)[key] = value
+            cache._lines = {(section, key): (value, line) for (section, key, value), line in zip(items, lines)}
         return cache
 
     def save(self, state: BuildState | None) -> None:
         self.state = state
         codec = _codec(None)
         self._save_articles(codec)
-        heroes = self._heroes_used()
-        _write(self.root / "build.json", self.env, codec, (
-            *((section, key, value) for section in _SECTIONS for key, value in
-              (heroes if section == "heroes" else getattr(self, section)).items()),
-            *((section, getattr(self, section)) for section in _SCALARS if getattr(self, section) is not None)))
+        _write(self.root / "build.json", self.env, self._build_lines(codec))
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
         current = self.fragments[0] if self.fragments else None
         for old in self.root.glob("fragments-*.bin"):
             if old.name != current:
                 old.unlink(missing_ok=True)
         if state is not None:
-            _write(self.root / "state.json", self.env, _codec(None, state=True), (state,))
+            _write(self.root / "state.json", self.env, [_codec(None, state=True).dumps([state])])
         else:
             (self.root / "state.json").unlink(missing_ok=True)
-        # Formats before 7 were pickled: never read, removed so nothing is left that would run code when read.
+        # Formats before 7 were pickled: never read, and removed, so that no file is left that would run code.
         for old in self.root.glob("*.pickle"):
             old.unlink(missing_ok=True)
+
+    def _build_lines(self, codec: Codec) -> Iterator[str]:
+        # A value still the very object read from the file is written as the line it was read from.
+        known = self._lines
+        for section, (_, written, by_value) in _SECTIONS.items():
+            values = self._heroes_used() if section == "heroes" else getattr(self, section)
+            for key, value in values.items():
+                old = known.get((section, key))
+                if old is not None and (old[0] is value or by_value and old[0] == value):
+                    yield old[1]
+                else:
+                    yield codec.dumps([section, key, written(value)])
+        for section, (_, written) in _SCALARS.items():
+            value = getattr(self, section)
+            if value is not None:
+                old = known.get((section, None))
+                yield old[1] if old is not None and old[0] is value else codec.dumps([section, written(value)])
 
     def _save_articles(self, codec: Codec) -> None:
         # In shards, of which only those with a record added, replaced or dropped are written again: an edit
@@ -243,7 +261,8 @@ class BuildCache:
             saved = self._saved.get(n)
             if saved is not None and saved.keys() == records.keys() and all(records[s] is saved[s] for s in records):
                 continue
-            _write(self.root / f"articles-{n:02d}.json", self.env, codec, records.items())
+            _write(self.root / f"articles-{n:02d}.json", self.env,
+                   (codec.dumps([source, record]) for source, record in records.items()))
             self._saved[n] = records
 
     # --- articles --------------------------------------------------------------------------------------------
@@ -441,8 +460,17 @@ def _codec(site: Site | None, state: bool = False) -> Codec:
     return _zoned_codec(state, zones)
 
 
-def _read(site: Site, name: str, env: str, codec: Codec, fits: Callable[[Any], bool]) -> list | None:
-    """The items of the cache file ``name`` if it was written with this fingerprint, each as ``fits`` wants it."""
+def _read(site: Site, name: str, env: str, codec: Codec, take: Callable[[Any], Any]) -> list | None:
+    """The items of the cache file ``name`` if it was written with this fingerprint, each as ``take`` makes it
+    from what was written (``take`` raises CacheFormatError for an item that is not what it should be)."""
+    found = _read_lines(site, name, env, codec, take, keep_lines=False)
+    return found[0] if found is not None else None
+
+
+def _read_lines(site: Site, name: str, env: str, codec: Codec, take: Callable[[Any], Any],
+                keep_lines: bool) -> tuple[list, list[str]] | None:
+    """``_read``, and (with ``keep_lines``) each item's line as written, so that the next save writes an
+    unchanged value's line again without encoding it."""
     path = site.root / CACHE_DIR / name
     try:
         with path.open("rb") as f:
@@ -458,35 +486,38 @@ def _read(site: Site, name: str, env: str, codec: Codec, fits: Callable[[Any], b
             body = f.read().decode("utf-8", "surrogatepass")
         items = codec.loads(body)
         if type(items) is not list:
-            raise CacheFormatError("no list of items")
-        for item in items:
-            if not fits(item):
-                raise CacheFormatError(f"an item of the wrong shape: {_shown(item)}")
-        return items
+            raise CacheFormatError("not a list of items")
+        try:
+            items = [take(item) for item in items]
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError) as e:
+            raise CacheFormatError(f"an item of the wrong shape ({e})") from None
+        lines: list[str] = []
+        if keep_lines and items:
+            # One item a line (JSON escapes every newline inside a string): "[", item ",", ..., item, "]", "".
+            lines = body.split("\n")[1:-2]
+            lines[:-1] = [line[:-1] for line in lines[:-1]]
+            if len(lines) != len(items):
+                lines = []
+        return items, lines
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as e:          # CacheFormatError and UnicodeDecodeError are ValueErrors
-        log.warning("smmgen: ignored unreadable build cache %s (%s); it is made again",
-                    site.rel(path) if hasattr(site, "rel") else path, str(e)[:200])
+        log.warning("smmgen: ignored unreadable build cache %s (%s); it is made again", site.rel(path),
+                    str(e)[:200])
         return None
 
 
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _write(path: Path, env: str, codec: Codec, items: Iterable[Any]) -> None:
-    """Write ``items`` to ``path``, replacing it whole; one item encoded at a time, so memory holds one item's
-    JSON and not the whole cache's."""
+def _write(path: Path, env: str, lines: Iterable[str]) -> None:
+    """Write the items' ``lines`` (``Codec.dumps`` of each) to ``path``, replacing it whole; one item at a time,
+    so memory holds one item's JSON and not the whole cache's."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(json.dumps({_HEADER: FORMAT, "env": env}).encode() + b"\n[")
             sep = b"\n"
-            for item in items:
-                f.write(sep + codec.dumps(item).encode("utf-8", "surrogatepass"))
+            for line in lines:
+                f.write(sep + line.encode("utf-8", "surrogatepass"))
                 sep = b",\n"
             f.write(b"\n]\n")
         os.replace(tmp, path)
@@ -497,83 +528,152 @@ def _write(path: Path, env: str, codec: Codec, items: Iterable[Any]) -> None:
 
 # --- what each file's items must be ------------------------------------------------------------------------------
 
+def _need(ok: bool, item: Any) -> None:
+    if not ok:
+        text = repr(item)
+        raise CacheFormatError(f"an item of the wrong shape: {text if len(text) <= 80 else text[:77] + '...'}")
+
+
 def _is_stamp(value: Any) -> bool:
     return type(value) is tuple and len(value) == 3 and all(type(x) is int for x in value)
 
 
 def _ints(value: Any, n: int) -> bool:
-    return type(value) is tuple and len(value) == n and all(type(x) is int for x in value)
+    return type(value) in (tuple, list) and len(value) == n and all(type(x) is int for x in value)
 
 
-def _article_item(item: Any) -> bool:
+def _article_item(item: Any) -> tuple[str, ArticleRecord]:
+    """articles-NN.json: [source, its record]."""
     from .content import Article
     from .platforms.base import Cut
 
-    if not (type(item) is tuple and len(item) == 2 and type(item[0]) is str and type(item[1]) is ArticleRecord):
-        return False
+    _need(type(item) is list and len(item) == 2 and type(item[0]) is str and type(item[1]) is ArticleRecord, item)
     record = item[1]
-    return (isinstance(record.article, Article) and record.article.source == item[0]
-            and (record.cuts is None or all(type(c) is Cut for c in record.cuts))
-            and all(type(d) is tuple and len(d) == 3 and type(d[0]) is str and _is_stamp(d[1])
-                    and (d[2] is None or type(d[2]) is str) for d in record.deps))
+    _need(isinstance(record.article, Article) and record.article.source == item[0]
+          and (record.cuts is None or all(type(c) is Cut for c in record.cuts))
+          and all(type(d) is tuple and len(d) == 3 and type(d[0]) is str and _is_stamp(d[1])
+                  and (d[2] is None or type(d[2]) is str) for d in record.deps), item)
+    return item[0], record
 
 
-def _card_item(key: Any, value: Any) -> bool:
-    from .cards.model import Card, CardRequest
+def _state_item(item: Any) -> BuildState:
+    """state.json: [the state]."""
+    from .incremental import Summary
 
-    return (type(key) is tuple and len(key) == 2 and type(key[0]) is CardRequest
-            and (key[1] is None or type(key[1]) is str) and type(value) is Card)
+    _need(type(item) is list and len(item) == 1 and type(item[0]) is BuildState, item)
+    state = item[0]
+    _need(type(state.summary) is Summary and all(type(r) is str for r in state.read)
+          and type(state.outputs) is dict and all(type(k) is str and _ints(v, 2) for k, v in state.outputs.items()),
+          item)
+    return state
 
 
-def _plan(value: Any) -> bool:
+# build.json: [section, key, value] for the dicts, [section, value] for the plan and the fragments. Tuples of
+# plain values are written as lists, and the plan's UTC times as ISO text (fewer tagged objects to read).
+
+def _plan_out(plan: tuple[str, list]) -> list:
+    return [plan[0], [[_utc_out(values[0]), _utc_out(values[1]), values[2], *added] for values, added in plan[1]]]
+
+
+def _utc_out(when: Any) -> Any:
+    return when.isoformat() if type(when) is dt.datetime and when.tzinfo is dt.UTC and not when.fold else when
+
+
+def _utc_in(when: Any) -> Any:
+    return dt.datetime.fromisoformat(when) if type(when) is str else when
+
+
+def _plan_in(value: Any) -> tuple[str, list]:
     from .schedule import Timing
 
-    return (type(value) is tuple and len(value) == 2 and type(value[0]) is str and type(value[1]) is list
-            and all(type(change) is tuple and len(change) == 2
-                    and type(change[0]) is tuple and len(change[0]) == 3
-                    and isinstance(change[0][0], dt.datetime) and isinstance(change[0][1], (dt.datetime, NoneType))
-                    and isinstance(change[0][2], (Timing, NoneType))
-                    and type(change[1]) is tuple and all(type(w) is str for w in change[1])
-                    for change in value[1]))
+    _need(type(value) is list and len(value) == 2 and type(value[0]) is str and type(value[1]) is list, "plan")
+    changes = []
+    for change in value[1]:
+        _need(type(change) is list and len(change) >= 3, change)
+        publish_at, expire_at, timing, *added = change
+        publish_at, expire_at = _utc_in(publish_at), _utc_in(expire_at)
+        _need(type(publish_at) is dt.datetime and (expire_at is None or type(expire_at) is dt.datetime)
+              and (timing is None or type(timing) is Timing) and all(type(w) is str for w in added), change)
+        changes.append(((publish_at, expire_at, timing), tuple(added)))
+    return value[0], changes
 
 
 _FRAGMENTS_FILE = re.compile(r"fragments-[A-Za-z0-9_]+\.bin")
 
 
-def _fragments(value: Any) -> bool:
-    # The file is opened by this name inside the cache folder: only a name the FragmentStore makes.
-    return (type(value) is tuple and len(value) == 2 and type(value[0]) is str
-            and _FRAGMENTS_FILE.fullmatch(value[0]) is not None
-            and type(value[1]) is dict and all(type(k) is str and _ints(v, 2) for k, v in value[1].items()))
+def _fragments_in(value: Any) -> tuple[str, dict[str, tuple[int, int]]]:
+    # The file is opened by this name inside the cache folder: only a name a FragmentStore makes.
+    _need(type(value) is list and len(value) == 2 and type(value[0]) is str
+          and _FRAGMENTS_FILE.fullmatch(value[0]) is not None and type(value[1]) is dict
+          and all(type(k) is str and _ints(v, 2) for k, v in value[1].items()), "fragments")
+    return value[0], {k: tuple(v) for k, v in value[1].items()}
 
 
-# build.json: [section, key, value] for the dicts, [section, value] for the others.
-_SECTIONS: dict[str, Callable[[Any, Any], bool]] = {
-    "cards": _card_item,
-    "index": lambda k, v: (type(k) is str and type(v) is tuple and len(v) == 3 and type(v[0]) is int
-                           and type(v[1]) is int and type(v[2]) is str),
-    "pages": lambda k, v: type(k) is str and type(v) is str,
-    "outputs": lambda k, v: type(k) is str and type(v) is str,
-    "entries": lambda k, v: type(k) is str and _ints(v, 2),
-    "heroes": lambda k, v: type(k) is str and type(v) is tuple and len(v) == 2 and _is_stamp(v[0])
-                           and type(v[1]) is str,
+def _fragments_out(value: tuple[str, dict[str, tuple[int, int]]]) -> list:
+    return [value[0], {k: list(v) for k, v in value[1].items()}]
+
+
+def _card(key: Any, value: Any) -> tuple[Any, Any]:
+    card, request = _classes(False)[-1], _classes(False)[-2]
+    _need(type(key) is tuple and len(key) == 2 and type(key[0]) is request
+          and (key[1] is None or type(key[1]) is str) and type(value) is card, key)
+    return key, value
+
+
+def _index(key: Any, value: Any) -> tuple[str, tuple[int, int, str]]:
+    _need(type(key) is str and type(value) is list and len(value) == 3 and type(value[0]) is int
+          and type(value[1]) is int and type(value[2]) is str, key)
+    return key, tuple(value)
+
+
+def _text(key: Any, value: Any) -> tuple[str, str]:
+    _need(type(key) is str and type(value) is str, key)
+    return key, value
+
+
+def _entry(key: Any, value: Any) -> tuple[str, tuple[int, int]]:
+    _need(type(key) is str and _ints(value, 2), key)
+    return key, tuple(value)
+
+
+def _hero(key: Any, value: Any) -> tuple[str, tuple[Stamp, str]]:
+    _need(type(key) is str and type(value) is tuple and len(value) == 2 and _is_stamp(value[0])
+          and type(value[1]) is str, key)
+    return key, value
+
+
+def _as_list(value: tuple) -> list:
+    return list(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+# section -> (key and value as read -> as kept, value as kept -> as written, whether a value equal to the one read
+# may be written as the line read: for plain numbers and text; a time or a Card may be equal and still differ)
+_SECTIONS: dict[str, tuple[Callable[[Any, Any], tuple[Any, Any]], Callable[[Any], Any], bool]] = {
+    "cards": (_card, _same, False),
+    "index": (_index, _as_list, True),
+    "pages": (_text, _same, True),
+    "outputs": (_text, _same, True),
+    "entries": (_entry, _as_list, True),
+    "heroes": (_hero, _same, False),
 }
-_SCALARS: dict[str, Callable[[Any], bool]] = {"plan": _plan, "fragments": _fragments}
+_SCALARS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "plan": (_plan_in, _plan_out),
+    "fragments": (_fragments_in, _fragments_out),
+}
 
 
-def _build_item(item: Any) -> bool:
-    if type(item) is not tuple or not item or type(item[0]) is not str:
-        return False
-    check = _SECTIONS.get(item[0])
-    if check is not None:
-        return len(item) == 3 and check(item[1], item[2])
-    check = _SCALARS.get(item[0])
-    return check is not None and len(item) == 2 and check(item[1])
-
-
-def _state_item(item: Any) -> bool:
-    from .incremental import Summary
-
-    return (type(item) is BuildState and type(item.summary) is Summary and all(type(r) is str for r in item.read)
-            and type(item.outputs) is dict and all(type(k) is str and _ints(v, 2) for k, v in item.outputs.items()))
-
+def _build_item(item: Any) -> tuple[str, Any, Any]:
+    """An item of build.json as (section, key, value) kept; key None for the plan and the fragments."""
+    _need(type(item) is list and type(item[0]) is str, item)
+    if len(item) == 3:
+        section = _SECTIONS.get(item[0])
+        _need(section is not None, item)
+        key, value = section[0](item[1], item[2])
+        return item[0], key, value
+    scalar = _SCALARS.get(item[0])
+    _need(len(item) == 2 and scalar is not None, item)
+    return item[0], None, scalar[0](item[1])
