@@ -57,7 +57,7 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     ``cache`` is updated with what this build made. ``hashes``: the sha256 of article files by path, where the
     caller has read them already.
     """
-    layouts = Layouts(site.layouts_dir, compiled=cache.root / "templates" if cache is not None else None)
+    layouts = Layouts(site.layouts_dir, compiled=cache is not None)
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
         ready = prepare(site, layouts, cache, pool, hashes or {})

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -230,9 +231,11 @@ class BuildCache:
             _write(self.root / "state.json", self.env, [_codec(None, state=True).dumps([state])])
         else:
             (self.root / "state.json").unlink(missing_ok=True)
-        # Formats before 7 were pickled: never read, and removed, so that no file is left that would run code.
+        # Formats before 7 were pickled and kept compiled templates here: never read, and removed, so that no
+        # file is left that would run code.
         for old in self.root.glob("*.pickle"):
             old.unlink(missing_ok=True)
+        shutil.rmtree(self.root / "templates", ignore_errors=True)
 
     def _build_lines(self, codec: Codec) -> Iterator[str]:
         # A value still the very object read from the file is written as the line it was read from.
@@ -489,6 +492,8 @@ def _read_lines(site: Site, name: str, env: str, codec: Codec, take: Callable[[A
             raise CacheFormatError("not a list of items")
         try:
             items = [take(item) for item in items]
+        except CacheFormatError:
+            raise
         except (TypeError, ValueError, KeyError, IndexError, OverflowError) as e:
             raise CacheFormatError(f"an item of the wrong shape ({e})") from None
         lines: list[str] = []

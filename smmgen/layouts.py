@@ -15,17 +15,22 @@ DEFAULTS_DIR = Path(__file__).parent / "defaults"
 
 
 class Layouts:
-    def __init__(self, site_layouts: Path | None, compiled: Path | None = None):
-        """``compiled``: a folder to keep compiled templates in between runs (Jinja checks each against its
-        source), so a process does not spend a tenth of a second compiling the preview's templates again."""
+    def __init__(self, site_layouts: Path | None, compiled: bool = False):
+        """``compiled``: keep compiled templates between runs (Jinja checks each against its source), so a
+        process does not spend a tenth of a second compiling the preview's templates again."""
         self.dirs: tuple[Path, ...] = tuple(d for d in (site_layouts, DEFAULTS_DIR) if d and d.is_dir())
         self.compiled = compiled
 
     def _bytecode_cache(self) -> jinja2.BytecodeCache | None:
-        if self.compiled is None:
+        if not self.compiled:
             return None
-        self.compiled.mkdir(parents=True, exist_ok=True)
-        return jinja2.FileSystemBytecodeCache(str(self.compiled))
+        # Compiled templates are code, read back with pickle and marshal: they are kept in Jinja's own folder for
+        # this user in the temp dir (made 0700, refused when someone else owns it), never in the site, where a
+        # pull request can add files for a build that holds the publisher's secrets.
+        try:
+            return jinja2.FileSystemBytecodeCache()
+        except (OSError, RuntimeError):
+            return None
 
     def find(self, relative: str) -> Path | None:
         """The first file at ``relative`` in the search path (site first)."""
