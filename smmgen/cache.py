@@ -12,15 +12,16 @@ entry is used only when every one of its inputs matches, and a cache that cannot
 - per card request: the ``Card`` of a file already in ``output/cards`` (checked by size before use);
 - the output index: size, mtime and hash of every file the last build wrote, so that a build which produces the
   same bytes neither reads the old file back nor rewrites it;
-- rendered parts of the big preview pages, and the preview's compiled templates;
+- rendered parts of the big preview pages (a file of bytes, named by the cache, read by offset);
 - the inputs fingerprint and summary of the last build, so that a build with nothing changed stops after
   hashing its inputs (``BuildState``).
 
 The cache lives inside the site, where a pull request can add files, and is read by builds that hold the
 publisher's secrets: it is stored as data only (``smmgen.cache_codec``: JSON of an allow-list of types, never
-pickle), and every file is checked as it is read. A file that is damaged, foreign or of another format version is
-ignored (that part of the build is cold) with a note, never a traceback. Output never depends on whether the
-cache was used: a warm build writes the same bytes as a cold one.
+pickle; compiled templates are kept outside the site, see ``smmgen.layouts``), and every file is checked as it
+is read. A file of another format version or fingerprint is stale and ignored; one that is damaged or holds
+anything but what it should is ignored with a note (that part of the build is cold), never a traceback. Output
+never depends on whether the cache was used: a warm build writes the same bytes as a cold one.
 """
 
 from __future__ import annotations
