@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -19,13 +19,29 @@ from .config import Site
 from .content import Article, find_article_files, load_article, load_articles
 from .dates import long_date
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
+from .expiry import expiry_warning
 from .layouts import Layouts
+from .output import guard
 from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
 from .workers import Workers
 from .write import OUTPUT_SUBDIRS, card_url, cut_text_file, write_output
 
-__all__ = ["OUTPUT_SUBDIRS", "BuildResult", "build", "cut_text_file", "write_output"]
+__all__ = ["OUTPUT_SUBDIRS", "BuildResult", "BuildWarning", "Progress", "build", "cut_text_file", "write_output"]
+
+Progress = Callable[[str, int, int], None]
+"""Told ``(stage, done, total)`` as a build goes ("parsing", 120, 400); the caller decides what to show.
+``total`` 0: a stage without a count ("writing")."""
+
+
+@dataclass(frozen=True)
+class BuildWarning:
+    """Something to look at before it goes out that does not stop the build: one of a cut's warnings."""
+
+    source: str          # the article's file, relative to the site root
+    platform: str
+    cut_id: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -40,8 +56,10 @@ class BuildResult:
     layouts: Layouts | None = None       # the templates the build used (the preview uses them too)
 
     @property
-    def warnings(self) -> list[tuple[Cut, str]]:
-        return [(c, w) for c in self.cuts for w in c.warnings]
+    def warnings(self) -> tuple[BuildWarning, ...]:
+        """The build's one list of warnings, in cut order: ``build``, ``check`` and the preview all report
+        these (the cuts carry them, and so does the manifest)."""
+        return tuple(BuildWarning(c.source, c.platform, c.id, w) for c in self.cuts for w in c.warnings)
 
     @cached_property
     def entries(self) -> tuple[dict, ...]:
@@ -50,27 +68,32 @@ class BuildResult:
 
 
 def build(site: Site, *, render_images: bool = True, workers: int | None = None,
-          cache: BuildCache | None = None, hashes: Mapping[str, str] | None = None) -> BuildResult:
+          cache: BuildCache | None = None, hashes: Mapping[str, str] | None = None,
+          progress: Progress | None = None) -> BuildResult:
     """Everything the output is made of, and every problem found; writes nothing (see ``write_output``).
 
     ``workers`` processes parse, cut and draw what is not in ``cache`` (the result is the same either way);
     ``cache`` is updated with what this build made. ``hashes``: the sha256 of article files by path, where the
-    caller has read them already.
+    caller has read them already. ``progress`` hears how far parsing, cutting and drawing have come.
     """
+    if render_images:
+        guard(site.root, site.output_dir, OUTPUT_SUBDIRS)      # before a card is drawn into output/cards
     layouts = Layouts(site.layouts_dir, compiled=cache is not None)
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
-        ready = prepare(site, layouts, cache, pool, hashes or {})
+        ready = prepare(site, layouts, cache, pool, hashes or {}, progress)
         articles, errors = load_articles(site, reuse=ready.articles.get, paths=ready.paths)
         published = [a for a in articles if not a.draft]
-        cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts)
+        cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts, progress=progress)
         errors += cut_errors
         by_source = {a.source: a for a in published}
         requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
         # Cards are drawn (by the worker processes, when there are many) while this thread plans.
         with ThreadPoolExecutor(1) as drawing:
-            drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, pool, cache)
+            drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, pool, cache,
+                                   progress)
             cuts, plan_errors = assign_plan(cuts, site, cache)
+            cuts = with_expiry_warnings(cuts, site)
             cards, card_errors = drawn.result()
     if cache is not None:
         ready.remember(cache, articles)         # after drawing: the heroes the workers read are known by then
@@ -108,15 +131,23 @@ def platforms_for(article: Article, site: Site) -> list[str]:
 
 
 def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
-              ready: dict[str, tuple[Cut, ...]] | None = None) -> tuple[list[Cut], list[SmmgenError]]:
+              ready: dict[str, tuple[Cut, ...]] | None = None,
+              progress: Progress | None = None) -> tuple[list[Cut], list[SmmgenError]]:
     """Every article's cuts, in article then platform order. ``ready`` has the cuts of articles made already
     (from the cache or by worker processes), by source; cuts made here without a failure are added to it."""
     cuts: list[Cut] = []
     errors: list[SmmgenError] = []
+    todo = sum(1 for a in articles if ready is None or a.source not in ready)
+    done = 0
+    if progress is not None and todo:
+        progress("cutting", 0, todo)
     for article in articles:
         made = ready.get(article.source) if ready is not None else None
         if made is None:
             made, failures = cut_article(article, site, layouts)
+            done += 1
+            if progress is not None:
+                progress("cutting", done, todo)
             errors += failures
             if ready is not None and not failures:
                 ready[article.source] = made
@@ -171,6 +202,15 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         cache.plan = (signature, [(tuple(getattr(p, f) for f in PLAN_WRITES), p.warnings[len(c.warnings):])
                                   for c, p in zip(cuts, planned)])
     return planned, errors
+
+
+def with_expiry_warnings(cuts: list[Cut], site: Site) -> list[Cut]:
+    """The planned cuts, each with a warning when its platform will not delete it at its ``expire_at``."""
+    out = []
+    for cut in cuts:
+        warning = expiry_warning(cut.platform, cut.publish_at, cut.expire_at, site)
+        out.append(cut if warning is None else replace(cut, warnings=cut.warnings + (warning,)))
+    return out
 
 
 def plan_reads(cuts: Sequence[Cut]) -> str:
@@ -244,7 +284,7 @@ class Prepared:
 
 
 def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Workers,
-            hashes: Mapping[str, str]) -> Prepared:
+            hashes: Mapping[str, str], progress: Progress | None = None) -> Prepared:
     """Hash every article file (unless ``hashes`` has it); take what the cache has for unchanged ones; parse
     and cut the rest in ``pool``'s processes when there are enough of them (failures are left to the
     pipeline, which reports them with their file and line)."""
@@ -267,7 +307,13 @@ def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Worker
             ready.cuts[source] = record.cuts
     if pool.count > 1 and len(missing) >= PARALLEL_MIN:
         chunks = [missing[i:i + 8] for i in range(0, len(missing), 8)]
+        done = 0
+        if progress is not None:
+            progress("parsing", 0, len(missing))
         for chunk, results in zip(chunks, pool.executor().map(_parse_and_cut, chunks)):
+            done += len(chunk)
+            if progress is not None:
+                progress("parsing", done, len(missing))
             for path, (article, cuts) in zip(chunk, results):
                 if article is not None:
                     ready.articles[path] = article
@@ -307,8 +353,6 @@ def lean(article: Article) -> Article:
     bodies of a large site are a tenth of what a build holds in memory."""
     if not article.body_text:
         return article
-    from dataclasses import replace
-
     return replace(article, body_text="")
 
 
@@ -367,7 +411,7 @@ def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site)
 
 def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: Site, layouts: Layouts,
                  render_images: bool, pool: Workers | None,
-                 cache: BuildCache | None = None) -> tuple[dict, list[SmmgenError]]:
+                 cache: BuildCache | None = None, progress: Progress | None = None) -> tuple[dict, list[SmmgenError]]:
     """The card of every request (``card_requests``); each distinct request is drawn once (in ``pool``'s
     processes when there are several), and not at all when the cache has its card and the file is still in
     output/cards."""
@@ -410,8 +454,10 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
         try:
             count = pool.count if pool is not None else 1
             read: dict = {}
+            drawn = None if progress is None else lambda done, total: progress("drawing cards", done, total)
             cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], out_dir=site.output_dir,
-                                workers=count, executor=pool.executor if count > 1 else None, heroes=read))
+                                workers=count, executor=pool.executor if count > 1 else None, heroes=read,
+                                progress=drawn))
             if cache is not None:
                 for path, (seen, sha) in read.items():
                     cache.learn(path, seen, sha)

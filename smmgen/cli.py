@@ -15,13 +15,21 @@ from .errors import ContentError, SmmgenError
 
 def _site_option(f):
     return click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        help="The site folder (holding smmgen.toml). Default: the current folder.")(f)
+                        help="The site folder (holding smmgen.toml). Default: the current folder or the "
+                             "nearest one above it that holds smmgen.toml.")(f)
+
+
+def _site_root(site_dir: Path | None) -> Path:
+    """The folder --site names, else the one smmgen.toml is found in from the current folder upwards."""
+    from .config import find_root
+
+    return site_dir.resolve() if site_dir else find_root(Path.cwd())
 
 
 def _load(site_dir: Path | None):
     from .config import load_site
 
-    return load_site(site_dir or Path.cwd())
+    return load_site(_site_root(site_dir))
 
 
 def report_errors(errors, *, stream=None) -> None:
@@ -68,8 +76,12 @@ def build(site_dir: Path | None, workers: int | None, no_cache: bool) -> None:
     # A build holds every article and cut of the site, few of them in reference cycles: with the default
     # thresholds the collector walks them all again and again (a fifth of an incremental build's time).
     gc.set_threshold(100_000, 50, 100)
+    from .commands.progress import ProgressLine
+
     site = _load(site_dir)
-    outcome = build_site(site, workers=workers or os.cpu_count() or 1, use_cache=not no_cache)
+    with ProgressLine() as progress:
+        outcome = build_site(site, workers=workers or os.cpu_count() or 1, use_cache=not no_cache,
+                             progress=progress)
     if outcome.errors:
         report_errors(outcome.errors)
         raise SmmgenError(f"{len(_flat(outcome.errors))} error(s); nothing was written")
@@ -81,6 +93,11 @@ def _flat(errors):
     for e in errors:
         out.extend(getattr(e, "errors", [e]))
     return out
+
+
+def warning_line(source: str, platform: str, message: str) -> str:
+    """How every command shows one of the build's warnings."""
+    return f"{source}: warning: {platform}: {message}"
 
 
 def summary(result, changed: int) -> str:
@@ -99,7 +116,7 @@ def summary(result, changed: int) -> str:
     ]
     warnings = s.warnings
     lines.append(f"  warnings  {len(warnings)}")
-    lines += [f"    {source}: {platform}: {w}" for source, platform, w in warnings[:10]]
+    lines += ["    " + warning_line(*w) for w in warnings[:10]]
     if len(warnings) > 10:
         lines.append(f"    … and {len(warnings) - 10} more (smmgen check lists all)")
     lines.append(f"  manifest  {out}/manifest.json ({s.entries} entries, {changed} file(s) changed)")
@@ -118,20 +135,18 @@ def check(site_dir: Path | None) -> None:
     except SmmgenError as e:
         report_errors([e])
         raise SmmgenError("smmgen.toml is invalid") from None
-    from .publish.checks import warnings as publish_warnings
-
     # The build cache, when a build made one, read and never saved: articles unchanged since that build are not
     # parsed and cut again (their cuts are what it checked), nor heroes it drew on decoded again.
     cache = BuildCache.load(site) if (site.root / CACHE_DIR).is_dir() else None
-    result = run_build(site, render_images=False, workers=os.cpu_count() or 1, cache=cache)
-    by_id = {cut.id: cut for cut in result.cuts}
-    # Publish-time warnings (an expiry a platform cannot honour) are pure checks over the cuts: no network.
-    warnings = list(result.warnings) + [(by_id[w.split(":", 1)[0]], w.split(": ", 1)[1])
-                                        for w in publish_warnings(result.cuts, site)]
-    for cut, warning in warnings:
-        click.echo(f"{cut.source}: warning: {cut.platform}: {warning}", err=True)
+    from .commands.progress import ProgressLine
+
+    with ProgressLine() as progress:
+        result = run_build(site, render_images=False, workers=os.cpu_count() or 1, cache=cache, progress=progress)
+    warnings = result.warnings
+    for w in warnings:
+        click.echo(warning_line(w.source, w.platform, w.message), err=True)
         if os.environ.get("GITHUB_ACTIONS") == "true":
-            click.echo(github_annotation(ContentError(cut.source, None, cut.platform, warning), "warning"))
+            click.echo(github_annotation(ContentError(w.source, None, w.platform, w.message), "warning"))
     if result.errors:
         report_errors(result.errors)
         raise SmmgenError(f"{len(_flat(result.errors))} error(s)")

@@ -24,6 +24,14 @@ from .platforms import registry
 CONFIG_NAME = "smmgen.toml"
 
 
+def find_root(start: Path | str, config_name: str = CONFIG_NAME) -> Path:
+    """The site folder for a command run in ``start``: the nearest folder, ``start`` or above, holding
+    smmgen.toml (as git and Hugo find their roots from any subfolder); ``start`` itself when none does, so
+    the error names the folder the command was run in."""
+    start = Path(start).resolve()
+    return next((folder for folder in (start, *start.parents) if (folder / config_name).is_file()), start)
+
+
 def _timezone(value: Any) -> ZoneInfo:
     name = s.string(value)
     try:

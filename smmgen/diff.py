@@ -1,7 +1,8 @@
 """What a merge will do to the social accounts: two manifests in, Markdown out (for a pull request's summary).
 
 New posts (with time and platform), changed posts (with a text diff), and posts that will be deleted (retracted
-articles, or entries that are no longer in the manifest). A missing base manifest means every post is new.
+articles, or entries that are no longer in the manifest). Each side is a manifest file or a git revision, built
+from its committed files (``smmgen.revisions``); a base revision without the site means every post is new.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import datetime as dt
 import difflib
 import html
 import re
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import manifest
+from .errors import SmmgenError
 
 Entry = Mapping[str, Any]
 CELL_CHARS = 90
@@ -47,11 +50,6 @@ class ManifestDiff:
     @property
     def empty(self) -> bool:
         return not (self.new or self.changed or self.deleted)
-
-
-def load_base(path: Path) -> dict[str, Any] | None:
-    """The base manifest, or None when there is none (the base branch had no site yet, or built nothing)."""
-    return manifest.load(path) if path.is_file() else None
 
 
 def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> ManifestDiff:
@@ -186,6 +184,40 @@ def _cell(text: str) -> str:
     return flat.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def diff_files(base_path: Path, head_path: Path) -> str:
-    """``smmgen diff BASE HEAD`` as a library call: the Markdown report."""
-    return to_markdown(compare(load_base(base_path), manifest.load(head_path)))
+def diff_sides(base: str | None, head: str, site_root: Path, *, workers: int | None = None,
+               report: Callable[[str], None] = lambda line: None) -> str:
+    """``smmgen diff BASE HEAD`` as a library call: the Markdown report.
+
+    Each side names an existing manifest file or else a git revision of the repository holding ``site_root``,
+    whose site (at ``site_root``'s place in the repository) is built in a temporary folder. ``base`` None, or a
+    revision that has no site there yet, means every post is new. The head is built first so the base build
+    can take the card files the two share.
+    """
+    from . import revisions
+
+    with tempfile.TemporaryDirectory(prefix="smmgen-diff-") as work:
+        def side(name: str, label: str, seed: Path | None) -> revisions.Built:
+            path = Path(name)
+            if path.is_file():
+                return revisions.Built(manifest.load(path), path.parent / "cards")
+            commit = revisions.commit_of(site_root, name)
+            if commit is None:
+                raise SmmgenError(f"{label} {name!r}: neither a manifest file nor a git revision")
+            report(f"building {name} ({commit[:12]})…")
+            return revisions.build_at(site_root, name, commit, Path(work) / label, seed_cards=seed, workers=workers)
+
+        head_side = side(head, "head", _working_cards(site_root))
+        if head_side.manifest is None:
+            raise SmmgenError(f"head {head!r}: that revision has no smmgen.toml at the site's place")
+        base_doc = side(base, "base", head_side.cards).manifest if base is not None else None
+        return to_markdown(compare(base_doc, head_side.manifest))
+
+
+def _working_cards(site_root: Path) -> Path | None:
+    """The cards the site's last ``smmgen build`` drew, to start a revision's build from."""
+    from .config import load_site
+
+    try:
+        return load_site(site_root).output_dir / "cards"
+    except SmmgenError:
+        return None

@@ -6,6 +6,11 @@ marks, digits (and ``_`` where the platform allows it). Multi-word tags become C
 so
 they stay readable and screen readers can speak them. A tag that has no letter left is no hashtag anywhere (X,
 Mastodon and Bluesky all refuse all-digit hashtags), so it is dropped rather than posted as dead text.
+
+A tag whose hashtag would lose a character that carries meaning (``c++``, ``C#``, ``node.js``, ``R&D``,
+``AI/ML``) is dropped too, and the cut says so (``lost``): ``#c`` or ``#nodejs`` is another topic, and a
+spelling made up for it (``#cpp``, ``#CSharp``) is a guess the author should make. Only white space, hyphens and
+dashes, apostrophes, underscores and a leading '#' may go: they separate or join words of the same meaning.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from . import measure
 _WORD_PART = regex.compile(r"[\p{L}\p{M}\p{Nd}]+")
 _LETTER = regex.compile(r"\p{L}")
 _APOSTROPHE = regex.compile(r"(?<=[\p{L}\p{M}])['’ʼ](?=\p{L})")
+# What a hashtag may drop from a tag without changing its meaning (see the module docstring).
+_MEANINGLESS = regex.compile(r"[\p{L}\p{M}\p{Nd}_\p{Pd}\s'’ʼ]+")
 # A hashtag already written in a text: '#' (or fullwidth '＃') and what follows it.
 _IN_TEXT = regex.compile(r"(?<![\p{L}\p{M}\p{N}_&/])[#\uff03]([\p{L}\p{M}\p{N}_]+)")
 
@@ -56,15 +63,25 @@ def normalise(tag: str, platform: str = "") -> str | None:
 
     ``"public finances"`` -> ``"PublicFinances"``; ``"Harbour City"`` -> ``"HarbourCity"``;
     ``"COVID-19"`` -> ``"COVID19"``; ``"городской совет"`` -> ``"ГородскойСовет"``; ``"交通"`` -> ``"交通"``;
-    ``"2026"`` -> None.
+    ``"2026"`` -> None; ``"c++"`` -> None (see ``lost``).
     """
     return _normalised(tag, rules_for(platform))
+
+
+@functools.lru_cache(maxsize=1024)
+def lost(tag: str) -> str:
+    """The characters that carry meaning in ``tag`` and that its hashtag would lose, each once in order (``"+"``
+    for ``"c++"``, ``"."`` for ``"node.js"``); ``""`` when its hashtag keeps its meaning."""
+    text = _MEANINGLESS.sub("", unicodedata.normalize("NFC", tag).strip().lstrip("#\uff03"))
+    return "".join(dict.fromkeys(text))
 
 
 # Remembered per platform rules, not per platform: most platforms share the default rules, and every
 # platform normalises the same few tags of each article.
 @functools.lru_cache(maxsize=1024)
 def _normalised(tag: str, rules: HashtagRules) -> str | None:
+    if lost(tag):
+        return None
     text = unicodedata.normalize("NFC", tag).strip().lstrip("#\uff03")
     text = _APOSTROPHE.sub("", text)      # "women's rights" -> "womens rights", not "Women S Rights"
     if rules.underscore:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
 from .config import Site
 from .errors import SmmgenError
-from .output import listing
+from .output import listing, survey
 
 # smmgen.build.OUTPUT_SUBDIRS and smmgen.plan.DEFAULT_LEDGER, without importing either (tests check they agree):
 # a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
@@ -70,19 +70,23 @@ def summarize(result) -> Summary:
         platforms=tuple((p.name, counts.get(p.name, 0)) for p in site.platforms),
         cards=len({c.path for c in result.cards.values()}),
         latest=tuple(latest[a.source] for a in result.articles if a.source in latest),
-        warnings=tuple((c.source, c.platform, w) for c, w in result.warnings),
+        warnings=tuple((w.source, w.platform, w.message) for w in result.warnings),
         entries=len(result.cuts),                 # one entry per cut
     )
 
 
-def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True) -> Outcome:
-    """Build and write output/ (see ``smmgen.build``); with ``use_cache``, skip or reuse unchanged work."""
+def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True,
+               progress: Callable[[str, int, int], None] | None = None) -> Outcome:
+    """Build and write output/ (see ``smmgen.build``); with ``use_cache``, skip or reuse unchanged work.
+    ``progress`` hears each stage as it goes (``smmgen.build.Progress``)."""
     if not use_cache:
         from .build import build, write_output
 
-        result = build(site, workers=workers)
+        result = build(site, workers=workers, progress=progress)
         if result.errors:
             return Outcome(None, 0, result.errors, False)
+        if progress is not None:
+            progress("writing", 0, 0)
         return Outcome(summarize(result), write_output(result), (), False)
 
     env = fingerprint(site)
@@ -95,12 +99,14 @@ def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True
 
     cache = BuildCache.load(site, env)
     # One listing of output/ serves the build (are cached cards still there?) and the writer (what is intact).
-    cache.present = listing(site.output_dir, SUBDIRS)
+    cache.present = survey(site.root, site.output_dir, SUBDIRS)
     hashes = {path: sha for path, sha in before if path.endswith(".md") and sha != "unreadable"}
-    result = build(site, workers=workers, cache=cache, hashes=hashes)
+    result = build(site, workers=workers, cache=cache, hashes=hashes, progress=progress)
     if result.errors:
         cache.save(None)                          # what parsed and cut is still good for the next try
         return Outcome(None, 0, result.errors, False)
+    if progress is not None:
+        progress("writing", 0, 0)
     changed = write_output(result, cache=cache)
     read = sorted({str(a.image) for a in (*result.articles, *result.drafts) if a.image} | set(_avatars(site)))
     inputs = _inputs(site, env, before, read)

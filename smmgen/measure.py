@@ -7,7 +7,8 @@ than what the platform counts: a post we think fits must fit. Each such choice i
 Units (``Unit``) and what they count:
 
 - ``weighted``: X. twitter-text config v3: NFC first, every URL counts 23, every emoji 2, the code points
-  of four ranges 1 and everything else 2.
+  of four ranges 1 and everything else 2. Where twitter-text's JavaScript library and its Python port
+  differ, the higher count (emoji sequences) or the JavaScript one (which URLs are links).
 - ``graphemes``: Bluesky. Extended grapheme clusters, counted the safe way (see ``safe_grapheme_len``).
 - ``mastodon``: Mastodon's status length validator: graphemes of content warning + body, each URL with a
   scheme counts ``url_length``, ``@user@domain`` counts as ``@user``.
@@ -209,7 +210,8 @@ class XConfig:
         (8242, 8247, 100),
     )
     transformed_url_length: int = 23
-    #: Count each emoji (including ZWJ sequences and skin tones) as one unit of ``default_weight``.
+    #: Count each emoji (including ZWJ sequences and skin tones) as one unit of ``default_weight`` (or as
+    #: twitter-text's JavaScript splits it, where that counts higher: see ``_emoji_weight``).
     emoji_parsing: bool = True
 
 
@@ -370,7 +372,7 @@ def _segment_units(segment: str, config: XConfig) -> list[tuple[int, int, int]]:
     for start, end in [*emojis, (len(segment), len(segment))]:
         units.extend((j, j + 1, weight(segment[j])) for j in range(i, start))
         if end > start:
-            units.append((start, end, config.default_weight))
+            units.append((start, end, _emoji_weight(segment[start:end], config)))
         i = end
     return units
 
@@ -383,7 +385,7 @@ def _plain_weight(segment: str, config: XConfig) -> int:
         total = 0
         pos = 0
         for start, end in _emoji_spans(segment):
-            total += _code_points_weight(segment[pos:start], config) + config.default_weight
+            total += _code_points_weight(segment[pos:start], config) + _emoji_weight(segment[start:end], config)
             pos = end
         return total + _code_points_weight(segment[pos:], config)
     return _code_points_weight(segment, config)
@@ -431,9 +433,13 @@ def _code_point_weight(config: XConfig) -> Callable[[str], int]:
     return weight
 
 
-# The emoji twitter-text counts as one unit: the sequences of Unicode's emoji-test.txt that ships with
-# twitter-text-parser (Emoji 12.0). An older list can only over-count: a sequence X knows and we do not is
-# weighed per code point, which is never less than 2.
+# The emoji sequences: those of Unicode's emoji-test.txt that ships with twitter-text-parser (Emoji 12.0). An
+# older list can only over-count: a sequence X knows and we do not is weighed per code point, never less than 2.
+#
+# Which emoji X's server counts as one is not documented, and twitter-text's two readings differ: the Python port
+# counts each of these sequences as one emoji (2), the JavaScript library (twemoji-parser 11, Emoji 11.0) splits
+# some of them ("🧑🏽‍🤝‍🧑🏻" is 🧑🏽, ZWJ, 🤝, ZWJ, 🧑🏻: 8). Each sequence weighs the higher of the two
+# (``_emoji_weight``); data/x_emoji_units.txt holds the JavaScript library's split of each one it counts higher.
 
 
 @dataclass(frozen=True)
@@ -441,6 +447,7 @@ class _EmojiTable:
     sequences: frozenset[str]
     lengths_by_first: dict[str, tuple[int, ...]]  # longest first
     first: re.Pattern[str]                        # finds every code point a sequence starts with
+    split: dict[str, tuple[str, ...]]             # a sequence twitter-text's JavaScript counts as these units
 
 
 @functools.lru_cache(maxsize=1)
@@ -454,7 +461,28 @@ def _emoji_table() -> _EmojiTable:
         sequences=frozenset(sequences),
         lengths_by_first={ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()},
         first=_starts(sequences),
+        split=_parse_units((Path(__file__).parent / "data" / "x_emoji_units.txt").read_text(encoding="utf-8")),
     )
+
+
+def _parse_units(data: str) -> dict[str, tuple[str, ...]]:
+    """Lines of hex code points split with "|" into units: ``{sequence: units}``."""
+    split: dict[str, tuple[str, ...]] = {}
+    for line in data.splitlines():
+        if line.strip() and not line.startswith("#"):
+            units = tuple("".join(chr(int(cp, 16)) for cp in unit.split()) for unit in line.split("|"))
+            split["".join(units)] = units
+    return split
+
+
+def _emoji_weight(sequence: str, config: XConfig) -> int:
+    """Scaled weight of one emoji sequence: one emoji, or what twitter-text's JavaScript counts when higher."""
+    units = _emoji_table().split.get(sequence)
+    if units is None:
+        return config.default_weight
+    weight = _code_point_weight(config)
+    js = sum(config.default_weight if len(unit) > 1 else weight(unit) for unit in units)
+    return max(js, config.default_weight)
 
 
 def _starts(sequences: Iterable[str]) -> re.Pattern[str]:
@@ -775,6 +803,32 @@ def telegram_html_escape(text: str) -> str:
     Safe both as element text and inside a double-quoted attribute such as ``href``.
     """
     return html.escape(text, quote=False).replace('"', "&quot;")
+
+
+# Telegram's HTML parse mode decodes only four named entities, spelled in lower case, and numeric references
+# (Bot API "Formatting options"; tdlib's parser): ``&copy;``, ``&nbsp;`` and ``&AMP;`` stay text as written.
+# A numeric reference counts as one character only where Telegram surely takes it for one: at most 7 decimal or
+# 6 hexadecimal digits (a lower-case "x", as tdlib reads it), a code point from U+0001 below U+10FFFF that is
+# no surrogate, and a ';'. Any other spelling is counted as its literal text, the longer reading.
+_TELEGRAM_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_TELEGRAM_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+def telegram_html_unescape(text: str) -> str:
+    """``text`` (HTML parse mode, without tags) with the entities Telegram decodes decoded, others left as text."""
+    if "&" not in text:
+        return text
+    return _TELEGRAM_ENTITY.sub(_telegram_entity, text)
+
+
+def _telegram_entity(found: re.Match[str]) -> str:
+    name, decimal, hexadecimal = found.groups()
+    if name:
+        return _TELEGRAM_NAMED[name]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    if not 0 < code < 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return found.group(0)
+    return chr(code)
 
 
 # --------------------------------------------------------------------------------------------------------

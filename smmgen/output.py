@@ -1,10 +1,18 @@
-"""Writing build output: atomic (temp file + rename), skipped when the bytes are unchanged, stale files pruned."""
+"""Writing build output: atomic (temp file + rename), skipped when the bytes are unchanged, stale files pruned.
+
+A build deletes every file in output/'s build folders that it did not write, so ``guard`` refuses an output/
+through which that would reach files elsewhere: nothing outside output/ is ever written or deleted.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+
+from .errors import ConfigError, ErrorList, SmmgenError
 
 
 def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> bool:
@@ -15,7 +23,8 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> bool:
     later build checks and rewrites (with thousands of them the fsyncs cost more than the rest of the write).
     """
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
+        st = path.lstat()          # a link is replaced, not taken for the file it leads to
+        if stat.S_ISREG(st.st_mode) and st.st_size == len(data) and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
@@ -58,9 +67,10 @@ def create(path: Path, data: bytes) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
-def listing(root: Path, subdirs: tuple[str, ...]) -> tuple[dict[str, tuple[int, int]], set[str]]:
+def listing(root: Path, subdirs: tuple[str, ...],
+            linked: list[str] | None = None) -> tuple[dict[str, tuple[int, int]], set[str]]:
     """Files under ``subdirs`` of ``root`` by relative path with their (size, mtime_ns), and the folders (as
-    ``os.walk`` sees them: a link to a folder is neither followed nor listed)."""
+    ``os.walk`` sees them: a link to a folder is neither followed nor listed, but added to ``linked``)."""
     files: dict[str, tuple[int, int]] = {}
     folders: set[str] = set()
     pending = list(subdirs)
@@ -76,6 +86,8 @@ def listing(root: Path, subdirs: tuple[str, ...]) -> tuple[dict[str, tuple[int, 
                 if entry.is_dir():
                     if not entry.is_symlink():
                         pending.append(f"{folder}/{entry.name}")
+                    elif linked is not None:
+                        linked.append(f"{folder}/{entry.name}")
                     continue
                 try:
                     st = entry.stat()
@@ -85,18 +97,67 @@ def listing(root: Path, subdirs: tuple[str, ...]) -> tuple[dict[str, tuple[int, 
     return files, folders
 
 
-def prune(root: Path, keep: set[Path], subdirs: tuple[str, ...]) -> list[Path]:
-    """Delete files under ``root/<subdir>`` that this build did not write, so output/ equals a clean build."""
+def survey(site_root: Path, out: Path, subdirs: tuple[str, ...]) -> tuple[dict[str, tuple[int, int]], set[str]]:
+    """``listing(out, subdirs)``, once ``guard`` has found nothing in the way (links to folders inside the build
+    folders included)."""
+    guard(site_root, out, subdirs)
+    linked: list[str] = []
+    found = listing(out, subdirs, linked)
+    guard(site_root, out, subdirs, linked)
+    return found
+
+
+def guard(site_root: Path, out: Path, subdirs: tuple[str, ...], linked: Iterable[str] = ()) -> None:
+    """Refuse an output/ through which a build would write or delete files elsewhere.
+
+    output/ must lie inside the site folder (by its real path), and its build folders, like the folders in them
+    (``linked``: the links to folders that ``listing`` met there), must be real folders: after
+    ``ln -s /var/www/cards output/cards`` a build would delete every file of the web root it did not write. A link
+    to a file is harmless: writes replace the link, not its target, and pruning removes the link only.
+    """
+    def shown(path: str | Path) -> str:
+        return os.path.relpath(path, site_root)
+
+    errors: list[SmmgenError] = []
+    real, home = os.path.realpath(out), os.path.realpath(site_root)
+    if os.path.commonpath([real, home]) != home:
+        errors.append(ConfigError(shown(out), None, f"is {real}, outside the site folder; a build writes and "
+                                  "deletes files in it, so it must be a folder inside the site (site.output_dir "
+                                  "in smmgen.toml names it)"))
+    else:
+        for folder in [*subdirs, *linked]:
+            path = os.path.join(out, folder)
+            if os.path.islink(path):
+                served = f", and copy or sync {shown(path)}/ to where it is served after each build" \
+                    if folder in subdirs else ""
+                errors.append(ConfigError(shown(path), None, f"is a symbolic link (to {os.readlink(path)}); a "
+                                          "build deletes every file in it that it did not write, so it must be a "
+                                          f"real folder: remove the link{served}"))
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ErrorList(errors)
+
+
+def prune(root: Path, keep: set[Path | str], subdirs: tuple[str, ...]) -> list[Path]:
+    """Delete files under ``root/<subdir>`` that this build did not write, so output/ equals a clean build.
+
+    Nothing is resolved or followed: a link is a file of its own (removed, its target left alone), and a build
+    folder that is a link is refused (``guard``), so nothing outside ``root`` is ever deleted.
+    """
+    if any(os.path.islink(root / sub) for sub in subdirs):
+        guard(root.parent, root, subdirs)
+    keep = {os.path.abspath(p) for p in keep}
     removed = []
-    keep = {p.resolve() for p in keep}
     for sub in subdirs:
-        base = root / sub
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*"), reverse=True):
-            if path.is_file() and path.resolve() not in keep:
-                path.unlink()
-                removed.append(path)
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+        base = os.path.abspath(root / sub)
+        # Bottom up, links to folders not followed: a folder is emptied before it is looked at.
+        for folder, _dirs, names in os.walk(base, topdown=False):
+            for name in sorted(names):
+                path = os.path.join(folder, name)
+                if path not in keep:
+                    os.unlink(path)
+                    removed.append(Path(path))
+            if folder != base and not os.listdir(folder):
+                os.rmdir(folder)
     return removed

@@ -402,15 +402,24 @@ def x_grammar() -> Grammar:
 
 
 def x_url_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of every URL twitter-text's ``extract_urls_with_indices`` finds in ``text``: the same
-    spans, in the same order."""
+    """``(start, end)`` of every URL twitter-text's ``extractUrlsWithIndices`` finds in ``text``: the same
+    spans, in the same order. The Python port's patterns, with the JavaScript library's URL check (``_x_fits``)."""
     if "." not in text:
         return []
     try:
         return _x_url_spans(text)
     except Ambiguous:
-        extract = twitter_text_part("extract_urls").extract_urls_with_indices
-        return [(u["indices"][0], u["indices"][1]) for u in extract(text)]
+        return _x_spans(text, _whole_expression_matches(text))
+
+
+def _whole_expression_matches(text: str) -> list[UrlMatch]:
+    """What ``find`` gives, found with twitter-text's whole compiled expression."""
+    extract_url = twitter_text_part("regexp.extract_url").extract_url
+    found = []
+    for m in extract_url.finditer(text):
+        start, domain_start = m.start(3), m.start(5)
+        found.append(UrlMatch(start, domain_start, m.end(5), m.end(3), m.group(7) is not None, m.group(2) or ""))
+    return found
 
 
 @functools.lru_cache(maxsize=1)
@@ -422,13 +431,18 @@ def _x_checks() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 def _x_url_spans(text: str) -> list[tuple[int, int]]:
+    return _x_spans(text, find(x_grammar(), text))
+
+
+def _x_spans(text: str, matches: list[UrlMatch]) -> list[tuple[int, int]]:
+    """twitter-text's ``extractUrlsWithIndices`` over the expression's ``matches`` in ``text``."""
     g = x_grammar()
     no_scheme_after, tco = _x_checks()
     spans: list[tuple[int, int]] = []
-    for m in find(g, text):
+    for m in matches:
         domain = text[m.domain : m.domain_end]
         scheme_length = m.domain - m.start
-        if not fits(scheme_length or len(_DEFAULT_SCHEME), m.end - m.start, domain):
+        if not _x_fits(g, scheme_length or len(_DEFAULT_SCHEME), text[m.start : m.end], domain):
             continue
         if not scheme_length:
             if no_scheme_after.match(m.before):
@@ -449,11 +463,33 @@ def _x_url_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def fits(scheme_length: int, url_length: int, domain: str) -> bool:
-    """Whether a URL stays within twitter-text's 4096 characters with its domain in punycode; False for a domain
-    that has no punycode form."""
-    try:
-        encoded = domain.encode("idna").decode("ascii")
-    except UnicodeError:
+# What punycode.js takes for a label separator (RFC 3490) and for a character to encode.
+_JS_SEPARATORS = re.compile("[.\u3002\uff0e\uff61]")
+_MAX_LABEL_LENGTH = 63
+
+
+def _x_fits(g: Grammar, scheme_length: int, url: str, domain: str) -> bool:
+    """Whether twitter-text takes a URL for valid (``isValidUrl`` of twitter/twitter-text's JavaScript, its
+    reference implementation): every label of the domain is 1 to 63 characters once punycode-encoded, a domain that starts
+    with "xn--" holds an ASCII domain, and the URL with its scheme is at most 4096 UTF-16 units long.
+
+    The Python port checks with Python's IDNA 2003 codec instead, which also refuses a label that mixes
+    right-to-left letters with others: ``العربية—a.co`` is a link ("a.co") for twitter-text and X, not for it.
+    """
+    if domain.startswith("xn--") and not _Scan(g, domain).ascii_domains():
         return False
-    return bool(encoded) and scheme_length + url_length + len(encoded) - len(domain) <= _MAX_URL_LENGTH
+    for label in domain.split("."):
+        if _js_punycode_length(label) not in range(1, _MAX_LABEL_LENGTH + 1):
+            return False
+    return scheme_length + len(url.encode("utf-16-le", "surrogatepass")) // 2 <= _MAX_URL_LENGTH
+
+
+def _js_punycode_length(label: str) -> int:
+    """Length of punycode.js's ``toASCII(label)``: each part between separators, encoded when not ASCII."""
+    if label.isascii():
+        return len(label)
+    parts = _JS_SEPARATORS.split(label)
+    try:
+        return len(parts) - 1 + sum(len(p) if p.isascii() else 4 + len(p.encode("punycode")) for p in parts)
+    except UnicodeError:
+        return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
+import stat
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import manifest
-from .output import atomic_write, create, listing, prune
+from .output import atomic_write, create, prune, survey
 from .preview import iter_preview
 from .preview.pages import UNCHANGED
 
@@ -45,7 +46,11 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
     """
     site = result.site
     out = site.output_dir
-    sink = _Sink(out, cache)
+    # What output/ holds, listed before anything is written (and when the build began, with a cache: cards it
+    # drew since are not in it); ``survey`` refuses links that would lead a write or a deletion out of output/.
+    present = cache.present if cache is not None and cache.present is not None else \
+        survey(site.root, out, OUTPUT_SUBDIRS)
+    sink = _Sink(out, cache, present)
     same = set()
     if cache is not None:
         same = {o.article.source for o in result.outputs
@@ -80,20 +85,16 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
 class _Sink:
     """Writes files as they come, skipping those the cache's output index vouches for."""
 
-    def __init__(self, out: Path, cache: BuildCache | None):
+    def __init__(self, out: Path, cache: BuildCache | None,
+                 present: tuple[dict[str, tuple[int, int]], set[str]]):
         self.out = out
         self.cache = cache
         self.changed = 0
         self.written: set[Path | str] = set()
         self.index: dict[str, tuple[int, int, str]] = {}
-        # What output/ holds now: files by (size, mtime), and folders; files still as the output index says
-        # they were written are intact.
-        if cache is None:
-            self.present, self.folders = {}, set()
-        elif cache.present is not None:       # listed when the build began (cards it drew since are not in it)
-            self.present, self.folders = cache.present[0], set(cache.present[1])
-        else:
-            self.present, self.folders = listing(out, OUTPUT_SUBDIRS)
+        # What output/ holds: files by (size, mtime), and folders; files still as the output index says they
+        # were written are intact.
+        self.present, self.folders = (present[0], set(present[1])) if cache is not None else ({}, set())
         known = cache.index if cache is not None else {}
         self.intact = {r for r, st in self.present.items() if r in known and known[r][:2] == st}
         self._writer: ThreadPoolExecutor | None = None
@@ -409,7 +410,8 @@ class _Replacement:
 
 def _file_digest(path: Path, size: int) -> str | None:
     try:
-        if path.stat().st_size != size:
+        st = path.lstat()              # a link is replaced, not taken for the file it leads to
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
             return None
         digest = hashlib.sha256()
         with path.open("rb") as f:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import regex
-import twitter_text
+import twitter_text_oracle as reference
 
 from smmgen import measure as _measure
 from smmgen.excerpt import ELLIPSIS, Break, Rank
@@ -35,7 +35,7 @@ def x_urls(text: str) -> list[tuple[int, int]]:
     for start, end in runs:
         if "." in text[start:end]:
             spans.extend((start + u["indices"][0], start + u["indices"][1])
-                         for u in twitter_text.extract_urls_with_indices(text[start:end]))
+                         for u in reference.extract_urls_with_indices(text[start:end]))
     return spans
 
 

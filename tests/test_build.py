@@ -81,12 +81,22 @@ def _masked(doc: dict) -> dict:
 
 def test_golden_manifest(built, update_golden):
     doc = _masked(manifest_of(built))
-    if update_golden or not GOLDEN.exists():
+    if update_golden:
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        if not update_golden:
-            pytest.fail("golden manifest was missing and has been written; run again")
+        return
+    # Never written here: a golden file made by the run it checks would vouch for whatever that run produced.
+    if not GOLDEN.exists():
+        pytest.fail(f"{GOLDEN.name} is missing from tests/golden/: run pytest --update-golden and review it")
     assert doc == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def test_a_missing_golden_manifest_fails_and_is_not_written(built, monkeypatch, tmp_path):
+    missing = tmp_path / "golden" / "manifest.json"
+    monkeypatch.setattr(sys.modules[__name__], "GOLDEN", missing)
+    with pytest.raises(pytest.fail.Exception, match="--update-golden"):
+        test_golden_manifest(built, update_golden=False)
+    assert not missing.exists() and not missing.parent.exists()
 
 
 def test_content_hash_changes_with_what_is_posted_only(built):
@@ -171,6 +181,8 @@ def test_check_reports_a_broken_hero_image_with_its_line(sample_site):
 
 
 def test_check_warns_about_expiries_telegram_cannot_honour(sample_site):
+    article = sample_site / "content" / "2026" / "2026-11-24-budget-passes.md"
+    article.write_text(re.sub(r"  telegram:\n    expire_after: 36h.*\n", "", article.read_text()))
     result = run(sample_site, "check")
     assert result.exit_code == 0
     assert ("content/2026/2026-11-24-budget-passes.md: warning: telegram: expires 168 h after it is posted, "

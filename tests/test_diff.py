@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -115,20 +117,125 @@ def test_code_fences_outgrow_backticks_in_the_post_text():
     assert "`````diff\n" in text and text.count("`````") == 2
 
 
-def test_cli_missing_base_means_everything_is_new_and_a_missing_head_is_an_error(tmp_path, sample_site):
+def test_cli_a_missing_file_is_an_error_naming_it_and_no_base_is_said_explicitly(tmp_path, sample_site,
+                                                                                 monkeypatch):
+    monkeypatch.chdir(tmp_path)          # no repository here: a name that is no file is no revision either
     head = tmp_path / "head.json"
     head.write_bytes(manifest.dumps(manifest_of(sample_site)))
-    result = CliRunner().invoke(main, ["diff", str(tmp_path / "none.json"), str(head)])
-    assert result.exit_code == 0, result.output
     count = len(json.loads(head.read_text())["entries"])
-    assert "No manifest on the base branch: every post is new." in result.output
-    assert f"**{count} new · 0 changed · 0 to delete** · 0 unchanged" in result.output
-    missing = CliRunner().invoke(main, ["diff", str(head), str(tmp_path / "nope.json")])
-    assert missing.exit_code == 1 and "no manifest here" in missing.output
+    missing = CliRunner().invoke(main, ["diff", str(tmp_path / "none.json"), str(head)])
+    assert missing.exit_code == 1, missing.output
+    assert f"{tmp_path / 'none.json'}" in missing.output and "neither a manifest file nor a git revision" in \
+        missing.output
+    assert "every post is new" not in missing.output
+    new = CliRunner().invoke(main, ["diff", "--no-base", str(head)])
+    assert new.exit_code == 0, new.output
+    assert "No manifest on the base branch: every post is new." in new.stdout
+    assert f"**{count} new · 0 changed · 0 to delete** · 0 unchanged" in new.stdout
+    no_head = CliRunner().invoke(main, ["diff", str(head), str(tmp_path / "nope.json")])
+    assert no_head.exit_code == 1 and "nope.json" in no_head.output
     broken = tmp_path / "broken.json"
     broken.write_text("{}")
     bad = CliRunner().invoke(main, ["diff", str(broken), str(head)])
     assert bad.exit_code == 1 and "not an smmgen manifest" in bad.output
+    assert CliRunner().invoke(main, ["diff", str(head)]).exit_code == 2
+    assert CliRunner().invoke(main, ["diff", "--no-base", str(head), str(head)]).exit_code == 2
+
+
+# --- git revisions -------------------------------------------------------------------------------------------------
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "Editor", "GIT_AUTHOR_EMAIL": "editor@news.example", "GIT_COMMITTER_NAME": "Editor",
+           "GIT_COMMITTER_EMAIL": "editor@news.example", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(cwd, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV})
+    return done.stdout.strip()
+
+
+def story(make_site, name: str, title: str) -> None:
+    make_site.article(f"2026/{name}.md", f"---\ntitle: {title}\ndate: 2026-11-20T08:00:00+01:00\n---\n\nBody.\n")
+
+
+@pytest.fixture
+def repo(make_site):
+    """A repository whose site sits in a subfolder: a commit without the site, then two with it."""
+    top = make_site.root
+    site = top / "site"
+    (top / "README.md").write_text("The newsroom.\n")
+    git(top, "init", "--quiet", "--initial-branch=main")
+    git(top, "add", "--all", "README.md")
+    git(top, "commit", "--quiet", "-m", "No site yet")
+    site.mkdir()
+    (top / "smmgen.toml").rename(site / "smmgen.toml")
+    (top / "content").rename(site / "content")
+    make_site.root = site
+    story(make_site, "harbour", "The harbour reopens")
+    story(make_site, "ferries", "Ferries run again")
+    git(top, "add", "--all")
+    git(top, "commit", "--quiet", "-m", "The site")
+    edit(site / "content" / "2026" / "harbour.md", "The harbour reopens", "The harbour reopens at last")
+    story(make_site, "trains", "Night trains return")
+    git(top, "add", "--all")
+    git(top, "commit", "--quiet", "-m", "Edit one, add one")
+    return top, site
+
+
+def test_two_revisions_are_built_from_their_committed_files_and_compared(repo):
+    top, site = repo
+    # Uncommitted work is no part of either revision.
+    edit(site / "content" / "2026" / "ferries.md", "Ferries run again", "Ferries run again, uncommitted")
+    status = git(top, "status", "--porcelain")
+    result = CliRunner().invoke(main, ["diff", "--site", str(site), "HEAD~1", "HEAD"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "**1 new · 1 changed · 0 to delete** · 1 unchanged" in text
+    assert "Night trains return" in text and "+The harbour reopens at last" in text and "uncommitted" not in text
+    # The repository is as it was: no worktree added, nothing checked out or built in the site.
+    assert git(top, "status", "--porcelain") == status
+    assert len(git(top, "worktree", "list").splitlines()) == 1
+    assert not (site / "output").exists() and not (site / ".smmgen").exists()
+
+
+def test_a_revision_against_a_built_manifest_from_a_subfolder_of_the_site(repo, monkeypatch):
+    top, site = repo
+    assert CliRunner().invoke(main, ["build", "--site", str(site)]).exit_code == 0
+    monkeypatch.chdir(site / "content" / "2026")          # the site is found upwards, as every command finds it
+    result = CliRunner().invoke(main, ["diff", "HEAD~1", "../../output/manifest.json"])
+    assert result.exit_code == 0, result.output
+    assert "**1 new · 1 changed · 0 to delete** · 1 unchanged" in result.stdout
+
+
+def test_a_base_revision_without_the_site_means_every_post_is_new(repo):
+    top, site = repo
+    result = CliRunner().invoke(main, ["diff", "--site", str(site), "main~2", "main"])
+    assert result.exit_code == 0, result.output
+    assert "No manifest on the base branch: every post is new." in result.stdout
+    assert "**3 new · 0 changed · 0 to delete**" in result.stdout
+    no_head = CliRunner().invoke(main, ["diff", "--site", str(site), "main", "main~2"])
+    assert no_head.exit_code == 1 and "main~2" in no_head.output and "no smmgen.toml" in no_head.output
+
+
+def test_a_name_that_is_neither_a_file_nor_a_revision_is_an_error_naming_it(repo):
+    top, site = repo
+    for args in (["no-such-branch", "HEAD"], ["HEAD", "no-such-branch"], ["--", "-x", "HEAD"]):
+        result = CliRunner().invoke(main, ["diff", "--site", str(site), *args])
+        name = args[-2] if args[-1] == "HEAD" else args[-1]
+        assert result.exit_code == 1, result.output
+        assert f"{name!r}: neither a manifest file nor a git revision" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_base_revision_that_does_not_build_says_so(repo):
+    top, site = repo
+    base = git(top, "rev-parse", "HEAD")
+    (site / "content" / "2026" / "harbour.md").write_text("---\ntitle: Broken\ndate: tomorrow-ish\n---\n\nB.\n")
+    git(top, "commit", "--quiet", "-am", "Break it")
+    result = CliRunner().invoke(main, ["diff", "--site", str(site), "HEAD", base])
+    assert result.exit_code == 1
+    assert "'HEAD'" not in result.output and "HEAD: the site does not build at that revision" in result.output
+    assert "content/2026/harbour.md:3: date:" in result.output
 
 
 def test_a_change_to_many_posts_folds_each_diff_and_caps_the_detail():

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from cut_helpers import article_text, render, write_article, write_site
 
 from smmgen import richtext
-from smmgen.hashtags import found_in, hashtags, joined, normalise, topic_tag
+from smmgen.hashtags import found_in, hashtags, joined, lost, normalise, topic_tag
 
 
 @pytest.mark.parametrize("tag, expected", [
@@ -26,6 +27,38 @@ from smmgen.hashtags import found_in, hashtags, joined, normalise, topic_tag
 ])
 def test_normalise(tag, expected):
     assert normalise(tag) == expected
+
+
+@pytest.mark.parametrize("tag, characters", [
+    ("c++", "+"), ("C#", "#"), ("node.js", "."), (".NET", "."), ("R&D", "&"), ("AI/ML", "/"), ("U.S.", "."),
+    ("Yahoo!", "!"), ("e=mc²", "=²"), ("a+b/c", "+/"),
+])
+def test_a_tag_whose_hashtag_would_lose_meaning_makes_none(tag, characters):
+    # "c++" would become "#c", another topic: no hashtag rather than a wrong one, on every platform.
+    assert lost(tag) == characters
+    assert normalise(tag) is None and normalise(tag, "linkedin") is None and normalise(tag, "bluesky") is None
+    assert hashtags(["c++", tag, "python"]) == ("python",)
+
+
+@pytest.mark.parametrize("tag", ["public finances", "COVID-19", "Harbour—City", "covid_19", "#news",
+                                 "women's rights", "rock 'n' roll", "городской совет", "交通", "2026"])
+def test_spaces_case_hyphens_and_apostrophes_lose_nothing(tag):
+    assert lost(tag) == ""
+
+
+def test_a_cut_warns_about_each_tag_left_out(tmp_path):
+    site = write_site(tmp_path / "s", only=("x", "mastodon"))
+    article = write_article(site, article_text(summary="S.", tags=("transport", "c++", "node.js")))
+    assert article.tags == ("transport", "c++", "node.js")
+    for platform in ("x", "mastodon"):
+        cut = render(site, article, platform)
+        assert cut.tags == ("transport",)
+        assert [w for w in cut.warnings if "tag" in w] == [
+            'tag "c++" is left out of the hashtags: without "+" it would mean something else; give the article a '
+            "tag of letters and digits for it",
+            'tag "node.js" is left out of the hashtags: without "." it would mean something else; give the article '
+            "a tag of letters and digits for it",
+        ]
 
 
 def test_linkedin_drops_underscores():

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cut_helpers import article_text, render, write_article, write_site
+
 from smmgen.config import load_site
 from smmgen.links import canonical_url, with_utm
+from smmgen.platforms.common import untagged_link
 
 
 def site_with(make_site, utm: str = ""):
@@ -68,3 +71,56 @@ def test_policy_is_configurable(make_site):
 def test_utm_can_be_switched_off(make_site):
     site = site_with(make_site, "[utm]\nenabled = false\n")
     assert with_utm("https://news.example/a/", platform="x", slug="a", site=site) == "https://news.example/a/"
+
+
+def test_untagged_links_to_the_article_are_found():
+    url = "https://news.example.com/2026/11/story/"
+    tagged = url + "?utm_source=x&utm_medium=social"
+    assert untagged_link(f"Read {url} now", url) == url
+    assert untagged_link(url, url) == url and untagged_link(url[8:], url, with_scheme=False) == url[8:]
+    assert untagged_link(f"mail:{url}", url) == url and untagged_link(f"x{url}", url) is None
+    assert untagged_link(f"Read https://web.example/{url[8:]}", url) is None      # another site's path
+    assert untagged_link("Read https://news.example.com/2026/11/story.", url) == "https://news.example.com/2026/11/story"
+    assert untagged_link(f"Read {url}?ref=mail", url) == url + "?ref=mail"
+    assert untagged_link("Read https://www.NEWS.example.com/2026/11/story/ now", url) is not None
+    assert untagged_link(f"Read {tagged}", url) is None
+    assert untagged_link(f'<a href="{tagged.replace("&", "&amp;")}">news.example.com/2026/11/story</a>', url) is None
+    assert untagged_link("Read https://news.example.com/2026/11/story-two/", url) is None   # another article
+    assert untagged_link("Read news.example.com/2026/11/story", url) is None
+    assert untagged_link("Read news.example.com/2026/11/story", url, with_scheme=False) == \
+        "news.example.com/2026/11/story"
+
+
+def test_a_hand_written_text_with_the_bare_article_url_warns(tmp_path):
+    site = write_site(tmp_path / "s", only=("x", "mastodon", "bluesky", "telegram", "linkedin"))
+    social = ('x:\n  text: "New: https://news.example.com/2026/11/story/"\n'
+              'mastodon:\n  text: "New: news.example.com/2026/11/story"')
+    article = write_article(site, article_text(summary="S.", social=social))
+    x = render(site, article, "x")
+    assert x.warnings == (
+        "links to the article without UTM parameters (https://news.example.com/2026/11/story/), so its visits go "
+        f"uncounted; link to {x.link}",)
+    assert "utm_source=x" in x.link
+    mastodon = render(site, article, "mastodon")
+    assert [w for w in mastodon.warnings if "UTM" in w] == [
+        "links to the article without UTM parameters (news.example.com/2026/11/story), so its visits go "
+        f"uncounted; link to {mastodon.link}"]
+    for platform in ("bluesky", "telegram", "linkedin"):       # the layouts link with UTM parameters
+        assert not [w for w in render(site, article, platform).warnings if "UTM" in w], platform
+
+
+def test_a_layout_that_links_the_bare_article_url_warns(tmp_path):
+    site = write_site(tmp_path / "s", only=("x",))
+    (site.root / "layouts").mkdir()
+    (site.root / "layouts" / "x.txt.j2").write_text("{{ title }} {{ article.url }}")
+    cut = render(site, write_article(site, article_text(summary="S.")), "x")
+    assert [w for w in cut.warnings if "UTM" in w] == [
+        f"links to the article without UTM parameters ({cut.link.split('?')[0]}), so its visits go uncounted; "
+        f"link to {cut.link}"]
+
+
+def test_no_utm_no_warning(tmp_path):
+    site = write_site(tmp_path / "s", only=("x",), extra="\n[utm]\nenabled = false\n")
+    social = 'x:\n  text: "New: https://news.example.com/2026/11/story/"'
+    cut = render(site, write_article(site, article_text(summary="S.", social=social)), "x")
+    assert cut.link == "https://news.example.com/2026/11/story/" and cut.warnings == ()

@@ -6,7 +6,7 @@ import html
 import unicodedata
 
 import regex
-import twitter_text
+import twitter_text_oracle as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +24,7 @@ PIECES = [
     "é", "e\u0301", "A\u030a", "Ω", "Б", "ж", "東", "京", "한", "ا", "ש",
     "क", "\u094d", "ष", "त", "र", "ि", "\u200d", "\u200b", "\ufe0f", "\u20e3",
     "😀", "👍", "🏽", "👨\u200d👩\u200d👧\u200d👦", "🇺", "🇦", "❤", "🔥", "©", "1\ufe0f\u20e3", "\U0001d401",
+    "🧑🏽\u200d🤝\u200d🧑🏻", "🏃\u200d♀", "العربية", "—",
 ]
 # fmt: on
 texts = st.one_of(
@@ -52,23 +53,29 @@ def test_x_fast_path_agrees_with_full_parse(text: str) -> None:
     assert m.x_weighted_length(text, m.X_V2) == m.x_count(text, m.X_V2).weighted_length
 
 
+def _counted_higher_by_javascript(text: str) -> bool:
+    nfc = unicodedata.normalize("NFC", text)
+    return any(seq in nfc for seq in m._emoji_table().split)
+
+
 @SLOW
-@given(encodable.filter(lambda t: "\r" not in t))
+@given(encodable.filter(lambda t: "\r" not in t and not _counted_higher_by_javascript(t)))
 def test_x_length_matches_reference_port(text: str) -> None:
-    # twitter-text-parser folds CR LF into LF before counting; apart from that we count alike.
-    assert m.x_weighted_length(text) == twitter_text.parse_tweet(text).weightedLength
+    # twitter-text-parser folds CR LF into LF before counting; apart from that, and the emoji sequences
+    # twitter-text's JavaScript counts higher (tests/test_vectors_twitter.py), we count alike.
+    assert m.x_weighted_length(text) == reference.parse_tweet(text).weightedLength
 
 
 @FAST
 @given(texts)
 def test_x_length_never_below_reference_port(text: str) -> None:
-    assert m.x_weighted_length(text) >= twitter_text.parse_tweet(text).weightedLength
+    assert m.x_weighted_length(text) >= reference.parse_tweet(text).weightedLength
 
 
 @FAST
 @given(texts)
 def test_url_spans_match_whole_text_extraction(text: str) -> None:
-    expected = [tuple(u["indices"]) for u in twitter_text.extract_urls_with_indices(text)]
+    expected = [tuple(u["indices"]) for u in reference.extract_urls_with_indices(text)]
     assert m.x_urls(text) == expected
 
 
@@ -219,7 +226,7 @@ def test_shortcuts_count_what_the_plain_loops_count(text: str) -> None:
                 max_size=30).map("".join))
 def test_runs_without_a_dot_inside_hold_no_url(text: str) -> None:
     # Only runs with a '.' followed by more of the run are searched for URLs; the whole text agrees.
-    expected = [tuple(u["indices"]) for u in twitter_text.extract_urls_with_indices(text)]
+    expected = [tuple(u["indices"]) for u in reference.extract_urls_with_indices(text)]
     assert m.x_urls(text) == expected
 
 

@@ -1,5 +1,5 @@
-"""smmgen.twitter_urls finds what twitter-text's and Mastodon's compiled URL expressions find, and the other
-first-use shortcuts of smmgen.measure agree with what they stand in for."""
+"""smmgen.twitter_urls finds what twitter-text (tests/twitter_text_oracle.py) and Mastodon's compiled URL
+expression find, and the other first-use shortcuts of smmgen.measure agree with what they stand in for."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from twitter_text_oracle import url_spans as _twitter_text
 
 from smmgen import measure as m
 from smmgen import twitter_urls as tu
@@ -28,13 +29,14 @@ DOMAINS = ["example.com", "sub.example.co.uk", "EXAMPLE.COM", "www.example.org",
            "ex_ample.com", "ex-ample.com", "-bad-.com", "bad-.com", "xn--p1ai", "xn--80ak6aa92e.com", "пример.рф",
            "ПРИМЕР.РФ", "例子.中国", "例子.中國", "müller.de", "münchen.vermögensberatung", "a.vermögensberater",
            "嘉里大酒店", "x.嘉里", "x.嘉里大酒店", "1.2.3.4", "localhost", "example.onion", "example.co.jp",
-           "example.com.", "a..com", "x" * 64 + ".com", "ευ.ευ", "test.ΕΛ", "example.\u212az", "example.\u017fk"]
+           "example.com.", "a..com", "x" * 64 + ".com", "ευ.ευ", "test.ΕΛ", "example.\u212az", "example.\u017fk",
+           "xn--ü.de", "xn--ü", "ا—a.co", "عربي.ευ"]
 PATHS = ["", "/", "/path", "/a/b.html", "/a(b)c", "/(x)", "/a_(b_(c))", "/@user/", "/@user", "?q=1&r=2", "?q=",
          ":8080", ":8080/x", "#frag", "/search?q=a+b#top", "/~tilde", "/ünïcödé", "/кириллица", "/%20", "/a-",
          "/a.", "?", "/" + "a" * 41, "/abc", "/x?y=(z)", "/「括弧」"]
 AROUND = [" ", "  ", "\n", "\t", "\u3000", "\u00a0", "\u200e", "\u202a", ".", ",", "!", "?", ")", "(", ":", ";",
           "'", '"', "…", "-", "_", "/", "@", "＠", "#", "＃", "$", "&", "=", "[", "]", "<", ">", "*", "~",
-          "a", "Z", "7", "é", "東", "京", "ж", "😀", "\ufeff", "\ufffe"]
+          "a", "Z", "7", "é", "東", "京", "ж", "😀", "\ufeff", "\ufffe", "العربية", "—", "،", "עברית"]
 OTHER = ["user@example.com", "@alice", "@alice@mastodon.social", "#news", "$AAPL", "e.g.", "3.5%", "i.e.",
          "т.е.", "Dr.Smith", "t.co/abc", "https://t.co/abc123", "https://t.co/" + "a" * 41, "...", "..com",
          "see:", "www.", "vermögensberatung", "VERMÖGENSBERATER"]
@@ -58,11 +60,6 @@ framed = st.builds(lambda before, url, after: before + url + after,
 texts = st.lists(st.one_of(framed, filler), max_size=8).map("".join)
 
 CHECK = settings(max_examples=600, deadline=None)
-
-
-def _twitter_text(text: str) -> list[tuple[int, int]]:
-    extract = tu.twitter_text_part("extract_urls").extract_urls_with_indices
-    return [tuple(u["indices"]) for u in extract(text)]
 
 
 def _mastodon_matches(text: str) -> list[tuple[int, int, bool, str]]:
@@ -210,3 +207,12 @@ def test_plain_articles_do_not_import_markdown() -> None:
     assert imported_before is False
     assert plain == "A plain paragraph.\n\nAnother one, with https://example.com/x."
     assert rich == "Some emphasis and a link."
+
+
+def test_mastodon_is_not_affected_by_twitter_texts_two_readings():
+    # Mastodon counts graphemes, not twitter-text's emoji, and only URLs with a scheme: a domain glued to other
+    # text without one ("العربية—a.co.") is plain text there, whatever X makes of it.
+    assert m.mastodon_length("🧑🏽\u200d🤝\u200d🧑🏻") == 1
+    glued = "العربية—a.co. and x—example.com"
+    assert m.x_urls(glued) == [(8, 12), (20, 31)]
+    assert m.mastodon_length(glued) == m.safe_grapheme_len(glued)

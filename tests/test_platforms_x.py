@@ -98,4 +98,11 @@ def test_an_override_without_the_link_gets_a_warning(tmp_path):
     assert render(site, article, "linkedin").warnings == ()       # the card carries LinkedIn's link
     social = 'x:\n  text: "See https://news.example.com/2026/11/b/"'
     with_link = write_article(site, article_text(social=social), "b.md")
-    assert render(site, with_link, "x").warnings == ()
+    cut = render(site, with_link, "x")
+    # It links the article: no "no link" warning, but the bare URL carries no UTM parameters (tests/test_links.py).
+    assert [w for w in cut.warnings if "no link" in w] == []
+    assert cut.warnings == (f"links to the article without UTM parameters (https://news.example.com/2026/11/b/), "
+                            f"so its visits go uncounted; link to {cut.link}",)
+    social = f'x:\n  text: "See {cut.link}"'
+    tagged = write_article(site, article_text(social=social), "b.md")
+    assert render(site, tagged, "x").warnings == ()

@@ -160,6 +160,49 @@ def test_index_and_article_pages_from_disk(built_site, context, tmp_path):
     w.clean()
 
 
+# Where each X mock-up's domain label and card image sit on the page, and the image's natural size.
+X_CARDS = """() => Array.from(document.querySelectorAll('article.mock[data-platform="x"] .linkcard')).map(card => {
+  const box = el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; };
+  const img = card.querySelector(".linkcard-img img"), label = card.querySelector(".linkcard-domain");
+  return {image: img ? box(img) : null, natural: img ? [img.naturalWidth, img.naturalHeight] : null,
+          label: label ? box(label) : null, text: label ? label.innerText : null,
+          titles: card.querySelectorAll(".linkcard-title").length};
+})"""
+
+
+def test_x_link_card_label_keeps_off_the_cards_title(built_site, context):
+    """X shows a large-image card as the image alone with the domain in a label on its bottom-left corner: the
+    mock-up draws that label, and no card title of the site sits in the band it covers."""
+    from smmgen.build import card_layout
+    from smmgen.cards.layout import find_layout, load_layout
+    from smmgen.layouts import Layouts
+
+    site_dir, result, _enabled = built_site
+    site = result.site
+    dirs = [d / "cards" for d in Layouts(site.layouts_dir).dirs]
+    w = Watched(context)
+    checked = 0
+    for article in result.articles:
+        if not any(c.platform == "x" for c in result.cuts if c.source == article.source):
+            continue
+        w.page.goto((site_dir / "output" / "preview" / "articles" / f"{article.slug}.html").as_uri())
+        [card] = w.page.evaluate(X_CARDS)
+        assert card["titles"] == 0 and card["text"] == "courier.example.com", card
+        layout = load_layout(find_layout(card_layout(article, "x", site), dirs, source=article.source))
+        natural_w, natural_h = card["natural"]
+        _x, y, _w, h = layout.for_target("og").title.box.resolve(natural_w, natural_h)
+        # The image fills its 2:1 frame (object-fit: cover): scaled to the frame's width, cropped top and bottom.
+        left, top, width, height = card["image"]
+        scale = max(width / natural_w, height / natural_h)
+        title_bottom = top + (y + h) * scale - (natural_h * scale - height) / 2
+        label_top = card["label"][1]
+        assert label_top >= title_bottom, (article.source, label_top, title_bottom)
+        assert card["label"][0] < left + width / 4 and label_top + card["label"][3] <= top + height
+        checked += 1
+    assert checked >= 10
+    w.clean()
+
+
 HOSTILE = """\
 ---
 title: "&lt;script&gt;window.__xss=1&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=window.__xss=2&gt; Budget"

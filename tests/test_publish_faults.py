@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from fakes.server import Fault
 
-from smmgen.errors import SmmgenError
 from smmgen.publish.lock import lock_path
 
 # The harness fixtures come in as a plugin; its helpers are imported by name below, so it is marked for
@@ -80,11 +79,9 @@ def test_fault_on_create(harness: Harness, tmp_path: Path, fault: str) -> None:
         interrupted = ledger(site)[first["id"]]
         assert interrupted["state"] == "intent" and interrupted["entry"]["id"] == first["id"]
         assert harness.live_texts().count(first["text"]) == 1      # the server has it; the ledger does not
-        # The dead run's lock stays: a run on this machine is refused, loudly, until it is stale or removed;
-        # CI's next run starts from a fresh checkout without it.
-        with pytest.raises(SmmgenError, match="publishing is locked by"):
-            run(site, T0, harness.env)
-        lock_path(site / ".smmgen" / "ledger.json").unlink()
+        # The dead run's lock stays behind, but its holder provably died on this host: the next run takes it
+        # over at once instead of waiting for it to go stale.
+        assert lock_path(site / ".smmgen" / "ledger.json").exists()
         events = run(site, T0, harness.env)
     else:
         response = {"500": harness.server_error(), "429": harness.rate_limited(2)}.get(fault)

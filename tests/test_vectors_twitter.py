@@ -53,3 +53,25 @@ def test_config_matches_upstream(name: str, config) -> None:
     assert config.transformed_url_length == upstream["transformedURLLength"]
     assert config.emoji_parsing is upstream.get("emojiParsingEnabled", False)
     assert config.ranges == tuple((r["start"], r["end"], r["weight"]) for r in upstream["ranges"])
+
+
+JS_EMOJI = _load("twitter_text_js_emoji.json")["vectors"]
+JS_URLS = _load("twitter_text_js_urls.json")["vectors"]
+
+
+def test_emoji_sequences_count_what_twitter_texts_javascript_counts_when_higher() -> None:
+    # The Python port counts each of these as one emoji (2); X's server may count either way: the higher wins.
+    wrong = [(v["text"], x_weighted_length(v["text"]), v["weighted_length"]) for v in JS_EMOJI
+             if x_weighted_length(v["text"]) != v["weighted_length"]
+             or x_count(v["text"]).weighted_length != v["weighted_length"]]
+    assert not wrong
+    assert x_weighted_length("🧑🏽‍🤝‍🧑🏻") == 8
+    assert x_weighted_length("a 🧑🏽‍🤝‍🧑🏻 b 👨‍👩‍👧") == 15  # "a " + 8 + " b " + 2
+
+
+@pytest.mark.parametrize("vector", JS_URLS, ids=[v["text"] for v in JS_URLS])
+def test_urls_next_to_non_ascii_text_are_twitter_texts(vector: dict) -> None:
+    text = vector["text"]
+    assert x_urls(text) == [tuple(u["indices"]) for u in vector["expected_urls_with_indices"]]
+    assert x_weighted_length(text) == vector["weighted_length"]
+    assert x_count(text).weighted_length == vector["weighted_length"]

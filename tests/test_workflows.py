@@ -368,11 +368,18 @@ def test_the_action_caches_the_build_cache_and_the_cards_of_the_sites_output_dir
     assert restore["if"] == steps["kept"]["if"]           # cached for pr and build, never for publish
     assert "publish" not in restore["if"] and "'pr'" in restore["if"]
 
+    # The step runs `python`, which setup-python puts first on PATH: here the interpreter running the tests, not
+    # whichever python comes first on this machine's PATH (one without smmgen would take the default folder).
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+
     def kept(site: Path) -> dict[str, str]:
         out = tmp_path / "github_output"
         out.write_text("")
-        done = subprocess.run(["bash", "-c", steps["kept"]["run"]], cwd=site.parent, capture_output=True,
-                              text=True, env={**os.environ, "SITE": site.name, "GITHUB_OUTPUT": str(out)})
+        done = subprocess.run(["bash", "-c", steps["kept"]["run"]], cwd=site.parent, capture_output=True, text=True,
+                              env={**os.environ, "PATH": path, "SITE": site.name, "GITHUB_OUTPUT": str(out)})
         assert done.returncode == 0, done.stderr
         return dict(line.split("=", 1) for line in out.read_text().splitlines())
 

@@ -33,35 +33,21 @@ smmgen build --site "$site"
 head_manifest="$(manifest_path "$site")"
 
 # The base is built by this commit's smmgen from the base commit's files, so the diff shows what the merge
-# changes, code and content alike.
-base_manifest="$work/none/manifest.json"
+# changes, code and content alike; `smmgen diff` builds a revision in a temporary folder, drawing only the cards
+# the head's build does not already have.
 note=""
 base="${BASE_SHA:-}"
 if [ -z "$base" ]; then
   base="$(git rev-parse --verify --quiet 'HEAD^1' || true)"
 fi
 if [ -n "$base" ] && git cat-file -e "$base^{commit}" 2>/dev/null; then
-  top="$(git rev-parse --show-toplevel)"
-  rel="$(realpath --relative-to="$top" "$site")"
-  mkdir -p "$work/base"
-  git -C "$top" archive --format=tar "$base" | tar -x -C "$work/base"
-  if [ -f "$work/base/$rel/smmgen.toml" ]; then
-    # Card files are named by the hash of what they show: this build's serve the base build wherever the base
-    # shows the same, so it draws only what differs (linked where the file system allows, else copied).
-    head_cards="$(dirname "$head_manifest")/cards"
-    if base_out="$(manifest_path "$work/base/$rel" 2>/dev/null)" && [ -d "$head_cards" ]; then
-      base_cards="$(dirname "$base_out")/cards"
-      mkdir -p "$base_cards"
-      cp -lR "$head_cards/." "$base_cards/" 2>/dev/null || cp -R "$head_cards/." "$base_cards/" 2>/dev/null || true
-    fi
-    if smmgen build --site "$work/base/$rel" >"$work/base-build.log" 2>&1; then
-      base_manifest="$(manifest_path "$work/base/$rel")"
-    else
-      note="The base commit's site does not build; every post is shown as new."
-    fi
+  if ! smmgen diff --site "$site" "$base" "$head_manifest" >"$work/diff.md" 2>"$work/base-build.log"; then
+    note="The base commit's site does not build; every post is shown as new."
+    smmgen diff --site "$site" --no-base "$head_manifest" >"$work/diff.md"
   fi
 else
   note="The base commit is not available (fetch it, e.g. with fetch-depth: 0); every post is shown as new."
+  smmgen diff --site "$site" --no-base "$head_manifest" >"$work/diff.md"
 fi
 
 {
@@ -71,5 +57,5 @@ fi
     echo "> $note"
     echo
   fi
-  smmgen diff "$base_manifest" "$head_manifest"
+  cat "$work/diff.md"
 } >>"$summary"

@@ -15,10 +15,11 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import PIL
 from PIL import Image, features
@@ -33,6 +34,7 @@ from smmgen.cards.render import backdrop, render
 from smmgen.cards.targets import TARGETS, TargetSpec
 from smmgen.cards.text import clean
 from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError
+from smmgen.output import atomic_write
 from smmgen.workers import pool as worker_pool
 
 RENDERER_VERSION = "5"
@@ -76,7 +78,8 @@ class _Failure:
 
 def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path], out_dir: Path,
                  workers: int = 1, executor: Callable[[], Executor] | None = None,
-                 heroes: dict[str, tuple[tuple[int, int, int], str]] | None = None) -> dict[CardRequest, Card]:
+                 heroes: dict[str, tuple[tuple[int, int, int], str]] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> dict[CardRequest, Card]:
     """Render (or find already rendered) the card for every request.
 
     ``layout_dirs`` is searched in order (the site's ``layouts/cards`` first, then the package defaults).
@@ -84,6 +87,7 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     process pool, started when first asked for); the files are the same either way. Raises ``ErrorList``
     with every failed request's error after all the other cards are written. ``heroes``, when given, gets the
     hero images read, by path: their (size, mtime_ns, inode) as read and the sha256 of the bytes read.
+    ``progress`` is told ``(done, total)`` requests as the groups of cards are finished.
     """
     errors: list[SmmgenError] = []
     layouts: dict[Path, LayoutFile] = {}
@@ -108,12 +112,12 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     (out_dir / "cards").mkdir(parents=True, exist_ok=True)
     batches = list(groups.values())
     if workers > 1 and len(batches) > 1 and executor is not None:
-        results = list(executor().map(_run_group, batches, [out_dir] * len(batches)))
+        results = _counted(executor().map(_run_group, batches, [out_dir] * len(batches)), batches, progress)
     elif workers > 1 and len(batches) > 1:
         with worker_pool(workers) as pool:
-            results = list(pool.map(_run_group, batches, [out_dir] * len(batches)))
+            results = _counted(pool.map(_run_group, batches, [out_dir] * len(batches)), batches, progress)
     else:
-        results = [_run_group(b, out_dir) for b in batches]
+        results = _counted((_run_group(b, out_dir) for b in batches), batches, progress)
 
     cards: dict[CardRequest, Card] = {}
     by_index = {job.index: job.request for b in batches for job in b}
@@ -131,6 +135,22 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
             unique.setdefault(e.message, e)
         raise ErrorList(list(unique.values()))
     return cards
+
+
+def _counted(results: Iterable[Any], batches: list[list[_Job]],
+             progress: Callable[[int, int], None] | None) -> list[Any]:
+    """``results`` (one per batch, in order) as a list, telling ``progress`` how many jobs are done."""
+    if progress is None:
+        return list(results)
+    total = sum(len(b) for b in batches)
+    done = 0
+    progress(0, total)
+    out = []
+    for batch, result in zip(batches, results):
+        out.append(result)
+        done += len(batch)
+        progress(done, total)
+    return out
 
 
 def _uses_hero(layout: Layout) -> bool:
@@ -231,20 +251,23 @@ def _existing(path: Path, files: dict[Path, _File]) -> _File | None:
     """The card file at ``path`` (read once per group), or None when there is none."""
     if path not in files:
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+            # Never through a link (the file it leads to is not one this build wrote), and a file that is no
+            # image (cut short by a crash) is drawn again.
+            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:
+                data = f.read()
+            with Image.open(io.BytesIO(data)) as im:
+                width, height = im.size
+        except OSError:
             return None
-        with Image.open(io.BytesIO(data)) as im:
-            width, height = im.size
         files[path] = _File(path, width, height, len(data), hashlib.sha256(data).hexdigest())
     return files[path]
 
 
 def _write(path: Path, data: bytes) -> None:
-    # Write then rename, so that a reader (or a parallel build) never sees half a file.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    # Write then rename, so that a reader (or a parallel build) never sees half a file; the temporary file is
+    # made afresh (never opened through a link someone left under a predictable name) and the rename replaces a
+    # link at ``path`` rather than writing through it.
+    atomic_write(path, data, durable=False)
 
 
 def _card(file: _File, out_dir: Path, fmt: str, req: CardRequest) -> Card:

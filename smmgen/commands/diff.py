@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
+from ..cli import _site_option, _site_root
+
 
 @click.command()
-@click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("head", type=click.Path(dir_okay=False, path_type=Path))
-def diff(base: Path, head: Path) -> None:
+@_site_option
+@click.option("--no-base", is_flag=True, default=False,
+              help="Compare HEAD with nothing (the target branch has no site yet): every post is new.")
+@click.argument("sides", nargs=-1, metavar="BASE HEAD")
+def diff(site_dir: Path | None, no_base: bool, sides: tuple[str, ...]) -> None:
     """Compare two manifests: new posts, changed posts (text diff), posts that will be deleted.
 
-    BASE is the manifest built from the target branch (a missing file means everything is new); HEAD is the
-    manifest of the change.
+    BASE is the target branch's side, HEAD the change's: each a manifest file (output/manifest.json of a
+    build) or else a git revision, whose committed site is built in a temporary folder, e.g.
+    `smmgen diff origin/main HEAD`. A base revision without the site means every post is new.
     """
-    from ..diff import diff_files
+    from ..diff import diff_sides
 
-    click.echo(diff_files(base, head), nl=False)
+    if len(sides) != (1 if no_base else 2):
+        raise click.UsageError("give HEAD alone with --no-base" if no_base else "give BASE and HEAD")
+    base, head = (None, sides[0]) if no_base else sides
+
+    def report(line: str) -> None:      # progress on stderr: stdout is the Markdown, often redirected
+        click.echo(line, err=True)
+
+    click.echo(diff_sides(base, head, _site_root(site_dir), workers=os.cpu_count() or 1, report=report), nl=False)
 
 
 COMMANDS = [diff]

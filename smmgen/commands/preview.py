@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import _flat, _load, _site_option, report_errors
+from ..cli import _flat, _load, _site_option, _site_root, report_errors
 from ..errors import SmmgenError
 
 
@@ -33,11 +33,16 @@ def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
             report_errors(result.errors)
             raise SmmgenError(f"{len(_flat(result.errors))} error(s)")
         return
-    result = build(site, workers=workers or os.cpu_count() or 1)
+    from .progress import ProgressLine
+
+    with ProgressLine() as progress:
+        result = build(site, workers=workers or os.cpu_count() or 1, progress=progress)
+        if not result.errors:
+            progress("writing", 0, 0)
+            write_output(result)
     if result.errors:
         report_errors(result.errors)
         raise SmmgenError(f"{len(_flat(result.errors))} error(s); nothing was written")
-    write_output(result)
     index = site.output_dir / "preview" / "index.html"
     click.echo(f"preview: {site.rel(index)} ({index.as_uri()})")
 
@@ -58,7 +63,7 @@ def serve(site_dir: Path | None, port: int) -> None:
         say(f"Serving {url}  (Ctrl+C to stop)")
 
     try:
-        run((site_dir or Path.cwd()).resolve(), port=port, report=say, on_ready=ready)
+        run(_site_root(site_dir), port=port, report=say, on_ready=ready)
     except OSError as e:
         raise SmmgenError(f"cannot serve on 127.0.0.1:{port}: {e.strerror or e}") from None
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..cli import _load, _site_option
 from ..errors import SmmgenError
 
 
@@ -24,8 +25,7 @@ def _now(value: str | None) -> dt.datetime:
 
 
 @click.command()
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The site folder (holding smmgen.toml). Default: the current folder.")
+@_site_option
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The manifest to publish (default: output/manifest.json).")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -37,15 +37,18 @@ def _now(value: str | None) -> dt.datetime:
 @click.option("--limit", type=click.IntRange(0), default=None, help="Make at most N new posts in this run.")
 @click.option("--force", is_flag=True,
               help="Post again entries an earlier run could not confirm (check the platform first).")
+@click.option("--force-delete", is_flag=True,
+              help="Delete the posts of removed articles even beyond [publish] removal_limit.")
 def publish(site_dir: Path | None, manifest_path: Path | None, ledger_path: Path | None, now: str | None,
-            dry_run: bool, only: str | None, limit: int | None, force: bool) -> None:
+            dry_run: bool, only: str | None, limit: int | None, force: bool,
+            force_delete: bool) -> None:
     """Post every due manifest entry once, delete expired posts, and keep the ledger."""
-    from ..config import load_site
     from ..publish.runner import Options
     from ..publish.runner import publish as run_publish
 
-    site = load_site(site_dir or Path.cwd())
-    options = Options(now=_now(now), dry_run=dry_run, only=only, limit=limit, force=force)
+    site = _load(site_dir)
+    options = Options(now=_now(now), dry_run=dry_run, only=only, limit=limit, force=force,
+                      force_delete=force_delete)
     counts: Counter[tuple[str, str]] = Counter()
     for event in run_publish(site, options, manifest_path=manifest_path, ledger_path=ledger_path):
         click.echo(format_event(event), err=event.outcome in ("failed", "unknown", "warning"))

@@ -18,7 +18,6 @@ fit.
 from __future__ import annotations
 
 import functools
-import html
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -47,6 +46,34 @@ THREAD_OPTIONS: dict[str, s.Field] = {
 def link_for(article: Article, ctx: CutContext) -> str:
     """The link back to the article, with the site's UTM parameters for this platform."""
     return with_utm(article.url, platform=ctx.settings.name, slug=article.slug, site=ctx.site)
+
+
+def untagged_link(text: str, article_url: str, *, with_scheme: bool = True) -> str | None:
+    """The first link to the article in ``text`` without UTM parameters (``https://site/a/b`` or
+    ``https://site/a/b?ref=x``), as written; None when every one has them. ``with_scheme=False`` also finds it
+    written without ``https://`` (``site/a/b``), which X, Mastodon and Bluesky link as well."""
+    parts = urlsplit(article_url)
+    where = ((parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")).lower()
+    low = text.lower()
+    # Found as plain text rather than with a pattern made for each article: every cut runs this, and compiling
+    # one per article costs more than the whole search.
+    at = low.find(where)
+    while at >= 0:
+        head = _LINK_HEAD.search(low, max(0, at - len("https://www.")), at)
+        start = head.start() if head and (head.group(1) or not with_scheme) else -1
+        tail = _LINK_TAIL.match(text, at + len(where))
+        if start >= 0 and not (start and _LINK_GLUED.match(low, start - 1)) and tail:
+            if "utm_" not in (tail.group(1) or ""):
+                return text[start : tail.end()]
+        at = low.find(where, at + 1)
+    return None
+
+
+# What may come before the host of a link to the article (a scheme, "www."), what may not be glued to its
+# front (a longer host name, another URL's path, an e-mail address), and what may follow (a slash, a query).
+_LINK_HEAD = re.compile(r"(https?://)?(?:www\.)?\Z")
+_LINK_GLUED = re.compile(r"[\w.@/-]")
+_LINK_TAIL = re.compile(r"/?(?![\w/%~+-])(\?[^\s<>\"']*)?")
 
 
 def display_url(url: str, max_graphemes: int | None = None) -> str:
@@ -193,8 +220,9 @@ def rules_for(spec: PlatformSpec, *, limit: int | None = None, **more: Any) -> R
 
 
 def visible_html(text: str) -> str:
-    """What a message in Telegram's HTML parse mode shows: tags removed, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]*>", "", text))
+    """What a message in Telegram's HTML parse mode shows: tags removed, entities decoded as Telegram decodes
+    them (``measure.telegram_html_unescape``: ``&copy;`` stays six characters)."""
+    return measure.telegram_html_unescape(re.sub(r"<[^>]*>", "", text))
 
 
 # --- templates ----------------------------------------------------------------------------------------------
@@ -284,6 +312,8 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
             # Not an error (the author may mean it), but on a platform where the text carries the link back a
             # post without it is rarely intended.
             warnings.append(f"social.{name}.text has no link to the article")
+        if url != article.url and (bare := untagged_link(text, article.url, with_scheme=False)):
+            warnings.append(_untagged_warning(bare, url))
         return _authored(authored(text) if authored else text, rules, wants_thread, max_parts, warnings)
 
     layout = _layout(ctx)       # looked up once: fitting a post renders it many times
@@ -295,8 +325,11 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
     if wants_thread:
         source = lead_text(article)      # a thread tells the whole article: the summary, then the body
     # A tag the text already carries as a hashtag is not repeated at the end.
-    tags = ht.hashtags(article.tags, name, present_in=source + "\n" + article.title) \
-        if use_hashtags and hashtags_wanted(article, ctx) else ()
+    tags: tuple[str, ...] = ()
+    if use_hashtags and hashtags_wanted(article, ctx):
+        tags = ht.hashtags(article.tags, name, present_in=source + "\n" + article.title)
+        warnings += [f'tag "{tag}" is left out of the hashtags: without "{ht.lost(tag)}" it would mean something '
+                     f"else; give the article a tag of letters and digits for it" for tag in article.tags if ht.lost(tag)]
 
     if wants_thread:
         text = render(article.title, source, "", None)
@@ -420,6 +453,12 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
     for i, (_, problems) in enumerate(checked):
         where = f" (part {i + 1})" if len(parts) > 1 else ""
         errors.extend(problem + where for problem in problems)
+    warnings = list(warnings)
+    if link and link != article.url:
+        # A layout (or a hand-written text) that links the article's own URL: visits from it go uncounted.
+        bare = next(filter(None, (untagged_link(p, article.url) for p in parts)), None)
+        if bare and _untagged_warning(bare, link) not in warnings:
+            warnings.append(_untagged_warning(bare, link))
     publish_at, expire_at = resolve(article, spec.name)
     return Cut(
         id=f"{article.slug}@{spec.name}",
@@ -440,6 +479,10 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
         errors=tuple(errors),
         extra=MappingProxyType(dict(extra or {})),
     )
+
+
+def _untagged_warning(bare: str, link: str) -> str:
+    return f"links to the article without UTM parameters ({bare}), so its visits go uncounted; link to {link}"
 
 
 def freeze(value: Any) -> Any:

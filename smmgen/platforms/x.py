@@ -25,6 +25,8 @@ SPEC = PlatformSpec(
     sources=(
         "twitter/twitter-text config/v3.json (weights, transformedURLLength 23, emojiParsingEnabled)",
         "https://docs.x.com/fundamentals/counting-characters (280; emoji 2; URL 23; NFC)",
+        ("twitter-text 3.1.0, JavaScript (emoji of twemoji-parser 11: the higher count of it and the Python port "
+         "is taken; its URL check decides which URLs count 23)"),
         "https://developer.x.com/cards/overview (X crawls twitter:/og: tags for the link card)",
     ),
 )

@@ -12,6 +12,10 @@ from __future__ import annotations
 import hashlib
 import http.server
 import logging
+import os
+import re
+import stat
+import sys
 import threading
 import time
 import traceback
@@ -27,6 +31,9 @@ log = logging.getLogger(__name__)
 LIVE_PATH = "/__smmgen/live.js"
 BUILD_ID_PATH = "/__smmgen/build-id"
 QUIET_SECONDS = 0.2      # wait for a burst of file events (an editor's save) to settle before rebuilding
+REQUEST_TIMEOUT = 5.0    # seconds a connection may sit idle or half-sent before it is closed
+MAX_CONNECTIONS = 32     # handler threads at once (a browser opens about six); more are refused with a 503
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 
 LIVE_JS = b"""// Added by smmgen serve: reload the page when a new build is ready.
 (function () {
@@ -93,9 +100,39 @@ def build_once(root: Path, workers: int = 1) -> Snapshot:
     except jinja2.TemplateError as e:
         messages = (template_error_message(e),)
     except Exception as e:   # a bug must not take the server down: show it, keep watching
-        log.exception("build failed")
-        messages = (f"internal error: {type(e).__name__}: {e}", *traceback.format_exc().splitlines()[-6:])
+        messages = internal_error(e, root)      # the server reports these lines in the terminal too
+        log.debug("build failed", exc_info=True)
     return Snapshot(_build_id({}, messages), False, messages, {}, output_dir)
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~])(?:/[^/\s'\"():,]+){2,}/?")   # two or more /folders
+
+
+def internal_error(e: BaseException, root: Path | None = None) -> tuple[str, ...]:
+    """A bug, told without this machine's paths: the exception and where in smmgen it was raised.
+
+    The preview page and the terminal may end up in a screenshot or an issue: folders above the site and the
+    installed package are nobody else's business. Paths inside the site are shown relative to it; any other
+    absolute path is cut to its file name.
+    """
+    package = Path(__file__).resolve().parent.parent       # .../smmgen
+    where = [_frame(f, package) for f in traceback.extract_tb(e.__traceback__)
+             if Path(f.filename).resolve().is_relative_to(package)]
+    text = _without_paths(str(e), root)
+    lines = [f"internal error (a bug in smmgen): {type(e).__name__}" + (f": {text}" if text else "")]
+    lines += [f"  at {w}" for w in where[-4:]]
+    return tuple(lines)
+
+
+def _frame(frame: traceback.FrameSummary, package: Path) -> str:
+    relative = Path(frame.filename).resolve().relative_to(package.parent).as_posix()
+    return f"{relative}:{frame.lineno} in {frame.name}"
+
+
+def _without_paths(text: str, root: Path | None) -> str:
+    if root is not None:
+        text = text.replace(str(root.resolve()) + os.sep, "").replace(str(root) + os.sep, "")
+    return _ABSOLUTE_PATH.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
 
 
 def _written_id(output_dir: Path) -> str:
@@ -147,6 +184,7 @@ class LiveSite:
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     live: LiveSite   # set on the subclass made per server
+    timeout = REQUEST_TIMEOUT   # on the connection's socket: an idle or half-sent request is dropped
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, directory=str(self.live.output_dir), **kwargs)
@@ -158,7 +196,49 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
+    def parse_request(self) -> bool:
+        """The request line and headers, refused unless addressed to this machine by a loopback name.
+
+        A web page elsewhere can point a name of its own at 127.0.0.1 (DNS rebinding) and then read this
+        server as same-origin: unpublished previews and the manifest. Its requests carry that name in Host.
+        """
+        if not super().parse_request():
+            return False
+        if not self._host_allowed(self.headers.get("Host")):
+            self.send_error(403, "Use http://127.0.0.1 or http://localhost: smmgen serve answers no other name")
+            return False
+        if any(ord(c) < 32 or c == "\x7f" for c in unquote(self.path)):
+            self.send_error(400, "Control characters in the path")
+            return False
+        return True
+
+    def _host_allowed(self, host: str | None) -> bool:
+        if not host:
+            return False
+        port = str(self.server.server_address[1])
+        names = {*LOOPBACK_NAMES, str(self.server.server_address[0])}
+        return host.lower() in names | {f"{name}:{port}" for name in names}
+
     def do_GET(self) -> None:
+        self._answer(self._get)
+
+    def do_HEAD(self) -> None:
+        self._answer(super().do_HEAD)
+
+    def _answer(self, method: Callable[[], None]) -> None:
+        try:
+            method()
+        except (ConnectionError, TimeoutError):
+            raise                       # the browser went away or stalled: handle_one_request drops it
+        except Exception as e:
+            log.error("%s %s: %s", self.command, self.path[:200], "\n  ".join(internal_error(e, self.live.root)))
+            self.close_connection = True
+            try:
+                self.send_error(500, "Internal error in smmgen serve; the terminal shows where")
+            except OSError:
+                pass
+
+    def _get(self) -> None:
         path = unquote(urlsplit(self.path).path)
         snapshot = self.live.current()
         if path in ("/", "/preview", "/preview/"):
@@ -178,6 +258,26 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.send_error(404, "No such preview page")
             return
         super().do_GET()
+
+    def send_head(self):
+        """As the base class, but never a file outside output/: ``..`` is dropped by ``translate_path``; a
+        symbolic link inside output/ that leads out of it, or anything but a plain file or folder, is a 404."""
+        path = self.translate_path(self.path)
+        opened = [path, *(os.path.join(path, n) for n in ("index.html", "index.htm") if os.path.isdir(path))]
+        if not all(self._servable(p) for p in opened if os.path.lexists(p)):
+            self.send_error(404, "File not found")
+            return None
+        return super().send_head()
+
+    def _servable(self, path: str) -> bool:
+        top = os.path.realpath(self.directory)
+        try:
+            real = os.path.realpath(path)
+            mode = os.stat(real).st_mode
+        except (OSError, ValueError):
+            return False
+        inside = real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+        return inside and (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
     def _page(self, relative: str, snapshot: Snapshot) -> bytes | None:
         if snapshot.pages.get(relative) is not None:
@@ -277,17 +377,63 @@ class Watcher:
             self.live.rebuild()
 
 
-def serve(root: Path, *, port: int = 8000, report: Callable[[str], None] = log.info,
-          on_ready: Callable[[str], None] | None = None, workers: int = 1) -> None:
-    """Serve the site's output/ on 127.0.0.1:``port`` (0: any free port) until interrupted."""
-    live = LiveSite(root, report, workers)
+class _Server(http.server.ThreadingHTTPServer):
+    """A thread per connection, at most ``MAX_CONNECTIONS`` of them: beyond that a connection is answered 503
+    and closed at once, so idle or slow clients cannot pile up threads."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler], max_connections: int = MAX_CONNECTIONS):
+        super().__init__(address, handler)
+        self.slots = threading.BoundedSemaphore(max_connections)
+
+    def process_request(self, request, client_address) -> None:
+        if not self.slots.acquire(blocking=False):
+            try:
+                request.settimeout(1)
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
+                                b"Connection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request, client_address) -> None:
+        # The base class prints a traceback (with this machine's paths) to stderr; say it in one line instead.
+        error = sys.exception()
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        log.error("connection failed: %s", "\n  ".join(internal_error(error)) if error else "unknown error")
+
+
+def make_server(live: LiveSite, port: int = 8000, *, max_connections: int = MAX_CONNECTIONS,
+                timeout: float = REQUEST_TIMEOUT) -> _Server:
+    """The HTTP server for ``live``'s output/ on 127.0.0.1:``port`` (0: any free port), not yet serving."""
 
     class Handler(_Handler):
         pass
 
     Handler.live = live
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    Handler.timeout = timeout
+    return _Server(("127.0.0.1", port), Handler, max_connections)
+
+
+def serve(root: Path, *, port: int = 8000, report: Callable[[str], None] = log.info,
+          on_ready: Callable[[str], None] | None = None, workers: int = 1) -> None:
+    """Serve the site's output/ on 127.0.0.1:``port`` (0: any free port) until interrupted."""
+    live = LiveSite(root, report, workers)
+    server = make_server(live, port)
     watcher = Watcher(live)
     watcher.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/preview/index.html"

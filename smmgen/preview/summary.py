@@ -33,7 +33,8 @@ def render_markdown(data: PreviewData, *, title: str | None = None) -> str:
     posts = sum(counts.values())
     lines = [f"### {md_escape(title or 'Social preview: ' + data.site_name)}", ""]
     lines.append(f"{len([a for a in articles if a.page])} articles, {posts} posts: "
-                 f"{counts['ok']} ok, {counts['warning']} with warnings, {counts['error']} with errors."
+                 f"{counts['ok']} ok, {counts['warning']} with warnings, {counts['error']} with errors; "
+                 f"{sum(a.warning_count for a in articles)} warning(s)."
                  + (f" **{data.error_count} build error(s).**" if data.error_count else ""))
     lines.append("")
     if data.errors:

@@ -39,17 +39,20 @@ statuses and connection failures to these; an adapter adds its platform's error 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import AuthError, PublishError, TransientError
 
 if TYPE_CHECKING:
     from .http import Budget, HttpConfig
+    from .manifest_reader import Entry
 
 MIME = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
         "gif": "image/gif"}
@@ -88,10 +91,11 @@ class MediaFile:
     alt: str
     mime: str
     url: str | None = None   # public address under [site] cards_base_url, for platforms that fetch it
+    size: int | None = None  # bytes, as the manifest records them
 
     def read(self, platform: str, entry_id: str) -> bytes:
         try:
-            data = self.path.read_bytes()
+            data = _read_regular(self.path, self.size)
         except OSError as e:
             raise PublishError(platform, f"cannot read {self.path.name}: {e.strerror}",
                                entry_id=entry_id) from None
@@ -100,6 +104,22 @@ class MediaFile:
             raise PublishError(platform, f"{self.path.name} differs from the manifest's sha256; rebuild",
                                entry_id=entry_id)
         return data
+
+
+def _read_regular(path: Path, size: int | None) -> bytes:
+    """The bytes of ``path``, a regular file reached without following a link at its last step (the manifest
+    reader resolved it inside the output folder); no more than ``size`` + 1 bytes are read."""
+    if os.path.realpath(path) != os.fspath(path):
+        # A folder on the way was replaced by a link since the manifest was read.
+        raise OSError(errno.ELOOP, "no longer where the manifest reader found it")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read() if size is None else f.read(size + 1)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -135,32 +155,20 @@ class Post:
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any], base_dir: Path, now: dt.datetime) -> Post:
-        """Read a manifest entry defensively: only ``id``, ``platform``, ``text`` and ``content_hash`` are
-        required; everything else has a plain empty value."""
-        article = entry.get("article") or {}
-        parts = tuple(entry.get("parts") or [entry["text"]])
-        media = tuple(
-            MediaFile(role=m.get("role", "attach"), path=base_dir / m["path"], sha256=m["sha256"],
-                      alt=m.get("alt") or "", mime=MIME.get(str(m.get("format", "")).lower(), "image/png"),
-                      url=m.get("url"))
-            for m in entry.get("media") or ()
-        )
-        return cls(
-            entry_id=entry["id"],
-            platform=entry["platform"],
-            parts=parts,
-            link=entry.get("link"),
-            title=article.get("title") or "",
-            lang=article.get("lang"),
-            tags=tuple(entry.get("tags") or ()),
-            media=media,
-            extra=MappingProxyType(dict(entry.get("extra") or {})),
-            content_hash=entry["content_hash"],
-            publish_at=parse_time(entry.get("publish_at")) or now,
-            expire_at=parse_time(entry.get("expire_at")),
-            retracted=bool(entry.get("retracted")),
-            now=now,
-        )
+        """A manifest entry as JSON, checked by the manifest reader (media inside ``base_dir``)."""
+        from .manifest_reader import read_entry
+
+        return cls.of(read_entry(entry, base_dir, shown="manifest entry"), now)
+
+    @classmethod
+    def of(cls, entry: Entry, now: dt.datetime) -> Post:
+        """The post of a checked manifest entry."""
+        media = tuple(MediaFile(role=m.role, path=m.path, sha256=m.sha256, alt=m.alt, mime=MIME[m.format],
+                                url=m.url, size=m.bytes) for m in entry.media)
+        return cls(entry_id=entry.id, platform=entry.platform, parts=entry.parts, link=entry.link,
+                   title=entry.title, lang=entry.lang or None, tags=entry.tags, media=media, extra=entry.extra,
+                   content_hash=entry.content_hash, publish_at=entry.publish_at, expire_at=entry.expire_at,
+                   retracted=entry.retracted, now=now)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ another: each has its own adapter, retry budget and error handling.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -20,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema as s
-from ..errors import AuthError, PublishError, RateLimited, SmmgenError, TransientError
+from ..errors import AuthError, ContentError, PublishError, RateLimited, SmmgenError, TransientError
 from .base import Adapter, AdapterContext, Lookup, MaybeDone, Post, Posted, iso, parse_time
 from .http import Budget, HttpConfig
 from .ledger import Ledger, Record
 from .lock import acquire
+from .manifest_reader import Entry, read_entry, read_manifest, thaw
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,19 @@ class Options:
     only: str | None = None          # one platform
     limit: int | None = None         # at most this many new posts (creates and reposts) in this run
     force: bool = False              # post again what an earlier run could not confirm
+    force_delete: bool = False       # delete posts of removed articles beyond the RemovalLimit
+
+
+@dataclass(frozen=True)
+class RemovalLimit:
+    """``[publish] removal_limit`` and ``removal_share``: how many articles with live posts may leave the
+    manifest in one run before the run refuses to delete their posts (a partial build, a wrong manifest)."""
+
+    articles: int = 3                # this many, or
+    share: float = 0.1               # this share of the articles with live posts, whichever is more
+
+    def allowed(self, live_articles: int) -> int:
+        return max(self.articles, int(self.share * live_articles))
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,35 @@ class CouldNotTell(Exception):
 AdapterOpener = Callable[[str, Budget], Adapter]
 
 
+class _RecordChecked:
+    """An adapter whose ``delete`` and ``edit`` report a ledger record they cannot use (a hand-edited ``remote``
+    or ``remote_id`` of the wrong type) as an error naming it, not a traceback. Not final: once the record is
+    put right, the next run tries again."""
+
+    def __init__(self, adapter: Adapter, name: str):
+        self._adapter, self.name = adapter, name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._adapter, attr)
+
+    def delete(self, posted: Posted) -> None:
+        with self._usable():
+            self._adapter.delete(posted)
+
+    def edit(self, posted: Posted, post: Post) -> Posted:
+        with self._usable():
+            return self._adapter.edit(posted, post)
+
+    @contextlib.contextmanager
+    def _usable(self) -> Iterator[None]:
+        try:
+            yield
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise PublishError(self.name, f"the ledger's record of this post is not one smmgen wrote "
+                               f"({type(e).__name__}: {str(e)[:120]}); restore the ledger from git",
+                               transient=True) from None
+
+
 class _Platform:
     """One platform's adapter, opened on first use (so a run with nothing to do needs no credentials)."""
 
@@ -89,7 +133,7 @@ class _Platform:
             raise self._error
         if self._adapter is None:
             try:
-                self._adapter = self._opener(self.name, self.budget)
+                self._adapter = _RecordChecked(self._opener(self.name, self.budget), self.name)
             except SmmgenError as e:
                 self._error = e
                 raise
@@ -102,7 +146,7 @@ class _Platform:
 
 @dataclass
 class Publisher:
-    entries: Sequence[Mapping[str, Any]]
+    entries: Sequence[Entry]
     ledger: Ledger
     options: Options
     open_adapter: AdapterOpener
@@ -110,6 +154,8 @@ class Publisher:
     http: HttpConfig = field(default_factory=HttpConfig)
     policies: Mapping[str, Policy] = field(default_factory=dict)
     known_platforms: Sequence[str] | None = None    # platforms with an adapter; None: all
+    removal_limit: RemovalLimit = field(default_factory=RemovalLimit)
+    site: str | None = None          # the site's base_url: the ledger must be this site's
     _created: int = 0
 
     @property
@@ -117,14 +163,22 @@ class Publisher:
         return self.options.now
 
     def run(self) -> Iterator[Event]:
-        in_manifest = {e["id"] for e in self.entries}
+        in_manifest = {e.id for e in self.entries}
         removed = [r for r in self.ledger.records() if r.id not in in_manifest]
-        platforms = sorted({e["platform"] for e in self.entries} | {r.platform for r in removed})
+        # Every check before anything is done: whose ledger, its copies of entries, how much would go.
+        adopted = self.site is not None and self.ledger.claim(self.site)
+        copies = self._copies()
+        self._check_removals(removed)
+        if adopted:
+            self.ledger.save()
+            yield Event(self.ledger.shown, "ledger", "warning",
+                        f"the ledger named no site (an older smmgen wrote it); it is {self.ledger.site}'s from "
+                        "now on" + (" (a real run records this)" if self.options.dry_run else ""))
+        platforms = sorted({e.platform for e in self.entries} | {r.platform for r in removed})
         for name in platforms:
             if self.options.only and name != self.options.only:
                 continue
-            entries = sorted((e for e in self.entries if e["platform"] == name),
-                             key=lambda e: (str(e.get("publish_at") or ""), e["id"]))
+            entries = sorted((e for e in self.entries if e.platform == name), key=lambda e: (e.publish_at, e.id))
             if self.known_platforms is not None and name not in self.known_platforms:
                 yield Event(f"*@{name}", name, "warning", f"smmgen has no publisher for {name} yet: "
                             f"{len(entries)} entries not published")
@@ -132,26 +186,54 @@ class Publisher:
             platform = _Platform(name, self.open_adapter, Budget(self.http.retry_budget))
             try:
                 for entry in entries:
-                    yield from self._entry(platform, entry)
+                    yield from self._entry(platform, entry, copies)
                 gone = [r for r in removed if r.platform == name]
                 for record in gone:
-                    yield from self._removed(platform, record, manifest_empty=not self.entries)
+                    yield from self._removed(platform, record, copies, manifest_empty=not self.entries)
             finally:
                 platform.close()
 
+    def _copies(self) -> dict[str, Entry]:
+        """The ledger's copies of entries in flight, checked like the manifest's before anything is sent
+        (their files only need to stay inside the output folder: a later build may have replaced them)."""
+        return {r.id: read_entry(r.entry, self.base_dir, shown=self.ledger.shown, label=r.id, field_prefix="entry.",
+                                 require_files=False)
+                for r in self.ledger.records() if r.entry is not None}
+
+    def _check_removals(self, removed: Sequence[Record]) -> None:
+        """Refuse, before doing anything, to delete the posts of more removed articles than the limit allows:
+        many articles gone at once is more likely a partial or wrong manifest than an editor's decision."""
+        if not self.entries or self.options.force_delete:
+            return      # an empty manifest deletes nothing (each record says so)
+
+        def in_scope(record: Record) -> bool:
+            return ((not self.options.only or record.platform == self.options.only)
+                    and (self.known_platforms is None or record.platform in self.known_platforms)
+                    and self.policies.get(record.platform, Policy()).delete_retracted)
+
+        live = {_article(r.id) for r in self.ledger.records() if r.state == "posted" and in_scope(r)}
+        doomed = [r for r in removed if r.state == "posted" and not r.delete_refused and in_scope(r)]
+        articles = sorted({_article(r.id) for r in doomed})
+        allowed = self.removal_limit.allowed(len(live))
+        if len(articles) <= allowed:
+            return
+        named = ", ".join(articles[:5]) + (f" and {len(articles) - 5} more" if len(articles) > 5 else "")
+        raise SmmgenError(
+            f"publish: {len(articles)} of {len(live)} articles with live posts are gone from the manifest "
+            f"({named}); deleting their {len(doomed)} posts is more than one run may do ([publish] "
+            f"removal_limit = {self.removal_limit.articles}, removal_share = {self.removal_limit.share:g}). "
+            "Nothing was done. If the manifest is incomplete, rebuild it; if these articles really were "
+            "removed, run again with --force-delete")
+
     # --- decisions -----------------------------------------------------------------------------------------
 
-    def _entry(self, platform: _Platform, entry: Mapping[str, Any]) -> Iterator[Event]:
-        try:
-            post = Post.from_entry(entry, self.base_dir, self.now)
-        except (KeyError, TypeError, ValueError) as e:
-            yield Event(str(entry.get("id")), platform.name, "failed", f"malformed manifest entry: {e!r}")
-            return
+    def _entry(self, platform: _Platform, entry: Entry, copies: Mapping[str, Entry]) -> Iterator[Event]:
+        post = Post.of(entry, self.now)
         record = self.ledger.get(post.entry_id)
         policy = self.policies.get(platform.name, Policy())
 
         if record is not None and record.state == "intent":
-            record, event = self._reconcile(platform, record)
+            record, event = self._reconcile(platform, record, copies.get(record.id))
             if event is not None:
                 yield event
             if record.state in ("intent", "unknown"):
@@ -185,9 +267,10 @@ class Publisher:
             elif record.content_hash != post.content_hash:
                 yield from self._changed(platform, post, record, policy)
 
-    def _removed(self, platform: _Platform, record: Record, *, manifest_empty: bool) -> Iterator[Event]:
+    def _removed(self, platform: _Platform, record: Record, copies: Mapping[str, Entry], *,
+                 manifest_empty: bool) -> Iterator[Event]:
         if record.state == "intent":
-            record, event = self._reconcile(platform, record)
+            record, event = self._reconcile(platform, record, copies.get(record.id))
             if event is not None:
                 yield event
         if record.state == "unknown":
@@ -210,17 +293,17 @@ class Publisher:
 
     # --- actions -------------------------------------------------------------------------------------------
 
-    def _reconcile(self, platform: _Platform, record: Record) -> tuple[Record, Event | None]:
+    def _reconcile(self, platform: _Platform, record: Record, copy: Entry | None) -> tuple[Record, Event | None]:
         """An intent from an interrupted run: ask the platform whether that post went out."""
         if self.options.dry_run:
             return record, Event(record.id, platform.name, "unknown", "an earlier run was interrupted while "
                                  "posting this; a real run asks the platform first", dry=True)
-        if record.entry is None:
+        if copy is None:
             updated = record.with_(state="unknown",
                                    last_error="interrupted, and no copy of the entry to look up")
             self.ledger.put(updated)
             return updated, Event(record.id, platform.name, "unknown", updated.last_error or "")
-        post = Post.from_entry(record.entry, self.base_dir, parse_time(record.intent_at) or self.now)
+        post = Post.of(copy, parse_time(record.intent_at) or self.now)
         try:
             look = platform.adapter().find(post, parse_time(record.intent_at))
         except SmmgenError as e:
@@ -369,12 +452,16 @@ class Publisher:
                             posted_at=posted_at, entry=None, last_error=None)
 
 
+def _article(entry_id: str) -> str:
+    return entry_id.rsplit("@", 1)[0]
+
+
 def _schedulable(policy: Policy, ahead: dt.timedelta) -> bool:
     return policy.schedule_window is not None and policy.schedule_window[0] <= ahead <= policy.schedule_window[1]
 
 
-def _entry_copy(entries: Sequence[Mapping[str, Any]], entry_id: str) -> Mapping[str, Any] | None:
-    return next((dict(e) for e in entries if e["id"] == entry_id), None)
+def _entry_copy(entries: Sequence[Entry], entry_id: str) -> Mapping[str, Any] | None:
+    return next((thaw(e.json) for e in entries if e.id == entry_id), None)
 
 
 def _what(post: Post) -> str:
@@ -410,7 +497,6 @@ def platform_settings(name: str, publish: Mapping[str, Any]) -> Mapping[str, Any
 def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
             ledger_path: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Event]:
     """Run the publisher for a loaded ``Site``: read the manifest, hold the ledger lock, yield events."""
-    from .. import manifest as manifest_file
     from . import registry
 
     settings = dict(site.publish or {})
@@ -420,7 +506,13 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
     if options.only and options.only not in registry.names():
         known = ", ".join(registry.names())
         raise SmmgenError(f"--only {options.only}: no publisher by that name (known: {known})")
-    doc = manifest_file.load(manifest_path)
+    manifest = read_manifest(manifest_path, shown=site.rel(manifest_path))
+    if manifest.base_url.rstrip("/") != site.base_url.rstrip("/"):
+        raise ContentError(site.rel(manifest_path), None, "site.base_url",
+                           f"built for {manifest.base_url}, but [site] base_url in smmgen.toml is {site.base_url}; "
+                           "publish this site's own manifest (rebuild it with `smmgen build`)")
+    removal_limit = RemovalLimit(articles=settings.get("removal_limit", RemovalLimit.articles),
+                                 share=settings.get("removal_share", RemovalLimit.share))
     http = HttpConfig.from_settings(settings)
     policies = {}
     for name in registry.names():
@@ -440,12 +532,13 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
         return registry.open_adapter(ctx)
 
     def run(ledger: Ledger) -> Iterator[Event]:
-        yield from Publisher(entries=doc["entries"], ledger=ledger, options=options, open_adapter=opener,
-                             base_dir=manifest_path.parent, http=http, policies=policies,
-                             known_platforms=registry.names()).run()
+        publisher = Publisher(entries=manifest.entries, ledger=ledger, options=options, open_adapter=opener,
+                              base_dir=manifest_path.parent, http=http, policies=policies,
+                              known_platforms=registry.names(), removal_limit=removal_limit, site=site.base_url)
+        yield from publisher.run()
 
     if options.dry_run:
-        yield from run(Ledger.load(ledger_path, read_only=True))
+        yield from run(Ledger.load(ledger_path, read_only=True, shown=site.rel(ledger_path)))
         return
     with acquire(ledger_path, settings.get("lock_stale_after") or dt.timedelta(hours=1)):
-        yield from run(Ledger.load(ledger_path))
+        yield from run(Ledger.load(ledger_path, shown=site.rel(ledger_path)))

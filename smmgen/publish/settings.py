@@ -120,5 +120,12 @@ PUBLISH_SCHEMA: dict[str, s.Field] = {
                             doc="Seconds a run may spend waiting on one platform's errors and rate limits."),
     "media_wait": s.Field(s.number(0, 3600), default=60.0,
                           doc="Seconds to wait for a server to finish processing an upload."),
+    "removal_limit": s.Field(s.integer(0), default=3,
+                             doc="Articles whose posts one run may delete because they left the manifest (or "
+                                 "removal_share of the articles with live posts, if more); beyond that the run "
+                                 "stops before doing anything, until run with --force-delete."),
+    "removal_share": s.Field(s.number(0, 1), default=0.1,
+                             doc="The share (0 to 1) of the articles with live posts that may leave the manifest "
+                                 "in one run; see removal_limit."),
     **{name: s.Field(s.table(fields)) for name, fields in PLATFORM_SETTINGS.items()},
 }

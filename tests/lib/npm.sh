@@ -7,6 +7,7 @@ did=()            # what was installed, for the one-line summary
 
 apt_updated=0
 apt_install() {
+    echo "setup: installing $* (apt-get)"
     if [ "$apt_updated" = 0 ]; then
         apt-get update -qq >/dev/null
         apt_updated=1
@@ -21,16 +22,19 @@ ensure_node() {
     command -v npm >/dev/null 2>&1 || apt_install npm
 }
 
-# npm_ci DIR WANT LABEL: `npm ci` in DIR unless its stamp already holds WANT (a digest of what the install
-# depends on); sets npm_action for the summary. Extra npm settings come from the caller's environment.
+# npm_ci DIR WANT LABEL PURPOSE: `npm ci` in DIR unless its stamp already holds WANT (a digest of what the install
+# depends on); sets npm_action for the summary. PURPOSE says what the packages are for, in the line printed before
+# the install starts (it takes a minute or more, with no output of its own). Extra npm settings come from the
+# caller's environment.
 npm_ci() {
-    local dir="$1" want="$2" label="$3"
+    local dir="$1" want="$2" label="$3" purpose="${4:-$3}"
     local stamp="$dir/node_modules/.smmgen-install.sha256"
     if [ "$want" = "$(cat "$stamp" 2>/dev/null || true)" ]; then
         npm_action="node_modules up to date"
         return 0
     fi
     local start=$SECONDS log
+    echo "setup: installing Node packages for $purpose (npm ci, ~1 min)"
     log="$(mktemp)"
     if ! (cd "$dir" && npm ci --no-progress --no-audit --no-fund --loglevel=error) >"$log" 2>&1; then
         cat "$log" >&2

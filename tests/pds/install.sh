@@ -48,5 +48,5 @@ want="$( { sha256sum "$here/package-lock.json" | cut -d' ' -f1; echo "node $node
 # instead of waiting for the download to fail.
 export npm_config_build_from_source=true
 export npm_config_update_notifier=false
-npm_ci "$here" "$want" tests/pds/install.sh
+npm_ci "$here" "$want" tests/pds/install.sh "the Bluesky server"
 summary tests/pds "$node_version"
