@@ -11,7 +11,8 @@ tag:
     datetime         {"dt": "iso"} (fixed offset or naive; "dtf" with fold=1), {"dz": ["local iso", "zone", fold]}
     date             {"date": "iso"}         timedelta   {"td": [days, seconds, microseconds]}
     Path             {"p": "text"}           bytes       {"b": "base64"}
-    a dataclass      {"ClassName": [its init fields in order]}
+    a dataclass      {"ClassName": [its init fields in order]}; a field declared a tuple or a datetime (or None)
+                     holds a plain list or ISO text there, which the class's reader turns back
 
 Reading never imports or calls anything by a name read from the file: a tag is looked up in a fixed table, a
 dataclass tag among the classes the ``Codec`` was made with, a zone among the zones it was given. Each field of
@@ -32,14 +33,13 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-_new = object.__new__
-
 
 class CacheFormatError(ValueError):
     """A file that is not what a ``Codec`` writes (damaged, foreign, or holding a type it does not know)."""
 
 
 _NoneType = type(None)
+_new = object.__new__
 _SCALARS = (str, int, float, bool, _NoneType)
 
 # Outer types of the annotations the cached dataclasses use, by name (with ``from __future__ import annotations``
