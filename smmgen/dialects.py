@@ -86,7 +86,8 @@ def _without_fences(source: str) -> str:
 
 def _without_shortcodes(source: str) -> str:
     return _without_tags(source, _SHORTCODE, CODE_SHORTCODES, closer=lambda m: m.group(2) == "/",
-                         name=lambda m: m.group(3).lower(), ends=lambda opened, m: m.group(3).lower() == opened)
+                         name=lambda m: m.group(3).lower(),
+                         ends=lambda opened, m: m.group(2) == "/" and m.group(3).lower() == opened)
 
 
 def _without_liquid(source: str) -> str:
@@ -151,4 +152,7 @@ def leftover(text: str) -> str | None:
     m = _LEFTOVER.search(text)
     if m is None:
         return None
-    return text[max(0, m.start() - 10): m.end() + 20].replace("\n", " ").strip()
+    start = max(0, m.start() - 20)
+    if start:
+        start = min(text.find(" ", start) + 1 or m.start(), m.start())      # from a word's start
+    return " ".join(text[start: m.end() + 20].split())

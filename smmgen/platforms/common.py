@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import dialects
 from .. import excerpt as ex
 from .. import hashtags as ht
 from .. import measure
@@ -454,6 +455,11 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
         where = f" (part {i + 1})" if len(parts) > 1 else ""
         errors.extend(problem + where for problem in problems)
     warnings = list(warnings)
+    leftover = next(filter(None, map(dialects.leftover, parts)), None)
+    if leftover is not None:
+        # A construct the cleaning does not know would go out as it is written: the last chance to see it.
+        warnings.append(f'the text holds template or attribute syntax ("{leftover}"); fix the Markdown or write '
+                        f"social.{spec.name}.text")
     if link and link != article.url:
         # A layout (or a hand-written text) that links the article's own URL: visits from it go uncounted.
         bare = next(filter(None, (untagged_link(p, article.url) for p in parts)), None)
