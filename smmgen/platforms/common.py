@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from .. import dialects
 from .. import excerpt as ex
 from .. import hashtags as ht
-from .. import measure
+from .. import measure, mentions
 from .. import schema as s
 from ..content import Article
 from ..links import with_utm
@@ -251,6 +251,9 @@ def template_vars(article: Article, ctx: CutContext, **more: Any) -> dict[str, A
         "display_url": display_url,
     }
     values.update(more)
+    # The article's own words: an @name in them mentions only whom the site maps it to (smmgen.mentions).
+    for key in ("title", "summary", "body", "excerpt"):
+        values[key] = mentions.written(values[key], ctx.settings.name, ctx.site.mentions)
     return values
 
 
@@ -338,7 +341,7 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
                               link_position=link_position(article, ctx), hashtags=tags, max_parts=max_parts)
         if thread.truncated:
             warnings.append(f"the thread was cut to fit {max_parts} parts (thread_max_parts)")
-        return Composed(thread.parts, thread.link_part, tuple(warnings))
+        return Composed(thread.parts, thread.link_part, tuple(warnings + _mention_warnings(thread.parts, name)))
 
     if excerpt_length is not None:
         source = readable_excerpt(source, excerpt_length, rules.unit, tuple(sorted(rules.measure_opts.items())))
@@ -346,7 +349,12 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
                                source=source, hashtags=tags, rules=rules)
     if title_cut:
         warnings.append("the title was shortened to fit")
-    return Composed((text,), 0 if shown_link else None, tuple(warnings))
+    return Composed((text,), 0 if shown_link else None, tuple(warnings + _mention_warnings((text,), name)))
+
+
+def _mention_warnings(parts: Sequence[str], platform: str) -> list[str]:
+    return [f'@{name} is written so that it notifies no one; to mention that account, map it in smmgen.toml: '
+            f'[mentions.{name.casefold()}] {platform} = "…"' for name in mentions.defused("\n".join(parts))]
 
 
 def readable_excerpt(source: str, length: int, unit: str, measure_opts: tuple[tuple[str, Any], ...] = ()) -> str:
