@@ -34,9 +34,10 @@ from .platforms import registry
 
 WORD_JOINER = "\u2060"
 
-# '@' (or the full-width '＠' that X also reads) not glued to a word, an e-mail address, a path or another '@'.
+# '@' (or the full-width '＠' that X also reads) not glued to a name before it (an e-mail address) or to another
+# '@': twitter-text takes a mention after anything else, even "." or "/" (outside a URL).
 # A Mastodon-style "@name@server.example" is one mention, looked up by its name.
-_MENTION = re.compile(r"(?<![\w@\uff20/.:+\-=%&~])([@\uff20])([A-Za-z0-9_](?:[\w.\-]*[\w])?)"
+_MENTION = re.compile(r"(?<![A-Za-z0-9_@\uff20])([@\uff20])([A-Za-z0-9_](?:[\w.\-]*[\w])?)"
                       r"(@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b)?")
 _URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+", re.IGNORECASE)
 _DEFUSED = re.compile(rf"[@\uff20]{WORD_JOINER}([A-Za-z0-9_](?:[\w.\-]*[\w])?)")
