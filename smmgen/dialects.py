@@ -1,15 +1,18 @@
 """What Hugo and Jekyll sites write into Markdown besides Markdown, removed before the text is read.
 
-| syntax                                   | from                    | becomes                                      |
-|------------------------------------------|-------------------------|----------------------------------------------|
-| ``{{< x >}}``, ``{{% x %}}``, ``{{< x />}}`` | Hugo shortcodes      | nothing; a paired one keeps its inner text, except code (``highlight``...) |
-| ``[text]({{< ref "x" >}})``              | Hugo ``ref``/``relref`` | the link text (the destination is emptied)   |
-| ``{% tag %}``, ``{{ value }}``           | Liquid (Jekyll)         | nothing; ``{% highlight %}``/``{% comment %}``... drop their content, ``{% raw %}`` keeps it |
-| ``{: .class}``, ``{#id .c key="v"}``     | kramdown IAL, Pandoc/Hugo attributes | nothing                         |
-| ``{::comment}...{:/comment}``            | kramdown extensions     | nothing                                      |
-| ``> [!NOTE]``                            | GitHub alerts           | the quote without the marker                 |
-| ```` ``` ```` / ``~~~`` fences            | CommonMark              | nothing (code is not post text)              |
-| ``[text][ref]``, ``[ref]``, ``[ref]: <url>`` | reference links     | the link text; definitions removed           |
+| syntax                                       | from                    | becomes                              |
+|----------------------------------------------|-------------------------|--------------------------------------|
+| ``{{< x >}}``, ``{{% x %}}``, ``{{< x />}}`` | Hugo shortcodes         | nothing; a paired one keeps its inner |
+|                                              |                         | text, a code one (``highlight``) not  |
+| ``[text]({{< ref "x" >}})``                  | Hugo ``ref``/``relref`` | the link text                        |
+| ``{% tag %}``, ``{{ value }}``               | Liquid (Jekyll)         | nothing; ``{% highlight %}``,         |
+|                                              |                         | ``{% comment %}`` drop their content, |
+|                                              |                         | ``{% raw %}`` keeps it                |
+| ``{: .class}``, ``{#id .c key="v"}``         | kramdown, Pandoc, Hugo  | nothing                              |
+| ``{::comment}...{:/comment}``                | kramdown extensions     | nothing                              |
+| ``> [!NOTE]``                                | GitHub alerts           | the quote without the marker         |
+| ```` ``` ```` / ``~~~`` fences                | CommonMark              | nothing (code is not post text)      |
+| ``[text][ref]``, ``[ref]``, ``[ref]: <url>`` | reference links         | the link text; definitions removed   |
 
 Everything here is Markdown in, Markdown out, and runs only where the source has the characters a construct
 needs (most articles have none of them).

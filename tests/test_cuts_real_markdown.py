@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from cut_helpers import PLATFORMS, article_text, render, write_article, write_site
-from smmgen.cli import main
 from test_markup_dialects import HUGO_POST, JEKYLL_POST
+
+from smmgen.cli import main
 
 SYNTAX = ("{{", "}}", "{%", "%}", "[!", "{:", "{#", "func main", "puts", "| North", "Route", "Raw HTML")
 

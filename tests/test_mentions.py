@@ -8,10 +8,10 @@ from pathlib import Path
 
 import twitter_text
 from click.testing import CliRunner
+from cut_helpers import PLATFORMS, article_text, render, write_article, write_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cut_helpers import PLATFORMS, article_text, render, write_article, write_site
 from smmgen import measure, mentions, richtext
 from smmgen.cli import main
 

@@ -26,10 +26,9 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import dialects
+from .. import dialects, measure, mentions
 from .. import excerpt as ex
 from .. import hashtags as ht
-from .. import measure, mentions
 from .. import schema as s
 from ..content import Article
 from ..links import with_utm
