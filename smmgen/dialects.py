@@ -40,6 +40,8 @@ _FENCE_OPEN = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _ALERT = re.compile(r"^([ \t]*>[ \t]*)\[![A-Za-z]+\][+-]?[ \t]*", re.M)
 _KRAMDOWN_BLOCK = re.compile(r"\{::(comment|nomarkdown)\b[^}]*\}.*?\{:/(?:\1)?\}", re.S)
 _KRAMDOWN = re.compile(r"\{:[^{}\n]*\}")
+# kramdown's table of contents: a one-item list ("* TOC") that the {:toc} under it replaces.
+_KRAMDOWN_TOC = re.compile(r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:[ \t]*toc[ \t]*\}", re.M)
 # {#id .class key="value" key=value}, with or without the colon: only ids, classes and attributes inside.
 _ATTRIBUTES = re.compile(
     r"""\{[ \t]*(?:(?:[#.][\w\-:]+|[\w\-:]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s}]+))[ \t]*)+\}""")
@@ -59,7 +61,7 @@ def clean(source: str) -> str:
         source = _LIQUID_OUTPUT.sub("", source)
     if "{" in source:
         if "{:" in source:
-            source = _KRAMDOWN.sub("", _KRAMDOWN_BLOCK.sub("", source))
+            source = _KRAMDOWN.sub("", _KRAMDOWN_TOC.sub("", _KRAMDOWN_BLOCK.sub("", source)))
         source = _ATTRIBUTES.sub("", source)
     if "[!" in source:
         source = _ALERT.sub(r"\1", source)

@@ -134,6 +134,11 @@ def test_attribute_lists_of_every_dialect_go():
         assert inline_text(source) == "Para", source
 
 
+def test_a_kramdown_table_of_contents_is_no_text():
+    assert prose_text("* TOC\n{:toc}\n\nThe text.\n") == "The text."
+    assert prose_text("1. Contents\n{:toc}\n\nThe text.\n") == "The text."
+
+
 def test_reference_links_read_as_their_text():
     assert prose_text("See [the report][r] and [this][] and [r].\n\n[r]: /r\n[this]: </a b>\n") == \
         "See the report and this and r."
