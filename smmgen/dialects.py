@@ -122,7 +122,8 @@ def _without_tags(source: str, pattern: re.Pattern[str], code: frozenset[str], *
                 if ends(opened, t):
                     if depth == 0:
                         pos = t.end()
-                        out.append("\n")        # the block ends its paragraph
+                        # A block of its own ends the paragraph; one inside a sentence leaves a space.
+                        out.append("\n\n" if source.startswith("\n", m.start() - 1) or not m.start() else " ")
                         i = j
                         break
                     depth -= 1

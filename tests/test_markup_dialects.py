@@ -161,6 +161,8 @@ def test_code_shortcodes_and_liquid_blocks_drop_their_content():
     assert prose_text("A\n\n{{< highlight go >}}\nx := 1\n{{< /highlight >}}\n\nB\n") == "A\n\nB"
     assert prose_text("A\n\n{{< code >}}{{< code >}}in{{< /code >}}out{{< /code >}}\n\nB\n") == "A\n\nB"
     assert prose_text("A\n\n{% highlight ruby %}\nx = 1\n{% endhighlight %}\n\nB\n") == "A\n\nB"
+    assert prose_text("Text {{< rawhtml >}}<b>hidden</b>{{< /rawhtml >}} after.\nA\n{% highlight %}x{% endhighlight %}\nB") \
+        == "Text after.\nA\n\nB"
     # Never closed: only the tag goes, the rest of the article stays.
     assert prose_text("{{< highlight go >}}\n\nThe text.\n") == "The text."
 
