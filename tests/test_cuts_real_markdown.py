@@ -8,8 +8,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from cut_helpers import PLATFORMS, article_text, render, write_article, write_site
-from test_markup_dialects import HUGO_POST, JEKYLL_POST
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_markup_dialects import HUGO_POST, JEKYLL_POST, PIECES
 
+from smmgen import dialects
 from smmgen.cli import main
 
 SYNTAX = ("{{", "}}", "{%", "%}", "[!", "{:", "{#", "func main", "puts", "| North", "Route", "Raw HTML")
@@ -46,3 +49,22 @@ def test_check_warns_about_template_syntax_left_in_a_cut(make_site):
         assert any(line.startswith(f"content/broken.md: warning: {platform}: the text holds template or attribute "
                                    'syntax ("bridge opens {{< sidenote on Monday")') for line in out.output.splitlines()), \
             out.output
+
+
+# A summary is one line: the block constructs (an alert, a fence) are not what it can hold.
+INLINE = [p for p in PIECES if "\n" not in p]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=8),
+       st.lists(st.sampled_from(INLINE), max_size=2))
+def test_no_cut_of_any_mix_holds_template_syntax(tmp_path: Path, body, summary):
+    site = write_site(tmp_path / "site")
+    text = article_text(title="Harbour {{< param year >}} bridge opens",
+                        summary=" ".join(summary) or None,
+                        body="The lead paragraph.\n\n" + "\n\n".join(body))
+    article = write_article(site, text)
+    for platform in PLATFORMS:
+        cut = render(site, article, platform)
+        assert not [p for p in cut.parts if dialects.leftover(p)], (platform, cut.parts)
+        assert not [w for w in cut.warnings if "template" in w], (platform, cut.warnings)
