@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_markup import bodies
 
-from smmgen import dialects
+from smmgen import dialects, markup
 from smmgen.markup import first_paragraph, inline_text, prose_text
 
 HUGO_POST = """\
@@ -171,6 +172,13 @@ def test_titles_and_summaries_lose_template_syntax_but_keep_headings_marks():
     assert inline_text("Budget {{< param year >}} passes") == "Budget passes"
     assert inline_text("# A title") == "A title"
     assert inline_text("{{ page.title }}") == ""
+
+
+@settings(max_examples=400, deadline=None)
+@given(bodies(other=True))
+def test_what_the_plain_path_takes_the_cleaning_leaves_alone(source):
+    if markup._plain_paragraphs(source) is not None:
+        assert dialects.clean(source) == source
 
 
 def test_plain_markdown_is_unchanged_by_the_cleaning():
