@@ -48,6 +48,7 @@ from zoneinfo import ZoneInfo
 
 from . import __version__
 from .cache_codec import CacheFormatError, Codec
+from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .config import Site
@@ -421,6 +422,18 @@ class FragmentStore:
             self._old.close()
         self._new.close()
         self.cache.fragments = (self.path.name, self.index)
+
+
+def check_folder(site: Site) -> None:
+    """Refuse a cache folder that leads out of the site: ``.smmgen`` or ``.smmgen/cache`` committed as a link
+    to somewhere else would have every build write (and prune) its cache files there."""
+    from .site_files import inside
+
+    folder = site.root / CACHE_DIR
+    if inside(folder, Path(os.path.realpath(site.root))) is None:
+        raise ConfigError(CACHE_DIR.as_posix(), None, f"leads to {os.path.realpath(folder)}, outside the site "
+                          "folder; smmgen keeps its build cache there: remove the link (git rm --cached it if "
+                          "it was committed)")
 
 
 def load_state(site: Site, env: str) -> BuildState | None:

@@ -166,3 +166,40 @@ def _fragment_keys(site: Path) -> list[str]:
     known = cache_module.BuildCache.load(load_site(site)).fragments
     assert known is not None and known[1]
     return list(known[1])
+
+
+@pytest.mark.parametrize("linked", [".smmgen", ".smmgen/cache"])
+def test_a_cache_folder_linked_out_of_the_site_is_refused_and_nothing_is_written_there(tmp_path, linked):
+    site, elsewhere = _linkable_site(tmp_path)
+    link = site / linked
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(elsewhere, target_is_directory=True)
+    for command in ("build", "check"):
+        done = subprocess.run([sys.executable, "-m", "smmgen", command, "--site", str(site)], capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert ".smmgen/cache: leads to" in done.stderr and "Traceback" not in done.stderr
+        assert list(elsewhere.iterdir()) == [], command
+
+
+def test_a_ledger_configured_outside_the_site_is_refused_by_the_publisher(tmp_path):
+    site, elsewhere = _linkable_site(tmp_path)
+    (site / ".smmgen").mkdir()
+    (site / ".smmgen" / "ledger.json").symlink_to(elsewhere / "ledger.json")
+    done = subprocess.run([sys.executable, "-m", "smmgen", "publish", "--dry-run", "--site", str(site)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == 1
+    assert ".smmgen/ledger.json: publish.ledger: leads to" in done.stderr and "Traceback" not in done.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+def _linkable_site(tmp_path):
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "smmgen.toml").write_text('[site]\nname = "Harbour News"\nbase_url = "https://news.example"\n',
+                                      encoding="utf-8")
+    (site / "content" / "a.md").write_text("---\ntitle: The harbour reopens\ndate: 2026-11-20T08:00:00+01:00\n"
+                                           "---\n\nThe harbour reopens after the storm.\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    return site, elsewhere

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema as s
-from ..errors import AuthError, ContentError, PublishError, RateLimited, SmmgenError, TransientError
+from ..errors import AuthError, ConfigError, ContentError, PublishError, RateLimited, SmmgenError, TransientError
+from ..site_files import inside
 from .base import Adapter, AdapterContext, Lookup, MaybeDone, Post, Posted, iso, parse_time
 from .guard import guarded, unguarded
 from .http import Budget, HttpConfig
@@ -523,7 +524,12 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
     settings = dict(site.publish or {})
     env = os.environ if env is None else env
     manifest_path = manifest_path or site.output_dir / "manifest.json"
-    ledger_path = ledger_path or site.root / (settings.get("ledger") or ".smmgen/ledger.json")
+    if ledger_path is None:
+        # From the site's own files: it must stay inside the site (an explicit --ledger is the operator's).
+        ledger_path = site.root / (settings.get("ledger") or ".smmgen/ledger.json")
+        if inside(ledger_path, Path(os.path.realpath(site.root))) is None:
+            raise ConfigError(site.rel(ledger_path), "publish.ledger", f"leads to {os.path.realpath(ledger_path)}, "
+                              "outside the site folder; keep the ledger in the site (or pass --ledger)")
     if options.only and options.only not in registry.names():
         known = ", ".join(registry.names())
         raise SmmgenError(f"--only {options.only}: no publisher by that name (known: {known})")
