@@ -94,6 +94,9 @@ def test_an_adopted_archive_is_never_posted_and_new_articles_still_are(tmp_path:
     assert {e["hold"].split(":")[0] for e in manifest} == {"adopted"}
     assert "held back, never posted (--all lists them): 60 adopted" in ok(smmgen(site, "plan"))
     assert "never posted: adopted" in ok(smmgen(site, "plan", "--all"))
+    preview = site / "output" / "preview"
+    assert "Held back, never posted: 60 adopted (out before smmgen)" in (preview / "plan.html").read_text()
+    assert "Never posted: adopted: it was out before smmgen" in (preview / "articles" / "a0.html").read_text()
     listed = actions(site, "2025-03-01T12:00:00Z", env)
     assert len(listed) == 60 and {a["action"] for a in listed} == {"skip"}
     assert all(a["reason"].startswith("adopted") for a in listed)
