@@ -246,3 +246,20 @@ def test_json_needs_dry_run(tmp_path: Path, mastodon: Harness) -> None:
     result = smmgen(site, "publish", "--json", env=mastodon.env)
     assert result.returncode == 2 and "--json describes a dry run" in result.stderr
     assert mastodon.live_texts() == []
+
+
+def test_an_adopted_post_is_not_deleted_when_it_expires(tmp_path: Path, mastodon: Harness) -> None:
+    site = mastodon.site(tmp_path / "site")
+    t0 = dt.datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    write_manifest(site, [entry("old", "mastodon", "Old story", publish_at=t0 - dt.timedelta(days=3),
+                                expire_at=t0 - dt.timedelta(days=1))])
+    (site / ".smmgen").mkdir()
+    (site / ".smmgen" / "ledger.json").write_text(json.dumps({
+        "format": "smmgen-ledger", "version": 1, "site": "https://courier.example",
+        "entries": {"old@mastodon": {"platform": "mastodon", "state": "adopted", "publish_at": iso(t0),
+                                     "adopted_at": iso(t0)}}}))
+    before = (site / ".smmgen" / "ledger.json").read_bytes()
+    listed = actions(site, iso(t0), mastodon.env)
+    assert [(a["action"], a["reason"].split(":")[0]) for a in listed] == [("skip", "adopted")]
+    ok(smmgen(site, "publish", "--now", iso(t0), env=mastodon.env))
+    assert (site / ".smmgen" / "ledger.json").read_bytes() == before and mastodon.live_texts() == []
