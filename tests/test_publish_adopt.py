@@ -146,8 +146,10 @@ def test_not_before_frees_the_plan_and_is_a_hard_floor(tmp_path: Path, mastodon:
     listed = {a["id"]: a for a in actions(site, "2025-01-03T00:00:00Z", mastodon.env)}
     assert [i for i, a in listed.items() if a["action"] == "post"] == ["a30@mastodon"]
     assert listed["a0@mastodon"]["action"] == "skip" and "not_before" in listed["a0@mastodon"]["reason"]
-    ok(smmgen(site, "publish", "--now", "2025-01-03T00:00:00Z", env=mastodon.env))
+    out = ok(smmgen(site, "publish", "--now", "2025-01-03T00:00:00Z", env=mastodon.env))
     assert posted_ids(site) == {"a30@mastodon"} and len(mastodon.live_texts()) == 1
+    # Thirty held posts are one line, not thirty, in every run's report.
+    assert "held back, never posted: 30 " in out and "a0@mastodon" not in out
 
     # The publisher keeps the floor on its own, whatever manifest it is handed (no "hold" in this one).
     write_manifest(site, [entry("older", "mastodon", "Older story", publish_at=dt.datetime(2024, 6, 1, tzinfo=UTC)),

@@ -64,10 +64,17 @@ def publish(site_dir: Path | None, manifest_path: Path | None, ledger_path: Path
         click.echo(json.dumps(actions(events), ensure_ascii=False, indent=2))
         return
     counts: Counter[tuple[str, str]] = Counter()
+    held = 0
     for event in run_publish(site, options, manifest_path=manifest_path, ledger_path=ledger_path):
+        if event.outcome == "held":
+            held += 1
+            continue
         click.echo(format_event(event), err=event.outcome in ("failed", "unknown", "warning"))
         if event.outcome != "warning":
             counts[(event.platform, event.outcome)] += 1
+    if held:
+        click.echo(f"held back, never posted: {held} (older than [publish] not_before, or held by the build; "
+                   "`smmgen plan --all` and `publish --dry-run --json` name them)")
     click.echo(summary_table(counts, dry_run=dry_run))
     failed = sum(n for (_, outcome), n in counts.items() if outcome == "failed")
     unknown = sum(n for (_, outcome), n in counts.items() if outcome == "unknown")

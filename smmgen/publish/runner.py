@@ -30,7 +30,8 @@ from .manifest_reader import Entry, read_entry, read_manifest, thaw
 
 log = logging.getLogger(__name__)
 
-# Columns of the summary, in order; an Event's outcome is one of these or "warning".
+# Columns of the summary, in order; an Event's outcome is one of these, "warning", "held" (never to be posted:
+# the CLI counts these in one line, an archive can hold thousands) or "quiet" (see Options.explain).
 COLUMNS = ("posted", "edited", "deleted", "not due", "skipped", "failed", "unknown")
 
 
@@ -286,10 +287,10 @@ class Publisher:
             if post.retracted:
                 yield from self._quiet(entry.id, platform.name, "retracted before it was posted")
             elif entry.hold is not None:
-                yield Event(post.entry_id, platform.name, "skipped", f"held by the build: {entry.hold}")
+                yield Event(post.entry_id, platform.name, "held", f"held by the build: {entry.hold}")
             elif (self.not_before is not None and entry.article_date is not None
                   and entry.article_date < self.not_before):
-                yield Event(post.entry_id, platform.name, "skipped",
+                yield Event(post.entry_id, platform.name, "held",
                             f"the article is dated {iso(entry.article_date)}, before [publish] not_before "
                             f"{iso(self.not_before)}")
             elif post.expire_at is not None and post.expire_at <= self.now:
