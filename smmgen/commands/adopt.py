@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import click
@@ -31,6 +32,7 @@ def _before(value: str | None) -> dt.datetime | dt.date | None:
 def adopt(site_dir: Path | None, before: str | None, ledger_path: Path | None) -> None:
     """Record every post already due as adopted: it was out before smmgen, and is never posted."""
     from ..build import build
+    from ..cache import CACHE_DIR, BuildCache
     from ..publish.adopt import Due
     from ..publish.adopt import adopt as run_adopt
     from ..publish.ledger import Ledger
@@ -41,7 +43,9 @@ def adopt(site_dir: Path | None, before: str | None, ledger_path: Path | None) -
     site = _load(site_dir)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     moment = floor_time(_before(before), site.timezone) or now
-    result = build(site, render_images=False)
+    # The build cache, when a build made one, read and never saved (as `smmgen check` does).
+    cache = BuildCache.load(site) if (site.root / CACHE_DIR).is_dir() else None
+    result = build(site, render_images=False, workers=os.cpu_count() or 1, cache=cache)
     if result.errors:
         report_errors(result.errors)
         raise SmmgenError(f"{len(_flat(result.errors))} error(s); fix them before adopting")

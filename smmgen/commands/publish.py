@@ -90,7 +90,12 @@ def actions(events) -> dict:
     run's own warnings (a real run would stop, the ledger named no site) under ``warnings``."""
     from ..publish.base import iso
 
-    items = [{"id": e.entry_id, "platform": e.platform, "action": e.action, "reason": e.detail or "due",
+    def reason(e) -> str:
+        if e.action == "post":      # a dry create's detail says what goes out (parts, link), not why
+            return f"due {iso(e.publish_at)}" + (f" ({e.detail})" if e.detail else "")
+        return e.detail
+
+    items = [{"id": e.entry_id, "platform": e.platform, "action": e.action, "reason": reason(e),
               "publish_at": iso(e.publish_at)}
              for e in events if e.platform != "ledger"]
     return {"actions": items, "warnings": [e.detail for e in events if e.platform == "ledger"]}
