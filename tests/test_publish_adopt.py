@@ -265,3 +265,16 @@ def test_an_adopted_post_is_not_deleted_when_it_expires(tmp_path: Path, mastodon
     assert [(a["action"], a["reason"].split(":")[0]) for a in listed] == [("skip", "adopted")]
     ok(smmgen(site, "publish", "--now", iso(t0), env=mastodon.env))
     assert (site / ".smmgen" / "ledger.json").read_bytes() == before and mastodon.live_texts() == []
+
+
+def test_wrong_settings_and_dates_are_one_line_each(tmp_path: Path, mastodon: Harness) -> None:
+    site = archive_site(tmp_path / "site", mastodon, [dt.date(2025, 1, 1)])
+    good = (site / "smmgen.toml").read_text()
+    bad = smmgen(site, "adopt", "--before", "tomorrow")
+    assert bad.returncode == 2 and "not a date: 'tomorrow'" in bad.stderr
+    (site / "smmgen.toml").write_text(good.replace("[publish]\n", '[publish]\nnot_before = "yesterday"\n'
+                                                                  "max_posts_per_run = 0\n", 1))
+    bad = smmgen(site, "check")
+    assert bad.returncode == 1
+    assert 'publish.not_before: not a date: "yesterday" (write e.g. 2026-01-01' in bad.stderr
+    assert "publish.max_posts_per_run: must be at least 1, got 0" in bad.stderr
