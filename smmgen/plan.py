@@ -7,6 +7,11 @@ to the shared ones). Slots are wall-clock times in the site timezone.
 gives each other cut the first free slot at or after its article's date, in the order (article date, cut id).
 It reads only the configuration, the cuts and the ledger, never the clock or the order of files on disk, so the
 same content always gives the same plan; and a newly merged article never moves a post that is already out.
+
+Some posts never go out and take no slot (``Timing.hold`` says why, and the manifest entry's ``hold``): those the
+ledger records as adopted (``smmgen adopt``: the ledger is already an input of the plan, so reading one more
+state keeps the same inputs giving the same bytes), those of articles dated before ``[publish] not_before``, and
+those for which no slot is free within the horizon (with a warning, instead of failing the build).
 """
 
 from __future__ import annotations
