@@ -10,13 +10,13 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import controls
+from . import controls, mentions
 from . import schema as s
 from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
@@ -136,6 +136,8 @@ TOP_SCHEMA = {
     "platforms": s.Field(s.table_of(registry.settings_schema), default=None),
     "plan": s.Field(_section("smmgen.plan", "PLAN_SCHEMA"), default=None),
     "publish": s.Field(_section("smmgen.publish.settings", "PUBLISH_SCHEMA"), default=None),
+    "mentions": s.Field(mentions.table, default=None,
+                        doc="Article @names mapped to each platform's handle (smmgen.mentions)."),
 }
 
 
@@ -195,6 +197,8 @@ class Site:
     plan: Mapping[str, Any]          # [plan], validated by smmgen.plan.PLAN_SCHEMA
     publish: Mapping[str, Any]       # [publish], validated by smmgen.publish.settings.PUBLISH_SCHEMA
     content_rules: ContentRules = ContentRules()
+    # [mentions]: article @name (case-folded) -> platform -> handle; every other @name mentions no one
+    mentions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
 
     def platform(self, name: str) -> PlatformSettings | None:
         return next((p for p in self.platforms if p.name == name), None)
@@ -317,6 +321,7 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
             include=tuple(site_v["include"]), exclude=tuple(site_v["exclude"]), strict=site_v["strict"],
             hashtag_sources=tuple(dict.fromkeys(site_v["hashtag_sources"])),
             excerpt_separator=site_v["excerpt_separator"], expire_with_page=site_v["expire_with_page"]),
+        mentions=MappingProxyType({k: MappingProxyType(h) for k, h in (v["mentions"] or {}).items()}),
     )
 
 

@@ -22,7 +22,7 @@ from .config import Site
 from .errors import ContentError, SmmgenError
 from .front_matter import parse, read_article_text
 from .links import canonical_url
-from .markup import first_paragraph, inline_text, to_plain_text
+from .markup import first_paragraph, inline_text, prose_text
 from .platforms import registry
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"}
@@ -367,7 +367,7 @@ def load_article(path: Path, site: Site) -> Article:
     title = inline_text(v["title"])
     if not title:
         raise ContentError(shown, parsed.lines.get("title"), "title", "is empty once Markdown is removed")
-    body_text = to_plain_text(parsed.body)
+    body_text = prose_text(parsed.body)
     summary = _lead(v, parsed.body, body_text, rules.excerpt_separator)
     slug = v["slug"].lower() if v["slug"] else _slug_from_path(path, site)
     lang = v["lang"] or site.language
@@ -454,7 +454,7 @@ def _lead(v: Mapping[str, Any], body: str, body_text: str, separator: str) -> st
         return inline_text(written)
     divider = v["excerpt_separator"] or separator
     if divider in body:
-        before = to_plain_text(body.split(divider, 1)[0])
+        before = prose_text(body.split(divider, 1)[0])
         lead = " ".join(" ".join(paragraph.split()) for paragraph in before.split("\n\n") if paragraph.strip())
         if lead:
             return lead
