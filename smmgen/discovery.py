@@ -72,12 +72,13 @@ def discover(content_dir: Path, rules) -> Found:
     others: list[Path] = []
     for path in content_dir.rglob("*"):
         suffix = path.suffix.lower()
-        # The suffix first: most files under content_dir are images, which need no stat.
+        # The suffix first: most files under content_dir are images, which need no stat. Hidden files and
+        # folders (.git, .github) are no content, as for Hugo and Jekyll.
         if suffix in suffixes:
-            if not path.name.startswith(".") and (path.is_file() or path.is_symlink()):
+            if not _hidden(path, depth) and (path.is_file() or path.is_symlink()):
                 candidates.append(path)
         elif suffix in OTHER_SUFFIXES or suffix in HTML_SUFFIXES:
-            if not path.name.startswith(".") and path.is_file() \
+            if not _hidden(path, depth) and path.is_file() \
                     and (suffix in OTHER_SUFFIXES or _has_front_matter(path)):
                 others.append(path)
     # Joined from parts: every path rglob gives starts with content_dir's, and Path.relative_to costs more.
@@ -110,6 +111,10 @@ def skip_by_name(parts: tuple[str, ...]) -> str | None:
     if "_drafts" in parts[:-1]:
         return DRAFTS
     return None
+
+
+def _hidden(path: Path, depth: int) -> bool:
+    return any(part.startswith(".") for part in path.parts[depth:])
 
 
 def _has_front_matter(path: Path) -> bool:

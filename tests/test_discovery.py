@@ -133,6 +133,7 @@ HUGO = {
         Gone by Christmas.
         """,
     "content/posts/README.md": "# Notes for editors, no front matter\n",
+    "content/.github/ISSUE_TEMPLATE/bug.md": "---\nname: Bug\n---\nA hidden folder is no content.\n",
     "content/posts/notes.txt": "not Markdown",
     "content/posts/talk.adoc": "---\ntitle: In AsciiDoc\ndate: 2026-11-20\n---\n== A talk\n",
     "content/posts/embed.html": "<p>Served as it is: no front matter.</p>\n",
