@@ -298,7 +298,7 @@ def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Worker
     """Hash every article file (unless ``hashes`` has it); take what the cache has for unchanged ones; parse
     and cut the rest in ``pool``'s processes when there are enough of them (failures are left to the
     pipeline, which reports them with their file and line)."""
-    ready = Prepared(discover(site.content_dir, site.content_rules))
+    ready = Prepared(discover(site.content_dir, site.content_rules, site.root))
     missing: list[Path] = []
     for path, source in zip(ready.found.paths, site.rel_all(ready.found.paths)):
         sha = hashes.get(str(path))

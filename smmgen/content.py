@@ -271,7 +271,7 @@ class Loaded:
 
 def find_article_files(site: Site) -> list[Path]:
     """The article files under content_dir, sorted by their path inside it (see smmgen.discovery)."""
-    return discovery.discover(site.content_dir, site.content_rules).paths
+    return discovery.discover(site.content_dir, site.content_rules, site.root).paths
 
 
 def read_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None = None,
@@ -282,7 +282,7 @@ def read_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None 
     ``found`` is ``discovery.discover``'s result when the caller has it already.
     """
     if found is None:
-        found = discovery.discover(site.content_dir, site.content_rules)
+        found = discovery.discover(site.content_dir, site.content_rules, site.root)
     articles: list[Article] = []
     errors: list[SmmgenError] = []
     skipped = [(source, reason) for source, (_, reason) in zip(site.rel_all(p for p, _ in found.skipped),

@@ -13,6 +13,8 @@ file or front matter           generator                                    smmg
 ``build: {render: never}``     Hugo: the page is not rendered; ``list:       skipped: unrendered pages
 ``build: {list: never}``       never``: it is in no list (nor in feeds)
 ``draft: true``                Hugo, Jekyll                                 read, then skipped: drafts
+``cascade:`` in ``_index.md``  Hugo: headless, build, draft for the pages    skipped as above (a page's own
+                               below the section                            value does not undo it)
 ``published: false``           Jekyll                                       read, then skipped: drafts
 ``[site] include``/``exclude`` (smmgen's own)                               skipped: excluded
 ``*.adoc``, ``*.org``, ``*.rst``,  Hugo: pages in other markup                  skipped: pages not in Markdown
@@ -59,8 +61,9 @@ class Found:
     skipped: tuple[tuple[Path, str], ...]      # (file, reason)
 
 
-def discover(content_dir: Path, rules) -> Found:
-    """Every article file under ``content_dir``; ``rules`` is the site's ``ContentRules``."""
+def discover(content_dir: Path, rules, root: Path | None = None) -> Found:
+    """Every article file under ``content_dir``; ``rules`` is the site's ``ContentRules``; ``root``, the site
+    folder, which a section page read for its ``cascade`` must not leave (default: ``content_dir``)."""
     if not content_dir.is_dir():
         return Found([], ())
     suffixes = {"." + ext for ext in rules.markdown_extensions}
@@ -83,6 +86,8 @@ def discover(content_dir: Path, rules) -> Found:
                 others.append(path)
     # Joined from parts: every path rglob gives starts with content_dir's, and Path.relative_to costs more.
     bundles = {path.parts[depth:-1] for path in candidates if path.name.rsplit(".", 1)[0] == "index"}
+    cascades = {path.parts[depth:-1]: reason for path in candidates if path.name.rsplit(".", 1)[0] == "_index"
+                and (reason := _cascaded(path, root or content_dir)) is not None}
     found: list[tuple[str, Path]] = []
     skipped = [("/".join(path.parts[depth:]), path, OTHER_MARKUP) for path in others]
     for path in candidates:
@@ -91,6 +96,9 @@ def discover(content_dir: Path, rules) -> Found:
         reason = skip_by_name(parts)
         if reason is None and bundles and _in_bundle(parts, bundles):
             reason = RESOURCES
+        if reason is None and cascades:
+            reason = next((cascades[parts[:i]] for i in range(len(parts) - 1, -1, -1) if parts[:i] in cascades),
+                          None)
         if reason is None and ((include and not any(r.fullmatch(inner) for r in include))
                                or any(r.fullmatch(inner) for r in exclude)):
             reason = EXCLUDED
@@ -110,6 +118,30 @@ def skip_by_name(parts: tuple[str, ...]) -> str | None:
         return SECTION_PAGES
     if "_drafts" in parts[:-1]:
         return DRAFTS
+    return None
+
+
+def _cascaded(section_page: Path, root: Path) -> str | None:
+    """Why the pages below a Hugo section page are no articles, from its ``cascade`` (a table, or a list of
+    tables; one with a ``_target`` applies to some pages only and is left to the pages), or None. A section page
+    that cannot be read cascades nothing: it is no article, and its pages are read as they are."""
+    from .errors import SmmgenError
+    from .front_matter import parse, read_article_text
+
+    try:
+        data = parse(read_article_text(section_page, section_page.name, root), section_page.name).data
+    except (SmmgenError, RecursionError):
+        return None
+    cascade = _value(data, "cascade")
+    for values in cascade if isinstance(cascade, list) else [cascade]:
+        if not isinstance(values, Mapping) or _value(values, "_target") is not None \
+                or _value(values, "target") is not None:
+            continue
+        skip = skip_by_front_matter(values)
+        if skip is not None:
+            return skip[0]
+        if _value(values, "draft") is True:
+            return DRAFTS
     return None
 
 

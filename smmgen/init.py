@@ -229,7 +229,7 @@ def _scan_articles(root: Path, findings: Findings) -> tuple[list[str], list[str]
     keys: set[str] = set()
     undated: list[str] = []
     # The files smmgen reads as articles: section pages (_index.md), drafts folders and headless pages are not.
-    for count, path in enumerate(discover(folder, ContentRules()).paths):
+    for count, path in enumerate(discover(folder, ContentRules(), root).paths):
         if count >= MAX_SCANNED_ARTICLES:
             break
         if not path.is_file() or not path.resolve().is_relative_to(root):

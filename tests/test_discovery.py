@@ -312,6 +312,30 @@ def jekyll(make_site):
     return make_site.root
 
 
+def test_a_section_cascade_skips_the_pages_below_it(hugo):
+    write(hugo, {
+        "content/notes/_index.md": """
+            ---
+            title: Notes
+            cascade:
+              _build: {render: never, list: never}
+            ---
+            """,
+        "content/notes/one.md": "---\ntitle: One\n---\nNo date: never an article.\n",
+        "content/notes/deep/two.md": "---\ntitle: Two\n---\n",
+        "content/wip/_index.md": "+++\ntitle = 'WIP'\n[[cascade]]\ndraft = true\n+++\n",
+        "content/wip/three.md": "---\ntitle: Three\n---\n",
+        "content/some/_index.md": "---\ntitle: Some\ncascade: [{_target: {path: /some/x}, headless: true}]\n---\n",
+        "content/some/four.md": "---\ntitle: Four\ndate: 2026-11-26\n---\n",
+    })
+    loaded = read_articles(load_site(hugo))
+    assert not loaded.errors, [e.message for e in loaded.errors]
+    skipped = dict(loaded.skipped)
+    assert skipped["content/notes/one.md"] == skipped["content/notes/deep/two.md"] == "unrendered pages"
+    assert skipped["content/wip/three.md"] == "drafts"
+    assert "content/some/four.md" in {a.source for a in loaded.articles}      # a targeted cascade: left alone
+
+
 def test_jekyll_site_posts_dates_leads_and_hashtags(jekyll):
     loaded = read_articles(load_site(jekyll))
     assert not loaded.errors, [e.message for e in loaded.errors]
