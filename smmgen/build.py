@@ -153,6 +153,9 @@ def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
             errors += failures
             if ready is not None and not failures:
                 ready[article.source] = made
+        if made and made[0].slug != article.key:
+            # Made before the other articles were known: the key tells two articles with one slug apart.
+            made = tuple(replace(c, id=f"{article.key}@{c.platform}", slug=article.key) for c in made)
         for cut in made:
             name = cut.platform
             override = f"social.{name}.text" if article.social.override(name).text else None

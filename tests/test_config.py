@@ -40,7 +40,8 @@ def test_unknown_key_is_an_error(make_site):
         base_url = "https://news.example"
         tmezone = "UTC"
         """) == ["smmgen.toml:4: site.tmezone: unknown key (known keys: base_url, cards_base_url, content_dir, "
-                 "extra_front_matter, language, layouts_dir, name, output_dir, permalink, timezone)"]
+                 "default_image, extra_front_matter, generator, language, languages, layouts_dir, lowercase_urls, name, "
+                 "output_dir, permalink, permalinks, source_dir, timezone)"]
 
 
 def test_unknown_platform_is_an_error(make_site):

@@ -201,12 +201,28 @@ def test_one_bad_article_does_not_hide_the_others(make_site):
                                            "content/bad2.md:1: title: required but missing"]
 
 
-def test_duplicate_slugs(make_site):
+def test_two_articles_at_one_url_are_an_error_naming_both(make_site):
     make_site.article("a.md", "---\ntitle: A\ndate: 2026-11-24\nslug: same\n---\n")
     make_site.article("b.md", "---\ntitle: B\ndate: 2026-11-24\nslug: same\n---\n")
     _, errors = load_articles(load_site(make_site.root))
     assert [e.message for e in errors] == [
-        'content/b.md:4: slug: "same" is also the slug of content/a.md; set a distinct `slug:`']
+        "content/b.md:4: slug: https://news.example/2026/11/same/ is also the URL of content/a.md; set a distinct "
+        "`slug:` (or `url:`)"]
+
+
+def test_one_slug_at_two_urls_is_two_articles_with_distinct_keys(make_site):
+    # The same slug in two years (different URLs) and a translation: no conflict; the earliest article in the
+    # site's language keeps the plain slug (its ledger entries keep matching), the others are told apart.
+    make_site.article("2025/hello.md", "---\ntitle: Hello\ndate: 2025-11-24\n---\n")
+    make_site.article("2026/hello.md", "---\ntitle: Hello again\ndate: 2026-11-24\n---\n")
+    make_site.article("ja/hello.md", "---\ntitle: Konnichiwa\ndate: 2026-10-01\nlang: ja\nslug: hello\n"
+                      "url: https://news.example/ja/hello/\n---\n")
+    articles, errors = load_articles(load_site(make_site.root))
+    assert not errors
+    assert {a.source: a.key for a in articles} == {"content/2025/hello.md": "hello",
+                                                   "content/2026/hello.md": "hello.2026-11",
+                                                   "content/ja/hello.md": "hello.ja"}
+    assert {a.slug for a in articles} == {"hello"}
 
 
 def test_nonexistent_spring_forward_time_moves_forward(make_site):
