@@ -298,8 +298,9 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         if (conf := dict((v["platforms"] or {}).get(name) or {})) and conf.get("enabled", True)
     )
     # Every folder and file the site names is read from inside it (see smmgen.site_files).
-    named = {f"site.{k}": site_v[k] for k in ("content_dir", "layouts_dir", "source_dir", "default_image")
-             if site_v[k]}
+    named = {f"site.{k}": site_v[k] for k in ("content_dir", "layouts_dir", "source_dir") if site_v[k]}
+    if site_v["default_image"]:
+        named["site.default_image"] = site_v["default_image"].lstrip("/")      # site-relative, as Jekyll's
     named.update({f"site.languages.{k}.content_dir": lang["content_dir"]
                   for k, lang in site_v["languages"].items() if lang["content_dir"]})
     named.update({f"platforms.{p.name}.avatar": p.get("avatar") for p in platforms if p.get("avatar")})
