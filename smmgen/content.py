@@ -21,7 +21,7 @@ from . import schema as s
 from .config import Site
 from .errors import ContentError, SmmgenError
 from .front_matter import parse, read_article_text
-from .links import article_url, language_of
+from .links import article_url, lang_suffix, language_of
 from .markup import first_paragraph, inline_text, to_plain_text
 from .platforms import registry
 from .site_files import inside
@@ -408,7 +408,10 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
 def _slug_from_path(path: Path, site: Site) -> str:
-    stem = path.parent.name if path.stem in ("index", "_index") else path.stem
+    stem = path.stem
+    if site.generator and lang_suffix(path, site):          # hello.ja.md is the Japanese hello.md
+        stem = stem.rsplit(".", 1)[0]
+    stem = path.parent.name if stem in ("index", "_index") else stem
     stem = _DATE_PREFIX.sub("", stem).lower()
     slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
     if not slug:

@@ -29,7 +29,7 @@ def language_of(path: Path, site, front_matter_lang: str | None) -> str:
     (``hello.ja.md``), then the language whose content folder holds the file (``content/ja/``); then ``lang:``;
     then the site's language."""
     if site.generator:
-        suffix = _lang_suffix(path, site)
+        suffix = lang_suffix(path, site)
         if suffix:
             return suffix
         for lang, conf in site.languages.items():
@@ -38,7 +38,7 @@ def language_of(path: Path, site, front_matter_lang: str | None) -> str:
     return front_matter_lang or site.language
 
 
-def _lang_suffix(path: Path, site) -> str | None:
+def lang_suffix(path: Path, site) -> str | None:
     stem = path.stem
     if "." not in stem:
         return None
@@ -65,7 +65,7 @@ def article_url(site, path: Path, *, slug: str, slug_set: str | None, title: str
         else site.source_dir if _below(path, site.source_dir) else site.content_dir
     parts = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).parts
     folders, name = list(parts[:-1]), path.name.rsplit(".", 1)[0]
-    if _lang_suffix(path, site):
+    if lang_suffix(path, site):
         name = name.rsplit(".", 1)[0]
     if site.generator == "hugo":
         return _hugo_url(site, folders, name, slug=slug, slug_set=slug_set, title=title, date=date, lang=lang,

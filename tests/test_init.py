@@ -471,3 +471,125 @@ def test_init_in_a_subfolder_of_a_configured_site_finds_its_smmgen_toml(tmp_path
     run = smmgen("init", cwd=root / "content" / "posts")
     assert run.returncode == 1 and "already exists" in run.stderr
     assert not (root / "content" / "posts" / "smmgen.toml").exists()
+
+
+def picture(path: Path) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (1200, 630), (200, 80, 40)).save(path)
+
+
+def built_pages(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+
+
+def assert_every_url_is_a_page(articles, base: str, out: Path) -> None:
+    from urllib.parse import unquote
+
+    for article in articles:
+        path = unquote(article.url.removeprefix(base)).lstrip("/")
+        page = out / path / "index.html" if path.endswith("/") or not path else out / path
+        assert page.is_file(), (article.source, article.url, built_pages(out))
+
+
+def test_multilingual_hugo_site_with_bundles_and_section_rules_gives_the_pages_hugo_builds(tmp_path):
+    require("hugo")
+    root = write(tmp_path / "site", {
+        "hugo.toml": 'baseURL = "https://multi.example.org/"\ntitle = "Multi"\ntimeZone = "Asia/Tokyo"\n'
+                     'defaultContentLanguage = "en"\n'
+                     '[languages.en]\nweight = 1\n[languages.ja]\nweight = 2\n'
+                     '[permalinks]\nposts = "/:year/:month/:slug/"\nnotes = "/n/:filename/"\n'
+                     '[params.social]\ntwitter = "multi"\n',
+        "layouts/_default/single.html": "{{ .Title }}\n",
+        "layouts/_default/list.html": "{{ .Title }}\n",
+        # The same article in two languages: name.ja.md beside name.md.
+        "content/posts/hello.md": "---\ntitle: Hello World\ndate: 2026-01-10T09:00:00+09:00\n---\nText.\n",
+        "content/posts/hello.ja.md": "---\ntitle: Hello World\ndate: 2026-01-10T09:00:00+09:00\n---\nテキスト。\n",
+        # The same file name in two years: one slug, two URLs.
+        "content/posts/2025/update.md": "---\ntitle: Update\nslug: update\ndate: 2025-12-01\n---\nText.\n",
+        "content/posts/2026/update.md": "---\ntitle: Update\nslug: update\ndate: 2026-02-01\n---\nText.\n",
+        # Page bundles, with a hero beside index.md.
+        "content/notes/My-Bundle/index.md": "---\ntitle: A Bundle Note\ndate: 2026-03-01\n---\nText.\n",
+        "content/notes/plain-note.md": "---\ntitle: Plain note\ndate: 2026-03-02\n---\nText.\n",
+        "content/misc/deep/thing.md": "---\ntitle: Deep Thing\ndate: 2026-03-03\n---\nText.\n",
+    })
+    picture(root / "content/notes/My-Bundle/featured.jpg")
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    text = (root / "smmgen.toml").read_text(encoding="utf-8")
+    # Every section's articles: point content_dir at the whole content folder.
+    (root / "smmgen.toml").write_text(text.replace('content_dir = "content/posts"', 'content_dir = "content"'))
+    out = tmp_path / "public"
+    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors, [e.message for e in errors]
+    assert len(articles) == 7
+    assert_every_url_is_a_page(articles, site.base_url, out)
+    by_source = {a.source: a for a in articles}
+    assert by_source["content/posts/hello.ja.md"].url == "https://multi.example.org/ja/2026/01/hello-world/"
+    assert by_source["content/posts/hello.ja.md"].lang == "ja"
+    assert by_source["content/notes/My-Bundle/index.md"].url == "https://multi.example.org/n/my-bundle/"
+    # Distinct identities where slugs are shared; the earliest article in the site's language keeps its slug.
+    keys = {a.source: a.key for a in articles}
+    assert len(set(keys.values())) == len(articles)
+    assert keys["content/posts/2025/update.md"] == "update"
+    assert keys["content/posts/2026/update.md"] == "update.2026-02"
+    assert keys["content/posts/hello.md"] == "hello" and keys["content/posts/hello.ja.md"] == "hello.ja"
+    assert by_source["content/notes/My-Bundle/index.md"].image.name == "featured.jpg"
+    # The build writes one cuts folder and one og page per article: nothing collides.
+    built = smmgen("build", cwd=root)
+    assert built.returncode == 0, built.stdout + built.stderr
+    manifest = json.loads((root / "output" / "manifest.json").read_text())
+    ids = [e["id"] for e in manifest["entries"]]
+    assert len(ids) == len(set(ids)) and "update.2026-02@x" in ids and "hello.ja@x" in ids
+    assert (root / "output" / "og" / "hello.ja.html").is_file() and (root / "output" / "cuts" / "hello.ja").is_dir()
+
+
+def test_jekyll_categories_collections_and_custom_permalinks_give_the_pages_jekyll_builds(tmp_path):
+    require("jekyll")
+    root = write(tmp_path / "site", {
+        "_config.yml": "title: Cats\nurl: https://cats.example.org\ntimezone: Pacific/Auckland\n"
+                       "permalink: /:categories/:year/:month/:day/:title:output_ext\n"
+                       "collections:\n  recipes:\n    output: true\n    permalink: /food/:path/\n"
+                       "defaults:\n  - scope: {path: \"\"}\n    values: {image: /assets/default.png}\n",
+        "_posts/2026-01-10-Late-Night.md": "---\ntitle: Late\ndate: 2026-01-10 23:30:00 +0000\n"
+                                           "categories: [News, Local]\n---\nText.\n",
+        "sport/_posts/2026-02-01-match.md": "---\ntitle: Match\ndate: 2026-02-01T08:00:00+13:00\n"
+                                            "image: {path: /assets/match.png, alt: The pitch}\n---\nText.\n",
+        "_posts/2026-02-02-own.md": "---\ntitle: Own\ndate: 2026-02-02\npermalink: /special/:title/\n---\nT.\n",
+        "_recipes/bread.md": "---\ntitle: Bread\ndate: 2026-01-05\n---\nFlour.\n",
+    })
+    for name in ("default.png", "match.png"):
+        picture(root / "assets" / name)
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    conf = tomllib.loads((root / "smmgen.toml").read_text(encoding="utf-8"))
+    assert conf["site"]["permalinks"] == {"posts": "/:categories/:year/:month/:day/:title:output_ext",
+                                          "recipes": "/food/:path/"}
+    assert conf["site"]["default_image"] == "/assets/default.png"
+    text = (root / "smmgen.toml").read_text(encoding="utf-8")
+    (root / "smmgen.toml").write_text(text.replace('content_dir = "_posts"', 'content_dir = "."'))
+    out = tmp_path / "public"
+    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors, [e.message for e in errors]
+    assert len(articles) == 4
+    assert_every_url_is_a_page(articles, site.base_url, out)
+    by_source = {a.source: a for a in articles}
+    # 23:30 UTC is the next day in Auckland: Jekyll dates the URL in the site's timezone.
+    assert by_source["_posts/2026-01-10-Late-Night.md"].url == \
+        "https://cats.example.org/news/local/2026/01/11/Late-Night.html"
+    assert by_source["sport/_posts/2026-02-01-match.md"].image.name == "match.png"
+    assert by_source["sport/_posts/2026-02-01-match.md"].image_alt == "The pitch"
+    assert by_source["_recipes/bread.md"].image.name == "default.png"
