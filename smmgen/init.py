@@ -3,8 +3,9 @@ folder.
 
 The file written holds only keys smmgen.toml accepts today, each with the place it came from: the generator,
 its permalink rules per section as written, its languages with their URL prefixes and folders. What the
-generator sets and smmgen has no key for yet (more content folders) is written as a commented-out block saying so. Before anything is written the text is validated with the config
-loader's own schema, so ``smmgen check`` never fails because of it.
+generator sets and smmgen has no key for yet (more content folders) is written as a commented-out block saying
+so. Before anything is written the text is validated with the config loader's own schema, so ``smmgen check``
+never fails because of it.
 """
 
 from __future__ import annotations

@@ -110,3 +110,22 @@ def test_disabled_platform_is_left_out(make_site):
         enabled = false
         """)
     assert load_site(make_site.root).platforms == ()
+
+
+def test_generator_placeholders_need_the_generator_and_are_checked_against_it(make_site):
+    assert errors_of(make_site, """\
+        [site]
+        name = "Desk"
+        base_url = "https://news.example"
+        permalink = "/:year/:slug/"
+        """) == ['smmgen.toml:4: site.permalink: must start with "/" and contain {slug}, got "/:year/:slug/"']
+    assert errors_of(make_site, """\
+        [site]
+        name = "Desk"
+        base_url = "https://news.example"
+        generator = "hugo"
+        [site.permalinks]
+        posts = "/:year/:categories/:slug/"
+        """) == ["smmgen.toml:6: site.permalinks.posts: unknown placeholder :categories for hugo (known: year, month, "
+                 "monthname, day, weekday, weekdayname, yearday, slug, title, filename, contentbasename, "
+                 "slugorfilename, slugorcontentbasename, section, sections), got \"/:year/:categories/:slug/\""]

@@ -229,3 +229,38 @@ def test_nonexistent_spring_forward_time_moves_forward(make_site):
     a = load_one(make_site, "---\ntitle: T\ndate: 2026-03-29 02:30:00\n---\n")
     # 02:30 does not exist in Berlin on that day; it becomes 03:30 CEST = 01:30 UTC.
     assert a.date.astimezone(dt.timezone.utc) == dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone.utc)
+
+
+def hugo_site(make_site) -> None:
+    make_site.config("""\
+        [site]
+        name = "Desk"
+        base_url = "https://news.example"
+        generator = "hugo"
+        """)
+
+
+def test_a_missing_hero_on_a_generator_site_is_a_warning_and_the_text_card(make_site):
+    # Themes find images in ways smmgen cannot follow (assets pipelines, theme folders); the site builds, so
+    # the article does too, with the text card and a warning. On smmgen's own site it stays an error.
+    hugo_site(make_site)
+    a = load_one(make_site, "---\ntitle: T\ndate: 2026-11-24\nimage: /images/gone.jpg\n---\n", "posts/a.md")
+    assert a.image is None
+    assert a.warnings == ('image: "/images/gone.jpg" not found (looked in content, static, ., assets); the card '
+                          "is the text card",)
+    assert a.url == "https://news.example/posts/a/"
+
+
+def test_a_hero_outside_the_site_stays_an_error_on_a_generator_site(make_site):
+    hugo_site(make_site)
+    assert error_lines(make_site, "---\ntitle: T\ndate: 2026-11-24\nimage: ../../../etc/x.jpg\n---\n") == [
+        'content/a.md:4: image: "../../../etc/x.jpg" points outside the site folder; keep images inside content/']
+
+
+def test_ids_with_a_qualifier_are_valid_manifest_and_ledger_ids():
+    from smmgen.publish.manifest_reader import ID
+
+    for good in ("hello@x", "hello.ja@x", "hello.2026-02@bluesky", "a-b.pt-br@x"):
+        assert ID.fullmatch(good), good
+    for bad in ("hello.@x", ".ja@x", "hello.ja.x@x", "Hello@x", "hello/ja@x"):
+        assert not ID.fullmatch(bad), bad
