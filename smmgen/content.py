@@ -463,6 +463,14 @@ def _hero(v: Mapping[str, Any], path: Path, site: Site, shown: str,
     return found, alt, ()
 
 
+def bundle_folder(article: Article, root: Path | None) -> Path | None:
+    """The folder of a page bundle whose hero smmgen looked for there and found none (``root``: the site's, for a
+    site with a generator; None otherwise)."""
+    if root is None or article.image is not None or Path(article.source).name.split(".", 1)[0] != "index":
+        return None
+    return root / Path(article.source).parent
+
+
 def _bundle_hero(path: Path, site: Site) -> Path | None:
     stem = path.name.split(".", 1)[0]
     if stem != "index" or not site.generator:

@@ -593,3 +593,46 @@ def test_jekyll_categories_collections_and_custom_permalinks_give_the_pages_jeky
     assert by_source["sport/_posts/2026-02-01-match.md"].image.name == "match.png"
     assert by_source["sport/_posts/2026-02-01-match.md"].image_alt == "The pitch"
     assert by_source["_recipes/bread.md"].image.name == "default.png"
+
+
+def test_hugo_site_with_a_content_folder_per_language_gives_the_pages_hugo_builds(tmp_path):
+    require("hugo")
+    root = write(tmp_path / "site", {
+        "hugo.toml": 'baseURL = "https://langs.example.org/"\ntitle = "Langs"\ntimeZone = "Asia/Tokyo"\n'
+                     'defaultContentLanguage = "en"\ndefaultContentLanguageInSubdir = true\n'
+                     '[languages.en]\nweight = 1\ncontentDir = "content/en"\n'
+                     '[languages.ja]\nweight = 2\ncontentDir = "content/ja"\n'
+                     '[permalinks]\nposts = "/:section/:year/:month/:day/:title/"\n',
+        "layouts/_default/single.html": "{{ .Title }}\n",
+        "layouts/_default/list.html": "{{ .Title }}\n",
+        # 23:30 UTC is the next day in Tokyo, but Hugo dates the URL as the date is written.
+        "content/en/posts/news.md": "---\ntitle: Big News Today\ndate: 2026-01-10T23:30:00Z\n---\nText.\n",
+        "content/ja/posts/news.md": "---\ntitle: 大きなニュース\ndate: 2026-01-10T23:30:00Z\n---\n本文。\n",
+        "content/en/posts/trip/index.md": "---\ntitle: Trip\nslug: summer-trip\ndate: 2026-02-01\n---\nT.\n",
+        "content/ja/posts/trip/index.md": "---\ntitle: 旅行\nslug: summer-trip\ndate: 2026-02-01\n---\nT.\n",
+    })
+    picture(root / "content/en/posts/trip/cover.jpg")
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    conf = tomllib.loads((root / "smmgen.toml").read_text(encoding="utf-8"))
+    assert conf["site"]["languages"] == {"en": {"prefix": "/en", "content_dir": "content/en"},
+                                         "ja": {"prefix": "/ja", "content_dir": "content/ja"}}
+    text = (root / "smmgen.toml").read_text(encoding="utf-8")
+    (root / "smmgen.toml").write_text(text.replace(f'content_dir = "{conf["site"]["content_dir"]}"',
+                                                   'content_dir = "content"', 1))
+    out = tmp_path / "public"
+    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors, [e.message for e in errors]
+    assert len(articles) == 4
+    assert_every_url_is_a_page(articles, site.base_url, out)
+    by_source = {a.source: a for a in articles}
+    assert by_source["content/en/posts/news.md"].url == "https://langs.example.org/en/posts/2026/01/10/big-news-today/"
+    assert by_source["content/ja/posts/news.md"].lang == "ja"
+    assert by_source["content/en/posts/trip/index.md"].image.name == "cover.jpg"
+    assert {a.key for a in articles} == {"news", "news.ja", "summer-trip", "summer-trip.ja"}
