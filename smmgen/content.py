@@ -293,13 +293,21 @@ def with_keys(articles: list[Article], site: Site) -> list[Article]:
         for article in ordered[1:]:
             lang = _key_part(article.lang)
             key = f"{slug}.{lang}" if langs.count(article.lang.lower()) == 1 and article.lang != ordered[0].lang \
-                else f"{slug}.{_key_part(urlsplit(article.url).path.replace(slug, ' ')) or 'page'}"
+                else f"{slug}.{_url_part(article.url, slug)}"
             base, n = key, 2
             while key in taken:             # two URLs that differ only in punctuation
                 key, n = f"{base}-{n}", n + 1
             taken.add(key)
             keys[id(article)] = key
     return [replace(a, key=keys.get(id(a), a.slug)) if a.key != keys.get(id(a), a.slug) else a for a in articles]
+
+
+def _url_part(url: str, slug: str) -> str:
+    """The URL's path without the slug's own segment: "/2026/02/update/" -> "2026-02"."""
+    segments = [p for p in unquote(urlsplit(url).path).split("/") if p]
+    if segments and segments[-1].rsplit(".", 1)[0].lower() == slug:
+        segments.pop()
+    return _key_part("/".join(segments)) or "page"
 
 
 def _key_part(text: str) -> str:
