@@ -339,6 +339,14 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     )
 
 
+def _first_leaf(key: str, value: Any) -> str:
+    """The first key inside a table, which smmgen.lines knows the line of (a table's header it does not)."""
+    while isinstance(value, Mapping) and value:
+        name = next(iter(value))
+        key, value = f"{key}.{name}", value[name]
+    return key
+
+
 def _prefix(text: str) -> str:
     return "/" + text.strip("/") if text.strip("/") else ""
 
@@ -351,8 +359,15 @@ def _permalink_problems(site_v: Mapping[str, Any] | None) -> list[s.Problem]:
     patterns = {"site.permalink": site_v.get("permalink")}
     patterns.update({f"site.permalinks.{k}": v for k, v in (site_v.get("permalinks") or {}).items()})
     problems = []
+    if not generator:
+        # Sections, bundles and language prefixes are the generator's: without one nothing would read them.
+        problems += [s.Problem(_first_leaf(f"site.{key}", site_v[key]),
+                               'needs `generator = "hugo"` or "jekyll" (whose rules these are)')
+                     for key in ("permalinks", "languages", "source_dir") if site_v.get(key)]
     for key, pattern in patterns.items():
         if not isinstance(pattern, str):
+            continue
+        if not generator and key != "site.permalink":
             continue
         if generator is None and key == "site.permalink":
             try:

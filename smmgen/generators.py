@@ -222,8 +222,9 @@ def read_hugo(root: Path) -> Findings:
 
     content, content_source = lookup("contentDir")
     content_dir = _folder(found, root, content, f"{content_source}: contentDir") or "content"
-    for lang in found.languages:
-        other = _folder(found, root, get(languages, lang, "contentDir"), f"languages.{lang}.contentDir")
+    lang_dirs = {lang: _folder(found, root, get(languages, lang, "contentDir"), f"languages.{lang}.contentDir")
+                 for lang in found.languages}
+    for other in lang_dirs.values():
         if other and other != content_dir:
             found.other_content_dirs.append(other)
 
@@ -251,16 +252,15 @@ def read_hugo(root: Path) -> Findings:
             conf["prefix"] = f"/{lang.lower()}"
         elif len(found.languages) > 1:
             conf["prefix"] = ""
-        folder = _folder(found, root, get(languages, lang, "contentDir"), f"languages.{lang}.contentDir")
-        if folder:
-            conf["content_dir"] = folder
-        if conf and len(found.languages) > 1 or in_subdir is True:
+        if lang_dirs[lang]:
+            conf["content_dir"] = lang_dirs[lang]
+        if len(found.languages) > 1 or in_subdir is True:
             found.language_settings[lang] = conf
     if in_subdir is True and not found.languages and default:
         found.language_settings[default] = {"prefix": f"/{default.lower()}"}
     if content_dir != "content":
         found.source_dir = content_dir
-    lower, lower_source = lookup("disablePathToLower")
+    lower, _ = lookup("disablePathToLower")
     if lower is True:
         found.lowercase = False
     ugly, ugly_source = lookup("uglyURLs")

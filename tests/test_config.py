@@ -129,3 +129,16 @@ def test_generator_placeholders_need_the_generator_and_are_checked_against_it(ma
         """) == ["smmgen.toml:6: site.permalinks.posts: unknown placeholder :categories for hugo (known: year, month, "
                  "monthname, day, weekday, weekdayname, yearday, slug, title, filename, contentbasename, "
                  "slugorfilename, slugorcontentbasename, section, sections), got \"/:year/:categories/:slug/\""]
+
+
+def test_generator_rules_without_a_generator_are_an_error_not_ignored(make_site):
+    assert errors_of(make_site, """\
+        [site]
+        name = "Desk"
+        base_url = "https://news.example"
+        [site.permalinks]
+        posts = "/{year}/{slug}/"
+        [site.languages.ja]
+        prefix = "/ja"
+        """) == ['smmgen.toml:5: site.permalinks.posts: needs `generator = "hugo"` or "jekyll" (whose rules these are)',
+                 'smmgen.toml:7: site.languages.ja.prefix: needs `generator = "hugo"` or "jekyll" (whose rules these are)']
