@@ -86,8 +86,7 @@ class Article:
     retracted: bool
     social: Social
     lines: Mapping[str, int]         # front-matter key -> line, for messages about this article
-    key: str = ""                    # identity in ids and output paths: the slug, or "<slug>.<lang|path>" where
-    #                                  two articles share a slug (``load_articles`` sets it)
+    key: str = ""                    # in ids and output paths: the slug, or "<slug>.<lang|path>" (``with_keys``)
     warnings: tuple[str, ...] = ()   # shown with every cut of the article (e.g. a hero that was not found)
 
     def line(self, key: str) -> int | None:

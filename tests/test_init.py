@@ -13,6 +13,7 @@ import time
 import tomllib
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -548,6 +549,12 @@ def test_multilingual_hugo_site_with_bundles_and_section_rules_gives_the_pages_h
     manifest = json.loads((root / "output" / "manifest.json").read_text())
     ids = [e["id"] for e in manifest["entries"]]
     assert len(ids) == len(set(ids)) and "update.2026-02@x" in ids and "hello.ja@x" in ids
+    # The publisher's strict reader and the manifest schema take the qualified ids.
+    from smmgen.publish.manifest_reader import read_manifest
+
+    read = read_manifest(root / "output" / "manifest.json", output_dir=root / "output")
+    assert sorted(e.id for e in read.entries) == sorted(ids)
+    jsonschema.validate(manifest, json.loads((REPO / "smmgen/schemas/manifest.schema.json").read_text()))
     assert (root / "output" / "og" / "hello.ja.html").is_file() and (root / "output" / "cuts" / "hello.ja").is_dir()
 
 
