@@ -150,14 +150,24 @@ def _jekyll_values(page: Page, when: dt.datetime) -> dict[str, str]:
     }
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
 def hugo_path(text: str) -> str:
-    """Hugo's ``MakePath``: spaces become hyphens; letters, digits, marks and ``._~+-#`` stay, the rest goes."""
-    out = []
-    for c in unicodedata.normalize("NFC", text.strip()):
-        if c.isspace():
-            out.append("-")
-        elif c.isalnum() or unicodedata.category(c).startswith("M") or c in "._~+-#/\\":
+    """Hugo's ``UnicodeSanitize`` (as Hugo 0.111 writes pages): letters, digits, marks, ``./\\_#~-@`` and
+    ``%XX`` escapes stay, anything else goes; a run of spaces becomes one hyphen, none beside a hyphen."""
+    out: list[str] = []
+    hyphen = was_hyphen = False
+    for i, c in enumerate(text):
+        if c.isalnum() or unicodedata.category(c).startswith("M") or c in "./\\_#~-@" \
+                or (c == "%" and i + 2 < len(text) and text[i + 1] in _HEX and text[i + 2] in _HEX):
+            was_hyphen = c == "-"
+            if hyphen and not was_hyphen:
+                out.append("-")
+            hyphen = False
             out.append(c)
+        elif out and not was_hyphen and c.isspace():
+            hyphen = True
     return "".join(out)
 
 

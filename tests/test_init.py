@@ -643,3 +643,29 @@ def test_hugo_site_with_a_content_folder_per_language_gives_the_pages_hugo_build
     assert by_source["content/ja/posts/news.md"].lang == "ja"
     assert by_source["content/en/posts/trip/index.md"].image.name == "cover.jpg"
     assert {a.key for a in articles} == {"news", "news.ja", "summer-trip", "summer-trip.ja"}
+
+
+TITLES = ["A  -  B", "Don't panic: v1.2 (beta)!", "Ünïcödé Straße & Co", "C++ / C# tips", "100% sure_thing ~ ok",
+          "well-known -leading", "[Bracket] {x} = y; z,w", "日本語のタイトル"]
+
+
+def test_titles_become_the_paths_hugo_makes_of_them(tmp_path):
+    require("hugo")
+    files = {f"content/posts/p{i}.md": f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ndate: 2026-01-0{i + 1}\n"
+                                       "---\nText.\n" for i, title in enumerate(TITLES)}
+    root = write(tmp_path / "site", {
+        "hugo.toml": 'baseURL = "https://titles.example.org/"\ntitle = "Titles"\n'
+                     '[permalinks]\nposts = "/:year/:title/"\n',
+        "layouts/_default/single.html": "{{ .Title }}\n", "layouts/_default/list.html": "{{ .Title }}\n", **files})
+    init_and_check(root)
+    out = tmp_path / "public"
+    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors and len(articles) == len(TITLES)
+    assert_every_url_is_a_page(articles, site.base_url, out)
+    assert "https://titles.example.org/2026/c-/-c%23-tips/" in {a.url for a in articles}
