@@ -159,7 +159,7 @@ def hugo_path(text: str) -> str:
     out: list[str] = []
     hyphen = was_hyphen = False
     for i, c in enumerate(text):
-        if c.isalnum() or unicodedata.category(c).startswith("M") or c in "./\\_#~-@" \
+        if _letter_mark_digit(c) or c in "./\\_#~-@" \
                 or (c == "%" and i + 2 < len(text) and text[i + 1] in _HEX and text[i + 2] in _HEX):
             was_hyphen = c == "-"
             if hyphen and not was_hyphen:
@@ -175,9 +175,15 @@ def jekyll_slugify(text: str, *, pretty: bool = False, cased: bool = False) -> s
     """Jekyll's ``Utils.slugify`` in its default and "pretty" modes: every run of other characters becomes one
     hyphen, then one hyphen at either end is dropped."""
     kept = "._~!$&'()+,;=@" if pretty else ""
-    slug = re.sub(r"-+", "-", "".join(c if c.isalnum() or c in kept else "-" for c in text))
+    slug = re.sub(r"-+", "-", "".join(c if _letter_mark_digit(c) or c in kept else "-" for c in text))
     slug = re.sub(r"^-|-$", "", slug)
     return slug if cased else slug.lower()
+
+
+def _letter_mark_digit(c: str) -> bool:
+    """A letter, a mark or a decimal digit: what Ruby's and Go's Unicode classes (L, M, Nd) keep in a path."""
+    category = unicodedata.category(c)
+    return category[0] in "LM" or category == "Nd"
 
 
 def finish(path: str, *, generator: str | None, lowercase: bool, prefix: str) -> str:

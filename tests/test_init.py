@@ -669,3 +669,24 @@ def test_titles_become_the_paths_hugo_makes_of_them(tmp_path):
     assert not errors and len(articles) == len(TITLES)
     assert_every_url_is_a_page(articles, site.base_url, out)
     assert "https://titles.example.org/2026/c-/-c%23-tips/" in {a.url for a in articles}
+
+
+def test_file_names_become_the_paths_jekyll_makes_of_them(tmp_path):
+    require("jekyll")
+    names = ["Hello_World!", "café ünï", "a.b~c(d)", "it's+fine@x"]
+    root = write(tmp_path / "site", {
+        "_config.yml": "title: Names\nurl: https://names.example.org\npermalink: /:title/:slug/\n",
+        **{f"_posts/2026-01-1{i}-{name}.md": f"---\ntitle: T{i}\ndate: 2026-01-1{i}\n---\nText.\n"
+           for i, name in enumerate(names)}})
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    out = tmp_path / "public"
+    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors and len(articles) == len(names), [e.message for e in errors]
+    assert_every_url_is_a_page(articles, site.base_url, out)
