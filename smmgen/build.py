@@ -79,8 +79,7 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     """
     if render_images:
         guard(site.root, site.output_dir, OUTPUT_SUBDIRS)      # before a card is drawn into output/cards
-    layouts = Layouts(site.layouts_dir, compiled=cache.root / "templates" if cache is not None else None,
-                      root=site.root)
+    layouts = Layouts(site.layouts_dir, compiled=cache is not None, root=site.root)
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
         ready = prepare(site, layouts, cache, pool, hashes or {}, progress)

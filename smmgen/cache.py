@@ -12,35 +12,53 @@ entry is used only when every one of its inputs matches, and a cache that cannot
 - per card request: the ``Card`` of a file already in ``output/cards`` (checked by size before use);
 - the output index: size, mtime and hash of every file the last build wrote, so that a build which produces the
   same bytes neither reads the old file back nor rewrites it;
-- rendered parts of the big preview pages, and the preview's compiled templates;
+- rendered parts of the big preview pages (a file of bytes, named by the cache, read by offset);
 - the inputs fingerprint and summary of the last build, so that a build with nothing changed stops after
   hashing its inputs (``BuildState``).
 
-The cache lives inside the site and is trusted like the site's own files (it is pickled). Output never depends
-on whether the cache was used: a warm build writes the same bytes as a cold one.
+The cache lives inside the site, where a pull request can add files, and is read by builds that hold the
+publisher's secrets: it is stored as data only (``smmgen.cache_codec``: JSON of an allow-list of types, never
+pickle; compiled templates are kept outside the site, see ``smmgen.layouts``), and every file is checked as it
+is read. A file of another format version or fingerprint is stale and ignored; one that is damaged or holds
+anything but what it should is ignored with a note (that part of the build is cold), never a traceback. Output
+never depends on whether the cache was used: a warm build writes the same bytes as a cold one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
+import datetime as dt
+import functools
+import gc
 import hashlib
+import json
 import logging
 import os
-import pickle
+import re
+import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from . import __version__
+from .cache_codec import CacheFormatError, Codec
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .config import Site
+    from .content import Article
+    from .incremental import Summary
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(".smmgen") / "cache"
-FORMAT = "6"
+FORMAT = "7"
 """Bump when what the cache stores changes shape."""
 
 # Distributions whose code shapes the output; their versions go into the fingerprint.
@@ -62,7 +80,7 @@ def _mappingproxy(items: dict) -> MappingProxyType:
     return MappingProxyType(items)
 
 
-# Articles and cuts hold read-only mappings; pickle (for the cache and for worker processes) copies them.
+# Articles and cuts hold read-only mappings; pickle (for worker processes, never for the cache) copies them.
 copyreg.pickle(MappingProxyType, lambda m: (_mappingproxy, (dict(m),)))
 
 
@@ -140,7 +158,7 @@ class ArticleRecord:
 
     sha: str                                  # of the file's bytes
     deps: tuple[tuple[str, Stamp, str | None], ...]   # other files it read (the hero): stamp, sha256 if known
-    article: Any                              # smmgen.content.Article
+    article: Article
     cuts: tuple | None                        # smmgen.platforms.Cut, before plan.assign; None: not made yet
     plan_reads: str = ""                      # smmgen.build.plan_reads of the cuts, when made
 
@@ -158,7 +176,7 @@ class BuildState:
     inputs: str                               # smmgen.incremental's fingerprint of everything read
     read: tuple[str, ...]                     # files read besides content/*.md (heroes, avatars)
     outputs: Mapping[str, tuple[int, int]]    # relative path -> (size, mtime_ns) as written
-    summary: Any                              # what the CLI prints (smmgen.build.Summary)
+    summary: Summary                          # what the CLI prints
 
 
 @dataclass
@@ -181,48 +199,75 @@ class BuildCache:
     # output/ as listed when the build began: files by (size, mtime_ns), and folders (not stored)
     present: tuple[dict[str, tuple[int, int]], set[str]] | None = None
     _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
+    # build.json as read: (section, key) -> (value, its line)
+    _lines: dict[tuple[str, Any], tuple[Any, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, site, env: str | None = None) -> BuildCache:
+    def load(cls, site: Site, env: str | None = None) -> BuildCache:
         root = site.root / CACHE_DIR
         env = env or fingerprint(site)
         cache = cls(root, env)
-        for n in range(ARTICLE_SHARDS):
-            shard = _read(root / f"articles-{n:02d}.pickle")
-            if isinstance(shard, dict) and shard.get("env") == env:
-                cache._saved[n] = shard["articles"]
-                cache.articles.update(shard["articles"])
-        data = _read(root / "build.pickle")
-        if isinstance(data, dict) and data.get("env") == env:
-            cache.cards = data.get("cards", {})
-            cache.index = data.get("index", {})
-            cache.pages = data.get("pages", {})
-            cache.outputs = data.get("outputs", {})
-            cache.entries = data.get("entries", {})
-            cache.plan = data.get("plan")
-            cache.fragments = data.get("fragments")
-            cache.heroes = data.get("heroes", {})
+        codec = _codec(site)
+        with _no_collection():
+            cache._load(site, codec)
         return cache
+
+    def _load(self, site: Site, codec: Codec) -> None:
+        env = self.env
+        for n in range(ARTICLE_SHARDS):
+            items = _read(site, f"articles-{n:02d}.json", env, codec, _article_item)
+            if items is not None:
+                self._saved[n] = dict(items)
+                self.articles.update(self._saved[n])
+        found = _read_lines(site, "build.json", env, codec, _build_item, keep_lines=True)
+        if found is not None:
+            items, lines = found
+            for section, key, value in items:
+                if key is None:
+                    setattr(self, section, value)
+                else:
+                    getattr(self, section)[key] = value
+            self._lines = {(section, key): (value, line) for (section, key, value), line in zip(items, lines)}
 
     def save(self, state: BuildState | None) -> None:
         self.state = state
-        self._save_articles()
-        _write(self.root / "build.pickle", {"env": self.env, "cards": self.cards,
-                                            "index": self.index, "pages": self.pages,
-                                            "outputs": self.outputs, "entries": self.entries, "plan": self.plan,
-                                            "fragments": self.fragments, "heroes": self._heroes_used()},
-               by_key=True)
+        codec = _codec(None)
+        with _no_collection():
+            self._save_articles(codec)
+            _write(self.root / "build.json", self.env, self._build_lines(codec))
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
         current = self.fragments[0] if self.fragments else None
         for old in self.root.glob("fragments-*.bin"):
             if old.name != current:
                 old.unlink(missing_ok=True)
         if state is not None:
-            _write(self.root / "state.pickle", {"env": self.env, "state": state})
+            _write(self.root / "state.json", self.env, [_codec(None, state=True).dumps([state])])
         else:
-            (self.root / "state.pickle").unlink(missing_ok=True)
+            (self.root / "state.json").unlink(missing_ok=True)
+        # Formats before 7 were pickled and kept compiled templates here: never read, and removed, so that no
+        # file is left that would run code.
+        for old in self.root.glob("*.pickle"):
+            old.unlink(missing_ok=True)
+        shutil.rmtree(self.root / "templates", ignore_errors=True)
 
-    def _save_articles(self) -> None:
+    def _build_lines(self, codec: Codec) -> Iterator[str]:
+        # A value still the very object read from the file is written as the line it was read from.
+        known = self._lines
+        for section, (_, written, by_value) in _SECTIONS.items():
+            values = self._heroes_used() if section == "heroes" else getattr(self, section)
+            for key, value in values.items():
+                old = known.get((section, key))
+                if old is not None and (old[0] is value or by_value and old[0] == value):
+                    yield old[1]
+                else:
+                    yield codec.dumps([section, key, written(value)])
+        for section, (_, written) in _SCALARS.items():
+            value = getattr(self, section)
+            if value is not None:
+                old = known.get((section, None))
+                yield old[1] if old is not None and old[0] is value else codec.dumps([section, written(value)])
+
+    def _save_articles(self, codec: Codec) -> None:
         # In shards, of which only those with a record added, replaced or dropped are written again: an edit
         # to one article rewrites a sixteenth of what the whole site's records weigh.
         shards: list[dict[str, ArticleRecord]] = [{} for _ in range(ARTICLE_SHARDS)]
@@ -232,7 +277,8 @@ class BuildCache:
             saved = self._saved.get(n)
             if saved is not None and saved.keys() == records.keys() and all(records[s] is saved[s] for s in records):
                 continue
-            _write(self.root / f"articles-{n:02d}.pickle", {"env": self.env, "articles": records})
+            _write(self.root / f"articles-{n:02d}.json", self.env,
+                   (codec.dumps([source, record]) for source, record in records.items()))
             self._saved[n] = records
 
     # --- articles --------------------------------------------------------------------------------------------
@@ -378,12 +424,22 @@ class FragmentStore:
         self.cache.fragments = (self.path.name, self.index)
 
 
-def load_state(site, env: str) -> BuildState | None:
+def check_folder(site: Site) -> None:
+    """Refuse a cache folder that leads out of the site: ``.smmgen`` or ``.smmgen/cache`` committed as a link
+    to somewhere else would have every build write (and prune) its cache files there."""
+    from .site_files import inside
+
+    folder = site.root / CACHE_DIR
+    if inside(folder, Path(os.path.realpath(site.root))) is None:
+        raise ConfigError(CACHE_DIR.as_posix(), None, f"leads to {os.path.realpath(folder)}, outside the site "
+                          "folder; smmgen keeps its build cache there: remove the link (git rm --cached it if "
+                          "it was committed)")
+
+
+def load_state(site: Site, env: str) -> BuildState | None:
     """The last build's state, if it was made with this fingerprint."""
-    data = _read(site.root / CACHE_DIR / "state.pickle")
-    if isinstance(data, dict) and data.get("env") == env and isinstance(data.get("state"), BuildState):
-        return data["state"]
-    return None
+    items = _read(site, "state.json", env, _codec(site, state=True), _state_item)
+    return items[0] if items else None
 
 
 def outputs_intact(output_dir: Path, outputs: Mapping[str, tuple[int, int]]) -> bool:
@@ -398,39 +454,269 @@ def outputs_intact(output_dir: Path, outputs: Mapping[str, tuple[int, int]]) -> 
     return True
 
 
-def _read(path: Path) -> Any:
+# --- the files ---------------------------------------------------------------------------------------------------
+# Each file is a header line, {"smmgen build cache": FORMAT, "env": fingerprint}, then one JSON array of items (one
+# item a line, written as they come). A file whose header names another format or fingerprint is stale and
+# ignored quietly; one that cannot be read or does not hold what it should is ignored with a note.
+
+_HEADER = "smmgen build cache"
+
+
+@functools.cache
+def _classes(state: bool) -> tuple[type, ...]:
+    if state:
+        from .incremental import Summary
+
+        return (BuildState, Summary)
+    from .cards.model import Card, CardRequest
+    from .content import Article, PlatformOverride, Social
+    from .platforms.base import Cut, MediaRef
+    from .schedule import Timing
+
+    return (ArticleRecord, Article, Social, PlatformOverride, Cut, MediaRef, Timing, CardRequest, Card)
+
+
+@functools.cache
+def _zoned_codec(state: bool, zones: tuple[ZoneInfo, ...]) -> Codec:
+    return Codec(_classes(state), zones)
+
+
+def _codec(site: Site | None, state: bool = False) -> Codec:
+    """The codec of the build cache's files (``state``: of state.json, which a build with nothing to do reads
+    without importing what articles and cuts are made of); reading takes the site's own time zones only."""
+    zones = (site.timezone, ZoneInfo("UTC")) if site is not None else ()
+    return _zoned_codec(state, zones)
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    # Reading (and writing) makes hundreds of thousands of containers, none of them in a reference cycle: the
+    # collector would only walk them again and again (a tenth of the load's time on a large site).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read(site: Site, name: str, env: str, codec: Codec, take: Callable[[Any], Any]) -> list | None:
+    """The items of the cache file ``name`` if it was written with this fingerprint, each as ``take`` makes it
+    from what was written (``take`` raises CacheFormatError for an item that is not what it should be)."""
+    found = _read_lines(site, name, env, codec, take, keep_lines=False)
+    return found[0] if found is not None else None
+
+
+def _read_lines(site: Site, name: str, env: str, codec: Codec, take: Callable[[Any], Any],
+                keep_lines: bool) -> tuple[list, list[str]] | None:
+    """``_read``, and (with ``keep_lines``) each item's line as written, so that the next save writes an
+    unchanged value's line again without encoding it."""
+    path = site.root / CACHE_DIR / name
     try:
         with path.open("rb") as f:
-            value = pickle.load(f)
-            if value == _BY_KEY:
-                value = {}
-                while (key := pickle.load(f)) != _END:
-                    value[key] = pickle.load(f)
-            return value
+            header = f.readline(4096)
+            try:
+                head = json.loads(header)
+            except ValueError:
+                head = None
+            if not (isinstance(head, dict) and isinstance(head.get(_HEADER), str)):
+                raise CacheFormatError("not a build cache file")
+            if head[_HEADER] != FORMAT or head.get("env") != env:
+                return None                 # another format version, another site or other inputs: stale
+            body = f.read().decode("utf-8", "surrogatepass")
+        items = codec.loads(body)
+        if type(items) is not list:
+            raise CacheFormatError("not a list of items")
+        try:
+            items = [take(item) for item in items]
+        except CacheFormatError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError) as e:
+            raise CacheFormatError(f"an item of the wrong shape ({e})") from None
+        lines: list[str] = []
+        if keep_lines and items:
+            # One item a line (JSON escapes every newline inside a string): "[", item ",", ..., item, "]", "".
+            lines = body.split("\n")[1:-2]
+            lines[:-1] = [line[:-1] for line in lines[:-1]]
+            if len(lines) != len(items):
+                lines = []
+        return items, lines
     except FileNotFoundError:
         return None
-    except Exception as e:  # noqa: BLE001 - a cache that cannot be read is a cold cache, whatever the reason
-        log.info("ignoring unreadable build cache %s: %s", path, e)
+    except (OSError, ValueError) as e:          # CacheFormatError and UnicodeDecodeError are ValueErrors
+        log.warning("smmgen: ignored unreadable build cache %s (%s); it is made again", site.rel(path),
+                    str(e)[:200])
         return None
 
 
-_BY_KEY, _END = "smmgen: a dict, key by key", "smmgen: end of dict"
-
-
-def _write(path: Path, value: Any, by_key: bool = False) -> None:
-    """Pickle ``value`` to ``path``, replacing it whole. ``by_key``: a dict pickled one value at a time, so
-    the pickler's table of what it has written (an entry per object) holds one value's objects, not the
-    whole cache's, which for a large site is tens of megabytes at the build's end."""
+def _write(path: Path, env: str, lines: Iterable[str]) -> None:
+    """Write the items' ``lines`` (``Codec.dumps`` of each) to ``path``, replacing it whole; one item at a time,
+    so memory holds one item's JSON and not the whole cache's."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            if by_key:
-                for item in (_BY_KEY, *(x for pair in value.items() for x in pair), _END):
-                    pickle.dump(item, f, protocol=pickle.HIGHEST_PROTOCOL)
-            else:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(json.dumps({_HEADER: FORMAT, "env": env}).encode() + b"\n[")
+            sep = b"\n"
+            for line in lines:
+                f.write(sep + line.encode("utf-8", "surrogatepass"))
+                sep = b",\n"
+            f.write(b"\n]\n")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# --- what each file's items must be ------------------------------------------------------------------------------
+
+def _need(ok: bool, item: Any) -> None:
+    if not ok:
+        text = repr(item)
+        raise CacheFormatError(f"an item of the wrong shape: {text if len(text) <= 80 else text[:77] + '...'}")
+
+
+def _is_stamp(value: Any) -> bool:
+    return type(value) is tuple and len(value) == 3 and all(type(x) is int for x in value)
+
+
+def _ints(value: Any, n: int) -> bool:
+    return type(value) in (tuple, list) and len(value) == n and all(type(x) is int for x in value)
+
+
+def _article_item(item: Any) -> tuple[str, ArticleRecord]:
+    """articles-NN.json: [source, its record]."""
+    from .content import Article
+    from .platforms.base import Cut
+
+    _need(type(item) is list and len(item) == 2 and type(item[0]) is str and type(item[1]) is ArticleRecord, item)
+    record = item[1]
+    _need(isinstance(record.article, Article) and record.article.source == item[0]
+          and (record.cuts is None or all(type(c) is Cut for c in record.cuts))
+          and all(type(d) is tuple and len(d) == 3 and type(d[0]) is str and _is_stamp(d[1])
+                  and (d[2] is None or type(d[2]) is str) for d in record.deps), item)
+    return item[0], record
+
+
+def _state_item(item: Any) -> BuildState:
+    """state.json: [the state]."""
+    from .incremental import Summary
+
+    _need(type(item) is list and len(item) == 1 and type(item[0]) is BuildState, item)
+    state = item[0]
+    _need(type(state.summary) is Summary and all(type(r) is str for r in state.read)
+          and type(state.outputs) is dict and all(type(k) is str and _ints(v, 2) for k, v in state.outputs.items()),
+          item)
+    return state
+
+
+# build.json: [section, key, value] for the dicts, [section, value] for the plan and the fragments. Tuples of
+# plain values are written as lists, and the plan's UTC times as ISO text (fewer tagged objects to read).
+
+def _plan_out(plan: tuple[str, list]) -> list:
+    return [plan[0], [[_utc_out(values[0]), _utc_out(values[1]), values[2], *added] for values, added in plan[1]]]
+
+
+def _utc_out(when: Any) -> Any:
+    return when.isoformat() if type(when) is dt.datetime and when.tzinfo is dt.UTC and not when.fold else when
+
+
+def _utc_in(when: Any) -> Any:
+    return dt.datetime.fromisoformat(when) if type(when) is str else when
+
+
+def _plan_in(value: Any) -> tuple[str, list]:
+    from .schedule import Timing
+
+    _need(type(value) is list and len(value) == 2 and type(value[0]) is str and type(value[1]) is list, "plan")
+    changes = []
+    for change in value[1]:
+        _need(type(change) is list and len(change) >= 3, change)
+        publish_at, expire_at, timing, *added = change
+        publish_at, expire_at = _utc_in(publish_at), _utc_in(expire_at)
+        _need(type(publish_at) is dt.datetime and (expire_at is None or type(expire_at) is dt.datetime)
+              and (timing is None or type(timing) is Timing) and all(type(w) is str for w in added), change)
+        changes.append(((publish_at, expire_at, timing), tuple(added)))
+    return value[0], changes
+
+
+_FRAGMENTS_FILE = re.compile(r"fragments-[A-Za-z0-9_]+\.bin")
+
+
+def _fragments_in(value: Any) -> tuple[str, dict[str, tuple[int, int]]]:
+    # The file is opened by this name inside the cache folder: only a name a FragmentStore makes.
+    _need(type(value) is list and len(value) == 2 and type(value[0]) is str
+          and _FRAGMENTS_FILE.fullmatch(value[0]) is not None and type(value[1]) is dict
+          and all(type(k) is str and _ints(v, 2) for k, v in value[1].items()), "fragments")
+    return value[0], {k: tuple(v) for k, v in value[1].items()}
+
+
+def _fragments_out(value: tuple[str, dict[str, tuple[int, int]]]) -> list:
+    return [value[0], {k: list(v) for k, v in value[1].items()}]
+
+
+def _card(key: Any, value: Any) -> tuple[Any, Any]:
+    card, request = _classes(False)[-1], _classes(False)[-2]
+    _need(type(key) is tuple and len(key) == 2 and type(key[0]) is request
+          and (key[1] is None or type(key[1]) is str) and type(value) is card, key)
+    return key, value
+
+
+def _index(key: Any, value: Any) -> tuple[str, tuple[int, int, str]]:
+    _need(type(key) is str and type(value) is list and len(value) == 3 and type(value[0]) is int
+          and type(value[1]) is int and type(value[2]) is str, key)
+    return key, tuple(value)
+
+
+def _text(key: Any, value: Any) -> tuple[str, str]:
+    _need(type(key) is str and type(value) is str, key)
+    return key, value
+
+
+def _entry(key: Any, value: Any) -> tuple[str, tuple[int, int]]:
+    _need(type(key) is str and _ints(value, 2), key)
+    return key, tuple(value)
+
+
+def _hero(key: Any, value: Any) -> tuple[str, tuple[Stamp, str]]:
+    _need(type(key) is str and type(value) is tuple and len(value) == 2 and _is_stamp(value[0])
+          and type(value[1]) is str, key)
+    return key, value
+
+
+def _as_list(value: tuple) -> list:
+    return list(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+# section -> (key and value as read -> as kept, value as kept -> as written, whether a value equal to the one read
+# may be written as the line read: for plain numbers and text; a time or a Card may be equal and still differ)
+_SECTIONS: dict[str, tuple[Callable[[Any, Any], tuple[Any, Any]], Callable[[Any], Any], bool]] = {
+    "cards": (_card, _same, False),
+    "index": (_index, _as_list, True),
+    "pages": (_text, _same, True),
+    "outputs": (_text, _same, True),
+    "entries": (_entry, _as_list, True),
+    "heroes": (_hero, _same, False),
+}
+_SCALARS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "plan": (_plan_in, _plan_out),
+    "fragments": (_fragments_in, _fragments_out),
+}
+
+
+def _build_item(item: Any) -> tuple[str, Any, Any]:
+    """An item of build.json as (section, key, value) kept; key None for the plan and the fragments."""
+    _need(type(item) is list and type(item[0]) is str, item)
+    if len(item) == 3:
+        section = _SECTIONS.get(item[0])
+        _need(section is not None, item)
+        key, value = section[0](item[1], item[2])
+        return item[0], key, value
+    scalar = _SCALARS.get(item[0])
+    _need(len(item) == 2 and scalar is not None, item)
+    return item[0], None, scalar[0](item[1])

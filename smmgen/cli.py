@@ -128,7 +128,7 @@ def summary(result, changed: int) -> str:
 def check(site_dir: Path | None) -> None:
     """Validate config, front matter and every cut against its platform's limits; writes nothing."""
     from .build import build as run_build
-    from .cache import CACHE_DIR, BuildCache
+    from .cache import CACHE_DIR, BuildCache, check_folder
 
     try:
         site = _load(site_dir)
@@ -137,6 +137,7 @@ def check(site_dir: Path | None) -> None:
         raise SmmgenError("smmgen.toml is invalid") from None
     # The build cache, when a build made one, read and never saved: articles unchanged since that build are not
     # parsed and cut again (their cuts are what it checked), nor heroes it drew on decoded again.
+    check_folder(site)
     cache = BuildCache.load(site) if (site.root / CACHE_DIR).is_dir() else None
     from .commands.progress import ProgressLine
 
@@ -171,7 +172,7 @@ def new(site_dir: Path | None, title: str, slug: str | None, tags: tuple[str, ..
 
 # Commands that live with the code they drive; each module lists its click commands in COMMANDS and keeps its
 # heavy imports inside the command functions, so `smmgen --help` stays fast.
-COMMAND_MODULES = ("preview", "plan", "publish", "diff", "init")
+COMMAND_MODULES = ("preview", "plan", "publish", "diff", "init", "adopt")
 
 
 def _register_commands() -> None:

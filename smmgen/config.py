@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import controls
+from . import controls, mentions
 from . import schema as s
 from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
@@ -139,6 +139,8 @@ TOP_SCHEMA = {
     "platforms": s.Field(s.table_of(registry.settings_schema), default=None),
     "plan": s.Field(_section("smmgen.plan", "PLAN_SCHEMA"), default=None),
     "publish": s.Field(_section("smmgen.publish.settings", "PUBLISH_SCHEMA"), default=None),
+    "mentions": s.Field(mentions.table, default=None,
+                        doc="Article @names mapped to each platform's handle (smmgen.mentions)."),
 }
 
 
@@ -203,6 +205,8 @@ class Site:
         if known is not None:
             return known
         return Language("" if lang == self.language or not self.generator else f"/{lang.lower()}", None)
+    # [mentions]: article @name (case-folded) -> platform -> handle; every other @name mentions no one
+    mentions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
 
     def platform(self, name: str) -> PlatformSettings | None:
         return next((p for p in self.platforms if p.name == name), None)
@@ -336,6 +340,7 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
             for k, lang in site_v["languages"].items()}),
         lowercase_urls=site_v["lowercase_urls"],
         default_image=site_v["default_image"],
+        mentions=MappingProxyType({k: MappingProxyType(h) for k, h in (v["mentions"] or {}).items()}),
     )
 
 

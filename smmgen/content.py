@@ -22,7 +22,7 @@ from .config import Site
 from .errors import ContentError, SmmgenError
 from .front_matter import parse, read_article_text
 from .links import article_url, lang_suffix, language_of
-from .markup import first_paragraph, inline_text, to_plain_text
+from .markup import first_paragraph, inline_text, prose_text
 from .platforms import registry
 from .site_files import inside
 
@@ -333,7 +333,7 @@ def load_article(path: Path, site: Site) -> Article:
     title = inline_text(v["title"])
     if not title:
         raise ContentError(shown, parsed.lines.get("title"), "title", "is empty once Markdown is removed")
-    body_text = to_plain_text(parsed.body)
+    body_text = prose_text(parsed.body)
     summary_source = v["summary"] if v["summary"] is not None else v["description"]
     summary = inline_text(summary_source) if summary_source else first_paragraph(body_text).replace("\n", " ")
     slug = v["slug"] or _slug_from_path(path, site)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import click
 
+from .redact import scrub
+
 
 class SmmgenError(click.ClickException):
     """Base of every error smmgen reports to a user: one line, non-zero exit, no traceback."""
@@ -54,6 +56,8 @@ class PublishError(SmmgenError):
 
     def __init__(self, platform: str, message: str, *, entry_id: str | None = None,
                  status: int | None = None, transient: bool | None = None):
+        # Built from what a platform answered: a credential it echoed never reaches a message or the ledger.
+        message = scrub(message)
         self.platform, self.entry_id, self.status, self.detail = platform, entry_id, status, message
         if transient is not None:
             self.transient = transient

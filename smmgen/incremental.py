@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import BuildCache, BuildState, fingerprint, load_state, stamp
+from .cache import BuildCache, BuildState, check_folder, fingerprint, load_state, stamp
 from .config import Site
 from .errors import ConfigError, SmmgenError
 from .output import listing, survey
@@ -137,6 +137,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
             progress("writing", 0, 0)
         return Outcome(summarize(result), write_output(result), (), False)
 
+    check_folder(site)
     env = fingerprint(site)
     state = load_state(site, env)
     before = _content_hashes(site)            # before building: an edit made meanwhile is seen next time

@@ -50,9 +50,9 @@ class _InsideLoader(jinja2.FileSystemLoader):
 
 
 class Layouts:
-    def __init__(self, site_layouts: Path | None, compiled: Path | None = None, *, root: Path | None = None):
-        """``compiled``: a folder to keep compiled templates in between runs (Jinja checks each against its
-        source), so a process does not spend a tenth of a second compiling the preview's templates again.
+    def __init__(self, site_layouts: Path | None, compiled: bool = False, *, root: Path | None = None):
+        """``compiled``: keep compiled templates between runs (Jinja checks each against its source), so a
+        process does not spend a tenth of a second compiling the preview's templates again.
         ``root``: the site folder, which no file of ``site_layouts`` may leave (links followed); without it,
         ``site_layouts`` itself."""
         pairs = [(d, (root or d.resolve()) if d == site_layouts else DEFAULTS_DIR.resolve())
@@ -62,10 +62,15 @@ class Layouts:
         self.compiled = compiled
 
     def _bytecode_cache(self) -> jinja2.BytecodeCache | None:
-        if self.compiled is None:
+        if not self.compiled:
             return None
-        self.compiled.mkdir(parents=True, exist_ok=True)
-        return jinja2.FileSystemBytecodeCache(str(self.compiled))
+        # Compiled templates are code, read back with pickle and marshal: they are kept in Jinja's own folder for
+        # this user in the temp dir (made 0700, refused when someone else owns it), never in the site, where a
+        # pull request can add files for a build that holds the publisher's secrets.
+        try:
+            return jinja2.FileSystemBytecodeCache()
+        except (OSError, RuntimeError):
+            return None
 
     def find(self, relative: str) -> Path | None:
         """The first file at ``relative`` in the search path (site first)."""

@@ -63,7 +63,7 @@ def content_hash(cut: Cut, media: Sequence[MediaFile], retracted: bool) -> str:
 
 
 def entry(cut: Cut, article: Article, media: Sequence[MediaFile]) -> dict[str, Any]:
-    return {
+    made = {
         "id": cut.id,
         "platform": cut.platform,
         "article": {
@@ -91,6 +91,10 @@ def entry(cut: Cut, article: Article, media: Sequence[MediaFile]) -> dict[str, A
         "extra": _plain(cut.extra),
         "content_hash": content_hash(cut, media, article.retracted),
     }
+    hold = cut.timing.hold if cut.timing is not None else None
+    if hold is not None:
+        made["hold"] = hold      # only when set: every other entry keeps its bytes
+    return made
 
 
 def document(site, entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """Markdown to the plain text a social post can carry.
 
-Markdown is rendered to HTML with Python-Markdown (the same dialect the site renders) and the HTML is walked to
-text: link text kept, images, footnotes, scripts and raw HTML tags dropped, entities decoded, paragraphs kept apart.
+What Hugo and Jekyll add to Markdown (shortcodes, Liquid, attribute lists, alerts: ``smmgen.dialects``) is removed
+first. Markdown is then rendered to HTML with Python-Markdown (the same dialect the site renders) and the HTML is
+walked to text: link text kept, images, footnotes, scripts and raw HTML tags dropped, entities decoded, paragraphs
+kept apart. An article's body (``prose_text``) keeps only its prose: headings, code blocks, tables and raw HTML
+blocks are not something a post can quote.
 """
 
 from __future__ import annotations
@@ -11,16 +14,23 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+from .dialects import clean
+
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "table", "tr", "ul", "ol",
            "dl", "dt", "dd", "hr", "figure", "figcaption", "section", "article", "header", "footer"}
 _SKIP = {"script", "style", "template", "iframe", "object", "svg", "noscript", "head", "title"}
+# Not prose: a heading read as a sentence ("TL;DR", "About the Series"), code, a table's cells.
+_NOT_PROSE = {"h1", "h2", "h3", "h4", "h5", "h6", "pre", "table"}
+# The blocks Markdown itself makes; any other block at the top level is raw HTML written into the article.
+_MARKDOWN_BLOCKS = {"p", "ul", "ol", "dl", "blockquote", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table"}
 _VOID = {"img", "br", "hr", "input", "meta", "link", "source", "wbr", "area", "base", "col", "embed", "param",
          "track"}
 
 
 class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, prose: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self.prose = prose
         self.parts: list[str] = []
         self.skip_depth = 0
         self.stack: list[tuple[str, bool]] = []   # (tag, started skipping here)
@@ -32,6 +42,8 @@ class _TextCollector(HTMLParser):
             return
         classes = (dict(attrs).get("class") or "").split()
         skipping = tag in _SKIP or "footnote" in classes or "footnote-ref" in classes
+        if self.prose and (tag in _NOT_PROSE or (not self.stack and tag not in _MARKDOWN_BLOCKS)):
+            skipping = True
         if tag == "sup" and any(a == "id" and (v or "").startswith("fnref") for a, v in attrs):
             skipping = True
         self.stack.append((tag, skipping))
@@ -72,8 +84,8 @@ def to_html(source: str) -> str:
     return md.convert(source)
 
 
-def html_to_text(html: str) -> str:
-    collector = _TextCollector()
+def html_to_text(html: str, *, prose: bool = False) -> str:
+    collector = _TextCollector(prose)
     collector.feed(html)
     collector.close()
     return _normalise("".join(collector.parts))
@@ -82,7 +94,14 @@ def html_to_text(html: str) -> str:
 def to_plain_text(source: str) -> str:
     """Markdown source -> plain text with paragraphs separated by one blank line."""
     plain = _plain_paragraphs(source)
-    return plain if plain is not None else html_to_text(to_html(source))
+    return plain if plain is not None else html_to_text(to_html(clean(source)))
+
+
+def prose_text(source: str) -> str:
+    """An article body -> the plain text of its prose (``to_plain_text`` without headings, code blocks, tables
+    and raw HTML blocks), so that its first paragraph is the lead, not a heading."""
+    plain = _plain_paragraphs(source)
+    return plain if plain is not None else html_to_text(to_html(clean(source)), prose=True)
 
 
 def _plain_paragraphs(source: str) -> str | None:

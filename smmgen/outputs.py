@@ -47,7 +47,8 @@ def output_key(sha: str, hero: tuple | None, cuts: Sequence[Cut],
     the article and its cuts as cut. The plan then sets each cut's times and may add warnings; a card is known
     by its file's name and hash (the rest of a ``MediaFile`` follows from the cut and the site).
     """
-    planned = tuple((c.id, epoch_seconds(c.publish_at), epoch_seconds(c.expire_at), c.warnings, c.errors) for c in cuts)
+    planned = tuple((c.id, epoch_seconds(c.publish_at), epoch_seconds(c.expire_at), c.warnings, c.errors,
+                     c.timing.hold if c.timing else None) for c in cuts)
     cards = tuple(tuple((m.path, m.sha256) for m in files) for files in media)
     # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
     return hashlib.sha256(repr((sha, hero, planned, cards)).encode()).hexdigest()

@@ -7,6 +7,11 @@ to the shared ones). Slots are wall-clock times in the site timezone.
 gives each other cut the first free slot at or after its article's date, in the order (article date, cut id).
 It reads only the configuration, the cuts and the ledger, never the clock or the order of files on disk, so the
 same content always gives the same plan; and a newly merged article never moves a post that is already out.
+
+Some posts never go out and take no slot (``Timing.hold`` says why, and the manifest entry's ``hold``): those the
+ledger records as adopted (``smmgen adopt``: the ledger is already an input of the plan, so reading one more
+state keeps the same inputs giving the same bytes), those of articles dated before ``[publish] not_before``, and
+those for which no slot is free within the horizon (with a warning, instead of failing the build).
 """
 
 from __future__ import annotations
@@ -223,7 +228,12 @@ LIVE_STATES = frozenset({"posted", "deleted", "unknown", "intent"})
 
 
 def published_times(site: Site) -> dict[str, dt.datetime]:
-    """Entry id -> the publish_at it went out with, for every post the ledger records as (possibly) out.
+    """Entry id -> the publish_at it went out with, for every post the ledger records as (possibly) out."""
+    return ledger_view(site)[0]
+
+
+def ledger_view(site: Site) -> tuple[dict[str, dt.datetime], frozenset[str]]:
+    """``published_times``, and the ids the ledger records as adopted (out before smmgen: never posted).
 
     The ledger belongs to the publisher; the build reads it as plain JSON and never imports the publisher.
     The time is the manifest's publish_at as the post went out (``publish_at``, or that of the ``entry`` being
@@ -234,17 +244,21 @@ def published_times(site: Site) -> dict[str, dt.datetime]:
     try:
         doc = json.loads(read_bytes(path, site.root, lambda m: SmmgenError(f"{shown}: {m}")).decode("utf-8"))
     except FileNotFoundError:
-        return {}
+        return {}, frozenset()
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise SmmgenError(f"{shown}: cannot read the publisher's ledger: {e}") from None
     records = doc.get("entries") if isinstance(doc, Mapping) else None
     if not isinstance(records, Mapping):
         raise SmmgenError(f"{shown}: not a ledger (expected an object with \"entries\" by id)")
     times: dict[str, dt.datetime] = {}
+    adopted: set[str] = set()
     for entry_id, record in records.items():
         if not isinstance(record, Mapping):
             continue
         state = record.get("state")
+        if state == "adopted":
+            adopted.add(str(entry_id))
+            continue
         entry = record.get("entry") if isinstance(record.get("entry"), Mapping) else {}
         raw = record.get("publish_at") or entry.get("publish_at") or record.get("posted_at")
         if not raw or (state is not None and state not in LIVE_STATES):
@@ -256,17 +270,25 @@ def published_times(site: Site) -> dict[str, dt.datetime]:
         except ValueError:
             raise SmmgenError(f"{shown}: {entry_id}: not a date-time: {s.shown(raw)}") from None
         times[str(entry_id)] = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
-    return times
+    return times, frozenset(adopted)
 
 
 # --- assignment ------------------------------------------------------------------------------------------------
 
 def assign(cuts: Sequence[Cut], site: Site) -> tuple[list[Cut], list[SmmgenError]]:
-    """Give every cut without an explicit time its slot; report explicit times that break the plan."""
+    """Give every cut without an explicit time its slot; report explicit times that break the plan.
+
+    Posts that never go out take no slot and keep their own time: those the ledger records as adopted, and
+    those of articles dated before ``[publish] not_before``. A post with no free slot within the horizon is
+    held too, with a warning: a site that writes more than its plan allows still builds.
+    """
+    from .publish.settings import floor_time
+
     try:
-        published = published_times(site)
+        published, adopted = ledger_view(site)
     except SmmgenError as e:
         return list(cuts), [e]
+    held = Held(adopted, floor_time((site.publish or {}).get("not_before"), site.timezone))
     out = list(cuts)
     errors: list[SmmgenError] = []
     by_platform: dict[str, list[int]] = defaultdict(list)
@@ -274,14 +296,33 @@ def assign(cuts: Sequence[Cut], site: Site) -> tuple[list[Cut], list[SmmgenError
         by_platform[cut.platform].append(i)
     for platform, indexes in by_platform.items():
         rules = rules_for(site, platform)
-        planned, platform_errors = _plan_platform([out[i] for i in indexes], rules, published)
+        planned, platform_errors = _plan_platform([out[i] for i in indexes], rules, published, held)
         errors += platform_errors
         for i, cut in zip(indexes, planned):
             out[i] = cut
     for platform, indexes in by_platform.items():
-        for i, warning in _budget_warnings([out[i] for i in indexes], site.timezone):
-            out[indexes[i]] = replace(out[indexes[i]], warnings=out[indexes[i]].warnings + (warning,))
+        going = [i for i in indexes if _timing(out[i]).hold is None]
+        for i, warning in _budget_warnings([out[i] for i in going], site.timezone):
+            out[going[i]] = replace(out[going[i]], warnings=out[going[i]].warnings + (warning,))
     return out, errors
+
+
+@dataclass(frozen=True)
+class Held:
+    """What keeps a post from ever going out, as far as the build can see."""
+
+    adopted: frozenset[str]                  # ids the ledger records as adopted
+    not_before: dt.datetime | None = None    # [publish] not_before, as an instant
+
+    def reason(self, cut: Cut) -> str | None:
+        """Why ``cut`` never goes out, starting with its kind (``adopted:``, ``not_before:``), or None."""
+        if cut.id in self.adopted:
+            return "adopted: it was out before smmgen published this site (smmgen adopt)"
+        article_date = _timing(cut).article_date
+        if self.not_before is not None and article_date is not None and article_date < self.not_before:
+            return (f"not_before: the article is dated {_iso(article_date)}, before [publish] not_before "
+                    f"{_iso(self.not_before)}")
+        return None
 
 
 def _timing(cut: Cut) -> Timing:
@@ -289,16 +330,19 @@ def _timing(cut: Cut) -> Timing:
     return cut.timing or Timing(field="publish_at", line=None, basis="explicit")
 
 
-def _plan_platform(cuts: list[Cut], rules: Rules,
-                   published: Mapping[str, dt.datetime]) -> tuple[list[Cut], list[SmmgenError]]:
+def _plan_platform(cuts: list[Cut], rules: Rules, published: Mapping[str, dt.datetime],
+                   held: Held = Held(frozenset())) -> tuple[list[Cut], list[SmmgenError]]:
     out = list(cuts)
     fixed: list[int] = []
     free: list[int] = []
     for i, cut in enumerate(out):
         timing = _timing(cut)
+        hold = None if cut.id in published else held.reason(cut)
         if cut.id in published:
             out[i] = _with_time(cut, published[cut.id], replace(timing, basis="published"), rules)
             fixed.append(i)
+        elif hold is not None:
+            out[i] = _with_time(cut, cut.publish_at, replace(timing, basis="held", hold=hold), rules)
         elif timing.explicit:
             out[i] = _with_time(cut, cut.publish_at, timing, rules)
             fixed.append(i)
@@ -313,8 +357,12 @@ def _plan_platform(cuts: list[Cut], rules: Rules,
         timing = _timing(cut)
         when = calendar.first_free(cut.publish_at)
         if when is None:
-            errors.append(_error(cut, f"no free {cut.platform} slot within {HORIZON_DAYS} days after "
-                                      f"{_local(cut.publish_at, rules.tz)}"))
+            # A warning, not an error: one busy year must not stop the build of the whole site.
+            why = f"no free {cut.platform} slot within {HORIZON_DAYS} days after {_local(cut.publish_at, rules.tz)}"
+            out[i] = replace(_with_time(cut, cut.publish_at, replace(timing, basis="held", hold=f"unplaced: {why}"),
+                                        rules),
+                             warnings=cut.warnings + (f"{why}: it will not be posted (loosen [plan], or give it "
+                                                      "a publish_at)",))
             continue
         planned = _with_time(cut, when, replace(timing, basis="slot"), rules)
         if planned.expire_at is not None and planned.expire_at <= when:
@@ -490,6 +538,10 @@ def _budget_warnings(cuts: Sequence[Cut], tz: ZoneInfo) -> list[tuple[int, str]]
 
 
 # --- formatting ------------------------------------------------------------------------------------------------
+
+def _iso(when: dt.datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 def _local(when: dt.datetime, tz: ZoneInfo) -> str:
     return when.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")

@@ -16,7 +16,8 @@ class Timing:
 
     ``basis`` says how ``publish_at`` was chosen: ``"explicit"`` (written in front matter), ``"date"`` (the
     article's date; no plan rules for the platform), and after planning also ``"slot"`` (the plan's next free
-    slot) or ``"published"`` (kept at the time recorded in the publisher's ledger).
+    slot), ``"published"`` (kept at the time recorded in the publisher's ledger) or ``"held"`` (never goes out:
+    adopted, older than ``[publish] not_before``, or no free slot; ``hold`` says which).
     """
 
     field: str                                  # front-matter key that set publish_at: "date",
@@ -24,6 +25,8 @@ class Timing:
     line: int | None                            # where that key is written in the article
     expire_after: dt.timedelta | None = None    # a relative expiry, which moves with publish_at
     basis: str = "date"
+    article_date: dt.datetime | None = None     # the article's own date (UTC): [publish] not_before reads it
+    hold: str | None = None                     # set by the plan: why this post never goes out
 
     @property
     def explicit(self) -> bool:
@@ -60,4 +63,4 @@ def timing(article: Article, platform: str) -> Timing:
     else:
         expire_after = None if social.expire_at else social.expire_after
     return Timing(field=field, line=article.line(field), expire_after=expire_after,
-                  basis="date" if field == "date" else "explicit")
+                  basis="date" if field == "date" else "explicit", article_date=article.date.astimezone(UTC))

@@ -19,6 +19,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="Rewrite tests/golden/ from the current output instead of comparing.")
 
 
+@pytest.fixture(autouse=True)
+def _no_credentials_from_earlier_tests() -> None:
+    """Credentials are remembered for the process (to scrub them): each test starts knowing none, as a run
+    does, so a test's made-up credential (a short or common word) never masks text in another test."""
+    from smmgen import redact
+
+    redact.forget_all()
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))

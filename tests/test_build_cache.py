@@ -43,7 +43,7 @@ def cold_copy(site: Path, where: Path) -> dict[str, bytes]:
 def warm(sample_site: Path) -> Path:
     result = run(sample_site)
     assert result.exit_code == 0, result.output
-    assert (sample_site / ".smmgen" / "cache" / "build.pickle").is_file()
+    assert (sample_site / ".smmgen" / "cache" / "build.json").is_file()
     return sample_site
 
 
@@ -266,14 +266,14 @@ def test_index_rows_and_plan_parts_of_unchanged_articles_are_copied_not_rendered
 
 
 def test_an_edit_rewrites_only_the_shard_of_article_records_it_touched(warm: Path) -> None:
-    shards = sorted((warm / ".smmgen" / "cache").glob("articles-*.pickle"))
+    shards = sorted((warm / ".smmgen" / "cache").glob("articles-*.json"))
     assert len(shards) == 16
     before = {p.name: p.stat().st_mtime_ns for p in shards}
     path = warm / ARTICLE
     path.write_text(path.read_text().replace("Parliament passes the 2027 budget",
                                              "Parliament finally passes the 2027 budget"))
     assert run(warm).exit_code == 0
-    after = {p.name: p.stat().st_mtime_ns for p in sorted((warm / ".smmgen" / "cache").glob("articles-*.pickle"))}
+    after = {p.name: p.stat().st_mtime_ns for p in sorted((warm / ".smmgen" / "cache").glob("articles-*.json"))}
     assert len([name for name in after if after[name] != before[name]]) == 1
     # What the shards hold is what the next build reuses: nothing is parsed or cut again.
     cache = incremental.BuildCache.load(load_site(warm))

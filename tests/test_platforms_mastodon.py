@@ -19,7 +19,9 @@ def test_the_servers_limit_and_url_length_are_used(tmp_path):
 
 
 def test_a_mention_counts_only_its_username(tmp_path):
-    site = write_site(tmp_path / "s", only=("mastodon",))
+    # A mention from the article's text is one only when the site maps it ([mentions]: smmgen.mentions).
+    site = write_site(tmp_path / "s", only=("mastodon",),
+                      extra='[mentions.reporter]\nmastodon = "@reporter@a-very-long-instance-name.example.com"\n')
     summary = "Thanks to @reporter@a-very-long-instance-name.example.com for the tip."
     article = write_article(site, article_text(title="T", summary=summary, tags=()))
     cut = render(site, article, "mastodon")

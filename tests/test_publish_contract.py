@@ -169,10 +169,10 @@ def test_no_secret_in_repr_errors_logs_or_ledger(adapter_harness: Harness, tmp_p
     assert events[0].outcome == "posted"
     wrong = {**h.env, **{k: v + "-x" for k, v in secret_env(h.env).items()}}
     h.server.inject(Fault(h.create, "status", h.server_error()))
-    try:
+    # A create that stopped failing would leave nothing to check: it must raise.
+    with pytest.raises(PublishError) as caught:
         adapter_for(h, site, env=wrong).create(Post.from_entry(e, site / "output", T0))
-    except PublishError as err:
-        texts += [str(err), repr(err), err.detail]
+    texts += [str(caught.value), repr(caught.value), caught.value.detail]
     texts += [ev.detail for ev in events]
     texts += [caplog.text, (site / ".smmgen" / "ledger.json").read_text()]
     for secret in [*h.secrets, *secret_env(wrong).values()]:

@@ -71,12 +71,12 @@ def servers(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
             gen.close()
 
 
-def publish(site: Path, now: dt.datetime, env: dict[str, str], harnesses: dict[str, Any]):
+def publish(site: Path, now: dt.datetime, env: dict[str, str], harnesses: dict[str, Any], *args: str):
     """``smmgen publish --now``, with every fake's clock at that time (the PDS keeps real time)."""
     for name, h in harnesses.items():
         if name != "bluesky":
             h.server.clock = now
-    return CliRunner().invoke(main, ["publish", "--site", str(site), "--now", now.strftime("%Y-%m-%dT%H:%M:%SZ")],
+    return CliRunner().invoke(main, ["publish", "--site", str(site), "--now", now.strftime("%Y-%m-%dT%H:%M:%SZ"), *args],
                               env=env, catch_exceptions=False)
 
 
@@ -106,7 +106,11 @@ def test_publish_the_sample_site_to_all_nine_platforms(servers: dict[str, Any], 
         assert due and later
 
         # 1: everything due goes out once, with an id and a URL in the ledger.
-        first = publish(site, now1, env, servers)
+        # The sample's whole backlog (over 100 posts) goes out at once: more than max_posts_per_run allows.
+        refused = publish(site, now1, env, servers)
+        assert refused.exit_code == 1 and "max_posts_per_run = 50" in refused.output, refused.output
+        assert not (site / ".smmgen" / "ledger.json").exists()
+        first = publish(site, now1, env, servers, "--allow-many")
         assert first.exit_code == 0, first.output
         records = ledger(site)
         for e in due:

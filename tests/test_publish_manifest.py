@@ -240,7 +240,7 @@ LEDGERS = {
     "entries a list": ([], "entries: expected an object of records by entry id, got a list"),
     "record a string": ({"budget-vote@mastodon": "posted"}, "budget-vote@mastodon: (record): expected an object"),
     "unknown state": ({"budget-vote@mastodon": {"platform": "mastodon", "state": "live"}},
-                      'budget-vote@mastodon: state: expected one of pending, intent, posted, unknown, deleted, '
+                      'budget-vote@mastodon: state: expected one of pending, intent, posted, unknown, deleted, adopted, '
                       'got "live"'),
     "bad time": ({"budget-vote@mastodon": {"platform": "mastodon", "state": "posted", "expire_at": "soon"}},
                  'budget-vote@mastodon: expire_at: not a time: "soon"'),

@@ -324,3 +324,74 @@ def test_a_missing_setting_is_a_failure_naming_the_key(tmp_path: Path, telegram:
     assert [e.outcome for e in events] == ["failed"]
     assert "smmgen.toml: publish.telegram.chat_id: required to publish to Telegram" in events[0].detail
     assert telegram.server.seen == []
+
+
+def dry_run(site: Path, env: dict[str, str]):
+    return CliRunner().invoke(main, ["publish", "--site", str(site), "--now", iso(T0), "--dry-run"], env=env)
+
+
+def test_dry_run_fails_where_the_real_run_would_for_credentials(tmp_path: Path, mastodon: Harness,
+                                                                telegram: Harness) -> None:
+    """A dry run checks each platform's credentials as the real run reads them (nothing is sent): missing or
+    malformed ones are failures, named by their variable, and the exit code is not 0."""
+    site = write_site(tmp_path / "site", mastodon.table, telegram.table)
+    write_manifest(site, [entry("budget-vote", p, "Budget passes") for p in ("mastodon", "telegram")])
+    result = dry_run(site, {"SMMGEN_MASTODON_TOKEN": "", "SMMGEN_TELEGRAM_BOT_TOKEN": ""})
+    assert result.exit_code == 1, result.output
+    assert "would post" not in result.output
+    assert "failed      budget-vote@mastodon  (environment variable SMMGEN_MASTODON_TOKEN is not set)" in result.stderr
+    assert "environment variable SMMGEN_TELEGRAM_BOT_TOKEN is not set" in result.stderr
+    assert "publish --dry-run: 2 failed" in result.stderr
+
+    ascii_only, no_controls = "a space or a character outside ASCII", "a line break or another control character"
+    for malformed, what in [("tok en", ascii_only), ("token\nmore", no_controls), ("tökén", ascii_only)]:
+        result = dry_run(site, {**telegram.env, "SMMGEN_MASTODON_TOKEN": malformed})
+        assert result.exit_code == 1, result.output
+        assert f"environment variable SMMGEN_MASTODON_TOKEN holds {what}" in result.stderr, result.stderr
+        assert malformed not in result.output and malformed not in result.stderr
+        assert "would post  budget-vote@telegram" in result.stdout
+    assert mastodon.server.seen == [] and telegram.server.seen == []
+    assert not (site / ".smmgen" / "ledger.json").exists()
+
+    result = dry_run(site, {**mastodon.env, **telegram.env})
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("would post") == 2 and mastodon.server.seen == [] and telegram.server.seen == []
+
+
+def test_dry_run_names_both_sets_of_x_credentials(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", '[publish.x]\napi_base = "http://127.0.0.1:9"\n')
+    write_manifest(site, [entry("budget-vote", "x", "Budget passes")])
+    result = dry_run(site, {})
+    assert result.exit_code == 1
+    assert ("environment variable SMMGEN_X_API_KEY is not set: X takes either SMMGEN_X_BEARER_TOKEN (an OAuth 2.0 "
+            "user access token) or all four of SMMGEN_X_API_KEY, SMMGEN_X_API_SECRET, SMMGEN_X_ACCESS_TOKEN, "
+            "SMMGEN_X_ACCESS_SECRET (OAuth 1.0a user context)") in result.stderr
+    half = {"SMMGEN_X_API_KEY": "key", "SMMGEN_X_ACCESS_TOKEN": "token"}
+    assert "missing: SMMGEN_X_API_SECRET, SMMGEN_X_ACCESS_SECRET" in dry_run(site, half).stderr
+    four = {**half, "SMMGEN_X_API_SECRET": "secret", "SMMGEN_X_ACCESS_SECRET": "secret2"}
+    assert dry_run(site, four).exit_code == 0
+    assert dry_run(site, {"SMMGEN_X_BEARER_TOKEN": "bearer"}).exit_code == 0
+
+
+def test_a_bluesky_app_password_may_hold_any_printable_character(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", '[publish.bluesky]\nservice = "http://127.0.0.1:9"\n')
+    write_manifest(site, [entry("budget-vote", "bluesky", "Budget passes")])
+    env = {"SMMGEN_BLUESKY_HANDLE": "courier.example.com", "SMMGEN_BLUESKY_APP_PASSWORD": 'pä"ss \\wörd'}
+    assert dry_run(site, env).exit_code == 0
+    result = dry_run(site, {**env, "SMMGEN_BLUESKY_APP_PASSWORD": "pass\x1bword"})
+    assert "SMMGEN_BLUESKY_APP_PASSWORD holds a line break or another control character" in result.stderr
+
+
+def test_dry_run_of_a_delete_or_an_edit_checks_credentials_too(tmp_path: Path, mastodon: Harness) -> None:
+    site = mastodon.site(tmp_path, '[platforms.mastodon]\ninstance = "https://social.example"\non_change = "edit"\n')
+    a = entry("alpha-one", "mastodon", "Story alpha", expire_at=T0 + H)
+    b = entry("beta-two", "mastodon", "Story beta")
+    write_manifest(site, [a, b])
+    run(site, T0, mastodon.env)
+    write_manifest(site, [a, entry("beta-two", "mastodon", "Story beta, corrected")])
+    seen = len(mastodon.server.seen)
+    result = CliRunner().invoke(main, ["publish", "--site", str(site), "--now", iso(T0 + 2 * H), "--dry-run"], env={})
+    assert result.exit_code == 1, result.output
+    assert "delete (expired 2026-03-02T07:00:00Z): environment variable SMMGEN_MASTODON_TOKEN is not set" in result.stderr
+    assert "edit: environment variable SMMGEN_MASTODON_TOKEN is not set" in result.stderr
+    assert "would" not in result.stdout and len(mastodon.server.seen) == seen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -27,7 +28,9 @@ def _when(value: str | None) -> dt.datetime | None:
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print JSON for machines.")
 @click.option("--platform", "platforms", multiple=True, help="Only this platform; repeat for more.")
 @click.option("--all", "show_all", is_flag=True, default=False,
-              help="Include posts that have already expired (default: only what is still to come or live).")
+              help="Include posts that have already expired, and those held back because they were adopted or are "
+                   "older than [publish] not_before (default: only what is still to come or live, and posts "
+                   "the plan had no slot for).")
 @click.option("--now", default=None, metavar="ISO", help="Pretend it is this time (for checking a plan).")
 def plan(site_dir: Path | None, as_json: bool, platforms: tuple[str, ...], show_all: bool,
          now: str | None) -> None:
@@ -46,14 +49,19 @@ def plan(site_dir: Path | None, as_json: bool, platforms: tuple[str, ...], show_
     if unknown:
         raise click.BadParameter(f"{unknown[0]!r} is not an enabled platform ({', '.join(order)})",
                                  param_hint="--platform")
-    slots = [s for s in make_slots(result.entries, order)
-             if (not platforms or s.platform in platforms) and (show_all or s.state(moment) != "expired")]
+    chosen = [s for s in make_slots(result.entries, order) if not platforms or s.platform in platforms]
+    # An adopted archive is thousands of posts that never go out: counted, listed only with --all.
+    slots = [s for s in chosen if show_all or (s.state(moment) != "expired" and s.held in (None, "unplaced"))]
+    hidden = Counter(s.held for s in chosen if s not in slots and s.held)
     if as_json:
         doc = {"timezone": site.timezone.key, "now": moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                "entries": [s.to_json(site.timezone, moment) for s in slots]}
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
     click.echo(table(slots, site.timezone, moment))
+    if hidden:
+        click.echo("held back, never posted (--all lists them): "
+                   + ", ".join(f"{n} {kind}" for kind, n in sorted(hidden.items())))
 
 
 def table(slots, tz, now: dt.datetime) -> str:
@@ -61,8 +69,9 @@ def table(slots, tz, now: dt.datetime) -> str:
     def fmt(when: dt.datetime | None) -> str:
         return when.astimezone(tz).strftime("%a %Y-%m-%d %H:%M") if when else "—"
 
-    header = (f"When ({tz.key})", "Platform", "State", "Article", "Expires")
-    rows = [(fmt(s.publish_at), s.platform, s.state(now), s.slug, fmt(s.expire_at)) for s in slots]
+    header = (f"When ({tz.key})", "Platform", "State", "Article", "Expires", "")
+    rows = [(fmt(s.publish_at), s.platform, s.state(now), s.slug, fmt(s.expire_at),
+             f"never posted: {s.hold}" if s.hold else "") for s in slots]
     if not rows:
         return "Nothing scheduled."
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import click
 
 from ..cli import _load, _site_option
 from ..errors import SmmgenError
+from ..redact import scrub
 
 
 def _now(value: str | None) -> dt.datetime:
@@ -34,34 +36,71 @@ def _now(value: str | None) -> dt.datetime:
               help="Act as if it were this time (ISO 8601), for tests and replays.")
 @click.option("--dry-run", is_flag=True, help="Print exactly what would be posted and deleted; send nothing.")
 @click.option("--only", default=None, help="Publish to this platform only.")
-@click.option("--limit", type=click.IntRange(0), default=None, help="Make at most N new posts in this run.")
+@click.option("--limit", type=click.IntRange(0), default=None,
+              help="Make at most N new posts in this run (the earliest due first; the rest wait for the next "
+                   "run). Replaces the [publish] max_posts_per_run guard for this run.")
+@click.option("--allow-many", is_flag=True,
+              help="Post everything due even if it is more than [publish] max_posts_per_run.")
+@click.option("--json", "as_json", is_flag=True,
+              help="With --dry-run: print one JSON object, {\"actions\": [...]}, with the decision about every "
+                   "manifest entry and ledger record.")
 @click.option("--force", is_flag=True,
               help="Post again entries an earlier run could not confirm (check the platform first).")
 @click.option("--force-delete", is_flag=True,
               help="Delete the posts of removed articles even beyond [publish] removal_limit.")
 def publish(site_dir: Path | None, manifest_path: Path | None, ledger_path: Path | None, now: str | None,
-            dry_run: bool, only: str | None, limit: int | None, force: bool,
+            dry_run: bool, only: str | None, limit: int | None, allow_many: bool, as_json: bool, force: bool,
             force_delete: bool) -> None:
     """Post every due manifest entry once, delete expired posts, and keep the ledger."""
     from ..publish.runner import Options
     from ..publish.runner import publish as run_publish
 
+    if as_json and not dry_run:
+        raise click.UsageError("--json describes a dry run: use it with --dry-run")
     site = _load(site_dir)
     options = Options(now=_now(now), dry_run=dry_run, only=only, limit=limit, force=force,
-                      force_delete=force_delete)
+                      force_delete=force_delete, allow_many=allow_many, explain=as_json)
+    if as_json:
+        events = list(run_publish(site, options, manifest_path=manifest_path, ledger_path=ledger_path))
+        click.echo(json.dumps(actions(events), ensure_ascii=False, indent=2))
+        return
     counts: Counter[tuple[str, str]] = Counter()
+    held = 0
     for event in run_publish(site, options, manifest_path=manifest_path, ledger_path=ledger_path):
+        if event.outcome == "held":
+            held += 1
+            continue
         click.echo(format_event(event), err=event.outcome in ("failed", "unknown", "warning"))
         if event.outcome != "warning":
             counts[(event.platform, event.outcome)] += 1
+    if held:
+        click.echo(f"held back, never posted: {held} (older than [publish] not_before, or held by the build; "
+                   "`smmgen plan --all` and `publish --dry-run --json` name them)")
     click.echo(summary_table(counts, dry_run=dry_run))
     failed = sum(n for (_, outcome), n in counts.items() if outcome == "failed")
     unknown = sum(n for (_, outcome), n in counts.items() if outcome == "unknown")
-    if (failed or unknown) and not dry_run:
-        raise SmmgenError(f"publish: {failed} failed, {unknown} unknown (see above)")
+    if failed or (unknown and not dry_run):
+        # A dry run fails where the real run would: a credential missing or malformed, a setting missing.
+        raise SmmgenError(f"publish{' --dry-run' if dry_run else ''}: {failed} failed, {unknown} unknown (see above)")
 
 
 _VERBS = {"posted": "would post", "edited": "would edit", "deleted": "would delete", "unknown": "unconfirmed"}
+
+
+def actions(events) -> dict:
+    """A dry run's decisions as JSON: one action per manifest entry and ledger record it looked at; the
+    run's own warnings (a real run would stop, the ledger named no site) under ``warnings``."""
+    from ..publish.base import iso
+
+    def reason(e) -> str:
+        if e.action == "post":      # a dry create's detail says what goes out (parts, link), not why
+            return f"due {iso(e.publish_at)}" + (f" ({e.detail})" if e.detail else "")
+        return e.detail
+
+    items = [{"id": e.entry_id, "platform": e.platform, "action": e.action, "reason": reason(e),
+              "publish_at": iso(e.publish_at)}
+             for e in events if e.platform != "ledger"]
+    return {"actions": items, "warnings": [e.detail for e in events if e.platform == "ledger"]}
 
 
 def format_event(event) -> str:
@@ -77,7 +116,7 @@ def format_event(event) -> str:
         line += "".join(f"\n    | {text_line}" for text_line in part.split("\n"))
     for media in event.media:
         line += f"\n    media: {media}"
-    return line
+    return scrub(line)
 
 
 def summary_table(counts: Counter, *, dry_run: bool = False) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import measure, richtext
+from .. import measure, mentions, richtext
 from .. import schema as s
 from ..content import Article
 from .base import Cut, CutContext, PlatformSpec
@@ -48,7 +48,8 @@ def render(article: Article, ctx: CutContext) -> Cut:
     shown = display_url(link, int(ctx.settings.get("link_text_length", 48)))
     rules = rules_for(SPEC, max_bytes=MAX_BYTES)
     composed = compose(article, ctx, SPEC, rules, url=link, source=article.summary, shown_link=shown)
-    facets = [part_facets(part, shown if i == composed.link_part else None, link)
+    dids = mentions.dids(ctx.site.mentions)
+    facets = [part_facets(part, shown if i == composed.link_part else None, link, dids)
               for i, part in enumerate(composed.parts)]
     extra = {
         "facets": facets,
@@ -60,10 +61,12 @@ def render(article: Article, ctx: CutContext) -> Cut:
                   errors=composed.errors, extra=freeze(extra))
 
 
-def part_facets(text: str, shown_link: str | None, uri: str) -> list[dict[str, Any]]:
-    """The facets of one part: links, hashtags and cashtags as detected, and the shown link (its last
-    occurrence) as a link facet to ``uri``, replacing whatever was detected there."""
-    facets = richtext.detect_facets(text)
+def part_facets(text: str, shown_link: str | None, uri: str,
+                dids: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The facets of one part: links, hashtags and cashtags as detected, mentions of the handles in ``dids``
+    (handle -> DID: the site's [mentions] map; no other ``@name`` becomes a mention), and the shown link (its
+    last occurrence) as a link facet to ``uri``, replacing whatever was detected there."""
+    facets = richtext.detect_facets(text, resolve_handle=(lambda h: dids.get(h.lower())) if dids else None)
     if not shown_link or shown_link not in text:
         return facets
     start = text.rindex(shown_link)

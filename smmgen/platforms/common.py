@@ -26,9 +26,9 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import dialects, measure, mentions
 from .. import excerpt as ex
 from .. import hashtags as ht
-from .. import measure
 from .. import schema as s
 from ..content import Article
 from ..links import with_utm
@@ -250,6 +250,9 @@ def template_vars(article: Article, ctx: CutContext, **more: Any) -> dict[str, A
         "display_url": display_url,
     }
     values.update(more)
+    # The article's own words: an @name in them mentions only whom the site maps it to (smmgen.mentions).
+    for key in ("title", "summary", "body", "excerpt"):
+        values[key] = mentions.written(values[key], ctx.settings.name, ctx.site.mentions)
     return values
 
 
@@ -337,7 +340,7 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
                               link_position=link_position(article, ctx), hashtags=tags, max_parts=max_parts)
         if thread.truncated:
             warnings.append(f"the thread was cut to fit {max_parts} parts (thread_max_parts)")
-        return Composed(thread.parts, thread.link_part, tuple(warnings))
+        return Composed(thread.parts, thread.link_part, tuple(warnings + _mention_warnings(thread.parts, name)))
 
     if excerpt_length is not None:
         source = readable_excerpt(source, excerpt_length, rules.unit, tuple(sorted(rules.measure_opts.items())))
@@ -345,7 +348,12 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
                                source=source, hashtags=tags, rules=rules)
     if title_cut:
         warnings.append("the title was shortened to fit")
-    return Composed((text,), 0 if shown_link else None, tuple(warnings))
+    return Composed((text,), 0 if shown_link else None, tuple(warnings + _mention_warnings((text,), name)))
+
+
+def _mention_warnings(parts: Sequence[str], platform: str) -> list[str]:
+    return [f'@{name} is written so that it notifies no one; to mention that account, map it in smmgen.toml: '
+            f'[mentions.{name.casefold()}] {platform} = "…"' for name in mentions.defused("\n".join(parts))]
 
 
 def readable_excerpt(source: str, length: int, unit: str, measure_opts: tuple[tuple[str, Any], ...] = ()) -> str:
@@ -454,6 +462,11 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
         where = f" (part {i + 1})" if len(parts) > 1 else ""
         errors.extend(problem + where for problem in problems)
     warnings = [*article.warnings, *(w for w in warnings if w not in article.warnings)]
+    leftover = next(filter(None, map(dialects.leftover, parts)), None)
+    if leftover is not None:
+        # A construct the cleaning does not know would go out as it is written: the last chance to see it.
+        warnings.append(f'the text holds template or attribute syntax ("{leftover}"); fix the Markdown or write '
+                        f"social.{spec.name}.text")
     if link and link != article.url:
         # A layout (or a hand-written text) that links the article's own URL: visits from it go uncounted.
         bare = next(filter(None, (untagged_link(p, article.url) for p in parts)), None)

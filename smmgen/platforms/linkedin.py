@@ -43,11 +43,17 @@ SPEC = PlatformSpec(
 _HASHTAG = regex.compile(r"(?<![\p{L}\p{M}\p{N}_\\])#(?=\p{N}*\p{L})[\p{L}\p{M}\p{N}]+")
 
 
+# A mention in the little format, as the site's [mentions] map writes it: kept, like a hashtag.
+_MENTION = regex.compile(r"@\[[^\[\]\n]+\]\(urn:li:(?:person|organization):[A-Za-z0-9_-]+\)")
+_KEPT = regex.compile(f"{_HASHTAG.pattern}|{_MENTION.pattern}")
+
+
 def commentary(text: str) -> str:
-    """``text`` in the little format: every reserved character escaped except the '#' of hashtags."""
+    """``text`` in the little format: every reserved character escaped except the '#' of hashtags and the
+    mentions the site maps (``@[Name](urn:li:organization:123)``)."""
     out: list[str] = []
     pos = 0
-    for m in _HASHTAG.finditer(text):
+    for m in (_KEPT if "@[" in text else _HASHTAG).finditer(text):
         out.append(measure.linkedin_escape(text[pos:m.start()]))
         out.append(m.group(0))
         pos = m.end()

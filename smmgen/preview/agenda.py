@@ -28,15 +28,24 @@ class Slot:
     publish_at: dt.datetime          # UTC
     expire_at: dt.datetime | None    # UTC
     retracted: bool = False
+    hold: str | None = None          # why the build holds it back ("adopted: ...", "unplaced: ..."): never posted
+
+    @property
+    def held(self) -> str | None:
+        """The kind of hold: "adopted", "not_before" or "unplaced"."""
+        return self.hold.split(":", 1)[0] if self.hold else None
 
     def identity(self) -> tuple:
         """Everything the slot is, as plain values (a page part showing it is keyed by them); times as UTC
         seconds, whose repr costs a tenth of a datetime's."""
         return (self.id, self.platform, self.slug, self.title, self.source, epoch_seconds(self.publish_at),
-                epoch_seconds(self.expire_at), self.retracted)
+                epoch_seconds(self.expire_at), self.retracted, self.hold)
 
     def state(self, now: dt.datetime) -> str:
-        """"scheduled" (not yet due), "live" (due and not expired) or "expired", as of ``now``."""
+        """"scheduled" (not yet due), "live" (due and not expired) or "expired", as of ``now``; "held" when it
+        never goes out."""
+        if self.hold:
+            return "held"
         if self.publish_at > now:
             return "scheduled"
         if self.expire_at is not None and self.expire_at <= now:
@@ -55,6 +64,7 @@ class Slot:
             "publish_at_local": self.publish_at.astimezone(tz).isoformat(),
             "expire_at_local": self.expire_at.astimezone(tz).isoformat() if self.expire_at else None,
             "retracted": self.retracted,
+            "hold": self.hold,
         }
         if now is not None:
             out["state"] = self.state(now)
@@ -116,7 +126,7 @@ def slots(entries: Iterable[Mapping[str, Any]], platform_order: Sequence[str] = 
     return _in_order([Slot(id=e["id"], platform=e["platform"], slug=e["article"]["slug"],
                            title=e["article"]["title"], source=e["article"]["source"],
                            publish_at=_parse(e["publish_at"]), expire_at=_parse(e.get("expire_at")),
-                           retracted=bool(e.get("retracted")))
+                           retracted=bool(e.get("retracted")), hold=e.get("hold"))
                       for e in entries], platform_order)
 
 
@@ -125,7 +135,8 @@ def planned(outputs: Iterable[Any], platform_order: Sequence[str] = ()) -> list[
     from their cuts: the same slots, without making the entries."""
     return _in_order([Slot(id=c.id, platform=c.platform, slug=o.article.slug, title=o.article.title,
                            source=o.article.source, publish_at=_whole_seconds(c.publish_at),
-                           expire_at=_whole_seconds(c.expire_at), retracted=bool(o.article.retracted))
+                           expire_at=_whole_seconds(c.expire_at), retracted=bool(o.article.retracted),
+                           hold=c.timing.hold if c.timing else None)
                       for o in outputs for c in o.cuts], platform_order)
 
 

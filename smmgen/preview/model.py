@@ -103,6 +103,7 @@ class Post:
     expire_iso: str | None
     date_text: str            # how the platform's header shows the time ("24 Nov")
     lang: str
+    hold: str | None = None   # why the build holds it back (adopted, not_before, no slot): never posted
 
     @property
     def is_thread(self) -> bool:
@@ -286,7 +287,7 @@ def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path],
         publish_at=local_text(publish_at, site.timezone),
         expire_at=local_text(expire_at, site.timezone) if expire_at else None,
         publish_iso=entry.get("publish_at") or "", expire_iso=entry.get("expire_at"),
-        date_text=f"{local:%-d %b}", lang=article.lang,
+        date_text=f"{local:%-d %b}", lang=article.lang, hold=entry.get("hold"),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -183,13 +184,19 @@ def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
 
 def plan_values(result, data: PreviewData) -> dict[str, Any]:
     site = result.site
-    slots = agenda.planned(result.outputs, [p.name for p in site.platforms])
+    every = agenda.planned(result.outputs, [p.name for p in site.platforms])
+    # Posts that never go out stay off the calendar (an adopted archive would fill years of it); the page
+    # counts them, and names each one the plan had no slot for.
+    slots = [s for s in every if s.hold is None]
+    held = [s for s in every if s.hold is not None]
     pages = {v.source: v.page for v in data.articles if v.page}
     days = agenda.days(slots, site.timezone)
     return {
         "slots": slots,
         "days": days,
         "weeks": agenda.weeks(slots, site.timezone, days),
+        "held": Counter(s.held for s in held),
+        "unplaced": [s for s in held if s.held == "unplaced"],
         "article_pages": pages,
         "titles": dict(data.platforms),
         "accents": {name: look_for(name).accent for name, _ in data.platforms},

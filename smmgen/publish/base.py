@@ -10,8 +10,9 @@ The module declares::
 
 and is listed in ``smmgen/publish/registry.py`` (third-party adapters: entry point group
 ``smmgen.publishers``, ``name = "package.module"``). Its non-secret settings (``[publish.x]``) are declared
-in ``smmgen/publish/settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (a missing one is an
-``AuthError`` naming the variable) and builds an ``Http`` for every call it makes; it must not touch the
+in ``smmgen/publish/settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (a missing or malformed one
+is an ``AuthError`` naming the variable; ``password=True`` for one sent in a body, ``ctx.account`` for a value
+that is no secret, such as a handle) and builds an ``Http`` for every call it makes; it must not touch the
 network: the session is opened lazily by the first call.
 
 The adapter object has four methods, each given plain values and returning plain values; it never prints,
@@ -42,18 +43,22 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import re
 import stat
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .. import redact
 from ..errors import AuthError, PublishError, TransientError
 
 if TYPE_CHECKING:
     from .http import Budget, HttpConfig
     from .manifest_reader import Entry
 
+_TOKEN = re.compile(r"[\x21-\x7e]+")     # printable ASCII, no space
 MIME = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
         "gif": "image/gif"}
 
@@ -71,6 +76,7 @@ class Secret:
     def __init__(self, name: str, value: str):
         self.name = name
         self._value = value
+        redact.remember(value)
 
     def reveal(self) -> str:
         return self._value
@@ -224,11 +230,30 @@ class AdapterContext:
     http: HttpConfig
     budget: Budget
 
-    def secret(self, variable: str) -> Secret:
-        value = self.env.get(variable, "")
-        if not value.strip():
+    def secret(self, variable: str, *, password: bool = False) -> Secret:
+        """A credential from the environment. A token (sent in a header, a URL or a query) must be printable
+        ASCII without spaces; a ``password`` (sent in a JSON body) may hold any character but a control
+        character. A malformed one is refused here, before anything is sent, and never shown."""
+        value = self.env.get(variable, "").strip()
+        if not value:
             raise AuthError(self.name, f"environment variable {variable} is not set")
-        return Secret(variable, value.strip())
+        if any(unicodedata.category(c) == "Cc" for c in value):
+            raise AuthError(self.name, f"environment variable {variable} holds a line break or another control "
+                            "character; set it again with the credential alone")
+        if not password and not _TOKEN.fullmatch(value):
+            raise AuthError(self.name, f"environment variable {variable} holds a space or a character outside "
+                            "ASCII, which no token has; set it again with the token alone")
+        return Secret(variable, value)
+
+    def account(self, variable: str) -> str:
+        """A required value from the environment that is not a secret (an account's handle)."""
+        value = self.env.get(variable, "").strip()
+        if not value:
+            raise AuthError(self.name, f"environment variable {variable} is not set")
+        if not _TOKEN.fullmatch(value):
+            raise AuthError(self.name, f"environment variable {variable} holds a space or a character outside "
+                            f"ASCII: {value!r}")
+        return value
 
     def setting(self, key: str, default: Any = None) -> Any:
         value = self.settings.get(key)
@@ -252,6 +277,6 @@ def iso(when: dt.datetime | None) -> str | None:
 
 
 def one_line(texts: Sequence[str], limit: int = 300) -> str:
-    """A server's message as one line for the ledger and the terminal."""
-    text = " ".join(" ".join(t.split()) for t in texts if t)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A server's message as one line for the ledger and the terminal: credentials scrubbed, control
+    characters dropped, at most ``limit`` characters (see ``redact.summary``)."""
+    return redact.summary(" ".join(t for t in texts if t), limit)

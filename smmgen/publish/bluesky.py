@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from ..errors import AuthError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MaybeDone, Post, Posted
+from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, one_line
 from .http import Http, retry_after
 
 NAME = "bluesky"
@@ -35,7 +35,7 @@ _AUTH_ERRORS = {"AuthMissing", "AuthenticationRequired", "InvalidToken", "Expire
 
 
 def open(ctx: AdapterContext) -> Bluesky:
-    return Bluesky(ctx, ctx.secret(ENV[0]).reveal(), ctx.secret(ENV[1]))
+    return Bluesky(ctx, ctx.account(ENV[0]), ctx.secret(ENV[1], password=True))
 
 
 def tid(micros: int, clock_id: int) -> str:
@@ -59,7 +59,7 @@ def _error_body(response: requests.Response) -> tuple[str, PublishError | None]:
         body = {}
     name = str(body.get("error") or "") if isinstance(body, dict) else ""
     message = str(body.get("message") or "") if isinstance(body, dict) else ""
-    text = f"{name}: {message}" if name and message else (name or message or f"HTTP {response.status_code}")
+    text = one_line([f"{name}: {message}" if name and message else name or message]) or f"HTTP {response.status_code}"
     if name in _AUTH_ERRORS:
         # The PDS answers a token that does not verify with 400, not 401.
         return text, AuthError(NAME, text, status=response.status_code)

@@ -24,36 +24,10 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .. import __version__
 from ..errors import AuthError, PublishError, RateLimited, TransientError
+from ..redact import remember, scrub, summary
 from .base import MaybeDone, Secret, one_line
 
 log = logging.getLogger(__name__)
-
-# Values of every Secret an Http was given in this process: scrubbed from error texts and log lines.
-_SECRETS: set[str] = set()
-
-
-def scrub(text: str) -> str:
-    for value in sorted(_SECRETS, key=len, reverse=True):
-        text = text.replace(value, "***")
-    return text
-
-
-class _RedactSecrets(logging.Filter):
-    """urllib3 logs request lines at DEBUG, and a Telegram token is part of the URL path."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _SECRETS:
-            message = record.getMessage()
-            clean = scrub(message)
-            if clean != message:
-                record.msg, record.args = clean, ()
-        return True
-
-
-_REDACT = _RedactSecrets()
-for _name in ("urllib3.connectionpool", "urllib3.connection", __name__):
-    logging.getLogger(_name).addFilter(_REDACT)
-
 
 @dataclass(frozen=True)
 class HttpConfig:
@@ -145,7 +119,7 @@ def default_error_body(response: requests.Response) -> tuple[str, PublishError |
     try:
         body = response.json()
     except ValueError:
-        return one_line([response.text[:200]]) or response.reason or "", None
+        return one_line([response.text]) or response.reason or "", None
     if isinstance(body, dict):
         keys = ("error", "message", "description", "error_description")
         parts = [str(body.get(k)) for k in keys if body.get(k)]
@@ -168,7 +142,7 @@ class Http:
         self._error_body = error_body
         self._jitter = jitter
         for secret in secrets:
-            _SECRETS.add(secret.reveal())
+            remember(secret.reveal())
         self._session = requests.Session()
         self._session.headers["User-Agent"] = f"smmgen/{__version__} (+publish)"
         self._session.headers.update(headers or {})
@@ -178,7 +152,7 @@ class Http:
 
     def add_secret(self, value: str) -> None:
         """A credential learnt at run time (a session token): scrubbed like the configured ones."""
-        _SECRETS.add(value)
+        remember(value)
 
     def set_header(self, name: str, value: str | None) -> None:
         if value is None:
@@ -206,7 +180,8 @@ class Http:
                 error = self._connection_error(e, entry_id)
             else:
                 log.debug("%s %s %s -> %s", self.platform, method, scrub(url), response.status_code)
-                good = (response.status_code in accepted) if accepted is not None else response.ok
+                # Not response.ok: a redirect that was not followed (no Location) is no success either.
+                good = (response.status_code in accepted) if accepted is not None else 200 <= response.status_code < 300
                 if good:
                     return response
                 error = self.error_for(response, entry_id)
@@ -223,8 +198,11 @@ class Http:
         raise AssertionError("unreachable")
 
     def error_for(self, response: requests.Response, entry_id: str | None = None) -> PublishError:
-        message, decided = self._error_body(response)
-        message = scrub(message) or f"HTTP {response.status_code}"
+        try:
+            message, decided = self._error_body(response)
+        except Exception:          # an answer in no shape the adapter knows: the status still says enough
+            message, decided = "", None
+        message = summary(str(message)) or f"HTTP {response.status_code}"
         if decided is not None:
             decided.entry_id = decided.entry_id or entry_id
             return decided
@@ -234,7 +212,8 @@ class Http:
             return AuthError(self.platform, message, **kw)
         if status == 429:
             return RateLimited(self.platform, message, retry_after=retry_after(response.headers), **kw)
-        if status == 408 or status >= 500:
+        if status == 408 or status >= 500 or 200 <= status < 400:
+            # A success or a redirect other than the one expected: the server may have done it all.
             return MaybeDone(self.platform, message, **kw)
         return PublishError(self.platform, message, **kw)
 

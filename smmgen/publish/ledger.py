@@ -8,6 +8,7 @@ A record moves through these states:
 ``posted``   live on the platform: ``remote_id``/``url``/``remote`` say where
 ``unknown``  the platform could not tell whether the create went through; never re-posted without --force
 ``deleted``  taken down (expired, retracted or removed); final
+``adopted``  already out before smmgen published the site (``smmgen adopt``): never posted, never deleted; final
 
 The ledger names the site it belongs to (``site``: the site's ``base_url``), so that a ledger copied from, or
 pointed at, another site is refused instead of taking that site's posts for posts of removed articles.
@@ -27,14 +28,16 @@ from typing import Any
 
 from ..errors import ContentError
 from ..output import atomic_write
+from ..redact import scrub, summary
 from .manifest_reader import ID, Bad, check_plain_json, field_name, load_json
 
 FORMAT = "smmgen-ledger"
 VERSION = 1
-STATES = ("pending", "intent", "posted", "unknown", "deleted")
+STATES = ("pending", "intent", "posted", "unknown", "deleted", "adopted")
 MAX_LEDGER_BYTES = 512 * 2**20
 MAX_DEPTH = 48          # a record's remote state, or its copy of an entry (whose extra may be 32 deep)
 RESTORE = ("restore it from git rather than deleting it, or everything would be posted again")
+ERROR_LIMIT = 300     # characters of a platform's error kept in a record
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Record:
     edited_at: str | None = None
     expire_at: str | None = None
     deleted_at: str | None = None
+    adopted_at: str | None = None       # adopted: when `smmgen adopt` recorded it
     delete_refused: str | None = None    # the platform refused the delete for good (e.g. too old): not retried
     attempts: int = 0
     last_error: str | None = None
@@ -142,11 +146,21 @@ def _attempts(value: Any, where: str) -> None:
 _CHECKS: dict[str, Callable[[Any, str], None]] = {
     "platform": _platform, "state": _state, "content_hash": _text, "key": _text, "remote_id": _text, "url": _text,
     "remote": _object, "intent_at": _time, "publish_at": _time, "posted_at": _time, "edited_at": _time,
-    "expire_at": _time, "deleted_at": _time, "delete_refused": _text, "attempts": _attempts,
+    "expire_at": _time, "deleted_at": _time, "adopted_at": _time, "delete_refused": _text, "attempts": _attempts,
     "last_error": _text, "entry": _object,
 }
 # Fields whose null is their value (the rest fall back to their default when null).
 _NULLABLE = frozenset(k for k, check in _CHECKS.items() if check in (_text, _time) or k == "entry")
+
+
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _scrubbed(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(v) for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -211,9 +225,19 @@ class Ledger:
         return [self._records[k] for k in sorted(self._records)]
 
     def put(self, record: Record) -> None:
+        # The ledger is committed to the repository: a platform's error is kept only as a scrubbed, bounded line,
+        # and what a platform answered (a URL, the adapter's state) never carries a credential it echoed.
+        record = record.with_(**{name: summary(getattr(record, name), ERROR_LIMIT)
+                                 for name in ("last_error", "delete_refused") if getattr(record, name)},
+                              url=record.url and scrub(record.url), remote=_scrubbed(record.remote))
         self._records[record.id] = record
         if not self.read_only:
             atomic_write(self.path, self.dumps())
+
+    def put_all(self, records: list[Record]) -> None:
+        """``put`` for many records, written once (adopting an archive records thousands)."""
+        self._records.update((r.id, r) for r in records)
+        self.save()
 
     def save(self) -> None:
         if not self.read_only:

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import requests
 
 from ..errors import AuthError, ConfigError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, one_line
+from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, one_line
 from .http import Http, retry_after
 
 NAME = "linkedin"
@@ -112,7 +112,7 @@ class LinkedIn:
         response = self._http.call("POST", "posts", resend=False, entry_id=post.entry_id, ok=(201,), json=body)
         urn = response.headers.get("x-restli-id")
         if not urn:
-            raise PublishError(NAME, "LinkedIn created the post but sent no x-restli-id", entry_id=post.entry_id)
+            raise MaybeDone(NAME, "LinkedIn created the post but sent no x-restli-id", entry_id=post.entry_id)
         return self._posted(urn)
 
     def find(self, post: Post, since: dt.datetime | None) -> Lookup:

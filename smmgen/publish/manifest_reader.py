@@ -85,6 +85,8 @@ class Entry:
     publish_at: dt.datetime
     expire_at: dt.datetime | None
     json: Mapping[str, Any] = field(repr=False, compare=False)
+    article_date: dt.datetime | None = None     # [publish] not_before is checked against it
+    hold: str | None = None                     # why the build holds this post back: it is never posted
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,7 @@ def _label(value: Any, index: int | None) -> str:
 
 ENTRY_KEYS = ("id", "platform", "article", "retracted", "text", "parts", "length", "lengths", "limit", "unit",
               "link", "tags", "media", "publish_at", "expire_at", "warnings", "extra", "content_hash")
+OPTIONAL_ENTRY_KEYS = ("hold",)     # written only when set, so other entries keep their bytes
 ARTICLE_KEYS = ("source", "slug", "title", "url", "lang", "date", "tags")
 MEDIA_KEYS = ("role", "target", "path", "url", "width", "height", "bytes", "sha256", "format", "alt")
 
@@ -268,7 +271,7 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     """``value`` as an ``Entry``, or ``Bad`` naming the first field that is wrong. ``root``: the real path of
     the output folder."""
     entry = _object(value, "(entry)")
-    _keys(entry, ENTRY_KEYS, "")
+    _keys({k: v for k, v in entry.items() if k not in OPTIONAL_ENTRY_KEYS}, ENTRY_KEYS, "")
     entry_id = _string(entry.get("id"), "id")
     match = ID.fullmatch(entry_id)
     if not match:
@@ -281,7 +284,7 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     _keys(article, ARTICLE_KEYS, "article.")
     for key in ("source", "slug", "title", "url", "lang"):
         _string(article.get(key), f"article.{key}")
-    _time(article.get("date"), "article.date")
+    article_date = _time(article.get("date"), "article.date")
     _strings(article.get("tags"), "article.tags")
     retracted = _boolean(entry.get("retracted"), "retracted")
     parts = _strings(entry.get("parts"), "parts")
@@ -310,7 +313,8 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     return Entry(id=entry_id, platform=platform, slug=article["slug"], title=article["title"], lang=article["lang"],
                  source=article["source"], retracted=retracted, parts=parts, link=link, tags=tags, media=media,
                  extra=MappingProxyType(copy.deepcopy(extra)), content_hash=content_hash, publish_at=publish_at,
-                 expire_at=expire_at, json=_frozen(entry))
+                 expire_at=expire_at, json=_frozen(entry), article_date=article_date,
+                 hold=_optional(_string, entry.get("hold"), "hold"))
 
 
 def _media(value: Any, where: str, root: str, require_files: bool) -> Media:

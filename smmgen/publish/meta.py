@@ -47,9 +47,9 @@ def error_body(platform: str) -> ErrorBody:
     def read(response: requests.Response) -> tuple[str, PublishError | None]:
         error = graph_error(response)
         if not error:
-            return one_line([response.text[:200]]) or f"HTTP {response.status_code}", None
+            return one_line([response.text]) or f"HTTP {response.status_code}", None
         code, sub = error.get("code"), error.get("error_subcode")
-        message = str(error.get("error_user_msg") or error.get("message") or f"HTTP {response.status_code}")
+        message = one_line([str(error.get("error_user_msg") or error.get("message") or "")]) or f"HTTP {response.status_code}"
         text = f"{message} (code {code}{f'/{sub}' if sub else ''})"
         status = response.status_code
         if isinstance(code, int):

@@ -9,6 +9,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 
 from .base import Adapter, AdapterContext
+from .guard import guarded
 
 BUILTINS: dict[str, str] = {
     "bluesky": "smmgen.publish.bluesky",
@@ -41,7 +42,8 @@ def module(name: str) -> ModuleType:
 
 
 def open_adapter(ctx: AdapterContext) -> Adapter:
-    return module(ctx.name).open(ctx)
+    """The adapter for ``ctx.name``, whose calls raise nothing but ``SmmgenError`` (see ``guard``)."""
+    return guarded(module(ctx.name).open(ctx))
 
 
 def env_vars(name: str) -> tuple[str, ...]:

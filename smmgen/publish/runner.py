@@ -16,13 +16,15 @@ import logging
 import os
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .. import schema as s
-from ..errors import AuthError, ContentError, PublishError, RateLimited, SmmgenError, TransientError
+from ..errors import AuthError, ConfigError, ContentError, PublishError, RateLimited, SmmgenError, TransientError
+from ..site_files import inside
 from .base import Adapter, AdapterContext, Lookup, MaybeDone, Post, Posted, iso, parse_time
+from .guard import guarded, unguarded
 from .http import Budget, HttpConfig
 from .ledger import Ledger, Record
 from .lock import acquire
@@ -30,7 +32,8 @@ from .manifest_reader import Entry, read_entry, read_manifest, thaw
 
 log = logging.getLogger(__name__)
 
-# Columns of the summary, in order; an Event's outcome is one of these or "warning".
+# Columns of the summary, in order; an Event's outcome is one of these, "warning", "held" (never to be posted:
+# the CLI counts these in one line, an archive can hold thousands) or "quiet" (see Options.explain).
 COLUMNS = ("posted", "edited", "deleted", "not due", "skipped", "failed", "unknown")
 
 
@@ -42,6 +45,8 @@ class Options:
     limit: int | None = None         # at most this many new posts (creates and reposts) in this run
     force: bool = False              # post again what an earlier run could not confirm
     force_delete: bool = False       # delete posts of removed articles beyond the RemovalLimit
+    allow_many: bool = False         # post even more than [publish] max_posts_per_run in this run
+    explain: bool = False            # also report what needs nothing done (``publish --dry-run --json``)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,17 @@ class Event:
     dry: bool = False
     parts: tuple[str, ...] = ()      # dry runs: exactly the text that would be posted
     media: tuple[str, ...] = ()      # dry runs: the files that would be uploaded
+    publish_at: dt.datetime | None = None   # the entry's (or the ledger record's) planned time
+
+    @property
+    def action(self) -> str:
+        """What this decision does to the post: post, edit, delete, wait or skip (``publish --dry-run --json``)."""
+        return ACTIONS.get(self.outcome, "skip")
+
+
+# How each outcome reads as an action; everything else (a warning, an unconfirmed post, a refusal, and the
+# "quiet" decisions that need nothing done, reported only with Options.explain) leaves the post as it is.
+ACTIONS = {"posted": "post", "edited": "edit", "deleted": "delete", "not due": "wait"}
 
 
 class CouldNotTell(Exception):
@@ -133,7 +149,9 @@ class _Platform:
             raise self._error
         if self._adapter is None:
             try:
-                self._adapter = _RecordChecked(self._opener(self.name, self.budget), self.name)
+                # The record check sits next to the adapter, inside the guard against unexpected answers, so
+                # that a record it cannot use is named as such rather than as the platform's answer.
+                self._adapter = guarded(_RecordChecked(unguarded(self._opener(self.name, self.budget)), self.name))
             except SmmgenError as e:
                 self._error = e
                 raise
@@ -156,6 +174,8 @@ class Publisher:
     known_platforms: Sequence[str] | None = None    # platforms with an adapter; None: all
     removal_limit: RemovalLimit = field(default_factory=RemovalLimit)
     site: str | None = None          # the site's base_url: the ledger must be this site's
+    not_before: dt.datetime | None = None   # [publish] not_before: no post of an older article goes out
+    max_posts: int | None = None     # [publish] max_posts_per_run: more new posts than this stop the run
     _created: int = 0
 
     @property
@@ -166,10 +186,13 @@ class Publisher:
         in_manifest = {e.id for e in self.entries}
         removed = [r for r in self.ledger.records() if r.id not in in_manifest]
         # Every check before anything is done: whose ledger, its copies of entries, how much would go.
-        adopted = self.site is not None and self.ledger.claim(self.site)
+        claimed = self.site is not None and self.ledger.claim(self.site)
         copies = self._copies()
         self._check_removals(removed)
-        if adopted:
+        guarded = self.max_posts is not None and self.options.limit is None and not self.options.allow_many
+        if guarded and not self.options.dry_run:
+            self._check_posts()
+        if claimed:
             self.ledger.save()
             yield Event(self.ledger.shown, "ledger", "warning",
                         f"the ledger named no site (an older smmgen wrote it); it is {self.ledger.site}'s from "
@@ -186,12 +209,35 @@ class Publisher:
             platform = _Platform(name, self.open_adapter, Budget(self.http.retry_budget))
             try:
                 for entry in entries:
-                    yield from self._entry(platform, entry, copies)
+                    for event in self._entry(platform, entry, copies):
+                        yield replace(event, publish_at=entry.publish_at)
                 gone = [r for r in removed if r.platform == name]
                 for record in gone:
-                    yield from self._removed(platform, record, copies, manifest_empty=not self.entries)
+                    for event in self._removed(platform, record, copies, manifest_empty=not self.entries):
+                        yield replace(event, publish_at=parse_time(record.publish_at))
             finally:
                 platform.close()
+        if guarded and self.options.dry_run and self._created > self.max_posts:
+            yield Event(self.ledger.shown, "ledger", "warning", self._too_many(self._created))
+
+    def _check_posts(self) -> None:
+        """Refuse, before posting anything, a run that would make more new posts than [publish]
+        max_posts_per_run: the decisions of a dry run of the same entries and ledger, counted."""
+        probe = Publisher(entries=self.entries, options=replace(self.options, dry_run=True, explain=False),
+                          ledger=Ledger(self.ledger.path, {r.id: r for r in self.ledger.records()},
+                                        read_only=True, site=self.ledger.site, shown=self.ledger.shown),
+                          open_adapter=self.open_adapter, base_dir=self.base_dir, http=self.http,
+                          policies=self.policies, known_platforms=self.known_platforms,
+                          removal_limit=self.removal_limit, not_before=self.not_before)
+        for _ in probe.run():
+            pass
+        if probe._created > (self.max_posts or 0):
+            raise SmmgenError(self._too_many(probe._created) + ". Nothing was posted")
+
+    def _too_many(self, count: int) -> str:
+        return (f"publish: this run would make {count} new posts, more than [publish] max_posts_per_run = "
+                f"{self.max_posts} allows (an archive that was never adopted? see `smmgen adopt` and [publish] "
+                "not_before); run with --limit N to post the first N, or --allow-many to post them all")
 
     def _copies(self) -> dict[str, Entry]:
         """The ledger's copies of entries in flight, checked like the manifest's before anything is sent
@@ -228,6 +274,7 @@ class Publisher:
     # --- decisions -----------------------------------------------------------------------------------------
 
     def _entry(self, platform: _Platform, entry: Entry, copies: Mapping[str, Entry]) -> Iterator[Event]:
+        """Every decision about one manifest entry; the dry run, its JSON and the real run all come from here."""
         post = Post.of(entry, self.now)
         record = self.ledger.get(post.entry_id)
         policy = self.policies.get(platform.name, Policy())
@@ -242,8 +289,15 @@ class Publisher:
         state = record.state if record is not None else "pending"
         if state == "pending":
             if post.retracted:
-                return
-            if post.expire_at is not None and post.expire_at <= self.now:
+                yield from self._quiet(entry.id, platform.name, "retracted before it was posted")
+            elif entry.hold is not None:
+                yield Event(post.entry_id, platform.name, "held", f"held by the build: {entry.hold}")
+            elif (self.not_before is not None and entry.article_date is not None
+                  and entry.article_date < self.not_before):
+                yield Event(post.entry_id, platform.name, "held",
+                            f"the article is dated {iso(entry.article_date)}, before [publish] not_before "
+                            f"{iso(self.not_before)}")
+            elif post.expire_at is not None and post.expire_at <= self.now:
                 yield Event(post.entry_id, platform.name, "skipped",
                             f"expired {iso(post.expire_at)} before it was posted")
             elif post.publish_at > self.now and not _schedulable(policy, post.publish_at - self.now):
@@ -266,6 +320,19 @@ class Publisher:
                 yield from self._delete(platform, record, f"expired {iso(post.expire_at)}")
             elif record.content_hash != post.content_hash:
                 yield from self._changed(platform, post, record, policy)
+            else:
+                yield from self._quiet(entry.id, platform.name, f"posted {record.posted_at}, unchanged")
+        elif state == "adopted":
+            yield from self._quiet(entry.id, platform.name, "adopted: it was out before smmgen published this "
+                                   "site; never posted")
+        elif state == "deleted":
+            assert record is not None
+            yield from self._quiet(entry.id, platform.name, f"deleted {record.deleted_at}")
+
+    def _quiet(self, entry_id: str, platform: str, reason: str) -> Iterator[Event]:
+        """A decision that needs nothing done: reported only when asked to explain every decision."""
+        if self.options.explain:
+            yield Event(entry_id, platform, "quiet", reason)
 
     def _removed(self, platform: _Platform, record: Record, copies: Mapping[str, Entry], *,
                  manifest_empty: bool) -> Iterator[Event]:
@@ -278,6 +345,8 @@ class Publisher:
                         "it could not be confirmed; check the platform")
             return
         if record.state != "posted":
+            yield from self._quiet(record.id, platform.name, f"removed from content; {record.state}, "
+                                   "nothing is live to delete")
             return
         policy = self.policies.get(platform.name, Policy())
         if policy.delete_retracted and manifest_empty:
@@ -290,6 +359,9 @@ class Publisher:
             expire_at = parse_time(record.expire_at)
             if expire_at is not None and expire_at <= self.now:
                 yield from self._delete(platform, record, f"expired {record.expire_at}")
+            else:
+                yield from self._quiet(record.id, platform.name, "removed from content; the post stays "
+                                       "(delete_retracted is off)")
 
     # --- actions -------------------------------------------------------------------------------------------
 
@@ -337,6 +409,10 @@ class Publisher:
             return
         self._created += 1
         if self.options.dry_run:
+            refused = _refused(platform)
+            if refused:
+                yield Event(post.entry_id, platform.name, "failed", refused, dry=True)
+                return
             yield Event(post.entry_id, platform.name, "posted", _what(post), dry=True, parts=post.parts,
                         media=tuple(f"{m.path.name} ({m.role}, alt: {m.alt!r})" for m in post.media))
             return
@@ -397,7 +473,9 @@ class Publisher:
 
     def _delete(self, platform: _Platform, record: Record, reason: str) -> Iterator[Event]:
         if self.options.dry_run:
-            yield Event(record.id, platform.name, "deleted", reason, url=record.url, dry=True)
+            refused = _refused(platform)
+            yield Event(record.id, platform.name, "failed" if refused else "deleted",
+                        f"delete ({reason}): {refused}" if refused else reason, url=record.url, dry=True)
             return
         if record.delete_refused:
             # Said loudly once when it happened; asking again every run would only fail every run.
@@ -423,8 +501,10 @@ class Publisher:
             return
         if policy.on_change == "edit":
             if self.options.dry_run:
-                yield Event(post.entry_id, platform.name, "edited", _what(post), url=record.url, dry=True,
-                            parts=post.parts)
+                refused = _refused(platform)
+                yield Event(post.entry_id, platform.name, "failed" if refused else "edited",
+                            f"edit: {refused}" if refused else _what(post), url=record.url, dry=True,
+                            parts=() if refused else post.parts)
                 return
             try:
                 live = Posted(record.remote_id or "", record.url, record.remote)
@@ -454,6 +534,16 @@ class Publisher:
 
 def _article(entry_id: str) -> str:
     return entry_id.rsplit("@", 1)[0]
+
+
+def _refused(platform: _Platform) -> str:
+    """Dry runs: why a real run could not act on this platform (a credential missing or malformed, a setting
+    missing), or "". Opening the adapter checks exactly that without sending anything."""
+    try:
+        platform.adapter()
+    except SmmgenError as e:
+        return _describe(e)
+    return ""
 
 
 def _schedulable(policy: Policy, ahead: dt.timedelta) -> bool:
@@ -498,11 +588,17 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
             ledger_path: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Event]:
     """Run the publisher for a loaded ``Site``: read the manifest, hold the ledger lock, yield events."""
     from . import registry
+    from .settings import MAX_POSTS_PER_RUN, floor_time
 
     settings = dict(site.publish or {})
     env = os.environ if env is None else env
     manifest_path = manifest_path or site.output_dir / "manifest.json"
-    ledger_path = ledger_path or site.root / (settings.get("ledger") or ".smmgen/ledger.json")
+    if ledger_path is None:
+        # From the site's own files: it must stay inside the site (an explicit --ledger is the operator's).
+        ledger_path = site.root / (settings.get("ledger") or ".smmgen/ledger.json")
+        if inside(ledger_path, Path(os.path.realpath(site.root))) is None:
+            raise ConfigError(site.rel(ledger_path), "publish.ledger", f"leads to {os.path.realpath(ledger_path)}, "
+                              "outside the site folder; keep the ledger in the site (or pass --ledger)")
     if options.only and options.only not in registry.names():
         known = ", ".join(registry.names())
         raise SmmgenError(f"--only {options.only}: no publisher by that name (known: {known})")
@@ -534,7 +630,9 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
     def run(ledger: Ledger) -> Iterator[Event]:
         publisher = Publisher(entries=manifest.entries, ledger=ledger, options=options, open_adapter=opener,
                               base_dir=manifest_path.parent, http=http, policies=policies,
-                              known_platforms=registry.names(), removal_limit=removal_limit, site=site.base_url)
+                              known_platforms=registry.names(), removal_limit=removal_limit, site=site.base_url,
+                              not_before=floor_time(settings.get("not_before"), site.timezone),
+                              max_posts=settings.get("max_posts_per_run") or MAX_POSTS_PER_RUN)
         yield from publisher.run()
 
     if options.dry_run:

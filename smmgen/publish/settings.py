@@ -40,6 +40,19 @@ def _pattern(regex: str, example: str) -> s.Converter:
     return convert
 
 
+def _floor(value: object) -> dt.date | dt.datetime:
+    """A TOML date or date-time, or the same as an ISO string."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value
+    if isinstance(value, str):
+        for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+            try:
+                return parse(value.strip())
+            except ValueError:
+                pass
+    raise s.Invalid(f"not a date: {s.shown(value)} (write e.g. 2026-01-01 or 2026-01-01T00:00:00+01:00)")
+
+
 # Graph API versions live about two years; a pinned one changes only when someone changes it.
 _GRAPH_VERSION = s.Field(_pattern(r"v\d+\.\d+", '"v25.0"'), default="v25.0",
                          doc="The Graph API version every call names, e.g. \"v25.0\".")
@@ -106,6 +119,8 @@ PLATFORM_SETTINGS: dict[str, dict[str, s.Field]] = {
     "vk": VK_SETTINGS,
 }
 
+MAX_POSTS_PER_RUN = 50     # enough for a busy day on every platform; far below an archive posted at once
+
 PUBLISH_SCHEMA: dict[str, s.Field] = {
     "ledger": s.Field(s.nonempty_string, default=".smmgen/ledger.json",
                       doc="The publish ledger, relative to the site root; commit it back after each run."),
@@ -127,5 +142,20 @@ PUBLISH_SCHEMA: dict[str, s.Field] = {
     "removal_share": s.Field(s.number(0, 1), default=0.1,
                              doc="The share (0 to 1) of the articles with live posts that may leave the manifest "
                                  "in one run; see removal_limit."),
+    "not_before": s.Field(_floor, doc="A hard floor: no post of an article dated before this date (or date-time; "
+                                      "site-local unless it has an offset) is ever sent, and such posts take no "
+                                      "plan slots. Set it when pointing smmgen at a site with an archive."),
+    "max_posts_per_run": s.Field(s.integer(1), default=MAX_POSTS_PER_RUN,
+                                 doc="A run that would make more new posts than this stops before posting "
+                                     "anything (go on with --limit N, or --allow-many)."),
     **{name: s.Field(s.table(fields)) for name, fields in PLATFORM_SETTINGS.items()},
 }
+
+
+def floor_time(value: dt.date | dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
+    """``[publish] not_before`` as an instant: a date alone starts at midnight in the site's timezone."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    return (value if value.tzinfo else value.replace(tzinfo=tz, fold=0)).astimezone(dt.UTC)

@@ -17,12 +17,13 @@ import html
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
 from ..errors import ConfigError, PublishError, RateLimited
 from ..measure import telegram_html_unescape
-from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret
+from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, one_line
 from .http import Http, retry_after
 
 NAME = "telegram"
@@ -46,7 +47,7 @@ def _error_body(response: requests.Response) -> tuple[str, PublishError | None]:
         body = response.json()
     except ValueError:
         return response.reason or f"HTTP {response.status_code}", None
-    description = str(body.get("description") or f"HTTP {response.status_code}")
+    description = one_line([str(body.get("description") or "")]) or f"HTTP {response.status_code}"
     wait = (body.get("parameters") or {}).get("retry_after")
     if response.status_code == 429 or wait is not None:
         seconds = float(wait) if wait is not None else retry_after(response.headers)
@@ -63,7 +64,8 @@ class Telegram:
 
     def __init__(self, ctx: AdapterContext, chat_id: str, api_base: str, token: Secret):
         self._chat_id = chat_id
-        self._http = Http(NAME, f"{api_base.rstrip('/')}/bot{token.reveal()}", ctx.http, ctx.budget,
+        # Quoted: a "/", "?" or "#" in a mistyped token would otherwise change the URL, not just fail to sign in.
+        self._http = Http(NAME, f"{api_base.rstrip('/')}/bot{quote(token.reveal(), safe=':')}", ctx.http, ctx.budget,
                           secrets=[token], error_body=_error_body)
 
     def __repr__(self) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -35,7 +34,7 @@ from requests_oauthlib import OAuth1
 
 from ..errors import AuthError, PublishError, RateLimited
 from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, iso, one_line
-from .http import Http, retry_after, scrub
+from .http import Http, retry_after
 
 NAME = "x"
 ENV = ("SMMGEN_X_API_KEY", "SMMGEN_X_API_SECRET", "SMMGEN_X_ACCESS_TOKEN", "SMMGEN_X_ACCESS_SECRET",
@@ -48,27 +47,16 @@ LOOKUP_SLACK = dt.timedelta(minutes=15)     # clock difference allowed between t
 _URL = re.compile(r"https?://\S+")
 
 
-class _Scrub(logging.Filter):
-    """oauthlib and requests-oauthlib log the consumer key, the access token and the Authorization header at
-    DEBUG: those lines pass through ``scrub`` like urllib3's."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = scrub(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
-        return True
-
-
-_SCRUB = _Scrub()
-for _name in ("requests_oauthlib.oauth1_auth", "oauthlib.oauth1.rfc5849", "oauthlib.oauth1.rfc5849.signature"):
-    logging.getLogger(_name).addFilter(_SCRUB)
-
-
 def open(ctx: AdapterContext) -> X:
-    if ctx.env.get(ENV[4], "").strip():
-        return X(ctx, bearer=ctx.secret(ENV[4]))
-    key, secret, token, token_secret = (ctx.secret(name) for name in ENV[:4])
+    oauth1, bearer = ENV[:4], ENV[4]
+    if ctx.env.get(bearer, "").strip():
+        return X(ctx, bearer=ctx.secret(bearer))
+    missing = [name for name in oauth1 if not ctx.env.get(name, "").strip()]
+    if missing:
+        raise AuthError(NAME, f"environment variable {missing[0]} is not set: X takes either {bearer} (an OAuth 2.0 "
+                        f"user access token) or all four of {', '.join(oauth1)} (OAuth 1.0a user context); "
+                        f"missing: {', '.join(missing)}")
+    key, secret, token, token_secret = (ctx.secret(name) for name in oauth1)
     return X(ctx, oauth1=(key, secret, token, token_secret))
 
 

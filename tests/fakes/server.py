@@ -8,6 +8,7 @@ the fake's state changes one request at a time). Faults are matched against ``"M
 ``delay``       wait ``seconds`` (past the client's timeout), then handle it: the work lands late
 ``drop_after``  handle the request, then close the connection without an answer
 ``kill_after``  handle it, SIGKILL the process ``pid()`` names, then close the connection
+``answer_after`` handle it, then answer with the fault's response instead (the work done, the answer garbled)
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class Response:
 @dataclass
 class Fault:
     match: str
-    kind: str                                      # status | delay | drop_after | kill_after
+    kind: str                                      # status | delay | drop_after | kill_after | answer_after
     response: Response | None = None
     seconds: float = 0.0
     pid: Callable[[], int | None] | None = None
@@ -179,6 +180,9 @@ class FakeServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY, every answer after the first on a
+    # kept-alive connection waits for the client's delayed ACK (40-200 ms).
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._serve()
@@ -205,6 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None and fault.kind == "delay":
                 time.sleep(fault.seconds)
             response = fake.dispatch(request)
+            if fault is not None and fault.kind == "answer_after":
+                response = fault.response or Response(500)
             if fault is not None and fault.kind in ("drop_after", "kill_after"):
                 if fault.kind == "kill_after" and fault.pid is not None:
                     pid = fault.pid()
