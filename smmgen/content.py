@@ -133,15 +133,23 @@ def _url_or_path(value: Any) -> str:
     return s.url(value)
 
 
-def _image_ref(value: Any) -> tuple[str, str | None]:
-    """``image: x.jpg``, or jekyll-seo-tag's ``image: {path: x.jpg, alt: ...}``: (path, alt)."""
+def _image_ref(value: Any, name: str = "path") -> tuple[str, str | None]:
+    """``image: x.jpg``, or jekyll-seo-tag's ``image: {path: x.jpg, alt: ...}``: (path, alt). Other keys of the
+    table (a caption, a theme's options) are the theme's."""
     if isinstance(value, Mapping):
-        result = s.validate({k: v for k, v in value.items() if k in ("path", "alt")},
-                            {"path": s.Field(s.nonempty_string, required=True), "alt": s.Field(s.string)})
+        result = s.validate({k: v for k, v in value.items() if k in (name, "alt")},
+                            {name: s.Field(s.nonempty_string, required=True), "alt": s.Field(s.string)})
         if result.problems:
-            raise s.Invalid(f"image.{result.problems[0].key}: {result.problems[0].message}")
-        return result.values["path"], result.values["alt"]
+            raise s.Invalid(f"{result.problems[0].key}: {result.problems[0].message}")
+        return result.values[name], result.values["alt"]
     return s.nonempty_string(value), None
+
+
+def _cover(value: Any) -> tuple[str, str | None] | None:
+    """PaperMod's ``cover``: a table of theme options, with an ``image`` or (``hidden: true`` alone) without."""
+    if isinstance(value, Mapping) and not value.get("image"):
+        return None
+    return _image_ref(value, "image")
 
 
 def _tag(value: Any) -> str:
@@ -213,6 +221,7 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
         "lang": s.Field(s.nonempty_string),
         "image": s.Field(_image_ref, doc="Hero image path; Jekyll's `image: {path, alt}` too."),
         "featured_image": s.Field(s.nonempty_string, doc="Hugo themes' name for the hero image."),
+        "cover": s.Field(_cover, doc="PaperMod's `cover: {image, alt}`."),
         "images": s.Field(s.list_of(s.nonempty_string), doc="Hugo's list of images; the first is the hero."),
         "image_alt": s.Field(s.string),
         "image_focus": s.Field(_focus),
@@ -446,6 +455,9 @@ def _hero(v: Mapping[str, Any], path: Path, site: Site, shown: str,
         image, key = v["images"][0], "images"
     elif v["featured_image"]:
         image, key = v["featured_image"], "featured_image"
+    elif v["cover"]:
+        image, key = v["cover"][0], "cover"
+        alt = alt or (v["cover"][1] or "").strip()
     named = image is not None
     if image is None:
         bundled = _bundle_hero(path, site)

@@ -264,3 +264,25 @@ def test_ids_with_a_qualifier_are_valid_manifest_and_ledger_ids():
         assert ID.fullmatch(good), good
     for bad in ("hello.@x", ".ja@x", "hello.ja.x@x", "Hello@x", "hello/ja@x"):
         assert not ID.fullmatch(bad), bad
+
+
+@pytest.mark.parametrize("front", [
+    "image:\n  path: /img/hero.png\n  alt: A bridge\n",                     # jekyll-seo-tag
+    "cover:\n  image: /img/hero.png\n  alt: A bridge\n  caption: Dawn\n",   # Hugo PaperMod
+    "featured_image: /img/hero.png\nimage_alt: A bridge\n",
+])
+def test_heroes_named_the_ways_themes_name_them(make_site, front):
+    hugo_site(make_site)
+    from PIL import Image
+
+    (make_site.root / "static" / "img").mkdir(parents=True)
+    Image.new("RGB", (40, 20)).save(make_site.root / "static" / "img" / "hero.png")
+    a = load_one(make_site, f"---\ntitle: T\ndate: 2026-11-24\n{front}---\n", "posts/a.md")
+    assert a.image == make_site.root.resolve() / "static" / "img" / "hero.png"
+    assert a.image_alt == "A bridge" and a.warnings == ()
+
+
+def test_a_cover_without_an_image_is_no_hero(make_site):
+    hugo_site(make_site)
+    a = load_one(make_site, "---\ntitle: T\ndate: 2026-11-24\ncover:\n  hidden: true\n---\n", "posts/a.md")
+    assert a.image is None and a.warnings == ()
