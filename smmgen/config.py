@@ -55,11 +55,7 @@ def _permalink(value: Any) -> str:
     return text
 
 
-def _language_tag(value: Any) -> str:
-    text = s.nonempty_string(value)
-    if not re.fullmatch(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*", text):
-        raise s.Invalid(f"not a language tag: {s.shown(text)} (e.g. \"ja\", \"pt-BR\")")
-    return text
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
 def _section_rules(value: Any) -> dict[str, str]:
@@ -83,9 +79,9 @@ LANGUAGE_SCHEMA = {
 
 def _languages(value: Any) -> dict[str, dict[str, Any]]:
     if isinstance(value, Mapping):
-        bad = next((k for k in value if not re.fullmatch(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*", str(k))), None)
+        bad = next((k for k in value if not LANGUAGE_TAG.fullmatch(str(k))), None)
         if bad is not None:
-            raise s.Invalid(f"not a language tag: {s.shown(bad)}")
+            raise s.Invalid(f'not a language tag: {s.shown(bad)} (e.g. "ja", "pt-BR")')
     return s.table_of(lambda name: LANGUAGE_SCHEMA)(value)
 
 
@@ -197,6 +193,8 @@ class Site:
     languages: Mapping[str, Language] = field(default_factory=lambda: MappingProxyType({}))
     lowercase_urls: bool = True
     default_image: str | None = None
+    # [mentions]: article @name (case-folded) -> platform -> handle; every other @name mentions no one
+    mentions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
 
     def language_of(self, lang: str) -> Language:
         """The URL prefix (and folder) of ``lang``: as configured, else Hugo's rule (none for the default
@@ -205,8 +203,6 @@ class Site:
         if known is not None:
             return known
         return Language("" if lang == self.language or not self.generator else f"/{lang.lower()}", None)
-    # [mentions]: article @name (case-folded) -> platform -> handle; every other @name mentions no one
-    mentions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
 
     def platform(self, name: str) -> PlatformSettings | None:
         return next((p for p in self.platforms if p.name == name), None)

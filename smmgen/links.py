@@ -1,5 +1,9 @@
 """Links back to the article: the canonical URL and per-platform UTM tagging.
 
+``article_url`` is the URL the site's generator publishes an article at: the file's place under the content
+root gives Hugo's sections, page bundles and translations (``name.ja.md``, a language's content folder) or
+Jekyll's collections and categories; ``smmgen.permalinks`` expands the rule that applies.
+
 UTM parameters are added deterministically (fixed order), never twice, and only to the site's own links: a
 foreign URL in a post is left exactly as the author wrote it.
 """
