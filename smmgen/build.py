@@ -16,7 +16,7 @@ import jinja2
 from . import manifest, plan
 from .cache import BuildCache, stamp
 from .config import Site
-from .content import Article, Skipped, load_article, read_articles
+from .content import Article, Skipped, bundle_folder, load_article, read_articles
 from .dates import long_date
 from .discovery import Found, discover
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
@@ -156,6 +156,9 @@ def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
             errors += failures
             if ready is not None and not failures:
                 ready[article.source] = made
+        if made and made[0].slug != article.key:
+            # Made before the other articles were known: the key tells two articles with one slug apart.
+            made = tuple(replace(c, id=f"{article.key}@{c.platform}", slug=article.key) for c in made)
         for cut in made:
             name = cut.platform
             override = f"social.{name}.text" if article.social.override(name).text else None
@@ -267,6 +270,7 @@ class Prepared:
     """Articles and cuts made before the pipeline runs: found in the cache, or made by worker processes."""
 
     found: Found
+    site_root: Path | None = None
     shas: dict[str, str] = field(default_factory=dict)                  # source -> sha256 of the file
     articles: dict[Path, Article] = field(default_factory=dict)
     cuts: dict[str, tuple[Cut, ...]] = field(default_factory=dict)      # source -> cuts before planning
@@ -279,8 +283,14 @@ class Prepared:
             sha = self.shas.get(article.source)
             if sha is None:
                 continue
+            if article.warnings:
+                continue                      # a hero looked for and not found may appear: parse again next time
             deps = ((str(article.image), stamp(article.image), cache.known_key(article.image)),) \
                 if article.image else ()
+            folder = bundle_folder(article, self.site_root)
+            if folder is not None:
+                # A page bundle's hero is found by looking in its folder: a file added there is a change.
+                deps += ((str(folder), stamp(folder), None),)
             made = () if article.draft else self.cuts.get(article.source)
             known = cache.articles.get(article.source)
             if (known is not None and known.sha == sha and known.deps == deps and known.article is article
@@ -298,7 +308,8 @@ def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Worker
     """Hash every article file (unless ``hashes`` has it); take what the cache has for unchanged ones; parse
     and cut the rest in ``pool``'s processes when there are enough of them (failures are left to the
     pipeline, which reports them with their file and line)."""
-    ready = Prepared(discover(site.content_dir, site.content_rules, site.root))
+    ready = Prepared(discover(site.content_dir, site.content_rules, site.root),
+                     site.root if site.generator else None)
     missing: list[Path] = []
     for path, source in zip(ready.found.paths, site.rel_all(ready.found.paths)):
         sha = hashes.get(str(path))

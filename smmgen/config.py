@@ -20,6 +20,7 @@ from . import controls, mentions
 from . import schema as s
 from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
+from .permalinks import GENERATORS, check_pattern
 from .platforms import registry
 from .site_files import OUTSIDE, inside
 from .toml_text import key_on_line, toml_loads
@@ -82,10 +83,50 @@ def _extensions(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(extensions))
 
 
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def _section_rules(value: Any) -> dict[str, str]:
+    """``[site.permalinks]``: section (Hugo) or collection (Jekyll) -> pattern; patterns are checked once the
+    generator is known."""
+    if not isinstance(value, Mapping):
+        raise s.Invalid(f"expected a table of section = pattern, got {s.shown(value)}")
+    bad = next((k for k, v in value.items() if not isinstance(v, str)), None)
+    if bad is not None:
+        raise s.Invalid(f"{bad}: expected a pattern string, got {s.shown(value[bad])}")
+    return dict(value)
+
+
+LANGUAGE_SCHEMA = {
+    "prefix": s.Field(s.string, doc='URL path prefix of the language, e.g. "/ja" ("" for none). Default: Hugo\'s '
+                                    "rule: none for `language`, /<lang> for the others."),
+    "content_dir": s.Field(s.nonempty_string, doc="Hugo's per-language contentDir: articles under it are in this "
+                                                  "language."),
+}
+
+
+def _languages(value: Any) -> dict[str, dict[str, Any]]:
+    if isinstance(value, Mapping):
+        bad = next((k for k in value if not LANGUAGE_TAG.fullmatch(str(k))), None)
+        if bad is not None:
+            raise s.Invalid(f'not a language tag: {s.shown(bad)} (e.g. "ja", "pt-BR")')
+    return s.table_of(lambda name: LANGUAGE_SCHEMA)(value)
+
+
 SITE_SCHEMA = {
     "name": s.Field(s.nonempty_string, required=True, doc="The site's name, shown on cards and previews."),
     "base_url": s.Field(s.url, required=True, doc="Where the site lives, e.g. https://news.example."),
-    "permalink": s.Field(_permalink, default="/{year}/{month}/{slug}/", doc="Article URL path pattern."),
+    "permalink": s.Field(s.nonempty_string, default="/{year}/{month}/{slug}/",
+                         doc="Article URL path pattern (see smmgen.permalinks), for articles no section rule covers."),
+    "generator": s.Field(s.choice(*GENERATORS), doc="The site generator whose `:name` placeholders, sections, "
+                                                    "bundles and languages the URLs follow: hugo or jekyll."),
+    "permalinks": s.Field(_section_rules, default={}, doc="One pattern per section (Hugo) or collection (Jekyll)."),
+    "source_dir": s.Field(s.nonempty_string, doc="The generator's content root, where sections start "
+                                                 "(default: Hugo content, Jekyll the site folder)."),
+    "languages": s.Field(_languages, default={}, doc="Languages besides `language`: URL prefix, content folder."),
+    "lowercase_urls": s.Field(s.boolean, default=True, doc="Hugo lowercases URLs (false: disablePathToLower)."),
+    "default_image": s.Field(s.nonempty_string, doc="Hero image (site-relative) for articles that name none, as "
+                                                    "Jekyll's `defaults` give `image:`."),
     "timezone": s.Field(_timezone, default=ZoneInfo("UTC"), doc="IANA zone for dates written without one."),
     "language": s.Field(s.nonempty_string, default="en", doc="BCP 47 tag for articles without `lang`."),
     "cards_base_url": s.Field(s.url, doc="Public URL under which output/cards/ is served (og:image, Instagram)."),
@@ -152,6 +193,12 @@ class UtmPolicy:
 
 
 @dataclass(frozen=True)
+class Language:
+    prefix: str                      # URL path prefix, "" or "/ja"
+    content_dir: Path | None         # Hugo's per-language content folder
+
+
+@dataclass(frozen=True)
 class PlatformSettings:
     """One enabled platform's settings from ``[platforms.<name>]``; ``options`` holds its declared extra keys."""
 
@@ -197,8 +244,22 @@ class Site:
     plan: Mapping[str, Any]          # [plan], validated by smmgen.plan.PLAN_SCHEMA
     publish: Mapping[str, Any]       # [publish], validated by smmgen.publish.settings.PUBLISH_SCHEMA
     content_rules: ContentRules = ContentRules()
+    generator: str | None = None                      # "hugo", "jekyll": whose URL rules (smmgen.permalinks)
+    permalinks: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # section -> pattern
+    source_dir: Path | None = None                    # the generator's content root
+    languages: Mapping[str, Language] = field(default_factory=lambda: MappingProxyType({}))
+    lowercase_urls: bool = True
+    default_image: str | None = None
     # [mentions]: article @name (case-folded) -> platform -> handle; every other @name mentions no one
     mentions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def language_of(self, lang: str) -> Language:
+        """The URL prefix (and folder) of ``lang``: as configured, else Hugo's rule (none for the default
+        language, /<lang> for the others) when the site has a generator."""
+        known = self.languages.get(lang)
+        if known is not None:
+            return known
+        return Language("" if lang == self.language or not self.generator else f"/{lang.lower()}", None)
 
     def platform(self, name: str) -> PlatformSettings | None:
         return next((p for p in self.platforms if p.name == name), None)
@@ -276,6 +337,7 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     if control is not None:
         raise ConfigError(shown_path, control[0], control[1], line=_line_for(toml_key_lines(text), control[0]))
     result = s.validate(data, TOP_SCHEMA)
+    result.problems += _permalink_problems(result.values.get("site"))
     if result.problems:
         lines = toml_key_lines(text)
         errors = [ConfigError(shown_path, p.key, p.message, line=_line_for(lines, p.key)) for p in result.problems]
@@ -293,7 +355,11 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         if (conf := dict((v["platforms"] or {}).get(name) or {})) and conf.get("enabled", True)
     )
     # Every folder and file the site names is read from inside it (see smmgen.site_files).
-    named = {f"site.{k}": site_v[k] for k in ("content_dir", "layouts_dir")}
+    named = {f"site.{k}": site_v[k] for k in ("content_dir", "layouts_dir", "source_dir") if site_v[k]}
+    if site_v["default_image"]:
+        named["site.default_image"] = site_v["default_image"].lstrip("/")      # site-relative, as Jekyll's
+    named.update({f"site.languages.{k}.content_dir": lang["content_dir"]
+                  for k, lang in site_v["languages"].items() if lang["content_dir"]})
     named.update({f"platforms.{p.name}.avatar": p.get("avatar") for p in platforms if p.get("avatar")})
     outside = [key for key, value in named.items() if inside(root / value, root) is None]
     if outside:
@@ -321,8 +387,61 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
             include=tuple(site_v["include"]), exclude=tuple(site_v["exclude"]), strict=site_v["strict"],
             hashtag_sources=tuple(dict.fromkeys(site_v["hashtag_sources"])),
             excerpt_separator=site_v["excerpt_separator"], expire_with_page=site_v["expire_with_page"]),
+        generator=site_v["generator"],
+        permalinks=MappingProxyType(dict(site_v["permalinks"])),
+        source_dir=root / (site_v["source_dir"] or {"hugo": "content", "jekyll": "."}.get(site_v["generator"] or "",
+                                                                                           site_v["content_dir"])),
+        languages=MappingProxyType({
+            k: Language(prefix=_prefix(lang["prefix"]) if lang["prefix"] is not None
+                        else "" if k == site_v["language"] else f"/{k.lower()}",
+                        content_dir=root / lang["content_dir"] if lang["content_dir"] else None)
+            for k, lang in site_v["languages"].items()}),
+        lowercase_urls=site_v["lowercase_urls"],
+        default_image=site_v["default_image"],
         mentions=MappingProxyType({k: MappingProxyType(h) for k, h in (v["mentions"] or {}).items()}),
     )
+
+
+def _first_leaf(key: str, value: Any) -> str:
+    """The first key inside a table, which smmgen.lines knows the line of (a table's header it does not)."""
+    while isinstance(value, Mapping) and value:
+        name = next(iter(value))
+        key, value = f"{key}.{name}", value[name]
+    return key
+
+
+def _prefix(text: str) -> str:
+    return "/" + text.strip("/") if text.strip("/") else ""
+
+
+def _permalink_problems(site_v: Mapping[str, Any] | None) -> list[s.Problem]:
+    """The patterns checked against the generator whose placeholders they use."""
+    if not site_v:
+        return []
+    generator = site_v.get("generator")
+    patterns = {"site.permalink": site_v.get("permalink")}
+    patterns.update({f"site.permalinks.{k}": v for k, v in (site_v.get("permalinks") or {}).items()})
+    problems = []
+    if not generator:
+        # Sections, bundles and language prefixes are the generator's: without one nothing would read them.
+        problems += [s.Problem(_first_leaf(f"site.{key}", site_v[key]),
+                               'needs `generator = "hugo"` or "jekyll" (whose rules these are)')
+                     for key in ("permalinks", "languages", "source_dir") if site_v.get(key)]
+    for key, pattern in patterns.items():
+        if not isinstance(pattern, str):
+            continue
+        if not generator and key != "site.permalink":
+            continue
+        if generator is None and key == "site.permalink":
+            try:
+                _permalink(pattern)
+            except s.Invalid as e:
+                problems.append(s.Problem(key, str(e)))
+            continue
+        wrong = check_pattern(pattern, generator)
+        if wrong:
+            problems.append(s.Problem(key, f"{wrong}, got {s.shown(pattern)}"))
+    return problems
 
 
 def _line_for(lines: Mapping[str, int], key: str) -> int | None:

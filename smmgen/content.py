@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from . import controls, discovery
@@ -21,9 +22,10 @@ from . import schema as s
 from .config import Site
 from .errors import ContentError, SmmgenError
 from .front_matter import parse, read_article_text
-from .links import canonical_url
+from .links import article_url, lang_suffix, language_of
 from .markup import first_paragraph, inline_text, prose_text
 from .platforms import registry
+from .site_files import inside
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"}
 
@@ -92,6 +94,8 @@ class Article:
     publish_date: dt.datetime | None = None     # Hugo's publishDate: no post is due before it
     expiry_date: dt.datetime | None = None      # Hugo's expiryDate (unless [site] expire_with_page = false)
     ignored_keys: tuple[str, ...] = ()          # front-matter keys smmgen does not use (check --verbose lists them)
+    key: str = ""                    # in ids and output paths: the slug, or "<slug>.<lang|path>" (``with_keys``)
+    warnings: tuple[str, ...] = ()   # shown with every cut of the article (e.g. a hero that was not found)
 
     def line(self, key: str) -> int | None:
         return self.lines.get(key) or self.lines.get(key.split(".")[0])
@@ -131,6 +135,31 @@ def _slug(value: Any) -> str:
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text, re.I | re.A):
         raise s.Invalid(f"expected letters, digits and single hyphens, got {s.shown(text)}")
     return text
+
+
+def _url_or_path(value: Any) -> str:
+    if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+        return value
+    return s.url(value)
+
+
+def _image_ref(value: Any, name: str = "path") -> tuple[str, str | None]:
+    """``image: x.jpg``, or jekyll-seo-tag's ``image: {path: x.jpg, alt: ...}``: (path, alt). Other keys of the
+    table (a caption, a theme's options) are the theme's."""
+    if isinstance(value, Mapping):
+        result = s.validate({k: v for k, v in value.items() if k in (name, "alt")},
+                            {name: s.Field(s.nonempty_string, required=True), "alt": s.Field(s.string)})
+        if result.problems:
+            raise s.Invalid(f"{result.problems[0].key}: {result.problems[0].message}")
+        return result.values[name], result.values["alt"]
+    return s.nonempty_string(value), None
+
+
+def _cover(value: Any) -> tuple[str, str | None] | None:
+    """PaperMod's ``cover``: a table of theme options, with an ``image`` or (``hidden: true`` alone) without."""
+    if isinstance(value, Mapping) and not value.get("image"):
+        return None
+    return _image_ref(value, "image")
 
 
 def _tag(value: Any) -> str:
@@ -231,11 +260,14 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
         **{key: s.Field(_categories if key in sources else ignored)
            for key in ("categories", "category", "keywords", "series")},
         "slug": s.Field(_slug),
-        "url": s.Field(s.url, doc="Canonical URL, overriding base_url + permalink."),
+        "url": s.Field(_url_or_path, doc="Canonical URL, or a path from the site root (Hugo), overriding the "
+                                         "permalink."),
         "summary": s.Field(s.string),
         "description": s.Field(s.string, doc="Hugo's name for summary."),
         "lang": s.Field(s.nonempty_string),
-        "image": s.Field(s.nonempty_string),
+        "image": s.Field(_image_ref, doc="Hero image path; Jekyll's `image: {path, alt}` too."),
+        "featured_image": s.Field(s.nonempty_string, doc="Hugo themes' name for the hero image."),
+        "cover": s.Field(_cover, doc="PaperMod's `cover: {image, alt}`."),
         "images": s.Field(s.list_of(s.nonempty_string), doc="Hugo's list of images; the first is the hero."),
         "image_alt": s.Field(s.string),
         "image_focus": s.Field(_focus),
@@ -295,8 +327,8 @@ def read_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None 
             skipped.append((e.source, e.reason))
         except SmmgenError as e:
             errors.extend(e.errors if hasattr(e, "errors") else [e])
-    errors.extend(_duplicate_slugs(articles))
-    return Loaded(articles, errors, tuple(sorted(skipped)))
+    errors.extend(_duplicate_urls(articles))
+    return Loaded(with_keys(articles, site), errors, tuple(sorted(skipped)))
 
 
 def load_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None = None,
@@ -307,16 +339,58 @@ def load_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None 
     return loaded.articles, loaded.errors
 
 
-def _duplicate_slugs(articles: list[Article]) -> list[SmmgenError]:
+def _duplicate_urls(articles: list[Article]) -> list[SmmgenError]:
+    """An article is its URL: two articles conflict only when they would be published at the same one."""
     seen: dict[str, Article] = {}
     errors: list[SmmgenError] = []
     for article in articles:
-        if article.slug in seen:
-            errors.append(ContentError(article.source, article.line("slug") or 1, "slug",
-                                       f'"{article.slug}" is also the slug of {seen[article.slug].source}; '
-                                       "set a distinct `slug:`"))
-        seen.setdefault(article.slug, article)
+        first = seen.setdefault(article.url, article)
+        if first is not article:
+            field = "url" if "url" in article.lines else "slug"
+            errors.append(ContentError(article.source, article.line(field) or 1, field,
+                                       f"{article.url} is also the URL of {first.source}; set a distinct `slug:` "
+                                       "(or `url:`)"))
     return errors
+
+
+def with_keys(articles: list[Article], site: Site) -> list[Article]:
+    """Each article with its identity ``key``: its slug where no other article has that slug, so ids stay
+    ``<slug>@<platform>`` and existing ledgers keep matching. Among articles sharing a slug, the first in the
+    site's language (earliest date, then URL) keeps the plain slug, so adding a translation or a later article
+    never changes an earlier one's ids; the others get ``<slug>.<lang>`` when that language is theirs alone,
+    else ``<slug>.<their URL's path>``."""
+    by_slug: dict[str, list[Article]] = {}
+    for article in articles:
+        by_slug.setdefault(article.slug, []).append(article)
+    keys: dict[int, str] = {}
+    for slug, group in by_slug.items():
+        if len(group) == 1:
+            continue
+        ordered = sorted(group, key=lambda a: (a.lang != site.language, a.date, a.url))
+        langs = [a.lang.lower() for a in ordered[1:]]
+        taken = {slug}
+        for article in ordered[1:]:
+            lang = _key_part(article.lang)
+            key = f"{slug}.{lang}" if langs.count(article.lang.lower()) == 1 and article.lang != ordered[0].lang \
+                else f"{slug}.{_url_part(article.url, slug)}"
+            base, n = key, 2
+            while key in taken:             # two URLs that differ only in punctuation
+                key, n = f"{base}-{n}", n + 1
+            taken.add(key)
+            keys[id(article)] = key
+    return [replace(a, key=keys.get(id(a), a.slug)) if a.key != keys.get(id(a), a.slug) else a for a in articles]
+
+
+def _url_part(url: str, slug: str) -> str:
+    """The URL's path without the slug's own segment: "/2026/02/update/" -> "2026-02"."""
+    segments = [p for p in unquote(urlsplit(url).path).split("/") if p]
+    if segments and segments[-1].rsplit(".", 1)[0].lower() == slug:
+        segments.pop()
+    return _key_part("/".join(segments)) or "page"
+
+
+def _key_part(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", unquote(text).lower()).strip("-")
 
 
 def load_article(path: Path, site: Site) -> Article:
@@ -357,20 +431,14 @@ def load_article(path: Path, site: Site) -> Article:
         raise ErrorList(problems)
     parsed = replace(parsed, lines=lines)
 
-    image_ref = v["image"] or (v["images"][0] if v["images"] else None)
-    image_key = "image" if v["image"] else "images"
-    image = _resolve_image(image_ref, path, site, shown, parsed.lines.get(image_key)) if image_ref else None
-    if image is not None and not (v["image_alt"] or "").strip():
-        raise ContentError(shown, parsed.lines.get(image_key), "image_alt",
-                           "required when an image is set: describe the picture for people who cannot see it")
-
+    image, image_alt, image_warnings = _hero(v, path, site, shown, parsed.lines)
     title = inline_text(v["title"])
     if not title:
         raise ContentError(shown, parsed.lines.get("title"), "title", "is empty once Markdown is removed")
     body_text = prose_text(parsed.body)
     summary = _lead(v, parsed.body, body_text, rules.excerpt_separator)
     slug = v["slug"].lower() if v["slug"] else _slug_from_path(path, site)
-    lang = v["lang"] or site.language
+    lang = language_of(path, site, v["lang"])
 
     social_v = v["social"] or {}
     overrides = {name: PlatformOverride(**conf) for name in registry.names() if (conf := social_v.get(name))}
@@ -394,9 +462,9 @@ def load_article(path: Path, site: Site) -> Article:
         body_text=body_text,
         tags=hashtag_tags,
         section=section,
-        url=v["url"] or canonical_url(site, slug=slug, date=date, section=section, lang=lang),
+        url=_url(v, data, path, site, slug=slug, date=date, section=section, lang=lang),
         image=image,
-        image_alt=(v["image_alt"] or "").strip(),
+        image_alt=image_alt,
         image_focus=v["image_focus"],
         card=v["card"],
         draft=v["draft"] or v["published"] is False,
@@ -406,6 +474,8 @@ def load_article(path: Path, site: Site) -> Article:
         publish_date=publish_date if publish_date is not None and publish_date > date else None,
         expiry_date=v["expiryDate"] if rules.expire_with_page else None,
         ignored_keys=ignored,
+        key=slug,
+        warnings=image_warnings,
     )
 
 
@@ -463,6 +533,21 @@ def _lead(v: Mapping[str, Any], body: str, body_text: str, separator: str) -> st
     return first_paragraph(body_text).replace("\n", " ")
 
 
+def _url(v: Mapping[str, Any], data: Mapping[str, Any], path: Path, site: Site, *, slug: str,
+         date: dt.datetime, section: str | None, lang: str) -> str:
+    if v["url"]:
+        return v["url"] if not v["url"].startswith("/") else site.base_url + v["url"]
+    categories = data.get("categories", data.get("category")) if site.generator == "jekyll" else None
+    if isinstance(categories, str):
+        categories = categories.split()            # Jekyll: `categories: news local` is two
+    own_permalink = data.get("permalink") if site.generator == "jekyll" else None
+    return article_url(site, path, slug=slug, slug_set=v["slug"] if "slug" in data else None,
+                       title=str(data.get("title") or ""), date=date, lang=lang, kicker=section or "",
+                       categories=tuple(str(c) for c in categories or () if c is not None)
+                       if isinstance(categories, (list, tuple, str)) else (),
+                       own_permalink=own_permalink if isinstance(own_permalink, str) else None)
+
+
 def _check_schedule(social: Social, shown: str, lines: Mapping[str, int],
                     publish_date: dt.datetime | None = None) -> None:
     pairs = [("social", social.publish_at, social.expire_at, social.expire_after)]
@@ -493,7 +578,10 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
 def _slug_from_path(path: Path, site: Site) -> str:
-    stem = path.parent.name if path.stem in ("index", "_index") else path.stem
+    stem = path.stem
+    if site.generator and lang_suffix(path, site):          # hello.ja.md is the Japanese hello.md
+        stem = stem.rsplit(".", 1)[0]
+    stem = path.parent.name if stem in ("index", "_index") else stem
     stem = _DATE_PREFIX.sub("", stem).lower()
     slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
     if not slug:
@@ -501,22 +589,95 @@ def _slug_from_path(path: Path, site: Site) -> str:
     return slug
 
 
-def _resolve_image(ref: str, article_path: Path, site: Site, shown: str, line: int | None) -> Path:
+_BUNDLE_HERO = re.compile(r"^(?:featured|cover).*|.*feature.*", re.I)
+
+
+def _hero(v: Mapping[str, Any], path: Path, site: Site, shown: str,
+          lines: Mapping[str, int]) -> tuple[Path | None, str, tuple[str, ...]]:
+    """The hero image, its alt text and warnings: the front matter's ``image`` (a path or jekyll-seo-tag's
+    ``{path, alt}``), ``images[0]`` or ``featured_image``; else a page bundle's ``featured*``/``cover*``/
+    ``*feature*`` image beside ``index.md``; else the site's ``default_image``.
+
+    An image the front matter names but that is not found is an error on a site of smmgen's own; on a Hugo or
+    Jekyll site (``generator``) it is a warning and the text card, since themes resolve such paths in ways smmgen
+    cannot follow (assets pipelines, theme folders) and the site itself builds."""
+    alt = (v["image_alt"] or "").strip()
+    image, key = v["image"], "image"
+    if image is not None:
+        image, alt = image[0], alt or (image[1] or "").strip()
+    elif v["images"]:
+        image, key = v["images"][0], "images"
+    elif v["featured_image"]:
+        image, key = v["featured_image"], "featured_image"
+    elif v["cover"]:
+        image, key = v["cover"][0], "cover"
+        alt = alt or (v["cover"][1] or "").strip()
+    named = image is not None
+    if image is None:
+        bundled = _bundle_hero(path, site)
+        if bundled is not None:
+            return bundled, alt, () if alt else (f"the hero {site.rel(bundled)} has no image_alt; posted "
+                                                 "without a description of the picture",)
+        if site.default_image:
+            image, key = site.default_image, "image"
+    if image is None:
+        return None, alt, ()
+    try:
+        found = _resolve_image(image, path, site, shown, lines.get(key) if named else None, key)
+    except ContentError as e:
+        if not site.generator or "outside the site" in e.detail:
+            raise
+        return None, alt, (f"{key}: {e.detail}; the card is the text card",)
+    if not alt:
+        if not site.generator:
+            raise ContentError(shown, lines.get(key), "image_alt",
+                               "required when an image is set: describe the picture for people who cannot see it")
+        return found, "", (f"{key}: no image_alt; posted without a description of the picture",)
+    return found, alt, ()
+
+
+def bundle_folder(article: Article, root: Path | None) -> Path | None:
+    """The folder of a page bundle whose hero smmgen looked for there and found none (``root``: the site's, for a
+    site with a generator; None otherwise)."""
+    if root is None or article.image is not None or Path(article.source).name.split(".", 1)[0] != "index":
+        return None
+    return root / Path(article.source).parent
+
+
+def _bundle_hero(path: Path, site: Site) -> Path | None:
+    stem = path.name.split(".", 1)[0]
+    if stem != "index" or not site.generator:
+        return None
+    try:
+        candidates = sorted(p for p in path.parent.iterdir()
+                            if p.suffix.lower() in IMAGE_SUFFIXES and _BUNDLE_HERO.match(p.stem))
+    except OSError:
+        return None
+    return next((found for p in candidates if (found := inside(p, site.root)) is not None and found.is_file()), None)
+
+
+def _resolve_image(ref: str, article_path: Path, site: Site, shown: str, line: int | None,
+                   key: str = "image") -> Path:
     if re.match(r"^[a-z][a-z0-9+.-]*://", ref, re.I):
-        raise ContentError(shown, line, "image", f"remote images are not fetched ({ref}); save the file under "
-                                                 "content/ and give its path")
+        raise ContentError(shown, line, key, f"remote images are not fetched ({ref}); save the file under "
+                                             "content/ and give its path")
     bases = [site.content_dir, site.root / "static", site.root] if ref.startswith("/") else \
         [article_path.parent, site.content_dir]
+    if site.generator:
+        # Site-relative on a generator's site: Hugo serves static/ and assets/ from the root, Jekyll the site
+        # folder itself; a relative path may be the site's too (Jekyll's image: assets/x.jpg).
+        bases = list(dict.fromkeys([*bases, site.source_dir or site.root, site.root / "static",
+                                    site.root / "assets", site.root]))
     root = site.root
     for base in bases:
-        candidate = (base / ref.lstrip("/")).resolve()
-        if not candidate.is_relative_to(root):
-            raise ContentError(shown, line, "image", f'"{ref}" points outside the site folder; keep images '
-                                                     "inside content/")
+        candidate = inside(base / ref.lstrip("/"), root)
+        if candidate is None:
+            raise ContentError(shown, line, key, f'"{ref}" points outside the site folder; keep images '
+                                                 "inside content/")
         if candidate.is_file():
             if candidate.suffix.lower() not in IMAGE_SUFFIXES:
-                raise ContentError(shown, line, "image", f'"{ref}" is not an image file '
-                                                         f"(expected one of {', '.join(sorted(IMAGE_SUFFIXES))})")
+                raise ContentError(shown, line, key, f'"{ref}" is not an image file '
+                                                     f"(expected one of {', '.join(sorted(IMAGE_SUFFIXES))})")
             return candidate
-    raise ContentError(shown, line, "image", f'"{ref}" not found (looked in '
-                                             f"{', '.join(site.rel(b) or '.' for b in bases)})")
+    raise ContentError(shown, line, key, f'"{ref}" not found (looked in '
+                                         f"{', '.join(site.rel(b) or '.' for b in bases)})")

@@ -15,7 +15,11 @@ site.base_url      baseURL                                      url + baseurl
 site.timezone      timeZone                                     timezone
 site.language      defaultContentLanguage, languageCode         lang, locale
 site.content_dir   contentDir + the main section                source + collections_dir + _posts
-site.permalink     permalinks.<section> (Hugo's default)        permalink, collections.posts, defaults
+site.generator     hugo                                         jekyll
+site.permalinks    permalinks.<section> (as written)            permalink, collections.<c>.permalink, defaults
+site.languages     languages, defaultContentLanguageInSubdir    (none)
+site.source_dir    contentDir                                   source
+site.default_image (none)                                       defaults: values.image
 platforms.*        social, params.social, params.<network> …    twitter.username, social.links, author …
 =================  ===========================================  ==============================================
 """
@@ -61,6 +65,10 @@ class Findings:
     languages: list[str] = field(default_factory=list)
     other_content_dirs: list[str] = field(default_factory=list)
     permalink_rules: dict[str, str] = field(default_factory=dict)   # as the generator writes them
+    language_settings: dict[str, dict[str, str]] = field(default_factory=dict)   # [site.languages.<lang>]
+    source_dir: str | None = None                                   # the generator's content root, if not its default
+    lowercase: bool | None = None                                   # False: Hugo's disablePathToLower
+    default_image: str | None = None
     missing: list[str] = field(default_factory=list)               # what could not be carried over, and why
 
     def add_accounts(self, found: list[Account], source: str) -> None:
@@ -214,8 +222,9 @@ def read_hugo(root: Path) -> Findings:
 
     content, content_source = lookup("contentDir")
     content_dir = _folder(found, root, content, f"{content_source}: contentDir") or "content"
-    for lang in found.languages:
-        other = _folder(found, root, get(languages, lang, "contentDir"), f"languages.{lang}.contentDir")
+    lang_dirs = {lang: _folder(found, root, get(languages, lang, "contentDir"), f"languages.{lang}.contentDir")
+                 for lang in found.languages}
+    for other in lang_dirs.values():
         if other and other != content_dir:
             found.other_content_dirs.append(other)
 
@@ -234,29 +243,30 @@ def read_hugo(root: Path) -> Findings:
         found.other_content_dirs += [f"{content_dir}/{s}" for s in sorted(sections) if s != section]
     elif content_dir != "content":
         found.site["content_dir"] = Setting(content_dir, f"{content_source}: contentDir")
-    pattern = found.permalink_rules.get(section or "") if section else None
+    found.permalink_rules = _rules(found, found.permalink_rules, "hugo", f"{rules_source}: permalinks")
     in_subdir, _ = lookup("defaultContentLanguageInSubdir")
-    prefix = "/{lang}" if in_subdir is True else ""
-    if pattern is None:
-        # Hugo's own rule: the section's path, then the slug or the file's (or bundle's) name.
-        pattern = "/:section/:slugorfilename/" if section else "/:slugorfilename/"
-        source = "Hugo's default URLs"
-    else:
-        source = f"{rules_source}: permalinks.{section}"
-    _permalink_setting(found, pattern, source, prefix, _HUGO_TOKENS, section or "")
-    from_title = re.findall(r":(?:slug|title)\b", pattern)
-    if from_title:
-        found.missing.append(f"permalink: Hugo makes {', '.join(from_title)} from "
-                             "the title when an article sets no `slug:`, smmgen from the file name: give "
-                             "articles whose file name is not their title's slug a `slug:`")
+    default = found.site["language"].value if "language" in found.site else None
+    for lang in found.languages:
+        conf: dict[str, str] = {}
+        if in_subdir is True or lang != default:
+            conf["prefix"] = f"/{lang.lower()}"
+        elif len(found.languages) > 1:
+            conf["prefix"] = ""
+        if lang_dirs[lang]:
+            conf["content_dir"] = lang_dirs[lang]
+        if len(found.languages) > 1 or in_subdir is True:
+            found.language_settings[lang] = conf
+    if in_subdir is True and not found.languages and default:
+        found.language_settings[default] = {"prefix": f"/{default.lower()}"}
+    if content_dir != "content":
+        found.source_dir = content_dir
+    lower, _ = lookup("disablePathToLower")
+    if lower is True:
+        found.lowercase = False
     ugly, ugly_source = lookup("uglyURLs")
     if ugly is True:
         found.missing.append(f"permalink: uglyURLs ({ugly_source}) makes Hugo write pages as <name>.html; "
-                             f"the permalink above ends in a folder: change its end to {{slug}}.html")
-    if len(found.languages) > 1 and in_subdir is not True:
-        found.missing.append(f"languages: {', '.join(found.languages)}: Hugo puts the articles of "
-                             f"{', '.join(found.languages[1:])} under /<lang>/; smmgen.toml has one permalink "
-                             "for all of them, so those articles need `url:` in their front matter")
+                             "smmgen's URLs end in a folder: give articles `url:`")
 
     social_sources = [("social", None), ("params.social", None), ("params.socials", None),
                       ("params.socialIcons", None), ("params.author.social", None), ("params.author", "only"),
@@ -359,39 +369,27 @@ def read_jekyll(root: Path) -> Findings:
     posts_conf = get(collections, "posts") if isinstance(collections, Mapping) else None
     if isinstance(get(posts_conf, "permalink"), str):
         pattern, where = get(posts_conf, "permalink"), "collections.posts.permalink"
+    rules = {"posts": pattern}
+    for label in names:
+        if isinstance(label, str) and label != "posts" and isinstance(get(collections, label, "permalink"), str):
+            rules[label] = get(collections, label, "permalink")
     defaults = data.get("defaults")
     for i, rule in enumerate(defaults if isinstance(defaults, list) else []):
         scope, values = get(rule, "scope"), get(rule, "values")
-        if get(scope, "type") == "posts" and not get(scope, "path") and isinstance(get(values, "permalink"), str):
-            pattern, where = get(values, "permalink"), f"defaults[{i}].values.permalink"
-    if isinstance(pattern, str):
-        found.permalink_rules = {"posts": pattern}
-        _permalink_setting(found, _JEKYLL_STYLES.get(pattern, pattern), f"{name}: {where}", "", _JEKYLL_TOKENS, "")
-    else:
-        found.missing.append(f"permalink: {where} is not a string; not read")
-
+        kind = get(scope, "type")
+        if isinstance(kind, str) and not get(scope, "path") and isinstance(get(values, "permalink"), str):
+            rules[kind], where = get(values, "permalink"), f"defaults[{i}].values.permalink"
+        if not get(scope, "path") and kind in (None, "posts") and isinstance(get(values, "image"), str):
+            found.default_image = get(values, "image")     # jekyll-seo-tag's site-wide image
+    found.permalink_rules = _rules(found, rules, "jekyll", f"{name}: {where}")
+    if isinstance(data.get("source"), str):
+        found.source_dir = source
     for key, mode in (("social", None), ("social_links", None), ("author", "only"), ("minima.social_links", None)):
         value = get(data, *key.split("."))
         if value is not None:
             _collect(found, value, mode, name, key)
     _collect(found, data, "only", name, "")
     return found
-
-
-# Jekyll's named permalink styles (jekyllrb.com/docs/permalinks/#built-in-formats).
-_JEKYLL_STYLES = {
-    "date": "/:categories/:year/:month/:day/:title:output_ext",
-    "pretty": "/:categories/:year/:month/:day/:title/",
-    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
-    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
-    "none": "/:categories/:title:output_ext",
-}
-# Placeholder -> smmgen's, or None: dropped with a note. Anything else has no smmgen equivalent.
-_JEKYLL_TOKENS = {"year": "{year}", "month": "{month}", "day": "{day}", "title": "{slug}", "slug": "{slug}",
-                  "output_ext": ".html", "categories": None}
-_HUGO_TOKENS = {"year": "{year}", "month": "{month}", "day": "{day}", "slug": "{slug}", "title": "{slug}",
-                "filename": "{slug}", "contentbasename": "{slug}", "slugorfilename": "{slug}",
-                "slugorcontentbasename": "{slug}", "section": "<section>", "sections": "<section>"}
 
 
 # --- settings --------------------------------------------------------------------------------------------------
@@ -431,44 +429,26 @@ def _timezone_setting(found: Findings, value: Any, file: str, name: str) -> None
     found.site["timezone"] = Setting(str(value), f"{file}: {name}")
 
 
-def _permalink_setting(found: Findings, pattern: str, source: str, prefix: str, tokens: Mapping[str, str | None],
-                       section: str) -> None:
-    from .config import _permalink
-    from .schema import Invalid
+def _rules(found: Findings, rules: Mapping[str, Any], generator: str, source: str) -> dict[str, str]:
+    """The generator's permalink rules that smmgen follows as they are; the others as notes."""
+    from .permalinks import check_pattern
 
-    dropped: list[str] = []
-    unknown: list[str] = []
+    kept = {}
+    for section, pattern in rules.items():
+        if not isinstance(pattern, str) or _invisible(pattern) or _invisible(str(section)):
+            found.missing.append(f"permalink ({source}.{_shown_key(section)}) is no plain pattern; not taken")
+            continue
+        wrong = check_pattern(pattern, generator)
+        if wrong:
+            found.missing.append(f"permalink: {json.dumps(pattern)} ({source}): {wrong}; articles need `url:` "
+                                 "in their front matter")
+            continue
+        kept[str(section)] = pattern
+    return kept
 
-    def replace(match: re.Match) -> str:
-        token = match[1]
-        if token not in tokens:
-            unknown.append(f":{token}")
-            return match[0]
-        value = tokens[token]
-        if value is None:
-            dropped.append(f":{token}")
-            return ""
-        return value.replace("<section>", section)
 
-    if _invisible(pattern):
-        found.missing.append(f"permalink ({source}) holds an invisible control character; not taken")
-        return
-    converted = prefix + re.sub(r":([a-z_]+)", replace, pattern)
-    converted = "/" + "/".join(p for p in converted.split("/") if p) + ("/" if converted.endswith("/") else "")
-    shown = json.dumps(pattern)
-    if unknown:
-        found.missing.append(f"permalink: {shown} ({source}): smmgen has no placeholder for "
-                             f"{', '.join(unknown)}; articles need `url:` in their front matter")
-        return
-    try:
-        _permalink(converted)
-    except Invalid as e:
-        found.missing.append(f"permalink: {shown} ({source}) gives {json.dumps(converted)}: {e}")
-        return
-    found.site["permalink"] = Setting(converted, f"{source}: {pattern}")
-    if dropped:
-        found.missing.append(f"permalink: {shown} ({source}): smmgen has no placeholder for {', '.join(dropped)}, "
-                             f"left out: an article that has {', '.join(t[1:] for t in dropped)} needs `url:`")
+def _shown_key(key: Any) -> str:
+    return json.dumps(str(key))[:40]
 
 
 def _collect(found: Findings, value: Any, mode: str | None, file: str, key: str) -> None:

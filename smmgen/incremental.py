@@ -169,7 +169,9 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     summary = summarize(result)
     # What the write left in output/: it knows without walking output/ again.
     outputs = cache.files if cache.files is not None else _written(site.output_dir)
-    cache.save(BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary))
+    # A hero looked for and not found (a warning) may appear anywhere in the site: such a build is never skipped.
+    looked = any(a.warnings for a in (*result.articles, *result.drafts))
+    cache.save(None if looked else BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary))
     return Outcome(summary, changed, (), False)
 
 

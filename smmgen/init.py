@@ -1,10 +1,11 @@
 """``smmgen init``: a commented smmgen.toml for an existing Hugo or Jekyll site, or a starter site in an empty
 folder.
 
-The file written holds only keys smmgen.toml accepts today, each with the place it came from; what the
-generator sets and smmgen has no key for yet (several languages, content folders, per-section permalinks) is
-written as a commented-out block saying so. Before anything is written the text is validated with the config
-loader's own schema, so ``smmgen check`` never fails because of it.
+The file written holds only keys smmgen.toml accepts today, each with the place it came from: the generator,
+its permalink rules per section as written, its languages with their URL prefixes and folders. What the
+generator sets and smmgen has no key for yet (more content folders) is written as a commented-out block saying
+so. Before anything is written the text is validated with the config loader's own schema, so ``smmgen check``
+never fails because of it.
 """
 
 from __future__ import annotations
@@ -84,9 +85,8 @@ def init_site(root: Path | str, *, generator: str | None = None, force: bool = F
     if findings.other_content_dirs:
         missing.append(f"content folders: {', '.join(findings.other_content_dirs)} hold articles too; content_dir "
                        "takes one folder (the others are written as a comment)")
-    if len(findings.permalink_rules) > 1:
-        missing.append(f"permalinks: one per section ({', '.join(findings.permalink_rules)}); smmgen uses the "
-                       "content folder's for every article (the others are written as a comment)")
+    found += [(f"site.permalinks.{section}", rule, f"{generator} permalink rule")
+              for section, rule in findings.permalink_rules.items()]
     missing += [f"platforms.{name}: no account found; written disabled" for name in registry.names()
                 if name not in findings.accounts]
     # Shown on a terminal: nothing from the generator's files may carry control characters (escape sequences).
@@ -137,28 +137,33 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
         out.append(_line("base_url", toml_string(site["base_url"].value), site["base_url"].source))
     else:
         out.append(_line("base_url", toml_string(PLACEHOLDER_URL), "NOT FOUND: write the site's address"))
-    for key in ("timezone", "language", "content_dir", "permalink", "excerpt_separator"):
+    for key in ("timezone", "language", "content_dir", "excerpt_separator"):
         if key in site:
             out.append(_line(key, toml_string(site[key].value), site[key].source))
     if "markdown_extensions" in site:
         extensions = ", ".join(toml_string(e) for e in site["markdown_extensions"].value.split(","))
         out.append(_line("markdown_extensions", f"[{extensions}]", site["markdown_extensions"].source))
+    out.append(_line("generator", toml_string(findings.generator), "whose permalink rules the URLs follow"))
+    if findings.source_dir:
+        out.append(_line("source_dir", toml_string(findings.source_dir), f"{generator}'s content folder"))
+    if findings.lowercase is False:
+        out.append(_line("lowercase_urls", "false", "disablePathToLower"))
+    if findings.default_image:
+        out.append(_line("default_image", toml_string(findings.default_image), "_config.yml: defaults: image"))
     if extra:
         out.append("# Front-matter keys of the site's articles that smmgen has no use for (ignored):")
         out.append(f"extra_front_matter = [{', '.join(toml_string(k) for k in extra)}]")
-    if len(findings.languages) > 1:
-        out += ["", "# smmgen does not read this yet: the site's languages. `language` above is for articles "
-                    "without `lang:`;", "# give the others `lang:` in their front matter.",
-                f"# languages = [{', '.join(toml_string(k) for k in findings.languages)}]"]
     if findings.other_content_dirs:
         out += ["", "# smmgen does not read this yet: more content folders. `content_dir` takes one folder; "
                     "these hold", "# articles too:",
                 f"# content_dirs = [{', '.join(toml_string(d) for d in findings.other_content_dirs)}]"]
-    if len(findings.permalink_rules) > 1:
-        rules = ", ".join(f"{toml_string(k)} = {toml_string(v)}" for k, v in findings.permalink_rules.items())
-        out += ["", "# smmgen does not read this yet: permalinks per section. `permalink` above is used for "
-                    "every article;", "# others need `url:` in their front matter.",
-                f"# permalinks = {{ {_comment(rules)} }}"]
+    if findings.permalink_rules:
+        out += ["", f"# The article URLs: {generator}'s permalink rules, as the site's configuration writes them.",
+                "[site.permalinks]"]
+        out += [f"{toml_string(k)} = {toml_string(v)}" for k, v in findings.permalink_rules.items()]
+    for lang, conf in findings.language_settings.items():
+        out += ["", f"[site.languages.{toml_string(lang)}]"]
+        out += [f"{key} = {toml_string(value)}" for key, value in conf.items()]
     out += ["", "# One table per network. Accounts found in the site's configuration are enabled; for the others",
             "# write the handle and delete `enabled = false`. Publisher settings and secrets: README.md, [publish]."]
     for name in registry.names():

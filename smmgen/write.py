@@ -216,7 +216,7 @@ def _article_files(result: BuildResult, same: set[str], sink: _Sink) -> Iterator
     for article in result.articles:
         output = by_source.get(article.source)
         cuts = output.cuts if output is not None else ()
-        og = f"og/{article.slug}.html"
+        og = f"og/{article.key}.html"
         if article.source in same and sink.keep([*(f"cuts/{c.slug}/{c.platform}.txt" for c in cuts), og]):
             continue
         for cut in cuts:

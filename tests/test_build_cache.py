@@ -420,3 +420,24 @@ def test_a_cold_build_reads_no_hero_only_to_know_it(sample_site: Path, monkeypat
     hero = sample_site / "content" / "images" / "stadium.jpg"
     assert kept.heroes[str(hero)][1] == hashlib.sha256(hero.read_bytes()).hexdigest()
     assert all(dep[2] is not None for record in kept.articles.values() for dep in record.deps)
+
+
+@pytest.mark.parametrize("hero", ["content/posts/trip/featured.jpg", "static/images/trip.jpg"])
+def test_a_hero_that_appears_after_a_warm_build_is_used_as_in_a_cold_build(tmp_path: Path, hero: str) -> None:
+    # On a generator's site a hero is looked for (a page bundle's featured image) or may be missing for now
+    # (a warning): an image added later must reach the cards exactly as a cold build draws them.
+    from PIL import Image
+
+    site = tmp_path / "site"
+    (site / "content" / "posts" / "trip").mkdir(parents=True)
+    (site / "smmgen.toml").write_text('[site]\nname = "Trips"\nbase_url = "https://trips.example"\n'
+                                      'generator = "hugo"\n[platforms.bluesky]\nhandle = "@trips.example"\n')
+    front = "image: /images/trip.jpg\nimage_alt: A road\n" if hero.startswith("static") else ""
+    (site / "content" / "posts" / "trip" / "index.md").write_text(
+        f"---\ntitle: The trip\ndate: 2026-03-01\n{front}---\nWe went.\n")
+    assert run(site).exit_code == 0
+    (site / hero).parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (1200, 630), (30, 120, 200)).save(site / hero)
+    result = run(site)
+    assert result.exit_code == 0, result.output
+    assert tree_bytes(site / "output") == cold_copy(site, tmp_path / "cold")

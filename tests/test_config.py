@@ -40,8 +40,9 @@ def test_unknown_key_is_an_error(make_site):
         base_url = "https://news.example"
         tmezone = "UTC"
         """) == ["smmgen.toml:4: site.tmezone: unknown key (known keys: base_url, cards_base_url, content_dir, "
-                 "excerpt_separator, exclude, expire_with_page, extra_front_matter, hashtag_sources, include, "
-                 "language, layouts_dir, markdown_extensions, name, output_dir, permalink, strict, timezone)"]
+                 "default_image, excerpt_separator, exclude, expire_with_page, extra_front_matter, generator, "
+                 "hashtag_sources, include, language, languages, layouts_dir, lowercase_urls, markdown_extensions, "
+                 "name, output_dir, permalink, permalinks, source_dir, strict, timezone)"]
 
 
 def test_unknown_platform_is_an_error(make_site):
@@ -110,3 +111,35 @@ def test_disabled_platform_is_left_out(make_site):
         enabled = false
         """)
     assert load_site(make_site.root).platforms == ()
+
+
+def test_generator_placeholders_need_the_generator_and_are_checked_against_it(make_site):
+    assert errors_of(make_site, """\
+        [site]
+        name = "Desk"
+        base_url = "https://news.example"
+        permalink = "/:year/:slug/"
+        """) == ['smmgen.toml:4: site.permalink: must start with "/" and contain {slug}, got "/:year/:slug/"']
+    assert errors_of(make_site, """\
+        [site]
+        name = "Desk"
+        base_url = "https://news.example"
+        generator = "hugo"
+        [site.permalinks]
+        posts = "/:year/:categories/:slug/"
+        """) == ["smmgen.toml:6: site.permalinks.posts: unknown placeholder :categories for hugo (known: year, month, "
+                 "monthname, day, weekday, weekdayname, yearday, slug, title, filename, contentbasename, "
+                 "slugorfilename, slugorcontentbasename, section, sections), got \"/:year/:categories/:slug/\""]
+
+
+def test_generator_rules_without_a_generator_are_an_error_not_ignored(make_site):
+    assert errors_of(make_site, """\
+        [site]
+        name = "Desk"
+        base_url = "https://news.example"
+        [site.permalinks]
+        posts = "/{year}/{slug}/"
+        [site.languages.ja]
+        prefix = "/ja"
+        """) == ['smmgen.toml:5: site.permalinks.posts: needs `generator = "hugo"` or "jekyll" (whose rules these are)',
+                 'smmgen.toml:7: site.languages.ja.prefix: needs `generator = "hugo"` or "jekyll" (whose rules these are)']

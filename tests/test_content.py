@@ -216,15 +216,88 @@ def test_one_bad_article_does_not_hide_the_others(make_site):
         "content/bad2.md:1: title: required but missing"]
 
 
-def test_duplicate_slugs(make_site):
+def test_two_articles_at_one_url_are_an_error_naming_both(make_site):
     make_site.article("a.md", "---\ntitle: A\ndate: 2026-11-24\nslug: same\n---\n")
     make_site.article("b.md", "---\ntitle: B\ndate: 2026-11-24\nslug: same\n---\n")
     _, errors = load_articles(load_site(make_site.root))
     assert [e.message for e in errors] == [
-        'content/b.md:4: slug: "same" is also the slug of content/a.md; set a distinct `slug:`']
+        "content/b.md:4: slug: https://news.example/2026/11/same/ is also the URL of content/a.md; set a distinct "
+        "`slug:` (or `url:`)"]
+
+
+def test_one_slug_at_two_urls_is_two_articles_with_distinct_keys(make_site):
+    # The same slug in two years (different URLs) and a translation: no conflict; the earliest article in the
+    # site's language keeps the plain slug (its ledger entries keep matching), the others are told apart.
+    make_site.article("2025/hello.md", "---\ntitle: Hello\ndate: 2025-11-24\n---\n")
+    make_site.article("2026/hello.md", "---\ntitle: Hello again\ndate: 2026-11-24\n---\n")
+    make_site.article("ja/hello.md", "---\ntitle: Konnichiwa\ndate: 2026-10-01\nlang: ja\nslug: hello\n"
+                      "url: https://news.example/ja/hello/\n---\n")
+    articles, errors = load_articles(load_site(make_site.root))
+    assert not errors
+    assert {a.source: a.key for a in articles} == {"content/2025/hello.md": "hello",
+                                                   "content/2026/hello.md": "hello.2026-11",
+                                                   "content/ja/hello.md": "hello.ja"}
+    assert {a.slug for a in articles} == {"hello"}
 
 
 def test_nonexistent_spring_forward_time_moves_forward(make_site):
     a = load_one(make_site, "---\ntitle: T\ndate: 2026-03-29 02:30:00\n---\n")
     # 02:30 does not exist in Berlin on that day; it becomes 03:30 CEST = 01:30 UTC.
     assert a.date.astimezone(dt.timezone.utc) == dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone.utc)
+
+
+def hugo_site(make_site) -> None:
+    make_site.config("""\
+        [site]
+        name = "Desk"
+        base_url = "https://news.example"
+        generator = "hugo"
+        """)
+
+
+def test_a_missing_hero_on_a_generator_site_is_a_warning_and_the_text_card(make_site):
+    # Themes find images in ways smmgen cannot follow (assets pipelines, theme folders); the site builds, so
+    # the article does too, with the text card and a warning. On smmgen's own site it stays an error.
+    hugo_site(make_site)
+    a = load_one(make_site, "---\ntitle: T\ndate: 2026-11-24\nimage: /images/gone.jpg\n---\n", "posts/a.md")
+    assert a.image is None
+    assert a.warnings == ('image: "/images/gone.jpg" not found (looked in content, static, ., assets); the card '
+                          "is the text card",)
+    assert a.url == "https://news.example/posts/a/"
+
+
+def test_a_hero_outside_the_site_stays_an_error_on_a_generator_site(make_site):
+    hugo_site(make_site)
+    assert error_lines(make_site, "---\ntitle: T\ndate: 2026-11-24\nimage: ../../../etc/x.jpg\n---\n") == [
+        'content/a.md:4: image: "../../../etc/x.jpg" points outside the site folder; keep images inside content/']
+
+
+def test_ids_with_a_qualifier_are_valid_manifest_and_ledger_ids():
+    from smmgen.publish.manifest_reader import ID
+
+    for good in ("hello@x", "hello.ja@x", "hello.2026-02@bluesky", "a-b.pt-br@x"):
+        assert ID.fullmatch(good), good
+    for bad in ("hello.@x", ".ja@x", "hello.ja.x@x", "Hello@x", "hello/ja@x"):
+        assert not ID.fullmatch(bad), bad
+
+
+@pytest.mark.parametrize("front", [
+    "image:\n  path: /img/hero.png\n  alt: A bridge\n",                     # jekyll-seo-tag
+    "cover:\n  image: /img/hero.png\n  alt: A bridge\n  caption: Dawn\n",   # Hugo PaperMod
+    "featured_image: /img/hero.png\nimage_alt: A bridge\n",
+])
+def test_heroes_named_the_ways_themes_name_them(make_site, front):
+    hugo_site(make_site)
+    from PIL import Image
+
+    (make_site.root / "static" / "img").mkdir(parents=True)
+    Image.new("RGB", (40, 20)).save(make_site.root / "static" / "img" / "hero.png")
+    a = load_one(make_site, f"---\ntitle: T\ndate: 2026-11-24\n{front}---\n", "posts/a.md")
+    assert a.image == make_site.root.resolve() / "static" / "img" / "hero.png"
+    assert a.image_alt == "A bridge" and a.warnings == ()
+
+
+def test_a_cover_without_an_image_is_no_hero(make_site):
+    hugo_site(make_site)
+    a = load_one(make_site, "---\ntitle: T\ndate: 2026-11-24\ncover:\n  hidden: true\n---\n", "posts/a.md")
+    assert a.image is None and a.warnings == ()

@@ -13,6 +13,7 @@ import time
 import tomllib
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -92,7 +93,9 @@ def test_hugo_toml_site(tmp_path):
     assert site["timezone"] == "Europe/Berlin"
     assert site["language"] == "en"
     assert site["content_dir"] == "content/posts"
-    assert site["permalink"] == "/{year}/{month}/{slug}/"
+    assert site["generator"] == "hugo"
+    assert site["permalinks"] == {"posts": "/:year/:month/:slug/", "about": "/:slug/"}
+    assert site["languages"] == {"en": {"prefix": ""}, "ja": {"prefix": "/ja"}}
     assert set(site["extra_front_matter"]) == {"showToc", "ShowReadingTime"}
     assert tuple(conf["platforms"]) == NINE
     assert conf["platforms"]["x"] == {"handle": "@examplenews"}
@@ -102,14 +105,12 @@ def test_hugo_toml_site(tmp_path):
     assert conf["platforms"]["vk"] == {"enabled": False}
     text = (root / "smmgen.toml").read_text(encoding="utf-8")
     # What smmgen cannot read yet is written as a comment that says so, never as an unknown key.
-    assert '# languages = ["en", "ja"]' in text
     assert '# content_dirs = ["content/about"]' in text
     assert '"about" = "/:slug/"' in text
-    assert text.count("smmgen does not read this yet") == 3
+    assert text.count("smmgen does not read this yet") == 1
     # The report names what was found and what was not.
     assert "hugo.toml: baseURL" in run.stdout and "platforms.x" in run.stdout
-    assert "languages: en, ja" in run.stdout and "platforms.vk: no account found" in run.stdout
-    assert "Hugo makes :slug from the title" in run.stdout
+    assert "site.permalinks.posts" in run.stdout and "platforms.vk: no account found" in run.stdout
     assert [p.name for p in load_site(root).platforms] == ["x", "mastodon", "bluesky"]
 
 
@@ -131,7 +132,8 @@ def test_hugo_config_folder_with_yaml_files(tmp_path):
     assert site["name"] == "Folder Config" and site["base_url"] == "https://news.example.net"
     assert site["timezone"] == "Asia/Tokyo"
     assert site["language"] == "en"
-    assert site["permalink"] == "/{lang}/posts/{year}/{slug}/"
+    assert site["permalinks"] == {"posts": "/:sections/:year/:slugorfilename/"}
+    assert site["languages"] == {"en": {"prefix": "/en"}, "ja": {"prefix": "/ja", "content_dir": "content.ja"}}
     assert conf["platforms"]["threads"] == {"handle": "@folder"}
     assert conf["platforms"]["telegram"] == {"handle": "@folder_news"}
     assert conf["platforms"]["instagram"] == {"handle": "@folder.news"}
@@ -139,7 +141,7 @@ def test_hugo_config_folder_with_yaml_files(tmp_path):
     text = (root / "smmgen.toml").read_text(encoding="utf-8")
     assert '# content_dirs = ["content.ja"]' in text
     assert "config/_default/params.yaml" in run.stdout
-    assert load_site(root).permalink == "/{lang}/posts/{year}/{slug}/"
+    assert load_site(root).language_of("en").prefix == "/en"
 
 
 JEKYLL_CONFIG = """\
@@ -186,14 +188,13 @@ def test_jekyll_site(tmp_path):
     assert site["timezone"] == "America/New_York"
     assert site["language"] == "en-US"
     assert site["content_dir"] == "_posts"
-    assert site["permalink"] == "/{year}/{month}/{day}/{slug}/"
+    assert site["generator"] == "jekyll" and site["permalinks"] == {"posts": "pretty"}
     assert set(site["extra_front_matter"]) == {"mathjax", "redirect_from"}
     assert conf["platforms"]["x"] == {"handle": "@jekyllnews"}
     assert conf["platforms"]["facebook"] == {"handle": "ExamplePage"}
     assert conf["platforms"]["linkedin"] == {"handle": "example-co"}
     assert tuple(conf["platforms"]) == NINE
     assert "_config.yml: twitter" in run.stdout
-    assert ":categories" in run.stdout            # said, not silently dropped
     assert '# content_dirs = ["_recipes"]' in (root / "smmgen.toml").read_text(encoding="utf-8")
     # The canonical URL is the one Jekyll's pretty permalink gives a post without categories.
     from smmgen.content import load_articles
@@ -490,3 +491,221 @@ def test_jekyll_markdown_ext_and_excerpt_separator_are_carried_over(tmp_path):
     articles, errors = load_articles(load_site(root))
     assert not errors
     assert [(a.source, a.summary) for a in articles] == [("_posts/2026-01-10-a.text", "The lead.")]
+
+
+def picture(path: Path) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (1200, 630), (200, 80, 40)).save(path)
+
+
+def built_pages(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+
+
+def assert_every_url_is_a_page(articles, base: str, out: Path) -> None:
+    from urllib.parse import unquote
+
+    for article in articles:
+        path = unquote(article.url.removeprefix(base)).lstrip("/")
+        page = out / path / "index.html" if path.endswith("/") or not path else out / path
+        assert page.is_file(), (article.source, article.url, built_pages(out))
+
+
+def test_multilingual_hugo_site_with_bundles_and_section_rules_gives_the_pages_hugo_builds(tmp_path):
+    require("hugo")
+    root = write(tmp_path / "site", {
+        "hugo.toml": 'baseURL = "https://multi.example.org/"\ntitle = "Multi"\ntimeZone = "Asia/Tokyo"\n'
+                     'defaultContentLanguage = "en"\n'
+                     '[languages.en]\nweight = 1\n[languages.ja]\nweight = 2\n'
+                     '[permalinks]\nposts = "/:year/:month/:slug/"\nnotes = "/n/:filename/"\n'
+                     '[params.social]\ntwitter = "multi"\n',
+        "layouts/_default/single.html": "{{ .Title }}\n",
+        "layouts/_default/list.html": "{{ .Title }}\n",
+        # The same article in two languages: name.ja.md beside name.md.
+        "content/posts/hello.md": "---\ntitle: Hello World\ndate: 2026-01-10T09:00:00+09:00\n---\nText.\n",
+        "content/posts/hello.ja.md": "---\ntitle: Hello World\ndate: 2026-01-10T09:00:00+09:00\n---\nテキスト。\n",
+        # The same file name in two years: one slug, two URLs.
+        "content/posts/2025/update.md": "---\ntitle: Update\nslug: update\ndate: 2025-12-01\n---\nText.\n",
+        "content/posts/2026/update.md": "---\ntitle: Update\nslug: update\ndate: 2026-02-01\n---\nText.\n",
+        # Page bundles, with a hero beside index.md.
+        "content/notes/My-Bundle/index.md": "---\ntitle: A Bundle Note\ndate: 2026-03-01\n---\nText.\n",
+        "content/notes/plain-note.md": "---\ntitle: Plain note\ndate: 2026-03-02\n---\nText.\n",
+        "content/misc/deep/thing.md": "---\ntitle: Deep Thing\ndate: 2026-03-03\n---\nText.\n",
+    })
+    picture(root / "content/notes/My-Bundle/featured.jpg")
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    text = (root / "smmgen.toml").read_text(encoding="utf-8")
+    # Every section's articles: point content_dir at the whole content folder.
+    (root / "smmgen.toml").write_text(text.replace('content_dir = "content/posts"', 'content_dir = "content"'))
+    out = tmp_path / "public"
+    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors, [e.message for e in errors]
+    assert len(articles) == 7
+    assert_every_url_is_a_page(articles, site.base_url, out)
+    by_source = {a.source: a for a in articles}
+    assert by_source["content/posts/hello.ja.md"].url == "https://multi.example.org/ja/2026/01/hello-world/"
+    assert by_source["content/posts/hello.ja.md"].lang == "ja"
+    assert by_source["content/notes/My-Bundle/index.md"].url == "https://multi.example.org/n/my-bundle/"
+    # Distinct identities where slugs are shared; the earliest article in the site's language keeps its slug.
+    keys = {a.source: a.key for a in articles}
+    assert len(set(keys.values())) == len(articles)
+    assert keys["content/posts/2025/update.md"] == "update"
+    assert keys["content/posts/2026/update.md"] == "update.2026-02"
+    assert keys["content/posts/hello.md"] == "hello" and keys["content/posts/hello.ja.md"] == "hello.ja"
+    assert by_source["content/notes/My-Bundle/index.md"].image.name == "featured.jpg"
+    # The build writes one cuts folder and one og page per article: nothing collides.
+    built = smmgen("build", cwd=root)
+    assert built.returncode == 0, built.stdout + built.stderr
+    manifest = json.loads((root / "output" / "manifest.json").read_text())
+    ids = [e["id"] for e in manifest["entries"]]
+    assert len(ids) == len(set(ids)) and "update.2026-02@x" in ids and "hello.ja@x" in ids
+    # The publisher's strict reader and the manifest schema take the qualified ids.
+    from smmgen.publish.manifest_reader import read_manifest
+
+    read = read_manifest(root / "output" / "manifest.json", output_dir=root / "output")
+    assert sorted(e.id for e in read.entries) == sorted(ids)
+    jsonschema.validate(manifest, json.loads((REPO / "smmgen/schemas/manifest.schema.json").read_text()))
+    assert (root / "output" / "og" / "hello.ja.html").is_file() and (root / "output" / "cuts" / "hello.ja").is_dir()
+
+
+def test_jekyll_categories_collections_and_custom_permalinks_give_the_pages_jekyll_builds(tmp_path):
+    require("jekyll")
+    root = write(tmp_path / "site", {
+        "_config.yml": "title: Cats\nurl: https://cats.example.org\ntimezone: Pacific/Auckland\n"
+                       "permalink: /:categories/:year/:month/:day/:title:output_ext\n"
+                       "collections:\n  recipes:\n    output: true\n    permalink: /food/:path/\n"
+                       "defaults:\n  - scope: {path: \"\"}\n    values: {image: /assets/default.png}\n",
+        "_posts/2026-01-10-Late-Night.md": "---\ntitle: Late\ndate: 2026-01-10 23:30:00 +0000\n"
+                                           "categories: [News, Local]\n---\nText.\n",
+        "sport/_posts/2026-02-01-match.md": "---\ntitle: Match\ndate: 2026-02-01T08:00:00+13:00\n"
+                                            "image: {path: /assets/match.png, alt: The pitch}\n---\nText.\n",
+        "_posts/2026-02-02-own.md": "---\ntitle: Own\ndate: 2026-02-02\npermalink: /special/:title/\n---\nT.\n",
+        "_recipes/bread.md": "---\ntitle: Bread\ndate: 2026-01-05\n---\nFlour.\n",
+    })
+    for name in ("default.png", "match.png"):
+        picture(root / "assets" / name)
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    conf = tomllib.loads((root / "smmgen.toml").read_text(encoding="utf-8"))
+    assert conf["site"]["permalinks"] == {"posts": "/:categories/:year/:month/:day/:title:output_ext",
+                                          "recipes": "/food/:path/"}
+    assert conf["site"]["default_image"] == "/assets/default.png"
+    text = (root / "smmgen.toml").read_text(encoding="utf-8")
+    (root / "smmgen.toml").write_text(text.replace('content_dir = "_posts"', 'content_dir = "."'))
+    out = tmp_path / "public"
+    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors, [e.message for e in errors]
+    assert len(articles) == 4
+    assert_every_url_is_a_page(articles, site.base_url, out)
+    by_source = {a.source: a for a in articles}
+    # 23:30 UTC is the next day in Auckland: Jekyll dates the URL in the site's timezone.
+    assert by_source["_posts/2026-01-10-Late-Night.md"].url == \
+        "https://cats.example.org/news/local/2026/01/11/Late-Night.html"
+    assert by_source["sport/_posts/2026-02-01-match.md"].image.name == "match.png"
+    assert by_source["sport/_posts/2026-02-01-match.md"].image_alt == "The pitch"
+    assert by_source["_recipes/bread.md"].image.name == "default.png"
+
+
+def test_hugo_site_with_a_content_folder_per_language_gives_the_pages_hugo_builds(tmp_path):
+    require("hugo")
+    root = write(tmp_path / "site", {
+        "hugo.toml": 'baseURL = "https://langs.example.org/"\ntitle = "Langs"\ntimeZone = "Asia/Tokyo"\n'
+                     'defaultContentLanguage = "en"\ndefaultContentLanguageInSubdir = true\n'
+                     '[languages.en]\nweight = 1\ncontentDir = "content/en"\n'
+                     '[languages.ja]\nweight = 2\ncontentDir = "content/ja"\n'
+                     '[permalinks]\nposts = "/:section/:year/:month/:day/:title/"\n',
+        "layouts/_default/single.html": "{{ .Title }}\n",
+        "layouts/_default/list.html": "{{ .Title }}\n",
+        # 23:30 UTC is the next day in Tokyo, but Hugo dates the URL as the date is written.
+        "content/en/posts/news.md": "---\ntitle: Big News Today\ndate: 2026-01-10T23:30:00Z\n---\nText.\n",
+        "content/ja/posts/news.md": "---\ntitle: 大きなニュース\ndate: 2026-01-10T23:30:00Z\n---\n本文。\n",
+        "content/en/posts/trip/index.md": "---\ntitle: Trip\nslug: summer-trip\ndate: 2026-02-01\n---\nT.\n",
+        "content/ja/posts/trip/index.md": "---\ntitle: 旅行\nslug: summer-trip\ndate: 2026-02-01\n---\nT.\n",
+    })
+    picture(root / "content/en/posts/trip/cover.jpg")
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    conf = tomllib.loads((root / "smmgen.toml").read_text(encoding="utf-8"))
+    assert conf["site"]["languages"] == {"en": {"prefix": "/en", "content_dir": "content/en"},
+                                         "ja": {"prefix": "/ja", "content_dir": "content/ja"}}
+    text = (root / "smmgen.toml").read_text(encoding="utf-8")
+    (root / "smmgen.toml").write_text(text.replace(f'content_dir = "{conf["site"]["content_dir"]}"',
+                                                   'content_dir = "content"', 1))
+    out = tmp_path / "public"
+    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors, [e.message for e in errors]
+    assert len(articles) == 4
+    assert_every_url_is_a_page(articles, site.base_url, out)
+    by_source = {a.source: a for a in articles}
+    assert by_source["content/en/posts/news.md"].url == "https://langs.example.org/en/posts/2026/01/10/big-news-today/"
+    assert by_source["content/ja/posts/news.md"].lang == "ja"
+    assert by_source["content/en/posts/trip/index.md"].image.name == "cover.jpg"
+    assert {a.key for a in articles} == {"news", "news.ja", "summer-trip", "summer-trip.ja"}
+
+
+TITLES = ["A  -  B", "Don't panic: v1.2 (beta)!", "Ünïcödé Straße & Co", "C++ / C# tips", "100% sure_thing ~ ok",
+          "well-known -leading", "[Bracket] {x} = y; z,w", "日本語のタイトル"]
+
+
+def test_titles_become_the_paths_hugo_makes_of_them(tmp_path):
+    require("hugo")
+    files = {f"content/posts/p{i}.md": f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ndate: 2026-01-0{i + 1}\n"
+                                       "---\nText.\n" for i, title in enumerate(TITLES)}
+    root = write(tmp_path / "site", {
+        "hugo.toml": 'baseURL = "https://titles.example.org/"\ntitle = "Titles"\n'
+                     '[permalinks]\nposts = "/:year/:title/"\n',
+        "layouts/_default/single.html": "{{ .Title }}\n", "layouts/_default/list.html": "{{ .Title }}\n", **files})
+    init_and_check(root)
+    out = tmp_path / "public"
+    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors and len(articles) == len(TITLES)
+    assert_every_url_is_a_page(articles, site.base_url, out)
+    assert "https://titles.example.org/2026/c-/-c%23-tips/" in {a.url for a in articles}
+
+
+def test_file_names_become_the_paths_jekyll_makes_of_them(tmp_path):
+    require("jekyll")
+    names = ["Hello_World!", "café ünï", "a.b~c(d)", "it's+fine@x"]
+    root = write(tmp_path / "site", {
+        "_config.yml": "title: Names\nurl: https://names.example.org\npermalink: /:title/:slug/\n",
+        **{f"_posts/2026-01-1{i}-{name}.md": f"---\ntitle: T{i}\ndate: 2026-01-1{i}\n---\nText.\n"
+           for i, name in enumerate(names)}})
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    out = tmp_path / "public"
+    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors and len(articles) == len(names), [e.message for e in errors]
+    assert_every_url_is_a_page(articles, site.base_url, out)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from cut_helpers import article_text, render, write_article, write_site
 
 from smmgen.config import load_site
@@ -124,3 +125,49 @@ def test_no_utm_no_warning(tmp_path):
     social = 'x:\n  text: "New: https://news.example.com/2026/11/story/"'
     cut = render(site, write_article(site, article_text(summary="S.", social=social)), "x")
     assert cut.link == "https://news.example.com/2026/11/story/" and cut.warnings == ()
+
+
+def generator_site(make_site, extra: str):
+    make_site.config(f"""\
+        [site]
+        name = "Desk"
+        base_url = "https://news.example/"
+        timezone = "Pacific/Auckland"
+        {extra}
+        """)
+    return load_site(make_site.root)
+
+
+def url_of(make_site, site, name: str, front: str) -> str:
+    from smmgen.content import load_article
+
+    return load_article(make_site.article(name, f"---\n{front}\n---\nText.\n"), site).url
+
+
+def test_hugo_keeps_case_when_the_site_disables_lowercasing_and_takes_url_paths_as_written(make_site):
+    site = generator_site(make_site, 'generator = "hugo"\nlowercase_urls = false\n'
+                                     '[site.permalinks]\nposts = "/:section/:title/"')
+    assert url_of(make_site, site, "posts/a.md", "title: Big News\ndate: 2026-01-01") == \
+        "https://news.example/posts/Big-News/"
+    assert url_of(make_site, site, "posts/b.md", "title: B\ndate: 2026-01-01\nurl: /about-us/") == \
+        "https://news.example/about-us/"
+    # A section without a rule: Hugo's own, the folders then the slug or the file's name.
+    assert url_of(make_site, site, "docs/guide/Setup.md", "title: S\ndate: 2026-01-01") == \
+        "https://news.example/docs/guide/Setup/"
+
+
+@pytest.mark.parametrize("style, expected", [
+    ("none", "https://news.example/opinion/budget.html"),
+    ("date", "https://news.example/opinion/2026/01/02/budget.html"),
+    ("ordinal", "https://news.example/opinion/2026/002/budget.html"),
+    ("/:year/:i_month/:slug", "https://news.example/2026/1/budget"),
+])
+def test_jekyll_styles_with_categories_and_the_site_timezone(make_site, style, expected):
+    # 2026-01-01 20:00 UTC is January 2nd in Auckland, where the site is.
+    site = generator_site(make_site, f'generator = "jekyll"\ncontent_dir = "."\n[site.permalinks]\nposts = "{style}"')
+    path = make_site.root / "_posts" / "2026-01-01-budget.md"
+    path.parent.mkdir()
+    path.write_text("---\ntitle: Budget\ndate: 2026-01-01T20:00:00Z\ncategories: Opinion\n---\nText.\n")
+    from smmgen.content import load_article
+
+    assert load_article(path, site).url == expected

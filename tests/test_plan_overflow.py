@@ -17,8 +17,8 @@ ARTICLES = 120
 OPEN_DAYS = 20          # 2026-01-01 to 2026-01-20: one 09:00 slot a day, then a blackout past the horizon
 
 
-def smmgen(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMMGEN_")}
+def smmgen(*args: str, **secrets: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMMGEN_")} | secrets
     env["PYTHONPATH"] = str(REPO)
     result = subprocess.run([sys.executable, "-m", "smmgen", *args], capture_output=True, text=True, env=env,
                             timeout=120)
@@ -72,7 +72,10 @@ def test_posts_without_a_free_slot_are_held_with_a_warning_and_the_build_succeed
     assert f"Held back, never posted: {unplaced} with no free plan slot" in page
     assert page.count("; it will not be posted.</li>") == unplaced
 
-    dry = smmgen("publish", "--site", str(site), "--dry-run", "--json", "--now", "2026-01-21T00:00:00Z")
+    without = smmgen("publish", "--site", str(site), "--dry-run", "--json", "--now", "2026-01-21T00:00:00Z")
+    assert without.returncode == 1 and "20 failed" in without.stderr    # the real run could not post them
+    dry = smmgen("publish", "--site", str(site), "--dry-run", "--json", "--now", "2026-01-21T00:00:00Z",
+                 SMMGEN_MASTODON_TOKEN="a-token-for-the-dry-run")
     assert dry.returncode == 0, dry.stderr
     actions = json.loads(dry.stdout)["actions"]
     skipped = [a for a in actions if a["action"] == "skip"]

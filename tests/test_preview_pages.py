@@ -196,6 +196,11 @@ def test_plan_page_lists_every_post_and_its_expiry(sample_site, sample_result):
 # --- every platform, from manifest data -------------------------------------------------------------------------
 
 def test_all_nine_platforms_and_an_unknown_one_get_mockups(make_site):
+    from conftest import MINIMAL_CONFIG
+
+    # The manifest below gives every platform Mastodon's cut: the mention is mapped there (an unmapped @name
+    # from the body would be written so that it notifies no one).
+    make_site.config(MINIMAL_CONFIG + '[mentions.someone]\nmastodon = "@someone@example.social"\n')
     make_site.article("a.md", """
         ---
         title: One story
@@ -223,7 +228,7 @@ def test_all_nine_platforms_and_an_unknown_one_get_mockups(make_site):
     assert "linkcard" not in instagram
     bluesky = mock_html(page, "bluesky")
     assert 'class="linkcard-img is-placeholder" style="aspect-ratio: 1200 / 630"' in bluesky
-    assert '<a class="t-link"' in bluesky and '<span class="t-mention">@someone</span>' in bluesky
+    assert '<a class="t-link"' in bluesky and '<span class="t-mention">@someone@example.social</span>' in bluesky
     assert '<span class="t-tag">#topic</span>' in bluesky
     telegram = mock_html(page, "telegram")
     assert "tg-bubble" in telegram and "linkcard" in telegram

@@ -63,6 +63,10 @@ def publish(site_dir: Path | None, manifest_path: Path | None, ledger_path: Path
     if as_json:
         events = list(run_publish(site, options, manifest_path=manifest_path, ledger_path=ledger_path))
         click.echo(json.dumps(actions(events), ensure_ascii=False, indent=2))
+        failed = sum(e.outcome == "failed" for e in events)
+        if failed:
+            # As without --json: a dry run fails where the real run would (a credential missing or malformed).
+            raise SmmgenError(f"publish --dry-run: {failed} failed (their reasons are in the actions)")
         return
     counts: Counter[tuple[str, str]] = Counter()
     held = 0

@@ -48,10 +48,10 @@ class MediaRef:
 
 @dataclass(frozen=True)
 class Cut:
-    id: str                          # "<slug>@<platform>", stable across builds
+    id: str                          # "<key>@<platform>", stable across builds
     platform: str
     source: str                      # the article's file, relative to the site root
-    slug: str
+    slug: str                        # the article's key: its slug, or "<slug>.<lang|path>" (output/cuts/<key>/)
     parts: tuple[str, ...]           # the post text; more than one part is a thread
     lengths: tuple[int, ...]         # measured length of each part in ``unit``
     limit: int

@@ -461,7 +461,7 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
     for i, (_, problems) in enumerate(checked):
         where = f" (part {i + 1})" if len(parts) > 1 else ""
         errors.extend(problem + where for problem in problems)
-    warnings = list(warnings)
+    warnings = [*article.warnings, *(w for w in warnings if w not in article.warnings)]
     leftover = next(filter(None, map(dialects.leftover, parts)), None)
     if leftover is not None:
         # A construct the cleaning does not know would go out as it is written: the last chance to see it.
@@ -474,10 +474,10 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
             warnings.append(_untagged_warning(bare, link))
     publish_at, expire_at = resolve(article, spec.name)
     return Cut(
-        id=f"{article.slug}@{spec.name}",
+        id=f"{article.key or article.slug}@{spec.name}",
         platform=spec.name,
         source=article.source,
-        slug=article.slug,
+        slug=article.key or article.slug,
         parts=tuple(parts),
         lengths=lengths,
         limit=rules.limit,

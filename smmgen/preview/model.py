@@ -376,7 +376,7 @@ def preview_data(result) -> PreviewData:
             date_text=local_text(article.date, site.timezone),
             date_iso=article.date.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             errors=own_errors, status="error" if own_errors else worst(statuses),
-            page=f"articles/{article.slug}.html",
+            page=f"articles/{article.key}.html",
             key=view_key(output.key, own_errors, [cut_errors.get(c.id, ()) for c in cuts])
             if output is not None and output.key is not None else None,
             make_posts=_posts_maker(output, article, site, avatars, cut_errors, titles, order)))

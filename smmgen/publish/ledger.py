@@ -73,7 +73,8 @@ class Record:
     def from_json(cls, entry_id: str, data: Any) -> Record:
         """A record as the ledger stores it, every field checked; ``Bad`` names the first that is wrong."""
         if not ID.fullmatch(entry_id):
-            raise Bad("(id)", "expected <slug>@<platform> (lowercase letters, digits, '-')")
+            raise Bad("(id)", "expected <slug>@<platform> or <slug>.<qualifier>@<platform> (lowercase letters, "
+                              "digits, '-')")
         if not isinstance(data, dict):
             raise Bad("(record)", f"expected an object, got {_kind(data)}")
         names = {f.name for f in fields(cls)} - {"id"}

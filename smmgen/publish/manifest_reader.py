@@ -37,7 +37,8 @@ MAX_COUNT = 10_000_000          # lengths and limits
 MAX_EXTRA_DEPTH = 32            # Bluesky facets, the deepest extra a platform writes, are 5 levels
 MAX_REPORTED = 20               # problems listed before the rest are summarized
 
-ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*@([a-z0-9_]+)", re.ASCII)
+# <slug>@<platform>; <slug>.<lang or URL path>@<platform> where two articles share a slug (smmgen.content.with_keys).
+ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)?@([a-z0-9_]+)", re.ASCII)
 UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
 SHA256 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 CONTENT_HASH = re.compile(r"sha256:[0-9a-f]{64}", re.ASCII)
@@ -274,7 +275,8 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     entry_id = _string(entry.get("id"), "id")
     match = ID.fullmatch(entry_id)
     if not match:
-        raise Bad("id", f"expected <slug>@<platform> (lowercase letters, digits, '-'), got {_shown(entry_id)}")
+        raise Bad("id", "expected <slug>@<platform> or <slug>.<qualifier>@<platform> (lowercase letters, digits, "
+                        f"'-'), got {_shown(entry_id)}")
     platform = _string(entry.get("platform"), "platform")
     if platform != match[1]:
         raise Bad("platform", f"{_shown(platform)} is not the platform the id names ({_shown(match[1])})")
