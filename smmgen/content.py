@@ -178,7 +178,7 @@ def _tags(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tags))
 
 
-def _categories(value: Any) -> tuple[str, ...]:
+def _spaced_tags(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):      # Jekyll: `categories: news politics` is a list separated by spaces
         value = value.split()
     return _tags(value)
@@ -247,6 +247,11 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
     rules = getattr(site, "content_rules", None)
     sources = rules.hashtag_sources if rules is not None else ("tags",)
     ignored = lambda v: v  # noqa: E731 - known keys whose values smmgen does not read
+    # A string of tags or categories: Jekyll splits it on spaces, Hugo reads it as one. Without a generator, a
+    # string of tags is one (a slip for a one-item list) and of categories Jekyll's list.
+    generator = getattr(site, "generator", None)
+    tags = _spaced_tags if generator == "jekyll" else _tags
+    categories = _tags if generator == "hugo" else _spaced_tags
     fields = {
         "title": s.Field(_title, required=True),
         "date": s.Field(_datetime(tz), doc="Required unless publishDate or a YYYY-MM-DD- file name gives it."),
@@ -257,7 +262,7 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
         "build": s.Field(ignored, doc="Hugo's build options: render/list never is no article."),
         "excerpt": s.Field(s.string, doc="Jekyll's lead, as summary."),
         "excerpt_separator": s.Field(s.nonempty_string, doc="Jekyll: the divider that ends the lead."),
-        **{key: s.Field(_categories if key in sources else ignored)
+        **{key: s.Field(categories if key in sources else ignored)
            for key in ("categories", "category", "keywords", "series")},
         "slug": s.Field(_slug),
         "url": s.Field(_url_or_path, doc="Canonical URL, or a path from the site root (Hugo), overriding the "
@@ -271,7 +276,7 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
         "images": s.Field(s.list_of(s.nonempty_string), doc="Hugo's list of images; the first is the hero."),
         "image_alt": s.Field(s.string),
         "image_focus": s.Field(_focus),
-        "tags": s.Field(_tags, default=()),
+        "tags": s.Field(tags, default=()),
         "section": s.Field(s.nonempty_string, doc="Kicker shown on cards; defaults to the first tag."),
         "card": s.Field(s.nonempty_string),
         "draft": s.Field(s.boolean, default=False),

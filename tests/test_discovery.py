@@ -365,6 +365,39 @@ def test_jekyll_check_and_build_count_drafts(jekyll):
     assert "  articles  2 (skipped 2 drafts)" in built.output.splitlines()
 
 
+@pytest.mark.parametrize("generator, tags", [
+    ("jekyll", ("rail", "news", "city", "council")),     # Jekyll splits a string on spaces: two of each
+    ("hugo", ("rail news", "city council")),             # Hugo reads a string as one
+])
+def test_a_string_of_tags_is_split_as_the_generator_splits_it(make_site, generator, tags):
+    make_site.config(MINIMAL_CONFIG.replace('timezone = "Europe/Berlin"\n', f'''timezone = "Europe/Berlin"
+generator = "{generator}"
+hashtag_sources = ["tags", "categories"]
+'''))
+    path = make_site.article("posts/a.md", "---\ntitle: A\ndate: 2026-01-10\ntags: rail news\n"
+                                            "categories: city council\n---\nText.\n")
+    assert load_article(path, load_site(make_site.root)).tags == tags
+
+
+def test_urls_take_the_slug_as_written_and_the_date_from_publish_date_or_the_file_name(make_site):
+    def site_with(generator: str, extra: str = ""):
+        make_site.config(MINIMAL_CONFIG.replace('timezone = "Europe/Berlin"\n', f'''timezone = "Europe/Berlin"
+generator = "{generator}"
+{extra}
+[site.permalinks]
+posts = "/:year/:month/:day/:slug/"
+'''))
+        return load_site(make_site.root)
+
+    hugo = site_with("hugo", "lowercase_urls = false")
+    upper = load_article(make_site.article("posts/a.md", "---\ntitle: A\nslug: My-Post\npublishDate: 2026-03-04\n"
+                                                          "---\nText.\n"), hugo)
+    assert (upper.url, upper.slug, upper.key) == ("https://news.example/2026/03/04/My-Post/", "my-post", "my-post")
+    jekyll = site_with("jekyll")
+    dated = load_article(make_site.article("_posts/2026-05-06-hello.md", "---\ntitle: Hello\n---\nText.\n"), jekyll)
+    assert dated.url == "https://news.example/2026/05/06/hello/"
+
+
 def test_hashtag_sources_default_to_tags_only(jekyll):
     (jekyll / "smmgen.toml").write_text(JEKYLL_CONFIG.replace('hashtag_sources = ["tags", "category", '
                                                               '"categories"]\n', ""))
