@@ -184,3 +184,40 @@ def test_the_staging_folder_is_ignored_by_git(sample_site):
                             capture_output=True, text=True, check=True).stdout
     assert ".smmgen/staging" not in status
     assert any(staging(sample_site).joinpath("cards").iterdir())
+
+
+def test_serve_shows_the_cards_of_a_failed_build_from_the_staging_folder(sample_site):
+    import re
+    import threading
+
+    from smmgen.preview.serve import LiveSite, make_server
+
+    (sample_site / "content" / "2026" / "broken.md").write_text(BROKEN)
+    live = LiveSite(sample_site, report=lambda line: None)
+    assert not live.current().ok
+    server = make_server(live, 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        import urllib.request
+
+        def get(path: str) -> tuple[int, bytes]:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}{path}") as response:
+                    return response.status, response.read()
+            except urllib.error.HTTPError as e:
+                return e.code, b""
+
+        status, page = get("/preview/articles/gallery-east-wing.html")
+        assert status == 200
+        names = set(re.findall(rb"\.\./\.\./cards/([0-9a-f]{32}\.(?:jpg|png))", page))
+        assert names
+        for name in names:
+            staged = staging(sample_site) / "cards" / name.decode()
+            assert get(f"/cards/{name.decode()}") == (200, staged.read_bytes())
+        assert get("/cards/.gitignore")[0] == 404
+        assert get("/cards/0123456789abcdef0123456789abcdef.png")[0] == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert listing(sample_site / "output") == {}
