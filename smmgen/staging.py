@@ -51,6 +51,9 @@ def commit(site, staged: Collection[str]) -> None:
         source, target = stage / relative, site.output_dir / relative
         try:
             os.replace(source, target)
+        except FileNotFoundError:
+            if not target.is_file():            # moved by a build of the same site that ran alongside: done
+                raise
         except OSError as e:
             if e.errno != errno.EXDEV:
                 raise
