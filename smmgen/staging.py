@@ -52,11 +52,12 @@ def commit(site, staged: Collection[str]) -> None:
         try:
             os.replace(source, target)
         except FileNotFoundError:
-            if not target.is_file():            # moved by a build of the same site that ran alongside: done
-                raise
+            if target.is_file():
+                continue                    # moved already, by a build of the same site that ran alongside
+            raise
         except OSError as e:
-            if e.errno != errno.EXDEV:
-                raise
+            if e.errno != errno.EXDEV:  # named by its place in output/: that is where smmgen could not write
+                raise OSError(e.errno, e.strerror, str(target)) from None
             # output/ on another file system than the site: copied (atomically for readers), then removed.
             atomic_write(target, source.read_bytes(), durable=False)
             source.unlink()

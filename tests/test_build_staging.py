@@ -221,3 +221,16 @@ def test_serve_shows_the_cards_of_a_failed_build_from_the_staging_folder(sample_
         server.shutdown()
         server.server_close()
     assert listing(sample_site / "output") == {}
+
+
+def test_a_card_that_cannot_move_into_output_is_a_clean_error_naming_its_place_there(sample_site):
+    broken = sample_site / "content" / "2026" / "broken.md"
+    broken.write_text(BROKEN)
+    assert run(sample_site, "build", "--workers", "1").exit_code == 1
+    name = sorted(p.name for p in (staging(sample_site) / "cards").iterdir())[0]
+    (sample_site / "output" / "cards" / name).mkdir(parents=True)    # in the way of the move
+    broken.unlink()
+    result = run(sample_site, "build", "--workers", "1")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"output/cards/{name}: cannot write" in result.output
