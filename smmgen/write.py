@@ -51,6 +51,9 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
     # drew since are not in it); ``survey`` refuses links that would lead a write or a deletion out of output/.
     present = cache.present if cache is not None and cache.present is not None else \
         survey(site.root, out, OUTPUT_SUBDIRS)
+    if result.cards:
+        # Where the staged cards go, made first: output/cards being a file stops the write before it begins.
+        (out / "cards").mkdir(parents=True, exist_ok=True)
     sink = _Sink(out, cache, present)
     same = set()
     if cache is not None:

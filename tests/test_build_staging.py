@@ -234,3 +234,13 @@ def test_a_card_that_cannot_move_into_output_is_a_clean_error_naming_its_place_t
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert f"output/cards/{name}: cannot write" in result.output
+
+
+def test_a_file_in_place_of_output_cards_stops_the_write_before_anything_is_written(sample_site):
+    (sample_site / "output").mkdir()
+    (sample_site / "output" / "cards").write_text("not a folder")
+    before = listing(sample_site / "output")
+    result = run(sample_site, "build", "--workers", "1")
+    assert result.exit_code == 1
+    assert "output/cards: is a file where smmgen needs a folder" in result.output
+    assert listing(sample_site / "output") == before
