@@ -118,6 +118,13 @@ def test_check_writes_nothing(sample_site):
     result = run(sample_site, "check")
     assert result.exit_code == 0, result.output
     assert listing(sample_site) == before
+    # Nor after a build, with an article edited since (its cards are not drawn: check draws none).
+    assert run(sample_site, "build", "--workers", "1").exit_code == 0
+    retitle(sample_site, "Edited:")
+    before = listing(sample_site)
+    result = run(sample_site, "check")
+    assert result.exit_code == 0, result.output
+    assert listing(sample_site) == before
 
 
 def test_a_killed_build_leaves_output_intact_and_the_next_build_clears_the_staging(sample_site, tmp_path):
