@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import manifest, plan
+from . import manifest, plan, staging
 from .cache import BuildCache, stamp
 from .config import Site
 from .content import Article, Skipped, bundle_folder, load_article, read_articles
@@ -57,6 +57,9 @@ class BuildResult:
     errors: tuple[SmmgenError, ...]
     layouts: Layouts | None = None       # the templates the build used (the preview uses them too)
     skipped: tuple[tuple[str, str], ...] = ()   # (source, reason): files under content_dir that are no article
+    # The paths of cards whose files wait in the staging folder (``smmgen.staging``), not yet in output/:
+    # ``write_output`` moves them there.
+    staged: frozenset[str] = frozenset()
 
     @property
     def warnings(self) -> tuple[BuildWarning, ...]:
@@ -73,14 +76,15 @@ class BuildResult:
 def build(site: Site, *, render_images: bool = True, workers: int | None = None,
           cache: BuildCache | None = None, hashes: Mapping[str, str] | None = None,
           progress: Progress | None = None) -> BuildResult:
-    """Everything the output is made of, and every problem found; writes nothing (see ``write_output``).
+    """Everything the output is made of, and every problem found; writes nothing to output/ (see
+    ``write_output``): new cards are drawn into the staging folder (``smmgen.staging``).
 
     ``workers`` processes parse, cut and draw what is not in ``cache`` (the result is the same either way);
     ``cache`` is updated with what this build made. ``hashes``: the sha256 of article files by path, where the
     caller has read them already. ``progress`` hears how far parsing, cutting and drawing have come.
     """
     if render_images:
-        guard(site.root, site.output_dir, OUTPUT_SUBDIRS)      # before a card is drawn into output/cards
+        guard(site.root, site.output_dir, OUTPUT_SUBDIRS)      # before a card is found in or moved to output/cards
     layouts = Layouts(site.layouts_dir, compiled=cache is not None, root=site.root)
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
@@ -93,9 +97,10 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
         by_source = {a.source: a for a in published}
         requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
         # Cards are drawn (by the worker processes, when there are many) while this thread plans.
+        staged: set[str] = set()
         with ThreadPoolExecutor(1) as drawing:
             drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, pool, cache,
-                                   progress)
+                                   progress, staged)
             cuts, plan_errors = assign_plan(cuts, site, cache)
             cuts = with_expiry_warnings(cuts, site)
             cards, card_errors = drawn.result()
@@ -105,7 +110,7 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
                        cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts,
-                       skipped=loaded.skipped)
+                       skipped=loaded.skipped, staged=frozenset(staged))
 
 
 def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: Sequence[tuple],
@@ -436,10 +441,11 @@ def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site)
 
 def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: Site, layouts: Layouts,
                  render_images: bool, pool: Workers | None,
-                 cache: BuildCache | None = None, progress: Progress | None = None) -> tuple[dict, list[SmmgenError]]:
+                 cache: BuildCache | None = None, progress: Progress | None = None,
+                 staged: set[str] | None = None) -> tuple[dict, list[SmmgenError]]:
     """The card of every request (``card_requests``); each distinct request is drawn once (in ``pool``'s
     processes when there are several), and not at all when the cache has its card and the file is still in
-    output/cards."""
+    output/cards. New card files go to the staging folder; ``staged`` gets the paths of the cards there."""
     if not render_images:
         return {}, check_heroes(articles.values(), _drawn_on(cache), cache.file_key if cache is not None else None)
     # By identity first: ``card_requests`` gives each distinct card one object, and hashing a request hashes
@@ -481,7 +487,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
             read: dict = {}
             drawn = None if progress is None else lambda done, total: progress("drawing cards", done, total)
             cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], roots=layouts.roots,
-                                out_dir=site.output_dir,
+                                out_dir=site.output_dir, stage=staging.prepare(site), staged=staged,
                                 workers=count, executor=pool.executor if count > 1 else None, heroes=read,
                                 progress=drawn))
             if cache is not None:

@@ -425,15 +425,18 @@ class FragmentStore:
 
 
 def check_folder(site: Site) -> None:
-    """Refuse a cache folder that leads out of the site: ``.smmgen`` or ``.smmgen/cache`` committed as a link
-    to somewhere else would have every build write (and prune) its cache files there."""
+    """Refuse a work folder that leads out of the site: ``.smmgen`` or ``.smmgen/cache`` committed as a link to
+    somewhere else would have every build write (and prune) its files there. (A link in place of
+    ``.smmgen/staging`` is removed by ``smmgen.staging``, never written through.)"""
     from .site_files import inside
 
-    folder = site.root / CACHE_DIR
-    if inside(folder, Path(os.path.realpath(site.root))) is None:
-        raise ConfigError(CACHE_DIR.as_posix(), None, f"leads to {os.path.realpath(folder)}, outside the site "
-                          "folder; smmgen keeps its build cache there: remove the link (git rm --cached it if "
-                          "it was committed)")
+    home = Path(os.path.realpath(site.root))
+    for name in (CACHE_DIR,):
+        folder = site.root / name
+        if inside(folder, home) is None:
+            raise ConfigError(name.as_posix(), None, f"leads to {os.path.realpath(folder)}, outside the site "
+                              "folder; smmgen keeps its build files there: remove the link (git rm --cached it "
+                              "if it was committed)")
 
 
 def load_state(site: Site, env: str) -> BuildState | None:

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import staging
 from .cache import BuildCache, BuildState, check_folder, fingerprint, load_state, stamp
 from .config import Site
 from .discovery import DRAFTS
@@ -132,21 +133,23 @@ def _unwritable(site: Site, e: OSError) -> SmmgenError | None:
 
 def _build_site(site: Site, *, workers: int | None, use_cache: bool,
                 progress: Callable[[str, int, int], None] | None) -> Outcome:
+    check_folder(site)                        # the cache and the staging folder, with or without the cache
     if not use_cache:
         from .build import build, write_output
 
         result = build(site, workers=workers, progress=progress)
         if result.errors:
+            staging.keep_only(site, result.staged)
             return Outcome(None, 0, result.errors, False)
         if progress is not None:
             progress("writing", 0, 0)
         return Outcome(summarize(result), write_output(result), (), False)
 
-    check_folder(site)
     env = fingerprint(site)
     state = load_state(site, env)
     before = _content_hashes(site)            # before building: an edit made meanwhile is seen next time
     if state is not None and _unchanged(site, env, state, before):
+        staging.discard(site)                     # what a build killed since left there: output/ has it all
         return Outcome(state.summary, 0, (), True)
     # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
     from .build import build, write_output
@@ -159,7 +162,11 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
               if path.lower().endswith(markdown) and sha not in ("unreadable", "outside")}
     result = build(site, workers=workers, cache=cache, hashes=hashes, progress=progress)
     if result.errors:
-        cache.save(None)                          # what parsed and cut is still good for the next try
+        # output/ is left as it was: the cards drawn stay staged for the next try, and the cache, which knows only
+        # cards in output/cards, forgets them. What parsed and cut is still good for the next try.
+        staging.keep_only(site, result.staged)
+        cache.cards = {key: card for key, card in cache.cards.items() if card.path not in result.staged}
+        cache.save(None)
         return Outcome(None, 0, result.errors, False)
     if progress is not None:
         progress("writing", 0, 0)

@@ -1,4 +1,5 @@
-"""Writing a build to output/: cut texts, Open Graph snippets, the preview, then the manifest, then pruning.
+"""Writing a build to output/: cut texts, Open Graph snippets, the preview, the new cards (drawn into the staging
+folder, ``smmgen.staging``), then the manifest, then pruning.
 
 Files are written as they are made, one at a time, so memory does not grow with the size of the site: the
 preview pages and the manifest of a 10,000-article site run to hundreds of megabytes. The manifest goes last
@@ -19,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from . import manifest
+from . import manifest, staging
 from .output import atomic_write, create, prune, survey
 from .preview import iter_preview
 from .preview.pages import UNCHANGED
@@ -50,6 +51,9 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
     # drew since are not in it); ``survey`` refuses links that would lead a write or a deletion out of output/.
     present = cache.present if cache is not None and cache.present is not None else \
         survey(site.root, out, OUTPUT_SUBDIRS)
+    if result.cards:
+        # Where the staged cards go, made first: output/cards being a file stops the write before it begins.
+        (out / "cards").mkdir(parents=True, exist_ok=True)
     sink = _Sink(out, cache, present)
     same = set()
     if cache is not None:
@@ -68,6 +72,8 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
         sink.stop()                         # the error that stopped the write is the one to report
         raise
     sink.flush()
+    # The cards the build drew wait in the staging folder: in place before the manifest that names them.
+    staging.commit(site, result.staged)
     sink.changed += write_manifest(site, result, cache, same)
     if cache is not None:
         sink.index[MANIFEST] = cache.index[MANIFEST]

@@ -174,8 +174,8 @@ def test_a_cache_folder_linked_out_of_the_site_is_refused_and_nothing_is_written
     link = site / linked
     link.parent.mkdir(parents=True, exist_ok=True)
     link.symlink_to(elsewhere, target_is_directory=True)
-    for command in ("build", "check"):
-        done = subprocess.run([sys.executable, "-m", "smmgen", command, "--site", str(site)], capture_output=True,
+    for command in (["build"], ["build", "--no-cache"], ["check"]):
+        done = subprocess.run([sys.executable, "-m", "smmgen", *command, "--site", str(site)], capture_output=True,
                               text=True, stdin=subprocess.DEVNULL, timeout=120)
         assert done.returncode == 1, done.stderr
         assert ".smmgen/cache: leads to" in done.stderr and "Traceback" not in done.stderr

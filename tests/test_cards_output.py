@@ -121,6 +121,32 @@ def test_second_run_draws_nothing(photo: Path, tmp_path: Path, monkeypatch: pyte
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "cards").iterdir()} == stamps
 
 
+def test_with_a_stage_new_files_go_there_and_files_in_either_folder_are_used(
+        photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, stage = tmp_path / "out", tmp_path / "stage"
+    old = _req("og", None, title="Already in output")
+    first = render_cards([old], layout_dirs=DIRS, out_dir=out)
+    reqs = [old, _req("og", photo), _req("x", photo)]
+    staged: set[str] = set()
+    cards = render_cards(reqs, layout_dirs=DIRS, out_dir=out, stage=stage, staged=staged)
+    assert cards[old] == first[old] and cards[old].path not in staged
+    assert staged == {cards[r].path for r in reqs[1:]} and all(p.startswith("cards/") for p in staged)
+    assert sorted(p.name for p in (out / "cards").iterdir()) == [Path(first[old].path).name]
+    assert {f"cards/{p.name}" for p in (stage / "cards").iterdir()} == staged
+    assert all((stage / p).read_bytes() for p in staged)
+
+    # A staged file is found again, as staged, without drawing.
+    from smmgen.cards import batch
+
+    def no_drawing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a staged card was drawn again")
+
+    monkeypatch.setattr(batch, "render", no_drawing)
+    again: set[str] = set()
+    assert render_cards(reqs, layout_dirs=DIRS, out_dir=out, stage=stage, staged=again) == cards
+    assert again == staged
+
+
 def test_cache_key_follows_the_inputs(photo: Path, tmp_path: Path) -> None:
     base = render_cards([_req("og", photo)], layout_dirs=DIRS, out_dir=tmp_path)
     path = next(iter(base.values())).path

@@ -80,7 +80,8 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
                  workers: int = 1, executor: Callable[[], Executor] | None = None,
                  heroes: dict[str, tuple[tuple[int, int, int], str]] | None = None,
                  roots: Sequence[Path] | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> dict[CardRequest, Card]:
+                 progress: Callable[[int, int], None] | None = None,
+                 stage: Path | None = None, staged: set[str] | None = None) -> dict[CardRequest, Card]:
     """Render (or find already rendered) the card for every request.
 
     ``layout_dirs`` is searched in order (the site's ``layouts/cards`` first, then the package defaults).
@@ -91,6 +92,9 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     ``roots``: for each of ``layout_dirs``, the folder that its layouts and the files they name may not leave
     (the site's for the site's layouts; by default each folder itself).
     ``progress`` is told ``(done, total)`` requests as the groups of cards are finished.
+    ``stage``: new files are written to ``stage/cards`` instead of ``out_dir/cards`` (``smmgen.staging``), and a
+    file found in either is used; their cards' paths are the same, relative to ``out_dir``. ``staged``, when
+    given, gets the paths of the cards whose files are in ``stage``.
     """
     errors: list[SmmgenError] = []
     layouts: dict[Path, LayoutFile] = {}
@@ -112,21 +116,24 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
         groups.setdefault(key, []).append(_Job(i, req, layout, spec))
 
     out_dir = Path(out_dir)
-    (out_dir / "cards").mkdir(parents=True, exist_ok=True)
+    (Path(stage if stage is not None else out_dir) / "cards").mkdir(parents=True, exist_ok=True)
     batches = list(groups.values())
+    dirs = [(out_dir, stage)] * len(batches)
     if workers > 1 and len(batches) > 1 and executor is not None:
-        results = _counted(executor().map(_run_group, batches, [out_dir] * len(batches)), batches, progress)
+        results = _counted(executor().map(_run_group, batches, dirs), batches, progress)
     elif workers > 1 and len(batches) > 1:
         with worker_pool(workers) as pool:
-            results = _counted(pool.map(_run_group, batches, [out_dir] * len(batches)), batches, progress)
+            results = _counted(pool.map(_run_group, batches, dirs), batches, progress)
     else:
-        results = _counted((_run_group(b, out_dir) for b in batches), batches, progress)
+        results = _counted((_run_group(b, dirs[0]) for b in batches), batches, progress)
 
     cards: dict[CardRequest, Card] = {}
     by_index = {job.index: job.request for b in batches for job in b}
-    for result, hero in results:
+    for result, hero, in_stage in results:
         if hero is not None and heroes is not None:
             heroes[hero[0]] = hero[1:]
+        if staged is not None:
+            staged.update(in_stage)
         for index, outcome in result:
             if isinstance(outcome, _Failure):
                 errors.append(outcome.error())
@@ -171,8 +178,11 @@ def _uses_hero(layout: Layout) -> bool:
 # One group: runs in the calling process or in a worker
 
 
-def _run_group(jobs: list[_Job], out_dir: Path) -> tuple[list[tuple[int, Card | _Failure]], tuple | None]:
-    """The group's cards (or failures) by request index, and the hero it read: (path, stat as read, sha256)."""
+def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
+               ) -> tuple[list[tuple[int, Card | _Failure]], tuple | None, list[str]]:
+    """The group's cards (or failures) by request index, the hero it read: (path, stat as read, sha256), and the
+    paths of its cards whose files are in the stage (``dirs``: output folder, stage or None)."""
+    out_dir, stage = dirs
     hero_data: bytes | None = None
     hero_sha: str | None = None
     hero_read: tuple | None = None
@@ -192,7 +202,9 @@ def _run_group(jobs: list[_Job], out_dir: Path) -> tuple[list[tuple[int, Card | 
     decoded: heromod.Pyramid | None = None
     drawn: dict[str, Image.Image] = {}  # one drawing per render key, shared by targets of one size
     encodings: dict[str, dict] = {}     # and its encodes, shared by those targets' budgets
-    files: dict[Path, _File] = {}       # card files this group found or wrote (targets share them)
+    files: dict[str, _File] = {}        # card files this group found or wrote, by name (targets share them)
+    # Where a card file is looked for (output/cards, then the stage), and where a new one is written.
+    cards_dirs = (out_dir / "cards",) if stage is None else (out_dir / "cards", Path(stage) / "cards")
     out: list[tuple[int, Card | _Failure]] = []
     pending = []
     for job in jobs:
@@ -202,13 +214,13 @@ def _run_group(jobs: list[_Job], out_dir: Path) -> tuple[list[tuple[int, Card | 
             continue
         fmt = choose_format(job.spec, photo=needs_hero)
         rkey = _render_key(job.layout, job.request, hero_sha if needs_hero else None)
-        best = out_dir / "cards" / f"{_file_key(rkey, fmt)}.{EXTENSIONS[fmt]}"
-        own = out_dir / "cards" / f"{_file_key(rkey, fmt, job.spec)}.{EXTENSIONS[fmt]}"
-        found = _existing(best, files)
+        best = f"{_file_key(rkey, fmt)}.{EXTENSIONS[fmt]}"
+        own = f"{_file_key(rkey, fmt, job.spec)}.{EXTENSIONS[fmt]}"
+        found = _existing(best, cards_dirs, files)
         if found is None or found.size > job.spec.max_bytes:
-            found = _existing(own, files)
+            found = _existing(own, cards_dirs, files)
         if found is not None:
-            out.append((job.index, _card(found, out_dir, fmt, job.request)))
+            out.append((job.index, _card(found, fmt, job.request)))
         else:
             pending.append((job, needs_hero, fmt, rkey, best, own))
 
@@ -237,40 +249,45 @@ def _run_group(jobs: list[_Job], out_dir: Path) -> tuple[list[tuple[int, Card | 
         except SmmgenError as e:
             out.append((job.index, _Failure.of(e)))
             continue
-        path = best if encoded.rung == 0 else own
-        if path not in files:
-            _write(path, encoded.data)
-            files[path] = _File(path, encoded.width, encoded.height, len(encoded.data),
-                                hashlib.sha256(encoded.data).hexdigest())
-        out.append((job.index, _card(files[path], out_dir, fmt, job.request)))
-    return out, hero_read
+        name = best if encoded.rung == 0 else own
+        if name not in files:
+            _write(cards_dirs[-1] / name, encoded.data)
+            files[name] = _File(name, encoded.width, encoded.height, len(encoded.data),
+                                hashlib.sha256(encoded.data).hexdigest(), stage is not None)
+        out.append((job.index, _card(files[name], fmt, job.request)))
+    return out, hero_read, [f"cards/{f.name}" for f in files.values() if f.staged]
 
 
 @dataclass(frozen=True)
 class _File:
     """A card file as written or found."""
 
-    path: Path
+    name: str
     width: int
     height: int
     size: int
     sha256: str
+    staged: bool = False        # in the stage, not (yet) in output/cards
 
 
-def _existing(path: Path, files: dict[Path, _File]) -> _File | None:
-    """The card file at ``path`` (read once per group), or None when there is none."""
-    if path not in files:
-        try:
-            # Never through a link (the file it leads to is not one this build wrote), and a file that is no
-            # image (cut short by a crash) is drawn again.
-            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:
-                data = f.read()
-            with Image.open(io.BytesIO(data)) as im:
-                width, height = im.size
-        except OSError:
+def _existing(name: str, dirs: Sequence[Path], files: dict[str, _File]) -> _File | None:
+    """The card file ``name`` in the first of ``dirs`` that has it (read once per group), or None."""
+    if name not in files:
+        for n, folder in enumerate(dirs):
+            try:
+                # Never through a link (the file it leads to is not one this build wrote), and a file that is
+                # no image (cut short by a crash) is drawn again.
+                with os.fdopen(os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:
+                    data = f.read()
+                with Image.open(io.BytesIO(data)) as im:
+                    width, height = im.size
+            except OSError:
+                continue
+            files[name] = _File(name, width, height, len(data), hashlib.sha256(data).hexdigest(), n > 0)
+            break
+        else:
             return None
-        files[path] = _File(path, width, height, len(data), hashlib.sha256(data).hexdigest())
-    return files[path]
+    return files[name]
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -280,9 +297,8 @@ def _write(path: Path, data: bytes) -> None:
     atomic_write(path, data, durable=False)
 
 
-def _card(file: _File, out_dir: Path, fmt: str, req: CardRequest) -> Card:
-    return Card(file.path.relative_to(out_dir).as_posix(), file.width, file.height, file.size, file.sha256, fmt,
-                req.alt, req.target)
+def _card(file: _File, fmt: str, req: CardRequest) -> Card:
+    return Card(f"cards/{file.name}", file.width, file.height, file.size, file.sha256, fmt, req.alt, req.target)
 
 
 # ----------------------------------------------------------------------------------------------------------

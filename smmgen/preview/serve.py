@@ -257,7 +257,30 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
                 return self._send(_with_live_script(page, snapshot.build_id), "text/html; charset=utf-8")
             self.send_error(404, "No such preview page")
             return
+        if not snapshot.ok and relative.startswith("cards/"):
+            staged = self._staged_card(relative)
+            if staged is not None:
+                return self._send(*staged)
         super().do_GET()
+
+    def _staged_card(self, relative: str) -> tuple[bytes, str] | None:
+        """A card the failed build drew that waits in the staging folder (``smmgen.staging``) and is not in
+        output/: the failed build's pages show it. Only a plain card file, never through a link."""
+        from ..staging import STAGING
+
+        name = relative.removeprefix("cards/")
+        kind = {".jpg": "image/jpeg", ".png": "image/png"}.get(os.path.splitext(name)[1])
+        if kind is None or "/" in name or name.startswith(".") or os.path.lexists(
+                os.path.join(self.directory, relative)):
+            return None
+        try:
+            with os.fdopen(os.open(self.live.root / STAGING / "cards" / name, os.O_RDONLY | os.O_NOFOLLOW),
+                           "rb") as f:
+                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    return None
+                return f.read(), kind
+        except OSError:
+            return None
 
     def send_head(self):
         """As the base class, but never a file outside output/: ``..`` is dropped by ``translate_path``; a
