@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageStat
 
+from smmgen import staging
 from smmgen.build import BuildResult, build
 from smmgen.cards import DEFAULT_LAYOUT_DIR, TARGETS
 from smmgen.cards.layout import RGBA, Layout, TextStyle, load_layout
@@ -30,8 +31,10 @@ MARK = CARD_LAYOUTS / "courier-mark.png"
 
 
 def built(site: Path, *, images: bool = False) -> BuildResult:
-    result = build(load_site(site), render_images=images, workers=1)
+    loaded = load_site(site)
+    result = build(loaded, render_images=images, workers=1)
     assert not result.errors, [e.message for e in result.errors]
+    staging.commit(loaded, result.staged)        # new cards into output/cards, as writing the output does
     return result
 
 
