@@ -271,6 +271,10 @@ def read_hugo(root: Path) -> Findings:
     if lower is True:
         found.lowercase = False
     ugly, ugly_source = lookup("uglyURLs")
+    for section, rule in found.permalink_rules.items():
+        # Ugly URLs (site-wide or per section): Hugo writes the page as <path>.html, not <path>/index.html.
+        if rule.endswith("/") and (ugly is True or get(ugly, section) is True):
+            found.permalink_rules[section] = rule.rstrip("/") + ".html"
     if ugly is True:
         found.missing.append(f"permalink: uglyURLs ({ugly_source}) makes Hugo write pages as <name>.html; "
                              "smmgen's URLs end in a folder: give articles `url:`")

@@ -718,7 +718,7 @@ def test_hugo_config_folder_with_one_file_per_language_gives_the_pages_hugo_buil
     root = write(tmp_path / "site", {
         "config/_default/hugo.toml": 'baseURL = "https://lang-files.example.org/"\n'
                                      'defaultContentLanguage = "en"\ndefaultContentLanguageInSubdir = false\n'
-                                     '[permalinks]\npost = "/:year/:month/:day/:slug/"\n',
+                                     '[uglyURLs]\npost = true\n[permalinks]\npost = "/:year/:month/:day/:slug/"\n',
         "config/_default/languages.en.toml": 'title = "Lang Files"\ncontentDir = "content/en"\nweight = 10\n',
         "config/_default/languages.de.toml": 'title = "Sprachdateien"\ncontentDir = "content/de"\nweight = 200\n',
         "config/_default/menu.en.toml": '[[main]]\nname = "Home"\nurl = "/"\n',
@@ -748,9 +748,11 @@ def test_hugo_config_folder_with_one_file_per_language_gives_the_pages_hugo_buil
     site = load_site(root)
     articles, errors = load_articles(site)
     assert not errors, [e.message for e in errors]
-    assert {a.url for a in articles} == {"https://lang-files.example.org/2015/07/01/report/",
-                                         "https://lang-files.example.org/2016/04/01/report/",
-                                         "https://lang-files.example.org/2016/05/02/big-news/"}
+    # Ugly URLs for the section: Hugo writes <path>.html where the rule ends in "/".
+    assert conf["site"]["permalinks"] == {"post": "/:year/:month/:day/:slug.html"}
+    assert {a.url for a in articles} == {"https://lang-files.example.org/2015/07/01/report.html",
+                                         "https://lang-files.example.org/2016/04/01/report.html",
+                                         "https://lang-files.example.org/2016/05/02/big-news.html"}
     assert_every_url_is_a_page(articles, site.base_url, out)
     # Every language's folder: the translation takes the language's prefix.
     text = (root / "smmgen.toml").read_text(encoding="utf-8")
@@ -759,5 +761,5 @@ def test_hugo_config_folder_with_one_file_per_language_gives_the_pages_hugo_buil
     site = load_site(root)
     articles, errors = load_articles(site)
     assert not errors, [e.message for e in errors]
-    assert "https://lang-files.example.org/de/2016/05/02/big-news/" in {a.url for a in articles}
+    assert "https://lang-files.example.org/de/2016/05/02/big-news.html" in {a.url for a in articles}
     assert_every_url_is_a_page(articles, site.base_url, out)
