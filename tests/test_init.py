@@ -756,8 +756,11 @@ def test_hugo_config_folder_with_one_file_per_language_gives_the_pages_hugo_buil
     assert_every_url_is_a_page(articles, site.base_url, out)
     # Every language's folder: the translation takes the language's prefix.
     text = (root / "smmgen.toml").read_text(encoding="utf-8")
-    (root / "smmgen.toml").write_text(text.replace('content_dir = "content/en/post"',
-                                                   'content_dir = "content"\nexclude = ["*/about.md"]', 1))
+    (root / "smmgen.toml").write_text(text.replace('content_dir = "content/en/post"', 'content_dir = "content"', 1))
+    # about.md has no date at all: a page of the site, not a dated post; skipped and counted, no error.
+    checked = smmgen("check", cwd=root)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "1 undated page" in checked.stdout + checked.stderr
     site = load_site(root)
     articles, errors = load_articles(site)
     assert not errors, [e.message for e in errors]
