@@ -426,6 +426,9 @@ def load_article(path: Path, site: Site) -> Article:
     if date is None and not any(p.key in ("date", "publishDate", "published") for p in result.problems):
         try:
             date = _date_from_name(path, site)
+            if date is None and site.generator:
+                # The generator publishes it as a page (about, docs), not as a dated post: nothing to announce.
+                raise Skipped(shown, discovery.UNDATED)
             if date is None:
                 raise ContentError(shown, 1, "date", "required but missing (or start the file name with "
                                                      "YYYY-MM-DD-, as Jekyll's posts do)")

@@ -40,12 +40,13 @@ UNRENDERED = "unrendered pages"
 RESOURCES = "bundle resources"
 EXCLUDED = "excluded"
 OTHER_MARKUP = "pages not in Markdown"
+UNDATED = "undated pages"             # on a Hugo or Jekyll site: a page (about, docs) rather than a dated post
 
 # The order in which skip counts are shown.
-REASONS = (SECTION_PAGES, DRAFTS, HEADLESS, UNRENDERED, RESOURCES, EXCLUDED, OTHER_MARKUP)
+REASONS = (SECTION_PAGES, DRAFTS, HEADLESS, UNRENDERED, RESOURCES, EXCLUDED, OTHER_MARKUP, UNDATED)
 
 _ONE = {SECTION_PAGES: "section page", DRAFTS: "draft", HEADLESS: "headless page", UNRENDERED: "unrendered page",
-        RESOURCES: "bundle resource", OTHER_MARKUP: "page not in Markdown"}
+        RESOURCES: "bundle resource", OTHER_MARKUP: "page not in Markdown", UNDATED: "undated page"}
 
 # Hugo's other content formats: pages smmgen cannot read, counted so that none goes unnoticed. An HTML file is
 # a page only with front matter (else it is a file the site serves as it is).

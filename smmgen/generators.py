@@ -35,6 +35,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .config import MARKDOWN_EXTENSIONS
 from .controls import FORBIDDEN
 from .errors import ConfigError, ContentError
 from .handles import Account, account, accounts_in, platform_named
@@ -189,13 +190,17 @@ def read_hugo(root: Path) -> Findings:
                 continue
             data = read_config(root, path)
             shown = path.relative_to(root).as_posix()
-            layers.append((shown, data if path.stem in ("hugo", "config") else {path.stem: data}))
+            layers.append((shown, data if path.stem in ("hugo", "config") else _hugo_table(path.stem, data)))
     found.files = [name for name, _ in layers]
 
     def lookup(*keys: str) -> tuple[Any, str]:
         for name, data in layers:
             value = get(data, *keys)
             if value is not None:
+                if keys == ("languages",) and isinstance(value, Mapping):
+                    # One file per language (languages.de.toml) each hold one language: join them all.
+                    value = {k: v for _, d in reversed(layers) if isinstance(get(d, *keys), Mapping)
+                             for k, v in get(d, *keys).items()}
                 return value, name
         return None, ""
 
@@ -224,8 +229,10 @@ def read_hugo(root: Path) -> Findings:
     content_dir = _folder(found, root, content, f"{content_source}: contentDir") or "content"
     lang_dirs = {lang: _folder(found, root, get(languages, lang, "contentDir"), f"languages.{lang}.contentDir")
                  for lang in found.languages}
+    # With a folder per language, the articles' sections start in the default language's folder.
+    base = lang_dirs.get(found.site["language"].value if "language" in found.site else "") or content_dir
     for other in lang_dirs.values():
-        if other and other != content_dir:
+        if other and other != base:
             found.other_content_dirs.append(other)
 
     rules, rules_source = lookup("permalinks")
@@ -233,16 +240,16 @@ def read_hugo(root: Path) -> Findings:
         rules = get(rules, "page")
     found.permalink_rules = {str(k): v for k, v in rules.items() if isinstance(v, str)} \
         if isinstance(rules, Mapping) else {}
-    sections = _subfolders(root / content_dir)
+    sections = _subfolders(root / base)
     section = next((s for s in MAIN_SECTIONS if s in sections), None) \
         or next((s for s in found.permalink_rules if s in sections), None) \
         or max(sections, key=lambda s: (sections[s], s), default=None)
     if section:
-        found.site["content_dir"] = Setting(f"{content_dir}/{section}", f"the section with the articles: "
-                                                                        f"{content_dir}/{section}/")
-        found.other_content_dirs += [f"{content_dir}/{s}" for s in sorted(sections) if s != section]
-    elif content_dir != "content":
-        found.site["content_dir"] = Setting(content_dir, f"{content_source}: contentDir")
+        found.site["content_dir"] = Setting(f"{base}/{section}", f"the section with the articles: {base}/{section}/")
+        found.other_content_dirs += [f"{base}/{s}" for s in sorted(sections) if s != section]
+    elif base != "content":
+        found.site["content_dir"] = Setting(base, f"{content_source}: contentDir" if base == content_dir
+                                            else "the default language's contentDir")
     found.permalink_rules = _rules(found, found.permalink_rules, "hugo", f"{rules_source}: permalinks")
     in_subdir, _ = lookup("defaultContentLanguageInSubdir")
     default = found.site["language"].value if "language" in found.site else None
@@ -264,6 +271,10 @@ def read_hugo(root: Path) -> Findings:
     if lower is True:
         found.lowercase = False
     ugly, ugly_source = lookup("uglyURLs")
+    for section, rule in found.permalink_rules.items():
+        # Ugly URLs (site-wide or per section): Hugo writes the page as <path>.html, not <path>/index.html.
+        if rule.endswith("/") and (ugly is True or get(ugly, section) is True):
+            found.permalink_rules[section] = rule.rstrip("/") + ".html"
     if ugly is True:
         found.missing.append(f"permalink: uglyURLs ({ugly_source}) makes Hugo write pages as <name>.html; "
                              "smmgen's URLs end in a folder: give articles `url:`")
@@ -276,6 +287,17 @@ def read_hugo(root: Path) -> Findings:
         if value is not None:
             _collect(found, value, mode, name, key)
     return found
+
+
+def _hugo_table(stem: str, data: Any) -> Mapping:
+    """Where Hugo puts a config/_default/ file: params.toml is [params]; a language's own file
+    (languages.de.toml, params.de.toml, menus.de.toml) is [languages.de], with params and menus in it."""
+    name, _, lang = stem.partition(".")
+    if not lang:
+        return {name: data}
+    if name.lower() in ("params", "menu", "menus"):
+        data = {"menus" if name.lower().startswith("menu") else "params": data}
+    return {"languages": {lang.lower(): data}}
 
 
 def _folder(found: Findings, root: Path, value: Any, source: str) -> str | None:
@@ -309,8 +331,8 @@ def _subfolders(folder: Path, limit: int = 20_000) -> dict[str, int]:
     for child in sorted(folder.iterdir()):
         if child.is_dir() and not child.is_symlink() and not child.name.startswith((".", "_")):
             count = 0
-            for _ in child.rglob("*.md"):
-                count += 1
+            for path in child.rglob("*"):
+                count += path.suffix.lstrip(".").lower() in MARKDOWN_EXTENSIONS     # .md, .markdown, ...
                 if count >= limit:
                     break
             if count:

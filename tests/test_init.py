@@ -709,3 +709,60 @@ def test_file_names_become_the_paths_jekyll_makes_of_them(tmp_path):
     articles, errors = load_articles(site)
     assert not errors and len(articles) == len(names), [e.message for e in errors]
     assert_every_url_is_a_page(articles, site.base_url, out)
+
+
+def test_hugo_config_folder_with_one_file_per_language_gives_the_pages_hugo_builds(tmp_path):
+    # The shape of a large multilingual site: config/_default/languages.<lang>.toml, each naming its own
+    # contentDir and title, posts as .markdown files in the default language's `post` section.
+    require("hugo")
+    root = write(tmp_path / "site", {
+        "config/_default/hugo.toml": 'baseURL = "https://lang-files.example.org/"\n'
+                                     'defaultContentLanguage = "en"\ndefaultContentLanguageInSubdir = false\n'
+                                     '[uglyURLs]\npost = true\n[permalinks]\npost = "/:year/:month/:day/:slug/"\n',
+        "config/_default/languages.en.toml": 'title = "Lang Files"\ncontentDir = "content/en"\nweight = 10\n',
+        "config/_default/languages.de.toml": 'title = "Sprachdateien"\ncontentDir = "content/de"\nweight = 200\n',
+        "config/_default/menu.en.toml": '[[main]]\nname = "Home"\nurl = "/"\n',
+        "layouts/_default/single.html": "{{ .Title }}\n",
+        "layouts/_default/list.html": "{{ .Title }}\n",
+        "content/en/about.md": "---\ntitle: About\n---\nNo date.\n",
+        "content/en/post/2015-7-1-report.markdown": "---\ntitle: Report\nslug: report\ndate: 2015-07-01\n---\nT.\n",
+        "content/en/post/2016-4-1-report.markdown": "---\ntitle: Report\nslug: report\ndate: 2016-04-01\n---\nT.\n",
+        "content/en/post/2016-5-2-news.md": "---\ntitle: Big News\ndate: 2016-05-02T10:00:00-07:00\n---\nT.\n",
+        "content/de/post/2016-5-2-news.md": "---\ntitle: Große Neuigkeit\nslug: big-news\ndate: 2016-05-02\n---\nT.\n",
+    })
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    conf = tomllib.loads((root / "smmgen.toml").read_text(encoding="utf-8"))
+    assert conf["site"]["name"] == "Lang Files"
+    assert conf["site"]["content_dir"] == "content/en/post"
+    assert conf["site"]["languages"] == {"en": {"prefix": "", "content_dir": "content/en"},
+                                         "de": {"prefix": "/de", "content_dir": "content/de"}}
+    checked = smmgen("check", cwd=root)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    out = tmp_path / "public"
+    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors, [e.message for e in errors]
+    # Ugly URLs for the section: Hugo writes <path>.html where the rule ends in "/".
+    assert conf["site"]["permalinks"] == {"post": "/:year/:month/:day/:slug.html"}
+    assert {a.url for a in articles} == {"https://lang-files.example.org/2015/07/01/report.html",
+                                         "https://lang-files.example.org/2016/04/01/report.html",
+                                         "https://lang-files.example.org/2016/05/02/big-news.html"}
+    assert_every_url_is_a_page(articles, site.base_url, out)
+    # Every language's folder: the translation takes the language's prefix.
+    text = (root / "smmgen.toml").read_text(encoding="utf-8")
+    (root / "smmgen.toml").write_text(text.replace('content_dir = "content/en/post"', 'content_dir = "content"', 1))
+    # about.md has no date at all: a page of the site, not a dated post; skipped and counted, no error.
+    checked = smmgen("check", cwd=root)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "1 undated page" in checked.stdout + checked.stderr
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors, [e.message for e in errors]
+    assert "https://lang-files.example.org/de/2016/05/02/big-news.html" in {a.url for a in articles}
+    assert_every_url_is_a_page(articles, site.base_url, out)
