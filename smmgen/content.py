@@ -420,6 +420,15 @@ def load_article(path: Path, site: Site) -> Article:
     problems = sorted((ContentError(shown, _line(lines, p.key) or 1, p.key, p.message)
                        for p in result.problems), key=lambda e: e.line)
     v = result.values
+    date_warnings: tuple[str, ...] = ()
+    if site.generator == "jekyll" and any(p.key == "date" for p in result.problems):
+        recovered = _lenient_date(data.get("date"), path, site)
+        if recovered is not None:
+            v = {**v, "date": recovered[0]}
+            problems = [p for p in problems if p.field != "date"]
+            date_warnings = (f"line {_line(lines, 'date') or 1}: date: {s.shown(data.get('date'))} is no date "
+                             f"smmgen reads, but Jekyll builds it: used {recovered[0].isoformat()} "
+                             f"({recovered[1]})",)
     publish_date = v.get("publishDate") or (v.get("published") if isinstance(v.get("published"), dt.datetime)
                                             else None)
     date = v.get("date") or publish_date
@@ -480,7 +489,7 @@ def load_article(path: Path, site: Site) -> Article:
         expiry_date=v["expiryDate"] if rules.expire_with_page else None,
         ignored_keys=ignored,
         key=slug,
-        warnings=image_warnings,
+        warnings=date_warnings + image_warnings,
     )
 
 
@@ -518,6 +527,38 @@ def _date_from_name(path: Path, site: Site) -> dt.datetime | None:
         raise ContentError(site.rel(path), 1, "date", f"the file name starts with {match[0][:-1]}, which is no "
                                                       "date; set `date:` or rename the file") from None
     return _localize(dt.datetime.combine(day, dt.time()), site.timezone)
+
+
+_LENIENT_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_TRAILING_ZONE = re.compile(r"\s(?:([+-])(\d{2}):?(\d{2})|(Z|UTC|GMT))\s*$")
+
+
+def _lenient_date(value: Any, path: Path, site: Site) -> tuple[dt.datetime, str] | None:
+    """A date Jekyll reads (Ruby's lenient ``Time.parse``) where smmgen's reader does not, and what it came
+    from: the leading ``YYYY-MM-DD[ HH:MM[:SS]]`` with a trailing zone offset if any, else the file name's
+    date; None when neither gives one."""
+    match = _LENIENT_DATE.match(value) if isinstance(value, str) else None
+    if match is not None:
+        zone = _TRAILING_ZONE.search(value[match.end():]) if len(value) > match.end() else None
+        try:
+            when = dt.datetime(*(int(g or 0) for g in match.groups()))
+            s.in_years(when)
+        except (ValueError, s.Invalid):
+            when = None
+        if when is not None:
+            if zone is not None and zone[1]:
+                offset = dt.timedelta(hours=int(zone[2]), minutes=int(zone[3]))
+                when = when.replace(tzinfo=dt.timezone(offset if zone[1] == "+" else -offset))
+            elif zone is not None:
+                when = when.replace(tzinfo=dt.UTC)
+            else:
+                when = _localize(when, site.timezone)
+            return when, "its leading date and time" + (" and its zone offset" if zone is not None else "")
+    try:
+        named = _date_from_name(path, site)
+    except ContentError:
+        return None
+    return (named, "the file name's date") if named is not None else None
 
 
 def _lead(v: Mapping[str, Any], body: str, body_text: str, separator: str) -> str:
@@ -625,6 +666,8 @@ def _hero(v: Mapping[str, Any], path: Path, site: Site, shown: str,
                                                  "without a description of the picture",)
         if site.default_image:
             image, key = site.default_image, "image"
+            # The site's one picture: described once in smmgen.toml, or reported once per build (BuildResult).
+            alt = (site.default_image_alt or "").strip()
     if image is None:
         return None, alt, ()
     try:
@@ -633,6 +676,8 @@ def _hero(v: Mapping[str, Any], path: Path, site: Site, shown: str,
         if not site.generator or "outside the site" in e.detail:
             raise
         return None, alt, (f"{key}: {e.detail}; the card is the text card",)
+    if not alt and not named:
+        return found, "", ()
     if not alt:
         if not site.generator:
             raise ContentError(shown, lines.get(key), "image_alt",

@@ -19,7 +19,7 @@ site.generator     hugo                                         jekyll
 site.permalinks    permalinks.<section> (as written)            permalink, collections.<c>.permalink, defaults
 site.languages     languages, defaultContentLanguageInSubdir    (none)
 site.source_dir    contentDir                                   source
-site.default_image (none)                                       defaults: values.image
+site.default_image (none)                                       defaults: values.image (its alt: …_alt)
 platforms.*        social, params.social, params.<network> …    twitter.username, social.links, author …
 =================  ===========================================  ==============================================
 """
@@ -69,6 +69,7 @@ class Findings:
     source_dir: str | None = None                                   # the generator's content root, if not its default
     lowercase: bool | None = None                                   # False: Hugo's disablePathToLower
     default_image: str | None = None
+    default_image_alt: str | None = None
     missing: list[str] = field(default_factory=list)               # what could not be carried over, and why
 
     def add_accounts(self, found: list[Account], source: str) -> None:
@@ -379,8 +380,14 @@ def read_jekyll(root: Path) -> Findings:
         kind = get(scope, "type")
         if isinstance(kind, str) and not get(scope, "path") and isinstance(get(values, "permalink"), str):
             rules[kind], where = get(values, "permalink"), f"defaults[{i}].values.permalink"
-        if not get(scope, "path") and kind in (None, "posts") and isinstance(get(values, "image"), str):
-            found.default_image = get(values, "image")     # jekyll-seo-tag's site-wide image
+        image = get(values, "image")
+        if not get(scope, "path") and kind in (None, "posts"):
+            # jekyll-seo-tag's site-wide image: a path, or {path, alt}
+            path, alt = (get(image, "path"), get(image, "alt")) if isinstance(image, Mapping) else (image, None)
+            if isinstance(path, str) and path.strip() and not _invisible(path):
+                found.default_image = path
+                found.default_image_alt = alt.strip() if isinstance(alt, str) and alt.strip() \
+                    and not _invisible(alt) else None
     found.permalink_rules = _rules(found, rules, "jekyll", f"{name}: {where}")
     if isinstance(data.get("source"), str):
         found.source_dir = source

@@ -150,6 +150,11 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
         out.append(_line("lowercase_urls", "false", "disablePathToLower"))
     if findings.default_image:
         out.append(_line("default_image", toml_string(findings.default_image), "_config.yml: defaults: image"))
+        if findings.default_image_alt:
+            out.append(_line("default_image_alt", toml_string(findings.default_image_alt),
+                             "_config.yml: defaults: image.alt"))
+        else:
+            out.append('# default_image_alt = "…"                # not found: describe the default image')
     if extra:
         out.append("# Front-matter keys of the site's articles that smmgen has no use for (ignored):")
         out.append(f"extra_front_matter = [{', '.join(toml_string(k) for k in extra)}]")
