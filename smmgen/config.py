@@ -257,11 +257,12 @@ class Site:
 
     def language_of(self, lang: str) -> Language:
         """The URL prefix (and folder) of ``lang``: as configured, else Hugo's rule (none for the default
-        language, /<lang> for the others) when the site has a generator."""
+        language, /<lang> for the others) on a Hugo site, none on others."""
         known = self.languages.get(lang)
         if known is not None:
             return known
-        return Language("" if lang == self.language or not self.generator else f"/{lang.lower()}", None)
+        # Jekyll itself prefixes no language (jekyll-polyglot's prefixes are [site.languages]).
+        return Language("" if lang == self.language or self.generator != "hugo" else f"/{lang.lower()}", None)
 
     def platform(self, name: str) -> PlatformSettings | None:
         return next((p for p in self.platforms if p.name == name), None)

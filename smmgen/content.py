@@ -426,7 +426,8 @@ def load_article(path: Path, site: Site) -> Article:
         if recovered is not None:
             v = {**v, "date": recovered[0]}
             problems = [p for p in problems if p.field != "date"]
-            date_warnings = (f"line {_line(lines, 'date') or 1}: date: {s.shown(data.get('date'))} is no date "
+            # Read in full (a one-digit hour, "+0000"): nothing was guessed, so nothing to warn about.
+            date_warnings = () if recovered[1] is None else (f"line {_line(lines, 'date') or 1}: date: {s.shown(data.get('date'))} is no date "
                              f"smmgen reads, but Jekyll builds it: used {recovered[0].isoformat()} "
                              f"({recovered[1]})",)
     publish_date = v.get("publishDate") or (v.get("published") if isinstance(v.get("published"), dt.datetime)
@@ -530,30 +531,29 @@ def _date_from_name(path: Path, site: Site) -> dt.datetime | None:
 
 
 _LENIENT_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_TRAILING_ZONE = re.compile(r"\s(?:([+-])(\d{2}):?(\d{2})|(Z|UTC|GMT))\s*$")
+_ZONE_ONLY = re.compile(r"\s*(?:([+-])(\d{2}):?(\d{2})|(Z|UTC|GMT))?\s*")
 
 
-def _lenient_date(value: Any, path: Path, site: Site) -> tuple[dt.datetime, str] | None:
-    """A date Jekyll reads (Ruby's lenient ``Time.parse``) where smmgen's reader does not, and what it came
-    from: the leading ``YYYY-MM-DD[ HH:MM[:SS]]`` with a trailing zone offset if any, else the file name's
-    date; None when neither gives one."""
+def _lenient_date(value: Any, path: Path, site: Site) -> tuple[dt.datetime, str | None] | None:
+    """A date Jekyll reads where smmgen's reader does not, and what it came from (None: the whole value, read
+    as written, such as a one-digit hour or "+0000"): the leading ``YYYY-MM-DD[ HH:MM[:SS]]`` in the site's time
+    zone, whatever follows ignored (as Ruby's ``Time.parse`` does, even a zone after other text); else the file
+    name's date; None when neither gives one."""
     match = _LENIENT_DATE.match(value) if isinstance(value, str) else None
     if match is not None:
-        zone = _TRAILING_ZONE.search(value[match.end():]) if len(value) > match.end() else None
         try:
             when = dt.datetime(*(int(g or 0) for g in match.groups()))
             s.in_years(when)
         except (ValueError, s.Invalid):
             when = None
         if when is not None:
-            if zone is not None and zone[1]:
+            zone = _ZONE_ONLY.fullmatch(value, match.end())
+            if zone is None:
+                return _localize(when, site.timezone), "its leading date and time, in the site's time zone"
+            if zone[1]:
                 offset = dt.timedelta(hours=int(zone[2]), minutes=int(zone[3]))
-                when = when.replace(tzinfo=dt.timezone(offset if zone[1] == "+" else -offset))
-            elif zone is not None:
-                when = when.replace(tzinfo=dt.UTC)
-            else:
-                when = _localize(when, site.timezone)
-            return when, "its leading date and time" + (" and its zone offset" if zone is not None else "")
+                return when.replace(tzinfo=dt.timezone(offset if zone[1] == "+" else -offset)), None
+            return (when.replace(tzinfo=dt.UTC) if zone[4] else _localize(when, site.timezone)), None
     try:
         named = _date_from_name(path, site)
     except ContentError:
