@@ -47,8 +47,9 @@ _KRAMDOWN_TOC = re.compile(r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:[ \t]*toc[
 _ATTRIBUTES = re.compile(
     r"""\{[ \t]*(?:(?:[#.][\w\-:]+|[\w\-:]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s}]+))[ \t]*)+\}""")
 _REF_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]\n^][^\]\n]*)\]:[ \t]*(?:<[^>\n]*>|\S+)(?:[ \t]+.*)?$\n?", re.M)
-# The text may be an inline image ([![alt](cover.gif)][ref], a linked picture): Markdown then drops the image.
-_REF_LINK = re.compile(r"(!?)\[((?:!\[[^\[\]\n]*\]\([^()\s]*\)|[^\[\]\n])+)\]\[([^\[\]\n]*)\]")
+# The text may be an inline image ([![alt](cover.gif)][ref], a linked picture): Markdown then drops the image;
+# it may run on to the paragraph's next line.
+_REF_LINK = re.compile(r"(!?)\[((?:!\[[^\[\]\n]*\]\([^()\s]*\)|[^\[\]\n]|\n(?![ \t]*\n))+)\]\[([^\[\]\n]*)\]")
 
 
 def clean(source: str) -> str:
