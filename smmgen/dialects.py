@@ -48,8 +48,9 @@ _ATTRIBUTES = re.compile(
     r"""\{[ \t]*(?:(?:[#.][\w\-:]+|[\w\-:]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s}]+))[ \t]*)+\}""")
 _REF_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]\n^][^\]\n]*)\]:[ \t]*(?:<[^>\n]*>|\S+)(?:[ \t]+.*)?$\n?", re.M)
 # The text may be an inline image ([![alt](cover.gif)][ref], a linked picture): Markdown then drops the image;
-# it may run on to the paragraph's next line.
-_REF_LINK = re.compile(r"(!?)\[((?:!\[[^\[\]\n]*\]\([^()\s]*\)|[^\[\]\n]|\n(?![ \t]*\n))+)\]\[([^\[\]\n]*)\]")
+# it may hold brackets ([[ruby-talk:367769]][1]) and run on to the paragraph's next line.
+_REF_LINK = re.compile(r"(!?)\[((?:!\[[^\[\]\n]*\]\([^()\s]*\)|\[[^\[\]\n]*\]|[^\[\]\n]|\n(?![ \t]*\n))+)\]"
+                       r"\[([^\[\]\n]*)\]")
 
 
 def clean(source: str) -> str:

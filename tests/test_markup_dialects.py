@@ -146,6 +146,8 @@ def test_a_reference_link_whose_text_runs_on_to_the_next_line_is_its_text():
     source = "More on [the RubyConf\nsite][1] soon.\n\n[1]: http://www.rubycentral.org/conference\n"
     assert " ".join(prose_text(source).split()) == "More on the RubyConf site soon."
     assert "][" in prose_text("A [b\n\nc][1] d.\n\n[1]: https://e.org/\n")      # not across paragraphs
+    assert prose_text("Released ([[ruby-talk:367769]][1]).\n\n[1]: https://e.org/\n") == \
+        "Released ([ruby-talk:367769])."
 
 
 def test_a_kramdown_table_of_contents_is_no_text():
