@@ -402,7 +402,12 @@ def load_article(path: Path, site: Site) -> Article:
     from .errors import ErrorList
 
     shown = site.rel(path)
-    parsed = parse(read_article_text(path, shown, site.root), shown)
+    # Jekyll builds a page with a key written twice (Ruby's YAML keeps the last) or a stray control character:
+    # on its sites these are warnings, not errors.
+    removed: list[tuple[int, str]] | None = [] if site.generator == "jekyll" else None
+    duplicates: list[tuple[int, str]] | None = [] if site.generator == "jekyll" else None
+    parsed = parse(read_article_text(path, shown, site.root, removed=removed), shown, duplicates=duplicates)
+    notes = tuple(f"line {line}: {message}" for line, message in sorted((removed or []) + (duplicates or [])))
     control = controls.in_values(parsed.data)           # made by an escape: "\u0000" in TOML, "\0" in YAML
     if control is not None:
         raise ContentError(shown, _line(parsed.lines, control[0]) or 1, control[0], control[1])
@@ -490,7 +495,7 @@ def load_article(path: Path, site: Site) -> Article:
         expiry_date=v["expiryDate"] if rules.expire_with_page else None,
         ignored_keys=ignored,
         key=slug,
-        warnings=date_warnings + image_warnings,
+        warnings=notes + date_warnings + image_warnings,
     )
 
 

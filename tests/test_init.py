@@ -781,3 +781,28 @@ def test_a_default_image_without_alt_is_one_site_warning_not_one_per_article(tmp
 
     articles, _ = load_articles(load_site(root))
     assert {a.image_alt for a in articles} == {"A red square"}
+
+
+def test_a_key_written_twice_or_a_stray_control_character_is_a_warning_on_a_jekyll_site(tmp_path):
+    # www.ruby-lang.org has both; Jekyll builds the pages (Ruby's YAML keeps the last value).
+    files = {
+        "_config.yml": "url: https://dup.example.org\ntwitter: {username: dupnews}\n",
+        "_posts/2026-01-02-twice.md": "---\ntitle: First title\ntitle: Second title\n---\nText.\n",
+        "_posts/2026-01-03-control.md": "---\ntitle: Control\n---\nText\b with a backspace.\n",
+    }
+    root = write(tmp_path / "site", files)
+    run, conf = init_and_check(root)
+    checked = smmgen("check", cwd=root)
+    assert '_posts/2026-01-02-twice.md: warning: x: line 3: duplicate key "title": also on line 2; this last ' \
+           "value is used, as Jekyll does: keep one" in checked.stderr
+    assert "_posts/2026-01-03-control.md: warning: x: line 4: U+0008 (backspace) at column 5" in checked.stderr
+    from smmgen.content import load_articles
+
+    articles, errors = load_articles(load_site(root))
+    assert not errors and {a.title for a in articles} == {"Second title", "Control"}
+    assert all("\b" not in a.body_text for a in articles)
+    # smmgen's own site (no generator) still refuses both.
+    (root / "smmgen.toml").write_text('[site]\nname = "Dup"\nbase_url = "https://dup.example.org"\n'
+                                      'content_dir = "_posts"\n', encoding="utf-8")
+    checked = smmgen("check", cwd=root)
+    assert checked.returncode == 1 and "duplicate key" in checked.stderr and "U+0008" in checked.stderr
