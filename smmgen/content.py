@@ -432,9 +432,9 @@ def load_article(path: Path, site: Site) -> Article:
             v = {**v, "date": recovered[0]}
             problems = [p for p in problems if p.field != "date"]
             # Read in full (a one-digit hour, "+0000"): nothing was guessed, so nothing to warn about.
-            date_warnings = () if recovered[1] is None else (f"line {_line(lines, 'date') or 1}: date: {s.shown(data.get('date'))} is no date "
-                             f"smmgen reads, but Jekyll builds it: used {recovered[0].isoformat()} "
-                             f"({recovered[1]})",)
+            date_warnings = () if recovered[1] is None else (
+                f"line {_line(lines, 'date') or 1}: date: {s.shown(data.get('date'))} is no date smmgen reads, "
+                f"but Jekyll builds it: used {recovered[0].isoformat()} ({recovered[1]})",)
     publish_date = v.get("publishDate") or (v.get("published") if isinstance(v.get("published"), dt.datetime)
                                             else None)
     date = v.get("date") or publish_date

@@ -718,7 +718,8 @@ def test_posts_folders_anywhere_in_the_site_give_the_pages_jekyll_builds(tmp_pat
     # front matter, and the folders above _posts as categories in a "pretty" permalink.
     require("jekyll")
     root = write(tmp_path / "site", {
-        "_config.yml": "url: https://lang.example.org\ntimezone: UTC\npermalink: pretty\ntwitter: {username: langnews}\nexclude: [vendor-copy]\n"
+        "_config.yml": "url: https://lang.example.org\ntimezone: UTC\npermalink: pretty\n"
+                       "twitter: {username: langnews}\nexclude: [vendor-copy]\n"
                        "defaults:\n  - scope: {path: \"\"}\n    values:\n      image: {path: /img/og.png, alt: The logo}\n",
         "en/news/_posts/2013-11-22-heap-overflow.md": "---\ntitle: Heap overflow\ndate: 2013-11-22 5:00:00 +0000\n"
                                                        "lang: en\n---\nA fix.\n",
