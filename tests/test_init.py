@@ -807,3 +807,20 @@ def test_a_key_written_twice_or_a_stray_control_character_is_a_warning_on_a_jeky
                                       'content_dir = "_posts"\n', encoding="utf-8")
     checked = smmgen("check", cwd=root)
     assert checked.returncode == 1 and "duplicate key" in checked.stderr and "U+0008" in checked.stderr
+
+
+def test_jekyll_polyglot_languages_get_their_prefixes_and_other_sites_none(tmp_path):
+    root = write(tmp_path / "site", {
+        "_config.yml": "url: https://poly.example.org\nlanguages: [en, de]\ndefault_lang: en\n",
+        "_posts/2026-01-02-hallo.md": "---\ntitle: Hallo\nlang: de\n---\nText.\n",
+    })
+    run, conf = init_and_check(root)
+    assert conf["site"]["languages"] == {"en": {"prefix": ""}, "de": {"prefix": "/de"}}
+    from smmgen.content import load_articles
+
+    articles, _ = load_articles(load_site(root))
+    assert [a.url for a in articles] == ["https://poly.example.org/de/2026/01/02/hallo.html"]
+    (root / "_config.yml").write_text("url: https://poly.example.org\n", encoding="utf-8")
+    smmgen("init", "--force", cwd=root)
+    articles, _ = load_articles(load_site(root))
+    assert [a.url for a in articles] == ["https://poly.example.org/2026/01/02/hallo.html"]
