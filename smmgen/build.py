@@ -65,7 +65,24 @@ class BuildResult:
     def warnings(self) -> tuple[BuildWarning, ...]:
         """The build's one list of warnings, in cut order: ``build``, ``check`` and the preview all report
         these (the cuts carry them, and so does the manifest)."""
-        return tuple(BuildWarning(c.source, c.platform, c.id, w) for c in self.cuts for w in c.warnings)
+        return self.site_warnings + tuple(BuildWarning(c.source, c.platform, c.id, w)
+                                          for c in self.cuts for w in c.warnings)
+
+    @property
+    def site_warnings(self) -> tuple[BuildWarning, ...]:
+        """Warnings about smmgen.toml itself, once per build: the site's default image shown without a
+        description (every article would otherwise repeat it)."""
+        site = self.site
+        if not site.default_image or site.default_image_alt:
+            return ()
+        shown = [a for a in self.articles if a.image is not None and not a.image_alt
+                 and not {"image", "images", "featured_image", "cover"} & set(a.lines)
+                 and a.image.as_posix().endswith("/" + site.default_image.lstrip("/"))]
+        if not shown:
+            return ()
+        return (BuildWarning("smmgen.toml", "site.default_image_alt", "",
+                             f"{len(shown)} article(s) show default_image {site.default_image} without a description "
+                             "of the picture: describe it in smmgen.toml `site.default_image_alt`"),)
 
     @cached_property
     def entries(self) -> tuple[dict, ...]:

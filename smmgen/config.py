@@ -127,6 +127,7 @@ SITE_SCHEMA = {
     "lowercase_urls": s.Field(s.boolean, default=True, doc="Hugo lowercases URLs (false: disablePathToLower)."),
     "default_image": s.Field(s.nonempty_string, doc="Hero image (site-relative) for articles that name none, as "
                                                     "Jekyll's `defaults` give `image:`."),
+    "default_image_alt": s.Field(s.nonempty_string, doc="What `default_image` shows, for people who cannot see it."),
     "timezone": s.Field(_timezone, default=ZoneInfo("UTC"), doc="IANA zone for dates written without one."),
     "language": s.Field(s.nonempty_string, default="en", doc="BCP 47 tag for articles without `lang`."),
     "cards_base_url": s.Field(s.url, doc="Public URL under which output/cards/ is served (og:image, Instagram)."),
@@ -250,16 +251,18 @@ class Site:
     languages: Mapping[str, Language] = field(default_factory=lambda: MappingProxyType({}))
     lowercase_urls: bool = True
     default_image: str | None = None
+    default_image_alt: str | None = None
     # [mentions]: article @name (case-folded) -> platform -> handle; every other @name mentions no one
     mentions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
 
     def language_of(self, lang: str) -> Language:
         """The URL prefix (and folder) of ``lang``: as configured, else Hugo's rule (none for the default
-        language, /<lang> for the others) when the site has a generator."""
+        language, /<lang> for the others) on a Hugo site, none on others."""
         known = self.languages.get(lang)
         if known is not None:
             return known
-        return Language("" if lang == self.language or not self.generator else f"/{lang.lower()}", None)
+        # Jekyll itself prefixes no language (jekyll-polyglot's prefixes are [site.languages]).
+        return Language("" if lang == self.language or self.generator != "hugo" else f"/{lang.lower()}", None)
 
     def platform(self, name: str) -> PlatformSettings | None:
         return next((p for p in self.platforms if p.name == name), None)
@@ -398,6 +401,7 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
             for k, lang in site_v["languages"].items()}),
         lowercase_urls=site_v["lowercase_urls"],
         default_image=site_v["default_image"],
+        default_image_alt=site_v["default_image_alt"],
         mentions=MappingProxyType({k: MappingProxyType(h) for k, h in (v["mentions"] or {}).items()}),
     )
 

@@ -402,7 +402,12 @@ def load_article(path: Path, site: Site) -> Article:
     from .errors import ErrorList
 
     shown = site.rel(path)
-    parsed = parse(read_article_text(path, shown, site.root), shown)
+    # Jekyll builds a page with a key written twice (Ruby's YAML keeps the last) or a stray control character:
+    # on its sites these are warnings, not errors.
+    removed: list[tuple[int, str]] | None = [] if site.generator == "jekyll" else None
+    duplicates: list[tuple[int, str]] | None = [] if site.generator == "jekyll" else None
+    parsed = parse(read_article_text(path, shown, site.root, removed=removed), shown, duplicates=duplicates)
+    notes = tuple(f"line {line}: {message}" for line, message in sorted((removed or []) + (duplicates or [])))
     control = controls.in_values(parsed.data)           # made by an escape: "\u0000" in TOML, "\0" in YAML
     if control is not None:
         raise ContentError(shown, _line(parsed.lines, control[0]) or 1, control[0], control[1])
@@ -420,6 +425,16 @@ def load_article(path: Path, site: Site) -> Article:
     problems = sorted((ContentError(shown, _line(lines, p.key) or 1, p.key, p.message)
                        for p in result.problems), key=lambda e: e.line)
     v = result.values
+    date_warnings: tuple[str, ...] = ()
+    if site.generator == "jekyll" and any(p.key == "date" for p in result.problems):
+        recovered = _lenient_date(data.get("date"), path, site)
+        if recovered is not None:
+            v = {**v, "date": recovered[0]}
+            problems = [p for p in problems if p.field != "date"]
+            # Read in full (a one-digit hour, "+0000"): nothing was guessed, so nothing to warn about.
+            date_warnings = () if recovered[1] is None else (
+                f"line {_line(lines, 'date') or 1}: date: {s.shown(data.get('date'))} is no date smmgen reads, "
+                f"but Jekyll builds it: used {recovered[0].isoformat()} ({recovered[1]})",)
     publish_date = v.get("publishDate") or (v.get("published") if isinstance(v.get("published"), dt.datetime)
                                             else None)
     date = v.get("date") or publish_date
@@ -483,7 +498,7 @@ def load_article(path: Path, site: Site) -> Article:
         expiry_date=v["expiryDate"] if rules.expire_with_page else None,
         ignored_keys=ignored,
         key=slug,
-        warnings=image_warnings,
+        warnings=notes + date_warnings + image_warnings,
     )
 
 
@@ -521,6 +536,37 @@ def _date_from_name(path: Path, site: Site) -> dt.datetime | None:
         raise ContentError(site.rel(path), 1, "date", f"the file name starts with {match[0][:-1]}, which is no "
                                                       "date; set `date:` or rename the file") from None
     return _localize(dt.datetime.combine(day, dt.time()), site.timezone)
+
+
+_LENIENT_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_ZONE_ONLY = re.compile(r"\s*(?:([+-])(\d{2}):?(\d{2})|(Z|UTC|GMT))?\s*")
+
+
+def _lenient_date(value: Any, path: Path, site: Site) -> tuple[dt.datetime, str | None] | None:
+    """A date Jekyll reads where smmgen's reader does not, and what it came from (None: the whole value, read
+    as written, such as a one-digit hour or "+0000"): the leading ``YYYY-MM-DD[ HH:MM[:SS]]`` in the site's time
+    zone, whatever follows ignored (as Ruby's ``Time.parse`` does, even a zone after other text); else the file
+    name's date; None when neither gives one."""
+    match = _LENIENT_DATE.match(value) if isinstance(value, str) else None
+    if match is not None:
+        try:
+            when = dt.datetime(*(int(g or 0) for g in match.groups()))
+            s.in_years(when)
+        except (ValueError, s.Invalid):
+            when = None
+        if when is not None:
+            zone = _ZONE_ONLY.fullmatch(value, match.end())
+            if zone is None:
+                return _localize(when, site.timezone), "its leading date and time, in the site's time zone"
+            if zone[1]:
+                offset = dt.timedelta(hours=int(zone[2]), minutes=int(zone[3]))
+                return when.replace(tzinfo=dt.timezone(offset if zone[1] == "+" else -offset)), None
+            return (when.replace(tzinfo=dt.UTC) if zone[4] else _localize(when, site.timezone)), None
+    try:
+        named = _date_from_name(path, site)
+    except ContentError:
+        return None
+    return (named, "the file name's date") if named is not None else None
 
 
 def _lead(v: Mapping[str, Any], body: str, body_text: str, separator: str) -> str:
@@ -628,6 +674,8 @@ def _hero(v: Mapping[str, Any], path: Path, site: Site, shown: str,
                                                  "without a description of the picture",)
         if site.default_image:
             image, key = site.default_image, "image"
+            # The site's one picture: described once in smmgen.toml, or reported once per build (BuildResult).
+            alt = (site.default_image_alt or "").strip()
     if image is None:
         return None, alt, ()
     try:
@@ -636,6 +684,8 @@ def _hero(v: Mapping[str, Any], path: Path, site: Site, shown: str,
         if not site.generator or "outside the site" in e.detail:
             raise
         return None, alt, (f"{key}: {e.detail}; the card is the text card",)
+    if not alt and not named:
+        return found, "", ()
     if not alt:
         if not site.generator:
             raise ContentError(shown, lines.get(key), "image_alt",

@@ -39,14 +39,18 @@ _LIQUID_OUTPUT = re.compile(r"\{\{(?![<%])(?:\"[^\"\n]*\"|'[^'\n]*'|[^}\"']|\}(?
 _FENCE_OPEN = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _ALERT = re.compile(r"^([ \t]*>[ \t]*)\[![A-Za-z]+\][+-]?[ \t]*", re.M)
 _KRAMDOWN_BLOCK = re.compile(r"\{::(comment|nomarkdown)\b[^}]*\}.*?\{:/(?:\1)?\}", re.S)
-_KRAMDOWN = re.compile(r"\{:[^{}\n]*\}")
+# An attribute list may run on to the paragraph's next line (kramdown reads `{:` … `}` across it).
+_KRAMDOWN = re.compile(r"\{:(?:[^{}\n]|\n(?![ \t]*\n))*\}")
 # kramdown's table of contents: a one-item list ("* TOC") that the {:toc} under it replaces.
 _KRAMDOWN_TOC = re.compile(r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:[ \t]*toc[ \t]*\}", re.M)
 # {#id .class key="value" key=value}, with or without the colon: only ids, classes and attributes inside.
 _ATTRIBUTES = re.compile(
     r"""\{[ \t]*(?:(?:[#.][\w\-:]+|[\w\-:]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s}]+))[ \t]*)+\}""")
 _REF_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]\n^][^\]\n]*)\]:[ \t]*(?:<[^>\n]*>|\S+)(?:[ \t]+.*)?$\n?", re.M)
-_REF_LINK = re.compile(r"(!?)\[([^\[\]\n]+)\]\[([^\[\]\n]*)\]")
+# The text may be an inline image ([![alt](cover.gif)][ref], a linked picture): Markdown then drops the image;
+# it may hold brackets ([[ruby-talk:367769]][1]) and run on to the paragraph's next line.
+_REF_LINK = re.compile(r"(!?)\[((?:!\[[^\[\]\n]*\]\([^()\s]*\)|\[[^\[\]\n]*\]|[^\[\]\n]|\n(?![ \t]*\n))+)\]"
+                       r"\[([^\[\]\n]*)\]")
 
 
 def clean(source: str) -> str:

@@ -90,19 +90,24 @@ def discover(content_dir: Path, rules, root: Path | None = None) -> Found:
     cascades = {path.parts[depth:-1]: reason for path in candidates if path.name.rsplit(".", 1)[0] == "_index"
                 and (reason := _cascaded(path, root or content_dir)) is not None}
     found: list[tuple[str, Path]] = []
-    skipped = [("/".join(path.parts[depth:]), path, OTHER_MARKUP) for path in others]
+
+    def excluded(inner: str) -> bool:
+        return bool((include and not any(r.fullmatch(inner) for r in include))
+                    or any(r.fullmatch(inner) for r in exclude))
+
+    # The site's own include/exclude decide first: a page it leaves out (a Jekyll site's pages beside its
+    # _posts folders) is excluded, whatever else it would be.
+    skipped = [(inner, path, EXCLUDED if excluded(inner) else OTHER_MARKUP)
+               for path in others for inner in ["/".join(path.parts[depth:])]]
     for path in candidates:
         parts = path.parts[depth:]
         inner = "/".join(parts)
-        reason = skip_by_name(parts)
+        reason = EXCLUDED if (include or exclude) and excluded(inner) else skip_by_name(parts)
         if reason is None and bundles and _in_bundle(parts, bundles):
             reason = RESOURCES
         if reason is None and cascades:
             reason = next((cascades[parts[:i]] for i in range(len(parts) - 1, -1, -1) if parts[:i] in cascades),
                           None)
-        if reason is None and ((include and not any(r.fullmatch(inner) for r in include))
-                               or any(r.fullmatch(inner) for r in exclude)):
-            reason = EXCLUDED
         if reason is None:
             found.append((inner, path))
         else:

@@ -82,8 +82,10 @@ def _plain(block: str) -> bool:
     return _NOT_PLAIN.search(block) is None
 
 
-def read_article_text(path, shown: str, root) -> str:
-    """The article's text; ``root`` is the site folder, which the file (links followed) must not leave."""
+def read_article_text(path, shown: str, root, *, removed: list[tuple[int, str]] | None = None) -> str:
+    """The article's text; ``root`` is the site folder, which the file (links followed) must not leave.
+    ``removed``: a list to which an invisible control character is reported as ``(line, message)``, and
+    which takes it out of the text, instead of an error (a generator that builds the page anyway)."""
     if inside(path, root) is None:
         raise ContentError(shown, None, None, OUTSIDE)
     try:
@@ -107,13 +109,18 @@ def read_article_text(path, shown: str, root) -> str:
                                               "and a date")
     text = text.replace("\r\n", "\n")
     control = controls.in_text(text)
-    if control is not None:
+    if control is not None and removed is None:
         raise ContentError(shown, control[0], None, control[1])
+    if control is not None:
+        removed.append((control[0], control[1].replace("; remove it", "; left out")))
+        text = controls.FORBIDDEN.sub("", text)
     return text
 
 
-def parse(text: str, shown: str) -> Parsed:
-    """Parse an article's text; raises ContentError with the line of the problem."""
+def parse(text: str, shown: str, *, duplicates: list[tuple[int, str]] | None = None) -> Parsed:
+    """Parse an article's text; raises ContentError with the line of the problem. ``duplicates``: a list to
+    which a YAML key written twice is reported as ``(line, message)``, the last value kept (as Ruby's YAML
+    reader does for Jekyll), instead of an error."""
     handler = frontmatter.detect_format(text, [YAMLHandler(), _TomlHandler()])
     if handler is None:
         raise ContentError(shown, 1, None, "no front matter: start the file with a '---' (YAML) or '+++' (TOML) "
@@ -127,7 +134,7 @@ def parse(text: str, shown: str) -> Parsed:
     first = 1
     body_line = block.count("\n") + 1
     if isinstance(handler, YAMLHandler):
-        data, lines = _parse_yaml(block, shown, first)
+        data, lines = _parse_yaml(block, shown, first, duplicates)
     else:
         data, lines = _parse_toml(block, shown, first)
     if not isinstance(data, dict):
@@ -136,18 +143,19 @@ def parse(text: str, shown: str) -> Parsed:
     return Parsed(data=data, lines=lines, body=body, body_line=body_line)
 
 
-def _parse_yaml(block: str, shown: str, first: int) -> tuple[Any, dict[str, int]]:
+def _parse_yaml(block: str, shown: str, first: int,
+                duplicates: list[tuple[int, str]] | None = None) -> tuple[Any, dict[str, int]]:
     too_deep = yaml_too_deep(block)
     if too_deep is not None:
         raise ContentError(shown, too_deep + first, None, f"front matter is nested more than {MAX_DEPTH} levels "
                                                           "deep")
     if _FAST_LOADER is not None and _plain(block):
         try:
-            return _load_yaml(block, _FAST_LOADER, first)
+            return _load_yaml(block, _FAST_LOADER, first, duplicates)
         except (yaml.YAMLError, UnicodeError):
             pass                # read again below: the pure loader decides, and words the error
     try:
-        return _load_yaml(block, _NoDatesLoader, first)
+        return _load_yaml(block, _NoDatesLoader, first, duplicates)
     except yaml.MarkedYAMLError as e:
         problem = e.problem or e.context or "unreadable"
         mark = e.problem_mark or e.context_mark
@@ -164,12 +172,15 @@ def _parse_yaml(block: str, shown: str, first: int) -> tuple[Any, dict[str, int]
                                                "that holds it") from None
 
 
-def _load_yaml(block: str, loader_class: type, first: int) -> tuple[Any, dict[str, int]]:
+def _load_yaml(block: str, loader_class: type, first: int,
+               duplicates: list[tuple[int, str]] | None = None) -> tuple[Any, dict[str, int]]:
     """The block's data and the line of each key, from one parse."""
     loader = loader_class(block)
     try:
         node = loader.get_single_node()
-        _refuse_duplicate_keys(node, first)
+        found = _refuse_duplicate_keys(node, first, duplicates is not None)
+        if duplicates is not None:
+            duplicates[:] = found
         # Lines first: constructing a mapping with merge keys (<<) rewrites its node.
         lines = yaml_key_lines(node, first)
         data = loader.construct_document(node) if node is not None else {}
@@ -178,9 +189,11 @@ def _load_yaml(block: str, loader_class: type, first: int) -> tuple[Any, dict[st
     return (data if data is not None else {}), lines
 
 
-def _refuse_duplicate_keys(root: yaml.Node | None, first: int) -> None:
-    """A key written twice in one mapping is an error naming both lines (PyYAML keeps the last silently).
-    Keys brought in by a merge (``<<``) may be overridden: that is what merging is for."""
+def _refuse_duplicate_keys(root: yaml.Node | None, first: int, keep_last: bool = False) -> list[tuple[int, str]]:
+    """A key written twice in one mapping is an error naming both lines (PyYAML keeps the last silently);
+    with ``keep_last``, each is returned as ``(line, message)`` instead. Keys brought in by a merge (``<<``)
+    may be overridden: that is what merging is for."""
+    found: list[tuple[int, str]] = []
     seen_nodes: set[int] = set()
     stack = [root]
     while stack:
@@ -197,10 +210,16 @@ def _refuse_duplicate_keys(root: yaml.Node | None, first: int) -> None:
             if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
                 continue
             if (key.tag, key.value) in keys:
+                if keep_last:
+                    found.append((key.start_mark.line + first,
+                                  f"duplicate key {_quoted(key.value)}: also on line {keys[key.tag, key.value]}; "
+                                  "this last value is used, as Jekyll does: keep one"))
+                    continue
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {_quoted(key.value)}: also on line {keys[key.tag, key.value]}; "
                     "keep one", key.start_mark)
             keys[key.tag, key.value] = key.start_mark.line + first
+    return found
 
 
 def _quoted(text: str) -> str:

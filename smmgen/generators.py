@@ -19,7 +19,7 @@ site.generator     hugo                                         jekyll
 site.permalinks    permalinks.<section> (as written)            permalink, collections.<c>.permalink, defaults
 site.languages     languages, defaultContentLanguageInSubdir    (none)
 site.source_dir    contentDir                                   source
-site.default_image (none)                                       defaults: values.image
+site.default_image (none)                                       defaults: values.image (its alt: …_alt)
 platforms.*        social, params.social, params.<network> …    twitter.username, social.links, author …
 =================  ===========================================  ==============================================
 """
@@ -27,6 +27,8 @@ platforms.*        social, params.social, params.<network> …    twitter.userna
 from __future__ import annotations
 
 import json
+import os
+import posixpath
 import re
 import stat
 from collections.abc import Mapping
@@ -70,6 +72,9 @@ class Findings:
     source_dir: str | None = None                                   # the generator's content root, if not its default
     lowercase: bool | None = None                                   # False: Hugo's disablePathToLower
     default_image: str | None = None
+    default_image_alt: str | None = None
+    include: list[str] = field(default_factory=list)               # [site] include: globs inside content_dir
+    exclude: list[str] = field(default_factory=list)               # [site] exclude: the same
     missing: list[str] = field(default_factory=list)               # what could not be carried over, and why
 
     def add_accounts(self, found: list[Account], source: str) -> None:
@@ -365,6 +370,12 @@ def read_jekyll(root: Path) -> Findings:
     languages = data.get("languages")              # jekyll-polyglot
     if isinstance(languages, list):
         found.languages = [lang for lang in languages if _language(lang)]
+        # Polyglot writes every language but the default one under /<lang>/.
+        default = data.get("default_lang") if _language(data.get("default_lang")) else \
+            found.site["language"].value if "language" in found.site else found.languages[:1] or [None]
+        default = default[0] if isinstance(default, list) else default
+        found.language_settings = {lang: {"prefix": "" if lang == default else f"/{lang}"}
+                                   for lang in found.languages}
         if len(found.languages) > 1:
             found.missing.append(f"languages: {', '.join(found.languages)}: smmgen.toml has one `language`, for "
                                  "articles without `lang:`; the others need `lang:` (and `url:` where their "
@@ -381,7 +392,19 @@ def read_jekyll(root: Path) -> Findings:
     collections_dir = _folder(found, root, data.get("collections_dir"), f"{name}: collections_dir")
     base = "/".join(p for p in (source, collections_dir) if p)
     posts = f"{base}/_posts" if base else "_posts"
-    found.site["content_dir"] = Setting(posts, f"{name}: Jekyll's posts folder")
+    folders, unread = _posts_folders(root / base if base else root, data.get("exclude"))
+    if folders and folders != ["_posts"]:
+        # Jekyll reads a _posts folder anywhere in the site (en/news/_posts): the folder above them all is read,
+        # only the files in a _posts folder are articles, and the folders above _posts are their categories.
+        common = posixpath.commonpath([posixpath.dirname(f) for f in folders])
+        posts = "/".join(p for p in (base, common) if p) or "."
+        found.site["content_dir"] = Setting(posts, f"the folder holding Jekyll's posts folders: "
+                                                   f"{', '.join(folders[:3])}{' …' if len(folders) > 3 else ''}")
+        found.include = ["**/_posts/**"]
+        prefix = f"{common}/" if common else ""
+        found.exclude = [f"{f.removeprefix(prefix)}/**" for f in unread if f.startswith(prefix)]
+    else:
+        found.site["content_dir"] = Setting(posts, f"{name}: Jekyll's posts folder")
     collections = data.get("collections")
     names = list(collections) if isinstance(collections, (Mapping, list)) else []
     found.other_content_dirs = [f"{base}/_{c}" if base else f"_{c}" for c in names
@@ -401,8 +424,14 @@ def read_jekyll(root: Path) -> Findings:
         kind = get(scope, "type")
         if isinstance(kind, str) and not get(scope, "path") and isinstance(get(values, "permalink"), str):
             rules[kind], where = get(values, "permalink"), f"defaults[{i}].values.permalink"
-        if not get(scope, "path") and kind in (None, "posts") and isinstance(get(values, "image"), str):
-            found.default_image = get(values, "image")     # jekyll-seo-tag's site-wide image
+        image = get(values, "image")
+        if not get(scope, "path") and kind in (None, "posts"):
+            # jekyll-seo-tag's site-wide image: a path, or {path, alt}
+            path, alt = (get(image, "path"), get(image, "alt")) if isinstance(image, Mapping) else (image, None)
+            if isinstance(path, str) and path.strip() and not _invisible(path):
+                found.default_image = path
+                found.default_image_alt = alt.strip() if isinstance(alt, str) and alt.strip() \
+                    and not _invisible(alt) else None
     found.permalink_rules = _rules(found, rules, "jekyll", f"{name}: {where}")
     if isinstance(data.get("source"), str):
         found.source_dir = source
@@ -412,6 +441,31 @@ def read_jekyll(root: Path) -> Findings:
             _collect(found, value, mode, name, key)
     _collect(found, data, "only", name, "")
     return found
+
+
+# Folders Jekyll never reads (its default `exclude`), besides those starting with ".", "_", "#" or "~".
+JEKYLL_EXCLUDED = frozenset({"node_modules", "vendor", "gemfiles"})
+MAX_SCANNED_FOLDERS = 20_000
+
+
+def _posts_folders(base: Path, exclude: Any) -> tuple[list[str], list[str]]:
+    """The ``_posts`` folders under ``base`` (relative to it, sorted) that Jekyll reads, and those it does not:
+    in a folder that is hidden, its own (``_name``) or excluded."""
+    excluded = {e.strip("/") for e in exclude if isinstance(e, str)} if isinstance(exclude, list) else set()
+    read: list[str] = []
+    unread: list[str] = []
+    for scanned, (folder, subfolders, _files) in enumerate(os.walk(base)):
+        if scanned > MAX_SCANNED_FOLDERS:
+            break
+        rel = Path(folder).relative_to(base).as_posix()
+        parts = [] if rel == "." else rel.split("/")
+        if "_posts" in subfolders:
+            skipped = any(p.startswith((".", "_", "#", "~")) or p in JEKYLL_EXCLUDED for p in parts) \
+                or any("/".join(parts[:i]) in excluded for i in range(1, len(parts) + 1))
+            (unread if skipped else read).append("/".join([*parts, "_posts"]))
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in ("node_modules", "_site")
+                               and d != "_posts")
+    return sorted(read), sorted(unread)
 
 
 # --- settings --------------------------------------------------------------------------------------------------

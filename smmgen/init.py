@@ -150,6 +150,17 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
         out.append(_line("lowercase_urls", "false", "disablePathToLower"))
     if findings.default_image:
         out.append(_line("default_image", toml_string(findings.default_image), "_config.yml: defaults: image"))
+        if findings.default_image_alt:
+            out.append(_line("default_image_alt", toml_string(findings.default_image_alt),
+                             "_config.yml: defaults: image.alt"))
+        else:
+            out.append('# default_image_alt = "…"                # not found: describe the default image')
+    if findings.include:
+        out.append(_line("include", f"[{', '.join(toml_string(g) for g in findings.include)}]",
+                         "only the files in Jekyll's _posts folders are posts"))
+    if findings.exclude:
+        out.append(_line("exclude", f"[{', '.join(toml_string(g) for g in findings.exclude)}]",
+                         "_posts folders Jekyll does not read"))
     if extra:
         out.append("# Front-matter keys of the site's articles that smmgen has no use for (ignored):")
         out.append(f"extra_front_matter = [{', '.join(toml_string(k) for k in extra)}]")
@@ -234,7 +245,8 @@ def _scan_articles(root: Path, findings: Findings) -> tuple[list[str], list[str]
     keys: set[str] = set()
     undated: list[str] = []
     # The files smmgen reads as articles: section pages (_index.md), drafts folders and headless pages are not.
-    for count, path in enumerate(discover(folder, ContentRules(), root).paths):
+    for count, path in enumerate(discover(folder, ContentRules(include=tuple(findings.include),
+                                                               exclude=tuple(findings.exclude)), root).paths):
         if count >= MAX_SCANNED_ARTICLES:
             break
         if not path.is_file() or not path.resolve().is_relative_to(root):

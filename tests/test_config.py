@@ -40,7 +40,7 @@ def test_unknown_key_is_an_error(make_site):
         base_url = "https://news.example"
         tmezone = "UTC"
         """) == ["smmgen.toml:4: site.tmezone: unknown key (known keys: base_url, cards_base_url, content_dir, "
-                 "default_image, excerpt_separator, exclude, expire_with_page, extra_front_matter, generator, "
+                 "default_image, default_image_alt, excerpt_separator, exclude, expire_with_page, extra_front_matter, generator, "
                  "hashtag_sources, include, language, languages, layouts_dir, lowercase_urls, markdown_extensions, "
                  "name, output_dir, permalink, permalinks, source_dir, strict, timezone)"]
 

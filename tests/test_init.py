@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -600,7 +601,8 @@ def test_jekyll_categories_collections_and_custom_permalinks_give_the_pages_jeky
                                           "recipes": "/food/:path/"}
     assert conf["site"]["default_image"] == "/assets/default.png"
     text = (root / "smmgen.toml").read_text(encoding="utf-8")
-    (root / "smmgen.toml").write_text(text.replace('content_dir = "_posts"', 'content_dir = "."'))
+    # Read the recipes too (init reads only the posts): every file Jekyll makes a page of.
+    (root / "smmgen.toml").write_text(re.sub(r'\ninclude = .*', '', text))
     out = tmp_path / "public"
     built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
@@ -766,3 +768,116 @@ def test_hugo_config_folder_with_one_file_per_language_gives_the_pages_hugo_buil
     assert not errors, [e.message for e in errors]
     assert "https://lang-files.example.org/de/2016/05/02/big-news.html" in {a.url for a in articles}
     assert_every_url_is_a_page(articles, site.base_url, out)
+
+
+def test_posts_folders_anywhere_in_the_site_give_the_pages_jekyll_builds(tmp_path):
+    # The shape of www.ruby-lang.org: no top-level _posts, one <lang>/news/_posts per language, `lang:` in the
+    # front matter, and the folders above _posts as categories in a "pretty" permalink.
+    require("jekyll")
+    root = write(tmp_path / "site", {
+        "_config.yml": "url: https://lang.example.org\ntimezone: UTC\npermalink: pretty\n"
+                       "twitter: {username: langnews}\nexclude: [vendor-copy]\n"
+                       "defaults:\n  - scope: {path: \"\"}\n    values:\n      image: {path: /img/og.png, alt: The logo}\n",
+        "en/news/_posts/2013-11-22-heap-overflow.md": "---\ntitle: Heap overflow\ndate: 2013-11-22 5:00:00 +0000\n"
+                                                       "lang: en\n---\nA fix.\n",
+        "en/news/_posts/2023-01-29-three-nine-three.md": "---\ntitle: 3.9.3\n"
+                                                          "date: 2023-01-29 18:30:22 2023 -0800\nlang: en\n---\nOut.\n",
+        "de/news/_posts/2013-11-22-heap-overflow.md": "---\ntitle: Pufferüberlauf\ndate: 2013-11-22 05:00:00 +0000\n"
+                                                       "lang: de\n---\nEin Fix.\n",
+        "en/about/index.md": "---\ntitle: About\n---\nA page.\n",
+        "en/about/license.md": "---\ntitle: License\n---\nA page beside it.\n",
+        "_drafts/idea.md": "---\ntitle: Idea\n---\nLater.\n",
+        "vendor-copy/news/_posts/2020-01-01-copy.md": "---\ntitle: Copy\n---\nExcluded by the site.\n",
+    })
+    picture(root / "img" / "og.png")
+    run, conf = init_and_check(root)
+    assert conf["site"]["content_dir"] == "." and conf["site"]["include"] == ["**/_posts/**"]
+    assert conf["site"]["default_image_alt"] == "The logo"
+    checked = smmgen("check", cwd=root)
+    assert conf["site"]["exclude"] == ["vendor-copy/news/_posts/**"]
+    assert "skipped 4 excluded" in checked.stdout, checked.stdout
+    # The one date Jekyll reads leniently is used with a warning naming file, line and what was used; the
+    # one-digit hour is read in full, without one.
+    assert "en/news/_posts/2023-01-29-three-nine-three.md: warning:" in checked.stderr
+    assert "line 3: date:" in checked.stderr and "used 2023-01-29T18:30:22+00:00" in checked.stderr
+    assert "heap-overflow.md: warning" not in checked.stderr and "default_image_alt" not in checked.stderr
+    out = tmp_path / "public"
+    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors, [e.message for e in errors]
+    assert sorted(a.url.removeprefix(site.base_url) for a in articles) == [
+        "/de/news/2013/11/22/heap-overflow/", "/en/news/2013/11/22/heap-overflow/",
+        "/en/news/2023/01/29/three-nine-three/"]
+    assert_every_url_is_a_page(articles, site.base_url, out)
+    assert {a.lang for a in articles} == {"en", "de"}
+
+
+def test_a_default_image_without_alt_is_one_site_warning_not_one_per_article(tmp_path):
+    root = write(tmp_path / "site", {
+        "_config.yml": "url: https://img.example.org\n"
+                       "defaults:\n  - scope: {path: \"\"}\n    values: {image: /img/og.png}\n",
+        **{f"_posts/2026-01-0{i}-post-{i}.md": f"---\ntitle: Post {i}\n---\nText {i}.\n" for i in range(1, 4)},
+    })
+    picture(root / "img" / "og.png")
+    run, conf = init_and_check(root)
+    assert "default_image_alt" not in conf["site"]
+    checked = smmgen("check", cwd=root)
+    warnings = [line for line in checked.stderr.splitlines() if "warning" in line]
+    assert warnings == ["smmgen.toml: warning: site.default_image_alt: 3 article(s) show default_image /img/og.png "
+                        "without a description of the picture: describe it in smmgen.toml "
+                        "`site.default_image_alt`"], checked.stderr
+    text = (root / "smmgen.toml").read_text(encoding="utf-8")
+    (root / "smmgen.toml").write_text(text.replace("[site]\n", '[site]\ndefault_image_alt = "A red square"\n', 1))
+    checked = smmgen("check", cwd=root)
+    assert checked.returncode == 0 and "warning" not in checked.stderr, checked.stderr
+    from smmgen.content import load_articles
+
+    articles, _ = load_articles(load_site(root))
+    assert {a.image_alt for a in articles} == {"A red square"}
+
+
+def test_a_key_written_twice_or_a_stray_control_character_is_a_warning_on_a_jekyll_site(tmp_path):
+    # www.ruby-lang.org has both; Jekyll builds the pages (Ruby's YAML keeps the last value).
+    files = {
+        "_config.yml": "url: https://dup.example.org\ntwitter: {username: dupnews}\n",
+        "_posts/2026-01-02-twice.md": "---\ntitle: First title\ntitle: Second title\n---\nText.\n",
+        "_posts/2026-01-03-control.md": "---\ntitle: Control\n---\nText\b with a backspace.\n",
+    }
+    root = write(tmp_path / "site", files)
+    run, conf = init_and_check(root)
+    checked = smmgen("check", cwd=root)
+    assert '_posts/2026-01-02-twice.md: warning: x: line 3: duplicate key "title": also on line 2; this last ' \
+           "value is used, as Jekyll does: keep one" in checked.stderr
+    assert "_posts/2026-01-03-control.md: warning: x: line 4: U+0008 (backspace) at column 5" in checked.stderr
+    from smmgen.content import load_articles
+
+    articles, errors = load_articles(load_site(root))
+    assert not errors and {a.title for a in articles} == {"Second title", "Control"}
+    assert all("\b" not in a.body_text for a in articles)
+    # smmgen's own site (no generator) still refuses both.
+    (root / "smmgen.toml").write_text('[site]\nname = "Dup"\nbase_url = "https://dup.example.org"\n'
+                                      'content_dir = "_posts"\n', encoding="utf-8")
+    checked = smmgen("check", cwd=root)
+    assert checked.returncode == 1 and "duplicate key" in checked.stderr and "U+0008" in checked.stderr
+
+
+def test_jekyll_polyglot_languages_get_their_prefixes_and_other_sites_none(tmp_path):
+    root = write(tmp_path / "site", {
+        "_config.yml": "url: https://poly.example.org\nlanguages: [en, de]\ndefault_lang: en\n",
+        "_posts/2026-01-02-hallo.md": "---\ntitle: Hallo\nlang: de\n---\nText.\n",
+    })
+    run, conf = init_and_check(root)
+    assert conf["site"]["languages"] == {"en": {"prefix": ""}, "de": {"prefix": "/de"}}
+    from smmgen.content import load_articles
+
+    articles, _ = load_articles(load_site(root))
+    assert [a.url for a in articles] == ["https://poly.example.org/de/2026/01/02/hallo.html"]
+    (root / "_config.yml").write_text("url: https://poly.example.org\n", encoding="utf-8")
+    smmgen("init", "--force", cwd=root)
+    articles, _ = load_articles(load_site(root))
+    assert [a.url for a in articles] == ["https://poly.example.org/2026/01/02/hallo.html"]

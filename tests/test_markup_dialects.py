@@ -135,6 +135,21 @@ def test_attribute_lists_of_every_dialect_go():
         assert inline_text(source) == "Para", source
 
 
+def test_an_attribute_list_running_on_to_the_next_line_goes():
+    # www.ruby-lang.org's news posts: an image with its attribute list broken over two lines.
+    source = '[![RHG](https://example.org/cover.gif){:\n.icon width="70" height="88"}][cover] A book by Aoki-san.\n'
+    assert prose_text(source + "\n[cover]: https://example.org/\n") == "A book by Aoki-san."
+    assert prose_text("One {: .a\n\nTwo}") == "One {: .a\n\nTwo}"      # a blank line ends a paragraph
+
+
+def test_a_reference_link_whose_text_runs_on_to_the_next_line_is_its_text():
+    source = "More on [the RubyConf\nsite][1] soon.\n\n[1]: http://www.rubycentral.org/conference\n"
+    assert " ".join(prose_text(source).split()) == "More on the RubyConf site soon."
+    assert "][" in prose_text("A [b\n\nc][1] d.\n\n[1]: https://e.org/\n")      # not across paragraphs
+    assert prose_text("Released ([[ruby-talk:367769]][1]).\n\n[1]: https://e.org/\n") == \
+        "Released ([ruby-talk:367769])."
+
+
 def test_a_kramdown_table_of_contents_is_no_text():
     assert prose_text("* TOC\n{:toc}\n\nThe text.\n") == "The text."
     assert prose_text("1. Contents\n{:toc}\n\nThe text.\n") == "The text."
