@@ -47,11 +47,12 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> bool:
     return True
 
 
-def create(path: Path, data: bytes) -> tuple[int, int] | None:
+def create(path: Path, data: bytes, *, durable: bool = False) -> tuple[int, int] | None:
     """Write a file that does not exist yet straight to its place, without a temporary file and a rename: there
     is no old file for a reader to see half replaced, and on a cold build of a large site the two extra file
     system operations per file cost seconds. Returns the file's (size, mtime_ns), or None when it exists after
-    all (the caller then replaces it with ``atomic_write``). The parent folder must exist."""
+    all (the caller then replaces it with ``atomic_write``). The parent folder must exist. ``durable``: synced to
+    disk before it returns (for a temporary file about to replace a file that matters)."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
@@ -60,6 +61,8 @@ def create(path: Path, data: bytes) -> tuple[int, int] | None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
+            if durable:
+                os.fsync(f.fileno())
             st = os.fstat(f.fileno())
     except BaseException:
         path.unlink(missing_ok=True)

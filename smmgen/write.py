@@ -2,7 +2,9 @@
 folder, ``smmgen.staging``), then the manifest, then pruning.
 
 Files are written as they are made, one at a time, so memory does not grow with the size of the site: the
-preview pages and the manifest of a 10,000-article site run to hundreds of megabytes. The manifest goes last
+preview pages and the manifest of a 10,000-article site run to hundreds of megabytes. Each goes to a temporary
+file beside its place, and all of them are renamed into place only once every one is written: a preview template
+that fails on the tenth article leaves output/ as it was, not with nine new pages. The manifest goes last
 (a reader never sees it pointing at files not there yet) and is streamed to a temporary file that replaces the
 old one at the end.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
+import secrets
 import stat
 import tempfile
 from collections import deque
@@ -21,7 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import manifest, staging
-from .output import atomic_write, create, prune, survey
+from .output import create, prune, survey
 from .preview import iter_preview
 from .preview.pages import UNCHANGED
 
@@ -68,10 +71,11 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
             memo.close()
         for path, data in _article_files(result, same, sink):
             sink.put(path, data)
+        sink.flush()
     except BaseException:
-        sink.stop()                         # the error that stopped the write is the one to report
+        sink.discard()                      # the error that stopped the write is the one to report
         raise
-    sink.flush()
+    sink.commit()
     # The cards the build drew wait in the staging folder: in place before the manifest that names them.
     staging.commit(site, result.staged)
     sink.changed += write_manifest(site, result, cache, same)
@@ -105,6 +109,11 @@ class _Sink:
         self.intact = {r for r, st in self.present.items() if r in known and known[r][:2] == st}
         self._writer: ThreadPoolExecutor | None = None
         self._pending: deque[tuple[str, str, Future]] = deque()
+        # Files written under temporary names, to be renamed into place once all are written: (temporary file,
+        # its place, and for the output index the relative path and digest, or None when already recorded).
+        self._renames: list[tuple[str, Path, str | None, str]] = []
+        self._made: list[Path] = []                 # folders made for them, removed again if the write fails
+        self._token = secrets.token_hex(4)          # names this write's temporary files
 
     def keep(self, relatives: Sequence[str]) -> bool:
         """Keep these files as the last build wrote them, if every one of them still is."""
@@ -122,13 +131,15 @@ class _Sink:
             self.index[relative] = self.cache.index[relative]
             return
         if not isinstance(data, bytes):
-            self.changed += _stream_to(path, self.out, data, self.cache, durable=False)
-            if self.cache is not None:
-                relative = path.relative_to(self.out).as_posix()
+            relative = path.relative_to(self.out).as_posix()
+            self._parent(path, relative)
+            changed = _stream_to(path, self.out, data, self.cache, durable=False, defer=self._renames)
+            self.changed += changed
+            if self.cache is not None and not changed:
                 self.index[relative] = self.cache.index[relative]
             return
         if self.cache is None:
-            self.changed += atomic_write(path, data)
+            self.changed += self._replace(path, path.relative_to(self.out).as_posix(), data, None, durable=True)
             return
         relative = path.relative_to(self.out).as_posix()
         digest = hashlib.sha256(data).hexdigest()
@@ -141,21 +152,72 @@ class _Sink:
             # ten thousand files is seconds of the kernel's time, which the other core can spend).
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(1)
-            self._pending.append((relative, digest, self._writer.submit(self._new_file, path, relative, data)))
+            tmp = self._temporary(path)
+            self._renames.append((tmp, path, None, digest))
+            self._pending.append((relative, digest, self._writer.submit(self._new_file, tmp, path, relative, data)))
             if len(self._pending) > PENDING:      # a writer that lags must not gather the site's files in memory
                 self._settle(self._pending.popleft())
             return
-        self.changed += atomic_write(path, data, durable=False)
-        self.cache.wrote(relative, path, digest)
-        self.index[relative] = self.cache.index[relative]
+        changed = self._replace(path, relative, data, digest, durable=False)
+        self.changed += changed
+        if not changed:
+            self.cache.wrote(relative, path, digest)
+            self.index[relative] = self.cache.index[relative]
 
-    def _new_file(self, path: Path, relative: str, data: bytes) -> tuple[int, int] | None:
-        made = self._create(path, relative, data)
-        if made is None:                  # there after all (made since output/ was listed): replace it
-            atomic_write(path, data, durable=False)
-            st = path.stat()
-            made = (st.st_size, st.st_mtime_ns)
-        return made
+    def _replace(self, path: Path, relative: str, data: bytes, digest: str | None, durable: bool) -> int:
+        """Write ``data`` to a temporary file that is to replace ``path``, unless ``path`` holds it already;
+        returns 1 when it is to change."""
+        try:
+            st = path.lstat()          # a link is replaced, not taken for the file it leads to
+            if stat.S_ISREG(st.st_mode) and st.st_size == len(data) and path.read_bytes() == data:
+                return 0
+        except FileNotFoundError:
+            pass
+        self._parent(path, relative)
+        tmp = self._temporary(path)
+        # Listed before it is made: a write that fails halfway leaves nothing behind.
+        self._renames.append((tmp, path, relative if digest is not None else None, digest or ""))
+        _create_anew(tmp, data, durable)
+        os.chmod(tmp, 0o644)
+        return 1
+
+    def _temporary(self, path: Path) -> str:
+        return os.path.join(path.parent, f".{path.name}.{self._token}.tmp")
+
+    def _new_file(self, tmp: str, path: Path, relative: str, data: bytes) -> tuple[int, int]:
+        # Its size and mtime are those of the file renamed into place: a rename keeps the inode.
+        self._parent(path, relative)
+        return _create_anew(tmp, data, durable=False)
+
+    def commit(self) -> None:
+        """Rename the files written into place (the whole write succeeded), recording the replacements."""
+        for n, (tmp, path, relative, digest) in enumerate(self._renames):
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                del self._renames[:n]
+                self.discard()
+                raise
+            if relative is not None:
+                self.cache.wrote(relative, path, digest)  # type: ignore[union-attr]
+                self.index[relative] = self.cache.index[relative]  # type: ignore[union-attr]
+        self._renames.clear()
+
+    def discard(self) -> None:
+        """After a failed write: remove its temporary files and the folders made for them; output/ is as it
+        was."""
+        self.stop()
+        for tmp, *_ in self._renames:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+        self._renames.clear()
+        for folder in sorted(set(self._made), key=lambda p: -len(p.parts)):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
     def flush(self) -> None:
         """Wait for the new files handed to the writer thread, and record them."""
@@ -202,12 +264,29 @@ class _Sink:
                 os.rmdir(path)
         return now
 
-    def _create(self, path: Path, relative: str, data: bytes) -> tuple[int, int] | None:
+    def _parent(self, path: Path, relative: str) -> None:
+        """Make ``path``'s folder if need be, noting the folders made."""
         folder = relative.rpartition("/")[0]
-        if folder not in self.folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.folders.add(folder)
-        return create(path, data)
+        if folder in self.folders:
+            return
+        missing, parent = [], path.parent
+        while not parent.is_dir():
+            missing.append(parent)
+            parent = parent.parent
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._made.extend(missing)
+        self.folders.add(folder)
+
+
+def _create_anew(tmp: str, data: bytes, durable: bool) -> tuple[int, int]:
+    """``create`` a temporary file; one of the same name left by a killed write is replaced."""
+    made = create(Path(tmp), data, durable=durable)
+    if made is None:
+        os.unlink(tmp)
+        made = create(Path(tmp), data, durable=durable)
+        if made is None:
+            raise FileExistsError(tmp)
+    return made
 
 
 def _article_files(result: BuildResult, same: set[str], sink: _Sink) -> Iterator[tuple[Path, bytes]]:
@@ -300,9 +379,11 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
     return int(f.replaced)
 
 
-def _stream_to(path: Path, out: Path, blocks: Iterable[bytes], cache: BuildCache | None, durable: bool) -> int:
-    """Write ``blocks`` to ``path`` unless it holds them already; returns 1 when the file changed."""
-    with _Replacement(path, path.relative_to(out).as_posix(), durable) as f:
+def _stream_to(path: Path, out: Path, blocks: Iterable[bytes], cache: BuildCache | None, durable: bool,
+               defer: list | None = None) -> int:
+    """Write ``blocks`` to ``path`` unless it holds them already; returns 1 when the file changed (or, with
+    ``defer``, is to change: the rename is listed there instead of done)."""
+    with _Replacement(path, path.relative_to(out).as_posix(), durable, defer) as f:
         for block in blocks:
             f.write(block)
         f.keep_if_unchanged(cache)
@@ -363,8 +444,9 @@ class _Replacement:
     """A temporary file beside ``path`` (``relative`` in output/) that replaces it on close, unless it holds the
     same bytes; with a cache, the output index learns what was written."""
 
-    def __init__(self, path: Path, relative: str, durable: bool):
+    def __init__(self, path: Path, relative: str, durable: bool, defer: list | None = None):
         self.path = path
+        self.defer = defer
         self.relative = relative
         self.durable = durable
         self.offset = 0
@@ -405,6 +487,11 @@ class _Replacement:
             self._file.close()
             if kind is None and not self._same:
                 os.chmod(self._tmp, 0o644)
+                if self.defer is not None:
+                    self.defer.append((self._tmp, self.path, self.relative if self._cache is not None else None,
+                                       self.digest))
+                    self.replaced = True
+                    return
                 os.replace(self._tmp, self.path)
                 self.replaced = True
                 if self._cache is not None:

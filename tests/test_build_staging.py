@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from smmgen.cache import BuildCache, fingerprint
@@ -253,3 +254,33 @@ def test_a_file_in_place_of_output_cards_stops_the_write_before_anything_is_writ
     assert result.exit_code == 1
     assert "output/cards: is a file where smmgen needs a folder" in result.output
     assert listing(sample_site / "output") == before
+
+
+@pytest.mark.parametrize("options", [(), ("--no-cache",)], ids=["cache", "no-cache"])
+def test_a_preview_template_failing_midway_leaves_the_last_output_byte_for_byte(sample_site, tmp_path, options):
+    # The preview pages of the articles before the failing one are made already: none of them may replace a file
+    # in output/ (each waits under a temporary name until the whole write has succeeded).
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def build() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "smmgen", "build", *options, "--workers", "1",
+                               "--site", str(sample_site)], env=env, capture_output=True, text=True)
+
+    assert build().returncode == 0
+    before = listing(sample_site / "output")
+    default = (REPO / "smmgen" / "defaults" / "preview" / "article.html.j2").read_text(encoding="utf-8")
+    failing = '{% if article.slug == "heat-islands" %}{{ 1/0 }}{% endif %}'
+    template = sample_site / "layouts" / "preview" / "article.html.j2"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    template.write_text(default.replace("{% block main %}", "{% block main %}" + failing, 1), encoding="utf-8")
+    retitle(sample_site, "Update:")
+    result = build()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "layouts/preview/article.html.j2:4: preview template error: ZeroDivisionError" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert listing(sample_site / "output") == before          # no page replaced, no temporary file left
+
+    template.write_text(default, encoding="utf-8")
+    result = build()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert listing(sample_site / "output") == cold_output(sample_site, tmp_path)
