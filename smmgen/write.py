@@ -93,7 +93,8 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
 
 
 class _Sink:
-    """Writes files as they come, skipping those the cache's output index vouches for."""
+    """Writes files as they come, under temporary names that ``commit`` renames into place (``discard``
+    removes them), skipping those the cache's output index vouches for."""
 
     def __init__(self, out: Path, cache: BuildCache | None,
                  present: tuple[dict[str, tuple[int, int]], set[str]]):
