@@ -7,16 +7,12 @@ request leaving the machine, hostile article text inert in the DOM, and a live r
 from __future__ import annotations
 
 import os
-import queue
 import re
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from support.serving import ServeProcess
 from test_preview_pages import enable_platforms
 
 from smmgen.build import build, write_output
@@ -256,49 +252,10 @@ def test_hostile_article_text_is_inert_in_every_page(make_site, context):
 
 # --- from `smmgen serve` -------------------------------------------------------------------------------------------
 
-class Server:
-    """`smmgen serve --port 0` in a subprocess; its output lines are read in a thread so waits stay bounded."""
-
-    def __init__(self, site: Path):
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "smmgen", "serve", "--site", str(site), "--port", "0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.log: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        self.url = self.wait_for(r"Serving (http://127\.0\.0\.1:\d+/\S+)", 60).group(1)
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def wait_for(self, pattern: str, seconds: float) -> re.Match:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            self.log.append(line)
-            if m := re.search(pattern, line):
-                return m
-        raise AssertionError(f"no line matching {pattern!r} within {seconds}s; output:\n" + "\n".join(self.log))
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-
 @pytest.fixture
 def server(sample_site):
     enable_platforms(sample_site)
-    running = Server(sample_site)
+    running = ServeProcess(sample_site)
     yield sample_site, running
     running.stop()
 

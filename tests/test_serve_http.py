@@ -7,17 +7,14 @@ library would refuse to send them (a foreign Host, a NUL in the path, a connecti
 from __future__ import annotations
 
 import logging
-import os
-import queue
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from support.serving import ServeProcess
 
 from smmgen.preview import serve as serve_module
 from smmgen.preview.serve import MAX_CONNECTIONS, REQUEST_TIMEOUT, LiveSite, Snapshot, internal_error, make_server
@@ -31,52 +28,6 @@ summary: Ferries run again from Monday.
 
 The harbour reopens after the storm.
 """
-
-
-class Server:
-    """`smmgen serve --port 0` in a subprocess, its output read in a thread so every wait is bounded."""
-
-    def __init__(self, site: Path):
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "smmgen", "serve", "--site", str(site), "--port", "0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.log: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        self.port = int(self.wait_for(r"Serving http://127\.0\.0\.1:(\d+)/", 60).group(1))
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def wait_for(self, pattern: str, seconds: float) -> re.Match:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            self.log.append(line)
-            if m := re.search(pattern, line):
-                return m
-        raise AssertionError(f"no line matching {pattern!r} within {seconds}s; output:\n" + "\n".join(self.log))
-
-    def output(self) -> str:
-        while True:
-            try:
-                self.log.append(self.lines.get_nowait())
-            except queue.Empty:
-                return "\n".join(self.log)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
 
 
 def ask(port: int, request: bytes, timeout: float = 10) -> tuple[int | None, bytes]:
@@ -113,7 +64,7 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site):
-    running = Server(site)
+    running = ServeProcess(site)
     output = site / "output"
     (output / "leak.txt").symlink_to(site.parent / "private" / "secret.txt")
     (output / "preview" / "leak.html").symlink_to(site.parent / "private" / "index.html")
