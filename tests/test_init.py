@@ -383,9 +383,7 @@ def test_canonical_urls_are_the_pages_hugo_builds(tmp_path, permalinks):
         "content/posts/with-slug.md": "---\ntitle: Another title\nslug: chosen\ndate: 2026-03-01\n---\nText.\n",
     })
     init_and_check(root)
-    built = subprocess.run(["hugo", "--quiet", "--destination", str(tmp_path / "public")], cwd=root,
-                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert built.returncode == 0, built.stderr
+    generate("hugo", root, tmp_path / "public")
     from smmgen.content import load_articles
 
     site = load_site(root)
@@ -408,9 +406,7 @@ def test_canonical_urls_are_the_pages_jekyll_builds(tmp_path, permalink):
     })
     init_and_check(root)
     out = tmp_path / "public"
-    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
-                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert built.returncode == 0, built.stderr
+    generate("jekyll", root, out)
     from smmgen.content import load_articles
 
     site = load_site(root)
@@ -505,6 +501,24 @@ def built_pages(out: Path) -> list[str]:
     return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
 
 
+def generate(tool: str, root: Path, out: Path) -> None:
+    """Build the site in ``root`` with the real Hugo or Jekyll into ``out``."""
+    command = ["hugo", "--quiet"] if tool == "hugo" else ["jekyll", "build", "--quiet"]
+    built = subprocess.run([*command, "--destination", str(out)], cwd=root, capture_output=True, text=True,
+                           timeout=120, stdin=subprocess.DEVNULL)
+    assert built.returncode == 0, built.stderr
+
+
+def articles_of(root: Path):
+    """The site in ``root`` and its articles, read without an error."""
+    from smmgen.content import load_articles
+
+    site = load_site(root)
+    articles, errors = load_articles(site)
+    assert not errors, [e.message for e in errors]
+    return site, articles
+
+
 def assert_every_url_is_a_page(articles, base: str, out: Path) -> None:
     from urllib.parse import unquote
 
@@ -542,14 +556,8 @@ def test_multilingual_hugo_site_with_bundles_and_section_rules_gives_the_pages_h
     # Every section's articles: point content_dir at the whole content folder.
     (root / "smmgen.toml").write_text(text.replace('content_dir = "content/posts"', 'content_dir = "content"'))
     out = tmp_path / "public"
-    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
-                           text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert built.returncode == 0, built.stderr
-    from smmgen.content import load_articles
-
-    site = load_site(root)
-    articles, errors = load_articles(site)
-    assert not errors, [e.message for e in errors]
+    generate("hugo", root, out)
+    site, articles = articles_of(root)
     assert len(articles) == 7
     assert_every_url_is_a_page(articles, site.base_url, out)
     by_source = {a.source: a for a in articles}
@@ -604,14 +612,8 @@ def test_jekyll_categories_collections_and_custom_permalinks_give_the_pages_jeky
     # Read the recipes too (init reads only the posts): every file Jekyll makes a page of.
     (root / "smmgen.toml").write_text(re.sub(r'\ninclude = .*', '', text))
     out = tmp_path / "public"
-    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
-                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert built.returncode == 0, built.stderr
-    from smmgen.content import load_articles
-
-    site = load_site(root)
-    articles, errors = load_articles(site)
-    assert not errors, [e.message for e in errors]
+    generate("jekyll", root, out)
+    site, articles = articles_of(root)
     assert len(articles) == 4
     assert_every_url_is_a_page(articles, site.base_url, out)
     by_source = {a.source: a for a in articles}
@@ -649,14 +651,8 @@ def test_hugo_site_with_a_content_folder_per_language_gives_the_pages_hugo_build
     (root / "smmgen.toml").write_text(text.replace(f'content_dir = "{conf["site"]["content_dir"]}"',
                                                    'content_dir = "content"', 1))
     out = tmp_path / "public"
-    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
-                           text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert built.returncode == 0, built.stderr
-    from smmgen.content import load_articles
-
-    site = load_site(root)
-    articles, errors = load_articles(site)
-    assert not errors, [e.message for e in errors]
+    generate("hugo", root, out)
+    site, articles = articles_of(root)
     assert len(articles) == 4
     assert_every_url_is_a_page(articles, site.base_url, out)
     by_source = {a.source: a for a in articles}
@@ -680,9 +676,7 @@ def test_titles_become_the_paths_hugo_makes_of_them(tmp_path):
         "layouts/_default/single.html": "{{ .Title }}\n", "layouts/_default/list.html": "{{ .Title }}\n", **files})
     init_and_check(root)
     out = tmp_path / "public"
-    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
-                           text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert built.returncode == 0, built.stderr
+    generate("hugo", root, out)
     from smmgen.content import load_articles
 
     site = load_site(root)
@@ -702,9 +696,7 @@ def test_file_names_become_the_paths_jekyll_makes_of_them(tmp_path):
     run = smmgen("init", cwd=root)
     assert run.returncode == 0, run.stderr
     out = tmp_path / "public"
-    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
-                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert built.returncode == 0, built.stderr
+    generate("jekyll", root, out)
     from smmgen.content import load_articles
 
     site = load_site(root)
@@ -742,14 +734,8 @@ def test_hugo_config_folder_with_one_file_per_language_gives_the_pages_hugo_buil
     checked = smmgen("check", cwd=root)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     out = tmp_path / "public"
-    built = subprocess.run(["hugo", "--quiet", "--destination", str(out)], cwd=root, capture_output=True,
-                           text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert built.returncode == 0, built.stderr
-    from smmgen.content import load_articles
-
-    site = load_site(root)
-    articles, errors = load_articles(site)
-    assert not errors, [e.message for e in errors]
+    generate("hugo", root, out)
+    site, articles = articles_of(root)
     # Ugly URLs for the section: Hugo writes <path>.html where the rule ends in "/".
     assert conf["site"]["permalinks"] == {"post": "/:year/:month/:day/:slug.html"}
     assert {a.url for a in articles} == {"https://lang-files.example.org/2015/07/01/report.html",
@@ -763,9 +749,7 @@ def test_hugo_config_folder_with_one_file_per_language_gives_the_pages_hugo_buil
     checked = smmgen("check", cwd=root)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "1 undated page" in checked.stdout + checked.stderr
-    site = load_site(root)
-    articles, errors = load_articles(site)
-    assert not errors, [e.message for e in errors]
+    site, articles = articles_of(root)
     assert "https://lang-files.example.org/de/2016/05/02/big-news.html" in {a.url for a in articles}
     assert_every_url_is_a_page(articles, site.base_url, out)
 
@@ -802,14 +786,8 @@ def test_posts_folders_anywhere_in_the_site_give_the_pages_jekyll_builds(tmp_pat
     assert "line 3: date:" in checked.stderr and "used 2023-01-29T18:30:22+00:00" in checked.stderr
     assert "heap-overflow.md: warning" not in checked.stderr and "default_image_alt" not in checked.stderr
     out = tmp_path / "public"
-    built = subprocess.run(["jekyll", "build", "--quiet", "--destination", str(out)], cwd=root,
-                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert built.returncode == 0, built.stderr
-    from smmgen.content import load_articles
-
-    site = load_site(root)
-    articles, errors = load_articles(site)
-    assert not errors, [e.message for e in errors]
+    generate("jekyll", root, out)
+    site, articles = articles_of(root)
     assert sorted(a.url.removeprefix(site.base_url) for a in articles) == [
         "/de/news/2013/11/22/heap-overflow/", "/en/news/2013/11/22/heap-overflow/",
         "/en/news/2023/01/29/three-nine-three/"]
