@@ -112,6 +112,26 @@ class MediaFile:
         return data
 
 
+@dataclass(frozen=True, kw_only=True)
+class VideoFile(MediaFile):
+    """A video the manifest names (``kind: "video"``), with what the networks' upload calls ask for; its
+    poster (a JPEG) and captions (WebVTT) are files of their own, read and checked the same way."""
+
+    target: str
+    width: int
+    height: int
+    duration: float      # seconds
+    frame_rate: float
+    has_audio: bool
+    poster: MediaFile | None = None
+    captions: MediaFile | None = None
+    captions_lang: str | None = None
+
+    @property
+    def aspect(self) -> float:
+        return self.width / self.height
+
+
 def _read_regular(path: Path, size: int | None) -> bytes:
     """The bytes of ``path``, a regular file reached without following a link at its last step (the manifest
     reader resolved it inside the output folder); no more than ``size`` + 1 bytes are read."""
@@ -146,6 +166,7 @@ class Post:
     expire_at: dt.datetime | None
     retracted: bool
     now: dt.datetime     # the run's time; adapters use it for createdAt and the like
+    video: VideoFile | None = None     # the entry's video; ``media`` then holds no card
 
     @property
     def text(self) -> str:
@@ -170,11 +191,26 @@ class Post:
     def of(cls, entry: Entry, now: dt.datetime) -> Post:
         """The post of a checked manifest entry."""
         media = tuple(MediaFile(role=m.role, path=m.path, sha256=m.sha256, alt=m.alt, mime=MIME[m.format],
-                                url=m.url, size=m.bytes) for m in entry.media)
-        return cls(entry_id=entry.id, platform=entry.platform, parts=entry.parts, link=entry.link,
+                                url=m.url, size=m.bytes) for m in entry.media if getattr(m, "kind", None) is None)
+        video = next((_video_file(m) for m in entry.media if getattr(m, "kind", None) == "video"), None)
+        return cls(video=video, entry_id=entry.id, platform=entry.platform, parts=entry.parts, link=entry.link,
                    title=entry.title, lang=entry.lang or None, tags=entry.tags, media=media, extra=entry.extra,
                    content_hash=entry.content_hash, publish_at=entry.publish_at, expire_at=entry.expire_at,
                    retracted=entry.retracted, now=now)
+
+
+def _video_file(v: Any) -> VideoFile:
+    """A checked ``video_item.Video`` as the adapters see it."""
+    poster = None if v.poster is None else MediaFile(
+        role="poster", path=v.poster.path, sha256=v.poster.sha256, alt="", mime="image/jpeg", url=v.poster.url,
+        size=v.poster.bytes)
+    captions = None if v.captions is None else MediaFile(
+        role="captions", path=v.captions.path, sha256=v.captions.sha256, alt="", mime="text/vtt",
+        size=v.captions.bytes)
+    return VideoFile(role=v.role, path=v.path, sha256=v.sha256, alt=v.alt, mime=v.mime, url=v.url, size=v.bytes,
+                     target=v.target, width=v.width, height=v.height, duration=v.duration,
+                     frame_rate=v.frame_rate, has_audio=v.has_audio, poster=poster, captions=captions,
+                     captions_lang=v.captions.lang if v.captions else None)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from typing import Any
 import requests
 
 from ..errors import AuthError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, one_line
+from ..measure import grapheme_len
+from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, VideoFile, one_line
 from .http import Http, retry_after
 
 NAME = "bluesky"
@@ -28,6 +29,10 @@ ENV = ("SMMGEN_BLUESKY_HANDLE", "SMMGEN_BLUESKY_APP_PASSWORD")
 POST = "app.bsky.feed.post"
 THUMB_MAX_BYTES = 1_000_000          # app.bsky.embed.external#external.thumb maxSize
 IMAGE_MAX_BYTES = 2_000_000          # app.bsky.embed.images#image maxSize
+VIDEO_MAX_BYTES = 100_000_000        # app.bsky.embed.video#main.video maxSize
+VIDEO_MAX_SECONDS = 180.0            # Bluesky plays videos of up to 3 minutes
+CAPTIONS_MAX_BYTES = 20_000          # app.bsky.embed.video#caption.file maxSize
+ALT_MAX_GRAPHEMES = 1000             # app.bsky.embed.video#main.alt maxGraphemes
 MAX_LANGS = 3
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _AUTH_ERRORS = {"AuthMissing", "AuthenticationRequired", "InvalidToken", "ExpiredToken", "AccountTakedown",
@@ -96,7 +101,7 @@ class Bluesky:
         refs: list[dict[str, str]] = []
         for i, text in enumerate(post.parts):
             reply = {"root": refs[0], "parent": refs[-1]} if refs else None
-            record = self._record(post, i, text, created_at, embed if i == _card_part(post) else None, reply)
+            record = self._record(post, i, text, created_at, embed if i == _embed_part(post) else None, reply)
             refs.append(self._create_record(post, record_key(post, i), record))
         return self._posted(did, post, refs, created_at)
 
@@ -108,7 +113,7 @@ class Bluesky:
             if found is None:
                 # Nothing, or a thread cut short: create() fills in what is missing and keeps what is there.
                 return Lookup.absent()
-            if not _same_post(found["value"], text, _card_uri(post) if i == _card_part(post) else None):
+            if not _same_post(found["value"], text, _card_uri(post) if i == _embed_part(post) else None):
                 raise PublishError(NAME, f"record key {record_key(post, i)} holds a record smmgen did not "
                                    "write for this entry", entry_id=post.entry_id)
             refs.append({"uri": found["uri"], "cid": found["cid"]})
@@ -134,7 +139,7 @@ class Bluesky:
         refs: list[dict[str, str]] = []
         for i, (rkey, text) in enumerate(zip(rkeys, post.parts)):
             reply = {"root": refs[0], "parent": refs[-1]} if refs else None
-            record = self._record(post, i, text, created_at, embed if i == _card_part(post) else None, reply)
+            record = self._record(post, i, text, created_at, embed if i == _embed_part(post) else None, reply)
             response = self._http.call("POST", "com.atproto.repo.putRecord", resend=True,
                                        entry_id=post.entry_id,
                                        json={"repo": did, "collection": POST, "rkey": rkey, "record": record})
@@ -194,6 +199,8 @@ class Bluesky:
     # --- the record --------------------------------------------------------------------------------------
 
     def _embed(self, post: Post) -> dict[str, Any] | None:
+        if post.video is not None:
+            return self._video_embed(post, post.video)
         external = dict(post.extra.get("external") or {})
         if _card_uri(post):
             card = {"uri": _card_uri(post),
@@ -209,6 +216,32 @@ class Bluesky:
                     "images": [{"image": self._upload(post, m, IMAGE_MAX_BYTES), "alt": m.alt}
                                for m in images]}
         return None
+
+    def _video_embed(self, post: Post, video: VideoFile) -> dict[str, Any]:
+        """``app.bsky.embed.video``: the MP4 as a blob of the account's repository, its alt text, aspect ratio and
+        captions. Every limit is checked before the first byte is sent."""
+        problems = []
+        if (video.size or 0) > VIDEO_MAX_BYTES:
+            problems.append(f"{video.path.name} is {video.size:,} bytes; Bluesky takes videos up to "
+                            f"{VIDEO_MAX_BYTES:,}")
+        if video.duration > VIDEO_MAX_SECONDS:
+            problems.append(f"the video is {video.duration:g} s; Bluesky takes {VIDEO_MAX_SECONDS:g} s")
+        if grapheme_len(video.alt) > ALT_MAX_GRAPHEMES:
+            problems.append(f"the video's alt text is {grapheme_len(video.alt)} graphemes; Bluesky takes "
+                            f"{ALT_MAX_GRAPHEMES}")
+        if video.captions is not None and (video.captions.size or 0) > CAPTIONS_MAX_BYTES:
+            problems.append(f"the captions are {video.captions.size:,} bytes; Bluesky takes {CAPTIONS_MAX_BYTES:,}")
+        if problems:
+            raise PublishError(NAME, "; ".join(problems), entry_id=post.entry_id)
+        embed: dict[str, Any] = {"$type": "app.bsky.embed.video",
+                                 "video": self._upload(post, video, VIDEO_MAX_BYTES),
+                                 "aspectRatio": {"width": video.width, "height": video.height}}
+        if video.alt:
+            embed["alt"] = video.alt
+        if video.captions is not None:
+            embed["captions"] = [{"lang": video.captions_lang or "en",
+                                  "file": self._upload(post, video.captions, CAPTIONS_MAX_BYTES)}]
+        return embed
 
     def _record(self, post: Post, part: int, text: str, created_at: str, embed: dict[str, Any] | None,
                 reply: dict[str, Any] | None) -> dict[str, Any]:
@@ -246,6 +279,11 @@ def _facets(post: Post, part: int, text: str) -> list[dict[str, Any]]:
     from ..richtext import detect_facets
 
     return detect_facets(text)
+
+
+def _embed_part(post: Post) -> int:
+    """The part that carries the embed: a video goes with the first; a card with the part that has the link."""
+    return 0 if post.video is not None else _card_part(post)
 
 
 def _card_part(post: Post) -> int:

@@ -79,7 +79,7 @@ class Entry:
     parts: tuple[str, ...]
     link: str | None
     tags: tuple[str, ...]
-    media: tuple[Media, ...]
+    media: tuple[Any, ...]          # Media, and a video_item.Video where the entry has a video
     extra: Mapping[str, Any]
     content_hash: str
     publish_at: dt.datetime
@@ -302,6 +302,8 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     tags = _strings(entry.get("tags"), "tags")
     media = tuple(_media(m, f"media[{i}]", root, require_files)
                   for i, m in enumerate(_list(entry.get("media"), "media")))
+    if sum(getattr(m, "kind", None) == "video" for m in media) > 1:
+        raise Bad("media", "more than one video item; a post carries one video")
     publish_at = _time(entry.get("publish_at"), "publish_at")
     expire_at = _optional(_time, entry.get("expire_at"), "expire_at")
     _strings(entry.get("warnings"), "warnings")
@@ -317,7 +319,11 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
                  hold=_optional(_string, entry.get("hold"), "hold"))
 
 
-def _media(value: Any, where: str, root: str, require_files: bool) -> Media:
+def _media(value: Any, where: str, root: str, require_files: bool) -> Any:
+    from .video_item import check_video, is_video   # it builds on this module's checks
+
+    if is_video(value):
+        return check_video(value, where, root, require_files)
     m = _object(value, where)
     _keys(m, MEDIA_KEYS, f"{where}.")
     role = _choice(m.get("role"), f"{where}.role", ROLES)

@@ -414,7 +414,8 @@ class Publisher:
                 yield Event(post.entry_id, platform.name, "failed", refused, dry=True)
                 return
             yield Event(post.entry_id, platform.name, "posted", _what(post), dry=True, parts=post.parts,
-                        media=tuple(f"{m.path.name} ({m.role}, alt: {m.alt!r})" for m in post.media))
+                        media=tuple(f"{m.path.name} ({m.role}, alt: {m.alt!r})"
+                                    for m in (*post.media, *((post.video,) if post.video else ()))))
             return
         base = record or Record(id=post.entry_id, platform=platform.name, state="pending")
         try:

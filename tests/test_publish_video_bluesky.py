@@ -1,0 +1,114 @@
+"""Bluesky video on the real local PDS: the clip goes up as a blob, the post carries an ``app.bsky.embed.video``
+(video, alt, aspectRatio, captions) that the PDS validates against the lexicon, and reading the record back
+gives exactly that; a lost answer after the upload never makes a second post; limits refuse before upload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+from fakes.server import Fault
+
+from smmgen.errors import PublishError
+from smmgen.publish.base import Post
+
+pytest.register_assert_rewrite("support.publishing", "support.videos")
+pytest_plugins = ["support.publishing"]
+
+from support.publishing import T0, Harness, entry, ledger, outcomes, run
+from support.videos import CAPTIONS, mp4, video_item, write_video_manifest
+
+pytestmark = pytest.mark.slow
+
+
+def get_record(h: Harness, uri: str) -> dict:
+    did, _, rkey = uri.removeprefix("at://").split("/")
+    answer = requests.get(f"{h.server.upstream}/xrpc/com.atproto.repo.getRecord", timeout=10,
+                          params={"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey})
+    answer.raise_for_status()
+    return answer.json()
+
+
+def get_blob(h: Harness, did: str, cid: str) -> requests.Response:
+    answer = requests.get(f"{h.server.upstream}/xrpc/com.atproto.sync.getBlob", timeout=10,
+                          params={"did": did, "cid": cid})
+    answer.raise_for_status()
+    return answer
+
+
+def test_video_post_is_accepted_and_read_back(bluesky: Harness, tmp_path: Path) -> None:
+    site = bluesky.site(tmp_path)
+    item = video_item(site / "output", width=320, height=180)
+    e = entry("bridge-opens", "bluesky", "The new bridge opens to traffic", media=[item])
+    write_video_manifest(site, [e])
+    events = run(site, T0, bluesky.env)
+    assert outcomes(events) == {e["id"]: "posted"}, events
+    record = ledger(site)[e["id"]]
+    got = get_record(bluesky, record["remote_id"])
+    embed = got["value"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.video"
+    assert embed["aspectRatio"] == {"width": 320, "height": 180}
+    assert embed["alt"] == item["alt"]
+    assert embed["video"]["mimeType"] == "video/mp4" and embed["video"]["size"] == item["bytes"]
+    did = record["remote"]["did"]
+    blob = get_blob(bluesky, did, embed["video"]["ref"]["$link"])
+    assert blob.content == mp4(320, 180)
+    [caption] = embed["captions"]
+    assert caption["lang"] == "en" and caption["file"]["mimeType"] == "text/vtt"
+    assert get_blob(bluesky, did, caption["file"]["ref"]["$link"]).content == CAPTIONS.encode()
+    assert bluesky.live_texts() == [e["text"]]
+
+
+def test_portrait_video_without_captions(bluesky: Harness, tmp_path: Path) -> None:
+    site = bluesky.site(tmp_path)
+    item = video_item(site / "output", width=180, height=320, audio=False, captions=False, target="video-9x16")
+    e = entry("bridge-vertical", "bluesky", "The bridge, from the river", media=[item])
+    write_video_manifest(site, [e])
+    assert outcomes(run(site, T0, bluesky.env)) == {e["id"]: "posted"}
+    embed = get_record(bluesky, ledger(site)[e["id"]]["remote_id"])["value"]["embed"]
+    assert embed["aspectRatio"] == {"width": 180, "height": 320} and "captions" not in embed
+
+
+def test_lost_answer_after_the_post_never_duplicates_it(bluesky: Harness, tmp_path: Path) -> None:
+    site = bluesky.site(tmp_path)
+    e = entry("bridge-opens", "bluesky", "The new bridge opens", media=[video_item(site / "output")])
+    write_video_manifest(site, [e])
+    # The record is written, the answer lost; the uploads before it are repeated harmlessly if need be.
+    bluesky.server.inject(Fault("com.atproto.repo.createRecord", "drop_after"))
+    bluesky.server.inject(Fault("com.atproto.repo.uploadBlob", "drop_after"))
+    events = run(site, T0, bluesky.env)
+    assert outcomes(events) == {e["id"]: "posted"}, events
+    assert run(site, T0, bluesky.env) == []
+    assert bluesky.live_texts() == [e["text"]]
+    assert len(bluesky.server.requests_to("uploadBlob")) >= 3     # video twice (one answer lost), captions
+
+
+def test_too_long_is_refused_before_upload(bluesky: Harness, tmp_path: Path) -> None:
+    site = bluesky.site(tmp_path)
+    e = entry("long-cut", "bluesky", "The whole council session",
+              media=[video_item(site / "output", duration=181.0)])
+    write_video_manifest(site, [e])
+    events = run(site, T0, bluesky.env)
+    assert outcomes(events) == {e["id"]: "failed"}
+    assert "the video is 181 s; Bluesky takes 180 s" in events[0].detail
+    assert bluesky.server.requests_to("uploadBlob") == [] and bluesky.live_texts() == []
+
+
+def test_a_changed_video_file_is_never_sent(bluesky: Harness, tmp_path: Path) -> None:
+    site = bluesky.site(tmp_path)
+    item = video_item(site / "output")
+    e = entry("bridge-opens", "bluesky", "The new bridge opens", media=[item])
+    write_video_manifest(site, [e])
+    path = site / "output" / item["path"]
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    path.write_bytes(bytes(data))
+    video = Post.from_entry(e, site / "output", T0).video
+    assert video is not None
+    with pytest.raises(PublishError) as caught:
+        video.read("bluesky", e["id"])
+    assert "differs from the manifest's sha256" in str(caught.value)
+    events = run(site, T0, bluesky.env)
+    assert outcomes(events) == {e["id"]: "failed"}
+    assert bluesky.server.requests_to("uploadBlob") == []
