@@ -119,6 +119,11 @@ PLATFORM_SETTINGS: dict[str, dict[str, s.Field]] = {
     "vk": VK_SETTINGS,
 }
 
+# Every platform may wait longer than [publish] media_wait for its video processing (X and Meta take minutes).
+for _fields in PLATFORM_SETTINGS.values():
+    _fields["media_wait"] = s.Field(s.number(0, 3600), doc="Seconds to wait for this network to finish "
+                                    "processing an uploaded video (default: [publish] media_wait).")
+
 MAX_POSTS_PER_RUN = 50     # enough for a busy day on every platform; far below an archive posted at once
 
 PUBLISH_SCHEMA: dict[str, s.Field] = {

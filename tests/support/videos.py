@@ -73,10 +73,15 @@ def _write(folder: Path, data: bytes, suffix: str) -> tuple[str, str]:
 def video_item(output: Path, *, width: int = 320, height: int = 180, seconds: float = 1.0, fps: int = 10,
                audio: bool = True, alt: str = "The council chamber as the vote is read out",
                media_base_url: str | None = None, poster: bool = True, captions: bool = True,
-               duration: float | None = None, target: str = "video-16x9", padded_to: int | None = None) -> dict:
+               duration: float | None = None, target: str = "video-16x9", padded_to: int | None = None,
+               grown_by: int = 0) -> dict:
     """Write a clip (and its poster and captions) under ``output/media/`` and return its manifest item.
-    ``duration`` overrides the recorded duration (a clip the manifest says is longer than it is)."""
+    ``duration`` overrides the recorded duration (a clip the manifest says is longer than it is); ``grown_by``
+    appends a ``free`` box of that many bytes, which players skip: a large file that still decodes."""
     data = mp4(width, height, seconds, fps, audio)
+    if grown_by:
+        data += (grown_by + 8).to_bytes(4, "big") + b"free" + bytes(range(256)) * (grown_by // 256) \
+            + bytes(grown_by % 256)
     name, sha = _write(output, data, ".mp4")
     size = len(data)
     if padded_to is not None:
