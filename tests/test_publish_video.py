@@ -58,6 +58,11 @@ CASES: dict[str, Case] = {
                         video_failure={"code": 3, "name": "InvalidMedia", "message": "Unsupported video"}),
               failed_text="could not be processed (failed): InvalidMedia Unsupported video",
               too_big={"duration": 150.0}, too_big_text="the video is 150 s; X takes 0.5 to 140 s through the API"),
+    "mastodon": Case(post="POST /api/v1/statuses", upload="POST /api/v2/media", status="GET /api/v1/media/",
+                     delay=_set(video_polls=3), fail=_set(video_failure=True),
+                     failed_text="could not be processed (failed): Error processing thumbnail for uploaded media",
+                     too_big={"padded_to": 103_809_025},
+                     too_big_text="is 103,809,025 bytes; this instance takes videos up to 103,809,024"),
 }
 
 
