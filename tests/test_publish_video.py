@@ -41,6 +41,7 @@ class Case:
     too_big_text: str
     lost_answer: str = "posted"                # a post whose answer was lost: found ("posted") or "unknown"
     public: bool = False                       # the network fetches video_url: serve output/media/
+    item: dict[str, Any] = field(default_factory=dict)    # video_item() arguments the network's rules need
     extra: Callable[[dict], dict] = field(default=lambda e: {})
 
 
@@ -63,6 +64,11 @@ CASES: dict[str, Case] = {
                      failed_text="could not be processed (failed): Error processing thumbnail for uploaded media",
                      too_big={"padded_to": 103_809_025},
                      too_big_text="is 103,809,025 bytes; this instance takes videos up to 103,809,024"),
+    "instagram": Case(post="/media_publish", upload="POST /v25.0/17841400000000001/media", status="GET /v25.0/179",
+                      delay=_set(video_polls=3), fail=_set(video_failure="Error: Video processing failed"),
+                      failed_text="the media container error: Error: Video processing failed",
+                      too_big={"duration": 901.0}, too_big_text="the video is 901 s; Instagram takes Reels of 3 to "
+                      "900 s", public=True, item={"seconds": 3.0, "fps": 24}),
     # The Bot API has no processing step to wait for, and no way to look a channel's messages up.
     "telegram": Case(post="/sendVideo", upload="/sendVideo", status="", delay=None, fail=None, failed_text="",
                      too_big={"padded_to": 50 * 1024 * 1024 + 1},
@@ -92,7 +98,7 @@ def video_entry(h: Harness, case: Case, site: Path, host: CardHost | None, slug:
     if case.public and host is not None:
         host.folder = output / "media"
         item.setdefault("media_base_url", host.base_url)
-    e = entry(slug, h.name, TEXT, media=[video_item(output, **item)])
+    e = entry(slug, h.name, TEXT, media=[video_item(output, **{**case.item, **item})])
     extra = case.extra(e)
     return entry(slug, h.name, TEXT, media=e["media"], extra=extra) if extra else e
 

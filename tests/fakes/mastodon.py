@@ -40,7 +40,7 @@ import regex
 import twitter_text
 
 from .server import FakeServer, Request, Response
-from .x import probe_problem
+from .video import probe_problem
 
 URL_RE = re.compile(r"https?://[^\s<>\"]+")
 MENTION_RE = re.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w")

@@ -33,7 +33,7 @@ from typing import Any
 from PIL import Image
 
 from .server import FakeServer, Request, Response
-from .x import probe_problem
+from .video import probe_problem
 
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code",
                 "pre", "blockquote", "tg-emoji"}

@@ -41,16 +41,15 @@ import datetime as dt
 import hashlib
 import hmac
 import html
-import io
 import re
 import time
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
-import av
 import twitter_text
 
 from .server import FakeServer, Request, Response
+from .video import probe_problem
 
 URL = re.compile(r"https?://\S+")
 CATEGORIES = {"tweet_image", "tweet_gif", "tweet_video", "dm_image", "dm_gif", "dm_video", "subtitles",
@@ -61,21 +60,6 @@ VIDEO_MAX_BYTES = 512 * 1024 * 1024
 SEGMENT_MAX_BYTES = 5 * 1024 * 1024
 VIDEO_SECONDS = (0.5, 140.0)
 UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
-
-
-def probe_problem(data: bytes, seconds: tuple[float, float] = VIDEO_SECONDS) -> str | None:
-    """What a network's processing would refuse in an uploaded video: not an H.264 MP4, or too short or long."""
-    try:
-        with av.open(io.BytesIO(data), format="mp4") as container:
-            codecs = {s.type: s.codec_context.name for s in container.streams}
-            duration = (container.duration or 0) / 1_000_000
-    except (av.FFmpegError, ValueError) as e:
-        return f"not a video file ({type(e).__name__})"
-    if codecs.get("video") != "h264":
-        return f"video codec {codecs.get('video')} is not H.264"
-    if not seconds[0] <= duration <= seconds[1]:
-        return f"duration {duration:.1f} s is outside {seconds[0]:g}-{seconds[1]:g} s"
-    return None
 
 
 def enc(value: str) -> str:
@@ -341,7 +325,7 @@ class FakeX(FakeServer):
             if len(data) != media["total"]:
                 return self._problem(400, "Invalid Request", f"received {len(data)} of {media['total']} bytes")
             media["bytes"], media["data"] = len(data), data
-            problem = probe_problem(data)
+            problem = probe_problem(data, VIDEO_SECONDS)
             media["state"] = "pending"
             if problem:
                 media["error"] = {"code": 1, "name": "InvalidMedia", "message": problem}
