@@ -69,6 +69,11 @@ CASES: dict[str, Case] = {
                       failed_text="the media container error: Error: Video processing failed",
                       too_big={"duration": 901.0}, too_big_text="the video is 901 s; Instagram takes Reels of 3 to "
                       "900 s", public=True, item={"seconds": 3.0, "fps": 24}),
+    "threads": Case(post="/threads_publish", upload="POST /v1.0/26000000000000001/threads", status="GET /v1.0/179",
+                    delay=_set(video_polls=3), fail=_set(video_failure="FAILED_PROCESSING_VIDEO"),
+                    failed_text="the media container error: FAILED_PROCESSING_VIDEO",
+                    too_big={"duration": 301.0}, too_big_text="the video is 301 s; Threads takes 300 s",
+                    public=True, item={"fps": 24}),
     # The Bot API has no processing step to wait for, and no way to look a channel's messages up.
     "telegram": Case(post="/sendVideo", upload="/sendVideo", status="", delay=None, fail=None, failed_text="",
                      too_big={"padded_to": 50 * 1024 * 1024 + 1},
