@@ -66,6 +66,8 @@ FACEBOOK_SETTINGS = {
     "page_id": s.Field(_pattern(r"\d+", '"104955112233445"'), doc="The Page's numeric id."),
     "graph_version": _GRAPH_VERSION,
     "api_base": s.Field(s.url, default="https://graph.facebook.com", doc="The Graph API server."),
+    "video_api_base": s.Field(s.url, doc="Where videos are uploaded (default: https://graph-video.facebook.com, "
+                                         "or api_base when that is not Facebook's)."),
     "native_scheduling": s.Field(s.boolean, default=False,
                                  doc="Hand a post due 10 min to 30 days ahead to Facebook's own scheduler "
                                      "(published=false + scheduled_publish_time)."),
