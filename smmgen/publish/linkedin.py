@@ -12,8 +12,8 @@ Sources: https://learn.microsoft.com/en-us/linkedin/marketing/community-manageme
 description}, lifecycleState PUBLISHED; 201 with the post URN in ``x-restli-id``; GET ?q=author; DELETE
 /rest/posts/{encoded urn}); .../shares/images-api (POST /rest/images?action=initializeUpload with
 ``initializeUploadRequest.owner``; answer ``value.uploadUrl`` and ``value.image``; then PUT the bytes); every
-call with ``LinkedIn-Version: YYYYMM`` and ``X-Restli-Protocol-Version: 2.0.0``; .../shares/little-text-format; .../shares/videos-api
-(initializeUpload with owner and fileSizeBytes -> video URN, uploadToken and uploadInstructions with
+call with ``LinkedIn-Version: YYYYMM`` and ``X-Restli-Protocol-Version: 2.0.0``; .../shares/little-text-format;
+.../shares/videos-api (initializeUpload with owner and fileSizeBytes -> video URN, uploadToken and uploadInstructions with
 firstByte/lastByte; PUT each part, keeping its ETag; finalizeUpload with uploadedPartIds in order; GET
 /rest/videos/{urn} status PROCESSING, AVAILABLE or PROCESSING_FAILED; 75 KB to 500 MB, 3 s to 30 min).
 Error bodies ``{"status", "serviceErrorCode", "code", "message"}`` and daily limits that reset at midnight UTC

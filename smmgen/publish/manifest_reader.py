@@ -320,7 +320,7 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
 
 
 def _media(value: Any, where: str, root: str, require_files: bool) -> Any:
-    from .video_item import check_video, is_video   # it builds on this module's checks
+    from .video_item import check_video, is_video  # it builds on this module's checks
 
     if is_video(value):
         return check_video(value, where, root, require_files)

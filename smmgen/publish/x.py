@@ -18,7 +18,8 @@ media/quickstart/best-practices (at most 4 photos a post); https://docs.x.com/x-
 media-upload-chunked (video: ``POST /2/media/upload/initialize`` {media_type, total_bytes, media_category
 tweet_video}, ``/{id}/append`` multipart {segment_index, media} in chunks of at most 5 MB, ``/{id}/finalize``,
 then ``GET /2/media/upload?command=STATUS&media_id`` until ``processing_info.state`` is succeeded or failed,
-waiting ``check_after_secs``); media best practices (video 0.5-140 s through the API, 512 MB); https://docs.x.com/x-api/media (images 5 MB);
+waiting ``check_after_secs``); media best practices (video 0.5-140 s through the API, 512 MB);
+https://docs.x.com/x-api/media (images 5 MB);
 https://docs.x.com/x-api/media/create-media-metadata (``{"id", "metadata": {"alt_text": {"text"}}}``, at most
 1000 characters per developer.x.com post-media-metadata-create); https://docs.x.com/fundamentals/rate-limits
 (``x-rate-limit-limit/-remaining/-reset``, reset a Unix time; 429); https://docs.x.com/fundamentals/
@@ -234,8 +235,8 @@ class X:
         info = (final.json().get("data") or {}).get("processing_info")
         if info:
             first = iter([info])        # finalize answers with the first state; STATUS with the later ones
-            wait_for(lambda: _state(next(first, None) or self._status(media_id, post)), platform=NAME, what=f"the video {video.path.name}", seconds=self._media_wait,
-                     entry_id=post.entry_id)
+            wait_for(lambda: _state(next(first, None) or self._status(media_id, post)), platform=NAME,
+                     what=f"the video {video.path.name}", seconds=self._media_wait, entry_id=post.entry_id)
         if video.alt:
             self._call("POST", "2/media/metadata", resend=True, entry_id=post.entry_id,
                        json={"id": media_id, "metadata": {"alt_text": {"text": video.alt}}})
