@@ -18,8 +18,8 @@ characters); .../threads/create-posts/text-attachments (more than 5 links: THREA
 (reply_quota_usage, reply_config; 1000 replies per 24 h); .../threads/troubleshooting (container status
 EXPIRED, ERROR, FINISHED, IN_PROGRESS, PUBLISHED; error_message such as FAILED_PROCESSING_VIDEO);
 .../threads/overview#video-specifications (MOV or MP4, H.264, 23-60 fps, at most 5 minutes and 1 GB);
-.../threads/posts/delete-posts (DELETE /{threads-media-id}); topic_tag, alt_text and reply_to_id as used by third-party clients (unverified
-first-hand).
+.../threads/posts/delete-posts (DELETE /{threads-media-id}); topic_tag, alt_text and reply_to_id as used by
+third-party clients (unverified first-hand).
 """
 
 from __future__ import annotations
