@@ -6,6 +6,7 @@ never makes a second post; a video over the network's limit is refused before a 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,15 @@ from typing import Any
 import pytest
 from fakes.cardhost import CardHost
 from fakes.server import Fault
+from PIL import Image
 
 pytest.register_assert_rewrite("support.publishing", "support.fake_platforms", "support.videos",
                                "support.video_cases")
 pytest_plugins = ["support.publishing", "support.fake_platforms", "support.video_cases"]
 
-from support.fake_platforms import PlatformHarness
-from support.publishing import T0, Harness, ledger, outcomes, run
-from support.video_cases import FAKE_CASES, TEXT, Case, open_video_harness, video_entry
+from support.fake_platforms import PlatformHarness, open_platform
+from support.publishing import T0, Harness, ledger, open_harness, outcomes, run, write_site
+from support.video_cases import CASES, FAKE_CASES, TEXT, Case, open_video_harness, video_entry
 from support.videos import mp4, write_video_manifest
 
 
@@ -115,3 +117,59 @@ def test_too_big_is_refused_before_upload(video_harness: tuple[Harness, Case], m
 
 def test_the_clip_is_a_real_mp4() -> None:
     assert mp4()[4:8] == b"ftyp"
+
+
+def test_processing_past_media_wait_is_transient_and_the_next_run_uploads_again(media_host: CardHost,
+                                                                                tmp_path: Path) -> None:
+    """[publish.x] media_wait bounds the wait; the upload is repeated on the next run, the post made once."""
+    for h in open_platform("x"):
+        site = write_site(tmp_path, h.table + "media_wait = 0.3\n")
+        e = video_entry(h, CASES["x"], site, media_host)
+        write_video_manifest(site, [e])
+        h.fake.video_polls, h.fake.check_after_secs = 1000, 0
+        events = run(site, T0, h.env)
+        assert outcomes(events) == {e["id"]: "failed"}, events
+        assert "was still in_progress after 0.3 s (media_wait); the next run uploads it again" in events[0].detail
+        assert ledger(site)[e["id"]]["state"] == "pending" and h.live_texts() == []
+        h.fake.video_polls = 1
+        assert outcomes(run(site, T0, h.env)) == {e["id"]: "posted"}
+        assert len(h.server.requests_to("/initialize")) == 2 and h.live_texts() == [TEXT]
+
+
+def test_telegram_sends_duration_size_and_a_small_thumbnail(media_host: CardHost, tmp_path: Path,
+                                                            request: pytest.FixtureRequest) -> None:
+    for h in open_harness("telegram", request):
+        site = h.site(tmp_path)
+        e = video_entry(h, CASES["telegram"], site, media_host, width=1280, height=720, seconds=2.0)
+        write_video_manifest(site, [e])
+        assert outcomes(run(site, T0, h.env)) == {e["id"]: "posted"}
+        [message] = h.server.messages.values()  # type: ignore[attr-defined]
+        assert message["duration"] == 2 and message["thumbnail"] is not None
+        with Image.open(io.BytesIO(message["thumbnail"])) as im:
+            assert im.format == "JPEG" and im.size == (320, 180)
+        [sent] = h.server.requests_to("/sendVideo")
+        fields, _ = sent.params()
+        assert (fields["width"], fields["height"], fields["supports_streaming"]) == ("1280", "720", "true")
+
+
+def test_instagram_needs_the_video_served_under_media_base_url(tmp_path: Path) -> None:
+    for h in open_platform("instagram"):
+        site = h.site(tmp_path)
+        e = video_entry(h, CASES["instagram"], site, None)
+        write_video_manifest(site, [e])
+        events = run(site, T0, h.env)
+        assert outcomes(events) == {e["id"]: "failed"}
+        assert "has no public URL: set [site] media_base_url, publish output/media/ there" in events[0].detail
+        assert h.live_texts() == []
+
+
+def test_a_stale_public_copy_of_the_video_is_never_posted(media_host: CardHost, tmp_path: Path) -> None:
+    for h in open_platform("threads"):
+        site = h.site(tmp_path)
+        e = video_entry(h, CASES["threads"], site, media_host)
+        write_video_manifest(site, [e])
+        media_host.stale = True
+        events = run(site, T0, h.env)
+        assert outcomes(events) == {e["id"]: "failed"}
+        assert "serves other bytes than" in events[0].detail and "publish output/media/ again" in events[0].detail
+        assert h.server.requests_to("POST /v1.0/26000000000000001/threads") == []

@@ -36,9 +36,10 @@ def media_wait(ctx: Any) -> float:
 
 
 def wait_for(check: Callable[[], State], *, platform: str, what: str, seconds: float, entry_id: str,
-             sleep: Callable[[float], None] = time.sleep) -> State:
-    """Call ``check`` until it says done (that state is returned) or failed, for at most ``seconds``."""
-    waited, step = 0.0, FIRST_STEP
+             sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> State:
+    """Call ``check`` until it says done (that state is returned) or failed, for at most ``seconds``. The pause
+    between calls grows from a quarter second to five, or is what the network asks if that is longer."""
+    start, step = clock(), FIRST_STEP
     while True:
         state = check()
         if state.done:
@@ -46,10 +47,9 @@ def wait_for(check: Callable[[], State], *, platform: str, what: str, seconds: f
         if state.failed is not None:
             raise PublishError(platform, f"{what} could not be processed ({state.name}): {state.failed}",
                                entry_id=entry_id)
+        waited = clock() - start
         if waited >= seconds:
-            raise PublishError(platform, f"{what} was still {state.name} after {waited:g} s (media_wait); the "
+            raise PublishError(platform, f"{what} was still {state.name} after {seconds:g} s (media_wait); the "
                                "next run uploads it again", entry_id=entry_id, transient=True)
-        pause = max(0.0, min(state.after if state.after is not None else step, MAX_STEP * 6, seconds - waited))
-        sleep(pause)        # bounded by media_wait, apart from the retry budget
-        waited += pause
+        sleep(min(max(step, state.after or 0.0), seconds - waited))    # bounded by media_wait
         step = min(step * 2, MAX_STEP)
