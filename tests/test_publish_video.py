@@ -173,3 +173,14 @@ def test_a_stale_public_copy_of_the_video_is_never_posted(media_host: CardHost, 
         assert outcomes(events) == {e["id"]: "failed"}
         assert "serves other bytes than" in events[0].detail and "publish output/media/ again" in events[0].detail
         assert h.server.requests_to("POST /v1.0/26000000000000001/threads") == []
+
+
+def test_x_processing_refuses_what_is_not_h264(media_host: CardHost, tmp_path: Path) -> None:
+    """The fake decodes what it got, as X's processing does: an MPEG-4 Part 2 clip fails there, named."""
+    for h in open_platform("x"):
+        site = h.site(tmp_path)
+        e = video_entry(h, CASES["x"], site, media_host, codec="mpeg4")
+        write_video_manifest(site, [e])
+        events = run(site, T0, h.env)
+        assert outcomes(events) == {e["id"]: "failed"}
+        assert "could not be processed (failed): InvalidMedia video codec mpeg4 is not H.264" in events[0].detail

@@ -25,18 +25,19 @@ CAPTIONS = "WEBVTT\n\n00:00.000 --> 00:01.000\nThe council votes.\n"
 
 
 @functools.lru_cache(maxsize=8)
-def mp4(width: int = 320, height: int = 180, seconds: float = 1.0, fps: int = 10, audio: bool = True) -> bytes:
-    """An H.264 (+ AAC) MP4 of moving colour bars, ``seconds`` long."""
+def mp4(width: int = 320, height: int = 180, seconds: float = 1.0, fps: int = 10, audio: bool = True,
+        codec: str = "libx264") -> bytes:
+    """An H.264 (+ AAC) MP4 of moving colour bars, ``seconds`` long (``codec="mpeg4"``: MPEG-4 Part 2)."""
     # faststart rewrites the file in a second pass, which needs a real file.
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "clip.mp4"
-        _encode(path, width, height, seconds, fps, audio)
+        _encode(path, width, height, seconds, fps, audio, codec)
         return path.read_bytes()
 
 
-def _encode(path: Path, width: int, height: int, seconds: float, fps: int, audio: bool) -> None:
+def _encode(path: Path, width: int, height: int, seconds: float, fps: int, audio: bool, codec: str) -> None:
     with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
-        stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        stream = container.add_stream(codec, rate=fps, options={"preset": "ultrafast"} if codec == "libx264" else {})
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         sound = container.add_stream("aac", rate=44100) if audio else None
         frames = max(1, round(seconds * fps))
@@ -74,11 +75,11 @@ def video_item(output: Path, *, width: int = 320, height: int = 180, seconds: fl
                audio: bool = True, alt: str = "The council chamber as the vote is read out",
                media_base_url: str | None = None, poster: bool = True, captions: bool = True,
                duration: float | None = None, target: str = "video-16x9", padded_to: int | None = None,
-               grown_by: int = 0) -> dict:
+               grown_by: int = 0, codec: str = "libx264") -> dict:
     """Write a clip (and its poster and captions) under ``output/media/`` and return its manifest item.
     ``duration`` overrides the recorded duration (a clip the manifest says is longer than it is); ``grown_by``
     appends a ``free`` box of that many bytes, which players skip: a large file that still decodes."""
-    data = mp4(width, height, seconds, fps, audio)
+    data = mp4(width, height, seconds, fps, audio, codec)
     if grown_by:
         data += (grown_by + 8).to_bytes(4, "big") + b"free" + bytes(range(256)) * (grown_by // 256) \
             + bytes(grown_by % 256)
