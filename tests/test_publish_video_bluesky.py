@@ -1,13 +1,17 @@
 """Bluesky video on the real local PDS: the clip goes up as a blob, the post carries an ``app.bsky.embed.video``
 (video, alt, aspectRatio, captions) that the PDS validates against the lexicon, and reading the record back
-gives exactly that; a lost answer after the upload never makes a second post; limits refuse before upload."""
+gives exactly that; a lost answer after the upload never makes a second post; limits refuse before upload.
+With ``video_service`` set, a fake of Bluesky's video service stores the blob in the real PDS with the service
+token the PDS issued."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from fakes.bsky_video import FakeVideoService
 from fakes.server import Fault
 
 from smmgen.errors import PublishError
@@ -16,7 +20,7 @@ from smmgen.publish.base import Post
 pytest.register_assert_rewrite("support.publishing", "support.videos")
 pytest_plugins = ["support.publishing"]
 
-from support.publishing import T0, Harness, entry, ledger, outcomes, run
+from support.publishing import T0, Harness, entry, ledger, outcomes, run, write_site
 from support.videos import CAPTIONS, mp4, video_item, write_video_manifest
 
 pytestmark = pytest.mark.slow
@@ -112,3 +116,51 @@ def test_a_changed_video_file_is_never_sent(bluesky: Harness, tmp_path: Path) ->
     events = run(site, T0, bluesky.env)
     assert outcomes(events) == {e["id"]: "failed"}
     assert bluesky.server.requests_to("uploadBlob") == []
+
+
+@pytest.fixture
+def video_service(bluesky: Harness, request: pytest.FixtureRequest) -> Iterator[FakeVideoService]:
+    server = request.getfixturevalue("bluesky_pds_server")
+    with FakeVideoService(server.pds_url, server.service_did) as service:
+        yield service  # type: ignore[misc]
+
+
+def test_through_the_video_service(bluesky: Harness, video_service: FakeVideoService, tmp_path: Path) -> None:
+    """With video_service set, the service gets the file with a token the PDS issued for uploadBlob, stores the
+    blob in the PDS, and the post names that blob once the job has completed."""
+    site = write_site(tmp_path, bluesky.table + f'video_service = "{video_service.url}"\n')
+    item = video_item(site / "output")
+    e = entry("bridge-opens", "bluesky", "The new bridge opens", media=[item])
+    write_video_manifest(site, [e])
+    video_service.video_polls = 2
+    events = run(site, T0, bluesky.env)
+    assert outcomes(events) == {e["id"]: "posted"}, events
+    embed = get_record(bluesky, ledger(site)[e["id"]]["remote_id"])["value"]["embed"]
+    [job] = video_service.jobs.values()
+    assert embed["video"] == job["blob"] and embed["aspectRatio"] == {"width": 320, "height": 180}
+    assert get_blob(bluesky, ledger(site)[e["id"]]["remote"]["did"], embed["video"]["ref"]["$link"]).content == mp4()
+    assert len(video_service.requests_to("getJobStatus")) == 3
+    assert len(bluesky.server.requests_to("uploadBlob")) == 1      # the captions; the video went to the service
+
+
+def test_a_failed_video_job_is_named_and_nothing_posted(bluesky: Harness, video_service: FakeVideoService,
+                                                       tmp_path: Path) -> None:
+    site = write_site(tmp_path, bluesky.table + f'video_service = "{video_service.url}"\n')
+    e = entry("bridge-opens", "bluesky", "The new bridge opens", media=[video_item(site / "output")])
+    write_video_manifest(site, [e])
+    video_service.video_failure = "Video is too dark"
+    events = run(site, T0, bluesky.env)
+    assert outcomes(events) == {e["id"]: "failed"}
+    assert "could not be processed (JOB_STATE_FAILED): InvalidVideo Video is too dark" in events[0].detail
+    assert bluesky.live_texts() == []
+
+
+def test_an_upload_repeated_after_a_lost_answer_meets_its_job(bluesky: Harness, video_service: FakeVideoService,
+                                                              tmp_path: Path) -> None:
+    site = write_site(tmp_path, bluesky.table + f'video_service = "{video_service.url}"\n')
+    e = entry("bridge-opens", "bluesky", "The new bridge opens", media=[video_item(site / "output")])
+    write_video_manifest(site, [e])
+    video_service.inject(Fault("uploadVideo", "drop_after"))
+    assert outcomes(run(site, T0, bluesky.env)) == {e["id"]: "posted"}
+    assert len(video_service.requests_to("uploadVideo")) == 2 and len(video_service.jobs) == 1
+    assert bluesky.live_texts() == [e["text"]]

@@ -15,6 +15,8 @@ BLUESKY_SETTINGS = {
     "service": s.Field(s.url, default="https://bsky.social",
                        doc="The account's PDS (or an entryway such as https://bsky.social)."),
     "web_url": s.Field(s.url, default="https://bsky.app", doc="Where post URLs in the ledger point."),
+    "video_service": s.Field(s.url, doc="Bluesky's video service (https://video.bsky.app), which transcodes a video "
+                                        "for the app before it is posted; unset, the PDS stores the file as it is."),
 }
 
 MASTODON_SETTINGS = {
