@@ -184,3 +184,24 @@ def test_x_processing_refuses_what_is_not_h264(media_host: CardHost, tmp_path: P
         events = run(site, T0, h.env)
         assert outcomes(events) == {e["id"]: "failed"}
         assert "could not be processed (failed): InvalidMedia video codec mpeg4 is not H.264" in events[0].detail
+
+
+def test_an_interrupted_video_post_is_reconciled_from_the_ledgers_copy(media_host: CardHost,
+                                                                       tmp_path: Path) -> None:
+    """The answer lost and the platform unreadable: the intent keeps a copy of the entry with its video item; the
+    next run reads it back, looks the post up and records it, never posting it again."""
+    for h in open_platform("x"):
+        site = h.site(tmp_path)
+        e = video_entry(h, CASES["x"], site, media_host)
+        write_video_manifest(site, [e])
+        h.server.inject(Fault("POST /2/tweets", "drop_after"))
+        h.server.inject(Fault("/tweets", "status", h.server_error(), times=20))   # the lookup fails too
+        events = run(site, T0, h.env)
+        assert outcomes(events) == {e["id"]: "unknown"}, events
+        record = ledger(site)[e["id"]]
+        assert record["state"] == "intent" and record["entry"]["media"][0]["kind"] == "video"
+        h.server.faults.clear()
+        again = run(site, T0, h.env)
+        assert [(ev.outcome, ev.detail) for ev in again] == [
+            ("posted", "found on the platform: an interrupted run had posted it")]
+        assert h.live_texts() == [TEXT] and len(h.fake.videos_posted()) == 1
