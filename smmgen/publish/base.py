@@ -127,10 +127,6 @@ class VideoFile(MediaFile):
     captions: MediaFile | None = None
     captions_lang: str | None = None
 
-    @property
-    def aspect(self) -> float:
-        return self.width / self.height
-
 
 def _read_regular(path: Path, size: int | None) -> bytes:
     """The bytes of ``path``, a regular file reached without following a link at its last step (the manifest
