@@ -57,6 +57,7 @@ from ..errors import AuthError, PublishError, TransientError
 if TYPE_CHECKING:
     from .http import Budget, HttpConfig
     from .manifest_reader import Entry
+    from .video_item import Video
 
 _TOKEN = re.compile(r"[\x21-\x7e]+")     # printable ASCII, no space
 MIME = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
@@ -195,7 +196,7 @@ class Post:
                    retracted=entry.retracted, now=now)
 
 
-def _video_file(v: Any) -> VideoFile:
+def _video_file(v: Video) -> VideoFile:
     """A checked ``video_item.Video`` as the adapters see it."""
     poster = None if v.poster is None else MediaFile(
         role="poster", path=v.poster.path, sha256=v.poster.sha256, alt="", mime="image/jpeg", url=v.poster.url,
