@@ -16,8 +16,7 @@ from fakes.cardhost import CardHost
 from fakes.server import Fault
 from PIL import Image
 
-pytest.register_assert_rewrite("support.publishing", "support.fake_platforms", "support.videos",
-                               "support.video_cases")
+pytest.register_assert_rewrite("support.publishing", "support.fake_platforms", "support.video_cases")
 pytest_plugins = ["support.publishing", "support.fake_platforms", "support.video_cases"]
 
 from support.fake_platforms import PlatformHarness, open_platform

@@ -17,7 +17,7 @@ from fakes.server import Fault
 from smmgen.errors import PublishError
 from smmgen.publish.base import Post
 
-pytest.register_assert_rewrite("support.publishing", "support.videos")
+pytest.register_assert_rewrite("support.publishing")
 pytest_plugins = ["support.publishing"]
 
 from support.publishing import T0, Harness, entry, ledger, outcomes, run, write_site

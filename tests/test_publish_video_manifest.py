@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.publishing import T0, entry
-from support.videos import CAPTIONS, mp4, video_item, write_video_manifest
 
 from smmgen.errors import PublishError, SmmgenError
 from smmgen.publish.base import Post, VideoFile
 from smmgen.publish.manifest_reader import read_entry, read_manifest
+
+pytest.register_assert_rewrite("support.publishing")
+pytest_plugins = ["support.publishing"]
+
+from support.publishing import T0, entry
+from support.videos import CAPTIONS, mp4, video_item, write_video_manifest
 
 
 def manifest_with(tmp_path: Path, change: Any = None) -> tuple[Path, dict]:
