@@ -20,9 +20,9 @@ pytest.register_assert_rewrite("support.publishing", "support.fake_platforms", "
 pytest_plugins = ["support.publishing", "support.fake_platforms", "support.video_cases"]
 
 from support.fake_platforms import PlatformHarness, open_platform
-from support.publishing import T0, Harness, ledger, open_harness, outcomes, run, write_site
+from support.publishing import T0, Harness, entry, ledger, open_harness, outcomes, run, write_site
 from support.video_cases import CASES, FAKE_CASES, TEXT, Case, open_video_harness, video_entry
-from support.videos import mp4, write_video_manifest
+from support.videos import mp4, video_item, write_video_manifest
 
 
 @pytest.fixture(params=FAKE_CASES)
@@ -204,3 +204,24 @@ def test_an_interrupted_video_post_is_reconciled_from_the_ledgers_copy(media_hos
         assert [(ev.outcome, ev.detail) for ev in again] == [
             ("posted", "found on the platform: an interrupted run had posted it")]
         assert h.live_texts() == [TEXT] and len(h.fake.videos_posted()) == 1
+
+
+def test_telegram_edits_a_video_posts_caption_and_then_its_video(media_host: CardHost, tmp_path: Path,
+                                                                 request: pytest.FixtureRequest) -> None:
+    for h in open_harness("telegram", request):
+        site = h.site(tmp_path, '[platforms.telegram]\non_change = "edit"\n')
+        first = video_entry(h, CASES["telegram"], site, media_host)
+        write_video_manifest(site, [first])
+        assert outcomes(run(site, T0, h.env)) == {first["id"]: "posted"}
+        [message] = h.server.messages.values()  # type: ignore[attr-defined]
+        worded = entry("bridge-opens", "telegram", "The bridge is open", media=first["media"])
+        write_video_manifest(site, [worded])
+        assert outcomes(run(site, T0, h.env)) == {first["id"]: "edited"}
+        assert message["caption"] == "The bridge is open" and message["video"] == mp4()
+        assert h.server.requests_to("editMessageMedia") == []
+        recut = entry("bridge-opens", "telegram", "The bridge is open",
+                      media=[video_item(site / "output", seconds=2.0)])
+        write_video_manifest(site, [recut])
+        assert outcomes(run(site, T0, h.env)) == {first["id"]: "edited"}
+        assert message["video"] == mp4(seconds=2.0) and message["thumbnail"] is not None
+        assert len(h.server.messages) == 1  # type: ignore[attr-defined]

@@ -18,7 +18,8 @@ Every rule is from https://core.telegram.org/bots/api unless noted:
   ``supports_streaming`` a boolean; caption as sendPhoto.
 - deleteMessage: "A message can only be deleted if it was sent less than 48 hours ago."
 - editMessageText / editMessageCaption / editMessageMedia: the message must exist and have text /
-  a caption; an edit to identical content fails with "message is not modified".
+  a caption; an edit to identical content fails with "message is not modified". editMessageMedia with
+  ``type: video`` replaces a video (InputMediaVideo: media, thumbnail, caption, duration, width, height).
 """
 
 from __future__ import annotations
@@ -239,7 +240,16 @@ class FakeTelegram(FakeServer):
         caption, refused = self._text(media, "caption", CAPTION_LIMIT, "message caption is too long")
         if refused:
             return refused
-        message.update(caption=caption, photo_bytes=len(files[attached[9:]][1]))
+        data = files[attached[9:]][1]
+        if media.get("type") == "video":
+            if "video" not in message:
+                return _error(400, "Bad Request: a photo message cannot become a video here")
+            thumb = str(media.get("thumbnail") or "")
+            message.update(caption=caption, video=data,
+                           thumbnail=files[thumb[9:]][1] if thumb.startswith("attach://") and thumb[9:] in files
+                           else None)
+        else:
+            message.update(caption=caption, photo_bytes=len(data))
         return self._ok(self._public(message))
 
     # --- helpers -----------------------------------------------------------------------------------------------
