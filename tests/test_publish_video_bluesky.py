@@ -164,3 +164,17 @@ def test_an_upload_repeated_after_a_lost_answer_meets_its_job(bluesky: Harness, 
     assert outcomes(run(site, T0, bluesky.env)) == {e["id"]: "posted"}
     assert len(video_service.requests_to("uploadVideo")) == 2 and len(video_service.jobs) == 1
     assert bluesky.live_texts() == [e["text"]]
+
+
+def test_an_edit_keeps_the_video_embed(bluesky: Harness, tmp_path: Path) -> None:
+    site = bluesky.site(tmp_path, '[platforms.bluesky]\non_change = "edit"\n')
+    item = video_item(site / "output")
+    e = entry("bridge-opens", "bluesky", "The new bridge opens", media=[item])
+    write_video_manifest(site, [e])
+    assert outcomes(run(site, T0, bluesky.env)) == {e["id"]: "posted"}
+    edited = entry("bridge-opens", "bluesky", "The new bridge is open", media=[item])
+    write_video_manifest(site, [edited])
+    assert outcomes(run(site, T0, bluesky.env)) == {e["id"]: "edited"}
+    value = get_record(bluesky, ledger(site)[e["id"]]["remote_id"])["value"]
+    assert value["text"] == "The new bridge is open" and value["embed"]["$type"] == "app.bsky.embed.video"
+    assert bluesky.live_texts() == ["The new bridge is open"]
