@@ -225,3 +225,15 @@ def test_telegram_edits_a_video_posts_caption_and_then_its_video(media_host: Car
         assert outcomes(run(site, T0, h.env)) == {first["id"]: "edited"}
         assert message["video"] == mp4(seconds=2.0) and message["thumbnail"] is not None
         assert len(h.server.messages) == 1  # type: ignore[attr-defined]
+
+
+def test_facebook_keeps_a_video_still_processing_as_posted(media_host: CardHost, tmp_path: Path) -> None:
+    """On Facebook the upload is the post: one still processing when media_wait ends is recorded, not repeated."""
+    for h in open_platform("facebook"):
+        site = write_site(tmp_path, h.table + "media_wait = 0.3\n")
+        e = video_entry(h, CASES["facebook"], site, media_host)
+        write_video_manifest(site, [e])
+        h.fake.video_polls = 1000
+        assert outcomes(run(site, T0, h.env)) == {e["id"]: "posted"}
+        assert ledger(site)[e["id"]]["remote"]["kind"] == "video"
+        assert run(site, T0, h.env) == [] and len(h.fake.videos_posted()) == 1
