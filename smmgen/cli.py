@@ -10,13 +10,15 @@ from pathlib import Path
 
 import click
 
+from .commands.sites import per_site, record
 from .errors import ContentError, SmmgenError
 
 
 def _site_option(f):
     return click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="The site folder (holding smmgen.toml). Default: the current folder or the "
-                             "nearest one above it that holds smmgen.toml.")(f)
+                             "nearest one above it that holds smmgen.toml. In a workspace: the site to run for, "
+                             "by folder name or path (default: every site).")(f)
 
 
 def _site_root(site_dir: Path | None) -> Path:
@@ -69,6 +71,7 @@ def main() -> None:
               help="Processes for parsing, cutting and card rendering (default: all cores).")
 @click.option("--no-cache", is_flag=True, default=False,
               help="Build everything from scratch, ignoring and not updating .smmgen/cache/.")
+@per_site()
 def build(site_dir: Path | None, workers: int | None, no_cache: bool) -> None:
     """Build output/: cuts, cards, manifest and preview."""
     from .incremental import build_site
@@ -83,8 +86,10 @@ def build(site_dir: Path | None, workers: int | None, no_cache: bool) -> None:
         outcome = build_site(site, workers=workers or os.cpu_count() or 1, use_cache=not no_cache,
                              progress=progress)
     if outcome.errors:
+        record(site, posts=0, warnings=0, errors=len(_flat(outcome.errors)))
         report_errors(outcome.errors)
         raise SmmgenError(f"{len(_flat(outcome.errors))} error(s); nothing was written")
+    record(site, posts=outcome.summary.entries, warnings=len(outcome.summary.warnings), errors=0)
     click.echo(summary(outcome.summary, outcome.changed))
 
 
@@ -128,6 +133,7 @@ def summary(result, changed: int) -> str:
 @click.option("--verbose", "-v", is_flag=True, default=False,
               help="Also list every skipped file with its reason, and the front-matter keys smmgen ignored with how "
                    "many articles use each.")
+@per_site()
 def check(site_dir: Path | None, verbose: bool) -> None:
     """Validate config, front matter and every cut against its platform's limits; writes nothing."""
     from .build import build as run_build
@@ -172,6 +178,7 @@ def check(site_dir: Path | None, verbose: bool) -> None:
 @click.option("--slug", default=None, help="URL slug (default: from the title).")
 @click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
 @click.option("--lang", default=None, help="Article language (default: the site's).")
+@per_site(one=True)
 def new(site_dir: Path | None, title: str, slug: str | None, tags: tuple[str, ...], lang: str | None) -> None:
     """Scaffold an article with today's date and the front-matter fields."""
     from .scaffold import new_article

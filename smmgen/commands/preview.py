@@ -10,6 +10,7 @@ import click
 
 from ..cli import _flat, _load, _site_option, _site_root, report_errors
 from ..errors import SmmgenError
+from .sites import LINES, MARKDOWN, per_site, record
 
 
 @click.command()
@@ -19,6 +20,7 @@ from ..errors import SmmgenError
                    "$GITHUB_STEP_SUMMARY instead of writing output/.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Processes for card rendering (default: all cores).")
+@per_site(lambda options: MARKDOWN if options["summary"] else LINES)
 def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
     """Build output/ and print where the preview is; with --summary, print the Markdown summary only."""
     from ..build import build, write_output
@@ -41,6 +43,8 @@ def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
         if not result.errors:
             progress("writing", 0, 0)
             write_output(result)
+    record(site, posts=0 if result.errors else len(result.cuts), warnings=len(result.warnings),
+           errors=len(_flat(result.errors)))
     if result.errors:
         report_errors(result.errors)
         raise SmmgenError(f"{len(_flat(result.errors))} error(s); nothing was written")

@@ -12,6 +12,7 @@ import click
 from ..cli import _load, _site_option
 from ..errors import SmmgenError
 from ..redact import scrub
+from .sites import JSON, LINES, per_site
 
 
 def _now(value: str | None) -> dt.datetime:
@@ -48,6 +49,7 @@ def _now(value: str | None) -> dt.datetime:
               help="Post again entries an earlier run could not confirm (check the platform first).")
 @click.option("--force-delete", is_flag=True,
               help="Delete the posts of removed articles even beyond [publish] removal_limit.")
+@per_site(lambda options: JSON if options["as_json"] else LINES)
 def publish(site_dir: Path | None, manifest_path: Path | None, ledger_path: Path | None, now: str | None,
             dry_run: bool, only: str | None, limit: int | None, allow_many: bool, as_json: bool, force: bool,
             force_delete: bool) -> None:
