@@ -23,7 +23,7 @@ pytest_plugins = ["support.publishing"]
 from support.publishing import PUBLISH_TOML, Harness  # noqa: I001
 
 REPO = Path(__file__).resolve().parent.parent
-NOW = "2026-12-01T12:00:00Z"
+NOW = "2026-11-25T12:00:00Z"
 ARTICLES = {                                  # each site takes a few of the sample site's articles
     "courier": ["2026-11-24-budget-passes.md", "2026-11-17-heat-islands.md"],
     "gazette": ["2026-11-22-gallery-east-wing.md"],
