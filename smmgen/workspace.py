@@ -256,3 +256,20 @@ def write_index(workspace: Workspace, counts: Iterable[SiteCounts]) -> Path:
     temporary.write_bytes(data)
     os.replace(temporary, path)
     return path
+
+
+def site_paths(folder: Path) -> dict[str, Path]:
+    """A site's folder, ledger, build cache and cards folder, as its smmgen.toml sets them; the defaults when
+    it does not load (whatever reads them then reports why)."""
+    from .cache import CACHE_DIR
+    from .config import load_site
+    from .errors import SmmgenError
+
+    try:
+        site = load_site(folder)
+    except SmmgenError:
+        return {"folder": folder, "ledger": folder / ".smmgen" / "ledger.json", "cache": folder / CACHE_DIR,
+                "cards": folder / "output" / "cards"}
+    ledger = (site.publish or {}).get("ledger") or ".smmgen/ledger.json"
+    return {"folder": folder, "ledger": folder / ledger, "cache": folder / CACHE_DIR,
+            "cards": site.output_dir / "cards"}

@@ -189,3 +189,33 @@ def _write_index(workspace, counts: dict[str, Any], failed: dict[str, int]) -> N
     path = write_index(workspace, rows)
     shown = os.path.relpath(path, Path.cwd()) if path.is_relative_to(Path.cwd()) else str(path)
     click.echo(f"smmgen: preview index of {len(rows)} sites: {Path(shown).as_posix()}")
+
+
+# --- `smmgen sites`: the site folders and their files, for scripts ------------------------------------------------
+
+PATHS = ("folder", "ledger", "cache", "cards")
+
+
+@click.command("sites")
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="As for the other commands: a site, a workspace, or one site of the workspace.")
+@click.option("--paths", "kinds", type=click.Choice(PATHS), multiple=True,
+              help="Print this path of every site (repeat for more): its folder (the default), its ledger, its "
+                   "build cache or its cards folder. A site whose smmgen.toml does not load gets the defaults.")
+def sites(site_dir: Path | None, kinds: tuple[str, ...]) -> None:
+    """List the sites a command would run for, one path a line, relative to the current folder: the workflow
+    scripts loop over them and commit every site's ledger."""
+    from ..workspace import select, site_paths
+
+    chosen = select(site_dir, Path.cwd())
+    for kind in kinds or ("folder",):
+        for folder in chosen.sites:
+            path = site_paths(folder)[kind]
+            click.echo(_relative(path))
+
+
+def _relative(path: Path) -> str:
+    return Path(os.path.relpath(os.path.abspath(path))).as_posix()
+
+
+COMMANDS = [sites]
