@@ -129,21 +129,33 @@ def _sites(root: Path, patterns: Iterable[str]) -> tuple[tuple[Path, ...], list[
                 problems.append(f"{shown}: a link to a folder outside the workspace; refused")
             elif real == root:
                 problems.append(f"{shown}: the workspace itself cannot be one of its sites")
-            elif read_workspace_marker(real):
+            elif "workspace" in _table(real):
                 problems.append(f"{shown}: a site of a workspace cannot itself be a workspace ([workspace] "
                                 f"in {shown}/{CONFIG_NAME})")
             else:
                 found[real] = None
-    return tuple(sorted(found, key=lambda p: p.relative_to(root).as_posix())), problems
+    sites = tuple(sorted(found, key=lambda p: p.relative_to(root).as_posix()))
+    # A ledger names its site by base_url: two sites with one base_url could each take the other's ledger.
+    owners: dict[str, Path] = {}
+    for site in sites:
+        url = (_table(site).get("site") or {}).get("base_url")
+        if not isinstance(url, str) or not url.strip():
+            continue
+        other = owners.setdefault(url.strip().rstrip("/"), site)
+        if other != site:
+            problems.append(f"{other.relative_to(root).as_posix()} and {site.relative_to(root).as_posix()} have "
+                            f"the same [site] base_url ({url.strip()}); each site's ledger is told from the "
+                            "others' by it, so give every site its own")
+    return sites, problems
 
 
-def read_workspace_marker(folder: Path) -> bool:
-    """Whether ``folder``'s smmgen.toml has a [workspace] table."""
+def _table(folder: Path) -> dict[str, Any]:
+    """``folder``'s smmgen.toml as TOML, unchecked ({} when it does not parse: loading it reports why)."""
     try:
         data, _, _ = toml_loads((folder / CONFIG_NAME).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
-        return False
-    return isinstance(data, dict) and "workspace" in data
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _line(lines: dict[str, int], key: str) -> int | None:

@@ -104,7 +104,8 @@ def test_the_combined_preview_index_links_every_site_with_its_counts_and_is_dete
     assert index.read_bytes() == first
 
 
-def test_site_picks_one_site_by_folder_name_or_path_and_an_unknown_one_lists_the_sites(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_site_picks_one_site_by_folder_name_or_path_and_an_unknown_one_lists_the_sites(workspace: Path,
+                                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     run = smmgen("build", "--site", "gazette")
     assert run.exit_code == 0, run.output
     assert (workspace / "sites" / "gazette" / "output" / "manifest.json").is_file()
@@ -293,7 +294,8 @@ def test_a_site_linked_to_a_folder_outside_the_workspace_is_refused(tmp_path: Pa
     assert smmgen("build", "--site", "sites/tribune").exit_code == 1 and not (outside / "output").exists()
 
 
-def test_a_site_may_not_be_a_workspace_itself_and_the_root_may_not_be_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_site_may_not_be_a_workspace_itself_and_the_root_may_not_be_a_site(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_workspace(tmp_path / "repo")
     config = root / "sites" / "gazette" / "smmgen.toml"
     config.write_text(config.read_text() + '\n[workspace]\nsites = ["*"]\n')
@@ -306,7 +308,8 @@ def test_a_site_may_not_be_a_workspace_itself_and_the_root_may_not_be_a_site(tmp
     assert mixed.exit_code == 1 and "smmgen.toml:4: site: unknown key (known keys: workspace)" in mixed.output
 
 
-def test_duplicate_and_overlapping_patterns_list_each_site_once_in_folder_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duplicate_and_overlapping_patterns_list_each_site_once_in_folder_order(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_workspace(tmp_path / "repo", sites='["sites/gazette", "sites/*", "sites/courier/"]')
     (root / "sites" / "courier-link").symlink_to(root / "sites" / "courier", target_is_directory=True)
     (root / "sites" / "assets").mkdir()                 # no smmgen.toml: not a site
@@ -315,3 +318,15 @@ def test_duplicate_and_overlapping_patterns_list_each_site_once_in_folder_order(
     assert run.exit_code == 0, run.output
     prefixes = [line.split("]", 1)[0] + "]" for line in run.stdout.splitlines()]
     assert prefixes == ["[sites/courier]", "[sites/gazette]"]
+
+
+def test_two_sites_with_one_base_url_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Their ledgers name the same site: each would take the other's for its own.
+    root = make_workspace(tmp_path / "repo")
+    config = root / "sites" / "gazette" / "smmgen.toml"
+    config.write_text(config.read_text().replace("https://gazette.example.com", "https://courier.example.com/"))
+    monkeypatch.chdir(root)
+    run = smmgen("publish")
+    assert run.exit_code == 1
+    assert ("smmgen.toml:3: workspace.sites: sites/courier and sites/gazette have the same [site] base_url "
+            "(https://courier.example.com/)") in run.output

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from ..cli import _flat, _load, _site_option, report_errors
-from .sites import per_site
 from ..errors import SmmgenError
+from .sites import per_site
 
 
 def _before(value: str | None) -> dt.datetime | dt.date | None:
