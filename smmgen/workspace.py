@@ -20,7 +20,7 @@ import base64
 import hashlib
 import html
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -218,15 +218,22 @@ STYLE = ("body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:52r
          ".bad{color:#b42318;font-weight:600}")
 
 
-def index_html(workspace: Workspace, counts: Iterable[SiteCounts]) -> bytes:
+def index_html(workspace: Workspace, counts: Iterable[SiteCounts],
+               link: Callable[[SiteCounts], str | None] | None = None) -> bytes:
     """The combined preview index: one row per site linking its preview. Only the counts and the site folders
-    go in (no time, no absolute path), so the same builds give the same bytes."""
+    go in (no time, no absolute path), so the same builds give the same bytes. ``link`` gives a row's address
+    (default: its preview's, relative to the index; none without a preview)."""
+    if link is None:
+        def link(row: SiteCounts) -> str | None:
+            if row.preview is None:
+                return None
+            return Path(os.path.relpath(row.preview, workspace.output_dir)).as_posix()
     style_hash = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
     rows = []
     for c in sorted(counts, key=lambda c: c.name):
         label = html.escape(c.name) + (f" <small>({html.escape(c.title)})</small>" if c.title else "")
-        if c.preview is not None:
-            href = Path(os.path.relpath(c.preview, workspace.output_dir)).as_posix()
+        href = link(c)
+        if href is not None:
             label = f'<a href="{html.escape(href)}">{label}</a>'
         errors = f'<td class="n bad">{c.errors}</td>' if c.errors else f'<td class="n">{c.errors}</td>'
         rows.append(f'<tr><td>{label}</td><td class="n">{c.posts}</td><td class="n">{c.warnings}</td>{errors}</tr>')

@@ -330,3 +330,36 @@ def test_two_sites_with_one_base_url_are_refused(tmp_path: Path, monkeypatch: py
     assert run.exit_code == 1
     assert ("smmgen.toml:3: workspace.sites: sites/courier and sites/gazette have the same [site] base_url "
             "(https://courier.example.com/)") in run.output
+
+
+def test_serve_at_the_root_serves_the_combined_index_and_every_sites_preview(tmp_path: Path) -> None:
+    import re
+
+    import requests
+    from support.serving import ServeProcess
+
+    root = make_workspace(tmp_path / "repo")
+    broken = root / "sites" / "gazette" / "content" / "2026" / "2026-11-22-gallery-east-wing.md"
+    broken.write_text(broken.read_text().replace("date: 2026-11-22", "date: tomorrow-ish\nx: 2026-11-22", 1))
+    server = ServeProcess(root)
+    try:
+        assert server.url == f"http://127.0.0.1:{server.port}/"
+        page = requests.get(server.url, timeout=10)
+        assert page.status_code == 200 and "Social preview: every site" in page.text
+        links = dict(re.findall(r'<a href="(http://127\.0\.0\.1:\d+/preview/index\.html)">(sites/\w+)', page.text))
+        assert sorted(links.values()) == ["sites/courier", "sites/gazette"]
+        for url, name in links.items():
+            preview = requests.get(url, timeout=10)
+            assert preview.status_code == 200, name
+            if name == "sites/courier":
+                assert "Parliament passes the 2027 budget" in preview.text
+            else:                               # the broken site's preview shows its error
+                assert "not a date" in preview.text
+        gazette_row = page.text.split("sites/gazette", 1)[1].split("</tr>", 1)[0]
+        assert 'class="n bad"' in gazette_row
+        # Only loopback names, as the site servers.
+        refused = requests.get(server.url, headers={"Host": "attacker.example"}, timeout=10)
+        assert refused.status_code == 403
+        assert "[sites/gazette] build failed" in server.output()
+    finally:
+        server.stop()

@@ -67,8 +67,17 @@ def serve(site_dir: Path | None, port: int) -> None:
     def ready(url: str) -> None:
         say(f"Serving {url}  (Ctrl+C to stop)")
 
+    from ..workspace import select
+
+    chosen = select(site_dir, Path.cwd())
     try:
-        run(_site_root(site_dir), port=port, report=say, on_ready=ready)
+        if chosen.workspace is not None and len(chosen.sites) > 1:
+            from ..preview.serve_workspace import serve_workspace
+
+            serve_workspace(chosen.workspace, port=port, report=say, on_ready=ready)   # every site, and the index
+        else:
+            run(chosen.sites[0] if chosen.workspace is not None else _site_root(site_dir), port=port, report=say,
+                on_ready=ready)
     except OSError as e:
         raise SmmgenError(f"cannot serve on 127.0.0.1:{port}: {e.strerror or e}") from None
     except KeyboardInterrupt:
