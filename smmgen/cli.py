@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .commands.sites import per_site, record
+from .commands.per_site import per_site, record
 from .errors import ContentError, SmmgenError
 
 

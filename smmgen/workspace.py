@@ -11,7 +11,7 @@ an absolute path) or a folder that is a link to somewhere outside is refused rat
 that silently drops out of a publishing run would be. A site may not itself be a workspace.
 
 The library side only: which sites there are, which one a name means, and the combined preview index. The
-loop that runs a command per site is the CLI's (``smmgen.commands.sites``).
+loop that runs a command per site is the CLI's (``smmgen.commands.per_site``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import click
 
 from ..cli import _flat, _load, _site_option, report_errors
 from ..errors import SmmgenError
-from .sites import per_site
+from .per_site import per_site
 
 
 def _before(value: str | None) -> dt.datetime | dt.date | None:

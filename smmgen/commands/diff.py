@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..cli import _site_option, _site_root
-from .sites import MARKDOWN, per_site
+from .per_site import MARKDOWN, per_site
 
 
 @click.command()

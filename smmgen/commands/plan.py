@@ -11,7 +11,7 @@ import click
 
 from ..cli import _flat, _load, _site_option, report_errors
 from ..errors import SmmgenError
-from .sites import JSON, LINES, per_site
+from .per_site import JSON, LINES, per_site
 
 
 def _when(value: str | None) -> dt.datetime | None:

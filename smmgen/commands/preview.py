@@ -10,7 +10,7 @@ import click
 
 from ..cli import _flat, _load, _site_option, _site_root, report_errors
 from ..errors import SmmgenError
-from .sites import LINES, MARKDOWN, per_site, record
+from .per_site import LINES, MARKDOWN, per_site, record
 
 
 @click.command()

@@ -12,7 +12,7 @@ import click
 from ..cli import _load, _site_option
 from ..errors import SmmgenError
 from ..redact import scrub
-from .sites import JSON, LINES, per_site
+from .per_site import JSON, LINES, per_site
 
 
 def _now(value: str | None) -> dt.datetime:
