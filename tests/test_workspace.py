@@ -363,3 +363,13 @@ def test_serve_at_the_root_serves_the_combined_index_and_every_sites_preview(tmp
         assert "[sites/gazette] build failed" in server.output()
     finally:
         server.stop()
+
+
+def test_diff_and_relative_paths_resolve_inside_each_site(workspace: Path) -> None:
+    assert smmgen("build").exit_code == 0
+    run = smmgen("diff", "--no-base", "output/manifest.json")
+    assert run.exit_code == 0, run.output
+    courier, gazette = run.stdout.split("## sites/gazette\n", 1)
+    assert courier.startswith("## sites/courier\n\n## Social posts: what this merge will do")
+    assert "Parliament passes" in courier and "east wing" not in courier
+    assert "east wing" in gazette and "Parliament passes" not in gazette

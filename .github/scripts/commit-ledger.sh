@@ -9,8 +9,8 @@ set -euo pipefail
 site="${SITE:-.}"
 branch="${BRANCH:-${GITHUB_REF_NAME:-$(git rev-parse --abbrev-ref HEAD)}}"
 
-# A site whose smmgen.toml does not load is listed with the default ledger; a workspace's that does not, not
-# at all (nothing was published then).
+# Every site's ledger (`smmgen sites`: a site whose smmgen.toml does not load has the default one); when smmgen
+# cannot list them (not installed, or the workspace's smmgen.toml broken: nothing was published), the default.
 if [ -n "${LEDGER:-}" ]; then
   listed="$LEDGER"
 else

@@ -9,7 +9,7 @@ all have run. Machine output is combined instead of prefixed: JSON as one ``{"si
 Markdown under one heading per site.
 
 Build and preview also ``record`` each site's counts, from which a run over all sites writes the combined
-preview index.
+preview index. A new command that acts on a site takes part by adding ``@per_site(...)`` under its options.
 """
 
 from __future__ import annotations
