@@ -373,3 +373,13 @@ def test_diff_and_relative_paths_resolve_inside_each_site(workspace: Path) -> No
     assert courier.startswith("## sites/courier\n\n## Social posts: what this merge will do")
     assert "Parliament passes" in courier and "east wing" not in courier
     assert "east wing" in gazette and "Parliament passes" not in gazette
+
+
+def test_loading_the_workspace_file_as_a_site_says_what_it_is(workspace: Path) -> None:
+    from smmgen.config import load_site
+    from smmgen.errors import SmmgenError
+
+    with pytest.raises(SmmgenError) as caught:
+        load_site(workspace)
+    assert caught.value.message == ("smmgen.toml:2: workspace: this smmgen.toml lists the sites of a workspace and "
+                                    "is no site itself: run smmgen in a site's folder, or name one with --site")
