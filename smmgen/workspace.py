@@ -118,7 +118,11 @@ def _sites(root: Path, patterns: Iterable[str]) -> tuple[tuple[Path, ...], list[
     found: dict[Path, None] = {}
     problems: list[str] = []
     for pattern in patterns:
-        matched = sorted(root.glob(pattern)) if pattern != "." else [root]
+        try:
+            matched = sorted(root.glob(pattern)) if pattern != "." else [root]
+        except ValueError as e:         # e.g. "**" inside a name: pathlib refuses the pattern
+            problems.append(f"{pattern!r}: not a usable pattern ({e})")
+            continue
         folders = [m for m in matched if (m / CONFIG_NAME).is_file()]
         if not folders:
             problems.append(f"{pattern!r} matches no folder holding a {CONFIG_NAME}")

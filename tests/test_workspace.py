@@ -265,6 +265,7 @@ def test_adopt_runs_per_site(published: Path) -> None:
     ('["../elsewhere/*"]', 'smmgen.toml:3: workspace.sites: item 1: a folder pattern inside the workspace'),
     ('["/srv/sites/*"]', 'smmgen.toml:3: workspace.sites: item 1: a folder pattern inside the workspace'),
     ('"sites/*"', "smmgen.toml:3: workspace.sites: expected a list"),
+    ('["sites/c**"]', "smmgen.toml:3: workspace.sites: 'sites/c**': not a usable pattern"),
 ])
 def test_a_workspace_without_sites_or_with_patterns_leaving_it_is_refused(tmp_path: Path, sites: str,
                                                                          message: str, monkeypatch: pytest.MonkeyPatch) -> None:
