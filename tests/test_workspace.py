@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smmgen.cli import main
 from smmgen.publish.lock import acquire
@@ -384,3 +386,24 @@ def test_loading_the_workspace_file_as_a_site_says_what_it_is(workspace: Path) -
         load_site(workspace)
     assert caught.value.message == ("smmgen.toml:2: workspace: this smmgen.toml lists the sites of a workspace and "
                                     "is no site itself: run smmgen in a site's folder, or name one with --site")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="ab:\n ,=é", max_size=12), max_size=8))
+def test_prefixed_lines_do_not_depend_on_how_the_text_was_written(chunks: list[str]) -> None:
+    import io
+
+    from smmgen.commands.per_site import Prefixed
+
+    whole, pieces = io.StringIO(), io.StringIO()
+    one = Prefixed(whole, "sites/a")
+    one.write("".join(chunks))
+    one.finish()
+    many = Prefixed(pieces, "sites/a")
+    for chunk in chunks:
+        many.write(chunk)
+    many.finish()
+    assert pieces.getvalue() == whole.getvalue()
+    lines = whole.getvalue().splitlines()
+    assert len(lines) == len("".join(chunks).splitlines())
+    assert all(line.startswith(("[sites/a]", "::")) for line in lines)
