@@ -23,64 +23,16 @@ from smmgen.publish.preflight import MAX_REDIRECTS, PAGE_MAX, USER_AGENT, Fetche
 pytest.register_assert_rewrite("support.publishing")
 pytest_plugins = ["support.publishing"]
 
-from support.publishing import PUBLISH_TOML, T0, Harness, card, entry, iso, outcomes, run  # noqa: E402, I001
+from support.publishing import T0, Harness, card, iso, outcomes, run  # noqa: E402, I001
+from support.served_site import ALLOW, article, right_page, served_site, write_manifest  # noqa: E402, I001
 
 H = dt.timedelta(hours=1)
-ALLOW = {"SMMGEN_PREFLIGHT_ALLOW_HTTP": "1"}
 
 
 @pytest.fixture
 def host(tmp_path: Path):
     with SiteHost(tmp_path / "site" / "output" / "cards") as server:
         yield server
-
-
-def served_site(folder: Path, host: SiteHost, *tables: str, publish: str = "") -> Path:
-    """A site whose base_url and cards_base_url are ``host``, with its preflight on."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = (f'[site]\nname = "Test Desk"\nbase_url = "{host.url}"\ncards_base_url = "{host.cards_base_url}"\n\n'
-            + PUBLISH_TOML.replace("preflight = false\n", "preflight = true\n" + publish)
-            + "".join("\n" + t for t in tables))
-    (folder / "smmgen.toml").write_text(text)
-    return folder
-
-
-def article(site: Path, host: SiteHost, slug: str, platforms: tuple[str, ...], *,
-            publish_at: dt.datetime = T0) -> tuple[list[dict], dict]:
-    """The entries of one article on ``platforms``, and its Open Graph card (written to output/cards/)."""
-    og = card(site / "output", f"{slug}-og.png", role="scraped")
-    og["url"] = f"{host.cards_base_url}/{slug}-og.png"
-    url = f"{host.url}/{slug}/"
-    entries = []
-    for platform in platforms:
-        if platform == "telegram":
-            own = card(site / "output", f"{slug}-tg.png", size=(240, 135), color=(90, 20, 20), role="attach")
-            media = [dict(own, target="telegram", url=f"{host.cards_base_url}/{slug}-tg.png")]
-        elif platform == "instagram":
-            own = card(site / "output", f"{slug}-ig.png", size=(216, 270), color=(20, 90, 20), role="attach")
-            media = [dict(own, target="instagram", url=f"{host.cards_base_url}/{slug}-ig.png")]
-        else:
-            media = [og]
-        extra = {"link_mode": "bio"} if platform == "instagram" else None
-        made = entry(slug, platform, f"{slug} on {platform}", publish_at=publish_at, media=media, extra=extra,
-                     link=f"{url}?utm_source={platform}")
-        made["article"]["url"] = url
-        entries.append(made)
-    return entries, og
-
-
-def write_manifest(site: Path, host: SiteHost, entries: list[dict]) -> None:
-    doc = {"format": "smmgen-manifest", "version": 1,
-           "site": {"name": "Test Desk", "base_url": host.url, "timezone": "UTC",
-                    "cards_base_url": host.cards_base_url},
-           "entries": sorted(entries, key=lambda e: e["id"])}
-    (site / "output").mkdir(parents=True, exist_ok=True)
-    (site / "output" / "manifest.json").write_text(json.dumps(doc, indent=2))
-
-
-def right_page(og: dict) -> Response:
-    return page({"og:image": og["url"], "og:image:width": str(og["width"]), "og:image:height": str(og["height"]),
-                 "og:image:alt": og["alt"], "twitter:card": "summary_large_image", "twitter:image": og["url"]})
 
 
 def details(events) -> dict[str, str]:

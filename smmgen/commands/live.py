@@ -71,9 +71,9 @@ def page_problems(page: Page, fetcher) -> list[str]:
 
     url = page.url
     fetched = fetcher.page(url)
-    failure = fetched.failure()
-    if failure is not None:
-        return [f"{url}: page: {failure.removeprefix(url + ': ')}"]
+    why = fetched.why()
+    if why is not None:
+        return [f"{url}: page: {why}"]
     tags = page_tags(fetched.body)
     meta = tags.meta
     problems = []

@@ -68,12 +68,18 @@ class Fetched:
     problem: str | None = None
 
     def failure(self) -> str | None:
-        """Why this is no 200, or None."""
+        """Why this is no 200, naming the URL, or None."""
+        why = self.why()
+        if why is None:
+            return None
+        return f"{self.url}: {why}" if self.problem else f"{self.url} {why}"
+
+    def why(self) -> str | None:
+        """``failure`` without the URL."""
         if self.problem:
-            return f"{self.url}: {self.problem}"
+            return self.problem
         if self.status != 200:
-            where = self.url if self.final == self.url else f"{self.url} (redirected to {self.final})"
-            return f"{where} answers HTTP {self.status}"
+            return ("" if self.final == self.url else f"(redirected to {self.final}) ") + f"answers HTTP {self.status}"
         return None
 
 
