@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,3 +145,21 @@ def test_posted_entries_are_not_checked(site: Path, host: SiteHost) -> None:
     result = check_live(site, T0 + H)
     assert result.exit_code == 0, result.output
     assert "smmgen: 0 page(s) due within 48 h" in result.output and host.seen == []
+
+
+def test_build_and_plain_check_import_neither_the_preflight_nor_requests(tmp_path: Path) -> None:
+    # The wall: a build (and `check` without --live) works offline and never loads the publisher's HTTP code.
+    repo = Path(__file__).resolve().parents[1]
+    site = tmp_path / "sample"
+    for name in ("content", "layouts"):
+        shutil.copytree(repo / name, site / name)
+    shutil.copy(repo / "smmgen.toml", site / "smmgen.toml")
+    env = {"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"}
+    for command in ("build", "check"):
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "smmgen", command, "--site", str(site)],
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+        assert "smmgen.build" in modules
+        assert not {m for m in modules if m.startswith(("requests", "smmgen.publish.preflight",
+                                                        "smmgen.commands.live", "smmgen.publish.http"))}, command
