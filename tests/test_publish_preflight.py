@@ -72,7 +72,7 @@ def test_an_entry_waits_for_its_page_then_posts_on_a_later_run(tmp_path: Path, h
     ("card stale", "is not the card in the manifest"),
     ("redirect loop", f"more than {MAX_REDIRECTS} redirects"),
     ("redirect away", "is not one of the site's hosts"),
-    ("http redirect", "preflight fetches only over HTTPS"),
+    ("ftp redirect", "preflight fetches only over HTTPS"),
 ])
 def test_a_page_that_is_not_right_yet_makes_the_entry_wait(tmp_path: Path, host: SiteHost, state: str,
                                                            reason: str) -> None:
@@ -89,7 +89,7 @@ def test_a_page_that_is_not_right_yet_makes_the_entry_wait(tmp_path: Path, host:
         "card stale": good,
         "redirect loop": Response(302, b"", {"Location": "/budget-vote/"}),
         "redirect away": Response(301, b"", {"Location": "https://elsewhere.example/budget-vote/"}),
-        "http redirect": Response(301, b"", {"Location": host.url.replace("http://", "ftp://") + "/x"}),
+        "ftp redirect": Response(301, b"", {"Location": host.url.replace("http://", "ftp://") + "/x"}),
     }
     host.pages["/budget-vote/"] = pages[state]
     if state == "old og:image":
