@@ -129,7 +129,7 @@ def test_waiting_beyond_the_maximum_fails_loudly(tmp_path: Path, host: SiteHost,
     assert outcomes(run(site, T0 + 2 * H, env)) == {"budget-vote@mastodon": "not due"}     # still within 2 h
     result = CliRunner().invoke(main, ["publish", "--site", str(site), "--now", iso(T0 + 2 * H + H / 60)], env=env)
     assert result.exit_code == 1
-    assert (f"failed      budget-vote@mastodon  (page not live 2 h after its publish time, beyond [publish] "
+    assert (f"failed      budget-vote@mastodon  (page not live 2 h 1 min after its publish time, beyond [publish] "
             f"preflight_max_wait = 2 h: {host.url}/budget-vote/ answers HTTP 404; fix the site or its deploy (or "
             "publish with --no-preflight))") in result.output
     assert "publish: 1 failed, 0 unknown" in result.output

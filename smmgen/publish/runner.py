@@ -558,8 +558,9 @@ class Publisher:
 
 
 def _hours(delta: dt.timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:.0f} h" if hours >= 1 else f"{delta.total_seconds() / 60:.0f} min"
+    """``6 h``, ``2 h 5 min``, ``45 min``."""
+    hours, minutes = divmod(int(delta.total_seconds() // 60), 60)
+    return " ".join(p for p in (f"{hours} h" if hours else "", f"{minutes} min" if minutes or not hours else "") if p)
 
 
 def _article(entry_id: str) -> str:
