@@ -39,28 +39,32 @@ def details(events) -> dict[str, str]:
     return {e.entry_id: e.detail for e in events if e.outcome != "warning"}
 
 
-def test_an_entry_waits_for_its_page_then_posts_on_a_later_run(tmp_path: Path, host: SiteHost,
-                                                               mastodon: Harness) -> None:
-    site = served_site(tmp_path / "site", host, mastodon.table)
-    entries, og = article(site, host, "budget-vote", ("mastodon",))
+def test_an_entry_waits_for_its_page_then_posts_on_a_later_run(tmp_path: Path, host: SiteHost, mastodon: Harness,
+                                                               telegram: Harness) -> None:
+    site = served_site(tmp_path / "site", host, mastodon.table, telegram.table)
+    entries, og = article(site, host, "budget-vote", ("mastodon", "telegram"))
     write_manifest(site, host, entries)
-    env = {**mastodon.env, **ALLOW}
+    env = {**mastodon.env, **telegram.env, **ALLOW}
 
     # The site's deploy has not run yet: the page answers 404. Nothing is sent, nothing recorded.
     first = run(site, T0 + 5 * dt.timedelta(minutes=1), env)
-    assert outcomes(first) == {"budget-vote@mastodon": "not due"}
+    assert outcomes(first) == {"budget-vote@mastodon": "not due", "budget-vote@telegram": "not due"}
     assert details(first)["budget-vote@mastodon"] == (f"wait: page not live yet ({host.url}/budget-vote/ answers "
                                                       "HTTP 404)")
-    assert [e.action for e in first] == ["wait"]
-    assert mastodon.live_texts() == []
-    assert not (site / ".smmgen" / "ledger.json").exists() or \
-        "budget-vote@mastodon" not in json.loads((site / ".smmgen" / "ledger.json").read_text())["entries"]
+    assert [e.action for e in first] == ["wait", "wait"]
+    assert mastodon.live_texts() == [] and telegram.live_texts() == []
+    ledger = site / ".smmgen" / "ledger.json"
+    assert not ledger.exists() or json.loads(ledger.read_text())["entries"] == {}
+    assert host.gets("/budget-vote/") == 1          # once for both entries
 
-    # Deployed: the next run posts it.
+    # Deployed: the next run posts both, fetching each URL once.
     host.pages["/budget-vote/"] = right_page(og)
+    host.seen.clear()
     second = run(site, T0 + 20 * dt.timedelta(minutes=1), env)
-    assert outcomes(second) == {"budget-vote@mastodon": "posted"}
-    assert mastodon.live_texts() == ["budget-vote on mastodon"]
+    assert outcomes(second) == {"budget-vote@mastodon": "posted", "budget-vote@telegram": "posted"}
+    assert mastodon.live_texts() == ["budget-vote on mastodon"] and telegram.live_texts() == ["budget-vote on telegram"]
+    assert sorted(r.path for r in host.seen) == ["/budget-vote/", "/social-cards/budget-vote-og.png",
+                                                 "/social-cards/budget-vote-tg.png"]
 
 
 @pytest.mark.parametrize("state, reason", [
