@@ -133,9 +133,18 @@ def summary(result, changed: int) -> str:
 @click.option("--verbose", "-v", is_flag=True, default=False,
               help="Also list every skipped file with its reason, and the front-matter keys smmgen ignored with how "
                    "many articles use each.")
+@click.option("--live", is_flag=True, default=False,
+              help="Instead: fetch the live pages of the articles due soon (output/manifest.json) and report missing "
+                   "or wrong card tags the way the platforms' validators would (for CI after the site's deploy).")
+@click.option("--within", default="48h", show_default=True,
+              help="With --live: the articles with a post due within this long (and those due and not yet posted).")
+@click.option("--now", "now", default=None, hidden=True, help="With --live: act as if it were this time (ISO 8601).")
 @per_site()
-def check(site_dir: Path | None, verbose: bool) -> None:
+def check(site_dir: Path | None, verbose: bool, live: bool, within: str, now: str | None) -> None:
     """Validate config, front matter and every cut against its platform's limits; writes nothing."""
+    if live:
+        _check_live(site_dir, within, now)
+        return
     from .build import build as run_build
     from .cache import CACHE_DIR, BuildCache, check_folder
 
@@ -170,6 +179,18 @@ def check(site_dir: Path | None, verbose: bool) -> None:
         raise SmmgenError(f"{len(_flat(result.errors))} error(s)")
     click.echo(f"smmgen: {len(result.articles)} articles, {len(result.cuts)} cuts: all within their limits"
                + (f", {len(warnings)} warning(s)" if warnings else ""))
+
+
+def _check_live(site_dir: Path | None, within: str, now: str | None) -> None:
+    from .commands.live import check_live
+    from .commands.publish import _now
+    from .schema import Invalid, duration
+
+    try:
+        span = duration(within)
+    except Invalid as e:
+        raise click.BadParameter(str(e), param_hint="--within") from None
+    check_live(_load(site_dir), now=_now(now), within=span, echo=click.echo)
 
 
 @main.command()
