@@ -407,3 +407,31 @@ def test_prefixed_lines_do_not_depend_on_how_the_text_was_written(chunks: list[s
     lines = whole.getvalue().splitlines()
     assert len(lines) == len("".join(chunks).splitlines())
     assert all(line.startswith(("[sites/a]", "::")) for line in lines)
+
+
+def test_check_live_runs_per_site_against_each_sites_own_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakes.server import Response
+    from fakes.sitehost import SiteHost
+    from support.publishing import T0, iso
+    from support.served_site import ALLOW, article, right_page, served_site, write_manifest
+
+    root = tmp_path / "repo"
+    root.mkdir(parents=True)
+    (root / "smmgen.toml").write_text('[workspace]\nsites = ["sites/*"]\n')
+    with SiteHost(root / "sites" / "courier" / "output" / "cards") as good, \
+            SiteHost(root / "sites" / "gazette" / "output" / "cards") as bad:
+        for name, host in (("courier", good), ("gazette", bad)):
+            site = served_site(root / "sites" / name, host, '[publish.mastodon]\ninstance = "https://social.example"\n')
+            entries, og = article(site, host, "budget-vote", ("mastodon",))
+            write_manifest(site, host, entries)
+            if host is good:
+                host.pages["/budget-vote/"] = Response(200, right_page(og).body.replace(
+                    b"</head>", f'<link rel="canonical" href="{host.url}/budget-vote/"></head>'.encode()),
+                    {"Content-Type": "text/html"})
+        monkeypatch.chdir(root)
+        run = CliRunner().invoke(main, ["check", "--live", "--now", iso(T0)], env=ALLOW)
+        assert good.gets("/budget-vote/") == 1 and bad.gets("/budget-vote/") == 1
+    assert run.exit_code == 1
+    assert "[sites/courier] smmgen: 1 page(s) due within 48 h: their cards and tags are live" in run.output
+    assert f"[sites/gazette] {bad.url}/budget-vote/: page: answers HTTP 404" in run.output
+    assert "1 of 2 sites failed: sites/gazette" in run.output
