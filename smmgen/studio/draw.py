@@ -121,7 +121,8 @@ def _contrast(layout: Layout, hero: Image.Image | None, focus: tuple[float, floa
     x0, y0, x1, y1 = max(0, ink[0]), max(0, ink[1]), min(w, ink[2]), min(h, ink[3])
     under = background(layout, hero, focus).crop((x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))
     under.thumbnail((48, 48), Image.BOX)
-    values = sorted(_luminance(p) for p in under.getdata())
+    raw = under.tobytes()
+    values = sorted(_luminance(raw[i:i + 3]) for i in range(0, len(raw), 3))
     text = _luminance(layout.title.color[:3])
     tenth = max(1, len(values) // 10)
     # Light text fails on the lightest part of the background, dark text on the darkest.
