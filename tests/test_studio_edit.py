@@ -281,7 +281,7 @@ def test_every_sample_article_takes_a_focus_and_a_layout(path):
 def test_card_written_as_a_table_names_the_layout(sample_site):
     from smmgen.config import load_site
     from smmgen.content import load_article
-    from smmgen.errors import ContentError
+    from smmgen.errors import SmmgenError
 
     path = sample_site / "content/2026/2026-11-22-gallery-east-wing.md"
     text = path.read_text()
@@ -289,5 +289,5 @@ def test_card_written_as_a_table_names_the_layout(sample_site):
     path.write_text(text.replace("card: photo", "card:\n  layout: default"))
     assert load_article(path, site).card == "default"
     path.write_text(text.replace("card: photo", "card:\n  layot: default"))
-    with pytest.raises(ContentError, match=r"gallery-east-wing\.md:9: card\.layout: required but missing"):
+    with pytest.raises(SmmgenError, match=r"gallery-east-wing\.md:9: card\.layout: required but missing"):
         load_article(path, site)
