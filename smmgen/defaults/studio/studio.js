@@ -616,6 +616,10 @@
       const label = document.createElement("span");
       label.textContent = `${t.name} ${key}`;
       label.style.background = colour;
+      // Crops of near shapes lie on each other: their labels take different corners.
+      const corner = (seen.size - 1) % 3;
+      if (corner === 1) Object.assign(label.style, { top: "auto", bottom: "2px" });
+      if (corner === 2) Object.assign(label.style, { left: "auto", right: "3px" });
       box.appendChild(label);
       wrap.appendChild(box);
     }
