@@ -334,6 +334,8 @@ def test_names_and_paths_are_checked(client, site, tmp_path):
     assert client.post("render", {"article": BUDGET, "target": "poster"})[0] == 400
     assert client.post("nothing", {})[0] == 404
     assert client.post("render", b"not json")[0] == 400
+    assert client.post("render", b"[" * 100_000 + b"]" * 100_000)[0] == 400
+    assert client.post("render", b'{"layout": ' + b"[" * 200 + b"]" * 200 + b"}")[0] == 400
     assert client.request("GET", "/studio/api/layout?name=..%2Fsmmgen")[0] == 400
 
 
@@ -391,3 +393,17 @@ def test_a_builtin_layout_saved_into_the_site_brings_its_logo(sample_site):
     assert (sample_site / "layouts/cards/logo.png").read_bytes() == (DEFAULT_LAYOUT_DIR / "logo.png").read_bytes()
     load_layout(saved, sample_site.resolve())
     assert os.listdir(sample_site / "layouts/cards") and not (sample_site / "output").exists()
+
+
+def test_a_title_with_a_glyph_no_font_has_is_named(client, site):
+    path = site / "content/2026/2026-11-28-hieroglyphs.md"
+    path.write_text("---\ntitle: \"Museum shows the \U00013000 sign\"\ndate: 2026-11-28T10:00:00+01:00\n"
+                    "tags: [culture]\n---\nBody.\n", encoding="utf-8")
+    try:
+        status, _, body = client.post("render", {"article": "content/2026/2026-11-28-hieroglyphs.md",
+                                                 "target": "og"})
+        assert status == 400
+        assert json.loads(body)["error"] == ("content/2026/2026-11-28-hieroglyphs.md: title: no card font has a glyph "
+                                             "for U+13000 (EGYPTIAN HIEROGLYPH A001) in 'Museum shows the \U00013000 sign'")
+    finally:
+        path.unlink()

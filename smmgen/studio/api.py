@@ -116,12 +116,16 @@ class Studio:
         return self._run(handlers, path, args)
 
     def post(self, path: str, body: bytes) -> Reply:
+        from smmgen.toml_text import MAX_DEPTH, nesting_depth
+
         try:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             return json_reply({"error": f"the body is not JSON: {e}"}, 400)
-        if not isinstance(data, dict):
-            return json_reply({"error": "the body must be a JSON object"}, 400)
+        except RecursionError:
+            data = None
+        if not isinstance(data, dict) or nesting_depth(data) > MAX_DEPTH:
+            return json_reply({"error": f"the body must be a JSON object nested at most {MAX_DEPTH} deep"}, 400)
         handlers = {"render": self._render, "save": self._save, "focus": self._focus, "card": self._card}
         return self._run(handlers, path, data)
 
@@ -355,10 +359,10 @@ class Studio:
     def _save(self, args: dict) -> Reply:
         from smmgen.output import atomic_write
         from smmgen.studio.schema import rank
-        from smmgen.studio.toml_edit import EditError, dumps, update
+        from smmgen.studio.toml_edit import EditError, update
 
         site = self._site()
-        name = self._name(args.get("name"))
+        name = self._name(args.get("name"), new=True)
         data = args.get("layout")
         if not isinstance(data, dict) or not data:
             raise Refused(400, "layout: expected the layout's values as an object")
@@ -441,8 +445,11 @@ class Studio:
             atomic_write(path, edited)
         log.info("studio: set %s in %s", ".".join(key), shown)
 
-    def _name(self, value: Any) -> str:
-        if not isinstance(value, str) or not NAME.match(value):
+    def _name(self, value: Any, *, new: bool = False) -> str:
+        """A layout name: one the loader reads, and (``new``: a file the studio writes) ``NAME``."""
+        from smmgen.cards.layout import LAYOUT_NAME
+
+        if not isinstance(value, str) or not (NAME if new else LAYOUT_NAME).match(value):
             raise Refused(400, f"name: a layout name is lower-case letters, digits and '-' (at most 64), "
                                f"got {str(value)[:70]!r}")
         return value
