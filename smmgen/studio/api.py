@@ -350,7 +350,8 @@ class Studio:
         headers = (("X-Smmgen-Warnings", json.dumps(list(drawn.warnings))),
                    ("X-Smmgen-Contrast", "" if drawn.contrast is None else f"{drawn.contrast:.2f}"),
                    ("X-Smmgen-Size", f"{drawn.width}x{drawn.height}"),
-                   ("X-Smmgen-Render-Ms", f"{took * 1000:.0f}"))
+                   ("X-Smmgen-Render-Ms", f"{took * 1000:.0f}"),
+                   ("X-Smmgen-Draw-Ms", f"{drawn.seconds * 1000:.0f}"))
         return Reply(200, "image/jpeg", drawn.jpeg, headers)
 
     # ------------------------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -25,6 +26,7 @@ from smmgen.cards.targets import TARGETS
 
 HEROES_KEPT = 8          # decoded heroes (a 2400x1600 photo is 11 MB decoded)
 DRAWINGS_KEPT = 96       # encoded cards: a contact sheet of 16 articles x 6 targets
+BACKGROUNDS_KEPT = 6     # one card's backgrounds, while a text or colour control moves
 JPEG_QUALITY = 88        # the page shows the card, not the file the build writes (that is the build's choice)
 MIN_CONTRAST = 4.5       # WCAG 2 AA for normal text; a card title is large, but is read small in a feed
 
@@ -38,6 +40,8 @@ class Drawn:
     height: int
     warnings: tuple[str, ...]
     contrast: float | None
+    seconds: float
+    """How long drawing, checking and encoding it took (0: it was drawn before)."""
 
 
 class _LRU(OrderedDict):
@@ -66,6 +70,7 @@ class Drawer:
         self._lock = threading.Lock()
         self._heroes: _LRU = _LRU(HEROES_KEPT)
         self._drawn: _LRU = _LRU(DRAWINGS_KEPT)
+        self._backgrounds: _LRU = _LRU(BACKGROUNDS_KEPT)   # what the title's contrast is measured on
 
     def hero(self, path: Path) -> heromod.Pyramid:
         """The decoded hero at ``path`` (raises ``heromod.HeroError``)."""
@@ -83,12 +88,14 @@ class Drawer:
         uses_hero = req.hero is not None and layout.background.kind == "image"
         stamp = _stamp(req.hero) if uses_hero else None
         logo = _stamp(layout.logo.path) if layout.logo is not None else None
-        key = (layout.fingerprint(), req, stamp, logo)
+        # Not the target: og and vk, or x, mastodon and telegram, share a drawing when their variants agree.
+        key = (layout.fingerprint(), replace(req, target=""), stamp, logo)
         pyramid = self.hero(req.hero) if uses_hero else None
         with self._lock:
             found = self._drawn.recall(key)
             if found is not None:
-                return found
+                return replace(found, seconds=0.0)
+            started = time.perf_counter()
             hero = pyramid.covering(layout.canvas) if pyramid is not None else None
             im = render(layout, req, hero)
             warnings = []
@@ -98,12 +105,20 @@ class Drawer:
                 warnings.append(f"title cut after {len(laid.lines)} line(s) at {laid.size} px")
             elif laid is not None and laid.size == layout.title.size[1] and layout.title.size[0] > laid.size:
                 warnings.append(f"title shrunk to its smallest size ({laid.size} px)")
-            contrast = _contrast(layout, hero, req.focus, fitted[1]) if fitted is not None else None
+            contrast = None
+            if fitted is not None:
+                under = self._backgrounds.recall((layout.background, layout.canvas, stamp, req.focus))
+                if under is None:
+                    under = self._backgrounds.remember((layout.background, layout.canvas, stamp, req.focus),
+                                                       background(layout, hero, req.focus))
+                contrast = _contrast(layout, under, fitted[1])
             if contrast is not None and contrast < MIN_CONTRAST:
                 warnings.append(f"title contrast {contrast:.1f}:1, below WCAG AA {MIN_CONTRAST}:1")
             out = io.BytesIO()
             im.save(out, "JPEG", quality=JPEG_QUALITY)
-            return self._drawn.remember(key, Drawn(out.getvalue(), im.width, im.height, tuple(warnings), contrast))
+            took = time.perf_counter() - started
+            return self._drawn.remember(key, Drawn(out.getvalue(), im.width, im.height, tuple(warnings), contrast,
+                                                   took))
 
 
 def _stamp(path: Path | None) -> tuple | None:
@@ -113,13 +128,12 @@ def _stamp(path: Path | None) -> tuple | None:
     return (str(path), st.st_mtime_ns, st.st_size)
 
 
-def _contrast(layout: Layout, hero: Image.Image | None, focus: tuple[float, float] | None,
-              ink: tuple[int, int, int, int]) -> float:
-    """WCAG contrast of the title colour on the worst tenth of the background under the title's lines
-    (``ink``: the rectangle they cover)."""
+def _contrast(layout: Layout, backdrop: Image.Image, ink: tuple[int, int, int, int]) -> float:
+    """WCAG contrast of the title colour on the worst tenth of ``backdrop`` (the card's background) under the
+    title's lines (``ink``: the rectangle they cover)."""
     w, h = layout.canvas
     x0, y0, x1, y1 = max(0, ink[0]), max(0, ink[1]), min(w, ink[2]), min(h, ink[3])
-    under = background(layout, hero, focus).crop((x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))
+    under = backdrop.crop((x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))
     under.thumbnail((48, 48), Image.BOX)
     raw = under.tobytes()
     values = sorted(_luminance(raw[i:i + 3]) for i in range(0, len(raw), 3))
