@@ -43,9 +43,13 @@ def test_studio_edits_draws_and_saves(server, context):  # noqa: F811 - the fixt
     w = Watched(context, allowed_host=host)
     page = w.page
     page.goto(f"http://{host}/studio/")
+    page.wait_for_selector("body[data-ready]", timeout=WAIT_MS)
     page.select_option("#article", ARTICLE)
-    page.wait_for_function(f"() => ({VERSIONS})().length === 6 && ({VERSIONS})().every(v => v > 0)",
-                           timeout=WAIT_MS)
+    page.wait_for_function("src => document.querySelector('#hero').complete && "
+                           "document.querySelector('#hero').getAttribute('src').includes(src)",
+                           arg="budget-passes", timeout=WAIT_MS)
+    page.wait_for_function("a => [...document.querySelectorAll('.card')].every(c => c.dataset.article === a)",
+                           arg=ARTICLE, timeout=WAIT_MS)
     assert page.locator("#layout").input_value() == "photo"
     sizes = page.evaluate("() => [...document.querySelectorAll('.card')].map(c => c.dataset.size)")
     assert sizes == ["1200x630", "1200x675", "1080x1350", "1200x630", "1200x675", "1200x675"]
@@ -92,6 +96,20 @@ def test_studio_edits_draws_and_saves(server, context):  # noqa: F811 - the fixt
     page.click("#undo")
     _all_newer(page, before)
     assert page.locator("#ctl-title-0-color input[type=text]").input_value() == "#ffffff"
+
+    # A value for one target only: it goes into that target's table of the file.
+    page.select_option("#scope", "instagram")
+    before = _versions(page)
+    largest = page.locator("#ctl-title-0-size input[type=number]").first
+    assert largest.input_value() == "84"                                   # [targets.instagram.title] size
+    largest.fill("70")
+    largest.dispatch_event("change")
+    _all_newer(page, before)
+    page.evaluate("() => { delete document.body.dataset.saved; }")
+    page.click("#save")
+    page.wait_for_function("() => document.body.dataset.saved", timeout=WAIT_MS)
+    saved = tomllib.loads(layout.read_text())
+    assert saved["targets"]["instagram"]["title"]["size"] == [70, 46] and saved["title"]["size"] == [62, 36]
 
     # The contact sheet: every article and sample headline on every target.
     page.click("#view-sheet")

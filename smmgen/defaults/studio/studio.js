@@ -471,7 +471,8 @@
     const card = document.querySelector(`.card[data-target="${target}"]`);
     const gen = (state.gens[target] = (state.gens[target] || 0) + 1);
     card.classList.add("busy");
-    const result = await drawInto(renderRequest(state.article, target)).catch((e) => ({ error: String(e) }));
+    const req = renderRequest(state.article, target);
+    const result = await drawInto(req).catch((e) => ({ error: String(e) }));
     if (state.gens[target] !== gen) return;         // a newer drawing is on its way
     card.classList.remove("busy");
     const warn = card.querySelector(".warn");
@@ -493,6 +494,7 @@
     card.querySelector(".ms").textContent = result.ms ? `${result.ms} ms` : "";
     card.dataset.contrast = result.contrast;
     card.dataset.size = result.size;
+    card.dataset.article = req.article;
     card.dataset.sha = await digest(result.blob);
     card.dataset.version = String(Number(card.dataset.version) + 1);
     if (target === (state.scope || "og")) updateContrast();
@@ -750,7 +752,7 @@
     const chosen = first ? first.source : state.samples[0].source;
     pick.value = chosen;
     await loadLayout(first ? first.card : "default");
-    chooseArticle(chosen);
+    chooseArticle(pick.value);        // the one chosen meanwhile, if any
 
     pick.addEventListener("change", () => chooseArticle(pick.value));
     $("layout").addEventListener("change", () => loadLayout($("layout").value).catch((e) => say(e.message, "error")));
@@ -771,6 +773,7 @@
       $("article-tools").hidden = state.sheet || !state.articles.some((a) => a.source === state.article);
       scheduleRender();
     });
+    document.body.dataset.ready = "1";
     document.addEventListener("keydown", (e) => {
       if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== "z") return;
       if (e.target.matches && e.target.matches("input[type=text], input[type=number]")) return;
