@@ -86,10 +86,11 @@ def render_studio() -> Image.Image:
                 try:
                     page = browser.new_page(viewport={"width": STUDIO_SIZE[0], "height": STUDIO_SIZE[1]})
                     page.goto(f"http://127.0.0.1:{server.server_address[1]}/studio/")
-                    page.wait_for_selector("#article option", state="attached")
-                    page.select_option("#article", f"content/2026/2026-11-24-{ARTICLE}.md")
-                    page.wait_for_function("() => [...document.querySelectorAll('.card')].every("
-                                           "c => Number(c.dataset.version) > 0)", timeout=30_000)
+                    page.wait_for_selector("body[data-ready]", timeout=30_000)
+                    source = f"content/2026/2026-11-24-{ARTICLE}.md"
+                    page.select_option("#article", source)
+                    page.wait_for_function("a => [...document.querySelectorAll('.card')].every("
+                                           "c => c.dataset.article === a)", arg=source, timeout=30_000)
                     page.evaluate("() => document.querySelectorAll('.ms').forEach(e => { e.textContent = ''; })")
                     page.wait_for_timeout(300)
                     page.screenshot(path=str(shot))

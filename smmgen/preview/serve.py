@@ -4,7 +4,8 @@ Each build is ``smmgen build``'s, cache included, so an edit on a large site reb
 failed build never stops the server: output/ keeps the last good build (nothing is written when there are
 errors), and the preview pages are served from memory with the errors on them until the files are fixed. The
 open page polls a build id and reloads when it changes; the reload script is added to pages only as they are
-served, so the files on disk stay byte-identical to ``smmgen build``'s.
+served, so the files on disk stay byte-identical to ``smmgen build``'s. ``/studio/`` is the card studio
+(``smmgen.studio``): its page and JSON API, the only requests that may POST.
 """
 
 from __future__ import annotations
