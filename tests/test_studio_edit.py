@@ -196,6 +196,22 @@ def test_every_schema_key_is_one_the_loader_reads(element, tmp_path):
         layout_from_data(data, "t", "t.toml", "", tmp_path, tmp_path)
 
 
+def test_every_key_the_loader_reads_has_a_control():
+    """A key added to the layout loader and not to the studio's schema fails here (read from the loader's code:
+    each ``r.int("weight")``, ``r.table("logo")``…, and the box keys)."""
+    import re
+
+    source = (REPO / "smmgen/cards/layout.py").read_text()
+    read = set(re.findall(r'\.(?:int|number|bool|string|choice|color|colors|get|table|has)\("(\w+)"', source))
+    read |= set(re.findall(r'_focus\(r, "(\w+)"', source))
+    box = re.search(r'for k in \(("x", [^)]*)\)', source)
+    read |= set(re.findall(r'"(\w+)"', box.group(1)))
+    read |= {"size", "family"}                                # read by _size_range and _family
+    described = {k.name for keys in ELEMENTS.values() for k in keys} | set(ELEMENTS)
+    assert read - described == set()
+    assert {"weight", "pill_radius", "overlay_opacity", "bottom", "above_title"} <= read
+
+
 def test_the_top_level_keys_are_read_too(tmp_path):
     data = {"background": {"type": "solid", "color": "#000000"}, "description": "d", "mirror_rtl": False,
             "title": {"x": 10, "y": 10, "right": 10, "bottom": 10, "size": [60, 30]}}

@@ -2,8 +2,9 @@
 
 ``smmgen.cards.layout`` is the authority on what a layout may say; this table describes the same keys for the
 page (type, range, choices, default) so that it can draw a control for each, and orders new keys and tables when
-a layout is saved. tests/test_studio_api.py checks every key here against the loader, so a key added there and
-forgotten here, or misspelt here, shows up as a failing test rather than a control that writes a refused file.
+a layout is saved. tests/test_studio_edit.py checks this table against the loader both ways: every key here is
+one the loader reads, and every key the loader reads is here, so a key added there and forgotten here, or misspelt
+here, is a failing test rather than a missing control or one that writes a refused file.
 """
 
 from __future__ import annotations
