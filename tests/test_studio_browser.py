@@ -114,6 +114,8 @@ def test_studio_edits_draws_and_saves(server, context):  # noqa: F811 - the fixt
     # The contact sheet: every article and sample headline on every target.
     page.click("#view-sheet")
     page.wait_for_function("() => document.querySelector('#sheet').dataset.done", timeout=WAIT_MS * 2)
+    assert page.locator("#cards").is_hidden() and page.locator("#sheet-table").is_visible()
+    assert re.match(r"(\d+) of \1 drawn", page.locator("#sheet-summary").inner_text())
     rows = page.locator("#sheet-table tr").count() - 1
     assert rows >= 15
     assert page.locator("#sheet-table td img").count() + page.locator("#sheet-table td.bad").count() >= rows * 6

@@ -527,8 +527,9 @@
       }
     }
     let flagged = 0, done = 0;
+    const total = jobs.length;
     const summary = () => {
-      $("sheet-summary").textContent = `${done} of ${jobs.length} drawn with the layout "${state.name}"` +
+      $("sheet-summary").textContent = `${done} of ${total} drawn with the layout "${state.name}"` +
         (flagged ? ` · ${flagged} with warnings` : " · no warnings");
     };
     summary();
@@ -559,7 +560,6 @@
         summary();
       }
     };
-    const total = jobs.length;
     await Promise.all([worker(), worker()]);
     if (gen === state.sheetGen && done === total) $("sheet").dataset.done = String(gen);
   }
