@@ -112,6 +112,9 @@ def test_lists_layouts_articles_and_schema(client):
     assert "pill_color" in [k["name"] for k in schema["elements"]["kicker"]]
     assert [t["name"] for t in schema["targets"]] == list(TARGETS)
     assert all(t["frames"] for t in schema["targets"])
+    targets = client.get_json("/studio/api/targets")
+    assert targets == schema["targets"]
+    assert next(f for f in targets[0]["frames"] if f["label"].startswith("X card"))["aspect"] == 2.0
 
 
 def _image(body: bytes) -> Image.Image:

@@ -1,6 +1,6 @@
 """The studio's JSON API under ``/studio/api/``: what the page reads, and the three things it writes.
 
-GET ``layouts``, ``layout?name=``, ``articles``, ``schema``, ``hero?article=``; POST ``render`` (the image
+GET ``layouts``, ``layout?name=``, ``articles``, ``schema``, ``targets``, ``hero?article=``; POST ``render`` (the image
 bytes), ``save`` (``layouts/cards/<name>.toml``), ``focus`` (``image_focus`` in an article), ``card`` (the
 article's card layout). Every POST has passed ``check_post`` (the page's token, the server's own origin) before
 it gets here. Names and paths are checked here: a layout name is ``[a-z0-9][a-z0-9-]{0,63}``, an article is one
@@ -112,7 +112,7 @@ class Studio:
     def get(self, path: str, query: str) -> Reply:
         args = {k: v[-1] for k, v in parse_qs(query).items()}
         handlers = {"layouts": self._get_layouts, "layout": self._get_layout, "articles": self._get_articles,
-                    "schema": self._get_schema, "hero": self._get_hero}
+                    "schema": self._get_schema, "targets": self._get_targets, "hero": self._get_hero}
         return self._run(handlers, path, args)
 
     def post(self, path: str, body: bytes) -> Reply:
@@ -268,7 +268,6 @@ class Studio:
 
     def _get_schema(self, args: dict) -> Reply:
         from smmgen.cards.layout import FONT_SUFFIXES
-        from smmgen.cards.targets import TARGETS
         from smmgen.studio.schema import describe
 
         site = self._site()
@@ -276,10 +275,11 @@ class Studio:
         fonts = tuple(sorted(p.name for p in folder.iterdir() if p.suffix.lower() in FONT_SUFFIXES)) \
             if folder.is_dir() else ()
         out = describe(fonts)
-        out["targets"] = [{"name": t.name, "width": t.width, "height": t.height,
-                           "frames": [{"label": label, "aspect": aspect} for label, aspect in FRAMES.get(t.name, ())]}
-                          for t in TARGETS.values()]
+        out["targets"] = _targets()
         return json_reply(out)
+
+    def _get_targets(self, args: dict) -> Reply:
+        return json_reply(_targets())
 
     def _get_hero(self, args: dict) -> Reply:
         """The article's hero, small, for clicking its focal point on."""
@@ -454,6 +454,15 @@ class Studio:
             raise Refused(400, f"name: a layout name is lower-case letters, digits and '-' (at most 64), "
                                f"got {str(value)[:70]!r}")
         return value
+
+
+def _targets() -> list[dict]:
+    """Every card target: its size and the crops platforms cut from it."""
+    from smmgen.cards.targets import TARGETS
+
+    return [{"name": t.name, "width": t.width, "height": t.height,
+             "frames": [{"label": label, "aspect": aspect} for label, aspect in FRAMES.get(t.name, ())]}
+            for t in TARGETS.values()]
 
 
 def merge(base: dict, over: dict) -> dict:
