@@ -417,3 +417,16 @@ def test_a_title_with_a_glyph_no_font_has_is_named(client, site):
                                              "for U+13000 (EGYPTIAN HIEROGLYPH A001) in 'Museum shows the \U00013000 sign'")
     finally:
         path.unlink()
+
+
+def test_a_folder_it_cannot_write_into_is_an_error_message(sample_site):
+    from smmgen.studio.api import Studio
+
+    data = tomllib.loads((sample_site / "layouts/cards/default.toml").read_text())
+    data.pop("logo")
+    data["targets"]["instagram"].pop("logo")
+    shutil.rmtree(sample_site / "layouts/cards")
+    (sample_site / "layouts/cards").write_text("a file where the folder should be\n")
+    reply = Studio(sample_site).post("save", json.dumps({"name": "plain", "layout": data}).encode())
+    assert reply.status == 500
+    assert json.loads(reply.body)["error"] == "save: Not a directory: plain.toml"

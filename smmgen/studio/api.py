@@ -139,6 +139,9 @@ class Studio:
             return json_reply({"error": e.message}, e.status)
         except SmmgenError as e:
             return json_reply({"error": e.message}, 400)
+        except OSError as e:        # a folder not writable, a disk full: the user's to fix, not a bug
+            return json_reply({"error": f"{path}: {e.strerror or e}" + (f": {Path(e.filename).name}"
+                                                                         if e.filename else "")}, 500)
 
     # ------------------------------------------------------------------------------------------------------
     # The site, its layouts and articles

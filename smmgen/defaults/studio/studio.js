@@ -246,12 +246,9 @@
   function refreshRow(el, index, keyName) {
     const r = $(rowId(el, index, keyName));
     if (!r) return;
-    const key = state.schema.elements[el].find((k) => k.name === keyName);
     const current = read(el, index, keyName);
     r.classList.toggle("set", current.set);
     r.classList.toggle("override", current.override);
-    if (keyName === "color" && el === "title") updateContrast();
-    void key;
   }
 
   function fill(r, el, index, key) {
