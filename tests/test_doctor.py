@@ -277,10 +277,11 @@ def test_bluesky_5xx_is_an_outage(bluesky: Harness, tmp_path: Path) -> None:
 # --- the command ----------------------------------------------------------------------------------------------
 
 def test_expiry_within_the_warning_is_a_problem() -> None:
-    soon = Health("threads", "threads", "ok", expires_at=NOW + dt.timedelta(days=10), refreshable=True)
+    soon = Health("threads", "threads", "ok", expires_at=NOW + dt.timedelta(days=10), refreshable=True,
+                  refresh="GET /refresh_access_token")
     assert expiry_findings(soon, NOW).status == "problem"
     assert expiry_findings(soon, NOW).findings[-1].code == "token.expiring"
-    assert "refreshed without a person" in expiry_findings(soon, NOW).findings[-1].message
+    assert "refresh it without a person (GET /refresh_access_token)" in expiry_findings(soon, NOW).findings[-1].message
     assert expiry_findings(soon, NOW, dt.timedelta(days=7)).status == "ok"
     gone = expiry_findings(soon, NOW + dt.timedelta(days=11))
     assert gone.findings[-1].code == "token.expired"
@@ -305,7 +306,7 @@ def test_the_command_text_json_exit_codes_annotations_and_no_secret(telegram: Ha
     assert doc["checked_at"] == "2026-03-02T06:00:00Z"
     assert [a["account"] for a in doc["accounts"]] == ["mastodon", "telegram"]
     assert set(doc["accounts"][0]) == {"account", "platform", "status", "who", "expires_at", "refreshable", "scopes",
-                                       "findings"}
+                                       "refresh", "findings"}
 
     # A wrong Telegram token and a Mastodon outage: a problem (exit 1), annotated in Actions; the outage is a warning.
     mastodon.server.inject(Fault("", "status", mastodon.server_error(), times=50))

@@ -42,10 +42,11 @@ class Health:
     expires_at: dt.datetime | None = None    # when the credential stops working, where the platform says
     refreshable: bool | None = None      # can it be renewed without a person (None: the platform does not say)
     scopes: tuple[str, ...] | None = None    # granted scopes or rights, where the platform lists them
+    refresh: str | None = None           # how to renew it without a person, where the platform allows that
 
     def to_json(self) -> dict[str, Any]:
         return {"account": self.account, "platform": self.platform, "status": self.status, "who": self.who,
-                "expires_at": iso(self.expires_at), "refreshable": self.refreshable,
+                "expires_at": iso(self.expires_at), "refreshable": self.refreshable, "refresh": self.refresh,
                 "scopes": list(self.scopes) if self.scopes is not None else None,
                 "findings": [f.to_json() for f in self.findings]}
 
@@ -61,6 +62,7 @@ class Report:
     expires_at: dt.datetime | None = None
     refreshable: bool | None = None
     scopes: tuple[str, ...] | None = None
+    refresh: str | None = None
     findings: list[Finding] = field(default_factory=list)
     blocked: str | None = None           # "outage" or "unknown": the check could not finish
 
@@ -83,7 +85,8 @@ class Report:
         else:
             status = self.blocked or "ok"
         return Health(account=self.account, platform=self.platform, status=status, findings=tuple(self.findings),
-                      who=self.who, expires_at=self.expires_at, refreshable=self.refreshable, scopes=self.scopes)
+                      who=self.who, expires_at=self.expires_at, refreshable=self.refreshable, scopes=self.scopes,
+                      refresh=self.refresh)
 
 
 def missing(granted: set[str] | frozenset[str], needs: dict[str, str], *, covers: Any = None) -> list[str]:
