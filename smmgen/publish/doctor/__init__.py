@@ -67,12 +67,13 @@ def check(ctx: AdapterContext, *, account: str | None = None, handle: str = "") 
     try:
         probe.check(ctx, report)
     except AuthError as e:
-        if e.status is None:
+        if e.status is None and e.detail.startswith("environment variable"):
             # Refused before anything was sent: the variable is not set or holds no credential.
             report.error("credentials.missing", e.detail)
         else:
-            report.error("auth.rejected", f"{ctx.name} refused the credentials: {e.detail} (HTTP {e.status}); "
-                         "renew them and update the secret")
+            status = f" (HTTP {e.status})" if e.status else ""
+            report.error("auth.rejected", f"{ctx.name} refused the credentials: {e.detail}{status}; renew them "
+                         "and update the secret")
     except RateLimited as e:
         report.could_not_check("unknown", "check.rate_limited", f"could not check: {ctx.name} asked to wait"
                                + (f" {e.retry_after:.0f} s" if e.retry_after is not None else "")

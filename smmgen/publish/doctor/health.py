@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import iso
+from ...errors import AuthError
+from ..base import AdapterContext, Secret, iso
 
 # ok: every check passed. problem: something a person must fix (the run would fail or post wrongly).
 # outage: the platform could not be asked (5xx, timeout, refused connection): nothing is known about the token.
@@ -99,3 +100,13 @@ def missing(granted: set[str] | frozenset[str], needs: dict[str, str], *, covers
         if scope not in granted and not (wider & granted):
             out.append(f"{scope} ({why})")
     return out
+
+
+def optional(ctx: AdapterContext, variable: str) -> Secret | None:
+    """A credential that may be absent (one that only doctor uses); one set but malformed is still refused."""
+    try:
+        return ctx.secret(variable)
+    except AuthError as e:
+        if "is not set" in e.detail:
+            return None
+        raise
