@@ -281,7 +281,7 @@ def test_expiry_within_the_warning_is_a_problem() -> None:
                   refresh="GET /refresh_access_token")
     assert expiry_findings(soon, NOW).status == "problem"
     assert expiry_findings(soon, NOW).findings[-1].code == "token.expiring"
-    assert "refresh it without a person (GET /refresh_access_token)" in expiry_findings(soon, NOW).findings[-1].message
+    assert "refresh it without a person: GET /refresh_access_token; then" in expiry_findings(soon, NOW).findings[-1].message
     assert expiry_findings(soon, NOW, dt.timedelta(days=7)).status == "ok"
     gone = expiry_findings(soon, NOW + dt.timedelta(days=11))
     assert gone.findings[-1].code == "token.expired"

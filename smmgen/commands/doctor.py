@@ -86,6 +86,8 @@ def text_lines(results) -> list[str]:
 
     lines = []
     for h in results:
+        if lines:
+            lines.append("")
         lines.append(f"{label(h)}: {h.status}" + (f"  {h.who}" if h.who else ""))
         if h.scopes is not None:
             lines.append(f"    scopes   {', '.join(h.scopes) or '(none)'}")
@@ -94,6 +96,8 @@ def text_lines(results) -> list[str]:
         for f in h.findings:
             lines.append(f"    {f.severity:<8} {f.code}: {f.message}")
     counts = {s: sum(h.status == s for h in results) for s in ("ok", "problem", "outage", "unknown")}
+    if lines:
+        lines.append("")
     lines.append("doctor: " + (", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no accounts to check"))
     return lines
 

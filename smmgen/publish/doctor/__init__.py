@@ -100,7 +100,7 @@ def expiry_findings(health: Health, now: dt.datetime, warning: dt.timedelta = EX
     if health.expires_at is None or health.status in ("outage",):
         return health
     left = health.expires_at - now
-    how = (f"refresh it without a person ({health.refresh}) and store the new token in the secret"
+    how = (f"refresh it without a person: {health.refresh}; then store the new token in the secret"
            if health.refreshable and health.refresh else "renew it and update the secret")
     if left <= dt.timedelta(0):
         finding = Finding("token.expired", f"the token expired on {_day(health.expires_at)}; {how}")

@@ -24,8 +24,8 @@ from .meta import debug_token, read_token
 
 NEEDS = {"instagram_basic": "reading the account", "instagram_content_publish": "posting",
          "pages_read_engagement": "reading the account's Page"}
-REFRESH = ("GET https://graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=<token> "
-           "(the token must be at least 24 hours old)")
+REFRESH = ("GET https://graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token=<token>, "
+           "once the token is at least 24 hours old")
 
 
 def check(ctx: AdapterContext, report: Report) -> None:
@@ -81,7 +81,7 @@ def _instagram_login(http: Http, token: Secret, user_id: str, report: Report) ->
     _compare(report, me, user_id, "user_id")
     report.refreshable, report.refresh = True, REFRESH
     report.warn("token.expiry_unknown", "Instagram Login tokens live 60 days and the API does not say when this "
-                f"one expires; refresh it at least monthly without a person: {REFRESH}, then store the new "
+                f"one expires; refresh it at least monthly without a person: {REFRESH}; then store the new "
                 "token in the secret")
 
 

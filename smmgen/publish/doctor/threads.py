@@ -21,8 +21,8 @@ from .meta import debug_token, read_token
 
 NEEDS = {"threads_basic": "reading the profile", "threads_content_publish": "posting",
          "threads_delete": "deleting expired, retracted and removed posts"}
-REFRESH = ("GET https://graph.threads.net/refresh_access_token?grant_type=th_refresh_token&access_token=<token> "
-           "(the token must be at least 24 hours old)")
+REFRESH = ("GET https://graph.threads.net/refresh_access_token?grant_type=th_refresh_token&access_token=<token>, "
+           "once the token is at least 24 hours old")
 
 
 def check(ctx: AdapterContext, report: Report) -> None:
