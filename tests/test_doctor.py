@@ -331,3 +331,18 @@ def test_the_command_refuses_a_bad_expiry_warning(tmp_path: Path, telegram: Harn
     site = site_for(telegram, tmp_path)
     run = smmgen_doctor(site, telegram.env, "--expiry-warning", "soon")
     assert run.returncode == 2 and "not a duration" in run.stderr
+
+
+@pytest.mark.slow
+def test_the_command_on_the_real_pds_prints_no_password(bluesky: Harness, tmp_path: Path) -> None:
+    handle = bluesky.env["SMMGEN_BLUESKY_HANDLE"]
+    site = _bluesky_site(bluesky, tmp_path, handle)
+    ok = smmgen_doctor(site, bluesky.env, "--json")
+    assert ok.returncode == 0, ok.stderr
+    (account,) = json.loads(ok.stdout)["accounts"]
+    assert account["who"].startswith(f"@{handle} (did:plc:") and account["status"] == "ok"
+    wrong = smmgen_doctor(site, {**bluesky.env, "SMMGEN_BLUESKY_APP_PASSWORD": "wxyz-wrong-pass-word"},
+                          "--expiry-warning", "30d")
+    assert wrong.returncode == 1 and "auth.rejected" in wrong.stdout
+    for secret in (bluesky.env["SMMGEN_BLUESKY_APP_PASSWORD"], "wxyz-wrong-pass-word"):
+        assert secret not in ok.stdout + ok.stderr + wrong.stdout + wrong.stderr

@@ -5,6 +5,8 @@ platform a valid credential, a wrong one, an expired one, another account's, one
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,11 +15,12 @@ from typing import Any
 import pytest
 from fakes.server import Fault, Response
 from support.fake_platforms import NEW_PLATFORMS, PlatformHarness, open_platform
-from support.publishing import write_site
+from support.publishing import env_without_secrets, write_site
 
 from smmgen.config import load_site
 from smmgen.publish.doctor import Health, default_accounts, diagnose
 
+REPO = Path(__file__).resolve().parent.parent
 HANDLES = {"x": "@NorthbridgeNews", "facebook": "NorthbridgeCourier", "instagram": "@northbridgecourier",
            "threads": "@northbridgecourier", "linkedin": "the-northbridge-courier", "vk": "northbridgecourier"}
 
@@ -261,3 +264,20 @@ def test_vk_internal_error_is_an_outage(opened, tmp_path: Path) -> None:
     h.server.inject(Fault("", "status", h.fake.server_error(), times=50))
     result = check(h, tmp_path)
     assert result.status == "outage" and "VK error 10" in result.findings[0].message
+
+
+@pytest.mark.parametrize("name", NEW_PLATFORMS)
+def test_the_command_never_prints_a_credential(opened, tmp_path: Path, name: str) -> None:
+    h = opened(name)
+    site = write_site(tmp_path / "site", h.table, f'[platforms.{name}]\nhandle = "{HANDLES[name]}"\n')
+    environ = {k: v for k, v in env_without_secrets().items() if k != "GITHUB_ACTIONS"}
+    environ.update(PYTHONPATH=str(REPO), GITHUB_ACTIONS="true")
+    wrong = _wrong(h)
+    shown = ""
+    for env, extra in ((h.env, ()), (wrong, ("--json",)), (_other(h), ())):
+        run = subprocess.run([sys.executable, "-m", "smmgen", "doctor", "--site", str(site), *extra],
+                             env={**environ, **env}, capture_output=True, text=True, timeout=120, check=False)
+        assert run.returncode in (0, 1), run.stderr
+        shown += run.stdout + run.stderr
+    for secret in {*h.secrets, *wrong.values(), *_other(h).values()}:
+        assert secret not in shown, secret
