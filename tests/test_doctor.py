@@ -124,6 +124,14 @@ def test_telegram_5xx_is_an_outage_not_a_dead_token(telegram: Harness, tmp_path:
     assert "refused" not in result.findings[0].message
 
 
+def test_telegram_flood_control_is_could_not_check(telegram: Harness, tmp_path: Path) -> None:
+    site = site_for(telegram, tmp_path)
+    telegram.server.inject(Fault("getMe", "status", telegram.rate_limited(600), times=50))
+    result = health(site, telegram.env)
+    assert result.status == "outage" and codes(result) == {"check.rate_limited": "warning"}
+    assert result.findings[0].message == "could not check: telegram asked to wait 600 s (HTTP 429)"
+
+
 def test_telegram_a_refused_connection_is_an_outage(tmp_path: Path) -> None:
     site = write_site(tmp_path, '[publish.telegram]\nchat_id = "@c"\napi_base = "http://127.0.0.1:9"\n',
                       PLATFORM_TABLES["telegram"])
@@ -188,6 +196,9 @@ def test_mastodon_instance_configuration_against_smmgen_toml(mastodon: Harness, 
     server.max_characters, server.per_url, server.image_size_limit = 400, 23, 16_777_216
     smaller = health(site_for(mastodon, tmp_path), mastodon.env)
     assert codes(smaller) == {"config.max_characters": "error"}
+    server.max_characters, server.image_matrix_limit = 500, 640 * 480
+    pixels = health(site_for(mastodon, tmp_path), mastodon.env)
+    assert codes(pixels) == {"media.size": "error"} and "307,200 pixels" in pixels.findings[0].message
 
 
 def test_mastodon_server_that_does_not_list_scopes(mastodon: Harness, tmp_path: Path) -> None:

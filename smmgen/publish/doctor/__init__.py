@@ -75,7 +75,8 @@ def check(ctx: AdapterContext, *, account: str | None = None, handle: str = "") 
             report.error("auth.rejected", f"{ctx.name} refused the credentials: {e.detail}{status}; renew them "
                          "and update the secret")
     except RateLimited as e:
-        report.could_not_check("unknown", "check.rate_limited", f"could not check: {ctx.name} asked to wait"
+        # Like an outage: the platform did not answer the question, which says nothing about the credentials.
+        report.could_not_check("outage", "check.rate_limited", f"could not check: {ctx.name} asked to wait"
                                + (f" {e.retry_after:.0f} s" if e.retry_after is not None else "")
                                + (f" (HTTP {e.status})" if e.status else ""))
     except PublishError as e:

@@ -12,8 +12,8 @@ from ...errors import AuthError
 from ..base import AdapterContext, Secret, iso
 
 # ok: every check passed. problem: something a person must fix (the run would fail or post wrongly).
-# outage: the platform could not be asked (5xx, timeout, refused connection): nothing is known about the token.
-# unknown: the platform answered in a way smmgen cannot read, or asked to wait (429).
+# outage: the platform could not be asked (5xx, timeout, refused connection, 429): nothing is known about the token.
+# unknown: the platform answered in a way smmgen cannot read.
 STATUSES = ("ok", "problem", "outage", "unknown")
 SEVERITIES = ("error", "warning", "info")
 

@@ -5,7 +5,7 @@ Mastodon's access tokens do not expire; a revoked one answers 401 like a wrong o
 
 Sources (mastodon/documentation): methods/instance.md and entities/Instance.md (domain;
 configuration.statuses.max_characters, characters_reserved_per_url, max_media_attachments;
-configuration.media_attachments.supported_mime_types, image_size_limit, description_limit),
+configuration.media_attachments.supported_mime_types, image_size_limit, image_matrix_limit),
 methods/accounts.md (verify_credentials: read:accounts or profile), methods/apps.md and
 entities/Application.md (verify_credentials; ``scopes`` added in 4.3.0), api/oauth-scopes.md (``write``
 includes every ``write:*``; statuses and media need write:statuses and write:media), methods/statuses.md and
@@ -118,6 +118,10 @@ def _configuration(report: Report, conf: dict[str, Any], options: Any) -> None:
         if refused:
             report.error("media.format", f"the instance does not take {', '.join(refused).upper()} images, which "
                          "smmgen's cards may be")
+    pixels = media.get("image_matrix_limit")
+    if isinstance(pixels, int) and pixels < target.width * target.height:
+        report.error("media.size", f"the instance takes images up to {pixels:,} pixels; smmgen's Mastodon cards "
+                     f"are {target.width}x{target.height}")
     size = media.get("image_size_limit")
     if isinstance(size, int) and size < target.max_bytes:
         report.error("media.size", f"the instance takes images up to {size:,} bytes; smmgen's Mastodon cards may "
