@@ -122,8 +122,8 @@ class FakeMastodon(FakeServer):
         self.tokens: dict[str, dict[str, Any]] = {
             token: {"account": self.account, "scopes": ["read", "write"], "state": None},
             self.other_token: {"account": sport, "scopes": ["read", "write"], "state": None}}
-        self.app_scopes_listed = True
-        self.image_matrix_limit = 33_177_600   # pixels (entities/Instance.md's example)          # False: a server before 4.3, whose Application has no scopes
+        self.app_scopes_listed = True          # False: a server before 4.3, whose Application has no scopes
+        self.image_matrix_limit = 33_177_600   # pixels (entities/Instance.md's example)
         self.statuses: dict[str, dict[str, Any]] = {}       # id -> status (with "text"), deleted ones removed
         self.deleted: list[str] = []
         self.media: dict[str, dict[str, Any]] = {}
