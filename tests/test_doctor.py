@@ -17,7 +17,7 @@ import requests
 pytest.register_assert_rewrite("support.publishing")
 pytest_plugins = ["support.publishing"]
 
-from fakes.server import Fault
+from fakes.server import Fault, Response
 from support.pds import create_account
 from support.publishing import Harness, env_without_secrets, write_site
 
@@ -357,3 +357,21 @@ def test_the_command_on_the_real_pds_prints_no_password(bluesky: Harness, tmp_pa
     assert wrong.returncode == 1 and "auth.rejected" in wrong.stdout
     for secret in (bluesky.env["SMMGEN_BLUESKY_APP_PASSWORD"], "wxyz-wrong-pass-word"):
         assert secret not in ok.stdout + ok.stderr + wrong.stdout + wrong.stderr
+
+
+def test_an_answer_in_an_unknown_shape_is_unknown_not_a_dead_token(telegram: Harness, tmp_path: Path) -> None:
+    site = site_for(telegram, tmp_path)
+    telegram.server.inject(Fault("getMe", "status", Response(200, b"<html>captive portal</html>",
+                                                             {"Content-Type": "text/html"}), times=5))
+    result = health(site, telegram.env)
+    assert result.status == "unknown" and codes(result) == {"check.unexpected": "warning"}
+
+
+def test_a_platform_without_a_check_is_unknown() -> None:
+    from smmgen.publish.base import AdapterContext
+    from smmgen.publish.doctor import check
+    from smmgen.publish.http import Budget, HttpConfig
+
+    ctx = AdapterContext(name="reddit", settings={}, platform_options={}, env={}, http=HttpConfig(), budget=Budget(1))
+    result = check(ctx)
+    assert result.status == "unknown" and codes(result) == {"check.unsupported": "warning"}

@@ -9,6 +9,27 @@ A platform's check lives in ``smmgen/publish/doctor/<platform>.py`` as ``check(c
 ``Report`` and lets errors go: an ``AuthError`` is a credential the platform refused (or one that is not set),
 a transient error (5xx, timeout, refused connection) is an outage, which says nothing about the credential.
 A third-party publisher may offer the same ``check(ctx, report)`` in its adapter module.
+
+Many accounts per platform: ``default_accounts`` gives one ``Account`` per enabled platform; accounts declared
+in smmgen.toml are more ``Account`` values (their own name, handle and context), checked by the same
+``diagnose``.
+
+==========  ==============================================================  =========================================
+platform    the read                                                        expiry and refresh
+==========  ==============================================================  =========================================
+bluesky     com.atproto.server.createSession                                app passwords do not expire
+mastodon    /api/v2/instance, accounts and apps verify_credentials          tokens do not expire
+telegram    getMe, getChat, getChatMember                                   bot tokens do not expire
+x           GET /2/users/me                                                 OAuth 2.0 tokens: 2 h (refresh token)
+facebook    debug_token, GET /{page-id}                                     expires_at, data_access_expires_at
+instagram   debug_token, GET /{ig-user-id}, content_publishing_limit;       60 days, ig_refresh_token
+            Instagram Login: GET /me
+threads     GET /me, debug_token                                            60 days, th_refresh_token
+linkedin    organizationAcls or /v2/userinfo; introspectToken               60 days (introspection)
+vk          groups.getTokenPermissions + groups.getById, or users.get       not readable
+==========  ==============================================================  =========================================
+
+Each platform's module names its sources.
 """
 
 from __future__ import annotations
