@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.graph import graph_error
 from fakes.server import Fault, Response
 from support.fake_platforms import NEW_PLATFORMS, PlatformHarness, open_platform
 from support.publishing import env_without_secrets, write_site
@@ -213,6 +214,15 @@ def test_threads_expiry_and_refresh(opened, tmp_path: Path) -> None:
     soon = check(h, tmp_path)
     assert soon.status == "problem" and errors(soon) == {"token.expiring"}
     assert "th_refresh_token" in soon.findings[-1].message
+
+
+def test_threads_debug_token_refused_leaves_the_expiry_unknown(opened, tmp_path: Path) -> None:
+    h = opened("threads")
+    h.server.inject(Fault("debug_token", "status", graph_error(10, "(#10) Application does not have permission for "
+                                                                   "this action", status=403), times=5))
+    result = check(h, tmp_path)
+    assert result.status == "ok" and codes(result) == {"token.expiry_unknown": "info"}
+    assert result.expires_at is None and result.refreshable is True
 
 
 def test_linkedin_introspection_with_the_apps_credentials(opened, tmp_path: Path) -> None:

@@ -119,7 +119,7 @@ def check(ctx: AdapterContext, *, account: str | None = None, handle: str = "") 
 
 def expiry_findings(health: Health, now: dt.datetime, warning: dt.timedelta = EXPIRY_WARNING) -> Health:
     """``health`` with a problem added when its credential has expired or expires within ``warning``."""
-    if health.expires_at is None or health.status in ("outage",):
+    if health.expires_at is None or health.status == "outage":
         return health
     left = health.expires_at - now
     how = (f"refresh it without a person: {health.refresh}; then store the new token in the secret"

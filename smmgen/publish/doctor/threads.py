@@ -11,7 +11,7 @@ posts/delete-posts (threads_delete).
 
 from __future__ import annotations
 
-from ...errors import AuthError, PublishError
+from ...errors import PublishError
 from .. import meta as graph
 from ..base import AdapterContext
 from ..http import Http
@@ -47,9 +47,9 @@ def check(ctx: AdapterContext, report: Report) -> None:
         report.refreshable, report.refresh = True, REFRESH
         try:
             data = debug_token(http, token)
-        except AuthError:
-            raise
         except PublishError as e:
+            # /me answered, so the token works: a refusal here (a permission error for a token of no tester of
+            # the app) is about debug_token, not the token.
             if e.transient:
                 raise
             report.note("token.expiry_unknown", f"debug_token could not be read ({e.detail}), so the expiry is "
