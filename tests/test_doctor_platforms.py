@@ -291,3 +291,23 @@ def test_the_command_never_prints_a_credential(opened, tmp_path: Path, name: str
         shown += run.stdout + run.stderr
     for secret in {*h.secrets, *wrong.values(), *_other(h).values()}:
         assert secret not in shown, secret
+
+
+def test_the_command_fails_14_days_before_a_token_expires(opened, tmp_path: Path) -> None:
+    h = opened("threads")
+    site = write_site(tmp_path / "site", h.table, f'[platforms.threads]\nhandle = "{HANDLES["threads"]}"\n')
+    environ = {k: v for k, v in env_without_secrets().items() if k != "GITHUB_ACTIONS"}
+    environ.update(PYTHONPATH=str(REPO), GITHUB_ACTIONS="true", **h.env)
+    expires = dt.datetime.fromtimestamp(h.fake.tokens[h.fake.token].expires_at, dt.UTC)
+
+    def doctor(now: dt.datetime, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "smmgen", "doctor", "--site", str(site), "--now",
+                               now.strftime("%Y-%m-%dT%H:%M:%SZ"), *args], env=environ, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    assert doctor(expires - dt.timedelta(days=15)).returncode == 0
+    soon = doctor(expires - dt.timedelta(days=10))
+    assert soon.returncode == 1
+    assert "::error::smmgen doctor: threads: token.expiring: the token expires on" in soon.stdout
+    assert doctor(expires - dt.timedelta(days=10), "--expiry-warning", "7d").returncode == 0
+    assert doctor(expires - dt.timedelta(days=10), "--expiry-warning", "21d").returncode == 1
