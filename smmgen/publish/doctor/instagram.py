@@ -93,5 +93,6 @@ def _compare(report: Report, account: dict[str, Any], user_id: str, id_field: st
         report.error("account.mismatch", f"the token is @{name}'s ({found}), but [publish.instagram] user_id is "
                      f"{user_id}; use that account's token (or correct user_id)")
     elif handle and name.lower() != handle:
-        report.error("account.mismatch", f"account {user_id} is @{name}, but [platforms.instagram] handle is "
-                     f"@{handle}; correct the handle (the preview and posts name it)")
+        # The posts go to user_id, which is right: only what the preview shows as the account is wrong.
+        report.warn("account.handle_mismatch", f"account {user_id} is @{name}, but [platforms.instagram] handle is "
+                    f"@{handle}, which the preview shows as the account; correct the handle")

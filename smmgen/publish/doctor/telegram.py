@@ -70,7 +70,7 @@ def _compare(report: Report, chat: dict[str, Any], chat_id: str) -> None:
     handle = report.handle.lstrip("@").lower()
     if handle and name and handle != str(name).lower():
         report.warn("account.handle_mismatch", f"[publish.telegram] chat_id {chat_id} is @{name}, but "
-                    f"[platforms.telegram] handle says @{handle}; posts and the preview name the handle")
+                    f"[platforms.telegram] handle says @{handle}, which the preview shows as the account")
 
 
 def _rights(report: Report, member: dict[str, Any] | None, chat: dict[str, Any], chat_id: str) -> None:
