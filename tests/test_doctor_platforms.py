@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Helpers of the harness plugins are imported by name below: marked for assertion rewriting first, as pytest does
+# for every plugin it loads itself.
+pytest.register_assert_rewrite("support.publishing", "support.fake_platforms")
+
 from fakes.graph import graph_error
 from fakes.server import Fault, Response
 from support.fake_platforms import NEW_PLATFORMS, PlatformHarness, open_platform
