@@ -211,7 +211,7 @@ def new(site_dir: Path | None, title: str, slug: str | None, tags: tuple[str, ..
 
 # Commands that live with the code they drive; each module lists its click commands in COMMANDS and keeps its
 # heavy imports inside the command functions, so `smmgen --help` stays fast.
-COMMAND_MODULES = ("preview", "plan", "publish", "diff", "init", "adopt", "sites")
+COMMAND_MODULES = ("preview", "plan", "publish", "diff", "init", "adopt", "sites", "doctor")
 
 
 def _register_commands() -> None:

@@ -44,7 +44,7 @@ def node_linter() -> str:
 # --- the files themselves ---------------------------------------------------------------------------------------
 
 def test_the_three_workflows_and_the_action_exist_with_the_promised_shape():
-    assert [p.name for p in WORKFLOWS] == ["pr.yml", "publish.yml", "schedule.yml"]
+    assert [p.name for p in WORKFLOWS] == ["doctor.yml", "pr.yml", "publish.yml", "schedule.yml"]
     docs = {p.stem: yaml.safe_load(p.read_text()) for p in WORKFLOWS}
     # PyYAML reads the key `on` as True.
     assert set(docs["pr"][True]) == {"pull_request"}
@@ -61,6 +61,21 @@ def test_the_three_workflows_and_the_action_exist_with_the_promised_shape():
     action = yaml.safe_load(ACTION.read_text())
     assert set(action["inputs"]) == {"command", "site", "python-version"}
     assert action["runs"]["using"] == "composite"
+
+
+def test_the_daily_doctor_workflow_checks_every_publisher_credential_read_only():
+    doc = yaml.safe_load((REPO / ".github" / "workflows" / "doctor.yml").read_text())
+    assert doc[True]["schedule"] == [{"cron": "17 5 * * *"}] and "workflow_dispatch" in doc[True]
+    assert doc["permissions"] == {} and doc["jobs"]["doctor"]["permissions"] == {"contents": "read"}
+    step = next(s for s in doc["jobs"]["doctor"]["steps"] if s.get("uses") == "./")
+    assert step["with"]["command"] == "doctor"
+    # Every credential the scheduled publisher gets, and the optional ones only doctor reads.
+    schedule = yaml.safe_load((REPO / ".github" / "workflows" / "schedule.yml").read_text())
+    publish_env = next(s for s in schedule["jobs"]["publish"]["steps"] if s.get("uses") == "./")["env"]
+    assert set(publish_env) < set(step["env"])
+    assert set(step["env"]) - set(publish_env) == {"SMMGEN_X_CLIENT_ID", "SMMGEN_X_REFRESH_TOKEN",
+                                                     "SMMGEN_LINKEDIN_CLIENT_ID", "SMMGEN_LINKEDIN_CLIENT_SECRET",
+                                                     "SMMGEN_LINKEDIN_REFRESH_TOKEN"}
 
 
 def test_every_action_is_pinned_to_a_full_commit_sha():
@@ -359,6 +374,17 @@ def test_the_action_entry_point_dispatches_and_refuses_unknown_commands(repo):
     assert "all within their limits" in ok.stdout
     bad = repo.script("smmgen.sh", COMMAND="deploy")
     assert bad.returncode == 2 and "::error::unknown command 'deploy'" in bad.stdout
+
+
+@pytest.mark.slow
+def test_the_action_runs_doctor_and_fails_with_an_annotation_per_problem(repo):
+    run = repo.script("smmgen.sh", COMMAND="doctor", GITHUB_ACTIONS="true")
+    assert run.returncode == 1, run.stdout + run.stderr
+    # No credentials in this environment: every platform's is named, before anything is sent.
+    assert ("::error::smmgen doctor: telegram: credentials.missing: environment variable SMMGEN_TELEGRAM_BOT_TOKEN "
+            "is not set") in run.stdout
+    assert run.stdout.count("::error::smmgen doctor: ") == 9
+    assert "doctor: 9 of 9 accounts have a problem" in run.stderr
 
 
 def test_the_action_caches_the_build_cache_and_the_cards_of_the_sites_output_dir(sample_site, tmp_path):

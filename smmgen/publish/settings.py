@@ -95,6 +95,8 @@ LINKEDIN_SETTINGS = {
                           doc="Who can see the posts."),
     "api_base": s.Field(s.url, default="https://api.linkedin.com", doc="The LinkedIn API server."),
     "web_url": s.Field(s.url, default="https://www.linkedin.com", doc="Where post URLs in the ledger point."),
+    "oauth_base": s.Field(s.url, default="https://www.linkedin.com",
+                          doc="LinkedIn's OAuth server, where smmgen doctor reads a token's expiry."),
 }
 
 VK_SETTINGS = {
