@@ -17,6 +17,7 @@ import click
 from ..cli import _load, _site_option
 from ..errors import SmmgenError
 from ..redact import scrub
+from .per_site import JSON, LINES, per_site
 from .publish import _now
 
 FORMAT, VERSION = "smmgen-doctor", 1
@@ -44,6 +45,7 @@ def _duration(value: str) -> dt.timedelta:
 @click.option("--expiry-warning", default="14d", show_default=True, metavar="DURATION",
               help='A token that expires within this time is a problem, e.g. "14d", "72h".')
 @click.option("--now", "now", default=None, help="Act as if it were this time (ISO 8601), for tests.")
+@per_site(lambda options: JSON if options["as_json"] else LINES)
 def doctor(site_dir, as_json: bool, expiry_warning: str, now: str | None) -> None:
     """Check each account's credentials with a read (no post): valid, whose, rights, expiry."""
     from ..publish.doctor import default_accounts, diagnose
