@@ -70,6 +70,7 @@ class Findings:
     permalink_rules: dict[str, str] = field(default_factory=dict)   # as the generator writes them
     language_settings: dict[str, dict[str, str]] = field(default_factory=dict)   # [site.languages.<lang>]
     source_dir: str | None = None                                   # the generator's content root, if not its default
+    static_dir: str | None = None                 # Hugo's staticDir, copied to the site as it is, if not "static"
     lowercase: bool | None = None                                   # False: Hugo's disablePathToLower
     default_image: str | None = None
     default_image_alt: str | None = None
@@ -272,6 +273,11 @@ def read_hugo(root: Path) -> Findings:
         found.language_settings[default] = {"prefix": f"/{default.lower()}"}
     if content_dir != "content":
         found.source_dir = content_dir
+    static, static_source = lookup("staticDir")
+    if isinstance(static, list):            # several folders, merged: the first is the project's own
+        static = next((v for v in static if isinstance(v, str)), None)
+    if isinstance(static, str) and static.strip("/") != "static":
+        found.static_dir = _folder(found, root, static, f"{static_source}: staticDir")
     lower, _ = lookup("disablePathToLower")
     if lower is True:
         found.lowercase = False
