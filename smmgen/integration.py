@@ -253,6 +253,14 @@ def page_path(url: str, site: Site) -> str | None:
     return normal
 
 
+def _link(url: str, page: str, site: Site) -> str:
+    """``url`` as a link from ``page`` (both in the published folder): relative where it is a page of the site,
+    so the pages work wherever the folder is served (``python -m http.server``, ``smmgen serve``'s /site/) or
+    opened from disk."""
+    target = page_path(url, site)
+    return url if target is None else posixpath.relpath(target, posixpath.dirname(page) or ".")
+
+
 def pages(result: BuildResult, folder: str, og_cards: Mapping[str, Any]) -> dict[str, bytes]:
     """A minimal page per article carrying its tags, and an index linking them, under ``folder``."""
     from html import escape as e
@@ -260,26 +268,25 @@ def pages(result: BuildResult, folder: str, og_cards: Mapping[str, Any]) -> dict
     site = result.site
     out: dict[str, bytes] = {}
     listed = []
+    index = page_path(site.base_url + "/", site) or "index.html"
     for article in sorted(result.articles, key=lambda a: (a.date, a.source), reverse=True):
         path = page_path(article.url, site)
-        if path is None or f"{folder}/{path}" in out:
+        if path is None or f"{folder}/{path}" in out or path == index:
             continue
         card = og_cards.get(article.source)
         image = ""
         if card is not None:
-            url = card_url(card.path, site) or ""
-            local = urlsplit(url).path if urlsplit(url).netloc == urlsplit(site.base_url).netloc else url
-            image = f'<img src="{e(local)}" width="{card.width}" height="{card.height}" alt="{e(card.alt)}">\n'
+            src = _link(card_url(card.path, site) or f"{site.base_url}/{card.path}", path, site)
+            image = f'<img src="{e(src)}" width="{card.width}" height="{card.height}" alt="{e(card.alt)}">\n'
         out[f"{folder}/{path}"] = PAGE.format(
             lang=e(article.lang), title=e(article.title), tags=og_html(og_tags(article, site, card)),
-            home=e((urlsplit(site.base_url).path.rstrip("/")) + "/"), site=e(site.name), summary=e(article.summary),
+            home=e(_link(site.base_url + "/", path, site)), site=e(site.name), summary=e(article.summary),
             image=image).encode()
-        listed.append(f'<li><a href="{e(urlsplit(article.url).path)}">{e(article.title)}</a></li>')
-    index = page_path(site.base_url + "/", site) or "index.html"
-    out.setdefault(f"{folder}/{index}", (
+        listed.append(f'<li><a href="{e(_link(article.url, index, site))}">{e(article.title)}</a></li>')
+    out[f"{folder}/{index}"] = (
         f'<!doctype html>\n<html lang="{e(site.language)}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{e(site.name)}</title>\n</head>\n<body>\n<h1>{e(site.name)}</h1>\n<ul>\n"
-        + "".join(line + "\n" for line in listed) + "</ul>\n</body>\n</html>\n").encode())
+        + "".join(line + "\n" for line in listed) + "</ul>\n</body>\n</html>\n").encode()
     return out
 
 

@@ -291,24 +291,44 @@ def test_hugo_ugly_urls_find_their_tags_by_file(tmp_path):
 
 # --- the sample site: minimal pages, served -----------------------------------------------------------------------
 
-def test_sample_site_pages_carry_the_tags_and_serve_their_cards(sample_site):
+class Images(html.parser.HTMLParser):
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.sources: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.sources.append(dict(attrs)["src"])
+
+
+@pytest.mark.parametrize("served", ["pages_dir", "output"])
+def test_sample_site_pages_carry_the_tags_and_show_their_cards_wherever_served(sample_site, served):
+    """The folder served as the site (python -m http.server -d output/site), or output/ as smmgen serve does
+    (the pages under /site/): the page carries its tags and its picture is the card, by a relative link."""
     site = load_site(sample_site)
     assert site.integration["generator"] == "pages"
     build_ok(sample_site)
     folder = sample_site / site.integration["pages_dir"]
+    root, prefix = (folder, "") if served == "pages_dir" else (site.output_dir, "/" + folder.name)
     manifest = json.loads((sample_site / "output" / "manifest.json").read_text(encoding="utf-8"))
     cards = og_media(manifest)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(folder)))
+    assert len(cards) >= 10
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    local = f"http://127.0.0.1:{server.server_address[1]}"
+    local = f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     try:
+        with urllib.request.urlopen(local + "/", timeout=10) as answer:
+            assert answer.status == 200
         for source, media in sorted(cards.items()):
             article = next(e["article"] for e in manifest["entries"] if e["article"]["source"] == source)
-            path = urllib.parse.urlsplit(article["url"]).path
-            with urllib.request.urlopen(local + path, timeout=10) as answer:
-                tags = Tags(answer.read().decode()).tags
+            page = local + urllib.parse.urlsplit(article["url"]).path
+            with urllib.request.urlopen(page, timeout=10) as answer:
+                text = answer.read().decode()
+            tags = Tags(text).tags
             assert tags["og:url"] == article["url"] and tags["og:image"] == media["url"]
-            with urllib.request.urlopen(local + urllib.parse.urlsplit(media["url"]).path, timeout=10) as answer:
+            [picture] = Images(text).sources
+            with urllib.request.urlopen(urllib.parse.urljoin(page, picture), timeout=10) as answer:
                 assert hashlib.sha256(answer.read()).hexdigest() == media["sha256"]
     finally:
         server.shutdown()
@@ -350,7 +370,8 @@ def test_only_files_smmgen_wrote_are_ever_deleted(jekyll_site):
     mine.write_bytes(b"the site owner's own file")
     recorded = sorted(cards.glob("*.jpg")) + sorted(cards.glob("*.png"))
     changed_by_owner = recorded[0]
-    changed_by_owner.write_bytes(b"edited by hand")
+    edited = b"edited by hand, at the same size".ljust(changed_by_owner.stat().st_size, b".")
+    changed_by_owner.write_bytes(edited)
     stale = recorded[1]
     # A build whose cards are all different: every card it wrote before is no longer needed.
     toml = root / "smmgen.toml"
@@ -358,7 +379,7 @@ def test_only_files_smmgen_wrote_are_ever_deleted(jekyll_site):
                     encoding="utf-8")
     build_ok(root)
     assert mine.read_bytes() == b"the site owner's own file"
-    assert changed_by_owner.read_bytes() == b"edited by hand"      # no longer what smmgen wrote: kept
+    assert changed_by_owner.read_bytes() == edited      # no longer what smmgen wrote: kept
     assert not stale.exists()
     record = json.loads((root / ".smmgen" / "site-files.json").read_text(encoding="utf-8"))["files"]
     assert "social-cards/logo.png" not in record
