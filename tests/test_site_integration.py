@@ -455,3 +455,43 @@ def test_og_tags_are_one_tag_set():
     names = set(og_values(og_tags(articles[0], site)))
     assert {"canonical", "og:title", "og:description", "og:url", "og:type", "og:site_name", "og:locale",
             "twitter:card"} <= names
+
+
+@pytest.mark.parametrize("generator", ["hugo", "jekyll"])
+def test_hugo_static_dir_and_jekyll_source_are_respected(generator, tmp_path):
+    """Hugo's staticDir and Jekyll's source move the folders the generator reads: init follows them, and the
+    real generator publishes the cards and renders the tags."""
+    require(generator)
+    post = "---\ntitle: Moved folders\ndate: 2026-03-01T10:00:00Z\nsummary: Still found.\nlayout: default\n---\nText.\n"
+    if generator == "hugo":
+        root = write(tmp_path / "site", {
+            "hugo.toml": 'baseURL = "https://moved.example.org/"\ntitle = "Moved"\nstaticDir = "files"\n'
+                         '[params.social]\ntwitter = "moved"\n',
+            "content/posts/moved.md": post,
+            "layouts/_default/single.html": f"<html><head>{HEAD['hugo']}</head><body></body></html>\n",
+        })
+        expected = {"cards_dir": "files/social-cards", "data_file": "data/smmgen/og.json"}
+        template = root / "layouts/partials/smmgen/og.html"
+    else:
+        root = write(tmp_path / "site", {
+            "_config.yml": "title: Moved\nurl: https://moved.example.net\nsource: src\npermalink: pretty\n"
+                           "twitter:\n  username: moved\n",
+            "src/_posts/2026-03-01-moved.md": post,
+            "src/_layouts/default.html": f"<html><head>{HEAD['jekyll']}</head><body>{{{{ content }}}}</body></html>\n",
+        })
+        expected = {"cards_dir": "src/social-cards", "data_file": "src/_data/smmgen/og.json"}
+        template = root / "src/_includes/smmgen-og.html"
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    site = load_site(root)
+    assert {k: site.integration[k] for k in expected} == expected
+    assert template.is_file()
+    build_ok(root)
+    out = tmp_path / "public"
+    generate(generator, root, out)
+    manifest = json.loads((root / "output" / "manifest.json").read_text(encoding="utf-8"))
+    [article] = {e["article"]["url"]: e["article"] for e in manifest["entries"]}.values()
+    media = og_media(manifest)[article["source"]]
+    tags = tags_of(page_for(article["url"], site.base_url, out))
+    assert tags["og:image"] == media["url"] and tags["og:title"] == "Moved folders"
+    assert sha(page_for(media["url"], site.base_url, out)) == media["sha256"]
