@@ -301,10 +301,14 @@ def _write_all(site: Site, files: Mapping[str, bytes | Path], card_shas: Mapping
     old = read_record(site)
     record: dict[str, list] = {}
     changed = 0
+    checked: set[str] = set()
     for relative in sorted(files):
         source = files[relative]
         target = root / relative
-        _refuse_links_out(site, posixpath.dirname(relative), _key_of(relative, chosen))
+        folder = posixpath.dirname(relative)
+        if folder not in checked:                  # once per folder: a site may have thousands of cards
+            _refuse_links_out(site, folder, _key_of(relative, chosen))
+            checked.add(folder)
         if isinstance(source, Path):
             sha = card_shas.get(source.relative_to(site.output_dir).as_posix()) or _sha(source.read_bytes())
             size = source.stat().st_size
@@ -316,8 +320,11 @@ def _write_all(site: Site, files: Mapping[str, bytes | Path], card_shas: Mapping
         else:
             data = source
             sha, size = _sha(data), len(data)
-        if atomic_write(target, data, durable=False):
-            changed += 1
+        try:
+            changed += atomic_write(target, data, durable=False)
+        except OSError as e:
+            raise ConfigError(relative, None, f"cannot write: {e.strerror or e} (smmgen.toml [integration] puts "
+                                              "it there; move what is in the way, or choose another folder)") from None
         record[relative] = [size, sha]
     for relative in sorted(old.keys() - record.keys()):
         target = root / relative

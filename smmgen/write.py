@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import manifest, staging
-from .og import og_html, og_tags
+from .og import card_url, og_html, og_tags  # noqa: F401 (card_url: still importable from here)
 from .output import create, prune, survey
 from .preview import iter_preview
 from .preview.pages import UNCHANGED

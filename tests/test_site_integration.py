@@ -495,3 +495,13 @@ def test_hugo_static_dir_and_jekyll_source_are_respected(generator, tmp_path):
     tags = tags_of(page_for(article["url"], site.base_url, out))
     assert tags["og:image"] == media["url"] and tags["og:title"] == "Moved folders"
     assert sha(page_for(media["url"], site.base_url, out)) == media["sha256"]
+
+
+def test_a_file_in_the_way_of_the_cards_dir_is_one_clean_error(jekyll_site):
+    root = jekyll_site
+    shutil.rmtree(root / "social-cards")
+    (root / "social-cards").write_text("not a folder")
+    run = smmgen("build", "--no-cache", cwd=root)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert re.search(r"social-cards/\S+: cannot write", run.stderr), run.stderr
+    assert (root / "social-cards").read_text() == "not a folder"
