@@ -60,11 +60,10 @@ PUBLISHED = {"hugo": "static", "jekyll": ""}
 
 
 def _folder(value: Any) -> str:
-    text = s.nonempty_string(value).strip()
-    parts = text.replace("\\", "/").split("/")
-    if text.startswith(("/", "~")) or ".." in parts or ":" in parts[0]:
+    text = s.nonempty_string(value).strip().replace("\\", "/")
+    if text.startswith("/") or ".." in text.split("/"):
         raise s.Invalid(f"a path inside the site folder, e.g. \"static/social-cards\", got {s.shown(value)}")
-    return posixpath.normpath(text.replace("\\", "/"))
+    return posixpath.normpath(text)
 
 
 INTEGRATION_SCHEMA = {
