@@ -441,6 +441,13 @@ def read_jekyll(root: Path) -> Findings:
     found.permalink_rules = _rules(found, rules, "jekyll", f"{name}: {where}")
     if isinstance(data.get("source"), str):
         found.source_dir = source
+    excluded = {e.strip("/") for e in data["exclude"] if isinstance(e, str)} \
+        if isinstance(data.get("exclude"), list) else set()
+    unpublished = [f for f in ("output", "smmgen.toml") if f not in excluded]
+    if unpublished and not source:
+        # Jekyll copies every folder it does not exclude: output/manifest.json holds posts not yet due.
+        found.missing.append(f"{name}: exclude: add {' and '.join(unpublished)}, or Jekyll publishes smmgen's "
+                             "files with the site (output/manifest.json holds posts not yet due)")
     for key, mode in (("social", None), ("social_links", None), ("author", "only"), ("minima.social_links", None)):
         value = get(data, *key.split("."))
         if value is not None:

@@ -505,3 +505,14 @@ def test_a_file_in_the_way_of_the_cards_dir_is_one_clean_error(jekyll_site):
     assert run.returncode != 0 and "Traceback" not in run.stderr
     assert re.search(r"social-cards/\S+: cannot write", run.stderr), run.stderr
     assert (root / "social-cards").read_text() == "not a folder"
+
+
+def test_init_says_when_jekyll_would_publish_smmgen_s_output(tmp_path):
+    root = write(tmp_path, {"_config.yml": "title: Blog\nurl: https://blog.example.net\n",
+                            "_posts/2026-03-01-a.md": "---\ntitle: A\n---\nText.\n"})
+    run = smmgen("init", cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert "exclude: add output and smmgen.toml" in run.stdout
+    (root / "_config.yml").write_text("title: Blog\nurl: https://blog.example.net\nexclude: [output, smmgen.toml]\n")
+    run = smmgen("init", "--force", cwd=root)
+    assert run.returncode == 0 and "exclude: add" not in run.stdout, run.stdout
