@@ -71,6 +71,8 @@ class Findings:
     language_settings: dict[str, dict[str, str]] = field(default_factory=dict)   # [site.languages.<lang>]
     source_dir: str | None = None                                   # the generator's content root, if not its default
     static_dir: str | None = None                 # Hugo's staticDir, copied to the site as it is, if not "static"
+    data_dir: str | None = None                   # Hugo's dataDir, if not "data"
+    layout_dir: str | None = None                 # Hugo's layoutDir, if not "layouts"
     lowercase: bool | None = None                                   # False: Hugo's disablePathToLower
     default_image: str | None = None
     default_image_alt: str | None = None
@@ -278,6 +280,10 @@ def read_hugo(root: Path) -> Findings:
         static = next((v for v in static if isinstance(v, str)), None)
     if isinstance(static, str) and static.strip("/") != "static":
         found.static_dir = _folder(found, root, static, f"{static_source}: staticDir")
+    for key, default, attr in (("dataDir", "data", "data_dir"), ("layoutDir", "layouts", "layout_dir")):
+        value, where = lookup(key)
+        if isinstance(value, str) and value.strip("/") != default:
+            setattr(found, attr, _folder(found, root, value, f"{where}: {key}"))
     lower, _ = lookup("disablePathToLower")
     if lower is True:
         found.lowercase = False

@@ -227,10 +227,14 @@ class SiteSide:
 
 
 def site_side(findings: Findings) -> SiteSide:
-    """Hugo: data/, layouts/partials/ and staticDir (static/); Jekyll: _data/, _includes/ and the site root, all
-    under its `source`."""
+    """Hugo: dataDir (data/), layoutDir (layouts/) and staticDir (static/); Jekyll: _data/, _includes/ and the
+    site root, all under its `source`."""
     if findings.generator == "hugo":
-        return SiteSide(DATA_FILES["hugo"], TEMPLATES["hugo"], f"{findings.static_dir or 'static'}/{CARDS_FOLDER}")
+        data = f"{findings.data_dir}/{DATA_FILES['hugo'].removeprefix('data/')}" if findings.data_dir \
+            else DATA_FILES["hugo"]
+        template = f"{findings.layout_dir}/{TEMPLATES['hugo'].removeprefix('layouts/')}" if findings.layout_dir \
+            else TEMPLATES["hugo"]
+        return SiteSide(data, template, f"{findings.static_dir or 'static'}/{CARDS_FOLDER}")
     prefix = f"{findings.source_dir}/" if findings.source_dir else ""
     return SiteSide(prefix + DATA_FILES["jekyll"], prefix + TEMPLATES["jekyll"], prefix + CARDS_FOLDER)
 

@@ -459,19 +459,19 @@ def test_og_tags_are_one_tag_set():
 
 @pytest.mark.parametrize("generator", ["hugo", "jekyll"])
 def test_hugo_static_dir_and_jekyll_source_are_respected(generator, tmp_path):
-    """Hugo's staticDir and Jekyll's source move the folders the generator reads: init follows them, and the
+    """Hugo's staticDir, dataDir and layoutDir and Jekyll's source move the folders the generator reads: init follows them, and the
     real generator publishes the cards and renders the tags."""
     require(generator)
     post = "---\ntitle: Moved folders\ndate: 2026-03-01T10:00:00Z\nsummary: Still found.\nlayout: default\n---\nText.\n"
     if generator == "hugo":
         root = write(tmp_path / "site", {
             "hugo.toml": 'baseURL = "https://moved.example.org/"\ntitle = "Moved"\nstaticDir = "files"\n'
-                         '[params.social]\ntwitter = "moved"\n',
+                         'dataDir = "facts"\nlayoutDir = "templates"\n[params.social]\ntwitter = "moved"\n',
             "content/posts/moved.md": post,
-            "layouts/_default/single.html": f"<html><head>{HEAD['hugo']}</head><body></body></html>\n",
+            "templates/_default/single.html": f"<html><head>{HEAD['hugo']}</head><body></body></html>\n",
         })
-        expected = {"cards_dir": "files/social-cards", "data_file": "data/smmgen/og.json"}
-        template = root / "layouts/partials/smmgen/og.html"
+        expected = {"cards_dir": "files/social-cards", "data_file": "facts/smmgen/og.json"}
+        template = root / "templates/partials/smmgen/og.html"
     else:
         root = write(tmp_path / "site", {
             "_config.yml": "title: Moved\nurl: https://moved.example.net\nsource: src\npermalink: pretty\n"
