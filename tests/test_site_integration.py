@@ -459,8 +459,8 @@ def test_og_tags_are_one_tag_set():
 
 @pytest.mark.parametrize("generator", ["hugo", "jekyll"])
 def test_hugo_static_dir_and_jekyll_source_are_respected(generator, tmp_path):
-    """Hugo's staticDir, dataDir and layoutDir and Jekyll's source move the folders the generator reads: init follows them, and the
-    real generator publishes the cards and renders the tags."""
+    """Hugo's staticDir, dataDir and layoutDir and Jekyll's source move the folders the generator reads: init
+    follows them, and the real generator publishes the cards and renders the tags."""
     require(generator)
     post = "---\ntitle: Moved folders\ndate: 2026-03-01T10:00:00Z\nsummary: Still found.\nlayout: default\n---\nText.\n"
     if generator == "hugo":
