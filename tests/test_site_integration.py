@@ -20,11 +20,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_fixture_sites import set_up
 from test_init import generate, require, smmgen, write
 
 from smmgen.config import load_site
-from smmgen.og import og_tags, og_values
+from smmgen.og import og_html, og_tags, og_values
 
 HEAD = {"hugo": '{{ partial "smmgen/og.html" . }}', "jekyll": "{% include smmgen-og.html %}"}
 HOSTILE = 'Say "no" to <script>alert(1)</script> & \'tabs\' — {{ .Title }} {% raw %} 🚨👩‍👩‍👧 &amp;'
@@ -516,3 +518,12 @@ def test_init_says_when_jekyll_would_publish_smmgen_s_output(tmp_path):
     (root / "_config.yml").write_text("title: Blog\nurl: https://blog.example.net\nexclude: [output, smmgen.toml]\n")
     run = smmgen("init", "--force", cwd=root)
     assert run.returncode == 0 and "exclude: add" not in run.stdout, run.stdout
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=60),
+       name=st.sampled_from(["og:title", "og:description", "canonical", "og:image:alt"]))
+def test_any_value_comes_back_from_the_tags_as_it_was(value, name):
+    attr = "rel" if name == "canonical" else "property"
+    parsed = Tags(og_html([(attr, name, value), ("name", "twitter:card", "summary_large_image")]))
+    assert parsed.tags == {name: value, "twitter:card": "summary_large_image"}
