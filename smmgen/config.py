@@ -339,6 +339,10 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         raise ConfigError(shown_path, key_on_line(toml_key_lines(text), line), f"not valid TOML: {problem}",
                           line=line)
 
+    if "workspace" in data:
+        raise ConfigError(shown_path, "workspace", "this smmgen.toml lists the sites of a workspace and is no site "
+                          "itself: run smmgen in a site's folder, or name one with --site",
+                          line=_line_for(toml_key_lines(text), "workspace"))
     control = controls.in_values(data)
     if control is not None:
         raise ConfigError(shown_path, control[0], control[1], line=_line_for(toml_key_lines(text), control[0]))
