@@ -22,12 +22,13 @@ from .discovery import Found, discover
 from .errors import ConfigError, ContentError, ErrorList, SmmgenError
 from .expiry import expiry_warning
 from .layouts import Layouts, template_frame
+from .og import card_url
 from .output import guard
 from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
 from .site_files import inside, read_bytes
 from .workers import Workers
-from .write import OUTPUT_SUBDIRS, card_url, cut_text_file, write_output
+from .write import OUTPUT_SUBDIRS, cut_text_file, write_output
 
 __all__ = ["OUTPUT_SUBDIRS", "BuildResult", "BuildWarning", "Progress", "build", "cut_text_file", "write_output"]
 

@@ -180,6 +180,8 @@ TOP_SCHEMA = {
     "publish": s.Field(_section("smmgen.publish.settings", "PUBLISH_SCHEMA"), default=None),
     "mentions": s.Field(mentions.table, default=None,
                         doc="Article @names mapped to each platform's handle (smmgen.mentions)."),
+    "integration": s.Field(_section("smmgen.integration", "INTEGRATION_SCHEMA"), default=None,
+                           doc="The site side: tags for the site's templates, cards where it publishes them."),
 }
 
 
@@ -254,6 +256,7 @@ class Site:
     default_image_alt: str | None = None
     # [mentions]: article @name (case-folded) -> platform -> handle; every other @name mentions no one
     mentions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    integration: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))   # [integration]
 
     def language_of(self, lang: str) -> Language:
         """The URL prefix (and folder) of ``lang``: as configured, else Hugo's rule (none for the default
@@ -336,11 +339,18 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         raise ConfigError(shown_path, key_on_line(toml_key_lines(text), line), f"not valid TOML: {problem}",
                           line=line)
 
+    if "workspace" in data:
+        raise ConfigError(shown_path, "workspace", "this smmgen.toml lists the sites of a workspace and is no site "
+                          "itself: run smmgen in a site's folder, or name one with --site",
+                          line=_line_for(toml_key_lines(text), "workspace"))
     control = controls.in_values(data)
     if control is not None:
         raise ConfigError(shown_path, control[0], control[1], line=_line_for(toml_key_lines(text), control[0]))
     result = s.validate(data, TOP_SCHEMA)
     result.problems += _permalink_problems(result.values.get("site"))
+    from .integration import problems as integration_problems
+
+    result.problems += integration_problems(result.values)
     if result.problems:
         lines = toml_key_lines(text)
         errors = [ConfigError(shown_path, p.key, p.message, line=_line_for(lines, p.key)) for p in result.problems]
@@ -403,6 +413,7 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         default_image=site_v["default_image"],
         default_image_alt=site_v["default_image_alt"],
         mentions=MappingProxyType({k: MappingProxyType(h) for k, h in (v["mentions"] or {}).items()}),
+        integration=MappingProxyType({k: val for k, val in (v["integration"] or {}).items() if val is not None}),
     )
 
 

@@ -11,6 +11,7 @@ import click
 
 from ..cli import _flat, _load, _site_option, report_errors
 from ..errors import SmmgenError
+from .per_site import JSON, LINES, per_site
 
 
 def _when(value: str | None) -> dt.datetime | None:
@@ -32,6 +33,7 @@ def _when(value: str | None) -> dt.datetime | None:
                    "older than [publish] not_before (default: only what is still to come or live, and posts "
                    "the plan had no slot for).")
 @click.option("--now", default=None, metavar="ISO", help="Pretend it is this time (for checking a plan).")
+@per_site(lambda options: JSON if options["as_json"] else LINES)
 def plan(site_dir: Path | None, as_json: bool, platforms: tuple[str, ...], show_all: bool,
          now: str | None) -> None:
     """Show the content plan: when each post goes out and when it expires."""

@@ -29,12 +29,14 @@ from .http import Budget, HttpConfig
 from .ledger import Ledger, Record
 from .lock import acquire
 from .manifest_reader import Entry, read_entry, read_manifest, thaw
+from .preflight import Preflight, open_preflight
 
 log = logging.getLogger(__name__)
 
 # Columns of the summary, in order; an Event's outcome is one of these, "warning", "held" (never to be posted:
 # the CLI counts these in one line, an archive can hold thousands) or "quiet" (see Options.explain).
 COLUMNS = ("posted", "edited", "deleted", "not due", "skipped", "failed", "unknown")
+PREFLIGHT_MAX_WAIT = dt.timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Options:
     force_delete: bool = False       # delete posts of removed articles beyond the RemovalLimit
     allow_many: bool = False         # post even more than [publish] max_posts_per_run in this run
     explain: bool = False            # also report what needs nothing done (``publish --dry-run --json``)
+    preflight: bool = True           # check the article page and cards are live before posting (--no-preflight)
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,8 @@ class Publisher:
     site: str | None = None          # the site's base_url: the ledger must be this site's
     not_before: dt.datetime | None = None   # [publish] not_before: no post of an older article goes out
     max_posts: int | None = None     # [publish] max_posts_per_run: more new posts than this stop the run
+    preflight: Preflight | None = None   # the page and cards must be live before a post goes out
+    preflight_max_wait: dt.timedelta = PREFLIGHT_MAX_WAIT   # after publish_at; then waiting is a failure
     _created: int = 0
 
     @property
@@ -228,7 +233,8 @@ class Publisher:
                                         read_only=True, site=self.ledger.site, shown=self.ledger.shown),
                           open_adapter=self.open_adapter, base_dir=self.base_dir, http=self.http,
                           policies=self.policies, known_platforms=self.known_platforms,
-                          removal_limit=self.removal_limit, not_before=self.not_before)
+                          removal_limit=self.removal_limit, not_before=self.not_before,
+                          preflight=self.preflight, preflight_max_wait=self.preflight_max_wait)
         for _ in probe.run():
             pass
         if probe._created > (self.max_posts or 0):
@@ -303,10 +309,10 @@ class Publisher:
             elif post.publish_at > self.now and not _schedulable(policy, post.publish_at - self.now):
                 yield Event(post.entry_id, platform.name, "not due", f"due {iso(post.publish_at)}")
             else:
-                yield from self._create(platform, post, record)
+                yield from self._create_when_live(platform, entry, post, record)
         elif state == "unknown":
             if self.options.force:
-                yield from self._create(platform, post, record)
+                yield from self._create_when_live(platform, entry, post, record)
             else:
                 yield Event(post.entry_id, platform.name, "unknown",
                             f"could not tell whether the post of {record.intent_at} went out "
@@ -401,6 +407,25 @@ class Publisher:
         return updated, Event(record.id, platform.name, "unknown",
                               f"an interrupted run may have posted this: {look.why}; "
                               "check the platform, then run with --force to post it again")
+
+    def _create_when_live(self, platform: _Platform, entry: Entry, post: Post,
+                          record: Record | None) -> Iterator[Event]:
+        """Create, once the preflight finds the article page and cards live; until then the entry waits
+        (nothing is sent, nothing recorded) and a later run tries again, up to preflight_max_wait after its
+        publish_at, when waiting becomes a failure."""
+        why = self.preflight.waiting(entry) if self.preflight is not None else None
+        if why is None:
+            yield from self._create(platform, post, record)
+            return
+        late = self.now - post.publish_at
+        if late > self.preflight_max_wait:
+            yield Event(post.entry_id, platform.name, "failed",
+                        f"page not live {_hours(late)} after its publish time, beyond [publish] preflight_max_wait "
+                        f"= {_hours(self.preflight_max_wait)}: {why}; fix the site or its deploy (or publish "
+                        "with --no-preflight)", dry=self.options.dry_run)
+            return
+        yield Event(post.entry_id, platform.name, "not due", f"wait: page not live yet ({why})",
+                    dry=self.options.dry_run)
 
     def _create(self, platform: _Platform, post: Post, record: Record | None) -> Iterator[Event]:
         if self.options.limit is not None and self._created >= self.options.limit:
@@ -533,6 +558,12 @@ class Publisher:
                             posted_at=posted_at, entry=None, last_error=None)
 
 
+def _hours(delta: dt.timedelta) -> str:
+    """``6 h``, ``2 h 5 min``, ``45 min``."""
+    hours, minutes = divmod(int(delta.total_seconds() // 60), 60)
+    return " ".join(p for p in (f"{hours} h" if hours else "", f"{minutes} min" if minutes or not hours else "") if p)
+
+
 def _article(entry_id: str) -> str:
     return entry_id.rsplit("@", 1)[0]
 
@@ -628,16 +659,33 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
                              budget=budget)
         return registry.open_adapter(ctx)
 
+    preflight = None
+    if options.preflight and settings.get("preflight", True):
+        origins = (manifest.base_url, manifest.cards_base_url)
+        preflight = open_preflight(manifest.entries, origins, http, env)
+        for key, url in (("site.base_url", manifest.base_url), ("site.cards_base_url", manifest.cards_base_url)):
+            refused = url and preflight.fetcher.refusal(url)
+            if refused:
+                preflight.close()
+                raise ConfigError("smmgen.toml", key, f"{url}: {refused}; serve the site over HTTPS, or set "
+                                  "[publish] preflight = false (or publish with --no-preflight)")
+
     def run(ledger: Ledger) -> Iterator[Event]:
         publisher = Publisher(entries=manifest.entries, ledger=ledger, options=options, open_adapter=opener,
                               base_dir=manifest_path.parent, http=http, policies=policies,
                               known_platforms=registry.names(), removal_limit=removal_limit, site=site.base_url,
                               not_before=floor_time(settings.get("not_before"), site.timezone),
-                              max_posts=settings.get("max_posts_per_run") or MAX_POSTS_PER_RUN)
+                              max_posts=settings.get("max_posts_per_run") or MAX_POSTS_PER_RUN,
+                              preflight=preflight,
+                              preflight_max_wait=settings.get("preflight_max_wait") or PREFLIGHT_MAX_WAIT)
         yield from publisher.run()
 
-    if options.dry_run:
-        yield from run(Ledger.load(ledger_path, read_only=True, shown=site.rel(ledger_path)))
-        return
-    with acquire(ledger_path, settings.get("lock_stale_after") or dt.timedelta(hours=1)):
-        yield from run(Ledger.load(ledger_path, shown=site.rel(ledger_path)))
+    try:
+        if options.dry_run:
+            yield from run(Ledger.load(ledger_path, read_only=True, shown=site.rel(ledger_path)))
+            return
+        with acquire(ledger_path, settings.get("lock_stale_after") or dt.timedelta(hours=1)):
+            yield from run(Ledger.load(ledger_path, shown=site.rel(ledger_path)))
+    finally:
+        if preflight is not None:
+            preflight.close()

@@ -99,6 +99,8 @@ LINKEDIN_SETTINGS = {
                           doc="Who can see the posts."),
     "api_base": s.Field(s.url, default="https://api.linkedin.com", doc="The LinkedIn API server."),
     "web_url": s.Field(s.url, default="https://www.linkedin.com", doc="Where post URLs in the ledger point."),
+    "oauth_base": s.Field(s.url, default="https://www.linkedin.com",
+                          doc="LinkedIn's OAuth server, where smmgen doctor reads a token's expiry."),
 }
 
 VK_SETTINGS = {
@@ -157,6 +159,13 @@ PUBLISH_SCHEMA: dict[str, s.Field] = {
     "max_posts_per_run": s.Field(s.integer(1), default=MAX_POSTS_PER_RUN,
                                  doc="A run that would make more new posts than this stops before posting "
                                      "anything (go on with --limit N, or --allow-many)."),
+    "preflight": s.Field(s.boolean, default=True,
+                         doc="Before posting, check that the article page answers 200 over HTTPS with the card "
+                             "as its og:image, and that the cards serve the manifest's bytes; until then the "
+                             "entry waits for a later run. false: for sites CI cannot reach (or --no-preflight)."),
+    "preflight_max_wait": s.Field(s.duration, default=dt.timedelta(hours=6),
+                                  doc="How long after its publish_at an entry may wait for its page; then the "
+                                      "run fails, naming the URL and what was wrong."),
     **{name: s.Field(s.table(fields)) for name, fields in PLATFORM_SETTINGS.items()},
 }
 

@@ -18,6 +18,9 @@ Rules (developers.facebook.com/docs/pages-api/posts unless noted), on top of tes
   error 100 subcode 33 (graph-api/guides/error-handling).
 - The page id must be the token's Page; another id is error 200 (permissions).
 - A message identical to the Page's previous one is error 506 "Duplicate status message" (error-handling guide).
+- ``GET /{page_id}?fields=id,name`` answers the Page. The token is a Page token of this Page with
+  pages_manage_posts, pages_read_engagement and pages_show_list (the Pages API's "Before you start"); a token
+  of another Page (``other_token``) cannot post here: error 200 (permissions).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .graph import Fetched, GraphFake, graph_error, not_found
+from .graph import Fetched, GraphFake, Token, graph_error, not_found
 from .server import Response
 from .video import probe_problem
 
@@ -37,6 +40,10 @@ class FakeFacebook(GraphFake):
                  version: str = "v25.0"):
         super().__init__(token, version)
         self.page_id = page_id
+        self.tokens[token] = Token("PAGE", page_id, ["pages_show_list", "pages_read_engagement",
+                                                     "pages_manage_posts"])
+        self.other_token = "EAAfakeOtherPageToken9x8w"
+        self.tokens[self.other_token] = Token("PAGE", "100200300400500", list(self.tokens[token].scopes))
         self.posts: dict[str, dict[str, Any]] = {}      # live (and scheduled) posts by id
         self.deleted: list[str] = []
         self.videos: dict[str, dict[str, Any]] = {}
@@ -53,7 +60,9 @@ class FakeFacebook(GraphFake):
                     if p.get("video_id")]
 
     def route(self, method: str, parts: list[str], fields: dict[str, Any], files: dict[str, Any]) -> Response:
-        if len(parts) == 2 and parts[0] != self.page_id:
+        if parts == [self.page_id] and method == "GET":
+            return Response(200, {"id": self.page_id, "name": "The Northbridge Courier"})
+        if len(parts) == 2 and (parts[0] != self.page_id or self.caller is None or self.caller.profile != self.page_id):
             return graph_error(200, "(#200) The user hasn't authorized the application to perform this action",
                                status=403)
         if method == "POST" and parts == [self.page_id, "feed"]:

@@ -18,6 +18,11 @@ pages it links, unless noted), on top of tests/fakes/graph.py:
   container cannot be published again; at most ``quota_total`` (50) posts per 24 h (media_publish).
 - ``GET /{ig-user-id}/content_publishing_limit?fields=quota_usage,config`` (content_publishing_limit).
 - ``GET /{ig-user-id}/media`` lists media newest first; ``GET /{media-id}?fields=permalink``.
+- ``GET /{ig-user-id}?fields=id,username`` (ig-user) and, with Instagram Login, ``GET /me?fields=user_id,username``
+  (instagram-platform/instagram-api-with-instagram-login/get-started). The token acts for one professional
+  account (``other_token``: another one): another's id is error 100 subcode 33. Scopes: instagram_basic,
+  instagram_content_publish, pages_read_engagement (content-publishing); Instagram Login tokens are long-lived
+  (60 days) and refreshed with ``GET /refresh_access_token?grant_type=ig_refresh_token``.
 - ``DELETE /{ig-media-id}`` only on graph.facebook.com, the "Instagram API with Facebook Login"
   (``delete_allowed``; third-party quotes of the IG Media reference, unverified first-hand).
 """
@@ -28,7 +33,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from .graph import GraphFake, fetch, graph_error, not_found
+from .graph import GraphFake, Token, fetch, graph_error, not_found
 from .server import Response
 from .video import probe_problem
 
@@ -50,6 +55,11 @@ class FakeInstagram(GraphFake):
         self.media: dict[str, dict[str, Any]] = {}
         self.deleted: list[str] = []
         self.published_at: list[dt.datetime] = []
+        self.username = "northbridgecourier"
+        self.tokens[token] = Token("USER", user_id, ["instagram_basic", "instagram_content_publish",
+                                                     "pages_read_engagement", "pages_show_list"])
+        self.other_token = "IGQfakeOtherInstagramToken7v6u"
+        self.tokens[self.other_token] = Token("USER", "17841400000000999", list(self.tokens[token].scopes))
         self.video_polls = 1
         self.video_failure: str | None = None     # the ERROR container's status, e.g. "Error: ..."
 
@@ -62,6 +72,14 @@ class FakeInstagram(GraphFake):
             return [m["video"] for m in sorted(self.media.values(), key=lambda m: int(m["id"])) if m.get("video")]
 
     def route(self, method: str, parts: list[str], fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        caller = self.caller.profile if self.caller else ""
+        if method == "GET" and parts == ["me"]:
+            name = self.username if caller == self.user_id else "sport_desk"
+            return Response(200, {"id": caller, "user_id": caller, "username": name})
+        if parts and parts[0] == self.user_id and caller != self.user_id:
+            return graph_error(100, "Unsupported request: the IG user does not exist or is not yours", subcode=33)
+        if method == "GET" and parts == [self.user_id]:
+            return Response(200, {"id": self.user_id, "username": self.username})
         if len(parts) == 2 and parts[0] != self.user_id:
             return graph_error(100, "Unsupported request: the IG user does not exist or is not yours", subcode=33)
         if method == "POST" and parts == [self.user_id, "media"]:

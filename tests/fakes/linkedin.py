@@ -28,12 +28,24 @@ unless noted):
 - ``GET /rest/posts?author=..&q=author`` lists the author's posts newest first (``elements``); ``DELETE
   /rest/posts/{encoded urn}`` answers 204, 404 for an unknown post.
 - 429 when the member's daily limit is reached (150 posts a day: third-party); no Retry-After is documented.
+- ``GET /rest/organizationAcls?q=roleAssignee&state=APPROVED`` lists the token's member's roles
+  (organization-access-control-by-role; needs r_organization_admin, else 403 ACCESS_DENIED); posting as an
+  organization needs ADMINISTRATOR, CONTENT_ADMINISTRATOR or DIRECT_SPONSORED_CONTENT_POSTER. ``GET
+  /v2/userinfo`` answers the member's OpenID ``sub`` (openid, profile). An expired token answers 401
+  ``EXPIRED_ACCESS_TOKEN`` (serviceErrorCode 65601), a revoked one ``REVOKED_ACCESS_TOKEN`` (65602).
+- ``POST /oauth/v2/introspectToken`` (form: client_id, client_secret, token; token-introspection) answers
+  ``{"active", "client_id", "authorized_at", "created_at", "status", "expires_at", "scope", "auth_type"}``, or
+  ``{"active": false}`` for a token it does not know; wrong client credentials answer 401 invalid_client.
+
+Switches for credential checks: ``other_token`` (a member of another organization), ``expire()``,
+``revoke()``, ``scopes`` and ``roles`` of the main token.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from typing import Any
 from urllib.parse import unquote
 
@@ -44,6 +56,7 @@ RESERVED = set("\\|{}@[]()<>*_~")
 LIMIT = 3000
 ACTIVE_VERSIONS = {"202505", "202510", "202601", "202605"}
 _HASHTAG = re.compile(r"#\w+")
+POSTERS = ("ADMINISTRATOR", "CONTENT_ADMINISTRATOR", "DIRECT_SPONSORED_CONTENT_POSTER")
 VIDEO_BYTES = (75 * 1024, 500 * 1024 * 1024)
 VIDEO_SECONDS = (3.0, 1800.0)
 
@@ -90,6 +103,24 @@ class FakeLinkedIn(FakeServer):
         self.video_polls = 1
         self.video_failure: str | None = None
         self._next = 7_300_000_000_000_000_000
+        self.client_id, self.client_secret = "78fakeclientid", "fakeClientSecretWPL_AP1.abc"
+        self.other_token = "AQfakeOtherMemberTokenZ9y8"
+        now = int(time.time())
+        # token -> its member, roles by organization, scopes, state and expiry
+        self.tokens: dict[str, dict[str, Any]] = {
+            token: {"member": "urn:li:person:Ed1torCour13r", "roles": {author: "ADMINISTRATOR"},
+                    "scopes": ["r_organization_admin", "w_organization_social", "r_organization_social"],
+                    "state": "active", "expires_at": now + 50 * 86400, "created_at": now - 10 * 86400},
+            self.other_token: {"member": "urn:li:person:Sp0rtDesk22", "roles": {"urn:li:organization:999999": "ADMINISTRATOR"},
+                               "scopes": ["r_organization_admin", "w_organization_social"], "state": "active",
+                               "expires_at": now + 50 * 86400, "created_at": now - 10 * 86400}}
+        self.caller: dict[str, Any] = self.tokens[token]
+
+    def expire(self) -> None:
+        self.tokens[self.token]["state"] = "expired"
+
+    def revoke(self) -> None:
+        self.tokens[self.token]["state"] = "revoked"
 
     def live_texts(self) -> list[str]:
         with self.lock:
@@ -107,8 +138,18 @@ class FakeLinkedIn(FakeServer):
         return _error(500, "Internal Server Error")
 
     def handle(self, request: Request) -> Response:
-        if request.header("authorization") != f"Bearer {self.token}":
+        if request.method == "POST" and request.path == "/oauth/v2/introspectToken":
+            return self._introspect(request)
+        auth = request.header("authorization") or ""
+        token = self.tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
+        if token is None:
             return _error(401, "Invalid access token", "INVALID_ACCESS_TOKEN", 65600)
+        if token["state"] == "expired":
+            return _error(401, "The token used in the request has expired", "EXPIRED_ACCESS_TOKEN", 65601)
+        if token["state"] == "revoked":
+            return _error(401, "The token used in the request has been revoked by the user", "REVOKED_ACCESS_TOKEN",
+                          65602)
+        self.caller = token
         if request.path.startswith("/upload/video/"):
             return self._upload_part(request)
         if request.path.startswith("/upload/"):
@@ -119,6 +160,13 @@ class FakeLinkedIn(FakeServer):
         if version not in ACTIVE_VERSIONS:
             return _error(426, f"Requested version {version} is not active", "NONEXISTENT_VERSION")
         route = f"{request.method} {request.path}"
+        if route == "GET /rest/organizationAcls":
+            return self._acls(request)
+        if route == "GET /v2/userinfo":
+            if "openid" not in token["scopes"]:
+                return _error(403, "Not enough permissions to access: userinfo.GET.NO_VERSION", "ACCESS_DENIED", 100)
+            return Response(200, {"sub": token["member"].rsplit(":", 1)[1], "name": "Courier Editor",
+                                  "email_verified": True, "locale": {"country": "US", "language": "en"}})
         if route == "POST /rest/images" and (request.query.get("action") or [""])[-1] == "initializeUpload":
             return self._initialize(request)
         action = (request.query.get("action") or [""])[-1]
@@ -139,6 +187,29 @@ class FakeLinkedIn(FakeServer):
             self.deleted.append(urn)
             return Response(204)
         return _error(404, "Not Found")
+
+    def _acls(self, request: Request) -> Response:
+        query = {k: v[-1] for k, v in request.query.items()}
+        if "r_organization_admin" not in self.caller["scopes"]:
+            return _error(403, "Not enough permissions to access: organizationAcls.FINDER-roleAssignee.20260501",
+                          "ACCESS_DENIED", 100)
+        if query.get("q") != "roleAssignee":
+            return _error(400, "q=roleAssignee is required")
+        elements = [{"role": role, "roleAssignee": self.caller["member"], "state": "APPROVED", "organization": org}
+                    for org, role in sorted(self.caller["roles"].items())]
+        return Response(200, {"elements": elements, "paging": {"count": 10, "start": 0, "links": []}})
+
+    def _introspect(self, request: Request) -> Response:
+        fields, _ = request.params()
+        if fields.get("client_id") != self.client_id or fields.get("client_secret") != self.client_secret:
+            return Response(401, {"error": "invalid_client", "error_description": "Client authentication failed"})
+        token = self.tokens.get(str(fields.get("token") or ""))
+        if token is None:
+            return Response(200, {"active": False})
+        return Response(200, {"active": token["state"] == "active", "client_id": self.client_id,
+                              "authorized_at": token["created_at"], "created_at": token["created_at"],
+                              "status": token["state"], "expires_at": token["expires_at"],
+                              "scope": ",".join(token["scopes"]), "auth_type": "3L"})
 
     def _initialize(self, request: Request) -> Response:
         owner = ((request.json() or {}).get("initializeUploadRequest") or {}).get("owner")
@@ -161,7 +232,7 @@ class FakeLinkedIn(FakeServer):
 
     def _create(self, request: Request) -> Response:
         body = request.json() or {}
-        if body.get("author") != self.author:
+        if body.get("author") != self.author or self.caller["roles"].get(self.author) not in POSTERS:
             return _error(403, f"Not enough permissions to post as {body.get('author')}", "ACCESS_DENIED", 100)
         if body.get("lifecycleState") != "PUBLISHED":
             return _error(422, "lifecycleState: only PUBLISHED is accepted on creation", "UNPROCESSABLE_ENTITY")

@@ -26,6 +26,15 @@ Every rule cites mastodon/documentation (``content/en/...``) or the server's sou
   ``Record not found`` when it does not exist (methods/statuses.md).
 - Rate limits: ``X-RateLimit-Limit/-Remaining/-Reset`` (ISO 8601) on every answer; 429 when exceeded
   (api/rate-limits.md).
+- Scopes (api/oauth-scopes.md; each method's page names its scope): ``read``/``write`` include every
+  ``read:*``/``write:*``; verify_credentials takes read:accounts or profile; statuses write:statuses; media
+  write:media. A call outside the token's scopes -> 403 ``{"error": "This action is outside the authorized
+  scopes"}``. ``GET /api/v1/apps/verify_credentials`` answers the token's Application, with ``scopes`` since
+  4.3.0 (entities/Application.md). A revoked token -> 401 "The access token was revoked", an expired one ->
+  401 "The access token expired" (Doorkeeper's messages, as Mastodon answers them).
+
+Switches for credential checks: ``revoke()``, ``expire()``, ``other_token`` (a valid token of another
+account, @sport), ``set_scopes([...])``, and the instance's limits (``max_characters``, ``per_url``...).
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ URL_RE = re.compile(r"https?://[^\s<>\"]+")
 MENTION_RE = re.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w")
 HASHTAG_RE = re.compile(r"(?<![\w/])#(\w+)")
 INVALID_TOKEN = {"error": "The access token is invalid"}
+OUT_OF_SCOPE = {"error": "This action is outside the authorized scopes"}
 
 
 def status_length(text: str, per_url: int) -> int:
@@ -86,6 +96,23 @@ def _tags(escaped: str, host: str) -> str:
                                     f'rel="tag">#<span>{m.group(1)}</span></a>', escaped)
 
 
+def _scope(route: str) -> tuple[str, ...]:
+    """The scopes any one of which a route takes (methods/*.md)."""
+    if route == "GET /api/v1/accounts/verify_credentials":
+        return ("read:accounts", "profile")
+    if "/media" in route:
+        return ("write:media",)
+    if route.startswith(("POST /api/v1/statuses", "PUT /api/v1/statuses", "DELETE /api/v1/statuses")):
+        return ("write:statuses",)
+    if route.endswith("/statuses"):
+        return ("read:statuses",)
+    return ()
+
+
+def _granted(scopes: list[str], needed: tuple[str, ...]) -> bool:
+    return any(n in scopes or n.split(":")[0] in scopes for n in needed)
+
+
 class FakeMastodon(FakeServer):
     def __init__(self, token: str = "mastodon-test-token-6f1c", *, host: str = "https://social.example",
                  max_characters: int = 500, per_url: int = 23, description_limit: int = 1500,
@@ -100,6 +127,14 @@ class FakeMastodon(FakeServer):
         self.video_polls = 1                  # GET /api/v1/media/:id answers 206 this many times for a video
         self.video_failure = False            # processing of a video fails
         self.account = {"id": "1", "username": "courier", "acct": "courier", "url": f"{host}/@courier"}
+        self.other_token = "mastodon-sport-token-93ad"
+        sport = {"id": "2", "username": "sport", "acct": "sport", "url": f"{host}/@sport"}
+        # token -> the account it acts for, its scopes, and whether it still works ("revoked", "expired")
+        self.tokens: dict[str, dict[str, Any]] = {
+            token: {"account": self.account, "scopes": ["read", "write"], "state": None},
+            self.other_token: {"account": sport, "scopes": ["read", "write"], "state": None}}
+        self.app_scopes_listed = True          # False: a server before 4.3, whose Application has no scopes
+        self.image_matrix_limit = 33_177_600   # pixels (entities/Instance.md's example)
         self.statuses: dict[str, dict[str, Any]] = {}       # id -> status (with "text"), deleted ones removed
         self.deleted: list[str] = []
         self.media: dict[str, dict[str, Any]] = {}
@@ -125,16 +160,38 @@ class FakeMastodon(FakeServer):
     def server_error(self) -> Response:
         return Response(500, {"error": "Internal server error"})
 
+    def revoke(self) -> None:
+        self.tokens[self.token]["state"] = "revoked"
+
+    def expire(self) -> None:
+        self.tokens[self.token]["state"] = "expired"
+
+    def set_scopes(self, scopes: list[str]) -> None:
+        self.tokens[self.token]["scopes"] = list(scopes)
+
     # --- the API -----------------------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
         route = f"{request.method} {request.path}"
         if route == "GET /api/v2/instance":
             return self._ok(self._instance())
-        if request.header("authorization") != f"Bearer {self.token}":
+        auth = request.header("authorization") or ""
+        token = self.tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
+        if token is None:
             return Response(401, INVALID_TOKEN)
+        if token["state"]:
+            return Response(401, {"error": f"The access token was {token['state']}" if token["state"] == "revoked"
+                                  else "The access token expired"})
+        if route == "GET /api/v1/apps/verify_credentials":
+            oob = "urn:ietf:wg:oauth:2.0:oob"
+            app = {"id": "7", "name": "smmgen", "website": None, "redirect_uri": oob, "redirect_uris": [oob],
+                   "vapid_key": "BCk-QqERU0q-CfYZjcuB6lnyyOYfJ2AifKqfeGIm7Z-HiTU5T9eTG5GxVA0_OH5mMlI4Ukk"}
+            return self._ok({**app, "scopes": token["scopes"]} if self.app_scopes_listed else app)
+        needed = _scope(route)
+        if needed and not _granted(token["scopes"], needed):
+            return Response(403, OUT_OF_SCOPE)
         if route == "GET /api/v1/accounts/verify_credentials":
-            return self._ok(self.account)
+            return self._ok(token["account"])
         if route == "POST /api/v2/media":
             return self._upload(request)
         if m := re.fullmatch(r"GET /api/v1/media/(\d+)", route):
@@ -157,7 +214,7 @@ class FakeMastodon(FakeServer):
                                                            "video/mp4", "video/webm", "video/quicktime"],
                                   "description_limit": self.description_limit,
                                   "image_size_limit": self.image_size_limit,
-                                  "image_matrix_limit": 33_177_600,
+                                  "image_matrix_limit": self.image_matrix_limit,
                                   "video_size_limit": self.video_size_limit,
                                   "video_frame_rate_limit": 120,
                                   "video_matrix_limit": 8_294_400}}}

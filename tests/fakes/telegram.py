@@ -20,6 +20,16 @@ Every rule is from https://core.telegram.org/bots/api unless noted:
 - editMessageText / editMessageCaption / editMessageMedia: the message must exist and have text /
   a caption; an edit to identical content fails with "message is not modified". editMessageMedia with
   ``type: video`` replaces a video (InputMediaVideo: media, thumbnail, caption, duration, width, height).
+- getMe answers the token's bot (User). getChat answers a ChatFullInfo (id, type "channel", title, username);
+  getChatMember answers a ChatMember: ChatMemberOwner (status "creator"), ChatMemberAdministrator
+  ("administrator", with can_post_messages, can_edit_messages, can_delete_messages...) or ChatMemberLeft
+  ("left", with the user). A revoked token answers like a wrong one (401). A bot that is no administrator of a
+  channel cannot post there: 403 "Forbidden: bot is not a member of the channel chat"; an administrator
+  without can_post_messages gets 400 "Bad Request: need administrator rights in the channel chat" (observed
+  answers, as client libraries report them).
+
+Switches for credential checks: ``revoke()`` (the token stops working), ``other_token`` (a valid token of
+another bot, not in the channel), ``set_rights(...)`` (the bot's administrator rights; ``None``: not a member).
 """
 
 from __future__ import annotations
@@ -99,6 +109,14 @@ class FakeTelegram(FakeServer):
                  channel: str = "@courier_news", channel_id: int = -1001234567890):
         super().__init__()
         self.token, self.channel, self.channel_id = token, channel, channel_id
+        self.other_token = "6120045512:AAF-other-telegram-bot-token-77e1"
+        self.bots = {token: {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Courier",
+                             "username": "courier_bot"},
+                     self.other_token: {"id": 6120045512, "is_bot": True, "first_name": "Sports desk",
+                                        "username": "courier_sport_bot"}}
+        # The channel's members by user id: the courier bot is an administrator that may post.
+        self.members: dict[int, dict[str, Any]] = {}
+        self.set_rights(can_post_messages=True, can_edit_messages=True, can_delete_messages=True)
         self.messages: dict[int, dict[str, Any]] = {}     # live messages by id
         self.deleted: list[int] = []
         self._next_id = 100
@@ -115,25 +133,67 @@ class FakeTelegram(FakeServer):
     def server_error(self) -> Response:
         return _error(500, "Internal Server Error")
 
+    def revoke(self) -> None:
+        """The token is revoked in @BotFather: every call with it answers 401."""
+        with self.lock:
+            self.bots.pop(self.token, None)
+
+    def set_rights(self, **rights: bool | None) -> None:
+        """The courier bot's administrator rights in the channel; ``set_rights(member=None)``: not a member."""
+        bot_id = int(self.token.split(":")[0])
+        with self.lock:
+            if rights.get("member", True) is None:
+                self.members.pop(bot_id, None)
+                return
+            self.members[bot_id] = {"status": "administrator", "can_be_edited": False, "is_anonymous": False,
+                                    "can_manage_chat": True, "can_change_info": False, "can_invite_users": True,
+                                    "can_post_messages": False, "can_edit_messages": False,
+                                    "can_delete_messages": False, "can_restrict_members": False,
+                                    "can_promote_members": False, "can_manage_video_chats": False,
+                                    "can_post_stories": False, "can_edit_stories": False,
+                                    "can_delete_stories": False, **rights}
+
     # --- the API -----------------------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
         match = re.fullmatch(r"/bot([^/]+)/(\w+)", request.path)
         if match is None:
             return _error(404, "Not Found")
-        if match.group(1) != self.token:
+        bot = self.bots.get(match.group(1))
+        if bot is None:
             return _error(401, "Unauthorized")
         method = match.group(2)
         fields, files = request.params()
+        if method == "getMe":
+            return self._ok(bot)
         handler = getattr(self, f"_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
-        if method != "getMe" and str(fields.get("chat_id")) not in (self.channel, str(self.channel_id)):
+        if str(fields.get("chat_id")) not in (self.channel, str(self.channel_id)):
             return _error(400, "Bad Request: chat not found")
+        if method in ("getChat", "getChatMember"):
+            return handler(fields, bot)
+        member = self.members.get(bot["id"])
+        if member is None:
+            return _error(403, "Forbidden: bot is not a member of the channel chat")
+        if member["status"] == "administrator" and not member.get("can_post_messages"):
+            return _error(400, "Bad Request: need administrator rights in the channel chat")
         return handler(fields, files)
 
-    def _getMe(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
-        return self._ok({"id": 7354120011, "is_bot": True, "first_name": "Courier", "username": "courier_bot"})
+    def _getChat(self, fields: dict[str, Any], bot: dict[str, Any]) -> Response:
+        return self._ok({"id": self.channel_id, "type": "channel", "title": "The Northbridge Courier",
+                         "username": self.channel.lstrip("@"), "accent_color_id": 0, "max_reaction_count": 11})
+
+    def _getChatMember(self, fields: dict[str, Any], bot: dict[str, Any]) -> Response:
+        try:
+            user_id = int(fields.get("user_id") or 0)
+        except (TypeError, ValueError):
+            return _error(400, "Bad Request: invalid user_id specified")
+        user = next((b for b in self.bots.values() if b["id"] == user_id), None)
+        if user is None:
+            return _error(400, "Bad Request: user not found")
+        member = self.members.get(user_id) or {"status": "left"}
+        return self._ok({**member, "user": user})
 
     def _sendMessage(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
         text, refused = self._text(fields, "text", TEXT_LIMIT, "message is too long")

@@ -18,6 +18,9 @@ Rules (developers.facebook.com/documentation/threads/... unless noted), on top o
 - ``GET /{user}/threads`` (posts) and ``GET /{user}/replies`` (the profile's replies, with ``replied_to``)
   newest first; ``GET /{media}?fields=permalink``; ``DELETE /{media}`` answers
   ``{"success": true, "deleted_id"}`` (posts/delete-posts).
+- ``GET /me?fields=id,username`` answers the token's profile. Tokens are long-lived (60 days): scopes
+  threads_basic, threads_content_publish, threads_delete (get-started/long-lived-tokens, posts/delete-posts);
+  ``other_token`` acts for another profile.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from .graph import GraphFake, fetch, graph_error, not_found
+from .graph import GraphFake, Token, fetch, graph_error, not_found
 from .server import Response
 from .video import probe_problem
 
@@ -48,6 +51,11 @@ class FakeThreads(GraphFake):
         self.media: dict[str, dict[str, Any]] = {}
         self.deleted: list[str] = []
         self.published: list[tuple[dt.datetime, bool]] = []     # (when, is a reply)
+        self.username = "northbridgecourier"
+        self.tokens[token] = Token("USER", user_id, ["threads_basic", "threads_content_publish", "threads_delete"],
+                                   expires_at=int(dt.datetime.now(dt.UTC).timestamp()) + 50 * 86400)
+        self.other_token = "THAAfakeOtherThreadsToken1q2w"
+        self.tokens[self.other_token] = Token("USER", "26000000000000999", list(self.tokens[token].scopes))
         self.video_polls = 1
         self.video_failure: str | None = None     # the ERROR container's error_message
 
@@ -61,6 +69,9 @@ class FakeThreads(GraphFake):
             return [m["video"] for m in sorted(self.media.values(), key=lambda m: int(m["id"])) if m.get("video")]
 
     def route(self, method: str, parts: list[str], fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        caller = self.caller.profile if self.caller else self.user_id
+        if method == "GET" and parts == ["me"]:
+            return Response(200, {"id": caller, "username": self.username if caller == self.user_id else "sport_desk"})
         if len(parts) == 2:
             if parts[0] not in ("me", self.user_id):
                 return not_found(parts[0])

@@ -23,6 +23,15 @@ where noted):
   ``video<owner>_<id>`` only for an uploaded video.
 - ``wall.get`` (``filter`` owner / postponed) lists posts newest first (``{"count", "items"}``);
   ``wall.delete`` answers 1; an unknown post is error 104 "Not found".
+- Tokens (dev.vk.com/reference/access-rights): a community token acts for its community with the rights it
+  was issued (``groups.getTokenPermissions`` -> ``{"mask", "permissions": [{"setting", "name"}]}``; a user token
+  calling it gets error 27 "Group authorization failed"); ``groups.getById`` answers ``{"groups": [...],
+  "profiles": []}`` (5.194 and later), the token's own community when no group_id is given, with ``is_admin``
+  and ``admin_level`` (1 moderator, 2 editor, 3 administrator) for a user token's fields; ``users.get`` the
+  user. A call beyond the token's rights or community is error 15 "Access denied"; an expired token error 5.
+
+Switches for credential checks: ``other_token`` (another community's), ``user_token`` (an administrator's user
+token), ``expire()``, ``permissions`` of the main token, ``admin_level`` of the user.
 """
 
 from __future__ import annotations
@@ -60,6 +69,17 @@ class FakeVk(FakeServer):
         self._next_video = 456_239_000
         self._recent: list[float] = []
         self._next_post, self._next_photo = 1000, 457_000_000
+        self.other_token, self.user_token = "vk1.a.fakeOtherCommunityToken8h", "vk1.a.fakeUserTokenEditor2p"
+        self.admin_level = 3
+        # token -> what it is: a community's (with its rights) or a user's
+        self.tokens: dict[str, dict[str, Any]] = {
+            token: {"group": group_id, "permissions": ["photos", "wall", "manage", "docs", "video"]},
+            self.other_token: {"group": 229_100_999, "permissions": ["photos", "wall", "manage"]},
+            self.user_token: {"user": {"id": 743_000_111, "first_name": "Vera", "last_name": "Editor"}}}
+        self.caller: dict[str, Any] = self.tokens[token]
+
+    def expire(self) -> None:
+        self.tokens[self.token]["expired"] = True
 
     def live_texts(self) -> list[str]:
         with self.lock:
@@ -85,8 +105,12 @@ class FakeVk(FakeServer):
         if not request.path.startswith("/method/"):
             return Response(404, b"Not Found", {"Content-Type": "text/plain"})
         method = request.path[len("/method/"):]
-        if fields.get("access_token") != self.token:
+        token = self.tokens.get(str(fields.get("access_token")))
+        if token is None:
             return vk_error(5, "User authorization failed: invalid access_token (4).", fields)
+        if token.get("expired"):
+            return vk_error(5, "User authorization failed: access_token has expired.", fields)
+        self.caller = token
         if not fields.get("v"):
             return vk_error(8, "Invalid request: v (version) is required", fields)
         now = time.monotonic()
@@ -96,10 +120,41 @@ class FakeVk(FakeServer):
             return vk_error(6, "Too many requests per second", fields)
         handler = {"wall.post": self._post, "wall.get": self._get, "wall.delete": self._delete,
                    "photos.getWallUploadServer": self._upload_server,
-                   "photos.saveWallPhoto": self._save_photo, "video.save": self._video_save}.get(method)
+                   "photos.saveWallPhoto": self._save_photo, "groups.getTokenPermissions": self._permissions,
+                   "groups.getById": self._group, "users.get": self._user, "video.save": self._video_save}.get(method)
         if handler is None:
             return vk_error(3, "Unknown method passed", fields)
+        section = method.split(".")[0]
+        if section in ("wall", "photos") and "group" in token and (
+                token["group"] != self.group_id or section not in token["permissions"]):
+            return vk_error(15, "Access denied: no access to call this method", fields)
         return handler(fields)
+
+    def _permissions(self, fields: dict[str, Any]) -> Response:
+        if "group" not in self.caller:
+            return vk_error(27, "Group authorization failed: method is unavailable with user access token", fields)
+        bits = {"stories": 1, "photos": 4, "video": 16, "wall": 8192, "messages": 4096, "docs": 131072,
+                "manage": 262144}
+        names = self.caller["permissions"]
+        return self._ok({"mask": sum(bits[n] for n in names),
+                         "permissions": [{"setting": bits[n], "name": n} for n in names]})
+
+    def _group(self, fields: dict[str, Any]) -> Response:
+        group = int(fields.get("group_id") or self.caller.get("group") or 0)
+        if not group:
+            return vk_error(100, "One of the parameters specified was missing or invalid: group_ids is undefined",
+                            fields)
+        found = {"id": group, "name": "The Northbridge Courier" if group == self.group_id else "Other desk",
+                 "screen_name": f"club{group}", "is_closed": 0, "type": "page"}
+        if "user" in self.caller and "admin_level" in str(fields.get("fields") or ""):
+            level = self.admin_level if group == self.group_id else 0
+            found.update(is_admin=int(level > 0), **({"admin_level": level} if level else {}))
+        return self._ok({"groups": [found], "profiles": []})
+
+    def _user(self, fields: dict[str, Any]) -> Response:
+        if "user" not in self.caller:
+            return self._ok([])
+        return self._ok([{**self.caller["user"], "can_access_closed": True, "is_closed": False}])
 
     def _ok(self, response: Any) -> Response:
         return Response(200, {"response": response})

@@ -30,8 +30,17 @@ Rules (docs.x.com unless noted):
   not succeeded is refused (400). Videos 0.5-140 s, 512 MB, MP4 with H.264 (media best practices); the fake
   decodes the file to know. Switches: ``video_polls`` (STATUS answers before the end), ``video_failure``.
 - ``DELETE /2/tweets/:id`` answers ``{"data": {"deleted": true}}``; only the author may delete.
-- ``GET /2/users/me``; ``GET /2/users/:id/tweets`` newest first, ``start_time``, ``max_results`` 5-100, text
-  as X returns it: links replaced by t.co links and ``&``, ``<``, ``>`` as HTML entities (observed behaviour).
+- An app outside a project with v2 access answers every v2 call 403 ``{"client_id", "detail": "When
+  authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer
+  App that is attached to a Project...", "registration_url", "title": "Client Forbidden", "required_enrollment":
+  "Appropriate Level of API Access", "reason": "client-not-enrolled", "type":
+  "https://api.twitter.com/2/problems/client-forbidden"}`` (observed answer, as client libraries report it).
+  OAuth 2.0 user tokens expire after 2 hours and then answer 401 (oauth-2-0/authorization-code).
+- Switches for credential checks: ``other_access_token``/``other_access_secret`` (another user's OAuth 1.0a
+  token), ``expire_bearer()``, ``enrolled = False``.
+- ``GET /2/users/me`` (the credentials' user); ``GET /2/users/:id/tweets`` newest first, ``start_time``,
+  ``max_results`` 5-100, text as X returns it: links replaced by t.co links and ``&``, ``<``, ``>`` as HTML
+  entities (observed behaviour).
 """
 
 from __future__ import annotations
@@ -95,6 +104,15 @@ class FakeX(FakeServer):
         self.access_token, self.access_secret, self.bearer = access_token, access_secret, bearer
         self.tweet_limit = tweet_limit
         self.user = {"id": "2244994945", "username": "NorthbridgeNews", "name": "The Northbridge Courier"}
+        self.other_access_token = "1467726470533754880-OtherUserTokenSport-fake"
+        self.other_access_secret = "OtherUserSecretSportDesk0123456789-fake"
+        sport = {"id": "1467726470533754880", "username": "NorthbridgeSport", "name": "Northbridge Sport"}
+        # OAuth 1.0a access token -> (its secret, its user); OAuth 2.0 bearer token -> its user
+        self.access = {access_token: (access_secret, self.user), self.other_access_token: (self.other_access_secret,
+                                                                                           sport)}
+        self.bearers = {bearer: self.user}
+        self.enrolled = True
+        self.caller = self.user
         self.tweets: dict[str, dict[str, Any]] = {}
         self.media: dict[str, dict[str, Any]] = {}
         self.deleted: list[str] = []
@@ -132,11 +150,23 @@ class FakeX(FakeServer):
 
     # --- the API -----------------------------------------------------------------------------------------------
 
+    def expire_bearer(self) -> None:
+        self.bearers.clear()
+
     def handle(self, request: Request) -> Response:
         problem = self._authenticate(request)
         if problem:
             self.auth_failures.append(problem)
             return Response(401, UNAUTHORIZED)
+        if not self.enrolled:
+            return Response(403, {
+                "client_id": "28893477", "title": "Client Forbidden", "reason": "client-not-enrolled",
+                "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens "
+                          "from a Twitter developer App that is attached to a Project. You can create a project via "
+                          "the developer portal.",
+                "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+                "required_enrollment": "Appropriate Level of API Access",
+                "type": "https://api.twitter.com/2/problems/client-forbidden"})
         route = f"{request.method} {request.path}"
         if route == "POST /2/tweets":
             limited = self._count("tweets", self.tweet_limit)
@@ -144,7 +174,7 @@ class FakeX(FakeServer):
                 return limited
             return self._limits(self._create(request), "tweets", self.tweet_limit)
         if route == "GET /2/users/me":
-            return self._limits(Response(200, {"data": self.user}), "me", 75)
+            return self._limits(Response(200, {"data": self.caller}), "me", 75)
         if route == "POST /2/media/upload/initialize":
             return self._limits(self._initialize(request), "upload", 500)
         if m := re.fullmatch(r"POST /2/media/upload/(\d+)/append", route):
@@ -167,12 +197,16 @@ class FakeX(FakeServer):
     def _authenticate(self, request: Request) -> str | None:
         header = request.header("authorization") or ""
         if header.startswith("Bearer "):
-            return None if header[7:] == self.bearer else "wrong bearer token"
+            if header[7:] not in self.bearers:
+                return "wrong or expired bearer token"
+            self.caller = self.bearers[header[7:]]
+            return None
         if not header.startswith("OAuth "):
             return "no Authorization header"
         oauth = parse_oauth_header(header[6:])
-        if oauth.get("oauth_consumer_key") != self.consumer_key or oauth.get("oauth_token") != self.access_token:
+        if oauth.get("oauth_consumer_key") != self.consumer_key or oauth.get("oauth_token") not in self.access:
             return "unknown consumer key or token"
+        token_secret, user = self.access[oauth["oauth_token"]]
         if oauth.get("oauth_signature_method") != "HMAC-SHA1" or oauth.get("oauth_version", "1.0") != "1.0":
             return "unsupported signature method"
         try:
@@ -186,13 +220,14 @@ class FakeX(FakeServer):
         if (request.header("content-type") or "").startswith("application/x-www-form-urlencoded"):
             params += parse_qsl(request.body.decode(), keep_blank_values=True)
         base_url = f"http://{request.header('host')}{request.path}"
-        expected = signature(request.method, base_url, params, self.consumer_secret, self.access_secret)
+        expected = signature(request.method, base_url, params, self.consumer_secret, token_secret)
         if not hmac.compare_digest(expected, oauth.get("oauth_signature", "")):
             return "signature mismatch"
         nonce = oauth.get("oauth_nonce", "")
         if not nonce or (nonce, str(stamp)) in self.nonces:
             return "nonce reused"
         self.nonces.add((nonce, str(stamp)))
+        self.caller = user
         return None
 
     def _count(self, bucket: str, limit: int) -> Response | None:
