@@ -135,3 +135,19 @@ def test_bytes_changed_after_the_build_are_never_sent(tmp_path: Path) -> None:
     assert post.video is not None
     with pytest.raises(PublishError, match="differs from the manifest's sha256; rebuild"):
         post.video.read("x", e["id"])
+
+
+def test_the_preflight_leaves_a_videos_public_copy_to_the_adapters(tmp_path: Path) -> None:
+    """A video under media_base_url (another host, and larger than any card) never holds its post back in the
+    preflight; Instagram's and Threads' adapters check that copy byte for byte before Meta fetches it."""
+    from smmgen.publish.http import HttpConfig
+    from smmgen.publish.preflight import Fetcher, Preflight
+
+    item = video_item(tmp_path / "output", media_base_url="https://media.example.net/social-media")
+    e = entry("bridge-opens", "instagram", "The bridge opens", media=[item], link=None)
+    checked = read_entry(e, tmp_path / "output", shown="manifest")
+    preflight = Preflight([checked], Fetcher(["https://courier.example"], HttpConfig()))
+    try:
+        assert preflight.waiting(checked) is None
+    finally:
+        preflight.close()
