@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import controls, mentions
+from . import accounts, controls, mentions
 from . import schema as s
 from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
@@ -180,6 +180,8 @@ TOP_SCHEMA = {
     "publish": s.Field(_section("smmgen.publish.settings", "PUBLISH_SCHEMA"), default=None),
     "mentions": s.Field(mentions.table, default=None,
                         doc="Article @names mapped to each platform's handle (smmgen.mentions)."),
+    "accounts": s.Field(accounts.table, default=None,
+                        doc="More accounts per platform, each routed the articles it wants (smmgen.accounts)."),
 }
 
 
@@ -254,6 +256,8 @@ class Site:
     default_image_alt: str | None = None
     # [mentions]: article @name (case-folded) -> platform -> handle; every other @name mentions no one
     mentions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    # [accounts]: the accounts besides each platform's default one (all of them: smmgen.accounts.accounts)
+    accounts: tuple[accounts.Account, ...] = ()
 
     def language_of(self, lang: str) -> Language:
         """The URL prefix (and folder) of ``lang``: as configured, else Hugo's rule (none for the default
@@ -357,6 +361,11 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         for name in registry.names()
         if (conf := dict((v["platforms"] or {}).get(name) or {})) and conf.get("enabled", True)
     )
+    named_accounts, account_problems = accounts.build_accounts(v["accounts"] or {}, platforms, v["publish"] or {})
+    if account_problems:
+        lines = toml_key_lines(text)
+        raise ErrorList([ConfigError(shown_path, p.key, p.message, line=_line_for(lines, p.key))
+                         for p in account_problems])
     # Every folder and file the site names is read from inside it (see smmgen.site_files).
     named = {f"site.{k}": site_v[k] for k in ("content_dir", "layouts_dir", "source_dir") if site_v[k]}
     if site_v["default_image"]:
@@ -403,6 +412,7 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         default_image=site_v["default_image"],
         default_image_alt=site_v["default_image_alt"],
         mentions=MappingProxyType({k: MappingProxyType(h) for k, h in (v["mentions"] or {}).items()}),
+        accounts=named_accounts,
     )
 
 
