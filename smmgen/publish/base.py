@@ -229,14 +229,30 @@ class AdapterContext:
     env: Mapping[str, str] = field(repr=False)
     http: HttpConfig
     budget: Budget
+    # Where the account's credentials are: an adapter asks for SMMGEN_TELEGRAM_BOT_TOKEN and gets
+    # <env_prefix>BOT_TOKEN ("" : the platform's default account, SMMGEN_<NAME>_).
+    env_prefix: str = ""
+    account_name: str = ""           # shown in errors about a credential, for accounts besides the default
+
+    def variable(self, variable: str) -> str:
+        """The environment variable this account reads for the platform's ``variable``."""
+        default = f"SMMGEN_{self.name.upper()}_"
+        if self.env_prefix and variable.startswith(default):
+            return self.env_prefix + variable[len(default):]
+        return variable
+
+    def _missing(self, variable: str) -> AuthError:
+        whose = f" (account {self.account_name})" if self.account_name else ""
+        return AuthError(self.name, f"environment variable {variable} is not set{whose}")
 
     def secret(self, variable: str, *, password: bool = False) -> Secret:
         """A credential from the environment. A token (sent in a header, a URL or a query) must be printable
         ASCII without spaces; a ``password`` (sent in a JSON body) may hold any character but a control
         character. A malformed one is refused here, before anything is sent, and never shown."""
+        variable = self.variable(variable)
         value = self.env.get(variable, "").strip()
         if not value:
-            raise AuthError(self.name, f"environment variable {variable} is not set")
+            raise self._missing(variable)
         if any(unicodedata.category(c) == "Cc" for c in value):
             raise AuthError(self.name, f"environment variable {variable} holds a line break or another control "
                             "character; set it again with the credential alone")
@@ -247,9 +263,10 @@ class AdapterContext:
 
     def account(self, variable: str) -> str:
         """A required value from the environment that is not a secret (an account's handle)."""
+        variable = self.variable(variable)
         value = self.env.get(variable, "").strip()
         if not value:
-            raise AuthError(self.name, f"environment variable {variable} is not set")
+            raise self._missing(variable)
         if not _TOKEN.fullmatch(value):
             raise AuthError(self.name, f"environment variable {variable} holds a space or a character outside "
                             f"ASCII: {value!r}")
