@@ -262,7 +262,7 @@ def table(value: Any) -> dict[str, dict[str, Any]]:
             problems.append(s.Problem(f"{name}.platform", "required but missing" if platform is None else
                                       f"unknown platform {s.shown(platform)} (known: {known})"))
             continue
-        own = {k: f for k, f in schema.items() if k not in ("enabled", "handle", "display_name")}
+        own = {k: f for k, f in schema.items() if k not in ("enabled", "handle", "display_name", "when")}
         fields = {
             "platform": s.Field(s.nonempty_string, required=True),
             "handle": s.Field(s.nonempty_string, required=True, doc="The account's handle, shown in previews."),
