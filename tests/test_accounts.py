@@ -294,3 +294,22 @@ def test_an_account_on_a_disabled_platform_is_an_error(tmp_path):
     with pytest.raises(ErrorList) as caught:
         load_site(tmp_path)
     assert "accounts.desk-ru.platform: telegram has no enabled [platforms.telegram] table" in caught.value.message
+
+
+def test_the_merge_summary_names_the_new_account_s_posts_and_deletes_nothing(tmp_path):
+    from smmgen.diff import compare, to_markdown
+
+    plain = write(tmp_path / "plain", "")
+    more = write(tmp_path / "more", '\n[accounts.desk-ru]\nplatform = "telegram"\nhandle = "@desk_ru"\n'
+                                    'when = { lang = ["ru"] }\n')
+    docs = []
+    for site in (plain, more):
+        assert CliRunner().invoke(main, ["build", "--site", str(site)]).exit_code == 0
+        docs.append(json.loads((site / "output" / "manifest.json").read_text()))
+    diff = compare(*docs)
+    assert [e["id"] for e in diff.new] == ["naberezhnaya@telegram:desk-ru"]
+    assert diff.changed == () and diff.deleted == ()
+    assert [e["id"] for e in diff.moved] == ["naberezhnaya@telegram"]
+    text = to_markdown(diff)
+    assert "| telegram · desk-ru |" in text and "Posts to delete" not in text
+    assert "1 earlier post(s) stay where they went out" in text
