@@ -35,6 +35,9 @@ def test_every_post_shows_its_account_and_the_pages_offer_the_account_filter(bui
     page = (preview / "articles" / "naberezhnaya-rekonstrukciya.html").read_text()
     assert 'id="telegram-courier-ru"' in page and 'data-account="courier-ru"' in page
     assert '<span class="acct" title="account courier-ru">@courier_ru</span>' in page
+    # Every mock-up shows its account's handle in its header; the default's is not repeated in the bar.
+    assert page.count('class="acct"') == 1 and "@northbridgecourier" not in page.split('id="vk"')[0].split(
+        'id="telegram-courier-ru"')[1].split("</header>")[0]
     for name in ("index.html", "plan.html"):
         html = (preview / name).read_text()
         assert 'data-filter-select="account"' in html and '<option value="courier-sport">X @NorthbridgeSport' in html
