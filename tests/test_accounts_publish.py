@@ -145,3 +145,19 @@ def test_an_account_with_the_default_s_token_is_refused_by_its_bot_and_no_token_
     assert [(a["id"], a["action"]) for a in actions if a["action"] != "skip"] == [
         ("naberezhnaya-rekonstrukciya@telegram:courier-ru", "post")]
     assert not any(secret in dry.output for secret in secrets)
+
+
+def test_only_one_account_or_every_account_of_a_platform(tmp_path, fakes):
+    site = upgraded_site(tmp_path, fakes, RU_ACCOUNT.format(api=fakes["telegram-ru"].url))
+    write_output(build(load_site(site)))
+
+    def posted(only: str) -> list[str]:
+        events = runner.publish(load_site(site), runner.Options(now=LATER, dry_run=True, only=only),
+                                env=env_of(fakes))
+        return [e.entry_id for e in events if e.outcome == "posted"]
+
+    assert posted("courier-ru") == ["naberezhnaya-rekonstrukciya@telegram:courier-ru"]
+    assert posted("telegram") == ["naberezhnaya-rekonstrukciya@telegram:courier-ru"]
+    assert posted("mastodon") == []
+    with pytest.raises(Exception, match="no publisher by that name, nor an account"):
+        posted("courier-de")

@@ -631,9 +631,10 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
         if inside(ledger_path, Path(os.path.realpath(site.root))) is None:
             raise ConfigError(site.rel(ledger_path), "publish.ledger", f"leads to {os.path.realpath(ledger_path)}, "
                               "outside the site folder; keep the ledger in the site (or pass --ledger)")
-    if options.only and options.only not in registry.names():
-        known = ", ".join(registry.names())
-        raise SmmgenError(f"--only {options.only}: no publisher by that name (known: {known})")
+    named = {a.name: a for a in site_accounts(site) if not a.is_default}
+    if options.only and options.only not in registry.names() and options.only not in named:
+        known = ", ".join([*registry.names(), *named])
+        raise SmmgenError(f"--only {options.only}: no publisher by that name, nor an account (known: {known})")
     manifest = read_manifest(manifest_path, shown=site.rel(manifest_path))
     if manifest.base_url.rstrip("/") != site.base_url.rstrip("/"):
         raise ContentError(site.rel(manifest_path), None, "site.base_url",
@@ -651,7 +652,6 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
                                 if cuts_settings else True,
                                 schedule_window=getattr(registry.module(name), "SCHEDULE_WINDOW", None)
                                 if native else None)
-    named = {a.name: a for a in site_accounts(site) if not a.is_default}
     for account in named.values():
         native = {**platform_settings(account.platform, settings), **account.publish}.get("native_scheduling")
         policies[account.name] = Policy(
