@@ -41,6 +41,10 @@ LAYOUT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", re.ASCII)
 # The keys of [accounts.<name>] besides the platform's own settings.
 OWN_KEYS = ("platform", "handle", "display_name", "when", "env", "publish", "plan", "mentions", "layout")
 PLAN_KEYS = ("slots", "min_spacing", "max_per_day", "blackout", "default_expiry")
+# [publish.<platform>] keys that say where a post goes, besides the credentials: an account must name its own, or
+# its posts would go to the default account's channel, page or group.
+WHERE_KEYS = {"telegram": "chat_id", "facebook": "page_id", "instagram": "user_id", "linkedin": "author",
+              "vk": "group_id"}
 
 
 def default_env_prefix(platform: str) -> str:
@@ -178,9 +182,19 @@ def _accounts(site: Site) -> tuple[Account, ...]:
     return tuple(out)
 
 
+def publish_settings(platform: str, publish: Mapping[str, Any]) -> dict[str, Any]:
+    """``[publish.<platform>]`` with its declared defaults filled in, also when the table is absent."""
+    from .publish.settings import PLATFORM_SETTINGS      # the settings' schema: plain data, no adapter
+
+    given = (publish or {}).get(platform)
+    if given is not None:
+        return dict(given)
+    return s.validate({}, PLATFORM_SETTINGS.get(platform, {})).values
+
+
 def default_account(site: Site, settings: PlatformSettings) -> Account:
     when = settings.get("when")
-    publish = (site.publish or {}).get(settings.name) or {}
+    publish = publish_settings(settings.name, site.publish)
     return Account(name=settings.name, platform=settings.name, is_default=True, handle=settings.handle,
                    when=when if isinstance(when, When) else When(), env_prefix=default_env_prefix(settings.name),
                    settings=settings, publish=MappingProxyType(dict(publish)))
@@ -320,7 +334,13 @@ def build_accounts(raw: Mapping[str, Mapping[str, Any]], platforms: tuple[Platfo
         given = conf.get("publish") or {}
         checked = s.validate(given, {k: s.Field(f.convert, doc=f.doc) for k, f in publish_fields.items()})
         problems += [s.Problem(f"accounts.{name}.publish.{p.key}", p.message) for p in checked.problems]
-        merged_publish = {**((publish or {}).get(platform) or {}),
+        where = WHERE_KEYS.get(platform)
+        inherited = ((publish or {}).get(platform) or {}).get(where) if where else None
+        if inherited is not None and checked.values.get(where) is None and not checked.problems:
+            problems.append(s.Problem(f"accounts.{name}.publish", f"name this account's own {where} "
+                                      f"(publish = {{ {where} = ... }}): without it its posts would go to "
+                                      f"[publish.{platform}] {where} = {s.shown(inherited)}, the default account's"))
+        merged_publish = {**publish_settings(platform, publish),
                           **{k: v for k, v in checked.values.items() if v is not None}}
         plan_given = conf.get("plan") or {}
         plan_checked = s.validate(plan_given, {k: RULE_FIELDS[k] for k in PLAN_KEYS})

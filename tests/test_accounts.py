@@ -266,6 +266,8 @@ def line_of(config: str, text: str) -> int:
     ('[accounts.desk-ru]\nplatform = "telegram"\nhandle = "@x_desk"\nmentions = { a = "nobody" }\n',
      "accounts.desk-ru.mentions.a", "expected"),
     ('[accounts.desk-ru]\nplatform = "telegram"\n', "accounts.desk-ru.handle", "required but missing"),
+    ('[publish.telegram]\nchat_id = "@desk_news"\n[accounts.desk-ru]\nplatform = "telegram"\nhandle = "@x_desk"\n',
+     "accounts.desk-ru.publish", 'without it its posts would go to [publish.telegram] chat_id = "@desk_news"'),
 ])
 def test_config_errors_name_the_account_s_key_and_line(tmp_path, config, key, message):
     config = "\n" + config

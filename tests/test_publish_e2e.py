@@ -46,7 +46,9 @@ def sample_copy(folder: Path, cards_base_url: str, tables: list[str]) -> Path:
         header = _SECTION.match(line)
         if header:
             skip = header.group(1) == "publish" or header.group(1).startswith("publish.")
-        if not skip and not line.startswith("publish = "):     # an account's own channel: its platform's here
+        if line.startswith("publish = "):           # an account's own channel: the test server's only one here
+            line = 'publish = { chat_id = "@courier_news" }'
+        if not skip:
             kept.append(f'cards_base_url = "{cards_base_url}"' if line.startswith("cards_base_url") else line)
     text = "\n".join(kept) + "\n\n" + PUBLISH_TOML + "".join("\n" + t for t in tables)
     (folder / "smmgen.toml").write_text(text)

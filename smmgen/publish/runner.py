@@ -653,7 +653,7 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
                                 schedule_window=getattr(registry.module(name), "SCHEDULE_WINDOW", None)
                                 if native else None)
     for account in named.values():
-        native = {**platform_settings(account.platform, settings), **account.publish}.get("native_scheduling")
+        native = account.publish.get("native_scheduling")
         policies[account.name] = Policy(
             on_change=account.settings.get("on_change", "warn"),
             delete_retracted=account.settings.get("delete_retracted", True),
@@ -670,7 +670,7 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
                                  platform_options=platform.options if platform else {}, env=env, http=http,
                                  budget=budget)
         else:
-            ctx = AdapterContext(name=name, settings={**platform_settings(name, settings), **account.publish},
+            ctx = AdapterContext(name=name, settings=account.publish,
                                  platform_options=account.settings.options, env=env, http=http, budget=budget,
                                  env_prefix=account.env_prefix, account_name=account.name)
         return registry.open_adapter(ctx)
