@@ -184,7 +184,7 @@ def _accounts(site: Site) -> tuple[Account, ...]:
 
 def publish_settings(platform: str, publish: Mapping[str, Any]) -> dict[str, Any]:
     """``[publish.<platform>]`` with its declared defaults filled in, also when the table is absent."""
-    from .publish.settings import PLATFORM_SETTINGS      # the settings' schema: plain data, no adapter
+    from .publish.settings import PLATFORM_SETTINGS  # the settings' schema: plain data, no adapter
 
     given = (publish or {}).get(platform)
     if given is not None:
