@@ -373,6 +373,8 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     named.update({f"site.languages.{k}.content_dir": lang["content_dir"]
                   for k, lang in site_v["languages"].items() if lang["content_dir"]})
     named.update({f"platforms.{p.name}.avatar": p.get("avatar") for p in platforms if p.get("avatar")})
+    named.update({f"accounts.{a.name}.avatar": a.settings.get("avatar") for a in named_accounts
+                  if a.settings.get("avatar") and a.settings.get("avatar") != _platform_avatar(platforms, a.platform)})
     outside = [key for key, value in named.items() if inside(root / value, root) is None]
     if outside:
         lines = toml_key_lines(text)
@@ -414,6 +416,10 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         mentions=MappingProxyType({k: MappingProxyType(h) for k, h in (v["mentions"] or {}).items()}),
         accounts=named_accounts,
     )
+
+
+def _platform_avatar(platforms: tuple[PlatformSettings, ...], name: str) -> str | None:
+    return next((p.get("avatar") for p in platforms if p.name == name), None)
 
 
 def _first_leaf(key: str, value: Any) -> str:

@@ -164,27 +164,36 @@ layout = "mastodon-regional"
 
 def test_a_card_layout_per_account_draws_its_own_card_and_shares_the_same_drawing(tmp_path):
     write(tmp_path, """
-[accounts.desk-ru]
-platform = "telegram"
-handle = "@desk_ru"
-when = { lang = ["ru"] }
-
 [accounts.desk-sport]
 platform = "telegram"
 handle = "@desk_sport"
 when = { tags = ["sport"] }
-card = "quote"
+card = "photo"
+
+[accounts.desk-football]
+platform = "telegram"
+handle = "@desk_football"
+when = { tags = ["football"] }
+
+[accounts.desk-ball]
+platform = "telegram"
+handle = "@desk_ball"
+when = { tags = ["football"] }
+card = "default"
 """)
     site = load_site(tmp_path)
-    result = build(site, render_images=False)
+    result = build(site)
+    assert not result.errors, result.errors
     by_source = {a.source: a for a in result.articles}
     requests = dict(zip((c.id for c in result.cuts), card_requests(result.cuts, by_source, site)))
-    assert requests["derby@telegram:desk-sport"][0].layout == "quote"
-    assert requests["derby@mastodon"][0].layout == "default"
-    assert requests["naberezhnaya@telegram:desk-ru"][0].layout == "default"
-    # The same drawing (article, target, layout) is one request, so one file: cards are content-addressed.
-    assert requests["naberezhnaya@telegram:desk-ru"][0] is requests["naberezhnaya@mastodon"][0] or \
-        requests["naberezhnaya@telegram:desk-ru"][0].target != requests["naberezhnaya@mastodon"][0].target
+    sport, football, ball = (requests[f"derby@telegram:{name}"][0] for name in ("desk-sport", "desk-football",
+                                                                                 "desk-ball"))
+    assert (sport.layout, football.layout, ball.layout) == ("photo", "default", "default")
+    files = {c.id: [m.path for m in media] for o in result.outputs for c, media in zip(o.cuts, o.media)}
+    # The account's own layout is its own card; the same drawing (article, target, layout) is one file.
+    assert files["derby@telegram:desk-football"] == files["derby@telegram:desk-ball"]
+    assert files["derby@telegram:desk-sport"] != files["derby@telegram:desk-football"]
+    assert ball is football
 
 
 def test_each_account_has_its_own_plan(tmp_path):
@@ -266,6 +275,8 @@ def line_of(config: str, text: str) -> int:
     ('[accounts.desk-ru]\nplatform = "telegram"\nhandle = "@x_desk"\nmentions = { a = "nobody" }\n',
      "accounts.desk-ru.mentions.a", "expected"),
     ('[accounts.desk-ru]\nplatform = "telegram"\n', "accounts.desk-ru.handle", "required but missing"),
+    ('[accounts.desk-ru]\nplatform = "telegram"\nhandle = "@x_desk"\navatar = "../x.png"\n',
+     "accounts.desk-ru.avatar", "outside the site folder"),
     ('[publish.telegram]\nchat_id = "@desk_news"\n[accounts.desk-ru]\nplatform = "telegram"\nhandle = "@x_desk"\n',
      "accounts.desk-ru.publish", 'without it its posts would go to [publish.telegram] chat_id = "@desk_news"'),
 ])
