@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smmgen.accounts import accounts, entry_id, split_id
 from smmgen.build import build, card_requests
@@ -326,3 +328,32 @@ def test_the_merge_summary_names_the_new_account_s_posts_and_deletes_nothing(tmp
     text = to_markdown(diff)
     assert "| telegram · desk-ru |" in text and "Posts to delete" not in text
     assert "1 earlier post(s) stay where they went out" in text
+
+
+LANGS, SECTIONS, TAGS = ["en", "ru", "pt-BR"], ["Sport", "Politics", "City"], ["sport", "budget", "tram"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(wants=st.lists(st.tuples(st.sampled_from(["lang", "section", "tags"]), st.integers(0, 2)), max_size=4),
+       lang=st.integers(0, 2), section=st.integers(0, 2), tags=st.sets(st.integers(0, 2), max_size=2))
+def test_routing_never_drops_nor_doubles_a_post(tmp_path_factory, wants, lang, section, tags):
+    """However accounts overlap, an article goes to its platform's default account or to the named accounts that
+    match it, never both, never neither (the default has no `when` of its own here)."""
+    from dataclasses import replace
+
+    from smmgen.accounts import routed
+
+    root = tmp_path_factory.mktemp("site")
+    tables = "".join(
+        f'\n[accounts.desk-{i}]\nplatform = "telegram"\nhandle = "@desk_{i}_x"\n'
+        f'when = {{ {kind} = ["{(LANGS if kind == "lang" else SECTIONS if kind == "section" else TAGS)[n]}"] }}\n'
+        for i, (kind, n) in enumerate(wants))
+    write(root, tables)
+    site = load_site(root)
+    base = build(site, render_images=False).articles[0]
+    article = replace(base, lang=LANGS[lang], section=SECTIONS[section], tags=tuple(TAGS[t] for t in sorted(tags)))
+    got = [a.name for a in routed(article, site, ["telegram", "mastodon"])]
+    matching = [f"desk-{i}" for i, (kind, n) in enumerate(wants)
+                if (kind == "lang" and lang == n) or (kind == "section" and section == n)
+                or (kind == "tags" and n in tags)]
+    assert got == ["mastodon", *(sorted(matching) or ["telegram"])]
