@@ -76,3 +76,19 @@ def test_the_account_select_filters_the_index_and_the_plan(built, context):  # n
     assert shown.count() == sum(1 + bool(e["expire_at"]) for e in sport) > 0
     assert set(shown.evaluate_all("els => els.map(e => e.dataset.account)")) == {"courier-sport"}
     w.clean()
+
+
+def test_the_pull_request_summary_shows_every_account_s_post(tmp_path):
+    from test_accounts import write
+
+    from smmgen.preview.summary import markdown_summary, md_escape
+
+    write(tmp_path, '\n[accounts.desk-sport]\nplatform = "telegram"\nhandle = "@desk_sport"\n'
+                    'when = { tags = ["sport"] }\n\n[accounts.desk-football]\nplatform = "telegram"\n'
+                    'handle = "@desk_football"\nwhen = { tags = ["football"] }\n')
+    result = build(load_site(tmp_path), render_images=False)
+    row = next(line for line in markdown_summary(result).splitlines() if "The derby story" in line)
+    telegram = row.split(" | ")[2]
+    # Both accounts' posts in the Telegram column, each named (escaped) by its handle.
+    assert telegram.startswith(md_escape("@desk_football") + ": ")
+    assert "<br>" + md_escape("@desk_sport") + ": " in telegram
