@@ -243,9 +243,13 @@ class AdapterContext:
             return self.env_prefix + variable[len(default):]
         return variable
 
+    @property
+    def whose(self) -> str:
+        """`` (account courier-ru)`` for an account besides the platform's default one, else ""."""
+        return f" (account {self.account_name})" if self.account_name else ""
+
     def _missing(self, variable: str) -> AuthError:
-        whose = f" (account {self.account_name})" if self.account_name else ""
-        return AuthError(self.name, f"environment variable {variable} is not set{whose}")
+        return AuthError(self.name, f"environment variable {variable} is not set{self.whose}")
 
     def secret(self, variable: str, *, password: bool = False) -> Secret:
         """A credential from the environment. A token (sent in a header, a URL or a query) must be printable

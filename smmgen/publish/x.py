@@ -54,7 +54,7 @@ def open(ctx: AdapterContext) -> X:
     missing = [ctx.variable(name) for name in oauth1 if not ctx.env.get(ctx.variable(name), "").strip()]
     if missing:
         named = [ctx.variable(name) for name in oauth1]
-        raise AuthError(NAME, f"environment variable {missing[0]} is not set: X takes either {ctx.variable(bearer)} "
+        raise AuthError(NAME, f"environment variable {missing[0]} is not set{ctx.whose}: X takes either {ctx.variable(bearer)} "
                         f"(an OAuth 2.0 user access token) or all four of {', '.join(named)} (OAuth 1.0a user "
                         f"context); missing: {', '.join(missing)}")
     key, secret, token, token_secret = (ctx.secret(name) for name in oauth1)
