@@ -67,7 +67,7 @@ class When:
         return bool(self.lang or self.section or self.tags or self.path)
 
     def matches(self, article: Article) -> bool:
-        from .discovery import _glob_regex
+        from .discovery import _glob_regex      # the globs of [site] include/exclude, over the site root here
 
         if self.lang and not _lang_matches(article.lang, self.lang):
             return False
@@ -127,7 +127,7 @@ class Account:
     when: When
     env_prefix: str                     # credentials: <env_prefix><the platform's variable name after SMMGEN_X_>
     settings: PlatformSettings          # [platforms.<platform>] with the account's overrides (``name`` = platform)
-    publish: Mapping[str, Any]          # [publish.<platform>] keys given, with the account's ``publish`` over them
+    publish: Mapping[str, Any]          # [publish.<platform>] with its defaults, the account's ``publish`` over it
     plan: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))   # the account's own plan rules
     mentions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # @name (folded) -> handle
 
@@ -142,9 +142,6 @@ class Account:
         for name, handle in self.mentions.items():
             merged.setdefault(name, {})[self.platform] = handle
         return MappingProxyType({k: MappingProxyType(v) for k, v in merged.items()})
-
-
-ID_SUFFIX = re.compile(r":([a-z0-9]+(?:-[a-z0-9]+)*)\Z", re.ASCII)
 
 
 def entry_id(key: str, platform: str, account: str | None) -> str:
@@ -250,7 +247,7 @@ def _handles(value: Any) -> dict[str, str]:
 
 def table(value: Any) -> dict[str, dict[str, Any]]:
     """``[accounts]``: account name -> its keys, checked as far as they can be without the rest of the file
-    (``check_against`` checks them against the platforms and ``[publish]``)."""
+    (``build_accounts`` checks them against the platforms and ``[publish]``)."""
     from .platforms import registry
 
     if not isinstance(value, Mapping):
