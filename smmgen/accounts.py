@@ -67,7 +67,7 @@ class When:
         return bool(self.lang or self.section or self.tags or self.path)
 
     def matches(self, article: Article) -> bool:
-        from .discovery import _glob_regex      # the globs of [site] include/exclude, over the site root here
+        from .discovery import _glob_regex  # the globs of [site] include/exclude, over the site root here
 
         if self.lang and not _lang_matches(article.lang, self.lang):
             return False
