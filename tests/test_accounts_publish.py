@@ -18,6 +18,7 @@ from smmgen.build import build, write_output
 from smmgen.cli import main
 from smmgen.config import load_site
 from smmgen.publish import runner
+from smmgen.publish.settings import PUBLISH_SCHEMA
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v1"
 PUBLISHED = dt.datetime(2026, 11, 25, 0, 0, tzinfo=dt.UTC)     # when the fixture's ledger was written
@@ -55,6 +56,9 @@ def upgraded_site(tmp_path: Path, fakes: dict, more: str = "") -> Path:
     (site / ".smmgen").mkdir()
     shutil.copy(FIXTURE / "ledger.json", site / ".smmgen" / "ledger.json")
     text = (FIXTURE / "smmgen.toml.in").read_text().replace("{telegram}", fakes["telegram"].url)
+    if "preflight" in PUBLISH_SCHEMA:
+        # No page of this site is served: a publisher that checks the live page first is told not to.
+        text = text.replace("[publish]\n", "[publish]\npreflight = false\n", 1)
     (site / "smmgen.toml").write_text(text.replace("{mastodon}", fakes["mastodon"].url) + more)
     return site
 
