@@ -10,9 +10,11 @@ The module declares::
 
 and is listed in ``smmgen/publish/registry.py`` (third-party adapters: entry point group
 ``smmgen.publishers``, ``name = "package.module"``). Its non-secret settings (``[publish.x]``) are declared
-in ``smmgen/publish/settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (a missing or malformed one
-is an ``AuthError`` naming the variable; ``password=True`` for one sent in a body, ``ctx.account`` for a value
-that is no secret, such as a handle) and builds an ``Http`` for every call it makes; it must not touch the
+in ``smmgen/publish/settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (for an account besides the
+platform's default one it reads the account's variable, ``SMMGEN_TELEGRAM_RU_BOT_TOKEN`` for
+``SMMGEN_TELEGRAM_BOT_TOKEN``; a missing or malformed one is an ``AuthError`` naming the variable read;
+``password=True`` for one sent in a body, ``ctx.account`` for a value that is no secret, such as a handle) and
+builds an ``Http`` for every call it makes; it must not touch the
 network: the session is opened lazily by the first call.
 
 The adapter object has four methods, each given plain values and returning plain values; it never prints,
@@ -262,14 +264,34 @@ class AdapterContext:
     env: Mapping[str, str] = field(repr=False)
     http: HttpConfig
     budget: Budget
+    # Where the account's credentials are: an adapter asks for SMMGEN_TELEGRAM_BOT_TOKEN and gets
+    # <env_prefix>BOT_TOKEN ("" : the platform's default account, SMMGEN_<NAME>_).
+    env_prefix: str = ""
+    account_name: str = ""           # shown in errors about a credential, for accounts besides the default
+
+    def variable(self, variable: str) -> str:
+        """The environment variable this account reads for the platform's ``variable``."""
+        default = f"SMMGEN_{self.name.upper()}_"
+        if self.env_prefix and variable.startswith(default):
+            return self.env_prefix + variable[len(default):]
+        return variable
+
+    @property
+    def whose(self) -> str:
+        """`` (account courier-ru)`` for an account besides the platform's default one, else ""."""
+        return f" (account {self.account_name})" if self.account_name else ""
+
+    def _missing(self, variable: str) -> AuthError:
+        return AuthError(self.name, f"environment variable {variable} is not set{self.whose}")
 
     def secret(self, variable: str, *, password: bool = False) -> Secret:
         """A credential from the environment. A token (sent in a header, a URL or a query) must be printable
         ASCII without spaces; a ``password`` (sent in a JSON body) may hold any character but a control
         character. A malformed one is refused here, before anything is sent, and never shown."""
+        variable = self.variable(variable)
         value = self.env.get(variable, "").strip()
         if not value:
-            raise AuthError(self.name, f"environment variable {variable} is not set")
+            raise self._missing(variable)
         if any(unicodedata.category(c) == "Cc" for c in value):
             raise AuthError(self.name, f"environment variable {variable} holds a line break or another control "
                             "character; set it again with the credential alone")
@@ -280,9 +302,10 @@ class AdapterContext:
 
     def account(self, variable: str) -> str:
         """A required value from the environment that is not a secret (an account's handle)."""
+        variable = self.variable(variable)
         value = self.env.get(variable, "").strip()
         if not value:
-            raise AuthError(self.name, f"environment variable {variable} is not set")
+            raise self._missing(variable)
         if not _TOKEN.fullmatch(value):
             raise AuthError(self.name, f"environment variable {variable} holds a space or a character outside "
                             f"ASCII: {value!r}")

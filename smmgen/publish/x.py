@@ -58,13 +58,14 @@ _URL = re.compile(r"https?://\S+")
 
 def open(ctx: AdapterContext) -> X:
     oauth1, bearer = ENV[:4], ENV[4]
-    if ctx.env.get(bearer, "").strip():
+    if ctx.env.get(ctx.variable(bearer), "").strip():
         return X(ctx, bearer=ctx.secret(bearer))
-    missing = [name for name in oauth1 if not ctx.env.get(name, "").strip()]
+    missing = [ctx.variable(name) for name in oauth1 if not ctx.env.get(ctx.variable(name), "").strip()]
     if missing:
-        raise AuthError(NAME, f"environment variable {missing[0]} is not set: X takes either {bearer} (an OAuth 2.0 "
-                        f"user access token) or all four of {', '.join(oauth1)} (OAuth 1.0a user context); "
-                        f"missing: {', '.join(missing)}")
+        named = [ctx.variable(name) for name in oauth1]
+        raise AuthError(NAME, f"environment variable {missing[0]} is not set{ctx.whose}: X takes either {ctx.variable(bearer)} "
+                        f"(an OAuth 2.0 user access token) or all four of {', '.join(named)} (OAuth 1.0a user "
+                        f"context); missing: {', '.join(missing)}")
     key, secret, token, token_secret = (ctx.secret(name) for name in oauth1)
     return X(ctx, oauth1=(key, secret, token, token_secret))
 
