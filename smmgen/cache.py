@@ -472,11 +472,11 @@ def _classes(state: bool) -> tuple[type, ...]:
 
         return (BuildState, Summary)
     from .cards.model import Card, CardRequest
-    from .content import Article, PlatformOverride, Social
+    from .content import Article, PlatformOverride, Social, VideoRef
     from .platforms.base import Cut, MediaRef
     from .schedule import Timing
 
-    return (ArticleRecord, Article, Social, PlatformOverride, Cut, MediaRef, Timing, CardRequest, Card)
+    return (ArticleRecord, Article, Social, PlatformOverride, Cut, MediaRef, Timing, CardRequest, Card, VideoRef)
 
 
 @functools.cache
