@@ -476,7 +476,8 @@ def _classes(state: bool) -> tuple[type, ...]:
     from .platforms.base import Cut, MediaRef
     from .schedule import Timing
 
-    return (ArticleRecord, Article, Social, PlatformOverride, Cut, MediaRef, Timing, CardRequest, Card, VideoRef)
+    # CardRequest and Card last: ``_card`` finds them there.
+    return (ArticleRecord, Article, Social, PlatformOverride, VideoRef, Cut, MediaRef, Timing, CardRequest, Card)
 
 
 @functools.cache
