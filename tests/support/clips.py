@@ -24,15 +24,17 @@ def frame_image(width: int, height: int, n: int, frames: int) -> np.ndarray:
 
 def make_clip(path: Path, *, width: int = 160, height: int = 90, seconds: float = 1.0, fps: int = 25,
               codec: str = "libx264", container: str | None = None, audio: bool = True, rotation: int = 0,
-              vfr: bool = False, pix_fmt: str = "yuv420p", options: dict[str, str] | None = None) -> Path:
+              vfr: bool = False, pix_fmt: str = "yuv420p", options: dict[str, str] | None = None,
+              faststart: bool = False) -> Path:
     """Write a clip: ``width``x``height`` as stored (``rotation``: a display matrix that turns it, counter-
     clockwise), ``fps`` frames a second (``vfr``: every third frame held twice as long), with a 440 Hz tone
-    unless ``audio`` is False."""
+    unless ``audio`` is False; ``faststart``: an MP4 with its index first."""
     import av
 
     frames = max(1, round(seconds * fps))
     audio_codec = "libopus" if codec.startswith("libvpx") else "aac"
-    with av.open(str(path), "w", format=container) as out:
+    muxer = {"movflags": "+faststart"} if faststart else {}
+    with av.open(str(path), "w", format=container, options=muxer) as out:
         video = out.add_stream(codec, rate=fps)
         video.width, video.height, video.pix_fmt = width, height, pix_fmt
         if codec == "libx264":
