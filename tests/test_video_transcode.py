@@ -69,6 +69,7 @@ def check_mp4(path: Path, info: dict, variant: Variant) -> None:
     boxes = top_level_boxes(path)
     assert boxes.index("moov") < boxes.index("mdat")           # faststart
     assert probe(path).faststart
+    assert b"elst" not in path.read_bytes()                    # no edit list (Threads, Instagram)
 
 
 @pytest.mark.parametrize("name", ["landscape", "portrait", "vp9", "mpeg4", "silent"])

@@ -1,5 +1,5 @@
 """Encoding a ``Variant`` with PyAV (FFmpeg's libraries, in its wheels): H.264 (libx264) and AAC in an MP4 whose
-index comes first (faststart), yuv420p, the picture turned upright, cropped and scaled, at a constant frame rate.
+index comes first (faststart) without edit lists, yuv420p, the picture turned upright, cropped and scaled, at a constant frame rate.
 
 The same source and variant always give the same bytes: x264 runs with a fixed thread count (its output then
 does not depend on the machine), nothing from the clock goes into the file, and the encoder's version is part
@@ -21,6 +21,9 @@ CRF = 23
 AUDIO_RATE = 48000
 POSTER_QUALITY = 85
 REVISION = 1                        # raised when this module's encode changes
+# The index first (faststart), and no edit lists (Threads and Instagram refuse them): B-frames are timed with
+# negative composition offsets instead, so the first frame still shows at zero.
+MUXER = {"movflags": "+faststart+negative_cts_offsets", "use_editlist": "0"}
 
 
 def encoder_version() -> str:
@@ -42,7 +45,7 @@ def encode(source: Path, probe: Probe, variant: Variant, dest: Path) -> None:
     tmp = dest.with_name(f".{dest.name}.tmp")
     try:
         with av.open(str(source), metadata_errors="ignore") as src, \
-                av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+                av.open(str(tmp), "w", format="mp4", options=MUXER) as out:
             _encode(src, out, probe, variant)
         os.replace(tmp, dest)
     except av.FFmpegError as e:

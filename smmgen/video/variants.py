@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from .probe import Probe
 from .rules import Rule, VideoRules, shown
 
+# What an encode aims for where the network allows more: the strictest common target of the networks' own
+# recommendations (constant frame rate up to 30 fps, longest side up to 1920 px), so most networks share it.
+ENCODE_MAX_FRAME_RATE = 30.0
+ENCODE_MAX_LONG_SIDE = 1920
 DEFAULT_MAX_BITRATE = 8_000_000     # bit/s: the encode's ceiling where no network asks for less
 MIN_VIDEO_BITRATE = 100_000         # bit/s: below this a re-encode to fit a size limit is not worth posting
 AUDIO_BITRATE = 128_000             # bit/s, AAC stereo
@@ -80,11 +84,18 @@ def choose(source: Probe, rules: VideoRules, *, trim: tuple[float, float | None]
     width, height = source.display_width, source.display_height
     crop = _crop(width, height, rules, focus)
     cw, ch = (crop[2], crop[3]) if crop else (width, height)
-    scale = min(1.0, rules.max_long_side.value / max(cw, ch))
+    long, short = max(cw, ch), min(cw, ch)
+    scale = min(1.0, rules.max_long_side.value / long, rules.max_short_side.value / short,
+                math.sqrt(rules.max_pixels.value / (cw * ch)))
+    scale = max(scale, min(rules.min_long_side.value / long, rules.max_long_side.value / long))
+    fits_as_is = scale == 1.0
+    scale = min(scale, ENCODE_MAX_LONG_SIDE / long) if scale <= 1.0 else scale
     out_w, out_h = _even(cw * scale), _even(ch * scale)
-    rate = min(source.frame_rate or 30.0, float(rules.max_frame_rate.value))
+    source_rate = source.frame_rate or 30.0
+    rate = min(source_rate, ENCODE_MAX_FRAME_RATE, rules.max_frame_rate.value)
     if source.vfr:
-        rate = float(min(round(rate), rules.max_frame_rate.value)) or 30.0
+        rate = float(round(rate)) or 30.0
+    rate = max(rate, rules.min_frame_rate.value)
 
     audio_bits = AUDIO_BITRATE if source.has_audio else 0
     fits = rules.max_bytes.value * 8 * 0.92 / max(length, 0.1) - audio_bits   # 8 % for the container and peaks
@@ -93,18 +104,22 @@ def choose(source: Probe, rules: VideoRules, *, trim: tuple[float, float | None]
                         + " even re-encoded")
     bitrate = int(min(DEFAULT_MAX_BITRATE, rules.max_video_bitrate.value, fits))
 
-    copy = (trim is None and crop is None and source.is_mp4 and source.video_codec == "h264"
+    copy = (trim is None and crop is None and fits_as_is and source.is_mp4 and source.video_codec == "h264"
             and source.pix_fmt == "yuv420p" and source.audio_codec in (None, "aac") and source.rotation == 0
-            and not source.vfr and source.width % 2 == 0 and source.height % 2 == 0 and scale == 1.0
-            and source.frame_rate <= rules.max_frame_rate.value and source.bit_rate <= rules.max_video_bitrate.value
-            and source.bytes <= rules.max_bytes.value and source.faststart)
+            and not source.vfr and source.width % 2 == 0 and source.height % 2 == 0
+            and rules.min_frame_rate.value <= source.frame_rate <= rules.max_frame_rate.value
+            and source.bit_rate <= rules.max_video_bitrate.value
+            and rules.min_bytes.value <= source.bytes <= rules.max_bytes.value and source.faststart)
     if copy:
         return Variant(True, source.width, source.height, source.frame_rate, source.bit_rate, source.has_audio)
     return Variant(False, out_w, out_h, round(rate, 3), bitrate, source.has_audio, crop, start, end)
 
 
 def too_large(rules: VideoRules, size: int) -> Fallback | None:
-    """The fallback for an encode that came out over the network's size limit anyway."""
+    """The fallback for an encode that came out over the network's size limit anyway (or under its minimum)."""
+    if size < rules.min_bytes.value:
+        return Fallback("min_bytes", f"video file is {shown(rules.min_bytes, size)}, {rules.title} needs at least "
+                                     f"{_rule_text(rules.min_bytes)}")
     if size <= rules.max_bytes.value:
         return None
     return Fallback("max_bytes", _over(rules, "max_bytes", size, "allows") + " even re-encoded")
