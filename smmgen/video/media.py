@@ -66,9 +66,15 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
     errors: list[SmmgenError] = []
     warnings: dict[str, list[str]] = {}
     sources: dict[str, _Source] = {}
+    given: dict[str, dict[str, Any]] = {}                 # article source -> its own poster, as stored
     for article in with_video:
         source = _probe(article, site, store, errors)
-        if source is not None and _captions(article, site, errors) is not False:
+        poster = _given_poster(article.video.poster, store, site, article, errors) \
+            if article.video.poster is not None else None      # type: ignore[union-attr]
+        if poster is not None:
+            given[article.source] = poster
+        if (source is not None and _captions(article, site, errors) is not False
+                and (poster is not None or article.video.poster is None)):   # type: ignore[union-attr]
             sources[article.source] = source
     chosen: dict[str, tuple[_Source, Variant]] = {}        # cut id -> what it posts
     for cut in cuts:
@@ -77,7 +83,8 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
             continue
         picked = _choose(cut, source, site, errors)
         if isinstance(picked, Fallback):
-            warnings.setdefault(cut.id, []).append(f"{picked.message}: {CARD_INSTEAD}")
+            hint = f" ({picked.hint})" if picked.hint else ""
+            warnings.setdefault(cut.id, []).append(f"{picked.message}: {CARD_INSTEAD}{hint}")
         elif picked is not None:
             chosen[cut.id] = (source, picked)
     if not render or errors:
@@ -101,7 +108,7 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
             continue
         video = source.article.video
         assert video is not None
-        poster = _poster(video.poster, record, store, site, source.article, errors)
+        poster = _poster(given.get(cut.source), record, store, site, source.article, errors)
         captions = _captions(source.article, site, errors, store)
         name = f"media/{record['sha256']}.mp4"
         files[name] = store.file(record["sha256"], "mp4")
@@ -240,11 +247,12 @@ def _make(variant: Variant, source: _Source, store: MediaStore) -> dict[str, Any
             "frame_rate": round(result.frame_rate, 3), "has_audio": result.has_audio}
 
 
-def _poster(given: Path | None, record: dict[str, Any], store: MediaStore, site: Site, article: Article,
-            errors: list[SmmgenError]) -> dict[str, Any] | None:
-    """The poster as the manifest records it: the article's image as JPEG, else a frame of the encode."""
+def _poster(given: dict[str, Any] | None, record: dict[str, Any], store: MediaStore, site: Site,
+            article: Article, errors: list[SmmgenError]) -> dict[str, Any] | None:
+    """The poster as the manifest records it: the article's own (``given``, made a JPEG), else a frame of the
+    encode."""
     if given is not None:
-        made = _given_poster(given, store, site, article, errors)
+        made = given
     else:
         made = record.get("poster")
         if not isinstance(made, dict) or not store.file(made.get("sha256", ""), "jpg").is_file():

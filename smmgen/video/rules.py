@@ -254,9 +254,9 @@ def with_overrides(rules: VideoRules, max_seconds: float | None = None, max_byte
     """``rules`` with the site's own duration and size limits (``[platforms.<name>]``)."""
     site = "smmgen.toml [platforms." + rules.platform + "]"
     if max_seconds is not None:
-        rules = replace(rules, max_seconds=Rule(max_seconds, "s", site, "as this site allows"))
+        rules = replace(rules, max_seconds=Rule(max_seconds, "s", site, "(set in smmgen.toml)"))
     if max_bytes is not None:
-        rules = replace(rules, max_bytes=Rule(max_bytes, "bytes", site, "as this site allows"))
+        rules = replace(rules, max_bytes=Rule(max_bytes, "bytes", site, "(set in smmgen.toml)"))
     return rules
 
 

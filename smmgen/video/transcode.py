@@ -65,7 +65,12 @@ def _encode(src, out, probe: Probe, variant: Variant) -> None:
     video.time_base = 1 / rate
     video.options = {"preset": PRESET, "crf": str(CRF), "threads": str(X264_THREADS), "profile": "high",
                      "maxrate": str(variant.max_bitrate), "bufsize": str(variant.max_bitrate * 2),
-                     "g": str(max(1, round(float(rate) * 2)))}
+                     # Without it the VBV starts from a level libavcodec leaves unset: not the same bytes twice.
+                     "rc_init_occupancy": str(variant.max_bitrate * 3 // 2),
+                     "g": str(max(1, round(float(rate) * 2))),
+                     # No B-frames: with them x264 gave different bytes now and then for the same pictures.
+                     "bf": "0"}
+    video.codec_context.thread_count = X264_THREADS
     audio = None
     if in_audio is not None:
         audio = out.add_stream("aac", rate=AUDIO_RATE)
@@ -128,8 +133,18 @@ def _drain(graph, video, out) -> None:
             return
         except (EOFError, av.EOFError):
             return
-        frame.pict_type = av.video.frame.PictureType.NONE
-        out.mux(video.encode(frame))
+        out.mux(video.encode(_fresh(frame)))
+
+
+def _fresh(frame):
+    """A new frame with only the picture and its time: x264 given the filter graph's own frames (with what
+    else they carry from the decoder) made different bytes now and then from the same pictures; given fresh
+    frames, never in hundreds of runs."""
+    import av
+
+    made = av.VideoFrame.from_ndarray(frame.to_ndarray(format="yuv420p"), format="yuv420p")
+    made.pts, made.time_base = frame.pts, frame.time_base
+    return made
 
 
 def _video_graph(stream, probe: Probe, variant: Variant):

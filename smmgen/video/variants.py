@@ -61,6 +61,7 @@ class Fallback:
 
     rule: str
     message: str
+    hint: str = ""          # what the article can do about it
 
 
 class TrimError(ValueError):
@@ -74,9 +75,9 @@ def choose(source: Probe, rules: VideoRules, *, trim: tuple[float, float | None]
     start, end = _trim(source, trim)
     length = (end if end is not None else source.duration) - start
     title = rules.title
-    hint = "" if trim else f" (or set social.{rules.platform}.video: {{start, end}})"
+    hint = "" if trim else f"set social.{rules.platform}.video: {{start, end}} to post a shorter cut"
     if length > rules.max_seconds.value:
-        return Fallback("max_seconds", _over(rules, "max_seconds", length, "allows") + hint)
+        return Fallback("max_seconds", _over(rules, "max_seconds", length, "allows"), hint)
     if length < rules.min_seconds.value:
         return Fallback("min_seconds", f"video is {shown(rules.min_seconds, length)}, {title} needs at least "
                                        f"{_rule_text(rules.min_seconds)}")
