@@ -34,7 +34,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-
 NO_LIMIT = float("inf")
 
 

@@ -1,9 +1,11 @@
 """Encoding a ``Variant`` with PyAV (FFmpeg's libraries, in its wheels): H.264 (libx264) and AAC in an MP4 whose
-index comes first (faststart) without edit lists, yuv420p, the picture turned upright, cropped and scaled, at a constant frame rate.
+index comes first (faststart) without edit lists, yuv420p, the picture turned upright, cropped and scaled, at a
+constant frame rate.
 
 The same source and variant always give the same bytes: x264 runs with a fixed thread count (its output then
-does not depend on the machine), nothing from the clock goes into the file, and the encoder's version is part
-of the cache key (``ENCODER``), so a different FFmpeg is a different output, not a silent change.
+does not depend on the machine) on fresh frames without B-frames, nothing from the clock goes into the file, and
+the encoder's version is part of the cache key (``encoder_version``), so a different FFmpeg is a different output,
+not a silent change.
 """
 
 from __future__ import annotations
