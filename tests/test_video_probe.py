@@ -67,8 +67,9 @@ def test_vp9_webm_and_mpeg4_part2(clips):
     assert not vp9.is_mp4 and not mpeg4.is_mp4
 
 
-def test_faststart_is_read_from_the_box_order(clips):
-    assert probe(clips["faststart"]).faststart
+def test_faststart_and_edit_lists_are_read_from_the_boxes(clips):
+    assert probe(clips["faststart"]).faststart and not probe(clips["faststart"]).edit_list
+    assert probe(clips["landscape"]).edit_list           # the muxer's default for a stream with B-frames or delay
     assert probing.top_level_boxes(clips["faststart"]).index("moov") < \
         probing.top_level_boxes(clips["faststart"]).index("mdat")
 

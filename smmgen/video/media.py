@@ -109,7 +109,8 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
         video = source.article.video
         assert video is not None
         poster = _poster(given.get(cut.source), record, store, site, source.article, errors)
-        captions = _captions(source.article, site, errors, store)
+        # Cue times count from the clip's start: a trimmed cut goes without them rather than out of step.
+        captions = _captions(source.article, site, errors, store) if not (variant.start or variant.end) else None
         name = f"media/{record['sha256']}.mp4"
         files[name] = store.file(record["sha256"], "mp4")
         if poster is not None:

@@ -44,6 +44,7 @@ class Probe:
     bit_rate: int                # bits per second, the whole file
     bytes: int
     faststart: bool              # an MP4 whose index (moov) comes before the media data (mdat)
+    edit_list: bool = False      # an MP4 whose index has an edit list (elst), which Threads and Instagram refuse
 
     @property
     def display_width(self) -> int:
@@ -113,6 +114,7 @@ def probe(path: Path) -> Probe:
             bit_rate=int(size * 8 / duration) if duration > 0 else 0,
             bytes=size,
             faststart=_faststart(path) if container.format.name.startswith("mov,mp4") else False,
+            edit_list=_edit_list(path) if container.format.name.startswith("mov,mp4") else False,
         )
 
 
@@ -183,6 +185,32 @@ def _faststart(path: Path) -> bool:
     """True when the top-level ``moov`` box comes before ``mdat`` (a player can start before the whole file)."""
     boxes = top_level_boxes(path)
     return "moov" in boxes and ("mdat" not in boxes or boxes.index("moov") < boxes.index("mdat"))
+
+
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+
+
+def _edit_list(path: Path) -> bool:
+    """True when the MP4's index (its ``moov`` box, read up to 64 MB) holds an edit list box."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        offset = 0
+        while offset + 8 <= size:
+            f.seek(offset)
+            head = f.read(16)
+            length = int.from_bytes(head[:4], "big")
+            header = 8
+            if length == 1:
+                length, header = int.from_bytes(head[8:16], "big"), 16
+            elif length == 0:
+                length = size - offset
+            if length < 8:
+                return False
+            if head[4:8] == b"moov":
+                f.seek(offset + header)
+                return b"elst" in f.read(min(length - header, MAX_INDEX_BYTES))
+            offset += length
+    return False
 
 
 def top_level_boxes(path: Path) -> list[str]:

@@ -110,7 +110,8 @@ def choose(source: Probe, rules: VideoRules, *, trim: tuple[float, float | None]
             and not source.vfr and source.width % 2 == 0 and source.height % 2 == 0
             and rules.min_frame_rate.value <= source.frame_rate <= rules.max_frame_rate.value
             and source.bit_rate <= rules.max_video_bitrate.value
-            and rules.min_bytes.value <= source.bytes <= rules.max_bytes.value and source.faststart)
+            and rules.min_bytes.value <= source.bytes <= rules.max_bytes.value and source.faststart
+            and not source.edit_list)
     if copy:
         return Variant(True, source.width, source.height, source.frame_rate, source.bit_rate, source.has_audio)
     return Variant(False, out_w, out_h, round(rate, 3), bitrate, source.has_audio, crop, start, end)

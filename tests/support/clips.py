@@ -33,7 +33,8 @@ def make_clip(path: Path, *, width: int = 160, height: int = 90, seconds: float 
 
     frames = max(1, round(seconds * fps))
     audio_codec = "libopus" if codec.startswith("libvpx") else "aac"
-    muxer = {"movflags": "+faststart"} if faststart else {}
+    # faststart as smmgen's own encodes are: the index first, no edit list.
+    muxer = {"movflags": "+faststart+negative_cts_offsets", "use_editlist": "0"} if faststart else {}
     with av.open(str(path), "w", format=container, options=muxer) as out:
         video = out.add_stream(codec, rate=fps)
         video.width, video.height, video.pix_fmt = width, height, pix_fmt
