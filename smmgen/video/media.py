@@ -88,7 +88,8 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
         elif picked is not None:
             chosen[cut.id] = (source, picked)
     if not render or errors:
-        store.save()
+        if render:
+            store.save()                  # what was probed; ``check`` writes nothing
         return Videos(warnings=_frozen(warnings), errors=tuple(errors))
 
     made = _encode_all({(s.sha, v): s for s, v in chosen.values()}, store, workers, errors)
