@@ -184,3 +184,13 @@ def test_too_big_falls_back(clips):
     picked = choose(probe(clips["landscape"]), rules)
     assert isinstance(picked, Fallback) and picked.rule == "max_bytes"
     assert "Telegram allows 5000 bytes through the Bot API even re-encoded" in picked.message
+
+
+def test_a_file_running_past_its_probed_duration_stops_there(tmp_path):
+    # As if the header said half a second: the transcode decodes at most a second past it.
+    source = make_clip(tmp_path / "three.mp4", seconds=3)
+    told = replace(probe(source), duration=0.5)
+    variant = choose(told, RULES["x"])
+    out = tmp_path / "out.mp4"
+    encode(source, told, variant, out)
+    assert probe(out).duration <= 1.6

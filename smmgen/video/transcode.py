@@ -22,6 +22,7 @@ PRESET = "fast"
 CRF = 23
 AUDIO_RATE = 48000
 POSTER_QUALITY = 85
+POSTER_MAX_FRAMES = 600             # decoded at most to find the poster's frame
 REVISION = 1                        # raised when this module's encode changes
 # The index first (faststart), and no edit lists (Threads and Instagram refuse them): B-frames are timed with
 # negative composition offsets instead, so the first frame still shows at zero.
@@ -87,11 +88,16 @@ def _encode(src, out, probe: Probe, variant: Variant) -> None:
     streams = [s for s in (in_video, in_audio) if s is not None]
     samples = 0
     video_done = audio_done = False
+    # The probe measured the clip: a file whose packets run on past that (a header that lies) stops there.
+    stop = (end if end is not None else probe.duration) + 1.0
     for packet in src.demux(*streams):
         for frame in packet.decode():
             if frame.pts is None or frame.time is None:
                 continue
             t = frame.time
+            if t > stop:
+                video_done = audio_done = True
+                continue
             if packet.stream is in_video:
                 if t < start - 1e-6 or video_done:
                     continue
@@ -188,9 +194,9 @@ def poster_frame(video: Path, dest: Path, at: float) -> tuple[int, int]:
             stream = src.streams.video[0]
             rotation = 0
             image = None
-            for frame in src.decode(stream):
+            for n, frame in enumerate(src.decode(stream)):
                 image, rotation = frame, int(round(frame.rotation or 0)) % 360
-                if frame.time is not None and frame.time >= at:
+                if (frame.time is not None and frame.time >= at) or n >= POSTER_MAX_FRAMES:
                     break
             if image is None:
                 raise TranscodeError("no frame to make a poster of")
