@@ -207,6 +207,7 @@ def test_rebuild_does_not_encode_again(make_site, monkeypatch):
         raise AssertionError("encoded again")
 
     monkeypatch.setattr(transcode, "encode", refuse)
+    monkeypatch.setattr(transcode, "encode_apart", refuse)
     monkeypatch.setattr(transcode, "poster_frame", refuse)
     monkeypatch.setattr(media, "probe", refuse)
     article = site / "content" / "bridge.md"

@@ -51,31 +51,26 @@ class Videos:
 
 @dataclass(frozen=True)
 class _Source:
+    """An article's clip, read and checked: its hash and probe, its own poster (as stored) and captions."""
+
     article: Article
     sha: str
     probe: Probe
+    poster: Mapping[str, Any] | None = None
+    captions: bytes | None = None
 
 
 def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *, render: bool = True,
                 workers: int = 1) -> Videos:
-    """The video stage (see the module's docstring). ``render`` False (``check``): probe and check only."""
+    """The video stage (see the module's docstring). ``render`` False (``check``): probe and check only, and
+    write nothing."""
     with_video = [a for a in articles if a.video is not None]
     if not with_video:
         return Videos()
     store = MediaStore(site.root)
     errors: list[SmmgenError] = []
     warnings: dict[str, list[str]] = {}
-    sources: dict[str, _Source] = {}
-    given: dict[str, dict[str, Any]] = {}                 # article source -> its own poster, as stored
-    for article in with_video:
-        source = _probe(article, site, store, errors)
-        poster = _given_poster(article.video.poster, store, site, article, errors) \
-            if article.video.poster is not None else None      # type: ignore[union-attr]
-        if poster is not None:
-            given[article.source] = poster
-        if (source is not None and _captions(article, site, errors) is not False
-                and (poster is not None or article.video.poster is None)):   # type: ignore[union-attr]
-            sources[article.source] = source
+    sources = {a.source: source for a in with_video if (source := _read(a, site, store, errors)) is not None}
     chosen: dict[str, tuple[_Source, Variant]] = {}        # cut id -> what it posts
     for cut in cuts:
         source = sources.get(cut.source)
@@ -89,7 +84,7 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
             chosen[cut.id] = (source, picked)
     if not render or errors:
         if render:
-            store.save()                  # what was probed; ``check`` writes nothing
+            store.save()                  # what was probed
         return Videos(warnings=_frozen(warnings), errors=tuple(errors))
 
     made = _encode_all({(s.sha, v): s for s, v in chosen.values()}, store, workers, errors)
@@ -97,33 +92,35 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
     files: dict[str, Path] = {}
     by_id = {c.id: c for c in cuts}
     for cut_id, (source, variant) in chosen.items():
-        record = made.get((source.sha, variant))
-        if record is None:
+        if (source.sha, variant) not in made:
             continue
+        key, record = made[(source.sha, variant)]
         cut = by_id[cut_id]
         rules = rules_for(cut.platform, site.platform(cut.platform))
-        assert rules is not None
+        assert rules is not None              # _choose gave a variant
         over = too_large(rules, record["bytes"])
         if over is not None:
             warnings.setdefault(cut_id, []).append(f"{over.message}: {CARD_INSTEAD}")
             continue
-        video = source.article.video
-        assert video is not None
-        poster = _poster(given.get(cut.source), record, store, site, source.article, errors)
+        poster = source.poster or _frame_poster(key, record, store, source.article, errors)
         # Cue times count from the clip's start: a trimmed cut goes without them rather than out of step.
-        captions = _captions(source.article, site, errors, store) if not (variant.start or variant.end) else None
+        trimmed = not variant.copy and bool(variant.start or variant.end)
+        captions = None
+        if source.captions is not None and not trimmed:
+            sha, size = store.add_bytes(source.captions, "vtt")
+            captions = {"path": f"media/{sha}.vtt", "lang": source.article.video.captions_lang  # type: ignore[union-attr]
+                        or source.article.lang, "bytes": size, "sha256": sha}
+            files[captions["path"]] = store.file(sha, "vtt")
         name = f"media/{record['sha256']}.mp4"
         files[name] = store.file(record["sha256"], "mp4")
         if poster is not None:
-            files[poster["path"]] = store.file(poster["sha256"], "jpg")
-        if captions:
-            files[captions["path"]] = store.file(captions["sha256"], "vtt")
-        trim = (variant.start, variant.end) if not variant.copy and (variant.start or variant.end) else None
+            files[f"media/{poster['sha256']}.jpg"] = store.file(poster["sha256"], "jpg")
         items[cut_id] = VideoFile(
             target=variant.target, path=name, url=media_url(name, site), width=record["width"],
             height=record["height"], duration=record["duration"], frame_rate=record["frame_rate"],
-            has_audio=record["has_audio"], bytes=record["bytes"], sha256=record["sha256"], alt=video.alt,
-            poster=poster, captions=captions or None, trim=trim)
+            has_audio=record["has_audio"], bytes=record["bytes"], sha256=record["sha256"],
+            alt=source.article.video.alt, poster=_poster_item(poster, site),  # type: ignore[union-attr]
+            captions=captions, trim=(variant.start, variant.end) if trimmed else None)
     store.save()
     return Videos(MappingProxyType(items), _frozen(warnings), tuple(errors), MappingProxyType(files))
 
@@ -144,7 +141,9 @@ def _error(article: Article, field: str, message: str) -> ContentError:
     return ContentError(article.source, line or article.line("video") or article.line("videos"), field, message)
 
 
-def _probe(article: Article, site: Site, store: MediaStore, errors: list[SmmgenError]) -> _Source | None:
+def _read(article: Article, site: Site, store: MediaStore, errors: list[SmmgenError]) -> _Source | None:
+    """The article's clip probed (or known from the store by its stamp), its poster and captions checked; None
+    when any is wrong (the errors say why)."""
     video = article.video
     assert video is not None
     path = inside(video.src, site.root)
@@ -152,19 +151,21 @@ def _probe(article: Article, site: Site, store: MediaStore, errors: list[SmmgenE
         errors.append(_error(article, "video", "points outside the site folder"))
         return None
     known = store.known_source(path)
-    if known is not None:
-        return _Source(article, *known)
-    try:
-        found = probe(path)
-        sha = file_sha256(path)
-    except ProbeError as e:
-        errors.append(_error(article, "video", f"not a video file ({e})"))
+    if known is None:
+        try:
+            found = probe(path)
+            known = (file_sha256(path), found)
+        except ProbeError as e:
+            errors.append(_error(article, "video", f"not a video file ({e})"))
+        except OSError as e:
+            errors.append(_error(article, "video", f"cannot be read ({e.strerror or e})"))
+        else:
+            store.remember_source(path, *known)
+    poster = _given_poster(video.poster, store, site, article, errors) if video.poster is not None else None
+    captions = _captions(article, site, errors) if video.captions is not None else None
+    if known is None or (video.poster is not None and poster is None) or (video.captions and captions is None):
         return None
-    except OSError as e:
-        errors.append(_error(article, "video", f"cannot be read ({e.strerror or e})"))
-        return None
-    store.remember_source(path, sha, found)
-    return _Source(article, sha, found)
+    return _Source(article, known[0], known[1], poster, captions)
 
 
 def _choose(cut: Cut, source: _Source, site: Site, errors: list[SmmgenError]) -> Variant | Fallback | None:
@@ -190,18 +191,19 @@ def _choose(cut: Cut, source: _Source, site: Site, errors: list[SmmgenError]) ->
 
 
 def _encode_all(todo: dict[tuple[str, Variant], _Source], store: MediaStore, workers: int,
-                errors: list[SmmgenError]) -> dict[tuple[str, Variant], dict[str, Any]]:
-    """Every distinct (source, variant) made or found in the store, encoded ``workers`` at a time."""
+                errors: list[SmmgenError]) -> dict[tuple[str, Variant], tuple[str, dict[str, Any]]]:
+    """Every distinct (source, variant) made or found in the store, encoded ``workers`` at a time: its store key
+    and record."""
     from .transcode import encoder_version
 
     version = encoder_version()
-    made: dict[tuple[str, Variant], dict[str, Any]] = {}
+    made: dict[tuple[str, Variant], tuple[str, dict[str, Any]]] = {}
     missing = []
     for (sha, variant), source in todo.items():
         key = variant_key(sha, variant, version)
         record = store.output(key)
         if record is not None:
-            made[(sha, variant)] = record
+            made[(sha, variant)] = (key, record)
         else:
             missing.append((key, sha, variant, source))
     if not missing:
@@ -213,7 +215,7 @@ def _encode_all(todo: dict[tuple[str, Variant], _Source], store: MediaStore, wor
             errors.append(result)
             continue
         store.remember_output(key, result)
-        made[(sha, variant)] = result
+        made[(sha, variant)] = (key, result)
     return made
 
 
@@ -223,7 +225,7 @@ def variant_key(sha: str, variant: Variant, version: str) -> str:
 
 
 def _make(variant: Variant, source: _Source, store: MediaStore) -> dict[str, Any] | SmmgenError:
-    from .transcode import TranscodeError, encode
+    from .transcode import TranscodeError, encode_apart
 
     video = source.article.video
     assert video is not None
@@ -235,7 +237,7 @@ def _make(variant: Variant, source: _Source, store: MediaStore) -> dict[str, Any
             shutil.copyfile(video.src, tmp)
             result = source.probe
         else:
-            encode(video.src, source.probe, variant, tmp)
+            encode_apart(video.src, source.probe, variant, tmp)
             result = probe(tmp)
         sha, size = store.adopt(tmp, "mp4")
     except (TranscodeError, ProbeError) as e:
@@ -249,30 +251,23 @@ def _make(variant: Variant, source: _Source, store: MediaStore) -> dict[str, Any
             "frame_rate": round(result.frame_rate, 3), "has_audio": result.has_audio}
 
 
-def _poster(given: dict[str, Any] | None, record: dict[str, Any], store: MediaStore, site: Site,
-            article: Article, errors: list[SmmgenError]) -> dict[str, Any] | None:
-    """The poster as the manifest records it: the article's own (``given``, made a JPEG), else a frame of the
-    encode."""
-    if given is not None:
-        made = given
-    else:
-        made = record.get("poster")
-        if not isinstance(made, dict) or not store.file(made.get("sha256", ""), "jpg").is_file():
-            made = _frame_poster(record, store, article, errors)
-            if made is not None:
-                record["poster"] = made
-                store._dirty = True
-    if made is None:
+def _poster_item(poster: Mapping[str, Any] | None, site: Site) -> dict[str, Any] | None:
+    """A stored poster as the manifest records it."""
+    if poster is None:
         return None
-    path = f"media/{made['sha256']}.jpg"
-    return {"path": path, "url": media_url(path, site), "width": made["width"], "height": made["height"],
-            "bytes": made["bytes"], "sha256": made["sha256"]}
+    path = f"media/{poster['sha256']}.jpg"
+    return {"path": path, "url": media_url(path, site), "width": poster["width"], "height": poster["height"],
+            "bytes": poster["bytes"], "sha256": poster["sha256"]}
 
 
-def _frame_poster(record: dict[str, Any], store: MediaStore, article: Article,
-                  errors: list[SmmgenError]) -> dict[str, Any] | None:
+def _frame_poster(key: str, record: dict[str, Any], store: MediaStore, article: Article,
+                  errors: list[SmmgenError]) -> Mapping[str, Any] | None:
+    """A frame of the encode ``key`` as its poster: made once, then known from the store."""
     from .transcode import TranscodeError, poster_frame
 
+    known = record.get("poster")
+    if isinstance(known, dict) and store.file(str(known.get("sha256")), "jpg").is_file():
+        return known
     tmp = store.temporary("jpg")
     try:
         at = min(POSTER_AT, record["duration"] / 10)
@@ -283,7 +278,9 @@ def _frame_poster(record: dict[str, Any], store: MediaStore, article: Article,
         return None
     finally:
         tmp.unlink(missing_ok=True)
-    return {"sha256": sha, "bytes": size, "width": width, "height": height}
+    made = {"sha256": sha, "bytes": size, "width": width, "height": height}
+    store.remember_output(key, {**record, "poster": made})
+    return made
 
 
 def _given_poster(path: Path, store: MediaStore, site: Site, article: Article,
@@ -311,17 +308,14 @@ def _given_poster(path: Path, store: MediaStore, site: Site, article: Article,
     return {"sha256": sha, "bytes": size, "width": width, "height": height}
 
 
-def _captions(article: Article, site: Site, errors: list[SmmgenError],
-              store: MediaStore | None = None) -> dict[str, Any] | None | bool:
-    """Check the captions file (WebVTT, at most 1 MB); with ``store``, copy it there and return its manifest
-    record. False: the file is wrong (the error is in ``errors``)."""
+def _captions(article: Article, site: Site, errors: list[SmmgenError]) -> bytes | None:
+    """The captions file's bytes, checked (WebVTT, UTF-8, at most 1 MB); None when wrong (``errors`` says why)."""
     video = article.video
-    if video is None or video.captions is None:
-        return None
+    assert video is not None and video.captions is not None
     real = inside(video.captions, site.root)
     if real is None:
         errors.append(_error(article, "video.captions", "points outside the site folder"))
-        return False
+        return None
     try:
         size = real.stat().st_size
         if size > MAX_CAPTION_BYTES:
@@ -333,8 +327,5 @@ def _captions(article: Article, site: Site, errors: list[SmmgenError],
     except (OSError, UnicodeDecodeError, ValueError) as e:
         detail = "not UTF-8 text" if isinstance(e, UnicodeDecodeError) else getattr(e, "strerror", None) or str(e)
         errors.append(_error(article, "video.captions", detail))
-        return False
-    if store is None:
         return None
-    sha, size = store.add_bytes(data, "vtt")
-    return {"path": f"media/{sha}.vtt", "lang": video.captions_lang or article.lang, "bytes": size, "sha256": sha}
+    return data

@@ -10,7 +10,11 @@ not a silent change.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -39,6 +43,41 @@ def encoder_version() -> str:
 
 class TranscodeError(RuntimeError):
     """The source could not be decoded or the output not encoded; the message says why."""
+
+
+def encode_apart(source: Path, probe: Probe, variant: Variant, dest: Path) -> None:
+    """``encode`` in a process of its own, which the build waits for (bounded by ``time_limit``).
+
+    A fresh process gives x264 the same bytes every time: run inside a long build, whose memory holds whatever
+    earlier work left there, the same encode came out different now and then (a read of memory x264 did not
+    write, it seems). It also keeps a decoder that crashes on a hostile file out of the build.
+    """
+    job = json.dumps({"source": str(source), "probe": dataclasses.asdict(probe),
+                      "variant": dataclasses.asdict(variant), "dest": str(dest)})
+    try:
+        done = subprocess.run([sys.executable, "-m", "smmgen.video.transcode"], input=job.encode(),
+                              capture_output=True, timeout=time_limit(probe))
+    except subprocess.TimeoutExpired:
+        raise TranscodeError(f"took longer than {time_limit(probe):.0f} s") from None
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise TranscodeError(lines[-1] if lines else f"the encoder stopped (exit status {done.returncode})")
+
+
+def time_limit(probe: Probe) -> float:
+    """Seconds an encode may take: generous (a slow machine, 4K sources), never unbounded."""
+    return 120 + 30 * probe.duration
+
+
+def _main() -> None:
+    job = json.loads(sys.stdin.read())
+    variant = job["variant"]
+    if variant["crop"] is not None:
+        variant["crop"] = tuple(variant["crop"])
+    try:
+        encode(Path(job["source"]), Probe(**job["probe"]), Variant(**variant), Path(job["dest"]))
+    except TranscodeError as e:
+        sys.exit(str(e))
 
 
 def encode(source: Path, probe: Probe, variant: Variant, dest: Path) -> None:
@@ -210,3 +249,7 @@ def poster_frame(video: Path, dest: Path, at: float) -> tuple[int, int]:
         raise TranscodeError(getattr(e, "strerror", None) or str(e)) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    _main()
