@@ -267,3 +267,18 @@ def test_check_reports_video_problems_with_file_and_line(make_site, video, setup
         assert expected in result.output, result.output
         assert "Traceback" not in result.output and not isinstance(result.exception, (AssertionError, TypeError,
                                                                                      KeyError, AttributeError))
+
+
+def test_a_hugo_site_whose_videos_are_remote_posts_its_cards_with_a_warning(make_site):
+    # Hugo themes list og:video URLs in `videos`: not a file smmgen can post, not an error on a Hugo site.
+    site = make(make_site, video='videos: ["https://cdn.example.org/bridge.mp4"]',
+                site_extra='generator = "hugo"\ncontent_dir = "content"')
+    result = run(site, "build")
+    assert result.exit_code == 0, result.output
+    by = entries(site)
+    assert all(video_of(e) is None for e in by.values())
+    assert "videos: remote files are not fetched (https://cdn.example.org/bridge.mp4)" in result.output
+    # On a site of smmgen's own it is an error, with its line.
+    make_site.config(CONFIG.format(site_extra="", x_extra="", telegram_extra=""))
+    result = CliRunner().invoke(main, ["check", "--site", str(site)])
+    assert result.exit_code != 0 and "content/bridge.md:4: videos: remote files are not fetched" in result.output
