@@ -282,3 +282,28 @@ def test_a_hugo_site_whose_videos_are_remote_posts_its_cards_with_a_warning(make
     make_site.config(CONFIG.format(site_extra="", x_extra="", telegram_extra=""))
     result = CliRunner().invoke(main, ["check", "--site", str(site)])
     assert result.exit_code != 0 and "content/bridge.md:4: videos: remote files are not fetched" in result.output
+
+
+def test_the_video_store_is_checked_before_it_is_used(make_site):
+    site = make(make_site)
+    assert run(site, "build", "--no-cache").exit_code == 0
+    first = video_of(entries(site)["x"])
+    store = site / ".smmgen" / "media"
+    encode = store / f"{first['sha256']}.mp4"
+    # Another file of the same size under the encode's name (a store restored from elsewhere): made again.
+    encode.write_bytes(bytes(encode.stat().st_size))
+    assert run(site, "build", "--no-cache").exit_code == 0
+    assert video_of(entries(site)["x"]) == first
+    assert hashlib.sha256(encode.read_bytes()).hexdigest() == first["sha256"]
+    # An index of the wrong shape is ignored, never a traceback.
+    index = json.loads((store / "index.json").read_text(encoding="utf-8"))
+    for record in index["probes"].values():
+        record["probe"]["width"] = "wide"
+    for record in index["outputs"].values():
+        record["bytes"] = "many"
+    (store / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    result = run(site, "build", "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert video_of(entries(site)["x"]) == first
+    (store / "index.json").write_text("[1, 2", encoding="utf-8")
+    assert run(site, "build", "--no-cache").exit_code == 0 and video_of(entries(site)["x"]) == first

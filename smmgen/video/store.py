@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -52,9 +53,11 @@ class MediaStore:
         if not isinstance(record, dict) or record.get("stamp") != list(_stamp(path)):
             return None
         try:
-            return str(record["sha256"]), Probe(**record["probe"])
+            found = Probe(**record["probe"])
         except (KeyError, TypeError):
             return None
+        sha = record.get("sha256")
+        return (sha, found) if isinstance(sha, str) and _HEX64.fullmatch(sha) and _well_typed(found) else None
 
     def remember_source(self, path: Path, sha: str, probe: Probe) -> None:
         self._probes[str(path)] = {"stamp": list(_stamp(path)), "sha256": sha, "probe": dataclasses.asdict(probe)}
@@ -63,20 +66,28 @@ class MediaStore:
     # --- outputs ------------------------------------------------------------------------------------------
 
     def output(self, key: str) -> dict[str, Any] | None:
-        """What the variant ``key`` gave, when its file is still in the store."""
+        """What the variant ``key`` gave, when its file is still in the store with the bytes its name says
+        (checked again whenever the file's stamp is not the one recorded: a store restored from elsewhere)."""
         record = self._outputs.get(key)
-        if not isinstance(record, dict) or not isinstance(record.get("sha256"), str):
+        if not isinstance(record, dict) or not all(isinstance(record.get(k), t) for k, t in _OUTPUT_TYPES.items()):
             return None
-        path = self.file(record["sha256"], record.get("ext", "mp4"))
+        sha = record["sha256"]
+        path = self.file(sha, "mp4")
         try:
-            if path.stat().st_size != record.get("bytes"):
-                return None
+            now = list(_stamp(path))
         except OSError:
             return None
+        if now[0] != record["bytes"] or not _HEX64.fullmatch(sha):
+            return None
+        if record.get("stamp") != now:
+            if file_sha256(path) != sha:
+                return None
+            record = self._outputs[key] = {**record, "stamp": now}
+            self._dirty = True
         return record
 
     def remember_output(self, key: str, record: dict[str, Any]) -> None:
-        self._outputs[key] = record
+        self._outputs[key] = {**record, "stamp": list(_stamp(self.file(record["sha256"], "mp4")))}
         self._dirty = True
 
     def file(self, sha: str, ext: str) -> Path:
@@ -116,6 +127,28 @@ class MediaStore:
         doc = {"format": FORMAT, "probes": self._probes, "outputs": self._outputs}
         atomic_write(self.folder / INDEX, json.dumps(doc, sort_keys=True, indent=0).encode(), durable=False)
         self._dirty = False
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_OUTPUT_TYPES = {"sha256": str, "bytes": int, "width": int, "height": int, "duration": (int, float),
+                 "frame_rate": (int, float), "has_audio": bool}
+
+
+_KINDS = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+
+
+def _well_typed(probe: Probe) -> bool:
+    """Every field of a probe read back from the index of the type it is declared with."""
+    for f in dataclasses.fields(probe):
+        value, names = getattr(probe, f.name), str(f.type).split(" | ")
+        if value is None:
+            if "None" not in names:
+                return False
+            continue
+        allowed = tuple(k for name in names for k in _KINDS.get(name, ()))
+        if isinstance(value, bool) != ("bool" in names) or not isinstance(value, allowed):
+            return False
+    return True
 
 
 def _stamp(path: Path) -> tuple[int, int]:
