@@ -123,7 +123,7 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
             cuts, plan_errors = assign_plan(cuts, site, cache)
             cuts = with_expiry_warnings(cuts, site)
             cards, card_errors = drawn.result()
-    videos = make_videos(published, cuts, site, render=render_images, workers=workers or 1)
+    videos = make_videos(published, cuts, site, render=render_images, workers=workers or 1, progress=progress)
     cuts = with_video_warnings(cuts, videos)
     if cache is not None:
         ready.remember(cache, articles)         # after drawing: the heroes the workers read are known by then

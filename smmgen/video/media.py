@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -61,9 +61,9 @@ class _Source:
 
 
 def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *, render: bool = True,
-                workers: int = 1) -> Videos:
+                workers: int = 1, progress: Callable[[str, int, int], None] | None = None) -> Videos:
     """The video stage (see the module's docstring). ``render`` False (``check``): probe and check only, and
-    write nothing."""
+    write nothing. ``progress`` hears how many encodes are done ("encoding videos", done, total)."""
     with_video = [a for a in articles if a.video is not None]
     if not with_video:
         return Videos()
@@ -87,7 +87,7 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
             store.save()                  # what was probed
         return Videos(warnings=_frozen(warnings), errors=tuple(errors))
 
-    made = _encode_all({(s.sha, v): s for s, v in chosen.values()}, store, workers, errors)
+    made = _encode_all({(s.sha, v): s for s, v in chosen.values()}, store, workers, errors, progress)
     items: dict[str, VideoFile] = {}
     files: dict[str, Path] = {}
     by_id = {c.id: c for c in cuts}
@@ -191,7 +191,8 @@ def _choose(cut: Cut, source: _Source, site: Site, errors: list[SmmgenError]) ->
 
 
 def _encode_all(todo: dict[tuple[str, Variant], _Source], store: MediaStore, workers: int,
-                errors: list[SmmgenError]) -> dict[tuple[str, Variant], tuple[str, dict[str, Any]]]:
+                errors: list[SmmgenError], progress: Callable[[str, int, int], None] | None = None,
+                ) -> dict[tuple[str, Variant], tuple[str, dict[str, Any]]]:
     """Every distinct (source, variant) made or found in the store, encoded ``workers`` at a time: its store key
     and record."""
     from .transcode import encoder_version
@@ -208,8 +209,15 @@ def _encode_all(todo: dict[tuple[str, Variant], _Source], store: MediaStore, wor
             missing.append((key, sha, variant, source))
     if not missing:
         return made
+    if progress is not None:
+        progress("encoding videos", 0, len(missing))
+    # Each encode is a process of its own (``transcode.encode_apart``): threads here only wait for them.
     with ThreadPoolExecutor(max(1, min(workers, len(missing)))) as pool:
-        results = list(pool.map(lambda job: _make(job[2], job[3], store), missing))
+        jobs = [pool.submit(_make, variant, source, store) for _, _, variant, source in missing]
+        for done, _ in enumerate(as_completed(jobs), 1):
+            if progress is not None:
+                progress("encoding videos", done, len(missing))
+        results = [job.result() for job in jobs]
     for (key, sha, variant, source), result in zip(missing, results):
         if isinstance(result, SmmgenError):
             errors.append(result)
