@@ -307,3 +307,14 @@ def test_the_video_store_is_checked_before_it_is_used(make_site):
     assert video_of(entries(site)["x"]) == first
     (store / "index.json").write_text("[1, 2", encoding="utf-8")
     assert run(site, "build", "--no-cache").exit_code == 0 and video_of(entries(site)["x"]) == first
+
+
+def test_progress_counts_the_encodes(make_site):
+    from smmgen.build import build
+    from smmgen.config import load_site
+
+    site = make(make_site)
+    heard: list[tuple[str, int, int]] = []
+    result = build(load_site(site), progress=lambda stage, done, total: heard.append((stage, done, total)))
+    assert not result.errors
+    assert [h for h in heard if h[0] == "encoding videos"] == [("encoding videos", 0, 1), ("encoding videos", 1, 1)]
