@@ -10,13 +10,15 @@ from pathlib import Path
 
 import click
 
+from .commands.per_site import per_site, record
 from .errors import ContentError, SmmgenError
 
 
 def _site_option(f):
     return click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="The site folder (holding smmgen.toml). Default: the current folder or the "
-                             "nearest one above it that holds smmgen.toml.")(f)
+                             "nearest one above it that holds smmgen.toml. In a workspace: the site to run for, "
+                             "by folder name or path (default: every site).")(f)
 
 
 def _site_root(site_dir: Path | None) -> Path:
@@ -69,6 +71,7 @@ def main() -> None:
               help="Processes for parsing, cutting and card rendering (default: all cores).")
 @click.option("--no-cache", is_flag=True, default=False,
               help="Build everything from scratch, ignoring and not updating .smmgen/cache/.")
+@per_site()
 def build(site_dir: Path | None, workers: int | None, no_cache: bool) -> None:
     """Build output/: cuts, cards, manifest and preview."""
     from .incremental import build_site
@@ -83,8 +86,10 @@ def build(site_dir: Path | None, workers: int | None, no_cache: bool) -> None:
         outcome = build_site(site, workers=workers or os.cpu_count() or 1, use_cache=not no_cache,
                              progress=progress)
     if outcome.errors:
+        record(site, posts=0, warnings=0, errors=len(_flat(outcome.errors)))
         report_errors(outcome.errors)
         raise SmmgenError(f"{len(_flat(outcome.errors))} error(s); nothing was written")
+    record(site, posts=outcome.summary.entries, warnings=len(outcome.summary.warnings), errors=0)
     click.echo(summary(outcome.summary, outcome.changed))
 
 
@@ -128,8 +133,18 @@ def summary(result, changed: int) -> str:
 @click.option("--verbose", "-v", is_flag=True, default=False,
               help="Also list every skipped file with its reason, and the front-matter keys smmgen ignored with how "
                    "many articles use each.")
-def check(site_dir: Path | None, verbose: bool) -> None:
+@click.option("--live", is_flag=True, default=False,
+              help="Instead: fetch the live pages of the articles due soon (output/manifest.json) and report missing "
+                   "or wrong card tags the way the platforms' validators would (for CI after the site's deploy).")
+@click.option("--within", default="48h", show_default=True,
+              help="With --live: the articles with a post due within this long (and those due and not yet posted).")
+@click.option("--now", "now", default=None, hidden=True, help="With --live: act as if it were this time (ISO 8601).")
+@per_site()
+def check(site_dir: Path | None, verbose: bool, live: bool, within: str, now: str | None) -> None:
     """Validate config, front matter and every cut against its platform's limits; writes nothing."""
+    if live:
+        _check_live(site_dir, within, now)
+        return
     from .build import build as run_build
     from .cache import CACHE_DIR, BuildCache, check_folder
 
@@ -166,12 +181,25 @@ def check(site_dir: Path | None, verbose: bool) -> None:
                + (f", {len(warnings)} warning(s)" if warnings else ""))
 
 
+def _check_live(site_dir: Path | None, within: str, now: str | None) -> None:
+    from .commands.live import check_live
+    from .commands.publish import _now
+    from .schema import Invalid, duration
+
+    try:
+        span = duration(within)
+    except Invalid as e:
+        raise click.BadParameter(str(e), param_hint="--within") from None
+    check_live(_load(site_dir), now=_now(now), within=span, echo=click.echo)
+
+
 @main.command()
 @_site_option
 @click.argument("title")
 @click.option("--slug", default=None, help="URL slug (default: from the title).")
 @click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
 @click.option("--lang", default=None, help="Article language (default: the site's).")
+@per_site(one=True)
 def new(site_dir: Path | None, title: str, slug: str | None, tags: tuple[str, ...], lang: str | None) -> None:
     """Scaffold an article with today's date and the front-matter fields."""
     from .scaffold import new_article
@@ -183,7 +211,7 @@ def new(site_dir: Path | None, title: str, slug: str | None, tags: tuple[str, ..
 
 # Commands that live with the code they drive; each module lists its click commands in COMMANDS and keeps its
 # heavy imports inside the command functions, so `smmgen --help` stays fast.
-COMMAND_MODULES = ("preview", "plan", "publish", "diff", "init", "adopt")
+COMMAND_MODULES = ("preview", "plan", "publish", "diff", "init", "adopt", "sites", "doctor")
 
 
 def _register_commands() -> None:

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import controls, mentions
+from . import accounts, controls, mentions
 from . import schema as s
 from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
@@ -182,6 +182,10 @@ TOP_SCHEMA = {
     "publish": s.Field(_section("smmgen.publish.settings", "PUBLISH_SCHEMA"), default=None),
     "mentions": s.Field(mentions.table, default=None,
                         doc="Article @names mapped to each platform's handle (smmgen.mentions)."),
+    "integration": s.Field(_section("smmgen.integration", "INTEGRATION_SCHEMA"), default=None,
+                           doc="The site side: tags for the site's templates, cards where it publishes them."),
+    "accounts": s.Field(accounts.table, default=None,
+                        doc="More accounts per platform, each routed the articles it wants (smmgen.accounts)."),
 }
 
 
@@ -256,6 +260,9 @@ class Site:
     default_image_alt: str | None = None
     # [mentions]: article @name (case-folded) -> platform -> handle; every other @name mentions no one
     mentions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    integration: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))   # [integration]
+    # [accounts]: the accounts besides each platform's default one (all of them: smmgen.accounts.accounts)
+    accounts: tuple[accounts.Account, ...] = ()
     media_base_url: str | None = None                 # where output/media/ is served (smmgen.video)
 
     def language_of(self, lang: str) -> Language:
@@ -339,11 +346,18 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         raise ConfigError(shown_path, key_on_line(toml_key_lines(text), line), f"not valid TOML: {problem}",
                           line=line)
 
+    if "workspace" in data:
+        raise ConfigError(shown_path, "workspace", "this smmgen.toml lists the sites of a workspace and is no site "
+                          "itself: run smmgen in a site's folder, or name one with --site",
+                          line=_line_for(toml_key_lines(text), "workspace"))
     control = controls.in_values(data)
     if control is not None:
         raise ConfigError(shown_path, control[0], control[1], line=_line_for(toml_key_lines(text), control[0]))
     result = s.validate(data, TOP_SCHEMA)
     result.problems += _permalink_problems(result.values.get("site"))
+    from .integration import problems as integration_problems
+
+    result.problems += integration_problems(result.values)
     if result.problems:
         lines = toml_key_lines(text)
         errors = [ConfigError(shown_path, p.key, p.message, line=_line_for(lines, p.key)) for p in result.problems]
@@ -360,6 +374,11 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         for name in registry.names()
         if (conf := dict((v["platforms"] or {}).get(name) or {})) and conf.get("enabled", True)
     )
+    named_accounts, account_problems = accounts.build_accounts(v["accounts"] or {}, platforms, v["publish"] or {})
+    if account_problems:
+        lines = toml_key_lines(text)
+        raise ErrorList([ConfigError(shown_path, p.key, p.message, line=_line_for(lines, p.key))
+                         for p in account_problems])
     # Every folder and file the site names is read from inside it (see smmgen.site_files).
     named = {f"site.{k}": site_v[k] for k in ("content_dir", "layouts_dir", "source_dir") if site_v[k]}
     if site_v["default_image"]:
@@ -367,6 +386,8 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     named.update({f"site.languages.{k}.content_dir": lang["content_dir"]
                   for k, lang in site_v["languages"].items() if lang["content_dir"]})
     named.update({f"platforms.{p.name}.avatar": p.get("avatar") for p in platforms if p.get("avatar")})
+    named.update({f"accounts.{a.name}.avatar": a.settings.get("avatar") for a in named_accounts
+                  if a.settings.get("avatar") and a.settings.get("avatar") != _platform_avatar(platforms, a.platform)})
     outside = [key for key, value in named.items() if inside(root / value, root) is None]
     if outside:
         lines = toml_key_lines(text)
@@ -407,7 +428,13 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         default_image=site_v["default_image"],
         default_image_alt=site_v["default_image_alt"],
         mentions=MappingProxyType({k: MappingProxyType(h) for k, h in (v["mentions"] or {}).items()}),
+        integration=MappingProxyType({k: val for k, val in (v["integration"] or {}).items() if val is not None}),
+        accounts=named_accounts,
     )
+
+
+def _platform_avatar(platforms: tuple[PlatformSettings, ...], name: str) -> str | None:
+    return next((p.get("avatar") for p in platforms if p.name == name), None)
 
 
 def _first_leaf(key: str, value: Any) -> str:

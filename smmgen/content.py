@@ -224,6 +224,16 @@ def _focus(value: Any) -> tuple[float, float]:
     return (pair[0], pair[1])
 
 
+_CARD_TABLE = s.table({"layout": s.Field(s.nonempty_string, required=True)})
+
+
+def _card(value: Any) -> str:
+    """The card layout's name, written ``card: name`` or as a table ``card: {layout: name}`` (``[card]``)."""
+    if isinstance(value, Mapping):
+        return _CARD_TABLE(value)["layout"]
+    return s.nonempty_string(value)
+
+
 def _platform_names(value: Any) -> tuple[str, ...]:
     names = s.list_of(s.string)(value)
     unknown = [n for n in names if n not in registry.names()]
@@ -326,7 +336,7 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
         "video_alt": s.Field(s.string, doc="What the clip shows, for people who cannot see it."),
         "tags": s.Field(tags, default=()),
         "section": s.Field(s.nonempty_string, doc="Kicker shown on cards; defaults to the first tag."),
-        "card": s.Field(s.nonempty_string),
+        "card": s.Field(_card, doc="Card layout: `card: name`, or `card: {layout: name}`."),
         "draft": s.Field(s.boolean, default=False),
         "retracted": s.Field(s.boolean, default=False, doc="Delete this article's posts on the next publish."),
         "social": s.Field(s.table(_social_schema(tz))),

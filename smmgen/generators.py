@@ -70,6 +70,9 @@ class Findings:
     permalink_rules: dict[str, str] = field(default_factory=dict)   # as the generator writes them
     language_settings: dict[str, dict[str, str]] = field(default_factory=dict)   # [site.languages.<lang>]
     source_dir: str | None = None                                   # the generator's content root, if not its default
+    static_dir: str | None = None                 # Hugo's staticDir, copied to the site as it is, if not "static"
+    data_dir: str | None = None                   # Hugo's dataDir, if not "data"
+    layout_dir: str | None = None                 # Hugo's layoutDir, if not "layouts"
     lowercase: bool | None = None                                   # False: Hugo's disablePathToLower
     default_image: str | None = None
     default_image_alt: str | None = None
@@ -272,6 +275,15 @@ def read_hugo(root: Path) -> Findings:
         found.language_settings[default] = {"prefix": f"/{default.lower()}"}
     if content_dir != "content":
         found.source_dir = content_dir
+    static, static_source = lookup("staticDir")
+    if isinstance(static, list):            # several folders, merged: the first is the project's own
+        static = next((v for v in static if isinstance(v, str)), None)
+    if isinstance(static, str) and static.strip("/") != "static":
+        found.static_dir = _folder(found, root, static, f"{static_source}: staticDir")
+    for key, default, attr in (("dataDir", "data", "data_dir"), ("layoutDir", "layouts", "layout_dir")):
+        value, where = lookup(key)
+        if isinstance(value, str) and value.strip("/") != default:
+            setattr(found, attr, _folder(found, root, value, f"{where}: {key}"))
     lower, _ = lookup("disablePathToLower")
     if lower is True:
         found.lowercase = False
@@ -435,6 +447,13 @@ def read_jekyll(root: Path) -> Findings:
     found.permalink_rules = _rules(found, rules, "jekyll", f"{name}: {where}")
     if isinstance(data.get("source"), str):
         found.source_dir = source
+    excluded = {e.strip("/") for e in data["exclude"] if isinstance(e, str)} \
+        if isinstance(data.get("exclude"), list) else set()
+    unpublished = [f for f in ("output", "smmgen.toml") if f not in excluded]
+    if unpublished and not source:
+        # Jekyll copies every folder it does not exclude: output/manifest.json holds posts not yet due.
+        found.missing.append(f"{name}: exclude: add {' and '.join(unpublished)}, or Jekyll publishes smmgen's "
+                             "files with the site (output/manifest.json holds posts not yet due)")
     for key, mode in (("social", None), ("social_links", None), ("author", "only"), ("minima.social_links", None)):
         value = get(data, *key.split("."))
         if value is not None:

@@ -24,6 +24,7 @@ from .config import Site
 from .discovery import DRAFTS
 from .discovery import counts as skip_counts
 from .errors import ConfigError, SmmgenError
+from .integration import intact, integrate
 from .output import listing, survey
 from .site_files import inside, read_bytes
 
@@ -143,7 +144,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
             return Outcome(None, 0, result.errors, False)
         if progress is not None:
             progress("writing", 0, 0)
-        return Outcome(summarize(result), write_output(result), (), False)
+        return Outcome(summarize(result), write_output(result) + integrate(result), (), False)
 
     env = fingerprint(site)
     state = load_state(site, env)
@@ -170,7 +171,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
         return Outcome(None, 0, result.errors, False)
     if progress is not None:
         progress("writing", 0, 0)
-    changed = write_output(result, cache=cache)
+    changed = write_output(result, cache=cache) + integrate(result)
     read = sorted({str(a.image) for a in (*result.articles, *result.drafts) if a.image} | set(_avatars(site))
                   | set(_video_files(result.articles)))
     inputs = _inputs(site, env, before, read)
@@ -186,7 +187,8 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
 def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str, str]]) -> bool:
     if _inputs(site, env, contents, state.read) != state.inputs:
         return False
-    return _written(site.output_dir) == state.outputs
+    # The files the site's generator reads (``smmgen.integration``) too: a card deleted there is copied again.
+    return _written(site.output_dir) == state.outputs and intact(site)
 
 
 def _content_hashes(site: Site) -> list[tuple[str, str]]:

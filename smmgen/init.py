@@ -25,7 +25,10 @@ from .config import CONFIG_NAME
 from .controls import FORBIDDEN
 from .errors import SmmgenError
 from .generators import HUGO_DIR, HUGO_FILES, JEKYLL_FILES, Findings, detect, read_hugo, read_jekyll
+from .integration import DATA_FILES, HEAD_LINES, TEMPLATE_TEXT, TEMPLATES
+from .output import atomic_write
 from .platforms import registry
+from .site_files import inside
 
 GENERATORS = ("hugo", "jekyll")
 MAX_SCANNED_ARTICLES = 5000
@@ -42,6 +45,7 @@ class InitReport:
     found: tuple[tuple[str, str, str], ...]   # (setting, value, where it came from)
     missing: tuple[str, ...]             # what could not be carried over, and why
     written: tuple[str, ...]             # files created, relative to the site
+    head_line: str | None = None         # what the site's <head> template needs for the tags (Hugo, Jekyll)
 
 
 def init_site(root: Path | str, *, generator: str | None = None, force: bool = False,
@@ -76,6 +80,13 @@ def init_site(root: Path | str, *, generator: str | None = None, force: bool = F
                                 f"smmgen needs (e.g. {undated[0]}): `smmgen check` names them all")
     text = render(findings, extra, root.name)
     _write(target, text)
+    written = [CONFIG_NAME]
+    template = site_side(findings).template
+    if _write_template(root, template, TEMPLATE_TEXT[generator], force):
+        written.append(template)
+    else:
+        findings.missing.append(f"{template}: exists and differs from smmgen's; kept (`smmgen init --force` "
+                                "replaces it)")
     found = [(f"site.{key}", setting.value, setting.source) for key, setting in findings.site.items()]
     found += [(f"platforms.{name}", acc.handle, where) for name in registry.names()
               if name in findings.accounts for acc, where in [findings.accounts[name]]]
@@ -92,7 +103,7 @@ def init_site(root: Path | str, *, generator: str | None = None, force: bool = F
     # Shown on a terminal: nothing from the generator's files may carry control characters (escape sequences).
     return InitReport(generator, tuple(_comment(f) for f in findings.files),
                       tuple((key, _comment(value), _comment(where)) for key, value, where in found),
-                      tuple(_comment(note) for note in missing), (CONFIG_NAME,))
+                      tuple(_comment(note) for note in missing), tuple(written), HEAD_LINES[generator])
 
 
 def _visible_entries(root: Path, ignore: set[str]) -> list[str]:
@@ -137,6 +148,9 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
         out.append(_line("base_url", toml_string(site["base_url"].value), site["base_url"].source))
     else:
         out.append(_line("base_url", toml_string(PLACEHOLDER_URL), "NOT FOUND: write the site's address"))
+    base = site["base_url"].value if "base_url" in site else PLACEHOLDER_URL
+    out.append(_line("cards_base_url", toml_string(f"{base}/{CARDS_FOLDER}"),
+                     "where [integration] cards_dir is published"))
     for key in ("timezone", "language", "content_dir", "excerpt_separator"):
         if key in site:
             out.append(_line(key, toml_string(site[key].value), site[key].source))
@@ -175,6 +189,15 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
     for lang, conf in findings.language_settings.items():
         out += ["", f"[site.languages.{toml_string(lang)}]"]
         out += [f"{key} = {toml_string(value)}" for key, value in conf.items()]
+    side = site_side(findings)
+    out += ["", f"# The site side, kept up to date by `smmgen build`: every article's tags in {side.data_file},",
+            f"# which {side.template} puts in a page's <head> (add {HEAD_LINES[findings.generator]} to",
+            "# the site's <head> template), and the cards copied to cards_dir, which the site publishes at "
+            "cards_base_url.",
+            "[integration]",
+            _line("generator", toml_string(findings.generator), "the tags go to a data file its templates read"),
+            _line("data_file", toml_string(side.data_file), "read by " + side.template),
+            _line("cards_dir", toml_string(side.cards_dir), f"{generator} publishes it as it is")]
     out += ["", "# One table per network. Accounts found in the site's configuration are enabled; for the others",
             "# write the handle and delete `enabled = false`. Publisher settings and secrets: README.md, [publish]."]
     for name in registry.names():
@@ -189,6 +212,31 @@ def render(findings: Findings, extra: list[str], folder_name: str) -> str:
             out.append(f"# handle = {toml_string(_EXAMPLE_HANDLES.get(name, '@example'))}")
     text = "\n".join(out) + "\n"
     return text
+
+
+CARDS_FOLDER = "social-cards"
+
+
+@dataclass(frozen=True)
+class SiteSide:
+    """Where ``[integration]`` puts a Hugo or Jekyll site's tags and cards, and its partial or include."""
+
+    data_file: str
+    template: str
+    cards_dir: str
+
+
+def site_side(findings: Findings) -> SiteSide:
+    """Hugo: dataDir (data/), layoutDir (layouts/) and staticDir (static/); Jekyll: _data/, _includes/ and the
+    site root, all under its `source`."""
+    if findings.generator == "hugo":
+        data = f"{findings.data_dir}/{DATA_FILES['hugo'].removeprefix('data/')}" if findings.data_dir \
+            else DATA_FILES["hugo"]
+        template = f"{findings.layout_dir}/{TEMPLATES['hugo'].removeprefix('layouts/')}" if findings.layout_dir \
+            else TEMPLATES["hugo"]
+        return SiteSide(data, template, f"{findings.static_dir or 'static'}/{CARDS_FOLDER}")
+    prefix = f"{findings.source_dir}/" if findings.source_dir else ""
+    return SiteSide(prefix + DATA_FILES["jekyll"], prefix + TEMPLATES["jekyll"], prefix + CARDS_FOLDER)
 
 
 _EXAMPLE_HANDLES = {
@@ -224,6 +272,26 @@ def _write(target: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_template(root: Path, relative: str, text: str, force: bool) -> bool:
+    """Write the partial or include the site's <head> template calls; False when a different one is there and
+    not ``force``. Never written through a link: a folder leading out of the site is refused, a linked file
+    is replaced."""
+    path = root / relative
+    folder = path.parent
+    while not folder.exists() and folder != root:
+        folder = folder.parent
+    if inside(folder, root) is None:
+        raise SmmgenError(f"{relative}: {folder.relative_to(root).as_posix()} leads outside the site folder; "
+                          "smmgen init writes only inside it")
+    try:
+        if not path.is_symlink() and path.is_file() and path.read_text(encoding="utf-8") != text and not force:
+            return False
+        atomic_write(path, text.encode(), durable=False)
+    except (OSError, UnicodeDecodeError) as e:
+        raise SmmgenError(f"cannot write {relative}: {getattr(e, 'strerror', None) or e}") from None
+    return True
 
 
 # --- the articles' front matter --------------------------------------------------------------------------------

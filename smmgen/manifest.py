@@ -88,7 +88,10 @@ def iso(when: dt.datetime | None) -> str | None:
 
 
 def content_hash(cut: Cut, media: Sequence[MediaFile | VideoFile], retracted: bool) -> str:
-    """A hash of everything that would be posted, so a publisher can tell new from changed from unchanged."""
+    """A hash of everything that would be posted, so a publisher can tell new from changed from unchanged.
+
+    A default account's hash leaves the account out: it is the hash every entry had before accounts existed, so
+    a site upgraded with a ledger sees no post as changed."""
     payload = {
         "platform": cut.platform,
         "parts": list(cut.parts),
@@ -99,6 +102,8 @@ def content_hash(cut: Cut, media: Sequence[MediaFile | VideoFile], retracted: bo
         "extra": cut.extra,
         "retracted": retracted,
     }
+    if cut.account and cut.account != cut.platform:
+        payload["account"] = cut.account
     return "sha256:" + hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
@@ -106,6 +111,7 @@ def entry(cut: Cut, article: Article, media: Sequence[MediaFile | VideoFile]) ->
     made = {
         "id": cut.id,
         "platform": cut.platform,
+        "account": cut.account or cut.platform,
         "article": {
             "source": article.source,
             "slug": article.slug,

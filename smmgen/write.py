@@ -12,7 +12,6 @@ old one at the end.
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import secrets
 import stat
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import manifest, staging
+from .og import card_url, og_html, og_tags  # noqa: F401 (card_url: still importable from here)
 from .output import create, prune, survey
 from .preview import iter_preview
 from .preview.pages import UNCHANGED
@@ -316,11 +316,18 @@ def _article_files(result: BuildResult, same: set[str], sink: _Sink) -> Iterator
         output = by_source.get(article.source)
         cuts = output.cuts if output is not None else ()
         og = f"og/{article.key}.html"
-        if article.source in same and sink.keep([*(f"cuts/{c.slug}/{c.platform}.txt" for c in cuts), og]):
+        if article.source in same and sink.keep([*(f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts), og]):
             continue
         for cut in cuts:
-            yield out / "cuts" / cut.slug / f"{cut.platform}.txt", cut_text_file(cut)
+            yield out / "cuts" / cut.slug / cut_file_name(cut), cut_text_file(cut)
         yield out / og, og_snippet(article, result.site, og_cards.get(article.source))
+
+
+def cut_file_name(cut) -> str:
+    """``<platform>.txt`` for a default account's cut, ``<platform>.<account>.txt`` for another account's."""
+    if not cut.account or cut.account == cut.platform:
+        return f"{cut.platform}.txt"
+    return f"{cut.platform}.{cut.account}.txt"
 
 
 # --- the manifest --------------------------------------------------------------------------------------------------
@@ -544,37 +551,7 @@ def cut_text_file(cut: Cut) -> bytes:
     return ("\n\n--- ✂ ---\n\n".join(cut.parts) + "\n").encode()
 
 
-def card_url(path: str, site: Site) -> str | None:
-    if not site.cards_base_url:
-        return None
-    return f"{site.cards_base_url}/{path.removeprefix('cards/')}"
-
-
 def og_snippet(article: Article, site: Site, card=None) -> bytes:
     """Open Graph / Twitter meta tags for the article page, so scraping platforms show our card (``card``: the
-    article's og card, if it has one)."""
-    e = html.escape
-    tags = [
-        ("property", "og:type", "article"),
-        ("property", "og:site_name", site.name),
-        ("property", "og:title", article.title),
-        ("property", "og:description", article.summary),
-        ("property", "og:url", article.url),
-        ("property", "og:locale", article.lang.replace("-", "_")),
-        ("name", "twitter:card", "summary_large_image"),
-        ("name", "twitter:title", article.title),
-        ("name", "twitter:description", article.summary),
-    ]
-    if card is not None:
-        image_url = card_url(card.path, site) or f"{site.base_url}/{card.path}"
-        tags += [
-            ("property", "og:image", image_url),
-            ("property", "og:image:width", str(card.width)),
-            ("property", "og:image:height", str(card.height)),
-            ("property", "og:image:type", f"image/{card.format}"),
-            ("property", "og:image:alt", card.alt),
-            ("name", "twitter:image", image_url),
-            ("name", "twitter:image:alt", card.alt),
-        ]
-    lines = [f'<meta {attr}="{e(key)}" content="{e(value)}">' for attr, key, value in tags]
-    return ("\n".join(lines) + "\n").encode()
+    article's og card, if it has one): ``smmgen.og``'s tag set, which an integrated site's data file holds too."""
+    return og_html(og_tags(article, site, card)).encode()

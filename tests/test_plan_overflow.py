@@ -32,7 +32,7 @@ def busy_site(root: Path) -> Path:
         '[site]\nname = "Test Desk"\nbase_url = "https://courier.example"\n\n'
         '[platforms.mastodon]\nhandle = "@desk@social.example"\n\n'
         '[plan]\nslots = ["09:00"]\nblackout = [{ from = 2026-01-21, until = 2027-12-31, reason = "closed" }]\n\n'
-        '[publish.mastodon]\ninstance = "https://social.example"\n')
+        '[publish]\npreflight = false\n\n[publish.mastodon]\ninstance = "https://social.example"\n')
     start = dt.datetime(2026, 1, 1, 6, 0)
     for i in range(ARTICLES):
         when = start + dt.timedelta(minutes=i * 230)      # about six a day, all within the open days

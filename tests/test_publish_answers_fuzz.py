@@ -33,7 +33,7 @@ from smmgen.publish.ledger import Ledger
 PLATFORMS = ("mastodon", "telegram", "x", "facebook", "instagram", "threads", "linkedin", "vk")
 TEXT = "Budget passes 31–12 after a long night"
 # Short waits, so an answer asking to wait is mostly refused by the budget and a run takes a fraction of a second.
-FAST = ("[publish]\nconnect_timeout = 1.0\nread_timeout = 2.0\nmax_attempts = 2\nbackoff = 0.01\n"
+FAST = ("[publish]\npreflight = false\nconnect_timeout = 1.0\nread_timeout = 2.0\nmax_attempts = 2\nbackoff = 0.01\n"
         "retry_budget = 0.3\nmedia_wait = 0.3\n")
 OUTCOMES = {"posted", "failed", "unknown"}
 HOUR = dt.timedelta(hours=1)
@@ -194,3 +194,22 @@ def test_any_answer_to_a_delete_ends_cleanly(name: str, data: st.DataObject) -> 
             record = Ledger.load(site / ".smmgen" / "ledger.json").get(e["id"])
             assert record is not None
             assert e["text"] not in h.live_texts() or record.delete_refused, (record, h.live_texts())
+
+
+@pytest.mark.parametrize("name", PLATFORMS)
+def test_a_redirected_delete_is_not_taken_for_the_delete(name: str) -> None:
+    """A delete answered with a redirect is not followed as a GET: the 404 of wherever it points would read as
+    "already gone" and the post would stay up while the ledger says deleted. The run retries instead."""
+    for h in harness(name, polls=0):
+        with tempfile.TemporaryDirectory() as folder:
+            site, e = site_for(h, Path(folder), expire_at=T0 + HOUR)
+            assert [ev.outcome for ev in run(site, T0, h.env)] == ["posted"]
+            for call in delete_calls_of(name):
+                h.server.inject(Fault(call, "status", Response(302, None, {"Location": "/nowhere"}), times=1))
+            run(site, T0 + 2 * HOUR, h.env)
+            with h.server.lock:
+                h.server.faults.clear()
+            run(site, T0 + 2 * HOUR, h.env)
+            record = Ledger.load(site / ".smmgen" / "ledger.json").get(e["id"])
+            assert record is not None and record.state == "deleted"
+            assert e["text"] not in h.live_texts()

@@ -48,7 +48,8 @@ PLATFORMS = {
     "x": ({}, "SMMGEN_X_BEARER_TOKEN", 'api_base = "{url}"'),
     "linkedin": ({}, "SMMGEN_LINKEDIN_TOKEN", 'author = "urn:li:organization:2414183"\napi_base = "{url}"'),
 }
-FAST = "[publish]\nconnect_timeout = 1.0\nread_timeout = 2.0\nmax_attempts = 2\nbackoff = 0.01\nretry_budget = 0.2\n"
+FAST = ("[publish]\npreflight = false\nconnect_timeout = 1.0\nread_timeout = 2.0\nmax_attempts = 2\nbackoff = 0.01\n"
+        "retry_budget = 0.2\n")
 
 SPECIAL = "\"\\'+/%&=?#:;<>"
 token_chars = st.one_of(st.sampled_from(SPECIAL), st.characters(min_codepoint=0x21, max_codepoint=0x7E))

@@ -44,7 +44,7 @@ def node_linter() -> str:
 # --- the files themselves ---------------------------------------------------------------------------------------
 
 def test_the_three_workflows_and_the_action_exist_with_the_promised_shape():
-    assert [p.name for p in WORKFLOWS] == ["pr.yml", "publish.yml", "schedule.yml"]
+    assert [p.name for p in WORKFLOWS] == ["doctor.yml", "pr.yml", "publish.yml", "schedule.yml"]
     docs = {p.stem: yaml.safe_load(p.read_text()) for p in WORKFLOWS}
     # PyYAML reads the key `on` as True.
     assert set(docs["pr"][True]) == {"pull_request"}
@@ -61,6 +61,21 @@ def test_the_three_workflows_and_the_action_exist_with_the_promised_shape():
     action = yaml.safe_load(ACTION.read_text())
     assert set(action["inputs"]) == {"command", "site", "python-version"}
     assert action["runs"]["using"] == "composite"
+
+
+def test_the_daily_doctor_workflow_checks_every_publisher_credential_read_only():
+    doc = yaml.safe_load((REPO / ".github" / "workflows" / "doctor.yml").read_text())
+    assert doc[True]["schedule"] == [{"cron": "17 5 * * *"}] and "workflow_dispatch" in doc[True]
+    assert doc["permissions"] == {} and doc["jobs"]["doctor"]["permissions"] == {"contents": "read"}
+    step = next(s for s in doc["jobs"]["doctor"]["steps"] if s.get("uses") == "./")
+    assert step["with"]["command"] == "doctor"
+    # Every credential the scheduled publisher gets, and the optional ones only doctor reads.
+    schedule = yaml.safe_load((REPO / ".github" / "workflows" / "schedule.yml").read_text())
+    publish_env = next(s for s in schedule["jobs"]["publish"]["steps"] if s.get("uses") == "./")["env"]
+    assert set(publish_env) < set(step["env"])
+    assert set(step["env"]) - set(publish_env) == {"SMMGEN_X_CLIENT_ID", "SMMGEN_X_REFRESH_TOKEN",
+                                                     "SMMGEN_LINKEDIN_CLIENT_ID", "SMMGEN_LINKEDIN_CLIENT_SECRET",
+                                                     "SMMGEN_LINKEDIN_REFRESH_TOKEN"}
 
 
 def test_every_action_is_pinned_to_a_full_commit_sha():
@@ -361,6 +376,17 @@ def test_the_action_entry_point_dispatches_and_refuses_unknown_commands(repo):
     assert bad.returncode == 2 and "::error::unknown command 'deploy'" in bad.stdout
 
 
+@pytest.mark.slow
+def test_the_action_runs_doctor_and_fails_with_an_annotation_per_problem(repo):
+    run = repo.script("smmgen.sh", COMMAND="doctor", GITHUB_ACTIONS="true")
+    assert run.returncode == 1, run.stdout + run.stderr
+    # No credentials in this environment: every platform's is named, before anything is sent.
+    assert ("::error::smmgen doctor: telegram: credentials.missing: environment variable SMMGEN_TELEGRAM_BOT_TOKEN "
+            "is not set") in run.stdout
+    assert run.stdout.count("::error::smmgen doctor: ") == 9
+    assert "doctor: 9 of 9 accounts have a problem" in run.stderr
+
+
 def test_the_action_caches_the_build_cache_and_the_cards_of_the_sites_output_dir(sample_site, tmp_path):
     listed = yaml.safe_load(ACTION.read_text())["runs"]["steps"]
     steps = {s["id"]: s for s in listed if "id" in s}
@@ -373,15 +399,20 @@ def test_the_action_caches_the_build_cache_and_the_cards_of_the_sites_output_dir
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "python").symlink_to(sys.executable)
+    # And `smmgen`, which the action's pip install put next to it.
+    (bin_dir / "smmgen").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m smmgen "$@"\n')
+    (bin_dir / "smmgen").chmod(0o755)
     path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
 
-    def kept(site: Path) -> dict[str, str]:
+    def kept(site: Path, cwd: Path | None = None) -> dict[str, str]:
         out = tmp_path / "github_output"
         out.write_text("")
-        done = subprocess.run(["bash", "-c", steps["kept"]["run"]], cwd=site.parent, capture_output=True, text=True,
-                              env={**os.environ, "PATH": path, "SITE": site.name, "GITHUB_OUTPUT": str(out)})
+        cwd = cwd or site.parent
+        done = subprocess.run(["bash", "-c", steps["kept"]["run"]], cwd=cwd, capture_output=True, text=True,
+                              env={**os.environ, "PATH": path, "SITE": os.path.relpath(site, cwd),
+                                   "GITHUB_OUTPUT": str(out)})
         assert done.returncode == 0, done.stderr
-        return dict(line.split("=", 1) for line in out.read_text().splitlines())
+        return github_outputs(out.read_text())
 
     config = sample_site / "smmgen.toml"
     text = config.read_text()
@@ -390,6 +421,36 @@ def test_the_action_caches_the_build_cache_and_the_cards_of_the_sites_output_dir
                                  "cards": f"{sample_site.name}/public/social/cards"}
     config.write_text("[site\n")                            # broken: the check step reports it
     assert kept(sample_site)["cards"] == f"{sample_site.name}/output/cards"
+
+    # A workspace: every site's cache and cards, one path a line (a multi-line output).
+    root = tmp_path / "repo"
+    for name in ("courier", "gazette"):
+        (root / "sites" / name).mkdir(parents=True)
+        (root / "sites" / name / "smmgen.toml").write_text(f'[site]\nname = "{name}"\nbase_url = "https://{name}.example.com"\n')
+    (root / "smmgen.toml").write_text('[workspace]\nsites = ["sites/*"]\n')
+    assert kept(root, cwd=root) == {"cache": "sites/courier/.smmgen/cache\nsites/gazette/.smmgen/cache",
+                                    "cards": "sites/courier/output/cards\nsites/gazette/output/cards"}
+
+
+def github_outputs(text: str) -> dict[str, str]:
+    """$GITHUB_OUTPUT as the runner reads it: ``name=value`` lines and ``name<<DELIMITER`` blocks."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            block = []
+            for value in lines:
+                if value == delimiter:
+                    break
+                block.append(value)
+            else:
+                raise AssertionError(f"{name}: no closing {delimiter}")
+            outputs[name] = "\n".join(block)
+        else:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+    return outputs
 
 
 @pytest.mark.slow
@@ -417,3 +478,106 @@ def test_the_base_build_of_a_pull_request_takes_the_cards_it_shares_with_the_hea
     summary = repo.summary.read_text(encoding="utf-8")
     assert "Night trains return in spring" in section(summary, "### New posts")
     assert "card image changed" not in summary
+
+
+# --- a workspace: several sites in the repository ------------------------------------------------------------------
+
+GAZETTE_TOML = """\
+[site]
+name = "The Gazette"
+base_url = "https://gazette.example.org"
+timezone = "UTC"
+
+[platforms.mastodon]
+handle = "@gazette@social.example"
+"""
+
+
+@pytest.fixture
+def workspace_repo(tmp_path) -> Repo:
+    """The sample site moved to sites/courier, a one-article site in sites/gazette, a workspace at the root."""
+    tool("git")
+    repo = Repo(tmp_path)
+    courier = repo.path / "sites" / "courier"
+    courier.mkdir(parents=True)
+    (repo.path / "smmgen.toml").rename(courier / "smmgen.toml")
+    (repo.path / "content").rename(courier / "content")
+    gazette = repo.path / "sites" / "gazette"
+    (gazette / "content").mkdir(parents=True)
+    (gazette / "smmgen.toml").write_text(GAZETTE_TOML)
+    (gazette / "content" / "tram.md").write_text(
+        "---\ntitle: The tram line opens\ndate: 2026-11-18T09:00:00Z\n---\n\nThe new tram line opens today.\n")
+    (repo.path / "smmgen.toml").write_text('[workspace]\nsites = ["sites/*"]\n')
+    (repo.path / ".gitignore").write_text("output/\n")
+    repo.commit("Two sites")
+    repo.git("push", "--quiet", "origin", "main")
+    return repo
+
+
+@pytest.mark.slow
+def test_a_workspace_is_published_site_by_site_and_every_ledger_is_committed_back(workspace_repo):
+    repo = workspace_repo
+    run = repo.script("publish.sh", FAKE_NOW="2026-11-20T12:00:00Z")
+    assert run.returncode == 0, run.stderr
+    assert "[sites/courier] smmgen: built The Northbridge Courier" in run.stdout
+    assert "[sites/gazette] smmgen: built The Gazette" in run.stdout
+    ledgers = ["sites/courier/.smmgen/ledger.json", "sites/gazette/.smmgen/ledger.json"]
+    gazette = json.loads((repo.path / ledgers[1]).read_text())
+    assert list(gazette["entries"]) == ["tram@mastodon"]
+    assert not any(i.startswith("tram@") for i in json.loads((repo.path / ledgers[0]).read_text())["entries"])
+    commit = repo.script("commit-ledger.sh", GITHUB_REF_NAME="main")
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert repo.git("show", "--name-only", "--format=", "HEAD").splitlines() == ledgers
+    assert repo.git("rev-parse", "HEAD") == repo.git("rev-parse", "main", cwd=repo.origin)
+
+    # One site broken: the other is still built and published, the step fails, and its ledger goes back.
+    (repo.path / "sites" / "courier" / "content" / "2026" / "2026-11-28-broken.md").write_text(
+        "---\ntitle: Broken\ndate: tomorrow-ish\n---\n\nBody.\n")
+    (repo.path / "sites" / "gazette" / "content" / "bus.md").write_text(
+        "---\ntitle: Night buses return\ndate: 2026-11-21T09:00:00Z\n---\n\nNight buses are back.\n")
+    run = repo.script("publish.sh", FAKE_NOW="2026-11-22T12:00:00Z")
+    assert run.returncode == 1
+    assert "[sites/courier] content/2026/2026-11-28-broken.md:3: date: not a date" in run.stderr
+    assert set(json.loads((repo.path / ledgers[1]).read_text())["entries"]) == {"tram@mastodon", "bus@mastodon"}
+    assert repo.script("commit-ledger.sh", GITHUB_REF_NAME="main").returncode == 0
+    assert repo.git("show", "--name-only", "--format=", "HEAD").splitlines() == [ledgers[1]]
+
+
+@pytest.mark.slow
+def test_the_pull_request_step_of_a_workspace_has_a_section_per_site_and_the_combined_index(workspace_repo):
+    repo = workspace_repo
+    base = repo.git("rev-parse", "HEAD")
+    (repo.path / "sites" / "gazette" / "content" / "bus.md").write_text(
+        "---\ntitle: Night buses return\ndate: 2026-11-21T09:00:00Z\n---\n\nNight buses are back.\n")
+    repo.commit("A gazette story")
+    run = repo.script("pr.sh", BASE_SHA=base, GITHUB_ACTIONS="true")
+    assert run.returncode == 0, run.stdout + run.stderr
+    summary = repo.summary.read_text(encoding="utf-8")
+    courier, gazette = summary.split("## sites/gazette\n", 1)
+    assert courier.startswith("## sites/courier\n\n### Social preview: The Northbridge Courier")
+    assert "No posts are added, changed or deleted" in courier and "Night buses return" not in courier
+    assert "### Social preview: The Gazette" in gazette
+    assert "Night buses return" in section(gazette, "### New posts")
+    index = (repo.path / "output" / "index.html").read_text()
+    assert '<a href="../sites/courier/output/preview/index.html">' in index
+    assert '<a href="../sites/gazette/output/preview/index.html">' in index
+
+    # The check fails for one site: its annotation names the file from the repository root.
+    (repo.path / "sites" / "gazette" / "content" / "broken.md").write_text(
+        "---\ntitle: Broken\ndate: tomorrow-ish\n---\n\nBody.\n")
+    repo.commit("A broken story")
+    repo.summary.write_text("")
+    failed = repo.script("pr.sh", BASE_SHA=base, GITHUB_ACTIONS="true")
+    assert failed.returncode == 1
+    assert "::error file=sites/gazette/content/broken.md,line=3::date: not a date" in failed.stdout
+    assert repo.summary.read_text(encoding="utf-8").startswith("## smmgen check failed")
+
+
+@pytest.mark.slow
+def test_the_action_entry_point_runs_every_site_of_a_workspace_or_the_one_named(workspace_repo):
+    every = workspace_repo.script("smmgen.sh", COMMAND="check")
+    assert every.returncode == 0, every.stderr
+    assert "[sites/courier] smmgen: " in every.stdout and "[sites/gazette] smmgen: 1 articles" in every.stdout
+    one = workspace_repo.script("smmgen.sh", COMMAND="check", SITE="gazette")
+    assert one.returncode == 0, one.stderr
+    assert "[sites/gazette] smmgen: 1 articles" in one.stdout and "[sites/courier]" not in one.stdout

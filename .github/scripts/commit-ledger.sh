@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
 # Commit the publisher's ledger back to the branch, so the next run (and the next build's plan) knows what
-# went out. Only the ledger is committed; "[skip ci]" keeps the commit from starting the workflows again.
-#   SITE           the site folder (default: .)
-#   LEDGER         the ledger file (default: $SITE/.smmgen/ledger.json)
+# went out. Only the ledgers are committed; "[skip ci]" keeps the commit from starting the workflows again.
+#   SITE           the site folder (default: .); in a workspace, its folder: every site's ledger is committed
+#   LEDGER         the ledger file (default: each site's [publish] ledger, .smmgen/ledger.json)
 #   BRANCH         the branch to push to (default: GITHUB_REF_NAME, else the current branch)
 #   GITHUB_TOKEN   when set, used for the push (given to git through its environment, never on a command line)
 set -euo pipefail
 site="${SITE:-.}"
-ledger="${LEDGER:-$site/.smmgen/ledger.json}"
 branch="${BRANCH:-${GITHUB_REF_NAME:-$(git rev-parse --abbrev-ref HEAD)}}"
 
-if [ ! -f "$ledger" ]; then
-  echo "commit-ledger: no ledger at $ledger: nothing to commit"
+# Every site's ledger (`smmgen sites`: a site whose smmgen.toml does not load has the default one); when smmgen
+# cannot list them (not installed, or the workspace's smmgen.toml broken: nothing was published), the default.
+if [ -n "${LEDGER:-}" ]; then
+  listed="$LEDGER"
+else
+  listed="$(smmgen sites --site "$site" --paths ledger 2>/dev/null || echo "$site/.smmgen/ledger.json")"
+fi
+ledgers=()
+while IFS= read -r ledger; do
+  if [ -f "$ledger" ]; then
+    ledgers+=("$ledger")
+  else
+    echo "commit-ledger: no ledger at $ledger: nothing to commit"
+  fi
+done <<<"$listed"
+if [ "${#ledgers[@]}" -eq 0 ]; then
   exit 0
 fi
-git add -- "$ledger"
-if git diff --cached --quiet -- "$ledger"; then
-  echo "commit-ledger: $ledger unchanged"
+git add -- "${ledgers[@]}"
+if git diff --cached --quiet -- "${ledgers[@]}"; then
+  echo "commit-ledger: ${ledgers[*]} unchanged"
   exit 0
 fi
 
@@ -32,7 +45,7 @@ fi
 export GIT_AUTHOR_NAME="github-actions[bot]" GIT_COMMITTER_NAME="github-actions[bot]"
 export GIT_AUTHOR_EMAIL="41898282+github-actions[bot]@users.noreply.github.com"
 export GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
-git commit --quiet -m "smmgen: record published posts in the ledger [skip ci]" -- "$ledger"
+git commit --quiet -m "smmgen: record published posts in the ledger [skip ci]" -- "${ledgers[@]}"
 
 # Another commit may land on the branch meanwhile: rebase onto it and try again.
 for attempt in 1 2 3; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pull request: check the site, build it, and write the job summary: the preview summary and what merging
 # will do to the social accounts (the base commit's manifest against this one's).
-#   SITE                  the site folder (default: .)
+#   SITE                  the site folder (default: .); in a workspace, its folder (every site) or one site's
 #   BASE_SHA              the commit to compare with (default: HEAD^1, the base side of a PR merge commit)
 #   GITHUB_STEP_SUMMARY   where the summary goes (default: standard output)
 set -euo pipefail
@@ -11,7 +11,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 manifest_path() {
-  python -c 'import sys; from smmgen.config import load_site; print(load_site(sys.argv[1]).output_dir / "manifest.json")' "$1"
+  python -c 'import sys; from smmgen.config import load_site; print(load_site(sys.argv[1]).output_dir.resolve() / "manifest.json")' "$1"
 }
 
 # Errors go to the log (with annotations, which smmgen writes itself under GitHub Actions) and to the summary.
@@ -30,32 +30,42 @@ if [ "$status" -ne 0 ]; then
 fi
 
 smmgen build --site "$site"
-head_manifest="$(manifest_path "$site")"
+sites="$(smmgen sites --site "$site")"
 
 # The base is built by this commit's smmgen from the base commit's files, so the diff shows what the merge
 # changes, code and content alike; `smmgen diff` builds a revision in a temporary folder, drawing only the cards
 # the head's build does not already have.
-note=""
 base="${BASE_SHA:-}"
 if [ -z "$base" ]; then
   base="$(git rev-parse --verify --quiet 'HEAD^1' || true)"
 fi
-if [ -n "$base" ] && git cat-file -e "$base^{commit}" 2>/dev/null; then
-  if ! smmgen diff --site "$site" "$base" "$head_manifest" >"$work/diff.md" 2>"$work/base-build.log"; then
-    note="The base commit's site does not build; every post is shown as new."
-    smmgen diff --site "$site" --no-base "$head_manifest" >"$work/diff.md"
-  fi
-else
-  note="The base commit is not available (fetch it, e.g. with fetch-depth: 0); every post is shown as new."
-  smmgen diff --site "$site" --no-base "$head_manifest" >"$work/diff.md"
+if [ -n "$base" ] && ! git cat-file -e "$base^{commit}" 2>/dev/null; then
+  base=""
 fi
 
-{
-  smmgen preview --summary --site "$site"
-  echo
-  if [ -n "$note" ]; then
-    echo "> $note"
-    echo
+# One section per site: its preview summary, then what the merge does to its accounts. Each site's commands
+# run in its folder; a workspace's sites get a heading each.
+while IFS= read -r one; do
+  head_manifest="$(manifest_path "$one")"
+  note=""
+  if [ -z "$base" ]; then
+    note="The base commit is not available (fetch it, e.g. with fetch-depth: 0); every post is shown as new."
+    (cd "$one" && smmgen diff --no-base "$head_manifest") >"$work/diff.md"
+  elif ! (cd "$one" && smmgen diff "$base" "$head_manifest") >"$work/diff.md" 2>"$work/base-build.log"; then
+    note="The base commit's site does not build; every post is shown as new."
+    (cd "$one" && smmgen diff --no-base "$head_manifest") >"$work/diff.md"
   fi
-  cat "$work/diff.md"
-} >>"$summary"
+  {
+    if [ "$one" != "$site" ]; then
+      echo "## $one"
+      echo
+    fi
+    (cd "$one" && smmgen preview --summary)
+    echo
+    if [ -n "$note" ]; then
+      echo "> $note"
+      echo
+    fi
+    cat "$work/diff.md"
+  } >>"$summary"
+done <<<"$sites"

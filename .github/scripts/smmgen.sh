@@ -5,6 +5,7 @@
 #   pr              check, build, and the job summary: preview summary plus what the merge changes (pr.sh)
 #   publish         build, then post due entries and delete expired ones (publish.sh)
 #   commit-ledger   commit the publisher's ledger back to the branch (commit-ledger.sh)
+#   doctor          smmgen doctor: every account's credentials checked with a read (never a post)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 site="${SITE:-.}"
@@ -14,8 +15,9 @@ case "${COMMAND:-}" in
   pr) exec bash "$here/pr.sh" ;;
   publish) exec bash "$here/publish.sh" ;;
   commit-ledger) exec bash "$here/commit-ledger.sh" ;;
+  doctor) exec smmgen doctor --site "$site" ;;
   *)
-    echo "::error::unknown command '${COMMAND:-}' (expected check, build, pr, publish or commit-ledger)"
+    echo "::error::unknown command '${COMMAND:-}' (expected check, build, pr, publish, commit-ledger or doctor)"
     exit 2
     ;;
 esac

@@ -212,7 +212,14 @@ def _load_layout(path: Path, mtime_ns: int, size: int, root: Path) -> LayoutFile
     raw, line, problem = toml_loads(text)
     if raw is None:
         raise ConfigError(shown, None, f"not valid TOML: {problem}", line=line)
-    ctx = _Ctx(shown, text, path.parent, root)
+    return layout_from_data(raw, path.stem, shown, text, path.parent, root)
+
+
+def layout_from_data(raw: dict[str, Any], name: str, shown: str, text: str, folder: Path, root: Path) -> LayoutFile:
+    """Validate a layout's parsed TOML (``text``: its source, for line numbers; ``folder``: where the files it
+    names are looked for, which may not leave ``root``). The studio checks unsaved edits with it."""
+    raw = dict(raw)
+    ctx = _Ctx(shown, text, folder, root)
     overrides = raw.pop("targets", {})
     if not isinstance(overrides, dict):
         raise ctx.error("targets", f"expected a table of targets, got {_show(overrides)}")
@@ -225,9 +232,9 @@ def _load_layout(path: Path, mtime_ns: int, size: int, root: Path) -> LayoutFile
     for t, spec in TARGETS.items():
         override = overrides.get(t, {})
         merged = _merge(raw, override)
-        variants[t] = _parse_layout(_Reader(ctx, merged, "", override, f"targets.{t}."), path.stem, shown,
+        variants[t] = _parse_layout(_Reader(ctx, merged, "", override, f"targets.{t}."), name, shown,
                                     (spec.width, spec.height))
-    return LayoutFile(path.stem, shown, variants)
+    return LayoutFile(name, shown, variants)
 
 
 def display_path(path: Path) -> str:

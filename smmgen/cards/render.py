@@ -200,3 +200,26 @@ def _draw(im: Image.Image, style: TextStyle, laid: textmod.Laid, origins: list[t
         ImageDraw.Draw(im, "RGBA").rounded_rectangle((left, y, right - 1, y + h - 1), pill.radius,
                                                      fill=pill.color)
     textmod.draw(im, laid, origins, style.color)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# For the studio: how the title came out, and what it is drawn on
+
+
+def title_fit(layout: Layout, req: CardRequest) -> tuple[textmod.Laid, tuple[int, int, int, int]] | None:
+    """The title as ``render`` sets it on this card (remembered by ``set_text``, so asking again after drawing
+    costs a lookup), and the rectangle its lines cover (x0, y0, x1, y1); None without a title."""
+    title = textmod.clean(req.title)
+    card_rtl = layout.mirror_rtl and paragraph_rtl(list(title), req.lang)
+    placed = _lay(layout, "title", layout.title, req.title, req, card_rtl)
+    if placed is None:
+        return None
+    laid, origins, _ = placed
+    x0 = min(x for x, _ in origins)
+    x1 = max(x + line.width for (x, _), line in zip(origins, laid.lines))
+    return laid, (x0, origins[0][1] - laid.ascent, x1, origins[-1][1] + laid.descent)
+
+
+def background(layout: Layout, hero: Image.Image | None, focus: tuple[float, float] | None) -> Image.Image:
+    """The card's background alone (hero, overlay or gradient; no shapes or text), as ``render`` starts it."""
+    return _background(layout.background, layout.canvas, hero, focus)

@@ -10,6 +10,7 @@ import click
 
 from ..cli import _flat, _load, _site_option, report_errors
 from ..errors import SmmgenError
+from .per_site import per_site
 
 
 def _before(value: str | None) -> dt.datetime | dt.date | None:
@@ -29,6 +30,7 @@ def _before(value: str | None) -> dt.datetime | dt.date | None:
               help="Adopt the posts due before this date (site-local unless it has an offset); default: now.")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The ledger (default: [publish] ledger, .smmgen/ledger.json).")
+@per_site()
 def adopt(site_dir: Path | None, before: str | None, ledger_path: Path | None) -> None:
     """Record every post already due as adopted: it was out before smmgen, and is never posted."""
     from ..build import build

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..cli import _site_option, _site_root
+from .per_site import MARKDOWN, per_site
 
 
 @click.command()
@@ -15,6 +16,7 @@ from ..cli import _site_option, _site_root
 @click.option("--no-base", is_flag=True, default=False,
               help="Compare HEAD with nothing (the target branch has no site yet): every post is new.")
 @click.argument("sides", nargs=-1, metavar="BASE HEAD")
+@per_site(MARKDOWN)
 def diff(site_dir: Path | None, no_base: bool, sides: tuple[str, ...]) -> None:
     """Compare two manifests: new posts, changed posts (text diff), posts that will be deleted.
 

@@ -35,6 +35,8 @@ def init(site_dir: Path | None, generator: str | None, force: bool) -> None:
                 click.echo(f"  - {note}")
     for path in report.written:
         click.echo(f"created {path}")
+    if report.head_line:
+        click.echo(f"the article pages' tags: add {report.head_line} to the <head> of the site's page template")
     click.echo("next: review smmgen.toml, then run `smmgen check`")
 
 

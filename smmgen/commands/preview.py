@@ -10,6 +10,7 @@ import click
 
 from ..cli import _flat, _load, _site_option, _site_root, report_errors
 from ..errors import SmmgenError
+from .per_site import LINES, MARKDOWN, per_site, record
 
 
 @click.command()
@@ -19,6 +20,7 @@ from ..errors import SmmgenError
                    "$GITHUB_STEP_SUMMARY instead of writing output/.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Processes for card rendering (default: all cores).")
+@per_site(lambda options: MARKDOWN if options["summary"] else LINES)
 def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
     """Build output/ and print where the preview is; with --summary, print the Markdown summary only."""
     from ..build import build, write_output
@@ -41,6 +43,8 @@ def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
         if not result.errors:
             progress("writing", 0, 0)
             write_output(result)
+    record(site, posts=0 if result.errors else len(result.cuts), warnings=len(result.warnings),
+           errors=len(_flat(result.errors)))
     if result.errors:
         report_errors(result.errors)
         raise SmmgenError(f"{len(_flat(result.errors))} error(s); nothing was written")
@@ -63,8 +67,17 @@ def serve(site_dir: Path | None, port: int) -> None:
     def ready(url: str) -> None:
         say(f"Serving {url}  (Ctrl+C to stop)")
 
+    from ..workspace import select
+
+    chosen = select(site_dir, Path.cwd())
     try:
-        run(_site_root(site_dir), port=port, report=say, on_ready=ready)
+        if chosen.workspace is not None and len(chosen.sites) > 1:
+            from ..preview.serve_workspace import serve_workspace
+
+            serve_workspace(chosen.workspace, port=port, report=say, on_ready=ready)   # every site, and the index
+        else:
+            run(chosen.sites[0] if chosen.workspace is not None else _site_root(site_dir), port=port, report=say,
+                on_ready=ready)
     except OSError as e:
         raise SmmgenError(f"cannot serve on 127.0.0.1:{port}: {e.strerror or e}") from None
     except KeyboardInterrupt:

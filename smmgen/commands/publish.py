@@ -12,6 +12,7 @@ import click
 from ..cli import _load, _site_option
 from ..errors import SmmgenError
 from ..redact import scrub
+from .per_site import JSON, LINES, per_site
 
 
 def _now(value: str | None) -> dt.datetime:
@@ -35,7 +36,7 @@ def _now(value: str | None) -> dt.datetime:
 @click.option("--now", "now", default=None,
               help="Act as if it were this time (ISO 8601), for tests and replays.")
 @click.option("--dry-run", is_flag=True, help="Print exactly what would be posted and deleted; send nothing.")
-@click.option("--only", default=None, help="Publish to this platform only.")
+@click.option("--only", default=None, help="Publish to this platform (every account of it) or this account only.")
 @click.option("--limit", type=click.IntRange(0), default=None,
               help="Make at most N new posts in this run (the earliest due first; the rest wait for the next "
                    "run). Replaces the [publish] max_posts_per_run guard for this run.")
@@ -48,9 +49,13 @@ def _now(value: str | None) -> dt.datetime:
               help="Post again entries an earlier run could not confirm (check the platform first).")
 @click.option("--force-delete", is_flag=True,
               help="Delete the posts of removed articles even beyond [publish] removal_limit.")
+@click.option("--no-preflight", is_flag=True,
+              help="Post without checking first that the article page and cards are live (for sites CI "
+                   "cannot reach); the same as [publish] preflight = false.")
+@per_site(lambda options: JSON if options["as_json"] else LINES)
 def publish(site_dir: Path | None, manifest_path: Path | None, ledger_path: Path | None, now: str | None,
             dry_run: bool, only: str | None, limit: int | None, allow_many: bool, as_json: bool, force: bool,
-            force_delete: bool) -> None:
+            force_delete: bool, no_preflight: bool) -> None:
     """Post every due manifest entry once, delete expired posts, and keep the ledger."""
     from ..publish.runner import Options
     from ..publish.runner import publish as run_publish
@@ -59,7 +64,8 @@ def publish(site_dir: Path | None, manifest_path: Path | None, ledger_path: Path
         raise click.UsageError("--json describes a dry run: use it with --dry-run")
     site = _load(site_dir)
     options = Options(now=_now(now), dry_run=dry_run, only=only, limit=limit, force=force,
-                      force_delete=force_delete, allow_many=allow_many, explain=as_json)
+                      force_delete=force_delete, allow_many=allow_many, explain=as_json,
+                      preflight=not no_preflight)
     if as_json:
         events = list(run_publish(site, options, manifest_path=manifest_path, ledger_path=ledger_path))
         click.echo(json.dumps(actions(events), ensure_ascii=False, indent=2))

@@ -143,7 +143,8 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
                                                 **common)
     values = plan_values(result, data)
     # What the plan's weeks and days show besides their own events.
-    context = ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms)
+    context = ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms,
+               values["handles"], data.accounts)
     yield "preview/plan.html", renderer.stream("plan.html.j2", "../", page="plan",
                                                fragment=fragment_maker(store, context), **values, **common)
     for relative, source in sorted(data.avatars.items()):
@@ -183,6 +184,8 @@ def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
 
 
 def plan_values(result, data: PreviewData) -> dict[str, Any]:
+    from ..accounts import accounts
+
     site = result.site
     every = agenda.planned(result.outputs, [p.name for p in site.platforms])
     # Posts that never go out stay off the calendar (an adopted archive would fill years of it); the page
@@ -200,6 +203,7 @@ def plan_values(result, data: PreviewData) -> dict[str, Any]:
         "article_pages": pages,
         "titles": dict(data.platforms),
         "accents": {name: look_for(name).accent for name, _ in data.platforms},
+        "handles": {a.name: a.handle for a in accounts(site)},      # the account each post goes to
     }
 
 

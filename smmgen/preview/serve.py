@@ -4,7 +4,8 @@ Each build is ``smmgen build``'s, cache included, so an edit on a large site reb
 failed build never stops the server: output/ keeps the last good build (nothing is written when there are
 errors), and the preview pages are served from memory with the errors on them until the files are fixed. The
 open page polls a build id and reloads when it changes; the reload script is added to pages only as they are
-served, so the files on disk stay byte-identical to ``smmgen build``'s.
+served, so the files on disk stay byte-identical to ``smmgen build``'s. ``/studio/`` is the card studio
+(``smmgen.studio``): its page and JSON API, the only requests that may POST.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import SmmgenError
+from ..studio.api import Studio
 
 log = logging.getLogger(__name__)
 
+STUDIO = "/studio"
 LIVE_PATH = "/__smmgen/live.js"
 BUILD_ID_PATH = "/__smmgen/build-id"
 QUIET_SECONDS = 0.2      # wait for a burst of file events (an editor's save) to settle before rebuilding
@@ -184,6 +187,7 @@ class LiveSite:
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     live: LiveSite   # set on the subclass made per server
+    studio: Studio   # likewise
     timeout = REQUEST_TIMEOUT   # on the connection's socket: an idle or half-sent request is dropped
 
     def __init__(self, *args, **kwargs):
@@ -222,6 +226,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
         self._answer(self._get)
 
+    def do_POST(self) -> None:
+        self._answer(self._post)
+
     def do_HEAD(self) -> None:
         self._answer(super().do_HEAD)
 
@@ -250,6 +257,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return self._send(snapshot.build_id.encode(), "text/plain; charset=utf-8")
         if path == LIVE_PATH:
             return self._send(LIVE_JS, "text/javascript; charset=utf-8")
+        if path == STUDIO or path.startswith(STUDIO + "/"):
+            return self._studio_get(path.removeprefix(STUDIO).lstrip("/"), urlsplit(self.path).query)
         relative = path.lstrip("/")
         if relative.startswith("preview/") and relative.endswith(".html"):
             page = self._page(relative, snapshot)
@@ -262,6 +271,59 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             if staged is not None:
                 return self._send(*staged)
         super().do_GET()
+
+    # The card studio (smmgen.studio): its page, its files and its JSON API.
+
+    def _studio_get(self, rest: str, query: str) -> None:
+        from ..studio.page import asset, page
+
+        if rest in ("", "index.html"):
+            return self._send(page(self.studio.token), "text/html; charset=utf-8")
+        if rest.startswith("api/"):
+            return self._reply(self.studio.get(rest.removeprefix("api/"), query))
+        found = asset(rest)
+        if found is None:
+            self.send_error(404, "No such studio file")
+            return
+        self._send(*found)
+
+    def _post(self) -> None:
+        """Only the studio's API takes a POST, and only from its own page (token and origin)."""
+        from ..studio.api import MAX_BODY, check_post
+
+        path = unquote(urlsplit(self.path).path)
+        if not path.startswith(STUDIO + "/api/"):
+            self.send_error(405, "Only the studio's API takes a POST")
+            return
+        port = self.server.server_address[1]
+        origins = {f"http://{name}:{port}" for name in (*LOOPBACK_NAMES, str(self.server.server_address[0]))}
+        refused = check_post(self.headers, origins, self.studio.token)
+        if refused is not None:
+            self.close_connection = True
+            return self._reply_error(403, refused)
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            self.close_connection = True
+            return self._reply_error(411, "a POST needs a Content-Length")
+        if int(length) > MAX_BODY:
+            self.close_connection = True        # the body is not read: the connection cannot be reused
+            return self._reply_error(413, f"the body is over {MAX_BODY // 1024} KB")
+        body = self.rfile.read(int(length))
+        self._reply(self.studio.post(path.removeprefix(STUDIO + "/api/"), body))
+
+    def _reply(self, reply) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def _reply_error(self, status: int, message: str) -> None:
+        from ..studio.api import json_reply
+
+        self._reply(json_reply({"error": message}, status))
 
     def _staged_card(self, relative: str) -> tuple[bytes, str] | None:
         """A card the failed build drew that waits in the staging folder (``smmgen.staging``) and is not in
@@ -451,6 +513,7 @@ def make_server(live: LiveSite, port: int = 8000, *, max_connections: int = MAX_
         pass
 
     Handler.live = live
+    Handler.studio = Studio(live.root)
     Handler.timeout = timeout
     return _Server(("127.0.0.1", port), Handler, max_connections)
 
@@ -465,6 +528,7 @@ def serve(root: Path, *, port: int = 8000, report: Callable[[str], None] = log.i
     url = f"http://127.0.0.1:{server.server_address[1]}/preview/index.html"
     if on_ready:
         on_ready(url)
+    report(f"card studio: http://127.0.0.1:{server.server_address[1]}{STUDIO}/")
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

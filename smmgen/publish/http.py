@@ -173,6 +173,9 @@ class Http:
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
         accepted = set(ok) if ok is not None else None
         timeout = (self.config.connect_timeout, self.config.read_timeout)
+        # A redirect is followed for reads only: requests would turn a redirected DELETE or POST into a GET of
+        # wherever it points, and that answer (a 404 "already gone") would pass for the delete's own.
+        kwargs.setdefault("allow_redirects", method in ("GET", "HEAD"))
         for attempt in range(1, self.config.max_attempts + 1):
             try:
                 response = self._session.request(method, url, timeout=timeout, **kwargs)

@@ -15,6 +15,8 @@ BLUESKY_SETTINGS = {
     "service": s.Field(s.url, default="https://bsky.social",
                        doc="The account's PDS (or an entryway such as https://bsky.social)."),
     "web_url": s.Field(s.url, default="https://bsky.app", doc="Where post URLs in the ledger point."),
+    "video_service": s.Field(s.url, doc="Bluesky's video service (https://video.bsky.app), which transcodes a video "
+                                        "for the app before it is posted; unset, the PDS stores the file as it is."),
 }
 
 MASTODON_SETTINGS = {
@@ -66,6 +68,8 @@ FACEBOOK_SETTINGS = {
     "page_id": s.Field(_pattern(r"\d+", '"104955112233445"'), doc="The Page's numeric id."),
     "graph_version": _GRAPH_VERSION,
     "api_base": s.Field(s.url, default="https://graph.facebook.com", doc="The Graph API server."),
+    "video_api_base": s.Field(s.url, doc="Where videos are uploaded (default: https://graph-video.facebook.com, "
+                                         "or api_base when that is not Facebook's)."),
     "native_scheduling": s.Field(s.boolean, default=False,
                                  doc="Hand a post due 10 min to 30 days ahead to Facebook's own scheduler "
                                      "(published=false + scheduled_publish_time)."),
@@ -95,6 +99,8 @@ LINKEDIN_SETTINGS = {
                           doc="Who can see the posts."),
     "api_base": s.Field(s.url, default="https://api.linkedin.com", doc="The LinkedIn API server."),
     "web_url": s.Field(s.url, default="https://www.linkedin.com", doc="Where post URLs in the ledger point."),
+    "oauth_base": s.Field(s.url, default="https://www.linkedin.com",
+                          doc="LinkedIn's OAuth server, where smmgen doctor reads a token's expiry."),
 }
 
 VK_SETTINGS = {
@@ -118,6 +124,11 @@ PLATFORM_SETTINGS: dict[str, dict[str, s.Field]] = {
     "linkedin": LINKEDIN_SETTINGS,
     "vk": VK_SETTINGS,
 }
+
+# Every platform may wait longer than [publish] media_wait for its video processing (X and Meta take minutes).
+for _fields in PLATFORM_SETTINGS.values():
+    _fields["media_wait"] = s.Field(s.number(0, 3600), doc="Seconds to wait for this network to finish "
+                                    "processing an uploaded video (default: [publish] media_wait).")
 
 MAX_POSTS_PER_RUN = 50     # enough for a busy day on every platform; far below an archive posted at once
 
@@ -148,6 +159,13 @@ PUBLISH_SCHEMA: dict[str, s.Field] = {
     "max_posts_per_run": s.Field(s.integer(1), default=MAX_POSTS_PER_RUN,
                                  doc="A run that would make more new posts than this stops before posting "
                                      "anything (go on with --limit N, or --allow-many)."),
+    "preflight": s.Field(s.boolean, default=True,
+                         doc="Before posting, check that the article page answers 200 over HTTPS with the card "
+                             "as its og:image, and that the cards serve the manifest's bytes; until then the "
+                             "entry waits for a later run. false: for sites CI cannot reach (or --no-preflight)."),
+    "preflight_max_wait": s.Field(s.duration, default=dt.timedelta(hours=6),
+                                  doc="How long after its publish_at an entry may wait for its page; then the "
+                                      "run fails, naming the URL and what was wrong."),
     **{name: s.Field(s.table(fields)) for name, fields in PLATFORM_SETTINGS.items()},
 }
 

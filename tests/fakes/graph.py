@@ -11,12 +11,19 @@ Rules, each from Meta's documentation unless noted:
   ``estimated_time_to_regain_access`` in minutes (graph-api/overview/rate-limiting); the HTTP status of
   throttling errors is not documented (400 here).
 - ``X-App-Usage`` reports usage in percent on answers (rate-limiting guide).
+- ``GET /debug_token?input_token=<t>&access_token=<t>`` (graph-api/reference/debug_token; Threads:
+  threads/troubleshooting/debug-access-token) answers ``{"data": {"app_id", "type", "application",
+  "data_access_expires_at", "expires_at" (0: never), "is_valid", "issued_at", "scopes", "granular_scopes",
+  "user_id"}}``, with ``profile_id`` for a Page token; an input token it does not know answers ``is_valid:
+  false`` with an ``error`` object. An expired token is code 190 subcode 463 "Error validating access token:
+  Session has expired on ..." (access-tokens guide: expiration and extension; error-handling guide).
 - Containers (Instagram and Threads) move IN_PROGRESS -> FINISHED -> PUBLISHED, or ERROR / EXPIRED (IG Container
   reference, Threads troubleshooting); an unpublished container expires after 24 h.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import math
@@ -87,12 +94,35 @@ def fetch(url: str) -> Fetched:
         return Fetched(None, str(e))
 
 
+def expired_token(when: int) -> Response:
+    stamp = dt.datetime.fromtimestamp(when, dt.UTC).strftime("%A, %d-%b-%y %H:%M:%S PST")
+    return graph_error(190, f"Error validating access token: Session has expired on {stamp}. The current time is "
+                       "later.", subcode=463)
+
+
+@dataclass
+class Token:
+    """What Meta knows about one access token (debug_token's fields) and the account it acts for."""
+
+    type: str                        # "PAGE" or "USER"
+    profile: str                     # the Page, Instagram or Threads user the token acts for
+    scopes: list[str]
+    expires_at: int = 0              # Unix time; 0: never
+    data_access_expires_at: int = 0
+    expired: bool = False
+
+
 class GraphFake(FakeServer):
-    """A Graph-style API: version prefix, ``access_token`` parameter, Graph error bodies, usage headers."""
+    """A Graph-style API: version prefix, ``access_token`` parameter, Graph error bodies, usage headers.
+
+    ``tokens`` holds every token the fake knows (the switches for credential checks: a token of another
+    account, fewer scopes, an expiry, ``expired``); ``caller`` is the one of the request being handled."""
 
     def __init__(self, token: str, version: str):
         super().__init__()
         self.token, self.version = token, version
+        self.tokens: dict[str, Token] = {token: Token("USER", "", [])}
+        self.caller: Token | None = None
         self.calls = 0
         self.call_limit: int | None = None       # throttle once this many calls were answered
         self._next_id = 17_900_000_000_000_000
@@ -116,12 +146,18 @@ class GraphFake(FakeServer):
         if fields.get("access_token") is None:
             return graph_error(2500, "An active access token must be used to query information about the "
                                "current user.")
-        if fields.pop("access_token") != self.token:
+        token = self.tokens.get(fields.pop("access_token"))
+        if token is None:
             return invalid_token()
+        if token.expired:
+            return expired_token(token.expires_at or int(self.now().timestamp()) - 3600)
+        self.caller = token
         self.calls += 1
         if self.call_limit is not None and self.calls > self.call_limit:
             return throttled(60, code=32)
         parts = [p for p in (match.group(2) or "").split("/") if p]
+        if request.method == "GET" and parts == ["debug_token"]:
+            return self._debug(str(fields.get("input_token") or ""))
         response = self.route(request.method, parts, fields, files)
         response.headers.setdefault("X-App-Usage", json.dumps({"call_count": 1, "total_cputime": 1,
                                                                "total_time": 1}))
@@ -130,3 +166,18 @@ class GraphFake(FakeServer):
     def route(self, method: str, parts: list[str], fields: dict[str, Any],
               files: dict[str, tuple[str, bytes, str]]) -> Response:
         raise NotImplementedError
+
+    def _debug(self, input_token: str) -> Response:
+        token = self.tokens.get(input_token)
+        if token is None:
+            return Response(200, {"data": {"error": {"code": 190, "message": "Invalid OAuth access token."},
+                                           "is_valid": False, "scopes": []}})
+        issued = int(self.now().timestamp()) - 86400
+        data: dict[str, Any] = {
+            "app_id": "1234567890123456", "type": token.type, "application": "Northbridge smmgen",
+            "data_access_expires_at": token.data_access_expires_at, "expires_at": token.expires_at,
+            "is_valid": not token.expired, "issued_at": issued, "scopes": list(token.scopes),
+            "granular_scopes": [{"scope": s} for s in token.scopes], "user_id": "10229998887776665"}
+        if token.type == "PAGE":
+            data["profile_id"] = token.profile
+        return Response(200, {"data": data})

@@ -38,9 +38,11 @@ PLATFORMS = ("bluesky", "mastodon", "telegram")
 T0 = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
 _handles = itertools.count(1)
 
-# Short timeouts and a small budget keep the fault tests to seconds.
+# Short timeouts and a small budget keep the fault tests to seconds. The test sites are not served anywhere:
+# their publish preflight is off (tests/test_publish_preflight.py serves one and turns it on).
 PUBLISH_TOML = """\
 [publish]
+preflight = false
 connect_timeout = 1.0
 read_timeout = 1.5
 max_attempts = 4
