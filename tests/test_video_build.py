@@ -338,3 +338,16 @@ video_max_bytes = 3000
     assert video_of(small) is None
     assert any("Mastodon allows 3000 bytes (set in smmgen.toml) even re-encoded" in w for w in small["warnings"])
     assert video_of(by["bridge@x"]) is not None
+
+
+def test_captions_too_large_for_bluesky_are_left_out_there(make_site):
+    site = make(make_site, video=VIDEO + "\n  captions: media/clip.vtt")
+    cues = "".join(f"\n00:00.{n:03d} --> 00:00.{n + 1:03d}\nline {n} of a long transcript\n" for n in range(700))
+    (site / "content" / "media" / "clip.vtt").write_text("WEBVTT\n" + cues, encoding="utf-8")
+    assert run(site, "build").exit_code == 0
+    by = entries(site)
+    size = (site / "content" / "media" / "clip.vtt").stat().st_size
+    assert video_of(by["bluesky"])["captions"] is None
+    assert by["bluesky"]["warnings"] == [f"the captions file is {size:,} bytes, Bluesky takes 20,000: posting the "
+                                         "video without captions"]
+    assert video_of(by["x"])["captions"]["bytes"] == size

@@ -107,7 +107,11 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
         # Cue times count from the clip's start: a trimmed cut goes without them rather than out of step.
         trimmed = not variant.copy and bool(variant.start or variant.end)
         captions = None
-        if source.captions is not None and not trimmed:
+        if source.captions is not None and len(source.captions) > rules.max_caption_bytes.value:
+            warnings.setdefault(cut_id, []).append(
+                f"the captions file is {len(source.captions):,} bytes, {rules.title} takes "
+                f"{rules.max_caption_bytes.value:,}: posting the video without captions")
+        elif source.captions is not None and not trimmed:
             sha, size = store.add_bytes(source.captions, "vtt")
             captions = {"path": f"media/{sha}.vtt", "lang": source.article.video.captions_lang  # type: ignore[union-attr]
                         or source.article.lang, "bytes": size, "sha256": sha}
