@@ -318,3 +318,36 @@ def test_progress_counts_the_encodes(make_site):
     result = build(load_site(site), progress=lambda stage, done, total: heard.append((stage, done, total)))
     assert not result.errors
     assert [h for h in heard if h[0] == "encoding videos"] == [("encoding videos", 0, 1), ("encoding videos", 1, 1)]
+
+
+def test_an_account_has_its_own_video_limits(make_site):
+    site = make(make_site)
+    config = site / "smmgen.toml"
+    config.write_text(config.read_text(encoding="utf-8") + """
+[accounts.desk-small]
+platform = "mastodon"
+handle = "@desk@small.example"
+video_max_bytes = 3000
+""", encoding="utf-8")
+    assert run(site, "build").exit_code == 0
+    doc = json.loads((site / "output" / "manifest.json").read_text(encoding="utf-8"))
+    by = {e["id"]: e for e in doc["entries"]}
+    # The account (which takes the site's Mastodon posts here) keeps to its own limit; [platforms.mastodon]'s
+    # would take the clip (test_manifest_video_items).
+    small = by["bridge@mastodon:desk-small"]
+    assert video_of(small) is None
+    assert any("Mastodon allows 3000 bytes (set in smmgen.toml) even re-encoded" in w for w in small["warnings"])
+    assert video_of(by["bridge@x"]) is not None
+
+
+def test_captions_too_large_for_bluesky_are_left_out_there(make_site):
+    site = make(make_site, video=VIDEO + "\n  captions: media/clip.vtt")
+    cues = "".join(f"\n00:00.{n:03d} --> 00:00.{n + 1:03d}\nline {n} of a long transcript\n" for n in range(700))
+    (site / "content" / "media" / "clip.vtt").write_text("WEBVTT\n" + cues, encoding="utf-8")
+    assert run(site, "build").exit_code == 0
+    by = entries(site)
+    size = (site / "content" / "media" / "clip.vtt").stat().st_size
+    assert video_of(by["bluesky"])["captions"] is None
+    assert by["bluesky"]["warnings"] == [f"the captions file is {size:,} bytes, Bluesky takes 20,000: posting the "
+                                         "video without captions"]
+    assert video_of(by["x"])["captions"]["bytes"] == size

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from ..accounts import account_named
 from ..errors import ContentError, SmmgenError
 from ..manifest import VideoFile
 from ..site_files import inside
@@ -96,7 +97,7 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
             continue
         key, record = made[(source.sha, variant)]
         cut = by_id[cut_id]
-        rules = rules_for(cut.platform, site.platform(cut.platform))
+        rules = rules_for(cut.platform, _settings(cut, site))
         assert rules is not None              # _choose gave a variant
         over = too_large(rules, record["bytes"])
         if over is not None:
@@ -106,7 +107,11 @@ def make_videos(articles: Sequence[Article], cuts: Sequence[Cut], site: Site, *,
         # Cue times count from the clip's start: a trimmed cut goes without them rather than out of step.
         trimmed = not variant.copy and bool(variant.start or variant.end)
         captions = None
-        if source.captions is not None and not trimmed:
+        if source.captions is not None and len(source.captions) > rules.max_caption_bytes.value:
+            warnings.setdefault(cut_id, []).append(
+                f"the captions file is {len(source.captions):,} bytes, {rules.title} takes "
+                f"{rules.max_caption_bytes.value:,}: posting the video without captions")
+        elif source.captions is not None and not trimmed:
             sha, size = store.add_bytes(source.captions, "vtt")
             captions = {"path": f"media/{sha}.vtt", "lang": source.article.video.captions_lang  # type: ignore[union-attr]
                         or source.article.lang, "bytes": size, "sha256": sha}
@@ -168,11 +173,18 @@ def _read(article: Article, site: Site, store: MediaStore, errors: list[SmmgenEr
     return _Source(article, known[0], known[1], poster, captions)
 
 
+def _settings(cut: Cut, site: Site):
+    """The settings of the account the cut goes to: an account of its own (``[accounts.<name>]``) may have its
+    own limits (another Mastodon instance's)."""
+    account = account_named(site, cut.account) if cut.account and cut.account != cut.platform else None
+    return account.settings if account is not None else site.platform(cut.platform)
+
+
 def _choose(cut: Cut, source: _Source, site: Site, errors: list[SmmgenError]) -> Variant | Fallback | None:
     """What the cut's network gets: None when the article or site leaves the video out there."""
     article = source.article
     override = article.social.override(cut.platform).video
-    settings = site.platform(cut.platform)
+    settings = _settings(cut, site)
     if override is False or (settings is not None and settings.get("video") is False):
         return None
     rules = rules_for(cut.platform, settings)

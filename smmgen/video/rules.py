@@ -69,6 +69,7 @@ class VideoRules:
     min_long_side: Rule = Rule(0, "px", "")          # smaller pictures are scaled up
     max_pixels: Rule = Rule(NO_LIMIT, "pixels", "")  # width x height
     min_frame_rate: Rule = Rule(0, "fps", "")        # slower sources are encoded at this rate
+    max_caption_bytes: Rule = Rule(NO_LIMIT, "bytes", "")   # larger captions files are left out
     video_codec: str = "h264"
     audio_codec: str = "aac"
     container: str = "mp4"
@@ -146,6 +147,7 @@ RULES: dict[str, VideoRules] = {
         vertical=_r(False, "", BSKY_LEX),
         needs_url=_r(False, "", BSKY_LEX),
         captions=_r("vtt", "", BSKY_LEX + ": captions[] of text/vtt files up to 20,000 bytes"),
+        max_caption_bytes=_r(20_000, "bytes", BSKY_LEX + ": caption.file maxSize"),
         thumbnail=_r(False, "", BSKY_LEX + ": the server makes the thumbnail"),
     ),
     "threads": VideoRules(
