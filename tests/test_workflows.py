@@ -43,7 +43,7 @@ def node_linter() -> str:
 
 # --- the files themselves ---------------------------------------------------------------------------------------
 
-def test_the_three_workflows_and_the_action_exist_with_the_promised_shape():
+def test_the_four_workflows_and_the_action_exist_with_the_promised_shape():
     assert [p.name for p in WORKFLOWS] == ["doctor.yml", "pr.yml", "publish.yml", "schedule.yml"]
     docs = {p.stem: yaml.safe_load(p.read_text()) for p in WORKFLOWS}
     # PyYAML reads the key `on` as True.

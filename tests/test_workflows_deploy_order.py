@@ -88,5 +88,5 @@ def test_zizmor_finds_nothing_of_medium_or_high_severity_in_the_shapes():
     assert serious == []
 
 
-def test_the_shipped_workflows_are_still_the_three():
-    assert [p.name for p in WORKFLOWS] == ["pr.yml", "publish.yml", "schedule.yml"]
+def test_the_shipped_workflows_are_the_four():
+    assert [p.name for p in WORKFLOWS] == ["doctor.yml", "pr.yml", "publish.yml", "schedule.yml"]
