@@ -391,3 +391,14 @@ def test_every_account_is_checked_with_its_own_credentials(telegram: Harness, tm
     assert default.status == "ok"
     assert named.status == "problem" and codes(named) == {"credentials.missing": "error"}
     assert "SMMGEN_TELEGRAM_RU_BOT_TOKEN" in named.findings[0].message
+
+
+def test_a_missing_x_credential_is_named_as_the_account_reads_it(tmp_path: Path) -> None:
+    site = write_site(tmp_path, '[platforms.x]\nhandle = "@courier"\n',
+                      '[accounts.sport]\nplatform = "x"\nhandle = "@courier_sport"\nenv = "SMMGEN_X_SPORT_"\n'
+                      'when = { tags = ["sport"] }\n')
+    default, sport = diagnose(accounts_to_check(load_site(site), {}), now=NOW)
+    assert "SMMGEN_X_API_KEY" in default.findings[0].message
+    message = sport.findings[0].message
+    assert "SMMGEN_X_SPORT_API_KEY is not set (account sport)" in message
+    assert "SMMGEN_X_SPORT_BEARER_TOKEN" in message and "SMMGEN_X_API_KEY" not in message

@@ -32,10 +32,11 @@ def check(ctx: AdapterContext, report: Report) -> None:
     if bearer is None:
         given = [optional(ctx, name) for name in oauth1]
         if None in given:
-            lacking = [name for name, value in zip(oauth1, given) if value is None]
-            raise AuthError(NAME, f"environment variable {lacking[0]} is not set: X takes either {bearer_name} (an "
-                            f"OAuth 2.0 user access token) or all four of {', '.join(oauth1)}; missing: "
-                            f"{', '.join(lacking)}")
+            # Named as this account reads them: an account's own prefix, not the default account's variables.
+            lacking = [ctx.variable(name) for name, value in zip(oauth1, given) if value is None]
+            raise AuthError(NAME, f"environment variable {lacking[0]} is not set{ctx.whose}: X takes either "
+                            f"{ctx.variable(bearer_name)} (an OAuth 2.0 user access token) or all four of "
+                            f"{', '.join(map(ctx.variable, oauth1))}; missing: {', '.join(lacking)}")
         key, secret, token, token_secret = (s.reveal() for s in given if s is not None)
         auth = OAuth1(key, client_secret=secret, resource_owner_key=token, resource_owner_secret=token_secret,
                       signature_type="AUTH_HEADER")
