@@ -383,8 +383,11 @@ def test_the_action_runs_doctor_and_fails_with_an_annotation_per_problem(repo):
     # No credentials in this environment: every platform's is named, before anything is sent.
     assert ("::error::smmgen doctor: telegram: credentials.missing: environment variable SMMGEN_TELEGRAM_BOT_TOKEN "
             "is not set") in run.stdout
-    assert run.stdout.count("::error::smmgen doctor: ") == 9
-    assert "doctor: 9 of 9 accounts have a problem" in run.stderr
+    # The sample site's nine platforms' default accounts and its two declared ones (courier-ru, courier-sport).
+    assert ("::error::smmgen doctor: telegram:courier-ru: credentials.missing: environment variable "
+            "SMMGEN_TELEGRAM_RU_BOT_TOKEN is not set (account courier-ru)") in run.stdout
+    assert run.stdout.count("::error::smmgen doctor: ") == 11
+    assert "doctor: 11 of 11 accounts have a problem" in run.stderr
 
 
 def test_the_action_caches_the_build_cache_and_the_cards_of_the_sites_output_dir(sample_site, tmp_path):
