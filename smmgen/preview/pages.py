@@ -8,16 +8,18 @@ depends only on the build: no timestamps, stable order, so the same inputs give 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
 
 from ..layouts import Layouts
-from . import agenda
+from . import agenda, periods
 from .looks import look_for
 from .model import STATUSES, PreviewData, preview_data
 
@@ -113,20 +115,24 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     row = _index_row_macro(renderer, data, common)
     rows: dict[int, Markup] = {}
     listed = [view for view in data.articles if view.page]
+    months = _months(listed, data)
     shared = (data.site_name, data.timezone, data.platforms, data.errors, data.error_count, renderer.script_hash)
     for here, view in enumerate(listed):
         path = f"preview/{view.page}"
+        month = months[id(view)]
         key = None
         if reuse is not None:
-            # Everything the page shows: its article, its neighbours' links, the build's errors banner.
+            # Everything the page shows: its article, its neighbours' links, its month's page, the build's
+            # errors banner.
             neighbours = tuple((v.page, v.title) for v in listed[max(0, here - 1):here + 2] if v is not view)
             # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
-            key = hashlib.sha256(repr((view.identity(), neighbours, here == 0, shared)).encode()).hexdigest()
+            key = hashlib.sha256(repr((view.identity(), neighbours, here == 0, month.page, shared)).encode()
+                                 ).hexdigest()
         if key is not None and reuse.unchanged(path, key):
             page = UNCHANGED
         else:
             page = renderer.render("article.html.j2", "../../", page="article", article=view, listed=listed,
-                                   here=here, **common)
+                                   here=here, index_page=month.page, **common)
         if reuse is not None:
             reuse.put(path, key)
         if row is not None:
@@ -136,18 +142,86 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
 
     def fragment(macro, *args) -> Markup:
         if macro.name == "row" and len(args) == 1 and id(args[0]) in rows:
-            return rows.pop(id(args[0]))
+            return rows[id(args[0])]
         return index_fragment(macro, *args)
 
-    yield "preview/index.html", renderer.stream("index.html.j2", "../", page="index", fragment=fragment,
-                                                **common)
+    yield from _index_pages(renderer, data, listed, months, fragment, rows, common)
+    yield from _plan_pages(renderer, result, data, listed, store, common)
+    for relative, source in sorted(data.avatars.items()):
+        yield relative, source.read_bytes()
+
+
+def _months(listed: list, data: PreviewData) -> dict[int, periods.Period]:
+    """The month page of every listed article view, by ``id(view)``, with each month's counts of articles in
+    error and with warnings."""
+    tz = ZoneInfo(data.timezone)
+    firsts = {id(v): periods.month_of(v.date_iso, tz) for v in listed}
+    statuses: dict[dt.date, list[str]] = {}
+    for view in listed:
+        statuses.setdefault(firsts[id(view)], []).append(view.status)
+    found = {first: periods.month_period(first, these) for first, these in statuses.items()}
+    return {key: found[first] for key, first in firsts.items()}
+
+
+def _index_pages(renderer: Renderer, data: PreviewData, listed: list, months: dict[int, periods.Period],
+                 fragment: Callable[..., Markup], rows: dict[int, Markup],
+                 common: dict[str, Any]) -> Iterator[tuple[str, Content]]:
+    """index.html (the articles that failed to load, the newest month, every month with its problems) and one
+    page per month, newest first. Each month's rows are dropped once its page is written."""
+    from dataclasses import replace
+
+    by_month: dict[str, list] = {}
+    for view in listed:
+        by_month.setdefault(months[id(view)].key, []).append(view)
+    every = list(dict.fromkeys(months[id(v)] for v in listed))      # newest first, as ``listed`` is
+    broken = [view for view in data.articles if not view.page]
+    newest = every[0] if every else None
+    front = replace(data, articles=tuple(broken + (by_month[newest.key] if newest else [])))
+    values = {**common, "periods": every, "fragment": fragment}
+    yield "preview/index.html", renderer.stream("index.html.j2", "../", page="index", period=None,
+                                                **{**values, "data": front})
+    for month in every:
+        views = by_month.pop(month.key)
+        page = renderer.stream("index.html.j2", "../", page="index", period=month,
+                               **{**values, "data": replace(data, articles=tuple(views))})
+        yield f"preview/{month.page}", _then_drop(page, views, rows)
+
+
+def _then_drop(blocks: Iterable[bytes], views: list, rows: dict[int, Markup]) -> Iterator[bytes]:
+    # A month's rows are needed until its page (written as the blocks are taken) is complete.
+    yield from blocks
+    for view in views:
+        rows.pop(id(view), None)
+
+
+def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, store,
+                common: dict[str, Any]) -> Iterator[tuple[str, Content]]:
+    """plan.html (the weeks around the newest article's, and the posts held back) and one page per ISO week."""
     values = plan_values(result, data)
     # What the plan's weeks and days show besides their own events.
     context = ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms)
-    yield "preview/plan.html", renderer.stream("plan.html.j2", "../", page="plan",
-                                               fragment=fragment_maker(store, context), **values, **common)
-    for relative, source in sorted(data.avatars.items()):
-        yield relative, source.read_bytes()
+    plan_fragment = fragment_maker(store, context)
+    weeks = values.pop("weeks")
+    days = values.pop("days")
+    held, unplaced, total = values.pop("held"), values.pop("unplaced"), len(values.pop("slots"))
+    pages = [periods.week_period(w.monday) for w in weeks]
+    tz = ZoneInfo(data.timezone)
+    newest = dt.datetime.fromisoformat(listed[0].date_iso).astimezone(tz).date() if listed else None
+    opening = periods.opening_weeks(weeks, newest)
+    base = {**common, **values, "periods": pages, "fragment": plan_fragment}
+
+    def page(shown: Sequence[agenda.Week], period: periods.Period | None, **extra: Any) -> Iterable[bytes]:
+        dates = {d.date for w in shown for d in w.days}
+        return renderer.stream("plan.html.j2", "../", page="plan", period=period, weeks=shown,
+                               days=[d for d in days if d.date in dates],
+                               slots=[e.slot for w in shown for d in w.days for e in d.events
+                                      if e.kind == "publish"], **base, **extra)
+
+    yield "preview/plan.html", page(opening, None, held=held, unplaced=unplaced,
+                                    opening=[periods.week_period(w.monday) for w in opening],
+                                    total=total)
+    for week, period in zip(weeks, pages, strict=True):
+        yield f"preview/{period.page}", page([week], period, held=Counter(), unplaced=[], opening=[])
 
 
 def _index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, Any]):
@@ -159,6 +233,7 @@ def _index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, An
     # Made with no articles: the module's own page is then a few lines, and the macro reads only its argument
     # and the page's values.
     module = template.make_module({**renderer.values("../"), "page": "index", "fragment": lambda m, *a: m(*a),
+                                   "period": None, "periods": (),
                                    **common, "data": replace(data, articles=())})
     row = getattr(module, "row", None)
     return row if isinstance(row, jinja2.runtime.Macro) else None
