@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from . import manifest, plan, staging
+from .accounts import Account, account_named, entry_id, routed
 from .cache import BuildCache, stamp
 from .config import Site
 from .content import Article, Skipped, bundle_folder, load_article, read_articles
@@ -181,7 +182,7 @@ def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
                 ready[article.source] = made
         if made and made[0].slug != article.key:
             # Made before the other articles were known: the key tells two articles with one slug apart.
-            made = tuple(replace(c, id=f"{article.key}@{c.platform}", slug=article.key) for c in made)
+            made = tuple(replace(c, id=entry_id(article.key, c.platform, c.account), slug=article.key) for c in made)
         for cut in made:
             name = cut.platform
             override = f"social.{name}.text" if article.social.override(name).text else None
@@ -194,7 +195,7 @@ def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
 # What plan.assign reads of a cut (besides the number of its parts, the site's [plan] rules and the publisher's
 # ledger) and what it changes (it also appends warnings): with the same reads, a replay of the last plan's
 # changes is what planning again would give.
-PLAN_READS = ("id", "platform", "source", "publish_at", "expire_at", "timing")
+PLAN_READS = ("id", "platform", "account", "source", "publish_at", "expire_at", "timing")
 PLAN_WRITES = ("publish_at", "expire_at", "timing")
 
 
@@ -268,10 +269,12 @@ def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[C
     """One article's cuts for its platforms, and the errors of the platforms that could not cut it."""
     cuts: list[Cut] = []
     errors: list[SmmgenError] = []
-    for name in platforms_for(article, site):
-        ctx = CutContext(site=site, settings=site.platform(name), layouts=layouts)
+    for account in routed(article, site, platforms_for(article, site)):
+        name = account.platform
+        ctx = CutContext(site=site, settings=account.settings, layouts=layouts,
+                         mentions=account.mention_map(site.mentions) if account.mentions else None)
         try:
-            cuts.append(registry.get(name).render(article, ctx))
+            cuts.append(_for_account(registry.get(name).render(article, ctx), account))
         except SmmgenError as e:
             errors.extend(getattr(e, "errors", [e]))
         except Exception as e:          # noqa: BLE001 - the site's template failed, or smmgen did
@@ -280,6 +283,11 @@ def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[C
                 raise                   # not the template's doing: a bug to see with its traceback
             errors.append(_template_error(e, site, frame))
     return tuple(cuts), errors
+
+
+def _for_account(cut: Cut, account: Account) -> Cut:
+    """The platform's cut as the account's: its id names the account unless it is the platform's default."""
+    return replace(cut, id=account.entry_id(cut.slug), account=account.name)
 
 
 # --- reusing and sharing work: the build cache and worker processes ---------------------------------------------
@@ -411,8 +419,9 @@ def _template_error(e: Exception, site: Site, frame: tuple[str, int] | None = No
                        line=getattr(e, "lineno", None) or (frame[1] if frame else None))
 
 
-def card_layout(article: Article, platform: str, site: Site) -> str:
-    settings = site.platform(platform)
+def card_layout(article: Article, platform: str, site: Site, account: str | None = None) -> str:
+    found = account_named(site, account) if account else None
+    settings = found.settings if found is not None else site.platform(platform)
     return (article.social.override(platform).card or (settings.get("card") if settings else None)
             or article.card or ("photo" if article.image else "default"))
 
@@ -432,7 +441,7 @@ def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site)
         article = articles[cut.source]
         if article.source not in dates:
             dates[article.source] = long_date(article.date.astimezone(site.timezone), article.lang)
-        layout = card_layout(article, cut.platform, site)
+        layout = card_layout(article, cut.platform, site, cut.account)
         requests = []
         for ref in cut.media:
             key = (article.source, ref.target, layout, ref.alt)

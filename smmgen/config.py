@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import controls, mentions
+from . import accounts, controls, mentions
 from . import schema as s
 from .errors import ConfigError, ErrorList
 from .lines import toml_key_lines
@@ -182,6 +182,8 @@ TOP_SCHEMA = {
                         doc="Article @names mapped to each platform's handle (smmgen.mentions)."),
     "integration": s.Field(_section("smmgen.integration", "INTEGRATION_SCHEMA"), default=None,
                            doc="The site side: tags for the site's templates, cards where it publishes them."),
+    "accounts": s.Field(accounts.table, default=None,
+                        doc="More accounts per platform, each routed the articles it wants (smmgen.accounts)."),
 }
 
 
@@ -257,6 +259,8 @@ class Site:
     # [mentions]: article @name (case-folded) -> platform -> handle; every other @name mentions no one
     mentions: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
     integration: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))   # [integration]
+    # [accounts]: the accounts besides each platform's default one (all of them: smmgen.accounts.accounts)
+    accounts: tuple[accounts.Account, ...] = ()
 
     def language_of(self, lang: str) -> Language:
         """The URL prefix (and folder) of ``lang``: as configured, else Hugo's rule (none for the default
@@ -367,6 +371,11 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         for name in registry.names()
         if (conf := dict((v["platforms"] or {}).get(name) or {})) and conf.get("enabled", True)
     )
+    named_accounts, account_problems = accounts.build_accounts(v["accounts"] or {}, platforms, v["publish"] or {})
+    if account_problems:
+        lines = toml_key_lines(text)
+        raise ErrorList([ConfigError(shown_path, p.key, p.message, line=_line_for(lines, p.key))
+                         for p in account_problems])
     # Every folder and file the site names is read from inside it (see smmgen.site_files).
     named = {f"site.{k}": site_v[k] for k in ("content_dir", "layouts_dir", "source_dir") if site_v[k]}
     if site_v["default_image"]:
@@ -374,6 +383,8 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     named.update({f"site.languages.{k}.content_dir": lang["content_dir"]
                   for k, lang in site_v["languages"].items() if lang["content_dir"]})
     named.update({f"platforms.{p.name}.avatar": p.get("avatar") for p in platforms if p.get("avatar")})
+    named.update({f"accounts.{a.name}.avatar": a.settings.get("avatar") for a in named_accounts
+                  if a.settings.get("avatar") and a.settings.get("avatar") != _platform_avatar(platforms, a.platform)})
     outside = [key for key, value in named.items() if inside(root / value, root) is None]
     if outside:
         lines = toml_key_lines(text)
@@ -414,7 +425,12 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
         default_image_alt=site_v["default_image_alt"],
         mentions=MappingProxyType({k: MappingProxyType(h) for k, h in (v["mentions"] or {}).items()}),
         integration=MappingProxyType({k: val for k, val in (v["integration"] or {}).items() if val is not None}),
+        accounts=named_accounts,
     )
+
+
+def _platform_avatar(platforms: tuple[PlatformSettings, ...], name: str) -> str | None:
+    return next((p.get("avatar") for p in platforms if p.name == name), None)
 
 
 def _first_leaf(key: str, value: Any) -> str:

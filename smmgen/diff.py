@@ -46,6 +46,8 @@ class ManifestDiff:
     unchanged: int
     timezone: ZoneInfo
     had_base: bool
+    # Entries gone because another account of the platform took their article: the publisher leaves those posts.
+    moved: tuple[Entry, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -72,11 +74,17 @@ def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Manifest
             changed.append(Changed(old, entry))
         else:
             unchanged += 1
-    deleted += [Deleted(entry, "removed") for entry_id, entry in sorted(before.items())
-                if entry_id not in after and not entry.get("retracted")]
+    routed = {(_article(e["id"]), e["platform"]) for e in after.values()}
+    gone = [entry for entry_id, entry in sorted(before.items()) if entry_id not in after and not entry.get("retracted")]
+    moved = [e for e in gone if (_article(e["id"]), e["platform"]) in routed]
+    deleted += [Deleted(entry, "removed") for entry in gone if entry not in moved]
     new.sort(key=lambda e: (e["publish_at"], e["id"]))
     return ManifestDiff(new=tuple(new), changed=tuple(changed), deleted=tuple(deleted), unchanged=unchanged,
-                        timezone=_zone(head), had_base=base is not None)
+                        timezone=_zone(head), had_base=base is not None, moved=tuple(moved))
+
+
+def _article(entry_id: str) -> str:
+    return entry_id.rsplit("@", 1)[0]
 
 
 def _zone(doc: Mapping[str, Any]) -> ZoneInfo:
@@ -101,7 +109,7 @@ def to_markdown(diff: ManifestDiff) -> str:
     if diff.new:
         lines += [f"### New posts ({len(diff.new)})", "", f"| When ({tz.key}) | Platform | Article | Post |",
                   "|---|---|---|---|"]
-        lines += [f"| {_when(e.get('publish_at'), tz)} | {e['platform']} | {_cell(e['article']['title'])} | "
+        lines += [f"| {_when(e.get('publish_at'), tz)} | {_where(e)} | {_cell(e['article']['title'])} | "
                   f"{_cell(e.get('text', ''))} |" for e in diff.new]
         lines.append("")
     if diff.changed:
@@ -117,9 +125,12 @@ def to_markdown(diff: ManifestDiff) -> str:
                   "| Platform | Article | Why |", "|---|---|---|"]
         why = {"retracted": "article retracted", "removed": "no longer in the manifest (article removed, "
                                                                "made a draft, or platform dropped)"}
-        lines += [f"| {d.entry['platform']} | {_cell(d.entry['article']['title'])} | {why[d.reason]} |"
+        lines += [f"| {_where(d.entry)} | {_cell(d.entry['article']['title'])} | {why[d.reason]} |"
                   for d in diff.deleted]
         lines.append("")
+    if diff.moved:
+        lines += [f"{len(diff.moved)} earlier post(s) stay where they went out: another account of the platform "
+                  "takes their articles now (" + ", ".join(f"`{e['id']}`" for e in diff.moved) + ").", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -221,3 +232,9 @@ def _working_cards(site_root: Path) -> Path | None:
         return load_site(site_root).output_dir / "cards"
     except SmmgenError:
         return None
+
+
+def _where(entry) -> str:
+    """The platform, and the account where it is not the platform's default one (``telegram · courier-ru``)."""
+    account = entry.get("account") or entry["platform"]
+    return entry["platform"] if account == entry["platform"] else f"{entry['platform']} · {account}"

@@ -48,7 +48,10 @@ def iso(when: dt.datetime | None) -> str | None:
 
 
 def content_hash(cut: Cut, media: Sequence[MediaFile], retracted: bool) -> str:
-    """A hash of everything that would be posted, so a publisher can tell new from changed from unchanged."""
+    """A hash of everything that would be posted, so a publisher can tell new from changed from unchanged.
+
+    A default account's hash leaves the account out: it is the hash every entry had before accounts existed, so
+    a site upgraded with a ledger sees no post as changed."""
     payload = {
         "platform": cut.platform,
         "parts": list(cut.parts),
@@ -59,6 +62,8 @@ def content_hash(cut: Cut, media: Sequence[MediaFile], retracted: bool) -> str:
         "extra": cut.extra,
         "retracted": retracted,
     }
+    if cut.account and cut.account != cut.platform:
+        payload["account"] = cut.account
     return "sha256:" + hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
@@ -66,6 +71,7 @@ def entry(cut: Cut, article: Article, media: Sequence[MediaFile]) -> dict[str, A
     made = {
         "id": cut.id,
         "platform": cut.platform,
+        "account": cut.account or cut.platform,
         "article": {
             "source": article.source,
             "slug": article.slug,

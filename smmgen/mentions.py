@@ -102,6 +102,17 @@ def table(value: Any) -> dict[str, dict[str, str]]:
     return values
 
 
+def wrong_handle(platform: str, handle: str) -> str | None:
+    """Why ``handle`` is no handle of ``platform`` as a post writes it, or None (an account's own mentions)."""
+    if platform == "bluesky":
+        return ("a Bluesky mention links its account by DID: map the name in [mentions.<name>] with bluesky and "
+                "bluesky_did instead")
+    rule = _HANDLES.get(platform)
+    if rule is not None and not rule[0].fullmatch(handle):
+        return f"expected {rule[1]}, got {s.shown(handle)}"
+    return None
+
+
 def written(text: str, platform: str, mapping: Map) -> str:
     """``text`` as ``platform`` should get it: each ``@name`` the site maps for the platform as that handle,
     every other one with a word joiner after the ``@`` so that it mentions no one."""

@@ -198,14 +198,23 @@ def _placed(when: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return wall_clock(when.date(), when.time(), tz)
 
 
-def rules_for(site: Site, platform: str) -> Rules:
+def rules_for(site: Site, platform: str, account: str | None = None) -> Rules:
+    """The plan of one platform's account: the account's own ``plan`` rules, else ``[plan.<platform>]``, else
+    ``[plan]`` (blackouts add up)."""
+    from .accounts import account_named
+
     shared: Mapping[str, Any] = site.plan or {}
     own: Mapping[str, Any] = shared.get(platform) or {}
+    found = account_named(site, account) if account and account != platform else None
+    mine: Mapping[str, Any] = found.plan if found is not None else {}
 
     def pick(key: str) -> Any:
+        if mine.get(key) is not None:
+            return mine[key]
         return own[key] if own.get(key) is not None else shared.get(key)
 
-    windows = tuple(shared.get("blackout") or ()) + tuple(own.get("blackout") or ())
+    windows = (tuple(shared.get("blackout") or ()) + tuple(own.get("blackout") or ())
+               + tuple(mine.get("blackout") or ()))
     return Rules(
         tz=site.timezone,
         slots=tuple(pick("slots") or ()),
@@ -291,11 +300,12 @@ def assign(cuts: Sequence[Cut], site: Site) -> tuple[list[Cut], list[SmmgenError
     held = Held(adopted, floor_time((site.publish or {}).get("not_before"), site.timezone))
     out = list(cuts)
     errors: list[SmmgenError] = []
-    by_platform: dict[str, list[int]] = defaultdict(list)
+    # Each account has its own calendar: slots, spacing and the daily maximum count its own posts.
+    by_platform: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, cut in enumerate(out):
-        by_platform[cut.platform].append(i)
-    for platform, indexes in by_platform.items():
-        rules = rules_for(site, platform)
+        by_platform[(cut.platform, cut.account or cut.platform)].append(i)
+    for (platform, account), indexes in by_platform.items():
+        rules = rules_for(site, platform, account)
         planned, platform_errors = _plan_platform([out[i] for i in indexes], rules, published, held)
         errors += platform_errors
         for i, cut in zip(indexes, planned):
@@ -358,7 +368,7 @@ def _plan_platform(cuts: list[Cut], rules: Rules, published: Mapping[str, dt.dat
         when = calendar.first_free(cut.publish_at)
         if when is None:
             # A warning, not an error: one busy year must not stop the build of the whole site.
-            why = f"no free {cut.platform} slot within {HORIZON_DAYS} days after {_local(cut.publish_at, rules.tz)}"
+            why = f"no free {_who(cut)} slot within {HORIZON_DAYS} days after {_local(cut.publish_at, rules.tz)}"
             out[i] = replace(_with_time(cut, cut.publish_at, replace(timing, basis="held", hold=f"unplaced: {why}"),
                                         rules),
                              warnings=cut.warnings + (f"{why}: it will not be posted (loosen [plan], or give it "
@@ -366,7 +376,7 @@ def _plan_platform(cuts: list[Cut], rules: Rules, published: Mapping[str, dt.dat
             continue
         planned = _with_time(cut, when, replace(timing, basis="slot"), rules)
         if planned.expire_at is not None and planned.expire_at <= when:
-            errors.append(_error(cut, f"the next free {cut.platform} slot, {_local(when, rules.tz)}, is not before "
+            errors.append(_error(cut, f"the next free {_who(cut)} slot, {_local(when, rules.tz)}, is not before "
                                       f"its expiry {_local(planned.expire_at, rules.tz)}; set an explicit "
                                       "publish_at or a later expiry"))
         calendar.add(when)
@@ -460,7 +470,7 @@ def _check_fixed(cuts: list[Cut], rules: Rules) -> list[SmmgenError]:
         window = rules.blackout_at(cut.publish_at)
         if window and movable(cut):
             why = f" ({window.reason})" if window.reason else ""
-            errors.append(_error(cut, f"{_local(cut.publish_at, rules.tz)} is inside the {cut.platform} blackout "
+            errors.append(_error(cut, f"{_local(cut.publish_at, rules.tz)} is inside the {_who(cut)} blackout "
                                       f"{_local(window.start, rules.tz)} – {_local(window.end, rules.tz)}{why}"))
     if rules.min_spacing:
         for earlier, later in itertools.pairwise(ordered):
@@ -469,7 +479,7 @@ def _check_fixed(cuts: list[Cut], rules: Rules) -> list[SmmgenError]:
                 continue
             culprit, other = (later, earlier) if movable(later) else (earlier, later)
             errors.append(_error(culprit, f"{_local(culprit.publish_at, rules.tz)} is {_span(gap)} from another "
-                                          f"{culprit.platform} post ({other.source} at "
+                                          f"{_who(culprit)} post ({other.source} at "
                                           f"{_local(other.publish_at, rules.tz)}); min_spacing is "
                                           f"{_span(rules.min_spacing)}"))
     if rules.max_per_day is not None:
@@ -482,15 +492,20 @@ def _check_fixed(cuts: list[Cut], rules: Rules) -> list[SmmgenError]:
                 continue
             # The latest movable posts are reported: moving those is the smallest fix.
             for cut in [c for c in posts if movable(c)][-excess:]:
-                errors.append(_error(cut, f"{len(posts)} {cut.platform} posts on {day.isoformat()}, more than "
+                errors.append(_error(cut, f"{len(posts)} {_who(cut)} posts on {day.isoformat()}, more than "
                                           f"max_per_day {rules.max_per_day} (this one at "
                                           f"{_local(cut.publish_at, rules.tz)})"))
     return errors
 
 
+def _who(cut: Cut) -> str:
+    """The platform, and the account when it is not the platform's default (``telegram:courier-ru``)."""
+    return cut.platform if not cut.account or cut.account == cut.platform else f"{cut.platform}:{cut.account}"
+
+
 def _error(cut: Cut, message: str) -> ContentError:
     timing = _timing(cut)
-    return ContentError(cut.source, timing.line, timing.field, f"{cut.platform}: {message}")
+    return ContentError(cut.source, timing.line, timing.field, f"{_who(cut)}: {message}")
 
 
 # --- rate budgets ----------------------------------------------------------------------------------------------

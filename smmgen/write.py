@@ -303,11 +303,18 @@ def _article_files(result: BuildResult, same: set[str], sink: _Sink) -> Iterator
         output = by_source.get(article.source)
         cuts = output.cuts if output is not None else ()
         og = f"og/{article.key}.html"
-        if article.source in same and sink.keep([*(f"cuts/{c.slug}/{c.platform}.txt" for c in cuts), og]):
+        if article.source in same and sink.keep([*(f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts), og]):
             continue
         for cut in cuts:
-            yield out / "cuts" / cut.slug / f"{cut.platform}.txt", cut_text_file(cut)
+            yield out / "cuts" / cut.slug / cut_file_name(cut), cut_text_file(cut)
         yield out / og, og_snippet(article, result.site, og_cards.get(article.source))
+
+
+def cut_file_name(cut) -> str:
+    """``<platform>.txt`` for a default account's cut, ``<platform>.<account>.txt`` for another account's."""
+    if not cut.account or cut.account == cut.platform:
+        return f"{cut.platform}.txt"
+    return f"{cut.platform}.{cut.account}.txt"
 
 
 # --- the manifest --------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from support.pds import create_account
 from support.publishing import Harness, env_without_secrets, write_site
 
 from smmgen.config import load_site
-from smmgen.publish.doctor import Health, default_accounts, diagnose, expiry_findings
+from smmgen.publish.doctor import Health, accounts_to_check, diagnose, expiry_findings
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
@@ -38,7 +38,7 @@ def site_for(h: Harness, folder: Path, platform_table: str | None = None, *more:
 
 
 def health(site: Path, env: dict[str, str], now: dt.datetime = NOW) -> Health:
-    (only,) = diagnose(default_accounts(load_site(site), env), now=now)
+    (only,) = diagnose(accounts_to_check(load_site(site), env), now=now)
     return only
 
 
@@ -375,3 +375,19 @@ def test_a_platform_without_a_check_is_unknown() -> None:
     ctx = AdapterContext(name="reddit", settings={}, platform_options={}, env={}, http=HttpConfig(), budget=Budget(1))
     result = check(ctx)
     assert result.status == "unknown" and codes(result) == {"check.unsupported": "warning"}
+
+
+def test_every_account_is_checked_with_its_own_credentials(telegram: Harness, tmp_path: Path) -> None:
+    """A declared account is checked beside the platform's default one, reading its own variables: a missing
+    one is named for that account, and the default account's token is not borrowed for it."""
+    site = site_for(telegram, tmp_path, None, '[accounts.courier-ru]\nplatform = "telegram"\n'
+                    'handle = "@courier_news"\nenv = "SMMGEN_TELEGRAM_RU_"\nwhen = { lang = ["ru"] }\n'
+                    'publish = { chat_id = "@courier_news" }\n')
+    token = telegram.env["SMMGEN_TELEGRAM_BOT_TOKEN"]
+    both = diagnose(accounts_to_check(load_site(site), {**telegram.env, "SMMGEN_TELEGRAM_RU_BOT_TOKEN": token}),
+                    now=NOW)
+    assert [(h.account, h.status) for h in both] == [("telegram", "ok"), ("courier-ru", "ok")]
+    default, named = diagnose(accounts_to_check(load_site(site), telegram.env), now=NOW)
+    assert default.status == "ok"
+    assert named.status == "problem" and codes(named) == {"credentials.missing": "error"}
+    assert "SMMGEN_TELEGRAM_RU_BOT_TOKEN" in named.findings[0].message

@@ -24,7 +24,7 @@ from support.fake_platforms import NEW_PLATFORMS, PlatformHarness, open_platform
 from support.publishing import env_without_secrets, write_site
 
 from smmgen.config import load_site
-from smmgen.publish.doctor import Health, default_accounts, diagnose
+from smmgen.publish.doctor import Health, accounts_to_check, diagnose
 
 REPO = Path(__file__).resolve().parent.parent
 HANDLES = {"x": "@NorthbridgeNews", "facebook": "NorthbridgeCourier", "instagram": "@northbridgecourier",
@@ -48,7 +48,7 @@ def opened() -> Iterator[Callable[..., PlatformHarness]]:
 def check(h: PlatformHarness, tmp_path: Path, env: dict[str, str] | None = None, *more: str,
           now: dt.datetime | None = None) -> Health:
     site = write_site(tmp_path / "site", h.table, f'[platforms.{h.name}]\nhandle = "{HANDLES[h.name]}"\n', *more)
-    (only,) = diagnose(default_accounts(load_site(site), h.env if env is None else env),
+    (only,) = diagnose(accounts_to_check(load_site(site), h.env if env is None else env),
                        now=now or dt.datetime.now(dt.UTC))
     return only
 
@@ -193,7 +193,7 @@ def test_facebook_page_token_facts(opened, tmp_path: Path) -> None:
     soon = check(h, tmp_path)
     assert soon.status == "problem" and errors(soon) == {"token.expiring"}
     assert codes(soon)["token.data_access"] == "info" and "renew it" in soon.findings[-1].message
-    (later,) = diagnose(default_accounts(load_site(tmp_path / "site"), h.env), now=dt.datetime.now(dt.UTC),
+    (later,) = diagnose(accounts_to_check(load_site(tmp_path / "site"), h.env), now=dt.datetime.now(dt.UTC),
                         expiry_warning=dt.timedelta(days=3))
     assert later.status == "ok"
     token.type = "USER"
@@ -240,14 +240,14 @@ def test_linkedin_introspection_with_the_apps_credentials(opened, tmp_path: Path
     oauth = f'oauth_base = "{h.fake.url}"\n'
     table = h.table + oauth
     site = write_site(tmp_path / "s2", table, f'[platforms.linkedin]\nhandle = "{HANDLES["linkedin"]}"\n')
-    (full,) = diagnose(default_accounts(load_site(site), client), now=dt.datetime.now(dt.UTC))
+    (full,) = diagnose(accounts_to_check(load_site(site), client), now=dt.datetime.now(dt.UTC))
     assert full.status == "ok" and full.findings == () and full.refreshable is False
     assert "w_organization_social" in full.scopes and full.expires_at is not None
     h.fake.tokens[h.fake.token]["scopes"].remove("w_organization_social")
-    (lacking,) = diagnose(default_accounts(load_site(site), client), now=dt.datetime.now(dt.UTC))
+    (lacking,) = diagnose(accounts_to_check(load_site(site), client), now=dt.datetime.now(dt.UTC))
     assert errors(lacking) == {"scope.missing"}
     h.fake.tokens[h.fake.token]["scopes"].remove("r_organization_admin")
-    (blind,) = diagnose(default_accounts(load_site(site), client), now=dt.datetime.now(dt.UTC))
+    (blind,) = diagnose(accounts_to_check(load_site(site), client), now=dt.datetime.now(dt.UTC))
     assert codes(blind)["scope.unreadable"] == "warning"
 
 
@@ -256,11 +256,11 @@ def test_linkedin_person_author(opened, tmp_path: Path) -> None:
     h.fake.tokens[h.fake.token]["scopes"].append("openid")
     table = h.table.replace(h.fake.author, "urn:li:person:Ed1torCour13r")
     site = write_site(tmp_path / "site", table, '[platforms.linkedin]\nhandle = "ed"\n')
-    (me,) = diagnose(default_accounts(load_site(site), h.env), now=dt.datetime.now(dt.UTC))
+    (me,) = diagnose(accounts_to_check(load_site(site), h.env), now=dt.datetime.now(dt.UTC))
     assert me.who == "urn:li:person:Ed1torCour13r" and not errors(me)
     other = write_site(tmp_path / "other", h.table.replace(h.fake.author, "urn:li:person:SomeoneElse"),
                        '[platforms.linkedin]\nhandle = "ed"\n')
-    (mismatch,) = diagnose(default_accounts(load_site(other), h.env), now=dt.datetime.now(dt.UTC))
+    (mismatch,) = diagnose(accounts_to_check(load_site(other), h.env), now=dt.datetime.now(dt.UTC))
     assert errors(mismatch) == {"account.mismatch"}
 
 

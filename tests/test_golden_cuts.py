@@ -15,6 +15,7 @@ from pathlib import Path
 from smmgen.build import build, cut_text_file, platforms_for
 from smmgen.config import load_site
 from smmgen.platforms import registry
+from smmgen.write import cut_file_name
 
 GOLDEN = Path(__file__).parent / "golden" / "cuts"
 
@@ -52,8 +53,9 @@ def test_every_cut_of_the_sample_site_matches_its_golden_file(sample_site, updat
     _, result = sample_cuts(sample_site)
     files = {}
     for cut in result.cuts:
-        files[f"{cut.slug}/{cut.platform}.txt"] = cut_text_file(cut)
-        files[f"{cut.slug}/{cut.platform}.json"] = meta(cut)
+        name = cut_file_name(cut).removesuffix(".txt")      # <platform>, or <platform>.<account>
+        files[f"{cut.slug}/{name}.txt"] = cut_text_file(cut)
+        files[f"{cut.slug}/{name}.json"] = meta(cut)
     if update_golden:
         shutil.rmtree(GOLDEN, ignore_errors=True)
         for name, data in files.items():

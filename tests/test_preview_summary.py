@@ -88,7 +88,8 @@ def test_plan_table_shows_local_times_and_expiry(sample_site):
     budget = next(line for line in lines if "budget-passes" in line)
     assert entry["expire_at"], "the sample's budget article expires"
     assert budget.startswith(local(entry["publish_at"])) and budget.endswith(local(entry["expire_at"]))
-    assert budget.split()[3:6] == ["mastodon", "live", "budget-passes"]
+    # The account column shows the handle the post goes to.
+    assert budget.split()[3:7] == ["mastodon", "@courier@newsroom.social", "live", "budget-passes"]
     bad = run(sample_site, "plan", "--platform", "myspace")
     assert bad.exit_code != 0 and "not an enabled platform" in bad.output
 

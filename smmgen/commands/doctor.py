@@ -48,12 +48,12 @@ def _duration(value: str) -> dt.timedelta:
 @per_site(lambda options: JSON if options["as_json"] else LINES)
 def doctor(site_dir, as_json: bool, expiry_warning: str, now: str | None) -> None:
     """Check each account's credentials with a read (no post): valid, whose, rights, expiry."""
-    from ..publish.doctor import default_accounts, diagnose
+    from ..publish.doctor import accounts_to_check, diagnose
 
     warning = _duration(expiry_warning)
     when = _now(now)
     site = _load(site_dir)
-    results = diagnose(default_accounts(site), now=when, expiry_warning=warning)
+    results = diagnose(accounts_to_check(site), now=when, expiry_warning=warning)
     if as_json:
         click.echo(scrub(json.dumps(document(results, when), ensure_ascii=False, indent=2)))
     else:

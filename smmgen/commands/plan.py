@@ -28,6 +28,8 @@ def _when(value: str | None) -> dt.datetime | None:
 @_site_option
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print JSON for machines.")
 @click.option("--platform", "platforms", multiple=True, help="Only this platform; repeat for more.")
+@click.option("--account", "account_names", multiple=True, help="Only this account ([accounts.<name>], or a "
+              "platform's name for its default account); repeat for more.")
 @click.option("--all", "show_all", is_flag=True, default=False,
               help="Include posts that have already expired, and those held back because they were adopted or are "
                    "older than [publish] not_before (default: only what is still to come or live, and posts "
@@ -35,7 +37,7 @@ def _when(value: str | None) -> dt.datetime | None:
 @click.option("--now", default=None, metavar="ISO", help="Pretend it is this time (for checking a plan).")
 @per_site(lambda options: JSON if options["as_json"] else LINES)
 def plan(site_dir: Path | None, as_json: bool, platforms: tuple[str, ...], show_all: bool,
-         now: str | None) -> None:
+         now: str | None, account_names: tuple[str, ...] = ()) -> None:
     """Show the content plan: when each post goes out and when it expires."""
     from ..build import build
     from ..preview.agenda import slots as make_slots
@@ -51,7 +53,15 @@ def plan(site_dir: Path | None, as_json: bool, platforms: tuple[str, ...], show_
     if unknown:
         raise click.BadParameter(f"{unknown[0]!r} is not an enabled platform ({', '.join(order)})",
                                  param_hint="--platform")
-    chosen = [s for s in make_slots(result.entries, order) if not platforms or s.platform in platforms]
+    from ..accounts import accounts
+
+    handles = {a.name: a.handle for a in accounts(site)}
+    wrong = [a for a in account_names if a not in handles]
+    if wrong:
+        raise click.BadParameter(f"{wrong[0]!r} is not an account of this site ({', '.join(handles)})",
+                                 param_hint="--account")
+    chosen = [s for s in make_slots(result.entries, order) if (not platforms or s.platform in platforms)
+              and (not account_names or s.account in account_names)]
     # An adopted archive is thousands of posts that never go out: counted, listed only with --all.
     slots = [s for s in chosen if show_all or (s.state(moment) != "expired" and s.held in (None, "unplaced"))]
     hidden = Counter(s.held for s in chosen if s not in slots and s.held)
@@ -60,20 +70,21 @@ def plan(site_dir: Path | None, as_json: bool, platforms: tuple[str, ...], show_
                "entries": [s.to_json(site.timezone, moment) for s in slots]}
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
-    click.echo(table(slots, site.timezone, moment))
+    click.echo(table(slots, site.timezone, moment, handles))
     if hidden:
         click.echo("held back, never posted (--all lists them): "
                    + ", ".join(f"{n} {kind}" for kind, n in sorted(hidden.items())))
 
 
-def table(slots, tz, now: dt.datetime) -> str:
+def table(slots, tz, now: dt.datetime, handles: dict[str, str] | None = None) -> str:
     """An aligned text table; times in the site's time zone."""
     def fmt(when: dt.datetime | None) -> str:
         return when.astimezone(tz).strftime("%a %Y-%m-%d %H:%M") if when else "—"
 
-    header = (f"When ({tz.key})", "Platform", "State", "Article", "Expires", "")
-    rows = [(fmt(s.publish_at), s.platform, s.state(now), s.slug, fmt(s.expire_at),
-             f"never posted: {s.hold}" if s.hold else "") for s in slots]
+    handles = handles or {}
+    header = (f"When ({tz.key})", "Platform", "Account", "State", "Article", "Expires", "")
+    rows = [(fmt(s.publish_at), s.platform, handles.get(s.account) or s.account, s.state(now), s.slug,
+             fmt(s.expire_at), f"never posted: {s.hold}" if s.hold else "") for s in slots]
     if not rows:
         return "Nothing scheduled."
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

@@ -36,7 +36,7 @@ def _now(value: str | None) -> dt.datetime:
 @click.option("--now", "now", default=None,
               help="Act as if it were this time (ISO 8601), for tests and replays.")
 @click.option("--dry-run", is_flag=True, help="Print exactly what would be posted and deleted; send nothing.")
-@click.option("--only", default=None, help="Publish to this platform only.")
+@click.option("--only", default=None, help="Publish to this platform (every account of it) or this account only.")
 @click.option("--limit", type=click.IntRange(0), default=None,
               help="Make at most N new posts in this run (the earliest due first; the rest wait for the next "
                    "run). Replaces the [publish] max_posts_per_run guard for this run.")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from .. import accounts
 from .. import schema as s
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class Cut:
     errors: tuple[str, ...] = ()     # problems that must stop the build (e.g. an override over the limit)
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # platform data for publishers
     timing: Timing | None = None     # where publish_at/expire_at come from; the plan reads and updates it
+    account: str = ""                # the account it goes to (smmgen.accounts); the platform's default: its name
 
     @property
     def text(self) -> str:
@@ -76,8 +78,13 @@ class CutContext:
     """What a platform's render needs besides the article."""
 
     site: Site
-    settings: PlatformSettings
+    settings: PlatformSettings       # the account's: [platforms.<name>] with its overrides
     layouts: Layouts
+    mentions: Mapping[str, Mapping[str, str]] | None = None   # the account's [mentions] map; None: the site's
+
+    @property
+    def mention_map(self) -> Mapping[str, Mapping[str, str]]:
+        return self.site.mentions if self.mentions is None else self.mentions
 
 
 COMMON_SETTINGS: dict[str, s.Field] = {
@@ -92,4 +99,6 @@ COMMON_SETTINGS: dict[str, s.Field] = {
                          doc="What publish does when a posted entry's content changes."),
     "delete_retracted": s.Field(s.boolean, default=True,
                                 doc="Delete posts of retracted or removed articles on the next publish."),
+    "when": s.Field(accounts.when_table, doc="Narrows the articles the platform's default account takes "
+                                             "({ lang, section, tags, path }; see [accounts])."),
 }

@@ -48,7 +48,7 @@ def render(article: Article, ctx: CutContext) -> Cut:
     shown = display_url(link, int(ctx.settings.get("link_text_length", 48)))
     rules = rules_for(SPEC, max_bytes=MAX_BYTES)
     composed = compose(article, ctx, SPEC, rules, url=link, source=article.summary, shown_link=shown)
-    dids = mentions.dids(ctx.site.mentions)
+    dids = mentions.dids(ctx.mention_map)
     facets = [part_facets(part, shown if i == composed.link_part else None, link, dids)
               for i, part in enumerate(composed.parts)]
     extra = {

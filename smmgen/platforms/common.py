@@ -252,7 +252,7 @@ def template_vars(article: Article, ctx: CutContext, **more: Any) -> dict[str, A
     values.update(more)
     # The article's own words: an @name in them mentions only whom the site maps it to (smmgen.mentions).
     for key in ("title", "summary", "body", "excerpt"):
-        values[key] = mentions.written(values[key], ctx.settings.name, ctx.site.mentions)
+        values[key] = mentions.written(values[key], ctx.settings.name, ctx.mention_map)
     return values
 
 
@@ -262,7 +262,8 @@ def render_template(article: Article, ctx: CutContext, **more: Any) -> str:
 
 
 def _layout(ctx: CutContext) -> Any:
-    return ctx.layouts.text.get_template(f"{ctx.settings.name}.txt.j2")
+    # An account may name its own layout (layouts/<layout>.txt.j2); otherwise the platform's.
+    return ctx.layouts.text.get_template(f"{ctx.settings.get('layout') or ctx.settings.name}.txt.j2")
 
 
 # --- composing the text -------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ class Slot:
     expire_at: dt.datetime | None    # UTC
     retracted: bool = False
     hold: str | None = None          # why the build holds it back ("adopted: ...", "unplaced: ..."): never posted
+    account: str = ""                # the account it goes to (smmgen.accounts); the platform's name for its default
 
     @property
     def held(self) -> str | None:
@@ -39,7 +40,7 @@ class Slot:
         """Everything the slot is, as plain values (a page part showing it is keyed by them); times as UTC
         seconds, whose repr costs a tenth of a datetime's."""
         return (self.id, self.platform, self.slug, self.title, self.source, epoch_seconds(self.publish_at),
-                epoch_seconds(self.expire_at), self.retracted, self.hold)
+                epoch_seconds(self.expire_at), self.retracted, self.hold, self.account)
 
     def state(self, now: dt.datetime) -> str:
         """"scheduled" (not yet due), "live" (due and not expired) or "expired", as of ``now``; "held" when it
@@ -56,6 +57,7 @@ class Slot:
         out: dict[str, Any] = {
             "id": self.id,
             "platform": self.platform,
+            "account": self.account or self.platform,
             "slug": self.slug,
             "title": self.title,
             "source": self.source,
@@ -126,7 +128,8 @@ def slots(entries: Iterable[Mapping[str, Any]], platform_order: Sequence[str] = 
     return _in_order([Slot(id=e["id"], platform=e["platform"], slug=e["article"]["slug"],
                            title=e["article"]["title"], source=e["article"]["source"],
                            publish_at=_parse(e["publish_at"]), expire_at=_parse(e.get("expire_at")),
-                           retracted=bool(e.get("retracted")), hold=e.get("hold"))
+                           retracted=bool(e.get("retracted")), hold=e.get("hold"),
+                           account=e.get("account") or e["platform"])
                       for e in entries], platform_order)
 
 
@@ -136,7 +139,7 @@ def planned(outputs: Iterable[Any], platform_order: Sequence[str] = ()) -> list[
     return _in_order([Slot(id=c.id, platform=c.platform, slug=o.article.slug, title=o.article.title,
                            source=o.article.source, publish_at=_whole_seconds(c.publish_at),
                            expire_at=_whole_seconds(c.expire_at), retracted=bool(o.article.retracted),
-                           hold=c.timing.hold if c.timing else None)
+                           hold=c.timing.hold if c.timing else None, account=c.account or c.platform)
                       for o in outputs for c in o.cuts], platform_order)
 
 

@@ -104,6 +104,12 @@ class Post:
     date_text: str            # how the platform's header shows the time ("24 Nov")
     lang: str
     hold: str | None = None   # why the build holds it back (adopted, not_before, no slot): never posted
+    account_name: str = ""    # the account it goes to; the platform's name for its default account
+
+    @property
+    def anchor(self) -> str:
+        """The post's id in its article's page: the platform, with the account where it is not the default."""
+        return self.platform if self.account_name in ("", self.platform) else f"{self.platform}-{self.account_name}"
 
     @property
     def is_thread(self) -> bool:
@@ -164,6 +170,8 @@ class PreviewData:
     errors: tuple[str, ...]                    # problems not tied to an article shown in the preview
     error_count: int                           # every problem of the build, these and the articles' own
     avatars: Mapping[str, Path]                # output-relative path -> source file to copy
+    # (name, "Platform @handle") of every account, when the site has more than one account on a platform
+    accounts: tuple[tuple[str, str], ...] = ()
 
 
 def worst(statuses: Sequence[str]) -> str:
@@ -204,8 +212,11 @@ def _card_target_size(name: str) -> tuple[int, int]:
     return (target.width, target.height) if target else DEFAULT_CARD
 
 
-def account_for(site, platform: str, avatars: dict[str, Path]) -> Account:
-    settings = site.platform(platform)
+def account_for(site, platform: str, avatars: dict[str, Path], account: str | None = None) -> Account:
+    from ..accounts import account_named
+
+    named = account_named(site, account) if account and account != platform else None
+    settings = named.settings if named is not None else site.platform(platform)
     display = (settings.display_name if settings else "") or site.name
     handle = (settings.handle if settings else "") or ""
     avatar_setting = settings.get("avatar") if settings else None
@@ -213,7 +224,7 @@ def account_for(site, platform: str, avatars: dict[str, Path]) -> Account:
     if avatar_setting:
         source = (site.root / avatar_setting).resolve()
         if source.is_file() and source.is_relative_to(site.root):
-            avatar = f"preview/avatars/{platform}{source.suffix.lower()}"
+            avatar = f"preview/avatars/{named.name if named else platform}{source.suffix.lower()}"
             avatars[avatar] = source
     return Account(display_name=display, handle=handle, avatar=avatar, initials=_initials(display))
 
@@ -280,7 +291,8 @@ def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path],
     expire_at = _parse(entry.get("expire_at"))
     local = publish_at.astimezone(site.timezone)
     return Post(
-        id=entry["id"], platform=platform, look=look, account=account_for(site, platform, avatars),
+        id=entry["id"], platform=platform, look=look,
+        account=account_for(site, platform, avatars, entry.get("account")), account_name=entry.get("account") or "",
         parts=tuple(parts), unit=entry["unit"], unit_label=unit_label(entry["unit"]),
         attached=attached, card=card, card_part=_card_part(entry, extra),
         warnings=warnings, errors=errors, status=status,
@@ -357,10 +369,9 @@ def preview_data(result) -> PreviewData:
     for path, message in errors:
         by_source.setdefault(path or "", []).append(message)
     avatars: dict[str, Path] = {}
-    posted = {c.platform for c in result.cuts}
-    for name in order:
-        if name in posted:
-            account_for(site, name, avatars)     # fills ``avatars``: posts are made later, if at all
+    posted = {(c.platform, c.account or c.platform) for c in result.cuts}
+    for name, account in sorted(posted, key=lambda pa: (order.index(pa[0]) if pa[0] in order else len(order), pa)):
+        account_for(site, name, avatars, account)     # fills ``avatars``: posts are made later, if at all
     outputs = {o.article.source: o for o in result.outputs}
     views = []
     for article in result.articles:
@@ -390,6 +401,11 @@ def preview_data(result) -> PreviewData:
     for view in broken:
         by_source.pop(view.source, None)
     general = tuple(m for messages in by_source.values() for m in dict.fromkeys(messages))
+    from ..accounts import accounts
+
+    every = accounts(site)
+    shown = tuple((a.name, f"{titles.get(a.platform, a.platform)} {a.handle}".strip()) for a in every) \
+        if any(not a.is_default for a in every) else ()
     return PreviewData(site_name=site.name, timezone=site.timezone.key,
                        platforms=tuple((n, titles[n]) for n in order), articles=tuple(broken + views),
-                       errors=general, error_count=len(errors), avatars=avatars)
+                       errors=general, error_count=len(errors), avatars=avatars, accounts=shown)

@@ -199,7 +199,8 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
     """plan.html (the weeks around the newest article's, and the posts held back) and one page per ISO week."""
     values = plan_values(result, data)
     # What the plan's weeks and days show besides their own events.
-    context = ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms)
+    context = ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms,
+               values["handles"], data.accounts)
     plan_fragment = fragment_maker(store, context)
     weeks = values.pop("weeks")
     days = values.pop("days")
@@ -258,6 +259,8 @@ def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
 
 
 def plan_values(result, data: PreviewData) -> dict[str, Any]:
+    from ..accounts import accounts
+
     site = result.site
     every = agenda.planned(result.outputs, [p.name for p in site.platforms])
     # Posts that never go out stay off the calendar (an adopted archive would fill years of it); the page
@@ -275,6 +278,7 @@ def plan_values(result, data: PreviewData) -> dict[str, Any]:
         "article_pages": pages,
         "titles": dict(data.platforms),
         "accents": {name: look_for(name).accent for name, _ in data.platforms},
+        "handles": {a.name: a.handle for a in accounts(site)},      # the account each post goes to
     }
 
 

@@ -45,24 +45,32 @@ def render_markdown(data: PreviewData, *, title: str | None = None) -> str:
     lines.append("| Article | " + " | ".join(md_escape(t) for _, t in platforms) + " |")
     lines.append("|---|" + "---|" * len(platforms))
     for article in articles:
-        by_platform = {p.platform: p for p in article.posts}
+        by_platform: dict[str, list] = {}
+        for post in article.posts:          # a platform's accounts, each its own post
+            by_platform.setdefault(post.platform, []).append(post)
         head = f"{ICONS[article.status]} **{md_escape(article.title)}**<br>{md_escape(article.source)}"
         for message in article.errors:
             head += f"<br>❌ {md_escape(message)}"
         cells = []
         for name, _ in platforms:
-            post = by_platform.get(name)
-            if post is None:
+            posts_here = by_platform.get(name)
+            if not posts_here:
                 cells.append("—")
                 continue
-            cell = f"{ICONS[post.status]} {post.counter}"
-            if post.is_thread:
-                cell += f" ×{len(post.parts)}"
-            cell += "".join(f"<br>❌ {md_escape(m)}" for m in post.errors)
-            cell += "".join(f"<br>⚠️ {md_escape(w)}" for w in post.warnings)
-            cells.append(cell)
+            cells.append("<br>".join(_cell(post) for post in posts_here))
         lines.append(f"| {head} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("Counts are length/limit in each platform's unit; the preview artifact shows every post as a "
                  "mock-up.")
     return "\n".join(lines) + "\n"
+
+
+def _cell(post) -> str:
+    # An account besides the platform's default one is named by its handle.
+    cell = f"{md_escape(post.account.handle)}: " if post.anchor != post.platform else ""
+    cell += f"{ICONS[post.status]} {post.counter}"
+    if post.is_thread:
+        cell += f" ×{len(post.parts)}"
+    cell += "".join(f"<br>❌ {md_escape(m)}" for m in post.errors)
+    cell += "".join(f"<br>⚠️ {md_escape(w)}" for w in post.warnings)
+    return cell

@@ -10,9 +10,11 @@ The module declares::
 
 and is listed in ``smmgen/publish/registry.py`` (third-party adapters: entry point group
 ``smmgen.publishers``, ``name = "package.module"``). Its non-secret settings (``[publish.x]``) are declared
-in ``smmgen/publish/settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (a missing or malformed one
-is an ``AuthError`` naming the variable; ``password=True`` for one sent in a body, ``ctx.account`` for a value
-that is no secret, such as a handle) and builds an ``Http`` for every call it makes; it must not touch the
+in ``smmgen/publish/settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (for an account besides the
+platform's default one it reads the account's variable, ``SMMGEN_TELEGRAM_RU_BOT_TOKEN`` for
+``SMMGEN_TELEGRAM_BOT_TOKEN``; a missing or malformed one is an ``AuthError`` naming the variable read;
+``password=True`` for one sent in a body, ``ctx.account`` for a value that is no secret, such as a handle) and
+builds an ``Http`` for every call it makes; it must not touch the
 network: the session is opened lazily by the first call.
 
 The adapter object has four methods, each given plain values and returning plain values; it never prints,
@@ -57,6 +59,7 @@ from ..errors import AuthError, PublishError, TransientError
 if TYPE_CHECKING:
     from .http import Budget, HttpConfig
     from .manifest_reader import Entry
+    from .video_item import Video
 
 _TOKEN = re.compile(r"[\x21-\x7e]+")     # printable ASCII, no space
 MIME = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
@@ -112,6 +115,22 @@ class MediaFile:
         return data
 
 
+@dataclass(frozen=True, kw_only=True)
+class VideoFile(MediaFile):
+    """A video the manifest names (``kind: "video"``), with what the networks' upload calls ask for; its
+    poster (a JPEG) and captions (WebVTT) are files of their own, read and checked the same way."""
+
+    target: str
+    width: int
+    height: int
+    duration: float      # seconds
+    frame_rate: float
+    has_audio: bool
+    poster: MediaFile | None = None
+    captions: MediaFile | None = None
+    captions_lang: str | None = None
+
+
 def _read_regular(path: Path, size: int | None) -> bytes:
     """The bytes of ``path``, a regular file reached without following a link at its last step (the manifest
     reader resolved it inside the output folder); no more than ``size`` + 1 bytes are read."""
@@ -146,6 +165,7 @@ class Post:
     expire_at: dt.datetime | None
     retracted: bool
     now: dt.datetime     # the run's time; adapters use it for createdAt and the like
+    video: VideoFile | None = None     # the entry's video; ``media`` then holds no card
 
     @property
     def text(self) -> str:
@@ -170,11 +190,26 @@ class Post:
     def of(cls, entry: Entry, now: dt.datetime) -> Post:
         """The post of a checked manifest entry."""
         media = tuple(MediaFile(role=m.role, path=m.path, sha256=m.sha256, alt=m.alt, mime=MIME[m.format],
-                                url=m.url, size=m.bytes) for m in entry.media)
-        return cls(entry_id=entry.id, platform=entry.platform, parts=entry.parts, link=entry.link,
+                                url=m.url, size=m.bytes) for m in entry.media if getattr(m, "kind", None) is None)
+        video = next((_video_file(m) for m in entry.media if getattr(m, "kind", None) == "video"), None)
+        return cls(video=video, entry_id=entry.id, platform=entry.platform, parts=entry.parts, link=entry.link,
                    title=entry.title, lang=entry.lang or None, tags=entry.tags, media=media, extra=entry.extra,
                    content_hash=entry.content_hash, publish_at=entry.publish_at, expire_at=entry.expire_at,
                    retracted=entry.retracted, now=now)
+
+
+def _video_file(v: Video) -> VideoFile:
+    """A checked ``video_item.Video`` as the adapters see it."""
+    poster = None if v.poster is None else MediaFile(
+        role="poster", path=v.poster.path, sha256=v.poster.sha256, alt="", mime="image/jpeg", url=v.poster.url,
+        size=v.poster.bytes)
+    captions = None if v.captions is None else MediaFile(
+        role="captions", path=v.captions.path, sha256=v.captions.sha256, alt="", mime="text/vtt",
+        size=v.captions.bytes)
+    return VideoFile(role=v.role, path=v.path, sha256=v.sha256, alt=v.alt, mime=v.mime, url=v.url, size=v.bytes,
+                     target=v.target, width=v.width, height=v.height, duration=v.duration,
+                     frame_rate=v.frame_rate, has_audio=v.has_audio, poster=poster, captions=captions,
+                     captions_lang=v.captions.lang if v.captions else None)
 
 
 @dataclass(frozen=True)
@@ -229,14 +264,34 @@ class AdapterContext:
     env: Mapping[str, str] = field(repr=False)
     http: HttpConfig
     budget: Budget
+    # Where the account's credentials are: an adapter asks for SMMGEN_TELEGRAM_BOT_TOKEN and gets
+    # <env_prefix>BOT_TOKEN ("" : the platform's default account, SMMGEN_<NAME>_).
+    env_prefix: str = ""
+    account_name: str = ""           # shown in errors about a credential, for accounts besides the default
+
+    def variable(self, variable: str) -> str:
+        """The environment variable this account reads for the platform's ``variable``."""
+        default = f"SMMGEN_{self.name.upper()}_"
+        if self.env_prefix and variable.startswith(default):
+            return self.env_prefix + variable[len(default):]
+        return variable
+
+    @property
+    def whose(self) -> str:
+        """`` (account courier-ru)`` for an account besides the platform's default one, else ""."""
+        return f" (account {self.account_name})" if self.account_name else ""
+
+    def _missing(self, variable: str) -> AuthError:
+        return AuthError(self.name, f"environment variable {variable} is not set{self.whose}")
 
     def secret(self, variable: str, *, password: bool = False) -> Secret:
         """A credential from the environment. A token (sent in a header, a URL or a query) must be printable
         ASCII without spaces; a ``password`` (sent in a JSON body) may hold any character but a control
         character. A malformed one is refused here, before anything is sent, and never shown."""
+        variable = self.variable(variable)
         value = self.env.get(variable, "").strip()
         if not value:
-            raise AuthError(self.name, f"environment variable {variable} is not set")
+            raise self._missing(variable)
         if any(unicodedata.category(c) == "Cc" for c in value):
             raise AuthError(self.name, f"environment variable {variable} holds a line break or another control "
                             "character; set it again with the credential alone")
@@ -247,9 +302,10 @@ class AdapterContext:
 
     def account(self, variable: str) -> str:
         """A required value from the environment that is not a secret (an account's handle)."""
+        variable = self.variable(variable)
         value = self.env.get(variable, "").strip()
         if not value:
-            raise AuthError(self.name, f"environment variable {variable} is not set")
+            raise self._missing(variable)
         if not _TOKEN.fullmatch(value):
             raise AuthError(self.name, f"environment variable {variable} holds a space or a character outside "
                             f"ASCII: {value!r}")

@@ -5,29 +5,46 @@ hash (``record_key``), so a resent create meets its own earlier record. The PDS 
 500 (pinned by tests/test_pds_harness.py), so after any create that may have gone through, the record is
 read back, and it counts as ours only when its text and link match.
 
+A video goes out as ``app.bsky.embed.video`` (the MP4 blob, alt text, aspect ratio, WebVTT captions). By default
+the PDS stores the file as it is (``uploadBlob``; a local PDS has nothing else) and Bluesky's video service
+transcodes it once the post is indexed; with ``video_service`` set (``https://video.bsky.app``), the file goes to
+the service first (``app.bsky.video.uploadVideo`` with a service token from ``com.atproto.server.getServiceAuth``
+for the PDS's ``uploadBlob``), its job is polled until completed, and the post names the blob it stored.
+
 Sources: atproto lexicons ``app.bsky.feed.post`` (text 300 graphemes, langs <= 3),
 ``app.bsky.richtext.facet`` (UTF-8 byte offsets), ``app.bsky.embed.external`` (thumb <= 1,000,000 bytes),
 ``com.atproto.repo.createRecord|putRecord|deleteRecord|getRecord|uploadBlob``,
-``com.atproto.server.createSession``.
+``com.atproto.server.createSession|getServiceAuth|describeServer``, ``app.bsky.embed.video`` (video/mp4 up to
+100,000,000 bytes, alt 1000 graphemes, captions up to 20 of text/vtt up to 20,000 bytes),
+``app.bsky.video.uploadVideo|getJobStatus`` (states JOB_STATE_COMPLETED, JOB_STATE_FAILED); docs.bsky.app
+tutorials/video; 3 minutes: Bluesky's announcement of March 2025.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
 
 from ..errors import AuthError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, one_line
+from ..measure import grapheme_len
+from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, VideoFile, one_line
 from .http import Http, retry_after
+from .processing import State, media_wait, wait_for
 
 NAME = "bluesky"
 ENV = ("SMMGEN_BLUESKY_HANDLE", "SMMGEN_BLUESKY_APP_PASSWORD")
 POST = "app.bsky.feed.post"
 THUMB_MAX_BYTES = 1_000_000          # app.bsky.embed.external#external.thumb maxSize
 IMAGE_MAX_BYTES = 2_000_000          # app.bsky.embed.images#image maxSize
+VIDEO_MAX_BYTES = 100_000_000        # app.bsky.embed.video#main.video maxSize
+VIDEO_MAX_SECONDS = 180.0            # Bluesky plays videos of up to 3 minutes
+SERVICE_TOKEN_SECONDS = 30 * 60       # the upload token the video service uses to store the blob in the PDS
+CAPTIONS_MAX_BYTES = 20_000          # app.bsky.embed.video#caption.file maxSize
+ALT_MAX_GRAPHEMES = 1000             # app.bsky.embed.video#main.alt maxGraphemes
 MAX_LANGS = 3
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _AUTH_ERRORS = {"AuthMissing", "AuthenticationRequired", "InvalidToken", "ExpiredToken", "AccountTakedown",
@@ -80,12 +97,18 @@ class Bluesky:
         self._http = Http(NAME, f"{self._service}/xrpc", ctx.http, ctx.budget, secrets=[password],
                           error_body=_error_body)
         self._did: str | None = None
+        video_service = ctx.setting("video_service")
+        self._video = None if not video_service else Http(NAME, f"{str(video_service).rstrip('/')}/xrpc", ctx.http,
+                                                          ctx.budget, error_body=_error_body)
+        self._media_wait = media_wait(ctx)
 
     def __repr__(self) -> str:
         return f"Bluesky(service={self._service!r}, handle={self._handle!r})"
 
     def close(self) -> None:
         self._http.close()
+        if self._video is not None:
+            self._video.close()
 
     # --- the adapter interface -----------------------------------------------------------------------------
 
@@ -96,7 +119,7 @@ class Bluesky:
         refs: list[dict[str, str]] = []
         for i, text in enumerate(post.parts):
             reply = {"root": refs[0], "parent": refs[-1]} if refs else None
-            record = self._record(post, i, text, created_at, embed if i == _card_part(post) else None, reply)
+            record = self._record(post, i, text, created_at, embed if i == _embed_part(post) else None, reply)
             refs.append(self._create_record(post, record_key(post, i), record))
         return self._posted(did, post, refs, created_at)
 
@@ -108,7 +131,7 @@ class Bluesky:
             if found is None:
                 # Nothing, or a thread cut short: create() fills in what is missing and keeps what is there.
                 return Lookup.absent()
-            if not _same_post(found["value"], text, _card_uri(post) if i == _card_part(post) else None):
+            if not _same_post(found["value"], text, _card_uri(post) if i == _embed_part(post) else None):
                 raise PublishError(NAME, f"record key {record_key(post, i)} holds a record smmgen did not "
                                    "write for this entry", entry_id=post.entry_id)
             refs.append({"uri": found["uri"], "cid": found["cid"]})
@@ -134,7 +157,7 @@ class Bluesky:
         refs: list[dict[str, str]] = []
         for i, (rkey, text) in enumerate(zip(rkeys, post.parts)):
             reply = {"root": refs[0], "parent": refs[-1]} if refs else None
-            record = self._record(post, i, text, created_at, embed if i == _card_part(post) else None, reply)
+            record = self._record(post, i, text, created_at, embed if i == _embed_part(post) else None, reply)
             response = self._http.call("POST", "com.atproto.repo.putRecord", resend=True,
                                        entry_id=post.entry_id,
                                        json={"repo": did, "collection": POST, "rkey": rkey, "record": record})
@@ -194,6 +217,8 @@ class Bluesky:
     # --- the record --------------------------------------------------------------------------------------
 
     def _embed(self, post: Post) -> dict[str, Any] | None:
+        if post.video is not None:
+            return self._video_embed(post, post.video)
         external = dict(post.extra.get("external") or {})
         if _card_uri(post):
             card = {"uri": _card_uri(post),
@@ -209,6 +234,65 @@ class Bluesky:
                     "images": [{"image": self._upload(post, m, IMAGE_MAX_BYTES), "alt": m.alt}
                                for m in images]}
         return None
+
+    def _video_embed(self, post: Post, video: VideoFile) -> dict[str, Any]:
+        """``app.bsky.embed.video``: the MP4 as a blob of the account's repository, its alt text, aspect ratio and
+        captions. Every limit is checked before the first byte is sent."""
+        problems = []
+        if (video.size or 0) > VIDEO_MAX_BYTES:
+            problems.append(f"{video.path.name} is {video.size:,} bytes; Bluesky takes videos up to "
+                            f"{VIDEO_MAX_BYTES:,}")
+        if video.duration > VIDEO_MAX_SECONDS:
+            problems.append(f"the video is {video.duration:g} s; Bluesky takes {VIDEO_MAX_SECONDS:g} s")
+        if grapheme_len(video.alt) > ALT_MAX_GRAPHEMES:
+            problems.append(f"the video's alt text is {grapheme_len(video.alt)} graphemes; Bluesky takes "
+                            f"{ALT_MAX_GRAPHEMES}")
+        if video.captions is not None and (video.captions.size or 0) > CAPTIONS_MAX_BYTES:
+            problems.append(f"the captions are {video.captions.size:,} bytes; Bluesky takes {CAPTIONS_MAX_BYTES:,}")
+        if problems:
+            raise PublishError(NAME, "; ".join(problems), entry_id=post.entry_id)
+        embed: dict[str, Any] = {"$type": "app.bsky.embed.video", "video": self._video_blob(post, video),
+                                 "aspectRatio": {"width": video.width, "height": video.height}}
+        if video.alt:
+            embed["alt"] = video.alt
+        if video.captions is not None:
+            embed["captions"] = [{"lang": video.captions_lang or "en",
+                                  "file": self._upload(post, video.captions, CAPTIONS_MAX_BYTES)}]
+        return embed
+
+    def _video_blob(self, post: Post, video: VideoFile) -> dict[str, Any]:
+        """The video's blob: stored by the PDS as it is, or, with ``video_service`` set, handed to Bluesky's video
+        service, which checks and transcodes it for the app and then stores the blob in the account's PDS
+        (with a service token the PDS issues for exactly that upload). Either may be repeated harmlessly."""
+        if self._video is None:
+            return self._upload(post, video, VIDEO_MAX_BYTES)
+        data = video.read(NAME, post.entry_id)
+        pds = self._http.call("GET", "com.atproto.server.describeServer", resend=True).json()["did"]
+        # A token lifetime, not post content: it must outlast the service's transcoding, whatever post.now says.
+        expires = int(time.time()) + SERVICE_TOKEN_SECONDS
+        token = str(self._http.call("GET", "com.atproto.server.getServiceAuth", resend=True, entry_id=post.entry_id,
+                                    params={"aud": pds, "lxm": "com.atproto.repo.uploadBlob",
+                                            "exp": expires}).json()["token"])
+        self._video.add_secret(token)
+        # 409: the service has this video from this account already, and answers with its job.
+        answer = self._video.call("POST", "app.bsky.video.uploadVideo", resend=True, ok=(200, 409),
+                                  entry_id=post.entry_id, params={"did": self._did, "name": video.path.name},
+                                  data=data, headers={"Content-Type": video.mime, "Authorization": f"Bearer {token}"})
+        first = iter([_job(answer.json())])     # the upload answers with the job; getJobStatus with the rest
+        latest: list[dict[str, Any]] = []
+
+        def check() -> State:
+            job = next(first, None) or _job(self._video.call(  # type: ignore[union-attr]
+                "GET", "app.bsky.video.getJobStatus", resend=True, entry_id=post.entry_id,
+                params={"jobId": latest[-1]["jobId"]}).json())
+            latest.append(job)
+            name = str(job.get("state") or "")
+            failed = one_line([str(job.get("error") or ""), str(job.get("message") or "")]) or name
+            return State(name, done=_job_done(job), failed=failed if name == "JOB_STATE_FAILED" else None)
+
+        wait_for(check, platform=NAME, what=f"the video {video.path.name}", seconds=self._media_wait,
+                 entry_id=post.entry_id)
+        return dict(latest[-1]["blob"])
 
     def _record(self, post: Post, part: int, text: str, created_at: str, embed: dict[str, Any] | None,
                 reply: dict[str, Any] | None) -> dict[str, Any]:
@@ -246,6 +330,24 @@ def _facets(post: Post, part: int, text: str) -> list[dict[str, Any]]:
     from ..richtext import detect_facets
 
     return detect_facets(text)
+
+
+def _job(body: Any) -> dict[str, Any]:
+    """A video service job, from ``uploadVideo`` (the job itself) or ``getJobStatus`` (``jobStatus``)."""
+    body = body if isinstance(body, dict) else {}
+    job = body.get("jobStatus") if isinstance(body.get("jobStatus"), dict) else body
+    if not job.get("jobId"):
+        raise PublishError(NAME, "the video service answered without a job id")
+    return job
+
+
+def _job_done(job: Mapping[str, Any]) -> bool:
+    return job.get("state") == "JOB_STATE_COMPLETED" and isinstance(job.get("blob"), dict)
+
+
+def _embed_part(post: Post) -> int:
+    """The part that carries the embed: a video goes with the first; a card with the part that has the link."""
+    return 0 if post.video is not None else _card_part(post)
 
 
 def _card_part(post: Post) -> int:

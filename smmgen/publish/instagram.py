@@ -1,5 +1,7 @@
 """Instagram: an image post through the content publishing API: a media container (``image_url``, ``caption``,
-``alt_text``), polled until it is ``FINISHED``, then ``media_publish``.
+``alt_text``), polled until it is ``FINISHED``, then ``media_publish``; a video goes out the same way as a Reel
+(``media_type=REELS``, ``video_url``, ``cover_url`` from the poster, ``share_to_feed``), served from
+``[site] media_base_url``.
 
 Meta fetches the image itself from ``image_url``, so the card must be public: the manifest gives its address
 under ``[site] cards_base_url``, and before Meta is asked, the adapter checks (HEAD, then the bytes) that the
@@ -18,7 +20,9 @@ Sources: https://developers.facebook.com/docs/instagram-platform/instagram-graph
 (image_url, caption, alt_text; JPEG; 8 MB; aspect 4:5..1.91:1; caption 2200); .../ig-user/media_publish
 (creation_id; 50 posts per moving 24 h); .../ig-user/content_publishing_limit (quota_usage, config with
 quota_total and quota_duration); .../reference/ig-container (status_code EXPIRED, ERROR, FINISHED,
-IN_PROGRESS, PUBLISHED; hosts graph.instagram.com and graph.facebook.com); IG Media ``permalink``. Deleting IG
+IN_PROGRESS, PUBLISHED, and ``status`` with the error; hosts graph.instagram.com and graph.facebook.com); IG
+Media ``permalink``; .../ig-user/media#reel-specifications (REELS: video_url, cover_url, share_to_feed; MP4 or
+MOV, 3 s to 15 min, 23-60 fps, 300 MB). Deleting IG
 media with Facebook Login and ``instagram_manage_contents`` is known from third-party clients quoting the
 IG Media reference (unverified first-hand).
 """
@@ -33,8 +37,9 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import AuthError, ConfigError, PublishError, RateLimited
 from . import meta
-from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, parse_time
+from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, parse_time
 from .http import Http
+from .processing import media_wait
 
 NAME = "instagram"
 ENV = ("SMMGEN_INSTAGRAM_TOKEN",)
@@ -42,6 +47,9 @@ HOSTS = {"facebook_login": "https://graph.facebook.com", "instagram_login": "htt
 MAX_BYTES = 8 * 1024 * 1024
 ASPECT_MIN, ASPECT_MAX = 4 / 5, 1.91
 CAPTION_MAX = 2200
+REEL_MAX_BYTES = 300 * 1024 * 1024
+REEL_SECONDS = (3.0, 900.0)
+REEL_FPS = (23.0, 60.0)
 PAGE = 50
 LOOKUP_SLACK = dt.timedelta(minutes=15)
 
@@ -65,6 +73,7 @@ class Instagram:
         api = str(ctx.setting("api_base") or HOSTS[self._flavour]).rstrip("/")
         self._base = f"{api}/{ctx.setting('graph_version', 'v25.0')}"
         self._config, self._budget = ctx.http, ctx.budget
+        self._media_wait = media_wait(ctx)
         self._http = Http(NAME, self._base, ctx.http, ctx.budget, secrets=[token],
                           error_body=meta.error_body(NAME))
 
@@ -77,6 +86,8 @@ class Instagram:
     # --- the adapter interface -----------------------------------------------------------------------------
 
     def create(self, post: Post) -> Posted:
+        if post.video is not None:
+            return self._create_reel(post, post.video)
         image = self._image(post)
         self._check_quota(post)
         url = meta.check_public(NAME, image, post.entry_id, self._config, self._budget)
@@ -85,11 +96,40 @@ class Instagram:
             fields["alt_text"] = image.alt
         container = str(self._http.call("POST", f"{self._user}/media", resend=True, entry_id=post.entry_id,
                                         data=fields).json()["id"])
+        return self._publish(post, container)
+
+    def _publish(self, post: Post, container: str) -> Posted:
         meta.wait_for_container(self._http, NAME, container, field="status_code", params=self._auth(),
-                                seconds=self._config.media_wait, entry_id=post.entry_id)
+                                seconds=self._media_wait, entry_id=post.entry_id, detail="status")
         response = self._http.call("POST", f"{self._user}/media_publish", resend=False, entry_id=post.entry_id,
                                    data={"creation_id": container, **self._auth()})
         return self._posted(str(response.json()["id"]), container)
+
+    def _create_reel(self, post: Post, video: VideoFile) -> Posted:
+        """A Reel: a REELS container with the video's public URL (and the poster as its cover), processed by
+        Meta until FINISHED, then published like an image."""
+        self._check_caption(post)
+        problems = []
+        if (video.size or 0) > REEL_MAX_BYTES:
+            problems.append(f"{video.path.name} is {video.size:,} bytes; Instagram takes Reels up to "
+                            f"{REEL_MAX_BYTES:,}")
+        if not REEL_SECONDS[0] <= video.duration <= REEL_SECONDS[1]:
+            problems.append(f"the video is {video.duration:g} s; Instagram takes Reels of {REEL_SECONDS[0]:g} to "
+                            f"{REEL_SECONDS[1]:g} s")
+        if not REEL_FPS[0] <= video.frame_rate <= REEL_FPS[1]:
+            problems.append(f"the video has {video.frame_rate:g} frames a second; Instagram takes "
+                            f"{REEL_FPS[0]:g} to {REEL_FPS[1]:g}")
+        if problems:
+            raise PublishError(NAME, "; ".join(problems), entry_id=post.entry_id)
+        self._check_quota(post)
+        fields = {"media_type": "REELS", "caption": post.text, "share_to_feed": "true", **self._auth(),
+                  "video_url": meta.check_public(NAME, video, post.entry_id, self._config, self._budget)}
+        if video.poster is not None and video.poster.url:
+            fields["cover_url"] = meta.check_public(NAME, video.poster, post.entry_id, self._config, self._budget)
+        # A container never published expires unused, so creating one may be repeated.
+        container = str(self._http.call("POST", f"{self._user}/media", resend=True, entry_id=post.entry_id,
+                                        data=fields).json()["id"])
+        return self._publish(post, container)
 
     def find(self, post: Post, since: dt.datetime | None) -> Lookup:
         try:
@@ -128,14 +168,17 @@ class Instagram:
     def _auth(self) -> dict[str, str]:
         return {"access_token": self._token.reveal()}
 
-    def _image(self, post: Post) -> MediaFile:
-        """The one image, checked against the content publishing rules before anything is sent."""
+    def _check_caption(self, post: Post) -> None:
         if len(post.parts) > 1:
             raise PublishError(NAME, "an Instagram post has one caption; this cut has several parts",
                                entry_id=post.entry_id)
         if len(post.text) > CAPTION_MAX:
             raise PublishError(NAME, f"the caption is {len(post.text)} characters; Instagram takes "
                                f"{CAPTION_MAX}", entry_id=post.entry_id)
+
+    def _image(self, post: Post) -> MediaFile:
+        """The one image, checked against the content publishing rules before anything is sent."""
+        self._check_caption(post)
         images = post.media_for("attach")
         if not images:
             raise PublishError(NAME, "an Instagram post needs an image, and this cut has none",

@@ -29,7 +29,7 @@ from typing import Any
 from ..errors import ContentError
 from ..output import atomic_write
 from ..redact import scrub, summary
-from .manifest_reader import ID, Bad, check_plain_json, field_name, load_json
+from .manifest_reader import ID, ID_FORMS, Bad, check_plain_json, field_name, load_json
 
 FORMAT = "smmgen-ledger"
 VERSION = 1
@@ -62,6 +62,11 @@ class Record:
     last_error: str | None = None
     entry: Mapping[str, Any] | None = None   # intent/unknown: the entry being posted, to look it up by
 
+    @property
+    def account(self) -> str:
+        """The account the post went to, as its id names it (the platform's name for its default account)."""
+        match = ID.fullmatch(self.id)
+        return (match[2] if match else None) or self.platform
 
     def with_(self, **changes: Any) -> Record:
         return replace(self, **changes)
@@ -73,8 +78,7 @@ class Record:
     def from_json(cls, entry_id: str, data: Any) -> Record:
         """A record as the ledger stores it, every field checked; ``Bad`` names the first that is wrong."""
         if not ID.fullmatch(entry_id):
-            raise Bad("(id)", "expected <slug>@<platform> or <slug>.<qualifier>@<platform> (lowercase letters, "
-                              "digits, '-')")
+            raise Bad("(id)", f"expected {ID_FORMS} (lowercase letters, digits, '-')")
         if not isinstance(data, dict):
             raise Bad("(record)", f"expected an object, got {_kind(data)}")
         names = {f.name for f in fields(cls)} - {"id"}
@@ -90,7 +94,7 @@ class Record:
                 check(value, key)
             elif value is not None:
                 check_plain_json(value, key, MAX_DEPTH)
-        if data["platform"] != entry_id.rsplit("@", 1)[1]:
+        if data["platform"] != ID.fullmatch(entry_id)[1]:
             raise Bad("platform", f"{json.dumps(data['platform'])[:40]} is not the platform the id names")
         values = {k: v for k, v in data.items() if v is not None or k in _NULLABLE}
         return cls(id=entry_id, **values).with_(remote=MappingProxyType(dict(data.get("remote") or {})))

@@ -1,7 +1,8 @@
 """LinkedIn: a post through the Posts API with an article card we build ourselves (LinkedIn does not scrape
 URLs for the Posts API): source, title and description from the cut, the card image uploaded through the
 Images API as the thumbnail. The commentary is the cut's ``extra.commentary``, already escaped for the
-"little text" format; the publisher sends it as it is.
+"little text" format; the publisher sends it as it is. A video goes up through the Videos API (multi-part upload)
+and the post carries it as ``content.media``.
 
 There is no idempotency key: after a lost answer the runner asks ``find``, which reads the author's recent
 posts and matches the article source and the commentary.
@@ -11,7 +12,10 @@ Sources: https://learn.microsoft.com/en-us/linkedin/marketing/community-manageme
 description}, lifecycleState PUBLISHED; 201 with the post URN in ``x-restli-id``; GET ?q=author; DELETE
 /rest/posts/{encoded urn}); .../shares/images-api (POST /rest/images?action=initializeUpload with
 ``initializeUploadRequest.owner``; answer ``value.uploadUrl`` and ``value.image``; then PUT the bytes); every
-call with ``LinkedIn-Version: YYYYMM`` and ``X-Restli-Protocol-Version: 2.0.0``; .../shares/little-text-format.
+call with ``LinkedIn-Version: YYYYMM`` and ``X-Restli-Protocol-Version: 2.0.0``; .../shares/little-text-format;
+.../shares/videos-api (initializeUpload with owner and fileSizeBytes -> video URN, uploadToken and uploadInstructions with
+firstByte/lastByte; PUT each part, keeping its ETag; finalizeUpload with uploadedPartIds in order; GET
+/rest/videos/{urn} status PROCESSING, AVAILABLE or PROCESSING_FAILED; 75 KB to 500 MB, 3 s to 30 min).
 Error bodies ``{"status", "serviceErrorCode", "code", "message"}`` and daily limits that reset at midnight UTC
 as LinkedIn's API answers and rate-limit page describe them (the body shape is observed, not specified).
 """
@@ -26,12 +30,15 @@ from urllib.parse import quote
 import requests
 
 from ..errors import AuthError, ConfigError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, one_line
+from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, one_line
 from .http import Http, retry_after
+from .processing import State, media_wait, wait_for
 
 NAME = "linkedin"
 ENV = ("SMMGEN_LINKEDIN_TOKEN",)
 PAGE = 50
+VIDEO_BYTES = (75 * 1024, 500 * 1024 * 1024)
+VIDEO_SECONDS = (3.0, 30 * 60.0)
 
 
 def open(ctx: AdapterContext) -> LinkedIn:
@@ -78,6 +85,7 @@ class LinkedIn:
         self._api = str(ctx.setting("api_base", "https://api.linkedin.com")).rstrip("/")
         self._web = str(ctx.setting("web_url", "https://www.linkedin.com")).rstrip("/")
         self._visibility = str(ctx.setting("visibility", "PUBLIC"))
+        self._media_wait = media_wait(ctx)
         self._http = Http(NAME, f"{self._api}/rest", ctx.http, ctx.budget, secrets=[token],
                           error_body=_error_body,
                           headers={"Authorization": f"Bearer {token.reveal()}",
@@ -106,9 +114,12 @@ class LinkedIn:
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        article = self._article(post)
-        if article:
-            body["content"] = {"article": article}
+        if post.video is not None:
+            body["content"] = {"media": {"id": self._upload_video(post, post.video), "title": post.title}}
+        else:
+            article = self._article(post)
+            if article:
+                body["content"] = {"article": article}
         response = self._http.call("POST", "posts", resend=False, entry_id=post.entry_id, ok=(201,), json=body)
         urn = response.headers.get("x-restli-id")
         if not urn:
@@ -125,8 +136,11 @@ class LinkedIn:
         items = list(body.get("elements") or [])
         source = ((post.extra.get("article") or {}).get("source")) or post.link
         for item in items:
-            found = ((item.get("content") or {}).get("article") or {}).get("source")
-            if item.get("commentary") == post.extra.get("commentary") and found == source:
+            content = item.get("content") or {}
+            found = (content.get("article") or {}).get("source")
+            # A video post carries the video's URN, new with every upload: the commentary alone identifies it.
+            same_content = "media" in content if post.video is not None else found == source
+            if item.get("commentary") == post.extra.get("commentary") and same_content:
                 return Lookup(self._posted(str(item["id"])))
         return Lookup.absent() if len(items) < PAGE else Lookup.unknown(
             f"not among the author's latest {len(items)} posts")
@@ -164,6 +178,51 @@ class LinkedIn:
         self._http.call("PUT", value["uploadUrl"], resend=True, entry_id=post.entry_id, data=data,
                         headers={"Content-Type": media.mime})
         return str(value["image"])
+
+    def _upload_video(self, post: Post, video: VideoFile) -> str:
+        """The Videos API: initializeUpload, PUT every part to its upload URL (collecting the ETags), then
+        finalizeUpload with the ETags in order, and wait until the video is AVAILABLE. Every step may be
+        repeated: a video never posted is never shown."""
+        problems = []
+        if not VIDEO_BYTES[0] <= (video.size or 0) <= VIDEO_BYTES[1]:
+            problems.append(f"{video.path.name} is {video.size:,} bytes; LinkedIn takes videos of "
+                            f"{VIDEO_BYTES[0]:,} to {VIDEO_BYTES[1]:,}")
+        if not VIDEO_SECONDS[0] <= video.duration <= VIDEO_SECONDS[1]:
+            problems.append(f"the video is {video.duration:g} s; LinkedIn takes {VIDEO_SECONDS[0]:g} to "
+                            f"{VIDEO_SECONDS[1]:g} s")
+        if problems:
+            raise PublishError(NAME, "; ".join(problems), entry_id=post.entry_id)
+        data = video.read(NAME, post.entry_id)
+        value = self._http.call("POST", "videos", resend=True, entry_id=post.entry_id,
+                                params={"action": "initializeUpload"},
+                                json={"initializeUploadRequest": {"owner": self._author, "fileSizeBytes": len(data),
+                                                                  "uploadCaptions": False,
+                                                                  "uploadThumbnail": False}}).json()["value"]
+        urn = str(value["video"])
+        etags = []
+        for part in value["uploadInstructions"]:
+            first, last = int(part["firstByte"]), int(part["lastByte"])
+            response = self._http.call("PUT", part["uploadUrl"], resend=True, entry_id=post.entry_id,
+                                       data=data[first:last + 1],
+                                       headers={"Content-Type": "application/octet-stream"})
+            etag = response.headers.get("etag")
+            if not etag:
+                raise PublishError(NAME, f"the upload of bytes {first}-{last} of {video.path.name} answered "
+                                   "without an ETag", entry_id=post.entry_id, transient=True)
+            etags.append(etag)
+        self._http.call("POST", "videos", resend=True, entry_id=post.entry_id, params={"action": "finalizeUpload"},
+                        json={"finalizeUploadRequest": {"video": urn, "uploadToken": value.get("uploadToken") or "",
+                                                        "uploadedPartIds": etags}})
+        wait_for(lambda: self._video_state(urn, post), platform=NAME, what=f"the video {video.path.name}",
+                 seconds=self._media_wait, entry_id=post.entry_id)
+        return urn
+
+    def _video_state(self, urn: str, post: Post) -> State:
+        body = self._http.call("GET", f"videos/{quote(urn, safe='')}", resend=True, entry_id=post.entry_id).json()
+        status = str(body.get("status") or "")
+        return State(status, done=status == "AVAILABLE",
+                     failed=one_line([str(body.get("processingFailureReason") or status)])
+                     if status == "PROCESSING_FAILED" else None)
 
     def _posted(self, urn: str) -> Posted:
         return Posted(remote_id=urn, url=f"{self._web}/feed/update/{urn}/", remote={"author": self._author})

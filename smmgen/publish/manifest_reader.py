@@ -37,8 +37,11 @@ MAX_COUNT = 10_000_000          # lengths and limits
 MAX_EXTRA_DEPTH = 32            # Bluesky facets, the deepest extra a platform writes, are 5 levels
 MAX_REPORTED = 20               # problems listed before the rest are summarized
 
-# <slug>@<platform>; <slug>.<lang or URL path>@<platform> where two articles share a slug (smmgen.content.with_keys).
-ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)?@([a-z0-9_]+)", re.ASCII)
+# <slug>@<platform>; <slug>.<lang or URL path>@<platform> where two articles share a slug (smmgen.content.with_keys);
+# a suffix :<account> for the accounts besides the platform's default one (smmgen.accounts).
+ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)?@([a-z0-9_]+)(?::([a-z0-9]+(?:-[a-z0-9]+)*))?",
+                re.ASCII)
+ID_FORMS = "<slug>@<platform> or <slug>.<qualifier>@<platform>, with :<account> for an account besides the default"
 UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
 SHA256 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 CONTENT_HASH = re.compile(r"sha256:[0-9a-f]{64}", re.ASCII)
@@ -79,7 +82,7 @@ class Entry:
     parts: tuple[str, ...]
     link: str | None
     tags: tuple[str, ...]
-    media: tuple[Media, ...]
+    media: tuple[Any, ...]          # Media, and a video_item.Video where the entry has a video
     extra: Mapping[str, Any]
     content_hash: str
     publish_at: dt.datetime
@@ -87,6 +90,7 @@ class Entry:
     json: Mapping[str, Any] = field(repr=False, compare=False)
     article_date: dt.datetime | None = None     # [publish] not_before is checked against it
     hold: str | None = None                     # why the build holds this post back: it is never posted
+    account: str = ""                           # the account it goes to; the platform's name for its default
 
 
 @dataclass(frozen=True)
@@ -262,7 +266,9 @@ def _label(value: Any, index: int | None) -> str:
 
 ENTRY_KEYS = ("id", "platform", "article", "retracted", "text", "parts", "length", "lengths", "limit", "unit",
               "link", "tags", "media", "publish_at", "expire_at", "warnings", "extra", "content_hash")
-OPTIONAL_ENTRY_KEYS = ("hold",)     # written only when set, so other entries keep their bytes
+# hold: written only when set, so other entries keep their bytes; account: missing in a manifest (or a ledger's copy
+# of an entry) written before accounts existed.
+OPTIONAL_ENTRY_KEYS = ("hold", "account")
 ARTICLE_KEYS = ("source", "slug", "title", "url", "lang", "date", "tags")
 MEDIA_KEYS = ("role", "target", "path", "url", "width", "height", "bytes", "sha256", "format", "alt")
 
@@ -275,11 +281,13 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     entry_id = _string(entry.get("id"), "id")
     match = ID.fullmatch(entry_id)
     if not match:
-        raise Bad("id", "expected <slug>@<platform> or <slug>.<qualifier>@<platform> (lowercase letters, digits, "
-                        f"'-'), got {_shown(entry_id)}")
+        raise Bad("id", f"expected {ID_FORMS} (lowercase letters, digits, '-'), got {_shown(entry_id)}")
     platform = _string(entry.get("platform"), "platform")
     if platform != match[1]:
         raise Bad("platform", f"{_shown(platform)} is not the platform the id names ({_shown(match[1])})")
+    account = match[2] or platform
+    if "account" in entry and _string(entry.get("account"), "account") != account:
+        raise Bad("account", f"{_shown(entry['account'])} is not the account the id names ({_shown(account)})")
     article = _object(entry.get("article"), "article")
     _keys(article, ARTICLE_KEYS, "article.")
     for key in ("source", "slug", "title", "url", "lang"):
@@ -302,6 +310,8 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     tags = _strings(entry.get("tags"), "tags")
     media = tuple(_media(m, f"media[{i}]", root, require_files)
                   for i, m in enumerate(_list(entry.get("media"), "media")))
+    if sum(getattr(m, "kind", None) == "video" for m in media) > 1:
+        raise Bad("media", "more than one video item; a post carries one video")
     publish_at = _time(entry.get("publish_at"), "publish_at")
     expire_at = _optional(_time, entry.get("expire_at"), "expire_at")
     _strings(entry.get("warnings"), "warnings")
@@ -314,10 +324,14 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
                  source=article["source"], retracted=retracted, parts=parts, link=link, tags=tags, media=media,
                  extra=MappingProxyType(copy.deepcopy(extra)), content_hash=content_hash, publish_at=publish_at,
                  expire_at=expire_at, json=_frozen(entry), article_date=article_date,
-                 hold=_optional(_string, entry.get("hold"), "hold"))
+                 hold=_optional(_string, entry.get("hold"), "hold"), account=account)
 
 
-def _media(value: Any, where: str, root: str, require_files: bool) -> Media:
+def _media(value: Any, where: str, root: str, require_files: bool) -> Any:
+    from .video_item import check_video, is_video  # it builds on this module's checks
+
+    if is_video(value):
+        return check_video(value, where, root, require_files)
     m = _object(value, where)
     _keys(m, MEDIA_KEYS, f"{where}.")
     role = _choice(m.get("role"), f"{where}.role", ROLES)

@@ -8,7 +8,9 @@ Sources (mastodon/documentation): methods/statuses.md (create with Idempotency-K
 edit with PUT; delete), methods/media.md (POST /api/v2/media answers 200, or 202 while processing; GET
 /api/v1/media/:id answers 206 until done), methods/instance.md + entities/Instance.md
 (configuration.statuses.max_characters, characters_reserved_per_url, max_media_attachments,
-media_attachments.description_limit, image_size_limit, supported_mime_types), api/rate-limits.md.
+media_attachments.description_limit, image_size_limit, supported_mime_types, video_size_limit,
+video_matrix_limit, video_frame_rate_limit), methods/media.md (``thumbnail``: a custom thumbnail for a video),
+app/controllers/api/v1/media_controller.rb (422 once processing failed), api/rate-limits.md.
 """
 
 from __future__ import annotations
@@ -21,14 +23,20 @@ from typing import Any
 
 from .. import measure
 from ..errors import ConfigError, PublishError
-from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, parse_time
+from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line, parse_time
 from .http import Http
+from .processing import State, media_wait, wait_for
 
 NAME = "mastodon"
 ENV = ("SMMGEN_MASTODON_TOKEN",)
 PAGE = 40                      # statuses per page (the API's maximum)
 LOOKUP_PAGES = 5
 LOOKUP_SLACK = dt.timedelta(minutes=15)   # clock difference allowed between this machine and the server
+# mastodon.social's video limits, for an instance whose configuration names none.
+VIDEO_SIZE_LIMIT = 103_809_024
+VIDEO_MATRIX_LIMIT = 8_294_400
+VIDEO_FRAME_RATE_LIMIT = 120
+FIRST_POLL = 0.25
 
 
 def open(ctx: AdapterContext) -> Mastodon:
@@ -47,7 +55,7 @@ class Mastodon:
         self._http = Http(NAME, api_base, ctx.http, ctx.budget, secrets=[token],
                           headers={"Authorization": f"Bearer {token.reveal()}"})
         self._visibility = ctx.setting("visibility") or ctx.platform_options.get("visibility")
-        self._media_wait = ctx.http.media_wait
+        self._media_wait = media_wait(ctx)
         self._config: Mapping[str, Any] | None = None
         self._account_id: str | None = None
 
@@ -61,7 +69,7 @@ class Mastodon:
 
     def create(self, post: Post) -> Posted:
         self._check(post)
-        media_ids = [self._upload(post, m) for m in post.media_for("attach")]
+        media_ids = self._media_ids(post)
         statuses: list[dict[str, Any]] = []
         for i, text in enumerate(post.parts):
             body = self._status_body(post, text, media_ids if i == 0 else [])
@@ -100,7 +108,7 @@ class Mastodon:
                                'an edit cannot change that (set on_change = "repost")',
                                entry_id=post.entry_id)
         self._check(post)
-        media_ids = [self._upload(post, m) for m in post.media_for("attach")]
+        media_ids = self._media_ids(post)
         statuses = []
         for i, (status_id, text) in enumerate(zip(ids, post.parts)):
             body = self._status_body(post, text, media_ids if i == 0 else [])
@@ -111,6 +119,11 @@ class Mastodon:
         return _posted(statuses)
 
     # --- helpers -----------------------------------------------------------------------------------------
+
+    def _media_ids(self, post: Post) -> list[str]:
+        if post.video is not None:
+            return [self._upload(post, post.video, thumbnail=post.video.poster)]
+        return [self._upload(post, m) for m in post.media_for("attach")]
 
     def _status_body(self, post: Post, text: str, media_ids: Sequence[str]) -> dict[str, Any]:
         body: dict[str, Any] = {"status": text,
@@ -156,29 +169,35 @@ class Mastodon:
                 problems.append(f"{m.path.name} is larger than the instance's {int(size_limit):,} bytes")
             if mimes and m.mime not in mimes:
                 problems.append(f"{m.path.name}: {m.mime} is not accepted by this instance")
+        if post.video is not None:
+            problems += _video_problems(post.video, media_conf, alt_limit)
         if problems:
             raise PublishError(NAME, "; ".join(problems), entry_id=post.entry_id)
 
-    def _upload(self, post: Post, media: MediaFile) -> str:
+    def _upload(self, post: Post, media: MediaFile, *, thumbnail: MediaFile | None = None) -> str:
         data = media.read(NAME, post.entry_id)
+        files = {"file": (media.path.name, data, media.mime)}
+        if thumbnail is not None:
+            files["thumbnail"] = (thumbnail.path.name, thumbnail.read(NAME, post.entry_id), thumbnail.mime)
+        # A repeated upload only leaves an unattached file behind, which the server removes after a day.
         response = self._http.call("POST", "api/v2/media", resend=True, ok=(200, 202), entry_id=post.entry_id,
-                                   files={"file": (media.path.name, data, media.mime)},
-                                   data={"description": media.alt})
+                                   files=files, data={"description": media.alt})
         body = response.json()
         if response.status_code == 200 and body.get("url"):
             return str(body["id"])
-        # 202: processing in the background; GET answers 206 until the file is ready.
-        waited, step = 0.0, 0.25
-        while waited < self._media_wait:
-            time.sleep(step)       # bounded by media_wait, apart from the retry budget
-            waited += step
-            step = min(step * 2, 5.0)
-            check = self._http.call("GET", f"api/v1/media/{body['id']}", resend=True, ok=(200, 206),
-                                    entry_id=post.entry_id)
-            if check.status_code == 200 and check.json().get("url"):
-                return str(body["id"])
-        raise PublishError(NAME, f"{media.path.name} was still processing after {waited:g} s",
-                           entry_id=post.entry_id, transient=True)
+
+        def check() -> State:
+            # 202: processing in the background; GET answers 206 until the file is ready, 422 when it failed.
+            answer = self._http.call("GET", f"api/v1/media/{body['id']}", resend=True, ok=(200, 206, 422),
+                                     entry_id=post.entry_id)
+            if answer.status_code == 422:
+                return State("failed", failed=one_line([str(_json(answer).get("error") or "HTTP 422")]))
+            ready = answer.status_code == 200 and bool(_json(answer).get("url"))
+            return State("ready" if ready else "processing", done=ready)
+
+        time.sleep(FIRST_POLL)     # a 202 is never ready at once
+        wait_for(check, platform=NAME, what=media.path.name, seconds=self._media_wait, entry_id=post.entry_id)
+        return str(body["id"])
 
     def _recent(self, since: dt.datetime | None) -> tuple[list[dict[str, Any]], bool]:
         """The account's latest statuses, newest first, and whether they reach back to before ``since``."""
@@ -199,6 +218,34 @@ class Mastodon:
             if since is not None and oldest is not None and oldest < since - LOOKUP_SLACK:
                 return statuses, True
         return statuses, False
+
+
+def _video_problems(video: VideoFile, conf: Mapping[str, Any], alt_limit: int) -> list[str]:
+    """The instance's video limits (``configuration.media_attachments``), mastodon.social's where it names none."""
+    problems = []
+    size_limit = int(conf.get("video_size_limit") or VIDEO_SIZE_LIMIT)
+    matrix_limit = int(conf.get("video_matrix_limit") or VIDEO_MATRIX_LIMIT)
+    rate_limit = float(conf.get("video_frame_rate_limit") or VIDEO_FRAME_RATE_LIMIT)
+    mimes = conf.get("supported_mime_types")
+    if (video.size or 0) > size_limit:
+        problems.append(f"{video.path.name} is {video.size:,} bytes; this instance takes videos up to {size_limit:,}")
+    if video.width * video.height > matrix_limit:
+        problems.append(f"the video is {video.width}x{video.height}; this instance takes {matrix_limit:,} pixels")
+    if video.frame_rate > rate_limit:
+        problems.append(f"the video has {video.frame_rate:g} frames a second; this instance takes {rate_limit:g}")
+    if len(video.alt) > alt_limit:
+        problems.append(f"alt text of {video.path.name} is {len(video.alt)} characters; the limit is {alt_limit}")
+    if mimes and video.mime not in mimes:
+        problems.append(f"{video.path.name}: {video.mime} is not accepted by this instance")
+    return problems
+
+
+def _json(response: Any) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def idempotency_key(post: Post, part: int) -> str:

@@ -83,18 +83,22 @@ def usage_wait(headers: Any) -> float | None:
 
 
 def wait_for_container(http: Http, platform: str, container_id: str, *, field: str, params: dict[str, str],
-                       seconds: float, entry_id: str, sleep: Callable[[float], None] = time.sleep) -> str:
+                       seconds: float, entry_id: str, sleep: Callable[[float], None] = time.sleep,
+                       detail: str | None = None) -> str:
     """Poll a media container until it is ready (``FINISHED``) or published; its status then. ERROR and EXPIRED
-    are permanent failures; still in progress after ``seconds`` is a transient one."""
+    are permanent failures, named with the container's ``detail`` field (Threads' ``error_message``,
+    Instagram's ``status``); still in progress after ``seconds`` is a transient one."""
     waited, step = 0.0, 0.2
+    wanted = f"id,{field}" + (f",{detail}" if detail else "")
     while True:
         body = http.call("GET", container_id, resend=True, entry_id=entry_id,
-                         params={**params, "fields": f"id,{field}"}).json()
+                         params={**params, "fields": wanted}).json()
         status = str(body.get(field) or "")
         if status in (READY, PUBLISHED):
             return status
         if status in ("ERROR", "EXPIRED"):
-            why = body.get("error_message") or body.get("status") or status
+            why = one_line([str(body.get(detail) or "")]) if detail else ""
+            why = why or body.get("error_message") or body.get("status") or status
             raise PublishError(platform, f"the media container {status.lower()}: {why}", entry_id=entry_id)
         if waited >= seconds:
             raise PublishError(platform, f"the media container was still {status or 'unready'} after "
@@ -107,17 +111,19 @@ def wait_for_container(http: Http, platform: str, container_id: str, *, field: s
 def check_public(platform: str, media: MediaFile, entry_id: str, config: HttpConfig, budget: Budget) -> str:
     """The card's public URL, once it is known to serve exactly the file in the manifest: Meta fetches the
     image itself, so a missing or stale upload would post the wrong picture or fail later, less clearly."""
+    setting, folder = (("media_base_url", "output/media/") if media.mime.startswith("video/") or media.role == "poster"
+                       else ("cards_base_url", "output/cards/"))
     if not media.url:
-        raise PublishError(platform, f"{media.path.name} has no public URL: set [site] cards_base_url, publish "
-                           "output/cards/ there, and rebuild", entry_id=entry_id)
+        raise PublishError(platform, f"{media.path.name} has no public URL: set [site] {setting}, publish "
+                           f"{folder} there, and rebuild", entry_id=entry_id)
     # A session of its own: the card host must never see the platform's credentials.
     web = Http(platform, media.url, config, budget)
     try:
         head = web.call("HEAD", media.url, resend=True, ok=range(200, 600), entry_id=entry_id,
                         allow_redirects=True)
         if head.status_code != 200:
-            raise PublishError(platform, f"{media.url} answers HTTP {head.status_code}; publish output/cards/ "
-                               "under cards_base_url before posting", entry_id=entry_id)
+            raise PublishError(platform, f"{media.url} answers HTTP {head.status_code}; publish {folder} "
+                               f"under {setting} before posting", entry_id=entry_id)
         ctype = (head.headers.get("Content-Type") or "").split(";")[0].strip()
         if ctype != media.mime:
             raise PublishError(platform, f"{media.url} is served as {ctype or 'no type'}, not {media.mime}",
@@ -127,5 +133,5 @@ def check_public(platform: str, media: MediaFile, entry_id: str, config: HttpCon
         web.close()
     if hashlib.sha256(body).hexdigest() != media.sha256:
         raise PublishError(platform, f"{media.url} serves other bytes than {media.path.name} in the manifest "
-                           "(an older upload?); publish output/cards/ again", entry_id=entry_id)
+                           f"(an older upload?); publish {folder} again", entry_id=entry_id)
     return media.url

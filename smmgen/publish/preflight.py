@@ -9,7 +9,8 @@ still running shows a 404 or the old card to every reader. So before each create
   (the manifest's ``og`` target card, by sha256). An article with no og card in the manifest (no platform
   asked for one, so ``output/og/`` names no image either) needs only the 200;
 - every card the entry names by URL (media ``url`` under ``cards_base_url``) answers 200 with the manifest's
-  bytes (Instagram's adapter checks its card again right before Meta fetches it).
+  bytes (Instagram's adapter checks its card again right before Meta fetches it). A video's copy under
+  ``media_base_url`` is left to the adapters that fetch it, which check it byte for byte.
 
 Anything else (a 404 or 5xx, no connection, no or another og:image, other bytes) is a reason to wait, not a
 failure: the runner reports ``wait: page not live yet (<reason>)`` and a later run posts the entry.
@@ -260,7 +261,9 @@ class Preflight:
             if self._pages[url] is not None:
                 return self._pages[url]
         for media in entry.media:
-            if media.url:
+            # A video's public copy (under media_base_url, of any size) is checked byte for byte by the adapters
+            # that fetch it (Instagram, Threads) right before the network does.
+            if media.url and getattr(media, "kind", None) != "video":
                 problem = self._card(media)
                 if problem is not None:
                     return problem

@@ -17,6 +17,7 @@ import os
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,8 @@ class CouldNotTell(Exception):
         self.why = why
 
 
-AdapterOpener = Callable[[str, Budget], Adapter]
+AdapterOpener = Callable[[str, str, Budget], Adapter]
+"""Opens the adapter of (platform, account) with the run's retry budget for that account."""
 
 
 class _RecordChecked:
@@ -139,10 +141,12 @@ class _RecordChecked:
 
 
 class _Platform:
-    """One platform's adapter, opened on first use (so a run with nothing to do needs no credentials)."""
+    """One account's adapter, opened on first use (so a run with nothing to do needs no credentials). Each
+    account has its own adapter, credentials and retry budget, as each has its own rate limits."""
 
-    def __init__(self, name: str, opener: AdapterOpener, budget: Budget):
+    def __init__(self, name: str, opener: AdapterOpener, budget: Budget, account: str | None = None):
         self.name, self.budget = name, budget
+        self.account = account or name
         self._opener = opener
         self._adapter: Adapter | None = None
         self._error: SmmgenError | None = None
@@ -154,7 +158,8 @@ class _Platform:
             try:
                 # The record check sits next to the adapter, inside the guard against unexpected answers, so
                 # that a record it cannot use is named as such rather than as the platform's answer.
-                self._adapter = guarded(_RecordChecked(unguarded(self._opener(self.name, self.budget)), self.name))
+                self._adapter = guarded(_RecordChecked(unguarded(self._opener(self.name, self.account, self.budget)),
+                                                      self.name))
             except SmmgenError as e:
                 self._error = e
                 raise
@@ -202,21 +207,29 @@ class Publisher:
             yield Event(self.ledger.shown, "ledger", "warning",
                         f"the ledger named no site (an older smmgen wrote it); it is {self.ledger.site}'s from "
                         "now on" + (" (a real run records this)" if self.options.dry_run else ""))
-        platforms = sorted({e.platform for e in self.entries} | {r.platform for r in removed})
-        for name in platforms:
-            if self.options.only and name != self.options.only:
+        # One account after the other: per platform (by name), its default account first.
+        accounts = sorted({(e.platform, e.account or e.platform) for e in self.entries}
+                          | {(r.platform, r.account) for r in removed},
+                          key=lambda pa: (pa[0], pa[1] != pa[0], pa[1]))
+        warned: set[str] = set()
+        for name, account in accounts:
+            if self.options.only and self.options.only not in (name, account):
                 continue
-            entries = sorted((e for e in self.entries if e.platform == name), key=lambda e: (e.publish_at, e.id))
+            entries = sorted((e for e in self.entries if e.platform == name and (e.account or name) == account),
+                             key=lambda e: (e.publish_at, e.id))
             if self.known_platforms is not None and name not in self.known_platforms:
-                yield Event(f"*@{name}", name, "warning", f"smmgen has no publisher for {name} yet: "
-                            f"{len(entries)} entries not published")
+                if name not in warned:
+                    warned.add(name)
+                    count = sum(e.platform == name for e in self.entries)
+                    yield Event(f"*@{name}", name, "warning", f"smmgen has no publisher for {name} yet: "
+                                f"{count} entries not published")
                 continue
-            platform = _Platform(name, self.open_adapter, Budget(self.http.retry_budget))
+            platform = _Platform(name, self.open_adapter, Budget(self.http.retry_budget), account)
             try:
                 for entry in entries:
                     for event in self._entry(platform, entry, copies):
                         yield replace(event, publish_at=entry.publish_at)
-                gone = [r for r in removed if r.platform == name]
+                gone = [r for r in removed if r.platform == name and r.account == account]
                 for record in gone:
                     for event in self._removed(platform, record, copies, manifest_empty=not self.entries):
                         yield replace(event, publish_at=parse_time(record.publish_at))
@@ -259,12 +272,13 @@ class Publisher:
             return      # an empty manifest deletes nothing (each record says so)
 
         def in_scope(record: Record) -> bool:
-            return ((not self.options.only or record.platform == self.options.only)
+            return ((not self.options.only or self.options.only in (record.platform, record.account))
                     and (self.known_platforms is None or record.platform in self.known_platforms)
-                    and self.policies.get(record.platform, Policy()).delete_retracted)
+                    and self._policy(record.platform, record.account).delete_retracted)
 
         live = {_article(r.id) for r in self.ledger.records() if r.state == "posted" and in_scope(r)}
-        doomed = [r for r in removed if r.state == "posted" and not r.delete_refused and in_scope(r)]
+        doomed = [r for r in removed if r.state == "posted" and not r.delete_refused and in_scope(r)
+                  and not self._moved(r)]
         articles = sorted({_article(r.id) for r in doomed})
         allowed = self.removal_limit.allowed(len(live))
         if len(articles) <= allowed:
@@ -277,13 +291,26 @@ class Publisher:
             "Nothing was done. If the manifest is incomplete, rebuild it; if these articles really were "
             "removed, run again with --force-delete")
 
+    def _policy(self, platform: str, account: str) -> Policy:
+        """The account's on_change and delete_retracted (its platform's unless it sets its own)."""
+        return self.policies.get(account) or self.policies.get(platform) or Policy()
+
+    @cached_property
+    def _routed(self) -> frozenset[tuple[str, str]]:
+        return frozenset((_article(e.id), e.platform) for e in self.entries)
+
+    def _moved(self, record: Record) -> bool:
+        """Whether the record's article is still in the manifest for the same platform, routed to another
+        account (a new [accounts] table took it): its post stays where it went out, and is not deleted."""
+        return (_article(record.id), record.platform) in self._routed
+
     # --- decisions -----------------------------------------------------------------------------------------
 
     def _entry(self, platform: _Platform, entry: Entry, copies: Mapping[str, Entry]) -> Iterator[Event]:
         """Every decision about one manifest entry; the dry run, its JSON and the real run all come from here."""
         post = Post.of(entry, self.now)
         record = self.ledger.get(post.entry_id)
-        policy = self.policies.get(platform.name, Policy())
+        policy = self._policy(platform.name, platform.account)
 
         if record is not None and record.state == "intent":
             record, event = self._reconcile(platform, record, copies.get(record.id))
@@ -354,8 +381,12 @@ class Publisher:
             yield from self._quiet(record.id, platform.name, f"removed from content; {record.state}, "
                                    "nothing is live to delete")
             return
-        policy = self.policies.get(platform.name, Policy())
-        if policy.delete_retracted and manifest_empty:
+        policy = self._policy(platform.name, platform.account)
+        if self._moved(record):
+            yield from self._quiet(record.id, platform.name, "the article now goes to another account of "
+                                   f"{platform.name}; this post stays where it went out (delete it by hand if "
+                                   "it should go)")
+        elif policy.delete_retracted and manifest_empty:
             # An empty manifest is more likely a broken build than every article removed at once.
             yield Event(record.id, platform.name, "warning", "the manifest has no entries: not deleting "
                         "posts of removed articles until it has")
@@ -439,7 +470,8 @@ class Publisher:
                 yield Event(post.entry_id, platform.name, "failed", refused, dry=True)
                 return
             yield Event(post.entry_id, platform.name, "posted", _what(post), dry=True, parts=post.parts,
-                        media=tuple(f"{m.path.name} ({m.role}, alt: {m.alt!r})" for m in post.media))
+                        media=tuple(f"{m.path.name} ({m.role}, alt: {m.alt!r})"
+                                    for m in (*post.media, *((post.video,) if post.video else ()))))
             return
         base = record or Record(id=post.entry_id, platform=platform.name, state="pending")
         try:
@@ -564,7 +596,7 @@ def _hours(delta: dt.timedelta) -> str:
 
 
 def _article(entry_id: str) -> str:
-    return entry_id.rsplit("@", 1)[0]
+    return entry_id.rsplit("@", 1)[0]       # an account's ":<name>" follows the "@"
 
 
 def _refused(platform: _Platform) -> str:
@@ -618,6 +650,7 @@ def platform_settings(name: str, publish: Mapping[str, Any]) -> Mapping[str, Any
 def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
             ledger_path: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Event]:
     """Run the publisher for a loaded ``Site``: read the manifest, hold the ledger lock, yield events."""
+    from ..accounts import accounts as site_accounts
     from . import registry
     from .settings import MAX_POSTS_PER_RUN, floor_time
 
@@ -630,9 +663,10 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
         if inside(ledger_path, Path(os.path.realpath(site.root))) is None:
             raise ConfigError(site.rel(ledger_path), "publish.ledger", f"leads to {os.path.realpath(ledger_path)}, "
                               "outside the site folder; keep the ledger in the site (or pass --ledger)")
-    if options.only and options.only not in registry.names():
-        known = ", ".join(registry.names())
-        raise SmmgenError(f"--only {options.only}: no publisher by that name (known: {known})")
+    named = {a.name: a for a in site_accounts(site) if not a.is_default}
+    if options.only and options.only not in registry.names() and options.only not in named:
+        known = ", ".join([*registry.names(), *named])
+        raise SmmgenError(f"--only {options.only}: no publisher by that name, nor an account (known: {known})")
     manifest = read_manifest(manifest_path, shown=site.rel(manifest_path))
     if manifest.base_url.rstrip("/") != site.base_url.rstrip("/"):
         raise ContentError(site.rel(manifest_path), None, "site.base_url",
@@ -650,12 +684,27 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
                                 if cuts_settings else True,
                                 schedule_window=getattr(registry.module(name), "SCHEDULE_WINDOW", None)
                                 if native else None)
+    for account in named.values():
+        native = account.publish.get("native_scheduling")
+        policies[account.name] = Policy(
+            on_change=account.settings.get("on_change", "warn"),
+            delete_retracted=account.settings.get("delete_retracted", True),
+            schedule_window=getattr(registry.module(account.platform), "SCHEDULE_WINDOW", None) if native else None)
 
-    def opener(name: str, budget: Budget) -> Adapter:
-        platform = site.platform(name)
-        ctx = AdapterContext(name=name, settings=platform_settings(name, settings),
-                             platform_options=platform.options if platform else {}, env=env, http=http,
-                             budget=budget)
+    def opener(name: str, account_name: str, budget: Budget) -> Adapter:
+        account = named.get(account_name) if account_name != name else None
+        if account_name != name and account is None:
+            raise ConfigError("smmgen.toml", f"accounts.{account_name}", "the manifest names this account, which "
+                              "smmgen.toml does not declare; rebuild, or declare it again")
+        if account is None:
+            platform = site.platform(name)
+            ctx = AdapterContext(name=name, settings=platform_settings(name, settings),
+                                 platform_options=platform.options if platform else {}, env=env, http=http,
+                                 budget=budget)
+        else:
+            ctx = AdapterContext(name=name, settings=account.publish,
+                                 platform_options=account.settings.options, env=env, http=http, budget=budget,
+                                 env_prefix=account.env_prefix, account_name=account.name)
         return registry.open_adapter(ctx)
 
     preflight = None

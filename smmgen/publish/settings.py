@@ -15,6 +15,8 @@ BLUESKY_SETTINGS = {
     "service": s.Field(s.url, default="https://bsky.social",
                        doc="The account's PDS (or an entryway such as https://bsky.social)."),
     "web_url": s.Field(s.url, default="https://bsky.app", doc="Where post URLs in the ledger point."),
+    "video_service": s.Field(s.url, doc="Bluesky's video service (https://video.bsky.app), which transcodes a video "
+                                        "for the app before it is posted; unset, the PDS stores the file as it is."),
 }
 
 MASTODON_SETTINGS = {
@@ -66,6 +68,8 @@ FACEBOOK_SETTINGS = {
     "page_id": s.Field(_pattern(r"\d+", '"104955112233445"'), doc="The Page's numeric id."),
     "graph_version": _GRAPH_VERSION,
     "api_base": s.Field(s.url, default="https://graph.facebook.com", doc="The Graph API server."),
+    "video_api_base": s.Field(s.url, doc="Where videos are uploaded (default: https://graph-video.facebook.com, "
+                                         "or api_base when that is not Facebook's)."),
     "native_scheduling": s.Field(s.boolean, default=False,
                                  doc="Hand a post due 10 min to 30 days ahead to Facebook's own scheduler "
                                      "(published=false + scheduled_publish_time)."),
@@ -120,6 +124,11 @@ PLATFORM_SETTINGS: dict[str, dict[str, s.Field]] = {
     "linkedin": LINKEDIN_SETTINGS,
     "vk": VK_SETTINGS,
 }
+
+# Every platform may wait longer than [publish] media_wait for its video processing (X and Meta take minutes).
+for _fields in PLATFORM_SETTINGS.values():
+    _fields["media_wait"] = s.Field(s.number(0, 3600), doc="Seconds to wait for this network to finish "
+                                    "processing an uploaded video (default: [publish] media_wait).")
 
 MAX_POSTS_PER_RUN = 50     # enough for a busy day on every platform; far below an archive posted at once
 

@@ -5,7 +5,9 @@ answer was lost (timeout, dropped connection, 5xx) cannot be checked: it is repo
 sent again without ``--force``. Errors that prove nothing was sent (429, a refused connection) are retried.
 
 Sources: https://core.telegram.org/bots/api — sendMessage (text 1-4096 characters after entities parsing,
-link_preview_options), sendPhoto (caption 0-1024 characters after entities parsing), "HTML style" (only
+link_preview_options), sendPhoto (caption 0-1024 characters after entities parsing), sendVideo (video, duration, width, height,
+thumbnail "JPEG ... less than 200 kB ... width and height should not exceed 320" sent as attach://,
+supports_streaming; bots upload files up to 50 MB: "Sending files"), "HTML style" (only
 <, > and & need escaping in text), deleteMessage ("A message can only be deleted if it was sent less than
 48 hours ago"), editMessageText / editMessageCaption / editMessageMedia, ResponseParameters.retry_after.
 """
@@ -14,22 +16,26 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import json
 import re
 from typing import Any
 from urllib.parse import quote
 
 import requests
+from PIL import Image
 
 from ..errors import ConfigError, PublishError, RateLimited
 from ..measure import telegram_html_unescape
-from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, one_line
+from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line
 from .http import Http, retry_after
 
 NAME = "telegram"
 ENV = ("SMMGEN_TELEGRAM_BOT_TOKEN",)
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+VIDEO_MAX_BYTES = 50 * 1024 * 1024      # what a bot may upload
+THUMB_SIDE, THUMB_MAX_BYTES = 320, 200_000
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -81,6 +87,8 @@ class Telegram:
             raise PublishError(NAME, f"a Telegram post is one message; this cut has {len(post.parts)} parts",
                                entry_id=post.entry_id)
         text, parse_mode = _html(post)
+        if post.video is not None:
+            return self._send_video(post, post.video, text, parse_mode)
         photo = self._photo(post)
         if photo is not None:
             self._check_length(post, text, CAPTION_LIMIT, "caption")
@@ -116,13 +124,16 @@ class Telegram:
 
     def edit(self, posted: Posted, post: Post) -> Posted:
         text, parse_mode = _html(post)
-        photo = self._photo(post)
+        photo = None if post.video else self._photo(post)
         kind = posted.remote.get("kind", "text")
-        if (photo is not None) != (kind == "photo"):
-            raise PublishError(NAME, "the post changed between a photo and a text message; an edit cannot "
+        now = "video" if post.video else "photo" if photo else "text"
+        if now != kind:
+            raise PublishError(NAME, f"the post changed from a {kind} message to a {now} message; an edit cannot "
                                'do that (set on_change = "repost")', entry_id=post.entry_id)
         target = {"chat_id": posted.remote.get("chat_id", self._chat_id), "message_id": int(posted.remote_id)}
-        if photo is None:
+        if post.video is not None:
+            response = self._edit_video(post, post.video, posted, target, text, parse_mode)
+        elif photo is None:
             self._check_length(post, text, TEXT_LIMIT, "text")
             response = self._http.call("POST", "editMessageText", resend=True, ok=(200, 400),
                                        entry_id=post.entry_id,
@@ -143,7 +154,45 @@ class Telegram:
         # "message is not modified": a resent edit that already went through.
         if response.status_code == 400 and "not modified" not in _description(response):
             raise self._http.error_for(response, post.entry_id)
-        return self._posted(int(posted.remote_id), kind, photo.sha256 if photo else None)
+        sent = post.video or photo
+        return self._posted(int(posted.remote_id), kind, sent.sha256 if sent else None)
+
+    # --- video -------------------------------------------------------------------------------------------
+
+    def _send_video(self, post: Post, video: VideoFile, text: str, parse_mode: str) -> Posted:
+        """``sendVideo``: the MP4 with its duration, size and a thumbnail made from the poster, streamable."""
+        self._check_length(post, text, CAPTION_LIMIT, "caption")
+        fields, files = self._video_upload(post, video)
+        response = self._http.call("POST", "sendVideo", resend=False, entry_id=post.entry_id,
+                                   data={"chat_id": self._chat_id, "caption": text, "parse_mode": parse_mode,
+                                         **fields}, files=files)
+        return self._posted(response.json()["result"]["message_id"], "video", video.sha256)
+
+    def _edit_video(self, post: Post, video: VideoFile, posted: Posted, target: dict[str, Any], text: str,
+                    parse_mode: str) -> requests.Response:
+        self._check_length(post, text, CAPTION_LIMIT, "caption")
+        if video.sha256 == posted.remote.get("video_sha256"):
+            return self._http.call("POST", "editMessageCaption", resend=True, ok=(200, 400), entry_id=post.entry_id,
+                                   json={**target, "caption": text, "parse_mode": parse_mode})
+        fields, files = self._video_upload(post, video)
+        media = {"type": "video", "media": "attach://video", "caption": text, "parse_mode": parse_mode,
+                 **{k: v for k, v in fields.items() if k != "thumbnail"}}
+        if "thumbnail" in fields:
+            media["thumbnail"] = fields["thumbnail"]
+        return self._http.call("POST", "editMessageMedia", resend=True, ok=(200, 400), entry_id=post.entry_id,
+                               data={**target, "media": json.dumps(media)}, files=files)
+
+    def _video_upload(self, post: Post, video: VideoFile) -> tuple[dict[str, Any], dict[str, Any]]:
+        if (video.size or 0) > VIDEO_MAX_BYTES:
+            raise PublishError(NAME, f"{video.path.name} is {video.size:,} bytes; the Bot API takes videos up to "
+                               f"{VIDEO_MAX_BYTES:,}", entry_id=post.entry_id)
+        fields: dict[str, Any] = {"duration": max(1, round(video.duration)), "width": video.width,
+                                  "height": video.height, "supports_streaming": "true"}
+        files: dict[str, Any] = {"video": (video.path.name, video.read(NAME, post.entry_id), video.mime)}
+        if video.poster is not None:
+            fields["thumbnail"] = "attach://thumbnail"
+            files["thumbnail"] = ("thumbnail.jpg", thumbnail(video.poster.read(NAME, post.entry_id)), "image/jpeg")
+        return fields, files
 
     # --- helpers -----------------------------------------------------------------------------------------
 
@@ -174,11 +223,25 @@ class Telegram:
             raise PublishError(NAME, f"{what} is {length} characters (UTF-16); Telegram allows {limit}",
                                entry_id=post.entry_id)
 
-    def _posted(self, message_id: int, kind: str, photo_sha256: str | None) -> Posted:
+    def _posted(self, message_id: int, kind: str, media_sha256: str | None) -> Posted:
         remote: dict[str, Any] = {"chat_id": self._chat_id, "message_id": message_id, "kind": kind}
-        if photo_sha256:
-            remote["photo_sha256"] = photo_sha256
+        if media_sha256:
+            remote["video_sha256" if kind == "video" else "photo_sha256"] = media_sha256
         return Posted(remote_id=str(message_id), url=message_url(self._chat_id, message_id), remote=remote)
+
+
+def thumbnail(poster: bytes) -> bytes:
+    """The poster as the thumbnail sendVideo takes: a JPEG at most 320 px a side and under 200 kB. The same
+    poster always gives the same bytes."""
+    with Image.open(io.BytesIO(poster)) as im:
+        im = im.convert("RGB")
+        im.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        for quality in (85, 70, 50, 30):
+            out = io.BytesIO()
+            im.save(out, format="JPEG", quality=quality)
+            if out.tell() < THUMB_MAX_BYTES:
+                break
+    return out.getvalue()
 
 
 def message_url(chat_id: str, message_id: int) -> str | None:

@@ -1,5 +1,6 @@
-"""Threads: a TEXT post (the first link in the text becomes the preview), or an IMAGE post when the cut attaches
-an image, each through a media container and ``threads_publish``; a thread as replies (``reply_to_id``).
+"""Threads: a TEXT post (the first link in the text becomes the preview), an IMAGE post when the cut attaches
+an image, or a VIDEO post (``video_url`` under ``[site] media_base_url``), each through a media container and
+``threads_publish``; a thread as replies (``reply_to_id``).
 
 Before posting, the profile's quota is read (``threads_publishing_limit``): 250 API-published posts and 1000
 replies in 24 hours, which Meta asks apps that schedule to respect themselves. A part with more than 5 links is
@@ -15,9 +16,10 @@ media_type TEXT|IMAGE, text, image_url; POST /{threads-user-id}/threads_publish 
 characters); .../threads/create-posts/text-attachments (more than 5 links: THREADS_API__LINK_LIMIT_EXCEEDED);
 .../threads/overview (250 posts per 24 h; graph.threads.net); .../threads/retrieve-and-manage-replies
 (reply_quota_usage, reply_config; 1000 replies per 24 h); .../threads/troubleshooting (container status
-EXPIRED, ERROR, FINISHED, IN_PROGRESS, PUBLISHED; error_message); .../threads/posts/delete-posts (DELETE
-/{threads-media-id}); topic_tag, alt_text and reply_to_id as used by third-party clients (unverified
-first-hand).
+EXPIRED, ERROR, FINISHED, IN_PROGRESS, PUBLISHED; error_message such as FAILED_PROCESSING_VIDEO);
+.../threads/overview#video-specifications (MOV or MP4, H.264, 23-60 fps, at most 5 minutes and 1 GB);
+.../threads/posts/delete-posts (DELETE /{threads-media-id}); topic_tag, alt_text and reply_to_id as used by
+third-party clients (unverified first-hand).
 """
 
 from __future__ import annotations
@@ -29,12 +31,16 @@ from typing import Any
 
 from ..errors import AuthError, PublishError, RateLimited
 from . import meta
-from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, Secret
+from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, Secret, VideoFile
 from .http import Http
+from .processing import media_wait
 
 NAME = "threads"
 ENV = ("SMMGEN_THREADS_TOKEN",)
 MAX_LINKS = 5
+VIDEO_MAX_BYTES = 1024 * 1024 * 1024
+VIDEO_MAX_SECONDS = 300.0
+VIDEO_FPS = (23.0, 60.0)
 PAGE = 50
 LOOKUP_SLACK = dt.timedelta(minutes=15)
 _URL = re.compile(r"https?://\S+")
@@ -53,6 +59,7 @@ class Threads:
         api = str(ctx.setting("api_base", "https://graph.threads.net")).rstrip("/")
         self._base = f"{api}/{ctx.setting('api_version', 'v1.0')}"
         self._config, self._budget = ctx.http, ctx.budget
+        self._media_wait = media_wait(ctx)
         self._http = Http(NAME, self._base, ctx.http, ctx.budget, secrets=[token],
                           error_body=meta.error_body(NAME))
 
@@ -71,15 +78,23 @@ class Threads:
                 where = f" (part {i + 1})" if len(post.parts) > 1 else ""
                 raise PublishError(NAME, f"{links} links{where}; Threads takes at most {MAX_LINKS}",
                                    entry_id=post.entry_id)
+        video = post.video
+        if video is not None:
+            self._check_video(post, video)
         self._check_quota(post)
         images = post.media_for("attach")
-        image_url = meta.check_public(NAME, images[0], post.entry_id, self._config, self._budget) if images \
-            else None
+        image_url = meta.check_public(NAME, images[0], post.entry_id, self._config, self._budget) \
+            if images and video is None else None
+        video_url = meta.check_public(NAME, video, post.entry_id, self._config, self._budget) if video else None
         ids: list[str] = []
         try:
             for i, text in enumerate(post.parts):
                 fields: dict[str, Any] = {"media_type": "TEXT", "text": text, **self._auth()}
-                if i == 0 and image_url:
+                if i == 0 and video_url and video is not None:
+                    fields.update(media_type="VIDEO", video_url=video_url)
+                    if video.alt:
+                        fields["alt_text"] = video.alt
+                elif i == 0 and image_url:
                     fields.update(media_type="IMAGE", image_url=image_url)
                     if images[0].alt:
                         fields["alt_text"] = images[0].alt
@@ -125,11 +140,25 @@ class Threads:
     def _auth(self) -> dict[str, str]:
         return {"access_token": self._token.reveal()}
 
+    def _check_video(self, post: Post, video: VideoFile) -> None:
+        problems = []
+        if (video.size or 0) > VIDEO_MAX_BYTES:
+            problems.append(f"{video.path.name} is {video.size:,} bytes; Threads takes videos up to "
+                            f"{VIDEO_MAX_BYTES:,}")
+        if video.duration > VIDEO_MAX_SECONDS:
+            problems.append(f"the video is {video.duration:g} s; Threads takes {VIDEO_MAX_SECONDS:g} s")
+        if not VIDEO_FPS[0] <= video.frame_rate <= VIDEO_FPS[1]:
+            problems.append(f"the video has {video.frame_rate:g} frames a second; Threads takes {VIDEO_FPS[0]:g} "
+                            f"to {VIDEO_FPS[1]:g}")
+        if problems:
+            raise PublishError(NAME, "; ".join(problems), entry_id=post.entry_id)
+
     def _publish(self, post: Post, fields: dict[str, Any]) -> str:
+        # A container never published expires unused, so creating one may be repeated.
         container = str(self._http.call("POST", f"{self._user}/threads", resend=True, entry_id=post.entry_id,
                                         data=fields).json()["id"])
         meta.wait_for_container(self._http, NAME, container, field="status", params=self._auth(),
-                                seconds=self._config.media_wait, entry_id=post.entry_id)
+                                seconds=self._media_wait, entry_id=post.entry_id, detail="error_message")
         response = self._http.call("POST", f"{self._user}/threads_publish", resend=False,
                                    entry_id=post.entry_id, data={"creation_id": container, **self._auth()})
         return str(response.json()["id"])

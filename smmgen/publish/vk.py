@@ -1,6 +1,7 @@
 """VK: a community wall post (``wall.post`` with ``owner_id=-<group>``, ``from_group=1``), its card uploaded
-through the wall photo flow (``photos.getWallUploadServer`` -> upload -> ``photos.saveWallPhoto``) and attached
-with the article link (VK takes one link per post). With ``native_scheduling`` on, a post due ahead goes to
+through the wall photo flow (``photos.getWallUploadServer`` -> upload -> ``photos.saveWallPhoto``), or its video
+through ``video.save`` -> upload (``video_file``) and attached as ``video<owner>_<id>``, with the article link
+(VK takes one link per post). With ``native_scheduling`` on, a post due ahead goes to
 VK's own scheduler (``publish_date``).
 
 VK answers errors with HTTP 200 and an ``error`` object in the body; codes 6, 9 and 29 are rate limits (6 is
@@ -12,7 +13,9 @@ Sources: VKCOM/vk-api-schema (API 5.199) wall/methods.json (wall.post: owner_id,
 attachments "photo<owner>_<id>,<url>" with "If more than one link is being attached, an error will be
 thrown", publish_date "posting will be delayed until the set time", guid, post_id; wall.delete; wall.get),
 wall/responses.json (``{"response": {"post_id"}}``), photos/methods.json (getWallUploadServer, saveWallPhoto
-with photo, server, hash), errors.json (codes 1, 5, 6, 9, 10, 15, 27, 28, 29, 104, 214). That ``guid``
+with photo, server, hash), video/methods.json (video.save: group_id, name, description, wallpost; answers
+upload_url, video_id, owner_id, access_key; dev.vk.com/method/video.save: the file goes to upload_url as
+``video_file``), errors.json (codes 1, 5, 6, 9, 10, 15, 27, 28, 29, 104, 214). That ``guid``
 deduplicates ``wall.post`` is documented for wall.postAdsStealth ("Unique identifier to avoid duplication the
 same post") and described for wall.post on dev.vk.com; how long VK remembers it is unverified.
 """
@@ -24,7 +27,7 @@ import random
 from typing import Any
 
 from ..errors import AuthError, ConfigError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, one_line
+from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, one_line
 from .http import Http
 
 NAME = "vk"
@@ -96,7 +99,9 @@ class Vk:
         links = [str(a) for a in post.extra.get("attachments") or ([post.link] if post.link else [])]
         if len(links) > 1:
             raise PublishError(NAME, f"{len(links)} links to attach; VK takes one", entry_id=post.entry_id)
-        attachments = [self._upload(post, m) for m in post.media_for("attach")] + links
+        media = [self._upload_video(post, post.video)] if post.video else \
+            [self._upload(post, m) for m in post.media_for("attach")]
+        attachments = media + links
         params: dict[str, Any] = {"owner_id": -self._group, "from_group": 1, "message": post.text,
                                   "guid": post.key[:32]}
         if attachments:
@@ -171,6 +176,24 @@ class Vk:
                                                       "server": uploaded["server"], "hash": uploaded["hash"]},
                              resend=True, entry_id=post.entry_id)
         return f"photo{saved[0]['owner_id']}_{saved[0]['id']}"
+
+    def _upload_video(self, post: Post, video: VideoFile) -> str:
+        """``video.save`` (an entry in the community's videos, not posted by itself: ``wallpost=0``), the file
+        to the upload URL it returns, then the ``video<owner>_<id>`` attachment. Both steps may be repeated: an
+        unused entry is never on the wall. VK processes the video in the background; the post may name it
+        at once."""
+        data = video.read(NAME, post.entry_id)
+        saved = self._method("video.save", {"group_id": self._group, "name": post.title[:128],
+                                            "description": post.text, "wallpost": 0}, resend=True,
+                             entry_id=post.entry_id)
+        # The upload server authenticates by its URL; the token is not sent there.
+        uploaded = self._http.call("POST", saved["upload_url"], resend=True, entry_id=post.entry_id,
+                                   files={"video_file": (video.path.name, data, video.mime)}).json()
+        if "error" in uploaded or not uploaded.get("video_id"):
+            raise PublishError(NAME, f"the upload server refused {video.path.name}: "
+                               f"{one_line([str(uploaded.get('error') or 'no video_id in its answer')])}",
+                               entry_id=post.entry_id)
+        return f"video{saved['owner_id']}_{saved['video_id']}"
 
     def _posted(self, post_id: int, scheduled: bool) -> Posted:
         return Posted(remote_id=str(post_id), url=f"{self._web}/wall-{self._group}_{post_id}",

@@ -14,7 +14,12 @@ Sources: https://docs.x.com/x-api/posts/manage-tweets/quickstart (POST /2/tweets
 x-api/tweets/manage-tweets/api-reference/delete-tweets-id (``{"data": {"deleted": true}}``);
 https://docs.x.com/x-api/media/quickstart/media-upload-chunked and image-or-subtitle-media-upload (multipart
 ``media`` + ``media_category=tweet_image``; answer ``data.id``, ``data.media_key``); https://docs.x.com/x-api/
-media/quickstart/best-practices (at most 4 photos a post); https://docs.x.com/x-api/media (images 5 MB);
+media/quickstart/best-practices (at most 4 photos a post); https://docs.x.com/x-api/media/quickstart/
+media-upload-chunked (video: ``POST /2/media/upload/initialize`` {media_type, total_bytes, media_category
+tweet_video}, ``/{id}/append`` multipart {segment_index, media} in chunks of at most 5 MB, ``/{id}/finalize``,
+then ``GET /2/media/upload?command=STATUS&media_id`` until ``processing_info.state`` is succeeded or failed,
+waiting ``check_after_secs``); media best practices (video 0.5-140 s through the API, 512 MB);
+https://docs.x.com/x-api/media (images 5 MB);
 https://docs.x.com/x-api/media/create-media-metadata (``{"id", "metadata": {"alt_text": {"text"}}}``, at most
 1000 characters per developer.x.com post-media-metadata-create); https://docs.x.com/fundamentals/rate-limits
 (``x-rate-limit-limit/-remaining/-reset``, reset a Unix time; 429); https://docs.x.com/fundamentals/
@@ -33,8 +38,9 @@ import requests
 from requests_oauthlib import OAuth1
 
 from ..errors import AuthError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, iso, one_line
+from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, iso, one_line
 from .http import Http, retry_after
+from .processing import State, media_wait, wait_for
 
 NAME = "x"
 ENV = ("SMMGEN_X_API_KEY", "SMMGEN_X_API_SECRET", "SMMGEN_X_ACCESS_TOKEN", "SMMGEN_X_ACCESS_SECRET",
@@ -42,6 +48,9 @@ ENV = ("SMMGEN_X_API_KEY", "SMMGEN_X_API_SECRET", "SMMGEN_X_ACCESS_TOKEN", "SMMG
 MAX_IMAGES = 4
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 ALT_MAX = 1000
+VIDEO_MAX_BYTES = 512 * 1024 * 1024
+VIDEO_MIN_SECONDS, VIDEO_MAX_SECONDS = 0.5, 140.0
+CHUNK_BYTES = 4 * 1024 * 1024              # under the 5 MB X takes per APPEND
 PAGE = 100                                  # max_results of GET /2/users/:id/tweets
 LOOKUP_SLACK = dt.timedelta(minutes=15)     # clock difference allowed between this machine and X
 _URL = re.compile(r"https?://\S+")
@@ -49,13 +58,14 @@ _URL = re.compile(r"https?://\S+")
 
 def open(ctx: AdapterContext) -> X:
     oauth1, bearer = ENV[:4], ENV[4]
-    if ctx.env.get(bearer, "").strip():
+    if ctx.env.get(ctx.variable(bearer), "").strip():
         return X(ctx, bearer=ctx.secret(bearer))
-    missing = [name for name in oauth1 if not ctx.env.get(name, "").strip()]
+    missing = [ctx.variable(name) for name in oauth1 if not ctx.env.get(ctx.variable(name), "").strip()]
     if missing:
-        raise AuthError(NAME, f"environment variable {missing[0]} is not set: X takes either {bearer} (an OAuth 2.0 "
-                        f"user access token) or all four of {', '.join(oauth1)} (OAuth 1.0a user context); "
-                        f"missing: {', '.join(missing)}")
+        named = [ctx.variable(name) for name in oauth1]
+        raise AuthError(NAME, f"environment variable {missing[0]} is not set{ctx.whose}: X takes either {ctx.variable(bearer)} "
+                        f"(an OAuth 2.0 user access token) or all four of {', '.join(named)} (OAuth 1.0a user "
+                        f"context); missing: {', '.join(missing)}")
     key, secret, token, token_secret = (ctx.secret(name) for name in oauth1)
     return X(ctx, oauth1=(key, secret, token, token_secret))
 
@@ -104,6 +114,7 @@ class X:
         self._http = Http(NAME, self._api, ctx.http, ctx.budget, secrets=secrets, headers=headers,
                           error_body=_error_body)
         self._user: dict[str, str] | None = None
+        self._media_wait = media_wait(ctx)
 
     def __repr__(self) -> str:
         return f"X(api={self._api!r}, auth={self._flavour})"
@@ -119,7 +130,7 @@ class X:
         if len(images) > MAX_IMAGES:
             raise PublishError(NAME, f"{len(images)} images; an X post takes at most {MAX_IMAGES}",
                                entry_id=post.entry_id)
-        media_ids = [self._upload(post, m) for m in images]
+        media_ids = [self._upload_video(post, post.video)] if post.video else [self._upload(post, m) for m in images]
         ids: list[str] = []
         try:
             for i, text in enumerate(post.parts):
@@ -199,6 +210,44 @@ class X:
                        json={"id": media_id, "metadata": {"alt_text": {"text": media.alt}}})
         return media_id
 
+    def _upload_video(self, post: Post, video: VideoFile) -> str:
+        """The chunked upload: initialize, append the chunks in order, finalize, then poll the status until X
+        has processed the video. Every step may be repeated: a media id never posted expires unused."""
+        problems = []
+        if (video.size or 0) > VIDEO_MAX_BYTES:
+            problems.append(f"{video.path.name} is {video.size:,} bytes; X takes videos up to {VIDEO_MAX_BYTES:,}")
+        if not VIDEO_MIN_SECONDS <= video.duration <= VIDEO_MAX_SECONDS:
+            problems.append(f"the video is {video.duration:g} s; X takes {VIDEO_MIN_SECONDS:g} to "
+                            f"{VIDEO_MAX_SECONDS:g} s through the API")
+        if len(video.alt) > ALT_MAX:
+            problems.append(f"the video's alt text is {len(video.alt)} characters; X takes {ALT_MAX}")
+        if problems:
+            raise PublishError(NAME, "; ".join(problems), entry_id=post.entry_id)
+        data = video.read(NAME, post.entry_id)
+        init = self._call("POST", "2/media/upload/initialize", resend=True, entry_id=post.entry_id,
+                          json={"media_type": video.mime, "total_bytes": len(data), "media_category": "tweet_video"})
+        media_id = str(init.json()["data"]["id"])
+        for index, start in enumerate(range(0, len(data), CHUNK_BYTES)):
+            # X keeps the last copy of a segment sent twice.
+            self._call("POST", f"2/media/upload/{media_id}/append", resend=True, entry_id=post.entry_id,
+                       data={"segment_index": str(index)},
+                       files={"media": (video.path.name, data[start:start + CHUNK_BYTES], "application/octet-stream")})
+        final = self._call("POST", f"2/media/upload/{media_id}/finalize", resend=True, entry_id=post.entry_id)
+        info = (final.json().get("data") or {}).get("processing_info")
+        if info:
+            first = iter([info])        # finalize answers with the first state; STATUS with the later ones
+            wait_for(lambda: _state(next(first, None) or self._status(media_id, post)), platform=NAME,
+                     what=f"the video {video.path.name}", seconds=self._media_wait, entry_id=post.entry_id)
+        if video.alt:
+            self._call("POST", "2/media/metadata", resend=True, entry_id=post.entry_id,
+                       json={"id": media_id, "metadata": {"alt_text": {"text": video.alt}}})
+        return media_id
+
+    def _status(self, media_id: str, post: Post) -> dict[str, Any]:
+        response = self._call("GET", "2/media/upload", resend=True, entry_id=post.entry_id,
+                              params={"command": "STATUS", "media_id": media_id})
+        return (response.json().get("data") or {}).get("processing_info") or {"state": "succeeded"}
+
     def _remove(self, ids: Sequence[str]) -> None:
         for tweet_id in reversed(list(ids)):
             # 404: already gone, which is what a delete wants.
@@ -207,6 +256,18 @@ class X:
     def _posted(self, user: dict[str, str], ids: Sequence[str]) -> Posted:
         return Posted(remote_id=ids[0], url=f"{self._web}/{user['username']}/status/{ids[0]}",
                       remote={"ids": list(ids), "username": user["username"]})
+
+
+def _state(info: dict[str, Any]) -> State:
+    """``processing_info`` as a ``State``: pending and in_progress wait ``check_after_secs``; failed names X's
+    error."""
+    name = str(info.get("state") or "")
+    error = info.get("error") if isinstance(info.get("error"), dict) else {}
+    after = info.get("check_after_secs")
+    return State(name=name, done=name == "succeeded",
+                 failed=one_line([str(error.get("name") or ""), str(error.get("message") or "")]) or name
+                 if name == "failed" else None,
+                 after=float(after) if isinstance(after, (int, float)) else None)
 
 
 def _parent(tweet: dict[str, Any]) -> str | None:

@@ -7,6 +7,12 @@ Rules (developers.facebook.com/docs/pages-api/posts unless noted), on top of tes
   ``scheduled_publish_time`` without ``published=false`` is refused.
 - ``POST /{page_id}/photos`` takes the image as ``source`` (multipart) and ``message``; answers ``id`` (the photo)
   and ``post_id`` (graph-api/reference/page/photos).
+- ``POST /{page_id}/videos`` (graph-api/reference/page/videos; video-api/guides/publishing): ``source`` (multipart,
+  at most 1 GB and 20 minutes in one request: the fake decodes it), ``description`` (the post's message),
+  ``title``, ``thumb`` (an image); answers ``{"id"}`` (the video). The video post shows in the feed with the
+  description as its message. ``GET /{video-id}?fields=status`` answers ``status.video_status`` processing for
+  ``video_polls`` reads, then ready, or error with ``processing_phase.errors`` when ``video_failure`` is set or
+  the file breaks a rule. ``DELETE /{video-id}`` removes the video and its post.
 - ``GET /{page_id}/feed`` and ``GET /{page_id}/scheduled_posts`` list posts newest first, ``since`` a Unix time.
 - ``GET /{post_id}?fields=permalink_url``; ``DELETE /{post_id}`` answers ``{"success": true}``; an unknown id is
   error 100 subcode 33 (graph-api/guides/error-handling).
@@ -22,8 +28,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .graph import GraphFake, Token, graph_error, not_found
+from .graph import Fetched, GraphFake, Token, graph_error, not_found
 from .server import Response
+from .video import probe_problem
 
 WINDOW = (dt.timedelta(minutes=10), dt.timedelta(days=30))
 
@@ -39,10 +46,18 @@ class FakeFacebook(GraphFake):
         self.tokens[self.other_token] = Token("PAGE", "100200300400500", list(self.tokens[token].scopes))
         self.posts: dict[str, dict[str, Any]] = {}      # live (and scheduled) posts by id
         self.deleted: list[str] = []
+        self.videos: dict[str, dict[str, Any]] = {}
+        self.video_polls = 1
+        self.video_failure: str | None = None
 
     def live_texts(self) -> list[str]:
         with self.lock:
             return [p["message"] for p in sorted(self.posts.values(), key=lambda p: p["seq"])]
+
+    def videos_posted(self) -> list[bytes]:
+        with self.lock:
+            return [self.videos[p["video_id"]]["data"] for p in sorted(self.posts.values(), key=lambda p: p["seq"])
+                    if p.get("video_id")]
 
     def route(self, method: str, parts: list[str], fields: dict[str, Any], files: dict[str, Any]) -> Response:
         if parts == [self.page_id] and method == "GET":
@@ -56,6 +71,10 @@ class FakeFacebook(GraphFake):
             if "source" not in files and not fields.get("url"):
                 return graph_error(324, "(#324) Requires upload file", kind="OAuthException")
             return self._create(fields, photo=files.get("source"))
+        if method == "POST" and parts == [self.page_id, "videos"]:
+            return self._video(fields, files)
+        if len(parts) == 1 and parts[0] in self.videos:
+            return self._video_node(method, parts[0])
         if method == "GET" and len(parts) == 2 and parts[1] in ("feed", "scheduled_posts"):
             return self._list(fields, scheduled=parts[1] == "scheduled_posts")
         if len(parts) == 1 and method == "GET":
@@ -93,6 +112,47 @@ class FakeFacebook(GraphFake):
         if photo is not None:
             return Response(200, {"id": self.new_id(), "post_id": post_id})
         return Response(200, {"id": post_id})
+
+    def _video(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        if "source" not in files:
+            return graph_error(352, "(#352) Sorry, the video file you selected is in a format that we don't "
+                               "support.", kind="OAuthException")
+        data = files["source"][1]
+        if len(data) > 1024 * 1024 * 1024:
+            return graph_error(6000, "There was a problem uploading your video file: too large for one request")
+        thumb = files.get("thumb")
+        if thumb is not None and Fetched(thumb[1]).image()[0] not in ("JPEG", "PNG"):
+            return graph_error(100, "(#100) thumb must be a JPEG or PNG image")
+        problem = probe_problem(data, (0.0, 20 * 60.0))
+        answer = self._create({**fields, "message": fields.get("description") or ""}, photo=None)
+        if answer.status != 200:
+            return answer
+        post_id = answer.body["id"]
+        video_id = self.new_id()
+        self.posts[post_id]["video_id"] = video_id
+        self.videos[video_id] = {"id": video_id, "post_id": post_id, "data": data, "polls_left": self.video_polls,
+                                 "failure": problem or self.video_failure, "thumb": thumb is not None}
+        return Response(200, {"id": video_id})
+
+    def _video_node(self, method: str, video_id: str) -> Response:
+        video = self.videos[video_id]
+        if method == "DELETE":
+            del self.videos[video_id]
+            if self.posts.pop(video["post_id"], None) is not None:
+                self.deleted.append(video["post_id"])
+            return Response(200, {"success": True})
+        if method != "GET":
+            return graph_error(100, "Unsupported request", kind="GraphMethodException")
+        video["polls_left"] -= 1
+        if video["polls_left"] >= 0:
+            status: dict[str, Any] = {"video_status": "processing", "processing_progress": 50}
+        elif video["failure"]:
+            status = {"video_status": "error", "processing_phase": {
+                "status": "error", "errors": [{"code": 1363008, "message": video["failure"]}]}}
+        else:
+            status = {"video_status": "ready", "processing_progress": 100}
+        return Response(200, {"id": video_id, "status": status,
+                              "permalink_url": f"/{self.page_id}/videos/{video_id}/"})
 
     def _list(self, fields: dict[str, Any], *, scheduled: bool) -> Response:
         since = int(fields.get("since") or 0)

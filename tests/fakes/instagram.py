@@ -9,6 +9,10 @@ pages it links, unless noted), on top of tests/fakes/graph.py:
   error 9004 subcode 2207026 here (the exact subcode for each rule is unverified).
 - The container answers ``{"id"}`` and moves IN_PROGRESS -> FINISHED (``GET /{container}?fields=status_code``)
   -> PUBLISHED; it expires after 24 h (ig-container).
+- Reels (ig-user/media#reel-specifications): ``media_type=REELS`` with ``video_url`` (fetched by Meta), optional
+  ``cover_url`` (a JPEG) and ``share_to_feed``; MP4 with H.264, 3 s to 15 min, 23-60 fps, at most 300 MB (the
+  fake decodes what it fetched). A video container stays IN_PROGRESS for ``video_polls`` reads, then FINISHED,
+  or ERROR with ``status`` "Error: ..." when ``video_failure`` is set or the video breaks a rule.
 - ``POST /{ig-user-id}/media_publish`` with ``creation_id``: the container must be FINISHED (error 9007
   "Media ID is not available" otherwise, subcode 2207027, as client libraries report it); a published
   container cannot be published again; at most ``quota_total`` (50) posts per 24 h (media_publish).
@@ -31,11 +35,13 @@ from typing import Any
 
 from .graph import GraphFake, Token, fetch, graph_error, not_found
 from .server import Response
+from .video import probe_problem
 
 HASHTAG = re.compile(r"(?<!\w)#\w+")
 MENTION = re.compile(r"(?<!\w)@\w+")
 MAX_BYTES = 8 * 1024 * 1024
 EXPIRY = dt.timedelta(hours=24)
+REEL_SECONDS, REEL_FPS, REEL_MAX_BYTES = (3.0, 900.0), (23.0, 60.0), 300 * 1024 * 1024
 
 
 class FakeInstagram(GraphFake):
@@ -54,10 +60,16 @@ class FakeInstagram(GraphFake):
                                                      "pages_read_engagement", "pages_show_list"])
         self.other_token = "IGQfakeOtherInstagramToken7v6u"
         self.tokens[self.other_token] = Token("USER", "17841400000000999", list(self.tokens[token].scopes))
+        self.video_polls = 1
+        self.video_failure: str | None = None     # the ERROR container's status, e.g. "Error: ..."
 
     def live_texts(self) -> list[str]:
         with self.lock:
             return [m["caption"] for m in sorted(self.media.values(), key=lambda m: int(m["id"]))]
+
+    def videos_posted(self) -> list[bytes]:
+        with self.lock:
+            return [m["video"] for m in sorted(self.media.values(), key=lambda m: int(m["id"])) if m.get("video")]
 
     def route(self, method: str, parts: list[str], fields: dict[str, Any], files: dict[str, Any]) -> Response:
         caller = self.caller.profile if self.caller else ""
@@ -97,7 +109,30 @@ class FakeInstagram(GraphFake):
     def _usage(self) -> int:
         return sum(1 for t in self.published_at if self.now() - t < dt.timedelta(hours=24))
 
+    def _reel(self, fields: dict[str, Any]) -> Response:
+        got = fetch(str(fields.get("video_url") or ""))
+        if got.data is None:
+            return graph_error(9004, "Media download has failed. The media URI doesn't meet our requirements.",
+                               subcode=2207052)
+        cover = fields.get("cover_url")
+        if cover is not None and fetch(str(cover)).image()[0] != "JPEG":
+            return graph_error(9004, "The cover image could not be fetched or is not a JPEG", subcode=2207052)
+        problem = probe_problem(got.data, REEL_SECONDS, REEL_FPS)
+        if problem is None and len(got.data) > REEL_MAX_BYTES:
+            problem = f"{len(got.data)} bytes, more than {REEL_MAX_BYTES}"
+        failure = f"Error: {problem}" if problem else self.video_failure
+        container_id = self.new_id()
+        self.containers[container_id] = {"id": container_id, "caption": str(fields.get("caption") or ""),
+                                         "alt_text": None, "bytes": got.data, "video": got.data,
+                                         "polls_left": self.video_polls, "failure": failure,
+                                         "status": "IN_PROGRESS", "created": self.now()}
+        return Response(200, {"id": container_id})
+
     def _container(self, fields: dict[str, Any]) -> Response:
+        if fields.get("media_type") == "REELS":
+            return self._reel(fields)
+        if fields.get("media_type") not in (None, "IMAGE"):
+            return graph_error(100, "(#100) media_type must be IMAGE, REELS, STORIES or CAROUSEL")
         url = str(fields.get("image_url") or "")
         caption = str(fields.get("caption") or "")
         if not url:
@@ -133,9 +168,14 @@ class FakeInstagram(GraphFake):
             if container["status"] == "IN_PROGRESS":
                 container["polls_left"] -= 1
                 if container["polls_left"] <= 0:
-                    container["status"] = "FINISHED"
-                return Response(200, {"id": node, "status_code": "IN_PROGRESS"})
-            return Response(200, {"id": node, "status_code": self._status(container)})
+                    container["status"] = "ERROR" if container.get("failure") else "FINISHED"
+                if container["polls_left"] >= 0:
+                    return Response(200, {"id": node, "status_code": "IN_PROGRESS", "status": "In Progress"})
+            status = self._status(container)
+            body = {"id": node, "status_code": status}
+            if "status" in wanted.split(","):
+                body["status"] = container.get("failure") if status == "ERROR" else status.title()
+            return Response(200, body)
         media = self.media.get(node)
         if media is None:
             return not_found(node)
@@ -158,6 +198,6 @@ class FakeInstagram(GraphFake):
         media_id = self.new_id()
         self.media[media_id] = {"id": media_id, "caption": container["caption"], "timestamp": self.now(),
                                 "permalink": f"https://www.instagram.com/p/Cfake{media_id[-6:]}/",
-                                "bytes": len(container["bytes"])}
+                                "bytes": len(container["bytes"]), "video": container.get("video")}
         self.published_at.append(self.now())
         return Response(200, {"id": media_id})

@@ -18,6 +18,13 @@ unless noted):
   At most 3000 characters (third-party notes quoting the schema).
 - ``POST /rest/images?action=initializeUpload`` with ``initializeUploadRequest.owner`` answers
   ``value.uploadUrl`` and ``value.image``; the bytes go there with PUT; an image used before upload is refused.
+- Videos API (shares/videos-api): ``POST /rest/videos?action=initializeUpload`` with ``owner`` and
+  ``fileSizeBytes`` (75 KB to 500 MB) answers the video URN, an ``uploadToken`` and ``uploadInstructions``, one
+  per ``part_bytes`` (4,194,304) with ``firstByte``/``lastByte``; each part is PUT to its URL (exactly that many
+  bytes) and answers an ``ETag``; ``finalizeUpload`` needs every part's ETag in order. ``GET /rest/videos/{urn}``
+  says WAITING_UPLOAD, then PROCESSING for ``video_polls`` reads, then AVAILABLE, or PROCESSING_FAILED with
+  ``processingFailureReason`` (``video_failure``, or a file that breaks a rule: 3 s to 30 min, 10-60 fps, H.264,
+  decoded here). A post whose ``content.media.id`` is not AVAILABLE is refused.
 - ``GET /rest/posts?author=..&q=author`` lists the author's posts newest first (``elements``); ``DELETE
   /rest/posts/{encoded urn}`` answers 204, 404 for an unknown post.
 - 429 when the member's daily limit is reached (150 posts a day: third-party); no Retry-After is documented.
@@ -36,18 +43,22 @@ Switches for credential checks: ``other_token`` (a member of another organizatio
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from typing import Any
 from urllib.parse import unquote
 
 from .server import FakeServer, Request, Response
+from .video import probe_problem
 
 RESERVED = set("\\|{}@[]()<>*_~")
 LIMIT = 3000
 ACTIVE_VERSIONS = {"202505", "202510", "202601", "202605"}
 _HASHTAG = re.compile(r"#\w+")
 POSTERS = ("ADMINISTRATOR", "CONTENT_ADMINISTRATOR", "DIRECT_SPONSORED_CONTENT_POSTER")
+VIDEO_BYTES = (75 * 1024, 500 * 1024 * 1024)
+VIDEO_SECONDS = (3.0, 1800.0)
 
 
 def _error(status: int, message: str, code: str | None = None, service: int | None = None) -> Response:
@@ -87,6 +98,10 @@ class FakeLinkedIn(FakeServer):
         self.posts: dict[str, dict[str, Any]] = {}
         self.deleted: list[str] = []
         self.created_today = 0
+        self.videos: dict[str, dict[str, Any]] = {}
+        self.part_bytes = 4_194_304
+        self.video_polls = 1
+        self.video_failure: str | None = None
         self._next = 7_300_000_000_000_000_000
         self.client_id, self.client_secret = "78fakeclientid", "fakeClientSecretWPL_AP1.abc"
         self.other_token = "AQfakeOtherMemberTokenZ9y8"
@@ -111,6 +126,11 @@ class FakeLinkedIn(FakeServer):
         with self.lock:
             return [p["shown"] for p in sorted(self.posts.values(), key=lambda p: p["seq"])]
 
+    def videos_posted(self) -> list[bytes]:
+        with self.lock:
+            return [self.videos[p["content"]["media"]["id"]]["data"]
+                    for p in sorted(self.posts.values(), key=lambda p: p["seq"]) if "media" in (p["content"] or {})]
+
     def rate_limited(self, seconds: float) -> Response:
         return _error(429, "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.")
 
@@ -130,6 +150,8 @@ class FakeLinkedIn(FakeServer):
             return _error(401, "The token used in the request has been revoked by the user", "REVOKED_ACCESS_TOKEN",
                           65602)
         self.caller = token
+        if request.path.startswith("/upload/video/"):
+            return self._upload_part(request)
         if request.path.startswith("/upload/"):
             return self._upload(request)
         if request.header("x-restli-protocol-version") != "2.0.0":
@@ -147,6 +169,13 @@ class FakeLinkedIn(FakeServer):
                                   "email_verified": True, "locale": {"country": "US", "language": "en"}})
         if route == "POST /rest/images" and (request.query.get("action") or [""])[-1] == "initializeUpload":
             return self._initialize(request)
+        action = (request.query.get("action") or [""])[-1]
+        if route == "POST /rest/videos" and action == "initializeUpload":
+            return self._initialize_video(request)
+        if route == "POST /rest/videos" and action == "finalizeUpload":
+            return self._finalize_video(request)
+        if request.method == "GET" and request.path.startswith("/rest/videos/"):
+            return self._video_status(unquote(request.path[len("/rest/videos/"):]))
         if route == "POST /rest/posts":
             return self._create(request)
         if route == "GET /rest/posts":
@@ -221,6 +250,12 @@ class FakeLinkedIn(FakeServer):
             thumb = article.get("thumbnail")
             if thumb is not None and (self.images.get(thumb) or {}).get("bytes") is None:
                 return _error(422, f"thumbnail {thumb} was never uploaded", "UNPROCESSABLE_ENTITY")
+        media = (body.get("content") or {}).get("media")
+        if media is not None:
+            video = self.videos.get(str(media.get("id")))
+            if video is None or video["status"] != "AVAILABLE":
+                return _error(422, f"content.media.id {media.get('id')} is not an AVAILABLE video "
+                              f"({video['status'] if video else 'unknown'})", "UNPROCESSABLE_ENTITY")
         if self.created_today >= self.posts_per_day:
             return self.rate_limited(0)
         self.created_today += 1
@@ -229,6 +264,67 @@ class FakeLinkedIn(FakeServer):
         self.posts[urn] = {"id": urn, "commentary": commentary, "shown": little_text(commentary),
                            "content": body.get("content"), "seq": self._next}
         return Response(201, None, {"x-restli-id": urn})
+
+    # --- the Videos API ------------------------------------------------------------------------------------
+
+    def _initialize_video(self, request: Request) -> Response:
+        ask = (request.json() or {}).get("initializeUploadRequest") or {}
+        if ask.get("owner") != self.author:
+            return _error(403, f"Not enough permissions to upload as {ask.get('owner')}", "ACCESS_DENIED", 100)
+        size = ask.get("fileSizeBytes")
+        if type(size) is not int or not VIDEO_BYTES[0] <= size <= VIDEO_BYTES[1]:
+            return _error(422, f"fileSizeBytes must be {VIDEO_BYTES[0]} to {VIDEO_BYTES[1]}", "UNPROCESSABLE_ENTITY")
+        self._next += 1
+        urn = f"urn:li:video:C5fake{self._next}"
+        parts = [(first, min(first + self.part_bytes, size) - 1) for first in range(0, size, self.part_bytes)]
+        self.videos[urn] = {"size": size, "parts": {}, "ranges": parts, "token": f"token-{self._next}",
+                            "status": "WAITING_UPLOAD", "polls_left": self.video_polls, "data": None}
+        return Response(200, {"value": {
+            "uploadUrlsExpireAt": 1_900_000_000_000, "video": urn, "uploadToken": f"token-{self._next}",
+            "uploadInstructions": [{"uploadUrl": f"{self.url}/upload/video/{self._next}/{i}", "firstByte": first,
+                                    "lastByte": last} for i, (first, last) in enumerate(parts)]}})
+
+    def _upload_part(self, request: Request) -> Response:
+        number, _, index = request.path[len("/upload/video/"):].partition("/")
+        video = self.videos.get(f"urn:li:video:C5fake{number}")
+        if request.method != "PUT" or video is None or not index.isdigit() or int(index) >= len(video["ranges"]):
+            return _error(400, "Unknown upload URL")
+        first, last = video["ranges"][int(index)]
+        if len(request.body) != last - first + 1:
+            return _error(400, f"part {index} must be bytes {first}-{last} ({last - first + 1} bytes), got "
+                          f"{len(request.body)}")
+        etag = f'"/fake/etag/{number}-{index}-{hashlib.sha1(request.body).hexdigest()[:12]}"'
+        video["parts"][int(index)] = (request.body, etag)
+        return Response(200, None, {"ETag": etag})
+
+    def _finalize_video(self, request: Request) -> Response:
+        ask = (request.json() or {}).get("finalizeUploadRequest") or {}
+        video = self.videos.get(str(ask.get("video")))
+        if video is None:
+            return _error(404, f"video {ask.get('video')} does not exist", "NOT_FOUND")
+        if video["status"] != "WAITING_UPLOAD":
+            return Response(200)        # finalized already
+        expected = [video["parts"][i][1] for i in sorted(video["parts"])]
+        if len(video["parts"]) != len(video["ranges"]) or ask.get("uploadedPartIds") != expected \
+                or ask.get("uploadToken") != video["token"]:
+            return _error(400, "uploadedPartIds must name every part's ETag, in order, with the upload token")
+        video["data"] = b"".join(video["parts"][i][0] for i in sorted(video["parts"]))
+        video["failure"] = probe_problem(video["data"], VIDEO_SECONDS, (10.0, 60.0)) or self.video_failure
+        video["status"] = "PROCESSING"
+        return Response(200)
+
+    def _video_status(self, urn: str) -> Response:
+        video = self.videos.get(urn)
+        if video is None:
+            return _error(404, f"video {urn} does not exist", "NOT_FOUND")
+        if video["status"] == "PROCESSING":
+            video["polls_left"] -= 1
+            if video["polls_left"] < 0:
+                video["status"] = "PROCESSING_FAILED" if video["failure"] else "AVAILABLE"
+        body: dict[str, Any] = {"id": urn, "owner": self.author, "status": video["status"]}
+        if video["status"] == "PROCESSING_FAILED":
+            body["processingFailureReason"] = video["failure"]
+        return Response(200, body)
 
     def _list(self, request: Request) -> Response:
         query = {k: v[-1] for k, v in request.query.items()}

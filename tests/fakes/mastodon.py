@@ -15,6 +15,12 @@ Every rule cites mastodon/documentation (``content/en/...``) or the server's sou
   still processing -> 422 "Cannot attach files that have not finished processing. Try again in a moment!"
   (config/locales/en.yml media_attachments.validations.not_ready). ``description`` over
   ``description_limit`` -> 422 (entities/Instance.md configuration.media_attachments).
+- Video: ``supported_mime_types`` include video/mp4; ``video_size_limit`` (mastodon.social: 99 MiB),
+  ``video_matrix_limit`` (pixels) and ``video_frame_rate_limit`` from entities/Instance.md; over them -> 422.
+  A video is always processed in the background (202; GET answers 206 ``video_polls`` times). Processing that
+  fails leaves the attachment failed: GET answers 422 "Error processing thumbnail for uploaded media"
+  (app/controllers/api/v1/media_controller.rb). An optional ``thumbnail`` file is kept with it. The fake decodes
+  the video to know it is one.
 - At most ``max_media_attachments`` (4) per status (entities/Instance.md).
 - Edit: ``PUT /api/v1/statuses/:id``; delete: ``DELETE /api/v1/statuses/:id`` answers the status, 404
   ``Record not found`` when it does not exist (methods/statuses.md).
@@ -43,6 +49,7 @@ import regex
 import twitter_text
 
 from .server import FakeServer, Request, Response
+from .video import probe_problem
 
 URL_RE = re.compile(r"https?://[^\s<>\"]+")
 MENTION_RE = re.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w")
@@ -109,12 +116,16 @@ def _granted(scopes: list[str], needed: tuple[str, ...]) -> bool:
 class FakeMastodon(FakeServer):
     def __init__(self, token: str = "mastodon-test-token-6f1c", *, host: str = "https://social.example",
                  max_characters: int = 500, per_url: int = 23, description_limit: int = 1500,
-                 image_size_limit: int = 16_777_216, processing_polls: int = 1):
+                 image_size_limit: int = 16_777_216, processing_polls: int = 1,
+                 video_size_limit: int = 103_809_024):
         super().__init__()
         self.token, self.host = token, host
         self.max_characters, self.per_url = max_characters, per_url
         self.description_limit, self.image_size_limit = description_limit, image_size_limit
         self.processing_polls = processing_polls
+        self.video_size_limit = video_size_limit
+        self.video_polls = 1                  # GET /api/v1/media/:id answers 206 this many times for a video
+        self.video_failure = False            # processing of a video fails
         self.account = {"id": "1", "username": "courier", "acct": "courier", "url": f"{host}/@courier"}
         self.other_token = "mastodon-sport-token-93ad"
         sport = {"id": "2", "username": "sport", "acct": "sport", "url": f"{host}/@sport"}
@@ -135,6 +146,12 @@ class FakeMastodon(FakeServer):
     def live_texts(self) -> list[str]:
         with self.lock:
             return [s["text"] for s in sorted(self.statuses.values(), key=lambda s: int(s["id"]))]
+
+    def videos_posted(self) -> list[bytes]:
+        """The bytes of every video attached to a live status."""
+        with self.lock:
+            return [self.media[m["id"]]["data"] for s in self.statuses.values() for m in s["media_attachments"]
+                    if m["type"] == "video"]
 
     def rate_limited(self, seconds: float) -> Response:
         reset = dt.datetime.fromtimestamp(time.time() + seconds, dt.UTC)
@@ -193,10 +210,14 @@ class FakeMastodon(FakeServer):
         return {"domain": self.host.split("://")[1], "configuration": {
             "statuses": {"max_characters": self.max_characters, "max_media_attachments": 4,
                          "characters_reserved_per_url": self.per_url},
-            "media_attachments": {"supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+            "media_attachments": {"supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp",
+                                                           "video/mp4", "video/webm", "video/quicktime"],
                                   "description_limit": self.description_limit,
                                   "image_size_limit": self.image_size_limit,
-                                  "image_matrix_limit": self.image_matrix_limit}}}
+                                  "image_matrix_limit": self.image_matrix_limit,
+                                  "video_size_limit": self.video_size_limit,
+                                  "video_frame_rate_limit": 120,
+                                  "video_matrix_limit": 8_294_400}}}
 
     def _upload(self, request: Request) -> Response:
         fields, files = request.params()
@@ -206,6 +227,8 @@ class FakeMastodon(FakeServer):
         description = fields.get("description") or ""
         if mime not in self._instance()["configuration"]["media_attachments"]["supported_mime_types"]:
             return Response(422, {"error": "Validation failed: File content type is invalid, File is invalid"})
+        if mime.startswith("video/"):
+            return self._upload_video(data, description, files.get("thumbnail"))
         if len(data) > self.image_size_limit:
             return Response(422, {"error": "Validation failed: File file size must be less than 16 MB"})
         if len(description) > self.description_limit:
@@ -219,20 +242,38 @@ class FakeMastodon(FakeServer):
             return self._ok(self._media_json(media_id))
         return Response(202, self._media_json(media_id))
 
+    def _upload_video(self, data: bytes, description: str, thumbnail: Any) -> Response:
+        if len(data) > self.video_size_limit:
+            return Response(422, {"error": f"Validation failed: File file size must be less than "
+                                           f"{self.video_size_limit // 2**20} MB"})
+        if len(description) > self.description_limit:
+            return Response(422, {"error": f"Validation failed: Description is too long (maximum is "
+                                           f"{self.description_limit} characters)"})
+        problem = probe_problem(data, (0.0, 86400.0))
+        if problem:
+            return Response(422, {"error": "Validation failed: File content type is invalid, File is invalid"})
+        media_id = str(len(self.media) + 1)
+        self.media[media_id] = {"id": media_id, "type": "video", "description": description, "bytes": len(data),
+                                "polls_left": self.video_polls + 1, "url": None, "data": data,
+                                "failed": self.video_failure, "thumbnail": thumbnail[1] if thumbnail else None}
+        return Response(202, self._media_json(media_id))
+
     def _media(self, media_id: str) -> Response:
         media = self.media.get(media_id)
         if media is None:
             return Response(404, {"error": "Record not found"})
+        if media.get("failed") and media["polls_left"] <= 1:
+            return Response(422, {"error": "Error processing thumbnail for uploaded media"})
         if media["polls_left"] > 0:
             media["polls_left"] -= 1
             if media["polls_left"] > 0:
                 return Response(206, None)
-        media["url"] = f"{self.host}/media/{media_id}.png"
+        media["url"] = f"{self.host}/media/{media_id}.{'mp4' if media['type'] == 'video' else 'png'}"
         return self._ok(self._media_json(media_id))
 
     def _media_json(self, media_id: str) -> dict[str, Any]:
         media = self.media[media_id]
-        return {"id": media_id, "type": "image", "url": media["url"], "description": media["description"]}
+        return {"id": media_id, "type": media["type"], "url": media["url"], "description": media["description"]}
 
     def _validate(self, fields: dict[str, Any]) -> tuple[Response | None, list[str]]:
         text = str(fields.get("status") or "")

@@ -12,9 +12,14 @@ Every rule is from https://core.telegram.org/bots/api unless noted:
   tag or an HTML entity must be replaced with the corresponding HTML entities"; otherwise the request fails
   with "can't parse entities". Lengths are counted here in UTF-16 code units, as entity offsets are
   ("MessageEntity": offset and length in UTF-16 code units); that the limits use the same unit is unverified.
+- sendVideo: ``video`` a file of at most 50 MB (bots upload at most 50 MB: "Sending files"), MP4 (other formats
+  are sent as documents: the fake decodes it); ``duration``, ``width``, ``height`` integers; ``thumbnail`` an
+  ``attach://<name>`` naming another part of the request, a JPEG under 200 kB and at most 320 px a side;
+  ``supports_streaming`` a boolean; caption as sendPhoto.
 - deleteMessage: "A message can only be deleted if it was sent less than 48 hours ago."
 - editMessageText / editMessageCaption / editMessageMedia: the message must exist and have text /
-  a caption; an edit to identical content fails with "message is not modified".
+  a caption; an edit to identical content fails with "message is not modified". editMessageMedia with
+  ``type: video`` replaces a video (InputMediaVideo: media, thumbnail, caption, duration, width, height).
 - getMe answers the token's bot (User). getChat answers a ChatFullInfo (id, type "channel", title, username);
   getChatMember answers a ChatMember: ChatMemberOwner (status "creator"), ChatMemberAdministrator
   ("administrator", with can_post_messages, can_edit_messages, can_delete_messages...) or ChatMemberLeft
@@ -30,16 +35,21 @@ another bot, not in the channel), ``set_rights(...)`` (the bot's administrator r
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from html.parser import HTMLParser
 from typing import Any
 
+from PIL import Image
+
 from .server import FakeServer, Request, Response
+from .video import probe_problem
 
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code",
                 "pre", "blockquote", "tg-emoji"}
 TEXT_LIMIT, CAPTION_LIMIT, PHOTO_MAX = 4096, 1024, 10 * 1024 * 1024
+VIDEO_MAX, THUMB_MAX, THUMB_SIDE = 50 * 1024 * 1024, 200 * 1000, 320
 DELETE_WINDOW = dt.timedelta(hours=48)
 _BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 _BARE_LT = re.compile(r"<(?![a-zA-Z/])")
@@ -203,6 +213,43 @@ class FakeTelegram(FakeServer):
             return refused
         return self._ok(self._store({"caption": caption, "photo_bytes": len(files["photo"][1])}))
 
+    def _sendVideo(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
+        if "video" not in files:
+            return _error(400, "Bad Request: there is no video in the request")
+        data = files["video"][1]
+        if len(data) > VIDEO_MAX:
+            return _error(413, "Request Entity Too Large")
+        if probe_problem(data, (0.0, 86400.0)):
+            return _error(400, "Bad Request: wrong file type: the video is not an MP4")
+        for key in ("duration", "width", "height"):
+            if key in fields and not str(fields[key]).isdigit():
+                return _error(400, f"Bad Request: field \"{key}\" must be a Number")
+        if str(fields.get("supports_streaming", "false")).lower() not in ("true", "false"):
+            return _error(400, "Bad Request: field \"supports_streaming\" must be a Boolean")
+        thumb = None
+        if "thumbnail" in fields:
+            name = str(fields["thumbnail"])
+            if not name.startswith("attach://") or name[9:] not in files:
+                return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            thumb = files[name[9:]][1]
+            try:
+                with Image.open(io.BytesIO(thumb)) as im:
+                    fmt, size = im.format, im.size
+            except OSError:
+                fmt, size = None, (0, 0)
+            if fmt != "JPEG" or len(thumb) >= THUMB_MAX or max(size) > THUMB_SIDE:
+                return _error(400, "Bad Request: wrong thumbnail: a JPEG under 200 kB, at most 320x320")
+        caption, refused = self._text(fields, "caption", CAPTION_LIMIT, "message caption is too long")
+        if refused:
+            return refused
+        return self._ok(self._store({"caption": caption, "video": data, "thumbnail": thumb,
+                                     "duration": int(fields.get("duration") or 0)}))
+
+    def videos_posted(self) -> list[bytes]:
+        """The bytes of every video in a live message."""
+        with self.lock:
+            return [m["video"] for _, m in sorted(self.messages.items()) if "video" in m]
+
     def _deleteMessage(self, fields: dict[str, Any], files: dict[str, Any]) -> Response:
         message = self.messages.get(int(fields.get("message_id") or 0))
         if message is None:
@@ -253,7 +300,16 @@ class FakeTelegram(FakeServer):
         caption, refused = self._text(media, "caption", CAPTION_LIMIT, "message caption is too long")
         if refused:
             return refused
-        message.update(caption=caption, photo_bytes=len(files[attached[9:]][1]))
+        data = files[attached[9:]][1]
+        if media.get("type") == "video":
+            if "video" not in message:
+                return _error(400, "Bad Request: a photo message cannot become a video here")
+            thumb = str(media.get("thumbnail") or "")
+            message.update(caption=caption, video=data,
+                           thumbnail=files[thumb[9:]][1] if thumb.startswith("attach://") and thumb[9:] in files
+                           else None)
+        else:
+            message.update(caption=caption, photo_bytes=len(data))
         return self._ok(self._public(message))
 
     # --- helpers -----------------------------------------------------------------------------------------------
@@ -281,6 +337,9 @@ class FakeTelegram(FakeServer):
         for key in ("text", "caption"):
             if key in message:
                 out[key] = message[key]
+        if "video" in message:
+            out["video"] = {"file_id": f"video-{message['message_id']}", "duration": message["duration"],
+                            "mime_type": "video/mp4", "file_size": len(message["video"])}
         if "photo_bytes" in message:
             out["photo"] = [{"file_id": f"photo-{message['message_id']}", "width": 1200, "height": 630}]
         return out

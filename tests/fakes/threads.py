@@ -5,6 +5,10 @@ Rules (developers.facebook.com/documentation/threads/... unless noted), on top o
   as their UTF-8 bytes: posts), ``image_url`` for IMAGE (fetched by Meta; JPEG or PNG, at most 8 MB:
   third-party copy of the media specs), ``reply_to_id`` for a reply, ``topic_tag`` (1-50 characters, no "."
   or "&": third-party clients), ``alt_text``. ``user`` may be ``me``.
+- VIDEO (overview#video-specifications): ``video_url`` fetched by Meta; MP4 with H.264, at most 5 minutes,
+  23-60 fps, 1 GB (the fake decodes it). The container stays IN_PROGRESS for ``video_polls`` reads, then FINISHED,
+  or ERROR with ``error_message`` (FAILED_PROCESSING_VIDEO, INVALID_DURATION... troubleshooting) when
+  ``video_failure`` is set or the video breaks a rule.
 - More than 5 links in ``text`` fail at container creation with THREADS_API__LINK_LIMIT_EXCEEDED
   (create-posts/text-attachments; the numeric code here is unverified).
 - Containers: IN_PROGRESS -> FINISHED -> PUBLISHED, or ERROR / EXPIRED (``GET /{container}?fields=status``,
@@ -27,6 +31,7 @@ from typing import Any
 
 from .graph import GraphFake, Token, fetch, graph_error, not_found
 from .server import Response
+from .video import probe_problem
 
 URL = re.compile(r"https?://\S+")
 POSTS_PER_DAY, REPLIES_PER_DAY = 250, 1000
@@ -51,11 +56,17 @@ class FakeThreads(GraphFake):
                                    expires_at=int(dt.datetime.now(dt.UTC).timestamp()) + 50 * 86400)
         self.other_token = "THAAfakeOtherThreadsToken1q2w"
         self.tokens[self.other_token] = Token("USER", "26000000000000999", list(self.tokens[token].scopes))
+        self.video_polls = 1
+        self.video_failure: str | None = None     # the ERROR container's error_message
 
     def live_texts(self) -> list[str]:
         with self.lock:
             return [m["text"] for m in sorted(self.media.values(), key=lambda m: int(m["id"]))
                     if m["reply_to"] is None]
+
+    def videos_posted(self) -> list[bytes]:
+        with self.lock:
+            return [m["video"] for m in sorted(self.media.values(), key=lambda m: int(m["id"])) if m.get("video")]
 
     def route(self, method: str, parts: list[str], fields: dict[str, Any], files: dict[str, Any]) -> Response:
         caller = self.caller.profile if self.caller else self.user_id
@@ -98,7 +109,7 @@ class FakeThreads(GraphFake):
     def _container(self, fields: dict[str, Any]) -> Response:
         kind = fields.get("media_type")
         text = str(fields.get("text") or "")
-        if kind not in ("TEXT", "IMAGE"):
+        if kind not in ("TEXT", "IMAGE", "VIDEO"):
             return graph_error(100, "(#100) media_type must be TEXT, IMAGE, VIDEO or CAROUSEL")
         if kind == "TEXT" and not text:
             return graph_error(100, "(#100) The parameter text is required for TEXT posts")
@@ -119,10 +130,20 @@ class FakeThreads(GraphFake):
             if fmt not in ("JPEG", "PNG") or len(got.data or b"") > 8 * 1024 * 1024:
                 return graph_error(100, f"The image could not be fetched or is not supported ({got.problem or fmt})",
                                    subcode=2207052)
+        video, failure, polls = None, None, self.processing_polls
+        if kind == "VIDEO":
+            got = fetch(str(fields.get("video_url") or ""))
+            if got.data is None:
+                return graph_error(100, f"The video could not be fetched ({got.problem})", subcode=2207052)
+            video, polls = got.data, self.video_polls
+            problem = probe_problem(video, (0.0, 300.0), (23.0, 60.0))
+            if problem is None and len(video) > 1024 * 1024 * 1024:
+                problem = "more than 1 GB"
+            failure = f"FAILED_PROCESSING_VIDEO: {problem}" if problem else self.video_failure
         container_id = self.new_id()
         self.containers[container_id] = {"text": text, "reply_to": str(reply_to) if reply_to else None,
-                                         "kind": kind, "topic_tag": tag, "polls_left": self.processing_polls,
-                                         "status": "IN_PROGRESS" if self.processing_polls else "FINISHED"}
+                                         "kind": kind, "topic_tag": tag, "polls_left": polls, "video": video,
+                                         "failure": failure, "status": "IN_PROGRESS" if polls else "FINISHED"}
         return Response(200, {"id": container_id})
 
     def _read(self, node: str) -> Response:
@@ -132,8 +153,11 @@ class FakeThreads(GraphFake):
             if status == "IN_PROGRESS":
                 container["polls_left"] -= 1
                 if container["polls_left"] <= 0:
-                    container["status"] = "FINISHED"
-            return Response(200, {"id": node, "status": status})
+                    container["status"] = "ERROR" if container.get("failure") else "FINISHED"
+            body = {"id": node, "status": status}
+            if status == "ERROR":
+                body["error_message"] = container["failure"]
+            return Response(200, body)
         media = self.media.get(node)
         if media is None:
             return not_found(node)
@@ -153,6 +177,7 @@ class FakeThreads(GraphFake):
         container["status"] = "PUBLISHED"
         media_id = self.new_id()
         self.media[media_id] = {"id": media_id, "text": container["text"], "reply_to": container["reply_to"],
+                                "video": container.get("video"),
                                 "timestamp": self.now(), "permalink": f"https://www.threads.net/@courier/post/"
                                                                       f"Cfake{media_id[-6:]}"}
         self.published.append((self.now(), is_reply))

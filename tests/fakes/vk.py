@@ -16,6 +16,11 @@ where noted):
 - Photos: ``photos.getWallUploadServer(group_id)`` -> ``upload_url``; multipart ``photo`` there ->
   ``{"server", "photo", "hash"}``; ``photos.saveWallPhoto(group_id, photo, server, hash)`` -> ``[{"id",
   "owner_id"}]``; a wrong hash is error 121 "Invalid hash".
+- Video (video/methods.json; dev.vk.com/method/video.save): ``video.save(group_id, name, description,
+  wallpost)`` -> ``{"upload_url", "video_id", "owner_id", "title", "access_key"}``; multipart ``video_file``
+  to ``upload_url`` -> ``{"size", "video_id", "owner_id", "video_hash"}``, or ``{"error"}`` for a file the
+  server refuses (``video_failure``, or one that does not decode as a video here). ``wall.post`` may attach
+  ``video<owner>_<id>`` only for an uploaded video.
 - ``wall.get`` (``filter`` owner / postponed) lists posts newest first (``{"count", "items"}``);
   ``wall.delete`` answers 1; an unknown post is error 104 "Not found".
 - Tokens (dev.vk.com/reference/access-rights): a community token acts for its community with the rights it
@@ -38,6 +43,7 @@ import time
 from typing import Any
 
 from .server import FakeServer, Request, Response
+from .video import probe_problem
 
 GUID_MEMORY = dt.timedelta(hours=1)
 
@@ -58,6 +64,9 @@ class FakeVk(FakeServer):
         self.guids: dict[str, tuple[int, dt.datetime]] = {}
         self.deleted: list[int] = []
         self.limited = 0                                  # calls refused with error 6
+        self.videos: dict[int, dict[str, Any]] = {}
+        self.video_failure: str | None = None
+        self._next_video = 456_239_000
         self._recent: list[float] = []
         self._next_post, self._next_photo = 1000, 457_000_000
         self.other_token, self.user_token = "vk1.a.fakeOtherCommunityToken8h", "vk1.a.fakeUserTokenEditor2p"
@@ -76,6 +85,11 @@ class FakeVk(FakeServer):
         with self.lock:
             return [p["text"] for _, p in sorted(self.posts.items())]
 
+    def videos_posted(self) -> list[bytes]:
+        with self.lock:
+            return [self.videos[int(a.rsplit("_", 1)[1])]["data"] for _, p in sorted(self.posts.items())
+                    for a in p["attachments"] if a.startswith("video")]
+
     def rate_limited(self, seconds: float) -> Response:
         return vk_error(6, "Too many requests per second")
 
@@ -84,6 +98,8 @@ class FakeVk(FakeServer):
 
     def handle(self, request: Request) -> Response:
         fields, files = request.params()
+        if request.path.startswith("/upload/video/"):
+            return self._upload_video(int(request.path.rsplit("/", 1)[1]), files)
         if request.path.startswith("/upload/"):
             return self._upload(request.path.rsplit("/", 1)[1], files)
         if not request.path.startswith("/method/"):
@@ -105,7 +121,7 @@ class FakeVk(FakeServer):
         handler = {"wall.post": self._post, "wall.get": self._get, "wall.delete": self._delete,
                    "photos.getWallUploadServer": self._upload_server,
                    "photos.saveWallPhoto": self._save_photo, "groups.getTokenPermissions": self._permissions,
-                   "groups.getById": self._group, "users.get": self._user}.get(method)
+                   "groups.getById": self._group, "users.get": self._user, "video.save": self._video_save}.get(method)
         if handler is None:
             return vk_error(3, "Unknown method passed", fields)
         section = method.split(".")[0]
@@ -159,6 +175,27 @@ class FakeVk(FakeServer):
         photo = json.dumps([{"photo": token, "sizes": []}])
         return Response(200, {"server": 850_123, "photo": photo, "hash": hashlib.md5(photo.encode()).hexdigest()})
 
+    def _video_save(self, fields: dict[str, Any]) -> Response:
+        if not self._group_ok(fields, "group_id"):
+            return vk_error(203, "Access to group denied", fields)
+        self._next_video += 1
+        self.videos[self._next_video] = {"data": None, "name": fields.get("name"),
+                                         "wallpost": str(fields.get("wallpost") or "0")}
+        return self._ok({"upload_url": f"{self.url}/upload/video/{self._next_video}", "video_id": self._next_video,
+                         "owner_id": -self.group_id, "title": fields.get("name") or "", "access_key": "fakekey"})
+
+    def _upload_video(self, video_id: int, files: dict[str, Any]) -> Response:
+        video = self.videos.get(video_id)
+        if video is None or "video_file" not in files or not files["video_file"][1]:
+            return Response(200, {"error": "ERR_UPLOAD_FILE_NOT_UPLOADED: file not uploaded"})
+        data = files["video_file"][1]
+        problem = probe_problem(data)
+        if problem or self.video_failure:
+            return Response(200, {"error": f"ERR_UPLOAD_BAD_VIDEO: {problem or self.video_failure}"})
+        video["data"] = data
+        return Response(200, {"size": len(data), "video_id": video_id, "owner_id": -self.group_id,
+                              "video_hash": hashlib.md5(data).hexdigest()})
+
     def _save_photo(self, fields: dict[str, Any]) -> Response:
         if not self._group_ok(fields, "group_id"):
             return vk_error(203, "Access to group denied", fields)
@@ -190,6 +227,11 @@ class FakeVk(FakeServer):
             return vk_error(100, "One of the parameters specified was missing or invalid: too many links", fields)
         for a in attachments:
             if a in links:
+                continue
+            if a.startswith("video"):
+                owner, _, video_id = a[5:].partition("_")
+                if owner != str(-self.group_id) or (self.videos.get(int(video_id or 0)) or {}).get("data") is None:
+                    return vk_error(100, f"One of the parameters specified was missing or invalid: {a}", fields)
                 continue
             if not a.startswith("photo"):
                 return vk_error(100, f"One of the parameters specified was missing or invalid: {a}", fields)

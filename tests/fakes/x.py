@@ -21,6 +21,14 @@ Rules (docs.x.com unless noted):
   images at most 5 MB; JPEG, PNG, WEBP, GIF: x-api/media) answers ``{"data": {"id", "media_key", "size",
   "expires_after_secs"}}``; ``POST /2/media/metadata`` ``{"id", "metadata": {"alt_text": {"text"}}}`` with
   at most 1000 characters.
+- Video, the chunked upload (x-api/media/quickstart/media-upload-chunked): ``POST /2/media/upload/initialize``
+  JSON {media_type, total_bytes, media_category} -> ``data.id``; ``POST /2/media/upload/:id/append`` multipart
+  {segment_index, media}, segments 0..n-1 in order (a segment sent again replaces itself), each at most 5 MB;
+  ``POST /2/media/upload/:id/finalize`` once every byte of ``total_bytes`` is there -> ``processing_info``
+  {state pending, check_after_secs}; ``GET /2/media/upload?command=STATUS&media_id`` only after finalize ->
+  in_progress ... succeeded, or failed with ``error {code, name, message}``. A tweet naming a video that has
+  not succeeded is refused (400). Videos 0.5-140 s, 512 MB, MP4 with H.264 (media best practices); the fake
+  decodes the file to know. Switches: ``video_polls`` (STATUS answers before the end), ``video_failure``.
 - ``DELETE /2/tweets/:id`` answers ``{"data": {"deleted": true}}``; only the author may delete.
 - An app outside a project with v2 access answers every v2 call 403 ``{"client_id", "detail": "When
   authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer
@@ -50,12 +58,16 @@ from urllib.parse import parse_qsl, quote, unquote
 import twitter_text
 
 from .server import FakeServer, Request, Response
+from .video import probe_problem
 
 URL = re.compile(r"https?://\S+")
 CATEGORIES = {"tweet_image", "tweet_gif", "tweet_video", "dm_image", "dm_gif", "dm_video", "subtitles",
               "amplify_video"}
 IMAGE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"RIFF": "image/webp", b"GIF8": "image/gif"}
 WINDOW = 15 * 60
+VIDEO_MAX_BYTES = 512 * 1024 * 1024
+SEGMENT_MAX_BYTES = 5 * 1024 * 1024
+VIDEO_SECONDS = (0.5, 140.0)
 UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
 
 
@@ -108,6 +120,9 @@ class FakeX(FakeServer):
         self.auth_failures: list[str] = []
         self._window: dict[str, list[float]] = {}
         self._next = 1_860_000_000_000_000_000
+        self.video_polls = 0                      # STATUS answers "in_progress" this many times first
+        self.video_failure: dict[str, Any] | None = None   # processing ends failed with this error
+        self.check_after_secs = 1
 
     # --- what tests look at ------------------------------------------------------------------------------------
 
@@ -115,6 +130,12 @@ class FakeX(FakeServer):
         with self.lock:
             return [t["text"] for t in sorted(self.tweets.values(), key=lambda t: int(t["id"]))
                     if t["reply_to"] is None]
+
+    def videos_posted(self) -> list[bytes]:
+        """The bytes of every video attached to a live post."""
+        with self.lock:
+            return [self.media[m]["data"] for t in self.tweets.values() for m in t["media"]
+                    if "data" in self.media[m]]
 
     def rate_limited(self, seconds: float) -> Response:
         reset = int(time.time() + seconds + 0.999)
@@ -154,6 +175,14 @@ class FakeX(FakeServer):
             return self._limits(self._create(request), "tweets", self.tweet_limit)
         if route == "GET /2/users/me":
             return self._limits(Response(200, {"data": self.caller}), "me", 75)
+        if route == "POST /2/media/upload/initialize":
+            return self._limits(self._initialize(request), "upload", 500)
+        if m := re.fullmatch(r"POST /2/media/upload/(\d+)/append", route):
+            return self._limits(self._append(m.group(1), request), "upload", 500)
+        if m := re.fullmatch(r"POST /2/media/upload/(\d+)/finalize", route):
+            return self._limits(self._finalize(m.group(1)), "upload", 500)
+        if route == "GET /2/media/upload":
+            return self._limits(self._status(request), "status", 500)
         if route == "POST /2/media/upload":
             return self._limits(self._upload(request), "upload", 500)
         if route == "POST /2/media/metadata":
@@ -236,6 +265,13 @@ class FakeX(FakeServer):
             return self._problem(400, "Invalid Request", f"text is too long ({parsed.weightedLength} > 280)")
         if len(media_ids) > 4 or any(m not in self.media for m in media_ids):
             return self._problem(400, "Invalid Request", "media.media_ids: unknown media or more than 4")
+        videos = [m for m in media_ids if self.media[m]["type"] == "video/mp4"]
+        if videos and len(media_ids) > 1:
+            return self._problem(400, "Invalid Request", "media.media_ids: a video cannot be combined with other "
+                                 "media")
+        if any(self.media[m].get("state") != "succeeded" for m in videos):
+            return self._problem(400, "Invalid Request", "media.media_ids: the media is not ready (processing "
+                                 "has not succeeded)")
         reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         if reply_to is not None and str(reply_to) not in self.tweets:
             return self._problem(400, "Invalid Request", "reply.in_reply_to_tweet_id: the post does not exist")
@@ -266,6 +302,99 @@ class FakeX(FakeServer):
         self.media[media_id] = {"bytes": len(data), "type": kind, "alt": None}
         return Response(200, {"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(data),
                                        "expires_after_secs": 86400, "image": {"image_type": kind}}})
+
+    # --- video: the chunked upload ---------------------------------------------------------------------------
+
+    def _initialize(self, request: Request) -> Response:
+        body = request.json() if (request.header("content-type") or "").startswith("application/json") else None
+        if not isinstance(body, dict):
+            return self._problem(400, "Invalid Request", "The request body must be JSON")
+        if body.get("media_type") != "video/mp4" or body.get("media_category") != "tweet_video":
+            return self._problem(400, "Invalid Request", "media_type video/mp4 with media_category tweet_video "
+                                 "is what this fake takes")
+        total = body.get("total_bytes")
+        if type(total) is not int or not 0 < total <= VIDEO_MAX_BYTES:
+            return self._problem(400, "Invalid Request", f"total_bytes must be 1 to {VIDEO_MAX_BYTES}")
+        self._next += 1
+        media_id = str(self._next)
+        self.media[media_id] = {"type": "video/mp4", "alt": None, "total": total, "segments": [], "state": None,
+                                "polls": self.video_polls, "bytes": 0}
+        return Response(200, {"data": {"id": media_id, "media_key": f"7_{media_id}", "expires_after_secs": 86400}})
+
+    def _video(self, media_id: str) -> dict[str, Any] | None:
+        media = self.media.get(media_id)
+        return media if media is not None and "segments" in media else None
+
+    def _append(self, media_id: str, request: Request) -> Response:
+        media = self._video(media_id)
+        if media is None:
+            return self._problem(400, "Invalid Request", "media_id: unknown; initialize first")
+        if media["state"] is not None:
+            return self._problem(400, "Invalid Request", "the upload is finalized; no more segments")
+        fields, files = request.params()
+        try:
+            index = int(fields.get("segment_index", ""))
+        except ValueError:
+            return self._problem(400, "Invalid Request", "segment_index is required")
+        segments = media["segments"]
+        if not 0 <= index <= len(segments) or "media" not in files:
+            return self._problem(400, "Invalid Request", f"segment_index {index} out of order (expected "
+                                 f"{len(segments)}), or no media")
+        chunk = files["media"][1]
+        if len(chunk) > SEGMENT_MAX_BYTES:
+            return self._problem(400, "Invalid Request", f"a segment is at most {SEGMENT_MAX_BYTES} bytes")
+        if index == len(segments):
+            segments.append(chunk)
+        else:
+            segments[index] = chunk
+        if sum(map(len, segments)) > media["total"]:
+            return self._problem(400, "Invalid Request", "more bytes than total_bytes")
+        return Response(204)
+
+    def _finalize(self, media_id: str) -> Response:
+        media = self._video(media_id)
+        if media is None:
+            return self._problem(400, "Invalid Request", "media_id: unknown; initialize first")
+        if media["state"] is None:
+            data = b"".join(media["segments"])
+            if len(data) != media["total"]:
+                return self._problem(400, "Invalid Request", f"received {len(data)} of {media['total']} bytes")
+            media["bytes"], media["data"] = len(data), data
+            problem = probe_problem(data, VIDEO_SECONDS)
+            media["state"] = "pending"
+            if problem:
+                media["error"] = {"code": 1, "name": "InvalidMedia", "message": problem}
+            elif self.video_failure:
+                media["error"] = dict(self.video_failure)
+            if media["polls"] <= 0:
+                media["state"] = "failed" if media.get("error") else "succeeded"
+            media["segments"] = []
+        return Response(200, {"data": {"id": media_id, "media_key": f"7_{media_id}", "size": media["bytes"],
+                                       "expires_after_secs": 86400, **self._processing(media)}})
+
+    def _status(self, request: Request) -> Response:
+        query = {k: v[-1] for k, v in request.query.items()}
+        media = self._video(str(query.get("media_id")))
+        if query.get("command") != "STATUS" or media is None:
+            return self._problem(400, "Invalid Request", "command=STATUS and a known media_id are required")
+        if media["state"] is None:
+            return self._problem(400, "Invalid Request", "the upload is not finalized")
+        if media["state"] in ("pending", "in_progress"):
+            media["polls"] -= 1
+            media["state"] = ("failed" if media.get("error") else "succeeded") if media["polls"] <= 0 \
+                else "in_progress"
+        return Response(200, {"data": {"id": str(query["media_id"]), "media_key": f"7_{query['media_id']}",
+                                       **self._processing(media)}})
+
+    def _processing(self, media: dict[str, Any]) -> dict[str, Any]:
+        info: dict[str, Any] = {"state": media["state"]}
+        if media["state"] in ("pending", "in_progress"):
+            info.update(check_after_secs=self.check_after_secs, progress_percent=50)
+        if media["state"] == "failed":
+            info["error"] = media["error"]
+        if media["state"] == "succeeded":
+            info["progress_percent"] = 100
+        return {"processing_info": info}
 
     def _metadata(self, request: Request) -> Response:
         body = request.json() or {}

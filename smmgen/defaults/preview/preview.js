@@ -3,11 +3,11 @@
   "use strict";
   var doc = document.documentElement;
   doc.classList.add("js");
-  var state = { platform: "", status: "", view: "week" };
+  var state = { platform: "", status: "", account: "", view: "week" };
 
   function readHash() {
     var params = new URLSearchParams(location.hash.replace(/^#/, ""));
-    ["platform", "status", "view"].forEach(function (key) {
+    ["platform", "status", "account", "view"].forEach(function (key) {
       if (params.has(key)) { state[key] = params.get(key); }
     });
   }
@@ -16,6 +16,7 @@
     var params = new URLSearchParams();
     if (state.platform) { params.set("platform", state.platform); }
     if (state.status) { params.set("status", state.status); }
+    if (state.account) { params.set("account", state.account); }
     if (document.querySelector("[data-view-panel]") && state.view !== "week") { params.set("view", state.view); }
     var text = params.toString();
     history.replaceState(null, "", text ? "#" + text : location.pathname + location.search);
@@ -36,8 +37,9 @@
       var pair = token.split(":");
       var platformOk = state.platform ? pair[0] === state.platform : true;
       var statusOk = state.status ? pair[1] === state.status : true;
-      if (pair[0] === "*") { return !state.platform && statusOk; }
-      return platformOk && statusOk;
+      var accountOk = state.account ? pair[2] === state.account : true;
+      if (pair[0] === "*") { return !state.platform && !state.account && statusOk; }
+      return platformOk && statusOk && accountOk;
     });
   }
 
@@ -46,6 +48,9 @@
       var on = state[button.getAttribute("data-filter")] === button.getAttribute("data-value");
       button.classList.toggle("is-on", on);
       button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    document.querySelectorAll("[data-filter-select]").forEach(function (select) {
+      select.value = state[select.getAttribute("data-filter-select")];
     });
     document.querySelectorAll("[data-view]").forEach(function (button) {
       var on = state.view === button.getAttribute("data-view");
@@ -61,13 +66,15 @@
       row.hidden = !visible;
       if (visible) { shown += 1; }
       row.querySelectorAll(".pchip[data-platform]").forEach(function (chip) {
-        chip.classList.toggle("is-dim", !!state.platform && chip.getAttribute("data-platform") !== state.platform);
+        chip.classList.toggle("is-dim", (!!state.platform && chip.getAttribute("data-platform") !== state.platform)
+          || (!!state.account && chip.getAttribute("data-account") !== state.account));
       });
     });
     var empty = document.querySelector(".empty-filter");
     if (empty) { empty.hidden = shown > 0; }
     document.querySelectorAll(".ev[data-platform], .lane[data-platform]").forEach(function (item) {
-      item.hidden = !!state.platform && item.getAttribute("data-platform") !== state.platform;
+      item.hidden = (!!state.platform && item.getAttribute("data-platform") !== state.platform)
+        || (!!state.account && item.hasAttribute("data-account") && item.getAttribute("data-account") !== state.account);
     });
     document.querySelectorAll(".day").forEach(function (day) {
       day.hidden = !day.querySelector(".ev:not([hidden])");
@@ -82,6 +89,14 @@
     } else {
       state[button.getAttribute("data-filter")] = button.getAttribute("data-value");
     }
+    apply();
+    writeHash();
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("[data-filter-select]");
+    if (!select) { return; }
+    state[select.getAttribute("data-filter-select")] = select.value;
     apply();
     writeHash();
   });

@@ -10,7 +10,7 @@ A platform's check lives in ``smmgen/publish/doctor/<platform>.py`` as ``check(c
 a transient error (5xx, timeout, refused connection) is an outage, which says nothing about the credential.
 A third-party publisher may offer the same ``check(ctx, report)`` in its adapter module.
 
-Many accounts per platform: ``default_accounts`` gives one ``Account`` per enabled platform; accounts declared
+Many accounts per platform: ``accounts_to_check`` gives one ``Account`` per account of the site; accounts declared
 in smmgen.toml are more ``Account`` values (their own name, handle and context), checked by the same
 ``diagnose``.
 
@@ -46,7 +46,7 @@ from ..base import AdapterContext
 from ..http import Budget, HttpConfig
 from .health import Finding, Health, Report
 
-__all__ = ["Account", "Finding", "Health", "check", "default_accounts", "diagnose", "expiry_findings"]
+__all__ = ["Account", "Finding", "Health", "check", "accounts_to_check", "diagnose", "expiry_findings"]
 
 CHECKS: dict[str, str] = {name: f"smmgen.publish.doctor.{name}" for name in
                           ("bluesky", "mastodon", "telegram", "x", "facebook", "instagram", "threads", "linkedin",
@@ -143,19 +143,28 @@ def _days(left: dt.timedelta) -> str:
     return f"{days:.0f} days" if days >= 1.5 else f"{left.total_seconds() / 3600:.0f} hours"
 
 
-def default_accounts(site: Any, env: Mapping[str, str] | None = None) -> list[Account]:
-    """Every enabled platform's default account (``[platforms.<name>]`` + ``[publish.<name>]``), with the
-    context the publisher builds for it (``smmgen.publish.runner.publish``)."""
+def accounts_to_check(site: Any, env: Mapping[str, str] | None = None) -> list[Account]:
+    """Every account of the site (each enabled platform's default one, then the ``[accounts.<name>]`` ones), with
+    the context the publisher builds for it (``smmgen.publish.runner.publish``): its settings, its credentials'
+    variable prefix."""
+    from ...accounts import accounts as site_accounts
     from ..runner import platform_settings
 
     env = os.environ if env is None else env
     settings = dict(site.publish or {})
     http = HttpConfig.from_settings(settings)
-    return [Account(name=p.name, platform=p.name, handle=p.handle,
-                    context=AdapterContext(name=p.name, settings=platform_settings(p.name, settings),
-                                           platform_options=p.options, env=env, http=http,
-                                           budget=Budget(http.retry_budget)))
-            for p in sorted(site.platforms, key=lambda p: p.name)]
+    out = []
+    for a in site_accounts(site):
+        if a.is_default:
+            context = AdapterContext(name=a.platform, settings=platform_settings(a.platform, settings),
+                                     platform_options=a.settings.options, env=env, http=http,
+                                     budget=Budget(http.retry_budget))
+        else:
+            context = AdapterContext(name=a.platform, settings=a.publish, platform_options=a.settings.options,
+                                     env=env, http=http, budget=Budget(http.retry_budget),
+                                     env_prefix=a.env_prefix, account_name=a.name)
+        out.append(Account(name=a.name, platform=a.platform, handle=a.handle, context=context))
+    return out
 
 
 def diagnose(accounts: Sequence[Account], *, now: dt.datetime,
