@@ -113,9 +113,9 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     # dropped (kept for the index of a large site, they would be most of what the build holds in memory).
     index_fragment = fragment_maker(store, ("index", "../"))
     row = _index_row_macro(renderer, data, common)
-    rows: dict[int, Markup] = {}
     listed = [view for view in data.articles if view.page]
     months = _months(listed, data)
+    index = _IndexPages(renderer, data, listed, months, index_fragment, common)
     shared = (data.site_name, data.timezone, data.platforms, data.errors, data.error_count, renderer.script_hash)
     for here, view in enumerate(listed):
         path = f"preview/{view.page}"
@@ -136,16 +136,13 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
         if reuse is not None:
             reuse.put(path, key)
         if row is not None:
-            rows[id(view)] = index_fragment(row, view)
+            index.rows[id(view)] = index_fragment(row, view)
         view.forget_posts()
         yield path, page
-
-    def fragment(macro, *args) -> Markup:
-        if macro.name == "row" and len(args) == 1 and id(args[0]) in rows:
-            return rows[id(args[0])]
-        return index_fragment(macro, *args)
-
-    yield from _index_pages(renderer, data, listed, months, fragment, rows, common)
+        if here + 1 == len(listed) or months[id(listed[here + 1])].key != month.key:
+            yield from index.pages(month)         # the month's last article: its rows are all drawn
+    if not listed:
+        yield from index.pages(None)
     yield from _plan_pages(renderer, result, data, listed, store, common)
     for relative, source in sorted(data.avatars.items()):
         yield relative, source.read_bytes()
@@ -163,35 +160,49 @@ def _months(listed: list, data: PreviewData) -> dict[int, periods.Period]:
     return {key: found[first] for key, first in firsts.items()}
 
 
-def _index_pages(renderer: Renderer, data: PreviewData, listed: list, months: dict[int, periods.Period],
-                 fragment: Callable[..., Markup], rows: dict[int, Markup],
-                 common: dict[str, Any]) -> Iterator[tuple[str, Content]]:
+class _IndexPages:
     """index.html (the articles that failed to load, the newest month, every month with its problems) and one
-    page per month, newest first. Each month's rows are dropped once its page is written."""
-    from dataclasses import replace
+    page per month. A month's pages are written as soon as its last row is drawn, and its rows then dropped:
+    the build holds one month's rows, not the site's."""
 
-    by_month: dict[str, list] = {}
-    for view in listed:
-        by_month.setdefault(months[id(view)].key, []).append(view)
-    every = list(dict.fromkeys(months[id(v)] for v in listed))      # newest first, as ``listed`` is
-    broken = [view for view in data.articles if not view.page]
-    newest = every[0] if every else None
-    front = replace(data, articles=tuple(broken + (by_month[newest.key] if newest else [])))
-    values = {**common, "periods": every, "fragment": fragment}
-    yield "preview/index.html", renderer.stream("index.html.j2", "../", page="index", period=None,
-                                                **{**values, "data": front})
-    for month in every:
-        views = by_month.pop(month.key)
-        page = renderer.stream("index.html.j2", "../", page="index", period=month,
-                               **{**values, "data": replace(data, articles=tuple(views))})
-        yield f"preview/{month.page}", _then_drop(page, views, rows)
+    def __init__(self, renderer: Renderer, data: PreviewData, listed: list, months: dict[int, periods.Period],
+                 index_fragment: Callable[..., Markup], common: dict[str, Any]):
+        self.renderer = renderer
+        self.data = data
+        self.rows: dict[int, Markup] = {}
+        self.index_fragment = index_fragment
+        self.by_month: dict[str, list] = {}
+        for view in listed:
+            self.by_month.setdefault(months[id(view)].key, []).append(view)
+        every = list(dict.fromkeys(months[id(v)] for v in listed))      # newest first, as ``listed`` is
+        self.newest = every[0].key if every else None
+        self.values = {**common, "periods": every, "fragment": self.fragment}
 
+    def fragment(self, macro, *args) -> Markup:
+        if macro.name == "row" and len(args) == 1 and id(args[0]) in self.rows:
+            return self.rows[id(args[0])]
+        return self.index_fragment(macro, *args)
 
-def _then_drop(blocks: Iterable[bytes], views: list, rows: dict[int, Markup]) -> Iterator[bytes]:
-    # A month's rows are needed until its page (written as the blocks are taken) is complete.
-    yield from blocks
-    for view in views:
-        rows.pop(id(view), None)
+    def pages(self, month: periods.Period | None) -> Iterator[tuple[str, Content]]:
+        """The pages of ``month`` (index.html too for the newest; only index.html for None: no articles)."""
+        from dataclasses import replace
+
+        views = self.by_month.pop(month.key) if month is not None else []
+        if month is None or month.key == self.newest:
+            broken = [view for view in self.data.articles if not view.page]
+            front = replace(self.data, articles=tuple(broken + views))
+            yield "preview/index.html", self.renderer.stream("index.html.j2", "../", page="index", period=None,
+                                                             **{**self.values, "data": front})
+        if month is not None:
+            page = self.renderer.stream("index.html.j2", "../", page="index", period=month,
+                                        **{**self.values, "data": replace(self.data, articles=tuple(views))})
+            yield f"preview/{month.page}", self._then_drop(page, views)
+
+    def _then_drop(self, blocks: Iterable[bytes], views: list) -> Iterator[bytes]:
+        # A month's rows are needed until its page (written as the blocks are taken) is complete.
+        yield from blocks
+        for view in views:
+            self.rows.pop(id(view), None)
 
 
 def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, store,
