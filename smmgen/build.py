@@ -28,6 +28,7 @@ from .output import guard
 from .outputs import ArticleOutput, output_key
 from .platforms import Cut, CutContext, registry
 from .site_files import inside, read_bytes
+from .video.media import Videos, make_videos
 from .workers import Workers
 from .write import OUTPUT_SUBDIRS, cut_text_file, write_output
 
@@ -62,6 +63,7 @@ class BuildResult:
     # The paths of cards whose files wait in the staging folder (``smmgen.staging``), not yet in output/:
     # ``write_output`` moves them there.
     staged: frozenset[str] = frozenset()
+    videos: Videos | None = None         # the video stage's items, fallbacks and files (``smmgen.video.media``)
 
     @property
     def warnings(self) -> tuple[BuildWarning, ...]:
@@ -123,19 +125,25 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
             cuts, plan_errors = assign_plan(cuts, site, cache)
             cuts = with_expiry_warnings(cuts, site)
             cards, card_errors = drawn.result()
+    videos = make_videos(published, cuts, site, render=render_images, workers=workers or 1, progress=progress)
+    cuts = with_video_warnings(cuts, videos)
     if cache is not None:
         ready.remember(cache, articles)         # after drawing: the heroes the workers read are known by then
-    errors += plan_errors + card_errors
-    outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None)
+    errors += plan_errors + card_errors + list(videos.errors)
+    outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None,
+                              videos)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
                        cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts,
-                       skipped=loaded.skipped, staged=frozenset(staged))
+                       skipped=loaded.skipped, staged=frozenset(staged), videos=videos)
 
 
 def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: Sequence[tuple],
-                    cards: dict, site: Site, shas: dict[str, str] | None) -> tuple[ArticleOutput, ...]:
-    """Each article's cuts with their cards; keyed (``outputs.output_key``) when ``shas`` has the article files'
-    hashes."""
+                    cards: dict, site: Site, shas: dict[str, str] | None,
+                    videos: Videos | None = None) -> tuple[ArticleOutput, ...]:
+    """Each article's cuts with their cards, or their video where they post one (the card is then the
+    publisher's fallback no more: the entry carries the video only); keyed (``outputs.output_key``) when
+    ``shas`` has the article files' hashes."""
+    items = videos.items if videos is not None else {}
     by_source: dict[str, list[int]] = {}
     for i, cut in enumerate(cuts):
         by_source.setdefault(cut.source, []).append(i)
@@ -145,7 +153,8 @@ def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: 
         if not indexes:
             continue
         own = tuple(cuts[i] for i in indexes)
-        media = tuple(media_files(cuts[i], requests[i], cards, site) for i in indexes)
+        media = tuple((items[cuts[i].id],) if cuts[i].id in items else media_files(cuts[i], requests[i], cards, site)
+                      for i in indexes)
         sha = shas.get(article.source) if shas is not None else None
         key = None
         if sha is not None:
@@ -236,6 +245,14 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         cache.plan = (signature, [(tuple(getattr(p, f) for f in PLAN_WRITES), p.warnings[len(c.warnings):])
                                   for c, p in zip(cuts, planned)])
     return planned, errors
+
+
+def with_video_warnings(cuts: list[Cut], videos: Videos) -> list[Cut]:
+    """The cuts, each with the video stage's warnings about it (a network that posts the card instead)."""
+    if not videos.warnings:
+        return cuts
+    return [replace(c, warnings=c.warnings + videos.warnings[c.id]) if c.id in videos.warnings else c
+            for c in cuts]
 
 
 def with_expiry_warnings(cuts: list[Cut], site: Site) -> list[Cut]:

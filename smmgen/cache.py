@@ -472,11 +472,12 @@ def _classes(state: bool) -> tuple[type, ...]:
 
         return (BuildState, Summary)
     from .cards.model import Card, CardRequest
-    from .content import Article, PlatformOverride, Social
+    from .content import Article, PlatformOverride, Social, VideoRef
     from .platforms.base import Cut, MediaRef
     from .schedule import Timing
 
-    return (ArticleRecord, Article, Social, PlatformOverride, Cut, MediaRef, Timing, CardRequest, Card)
+    # CardRequest and Card last: ``_card`` finds them there.
+    return (ArticleRecord, Article, Social, PlatformOverride, VideoRef, Cut, MediaRef, Timing, CardRequest, Card)
 
 
 @functools.cache

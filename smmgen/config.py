@@ -131,6 +131,8 @@ SITE_SCHEMA = {
     "timezone": s.Field(_timezone, default=ZoneInfo("UTC"), doc="IANA zone for dates written without one."),
     "language": s.Field(s.nonempty_string, default="en", doc="BCP 47 tag for articles without `lang`."),
     "cards_base_url": s.Field(s.url, doc="Public URL under which output/cards/ is served (og:image, Instagram)."),
+    "media_base_url": s.Field(s.url, doc="Public URL under which output/media/ is served (the videos Instagram "
+                                         "and Threads fetch)."),
     "content_dir": s.Field(s.nonempty_string, default="content"),
     "layouts_dir": s.Field(s.nonempty_string, default="layouts"),
     "output_dir": s.Field(s.nonempty_string, default="output"),
@@ -261,6 +263,7 @@ class Site:
     integration: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))   # [integration]
     # [accounts]: the accounts besides each platform's default one (all of them: smmgen.accounts.accounts)
     accounts: tuple[accounts.Account, ...] = ()
+    media_base_url: str | None = None                 # where output/media/ is served (smmgen.video)
 
     def language_of(self, lang: str) -> Language:
         """The URL prefix (and folder) of ``lang``: as configured, else Hugo's rule (none for the default
@@ -421,6 +424,7 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
                         content_dir=root / lang["content_dir"] if lang["content_dir"] else None)
             for k, lang in site_v["languages"].items()}),
         lowercase_urls=site_v["lowercase_urls"],
+        media_base_url=(site_v["media_base_url"] or "").rstrip("/") or None,
         default_image=site_v["default_image"],
         default_image_alt=site_v["default_image_alt"],
         mentions=MappingProxyType({k: MappingProxyType(h) for k, h in (v["mentions"] or {}).items()}),

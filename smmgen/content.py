@@ -28,6 +28,7 @@ from .platforms import registry
 from .site_files import inside
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"}
+CAPTION_SUFFIXES = {".vtt"}
 
 # Keys that Hugo and Jekyll front matter commonly carries and smmgen has no use for: accepted and ignored, and
 # not listed by ``check --verbose`` (nor are ``[site] extra_front_matter``'s).
@@ -53,6 +54,7 @@ class PlatformOverride:
     link_position: str | None = None
     hashtags: bool | None = None
     card: str | None = None
+    video: bool | tuple | None = None     # False: post no video here; (start, end) seconds: this cut of it
 
 
 # Shared, being frozen: a build asks every article's every platform for its override, most of them have none.
@@ -69,6 +71,18 @@ class Social:
 
     def override(self, platform: str) -> PlatformOverride:
         return self.overrides.get(platform) or _NO_OVERRIDE
+
+
+@dataclass(frozen=True)
+class VideoRef:
+    """The article's clip: ``video: {src, alt, poster, captions}`` (or Hugo's ``videos: [...]``, the first one)."""
+
+    src: Path                        # absolute path, inside the site
+    alt: str
+    poster: Path | None = None       # an image shown before it plays; else a frame of the clip
+    captions: Path | None = None     # a WebVTT file
+    captions_lang: str = ""          # the captions' language ("" : the article's)
+    line: int | None = None          # the front-matter line of `video`/`videos`, for messages
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,7 @@ class Article:
     ignored_keys: tuple[str, ...] = ()          # front-matter keys smmgen does not use (check --verbose lists them)
     key: str = ""                    # in ids and output paths: the slug, or "<slug>.<lang|path>" (``with_keys``)
     warnings: tuple[str, ...] = ()   # shown with every cut of the article (e.g. a hero that was not found)
+    video: VideoRef | None = None    # the clip posted with the article (smmgen.video)
 
     def line(self, key: str) -> int | None:
         return self.lines.get(key) or self.lines.get(key.split(".")[0])
@@ -237,7 +252,37 @@ def _override_schema(tz: ZoneInfo) -> dict[str, s.Field]:
         "link_position": s.Field(s.choice("first", "last"), doc="Where the link goes in a thread."),
         "hashtags": s.Field(s.boolean, doc="Append hashtags from tags."),
         "card": s.Field(s.nonempty_string, doc="Card layout for this platform."),
+        "video": s.Field(_video_override, doc="false: post no video here; {start, end}: post this cut of it."),
     }
+
+
+def _video_override(value: Any) -> bool | tuple[float, float | None]:
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, Mapping):
+        raise s.Invalid(f"expected false or {{start, end}} in seconds, got {s.shown(value)}")
+    result = s.validate(value, {"start": s.Field(s.number(0.0, 86400.0), default=0.0),
+                                "end": s.Field(s.number(0.0, 86400.0))})
+    if result.problems:
+        raise s.Invalid(f"{result.problems[0].key}: {result.problems[0].message}")
+    start, end = float(result.values["start"]), result.values["end"]
+    if end is not None and end <= start:
+        raise s.Invalid(f"end {end:g} is not after start {start:g}")
+    return (start, float(end) if end is not None else None)
+
+
+def _video_table(value: Any) -> dict[str, Any]:
+    """``video: media/x.mp4`` or ``video: {src, alt, poster, captions, captions_lang}``."""
+    if isinstance(value, str):
+        value = {"src": value}
+    if not isinstance(value, Mapping):
+        raise s.Invalid(f"expected a path or {{src, alt, poster, captions}}, got {s.shown(value)}")
+    result = s.validate(value, {"src": s.Field(s.nonempty_string, required=True), "alt": s.Field(s.string),
+                                "poster": s.Field(s.nonempty_string), "captions": s.Field(s.nonempty_string),
+                                "captions_lang": s.Field(s.nonempty_string)})
+    if result.problems:
+        raise s.Invalid(f"{result.problems[0].key}: {result.problems[0].message}")
+    return result.values
 
 
 def _social_schema(tz: ZoneInfo) -> dict[str, s.Field]:
@@ -286,6 +331,9 @@ def front_matter_schema(site: Site) -> dict[str, s.Field]:
         "images": s.Field(s.list_of(s.nonempty_string), doc="Hugo's list of images; the first is the hero."),
         "image_alt": s.Field(s.string),
         "image_focus": s.Field(_focus),
+        "video": s.Field(_video_table, doc="The clip posted with the article: {src, alt, poster, captions}."),
+        "videos": s.Field(s.list_of(_video_table), doc="Hugo's list of videos; the first is posted."),
+        "video_alt": s.Field(s.string, doc="What the clip shows, for people who cannot see it."),
         "tags": s.Field(tags, default=()),
         "section": s.Field(s.nonempty_string, doc="Kicker shown on cards; defaults to the first tag."),
         "card": s.Field(_card, doc="Card layout: `card: name`, or `card: {layout: name}`."),
@@ -465,6 +513,7 @@ def load_article(path: Path, site: Site) -> Article:
     parsed = replace(parsed, lines=lines)
 
     image, image_alt, image_warnings = _hero(v, path, site, shown, parsed.lines)
+    video, video_warnings = _video(v, path, site, shown, parsed.lines)
     title = inline_text(v["title"])
     if not title:
         raise ContentError(shown, parsed.lines.get("title"), "title", "is empty once Markdown is removed")
@@ -508,7 +557,8 @@ def load_article(path: Path, site: Site) -> Article:
         expiry_date=v["expiryDate"] if rules.expire_with_page else None,
         ignored_keys=ignored,
         key=slug,
-        warnings=notes + date_warnings + image_warnings,
+        warnings=notes + date_warnings + image_warnings + video_warnings,
+        video=video,
     )
 
 
@@ -724,10 +774,37 @@ def _bundle_hero(path: Path, site: Site) -> Path | None:
     return next((found for p in candidates if (found := inside(p, site.root)) is not None and found.is_file()), None)
 
 
+def _video(v: Mapping[str, Any], path: Path, site: Site, shown: str,
+           lines: Mapping[str, int]) -> tuple[VideoRef | None, tuple[str, ...]]:
+    """The clip of ``video`` or ``videos[0]``, its files found inside the site (``alt`` is required), and warnings.
+    As with images, on a Hugo or Jekyll site a file not found is a warning (the theme may serve it from
+    elsewhere, or ``videos`` lists remote URLs for og:video): the article posts its card."""
+    key = "video" if v["video"] is not None else "videos"
+    table = v["video"] if v["video"] is not None else (v["videos"][0] if v["videos"] else None)
+    if table is None:
+        return None, ()
+    line = lines.get(key)
+    try:
+        src = _resolve_image(table["src"], path, site, shown, line, key, suffixes=None)
+    except ContentError as e:
+        if not site.generator or "outside the site" in e.detail:
+            raise
+        return None, (f"{key}: {e.detail}; no video is posted",)
+    alt = (table["alt"] or v["video_alt"] or "").strip()
+    if not alt:
+        raise ContentError(shown, line, f"{key}.alt" if key == "video" else "video_alt",
+                           "required when a video is set: describe what the clip shows for people who cannot "
+                           "see it")
+    poster = _resolve_image(table["poster"], path, site, shown, line, f"{key}.poster") if table["poster"] else None
+    captions = _resolve_image(table["captions"], path, site, shown, line, f"{key}.captions",
+                              suffixes=CAPTION_SUFFIXES) if table["captions"] else None
+    return VideoRef(src, alt, poster, captions, table["captions_lang"] or "", line), ()
+
+
 def _resolve_image(ref: str, article_path: Path, site: Site, shown: str, line: int | None,
-                   key: str = "image") -> Path:
+                   key: str = "image", suffixes: set[str] | None = IMAGE_SUFFIXES) -> Path:
     if re.match(r"^[a-z][a-z0-9+.-]*://", ref, re.I):
-        raise ContentError(shown, line, key, f"remote images are not fetched ({ref}); save the file under "
+        raise ContentError(shown, line, key, f"remote files are not fetched ({ref}); save the file under "
                                              "content/ and give its path")
     bases = [site.content_dir, site.root / "static", site.root] if ref.startswith("/") else \
         [article_path.parent, site.content_dir]
@@ -743,9 +820,10 @@ def _resolve_image(ref: str, article_path: Path, site: Site, shown: str, line: i
             raise ContentError(shown, line, key, f'"{ref}" points outside the site folder; keep images '
                                                  "inside content/")
         if candidate.is_file():
-            if candidate.suffix.lower() not in IMAGE_SUFFIXES:
-                raise ContentError(shown, line, key, f'"{ref}" is not an image file '
-                                                     f"(expected one of {', '.join(sorted(IMAGE_SUFFIXES))})")
+            if suffixes is not None and candidate.suffix.lower() not in suffixes:
+                what = "an image" if suffixes is IMAGE_SUFFIXES else "a captions"
+                raise ContentError(shown, line, key, f'"{ref}" is not {what} file '
+                                                     f"(expected one of {', '.join(sorted(suffixes))})")
             return candidate
     raise ContentError(shown, line, key, f'"{ref}" not found (looked in '
                                          f"{', '.join(site.rel(b) or '.' for b in bases)})")

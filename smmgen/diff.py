@@ -147,9 +147,13 @@ def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
             facts.append(f"- {label}: {_when(old.get(key), tz)} → {_when(new.get(key), tz)}")
     if old.get("link") != new.get("link"):
         facts.append("- link changed")
-    if [m.get("sha256") for m in old.get("media", ())] != [m.get("sha256") for m in new.get("media", ())]:
+    old_video, new_video = _video(old), _video(new)
+    if old_video != new_video:
+        facts.append(_video_change(old_video, new_video))
+    old_images, new_images = _images(old), _images(new)
+    if [m.get("sha256") for m in old_images] != [m.get("sha256") for m in new_images] and old_images and new_images:
         facts.append("- card image changed")
-    if [m.get("alt") for m in old.get("media", ())] != [m.get("alt") for m in new.get("media", ())]:
+    if [m.get("alt") for m in old_images] != [m.get("alt") for m in new_images] and old_images and new_images:
         facts.append("- image description (alt text) changed")
     if old.get("extra") != new.get("extra"):
         facts.append("- platform data changed")
@@ -162,6 +166,31 @@ def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
         lines.append("- content hash changed (no visible difference)")
     lines += ["", "</details>", ""]
     return lines
+
+
+def _images(entry: Entry) -> list[Mapping[str, Any]]:
+    return [m for m in entry.get("media", ()) if isinstance(m, Mapping) and m.get("kind") is None]
+
+
+def _video(entry: Entry) -> tuple | None:
+    """What of an entry's video a reader of the summary tells apart: the file, its poster, captions and alt."""
+    for m in entry.get("media", ()):
+        if isinstance(m, Mapping) and m.get("kind") == "video":
+            return (m.get("sha256"), (m.get("poster") or {}).get("sha256"), (m.get("captions") or {}).get("sha256"),
+                    m.get("alt"), m.get("duration"))
+    return None
+
+
+def _video_change(old: tuple | None, new: tuple | None) -> str:
+    if old is None:
+        return f"- video added ({new[4]} s)" if new is not None else ""
+    if new is None:
+        return "- video dropped: the card is posted instead"
+    if old[0] != new[0]:
+        return f"- video replaced ({old[4]} s → {new[4]} s)"
+    what = [name for name, a, b in (("poster", old[1], new[1]), ("captions", old[2], new[2]),
+                                    ("description (alt text)", old[3], new[3])) if a != b]
+    return "- video " + ", ".join(what) + " changed"
 
 
 def _text_diff(old_parts: Sequence[str], new_parts: Sequence[str]) -> list[str]:

@@ -30,7 +30,7 @@ from .site_files import inside, read_bytes
 
 # smmgen.build.OUTPUT_SUBDIRS and smmgen.plan.DEFAULT_LEDGER, without importing either (tests check they agree):
 # a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
-SUBDIRS = ("cuts", "cards", "og", "preview")
+SUBDIRS = ("cuts", "cards", "og", "preview", "media")
 LEDGER = ".smmgen/ledger.json"
 
 
@@ -172,7 +172,8 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     if progress is not None:
         progress("writing", 0, 0)
     changed = write_output(result, cache=cache) + integrate(result)
-    read = sorted({str(a.image) for a in (*result.articles, *result.drafts) if a.image} | set(_avatars(site)))
+    read = sorted({str(a.image) for a in (*result.articles, *result.drafts) if a.image} | set(_avatars(site))
+                  | set(_video_files(result.articles)))
     inputs = _inputs(site, env, before, read)
     summary = summarize(result)
     # What the write left in output/: it knows without walking output/ again.
@@ -218,6 +219,14 @@ def _content_hashes(site: Site) -> list[tuple[str, str]]:
 
 def _markdown_suffixes(site: Site) -> tuple[str, ...]:
     return tuple("." + ext for ext in site.content_rules.markdown_extensions)
+
+
+def _video_files(articles) -> Iterable[str]:
+    """The clips, posters and captions the articles name: a changed clip is a change to build."""
+    for article in articles:
+        video = article.video
+        if video is not None:
+            yield from (str(p) for p in (video.src, video.poster, video.captions) if p is not None)
 
 
 def _avatars(site: Site) -> Iterable[str]:

@@ -40,6 +40,46 @@ class MediaFile:
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def hashed(self) -> list[Any]:
+        """What of it the content hash covers."""
+        return [self.role, self.sha256, self.alt]
+
+
+@dataclass(frozen=True)
+class VideoFile:
+    """A video as the manifest records it (``kind: "video"``): an encode of the article's clip, or the clip as it
+    is, with its poster and captions (``smmgen.video``)."""
+
+    target: str         # the variant: video-16x9, video-9x16, video-source ...
+    path: str           # relative to the output dir: media/<sha256>.mp4
+    url: str | None     # under [site] media_base_url, when configured
+    width: int
+    height: int
+    duration: float     # seconds, 3 decimals
+    frame_rate: float
+    has_audio: bool
+    bytes: int
+    sha256: str
+    alt: str
+    poster: Mapping[str, Any] | None = None      # {path, url, width, height, bytes, sha256}
+    captions: Mapping[str, Any] | None = None    # {path, lang, bytes, sha256}
+    trim: tuple[float, float | None] | None = None
+    role: str = "attach"
+
+    def to_json(self) -> dict[str, Any]:
+        made = {"kind": "video", "role": self.role, "target": self.target, "path": self.path, "url": self.url,
+                "mime": "video/mp4", "format": "mp4", "width": self.width, "height": self.height,
+                "duration": self.duration, "frame_rate": self.frame_rate, "has_audio": self.has_audio,
+                "bytes": self.bytes, "sha256": self.sha256, "alt": self.alt,
+                "poster": dict(self.poster) if self.poster else None,
+                "captions": dict(self.captions) if self.captions else None}
+        return made
+
+    def hashed(self) -> list[Any]:
+        return [self.role, self.sha256, self.alt, "video", self.poster["sha256"] if self.poster else None,
+                self.captions["sha256"] if self.captions else None,
+                self.captions["lang"] if self.captions else None, list(self.trim) if self.trim else None]
+
 
 def iso(when: dt.datetime | None) -> str | None:
     if when is None:
@@ -47,7 +87,7 @@ def iso(when: dt.datetime | None) -> str | None:
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def content_hash(cut: Cut, media: Sequence[MediaFile], retracted: bool) -> str:
+def content_hash(cut: Cut, media: Sequence[MediaFile | VideoFile], retracted: bool) -> str:
     """A hash of everything that would be posted, so a publisher can tell new from changed from unchanged.
 
     A default account's hash leaves the account out: it is the hash every entry had before accounts existed, so
@@ -56,7 +96,7 @@ def content_hash(cut: Cut, media: Sequence[MediaFile], retracted: bool) -> str:
         "platform": cut.platform,
         "parts": list(cut.parts),
         "link": cut.link,
-        "media": [[m.role, m.sha256, m.alt] for m in media],
+        "media": [m.hashed() for m in media],
         "publish_at": iso(cut.publish_at),
         "expire_at": iso(cut.expire_at),
         "extra": cut.extra,
@@ -67,7 +107,7 @@ def content_hash(cut: Cut, media: Sequence[MediaFile], retracted: bool) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
-def entry(cut: Cut, article: Article, media: Sequence[MediaFile]) -> dict[str, Any]:
+def entry(cut: Cut, article: Article, media: Sequence[MediaFile | VideoFile]) -> dict[str, Any]:
     made = {
         "id": cut.id,
         "platform": cut.platform,

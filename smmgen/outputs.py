@@ -24,7 +24,7 @@ from .platforms import Cut
 class ArticleOutput:
     article: Article
     cuts: tuple[Cut, ...]                               # planned, in platform order
-    media: tuple[tuple[manifest.MediaFile, ...], ...]   # each cut's cards, as the manifest records them
+    media: tuple[tuple[manifest.MediaFile | manifest.VideoFile, ...], ...]   # each cut's cards or video
     key: str | None = None      # see ``output_key``; None when the build had no cache to compare with
 
     @cached_property
@@ -39,7 +39,7 @@ class ArticleOutput:
 
 
 def output_key(sha: str, hero: tuple | None, cuts: Sequence[Cut],
-               media: Sequence[Sequence[manifest.MediaFile]]) -> str:
+               media: Sequence[Sequence[manifest.MediaFile | manifest.VideoFile]]) -> str:
     """Everything an article's share of the output is made from, hashed (the site's config, layouts and code
     are in the cache's fingerprint, which drops the whole cache when they change).
 
@@ -49,6 +49,6 @@ def output_key(sha: str, hero: tuple | None, cuts: Sequence[Cut],
     """
     planned = tuple((c.id, epoch_seconds(c.publish_at), epoch_seconds(c.expire_at), c.warnings, c.errors,
                      c.timing.hold if c.timing else None) for c in cuts)
-    cards = tuple(tuple((m.path, m.sha256) for m in files) for files in media)
+    cards = tuple(tuple((m.path, *m.hashed()) for m in files) for files in media)
     # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
     return hashlib.sha256(repr((sha, hero, planned, cards)).encode()).hexdigest()

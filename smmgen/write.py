@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .content import Article
     from .platforms import Cut
 
-OUTPUT_SUBDIRS = ("cuts", "cards", "og", "preview")
+OUTPUT_SUBDIRS = ("cuts", "cards", "og", "preview", "media")
 MANIFEST = "manifest.json"
 PENDING = 64
 """New files handed to the writer thread and not yet written, at most."""
@@ -78,18 +78,31 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
     sink.commit()
     # The cards the build drew wait in the staging folder: in place before the manifest that names them.
     staging.commit(site, result.staged)
+    sink.changed += place_media(result)
     sink.changed += write_manifest(site, result, cache, same)
     if cache is not None:
         sink.index[MANIFEST] = cache.index[MANIFEST]
         cache.index = sink.index
         cache.pages = memo.keys if memo is not None else {}
         cache.outputs = {o.article.source: o.key for o in result.outputs if o.key is not None}
+    media = set(result.videos.files) if result.videos is not None else set()
     if cache is None:
-        prune(out, sink.written | {out / card.path for card in result.cards.values()} | {out / MANIFEST},
-              OUTPUT_SUBDIRS)
+        prune(out, sink.written | {out / card.path for card in result.cards.values()} | {out / MANIFEST}
+              | {out / path for path in media}, OUTPUT_SUBDIRS)
     else:
-        cache.files = sink.finish({card.path for card in result.cards.values()})
+        cache.files = sink.finish({card.path for card in result.cards.values()} | media)
     return sink.changed
+
+
+def place_media(result: BuildResult) -> int:
+    """Put the build's videos, posters and captions (made in the video stage's store) into output/media/;
+    returns how many were new. Their names are their hashes: one already there is the right one."""
+    from .video.store import place
+
+    if result.videos is None:
+        return 0
+    out = result.site.output_dir
+    return sum(place(source, out / path) for path, source in sorted(result.videos.files.items()))
 
 
 class _Sink:

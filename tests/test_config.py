@@ -42,7 +42,7 @@ def test_unknown_key_is_an_error(make_site):
         """) == ["smmgen.toml:4: site.tmezone: unknown key (known keys: base_url, cards_base_url, content_dir, "
                  "default_image, default_image_alt, excerpt_separator, exclude, expire_with_page, extra_front_matter, generator, "
                  "hashtag_sources, include, language, languages, layouts_dir, lowercase_urls, markdown_extensions, "
-                 "name, output_dir, permalink, permalinks, source_dir, strict, timezone)"]
+                 "media_base_url, name, output_dir, permalink, permalinks, source_dir, strict, timezone)"]
 
 
 def test_unknown_platform_is_an_error(make_site):

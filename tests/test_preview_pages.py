@@ -175,7 +175,9 @@ def test_card_images_are_referenced_relatively_and_exist(sample_site):
     out = sample_site / "output"
     referenced = 0
     for page in (out / "preview" / "articles").glob("*.html"):
-        for src in re.findall(r'<img[^>]*\ssrc="([^"]+)"', page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        # Cards are images; a video is a <video> with its poster.
+        for src in re.findall(r'<(?:img|video)[^>]*\ssrc="([^"]+)"', text) + re.findall(r'\sposter="([^"]+)"', text):
             assert not src.startswith(("/", "http")), src
             assert (page.parent / src).resolve().is_file(), src
             referenced += 1

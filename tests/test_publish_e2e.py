@@ -36,8 +36,9 @@ ALL = ("bluesky", "mastodon", "telegram", *NEW_PLATFORMS)
 _SECTION = re.compile(r"^\[([^\]]+)\]\s*$")
 
 
-def sample_copy(folder: Path, cards_base_url: str, tables: list[str]) -> Path:
-    """The sample site with its own [publish] tables replaced by ones that point at the test servers."""
+def sample_copy(folder: Path, cards_base_url: str, tables: list[str], media_base_url: str | None = None) -> Path:
+    """The sample site with its own [publish] tables replaced by ones that point at the test servers (and its
+    cards and media served by local hosts)."""
     for name in ("content", "layouts"):
         if (SAMPLE / name).is_dir():
             shutil.copytree(SAMPLE / name, folder / name)
@@ -49,6 +50,8 @@ def sample_copy(folder: Path, cards_base_url: str, tables: list[str]) -> Path:
         if line.startswith("publish = "):           # an account's own channel: the test server's only one here
             line = 'publish = { chat_id = "@courier_news" }'
         if not skip:
+            if line.startswith("media_base_url") and media_base_url is not None:
+                line = f'media_base_url = "{media_base_url}"'
             kept.append(f'cards_base_url = "{cards_base_url}"' if line.startswith("cards_base_url") else line)
     text = "\n".join(kept) + "\n\n" + PUBLISH_TOML + "".join("\n" + t for t in tables)
     (folder / "smmgen.toml").write_text(text)
@@ -94,9 +97,10 @@ def utc(value: str) -> dt.datetime:
 
 def test_publish_the_sample_site_to_all_nine_platforms(servers: dict[str, Any], tmp_path: Path) -> None:
     cards = CardHost(tmp_path / "site" / "output" / "cards").start()
+    media = CardHost(tmp_path / "site" / "output" / "media").start()     # the videos Instagram and Threads fetch
     try:
         tables = [h.table for h in servers.values()]
-        site = sample_copy(tmp_path / "site", cards.base_url, tables)
+        site = sample_copy(tmp_path / "site", cards.base_url, tables, media.base_url)
         built = CliRunner().invoke(main, ["build", "--site", str(site)], catch_exceptions=False)
         assert built.exit_code == 0, built.output
         entries = json.loads((site / "output" / "manifest.json").read_text())["entries"]
@@ -175,3 +179,4 @@ def test_publish_the_sample_site_to_all_nine_platforms(servers: dict[str, Any], 
             assert not gone & set(h.live_texts()), name
     finally:
         cards.stop()
+        media.stop()

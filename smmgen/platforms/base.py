@@ -101,4 +101,9 @@ COMMON_SETTINGS: dict[str, s.Field] = {
                                 doc="Delete posts of retracted or removed articles on the next publish."),
     "when": s.Field(accounts.when_table, doc="Narrows the articles the platform's default account takes "
                                              "({ lang, section, tags, path }; see [accounts])."),
+    "video": s.Field(s.boolean, default=True, doc="Post an article's video here (false: its card)."),
+    "video_max_seconds": s.Field(s.number(0.1, 86400.0),
+                                 doc="This account's longest video, in seconds (below the network's rule)."),
+    "video_max_bytes": s.Field(s.integer(1), doc="This account's largest video file in bytes (a Mastodon "
+                                                 "instance's own media_attachments limit)."),
 }

@@ -38,6 +38,28 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Clip:
+    """A video posted with the text: the network's own variant (its crop), with its poster."""
+
+    path: str                 # relative to the output dir
+    poster: str | None
+    captions: str | None
+    captions_lang: str
+    width: int
+    height: int
+    duration: float           # seconds
+    alt: str
+    target: str
+
+    @property
+    def badge(self) -> str:
+        """The duration as players show it: 0:07, 2:20, 1:02:03."""
+        total = max(0, round(self.duration))
+        hours, rest = divmod(total, 3600)
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+@dataclass(frozen=True)
 class LinkCard:
     url: str
     domain: str
@@ -104,6 +126,7 @@ class Post:
     date_text: str            # how the platform's header shows the time ("24 Nov")
     lang: str
     hold: str | None = None   # why the build holds it back (adopted, not_before, no slot): never posted
+    video: Clip | None = None  # the video posted with it (then no image and no link card)
     account_name: str = ""    # the account it goes to; the platform's name for its default account
 
     @property
@@ -263,19 +286,21 @@ def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path],
         html = str(extra.get("parse_mode", "")).upper() == "HTML"
         parts.append(Part(text, length, limit, level, look, html, None if html else _facets(extra, i)))
     media = list(entry.get("media") or [])
+    video = _clip(next((m for m in media if m.get("kind") == "video"), None))
+    media = [m for m in media if m.get("kind") is None]
     attach = next((m for m in media if m.get("role") == "attach"), None)
     card_media = next((m for m in media if m.get("role") in ("link_card", "scraped")), None)
     alt = article.image_alt or article.title
     attached = None
     if attach is not None:
         attached = _image(attach, look, own_frame=True)
-    elif platform == "instagram":
+    elif platform == "instagram" and video is None:
         attached = _placeholder(platform, look, alt)
     if attached is not None and platform == "instagram":
         attached = _instagram_frame(attached)
     card = None
     link = entry.get("link")
-    if look.link_card and link and attached is None:
+    if look.link_card and link and attached is None and video is None:
         image = _image(card_media, look, own_frame=False) if card_media else _placeholder(platform, look, alt)
         # Where the cut carries the card's own text (Bluesky's external embed), that is what gets posted.
         external = extra.get("external") if isinstance(extra.get("external"), Mapping) else {}
@@ -299,8 +324,19 @@ def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path],
         publish_at=local_text(publish_at, site.timezone),
         expire_at=local_text(expire_at, site.timezone) if expire_at else None,
         publish_iso=entry.get("publish_at") or "", expire_iso=entry.get("expire_at"),
-        date_text=f"{local:%-d %b}", lang=article.lang, hold=entry.get("hold"),
+        date_text=f"{local:%-d %b}", lang=article.lang, hold=entry.get("hold"), video=video,
     )
+
+
+def _clip(item: Mapping[str, Any] | None) -> Clip | None:
+    if item is None:
+        return None
+    poster = item.get("poster") or {}
+    captions = item.get("captions") or {}
+    return Clip(path=str(item.get("path") or ""), poster=poster.get("path"), captions=captions.get("path"),
+                captions_lang=str(captions.get("lang") or ""), width=int(item.get("width") or 16),
+                height=int(item.get("height") or 9), duration=float(item.get("duration") or 0),
+                alt=str(item.get("alt") or ""), target=str(item.get("target") or ""))
 
 
 def post_status(cut_errors: Sequence[str], warnings: Sequence[str], lengths: Sequence[int], limit: int) -> str:

@@ -84,7 +84,7 @@ class Renderer:
     @property
     def csp(self) -> str:
         # 'self' lets `smmgen serve` add its reload script and poll for new builds; from disk there is neither.
-        return ("default-src 'none'; img-src 'self' data: file:; style-src 'unsafe-inline'; "
+        return ("default-src 'none'; img-src 'self' data: file:; media-src 'self' file:; style-src 'unsafe-inline'; "
                 f"script-src '{self.script_hash}' 'self'; connect-src 'self'; base-uri 'none'; "
                 "form-action 'none'")
 
