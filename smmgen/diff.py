@@ -74,20 +74,22 @@ def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> Manifest
             changed.append(Changed(old, entry))
         else:
             unchanged += 1
-    routed = {(_article(e["id"]), e["platform"]) for e in after.values()}
+    routed = {(article_key(e["id"]), e["platform"]) for e in after.values()}
     gone = [entry for entry_id, entry in sorted(before.items()) if entry_id not in after and not entry.get("retracted")]
-    moved = [e for e in gone if (_article(e["id"]), e["platform"]) in routed]
+    moved = [e for e in gone if (article_key(e["id"]), e["platform"]) in routed]
     deleted += [Deleted(entry, "removed") for entry in gone if entry not in moved]
     new.sort(key=lambda e: (e["publish_at"], e["id"]))
     return ManifestDiff(new=tuple(new), changed=tuple(changed), deleted=tuple(deleted), unchanged=unchanged,
-                        timezone=_zone(head), had_base=base is not None, moved=tuple(moved))
+                        timezone=site_zone(head), had_base=base is not None, moved=tuple(moved))
 
 
-def _article(entry_id: str) -> str:
+def article_key(entry_id: str) -> str:
+    """The article part of an entry id ("budget-passes@bluesky" -> "budget-passes"): its preview page's name."""
     return entry_id.rsplit("@", 1)[0]
 
 
-def _zone(doc: Mapping[str, Any]) -> ZoneInfo:
+def site_zone(doc: Mapping[str, Any]) -> ZoneInfo:
+    """The site's time zone as a manifest names it (UTC when it names none it knows)."""
     try:
         return ZoneInfo(str(doc.get("site", {}).get("timezone") or "UTC"))
     except (ZoneInfoNotFoundError, ValueError):
@@ -226,7 +228,13 @@ def _cell(text: str) -> str:
 
 def diff_sides(base: str | None, head: str, site_root: Path, *, workers: int | None = None,
                report: Callable[[str], None] = lambda line: None) -> str:
-    """``smmgen diff BASE HEAD`` as a library call: the Markdown report.
+    """``smmgen diff BASE HEAD`` as a library call: the Markdown report (see ``compare_sides``)."""
+    return to_markdown(compare_sides(base, head, site_root, workers=workers, report=report)[0])
+
+
+def compare_sides(base: str | None, head: str, site_root: Path, *, workers: int | None = None,
+                  report: Callable[[str], None] = lambda line: None) -> tuple[ManifestDiff, Mapping[str, Any]]:
+    """The diff of ``smmgen diff BASE HEAD``, and the head's manifest.
 
     Each side names an existing manifest file or else a git revision of the repository holding ``site_root``,
     whose site (at ``site_root``'s place in the repository) is built in a temporary folder. ``base`` None, or a
@@ -250,7 +258,7 @@ def diff_sides(base: str | None, head: str, site_root: Path, *, workers: int | N
         if head_side.manifest is None:
             raise SmmgenError(f"head {head!r}: that revision has no smmgen.toml at the site's place")
         base_doc = side(base, "base", head_side.cards).manifest if base is not None else None
-        return to_markdown(compare(base_doc, head_side.manifest))
+        return compare(base_doc, head_side.manifest), head_side.manifest
 
 
 def _working_cards(site_root: Path) -> Path | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import MINIMAL_CONFIG
 from support.serving import ServeProcess
 from test_preview_pages import enable_platforms
 
@@ -147,8 +148,25 @@ def test_index_and_article_pages_from_disk(built_site, context, tmp_path):
         assert img.evaluate("i => i.complete && i.naturalWidth > 0"), img.get_attribute("src")
     screenshot(w.page, "preview-article.png", tmp_path)
 
+    # plan.html opens on the weeks around the newest article's; the week pages together show every post.
     w.page.goto((site / "output" / "preview" / "plan.html").as_uri())
-    assert w.page.locator('[data-view-panel="week"] .ev--publish').count() == len(result.entries)
+    newest = max(a.date for a in result.articles).astimezone(site_tz(site)).date()
+    opening = w.page.locator('.period[aria-current="true"]').evaluate_all("as => as.map(a => a.dataset.week)")
+    assert "%d-W%02d" % newest.isocalendar()[:2] in opening
+    publish_weeks = [week_of(e["publish_at"], site) for e in result.entries]
+    assert w.page.locator('[data-view-panel="week"] .ev--publish').count() == \
+        sum(week in opening for week in publish_weeks)
+    weeks = w.page.locator(".period[data-week]").evaluate_all("as => as.map(a => a.dataset.week)")
+    assert set(publish_weeks) <= set(weeks) and weeks == sorted(weeks)
+    shown = 0
+    for week in weeks:
+        w.page.click(f'.period[data-week="{week}"]')
+        w.page.wait_for_url(re.compile(rf"/plan-{week}\.html$"))
+        assert w.page.locator(f'.period[data-week="{week}"]').get_attribute("aria-current") == "page"
+        shown += w.page.locator('[data-view-panel="week"] .ev--publish').count()
+    assert shown == len(result.entries)
+    w.page.click('.period:text-is("Now")')
+    w.page.wait_for_url(re.compile(r"/plan\.html$"))
     w.page.click('button[data-view="day"]')
     assert w.page.locator('[data-view-panel="day"]').is_visible()
     assert not w.page.locator('[data-view-panel="week"]').is_visible()
@@ -236,7 +254,9 @@ def test_hostile_article_text_is_inert_in_every_page(make_site, context):
     assert "<script>" in title and "onerror" in title           # the payload reaches the preview as text
     out = make_site.root / "output" / "preview"
     w = Watched(context)
-    for page in [out / "index.html", out / "plan.html", *sorted((out / "articles").glob("*.html"))]:
+    pages = sorted(out.glob("*.html"))
+    assert {"index.html", "plan.html"} < {p.name for p in pages} and any(p.name.startswith("plan-") for p in pages)
+    for page in [*pages, *sorted((out / "articles").glob("*.html"))]:
         w.page.goto(page.as_uri())
         state = w.page.evaluate(INERT)
         assert state["xss"] is None, page
@@ -249,6 +269,62 @@ def test_hostile_article_text_is_inert_in_every_page(make_site, context):
             assert "<script>window.__xss=8</script>" in text
             links = w.page.locator('article.mock[data-platform="mastodon"] .frame .text a')
             assert links.evaluate_all("as => as.map(a => a.href)") == ["https://news.example/ok"]
+    w.clean()
+
+
+def site_tz(site: Path):
+    return load_site(site).timezone
+
+
+def week_of(iso: str, site: Path) -> str:
+    """The ISO week ("2026-W48") of a UTC time in the site's time zone, as the plan's pages are named."""
+    import datetime as dt
+
+    year, week, _ = dt.datetime.fromisoformat(iso).astimezone(site_tz(site)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+MONTHS_CONFIG = MINIMAL_CONFIG + """
+[platforms.bluesky]
+handle = "desk.bsky.social"
+"""
+
+
+def test_months_are_pages_linked_both_ways_and_keep_the_filters(make_site, context):
+    make_site.config(MONTHS_CONFIG)
+    for n, date in enumerate(["2026-09-10T10:00:00+02:00", "2026-10-05T10:00:00+02:00",
+                              "2026-10-20T10:00:00+02:00", "2026-11-20T10:00:00+01:00"]):
+        make_site.article(f"2026/story-{n}.md", f"---\ntitle: Story {n}\ndate: {date}\n---\nBody of story {n}.\n")
+    result = build(load_site(make_site.root), workers=1)
+    assert not result.errors, result.errors
+    write_output(result)
+    out = make_site.root / "output" / "preview"
+    w = Watched(context)
+    w.page.goto((out / "index.html").as_uri())
+    # The front page: the newest month's articles, and every month newest first.
+    assert [t.strip() for t in w.page.locator("tr.row .title-link").all_inner_texts()] == ["Story 3"]
+    months = w.page.locator("nav.periods .period").all_inner_texts()
+    assert [m.strip() for m in months] == ["Latest", "November 2026", "October 2026", "September 2026"]
+
+    # A filter set on one page holds on the month opened from it.
+    w.page.click('button[data-filter="platform"][data-value="bluesky"]')
+    w.page.click('.period:text-is("October 2026")')
+    w.page.wait_for_url(re.compile(r"/index-2026-10\.html#platform=bluesky$"))
+    assert [t.strip() for t in w.page.locator("tr.row:visible .title-link").all_inner_texts()] == \
+        ["Story 2", "Story 1"]
+    assert w.page.locator('button[data-filter="platform"][data-value="bluesky"]').get_attribute("aria-pressed") \
+        == "true"
+    assert w.page.locator('.period[aria-current="page"]').inner_text().strip() == "October 2026"
+
+    # An article page leads back to its own month, and its neighbours across months.
+    w.page.click('a.title-link:text-is("Story 1")')
+    w.page.wait_for_url(re.compile(r"/articles/.*\.html$"))
+    w.page.click('a:text-is("older ›")')
+    w.page.wait_for_url(re.compile(r"/articles/.*\.html$"))
+    assert w.page.locator("h1").first.inner_text().startswith("Story 0")
+    w.page.click('a:text-is("← All articles")')
+    w.page.wait_for_url(re.compile(r"/index-2026-09\.html$"))
+    assert [t.strip() for t in w.page.locator("tr.row .title-link").all_inner_texts()] == ["Story 0"]
     w.clean()
 
 

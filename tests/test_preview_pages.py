@@ -185,8 +185,12 @@ def test_card_images_are_referenced_relatively_and_exist(sample_site):
     assert referenced >= len(cards) > 0
 
 
-def test_plan_page_lists_every_post_and_its_expiry(sample_site, sample_result):
-    plan = rel(render_preview(sample_result), sample_site)["preview/plan.html"].decode()
+def test_plan_pages_list_every_post_and_its_expiry(sample_site, sample_result):
+    files = rel(render_preview(sample_result), sample_site)
+    # One page per ISO week: together they show every post, each once in the week view and once in the day view.
+    weeks = sorted(name for name in files if re.fullmatch(r"preview/plan-\d{4}-W\d\d\.html", name))
+    assert weeks
+    plan = "".join(files[name].decode() for name in weeks)
     for entry in sample_result.entries:
         # An account besides the platform's default one has its own anchor in the article's page.
         anchor = entry["platform"] if entry["account"] == entry["platform"] else f'{entry["platform"]}-{entry["account"]}'

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -289,8 +290,26 @@ def test_the_pull_request_step_writes_the_preview_summary_and_the_diff(repo):
     deleted = section(diff, "### Posts to delete")
     assert "The National Gallery reopens its east wing" in deleted and "article retracted" in deleted
     assert "No manifest on the base branch" not in diff
-    # The head's output/ is there for the artifact upload.
-    assert (repo.path / "output" / "preview").is_dir()
+    # The preview artifact holds what the pull request changes: its articles' pages and cards, and the index and
+    # plan pages that list them, where output/ has them.
+    artifact = repo.path / "smmgen-pr-preview"
+    out = repo.path / "output"
+    head = json.loads((out / "manifest.json").read_text())["entries"]
+    changed = {"budget-passes", "gallery-east-wing", "night-trains"}
+    files = {p.relative_to(artifact / "output").as_posix() for p in artifact.rglob("*") if p.is_file()}
+    assert {p for p in files if p.startswith("preview/articles/")} == \
+        {f"preview/articles/{k}.html" for k in changed if (out / "preview" / "articles" / f"{k}.html").exists()}
+    assert {"preview/articles/budget-passes.html", "preview/articles/night-trains.html"} <= files
+    cards = {m["path"] for e in head if e["id"].rsplit("@", 1)[0] in changed for m in e["media"]}
+    assert cards and {p for p in files if p.startswith("cards/")} == cards
+    assert {"preview/index.html", "preview/plan.html", "preview/index-2026-11.html"} <= files
+    assert any(p.startswith("preview/plan-2026-W") for p in files)
+    assert len(list((out / "cards").iterdir())) > len(cards)        # the site's other cards stay out
+    for page in artifact.rglob("articles/*.html"):
+        for src in re.findall(r'<img[^>]* src="([^"]+)"', page.read_text()):
+            assert (page.parent / src).resolve().is_file(), (page.name, src)
+    for name in ("budget-passes", "night-trains"):
+        assert f'href="../preview/articles/{name}.html"' in (artifact / "output/preview/index-2026-11.html").read_text()
 
 
 @pytest.mark.slow
@@ -564,6 +583,12 @@ def test_the_pull_request_step_of_a_workspace_has_a_section_per_site_and_the_com
     index = (repo.path / "output" / "index.html").read_text()
     assert '<a href="../sites/courier/output/preview/index.html">' in index
     assert '<a href="../sites/gazette/output/preview/index.html">' in index
+    # The artifact: the combined index, and the pages of the one site the pull request changes.
+    artifact = repo.path / "smmgen-pr-preview"
+    assert (artifact / "output" / "index.html").read_text() == index
+    assert (artifact / "sites/gazette/output/preview/articles/bus.html").is_file()
+    assert (artifact / "sites/gazette/output/preview/index.html").is_file()
+    assert not list(artifact.glob("sites/courier/output/preview/articles/*"))
 
     # The check fails for one site: its annotation names the file from the repository root.
     (repo.path / "sites" / "gazette" / "content" / "broken.md").write_text(

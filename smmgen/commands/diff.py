@@ -15,9 +15,12 @@ from .per_site import MARKDOWN, per_site
 @_site_option
 @click.option("--no-base", is_flag=True, default=False,
               help="Compare HEAD with nothing (the target branch has no site yet): every post is new.")
+@click.option("--artifact", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also copy into this folder, laid out as output/, the preview pages and cards of the posts "
+                   "that change (HEAD must be a built manifest file): a pull request's preview artifact.")
 @click.argument("sides", nargs=-1, metavar="BASE HEAD")
 @per_site(MARKDOWN)
-def diff(site_dir: Path | None, no_base: bool, sides: tuple[str, ...]) -> None:
+def diff(site_dir: Path | None, no_base: bool, sides: tuple[str, ...], artifact: Path | None) -> None:
     """Compare two manifests: new posts, changed posts (text diff), posts that will be deleted.
 
     BASE is the target branch's side, HEAD the change's: each a manifest file (output/manifest.json of a
@@ -33,7 +36,20 @@ def diff(site_dir: Path | None, no_base: bool, sides: tuple[str, ...]) -> None:
     def report(line: str) -> None:      # progress on stderr: stdout is the Markdown, often redirected
         click.echo(line, err=True)
 
-    click.echo(diff_sides(base, head, _site_root(site_dir), workers=os.cpu_count() or 1, report=report), nl=False)
+    if artifact is None:
+        click.echo(diff_sides(base, head, _site_root(site_dir), workers=os.cpu_count() or 1, report=report),
+                   nl=False)
+        return
+    from ..diff import compare_sides, to_markdown
+    from ..preview.artifact import write_artifact
+
+    if not Path(head).is_file():
+        raise click.UsageError("--artifact needs HEAD to be a built manifest file (output/manifest.json)")
+    changes, head_doc = compare_sides(base, head, _site_root(site_dir), workers=os.cpu_count() or 1,
+                                      report=report)
+    copied = write_artifact(Path(head).parent, head_doc, changes, artifact)
+    report(f"artifact: {len(copied)} file(s) in {artifact}")
+    click.echo(to_markdown(changes), nl=False)
 
 
 COMMANDS = [diff]

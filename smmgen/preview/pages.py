@@ -8,16 +8,18 @@ depends only on the build: no timestamps, stable order, so the same inputs give 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
 
 from ..layouts import Layouts
-from . import agenda
+from . import agenda, periods
 from .looks import look_for
 from .model import STATUSES, PreviewData, preview_data
 
@@ -111,44 +113,127 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     # dropped (kept for the index of a large site, they would be most of what the build holds in memory).
     index_fragment = fragment_maker(store, ("index", "../"))
     row = _index_row_macro(renderer, data, common)
-    rows: dict[int, Markup] = {}
     listed = [view for view in data.articles if view.page]
+    months = _months(listed, data)
+    index = _IndexPages(renderer, data, listed, months, index_fragment, common)
     shared = (data.site_name, data.timezone, data.platforms, data.errors, data.error_count, renderer.script_hash)
     for here, view in enumerate(listed):
         path = f"preview/{view.page}"
+        month = months[id(view)]
         key = None
         if reuse is not None:
-            # Everything the page shows: its article, its neighbours' links, the build's errors banner.
+            # Everything the page shows: its article, its neighbours' links, its month's page, the build's
+            # errors banner.
             neighbours = tuple((v.page, v.title) for v in listed[max(0, here - 1):here + 2] if v is not view)
             # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
-            key = hashlib.sha256(repr((view.identity(), neighbours, here == 0, shared)).encode()).hexdigest()
+            key = hashlib.sha256(repr((view.identity(), neighbours, here == 0, month.page, shared)).encode()
+                                 ).hexdigest()
         if key is not None and reuse.unchanged(path, key):
             page = UNCHANGED
         else:
             page = renderer.render("article.html.j2", "../../", page="article", article=view, listed=listed,
-                                   here=here, **common)
+                                   here=here, index_page=month.page, **common)
         if reuse is not None:
             reuse.put(path, key)
         if row is not None:
-            rows[id(view)] = index_fragment(row, view)
+            index.rows[id(view)] = index_fragment(row, view)
         view.forget_posts()
         yield path, page
+        if here + 1 == len(listed) or months[id(listed[here + 1])].key != month.key:
+            yield from index.pages(month)         # the month's last article: its rows are all drawn
+    if not listed:
+        yield from index.pages(None)
+    yield from _plan_pages(renderer, result, data, listed, store, common)
+    for relative, source in sorted(data.avatars.items()):
+        yield relative, source.read_bytes()
 
-    def fragment(macro, *args) -> Markup:
-        if macro.name == "row" and len(args) == 1 and id(args[0]) in rows:
-            return rows.pop(id(args[0]))
-        return index_fragment(macro, *args)
 
-    yield "preview/index.html", renderer.stream("index.html.j2", "../", page="index", fragment=fragment,
-                                                **common)
+def _months(listed: list, data: PreviewData) -> dict[int, periods.Period]:
+    """The month page of every listed article view, by ``id(view)``, with each month's counts of articles in
+    error and with warnings."""
+    tz = ZoneInfo(data.timezone)
+    firsts = {id(v): periods.month_of(v.date_iso, tz) for v in listed}
+    statuses: dict[dt.date, list[str]] = {}
+    for view in listed:
+        statuses.setdefault(firsts[id(view)], []).append(view.status)
+    found = {first: periods.month_period(first, these) for first, these in statuses.items()}
+    return {key: found[first] for key, first in firsts.items()}
+
+
+class _IndexPages:
+    """index.html (the articles that failed to load, the newest month, every month with its problems) and one
+    page per month. A month's pages are written as soon as its last row is drawn, and its rows then dropped:
+    the build holds one month's rows, not the site's."""
+
+    def __init__(self, renderer: Renderer, data: PreviewData, listed: list, months: dict[int, periods.Period],
+                 index_fragment: Callable[..., Markup], common: dict[str, Any]):
+        self.renderer = renderer
+        self.data = data
+        self.rows: dict[int, Markup] = {}
+        self.index_fragment = index_fragment
+        self.by_month: dict[str, list] = {}
+        for view in listed:
+            self.by_month.setdefault(months[id(view)].key, []).append(view)
+        every = list(dict.fromkeys(months[id(v)] for v in listed))      # newest first, as ``listed`` is
+        self.newest = every[0].key if every else None
+        self.values = {**common, "periods": every, "fragment": self.fragment}
+
+    def fragment(self, macro, *args) -> Markup:
+        if macro.name == "row" and len(args) == 1 and id(args[0]) in self.rows:
+            return self.rows[id(args[0])]
+        return self.index_fragment(macro, *args)
+
+    def pages(self, month: periods.Period | None) -> Iterator[tuple[str, Content]]:
+        """The pages of ``month`` (index.html too for the newest; only index.html for None: no articles)."""
+        from dataclasses import replace
+
+        views = self.by_month.pop(month.key) if month is not None else []
+        if month is None or month.key == self.newest:
+            broken = [view for view in self.data.articles if not view.page]
+            front = replace(self.data, articles=tuple(broken + views))
+            yield "preview/index.html", self.renderer.stream("index.html.j2", "../", page="index", period=None,
+                                                             **{**self.values, "data": front})
+        if month is not None:
+            page = self.renderer.stream("index.html.j2", "../", page="index", period=month,
+                                        **{**self.values, "data": replace(self.data, articles=tuple(views))})
+            yield f"preview/{month.page}", self._then_drop(page, views)
+
+    def _then_drop(self, blocks: Iterable[bytes], views: list) -> Iterator[bytes]:
+        # A month's rows are needed until its page (written as the blocks are taken) is complete.
+        yield from blocks
+        for view in views:
+            self.rows.pop(id(view), None)
+
+
+def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, store,
+                common: dict[str, Any]) -> Iterator[tuple[str, Content]]:
+    """plan.html (the weeks around the newest article's, and the posts held back) and one page per ISO week."""
     values = plan_values(result, data)
     # What the plan's weeks and days show besides their own events.
     context = ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms,
                values["handles"], data.accounts)
-    yield "preview/plan.html", renderer.stream("plan.html.j2", "../", page="plan",
-                                               fragment=fragment_maker(store, context), **values, **common)
-    for relative, source in sorted(data.avatars.items()):
-        yield relative, source.read_bytes()
+    plan_fragment = fragment_maker(store, context)
+    weeks = values.pop("weeks")
+    days = values.pop("days")
+    held, unplaced, total = values.pop("held"), values.pop("unplaced"), len(values.pop("slots"))
+    pages = [periods.week_period(w.monday) for w in weeks]
+    tz = ZoneInfo(data.timezone)
+    newest = dt.datetime.fromisoformat(listed[0].date_iso).astimezone(tz).date() if listed else None
+    opening = periods.opening_weeks(weeks, newest)
+    base = {**common, **values, "periods": pages, "fragment": plan_fragment}
+
+    def page(shown: Sequence[agenda.Week], period: periods.Period | None, **extra: Any) -> Iterable[bytes]:
+        dates = {d.date for w in shown for d in w.days}
+        return renderer.stream("plan.html.j2", "../", page="plan", period=period, weeks=shown,
+                               days=[d for d in days if d.date in dates],
+                               slots=[e.slot for w in shown for d in w.days for e in d.events
+                                      if e.kind == "publish"], **base, **extra)
+
+    yield "preview/plan.html", page(opening, None, held=held, unplaced=unplaced,
+                                    opening=[periods.week_period(w.monday) for w in opening],
+                                    total=total)
+    for week, period in zip(weeks, pages, strict=True):
+        yield f"preview/{period.page}", page([week], period, held=Counter(), unplaced=[], opening=[])
 
 
 def _index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, Any]):
@@ -160,6 +245,7 @@ def _index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, An
     # Made with no articles: the module's own page is then a few lines, and the macro reads only its argument
     # and the page's values.
     module = template.make_module({**renderer.values("../"), "page": "index", "fragment": lambda m, *a: m(*a),
+                                   "period": None, "periods": (),
                                    **common, "data": replace(data, articles=())})
     row = getattr(module, "row", None)
     return row if isinstance(row, jinja2.runtime.Macro) else None

@@ -20,6 +20,15 @@
     if (document.querySelector("[data-view-panel]") && state.view !== "week") { params.set("view", state.view); }
     var text = params.toString();
     history.replaceState(null, "", text ? "#" + text : location.pathname + location.search);
+    keepFilters(text);
+  }
+
+  // The index and the plan are one page per month or week: a link to another one carries the filters along.
+  function keepFilters(text) {
+    document.querySelectorAll("a[data-keep-filters]").forEach(function (link) {
+      var href = link.getAttribute("href").split("#")[0];
+      link.setAttribute("href", text ? href + "#" + text : href);
+    });
   }
 
   function matchesRow(row) {
@@ -109,10 +118,19 @@
     document.querySelectorAll(".ev[data-at]").forEach(function (el) {
       el.classList.toggle("is-past", Date.parse(el.getAttribute("data-at")) < now);
     });
+    // The plan's list of weeks marks the one holding today (ISO week, as the pages are named).
+    var day = new Date(today + "T00:00:00Z");
+    day.setUTCDate(day.getUTCDate() + 4 - (day.getUTCDay() || 7));     // the Thursday of its week
+    var week = Math.ceil(((day - Date.UTC(day.getUTCFullYear(), 0, 1)) / 86400000 + 1) / 7);
+    var key = day.getUTCFullYear() + "-W" + (week < 10 ? "0" : "") + week;
+    document.querySelectorAll(".period[data-week]").forEach(function (el) {
+      el.classList.toggle("is-today", el.getAttribute("data-week") === key);
+    });
   }
 
   if (!/^#[a-z0-9_-]+$/i.test(location.hash) || location.hash.indexOf("=") >= 0) { readHash(); }
   apply();
+  keepFilters(location.hash.indexOf("=") >= 0 ? location.hash.slice(1) : "");
   markToday();
   // On the plan, start at this week rather than at the oldest one.
   var todayHead = document.querySelector(".day-head.is-today");
