@@ -291,7 +291,7 @@ def assign(cuts: Sequence[Cut], site: Site) -> tuple[list[Cut], list[SmmgenError
     those of articles dated before ``[publish] not_before``. A post with no free slot within the horizon is
     held too, with a warning: a site that writes more than its plan allows still builds.
     """
-    from .publish.settings import floor_time
+    from .publish_settings import floor_time
 
     try:
         published, adopted = ledger_view(site)

@@ -1,7 +1,8 @@
 """``[publish]`` in smmgen.toml: where the ledger lives, how long to wait, and per-platform endpoints.
 
 Never secrets: credentials come only from environment variables (each adapter's ``ENV``). This module is
-imported when smmgen.toml is validated, by the build too, so it must not import ``requests`` or an adapter.
+imported when smmgen.toml is validated, by the build too, so it sits outside the ``publish`` package (the
+configuration never reaches into the publisher) and imports only the schema helpers: no ``requests``, no adapter.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .. import schema as s
+from . import schema as s
 
 BLUESKY_SETTINGS = {
     "service": s.Field(s.url, default="https://bsky.social",
