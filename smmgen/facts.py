@@ -100,6 +100,10 @@ class Video:
     max_bytes: Limit
     max_seconds: Limit | None = None
     min_seconds: Limit | None = None
+    min_bytes: Limit | None = None
+    min_frame_rate: Limit | None = None
+    max_frame_rate: Limit | None = None
+    max_pixels: Limit | None = None         # width x height
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,9 @@ X6 = "https://developer.x.com/en/docs/x-api/tweets/manage-tweets (rate limits) [
 X_VIDEO = ("https://developer.x.com/en/docs/twitter-api/v1/media/upload-media/uploading-media/"
            "media-best-practices (via ayrshare.com)")
 M1 = "mastodon/documentation content/en/user/posting.md; entities/Instance.md [M1][M2]"
+M_VIDEO = ("https://docs.joinmastodon.org/methods/instance/#v2 configuration.media_attachments (video_size_limit, "
+           "video_matrix_limit, video_frame_rate_limit: mastodon.social's, a default; the instance's own are read at "
+           "publish time)")
 M4 = "mastodon/documentation content/en/methods/statuses.md (scheduled_at at least 5 minutes ahead) [M4]"
 B1 = "bluesky-social/atproto lexicons/app/bsky/feed/post.json (text maxGraphemes 300, maxLength 3000) [B1]"
 B4 = "bluesky-social/atproto lexicons/app/bsky/embed/external.json (thumb maxSize 1000000) [B4]"
@@ -148,7 +155,8 @@ I1 = ("https://developers.facebook.com/docs/instagram-platform/instagram-graph-a
       "(caption 2200, 30 hashtags, 20 tags; image_url required; JPEG, 8 MB, 4:5 to 1.91:1) [I1]")
 I2 = ("https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/ig-user/"
       "media_publish (50 posts per 24 h) [I2]")
-I_REELS = I1.split(" (")[0] + "#reel-specifications (MP4 or MOV, 3 s to 15 min, 300 MB)"
+I_REELS = ("https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media"
+           "#reel-specifications (MP4 or MOV, 3 s to 15 min, 23-60 fps, 300 MB)")
 L2 = "commentary 3000 characters: third-party notes quoting the Posts API schema; unverified first-hand [L2]"
 L_VIDEO = ("https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/videos-api "
            "(75 KB to 500 MB, 3 s to 30 min; via ayrshare.com)")
@@ -182,6 +190,8 @@ MASTODON = PlatformFacts(
     text=Limit(500, "mastodon", M1 + " (500 by default; the server's max_characters)"),
     url_length=Limit(23, "mastodon", M1 + " (characters_reserved_per_url, 23 by default)"),
     threads=True,
+    video=Video(max_bytes=Limit(103_809_024, "bytes", M_VIDEO), max_pixels=Limit(8_294_400, "pixels", M_VIDEO),
+                max_frame_rate=Limit(120, "fps", M_VIDEO)),
     schedule=Window(dt.timedelta(minutes=5), None, M4),
 )
 
@@ -201,7 +211,8 @@ THREADS = PlatformFacts(
     text=Limit(500, "threads", T1),
     max_links=Limit(5, "links", T2),
     threads=True,
-    video=Video(max_bytes=Limit(1024 * MIB, "bytes", T_VIDEO), max_seconds=Limit(300, "s", T_VIDEO)),
+    video=Video(max_bytes=Limit(1024 * MIB, "bytes", T_VIDEO), max_seconds=Limit(300, "s", T_VIDEO),
+                min_frame_rate=Limit(23, "fps", T_VIDEO), max_frame_rate=Limit(60, "fps", T_VIDEO)),
     budgets=(Budget(250, dt.timedelta(hours=24), True, "Threads API: 250 published posts per 24 h"),),
 )
 
@@ -219,7 +230,8 @@ INSTAGRAM = PlatformFacts(
     images=Images(max_bytes=Limit(8 * MIB, "bytes", I1), max_count=Limit(1, "images", I1), formats=("jpeg",),
                   aspect=(4 / 5, 1.91), required=True, source=I1),
     video=Video(max_bytes=Limit(300 * MIB, "bytes", I_REELS), max_seconds=Limit(15 * 60, "s", I_REELS),
-                min_seconds=Limit(3, "s", I_REELS)),
+                min_seconds=Limit(3, "s", I_REELS), min_frame_rate=Limit(23, "fps", I_REELS),
+                max_frame_rate=Limit(60, "fps", I_REELS)),
     budgets=(Budget(50, dt.timedelta(hours=24), False, "Instagram API: 50 published posts per 24 h"),),
 )
 
@@ -227,7 +239,7 @@ LINKEDIN = PlatformFacts(
     name="linkedin",
     text=Limit(3000, "characters", L2),
     video=Video(max_bytes=Limit(500 * MIB, "bytes", L_VIDEO), max_seconds=Limit(30 * 60, "s", L_VIDEO),
-                min_seconds=Limit(3, "s", L_VIDEO)),
+                min_seconds=Limit(3, "s", L_VIDEO), min_bytes=Limit(75 * 1024, "bytes", L_VIDEO)),
 )
 
 TELEGRAM = PlatformFacts(

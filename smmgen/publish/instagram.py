@@ -51,7 +51,7 @@ ASPECT_MIN, ASPECT_MAX = FACTS.images.aspect
 CAPTION_MAX = FACTS.text          # in its unit: "characters", i.e. UTF-16 code units, as the build counts it
 REEL_MAX_BYTES = int(FACTS.video.max_bytes.value)
 REEL_SECONDS = (float(FACTS.video.min_seconds.value), float(FACTS.video.max_seconds.value))
-REEL_FPS = (23.0, 60.0)
+REEL_FPS = (float(FACTS.video.min_frame_rate.value), float(FACTS.video.max_frame_rate.value))
 PAGE = 50
 LOOKUP_SLACK = dt.timedelta(minutes=15)
 

@@ -651,8 +651,8 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
             ledger_path: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Event]:
     """Run the publisher for a loaded ``Site``: read the manifest, hold the ledger lock, yield events."""
     from ..accounts import accounts as site_accounts
-    from . import registry
     from ..publish_settings import MAX_POSTS_PER_RUN, floor_time
+    from . import registry
 
     settings = dict(site.publish or {})
     env = os.environ if env is None else env

@@ -118,7 +118,8 @@ class Telegram:
         description = _description(response)
         if "not found" in description:
             return           # already gone
-        hint = f" (bots cannot delete messages older than {DELETE_WINDOW.total_seconds() / 3600:g} h)" if "can't be deleted" in description else ""
+        hours = DELETE_WINDOW.total_seconds() / 3600
+        hint = f" (bots cannot delete messages older than {hours:g} h)" if "can't be deleted" in description else ""
         raise PublishError(NAME, f"{description}{hint}", status=400)
 
     def edit(self, posted: Posted, post: Post) -> Posted:

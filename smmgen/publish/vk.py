@@ -26,6 +26,7 @@ import datetime as dt
 import random
 from typing import Any
 
+from .. import facts
 from ..errors import AuthError, ConfigError, PublishError, RateLimited
 from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, one_line
 from .http import Http
@@ -36,9 +37,9 @@ AUTH_CODES = frozenset({5, 7, 15, 17, 27, 28, 200, 203, 214})
 RATE_CODES = {6: 1.0, 9: None, 29: None, 601: None}     # code -> seconds to wait, where VK's rule says
 SERVER_CODES = frozenset({1, 10, 36})
 NOT_FOUND = 104
-SCHEDULE_MIN = dt.timedelta(minutes=10)
 # VK documents no upper bound for publish_date; a month ahead keeps what the scheduler holds reviewable.
-SCHEDULE_WINDOW = (SCHEDULE_MIN, dt.timedelta(days=30))
+SCHEDULE_WINDOW = facts.VK.schedule.bounds
+SCHEDULE_MIN = SCHEDULE_WINDOW[0]
 PAGE = 100
 
 
