@@ -26,9 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from .. import facts
 from ..errors import SmmgenError
 
-BLUESKY_THUMB_MAX = 1_000_000            # [B4]
+BLUESKY_THUMB_MAX = int(facts.BLUESKY.images.thumb_max_bytes.value)     # [B4]
 X_LARGE_MAX = 5_000_000                  # "< 5 MB" [X8]
 X_LARGE_MIN = (300, 157)                 # [X7]
 X_LARGE_SIDE_MAX = 4096                  # [X7]

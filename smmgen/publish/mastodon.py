@@ -146,8 +146,8 @@ class Mastodon:
         """The instance's limits, read from /api/v2/instance: refuse locally what the server would refuse."""
         conf = self._configuration()
         statuses = conf.get("statuses") or {}
-        limit = int(statuses.get("max_characters") or 500)
-        per_url = int(statuses.get("characters_reserved_per_url") or 23)
+        limit = int(statuses.get("max_characters") or facts.MASTODON.text.value)
+        per_url = int(statuses.get("characters_reserved_per_url") or facts.MASTODON.url_length.value)
         problems = []
         for i, text in enumerate(post.parts):
             length = measure.measure(text, "mastodon", url_length=per_url)
