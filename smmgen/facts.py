@@ -85,6 +85,7 @@ class Images:
 
     max_bytes: Limit | None = None          # an attached image
     thumb_max_bytes: Limit | None = None    # a link card's thumbnail we upload (Bluesky)
+    card_max_bytes: Limit | None = None     # the card image the platform fetches from the page's tags (X: less than)
     max_count: Limit | None = None          # images per post
     formats: tuple[str, ...] = ()           # accepted formats; empty: not restricted (or not documented)
     aspect: tuple[float, float] | None = None    # (min, max) width / height
@@ -131,6 +132,7 @@ class PlatformFacts:
 
 X1 = "twitter/twitter-text config/v3.json; https://docs.x.com/fundamentals/counting-characters [X1][X2]"
 X4 = "https://docs.x.com/x-api/media (image 5 MB) [X4]"
+X8 = "https://developer.x.com/cards/markup (card image less than 5 MB) [X8]"
 X6 = "https://developer.x.com/en/docs/x-api/tweets/manage-tweets (rate limits) [X6]"
 X_VIDEO = ("https://developer.x.com/en/docs/twitter-api/v1/media/upload-media/uploading-media/"
            "media-best-practices (via ayrshare.com)")
@@ -176,7 +178,8 @@ X = PlatformFacts(
     name="x",
     text=Limit(280, "weighted", X1),
     threads=True,
-    images=Images(max_bytes=Limit(5 * MIB, "bytes", X4), max_count=Limit(4, "images", X4), source=X4),
+    images=Images(max_bytes=Limit(5 * MIB, "bytes", X4), max_count=Limit(4, "images", X4),
+                  card_max_bytes=Limit(5_000_000, "bytes", X8), source=X4),
     video=Video(max_bytes=Limit(512 * MIB, "bytes", X_VIDEO), max_seconds=Limit(140, "s", X_VIDEO),
                 min_seconds=Limit(0.5, "s", X_VIDEO)),
     budgets=(

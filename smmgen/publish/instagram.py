@@ -196,7 +196,7 @@ class Instagram:
                 fmt, (width, height) = im.format, im.size
         except (UnidentifiedImageError, OSError):
             fmt, width, height = None, 0, 1
-        if fmt != "JPEG":
+        if (fmt or "").lower() not in FACTS.images.formats:
             problems.append(f"{fmt or 'not an image'}, and Instagram takes only JPEG")
         elif not ASPECT_MIN - 1e-3 <= width / height <= ASPECT_MAX + 1e-3:
             problems.append(f"{width}x{height}, outside the aspect ratios 4:5 to 1.91:1 Instagram takes")
