@@ -119,6 +119,8 @@ class PlatformFacts:
     max_hashtags: Limit | None = None
     max_mentions: Limit | None = None
     max_langs: Limit | None = None
+    hashtag_length: Limit | None = None     # the longest hashtag, without '#' (Threads: its one topic tag)
+    hashtag_bytes: Limit | None = None      # the same, in UTF-8 bytes
     url_length: Limit | None = None         # what one URL counts in the text (a default, per server)
     threads: bool = False                   # replies to our own post make a thread
     images: Images = field(default_factory=Images)
@@ -142,12 +144,15 @@ M_VIDEO = ("https://docs.joinmastodon.org/methods/instance/#v2 configuration.med
            "publish time)")
 M4 = "mastodon/documentation content/en/methods/statuses.md (scheduled_at at least 5 minutes ahead) [M4]"
 B1 = "bluesky-social/atproto lexicons/app/bsky/feed/post.json (text maxGraphemes 300, maxLength 3000) [B1]"
+B2 = "bluesky-social/atproto lexicons/app/bsky/richtext/facet.json (tag maxGraphemes 64, maxLength 640) [B2]"
 B4 = "bluesky-social/atproto lexicons/app/bsky/embed/external.json (thumb maxSize 1000000) [B4]"
 B5 = "bluesky-social/atproto lexicons/app/bsky/embed/images.json (maxSize 2000000, 4 images) [B5]"
 B_VIDEO = ("bluesky-social/atproto lexicons/app/bsky/embed/video.json (maxSize 100000000); Bluesky's 2025-03 "
            "3-minute video announcement")
 T1 = "https://developers.facebook.com/documentation/threads/posts (500; emoji as UTF-8 bytes) [T1]"
 T2 = "https://developers.facebook.com/documentation/threads/create-posts/text-attachments (5 links) [T2]"
+T_TOPIC = ("topic_tag: one per post, 1-50 characters, no '.' or '&' (Threads posts doc, 'Topic Tags', as quoted by "
+           "third-party clients); unverified first-hand")
 T3 = "https://developers.facebook.com/documentation/threads/overview (250 posts per 24 h) [T3]"
 T_VIDEO = "https://developers.facebook.com/docs/threads/overview#video-specifications (via ayrshare.com)"
 F2 = ("https://developers.facebook.com/docs/pages-api/posts (scheduled_publish_time; the 10 min - 30 day window "
@@ -203,6 +208,8 @@ BLUESKY = PlatformFacts(
     text=Limit(300, "graphemes", B1),
     text_bytes=Limit(3000, "utf8-bytes", B1),
     max_langs=Limit(3, "langs", B1),
+    hashtag_length=Limit(64, "graphemes", B2),
+    hashtag_bytes=Limit(640, "utf8-bytes", B2),
     threads=True,
     images=Images(max_bytes=Limit(2_000_000, "bytes", B5), thumb_max_bytes=Limit(1_000_000, "bytes", B4),
                   max_count=Limit(4, "images", B5), source=B5),
@@ -213,6 +220,7 @@ THREADS = PlatformFacts(
     name="threads",
     text=Limit(500, "threads", T1),
     max_links=Limit(5, "links", T2),
+    hashtag_length=Limit(50, "utf16", T_TOPIC),
     threads=True,
     video=Video(max_bytes=Limit(1024 * MIB, "bytes", T_VIDEO), max_seconds=Limit(300, "s", T_VIDEO),
                 min_frame_rate=Limit(23, "fps", T_VIDEO), max_frame_rate=Limit(60, "fps", T_VIDEO)),
