@@ -9,7 +9,7 @@ publisher may load it without loading each other.
 platform   text                 second cap    images                    schedule ahead         delete
 =========  ===================  ============  ========================  =====================  ================
 X          280 weighted         -             5 MiB, 4                  -                      -
-Mastodon   500 mastodon [1]     -             [1]                       >= 5 min               -
+Mastodon   500 mastodon [1]     -             (per server)              >= 5 min               -
 Bluesky    300 graphemes        3000 bytes    2,000,000 B (thumb 1 MB)  -                      -
 Threads    500 threads          5 links       -                         -                      -
 Facebook   63,206 characters    -             -                         10 min - 30 days       -
@@ -32,7 +32,8 @@ but it must not import the build side (``smmgen.measure`` and its Unicode tables
 re-checks are plain encodings (UTF-16 code units, UTF-8 bytes), so their counting sits here as
 ``encoded_length``, one line on Python's codecs; the tests hold it equal to ``smmgen.measure`` for those units.
 Units that need segmentation or URL parsing (``graphemes``, ``weighted``, ``mastodon``, ``threads``) are checked
-at build time only, and the adapter trusts the manifest for them.
+at build time only, and the adapter trusts the manifest for them (the one exception is Mastodon's adapter, which
+checks each status against the limit the instance reports at publish time).
 
 Sources are the numbered ones in ``shared/PLATFORMS.md``; "our choice" marks a figure a platform does not
 document.

@@ -41,15 +41,15 @@ class PlatformSpec:
     sources: tuple[str, ...] = ()   # where the rules above come from
 
 
-def spec_limits(facts: PlatformFacts) -> dict[str, Any]:
-    """The ``PlatformSpec`` fields that are the platform's facts: its text limit and unit, byte cap, link,
-    hashtag and mention counts, threads and whether an image is required."""
+def spec_limits(platform: PlatformFacts) -> dict[str, Any]:
+    """The ``PlatformSpec`` fields that are the platform's facts (``smmgen.facts``): its text limit and unit,
+    byte cap, link, hashtag and mention counts, threads and whether an image is required."""
     def value(limit: Limit | None) -> int | None:
         return None if limit is None else int(limit.value)
-    return {"text_limit": int(facts.text.value), "unit": facts.text.unit, "text_max_bytes": value(facts.text_bytes),
-            "max_links": value(facts.max_links), "max_hashtags": value(facts.max_hashtags),
-            "max_mentions": value(facts.max_mentions), "supports_thread": facts.threads,
-            "image_required": facts.images.required}
+    return {"text_limit": int(platform.text.value), "unit": platform.text.unit,
+            "text_max_bytes": value(platform.text_bytes), "max_links": value(platform.max_links),
+            "max_hashtags": value(platform.max_hashtags), "max_mentions": value(platform.max_mentions),
+            "supports_thread": platform.threads, "image_required": platform.images.required}
 
 
 @dataclass(frozen=True)

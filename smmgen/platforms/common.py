@@ -477,7 +477,7 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
     if spec.image_required and not media:
         # The platform refuses a post without an image (Instagram): stop the build, not the publish run.
         errors.append(f"{spec.name}: a post needs an image and this cut has none; give the platform a card "
-                      f"(card_target and card_role) or disable it")
+                      "(card_target and card_role) or disable it")
     publish_at, expire_at = resolve(article, spec.name)
     return Cut(
         id=f"{article.key or article.slug}@{spec.name}",
