@@ -116,7 +116,8 @@ class PlatformFacts:
     text: Limit                             # the post's text, in its unit
     text_bytes: Limit | None = None         # a second cap on the same text, in UTF-8 bytes
     caption: Limit | None = None            # the text under a photo, where it differs from ``text``
-    max_links: Limit | None = None
+    max_links: Limit | None = None          # links in the text
+    attached_links: Limit | None = None     # links attached beside the text (VK's attachments)
     max_hashtags: Limit | None = None
     max_mentions: Limit | None = None
     max_langs: Limit | None = None
@@ -266,6 +267,8 @@ TELEGRAM = PlatformFacts(
 VK = PlatformFacts(
     name="vk",
     text=Limit(4096, "characters", V1),
+    attached_links=Limit(1, "links", "VKCOM/vk-api-schema wall/methods.json (attachments: \"If more than one link "
+                                     "is being attached, an error will be thrown\") [V1]"),
     schedule=Window(dt.timedelta(minutes=10), dt.timedelta(days=30), V1),
 )
 

@@ -98,8 +98,9 @@ class Vk:
             raise PublishError(NAME, f"a VK post is one message; this cut has {len(post.parts)} parts",
                                entry_id=post.entry_id)
         links = [str(a) for a in post.extra.get("attachments") or ([post.link] if post.link else [])]
-        if len(links) > 1:
-            raise PublishError(NAME, f"{len(links)} links to attach; VK takes one", entry_id=post.entry_id)
+        most = int(facts.VK.attached_links.value)
+        if len(links) > most:
+            raise PublishError(NAME, f"{len(links)} links to attach; VK takes {most}", entry_id=post.entry_id)
         media = [self._upload_video(post, post.video)] if post.video else \
             [self._upload(post, m) for m in post.media_for("attach")]
         attachments = media + links
