@@ -181,7 +181,7 @@ def _accounts(site: Site) -> tuple[Account, ...]:
 
 def publish_settings(platform: str, publish: Mapping[str, Any]) -> dict[str, Any]:
     """``[publish.<platform>]`` with its declared defaults filled in, also when the table is absent."""
-    from .publish.settings import PLATFORM_SETTINGS  # the settings' schema: plain data, no adapter
+    from .publish_settings import PLATFORM_SETTINGS  # the settings' schema: plain data, no adapter
 
     given = (publish or {}).get(platform)
     if given is not None:
@@ -307,7 +307,7 @@ def build_accounts(raw: Mapping[str, Mapping[str, Any]], platforms: tuple[Platfo
     from . import mentions as mention_rules
     from .config import PlatformSettings
     from .plan import RULE_FIELDS
-    from .publish.settings import PLATFORM_SETTINGS
+    from .publish_settings import PLATFORM_SETTINGS
 
     out: list[Account] = []
     problems: list[s.Problem] = []

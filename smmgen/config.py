@@ -179,7 +179,7 @@ TOP_SCHEMA = {
     "utm": s.Field(s.table(UTM_SCHEMA), default=None),
     "platforms": s.Field(s.table_of(registry.settings_schema), default=None),
     "plan": s.Field(_section("smmgen.plan", "PLAN_SCHEMA"), default=None),
-    "publish": s.Field(_section("smmgen.publish.settings", "PUBLISH_SCHEMA"), default=None),
+    "publish": s.Field(_section("smmgen.publish_settings", "PUBLISH_SCHEMA"), default=None),
     "mentions": s.Field(mentions.table, default=None,
                         doc="Article @names mapped to each platform's handle (smmgen.mentions)."),
     "integration": s.Field(_section("smmgen.integration", "INTEGRATION_SCHEMA"), default=None,
@@ -249,7 +249,7 @@ class Site:
     utm: UtmPolicy
     platforms: tuple[PlatformSettings, ...]
     plan: Mapping[str, Any]          # [plan], validated by smmgen.plan.PLAN_SCHEMA
-    publish: Mapping[str, Any]       # [publish], validated by smmgen.publish.settings.PUBLISH_SCHEMA
+    publish: Mapping[str, Any]       # [publish], validated by smmgen.publish_settings.PUBLISH_SCHEMA
     content_rules: ContentRules = ContentRules()
     generator: str | None = None                      # "hugo", "jekyll": whose URL rules (smmgen.permalinks)
     permalinks: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # section -> pattern

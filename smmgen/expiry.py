@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-# Bot API deleteMessage: "A message can only be deleted if it was sent less than 48 hours ago."
-TELEGRAM_DELETE_WINDOW = dt.timedelta(hours=48)
+from . import facts
+
 # Publish runs every 10-15 minutes, so a post goes out after publish_at and is deleted after expire_at:
 # an expiry needs this much room inside the window to be deleted in time.
 SCHEDULE_SLACK = dt.timedelta(minutes=30)
@@ -29,13 +29,20 @@ def expiry_warning(platform: str, publish_at: dt.datetime | None, expire_at: dt.
         return (f"expires {expire_at.strftime('%Y-%m-%dT%H:%M:%SZ')}, but cannot delete on instagram with "
                 'api = "instagram_login" (only the Instagram API with Facebook Login can delete posts); the post '
                 "would stay up")
-    if platform != "telegram" or publish_at is None:
+    window = facts.PLATFORMS[platform].delete if platform in facts.PLATFORMS else None
+    if window is None or window.latest is None or publish_at is None:
         return None
     span = expire_at - publish_at
-    if span > TELEGRAM_DELETE_WINDOW - SCHEDULE_SLACK:
-        return (f"expires {hours(span)} after it is posted, but Telegram bots cannot delete messages older than "
-                f"48 h (leave {hours(SCHEDULE_SLACK)} for the publish schedule); the post would stay up")
+    if span > window.latest - SCHEDULE_SLACK:
+        who, what = _DELETERS.get(platform, (platform, "posts"))
+        return (f"expires {hours(span)} after it is posted, but {who} cannot delete {what} older than "
+                f"{hours(window.latest)} (leave {hours(SCHEDULE_SLACK)} for the publish schedule); the post would "
+                "stay up")
     return None
+
+
+# Who deletes what, as the warning names them.
+_DELETERS = {"telegram": ("Telegram bots", "messages")}
 
 
 def hours(span: dt.timedelta) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import regex
 
-from . import measure
+from . import facts, measure
 
 # Characters a hashtag may hold on every platform we post to: letters, combining marks, digits.
 _WORD_PART = regex.compile(r"[\p{L}\p{M}\p{Nd}]+")
@@ -45,9 +45,9 @@ class HashtagRules:
 
 RULES: dict[str, HashtagRules] = {
     # Bluesky: app.bsky.richtext.facet#tag is at most 64 graphemes (640 bytes) without the '#' [B2].
-    "bluesky": HashtagRules(max_graphemes=64),
+    "bluesky": HashtagRules(max_graphemes=int(facts.BLUESKY.hashtag_length.value)),
     # Instagram: at most 30 hashtags in a caption [I1].
-    "instagram": HashtagRules(max_count=30),
+    "instagram": HashtagRules(max_count=int(facts.INSTAGRAM.max_hashtags.value)),
     # LinkedIn: '_' is a reserved character of the little text format; inside a hashtag it would have to be
     # escaped, which ends the hashtag. Words are joined CamelCase instead.
     "linkedin": HashtagRules(underscore=False),
@@ -148,6 +148,6 @@ def topic_tag(tags: Iterable[str]) -> str | None:
     for tag in tags:
         text = " ".join(unicodedata.normalize("NFC", tag).replace(".", " ").replace("&", " ").split())
         text = text.lstrip("#\uff03").strip()
-        if text and _LETTER.search(text) and measure.utf16_len(text) <= 50:
+        if text and _LETTER.search(text) and measure.utf16_len(text) <= facts.THREADS.hashtag_length.value:
             return text
     return None

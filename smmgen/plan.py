@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import facts
 from . import schema as s
 from .config import Site
 from .errors import ContentError, SmmgenError
@@ -291,7 +292,7 @@ def assign(cuts: Sequence[Cut], site: Site) -> tuple[list[Cut], list[SmmgenError
     those of articles dated before ``[publish] not_before``. A post with no free slot within the horizon is
     held too, with a warning: a site that writes more than its plan allows still builds.
     """
-    from .publish.settings import floor_time
+    from .publish_settings import floor_time
 
     try:
         published, adopted = ledger_view(site)
@@ -508,26 +509,7 @@ def _error(cut: Cut, message: str) -> ContentError:
     return ContentError(cut.source, timing.line, timing.field, f"{_who(cut)}: {message}")
 
 
-# --- rate budgets ----------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Budget:
-    """How many posts a platform's API accepts per rolling window (PLATFORMS.md, section 3)."""
-
-    posts: int
-    window: dt.timedelta
-    per_part: bool        # each part of a thread is its own post
-    source: str
-
-
-RATE_BUDGETS: dict[str, tuple[Budget, ...]] = {
-    "x": (
-        Budget(200, dt.timedelta(minutes=15), True, "X API: POST /2/tweets, 200 per 15 min per user"),
-        Budget(300, dt.timedelta(hours=3), True, "X API: 300 posts per 3 h, shared with reposts"),
-    ),
-    "threads": (Budget(250, dt.timedelta(hours=24), True, "Threads API: 250 published posts per 24 h"),),
-    "instagram": (Budget(50, dt.timedelta(hours=24), False, "Instagram API: 50 published posts per 24 h"),),
-}
+# --- rate budgets (smmgen.facts) -------------------------------------------------------------------------------
 
 
 def _budget_warnings(cuts: Sequence[Cut], tz: ZoneInfo) -> list[tuple[int, str]]:
@@ -536,7 +518,8 @@ def _budget_warnings(cuts: Sequence[Cut], tz: ZoneInfo) -> list[tuple[int, str]]
         return []
     warnings: list[tuple[int, str]] = []
     order = sorted(range(len(cuts)), key=lambda i: (cuts[i].publish_at, cuts[i].id))
-    for budget in RATE_BUDGETS.get(cuts[0].platform, ()):
+    platform = facts.get(cuts[0].platform)
+    for budget in platform.budgets if platform is not None else ():
         weights = [max(len(cuts[i].parts), 1) if budget.per_part else 1 for i in order]
         start, total = 0, 0
         for end, i in enumerate(order):

@@ -17,7 +17,7 @@ from typing import Any
 
 import regex
 
-from smmgen import twitter_urls
+from smmgen import facts, twitter_urls
 from smmgen.measure import grapheme_len, utf8_len
 
 FACET = "app.bsky.richtext.facet"
@@ -26,8 +26,8 @@ MENTION = "app.bsky.richtext.facet#mention"
 TAG = "app.bsky.richtext.facet#tag"
 
 # Lexicon limits of a #tag feature's ``tag``.
-TAG_MAX_GRAPHEMES = 64
-TAG_MAX_BYTES = 640
+TAG_MAX_GRAPHEMES = int(facts.BLUESKY.hashtag_length.value)
+TAG_MAX_BYTES = int(facts.BLUESKY.hashtag_bytes.value)
 
 # JavaScript's \s, which the SDK's expressions are written with (Python's differs at U+001C-U+001F, U+0085).
 _JS_SPACE = "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import facts
+
 
 @dataclass(frozen=True)
 class TargetSpec:
@@ -35,7 +37,7 @@ TARGETS: dict[str, TargetSpec] = {
     # as the Bluesky and LinkedIn link-card thumb. Facebook: 1200x630 recommended, 600x315 the least for the
     # large layout, og:image <= 8 MB [F1]; X card image < 5 MB [X8]; Bluesky external thumb blob
     # maxSize 1,000,000 B [B4], the strictest, so it is the budget.
-    "og": TargetSpec("og", 1200, 630, ("jpeg", "png"), 1_000_000, 600,
+    "og": TargetSpec("og", 1200, 630, ("jpeg", "png"), int(facts.BLUESKY.images.thumb_max_bytes.value), 600,
                      "FB 1200x630 [F1]; Bluesky external.thumb maxSize 1000000 [B4]"),
     # X attached image: uploads <= 5 MB [X4]; 16:9 shows uncropped in the timeline.
     "x": TargetSpec("x", 1200, 675, ("jpeg", "png"), 4_999_999, 600,
@@ -53,6 +55,6 @@ TARGETS: dict[str, TargetSpec] = {
     "mastodon": TargetSpec("mastodon", 1200, 675, ("jpeg", "png"), 8_000_000, 600,
                            "our choice: 16:9; image_size_limit per server [M2], 8 MB"),
     # Telegram sendPhoto: <= 10 MB, width + height <= 10000, ratio <= 20 [G4]. Same shape as X.
-    "telegram": TargetSpec("telegram", 1200, 675, ("jpeg", "png"), 10_000_000, 600,
+    "telegram": TargetSpec("telegram", 1200, 675, ("jpeg", "png"), int(facts.TELEGRAM.images.max_bytes.value), 600,
                            "Telegram sendPhoto 10 MB, w+h <= 10000 [G4]"),
 }

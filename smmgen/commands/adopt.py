@@ -39,7 +39,7 @@ def adopt(site_dir: Path | None, before: str | None, ledger_path: Path | None) -
     from ..publish.adopt import adopt as run_adopt
     from ..publish.ledger import Ledger
     from ..publish.lock import acquire
-    from ..publish.settings import floor_time
+    from ..publish_settings import floor_time
     from ..schedule import resolve
 
     site = _load(site_dir)

@@ -26,10 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from .. import facts
 from ..errors import SmmgenError
 
-BLUESKY_THUMB_MAX = 1_000_000            # [B4]
-X_LARGE_MAX = 5_000_000                  # "< 5 MB" [X8]
+BLUESKY_THUMB_MAX = int(facts.BLUESKY.images.thumb_max_bytes.value)     # [B4]
+X_LARGE_MAX = int(facts.X.images.card_max_bytes.value)                # "< 5 MB" [X8]
 X_LARGE_MIN = (300, 157)                 # [X7]
 X_LARGE_SIDE_MAX = 4096                  # [X7]
 X_ASPECTS = (1.91, 2.0)                  # X's 2:1, and the 1.91:1 Open Graph shape it accepts

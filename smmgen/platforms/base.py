@@ -1,6 +1,7 @@
 """What every platform declares (its spec: limits with their unit, card needs, options) and what it produces (a Cut).
 
-A platform module is data plus pure functions: ``SPEC`` and ``render(article, ctx) -> Cut``. No network.
+A platform module is data plus pure functions: ``SPEC`` and ``render(article, ctx) -> Cut``. No network. A
+built-in platform's limits come from ``smmgen.facts`` (``spec_limits``), the one home of the platforms' numbers.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import accounts
 from .. import schema as s
+from ..facts import Limit, PlatformFacts
 
 if TYPE_CHECKING:
     from ..config import PlatformSettings, Site
@@ -29,13 +31,25 @@ class PlatformSpec:
     card_target: str | None         # which card size this platform uses ("og", "x", "instagram", ...)
     card_role: str | None           # "link_card": we build the link card (thumb); "attach": image attached to
                                     # the post; "scraped": the platform builds the card from og tags
-    image_required: bool = False
+    image_required: bool = False    # a cut without an image is an error (the build refuses it)
+    text_max_bytes: int | None = None   # a second cap on each part, in UTF-8 bytes (Bluesky's record text)
     max_links: int | None = None
     max_hashtags: int | None = None
     max_mentions: int | None = None
     supports_thread: bool = False
     options: Mapping[str, s.Field] = field(default_factory=dict)   # extra [platforms.<name>] keys
     sources: tuple[str, ...] = ()   # where the rules above come from
+
+
+def spec_limits(platform: PlatformFacts) -> dict[str, Any]:
+    """The ``PlatformSpec`` fields that are the platform's facts (``smmgen.facts``): its text limit and unit,
+    byte cap, link, hashtag and mention counts, threads and whether an image is required."""
+    def value(limit: Limit | None) -> int | None:
+        return None if limit is None else int(limit.value)
+    return {"text_limit": int(platform.text.value), "unit": platform.text.unit,
+            "text_max_bytes": value(platform.text_bytes), "max_links": value(platform.max_links),
+            "max_hashtags": value(platform.max_hashtags), "max_mentions": value(platform.max_mentions),
+            "supports_thread": platform.threads, "image_required": platform.images.required}
 
 
 @dataclass(frozen=True)

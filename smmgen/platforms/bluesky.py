@@ -11,20 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import measure, mentions, richtext
+from .. import facts, measure, mentions, richtext
 from .. import schema as s
 from ..content import Article
-from .base import Cut, CutContext, PlatformSpec
+from .base import Cut, CutContext, PlatformSpec, spec_limits
 from .common import THREAD_OPTIONS, compose, display_url, finish, freeze, link_for, rules_for
 
 SPEC = PlatformSpec(
     name="bluesky",
     title="Bluesky",
-    text_limit=300,
-    unit="graphemes",
+    **spec_limits(facts.BLUESKY),
     card_target="og",
     card_role="link_card",
-    supports_thread=True,
     options={
         "link_text_length": s.Field(s.integer(12, 100), default=48,
                                     doc="Longest shown link text in graphemes; a longer link is shortened "
@@ -40,13 +38,11 @@ SPEC = PlatformSpec(
     ),
 )
 
-MAX_BYTES = 3000
-
 
 def render(article: Article, ctx: CutContext) -> Cut:
     link = link_for(article, ctx)
     shown = display_url(link, int(ctx.settings.get("link_text_length", 48)))
-    rules = rules_for(SPEC, max_bytes=MAX_BYTES)
+    rules = rules_for(SPEC)
     composed = compose(article, ctx, SPEC, rules, url=link, source=article.summary, shown_link=shown)
     dids = mentions.dids(ctx.mention_map)
     facets = [part_facets(part, shown if i == composed.link_part else None, link, dids)

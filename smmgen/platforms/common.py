@@ -213,8 +213,8 @@ class Rules:
 def rules_for(spec: PlatformSpec, *, limit: int | None = None, **more: Any) -> Rules:
     """Rules from the spec's limit, unit and caps; ``more`` adds or replaces fields."""
     values: dict[str, Any] = {"platform": spec.name, "unit": spec.unit, "limit": limit or spec.text_limit,
-                              "max_links": spec.max_links, "max_hashtags": spec.max_hashtags,
-                              "max_mentions": spec.max_mentions}
+                              "max_bytes": spec.text_max_bytes, "max_links": spec.max_links,
+                              "max_hashtags": spec.max_hashtags, "max_mentions": spec.max_mentions}
     values.update(more)
     return Rules(**values)
 
@@ -473,6 +473,11 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
         bare = next(filter(None, (untagged_link(p, article.url) for p in parts)), None)
         if bare and _untagged_warning(bare, link) not in warnings:
             warnings.append(_untagged_warning(bare, link))
+    media = tuple(media) if media is not None else media_for(spec, article)
+    if spec.image_required and not media:
+        # The platform refuses a post without an image (Instagram): stop the build, not the publish run.
+        errors.append(f"{spec.name}: a post needs an image and this cut has none; give the platform a card "
+                      "(card_target and card_role) or disable it")
     publish_at, expire_at = resolve(article, spec.name)
     return Cut(
         id=f"{article.key or article.slug}@{spec.name}",
@@ -485,7 +490,7 @@ def finish(article: Article, spec: PlatformSpec, ctx: CutContext, parts: Sequenc
         unit=rules.unit,
         link=link,
         tags=tuple(tags) if tags is not None else posted_hashtags(parts),
-        media=tuple(media) if media is not None else media_for(spec, article),
+        media=media,
         publish_at=publish_at,
         expire_at=expire_at,
         timing=timing(article, spec.name),

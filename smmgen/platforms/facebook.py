@@ -3,9 +3,10 @@ Long posts are allowed; the cut is for readability. Facebook builds the link pre
 
 from __future__ import annotations
 
+from .. import facts
 from .. import schema as s
 from ..content import Article
-from .base import Cut, CutContext, PlatformSpec
+from .base import Cut, CutContext, PlatformSpec, spec_limits
 from .common import compose, finish, lead_text, link_for, rules_for
 
 SPEC = PlatformSpec(
@@ -14,8 +15,7 @@ SPEC = PlatformSpec(
     # 63,206 characters: announced by Facebook in 2011 (Facebook journalist program, quoted by Mashable) and
     # still the figure third parties quote; not in the Graph API reference (unverified first-hand). Counted
     # as UTF-16 units, the largest usual reading of "characters". Our posts stay far below it.
-    text_limit=63206,
-    unit="characters",
+    **spec_limits(facts.FACEBOOK),
     card_target="og",
     card_role="scraped",
     options={

@@ -9,21 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .. import facts
 from .. import schema as s
 from ..content import Article
-from .base import Cut, CutContext, PlatformSpec
+from .base import Cut, CutContext, PlatformSpec, spec_limits
 from .common import compose, display_url, finish, lead_text, link_for, media_for, rules_for
 
 SPEC = PlatformSpec(
     name="instagram",
     title="Instagram",
-    text_limit=2200,
-    unit="characters",
+    **spec_limits(facts.INSTAGRAM),
     card_target="instagram",
     card_role="attach",
-    image_required=True,
-    max_hashtags=30,
-    max_mentions=20,
     options={
         "link_mode": s.Field(s.choice("plain", "bio"), default="plain",
                              doc='"plain": the article\'s address as text; "bio": the bio_text line.'),

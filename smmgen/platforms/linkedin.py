@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import regex
 
-from .. import measure
+from .. import facts, measure
 from .. import schema as s
 from ..content import Article
-from .base import Cut, CutContext, PlatformSpec
+from .base import Cut, CutContext, PlatformSpec, spec_limits
 from .common import compose, finish, lead_text, link_for, rules_for
 
 SPEC = PlatformSpec(
     name="linkedin",
     title="LinkedIn",
-    text_limit=3000,
-    unit="characters",
+    **spec_limits(facts.LINKEDIN),
     card_target="og",
     card_role="link_card",
     options={

@@ -5,25 +5,26 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from .. import facts
 from .. import schema as s
 from ..content import Article
-from .base import Cut, CutContext, PlatformSpec
+from .base import Cut, CutContext, PlatformSpec, spec_limits
 from .common import THREAD_OPTIONS, compose, finish, link_for, rules_for
+
+URL_LENGTH = int(facts.MASTODON.url_length.value)
 
 SPEC = PlatformSpec(
     name="mastodon",
     title="Mastodon",
-    text_limit=500,
-    unit="mastodon",
+    **spec_limits(facts.MASTODON),
     card_target="og",
     card_role="scraped",
-    supports_thread=True,
     options={
         "instance": s.Field(s.url, doc="The server, e.g. https://mastodon.social"),
-        "max_characters": s.Field(s.integer(1), default=500,
+        "max_characters": s.Field(s.integer(1), default=int(facts.MASTODON.text.value),
                                   doc="The server's configuration.statuses.max_characters "
                                       "(GET /api/v2/instance)."),
-        "characters_reserved_per_url": s.Field(s.integer(0), default=23,
+        "characters_reserved_per_url": s.Field(s.integer(0), default=URL_LENGTH,
                                                doc="The server's configuration.statuses."
                                                    "characters_reserved_per_url."),
         "visibility": s.Field(s.choice("public", "unlisted", "private", "direct"), default="public"),
@@ -44,7 +45,7 @@ SPEC = PlatformSpec(
 def render(article: Article, ctx: CutContext) -> Cut:
     link = link_for(article, ctx)
     limit = int(ctx.settings.get("max_characters", SPEC.text_limit))
-    url_length = int(ctx.settings.get("characters_reserved_per_url", 23))
+    url_length = int(ctx.settings.get("characters_reserved_per_url", URL_LENGTH))
     rules = rules_for(SPEC, limit=limit, measure_opts=MappingProxyType({"url_length": url_length}))
     composed = compose(article, ctx, SPEC, rules, url=link, source=article.summary, shown_link=link)
     extra = {"visibility": ctx.settings.get("visibility", "public"), "language": article.lang}

@@ -11,26 +11,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import measure
+from .. import facts, measure
 from .. import schema as s
 from ..content import Article
-from .base import Cut, CutContext, PlatformSpec
+from .base import Cut, CutContext, PlatformSpec, spec_limits
 from .common import compose, display_url, finish, lead_text, link_for, media_for, rules_for, visible_html
 
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
+TEXT_LIMIT = int(facts.TELEGRAM.text.value)
+CAPTION_LIMIT = int(facts.TELEGRAM.caption.value)
 
 SPEC = PlatformSpec(
     name="telegram",
     title="Telegram",
-    text_limit=TEXT_LIMIT,
-    unit="utf16",
+    **spec_limits(facts.TELEGRAM),
     card_target="og",
     card_role="scraped",
     options={
         "mode": s.Field(s.choice("text", "photo"), default="text",
-                        doc='"text": sendMessage with a link preview (4096); "photo": sendPhoto with the '
-                            "card and a caption (1024)."),
+                        doc=f'"text": sendMessage with a link preview ({TEXT_LIMIT}); "photo": sendPhoto with '
+                            f"the card and a caption ({CAPTION_LIMIT})."),
         "link_preview": s.Field(s.choice("large", "small", "off"), default="large",
                                 doc="The link preview of a text message (link_preview_options)."),
         "excerpt_length": s.Field(s.integer(40, 3500), default=600,

@@ -4,20 +4,18 @@ sent as ``topic_tag``."""
 
 from __future__ import annotations
 
+from .. import facts
 from .. import hashtags as ht
 from ..content import Article
-from .base import Cut, CutContext, PlatformSpec
+from .base import Cut, CutContext, PlatformSpec, spec_limits
 from .common import THREAD_OPTIONS, compose, finish, hashtags_wanted, link_for, rules_for
 
 SPEC = PlatformSpec(
     name="threads",
     title="Threads",
-    text_limit=500,
-    unit="threads",
+    **spec_limits(facts.THREADS),
     card_target="og",
     card_role="scraped",
-    max_links=5,
-    supports_thread=True,
     options={**THREAD_OPTIONS},
     sources=(
         ("https://developers.facebook.com/documentation/threads/posts (text posts limited to 500 "

@@ -4,24 +4,26 @@ it has an image for it."""
 
 from __future__ import annotations
 
+from .. import facts
 from .. import schema as s
 from ..content import Article
-from .base import Cut, CutContext, PlatformSpec
+from .base import Cut, CutContext, PlatformSpec, spec_limits
 from .common import compose, finish, lead_text, link_for, media_for, rules_for
+
+MAX_CHARACTERS = int(facts.VK.text.value)
 
 SPEC = PlatformSpec(
     name="vk",
     title="VK",
     # VK documents no length for wall.post's message (dev.vk.com/method/wall.post and VKCOM/vk-api-schema give
-    # none); third-party figures range from 2,000 to 16,384. 4096 is our conservative default, a figure VK
-    # uses for messages; raise it with max_characters if you know better. Our posts stay far below it.
-    text_limit=4096,
-    unit="characters",
+    # none); third-party figures range from 2,000 to 16,384. Our conservative default (smmgen.facts) is a
+    # figure VK uses for messages; raise it with max_characters if you know better.
+    **spec_limits(facts.VK),
     card_target="vk",
     card_role="attach",
     options={
-        "max_characters": s.Field(s.integer(1), default=4096,
-                                  doc="Longest message accepted (VK documents none; 4096 is safe)."),
+        "max_characters": s.Field(s.integer(1), default=MAX_CHARACTERS,
+                                  doc=f"Longest message accepted (VK documents none; {MAX_CHARACTERS} is safe)."),
         "excerpt_length": s.Field(s.integer(40, 4000), default=600,
                                   doc="Length of the excerpt in characters."),
     },

@@ -3,19 +3,18 @@ emoji 2, CJK 2), or a numbered thread of such posts."""
 
 from __future__ import annotations
 
+from .. import facts
 from .. import schema as s
 from ..content import Article
-from .base import Cut, CutContext, PlatformSpec
+from .base import Cut, CutContext, PlatformSpec, spec_limits
 from .common import THREAD_OPTIONS, compose, finish, link_for, media_for, rules_for
 
 SPEC = PlatformSpec(
     name="x",
     title="X",
-    text_limit=280,
-    unit="weighted",
+    **spec_limits(facts.X),
     card_target="og",
     card_role="scraped",
-    supports_thread=True,
     options={
         "attach_image": s.Field(s.boolean, default=False,
                                 doc="Attach the card image to the post instead of relying on the link card "

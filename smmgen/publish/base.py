@@ -10,7 +10,7 @@ The module declares::
 
 and is listed in ``smmgen/publish/registry.py`` (third-party adapters: entry point group
 ``smmgen.publishers``, ``name = "package.module"``). Its non-secret settings (``[publish.x]``) are declared
-in ``smmgen/publish/settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (for an account besides the
+in ``smmgen/publish_settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (for an account besides the
 platform's default one it reads the account's variable, ``SMMGEN_TELEGRAM_RU_BOT_TOKEN`` for
 ``SMMGEN_TELEGRAM_BOT_TOKEN``; a missing or malformed one is an ``AuthError`` naming the variable read;
 ``password=True`` for one sent in a body, ``ctx.account`` for a value that is no secret, such as a handle) and

@@ -29,6 +29,7 @@ from typing import Any
 
 import requests
 
+from .. import facts
 from ..errors import AuthError, PublishError, RateLimited
 from ..measure import grapheme_len
 from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, VideoFile, one_line
@@ -38,14 +39,15 @@ from .processing import State, media_wait, wait_for
 NAME = "bluesky"
 ENV = ("SMMGEN_BLUESKY_HANDLE", "SMMGEN_BLUESKY_APP_PASSWORD")
 POST = "app.bsky.feed.post"
-THUMB_MAX_BYTES = 1_000_000          # app.bsky.embed.external#external.thumb maxSize
-IMAGE_MAX_BYTES = 2_000_000          # app.bsky.embed.images#image maxSize
-VIDEO_MAX_BYTES = 100_000_000        # app.bsky.embed.video#main.video maxSize
-VIDEO_MAX_SECONDS = 180.0            # Bluesky plays videos of up to 3 minutes
+FACTS = facts.BLUESKY
+THUMB_MAX_BYTES = int(FACTS.images.thumb_max_bytes.value)     # app.bsky.embed.external#external.thumb maxSize
+IMAGE_MAX_BYTES = int(FACTS.images.max_bytes.value)           # app.bsky.embed.images#image maxSize
+VIDEO_MAX_BYTES = int(FACTS.video.max_bytes.value)            # app.bsky.embed.video#main.video maxSize
+VIDEO_MAX_SECONDS = float(FACTS.video.max_seconds.value)      # Bluesky plays videos of up to 3 minutes
 SERVICE_TOKEN_SECONDS = 30 * 60       # the upload token the video service uses to store the blob in the PDS
 CAPTIONS_MAX_BYTES = 20_000          # app.bsky.embed.video#caption.file maxSize
 ALT_MAX_GRAPHEMES = 1000             # app.bsky.embed.video#main.alt maxGraphemes
-MAX_LANGS = 3
+MAX_LANGS = int(FACTS.max_langs.value)
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _AUTH_ERRORS = {"AuthMissing", "AuthenticationRequired", "InvalidToken", "ExpiredToken", "AccountTakedown",
                 "AccountDeactivated"}

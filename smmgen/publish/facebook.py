@@ -27,6 +27,7 @@ from typing import Any
 
 import requests
 
+from .. import facts
 from ..errors import AuthError, ConfigError, PublishError
 from . import meta
 from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line
@@ -35,9 +36,8 @@ from .processing import State, media_wait, wait_for
 
 NAME = "facebook"
 ENV = ("SMMGEN_FACEBOOK_PAGE_TOKEN",)
-SCHEDULE_MIN = dt.timedelta(minutes=10)
-SCHEDULE_MAX = dt.timedelta(days=30)
-SCHEDULE_WINDOW = (SCHEDULE_MIN, SCHEDULE_MAX)   # read by the runner to hand over posts due ahead
+SCHEDULE_WINDOW = facts.FACEBOOK.schedule.bounds   # read by the runner to hand over posts due ahead
+SCHEDULE_MIN, SCHEDULE_MAX = SCHEDULE_WINDOW
 PAGE = 100
 LOOKUP_SLACK = dt.timedelta(minutes=15)
 VIDEO_HOST = "https://graph-video.facebook.com"

@@ -35,6 +35,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from .. import facts
 from ..errors import AuthError, ConfigError, PublishError, RateLimited
 from . import meta
 from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, parse_time
@@ -44,12 +45,13 @@ from .processing import media_wait
 NAME = "instagram"
 ENV = ("SMMGEN_INSTAGRAM_TOKEN",)
 HOSTS = {"facebook_login": "https://graph.facebook.com", "instagram_login": "https://graph.instagram.com"}
-MAX_BYTES = 8 * 1024 * 1024
-ASPECT_MIN, ASPECT_MAX = 4 / 5, 1.91
-CAPTION_MAX = 2200
-REEL_MAX_BYTES = 300 * 1024 * 1024
-REEL_SECONDS = (3.0, 900.0)
-REEL_FPS = (23.0, 60.0)
+FACTS = facts.INSTAGRAM
+MAX_BYTES = int(FACTS.images.max_bytes.value)
+ASPECT_MIN, ASPECT_MAX = FACTS.images.aspect
+CAPTION_MAX = FACTS.text          # in its unit: "characters", i.e. UTF-16 code units, as the build counts it
+REEL_MAX_BYTES = int(FACTS.video.max_bytes.value)
+REEL_SECONDS = (float(FACTS.video.min_seconds.value), float(FACTS.video.max_seconds.value))
+REEL_FPS = (float(FACTS.video.min_frame_rate.value), float(FACTS.video.max_frame_rate.value))
 PAGE = 50
 LOOKUP_SLACK = dt.timedelta(minutes=15)
 
@@ -172,9 +174,10 @@ class Instagram:
         if len(post.parts) > 1:
             raise PublishError(NAME, "an Instagram post has one caption; this cut has several parts",
                                entry_id=post.entry_id)
-        if len(post.text) > CAPTION_MAX:
-            raise PublishError(NAME, f"the caption is {len(post.text)} characters; Instagram takes "
-                               f"{CAPTION_MAX}", entry_id=post.entry_id)
+        length = facts.encoded_length(post.text, CAPTION_MAX.unit)
+        if length > CAPTION_MAX.value:
+            raise PublishError(NAME, f"the caption is {length} characters (UTF-16); Instagram takes "
+                               f"{CAPTION_MAX.value}", entry_id=post.entry_id)
 
     def _image(self, post: Post) -> MediaFile:
         """The one image, checked against the content publishing rules before anything is sent."""
@@ -193,7 +196,7 @@ class Instagram:
                 fmt, (width, height) = im.format, im.size
         except (UnidentifiedImageError, OSError):
             fmt, width, height = None, 0, 1
-        if fmt != "JPEG":
+        if (fmt or "").lower() not in FACTS.images.formats:
             problems.append(f"{fmt or 'not an image'}, and Instagram takes only JPEG")
         elif not ASPECT_MIN - 1e-3 <= width / height <= ASPECT_MAX + 1e-3:
             problems.append(f"{width}x{height}, outside the aspect ratios 4:5 to 1.91:1 Instagram takes")

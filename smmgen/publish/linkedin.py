@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 import requests
 
+from .. import facts
 from ..errors import AuthError, ConfigError, PublishError, RateLimited
 from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, one_line
 from .http import Http, retry_after
@@ -37,8 +38,9 @@ from .processing import State, media_wait, wait_for
 NAME = "linkedin"
 ENV = ("SMMGEN_LINKEDIN_TOKEN",)
 PAGE = 50
-VIDEO_BYTES = (75 * 1024, 500 * 1024 * 1024)
-VIDEO_SECONDS = (3.0, 30 * 60.0)
+FACTS = facts.LINKEDIN
+VIDEO_BYTES = (int(FACTS.video.min_bytes.value), int(FACTS.video.max_bytes.value))
+VIDEO_SECONDS = (float(FACTS.video.min_seconds.value), float(FACTS.video.max_seconds.value))
 
 
 def open(ctx: AdapterContext) -> LinkedIn:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import measure
+from .. import facts, measure
 from ..errors import ConfigError, PublishError
 from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line, parse_time
 from .http import Http
@@ -33,9 +33,10 @@ PAGE = 40                      # statuses per page (the API's maximum)
 LOOKUP_PAGES = 5
 LOOKUP_SLACK = dt.timedelta(minutes=15)   # clock difference allowed between this machine and the server
 # mastodon.social's video limits, for an instance whose configuration names none.
-VIDEO_SIZE_LIMIT = 103_809_024
-VIDEO_MATRIX_LIMIT = 8_294_400
-VIDEO_FRAME_RATE_LIMIT = 120
+# mastodon.social's figures, for an instance that does not say its own.
+VIDEO_SIZE_LIMIT = int(facts.MASTODON.video.max_bytes.value)
+VIDEO_MATRIX_LIMIT = int(facts.MASTODON.video.max_pixels.value)
+VIDEO_FRAME_RATE_LIMIT = int(facts.MASTODON.video.max_frame_rate.value)
 FIRST_POLL = 0.25
 
 
@@ -145,8 +146,8 @@ class Mastodon:
         """The instance's limits, read from /api/v2/instance: refuse locally what the server would refuse."""
         conf = self._configuration()
         statuses = conf.get("statuses") or {}
-        limit = int(statuses.get("max_characters") or 500)
-        per_url = int(statuses.get("characters_reserved_per_url") or 23)
+        limit = int(statuses.get("max_characters") or facts.MASTODON.text.value)
+        per_url = int(statuses.get("characters_reserved_per_url") or facts.MASTODON.url_length.value)
         problems = []
         for i, text in enumerate(post.parts):
             length = measure.measure(text, "mastodon", url_length=per_url)

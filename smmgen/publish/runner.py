@@ -639,7 +639,7 @@ def _describe(e: BaseException) -> str:
 
 def platform_settings(name: str, publish: Mapping[str, Any]) -> Mapping[str, Any]:
     """``[publish.<name>]`` with its declared defaults filled in, also when the table is absent."""
-    from .settings import PLATFORM_SETTINGS
+    from ..publish_settings import PLATFORM_SETTINGS
 
     given = publish.get(name)
     if given is not None:
@@ -651,8 +651,8 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
             ledger_path: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Event]:
     """Run the publisher for a loaded ``Site``: read the manifest, hold the ledger lock, yield events."""
     from ..accounts import accounts as site_accounts
+    from ..publish_settings import MAX_POSTS_PER_RUN, floor_time
     from . import registry
-    from .settings import MAX_POSTS_PER_RUN, floor_time
 
     settings = dict(site.publish or {})
     env = os.environ if env is None else env

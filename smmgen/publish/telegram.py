@@ -25,6 +25,7 @@ from urllib.parse import quote
 import requests
 from PIL import Image
 
+from .. import facts
 from ..errors import ConfigError, PublishError, RateLimited
 from ..measure import telegram_html_unescape
 from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line
@@ -32,9 +33,11 @@ from .http import Http, retry_after
 
 NAME = "telegram"
 ENV = ("SMMGEN_TELEGRAM_BOT_TOKEN",)
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
-VIDEO_MAX_BYTES = 50 * 1024 * 1024      # what a bot may upload
+FACTS = facts.TELEGRAM
+TEXT_LIMIT = int(FACTS.text.value)          # both counted in FACTS.text.unit (UTF-16 code units)
+CAPTION_LIMIT = int(FACTS.caption.value)
+VIDEO_MAX_BYTES = int(FACTS.video.max_bytes.value)      # what a bot may upload
+DELETE_WINDOW = FACTS.delete.latest
 THUMB_SIDE, THUMB_MAX_BYTES = 320, 200_000
 _TAG = re.compile(r"<[^>]*>")
 
@@ -59,10 +62,6 @@ def _error_body(response: requests.Response) -> tuple[str, PublishError | None]:
         seconds = float(wait) if wait is not None else retry_after(response.headers)
         return description, RateLimited(NAME, description, status=response.status_code, retry_after=seconds)
     return description, None
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 class Telegram:
@@ -119,7 +118,8 @@ class Telegram:
         description = _description(response)
         if "not found" in description:
             return           # already gone
-        hint = " (bots cannot delete messages older than 48 h)" if "can't be deleted" in description else ""
+        hours = DELETE_WINDOW.total_seconds() / 3600
+        hint = f" (bots cannot delete messages older than {hours:g} h)" if "can't be deleted" in description else ""
         raise PublishError(NAME, f"{description}{hint}", status=400)
 
     def edit(self, posted: Posted, post: Post) -> Posted:
@@ -218,7 +218,7 @@ class Telegram:
     @staticmethod
     def _check_length(post: Post, text: str, limit: int, what: str) -> None:
         # The limits count the text after entity parsing, i.e. without the HTML markup.
-        length = utf16_len(telegram_html_unescape(_TAG.sub("", text)))
+        length = facts.encoded_length(telegram_html_unescape(_TAG.sub("", text)), FACTS.text.unit)
         if length > limit:
             raise PublishError(NAME, f"{what} is {length} characters (UTF-16); Telegram allows {limit}",
                                entry_id=post.entry_id)

@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from .. import facts
 from ..errors import AuthError, PublishError, RateLimited
 from . import meta
 from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, Secret, VideoFile
@@ -37,10 +38,11 @@ from .processing import media_wait
 
 NAME = "threads"
 ENV = ("SMMGEN_THREADS_TOKEN",)
-MAX_LINKS = 5
-VIDEO_MAX_BYTES = 1024 * 1024 * 1024
-VIDEO_MAX_SECONDS = 300.0
-VIDEO_FPS = (23.0, 60.0)
+FACTS = facts.THREADS
+MAX_LINKS = int(FACTS.max_links.value)
+VIDEO_MAX_BYTES = int(FACTS.video.max_bytes.value)
+VIDEO_MAX_SECONDS = float(FACTS.video.max_seconds.value)
+VIDEO_FPS = (float(FACTS.video.min_frame_rate.value), float(FACTS.video.max_frame_rate.value))
 PAGE = 50
 LOOKUP_SLACK = dt.timedelta(minutes=15)
 _URL = re.compile(r"https?://\S+")

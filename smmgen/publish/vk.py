@@ -26,6 +26,7 @@ import datetime as dt
 import random
 from typing import Any
 
+from .. import facts
 from ..errors import AuthError, ConfigError, PublishError, RateLimited
 from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, one_line
 from .http import Http
@@ -36,9 +37,9 @@ AUTH_CODES = frozenset({5, 7, 15, 17, 27, 28, 200, 203, 214})
 RATE_CODES = {6: 1.0, 9: None, 29: None, 601: None}     # code -> seconds to wait, where VK's rule says
 SERVER_CODES = frozenset({1, 10, 36})
 NOT_FOUND = 104
-SCHEDULE_MIN = dt.timedelta(minutes=10)
 # VK documents no upper bound for publish_date; a month ahead keeps what the scheduler holds reviewable.
-SCHEDULE_WINDOW = (SCHEDULE_MIN, dt.timedelta(days=30))
+SCHEDULE_WINDOW = facts.VK.schedule.bounds
+SCHEDULE_MIN = SCHEDULE_WINDOW[0]
 PAGE = 100
 
 
@@ -97,8 +98,9 @@ class Vk:
             raise PublishError(NAME, f"a VK post is one message; this cut has {len(post.parts)} parts",
                                entry_id=post.entry_id)
         links = [str(a) for a in post.extra.get("attachments") or ([post.link] if post.link else [])]
-        if len(links) > 1:
-            raise PublishError(NAME, f"{len(links)} links to attach; VK takes one", entry_id=post.entry_id)
+        most = int(facts.VK.attached_links.value)
+        if len(links) > most:
+            raise PublishError(NAME, f"{len(links)} links to attach; VK takes {most}", entry_id=post.entry_id)
         media = [self._upload_video(post, post.video)] if post.video else \
             [self._upload(post, m) for m in post.media_for("attach")]
         attachments = media + links

@@ -37,6 +37,7 @@ from typing import Any
 import requests
 from requests_oauthlib import OAuth1
 
+from .. import facts
 from ..errors import AuthError, PublishError, RateLimited
 from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, iso, one_line
 from .http import Http, retry_after
@@ -45,11 +46,12 @@ from .processing import State, media_wait, wait_for
 NAME = "x"
 ENV = ("SMMGEN_X_API_KEY", "SMMGEN_X_API_SECRET", "SMMGEN_X_ACCESS_TOKEN", "SMMGEN_X_ACCESS_SECRET",
        "SMMGEN_X_BEARER_TOKEN")
-MAX_IMAGES = 4
-IMAGE_MAX_BYTES = 5 * 1024 * 1024
+FACTS = facts.X
+MAX_IMAGES = int(FACTS.images.max_count.value)
+IMAGE_MAX_BYTES = int(FACTS.images.max_bytes.value)
 ALT_MAX = 1000
-VIDEO_MAX_BYTES = 512 * 1024 * 1024
-VIDEO_MIN_SECONDS, VIDEO_MAX_SECONDS = 0.5, 140.0
+VIDEO_MAX_BYTES = int(FACTS.video.max_bytes.value)
+VIDEO_MIN_SECONDS, VIDEO_MAX_SECONDS = float(FACTS.video.min_seconds.value), float(FACTS.video.max_seconds.value)
 CHUNK_BYTES = 4 * 1024 * 1024              # under the 5 MB X takes per APPEND
 PAGE = 100                                  # max_results of GET /2/users/:id/tweets
 LOOKUP_SLACK = dt.timedelta(minutes=15)     # clock difference allowed between this machine and X

@@ -34,6 +34,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import facts
+
 NO_LIMIT = float("inf")
 
 
@@ -106,9 +108,9 @@ OWN = "smmgen's own ceiling: the network documents none"
 RULES: dict[str, VideoRules] = {
     "x": VideoRules(
         "x", "X",
-        max_seconds=_r(140, "s", X_DOC, "through the API"),
-        min_seconds=_r(0.5, "s", X_DOC),
-        max_bytes=_r(512 * MB, "bytes", X_DOC),
+        max_seconds=_r(facts.X.video.max_seconds.value, "s", X_DOC, "through the API"),
+        min_seconds=_r(facts.X.video.min_seconds.value, "s", X_DOC),
+        max_bytes=_r(facts.X.video.max_bytes.value, "bytes", X_DOC),
         max_long_side=_r(1280, "px", X_DOC + ": at most 1280x1024"),
         max_short_side=_r(1024, "px", X_DOC + ": at most 1280x1024"),
         aspect=_r((1 / 3, 3.0), "width/height", X_DOC),
@@ -123,12 +125,12 @@ RULES: dict[str, VideoRules] = {
         "mastodon", "Mastodon",
         max_seconds=_r(NONE, "s", MASTO + ": no duration limit in the API"),
         min_seconds=_r(0, "s", MASTO),
-        max_bytes=_r(103_809_024, "bytes", MASTO + ": video_size_limit", "on mastodon.social (set "
+        max_bytes=_r(facts.MASTODON.video.max_bytes.value, "bytes", MASTO + ": video_size_limit", "on mastodon.social (set "
                      "[platforms.mastodon] video_max_bytes for your instance)"),
         max_long_side=_r(3840, "px", MASTO),
-        max_pixels=_r(8_294_400, "pixels", MASTO + ": video_matrix_limit"),
+        max_pixels=_r(facts.MASTODON.video.max_pixels.value, "pixels", MASTO + ": video_matrix_limit"),
         aspect=_r(ANY_ASPECT, "width/height", MASTO),
-        max_frame_rate=_r(120, "fps", MASTO + ": video_frame_rate_limit"),
+        max_frame_rate=_r(facts.MASTODON.video.max_frame_rate.value, "fps", MASTO + ": video_frame_rate_limit"),
         max_video_bitrate=_r(40_000_000, "bit/s", OWN),
         vertical=_r(False, "", MASTO),
         needs_url=_r(False, "", MASTO_MEDIA),
@@ -137,9 +139,9 @@ RULES: dict[str, VideoRules] = {
     ),
     "bluesky": VideoRules(
         "bluesky", "Bluesky",
-        max_seconds=_r(180, "s", BSKY_BLOG),
+        max_seconds=_r(facts.BLUESKY.video.max_seconds.value, "s", BSKY_BLOG),
         min_seconds=_r(0, "s", BSKY_BLOG),
-        max_bytes=_r(100_000_000, "bytes", BSKY_LEX + ": the video blob's maxSize"),
+        max_bytes=_r(facts.BLUESKY.video.max_bytes.value, "bytes", BSKY_LEX + ": the video blob's maxSize"),
         max_long_side=_r(1920, "px", OWN),
         aspect=_r((1 / 3, 3.0), "width/height", BSKY_3RD),
         max_frame_rate=_r(60, "fps", OWN),
@@ -152,13 +154,13 @@ RULES: dict[str, VideoRules] = {
     ),
     "threads": VideoRules(
         "threads", "Threads",
-        max_seconds=_r(300, "s", THREADS),
+        max_seconds=_r(facts.THREADS.video.max_seconds.value, "s", THREADS),
         min_seconds=_r(0, "s", THREADS),
-        max_bytes=_r(1024 * MB, "bytes", THREADS),
+        max_bytes=_r(facts.THREADS.video.max_bytes.value, "bytes", THREADS),
         max_long_side=_r(1920, "px", THREADS + ": width at most 1920"),
         aspect=_r((0.01, 10.0), "width/height", THREADS),
-        min_frame_rate=_r(23, "fps", THREADS),
-        max_frame_rate=_r(60, "fps", THREADS),
+        min_frame_rate=_r(facts.THREADS.video.min_frame_rate.value, "fps", THREADS),
+        max_frame_rate=_r(facts.THREADS.video.max_frame_rate.value, "fps", THREADS),
         max_video_bitrate=_r(25_000_000, "bit/s", THREADS),
         vertical=_r(False, "", THREADS + ": 9:16 recommended, any aspect from 0.01:1 to 10:1 taken"),
         needs_url=_r(True, "", THREADS + ": the container is made from a public video_url"),
@@ -181,13 +183,13 @@ RULES: dict[str, VideoRules] = {
     ),
     "instagram": VideoRules(
         "instagram", "Instagram",
-        max_seconds=_r(15 * 60, "s", IG, "for Reels"),
-        min_seconds=_r(3, "s", IG, "for Reels"),
-        max_bytes=_r(300 * MB, "bytes", IG, "for Reels"),
+        max_seconds=_r(facts.INSTAGRAM.video.max_seconds.value, "s", IG, "for Reels"),
+        min_seconds=_r(facts.INSTAGRAM.video.min_seconds.value, "s", IG, "for Reels"),
+        max_bytes=_r(facts.INSTAGRAM.video.max_bytes.value, "bytes", IG, "for Reels"),
         max_long_side=_r(1920, "px", IG),
         aspect=_r((0.01, 10.0), "width/height", IG),
-        min_frame_rate=_r(23, "fps", IG),
-        max_frame_rate=_r(60, "fps", IG),
+        min_frame_rate=_r(facts.INSTAGRAM.video.min_frame_rate.value, "fps", IG),
+        max_frame_rate=_r(facts.INSTAGRAM.video.max_frame_rate.value, "fps", IG),
         max_video_bitrate=_r(25_000_000, "bit/s", IG),
         vertical=_r(True, "", IG + ": Reels are shown 9:16"),
         needs_url=_r(True, "", IG + ": the container is made from a public video_url"),
@@ -196,10 +198,10 @@ RULES: dict[str, VideoRules] = {
     ),
     "linkedin": VideoRules(
         "linkedin", "LinkedIn",
-        max_seconds=_r(30 * 60, "s", LI),
-        min_seconds=_r(3, "s", LI),
-        max_bytes=_r(500 * MB, "bytes", LI),
-        min_bytes=_r(75 * 1024, "bytes", LI),
+        max_seconds=_r(facts.LINKEDIN.video.max_seconds.value, "s", LI),
+        min_seconds=_r(facts.LINKEDIN.video.min_seconds.value, "s", LI),
+        max_bytes=_r(facts.LINKEDIN.video.max_bytes.value, "bytes", LI),
+        min_bytes=_r(facts.LINKEDIN.video.min_bytes.value, "bytes", LI),
         max_long_side=_r(4096, "px", LI + ": 256x144 to 4096x2304"),
         min_long_side=_r(256, "px", LI + ": 256x144 to 4096x2304"),
         aspect=_r((1 / 2.4, 2.4), "width/height", LI),
@@ -215,7 +217,7 @@ RULES: dict[str, VideoRules] = {
         "telegram", "Telegram",
         max_seconds=_r(NONE, "s", TG),
         min_seconds=_r(0, "s", TG),
-        max_bytes=_r(50 * MB, "bytes", TG, "through the Bot API"),
+        max_bytes=_r(facts.TELEGRAM.video.max_bytes.value, "bytes", TG, "through the Bot API"),
         max_long_side=_r(1920, "px", OWN),
         aspect=_r(ANY_ASPECT, "width/height", TG),
         max_frame_rate=_r(60, "fps", OWN),

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from ... import facts
 from ...cards.targets import TARGETS
 from ...errors import ConfigError
 from ..base import AdapterContext
@@ -92,7 +93,7 @@ def _configuration(report: Report, conf: dict[str, Any], options: Any) -> None:
     statuses = conf.get("statuses") or {}
     media = conf.get("media_attachments") or {}
     limit = statuses.get("max_characters")
-    ours = int(options.get("max_characters") or 500)
+    ours = int(options.get("max_characters") or facts.MASTODON.text.value)
     if isinstance(limit, int) and limit != ours:
         text = (f"the instance allows {limit} characters, [platforms.mastodon] max_characters = {ours}; "
                 f"set max_characters = {limit}")
@@ -101,7 +102,7 @@ def _configuration(report: Report, conf: dict[str, Any], options: Any) -> None:
         else:
             report.warn("config.max_characters", text + " to use the room the instance gives")
     per_url = statuses.get("characters_reserved_per_url")
-    ours_url = int(options.get("characters_reserved_per_url") or 23)
+    ours_url = int(options.get("characters_reserved_per_url") or facts.MASTODON.url_length.value)
     if isinstance(per_url, int) and per_url != ours_url:
         text = (f"the instance counts a link as {per_url} characters, [platforms.mastodon] "
                 f"characters_reserved_per_url = {ours_url}; set characters_reserved_per_url = {per_url}")

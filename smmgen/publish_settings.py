@@ -1,7 +1,8 @@
 """``[publish]`` in smmgen.toml: where the ledger lives, how long to wait, and per-platform endpoints.
 
 Never secrets: credentials come only from environment variables (each adapter's ``ENV``). This module is
-imported when smmgen.toml is validated, by the build too, so it must not import ``requests`` or an adapter.
+imported when smmgen.toml is validated, by the build too, so it sits outside the ``publish`` package (the
+configuration never reaches into the publisher) and imports only the schema helpers: no ``requests``, no adapter.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .. import schema as s
+from . import facts
+from . import schema as s
 
 BLUESKY_SETTINGS = {
     "service": s.Field(s.url, default="https://bsky.social",
@@ -59,6 +61,11 @@ def _floor(value: object) -> dt.date | dt.datetime:
 _GRAPH_VERSION = s.Field(_pattern(r"v\d+\.\d+", '"v25.0"'), default="v25.0",
                          doc="The Graph API version every call names, e.g. \"v25.0\".")
 
+def _span(delta: dt.timedelta) -> str:
+    """``10 min``, ``30 days``: a scheduling window's end as the settings' docs show it."""
+    return f"{delta.days} days" if delta.days else f"{delta.seconds // 60} min"
+
+
 X_SETTINGS = {
     "api_base": s.Field(s.url, default="https://api.x.com", doc="The X API server."),
     "web_url": s.Field(s.url, default="https://x.com", doc="Where post URLs in the ledger point."),
@@ -71,7 +78,8 @@ FACEBOOK_SETTINGS = {
     "video_api_base": s.Field(s.url, doc="Where videos are uploaded (default: https://graph-video.facebook.com, "
                                          "or api_base when that is not Facebook's)."),
     "native_scheduling": s.Field(s.boolean, default=False,
-                                 doc="Hand a post due 10 min to 30 days ahead to Facebook's own scheduler "
+                                 doc=f"Hand a post due {_span(facts.FACEBOOK.schedule.bounds[0])} to "
+                                     f"{_span(facts.FACEBOOK.schedule.bounds[1])} ahead to Facebook's own scheduler "
                                      "(published=false + scheduled_publish_time)."),
 }
 
