@@ -70,7 +70,7 @@ def threads_length(text: str) -> int:
         if cluster.isascii():
             total += len(cluster)
         elif _EMOJI_MARK.search(cluster):
-            total += len(cluster.encode("utf-8"))
+            total += len(cluster.encode("utf-8", "surrogatepass"))  # as utf16_len: a stray surrogate counts
         else:
             total += utf16_len(cluster)
     return total
