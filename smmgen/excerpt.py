@@ -15,6 +15,12 @@ article, so the work is kept to the start of the text: it is segmented only as f
 (``_Clusters``, ``_reach``), the places between words are found from its white space instead of by looking at
 every cluster, the places between any two clusters are listed only when no better one fits, and each candidate
 is measured once. The result is the one the plain algorithm (``breaks`` over the whole text) gives.
+
+A caller whose ``measure`` counts every character at least once (UTF-16 units, UTF-8 bytes: see
+``measure.code_point_floor``) passes that lower bound as ``floor``; then a text longer than the budget is never
+measured whole, nor any head longer than the budget: the bound already says it does not fit (``_fits``). (A
+text without white space, which gives ``_reach`` no place to stop, is still segmented whole, as the plain
+algorithm does.)
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from . import measure as _measure
 ELLIPSIS = "…"
 
 Measure = Callable[[str], int]
+Floor = Callable[[str], int] | None
 
 
 class Rank(IntEnum):
@@ -305,21 +312,21 @@ def _head(text: str, clusters: Sequence[str], offsets: Sequence[int], place: _Pl
 
 
 def _largest_fitting(candidates: Sequence[_Place], render: Callable[[_Place], str], budget: int,
-                     measure: Measure) -> tuple[_Place, str] | None:
+                     measure: Measure, floor: Floor = None) -> tuple[_Place, str] | None:
     """The longest candidate whose rendering fits; lengths are assumed to grow with the cut (each result is
     measured, so a wrong assumption costs length, never the limit)."""
     if not candidates:
         return None
 
-    def cost(i: int) -> int:
-        return measure(render(candidates[i]))
+    def fits(i: int) -> bool:
+        return _fits(render(candidates[i]), budget, measure, floor)
 
     lo, hi = 0, len(candidates) - 1
-    if cost(lo) > budget:
+    if not fits(lo):
         return None
-    while lo < hi:                          # invariant: cost(lo) fits
+    while lo < hi:                          # invariant: candidate lo fits
         mid = (lo + hi + 1) // 2
-        if cost(mid) <= budget:
+        if fits(mid):
             lo = mid
         else:
             hi = mid - 1
@@ -344,7 +351,17 @@ def _remembered(measure: Measure) -> Measure:
 _PROBE_STOPS = frozenset({" ", "\n", "\t", "\r\n"})
 
 
-def _reach(clusters: _Clusters, budget: int, measure: Measure) -> int:
+def _fits(text: str, budget: int, measure: Measure, floor: Floor) -> bool:
+    """Whether ``measure(text)`` is within ``budget``, asked of ``floor`` first.
+
+    ``floor(text) <= measure(text)`` for every text (the caller's promise), so ``floor(text) > budget`` proves
+    the answer without measuring: the same answer, hence the same excerpt. With ``len`` as the floor, a budget
+    of N never measures more than the first N characters plus the head that shows it no longer fits.
+    """
+    return (floor is None or floor(text) <= budget) and measure(text) <= budget
+
+
+def _reach(clusters: _Clusters, budget: int, measure: Measure, floor: Floor = None) -> int:
     """A number of clusters beyond which no head can fit ``budget``: the first probe (at doubling lengths,
     moved on to the next space) whose plain head already does not fit. Lets long texts be cut in time that
     grows with the budget, not with the text."""
@@ -353,33 +370,35 @@ def _reach(clusters: _Clusters, budget: int, measure: Measure) -> int:
         j = clusters.next_stop(k)
         if j is None:
             break
-        if measure(clusters.text[: clusters.offsets[j]]) > budget:
+        if not _fits(clusters.text[: clusters.offsets[j]], budget, measure, floor):
             return j
         k = j * 2
     return clusters.count()
 
 
 def choose(text: str, budget: int, measure: Measure, *, ellipsis: str = ELLIPSIS,
-           prefer: float = 0.5, min_rank: Rank = Rank.GRAPHEME, protect: bool = True) -> tuple[str, int]:
+           prefer: float = 0.5, min_rank: Rank = Rank.GRAPHEME, protect: bool = True,
+           floor: Floor = None) -> tuple[str, int]:
     """The best head of ``text`` that fits ``budget``: ``(head, clusters kept)``. ``("", 0)`` if nothing fits.
 
     A cut at a better boundary is taken when its head is at least ``prefer`` as long (in ``measure``) as the
     longest head a plain word cut would give. Only cuts of at least ``min_rank`` are considered. ``measure``
-    must be a function of its argument alone: each text is measured once.
+    must be a function of its argument alone: each text is measured once. ``floor``: a lower bound of
+    ``measure`` that is cheap to take (see ``_fits``).
     """
     return _choose(_Clusters(text, _hint(budget)), budget, measure, ellipsis=ellipsis, prefer=prefer,
-                   min_rank=min_rank, protect=protect)
+                   min_rank=min_rank, protect=protect, floor=floor)
 
 
 def _choose(clusters: _Clusters, budget: int, measure: Measure, *, ellipsis: str, prefer: float,
-            min_rank: Rank, protect: bool) -> tuple[str, int]:
+            min_rank: Rank, protect: bool, floor: Floor = None) -> tuple[str, int]:
     text = clusters.text
     if not text:
         return "", 0
     measure = _remembered(measure)
-    if measure(text) <= budget:
+    if _fits(text, budget, measure, floor):
         return text, clusters.count()
-    upto = _reach(clusters, budget, measure)
+    upto = _reach(clusters, budget, measure, floor)
     last = upto if clusters.ensure(upto + 1) else upto - 1      # the last cluster a place may come before
     items, offsets = clusters.items, clusters.offsets
     spans = protected_spans(text[: offsets[upto]])
@@ -395,12 +414,12 @@ def _choose(clusters: _Clusters, budget: int, measure: Measure, *, ellipsis: str
         least = max(rank, min_rank)
         return [p for p in words if p[1] >= least]
 
-    by_words = _largest_fitting(ranked(_WORD), render, budget, measure)
+    by_words = _largest_fitting(ranked(_WORD), render, budget, measure, floor)
     best = by_words
     if by_words is not None:
         reference = max(1, measure(by_words[1]))
         for rank in (_PARAGRAPH, _SENTENCE):
-            found = _largest_fitting(ranked(rank), render, budget, measure)
+            found = _largest_fitting(ranked(rank), render, budget, measure, floor)
             if found is not None and found[1] and measure(found[1]) >= prefer * reference:
                 best = found
                 break
@@ -408,31 +427,31 @@ def _choose(clusters: _Clusters, budget: int, measure: Measure, *, ellipsis: str
         # The last resort: any place of at least ``min_rank``, between any two clusters if that is allowed.
         inner = ranked(min_rank) if min_rank >= _WORD else \
             [p for p in _scan(text, items, offsets, last, forbidden) if p[1] >= min_rank]
-        best = _largest_fitting(inner, render, budget, measure)
+        best = _largest_fitting(inner, render, budget, measure, floor)
     if best is None or not best[1]:
         return "", 0
     return best[1], best[0][0]
 
 
 def excerpt(text: str, budget: int, measure: Measure, *, ellipsis: str = ELLIPSIS,
-            prefer: float = 0.5) -> str:
+            prefer: float = 0.5, floor: Floor = None) -> str:
     """``text`` itself if it fits ``budget`` (in ``measure``), else its best-reading head that does; "" if not
-    even one word fits. Leading and trailing white space is dropped."""
+    even one word fits. Leading and trailing white space is dropped. ``floor``: see ``choose``."""
     text = _stripped(text)
     if not text:
         return ""
-    return choose(text, budget, measure, ellipsis=ellipsis, prefer=prefer)[0]
+    return choose(text, budget, measure, ellipsis=ellipsis, prefer=prefer, floor=floor)[0]
 
 
 def split_head(text: str, budget: int, measure: Measure, *, prefer: float = 0.4,
-               min_rank: Rank = Rank.GRAPHEME, protect: bool = True) -> tuple[str, str]:
+               min_rank: Rank = Rank.GRAPHEME, protect: bool = True, floor: Floor = None) -> tuple[str, str]:
     """``(head, rest)``: the best-reading head of ``text`` that fits, without an ellipsis, and what is left
     (leading white space dropped). For cutting a long text into consecutive pieces. ``("", text)`` when no
     cut of at least ``min_rank`` fits. ``protect=False`` allows a cut inside a URL, hashtag or mention, for
-    one too long for a whole piece."""
+    one too long for a whole piece. ``floor``: see ``choose``."""
     clusters = _Clusters(_stripped(text), _hint(budget))
     head, kept = _choose(clusters, budget, measure, ellipsis="", prefer=prefer, min_rank=min_rank,
-                         protect=protect)
+                         protect=protect, floor=floor)
     return head, _rest(clusters, kept)
 
 

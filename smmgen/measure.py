@@ -40,8 +40,8 @@ from .mastodon_count import mastodon_countable_text, mastodon_length
 from .x_weight import X_V2, X_V3, XConfig, XCount, x_count, x_urls, x_weighted_length
 
 __all__ = [
-    "LINKEDIN_RESERVED", "Unit", "X_V2", "X_V3", "XConfig", "XCount", "count_hashtags", "count_links",
-    "count_mentions", "counter", "grapheme_len", "graphemes", "linkedin_escape", "linkedin_unescape",
+    "LINKEDIN_RESERVED", "Unit", "X_V2", "X_V3", "XConfig", "XCount", "code_point_floor", "count_hashtags",
+    "count_links", "count_mentions", "counter", "grapheme_len", "graphemes", "linkedin_escape", "linkedin_unescape",
     "mastodon_countable_text", "mastodon_length", "measure", "safe_grapheme_len", "telegram_html_escape",
     "telegram_html_unescape", "threads_length", "utf8_len", "utf16_len", "x_count", "x_urls", "x_weighted_length",
 ]
@@ -194,6 +194,23 @@ def counter(unit: Unit | str) -> Callable[..., int]:
     An unknown unit raises ``ValueError``."""
     count = _MEASURES.get(unit)  # a Unit is its name, so a name finds it without building the Unit
     return count if count is not None else _MEASURES[Unit(unit)]
+
+
+# The units in which a text of n code points counts at least n, with why:
+# - utf16, characters: a code point is one UTF-16 unit, or two above U+FFFF (a stray surrogate one).
+# - utf8-bytes: a code point is one to four bytes.
+# - threads: each cluster counts its UTF-8 bytes or its UTF-16 units, both at least its code points, and the
+#   clusters are the whole text.
+# Not graphemes (one cluster may hold any number of code points), nor X's weighted length or Mastodon's (an emoji
+# sequence of seven code points counts 2, a URL of any length 23).
+_COUNTS_EVERY_CODE_POINT = frozenset({Unit.UTF16, Unit.CHARACTERS, Unit.UTF8_BYTES, Unit.THREADS})
+
+
+def code_point_floor(unit: Unit | str) -> Callable[[str], int] | None:
+    """``len`` for a unit that counts every code point at least once (no text of more than N code points
+    fits N of it), None for the others: the ``floor`` an excerpt counted in ``unit`` may take. An unknown unit
+    raises ``ValueError``."""
+    return len if Unit(unit) in _COUNTS_EVERY_CODE_POINT else None
 
 
 def measure(text: str, unit: Unit | str, **opts: Any) -> int:
