@@ -235,11 +235,13 @@ def _word_places(text: str, clusters: Sequence[str], offsets: Sequence[int], las
         return [p for p in _scan(text, clusters, offsets, last, forbidden) if p[1] >= _WORD]
     if not last:
         return []
+    # Most places are one space between two words, which rank WORD; only the others are looked at closer.
+    odd = _odd_spaces(text, len(head))
     if offsets[last + 1] == last + 1:
         # Every cluster one character: cluster k starts at offset k, and a white-space character after one
         # that is not is exactly a white-space cluster after one that is not.
-        return [(pos, _rank_at_space(text, pos)) for m in _SPACE_AFTER_OTHER.finditer(head, 1)
-                if (pos := m.start()) not in forbidden]
+        return [(pos, _rank_at_space(text, pos) if pos in odd else _WORD)
+                for m in _SPACE_AFTER_OTHER.finditer(head, 1) if (pos := m.start()) not in forbidden]
     out: list[_Place] = []
     # A white-space cluster starts with a white-space character; the checks below are those of ``_scan``.
     for m in _ISSPACE_CHAR.finditer(head, offsets[1]):
@@ -247,13 +249,22 @@ def _word_places(text: str, clusters: Sequence[str], offsets: Sequence[int], las
         k = bisect_left(offsets, pos)
         if (offsets[k] == pos and pos not in forbidden and clusters[k].isspace()
                 and not clusters[k - 1].isspace()):
-            out.append((k, _rank_at_space(text, pos)))
+            out.append((k, _rank_at_space(text, pos) if pos in odd else _WORD))
     return out
+
+
+def _odd_spaces(text: str, end: int) -> set[int]:
+    """The positions before ``end`` where ``_rank_at_space`` may rank better than WORD: every white space except
+    one space after a character that is no closer or sentence mark and before a letter or digit (its first
+    test). The one character after ``end`` is looked at too, as ``_rank_at_space`` does."""
+    return {m.start() for m in _ODD_SPACE.finditer(text, 0, end + 1) if m.start() < end}
 
 
 _SPACE_RUN = regex.compile(r"\s+")
 _CLOSERS = frozenset("\"'”’»)]」』）")
 _SENTENCE_MARKS = frozenset(".!?…。！？‼⁇⁈⁉")
+# The white space ``_rank_at_space`` does not settle at its first test; [^\W_] is str.isalnum (the tests check).
+_ODD_SPACE = re.compile("[^\\S ]| (?![^\\W_])|(?<=[" + re.escape("".join(sorted(_CLOSERS | _SENTENCE_MARKS))) + "]) ")
 
 
 def _rank_at_space(text: str, pos: int) -> Rank:

@@ -5,6 +5,7 @@ random and on long crafted texts, with platform measures and with measures that 
 
 from __future__ import annotations
 
+import re
 import sys
 import zlib
 
@@ -245,3 +246,18 @@ def test_the_floor_of_a_unit_is_never_above_its_count(unit):
         if unit == measure.Unit.UTF8_BYTES and "\ud83d" in text:
             continue
         assert floor(text) <= measure.measure(text, unit)
+
+
+def test_letters_and_digits_are_what_python_calls_alphanumeric():
+    # ``_ODD_SPACE`` tells a space before a letter or digit by [^\W_]; _rank_at_space asks str.isalnum().
+    alnum = re.compile(r"[^\W_]")
+    assert [c for c in range(sys.maxunicode + 1) if bool(alnum.match(chr(c))) != chr(c).isalnum()] == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts(max_tokens=30))
+def test_only_odd_spaces_may_rank_better_than_a_word(text):
+    odd = ex._odd_spaces(text, len(text))
+    for pos in range(1, len(text)):
+        if text[pos].isspace() and not text[pos - 1].isspace() and pos not in odd:
+            assert ex._rank_at_space(text, pos) == ex.Rank.WORD
