@@ -162,6 +162,7 @@ def _hint(budget: int) -> int:
 
 _CJK_SENTENCE_END = frozenset("。！？")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]")
+_CJK_RUN = regex.compile(_CJK.pattern + "+")
 # Japanese and Chinese line-breaking rules (kinsoku): never start a piece with closing punctuation, a small
 # kana or the long-vowel mark, never end one with an opening bracket.
 _NO_BREAK_BEFORE = frozenset("、。，．・：；？！）」』】〕〉》”’ー…‥"
@@ -227,21 +228,24 @@ def _word_places(text: str, clusters: Sequence[str], offsets: Sequence[int], las
     """The places of ``_scan`` that rank WORD or better.
 
     Outside CJK text those are only where white space starts after a word, so only the white space is looked
-    at (a place between two other clusters ranks GRAPHEME). CJK text has a place between most characters, so
-    there every cluster is looked at.
+    at (a place between two other clusters ranks GRAPHEME). CJK text has a place between most characters: in
+    text of one character per cluster, its runs are looked at (``_cjk_places``), elsewhere every cluster is.
     """
     head = text[: offsets[last + 1]]
-    if _CJK.search(head):
+    one_each = offsets[last + 1] == last + 1
+    cjk = _CJK.search(head) is not None
+    if cjk and not one_each:
         return [p for p in _scan(text, clusters, offsets, last, forbidden) if p[1] >= _WORD]
     if not last:
         return []
     # Most places are one space between two words, which rank WORD; only the others are looked at closer.
     odd = _odd_spaces(text, len(head))
-    if offsets[last + 1] == last + 1:
+    if one_each:
         # Every cluster one character: cluster k starts at offset k, and a white-space character after one
         # that is not is exactly a white-space cluster after one that is not.
-        return [(pos, _rank_at_space(text, pos) if pos in odd else _WORD)
-                for m in _SPACE_AFTER_OTHER.finditer(head, 1) if (pos := m.start()) not in forbidden]
+        spaces = [(pos, _rank_at_space(text, pos) if pos in odd else _WORD)
+                  for m in _SPACE_AFTER_OTHER.finditer(head, 1) if (pos := m.start()) not in forbidden]
+        return sorted(spaces + _cjk_places(text, head, last, forbidden)) if cjk else spaces
     out: list[_Place] = []
     # A white-space cluster starts with a white-space character; the checks below are those of ``_scan``.
     for m in _ISSPACE_CHAR.finditer(head, offsets[1]):
@@ -250,6 +254,21 @@ def _word_places(text: str, clusters: Sequence[str], offsets: Sequence[int], las
         if (offsets[k] == pos and pos not in forbidden and clusters[k].isspace()
                 and not clusters[k - 1].isspace()):
             out.append((k, _rank_at_space(text, pos) if pos in odd else _WORD))
+    return out
+
+
+def _cjk_places(text: str, head: str, last: int, forbidden: set[int]) -> list[_Place]:
+    """The places of ``_scan`` that rank WORD or better next to a CJK character and before no white space, in
+    ``head``, text of one character per cluster: the places at the start, inside and at the end of each run of
+    CJK characters, with ``_scan``'s checks (the places before white space are ``_word_places``' own)."""
+    out: list[_Place] = []
+    for run in _CJK_RUN.finditer(head):
+        for k in range(max(run.start(), 1), min(run.end(), last) + 1):
+            prev, nxt = text[k - 1], text[k]
+            if (k in forbidden or prev.isspace() or nxt.isspace() or nxt in _NO_BREAK_BEFORE
+                    or prev in _NO_BREAK_AFTER):
+                continue
+            out.append((k, _SENTENCE if prev in _CJK_SENTENCE_END else _WORD))
     return out
 
 
