@@ -179,11 +179,11 @@ def _code_points_weight(segment: str, config: XConfig) -> int:
     if segment.isascii() and _ascii_weight(config) is not None:
         return _ascii_weight(config) * len(segment)
     total = config.default_weight * len(segment)
-    for runs, only, weight in _range_classes(config):
+    for in_class, only, weight in _range_classes(config):
         # A segment all in one class (a Cyrillic or accented Latin sentence) is counted at once; else its runs
         # in the class are (a few words between CJK characters, CJK between Latin words): adding their lengths
         # builds no copy of the text, which removing the other characters did (three times slower).
-        matched = len(segment) if only.fullmatch(segment) else sum(map(len, runs.findall(segment)))
+        matched = len(segment) if only.fullmatch(segment) else sum(map(len, in_class.findall(segment)))
         total += (weight - config.default_weight) * matched
     return total
 
