@@ -15,6 +15,12 @@ article, so the work is kept to the start of the text: it is segmented only as f
 (``_Clusters``, ``_reach``), the places between words are found from its white space instead of by looking at
 every cluster, the places between any two clusters are listed only when no better one fits, and each candidate
 is measured once. The result is the one the plain algorithm (``breaks`` over the whole text) gives.
+
+A caller whose ``measure`` counts every character at least once (UTF-16 units, UTF-8 bytes: see
+``measure.code_point_floor``) passes that lower bound as ``floor``; then a text longer than the budget is never
+measured whole, nor any head longer than the budget: the bound already says it does not fit (``_fits``). (A
+text without white space, which gives ``_reach`` no place to stop, is still segmented whole, as the plain
+algorithm does.)
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from . import measure as _measure
 ELLIPSIS = "…"
 
 Measure = Callable[[str], int]
+Floor = Callable[[str], int] | None
 
 
 class Rank(IntEnum):
@@ -155,6 +162,7 @@ def _hint(budget: int) -> int:
 
 _CJK_SENTENCE_END = frozenset("。！？")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]")
+_CJK_RUN = regex.compile(_CJK.pattern + "+")
 # Japanese and Chinese line-breaking rules (kinsoku): never start a piece with closing punctuation, a small
 # kana or the long-vowel mark, never end one with an opening bracket.
 _NO_BREAK_BEFORE = frozenset("、。，．・：；？！）」』】〕〉》”’ー…‥"
@@ -220,19 +228,24 @@ def _word_places(text: str, clusters: Sequence[str], offsets: Sequence[int], las
     """The places of ``_scan`` that rank WORD or better.
 
     Outside CJK text those are only where white space starts after a word, so only the white space is looked
-    at (a place between two other clusters ranks GRAPHEME). CJK text has a place between most characters, so
-    there every cluster is looked at.
+    at (a place between two other clusters ranks GRAPHEME). CJK text has a place between most characters: in
+    text of one character per cluster, its runs are looked at (``_cjk_places``), elsewhere every cluster is.
     """
     head = text[: offsets[last + 1]]
-    if _CJK.search(head):
+    one_each = offsets[last + 1] == last + 1
+    cjk = _CJK.search(head) is not None
+    if cjk and not one_each:
         return [p for p in _scan(text, clusters, offsets, last, forbidden) if p[1] >= _WORD]
     if not last:
         return []
-    if offsets[last + 1] == last + 1:
+    # Most places are one space between two words, which rank WORD; only the others are looked at closer.
+    odd = _odd_spaces(text, len(head))
+    if one_each:
         # Every cluster one character: cluster k starts at offset k, and a white-space character after one
         # that is not is exactly a white-space cluster after one that is not.
-        return [(pos, _rank_at_space(text, pos)) for m in _SPACE_AFTER_OTHER.finditer(head, 1)
-                if (pos := m.start()) not in forbidden]
+        spaces = [(pos, _rank_at_space(text, pos) if pos in odd else _WORD)
+                  for m in _SPACE_AFTER_OTHER.finditer(head, 1) if (pos := m.start()) not in forbidden]
+        return sorted(spaces + _cjk_places(text, head, last, forbidden)) if cjk else spaces
     out: list[_Place] = []
     # A white-space cluster starts with a white-space character; the checks below are those of ``_scan``.
     for m in _ISSPACE_CHAR.finditer(head, offsets[1]):
@@ -240,13 +253,37 @@ def _word_places(text: str, clusters: Sequence[str], offsets: Sequence[int], las
         k = bisect_left(offsets, pos)
         if (offsets[k] == pos and pos not in forbidden and clusters[k].isspace()
                 and not clusters[k - 1].isspace()):
-            out.append((k, _rank_at_space(text, pos)))
+            out.append((k, _rank_at_space(text, pos) if pos in odd else _WORD))
     return out
+
+
+def _cjk_places(text: str, head: str, last: int, forbidden: set[int]) -> list[_Place]:
+    """The places of ``_scan`` that rank WORD or better next to a CJK character and before no white space, in
+    ``head``, text of one character per cluster: the places at the start, inside and at the end of each run of
+    CJK characters, with ``_scan``'s checks (the places before white space are ``_word_places``' own)."""
+    out: list[_Place] = []
+    for run in _CJK_RUN.finditer(head):
+        for k in range(max(run.start(), 1), min(run.end(), last) + 1):
+            prev, nxt = text[k - 1], text[k]
+            if (k in forbidden or prev.isspace() or nxt.isspace() or nxt in _NO_BREAK_BEFORE
+                    or prev in _NO_BREAK_AFTER):
+                continue
+            out.append((k, _SENTENCE if prev in _CJK_SENTENCE_END else _WORD))
+    return out
+
+
+def _odd_spaces(text: str, end: int) -> set[int]:
+    """The positions before ``end`` where ``_rank_at_space`` may rank better than WORD: every white space except
+    one space after a character that is no closer or sentence mark and before a letter or digit (its first
+    test). The one character after ``end`` is looked at too, as ``_rank_at_space`` does."""
+    return {m.start() for m in _ODD_SPACE.finditer(text, 0, end + 1) if m.start() < end}
 
 
 _SPACE_RUN = regex.compile(r"\s+")
 _CLOSERS = frozenset("\"'”’»)]」』）")
 _SENTENCE_MARKS = frozenset(".!?…。！？‼⁇⁈⁉")
+# The white space ``_rank_at_space`` does not settle at its first test; [^\W_] is str.isalnum (the tests check).
+_ODD_SPACE = re.compile("[^\\S ]| (?![^\\W_])|(?<=[" + re.escape("".join(sorted(_CLOSERS | _SENTENCE_MARKS))) + "]) ")
 
 
 def _rank_at_space(text: str, pos: int) -> Rank:
@@ -305,21 +342,21 @@ def _head(text: str, clusters: Sequence[str], offsets: Sequence[int], place: _Pl
 
 
 def _largest_fitting(candidates: Sequence[_Place], render: Callable[[_Place], str], budget: int,
-                     measure: Measure) -> tuple[_Place, str] | None:
+                     measure: Measure, floor: Floor = None) -> tuple[_Place, str] | None:
     """The longest candidate whose rendering fits; lengths are assumed to grow with the cut (each result is
     measured, so a wrong assumption costs length, never the limit)."""
     if not candidates:
         return None
 
-    def cost(i: int) -> int:
-        return measure(render(candidates[i]))
+    def fits(i: int) -> bool:
+        return _fits(render(candidates[i]), budget, measure, floor)
 
     lo, hi = 0, len(candidates) - 1
-    if cost(lo) > budget:
+    if not fits(lo):
         return None
-    while lo < hi:                          # invariant: cost(lo) fits
+    while lo < hi:                          # invariant: candidate lo fits
         mid = (lo + hi + 1) // 2
-        if cost(mid) <= budget:
+        if fits(mid):
             lo = mid
         else:
             hi = mid - 1
@@ -344,7 +381,17 @@ def _remembered(measure: Measure) -> Measure:
 _PROBE_STOPS = frozenset({" ", "\n", "\t", "\r\n"})
 
 
-def _reach(clusters: _Clusters, budget: int, measure: Measure) -> int:
+def _fits(text: str, budget: int, measure: Measure, floor: Floor) -> bool:
+    """Whether ``measure(text)`` is within ``budget``, asked of ``floor`` first.
+
+    ``floor(text) <= measure(text)`` for every text (the caller's promise), so ``floor(text) > budget`` proves
+    the answer without measuring: the same answer, hence the same excerpt. With ``len`` as the floor, a budget
+    of N never measures more than the first N characters plus the head that shows it no longer fits.
+    """
+    return (floor is None or floor(text) <= budget) and measure(text) <= budget
+
+
+def _reach(clusters: _Clusters, budget: int, measure: Measure, floor: Floor = None) -> int:
     """A number of clusters beyond which no head can fit ``budget``: the first probe (at doubling lengths,
     moved on to the next space) whose plain head already does not fit. Lets long texts be cut in time that
     grows with the budget, not with the text."""
@@ -353,33 +400,35 @@ def _reach(clusters: _Clusters, budget: int, measure: Measure) -> int:
         j = clusters.next_stop(k)
         if j is None:
             break
-        if measure(clusters.text[: clusters.offsets[j]]) > budget:
+        if not _fits(clusters.text[: clusters.offsets[j]], budget, measure, floor):
             return j
         k = j * 2
     return clusters.count()
 
 
 def choose(text: str, budget: int, measure: Measure, *, ellipsis: str = ELLIPSIS,
-           prefer: float = 0.5, min_rank: Rank = Rank.GRAPHEME, protect: bool = True) -> tuple[str, int]:
+           prefer: float = 0.5, min_rank: Rank = Rank.GRAPHEME, protect: bool = True,
+           floor: Floor = None) -> tuple[str, int]:
     """The best head of ``text`` that fits ``budget``: ``(head, clusters kept)``. ``("", 0)`` if nothing fits.
 
     A cut at a better boundary is taken when its head is at least ``prefer`` as long (in ``measure``) as the
     longest head a plain word cut would give. Only cuts of at least ``min_rank`` are considered. ``measure``
-    must be a function of its argument alone: each text is measured once.
+    must be a function of its argument alone: each text is measured once. ``floor``: a lower bound of
+    ``measure`` that is cheap to take (see ``_fits``).
     """
     return _choose(_Clusters(text, _hint(budget)), budget, measure, ellipsis=ellipsis, prefer=prefer,
-                   min_rank=min_rank, protect=protect)
+                   min_rank=min_rank, protect=protect, floor=floor)
 
 
 def _choose(clusters: _Clusters, budget: int, measure: Measure, *, ellipsis: str, prefer: float,
-            min_rank: Rank, protect: bool) -> tuple[str, int]:
+            min_rank: Rank, protect: bool, floor: Floor = None) -> tuple[str, int]:
     text = clusters.text
     if not text:
         return "", 0
     measure = _remembered(measure)
-    if measure(text) <= budget:
+    if _fits(text, budget, measure, floor):
         return text, clusters.count()
-    upto = _reach(clusters, budget, measure)
+    upto = _reach(clusters, budget, measure, floor)
     last = upto if clusters.ensure(upto + 1) else upto - 1      # the last cluster a place may come before
     items, offsets = clusters.items, clusters.offsets
     spans = protected_spans(text[: offsets[upto]])
@@ -395,12 +444,12 @@ def _choose(clusters: _Clusters, budget: int, measure: Measure, *, ellipsis: str
         least = max(rank, min_rank)
         return [p for p in words if p[1] >= least]
 
-    by_words = _largest_fitting(ranked(_WORD), render, budget, measure)
+    by_words = _largest_fitting(ranked(_WORD), render, budget, measure, floor)
     best = by_words
     if by_words is not None:
         reference = max(1, measure(by_words[1]))
         for rank in (_PARAGRAPH, _SENTENCE):
-            found = _largest_fitting(ranked(rank), render, budget, measure)
+            found = _largest_fitting(ranked(rank), render, budget, measure, floor)
             if found is not None and found[1] and measure(found[1]) >= prefer * reference:
                 best = found
                 break
@@ -408,31 +457,31 @@ def _choose(clusters: _Clusters, budget: int, measure: Measure, *, ellipsis: str
         # The last resort: any place of at least ``min_rank``, between any two clusters if that is allowed.
         inner = ranked(min_rank) if min_rank >= _WORD else \
             [p for p in _scan(text, items, offsets, last, forbidden) if p[1] >= min_rank]
-        best = _largest_fitting(inner, render, budget, measure)
+        best = _largest_fitting(inner, render, budget, measure, floor)
     if best is None or not best[1]:
         return "", 0
     return best[1], best[0][0]
 
 
 def excerpt(text: str, budget: int, measure: Measure, *, ellipsis: str = ELLIPSIS,
-            prefer: float = 0.5) -> str:
+            prefer: float = 0.5, floor: Floor = None) -> str:
     """``text`` itself if it fits ``budget`` (in ``measure``), else its best-reading head that does; "" if not
-    even one word fits. Leading and trailing white space is dropped."""
+    even one word fits. Leading and trailing white space is dropped. ``floor``: see ``choose``."""
     text = _stripped(text)
     if not text:
         return ""
-    return choose(text, budget, measure, ellipsis=ellipsis, prefer=prefer)[0]
+    return choose(text, budget, measure, ellipsis=ellipsis, prefer=prefer, floor=floor)[0]
 
 
 def split_head(text: str, budget: int, measure: Measure, *, prefer: float = 0.4,
-               min_rank: Rank = Rank.GRAPHEME, protect: bool = True) -> tuple[str, str]:
+               min_rank: Rank = Rank.GRAPHEME, protect: bool = True, floor: Floor = None) -> tuple[str, str]:
     """``(head, rest)``: the best-reading head of ``text`` that fits, without an ellipsis, and what is left
     (leading white space dropped). For cutting a long text into consecutive pieces. ``("", text)`` when no
     cut of at least ``min_rank`` fits. ``protect=False`` allows a cut inside a URL, hashtag or mention, for
-    one too long for a whole piece."""
+    one too long for a whole piece. ``floor``: see ``choose``."""
     clusters = _Clusters(_stripped(text), _hint(budget))
     head, kept = _choose(clusters, budget, measure, ellipsis="", prefer=prefer, min_rank=min_rank,
-                         protect=protect)
+                         protect=protect, floor=floor)
     return head, _rest(clusters, kept)
 
 

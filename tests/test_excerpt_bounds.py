@@ -5,6 +5,7 @@ random and on long crafted texts, with platform measures and with measures that 
 
 from __future__ import annotations
 
+import re
 import sys
 import zlib
 
@@ -188,3 +189,75 @@ def test_a_prefix_is_segmented_as_the_whole_text_up_to_its_last_cluster(text, cu
 def test_the_white_space_pattern_finds_every_character_python_calls_space():
     spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
     assert spaces and all(ex._ISSPACE_CHAR.match(c) for c in spaces)
+
+
+# --- a floor: a text longer than the budget is not measured whole -------------------------------------------------
+
+# Measures that count every character at least once, with ``len`` as their floor (``measure.code_point_floor``);
+# "erratic" does not grow with the text but never counts less than its length either.
+FLOORED = {
+    "chars": chars,
+    "utf16": measure.utf16_len,
+    "utf8": measure.utf8_len,
+    "threads": measure.threads_length,
+    "erratic": erratic,
+}
+
+
+@FAST
+@given(texts(), budgets, st.sampled_from(sorted(FLOORED)), st.sampled_from([ex.ELLIPSIS, ""]),
+       st.sampled_from(list(ex.Rank)))
+def test_a_floor_changes_no_cut(text, budget, name, ellipsis, min_rank):
+    m = FLOORED[name]
+    if name == "utf8" and any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        return                                              # no UTF-8 length: no article holds one
+    assert ex.excerpt(text, budget, m, ellipsis=ellipsis, floor=len) == oracle.excerpt(text, budget, m, ellipsis=ellipsis)
+    assert ex.split_head(text, budget, m, min_rank=min_rank, floor=len) == \
+        oracle.split_head(text, budget, m, min_rank=min_rank)
+
+
+@pytest.mark.parametrize("article", sorted(ARTICLES))
+@pytest.mark.parametrize("budget", [60, 400, 600, 4096])
+def test_with_a_floor_a_long_body_is_measured_only_as_far_as_it_can_fit(article, budget):
+    text = ARTICLES[article] * 3                            # 12,000 to 60,000 characters
+    for name in ("utf16", "threads", "erratic"):
+        longest = 0
+
+        def recorded(head: str, m=FLOORED[name]) -> int:
+            nonlocal longest
+            longest = max(longest, len(head))
+            return m(head)
+
+        assert ex.excerpt(text, budget, recorded, floor=len) == oracle.excerpt(text, budget, FLOORED[name]), name
+        # The probes double from 64 clusters: the one that shows the budget exceeded ends by about twice the
+        # budget, and no other head is measured.
+        assert longest <= 2 * budget + 200 < len(text), name
+
+
+@pytest.mark.parametrize("unit", list(measure.Unit))
+def test_the_floor_of_a_unit_is_never_above_its_count(unit):
+    floor = measure.code_point_floor(unit)
+    samples = [t for texts_ in (ARTICLES.values(), [EMOJI, "1\ufe0f\u20e3 e\u0301 \U0001d401 क्षि 🇬🇷 \r\n", "\ud83d\ufe0f"])
+               for t in texts_]
+    if floor is None:
+        assert unit in (measure.Unit.WEIGHTED, measure.Unit.MASTODON, measure.Unit.GRAPHEMES)
+        return
+    for text in samples:
+        if unit == measure.Unit.UTF8_BYTES and "\ud83d" in text:
+            continue
+        assert floor(text) <= measure.measure(text, unit)
+
+
+def test_letters_and_digits_are_what_python_calls_alphanumeric():
+    # ``_ODD_SPACE`` tells a space before a letter or digit by [^\W_]; _rank_at_space asks str.isalnum().
+    alnum = re.compile(r"[^\W_]")
+    assert [c for c in range(sys.maxunicode + 1) if bool(alnum.match(chr(c))) != chr(c).isalnum()] == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts(max_tokens=30))
+def test_only_odd_spaces_may_rank_better_than_a_word(text):
+    odd = ex._odd_spaces(text, len(text))
+    for pos in range(1, len(text)):
+        if text[pos].isspace() and not text[pos - 1].isspace() and pos not in odd:
+            assert ex._rank_at_space(text, pos) == ex.Rank.WORD

@@ -10,8 +10,11 @@ import twitter_text_oracle as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smmgen import grapheme as gr
+from smmgen import mastodon_count as mc
 from smmgen import measure as m
 from smmgen import richtext
+from smmgen import x_weight as xw
 
 # Pieces that exercise every rule: URLs and domains, mentions, hashtags, emoji sequences, combining marks,
 # scripts with conjuncts, CJK, the reserved characters of LinkedIn and HTML, line breaks, odd spaces.
@@ -55,7 +58,7 @@ def test_x_fast_path_agrees_with_full_parse(text: str) -> None:
 
 def _counted_higher_by_javascript(text: str) -> bool:
     nfc = unicodedata.normalize("NFC", text)
-    return any(seq in nfc for seq in m._emoji_table().split)
+    return any(seq in nfc for seq in xw._emoji_table().split)
 
 
 @SLOW
@@ -85,8 +88,8 @@ def test_mastodon_url_spans_match_whole_text_search(text: str) -> None:
     # The runs between ASCII spaces are searched one by one for speed; searching the whole text must agree.
     from twitter_text.regexp.valid_tco_url import valid_tco_url
 
-    whole = m._scheme_urls(text, valid_tco_url) if "://" in text else []
-    assert m._mastodon_url_entities(text) == whole
+    whole = mc._scheme_urls(text, valid_tco_url) if "://" in text else []
+    assert mc._mastodon_url_entities(text) == whole
 
 
 @FAST
@@ -196,7 +199,7 @@ def test_measure_dispatches(text: str, unit: m.Unit) -> None:
 
 def _emoji_spans_one_by_one(segment: str) -> list[tuple[int, int]]:
     # The plain loop: at every code point, the longest sequence that starts there.
-    table = m._emoji_table()
+    table = xw._emoji_table()
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(segment):
@@ -214,10 +217,10 @@ def _emoji_spans_one_by_one(segment: str) -> list[tuple[int, int]]:
 @given(texts)
 def test_shortcuts_count_what_the_plain_loops_count(text: str) -> None:
     # safe_grapheme_len looks inside clusters only when one holds more than one character.
-    plain = sum(1 + (m._older_segmenter_breaks(c) if len(c) > 1 else 0) for c in m.graphemes(text))
+    plain = sum(1 + (gr._older_segmenter_breaks(c) if len(c) > 1 else 0) for c in m.graphemes(text))
     assert m.safe_grapheme_len(text) == plain
     # Emoji are searched from one possible first code point to the next.
-    assert m._emoji_spans(text) == _emoji_spans_one_by_one(text)
+    assert xw._emoji_spans(text) == _emoji_spans_one_by_one(text)
 
 
 @FAST
@@ -234,18 +237,18 @@ def test_runs_without_a_dot_inside_hold_no_url(text: str) -> None:
 @given(texts)
 def test_text_without_joining_characters_is_one_cluster_per_character(text: str) -> None:
     # graphemes() skips the segmenter when no character can join another; it must agree with it.
-    assert m.graphemes(text) == m._GRAPHEME.findall(text)
-    assert m.grapheme_len(text) == len(m._GRAPHEME.findall(text))
+    assert m.graphemes(text) == gr._GRAPHEME.findall(text)
+    assert m.grapheme_len(text) == len(gr._GRAPHEME.findall(text))
 
 
 def test_no_character_outside_the_joining_class_joins_another() -> None:
     # Every code point up to U+FFFF that the fast test lets through stays a cluster of its own next to
     # itself, a letter, a Hangul syllable (LV, LVT), an Indic consonant, a line feed and a space.
-    may_join = m._may_join()
+    may_join = gr._may_join()
     partners = ("a", "가", "각", "क", "\n", " ")
     for cp in range(0x10000):
         ch = chr(cp)
         if may_join.match(ch):
             continue
         text = ch + ch + "".join(p + ch for p in partners)
-        assert m._GRAPHEME.findall(text) == list(text), hex(cp)
+        assert gr._GRAPHEME.findall(text) == list(text), hex(cp)

@@ -15,8 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twitter_text_oracle import url_spans as _twitter_text
 
+from smmgen import grapheme as gr
+from smmgen import mastodon_count as mc
 from smmgen import measure as m
 from smmgen import twitter_urls as tu
+from smmgen import x_weight as xw
 
 TLDS = [name for tlds in tu.tld_lists() for name in tlds.names]
 # Non-ASCII characters that case-insensitive matching takes for ASCII letters, and characters that are
@@ -63,7 +66,7 @@ CHECK = settings(max_examples=600, deadline=None)
 
 
 def _mastodon_matches(text: str) -> list[tuple[int, int, bool, str]]:
-    return [(*x.span(2), x.group(3) is not None, x.group(4)) for x in m._mastodon_url().finditer(text)]
+    return [(*x.span(2), x.group(3) is not None, x.group(4)) for x in mc._mastodon_url().finditer(text)]
 
 
 @CHECK
@@ -79,7 +82,7 @@ def test_x_urls_are_twitter_texts(text: str) -> None:
 @given(texts)
 def test_mastodon_matches_are_its_expressions(text: str) -> None:
     found = [(x.start, x.end, x.domain > x.start, text[x.domain : x.domain_end])
-             for x in tu.find(m._mastodon_grammar(), text)]
+             for x in tu.find(mc._mastodon_grammar(), text)]
     assert found == _mastodon_matches(text)
 
 
@@ -100,7 +103,7 @@ def test_every_lookalike_letter_in_a_tld_counts_as_the_expression_counts_it(engi
     word = engine.compile(tu.tld_lists()[0].word, engine.IGNORECASE)
     others = [ch for ch in map(chr, range(0x80, 0x110000)) if word.fullmatch(ch)]
     assert others, "expected the Kelvin sign and the long s at least"
-    grammar = tu.x_grammar() if engine is re else m._mastodon_grammar()
+    grammar = tu.x_grammar() if engine is re else mc._mastodon_grammar()
     for ch in others:
         letter = tu._ascii_letter(engine, ch)
         for tld in [t for t in TLDS if t.isascii() and letter in t][:5] or ["com"]:
@@ -170,11 +173,11 @@ def test_measuring_a_post_compiles_no_tld_list() -> None:
 
 
 def test_joining_class_and_table_find_the_same_characters() -> None:
-    finder = m._JoiningFinder()
+    finder = gr._JoiningFinder()
     everything = "".join(map(chr, range(0x10000)))
     by_class = {ch for ch in everything if finder.found_in(ch)}
     assert finder._table is None                   # one character at a time stays within the class's budget
-    by_table = set(m._may_join().findall(everything))
+    by_table = set(gr._may_join().findall(everything))
     assert by_class == by_table
     assert finder.found_in("\U0001f600") and not finder.found_in("Größe")
 
@@ -182,16 +185,16 @@ def test_joining_class_and_table_find_the_same_characters() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(max_size=40), min_size=1, max_size=8))
 def test_joining_finder_answers_alike_before_and_after_building_the_table(texts: list[str]) -> None:
-    finder = m._JoiningFinder()
+    finder = gr._JoiningFinder()
     finder._left = sum(map(len, texts)) // 2       # builds the table halfway
-    assert [finder.found_in(t) for t in texts] == [m._may_join().search(t) is not None for t in texts]
+    assert [finder.found_in(t) for t in texts] == [gr._may_join().search(t) is not None for t in texts]
 
 
 def test_every_emoji_starts_where_the_quick_check_looks() -> None:
-    table = m._emoji_table()
-    missed = [seq for seq in table.sequences if not m._MAY_START_EMOJI.match(seq)]
+    table = xw._emoji_table()
+    missed = [seq for seq in table.sequences if not xw._MAY_START_EMOJI.match(seq)]
     assert missed == []
-    assert m._MAY_START_EMOJI.search("Größe 3,5 € — «Привет» 東京") is None
+    assert xw._MAY_START_EMOJI.search("Größe 3,5 € — «Привет» 東京") is None
 
 
 def test_plain_articles_do_not_import_markdown() -> None:

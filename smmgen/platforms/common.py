@@ -361,17 +361,18 @@ def readable_excerpt(source: str, length: int, unit: str, measure_opts: tuple[tu
     """``source`` cut to a readability ``length``, counted on the plain text in ``unit`` (with the measure's
     options as ``(name, value)`` pairs)."""
     count = measure.counter(unit)
+    floor = measure.code_point_floor(unit)      # a long body is then measured only as far as it can fit
     try:
         # Remembered: most platforms cut the same lead text to the same length, counted alike.
-        return _remembered_excerpt(source, length, count, measure_opts)
+        return _remembered_excerpt(source, length, count, measure_opts, floor)
     except TypeError:                   # an option that cannot be a key: cut it afresh
-        return _excerpt_by(source, length, count, measure_opts)
+        return _excerpt_by(source, length, count, measure_opts, floor)
 
 
 def _excerpt_by(source: str, length: int, count: Callable[..., int],
-                measure_opts: tuple[tuple[str, Any], ...]) -> str:
+                measure_opts: tuple[tuple[str, Any], ...], floor: Callable[[str], int] | None = None) -> str:
     opts = dict(measure_opts)
-    return ex.excerpt(source, length, lambda t: count(t, **opts))
+    return ex.excerpt(source, length, lambda t: count(t, **opts), floor=floor)
 
 
 _remembered_excerpt = functools.lru_cache(maxsize=16)(_excerpt_by)
