@@ -20,7 +20,7 @@ from .config import Site
 from .content import Article, Skipped, bundle_folder, load_article, read_articles
 from .dates import long_date
 from .discovery import Found, discover
-from .errors import ConfigError, ContentError, ErrorList, SmmgenError
+from .errors import ConfigError, ContentError, ErrorList, SmmgenError, flatten
 from .expiry import expiry_warning
 from .layouts import Layouts, template_frame
 from .og import card_url
@@ -293,7 +293,7 @@ def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[C
         try:
             cuts.append(_for_account(registry.get(name).render(article, ctx), account))
         except SmmgenError as e:
-            errors.extend(getattr(e, "errors", [e]))
+            errors.extend(flatten([e]))
         except Exception as e:          # noqa: BLE001 - the site's template failed, or smmgen did
             frame = template_frame(e)
             if not isinstance(e, jinja2.TemplateError) and frame is None:
