@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from smmgen import errors as e
 
 REPO = Path(__file__).resolve().parent.parent
@@ -178,3 +180,26 @@ def test_a_failing_article_is_parsed_and_cut_once_with_worker_processes(make_sit
     assert lines.count("parse uncuttable.md") == 1 and lines.count("cut uncuttable.md") == 1
     assert lines.count("parse story-00.md") == 1          # the pool did run: a sound article, read once too
 
+
+
+def test_card_failures_come_back_from_worker_processes_as_the_same_errors(tmp_path: Path) -> None:
+    from smmgen.cards import DEFAULT_LAYOUT_DIR, CardRequest, render_cards
+
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff not a jpeg")
+
+    def request(n: int, hero: Path | None) -> CardRequest:
+        return CardRequest(target="og", layout="photo" if hero else "default", title=f"Story {n}",
+                           site_name="The Example", kicker="", date_text="", lang="en", hero=hero, focus=None,
+                           alt="", source=f"content/{n}.md", line=3)
+
+    requests = [request(0, tmp_path / "missing.jpg"), request(1, corrupt), request(2, None), request(3, None)]
+    raised = []
+    for workers in (1, 2):
+        with pytest.raises(e.Errors) as caught:
+            render_cards(requests, layout_dirs=[DEFAULT_LAYOUT_DIR], out_dir=tmp_path / str(workers),
+                         workers=workers)
+        raised.append(caught.value)
+    assert raised[0] == raised[1]
+    assert [(type(x), x.path, x.line, x.field) for x in raised[1].errors] == \
+        [(e.ContentError, "content/0.md", 3, "image"), (e.ContentError, "content/1.md", 3, "image")]
