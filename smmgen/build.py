@@ -20,7 +20,7 @@ from .config import Site
 from .content import Article, Skipped, bundle_folder, load_article, read_articles
 from .dates import long_date
 from .discovery import Found, discover
-from .errors import ConfigError, ContentError, ErrorList, SmmgenError
+from .errors import ConfigError, ContentError, ErrorList, SmmgenError, flatten
 from .expiry import expiry_warning
 from .layouts import Layouts, template_frame
 from .og import card_url
@@ -110,10 +110,11 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
         ready = prepare(site, layouts, cache, pool, hashes or {}, progress)
-        loaded = read_articles(site, reuse=ready.articles.get, found=ready.found)
+        loaded = read_articles(site, reuse=ready.article, found=ready.found)
         articles, errors = loaded.articles, loaded.errors
         published = [a for a in articles if not a.draft]
-        cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts, progress=progress)
+        cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts, failed=ready.failed_cuts,
+                                     progress=progress)
         errors += cut_errors
         by_source = {a.source: a for a in published}
         requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
@@ -170,18 +171,24 @@ def platforms_for(article: Article, site: Site) -> list[str]:
 
 def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
               ready: dict[str, tuple[Cut, ...]] | None = None,
+              failed: Mapping[str, tuple[tuple[Cut, ...], list[SmmgenError]]] | None = None,
               progress: Progress | None = None) -> tuple[list[Cut], list[SmmgenError]]:
     """Every article's cuts, in article then platform order. ``ready`` has the cuts of articles made already
-    (from the cache or by worker processes), by source; cuts made here without a failure are added to it."""
+    (from the cache or by worker processes), by source; cuts made here without a failure are added to it.
+    ``failed``: the cuts and errors of articles a worker process cut with errors, by source (not cut again)."""
     cuts: list[Cut] = []
     errors: list[SmmgenError] = []
-    todo = sum(1 for a in articles if ready is None or a.source not in ready)
+    failed = failed or {}
+    todo = sum(1 for a in articles if (ready is None or a.source not in ready) and a.source not in failed)
     done = 0
     if progress is not None and todo:
         progress("cutting", 0, todo)
     for article in articles:
         made = ready.get(article.source) if ready is not None else None
-        if made is None:
+        if made is None and article.source in failed:
+            made, failures = failed[article.source]
+            errors += failures
+        elif made is None:
             made, failures = cut_article(article, site, layouts)
             done += 1
             if progress is not None:
@@ -293,7 +300,7 @@ def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[C
         try:
             cuts.append(_for_account(registry.get(name).render(article, ctx), account))
         except SmmgenError as e:
-            errors.extend(getattr(e, "errors", [e]))
+            errors.extend(flatten([e]))
         except Exception as e:          # noqa: BLE001 - the site's template failed, or smmgen did
             frame = template_frame(e)
             if not isinstance(e, jinja2.TemplateError) and frame is None:
@@ -322,6 +329,16 @@ class Prepared:
     shas: dict[str, str] = field(default_factory=dict)                  # source -> sha256 of the file
     articles: dict[Path, Article] = field(default_factory=dict)
     cuts: dict[str, tuple[Cut, ...]] = field(default_factory=dict)      # source -> cuts before planning
+    # What worker processes could not do, kept so that nothing is parsed or cut a second time to report it:
+    unread: dict[Path, Exception] = field(default_factory=dict)        # path -> why it is no article
+    failed_cuts: dict[str, tuple[tuple[Cut, ...], list[SmmgenError]]] = field(default_factory=dict)
+
+    def article(self, path: Path) -> Article | None:
+        """For ``read_articles``: the article made already from ``path``, if any; raises the error (or the
+        ``Skipped``) a worker process met reading it."""
+        if path in self.unread:
+            raise self.unread[path]
+        return self.articles.get(path)
 
     def remember(self, cache: BuildCache, articles: Sequence[Article]) -> None:
         """Record in ``cache`` every article that parsed, with its cuts if every platform could cut it."""
@@ -354,8 +371,8 @@ class Prepared:
 def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Workers,
             hashes: Mapping[str, str], progress: Progress | None = None) -> Prepared:
     """Hash every article file (unless ``hashes`` has it); take what the cache has for unchanged ones; parse
-    and cut the rest in ``pool``'s processes when there are enough of them (failures are left to the
-    pipeline, which reports them with their file and line)."""
+    and cut the rest in ``pool``'s processes when there are enough of them (their failures come back as
+    values, which the pipeline reports with the others)."""
     ready = Prepared(discover(site.content_dir, site.content_rules, site.root),
                      site.root if site.generator else None)
     missing: list[Path] = []
@@ -385,11 +402,15 @@ def prepare(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Worker
             done += len(chunk)
             if progress is not None:
                 progress("parsing", done, len(missing))
-            for path, (article, cuts) in zip(chunk, results):
-                if article is not None:
-                    ready.articles[path] = article
-                    if cuts is not None:
-                        ready.cuts[article.source] = cuts
+            for path, (article, cuts, failures) in zip(chunk, results):
+                if article is None:
+                    ready.unread[path] = failures[0]
+                    continue
+                ready.articles[path] = article
+                if failures:
+                    ready.failed_cuts[article.source] = (cuts, list(failures))
+                else:
+                    ready.cuts[article.source] = cuts
     return ready
 
 
@@ -401,21 +422,26 @@ def _start_worker(site: Site) -> None:
     _worker["layouts"] = Layouts(site.layouts_dir, root=site.root)
 
 
-def _parse_and_cut(paths: list[Path]) -> list[tuple[Article | None, tuple[Cut, ...] | None]]:
-    # Errors do not travel back (they do not pickle): the pipeline meets them again and reports them.
+_Parsed = tuple[Article | None, tuple[Cut, ...], tuple[Exception, ...]]
+"""A worker's answer for one file: the article (None when it is none), its cuts, and what went wrong as values
+(the error or ``Skipped`` that reading raised, or the errors of the platforms that could not cut it)."""
+
+
+def _parse_and_cut(paths: list[Path]) -> list[_Parsed]:
     site, layouts = _worker["site"], _worker["layouts"]
-    out: list[tuple[Article | None, tuple[Cut, ...] | None]] = []
+    out: list[_Parsed] = []
     for path in paths:
         try:
             article = load_article(path, site)  # type: ignore[arg-type]
-        except (SmmgenError, Skipped):
-            out.append((None, None))
+        except (SmmgenError, Skipped) as e:
+            out.append((None, (), (e,)))
             continue
         if article.draft:
-            out.append((lean(article), ()))
+            out.append((lean(article), (), ()))
             continue
         cuts, errors = cut_article(article, site, layouts)  # type: ignore[arg-type]
-        out.append((article, None) if errors else (lean(article), cuts))
+        # With errors the article keeps its body: it is not cached with cuts, so a later build cuts it again.
+        out.append((article, cuts, tuple(errors)) if errors else (lean(article), cuts, ()))
     return out
 
 

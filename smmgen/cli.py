@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .commands.per_site import per_site, record
-from .errors import ContentError, SmmgenError
+from .errors import ContentError, SmmgenError, flatten
 
 
 def _site_option(f):
@@ -37,9 +37,7 @@ def _load(site_dir: Path | None):
 def report_errors(errors, *, stream=None) -> None:
     """One ``file:line: message`` line per error; GitHub annotations too when running in Actions."""
     stream = stream or sys.stderr
-    flat = []
-    for e in errors:
-        flat.extend(getattr(e, "errors", [e]))
+    flat = flatten(errors)
     for e in flat:
         click.echo(f"error: {e.message}" if not getattr(e, "path", None) else e.message, file=stream)
     if os.environ.get("GITHUB_ACTIONS") == "true":
@@ -59,7 +57,26 @@ def github_annotation(e: SmmgenError, level: str = "error") -> str:
     return f"::{level} {where}::{message}" if where else f"::{level}::{message}"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def click_error(e: SmmgenError) -> click.ClickException:
+    """The one place a library error becomes what a command shows: ``Error: <its one-line message>`` on
+    stderr and its exit status (1, or the class's own ``exit_code``). Every command, and each site of a
+    workspace run (``commands.per_site``), ends through this."""
+    error = click.ClickException(e.message)
+    error.exit_code = e.exit_code
+    return error
+
+
+class _Commands(click.Group):
+    """The ``smmgen`` group: a command that raises an ``SmmgenError`` ends as ``click_error`` says."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SmmgenError as e:
+            raise click_error(e) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="smmgen")
 def main() -> None:
     """smmgen: Markdown articles in, per-platform social posts, cards and a publish manifest out."""
@@ -86,18 +103,11 @@ def build(site_dir: Path | None, workers: int | None, no_cache: bool) -> None:
         outcome = build_site(site, workers=workers or os.cpu_count() or 1, use_cache=not no_cache,
                              progress=progress)
     if outcome.errors:
-        record(site, posts=0, warnings=0, errors=len(_flat(outcome.errors)))
+        record(site, posts=0, warnings=0, errors=len(flatten(outcome.errors)))
         report_errors(outcome.errors)
-        raise SmmgenError(f"{len(_flat(outcome.errors))} error(s); nothing was written")
+        raise SmmgenError(f"{len(flatten(outcome.errors))} error(s); nothing was written")
     record(site, posts=outcome.summary.entries, warnings=len(outcome.summary.warnings), errors=0)
     click.echo(summary(outcome.summary, outcome.changed))
-
-
-def _flat(errors):
-    out = []
-    for e in errors:
-        out.extend(getattr(e, "errors", [e]))
-    return out
 
 
 def warning_line(source: str, platform: str, message: str) -> str:
@@ -176,7 +186,7 @@ def check(site_dir: Path | None, verbose: bool, live: bool, within: str, now: st
             click.echo(github_annotation(ContentError(w.source, None, w.platform, w.message), "warning"))
     if result.errors:
         report_errors(result.errors)
-        raise SmmgenError(f"{len(_flat(result.errors))} error(s)")
+        raise SmmgenError(f"{len(flatten(result.errors))} error(s)")
     click.echo(f"smmgen: {len(result.articles)} articles, {len(result.cuts)} cuts: all within their limits"
                + (f", {len(warnings)} warning(s)" if warnings else ""))
 

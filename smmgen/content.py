@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from . import controls, discovery
 from . import schema as s
 from .config import Site
-from .errors import ContentError, SmmgenError
+from .errors import ContentError, SmmgenError, flatten
 from .front_matter import parse, read_article_text
 from .links import article_url, lang_suffix, language_of
 from .markup import first_paragraph, inline_text, prose_text
@@ -356,6 +356,9 @@ class Skipped(Exception):
         super().__init__(f"{source}: {reason}")
         self.source, self.reason = source, reason
 
+    def __reduce__(self) -> tuple:
+        return Skipped, (self.source, self.reason)      # a worker process hands it back
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -389,7 +392,7 @@ def read_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None 
         except Skipped as e:
             skipped.append((e.source, e.reason))
         except SmmgenError as e:
-            errors.extend(e.errors if hasattr(e, "errors") else [e])
+            errors.extend(flatten([e]))
     errors.extend(_duplicate_urls(articles))
     return Loaded(with_keys(articles, site), errors, tuple(sorted(skipped)))
 

@@ -2,19 +2,50 @@
 
 Every error renders as one line that names the file, the line (where known), the field and what is wrong,
 e.g. ``content/2026/budget.md:4: social.publish_at: not a date: "tomorrow-ish"``.
+
+These are plain exceptions with their fields as attributes: the library raises them without knowing about a
+command line (``smmgen.cli.click_error`` turns one into a message and an exit code), and they pickle, so a
+worker process can hand one back as a value instead of the main process meeting the problem again.
 """
 
 from __future__ import annotations
 
-import click
+from collections.abc import Iterable
+from typing import Any
 
 from .redact import scrub
 
 
-class SmmgenError(click.ClickException):
+def _restore(cls: type[SmmgenError], state: dict[str, Any]) -> SmmgenError:
+    """An error as pickled: its fields set as they were, without calling ``__init__`` (whose signature
+    differs per class and which may format or scrub again)."""
+    error = cls.__new__(cls)
+    error.args = (state.get("message", ""),)
+    error.__dict__.update(state)
+    return error
+
+
+class SmmgenError(Exception):
     """Base of every error smmgen reports to a user: one line, non-zero exit, no traceback."""
 
     exit_code = 1
+    """The command's exit status when this error ends it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), dict(self.__dict__))
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.message))
 
 
 def _where(path: str | None, line: int | None) -> str:
@@ -41,12 +72,27 @@ class ContentError(SmmgenError):
         super().__init__(f"{_where(path, line)}{prefix}{message}")
 
 
-class ErrorList(SmmgenError):
-    """Several errors collected over a run, reported together."""
+class Errors(SmmgenError):
+    """Several errors of one run, reported together (each on its own line)."""
 
-    def __init__(self, errors: list[SmmgenError]):
-        self.errors = list(errors)
+    def __init__(self, errors: Iterable[SmmgenError]):
+        self.errors = flatten(errors)
         super().__init__("\n".join(e.message for e in self.errors))
+
+
+ErrorList = Errors
+"""The older name of ``Errors``."""
+
+
+def flatten(errors: Iterable[BaseException]) -> list[SmmgenError]:
+    """Every single error in ``errors``, with each ``Errors`` replaced by the errors it holds."""
+    out: list[SmmgenError] = []
+    for e in errors:
+        if isinstance(e, Errors):
+            out.extend(flatten(e.errors))
+        else:
+            out.append(e)       # type: ignore[arg-type]
+    return out
 
 
 class PublishError(SmmgenError):

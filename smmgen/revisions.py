@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import SmmgenError
+from .errors import SmmgenError, flatten
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _seed(source: Path, target: Path) -> None:
 
 
 def _lines(error: SmmgenError) -> list[str]:
-    return [e.message for e in getattr(error, "errors", [error])]
+    return [e.message for e in flatten([error])]
 
 
 def _flat(error: SmmgenError) -> str:

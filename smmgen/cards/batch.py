@@ -33,7 +33,7 @@ from smmgen.cards.model import Card, CardRequest
 from smmgen.cards.render import backdrop, render
 from smmgen.cards.targets import TARGETS, TargetSpec
 from smmgen.cards.text import clean
-from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError
+from smmgen.errors import ContentError, ErrorList, SmmgenError
 from smmgen.output import atomic_write
 from smmgen.workers import pool as worker_pool
 
@@ -50,30 +50,6 @@ class _Job:
     request: CardRequest
     layout: Layout
     spec: TargetSpec
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """An error carried back from a worker process (SmmgenErrors do not survive pickling)."""
-
-    kind: str
-    args: tuple
-
-    @staticmethod
-    def of(e: SmmgenError) -> _Failure:
-        if isinstance(e, ContentError):
-            return _Failure("content", (e.path, e.line, e.field, e.detail))
-        if isinstance(e, ConfigError):
-            return _Failure("config", (e.path, e.key, e.detail, e.line))
-        return _Failure("other", (e.message,))
-
-    def error(self) -> SmmgenError:
-        if self.kind == "content":
-            return ContentError(*self.args)
-        if self.kind == "config":
-            path, key, detail, line = self.args
-            return ConfigError(path, key, detail, line=line)
-        return SmmgenError(self.args[0])
 
 
 def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path], out_dir: Path,
@@ -135,8 +111,8 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
         if staged is not None:
             staged.update(in_stage)
         for index, outcome in result:
-            if isinstance(outcome, _Failure):
-                errors.append(outcome.error())
+            if isinstance(outcome, SmmgenError):
+                errors.append(outcome)
             else:
                 cards[by_index[index]] = outcome
     if errors:
@@ -179,14 +155,14 @@ def _uses_hero(layout: Layout) -> bool:
 
 
 def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
-               ) -> tuple[list[tuple[int, Card | _Failure]], tuple | None, list[str]]:
+               ) -> tuple[list[tuple[int, Card | SmmgenError]], tuple | None, list[str]]:
     """The group's cards (or failures) by request index, the hero it read: (path, stat as read, sha256), and the
     paths of its cards whose files are in the stage (``dirs``: output folder, stage or None)."""
     out_dir, stage = dirs
     hero_data: bytes | None = None
     hero_sha: str | None = None
     hero_read: tuple | None = None
-    hero_failure: _Failure | None = None
+    hero_failure: SmmgenError | None = None
     first = jobs[0].request
     if first.hero is not None and any(_uses_hero(j.layout) for j in jobs):
         try:
@@ -197,7 +173,7 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
             hero_read = (str(first.hero), (st.st_size, st.st_mtime_ns, st.st_ino), hero_sha)
         except OSError as e:
             msg = "image not found" if isinstance(e, FileNotFoundError) else f"cannot read image ({e.strerror})"
-            hero_failure = _Failure.of(ContentError(first.source, first.line, "image", f"{msg}: {first.hero}"))
+            hero_failure = ContentError(first.source, first.line, "image", f"{msg}: {first.hero}")
 
     decoded: heromod.Pyramid | None = None
     drawn: dict[str, Image.Image] = {}  # one drawing per render key, shared by targets of one size
@@ -205,7 +181,7 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
     files: dict[str, _File] = {}        # card files this group found or wrote, by name (targets share them)
     # Where a card file is looked for (output/cards, then the stage), and where a new one is written.
     cards_dirs = (out_dir / "cards",) if stage is None else (out_dir / "cards", Path(stage) / "cards")
-    out: list[tuple[int, Card | _Failure]] = []
+    out: list[tuple[int, Card | SmmgenError]] = []
     pending = []
     for job in jobs:
         needs_hero = job.request.hero is not None and _uses_hero(job.layout)
@@ -230,7 +206,7 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
             decoded = heromod.Pyramid(heromod.decode(hero_data, sizes,
                                                      name=first.hero.name if first.hero else "image"))
         except heromod.HeroError as e:
-            hero_failure = _Failure.of(ContentError(first.source, first.line, "image", str(e)))
+            hero_failure = ContentError(first.source, first.line, "image", str(e))
 
     for job, needs_hero, fmt, rkey, best, own in pending:
         if needs_hero and hero_failure is not None:
@@ -243,11 +219,10 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
             encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}),
                              backdrop(job.layout, needs_hero) if fmt == "png" else None)
         except OverBudget as e:
-            out.append((job.index, _Failure.of(ContentError(job.request.source, job.request.line, "image",
-                                                            str(e)))))
+            out.append((job.index, ContentError(job.request.source, job.request.line, "image", str(e))))
             continue
         except SmmgenError as e:
-            out.append((job.index, _Failure.of(e)))
+            out.append((job.index, e))
             continue
         name = best if encoded.rung == 0 else own
         if name not in files:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps
 
+from smmgen.errors import SmmgenError
+
 log = logging.getLogger(__name__)
 
 MIN_SIDE = 200
@@ -27,7 +29,7 @@ _ORIENT_SWAPS = {5, 6, 7, 8}  # EXIF orientations that turn the image a quarter
 _EXIF_ERRORS = (OSError, ValueError, SyntaxError, TypeError, KeyError, struct.error)
 
 
-class HeroError(Exception):
+class HeroError(SmmgenError):
     """Why a hero image cannot be used; the message is for a person."""
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..cli import _flat, _load, _site_option, report_errors
-from ..errors import SmmgenError
+from ..cli import _load, _site_option, report_errors
+from ..errors import SmmgenError, flatten
 from .per_site import per_site
 
 
@@ -50,7 +50,7 @@ def adopt(site_dir: Path | None, before: str | None, ledger_path: Path | None) -
     result = build(site, render_images=False, workers=os.cpu_count() or 1, cache=cache)
     if result.errors:
         report_errors(result.errors)
-        raise SmmgenError(f"{len(_flat(result.errors))} error(s); fix them before adopting")
+        raise SmmgenError(f"{len(flatten(result.errors))} error(s); fix them before adopting")
     articles = {a.source: a for a in result.articles}
     posts = [Due(c.id, c.platform, resolve(articles[c.source], c.platform)[0]) for c in result.cuts]
     settings = site.publish or {}

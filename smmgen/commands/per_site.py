@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 import click
 
-from ..errors import ConfigError, SmmgenError
+from ..errors import ConfigError, SmmgenError, flatten
 
 LINES, MARKDOWN, JSON = "lines", "markdown", "json"
 _ANNOTATION_FILE = re.compile(r"^(::[a-z]+ (?:[^:]*?,)?file=)")
@@ -119,10 +119,6 @@ def _in_site(folder: Path, name: str, mode: str, out: io.StringIO) -> Iterator[N
         sys.stdout, sys.stderr = saved[0], saved[1]
 
 
-def _error_count(e: click.ClickException) -> int:
-    return len(getattr(e, "errors", None) or [e])
-
-
 def per_site(output: str | Callable[[dict[str, Any]], str] = LINES, *, one: bool = False):
     """Decorate a command callback taking ``site_dir`` so that in a workspace it runs per site.
 
@@ -157,9 +153,9 @@ def per_site(output: str | Callable[[dict[str, Any]], str] = LINES, *, one: bool
                     with _in_site(site, name, mode, captured):
                         try:
                             command(site_dir=site, **options)
-                        except click.ClickException as e:
-                            failed[name] = _error_count(e)
-                            e.show()
+                        except (click.ClickException, SmmgenError) as e:
+                            failed[name] = len(flatten([e])) or 1
+                            _shown(e).show()
                     if mode == JSON:
                         documents[name] = _parsed(captured.getvalue())
             finally:
@@ -172,6 +168,12 @@ def per_site(output: str | Callable[[dict[str, Any]], str] = LINES, *, one: bool
                 raise SmmgenError(f"{len(failed)} of {len(names)} sites failed: {', '.join(failed)}")
         return run
     return wrap
+
+
+def _shown(e: click.ClickException | SmmgenError) -> click.ClickException:
+    from ..cli import click_error
+
+    return click_error(e) if isinstance(e, SmmgenError) else e
 
 
 def _parsed(text: str) -> Any:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..cli import _flat, _load, _site_option, report_errors
-from ..errors import SmmgenError
+from ..cli import _load, _site_option, report_errors
+from ..errors import SmmgenError, flatten
 from .per_site import JSON, LINES, per_site
 
 
@@ -46,7 +46,7 @@ def plan(site_dir: Path | None, as_json: bool, platforms: tuple[str, ...], show_
     result = build(site, render_images=False)
     if result.errors:
         report_errors(result.errors)
-        raise SmmgenError(f"{len(_flat(result.errors))} error(s)")
+        raise SmmgenError(f"{len(flatten(result.errors))} error(s)")
     moment = _when(now) or dt.datetime.now(dt.UTC)
     order = [p.name for p in site.platforms]
     unknown = [p for p in platforms if p not in order]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..cli import _flat, _load, _site_option, _site_root, report_errors
-from ..errors import SmmgenError
+from ..cli import _load, _site_option, _site_root, report_errors
+from ..errors import SmmgenError, flatten
 from .per_site import LINES, MARKDOWN, per_site, record
 
 
@@ -33,7 +33,7 @@ def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
         click.echo(markdown_summary(result), nl=False)
         if result.errors:
             report_errors(result.errors)
-            raise SmmgenError(f"{len(_flat(result.errors))} error(s)")
+            raise SmmgenError(f"{len(flatten(result.errors))} error(s)")
         return
     from ..incremental import writing_output
     from .progress import ProgressLine
@@ -44,10 +44,10 @@ def preview(site_dir: Path | None, summary: bool, workers: int | None) -> None:
             progress("writing", 0, 0)
             write_output(result)
     record(site, posts=0 if result.errors else len(result.cuts), warnings=len(result.warnings),
-           errors=len(_flat(result.errors)))
+           errors=len(flatten(result.errors)))
     if result.errors:
         report_errors(result.errors)
-        raise SmmgenError(f"{len(_flat(result.errors))} error(s); nothing was written")
+        raise SmmgenError(f"{len(flatten(result.errors))} error(s); nothing was written")
     index = site.output_dir / "preview" / "index.html"
     click.echo(f"preview: {site.rel(index)} ({index.as_uri()})")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import flatten
 from .looks import Look, look_for, unit_label
 from .text import Segment, segments, telegram_html_segments
 
@@ -388,9 +389,8 @@ def _posts_maker(output, article, site, avatars: dict[str, Path], cut_errors: Ma
 def error_lines(errors: Sequence[Any]) -> list[tuple[str | None, str]]:
     """``(path, "file:line: message")`` for every error, lists flattened."""
     out = []
-    for e in errors:
-        for one in getattr(e, "errors", None) or [e]:
-            out.append((getattr(one, "path", None), getattr(one, "message", None) or str(one)))
+    for one in flatten(errors):
+        out.append((getattr(one, "path", None), getattr(one, "message", None) or str(one)))
     return out
 
 

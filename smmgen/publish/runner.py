@@ -101,7 +101,9 @@ class Event:
 ACTIONS = {"posted": "post", "edited": "edit", "deleted": "delete", "not due": "wait"}
 
 
-class CouldNotTell(Exception):
+class CouldNotTell(SmmgenError):
+    """A create whose answer was lost, and the platform could not be asked whether the post exists."""
+
     def __init__(self, why: str):
         super().__init__(why)
         self.why = why
