@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .content import Article
+if TYPE_CHECKING:
+    from .content import Article
 
 UTC = dt.UTC
 

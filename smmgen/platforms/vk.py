@@ -4,10 +4,13 @@ it has an image for it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import schema as s
-from ..content import Article
 from .base import Cut, CutContext, PlatformSpec
-from .common import compose, finish, lead_text, link_for, media_for, rules_for
+
+if TYPE_CHECKING:
+    from ..content import Article
 
 SPEC = PlatformSpec(
     name="vk",
@@ -36,6 +39,9 @@ SPEC = PlatformSpec(
 
 
 def render(article: Article, ctx: CutContext) -> Cut:
+    # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
+    from .common import compose, finish, lead_text, link_for, media_for, rules_for
+
     link = link_for(article, ctx)
     limit = int(ctx.settings.get("max_characters", SPEC.text_limit))
     rules = rules_for(SPEC, limit=limit)
