@@ -38,7 +38,7 @@ NOT_IN_BUILD = ("smmgen.publish", "requests")
 # The modules outside smmgen/publish/ the publisher may import: leaves that read no article and render nothing.
 PUBLISH_MAY_IMPORT = {
     "smmgen",                 # __version__
-    "smmgen.errors", "smmgen.redact", "smmgen.site_files", "smmgen.output", "smmgen.schema",
+    "smmgen.errors", "smmgen.redact", "smmgen.site_files", "smmgen.output", "smmgen.schema", "smmgen.registry",
     "smmgen.accounts",        # which account an entry goes to
     "smmgen.expiry",          # delete windows
     "smmgen.manifest",        # the manifest model

@@ -249,11 +249,6 @@ def template_vars(article: Article, ctx: CutContext, **more: Any) -> dict[str, A
     return values
 
 
-def render_template(article: Article, ctx: CutContext, **more: Any) -> str:
-    """The platform's layout (``layouts/<platform>.txt.j2``, else the packaged default), rendered, trimmed."""
-    return _layout(ctx).render(template_vars(article, ctx, **more)).strip()
-
-
 def _layout(ctx: CutContext) -> Any:
     # An account may name its own layout (layouts/<layout>.txt.j2); otherwise the platform's.
     return ctx.layouts.text.get_template(f"{ctx.settings.get('layout') or ctx.settings.name}.txt.j2")
