@@ -445,18 +445,6 @@ def load_state(site: Site, env: str) -> BuildState | None:
     return items[0] if items else None
 
 
-def outputs_intact(output_dir: Path, outputs: Mapping[str, tuple[int, int]]) -> bool:
-    """Every file the last build wrote is still there, as it was written (size and mtime)."""
-    for relative, (size, mtime) in outputs.items():
-        try:
-            st = os.stat(output_dir / relative)
-        except OSError:
-            return False
-        if st.st_size != size or st.st_mtime_ns != mtime:
-            return False
-    return True
-
-
 # --- the files ---------------------------------------------------------------------------------------------------
 # Each file is a header line, {"smmgen build cache": FORMAT, "env": fingerprint}, then one JSON array of items (one
 # item a line, written as they come). A file whose header names another format or fingerprint is stale and

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -395,14 +395,6 @@ def read_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None 
             errors.extend(flatten([e]))
     errors.extend(_duplicate_urls(articles))
     return Loaded(with_keys(articles, site), errors, tuple(sorted(skipped)))
-
-
-def load_articles(site: Site, *, reuse: Callable[[Path], Article | None] | None = None,
-                  paths: Sequence[Path] | None = None) -> tuple[list[Article], list[SmmgenError]]:
-    """``read_articles``' articles and errors; ``paths``: the article files, when the caller has them."""
-    found = discovery.Found(list(paths), ()) if paths is not None else None
-    loaded = read_articles(site, reuse=reuse, found=found)
-    return loaded.articles, loaded.errors
 
 
 def _duplicate_urls(articles: list[Article]) -> list[SmmgenError]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .content import Article
+if TYPE_CHECKING:
+    from .content import Article
 
 UTC = dt.UTC
 
@@ -33,8 +35,7 @@ class Timing:
         return self.basis == "explicit"
 
 
-def resolve(article: Article, platform: str,
-            default_expiry: dt.timedelta | None = None) -> tuple[dt.datetime, dt.datetime | None]:
+def resolve(article: Article, platform: str) -> tuple[dt.datetime, dt.datetime | None]:
     """``(publish_at, expire_at)`` in UTC. Without an explicit time a cut is due at the article's date, or at its
     publishDate when that is later; without an explicit expiry it expires with the page (expiryDate)."""
     social = article.social
@@ -45,9 +46,7 @@ def resolve(article: Article, platform: str,
     elif social.expire_at or social.expire_after:
         expire_at = social.expire_at or publish_at + social.expire_after
     else:
-        expire_at = publish_at + default_expiry if default_expiry else None
-        if article.expiry_date is not None and (expire_at is None or article.expiry_date < expire_at):
-            expire_at = article.expiry_date
+        expire_at = article.expiry_date
     return publish_at.astimezone(UTC), (expire_at.astimezone(UTC) if expire_at else None)
 
 

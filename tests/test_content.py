@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 from conftest import MINIMAL_CONFIG
+from support.loading import load_articles
 
 from smmgen.config import load_site
-from smmgen.content import load_article, load_articles
+from smmgen.content import load_article
 from smmgen.errors import SmmgenError
 
 

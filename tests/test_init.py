@@ -198,7 +198,7 @@ def test_jekyll_site(tmp_path):
     assert "_config.yml: twitter" in run.stdout
     assert '# content_dirs = ["_recipes"]' in (root / "smmgen.toml").read_text(encoding="utf-8")
     # The canonical URL is the one Jekyll's pretty permalink gives a post without categories.
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     articles, errors = load_articles(load_site(root))
     assert not errors
@@ -384,7 +384,7 @@ def test_canonical_urls_are_the_pages_hugo_builds(tmp_path, permalinks):
     })
     init_and_check(root)
     generate("hugo", root, tmp_path / "public")
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     site = load_site(root)
     articles, errors = load_articles(site)
@@ -407,7 +407,7 @@ def test_canonical_urls_are_the_pages_jekyll_builds(tmp_path, permalink):
     init_and_check(root)
     out = tmp_path / "public"
     generate("jekyll", root, out)
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     site = load_site(root)
     articles, errors = load_articles(site)
@@ -483,7 +483,7 @@ def test_jekyll_markdown_ext_and_excerpt_separator_are_carried_over(tmp_path):
     run, conf = init_and_check(root)
     assert conf["site"]["markdown_extensions"] == ["markdown", "md", "text"]
     assert conf["site"]["excerpt_separator"] == "<!-- cut -->"
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     articles, errors = load_articles(load_site(root))
     assert not errors
@@ -511,7 +511,7 @@ def generate(tool: str, root: Path, out: Path) -> None:
 
 def articles_of(root: Path):
     """The site in ``root`` and its articles, read without an error."""
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     site = load_site(root)
     articles, errors = load_articles(site)
@@ -677,7 +677,7 @@ def test_titles_become_the_paths_hugo_makes_of_them(tmp_path):
     init_and_check(root)
     out = tmp_path / "public"
     generate("hugo", root, out)
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     site = load_site(root)
     articles, errors = load_articles(site)
@@ -697,7 +697,7 @@ def test_file_names_become_the_paths_jekyll_makes_of_them(tmp_path):
     assert run.returncode == 0, run.stderr
     out = tmp_path / "public"
     generate("jekyll", root, out)
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     site = load_site(root)
     articles, errors = load_articles(site)
@@ -813,7 +813,7 @@ def test_a_default_image_without_alt_is_one_site_warning_not_one_per_article(tmp
     (root / "smmgen.toml").write_text(text.replace("[site]\n", '[site]\ndefault_image_alt = "A red square"\n', 1))
     checked = smmgen("check", cwd=root)
     assert checked.returncode == 0 and "warning" not in checked.stderr, checked.stderr
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     articles, _ = load_articles(load_site(root))
     assert {a.image_alt for a in articles} == {"A red square"}
@@ -832,7 +832,7 @@ def test_a_key_written_twice_or_a_stray_control_character_is_a_warning_on_a_jeky
     assert '_posts/2026-01-02-twice.md: warning: x: line 3: duplicate key "title": also on line 2; this last ' \
            "value is used, as Jekyll does: keep one" in checked.stderr
     assert "_posts/2026-01-03-control.md: warning: x: line 4: U+0008 (backspace) at column 5" in checked.stderr
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     articles, errors = load_articles(load_site(root))
     assert not errors and {a.title for a in articles} == {"Second title", "Control"}
@@ -851,7 +851,7 @@ def test_jekyll_polyglot_languages_get_their_prefixes_and_other_sites_none(tmp_p
     })
     run, conf = init_and_check(root)
     assert conf["site"]["languages"] == {"en": {"prefix": ""}, "de": {"prefix": "/de"}}
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     articles, _ = load_articles(load_site(root))
     assert [a.url for a in articles] == ["https://poly.example.org/de/2026/01/02/hallo.html"]

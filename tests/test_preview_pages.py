@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 import pytest
 from click.testing import CliRunner
+from support.loading import render_preview
 
 from smmgen.build import build, write_output
 from smmgen.cli import main
@@ -18,7 +19,6 @@ from smmgen.errors import SmmgenError
 from smmgen.manifest import MediaFile
 from smmgen.outputs import ArticleOutput
 from smmgen.platforms import registry
-from smmgen.preview import render_preview
 from smmgen.preview.looks import LOOKS
 from smmgen.preview.model import preview_data
 from smmgen.preview.pages import render_pages

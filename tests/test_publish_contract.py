@@ -1,8 +1,8 @@
 """One contract for every publisher adapter, run against each platform's server (the real local PDS for
 Bluesky, the fakes for the eight others): success puts id and URL in the ledger, a wrong credential is
 AuthError, a rate limit is RateLimited with the wait the platform states, 5xx and timeouts are transient, a dry
-run sends nothing, a missing credential names its variable, and no secret shows in a repr, an error, a log line
-or the ledger.
+run sends nothing, a missing credential names its variable, an account reads only its own variables (never the
+default account's), and no secret shows in a repr, an error, a log line or the ledger.
 
 Where the platforms differ, the harness says what to expect: Meta answers a bad token with HTTP 400 (code
 190), VK with an error in a 200; Meta's throttling waits are whole minutes, VK's code 6 is a second, LinkedIn's
@@ -178,3 +178,47 @@ def test_no_secret_in_repr_errors_logs_or_ledger(adapter_harness: Harness, tmp_p
     for secret in [*h.secrets, *secret_env(wrong).values()]:
         for text in texts:
             assert secret not in text
+
+
+# Per-account credentials: an account's adapter reads its own variables (its env prefix and the platform's names
+# after it), never the default account's, and says which variable is missing and for which account.
+
+PREFIX = "SMMGEN_DESK_TWO_"
+
+
+def account_env(h: Harness) -> dict[str, str]:
+    """The harness's credentials under the account's prefix (SMMGEN_TELEGRAM_BOT_TOKEN -> SMMGEN_DESK_TWO_BOT_TOKEN)."""
+    default = f"SMMGEN_{h.name.upper()}_"
+    return {PREFIX + k[len(default):]: v for k, v in h.env.items()}
+
+
+def account_adapter(h: Harness, site: Path, env: dict[str, str]):
+    ctx = AdapterContext(name=h.name, settings=runner.platform_settings(h.name, load_site(site).publish),
+                         platform_options={}, env=env, http=HttpConfig(connect_timeout=1.0, read_timeout=1.5,
+                                                                        max_attempts=1, retry_budget=0),
+                         budget=Budget(0), env_prefix=PREFIX, account_name="desk-two")
+    return registry.open_adapter(ctx)
+
+
+def test_an_account_posts_with_its_own_variables(adapter_harness: Harness, tmp_path: Path) -> None:
+    h = adapter_harness
+    site = h.site(tmp_path)
+    e = one_entry(h, site)
+    write_manifest(site, [e])
+    adapter = account_adapter(h, site, account_env(h))
+    try:
+        posted = adapter.create(Post.from_entry(e, site / "output", T0))
+    finally:
+        adapter.close()
+    assert posted.remote_id and h.live_texts() == [e["text"]]
+
+
+def test_an_account_never_falls_back_to_the_default_variables(adapter_harness: Harness, tmp_path: Path) -> None:
+    h = adapter_harness
+    site = h.site(tmp_path)
+    with pytest.raises(AuthError) as caught:
+        account_adapter(h, site, dict(h.env))        # only the default account's variables are set
+    message = caught.value.message
+    assert f"environment variable {PREFIX}" in message and " is not set (account desk-two)" in message, message
+    assert not any(f"variable {name} " in message for name in h.env), message
+    assert not any(secret in message for secret in h.env.values())

@@ -452,7 +452,7 @@ def test_init_keeps_a_partial_the_owner_changed_unless_forced(tmp_path):
 
 def test_og_tags_are_one_tag_set():
     site = load_site(Path(__file__).resolve().parents[1])
-    from smmgen.content import load_articles
+    from support.loading import load_articles
 
     articles, _ = load_articles(site)
     names = set(og_values(og_tags(articles[0], site)))

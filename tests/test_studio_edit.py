@@ -201,7 +201,7 @@ def test_every_key_the_loader_reads_has_a_control():
     each ``r.int("weight")``, ``r.table("logo")``…, and the box keys)."""
     import re
 
-    source = (REPO / "smmgen/cards/layout.py").read_text()
+    source = (REPO / "smmgen/cards/layout_check.py").read_text()
     read = set(re.findall(r'\.(?:int|number|bool|string|choice|color|colors|get|table|has)\("(\w+)"', source))
     read |= set(re.findall(r'_focus\(r, "(\w+)"', source))
     box = re.search(r'for k in \(("x", [^)]*)\)', source)

@@ -1,8 +1,6 @@
-"""Setting text in a box: clean it, pick a font per grapheme, break lines, shrink to fit, ellipsis last.
-
-Widths are measured in pixels with the real fonts (libraqm shaping), once per word at a reference size and
-scaled: advances of these outline fonts scale linearly (checked to within 0.05 px), which lets the size search
-try every size from max down to min cheaply. The chosen lines are then rendered once at their real size into
+"""Setting text in a box: break lines, shrink to fit, ellipsis last. ``smmgen.cards.shaping`` cleans the text,
+picks a font per grapheme and measures the words; the size search here tries every size from max down to min
+with those widths, scaled. The chosen lines are then rendered once at their real size into
 masks cropped to their ink, which both proves that nothing falls outside the box and is what gets drawn.
 Line order within a line follows ``bidi.py``; shaping (Arabic joining, CJK locl forms) is libraqm's.
 """
@@ -10,271 +8,39 @@ Line order within a line follows ``bidi.py``; shaping (Arabic joining, CJK locl 
 from __future__ import annotations
 
 import functools
-import html
 import math
-import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import regex
-from PIL import Image, ImageFont, features
+from PIL import Image, ImageFont
 
 from smmgen.cards import bidi, emoji
-from smmgen.cards.fonts import FontFile, chain, font, pick
-from smmgen.errors import SmmgenError
+from smmgen.cards.fonts import chain, font, pick
+from smmgen.cards.shaping import (
+    ELLIPSIS,
+    EMOJI_ADVANCE,
+    EMOJI_DROP,
+    EMOJI_SIDE,
+    REF,
+    BoxTooSmall,
+    Cluster,
+    MissingGlyph,
+    Prepared,
+    Style,
+    Word,
+    clean,
+    prepare,
+    ref_metrics,
+    require_raqm,
+    split_long_words,
+    words_of,
+    wrap_words,
+)
 
-REF = 200  # reference size for measuring, px
-EMOJI_SIDE = 0.95  # emoji image side, in em
-EMOJI_ADVANCE = 1.05  # advance of an emoji, in em
-EMOJI_DROP = 0.11  # how far an emoji's bottom sits below the baseline, in em
-ELLIPSIS = "\u2026"
-
-_GRAPHEME = regex.compile(r"\X")
-_COMMON = regex.compile(r"^[\p{Script=Common}\p{Script=Inherited}]+$")
-_IDEOGRAPHIC = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]")
-# Japanese and Chinese line-breaking rules (kinsoku): never start a line with these...
-_NO_START = set("、。，．・：；？！ー」』）】〕〉》〙〗〟’”ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ々〻‐゠–〜～…‥"
-                "）］｝〕〉》」』】〙〗〟｠»›%,.:;!?)]}\u3001\u3002\uff0c\uff0e")
-# ...and never end one with these.
-_NO_END = set("「『（【〔〈《〘〖〝‘“([{（［｛｟«‹")
-_BREAK_AFTER = set("-‐–—/")
-# Removed before layout: bidi embedding and isolate controls (not supported), zero-width and soft hyphen.
-_DROP = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u00ad\u2060\ufeff")
-# Collapsed to one space: ASCII and line-breaking whitespace. No-break spaces (U+00A0, U+2007, U+202F) keep
-# words together and the ideographic space U+3000 keeps its full width, so those stay.
-_SPACES = regex.compile(r"[ \t\n\r\f\v\u0085\u1680\u2000-\u2006\u2008-\u200b\u2028\u2029\u205f]+")
-# Where a line may break (and which are dropped at the end of a line).
-BREAKING_SPACES = frozenset(" \u3000")
-
-
-class MissingGlyph(SmmgenError):
-    """No card font has a glyph for a character (the caller turns this into a ContentError)."""
-
-    def __init__(self, char: str):
-        self.char = char
-        name = unicodedata.name(char[0], "unnamed")
-        super().__init__(f"no card font has a glyph for U+{ord(char[0]):04X} ({name})")
-
-
-class BoxTooSmall(SmmgenError):
-    """The box cannot hold one line at the smallest size (a layout error)."""
-
-
-@functools.cache
-def require_raqm() -> None:
-    if not features.check("raqm"):
-        raise SmmgenError("Pillow was built without libraqm: cards need it to shape Arabic, Hebrew and "
-                          "complex scripts (the Pillow wheels from PyPI include it)")
-
-
-@functools.lru_cache(maxsize=4096)  # the same title, kicker and date are cleaned for every card of an article
-def clean(text: str, *, upper: bool = False, lang: str = "") -> str:
-    """Plain text for a card: entities decoded, NFC, no control characters, whitespace collapsed."""
-    text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
-                   for c in text if c not in _DROP)
-    text = _SPACES.sub(" ", text).strip()
-    if upper:
-        primary = lang.lower().split("-")[0]
-        if primary in ("tr", "az"):
-            text = text.replace("i", "\u0130")
-        text = text.upper()
-        if primary == "el":  # Greek capitals drop the accents (ΠΟΛΙΤΙΚΗ, not ΠΟΛΙΤΙΚΉ); diaeresis stays
-            text = unicodedata.normalize("NFC", "".join(
-                c for c in unicodedata.normalize("NFD", text) if c not in "\u0301\u0342\u0313\u0314\u0345"))
-    return text
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Clusters and words
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """One grapheme cluster with the face that draws it, or the emoji image that stands for it."""
-
-    text: str
-    face: FontFile | None
-    emoji: Path | None
-    bidi: str
-    space: bool
-
-
-@dataclass(frozen=True)
-class Style:
-    """How a piece of text is set; the fitting-relevant subset of a layout's TextStyle."""
-
-    family: str
-    weight: int
-    width: float
-    lang: str
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Text ready for line breaking."""
-
-    clusters: tuple[Cluster, ...]
-    breaks: tuple[bool, ...]
-    """breaks[i]: a line may start at cluster i."""
-    rtl: bool
-    style: Style
-
-
-def prepare(text: str, style: Style) -> Prepared:
-    """Split text into clusters, choose a face for each, find the break opportunities."""
-    faces = chain(style.family, style.lang)
-    clusters: list[Cluster] = []
-    prev_face: FontFile | None = None
-    for g in _GRAPHEME.findall(text):
-        for part in _emoji_parts(g):
-            if part[1] is not None:
-                clusters.append(Cluster(part[0], None, part[1], "N", False))
-                continue
-            t = part[0]
-            # Spaces, digits and punctuation stay in the font of the text around them, which keeps runs long
-            # (fewer shaping calls) and Arabic or CJK punctuation in its own design.
-            prefer = prev_face if _COMMON.match(t) else None
-            face = pick(faces, t, prefer)
-            if face is None:
-                raise MissingGlyph(t)
-            prev_face = face
-            clusters.append(Cluster(t, face, None, bidi.bidi_class(t), t in BREAKING_SPACES))
-    breaks = _break_opportunities(clusters)
-    return Prepared(tuple(clusters), tuple(breaks), bidi.paragraph_rtl([c.text for c in clusters], style.lang),
-                    style)
-
-
-def _emoji_parts(g: str) -> list[tuple[str, Path | None]]:
-    if not emoji.wants_emoji(g):
-        return [(g, None)]
-    found = emoji.asset(g)
-    if found is not None:
-        return [(g, found)]
-    parts = emoji.split_unknown(g)
-    if len(parts) > 1:
-        return [p for sub in parts for p in _emoji_parts(sub)]
-    return [(g, None)]  # left to the fonts (Noto Emoji has many that Twemoji lacks)
-
-
-def _break_opportunities(cl: list[Cluster]) -> list[bool]:
-    out = [False] * len(cl)
-    for i in range(1, len(cl)):
-        a, b = cl[i - 1], cl[i]
-        if b.space:
-            continue
-        if a.space:
-            out[i] = True
-            continue
-        if b.text[0] in _NO_START or a.text[-1] in _NO_END:
-            continue
-        after_break = a.text in _BREAK_AFTER and i >= 2 and cl[i - 2].text.isalnum() and b.text.isalnum()
-        if _IDEOGRAPHIC.match(a.text) or _IDEOGRAPHIC.match(b.text) or after_break:
-            out[i] = True
-    return out
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Measuring
-
-
-@functools.lru_cache(maxsize=65536)
-def _ref_width(face: FontFile, weight: int, width: float, text: str, lang: str) -> float:
-    return font(face, REF, weight, width).getlength(text, language=lang or None)
-
-
-@functools.lru_cache(maxsize=1024)
-def _ref_metrics(face: FontFile, weight: int, width: float) -> tuple[float, float]:
-    asc, desc = font(face, REF, weight, width).getmetrics()
-    return asc / REF, desc / REF
-
-
-def _runs(cl: tuple[Cluster, ...] | list[Cluster], start: int, end: int) -> list[tuple[int, int]]:
-    """Maximal spans of one face (each emoji alone) inside [start, end)."""
-    spans = []
-    i = start
-    while i < end:
-        j = i + 1
-        if cl[i].emoji is None:
-            while j < end and cl[j].emoji is None and cl[j].face == cl[i].face:
-                j += 1
-        spans.append((i, j))
-        i = j
-    return spans
-
-
-def _span_ref_width(p: Prepared, start: int, end: int) -> float:
-    s = p.style
-    total = 0.0
-    for a, b in _runs(p.clusters, start, end):
-        c = p.clusters[a]
-        if c.emoji is not None:
-            total += EMOJI_ADVANCE * REF
-        else:
-            assert c.face is not None
-            total += _ref_width(c.face, s.weight, s.width, "".join(x.text for x in p.clusters[a:b]), s.lang)
-    return total
-
-
-@dataclass(frozen=True)
-class _Word:
-    start: int
-    end: int  # end of the word's own clusters
-    stop: int  # end including trailing spaces
-    width: float  # at REF, without the trailing spaces
-    space: float  # trailing spaces at REF
-
-
-def _words(p: Prepared) -> list[_Word]:
-    n = len(p.clusters)
-    starts = [i for i in range(n) if (i == 0 or p.breaks[i]) and not p.clusters[i].space] or [0]
-    words = []
-    for k, st in enumerate(starts):
-        nxt = starts[k + 1] if k + 1 < len(starts) else n
-        end = nxt
-        while end > st and p.clusters[end - 1].space:
-            end -= 1
-        words.append(_Word(st, end, nxt, _span_ref_width(p, st, end),
-                           _span_ref_width(p, end, nxt) if nxt > end else 0.0))
-    return words
-
-
-def _split_long(p: Prepared, words: list[_Word], limit: float) -> list[_Word]:
-    """Words wider than the line broken into graphemes (the only way such a word fits)."""
-    out: list[_Word] = []
-    for w in words:
-        if w.width <= limit:
-            out.append(w)
-            continue
-        for j in range(w.start, w.end):
-            last = j == w.end - 1
-            out.append(_Word(j, j + 1, w.stop if last else j + 1, _span_ref_width(p, j, j + 1),
-                             w.space if last else 0.0))
-    return out
-
-
-def _wrap(words: list[_Word], limit: float) -> list[tuple[int, int]] | None:
-    """Greedy line breaking of words (widths at REF) into lines of at most ``limit`` (at REF).
-    Returns word index ranges, or None when one word alone is too wide."""
-    lines: list[tuple[int, int]] = []
-    first, width = 0, 0.0
-    for i, w in enumerate(words):
-        if w.width > limit:
-            return None
-        if i == first:
-            width = w.width
-            continue
-        candidate = width + words[i - 1].space + w.width
-        if candidate <= limit:
-            width = candidate
-        else:
-            lines.append((first, i))
-            first, width = i, w.width
-    if words:
-        lines.append((first, len(words)))
-    return lines
+# What callers import from here, set or prepared.
+__all__ = ["BoxTooSmall", "ELLIPSIS", "Laid", "Line", "MissingGlyph", "Piece", "Prepared", "Style", "clean",
+           "draw", "fit", "forget", "place", "prepare", "require_raqm", "set_text"]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -333,7 +99,7 @@ def fit(p: Prepared, box_w: int, box_h: int, size: tuple[int, int], max_lines: i
         return None
     hi, lo = size
     asc_em, desc_em = _vertical_em(p)
-    words = _words(p)
+    words = words_of(p)
     need = sum(w.width for w in words)  # a lower bound of the length of all lines together, at REF
     for split in (False, True):
         for s in range(hi, lo - 1, -1):
@@ -341,8 +107,8 @@ def fit(p: Prepared, box_w: int, box_h: int, size: tuple[int, int], max_lines: i
             limit = box_w * REF / s
             if room < 1 or need > limit * room:  # cannot fit whatever the breaks: skip the wrap
                 continue
-            ws = _split_long(p, words, limit) if split else words
-            lines = _wrap(ws, limit)
+            ws = split_long_words(p, words, limit) if split else words
+            lines = wrap_words(ws, limit)
             if lines is None or len(lines) > room:
                 continue
             if balance and len(lines) > 1 and not split:
@@ -359,7 +125,7 @@ def _vertical_em(p: Prepared) -> tuple[float, float]:
     Noto Sans Arabic among them, declare far taller metrics than their letters need)."""
     s = p.style
     primary = chain(s.family, s.lang)[0]
-    asc, desc = _ref_metrics(primary, s.weight, s.width)
+    asc, desc = ref_metrics(primary, s.weight, s.width)
     if any(c.emoji is not None for c in p.clusters):
         asc, desc = max(asc, EMOJI_SIDE - EMOJI_DROP), max(desc, EMOJI_DROP)
     return asc, desc
@@ -373,7 +139,7 @@ def _lines_room(s: int, box_h: int, asc_em: float, desc_em: float, line_height: 
     return min(max_lines, 1 + (box_h - first) // gap)
 
 
-def _balance(p: Prepared, words: list[_Word], lines: list[tuple[int, int]], limit: float
+def _balance(p: Prepared, words: list[Word], lines: list[tuple[int, int]], limit: float
              ) -> list[tuple[int, int]]:
     """Among the wrappings with the same number of lines, the one with the most breaks at natural places
     (spaces, CJK commas and full stops), then the narrowest: headlines without a lone last word, and Japanese
@@ -382,7 +148,7 @@ def _balance(p: Prepared, words: list[_Word], lines: list[tuple[int, int]], limi
     narrowest = max(w.width for w in words)
     best, best_score = lines, _break_score(p, words, lines)
     for k in range(24):
-        trial = _wrap(words, narrowest + (limit - narrowest) * k / 24)
+        trial = wrap_words(words, narrowest + (limit - narrowest) * k / 24)
         if trial is None or len(trial) != n:
             continue
         score = _break_score(p, words, trial)
@@ -394,7 +160,7 @@ def _balance(p: Prepared, words: list[_Word], lines: list[tuple[int, int]], limi
 _GOOD_BREAK_AFTER = set("、。，．！？」』）】…・")
 
 
-def _break_score(p: Prepared, words: list[_Word], lines: list[tuple[int, int]]) -> tuple[int, float]:
+def _break_score(p: Prepared, words: list[Word], lines: list[tuple[int, int]]) -> tuple[int, float]:
     good = 0
     for a, _ in lines[1:]:
         prev = words[a - 1]
@@ -404,7 +170,7 @@ def _break_score(p: Prepared, words: list[_Word], lines: list[tuple[int, int]]) 
     return good, -widest
 
 
-def _lay(p: Prepared, words: list[_Word], lines: list[tuple[int, int]], s: int, line_height: float,
+def _lay(p: Prepared, words: list[Word], lines: list[tuple[int, int]], s: int, line_height: float,
          asc_em: float, desc_em: float, *, ellipsis: bool, split: bool,
          last_end: int | None = None) -> Laid:
     out = []
@@ -516,8 +282,8 @@ def _ellipsize(p: Prepared, box_w: int, box_h: int, s: int, max_lines: int, line
     if room < 1:
         raise BoxTooSmall(f"the box ({box_w}x{box_h} px) is too small for one line at size {s}")
     limit = box_w * REF / s
-    words = _split_long(p, _words(p), limit)
-    lines = _wrap(words, limit)
+    words = split_long_words(p, words_of(p), limit)
+    lines = wrap_words(words, limit)
     assert lines is not None
     lines = lines[:room]
     a, b = lines[-1]

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     from ..schedule import Timing
 
 
+# Options every platform that supports threads declares.
+THREAD_OPTIONS: dict[str, s.Field] = {
+    "thread_max_parts": s.Field(s.integer(2, 25), default=10,
+                                doc="Most parts of a thread (social.<platform>.thread); the rest is cut."),
+}
+
+
 @dataclass(frozen=True)
 class PlatformSpec:
     name: str                       # registry key, e.g. "bluesky"

@@ -9,13 +9,14 @@ facet points at the full tagged URL. Bluesky does not build link cards: the publ
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import facts, measure, mentions, richtext
+from .. import facts
 from .. import schema as s
-from ..content import Article
-from .base import Cut, CutContext, PlatformSpec, spec_limits
-from .common import THREAD_OPTIONS, compose, display_url, finish, freeze, link_for, rules_for
+from .base import THREAD_OPTIONS, Cut, CutContext, PlatformSpec, spec_limits
+
+if TYPE_CHECKING:
+    from ..content import Article
 
 SPEC = PlatformSpec(
     name="bluesky",
@@ -40,6 +41,10 @@ SPEC = PlatformSpec(
 
 
 def render(article: Article, ctx: CutContext) -> Cut:
+    # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
+    from .. import mentions
+    from .common import compose, display_url, finish, freeze, link_for, rules_for
+
     link = link_for(article, ctx)
     shown = display_url(link, int(ctx.settings.get("link_text_length", 48)))
     rules = rules_for(SPEC)
@@ -62,6 +67,8 @@ def part_facets(text: str, shown_link: str | None, uri: str,
     """The facets of one part: links, hashtags and cashtags as detected, mentions of the handles in ``dids``
     (handle -> DID: the site's [mentions] map; no other ``@name`` becomes a mention), and the shown link (its
     last occurrence) as a link facet to ``uri``, replacing whatever was detected there."""
+    from .. import measure, richtext
+
     facets = richtext.detect_facets(text, resolve_handle=(lambda h: dids.get(h.lower())) if dids else None)
     if not shown_link or shown_link not in text:
         return facets

@@ -29,18 +29,11 @@ from urllib.parse import urlsplit
 from .. import dialects, measure, mentions
 from .. import excerpt as ex
 from .. import hashtags as ht
-from .. import schema as s
 from ..content import Article
 from ..links import with_utm
 from ..schedule import resolve, timing
 from ..thread_split import split_thread
 from .base import Cut, CutContext, MediaRef, PlatformSpec
-
-# Options every platform that supports threads declares.
-THREAD_OPTIONS: dict[str, s.Field] = {
-    "thread_max_parts": s.Field(s.integer(2, 25), default=10,
-                                doc="Most parts of a thread (social.<platform>.thread); the rest is cut."),
-}
 
 
 def link_for(article: Article, ctx: CutContext) -> str:
@@ -254,11 +247,6 @@ def template_vars(article: Article, ctx: CutContext, **more: Any) -> dict[str, A
     for key in ("title", "summary", "body", "excerpt"):
         values[key] = mentions.written(values[key], ctx.settings.name, ctx.mention_map)
     return values
-
-
-def render_template(article: Article, ctx: CutContext, **more: Any) -> str:
-    """The platform's layout (``layouts/<platform>.txt.j2``, else the packaged default), rendered, trimmed."""
-    return _layout(ctx).render(template_vars(article, ctx, **more)).strip()
 
 
 def _layout(ctx: CutContext) -> Any:

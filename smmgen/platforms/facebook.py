@@ -3,11 +3,14 @@ Long posts are allowed; the cut is for readability. Facebook builds the link pre
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import facts
 from .. import schema as s
-from ..content import Article
 from .base import Cut, CutContext, PlatformSpec, spec_limits
-from .common import compose, finish, lead_text, link_for, rules_for
+
+if TYPE_CHECKING:
+    from ..content import Article
 
 SPEC = PlatformSpec(
     name="facebook",
@@ -32,6 +35,9 @@ SPEC = PlatformSpec(
 
 
 def render(article: Article, ctx: CutContext) -> Cut:
+    # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
+    from .common import compose, finish, lead_text, link_for, rules_for
+
     link = link_for(article, ctx)
     rules = rules_for(SPEC)
     composed = compose(article, ctx, SPEC, rules, url=link, source=lead_text(article), shown_link=link,

@@ -7,13 +7,14 @@ tracking parameters, which people can read and type) or as a "link in bio" line 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import facts
 from .. import schema as s
-from ..content import Article
 from .base import Cut, CutContext, PlatformSpec, spec_limits
-from .common import compose, display_url, finish, lead_text, link_for, media_for, rules_for
+
+if TYPE_CHECKING:
+    from ..content import Article
 
 SPEC = PlatformSpec(
     name="instagram",
@@ -40,6 +41,9 @@ SPEC = PlatformSpec(
 
 
 def render(article: Article, ctx: CutContext) -> Cut:
+    # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
+    from .common import compose, display_url, finish, lead_text, link_for, media_for, rules_for
+
     link = link_for(article, ctx)
     mode = ctx.settings.get("link_mode", "plain")
     rules = rules_for(SPEC)

@@ -10,13 +10,16 @@ checked on the escaped commentary, the longer of the two.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import regex
 
-from .. import facts, measure
+from .. import facts
 from .. import schema as s
-from ..content import Article
 from .base import Cut, CutContext, PlatformSpec, spec_limits
-from .common import compose, finish, lead_text, link_for, rules_for
+
+if TYPE_CHECKING:
+    from ..content import Article
 
 SPEC = PlatformSpec(
     name="linkedin",
@@ -50,6 +53,8 @@ _KEPT = regex.compile(f"{_HASHTAG.pattern}|{_MENTION.pattern}")
 def commentary(text: str) -> str:
     """``text`` in the little format: every reserved character escaped except the '#' of hashtags and the
     mentions the site maps (``@[Name](urn:li:organization:123)``)."""
+    from .. import measure
+
     out: list[str] = []
     pos = 0
     for m in (_KEPT if "@[" in text else _HASHTAG).finditer(text):
@@ -61,6 +66,9 @@ def commentary(text: str) -> str:
 
 
 def render(article: Article, ctx: CutContext) -> Cut:
+    # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
+    from .common import compose, finish, lead_text, link_for, rules_for
+
     link = link_for(article, ctx)
     rules = rules_for(SPEC, counted=commentary)
     composed = compose(article, ctx, SPEC, rules, url=link, source=lead_text(article), shown_link=None,

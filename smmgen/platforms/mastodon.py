@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from .. import facts
 from .. import schema as s
-from ..content import Article
-from .base import Cut, CutContext, PlatformSpec, spec_limits
-from .common import THREAD_OPTIONS, compose, finish, link_for, rules_for
+from .base import THREAD_OPTIONS, Cut, CutContext, PlatformSpec, spec_limits
+
+if TYPE_CHECKING:
+    from ..content import Article
 
 URL_LENGTH = int(facts.MASTODON.url_length.value)
 
@@ -43,6 +45,9 @@ SPEC = PlatformSpec(
 
 
 def render(article: Article, ctx: CutContext) -> Cut:
+    # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
+    from .common import compose, finish, link_for, rules_for
+
     link = link_for(article, ctx)
     limit = int(ctx.settings.get("max_characters", SPEC.text_limit))
     url_length = int(ctx.settings.get("characters_reserved_per_url", URL_LENGTH))

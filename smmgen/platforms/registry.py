@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
-from importlib.metadata import entry_points
 from types import ModuleType
 
 from .. import schema as s
+from ..registry import Registry
 from .base import COMMON_SETTINGS
 
 BUILTINS: dict[str, str] = {
@@ -24,25 +22,19 @@ BUILTINS: dict[str, str] = {
 }
 
 
-@cache
-def _modules() -> dict[str, str]:
-    found = dict(BUILTINS)
-    for ep in sorted(entry_points(group="smmgen.platforms"), key=lambda e: e.name):
-        found.setdefault(ep.name, ep.value)
-    return found
+_REGISTRY = Registry("smmgen.platforms", BUILTINS)
 
 
 def names() -> tuple[str, ...]:
-    return tuple(_modules())
+    return _REGISTRY.names()
 
 
-@cache
 def get(name: str) -> ModuleType:
     """The platform module: it has ``SPEC`` (a PlatformSpec) and ``render(article, ctx) -> Cut``."""
-    return importlib.import_module(_modules()[name])
+    return _REGISTRY.module(name)
 
 
 def settings_schema(name: str) -> dict[str, s.Field] | None:
-    if name not in _modules():
+    if name not in _REGISTRY.modules:
         return None
     return {**COMMON_SETTINGS, **get(name).SPEC.options}

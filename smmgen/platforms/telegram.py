@@ -9,13 +9,14 @@ HTML; an author's text (``social.telegram.text``) is plain text and is escaped t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import facts, measure
+from .. import facts
 from .. import schema as s
-from ..content import Article
 from .base import Cut, CutContext, PlatformSpec, spec_limits
-from .common import compose, display_url, finish, lead_text, link_for, media_for, rules_for, visible_html
+
+if TYPE_CHECKING:
+    from ..content import Article
 
 TEXT_LIMIT = int(facts.TELEGRAM.text.value)
 CAPTION_LIMIT = int(facts.TELEGRAM.caption.value)
@@ -48,6 +49,10 @@ SPEC = PlatformSpec(
 
 
 def render(article: Article, ctx: CutContext) -> Cut:
+    # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
+    from .. import measure
+    from .common import compose, display_url, finish, lead_text, link_for, media_for, rules_for, visible_html
+
     link = link_for(article, ctx)
     photo = ctx.settings.get("mode", "text") == "photo"
     rules = rules_for(SPEC, limit=CAPTION_LIMIT if photo else TEXT_LIMIT, counted=visible_html)

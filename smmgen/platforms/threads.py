@@ -4,11 +4,13 @@ sent as ``topic_tag``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import facts
-from .. import hashtags as ht
-from ..content import Article
-from .base import Cut, CutContext, PlatformSpec, spec_limits
-from .common import THREAD_OPTIONS, compose, finish, hashtags_wanted, link_for, rules_for
+from .base import THREAD_OPTIONS, Cut, CutContext, PlatformSpec, spec_limits
+
+if TYPE_CHECKING:
+    from ..content import Article
 
 SPEC = PlatformSpec(
     name="threads",
@@ -30,6 +32,10 @@ SPEC = PlatformSpec(
 
 
 def render(article: Article, ctx: CutContext) -> Cut:
+    # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
+    from .. import hashtags as ht
+    from .common import compose, finish, hashtags_wanted, link_for, rules_for
+
     link = link_for(article, ctx)
     rules = rules_for(SPEC)
     composed = compose(article, ctx, SPEC, rules, url=link, source=article.summary, shown_link=link, use_hashtags=False)

@@ -4,11 +4,14 @@ it has an image for it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import facts
 from .. import schema as s
-from ..content import Article
 from .base import Cut, CutContext, PlatformSpec, spec_limits
-from .common import compose, finish, lead_text, link_for, media_for, rules_for
+
+if TYPE_CHECKING:
+    from ..content import Article
 
 MAX_CHARACTERS = int(facts.VK.text.value)
 
@@ -38,6 +41,9 @@ SPEC = PlatformSpec(
 
 
 def render(article: Article, ctx: CutContext) -> Cut:
+    # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
+    from .common import compose, finish, lead_text, link_for, media_for, rules_for
+
     link = link_for(article, ctx)
     limit = int(ctx.settings.get("max_characters", SPEC.text_limit))
     rules = rules_for(SPEC, limit=limit)

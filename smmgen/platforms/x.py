@@ -3,11 +3,14 @@ emoji 2, CJK 2), or a numbered thread of such posts."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import facts
 from .. import schema as s
-from ..content import Article
-from .base import Cut, CutContext, PlatformSpec, spec_limits
-from .common import THREAD_OPTIONS, compose, finish, link_for, media_for, rules_for
+from .base import THREAD_OPTIONS, Cut, CutContext, PlatformSpec, spec_limits
+
+if TYPE_CHECKING:
+    from ..content import Article
 
 SPEC = PlatformSpec(
     name="x",
@@ -32,6 +35,9 @@ SPEC = PlatformSpec(
 
 
 def render(article: Article, ctx: CutContext) -> Cut:
+    # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
+    from .common import compose, finish, link_for, media_for, rules_for
+
     link = link_for(article, ctx)
     rules = rules_for(SPEC)
     composed = compose(article, ctx, SPEC, rules, url=link, source=article.summary, shown_link=link)

@@ -15,14 +15,6 @@ import jinja2
 from ..errors import ConfigError
 
 
-def render_preview(result, reuse=None) -> dict[Path, bytes]:
-    """Files of the preview, keyed by absolute path under the output dir (see ``iter_preview``)."""
-    from .pages import Unchanged
-
-    return {path: data if isinstance(data, bytes) else b"".join(data) for path, data in iter_preview(result, reuse)
-            if not isinstance(data, Unchanged)}
-
-
 def iter_preview(result, reuse=None) -> Iterator[tuple[Path, Any]]:
     """Files of the preview with their absolute path under the output dir, one at a time: bytes, blocks of
     bytes, or ``pages.UNCHANGED`` (``reuse``: see ``smmgen.preview.pages.iter_pages``).

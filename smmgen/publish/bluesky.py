@@ -31,7 +31,6 @@ import requests
 
 from .. import facts
 from ..errors import AuthError, PublishError, RateLimited
-from ..measure import grapheme_len
 from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, VideoFile, one_line
 from .http import Http, retry_after
 from .processing import State, media_wait, wait_for
@@ -240,6 +239,8 @@ class Bluesky:
     def _video_embed(self, post: Post, video: VideoFile) -> dict[str, Any]:
         """``app.bsky.embed.video``: the MP4 as a blob of the account's repository, its alt text, aspect ratio and
         captions. Every limit is checked before the first byte is sent."""
+        from ..measure import grapheme_len  # the text side loads only when a video goes out
+
         problems = []
         if (video.size or 0) > VIDEO_MAX_BYTES:
             problems.append(f"{video.path.name} is {video.size:,} bytes; Bluesky takes videos up to "

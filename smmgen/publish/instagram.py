@@ -33,8 +33,6 @@ import datetime as dt
 import io
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
 from .. import facts
 from ..errors import AuthError, ConfigError, PublishError, RateLimited
 from . import meta
@@ -186,6 +184,8 @@ class Instagram:
         if not images:
             raise PublishError(NAME, "an Instagram post needs an image, and this cut has none",
                                entry_id=post.entry_id)
+        from PIL import Image, UnidentifiedImageError  # only a real post reads the image's header
+
         image = images[0]
         data = image.read(NAME, post.entry_id)
         problems = []

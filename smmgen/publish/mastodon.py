@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import facts, measure
+from .. import facts
 from ..errors import ConfigError, PublishError
 from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line, parse_time
 from .http import Http
@@ -144,6 +144,8 @@ class Mastodon:
 
     def _check(self, post: Post) -> None:
         """The instance's limits, read from /api/v2/instance: refuse locally what the server would refuse."""
+        from .. import measure  # loaded by a real post only: a dry run stays on the publisher's own modules
+
         conf = self._configuration()
         statuses = conf.get("statuses") or {}
         limit = int(statuses.get("max_characters") or facts.MASTODON.text.value)

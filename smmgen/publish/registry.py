@@ -3,11 +3,9 @@ point group (``name = "package.module"``; the module follows ``smmgen/publish/ba
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
-from importlib.metadata import entry_points
 from types import ModuleType
 
+from ..registry import Registry
 from .base import Adapter, AdapterContext
 from .guard import guarded
 
@@ -24,27 +22,18 @@ BUILTINS: dict[str, str] = {
 }
 
 
-@cache
-def _modules() -> dict[str, str]:
-    found = dict(BUILTINS)
-    for ep in sorted(entry_points(group="smmgen.publishers"), key=lambda e: e.name):
-        found.setdefault(ep.name, ep.value)
-    return found
+_REGISTRY = Registry("smmgen.publishers", BUILTINS)
 
 
 def names() -> tuple[str, ...]:
-    return tuple(_modules())
+    return _REGISTRY.names()
 
 
 def module(name: str) -> ModuleType:
     """The adapter module for ``name``; KeyError when no adapter is registered for it."""
-    return importlib.import_module(_modules()[name])
+    return _REGISTRY.module(name)
 
 
 def open_adapter(ctx: AdapterContext) -> Adapter:
     """The adapter for ``ctx.name``, whose calls raise nothing but ``SmmgenError`` (see ``guard``)."""
     return guarded(module(ctx.name).open(ctx))
-
-
-def env_vars(name: str) -> tuple[str, ...]:
-    return tuple(getattr(module(name), "ENV", ()))

@@ -23,11 +23,9 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-from PIL import Image
 
 from .. import facts
 from ..errors import ConfigError, PublishError, RateLimited
-from ..measure import telegram_html_unescape
 from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line
 from .http import Http, retry_after
 
@@ -218,6 +216,8 @@ class Telegram:
     @staticmethod
     def _check_length(post: Post, text: str, limit: int, what: str) -> None:
         # The limits count the text after entity parsing, i.e. without the HTML markup.
+        from ..measure import telegram_html_unescape  # loaded by a real post only, not by a dry run
+
         length = facts.encoded_length(telegram_html_unescape(_TAG.sub("", text)), FACTS.text.unit)
         if length > limit:
             raise PublishError(NAME, f"{what} is {length} characters (UTF-16); Telegram allows {limit}",
@@ -233,6 +233,8 @@ class Telegram:
 def thumbnail(poster: bytes) -> bytes:
     """The poster as the thumbnail sendVideo takes: a JPEG at most 320 px a side and under 200 kB. The same
     poster always gives the same bytes."""
+    from PIL import Image  # only a video post needs it
+
     with Image.open(io.BytesIO(poster)) as im:
         im = im.convert("RGB")
         im.thumbnail((THUMB_SIDE, THUMB_SIDE))

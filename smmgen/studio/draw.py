@@ -152,9 +152,3 @@ def _luminance(rgb: tuple[int, ...]) -> float:
         return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
     r, g, b = (channel(c) for c in rgb[:3])
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    """WCAG 2 contrast ratio of two sRGB colours, 1..21."""
-    la, lb = _luminance(a), _luminance(b)
-    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
