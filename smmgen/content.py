@@ -22,6 +22,7 @@ from . import schema as s
 from .config import Site
 from .errors import ContentError, SmmgenError, flatten
 from .front_matter import parse, read_article_text
+from .lines import nearest_line
 from .links import article_url, lang_suffix, language_of
 from .markup import first_paragraph, inline_text, prose_text
 from .platforms import registry
@@ -463,7 +464,7 @@ def load_article(path: Path, site: Site) -> Article:
     notes = tuple(f"line {line}: {message}" for line, message in sorted((removed or []) + (duplicates or [])))
     control = controls.in_values(parsed.data)           # made by an escape: "\u0000" in TOML, "\0" in YAML
     if control is not None:
-        raise ContentError(shown, _line(parsed.lines, control[0]) or 1, control[0], control[1])
+        raise ContentError(shown, nearest_line(parsed.lines, control[0]) or 1, control[0], control[1])
     skip = discovery.skip_by_front_matter(parsed.data)
     if skip is not None:
         raise Skipped(shown, skip[0])
@@ -475,7 +476,7 @@ def load_article(path: Path, site: Site) -> Article:
         data = {k: value for k, value in data.items() if k in schema}
     result = s.validate(data, schema)
     # A missing key has no line of its own: point at the front matter, which starts on line 1.
-    problems = sorted((ContentError(shown, _line(lines, p.key) or 1, p.key, p.message)
+    problems = sorted((ContentError(shown, nearest_line(lines, p.key) or 1, p.key, p.message)
                        for p in result.problems), key=lambda e: e.line)
     v = result.values
     date_warnings: tuple[str, ...] = ()
@@ -486,7 +487,7 @@ def load_article(path: Path, site: Site) -> Article:
             problems = [p for p in problems if p.field != "date"]
             # Read in full (a one-digit hour, "+0000"): nothing was guessed, so nothing to warn about.
             date_warnings = () if recovered[1] is None else (
-                f"line {_line(lines, 'date') or 1}: date: {s.shown(data.get('date'))} is no date smmgen reads, "
+                f"line {nearest_line(lines, 'date') or 1}: date: {s.shown(data.get('date'))} is no date smmgen reads, "
                 f"but Jekyll builds it: used {recovered[0].isoformat()} ({recovered[1]})",)
     publish_date = v.get("publishDate") or (v.get("published") if isinstance(v.get("published"), dt.datetime)
                                             else None)
@@ -663,24 +664,16 @@ def _check_schedule(social: Social, shown: str, lines: Mapping[str, int],
     pairs += [(f"social.{n}", o.publish_at, o.expire_at, o.expire_after) for n, o in social.overrides.items()]
     for prefix, publish_at, expire_at, expire_after in pairs:
         if publish_at and publish_date and publish_at < publish_date:
-            raise ContentError(shown, _line(lines, f"{prefix}.publish_at"), f"{prefix}.publish_at",
+            raise ContentError(shown, nearest_line(lines, f"{prefix}.publish_at"), f"{prefix}.publish_at",
                                f"{publish_at.isoformat()} is before publishDate {publish_date.isoformat()}, when "
                                "the page goes online; post it then or later")
         if expire_at and expire_after:
-            raise ContentError(shown, _line(lines, f"{prefix}.expire_after"), f"{prefix}.expire_after",
+            raise ContentError(shown, nearest_line(lines, f"{prefix}.expire_after"), f"{prefix}.expire_after",
                                "set either expire_at or expire_after, not both")
         if publish_at and expire_at and expire_at <= publish_at:
-            raise ContentError(shown, _line(lines, f"{prefix}.expire_at"), f"{prefix}.expire_at",
+            raise ContentError(shown, nearest_line(lines, f"{prefix}.expire_at"), f"{prefix}.expire_at",
                                f"{expire_at.isoformat()} is not after publish_at {publish_at.isoformat()}")
 
-
-def _line(lines: Mapping[str, int], key: str) -> int | None:
-    parts = key.split(".")
-    while parts:
-        if ".".join(parts) in lines:
-            return lines[".".join(parts)]
-        parts.pop()
-    return None
 
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")

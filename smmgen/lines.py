@@ -7,6 +7,7 @@ positions come from PyYAML's composed node tree.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _ASSIGN = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.\-"' ]+?)\s*=""")
@@ -61,3 +62,13 @@ def yaml_key_lines(node, first_line: int = 1, prefix: str = "", seen: set[int] |
         lines.update({k: v for k, v in yaml_key_lines(value_node, first_line, key + ".", seen).items()
                       if k not in lines})
     return lines
+
+
+def nearest_line(lines: Mapping[str, int], key: str) -> int | None:
+    """The line of dotted ``key``, else of the nearest table holding it (``a.b.c`` -> ``a.b`` -> ``a``)."""
+    parts = key.split(".")
+    while parts:
+        if ".".join(parts) in lines:
+            return lines[".".join(parts)]
+        parts.pop()
+    return None

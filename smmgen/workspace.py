@@ -28,7 +28,7 @@ from typing import Any
 from . import schema as s
 from .config import CONFIG_NAME, find_root
 from .errors import ConfigError, ErrorList
-from .lines import toml_key_lines
+from .lines import nearest_line, toml_key_lines
 from .site_files import inside
 from .toml_text import toml_loads
 
@@ -96,7 +96,7 @@ def read_workspace(root: Path) -> Workspace | None:
     lines = toml_key_lines(text)
     result = s.validate(data, TOP_SCHEMA)
     if result.problems:
-        raise ErrorList([ConfigError(CONFIG_NAME, p.key, p.message, line=_line(lines, p.key))
+        raise ErrorList([ConfigError(CONFIG_NAME, p.key, p.message, line=nearest_line(lines, p.key))
                          for p in result.problems])
     values = result.values["workspace"]
     sites, problems = _sites(root, values["sites"])
@@ -104,12 +104,12 @@ def read_workspace(root: Path) -> Workspace | None:
         problems.append("lists no site: name the folders holding each site's smmgen.toml, e.g. "
                         'sites = ["sites/*"]')
     if problems:
-        line = _line(lines, "workspace.sites")
+        line = nearest_line(lines, "workspace.sites")
         raise ErrorList([ConfigError(CONFIG_NAME, "workspace.sites", p, line=line) for p in problems])
     output = root / values["output_dir"]
     if inside(output, root) is None:
         raise ConfigError(CONFIG_NAME, "workspace.output_dir", f"{values['output_dir']!r} is outside the workspace",
-                          line=_line(lines, "workspace.output_dir"))
+                          line=nearest_line(lines, "workspace.output_dir"))
     return Workspace(root, sites, output)
 
 
@@ -161,14 +161,6 @@ def _table(folder: Path) -> dict[str, Any]:
         return {}
     return data if isinstance(data, dict) else {}
 
-
-def _line(lines: dict[str, int], key: str) -> int | None:
-    parts = key.split(".")
-    while parts:
-        if ".".join(parts) in lines:
-            return lines[".".join(parts)]
-        parts.pop()
-    return None
 
 
 @dataclass(frozen=True)
