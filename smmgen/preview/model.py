@@ -378,7 +378,7 @@ def _posts_maker(output, article, site, avatars: dict[str, Path], cut_errors: Ma
     def make() -> tuple[Post, ...]:
         if output is None:
             return ()
-        entries = sorted(output.make_entries(), key=lambda e: (order.index(e["platform"]) if e["platform"] in order
+        entries = sorted(output.entries, key=lambda e: (order.index(e["platform"]) if e["platform"] in order
                                                         else len(order), e["platform"]))
         return tuple(post_view(e, article, site, avatars, cut_errors.get(e["id"], ()),
                                titles.get(e["platform"]) or e["platform"]) for e in entries)
