@@ -30,7 +30,7 @@ def test_writer_then_loader_then_writer_gives_the_same_bytes(sample_site):
     write.write_output(build(site))
     path = site.output_dir / "manifest.json"
     written = path.read_bytes()
-    loaded = read_manifest(path, site.output_dir)
+    loaded = read_manifest(path, output_dir=site.output_dir)
     assert loaded.entries and all(isinstance(e, ManifestEntry) for e in loaded.entries)
     again = write.dumps_manifest(site, [e.to_json() for e in loaded.entries])
     assert again == written

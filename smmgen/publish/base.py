@@ -57,13 +57,10 @@ from .. import redact
 from ..errors import AuthError, PublishError, TransientError
 
 if TYPE_CHECKING:
+    from ..manifest_model import ManifestEntry, Media
     from .http import Budget, HttpConfig
-    from .manifest_reader import Entry
-    from .video_item import Video
 
 _TOKEN = re.compile(r"[\x21-\x7e]+")     # printable ASCII, no space
-MIME = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
-        "gif": "image/gif"}
 
 
 class MaybeDone(TransientError):
@@ -181,25 +178,26 @@ class Post:
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any], base_dir: Path, now: dt.datetime) -> Post:
-        """A manifest entry as JSON, checked by the manifest reader (media inside ``base_dir``)."""
-        from .manifest_reader import read_entry
+        """A manifest entry as JSON, checked by the manifest's strict loader (media inside ``base_dir``): a
+        missing field is an error naming the entry and the field, never a default."""
+        from ..manifest_model import read_entry
 
         return cls.of(read_entry(entry, base_dir, shown="manifest entry"), now)
 
     @classmethod
-    def of(cls, entry: Entry, now: dt.datetime) -> Post:
-        """The post of a checked manifest entry."""
-        media = tuple(MediaFile(role=m.role, path=m.path, sha256=m.sha256, alt=m.alt, mime=MIME[m.format],
-                                url=m.url, size=m.bytes) for m in entry.media if getattr(m, "kind", None) is None)
-        video = next((_video_file(m) for m in entry.media if getattr(m, "kind", None) == "video"), None)
+    def of(cls, entry: ManifestEntry, now: dt.datetime) -> Post:
+        """The post of a checked manifest entry, as it is."""
+        media = tuple(MediaFile(role=m.role, path=m.path, sha256=m.sha256, alt=m.alt, mime=m.mime,
+                                url=m.url, size=m.bytes) for m in entry.media if not m.is_video)
+        video = next((_video_file(m) for m in entry.media if m.is_video), None)
         return cls(video=video, entry_id=entry.id, platform=entry.platform, parts=entry.parts, link=entry.link,
                    title=entry.title, lang=entry.lang or None, tags=entry.tags, media=media, extra=entry.extra,
                    content_hash=entry.content_hash, publish_at=entry.publish_at, expire_at=entry.expire_at,
                    retracted=entry.retracted, now=now)
 
 
-def _video_file(v: Video) -> VideoFile:
-    """A checked ``video_item.Video`` as the adapters see it."""
+def _video_file(v: Media) -> VideoFile:
+    """A checked video ``Media`` as the adapters see it."""
     poster = None if v.poster is None else MediaFile(
         role="poster", path=v.poster.path, sha256=v.poster.sha256, alt="", mime="image/jpeg", url=v.poster.url,
         size=v.poster.bytes)
