@@ -3,8 +3,38 @@
 
 from __future__ import annotations
 
-from ..manifest_model import ID, ID_FORMS, MAX_MANIFEST_BYTES, Bad, Entry, Manifest, ManifestEntry, Media
-from ..manifest_model import check_entry, check_plain_json, field_name, load_json, read_entry, read_manifest, thaw
+from ..manifest_model import (
+    ID,
+    ID_FORMS,
+    MAX_MANIFEST_BYTES,
+    Bad,
+    Entry,
+    Manifest,
+    ManifestEntry,
+    Media,
+    check_entry,
+    check_plain_json,
+    field_name,
+    load_json,
+    read_entry,
+    read_manifest,
+    thaw,
+)
 
-__all__ = ["ID", "ID_FORMS", "MAX_MANIFEST_BYTES", "Bad", "Entry", "Manifest", "ManifestEntry", "Media",
-           "check_entry", "check_plain_json", "field_name", "load_json", "read_entry", "read_manifest", "thaw"]
+__all__ = [
+    "ID",
+    "ID_FORMS",
+    "MAX_MANIFEST_BYTES",
+    "Bad",
+    "Entry",
+    "Manifest",
+    "ManifestEntry",
+    "Media",
+    "check_entry",
+    "check_plain_json",
+    "field_name",
+    "load_json",
+    "read_entry",
+    "read_manifest",
+    "thaw",
+]
