@@ -366,6 +366,7 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     _strings(entry.get("warnings"), "warnings")
     extra = _object(entry.get("extra"), "extra")
     check_plain_json(extra, "extra", MAX_EXTRA_DEPTH)
+    _built_extra(platform, extra, parts)
     content_hash = _string(entry.get("content_hash"), "content_hash")
     if not CONTENT_HASH.fullmatch(content_hash):
         raise Bad("content_hash", f'expected "sha256:" and 64 hex digits, got {_shown(content_hash)}')
@@ -374,6 +375,29 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
                  extra=MappingProxyType(copy.deepcopy(extra)), content_hash=content_hash, publish_at=publish_at,
                  expire_at=expire_at, json=_frozen(entry), article_date=article_date,
                  hold=_optional(_string, entry.get("hold"), "hold"), account=account)
+
+
+def _built_extra(platform: str, extra: dict, parts: tuple[str, ...]) -> None:
+    """What the publisher posts as it is and only the build computes: Bluesky's facets (one list per part,
+    UTF-8 offsets into it) and Telegram's parse mode (the text is HTML, escaped by the build). A manifest without
+    them was not written by ``smmgen build``; the publisher never fills them in."""
+    if platform == "bluesky":
+        facets = _list(extra.get("facets"), "extra.facets")
+        if len(facets) != len(parts):
+            raise Bad("extra.facets", f"expected one list of facets per part ({len(parts)}), got {len(facets)}; "
+                                      "rebuild the manifest")
+        for i, (part, found) in enumerate(zip(parts, facets)):
+            size = len(part.encode())
+            for j, facet in enumerate(_list(found, f"extra.facets[{i}]")):
+                where = f"extra.facets[{i}][{j}]"
+                index = _object(_object(facet, where).get("index"), f"{where}.index")
+                start = _integer(index.get("byteStart"), f"{where}.index.byteStart", 0, size)
+                _integer(index.get("byteEnd"), f"{where}.index.byteEnd", start, size)
+                _list(facet.get("features"), f"{where}.features")
+    elif platform == "telegram":
+        if extra.get("parse_mode") != "HTML":
+            raise Bad("extra.parse_mode", f'expected "HTML" (the build escapes the text), got '
+                                          f'{_shown(extra.get("parse_mode"))}; rebuild the manifest')
 
 
 def _media(value: Any, where: str, root: str, require_files: bool) -> Any:

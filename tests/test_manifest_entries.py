@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from smmgen import manifest, write
 from smmgen.build import build
 from smmgen.config import load_site
-from smmgen.manifest_model import ManifestEntry, read_manifest
+from smmgen.errors import ContentError
+from smmgen.manifest_model import ManifestEntry, read_entry, read_manifest
+from smmgen.publish.base import Post
+from support.publishing import T0, card, entry
 
 
 def test_every_entry_is_made_once_per_build_and_write(sample_site, monkeypatch):
@@ -34,3 +41,45 @@ def test_writer_then_loader_then_writer_gives_the_same_bytes(sample_site):
     assert loaded.entries and all(isinstance(e, ManifestEntry) for e in loaded.entries)
     again = write.dumps_manifest(site, [e.to_json() for e in loaded.entries])
     assert again == written
+
+
+def _strict(value, tmp_path):
+    return read_entry(value, tmp_path, shown="output/manifest.json")
+
+
+def test_a_bluesky_entry_without_its_facets_is_refused_naming_entry_and_field(tmp_path):
+    given = entry("tram", "bluesky", ["Tram back: https://courier.news/tram", "and more"])
+    assert len(_strict(given, tmp_path).extra["facets"]) == 2
+    del given["extra"]["facets"]
+    with pytest.raises(ContentError) as caught:
+        _strict(given, tmp_path)
+    assert caught.value.field == "tram@bluesky: extra.facets"
+    given["extra"]["facets"] = [[]]
+    with pytest.raises(ContentError, match="one list of facets per part"):
+        _strict(given, tmp_path)
+    given["extra"]["facets"] = [[{"index": {"byteStart": 0, "byteEnd": 999}, "features": []}], []]
+    with pytest.raises(ContentError, match=r"extra\.facets\[0\]\[0\]\.index\.byteEnd"):
+        _strict(given, tmp_path)
+
+
+def test_a_telegram_entry_must_carry_the_builds_html(tmp_path):
+    given = entry("tax", "telegram", "Tax <b>cut</b> & spending")
+    assert _strict(given, tmp_path).parts == ("Tax &lt;b&gt;cut&lt;/b&gt; &amp; spending",)
+    del given["extra"]["parse_mode"]
+    with pytest.raises(ContentError) as caught:
+        _strict(given, tmp_path)
+    assert caught.value.field == "tax@telegram: extra.parse_mode"
+
+
+def test_post_from_entry_fills_nothing_in(tmp_path):
+    given = entry("tax", "mastodon", "Tax cut", media=[card(tmp_path, role="attach")])
+    for field in ("publish_at", "media"):
+        broken = json.loads(json.dumps(given))
+        del broken[field]
+        with pytest.raises(ContentError) as caught:
+            Post.from_entry(broken, tmp_path, T0)
+        assert caught.value.field == f"tax@mastodon: {field}"
+    del given["media"][0]["role"]
+    with pytest.raises(ContentError) as caught:
+        Post.from_entry(given, tmp_path, T0)
+    assert caught.value.field == "tax@mastodon: media[0].role"
