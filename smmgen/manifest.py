@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cards.model import Card
 from .content import Article
 from .platforms import Cut
 
@@ -24,25 +25,34 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "manifest.schema.json"
 
 @dataclass(frozen=True)
 class MediaFile:
-    """A rendered card as the manifest records it."""
+    """A rendered card as a post shows it: the card file (``cards.model.Card``, which holds its path, size,
+    hash, format, alt text and target), the role it plays in the post and its public URL."""
 
     role: str
-    target: str
-    path: str           # relative to the output dir
+    card: Card
     url: str | None     # public URL under cards_base_url, when configured
-    width: int
-    height: int
-    bytes: int
-    sha256: str
-    format: str
-    alt: str
+
+    @property
+    def path(self) -> str:
+        """Relative to the output dir."""
+        return self.card.path
+
+    @property
+    def sha256(self) -> str:
+        return self.card.sha256
+
+    @property
+    def alt(self) -> str:
+        return self.card.alt
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        c = self.card
+        return {"role": self.role, "target": c.target, "path": c.path, "url": self.url, "width": c.width,
+                "height": c.height, "bytes": c.bytes, "sha256": c.sha256, "format": c.format, "alt": c.alt}
 
     def hashed(self) -> list[Any]:
         """What of it the content hash covers."""
-        return [self.role, self.sha256, self.alt]
+        return [self.role, self.card.sha256, self.card.alt]
 
 
 @dataclass(frozen=True)
