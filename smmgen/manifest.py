@@ -248,18 +248,13 @@ def _first(pair: tuple[str, Any]) -> str:
 
 
 def load(path: Path) -> dict[str, Any]:
-    """Read a manifest written by ``smmgen build``; raises SmmgenError for anything else."""
-    from .errors import SmmgenError
+    """Read a manifest written by ``smmgen build`` through the one strict loader (``manifest_model``; its files
+    need not be there: a manifest read here is compared, not posted) and give it back as the JSON the build
+    wrote. Raises ``ContentError`` naming the entry and field for anything else."""
+    from .manifest_model import read_manifest, thaw
 
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SmmgenError(f"{path}: no manifest here; run `smmgen build` first") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise SmmgenError(f"{path}: not a readable manifest: {e}") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise SmmgenError(f"{path}: not an smmgen manifest (no \"format\": \"{FORMAT}\")")
-    if doc.get("version") != VERSION:
-        raise SmmgenError(f"{path}: manifest version {doc.get('version')} is not supported "
-                          f"(this smmgen reads version {VERSION}); rebuild with this smmgen")
-    return doc
+    checked = read_manifest(path, require_files=False)
+    return {"format": FORMAT, "version": VERSION,
+            "site": {"name": checked.name, "base_url": checked.base_url, "timezone": checked.timezone,
+                     "cards_base_url": checked.cards_base_url},
+            "entries": [thaw(e.json) for e in checked.entries]}

@@ -228,16 +228,18 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def read_manifest(path: Path, *, shown: str | None = None, output_dir: Path | None = None) -> Manifest:
+def read_manifest(path: Path, *, shown: str | None = None, output_dir: Path | None = None,
+                  require_files: bool = True) -> Manifest:
     """Read and check a manifest written by ``smmgen build``. Media paths are relative to ``output_dir``
-    (default: the manifest's folder) and must stay inside it. Raises ``ContentError`` (one problem) or
-    ``ErrorList`` (several, one line each)."""
+    (default: the manifest's folder) and must stay inside it; ``require_files=False`` (a manifest only compared,
+    never posted) allows files that are not there. Raises ``ContentError`` (one problem) or ``ErrorList``
+    (several, one line each)."""
     shown = shown or str(path)
     doc = load_json(path, shown, max_bytes=MAX_MANIFEST_BYTES, missing="no manifest here; run `smmgen build` first")
-    return check_manifest(doc, shown, output_dir or path.parent)
+    return check_manifest(doc, shown, output_dir or path.parent, require_files=require_files)
 
 
-def check_manifest(doc: Any, shown: str, output_dir: Path) -> Manifest:
+def check_manifest(doc: Any, shown: str, output_dir: Path, *, require_files: bool = True) -> Manifest:
     """``read_manifest`` for a JSON value already parsed."""
     try:
         if not isinstance(doc, dict):
@@ -268,7 +270,7 @@ def check_manifest(doc: Any, shown: str, output_dir: Path) -> Manifest:
     for index, value in enumerate(entries):
         label = _label(value, index)
         try:
-            entry = check_entry(value, root, require_files=True)
+            entry = check_entry(value, root, require_files=require_files)
             if entry.id in seen:
                 raise Bad("id", f"entries {seen[entry.id] + 1} and {index + 1} have the same id; "
                                 "each (article, platform) is posted once")
