@@ -12,7 +12,7 @@ from smmgen.config import load_site
 from smmgen.errors import ContentError
 from smmgen.manifest_model import ManifestEntry, read_entry, read_manifest
 from smmgen.publish.base import Post
-from support.publishing import T0, card, entry
+from support.publishing import T0, card, entry, write_manifest
 
 
 def test_every_entry_is_made_once_per_build_and_write(sample_site, monkeypatch):
@@ -83,3 +83,15 @@ def test_post_from_entry_fills_nothing_in(tmp_path):
     with pytest.raises(ContentError) as caught:
         Post.from_entry(given, tmp_path, T0)
     assert caught.value.field == "tax@mastodon: media[0].role"
+
+
+def test_diff_reads_a_manifest_file_through_the_strict_loader(tmp_path):
+    good = entry("tax", "telegram", "Tax cut")
+    broken = entry("vote", "telegram", "Vote")
+    del broken["extra"]["parse_mode"]
+    path = write_manifest(tmp_path, [good])
+    assert [e["id"] for e in manifest.load(path)["entries"]] == ["tax@telegram"]
+    path = write_manifest(tmp_path, [good, broken])
+    with pytest.raises(ContentError) as caught:
+        manifest.load(path)
+    assert caught.value.field == "vote@telegram: extra.parse_mode"
