@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from support.publishing import T0, card, entry, write_manifest
 
 from smmgen import manifest, write
 from smmgen.build import build
@@ -12,7 +17,6 @@ from smmgen.config import load_site
 from smmgen.errors import ContentError
 from smmgen.manifest_model import ManifestEntry, read_entry, read_manifest
 from smmgen.publish.base import Post
-from support.publishing import T0, card, entry, write_manifest
 
 
 def test_every_entry_is_made_once_per_build_and_write(sample_site, monkeypatch):
@@ -95,3 +99,12 @@ def test_diff_reads_a_manifest_file_through_the_strict_loader(tmp_path):
     with pytest.raises(ContentError) as caught:
         manifest.load(path)
     assert caught.value.field == "vote@telegram: extra.parse_mode"
+
+
+def test_the_manifest_model_is_a_leaf_both_sides_can_import():
+    code = ("import sys, smmgen.manifest_model, smmgen.manifest_video; "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('smmgen'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}).stdout.split()
+    assert set(loaded) <= {"smmgen", "smmgen.errors", "smmgen.redact", "smmgen.manifest_model",
+                           "smmgen.manifest_video"}, loaded
