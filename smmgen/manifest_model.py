@@ -553,6 +553,18 @@ def _time(value: Any, where: str) -> dt.datetime:
     raise Bad(where, f"expected a UTC time like 2026-03-01T08:00:00Z, got {_shown(text)}")
 
 
+def utc_time(text: str | None) -> dt.datetime | None:
+    """A manifest time (``2026-03-01T08:00:00Z``, as the build writes it) as an aware UTC datetime, None for none:
+    the one parser of manifest times, for the loader and for the build's own entries (preview, diff, checks).
+    Anything else is a ``ValueError``."""
+    if text is None:
+        return None
+    try:
+        return _time(text, "time")
+    except Bad as e:
+        raise ValueError(e.message) from None
+
+
 def _optional(check: Callable[[Any, str], Any], value: Any, where: str) -> Any:
     return None if value is None else check(value, where)
 
