@@ -1,9 +1,10 @@
-"""The manifest's model and its one strict loader: ``ManifestEntry`` and ``Media``, read from
-``output/manifest.json`` by the writer's tests, the preview, the diff, the checks and the publisher alike.
+"""The manifest's model and its one strict loader: ``ManifestEntry`` and ``Media`` (a card or a video), read
+from ``output/manifest.json`` by the publisher, the ledger and ``smmgen diff`` (``manifest.load``).
 
-A leaf of the build: it imports nothing from content, platforms, cards, templates or the publisher, so both sides
-can read a manifest. Times are parsed here only, into aware UTC datetimes; ``to_json`` gives the entry back
-as the build wrote it.
+A leaf: it imports nothing from content, platforms, cards, templates or the publisher, so the build side and the
+publisher both read manifests through it. Manifest times are parsed here only (``utc_time``, also used by the
+preview and the checks on the build's own entries), into aware UTC datetimes; ``to_json`` gives an entry back
+as the build wrote it, byte for byte once laid out by ``manifest.dumps``.
 
 The manifest is data the publisher acts on (posts, deletes, uploads the files it names), so it is read as
 untrusted input against ``schemas/manifest.schema.json``: every type and required field, entry ids unique,
