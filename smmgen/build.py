@@ -618,8 +618,6 @@ def media_files(cut: Cut, requests: tuple, cards: dict, site: Site) -> tuple[man
         card = cards.get(req) if cards else None
         if card is None:
             continue
-        files.append(manifest.MediaFile(
-            role=ref.role, target=ref.target, path=card.path, url=card_url(card.path, site),
-            width=card.width, height=card.height, bytes=card.bytes, sha256=card.sha256, format=card.format,
-            alt=card.alt))
+        # The request was made for this ref: the card carries its target and alt text.
+        files.append(manifest.MediaFile(role=ref.role, card=card, url=card_url(card.path, site)))
     return tuple(files)

@@ -7,7 +7,6 @@ from its committed files (``smmgen.revisions``); a base revision without the sit
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import html
 import re
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import manifest
 from .errors import SmmgenError
+from .manifest_model import utc_time
 
 Entry = Mapping[str, Any]
 CELL_CHARS = 90
@@ -214,7 +214,7 @@ def _fence(lines: Sequence[str]) -> str:
 def _when(value: str | None, tz: ZoneInfo) -> str:
     if not value:
         return "never"
-    when = dt.datetime.fromisoformat(value).astimezone(tz)
+    when = utc_time(value).astimezone(tz)  # type: ignore[union-attr]
     return when.strftime("%a %Y-%m-%d %H:%M %Z")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cards.model import Card
 from .content import Article
 from .platforms import Cut
 
@@ -24,25 +25,34 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "manifest.schema.json"
 
 @dataclass(frozen=True)
 class MediaFile:
-    """A rendered card as the manifest records it."""
+    """A rendered card as a post shows it: the card file (``cards.model.Card``, which holds its path, size,
+    hash, format, alt text and target), the role it plays in the post and its public URL."""
 
     role: str
-    target: str
-    path: str           # relative to the output dir
+    card: Card
     url: str | None     # public URL under cards_base_url, when configured
-    width: int
-    height: int
-    bytes: int
-    sha256: str
-    format: str
-    alt: str
+
+    @property
+    def path(self) -> str:
+        """Relative to the output dir."""
+        return self.card.path
+
+    @property
+    def sha256(self) -> str:
+        return self.card.sha256
+
+    @property
+    def alt(self) -> str:
+        return self.card.alt
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        c = self.card
+        return {"role": self.role, "target": c.target, "path": c.path, "url": self.url, "width": c.width,
+                "height": c.height, "bytes": c.bytes, "sha256": c.sha256, "format": c.format, "alt": c.alt}
 
     def hashed(self) -> list[Any]:
         """What of it the content hash covers."""
-        return [self.role, self.sha256, self.alt]
+        return [self.role, self.card.sha256, self.card.alt]
 
 
 @dataclass(frozen=True)
@@ -238,18 +248,13 @@ def _first(pair: tuple[str, Any]) -> str:
 
 
 def load(path: Path) -> dict[str, Any]:
-    """Read a manifest written by ``smmgen build``; raises SmmgenError for anything else."""
-    from .errors import SmmgenError
+    """Read a manifest written by ``smmgen build`` through the one strict loader (``manifest_model``; its files
+    need not be there: a manifest read here is compared, not posted) and give it back as the JSON the build
+    wrote. Raises ``ContentError`` naming the entry and field for anything else."""
+    from .manifest_model import read_manifest, thaw
 
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SmmgenError(f"{path}: no manifest here; run `smmgen build` first") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise SmmgenError(f"{path}: not a readable manifest: {e}") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise SmmgenError(f"{path}: not an smmgen manifest (no \"format\": \"{FORMAT}\")")
-    if doc.get("version") != VERSION:
-        raise SmmgenError(f"{path}: manifest version {doc.get('version')} is not supported "
-                          f"(this smmgen reads version {VERSION}); rebuild with this smmgen")
-    return doc
+    checked = read_manifest(path, require_files=False)
+    return {"format": FORMAT, "version": VERSION,
+            "site": {"name": checked.name, "base_url": checked.base_url, "timezone": checked.timezone,
+                     "cards_base_url": checked.cards_base_url},
+            "entries": [thaw(e.json) for e in checked.entries]}

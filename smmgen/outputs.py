@@ -3,7 +3,7 @@
 An incremental build edits one article and leaves the other thousand as they were. Each article's share therefore
 carries a ``key``, a hash of every input it is made from; the writer leaves the files, manifest entries and preview
 parts of an article whose key is the one it wrote last time as they are, without making them again. Entries are
-made only when first asked for.
+made once, when first asked for, and shared by the preview and the manifest writer.
 """
 
 from __future__ import annotations
@@ -29,12 +29,8 @@ class ArticleOutput:
 
     @cached_property
     def entries(self) -> tuple[dict[str, Any], ...]:
-        """The manifest entries of the article's cuts, in cut order (kept: see ``make_entries``)."""
-        return self.make_entries()
-
-    def make_entries(self) -> tuple[dict[str, Any], ...]:
-        """``entries``, made afresh and not kept: the writer and the preview use an article's entries and move
-        on, and the entries of a whole large site would be much of what a build holds in memory."""
+        """The manifest entries of the article's cuts, in cut order. Made once per build and kept: the preview
+        shows them and the writer writes them, and both must show the same bytes."""
         return tuple(manifest.entry(cut, self.article, media) for cut, media in zip(self.cuts, self.media))
 
 

@@ -372,7 +372,7 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
                     if piece is None:
                         entry_id, i, j = order[n]
                         if made[0] != i:     # an article's entries come one after the other (ids: slug@platform)
-                            made = (i, result.outputs[i].make_entries())
+                            made = (i, result.outputs[i].entries)
                         text = entry_text(made[1][j])
                         where[entry_id] = (f.offset, len(text))
                         f.write(text)

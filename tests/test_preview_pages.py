@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from support.loading import render_preview
 
 from smmgen.build import build, write_output
+from smmgen.cards.model import Card
 from smmgen.cli import main
 from smmgen.config import PlatformSettings, load_site
 from smmgen.errors import SmmgenError
@@ -92,8 +93,9 @@ def with_every_platform(result, extra_platforms=("newnet",)):
                 cut = dataclasses.replace(cut, parts=("First post of the thread 1/2", f"Second one {base.link} 2/2"),
                                           lengths=(28, 40), warnings=("summary shortened to fit",))
             if name == "instagram":
-                files = (MediaFile(role="attach", target="instagram", path="cards/ig.jpg", url=None, width=1080,
-                                   height=1350, bytes=1, sha256="0", format="jpeg", alt="a photo"),)
+                files = (MediaFile(role="attach", url=None, card=Card(
+                    path="cards/ig.jpg", width=1080, height=1350, bytes=1, sha256="0", format="jpeg", alt="a photo",
+                    target="instagram")),)
             if name == "bluesky":
                 files = ()       # no card rendered: the box must still be there, as a placeholder
             cuts.append(cut)

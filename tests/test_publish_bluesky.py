@@ -87,7 +87,7 @@ def test_the_record_as_written(bluesky: Harness, tmp_path: Path) -> None:
     given = entry("haushalt", "bluesky", text, link=link, media=media, lang="de",
                   extra={"facets": cut_facets, "langs": ["de", "en"],
                          "external": {"uri": link, "title": "Haushalt beschlossen", "description": "Was sich ändert"}})
-    # Without facets from the cut, the publisher detects them in the text (links and tags, UTF-8 offsets).
+    # Facets the build detected in the text (links and tags, UTF-8 offsets) are posted as the manifest gives them.
     bare_text = "Straßenbahn fährt wieder: https://courier.news/tram?x=1 #Verkehr"
     bare = entry("strassenbahn", "bluesky", bare_text, link="https://courier.news/tram?x=1", lang="de")
     write_manifest(site, [given, bare])
@@ -111,6 +111,22 @@ def test_the_record_as_written(bluesky: Harness, tmp_path: Path) -> None:
     assert spans == {"link": "https://courier.news/tram?x=1", "tag": "#Verkehr"}
     assert detected["langs"] == ["de"] and detected["embed"]["external"]["uri"] == "https://courier.news/tram?x=1"
     assert "thumb" not in detected["embed"]["external"]
+
+
+@pytest.mark.slow
+def test_the_manifests_facets_are_posted_not_what_the_text_would_give(bluesky: Harness, tmp_path: Path) -> None:
+    site = bluesky.site(tmp_path)
+    text = "Tram back: https://courier.news/tram #Verkehr"
+    data = text.encode()
+    # The build linked the tag to a search and left the bare URL alone; detection would give a link and a tag.
+    start = data.index(b"#Verkehr")
+    built = [[{"$type": "app.bsky.richtext.facet", "index": {"byteStart": start, "byteEnd": len(data)},
+               "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://courier.news/t/verkehr"}]}]]
+    given = entry("tram", "bluesky", text, link="https://courier.news/tram", extra={"facets": built})
+    write_manifest(site, [given])
+    assert outcomes(run(site, T0, bluesky.env)) == {given["id"]: "posted"}
+    (value,) = records(bluesky).values()
+    assert value["text"] == text and value["facets"] == built[0]
 
 
 @pytest.mark.slow

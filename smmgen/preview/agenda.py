@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from ..dates import epoch_seconds
+from ..manifest_model import utc_time
 
 UTC = dt.UTC
 
@@ -119,15 +120,11 @@ def _iso(when: dt.datetime | None) -> str | None:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
 
 
-def _parse(iso: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(iso).astimezone(UTC) if iso else None
-
-
 def slots(entries: Iterable[Mapping[str, Any]], platform_order: Sequence[str] = ()) -> list[Slot]:
     """One slot per manifest entry, in time order (then platform order, then id)."""
     return _in_order([Slot(id=e["id"], platform=e["platform"], slug=e["article"]["slug"],
                            title=e["article"]["title"], source=e["article"]["source"],
-                           publish_at=_parse(e["publish_at"]), expire_at=_parse(e.get("expire_at")),
+                           publish_at=utc_time(e["publish_at"]), expire_at=utc_time(e["expire_at"]),
                            retracted=bool(e.get("retracted")), hold=e.get("hold"),
                            account=e.get("account") or e["platform"])
                       for e in entries], platform_order)

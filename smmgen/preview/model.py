@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import flatten
+from ..manifest_model import utc_time
 from .looks import Look, look_for, unit_label
 from .text import Segment, segments, telegram_html_segments
 
@@ -207,10 +208,6 @@ def local_text(when: dt.datetime, tz) -> str:
     return f"{local:%a %-d %b %Y, %H:%M} {local.tzname()}"
 
 
-def _parse(iso: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(iso) if iso else None
-
-
 def _initials(name: str) -> str:
     words = [w for w in re.split(r"\W+", name) if w and w.lower() not in ("the", "a", "an")]
     return ("".join(w[0] for w in words[:2]) or name[:1] or "?").upper()
@@ -313,8 +310,8 @@ def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path],
         and not cut_errors)
     warnings = tuple(entry.get("warnings") or ())
     status = post_status(cut_errors, warnings, [p.length for p in parts], limit)
-    publish_at = _parse(entry.get("publish_at")) or article.date
-    expire_at = _parse(entry.get("expire_at"))
+    publish_at = utc_time(entry["publish_at"])
+    expire_at = utc_time(entry["expire_at"])
     local = publish_at.astimezone(site.timezone)
     return Post(
         id=entry["id"], platform=platform, look=look,
@@ -379,7 +376,7 @@ def _posts_maker(output, article, site, avatars: dict[str, Path], cut_errors: Ma
     def make() -> tuple[Post, ...]:
         if output is None:
             return ()
-        entries = sorted(output.make_entries(), key=lambda e: (order.index(e["platform"]) if e["platform"] in order
+        entries = sorted(output.entries, key=lambda e: (order.index(e["platform"]) if e["platform"] in order
                                                         else len(order), e["platform"]))
         return tuple(post_view(e, article, site, avatars, cut_errors.get(e["id"], ()),
                                titles.get(e["platform"]) or e["platform"]) for e in entries)

@@ -55,15 +55,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import redact
 from ..errors import AuthError, PublishError, TransientError
+from ..manifest_model import Captions, Media, Poster
 
 if TYPE_CHECKING:
+    from ..manifest_model import ManifestEntry
     from .http import Budget, HttpConfig
-    from .manifest_reader import Entry
-    from .video_item import Video
 
 _TOKEN = re.compile(r"[\x21-\x7e]+")     # printable ASCII, no space
-MIME = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
-        "gif": "image/gif"}
 
 
 class MaybeDone(TransientError):
@@ -92,15 +90,46 @@ class Secret:
 
 @dataclass(frozen=True)
 class MediaFile:
-    """An image the manifest names; read through ``read()``, which checks it is the file that was built."""
+    """A file the manifest names, as an adapter reads it: the checked item (a ``manifest_model.Media``, or a
+    video's ``Poster`` or ``Captions``) and ``read()``, which checks it is the file that was built. The fields
+    are the item's; this only reads bytes safely."""
 
-    role: str            # "link_card" | "attach" | "scraped"
-    path: Path
-    sha256: str
-    alt: str
-    mime: str
-    url: str | None = None   # public address under [site] cards_base_url, for platforms that fetch it
-    size: int | None = None  # bytes, as the manifest records them
+    item: Media | Poster | Captions
+
+    @property
+    def role(self) -> str:
+        """"link_card" | "attach" | "scraped"; "poster" and "captions" for a video's own files."""
+        if isinstance(self.item, Media):
+            return self.item.role
+        return "poster" if isinstance(self.item, Poster) else "captions"
+
+    @property
+    def mime(self) -> str:
+        if isinstance(self.item, Media):
+            return self.item.mime
+        return "image/jpeg" if isinstance(self.item, Poster) else "text/vtt"      # what the build writes
+
+    @property
+    def alt(self) -> str:
+        return self.item.alt if isinstance(self.item, Media) else ""
+
+    @property
+    def path(self) -> Path:
+        return self.item.path
+
+    @property
+    def sha256(self) -> str:
+        return self.item.sha256
+
+    @property
+    def url(self) -> str | None:
+        """The public address under [site] cards_base_url (media_base_url), for platforms that fetch it."""
+        return getattr(self.item, "url", None)
+
+    @property
+    def size(self) -> int:
+        """Bytes, as the manifest records them."""
+        return self.item.bytes
 
     def read(self, platform: str, entry_id: str) -> bytes:
         try:
@@ -115,20 +144,49 @@ class MediaFile:
         return data
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class VideoFile(MediaFile):
     """A video the manifest names (``kind: "video"``), with what the networks' upload calls ask for; its
     poster (a JPEG) and captions (WebVTT) are files of their own, read and checked the same way."""
 
-    target: str
-    width: int
-    height: int
-    duration: float      # seconds
-    frame_rate: float
-    has_audio: bool
-    poster: MediaFile | None = None
-    captions: MediaFile | None = None
-    captions_lang: str | None = None
+    item: Media
+
+    @property
+    def target(self) -> str:
+        return self.item.target
+
+    @property
+    def width(self) -> int:
+        return self.item.width
+
+    @property
+    def height(self) -> int:
+        return self.item.height
+
+    @property
+    def duration(self) -> float:
+        """Seconds."""
+        return self.item.duration or 0.0
+
+    @property
+    def frame_rate(self) -> float:
+        return self.item.frame_rate or 0.0
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.item.has_audio)
+
+    @property
+    def poster(self) -> MediaFile | None:
+        return None if self.item.poster is None else MediaFile(self.item.poster)
+
+    @property
+    def captions(self) -> MediaFile | None:
+        return None if self.item.captions is None else MediaFile(self.item.captions)
+
+    @property
+    def captions_lang(self) -> str | None:
+        return None if self.item.captions is None else self.item.captions.lang
 
 
 def _read_regular(path: Path, size: int | None) -> bytes:
@@ -181,35 +239,21 @@ class Post:
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any], base_dir: Path, now: dt.datetime) -> Post:
-        """A manifest entry as JSON, checked by the manifest reader (media inside ``base_dir``)."""
-        from .manifest_reader import read_entry
+        """A manifest entry as JSON, checked by the manifest's strict loader (media inside ``base_dir``): a
+        missing field is an error naming the entry and the field, never a default."""
+        from ..manifest_model import read_entry
 
         return cls.of(read_entry(entry, base_dir, shown="manifest entry"), now)
 
     @classmethod
-    def of(cls, entry: Entry, now: dt.datetime) -> Post:
-        """The post of a checked manifest entry."""
-        media = tuple(MediaFile(role=m.role, path=m.path, sha256=m.sha256, alt=m.alt, mime=MIME[m.format],
-                                url=m.url, size=m.bytes) for m in entry.media if getattr(m, "kind", None) is None)
-        video = next((_video_file(m) for m in entry.media if getattr(m, "kind", None) == "video"), None)
+    def of(cls, entry: ManifestEntry, now: dt.datetime) -> Post:
+        """The post of a checked manifest entry, as it is."""
+        media = tuple(MediaFile(m) for m in entry.media if not m.is_video)
+        video = next((VideoFile(m) for m in entry.media if m.is_video), None)
         return cls(video=video, entry_id=entry.id, platform=entry.platform, parts=entry.parts, link=entry.link,
                    title=entry.title, lang=entry.lang or None, tags=entry.tags, media=media, extra=entry.extra,
                    content_hash=entry.content_hash, publish_at=entry.publish_at, expire_at=entry.expire_at,
                    retracted=entry.retracted, now=now)
-
-
-def _video_file(v: Video) -> VideoFile:
-    """A checked ``video_item.Video`` as the adapters see it."""
-    poster = None if v.poster is None else MediaFile(
-        role="poster", path=v.poster.path, sha256=v.poster.sha256, alt="", mime="image/jpeg", url=v.poster.url,
-        size=v.poster.bytes)
-    captions = None if v.captions is None else MediaFile(
-        role="captions", path=v.captions.path, sha256=v.captions.sha256, alt="", mime="text/vtt",
-        size=v.captions.bytes)
-    return VideoFile(role=v.role, path=v.path, sha256=v.sha256, alt=v.alt, mime=v.mime, url=v.url, size=v.bytes,
-                     target=v.target, width=v.width, height=v.height, duration=v.duration,
-                     frame_rate=v.frame_rate, has_audio=v.has_audio, poster=poster, captions=captions,
-                     captions_lang=v.captions.lang if v.captions else None)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ tutorials/video; 3 minutes: Bluesky's announcement of March 2025.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
@@ -300,7 +301,7 @@ class Bluesky:
     def _record(self, post: Post, part: int, text: str, created_at: str, embed: dict[str, Any] | None,
                 reply: dict[str, Any] | None) -> dict[str, Any]:
         record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": created_at}
-        facets = _facets(post, part, text)
+        facets = _facets(post, part)
         if facets:
             record["facets"] = facets
         langs = post.extra.get("langs") or ([post.lang] if post.lang else [])
@@ -321,18 +322,10 @@ class Bluesky:
         )
 
 
-def _facets(post: Post, part: int, text: str) -> list[dict[str, Any]]:
-    """The cut's facets where it gave them (for the first part, or one list per part), else detected."""
-    given = post.extra.get("facets")
-    if isinstance(given, (list, tuple)) and given:
-        if all(isinstance(f, (list, tuple)) for f in given):
-            if len(given) == len(post.parts):
-                return [dict(f) for f in given[part]]
-        elif part == 0:
-            return [dict(f) for f in given]
-    from ..richtext import detect_facets
-
-    return detect_facets(text)
+def _facets(post: Post, part: int) -> list[dict[str, Any]]:
+    """The part's facets as the build computed them (the manifest reader requires one list per part): what
+    was reviewed is what gets posted, so nothing is detected here."""
+    return copy.deepcopy(list(post.extra["facets"][part]))
 
 
 def _job(body: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..expiry import expiry_warning
+from ..manifest_model import utc_time
 
 
 def warnings(entries: Iterable[Any], site: Any = None) -> list[str]:
@@ -38,4 +39,4 @@ def _get(entry: Any, key: str) -> Any:
 def _time(value: Any) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
         return value
-    return dt.datetime.fromisoformat(str(value))
+    return utc_time(str(value))

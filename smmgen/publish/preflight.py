@@ -263,7 +263,7 @@ class Preflight:
         for media in entry.media:
             # A video's public copy (under media_base_url, of any size) is checked byte for byte by the adapters
             # that fetch it (Instagram, Threads) right before the network does.
-            if media.url and getattr(media, "kind", None) != "video":
+            if media.url and not media.is_video:
                 problem = self._card(media)
                 if problem is not None:
                     return problem

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import io
 import itertools
 import json
@@ -31,6 +32,7 @@ from PIL import Image
 from smmgen.config import load_site
 from smmgen.manifest import SCHEMA_PATH
 from smmgen.publish import runner
+from smmgen.richtext import detect_facets
 from support.faultproxy import FaultProxy
 from support.pds import create_account
 
@@ -79,6 +81,13 @@ def entry(slug: str, platform: str, parts: str | Sequence[str], *, publish_at: d
           extra: dict | None = None, retracted: bool = False, lang: str = "en", title: str | None = None) -> dict:
     """A manifest entry as ``smmgen build`` writes it; ``content_hash`` covers what would be posted."""
     parts = [parts] if isinstance(parts, str) else list(parts)
+    extra = dict(extra or {})
+    # What the build computes for the publisher to post as it is: Bluesky's facets, Telegram's escaped HTML.
+    if platform == "bluesky" and "facets" not in extra:
+        extra["facets"] = [detect_facets(p) for p in parts]
+    if platform == "telegram" and "parse_mode" not in extra:
+        parts = [html.escape(p, quote=False) for p in parts]
+        extra["parse_mode"] = "HTML"
     url = f"https://courier.example/2026/03/{slug}/"
     if link == "default":
         link = f"{url}?utm_source={platform}&utm_medium=social&utm_campaign={slug}"
@@ -89,7 +98,7 @@ def entry(slug: str, platform: str, parts: str | Sequence[str], *, publish_at: d
         "retracted": retracted, "text": parts[0], "parts": parts, "length": max(len(p) for p in parts),
         "lengths": [len(p) for p in parts], "limit": 500, "unit": "graphemes", "link": link, "tags": [],
         "media": list(media), "publish_at": iso(publish_at), "expire_at": iso(expire_at), "warnings": [],
-        "extra": extra or {},
+        "extra": extra,
     }
     hashed = {k: doc[k] for k in ("platform", "parts", "link", "media", "publish_at", "expire_at", "extra",
                                   "retracted")}

@@ -1,0 +1,606 @@
+"""The manifest's model and its one strict loader: ``ManifestEntry`` and ``Media`` (a card or a video), read
+from ``output/manifest.json`` by the publisher, the ledger and ``smmgen diff`` (``manifest.load``).
+
+A leaf: it imports nothing from content, platforms, cards, templates or the publisher, so the build side and the
+publisher both read manifests through it. Manifest times are parsed here only (``utc_time``, also used by the
+preview and the checks on the build's own entries), into aware UTC datetimes; ``to_json`` gives an entry back
+as the build wrote it, byte for byte once laid out by ``manifest.dumps``.
+
+The manifest is data the publisher acts on (posts, deletes, uploads the files it names), so it is read as
+untrusted input against ``schemas/manifest.schema.json``: every type and required field, entry ids unique,
+every media file inside the output folder after resolving symbolic links, a regular file of the size the
+manifest records, and bounded sizes and depths throughout. Any problem rejects the whole file, reported as
+``output/manifest.json: <entry id>: <field>: what is wrong``; the publisher sees only the frozen values below.
+
+The same entry reader checks the copies of entries the ledger keeps for interrupted posts.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import os
+import re
+import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import ContentError, ErrorList, SmmgenError
+
+FORMAT = "smmgen-manifest"
+VERSION = 1
+
+# Far above anything a build writes (a 1,000-article site with nine platforms is a few MB; cards are well under
+# the platforms' own 5-10 MB image limits), low enough that a wrong file cannot exhaust memory.
+MAX_MANIFEST_BYTES = 256 * 2**20
+MAX_MEDIA_BYTES = 64 * 2**20
+MAX_PIXELS_SIDE = 100_000
+MAX_COUNT = 10_000_000          # lengths and limits
+MAX_EXTRA_DEPTH = 32            # Bluesky facets, the deepest extra a platform writes, are 5 levels
+MAX_REPORTED = 20               # problems listed before the rest are summarized
+
+# <slug>@<platform>; <slug>.<lang or URL path>@<platform> where two articles share a slug (smmgen.content.with_keys);
+# a suffix :<account> for the accounts besides the platform's default one (smmgen.accounts).
+ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)?@([a-z0-9_]+)(?::([a-z0-9]+(?:-[a-z0-9]+)*))?",
+                re.ASCII)
+ID_FORMS = "<slug>@<platform> or <slug>.<qualifier>@<platform>, with :<account> for an account besides the default"
+UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
+SHA256 = re.compile(r"[0-9a-f]{64}", re.ASCII)
+CONTENT_HASH = re.compile(r"sha256:[0-9a-f]{64}", re.ASCII)
+ROLES = ("link_card", "attach", "scraped")
+FORMATS = ("jpeg", "png")
+MIME = {"jpeg": "image/jpeg", "png": "image/png"}
+
+
+@dataclass(frozen=True)
+class Poster:
+    """A video's poster frame (a JPEG), resolved inside the output folder."""
+
+    name: str
+    path: Path
+    url: str | None
+    width: int
+    height: int
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Captions:
+    """A video's captions (WebVTT), resolved inside the output folder."""
+
+    name: str
+    path: Path
+    lang: str
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Media:
+    """One file a manifest entry names, resolved to where it really is (inside the output folder): a card
+    (``kind`` "image") or a video (``kind`` "video", with the fields after ``alt``; see ``manifest_video``)."""
+
+    kind: str            # "image" | "video"; the manifest writes "kind" for videos only
+    role: str
+    target: str
+    name: str            # as the manifest writes it, relative to the output folder
+    path: Path           # resolved, symbolic links followed
+    url: str | None
+    width: int
+    height: int
+    bytes: int
+    sha256: str
+    format: str          # jpeg | png | mp4
+    mime: str
+    alt: str
+    duration: float | None = None          # video only, from here on
+    frame_rate: float | None = None
+    has_audio: bool | None = None
+    poster: Poster | None = None
+    captions: Captions | None = None
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == "video"
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One manifest entry, checked. ``extra`` is a read-only view of a private copy (its values plain JSON, as
+    the adapters send them). ``json`` is the entry as written, read-only, kept for the ledger's copy of a post
+    in flight (which this reader checks again when it is read back)."""
+
+    id: str
+    platform: str
+    slug: str
+    title: str
+    lang: str
+    source: str
+    retracted: bool
+    parts: tuple[str, ...]
+    link: str | None
+    tags: tuple[str, ...]
+    media: tuple[Media, ...]
+    extra: Mapping[str, Any]
+    content_hash: str
+    publish_at: dt.datetime
+    expire_at: dt.datetime | None
+    json: Mapping[str, Any] = field(repr=False, compare=False)
+    article_date: dt.datetime | None = None     # [publish] not_before is checked against it
+    hold: str | None = None                     # why the build holds this post back: it is never posted
+    account: str = ""                           # the account it goes to; the platform's name for its default
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as the build wrote it (plain dicts and lists), for writing it back byte for byte."""
+        return thaw(self.json)
+
+
+Entry = ManifestEntry   # the name the publisher's modules know it by
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    base_url: str
+    timezone: str
+    cards_base_url: str | None
+    entries: tuple[ManifestEntry, ...]
+
+
+class Bad(Exception):
+    """One problem at ``field`` (a dotted path inside the entry, or the top level)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+# --- reading the file -----------------------------------------------------------------------------------------
+
+def load_json(path: Path, shown: str, *, max_bytes: int, missing: str | None) -> Any:
+    """The JSON value in ``path``, which must be a regular file of at most ``max_bytes``. Every way it can be
+    wrong (not there, a device or folder, too big, not UTF-8, not JSON, nested too deep, a number out of range,
+    a key twice) is a ``ContentError`` naming ``shown``; ``missing`` says what to do when there is no file
+    (None: raise ``FileNotFoundError``)."""
+    try:
+        # O_NONBLOCK: a FIFO named as the file must not hang the run before it is found not to be a file.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        if missing is None:
+            raise
+        raise ContentError(shown, None, None, missing) from None
+    except (OSError, ValueError) as e:
+        raise ContentError(shown, None, None, f"cannot read: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ContentError(shown, None, None, "not a regular file")
+        if info.st_size > max_bytes:
+            raise ContentError(shown, None, None, f"{info.st_size} bytes, more than the {max_bytes} allowed")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        raise ContentError(shown, None, None, f"cannot read: {e.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise ContentError(shown, None, None, f"more than the {max_bytes} bytes allowed")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ContentError(shown, line, None, f"not UTF-8 text (byte {e.start})") from None
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite,
+                          object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as e:
+        raise ContentError(shown, e.lineno, None, f"not valid JSON: {e.msg} (column {e.colno})") from None
+    except RecursionError:
+        raise ContentError(shown, None, None, "not valid JSON: nested too deeply") from None
+    except ValueError as e:      # a number out of range, a key twice
+        raise ContentError(shown, None, None, f"not valid JSON: {e}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:20]}{'...' if len(text) > 20 else ''} is out of range")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # JSON keeps the last of two equal keys; which one the build meant cannot be known.
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {json.dumps(key)[:60]} appears twice in one object")
+            seen.add(key)
+    return out
+
+
+def read_manifest(path: Path, *, shown: str | None = None, output_dir: Path | None = None,
+                  require_files: bool = True) -> Manifest:
+    """Read and check a manifest written by ``smmgen build``. Media paths are relative to ``output_dir``
+    (default: the manifest's folder) and must stay inside it; ``require_files=False`` (a manifest only compared,
+    never posted) allows files that are not there. Raises ``ContentError`` (one problem) or ``ErrorList``
+    (several, one line each)."""
+    shown = shown or str(path)
+    doc = load_json(path, shown, max_bytes=MAX_MANIFEST_BYTES, missing="no manifest here; run `smmgen build` first")
+    return check_manifest(doc, shown, output_dir or path.parent, require_files=require_files)
+
+
+def check_manifest(doc: Any, shown: str, output_dir: Path, *, require_files: bool = True) -> Manifest:
+    """``read_manifest`` for a JSON value already parsed."""
+    try:
+        if not isinstance(doc, dict):
+            raise Bad("(top)", f"expected an object, got {_kind(doc)}; not an smmgen manifest")
+        if doc.get("format") != FORMAT:
+            raise Bad("format", f'expected "{FORMAT}", got {_shown(doc.get("format"))}; not an smmgen manifest')
+        version = doc.get("version")
+        if type(version) is not int or version != VERSION:
+            raise Bad("version", f"manifest version {_shown(version)} is not supported (this smmgen reads "
+                                 f"version {VERSION}); rebuild with this smmgen")
+        _keys(doc, ("format", "version", "site", "entries"), "")
+        site = _object(doc.get("site"), "site")
+        _keys(site, ("name", "base_url", "timezone", "cards_base_url"), "site.")
+        name = _string(site.get("name"), "site.name", nonempty=True)
+        base_url = _url(site.get("base_url"), "site.base_url")
+        timezone = _string(site.get("timezone"), "site.timezone")
+        cards = None if site.get("cards_base_url") is None else _url(site["cards_base_url"], "site.cards_base_url")
+        entries = doc.get("entries")
+        if not isinstance(entries, list):
+            raise Bad("entries", f"expected a list of entries, got {_kind(entries)}")
+    except Bad as e:
+        raise ContentError(shown, None, e.field, e.message) from None
+
+    root = _real_dir(output_dir, shown)
+    problems: list[SmmgenError] = []
+    checked: list[Entry] = []
+    seen: dict[str, int] = {}
+    for index, value in enumerate(entries):
+        label = _label(value, index)
+        try:
+            entry = check_entry(value, root, require_files=require_files)
+            if entry.id in seen:
+                raise Bad("id", f"entries {seen[entry.id] + 1} and {index + 1} have the same id; "
+                                "each (article, platform) is posted once")
+            seen[entry.id] = index
+            checked.append(entry)
+        except Bad as e:
+            problems.append(ContentError(shown, None, f"{label}: {e.field}", e.message))
+            if len(problems) == MAX_REPORTED:
+                problems.append(ContentError(shown, None, None, "more problems not listed; rebuild the manifest "
+                                                                "with `smmgen build`"))
+                break
+    if problems:
+        raise problems[0] if len(problems) == 1 else ErrorList(problems)
+    return Manifest(name=name, base_url=base_url, timezone=timezone, cards_base_url=cards, entries=tuple(checked))
+
+
+def read_entry(value: Any, output_dir: Path, *, shown: str, label: str | None = None, field_prefix: str = "",
+               require_files: bool = True) -> Entry:
+    """One entry on its own (a ledger's copy, a test's dict), checked as ``read_manifest`` checks each entry.
+    ``require_files=False`` still keeps every media path inside ``output_dir``, but allows a file a later build
+    has since removed (a copy in the ledger is only used to look a post up)."""
+    try:
+        return check_entry(value, _real_dir(output_dir, shown), require_files=require_files)
+    except Bad as e:
+        raise ContentError(shown, None, f"{label or _label(value, None)}: {field_prefix}{e.field}",
+                           e.message) from None
+
+
+def _real_dir(output_dir: Path, shown: str) -> str:
+    try:
+        return os.path.realpath(output_dir)
+    except (OSError, ValueError) as e:
+        raise ContentError(shown, None, None, f"cannot resolve the output folder: {e}") from None
+
+
+def _label(value: Any, index: int | None) -> str:
+    entry_id = value.get("id") if isinstance(value, dict) else None
+    if isinstance(entry_id, str) and ID.fullmatch(entry_id):
+        return entry_id
+    return f"entries[{index}]" if index is not None else "entry"
+
+
+# --- one entry --------------------------------------------------------------------------------------------------
+
+ENTRY_KEYS = ("id", "platform", "article", "retracted", "text", "parts", "length", "lengths", "limit", "unit",
+              "link", "tags", "media", "publish_at", "expire_at", "warnings", "extra", "content_hash")
+# hold: written only when set, so other entries keep their bytes; account: missing in a manifest (or a ledger's copy
+# of an entry) written before accounts existed.
+OPTIONAL_ENTRY_KEYS = ("hold", "account")
+ARTICLE_KEYS = ("source", "slug", "title", "url", "lang", "date", "tags")
+MEDIA_KEYS = ("role", "target", "path", "url", "width", "height", "bytes", "sha256", "format", "alt")
+
+
+def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
+    """``value`` as an ``Entry``, or ``Bad`` naming the first field that is wrong. ``root``: the real path of
+    the output folder."""
+    entry = _object(value, "(entry)")
+    _keys({k: v for k, v in entry.items() if k not in OPTIONAL_ENTRY_KEYS}, ENTRY_KEYS, "")
+    entry_id = _string(entry.get("id"), "id")
+    match = ID.fullmatch(entry_id)
+    if not match:
+        raise Bad("id", f"expected {ID_FORMS} (lowercase letters, digits, '-'), got {_shown(entry_id)}")
+    platform = _string(entry.get("platform"), "platform")
+    if platform != match[1]:
+        raise Bad("platform", f"{_shown(platform)} is not the platform the id names ({_shown(match[1])})")
+    account = match[2] or platform
+    if "account" in entry and _string(entry.get("account"), "account") != account:
+        raise Bad("account", f"{_shown(entry['account'])} is not the account the id names ({_shown(account)})")
+    article = _object(entry.get("article"), "article")
+    _keys(article, ARTICLE_KEYS, "article.")
+    for key in ("source", "slug", "title", "url", "lang"):
+        _string(article.get(key), f"article.{key}")
+    article_date = _time(article.get("date"), "article.date")
+    _strings(article.get("tags"), "article.tags")
+    retracted = _boolean(entry.get("retracted"), "retracted")
+    parts = _strings(entry.get("parts"), "parts")
+    if not parts:
+        raise Bad("parts", "expected at least one part")
+    if _string(entry.get("text"), "text") != parts[0]:
+        raise Bad("text", "differs from the first of parts; rebuild the manifest")
+    _integer(entry.get("length"), "length", 0, MAX_COUNT)
+    lengths = _list(entry.get("lengths"), "lengths")
+    for i, n in enumerate(lengths):
+        _integer(n, f"lengths[{i}]", 0, MAX_COUNT)
+    _integer(entry.get("limit"), "limit", 1, MAX_COUNT)
+    _string(entry.get("unit"), "unit")
+    link = _optional(_string, entry.get("link"), "link")
+    tags = _strings(entry.get("tags"), "tags")
+    media = tuple(_media(m, f"media[{i}]", root, require_files)
+                  for i, m in enumerate(_list(entry.get("media"), "media")))
+    if sum(m.is_video for m in media) > 1:
+        raise Bad("media", "more than one video item; a post carries one video")
+    publish_at = _time(entry.get("publish_at"), "publish_at")
+    expire_at = _optional(_time, entry.get("expire_at"), "expire_at")
+    _strings(entry.get("warnings"), "warnings")
+    extra = _object(entry.get("extra"), "extra")
+    check_plain_json(extra, "extra", MAX_EXTRA_DEPTH)
+    _built_extra(platform, extra, parts)
+    content_hash = _string(entry.get("content_hash"), "content_hash")
+    if not CONTENT_HASH.fullmatch(content_hash):
+        raise Bad("content_hash", f'expected "sha256:" and 64 hex digits, got {_shown(content_hash)}')
+    return Entry(id=entry_id, platform=platform, slug=article["slug"], title=article["title"], lang=article["lang"],
+                 source=article["source"], retracted=retracted, parts=parts, link=link, tags=tags, media=media,
+                 extra=MappingProxyType(copy.deepcopy(extra)), content_hash=content_hash, publish_at=publish_at,
+                 expire_at=expire_at, json=_frozen(entry), article_date=article_date,
+                 hold=_optional(_string, entry.get("hold"), "hold"), account=account)
+
+
+def _built_extra(platform: str, extra: dict, parts: tuple[str, ...]) -> None:
+    """What the publisher posts as it is and only the build computes: Bluesky's facets (one list per part,
+    UTF-8 offsets into it) and Telegram's parse mode (the text is HTML, escaped by the build). A manifest without
+    them was not written by ``smmgen build``; the publisher never fills them in."""
+    if platform == "bluesky":
+        facets = _list(extra.get("facets"), "extra.facets")
+        if len(facets) != len(parts):
+            raise Bad("extra.facets", f"expected one list of facets per part ({len(parts)}), got {len(facets)}; "
+                                      "rebuild the manifest")
+        for i, (part, found) in enumerate(zip(parts, facets)):
+            size = len(part.encode())
+            for j, facet in enumerate(_list(found, f"extra.facets[{i}]")):
+                where = f"extra.facets[{i}][{j}]"
+                index = _object(_object(facet, where).get("index"), f"{where}.index")
+                start = _integer(index.get("byteStart"), f"{where}.index.byteStart", 0, size)
+                _integer(index.get("byteEnd"), f"{where}.index.byteEnd", start, size)
+                _list(facet.get("features"), f"{where}.features")
+    elif platform == "telegram":
+        if extra.get("parse_mode") != "HTML":
+            raise Bad("extra.parse_mode", f'expected "HTML" (the build escapes the text), got '
+                                          f'{_shown(extra.get("parse_mode"))}; rebuild the manifest')
+
+
+def _media(value: Any, where: str, root: str, require_files: bool) -> Any:
+    from .manifest_video import check_video, is_video  # it builds on this module's checks
+
+    if is_video(value):
+        return check_video(value, where, root, require_files)
+    m = _object(value, where)
+    _keys(m, MEDIA_KEYS, f"{where}.")
+    role = _choice(m.get("role"), f"{where}.role", ROLES)
+    fmt = _choice(m.get("format"), f"{where}.format", FORMATS)
+    size = _integer(m.get("bytes"), f"{where}.bytes", 1, MAX_MEDIA_BYTES)
+    sha = _string(m.get("sha256"), f"{where}.sha256")
+    if not SHA256.fullmatch(sha):
+        raise Bad(f"{where}.sha256", f"expected 64 lowercase hex digits, got {_shown(sha)}")
+    name = _string(m.get("path"), f"{where}.path", nonempty=True)
+    return Media(kind="image", mime=MIME[fmt], role=role, target=_string(m.get("target"), f"{where}.target"), name=name,
+                 path=_inside(name, f"{where}.path", root, size if require_files else None),
+                 url=_optional(_string, m.get("url"), f"{where}.url"),
+                 width=_integer(m.get("width"), f"{where}.width", 1, MAX_PIXELS_SIDE),
+                 height=_integer(m.get("height"), f"{where}.height", 1, MAX_PIXELS_SIDE),
+                 bytes=size, sha256=sha, format=fmt, alt=_string(m.get("alt"), f"{where}.alt"))
+
+
+def _inside(name: str, where: str, root: str, size: int | None) -> Path:
+    """The real path of ``name`` under ``root``; with ``size``, it must be a regular file of that size.
+    Absolute paths, ``..`` out of the folder and symbolic links that lead out of it are all refused: the
+    publisher uploads only what the build wrote into the output folder."""
+    if "\0" in name or os.path.isabs(name) or name.startswith("\\"):
+        raise Bad(where, f"{_shown(name)} must be a path relative to the output folder")
+    real = os.path.realpath(os.path.join(root, name))
+    if os.path.commonpath([root, real]) != root or real == root:
+        raise Bad(where, f"{_shown(name)} is outside the output folder; the publisher reads only files the "
+                         "build wrote there")
+    if size is not None:
+        try:
+            info = os.stat(real)
+        except OSError as e:
+            raise Bad(where, f"{_shown(name)}: {e.strerror}; rebuild the output") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise Bad(where, f"{_shown(name)} is not a regular file")
+        if info.st_size != size:
+            raise Bad(where, f"{_shown(name)} has {info.st_size} bytes, the manifest says {size}; rebuild")
+    return Path(real)
+
+
+# --- values ------------------------------------------------------------------------------------------------------
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        text = json.dumps(value[:60])
+        return text if len(value) <= 60 else text[:-1] + '..."'
+    if isinstance(value, (dict, list)) or value is None or isinstance(value, bool):
+        return _kind(value)
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _keys(value: dict, known: tuple[str, ...], prefix: str) -> None:
+    for key in known:
+        if key not in value:
+            raise Bad(f"{prefix}{key}", "required but missing")
+    for key in value:
+        if key not in known:
+            raise Bad(f"{prefix}{field_name(key)}", "unknown field (not in manifest version 1)")
+
+
+def field_name(key: str) -> str:
+    """A key as a field name in an error: escaped (a control character must not break the line), shortened."""
+    text = json.dumps(key)[1:-1]
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _object(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise Bad(where, f"expected an object, got {_kind(value)}")
+    return value
+
+
+def _list(value: Any, where: str) -> list:
+    if not isinstance(value, list):
+        raise Bad(where, f"expected a list, got {_kind(value)}")
+    return value
+
+
+def _string(value: Any, where: str, *, nonempty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise Bad(where, f"expected a string, got {_kind(value)}")
+    if nonempty and not value.strip():
+        raise Bad(where, "must not be empty")
+    _encodable(value, where)
+    return value
+
+
+def _encodable(text: str, where: str) -> None:
+    # JSON allows "\ud800"; it cannot be sent or written back as UTF-8.
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Bad(where, "contains a lone surrogate (\\ud800-\\udfff), which is not text") from None
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    return tuple(_string(v, f"{where}[{i}]") for i, v in enumerate(_list(value, where)))
+
+
+def _boolean(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise Bad(where, f"expected true or false, got {_kind(value)}")
+    return value
+
+
+def _integer(value: Any, where: str, low: int, high: int) -> int:
+    if type(value) is not int:
+        raise Bad(where, f"expected a whole number, got {_shown(value)}")
+    if not low <= value <= high:
+        raise Bad(where, f"expected {low} to {high}, got {_shown(value)}")
+    return value
+
+
+def _choice(value: Any, where: str, options: tuple[str, ...]) -> str:
+    if value not in options or not isinstance(value, str):
+        raise Bad(where, f"expected one of {', '.join(options)}, got {_shown(value)}")
+    return value
+
+
+def _url(value: Any, where: str) -> str:
+    text = _string(value, where)
+    if not re.match(r"https?://[^\s/]+", text, re.ASCII):
+        raise Bad(where, f"expected an http(s):// URL, got {_shown(text)}")
+    return text
+
+
+def _time(value: Any, where: str) -> dt.datetime:
+    text = _string(value, where)
+    if UTC_TIME.fullmatch(text):
+        try:
+            return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        except ValueError:
+            pass
+    raise Bad(where, f"expected a UTC time like 2026-03-01T08:00:00Z, got {_shown(text)}")
+
+
+def utc_time(text: str | None) -> dt.datetime | None:
+    """A manifest time (``2026-03-01T08:00:00Z``, as the build writes it) as an aware UTC datetime, None for none:
+    the one parser of manifest times, for the loader and for the build's own entries (preview, diff, checks).
+    Anything else is a ``ValueError``."""
+    if text is None:
+        return None
+    try:
+        return _time(text, "time")
+    except Bad as e:
+        raise ValueError(e.message) from None
+
+
+def _optional(check: Callable[[Any, str], Any], value: Any, where: str) -> Any:
+    return None if value is None else check(value, where)
+
+
+def check_plain_json(value: Any, where: str, max_depth: int) -> None:
+    """Free-form JSON (``extra``, a ledger's ``remote``): bounded depth, text that is text. Walked without
+    recursion; ``Bad`` names the first problem."""
+    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if depth > max_depth:
+            raise Bad(path, f"nested more than {max_depth} levels deep")
+        if isinstance(item, str):
+            _encodable(item, path)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                _encodable(key, path)
+                stack.append((inner, f"{path}.{field_name(key)}", depth + 1))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{path}[{i}]", depth + 1) for i, inner in enumerate(item))
+
+
+def _frozen(value: Any) -> Any:
+    """A read-only copy: objects as mappings that cannot change, lists as tuples (depth is bounded above)."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """``_frozen`` undone: plain dicts and lists again, for writing JSON."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value

@@ -1,0 +1,110 @@
+"""Manifest entries are made once per build and read back through the one strict loader, unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support.publishing import T0, card, entry, write_manifest
+
+from smmgen import manifest, write
+from smmgen.build import build
+from smmgen.config import load_site
+from smmgen.errors import ContentError
+from smmgen.manifest_model import ManifestEntry, read_entry, read_manifest
+from smmgen.publish.base import Post
+
+
+def test_every_entry_is_made_once_per_build_and_write(sample_site, monkeypatch):
+    made: list[str] = []
+    original = manifest.entry
+
+    def counted(cut, article, media):
+        made.append(cut.id)
+        return original(cut, article, media)
+
+    monkeypatch.setattr(manifest, "entry", counted)
+    site = load_site(sample_site)
+    result = build(site, render_images=False)
+    write.write_output(result)
+    assert made, "the sample site has entries"
+    assert sorted(made) == sorted(set(made)), "an entry was made more than once (preview and writer)"
+    assert len(made) == len(result.cuts)
+
+
+def test_writer_then_loader_then_writer_gives_the_same_bytes(sample_site):
+    site = load_site(sample_site)
+    write.write_output(build(site))
+    path = site.output_dir / "manifest.json"
+    written = path.read_bytes()
+    loaded = read_manifest(path, output_dir=site.output_dir)
+    assert loaded.entries and all(isinstance(e, ManifestEntry) for e in loaded.entries)
+    again = write.dumps_manifest(site, [e.to_json() for e in loaded.entries])
+    assert again == written
+
+
+def _strict(value, tmp_path):
+    return read_entry(value, tmp_path, shown="output/manifest.json")
+
+
+def test_a_bluesky_entry_without_its_facets_is_refused_naming_entry_and_field(tmp_path):
+    given = entry("tram", "bluesky", ["Tram back: https://courier.news/tram", "and more"])
+    assert len(_strict(given, tmp_path).extra["facets"]) == 2
+    del given["extra"]["facets"]
+    with pytest.raises(ContentError) as caught:
+        _strict(given, tmp_path)
+    assert caught.value.field == "tram@bluesky: extra.facets"
+    given["extra"]["facets"] = [[]]
+    with pytest.raises(ContentError, match="one list of facets per part"):
+        _strict(given, tmp_path)
+    given["extra"]["facets"] = [[{"index": {"byteStart": 0, "byteEnd": 999}, "features": []}], []]
+    with pytest.raises(ContentError, match=r"extra\.facets\[0\]\[0\]\.index\.byteEnd"):
+        _strict(given, tmp_path)
+
+
+def test_a_telegram_entry_must_carry_the_builds_html(tmp_path):
+    given = entry("tax", "telegram", "Tax <b>cut</b> & spending")
+    assert _strict(given, tmp_path).parts == ("Tax &lt;b&gt;cut&lt;/b&gt; &amp; spending",)
+    del given["extra"]["parse_mode"]
+    with pytest.raises(ContentError) as caught:
+        _strict(given, tmp_path)
+    assert caught.value.field == "tax@telegram: extra.parse_mode"
+
+
+def test_post_from_entry_fills_nothing_in(tmp_path):
+    given = entry("tax", "mastodon", "Tax cut", media=[card(tmp_path, role="attach")])
+    for field in ("publish_at", "media"):
+        broken = json.loads(json.dumps(given))
+        del broken[field]
+        with pytest.raises(ContentError) as caught:
+            Post.from_entry(broken, tmp_path, T0)
+        assert caught.value.field == f"tax@mastodon: {field}"
+    del given["media"][0]["role"]
+    with pytest.raises(ContentError) as caught:
+        Post.from_entry(given, tmp_path, T0)
+    assert caught.value.field == "tax@mastodon: media[0].role"
+
+
+def test_diff_reads_a_manifest_file_through_the_strict_loader(tmp_path):
+    good = entry("tax", "telegram", "Tax cut")
+    broken = entry("vote", "telegram", "Vote")
+    del broken["extra"]["parse_mode"]
+    path = write_manifest(tmp_path, [good])
+    assert [e["id"] for e in manifest.load(path)["entries"]] == ["tax@telegram"]
+    path = write_manifest(tmp_path, [good, broken])
+    with pytest.raises(ContentError) as caught:
+        manifest.load(path)
+    assert caught.value.field == "vote@telegram: extra.parse_mode"
+
+
+def test_the_manifest_model_is_a_leaf_both_sides_can_import():
+    code = ("import sys, smmgen.manifest_model, smmgen.manifest_video; "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('smmgen'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}).stdout.split()
+    assert set(loaded) <= {"smmgen", "smmgen.errors", "smmgen.redact", "smmgen.manifest_model",
+                           "smmgen.manifest_video"}, loaded
