@@ -5,14 +5,13 @@ article's preview page and an unrelated article's page in headless Chromium (Deb
 then R times: edits the first article's title on disk and times until its open page shows the new title. The
 other page must not reload (a flag set in it survives). Reports the median, each run, and the rebuild time the
 server printed. ``--profile`` then profiles one such rebuild in this process (the server's ``build_once``) and
-prints where the time goes. Writes bench/serve-results.json (``--out``).
+prints each stage's share. Writes bench/serve-results.json (``--out``).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
 import os
 import pstats
@@ -123,8 +122,18 @@ def measure(site: Path, runs: int, env: dict[str, str]) -> dict:
             "edited": source.relative_to(site).as_posix()}
 
 
-def profile(site: Path, top: int = 25) -> str:
-    """One rebuild after a title edit, as the server runs it (``build_once``), under cProfile."""
+# The stages of a rebuild (``smmgen.incremental.build_site`` and what it calls), as the profile names them.
+STAGES = {
+    "load": "cache.py", "load_state": "cache.py", "fingerprint": "cache.py", "save": "cache.py",
+    "_content_hashes": "incremental.py", "survey": "output.py", "build": "build.py", "make_cuts": "build.py",
+    "write_output": "write.py", "write_manifest": "write.py", "iter_pages": "preview/pages.py",
+    "output_files": "preview/serve.py",
+}
+
+
+def profile(site: Path) -> dict[str, float]:
+    """One rebuild after a title edit, as the server runs it (``build_once``, warm), under cProfile: the whole
+    and each stage's cumulative seconds, largest first."""
     sys.path.insert(0, str(REPO))
     from smmgen.preview.serve import build_once
 
@@ -142,9 +151,12 @@ def profile(site: Path, top: int = 25) -> str:
     finally:
         source.write_text(original, encoding="utf-8")
         build_once(site)
-    text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(top)
-    return f"rebuild under the profiler: {took:.3f}s\n{text.getvalue()}"
+    stages = {"rebuild (whole)": round(took, 3)}
+    for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in pstats.Stats(profiler).stats.items():
+        module = STAGES.get(name)
+        if module and Path(filename).as_posix().endswith(f"smmgen/{module}"):
+            stages[f"{module}:{name}"] = round(cumulative, 3)
+    return dict(sorted(stages.items(), key=lambda kv: -kv[1]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,9 +178,9 @@ def main(argv: list[str] | None = None) -> int:
           f"(runs {result['runs_s']}; server rebuilds {result['rebuild_s']}s; goal {GOAL_S}s); "
           f"unrelated page reloaded: {result['other_page_reloaded']}")
     if args.profile:
-        report = profile(site)
-        result["profile_head"] = report.splitlines()[:60]
-        print(report)
+        result["profile_s"] = profile(site)
+        for stage, seconds in result["profile_s"].items():
+            print(f"  {seconds:7.3f}s  {stage}")
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0 if not result["other_page_reloaded"] else 1
 

@@ -6,10 +6,10 @@ errors), and the preview pages are served from memory with the errors on them un
 server compares output/ before and after each build (size and modification time of every file; the writer
 leaves an unchanged file alone) and keeps the list of files each build changed. An open page asks which build it
 shows and reloads only when a later one changed its own file or a file it embeds (a card, a clip); the others
-stay as they are. A failed build, a recovery from one and an edit to smmgen.toml reload every page. The reload
-script is added to pages only as they are served, so the files on disk stay byte-identical to ``smmgen
-build``'s. ``/studio/`` is the card studio
-(``smmgen.studio``): its page and JSON API, the only requests that may POST.
+stay as they are. A failed build, a recovery from one and an edit to smmgen.toml reload every page. A page's
+question waits while a build is under way, so the answer comes as soon as the build is done. The reload script is
+added to pages only as they are served, so the files on disk stay byte-identical to ``smmgen build``'s.
+``/studio/`` is the card studio (``smmgen.studio``): its page and JSON API, the only requests that may POST.
 """
 
 from __future__ import annotations
