@@ -374,3 +374,51 @@ def test_serve_shows_the_preview_and_rebuilds_on_change(server, context, tmp_pat
                              ".includes(t)", arg=article.title[:30], timeout=WAIT_MS)
     assert w.page.locator(".errors-banner").count() == 0
     w.clean()
+
+
+def _mark(page) -> None:
+    """Set a flag that only this load of the page carries: a reload clears it."""
+    page.evaluate("() => { window.__notReloaded = true; }")
+
+
+def _reloaded(page) -> bool:
+    return page.evaluate("() => window.__notReloaded !== true")
+
+
+def test_serve_reloads_only_the_pages_an_edit_changed(server, context):
+    site, srv = server
+    host = urlsplit(srv.url).netloc
+    result = build(load_site(site), render_images=False)
+    edited = next(a for a in result.articles if a.slug == "budget-passes")
+    other = next(a for a in result.articles if a.slug == "kousoku-tetsudou-kaigyou")
+    pages = {}
+    for name, address in (("edited", f"articles/{edited.slug}.html"), ("other", f"articles/{other.slug}.html"),
+                          ("index", "index.html")):
+        pages[name] = Watched(context, allowed_host=host)
+        pages[name].page.goto(srv.url.replace("index.html", address))
+        _mark(pages[name].page)
+    other_file = site / "output" / "preview" / "articles" / f"{other.slug}.html"
+    other_before = other_file.read_bytes()
+
+    # One article's title: its page and the index (its row shows the title) reload, the other article's stays.
+    source = site / edited.source
+    source.write_text(source.read_text(encoding="utf-8").replace(edited.title, "Budget passes, edited"),
+                      encoding="utf-8")
+    pages["edited"].page.wait_for_function("() => document.querySelector('h1').textContent.includes('edited')",
+                                           timeout=WAIT_MS)
+    pages["index"].page.wait_for_function("() => document.body.textContent.includes('Budget passes, edited')",
+                                          timeout=WAIT_MS)
+    assert other_file.read_bytes() == other_before, "the edit must not change the other article's page"
+    pages["other"].page.wait_for_timeout(1500)          # several rounds of its questions to the server
+    assert not _reloaded(pages["other"].page), "a page the edit did not change must not reload"
+
+    # smmgen.toml (a comment: no output file changes): every open page reloads.
+    for watched in pages.values():
+        _mark(watched.page)
+    config = site / "smmgen.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
+    for watched in pages.values():
+        watched.page.wait_for_function("() => window.__notReloaded !== true", timeout=WAIT_MS)
+        watched.page.wait_for_selector("h1", timeout=WAIT_MS)
+    for watched in pages.values():
+        watched.clean()

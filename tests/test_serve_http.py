@@ -179,3 +179,48 @@ def test_a_request_that_hits_a_bug_is_answered_500_with_a_short_message(make_sit
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "AttributeError" in logged and "smmgen/preview/serve.py:" in logged
     assert str(Path(serve_module.__file__).parent) not in logged and str(make_site.root) not in logged
+
+
+def test_a_page_hears_reload_only_when_a_later_build_changed_its_file_or_its_cards(make_site):
+    make_site.article("harbour.md", ARTICLE)
+    # Days apart: an article's page names its neighbours' titles, and the ferry is no neighbour of the harbour.
+    for day, name in enumerate(("tram", "bridge", "ferry"), 21):
+        make_site.article(f"{name}.md", ARTICLE.replace("The harbour reopens", f"The {name} is late")
+                          .replace("2026-11-20", f"2026-11-{day}"))
+    live = LiveSite(make_site.root, report=lambda line: None)
+    server = make_server(live, 0)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    port = server.server_address[1]
+
+    def served_build(page: str) -> str:
+        status, response = get(port, f"/preview/{page}")
+        assert status == 200
+        return re.search(rb'data-build="([^"]+)"', response).group(1).decode()
+
+    def answer(page: str, since: str) -> bytes:
+        status, response = get(port, f"/__smmgen/changed?page=/preview/{page}&since={since}")
+        assert status == 200
+        return response.split(b"\r\n\r\n", 1)[1]
+
+    try:
+        pages = ("articles/harbour.html", "articles/ferry.html", "index.html")
+        seen = {page: served_build(page) for page in pages}
+        assert all(answer(page, seen[page]) == f"stay {seen[page]}".encode() for page in pages)
+
+        # The harbour article's title: its page (its file and its new cards) and the index reload, the other stays.
+        article = make_site.root / "content" / "harbour.md"
+        article.write_text(ARTICLE.replace("The harbour reopens", "The harbour reopens at last", 1), encoding="utf-8")
+        live.rebuild()
+        assert answer("articles/harbour.html", seen["articles/harbour.html"]) == b"reload"
+        assert answer("index.html", seen["index.html"]) == b"reload"
+        stay = answer("articles/ferry.html", seen["articles/ferry.html"])
+        assert stay.startswith(b"stay ") and stay != f"stay {seen['articles/ferry.html']}".encode()
+
+        # The settings: every page, even where no output file changed.
+        live.rebuild(everything=True)
+        assert answer("articles/ferry.html", stay.removeprefix(b"stay ").decode()) == b"reload"
+        # A build this server never made (an earlier server's): reload.
+        assert answer("articles/ferry.html", "0000.1") == b"reload"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,9 +3,13 @@
 Each build is ``smmgen build``'s, cache included, so an edit on a large site rebuilds only what it touched. A
 failed build never stops the server: output/ keeps the last good build (nothing is written when there are
 errors), and the preview pages are served from memory with the errors on them until the files are fixed. The
-open page polls a build id and reloads when it changes; the reload script is added to pages only as they are
-served, so the files on disk stay byte-identical to ``smmgen build``'s. ``/studio/`` is the card studio
-(``smmgen.studio``): its page and JSON API, the only requests that may POST.
+server compares output/ before and after each build (size and modification time of every file; the writer
+leaves an unchanged file alone) and keeps the list of files each build changed. An open page asks which build it
+shows and reloads only when a later one changed its own file or a file it embeds (a card, a clip); the others
+stay as they are. A failed build, a recovery from one and an edit to smmgen.toml reload every page. A page's
+question waits while a build is under way, so the answer comes as soon as the build is done. The reload script is
+added to pages only as they are served, so the files on disk stay byte-identical to ``smmgen build``'s.
+``/studio/`` is the card studio (``smmgen.studio``): its page and JSON API, the only requests that may POST.
 """
 
 from __future__ import annotations
@@ -14,18 +18,23 @@ import hashlib
 import http.server
 import logging
 import os
+import posixpath
 import re
+import secrets
 import stat
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..errors import SmmgenError
+from ..incremental import SUBDIRS
+from ..output import listing
 from ..studio.api import Studio
 
 log = logging.getLogger(__name__)
@@ -33,23 +42,26 @@ log = logging.getLogger(__name__)
 STUDIO = "/studio"
 LIVE_PATH = "/__smmgen/live.js"
 BUILD_ID_PATH = "/__smmgen/build-id"
-QUIET_SECONDS = 0.2      # wait for a burst of file events (an editor's save) to settle before rebuilding
+CHANGED_PATH = "/__smmgen/changed"
+QUIET_SECONDS = 0.05     # wait for a burst of file events (an editor's save) to settle before rebuilding
+HOLD_SECONDS = 20.0      # a page's question waits this long at most for a build under way to finish
+HISTORY = 256            # builds whose changed files are remembered; a page older than that reloads
 REQUEST_TIMEOUT = 5.0    # seconds a connection may sit idle or half-sent before it is closed
 MAX_CONNECTIONS = 32     # handler threads at once (a browser opens about six); more are refused with a 503
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 
-LIVE_JS = b"""// Added by smmgen serve: reload the page when a new build is ready.
+LIVE_JS = b"""// Added by smmgen serve: reload the page when a later build changed what it shows.
 (function () {
-  var script = document.currentScript;
-  var seen = script ? script.getAttribute("data-build") : null;
+  var script = document.currentScript, seen = script && script.getAttribute("data-build");
   function poll() {
-    fetch("/__smmgen/build-id", { cache: "no-store" }).then(function (r) { return r.text(); }).then(function (id) {
-      if (seen !== null && id !== seen) { location.reload(); return; }
-      seen = id;
-      setTimeout(poll, 400);
+    fetch("/__smmgen/changed?page=" + encodeURIComponent(location.pathname) + "&since=" + seen,
+          { cache: "no-store" }).then(function (r) { return r.text(); }).then(function (answer) {
+      if (answer === "reload") { location.reload(); return; }
+      seen = answer.slice(5);   // "stay <build>"
+      setTimeout(poll, 300);
     }, function () { setTimeout(poll, 1500); });
   }
-  setTimeout(poll, 400);
+  if (seen) setTimeout(poll, 300);
 })();
 """
 
@@ -63,6 +75,7 @@ class Snapshot:
     messages: tuple[str, ...]                              # "file:line: message" lines
     pages: dict[str, bytes] = field(default_factory=dict)  # output-relative path -> bytes, served from memory
     output_dir: Path | None = None
+    files: Mapping[str, tuple[int, int]] | None = None     # a good build's output/: path -> (size, mtime_ns)
 
 
 def _build_id(pages: dict[str, bytes], messages: tuple[str, ...]) -> str:
@@ -92,7 +105,8 @@ def build_once(root: Path, workers: int = 1) -> Snapshot:
         output_dir = site.output_dir
         outcome = build_site(site, workers=workers)
         if not outcome.errors:
-            return Snapshot(_written_id(output_dir), True, (), {}, output_dir)
+            files = output_files(output_dir)
+            return Snapshot(_files_id(files), True, (), {}, output_dir, files)
         # Nothing was written: the preview of what did load, with the errors on it, from memory.
         result = build(site, workers=workers, cache=BuildCache.load(site))
         messages = tuple(m for _, m in error_lines(result.errors))
@@ -138,13 +152,50 @@ def _without_paths(text: str, root: Path | None) -> str:
     return _ABSOLUTE_PATH.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
 
 
-def _written_id(output_dir: Path) -> str:
-    """An id of output/ as the last build left it: the size and modification time of each of its files."""
+def output_files(output_dir: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime_ns) of every file a build writes in output/, by relative path. The writer leaves a file whose
+    bytes are unchanged alone, so a file whose pair differs from the last build's is one the build changed."""
+    files, _folders = listing(output_dir, SUBDIRS)
+    try:
+        st = os.stat(output_dir / "manifest.json")
+        files["manifest.json"] = (st.st_size, st.st_mtime_ns)
+    except FileNotFoundError:
+        pass
+    return files
+
+
+def _files_id(files: Mapping[str, tuple[int, int]]) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in output_dir.rglob("*") if p.is_file()):
-        st = path.stat()
-        digest.update(f"{path.relative_to(output_dir).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for path in sorted(files):
+        size, mtime = files[path]
+        digest.update(f"{path}\0{size}\0{mtime}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def changed_files(before: Snapshot, after: Snapshot) -> frozenset[str] | None:
+    """The output files ``after`` changed since ``before``; None when every page may show something else (a
+    failed build or the first good one after it: the pages come from memory with the errors on them)."""
+    if not (before.ok and after.ok and before.files is not None and after.files is not None):
+        return None
+    old, new = before.files, after.files
+    return frozenset(path for path in old.keys() | new.keys() if old.get(path) != new.get(path))
+
+
+# What a preview page embeds and shows: its cards, clips and posters. Links to other pages are not shown in it.
+_EMBEDDED = re.compile(rb"""\s(?:src|poster)\s*=\s*["']([^"'#?]+)""")
+
+
+def embedded(page: bytes, relative: str) -> set[str]:
+    """The output-relative paths of the files ``page`` (at ``relative`` in output/) embeds."""
+    found = set()
+    base = posixpath.dirname(relative)
+    for match in _EMBEDDED.finditer(page):
+        url = unquote(match.group(1).decode("utf-8", "replace"))
+        if ":" in url.split("/", 1)[0]:
+            continue                            # data:, https:: nothing in output/
+        path = url.lstrip("/") if url.startswith("/") else posixpath.normpath(posixpath.join(base, url))
+        found.add(path)
+    return found
 
 
 class LiveSite:
@@ -156,8 +207,18 @@ class LiveSite:
         self.workers = workers
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
+        self._pending = False                   # a change was seen and its build has not finished yet
         self.snapshot = self._build()
         self.output_dir = self.snapshot.output_dir or root / "output"
+        # Builds as pages know them: "<server>.<n>", n counting builds that changed something, each with the files
+        # it changed (None: every page). The server part makes a page from an earlier server reload.
+        self._server = secrets.token_hex(4)
+        self._number = 0
+        self.version = f"{self._server}.0"
+        self._history: deque[tuple[str, frozenset[str] | None]] = deque(maxlen=HISTORY)
+        self._history.append((self.version, frozenset()))
+        self._embeds: dict[str, tuple[tuple[int, int], set[str]]] = {}
 
     def _build(self) -> Snapshot:
         started = time.monotonic()
@@ -171,18 +232,83 @@ class LiveSite:
                 self.report(f"  {message}")
         return snapshot
 
-    def rebuild(self) -> Snapshot:
+    def rebuild(self, everything: bool = False) -> Snapshot:
+        """Build again; ``everything``: every open page reloads even where no output file changed (the settings
+        changed, and a page may depend on them in ways the output does not show)."""
         with self._build_lock:
-            snapshot = self._build()
+            try:
+                snapshot = self._build()
+            except BaseException:
+                self._settle()
+                raise
             with self._lock:
+                changed = None if everything else changed_files(self.snapshot, snapshot)
+                if changed is None or changed or snapshot.build_id != self.snapshot.build_id:
+                    self._number += 1
+                    self.version = f"{self._server}.{self._number}"
+                    self._history.append((self.version, changed))
                 self.snapshot = snapshot
                 if snapshot.output_dir:
                     self.output_dir = snapshot.output_dir
+                self._pending = False
+                self._settled.notify_all()
             return snapshot
+
+    def expect(self) -> None:
+        """A change was seen: pages asking now wait for its build instead of hearing "nothing new"."""
+        with self._lock:
+            self._pending = True
+
+    def _settle(self) -> None:
+        with self._lock:
+            self._pending = False
+            self._settled.notify_all()
 
     def current(self) -> Snapshot:
         with self._lock:
             return self.snapshot
+
+    def current_with_version(self) -> tuple[Snapshot, str]:
+        with self._lock:
+            return self.snapshot, self.version
+
+    def changes_for(self, page: str, since: str, hold: float = HOLD_SECONDS) -> str | None:
+        """None when the page at ``page`` (output-relative), served at build ``since``, still shows what the
+        current build has; else the current build's version, to be asked about next time. A build under way is
+        waited for (``hold`` seconds at most), so the answer comes as soon as it is done."""
+        with self._lock:
+            self._settled.wait_for(lambda: not self._pending, timeout=hold)
+            if since == self.version:
+                return since
+            versions = [v for v, _ in self._history]
+            if since not in versions:
+                return None                     # older than the history, or from an earlier server
+            changed: set[str] = set()
+            for _version, files in list(self._history)[versions.index(since) + 1:]:
+                if files is None:
+                    return None
+                changed |= files
+            snapshot, version = self.snapshot, self.version
+        if page in changed or not changed.isdisjoint(self._embedded_by(page, snapshot)):
+            return None
+        return version
+
+    def _embedded_by(self, page: str, snapshot: Snapshot) -> set[str]:
+        """The files ``page`` embeds, as output/ holds it now (unchanged since the page was served, or the page
+        itself changed and reloads anyway); remembered by the page file's size and time."""
+        if snapshot.output_dir is None:
+            return set()
+        path = snapshot.output_dir / page
+        try:
+            st = path.stat()
+            stamp = (st.st_size, st.st_mtime_ns)
+            known = self._embeds.get(page)
+            if known is None or known[0] != stamp:
+                known = (stamp, embedded(path.read_bytes(), page))
+                self._embeds[page] = known
+            return known[1]
+        except OSError:
+            return set()
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -247,14 +373,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def _get(self) -> None:
         path = unquote(urlsplit(self.path).path)
-        snapshot = self.live.current()
+        snapshot, version = self.live.current_with_version()
         if path in ("/", "/preview", "/preview/"):
             self.send_response(302)
             self.send_header("Location", "/preview/index.html")
             self.end_headers()
             return
         if path == BUILD_ID_PATH:
-            return self._send(snapshot.build_id.encode(), "text/plain; charset=utf-8")
+            return self._send(version.encode(), "text/plain; charset=utf-8")
+        if path == CHANGED_PATH:
+            return self._changed(urlsplit(self.path).query)
         if path == LIVE_PATH:
             return self._send(LIVE_JS, "text/javascript; charset=utf-8")
         if path == STUDIO or path.startswith(STUDIO + "/"):
@@ -263,7 +391,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if relative.startswith("preview/") and relative.endswith(".html"):
             page = self._page(relative, snapshot)
             if page is not None:
-                return self._send(_with_live_script(page, snapshot.build_id), "text/html; charset=utf-8")
+                return self._send(_with_live_script(page, version), "text/html; charset=utf-8")
             self.send_error(404, "No such preview page")
             return
         if not snapshot.ok and relative.startswith("cards/"):
@@ -271,6 +399,15 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             if staged is not None:
                 return self._send(*staged)
         super().do_GET()
+
+    def _changed(self, query: str) -> None:
+        """``?page=/preview/x.html&since=<build>``: "reload", or "stay <build>" when no later build changed what
+        that page shows."""
+        asked = parse_qs(query)
+        page = (asked.get("page") or [""])[0].lstrip("/")
+        since = (asked.get("since") or [""])[0]
+        now = self.live.changes_for(page, since)
+        self._send(b"reload" if now is None else f"stay {now}".encode(), "text/plain; charset=utf-8")
 
     # The card studio (smmgen.studio): its page, its files and its JSON API.
 
@@ -404,9 +541,11 @@ class Watcher:
         self.live = live
         self.changed = threading.Event()
         self.stopping = threading.Event()
+        self.settings_changed = False           # smmgen.toml was among the changes: every page reloads
         root = live.root.resolve()
         watched = self._watched_dirs()
         changed = self.changed
+        watcher = self
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event) -> None:
@@ -417,6 +556,8 @@ class Watcher:
                     p = Path(p).resolve() if p.is_absolute() else root / p
                     if p.parent == root and p.name not in ("smmgen.toml", *[d.name for d in watched]):
                         continue
+                    if p.parent == root and p.name == "smmgen.toml":
+                        watcher.settings_changed = True
                     changed.set()
 
         self.observer = Observer()
@@ -452,14 +593,16 @@ class Watcher:
             self.changed.wait()
             if self.stopping.is_set():
                 return
+            self.live.expect()
             # Let the burst of events of one save settle.
             while True:
                 self.changed.clear()
                 time.sleep(QUIET_SECONDS)
                 if not self.changed.is_set():
                     break
+            everything, self.settings_changed = self.settings_changed, False
             self.live.report("change detected, rebuilding…")
-            self.live.rebuild()
+            self.live.rebuild(everything)
 
 
 class _Server(http.server.ThreadingHTTPServer):

@@ -1,0 +1,189 @@
+"""Save → page reloaded in ``smmgen serve``: ``python bench/serve_reload.py [--articles N] [--runs R]``.
+
+Starts ``smmgen serve`` on the synthetic site of ``run.py`` (cards on: the same site, heroes included), opens one
+article's preview page and an unrelated article's page in headless Chromium (Debian's, driven by Playwright),
+then R times: edits the first article's title on disk and times until its open page shows the new title. The
+other page must not reload (a flag set in it survives). Reports the median, each run, and the rebuild time the
+server printed. ``--profile`` then profiles one such rebuild in this process (the server's ``build_once``) and
+prints each stage's share. Writes bench/serve-results.json (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import queue
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import run  # noqa: E402  (bench/ is not a package)
+
+CHROMIUM = Path("/usr/bin/chromium")
+GOAL_S = 0.5
+MARK = "() => { window.__notReloaded = true; }"
+NOT_RELOADED = "() => window.__notReloaded === true"
+
+
+class Server:
+    """``smmgen serve --port 0`` in a subprocess; its output lines read in a thread so every wait is bounded."""
+
+    def __init__(self, site: Path, env: dict[str, str]):
+        self.proc = subprocess.Popen([sys.executable, "-m", "smmgen", "serve", "--site", str(site), "--port", "0"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env={**env, "PYTHONUNBUFFERED": "1"})
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = self.wait_for(r"Serving (http://127\.0\.0\.1:\d+)/", 3600).group(1)
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, pattern: str, seconds: float) -> re.Match:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            if m := re.search(pattern, line):
+                return m
+        raise RuntimeError(f"smmgen serve printed no line matching {pattern!r} within {seconds}s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def pages(site: Path) -> tuple[Path, str, str, str]:
+    """The article edited (its source, title and page) and an unrelated article's page, from the manifest."""
+    entries = json.loads((site / "output" / "manifest.json").read_text(encoding="utf-8"))["entries"]
+    articles = {e["article"]["source"]: e["article"] for e in entries}
+    sources = sorted(articles)
+    edited, other = articles[sources[len(sources) // 2]], articles[sources[0]]
+    return site / edited["source"], edited["title"], f"articles/{edited['slug']}.html", f"articles/{other['slug']}.html"
+
+
+def measure(site: Path, runs: int, env: dict[str, str]) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    source, title, edited_page, other_page = pages(site)
+    original = source.read_text(encoding="utf-8")
+    assert f'title: "{title}"' in original or f"title: {title}" in original, source
+    server = Server(site, env)
+    times, rebuilds, others_reloaded = [], [], 0
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+            context = browser.new_context()
+            page, other = context.new_page(), context.new_page()
+            page.goto(f"{server.url}/preview/{edited_page}")
+            other.goto(f"{server.url}/preview/{other_page}")
+            other.evaluate(MARK)
+            for i in range(runs):
+                new_title = f"Reload {i + 1}: {title}"
+                page.wait_for_timeout(1000)             # the last run's rebuild and reload are over
+                started = time.perf_counter()
+                source.write_text(original.replace(title, new_title, 1), encoding="utf-8")
+                page.wait_for_function("t => { const h = document.querySelector('h1');"
+                                       " return h !== null && h.textContent.includes(t); }",
+                                       arg=new_title, timeout=60_000, polling=5)
+                times.append(time.perf_counter() - started)
+                rebuilds.append(float(server.wait_for(r"built in ([\d.]+)s", 60).group(1)))
+            page.wait_for_timeout(1000)
+            others_reloaded = 0 if other.evaluate(NOT_RELOADED) else 1
+            browser.close()
+    finally:
+        source.write_text(original, encoding="utf-8")
+        try:
+            server.wait_for(r"built in", 60)
+        finally:
+            server.stop()
+    return {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times],
+            "rebuild_s": rebuilds, "other_page_reloaded": bool(others_reloaded),
+            "edited": source.relative_to(site).as_posix()}
+
+
+# The stages of a rebuild (``smmgen.incremental.build_site`` and what it calls), as the profile names them.
+STAGES = {
+    "load": "cache.py", "load_state": "cache.py", "fingerprint": "cache.py", "save": "cache.py",
+    "_content_hashes": "incremental.py", "survey": "output.py", "build": "build.py", "make_cuts": "build.py",
+    "write_output": "write.py", "write_manifest": "write.py", "iter_pages": "preview/pages.py",
+    "output_files": "preview/serve.py",
+}
+
+
+def profile(site: Path) -> dict[str, float]:
+    """One rebuild after a title edit, as the server runs it (``build_once``, warm), under cProfile: the whole
+    and each stage's cumulative seconds, largest first."""
+    sys.path.insert(0, str(REPO))
+    from smmgen.preview.serve import build_once
+
+    source, title, _, _ = pages(site)
+    original = source.read_text(encoding="utf-8")
+    build_once(site)                                   # warm: imports, as in the running server
+    try:
+        source.write_text(original.replace(title, f"Profiled: {title}", 1), encoding="utf-8")
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        build_once(site)
+        profiler.disable()
+        took = time.perf_counter() - started
+    finally:
+        source.write_text(original, encoding="utf-8")
+        build_once(site)
+    stages = {"rebuild (whole)": round(took, 3)}
+    for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in pstats.Stats(profiler).stats.items():
+        module = STAGES.get(name)
+        if module and Path(filename).as_posix().endswith(f"smmgen/{module}"):
+            stages[f"{module}:{name}"] = round(cumulative, 3)
+    return dict(sorted(stages.items(), key=lambda kv: -kv[1]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--work", type=Path, default=BENCH / ".work")
+    parser.add_argument("--out", type=Path, default=BENCH / "serve-results.json")
+    parser.add_argument("--profile", action="store_true", help="profile one rebuild after the runs")
+    args = parser.parse_args(argv)
+    site = run.prepare_site(args.work.resolve(), args.articles, args.seed)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    if not (site / "output" / "manifest.json").is_file():
+        subprocess.run(run.smmgen_cmd(site), cwd=site, env=env, check=True, stdout=subprocess.DEVNULL)
+    result = {"articles": args.articles, "runs": args.runs, "goal_s": GOAL_S, **measure(site, args.runs, env)}
+    print(f"save -> page reloaded at {args.articles} articles: median {result['median_s']}s "
+          f"(runs {result['runs_s']}; server rebuilds {result['rebuild_s']}s; goal {GOAL_S}s); "
+          f"unrelated page reloaded: {result['other_page_reloaded']}")
+    if args.profile:
+        result["profile_s"] = profile(site)
+        for stage, seconds in result["profile_s"].items():
+            print(f"  {seconds:7.3f}s  {stage}")
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0 if not result["other_page_reloaded"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
