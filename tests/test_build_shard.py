@@ -1,10 +1,16 @@
 """``smmgen build --shard I/N``: N jobs each draw their share of the cards into the staging folder; with their
-folders merged, a plain build draws nothing and writes output/ byte for byte as one build does."""
+folders merged, a plain build draws nothing and writes output/ byte for byte as one build does.
+
+The site is the benchmark's generator at a small size: its heroes are large photos, each drawn into cards of
+several sizes (Instagram's portrait, the landscape ones), which is where a card's bytes could depend on which of
+its group-mates one job drew.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,14 +31,26 @@ def run(site: Path, *args: str):
     return CliRunner().invoke(main, [*args, "--site", str(site)], catch_exceptions=False)
 
 
-def copy_site(tmp_path: Path, name: str) -> Path:
-    """A fresh copy of the repository's sample site (no output/, no cache)."""
-    site = tmp_path / name
-    site.mkdir()
-    shutil.copy(REPO / "smmgen.toml", site / "smmgen.toml")
-    shutil.copytree(REPO / "content", site / "content")
-    shutil.copytree(REPO / "layouts", site / "layouts")
-    return site
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from sitegen import generate
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    root = tmp_path_factory.mktemp("generated") / "site"
+    generate(root, 10, hero_share=0.6, workers=1)
+    return root
+
+
+@pytest.fixture
+def copy_site(base):
+    def copy(tmp_path: Path, name: str) -> Path:
+        """A fresh copy of the site (no output/, no cache)."""
+        site = tmp_path / name
+        shutil.copytree(base, site, ignore=shutil.ignore_patterns("output", ".smmgen"))
+        return site
+    return copy
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -45,7 +63,7 @@ def staged_cards(site: Path) -> Path:
     return site / ".smmgen" / "staging" / "cards"
 
 
-def shard(tmp_path: Path, name: str, index: int, count: int, workers: int = 1) -> Path:
+def shard(copy_site, tmp_path: Path, name: str, index: int, count: int, workers: int = 1) -> Path:
     """A copy of the site that ran shard ``index``/``count``; checks it wrote nothing of output/."""
     site = copy_site(tmp_path, name)
     result = run(site, "build", "--shard", f"{index}/{count}", "--workers", str(workers))
@@ -55,7 +73,7 @@ def shard(tmp_path: Path, name: str, index: int, count: int, workers: int = 1) -
     return site
 
 
-def merged(tmp_path: Path, shards: list[Path]) -> Path:
+def merged(copy_site, tmp_path: Path, shards: list[Path]) -> Path:
     """A fresh copy of the site with every shard's cards in its staging folder, as the download of all the
     shards' artifacts into one folder leaves it."""
     site = copy_site(tmp_path, "final")
@@ -64,20 +82,20 @@ def merged(tmp_path: Path, shards: list[Path]) -> Path:
     return site
 
 
-@pytest.fixture(scope="module")
-def one_build(tmp_path_factory) -> dict[str, str]:
-    site = copy_site(tmp_path_factory.mktemp("plain"), "plain")
+@pytest.fixture
+def one_build(copy_site, tmp_path) -> dict[str, str]:
+    site = copy_site(tmp_path, "plain")
     assert run(site, "build", "--workers", "1").exit_code == 0
     return tree(site / "output")
 
 
-def test_three_shards_then_a_plain_build_draw_each_card_once_and_match_one_build(tmp_path, one_build):
-    shards = [shard(tmp_path, f"shard{i}", i, 3, workers=2 if i == 2 else 1) for i in (1, 2, 3)]
+def test_three_shards_then_a_plain_build_draw_each_card_once_and_match_one_build(copy_site, tmp_path, one_build):
+    shards = [shard(copy_site, tmp_path, f"shard{i}", i, 3, workers=2 if i == 2 else 1) for i in (1, 2, 3)]
     drawn = [tree(staged_cards(s)) for s in shards]
     # The shares are disjoint: no card file is drawn by two shards.
     names = [set(d) - {".gitignore"} for d in drawn]
     assert all(names) and sum(map(len, names)) == len(set().union(*names))
-    site = merged(tmp_path, shards)
+    site = merged(copy_site, tmp_path, shards)
     inodes = {p.name: p.stat().st_ino for p in staged_cards(site).iterdir() if p.suffix in (".png", ".jpg")}
     # The build's own count: every drawing was found done.
     assert build(load_site(site), workers=1).drawn == 0
@@ -88,7 +106,7 @@ def test_three_shards_then_a_plain_build_draw_each_card_once_and_match_one_build
     assert {p.name: p.stat().st_ino for p in (site / "output" / "cards").iterdir()} == inodes
 
 
-def test_the_report_counts_the_share_and_a_second_run_draws_nothing(tmp_path):
+def test_the_report_counts_the_share_and_a_second_run_draws_nothing(copy_site, tmp_path):
     site = copy_site(tmp_path, "site")
     first = draw_shard(load_site(site), 2, 3)
     assert first.errors == () and 0 < first.share < first.total and first.drawn == first.share
@@ -107,11 +125,11 @@ def test_the_report_counts_the_share_and_a_second_run_draws_nothing(tmp_path):
     assert first.share + sum(shares) == first.total == plain.drawn
 
 
-def test_shards_of_different_counts_mixed_still_give_the_right_output(tmp_path, one_build):
+def test_shards_of_different_counts_mixed_still_give_the_right_output(copy_site, tmp_path, one_build):
     # Share 1 of 2 and share 3 of 3 overlap in part and leave some drawings to nobody: the final build draws
     # those, and only those.
-    shards = [shard(tmp_path, "half", 1, 2), shard(tmp_path, "third", 3, 3)]
-    site = merged(tmp_path, shards)
+    shards = [shard(copy_site, tmp_path, "half", 1, 2), shard(copy_site, tmp_path, "third", 3, 3)]
+    site = merged(copy_site, tmp_path, shards)
     total = draw_shard(load_site(copy_site(tmp_path, "count")), 1, 1).share
     missing = build(load_site(site), workers=1).drawn
     assert 0 < missing < total
@@ -127,7 +145,7 @@ def test_shards_of_different_counts_mixed_still_give_the_right_output(tmp_path, 
     ("3", "is not I/N"),
     ("0/0", "from 1 to N=0"),
 ])
-def test_a_shard_that_is_not_i_of_n_is_a_usage_error(tmp_path, value, says):
+def test_a_shard_that_is_not_i_of_n_is_a_usage_error(copy_site, tmp_path, value, says):
     site = copy_site(tmp_path, "site")
     result = CliRunner().invoke(main, ["build", "--shard", value, "--site", str(site)])
     assert result.exit_code == 2

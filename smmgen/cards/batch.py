@@ -223,7 +223,10 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
             pending.append((job, needs_hero, fmt, rkey, best, own))
 
     if pending and hero_data is not None and any(p[1] for p in pending):
-        sizes = [p[0].layout.canvas for p in pending if p[1]]
+        # Decoded for every card of the group, not only those still to draw: the decode's scale shapes the
+        # pixels, and a card must come out the same whether its group-mates were drawn, found done or left to
+        # another shard.
+        sizes = [j.layout.canvas for j in jobs if j.request.hero is not None and _uses_hero(j.layout)]
         try:
             decoded = heromod.Pyramid(heromod.decode(hero_data, sizes,
                                                      name=first.hero.name if first.hero else "image"))
