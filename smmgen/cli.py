@@ -118,10 +118,10 @@ def build(site_dir: Path | None, workers: int | None, no_cache: bool, shard: tup
 
 
 def _shard(value: str | None) -> tuple[int, int] | None:
-    from .shard import parse_shard
-
     if value is None:
         return None
+    from .shard import parse_shard
+
     try:
         return parse_shard(value)
     except ValueError as e:
@@ -137,8 +137,8 @@ def _build_shard(site_dir: Path | None, workers: int | None, shard: tuple[int, i
         report = draw_shard(site, *shard, workers=workers or os.cpu_count() or 1, progress=progress)
     if report.errors:
         report_errors(report.errors)
-        raise SmmgenError(f"{len(flatten(report.errors))} error(s); shard {shard[0]}/{shard[1]} drew "
-                          f"{report.drawn:,} card(s) before them")
+        raise SmmgenError(f"{len(flatten(report.errors))} error(s); shard {shard[0]}/{shard[1]} is not done "
+                          f"(it drew {report.drawn:,} of its {report.share:,} cards)")
     click.echo(report.line())
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .build import Progress, _start_worker, card_requests, make_cuts, prepare, render_cards
-from .config import Site
-from .content import read_articles
 from .errors import SmmgenError
-from .layouts import Layouts
-from .workers import Workers
+
+if TYPE_CHECKING:
+    from .build import Progress
+    from .config import Site
 
 _SHARD = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
@@ -55,6 +55,13 @@ def draw_shard(site: Site, index: int, count: int, *, workers: int = 1,
                progress: Progress | None = None) -> ShardReport:
     """Draw share ``index`` of ``count`` of the site's cards into the staging folder; the build's errors (an
     article that does not parse or cut, a card that cannot be drawn) come back in the report, not raised."""
+    # Here, not at the top: the CLI reads --shard (``parse_shard``) on every build, a no-op one included, which
+    # needs neither Jinja nor Pillow.
+    from .build import _start_worker, card_requests, make_cuts, prepare, render_cards
+    from .content import read_articles
+    from .layouts import Layouts
+    from .workers import Workers
+
     layouts = Layouts(site.layouts_dir, root=site.root)
     # The build's own stages up to the card requests, without the cache: the requests are then exactly the
     # ones the final build will make.

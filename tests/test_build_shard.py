@@ -154,6 +154,17 @@ def test_a_shard_that_is_not_i_of_n_is_a_usage_error(copy_site, tmp_path, value,
     assert not (site / "output").exists() and not (site / ".smmgen").exists()
 
 
+def test_a_shard_of_a_site_with_errors_reports_them_in_one_line_each_and_fails(copy_site, tmp_path):
+    site = copy_site(tmp_path, "site")
+    broken = sorted((site / "content").rglob("*.md"))[0]
+    broken.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--shard", "1/2", "--workers", "1", "--site", str(site)])
+    assert result.exit_code == 1
+    assert site.joinpath(*broken.relative_to(site).parts).relative_to(site).as_posix() in result.output
+    assert "error(s); shard 1/2 is not done" in result.output and "Traceback" not in result.output
+    assert not (site / "output").exists()
+
+
 # --- the documented workflow -------------------------------------------------------------------------------------
 
 def test_the_shard_workflow_runs_a_matrix_of_shards_then_one_build():
