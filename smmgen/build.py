@@ -64,6 +64,7 @@ class BuildResult:
     # ``write_output`` moves them there.
     staged: frozenset[str] = frozenset()
     videos: Videos | None = None         # the video stage's items, fallbacks and files (``smmgen.video.media``)
+    drawn: int = 0                       # distinct drawings this build drew (not found done in output/ or staged)
 
     @property
     def warnings(self) -> tuple[BuildWarning, ...]:
@@ -120,9 +121,10 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
         requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
         # Cards are drawn (by the worker processes, when there are many) while this thread plans.
         staged: set[str] = set()
+        drawings: dict[str, str] = {}
         with ThreadPoolExecutor(1) as drawing:
             drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, pool, cache,
-                                   progress, staged)
+                                   progress, staged, drawings=drawings)
             cuts, plan_errors = assign_plan(cuts, site, cache)
             cuts = with_expiry_warnings(cuts, site)
             cards, card_errors = drawn.result()
@@ -135,7 +137,8 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
                               videos)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
                        cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts,
-                       skipped=loaded.skipped, staged=frozenset(staged), videos=videos)
+                       skipped=loaded.skipped, staged=frozenset(staged), videos=videos,
+                       drawn=sum(1 for what in drawings.values() if what == "drawn"))
 
 
 def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: Sequence[tuple],
@@ -512,10 +515,12 @@ def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site)
 def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: Site, layouts: Layouts,
                  render_images: bool, pool: Workers | None,
                  cache: BuildCache | None = None, progress: Progress | None = None,
-                 staged: set[str] | None = None) -> tuple[dict, list[SmmgenError]]:
+                 staged: set[str] | None = None, *, shard: tuple[int, int] | None = None,
+                 drawings: dict[str, str] | None = None) -> tuple[dict, list[SmmgenError]]:
     """The card of every request (``card_requests``); each distinct request is drawn once (in ``pool``'s
     processes when there are several), and not at all when the cache has its card and the file is still in
-    output/cards. New card files go to the staging folder; ``staged`` gets the paths of the cards there."""
+    output/cards. New card files go to the staging folder; ``staged`` gets the paths of the cards there.
+    ``shard`` and ``drawings``: as ``smmgen.cards.batch.render_cards`` takes them."""
     if not render_images:
         return {}, check_heroes(articles.values(), _drawn_on(cache), cache.file_key if cache is not None else None)
     # By identity first: ``card_requests`` gives each distinct card one object, and hashing a request hashes
@@ -559,7 +564,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
             cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], roots=layouts.roots,
                                 out_dir=site.output_dir, stage=staging.prepare(site), staged=staged,
                                 workers=count, executor=pool.executor if count > 1 else None, heroes=read,
-                                progress=drawn))
+                                progress=drawn, shard=shard, drawings=drawings))
             if cache is not None:
                 for path, (seen, sha) in read.items():
                     cache.learn(path, seen, sha)

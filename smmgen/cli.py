@@ -88,10 +88,17 @@ def main() -> None:
               help="Processes for parsing, cutting and card rendering (default: all cores).")
 @click.option("--no-cache", is_flag=True, default=False,
               help="Build everything from scratch, ignoring and not updating .smmgen/cache/.")
+@click.option("--shard", "shard", default=None, metavar="I/N", callback=lambda ctx, param, value: _shard(value),
+              help="Draw only share I of N of the cards into .smmgen/staging/cards/ and write nothing to output/ "
+                   "(one job of a CI matrix); a plain build after all N shards finds every card done.")
 @per_site()
-def build(site_dir: Path | None, workers: int | None, no_cache: bool) -> None:
+def build(site_dir: Path | None, workers: int | None, no_cache: bool, shard: tuple[int, int] | None) -> None:
     """Build output/: cuts, cards, manifest and preview."""
     from .incremental import build_site
+
+    if shard is not None:
+        _build_shard(site_dir, workers, shard)
+        return
 
     # A build holds every article and cut of the site, few of them in reference cycles: with the default
     # thresholds the collector walks them all again and again (a fifth of an incremental build's time).
@@ -108,6 +115,31 @@ def build(site_dir: Path | None, workers: int | None, no_cache: bool) -> None:
         raise SmmgenError(f"{len(flatten(outcome.errors))} error(s); nothing was written")
     record(site, posts=outcome.summary.entries, warnings=len(outcome.summary.warnings), errors=0)
     click.echo(summary(outcome.summary, outcome.changed))
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    from .shard import parse_shard
+
+    try:
+        return parse_shard(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--shard") from None
+
+
+def _build_shard(site_dir: Path | None, workers: int | None, shard: tuple[int, int]) -> None:
+    from .commands.progress import ProgressLine
+    from .shard import draw_shard
+
+    site = _load(site_dir)
+    with ProgressLine() as progress:
+        report = draw_shard(site, *shard, workers=workers or os.cpu_count() or 1, progress=progress)
+    if report.errors:
+        report_errors(report.errors)
+        raise SmmgenError(f"{len(flatten(report.errors))} error(s); shard {shard[0]}/{shard[1]} is not done "
+                          f"(it drew {report.drawn:,} of its {report.share:,} cards)")
+    click.echo(report.line())
 
 
 def warning_line(source: str, platform: str, message: str) -> str:

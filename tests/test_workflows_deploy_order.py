@@ -27,7 +27,9 @@ LOCK = {"group": "smmgen-publish", "cancel-in-progress": False}
 
 
 def test_the_shapes_are_there_and_documented():
-    assert sorted(p.name for p in SHAPES.glob("*.yml")) == ["deploy-and-publish.yml", "publish-after-pages.yml"]
+    # (shard-build.yml, the sharded cold build, is no publish shape: tests/test_build_shard.py holds it.)
+    assert sorted(p.name for p in SHAPES.glob("*.yml")) == ["deploy-and-publish.yml", "publish-after-pages.yml",
+                                                             "shard-build.yml"]
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for path in (AFTER_PAGES, DEPLOY_AND_PUBLISH):
         assert f"docs/workflows/{path.name}" in readme

@@ -57,7 +57,9 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
                  heroes: dict[str, tuple[tuple[int, int, int], str]] | None = None,
                  roots: Sequence[Path] | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 stage: Path | None = None, staged: set[str] | None = None) -> dict[CardRequest, Card]:
+                 stage: Path | None = None, staged: set[str] | None = None,
+                 shard: tuple[int, int] | None = None,
+                 drawings: dict[str, str] | None = None) -> dict[CardRequest, Card]:
     """Render (or find already rendered) the card for every request.
 
     ``layout_dirs`` is searched in order (the site's ``layouts/cards`` first, then the package defaults).
@@ -71,6 +73,9 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     ``stage``: new files are written to ``stage/cards`` instead of ``out_dir/cards`` (``smmgen.staging``), and a
     file found in either is used; their cards' paths are the same, relative to ``out_dir``. ``staged``, when
     given, gets the paths of the cards whose files are in ``stage``.
+    ``shard`` (I, N): draw only the drawings whose content key falls in share I of N (``in_shard``); the
+    requests of the other shares get no card. ``drawings``, when given, gets every distinct drawing's key with
+    what became of it: "drawn", "done" (its file was there) or "other" (another shard's).
     """
     errors: list[SmmgenError] = []
     layouts: dict[Path, LayoutFile] = {}
@@ -94,7 +99,7 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     out_dir = Path(out_dir)
     (Path(stage if stage is not None else out_dir) / "cards").mkdir(parents=True, exist_ok=True)
     batches = list(groups.values())
-    dirs = [(out_dir, stage)] * len(batches)
+    dirs = [(out_dir, stage, shard)] * len(batches)
     if workers > 1 and len(batches) > 1 and executor is not None:
         results = _counted(executor().map(_run_group, batches, dirs), batches, progress)
     elif workers > 1 and len(batches) > 1:
@@ -105,9 +110,13 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
 
     cards: dict[CardRequest, Card] = {}
     by_index = {job.index: job.request for b in batches for job in b}
-    for result, hero, in_stage in results:
+    for result, hero, in_stage, seen in results:
         if hero is not None and heroes is not None:
             heroes[hero[0]] = hero[1:]
+        if drawings is not None:
+            for key, what in seen.items():     # two groups may share a drawing (same text, no hero)
+                if drawings.get(key) != "drawn":
+                    drawings[key] = what
         if staged is not None:
             staged.update(in_stage)
         for index, outcome in result:
@@ -154,11 +163,19 @@ def _uses_hero(layout: Layout) -> bool:
 # One group: runs in the calling process or in a worker
 
 
-def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
-               ) -> tuple[list[tuple[int, Card | SmmgenError]], tuple | None, list[str]]:
-    """The group's cards (or failures) by request index, the hero it read: (path, stat as read, sha256), and the
-    paths of its cards whose files are in the stage (``dirs``: output folder, stage or None)."""
-    out_dir, stage = dirs
+def in_shard(render_key: str, shard: tuple[int, int]) -> bool:
+    """Whether share I of N (``shard``) draws the drawing with this key: a function of the drawing's content
+    only, so shares never overlap and do not depend on which articles the site has."""
+    index, count = shard
+    return int(render_key[:16], 16) % count == index - 1
+
+
+def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] | None]
+               ) -> tuple[list[tuple[int, Card | SmmgenError]], tuple | None, list[str], dict[str, str]]:
+    """The group's cards (or failures) by request index, the hero it read: (path, stat as read, sha256), the
+    paths of its cards whose files are in the stage, and its drawings' keys with what became of them ("drawn",
+    "done", or "other": outside the shard). ``dirs``: output folder, stage or None, and shard (I, N) or None."""
+    out_dir, stage, shard = dirs
     hero_data: bytes | None = None
     hero_sha: str | None = None
     hero_read: tuple | None = None
@@ -182,6 +199,7 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
     # Where a card file is looked for (output/cards, then the stage), and where a new one is written.
     cards_dirs = (out_dir / "cards",) if stage is None else (out_dir / "cards", Path(stage) / "cards")
     out: list[tuple[int, Card | SmmgenError]] = []
+    seen: dict[str, str] = {}
     pending = []
     for job in jobs:
         needs_hero = job.request.hero is not None and _uses_hero(job.layout)
@@ -190,18 +208,25 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
             continue
         fmt = choose_format(job.spec, photo=needs_hero)
         rkey = _render_key(job.layout, job.request, hero_sha if needs_hero else None)
+        if shard is not None and not in_shard(rkey, shard):
+            seen[rkey] = "other"
+            continue
         best = f"{_file_key(rkey, fmt)}.{EXTENSIONS[fmt]}"
         own = f"{_file_key(rkey, fmt, job.spec)}.{EXTENSIONS[fmt]}"
         found = _existing(best, cards_dirs, files)
         if found is None or found.size > job.spec.max_bytes:
             found = _existing(own, cards_dirs, files)
         if found is not None:
+            seen.setdefault(rkey, "done")
             out.append((job.index, _card(found, fmt, job.request)))
         else:
             pending.append((job, needs_hero, fmt, rkey, best, own))
 
     if pending and hero_data is not None and any(p[1] for p in pending):
-        sizes = [p[0].layout.canvas for p in pending if p[1]]
+        # Decoded for every card of the group, not only those still to draw: the decode's scale shapes the
+        # pixels, and a card must come out the same whether its group-mates were drawn, found done or left to
+        # another shard.
+        sizes = [j.layout.canvas for j in jobs if j.request.hero is not None and _uses_hero(j.layout)]
         try:
             decoded = heromod.Pyramid(heromod.decode(hero_data, sizes,
                                                      name=first.hero.name if first.hero else "image"))
@@ -216,6 +241,7 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
             if rkey not in drawn:
                 hero = decoded.covering(job.layout.canvas) if needs_hero and decoded is not None else None
                 drawn[rkey] = render(job.layout, job.request, hero)
+                seen[rkey] = "drawn"
             encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}),
                              backdrop(job.layout, needs_hero) if fmt == "png" else None)
         except OverBudget as e:
@@ -230,7 +256,7 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None]
             files[name] = _File(name, encoded.width, encoded.height, len(encoded.data),
                                 hashlib.sha256(encoded.data).hexdigest(), stage is not None)
         out.append((job.index, _card(files[name], fmt, job.request)))
-    return out, hero_read, [f"cards/{f.name}" for f in files.values() if f.staged]
+    return out, hero_read, [f"cards/{f.name}" for f in files.values() if f.staged], seen
 
 
 @dataclass(frozen=True)
