@@ -162,10 +162,10 @@ def _imports(path: Path) -> list[tuple[str, int]]:
             if node.level:
                 up = package.split(".")[:len(package.split(".")) - node.level + 1]
                 base = ".".join(up + ([node.module] if node.module else []))
-            if node.module is None:
-                found += [(f"{base}.{alias.name}", node.lineno) for alias in node.names]
-            else:
-                found.append((base, node.lineno))
+            # ``from pkg import name`` imports the module pkg.name when there is one, else a name of pkg.
+            for alias in node.names:
+                named = f"{base}.{alias.name}" if base else alias.name
+                found.append((named if node.module is None or _known(named) == named else base, node.lineno))
     return found
 
 
