@@ -79,9 +79,9 @@ def measure(renderer: str, cases: list[dict], out: Path) -> dict:
 
 def mix(site_dir: Path, articles: int = 150, runs: int = 3) -> dict:
     """CPU per drawing over the requests a build of ``site_dir`` makes for its first ``articles`` articles."""
-    from smmgen import build as buildmod
+    from smmgen.build import pipeline as buildmod
     from smmgen.cards import batch
-    from smmgen.config import load_site
+    from smmgen.config.site import load_site
 
     site = load_site(site_dir)
     result = buildmod.build(site, render_images=False, workers=1)

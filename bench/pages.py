@@ -18,8 +18,8 @@ sys.path.insert(0, str(BENCH))
 
 
 def measure(root: Path) -> dict:
-    from smmgen.build import build
-    from smmgen.config import load_site
+    from smmgen.build.pipeline import build
+    from smmgen.config.site import load_site
     from smmgen.preview.pages import iter_pages
 
     site = load_site(root)

@@ -122,7 +122,7 @@ def measure(site: Path, runs: int, env: dict[str, str]) -> dict:
             "edited": source.relative_to(site).as_posix()}
 
 
-# The stages of a rebuild (``smmgen.incremental.build_site`` and what it calls), as the profile names them.
+# The stages of a rebuild (``smmgen.build.incremental.build_site`` and what it calls), as the profile names them.
 STAGES = {
     "load": "cache.py", "load_state": "cache.py", "fingerprint": "cache.py", "save": "cache.py",
     "_content_hashes": "incremental.py", "survey": "output.py", "build": "build.py", "make_cuts": "build.py",

@@ -29,8 +29,8 @@ def render() -> Image.Image:
     """The preview page of ``ARTICLE`` as the README shows it (a palette image, like the committed one)."""
     from playwright.sync_api import sync_playwright
 
-    from smmgen.build import build, write_output
-    from smmgen.config import load_site
+    from smmgen.build.pipeline import build, write_output
+    from smmgen.config.site import load_site
 
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"

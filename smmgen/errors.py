@@ -4,7 +4,7 @@ Every error renders as one line that names the file, the line (where known), the
 e.g. ``content/2026/budget.md:4: social.publish_at: not a date: "tomorrow-ish"``.
 
 These are plain exceptions with their fields as attributes: the library raises them without knowing about a
-command line (``smmgen.cli.click_error`` turns one into a message and an exit code), and they pickle, so a
+command line (``smmgen.cli.main.click_error`` turns one into a message and an exit code), and they pickle, so a
 worker process can hand one back as a value instead of the main process meeting the problem again.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .redact import scrub
+from smmgen.redact import scrub
 
 
 def _restore(cls: type[SmmgenError], state: dict[str, Any]) -> SmmgenError:

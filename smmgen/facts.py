@@ -1,7 +1,7 @@
 """Every platform's outside rules as data: each figure with its unit and its source.
 
 The one home of the numbers the platforms impose. Cutting (``smmgen.platforms``), the checks
-(``smmgen.expiry``), the plan (rate budgets) and the publisher's adapters all read them from here, so a rule
+(``smmgen.plan.expiry``), the plan (rate budgets) and the publisher's adapters all read them from here, so a rule
 that changes is changed once. A leaf module: it imports only the standard library, so both the build and the
 publisher may load it without loading each other.
 
@@ -22,15 +22,15 @@ VK         4096 characters [1]  -             -                         10 min -
 [1] a default: the account's own value comes from configuration (a Mastodon instance's ``max_characters``, a
 VK community's ``max_characters``); only such truly per-account values live in smmgen.toml.
 
-Units are ``smmgen.measure.Unit`` names; ``characters`` means UTF-16 code units (the largest usual reading of
+Units are ``smmgen.text.measure.Unit`` names; ``characters`` means UTF-16 code units (the largest usual reading of
 a platform that says "characters" and no more), so Instagram's 2200 and Telegram's 4096 are both UTF-16 counts.
 
 Counting in the publisher: the build measures every part in its platform's unit and refuses a cut over its
 limit, and the manifest records the lengths that were reviewed. An adapter still checks the text it is about
 to send as a last guard (an edited or stale manifest must fail before the network, not be cut by the platform),
-but it must not import the build side (``smmgen.measure`` and its Unicode tables). The units an adapter
+but it must not import the build side (``smmgen.text.measure`` and its Unicode tables). The units an adapter
 re-checks are plain encodings (UTF-16 code units, UTF-8 bytes), so their counting sits here as
-``encoded_length``, one line on Python's codecs; the tests hold it equal to ``smmgen.measure`` for those units.
+``encoded_length``, one line on Python's codecs; the tests hold it equal to ``smmgen.text.measure`` for those units.
 Units that need segmentation or URL parsing (``graphemes``, ``weighted``, ``mastodon``, ``threads``) are checked
 at build time only, and the adapter trusts the manifest for them (the one exception is Mastodon's adapter, which
 checks each status against the limit the instance reports at publish time).
@@ -52,7 +52,7 @@ class Limit:
     """One figure of a platform's rules: its value, its unit and where it comes from."""
 
     value: int | float
-    unit: str          # a smmgen.measure.Unit name for text; "bytes", "s", "links", "images", ...
+    unit: str          # a smmgen.text.measure.Unit name for text; "bytes", "s", "links", "images", ...
     source: str
 
 
@@ -285,10 +285,10 @@ def get(name: str) -> PlatformFacts | None:
 
 def encoded_length(text: str, unit: str) -> int:
     """Length of ``text`` in a plain-encoding unit: ``utf16`` and ``characters`` (UTF-16 code units) or
-    ``utf8-bytes``; the same count as ``smmgen.measure`` for those units. Any other unit raises ``ValueError``:
+    ``utf8-bytes``; the same count as ``smmgen.text.measure`` for those units. Any other unit raises ``ValueError``:
     it needs the build's measuring, and the publisher trusts the manifest for it."""
     if unit in ("utf16", "characters"):
         return len(text.encode("utf-16-le", "surrogatepass")) // 2
     if unit == "utf8-bytes":
         return len(text.encode("utf-8", "surrogatepass"))
-    raise ValueError(f"{unit!r} is counted at build time (smmgen.measure), not by encoding")
+    raise ValueError(f"{unit!r} is counted at build time (smmgen.text.measure), not by encoding")

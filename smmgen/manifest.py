@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cards.model import Card
-from .content import Article
-from .platforms import Cut
+from smmgen.cards.model import Card
+from smmgen.content.article import Article
+from smmgen.platforms import Cut
 
 FORMAT = "smmgen-manifest"
 VERSION = 1
@@ -251,7 +251,7 @@ def load(path: Path) -> dict[str, Any]:
     """Read a manifest written by ``smmgen build`` through the one strict loader (``manifest_model``; its files
     need not be there: a manifest read here is compared, not posted) and give it back as the JSON the build
     wrote. Raises ``ContentError`` naming the entry and field for anything else."""
-    from .manifest_model import read_manifest, thaw
+    from smmgen.manifest_model import read_manifest, thaw
 
     checked = read_manifest(path, require_files=False)
     return {"format": FORMAT, "version": VERSION,

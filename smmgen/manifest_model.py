@@ -29,7 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import ContentError, ErrorList, SmmgenError
+from smmgen.errors import ContentError, ErrorList, SmmgenError
 
 FORMAT = "smmgen-manifest"
 VERSION = 1
@@ -43,8 +43,8 @@ MAX_COUNT = 10_000_000          # lengths and limits
 MAX_EXTRA_DEPTH = 32            # Bluesky facets, the deepest extra a platform writes, are 5 levels
 MAX_REPORTED = 20               # problems listed before the rest are summarized
 
-# <slug>@<platform>; <slug>.<lang or URL path>@<platform> where two articles share a slug (smmgen.content.with_keys);
-# a suffix :<account> for the accounts besides the platform's default one (smmgen.accounts).
+# <slug>@<platform>; <slug>.<lang or URL path>@<platform> where two articles share a slug (smmgen.content.article.with_keys);
+# a suffix :<account> for the accounts besides the platform's default one (smmgen.config.accounts).
 ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)?@([a-z0-9_]+)(?::([a-z0-9]+(?:-[a-z0-9]+)*))?",
                 re.ASCII)
 ID_FORMS = "<slug>@<platform> or <slug>.<qualifier>@<platform>, with :<account> for an account besides the default"
@@ -404,7 +404,7 @@ def _built_extra(platform: str, extra: dict, parts: tuple[str, ...]) -> None:
 
 
 def _media(value: Any, where: str, root: str, require_files: bool) -> Any:
-    from .manifest_video import check_video, is_video  # it builds on this module's checks
+    from smmgen.manifest_video import check_video, is_video  # it builds on this module's checks
 
     if is_video(value):
         return check_video(value, where, root, require_files)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import manifest_model as r
-from .manifest_model import Captions, Media, Poster
+from smmgen import manifest_model as r
+from smmgen.manifest_model import Captions, Media, Poster
 
 KIND = "video"
 VIDEO_KEYS = ("kind", "role", "target", "path", "url", "mime", "format", "width", "height", "duration",

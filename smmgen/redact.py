@@ -16,7 +16,7 @@ wrong charset          UTF-8 bytes shown as Latin-1 (requests' default for a ``t
 Unicode forms          NFC, NFD, NFKC
 =====================  ==============================================================================
 
-``remember`` derives all of these once per credential; ``scrub`` replaces every one of them with ``***``;
+``remember_secret`` derives all of these once per credential; ``scrub`` replaces every one of them with ``***``;
 ``summary`` makes a server's text safe to store: on one line without control characters, scrubbed, bounded,
 in that order, so neither joining lines nor truncation can leave a credential, or half of one, behind.
 
@@ -48,7 +48,7 @@ _longest = 0                               # characters of the longest form
 _factory_installed = False
 
 
-def remember(secret: str) -> None:
+def remember_secret(secret: str) -> None:
     """Scrub ``secret``, in every form a server or a library may show it, from now on in this process."""
     global _longest
     if not secret or secret in _remembered:

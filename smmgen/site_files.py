@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import SmmgenError
+from smmgen.errors import SmmgenError
 
 OUTSIDE = "refused: a link to a file outside the site"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from smmgen.config import Site, load_site
-from smmgen.content import Article, load_article
-from smmgen.layouts import Layouts
+from smmgen.build.templates import Layouts
+from smmgen.config.site import Site, load_site
+from smmgen.content.article import Article, load_article
 from smmgen.platforms import Cut, CutContext, registry
 
 PLATFORMS = ("x", "mastodon", "bluesky", "threads", "facebook", "instagram", "linkedin", "telegram", "vk")

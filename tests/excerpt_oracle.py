@@ -1,5 +1,5 @@
 """The excerpt algorithm as first written: every cluster of the whole text segmented, every place to cut listed,
-every URL found run by run with twitter-text. Slow and plain, kept as the oracle that ``smmgen.excerpt`` (which
+every URL found run by run with twitter-text. Slow and plain, kept as the oracle that ``smmgen.text.excerpt`` (which
 does the least work that gives the same result) is compared with in tests/test_excerpt_bounds.py."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 import regex
 import twitter_text_oracle as reference
 
-from smmgen import measure as _measure
-from smmgen.excerpt import ELLIPSIS, Break, Rank
+from smmgen.text import measure as _measure
+from smmgen.text.excerpt import ELLIPSIS, Break, Rank
 
 Measure = Callable[[str], int]
 

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smmgen.accounts import accounts, entry_id, split_id
-from smmgen.build import build, card_requests
-from smmgen.cli import main
-from smmgen.config import load_site
+from smmgen.build.pipeline import build, card_requests
+from smmgen.cli.main import main
+from smmgen.config.accounts import accounts, entry_id, split_id
+from smmgen.config.site import load_site
 from smmgen.errors import ErrorList
 
 BASE = """\
@@ -312,7 +312,7 @@ def test_an_account_on_a_disabled_platform_is_an_error(tmp_path):
 
 
 def test_the_merge_summary_names_the_new_account_s_posts_and_deletes_nothing(tmp_path):
-    from smmgen.diff import compare, to_markdown
+    from smmgen.preview.diff import compare, to_markdown
 
     plain = write(tmp_path / "plain", "")
     more = write(tmp_path / "more", '\n[accounts.desk-ru]\nplatform = "telegram"\nhandle = "@desk_ru"\n'
@@ -341,7 +341,7 @@ def test_routing_never_drops_nor_doubles_a_post(tmp_path_factory, wants, lang, s
     match it, never both, never neither (the default has no `when` of its own here)."""
     from dataclasses import replace
 
-    from smmgen.accounts import routed
+    from smmgen.config.accounts import routed
 
     root = tmp_path_factory.mktemp("site")
     tables = "".join(

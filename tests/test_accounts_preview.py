@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from test_preview_browser import Watched, browser, context  # noqa: F401 - the browser fixtures
 
-from smmgen.build import build, write_output
-from smmgen.config import load_site
+from smmgen.build.pipeline import build, write_output
+from smmgen.config.site import load_site
 from smmgen.preview.model import preview_data
 
 

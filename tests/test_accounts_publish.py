@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from fakes.mastodon import FakeMastodon
 from fakes.telegram import FakeTelegram
 
-from smmgen.build import build, write_output
-from smmgen.cli import main
-from smmgen.config import load_site
+from smmgen.build.pipeline import build, write_output
+from smmgen.cli.main import main
+from smmgen.config.publish_settings import PUBLISH_SCHEMA
+from smmgen.config.site import load_site
 from smmgen.publish import runner
-from smmgen.publish_settings import PUBLISH_SCHEMA
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v1"
 PUBLISHED = dt.datetime(2026, 11, 25, 0, 0, tzinfo=dt.UTC)     # when the fixture's ledger was written

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from smmgen.cli import main
+from smmgen.cli.main import main
 from smmgen.manifest import SCHEMA_PATH
 
 GOLDEN = Path(__file__).parent / "golden" / "manifest.json"
@@ -120,7 +120,7 @@ def test_build_with_an_invalid_article_fails_cleanly_and_keeps_old_output(built)
 
 
 def test_the_program_flushes_its_report_and_exits_with_the_command_code(sample_site):
-    # ``smmgen.cli.run`` ends the process without the interpreter's teardown: what was printed must still
+    # ``smmgen.cli.main.run`` ends the process without the interpreter's teardown: what was printed must still
     # arrive, and the exit code must be the command's.
     def program(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "smmgen", *args], cwd=sample_site, capture_output=True,

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from smmgen import build as build_module
-from smmgen import incremental, manifest, plan, write
-from smmgen.cli import main
-from smmgen.config import load_site
+from smmgen import manifest
+from smmgen.build import incremental, write
+from smmgen.build import pipeline as build_module
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
+from smmgen.plan import slots as plan
 
 ARTICLE = Path("content/2026/2026-11-24-budget-passes.md")
 
@@ -138,7 +140,7 @@ def test_removed_and_added_articles_match_a_cold_build(warm: Path, tmp_path: Pat
 
 def test_cached_articles_are_kept_without_their_bodies_once_cut(warm: Path) -> None:
     site = load_site(warm)
-    from smmgen.cache import BuildCache
+    from smmgen.build.cache import BuildCache
 
     records = BuildCache.load(site).articles
     assert records and all(r.article.body_text == "" for r in records.values() if r.cuts is not None)
@@ -228,7 +230,7 @@ def test_fast_path_constants_agree_with_their_owners() -> None:
 
 
 def test_a_build_with_nothing_to_do_imports_neither_jinja_nor_pillow(warm: Path) -> None:
-    code = ("import sys; from smmgen.config import load_site; from smmgen.incremental import build_site; "
+    code = ("import sys; from smmgen.config.site import load_site; from smmgen.build.incremental import build_site; "
             f"o = build_site(load_site({str(warm)!r}), workers=1); "
             "print(o.skipped, 'jinja2' in sys.modules, 'PIL' in sys.modules, 'requests' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -284,8 +286,8 @@ def test_an_edit_rewrites_only_the_shard_of_article_records_it_touched(warm: Pat
 def test_measuring_x_posts_does_not_run_twitter_texts_package_init() -> None:
     # The package's __init__ compiles its emoji patterns and imports pkg_resources (0.2 s per build); the URL
     # patterns are all a cut needs. A later plain import must still give the whole package.
-    code = ("import sys; from smmgen.measure import x_weighted_length, mastodon_length; "
-            "from smmgen.richtext import detect_facets; "
+    code = ("import sys; from smmgen.text.measure import x_weighted_length, mastodon_length; "
+            "from smmgen.text.richtext import detect_facets; "
             "t = 'Read https://example.com/a-story and www.example.org now'; "
             "n = x_weighted_length(t); m = mastodon_length(t); f = detect_facets(t); "
             "print(n, m, 'pkg_resources' in sys.modules, 'twitter_text.parse_tweet' in sys.modules); "
@@ -297,7 +299,7 @@ def test_measuring_x_posts_does_not_run_twitter_texts_package_init() -> None:
 
 def test_a_preview_template_failing_midway_reports_its_own_error(sample_site: Path) -> None:
     # New files are being written by the writer thread when the template fails: the template's error is reported.
-    from smmgen.cache import BuildCache
+    from smmgen.build.cache import BuildCache
     from smmgen.errors import SmmgenError
 
     page = sample_site / "layouts" / "preview" / "article.html.j2"
@@ -408,7 +410,7 @@ def test_check_after_a_build_cuts_and_decodes_nothing_again(warm: Path, monkeypa
 def test_a_cold_build_reads_no_hero_only_to_know_it(sample_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The card workers read each hero they draw on and say what they read: the build process itself reads none
     # (hashing every hero there would be seconds of serial time on a large site).
-    from smmgen import cache as cache_module
+    from smmgen.build import cache as cache_module
 
     asked = []
     file_key = cache_module.BuildCache.file_key

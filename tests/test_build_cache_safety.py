@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner
 from jinja2 import bccache
 
-from smmgen import cache as cache_module
-from smmgen import incremental
-from smmgen.cli import main
-from smmgen.config import load_site
-from smmgen.layouts import DEFAULTS_DIR
+from smmgen.build import cache as cache_module
+from smmgen.build import incremental
+from smmgen.build.templates import DEFAULTS_DIR
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
 
 ARTICLE = Path("content/2026/2026-11-24-budget-passes.md")
 NOTE = "ignored unreadable build cache"
@@ -126,7 +126,7 @@ def test_damaged_or_foreign_cache_files_are_ignored_with_a_note(sample_site: Pat
         (cache_dir / name).write_bytes(data)
     (sample_site / ARTICLE).write_text((sample_site / ARTICLE).read_text().replace("Parliament passes",
                                                                                    "Parliament passed"))
-    caplog.set_level(logging.WARNING, logger="smmgen.cache")
+    caplog.set_level(logging.WARNING, logger="smmgen.build.cache")
     outcome = incremental.build_site(load_site(sample_site), workers=1)
     assert not outcome.errors and not outcome.skipped
     noted = {r.getMessage().split(NOTE + " ", 1)[1].split(" ", 1)[0] for r in caplog.records if NOTE in r.getMessage()}
@@ -154,7 +154,7 @@ def test_a_crafted_cache_with_the_right_fingerprint_cannot_name_a_file_outside_i
     path.write_text(head + "\n[\n" + ",\n".join(items) + "\n]\n", encoding="utf-8")
     (sample_site / ARTICLE).write_text((sample_site / ARTICLE).read_text().replace("Parliament passes",
                                                                                    "Parliament passed"))
-    caplog.set_level(logging.WARNING, logger="smmgen.cache")
+    caplog.set_level(logging.WARNING, logger="smmgen.build.cache")
     assert not incremental.build_site(load_site(sample_site), workers=1).errors
     assert [r.getMessage() for r in caplog.records if NOTE in r.getMessage()] == \
         [f"smmgen: {NOTE} .smmgen/cache/build.json (an item of the wrong shape: 'fragments'); it is made again"]

@@ -18,10 +18,10 @@ import yaml
 from click.testing import CliRunner
 from test_workflows import tool
 
-from smmgen.build import build
-from smmgen.cli import main
-from smmgen.config import load_site
-from smmgen.shard import draw_shard
+from smmgen.build.pipeline import build
+from smmgen.build.shard import draw_shard
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOW = REPO / "docs" / "workflows" / "shard-build.yml"

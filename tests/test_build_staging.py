@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from smmgen.cache import BuildCache, fingerprint
-from smmgen.cli import main
-from smmgen.config import load_site
+from smmgen.build.cache import BuildCache, fingerprint
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
 
 REPO = Path(__file__).resolve().parent.parent
 BROKEN = "---\ntitle: [unclosed\n---\n"

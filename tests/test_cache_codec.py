@@ -1,4 +1,4 @@
-"""The build cache's data-only format (smmgen.cache_codec): every stored type comes back exactly, anything else is
+"""The build cache's data-only format (smmgen.build.cache_codec): every stored type comes back exactly, anything else is
 refused, and reading a file never runs code."""
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smmgen.cache import ArticleRecord, BuildCache, _classes, _codec
-from smmgen.cache_codec import CacheFormatError, Codec
+from smmgen.build.cache import ArticleRecord, BuildCache, _classes, _codec
+from smmgen.build.cache_codec import CacheFormatError, Codec
+from smmgen.build.incremental import build_site
 from smmgen.cards.model import Card, CardRequest
-from smmgen.config import load_site
-from smmgen.content import Article, PlatformOverride, Social
-from smmgen.incremental import build_site
+from smmgen.config.site import load_site
+from smmgen.content.article import Article, PlatformOverride, Social
+from smmgen.plan.schedule import Timing
 from smmgen.platforms.base import Cut, MediaRef
-from smmgen.schedule import Timing
 
 BERLIN, TOKYO, UTC_ZONE = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Tokyo"), ZoneInfo("UTC")
 ZONES = (BERLIN, TOKYO, UTC_ZONE)

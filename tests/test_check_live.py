@@ -17,7 +17,7 @@ from fakes.server import Response
 from fakes.sitehost import SiteHost, page
 from PIL import Image
 
-from smmgen.cli import main
+from smmgen.cli.main import main
 
 pytest.register_assert_rewrite("support.publishing")
 from support.publishing import T0, iso  # noqa: E402, I001
@@ -160,6 +160,6 @@ def test_build_and_plain_check_import_neither_the_preflight_nor_requests(tmp_pat
                               capture_output=True, text=True, env=env, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
-        assert "smmgen.build" in modules
+        assert "smmgen.build.pipeline" in modules
         assert not {m for m in modules if m.startswith(("requests", "smmgen.publish.preflight",
-                                                        "smmgen.commands.live", "smmgen.publish.http"))}, command
+                                                        "smmgen.cli.live", "smmgen.publish.http"))}, command

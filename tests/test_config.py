@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from smmgen.config import load_site
+from smmgen.config.site import load_site
 from smmgen.errors import ConfigError, ErrorList
 
 

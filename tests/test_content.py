@@ -6,8 +6,8 @@ import pytest
 from conftest import MINIMAL_CONFIG
 from support.loading import load_articles
 
-from smmgen.config import load_site
-from smmgen.content import load_article
+from smmgen.config.site import load_site
+from smmgen.content.article import load_article
 from smmgen.errors import SmmgenError
 
 

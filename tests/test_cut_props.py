@@ -16,12 +16,12 @@ from cut_helpers import PLATFORMS, article_text, render, write_article, write_si
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smmgen import measure, richtext
-from smmgen.content import PlatformOverride, Social
-from smmgen.excerpt import ELLIPSIS, excerpt, is_cluster_prefix, split_head, strip_clusters
+from smmgen.content.article import PlatformOverride, Social
 from smmgen.platforms.common import display_url, visible_html
 from smmgen.platforms.linkedin import commentary
-from smmgen.thread_split import split_thread
+from smmgen.text import measure, richtext
+from smmgen.text.excerpt import ELLIPSIS, excerpt, is_cluster_prefix, split_head, strip_clusters
+from smmgen.text.thread_split import split_thread
 
 # --- random article text ------------------------------------------------------------------------------------
 

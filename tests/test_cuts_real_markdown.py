@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_markup_dialects import HUGO_POST, JEKYLL_POST, PIECES
 
-from smmgen import dialects
-from smmgen.cli import main
+from smmgen.cli.main import main
+from smmgen.content import dialects
 
 SYNTAX = ("{{", "}}", "{%", "%}", "[!", "{:", "{#", "func main", "puts", "| North", "Route", "Raw HTML")
 

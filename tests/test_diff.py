@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from smmgen import manifest
-from smmgen.build import build
-from smmgen.cli import main
-from smmgen.config import load_site
-from smmgen.diff import compare, to_markdown
+from smmgen.build.pipeline import build
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
+from smmgen.preview.diff import compare, to_markdown
 
 
 def manifest_of(site_dir) -> dict:

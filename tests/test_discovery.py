@@ -18,11 +18,11 @@ from conftest import MINIMAL_CONFIG
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smmgen.build import build
-from smmgen.cli import main
-from smmgen.config import load_site
-from smmgen.content import load_article, read_articles
-from smmgen.discovery import discover
+from smmgen.build.pipeline import build
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
+from smmgen.content.article import load_article, read_articles
+from smmgen.content.discovery import discover
 from smmgen.errors import SmmgenError
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
@@ -490,7 +490,7 @@ _FOLDERS = st.lists(st.sampled_from(["posts", "_drafts", "bundle", "deep", "_pos
        exclude=st.sampled_from([(), ("README.md",), ("deep/**",)]))
 def test_every_page_file_is_found_or_skipped_once(tmp_path_factory, files, exclude):
     """Never silently: each Markdown (or other markup) file is an article or skipped with a reason, exactly once."""
-    from smmgen.config import ContentRules
+    from smmgen.config.site import ContentRules
 
     content = tmp_path_factory.mktemp("site") / "content"
     expected = set()

@@ -21,7 +21,7 @@ from fakes.server import Fault, Response
 from support.pds import create_account
 from support.publishing import Harness, env_without_secrets, write_site
 
-from smmgen.config import load_site
+from smmgen.config.site import load_site
 from smmgen.publish.doctor import Health, accounts_to_check, diagnose, expiry_findings
 
 REPO = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from fakes.server import Fault, Response
 from support.fake_platforms import NEW_PLATFORMS, PlatformHarness, open_platform
 from support.publishing import env_without_secrets, write_site
 
-from smmgen.config import load_site
+from smmgen.config.site import load_site
 from smmgen.publish.doctor import Health, accounts_to_check, diagnose
 
 REPO = Path(__file__).resolve().parent.parent

@@ -23,10 +23,10 @@ CLI = ("cli.py", "commands", "__main__.py")
 
 
 def _samples() -> list[e.SmmgenError]:
-    import smmgen.cli  # noqa: F401 - the commands load through it, as the program loads them
+    import smmgen.cli.main  # noqa: F401 - the commands load through it, as the program loads them
     from smmgen.cards.hero import HeroError
     from smmgen.cards.text import BoxTooSmall, MissingGlyph
-    from smmgen.commands.doctor import NotChecked
+    from smmgen.cli.doctor import NotChecked
     from smmgen.publish.base import MaybeDone
     from smmgen.publish.runner import CouldNotTell
     from smmgen.publish.vk import VkError
@@ -67,7 +67,7 @@ def _homes() -> set[str]:
 
 
 def _tree() -> set[type]:
-    importlib.import_module("smmgen.cli")      # the commands load through it, as the program loads them
+    importlib.import_module("smmgen.cli.main")      # the commands load through it, as the program loads them
     for name in sorted(_homes()):
         importlib.import_module(name)
     found: set[type] = set()
@@ -115,8 +115,8 @@ def test_no_library_module_imports_click() -> None:
 
 
 def test_a_library_error_ends_a_command_with_its_message_and_exit_code() -> None:
-    from smmgen.cli import click_error
-    from smmgen.commands.doctor import NotChecked
+    from smmgen.cli.doctor import NotChecked
+    from smmgen.cli.main import click_error
 
     shown = click_error(e.ConfigError("smmgen.toml", "site.name", "missing", line=2))
     assert (shown.message, shown.exit_code) == ("smmgen.toml:2: site.name: missing", 1)
@@ -136,10 +136,10 @@ if os.environ.get("PARSE_LOG"):
             return real(article_or_path, *args, **kwargs)
         setattr(module, real.__name__, logged)
 
-    import smmgen.content
-    _logged("parse", smmgen.content, smmgen.content.load_article)
-    import smmgen.build                 # after: it takes load_article from smmgen.content as it loads
-    _logged("cut", smmgen.build, smmgen.build.cut_article)
+    import smmgen.content.article
+    _logged("parse", smmgen.content.article, smmgen.content.article.load_article)
+    import smmgen.build.pipeline                 # after: it takes load_article from smmgen.content.article as it loads
+    _logged("cut", smmgen.build.pipeline, smmgen.build.pipeline.cut_article)
 '''
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from smmgen import measure
-from smmgen.excerpt import ELLIPSIS, Rank, breaks, excerpt, is_cluster_prefix, split_head, strip_clusters
+from smmgen.text import measure
+from smmgen.text.excerpt import ELLIPSIS, Rank, breaks, excerpt, is_cluster_prefix, split_head, strip_clusters
 
 
 def chars(text: str) -> int:

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smmgen import excerpt as ex
-from smmgen import measure
+from smmgen.text import excerpt as ex
+from smmgen.text import measure
 
 # --- measures -----------------------------------------------------------------------------------------------
 

@@ -20,16 +20,17 @@ from cut_helpers import article_text, render, write_article, write_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smmgen import facts, measure
-from smmgen.config import load_site
+from smmgen import facts
+from smmgen.build.templates import Layouts
+from smmgen.config.site import load_site
 from smmgen.errors import PublishError
-from smmgen.layouts import Layouts
 from smmgen.platforms import bluesky, instagram
 from smmgen.platforms.base import CutContext
 from smmgen.platforms.common import finish, rules_for
 from smmgen.publish import registry, runner
 from smmgen.publish.base import AdapterContext, Post
 from smmgen.publish.http import Budget, HttpConfig
+from smmgen.text import measure
 
 pytest.register_assert_rewrite("support.publishing", "support.fake_platforms")
 pytest_plugins = ["support.fake_platforms"]
@@ -57,7 +58,7 @@ CHANGED = textwrap.dedent("""
 
     from smmgen.platforms import bluesky, instagram, telegram
     from smmgen.platforms.common import rules_for
-    from smmgen import expiry, plan
+    from smmgen.plan import expiry, slots as plan
     from smmgen.publish import facebook as fb_adapter, instagram as ig_adapter, telegram as tg_adapter
     from smmgen.video import rules as video_rules
     t0 = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
@@ -194,12 +195,12 @@ def test_the_facebook_and_vk_adapters_schedule_within_the_facts_window():
 
 # --- no copies of the numbers ----------------------------------------------------------------------------------
 
-READERS = ("smmgen/platforms", "smmgen/publish", "smmgen/plan.py", "smmgen/expiry.py", "smmgen/video/rules.py",
-           "smmgen/cards/targets.py", "smmgen/commands/live.py", "smmgen/publish_settings.py")
+READERS = ("smmgen/platforms", "smmgen/publish", "smmgen/plan/slots.py", "smmgen/plan/expiry.py", "smmgen/video/rules.py",
+           "smmgen/cards/targets.py", "smmgen/cli/live.py", "smmgen/config/publish_settings.py")
 # The same number meaning something else.
 NOT_A_COPY = {("smmgen/video/rules.py", 4096): "LinkedIn's largest picture, 4096x2304 px",
               ("smmgen/video/rules.py", 1024): "X's largest video picture, 1280x1024 px",
-              ("smmgen/commands/live.py", 4096): "X's largest card image side, 4096 px",
+              ("smmgen/cli/live.py", 4096): "X's largest card image side, 4096 px",
               ("smmgen/publish/manifest_reader.py", 10_000_000): "a bound on counts in a manifest"}
 
 

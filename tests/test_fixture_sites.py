@@ -22,8 +22,8 @@ import pytest
 from test_golden_cuts import meta
 from test_init import require, smmgen
 
-from smmgen.build import build, cut_text_file
-from smmgen.config import load_site
+from smmgen.build.pipeline import build, cut_text_file
+from smmgen.config.site import load_site
 from smmgen.platforms import registry
 
 SITES = Path(__file__).parent / "sites"

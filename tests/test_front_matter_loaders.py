@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smmgen import front_matter as fm
+from smmgen.content import front_matter as fm
 from smmgen.errors import ContentError
 
 

@@ -12,10 +12,10 @@ import json
 import shutil
 from pathlib import Path
 
-from smmgen.build import build, cut_text_file, platforms_for
-from smmgen.config import load_site
+from smmgen.build.pipeline import build, cut_text_file, platforms_for
+from smmgen.build.write import cut_file_name
+from smmgen.config.site import load_site
 from smmgen.platforms import registry
-from smmgen.write import cut_file_name
 
 GOLDEN = Path(__file__).parent / "golden" / "cuts"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cut_helpers import article_text, render, write_article, write_site
 
-from smmgen import richtext
-from smmgen.hashtags import found_in, hashtags, joined, lost, normalise, topic_tag
+from smmgen.text import richtext
+from smmgen.text.hashtags import found_in, hashtags, joined, lost, normalise, topic_tag
 
 
 @pytest.mark.parametrize("tag, expected", [

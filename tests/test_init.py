@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smmgen.config import load_site
+from smmgen.config.site import load_site
 from smmgen.platforms import registry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -451,7 +451,7 @@ values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=
 @given(config=st.dictionaries(st.sampled_from(KEYS), values, max_size=10), jekyll=st.booleans())
 def test_any_configuration_gives_a_loadable_smmgen_toml_or_a_clean_error(tmp_path_factory, config, jekyll):
     from smmgen.errors import SmmgenError
-    from smmgen.init import init_site
+    from smmgen.init.init_site import init_site
 
     root = tmp_path_factory.mktemp("site")
     name = "_config.yml" if jekyll else "hugo.json"

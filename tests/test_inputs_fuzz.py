@@ -20,13 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smmgen.build import cut_article
+from smmgen.build.pipeline import cut_article
+from smmgen.build.templates import Layouts
 from smmgen.cards import hero as heromod
 from smmgen.cards.layout import load_layout
-from smmgen.config import load_site
-from smmgen.content import Article, load_article
+from smmgen.config.site import load_site
+from smmgen.content.article import Article, load_article
 from smmgen.errors import SmmgenError
-from smmgen.layouts import Layouts
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = """\

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from support.publishing import T0, card, entry, write_manifest
 
-from smmgen import manifest, write
-from smmgen.build import build
-from smmgen.config import load_site
+from smmgen import manifest
+from smmgen.build import write
+from smmgen.build.pipeline import build
+from smmgen.config.site import load_site
 from smmgen.errors import ContentError
 from smmgen.manifest_model import ManifestEntry, read_entry, read_manifest
 from smmgen.publish.base import Post

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smmgen import manifest
-from smmgen.write import entry_text
+from smmgen.build.write import entry_text
 
 leaves = (st.none() | st.booleans() | st.integers() | st.floats() | st.text()
           | st.datetimes(timezones=st.just(dt.UTC)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smmgen import dialects, markup
+from smmgen.content import dialects, markup
 
 
 def converted(source: str) -> str:
@@ -63,7 +63,7 @@ def test_paragraphs_of_plain_lines_skip_the_converter_and_read_the_same(source):
 @settings(max_examples=400, deadline=None)
 @given(bodies(other=True))
 def test_any_body_reads_as_the_converter_reads_it(source):
-    # The converter reads the source once what Hugo and Jekyll add to Markdown is removed (smmgen.dialects),
+    # The converter reads the source once what Hugo and Jekyll add to Markdown is removed (smmgen.content.dialects),
     # which leaves the sources the plain path takes as they are (test_markup_dialects).
     assert markup.to_plain_text(source) == markup.html_to_text(markup.to_html(dialects.clean(source)))
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_markup import bodies
 
-from smmgen import dialects, markup
-from smmgen.markup import first_paragraph, inline_text, prose_text
+from smmgen.content import dialects, markup
+from smmgen.content.markup import first_paragraph, inline_text, prose_text
 
 HUGO_POST = """\
 ## TL;DR

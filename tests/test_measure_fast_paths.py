@@ -11,9 +11,9 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smmgen import grapheme as gr
-from smmgen import measure as m
-from smmgen import x_weight as xw
+from smmgen.text import grapheme as gr
+from smmgen.text import measure as m
+from smmgen.text import x_weight as xw
 
 PIECES = st.sampled_from([
     "a", " ", "\r\n", "\r", "\n", "é", "e\u0301", "\u0301", "\u0301\u0302", "Б", "東", "한", "\u1100\u1161\u11a8",

@@ -1,4 +1,4 @@
-"""Property tests for smmgen.measure and smmgen.richtext."""
+"""Property tests for smmgen.text.measure and smmgen.text.richtext."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import twitter_text_oracle as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smmgen import grapheme as gr
-from smmgen import mastodon_count as mc
-from smmgen import measure as m
-from smmgen import richtext
-from smmgen import x_weight as xw
+from smmgen.text import grapheme as gr
+from smmgen.text import mastodon_count as mc
+from smmgen.text import measure as m
+from smmgen.text import richtext
+from smmgen.text import x_weight as xw
 
 # Pieces that exercise every rule: URLs and domains, mentions, hashtags, emoji sequences, combining marks,
 # scripts with conjuncts, CJK, the reserved characters of LinkedIn and HTML, line breaks, odd spaces.

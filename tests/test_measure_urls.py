@@ -1,5 +1,5 @@
-"""smmgen.twitter_urls finds what twitter-text (tests/twitter_text_oracle.py) and Mastodon's compiled URL
-expression find, and the other first-use shortcuts of smmgen.measure agree with what they stand in for."""
+"""smmgen.text.twitter_urls finds what twitter-text (tests/twitter_text_oracle.py) and Mastodon's compiled URL
+expression find, and the other first-use shortcuts of smmgen.text.measure agree with what they stand in for."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twitter_text_oracle import url_spans as _twitter_text
 
-from smmgen import grapheme as gr
-from smmgen import mastodon_count as mc
-from smmgen import measure as m
-from smmgen import twitter_urls as tu
-from smmgen import x_weight as xw
+from smmgen.text import grapheme as gr
+from smmgen.text import mastodon_count as mc
+from smmgen.text import measure as m
+from smmgen.text import twitter_urls as tu
+from smmgen.text import x_weight as xw
 
 TLDS = [name for tlds in tu.tld_lists() for name in tlds.names]
 # Non-ASCII characters that case-insensitive matching takes for ASCII letters, and characters that are
@@ -154,7 +154,7 @@ def test_an_undecidable_tld_falls_back_to_twitter_text(monkeypatch: pytest.Monke
 def test_measuring_a_post_compiles_no_tld_list() -> None:
     # The point of twitter_urls: a process that measures posts never compiles twitter-text's TLD alternations.
     code = (
-        "import sys; from smmgen import measure, richtext\n"
+        "import sys; from smmgen.text import measure, richtext\n"
         "t = 'Read https://example.com/a and www.example.org, пример.рф and https://t.co/x @a@b.social 😀'\n"
         "print(measure.x_weighted_length(t), measure.mastodon_length(t), measure.x_count(t).weighted_length,\n"
         "      len(richtext.detect_facets(t)))\n"
@@ -199,7 +199,7 @@ def test_every_emoji_starts_where_the_quick_check_looks() -> None:
 
 def test_plain_articles_do_not_import_markdown() -> None:
     code = (
-        "import sys, json; from smmgen import markup\n"
+        "import sys, json; from smmgen.content import markup\n"
         "plain = markup.to_plain_text('A plain paragraph.\\n\\nAnother one, with https://example.com/x.')\n"
         "before = 'markdown' in sys.modules\n"
         "rich = markup.to_plain_text('Some *emphasis* and [a link](https://example.com).')\n"

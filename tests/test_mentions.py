@@ -12,8 +12,9 @@ from cut_helpers import PLATFORMS, article_text, render, write_article, write_si
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smmgen import measure, mentions, richtext
-from smmgen.cli import main
+from smmgen.cli.main import main
+from smmgen.content import mentions
+from smmgen.text import measure, richtext
 
 # twitter-text 3.1.0 (JavaScript) validMentionOrList, and Mastodon's Account::MENTION_RE (app/models/account.rb):
 # the patterns that turn "@name" into a mention on X and on Mastodon.

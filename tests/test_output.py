@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from smmgen.errors import SmmgenError
-from smmgen.output import atomic_write, create, listing, prune
+from smmgen.output_files import atomic_write, create, listing, prune
 
 
 def test_atomic_write_replaces_and_skips_identical(tmp_path):
@@ -103,7 +103,7 @@ ARTICLE = """\
 def _build(site: Path, *args: str):
     from click.testing import CliRunner
 
-    from smmgen.cli import main
+    from smmgen.cli.main import main
 
     return CliRunner().invoke(main, ["build", "--workers", "1", *args, "--site", str(site)])
 

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from support.plan import BERLIN, UTC, cut, local, shown, site_with, times, write_ledger
 
-from smmgen import plan
-from smmgen.build import build
-from smmgen.cli import main
-from smmgen.config import load_site
+from smmgen.build.pipeline import build
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
 from smmgen.errors import ErrorList
+from smmgen.plan import slots as plan
 
 SLOTS = """
 [plan]

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.plan import BERLIN, cut, local, site_with, write_ledger
 
-from smmgen import plan
+from smmgen.plan import slots as plan
 
 PRESETS = {
     "slots": """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cut_helpers import LONG_BODY, article_text, render, write_article, write_site
 
-from smmgen import measure, richtext
+from smmgen.text import measure, richtext
 
 
 def link_facets(cut, part=0):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from cut_helpers import LONG_BODY, PLATFORMS, article_text, render, write_article, write_site
 
-from smmgen import excerpt, measure
 from smmgen.platforms import registry
 from smmgen.platforms.common import Rules, display_url, lead_text, readable_excerpt, reflow, repeats
+from smmgen.text import excerpt, measure
 
 
 def test_every_platform_makes_a_cut_within_its_limit(tmp_path):

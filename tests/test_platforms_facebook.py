@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cut_helpers import LONG_BODY, article_text, render, write_article, write_site
 
-from smmgen.excerpt import ELLIPSIS
+from smmgen.text.excerpt import ELLIPSIS
 
 
 def excerpt_of(cut) -> str:

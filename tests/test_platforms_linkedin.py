@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from cut_helpers import LONG_BODY, article_text, render, write_article, write_site
 
-from smmgen import measure
 from smmgen.platforms.linkedin import commentary
+from smmgen.text import measure
 
 
 def test_commentary_escapes_reserved_characters_but_keeps_hashtags():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cut_helpers import LONG_BODY, article_text, render, write_article, write_site
 
-from smmgen import measure
+from smmgen.text import measure
 
 
 def test_the_servers_limit_and_url_length_are_used(tmp_path):
@@ -19,7 +19,7 @@ def test_the_servers_limit_and_url_length_are_used(tmp_path):
 
 
 def test_a_mention_counts_only_its_username(tmp_path):
-    # A mention from the article's text is one only when the site maps it ([mentions]: smmgen.mentions).
+    # A mention from the article's text is one only when the site maps it ([mentions]: smmgen.content.mentions).
     site = write_site(tmp_path / "s", only=("mastodon",),
                       extra='[mentions.reporter]\nmastodon = "@reporter@a-very-long-instance-name.example.com"\n')
     summary = "Thanks to @reporter@a-very-long-instance-name.example.com for the tip."

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from cut_helpers import LONG_BODY, article_text, render, write_article, write_site
 
-from smmgen import measure
 from smmgen.errors import PublishError
 from smmgen.platforms.common import visible_html
 from smmgen.publish.base import Post
 from smmgen.publish.telegram import Telegram
+from smmgen.text import measure
 
 
 def test_text_mode_escapes_and_previews_the_link(tmp_path):

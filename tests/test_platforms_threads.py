@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cut_helpers import LONG_BODY, article_text, render, write_article, write_site
 
-from smmgen import measure
+from smmgen.text import measure
 
 
 def test_emoji_count_their_bytes(tmp_path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 from cut_helpers import LONG_BODY, article_text, render, write_article, write_site
 
-from smmgen import measure
-from smmgen.cli import main
+from smmgen.cli.main import main
+from smmgen.text import measure
 
 
 def test_a_generated_post_fits_and_records_its_measure(tmp_path):

@@ -16,8 +16,8 @@ from conftest import MINIMAL_CONFIG
 from support.serving import ServeProcess
 from test_preview_pages import enable_platforms
 
-from smmgen.build import build, write_output
-from smmgen.config import load_site
+from smmgen.build.pipeline import build, write_output
+from smmgen.config.site import load_site
 
 pytestmark = pytest.mark.slow
 
@@ -187,9 +187,9 @@ X_CARDS = """() => Array.from(document.querySelectorAll('article.mock[data-platf
 def test_x_link_card_label_keeps_off_the_cards_title(built_site, context):
     """X shows a large-image card as the image alone with the domain in a label on its bottom-left corner: the
     mock-up draws that label, and no card title of the site sits in the band it covers."""
-    from smmgen.build import card_layout
+    from smmgen.build.pipeline import card_layout
+    from smmgen.build.templates import Layouts
     from smmgen.cards.layout import find_layout, load_layout
-    from smmgen.layouts import Layouts
 
     site_dir, result, _enabled = built_site
     site = result.site

@@ -12,13 +12,13 @@ import pytest
 from click.testing import CliRunner
 from support.loading import render_preview
 
-from smmgen.build import build, write_output
+from smmgen.build.article_outputs import ArticleOutput
+from smmgen.build.pipeline import build, write_output
 from smmgen.cards.model import Card
-from smmgen.cli import main
-from smmgen.config import PlatformSettings, load_site
+from smmgen.cli.main import main
+from smmgen.config.site import PlatformSettings, load_site
 from smmgen.errors import SmmgenError
 from smmgen.manifest import MediaFile
-from smmgen.outputs import ArticleOutput
 from smmgen.platforms import registry
 from smmgen.preview.looks import LOOKS
 from smmgen.preview.model import preview_data

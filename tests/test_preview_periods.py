@@ -10,9 +10,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import MINIMAL_CONFIG
 
-from smmgen.build import build
-from smmgen.cli import main
-from smmgen.config import load_site
+from smmgen.build.pipeline import build
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
 from smmgen.preview.agenda import Day, Week
 from smmgen.preview.pages import render_pages
 from smmgen.preview.periods import month_of, month_period, opening_weeks, week_period

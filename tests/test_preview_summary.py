@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 
-from smmgen.build import build
-from smmgen.cli import main
-from smmgen.config import load_site
+from smmgen.build.pipeline import build
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
 from smmgen.preview import agenda
 from smmgen.preview.summary import markdown_summary, md_escape
 

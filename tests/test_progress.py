@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from smmgen.build import build
-from smmgen.config import load_site
+from smmgen.build.pipeline import build
+from smmgen.config.site import load_site
 
-ARTICLES = 20           # enough for the worker processes to parse (smmgen.build.PARALLEL_MIN)
+ARTICLES = 20           # enough for the worker processes to parse (smmgen.build.pipeline.PARALLEL_MIN)
 CLEAR = "\r\x1b[K"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fakes.server import Fault
 
-from smmgen.config import load_site
+from smmgen.config.site import load_site
 from smmgen.errors import AuthError, PublishError, RateLimited
 from smmgen.publish import registry, runner
 from smmgen.publish.base import AdapterContext, Post

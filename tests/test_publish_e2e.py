@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 from fakes.cardhost import CardHost
 
-from smmgen.accounts import accounts
-from smmgen.cli import main
-from smmgen.config import load_site
+from smmgen.cli.main import main
+from smmgen.config.accounts import accounts
+from smmgen.config.site import load_site
 
 pytest.register_assert_rewrite("support.publishing", "support.fake_platforms")
 pytest_plugins = ["support.publishing", "support.fake_platforms"]

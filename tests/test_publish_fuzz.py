@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from smmgen.config import load_site
+from smmgen.config.site import load_site
 from smmgen.errors import SmmgenError
 from smmgen.publish import registry, runner
 from smmgen.publish.base import Lookup, Post, Posted

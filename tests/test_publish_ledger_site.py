@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from smmgen.cli import main
+from smmgen.cli.main import main
 from smmgen.errors import SmmgenError
 
 pytest.register_assert_rewrite("support.publishing")

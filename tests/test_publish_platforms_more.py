@@ -18,7 +18,7 @@ from fakes.server import Fault
 from fakes.x import signature
 from requests_oauthlib import OAuth1
 
-from smmgen.config import load_site
+from smmgen.config.site import load_site
 from smmgen.errors import PublishError, RateLimited
 from smmgen.publish import checks, registry, runner
 from smmgen.publish.base import AdapterContext, Post

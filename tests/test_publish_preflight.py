@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from fakes.server import Response
 from fakes.sitehost import SiteHost, page
 
-from smmgen.cli import main
+from smmgen.cli.main import main
 from smmgen.errors import ConfigError
 from smmgen.publish.http import HttpConfig
 from smmgen.publish.preflight import MAX_REDIRECTS, PAGE_MAX, USER_AGENT, Fetcher

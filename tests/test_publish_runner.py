@@ -12,7 +12,7 @@ import requests
 from click.testing import CliRunner
 from fakes.mastodon import FakeMastodon, status_length
 
-from smmgen.cli import main
+from smmgen.cli.main import main
 from smmgen.errors import SmmgenError
 from smmgen.publish.ledger import Ledger, Record
 from smmgen.publish.lock import acquire

@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smmgen import redact
-from smmgen.cli import main
-from smmgen.config import load_site
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
 from smmgen.publish import registry, runner
 from smmgen.publish.base import AdapterContext, Post
 from smmgen.publish.http import Budget, HttpConfig
@@ -217,7 +217,7 @@ def test_a_real_process_shows_no_secret_on_stderr_or_stdout(echo: Echo, tmp_path
 def test_a_secret_cut_by_the_length_bound_leaves_no_part_behind(secret: str, padding: int, tail: str) -> None:
     """The ledger keeps at most 300 characters of an error, scrubbed first: a secret straddling the bound
     leaves no prefix of itself behind, and neither do control characters or line breaks inside it."""
-    redact.remember(secret)
+    redact.remember_secret(secret)
     filler = next(c for c in "x-·_" if c not in secret)
     message = filler * padding + secret + tail
     ledger = Ledger(Path("unused"), read_only=True)
@@ -230,7 +230,7 @@ def test_a_secret_cut_by_the_length_bound_leaves_no_part_behind(secret: str, pad
 
 def test_a_credential_echoed_in_a_post_url_or_the_adapters_state_is_not_stored(tmp_path: Path) -> None:
     secret = 'Ztok/en+"é'
-    redact.remember(secret)
+    redact.remember_secret(secret)
     ledger = Ledger(tmp_path / "ledger.json")
     ledger.put(Record(id="a@facebook", platform="facebook", state="posted", remote_id="1_2",
                       url=f"https://www.facebook.com/1/posts/2?access_token={quote_plus(secret)}",
@@ -243,20 +243,20 @@ def test_a_credential_echoed_in_a_post_url_or_the_adapters_state_is_not_stored(t
 
 
 def test_a_secret_split_by_a_line_break_is_caught_after_joining() -> None:
-    redact.remember("Qline Qbreak Qsecret")
+    redact.remember_secret("Qline Qbreak Qsecret")
     assert redact.summary("error: Qline\nQbreak   Qsecret!") == "error: ***!"
 
 
 def test_a_secret_inside_a_longer_one_leaves_nothing_of_the_longer_one() -> None:
-    redact.remember("Kshort-tokenK")
-    redact.remember("Kthe Kshort-tokenK and more")
+    redact.remember_secret("Kshort-tokenK")
+    redact.remember_secret("Kthe Kshort-tokenK and more")
     assert redact.scrub("a Kthe Kshort-tokenK and more b") == "a *** b"
     assert redact.summary("a Kthe\nKshort-tokenK  and more b") == "a *** b"
 
 
 def test_a_logged_traceback_is_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
     secret = "Ytraceback-token/+"
-    redact.remember(secret)
+    redact.remember_secret(secret)
     try:
         raise ValueError(f"bad URL https://api.example/bot{quote(secret)}/send and {secret}")
     except ValueError:

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smmgen.cli import main
-from smmgen.config import load_site
-from smmgen.scaffold import SLUG, new_article, slugify
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
+from smmgen.init.scaffold import SLUG, new_article, slugify
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC)

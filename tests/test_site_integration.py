@@ -1,4 +1,4 @@
-"""The site side (``[integration]``, smmgen.integration): `smmgen init` writes the partial or include and the
+"""The site side (``[integration]``, smmgen.build.integration): `smmgen init` writes the partial or include and the
 table, `smmgen build` writes every article's tags as data and copies the cards where `cards_base_url` serves them,
 and the real `hugo` and `jekyll` render the tags into the pages, which are parsed and checked against the manifest.
 Every site is a copy in a temporary folder; tests/sites is never written."""
@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from test_fixture_sites import set_up
 from test_init import generate, require, smmgen, write
 
-from smmgen.config import load_site
-from smmgen.og import og_html, og_tags, og_values
+from smmgen.build.og import og_html, og_tags, og_values
+from smmgen.config.site import load_site
 
 HEAD = {"hugo": '{{ partial "smmgen/og.html" . }}', "jekyll": "{% include smmgen-og.html %}"}
 HOSTILE = 'Say "no" to <script>alert(1)</script> & \'tabs\' — {{ .Title }} {% raw %} 🚨👩‍👩‍👧 &amp;'

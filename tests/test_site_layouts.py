@@ -10,15 +10,15 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageStat
 
-from smmgen import staging
-from smmgen.build import BuildResult, build
+from smmgen.build import staging
+from smmgen.build.pipeline import BuildResult, build
 from smmgen.cards import DEFAULT_LAYOUT_DIR, TARGETS
 from smmgen.cards.layout import RGBA, Layout, TextStyle, load_layout
-from smmgen.config import load_site
-from smmgen.excerpt import ELLIPSIS
-from smmgen.measure import telegram_html_escape as tg_escape
+from smmgen.config.site import load_site
 from smmgen.platforms.common import display_url, lead_text
 from smmgen.platforms.linkedin import commentary
+from smmgen.text.excerpt import ELLIPSIS
+from smmgen.text.measure import telegram_html_escape as tg_escape
 
 # The Courier's words, by article language: the house style these layouts promise.
 READ_MORE = {"en": "Read the full story", "de": "Zum ganzen Artikel", "ru": "Читать полностью", "ja": "続きを読む"}

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from smmgen.cli import main
-from smmgen.config import find_root
+from smmgen.cli.main import main
+from smmgen.config.site import find_root
 
 
 def smmgen(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -244,8 +244,8 @@ def test_focus_replaces_the_yaml_value_in_place(client, site):
 
 
 def test_focus_appends_to_yaml_and_toml_front_matter(client, site):
-    from smmgen.config import load_site
-    from smmgen.content import load_article
+    from smmgen.config.site import load_site
+    from smmgen.content.article import load_article
 
     for source, line in ((HEAT, b"image_focus: [0.3, 0.6]\n"), (HOUSING, b"image_focus = [0.3, 0.6]\n")):
         path = site / source
@@ -370,8 +370,8 @@ def test_the_server_reports_no_internal_errors(server):
 
 def test_the_studio_writes_nothing_under_output(sample_site):
     """The studio in the server's process, without the watcher's rebuilds: output/ stays as the build left it."""
-    from smmgen.build import build, write_output
-    from smmgen.config import load_site
+    from smmgen.build.pipeline import build, write_output
+    from smmgen.config.site import load_site
     from smmgen.studio.api import Studio
 
     write_output(build(load_site(sample_site), workers=1))

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from smmgen.cards import DEFAULT_LAYOUT_DIR
 from smmgen.cards.layout import layout_from_data
+from smmgen.content.front_matter import parse
 from smmgen.errors import ConfigError
-from smmgen.front_matter import parse
 from smmgen.studio.front_matter_edit import set_key
 from smmgen.studio.schema import ELEMENTS, rank
 from smmgen.studio.toml_edit import EditError, dumps, leaves, scan, update
@@ -295,8 +295,8 @@ def test_every_sample_article_takes_a_focus_and_a_layout(path):
 
 
 def test_card_written_as_a_table_names_the_layout(sample_site):
-    from smmgen.config import load_site
-    from smmgen.content import load_article
+    from smmgen.config.site import load_site
+    from smmgen.content.article import load_article
     from smmgen.errors import SmmgenError
 
     path = sample_site / "content/2026/2026-11-22-gallery-east-wing.md"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# PyYAML as if built without libyaml: smmgen.front_matter then has one loader only.
+# PyYAML as if built without libyaml: smmgen.content.front_matter then has one loader only.
 WITHOUT_LIBYAML = ("import sys, yaml; yaml.__with_libyaml__ = False; import pytest; "
                    "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests/test_front_matter_loaders.py']))")
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from smmgen import measure
-from smmgen.thread_split import split_thread
+from smmgen.text import measure
+from smmgen.text.thread_split import split_thread
 
 LINK = "https://news.example.com/2026/11/story/?utm_source=x"
 TEXT_PARAGRAPHS = (

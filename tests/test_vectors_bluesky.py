@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from smmgen import richtext
-from smmgen.measure import Unit, grapheme_len, graphemes, measure, safe_grapheme_len, utf8_len
+from smmgen.text import richtext
+from smmgen.text.measure import Unit, grapheme_len, graphemes, measure, safe_grapheme_len, utf8_len
 
 VECTORS = Path(__file__).parent / "vectors"
 FACETS = json.loads((VECTORS / "bluesky_facets.json").read_text(encoding="utf-8"))

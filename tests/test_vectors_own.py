@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from smmgen.measure import (
+from smmgen.text.measure import (
     Unit,
     count_links,
     grapheme_len,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from smmgen.measure import X_V2, X_V3, Unit, measure, x_count, x_urls, x_weighted_length
+from smmgen.text.measure import X_V2, X_V3, Unit, measure, x_count, x_urls, x_weighted_length
 
 VECTORS = Path(__file__).parent / "vectors"
 CONFIGS = {"v2": X_V2, "v3": X_V3}

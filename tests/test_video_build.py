@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from support.clips import make_clip
 
-from smmgen.cli import main
+from smmgen.cli.main import main
 from smmgen.manifest import SCHEMA_PATH
 
 CONFIG = """\
@@ -195,8 +195,8 @@ def test_replacing_the_video_changes_the_content_hash_and_diff_says_so(make_site
 
 
 def test_rebuild_does_not_encode_again(make_site, monkeypatch):
-    from smmgen.config import load_site
-    from smmgen.incremental import build_site
+    from smmgen.build.incremental import build_site
+    from smmgen.config.site import load_site
     from smmgen.video import media, transcode
 
     site = make(make_site)
@@ -310,8 +310,8 @@ def test_the_video_store_is_checked_before_it_is_used(make_site):
 
 
 def test_progress_counts_the_encodes(make_site):
-    from smmgen.build import build
-    from smmgen.config import load_site
+    from smmgen.build.pipeline import build
+    from smmgen.config.site import load_site
 
     site = make(make_site)
     heard: list[tuple[str, int, int]] = []

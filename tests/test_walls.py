@@ -4,7 +4,7 @@ read from the source (an AST scan of smmgen/, function-level imports included).
 
 - Building (content, cuts, cards, preview) never imports the publisher or ``requests``: a build works offline.
 - The publisher reads the manifest and the files it names: it loads no Markdown, text, card or template code.
-- click belongs to the CLI (smmgen/cli.py, smmgen/commands/, smmgen/__main__.py) only.
+- click belongs to the CLI (smmgen/cli/main.py, smmgen/cli/, smmgen/__main__.py) only.
 """
 
 from __future__ import annotations
@@ -30,27 +30,28 @@ CREDENTIALS = {f"SMMGEN_{name}": f"made-up-{name.lower()}" for name in (
     "X_SPORT_ACCESS_SECRET")}
 
 # What the publisher must not load: reading articles, measuring and cutting text, cards, templates.
-NOT_IN_PUBLISH = ("smmgen.content", "smmgen.front_matter", "smmgen.markup", "smmgen.excerpt", "smmgen.measure",
-                  "smmgen.hashtags", "smmgen.richtext", "smmgen.cards", "smmgen.preview", "smmgen.build",
+NOT_IN_PUBLISH = ("smmgen.content.article", "smmgen.content.front_matter", "smmgen.content.markup",
+                  "smmgen.text.excerpt", "smmgen.text.measure", "smmgen.text.hashtags", "smmgen.text.richtext",
+                  "smmgen.cards", "smmgen.preview", "smmgen.build.pipeline",
                   "jinja2", "frontmatter", "markdown", "PIL")
 NOT_IN_BUILD = ("smmgen.publish", "requests")
 
 # The modules outside smmgen/publish/ the publisher may import: leaves that read no article and render nothing.
 PUBLISH_MAY_IMPORT = {
     "smmgen",                 # __version__
-    "smmgen.errors", "smmgen.redact", "smmgen.site_files", "smmgen.output", "smmgen.schema", "smmgen.registry",
-    "smmgen.accounts",        # which account an entry goes to
-    "smmgen.expiry",          # delete windows
+    "smmgen.errors", "smmgen.redact", "smmgen.site_files", "smmgen.output_files", "smmgen.config.schema", "smmgen.registry",
+    "smmgen.config.accounts",        # which account an entry goes to
+    "smmgen.plan.expiry",          # delete windows
     "smmgen.manifest_model",  # the manifest model and its strict loader (a leaf: errors, redact)
     "smmgen.manifest_video",  # the video items' checks, beside the model
     "smmgen.facts",           # platform facts as data
     "smmgen.cards.targets",   # card sizes as data (the doctor checks a Mastodon instance against them)
-    "smmgen.measure",         # counting rules, loaded by a real post only (a Mastodon instance's own limit)
+    "smmgen.text.measure",         # counting rules, loaded by a real post only (a Mastodon instance's own limit)
 }
 # What would recompute a post at send time: facets and Telegram's HTML are the build's, carried in the manifest.
-RECOMPUTING = {"smmgen.richtext", "smmgen.markup", "smmgen.excerpt"}
+RECOMPUTING = {"smmgen.text.richtext", "smmgen.content.markup", "smmgen.text.excerpt"}
 
-CLI_FILES = ("smmgen/cli.py", "smmgen/__main__.py", "smmgen/commands/")
+CLI_FILES = ("smmgen/cli/main.py", "smmgen/__main__.py", "smmgen/cli/")
 
 
 # ``-X importtime`` times the import statement, not ``importlib.import_module`` (how both registries load a
@@ -103,7 +104,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
 
 def test_the_imports_are_read(runs: dict[str, set[str]]) -> None:
     # The parse finds what each command must load, so an empty set cannot pass the walls below.
-    assert {"smmgen.content", "smmgen.cards.render", "jinja2"} <= runs["build"]
+    assert {"smmgen.content.article", "smmgen.cards.render", "jinja2"} <= runs["build"]
     assert {"smmgen.publish.runner", "smmgen.publish.ledger", "requests"} <= runs["publish"]
 
 

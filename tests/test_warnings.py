@@ -8,9 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from smmgen.build import build
-from smmgen.cli import main
-from smmgen.config import load_site
+from smmgen.build.pipeline import build
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
 from smmgen.preview.summary import md_escape
 
 KNOWN = ("content/expiring.md", "x", "social.x.text has no link to the article")

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smmgen.cli import main
+from smmgen.cli.main import main
 from smmgen.publish.lock import acquire
 
 pytest.register_assert_rewrite("support.publishing")
@@ -379,7 +379,7 @@ def test_diff_and_relative_paths_resolve_inside_each_site(workspace: Path) -> No
 
 
 def test_loading_the_workspace_file_as_a_site_says_what_it_is(workspace: Path) -> None:
-    from smmgen.config import load_site
+    from smmgen.config.site import load_site
     from smmgen.errors import SmmgenError
 
     with pytest.raises(SmmgenError) as caught:
@@ -393,7 +393,7 @@ def test_loading_the_workspace_file_as_a_site_says_what_it_is(workspace: Path) -
 def test_prefixed_lines_do_not_depend_on_how_the_text_was_written(chunks: list[str]) -> None:
     import io
 
-    from smmgen.commands.per_site import Prefixed
+    from smmgen.cli.per_site import Prefixed
 
     whole, pieces = io.StringIO(), io.StringIO()
     one = Prefixed(whole, "sites/a")

@@ -14,7 +14,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 manifest_path() {
-  python -c 'import sys; from smmgen.config import load_site; print(load_site(sys.argv[1]).output_dir.resolve() / "manifest.json")' "$1"
+  python -c 'import sys; from smmgen.config.site import load_site; print(load_site(sys.argv[1]).output_dir.resolve() / "manifest.json")' "$1"
 }
 
 # Errors go to the log (with annotations, which smmgen writes itself under GitHub Actions) and to the summary.

@@ -24,6 +24,7 @@ from typing import Any
 import PIL
 from PIL import Image, features
 
+from smmgen.build.workers import pool as worker_pool
 from smmgen.cards import hero as heromod
 from smmgen.cards.encode import OverBudget, choose_format, encode
 from smmgen.cards.encode import identity as encoder_identity
@@ -34,8 +35,7 @@ from smmgen.cards.render import backdrop, render
 from smmgen.cards.targets import TARGETS, TargetSpec
 from smmgen.cards.text import clean
 from smmgen.errors import ContentError, ErrorList, SmmgenError
-from smmgen.output import atomic_write
-from smmgen.workers import pool as worker_pool
+from smmgen.output_files import atomic_write
 
 RENDERER_VERSION = "5"
 """Bump when a change to the drawing code changes pixels, so cached cards are drawn again. (5: a text colour's
@@ -70,7 +70,7 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     ``roots``: for each of ``layout_dirs``, the folder that its layouts and the files they name may not leave
     (the site's for the site's layouts; by default each folder itself).
     ``progress`` is told ``(done, total)`` requests as the groups of cards are finished.
-    ``stage``: new files are written to ``stage/cards`` instead of ``out_dir/cards`` (``smmgen.staging``), and a
+    ``stage``: new files are written to ``stage/cards`` instead of ``out_dir/cards`` (``smmgen.build.staging``), and a
     file found in either is used; their cards' paths are the same, relative to ``out_dir``. ``staged``, when
     given, gets the paths of the cards whose files are in ``stage``.
     ``shard`` (I, N): draw only the drawings whose content key falls in share I of N (``in_shard``); the

@@ -16,10 +16,10 @@ from typing import Any
 
 from smmgen.cards.layout_check import FONT_SUFFIXES, check_layout, display_path
 from smmgen.cards.layout_model import RGBA, Background, Box, Layout, LayoutFile, Logo, Pill, Rect, TextStyle
+from smmgen.config.toml_text import toml_loads
 from smmgen.errors import ConfigError, ContentError
 from smmgen.site_files import OUTSIDE, inside
 from smmgen.site_files import shown as shown_in
-from smmgen.toml_text import toml_loads
 
 __all__ = ["FONT_SUFFIXES", "LAYOUT_NAME", "RGBA", "Background", "Box", "Layout", "LayoutFile", "Logo", "Pill",
            "Rect", "TextStyle", "display_path", "find_layout", "layout_from_data", "load_layout"]

@@ -13,8 +13,8 @@ from typing import Any
 from smmgen.cards.fonts import BUILTIN_FAMILIES
 from smmgen.cards.layout_model import RGBA, Background, Box, Layout, Logo, Pill, Rect, TextStyle
 from smmgen.cards.targets import TARGETS
+from smmgen.config.lines import toml_key_lines
 from smmgen.errors import ConfigError
-from smmgen.lines import toml_key_lines
 from smmgen.site_files import OUTSIDE, inside
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")

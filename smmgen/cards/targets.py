@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import facts
+from smmgen import facts
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Platforms: one module each (spec + pure render), found through ``registry``."""
 
-from .base import COMMON_SETTINGS, Cut, CutContext, MediaRef, PlatformSpec
+from smmgen.platforms.base import COMMON_SETTINGS, Cut, CutContext, MediaRef, PlatformSpec
 
 __all__ = ["COMMON_SETTINGS", "Cut", "CutContext", "MediaRef", "PlatformSpec"]

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .. import accounts
-from .. import schema as s
-from ..facts import Limit, PlatformFacts
+from smmgen.config import accounts
+from smmgen.config import schema as s
+from smmgen.facts import Limit, PlatformFacts
 
 if TYPE_CHECKING:
-    from ..config import PlatformSettings, Site
-    from ..layouts import Layouts
-    from ..schedule import Timing
+    from smmgen.build.templates import Layouts
+    from smmgen.config.site import PlatformSettings, Site
+    from smmgen.plan.schedule import Timing
 
 
 # Options every platform that supports threads declares.
@@ -34,7 +34,7 @@ class PlatformSpec:
     name: str                       # registry key, e.g. "bluesky"
     title: str                      # shown to people, e.g. "Bluesky"
     text_limit: int                 # in ``unit``
-    unit: str                       # a unit that smmgen.measure knows, e.g. "graphemes", "weighted", "utf16"
+    unit: str                       # a unit that smmgen.text.measure knows, e.g. "graphemes", "weighted", "utf16"
     card_target: str | None         # which card size this platform uses ("og", "x", "instagram", ...)
     card_role: str | None           # "link_card": we build the link card (thumb); "attach": image attached to
                                     # the post; "scraped": the platform builds the card from og tags
@@ -87,7 +87,7 @@ class Cut:
     errors: tuple[str, ...] = ()     # problems that must stop the build (e.g. an override over the limit)
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # platform data for publishers
     timing: Timing | None = None     # where publish_at/expire_at come from; the plan reads and updates it
-    account: str = ""                # the account it goes to (smmgen.accounts); the platform's default: its name
+    account: str = ""                # the account it goes to (smmgen.config.accounts); the platform's default: its name
 
     @property
     def text(self) -> str:

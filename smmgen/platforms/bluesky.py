@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import facts
-from .. import schema as s
-from .base import THREAD_OPTIONS, Cut, CutContext, PlatformSpec, spec_limits
+from smmgen import facts
+from smmgen.config import schema as s
+from smmgen.platforms.base import THREAD_OPTIONS, Cut, CutContext, PlatformSpec, spec_limits
 
 if TYPE_CHECKING:
-    from ..content import Article
+    from smmgen.content.article import Article
 
 SPEC = PlatformSpec(
     name="bluesky",
@@ -42,8 +42,8 @@ SPEC = PlatformSpec(
 
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
-    from .. import mentions
-    from .common import compose, display_url, finish, freeze, link_for, rules_for
+    from smmgen.content import mentions
+    from smmgen.platforms.common import compose, display_url, finish, freeze, link_for, rules_for
 
     link = link_for(article, ctx)
     shown = display_url(link, int(ctx.settings.get("link_text_length", 48)))
@@ -67,7 +67,7 @@ def part_facets(text: str, shown_link: str | None, uri: str,
     """The facets of one part: links, hashtags and cashtags as detected, mentions of the handles in ``dids``
     (handle -> DID: the site's [mentions] map; no other ``@name`` becomes a mention), and the shown link (its
     last occurrence) as a link facet to ``uri``, replacing whatever was detected there."""
-    from .. import measure, richtext
+    from smmgen.text import measure, richtext
 
     facets = richtext.detect_facets(text, resolve_handle=(lambda h: dids.get(h.lower())) if dids else None)
     if not shown_link or shown_link not in text:

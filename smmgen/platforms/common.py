@@ -5,7 +5,7 @@ A platform module declares its ``SPEC``, builds its ``Rules`` (how it counts, wh
 ``compose`` and ``finish``; what differs between platforms (escaping, link cards, facets) stays in its module.
 
 How a post is fitted (``fit_post``): the template is rendered with the whole excerpt source; if that fits, the
-hashtags are appended one by one while they fit. If not, the excerpt is cut (``smmgen.excerpt``) with a
+hashtags are appended one by one while they fit. If not, the excerpt is cut (``smmgen.text.excerpt``) with a
 measure
 that renders the whole post around each candidate, so the cut uses exactly the room the title, the link and
 the
@@ -26,14 +26,15 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import dialects, measure, mentions
-from .. import excerpt as ex
-from .. import hashtags as ht
-from ..content import Article
-from ..links import with_utm
-from ..schedule import resolve, timing
-from ..thread_split import split_thread
-from .base import Cut, CutContext, MediaRef, PlatformSpec
+from smmgen.content import dialects, mentions
+from smmgen.content.article import Article
+from smmgen.content.links import with_utm
+from smmgen.plan.schedule import resolve, timing
+from smmgen.platforms.base import Cut, CutContext, MediaRef, PlatformSpec
+from smmgen.text import excerpt as ex
+from smmgen.text import hashtags as ht
+from smmgen.text import measure
+from smmgen.text.thread_split import split_thread
 
 
 def link_for(article: Article, ctx: CutContext) -> str:
@@ -243,7 +244,7 @@ def template_vars(article: Article, ctx: CutContext, **more: Any) -> dict[str, A
         "display_url": display_url,
     }
     values.update(more)
-    # The article's own words: an @name in them mentions only whom the site maps it to (smmgen.mentions).
+    # The article's own words: an @name in them mentions only whom the site maps it to (smmgen.content.mentions).
     for key in ("title", "summary", "body", "excerpt"):
         values[key] = mentions.written(values[key], ctx.settings.name, ctx.mention_map)
     return values

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .. import facts
-from .. import schema as s
-from .base import Cut, CutContext, PlatformSpec, spec_limits
+from smmgen import facts
+from smmgen.config import schema as s
+from smmgen.platforms.base import Cut, CutContext, PlatformSpec, spec_limits
 
 if TYPE_CHECKING:
-    from ..content import Article
+    from smmgen.content.article import Article
 
 SPEC = PlatformSpec(
     name="instagram",
@@ -42,7 +42,7 @@ SPEC = PlatformSpec(
 
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
-    from .common import compose, display_url, finish, lead_text, link_for, media_for, rules_for
+    from smmgen.platforms.common import compose, display_url, finish, lead_text, link_for, media_for, rules_for
 
     link = link_for(article, ctx)
     mode = ctx.settings.get("link_mode", "plain")

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 import regex
 
-from .. import facts
-from .. import schema as s
-from .base import Cut, CutContext, PlatformSpec, spec_limits
+from smmgen import facts
+from smmgen.config import schema as s
+from smmgen.platforms.base import Cut, CutContext, PlatformSpec, spec_limits
 
 if TYPE_CHECKING:
-    from ..content import Article
+    from smmgen.content.article import Article
 
 SPEC = PlatformSpec(
     name="linkedin",
@@ -53,7 +53,7 @@ _KEPT = regex.compile(f"{_HASHTAG.pattern}|{_MENTION.pattern}")
 def commentary(text: str) -> str:
     """``text`` in the little format: every reserved character escaped except the '#' of hashtags and the
     mentions the site maps (``@[Name](urn:li:organization:123)``)."""
-    from .. import measure
+    from smmgen.text import measure
 
     out: list[str] = []
     pos = 0
@@ -67,7 +67,7 @@ def commentary(text: str) -> str:
 
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
-    from .common import compose, finish, lead_text, link_for, rules_for
+    from smmgen.platforms.common import compose, finish, lead_text, link_for, rules_for
 
     link = link_for(article, ctx)
     rules = rules_for(SPEC, counted=commentary)

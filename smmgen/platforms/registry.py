@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from .. import schema as s
-from ..registry import Registry
-from .base import COMMON_SETTINGS
+from smmgen.config import schema as s
+from smmgen.platforms.base import COMMON_SETTINGS
+from smmgen.registry import Registry
 
 BUILTINS: dict[str, str] = {
     "x": "smmgen.platforms.x",

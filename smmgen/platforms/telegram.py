@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import facts
-from .. import schema as s
-from .base import Cut, CutContext, PlatformSpec, spec_limits
+from smmgen import facts
+from smmgen.config import schema as s
+from smmgen.platforms.base import Cut, CutContext, PlatformSpec, spec_limits
 
 if TYPE_CHECKING:
-    from ..content import Article
+    from smmgen.content.article import Article
 
 TEXT_LIMIT = int(facts.TELEGRAM.text.value)
 CAPTION_LIMIT = int(facts.TELEGRAM.caption.value)
@@ -50,8 +50,8 @@ SPEC = PlatformSpec(
 
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
-    from .. import measure
-    from .common import compose, display_url, finish, lead_text, link_for, media_for, rules_for, visible_html
+    from smmgen.platforms.common import compose, display_url, finish, lead_text, link_for, media_for, rules_for, visible_html
+    from smmgen.text import measure
 
     link = link_for(article, ctx)
     photo = ctx.settings.get("mode", "text") == "photo"

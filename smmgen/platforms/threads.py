@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import facts
-from .base import THREAD_OPTIONS, Cut, CutContext, PlatformSpec, spec_limits
+from smmgen import facts
+from smmgen.platforms.base import THREAD_OPTIONS, Cut, CutContext, PlatformSpec, spec_limits
 
 if TYPE_CHECKING:
-    from ..content import Article
+    from smmgen.content.article import Article
 
 SPEC = PlatformSpec(
     name="threads",
@@ -33,8 +33,8 @@ SPEC = PlatformSpec(
 
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
-    from .. import hashtags as ht
-    from .common import compose, finish, hashtags_wanted, link_for, rules_for
+    from smmgen.platforms.common import compose, finish, hashtags_wanted, link_for, rules_for
+    from smmgen.text import hashtags as ht
 
     link = link_for(article, ctx)
     rules = rules_for(SPEC)

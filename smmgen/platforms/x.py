@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import facts
-from .. import schema as s
-from .base import THREAD_OPTIONS, Cut, CutContext, PlatformSpec, spec_limits
+from smmgen import facts
+from smmgen.config import schema as s
+from smmgen.platforms.base import THREAD_OPTIONS, Cut, CutContext, PlatformSpec, spec_limits
 
 if TYPE_CHECKING:
-    from ..content import Article
+    from smmgen.content.article import Article
 
 SPEC = PlatformSpec(
     name="x",
@@ -36,7 +36,7 @@ SPEC = PlatformSpec(
 
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
-    from .common import compose, finish, link_for, media_for, rules_for
+    from smmgen.platforms.common import compose, finish, link_for, media_for, rules_for
 
     link = link_for(article, ctx)
     rules = rules_for(SPEC)

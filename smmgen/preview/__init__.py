@@ -1,6 +1,6 @@
 """The static preview (output/preview/): every cut as a mock-up of the platform's post, and the content plan.
 
-``iter_preview(result)`` gives the files one at a time; ``smmgen.build.write_output`` writes them with the rest of
+``iter_preview(result)`` gives the files one at a time; ``smmgen.build.pipeline.write_output`` writes them with the rest of
 output/ as they come.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from ..errors import ConfigError
+from smmgen.errors import ConfigError
 
 
 def iter_preview(result, reuse=None) -> Iterator[tuple[Path, Any]]:
@@ -21,7 +21,7 @@ def iter_preview(result, reuse=None) -> Iterator[tuple[Path, Any]]:
 
     Raises ConfigError when a preview template (a site override in layouts/preview/) is broken.
     """
-    from .pages import Unchanged, iter_pages
+    from smmgen.preview.pages import Unchanged, iter_pages
 
     site = result.site
     try:
@@ -39,7 +39,7 @@ def _reported(blocks: Iterable[bytes], site) -> Iterator[bytes]:
 
 
 def _template_error(e: Exception, site) -> Exception:
-    from ..layouts import template_frame
+    from smmgen.build.templates import template_frame
 
     frame = template_frame(e)
     if not isinstance(e, jinja2.TemplateError):

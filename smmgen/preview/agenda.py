@@ -1,7 +1,7 @@
 """The content plan as people read it: every scheduled post with its expiry, by day and by week.
 
 It only presents the schedule the build already decided (``publish_at`` / ``expire_at`` on each manifest entry);
-slot assignment is ``smmgen.plan``'s job.
+slot assignment is ``smmgen.plan.slots``'s job.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ..dates import epoch_seconds
-from ..manifest_model import utc_time
+from smmgen.content.dates import epoch_seconds
+from smmgen.manifest_model import utc_time
 
 UTC = dt.UTC
 
@@ -30,7 +30,7 @@ class Slot:
     expire_at: dt.datetime | None    # UTC
     retracted: bool = False
     hold: str | None = None          # why the build holds it back ("adopted: ...", "unplaced: ..."): never posted
-    account: str = ""                # the account it goes to (smmgen.accounts); the platform's name for its default
+    account: str = ""                # the account it goes to (smmgen.config.accounts); the platform's name for its default
 
     @property
     def held(self) -> str | None:
@@ -131,7 +131,7 @@ def slots(entries: Iterable[Mapping[str, Any]], platform_order: Sequence[str] = 
 
 
 def planned(outputs: Iterable[Any], platform_order: Sequence[str] = ()) -> list[Slot]:
-    """``slots`` of the entries a build's article outputs (``smmgen.outputs.ArticleOutput``) would make, read
+    """``slots`` of the entries a build's article outputs (``smmgen.build.article_outputs.ArticleOutput``) would make, read
     from their cuts: the same slots, without making the entries."""
     return _in_order([Slot(id=c.id, platform=c.platform, slug=o.article.slug, title=o.article.title,
                            source=o.article.source, publish_at=_whole_seconds(c.publish_at),

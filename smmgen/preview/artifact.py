@@ -1,7 +1,7 @@
 """What a pull request's preview artifact holds: the preview of what the pull request changes, not the site's.
 
 A large site's preview is hundreds of megabytes and its cards gigabytes; a reviewer needs the pages of the
-articles whose posts the merge adds, changes or retracts (``smmgen.diff``), their cards, and the index and plan
+articles whose posts the merge adds, changes or retracts (``smmgen.preview.diff``), their cards, and the index and plan
 pages those posts are listed on. The files keep their places under output/, so the links between them work in
 the unpacked artifact (a link to an article the pull request leaves alone leads nowhere there).
 """
@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..diff import ManifestDiff, article_key, site_zone
-from .periods import month_of, month_period, week_period
+from smmgen.preview.diff import ManifestDiff, article_key, site_zone
+from smmgen.preview.periods import month_of, month_period, week_period
 
 ALWAYS = ("preview/index.html", "preview/plan.html")
 

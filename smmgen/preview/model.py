@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import flatten
-from ..manifest_model import utc_time
-from .looks import Look, look_for, unit_label
-from .text import Segment, segments, telegram_html_segments
+from smmgen.errors import flatten
+from smmgen.manifest_model import utc_time
+from smmgen.preview.looks import Look, look_for, unit_label
+from smmgen.preview.text import Segment, segments, telegram_html_segments
 
 STATUSES = ("ok", "warning", "error")
 DEFAULT_CARD = (1200, 630)     # the Open Graph shape, for platforms whose card target is unknown
@@ -215,7 +215,7 @@ def _initials(name: str) -> str:
 
 def _platform_title(name: str) -> str:
     try:
-        from ..platforms import registry
+        from smmgen.platforms import registry
 
         return registry.get(name).SPEC.title
     except (ImportError, KeyError, AttributeError):   # a platform not known here still gets its preview
@@ -224,8 +224,8 @@ def _platform_title(name: str) -> str:
 
 def _card_target_size(name: str) -> tuple[int, int]:
     try:
-        from ..cards.targets import TARGETS
-        from ..platforms import registry
+        from smmgen.cards.targets import TARGETS
+        from smmgen.platforms import registry
 
         target = TARGETS.get(registry.get(name).SPEC.card_target or "")
     except (ImportError, KeyError, AttributeError):   # no such platform or target: the Open Graph shape
@@ -234,7 +234,7 @@ def _card_target_size(name: str) -> tuple[int, int]:
 
 
 def account_for(site, platform: str, avatars: dict[str, Path], account: str | None = None) -> Account:
-    from ..accounts import account_named
+    from smmgen.config.accounts import account_named
 
     named = account_named(site, account) if account and account != platform else None
     settings = named.settings if named is not None else site.platform(platform)
@@ -365,7 +365,7 @@ def _card_part(entry: Mapping[str, Any], extra: Mapping[str, Any]) -> int:
 
 
 def view_key(output_key: str, own_errors: Sequence[str], cut_errors: Sequence[Sequence[str]]) -> str:
-    """The key of an article's view: its output's key (``smmgen.outputs``: everything the manifest entries are
+    """The key of an article's view: its output's key (``smmgen.build.article_outputs``: everything the manifest entries are
     made from) with the errors the preview shows beside them; the site's settings are in the cache's
     fingerprint."""
     return hashlib.sha256(repr((output_key, tuple(own_errors), tuple(map(tuple, cut_errors)))).encode()).hexdigest()
@@ -434,7 +434,7 @@ def preview_data(result) -> PreviewData:
     for view in broken:
         by_source.pop(view.source, None)
     general = tuple(m for messages in by_source.values() for m in dict.fromkeys(messages))
-    from ..accounts import accounts
+    from smmgen.config.accounts import accounts
 
     every = accounts(site)
     shown = tuple((a.name, f"{titles.get(a.platform, a.platform)} {a.handle}".strip()) for a in every) \

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
-from ..layouts import Layouts
-from . import agenda, periods
-from .looks import look_for
-from .model import STATUSES, PreviewData, preview_data
+from smmgen.build.templates import Layouts
+from smmgen.preview import agenda, periods
+from smmgen.preview.looks import look_for
+from smmgen.preview.model import STATUSES, PreviewData, preview_data
 
 TEMPLATE_DIR = "preview"
 PAGES = ("index.html.j2", "article.html.j2", "plan.html.j2")
@@ -253,7 +253,7 @@ def _index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, An
 
 def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
     """The ``fragment(macro, *args)`` the index and plan templates render their rows, weeks and days through:
-    with a ``store`` (``smmgen.cache.FragmentStore``), a part whose macro, arguments and page ``context`` hash
+    with a ``store`` (``smmgen.build.cache.FragmentStore``), a part whose macro, arguments and page ``context`` hash
     to a key the last build wrote is copied instead of rendered."""
     if store is None:
         return lambda macro, *args: macro(*args)
@@ -270,7 +270,7 @@ def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
 
 
 def plan_values(result, data: PreviewData) -> dict[str, Any]:
-    from ..accounts import accounts
+    from smmgen.config.accounts import accounts
 
     site = result.site
     every = agenda.planned(result.outputs, [p.name for p in site.platforms])

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from .agenda import Week
+from smmgen.preview.agenda import Week
 
 AROUND = (1, 1)
 """Calendar weeks shown on plan.html before and after the week of the newest article: three weeks of a

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..errors import SmmgenError
-from ..incremental import SUBDIRS
-from ..output import listing
-from ..studio.api import Studio
+from smmgen.build.incremental import SUBDIRS
+from smmgen.errors import SmmgenError
+from smmgen.output_files import listing
+from smmgen.studio.api import Studio
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +92,12 @@ def build_once(root: Path, workers: int = 1) -> Snapshot:
     touched); when it succeeds output/ is served as written, else the errors on pages made from what loaded."""
     import jinja2
 
-    from ..build import build
-    from ..cache import BuildCache
-    from ..config import load_site
-    from ..incremental import build_site
-    from .model import error_lines
-    from .pages import render_pages, template_error_message
+    from smmgen.build.cache import BuildCache
+    from smmgen.build.incremental import build_site
+    from smmgen.build.pipeline import build
+    from smmgen.config.site import load_site
+    from smmgen.preview.model import error_lines
+    from smmgen.preview.pages import render_pages, template_error_message
 
     output_dir = None
     try:
@@ -412,7 +412,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     # The card studio (smmgen.studio): its page, its files and its JSON API.
 
     def _studio_get(self, rest: str, query: str) -> None:
-        from ..studio.page import asset, page
+        from smmgen.studio.page import asset, page
 
         if rest in ("", "index.html"):
             return self._send(page(self.studio.token), "text/html; charset=utf-8")
@@ -426,7 +426,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def _post(self) -> None:
         """Only the studio's API takes a POST, and only from its own page (token and origin)."""
-        from ..studio.api import MAX_BODY, check_post
+        from smmgen.studio.api import MAX_BODY, check_post
 
         path = unquote(urlsplit(self.path).path)
         if not path.startswith(STUDIO + "/api/"):
@@ -458,14 +458,14 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(reply.body)
 
     def _reply_error(self, status: int, message: str) -> None:
-        from ..studio.api import json_reply
+        from smmgen.studio.api import json_reply
 
         self._reply(json_reply({"error": message}, status))
 
     def _staged_card(self, relative: str) -> tuple[bytes, str] | None:
-        """A card the failed build drew that waits in the staging folder (``smmgen.staging``) and is not in
+        """A card the failed build drew that waits in the staging folder (``smmgen.build.staging``) and is not in
         output/: the failed build's pages show it. Only a plain card file, never through a link."""
-        from ..staging import STAGING
+        from smmgen.build.staging import STAGING
 
         name = relative.removeprefix("cards/")
         kind = {".jpg": "image/jpeg", ".png": "image/png"}.get(os.path.splitext(name)[1])
@@ -512,7 +512,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if not snapshot.ok:
             # A page the failed build has nothing for (its article does not load, or no site at all): the
             # errors, at this page's address, until the fix brings the page back.
-            from .pages import render_error_page
+            from smmgen.preview.pages import render_error_page
 
             return render_error_page(list(snapshot.messages), up="../" * relative.count("/"))
         return None
@@ -570,7 +570,7 @@ class Watcher:
     def _watched_dirs(self) -> list[Path]:
         root = self.live.root
         try:
-            from ..config import load_site
+            from smmgen.config.site import load_site
 
             site = load_site(root)
             return [site.content_dir, site.layouts_dir]

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..workspace import SiteCounts, Workspace, index_html
-from .serve import LOOPBACK_NAMES, LiveSite, Snapshot, Watcher, _Server, make_server
+from smmgen.config.workspace import SiteCounts, Workspace, index_html
+from smmgen.preview.serve import LOOPBACK_NAMES, LiveSite, Snapshot, Watcher, _Server, make_server
 
 log = logging.getLogger(__name__)
 

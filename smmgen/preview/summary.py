@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .model import PreviewData, preview_data
+from smmgen.preview.model import PreviewData, preview_data
 
 ICONS = {"ok": "✅", "warning": "⚠️", "error": "❌"}
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import regex
 
-from .looks import Look
+from smmgen.preview.looks import Look
 
 _URL = regex.compile(r"https?://[^\s<>\"'`]+", regex.I)
 # A hashtag starts after a space or punctuation, and is more than digits (#1 is not a tag on any platform).

@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .base import iso
-from .ledger import Ledger, Record
+from smmgen.publish.base import iso
+from smmgen.publish.ledger import Ledger, Record
 
 
 @dataclass(frozen=True)

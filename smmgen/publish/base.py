@@ -10,7 +10,7 @@ The module declares::
 
 and is listed in ``smmgen/publish/registry.py`` (third-party adapters: entry point group
 ``smmgen.publishers``, ``name = "package.module"``). Its non-secret settings (``[publish.x]``) are declared
-in ``smmgen/publish_settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (for an account besides the
+in ``smmgen/config/publish_settings.py``. ``open`` reads credentials with ``ctx.secret(NAME)`` (for an account besides the
 platform's default one it reads the account's variable, ``SMMGEN_TELEGRAM_RU_BOT_TOKEN`` for
 ``SMMGEN_TELEGRAM_BOT_TOKEN``; a missing or malformed one is an ``AuthError`` naming the variable read;
 ``password=True`` for one sent in a body, ``ctx.account`` for a value that is no secret, such as a handle) and
@@ -53,13 +53,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .. import redact
-from ..errors import AuthError, PublishError, TransientError
-from ..manifest_model import Captions, Media, Poster
+from smmgen import redact
+from smmgen.errors import AuthError, PublishError, TransientError
+from smmgen.manifest_model import Captions, Media, Poster
 
 if TYPE_CHECKING:
-    from ..manifest_model import ManifestEntry
-    from .http import Budget, HttpConfig
+    from smmgen.manifest_model import ManifestEntry
+    from smmgen.publish.http import Budget, HttpConfig
 
 _TOKEN = re.compile(r"[\x21-\x7e]+")     # printable ASCII, no space
 
@@ -77,7 +77,7 @@ class Secret:
     def __init__(self, name: str, value: str):
         self.name = name
         self._value = value
-        redact.remember(value)
+        redact.remember_secret(value)
 
     def reveal(self) -> str:
         return self._value
@@ -241,7 +241,7 @@ class Post:
     def from_entry(cls, entry: Mapping[str, Any], base_dir: Path, now: dt.datetime) -> Post:
         """A manifest entry as JSON, checked by the manifest's strict loader (media inside ``base_dir``): a
         missing field is an error naming the entry and the field, never a default."""
-        from ..manifest_model import read_entry
+        from smmgen.manifest_model import read_entry
 
         return cls.of(read_entry(entry, base_dir, shown="manifest entry"), now)
 

@@ -30,11 +30,11 @@ from typing import Any
 
 import requests
 
-from .. import facts
-from ..errors import AuthError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, VideoFile, one_line
-from .http import Http, retry_after
-from .processing import State, media_wait, wait_for
+from smmgen import facts
+from smmgen.errors import AuthError, PublishError, RateLimited
+from smmgen.publish.base import AdapterContext, Lookup, MaybeDone, Post, Posted, VideoFile, one_line
+from smmgen.publish.http import Http, retry_after
+from smmgen.publish.processing import State, media_wait, wait_for
 
 NAME = "bluesky"
 ENV = ("SMMGEN_BLUESKY_HANDLE", "SMMGEN_BLUESKY_APP_PASSWORD")
@@ -240,7 +240,7 @@ class Bluesky:
     def _video_embed(self, post: Post, video: VideoFile) -> dict[str, Any]:
         """``app.bsky.embed.video``: the MP4 as a blob of the account's repository, its alt text, aspect ratio and
         captions. Every limit is checked before the first byte is sent."""
-        from ..measure import grapheme_len  # the text side loads only when a video goes out
+        from smmgen.text.measure import grapheme_len  # the text side loads only when a video goes out
 
         problems = []
         if (video.size or 0) > VIDEO_MAX_BYTES:

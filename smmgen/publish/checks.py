@@ -1,6 +1,6 @@
 """Publish-time problems that ``smmgen check`` can report before anything is posted.
 
-Pure functions over cuts or manifest entries; the checks themselves live in ``smmgen.expiry``, which the build
+Pure functions over cuts or manifest entries; the checks themselves live in ``smmgen.plan.expiry``, which the build
 runs on every cut.
 """
 
@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from ..expiry import expiry_warning
-from ..manifest_model import utc_time
+from smmgen.manifest_model import utc_time
+from smmgen.plan.expiry import expiry_warning
 
 
 def warnings(entries: Iterable[Any], site: Any = None) -> list[str]:

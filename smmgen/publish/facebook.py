@@ -27,12 +27,12 @@ from typing import Any
 
 import requests
 
-from .. import facts
-from ..errors import AuthError, ConfigError, PublishError
-from . import meta
-from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line
-from .http import Http
-from .processing import State, media_wait, wait_for
+from smmgen import facts
+from smmgen.errors import AuthError, ConfigError, PublishError
+from smmgen.publish import meta
+from smmgen.publish.base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line
+from smmgen.publish.http import Http
+from smmgen.publish.processing import State, media_wait, wait_for
 
 NAME = "facebook"
 ENV = ("SMMGEN_FACEBOOK_PAGE_TOKEN",)

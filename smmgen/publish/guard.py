@@ -14,8 +14,8 @@ import datetime as dt
 import logging
 from typing import Any
 
-from ..errors import SmmgenError, TransientError
-from .base import Adapter, Lookup, MaybeDone, Post, Posted, one_line
+from smmgen.errors import SmmgenError, TransientError
+from smmgen.publish.base import Adapter, Lookup, MaybeDone, Post, Posted, one_line
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from typing import Any
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from .. import __version__
-from ..errors import AuthError, PublishError, RateLimited, TransientError
-from ..redact import remember, scrub, summary
-from .base import MaybeDone, Secret, one_line
+from smmgen import __version__
+from smmgen.errors import AuthError, PublishError, RateLimited, TransientError
+from smmgen.publish.base import MaybeDone, Secret, one_line
+from smmgen.redact import remember_secret, scrub, summary
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class Http:
         self._error_body = error_body
         self._jitter = jitter
         for secret in secrets:
-            remember(secret.reveal())
+            remember_secret(secret.reveal())
         self._session = requests.Session()
         self._session.headers["User-Agent"] = f"smmgen/{__version__} (+publish)"
         self._session.headers.update(headers or {})
@@ -152,7 +152,7 @@ class Http:
 
     def add_secret(self, value: str) -> None:
         """A credential learnt at run time (a session token): scrubbed like the configured ones."""
-        remember(value)
+        remember_secret(value)
 
     def set_header(self, name: str, value: str | None) -> None:
         if value is None:

@@ -33,12 +33,12 @@ import datetime as dt
 import io
 from typing import Any
 
-from .. import facts
-from ..errors import AuthError, ConfigError, PublishError, RateLimited
-from . import meta
-from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, parse_time
-from .http import Http
-from .processing import media_wait
+from smmgen import facts
+from smmgen.errors import AuthError, ConfigError, PublishError, RateLimited
+from smmgen.publish import meta
+from smmgen.publish.base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, parse_time
+from smmgen.publish.http import Http
+from smmgen.publish.processing import media_wait
 
 NAME = "instagram"
 ENV = ("SMMGEN_INSTAGRAM_TOKEN",)

@@ -26,10 +26,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import ContentError
-from ..output import atomic_write
-from ..redact import scrub, summary
-from .manifest_reader import ID, ID_FORMS, Bad, check_plain_json, field_name, load_json
+from smmgen.errors import ContentError
+from smmgen.output_files import atomic_write
+from smmgen.publish.manifest_reader import ID, ID_FORMS, Bad, check_plain_json, field_name, load_json
+from smmgen.redact import scrub, summary
 
 FORMAT = "smmgen-ledger"
 VERSION = 1

@@ -29,11 +29,11 @@ from urllib.parse import quote
 
 import requests
 
-from .. import facts
-from ..errors import AuthError, ConfigError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, one_line
-from .http import Http, retry_after
-from .processing import State, media_wait, wait_for
+from smmgen import facts
+from smmgen.errors import AuthError, ConfigError, PublishError, RateLimited
+from smmgen.publish.base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, one_line
+from smmgen.publish.http import Http, retry_after
+from smmgen.publish.processing import State, media_wait, wait_for
 
 NAME = "linkedin"
 ENV = ("SMMGEN_LINKEDIN_TOKEN",)

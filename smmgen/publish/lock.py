@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ..errors import SmmgenError
+from smmgen.errors import SmmgenError
 
 UTC = dt.UTC
 BREAKER_STALE_SECONDS = 60     # a takeover that died half-way blocks others for at most this long

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..manifest_model import (
+from smmgen.manifest_model import (
     ID,
     ID_FORMS,
     MAX_MANIFEST_BYTES,

@@ -21,11 +21,11 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import facts
-from ..errors import ConfigError, PublishError
-from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line, parse_time
-from .http import Http
-from .processing import State, media_wait, wait_for
+from smmgen import facts
+from smmgen.errors import ConfigError, PublishError
+from smmgen.publish.base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line, parse_time
+from smmgen.publish.http import Http
+from smmgen.publish.processing import State, media_wait, wait_for
 
 NAME = "mastodon"
 ENV = ("SMMGEN_MASTODON_TOKEN",)
@@ -144,7 +144,7 @@ class Mastodon:
 
     def _check(self, post: Post) -> None:
         """The instance's limits, read from /api/v2/instance: refuse locally what the server would refuse."""
-        from .. import measure  # loaded by a real post only: a dry run stays on the publisher's own modules
+        from smmgen.text import measure  # loaded by a real post only: a dry run stays on the publisher's own modules
 
         conf = self._configuration()
         statuses = conf.get("statuses") or {}

@@ -20,9 +20,9 @@ from typing import Any
 
 import requests
 
-from ..errors import AuthError, PublishError, RateLimited
-from .base import MaybeDone, MediaFile, one_line
-from .http import Budget, ErrorBody, Http, HttpConfig, retry_after
+from smmgen.errors import AuthError, PublishError, RateLimited
+from smmgen.publish.base import MaybeDone, MediaFile, one_line
+from smmgen.publish.http import Budget, ErrorBody, Http, HttpConfig, retry_after
 
 AUTH_CODES = frozenset({102, 190})
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 613})

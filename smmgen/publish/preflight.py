@@ -38,9 +38,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from .. import __version__
-from .http import HttpConfig, _reason
-from .manifest_reader import Entry, Media
+from smmgen import __version__
+from smmgen.publish.http import HttpConfig, _reason
+from smmgen.publish.manifest_reader import Entry, Media
 
 ALLOW_HTTP_ENV = "SMMGEN_PREFLIGHT_ALLOW_HTTP"     # test-only: plain http to a local test server
 USER_AGENT = f"smmgen/{__version__} (+publish preflight)"

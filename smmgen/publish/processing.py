@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import PublishError
+from smmgen.errors import PublishError
 
 FIRST_STEP = 0.25
 MAX_STEP = 5.0

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ..registry import Registry
-from .base import Adapter, AdapterContext
-from .guard import guarded
+from smmgen.publish.base import Adapter, AdapterContext
+from smmgen.publish.guard import guarded
+from smmgen.registry import Registry
 
 BUILTINS: dict[str, str] = {
     "bluesky": "smmgen.publish.bluesky",

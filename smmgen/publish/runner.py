@@ -21,16 +21,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .. import schema as s
-from ..errors import AuthError, ConfigError, ContentError, PublishError, RateLimited, SmmgenError, TransientError
-from ..site_files import inside
-from .base import Adapter, AdapterContext, Lookup, MaybeDone, Post, Posted, iso, parse_time
-from .guard import guarded, unguarded
-from .http import Budget, HttpConfig
-from .ledger import Ledger, Record
-from .lock import acquire
-from .manifest_reader import Entry, read_entry, read_manifest, thaw
-from .preflight import Preflight, open_preflight
+from smmgen.config import schema as s
+from smmgen.errors import AuthError, ConfigError, ContentError, PublishError, RateLimited, SmmgenError, TransientError
+from smmgen.publish.base import Adapter, AdapterContext, Lookup, MaybeDone, Post, Posted, iso, parse_time
+from smmgen.publish.guard import guarded, unguarded
+from smmgen.publish.http import Budget, HttpConfig
+from smmgen.publish.ledger import Ledger, Record
+from smmgen.publish.lock import acquire
+from smmgen.publish.manifest_reader import Entry, read_entry, read_manifest, thaw
+from smmgen.publish.preflight import Preflight, open_preflight
+from smmgen.site_files import inside
 
 log = logging.getLogger(__name__)
 
@@ -641,7 +641,7 @@ def _describe(e: BaseException) -> str:
 
 def platform_settings(name: str, publish: Mapping[str, Any]) -> Mapping[str, Any]:
     """``[publish.<name>]`` with its declared defaults filled in, also when the table is absent."""
-    from ..publish_settings import PLATFORM_SETTINGS
+    from smmgen.config.publish_settings import PLATFORM_SETTINGS
 
     given = publish.get(name)
     if given is not None:
@@ -652,9 +652,9 @@ def platform_settings(name: str, publish: Mapping[str, Any]) -> Mapping[str, Any
 def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
             ledger_path: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Event]:
     """Run the publisher for a loaded ``Site``: read the manifest, hold the ledger lock, yield events."""
-    from ..accounts import accounts as site_accounts
-    from ..publish_settings import MAX_POSTS_PER_RUN, floor_time
-    from . import registry
+    from smmgen.config.accounts import accounts as site_accounts
+    from smmgen.config.publish_settings import MAX_POSTS_PER_RUN, floor_time
+    from smmgen.publish import registry
 
     settings = dict(site.publish or {})
     env = os.environ if env is None else env

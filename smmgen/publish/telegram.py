@@ -23,10 +23,10 @@ from urllib.parse import quote
 
 import requests
 
-from .. import facts
-from ..errors import ConfigError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line
-from .http import Http, retry_after
+from smmgen import facts
+from smmgen.errors import ConfigError, PublishError, RateLimited
+from smmgen.publish.base import AdapterContext, Lookup, MediaFile, Post, Posted, Secret, VideoFile, one_line
+from smmgen.publish.http import Http, retry_after
 
 NAME = "telegram"
 ENV = ("SMMGEN_TELEGRAM_BOT_TOKEN",)
@@ -215,7 +215,7 @@ class Telegram:
     @staticmethod
     def _check_length(post: Post, text: str, limit: int, what: str) -> None:
         # The limits count the text after entity parsing, i.e. without the HTML markup.
-        from ..measure import telegram_html_unescape  # loaded by a real post only, not by a dry run
+        from smmgen.text.measure import telegram_html_unescape  # loaded by a real post only, not by a dry run
 
         length = facts.encoded_length(telegram_html_unescape(_TAG.sub("", text)), FACTS.text.unit)
         if length > limit:

@@ -29,12 +29,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .. import facts
-from ..errors import AuthError, PublishError, RateLimited
-from . import meta
-from .base import AdapterContext, Lookup, MaybeDone, Post, Posted, Secret, VideoFile
-from .http import Http
-from .processing import media_wait
+from smmgen import facts
+from smmgen.errors import AuthError, PublishError, RateLimited
+from smmgen.publish import meta
+from smmgen.publish.base import AdapterContext, Lookup, MaybeDone, Post, Posted, Secret, VideoFile
+from smmgen.publish.http import Http
+from smmgen.publish.processing import media_wait
 
 NAME = "threads"
 ENV = ("SMMGEN_THREADS_TOKEN",)

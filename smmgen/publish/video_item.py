@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from ..manifest_model import Captions, Media, Poster
-from ..manifest_video import KIND, VIDEO_KEYS, check_video, is_video
+from smmgen.manifest_model import Captions, Media, Poster
+from smmgen.manifest_video import KIND, VIDEO_KEYS, check_video, is_video
 
 Video = Media      # a video is a ``Media`` of kind "video"
 

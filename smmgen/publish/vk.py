@@ -26,10 +26,10 @@ import datetime as dt
 import random
 from typing import Any
 
-from .. import facts
-from ..errors import AuthError, ConfigError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, one_line
-from .http import Http
+from smmgen import facts
+from smmgen.errors import AuthError, ConfigError, PublishError, RateLimited
+from smmgen.publish.base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, one_line
+from smmgen.publish.http import Http
 
 NAME = "vk"
 ENV = ("SMMGEN_VK_TOKEN",)

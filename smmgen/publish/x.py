@@ -37,11 +37,11 @@ from typing import Any
 import requests
 from requests_oauthlib import OAuth1
 
-from .. import facts
-from ..errors import AuthError, PublishError, RateLimited
-from .base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, iso, one_line
-from .http import Http, retry_after
-from .processing import State, media_wait, wait_for
+from smmgen import facts
+from smmgen.errors import AuthError, PublishError, RateLimited
+from smmgen.publish.base import AdapterContext, Lookup, MaybeDone, MediaFile, Post, Posted, Secret, VideoFile, iso, one_line
+from smmgen.publish.http import Http, retry_after
+from smmgen.publish.processing import State, media_wait, wait_for
 
 NAME = "x"
 ENV = ("SMMGEN_X_API_KEY", "SMMGEN_X_API_SECRET", "SMMGEN_X_ACCESS_TOKEN", "SMMGEN_X_ACCESS_SECRET",

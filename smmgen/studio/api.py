@@ -116,7 +116,7 @@ class Studio:
         return self._run(handlers, path, args)
 
     def post(self, path: str, body: bytes) -> Reply:
-        from smmgen.toml_text import MAX_DEPTH, nesting_depth
+        from smmgen.config.toml_text import MAX_DEPTH, nesting_depth
 
         try:
             data = json.loads(body.decode("utf-8"))
@@ -147,7 +147,7 @@ class Studio:
     # The site, its layouts and articles
 
     def _site(self):
-        from smmgen.config import load_site
+        from smmgen.config.site import load_site
 
         return load_site(self.root)
 
@@ -169,7 +169,7 @@ class Studio:
     def _find_layout(self, site, name: str, source: str = "studio") -> tuple[Path, str, dict, Path, Path]:
         """(file, its text, its data, the folder its files are next to, the root they may not leave)."""
         from smmgen.cards.layout import find_layout
-        from smmgen.toml_text import toml_loads
+        from smmgen.config.toml_text import toml_loads
 
         dirs, roots = self._layout_dirs(site)
         path = find_layout(name, dirs, source=source, roots=roots)
@@ -202,7 +202,7 @@ class Studio:
 
     def _article_path(self, site, source: Any) -> Path:
         """The file of the article ``source`` (as the site names it): one of the site's articles, inside it."""
-        from smmgen.content import find_article_files
+        from smmgen.content.article import find_article_files
         from smmgen.site_files import inside
 
         if not isinstance(source, str) or not source or len(source) > 1000:
@@ -216,7 +216,7 @@ class Studio:
         return path
 
     def _article(self, site, source: Any):
-        from smmgen.content import load_article
+        from smmgen.content.article import load_article
 
         return load_article(self._article_path(site, source), site)
 
@@ -250,7 +250,7 @@ class Studio:
                            "data": data})
 
     def _get_articles(self, args: dict) -> Reply:
-        from smmgen.content import Skipped, find_article_files, load_article
+        from smmgen.content.article import Skipped, find_article_files, load_article
 
         site = self._site()
         out = []
@@ -311,7 +311,7 @@ class Studio:
         from smmgen.cards.hero import HeroError
         from smmgen.cards.model import CardRequest
         from smmgen.cards.targets import TARGETS
-        from smmgen.dates import long_date
+        from smmgen.content.dates import long_date
 
         started = time.perf_counter()
         site = self._site()
@@ -361,7 +361,7 @@ class Studio:
     # POST save
 
     def _save(self, args: dict) -> Reply:
-        from smmgen.output import atomic_write
+        from smmgen.output_files import atomic_write
         from smmgen.studio.schema import rank
         from smmgen.studio.toml_edit import EditError, update
 
@@ -400,7 +400,7 @@ class Studio:
     def _copy_resources(self, data: dict, source: Path, folder: Path) -> None:
         """A layout saved from one of smmgen's own: the logo and font files it names, next to the new file."""
         from smmgen.cards.layout import FONT_SUFFIXES
-        from smmgen.output import atomic_write
+        from smmgen.output_files import atomic_write
 
         names = [(data.get("logo") or {}).get("path")]
         names += [(data.get(e) or {}).get("family") for e in ("title", "kicker", "site_name", "date")]
@@ -434,7 +434,7 @@ class Studio:
         return json_reply({"file": site.rel(path), "card": name})
 
     def _edit_article(self, site, path: Path, key: tuple[str, ...], value: Any) -> None:
-        from smmgen.output import atomic_write
+        from smmgen.output_files import atomic_write
         from smmgen.studio.front_matter_edit import set_key
         from smmgen.studio.toml_edit import EditError
 

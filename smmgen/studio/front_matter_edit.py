@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
+from smmgen.content.front_matter import parse
 from smmgen.errors import SmmgenError
-from smmgen.front_matter import parse
 from smmgen.studio.toml_edit import EditError, format_value, scan
 
 _FENCES = {"yaml": re.compile(r"^-{3,}[ \t]*\r?$", re.M), "toml": re.compile(r"^\+{3,}[ \t]*\r?$", re.M)}

@@ -228,16 +228,16 @@ def format_key(k: str) -> str:
     return k if BARE_KEY.match(k) else json.dumps(k, ensure_ascii=False)
 
 
-def same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equal as TOML values: 1 and 1.0 are the same number, true is not 1."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
     return type(a) is type(b) and a == b
 
 
@@ -292,7 +292,7 @@ def update(text: str, data: dict[str, Any], rank: Rank = _no_rank, *, first_sect
     for path, value in old_leaves.items():
         entry = by_path[path]
         if path in new_leaves:
-            if not same(value, new_leaves[path]):
+            if not same_value(value, new_leaves[path]):
                 first = found.line_starts[entry.line]
                 last_end = _line_end(text, entry.end)
                 prefix, suffix = text[first:entry.start], text[entry.end:last_end]
@@ -370,7 +370,7 @@ def update(text: str, data: dict[str, Any], rank: Rank = _no_rank, *, first_sect
         check = tomllib.loads(result)
     except tomllib.TOMLDecodeError as e:
         raise EditError(f"the edit would not be valid TOML ({e}); edit the file by hand") from None
-    if not same(check, data):
+    if not same_value(check, data):
         raise EditError("the file is written in a way this editor cannot change safely; edit it by hand")
     return result
 

@@ -18,19 +18,19 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ..accounts import account_named
-from ..errors import ContentError, SmmgenError
-from ..manifest import VideoFile
-from ..site_files import inside
-from .probe import Probe, ProbeError, probe
-from .rules import rules_for
-from .store import MediaStore, file_sha256
-from .variants import Fallback, TrimError, Variant, choose, too_large
+from smmgen.config.accounts import account_named
+from smmgen.errors import ContentError, SmmgenError
+from smmgen.manifest import VideoFile
+from smmgen.site_files import inside
+from smmgen.video.probe import Probe, ProbeError, probe
+from smmgen.video.rules import rules_for
+from smmgen.video.store import MediaStore, file_sha256
+from smmgen.video.variants import Fallback, TrimError, Variant, choose, too_large
 
 if TYPE_CHECKING:
-    from ..config import Site
-    from ..content import Article
-    from ..platforms import Cut
+    from smmgen.config.site import Site
+    from smmgen.content.article import Article
+    from smmgen.platforms import Cut
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ def _encode_all(todo: dict[tuple[str, Variant], _Source], store: MediaStore, wor
                 ) -> dict[tuple[str, Variant], tuple[str, dict[str, Any]]]:
     """Every distinct (source, variant) made or found in the store, encoded ``workers`` at a time: its store key
     and record."""
-    from .transcode import encoder_version
+    from smmgen.video.transcode import encoder_version
 
     version = encoder_version()
     made: dict[tuple[str, Variant], tuple[str, dict[str, Any]]] = {}
@@ -245,7 +245,7 @@ def variant_key(sha: str, variant: Variant, version: str) -> str:
 
 
 def _make(variant: Variant, source: _Source, store: MediaStore) -> dict[str, Any] | SmmgenError:
-    from .transcode import TranscodeError, encode_apart
+    from smmgen.video.transcode import TranscodeError, encode_apart
 
     video = source.article.video
     assert video is not None
@@ -283,7 +283,7 @@ def _poster_item(poster: Mapping[str, Any] | None, site: Site) -> dict[str, Any]
 def _frame_poster(key: str, record: dict[str, Any], store: MediaStore, article: Article,
                   errors: list[SmmgenError]) -> Mapping[str, Any] | None:
     """A frame of the encode ``key`` as its poster: made once, then known from the store."""
-    from .transcode import TranscodeError, poster_frame
+    from smmgen.video.transcode import TranscodeError, poster_frame
 
     known = record.get("poster")
     if isinstance(known, dict) and store.file(str(known.get("sha256")), "jpg").is_file():

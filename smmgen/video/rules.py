@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .. import facts
+from smmgen import facts
 
 NO_LIMIT = float("inf")
 

@@ -19,8 +19,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..output import atomic_write
-from .probe import Probe
+from smmgen.output_files import atomic_write
+from smmgen.video.probe import Probe
 
 log = logging.getLogger(__name__)
 

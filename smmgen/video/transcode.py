@@ -18,8 +18,8 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-from .probe import Probe
-from .variants import AUDIO_BITRATE, Variant
+from smmgen.video.probe import Probe
+from smmgen.video.variants import AUDIO_BITRATE, Variant
 
 X264_THREADS = 2
 PRESET = "fast"

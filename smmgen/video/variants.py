@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .probe import Probe
-from .rules import Rule, VideoRules, shown
+from smmgen.video.probe import Probe
+from smmgen.video.rules import Rule, VideoRules, shown
 
 # What an encode aims for where the network allows more: the strictest common target of the networks' own
 # recommendations (constant frame rate up to 30 fps, longest side up to 1920 px), so most networks share it.

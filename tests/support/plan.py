@@ -8,9 +8,9 @@ import textwrap
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from smmgen.config import Site, load_site
+from smmgen.config.site import Site, load_site
+from smmgen.plan.schedule import Timing
 from smmgen.platforms import Cut
-from smmgen.schedule import Timing
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC

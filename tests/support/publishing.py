@@ -29,10 +29,10 @@ from fakes.server import FakeServer, Response
 from fakes.telegram import FakeTelegram
 from PIL import Image
 
-from smmgen.config import load_site
+from smmgen.config.site import load_site
 from smmgen.manifest import SCHEMA_PATH
 from smmgen.publish import runner
-from smmgen.richtext import detect_facets
+from smmgen.text.richtext import detect_facets
 from support.faultproxy import FaultProxy
 from support.pds import create_account
 

@@ -41,10 +41,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ...errors import AuthError, ConfigError, PublishError, RateLimited, SmmgenError
-from ..base import AdapterContext
-from ..http import Budget, HttpConfig
-from .health import Finding, Health, Report
+from smmgen.errors import AuthError, ConfigError, PublishError, RateLimited, SmmgenError
+from smmgen.publish.base import AdapterContext
+from smmgen.publish.doctor.health import Finding, Health, Report
+from smmgen.publish.http import Budget, HttpConfig
 
 __all__ = ["Account", "Finding", "Health", "check", "accounts_to_check", "diagnose", "expiry_findings"]
 
@@ -68,7 +68,7 @@ def _probe(platform: str) -> Any:
     """The module whose ``check(ctx, report)`` knows ``platform``, or None."""
     if platform in CHECKS:
         return importlib.import_module(CHECKS[platform])
-    from .. import registry
+    from smmgen.publish import registry
 
     try:
         adapter = registry.module(platform)
@@ -147,8 +147,8 @@ def accounts_to_check(site: Any, env: Mapping[str, str] | None = None) -> list[A
     """Every account of the site (each enabled platform's default one, then the ``[accounts.<name>]`` ones), with
     the context the publisher builds for it (``smmgen.publish.runner.publish``): its settings, its credentials'
     variable prefix."""
-    from ...accounts import accounts as site_accounts
-    from ..runner import platform_settings
+    from smmgen.config.accounts import accounts as site_accounts
+    from smmgen.publish.runner import platform_settings
 
     env = os.environ if env is None else env
     settings = dict(site.publish or {})

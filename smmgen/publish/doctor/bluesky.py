@@ -17,10 +17,10 @@ import base64
 import json
 from typing import Any
 
-from ..base import AdapterContext
-from ..bluesky import ENV, NAME, _error_body
-from ..http import Http
-from .health import Report
+from smmgen.publish.base import AdapterContext
+from smmgen.publish.bluesky import ENV, NAME, _error_body
+from smmgen.publish.doctor.health import Report
+from smmgen.publish.http import Http
 
 SCOPES = {"com.atproto.access": "the account's main password",
           "com.atproto.appPass": "an app password",

@@ -11,13 +11,13 @@ code 190 is an invalid or expired token (graph-api/guides/error-handling).
 
 from __future__ import annotations
 
-from ...errors import ConfigError
-from .. import meta as graph
-from ..base import AdapterContext
-from ..facebook import ENV, NAME
-from ..http import Http
-from .health import Report
-from .meta import debug_token, read_token
+from smmgen.errors import ConfigError
+from smmgen.publish import meta as graph
+from smmgen.publish.base import AdapterContext
+from smmgen.publish.doctor.health import Report
+from smmgen.publish.doctor.meta import debug_token, read_token
+from smmgen.publish.facebook import ENV, NAME
+from smmgen.publish.http import Http
 
 NEEDS = {"pages_manage_posts": "posting, scheduling and deleting",
          "pages_read_engagement": "reading the Page's posts (finding a post after a lost answer)"}

@@ -8,8 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...errors import AuthError
-from ..base import AdapterContext, Secret, iso
+from smmgen.errors import AuthError
+from smmgen.publish.base import AdapterContext, Secret, iso
 
 # ok: every check passed. problem: something a person must fix (the run would fail or post wrongly).
 # outage: the platform could not be asked (5xx, timeout, refused connection, 429): nothing is known about the token.

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...errors import ConfigError
-from .. import meta as graph
-from ..base import AdapterContext, Secret
-from ..http import Http
-from ..instagram import ENV, HOSTS, NAME
-from .health import Report
-from .meta import debug_token, read_token
+from smmgen.errors import ConfigError
+from smmgen.publish import meta as graph
+from smmgen.publish.base import AdapterContext, Secret
+from smmgen.publish.doctor.health import Report
+from smmgen.publish.doctor.meta import debug_token, read_token
+from smmgen.publish.http import Http
+from smmgen.publish.instagram import ENV, HOSTS, NAME
 
 NEEDS = {"instagram_basic": "reading the account", "instagram_content_publish": "posting",
          "pages_read_engagement": "reading the account's Page"}

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ...errors import ConfigError
-from ..base import AdapterContext, Secret
-from ..http import Http
-from ..linkedin import ENV, NAME, _error_body
-from .health import Report, missing, optional
+from smmgen.errors import ConfigError
+from smmgen.publish.base import AdapterContext, Secret
+from smmgen.publish.doctor.health import Report, missing, optional
+from smmgen.publish.http import Http
+from smmgen.publish.linkedin import ENV, NAME, _error_body
 
 POSTERS = ("ADMINISTRATOR", "CONTENT_ADMINISTRATOR", "DIRECT_SPONSORED_CONTENT_POSTER")
 CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN = ("SMMGEN_LINKEDIN_CLIENT_ID", "SMMGEN_LINKEDIN_CLIENT_SECRET",

@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ... import facts
-from ...cards.targets import TARGETS
-from ...errors import ConfigError
-from ..base import AdapterContext
-from ..http import Http
-from ..mastodon import ENV, NAME
-from .health import Report, missing
+from smmgen import facts
+from smmgen.cards.targets import TARGETS
+from smmgen.errors import ConfigError
+from smmgen.publish.base import AdapterContext
+from smmgen.publish.doctor.health import Report, missing
+from smmgen.publish.http import Http
+from smmgen.publish.mastodon import ENV, NAME
 
 # What the publisher calls, by scope (create, edit and delete statuses; upload and poll media; look a post up
 # after a lost answer through the token's account).

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..base import Secret
-from ..http import Http
-from .health import Report, missing
+from smmgen.publish.base import Secret
+from smmgen.publish.doctor.health import Report, missing
+from smmgen.publish.http import Http
 
 
 def debug_token(http: Http, token: Secret) -> dict[str, Any]:

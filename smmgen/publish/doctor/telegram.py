@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from ...errors import ConfigError
-from ..base import AdapterContext
-from ..http import Http
-from ..telegram import ENV, NAME, _error_body
-from .health import Report
+from smmgen.errors import ConfigError
+from smmgen.publish.base import AdapterContext
+from smmgen.publish.doctor.health import Report
+from smmgen.publish.http import Http
+from smmgen.publish.telegram import ENV, NAME, _error_body
 
 # The one channel administrator right smmgen needs: with it a bot posts (photos too), and edits and deletes its
 # own posts (deleteMessage: "Bots granted can_post_messages permissions can delete outgoing messages in

@@ -11,13 +11,13 @@ posts/delete-posts (threads_delete).
 
 from __future__ import annotations
 
-from ...errors import PublishError
-from .. import meta as graph
-from ..base import AdapterContext
-from ..http import Http
-from ..threads import ENV, NAME
-from .health import Report
-from .meta import debug_token, read_token
+from smmgen.errors import PublishError
+from smmgen.publish import meta as graph
+from smmgen.publish.base import AdapterContext
+from smmgen.publish.doctor.health import Report
+from smmgen.publish.doctor.meta import debug_token, read_token
+from smmgen.publish.http import Http
+from smmgen.publish.threads import ENV, NAME
 
 NEEDS = {"threads_basic": "reading the profile", "threads_content_publish": "posting",
          "threads_delete": "deleting expired, retracted and removed posts"}

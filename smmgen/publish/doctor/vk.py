@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...errors import PublishError
-from .. import vk
-from ..base import AdapterContext
-from .health import Report
+from smmgen.errors import PublishError
+from smmgen.publish import vk
+from smmgen.publish.base import AdapterContext
+from smmgen.publish.doctor.health import Report
 
 NEEDS = {"wall": "posting and deleting", "photos": "uploading cards"}
 USER_TOKEN = 27            # "Group authorization failed": a community-token method called with a user token

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from requests_oauthlib import OAuth1
 
-from ...errors import AuthError
-from ..base import AdapterContext
-from ..http import Http
-from ..x import ENV, NAME, _error_body
-from .health import Report, optional
+from smmgen.errors import AuthError
+from smmgen.publish.base import AdapterContext
+from smmgen.publish.doctor.health import Report, optional
+from smmgen.publish.http import Http
+from smmgen.publish.x import ENV, NAME, _error_body
 
 CLIENT_ID, REFRESH_TOKEN = "SMMGEN_X_CLIENT_ID", "SMMGEN_X_REFRESH_TOKEN"
 REFRESH = ("POST https://api.x.com/2/oauth2/token with grant_type=refresh_token, the refresh token and the app's "

@@ -1,0 +1,1 @@
+"""The build: the pipeline, its cache, and writing output/."""

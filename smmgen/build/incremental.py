@@ -1,0 +1,264 @@
+"""The build as ``smmgen build`` runs it: nothing to do when no input changed, else a build that reuses the
+cache, writes output/ and records what it wrote.
+
+"No input changed" is decided from content hashes, never from times alone: the fingerprint of smmgen, its
+dependencies, the config and the layouts (``cache.fingerprint``), the bytes of every article file, the
+publisher's ledger (the plan reads it), and the stat of every other file the last build read (heroes,
+avatars). Even then the build is skipped only when output/ still holds exactly the files that build wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from smmgen.build import staging
+from smmgen.build.cache import BuildCache, BuildState, check_folder, fingerprint, load_state, stamp
+from smmgen.build.integration import intact, integrate
+from smmgen.config.site import Site
+from smmgen.content.discovery import DRAFTS
+from smmgen.content.discovery import counts as skip_counts
+from smmgen.errors import ConfigError, SmmgenError
+from smmgen.output_files import listing, survey
+from smmgen.site_files import inside, read_bytes
+
+# smmgen.build.pipeline.OUTPUT_SUBDIRS and smmgen.plan.slots.DEFAULT_LEDGER, without importing either (tests check they agree):
+# a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
+SUBDIRS = ("cuts", "cards", "og", "preview", "media")
+LEDGER = ".smmgen/ledger.json"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the CLI reports about a build; kept in the cache so a skipped build reports the same."""
+
+    site_name: str
+    output: str                                   # output dir as shown, relative to the site
+    articles: int
+    drafts: int
+    platforms: tuple[tuple[str, int], ...]        # enabled platforms in site order, with their cut counts
+    cards: int                                    # distinct card files
+    latest: tuple[dt.datetime, ...]               # per article with cuts: its last publish_at
+    warnings: tuple[tuple[str, str, str], ...]    # (source, platform, warning)
+    entries: int
+    skipped: tuple[tuple[str, int], ...] = ()     # (reason, files) for files under content_dir that are no
+                                                  # article, drafts included (smmgen.content.discovery.REASONS)
+
+    def scheduled(self, now: dt.datetime) -> int:
+        """Articles with a post not yet due at ``now``."""
+        return sum(1 for when in self.latest if when > now)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    summary: Summary | None                       # None when the build failed
+    changed: int                                  # files written
+    errors: tuple[SmmgenError, ...]
+    skipped: bool                                 # nothing changed: output/ was left as it was
+
+
+def summarize(result) -> Summary:
+    site = result.site
+    counts: dict[str, int] = {}
+    latest: dict[str, dt.datetime] = {}
+    for cut in result.cuts:
+        counts[cut.platform] = counts.get(cut.platform, 0) + 1
+        if cut.source not in latest or cut.publish_at > latest[cut.source]:
+            latest[cut.source] = cut.publish_at
+    return Summary(
+        site_name=site.name,
+        output=site.rel(site.output_dir) or ".",
+        articles=len(result.articles),
+        drafts=len(result.drafts),
+        platforms=tuple((p.name, counts.get(p.name, 0)) for p in site.platforms),
+        cards=len({c.path for c in result.cards.values()}),
+        latest=tuple(latest[a.source] for a in result.articles if a.source in latest),
+        warnings=tuple((w.source, w.platform, w.message) for w in result.warnings),
+        entries=len(result.cuts),                 # one entry per cut
+        skipped=skip_counts([reason for _, reason in result.skipped] + [DRAFTS] * len(result.drafts)),
+    )
+
+
+def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True,
+               progress: Callable[[str, int, int], None] | None = None) -> Outcome:
+    """Build and write output/ (see ``smmgen.build.pipeline``); with ``use_cache``, skip or reuse unchanged work.
+    ``progress`` hears each stage as it goes (``smmgen.build.pipeline.Progress``).
+
+    output/ (or the cache) being a file, or a folder smmgen cannot write in, is a ConfigError naming it."""
+    with writing_output(site):
+        return _build_site(site, workers=workers, use_cache=use_cache, progress=progress)
+
+
+@contextmanager
+def writing_output(site: Site) -> Iterator[None]:
+    """Turns output/ (or the cache) being a file, or a folder smmgen cannot write in, into a ConfigError that
+    names it, for any command that builds and writes."""
+    if site.output_dir.exists() and not site.output_dir.is_dir():
+        raise ConfigError(site.rel(site.output_dir), None, "is a file, not a folder: smmgen writes its output "
+                                                           "there; move the file away")
+    try:
+        yield
+    except OSError as e:
+        problem = _unwritable(site, e)
+        if problem is None:
+            raise
+        raise problem from None
+
+
+def _unwritable(site: Site, e: OSError) -> SmmgenError | None:
+    """The error to show for ``e`` when it is about a file in output/ or the build cache, else None."""
+    if not isinstance(e.filename, str):
+        return None
+    path = Path(os.path.abspath(e.filename))
+    for folder in (site.output_dir, site.root / ".smmgen"):
+        if not path.is_relative_to(folder):
+            continue
+        # A file where a folder is needed (output/cards a file): name that file, not the one to be written in it.
+        for part in (path, *path.parents):
+            if part == folder.parent:
+                break
+            if part.exists() and not part.is_dir() and (part != path or e.errno == errno.EEXIST):
+                return ConfigError(site.rel(part), None, "is a file where smmgen needs a folder; move it away")
+        if path.name.startswith(".") and path.name.endswith(".tmp"):
+            path = path.parent                  # the temporary file a write goes through: name its folder
+        return ConfigError(site.rel(path), None, f"cannot write: {e.strerror or e} (smmgen needs "
+                                                 f"{site.rel(folder)}/ and the folders in it to be writable)")
+    return None
+
+
+def _build_site(site: Site, *, workers: int | None, use_cache: bool,
+                progress: Callable[[str, int, int], None] | None) -> Outcome:
+    check_folder(site)                        # the cache and the staging folder, with or without the cache
+    if not use_cache:
+        from smmgen.build.pipeline import build, write_output
+
+        result = build(site, workers=workers, progress=progress)
+        if result.errors:
+            staging.keep_only(site, result.staged)
+            return Outcome(None, 0, result.errors, False)
+        if progress is not None:
+            progress("writing", 0, 0)
+        return Outcome(summarize(result), write_output(result) + integrate(result), (), False)
+
+    env = fingerprint(site)
+    state = load_state(site, env)
+    before = _content_hashes(site)            # before building: an edit made meanwhile is seen next time
+    if state is not None and _unchanged(site, env, state, before):
+        staging.discard(site)                     # what a build killed since left there: output/ has it all
+        return Outcome(state.summary, 0, (), True)
+    # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
+    from smmgen.build.pipeline import build, write_output
+
+    cache = BuildCache.load(site, env)
+    # One listing of output/ serves the build (are cached cards still there?) and the writer (what is intact).
+    cache.present = survey(site.root, site.output_dir, SUBDIRS)
+    markdown = _markdown_suffixes(site)
+    hashes = {path: sha for path, sha in before
+              if path.lower().endswith(markdown) and sha not in ("unreadable", "outside")}
+    result = build(site, workers=workers, cache=cache, hashes=hashes, progress=progress)
+    if result.errors:
+        # output/ is left as it was: the cards drawn stay staged for the next try, and the cache, which knows only
+        # cards in output/cards, forgets them. What parsed and cut is still good for the next try.
+        staging.keep_only(site, result.staged)
+        cache.cards = {key: card for key, card in cache.cards.items() if card.path not in result.staged}
+        cache.save(None)
+        return Outcome(None, 0, result.errors, False)
+    if progress is not None:
+        progress("writing", 0, 0)
+    changed = write_output(result, cache=cache) + integrate(result)
+    read = sorted({str(a.image) for a in (*result.articles, *result.drafts) if a.image} | set(_avatars(site))
+                  | set(_video_files(result.articles)))
+    inputs = _inputs(site, env, before, read)
+    summary = summarize(result)
+    # What the write left in output/: it knows without walking output/ again.
+    outputs = cache.files if cache.files is not None else _written(site.output_dir)
+    # A hero looked for and not found (a warning) may appear anywhere in the site: such a build is never skipped.
+    looked = any(a.warnings for a in (*result.articles, *result.drafts))
+    cache.save(None if looked else BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary))
+    return Outcome(summary, changed, (), False)
+
+
+def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str, str]]) -> bool:
+    if _inputs(site, env, contents, state.read) != state.inputs:
+        return False
+    # The files the site's generator reads (``smmgen.build.integration``) too: a card deleted there is copied again.
+    return _written(site.output_dir) == state.outputs and intact(site)
+
+
+def _content_hashes(site: Site) -> list[tuple[str, str]]:
+    """Every file under content/: articles by the sha256 of their bytes, other files (images) by stat, so that
+    an image added where an article's relative reference would now find it counts as a change too."""
+    out = []
+    # os.walk follows no link to a folder: below a content/ inside the site only a file that is itself a link
+    # can lead outside (one lstat, where resolving every path would cost a fifth of a build with nothing to do).
+    content_inside = inside(site.content_dir, site.root) is not None
+    markdown = _markdown_suffixes(site)
+    for dirpath, dirnames, filenames in os.walk(site.content_dir):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            article = name.lower().endswith(markdown)
+            if article and (not content_inside or os.path.islink(path)) and inside(path, site.root) is None:
+                out.append((path, "outside"))     # never read: load_article refuses it
+            elif article:
+                try:
+                    with open(path, "rb") as f:
+                        out.append((path, hashlib.sha256(f.read()).hexdigest()))
+                except OSError:
+                    out.append((path, "unreadable"))
+            else:
+                out.append((path, str(stamp(Path(path)))))
+    return out
+
+
+def _markdown_suffixes(site: Site) -> tuple[str, ...]:
+    return tuple("." + ext for ext in site.content_rules.markdown_extensions)
+
+
+def _video_files(articles) -> Iterable[str]:
+    """The clips, posters and captions the articles name: a changed clip is a change to build."""
+    for article in articles:
+        video = article.video
+        if video is not None:
+            yield from (str(p) for p in (video.src, video.poster, video.captions) if p is not None)
+
+
+def _avatars(site: Site) -> Iterable[str]:
+    for settings in site.platforms:
+        avatar = settings.get("avatar")
+        if avatar:
+            yield str((site.root / avatar).resolve())
+
+
+def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterable[str]) -> str:
+    digest = hashlib.sha256(env.encode())
+    for path, sha in contents:
+        digest.update(f"{path}\0{sha}\n".encode())
+    for path in read:
+        digest.update(f"{path}\0{stamp(Path(path))}\n".encode())
+    ledger = site.root / (site.publish.get("ledger") or LEDGER)
+    try:
+        # A ledger linked outside the site is never read: the plan refuses it (smmgen.plan.slots.published_times).
+        digest.update(hashlib.sha256(read_bytes(ledger, site.root, SmmgenError)).digest())
+    except FileNotFoundError:
+        digest.update(b"no ledger")
+    except SmmgenError:
+        digest.update(b"outside")
+    return digest.hexdigest()
+
+
+def _written(output_dir: Path) -> Mapping[str, tuple[int, int]]:
+    """(size, mtime) of every file in output/'s build folders and of the manifest, by relative path."""
+    out, _folders = listing(output_dir, SUBDIRS)
+    try:
+        st = os.stat(output_dir / "manifest.json")
+        out["manifest.json"] = (st.st_size, st.st_mtime_ns)
+    except FileNotFoundError:
+        pass
+    return out

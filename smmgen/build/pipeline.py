@@ -1,0 +1,630 @@
+"""The build, as one visible pipeline: config -> articles -> cuts -> cards -> manifest -> output/."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+import jinja2
+
+from smmgen import manifest
+from smmgen.build import staging
+from smmgen.build.article_outputs import ArticleOutput, output_key
+from smmgen.build.cache import BuildCache, stamp
+from smmgen.build.og import card_url
+from smmgen.build.templates import Layouts, template_frame
+from smmgen.build.workers import Workers
+from smmgen.build.write import OUTPUT_SUBDIRS, cut_text_file, write_output
+from smmgen.config.accounts import Account, account_named, entry_id, routed
+from smmgen.config.site import Site
+from smmgen.content.article import Article, Skipped, bundle_folder, load_article, read_articles
+from smmgen.content.dates import long_date
+from smmgen.content.discovery import Found, discover
+from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError, flatten
+from smmgen.output_files import guard
+from smmgen.plan import slots as plan
+from smmgen.plan.expiry import expiry_warning
+from smmgen.platforms import Cut, CutContext, registry
+from smmgen.site_files import inside, read_bytes
+from smmgen.video.media import Videos, make_videos
+
+__all__ = ["OUTPUT_SUBDIRS", "BuildResult", "BuildWarning", "Progress", "build", "cut_text_file", "write_output"]
+
+Progress = Callable[[str, int, int], None]
+"""Told ``(stage, done, total)`` as a build goes ("parsing", 120, 400); the caller decides what to show.
+``total`` 0: a stage without a count ("writing")."""
+
+
+@dataclass(frozen=True)
+class BuildWarning:
+    """Something to look at before it goes out that does not stop the build: one of a cut's warnings."""
+
+    source: str          # the article's file, relative to the site root
+    platform: str
+    cut_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    site: Site
+    articles: tuple[Article, ...]        # what goes out: drafts excluded
+    drafts: tuple[Article, ...]
+    cuts: tuple[Cut, ...]
+    outputs: tuple[ArticleOutput, ...]   # per published article that has cuts, in article order
+    cards: dict                          # CardRequest -> Card
+    errors: tuple[SmmgenError, ...]
+    layouts: Layouts | None = None       # the templates the build used (the preview uses them too)
+    skipped: tuple[tuple[str, str], ...] = ()   # (source, reason): files under content_dir that are no article
+    # The paths of cards whose files wait in the staging folder (``smmgen.build.staging``), not yet in output/:
+    # ``write_output`` moves them there.
+    staged: frozenset[str] = frozenset()
+    videos: Videos | None = None         # the video stage's items, fallbacks and files (``smmgen.video.media``)
+    drawn: int = 0                       # distinct drawings this build drew (not found done in output/ or staged)
+
+    @property
+    def warnings(self) -> tuple[BuildWarning, ...]:
+        """The build's one list of warnings, in cut order: ``build``, ``check`` and the preview all report
+        these (the cuts carry them, and so does the manifest)."""
+        return self.site_warnings + tuple(BuildWarning(c.source, c.platform, c.id, w)
+                                          for c in self.cuts for w in c.warnings)
+
+    @property
+    def site_warnings(self) -> tuple[BuildWarning, ...]:
+        """Warnings about smmgen.toml itself, once per build: the site's default image shown without a
+        description (every article would otherwise repeat it)."""
+        site = self.site
+        if not site.default_image or site.default_image_alt:
+            return ()
+        shown = [a for a in self.articles if a.image is not None and not a.image_alt
+                 and not {"image", "images", "featured_image", "cover"} & set(a.lines)
+                 and a.image.as_posix().endswith("/" + site.default_image.lstrip("/"))]
+        if not shown:
+            return ()
+        return (BuildWarning("smmgen.toml", "site.default_image_alt", "",
+                             f"{len(shown)} article(s) show default_image {site.default_image} without a description "
+                             "of the picture: describe it in smmgen.toml `site.default_image_alt`"),)
+
+    @cached_property
+    def entries(self) -> tuple[dict, ...]:
+        """Every manifest entry, sorted by id (made on first use: the writer needs only those that changed)."""
+        return tuple(sorted((e for o in self.outputs for e in o.entries), key=lambda e: e["id"]))
+
+
+def build(site: Site, *, render_images: bool = True, workers: int | None = None,
+          cache: BuildCache | None = None, hashes: Mapping[str, str] | None = None,
+          progress: Progress | None = None) -> BuildResult:
+    """Everything the output is made of, and every problem found; writes nothing to output/ (see
+    ``write_output``): new cards are drawn into the staging folder (``smmgen.build.staging``).
+
+    ``workers`` processes parse, cut and draw what is not in ``cache`` (the result is the same either way);
+    ``cache`` is updated with what this build made. ``hashes``: the sha256 of article files by path, where the
+    caller has read them already. ``progress`` hears how far parsing, cutting and drawing have come.
+    """
+    if render_images:
+        guard(site.root, site.output_dir, OUTPUT_SUBDIRS)      # before a card is found in or moved to output/cards
+    layouts = Layouts(site.layouts_dir, compiled=cache is not None, root=site.root)
+    # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
+    with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
+        ready = parse_and_cut(site, layouts, cache, pool, hashes or {}, progress)
+        loaded = read_articles(site, reuse=ready.article, found=ready.found)
+        articles, errors = loaded.articles, loaded.errors
+        published = [a for a in articles if not a.draft]
+        cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts, failed=ready.failed_cuts,
+                                     progress=progress)
+        errors += cut_errors
+        by_source = {a.source: a for a in published}
+        requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
+        # Cards are drawn (by the worker processes, when there are many) while this thread plans.
+        staged: set[str] = set()
+        drawings: dict[str, str] = {}
+        with ThreadPoolExecutor(1) as drawing:
+            drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, pool, cache,
+                                   progress, staged, drawings=drawings)
+            cuts, plan_errors = assign_plan(cuts, site, cache)
+            cuts = with_expiry_warnings(cuts, site)
+            cards, card_errors = drawn.result()
+    videos = make_videos(published, cuts, site, render=render_images, workers=workers or 1, progress=progress)
+    cuts = with_video_warnings(cuts, videos)
+    if cache is not None:
+        ready.remember(cache, articles)         # after drawing: the heroes the workers read are known by then
+    errors += plan_errors + card_errors + list(videos.errors)
+    outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None,
+                              videos)
+    return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
+                       cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts,
+                       skipped=loaded.skipped, staged=frozenset(staged), videos=videos,
+                       drawn=sum(1 for what in drawings.values() if what == "drawn"))
+
+
+def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: Sequence[tuple],
+                    cards: dict, site: Site, shas: dict[str, str] | None,
+                    videos: Videos | None = None) -> tuple[ArticleOutput, ...]:
+    """Each article's cuts with their cards, or their video where they post one (the card is then the
+    publisher's fallback no more: the entry carries the video only); keyed (``outputs.output_key``) when
+    ``shas`` has the article files' hashes."""
+    items = videos.items if videos is not None else {}
+    by_source: dict[str, list[int]] = {}
+    for i, cut in enumerate(cuts):
+        by_source.setdefault(cut.source, []).append(i)
+    out = []
+    for article in articles:
+        indexes = by_source.get(article.source)
+        if not indexes:
+            continue
+        own = tuple(cuts[i] for i in indexes)
+        media = tuple((items[cuts[i].id],) if cuts[i].id in items else media_files(cuts[i], requests[i], cards, site)
+                      for i in indexes)
+        sha = shas.get(article.source) if shas is not None else None
+        key = None
+        if sha is not None:
+            key = output_key(sha, stamp(article.image) if article.image else None, own, media)
+        out.append(ArticleOutput(article, own, media, key))
+    return tuple(out)
+
+
+def platforms_for(article: Article, site: Site) -> list[str]:
+    chosen = article.social.platforms
+    return [p.name for p in site.platforms if chosen is None or p.name in chosen]
+
+
+def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
+              ready: dict[str, tuple[Cut, ...]] | None = None,
+              failed: Mapping[str, tuple[tuple[Cut, ...], list[SmmgenError]]] | None = None,
+              progress: Progress | None = None) -> tuple[list[Cut], list[SmmgenError]]:
+    """Every article's cuts, in article then platform order. ``ready`` has the cuts of articles made already
+    (from the cache or by worker processes), by source; cuts made here without a failure are added to it.
+    ``failed``: the cuts and errors of articles a worker process cut with errors, by source (not cut again)."""
+    cuts: list[Cut] = []
+    errors: list[SmmgenError] = []
+    failed = failed or {}
+    todo = sum(1 for a in articles if (ready is None or a.source not in ready) and a.source not in failed)
+    done = 0
+    if progress is not None and todo:
+        progress("cutting", 0, todo)
+    for article in articles:
+        made = ready.get(article.source) if ready is not None else None
+        if made is None and article.source in failed:
+            made, failures = failed[article.source]
+            errors += failures
+        elif made is None:
+            made, failures = cut_article(article, site, layouts)
+            done += 1
+            if progress is not None:
+                progress("cutting", done, todo)
+            errors += failures
+            if ready is not None and not failures:
+                ready[article.source] = made
+        if made and made[0].slug != article.key:
+            # Made before the other articles were known: the key tells two articles with one slug apart.
+            made = tuple(replace(c, id=entry_id(article.key, c.platform, c.account), slug=article.key) for c in made)
+        for cut in made:
+            name = cut.platform
+            override = f"social.{name}.text" if article.social.override(name).text else None
+            errors.extend(ContentError(article.source, article.line(override or "title"), None, message)
+                          for message in cut.errors)
+            cuts.append(cut)
+    return cuts, errors
+
+
+# What plan.assign reads of a cut (besides the number of its parts, the site's [plan] rules and the publisher's
+# ledger) and what it changes (it also appends warnings): with the same reads, a replay of the last plan's
+# changes is what planning again would give.
+PLAN_READS = ("id", "platform", "account", "source", "publish_at", "expire_at", "timing")
+PLAN_WRITES = ("publish_at", "expire_at", "timing")
+
+
+def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[list[Cut], list[SmmgenError]]:
+    """``plan.assign``, replayed from the cache when no cut's timing, no rule and not the ledger changed
+    (editing an article's text does not move any post; planning thousands of cuts takes a second)."""
+    if cache is None:
+        return plan.assign(cuts, site)
+    digest = hashlib.sha256()
+    try:
+        digest.update(read_bytes(plan.ledger_path(site), site.root, SmmgenError))
+    except FileNotFoundError:
+        digest.update(b"no ledger")
+    except SmmgenError:
+        digest.update(b"outside")               # never read: plan.published_times refuses it
+    start = 0
+    while start < len(cuts):
+        source = cuts[start].source
+        end = start + 1
+        while end < len(cuts) and cuts[end].source == source:
+            end += 1
+        run = cuts[start:end]
+        # The cache's record has the reads of the very cuts it holds: an unchanged article is not read again.
+        record = cache.articles.get(source)
+        known = record.plan_reads if record is not None and record.cuts is not None else ""
+        if not (known and len(record.cuts) == len(run) and all(a is b for a, b in zip(record.cuts, run))):
+            known = plan_reads(run)
+        digest.update(known.encode())
+        start = end
+    signature = digest.hexdigest()
+    known = cache.plan
+    if known is not None and known[0] == signature and len(known[1]) == len(cuts):
+        return [_with_plan_values(c, values, added) for c, (values, added) in zip(cuts, known[1])], []
+    planned, errors = plan.assign(cuts, site)
+    if errors or any(p.warnings[:len(c.warnings)] != c.warnings for c, p in zip(cuts, planned)):
+        cache.plan = None            # not the shape a replay can give back: plan again next time
+    else:
+        cache.plan = (signature, [(tuple(getattr(p, f) for f in PLAN_WRITES), p.warnings[len(c.warnings):])
+                                  for c, p in zip(cuts, planned)])
+    return planned, errors
+
+
+def with_video_warnings(cuts: list[Cut], videos: Videos) -> list[Cut]:
+    """The cuts, each with the video stage's warnings about it (a network that posts the card instead)."""
+    if not videos.warnings:
+        return cuts
+    return [replace(c, warnings=c.warnings + videos.warnings[c.id]) if c.id in videos.warnings else c
+            for c in cuts]
+
+
+def with_expiry_warnings(cuts: list[Cut], site: Site) -> list[Cut]:
+    """The planned cuts, each with a warning when its platform will not delete it at its ``expire_at``."""
+    out = []
+    for cut in cuts:
+        warning = expiry_warning(cut.platform, cut.publish_at, cut.expire_at, site)
+        out.append(cut if warning is None else replace(cut, warnings=cut.warnings + (warning,)))
+    return out
+
+
+def plan_reads(cuts: Sequence[Cut]) -> str:
+    """A hash of what ``plan.assign`` reads of these cuts (one article's)."""
+    # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
+    return hashlib.sha256(repr([tuple(getattr(c, f) for f in PLAN_READS) + (len(c.parts),)
+                                for c in cuts]).encode()).hexdigest()
+
+
+def _with_plan_values(cut: Cut, values: tuple, added: tuple[str, ...]) -> Cut:
+    # ``dataclasses.replace`` without its per-call cost (thousands of cuts per build): the fields are the
+    # cut's own with the plan's values, which ``plan.assign`` produced and checked when it made them.
+    planned = object.__new__(type(cut))
+    fields = planned.__dict__
+    fields.update(cut.__dict__)
+    fields.update(zip(PLAN_WRITES, values))
+    fields["warnings"] = cut.warnings + added
+    return planned
+
+
+def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[Cut, ...], list[SmmgenError]]:
+    """One article's cuts for its platforms, and the errors of the platforms that could not cut it."""
+    cuts: list[Cut] = []
+    errors: list[SmmgenError] = []
+    for account in routed(article, site, platforms_for(article, site)):
+        name = account.platform
+        ctx = CutContext(site=site, settings=account.settings, layouts=layouts,
+                         mentions=account.mention_map(site.mentions) if account.mentions else None)
+        try:
+            cuts.append(_for_account(registry.get(name).render(article, ctx), account))
+        except SmmgenError as e:
+            errors.extend(flatten([e]))
+        except Exception as e:          # noqa: BLE001 - the site's template failed, or smmgen did
+            frame = template_frame(e)
+            if not isinstance(e, jinja2.TemplateError) and frame is None:
+                raise                   # not the template's doing: a bug to see with its traceback
+            errors.append(_template_error(e, site, frame))
+    return tuple(cuts), errors
+
+
+def _for_account(cut: Cut, account: Account) -> Cut:
+    """The platform's cut as the account's: its id names the account unless it is the platform's default."""
+    return replace(cut, id=account.entry_id(cut.slug), account=account.name)
+
+
+# --- reusing and sharing work: the build cache and worker processes ---------------------------------------------
+
+PARALLEL_MIN = 16
+"""Fewer articles than this to parse and cut are done in this process: starting workers would cost more."""
+
+
+@dataclass
+class Prepared:
+    """Articles and cuts made before the pipeline runs: found in the cache, or made by worker processes."""
+
+    found: Found
+    site_root: Path | None = None
+    shas: dict[str, str] = field(default_factory=dict)                  # source -> sha256 of the file
+    articles: dict[Path, Article] = field(default_factory=dict)
+    cuts: dict[str, tuple[Cut, ...]] = field(default_factory=dict)      # source -> cuts before planning
+    # What worker processes could not do, kept so that nothing is parsed or cut a second time to report it:
+    unread: dict[Path, Exception] = field(default_factory=dict)        # path -> why it is no article
+    failed_cuts: dict[str, tuple[tuple[Cut, ...], list[SmmgenError]]] = field(default_factory=dict)
+
+    def article(self, path: Path) -> Article | None:
+        """For ``read_articles``: the article made already from ``path``, if any; raises the error (or the
+        ``Skipped``) a worker process met reading it."""
+        if path in self.unread:
+            raise self.unread[path]
+        return self.articles.get(path)
+
+    def remember(self, cache: BuildCache, articles: Sequence[Article]) -> None:
+        """Record in ``cache`` every article that parsed, with its cuts if every platform could cut it."""
+        from smmgen.build.cache import ArticleRecord
+
+        for article in articles:
+            sha = self.shas.get(article.source)
+            if sha is None:
+                continue
+            if article.warnings:
+                continue                      # a hero looked for and not found may appear: parse again next time
+            deps = ((str(article.image), stamp(article.image), cache.known_key(article.image)),) \
+                if article.image else ()
+            folder = bundle_folder(article, self.site_root)
+            if folder is not None:
+                # A page bundle's hero is found by looking in its folder: a file added there is a change.
+                deps += ((str(folder), stamp(folder), None),)
+            made = () if article.draft else self.cuts.get(article.source)
+            known = cache.articles.get(article.source)
+            if (known is not None and known.sha == sha and known.deps == deps and known.article is article
+                    and known.cuts is made):
+                continue                      # the very record the cache holds: its shard need not be written
+            if made is not None:
+                article = without_body(article)
+            cache.articles[article.source] = ArticleRecord(sha, deps, article, made,
+                                                           plan_reads(made) if made is not None else "")
+        cache.keep_only(self.shas)
+
+
+def parse_and_cut(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Workers,
+                  hashes: Mapping[str, str], progress: Progress | None = None) -> Prepared:
+    """Hash every article file (unless ``hashes`` has it); take what the cache has for unchanged ones; parse
+    and cut the rest in ``pool``'s processes when there are enough of them (their failures come back as
+    values, which the pipeline reports with the others)."""
+    ready = Prepared(discover(site.content_dir, site.content_rules, site.root),
+                     site.root if site.generator else None)
+    missing: list[Path] = []
+    for path, source in zip(ready.found.paths, site.rel_all(ready.found.paths)):
+        sha = hashes.get(str(path))
+        if sha is None:
+            if inside(path, site.root) is None:
+                continue                      # never read: load_article refuses it
+            try:
+                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                continue                      # load_article says why
+        ready.shas[source] = sha
+        record = cache.article(source, ready.shas[source]) if cache is not None else None
+        if record is None:
+            missing.append(path)
+            continue
+        ready.articles[path] = record.article
+        if record.cuts is not None:
+            ready.cuts[source] = record.cuts
+    if pool.count > 1 and len(missing) >= PARALLEL_MIN:
+        chunks = [missing[i:i + 8] for i in range(0, len(missing), 8)]
+        done = 0
+        if progress is not None:
+            progress("parsing", 0, len(missing))
+        for chunk, results in zip(chunks, pool.executor().map(_parse_and_cut, chunks)):
+            done += len(chunk)
+            if progress is not None:
+                progress("parsing", done, len(missing))
+            for path, (article, cuts, failures) in zip(chunk, results):
+                if article is None:
+                    ready.unread[path] = failures[0]
+                    continue
+                ready.articles[path] = article
+                if failures:
+                    ready.failed_cuts[article.source] = (cuts, list(failures))
+                else:
+                    ready.cuts[article.source] = cuts
+    return ready
+
+
+_worker: dict[str, object] = {}
+
+
+def _start_worker(site: Site) -> None:
+    _worker["site"] = site
+    _worker["layouts"] = Layouts(site.layouts_dir, root=site.root)
+
+
+_Parsed = tuple[Article | None, tuple[Cut, ...], tuple[Exception, ...]]
+"""A worker's answer for one file: the article (None when it is none), its cuts, and what went wrong as values
+(the error or ``Skipped`` that reading raised, or the errors of the platforms that could not cut it)."""
+
+
+def _parse_and_cut(paths: list[Path]) -> list[_Parsed]:
+    site, layouts = _worker["site"], _worker["layouts"]
+    out: list[_Parsed] = []
+    for path in paths:
+        try:
+            article = load_article(path, site)  # type: ignore[arg-type]
+        except (SmmgenError, Skipped) as e:
+            out.append((None, (), (e,)))
+            continue
+        if article.draft:
+            out.append((without_body(article), (), ()))
+            continue
+        cuts, errors = cut_article(article, site, layouts)  # type: ignore[arg-type]
+        # With errors the article keeps its body: it is not cached with cuts, so a later build cuts it again.
+        out.append((article, cuts, tuple(errors)) if errors else (without_body(article), cuts, ()))
+    return out
+
+
+def without_body(article: Article) -> Article:
+    """The article without its body, once its cuts are made: nothing after cutting reads the body, and the
+    bodies of a large site are a tenth of what a build holds in memory."""
+    if not article.body_text:
+        return article
+    return replace(article, body_text="")
+
+
+def _template_error(e: Exception, site: Site, frame: tuple[str, int] | None = None) -> SmmgenError:
+    name = getattr(e, "filename", None) or (frame[0] if frame else None) or getattr(e, "name", None) or "layout"
+    message = getattr(e, "message", None) or str(e)
+    if not isinstance(e, jinja2.TemplateError):
+        message = f"{type(e).__name__}: {message}"     # a ZeroDivisionError says little without its name
+    return ConfigError(site.rel(Path(name)) if name != "layout" else name, None, f"template error: {message}",
+                       line=getattr(e, "lineno", None) or (frame[1] if frame else None))
+
+
+def card_layout(article: Article, platform: str, site: Site, account: str | None = None) -> str:
+    found = account_named(site, account) if account else None
+    settings = found.settings if found is not None else site.platform(platform)
+    return (article.social.override(platform).card or (settings.get("card") if settings else None)
+            or article.card or ("photo" if article.image else "default"))
+
+
+def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site) -> list[tuple]:
+    """Per cut, the ``CardRequest`` of each of its media references."""
+    from smmgen.cards import CardRequest
+
+    dates: dict[str, str] = {}
+    # One request object for the cuts that ask for the same card (each platform's cut names its target).
+    made: dict[tuple, CardRequest] = {}
+    out = []
+    for cut in cuts:
+        if not cut.media:
+            out.append(())
+            continue
+        article = articles[cut.source]
+        if article.source not in dates:
+            dates[article.source] = long_date(article.date.astimezone(site.timezone), article.lang)
+        layout = card_layout(article, cut.platform, site, cut.account)
+        requests = []
+        for ref in cut.media:
+            key = (article.source, ref.target, layout, ref.alt)
+            request = made.get(key)
+            if request is None:
+                request = made[key] = CardRequest(
+                    target=ref.target,
+                    layout=layout,
+                    title=article.title,
+                    site_name=site.name,
+                    kicker=article.section,
+                    date_text=dates[article.source],
+                    lang=article.lang,
+                    hero=article.image,
+                    focus=article.image_focus,
+                    alt=ref.alt,
+                    source=article.source,
+                    line=article.line("image") or article.line("images"),
+                )
+            requests.append(request)
+        out.append(tuple(requests))
+    return out
+
+
+def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: Site, layouts: Layouts,
+                 render_images: bool, pool: Workers | None,
+                 cache: BuildCache | None = None, progress: Progress | None = None,
+                 staged: set[str] | None = None, *, shard: tuple[int, int] | None = None,
+                 drawings: dict[str, str] | None = None) -> tuple[dict, list[SmmgenError]]:
+    """The card of every request (``card_requests``); each distinct request is drawn once (in ``pool``'s
+    processes when there are several), and not at all when the cache has its card and the file is still in
+    output/cards. New card files go to the staging folder; ``staged`` gets the paths of the cards there.
+    ``shard`` and ``drawings``: as ``smmgen.cards.batch.render_cards`` takes them."""
+    if not render_images:
+        return {}, check_heroes(articles.values(), _drawn_on(cache), cache.file_key if cache is not None else None)
+    # By identity first: ``card_requests`` gives each distinct card one object, and hashing a request hashes
+    # every field of it.
+    unique = {id(req): req for reqs in requests for req in reqs}
+    requests = sorted(set(unique.values()), key=lambda r: (r.source, r.target, r.layout, r.alt))
+    if not requests:
+        return {}, []
+    cards: dict = {}
+    missing = requests
+    if cache is not None and cache.cards:
+        missing = []
+        out = str(site.output_dir)
+        present = cache.present[0] if cache.present is not None else None
+        heroes: dict[Path, str] = {}            # one stat per hero, not per card
+        for req in requests:
+            hero = None
+            if req.hero is not None:
+                hero = heroes.get(req.hero)
+                if hero is None:
+                    hero = heroes[req.hero] = cache.file_key(req.hero)
+            card = cache.cards.get((req, hero))
+            if card is None:
+                missing.append(req)
+                continue
+            if present is not None:
+                size = present.get(card.path, (-1,))[0]
+            else:
+                size = _size(f"{out}/{card.path}")
+            if size == card.bytes:
+                cards[req] = card
+            else:
+                missing.append(req)
+    if missing:
+        from smmgen.cards import render_cards as render
+
+        try:
+            count = pool.count if pool is not None else 1
+            read: dict = {}
+            drawn = None if progress is None else lambda done, total: progress("drawing cards", done, total)
+            cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], roots=layouts.roots,
+                                out_dir=site.output_dir, stage=staging.ready_folder(site), staged=staged,
+                                workers=count, executor=pool.executor if count > 1 else None, heroes=read,
+                                progress=drawn, shard=shard, drawings=drawings))
+            if cache is not None:
+                for path, (seen, sha) in read.items():
+                    cache.learn(path, seen, sha)
+        except ErrorList as e:
+            return {}, list(e.errors)
+        except SmmgenError as e:
+            return {}, [e]
+    # In request order, whichever cards came from the cache: "the article's og card" is then the same one.
+    cards = {req: cards[req] for req in requests if req in cards}
+    if cache is not None:
+        # Each hero's key as read for drawing (or for the lookup above): a hero changed since is read again.
+        keys = {hero: cache.known_key(hero) for hero in {req.hero for req in cards if req.hero is not None}}
+        cache.cards = {(req, keys[req.hero] if req.hero is not None else None): card for req, card in cards.items()}
+    return cards, []
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
+
+
+def check_heroes(articles, proven: AbstractSet[tuple[Path, str]] = frozenset(),
+                 file_key: Callable[[Path], str] | None = None) -> list[SmmgenError]:
+    """Decode every hero once (at reduced size) so ``check`` catches broken images without rendering cards;
+    not those in ``proven`` (hero, ``file_key``) pairs: decoded before, the same bytes since."""
+    from smmgen.cards.hero import HeroError, load
+
+    errors: list[SmmgenError] = []
+    for article in articles:
+        if article.image is None or (proven and file_key is not None
+                                     and (article.image, file_key(article.image)) in proven):
+            continue
+        try:
+            load(article.image, [(1200, 630)])
+        except HeroError as e:
+            errors.append(ContentError(article.source, article.line("image") or article.line("images"),
+                                       "image", str(e)))
+    return errors
+
+
+def _drawn_on(cache: BuildCache | None) -> set[tuple[Path, str]]:
+    """The heroes (with their file keys) the cache's cards were drawn on: an Open Graph card is a JPEG exactly when
+    its layout drew it on the hero (``cards.encode.choose_format``)."""
+    if cache is None:
+        return set()
+    return {(req.hero, hero) for (req, hero), card in cache.cards.items()
+            if req.hero is not None and req.target == "og" and card.format == "jpeg"}
+
+
+def media_files(cut: Cut, requests: tuple, cards: dict, site: Site) -> tuple[manifest.MediaFile, ...]:
+    """The cards of a cut's media (``requests``: theirs, in the same order) as the manifest records them."""
+    files = []
+    for ref, req in zip(cut.media, requests):
+        card = cards.get(req) if cards else None
+        if card is None:
+            continue
+        # The request was made for this ref: the card carries its target and alt text.
+        files.append(manifest.MediaFile(role=ref.role, card=card, url=card_url(card.path, site)))
+    return tuple(files)

@@ -1,0 +1,558 @@
+"""Writing a build to output/: cut texts, Open Graph snippets, the preview, the new cards (drawn into the staging
+folder, ``smmgen.build.staging``), then the manifest, then pruning.
+
+Files are written as they are made, one at a time, so memory does not grow with the size of the site: the
+preview pages and the manifest of a 10,000-article site run to hundreds of megabytes. Each goes to a temporary
+file beside its place, and all of them are renamed into place only once every one is written: a preview template
+that fails on the tenth article leaves output/ as it was, not with nine new pages. The manifest goes last
+(a reader never sees it pointing at files not there yet) and is streamed to a temporary file that replaces the
+old one at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import stat
+import tempfile
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from smmgen import manifest
+from smmgen.build import staging
+from smmgen.build.og import card_url, og_html, og_tags  # noqa: F401 (card_url: still importable from here)
+from smmgen.output_files import create, prune, survey
+from smmgen.preview import iter_preview
+from smmgen.preview.pages import UNCHANGED
+
+if TYPE_CHECKING:
+    from smmgen.build.cache import BuildCache
+    from smmgen.build.pipeline import BuildResult
+    from smmgen.config.site import Site
+    from smmgen.content.article import Article
+    from smmgen.platforms import Cut
+
+OUTPUT_SUBDIRS = ("cuts", "cards", "og", "preview", "media")
+MANIFEST = "manifest.json"
+PENDING = 64
+"""New files handed to the writer thread and not yet written, at most."""
+
+
+def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
+    """Write output/ from a successful build; returns how many files changed. Stale files are removed.
+
+    With ``cache``, a file whose index entry says it already holds these bytes is neither read nor written, an
+    unchanged preview page is not rendered, and the files and manifest entries of an article whose output key
+    (``smmgen.build.article_outputs``) is the one last written are left as they are without being made again.
+    """
+    site = result.site
+    out = site.output_dir
+    # What output/ holds, listed before anything is written (and when the build began, with a cache: cards it
+    # drew since are not in it); ``survey`` refuses links that would lead a write or a deletion out of output/.
+    present = cache.present if cache is not None and cache.present is not None else \
+        survey(site.root, out, OUTPUT_SUBDIRS)
+    if result.cards:
+        # Where the staged cards go, made first: output/cards being a file stops the write before it begins.
+        (out / "cards").mkdir(parents=True, exist_ok=True)
+    sink = _PendingWrites(out, cache, present)
+    same = set()
+    if cache is not None:
+        same = {o.article.source for o in result.outputs
+                if o.key is not None and cache.outputs.get(o.article.source) == o.key}
+    memo = cache.page_memo(sink.intact) if cache is not None else None
+    try:
+        # The preview first: a broken template in layouts/preview/ fails the build before anything is written.
+        for path, data in iter_preview(result, reuse=memo):
+            sink.put(path, data)
+        if memo is not None:
+            memo.close()
+        for path, data in _article_files(result, same, sink):
+            sink.put(path, data)
+        sink.flush()
+    except BaseException:
+        sink.discard()                      # the error that stopped the write is the one to report
+        raise
+    sink.commit()
+    # The cards the build drew wait in the staging folder: in place before the manifest that names them.
+    staging.commit(site, result.staged)
+    sink.changed += place_media(result)
+    sink.changed += write_manifest(site, result, cache, same)
+    if cache is not None:
+        sink.index[MANIFEST] = cache.index[MANIFEST]
+        cache.index = sink.index
+        cache.pages = memo.keys if memo is not None else {}
+        cache.outputs = {o.article.source: o.key for o in result.outputs if o.key is not None}
+    media = set(result.videos.files) if result.videos is not None else set()
+    if cache is None:
+        prune(out, sink.written | {out / card.path for card in result.cards.values()} | {out / MANIFEST}
+              | {out / path for path in media}, OUTPUT_SUBDIRS)
+    else:
+        cache.files = sink.finish({card.path for card in result.cards.values()} | media)
+    return sink.changed
+
+
+def place_media(result: BuildResult) -> int:
+    """Put the build's videos, posters and captions (made in the video stage's store) into output/media/;
+    returns how many were new. Their names are their hashes: one already there is the right one."""
+    from smmgen.video.store import place
+
+    if result.videos is None:
+        return 0
+    out = result.site.output_dir
+    return sum(place(source, out / path) for path, source in sorted(result.videos.files.items()))
+
+
+class _PendingWrites:
+    """Writes files as they come, under temporary names that ``commit`` renames into place (``discard``
+    removes them), skipping those the cache's output index vouches for."""
+
+    def __init__(self, out: Path, cache: BuildCache | None,
+                 present: tuple[dict[str, tuple[int, int]], set[str]]):
+        self.out = out
+        self.cache = cache
+        self.changed = 0
+        self.written: set[Path | str] = set()
+        self.index: dict[str, tuple[int, int, str]] = {}
+        # What output/ holds: files by (size, mtime), and folders; files still as the output index says they
+        # were written are intact.
+        self.present, self.folders = (present[0], set(present[1])) if cache is not None else ({}, set())
+        known = cache.index if cache is not None else {}
+        self.intact = {r for r, st in self.present.items() if r in known and known[r][:2] == st}
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: deque[tuple[str, str, Future]] = deque()
+        # Files written under temporary names, to be renamed into place once all are written: (temporary file,
+        # its place, and for the output index the relative path and digest, or None when already recorded).
+        self._renames: list[tuple[str, Path, str | None, str]] = []
+        self._made: list[Path] = []                 # folders made for them, removed again if the write fails
+        self._token = secrets.token_hex(4)          # names this write's temporary files
+
+    def keep(self, relatives: Sequence[str]) -> bool:
+        """Keep these files as the last build wrote them, if every one of them still is."""
+        if self.cache is None or not all(r in self.intact for r in relatives):
+            return False
+        for relative in relatives:
+            self.written.add(os.path.join(self.out, relative))
+            self.index[relative] = self.cache.index[relative]
+        return True
+
+    def put(self, path: Path, data: bytes | Iterable[bytes]) -> None:
+        self.written.add(path)
+        if data is UNCHANGED and self.cache is not None:
+            relative = path.relative_to(self.out).as_posix()
+            self.index[relative] = self.cache.index[relative]
+            return
+        if not isinstance(data, bytes):
+            relative = path.relative_to(self.out).as_posix()
+            self._parent(path, relative)
+            changed = _stream_to(path, self.out, data, self.cache, durable=False, defer=self._renames)
+            self.changed += changed
+            if self.cache is not None and not changed:
+                self.index[relative] = self.cache.index[relative]
+            return
+        if self.cache is None:
+            self.changed += self._replace(path, path.relative_to(self.out).as_posix(), data, None, durable=True)
+            return
+        relative = path.relative_to(self.out).as_posix()
+        digest = hashlib.sha256(data).hexdigest()
+        if relative in self.intact and self.cache.index[relative][2] == digest:
+            self.index[relative] = self.cache.index[relative]
+            return
+        # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
+        if relative not in self.present:
+            # A new file: created by a writer thread while this one renders the next (on a cold build, creating
+            # ten thousand files is seconds of the kernel's time, which the other core can spend).
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1)
+            tmp = self._temporary(path)
+            self._renames.append((tmp, path, None, digest))
+            self._pending.append((relative, digest, self._writer.submit(self._new_file, tmp, path, relative, data)))
+            if len(self._pending) > PENDING:      # a writer that lags must not gather the site's files in memory
+                self._settle(self._pending.popleft())
+            return
+        changed = self._replace(path, relative, data, digest, durable=False)
+        self.changed += changed
+        if not changed:
+            self.cache.wrote(relative, path, digest)
+            self.index[relative] = self.cache.index[relative]
+
+    def _replace(self, path: Path, relative: str, data: bytes, digest: str | None, durable: bool) -> int:
+        """Write ``data`` to a temporary file that is to replace ``path``, unless ``path`` holds it already;
+        returns 1 when it is to change."""
+        try:
+            st = path.lstat()          # a link is replaced, not taken for the file it leads to
+            if stat.S_ISREG(st.st_mode) and st.st_size == len(data) and path.read_bytes() == data:
+                return 0
+        except FileNotFoundError:
+            pass
+        self._parent(path, relative)
+        tmp = self._temporary(path)
+        # Listed before it is made: a write that fails halfway leaves nothing behind.
+        self._renames.append((tmp, path, relative if digest is not None else None, digest or ""))
+        _create_anew(tmp, data, durable)
+        os.chmod(tmp, 0o644)
+        return 1
+
+    def _temporary(self, path: Path) -> str:
+        return os.path.join(path.parent, f".{path.name}.{self._token}.tmp")
+
+    def _new_file(self, tmp: str, path: Path, relative: str, data: bytes) -> tuple[int, int]:
+        # Its size and mtime are those of the file renamed into place: a rename keeps the inode.
+        self._parent(path, relative)
+        return _create_anew(tmp, data, durable=False)
+
+    def commit(self) -> None:
+        """Rename the files written into place (the whole write succeeded), recording the replacements."""
+        for n, (tmp, path, relative, digest) in enumerate(self._renames):
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                del self._renames[:n]
+                self.discard()
+                raise
+            if relative is not None:
+                self.cache.wrote(relative, path, digest)  # type: ignore[union-attr]
+                self.index[relative] = self.cache.index[relative]  # type: ignore[union-attr]
+        self._renames.clear()
+
+    def discard(self) -> None:
+        """After a failed write: remove its temporary files and the folders made for them; output/ is as it
+        was."""
+        self.stop()
+        for tmp, *_ in self._renames:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+        self._renames.clear()
+        for folder in sorted(set(self._made), key=lambda p: -len(p.parts)):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+    def flush(self) -> None:
+        """Wait for the new files handed to the writer thread, and record them."""
+        if self._writer is None:
+            return
+        try:
+            while self._pending:
+                self._settle(self._pending.popleft())
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Let the writer thread finish the file it is writing and drop the rest (the write failed)."""
+        if self._writer is not None:
+            self._writer.shutdown(cancel_futures=True)
+            self._writer = None
+            self._pending.clear()
+
+    def _settle(self, pending: tuple[str, str, Future]) -> None:
+        relative, digest, made = pending
+        self.changed += 1
+        self.index[relative] = self.cache.index[relative] = (*made.result(), digest)  # type: ignore[union-attr]
+
+    def finish(self, cards: set[str]) -> dict[str, tuple[int, int]]:
+        """Remove what output/ held before this write and no longer should (the listing taken at the start
+        says what that is: no second walk of output/), and return what output/'s build folders and manifest
+        now hold, by relative path with (size, mtime_ns), as ``output.listing`` would find it."""
+        assert self.cache is not None
+        now = {relative: known[:2] for relative, known in self.index.items()}
+        for relative in cards:
+            st = self.present.get(relative)
+            if st is None:
+                info = os.stat(os.path.join(self.out, relative))
+                st = (info.st_size, info.st_mtime_ns)
+            now[relative] = st
+        emptied = set()
+        for relative in self.present.keys() - now.keys():
+            os.unlink(os.path.join(self.out, relative))
+            emptied.add(relative.rpartition("/")[0])
+        # Folders left empty, deepest first (a parent may empty only once its children are gone).
+        for folder in sorted(_with_parents(emptied), key=lambda f: -f.count("/")):
+            path = os.path.join(self.out, folder)
+            if folder not in OUTPUT_SUBDIRS and os.path.isdir(path) and not os.listdir(path):
+                os.rmdir(path)
+        return now
+
+    def _parent(self, path: Path, relative: str) -> None:
+        """Make ``path``'s folder if need be, noting the folders made."""
+        folder = relative.rpartition("/")[0]
+        if folder in self.folders:
+            return
+        missing, parent = [], path.parent
+        while not parent.is_dir():
+            missing.append(parent)
+            parent = parent.parent
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._made.extend(missing)
+        self.folders.add(folder)
+
+
+def _create_anew(tmp: str, data: bytes, durable: bool) -> tuple[int, int]:
+    """``create`` a temporary file; one of the same name left by a killed write is replaced."""
+    made = create(Path(tmp), data, durable=durable)
+    if made is None:
+        os.unlink(tmp)
+        made = create(Path(tmp), data, durable=durable)
+        if made is None:
+            raise FileExistsError(tmp)
+    return made
+
+
+def _article_files(result: BuildResult, same: set[str], sink: _PendingWrites) -> Iterator[tuple[Path, bytes]]:
+    """Each article's cut texts and Open Graph snippet; those of an article in ``same`` (its output unchanged
+    since the last write) only where the files are no longer as written."""
+    out = result.site.output_dir
+    og_cards: dict[str, Any] = {}
+    for req, card in result.cards.items():
+        if req.target == "og":
+            og_cards.setdefault(req.source, card)
+    by_source = {o.article.source: o for o in result.outputs}
+    for article in result.articles:
+        output = by_source.get(article.source)
+        cuts = output.cuts if output is not None else ()
+        og = f"og/{article.key}.html"
+        if article.source in same and sink.keep([*(f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts), og]):
+            continue
+        for cut in cuts:
+            yield out / "cuts" / cut.slug / cut_file_name(cut), cut_text_file(cut)
+        yield out / og, og_snippet(article, result.site, og_cards.get(article.source))
+
+
+def cut_file_name(cut) -> str:
+    """``<platform>.txt`` for a default account's cut, ``<platform>.<account>.txt`` for another account's."""
+    if not cut.account or cut.account == cut.platform:
+        return f"{cut.platform}.txt"
+    return f"{cut.platform}.{cut.account}.txt"
+
+
+# --- the manifest --------------------------------------------------------------------------------------------------
+
+_PLACEHOLDER = {"id": "\0entries\0"}
+
+
+def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = None,
+                   same: set[str] | frozenset[str] = frozenset()) -> int:
+    """Write ``dumps_manifest(site, result.entries)``, byte for byte, streaming; returns 1 when the file changed,
+    0 when it already held these bytes.
+
+    The indenting JSON encoder is pure Python and takes seconds for thousands of entries; with ``cache``, the
+    entries of an article in ``same`` (its output key unchanged) are copied from the last manifest, which the
+    output index vouches for, and ``cache.entries`` is set to where each entry now sits.
+    """
+    path = site.output_dir / MANIFEST
+    previous = _previous_manifest(path, cache) if same else None
+    order = sorted((cut.id, i, j) for i, o in enumerate(result.outputs) for j, cut in enumerate(o.cuts))
+    # Per entry, where its text sits in the last manifest; None when it is to be made afresh.
+    pieces: list[tuple[int, int] | None] = []
+    for entry_id, i, _ in order:
+        known = None
+        if previous is not None and result.outputs[i].article.source in same:
+            known = cache.entries.get(entry_id)
+        pieces.append(known if known is not None and known[0] + known[1] <= previous[1] else None)
+    where: dict[str, tuple[int, int]] = {}
+    made: tuple[int, tuple[dict[str, Any], ...]] = (-1, ())      # the entries of the article being written
+    try:
+        # Durable: the manifest is what the publisher acts on.
+        with _Replacement(path, MANIFEST, durable=True) as f:
+            if not order:
+                f.write(manifest.dumps(manifest.document(site, [])))
+            else:
+                head, tail = _frame(site)
+                f.write(head)
+                n = 0
+                while n < len(pieces):
+                    if n:
+                        f.write(b",\n")
+                    piece = pieces[n]
+                    if piece is None:
+                        entry_id, i, j = order[n]
+                        if made[0] != i:     # an article's entries come one after the other (ids: slug@platform)
+                            made = (i, result.outputs[i].entries)
+                        text = entry_text(made[1][j])
+                        where[entry_id] = (f.offset, len(text))
+                        f.write(text)
+                        n += 1
+                        continue
+                    # Entries that sat one after the other last time are copied in one go, the separator
+                    # between them (",\n", as here) included.
+                    start, end, m = piece[0], piece[0] + piece[1], n + 1
+                    while m < len(pieces) and (following := pieces[m]) is not None and following[0] == end + 2:
+                        end = following[0] + following[1]
+                        m += 1
+                    base = f.offset
+                    for k in range(n, m):
+                        offset, length = pieces[k]  # type: ignore[misc]
+                        where[order[k][0]] = (base + offset - start, length)
+                    _copy_range(previous[0], start, end - start, f)
+                    n = m
+                f.write(tail)
+            f.keep_if_unchanged(cache)
+    finally:
+        if previous is not None:
+            previous[0].close()
+    if cache is not None:
+        cache.entries = where
+    return int(f.replaced)
+
+
+def _stream_to(path: Path, out: Path, blocks: Iterable[bytes], cache: BuildCache | None, durable: bool,
+               defer: list | None = None) -> int:
+    """Write ``blocks`` to ``path`` unless it holds them already; returns 1 when the file changed (or, with
+    ``defer``, is to change: the rename is listed there instead of done)."""
+    with _Replacement(path, path.relative_to(out).as_posix(), durable, defer) as f:
+        for block in blocks:
+            f.write(block)
+        f.keep_if_unchanged(cache)
+    return int(f.replaced)
+
+
+def dumps_manifest(site: Site, entries: Sequence[Mapping[str, Any]]) -> bytes:
+    """The manifest's bytes as ``write_manifest`` writes them (for tests and small sites)."""
+    if not entries:
+        return manifest.dumps(manifest.document(site, entries))
+    head, tail = _frame(site)
+    return head + b",\n".join(entry_text(e) for e in sorted(entries, key=lambda e: e["id"])) + tail
+
+
+def entry_text(entry: Mapping[str, Any]) -> bytes:
+    """An entry as ``manifest.dumps`` writes it inside the document: indented two levels (4 spaces)."""
+    return ("    " + manifest.layout(entry, 2)).encode()
+
+
+def _frame(site: Site) -> tuple[bytes, bytes]:
+    """The document before and after its entries: one stand-in entry is laid out and cut away."""
+    doc = manifest.dumps(manifest.document(site, [_PLACEHOLDER]))
+    shown = entry_text(_PLACEHOLDER)
+    if doc.count(shown) != 1:
+        raise AssertionError("manifest.dumps no longer lays out entries the way entry_text does")
+    head, tail = doc.split(shown)
+    return head, tail
+
+
+def _previous_manifest(path: Path, cache: BuildCache | None) -> tuple[IO[bytes], int] | None:
+    """The manifest the last build wrote, opened for reading, with its size, when the output index still
+    vouches for it."""
+    known = cache.index.get(MANIFEST) if cache is not None and cache.entries else None
+    if known is None:
+        return None
+    try:
+        f = path.open("rb")
+    except OSError:
+        return None
+    st = os.fstat(f.fileno())
+    if (st.st_size, st.st_mtime_ns) != known[:2]:
+        f.close()
+        return None
+    return f, st.st_size
+
+
+def _copy_range(source: IO[bytes], start: int, length: int, out: _Replacement) -> None:
+    source.seek(start)
+    while length > 0:
+        block = source.read(min(length, 1 << 20))
+        if not block:
+            raise OSError(f"{source.name} was cut short while being copied")
+        out.write(block)
+        length -= len(block)
+
+
+class _Replacement:
+    """A temporary file beside ``path`` (``relative`` in output/) that replaces it on close, unless it holds the
+    same bytes; with a cache, the output index learns what was written."""
+
+    def __init__(self, path: Path, relative: str, durable: bool, defer: list | None = None):
+        self.path = path
+        self.defer = defer
+        self.relative = relative
+        self.durable = durable
+        self.offset = 0
+        self.replaced = False
+        self._hash = hashlib.sha256()
+        self._same: bool | None = None
+        self._cache: BuildCache | None = None
+
+    def __enter__(self) -> _Replacement:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        self._file = os.fdopen(fd, "wb")
+        return self
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+        self._hash.update(data)
+        self.offset += len(data)
+
+    @property
+    def digest(self) -> str:
+        return self._hash.hexdigest()
+
+    def keep_if_unchanged(self, cache: BuildCache | None) -> None:
+        """Decide whether the old file already holds these bytes: by the output index with a cache, else by
+        reading it."""
+        self._cache = cache
+        if cache is not None:
+            self._same = cache.unchanged(self.relative, self.path, self.digest)
+        else:
+            self._same = _file_digest(self.path, self.offset) == self.digest
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            if kind is None and not self._same and self.durable:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            self._file.close()
+            if kind is None and not self._same:
+                os.chmod(self._tmp, 0o644)
+                if self.defer is not None:
+                    self.defer.append((self._tmp, self.path, self.relative if self._cache is not None else None,
+                                       self.digest))
+                    self.replaced = True
+                    return
+                os.replace(self._tmp, self.path)
+                self.replaced = True
+                if self._cache is not None:
+                    self._cache.wrote(self.relative, self.path, self.digest)
+        finally:
+            if not self.replaced:
+                Path(self._tmp).unlink(missing_ok=True)
+
+
+def _file_digest(path: Path, size: int) -> str | None:
+    try:
+        st = path.lstat()              # a link is replaced, not taken for the file it leads to
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            return None
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+# --- the other files -----------------------------------------------------------------------------------------------
+
+def _with_parents(folders: set[str]) -> set[str]:
+    out = set()
+    for folder in folders:
+        while folder and folder not in out:
+            out.add(folder)
+            folder = folder.rpartition("/")[0]
+    return out
+
+
+def cut_text_file(cut: Cut) -> bytes:
+    return ("\n\n--- ✂ ---\n\n".join(cut.parts) + "\n").encode()
+
+
+def og_snippet(article: Article, site: Site, card=None) -> bytes:
+    """Open Graph / Twitter meta tags for the article page, so scraping platforms show our card (``card``: the
+    article's og card, if it has one): ``smmgen.build.og``'s tag set, which an integrated site's data file holds too."""
+    return og_html(og_tags(article, site, card)).encode()

@@ -1,0 +1,1 @@
+"""Reading and validating articles: discovery, front matter, Markdown, URLs."""

@@ -1,0 +1,1 @@
+"""`smmgen init` and `smmgen new`: configuration from a Hugo or Jekyll site, new articles."""

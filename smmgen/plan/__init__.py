@@ -1,0 +1,1 @@
+"""The content plan: when each cut goes out and when it expires."""

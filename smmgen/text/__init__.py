@@ -1,0 +1,1 @@
+"""Text for posts: measuring, URLs as platforms count them, excerpts, hashtags, rich text, threads."""
