@@ -39,14 +39,16 @@ NOT_IN_BUILD = ("smmgen.publish", "requests")
 # The modules outside smmgen/publish/ the publisher may import: leaves that read no article and render nothing.
 PUBLISH_MAY_IMPORT = {
     "smmgen",                 # __version__
-    "smmgen.errors", "smmgen.redact", "smmgen.site_files", "smmgen.output_files", "smmgen.config.schema", "smmgen.registry",
-    "smmgen.config.accounts",        # which account an entry goes to
-    "smmgen.plan.expiry",          # delete windows
+    "smmgen.errors", "smmgen.redact", "smmgen.site_files", "smmgen.output_files", "smmgen.config.schema",
+    "smmgen.registry",
+    "smmgen.config.accounts",         # which account an entry goes to
+    "smmgen.config.publish_settings", # the [publish] settings schema
+    "smmgen.plan.expiry",             # delete windows
     "smmgen.manifest_model",  # the manifest model and its strict loader (a leaf: errors, redact)
     "smmgen.manifest_video",  # the video items' checks, beside the model
     "smmgen.facts",           # platform facts as data
     "smmgen.cards.targets",   # card sizes as data (the doctor checks a Mastodon instance against them)
-    "smmgen.text.measure",         # counting rules, loaded by a real post only (a Mastodon instance's own limit)
+    "smmgen.text.measure",            # counting rules, loaded by a real post only (a Mastodon instance's own limit)
 }
 # What would recompute a post at send time: facets and Telegram's HTML are the build's, carried in the manifest.
 RECOMPUTING = {"smmgen.text.richtext", "smmgen.content.markup", "smmgen.text.excerpt"}
