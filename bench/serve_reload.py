@@ -15,12 +15,9 @@ import cProfile
 import json
 import os
 import pstats
-import queue
-import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -30,47 +27,13 @@ sys.path.insert(0, str(BENCH))
 
 import run  # noqa: E402  (bench/ is not a package)
 
+sys.path.insert(0, str(REPO / "tests"))
+from support.serving import ServeProcess  # noqa: E402  (the tests' harness: one way to run smmgen serve)
+
 CHROMIUM = Path("/usr/bin/chromium")
 GOAL_S = 0.5
 MARK = "() => { window.__notReloaded = true; }"
 NOT_RELOADED = "() => window.__notReloaded === true"
-
-
-class Server:
-    """``smmgen serve --port 0`` in a subprocess; its output lines read in a thread so every wait is bounded."""
-
-    def __init__(self, site: Path, env: dict[str, str]):
-        self.proc = subprocess.Popen([sys.executable, "-m", "smmgen", "serve", "--site", str(site), "--port", "0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env={**env, "PYTHONUNBUFFERED": "1"})
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.url = self.wait_for(r"Serving (http://127\.0\.0\.1:\d+)/", 3600).group(1)
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def wait_for(self, pattern: str, seconds: float) -> re.Match:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            if m := re.search(pattern, line):
-                return m
-        raise RuntimeError(f"smmgen serve printed no line matching {pattern!r} within {seconds}s")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
 
 
 def pages(site: Path) -> tuple[Path, str, str, str]:
@@ -88,15 +51,15 @@ def measure(site: Path, runs: int, env: dict[str, str]) -> dict:
     source, title, edited_page, other_page = pages(site)
     original = source.read_text(encoding="utf-8")
     assert f'title: "{title}"' in original or f"title: {title}" in original, source
-    server = Server(site, env)
+    server = ServeProcess(site, env=env, startup=3600)
     times, rebuilds, others_reloaded = [], [], 0
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
             context = browser.new_context()
             page, other = context.new_page(), context.new_page()
-            page.goto(f"{server.url}/preview/{edited_page}")
-            other.goto(f"{server.url}/preview/{other_page}")
+            page.goto(f"{server.origin}/preview/{edited_page}")
+            other.goto(f"{server.origin}/preview/{other_page}")
             other.evaluate(MARK)
             for i in range(runs):
                 new_title = f"Reload {i + 1}: {title}"

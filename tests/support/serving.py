@@ -16,15 +16,17 @@ class ServeProcess:
     """The server's output lines are read in a thread so that every wait is bounded; ``url`` is the preview page
     it announced and ``port`` its port."""
 
-    def __init__(self, site: Path):
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    def __init__(self, site: Path, *, env: dict[str, str] | None = None, startup: float = 60):
+        # ``startup``: how long the first build may take (a benchmark's cold build of thousands of articles).
+        env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen([sys.executable, "-m", "smmgen", "serve", "--site", str(site), "--port", "0"],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         self.lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
-        found = self.wait_for(r"Serving (http://127\.0\.0\.1:(\d+)/\S*)", 60)
+        found = self.wait_for(r"Serving (http://127\.0\.0\.1:(\d+)/\S*)", startup)
         self.url, self.port = found.group(1), int(found.group(2))
+        self.origin = f"http://127.0.0.1:{self.port}"
 
     def _read(self) -> None:
         for line in self.proc.stdout:
