@@ -38,3 +38,5 @@ def test_bench_quick_completes_and_writes_results(tmp_path: Path) -> None:
     # The table printed is the one stored, with a row per measure.
     assert results["table"] in proc.stdout
     assert results["table"].count("\n") >= 8
+    assert "against the Pillow floor" in results["table"]
+    assert builds["card_bytes"]["jpeg_cards"] + builds["card_bytes"]["png_cards"] == builds["card_bytes"]["cards"]
