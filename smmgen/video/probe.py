@@ -9,8 +9,10 @@ frame rate, so a file that claims a huge picture or an endless stream costs noth
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 MAX_BYTES = 4 * 1024 ** 3           # a source larger than this is refused unread
 MAX_SECONDS = 4 * 3600              # longer than any network takes
@@ -193,42 +195,36 @@ MAX_INDEX_BYTES = 64 * 1024 * 1024
 def _edit_list(path: Path) -> bool:
     """True when the MP4's index (its ``moov`` box, read up to 64 MB) holds an edit list box."""
     with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        offset = 0
-        while offset + 8 <= size:
-            f.seek(offset)
-            head = f.read(16)
-            length = int.from_bytes(head[:4], "big")
-            header = 8
-            if length == 1:
-                length, header = int.from_bytes(head[8:16], "big"), 16
-            elif length == 0:
-                length = size - offset
+        for name, offset, header, length in _boxes(f):
             if length < 8:
                 return False
-            if head[4:8] == b"moov":
+            if name == "moov":
                 f.seek(offset + header)
                 return b"elst" in f.read(min(length - header, MAX_INDEX_BYTES))
-            offset += length
     return False
 
 
 def top_level_boxes(path: Path) -> list[str]:
     """The names of an MP4's top-level boxes in order (for tests and checks)."""
-    names = []
     with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        offset = 0
-        while offset + 8 <= size:
-            f.seek(offset)
-            head = f.read(16)
-            length = int.from_bytes(head[:4], "big")
-            if length == 1:
-                length = int.from_bytes(head[8:16], "big")
-            elif length == 0:
-                length = size - offset
-            names.append(head[4:8].decode("latin-1"))
-            if length < 8:
-                break
-            offset += length
-    return names
+        return [name for name, *_ in _boxes(f)]
+
+
+def _boxes(f: BinaryIO) -> Iterator[tuple[str, int, int, int]]:
+    """Each top-level box of an open MP4 as (name, offset, header length, box length), the last one given being
+    a box too short to be one (its length below 8), if any: nothing after it can be found."""
+    size = os.fstat(f.fileno()).st_size
+    offset = 0
+    while offset + 8 <= size:
+        f.seek(offset)
+        head = f.read(16)
+        length = int.from_bytes(head[:4], "big")
+        header = 8
+        if length == 1:                  # a 64-bit length follows the name
+            length, header = int.from_bytes(head[8:16], "big"), 16
+        elif length == 0:                # the box runs to the end of the file
+            length = size - offset
+        yield head[4:8].decode("latin-1"), offset, header, length
+        if length < 8:
+            return
+        offset += length
