@@ -23,9 +23,11 @@ from smmgen.build.workers import Workers
 from smmgen.build.write import OUTPUT_SUBDIRS, cut_text_file, write_output
 from smmgen.config.accounts import Account, account_named, entry_id, routed
 from smmgen.config.site import Site
-from smmgen.content.article import Article, Skipped, bundle_folder, load_article, read_articles
+from smmgen.content.article import Article
+from smmgen.content.article_media import bundle_folder
 from smmgen.content.dates import long_date
 from smmgen.content.discovery import Found, discover
+from smmgen.content.reading import Skipped, load_article, read_articles
 from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError, flatten
 from smmgen.output_files import guard
 from smmgen.plan import slots as plan

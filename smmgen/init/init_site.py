@@ -301,9 +301,9 @@ def _scan_articles(root: Path, findings: Findings) -> tuple[list[str], list[str]
     that ``smmgen check`` ignores them instead of failing), and the articles without a date. Articles that cannot
     be read are left to ``smmgen check`` to report."""
     from smmgen.config.site import ContentRules
-    from smmgen.content.article import front_matter_schema
     from smmgen.content.discovery import discover, skip_by_front_matter
     from smmgen.content.front_matter import parse, read_article_text
+    from smmgen.content.front_matter_schema import front_matter_schema
 
     setting = findings.site.get("content_dir")
     folder = (root / (setting.value if setting else "content")).resolve()
