@@ -32,6 +32,7 @@ from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError, fla
 from smmgen.output_files import guard
 from smmgen.plan import slots as plan
 from smmgen.plan.expiry import expiry_warning
+from smmgen.plan.ledger_times import ledger_path
 from smmgen.platforms import Cut, CutContext, registry
 from smmgen.site_files import inside, read_bytes
 from smmgen.video.media import Videos, make_videos
@@ -229,11 +230,11 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         return plan.assign(cuts, site)
     digest = hashlib.sha256()
     try:
-        digest.update(read_bytes(plan.ledger_path(site), site.root, SmmgenError))
+        digest.update(read_bytes(ledger_path(site), site.root, SmmgenError))
     except FileNotFoundError:
         digest.update(b"no ledger")
     except SmmgenError:
-        digest.update(b"outside")               # never read: plan.published_times refuses it
+        digest.update(b"outside")               # never read: ledger_times.published_times refuses it
     start = 0
     while start < len(cuts):
         source = cuts[start].source

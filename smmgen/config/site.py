@@ -179,7 +179,7 @@ TOP_SCHEMA = {
     "site": s.Field(s.table(SITE_SCHEMA), required=True),
     "utm": s.Field(s.table(UTM_SCHEMA), default=None),
     "platforms": s.Field(s.table_of(registry.settings_schema), default=None),
-    "plan": s.Field(_section("smmgen.plan.slots", "PLAN_SCHEMA"), default=None),
+    "plan": s.Field(_section("smmgen.plan.posting_rules", "PLAN_SCHEMA"), default=None),
     "publish": s.Field(_section("smmgen.config.publish_settings", "PUBLISH_SCHEMA"), default=None),
     "mentions": s.Field(mentions.table, default=None,
                         doc="Article @names mapped to each platform's handle (smmgen.content.mentions)."),
@@ -249,7 +249,7 @@ class Site:
     extra_front_matter: tuple[str, ...]
     utm: UtmPolicy
     platforms: tuple[PlatformSettings, ...]
-    plan: Mapping[str, Any]          # [plan], validated by smmgen.plan.slots.PLAN_SCHEMA
+    plan: Mapping[str, Any]          # [plan], validated by smmgen.plan.posting_rules.PLAN_SCHEMA
     publish: Mapping[str, Any]       # [publish], validated by smmgen.config.publish_settings.PUBLISH_SCHEMA
     content_rules: ContentRules = ContentRules()
     generator: str | None = None                      # "hugo", "jekyll": whose URL rules (smmgen.content.permalinks)
