@@ -25,7 +25,9 @@ from smmgen.build.integration import DATA_FILES, HEAD_LINES, TEMPLATE_TEXT, TEMP
 from smmgen.config.controls import FORBIDDEN
 from smmgen.config.site import CONFIG_NAME
 from smmgen.errors import SmmgenError
-from smmgen.init.generators import HUGO_DIR, HUGO_FILES, JEKYLL_FILES, Findings, detect, read_hugo, read_jekyll
+from smmgen.init.generators import HUGO_DIR, HUGO_FILES, JEKYLL_FILES, Findings, detect
+from smmgen.init.hugo_config import read_hugo
+from smmgen.init.jekyll_config import read_jekyll
 from smmgen.output_files import atomic_write
 from smmgen.platforms import registry
 from smmgen.site_files import inside
