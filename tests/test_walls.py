@@ -32,7 +32,8 @@ CREDENTIALS = {f"SMMGEN_{name}": f"made-up-{name.lower()}" for name in (
 # What the publisher must not load: reading articles, measuring and cutting text, cards, templates.
 NOT_IN_PUBLISH = ("smmgen.content.article", "smmgen.content.reading", "smmgen.content.front_matter",
                   "smmgen.content.front_matter_schema", "smmgen.content.markup",
-                  "smmgen.text.excerpt", "smmgen.text.measure", "smmgen.text.hashtags", "smmgen.text.richtext",
+                  "smmgen.text.excerpt", "smmgen.text.break_places", "smmgen.text.measure", "smmgen.text.hashtags",
+                  "smmgen.text.richtext",
                   "smmgen.cards", "smmgen.preview", "smmgen.build.pipeline",
                   "jinja2", "frontmatter", "markdown", "PIL")
 NOT_IN_BUILD = ("smmgen.publish", "requests")
