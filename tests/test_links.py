@@ -7,7 +7,7 @@ from cut_helpers import article_text, render, write_article, write_site
 
 from smmgen.config.site import load_site
 from smmgen.content.links import canonical_url, with_utm
-from smmgen.platforms.common import untagged_link
+from smmgen.platforms.post_links import untagged_link
 
 
 def site_with(make_site, utm: str = ""):

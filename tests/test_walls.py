@@ -144,7 +144,8 @@ def test_publish_dry_run_loads_platform_specs_but_no_cutting(runs: dict[str, set
         f"smmgen.platforms.{name}" for name in ("bluesky", "facebook", "instagram", "linkedin", "mastodon",
                                                  "telegram", "threads", "vk", "x")}
     assert set(loaded) <= specs, sorted(set(loaded) - specs)
-    assert "smmgen.platforms.common" not in loaded
+    cutting = {f"smmgen.platforms.{name}" for name in ("post_links", "text_rules", "composing", "finishing")}
+    assert not cutting & set(loaded), sorted(cutting & set(loaded))
 
 
 # The static contract: every import statement of smmgen/, at any depth of the code.
