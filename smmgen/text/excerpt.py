@@ -1,14 +1,13 @@
 """Excerpts that read well: plain text cut to a budget, at the best boundary that fits.
 
 The budget is in whatever unit the caller's ``measure`` counts (X's weighted length, graphemes, UTF-16 units),
-and
-``measure`` may look at more than the excerpt: a platform passes a function that renders the whole post around
+and ``measure`` may look at more than the excerpt: a platform passes a function that renders the whole post around
 the candidate and measures that, so the excerpt fits exactly the room the post leaves.
 
-Where a cut may fall, best first: between paragraphs, after a sentence, between words (also between two CJK
-characters, which have no spaces), and as a last resort between any two grapheme clusters. Never inside a
-grapheme cluster (an emoji sequence, a letter with its accents), a URL, a hashtag or a mention. A cut between
-words ends with an ellipsis; a cut after a whole sentence or paragraph needs none.
+Where a cut may fall, best first (smmgen.text.break_places): between paragraphs, after a sentence, between words
+(also between two CJK characters, which have no spaces), and as a last resort between any two grapheme clusters.
+Never inside a grapheme cluster (an emoji sequence, a letter with its accents), a URL, a hashtag or a mention. A
+cut between words ends with an ellipsis; a cut after a whole sentence or paragraph needs none.
 
 A cut keeps a few hundred clusters of a text that may run to thousands, and every platform cuts the same
 article, so the work is kept to the start of the text: it is segmented only as far as the budget can reach
