@@ -38,8 +38,8 @@ def check_layout(raw: dict[str, Any], name: str, shown: str, text: str, folder: 
     variants: dict[str, Layout] = {}
     for t, spec in TARGETS.items():
         override = overrides.get(t, {})
-        reader = _Reader(_merge(raw, override), file=shown, lines=lines, written=_written_in(override, t))
-        reader.target, reader.dir, reader.root = t, folder, root
+        reader = _Reader(_merge(raw, override), file=shown, lines=lines, written=_written_in(override, t),
+                         target=t, folder=folder, root=root)
         variants[t] = _parse_layout(reader, name, shown, (spec.width, spec.height))
     return variants
 
@@ -95,9 +95,12 @@ class _Reader(s.TableReader):
     """A layout table: ``smmgen.config.schema``'s reader with the layout's value types (ranges, colours) and the
     target whose card it is for (``target``), with the folder its font and logo files are looked up in."""
 
-    target: str
-    dir: Path            # the layout's folder
-    root: Path           # the folder no file the layout names may leave
+    def __init__(self, data: dict[str, Any], *, file: str, lines: dict[str, int], written: Callable[[str], str],
+                 target: str, folder: Path, root: Path):
+        super().__init__(data, file=file, lines=lines, written=written)
+        self.target = target
+        self.dir = folder        # the layout's folder
+        self.root = root         # the folder no file the layout names may leave
 
     def int(self, name: str, default: int | None = None, *, lo: int = 0, hi: int = 100_000) -> int | None:
         return self.value(name, s.integer(lo, hi), default)
@@ -146,6 +149,8 @@ def _color(v: Any) -> RGBA:
 
 
 def _show(v: Any) -> str:
+    # A list as written ("[30, 60]"), where schema.shown says "a list": the layout's pair and colour messages
+    # quote the value.
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, bool):
