@@ -7,7 +7,8 @@ from pathlib import Path
 
 from smmgen.build.templates import Layouts
 from smmgen.config.site import Site, load_site
-from smmgen.content.article import Article, load_article
+from smmgen.content.article import Article
+from smmgen.content.reading import load_article
 from smmgen.platforms import Cut, CutContext, registry
 
 PLATFORMS = ("x", "mastodon", "bluesky", "threads", "facebook", "instagram", "linkedin", "telegram", "vk")

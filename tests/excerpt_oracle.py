@@ -10,7 +10,8 @@ import regex
 import twitter_text_oracle as reference
 
 from smmgen.text import measure as _measure
-from smmgen.text.excerpt import ELLIPSIS, Break, Rank
+from smmgen.text.break_places import Break, Rank
+from smmgen.text.excerpt import ELLIPSIS
 
 Measure = Callable[[str], int]
 

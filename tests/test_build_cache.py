@@ -19,7 +19,7 @@ from smmgen.build import incremental, write
 from smmgen.build import pipeline as build_module
 from smmgen.cli.main import main
 from smmgen.config.site import load_site
-from smmgen.plan import slots as plan
+from smmgen.plan import ledger_times
 
 ARTICLE = Path("content/2026/2026-11-24-budget-passes.md")
 
@@ -226,7 +226,7 @@ def test_the_manifest_from_memoized_entries_is_byte_identical(warm: Path) -> Non
 
 def test_fast_path_constants_agree_with_their_owners() -> None:
     assert incremental.SUBDIRS == build_module.OUTPUT_SUBDIRS
-    assert incremental.LEDGER == plan.DEFAULT_LEDGER
+    assert incremental.LEDGER == ledger_times.DEFAULT_LEDGER
 
 
 def test_a_build_with_nothing_to_do_imports_neither_jinja_nor_pillow(warm: Path) -> None:

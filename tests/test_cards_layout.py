@@ -86,6 +86,22 @@ def test_missing_tables(tmp_path: Path) -> None:
     assert "missing [background]" in _error(tmp_path, BASE.split("[title]")[1].join(["[title]", ""])).message
 
 
+def test_layout_values_are_checked_as_smmgen_toml_checks_its_own(tmp_path: Path) -> None:
+    # One reader for both (smmgen.config.schema): the same converters, messages and key lines.
+    e = _error(tmp_path, BASE + 'weight = "bold"\n')
+    assert (e.key, e.line) == ("title.weight", 11)
+    assert e.message == f'{e.path}:11: title.weight: expected a whole number, got "bold"'
+    e = _error(tmp_path, BASE + "max_lines = 40\n")
+    assert e.key == "title.max_lines" and e.message.endswith("must be at most 20, got 40")
+    e = _error(tmp_path, BASE + "balance = 1\n")
+    assert e.message.endswith("title.balance: expected true/false, got 1")
+    e = _error(tmp_path, BASE + 'colour = "#fff"\n')
+    assert "unknown key (known keys: " in e.message and "color" in e.message.split("known keys: ")[1]
+    e = _error(tmp_path, BASE + "\n[targets.instagram.title]\nweight = 1.5\n")
+    assert (e.key, e.line) == ("targets.instagram.title.weight", 13)
+    assert e.message.endswith("expected a whole number, got 1.5")
+
+
 def test_target_overrides_are_checked_and_named(tmp_path: Path) -> None:
     text = BASE + "\n[targets.instagram.title]\nsize = [90, 40]\nmax_lines = 7\n"
     lf = load_layout(_write(tmp_path, text))

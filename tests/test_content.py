@@ -7,7 +7,7 @@ from conftest import MINIMAL_CONFIG
 from support.loading import load_articles
 
 from smmgen.config.site import load_site
-from smmgen.content.article import load_article
+from smmgen.content.reading import load_article
 from smmgen.errors import SmmgenError
 
 

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smmgen.content.article import PlatformOverride, Social
-from smmgen.platforms.common import display_url, visible_html
 from smmgen.platforms.linkedin import commentary
+from smmgen.platforms.post_links import display_url
+from smmgen.platforms.text_rules import visible_html
 from smmgen.text import measure, richtext
 from smmgen.text.excerpt import ELLIPSIS, excerpt, is_cluster_prefix, split_head, strip_clusters
 from smmgen.text.thread_split import split_thread

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from smmgen.build.pipeline import build
 from smmgen.cli.main import main
 from smmgen.config.site import load_site
-from smmgen.content.article import load_article, read_articles
 from smmgen.content.discovery import discover
+from smmgen.content.reading import load_article, read_articles
 from smmgen.errors import SmmgenError
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))

@@ -136,9 +136,9 @@ if os.environ.get("PARSE_LOG"):
             return real(article_or_path, *args, **kwargs)
         setattr(module, real.__name__, logged)
 
-    import smmgen.content.article
-    _logged("parse", smmgen.content.article, smmgen.content.article.load_article)
-    import smmgen.build.pipeline                 # after: it takes load_article from smmgen.content.article as it loads
+    import smmgen.content.reading
+    _logged("parse", smmgen.content.reading, smmgen.content.reading.load_article)
+    import smmgen.build.pipeline                 # after: it takes load_article from smmgen.content.reading as it loads
     _logged("cut", smmgen.build.pipeline, smmgen.build.pipeline.cut_article)
 '''
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from smmgen.text import measure
-from smmgen.text.excerpt import ELLIPSIS, Rank, breaks, excerpt, is_cluster_prefix, split_head, strip_clusters
+from smmgen.text.break_places import Rank, breaks
+from smmgen.text.excerpt import ELLIPSIS, excerpt, is_cluster_prefix, split_head, strip_clusters
 
 
 def chars(text: str) -> int:

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from smmgen.text import break_places as bp
 from smmgen.text import excerpt as ex
 from smmgen.text import measure
 
@@ -92,7 +93,7 @@ def test_excerpt_is_the_plain_algorithms(text, budget, name, ellipsis, prefer):
 
 
 @FAST
-@given(texts(), budgets, measures, st.sampled_from(list(ex.Rank)), st.booleans())
+@given(texts(), budgets, measures, st.sampled_from(list(bp.Rank)), st.booleans())
 def test_split_head_is_the_plain_algorithms(text, budget, name, min_rank, protect):
     m = MEASURES[name]
     assert ex.split_head(text, budget, m, min_rank=min_rank, protect=protect) == \
@@ -100,7 +101,7 @@ def test_split_head_is_the_plain_algorithms(text, budget, name, min_rank, protec
 
 
 @FAST
-@given(texts(), budgets, measures, st.sampled_from(list(ex.Rank)))
+@given(texts(), budgets, measures, st.sampled_from(list(bp.Rank)))
 def test_choose_is_the_plain_algorithms(text, budget, name, min_rank):
     m = MEASURES[name]
     assert ex.choose(text, budget, m, min_rank=min_rank) == oracle.choose(text, budget, m, min_rank=min_rank)
@@ -109,7 +110,7 @@ def test_choose_is_the_plain_algorithms(text, budget, name, min_rank):
 @FAST
 @given(texts(max_tokens=30), st.none() | st.integers(0, 400), st.booleans())
 def test_breaks_are_the_plain_algorithms(text, upto, protect):
-    assert ex.breaks(text, upto=upto, protect=protect) == oracle.breaks(text, upto=upto, protect=protect)
+    assert bp.breaks(text, upto=upto, protect=protect) == oracle.breaks(text, upto=upto, protect=protect)
 
 
 @settings(max_examples=400, deadline=None)
@@ -118,11 +119,11 @@ def test_the_places_between_words_are_found_from_the_white_space(text, protect):
     clusters = measure.graphemes(text)
     if not clusters:
         return
-    offsets = ex.cluster_offsets(clusters)
-    forbidden = ex._inside(ex.protected_spans(text)) if protect else set()
+    offsets = bp.cluster_offsets(clusters)
+    forbidden = bp.inside_spans(bp.protected_spans(text)) if protect else set()
     last = len(clusters) - 1
-    expected = [p for p in ex._scan(text, clusters, offsets, last, forbidden) if p[1] >= ex.Rank.WORD]
-    assert ex._word_places(text, clusters, offsets, last, forbidden) == expected
+    expected = [p for p in bp.scan_places(text, clusters, offsets, last, forbidden) if p[1] >= bp.Rank.WORD]
+    assert bp.word_places(text, clusters, offsets, last, forbidden) == expected
 
 
 # --- long crafted articles: the platforms' budgets in their own units ------------------------------------------
@@ -158,7 +159,7 @@ def test_a_long_article_is_cut_without_segmenting_all_of_it():
     text = LATIN * 200                                      # about 45,000 characters
     clusters = ex._Clusters(text, ex._hint(600))
     head, kept = ex._choose(clusters, 600, measure.utf16_len, ellipsis=ex.ELLIPSIS, prefer=0.5,
-                            min_rank=ex.Rank.GRAPHEME, protect=True)
+                            min_rank=bp.Rank.GRAPHEME, protect=True)
     assert head == oracle.excerpt(text, 600, measure.utf16_len)
     assert not clusters.complete and clusters.offsets[-1] < 4000
 
@@ -179,7 +180,7 @@ def test_a_prefix_is_segmented_as_the_whole_text_up_to_its_last_cluster(text, cu
     clusters = ex._Clusters(text, hint=1)
     clusters._segment(cut)
     assert clusters.items == whole[: len(clusters.items)]
-    assert list(clusters.offsets) == ex.cluster_offsets(clusters.items)
+    assert list(clusters.offsets) == bp.cluster_offsets(clusters.items)
     assert clusters.complete == (cut >= len(text))
     if clusters.complete:
         assert clusters.items == whole
@@ -188,7 +189,7 @@ def test_a_prefix_is_segmented_as_the_whole_text_up_to_its_last_cluster(text, cu
 
 def test_the_white_space_pattern_finds_every_character_python_calls_space():
     spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
-    assert spaces and all(ex._ISSPACE_CHAR.match(c) for c in spaces)
+    assert spaces and all(bp._ISSPACE_CHAR.match(c) for c in spaces)
 
 
 # --- a floor: a text longer than the budget is not measured whole -------------------------------------------------
@@ -206,7 +207,7 @@ FLOORED = {
 
 @FAST
 @given(texts(), budgets, st.sampled_from(sorted(FLOORED)), st.sampled_from([ex.ELLIPSIS, ""]),
-       st.sampled_from(list(ex.Rank)))
+       st.sampled_from(list(bp.Rank)))
 def test_a_floor_changes_no_cut(text, budget, name, ellipsis, min_rank):
     m = FLOORED[name]
     if name == "utf8" and any(0xD800 <= ord(c) <= 0xDFFF for c in text):
@@ -257,7 +258,7 @@ def test_letters_and_digits_are_what_python_calls_alphanumeric():
 @settings(max_examples=400, deadline=None)
 @given(texts(max_tokens=30))
 def test_only_odd_spaces_may_rank_better_than_a_word(text):
-    odd = ex._odd_spaces(text, len(text))
+    odd = bp._odd_spaces(text, len(text))
     for pos in range(1, len(text)):
         if text[pos].isspace() and not text[pos - 1].isspace() and pos not in odd:
-            assert ex._rank_at_space(text, pos) == ex.Rank.WORD
+            assert bp._rank_at_space(text, pos) == bp.Rank.WORD

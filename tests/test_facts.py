@@ -26,7 +26,8 @@ from smmgen.config.site import load_site
 from smmgen.errors import PublishError
 from smmgen.platforms import bluesky, instagram
 from smmgen.platforms.base import CutContext
-from smmgen.platforms.common import finish, rules_for
+from smmgen.platforms.finishing import finish
+from smmgen.platforms.text_rules import rules_for
 from smmgen.publish import registry, runner
 from smmgen.publish.base import AdapterContext, Post
 from smmgen.publish.http import Budget, HttpConfig
@@ -57,7 +58,7 @@ CHANGED = textwrap.dedent("""
     change("FACEBOOK", schedule=facts.Window(dt.timedelta(minutes=20), dt.timedelta(days=3), "test"))
 
     from smmgen.platforms import bluesky, instagram, telegram
-    from smmgen.platforms.common import rules_for
+    from smmgen.platforms.text_rules import rules_for
     from smmgen.plan import expiry, slots as plan
     from smmgen.publish import facebook as fb_adapter, instagram as ig_adapter, telegram as tg_adapter
     from smmgen.video import rules as video_rules

@@ -25,7 +25,8 @@ from smmgen.build.templates import Layouts
 from smmgen.cards import hero as heromod
 from smmgen.cards.layout import load_layout
 from smmgen.config.site import load_site
-from smmgen.content.article import Article, load_article
+from smmgen.content.article import Article
+from smmgen.content.reading import load_article
 from smmgen.errors import SmmgenError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from cut_helpers import article_text, render, write_article, write_site
 
 from smmgen.config.site import load_site
 from smmgen.content.links import canonical_url, with_utm
-from smmgen.platforms.common import untagged_link
+from smmgen.platforms.post_links import untagged_link
 
 
 def site_with(make_site, utm: str = ""):
@@ -139,7 +139,7 @@ def generator_site(make_site, extra: str):
 
 
 def url_of(make_site, site, name: str, front: str) -> str:
-    from smmgen.content.article import load_article
+    from smmgen.content.reading import load_article
 
     return load_article(make_site.article(name, f"---\n{front}\n---\nText.\n"), site).url
 
@@ -168,6 +168,6 @@ def test_jekyll_styles_with_categories_and_the_site_timezone(make_site, style, e
     path = make_site.root / "_posts" / "2026-01-01-budget.md"
     path.parent.mkdir()
     path.write_text("---\ntitle: Budget\ndate: 2026-01-01T20:00:00Z\ncategories: Opinion\n---\nText.\n")
-    from smmgen.content.article import load_article
+    from smmgen.content.reading import load_article
 
     assert load_article(path, site).url == expected

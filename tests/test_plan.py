@@ -14,6 +14,7 @@ from smmgen.build.pipeline import build
 from smmgen.cli.main import main
 from smmgen.config.site import load_site
 from smmgen.errors import ErrorList
+from smmgen.plan import posting_rules
 from smmgen.plan import slots as plan
 
 SLOTS = """
@@ -274,7 +275,7 @@ def test_a_rolling_window_forgets_old_posts(tmp_path):
 # --- daylight saving time ---------------------------------------------------------------------------------------
 
 def test_wall_clock_slots_on_dst_days_exist_exactly_once():
-    rules = plan.Rules(tz=BERLIN, slots=(dt.time(2, 30), dt.time(12, 0)))
+    rules = posting_rules.Rules(tz=BERLIN, slots=(dt.time(2, 30), dt.time(12, 0)))
     spring, autumn = dt.date(2026, 3, 29), dt.date(2026, 10, 25)
     # Spring forward: 02:30 does not exist; the slot moves on by the gap, to 03:30 CEST.
     assert [t.strftime("%H:%M") for t in rules.slot_times(spring)] == ["01:30", "10:00"]
@@ -340,7 +341,7 @@ def test_blackout_dates_cover_whole_days_in_the_site_timezone(tmp_path):
         [plan]
         blackout = [{ from = 2026-12-24, until = 2026-12-26, reason = "Christmas" }]
         """)
-    (window,) = plan.rules_for(site, "mastodon").blackouts
+    (window,) = posting_rules.rules_for(site, "mastodon").blackouts
     assert shown(window.start) == "2026-12-24 00:00" and shown(window.end) == "2026-12-27 00:00"
     assert window.start.tzinfo is UTC
 
@@ -353,7 +354,7 @@ def test_the_sample_site_plans_every_post_on_a_slot_or_at_its_explicit_time(samp
     assert result.errors == ()
     by_id = {e["id"]: e for e in result.entries}
     for c in result.cuts:
-        rules = plan.rules_for(site, c.platform)
+        rules = posting_rules.rules_for(site, c.platform)
         article_date = dt.datetime.fromisoformat(by_id[c.id]["article"]["date"])
         if c.timing.basis == "explicit":
             continue

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.plan import BERLIN, cut, local, site_with, write_ledger
 
+from smmgen.plan import posting_rules
 from smmgen.plan import slots as plan
 
 PRESETS = {
@@ -78,7 +79,7 @@ def assert_within_rules(planned, site, dates) -> None:
     """Every post the plan placed keeps its distance from every other post, fits its day, avoids blackouts,
     sits on a slot when there are slots, and never goes out before its article's date."""
     for platform in {c.platform for c in planned}:
-        rules = plan.rules_for(site, platform)
+        rules = posting_rules.rules_for(site, platform)
         posts = [c for c in planned if c.platform == platform]
         per_day = Counter(rules.day(c.publish_at) for c in posts)
         for c in posts:
@@ -146,7 +147,7 @@ def test_newly_merged_articles_never_move_a_published_post(sites, spec, later, p
 def test_the_dst_preset_really_crosses_a_dst_change(sites):
     # The "dst" preset's four days include Europe/Berlin's spring-forward night, where 02:00 and 02:30 do not
     # exist: they fall on 03:00 and 03:30 CEST, and the day has three distinct slot instants before 09:00.
-    rules = plan.rules_for(sites["dst"], "mastodon")
+    rules = posting_rules.rules_for(sites["dst"], "mastodon")
     day = dt.date(2026, 3, 29)
     shown = [t.astimezone(BERLIN).strftime("%H:%M") for t in rules.slot_times(day)]
     assert shown == ["01:30", "03:00", "03:30", "09:00"]

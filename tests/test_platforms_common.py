@@ -6,7 +6,9 @@ import pytest
 from cut_helpers import LONG_BODY, PLATFORMS, article_text, render, write_article, write_site
 
 from smmgen.platforms import registry
-from smmgen.platforms.common import Rules, display_url, lead_text, readable_excerpt, reflow, repeats
+from smmgen.platforms.composing import lead_text, readable_excerpt, reflow, repeats
+from smmgen.platforms.post_links import display_url
+from smmgen.platforms.text_rules import Rules
 from smmgen.text import excerpt, measure
 
 

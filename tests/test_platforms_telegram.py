@@ -8,7 +8,7 @@ import pytest
 from cut_helpers import LONG_BODY, article_text, render, write_article, write_site
 
 from smmgen.errors import PublishError
-from smmgen.platforms.common import visible_html
+from smmgen.platforms.text_rules import visible_html
 from smmgen.publish.base import Post
 from smmgen.publish.telegram import Telegram
 from smmgen.text import measure

@@ -15,8 +15,9 @@ from smmgen.build.pipeline import BuildResult, build
 from smmgen.cards import DEFAULT_LAYOUT_DIR, TARGETS
 from smmgen.cards.layout import RGBA, Layout, TextStyle, load_layout
 from smmgen.config.site import load_site
-from smmgen.platforms.common import display_url, lead_text
+from smmgen.platforms.composing import lead_text
 from smmgen.platforms.linkedin import commentary
+from smmgen.platforms.post_links import display_url
 from smmgen.text.excerpt import ELLIPSIS
 from smmgen.text.measure import telegram_html_escape as tg_escape
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from smmgen.config.site import load_site
-from smmgen.content.article import find_article_files
+from smmgen.content.reading import find_article_files
 
 
 def test_rel_all_is_rel_of_each_path(make_site, tmp_path: Path) -> None:

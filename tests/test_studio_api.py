@@ -245,7 +245,7 @@ def test_focus_replaces_the_yaml_value_in_place(client, site):
 
 def test_focus_appends_to_yaml_and_toml_front_matter(client, site):
     from smmgen.config.site import load_site
-    from smmgen.content.article import load_article
+    from smmgen.content.reading import load_article
 
     for source, line in ((HEAT, b"image_focus: [0.3, 0.6]\n"), (HOUSING, b"image_focus = [0.3, 0.6]\n")):
         path = site / source

@@ -296,7 +296,7 @@ def test_every_sample_article_takes_a_focus_and_a_layout(path):
 
 def test_card_written_as_a_table_names_the_layout(sample_site):
     from smmgen.config.site import load_site
-    from smmgen.content.article import load_article
+    from smmgen.content.reading import load_article
     from smmgen.errors import SmmgenError
 
     path = sample_site / "content/2026/2026-11-22-gallery-east-wing.md"

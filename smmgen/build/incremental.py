@@ -28,8 +28,8 @@ from smmgen.errors import ConfigError, SmmgenError
 from smmgen.output_files import listing, survey
 from smmgen.site_files import inside, read_bytes
 
-# smmgen.build.pipeline.OUTPUT_SUBDIRS and smmgen.plan.slots.DEFAULT_LEDGER, without importing either (tests check they agree):
-# a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
+# smmgen.build.pipeline.OUTPUT_SUBDIRS and smmgen.plan.ledger_times.DEFAULT_LEDGER, without importing either (tests
+# check they agree): a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
 SUBDIRS = ("cuts", "cards", "og", "preview", "media")
 LEDGER = ".smmgen/ledger.json"
 
@@ -244,7 +244,7 @@ def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterabl
         digest.update(f"{path}\0{stamp(Path(path))}\n".encode())
     ledger = site.root / (site.publish.get("ledger") or LEDGER)
     try:
-        # A ledger linked outside the site is never read: the plan refuses it (smmgen.plan.slots.published_times).
+        # A ledger linked outside the site is never read: the plan refuses it (smmgen.plan.ledger_times.published_times).
         digest.update(hashlib.sha256(read_bytes(ledger, site.root, SmmgenError)).digest())
     except FileNotFoundError:
         digest.update(b"no ledger")

@@ -23,13 +23,16 @@ from smmgen.build.workers import Workers
 from smmgen.build.write import OUTPUT_SUBDIRS, cut_text_file, write_output
 from smmgen.config.accounts import Account, account_named, entry_id, routed
 from smmgen.config.site import Site
-from smmgen.content.article import Article, Skipped, bundle_folder, load_article, read_articles
+from smmgen.content.article import Article
+from smmgen.content.article_media import bundle_folder
 from smmgen.content.dates import long_date
 from smmgen.content.discovery import Found, discover
+from smmgen.content.reading import Skipped, load_article, read_articles
 from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError, flatten
 from smmgen.output_files import guard
 from smmgen.plan import slots as plan
 from smmgen.plan.expiry import expiry_warning
+from smmgen.plan.ledger_times import ledger_path
 from smmgen.platforms import Cut, CutContext, registry
 from smmgen.site_files import inside, read_bytes
 from smmgen.video.media import Videos, make_videos
@@ -227,11 +230,11 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         return plan.assign(cuts, site)
     digest = hashlib.sha256()
     try:
-        digest.update(read_bytes(plan.ledger_path(site), site.root, SmmgenError))
+        digest.update(read_bytes(ledger_path(site), site.root, SmmgenError))
     except FileNotFoundError:
         digest.update(b"no ledger")
     except SmmgenError:
-        digest.update(b"outside")               # never read: plan.published_times refuses it
+        digest.update(b"outside")               # never read: ledger_times.published_times refuses it
     start = 0
     while start < len(cuts):
         source = cuts[start].source

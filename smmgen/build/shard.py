@@ -60,7 +60,7 @@ def draw_shard(site: Site, index: int, count: int, *, workers: int = 1,
     from smmgen.build.pipeline import _start_worker, card_requests, make_cuts, parse_and_cut, render_cards
     from smmgen.build.templates import Layouts
     from smmgen.build.workers import Workers
-    from smmgen.content.article import read_articles
+    from smmgen.content.reading import read_articles
 
     layouts = Layouts(site.layouts_dir, root=site.root)
     # The build's own stages up to the card requests, without the cache: the requests are then exactly the

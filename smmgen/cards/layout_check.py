@@ -1,20 +1,21 @@
 """Checking a card layout file: every key of every table, for every target, with the overrides of
-``[targets.<name>]`` merged in. Unknown keys and wrong types are ``ConfigError``s naming file, key and line.
+``[targets.<name>]`` merged in. The tables are read with ``smmgen.config.schema``'s ``TableReader`` and
+converters, so unknown keys and wrong types are ``ConfigError``s naming file, key and line as in smmgen.toml.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from smmgen.cards.fonts import BUILTIN_FAMILIES
 from smmgen.cards.layout_model import RGBA, Background, Box, Layout, Logo, Pill, Rect, TextStyle
 from smmgen.cards.targets import TARGETS
+from smmgen.config import schema as s
 from smmgen.config.lines import toml_key_lines
-from smmgen.errors import ConfigError
 from smmgen.site_files import OUTSIDE, inside
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
@@ -25,22 +26,34 @@ def check_layout(raw: dict[str, Any], name: str, shown: str, text: str, folder: 
     """Every target's variant of a layout's parsed TOML, each key checked (a ``ConfigError`` names the first
     wrong one, with its line in ``text``)."""
     raw = dict(raw)
-    ctx = _Ctx(shown, text, folder, root)
+    lines = toml_key_lines(text)
     overrides = raw.pop("targets", {})
     if not isinstance(overrides, dict):
-        raise ctx.error("targets", f"expected a table of targets, got {_show(overrides)}")
+        raise s.config_error(shown, lines, "targets", f"expected a table of targets, got {_show(overrides)}")
     for t in overrides:
         if t not in TARGETS:
-            raise ctx.error(f"targets.{t}", f"unknown target (known: {', '.join(TARGETS)})")
+            raise s.config_error(shown, lines, f"targets.{t}", f"unknown target (known: {', '.join(TARGETS)})")
         if not isinstance(overrides[t], dict):
-            raise ctx.error(f"targets.{t}", f"expected a table, got {_show(overrides[t])}")
+            raise s.config_error(shown, lines, f"targets.{t}", f"expected a table, got {_show(overrides[t])}")
     variants: dict[str, Layout] = {}
     for t, spec in TARGETS.items():
         override = overrides.get(t, {})
-        merged = _merge(raw, override)
-        variants[t] = _parse_layout(_Reader(ctx, merged, "", override, f"targets.{t}."), name, shown,
-                                    (spec.width, spec.height))
+        reader = _Reader(_merge(raw, override), file=shown, lines=lines, written=_written_in(override, t),
+                         target=t, folder=folder, root=root)
+        variants[t] = _parse_layout(reader, name, shown, (spec.width, spec.height))
     return variants
+
+
+def _written_in(override: dict[str, Any], target: str) -> Callable[[str], str]:
+    """Where a key of the merged layout was written: in the target's override table, or in the base."""
+    def written(key: str) -> str:
+        table: Any = override
+        for part in key.split("."):
+            if not isinstance(table, dict) or part not in table:
+                return key
+            table = table[part]
+        return f"targets.{target}.{key}"
+    return written
 
 
 def display_path(path: Path) -> str:
@@ -78,126 +91,42 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 # Validation
 
 
-@dataclass(frozen=True)
-class _Ctx:
-    file: str
-    text: str
-    dir: Path
-    root: Path
-    """The folder no file the layout names may leave."""
+class _Reader(s.TableReader):
+    """A layout table: ``smmgen.config.schema``'s reader with the layout's value types (ranges, colours) and the
+    target whose card it is for (``target``), with the folder its font and logo files are looked up in."""
 
-    def error(self, key: str, message: str) -> ConfigError:
-        return ConfigError(self.file, key, message, line=_line_of(self.text, key))
-
-
-def _line_of(text: str, key: str) -> int | None:
-    """The line of a dotted key in the layout's TOML, else of the nearest table above it that is written."""
-    lines = toml_key_lines(text)
-    parts = key.split(".")
-    while parts:
-        if ".".join(parts) in lines:
-            return lines[".".join(parts)]
-        parts.pop()
-    return None
-
-
-class _Reader:
-    """Reads keys from one table, recording which were used so that the rest can be reported as unknown."""
-
-    def __init__(self, ctx: _Ctx, data: dict[str, Any], prefix: str,
-                 override: dict[str, Any] | None = None, override_prefix: str = ""):
-        self.ctx, self.data, self.prefix = ctx, data, prefix
-        self.override, self.override_prefix = override or {}, override_prefix
-        self.used: set[str] = set()
-
-    def key(self, name: str) -> str:
-        # Name the key where the user wrote it: in the target's override table or in the base.
-        if name in self.override:
-            return f"{self.override_prefix}{self.prefix}{name}"
-        return f"{self.prefix}{name}"
-
-    def error(self, name: str, message: str) -> ConfigError:
-        return self.ctx.error(self.key(name), message)
-
-    def has(self, name: str) -> bool:
-        return name in self.data
-
-    def get(self, name: str) -> Any:
-        self.used.add(name)
-        return self.data.get(name)
-
-    def table(self, name: str) -> _Reader | None:
-        value = self.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise self.error(name, f"expected a table, got {_show(value)}")
-        sub_over = self.override.get(name) if isinstance(self.override.get(name), dict) else {}
-        return _Reader(self.ctx, value, f"{self.prefix}{name}.", sub_over, self.override_prefix)
-
-    @property
-    def target(self) -> str:
-        return self.override_prefix.removeprefix("targets.").rstrip(".")
+    def __init__(self, data: dict[str, Any], *, file: str, lines: dict[str, int], written: Callable[[str], str],
+                 target: str, folder: Path, root: Path):
+        super().__init__(data, file=file, lines=lines, written=written)
+        self.target = target
+        self.dir = folder        # the layout's folder
+        self.root = root         # the folder no file the layout names may leave
 
     def int(self, name: str, default: int | None = None, *, lo: int = 0, hi: int = 100_000) -> int | None:
-        v = self.get(name)
-        if v is None:
-            return default
-        if not isinstance(v, int) or isinstance(v, bool):
-            raise self.error(name, f"expected an integer, got {_show(v)}")
-        if not lo <= v <= hi:
-            raise self.error(name, f"expected {lo}..{hi}, got {v}")
-        return v
+        return self.value(name, s.integer(lo, hi), default)
 
     def number(self, name: str, default: float, *, lo: float, hi: float) -> float:
-        v = self.get(name)
-        if v is None:
-            return default
-        if not isinstance(v, (int, float)) or isinstance(v, bool):
-            raise self.error(name, f"expected a number, got {_show(v)}")
-        if not lo <= v <= hi:
-            raise self.error(name, f"expected {lo}..{hi}, got {v}")
-        return float(v)
+        return self.value(name, s.number(lo, hi), default)
 
     def bool(self, name: str, default: bool) -> bool:
-        v = self.get(name)
-        if v is None:
-            return default
-        if not isinstance(v, bool):
-            raise self.error(name, f"expected true or false, got {_show(v)}")
-        return v
+        return self.value(name, s.boolean, default)
 
     def string(self, name: str, default: str | None = None) -> str | None:
-        v = self.get(name)
-        if v is None:
-            return default
-        if not isinstance(v, str):
-            raise self.error(name, f"expected a string, got {_show(v)}")
-        return v
+        return self.value(name, s.string, default)
 
     def choice(self, name: str, options: tuple[str, ...], default: str) -> str:
-        v = self.string(name, default)
-        if v not in options:
-            raise self.error(name, f"expected one of {', '.join(options)}, got {_show(v)}")
-        return v
+        return self.value(name, s.choice(*options), default)
 
     def color(self, name: str, default: str | None = None) -> RGBA:
-        v = self.get(name)
-        if v is None:
-            if default is None:
-                raise self.error(name, "missing (a colour like \"#1a2b3c\")")
-            v = default
-        return self.parse_color(name, v)
+        if default is None and self.get(name) is None:
+            raise self.error(name, "missing (a colour like \"#1a2b3c\")")
+        return self.value(name, _color, _color(default) if default is not None else None)
 
     def parse_color(self, name: str, v: Any) -> RGBA:
-        if isinstance(v, str) and re.fullmatch(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})", v):
-            hx = v[1:]
-            if len(hx) == 3:
-                hx = "".join(c * 2 for c in hx)
-            if len(hx) == 6:
-                hx += "ff"
-            return tuple(int(hx[i:i + 2], 16) for i in range(0, 8, 2))  # type: ignore[return-value]
-        raise self.error(name, f"expected a colour \"#rgb\", \"#rrggbb\" or \"#rrggbbaa\", got {_show(v)}")
+        try:
+            return _color(v)
+        except s.Invalid as e:
+            raise self.error(name, str(e)) from None
 
     def colors(self, name: str, *, least: int) -> tuple[RGBA, ...] | None:
         v = self.get(name)
@@ -207,13 +136,21 @@ class _Reader:
             raise self.error(name, f"expected a list of at least {least} colours, got {_show(v)}")
         return tuple(self.parse_color(name, c) for c in v)
 
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            raise self.error(unknown[0], "unknown key")
+
+def _color(v: Any) -> RGBA:
+    if isinstance(v, str) and re.fullmatch(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})", v):
+        hx = v[1:]
+        if len(hx) == 3:
+            hx = "".join(c * 2 for c in hx)
+        if len(hx) == 6:
+            hx += "ff"
+        return tuple(int(hx[i:i + 2], 16) for i in range(0, 8, 2))  # type: ignore[return-value]
+    raise s.Invalid(f"expected a colour \"#rgb\", \"#rrggbb\" or \"#rrggbbaa\", got {_show(v)}")
 
 
 def _show(v: Any) -> str:
+    # A list as written ("[30, 60]"), where schema.shown says "a list": the layout's pair and colour messages
+    # quote the value.
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, bool):
@@ -368,8 +305,8 @@ def _family(r: _Reader) -> str:
     if fam in BUILTIN_FAMILIES:
         return fam
     if fam.lower().endswith(FONT_SUFFIXES):
-        p = (r.ctx.dir / fam).resolve()
-        if inside(p, r.ctx.root) is None:
+        p = (r.dir / fam).resolve()
+        if inside(p, r.root) is None:
             raise r.error("family", f"{_show(fam)}: {OUTSIDE}")
         if not p.is_file():
             raise r.error("family", f"font file not found: {display_path(p)}")
@@ -399,8 +336,8 @@ def _parse_logo(r: _Reader | None, canvas: tuple[int, int]) -> Logo | None:
     rel = r.string("path")
     if not rel:
         raise r.error("path", "missing (an image file next to the layout)")
-    p = (r.ctx.dir / rel).resolve()
-    if inside(p, r.ctx.root) is None:
+    p = (r.dir / rel).resolve()
+    if inside(p, r.root) is None:
         raise r.error("path", f"{_show(rel)}: {OUTSIDE}")
     if not p.is_file():
         raise r.error("path", f"logo file not found: {display_path(p)}")
@@ -454,7 +391,7 @@ def _parse_rects(r: _Reader, canvas: tuple[int, int]) -> tuple[Rect, ...]:
         raise r.error("rect", f"expected [[rect]] tables, got {_show(raw)}")
     out = []
     for i, t in enumerate(raw):
-        sub = _Reader(r.ctx, t, f"{r.prefix}rect[{i}].", None, r.override_prefix)
+        sub = r.child(t, f"{r.prefix}rect[{i}].")
         box = _parse_box(sub, canvas)
         out.append(Rect(box, sub.color("color"), sub.int("radius", 0, lo=0, hi=1000)))
         sub.done()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 
-from smmgen.content.article import GENERATOR_KEYS, front_matter_schema
 from smmgen.content.discovery import DRAFTS, counts, describe
+from smmgen.content.front_matter_schema import GENERATOR_KEYS, front_matter_schema
 
 
 def skipped_line(result) -> str | None:

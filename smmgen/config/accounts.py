@@ -307,7 +307,7 @@ def build_accounts(raw: Mapping[str, Mapping[str, Any]], platforms: tuple[Platfo
     from smmgen.config.publish_settings import PLATFORM_SETTINGS
     from smmgen.config.site import PlatformSettings
     from smmgen.content import mentions as mention_rules
-    from smmgen.plan.slots import RULE_FIELDS
+    from smmgen.plan.posting_rules import RULE_FIELDS
 
     out: list[Account] = []
     problems: list[s.Problem] = []

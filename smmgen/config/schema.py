@@ -2,15 +2,23 @@
 
 A schema is a dict of field name -> ``Field``. ``validate`` checks a mapping against it and returns the cleaned
 values plus *every* problem found, so a user sees all mistakes of a file in one run. Unknown keys are problems.
+
+A table whose keys depend on each other (a card layout's box gives two of x, w and right) is read key by key with
+a ``TableReader`` instead: the same converters, the same message for a key nothing reads, and every error a
+``ConfigError`` naming file, line and key (``config_error``).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from smmgen.config.lines import nearest_line
+from smmgen.errors import ConfigError
 
 # A converter takes the raw value and returns the clean one, or raises Invalid with what was expected.
 Converter = Callable[[Any], Any]
@@ -63,8 +71,7 @@ def validate(data: Any, schema: Mapping[str, Field], prefix: str = "") -> Result
         return result
     for key in data:
         if key not in schema:
-            known = ", ".join(sorted(schema)) or "none"
-            result.problems.append(Problem(f"{prefix}{key}", f"unknown key (known keys: {known})"))
+            result.problems.append(Problem(f"{prefix}{key}", unknown_key(schema)))
     for key, spec in schema.items():
         path = f"{prefix}{key}"
         if key not in data or data[key] is None:
@@ -81,6 +88,74 @@ def validate(data: Any, schema: Mapping[str, Field], prefix: str = "") -> Result
             result.problems.extend(Problem(f"{path}.{p.key}", p.message) for p in e.problems)
             result.values[key] = e.values
     return result
+
+
+def unknown_key(known: Iterable[str]) -> str:
+    return f"unknown key (known keys: {', '.join(sorted(known)) or 'none'})"
+
+
+def config_error(file: str, lines: Mapping[str, int], key: str, message: str) -> ConfigError:
+    """A problem with dotted ``key`` of ``file``, at the key's line (or its nearest table's: a missing key has
+    none of its own)."""
+    return ConfigError(file, key, message, line=nearest_line(lines, key))
+
+
+class TableReader:
+    """A table read one key at a time, each value through a converter (``value``); ``done`` reports the first key
+    nothing read. Errors are ``ConfigError``s at the key's line; ``written`` says under which dotted key the user
+    wrote a key when it is not where it is read (a card layout's ``[targets.<name>]`` override)."""
+
+    def __init__(self, data: Mapping[str, Any], *, file: str, lines: Mapping[str, int], prefix: str = "",
+                 written: Callable[[str], str] | None = None):
+        self.data, self.file, self.lines, self.prefix = data, file, lines, prefix
+        self.written = written
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        """The dotted key of ``name`` as the user wrote it."""
+        key = f"{self.prefix}{name}"
+        return self.written(key) if self.written is not None else key
+
+    def error(self, name: str, message: str) -> ConfigError:
+        return config_error(self.file, self.lines, self.key(name), message)
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def get(self, name: str) -> Any:
+        """The raw value (None if absent), counted as read."""
+        self.used.add(name)
+        return self.data.get(name)
+
+    def value(self, name: str, convert: Converter, default: Any = None) -> Any:
+        """The value converted, ``default`` if absent; a value the converter refuses is an error at its key."""
+        raw = self.get(name)
+        if raw is None:
+            return default
+        try:
+            return convert(raw)
+        except Invalid as e:
+            raise self.error(name, str(e)) from None
+
+    def table(self, name: str) -> TableReader | None:
+        """A sub-table's reader (of the same kind as this one), None if absent."""
+        value = self.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise self.error(name, f"expected a table, got {shown(value)}")
+        return self.child(value, f"{self.prefix}{name}.")
+
+    def child(self, data: Mapping[str, Any], prefix: str) -> TableReader:
+        """A reader of ``data`` under dotted ``prefix``, sharing this one's file, lines and settings."""
+        sub = copy.copy(self)
+        sub.data, sub.prefix, sub.used = data, prefix, set()
+        return sub
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise self.error(unknown[0], unknown_key(self.used))
 
 
 class Nested(Exception):

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from smmgen.config import accounts, controls
 from smmgen.config import schema as s
-from smmgen.config.lines import toml_key_lines
+from smmgen.config.lines import nearest_line, toml_key_lines
 from smmgen.config.toml_text import key_on_line, toml_loads
 from smmgen.content import mentions
 from smmgen.content.permalinks import GENERATORS, check_pattern
@@ -179,7 +179,7 @@ TOP_SCHEMA = {
     "site": s.Field(s.table(SITE_SCHEMA), required=True),
     "utm": s.Field(s.table(UTM_SCHEMA), default=None),
     "platforms": s.Field(s.table_of(registry.settings_schema), default=None),
-    "plan": s.Field(_section("smmgen.plan.slots", "PLAN_SCHEMA"), default=None),
+    "plan": s.Field(_section("smmgen.plan.posting_rules", "PLAN_SCHEMA"), default=None),
     "publish": s.Field(_section("smmgen.config.publish_settings", "PUBLISH_SCHEMA"), default=None),
     "mentions": s.Field(mentions.table, default=None,
                         doc="Article @names mapped to each platform's handle (smmgen.content.mentions)."),
@@ -249,7 +249,7 @@ class Site:
     extra_front_matter: tuple[str, ...]
     utm: UtmPolicy
     platforms: tuple[PlatformSettings, ...]
-    plan: Mapping[str, Any]          # [plan], validated by smmgen.plan.slots.PLAN_SCHEMA
+    plan: Mapping[str, Any]          # [plan], validated by smmgen.plan.posting_rules.PLAN_SCHEMA
     publish: Mapping[str, Any]       # [publish], validated by smmgen.config.publish_settings.PUBLISH_SCHEMA
     content_rules: ContentRules = ContentRules()
     generator: str | None = None                      # "hugo", "jekyll": whose URL rules (smmgen.content.permalinks)
@@ -350,10 +350,10 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     if "workspace" in data:
         raise ConfigError(shown_path, "workspace", "this smmgen.toml lists the sites of a workspace and is no site "
                           "itself: run smmgen in a site's folder, or name one with --site",
-                          line=_line_for(toml_key_lines(text), "workspace"))
+                          line=nearest_line(toml_key_lines(text), "workspace"))
     control = controls.in_values(data)
     if control is not None:
-        raise ConfigError(shown_path, control[0], control[1], line=_line_for(toml_key_lines(text), control[0]))
+        raise ConfigError(shown_path, control[0], control[1], line=nearest_line(toml_key_lines(text), control[0]))
     result = s.validate(data, TOP_SCHEMA)
     result.problems += _permalink_problems(result.values.get("site"))
     from smmgen.build.integration import problems as integration_problems
@@ -361,7 +361,7 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     result.problems += integration_problems(result.values)
     if result.problems:
         lines = toml_key_lines(text)
-        errors = [ConfigError(shown_path, p.key, p.message, line=_line_for(lines, p.key)) for p in result.problems]
+        errors = [s.config_error(shown_path, lines, p.key, p.message) for p in result.problems]
         raise ErrorList(sorted(errors, key=lambda e: e.line or 0))
     v = result.values
     site_v = v["site"]
@@ -378,7 +378,7 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     named_accounts, account_problems = accounts.build_accounts(v["accounts"] or {}, platforms, v["publish"] or {})
     if account_problems:
         lines = toml_key_lines(text)
-        raise ErrorList([ConfigError(shown_path, p.key, p.message, line=_line_for(lines, p.key))
+        raise ErrorList([s.config_error(shown_path, lines, p.key, p.message)
                          for p in account_problems])
     # Every folder and file the site names is read from inside it (see smmgen.site_files).
     named = {f"site.{k}": site_v[k] for k in ("content_dir", "layouts_dir", "source_dir") if site_v[k]}
@@ -393,7 +393,7 @@ def load_site(root: Path | str = ".", config_name: str = CONFIG_NAME) -> Site:
     if outside:
         lines = toml_key_lines(text)
         raise ErrorList([ConfigError(shown_path, key, f"{s.shown(named[key])} is outside the site folder; smmgen "
-                                     "reads only files inside it", line=_line_for(lines, key)) for key in outside])
+                                     "reads only files inside it", line=nearest_line(lines, key)) for key in outside])
     return Site(
         root=root,
         name=site_v["name"],
@@ -478,14 +478,3 @@ def _permalink_problems(site_v: Mapping[str, Any] | None) -> list[s.Problem]:
         if wrong:
             problems.append(s.Problem(key, f"{wrong}, got {s.shown(pattern)}"))
     return problems
-
-
-def _line_for(lines: Mapping[str, int], key: str) -> int | None:
-    # The problem may sit below the deepest key the file spells out (a missing key): walk up to its table.
-    parts = key.split(".")
-    while parts:
-        line = lines.get(".".join(parts))
-        if line:
-            return line
-        parts.pop()
-    return None

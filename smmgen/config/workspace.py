@@ -96,7 +96,7 @@ def read_workspace(root: Path) -> Workspace | None:
     lines = toml_key_lines(text)
     result = s.validate(data, TOP_SCHEMA)
     if result.problems:
-        raise ErrorList([ConfigError(CONFIG_NAME, p.key, p.message, line=nearest_line(lines, p.key))
+        raise ErrorList([s.config_error(CONFIG_NAME, lines, p.key, p.message)
                          for p in result.problems])
     values = result.values["workspace"]
     sites, problems = _sites(root, values["sites"])

@@ -25,7 +25,9 @@ from smmgen.build.integration import DATA_FILES, HEAD_LINES, TEMPLATE_TEXT, TEMP
 from smmgen.config.controls import FORBIDDEN
 from smmgen.config.site import CONFIG_NAME
 from smmgen.errors import SmmgenError
-from smmgen.init.generators import HUGO_DIR, HUGO_FILES, JEKYLL_FILES, Findings, detect, read_hugo, read_jekyll
+from smmgen.init.generators import HUGO_DIR, HUGO_FILES, JEKYLL_FILES, Findings, detect
+from smmgen.init.hugo_config import read_hugo
+from smmgen.init.jekyll_config import read_jekyll
 from smmgen.output_files import atomic_write
 from smmgen.platforms import registry
 from smmgen.site_files import inside
@@ -301,9 +303,9 @@ def _scan_articles(root: Path, findings: Findings) -> tuple[list[str], list[str]
     that ``smmgen check`` ignores them instead of failing), and the articles without a date. Articles that cannot
     be read are left to ``smmgen check`` to report."""
     from smmgen.config.site import ContentRules
-    from smmgen.content.article import front_matter_schema
     from smmgen.content.discovery import discover, skip_by_front_matter
     from smmgen.content.front_matter import parse, read_article_text
+    from smmgen.content.front_matter_schema import front_matter_schema
 
     setting = findings.site.get("content_dir")
     folder = (root / (setting.value if setting else "content")).resolve()

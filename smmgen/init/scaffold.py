@@ -9,11 +9,11 @@ import unicodedata
 from pathlib import Path
 
 from smmgen.config.site import Site
-from smmgen.content.article import find_article_files
+from smmgen.content.reading import find_article_files
 from smmgen.errors import SmmgenError
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-"""What an article's ``slug:`` may be (``smmgen.content.article`` checks the same)."""
+"""What an article's ``slug:`` may be (``smmgen.content.front_matter_schema`` checks the same)."""
 MAX_SLUG = 60
 FALLBACK = "article"
 """The slug of a title with no letter that has a Latin spelling here (e.g. one in Japanese): article, article-2..."""
@@ -109,8 +109,8 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 def _slugs(site: Site) -> dict[str, Path]:
     """The slug of every article file, by slug: its ``slug:`` line, else the one its file name gives (as
-    ``smmgen.content.article`` derives it). Read from the top of each file only, without parsing it: the build reports
-    duplicate slugs in full; this only keeps ``new`` from making one."""
+    ``smmgen.content.reading`` derives it). Read from the top of each file only, without parsing it: the build
+    reports duplicate slugs in full; this only keeps ``new`` from making one."""
     out: dict[str, Path] = {}
     for path in find_article_files(site):
         try:

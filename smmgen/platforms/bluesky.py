@@ -43,7 +43,10 @@ SPEC = PlatformSpec(
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
     from smmgen.content import mentions
-    from smmgen.platforms.common import compose, display_url, finish, freeze, link_for, rules_for
+    from smmgen.platforms.composing import compose
+    from smmgen.platforms.finishing import finish, freeze
+    from smmgen.platforms.post_links import display_url, link_for
+    from smmgen.platforms.text_rules import rules_for
 
     link = link_for(article, ctx)
     shown = display_url(link, int(ctx.settings.get("link_text_length", 48)))

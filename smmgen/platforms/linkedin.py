@@ -67,7 +67,10 @@ def commentary(text: str) -> str:
 
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
-    from smmgen.platforms.common import compose, finish, lead_text, link_for, rules_for
+    from smmgen.platforms.composing import compose, lead_text
+    from smmgen.platforms.finishing import finish
+    from smmgen.platforms.post_links import link_for
+    from smmgen.platforms.text_rules import rules_for
 
     link = link_for(article, ctx)
     rules = rules_for(SPEC, counted=commentary)

@@ -46,7 +46,10 @@ SPEC = PlatformSpec(
 
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
-    from smmgen.platforms.common import compose, finish, link_for, rules_for
+    from smmgen.platforms.composing import compose
+    from smmgen.platforms.finishing import finish
+    from smmgen.platforms.post_links import link_for
+    from smmgen.platforms.text_rules import rules_for
 
     link = link_for(article, ctx)
     limit = int(ctx.settings.get("max_characters", SPEC.text_limit))

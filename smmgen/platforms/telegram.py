@@ -50,7 +50,10 @@ SPEC = PlatformSpec(
 
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
-    from smmgen.platforms.common import compose, display_url, finish, lead_text, link_for, media_for, rules_for, visible_html
+    from smmgen.platforms.composing import compose, lead_text
+    from smmgen.platforms.finishing import finish, media_for
+    from smmgen.platforms.post_links import display_url, link_for
+    from smmgen.platforms.text_rules import rules_for, visible_html
     from smmgen.text import measure
 
     link = link_for(article, ctx)

@@ -42,7 +42,10 @@ SPEC = PlatformSpec(
 
 def render(article: Article, ctx: CutContext) -> Cut:
     # The cutting machinery loads on the first render: reading a SPEC (to check a config) stays light.
-    from smmgen.platforms.common import compose, finish, lead_text, link_for, media_for, rules_for
+    from smmgen.platforms.composing import compose, lead_text
+    from smmgen.platforms.finishing import finish, media_for
+    from smmgen.platforms.post_links import link_for
+    from smmgen.platforms.text_rules import rules_for
 
     link = link_for(article, ctx)
     limit = int(ctx.settings.get("max_characters", SPEC.text_limit))

@@ -202,7 +202,7 @@ class Studio:
 
     def _article_path(self, site, source: Any) -> Path:
         """The file of the article ``source`` (as the site names it): one of the site's articles, inside it."""
-        from smmgen.content.article import find_article_files
+        from smmgen.content.reading import find_article_files
         from smmgen.site_files import inside
 
         if not isinstance(source, str) or not source or len(source) > 1000:
@@ -216,7 +216,7 @@ class Studio:
         return path
 
     def _article(self, site, source: Any):
-        from smmgen.content.article import load_article
+        from smmgen.content.reading import load_article
 
         return load_article(self._article_path(site, source), site)
 
@@ -250,7 +250,7 @@ class Studio:
                            "data": data})
 
     def _get_articles(self, args: dict) -> Reply:
-        from smmgen.content.article import Skipped, find_article_files, load_article
+        from smmgen.content.reading import Skipped, find_article_files, load_article
 
         site = self._site()
         out = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from smmgen.text import excerpt as ex
 from smmgen.text import measure
+from smmgen.text.break_places import Rank
 
 Measure = Callable[[str], int]
 
@@ -93,7 +94,7 @@ def _split(text: str, limit: int, cost: Measure, link: str | None, link_first: b
             # All of it fits here, but not together with the link: end this part after a sentence so the
             # rest goes with the link, or, if that cannot be, give the link a last part of its own.
             head, tail = ex.split_head(rest, limit, lambda h: cost(assemble(h, link=link, number=number)),
-                                       min_rank=ex.Rank.SENTENCE)
+                                       min_rank=Rank.SENTENCE)
             if not head:
                 head, tail = rest, ""
         if not head:

@@ -1,12 +1,13 @@
 """Whole-site shortcuts for tests: every article of a site at once, every preview file at once. The build reads
-and writes them one at a time (``smmgen.content.article.read_articles``, ``smmgen.preview.iter_preview``)."""
+and writes them one at a time (``smmgen.content.reading.read_articles``, ``smmgen.preview.iter_preview``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from smmgen.config.site import Site
-from smmgen.content.article import Article, read_articles
+from smmgen.content.article import Article
+from smmgen.content.reading import read_articles
 from smmgen.errors import SmmgenError
 from smmgen.preview import iter_preview
 from smmgen.preview.pages import Unchanged
