@@ -6,17 +6,27 @@ runs on every cut.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from smmgen.plan.expiry import expiry_warning
 
-if TYPE_CHECKING:
-    from smmgen.manifest_model import ManifestEntry
-    from smmgen.platforms import Cut
+
+class Scheduled(Protocol):
+    """What the checks read of a post: a ``ManifestEntry`` or a build's ``Cut``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def publish_at(self) -> dt.datetime: ...
+    @property
+    def expire_at(self) -> dt.datetime | None: ...
 
 
-def warnings(entries: Iterable[ManifestEntry | Cut], site: Any = None) -> list[str]:
+def warnings(entries: Iterable[Scheduled], site: Any = None) -> list[str]:
     """One line per entry whose expiry the platform will not honour, e.g.
     ``budget-vote@telegram: expires 72 h after it is posted, but Telegram bots cannot delete messages
     older than 48 h; the post would stay up``.
