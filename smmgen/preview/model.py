@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from smmgen.errors import flatten
+from smmgen.manifest import iso
 from smmgen.manifest_model import ManifestEntry, Media
 from smmgen.preview.looks import Look, look_for, unit_label
 from smmgen.preview.text import Segment, segments, telegram_html_segments
@@ -318,14 +319,9 @@ def post_view(entry: ManifestEntry, article, site, avatars: dict[str, Path], cut
         warnings=warnings, errors=errors, status=status,
         publish_at=local_text(publish_at, site.timezone),
         expire_at=local_text(expire_at, site.timezone) if expire_at else None,
-        publish_iso=utc_text(publish_at), expire_iso=utc_text(expire_at) if expire_at else None,
+        publish_iso=iso(publish_at), expire_iso=iso(expire_at),
         date_text=f"{local:%-d %b}", lang=article.lang, hold=entry.hold, video=video,
     )
-
-
-def utc_text(when: dt.datetime) -> str:
-    """A time as the manifest writes it (2026-03-01T08:00:00Z)."""
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _clip(item: Media | None) -> Clip | None:
