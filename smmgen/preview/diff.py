@@ -20,33 +20,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from smmgen.errors import SmmgenError
 from smmgen.manifest_model import Manifest, ManifestEntry, Media
 
-Entry = ManifestEntry
 CELL_CHARS = 90
 MAX_DETAILED = 50      # changed posts shown with their diff; a job summary holds at most 1 MiB
 
 
 @dataclass(frozen=True)
 class Changed:
-    base: Entry
-    head: Entry
+    base: ManifestEntry
+    head: ManifestEntry
 
 
 @dataclass(frozen=True)
 class Deleted:
-    entry: Entry
+    entry: ManifestEntry
     reason: str          # "retracted" | "removed"
 
 
 @dataclass(frozen=True)
 class ManifestDiff:
-    new: tuple[Entry, ...]
+    new: tuple[ManifestEntry, ...]
     changed: tuple[Changed, ...]
     deleted: tuple[Deleted, ...]
     unchanged: int
     timezone: ZoneInfo
     had_base: bool
     # Entries gone because another account of the platform took their article: the publisher leaves those posts.
-    moved: tuple[Entry, ...] = ()
+    moved: tuple[ManifestEntry, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -56,7 +55,7 @@ class ManifestDiff:
 def compare(base: Manifest | None, head: Manifest) -> ManifestDiff:
     before = {e.id: e for e in (base.entries if base is not None else ())}
     after = {e.id: e for e in head.entries}
-    new: list[Entry] = []
+    new: list[ManifestEntry] = []
     changed: list[Changed] = []
     deleted: list[Deleted] = []
     unchanged = 0
@@ -168,11 +167,11 @@ def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
     return lines
 
 
-def _images(entry: Entry) -> list[Media]:
+def _images(entry: ManifestEntry) -> list[Media]:
     return [m for m in entry.media if not m.is_video]
 
 
-def _video(entry: Entry) -> tuple | None:
+def _video(entry: ManifestEntry) -> tuple | None:
     """What of an entry's video a reader of the summary tells apart: the file, its poster, captions and alt."""
     for m in entry.media:
         if m.is_video:
@@ -270,7 +269,7 @@ def _working_cards(site_root: Path) -> Path | None:
         return None
 
 
-def _where(entry: Entry) -> str:
+def _where(entry: ManifestEntry) -> str:
     """The platform, and the account where it is not the platform's default one (``telegram · courier-ru``)."""
     account = entry.account or entry.platform
     return entry.platform if account == entry.platform else f"{entry.platform} · {account}"
