@@ -1,10 +1,10 @@
 """The manifest's model and its one strict loader: ``ManifestEntry`` and ``Media`` (a card or a video), read
-from ``output/manifest.json`` by the publisher, the ledger and ``smmgen diff`` (``manifest.load``).
+from ``output/manifest.json`` by the publisher, the ledger and ``smmgen diff`` (``preview.revisions.read``); the
+build makes the same values itself (``build.entries``) for the preview and the writer.
 
 A leaf: it imports nothing from content, platforms, cards, templates or the publisher, so the build side and the
-publisher both read manifests through it. Manifest times are parsed here only (``utc_time``, also used by the
-preview and the checks on the build's own entries), into aware UTC datetimes; ``to_json`` gives an entry back
-as the build wrote it, byte for byte once laid out by ``manifest.dumps``.
+publisher both read manifests through it. Manifest times are parsed here only, into aware UTC datetimes;
+``to_json`` gives an entry back as the build wrote it, byte for byte once laid out by ``manifest.dumps``.
 
 The manifest is data the publisher acts on (posts, deletes, uploads the files it names), so it is read as
 untrusted input against ``schemas/manifest.schema.json``: every type and required field, entry ids unique,
@@ -556,18 +556,6 @@ def _time(value: Any, where: str) -> dt.datetime:
         except ValueError:
             pass
     raise Bad(where, f"expected a UTC time like 2026-03-01T08:00:00Z, got {_shown(text)}")
-
-
-def utc_time(text: str | None) -> dt.datetime | None:
-    """A manifest time (``2026-03-01T08:00:00Z``, as the build writes it) as an aware UTC datetime, None for none:
-    the one parser of manifest times, for the loader and for the build's own entries (preview, diff, checks).
-    Anything else is a ``ValueError``."""
-    if text is None:
-        return None
-    try:
-        return _time(text, "time")
-    except Bad as e:
-        raise ValueError(e.message) from None
 
 
 def _optional(check: Callable[[Any, str], Any], value: Any, where: str) -> Any:
