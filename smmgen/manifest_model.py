@@ -1,10 +1,10 @@
 """The manifest's model and its one strict loader: ``ManifestEntry`` and ``Media`` (a card or a video), read
-from ``output/manifest.json`` by the publisher, the ledger and ``smmgen diff`` (``manifest.load``).
+from ``output/manifest.json`` by the publisher, the ledger and ``smmgen diff`` (``preview.revisions.read``); the
+build makes the same values itself (``build.entries``) for the preview and the writer.
 
 A leaf: it imports nothing from content, platforms, cards, templates or the publisher, so the build side and the
-publisher both read manifests through it. Manifest times are parsed here only (``utc_time``, also used by the
-preview and the checks on the build's own entries), into aware UTC datetimes; ``to_json`` gives an entry back
-as the build wrote it, byte for byte once laid out by ``manifest.dumps``.
+publisher both read manifests through it. Manifest times are parsed here only, into aware UTC datetimes;
+``to_json`` gives an entry back as the build wrote it, byte for byte once laid out by ``manifest.dumps``.
 
 The manifest is data the publisher acts on (posts, deletes, uploads the files it names), so it is read as
 untrusted input against ``schemas/manifest.schema.json``: every type and required field, entry ids unique,
@@ -134,6 +134,10 @@ class ManifestEntry:
     article_date: dt.datetime | None = None     # [publish] not_before is checked against it
     hold: str | None = None                     # why the build holds this post back: it is never posted
     account: str = ""                           # the account it goes to; the platform's name for its default
+    lengths: tuple[int, ...] = ()               # each part's length in ``unit``, which the preview shows
+    limit: int = 0                              # against the platform's limit
+    unit: str = ""
+    warnings: tuple[str, ...] = ()              # the build's warnings about this post
 
     def to_json(self) -> dict[str, Any]:
         """The entry as the build wrote it (plain dicts and lists), for writing it back byte for byte."""
@@ -353,11 +357,10 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     if _string(entry.get("text"), "text") != parts[0]:
         raise Bad("text", "differs from the first of parts; rebuild the manifest")
     _integer(entry.get("length"), "length", 0, MAX_COUNT)
-    lengths = _list(entry.get("lengths"), "lengths")
-    for i, n in enumerate(lengths):
-        _integer(n, f"lengths[{i}]", 0, MAX_COUNT)
-    _integer(entry.get("limit"), "limit", 1, MAX_COUNT)
-    _string(entry.get("unit"), "unit")
+    lengths = tuple(_integer(n, f"lengths[{i}]", 0, MAX_COUNT)
+                    for i, n in enumerate(_list(entry.get("lengths"), "lengths")))
+    limit = _integer(entry.get("limit"), "limit", 1, MAX_COUNT)
+    unit = _string(entry.get("unit"), "unit")
     link = _optional(_string, entry.get("link"), "link")
     tags = _strings(entry.get("tags"), "tags")
     media = tuple(_media(m, f"media[{i}]", root, require_files)
@@ -366,7 +369,7 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
         raise Bad("media", "more than one video item; a post carries one video")
     publish_at = _time(entry.get("publish_at"), "publish_at")
     expire_at = _optional(_time, entry.get("expire_at"), "expire_at")
-    _strings(entry.get("warnings"), "warnings")
+    warnings = _strings(entry.get("warnings"), "warnings")
     extra = _object(entry.get("extra"), "extra")
     check_plain_json(extra, "extra", MAX_EXTRA_DEPTH)
     _built_extra(platform, extra, parts)
@@ -377,7 +380,8 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
                  source=article["source"], retracted=retracted, parts=parts, link=link, tags=tags, media=media,
                  extra=MappingProxyType(copy.deepcopy(extra)), content_hash=content_hash, publish_at=publish_at,
                  expire_at=expire_at, json=_frozen(entry), article_date=article_date,
-                 hold=_optional(_string, entry.get("hold"), "hold"), account=account)
+                 hold=_optional(_string, entry.get("hold"), "hold"), account=account, lengths=lengths, limit=limit,
+                 unit=unit, warnings=warnings)
 
 
 def _built_extra(platform: str, extra: dict, parts: tuple[str, ...]) -> None:
@@ -552,18 +556,6 @@ def _time(value: Any, where: str) -> dt.datetime:
         except ValueError:
             pass
     raise Bad(where, f"expected a UTC time like 2026-03-01T08:00:00Z, got {_shown(text)}")
-
-
-def utc_time(text: str | None) -> dt.datetime | None:
-    """A manifest time (``2026-03-01T08:00:00Z``, as the build writes it) as an aware UTC datetime, None for none:
-    the one parser of manifest times, for the loader and for the build's own entries (preview, diff, checks).
-    Anything else is a ``ValueError``."""
-    if text is None:
-        return None
-    try:
-        return _time(text, "time")
-    except Bad as e:
-        raise ValueError(e.message) from None
 
 
 def _optional(check: Callable[[Any, str], Any], value: Any, where: str) -> Any:

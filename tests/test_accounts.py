@@ -312,6 +312,7 @@ def test_an_account_on_a_disabled_platform_is_an_error(tmp_path):
 
 
 def test_the_merge_summary_names_the_new_account_s_posts_and_deletes_nothing(tmp_path):
+    from smmgen.manifest_model import read_manifest
     from smmgen.preview.diff import compare, to_markdown
 
     plain = write(tmp_path / "plain", "")
@@ -320,11 +321,11 @@ def test_the_merge_summary_names_the_new_account_s_posts_and_deletes_nothing(tmp
     docs = []
     for site in (plain, more):
         assert CliRunner().invoke(main, ["build", "--site", str(site)]).exit_code == 0
-        docs.append(json.loads((site / "output" / "manifest.json").read_text()))
+        docs.append(read_manifest(site / "output" / "manifest.json"))
     diff = compare(*docs)
-    assert [e["id"] for e in diff.new] == ["naberezhnaya@telegram:desk-ru"]
+    assert [e.id for e in diff.new] == ["naberezhnaya@telegram:desk-ru"]
     assert diff.changed == () and diff.deleted == ()
-    assert [e["id"] for e in diff.moved] == ["naberezhnaya@telegram"]
+    assert [e.id for e in diff.moved] == ["naberezhnaya@telegram"]
     text = to_markdown(diff)
     assert "| telegram · desk-ru |" in text and "Posts to delete" not in text
     assert "1 earlier post(s) stay where they went out" in text

@@ -72,8 +72,8 @@ def test_the_account_select_filters_the_index_and_the_plan(built, context):  # n
     w.page.goto((site / "output" / "preview" / "plan.html").as_uri() + "#account=courier-sport")
     assert w.page.locator("#account-filter").input_value() == "courier-sport"
     shown = w.page.locator('[data-view-panel="week"] .ev:visible')
-    sport = [e for e in result.entries if e["account"] == "courier-sport"]
-    assert shown.count() == sum(1 + bool(e["expire_at"]) for e in sport) > 0
+    sport = [e for e in result.entries if e.account == "courier-sport"]
+    assert shown.count() == sum(1 + bool(e.expire_at) for e in sport) > 0
     assert set(shown.evaluate_all("els => els.map(e => e.dataset.account)")) == {"courier-sport"}
     w.clean()
 

@@ -70,13 +70,15 @@ def test_an_edited_title_rebuilds_to_the_bytes_of_a_cold_build(warm: Path, tmp_p
 
 
 def test_an_edit_makes_again_only_what_shows_that_article(warm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smmgen.build import article_outputs
     from smmgen.preview import model
 
     entries, posts = [], []
-    make_entry, make_post = manifest.entry, model.post_view
-    monkeypatch.setattr(manifest, "entry", lambda cut, *rest: entries.append(cut.id) or make_entry(cut, *rest))
+    make_entry, make_post = article_outputs.manifest_entry, model.post_view
+    monkeypatch.setattr(article_outputs, "manifest_entry",
+                        lambda cut, *rest: entries.append(cut.id) or make_entry(cut, *rest))
     monkeypatch.setattr(model, "post_view",
-                        lambda entry, *rest: posts.append(entry["id"]) or make_post(entry, *rest))
+                        lambda entry, *rest: posts.append(entry.id) or make_post(entry, *rest))
     path = warm / ARTICLE
     path.write_text(path.read_text().replace("Parliament passes the 2027 budget",
                                              "Parliament finally passes the 2027 budget"))
@@ -105,6 +107,7 @@ def test_a_replayed_plan_equals_planning_again(warm: Path) -> None:
     replayed = build_module.build(site, workers=1, cache=cache)
     fresh = build_module.build(site, workers=1)
     assert replayed.cuts == fresh.cuts and replayed.entries == fresh.entries
+    assert [e.json for e in replayed.entries] == [e.json for e in fresh.entries]
 
 
 def test_a_replaced_hero_redraws_its_cards(warm: Path, tmp_path: Path) -> None:
@@ -199,7 +202,7 @@ def test_the_manifest_from_memoized_entries_is_byte_identical(warm: Path) -> Non
     site = load_site(warm)
     cache = incremental.BuildCache.load(site)
     result = build_module.build(site, workers=1, cache=cache)
-    expected = manifest.dumps(manifest.document(site, result.entries))
+    expected = manifest.dumps(manifest.document(site, [e.json for e in result.entries]))
     assert write.dumps_manifest(site, result.entries) == expected
     assert (warm / "output" / "manifest.json").read_bytes() == expected
     assert len(cache.entries) == len(result.entries)
@@ -208,14 +211,14 @@ def test_the_manifest_from_memoized_entries_is_byte_identical(warm: Path) -> Non
     assert unchanged == {a.source for a in result.articles}
     # Copied from the last manifest, not encoded again: an entry text planted there shows through.
     path = warm / "output" / "manifest.json"
-    first = write.entry_text(result.entries[0])
+    first = write.entry_text(result.entries[0].json)
     marked = first.replace(b'"id"', b'"ID"')
     path.write_bytes(expected.replace(first, marked))
     cache.wrote("manifest.json", path, hashlib.sha256(path.read_bytes()).hexdigest())
     assert write.write_manifest(site, result, cache, unchanged) == 0
     assert marked in path.read_bytes()
     # An article whose output changed has its entries made again.
-    source = result.entries[0]["article"]["source"]
+    source = result.entries[0].source
     assert write.write_manifest(site, result, cache, unchanged - {source}) == 1
     assert path.read_bytes() == expected
     # Without a cache every entry is encoded afresh.

@@ -9,19 +9,32 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
+from support.entries import entry as manifest_entry
 
-from smmgen import manifest
 from smmgen.build.pipeline import build
+from smmgen.build.write import dumps_manifest
 from smmgen.cli.main import main
 from smmgen.config.site import load_site
+from smmgen.manifest_model import Manifest, check_manifest
 from smmgen.preview.diff import compare, to_markdown
 
 
-def manifest_of(site_dir) -> dict:
+def manifest_bytes(site_dir) -> bytes:
     site = load_site(site_dir)
     result = build(site, render_images=False)
     assert result.errors == ()
-    return json.loads(manifest.dumps(manifest.document(site, result.entries)))
+    return dumps_manifest(site, result.entries)
+
+
+def manifest_of(site_dir) -> Manifest:
+    """The site's manifest as ``smmgen diff`` reads it (its cards need not be there)."""
+    return check_manifest(json.loads(manifest_bytes(site_dir)), "manifest.json", site_dir / "output",
+                          require_files=False)
+
+
+def manifest(*entries, timezone: str = "UTC") -> Manifest:
+    return Manifest(name="Courier", base_url="https://example.com", timezone=timezone, cards_base_url=None,
+                    entries=tuple(entries))
 
 
 def edit(path, old: str, new: str) -> None:
@@ -47,7 +60,7 @@ def base_and_head(sample_site):
 
 
 def ids(entries) -> set[str]:
-    return {e["id"].split("@")[0] for e in entries}
+    return {e.id.split("@")[0] for e in entries}
 
 
 def test_compare_sorts_entries_into_new_changed_and_deleted(base_and_head):
@@ -55,14 +68,14 @@ def test_compare_sorts_entries_into_new_changed_and_deleted(base_and_head):
     diff = compare(base, head)
     assert ids(diff.new) == {"late-train"}
     assert ids(c.head for c in diff.changed) == {"budget-passes"}
-    assert {(d.entry["id"].split("@")[0], d.reason) for d in diff.deleted} == {
+    assert {(d.entry.id.split("@")[0], d.reason) for d in diff.deleted} == {
         ("gallery-east-wing", "retracted"), ("naberezhnaya-rekonstrukciya", "removed")}
     platforms = len(load_site_platforms(head))
-    assert diff.unchanged == len(head["entries"]) - platforms * 3
+    assert diff.unchanged == len(head.entries) - platforms * 3
 
 
-def load_site_platforms(doc) -> set[str]:
-    return {e["platform"] for e in doc["entries"]}
+def load_site_platforms(doc: Manifest) -> set[str]:
+    return {e.platform for e in doc.entries}
 
 
 def test_the_markdown_lists_new_posts_with_time_and_platform_and_diffs_changed_text(base_and_head):
@@ -85,35 +98,28 @@ def test_the_markdown_lists_new_posts_with_time_and_platform_and_diffs_changed_t
 def test_identical_manifests_say_nothing_changes(sample_site):
     doc = manifest_of(sample_site)
     text = to_markdown(compare(doc, doc))
-    assert f"No posts are added, changed or deleted ({len(doc['entries'])} unchanged)." in text
+    assert f"No posts are added, changed or deleted ({len(doc.entries)} unchanged)." in text
     assert "###" not in text
 
 
 def test_a_moved_post_shows_its_old_and_new_time():
-    entry = {"id": "a@x", "platform": "x", "article": {"title": "A"}, "text": "same", "parts": ["same"],
-             "publish_at": "2026-11-20T07:00:00Z", "expire_at": None, "content_hash": "sha256:1", "media": [],
-             "link": None, "extra": {}, "retracted": False}
-    moved = dict(entry, publish_at="2026-11-20T11:30:00Z", content_hash="sha256:2")
-    site = {"timezone": "Europe/Berlin"}
-    text = to_markdown(compare({"site": site, "entries": [entry]}, {"site": site, "entries": [moved]}))
+    entry = manifest_entry("a@x", text="same", publish_at="2026-11-20T07:00:00Z", version="1")
+    moved = manifest_entry("a@x", text="same", publish_at="2026-11-20T11:30:00Z", version="2")
+    text = to_markdown(compare(manifest(entry, timezone="Europe/Berlin"), manifest(moved, timezone="Europe/Berlin")))
     assert "- goes out: Fri 2026-11-20 08:00 CET → Fri 2026-11-20 12:30 CET" in text
     assert "```diff" not in text
 
 
 def test_table_cells_cannot_break_the_table_or_carry_html():
-    entry = {"id": "a@x", "platform": "x", "article": {"title": "A <script>x</script> | B\nC"}, "text": "t",
-             "parts": ["t"], "publish_at": "2026-11-20T07:00:00Z", "expire_at": None, "content_hash": "sha256:1",
-             "media": [], "link": None, "extra": {}, "retracted": False}
-    text = to_markdown(compare(None, {"entries": [entry]}))
+    entry = manifest_entry("a@x", title="A <script>x</script> | B\nC", text="t")
+    text = to_markdown(compare(None, manifest(entry)))
     assert "| A &lt;script&gt;x&lt;/script&gt; \\| B C | t |" in text
 
 
 def test_code_fences_outgrow_backticks_in_the_post_text():
-    entry = {"id": "a@x", "platform": "x", "article": {"title": "A"}, "text": "x", "parts": ["use ``` here"],
-             "publish_at": "2026-11-20T07:00:00Z", "expire_at": None, "content_hash": "sha256:1", "media": [],
-             "link": None, "extra": {}, "retracted": False}
-    changed = dict(entry, parts=["use ```` there"], content_hash="sha256:2")
-    text = to_markdown(compare({"entries": [entry]}, {"entries": [changed]}))
+    entry = manifest_entry("a@x", parts=["use ``` here"], version="1")
+    changed = manifest_entry("a@x", parts=["use ```` there"], version="2")
+    text = to_markdown(compare(manifest(entry), manifest(changed)))
     assert "`````diff\n" in text and text.count("`````") == 2
 
 
@@ -121,7 +127,7 @@ def test_cli_a_missing_file_is_an_error_naming_it_and_no_base_is_said_explicitly
                                                                                  monkeypatch):
     monkeypatch.chdir(tmp_path)          # no repository here: a name that is no file is no revision either
     head = tmp_path / "head.json"
-    head.write_bytes(manifest.dumps(manifest_of(sample_site)))
+    head.write_bytes(manifest_bytes(sample_site))
     count = len(json.loads(head.read_text())["entries"])
     missing = CliRunner().invoke(main, ["diff", str(tmp_path / "none.json"), str(head)])
     assert missing.exit_code == 1, missing.output
@@ -239,13 +245,11 @@ def test_a_base_revision_that_does_not_build_says_so(repo):
 
 
 def test_a_change_to_many_posts_folds_each_diff_and_caps_the_detail():
-    def entry(i: int, text: str) -> dict:
-        return {"id": f"s{i:02d}@x", "platform": "x", "article": {"title": f"Story {i}"}, "text": text,
-                "parts": [text], "publish_at": "2026-11-20T07:00:00Z", "expire_at": None,
-                "content_hash": f"sha256:{text}", "media": [], "link": None, "extra": {}, "retracted": False}
+    def entry(i: int, text: str):
+        return manifest_entry(f"s{i:02d}@x", title=f"Story {i}", text=text, version=text)
 
-    base = {"entries": [entry(i, "old") for i in range(55)]}
-    head = {"entries": [entry(i, "new") for i in range(55)]}
+    base = manifest(*(entry(i, "old") for i in range(55)))
+    head = manifest(*(entry(i, "new") for i in range(55)))
     text = to_markdown(compare(base, head))
     assert text.count("<details><summary><code>s") == 50 and text.count("</details>") == 50
     assert "…and 5 more: `s50@x`, `s51@x`, `s52@x`, `s53@x`, `s54@x`" in text

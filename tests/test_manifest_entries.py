@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -11,24 +12,24 @@ from pathlib import Path
 import pytest
 from support.publishing import T0, card, entry, write_manifest
 
-from smmgen import manifest
-from smmgen.build import write
+from smmgen.build import article_outputs, write
 from smmgen.build.pipeline import build
 from smmgen.config.site import load_site
 from smmgen.errors import ContentError
-from smmgen.manifest_model import ManifestEntry, read_entry, read_manifest
+from smmgen.manifest_model import ManifestEntry, Media, read_entry, read_manifest, thaw
+from smmgen.preview import revisions
 from smmgen.publish.base import Post
 
 
 def test_every_entry_is_made_once_per_build_and_write(sample_site, monkeypatch):
     made: list[str] = []
-    original = manifest.entry
+    original = article_outputs.manifest_entry
 
     def counted(cut, article, media):
         made.append(cut.id)
         return original(cut, article, media)
 
-    monkeypatch.setattr(manifest, "entry", counted)
+    monkeypatch.setattr(article_outputs, "manifest_entry", counted)
     site = load_site(sample_site)
     result = build(site, render_images=False)
     write.write_output(result)
@@ -44,8 +45,32 @@ def test_writer_then_loader_then_writer_gives_the_same_bytes(sample_site):
     written = path.read_bytes()
     loaded = read_manifest(path, output_dir=site.output_dir)
     assert loaded.entries and all(isinstance(e, ManifestEntry) for e in loaded.entries)
-    again = write.dumps_manifest(site, [e.to_json() for e in loaded.entries])
+    again = write.dumps_manifest(site, loaded.entries)
     assert again == written
+
+
+def _as_named(media: Media) -> Media:
+    """``media`` with its paths as the manifest names them (the loader resolves them inside the output folder)."""
+    return dataclasses.replace(
+        media, path=Path(media.name),
+        poster=dataclasses.replace(media.poster, path=Path(media.poster.name)) if media.poster else None,
+        captions=dataclasses.replace(media.captions, path=Path(media.captions.name)) if media.captions else None)
+
+
+def _comparable(e: ManifestEntry) -> tuple:
+    # ``extra`` is read-only either way: tuples in a built entry, lists in a read one.
+    return (dataclasses.replace(e, extra=thaw(e.extra), media=tuple(_as_named(m) for m in e.media)),
+            thaw(e.json))
+
+
+def test_the_entries_the_build_makes_are_the_entries_the_loader_reads(sample_site):
+    """The preview reads the build's own entries; the publisher and ``diff`` read the file: the same values."""
+    site = load_site(sample_site)
+    result = build(site)
+    write.write_output(result)
+    loaded = read_manifest(site.output_dir / "manifest.json")
+    assert any(m.is_video for e in result.entries for m in e.media), "the sample site posts a video"
+    assert [_comparable(e) for e in result.entries] == [_comparable(e) for e in loaded.entries]
 
 
 def _strict(value, tmp_path):
@@ -95,10 +120,10 @@ def test_diff_reads_a_manifest_file_through_the_strict_loader(tmp_path):
     broken = entry("vote", "telegram", "Vote")
     del broken["extra"]["parse_mode"]
     path = write_manifest(tmp_path, [good])
-    assert [e["id"] for e in manifest.load(path)["entries"]] == ["tax@telegram"]
+    assert [e.id for e in revisions.read(path).entries] == ["tax@telegram"]
     path = write_manifest(tmp_path, [good, broken])
     with pytest.raises(ContentError) as caught:
-        manifest.load(path)
+        revisions.read(path)
     assert caught.value.field == "vote@telegram: extra.parse_mode"
 
 

@@ -352,10 +352,10 @@ def test_the_sample_site_plans_every_post_on_a_slot_or_at_its_explicit_time(samp
     site = load_site(sample_site)
     result = build(site, render_images=False)
     assert result.errors == ()
-    by_id = {e["id"]: e for e in result.entries}
+    by_id = {e.id: e for e in result.entries}
     for c in result.cuts:
         rules = posting_rules.rules_for(site, c.platform)
-        article_date = dt.datetime.fromisoformat(by_id[c.id]["article"]["date"])
+        article_date = by_id[c.id].article_date
         if c.timing.basis == "explicit":
             continue
         assert c.timing.basis == "slot", c.id

@@ -6,6 +6,7 @@ request leaving the machine, hostile article text inert in the DOM, and a live r
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -94,11 +95,11 @@ def screenshot(page, name: str, tmp_path: Path) -> Path:
 def check_article_page(page, entries) -> None:
     """Each entry's mock-up is on the page, visible, with one counter per part showing length/limit."""
     for entry in entries:
-        mock = page.locator(f'article.mock[data-platform="{entry["platform"]}"]')
-        assert mock.count() == 1, entry["id"]
+        mock = page.locator(f'article.mock[data-platform="{entry.platform}"]')
+        assert mock.count() == 1, entry.id
         assert mock.is_visible()
-        assert mock.locator(".counter").all_inner_texts() == [f"{n}/{entry['limit']}" for n in entry["lengths"]]
-        assert mock.locator(".frame .text").count() == len(entry["parts"])
+        assert mock.locator(".counter").all_inner_texts() == [f"{n}/{entry.limit}" for n in entry.lengths]
+        assert mock.locator(".frame .text").count() == len(entry.parts)
 
 
 @pytest.fixture
@@ -126,7 +127,7 @@ def test_index_and_article_pages_from_disk(built_site, context, tmp_path):
     # The platform filter keeps the articles that go to that platform and dims the other chips.
     last = enabled[-1]
     w.page.click(f'button[data-filter="platform"][data-value="{last}"]')
-    expected = {e["article"]["source"] for e in result.entries if e["platform"] == last}
+    expected = {e.source for e in result.entries if e.platform == last}
     assert w.page.locator("tr.row:visible").count() == len(expected)
     assert "platform=" + last in w.page.url
     w.page.click('button[data-filter="platform"][data-value=""]')
@@ -137,11 +138,11 @@ def test_index_and_article_pages_from_disk(built_site, context, tmp_path):
     w.page.click('button[data-filter="status"][data-value=""]')
     screenshot(w.page, "preview-index.png", tmp_path)
 
-    article = max(result.articles, key=lambda a: sum(e["article"]["source"] == a.source for e in result.entries))
+    article = max(result.articles, key=lambda a: sum(e.source == a.source for e in result.entries))
     w.page.click(f'a.title-link:text-is("{article.title}")')
     w.page.wait_for_url(re.compile(rf"/articles/{article.slug}\.html$"))
-    entries = [e for e in result.entries if e["article"]["source"] == article.source]
-    assert {e["platform"] for e in entries} == set(enabled)
+    entries = [e for e in result.entries if e.source == article.source]
+    assert {e.platform for e in entries} == set(enabled)
     check_article_page(w.page, entries)
     # Card images load from output/cards/, relative to the page.
     for img in w.page.locator("figure img").all():
@@ -153,7 +154,7 @@ def test_index_and_article_pages_from_disk(built_site, context, tmp_path):
     newest = max(a.date for a in result.articles).astimezone(site_tz(site)).date()
     opening = w.page.locator('.period[aria-current="true"]').evaluate_all("as => as.map(a => a.dataset.week)")
     assert "%d-W%02d" % newest.isocalendar()[:2] in opening
-    publish_weeks = [week_of(e["publish_at"], site) for e in result.entries]
+    publish_weeks = [week_of(e.publish_at, site) for e in result.entries]
     assert w.page.locator('[data-view-panel="week"] .ev--publish').count() == \
         sum(week in opening for week in publish_weeks)
     weeks = w.page.locator(".period[data-week]").evaluate_all("as => as.map(a => a.dataset.week)")
@@ -199,7 +200,7 @@ def test_x_link_card_label_keeps_off_the_cards_title(built_site, context):
     for article in result.articles:
         if not any(c.platform == "x" for c in result.cuts if c.source == article.source):
             continue
-        if any(m.get("kind") == "video" for e in result.entries if e["id"] == f"{article.key}@x" for m in e["media"]):
+        if any(m.is_video for e in result.entries if e.id == f"{article.key}@x" for m in e.media):
             continue                    # a post with a video shows the video, not a link card
         w.page.goto((site_dir / "output" / "preview" / "articles" / f"{article.slug}.html").as_uri())
         [card] = w.page.evaluate(X_CARDS)
@@ -276,11 +277,9 @@ def site_tz(site: Path):
     return load_site(site).timezone
 
 
-def week_of(iso: str, site: Path) -> str:
-    """The ISO week ("2026-W48") of a UTC time in the site's time zone, as the plan's pages are named."""
-    import datetime as dt
-
-    year, week, _ = dt.datetime.fromisoformat(iso).astimezone(site_tz(site)).isocalendar()
+def week_of(when: dt.datetime, site: Path) -> str:
+    """The ISO week ("2026-W48") of a time in the site's time zone, as the plan's pages are named."""
+    year, week, _ = when.astimezone(site_tz(site)).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -348,7 +347,7 @@ def test_serve_shows_the_preview_and_rebuilds_on_change(server, context, tmp_pat
 
     article = next(a for a in result.articles if a.slug == "budget-passes")
     w.page.goto(srv.url.replace("index.html", f"articles/{article.slug}.html"))
-    check_article_page(w.page, [e for e in result.entries if e["article"]["source"] == article.source])
+    check_article_page(w.page, [e for e in result.entries if e.source == article.source])
     assert w.page.locator('script[src="/__smmgen/live.js"]').count() == 1
     screenshot(w.page, "serve-article.png", tmp_path)
 

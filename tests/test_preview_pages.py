@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from support.loading import render_preview
 
 from smmgen.build.article_outputs import ArticleOutput
+from smmgen.build.entries import MediaFile
 from smmgen.build.pipeline import build, write_output
 from smmgen.cards.model import Card
 from smmgen.cli.main import main
 from smmgen.config.site import PlatformSettings, load_site
 from smmgen.errors import SmmgenError
-from smmgen.manifest import MediaFile
 from smmgen.platforms import registry
 from smmgen.preview.looks import LOOKS
 from smmgen.preview.model import preview_data
@@ -136,16 +136,16 @@ def test_index_lists_articles_newest_first_with_every_post_counter(sample_site, 
     newest_first = [a.slug for a in sorted(sample_result.articles, key=lambda a: a.date, reverse=True)]
     assert links == newest_first
     for entry in sample_result.entries:
-        assert f'data-platform="{entry["platform"]}"' in index
-        assert f'<span class="counter">{entry["length"]}/{entry["limit"]}</span>' in index
+        assert f'data-platform="{entry.platform}"' in index
+        assert f'<span class="counter">{max(entry.lengths)}/{entry.limit}</span>' in index
 
 
 def test_each_article_page_shows_a_mockup_per_entry_with_its_counters(sample_site, sample_result):
     files = rel(render_preview(sample_result), sample_site)
     for article in sample_result.articles:
         page = files[f"preview/articles/{article.slug}.html"].decode()
-        entries = [e for e in sample_result.entries if e["article"]["source"] == article.source]
-        assert mockups(page) == {e["platform"]: [f"{n}/{e['limit']}" for n in e["lengths"]] for e in entries}
+        entries = [e for e in sample_result.entries if e.source == article.source]
+        assert mockups(page) == {e.platform: [f"{n}/{e.limit}" for n in e.lengths] for e in entries}
         assert f"<h1 lang=\"{article.lang}\">" in page
 
 
@@ -183,7 +183,7 @@ def test_card_images_are_referenced_relatively_and_exist(sample_site):
             assert not src.startswith(("/", "http")), src
             assert (page.parent / src).resolve().is_file(), src
             referenced += 1
-    cards = [m for e in result.entries for m in e["media"]]
+    cards = [m for e in result.entries for m in e.media]
     assert referenced >= len(cards) > 0
 
 
@@ -195,9 +195,9 @@ def test_plan_pages_list_every_post_and_its_expiry(sample_site, sample_result):
     plan = "".join(files[name].decode() for name in weeks)
     for entry in sample_result.entries:
         # An account besides the platform's default one has its own anchor in the article's page.
-        anchor = entry["platform"] if entry["account"] == entry["platform"] else f'{entry["platform"]}-{entry["account"]}'
-        assert plan.count(f'href="../preview/articles/{entry["article"]["slug"]}.html#{anchor}"') >= 2
-    expiring = [e for e in sample_result.entries if e["expire_at"]]
+        anchor = entry.platform if entry.account == entry.platform else f"{entry.platform}-{entry.account}"
+        assert plan.count(f'href="../preview/articles/{entry.slug}.html#{anchor}"') >= 2
+    expiring = [e for e in sample_result.entries if e.expire_at]
     assert expiring, "the sample site has expiries"
     assert plan.count('class="ev ev--expire"') == 2 * len(expiring)   # once in the week view, once in the day view
     assert 'data-view-panel="week"' in plan and 'data-view-panel="day"' in plan

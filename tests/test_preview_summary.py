@@ -8,6 +8,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
+from support.entries import entry as manifest_entry
 
 from smmgen.build.pipeline import build
 from smmgen.cli.main import main
@@ -32,9 +33,9 @@ def test_summary_is_a_table_of_articles_by_platform(sample_site):
     rows = [line for line in lines if line.startswith("| ") and line is not header and "---" not in line]
     assert len(rows) == len(result.articles)
     for entry in result.entries:
-        row = next(r for r in rows if md_escape(entry["article"]["title"]) in r)
-        cell = row.split(" | ")[1 + platforms.index(entry["platform"])]
-        assert f"{entry['length']}/{entry['limit']}" in cell
+        row = next(r for r in rows if md_escape(entry.title) in r)
+        cell = row.split(" | ")[1 + platforms.index(entry.platform)]
+        assert f"{max(entry.lengths)}/{entry.limit}" in cell
     assert not (sample_site / "output" / "manifest.json").exists()     # --summary writes nothing
 
 
@@ -60,9 +61,9 @@ def test_plan_json_lists_every_entry_in_time_order(sample_site):
     doc = json.loads(out.output)
     assert doc["timezone"] == "Europe/Berlin" and doc["now"] == "2026-11-25T00:00:00Z"
     got = doc["entries"]
-    assert sorted(e["id"] for e in got) == sorted(e["id"] for e in result.entries)
+    assert sorted(e["id"] for e in got) == sorted(e.id for e in result.entries)
     assert [e["publish_at"] for e in got] == sorted(e["publish_at"] for e in got)
-    by_id = {e["id"]: e for e in result.entries}
+    by_id = {e.id: e.json for e in result.entries}
     for e in got:
         assert (e["publish_at"], e["expire_at"]) == (by_id[e["id"]]["publish_at"], by_id[e["id"]]["expire_at"])
         now = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
@@ -79,15 +80,15 @@ def test_plan_table_shows_local_times_and_expiry(sample_site):
     lines = out.output.splitlines()
     assert lines[0].split()[:2] == ["When", "(Europe/Berlin)"]
     result = build(load_site(sample_site), render_images=False)
-    entry = next(e for e in result.entries if e["id"] == "budget-passes@mastodon")
+    entry = next(e for e in result.entries if e.id == "budget-passes@mastodon")
     tz = ZoneInfo("Europe/Berlin")
 
-    def local(iso):
-        return dt.datetime.fromisoformat(iso).astimezone(tz).strftime("%a %Y-%m-%d %H:%M")
+    def local(when):
+        return when.astimezone(tz).strftime("%a %Y-%m-%d %H:%M")
 
     budget = next(line for line in lines if "budget-passes" in line)
-    assert entry["expire_at"], "the sample's budget article expires"
-    assert budget.startswith(local(entry["publish_at"])) and budget.endswith(local(entry["expire_at"]))
+    assert entry.expire_at, "the sample's budget article expires"
+    assert budget.startswith(local(entry.publish_at)) and budget.endswith(local(entry.expire_at))
     # The account column shows the handle the post goes to.
     assert budget.split()[3:7] == ["mastodon", "@courier@newsroom.social", "live", "budget-passes"]
     bad = run(sample_site, "plan", "--platform", "myspace")
@@ -97,10 +98,9 @@ def test_plan_table_shows_local_times_and_expiry(sample_site):
 def test_agenda_groups_by_local_day_and_monday_weeks():
     tz = ZoneInfo("Europe/Berlin")
     entries = [
-        {"id": "a@x", "platform": "x", "article": {"slug": "a", "title": "A", "source": "a.md"},
-         "publish_at": "2026-11-22T23:30:00Z", "expire_at": "2026-12-01T08:00:00Z"},     # Mon 23 Nov in Berlin
-        {"id": "b@x", "platform": "x", "article": {"slug": "b", "title": "B", "source": "b.md"},
-         "publish_at": "2026-11-22T10:00:00Z", "expire_at": None},
+        # Mon 23 Nov in Berlin
+        manifest_entry("a@x", title="A", publish_at="2026-11-22T23:30:00Z", expire_at="2026-12-01T08:00:00Z"),
+        manifest_entry("b@x", title="B", publish_at="2026-11-22T10:00:00Z"),
     ]
     slots = agenda.slots(entries, ["x"])
     assert [s.id for s in slots] == ["b@x", "a@x"]
@@ -117,12 +117,8 @@ def test_agenda_groups_by_local_day_and_monday_weeks():
 def test_agenda_orders_events_by_instant_across_the_autumn_clock_change():
     # 25 Oct 2026 in Berlin: 02:00-03:00 comes twice; 00:30Z is the first 02:30, 01:10Z the second 02:10.
     tz = ZoneInfo("Europe/Berlin")
-    entries = [
-        {"id": "late@x", "platform": "x", "article": {"slug": "l", "title": "L", "source": "l.md"},
-         "publish_at": "2026-10-25T01:10:00Z", "expire_at": None},
-        {"id": "early@x", "platform": "x", "article": {"slug": "e", "title": "E", "source": "e.md"},
-         "publish_at": "2026-10-25T00:30:00Z", "expire_at": None},
-    ]
+    entries = [manifest_entry("late@x", title="L", publish_at="2026-10-25T01:10:00Z"),
+               manifest_entry("early@x", title="E", publish_at="2026-10-25T00:30:00Z")]
     day, = agenda.days(agenda.slots(entries, ["x"]), tz)
     assert [e.slot.id for e in day.events] == ["early@x", "late@x"]
     assert [e.at.strftime("%H:%M") for e in day.events] == ["02:30", "02:10"]

@@ -20,6 +20,7 @@ from requests_oauthlib import OAuth1
 
 from smmgen.config.site import load_site
 from smmgen.errors import PublishError, RateLimited
+from smmgen.manifest_model import read_entry
 from smmgen.publish import checks, registry, runner
 from smmgen.publish.base import AdapterContext, Post
 from smmgen.publish.http import Budget, HttpConfig
@@ -166,9 +167,10 @@ def test_instagram_login_cannot_delete_and_check_says_so(harness_of: Any, tmp_pa
     assert outcomes(events) == {e["id"]: "failed"} and "cannot delete on instagram" in events[0].detail
     assert h.live_texts() == [e["text"]]
     loaded = load_site(site)
-    assert [w.split(":")[0] for w in checks.warnings([e], loaded)] == [e["id"]]
-    assert "cannot delete on instagram" in checks.warnings([e], loaded)[0]
-    assert checks.warnings([e], None) == []          # the default, Facebook Login, can delete
+    checked = read_entry(e, site / "output", shown="m")
+    assert [w.split(":")[0] for w in checks.warnings([checked], loaded)] == [e["id"]]
+    assert "cannot delete on instagram" in checks.warnings([checked], loaded)[0]
+    assert checks.warnings([checked], None) == []          # the default, Facebook Login, can delete
 
 
 # --- Threads ---------------------------------------------------------------------------------------------------

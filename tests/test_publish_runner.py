@@ -304,15 +304,16 @@ def test_telegram_cannot_delete_after_48_hours(tmp_path: Path, telegram: Harness
 
 
 def test_check_warns_about_telegram_expiries_beyond_48_hours() -> None:
+    from smmgen.manifest_model import read_entry
     from smmgen.publish.checks import warnings
 
-    found = warnings([
+    found = warnings([read_entry(e, Path("."), shown="m", require_files=False) for e in (
         entry("long-lived", "telegram", "x", expire_at=T0 + 72 * H),
         entry("just-fits", "telegram", "x", expire_at=T0 + 47 * H),
         entry("at-the-edge", "telegram", "x", expire_at=T0 + 48 * H),
         entry("long-elsewhere", "mastodon", "x", expire_at=T0 + 72 * H),
         entry("no-expiry", "telegram", "x"),
-    ])
+    )])
     assert [w.split(":")[0] for w in found] == ["long-lived@telegram", "at-the-edge@telegram"]
     assert "expires 72 h after it is posted" in found[0] and "48 h" in found[0]
 

@@ -433,7 +433,7 @@ def test_every_card_shows_the_mark_where_the_layout_puts_it(sample_site):
 
 def media_by_entry(result: BuildResult) -> dict[str, list[tuple[str, str]]]:
     """Each manifest entry's media as (path, sha256), by entry id."""
-    return {e["id"]: [(m["path"], m["sha256"]) for m in e["media"]]
+    return {e.id: [(m.name, m.sha256) for m in e.media]
             for out in result.outputs for e in out.entries}
 
 

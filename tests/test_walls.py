@@ -5,6 +5,8 @@ read from the source (an AST scan of smmgen/, function-level imports included).
 - Building (content, cuts, cards, preview) never imports the publisher or ``requests``: a build works offline.
 - The publisher reads the manifest and the files it names: it loads no Markdown, text, card or template code.
 - click belongs to the CLI (smmgen/cli/main.py, smmgen/cli/, smmgen/__main__.py) only.
+- The manifest's modules are leaves: they import nothing of content, platforms, cards, templates or the build
+  (the build makes entries in ``smmgen.build.entries``).
 """
 
 from __future__ import annotations
@@ -228,3 +230,31 @@ def test_click_only_in_the_cli() -> None:
     wrong = sorted(f"{file}:{line}" for file, module, line in _all_imports()
                    if module.split(".")[0] == "click" and not _in_cli(file))
     assert wrong == []
+
+
+# The manifest's modules (its layout, model and loader, however they are split) are leaves both sides read: they
+# know nothing of articles, platforms, cards, templates or how the build makes an entry (``smmgen.build.entries``).
+NOT_IN_MANIFEST = ("smmgen.content", "smmgen.platforms", "smmgen.cards", "smmgen.build", "smmgen.text",
+                   "smmgen.preview", "smmgen.video", "smmgen.plan", "smmgen.publish", "jinja2", "frontmatter",
+                   "markdown", "PIL")
+
+
+def _is_manifest_module(file: str) -> bool:
+    return file.startswith("smmgen/manifest")      # manifest.py, manifest_model.py ... or a manifest/ package
+
+
+def test_manifest_modules_import_no_build_side() -> None:
+    files = {file for file, _, _ in _all_imports() if _is_manifest_module(file)}
+    assert {"smmgen/manifest.py", "smmgen/manifest_model.py"} <= files
+    wrong = sorted(f"{file}:{line}: {module}" for file, module, line in _all_imports()
+                   if _is_manifest_module(file) and _under({module}, NOT_IN_MANIFEST))
+    assert wrong == []
+
+
+def test_loading_the_manifest_modules_loads_no_build_side() -> None:
+    names = sorted(_module_of(PACKAGE.parent / p) for p in {file for file, _, _ in _all_imports()
+                                                            if _is_manifest_module(file)})
+    code = f"import sys; import {', '.join(names)}; print('\\n'.join(sys.modules))"
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert _under(set(run.stdout.split()), NOT_IN_MANIFEST) == []

@@ -12,11 +12,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
-from smmgen import manifest
+from smmgen.build.entries import MediaFile, VideoFile, manifest_entry
 from smmgen.content.article import Article
 from smmgen.content.dates import epoch_seconds
+from smmgen.manifest_model import ManifestEntry
 from smmgen.platforms import Cut
 
 
@@ -24,18 +24,18 @@ from smmgen.platforms import Cut
 class ArticleOutput:
     article: Article
     cuts: tuple[Cut, ...]                               # planned, in platform order
-    media: tuple[tuple[manifest.MediaFile | manifest.VideoFile, ...], ...]   # each cut's cards or video
+    media: tuple[tuple[MediaFile | VideoFile, ...], ...]   # each cut's cards or video
     key: str | None = None      # see ``output_key``; None when the build had no cache to compare with
 
     @cached_property
-    def entries(self) -> tuple[dict[str, Any], ...]:
+    def entries(self) -> tuple[ManifestEntry, ...]:
         """The manifest entries of the article's cuts, in cut order. Made once per build and kept: the preview
         shows them and the writer writes them, and both must show the same bytes."""
-        return tuple(manifest.entry(cut, self.article, media) for cut, media in zip(self.cuts, self.media))
+        return tuple(manifest_entry(cut, self.article, media) for cut, media in zip(self.cuts, self.media))
 
 
 def output_key(sha: str, hero: tuple | None, cuts: Sequence[Cut],
-               media: Sequence[Sequence[manifest.MediaFile | manifest.VideoFile]]) -> str:
+               media: Sequence[Sequence[MediaFile | VideoFile]]) -> str:
     """Everything an article's share of the output is made from, hashed (the site's config, layouts and code
     are in the cache's fingerprint, which drops the whole cache when they change).
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import jinja2
 
-from smmgen import manifest
 from smmgen.build import staging
 from smmgen.build.article_outputs import ArticleOutput, output_key
 from smmgen.build.cache import BuildCache, stamp
+from smmgen.build.entries import MediaFile
 from smmgen.build.og import card_url
 from smmgen.build.templates import Layouts, template_frame
 from smmgen.build.workers import Workers
@@ -29,6 +29,7 @@ from smmgen.content.dates import long_date
 from smmgen.content.discovery import Found, discover
 from smmgen.content.reading import Skipped, load_article, read_articles
 from smmgen.errors import ConfigError, ContentError, ErrorList, SmmgenError, flatten
+from smmgen.manifest_model import ManifestEntry
 from smmgen.output_files import guard
 from smmgen.plan import slots as plan
 from smmgen.plan.expiry import expiry_warning
@@ -95,9 +96,9 @@ class BuildResult:
                              "of the picture: describe it in smmgen.toml `site.default_image_alt`"),)
 
     @cached_property
-    def entries(self) -> tuple[dict, ...]:
+    def entries(self) -> tuple[ManifestEntry, ...]:
         """Every manifest entry, sorted by id (made on first use: the writer needs only those that changed)."""
-        return tuple(sorted((e for o in self.outputs for e in o.entries), key=lambda e: e["id"]))
+        return tuple(sorted((e for o in self.outputs for e in o.entries), key=lambda e: e.id))
 
 
 def build(site: Site, *, render_images: bool = True, workers: int | None = None,
@@ -621,7 +622,7 @@ def _drawn_on(cache: BuildCache | None) -> set[tuple[Path, str]]:
             if req.hero is not None and req.target == "og" and card.format == "jpeg"}
 
 
-def media_files(cut: Cut, requests: tuple, cards: dict, site: Site) -> tuple[manifest.MediaFile, ...]:
+def media_files(cut: Cut, requests: tuple, cards: dict, site: Site) -> tuple[MediaFile, ...]:
     """The cards of a cut's media (``requests``: theirs, in the same order) as the manifest records them."""
     files = []
     for ref, req in zip(cut.media, requests):
@@ -629,5 +630,5 @@ def media_files(cut: Cut, requests: tuple, cards: dict, site: Site) -> tuple[man
         if card is None:
             continue
         # The request was made for this ref: the card carries its target and alt text.
-        files.append(manifest.MediaFile(role=ref.role, card=card, url=card_url(card.path, site)))
+        files.append(MediaFile(role=ref.role, card=card, url=card_url(card.path, site)))
     return tuple(files)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from smmgen.build.pipeline import BuildResult
     from smmgen.config.site import Site
     from smmgen.content.article import Article
+    from smmgen.manifest_model import ManifestEntry
     from smmgen.platforms import Cut
 
 OUTPUT_SUBDIRS = ("cuts", "cards", "og", "preview", "media")
@@ -356,7 +357,7 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
             known = cache.entries.get(entry_id)
         pieces.append(known if known is not None and known[0] + known[1] <= previous[1] else None)
     where: dict[str, tuple[int, int]] = {}
-    made: tuple[int, tuple[dict[str, Any], ...]] = (-1, ())      # the entries of the article being written
+    made: tuple[int, tuple[ManifestEntry, ...]] = (-1, ())      # the entries of the article being written
     try:
         # Durable: the manifest is what the publisher acts on.
         with _Replacement(path, MANIFEST, durable=True) as f:
@@ -374,7 +375,7 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
                         entry_id, i, j = order[n]
                         if made[0] != i:     # an article's entries come one after the other (ids: slug@platform)
                             made = (i, result.outputs[i].entries)
-                        text = entry_text(made[1][j])
+                        text = entry_text(made[1][j].json)
                         where[entry_id] = (f.offset, len(text))
                         f.write(text)
                         n += 1
@@ -412,12 +413,12 @@ def _stream_to(path: Path, out: Path, blocks: Iterable[bytes], cache: BuildCache
     return int(f.replaced)
 
 
-def dumps_manifest(site: Site, entries: Sequence[Mapping[str, Any]]) -> bytes:
+def dumps_manifest(site: Site, entries: Sequence[ManifestEntry]) -> bytes:
     """The manifest's bytes as ``write_manifest`` writes them (for tests and small sites)."""
     if not entries:
-        return manifest.dumps(manifest.document(site, entries))
+        return manifest.dumps(manifest.document(site, []))
     head, tail = _frame(site)
-    return head + b",\n".join(entry_text(e) for e in sorted(entries, key=lambda e: e["id"])) + tail
+    return head + b",\n".join(entry_text(e.json) for e in sorted(entries, key=lambda e: e.id)) + tail
 
 
 def entry_text(entry: Mapping[str, Any]) -> bytes:

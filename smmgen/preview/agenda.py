@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from smmgen.content.dates import epoch_seconds
-from smmgen.manifest_model import utc_time
+from smmgen.manifest_model import ManifestEntry
 
 UTC = dt.UTC
 
@@ -120,13 +120,11 @@ def _iso(when: dt.datetime | None) -> str | None:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
 
 
-def slots(entries: Iterable[Mapping[str, Any]], platform_order: Sequence[str] = ()) -> list[Slot]:
+def slots(entries: Iterable[ManifestEntry], platform_order: Sequence[str] = ()) -> list[Slot]:
     """One slot per manifest entry, in time order (then platform order, then id)."""
-    return _in_order([Slot(id=e["id"], platform=e["platform"], slug=e["article"]["slug"],
-                           title=e["article"]["title"], source=e["article"]["source"],
-                           publish_at=utc_time(e["publish_at"]), expire_at=utc_time(e["expire_at"]),
-                           retracted=bool(e.get("retracted")), hold=e.get("hold"),
-                           account=e.get("account") or e["platform"])
+    return _in_order([Slot(id=e.id, platform=e.platform, slug=e.slug, title=e.title, source=e.source,
+                           publish_at=e.publish_at, expire_at=e.expire_at, retracted=e.retracted, hold=e.hold,
+                           account=e.account or e.platform)
                       for e in entries], platform_order)
 
 

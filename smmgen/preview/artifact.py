@@ -10,39 +10,40 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
+from smmgen.manifest_model import Manifest, ManifestEntry
 from smmgen.preview.diff import ManifestDiff, article_key, site_zone
 from smmgen.preview.periods import month_of, month_period, week_period
 
 ALWAYS = ("preview/index.html", "preview/plan.html")
 
 
-def changed_entries(diff: ManifestDiff) -> list[Mapping[str, Any]]:
+def changed_entries(diff: ManifestDiff) -> list[ManifestEntry]:
     """The head's entries whose posts the merge adds, changes or retracts (a removed article has no page)."""
     return [*diff.new, *(c.head for c in diff.changed), *(d.entry for d in diff.deleted if d.reason == "retracted")]
 
 
-def artifact_files(head: Mapping[str, Any], entries: Iterable[Mapping[str, Any]]) -> list[str]:
+def artifact_files(head: Manifest, entries: Iterable[ManifestEntry]) -> list[str]:
     """Paths, relative to the output dir, of the preview files that show ``entries`` (of the manifest ``head``):
     each article's page, the month page listing it and the week pages of its posts, the posts' cards; and the
     front pages (preview/index.html, preview/plan.html)."""
     tz = site_zone(head)
     wanted = set(ALWAYS)
     for entry in entries:
-        wanted.add(f"preview/articles/{article_key(entry['id'])}.html")
-        wanted.add("preview/" + month_period(month_of(entry["article"]["date"], tz)).page)
-        for when in (entry.get("publish_at"), entry.get("expire_at")):
+        wanted.add(f"preview/articles/{article_key(entry.id)}.html")
+        if entry.article_date is not None:
+            wanted.add("preview/" + month_period(month_of(entry.article_date.isoformat(), tz)).page)
+        for when in (entry.publish_at, entry.expire_at):
             if when:
-                day = dt.datetime.fromisoformat(when).astimezone(tz).date()
+                day = when.astimezone(tz).date()
                 wanted.add("preview/" + week_period(day - dt.timedelta(days=day.weekday())).page)
-        wanted.update(m["path"] for m in entry.get("media") or () if m.get("path"))
+        wanted.update(m.name for m in entry.media)
     return sorted(wanted)
 
 
-def write_artifact(output_dir: Path, head: Mapping[str, Any], diff: ManifestDiff, into: Path) -> list[str]:
+def write_artifact(output_dir: Path, head: Manifest, diff: ManifestDiff, into: Path) -> list[str]:
     """Copy into ``into`` (laid out like ``output_dir``) the preview files of what ``diff`` changes, and the
     avatars the pages show; returns the paths copied, relative to both. A file the build did not write (a
     post held back has no week page) is left out."""

@@ -7,78 +7,76 @@ from its committed files (``smmgen.preview.revisions``); a base revision without
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import html
 import re
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from smmgen import manifest
 from smmgen.errors import SmmgenError
-from smmgen.manifest_model import utc_time
+from smmgen.manifest_model import Manifest, ManifestEntry, Media
 
-Entry = Mapping[str, Any]
 CELL_CHARS = 90
 MAX_DETAILED = 50      # changed posts shown with their diff; a job summary holds at most 1 MiB
 
 
 @dataclass(frozen=True)
 class Changed:
-    base: Entry
-    head: Entry
+    base: ManifestEntry
+    head: ManifestEntry
 
 
 @dataclass(frozen=True)
 class Deleted:
-    entry: Entry
+    entry: ManifestEntry
     reason: str          # "retracted" | "removed"
 
 
 @dataclass(frozen=True)
 class ManifestDiff:
-    new: tuple[Entry, ...]
+    new: tuple[ManifestEntry, ...]
     changed: tuple[Changed, ...]
     deleted: tuple[Deleted, ...]
     unchanged: int
     timezone: ZoneInfo
     had_base: bool
     # Entries gone because another account of the platform took their article: the publisher leaves those posts.
-    moved: tuple[Entry, ...] = ()
+    moved: tuple[ManifestEntry, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not (self.new or self.changed or self.deleted)
 
 
-def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> ManifestDiff:
-    before = {e["id"]: e for e in (base or {}).get("entries", ())}
-    after = {e["id"]: e for e in head.get("entries", ())}
-    new: list[Entry] = []
+def compare(base: Manifest | None, head: Manifest) -> ManifestDiff:
+    before = {e.id: e for e in (base.entries if base is not None else ())}
+    after = {e.id: e for e in head.entries}
+    new: list[ManifestEntry] = []
     changed: list[Changed] = []
     deleted: list[Deleted] = []
     unchanged = 0
     for entry_id, entry in sorted(after.items()):
         old = before.get(entry_id)
-        if entry.get("retracted"):
-            if old is None or not old.get("retracted"):
+        if entry.retracted:
+            if old is None or not old.retracted:
                 deleted.append(Deleted(entry, "retracted"))
             else:
                 unchanged += 1
         elif old is None:
             new.append(entry)
-        elif old.get("content_hash") != entry.get("content_hash"):
+        elif old.content_hash != entry.content_hash:
             changed.append(Changed(old, entry))
         else:
             unchanged += 1
-    routed = {(article_key(e["id"]), e["platform"]) for e in after.values()}
-    gone = [entry for entry_id, entry in sorted(before.items()) if entry_id not in after and not entry.get("retracted")]
-    moved = [e for e in gone if (article_key(e["id"]), e["platform"]) in routed]
+    routed = {(article_key(e.id), e.platform) for e in after.values()}
+    gone = [entry for entry_id, entry in sorted(before.items()) if entry_id not in after and not entry.retracted]
+    moved = [e for e in gone if (article_key(e.id), e.platform) in routed]
     deleted += [Deleted(entry, "removed") for entry in gone if entry not in moved]
-    new.sort(key=lambda e: (e["publish_at"], e["id"]))
+    new.sort(key=lambda e: (e.publish_at, e.id))
     return ManifestDiff(new=tuple(new), changed=tuple(changed), deleted=tuple(deleted), unchanged=unchanged,
                         timezone=site_zone(head), had_base=base is not None, moved=tuple(moved))
 
@@ -88,10 +86,10 @@ def article_key(entry_id: str) -> str:
     return entry_id.rsplit("@", 1)[0]
 
 
-def site_zone(doc: Mapping[str, Any]) -> ZoneInfo:
+def site_zone(doc: Manifest) -> ZoneInfo:
     """The site's time zone as a manifest names it (UTC when it names none it knows)."""
     try:
-        return ZoneInfo(str(doc.get("site", {}).get("timezone") or "UTC"))
+        return ZoneInfo(doc.timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
 
@@ -111,8 +109,8 @@ def to_markdown(diff: ManifestDiff) -> str:
     if diff.new:
         lines += [f"### New posts ({len(diff.new)})", "", f"| When ({tz.key}) | Platform | Article | Post |",
                   "|---|---|---|---|"]
-        lines += [f"| {_when(e.get('publish_at'), tz)} | {_where(e)} | {_cell(e['article']['title'])} | "
-                  f"{_cell(e.get('text', ''))} |" for e in diff.new]
+        lines += [f"| {_when(e.publish_at, tz)} | {_where(e)} | {_cell(e.title)} | {_cell(e.parts[0])} |"
+                  for e in diff.new]
         lines.append("")
     if diff.changed:
         lines += [f"### Changed posts ({len(diff.changed)})", ""]
@@ -120,45 +118,46 @@ def to_markdown(diff: ManifestDiff) -> str:
             lines += _changed(change, tz)
         if len(diff.changed) > MAX_DETAILED:
             rest = diff.changed[MAX_DETAILED:]
-            lines += [f"…and {len(rest)} more: " + ", ".join(f"`{c.head['id']}`" for c in rest), ""]
+            lines += [f"…and {len(rest)} more: " + ", ".join(f"`{c.head.id}`" for c in rest), ""]
     if diff.deleted:
         lines += [f"### Posts to delete ({len(diff.deleted)})", "",
                   "Deleted on the next publish, if they went out.", "",
                   "| Platform | Article | Why |", "|---|---|---|"]
         why = {"retracted": "article retracted", "removed": "no longer in the manifest (article removed, "
                                                                "made a draft, or platform dropped)"}
-        lines += [f"| {_where(d.entry)} | {_cell(d.entry['article']['title'])} | {why[d.reason]} |"
+        lines += [f"| {_where(d.entry)} | {_cell(d.entry.title)} | {why[d.reason]} |"
                   for d in diff.deleted]
         lines.append("")
     if diff.moved:
         lines += [f"{len(diff.moved)} earlier post(s) stay where they went out: another account of the platform "
-                  "takes their articles now (" + ", ".join(f"`{e['id']}`" for e in diff.moved) + ").", ""]
+                  "takes their articles now (" + ", ".join(f"`{e.id}`" for e in diff.moved) + ").", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
     old, new = change.base, change.head
     # Folded, so a change touching every platform keeps the summary short; GitHub renders <details>.
-    title = html.escape(" ".join(str(new["article"]["title"]).split()))
-    lines = [f"<details><summary><code>{html.escape(new['id'])}</code>: {title}</summary>", ""]
+    title = html.escape(" ".join(new.title.split()))
+    lines = [f"<details><summary><code>{html.escape(new.id)}</code>: {title}</summary>", ""]
     facts = []
-    for key, label in (("publish_at", "goes out"), ("expire_at", "expires")):
-        if old.get(key) != new.get(key):
-            facts.append(f"- {label}: {_when(old.get(key), tz)} → {_when(new.get(key), tz)}")
-    if old.get("link") != new.get("link"):
+    for before, after, label in ((old.publish_at, new.publish_at, "goes out"),
+                                 (old.expire_at, new.expire_at, "expires")):
+        if before != after:
+            facts.append(f"- {label}: {_when(before, tz)} → {_when(after, tz)}")
+    if old.link != new.link:
         facts.append("- link changed")
     old_video, new_video = _video(old), _video(new)
     if old_video != new_video:
         facts.append(_video_change(old_video, new_video))
     old_images, new_images = _images(old), _images(new)
-    if [m.get("sha256") for m in old_images] != [m.get("sha256") for m in new_images] and old_images and new_images:
+    if [m.sha256 for m in old_images] != [m.sha256 for m in new_images] and old_images and new_images:
         facts.append("- card image changed")
-    if [m.get("alt") for m in old_images] != [m.get("alt") for m in new_images] and old_images and new_images:
+    if [m.alt for m in old_images] != [m.alt for m in new_images] and old_images and new_images:
         facts.append("- image description (alt text) changed")
-    if old.get("extra") != new.get("extra"):
+    if old.extra != new.extra:
         facts.append("- platform data changed")
     lines += facts
-    text_diff = _text_diff(old.get("parts") or [old.get("text", "")], new.get("parts") or [new.get("text", "")])
+    text_diff = _text_diff(old.parts, new.parts)
     if text_diff:
         fence = _fence(text_diff)
         lines += ([""] if facts else []) + [f"{fence}diff", *text_diff, fence]
@@ -168,16 +167,16 @@ def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
     return lines
 
 
-def _images(entry: Entry) -> list[Mapping[str, Any]]:
-    return [m for m in entry.get("media", ()) if isinstance(m, Mapping) and m.get("kind") is None]
+def _images(entry: ManifestEntry) -> list[Media]:
+    return [m for m in entry.media if not m.is_video]
 
 
-def _video(entry: Entry) -> tuple | None:
+def _video(entry: ManifestEntry) -> tuple | None:
     """What of an entry's video a reader of the summary tells apart: the file, its poster, captions and alt."""
-    for m in entry.get("media", ()):
-        if isinstance(m, Mapping) and m.get("kind") == "video":
-            return (m.get("sha256"), (m.get("poster") or {}).get("sha256"), (m.get("captions") or {}).get("sha256"),
-                    m.get("alt"), m.get("duration"))
+    for m in entry.media:
+        if m.is_video:
+            return (m.sha256, m.poster.sha256 if m.poster else None, m.captions.sha256 if m.captions else None,
+                    m.alt, m.duration)
     return None
 
 
@@ -211,11 +210,10 @@ def _fence(lines: Sequence[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
-def _when(value: str | None, tz: ZoneInfo) -> str:
-    if not value:
+def _when(value: dt.datetime | None, tz: ZoneInfo) -> str:
+    if value is None:
         return "never"
-    when = utc_time(value).astimezone(tz)  # type: ignore[union-attr]
-    return when.strftime("%a %Y-%m-%d %H:%M %Z")
+    return value.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
 def _cell(text: str) -> str:
@@ -233,7 +231,7 @@ def diff_sides(base: str | None, head: str, site_root: Path, *, workers: int | N
 
 
 def compare_sides(base: str | None, head: str, site_root: Path, *, workers: int | None = None,
-                  report: Callable[[str], None] = lambda line: None) -> tuple[ManifestDiff, Mapping[str, Any]]:
+                  report: Callable[[str], None] = lambda line: None) -> tuple[ManifestDiff, Manifest]:
     """The diff of ``smmgen diff BASE HEAD``, and the head's manifest.
 
     Each side names an existing manifest file or else a git revision of the repository holding ``site_root``,
@@ -247,7 +245,7 @@ def compare_sides(base: str | None, head: str, site_root: Path, *, workers: int 
         def side(name: str, label: str, seed: Path | None) -> revisions.Built:
             path = Path(name)
             if path.is_file():
-                return revisions.Built(manifest.load(path), path.parent / "cards")
+                return revisions.Built(revisions.read(path), path.parent / "cards")
             commit = revisions.commit_of(site_root, name)
             if commit is None:
                 raise SmmgenError(f"{label} {name!r}: neither a manifest file nor a git revision")
@@ -271,7 +269,7 @@ def _working_cards(site_root: Path) -> Path | None:
         return None
 
 
-def _where(entry) -> str:
+def _where(entry: ManifestEntry) -> str:
     """The platform, and the account where it is not the platform's default one (``telegram · courier-ru``)."""
-    account = entry.get("account") or entry["platform"]
-    return entry["platform"] if account == entry["platform"] else f"{entry['platform']} · {account}"
+    account = entry.account or entry.platform
+    return entry.platform if account == entry.platform else f"{entry.platform} · {account}"

@@ -1,6 +1,7 @@
 """What the preview pages show, computed from a build: articles newest first, each with its posts.
 
-Everything comes from the manifest entries (what will be posted) plus the site's account settings. Paths of
+Everything comes from the manifest entries (``ManifestEntry``: what will be posted) plus the site's account
+settings. Paths of
 images are relative to the output dir; each page prefixes them with the way up from where it sits.
 """
 
@@ -17,7 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from smmgen.errors import flatten
-from smmgen.manifest_model import utc_time
+from smmgen.manifest import iso
+from smmgen.manifest_model import ManifestEntry, Media
 from smmgen.preview.looks import Look, look_for, unit_label
 from smmgen.preview.text import Segment, segments, telegram_html_segments
 
@@ -250,12 +252,10 @@ def account_for(site, platform: str, avatars: dict[str, Path], account: str | No
     return Account(display_name=display, handle=handle, avatar=avatar, initials=_initials(display))
 
 
-def _image(media: Mapping[str, Any], look: Look, own_frame: bool) -> Image:
-    width, height = int(media.get("width") or 0), int(media.get("height") or 0)
-    width, height = (width, height) if width > 0 and height > 0 else DEFAULT_CARD
+def _image(media: Media, look: Look, own_frame: bool) -> Image:
+    width, height = media.width, media.height
     frame = (width, height) if own_frame or look.card_aspect is None else look.card_aspect
-    return Image(path=media.get("path"), width=width, height=height, alt=str(media.get("alt") or ""),
-                 frame=frame)
+    return Image(path=media.name, width=width, height=height, alt=media.alt, frame=frame)
 
 
 def _placeholder(platform: str, look: Look, alt: str) -> Image:
@@ -270,24 +270,23 @@ def _instagram_frame(image: Image) -> Image:
     return Image(image.path, image.width, image.height, image.alt, frame)
 
 
-def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path], cut_errors: Sequence[str],
+def post_view(entry: ManifestEntry, article, site, avatars: dict[str, Path], cut_errors: Sequence[str],
               title: str) -> Post:
-    platform = entry["platform"]
+    platform = entry.platform
     look = look_for(platform, title)
-    extra = entry.get("extra") or {}
-    lengths = entry.get("lengths") or [entry.get("length", 0)]
-    limit = int(entry["limit"])
+    extra = entry.extra
+    lengths = entry.lengths
+    limit = entry.limit
     parts = []
-    for i, text in enumerate(entry["parts"]):
-        length = int(lengths[i]) if i < len(lengths) else 0
+    for i, text in enumerate(entry.parts):
+        length = lengths[i] if i < len(lengths) else 0
         level = "over" if length > limit else "near" if length > 0.9 * limit else "ok"
         html = str(extra.get("parse_mode", "")).upper() == "HTML"
         parts.append(Part(text, length, limit, level, look, html, None if html else _facets(extra, i)))
-    media = list(entry.get("media") or [])
-    video = _clip(next((m for m in media if m.get("kind") == "video"), None))
-    media = [m for m in media if m.get("kind") is None]
-    attach = next((m for m in media if m.get("role") == "attach"), None)
-    card_media = next((m for m in media if m.get("role") in ("link_card", "scraped")), None)
+    video = _clip(next((m for m in entry.media if m.is_video), None))
+    media = [m for m in entry.media if not m.is_video]
+    attach = next((m for m in media if m.role == "attach"), None)
+    card_media = next((m for m in media if m.role in ("link_card", "scraped")), None)
     alt = article.image_alt or article.title
     attached = None
     if attach is not None:
@@ -297,7 +296,7 @@ def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path],
     if attached is not None and platform == "instagram":
         attached = _instagram_frame(attached)
     card = None
-    link = entry.get("link")
+    link = entry.link
     if look.link_card and link and attached is None and video is None:
         image = _image(card_media, look, own_frame=False) if card_media else _placeholder(platform, look, alt)
         # Where the cut carries the card's own text (Bluesky's external embed), that is what gets posted.
@@ -306,35 +305,32 @@ def post_view(entry: Mapping[str, Any], article, site, avatars: dict[str, Path],
                         title=str(external.get("title") or article.title),
                         description=str(external.get("description") or article.summary), image=image)
     errors = tuple(cut_errors) + tuple(
-        f"part {i + 1} is {p.counter} {entry['unit']}" for i, p in enumerate(parts) if p.level == "over"
+        f"part {i + 1} is {p.counter} {entry.unit}" for i, p in enumerate(parts) if p.level == "over"
         and not cut_errors)
-    warnings = tuple(entry.get("warnings") or ())
+    warnings = entry.warnings
     status = post_status(cut_errors, warnings, [p.length for p in parts], limit)
-    publish_at = utc_time(entry["publish_at"])
-    expire_at = utc_time(entry["expire_at"])
+    publish_at, expire_at = entry.publish_at, entry.expire_at
     local = publish_at.astimezone(site.timezone)
     return Post(
-        id=entry["id"], platform=platform, look=look,
-        account=account_for(site, platform, avatars, entry.get("account")), account_name=entry.get("account") or "",
-        parts=tuple(parts), unit=entry["unit"], unit_label=unit_label(entry["unit"]),
+        id=entry.id, platform=platform, look=look,
+        account=account_for(site, platform, avatars, entry.account), account_name=entry.account,
+        parts=tuple(parts), unit=entry.unit, unit_label=unit_label(entry.unit),
         attached=attached, card=card, card_part=_card_part(entry, extra),
         warnings=warnings, errors=errors, status=status,
         publish_at=local_text(publish_at, site.timezone),
         expire_at=local_text(expire_at, site.timezone) if expire_at else None,
-        publish_iso=entry.get("publish_at") or "", expire_iso=entry.get("expire_at"),
-        date_text=f"{local:%-d %b}", lang=article.lang, hold=entry.get("hold"), video=video,
+        publish_iso=iso(publish_at), expire_iso=iso(expire_at),
+        date_text=f"{local:%-d %b}", lang=article.lang, hold=entry.hold, video=video,
     )
 
 
-def _clip(item: Mapping[str, Any] | None) -> Clip | None:
+def _clip(item: Media | None) -> Clip | None:
     if item is None:
         return None
-    poster = item.get("poster") or {}
-    captions = item.get("captions") or {}
-    return Clip(path=str(item.get("path") or ""), poster=poster.get("path"), captions=captions.get("path"),
-                captions_lang=str(captions.get("lang") or ""), width=int(item.get("width") or 16),
-                height=int(item.get("height") or 9), duration=float(item.get("duration") or 0),
-                alt=str(item.get("alt") or ""), target=str(item.get("target") or ""))
+    return Clip(path=item.name, poster=item.poster.name if item.poster else None,
+                captions=item.captions.name if item.captions else None,
+                captions_lang=item.captions.lang if item.captions else "", width=item.width, height=item.height,
+                duration=item.duration or 0.0, alt=item.alt, target=item.target)
 
 
 def post_status(cut_errors: Sequence[str], warnings: Sequence[str], lengths: Sequence[int], limit: int) -> str:
@@ -348,20 +344,20 @@ def post_status(cut_errors: Sequence[str], warnings: Sequence[str], lengths: Seq
 def _facets(extra: Mapping[str, Any], part: int) -> list | None:
     """Bluesky facets of one part: ``extra.facets`` is a list per part (or, for one part, a flat list)."""
     facets = extra.get("facets")
-    if not isinstance(facets, list) or not facets:
+    if not isinstance(facets, (list, tuple)) or not facets:     # tuples in a built entry, lists in a read one
         return None
-    if all(isinstance(f, list) for f in facets):
+    if all(isinstance(f, (list, tuple)) for f in facets):
         return facets[part] if part < len(facets) else None
     return facets if part == 0 else None
 
 
-def _card_part(entry: Mapping[str, Any], extra: Mapping[str, Any]) -> int:
+def _card_part(entry: ManifestEntry, extra: Mapping[str, Any]) -> int:
     """The part the link box hangs under: the cut's say (``external_part``), else the part with the link."""
     declared = extra.get("external_part")
-    if isinstance(declared, int) and 0 <= declared < len(entry["parts"]):
+    if isinstance(declared, int) and 0 <= declared < len(entry.parts):
         return declared
-    link = entry.get("link")
-    return next((i for i, text in enumerate(entry["parts"]) if link and link in text), 0)
+    link = entry.link
+    return next((i for i, text in enumerate(entry.parts) if link and link in text), 0)
 
 
 def view_key(output_key: str, own_errors: Sequence[str], cut_errors: Sequence[Sequence[str]]) -> str:
@@ -376,10 +372,10 @@ def _posts_maker(output, article, site, avatars: dict[str, Path], cut_errors: Ma
     def make() -> tuple[Post, ...]:
         if output is None:
             return ()
-        entries = sorted(output.entries, key=lambda e: (order.index(e["platform"]) if e["platform"] in order
-                                                        else len(order), e["platform"]))
-        return tuple(post_view(e, article, site, avatars, cut_errors.get(e["id"], ()),
-                               titles.get(e["platform"]) or e["platform"]) for e in entries)
+        entries = sorted(output.entries, key=lambda e: (order.index(e.platform) if e.platform in order
+                                                        else len(order), e.platform))
+        return tuple(post_view(e, article, site, avatars, cut_errors.get(e.id, ()),
+                               titles.get(e.platform) or e.platform) for e in entries)
     return make
 
 

@@ -17,17 +17,23 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from smmgen.errors import SmmgenError, flatten
+from smmgen.manifest_model import Manifest, read_manifest
 
 
 @dataclass(frozen=True)
 class Built:
     """A revision's build: its manifest (None when the revision has no site there) and its card folder."""
 
-    manifest: dict[str, Any] | None
+    manifest: Manifest | None
     cards: Path | None
+
+
+def read(path: Path) -> Manifest:
+    """A manifest file through the one strict loader; its files need not be there (it is compared, not posted).
+    Raises ``ContentError`` naming the entry and field for anything the build would not have written."""
+    return read_manifest(path, require_files=False)
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -77,9 +83,7 @@ def build_at(site_root: Path, name: str, commit: str, into: Path, *, seed_cards:
         errors = ErrorList(list(outcome.errors))
         raise SmmgenError(f"{name}: the site does not build at that revision ({len(_lines(errors))} error(s)):\n"
                           + "\n".join(f"  {line}" for line in _lines(errors)))
-    from smmgen import manifest
-
-    return Built(manifest.load(site.output_dir / "manifest.json"), site.output_dir / "cards")
+    return Built(read(site.output_dir / "manifest.json"), site.output_dir / "cards")
 
 
 def _export(top: Path, commit: str, tree: Path, name: str) -> None:

@@ -8,35 +8,36 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
-from smmgen.manifest_model import utc_time
 from smmgen.plan.expiry import expiry_warning
 
 
-def warnings(entries: Iterable[Any], site: Any = None) -> list[str]:
+class Scheduled(Protocol):
+    """What the checks read of a post: a ``ManifestEntry`` or a build's ``Cut``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def publish_at(self) -> dt.datetime: ...
+    @property
+    def expire_at(self) -> dt.datetime | None: ...
+
+
+def warnings(entries: Iterable[Scheduled], site: Any = None) -> list[str]:
     """One line per entry whose expiry the platform will not honour, e.g.
     ``budget-vote@telegram: expires 72 h after it is posted, but Telegram bots cannot delete messages
     older than 48 h; the post would stay up``.
 
-    ``entries`` are ``Cut`` objects or manifest entry dicts (``id``, ``platform``, ``publish_at``,
-    ``expire_at``). ``site`` gives the ``[publish]`` settings (Instagram's API flavour); without it the
+    ``entries`` are ``Cut`` or ``ManifestEntry`` values: both carry ``id``, ``platform`` and their times as
+    aware datetimes. ``site`` gives the ``[publish]`` settings (Instagram's API flavour); without it the
     defaults apply.
     """
     found = []
     for entry in entries:
-        warning = expiry_warning(_get(entry, "platform"), _time(_get(entry, "publish_at")),
-                                 _time(_get(entry, "expire_at")), site)
+        warning = expiry_warning(entry.platform, entry.publish_at, entry.expire_at, site)
         if warning is not None:
-            found.append(f"{_get(entry, 'id')}: {warning}")
+            found.append(f"{entry.id}: {warning}")
     return found
-
-
-def _get(entry: Any, key: str) -> Any:
-    return entry.get(key) if isinstance(entry, dict) else getattr(entry, key, None)
-
-
-def _time(value: Any) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return utc_time(str(value))

@@ -18,9 +18,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from smmgen.build.entries import VideoFile
 from smmgen.config.accounts import account_named
 from smmgen.errors import ContentError, SmmgenError
-from smmgen.manifest import VideoFile
 from smmgen.site_files import inside
 from smmgen.video.probe import Probe, ProbeError, probe
 from smmgen.video.rules import rules_for
