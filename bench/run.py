@@ -184,7 +184,8 @@ def card_bytes(site: Path) -> dict:
                 bluesky.append(media["bytes"])
     values = sorted(sizes.values())
     jpeg = sum(1 for path in sizes if path.endswith((".jpg", ".jpeg")))
-    return {"cards": len(values), "jpeg_cards": jpeg, "png_cards": len(values) - jpeg, "median_bytes": int(statistics.median(values)) if values else 0,
+    return {"cards": len(values), "jpeg_cards": jpeg, "png_cards": len(values) - jpeg,
+            "median_bytes": int(statistics.median(values)) if values else 0,
             "max_bytes": values[-1] if values else 0, "total_mb": round(sum(values) / 1e6, 1),
             "bluesky_thumbs": len(bluesky), "bluesky_max_bytes": max(bluesky, default=0)}
 
