@@ -13,6 +13,10 @@ manifest records, and bounded sizes and depths throughout. Any problem rejects t
 ``output/manifest.json: <entry id>: <field>: what is wrong``; the publisher sees only the frozen values below.
 
 The same entry reader checks the copies of entries the ledger keeps for interrupted posts.
+
+Version 2 adds settled entries (stubs, ``Settled``): posts the ledger recorded as done with this very content
+when the manifest was built. They are checked as strictly (exactly their fields, each of its type) and kept
+apart from the full entries, so nothing that posts or edits can mistake one for a post to make.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from typing import Any
 from smmgen.errors import ContentError, ErrorList, SmmgenError
 
 FORMAT = "smmgen-manifest"
-VERSION = 1
+VERSION = 2
+READ_VERSIONS = (1, 2)     # version 1: the same full entries, indented, and no stubs
 
 # Far above anything a build writes (a 1,000-article site with nine platforms is a few MB; cards are well under
 # the platforms' own 5-10 MB image limits), low enough that a wrong file cannot exhaust memory.
@@ -144,12 +149,29 @@ Entry = ManifestEntry   # the name the publisher's modules know it by
 
 
 @dataclass(frozen=True)
+class Settled:
+    """A settled entry (a stub): the ledger recorded its post, with this content hash, as ``state`` (posted, or
+    deleted) when the build wrote the manifest. The publisher leaves it alone, or deletes it at ``expire_at``;
+    anything else (the ledger no longer agrees) is reported, never posted, since the stub has no text."""
+
+    id: str
+    platform: str
+    account: str
+    content_hash: str
+    publish_at: dt.datetime
+    expire_at: dt.datetime | None
+    state: str
+    json: Mapping[str, Any] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     base_url: str
     timezone: str
     cards_base_url: str | None
     entries: tuple[ManifestEntry, ...]
+    settled: tuple[Settled, ...] = ()       # version 2's stubs, apart from the entries to act on
 
 
 class Bad(Exception):
@@ -248,9 +270,10 @@ def check_manifest(doc: Any, shown: str, output_dir: Path, *, require_files: boo
         if doc.get("format") != FORMAT:
             raise Bad("format", f'expected "{FORMAT}", got {_shown(doc.get("format"))}; not an smmgen manifest')
         version = doc.get("version")
-        if type(version) is not int or version != VERSION:
+        if type(version) is not int or version not in READ_VERSIONS:
             raise Bad("version", f"manifest version {_shown(version)} is not supported (this smmgen reads "
-                                 f"version {VERSION}); rebuild with this smmgen")
+                                 f"versions {' and '.join(map(str, READ_VERSIONS))}); rebuild it with this smmgen "
+                                 "(`smmgen build`)")
         _keys(doc, ("format", "version", "site", "entries"), "")
         site = _object(doc.get("site"), "site")
         _keys(site, ("name", "base_url", "timezone", "cards_base_url"), "site.")
@@ -267,16 +290,26 @@ def check_manifest(doc: Any, shown: str, output_dir: Path, *, require_files: boo
     root = _real_dir(output_dir, shown)
     problems: list[SmmgenError] = []
     checked: list[Entry] = []
+    stubs: list[Settled] = []
     seen: dict[str, int] = {}
     for index, value in enumerate(entries):
         label = _label(value, index)
         try:
-            entry = check_entry(value, root, require_files=require_files)
+            if isinstance(value, dict) and "settled" in value:
+                if version < 2:
+                    raise Bad("settled", f"settled entries need manifest version 2, the file says {version}; "
+                                         "rebuild the manifest with `smmgen build`")
+                entry: Entry | Settled = check_stub(value)
+            else:
+                entry = check_entry(value, root, require_files=require_files)
             if entry.id in seen:
                 raise Bad("id", f"entries {seen[entry.id] + 1} and {index + 1} have the same id; "
                                 "each (article, platform) is posted once")
             seen[entry.id] = index
-            checked.append(entry)
+            if isinstance(entry, Settled):
+                stubs.append(entry)
+            else:
+                checked.append(entry)
         except Bad as e:
             problems.append(ContentError(shown, None, f"{label}: {e.field}", e.message))
             if len(problems) == MAX_REPORTED:
@@ -285,7 +318,8 @@ def check_manifest(doc: Any, shown: str, output_dir: Path, *, require_files: boo
                 break
     if problems:
         raise problems[0] if len(problems) == 1 else ErrorList(problems)
-    return Manifest(name=name, base_url=base_url, timezone=timezone, cards_base_url=cards, entries=tuple(checked))
+    return Manifest(name=name, base_url=base_url, timezone=timezone, cards_base_url=cards, entries=tuple(checked),
+                    settled=tuple(stubs))
 
 
 def read_entry(value: Any, output_dir: Path, *, shown: str, label: str | None = None, field_prefix: str = "",
@@ -325,11 +359,27 @@ ARTICLE_KEYS = ("source", "slug", "title", "url", "lang", "date", "tags")
 MEDIA_KEYS = ("role", "target", "path", "url", "width", "height", "bytes", "sha256", "format", "alt")
 
 
-def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
-    """``value`` as an ``Entry``, or ``Bad`` naming the first field that is wrong. ``root``: the real path of
-    the output folder."""
-    entry = _object(value, "(entry)")
-    _keys({k: v for k, v in entry.items() if k not in OPTIONAL_ENTRY_KEYS}, ENTRY_KEYS, "")
+STUB_KEYS = ("id", "platform", "account", "content_hash", "publish_at", "settled")
+OPTIONAL_STUB_KEYS = ("expire_at",)
+STUB_STATES = ("posted", "deleted")
+
+
+def check_stub(value: dict) -> Settled:
+    """A settled entry (``manifest.stub``) as a ``Settled``, or ``Bad`` naming the first field that is wrong."""
+    _keys({k: v for k, v in value.items() if k not in OPTIONAL_STUB_KEYS}, STUB_KEYS, "")
+    entry_id, platform, account = _identity(value)
+    content_hash = _content_hash(value.get("content_hash"))
+    state = _choice(value.get("settled"), "settled", STUB_STATES)
+    expire_at = _time(value["expire_at"], "expire_at") if "expire_at" in value else None
+    if state == "posted" and expire_at is not None:
+        raise Bad("expire_at", "a post still to expire is written in full, not settled; rebuild the manifest")
+    return Settled(id=entry_id, platform=platform, account=account, content_hash=content_hash,
+                   publish_at=_time(value.get("publish_at"), "publish_at"), expire_at=expire_at, state=state,
+                   json=_frozen(value))
+
+
+def _identity(entry: dict) -> tuple[str, str, str]:
+    """The entry's id, platform and account, which must agree with each other."""
     entry_id = _string(entry.get("id"), "id")
     match = ID.fullmatch(entry_id)
     if not match:
@@ -340,6 +390,22 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     account = match[2] or platform
     if "account" in entry and _string(entry.get("account"), "account") != account:
         raise Bad("account", f"{_shown(entry['account'])} is not the account the id names ({_shown(account)})")
+    return entry_id, platform, account
+
+
+def _content_hash(value: Any) -> str:
+    content_hash = _string(value, "content_hash")
+    if not CONTENT_HASH.fullmatch(content_hash):
+        raise Bad("content_hash", f'expected "sha256:" and 64 hex digits, got {_shown(content_hash)}')
+    return content_hash
+
+
+def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
+    """``value`` as an ``Entry``, or ``Bad`` naming the first field that is wrong. ``root``: the real path of
+    the output folder."""
+    entry = _object(value, "(entry)")
+    _keys({k: v for k, v in entry.items() if k not in OPTIONAL_ENTRY_KEYS}, ENTRY_KEYS, "")
+    entry_id, platform, account = _identity(entry)
     article = _object(entry.get("article"), "article")
     _keys(article, ARTICLE_KEYS, "article.")
     for key in ("source", "slug", "title", "url", "lang"):
@@ -370,9 +436,7 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     extra = _object(entry.get("extra"), "extra")
     check_plain_json(extra, "extra", MAX_EXTRA_DEPTH)
     _built_extra(platform, extra, parts)
-    content_hash = _string(entry.get("content_hash"), "content_hash")
-    if not CONTENT_HASH.fullmatch(content_hash):
-        raise Bad("content_hash", f'expected "sha256:" and 64 hex digits, got {_shown(content_hash)}')
+    content_hash = _content_hash(entry.get("content_hash"))
     return Entry(id=entry_id, platform=platform, slug=article["slug"], title=article["title"], lang=article["lang"],
                  source=article["source"], retracted=retracted, parts=parts, link=link, tags=tags, media=media,
                  extra=MappingProxyType(copy.deepcopy(extra)), content_hash=content_hash, publish_at=publish_at,
@@ -474,7 +538,7 @@ def _keys(value: dict, known: tuple[str, ...], prefix: str) -> None:
             raise Bad(f"{prefix}{key}", "required but missing")
     for key in value:
         if key not in known:
-            raise Bad(f"{prefix}{field_name(key)}", "unknown field (not in manifest version 1)")
+            raise Bad(f"{prefix}{field_name(key)}", f"unknown field (not in manifest version {VERSION})")
 
 
 def field_name(key: str) -> str:

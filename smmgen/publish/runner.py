@@ -28,7 +28,7 @@ from smmgen.publish.guard import guarded, unguarded
 from smmgen.publish.http import Budget, HttpConfig
 from smmgen.publish.ledger import Ledger, Record
 from smmgen.publish.lock import acquire
-from smmgen.publish.manifest_reader import Entry, read_entry, read_manifest, thaw
+from smmgen.publish.manifest_reader import Entry, Settled, read_entry, read_manifest, thaw
 from smmgen.publish.preflight import Preflight, open_preflight
 from smmgen.site_files import inside
 
@@ -188,6 +188,7 @@ class Publisher:
     max_posts: int | None = None     # [publish] max_posts_per_run: more new posts than this stop the run
     preflight: Preflight | None = None   # the page and cards must be live before a post goes out
     preflight_max_wait: dt.timedelta = PREFLIGHT_MAX_WAIT   # after publish_at; then waiting is a failure
+    settled: Sequence[Settled] = ()  # the manifest's stubs: posts the ledger had done with this content
     _created: int = 0
 
     @property
@@ -195,7 +196,7 @@ class Publisher:
         return self.options.now
 
     def run(self) -> Iterator[Event]:
-        in_manifest = {e.id for e in self.entries}
+        in_manifest = {e.id for e in self.entries} | {s.id for s in self.settled}
         removed = [r for r in self.ledger.records() if r.id not in in_manifest]
         # Every check before anything is done: whose ledger, its copies of entries, how much would go.
         claimed = self.site is not None and self.ledger.claim(self.site)
@@ -211,29 +212,34 @@ class Publisher:
                         "now on" + (" (a real run records this)" if self.options.dry_run else ""))
         # One account after the other: per platform (by name), its default account first.
         accounts = sorted({(e.platform, e.account or e.platform) for e in self.entries}
+                          | {(s.platform, s.account) for s in self.settled}
                           | {(r.platform, r.account) for r in removed},
                           key=lambda pa: (pa[0], pa[1] != pa[0], pa[1]))
         warned: set[str] = set()
         for name, account in accounts:
             if self.options.only and self.options.only not in (name, account):
                 continue
-            entries = sorted((e for e in self.entries if e.platform == name and (e.account or name) == account),
-                             key=lambda e: (e.publish_at, e.id))
+            entries: list[Entry | Settled] = sorted(
+                (e for e in (*self.entries, *self.settled) if e.platform == name and (e.account or name) == account),
+                key=lambda e: (e.publish_at, e.id))
             if self.known_platforms is not None and name not in self.known_platforms:
                 if name not in warned:
                     warned.add(name)
-                    count = sum(e.platform == name for e in self.entries)
+                    count = sum(e.platform == name for e in (*self.entries, *self.settled))
                     yield Event(f"*@{name}", name, "warning", f"smmgen has no publisher for {name} yet: "
                                 f"{count} entries not published")
                 continue
             platform = _Platform(name, self.open_adapter, Budget(self.http.retry_budget), account)
             try:
                 for entry in entries:
-                    for event in self._entry(platform, entry, copies):
+                    decided = (self._settled(platform, entry) if isinstance(entry, Settled)
+                               else self._entry(platform, entry, copies))
+                    for event in decided:
                         yield replace(event, publish_at=entry.publish_at)
                 gone = [r for r in removed if r.platform == name and r.account == account]
                 for record in gone:
-                    for event in self._removed(platform, record, copies, manifest_empty=not self.entries):
+                    for event in self._removed(platform, record, copies,
+                                               manifest_empty=not (self.entries or self.settled)):
                         yield replace(event, publish_at=parse_time(record.publish_at))
             finally:
                 platform.close()
@@ -249,7 +255,8 @@ class Publisher:
                           open_adapter=self.open_adapter, base_dir=self.base_dir, http=self.http,
                           policies=self.policies, known_platforms=self.known_platforms,
                           removal_limit=self.removal_limit, not_before=self.not_before,
-                          preflight=self.preflight, preflight_max_wait=self.preflight_max_wait)
+                          preflight=self.preflight, preflight_max_wait=self.preflight_max_wait,
+                          settled=self.settled)
         for _ in probe.run():
             pass
         if probe._created > (self.max_posts or 0):
@@ -270,7 +277,7 @@ class Publisher:
     def _check_removals(self, removed: Sequence[Record]) -> None:
         """Refuse, before doing anything, to delete the posts of more removed articles than the limit allows:
         many articles gone at once is more likely a partial or wrong manifest than an editor's decision."""
-        if not self.entries or self.options.force_delete:
+        if not (self.entries or self.settled) or self.options.force_delete:
             return      # an empty manifest deletes nothing (each record says so)
 
         def in_scope(record: Record) -> bool:
@@ -299,7 +306,7 @@ class Publisher:
 
     @cached_property
     def _routed(self) -> frozenset[tuple[str, str]]:
-        return frozenset((_article(e.id), e.platform) for e in self.entries)
+        return frozenset((_article(e.id), e.platform) for e in (*self.entries, *self.settled))
 
     def _moved(self, record: Record) -> bool:
         """Whether the record's article is still in the manifest for the same platform, routed to another
@@ -363,6 +370,21 @@ class Publisher:
         elif state == "deleted":
             assert record is not None
             yield from self._quiet(entry.id, platform.name, f"deleted {record.deleted_at}")
+
+    def _settled(self, platform: _Platform, stub: Settled) -> Iterator[Event]:
+        """A settled entry: nothing to do while the ledger still records its post as the build saw it. A stub
+        has no text, so anything else (a record lost or rolled back, other content) can only be reported: a
+        build from the ledger as it is now writes the entry in full again, and the next run acts on it."""
+        record = self.ledger.get(stub.id)
+        if record is not None and record.content_hash == stub.content_hash and record.state in ("posted", "deleted"):
+            when = record.deleted_at if record.state == "deleted" else record.posted_at
+            yield from self._quiet(stub.id, platform.name, f"{record.state} {when}, unchanged (settled)")
+            return
+        now = "no record of it" if record is None else (
+            f"{record.state}" + (" with other content" if record.content_hash != stub.content_hash else ""))
+        yield Event(stub.id, platform.name, "failed",
+                    f"the manifest carries this post as settled ({stub.state} when it was built), but the ledger "
+                    f"now says {now}; rebuild the manifest (`smmgen build`) and publish again")
 
     def _quiet(self, entry_id: str, platform: str, reason: str) -> Iterator[Event]:
         """A decision that needs nothing done: reported only when asked to explain every decision."""
@@ -721,7 +743,8 @@ def publish(site: Any, options: Options, *, manifest_path: Path | None = None,
                                   "[publish] preflight = false (or publish with --no-preflight)")
 
     def run(ledger: Ledger) -> Iterator[Event]:
-        publisher = Publisher(entries=manifest.entries, ledger=ledger, options=options, open_adapter=opener,
+        publisher = Publisher(entries=manifest.entries, settled=manifest.settled, ledger=ledger, options=options,
+                              open_adapter=opener,
                               base_dir=manifest_path.parent, http=http, policies=policies,
                               known_platforms=registry.names(), removal_limit=removal_limit, site=site.base_url,
                               not_before=floor_time(settings.get("not_before"), site.timezone),
