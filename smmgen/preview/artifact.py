@@ -33,7 +33,8 @@ def artifact_files(head: Mapping[str, Any], entries: Iterable[Mapping[str, Any]]
     wanted = set(ALWAYS)
     for entry in entries:
         wanted.add(f"preview/articles/{article_key(entry['id'])}.html")
-        wanted.add("preview/" + month_period(month_of(entry["article"]["date"], tz)).page)
+        if "article" in entry:      # a settled stub names no article; its article page still lists it
+            wanted.add("preview/" + month_period(month_of(entry["article"]["date"], tz)).page)
         for when in (entry.get("publish_at"), entry.get("expire_at")):
             if when:
                 day = dt.datetime.fromisoformat(when).astimezone(tz).date()

@@ -111,7 +111,7 @@ def to_markdown(diff: ManifestDiff) -> str:
     if diff.new:
         lines += [f"### New posts ({len(diff.new)})", "", f"| When ({tz.key}) | Platform | Article | Post |",
                   "|---|---|---|---|"]
-        lines += [f"| {_when(e.get('publish_at'), tz)} | {_where(e)} | {_cell(e['article']['title'])} | "
+        lines += [f"| {_when(e.get('publish_at'), tz)} | {_where(e)} | {_cell(_title(e))} | "
                   f"{_cell(e.get('text', ''))} |" for e in diff.new]
         lines.append("")
     if diff.changed:
@@ -127,7 +127,7 @@ def to_markdown(diff: ManifestDiff) -> str:
                   "| Platform | Article | Why |", "|---|---|---|"]
         why = {"retracted": "article retracted", "removed": "no longer in the manifest (article removed, "
                                                                "made a draft, or platform dropped)"}
-        lines += [f"| {_where(d.entry)} | {_cell(d.entry['article']['title'])} | {why[d.reason]} |"
+        lines += [f"| {_where(d.entry)} | {_cell(_title(d.entry))} | {why[d.reason]} |"
                   for d in diff.deleted]
         lines.append("")
     if diff.moved:
@@ -139,7 +139,7 @@ def to_markdown(diff: ManifestDiff) -> str:
 def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
     old, new = change.base, change.head
     # Folded, so a change touching every platform keeps the summary short; GitHub renders <details>.
-    title = html.escape(" ".join(str(new["article"]["title"]).split()))
+    title = html.escape(" ".join(str(_title(new)).split()))
     lines = [f"<details><summary><code>{html.escape(new['id'])}</code>: {title}</summary>", ""]
     facts = []
     for key, label in (("publish_at", "goes out"), ("expire_at", "expires")):
@@ -157,6 +157,10 @@ def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
         facts.append("- image description (alt text) changed")
     if old.get("extra") != new.get("extra"):
         facts.append("- platform data changed")
+    settled = [side for side, entry in (("base", old), ("head", new)) if "settled" in entry]
+    if settled:
+        # A stub carries no text: what went out is in the ledger and on the platform, not in the manifest.
+        facts.append(f"- the {' and '.join(settled)} manifest carries this post as settled, without its text")
     lines += facts
     text_diff = _text_diff(old.get("parts") or [old.get("text", "")], new.get("parts") or [new.get("text", "")])
     if text_diff:
@@ -166,6 +170,11 @@ def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
         lines.append("- content hash changed (no visible difference)")
     lines += ["", "</details>", ""]
     return lines
+
+
+def _title(entry: Entry) -> str:
+    """The article's title; a settled stub names only its id."""
+    return entry["article"]["title"] if "article" in entry else article_key(entry["id"])
 
 
 def _images(entry: Entry) -> list[Mapping[str, Any]]:
