@@ -15,11 +15,12 @@ from click.testing import CliRunner
 pytest.register_assert_rewrite("support.publishing")
 pytest_plugins = ["support.publishing"]
 
+from support.publishing import Harness, ledger, outcomes, run, write_site  # noqa: E402, I001
+
 from smmgen import manifest  # noqa: E402
 from smmgen.cli.main import main  # noqa: E402
 from smmgen.errors import ContentError  # noqa: E402
 from smmgen.manifest_model import read_manifest  # noqa: E402
-from support.publishing import Harness, ledger, outcomes, run, write_site  # noqa: E402, I001
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -25,8 +25,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from smmgen import manifest
 from smmgen.build import staging
-from smmgen.build.settled import ledger_states
 from smmgen.build.og import card_url, og_html, og_tags  # noqa: F401 (card_url: still importable from here)
+from smmgen.build.settled import ledger_states
 from smmgen.output_files import create, prune, survey
 from smmgen.preview import iter_preview
 from smmgen.preview.pages import UNCHANGED
