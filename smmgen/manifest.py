@@ -2,7 +2,13 @@
 
 Format ``smmgen-manifest`` version 2, documented by ``schemas/manifest.schema.json``: the document's first line
 holds the format, version and site, then one entry per line (compact JSON, keys sorted), entries ordered by id,
-so the same inputs always give the same bytes and a git diff shows one changed line per changed entry.
+so the same inputs always give the same bytes and a git diff shows one changed line per changed entry. What an
+entry repeats of itself is left out: ``text``, the first of ``parts``, which the loader puts back.
+
+What is repeated across entries stays: the article (about a tenth of an entry) is written in each of its entries,
+so every line stands alone. A reviewer reads one line per changed post, the build copies an unchanged article's
+lines by their byte offsets, and the ledger's copy of an entry in flight is that entry; settled stubs, below,
+drop the article from every post already out, which is most of an archive.
 
 An entry whose post the publisher's ledger records as done with this very content (``settled``) is written as a
 stub: its id, account, content hash and times, which is all the publisher needs to leave it alone. An edit (the
@@ -211,7 +217,10 @@ def frame(top: Mapping[str, Any]) -> tuple[bytes, bytes]:
 
 def entry_line(entry: Mapping[str, Any]) -> bytes:
     """One entry as the manifest writes it: canonical compact JSON on one line (keys sorted; no newline can
-    occur, JSON escapes it in strings)."""
+    occur, JSON escapes it in strings), without ``text``, which is the first of ``parts`` (the loader gives it
+    back): in a manifest of short posts it was a third of every entry."""
+    if "text" in entry:
+        entry = {k: v for k, v in entry.items() if k != "text"}
     # The build's entries are plain JSON values already (``entry`` makes them so): the C encoder, no walk.
     return json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 

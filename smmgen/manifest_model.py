@@ -245,7 +245,7 @@ def check_manifest(doc: Any, shown: str, output_dir: Path, *, require_files: boo
                                          "rebuild the manifest with `smmgen build`")
                 entry: Entry | Settled = check_stub(value)
             else:
-                entry = check_entry(value, root, require_files=require_files)
+                entry = check_entry(with_text(value) if version >= 2 else value, root, require_files=require_files)
             if entry.id in seen:
                 raise Bad("id", f"entries {seen[entry.id] + 1} and {index + 1} have the same id; "
                                 "each (article, platform) is posted once")
@@ -301,6 +301,17 @@ ENTRY_KEYS = ("id", "platform", "article", "retracted", "text", "parts", "length
 OPTIONAL_ENTRY_KEYS = ("hold", "account")
 ARTICLE_KEYS = ("source", "slug", "title", "url", "lang", "date", "tags")
 MEDIA_KEYS = ("role", "target", "path", "url", "width", "height", "bytes", "sha256", "format", "alt")
+
+
+def with_text(value: Any) -> Any:
+    """A version 2 entry with its ``text`` put back: the first of its parts, which the file does not repeat.
+    A ``text`` in the file is refused; wrong parts are left for ``check_entry`` to name."""
+    if not isinstance(value, dict):
+        return value
+    if "text" in value:
+        raise Bad("text", "unknown field in manifest version 2 (the text is the first of parts); rebuild the manifest")
+    parts = value.get("parts")
+    return {**value, "text": parts[0] if isinstance(parts, list) and parts else ""}
 
 
 STUB_KEYS = ("id", "platform", "account", "content_hash", "publish_at", "settled")

@@ -17,7 +17,6 @@ pytest_plugins = ["support.publishing"]
 
 from support.publishing import Harness, ledger, outcomes, run, write_site  # noqa: E402, I001
 
-from smmgen import manifest  # noqa: E402
 from smmgen.cli.main import main  # noqa: E402
 from smmgen.errors import ContentError  # noqa: E402
 from smmgen.manifest_model import read_manifest  # noqa: E402
@@ -68,7 +67,7 @@ def test_a_settled_entry_is_a_stub_and_edits_retractions_and_expiries_still_work
     # An edit brings the entry back in full, and the publisher edits the post.
     article(site, "budget", "The council passed the budget after midnight.")
     third = build(site)
-    assert "settled" not in third["budget@mastodon"] and "after midnight" in third["budget@mastodon"]["text"]
+    assert "settled" not in third["budget@mastodon"] and "after midnight" in third["budget@mastodon"]["parts"][0]
     assert outcomes(run(site, NOW + dt.timedelta(hours=2), mastodon.env)) == {"budget@mastodon": "edited"}
     assert any("after midnight" in text for text in mastodon.live_texts())
     assert build(site)["budget@mastodon"]["settled"] == "posted"
@@ -109,10 +108,11 @@ def test_a_stub_the_ledger_no_longer_vouches_for_is_reported_not_posted(tmp_path
 
 def _manifest(tmp_path: Path, entries: list, version: int = 2) -> Path:
     path = tmp_path / "manifest.json"
-    path.write_bytes(manifest.dumps({"format": "smmgen-manifest", "version": version,
-                                     "site": {"name": "Desk", "base_url": "https://courier.example",
-                                              "timezone": "UTC", "cards_base_url": None},
-                                     "entries": entries}))
+    # Written as they come (a hostile file need not be laid out as the build lays it out).
+    path.write_text(json.dumps({"format": "smmgen-manifest", "version": version,
+                                "site": {"name": "Desk", "base_url": "https://courier.example",
+                                         "timezone": "UTC", "cards_base_url": None},
+                                "entries": entries}))
     return path
 
 
@@ -169,3 +169,16 @@ def test_diff_reads_stubs_on_either_side(tmp_path: Path) -> None:
     text = to_markdown(diff)
     assert "| mastodon | budget | no longer in the manifest" in text
     assert "the base manifest carries this post as settled, without its text" in text and "+Trams run" in text
+
+
+def test_the_text_is_written_once_as_the_first_part_and_given_back(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", PLATFORM)
+    article(site, "budget", "The council passed the budget tonight.")
+    [line] = build(site).values()
+    path = site / "output" / "manifest.json"
+    assert "text" not in line and "passed the budget" in line["parts"][0]
+    [loaded] = manifest.load(path)["entries"]
+    assert loaded["text"] == loaded["parts"][0] and manifest.dumps(manifest.load(path)) == path.read_bytes()
+    path.write_bytes(path.read_bytes().replace(b'{"account":', b'{"text":"Something else","account":'))
+    with pytest.raises(ContentError, match="text: unknown field in manifest version 2"):
+        read_manifest(path, shown="output/manifest.json")
