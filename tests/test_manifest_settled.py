@@ -17,6 +17,7 @@ pytest_plugins = ["support.publishing"]
 
 from support.publishing import Harness, ledger, outcomes, run, write_site  # noqa: E402, I001
 
+from smmgen import manifest  # noqa: E402
 from smmgen.cli.main import main  # noqa: E402
 from smmgen.errors import ContentError  # noqa: E402
 from smmgen.manifest_model import read_manifest  # noqa: E402
