@@ -200,7 +200,9 @@ def _time(value: Any, where: str) -> dt.datetime:
     text = _string(value, where)
     if UTC_TIME.fullmatch(text):
         try:
-            return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+            # The pattern fixed every field's place; strptime took a third of loading a large manifest.
+            return dt.datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                               int(text[14:16]), int(text[17:19]), tzinfo=dt.UTC)
         except ValueError:
             pass
     raise Bad(where, f"expected a UTC time like 2026-03-01T08:00:00Z, got {_shown(text)}")
