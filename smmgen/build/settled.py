@@ -16,13 +16,13 @@ from smmgen.site_files import read_bytes
 if TYPE_CHECKING:
     from smmgen.config.site import Site
 
+LEDGER = ".smmgen/ledger.json"      # where the plan and the publisher find it too, unless [publish] ledger says
+
 
 def ledger_states(site: Site) -> dict[str, tuple[str, str]]:
     """Entry id -> (ledger state, content hash) of the posts that can settle an entry."""
-    from smmgen.plan.slots import ledger_path
-
     try:
-        data = read_bytes(ledger_path(site), site.root, SmmgenError)
+        data = read_bytes(site.root / (site.publish.get("ledger") or LEDGER), site.root, SmmgenError)
         return manifest.ledger_states(json.loads(data.decode("utf-8")))
     except (OSError, SmmgenError, UnicodeDecodeError, ValueError):
         return {}
