@@ -32,7 +32,6 @@ from smmgen.platforms import Cut
 
 FORMAT = "smmgen-manifest"
 VERSION = 2
-READ_VERSIONS = (1, 2)     # version 1: the same entries, indented, none settled
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "manifest.schema.json"
 
 
