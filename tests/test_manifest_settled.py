@@ -64,6 +64,10 @@ def test_a_settled_entry_is_a_stub_and_edits_retractions_and_expiries_still_work
     cached = (site / "output" / "manifest.json").read_bytes()
     assert build(site, "--no-cache") == second and (site / "output" / "manifest.json").read_bytes() == cached
     assert run(site, NOW + dt.timedelta(hours=1), mastodon.env) == []
+    explained = run(site, NOW + dt.timedelta(hours=1), mastodon.env, dry_run=True, explain=True)
+    assert {(e.entry_id, e.outcome, e.action) for e in explained} == {("budget@mastodon", "quiet", "skip"),
+                                                                     ("tram@mastodon", "quiet", "skip")}
+    assert "unchanged (settled)" in next(e.detail for e in explained if e.entry_id == "budget@mastodon")
 
     # An edit brings the entry back in full, and the publisher edits the post.
     article(site, "budget", "The council passed the budget after midnight.")
