@@ -57,7 +57,10 @@ def settle(root: Path) -> int:
 
 
 def dry_run(root: Path, runs: int) -> list[str]:
-    """``smmgen publish --dry-run`` in a subprocess: wall and CPU seconds of each run."""
+    """``smmgen publish --dry-run`` in a subprocess: wall and CPU seconds of each run, and the peak memory of
+    the runs so far (the largest child's)."""
+    import resource
+
     times = []
     env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
     for _ in range(runs):
@@ -69,7 +72,8 @@ def dry_run(root: Path, runs: int) -> list[str]:
         if done.returncode not in (0, 1):
             raise SystemExit(f"publish --dry-run failed ({done.returncode}): {done.stderr[-2000:]}")
         cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-        times.append(f"{time.perf_counter() - started:.2f} s wall, {cpu:.2f} s CPU")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+        times.append(f"{time.perf_counter() - started:.2f} s wall, {cpu:.2f} s CPU, peak {peak} MB")
     return times
 
 
