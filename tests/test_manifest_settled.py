@@ -187,3 +187,18 @@ def test_the_text_is_written_once_as_the_first_part_and_given_back(tmp_path: Pat
     path.write_bytes(path.read_bytes().replace(b'{"account":', b'{"text":"Something else","account":'))
     with pytest.raises(ContentError, match="text: unknown field in manifest version 2"):
         read_manifest(path, shown="output/manifest.json")
+
+
+def test_a_post_settled_as_deleted_but_live_by_a_restored_ledger_is_deleted_at_its_expiry(
+        tmp_path: Path, mastodon: Harness) -> None:
+    site = write_site(tmp_path / "site", PLATFORM, mastodon.table)
+    article(site, "tram", "The tram line opens on Monday.", "social:", "  expire_at: 2026-03-20T12:00:00Z")
+    build(site)
+    run(site, NOW, mastodon.env)
+    live = (site / ".smmgen" / "ledger.json").read_bytes()
+    expired = dt.datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+    assert outcomes(run(site, expired, mastodon.env)) == {"tram@mastodon": "deleted"}
+    assert build(site)["tram@mastodon"]["settled"] == "deleted"
+    # The post is put back (the platform restored it) and the ledger restored from before the delete.
+    (site / ".smmgen" / "ledger.json").write_bytes(live)
+    assert outcomes(run(site, expired + dt.timedelta(hours=1), mastodon.env)) == {"tram@mastodon": "deleted"}

@@ -243,6 +243,11 @@ class Publisher:
         build from the ledger as it is now writes the entry in full again, and the next run acts on it."""
         record = self.ledger.get(stub.id)
         if record is not None and record.content_hash == stub.content_hash and record.state in ("posted", "deleted"):
+            if record.state == "posted" and stub.expire_at is not None and stub.expire_at <= self.now:
+                # Settled as deleted at its expiry, yet live by the ledger (restored from an older copy): its
+                # record is all a delete needs.
+                yield from self._delete(platform, record, f"expired {iso(stub.expire_at)}")
+                return
             when = record.deleted_at if record.state == "deleted" else record.posted_at
             yield from self._quiet(stub.id, platform.name, f"{record.state} {when}, unchanged (settled)")
             return
