@@ -12,27 +12,53 @@ every media file inside the output folder after resolving symbolic links, a regu
 manifest records, and bounded sizes and depths throughout. Any problem rejects the whole file, reported as
 ``output/manifest.json: <entry id>: <field>: what is wrong``; the publisher sees only the frozen values below.
 
-The same entry reader checks the copies of entries the ledger keeps for interrupted posts.
+The same entry reader checks the copies of entries the ledger keeps for interrupted posts. Reading the JSON file
+and checking single values live in ``manifest_values``.
+
+Version 2 adds settled entries (stubs, ``Settled``): posts the ledger recorded as done with this very content
+when the manifest was built. They are checked as strictly (exactly their fields, each of its type) and kept
+apart from the full entries, so nothing that posts or edits can mistake one for a post to make.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import os
 import re
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from smmgen.errors import ContentError, ErrorList, SmmgenError
+from smmgen.manifest_values import (  # noqa: F401 (the loader's public names are read from here too)
+    Bad,
+    _boolean,
+    _choice,
+    _frozen,
+    _integer,
+    _keys,
+    _kind,
+    _list,
+    _object,
+    _optional,
+    _shown,
+    _string,
+    _strings,
+    _time,
+    _url,
+    check_plain_json,
+    field_name,
+    load_json,
+    thaw,
+)
 
 FORMAT = "smmgen-manifest"
-VERSION = 1
+VERSION = 2
+READ_VERSIONS = (1, 2)     # version 1: the same full entries, indented, and no stubs
 
 # Far above anything a build writes (a 1,000-article site with nine platforms is a few MB; cards are well under
 # the platforms' own 5-10 MB image limits), low enough that a wrong file cannot exhaust memory.
@@ -48,7 +74,6 @@ MAX_REPORTED = 20               # problems listed before the rest are summarized
 ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)?@([a-z0-9_]+)(?::([a-z0-9]+(?:-[a-z0-9]+)*))?",
                 re.ASCII)
 ID_FORMS = "<slug>@<platform> or <slug>.<qualifier>@<platform>, with :<account> for an account besides the default"
-UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
 SHA256 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 CONTENT_HASH = re.compile(r"sha256:[0-9a-f]{64}", re.ASCII)
 ROLES = ("link_card", "attach", "scraped")
@@ -148,89 +173,29 @@ Entry = ManifestEntry   # the name the publisher's modules know it by
 
 
 @dataclass(frozen=True)
+class Settled:
+    """A settled entry (a stub): the ledger recorded its post, with this content hash, as ``state`` (posted, or
+    deleted) when the build wrote the manifest. The publisher leaves it alone, or deletes it at ``expire_at``;
+    anything else (the ledger no longer agrees) is reported, never posted, since the stub has no text."""
+
+    id: str
+    platform: str
+    account: str
+    content_hash: str
+    publish_at: dt.datetime
+    expire_at: dt.datetime | None
+    state: str
+    json: Mapping[str, Any] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     base_url: str
     timezone: str
     cards_base_url: str | None
     entries: tuple[ManifestEntry, ...]
-
-
-class Bad(Exception):
-    """One problem at ``field`` (a dotted path inside the entry, or the top level)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
-
-
-# --- reading the file -----------------------------------------------------------------------------------------
-
-def load_json(path: Path, shown: str, *, max_bytes: int, missing: str | None) -> Any:
-    """The JSON value in ``path``, which must be a regular file of at most ``max_bytes``. Every way it can be
-    wrong (not there, a device or folder, too big, not UTF-8, not JSON, nested too deep, a number out of range,
-    a key twice) is a ``ContentError`` naming ``shown``; ``missing`` says what to do when there is no file
-    (None: raise ``FileNotFoundError``)."""
-    try:
-        # O_NONBLOCK: a FIFO named as the file must not hang the run before it is found not to be a file.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        if missing is None:
-            raise
-        raise ContentError(shown, None, None, missing) from None
-    except (OSError, ValueError) as e:
-        raise ContentError(shown, None, None, f"cannot read: {getattr(e, 'strerror', None) or e}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ContentError(shown, None, None, "not a regular file")
-        if info.st_size > max_bytes:
-            raise ContentError(shown, None, None, f"{info.st_size} bytes, more than the {max_bytes} allowed")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(max_bytes + 1)
-    except OSError as e:
-        raise ContentError(shown, None, None, f"cannot read: {e.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        raise ContentError(shown, None, None, f"more than the {max_bytes} bytes allowed")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise ContentError(shown, line, None, f"not UTF-8 text (byte {e.start})") from None
-    try:
-        return json.loads(text, parse_constant=_no_constant, parse_float=_finite,
-                          object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as e:
-        raise ContentError(shown, e.lineno, None, f"not valid JSON: {e.msg} (column {e.colno})") from None
-    except RecursionError:
-        raise ContentError(shown, None, None, "not valid JSON: nested too deeply") from None
-    except ValueError as e:      # a number out of range, a key twice
-        raise ContentError(shown, None, None, f"not valid JSON: {e}") from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"the number {text[:20]}{'...' if len(text) > 20 else ''} is out of range")
-    return value
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # JSON keeps the last of two equal keys; which one the build meant cannot be known.
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(f"the key {json.dumps(key)[:60]} appears twice in one object")
-            seen.add(key)
-    return out
+    settled: tuple[Settled, ...] = ()       # version 2's stubs, apart from the entries to act on
 
 
 def read_manifest(path: Path, *, shown: str | None = None, output_dir: Path | None = None,
@@ -252,9 +217,10 @@ def check_manifest(doc: Any, shown: str, output_dir: Path, *, require_files: boo
         if doc.get("format") != FORMAT:
             raise Bad("format", f'expected "{FORMAT}", got {_shown(doc.get("format"))}; not an smmgen manifest')
         version = doc.get("version")
-        if type(version) is not int or version != VERSION:
+        if type(version) is not int or version not in READ_VERSIONS:
             raise Bad("version", f"manifest version {_shown(version)} is not supported (this smmgen reads "
-                                 f"version {VERSION}); rebuild with this smmgen")
+                                 f"versions {' and '.join(map(str, READ_VERSIONS))}); rebuild it with this smmgen "
+                                 "(`smmgen build`)")
         _keys(doc, ("format", "version", "site", "entries"), "")
         site = _object(doc.get("site"), "site")
         _keys(site, ("name", "base_url", "timezone", "cards_base_url"), "site.")
@@ -271,16 +237,26 @@ def check_manifest(doc: Any, shown: str, output_dir: Path, *, require_files: boo
     root = _real_dir(output_dir, shown)
     problems: list[SmmgenError] = []
     checked: list[Entry] = []
+    stubs: list[Settled] = []
     seen: dict[str, int] = {}
     for index, value in enumerate(entries):
         label = _label(value, index)
         try:
-            entry = check_entry(value, root, require_files=require_files)
+            if isinstance(value, dict) and "settled" in value:
+                if version < 2:
+                    raise Bad("settled", f"settled entries need manifest version 2, the file says {version}; "
+                                         "rebuild the manifest with `smmgen build`")
+                entry: Entry | Settled = check_stub(value)
+            else:
+                entry = check_entry(with_text(value) if version >= 2 else value, root, require_files=require_files)
             if entry.id in seen:
                 raise Bad("id", f"entries {seen[entry.id] + 1} and {index + 1} have the same id; "
                                 "each (article, platform) is posted once")
             seen[entry.id] = index
-            checked.append(entry)
+            if isinstance(entry, Settled):
+                stubs.append(entry)
+            else:
+                checked.append(entry)
         except Bad as e:
             problems.append(ContentError(shown, None, f"{label}: {e.field}", e.message))
             if len(problems) == MAX_REPORTED:
@@ -289,7 +265,8 @@ def check_manifest(doc: Any, shown: str, output_dir: Path, *, require_files: boo
                 break
     if problems:
         raise problems[0] if len(problems) == 1 else ErrorList(problems)
-    return Manifest(name=name, base_url=base_url, timezone=timezone, cards_base_url=cards, entries=tuple(checked))
+    return Manifest(name=name, base_url=base_url, timezone=timezone, cards_base_url=cards, entries=tuple(checked),
+                    settled=tuple(stubs))
 
 
 def read_entry(value: Any, output_dir: Path, *, shown: str, label: str | None = None, field_prefix: str = "",
@@ -329,11 +306,38 @@ ARTICLE_KEYS = ("source", "slug", "title", "url", "lang", "date", "tags")
 MEDIA_KEYS = ("role", "target", "path", "url", "width", "height", "bytes", "sha256", "format", "alt")
 
 
-def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
-    """``value`` as an ``Entry``, or ``Bad`` naming the first field that is wrong. ``root``: the real path of
-    the output folder."""
-    entry = _object(value, "(entry)")
-    _keys({k: v for k, v in entry.items() if k not in OPTIONAL_ENTRY_KEYS}, ENTRY_KEYS, "")
+def with_text(value: Any) -> Any:
+    """A version 2 entry with its ``text`` put back: the first of its parts, which the file does not repeat.
+    A ``text`` in the file is refused; wrong parts are left for ``check_entry`` to name."""
+    if not isinstance(value, dict):
+        return value
+    if "text" in value:
+        raise Bad("text", "unknown field in manifest version 2 (the text is the first of parts); rebuild the manifest")
+    parts = value.get("parts")
+    return {**value, "text": parts[0] if isinstance(parts, list) and parts else ""}
+
+
+STUB_KEYS = ("id", "platform", "account", "content_hash", "publish_at", "settled")
+OPTIONAL_STUB_KEYS = ("expire_at",)
+STUB_STATES = ("posted", "deleted")
+
+
+def check_stub(value: dict) -> Settled:
+    """A settled entry (``manifest.stub``) as a ``Settled``, or ``Bad`` naming the first field that is wrong."""
+    _keys({k: v for k, v in value.items() if k not in OPTIONAL_STUB_KEYS}, STUB_KEYS, "")
+    entry_id, platform, account = _identity(value)
+    content_hash = _content_hash(value.get("content_hash"))
+    state = _choice(value.get("settled"), "settled", STUB_STATES)
+    expire_at = _time(value["expire_at"], "expire_at") if "expire_at" in value else None
+    if state == "posted" and expire_at is not None:
+        raise Bad("expire_at", "a post still to expire is written in full, not settled; rebuild the manifest")
+    return Settled(id=entry_id, platform=platform, account=account, content_hash=content_hash,
+                   publish_at=_time(value.get("publish_at"), "publish_at"), expire_at=expire_at, state=state,
+                   json=_frozen(value))
+
+
+def _identity(entry: dict) -> tuple[str, str, str]:
+    """The entry's id, platform and account, which must agree with each other."""
     entry_id = _string(entry.get("id"), "id")
     match = ID.fullmatch(entry_id)
     if not match:
@@ -344,6 +348,22 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     account = match[2] or platform
     if "account" in entry and _string(entry.get("account"), "account") != account:
         raise Bad("account", f"{_shown(entry['account'])} is not the account the id names ({_shown(account)})")
+    return entry_id, platform, account
+
+
+def _content_hash(value: Any) -> str:
+    content_hash = _string(value, "content_hash")
+    if not CONTENT_HASH.fullmatch(content_hash):
+        raise Bad("content_hash", f'expected "sha256:" and 64 hex digits, got {_shown(content_hash)}')
+    return content_hash
+
+
+def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
+    """``value`` as an ``Entry``, or ``Bad`` naming the first field that is wrong. ``root``: the real path of
+    the output folder."""
+    entry = _object(value, "(entry)")
+    _keys({k: v for k, v in entry.items() if k not in OPTIONAL_ENTRY_KEYS}, ENTRY_KEYS, "")
+    entry_id, platform, account = _identity(entry)
     article = _object(entry.get("article"), "article")
     _keys(article, ARTICLE_KEYS, "article.")
     for key in ("source", "slug", "title", "url", "lang"):
@@ -373,9 +393,7 @@ def check_entry(value: Any, root: str, *, require_files: bool) -> Entry:
     extra = _object(entry.get("extra"), "extra")
     check_plain_json(extra, "extra", MAX_EXTRA_DEPTH)
     _built_extra(platform, extra, parts)
-    content_hash = _string(entry.get("content_hash"), "content_hash")
-    if not CONTENT_HASH.fullmatch(content_hash):
-        raise Bad("content_hash", f'expected "sha256:" and 64 hex digits, got {_shown(content_hash)}')
+    content_hash = _content_hash(entry.get("content_hash"))
     return Entry(id=entry_id, platform=platform, slug=article["slug"], title=article["title"], lang=article["lang"],
                  source=article["source"], retracted=retracted, parts=parts, link=link, tags=tags, media=media,
                  extra=MappingProxyType(copy.deepcopy(extra)), content_hash=content_hash, publish_at=publish_at,
@@ -449,150 +467,3 @@ def _inside(name: str, where: str, root: str, size: int | None) -> Path:
         if info.st_size != size:
             raise Bad(where, f"{_shown(name)} has {info.st_size} bytes, the manifest says {size}; rebuild")
     return Path(real)
-
-
-# --- values ------------------------------------------------------------------------------------------------------
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}.get(
-        type(value), type(value).__name__)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, str):
-        text = json.dumps(value[:60])
-        return text if len(value) <= 60 else text[:-1] + '..."'
-    if isinstance(value, (dict, list)) or value is None or isinstance(value, bool):
-        return _kind(value)
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _keys(value: dict, known: tuple[str, ...], prefix: str) -> None:
-    for key in known:
-        if key not in value:
-            raise Bad(f"{prefix}{key}", "required but missing")
-    for key in value:
-        if key not in known:
-            raise Bad(f"{prefix}{field_name(key)}", "unknown field (not in manifest version 1)")
-
-
-def field_name(key: str) -> str:
-    """A key as a field name in an error: escaped (a control character must not break the line), shortened."""
-    text = json.dumps(key)[1:-1]
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _object(value: Any, where: str) -> dict:
-    if not isinstance(value, dict):
-        raise Bad(where, f"expected an object, got {_kind(value)}")
-    return value
-
-
-def _list(value: Any, where: str) -> list:
-    if not isinstance(value, list):
-        raise Bad(where, f"expected a list, got {_kind(value)}")
-    return value
-
-
-def _string(value: Any, where: str, *, nonempty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise Bad(where, f"expected a string, got {_kind(value)}")
-    if nonempty and not value.strip():
-        raise Bad(where, "must not be empty")
-    _encodable(value, where)
-    return value
-
-
-def _encodable(text: str, where: str) -> None:
-    # JSON allows "\ud800"; it cannot be sent or written back as UTF-8.
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise Bad(where, "contains a lone surrogate (\\ud800-\\udfff), which is not text") from None
-
-
-def _strings(value: Any, where: str) -> tuple[str, ...]:
-    return tuple(_string(v, f"{where}[{i}]") for i, v in enumerate(_list(value, where)))
-
-
-def _boolean(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise Bad(where, f"expected true or false, got {_kind(value)}")
-    return value
-
-
-def _integer(value: Any, where: str, low: int, high: int) -> int:
-    if type(value) is not int:
-        raise Bad(where, f"expected a whole number, got {_shown(value)}")
-    if not low <= value <= high:
-        raise Bad(where, f"expected {low} to {high}, got {_shown(value)}")
-    return value
-
-
-def _choice(value: Any, where: str, options: tuple[str, ...]) -> str:
-    if value not in options or not isinstance(value, str):
-        raise Bad(where, f"expected one of {', '.join(options)}, got {_shown(value)}")
-    return value
-
-
-def _url(value: Any, where: str) -> str:
-    text = _string(value, where)
-    if not re.match(r"https?://[^\s/]+", text, re.ASCII):
-        raise Bad(where, f"expected an http(s):// URL, got {_shown(text)}")
-    return text
-
-
-def _time(value: Any, where: str) -> dt.datetime:
-    text = _string(value, where)
-    if UTC_TIME.fullmatch(text):
-        try:
-            return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-        except ValueError:
-            pass
-    raise Bad(where, f"expected a UTC time like 2026-03-01T08:00:00Z, got {_shown(text)}")
-
-
-def _optional(check: Callable[[Any, str], Any], value: Any, where: str) -> Any:
-    return None if value is None else check(value, where)
-
-
-def check_plain_json(value: Any, where: str, max_depth: int) -> None:
-    """Free-form JSON (``extra``, a ledger's ``remote``): bounded depth, text that is text. Walked without
-    recursion; ``Bad`` names the first problem."""
-    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
-    while stack:
-        item, path, depth = stack.pop()
-        if depth > max_depth:
-            raise Bad(path, f"nested more than {max_depth} levels deep")
-        if isinstance(item, str):
-            _encodable(item, path)
-        elif isinstance(item, dict):
-            for key, inner in item.items():
-                _encodable(key, path)
-                stack.append((inner, f"{path}.{field_name(key)}", depth + 1))
-        elif isinstance(item, list):
-            stack.extend((inner, f"{path}[{i}]", depth + 1) for i, inner in enumerate(item))
-
-
-def _frozen(value: Any) -> Any:
-    """A read-only copy: objects as mappings that cannot change, lists as tuples (depth is bounded above)."""
-    if isinstance(value, dict):
-        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    return value
-
-
-def thaw(value: Any) -> Any:
-    """``_frozen`` undone: plain dicts and lists again, for writing JSON."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [thaw(v) for v in value]
-    return value

@@ -133,4 +133,4 @@ def test_the_manifest_model_is_a_leaf_both_sides_can_import():
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}).stdout.split()
     assert set(loaded) <= {"smmgen", "smmgen.errors", "smmgen.redact", "smmgen.manifest_model",
-                           "smmgen.manifest_video"}, loaded
+                           "smmgen.manifest_video", "smmgen.manifest_values"}, loaded

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from fakes.cardhost import CardHost
 
+from smmgen import manifest
 from smmgen.cli.main import main
 from smmgen.config.accounts import accounts
 from smmgen.config.site import load_site
@@ -103,7 +104,7 @@ def test_publish_the_sample_site_to_all_nine_platforms(servers: dict[str, Any], 
         site = sample_copy(tmp_path / "site", cards.base_url, tables, media.base_url)
         built = CliRunner().invoke(main, ["build", "--site", str(site)], catch_exceptions=False)
         assert built.exit_code == 0, built.output
-        entries = json.loads((site / "output" / "manifest.json").read_text())["entries"]
+        entries = manifest.load(site / "output" / "manifest.json")["entries"]      # as the build made them
         assert {e["platform"] for e in entries} == set(ALL)
         env = {k: v for h in servers.values() for k, v in h.env.items()}
         # The sample's other accounts (courier-ru, courier-sport) post to the same servers, with their own

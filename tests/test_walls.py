@@ -50,6 +50,7 @@ PUBLISH_MAY_IMPORT = {
     "smmgen.plan.expiry",             # delete windows
     "smmgen.manifest_model",  # the manifest model and its strict loader (a leaf: errors, redact)
     "smmgen.manifest_video",  # the video items' checks, beside the model
+    "smmgen.manifest_values", # the loader's value checks (a leaf: errors)
     "smmgen.facts",           # platform facts as data
     "smmgen.cards.targets",   # card sizes as data (the doctor checks a Mastodon instance against them)
     "smmgen.text.measure",            # counting rules, loaded by a real post only (a Mastodon instance's own limit)

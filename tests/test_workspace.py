@@ -228,7 +228,7 @@ def test_each_site_has_its_own_lock(published: Path, mastodon: Harness) -> None:
     assert run.exit_code == 1
     assert "[sites/courier] Error: " in run.stderr and "1 of 2 sites failed: sites/courier" in run.stderr
     assert mastodon.live_texts() == [json.loads((published / "sites" / "gazette" / "output" / "manifest.json")
-                                                .read_text())["entries"][0]["text"]]
+                                                .read_text())["entries"][0]["parts"][0]]
 
 
 def test_a_ledger_of_one_site_is_refused_by_the_other(published: Path, mastodon: Harness) -> None:

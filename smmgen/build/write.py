@@ -12,6 +12,7 @@ old one at the end.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import stat
@@ -25,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 from smmgen import manifest
 from smmgen.build import staging
 from smmgen.build.og import card_url, og_html, og_tags  # noqa: F401 (card_url: still importable from here)
+from smmgen.build.settled import ledger_states
 from smmgen.output_files import create, prune, survey
 from smmgen.preview import iter_preview
 from smmgen.preview.pages import UNCHANGED
@@ -334,9 +336,6 @@ def cut_file_name(cut) -> str:
 
 # --- the manifest --------------------------------------------------------------------------------------------------
 
-_PLACEHOLDER = {"id": "\0entries\0"}
-
-
 def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = None,
                    same: set[str] | frozenset[str] = frozenset()) -> int:
     """Write ``dumps_manifest(site, result.entries)``, byte for byte, streaming; returns 1 when the file changed,
@@ -348,6 +347,7 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
     """
     path = site.output_dir / MANIFEST
     previous = _previous_manifest(path, cache) if same else None
+    ledger = ledger_states(site)        # which entries are settled, and so written as stubs
     order = sorted((cut.id, i, j) for i, o in enumerate(result.outputs) for j, cut in enumerate(o.cuts))
     # Per entry, where its text sits in the last manifest; None when it is to be made afresh.
     pieces: list[tuple[int, int] | None] = []
@@ -356,13 +356,15 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
         if previous is not None and result.outputs[i].article.source in same:
             known = cache.entries.get(entry_id)
         pieces.append(known if known is not None and known[0] + known[1] <= previous[1] else None)
+    if previous is not None:
+        _settled_since(previous[0], pieces, order, ledger)
     where: dict[str, tuple[int, int]] = {}
     made: tuple[int, tuple[ManifestEntry, ...]] = (-1, ())      # the entries of the article being written
     try:
         # Durable: the manifest is what the publisher acts on.
         with _Replacement(path, MANIFEST, durable=True) as f:
             if not order:
-                f.write(manifest.dumps(manifest.document(site, [])))
+                f.write(manifest.dumps(manifest.document(site, [])))  # the same frame, no entries
             else:
                 head, tail = _frame(site)
                 f.write(head)
@@ -375,7 +377,7 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
                         entry_id, i, j = order[n]
                         if made[0] != i:     # an article's entries come one after the other (ids: slug@platform)
                             made = (i, result.outputs[i].entries)
-                        text = entry_text(made[1][j].json)
+                        text = entry_text(manifest.as_written(made[1][j].json, ledger))
                         where[entry_id] = (f.offset, len(text))
                         f.write(text)
                         n += 1
@@ -413,27 +415,49 @@ def _stream_to(path: Path, out: Path, blocks: Iterable[bytes], cache: BuildCache
     return int(f.replaced)
 
 
-def dumps_manifest(site: Site, entries: Sequence[ManifestEntry]) -> bytes:
-    """The manifest's bytes as ``write_manifest`` writes them (for tests and small sites)."""
+def dumps_manifest(site: Site, entries: Sequence[ManifestEntry],
+                   ledger: Mapping[str, tuple[str, str]] | None = None) -> bytes:
+    """The manifest's bytes as ``write_manifest`` writes them (for tests and small sites); ``ledger`` as
+    ``smmgen.build.settled.ledger_states`` reads it (None: no entry is settled)."""
+    ledger = ledger or {}
     if not entries:
         return manifest.dumps(manifest.document(site, []))
     head, tail = _frame(site)
-    return head + b",\n".join(entry_text(e.json) for e in sorted(entries, key=lambda e: e.id)) + tail
+    return head + b",\n".join(entry_text(manifest.as_written(e.json, ledger))
+                              for e in sorted(entries, key=lambda e: e.id)) + tail
 
 
 def entry_text(entry: Mapping[str, Any]) -> bytes:
-    """An entry as ``manifest.dumps`` writes it inside the document: indented two levels (4 spaces)."""
-    return ("    " + manifest.layout(entry, 2)).encode()
+    """An entry as ``manifest.dumps`` writes it inside the document: one line."""
+    return manifest.entry_line(entry)
+
+
+def _settled_since(previous: IO[bytes], pieces: list[tuple[int, int] | None], order: Sequence[tuple[str, int, int]],
+                   ledger: Mapping[str, tuple[str, str]]) -> None:
+    """Mark to be made afresh (None) the pieces of the last manifest that no longer say what they should: an
+    entry the ledger has settled since it was written (its post went out), or a stub the ledger no longer
+    vouches for. The article's output key does not cover the ledger, which changes with every publish run."""
+    import mmap
+
+    with mmap.mmap(previous.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        for n, piece in enumerate(pieces):
+            if piece is None:
+                continue
+            line = view[piece[0]:piece[0] + piece[1]]
+            known = ledger.get(order[n][0])
+            marks = (b'"content_hash":"' + known[1].encode() + b'"') if known is not None else b""
+            if b'"article":{' not in line:      # a stub (a full entry names its article first, keys sorted)
+                if known is None or marks not in line or not line.endswith(b'"settled":"' + known[0].encode() + b'"}'):
+                    pieces[n] = None
+            elif known is not None and marks in line and (known[0] != "posted" or b'"expire_at":null' in line):
+                # Its post has this very content: settled now, unless retracted, held or to expire.
+                if manifest.settled(json.loads(line), ledger) is not None:
+                    pieces[n] = None
 
 
 def _frame(site: Site) -> tuple[bytes, bytes]:
-    """The document before and after its entries: one stand-in entry is laid out and cut away."""
-    doc = manifest.dumps(manifest.document(site, [_PLACEHOLDER]))
-    shown = entry_text(_PLACEHOLDER)
-    if doc.count(shown) != 1:
-        raise AssertionError("manifest.dumps no longer lays out entries the way entry_text does")
-    head, tail = doc.split(shown)
-    return head, tail
+    """The document before and after its entries."""
+    return manifest.frame({k: v for k, v in manifest.document(site, []).items() if k != "entries"})
 
 
 def _previous_manifest(path: Path, cache: BuildCache | None) -> tuple[IO[bytes], int] | None:

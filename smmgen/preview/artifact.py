@@ -14,18 +14,18 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from smmgen.manifest_model import Manifest, ManifestEntry
-from smmgen.preview.diff import ManifestDiff, article_key, site_zone
+from smmgen.preview.diff import ManifestDiff, Posted, article_key, site_zone
 from smmgen.preview.periods import month_of, month_period, week_period
 
 ALWAYS = ("preview/index.html", "preview/plan.html")
 
 
-def changed_entries(diff: ManifestDiff) -> list[ManifestEntry]:
+def changed_entries(diff: ManifestDiff) -> list[Posted]:
     """The head's entries whose posts the merge adds, changes or retracts (a removed article has no page)."""
     return [*diff.new, *(c.head for c in diff.changed), *(d.entry for d in diff.deleted if d.reason == "retracted")]
 
 
-def artifact_files(head: Manifest, entries: Iterable[ManifestEntry]) -> list[str]:
+def artifact_files(head: Manifest, entries: Iterable[Posted]) -> list[str]:
     """Paths, relative to the output dir, of the preview files that show ``entries`` (of the manifest ``head``):
     each article's page, the month page listing it and the week pages of its posts, the posts' cards; and the
     front pages (preview/index.html, preview/plan.html)."""
@@ -33,13 +33,15 @@ def artifact_files(head: Manifest, entries: Iterable[ManifestEntry]) -> list[str
     wanted = set(ALWAYS)
     for entry in entries:
         wanted.add(f"preview/articles/{article_key(entry.id)}.html")
-        if entry.article_date is not None:
+        # A settled stub names no article date; its article page still lists it.
+        if isinstance(entry, ManifestEntry) and entry.article_date is not None:
             wanted.add("preview/" + month_period(month_of(entry.article_date.isoformat(), tz)).page)
         for when in (entry.publish_at, entry.expire_at):
             if when:
                 day = when.astimezone(tz).date()
                 wanted.add("preview/" + week_period(day - dt.timedelta(days=day.weekday())).page)
-        wanted.update(m.name for m in entry.media)
+        if isinstance(entry, ManifestEntry):
+            wanted.update(m.name for m in entry.media)
     return sorted(wanted)
 
 

@@ -18,7 +18,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from smmgen.errors import SmmgenError
-from smmgen.manifest_model import Manifest, ManifestEntry, Media
+from smmgen.manifest_model import Manifest, ManifestEntry, Media, Settled
+
+Posted = ManifestEntry | Settled
+"""An entry as a manifest carries it: in full, or as a settled stub (its post done, only id, hash and times)."""
 
 CELL_CHARS = 90
 MAX_DETAILED = 50      # changed posts shown with their diff; a job summary holds at most 1 MiB
@@ -26,26 +29,26 @@ MAX_DETAILED = 50      # changed posts shown with their diff; a job summary hold
 
 @dataclass(frozen=True)
 class Changed:
-    base: ManifestEntry
-    head: ManifestEntry
+    base: Posted
+    head: Posted
 
 
 @dataclass(frozen=True)
 class Deleted:
-    entry: ManifestEntry
+    entry: Posted
     reason: str          # "retracted" | "removed"
 
 
 @dataclass(frozen=True)
 class ManifestDiff:
-    new: tuple[ManifestEntry, ...]
+    new: tuple[Posted, ...]
     changed: tuple[Changed, ...]
     deleted: tuple[Deleted, ...]
     unchanged: int
     timezone: ZoneInfo
     had_base: bool
     # Entries gone because another account of the platform took their article: the publisher leaves those posts.
-    moved: tuple[ManifestEntry, ...] = ()
+    moved: tuple[Posted, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -53,16 +56,16 @@ class ManifestDiff:
 
 
 def compare(base: Manifest | None, head: Manifest) -> ManifestDiff:
-    before = {e.id: e for e in (base.entries if base is not None else ())}
-    after = {e.id: e for e in head.entries}
-    new: list[ManifestEntry] = []
+    before = {e.id: e for e in ((*base.entries, *base.settled) if base is not None else ())}
+    after: dict[str, Posted] = {e.id: e for e in (*head.entries, *head.settled)}
+    new: list[Posted] = []
     changed: list[Changed] = []
     deleted: list[Deleted] = []
     unchanged = 0
     for entry_id, entry in sorted(after.items()):
         old = before.get(entry_id)
-        if entry.retracted:
-            if old is None or not old.retracted:
+        if _retracted(entry):
+            if old is None or not _retracted(old):
                 deleted.append(Deleted(entry, "retracted"))
             else:
                 unchanged += 1
@@ -73,7 +76,7 @@ def compare(base: Manifest | None, head: Manifest) -> ManifestDiff:
         else:
             unchanged += 1
     routed = {(article_key(e.id), e.platform) for e in after.values()}
-    gone = [entry for entry_id, entry in sorted(before.items()) if entry_id not in after and not entry.retracted]
+    gone = [entry for entry_id, entry in sorted(before.items()) if entry_id not in after and not _retracted(entry)]
     moved = [e for e in gone if (article_key(e.id), e.platform) in routed]
     deleted += [Deleted(entry, "removed") for entry in gone if entry not in moved]
     new.sort(key=lambda e: (e.publish_at, e.id))
@@ -109,7 +112,7 @@ def to_markdown(diff: ManifestDiff) -> str:
     if diff.new:
         lines += [f"### New posts ({len(diff.new)})", "", f"| When ({tz.key}) | Platform | Article | Post |",
                   "|---|---|---|---|"]
-        lines += [f"| {_when(e.publish_at, tz)} | {_where(e)} | {_cell(e.title)} | {_cell(e.parts[0])} |"
+        lines += [f"| {_when(e.publish_at, tz)} | {_where(e)} | {_cell(_title(e))} | {_cell(_text(e))} |"
                   for e in diff.new]
         lines.append("")
     if diff.changed:
@@ -125,7 +128,7 @@ def to_markdown(diff: ManifestDiff) -> str:
                   "| Platform | Article | Why |", "|---|---|---|"]
         why = {"retracted": "article retracted", "removed": "no longer in the manifest (article removed, "
                                                                "made a draft, or platform dropped)"}
-        lines += [f"| {_where(d.entry)} | {_cell(d.entry.title)} | {why[d.reason]} |"
+        lines += [f"| {_where(d.entry)} | {_cell(_title(d.entry))} | {why[d.reason]} |"
                   for d in diff.deleted]
         lines.append("")
     if diff.moved:
@@ -137,14 +140,14 @@ def to_markdown(diff: ManifestDiff) -> str:
 def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
     old, new = change.base, change.head
     # Folded, so a change touching every platform keeps the summary short; GitHub renders <details>.
-    title = html.escape(" ".join(new.title.split()))
+    title = html.escape(" ".join(_title(new).split()))
     lines = [f"<details><summary><code>{html.escape(new.id)}</code>: {title}</summary>", ""]
     facts = []
     for before, after, label in ((old.publish_at, new.publish_at, "goes out"),
                                  (old.expire_at, new.expire_at, "expires")):
         if before != after:
             facts.append(f"- {label}: {_when(before, tz)} → {_when(after, tz)}")
-    if old.link != new.link:
+    if _link(old) != _link(new):
         facts.append("- link changed")
     old_video, new_video = _video(old), _video(new)
     if old_video != new_video:
@@ -154,10 +157,15 @@ def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
         facts.append("- card image changed")
     if [m.alt for m in old_images] != [m.alt for m in new_images] and old_images and new_images:
         facts.append("- image description (alt text) changed")
-    if old.extra != new.extra:
+    if _extra(old) != _extra(new):
         facts.append("- platform data changed")
+    settled = [side for side, entry in (("base", old), ("head", new)) if isinstance(entry, Settled)]
+    if settled:
+        # A stub carries no text: what went out is in the ledger and on the platform, not in the manifest.
+        facts.append(f"- the {' and '.join(settled)} manifest carries this post as settled, without its text")
     lines += facts
-    text_diff = _text_diff(old.parts, new.parts)
+    text_diff = _text_diff(old.parts, new.parts) \
+        if isinstance(old, ManifestEntry) and isinstance(new, ManifestEntry) else []
     if text_diff:
         fence = _fence(text_diff)
         lines += ([""] if facts else []) + [f"{fence}diff", *text_diff, fence]
@@ -167,13 +175,35 @@ def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
     return lines
 
 
-def _images(entry: ManifestEntry) -> list[Media]:
-    return [m for m in entry.media if not m.is_video]
+def _title(entry: Posted) -> str:
+    """The article's title; a settled stub names only its id."""
+    return entry.title if isinstance(entry, ManifestEntry) else article_key(entry.id)
 
 
-def _video(entry: ManifestEntry) -> tuple | None:
+def _text(entry: Posted) -> str:
+    """The post's first part; a settled stub carries no text (what went out is in the ledger)."""
+    return entry.parts[0] if isinstance(entry, ManifestEntry) and entry.parts else ""
+
+
+def _retracted(entry: Posted) -> bool:
+    return isinstance(entry, ManifestEntry) and entry.retracted    # a retracted post is never settled
+
+
+def _link(entry: Posted) -> str | None:
+    return entry.link if isinstance(entry, ManifestEntry) else None
+
+
+def _extra(entry: Posted) -> object:
+    return entry.extra if isinstance(entry, ManifestEntry) else None
+
+
+def _images(entry: Posted) -> list[Media]:
+    return [m for m in entry.media if not m.is_video] if isinstance(entry, ManifestEntry) else []
+
+
+def _video(entry: Posted) -> tuple | None:
     """What of an entry's video a reader of the summary tells apart: the file, its poster, captions and alt."""
-    for m in entry.media:
+    for m in entry.media if isinstance(entry, ManifestEntry) else ():
         if m.is_video:
             return (m.sha256, m.poster.sha256 if m.poster else None, m.captions.sha256 if m.captions else None,
                     m.alt, m.duration)
@@ -269,7 +299,7 @@ def _working_cards(site_root: Path) -> Path | None:
         return None
 
 
-def _where(entry: ManifestEntry) -> str:
+def _where(entry: Posted) -> str:
     """The platform, and the account where it is not the platform's default one (``telegram · courier-ru``)."""
     account = entry.account or entry.platform
     return entry.platform if account == entry.platform else f"{entry.platform} · {account}"
