@@ -15,7 +15,8 @@ from click.testing import CliRunner
 pytest.register_assert_rewrite("support.publishing")
 pytest_plugins = ["support.publishing"]
 
-from support.publishing import Harness, ledger, outcomes, run, write_site  # noqa: E402, I001
+from support.entries import entry_json  # noqa: E402, I001
+from support.publishing import Harness, ledger, outcomes, run, write_site  # noqa: E402
 
 from smmgen import manifest  # noqa: E402
 from smmgen.cli.main import main  # noqa: E402
@@ -161,19 +162,23 @@ def test_an_unknown_manifest_version_says_to_rebuild(tmp_path: Path) -> None:
 def test_diff_reads_stubs_on_either_side(tmp_path: Path) -> None:
     from smmgen.preview.diff import compare, to_markdown
 
-    site = {"name": "Desk", "base_url": "https://courier.example", "timezone": "UTC", "cards_base_url": None}
     changed = {**STUB, "id": "tram@mastodon"}
-    head_tram = {"id": "tram@mastodon", "platform": "mastodon", "account": "mastodon", "retracted": False,
-                 "article": {"title": "Tram line opens", "date": "2026-03-02T00:00:00Z"}, "text": "Trams run",
-                 "parts": ["Trams run"], "publish_at": "2026-03-02T08:00:00Z", "expire_at": None,
-                 "content_hash": "sha256:" + "b" * 64, "media": [], "extra": {}, "link": None}
-    base = {"site": site, "entries": [STUB, changed]}
-    head = {"site": site, "entries": [head_tram]}
+    head_tram = entry_json("tram@mastodon", title="Tram line opens", text="Trams run",
+                           publish_at="2026-03-02T08:00:00Z", version="b")
+    del head_tram["text"]                   # version 2 writes the text once, as the first part
+    (tmp_path / "base").mkdir()
+    (tmp_path / "head").mkdir()
+    base = read_manifest(_manifest(tmp_path / "base", [STUB, changed]), require_files=False)
+    head = read_manifest(_manifest(tmp_path / "head", [head_tram]), require_files=False)
     diff = compare(base, head)
-    assert [d.entry["id"] for d in diff.deleted] == ["budget@mastodon"] and len(diff.changed) == 1
+    assert [d.entry.id for d in diff.deleted] == ["budget@mastodon"] and len(diff.changed) == 1
     text = to_markdown(diff)
     assert "| mastodon | budget | no longer in the manifest" in text
+    # The stub has no text: the head's text is shown whole, as what the edit will post.
     assert "the base manifest carries this post as settled, without its text" in text and "+Trams run" in text
+    # With the stub on the head side, its post is unchanged when the hash is the base's.
+    same = read_manifest(_manifest(tmp_path / "head", [changed]), require_files=False)
+    assert compare(base, same).unchanged == 1
 
 
 def test_the_text_is_written_once_as_the_first_part_and_given_back(tmp_path: Path) -> None:

@@ -164,8 +164,7 @@ def _changed(change: Changed, tz: ZoneInfo) -> list[str]:
         # A stub carries no text: what went out is in the ledger and on the platform, not in the manifest.
         facts.append(f"- the {' and '.join(settled)} manifest carries this post as settled, without its text")
     lines += facts
-    text_diff = _text_diff(old.parts, new.parts) \
-        if isinstance(old, ManifestEntry) and isinstance(new, ManifestEntry) else []
+    text_diff = _text_diff(_parts(old), _parts(new))
     if text_diff:
         fence = _fence(text_diff)
         lines += ([""] if facts else []) + [f"{fence}diff", *text_diff, fence]
@@ -180,9 +179,13 @@ def _title(entry: Posted) -> str:
     return entry.title if isinstance(entry, ManifestEntry) else article_key(entry.id)
 
 
+def _parts(entry: Posted) -> tuple[str, ...]:
+    """The post's parts; a settled stub carries no text (what went out is in the ledger and on the platform)."""
+    return entry.parts if isinstance(entry, ManifestEntry) else ()
+
+
 def _text(entry: Posted) -> str:
-    """The post's first part; a settled stub carries no text (what went out is in the ledger)."""
-    return entry.parts[0] if isinstance(entry, ManifestEntry) and entry.parts else ""
+    return next(iter(_parts(entry)), "")
 
 
 def _retracted(entry: Posted) -> bool:
