@@ -44,6 +44,9 @@ alpha is applied; it was ignored.)"""
 
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}
 
+STANDARD_SIZES = tuple(sorted({(t.width, t.height) for t in TARGETS.values()}))
+"""Every target's card size: a hero is decoded large enough for all of them (``_run_group``)."""
+
 
 @dataclass(frozen=True)
 class _Job:
@@ -194,7 +197,6 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
             msg = "image not found" if isinstance(e, FileNotFoundError) else f"cannot read image ({e.strerror})"
             hero_failure = ContentError(first.source, first.line, "image", f"{msg}: {first.hero}")
 
-    decoded: heromod.Pyramid | None = None
     drawn: dict[str, Image.Image] = {}  # one drawing per render key, shared by targets of one size
     encodings: dict[str, dict] = {}     # and its encodes, shared by those targets' budgets
     files: dict[str, _File] = {}        # card files this group found or wrote, by name (targets share them)
@@ -224,16 +226,19 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
         else:
             pending.append((job, needs_hero, fmt, rkey, best, own))
 
-    if pending and hero_data is not None and any(p[1] for p in pending):
-        # Decoded for every card of the group, not only those still to draw: the decode's scale shapes the
-        # pixels, and a card must come out the same whether its group-mates were drawn, found done or left to
-        # another shard.
-        sizes = [j.layout.canvas for j in jobs if j.request.hero is not None and _uses_hero(j.layout)]
-        try:
-            decoded = heromod.Pyramid(heromod.decode(hero_data, sizes,
-                                                     name=first.hero.name if first.hero else "image"))
-        except heromod.HeroError as e:
-            hero_failure = ContentError(first.source, first.line, "image", str(e))
+    # Each card's hero comes from a decode at the scale that covers every standard card size and its own
+    # canvas: a function of the hero and the card alone. Scaled for the cards of the group instead, an og card
+    # drawn alone (its layout edited, its share of a shard, the rest found done) came out other bytes under the
+    # same file name than one drawn beside the Instagram card, whose height needs the full decode.
+    pyramids: dict[tuple[tuple[int, int], ...], heromod.Pyramid] = {}
+
+    def hero_for(canvas: tuple[int, int]) -> Image.Image:
+        sizes = tuple(sorted(set(STANDARD_SIZES) | {canvas}))
+        if sizes not in pyramids:
+            assert hero_data is not None
+            pyramids[sizes] = heromod.Pyramid(heromod.decode(hero_data, list(sizes),
+                                                             name=first.hero.name if first.hero else "image"))
+        return pyramids[sizes].covering(canvas)
 
     for job, needs_hero, fmt, rkey, best, own in pending:
         if needs_hero and hero_failure is not None:
@@ -241,13 +246,17 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
             continue
         try:
             if rkey not in drawn:
-                hero = decoded.covering(job.layout.canvas) if needs_hero and decoded is not None else None
+                hero = hero_for(job.layout.canvas) if needs_hero and hero_data is not None else None
                 drawn[rkey] = render(job.layout, job.request, hero)
                 seen[rkey] = "drawn"
             encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}),
                              backdrop(job.layout, needs_hero) if fmt == "png" else None)
         except OverBudget as e:
             out.append((job.index, ContentError(job.request.source, job.request.line, "image", str(e))))
+            continue
+        except heromod.HeroError as e:
+            hero_failure = ContentError(first.source, first.line, "image", str(e))
+            out.append((job.index, hero_failure))
             continue
         except SmmgenError as e:
             out.append((job.index, e))
