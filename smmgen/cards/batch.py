@@ -38,14 +38,11 @@ from smmgen.cards.text import clean
 from smmgen.errors import ContentError, ErrorList, SmmgenError
 from smmgen.output_files import atomic_write
 
-RENDERER_VERSION = "5"
-"""Bump when a change to the drawing code changes pixels, so cached cards are drawn again. (5: a text colour's
-alpha is applied; it was ignored.)"""
+RENDERER_VERSION = "6"
+"""Bump when a change to the drawing code changes pixels, so cached cards are drawn again. (6: a hero is decoded
+at the scale each card needs, not at the one the largest card drawn with it needed.)"""
 
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}
-
-STANDARD_SIZES = tuple(sorted({(t.width, t.height) for t in TARGETS.values()}))
-"""Every target's card size: a hero is decoded large enough for all of them (``_run_group``)."""
 
 
 @dataclass(frozen=True)
@@ -226,19 +223,10 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
         else:
             pending.append((job, needs_hero, fmt, rkey, best, own))
 
-    # Each card's hero comes from a decode at the scale that covers every standard card size and its own
-    # canvas: a function of the hero and the card alone. Scaled for the cards of the group instead, an og card
-    # drawn alone (its layout edited, its share of a shard, the rest found done) came out other bytes under the
-    # same file name than one drawn beside the Instagram card, whose height needs the full decode.
-    pyramids: dict[tuple[tuple[int, int], ...], heromod.Pyramid] = {}
-
-    def hero_for(canvas: tuple[int, int]) -> Image.Image:
-        sizes = tuple(sorted(set(STANDARD_SIZES) | {canvas}))
-        if sizes not in pyramids:
-            assert hero_data is not None
-            pyramids[sizes] = heromod.Pyramid(heromod.decode(hero_data, list(sizes),
-                                                             name=first.hero.name if first.hero else "image"))
-        return pyramids[sizes].covering(canvas)
+    # Each card's hero is decoded at the scale its own size needs (``hero.Decodes``), never at one the group's
+    # other cards need: a card comes out the same whether its group-mates are drawn, found done or left to
+    # another shard.
+    decodes = heromod.Decodes(hero_data, first.hero.name if first.hero else "image") if hero_data else None
 
     for job, needs_hero, fmt, rkey, best, own in pending:
         if needs_hero and hero_failure is not None:
@@ -246,7 +234,7 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
             continue
         try:
             if rkey not in drawn:
-                hero = hero_for(job.layout.canvas) if needs_hero and hero_data is not None else None
+                hero = decodes.covering(job.layout.canvas) if needs_hero and decodes is not None else None
                 drawn[rkey] = render(job.layout, job.request, hero)
                 seen[rkey] = "drawn"
             encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}),
