@@ -1,10 +1,10 @@
 """``render_cards``: many card requests in, card files out, cached by a hash of everything that shapes them.
 
-Requests are grouped per hero image (or per article when there is none) so that a hero is read, hashed and
-decoded once for all its cards, and an image shared by targets of one size (og and vk) is drawn once. A card's
-file name is the hash of its inputs, so a file that exists is never drawn again: the drawing's inputs and
-format name its best encoding (full size, first quality), which every target whose budget it fits shares (og
-and vk, or x, mastodon and telegram: one file); a target over whose budget it goes gets a file named also by
+Requests are grouped per hero image (or per article when there is none) so that a hero is read and hashed once for
+all its cards (and decoded once per scale they need), and an image shared by targets of one size (og and vk) is
+drawn once. A card's file name is the hash of its inputs, so a file that exists is never drawn again: the drawing's
+inputs and format name its best encoding (full size, first quality), which every target whose budget it fits shares
+(og and vk, or x, mastodon and telegram: one file); a target over whose budget it goes gets a file named also by
 that budget. Errors are collected per request and raised together after every other card is written.
 """
 
@@ -226,7 +226,8 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
     # Each card's hero is decoded at the scale its own size needs (``hero.Decodes``), never at one the group's
     # other cards need: a card comes out the same whether its group-mates are drawn, found done or left to
     # another shard.
-    decodes = heromod.Decodes(hero_data, first.hero.name if first.hero else "image") if hero_data else None
+    decodes = heromod.Decodes(hero_data, first.hero.name if first.hero else "image") \
+        if hero_data is not None else None
 
     for job, needs_hero, fmt, rkey, best, own in pending:
         if needs_hero and hero_failure is not None:

@@ -1,4 +1,4 @@
-"""Hero images: checked, decoded once at the size the largest card needs, turned upright and into sRGB.
+"""Hero images: checked, decoded at the smallest scale each card needs, turned upright and into sRGB.
 
 Every way a hero can be unusable (missing, not an image, truncated, too small, absurdly large) becomes a
 ``HeroError`` with a one-line reason; the caller adds the article and line.
