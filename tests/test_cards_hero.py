@@ -197,3 +197,9 @@ def test_a_card_drawn_alone_is_the_same_file_as_one_drawn_beside_its_heros_other
     og_alone = alone[_request(hero)]
     assert og_alone.path == og_together.path
     assert (tmp_path / "alone" / og_alone.path).read_bytes() == (tmp_path / "together" / og_together.path).read_bytes()
+
+
+def test_empty_hero_file(tmp_path: Path) -> None:
+    hero = tmp_path / "empty.jpg"
+    hero.write_bytes(b"")
+    assert "not an image" in _only_error(hero, tmp_path).message
