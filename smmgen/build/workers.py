@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import functools
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -49,33 +46,3 @@ class Workers:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-TRIM_EVERY_S = 1.0
-"""Least time between two hand-backs of free heap memory (``release_free_memory``)."""
-
-_last_trim = [0.0]
-
-
-def release_free_memory() -> None:
-    """Give the C heap's free pages back to the system, at most once every ``TRIM_EVERY_S`` seconds.
-
-    Drawing a card allocates and frees images of several megabytes; the C library keeps the freed space on its
-    heap for reuse, where it fragments and stays resident (about 30 MB per drawing process). Trimming after
-    every card would cost a page fault for each page of the next card's images; once a second costs nothing
-    measurable. A no-op where the C library has no ``malloc_trim`` (it is glibc's)."""
-    now = time.monotonic()
-    if now - _last_trim[0] < TRIM_EVERY_S:
-        return
-    _last_trim[0] = now
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)     # the C library the process runs on
-    except (OSError, TypeError):
-        return None

@@ -25,7 +25,6 @@ import PIL
 from PIL import Image, features
 
 from smmgen.build.workers import pool as worker_pool
-from smmgen.build.workers import release_free_memory
 from smmgen.cards import hero as heromod
 from smmgen.cards.encode import OverBudget, choose_format, encode
 from smmgen.cards.encode import identity as encoder_identity
@@ -177,7 +176,6 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
     paths of its cards whose files are in the stage, and its drawings' keys with what became of them ("drawn",
     "done", or "other": outside the shard). ``dirs``: output folder, stage or None, and shard (I, N) or None."""
     out_dir, stage, shard = dirs
-    release_free_memory()               # what the group before freed (its images are gone by now)
     hero_data: bytes | None = None
     hero_sha: str | None = None
     hero_read: tuple | None = None
