@@ -179,3 +179,27 @@ def test_cover_stays_close_to_a_lanczos_resample() -> None:
     want = im.resize((1080, 1350), Image.LANCZOS, box=(560, 0, 1840, 1600))
     mse = sum(v * v for v in ImageStat.Stat(ImageChops.difference(got, want)).rms) / 3
     assert 10 * math.log10(255 ** 2 / mse) > 34
+
+
+def test_a_card_drawn_alone_is_the_same_file_as_one_drawn_beside_its_heros_other_cards(tmp_path: Path) -> None:
+    # A 2400x1600 photo: Instagram's 1350 px height needs the full decode, the og card alone a half one. The
+    # og card must not depend on which of its hero's cards are drawn with it (an edited og layout, a shard,
+    # the others found done): its file name says it is the same card.
+    import random
+
+    noise = Image.frombytes("RGB", (300, 200), random.Random(3).randbytes(300 * 200 * 3))
+    hero = tmp_path / "hero.jpg"
+    noise.resize((2400, 1600), Image.BICUBIC).save(hero, "JPEG", quality=85)
+    together = render_cards([_request(hero), _request(hero, "instagram")], layout_dirs=[DEFAULT_LAYOUT_DIR],
+                            out_dir=tmp_path / "together")
+    alone = render_cards([_request(hero)], layout_dirs=[DEFAULT_LAYOUT_DIR], out_dir=tmp_path / "alone")
+    og_together = together[_request(hero)]
+    og_alone = alone[_request(hero)]
+    assert og_alone.path == og_together.path
+    assert (tmp_path / "alone" / og_alone.path).read_bytes() == (tmp_path / "together" / og_together.path).read_bytes()
+
+
+def test_empty_hero_file(tmp_path: Path) -> None:
+    hero = tmp_path / "empty.jpg"
+    hero.write_bytes(b"")
+    assert "not an image" in _only_error(hero, tmp_path).message

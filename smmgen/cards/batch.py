@@ -1,10 +1,10 @@
 """``render_cards``: many card requests in, card files out, cached by a hash of everything that shapes them.
 
-Requests are grouped per hero image (or per article when there is none) so that a hero is read, hashed and
-decoded once for all its cards, and an image shared by targets of one size (og and vk) is drawn once. A card's
-file name is the hash of its inputs, so a file that exists is never drawn again: the drawing's inputs and
-format name its best encoding (full size, first quality), which every target whose budget it fits shares (og
-and vk, or x, mastodon and telegram: one file); a target over whose budget it goes gets a file named also by
+Requests are grouped per hero image (or per article when there is none) so that a hero is read and hashed once for
+all its cards (and decoded once per scale they need), and an image shared by targets of one size (og and vk) is
+drawn once. A card's file name is the hash of its inputs, so a file that exists is never drawn again: the drawing's
+inputs and format name its best encoding (full size, first quality), which every target whose budget it fits shares
+(og and vk, or x, mastodon and telegram: one file); a target over whose budget it goes gets a file named also by
 that budget. Errors are collected per request and raised together after every other card is written.
 """
 
@@ -37,9 +37,9 @@ from smmgen.cards.text import clean
 from smmgen.errors import ContentError, ErrorList, SmmgenError
 from smmgen.output_files import atomic_write
 
-RENDERER_VERSION = "5"
-"""Bump when a change to the drawing code changes pixels, so cached cards are drawn again. (5: a text colour's
-alpha is applied; it was ignored.)"""
+RENDERER_VERSION = "6"
+"""Bump when a change to the drawing code changes pixels, so cached cards are drawn again. (6: a hero is decoded
+at the scale each card needs, not at the one the largest card drawn with it needed.)"""
 
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}
 
@@ -192,7 +192,6 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
             msg = "image not found" if isinstance(e, FileNotFoundError) else f"cannot read image ({e.strerror})"
             hero_failure = ContentError(first.source, first.line, "image", f"{msg}: {first.hero}")
 
-    decoded: heromod.Pyramid | None = None
     drawn: dict[str, Image.Image] = {}  # one drawing per render key, shared by targets of one size
     encodings: dict[str, dict] = {}     # and its encodes, shared by those targets' budgets
     files: dict[str, _File] = {}        # card files this group found or wrote, by name (targets share them)
@@ -222,16 +221,11 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
         else:
             pending.append((job, needs_hero, fmt, rkey, best, own))
 
-    if pending and hero_data is not None and any(p[1] for p in pending):
-        # Decoded for every card of the group, not only those still to draw: the decode's scale shapes the
-        # pixels, and a card must come out the same whether its group-mates were drawn, found done or left to
-        # another shard.
-        sizes = [j.layout.canvas for j in jobs if j.request.hero is not None and _uses_hero(j.layout)]
-        try:
-            decoded = heromod.Pyramid(heromod.decode(hero_data, sizes,
-                                                     name=first.hero.name if first.hero else "image"))
-        except heromod.HeroError as e:
-            hero_failure = ContentError(first.source, first.line, "image", str(e))
+    # Each card's hero is decoded at the scale its own size needs (``hero.Decodes``), never at one the group's
+    # other cards need: a card comes out the same whether its group-mates are drawn, found done or left to
+    # another shard.
+    decodes = heromod.Decodes(hero_data, first.hero.name if first.hero else "image") \
+        if hero_data is not None else None
 
     for job, needs_hero, fmt, rkey, best, own in pending:
         if needs_hero and hero_failure is not None:
@@ -239,13 +233,17 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
             continue
         try:
             if rkey not in drawn:
-                hero = decoded.covering(job.layout.canvas) if needs_hero and decoded is not None else None
+                hero = decodes.covering(job.layout.canvas) if needs_hero and decodes is not None else None
                 drawn[rkey] = render(job.layout, job.request, hero)
                 seen[rkey] = "drawn"
             encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}),
                              backdrop(job.layout, needs_hero) if fmt == "png" else None)
         except OverBudget as e:
             out.append((job.index, ContentError(job.request.source, job.request.line, "image", str(e))))
+            continue
+        except heromod.HeroError as e:
+            hero_failure = ContentError(first.source, first.line, "image", str(e))
+            out.append((job.index, hero_failure))
             continue
         except SmmgenError as e:
             out.append((job.index, e))

@@ -1,4 +1,4 @@
-"""Hero images: checked, decoded once at the size the largest card needs, turned upright and into sRGB.
+"""Hero images: checked, decoded at the smallest scale each card needs, turned upright and into sRGB.
 
 Every way a hero can be unusable (missing, not an image, truncated, too small, absurdly large) becomes a
 ``HeroError`` with a one-line reason; the caller adds the article and line.
@@ -121,6 +121,42 @@ def _to_srgb(im: Image.Image) -> Image.Image:
     if im.mode != "RGB":
         im = im.convert("RGB")
     return im
+
+
+class Decodes:
+    """One hero's bytes, decoded for each card at the smallest JPEG scale (1, 1/2, 1/4 or 1/8) that covers that
+    card alone, each scale once. A card's pixels then depend on the hero and its own size only: decoded to cover
+    all the cards being drawn together, an og card drawn alone (its layout edited, the others found done) came
+    out other bytes than one drawn beside Instagram's card, whose height needs the full decode."""
+
+    def __init__(self, data: bytes, name: str):
+        self._data = data
+        self._name = name
+        self._probe: tuple[bool, int, int] | None = None
+        self._pyramids: dict[tuple[int, int] | None, Pyramid] = {}
+
+    def covering(self, size: tuple[int, int]) -> Image.Image:
+        """The hero, upright and in sRGB, at the smallest copy that covers ``size``; raises ``HeroError``."""
+        key = self._scale_key(size)
+        if key not in self._pyramids:
+            self._pyramids[key] = Pyramid(decode(self._data, [size], name=self._name))
+        return self._pyramids[key].covering(size)
+
+    def _scale_key(self, size: tuple[int, int]) -> tuple[int, int] | None:
+        """What the decode for ``size`` depends on: the size it asks libjpeg for, or None (not a JPEG: decoded
+        whole whatever the card)."""
+        if self._probe is None:
+            try:
+                with Image.open(io.BytesIO(self._data)) as im:
+                    w, h = im.size
+                    if _orientation(im) in _ORIENT_SWAPS:
+                        w, h = h, w
+                    self._probe = (im.format == "JPEG", w, h)
+            except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
+                # decode() says what is wrong, as a HeroError
+                self._probe = (False, 0, 0)
+        jpeg, w, h = self._probe
+        return _needed(w, h, [size]) if jpeg else None
 
 
 class Pyramid:
