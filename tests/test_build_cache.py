@@ -443,3 +443,37 @@ def test_a_hero_that_appears_after_a_warm_build_is_used_as_in_a_cold_build(tmp_p
     result = run(site)
     assert result.exit_code == 0, result.output
     assert tree_bytes(site / "output") == cold_copy(site, tmp_path / "cold")
+
+
+def test_a_held_cache_builds_edit_after_edit_to_the_bytes_of_a_cold_build(warm: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """``smmgen serve`` keeps the cache a build saved and hands it to the next build: no cache file is read
+    again, and every edit still writes what a cold build writes."""
+    from smmgen.build.cache import BuildCache
+
+    outcome = incremental.build_site(load_site(warm), workers=1)     # nothing changed: the cache is read
+    assert outcome.skipped and outcome.cache is None
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes", "Parliament at last passes"))
+    held = incremental.build_site(load_site(warm), workers=1).cache
+    assert held is not None
+    loads: list[Path] = []
+    load = BuildCache.load.__func__
+    monkeypatch.setattr(BuildCache, "load", classmethod(lambda cls, site, env=None: loads.append(site.root)
+                                                        or load(cls, site, env)))
+    for n, title in enumerate(("Parliament finally passes", "Parliament passes, in the end,")):
+        path.write_text(path.read_text().replace("Parliament at last passes" if n == 0 else
+                                                 "Parliament finally passes", title))
+        outcome = incremental.build_site(load_site(warm), workers=1, held=held)
+        assert not outcome.errors and outcome.changed > 0 and outcome.cache is held and not loads
+        assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / f"cold-{n}")
+    # Nothing changed: skipped, and the cache is still held.
+    assert incremental.build_site(load_site(warm), workers=1, held=held).cache is held and not loads
+    # Another process saved the cache meanwhile: the held one is stale and read again.
+    path.write_text(path.read_text().replace("in the end,", "at the end,"))
+    assert run(warm).exit_code == 0
+    path.write_text(path.read_text().replace("at the end,", "in the end,"))
+    loads.clear()
+    outcome = incremental.build_site(load_site(warm), workers=1, held=held)
+    assert outcome.cache is not held and loads == [warm]
+    assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold-last")

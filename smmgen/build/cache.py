@@ -198,6 +198,10 @@ class BuildCache:
     files: dict[str, tuple[int, int]] | None = None   # output/ as the last write left it (not stored)
     # output/ as listed when the build began: files by (size, mtime_ns), and folders (not stored)
     present: tuple[dict[str, tuple[int, int]], set[str]] | None = None
+    # The stamp of build.json as this object last saved it (not stored): while the file is still that one, the
+    # object is what a load would give, and a process that builds again (``smmgen serve``) keeps it instead.
+    # None while a build changes it and until it is saved.
+    saved_as: Stamp | None = None
     _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
     # build.json as read: (section, key) -> (value, its line)
     _lines: dict[tuple[str, Any], tuple[Any, str]] = field(default_factory=dict, repr=False)
@@ -211,6 +215,11 @@ class BuildCache:
         with _no_collection():
             cache._load(site, codec)
         return cache
+
+    def held(self, env: str) -> bool:
+        """This cache, kept in memory since it was saved, still is what ``load`` would read for ``env``: nobody
+        else (another ``smmgen build``) has saved the cache since, and nothing changed it unsaved."""
+        return self.env == env and self.saved_as is not None and stamp(self.root / "build.json") == self.saved_as
 
     def _load(self, site: Site, codec: Codec) -> None:
         env = self.env
@@ -244,6 +253,7 @@ class BuildCache:
             _write(self.root / "state.json", self.env, [_codec(None, state=True).dumps([state])])
         else:
             (self.root / "state.json").unlink(missing_ok=True)
+        self.saved_as = stamp(self.root / "build.json")
         # Formats before 7 were pickled and kept compiled templates here: never read, and removed, so that no
         # file is left that would run code.
         for old in self.root.glob("*.pickle"):
@@ -251,21 +261,25 @@ class BuildCache:
         shutil.rmtree(self.root / "templates", ignore_errors=True)
 
     def _build_lines(self, codec: Codec) -> Iterator[str]:
-        # A value still the very object read from the file is written as the line it was read from.
+        # A value still the very object read from the file (or last written to it) is written as that line.
         known = self._lines
+        self._lines = lines = {}
         for section, (_, written, by_value) in _SECTIONS.items():
             values = self._heroes_used() if section == "heroes" else getattr(self, section)
             for key, value in values.items():
                 old = known.get((section, key))
-                if old is not None and (old[0] is value or by_value and old[0] == value):
-                    yield old[1]
-                else:
-                    yield codec.dumps([section, key, written(value)])
+                if old is None or not (old[0] is value or by_value and old[0] == value):
+                    old = (value, codec.dumps([section, key, written(value)]))
+                lines[(section, key)] = old
+                yield old[1]
         for section, (_, written) in _SCALARS.items():
             value = getattr(self, section)
             if value is not None:
                 old = known.get((section, None))
-                yield old[1] if old is not None and old[0] is value else codec.dumps([section, written(value)])
+                if old is None or old[0] is not value:
+                    old = (value, codec.dumps([section, written(value)]))
+                lines[(section, None)] = old
+                yield old[1]
 
     def _save_articles(self, codec: Codec) -> None:
         # In shards, of which only those with a record added, replaced or dropped are written again: an edit

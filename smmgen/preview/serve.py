@@ -30,12 +30,16 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from smmgen.build.incremental import SUBDIRS
 from smmgen.errors import SmmgenError
 from smmgen.output_files import listing
 from smmgen.studio.api import Studio
+
+if TYPE_CHECKING:
+    from smmgen.build.cache import BuildCache
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,9 @@ class Snapshot:
     pages: dict[str, bytes] = field(default_factory=dict)  # output-relative path -> bytes, served from memory
     output_dir: Path | None = None
     files: Mapping[str, tuple[int, int]] | None = None     # a good build's output/: path -> (size, mtime_ns)
+    # The build cache as the build saved it, kept for the next build (``build_site``'s ``held``): an edit on a
+    # large site does not read the whole cache from disk again.
+    cache: BuildCache | None = field(default=None, compare=False, repr=False)
 
 
 def _build_id(pages: dict[str, bytes], messages: tuple[str, ...]) -> str:
@@ -87,9 +94,10 @@ def _build_id(pages: dict[str, bytes], messages: tuple[str, ...]) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_once(root: Path, workers: int = 1) -> Snapshot:
+def build_once(root: Path, workers: int = 1, held: BuildCache | None = None) -> Snapshot:
     """Build the site at ``root`` as ``smmgen build`` does (with its cache, so an edit rebuilds only what it
-    touched); when it succeeds output/ is served as written, else the errors on pages made from what loaded."""
+    touched); when it succeeds output/ is served as written, else the errors on pages made from what loaded.
+    ``held``: the last snapshot's cache."""
     import jinja2
 
     from smmgen.build.cache import BuildCache
@@ -103,15 +111,15 @@ def build_once(root: Path, workers: int = 1) -> Snapshot:
     try:
         site = load_site(root)
         output_dir = site.output_dir
-        outcome = build_site(site, workers=workers)
+        outcome = build_site(site, workers=workers, held=held)
         if not outcome.errors:
             files = output_files(output_dir)
-            return Snapshot(_files_id(files), True, (), {}, output_dir, files)
+            return Snapshot(_files_id(files), True, (), {}, output_dir, files, outcome.cache)
         # Nothing was written: the preview of what did load, with the errors on it, from memory.
         result = build(site, workers=workers, cache=BuildCache.load(site))
         messages = tuple(m for _, m in error_lines(result.errors))
         pages = render_pages(result)
-        return Snapshot(_build_id(pages, messages), False, messages, pages, output_dir)
+        return Snapshot(_build_id(pages, messages), False, messages, pages, output_dir, cache=outcome.cache)
     except SmmgenError as e:
         messages = tuple(m for _, m in error_lines([e]))
     except jinja2.TemplateError as e:
@@ -209,7 +217,7 @@ class LiveSite:
         self._build_lock = threading.Lock()
         self._settled = threading.Condition(self._lock)
         self._pending = False                   # a change was seen and its build has not finished yet
-        self.snapshot = self._build()
+        self.snapshot = self._build(None)
         self.output_dir = self.snapshot.output_dir or root / "output"
         # Builds as pages know them: "<server>.<n>", n counting builds that changed something, each with the files
         # it changed (None: every page). The server part makes a page from an earlier server reload.
@@ -220,9 +228,9 @@ class LiveSite:
         self._history.append((self.version, frozenset()))
         self._embeds: dict[str, tuple[tuple[int, int], set[str]]] = {}
 
-    def _build(self) -> Snapshot:
+    def _build(self, last: Snapshot | None) -> Snapshot:
         started = time.monotonic()
-        snapshot = build_once(self.root, self.workers)
+        snapshot = build_once(self.root, self.workers, last.cache if last is not None else None)
         took = time.monotonic() - started
         if snapshot.ok:
             self.report(f"built in {took:.1f}s ({snapshot.build_id})")
@@ -237,7 +245,7 @@ class LiveSite:
         changed, and a page may depend on them in ways the output does not show)."""
         with self._build_lock:
             try:
-                snapshot = self._build()
+                snapshot = self._build(self.current())
             except BaseException:
                 self._settle()
                 raise
