@@ -80,7 +80,9 @@ def build_once(root: Path, workers: int = 1, held: BuildCache | None = None) -> 
         output_dir = site.output_dir
         outcome = build_site(site, workers=workers, held=held)
         if not outcome.errors:
-            files = output_files(output_dir)
+            # What the write left in output/, as the build knows it (``BuildState.outputs``): no second walk.
+            known = outcome.cache.files if outcome.cache is not None else None
+            files = dict(known) if known is not None else output_files(output_dir)
             return Snapshot(_files_id(files), True, (), {}, output_dir, files, outcome.cache)
         # Nothing was written: the preview of what did load, with the errors on it, from memory.
         result = build(site, workers=workers, cache=BuildCache.load(site))
