@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,5 +54,7 @@ class BuildState:
 
     inputs: str                               # smmgen.build.incremental's fingerprint of everything read
     read: tuple[str, ...]                     # files read besides content/*.md (heroes, avatars)
-    outputs: Mapping[str, tuple[int, int]]    # relative path -> (size, mtime_ns) as written
+    # sha256 of output/ as written (``smmgen.build.incremental.listing_digest``): a large site's listing is
+    # megabytes that a build with nothing to do would read back only to compare
+    outputs: str
     summary: Summary                          # what the CLI prints

@@ -184,7 +184,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     inputs = _inputs(site, env, before, read)
     summary = summarize(result)
     # What the write left in output/: it knows without walking output/ again.
-    outputs = cache.files if cache.files is not None else _written(site.output_dir)
+    outputs = listing_digest(cache.files if cache.files is not None else _written(site.output_dir))
     # A hero looked for and not found (a warning) may appear anywhere in the site: such a build is never skipped.
     looked = any(a.warnings for a in (*result.articles, *result.drafts))
     cache.save(None if looked else BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary))
@@ -195,7 +195,7 @@ def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str
     if _inputs(site, env, contents, state.read) != state.inputs:
         return False
     # The files the site's generator reads (``smmgen.build.integration``) too: a card deleted there is copied again.
-    return _written(site.output_dir) == state.outputs and intact(site)
+    return listing_digest(_written(site.output_dir)) == state.outputs and intact(site)
 
 
 def _content_hashes(site: Site) -> list[tuple[str, str]]:
@@ -257,6 +257,13 @@ def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterabl
         digest.update(b"no ledger")
     except SmmgenError:
         digest.update(b"outside")
+    return digest.hexdigest()
+
+
+def listing_digest(files: Mapping[str, tuple[int, int]]) -> str:
+    """A hash of what output/ holds (``_written``): every file's relative path, size and mtime."""
+    digest = hashlib.sha256()
+    digest.update("".join(f"{path}\0{size}\0{mtime}\n" for path, (size, mtime) in sorted(files.items())).encode())
     return digest.hexdigest()
 
 
