@@ -491,3 +491,33 @@ def test_the_no_op_state_holds_a_digest_of_output_not_its_listing(warm: Path) ->
     outcome = incremental.build_site(load_site(warm), workers=1)
     assert not outcome.skipped and not outcome.errors
     assert not page.read_bytes().endswith(b" ")
+
+
+def test_a_held_cache_that_a_failed_write_changed_is_read_again(warm: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that stopped half-way (here: the write fails) changed the held cache without saving it: the next
+    build reads the cache files again instead of trusting what memory holds."""
+    from smmgen.build import pipeline
+    from smmgen.build.cache import BuildCache
+
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes", "Parliament at last passes"))
+    held = incremental.build_site(load_site(warm), workers=1).cache
+    assert held is not None
+    path.write_text(path.read_text().replace("at last", "finally"))
+    real_write = pipeline.write_output
+
+    def broken(result, cache=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "write_output", broken)
+    with pytest.raises(OSError):
+        incremental.build_site(load_site(warm), workers=1, held=held)
+    monkeypatch.setattr(pipeline, "write_output", real_write)
+    loads: list[Path] = []
+    load = BuildCache.load.__func__
+    monkeypatch.setattr(BuildCache, "load", classmethod(lambda cls, site, env=None: loads.append(site.root)
+                                                        or load(cls, site, env)))
+    outcome = incremental.build_site(load_site(warm), workers=1, held=held)
+    assert not outcome.errors and outcome.cache is not held and loads == [warm]
+    assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
