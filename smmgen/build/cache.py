@@ -22,6 +22,9 @@ pickle; compiled templates are kept outside the site, see ``smmgen.build.templat
 is read. A file of another format version or fingerprint is stale and ignored; one that is damaged or holds
 anything but what it should is ignored with a note (that part of the build is cold), never a traceback. Output
 never depends on whether the cache was used: a warm build writes the same bytes as a cold one.
+
+A process that builds the site again and again (``smmgen serve``) keeps the cache a build saved in memory and
+hands it to the next build (``BuildCache.held``) for as long as build.json is still the file it saved.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """``smmgen serve``: build, serve output/ on loopback, rebuild when the sources change, reload the browser.
 
-Each build is ``smmgen build``'s, cache included, so an edit on a large site rebuilds only what it touched. A
-failed build never stops the server: output/ keeps the last good build (nothing is written when there are
-errors), and the preview pages are served from memory with the errors on them until the files are fixed. The
-server compares output/ before and after each build (size and modification time of every file; the writer
-leaves an unchanged file alone) and keeps the list of files each build changed. An open page asks which build it
-shows and reloads only when a later one changed its own file or a file it embeds (a card, a clip); the others
-stay as they are. A failed build, a recovery from one and an edit to smmgen.toml reload every page. A page's
-question waits while a build is under way, so the answer comes as soon as the build is done. The reload script is
-added to pages only as they are served, so the files on disk stay byte-identical to ``smmgen build``'s.
+Each build is ``smmgen build``'s, cache included, so an edit on a large site rebuilds only what it touched; the
+cache a build saved stays in memory for the next (``smmgen.preview.live``). A failed build never stops the
+server: output/ keeps the last good build (nothing is written when there are errors), and the preview pages are
+served from memory with the errors on them until the files are fixed. The server compares output/ before and
+after each build (size and modification time of every file; the writer leaves an unchanged file alone) and keeps
+the list of files each build changed. An open page asks which build it shows and reloads only when a later one
+changed its own file or a file it embeds (a card, a clip); the others stay as they are. A failed build, a
+recovery from one and an edit to smmgen.toml reload every page. A page's question waits while a build is under
+way, so the answer comes as soon as the build is done. The reload script is added to pages only as they are
+served, so the files on disk stay byte-identical to ``smmgen build``'s.
 ``/studio/`` is the card studio (``smmgen.studio``): its page and JSON API, the only requests that may POST.
 """
 
