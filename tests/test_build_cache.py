@@ -521,3 +521,24 @@ def test_a_held_cache_that_a_failed_write_changed_is_read_again(warm: Path, tmp_
     outcome = incremental.build_site(load_site(warm), workers=1, held=held)
     assert not outcome.errors and outcome.cache is not held and loads == [warm]
     assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
+
+
+def test_a_no_op_build_asked_to_hold_hands_back_the_cache_for_the_first_edit(warm: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``smmgen serve`` starts with a build that usually has nothing to do: it still reads the cache then, so that
+    the first edit after the start does not wait for it either."""
+    from smmgen.build.cache import BuildCache
+
+    outcome = incremental.build_site(load_site(warm), workers=1, hold=True)
+    assert outcome.skipped and outcome.cache is not None
+    loads: list[Path] = []
+    load = BuildCache.load.__func__
+    monkeypatch.setattr(BuildCache, "load", classmethod(lambda cls, site, env=None: loads.append(site.root)
+                                                        or load(cls, site, env)))
+    # Still nothing changed: skipped again with the same cache.
+    assert incremental.build_site(load_site(warm), workers=1, held=outcome.cache, hold=True).cache is outcome.cache
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes", "Parliament at last passes"))
+    edited = incremental.build_site(load_site(warm), workers=1, held=outcome.cache, hold=True)
+    assert not edited.errors and edited.cache is outcome.cache and not loads
+    assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")

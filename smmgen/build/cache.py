@@ -174,8 +174,11 @@ class BuildCache:
         env = env or fingerprint(site)
         cache = cls(root, env)
         codec = _codec(site)
+        # Taken before reading: a save by another process meanwhile (build.json is its last file) makes it stale.
+        before = stamp(root / "build.json")
         with _no_collection():
             cache._load(site, codec)
+        cache.saved_as = before if before[0] >= 0 else None
         # What was read lives for the whole build and holds no reference cycle: kept out of the collector's
         # sight, so that each full collection during the build does not walk it again (a tenth of an edit's time).
         gc.freeze()

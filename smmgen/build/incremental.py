@@ -88,15 +88,17 @@ def summarize(result) -> Summary:
 
 
 def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True,
-               progress: Callable[[str, int, int], None] | None = None, held: BuildCache | None = None) -> Outcome:
+               progress: Callable[[str, int, int], None] | None = None, held: BuildCache | None = None,
+               hold: bool = False) -> Outcome:
     """Build and write output/ (see ``smmgen.build.pipeline``); with ``use_cache``, skip or reuse unchanged work.
     ``progress`` hears each stage as it goes (``smmgen.build.pipeline.Progress``). ``held``: the cache the last
     build of this site in this process saved (``Outcome.cache``), used instead of reading the cache files again
-    while they are still the ones it saved (``smmgen serve`` builds again on every edit).
+    while they are still the ones it saved (``smmgen serve`` builds again on every edit); ``hold``: hand the cache
+    back even when nothing changed (read then, so that the next edit does not wait for it).
 
     output/ (or the cache) being a file, or a folder smmgen cannot write in, is a ConfigError naming it."""
     with writing_output(site):
-        return _build_site(site, workers=workers, use_cache=use_cache, progress=progress, held=held)
+        return _build_site(site, workers=workers, use_cache=use_cache, progress=progress, held=held, hold=hold)
 
 
 @contextmanager
@@ -137,7 +139,8 @@ def _unwritable(site: Site, e: OSError) -> SmmgenError | None:
 
 
 def _build_site(site: Site, *, workers: int | None, use_cache: bool,
-                progress: Callable[[str, int, int], None] | None, held: BuildCache | None) -> Outcome:
+                progress: Callable[[str, int, int], None] | None, held: BuildCache | None,
+                hold: bool = False) -> Outcome:
     check_folder(site)                        # the cache and the staging folder, with or without the cache
     if not use_cache:
         from smmgen.build.pipeline import build, write_output
@@ -157,6 +160,9 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     before = _content_hashes(site)            # before building: an edit made meanwhile is seen next time
     if state is not None and _unchanged(site, env, state, before):
         staging.discard(site)                     # what a build killed since left there: output/ has it all
+        if held is None and hold:
+            held = BuildCache.load(site, env)
+            held.state = state
         return Outcome(state.summary, 0, (), True, held)
     # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
     from smmgen.build.pipeline import build, write_output

@@ -78,7 +78,7 @@ def build_once(root: Path, workers: int = 1, held: BuildCache | None = None) -> 
     try:
         site = load_site(root)
         output_dir = site.output_dir
-        outcome = build_site(site, workers=workers, held=held)
+        outcome = build_site(site, workers=workers, held=held, hold=True)
         if not outcome.errors:
             # What the write left in output/, as the build knows it (``BuildState.outputs``): no second walk.
             known = outcome.cache.files if outcome.cache is not None else None
