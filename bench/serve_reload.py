@@ -87,10 +87,11 @@ def measure(site: Path, runs: int, env: dict[str, str]) -> dict:
 
 # The stages of a rebuild (``smmgen.build.incremental.build_site`` and what it calls), as the profile names them.
 STAGES = {
-    "load": "cache.py", "load_state": "cache.py", "fingerprint": "cache.py", "save": "cache.py",
-    "_content_hashes": "incremental.py", "survey": "output.py", "build": "build.py", "make_cuts": "build.py",
-    "write_output": "write.py", "write_manifest": "write.py", "iter_pages": "preview/pages.py",
-    "output_files": "preview/serve.py",
+    "load": "build/cache.py", "load_state": "build/cache.py", "fingerprint": "build/cache.py",
+    "save": "build/cache.py", "_content_hashes": "build/incremental.py", "survey": "output_files.py",
+    "build": "build/pipeline.py", "make_cuts": "build/pipeline.py", "render_cards": "build/card_stage.py",
+    "write_output": "build/write.py", "write_manifest": "build/write.py", "iter_pages": "preview/pages.py",
+    "output_files": "preview/live.py",
 }
 
 
@@ -102,18 +103,21 @@ def profile(site: Path) -> dict[str, float]:
 
     source, title, _, _ = pages(site)
     original = source.read_text(encoding="utf-8")
-    build_once(site)                                   # warm: imports, as in the running server
+    last = None
     try:
+        # Warm, as in a running server after its first edit: imports done, the cache that build saved held.
+        source.write_text(original.replace(title, f"Warming: {title}", 1), encoding="utf-8")
+        last = build_once(site)
         source.write_text(original.replace(title, f"Profiled: {title}", 1), encoding="utf-8")
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
-        build_once(site)
+        last = build_once(site, held=last.cache)
         profiler.disable()
         took = time.perf_counter() - started
     finally:
         source.write_text(original, encoding="utf-8")
-        build_once(site)
+        build_once(site, held=last.cache if last is not None else None)
     stages = {"rebuild (whole)": round(took, 3)}
     for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in pstats.Stats(profiler).stats.items():
         module = STAGES.get(name)

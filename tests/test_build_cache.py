@@ -137,7 +137,8 @@ def test_removed_and_added_articles_match_a_cold_build(warm: Path, tmp_path: Pat
     # The write's own account of output/ (no second walk of it) is what a walk finds: the next build is a no-op.
     site = load_site(warm)
     assert not (warm / "output" / "cuts" / "budget-passes").exists()
-    assert incremental.load_state(site, incremental.fingerprint(site)).outputs == incremental._written(site.output_dir)
+    assert incremental.load_state(site, incremental.fingerprint(site)).outputs == \
+        incremental.listing_digest(incremental._written(site.output_dir))
     assert incremental.build_site(site, workers=1).skipped
 
 
@@ -446,3 +447,101 @@ def test_a_hero_that_appears_after_a_warm_build_is_used_as_in_a_cold_build(tmp_p
     result = run(site)
     assert result.exit_code == 0, result.output
     assert tree_bytes(site / "output") == cold_copy(site, tmp_path / "cold")
+
+
+def test_a_held_cache_builds_edit_after_edit_to_the_bytes_of_a_cold_build(warm: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """``smmgen serve`` keeps the cache a build saved and hands it to the next build: no cache file is read
+    again, and every edit still writes what a cold build writes."""
+    from smmgen.build.cache import BuildCache
+
+    outcome = incremental.build_site(load_site(warm), workers=1)     # nothing changed: the cache is read
+    assert outcome.skipped and outcome.cache is None
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes", "Parliament at last passes"))
+    held = incremental.build_site(load_site(warm), workers=1).cache
+    assert held is not None
+    loads: list[Path] = []
+    load = BuildCache.load.__func__
+    monkeypatch.setattr(BuildCache, "load", classmethod(lambda cls, site, env=None: loads.append(site.root)
+                                                        or load(cls, site, env)))
+    for n, title in enumerate(("Parliament finally passes", "Parliament passes, in the end,")):
+        path.write_text(path.read_text().replace("Parliament at last passes" if n == 0 else
+                                                 "Parliament finally passes", title))
+        outcome = incremental.build_site(load_site(warm), workers=1, held=held)
+        assert not outcome.errors and outcome.changed > 0 and outcome.cache is held and not loads
+        assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / f"cold-{n}")
+    # Nothing changed: skipped, and the cache is still held.
+    assert incremental.build_site(load_site(warm), workers=1, held=held).cache is held and not loads
+    # Another process saved the cache meanwhile: the held one is stale and read again.
+    path.write_text(path.read_text().replace("in the end,", "at the end,"))
+    assert run(warm).exit_code == 0
+    path.write_text(path.read_text().replace("at the end,", "in the end,"))
+    loads.clear()
+    outcome = incremental.build_site(load_site(warm), workers=1, held=held)
+    assert outcome.cache is not held and loads == [warm]
+    assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold-last")
+
+
+def test_the_no_op_state_holds_a_digest_of_output_not_its_listing(warm: Path) -> None:
+    """A build with nothing to do reads state.json: a hash of output/'s listing, not the listing, whose size
+    grows with the archive (megabytes at 10,000 articles); a file changed in output/ still makes a build."""
+    state = (warm / ".smmgen" / "cache" / "state.json").read_text()
+    assert "og/budget-passes.html" not in state and "manifest.json" not in state
+    assert incremental.build_site(load_site(warm), workers=1).skipped
+    page = warm / "output" / "og" / "budget-passes.html"
+    page.write_bytes(page.read_bytes() + b" ")
+    outcome = incremental.build_site(load_site(warm), workers=1)
+    assert not outcome.skipped and not outcome.errors
+    assert not page.read_bytes().endswith(b" ")
+
+
+def test_a_held_cache_that_a_failed_write_changed_is_read_again(warm: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that stopped half-way (here: the write fails) changed the held cache without saving it: the next
+    build reads the cache files again instead of trusting what memory holds."""
+    from smmgen.build import pipeline
+    from smmgen.build.cache import BuildCache
+
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes", "Parliament at last passes"))
+    held = incremental.build_site(load_site(warm), workers=1).cache
+    assert held is not None
+    path.write_text(path.read_text().replace("at last", "finally"))
+    real_write = pipeline.write_output
+
+    def broken(result, cache=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "write_output", broken)
+    with pytest.raises(OSError):
+        incremental.build_site(load_site(warm), workers=1, held=held)
+    monkeypatch.setattr(pipeline, "write_output", real_write)
+    loads: list[Path] = []
+    load = BuildCache.load.__func__
+    monkeypatch.setattr(BuildCache, "load", classmethod(lambda cls, site, env=None: loads.append(site.root)
+                                                        or load(cls, site, env)))
+    outcome = incremental.build_site(load_site(warm), workers=1, held=held)
+    assert not outcome.errors and outcome.cache is not held and loads == [warm]
+    assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
+
+
+def test_a_no_op_build_asked_to_hold_hands_back_the_cache_for_the_first_edit(warm: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``smmgen serve`` starts with a build that usually has nothing to do: it still reads the cache then, so that
+    the first edit after the start does not wait for it either."""
+    from smmgen.build.cache import BuildCache
+
+    outcome = incremental.build_site(load_site(warm), workers=1, hold=True)
+    assert outcome.skipped and outcome.cache is not None
+    loads: list[Path] = []
+    load = BuildCache.load.__func__
+    monkeypatch.setattr(BuildCache, "load", classmethod(lambda cls, site, env=None: loads.append(site.root)
+                                                        or load(cls, site, env)))
+    # Still nothing changed: skipped again with the same cache.
+    assert incremental.build_site(load_site(warm), workers=1, held=outcome.cache, hold=True).cache is outcome.cache
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes", "Parliament at last passes"))
+    edited = incremental.build_site(load_site(warm), workers=1, held=outcome.cache, hold=True)
+    assert not edited.errors and edited.cache is outcome.cache and not loads
+    assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")

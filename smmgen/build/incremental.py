@@ -15,7 +15,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from smmgen.build import staging
@@ -61,6 +61,8 @@ class Outcome:
     changed: int                                  # files written
     errors: tuple[SmmgenError, ...]
     skipped: bool                                 # nothing changed: output/ was left as it was
+    # The build cache as saved, for a process that builds the site again (``build_site``'s ``held``).
+    cache: BuildCache | None = field(default=None, compare=False, repr=False)
 
 
 def summarize(result) -> Summary:
@@ -86,13 +88,17 @@ def summarize(result) -> Summary:
 
 
 def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True,
-               progress: Callable[[str, int, int], None] | None = None) -> Outcome:
+               progress: Callable[[str, int, int], None] | None = None, held: BuildCache | None = None,
+               hold: bool = False) -> Outcome:
     """Build and write output/ (see ``smmgen.build.pipeline``); with ``use_cache``, skip or reuse unchanged work.
-    ``progress`` hears each stage as it goes (``smmgen.build.pipeline.Progress``).
+    ``progress`` hears each stage as it goes (``smmgen.build.pipeline.Progress``). ``held``: the cache the last
+    build of this site in this process saved (``Outcome.cache``), used instead of reading the cache files again
+    while they are still the ones it saved (``smmgen serve`` builds again on every edit); ``hold``: hand the cache
+    back even when nothing changed (read then, so that the next edit does not wait for it).
 
     output/ (or the cache) being a file, or a folder smmgen cannot write in, is a ConfigError naming it."""
     with writing_output(site):
-        return _build_site(site, workers=workers, use_cache=use_cache, progress=progress)
+        return _build_site(site, workers=workers, use_cache=use_cache, progress=progress, held=held, hold=hold)
 
 
 @contextmanager
@@ -133,7 +139,8 @@ def _unwritable(site: Site, e: OSError) -> SmmgenError | None:
 
 
 def _build_site(site: Site, *, workers: int | None, use_cache: bool,
-                progress: Callable[[str, int, int], None] | None) -> Outcome:
+                progress: Callable[[str, int, int], None] | None, held: BuildCache | None,
+                hold: bool = False) -> Outcome:
     check_folder(site)                        # the cache and the staging folder, with or without the cache
     if not use_cache:
         from smmgen.build.pipeline import build, write_output
@@ -147,15 +154,21 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
         return Outcome(summarize(result), write_output(result) + integrate(result), (), False)
 
     env = fingerprint(site)
-    state = load_state(site, env)
+    if held is not None and not held.held(env):
+        held = None
+    state = held.state if held is not None else load_state(site, env)
     before = _content_hashes(site)            # before building: an edit made meanwhile is seen next time
     if state is not None and _unchanged(site, env, state, before):
         staging.discard(site)                     # what a build killed since left there: output/ has it all
-        return Outcome(state.summary, 0, (), True)
+        if held is None and hold:
+            held = BuildCache.load(site, env)
+            held.state = state
+        return Outcome(state.summary, 0, (), True, held)
     # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
     from smmgen.build.pipeline import build, write_output
 
-    cache = BuildCache.load(site, env)
+    cache = held if held is not None else BuildCache.load(site, env)
+    cache.saved_as = cache.files = None       # changed from here on: held again only once saved
     # One listing of output/ serves the build (are cached cards still there?) and the writer (what is intact).
     cache.present = survey(site.root, site.output_dir, SUBDIRS)
     markdown = _markdown_suffixes(site)
@@ -168,7 +181,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
         staging.keep_only(site, result.staged)
         cache.cards = {key: card for key, card in cache.cards.items() if card.path not in result.staged}
         cache.save(None)
-        return Outcome(None, 0, result.errors, False)
+        return Outcome(None, 0, result.errors, False, cache)
     if progress is not None:
         progress("writing", 0, 0)
     changed = write_output(result, cache=cache) + integrate(result)
@@ -177,18 +190,18 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     inputs = _inputs(site, env, before, read)
     summary = summarize(result)
     # What the write left in output/: it knows without walking output/ again.
-    outputs = cache.files if cache.files is not None else _written(site.output_dir)
+    outputs = listing_digest(cache.files if cache.files is not None else _written(site.output_dir))
     # A hero looked for and not found (a warning) may appear anywhere in the site: such a build is never skipped.
     looked = any(a.warnings for a in (*result.articles, *result.drafts))
     cache.save(None if looked else BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary))
-    return Outcome(summary, changed, (), False)
+    return Outcome(summary, changed, (), False, cache)
 
 
 def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str, str]]) -> bool:
     if _inputs(site, env, contents, state.read) != state.inputs:
         return False
     # The files the site's generator reads (``smmgen.build.integration``) too: a card deleted there is copied again.
-    return _written(site.output_dir) == state.outputs and intact(site)
+    return listing_digest(_written(site.output_dir)) == state.outputs and intact(site)
 
 
 def _content_hashes(site: Site) -> list[tuple[str, str]]:
@@ -250,6 +263,13 @@ def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterabl
         digest.update(b"no ledger")
     except SmmgenError:
         digest.update(b"outside")
+    return digest.hexdigest()
+
+
+def listing_digest(files: Mapping[str, tuple[int, int]]) -> str:
+    """A hash of what output/ holds (``_written``): every file's relative path, size and mtime."""
+    digest = hashlib.sha256()
+    digest.update("".join(f"{path}\0{size}\0{mtime}\n" for path, (size, mtime) in sorted(files.items())).encode())
     return digest.hexdigest()
 
 

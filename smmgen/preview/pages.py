@@ -253,7 +253,7 @@ def _index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, An
 
 def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
     """The ``fragment(macro, *args)`` the index and plan templates render their rows, weeks and days through:
-    with a ``store`` (``smmgen.build.cache.FragmentStore``), a part whose macro, arguments and page ``context`` hash
+    with a ``store`` (``smmgen.build.page_memo.FragmentStore``), a part whose macro, arguments and page ``context`` hash
     to a key the last build wrote is copied instead of rendered."""
     if store is None:
         return lambda macro, *args: macro(*args)
