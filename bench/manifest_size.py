@@ -25,8 +25,8 @@ sys.path.insert(0, str(BENCH))
 
 
 def write_manifest(root: Path) -> float:
+    from smmgen.build.manifest_file import write_manifest
     from smmgen.build.pipeline import build
-    from smmgen.build.write import write_manifest
     from smmgen.config.site import load_site
 
     site = load_site(root)

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from smmgen import manifest
-from smmgen.build import incremental, write
+from smmgen.build import incremental, manifest_file, write
 from smmgen.build import pipeline as build_module
 from smmgen.cli.main import main
 from smmgen.config.site import load_site
@@ -204,7 +204,7 @@ def test_the_manifest_from_memoized_entries_is_byte_identical(warm: Path) -> Non
     cache = incremental.BuildCache.load(site)
     result = build_module.build(site, workers=1, cache=cache)
     expected = manifest.dumps(manifest.document(site, [e.json for e in result.entries]))
-    assert write.dumps_manifest(site, result.entries) == expected
+    assert manifest_file.dumps_manifest(site, result.entries) == expected
     assert (warm / "output" / "manifest.json").read_bytes() == expected
     assert len(cache.entries) == len(result.entries)
     # Every article's output is keyed as it was written.
@@ -212,19 +212,19 @@ def test_the_manifest_from_memoized_entries_is_byte_identical(warm: Path) -> Non
     assert unchanged == {a.source for a in result.articles}
     # Copied from the last manifest, not encoded again: an entry text planted there shows through.
     path = warm / "output" / "manifest.json"
-    first = write.entry_text(result.entries[0].json)
+    first = manifest_file.entry_text(result.entries[0].json)
     marked = first.replace(b'"id"', b'"ID"')
     path.write_bytes(expected.replace(first, marked))
     cache.wrote("manifest.json", path, hashlib.sha256(path.read_bytes()).hexdigest())
-    assert write.write_manifest(site, result, cache, unchanged) == 0
+    assert manifest_file.write_manifest(site, result, cache, unchanged) == 0
     assert marked in path.read_bytes()
     # An article whose output changed has its entries made again.
     source = result.entries[0].source
-    assert write.write_manifest(site, result, cache, unchanged - {source}) == 1
+    assert manifest_file.write_manifest(site, result, cache, unchanged - {source}) == 1
     assert path.read_bytes() == expected
     # Without a cache every entry is encoded afresh.
     path.write_bytes(expected.replace(first, marked))
-    assert write.write_manifest(site, result) == 1
+    assert manifest_file.write_manifest(site, result) == 1
     assert path.read_bytes() == expected
 
 

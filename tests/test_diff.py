@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from support.entries import entry as manifest_entry
 
+from smmgen.build.manifest_file import dumps_manifest
 from smmgen.build.pipeline import build
-from smmgen.build.write import dumps_manifest
 from smmgen.cli.main import main
 from smmgen.config.site import load_site
 from smmgen.manifest_model import Manifest, check_manifest

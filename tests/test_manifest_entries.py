@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from support.publishing import T0, card, entry, write_manifest
 
-from smmgen.build import article_outputs, write
+from smmgen.build import article_outputs, manifest_file, write
 from smmgen.build.pipeline import build
 from smmgen.config.site import load_site
 from smmgen.errors import ContentError
@@ -45,7 +45,7 @@ def test_writer_then_loader_then_writer_gives_the_same_bytes(sample_site):
     written = path.read_bytes()
     loaded = read_manifest(path, output_dir=site.output_dir)
     assert loaded.entries and all(isinstance(e, ManifestEntry) for e in loaded.entries)
-    again = write.dumps_manifest(site, loaded.entries)
+    again = manifest_file.dumps_manifest(site, loaded.entries)
     assert again == written
 
 

@@ -12,21 +12,19 @@ old one at the end.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import secrets
 import stat
-import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
-from smmgen import manifest
 from smmgen.build import staging
+from smmgen.build.manifest_file import MANIFEST, write_manifest
 from smmgen.build.og import card_url, og_html, og_tags  # noqa: F401 (card_url: still importable from here)
-from smmgen.build.settled import ledger_states
+from smmgen.build.replacement import stream_to
 from smmgen.output_files import create, prune, survey
 from smmgen.preview import iter_preview
 from smmgen.preview.pages import UNCHANGED
@@ -36,11 +34,9 @@ if TYPE_CHECKING:
     from smmgen.build.pipeline import BuildResult
     from smmgen.config.site import Site
     from smmgen.content.article import Article
-    from smmgen.manifest_model import ManifestEntry
     from smmgen.platforms import Cut
 
 OUTPUT_SUBDIRS = ("cuts", "cards", "og", "preview", "media")
-MANIFEST = "manifest.json"
 PENDING = 64
 """New files handed to the writer thread and not yet written, at most."""
 
@@ -151,7 +147,7 @@ class _PendingWrites:
         if not isinstance(data, bytes):
             relative = path.relative_to(self.out).as_posix()
             self._parent(path, relative)
-            changed = _stream_to(path, self.out, data, self.cache, durable=False, defer=self._renames)
+            changed = stream_to(path, self.out, data, self.cache, durable=False, defer=self._renames)
             self.changed += changed
             if self.cache is not None and not changed:
                 self.index[relative] = self.cache.index[relative]
@@ -332,234 +328,6 @@ def cut_file_name(cut) -> str:
     if not cut.account or cut.account == cut.platform:
         return f"{cut.platform}.txt"
     return f"{cut.platform}.{cut.account}.txt"
-
-
-# --- the manifest --------------------------------------------------------------------------------------------------
-
-def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = None,
-                   same: set[str] | frozenset[str] = frozenset()) -> int:
-    """Write ``dumps_manifest(site, result.entries)``, byte for byte, streaming; returns 1 when the file changed,
-    0 when it already held these bytes.
-
-    The indenting JSON encoder is pure Python and takes seconds for thousands of entries; with ``cache``, the
-    entries of an article in ``same`` (its output key unchanged) are copied from the last manifest, which the
-    output index vouches for, and ``cache.entries`` is set to where each entry now sits.
-    """
-    path = site.output_dir / MANIFEST
-    previous = _previous_manifest(path, cache) if same else None
-    ledger = ledger_states(site)        # which entries are settled, and so written as stubs
-    order = sorted((cut.id, i, j) for i, o in enumerate(result.outputs) for j, cut in enumerate(o.cuts))
-    # Per entry, where its text sits in the last manifest; None when it is to be made afresh.
-    pieces: list[tuple[int, int] | None] = []
-    for entry_id, i, _ in order:
-        known = None
-        if previous is not None and result.outputs[i].article.source in same:
-            known = cache.entries.get(entry_id)
-        pieces.append(known if known is not None and known[0] + known[1] <= previous[1] else None)
-    if previous is not None:
-        _settled_since(previous[0], pieces, order, ledger)
-    where: dict[str, tuple[int, int]] = {}
-    made: tuple[int, tuple[ManifestEntry, ...]] = (-1, ())      # the entries of the article being written
-    try:
-        # Durable: the manifest is what the publisher acts on.
-        with _Replacement(path, MANIFEST, durable=True) as f:
-            if not order:
-                f.write(manifest.dumps(manifest.document(site, [])))  # the same frame, no entries
-            else:
-                head, tail = _frame(site)
-                f.write(head)
-                n = 0
-                while n < len(pieces):
-                    if n:
-                        f.write(b",\n")
-                    piece = pieces[n]
-                    if piece is None:
-                        entry_id, i, j = order[n]
-                        if made[0] != i:     # an article's entries come one after the other (ids: slug@platform)
-                            made = (i, result.outputs[i].entries)
-                        text = entry_text(manifest.as_written(made[1][j].json, ledger))
-                        where[entry_id] = (f.offset, len(text))
-                        f.write(text)
-                        n += 1
-                        continue
-                    # Entries that sat one after the other last time are copied in one go, the separator
-                    # between them (",\n", as here) included.
-                    start, end, m = piece[0], piece[0] + piece[1], n + 1
-                    while m < len(pieces) and (following := pieces[m]) is not None and following[0] == end + 2:
-                        end = following[0] + following[1]
-                        m += 1
-                    base = f.offset
-                    for k in range(n, m):
-                        offset, length = pieces[k]  # type: ignore[misc]
-                        where[order[k][0]] = (base + offset - start, length)
-                    _copy_range(previous[0], start, end - start, f)
-                    n = m
-                f.write(tail)
-            f.keep_if_unchanged(cache)
-    finally:
-        if previous is not None:
-            previous[0].close()
-    if cache is not None:
-        cache.entries = where
-    return int(f.replaced)
-
-
-def _stream_to(path: Path, out: Path, blocks: Iterable[bytes], cache: BuildCache | None, durable: bool,
-               defer: list | None = None) -> int:
-    """Write ``blocks`` to ``path`` unless it holds them already; returns 1 when the file changed (or, with
-    ``defer``, is to change: the rename is listed there instead of done)."""
-    with _Replacement(path, path.relative_to(out).as_posix(), durable, defer) as f:
-        for block in blocks:
-            f.write(block)
-        f.keep_if_unchanged(cache)
-    return int(f.replaced)
-
-
-def dumps_manifest(site: Site, entries: Sequence[ManifestEntry],
-                   ledger: Mapping[str, tuple[str, str]] | None = None) -> bytes:
-    """The manifest's bytes as ``write_manifest`` writes them (for tests and small sites); ``ledger`` as
-    ``smmgen.build.settled.ledger_states`` reads it (None: no entry is settled)."""
-    ledger = ledger or {}
-    if not entries:
-        return manifest.dumps(manifest.document(site, []))
-    head, tail = _frame(site)
-    return head + b",\n".join(entry_text(manifest.as_written(e.json, ledger))
-                              for e in sorted(entries, key=lambda e: e.id)) + tail
-
-
-def entry_text(entry: Mapping[str, Any]) -> bytes:
-    """An entry as ``manifest.dumps`` writes it inside the document: one line."""
-    return manifest.entry_line(entry)
-
-
-def _settled_since(previous: IO[bytes], pieces: list[tuple[int, int] | None], order: Sequence[tuple[str, int, int]],
-                   ledger: Mapping[str, tuple[str, str]]) -> None:
-    """Mark to be made afresh (None) the pieces of the last manifest that no longer say what they should: an
-    entry the ledger has settled since it was written (its post went out), or a stub the ledger no longer
-    vouches for. The article's output key does not cover the ledger, which changes with every publish run."""
-    import mmap
-
-    with mmap.mmap(previous.fileno(), 0, access=mmap.ACCESS_READ) as view:
-        for n, piece in enumerate(pieces):
-            if piece is None:
-                continue
-            line = view[piece[0]:piece[0] + piece[1]]
-            known = ledger.get(order[n][0])
-            marks = (b'"content_hash":"' + known[1].encode() + b'"') if known is not None else b""
-            if b'"article":{' not in line:      # a stub (a full entry names its article first, keys sorted)
-                if known is None or marks not in line or not line.endswith(b'"settled":"' + known[0].encode() + b'"}'):
-                    pieces[n] = None
-            elif known is not None and marks in line and (known[0] != "posted" or b'"expire_at":null' in line):
-                # Its post has this very content: settled now, unless retracted, held or to expire.
-                if manifest.settled(json.loads(line), ledger) is not None:
-                    pieces[n] = None
-
-
-def _frame(site: Site) -> tuple[bytes, bytes]:
-    """The document before and after its entries."""
-    return manifest.frame({k: v for k, v in manifest.document(site, []).items() if k != "entries"})
-
-
-def _previous_manifest(path: Path, cache: BuildCache | None) -> tuple[IO[bytes], int] | None:
-    """The manifest the last build wrote, opened for reading, with its size, when the output index still
-    vouches for it."""
-    known = cache.index.get(MANIFEST) if cache is not None and cache.entries else None
-    if known is None:
-        return None
-    try:
-        f = path.open("rb")
-    except OSError:
-        return None
-    st = os.fstat(f.fileno())
-    if (st.st_size, st.st_mtime_ns) != known[:2]:
-        f.close()
-        return None
-    return f, st.st_size
-
-
-def _copy_range(source: IO[bytes], start: int, length: int, out: _Replacement) -> None:
-    source.seek(start)
-    while length > 0:
-        block = source.read(min(length, 1 << 20))
-        if not block:
-            raise OSError(f"{source.name} was cut short while being copied")
-        out.write(block)
-        length -= len(block)
-
-
-class _Replacement:
-    """A temporary file beside ``path`` (``relative`` in output/) that replaces it on close, unless it holds the
-    same bytes; with a cache, the output index learns what was written."""
-
-    def __init__(self, path: Path, relative: str, durable: bool, defer: list | None = None):
-        self.path = path
-        self.defer = defer
-        self.relative = relative
-        self.durable = durable
-        self.offset = 0
-        self.replaced = False
-        self._hash = hashlib.sha256()
-        self._same: bool | None = None
-        self._cache: BuildCache | None = None
-
-    def __enter__(self) -> _Replacement:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        self._file = os.fdopen(fd, "wb")
-        return self
-
-    def write(self, data: bytes) -> None:
-        self._file.write(data)
-        self._hash.update(data)
-        self.offset += len(data)
-
-    @property
-    def digest(self) -> str:
-        return self._hash.hexdigest()
-
-    def keep_if_unchanged(self, cache: BuildCache | None) -> None:
-        """Decide whether the old file already holds these bytes: by the output index with a cache, else by
-        reading it."""
-        self._cache = cache
-        if cache is not None:
-            self._same = cache.unchanged(self.relative, self.path, self.digest)
-        else:
-            self._same = _file_digest(self.path, self.offset) == self.digest
-
-    def __exit__(self, kind, value, traceback) -> None:
-        try:
-            if kind is None and not self._same and self.durable:
-                self._file.flush()
-                os.fsync(self._file.fileno())
-            self._file.close()
-            if kind is None and not self._same:
-                os.chmod(self._tmp, 0o644)
-                if self.defer is not None:
-                    self.defer.append((self._tmp, self.path, self.relative if self._cache is not None else None,
-                                       self.digest))
-                    self.replaced = True
-                    return
-                os.replace(self._tmp, self.path)
-                self.replaced = True
-                if self._cache is not None:
-                    self._cache.wrote(self.relative, self.path, self.digest)
-        finally:
-            if not self.replaced:
-                Path(self._tmp).unlink(missing_ok=True)
-
-
-def _file_digest(path: Path, size: int) -> str | None:
-    try:
-        st = path.lstat()              # a link is replaced, not taken for the file it leads to
-        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
-            return None
-        digest = hashlib.sha256()
-        with path.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-        return digest.hexdigest()
-    except OSError:
-        return None
 
 
 # --- the other files -----------------------------------------------------------------------------------------------
