@@ -545,3 +545,15 @@ def test_a_no_op_build_asked_to_hold_hands_back_the_cache_for_the_first_edit(war
     edited = incremental.build_site(load_site(warm), workers=1, held=outcome.cache, hold=True)
     assert not edited.errors and edited.cache is outcome.cache and not loads
     assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
+
+
+def test_only_a_cache_held_for_the_next_build_remembers_the_lines_it_wrote(warm: Path) -> None:
+    """The lines of build.json are kept after a save only for a build that follows in the same process (``smmgen
+    serve``): a build that ends there would carry them to its end, tens of megabytes at 10,000 articles."""
+    path = warm / ARTICLE
+    path.write_text(path.read_text().replace("Parliament passes", "Parliament at last passes"))
+    plain = incremental.build_site(load_site(warm), workers=1).cache
+    assert plain is not None and plain._lines == {}
+    path.write_text(path.read_text().replace("at last passes", "finally passes"))
+    held = incremental.build_site(load_site(warm), workers=1, hold=True).cache
+    assert held is not None and held._lines

@@ -206,12 +206,15 @@ class BuildCache:
                     getattr(self, section)[key] = value
             self._lines = {(section, key): (value, line) for (section, key, value), line in zip(items, lines)}
 
-    def save(self, state: BuildState | None) -> None:
+    def save(self, state: BuildState | None, *, keep_lines: bool = False) -> None:
+        """Write the cache; ``keep_lines``: remember each line written, so that the next save of this object (a
+        cache held for the next build, ``smmgen serve``) writes an unchanged value's line without encoding it.
+        A build that ends here does not: at 10,000 articles the lines are tens of megabytes."""
         self.state = state
         codec = _codec(None)
         with _no_collection():
             self._save_articles(codec)
-            _write(self.root / "build.json", self.env, self._build_lines(codec))
+            _write(self.root / "build.json", self.env, self._build_lines(codec, keep_lines))
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
         current = self.fragments[0] if self.fragments else None
         for old in self.root.glob("fragments-*.bin"):
@@ -228,7 +231,7 @@ class BuildCache:
             old.unlink(missing_ok=True)
         shutil.rmtree(self.root / "templates", ignore_errors=True)
 
-    def _build_lines(self, codec: Codec) -> Iterator[str]:
+    def _build_lines(self, codec: Codec, keep: bool) -> Iterator[str]:
         # A value still the very object read from the file (or last written to it) is written as that line.
         known = self._lines
         self._lines = lines = {}
@@ -238,7 +241,8 @@ class BuildCache:
                 old = known.get((section, key))
                 if old is None or not (old[0] is value or by_value and old[0] == value):
                     old = (value, codec.dumps([section, key, written(value)]))
-                lines[(section, key)] = old
+                if keep:
+                    lines[(section, key)] = old
                 yield old[1]
         for section, (_, written) in _SCALARS.items():
             value = getattr(self, section)
@@ -246,7 +250,8 @@ class BuildCache:
                 old = known.get((section, None))
                 if old is None or old[0] is not value:
                     old = (value, codec.dumps([section, written(value)]))
-                lines[(section, None)] = old
+                if keep:
+                    lines[(section, None)] = old
                 yield old[1]
 
     def _save_articles(self, codec: Codec) -> None:
@@ -348,3 +353,4 @@ def load_state(site: Site, env: str) -> BuildState | None:
     """The last build's state, if it was made with this fingerprint."""
     items = _read(site, "state.json", env, _codec(site, state=True), _state_item)
     return items[0] if items else None
+

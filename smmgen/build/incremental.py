@@ -180,7 +180,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
         # cards in output/cards, forgets them. What parsed and cut is still good for the next try.
         staging.keep_only(site, result.staged)
         cache.cards = {key: card for key, card in cache.cards.items() if card.path not in result.staged}
-        cache.save(None)
+        cache.save(None, keep_lines=hold)
         return Outcome(None, 0, result.errors, False, cache)
     if progress is not None:
         progress("writing", 0, 0)
@@ -193,7 +193,8 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     outputs = listing_digest(cache.files if cache.files is not None else _written(site.output_dir))
     # A hero looked for and not found (a warning) may appear anywhere in the site: such a build is never skipped.
     looked = any(a.warnings for a in (*result.articles, *result.drafts))
-    cache.save(None if looked else BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary))
+    cache.save(None if looked else BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary),
+               keep_lines=hold)
     return Outcome(summary, changed, (), False, cache)
 
 
