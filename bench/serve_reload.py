@@ -92,7 +92,7 @@ STAGES = {
     "save": "build/cache.py", "_content_hashes": "build/incremental.py", "survey": "output_files.py",
     "build": "build/pipeline.py", "make_cuts": "build/pipeline.py", "render_cards": "build/card_stage.py",
     "write_output": "build/write.py", "write_manifest": "build/write.py", "iter_pages": "preview/pages.py",
-    "output_files": "preview/live.py",
+    "output_listing": "build/incremental.py",
 }
 
 

@@ -190,7 +190,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     inputs = _inputs(site, env, before, read)
     summary = summarize(result)
     # What the write left in output/: it knows without walking output/ again.
-    outputs = listing_digest(cache.files if cache.files is not None else _written(site.output_dir))
+    outputs = listing_digest(cache.files if cache.files is not None else output_listing(site.output_dir))
     # A hero looked for and not found (a warning) may appear anywhere in the site: such a build is never skipped.
     looked = any(a.warnings for a in (*result.articles, *result.drafts))
     cache.save(None if looked else BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary),
@@ -202,7 +202,7 @@ def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str
     if _inputs(site, env, contents, state.read) != state.inputs:
         return False
     # The files the site's generator reads (``smmgen.build.integration``) too: a card deleted there is copied again.
-    return listing_digest(_written(site.output_dir)) == state.outputs and intact(site)
+    return listing_digest(output_listing(site.output_dir)) == state.outputs and intact(site)
 
 
 def _content_hashes(site: Site) -> list[tuple[str, str]]:
@@ -268,14 +268,16 @@ def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterabl
 
 
 def listing_digest(files: Mapping[str, tuple[int, int]]) -> str:
-    """A hash of what output/ holds (``_written``): every file's relative path, size and mtime."""
+    """A hash of what output/ holds (``output_listing``): every file's relative path, size and mtime."""
     digest = hashlib.sha256()
     digest.update("".join(f"{path}\0{size}\0{mtime}\n" for path, (size, mtime) in sorted(files.items())).encode())
     return digest.hexdigest()
 
 
-def _written(output_dir: Path) -> Mapping[str, tuple[int, int]]:
-    """(size, mtime) of every file in output/'s build folders and of the manifest, by relative path."""
+def output_listing(output_dir: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime_ns) of every file a build writes in output/ (its build folders and the manifest), by relative
+    path. The writer leaves a file whose bytes are unchanged alone, so a file whose pair differs from the last
+    build's is one the build changed."""
     out, _folders = listing(output_dir, SUBDIRS)
     try:
         st = os.stat(output_dir / "manifest.json")

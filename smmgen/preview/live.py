@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from smmgen.build.incremental import SUBDIRS
+from smmgen.build.incremental import listing_digest
+from smmgen.build.incremental import output_listing as output_files
 from smmgen.errors import SmmgenError
-from smmgen.output_files import listing
 
 if TYPE_CHECKING:
     from smmgen.build.cache import BuildCache
@@ -83,7 +83,7 @@ def build_once(root: Path, workers: int = 1, held: BuildCache | None = None) -> 
             # What the write left in output/, as the build knows it (``BuildState.outputs``): no second walk.
             known = outcome.cache.files if outcome.cache is not None else None
             files = dict(known) if known is not None else output_files(output_dir)
-            return Snapshot(_files_id(files), True, (), {}, output_dir, files, outcome.cache)
+            return Snapshot(listing_digest(files)[:16], True, (), {}, output_dir, files, outcome.cache)
         # Nothing was written: the preview of what did load, with the errors on it, from memory.
         result = build(site, workers=workers, cache=BuildCache.load(site))
         messages = tuple(m for _, m in error_lines(result.errors))
@@ -127,26 +127,6 @@ def _without_paths(text: str, root: Path | None) -> str:
     if root is not None:
         text = text.replace(str(root.resolve()) + os.sep, "").replace(str(root) + os.sep, "")
     return _ABSOLUTE_PATH.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
-
-
-def output_files(output_dir: Path) -> dict[str, tuple[int, int]]:
-    """(size, mtime_ns) of every file a build writes in output/, by relative path. The writer leaves a file whose
-    bytes are unchanged alone, so a file whose pair differs from the last build's is one the build changed."""
-    files, _folders = listing(output_dir, SUBDIRS)
-    try:
-        st = os.stat(output_dir / "manifest.json")
-        files["manifest.json"] = (st.st_size, st.st_mtime_ns)
-    except FileNotFoundError:
-        pass
-    return files
-
-
-def _files_id(files: Mapping[str, tuple[int, int]]) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        size, mtime = files[path]
-        digest.update(f"{path}\0{size}\0{mtime}\n".encode())
-    return digest.hexdigest()[:16]
 
 
 def changed_files(before: Snapshot, after: Snapshot) -> frozenset[str] | None:
