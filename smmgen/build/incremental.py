@@ -15,11 +15,13 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from smmgen.build import staging
+from smmgen.build import edit_index
 from smmgen.build.cache import BuildCache, BuildState, check_folder, fingerprint, load_state, stamp
+from smmgen.build.edit_index import EditIndex
 from smmgen.build.integration import intact, integrate
 from smmgen.config.site import Site
 from smmgen.content.discovery import DRAFTS
@@ -63,6 +65,9 @@ class Outcome:
     skipped: bool                                 # nothing changed: output/ was left as it was
     # The build cache as saved, for a process that builds the site again (``build_site``'s ``held``).
     cache: BuildCache | None = field(default=None, compare=False, repr=False)
+    edited: bool = False                          # the edit path (``smmgen.build.edit``) made it
+    # The edit index as saved, for a process that builds the site again (``build_site``'s ``held_index``).
+    index: EditIndex | None = field(default=None, compare=False, repr=False)
 
 
 def summarize(result) -> Summary:
@@ -89,16 +94,18 @@ def summarize(result) -> Summary:
 
 def build_site(site: Site, *, workers: int | None = None, use_cache: bool = True,
                progress: Callable[[str, int, int], None] | None = None, held: BuildCache | None = None,
-               hold: bool = False) -> Outcome:
+               hold: bool = False, held_index: EditIndex | None = None) -> Outcome:
     """Build and write output/ (see ``smmgen.build.pipeline``); with ``use_cache``, skip or reuse unchanged work.
     ``progress`` hears each stage as it goes (``smmgen.build.pipeline.Progress``). ``held``: the cache the last
     build of this site in this process saved (``Outcome.cache``), used instead of reading the cache files again
     while they are still the ones it saved (``smmgen serve`` builds again on every edit); ``hold``: hand the cache
-    back even when nothing changed (read then, so that the next edit does not wait for it).
+    back even when nothing changed (read then, so that the next edit does not wait for it); ``held_index``: the
+    edit index the last build saved (``Outcome.index``), the same way.
 
     output/ (or the cache) being a file, or a folder smmgen cannot write in, is a ConfigError naming it."""
     with writing_output(site):
-        return _build_site(site, workers=workers, use_cache=use_cache, progress=progress, held=held, hold=hold)
+        return _build_site(site, workers=workers, use_cache=use_cache, progress=progress, held=held, hold=hold,
+                           held_index=held_index)
 
 
 @contextmanager
@@ -140,7 +147,7 @@ def _unwritable(site: Site, e: OSError) -> SmmgenError | None:
 
 def _build_site(site: Site, *, workers: int | None, use_cache: bool,
                 progress: Callable[[str, int, int], None] | None, held: BuildCache | None,
-                hold: bool = False) -> Outcome:
+                hold: bool = False, held_index: EditIndex | None = None) -> Outcome:
     check_folder(site)                        # the cache and the staging folder, with or without the cache
     if not use_cache:
         from smmgen.build.pipeline import build, write_output
@@ -157,13 +164,30 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     if held is not None and not held.held(env):
         held = None
     state = held.state if held is not None else load_state(site, env)
-    before = _content_hashes(site)            # before building: an edit made meanwhile is seen next time
+    index = None
+    if state is not None:
+        index = held_index if held_index is not None and held_index.held(env) else edit_index.load(site, env)
+    started = edit_index.now_ns()
+    stats: dict[str, tuple[tuple[int, int, int], str]] = {}
+    # Before building: an edit made meanwhile is seen next time.
+    before = _content_hashes(site, index, stats)
     if state is not None and _unchanged(site, env, state, before):
         staging.discard(site)                     # what a build killed since left there: output/ has it all
         if held is None and hold:
             held = BuildCache.load(site, env)
             held.state = state
-        return Outcome(state.summary, 0, (), True, held)
+        return Outcome(state.summary, 0, (), True, held, index=index)
+    if state is not None and index is not None:
+        from smmgen.build.edit import edit_build
+
+        edited = edit_build(site, env, state, index, before, stats, started)
+        if edited is not None:
+            outcome, index, state = edited
+            if held is not None:
+                held.state = state
+            return replace(outcome, cache=held, index=index)
+    # From here on output/ changes: the edit index no longer says what it holds.
+    edit_index.forget(site)
     # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
     from smmgen.build.pipeline import build, write_output
 
@@ -195,7 +219,19 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     looked = any(a.warnings for a in (*result.articles, *result.drafts))
     cache.save(None if looked else BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary),
                keep_lines=hold)
-    return Outcome(summary, changed, (), False, cache)
+    index = None
+    if not looked:
+        index = edit_index.save_full(site, env, result, cache, stats, inputs, started, _preview_record(result))
+    return Outcome(summary, changed, (), False, cache, index=index)
+
+
+def _preview_record(result) -> object:
+    """What the preview keeps for the edit path (``smmgen.preview.edit``), None when it keeps nothing."""
+    try:
+        from smmgen.preview import edit as preview_edit
+    except ImportError:
+        return None
+    return preview_edit.record(result)
 
 
 def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str, str]]) -> bool:
@@ -205,9 +241,12 @@ def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str
     return listing_digest(output_listing(site.output_dir)) == state.outputs and intact(site)
 
 
-def _content_hashes(site: Site) -> list[tuple[str, str]]:
+def _content_hashes(site: Site, known: EditIndex | None = None,
+                    stats: dict[str, tuple[tuple[int, int, int], str]] | None = None) -> list[tuple[str, str]]:
     """Every file under content/: articles by the sha256 of their bytes, other files (images) by stat, so that
-    an image added where an article's relative reference would now find it counts as a change too."""
+    an image added where an article's relative reference would now find it counts as a change too. An article
+    whose stat ``known`` recorded with its sha256 is not read again; ``stats`` gets each article read: its stat
+    (taken before reading it) and sha256."""
     out = []
     # os.walk follows no link to a folder: below a content/ inside the site only a file that is itself a link
     # can lead outside (one lstat, where resolving every path would cost a fifth of a build with nothing to do).
@@ -222,8 +261,15 @@ def _content_hashes(site: Site) -> list[tuple[str, str]]:
                 out.append((path, "outside"))     # never read: load_article refuses it
             elif article:
                 try:
-                    with open(path, "rb") as f:
-                        out.append((path, hashlib.sha256(f.read()).hexdigest()))
+                    st = os.stat(path)          # before reading: a change meanwhile shows next time
+                    now = (st.st_size, st.st_mtime_ns, st.st_ino)
+                    sha = known.known_sha(path, now) if known is not None else None
+                    if sha is None:
+                        with open(path, "rb") as f:
+                            sha = hashlib.sha256(f.read()).hexdigest()
+                    out.append((path, sha))
+                    if stats is not None:
+                        stats[path] = (now, sha)
                 except OSError:
                     out.append((path, "unreadable"))
             else:
@@ -268,10 +314,10 @@ def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterabl
 
 
 def listing_digest(files: Mapping[str, tuple[int, int]]) -> str:
-    """A hash of what output/ holds (``output_listing``): every file's relative path, size and mtime."""
-    digest = hashlib.sha256()
-    digest.update("".join(f"{path}\0{size}\0{mtime}\n" for path, (size, mtime) in sorted(files.items())).encode())
-    return digest.hexdigest()
+    """A hash of what output/ holds (``output_listing``): every file's relative path, size and mtime. It is a
+    sum of one hash per file (``edit_index.file_hash``), so that the edit path can move it by the files it
+    changed without listing output/."""
+    return edit_index.as_digest(edit_index.listing_sum(files.items()))
 
 
 def output_listing(output_dir: Path) -> dict[str, tuple[int, int]]:

@@ -1,0 +1,427 @@
+"""The edit path: a build that replaces only the share of output/ of the few articles whose files changed.
+
+An edit to one article of a 10,000-article archive changes that article's cut texts, Open Graph snippet, cards,
+manifest entries and a few preview pages, and nothing else. The full build (``smmgen.build.pipeline``) would
+still walk every article; this path instead parses and cuts the edited articles with the full build's own
+functions, takes everything else from the edit index the last build saved (``smmgen.build.edit_index``), and
+splices the result into output/.
+
+It is taken only when it is sure to give the bytes the full build would; otherwise ``edit_build`` returns None
+and the full build runs as it always did. Sure means: the inputs differ from the last build's only in the bytes
+of a few existing article files (the same files, config, layouts, heroes, avatars and ledger); each edited
+article parses without error or warning, is no draft, has no video, keeps its slug (its key, which no other
+article shares), URL and hero, cuts without error, and asks the plan the same questions (``pipeline.plan_reads``:
+then the last plan's answers stand for it, and no other post moves); its cards are its own; the manifest and
+the preview pages it splices into are still the files the last build wrote.
+
+output/ is not listed: the files it changes move the recorded listing digest by their own shares
+(``edit_index.file_hash``), so the next build with nothing to do still compares with output/ as it really is.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from smmgen.build import edit_index, staging
+from smmgen.build.cache_files import _codec, _write
+from smmgen.build.cache_records import BuildState
+from smmgen.build.edit_index import EditIndex, EditRecord, as_digest, file_hash
+from smmgen.errors import SmmgenError
+
+if TYPE_CHECKING:
+    from smmgen.build.article_outputs import ArticleOutput
+    from smmgen.build.incremental import Outcome
+    from smmgen.config.site import Site
+    from smmgen.content.article import Article
+    from smmgen.platforms import Cut
+
+MAX_EDITED = 8
+"""More articles changed than this: the full build (a pull request, a checkout of another branch)."""
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Edited:
+    """One edited article, made again: what the preview's edit (``smmgen.preview.edit``) is given too."""
+
+    path: str                             # its file, as ``incremental._content_hashes`` names it
+    record: EditRecord                    # as the last build left it
+    sha: str
+    article: Article
+    cuts: tuple[Cut, ...]                 # planned, with the plan's and the expiry warnings
+    output: ArticleOutput
+    cards: dict                           # CardRequest -> Card, in request order
+    staged: frozenset[str]                # its new cards, waiting in the staging folder
+
+
+def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before: list[tuple[str, str]],
+               stats: dict, started: int) -> tuple[Outcome, EditIndex, BuildState] | None:
+    """Build by replacing only the edited articles' share of output/, or None when this is not sure to give the
+    full build's bytes (nothing is written then). ``before``: the content hashes as ``incremental`` took them
+    (``stats``: the article files' stats and hashes, taken from ``started`` on)."""
+    from smmgen.build.incremental import _inputs
+
+    data = index.data
+    if data["inputs"] != state.inputs or (site.default_image and not site.default_image_alt):
+        return None
+    from smmgen.build.integration import settings
+
+    if settings(site) is not None:
+        return None                           # the site generator's data file lists every article
+    changed, old = [], []
+    for path, sha in before:
+        known = data["files"].get(path)
+        if known is not None and known[3] != sha:
+            changed.append(path)
+            sha = known[3]
+        old.append((path, sha))
+    # Nothing else may differ: the same files under content/, the same heroes, avatars, ledger, config.
+    if not changed or len(changed) > MAX_EDITED or _inputs(site, env, old, state.read) != state.inputs:
+        return None
+    made = _remake(site, index, changed, dict(before))
+    if made is None:
+        return None
+    return _splice(site, env, state, index, made, before, stats, started)
+
+
+# --- making the edited articles' share again ---------------------------------------------------------------------
+
+def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str, str]) -> list[Edited] | None:
+    from smmgen.build.pipeline import (
+        OUTPUT_SUBDIRS,
+        _with_plan_values,
+        article_outputs,
+        card_requests,
+        cut_article,
+        plan_reads,
+        render_cards,
+        with_expiry_warnings,
+    )
+    from smmgen.build.templates import Layouts
+    from smmgen.content.reading import Skipped, load_article
+    from smmgen.output_files import guard
+
+    guard(site.root, site.output_dir, OUTPUT_SUBDIRS)
+    layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
+    out = []
+    for path in changed:
+        source = site.rel(Path(path))
+        record = index.record(source, site)
+        if record is None:
+            return None
+        try:
+            article = load_article(Path(path), site)
+        except (SmmgenError, Skipped):
+            return None
+        image = str(article.image) if article.image else None
+        if (article.source != source or article.draft or article.warnings or article.video is not None
+                or article.slug != record.slug or article.url != record.url or image != record.image):
+            return None
+        if article.key != article.slug:
+            article = replace(article, key=article.slug)     # as ``reading.with_keys`` gives a slug of its own
+        cuts, errors = cut_article(article, site, layouts)
+        if errors or any(c.errors for c in cuts) or len(cuts) != len(record.plan) \
+                or plan_reads(cuts) != record.plan_reads:
+            return None
+        planned = with_expiry_warnings([_with_plan_values(c, tuple(values[:3]), values[3])
+                                        for c, values in zip(cuts, record.plan)], site)
+        requests = card_requests(cuts, {source: article}, site)
+        staged: set[str] = set()
+        cards, card_errors = render_cards(requests, {source: article}, site, layouts, True, None, None, None,
+                                          staged)
+        if card_errors:
+            return None                        # the full build reports them (the cards drawn stay staged)
+        (output,) = article_outputs([article], planned, requests, cards, site, {source: shas[path]})
+        out.append(Edited(path, record, shas[path], article, tuple(planned), output, cards, frozenset(staged)))
+    return out
+
+
+def _files(site: Site, edited: Edited) -> dict[str, bytes] | None:
+    """The edited article's cut texts and Open Graph snippet, by path in output/ (as ``write._article_files``)."""
+    from smmgen.build.write import cut_file_name, cut_text_file, og_snippet
+
+    og = next((card for req, card in edited.cards.items() if req.target == "og"), None)
+    files = {f"cuts/{c.slug}/{cut_file_name(c)}": cut_text_file(c) for c in edited.output.cuts}
+    files[f"og/{edited.article.key}.html"] = og_snippet(edited.article, site, og)
+    return files if files.keys() == {f[0] for f in edited.record.files} else None
+
+
+def _preview(site: Site, index: EditIndex, edited: list[Edited]) -> tuple[list[tuple[str, bytes]], Any] | None:
+    """The preview pages the edit changes and the preview's new record, from ``smmgen.preview.edit``; None when
+    it cannot say (or is not there)."""
+    try:
+        from smmgen.preview import edit as preview_edit
+    except ImportError:
+        return None
+    if index.data["preview"] is None:
+        return None
+    return preview_edit.edit_pages(site, edited, index.data["preview"])
+
+
+# --- writing it ------------------------------------------------------------------------------------------------
+
+def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: list[Edited],
+            before: list[tuple[str, str]], stats: dict, started: int) -> tuple[Outcome, EditIndex, BuildState] | None:
+    from smmgen import manifest
+    from smmgen.build.incremental import Outcome, _inputs
+    from smmgen.build.manifest_file import entry_text
+    from smmgen.build.settled import ledger_states
+
+    data = index.data
+    out = site.output_dir
+    files: dict[str, bytes] = {}
+    for one in edited:
+        own = _files(site, one)
+        if own is None:
+            return None
+        files.update(own)
+    cards = _cards(site, data["shared"], edited)
+    if cards is None:
+        return None
+    preview = _preview(site, index, edited)
+    if preview is None:
+        return None
+    pages, preview_record = preview
+    # The manifest: each edited article's entries sit in one block of the last one, which must still be that file.
+    try:
+        st = os.stat(out / MANIFEST)
+    except OSError:
+        return None
+    if [st.st_size, st.st_mtime_ns] != data["manifest"]:
+        return None
+    position = {entry[0]: n for n, entry in enumerate(data["order"])}
+    ledger = ledger_states(site)
+    blocks = []
+    for one in edited:
+        n = position.get(one.article.source)
+        if n is None or data["order"][n][2] == 0:
+            return None
+        text = b",\n".join(entry_text(manifest.as_written(e.json, ledger))
+                           for e in sorted(one.output.entries, key=lambda e: e.id))
+        blocks.append((data["order"][n][1], data["order"][n][2], text, n, one))
+    blocks.sort(key=lambda b: b[0])
+
+    for relative, _ in (*files.items(), *pages):
+        if not _plain_or_missing(out / relative):
+            return None                         # a link or a folder in its place: the full build says what to do
+    # Everything is made: from here on output/ changes. The index goes first, so that a write that stops
+    # halfway leaves no index to trust.
+    edit_index.forget(site)
+    total = int(state.outputs, 16) if _is_digest(state.outputs) else None
+    if total is None:
+        return None
+    recorded = {f[0]: f[1:] for one in edited for f in (*one.record.files, *one.record.cards)}
+    changed = 0
+    shares: list[tuple[str, tuple[int, int] | None, tuple[int, int] | None]] = []   # (path, before, after)
+    token = secrets.token_hex(4)
+    for relative, content in (*files.items(), *pages):
+        path = out / relative
+        now = _stat(path)
+        was = recorded.get(relative, now)
+        if now is not None and now[0] == len(content) and path.read_bytes() == content:
+            if was != now:
+                shares.append((relative, was, now))
+            continue
+        _replace(path, content, token, durable=False)
+        shares.append((relative, was, _stat(path)))
+        changed += 1
+    staged = set().union(*(one.staged for one in edited))
+    staging.commit(site, staged)
+    for relative in sorted(staged):
+        shares.append((relative, None, _stat(out / relative)))
+        changed += 1
+    new_manifest = _splice_manifest(out / MANIFEST, st.st_size, blocks, token)
+    if new_manifest is not None:
+        shares.append((MANIFEST, (st.st_size, st.st_mtime_ns), new_manifest))
+        changed += 1
+    for relative in cards.removed:
+        try:
+            os.unlink(out / relative)
+        except FileNotFoundError:
+            pass
+        shares.append((relative, recorded.get(relative), None))
+    for relative, was, now in shares:
+        if was is not None:
+            total -= file_hash(relative, *was)
+        if now is not None:
+            total += file_hash(relative, *now)
+
+    # The summary: the plan's values are the same, so the counts and times are; the warnings and cards may not be.
+    summary = state.summary
+    warnings = list(summary.warnings)
+    offset, cursor = data["site_warnings"], 0
+    for start, length, text, n, one in sorted(blocks, key=lambda b: b[3]):
+        while cursor < n:
+            offset += data["order"][cursor][3]
+            cursor += 1
+        own = [(c.source, c.platform, w) for c in one.cuts for w in c.warnings]
+        warnings[offset:offset + data["order"][n][3]] = own
+        offset += len(own)
+        cursor += 1
+        data["order"][n][3] = len(own)
+    summary = replace(summary, warnings=tuple(warnings), cards=summary.cards + cards.count)
+    new_state = BuildState(inputs=_inputs(site, env, before, state.read), read=state.read,
+                           outputs=as_digest(total), summary=summary)
+    _write(edit_index.folder(site) / "state.json", env, [_codec(None, state=True).dumps([new_state])])
+
+    # The index, for the next edit.
+    moved = [(start + length, len(text) - length) for start, length, text, *_ in blocks]
+    if any(delta for _, delta in moved):
+        edited_n = {b[3] for b in blocks}
+        for m, entry in enumerate(data["order"]):
+            if m not in edited_n and entry[1] >= moved[0][0]:
+                entry[1] += sum(delta for end, delta in moved if entry[1] >= end)
+    shift = 0
+    for start, length, text, n, _ in blocks:
+        data["order"][n][1] = start + shift
+        data["order"][n][2] = len(text)
+        shift += len(text) - length
+    after = {relative: now for relative, _, now in shares if now is not None}
+    for one in edited:
+        index.put(one.article.source, replace(
+            one.record, sha=one.sha,
+            files=tuple((f[0], *after.get(f[0], f[1:])) for f in one.record.files),
+            cards=tuple((c, *(after.get(c) or recorded[c])) for c in sorted({c.path for c in one.cards.values()}))),
+            site)
+    data["files"] = {path: [*st_, sha] for path, (st_, sha) in stats.items()}
+    data["written"] = started
+    data["inputs"] = new_state.inputs
+    data["shared"] = cards.shared
+    data["manifest"] = list(new_manifest or (st.st_size, st.st_mtime_ns))
+    data["preview"] = preview_record
+    index.save()
+    return Outcome(summary, changed, (), False, None, edited=True), index, new_state
+
+
+@dataclass(frozen=True)
+class _CardChange:
+    removed: tuple[str, ...]                  # card files no article shows any more
+    count: int                                # distinct cards added less those removed
+    shared: dict[str, int]                    # the index's new ``shared``
+
+
+def _cards(site: Site, shared: dict[str, int], edited: list[Edited]) -> _CardChange | None:
+    """What the edit does to output/cards: None when a new card of an edited article is a file already there
+    that it did not show before (another article's: who else shows it is not known here)."""
+    owners: Counter[str] = Counter()
+    known: dict[str, int] = {}
+    for one in edited:
+        for path, *_ in one.record.cards:
+            known[path] = shared.get(path, 1)
+            owners[path] -= 1
+        for path in {card.path for card in one.cards.values()}:
+            owners[path] += 1
+            if path not in known:
+                if path not in one.staged:
+                    return None
+                known[path] = 0
+    shared = dict(shared)
+    removed, count = [], 0
+    for path, delta in owners.items():
+        was = known[path]
+        now = was + delta
+        if now == 0 and was > 0:
+            removed.append(path)
+            count -= 1
+        elif was == 0 and now > 0:
+            count += 1
+        if now > 1:
+            shared[path] = now
+        else:
+            shared.pop(path, None)
+    return _CardChange(tuple(sorted(removed)), count, shared)
+
+
+def _splice_manifest(path: Path, size: int, blocks: list, token: str) -> tuple[int, int] | None:
+    """Replace each block of the manifest with its new text (copying the rest by the kernel); returns the new
+    file's (size, mtime_ns), or None when every block already held its new text."""
+    with open(path, "rb") as old:
+        if all(_read_at(old, start, length) == text for start, length, text, *_ in blocks):
+            return None
+        tmp = path.with_name(f".{path.name}.{token}.tmp")
+        try:
+            with open(tmp, "wb") as new:
+                at = 0
+                for start, length, text, *_ in blocks:
+                    _copy(old, new, at, start - at)
+                    new.write(text)
+                    at = start + length
+                _copy(old, new, at, size - at)
+                new.flush()
+                os.fsync(new.fileno())          # durable: the manifest is what the publisher acts on
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return _stat(path)
+
+
+def _read_at(f, start: int, length: int) -> bytes:
+    f.seek(start)
+    return f.read(length)
+
+
+def _copy(source, target, start: int, length: int) -> None:
+    target.flush()
+    done = 0
+    try:
+        while done < length:
+            n = os.copy_file_range(source.fileno(), target.fileno(), length - done, start + done)
+            if n == 0:
+                raise EOFError
+            done += n
+    except (OSError, AttributeError):         # a file system (or system) without it: through memory
+        source.seek(start + done)
+        while done < length:
+            block = source.read(min(length - done, 1 << 20))
+            if not block:
+                break
+            target.write(block)
+            done += len(block)
+    except EOFError:
+        pass
+    if done < length:
+        raise OSError(f"{source.name} was cut short while being copied")
+
+
+def _replace(path: Path, content: bytes, token: str, durable: bool) -> None:
+    from smmgen.output_files import create
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{token}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        create(tmp, content, durable=durable)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _plain_or_missing(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return True
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _is_digest(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)

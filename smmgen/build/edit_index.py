@@ -1,0 +1,351 @@
+"""The edit index (``.smmgen/cache/edit.json`` and ``edit-NN.json``): what the edit path (``smmgen.build.edit``)
+needs of the last build to replace one article's share of output/ without reading the rest of the build cache.
+
+``edit.json`` is small and read whole: the stat and sha256 of every article file (so that a file whose stat did
+not change is not hashed again), the published articles in build order with where their manifest entries sit and
+how many summary warnings they have, the cards more than one article shows, the manifest's stat and the
+preview's own record. ``edit-NN.json`` hold one ``EditRecord`` per article (its plan values, its files and
+cards), one line each; the edit path decodes only the lines of the articles it edits and writes back only the
+shards they are in.
+
+Like the build cache, the index lives inside the site and is read by builds that hold the publisher's secrets: it
+is JSON data only (``smmgen.build.cache_codec`` for the records), checked as it is read, and anything that is not
+what it should be makes the edit path step aside for the full build, never a traceback, never a path outside
+output/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from smmgen.build.cache_codec import CacheFormatError, Codec
+from smmgen.build.cache_files import _HEADER, CACHE_DIR, FORMAT, _write
+from smmgen.build.cache_records import Stamp, stamp
+
+log = logging.getLogger("smmgen.build.cache")
+
+INDEX = "edit.json"
+SHARDS = 64
+"""Records are stored in this many files, by a hash of the article's path."""
+RACY_NS = 2_000_000_000
+"""A file changed this close before its stat was recorded may change again without its stat showing it: such a
+file is hashed again (git's "racily clean" entries)."""
+_RELATIVE = re.compile(r"(cuts|og|cards)/[^\0\\]+")
+PlanValue = tuple  # (publish_at, expire_at, timing, warnings the plan added)
+
+
+@dataclass(frozen=True)
+class EditRecord:
+    """One published article's share of the last build, as the edit path replaces it."""
+
+    sha: str                                  # of the article file's bytes
+    slug: str                                 # also its key: only an article whose slug no other one has
+    url: str
+    image: str | None
+    plan_reads: str                           # ``pipeline.plan_reads`` of its cuts before planning
+    plan: tuple                               # per cut, the plan's (publish_at, expire_at, timing, added)
+    files: tuple                              # (relative path, size, mtime_ns) of its cut texts and og snippet
+    cards: tuple                              # (relative path, size, mtime_ns) of its distinct cards
+
+
+@functools.cache
+def _codec(zones: tuple) -> Codec:
+    from smmgen.plan.schedule import Timing
+
+    return Codec((EditRecord, Timing), zones)
+
+
+def codec(site) -> Codec:
+    from zoneinfo import ZoneInfo
+
+    return _codec((site.timezone, ZoneInfo("UTC")))
+
+
+def shard_of(source: str) -> int:
+    return hashlib.sha256(source.encode()).digest()[1] % SHARDS
+
+
+def folder(site) -> Path:
+    return site.root / CACHE_DIR
+
+
+def forget(site) -> None:
+    """Remove the edit index (before a full build changes output/: the next edit must not trust it)."""
+    (folder(site) / INDEX).unlink(missing_ok=True)
+
+
+# --- the listing digest, kept up to date without listing output/ ----------------------------------------------
+
+DIGEST_BITS = 256
+
+
+def file_hash(relative: str, size: int, mtime: int) -> int:
+    """One file's share of ``listing_digest``: the digest is their sum, so a file added, removed or changed
+    moves it by its own share alone."""
+    return int.from_bytes(hashlib.sha256(f"{relative}\0{size}\0{mtime}".encode()).digest(), "big")
+
+
+def listing_sum(files: Iterable[tuple[str, tuple[int, int]]]) -> int:
+    return sum(file_hash(relative, size, mtime) for relative, (size, mtime) in files) % (1 << DIGEST_BITS)
+
+
+def as_digest(total: int) -> str:
+    return f"{total % (1 << DIGEST_BITS):064x}"
+
+
+# --- the index ------------------------------------------------------------------------------------------------
+
+@dataclass
+class EditIndex:
+    """edit.json as read (``data``) and the records of the articles asked for, by shard."""
+
+    root: Path
+    env: str
+    data: dict
+    # shard -> its lines as read (item lines only), decoded lazily; shards changed since
+    _lines: dict[int, list[str]] = field(default_factory=dict)
+    _changed: set[int] = field(default_factory=set)
+    saved_as: Stamp | None = None             # edit.json's stat as this object read or saved it
+
+    def held(self, env: str) -> bool:
+        """This index, kept in memory since it was saved, is still what ``load`` would read."""
+        return self.env == env and self.saved_as is not None and stamp(self.root / INDEX) == self.saved_as
+
+    # edit.json's parts, checked when it is read (``_valid``):
+    #   inputs:   BuildState.inputs of the build it belongs to
+    #   written:  time.time_ns() when the stats in it were taken
+    #   files:    {absolute path of an article file: [size, mtime_ns, inode, sha256]}
+    #   order:    [[source, entries offset, entries length, warnings], ...]: published articles with cuts, in order
+    #   site_warnings: how many warnings come before the articles'
+    #   shared:   {card path: how many articles show it} for the cards of more than one article
+    #   manifest: [size, mtime_ns] of output/manifest.json as written
+    #   preview:  the preview's record (``smmgen.preview.edit``), opaque here
+
+    def known_sha(self, path: str, now: Stamp) -> str | None:
+        """The sha256 of the article file at ``path`` when its stat is still ``now`` as recorded."""
+        known = self.data["files"].get(path)
+        if known is None or tuple(known[:3]) != now or now[1] >= self.data["written"] - RACY_NS:
+            return None
+        return known[3]
+
+    def record(self, source: str, site) -> EditRecord | None:
+        """The article's record, None when there is none (or it cannot be read)."""
+        n = shard_of(source)
+        lines = self._shard(n)
+        prefix = "[" + json.dumps(source, ensure_ascii=False) + ","
+        for line in lines:
+            if line.startswith(prefix):
+                try:
+                    item = codec(site).loads(line)
+                except CacheFormatError:
+                    return None
+                if not (type(item) is list and len(item) == 2 and item[0] == source and _valid_record(item[1])):
+                    return None
+                return item[1]
+        return None
+
+    def put(self, source: str, record: EditRecord, site) -> None:
+        n = shard_of(source)
+        lines = self._shard(n)
+        prefix = "[" + json.dumps(source, ensure_ascii=False) + ","
+        line = codec(site).dumps([source, record])
+        for i, old in enumerate(lines):
+            if old.startswith(prefix):
+                lines[i] = line
+                break
+        else:
+            lines.append(line)
+        self._changed.add(n)
+
+    def _shard(self, n: int) -> list[str]:
+        lines = self._lines.get(n)
+        if lines is None:
+            lines = self._lines[n] = _read_shard(self.root / f"edit-{n:02d}.json", self.env)
+        return lines
+
+    def save(self) -> None:
+        """Write the shards changed, then edit.json."""
+        for n in sorted(self._changed):
+            _write(self.root / f"edit-{n:02d}.json", self.env, self._lines[n])
+        self._changed.clear()
+        _write_index(self.root / INDEX, self.env, self.data)
+        self.saved_as = stamp(self.root / INDEX)
+
+
+def load(site, env: str) -> EditIndex | None:
+    """The edit index saved for this fingerprint, None when there is none or it is not what it should be."""
+    root = folder(site)
+    path = root / INDEX
+    before = stamp(path)
+    try:
+        with path.open("rb") as f:
+            head = json.loads(f.readline(4096))
+            if not (isinstance(head, dict) and head.get(_HEADER) == FORMAT and head.get("env") == env):
+                return None
+            data = json.loads(f.read())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        log.warning("smmgen: ignored unreadable edit index %s (%s)", site.rel(path), str(e)[:200])
+        return None
+    if not _valid(data):
+        log.warning("smmgen: ignored edit index %s that does not hold what it should", site.rel(path))
+        return None
+    return EditIndex(root, env, data, saved_as=before)
+
+
+def _read_shard(path: Path, env: str) -> list[str]:
+    """A shard's item lines (see ``cache_files._write``); none when it is stale or not one."""
+    try:
+        text = path.read_bytes().decode("utf-8", "surrogatepass")
+    except (OSError, UnicodeDecodeError):
+        return []
+    head, _, body = text.partition("\n")
+    try:
+        header = json.loads(head)
+    except ValueError:
+        return []
+    if not (isinstance(header, dict) and header.get(_HEADER) == FORMAT and header.get("env") == env):
+        return []
+    lines = body.split("\n")
+    if len(lines) < 2 or lines[0] != "[" or lines[-1] != "" or lines[-2] != "]":
+        return []
+    items = lines[1:-2]
+    return [line[:-1] for line in items[:-1]] + items[-1:]
+
+
+def _write_index(path: Path, env: str, data: dict) -> None:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(json.dumps({_HEADER: FORMAT, "env": env}).encode() + b"\n" + text.encode("utf-8", "surrogatepass"))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _valid(data: Any) -> bool:
+    try:
+        return (type(data) is dict and type(data.get("inputs")) is str and _int(data.get("written"))
+                and _int(data.get("site_warnings"))
+                and type(data.get("files")) is dict
+                and all(type(k) is str and type(v) is list and len(v) == 4 and all(map(_int, v[:3]))
+                        and type(v[3]) is str for k, v in data["files"].items())
+                and type(data.get("order")) is list
+                and all(type(o) is list and len(o) == 4 and type(o[0]) is str and all(map(_int, o[1:]))
+                        and min(o[1:]) >= 0 for o in data["order"])
+                and type(data.get("shared")) is dict
+                and all(type(k) is str and _RELATIVE.fullmatch(k) and ".." not in k.split("/") and _int(v)
+                        for k, v in data["shared"].items())
+                and type(data.get("manifest")) is list and len(data["manifest"]) == 2
+                and all(map(_int, data["manifest"]))
+                and "preview" in data)
+    except (TypeError, AttributeError):
+        return False
+
+
+def _valid_record(record: Any) -> bool:
+    from smmgen.plan.schedule import Timing
+
+    if type(record) is not EditRecord:
+        return False
+    files = (*record.files, *record.cards)
+    return (type(record.plan) is tuple
+            and all(type(p) is tuple and len(p) == 4 and type(p[0]) is dt.datetime
+                    and (p[1] is None or type(p[1]) is dt.datetime) and (p[2] is None or type(p[2]) is Timing)
+                    and type(p[3]) is tuple
+                    and all(type(w) is str for w in p[3]) for p in record.plan)
+            and all(type(f) is tuple and len(f) == 3 and type(f[0]) is str and _RELATIVE.fullmatch(f[0])
+                    and ".." not in f[0].split("/") and _int(f[1]) and _int(f[2]) for f in files))
+
+
+# --- made by a full build ---------------------------------------------------------------------------------------
+
+def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]], inputs: str, written: int,
+              preview: Any) -> EditIndex | None:
+    """Write the edit index of a full build that just wrote output/ (``cache``: its build cache as the write
+    left it; ``stats``: article file -> (its stat before it was hashed, sha256); ``written``: ``time.time_ns()``
+    before the stats were taken). Articles the edit path cannot replace get no record: editing one of them
+    takes the full build."""
+    from collections import Counter
+
+    from smmgen.build.write import cut_file_name
+
+    root = folder(site)
+    listing = cache.files
+    plan = cache.plan
+    if listing is None or "manifest.json" not in listing:
+        forget(site)
+        return None
+    shas = {site.rel(Path(path)): sha for path, (_, sha) in stats.items()}
+    slugs = Counter(a.slug for a in (*result.articles, *result.drafts))
+    sources: dict[str, set[str]] = {}
+    for request, card in result.cards.items():
+        sources.setdefault(card.path, set()).add(request.source)
+    cards_of: dict[str, set[str]] = {}
+    for path, owners in sources.items():
+        for source in owners:
+            cards_of.setdefault(source, set()).add(path)
+    plan_values = plan[1] if plan is not None and len(plan[1]) == len(result.cuts) else None
+    entries = cache.entries
+    order = []
+    lines: list[list[str]] = [[] for _ in range(SHARDS)]
+    encode = codec(site).dumps
+    start = 0
+    for output in result.outputs:
+        article, cuts = output.article, output.cuts
+        first = start
+        start += len(cuts)
+        where = sorted(entries.get(c.id, (-1, -1)) for c in cuts)
+        contiguous = where[0][0] >= 0 and all(b[0] == a[0] + a[1] + 2 for a, b in zip(where, where[1:]))
+        block = (where[0][0], where[-1][0] + where[-1][1] - where[0][0]) if contiguous else (0, 0)
+        order.append([article.source, *block, sum(len(c.warnings) for c in cuts)])
+        record = cache.articles.get(article.source)
+        sha = shas.get(article.source)
+        files = [f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts] + [f"og/{article.key}.html"]
+        own_cards = sorted(cards_of.get(article.source, ()))
+        if (plan_values is None or not contiguous or record is None or sha is None or record.sha != sha
+                or record.cuts is None or len(record.cuts) != len(cuts) or not record.plan_reads
+                or article.key != article.slug or slugs[article.slug] != 1 or article.video is not None
+                or article.warnings or any(f not in listing for f in (*files, *own_cards))):
+            continue
+        lines[shard_of(article.source)].append(encode([article.source, EditRecord(
+            sha=sha, slug=article.slug, url=article.url, image=str(article.image) if article.image else None,
+            plan_reads=record.plan_reads,
+            plan=tuple((*values, tuple(added)) for values, added in plan_values[first:start]),
+            files=tuple((f, *listing[f]) for f in files),
+            cards=tuple((c, *listing[c]) for c in own_cards))]))
+    for n, shard in enumerate(lines):
+        _write(root / f"edit-{n:02d}.json", env, shard)
+    data = {
+        "inputs": inputs, "written": written,
+        "files": {path: [*st, sha] for path, (st, sha) in stats.items()},
+        "order": order, "site_warnings": len(result.site_warnings),
+        "shared": {path: len(owners) for path, owners in sources.items() if len(owners) > 1},
+        "manifest": list(listing["manifest.json"]), "preview": preview,
+    }
+    index = EditIndex(root, env, data)
+    index.save()
+    return index
+
+
+def now_ns() -> int:
+    return time.time_ns()
