@@ -22,6 +22,9 @@ class PageMemo:
         self.intact = intact                    # files in output/ still as the output index says
         self.keys: dict[str, str] = {}
         self._fragments: FragmentStore | None = None
+        # What the preview leaves for an edit to patch its pages (``smmgen.preview.edit``), once its pages are
+        # all given; None when it cannot be patched (a site's own templates, a build with errors).
+        self.record: dict | None = None
 
     def unchanged(self, relative: str, key: str) -> bool:
         """The page was last made from inputs with this key, and its file is still as written."""
