@@ -164,6 +164,7 @@ class BuildCache:
     # object is what a load would give, and a process that builds again (``smmgen serve``) keeps it instead.
     # None while a build changes it and until it is saved.
     saved_as: Stamp | None = None
+    preview: dict | None = None     # the preview's record for the edit path (``smmgen.preview.edit``; not stored)
     _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
     # build.json as read: (section, key) -> (value, its line)
     _lines: dict[tuple[str, Any], tuple[Any, str]] = field(default_factory=dict, repr=False)

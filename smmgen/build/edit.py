@@ -38,6 +38,7 @@ from smmgen.errors import SmmgenError
 if TYPE_CHECKING:
     from smmgen.build.article_outputs import ArticleOutput
     from smmgen.build.incremental import Outcome
+    from smmgen.build.templates import Layouts
     from smmgen.config.site import Site
     from smmgen.content.article import Article
     from smmgen.platforms import Cut
@@ -89,12 +90,13 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
     made = _remake(site, index, changed, dict(before))
     if made is None:
         return None
-    return _splice(site, env, state, index, made, before, stats, started)
+    return _splice(site, env, state, index, *made, before, stats, started)
 
 
 # --- making the edited articles' share again ---------------------------------------------------------------------
 
-def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str, str]) -> list[Edited] | None:
+def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str, str]) \
+        -> tuple[list[Edited], Layouts] | None:
     from smmgen.build.pipeline import (
         OUTPUT_SUBDIRS,
         _with_plan_values,
@@ -141,7 +143,7 @@ def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str
             return None                        # the full build reports them (the cards drawn stay staged)
         (output,) = article_outputs([article], planned, requests, cards, site, {source: shas[path]})
         out.append(Edited(path, record, shas[path], article, tuple(planned), output, cards, frozenset(staged)))
-    return out
+    return out, layouts
 
 
 def _files(site: Site, edited: Edited) -> dict[str, bytes] | None:
@@ -154,21 +156,27 @@ def _files(site: Site, edited: Edited) -> dict[str, bytes] | None:
     return files if files.keys() == {f[0] for f in edited.record.files} else None
 
 
-def _preview(site: Site, index: EditIndex, edited: list[Edited]) -> tuple[list[tuple[str, bytes]], Any] | None:
-    """The preview pages the edit changes and the preview's new record, from ``smmgen.preview.edit``; None when
-    it cannot say (or is not there)."""
-    try:
-        from smmgen.preview import edit as preview_edit
-    except ImportError:
-        return None
+def _preview(site: Site, index: EditIndex, edited: list[Edited], layouts: Layouts) \
+        -> tuple[tuple[tuple[str, bytes], ...], Any] | None:
+    """The preview pages the edit changes and the preview's new record (``smmgen.preview.edit``); None when it
+    cannot patch them exactly."""
+    from smmgen.build.pipeline import BuildResult
+    from smmgen.preview.edit import patch_pages
+
     if index.data["preview"] is None:
         return None
-    return preview_edit.edit_pages(site, edited, index.data["preview"])
+    partial = BuildResult(site=site, articles=tuple(one.article for one in edited), drafts=(),
+                          cuts=tuple(c for one in edited for c in one.cuts),
+                          outputs=tuple(one.output for one in edited),
+                          cards={req: card for one in edited for req, card in one.cards.items()}, errors=(),
+                          layouts=layouts)
+    patch = patch_pages(partial, index.data["preview"], layouts)
+    return (patch.files, patch.record) if patch is not None else None
 
 
 # --- writing it ------------------------------------------------------------------------------------------------
 
-def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: list[Edited],
+def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: list[Edited], layouts: Layouts,
             before: list[tuple[str, str]], stats: dict, started: int) -> tuple[Outcome, EditIndex, BuildState] | None:
     from smmgen import manifest
     from smmgen.build.incremental import Outcome, _inputs
@@ -186,7 +194,7 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     cards = _cards(site, data["shared"], edited)
     if cards is None:
         return None
-    preview = _preview(site, index, edited)
+    preview = _preview(site, index, edited, layouts)
     if preview is None:
         return None
     pages, preview_record = preview

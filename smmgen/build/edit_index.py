@@ -139,6 +139,18 @@ class EditIndex:
             return None
         return known[3]
 
+    def restat(self, stats: dict[str, tuple[Stamp, str]], written: int) -> None:
+        """Record the article files' stats anew (a build with nothing to do) when some were not as recorded:
+        saved only then, so that a build with nothing to do usually writes nothing."""
+        files = self.data["files"]
+        if all(path in files and tuple(files[path][:3]) == st and st[1] < self.data["written"] - RACY_NS
+               for path, (st, _) in stats.items()):
+            return
+        self.data["files"] = {path: [*st, sha] for path, (st, sha) in stats.items()}
+        self.data["written"] = written
+        _write_index(self.root / INDEX, self.env, self.data)
+        self.saved_as = stamp(self.root / INDEX)
+
     def record(self, source: str, site) -> EditRecord | None:
         """The article's record, None when there is none (or it cannot be read)."""
         n = shard_of(source)

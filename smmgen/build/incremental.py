@@ -176,6 +176,8 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
         if held is None and hold:
             held = BuildCache.load(site, env)
             held.state = state
+        if index is not None:
+            index.restat(stats, started)        # files touched but not changed are not read again next time
         return Outcome(state.summary, 0, (), True, held, index=index)
     if state is not None and index is not None:
         from smmgen.build.edit import edit_build
@@ -221,17 +223,8 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
                keep_lines=hold)
     index = None
     if not looked:
-        index = edit_index.save_full(site, env, result, cache, stats, inputs, started, _preview_record(result))
+        index = edit_index.save_full(site, env, result, cache, stats, inputs, started, cache.preview)
     return Outcome(summary, changed, (), False, cache, index=index)
-
-
-def _preview_record(result) -> object:
-    """What the preview keeps for the edit path (``smmgen.preview.edit``), None when it keeps nothing."""
-    try:
-        from smmgen.preview import edit as preview_edit
-    except ImportError:
-        return None
-    return preview_edit.record(result)
 
 
 def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str, str]]) -> bool:

@@ -84,6 +84,7 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
         sink.index[MANIFEST] = cache.index[MANIFEST]
         cache.index = sink.index
         cache.pages = memo.keys if memo is not None else {}
+        cache.preview = memo.record if memo is not None else None
         cache.outputs = {o.article.source: o.key for o in result.outputs if o.key is not None}
     media = set(result.videos.files) if result.videos is not None else set()
     if cache is None:

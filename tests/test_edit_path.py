@@ -1,0 +1,208 @@
+"""The edit path (smmgen.build.edit): an edit to a few articles replaces only their share of output/, and every
+build, whichever path made it, writes the bytes of a cold ``--no-cache`` build of the same inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from smmgen.build import edit_index, incremental
+from smmgen.config.site import load_site
+
+ARTICLE = Path("content/2026/2026-11-24-budget-passes.md")
+OTHER = Path("content/2026/2026-11-17-heat-islands.md")
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def build(site: Path) -> incremental.Outcome:
+    return incremental.build_site(load_site(site), workers=1)
+
+
+def assert_as_cold(site: Path, outcome: incremental.Outcome, where: Path) -> None:
+    """output/ and the summary are those of a cold, cache-free build of the same inputs in another folder."""
+    shutil.rmtree(where, ignore_errors=True)
+    shutil.copytree(site, where, ignore=shutil.ignore_patterns("output", ".smmgen"))
+    cold = incremental.build_site(load_site(where), workers=1, use_cache=False)
+    assert not cold.errors
+    assert outcome.summary == cold.summary
+    mine, theirs = tree_bytes(site / "output"), tree_bytes(where / "output")
+    assert mine.keys() == theirs.keys()
+    assert [path for path in mine if mine[path] != theirs[path]] == []
+
+
+@pytest.fixture
+def site(sample_site: Path) -> Path:
+    """The sample site without its site-generator integration (whose data file lists every article: such a site
+    always takes the full build), built once."""
+    config = sample_site / "smmgen.toml"
+    text = config.read_text()
+    config.write_text(text[:text.index("[integration]")])
+    outcome = build(sample_site)
+    assert not outcome.errors and not outcome.edited
+    assert (sample_site / ".smmgen" / "cache" / edit_index.INDEX).is_file()
+    return sample_site
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def retitle(path: Path, prefix: str) -> None:
+    text = path.read_text()
+    path.write_text(re.sub(r"\ntitle: \"", f"\ntitle: \"{prefix}", text, count=1))
+
+
+def test_a_sequence_of_edits_each_writes_the_bytes_of_a_cold_build(site: Path, tmp_path: Path) -> None:
+    cold = tmp_path / "cold"
+    article = site / ARTICLE
+    taken = []
+
+    def step(name: str) -> None:
+        outcome = build(site)
+        assert not outcome.errors, outcome.errors
+        taken.append((name, outcome.edited))
+        assert_as_cold(site, outcome, cold)
+
+    retitle(article, "Update 1: ")
+    step("title")
+    retitle(article, "Update 2: ")
+    step("title again")
+    edit(article, "\n---\n", "\n---\n\nA new first paragraph, longer than the old summary would have been.\n\n")
+    step("body")
+    edit(article, "\nsummary: \"The coalition's", "\nsummary: \"Written afresh: the coalition's")
+    step("summary")
+    retitle(site / OTHER, "Two at once: ")
+    retitle(article, "Update 3: ")
+    step("two articles")
+    # What the edit path cannot reproduce exactly: the full build runs, and writes the same bytes.
+    edit(article, "date: 2026-11-24T07:45:00+01:00", "date: 2026-11-24T09:45:00+01:00")
+    step("date moved")
+    (site / "content/2026/2026-12-01-new-article.md").write_text(
+        "---\ntitle: \"A new article\"\ndate: 2026-12-01T10:00:00+01:00\n---\n\nIts body.\n")
+    step("new article")
+    (site / "content/2026/2026-12-01-new-article.md").unlink()
+    step("article removed")
+    config = site / "smmgen.toml"
+    config.write_text(config.read_text().replace('name = "', 'name = "The ', 1))
+    step("config")
+    retitle(article, "Update 4: ")
+    step("title after the config changed")
+    assert build(site).skipped
+    assert taken == [("title", True), ("title again", True), ("body", True), ("summary", True),
+                     ("two articles", True), ("date moved", False), ("new article", False),
+                     ("article removed", False), ("config", False), ("title after the config changed", True)]
+
+
+def test_a_broken_article_fails_as_before_and_its_fix_builds_as_cold(site: Path, tmp_path: Path) -> None:
+    article = site / ARTICLE
+    good = article.read_text()
+    article.write_text(good.replace("\ntitle: ", "\ntitle: [unclosed\nx: ", 1))
+    before = tree_bytes(site / "output")
+    outcome = build(site)
+    assert outcome.errors and not outcome.edited
+    assert tree_bytes(site / "output") == before
+    article.write_text(good.replace("\ntitle: \"", "\ntitle: \"Fixed: ", 1))
+    outcome = build(site)
+    assert not outcome.errors
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    retitle(article, "Then edited: ")
+    outcome = build(site)
+    assert outcome.edited
+    assert_as_cold(site, outcome, tmp_path / "cold")
+
+
+def test_a_changed_hero_takes_the_full_build(site: Path, tmp_path: Path) -> None:
+    record = next(r for r in _records(site) if r[1]["EditRecord"][3])
+    hero = Path(record[1]["EditRecord"][3])
+    from PIL import Image
+
+    with Image.open(hero) as image:
+        image.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(hero)
+    outcome = build(site)
+    assert not outcome.edited
+    assert_as_cold(site, outcome, tmp_path / "cold")
+
+
+def _records(site: Path) -> list:
+    out = []
+    for path in sorted((site / ".smmgen" / "cache").glob("edit-*.json")):
+        lines = path.read_text().splitlines()[2:-1]
+        out += [json.loads(line.rstrip(",")) for line in lines]
+    return out
+
+
+@pytest.mark.parametrize("damage", ["garbage", "path outside", "record outside", "shards gone", "wrong types"])
+def test_a_damaged_or_hostile_edit_index_takes_the_full_build(site: Path, tmp_path: Path, damage: str) -> None:
+    cache = site / ".smmgen" / "cache"
+    index = cache / edit_index.INDEX
+    head, _, body = index.read_text().partition("\n")
+    data = json.loads(body)
+    if damage == "garbage":
+        index.write_text(head + "\n{not json")
+    elif damage == "path outside":
+        data["shared"] = {"cards/../../../outside.txt": 2}
+        index.write_text(head + "\n" + json.dumps(data))
+    elif damage == "record outside":
+        for shard in cache.glob("edit-*.json"):
+            shard.write_text(shard.read_text().replace('"cuts/', '"../../cuts/'))
+    elif damage == "shards gone":
+        for shard in cache.glob("edit-*.json"):
+            shard.unlink()
+    else:
+        data["order"] = [[1, "x", None, 0]]
+        index.write_text(head + "\n" + json.dumps(data))
+    (site.parent / "outside.txt").write_text("keep me")
+    retitle(site / ARTICLE, "Update: ")
+    outcome = build(site)
+    assert not outcome.errors and not outcome.edited
+    assert (site.parent / "outside.txt").read_text() == "keep me"
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    retitle(site / ARTICLE, "Again: ")         # the full build saved a sound index again
+    assert build(site).edited
+
+
+def test_a_deleted_output_file_is_made_again_by_the_next_build(site: Path, tmp_path: Path) -> None:
+    retitle(site / ARTICLE, "Update: ")
+    assert build(site).edited
+    (site / "output" / "og" / "heat-islands.html").unlink()
+    outcome = build(site)                       # nothing edited: output/ no longer what the state says
+    assert not outcome.skipped and not outcome.edited
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    assert build(site).skipped
+
+
+def test_an_edit_that_changes_no_output_still_leaves_a_build_with_nothing_to_do(site: Path) -> None:
+    article = site / ARTICLE
+    article.write_text(article.read_text() + "\n")
+    outcome = build(site)
+    assert outcome.edited
+    assert build(site).skipped
+
+
+def test_article_files_whose_stat_is_unchanged_are_not_read_again(site: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Old enough that its recorded stat is trusted (a file changed within the same clock tick is read again).
+    for path in (site / "content").rglob("*.md"):
+        os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    assert build(site).skipped                  # the same bytes: read once more, and their stats recorded
+    opened = []
+    real_open = open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file).endswith(".md"):
+            opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", counting_open)
+    assert build(site).skipped
+    assert opened == []
