@@ -14,13 +14,23 @@ None and the caller runs the full build.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from smmgen.build.templates import Layouts
+from markupsafe import escape
+
+from smmgen.build.templates import DEFAULTS_DIR, Layouts
+from smmgen.preview import agenda, periods
 
 VERSION = 1
+TEMPLATES = ("index.html.j2", "article.html.j2", "plan.html.j2", "base.html.j2", "post.html.j2")
+"""The templates whose markup the patch finds its places by: a site's own version of any of them leaves no
+record (its pages are remade by the full build)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,30 @@ class PreviewPatch:
     patched in place no longer holds what its old key vouched for."""
 
 
+class _Unsure(Exception):
+    """The edit is not one the record can patch exactly: the full build makes the pages."""
+
+
+def record_of(layouts: Layouts, renderer, data, listed: Sequence, plan: Mapping[str, Any]) -> dict | None:
+    """What a full build's preview leaves for ``patch_pages`` (``listed``: the article views with a page,
+    newest first; ``plan``: the plan's slots, held ones too, and the keys of the weeks plan.html opens on), or
+    None when its pages are not ones an edit can patch (a site's own templates, a build with errors)."""
+    if data.error_count or data.errors or not _default_templates(layouts):
+        return None
+    by_source: dict[str, list] = {}
+    for slot in plan["slots"]:
+        by_source.setdefault(slot.source, []).append(slot)
+    articles = {}
+    for view in listed:
+        slots = by_source.get(view.source, ())
+        articles[view.source] = [view.page, view.title, view.date_iso, view.status, _timing(slots),
+                                 any(s.held == "unplaced" for s in slots)]
+    tz = ZoneInfo(data.timezone)
+    return {"version": VERSION, "context": _context(renderer, data), "order": [v.source for v in listed],
+            "articles": articles, "opening": list(plan["opening"]),
+            "front": periods.month_of(listed[0].date_iso, tz).strftime("%Y-%m") if listed else None}
+
+
 def patch_pages(partial, record: Mapping[str, Any] | None, layouts: Layouts | None = None) -> PreviewPatch | None:
     """The preview pages an edit changes, patched, or None when the edit is not one this can patch exactly.
 
@@ -47,8 +81,255 @@ def patch_pages(partial, record: Mapping[str, Any] | None, layouts: Layouts | No
     - ``record``: the value the last full build left (``PageMemo.record`` after its preview was written), or
       the ``record`` of the last ``PreviewPatch`` applied since. None: nothing to patch (None is returned).
 
-    output/preview must still hold what that record describes (the files the last build or patch wrote); the
-    pages are read from ``partial.site.output_dir``. Nothing is written here: the caller writes ``files``,
-    keeps ``record`` and applies ``page_keys``.
+    The site's config must be the one of the build that left the record (the build cache's fingerprint
+    says so). output/preview must still hold what that record describes (the files the last build or patch
+    wrote); the pages are read from ``partial.site.output_dir``. Nothing is written here: the caller writes
+    ``files``, keeps ``record`` and applies ``page_keys``.
     """
-    return None
+    if record is None or record.get("version") != VERSION or partial.errors or getattr(partial, "drafts", ()):
+        return None
+    site = partial.site
+    layouts = layouts or getattr(partial, "layouts", None) or Layouts(site.layouts_dir, root=site.root)
+    if not _default_templates(layouts):
+        return None
+    try:
+        return _Patch(partial, record, layouts).run()
+    except _Unsure:
+        return None
+
+
+class _Patch:
+    def __init__(self, partial, record: Mapping[str, Any], layouts: Layouts):
+        from smmgen.preview.model import preview_data
+        from smmgen.preview.pages import Renderer
+
+        self.partial = partial
+        self.site = partial.site
+        self.record = record
+        self.renderer = Renderer(layouts)
+        self.data = preview_data(partial)
+        self.tz = ZoneInfo(self.data.timezone)
+        self.pages = _Pages(self.site.output_dir)
+        self.keys: dict[str, str | None] = {}
+
+    def run(self) -> PreviewPatch | None:
+        data, record = self.data, self.record
+        if data.error_count or data.errors or _context(self.renderer, data) != record["context"]:
+            return None
+        old = record["articles"]
+        views = list(data.articles)
+        if not views or len({v.source for v in views}) != len(views):
+            return None
+        slots: dict[str, list[agenda.Slot]] = {}
+        for slot in agenda.planned(self.partial.outputs, [name for name, _ in data.platforms]):
+            slots.setdefault(slot.source, []).append(slot)
+        for view in views:
+            known = old.get(view.source)
+            if known is None or view.page is None:
+                return None                 # a new article, or one that no longer loads
+            page, title, date_iso, status, timing, unplaced = known
+            # Where it is listed, the counts of the pages' headers and the plan's days: all as they were (the
+            # titles of posts the plan found no slot for are listed on plan.html).
+            if (view.page, view.date_iso, view.status) != (page, date_iso, status) \
+                    or _timing(slots.get(view.source, ())) != timing or (unplaced and view.title != title):
+                return None
+        order: list[str] = record["order"]
+        changed = {v.source: v for v in views}
+        position = {source: n for n, source in enumerate(order)} if len(changed) > 1 else \
+            {views[0].source: order.index(views[0].source)}
+        articles = dict(old)
+        for view in views:
+            articles[view.source] = [view.page, view.title, *old[view.source][2:]]
+        for view in views:
+            self._article_page(view, position[view.source], order, articles)
+        for view in views:
+            if view.title != old[view.source][1]:
+                self._neighbours(view, position[view.source], order, old, changed)
+        self._rows(views, record["front"])
+        retitled = [(v, slots.get(v.source, ()), old[v.source][1]) for v in views if v.title != old[v.source][1]]
+        if retitled:
+            self._plan(retitled, set(record["opening"]))
+        return PreviewPatch(files=self.pages.changed(), record={**record, "articles": articles},
+                            page_keys=self.keys)
+
+    def _article_page(self, view, here: int, order: Sequence[str], articles: Mapping[str, list]) -> None:
+        """The article's own page, rendered as the full build renders it."""
+        from smmgen.preview.pages import article_page_key
+
+        listing = _Listing(order, articles, here, view)
+        month = periods.month_period(periods.month_of(view.date_iso, self.tz)).page
+        data = self.data
+        shared = (data.site_name, data.timezone, data.platforms, data.errors, data.error_count,
+                  self.renderer.script_hash)
+        neighbours = tuple((articles[order[n]][0], articles[order[n]][1]) for n in (here - 1, here + 1)
+                           if 0 <= n < len(order))
+        path = f"preview/{view.page}"
+        self.pages.set(path, self.renderer.render("article.html.j2", "../../", page="article", article=view,
+                                                  listed=listing, here=here, index_page=month, data=data,
+                                                  site=self.site))
+        self.keys[path] = article_page_key(view, neighbours, here == 0, month, shared)
+
+    def _neighbours(self, view, here: int, order: Sequence[str], old: Mapping[str, list],
+                    changed: Mapping[str, Any]) -> None:
+        """The pages either side link to this one with its title: the new title put in its place."""
+        before, after = escape(old[view.source][1]), escape(view.title)
+        for n, label in ((here - 1, "older ›"), (here + 1, "‹ newer")):
+            if not 0 <= n < len(order) or order[n] in changed:
+                continue                    # no such neighbour, or one rendered whole
+            path = f"preview/{old[order[n]][0]}"
+            link = f'<a href="../../preview/{view.page}" title="{{}}">{label}</a>'
+            self.pages.swap(path, link.format(before).encode(), link.format(after).encode())
+            self.keys[path] = None
+
+    def _rows(self, views: Iterable, front: str | None) -> None:
+        """Each article's row in its month page (and in index.html for the newest month), rendered with the
+        index template's ``row`` macro as the full build renders it, in place of the old row."""
+        from smmgen.preview.pages import _index_row_macro
+
+        row = _index_row_macro(self.renderer, self.data, {"data": self.data, "site": self.site})
+        if row is None:
+            raise _Unsure
+        for view in views:
+            new = str(row(view)).encode()
+            if not (new.startswith(b'<tr class="row"') and new.endswith(b"</tr>") and new.count(b"</tr>") == 1):
+                raise _Unsure
+            month = periods.month_of(view.date_iso, self.tz)
+            paths = [f"preview/{periods.month_period(month).page}"]
+            if month.strftime("%Y-%m") == front:
+                paths.append("preview/index.html")
+            link = f'<a class="title-link" href="../preview/{view.page}">'.encode()
+            for path in paths:
+                self.pages.swap_row(path, link, new)
+                self.keys[path] = None
+
+    def _plan(self, changes: Sequence[tuple[Any, Sequence[agenda.Slot], str]], opening: set[str]) -> None:
+        """Each event of a retitled article's posts, in its week page (and in plan.html when plan.html shows
+        the week), rendered with the plan template's ``item`` macro, old title and new, swapped."""
+        item = self._item_macro()
+        for _view, slots, title in changes:
+            shown = [s for s in slots if s.hold is None]
+            for event in agenda.events(shown, self.tz):
+                week = periods.week_period(event.at.date() - dt.timedelta(days=event.at.weekday()))
+                paths = [f"preview/{week.page}"] + (["preview/plan.html"] if week.key in opening else [])
+                before = replace(event, slot=replace(event.slot, title=title))
+                for compact in (True, False):
+                    old, new = str(item(before, compact)).encode(), str(item(event, compact)).encode()
+                    for path in paths:
+                        self.pages.swap(path, old, new)
+                        self.keys[path] = None
+
+    def _item_macro(self):
+        from smmgen.config.accounts import accounts
+        from smmgen.preview.looks import look_for
+
+        data = self.data
+        template = self.renderer.env.get_template("preview/plan.html.j2")
+        pages = {v.source: v.page for v in data.articles if v.page}
+        # Bound as on a plan page (made with no weeks: the module's own page is then a few lines).
+        module = template.make_module({
+            **self.renderer.values("../"), "page": "plan", "fragment": lambda m, *a: m(*a), "period": None,
+            "periods": (), "data": data, "site": self.site, "slots": [], "days": [], "weeks": [],
+            "held": {}, "unplaced": [], "opening": [], "total": 0, "article_pages": pages,
+            "titles": dict(data.platforms), "accents": {name: look_for(name).accent for name, _ in data.platforms},
+            "handles": {a.name: a.handle for a in accounts(self.site)}})
+        return module.item
+
+
+class _Listing:
+    """``listed`` for an article page rendered alone: its length and its neighbours, as the record has them."""
+
+    def __init__(self, order: Sequence[str], articles: Mapping[str, list], here: int, view):
+        self.order, self.articles, self.here, self.view = order, articles, here, view
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __getitem__(self, n: int):
+        if n == self.here:
+            return self.view
+        if n not in (self.here - 1, self.here + 1) or not 0 <= n < len(self.order):
+            raise _Unsure               # the page shows more of the listing than its neighbours
+        page, title = self.articles[self.order[n]][:2]
+        return _Neighbour(page, title)
+
+
+@dataclass(frozen=True)
+class _Neighbour:
+    page: str
+    title: str
+
+
+class _Pages:
+    """Pages of output/ read once, patched in memory."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.new: dict[str, bytes] = {}
+
+    def get(self, path: str) -> bytes:
+        if path in self.new:
+            return self.new[path]
+        try:
+            return (self.out / path).read_bytes()
+        except OSError:
+            raise _Unsure from None
+
+    def set(self, path: str, data: bytes) -> None:
+        self.new[path] = data
+
+    def swap(self, path: str, old: bytes, new: bytes) -> None:
+        """``old``, found exactly once in the page, replaced by ``new``."""
+        page = self.get(path)
+        at = page.find(old)
+        if at < 0 or page.find(old, at + 1) >= 0:
+            raise _Unsure
+        self.new[path] = page[:at] + new + page[at + len(old):]
+
+    def swap_row(self, path: str, link: bytes, new: bytes) -> None:
+        """The index row holding ``link`` (found exactly once) replaced by ``new``: a row is ``<tr class="row"
+        ...</tr>`` and holds no other (the texts in it are escaped)."""
+        page = self.get(path)
+        at = page.find(link)
+        if at < 0 or page.find(link, at + 1) >= 0:
+            raise _Unsure
+        start, end = page.rfind(b'<tr class="row"', 0, at), page.find(b"</tr>", at)
+        if start < 0 or end < 0:
+            raise _Unsure
+        self.new[path] = page[:start] + new + page[end + len(b"</tr>"):]
+
+    def changed(self) -> tuple[tuple[str, bytes], ...]:
+        out = []
+        for path, data in sorted(self.new.items()):
+            try:
+                same = (self.out / path).read_bytes() == data
+            except OSError:
+                same = False
+            if not same:
+                out.append((path, data))
+        return tuple(out)
+
+
+def _timing(slots: Iterable[agenda.Slot]) -> str:
+    """What the plan shows of an article's posts besides their title: ids, accounts, times, holds."""
+    shown = sorted((s.id, s.platform, s.account, s.publish_at.timestamp(),
+                    s.expire_at.timestamp() if s.expire_at else 0.0, s.retracted, s.hold or "") for s in slots)
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:24]
+
+
+def _context(renderer, data) -> str:
+    """What every page shows of the site: the patch holds only while it is the same."""
+    from smmgen.preview.looks import look_for
+
+    sources = [renderer._source(name) for name in TEMPLATES]
+    accents = [look_for(name).accent for name, _ in data.platforms]
+    return hashlib.sha256(repr((VERSION, data.site_name, data.timezone, data.platforms, data.accounts,
+                                renderer.script_hash, accents, sources)).encode()).hexdigest()
+
+
+def _default_templates(layouts: Layouts) -> bool:
+    defaults = DEFAULTS_DIR.resolve()
+    for name in TEMPLATES:
+        found = layouts.find(f"preview/{name}")
+        if found is not None and not found.resolve().is_relative_to(defaults):
+            return False
+    return True

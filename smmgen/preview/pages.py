@@ -104,7 +104,8 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     ``UNCHANGED`` instead of rendered.
     """
     site = result.site
-    renderer = Renderer(layouts or getattr(result, "layouts", None) or Layouts(site.layouts_dir, root=site.root))
+    layouts = layouts or getattr(result, "layouts", None) or Layouts(site.layouts_dir, root=site.root)
+    renderer = Renderer(layouts)
     renderer.check()
     data = preview_data(result)
     common = {"data": data, "site": site}
@@ -122,12 +123,8 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
         month = months[id(view)]
         key = None
         if reuse is not None:
-            # Everything the page shows: its article, its neighbours' links, its month's page, the build's
-            # errors banner.
             neighbours = tuple((v.page, v.title) for v in listed[max(0, here - 1):here + 2] if v is not view)
-            # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
-            key = hashlib.sha256(repr((view.identity(), neighbours, here == 0, month.page, shared)).encode()
-                                 ).hexdigest()
+            key = article_page_key(view, neighbours, here == 0, month.page, shared)
         if key is not None and reuse.unchanged(path, key):
             page = UNCHANGED
         else:
@@ -143,9 +140,21 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
             yield from index.pages(month)         # the month's last article: its rows are all drawn
     if not listed:
         yield from index.pages(None)
-    yield from _plan_pages(renderer, result, data, listed, store, common)
+    plan: dict[str, Any] = {}
+    yield from _plan_pages(renderer, result, data, listed, store, common, plan)
     for relative, source in sorted(data.avatars.items()):
         yield relative, source.read_bytes()
+    if reuse is not None:
+        from smmgen.preview import edit
+
+        reuse.record = edit.record_of(layouts, renderer, data, listed, plan)
+
+
+def article_page_key(view, neighbours: tuple, first: bool, month_page: str, shared: tuple) -> str:
+    """The page memo's key of an article page: everything the page shows (its article, its neighbours' links
+    as ``(page, title)``, whether it is the newest, its month's page, the build's errors banner and script)."""
+    # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
+    return hashlib.sha256(repr((view.identity(), neighbours, first, month_page, shared)).encode()).hexdigest()
 
 
 def _months(listed: list, data: PreviewData) -> dict[int, periods.Period]:
@@ -206,9 +215,11 @@ class _IndexPages:
 
 
 def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, store,
-                common: dict[str, Any]) -> Iterator[tuple[str, Content]]:
-    """plan.html (the weeks around the newest article's, and the posts held back) and one page per ISO week."""
+                common: dict[str, Any], seen: dict[str, Any]) -> Iterator[tuple[str, Content]]:
+    """plan.html (the weeks around the newest article's, and the posts held back) and one page per ISO week;
+    ``seen`` is given the slots (``slots``, ``held``) and the weeks plan.html opens on (``opening``)."""
     values = plan_values(result, data)
+    seen["slots"] = values.pop("every")
     # What the plan's weeks and days show besides their own events.
     context = ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms,
                values["handles"], data.accounts)
@@ -220,6 +231,7 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
     tz = ZoneInfo(data.timezone)
     newest = dt.datetime.fromisoformat(listed[0].date_iso).astimezone(tz).date() if listed else None
     opening = periods.opening_weeks(weeks, newest)
+    seen["opening"] = [periods.week_period(w.monday).key for w in opening]
     base = {**common, **values, "periods": pages, "fragment": plan_fragment}
 
     def page(shown: Sequence[agenda.Week], period: periods.Period | None, **extra: Any) -> Iterable[bytes]:
@@ -281,6 +293,7 @@ def plan_values(result, data: PreviewData) -> dict[str, Any]:
     pages = {v.source: v.page for v in data.articles if v.page}
     days = agenda.days(slots, site.timezone)
     return {
+        "every": every,
         "slots": slots,
         "days": days,
         "weeks": agenda.weeks(slots, site.timezone, days),
