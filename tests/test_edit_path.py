@@ -16,6 +16,7 @@ from smmgen.config.site import load_site
 
 ARTICLE = Path("content/2026/2026-11-24-budget-passes.md")
 OTHER = Path("content/2026/2026-11-17-heat-islands.md")
+KEPT = {"greek-ferry", "heat-islands", "budget-passes", "rail-bridge-closed", "election-night-plan"}
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
@@ -45,6 +46,10 @@ def site(sample_site: Path) -> Path:
     config = sample_site / "smmgen.toml"
     text = config.read_text()
     config.write_text(text[:text.index("[integration]")])
+    # A few articles (one of them a draft) keep the cold builds it is compared with short.
+    for path in (sample_site / "content").rglob("*.md"):
+        if path.name[11:-3] not in KEPT:
+            path.unlink()
     outcome = build(sample_site)
     assert not outcome.errors and not outcome.edited
     assert (sample_site / ".smmgen" / "cache" / edit_index.INDEX).is_file()

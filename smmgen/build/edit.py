@@ -64,10 +64,11 @@ class Edited:
 
 
 def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before: list[tuple[str, str]],
-               stats: dict, started: int) -> tuple[Outcome, EditIndex, BuildState] | None:
+               stats: dict, started: int, others: bytes) -> tuple[Outcome, EditIndex, BuildState] | None:
     """Build by replacing only the edited articles' share of output/, or None when this is not sure to give the
     full build's bytes (nothing is written then). ``before``: the content hashes as ``incremental`` took them
-    (``stats``: the article files' stats and hashes, taken from ``started`` on)."""
+    (``stats``: the article files' stats and hashes, taken from ``started`` on; ``others``: the rest of the inputs'
+    fingerprint, ``incremental._other_inputs``)."""
     from smmgen.build.incremental import _inputs
 
     data = index.data
@@ -85,12 +86,12 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
             sha = known[3]
         old.append((path, sha))
     # Nothing else may differ: the same files under content/, the same heroes, avatars, ledger, config.
-    if not changed or len(changed) > MAX_EDITED or _inputs(site, env, old, state.read) != state.inputs:
+    if not changed or len(changed) > MAX_EDITED or _inputs(site, env, old, state.read, others) != state.inputs:
         return None
     made = _remake(site, index, changed, dict(before))
     if made is None:
         return None
-    return _splice(site, env, state, index, *made, before, stats, started)
+    return _splice(site, env, state, index, *made, before, stats, started, others)
 
 
 # --- making the edited articles' share again ---------------------------------------------------------------------
@@ -177,7 +178,8 @@ def _preview(site: Site, index: EditIndex, edited: list[Edited], layouts: Layout
 # --- writing it ------------------------------------------------------------------------------------------------
 
 def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: list[Edited], layouts: Layouts,
-            before: list[tuple[str, str]], stats: dict, started: int) -> tuple[Outcome, EditIndex, BuildState] | None:
+            before: list[tuple[str, str]], stats: dict, started: int,
+            others: bytes) -> tuple[Outcome, EditIndex, BuildState] | None:
     from smmgen import manifest
     from smmgen.build.incremental import Outcome, _inputs
     from smmgen.build.manifest_file import entry_text
@@ -276,7 +278,7 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
         cursor += 1
         data["order"][n][3] = len(own)
     summary = replace(summary, warnings=tuple(warnings), cards=summary.cards + cards.count)
-    new_state = BuildState(inputs=_inputs(site, env, before, state.read), read=state.read,
+    new_state = BuildState(inputs=_inputs(site, env, before, state.read, others), read=state.read,
                            outputs=as_digest(total), summary=summary)
     _write(edit_index.folder(site) / "state.json", env, [_codec(None, state=True).dumps([new_state])])
 

@@ -171,7 +171,8 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     stats: dict[str, tuple[tuple[int, int, int], str]] = {}
     # Before building: an edit made meanwhile is seen next time.
     before = _content_hashes(site, index, stats)
-    if state is not None and _unchanged(site, env, state, before):
+    others = _other_inputs(site, state.read) if state is not None else None
+    if state is not None and _unchanged(site, env, state, before, others):
         staging.discard(site)                     # what a build killed since left there: output/ has it all
         if held is None and hold:
             held = BuildCache.load(site, env)
@@ -182,7 +183,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     if state is not None and index is not None:
         from smmgen.build.edit import edit_build
 
-        edited = edit_build(site, env, state, index, before, stats, started)
+        edited = edit_build(site, env, state, index, before, stats, started, others)
         if edited is not None:
             outcome, index, state = edited
             if held is not None:
@@ -227,8 +228,9 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     return Outcome(summary, changed, (), False, cache, index=index)
 
 
-def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str, str]]) -> bool:
-    if _inputs(site, env, contents, state.read) != state.inputs:
+def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str, str]],
+               others: bytes | None = None) -> bool:
+    if _inputs(site, env, contents, state.read, others) != state.inputs:
         return False
     # The files the site's generator reads (``smmgen.build.integration``) too: a card deleted there is copied again.
     return listing_digest(output_listing(site.output_dir)) == state.outputs and intact(site)
@@ -289,21 +291,34 @@ def _avatars(site: Site) -> Iterable[str]:
             yield str((site.root / avatar).resolve())
 
 
-def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterable[str]) -> str:
+def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterable[str],
+            others: bytes | None = None) -> str:
+    """The fingerprint of everything a build reads; ``others``: ``_other_inputs(site, read)`` when the caller
+    has it already."""
     digest = hashlib.sha256(env.encode())
-    for path, sha in contents:
-        digest.update(f"{path}\0{sha}\n".encode())
+    digest.update("".join(f"{path}\0{sha}\n" for path, sha in contents).encode())
+    digest.update(others if others is not None else _other_inputs(site, read))
+    return digest.hexdigest()
+
+
+def _other_inputs(site: Site, read: Iterable[str]) -> bytes:
+    """What ``_inputs`` hashes besides content/: the stat of every other file read, and the ledger's bytes."""
+    parts = []
     for path in read:
-        digest.update(f"{path}\0{stamp(Path(path))}\n".encode())
+        try:
+            st = os.stat(path)
+            parts.append(f"{path}\0{(st.st_size, st.st_mtime_ns, st.st_ino)}\n")
+        except OSError:
+            parts.append(f"{path}\0{(-1, 0, 0)}\n")
     ledger = site.root / (site.publish.get("ledger") or LEDGER)
     try:
         # A ledger linked outside the site is never read: the plan refuses it (smmgen.plan.ledger_times.published_times).
-        digest.update(hashlib.sha256(read_bytes(ledger, site.root, SmmgenError)).digest())
+        tail = hashlib.sha256(read_bytes(ledger, site.root, SmmgenError)).digest()
     except FileNotFoundError:
-        digest.update(b"no ledger")
+        tail = b"no ledger"
     except SmmgenError:
-        digest.update(b"outside")
-    return digest.hexdigest()
+        tail = b"outside"
+    return "".join(parts).encode() + tail
 
 
 def listing_digest(files: Mapping[str, tuple[int, int]]) -> str:
