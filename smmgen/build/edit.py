@@ -308,7 +308,8 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     data["manifest"] = list(new_manifest or (st.st_size, st.st_mtime_ns))
     data["preview"] = preview_record
     index.save()
-    return Outcome(summary, changed, (), False, None, edited=True), index, new_state
+    touched = tuple((relative, now) for relative, was, now in shares if was != now)
+    return Outcome(summary, changed, (), False, None, edited=True, touched=touched), index, new_state
 
 
 @dataclass(frozen=True)

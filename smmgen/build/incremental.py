@@ -66,6 +66,8 @@ class Outcome:
     # The build cache as saved, for a process that builds the site again (``build_site``'s ``held``).
     cache: BuildCache | None = field(default=None, compare=False, repr=False)
     edited: bool = False                          # the edit path (``smmgen.build.edit``) made it
+    # What the edit path changed in output/: (relative path, its new (size, mtime_ns), None when removed).
+    touched: tuple[tuple[str, tuple[int, int] | None], ...] = field(default=(), compare=False, repr=False)
     # The edit index as saved, for a process that builds the site again (``build_site``'s ``held_index``).
     index: EditIndex | None = field(default=None, compare=False, repr=False)
 
@@ -188,6 +190,12 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
             outcome, index, state = edited
             if held is not None:
                 held.state = state
+                if held.files is not None:          # output/ as it now is, for ``smmgen serve``
+                    for relative, now in outcome.touched:
+                        if now is None:
+                            held.files.pop(relative, None)
+                        else:
+                            held.files[relative] = now
             return replace(outcome, cache=held, index=index)
     # From here on output/ changes: the edit index no longer says what it holds.
     edit_index.forget(site)

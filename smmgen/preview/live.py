@@ -30,6 +30,7 @@ from smmgen.errors import SmmgenError
 
 if TYPE_CHECKING:
     from smmgen.build.cache import BuildCache
+    from smmgen.build.edit_index import EditIndex
 
 log = logging.getLogger("smmgen.preview.serve")
 
@@ -50,6 +51,7 @@ class Snapshot:
     # The build cache as the build saved it, kept for the next build (``build_site``'s ``held``): an edit on a
     # large site does not read the whole cache from disk again.
     cache: BuildCache | None = field(default=None, compare=False, repr=False)
+    index: EditIndex | None = field(default=None, compare=False, repr=False)    # the same for the edit index
 
 
 def _build_id(pages: dict[str, bytes], messages: tuple[str, ...]) -> str:
@@ -61,10 +63,11 @@ def _build_id(pages: dict[str, bytes], messages: tuple[str, ...]) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_once(root: Path, workers: int = 1, held: BuildCache | None = None) -> Snapshot:
+def build_once(root: Path, workers: int = 1, held: BuildCache | None = None,
+               last: Snapshot | None = None) -> Snapshot:
     """Build the site at ``root`` as ``smmgen build`` does (with its cache, so an edit rebuilds only what it
     touched); when it succeeds output/ is served as written, else the errors on pages made from what loaded.
-    ``held``: the last snapshot's cache."""
+    ``held``: the last snapshot's cache; ``last``: the last snapshot (its edit index and files are kept)."""
     import jinja2
 
     from smmgen.build.cache import BuildCache
@@ -78,12 +81,24 @@ def build_once(root: Path, workers: int = 1, held: BuildCache | None = None) -> 
     try:
         site = load_site(root)
         output_dir = site.output_dir
-        outcome = build_site(site, workers=workers, held=held, hold=True)
+        outcome = build_site(site, workers=workers, held=held, hold=True,
+                             held_index=last.index if last is not None else None)
         if not outcome.errors:
             # What the write left in output/, as the build knows it (``BuildState.outputs``): no second walk.
             known = outcome.cache.files if outcome.cache is not None else None
+            if outcome.edited and last is not None and last.ok and last.files is not None:
+                # The edit path changed only these: the last listing with them.
+                known = dict(last.files)
+                for relative, now in outcome.touched:
+                    if now is None:
+                        known.pop(relative, None)
+                    else:
+                        known[relative] = now
+            elif outcome.edited:
+                known = None
             files = dict(known) if known is not None else output_files(output_dir)
-            return Snapshot(listing_digest(files)[:16], True, (), {}, output_dir, files, outcome.cache)
+            return Snapshot(listing_digest(files)[:16], True, (), {}, output_dir, files, outcome.cache,
+                            outcome.index)
         # Nothing was written: the preview of what did load, with the errors on it, from memory.
         result = build(site, workers=workers, cache=BuildCache.load(site))
         messages = tuple(m for _, m in error_lines(result.errors))
@@ -179,7 +194,7 @@ class LiveSite:
 
     def _build(self, last: Snapshot | None) -> Snapshot:
         started = time.monotonic()
-        snapshot = build_once(self.root, self.workers, last.cache if last is not None else None)
+        snapshot = build_once(self.root, self.workers, last.cache if last is not None else None, last)
         took = time.monotonic() - started
         if snapshot.ok:
             self.report(f"built in {took:.1f}s ({snapshot.build_id})")
