@@ -219,9 +219,9 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
         blocks.append((data["order"][n][1], data["order"][n][2], text, n, one))
     blocks.sort(key=lambda b: b[0])
 
-    for relative, _ in (*files.items(), *pages):
-        if not _plain_or_missing(out / relative):
-            return None                         # a link or a folder in its place: the full build says what to do
+    for relative in (*files, *(relative for relative, _ in pages), *cards.removed):
+        if not _plain_or_missing(out, relative):
+            return None                         # a link on its way: the full build says what to do
     # Everything is made: from here on output/ changes. The index goes first, so that a write that stops
     # halfway leaves no index to trust.
     edit_index.forget(site)
@@ -419,11 +419,20 @@ def _replace(path: Path, content: bytes, token: str, durable: bool) -> None:
         raise
 
 
-def _plain_or_missing(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except FileNotFoundError:
-        return True
+def _plain_or_missing(out: Path, relative: str) -> bool:
+    """``relative`` in output/ is a plain file or none, in real folders (a link to a folder would have the edit
+    write through it, where the full build refuses it)."""
+    path = str(out)
+    parts = relative.split("/")
+    for n, part in enumerate(parts):
+        path = os.path.join(path, part)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return True
+        if not (stat.S_ISREG(mode) if n == len(parts) - 1 else stat.S_ISDIR(mode)):
+            return False
+    return True
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
