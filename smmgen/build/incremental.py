@@ -18,8 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from smmgen.build import staging
-from smmgen.build import edit_index
+from smmgen.build import edit_index, staging
 from smmgen.build.cache import BuildCache, BuildState, check_folder, fingerprint, load_state, stamp
 from smmgen.build.edit_index import EditIndex
 from smmgen.build.integration import intact, integrate
