@@ -211,3 +211,12 @@ def test_article_files_whose_stat_is_unchanged_are_not_read_again(site: Path,
     monkeypatch.setattr("builtins.open", counting_open)
     assert build(site).skipped
     assert opened == []
+
+
+def test_a_no_cache_build_between_edits_leaves_no_index_to_trust(site: Path, tmp_path: Path) -> None:
+    retitle(site / ARTICLE, "Update: ")
+    assert not incremental.build_site(load_site(site), workers=1, use_cache=False).errors
+    retitle(site / OTHER, "Update: ")
+    outcome = build(site)
+    assert not outcome.edited
+    assert_as_cold(site, outcome, tmp_path / "cold")

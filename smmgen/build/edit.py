@@ -200,6 +200,8 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     if preview is None:
         return None
     pages, preview_record = preview
+    if not all(relative.startswith("preview/") and ".." not in relative.split("/") for relative, _ in pages):
+        return None
     # The manifest: each edited article's entries sit in one block of the last one, which must still be that file.
     try:
         st = os.stat(out / MANIFEST)

@@ -153,6 +153,8 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     if not use_cache:
         from smmgen.build.pipeline import build, write_output
 
+        edit_index.forget(site)               # output/ changes behind the cache's back
+
         result = build(site, workers=workers, progress=progress)
         if result.errors:
             staging.keep_only(site, result.staged)
