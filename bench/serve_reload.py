@@ -113,12 +113,12 @@ def profile(site: Path) -> dict[str, float]:
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
-        last = build_once(site, held=last.cache)
+        last = build_once(site, held=last.cache, last=last)
         profiler.disable()
         took = time.perf_counter() - started
     finally:
         source.write_text(original, encoding="utf-8")
-        build_once(site, held=last.cache if last is not None else None)
+        build_once(site, held=last.cache if last is not None else None, last=last)
     stages = {"rebuild (whole)": round(took, 3)}
     for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in pstats.Stats(profiler).stats.items():
         module = STAGES.get(name)

@@ -220,3 +220,18 @@ def test_a_no_cache_build_between_edits_leaves_no_index_to_trust(site: Path, tmp
     outcome = build(site)
     assert not outcome.edited
     assert_as_cold(site, outcome, tmp_path / "cold")
+
+
+def test_serve_holds_the_edit_index_and_knows_what_an_edit_changed_without_listing_output(site: Path) -> None:
+    from smmgen.preview.live import build_once
+
+    last = build_once(site)                     # nothing to do: the index read once, and held
+    assert last.ok and last.index is not None
+    for n in range(2):
+        retitle(site / ARTICLE, f"Update {n}: ")
+        snapshot = build_once(site, held=last.cache, last=last)
+        assert snapshot.ok and snapshot.index is last.index
+        assert snapshot.files == incremental.output_listing(site / "output")
+        assert snapshot.build_id != last.build_id
+        last = snapshot
+    assert build(site).skipped
