@@ -13,6 +13,7 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -260,12 +261,20 @@ def _content_hashes(site: Site, known: EditIndex | None = None,
         dirnames.sort()
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            article = name.lower().endswith(markdown)
-            if article and (not content_inside or os.path.islink(path)) and inside(path, site.root) is None:
+            if not name.lower().endswith(markdown):
+                out.append((path, str(stamp(Path(path)))))
+                continue
+            try:
+                st = os.lstat(path)             # before reading: a change meanwhile shows next time
+            except OSError:
+                st = None
+            link = st is not None and stat.S_ISLNK(st.st_mode)
+            if (not content_inside or link) and inside(path, site.root) is None:
                 out.append((path, "outside"))     # never read: load_article refuses it
-            elif article:
+            else:
                 try:
-                    st = os.stat(path)          # before reading: a change meanwhile shows next time
+                    if st is None or link:
+                        st = os.stat(path)
                     now = (st.st_size, st.st_mtime_ns, st.st_ino)
                     sha = known.known_sha(path, now) if known is not None else None
                     if sha is None:
@@ -276,8 +285,6 @@ def _content_hashes(site: Site, known: EditIndex | None = None,
                         stats[path] = (now, sha)
                 except OSError:
                     out.append((path, "unreadable"))
-            else:
-                out.append((path, str(stamp(Path(path)))))
     return out
 
 
