@@ -5,6 +5,7 @@ exactly is refused (the full build then runs)."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -208,3 +209,50 @@ def test_a_page_no_longer_as_recorded_is_refused(tmp_path):
     second, _, _ = full_build(root, tmp_path / "c2")
     assert patch_pages(partial_of(second, {second.site.rel(p) for p in paths}), record, second.layouts) is None
     assert patch_pages(partial_of(second, {second.site.rel(paths[3])}), None, second.layouts) is None
+
+
+# --- the file of page parts ---------------------------------------------------------------------------------------
+
+def parts(cache: BuildCache, made: dict[str, bytes], keys) -> dict[str, bytes]:
+    from smmgen.build.page_memo import FragmentStore
+
+    store = FragmentStore(cache)
+    got = {key: store.get(key, lambda key=key: made[key]) for key in keys}
+    store.close()
+    return got
+
+
+def test_page_parts_are_appended_to_one_file_and_compacted_when_mostly_dead(tmp_path, monkeypatch):
+    from smmgen.build.page_memo import FragmentStore
+
+    monkeypatch.setattr(FragmentStore, "SMALL", 0)
+    cache = BuildCache(tmp_path / "cache", "test")
+    made = {f"k{n}": f"<part {n}>".encode() * (n + 1) for n in range(40)}
+    assert parts(cache, made, [f"k{n}" for n in range(20)]) == {f"k{n}": made[f"k{n}"] for n in range(20)}
+    name, first = cache.fragments
+    path = tmp_path / "cache" / name
+    inode, size = path.stat().st_ino, path.stat().st_size
+    # Most parts kept, two new: the same file, grown by the new parts only; the kept ones stay where they were.
+    made["k0"] = b"never made again: the stored part is copied"
+    got = parts(cache, made, [*(f"k{n}" for n in range(18)), "k30", "k31"])
+    assert got["k0"] == b"<part 0>" and got["k31"] == made["k31"]
+    assert cache.fragments[0] == name and path.stat().st_ino == inode
+    assert path.stat().st_size == size + len(made["k30"]) + len(made["k31"])
+    assert all(cache.fragments[1][f"k{n}"] == first[f"k{n}"] for n in range(18))
+    # Most of the file dead: the live parts are copied to a new, smaller file, and read back from it.
+    parts(cache, made, ["k1", "k31"])
+    assert cache.fragments[0] != name
+    compacted = tmp_path / "cache" / cache.fragments[0]
+    assert compacted.stat().st_size == len(made["k1"]) + len(made["k31"])
+    assert parts(cache, {}, ["k1", "k31"]) == {"k1": made["k1"], "k31": made["k31"]}
+
+
+def test_a_parts_file_with_another_name_is_not_appended_to(tmp_path):
+    cache = BuildCache(tmp_path / "cache", "test")
+    made = {f"k{n}": f"<part {n}>".encode() for n in range(5)}
+    parts(cache, made, ["k0", "k1"])
+    path = tmp_path / "cache" / cache.fragments[0]
+    os.link(path, tmp_path / "shared-copy.bin")
+    before = path.read_bytes()
+    assert parts(cache, made, ["k0", "k2"]) == {"k0": made["k0"], "k2": made["k2"]}
+    assert path.read_bytes() == before and cache.fragments[0] != path.name
