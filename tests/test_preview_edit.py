@@ -256,3 +256,38 @@ def test_a_parts_file_with_another_name_is_not_appended_to(tmp_path):
     before = path.read_bytes()
     assert parts(cache, made, ["k0", "k2"]) == {"k0": made["k0"], "k2": made["k2"]}
     assert path.read_bytes() == before and cache.fragments[0] != path.name
+
+
+# --- month and week pages not made again --------------------------------------------------------------------------
+
+def test_month_and_week_pages_an_edit_does_not_touch_are_not_made_again(tmp_path):
+    from smmgen.preview.pages import render_pages
+
+    root = tmp_path / "site"
+    paths = by_date(write_site(root))
+    cache = BuildCache(tmp_path / "cache", "test")
+    first = build(load_site(root), render_images=False)
+    memo = cache.page_memo(set())
+    before = {r: d if isinstance(d, bytes) else b"".join(d) for r, d in iter_pages(first, reuse=memo)}
+    memo.close()
+    cache.pages = memo.keys
+    retitle(paths[15], "Update 1: ")
+    second = build(load_site(root), render_images=False)
+    memo = cache.page_memo(set(before))
+    given = {r: d if d is UNCHANGED or isinstance(d, bytes) else b"".join(d)
+             for r, d in iter_pages(second, reuse=memo)}
+    memo.close()
+    kept = {r for r, d in given.items() if d is UNCHANGED}
+    made = {r for r in given if r not in kept and ("index" in r or "plan" in r)}
+    source = second.site.rel(paths[15])
+    view = next(a for a in second.articles if a.source == source)
+    month = f"preview/index-{view.date.astimezone(second.site.timezone):%Y-%m}.html"
+    # Its month page and the weeks of its posts are made again; the other months and weeks are not, nor the front
+    # pages (the article is neither in the newest month nor in the weeks plan.html opens on).
+    assert month in made and any("plan-" in r for r in made)
+    assert {"preview/index.html", "preview/plan.html"} <= kept
+    assert len([r for r in kept if "index-" in r]) >= 2 and len([r for r in kept if "plan-" in r]) >= 5
+    # What is kept and what is made is what a build without a memo makes.
+    truth = render_pages(second)
+    assert sorted(given) == sorted(truth)
+    assert all((before[r] if r in kept else given[r]) == truth[r] for r in truth)
