@@ -103,6 +103,20 @@ class FragmentStore:
                 self._end += len(data)
         return data
 
+    def keep(self, key: str) -> None:
+        """Keep a part the last build wrote (a page not made again shows it) without reading it where it
+        already is."""
+        if key in self.index or key not in self._known:
+            return
+        if self._fd == self._old:
+            self.index[key] = self._known[key]
+            return
+        data = self._copy(key)
+        if data is not None:
+            self.index[key] = (self._end, len(data))
+            _write_at(self._fd, data, self._end)            # type: ignore[arg-type]
+            self._end += len(data)
+
     def _copy(self, key: str) -> bytes | None:
         where = self._known.get(key) if self._old is not None else None
         if where is None:

@@ -135,6 +135,8 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
             reuse.put(path, key)
         if row is not None and index.shows(month):
             index.rows[id(view)] = index_fragment(row, view)
+        elif row is not None:
+            _keep(index_fragment, row.name, view)
         view.forget_posts()
         yield path, page
         if here + 1 == len(listed) or months[id(listed[here + 1])].key != month.key:
@@ -293,6 +295,10 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
     for week, period in zip(weeks, pages, strict=True):
         path = f"preview/{period.page}"
         if memo is not None and memo.key(path, shown, period, week.identity()):
+            _keep(plan_fragment, "week_table", week)
+            for day in week.days:
+                if day.events:          # the days shown: those with events
+                    _keep(plan_fragment, "day_block", day)
             yield path, UNCHANGED
         else:
             yield path, page([week], period, held=Counter(), unplaced=[], opening=[])
@@ -322,13 +328,26 @@ def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
     # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
     page = hashlib.sha256(repr(context).encode()).hexdigest()
 
-    def fragment(macro, *args) -> Markup:
+    def key(name: str, args: tuple) -> str:
         # What an argument shows, as plain values where it can say (a dataclass repr costs ten times more).
         shown = tuple(a.identity() if hasattr(a, "identity") else a for a in args)
-        key = hashlib.sha256(repr((page, macro.name, shown)).encode()).hexdigest()
-        return Markup(store.get(key, lambda: str(macro(*args)).encode()).decode())
+        return hashlib.sha256(repr((page, name, shown)).encode()).hexdigest()
 
+    def fragment(macro, *args) -> Markup:
+        return Markup(store.get(key(macro.name, args), lambda: str(macro(*args)).encode()).decode())
+
+    def keep(name: str, *args) -> None:
+        # A part of a page not made again (``UNCHANGED``): kept for the build that next makes the page.
+        store.keep(key(name, args))
+
+    fragment.keep = keep        # type: ignore[attr-defined]
     return fragment
+
+
+def _keep(fragment, name: str, *args) -> None:
+    keep = getattr(fragment, "keep", None)
+    if keep is not None:
+        keep(name, *args)
 
 
 def plan_values(result, data: PreviewData) -> dict[str, Any]:
