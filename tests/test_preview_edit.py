@@ -295,3 +295,16 @@ def test_month_and_week_pages_an_edit_does_not_touch_are_not_made_again(tmp_path
     truth = render_pages(second)
     assert sorted(given) == sorted(truth)
     assert all((before[r] if r in kept else given[r]) == truth[r] for r in truth)
+
+
+def test_a_site_with_its_own_preview_templates_leaves_no_record(tmp_path):
+    from smmgen.build.templates import DEFAULTS_DIR
+
+    root = tmp_path / "site"
+    write_site(root, count=6)
+    own = root / "layouts" / "preview" / "index.html.j2"
+    own.parent.mkdir(parents=True)
+    own.write_text((DEFAULTS_DIR / "preview" / "index.html.j2").read_text().replace("Articles", "Stories"))
+    result, files, record = full_build(root, tmp_path / "cache")
+    assert b"Stories" in files["preview/index.html"]
+    assert record is None
