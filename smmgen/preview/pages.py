@@ -208,14 +208,15 @@ class _IndexPages:
         self.values = {**common, "periods": every, "fragment": self.fragment}
         self.unchanged: set[str] = set()
         if memo is not None:
-            shown = tuple(every)
+            # A month's page lists the months; only the front page shows their counts.
+            listing = tuple((p.key, p.label, p.page) for p in every)
             for period in every:
-                if memo.key(f"preview/{period.page}", shown, period,
+                if memo.key(f"preview/{period.page}", listing, period,
                             tuple(v.identity() for v in self.by_month[period.key])):
                     self.unchanged.add(period.key)
             broken = tuple(view.identity() for view in data.articles if not view.page)
             newest = tuple(v.identity() for v in self.by_month.get(self.newest, ())) if self.newest else ()
-            if memo.key("preview/index.html", shown, broken, newest):
+            if memo.key("preview/index.html", tuple(every), broken, newest):
                 self.unchanged.add(None)
 
     def shows(self, month: periods.Period) -> bool:
@@ -259,7 +260,7 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
                 common: dict[str, Any], seen: dict[str, Any],
                 memo: _PeriodMemo | None = None) -> Iterator[tuple[str, Content]]:
     """plan.html (the weeks around the newest article's, and the posts held back) and one page per ISO week;
-    ``seen`` is given the slots (``slots``, ``held``) and the weeks plan.html opens on (``opening``)."""
+    ``seen`` is given every slot, held ones too (``slots``), and the weeks plan.html opens on (``opening``)."""
     values = plan_values(result, data)
     seen["slots"] = values.pop("every")
     # What the plan's weeks and days show besides their own events.
