@@ -5,6 +5,7 @@ exactly is refused (the full build then runs)."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -208,3 +209,102 @@ def test_a_page_no_longer_as_recorded_is_refused(tmp_path):
     second, _, _ = full_build(root, tmp_path / "c2")
     assert patch_pages(partial_of(second, {second.site.rel(p) for p in paths}), record, second.layouts) is None
     assert patch_pages(partial_of(second, {second.site.rel(paths[3])}), None, second.layouts) is None
+
+
+# --- the file of page parts ---------------------------------------------------------------------------------------
+
+def parts(cache: BuildCache, made: dict[str, bytes], keys) -> dict[str, bytes]:
+    from smmgen.build.page_memo import FragmentStore
+
+    store = FragmentStore(cache)
+    got = {key: store.get(key, lambda key=key: made[key]) for key in keys}
+    store.close()
+    return got
+
+
+def test_page_parts_are_appended_to_one_file_and_compacted_when_mostly_dead(tmp_path, monkeypatch):
+    from smmgen.build.page_memo import FragmentStore
+
+    monkeypatch.setattr(FragmentStore, "SMALL", 0)
+    cache = BuildCache(tmp_path / "cache", "test")
+    made = {f"k{n}": f"<part {n}>".encode() * (n + 1) for n in range(40)}
+    assert parts(cache, made, [f"k{n}" for n in range(20)]) == {f"k{n}": made[f"k{n}"] for n in range(20)}
+    name, first = cache.fragments
+    path = tmp_path / "cache" / name
+    inode, size = path.stat().st_ino, path.stat().st_size
+    # Most parts kept, two new: the same file, grown by the new parts only; the kept ones stay where they were.
+    made["k0"] = b"never made again: the stored part is copied"
+    got = parts(cache, made, [*(f"k{n}" for n in range(18)), "k30", "k31"])
+    assert got["k0"] == b"<part 0>" and got["k31"] == made["k31"]
+    assert cache.fragments[0] == name and path.stat().st_ino == inode
+    assert path.stat().st_size == size + len(made["k30"]) + len(made["k31"])
+    assert all(cache.fragments[1][f"k{n}"] == first[f"k{n}"] for n in range(18))
+    # Most of the file dead: the live parts are copied to a new, smaller file, and read back from it.
+    parts(cache, made, ["k1", "k31"])
+    assert cache.fragments[0] != name
+    compacted = tmp_path / "cache" / cache.fragments[0]
+    assert compacted.stat().st_size == len(made["k1"]) + len(made["k31"])
+    assert parts(cache, {}, ["k1", "k31"]) == {"k1": made["k1"], "k31": made["k31"]}
+
+
+def test_a_parts_file_with_another_name_is_not_appended_to(tmp_path):
+    cache = BuildCache(tmp_path / "cache", "test")
+    made = {f"k{n}": f"<part {n}>".encode() for n in range(5)}
+    parts(cache, made, ["k0", "k1"])
+    path = tmp_path / "cache" / cache.fragments[0]
+    os.link(path, tmp_path / "shared-copy.bin")
+    before = path.read_bytes()
+    assert parts(cache, made, ["k0", "k2"]) == {"k0": made["k0"], "k2": made["k2"]}
+    assert path.read_bytes() == before and cache.fragments[0] != path.name
+
+
+# --- month and week pages not made again --------------------------------------------------------------------------
+
+def test_month_and_week_pages_an_edit_does_not_touch_are_not_made_again(tmp_path):
+    from smmgen.preview.pages import render_pages
+
+    root = tmp_path / "site"
+    paths = by_date(write_site(root))
+    cache = BuildCache(tmp_path / "cache", "test")
+    first = build(load_site(root), render_images=False)
+    memo = cache.page_memo(set())
+    before = {r: d if isinstance(d, bytes) else b"".join(d) for r, d in iter_pages(first, reuse=memo)}
+    memo.close()
+    cache.pages = memo.keys
+    parts_before = set(cache.fragments[1])
+    retitle(paths[15], "Update 1: ")
+    second = build(load_site(root), render_images=False)
+    memo = cache.page_memo(set(before))
+    given = {r: d if d is UNCHANGED or isinstance(d, bytes) else b"".join(d)
+             for r, d in iter_pages(second, reuse=memo)}
+    memo.close()
+    kept = {r for r, d in given.items() if d is UNCHANGED}
+    # The parts of the pages not made again are kept for the build that next makes them: only the edited
+    # article's row, weeks and days are gone.
+    assert len(parts_before - set(cache.fragments[1])) <= 8
+    made = {r for r in given if r not in kept and ("index" in r or "plan" in r)}
+    source = second.site.rel(paths[15])
+    view = next(a for a in second.articles if a.source == source)
+    month = f"preview/index-{view.date.astimezone(second.site.timezone):%Y-%m}.html"
+    # Its month page and the weeks of its posts are made again; the other months and weeks are not, nor the front
+    # pages (the article is neither in the newest month nor in the weeks plan.html opens on).
+    assert month in made and any("plan-" in r for r in made)
+    assert {"preview/index.html", "preview/plan.html"} <= kept
+    assert len([r for r in kept if "index-" in r]) >= 2 and len([r for r in kept if "plan-" in r]) >= 5
+    # What is kept and what is made is what a build without a memo makes.
+    truth = render_pages(second)
+    assert sorted(given) == sorted(truth)
+    assert all((before[r] if r in kept else given[r]) == truth[r] for r in truth)
+
+
+def test_a_site_with_its_own_preview_templates_leaves_no_record(tmp_path):
+    from smmgen.build.templates import DEFAULTS_DIR
+
+    root = tmp_path / "site"
+    write_site(root, count=6)
+    own = root / "layouts" / "preview" / "index.html.j2"
+    own.parent.mkdir(parents=True)
+    own.write_text((DEFAULTS_DIR / "preview" / "index.html.j2").read_text().replace("Articles", "Stories"))
+    result, files, record = full_build(root, tmp_path / "cache")
+    assert b"Stories" in files["preview/index.html"]
+    assert record is None

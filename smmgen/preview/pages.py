@@ -116,8 +116,9 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     row = _index_row_macro(renderer, data, common)
     listed = [view for view in data.articles if view.page]
     months = _months(listed, data)
-    index = _IndexPages(renderer, data, listed, months, index_fragment, common)
     shared = (data.site_name, data.timezone, data.platforms, data.errors, data.error_count, renderer.script_hash)
+    memo = _PeriodMemo(reuse, (shared, data.accounts)) if reuse is not None else None
+    index = _IndexPages(renderer, data, listed, months, index_fragment, common, memo)
     for here, view in enumerate(listed):
         path = f"preview/{view.page}"
         month = months[id(view)]
@@ -132,8 +133,10 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
                                    here=here, index_page=month.page, **common)
         if reuse is not None:
             reuse.put(path, key)
-        if row is not None:
+        if row is not None and index.shows(month):
             index.rows[id(view)] = index_fragment(row, view)
+        elif row is not None:
+            _keep(index_fragment, row.name, view)
         view.forget_posts()
         yield path, page
         if here + 1 == len(listed) or months[id(listed[here + 1])].key != month.key:
@@ -141,7 +144,7 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     if not listed:
         yield from index.pages(None)
     plan: dict[str, Any] = {}
-    yield from _plan_pages(renderer, result, data, listed, store, common, plan)
+    yield from _plan_pages(renderer, result, data, listed, store, common, plan, memo)
     for relative, source in sorted(data.avatars.items()):
         yield relative, source.read_bytes()
     if reuse is not None:
@@ -169,13 +172,30 @@ def _months(listed: list, data: PreviewData) -> dict[int, periods.Period]:
     return {key: found[first] for key, first in firsts.items()}
 
 
+class _PeriodMemo:
+    """The page memo's keys of the index's and the plan's pages: a page whose key is the one its file in
+    output/ was made from is given as ``UNCHANGED``, not streamed through the template again."""
+
+    def __init__(self, reuse, shared: tuple):
+        self.reuse = reuse
+        self.shared = shared                # what every page shows of the site and the build
+
+    def key(self, path: str, *shows: Any) -> bool:
+        """Note ``path``'s key, made from what the page ``shows``; True when the page is unchanged."""
+        # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
+        key = hashlib.sha256(repr((path, self.shared, shows)).encode()).hexdigest()
+        self.reuse.put(path, key)
+        return self.reuse.unchanged(path, key)
+
+
 class _IndexPages:
     """index.html (the articles that failed to load, the newest month, every month with its problems) and one
     page per month. A month's pages are written as soon as its last row is drawn, and its rows then dropped:
-    the build holds one month's rows, not the site's."""
+    the build holds one month's rows, not the site's. With a ``memo``, a page whose rows and periods are as
+    when its file was written is not made again (nor are its rows)."""
 
     def __init__(self, renderer: Renderer, data: PreviewData, listed: list, months: dict[int, periods.Period],
-                 index_fragment: Callable[..., Markup], common: dict[str, Any]):
+                 index_fragment: Callable[..., Markup], common: dict[str, Any], memo: _PeriodMemo | None = None):
         self.renderer = renderer
         self.data = data
         self.rows: dict[int, Markup] = {}
@@ -186,6 +206,22 @@ class _IndexPages:
         every = list(dict.fromkeys(months[id(v)] for v in listed))      # newest first, as ``listed`` is
         self.newest = every[0].key if every else None
         self.values = {**common, "periods": every, "fragment": self.fragment}
+        self.unchanged: set[str] = set()
+        if memo is not None:
+            # A month's page lists the months; only the front page shows their counts.
+            listing = tuple((p.key, p.label, p.page) for p in every)
+            for period in every:
+                if memo.key(f"preview/{period.page}", listing, period,
+                            tuple(v.identity() for v in self.by_month[period.key])):
+                    self.unchanged.add(period.key)
+            broken = tuple(view.identity() for view in data.articles if not view.page)
+            newest = tuple(v.identity() for v in self.by_month.get(self.newest, ())) if self.newest else ()
+            if memo.key("preview/index.html", tuple(every), broken, newest):
+                self.unchanged.add(None)
+
+    def shows(self, month: periods.Period) -> bool:
+        """A page that shows this month's rows is to be made."""
+        return month.key not in self.unchanged or (month.key == self.newest and None not in self.unchanged)
 
     def fragment(self, macro, *args) -> Markup:
         if macro.name == "row" and len(args) == 1 and id(args[0]) in self.rows:
@@ -197,12 +233,18 @@ class _IndexPages:
         from dataclasses import replace
 
         views = self.by_month.pop(month.key) if month is not None else []
-        if month is None or month.key == self.newest:
+        if (month is None or month.key == self.newest) and None in self.unchanged:
+            yield "preview/index.html", UNCHANGED
+        elif month is None or month.key == self.newest:
             broken = [view for view in self.data.articles if not view.page]
             front = replace(self.data, articles=tuple(broken + views))
             yield "preview/index.html", self.renderer.stream("index.html.j2", "../", page="index", period=None,
                                                              **{**self.values, "data": front})
-        if month is not None:
+        if month is not None and month.key in self.unchanged:
+            for view in views:
+                self.rows.pop(id(view), None)
+            yield f"preview/{month.page}", UNCHANGED
+        elif month is not None:
             page = self.renderer.stream("index.html.j2", "../", page="index", period=month,
                                         **{**self.values, "data": replace(self.data, articles=tuple(views))})
             yield f"preview/{month.page}", self._then_drop(page, views)
@@ -215,9 +257,10 @@ class _IndexPages:
 
 
 def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, store,
-                common: dict[str, Any], seen: dict[str, Any]) -> Iterator[tuple[str, Content]]:
+                common: dict[str, Any], seen: dict[str, Any],
+                memo: _PeriodMemo | None = None) -> Iterator[tuple[str, Content]]:
     """plan.html (the weeks around the newest article's, and the posts held back) and one page per ISO week;
-    ``seen`` is given the slots (``slots``, ``held``) and the weeks plan.html opens on (``opening``)."""
+    ``seen`` is given every slot, held ones too (``slots``), and the weeks plan.html opens on (``opening``)."""
     values = plan_values(result, data)
     seen["slots"] = values.pop("every")
     # What the plan's weeks and days show besides their own events.
@@ -241,11 +284,25 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
                                slots=[e.slot for w in shown for d in w.days for e in d.events
                                       if e.kind == "publish"], **base, **extra)
 
-    yield "preview/plan.html", page(opening, None, held=held, unplaced=unplaced,
-                                    opening=[periods.week_period(w.monday) for w in opening],
-                                    total=total)
+    # A page's key: what its weeks and days show besides their own events, the list of weeks, its own.
+    shown = (hashlib.sha256(repr(context).encode()).hexdigest(), tuple(pages)) if memo is not None else ()
+    if memo is not None and memo.key("preview/plan.html", shown, [w.identity() for w in opening],
+                                     sorted(held.items()), [s.identity() for s in unplaced], total):
+        yield "preview/plan.html", UNCHANGED
+    else:
+        yield "preview/plan.html", page(opening, None, held=held, unplaced=unplaced,
+                                        opening=[periods.week_period(w.monday) for w in opening],
+                                        total=total)
     for week, period in zip(weeks, pages, strict=True):
-        yield f"preview/{period.page}", page([week], period, held=Counter(), unplaced=[], opening=[])
+        path = f"preview/{period.page}"
+        if memo is not None and memo.key(path, shown, period, week.identity()):
+            _keep(plan_fragment, "week_table", week)
+            for day in week.days:
+                if day.events:          # the days shown: those with events
+                    _keep(plan_fragment, "day_block", day)
+            yield path, UNCHANGED
+        else:
+            yield path, page([week], period, held=Counter(), unplaced=[], opening=[])
 
 
 def _index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, Any]):
@@ -272,13 +329,26 @@ def fragment_maker(store, context: tuple) -> Callable[..., Markup]:
     # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
     page = hashlib.sha256(repr(context).encode()).hexdigest()
 
-    def fragment(macro, *args) -> Markup:
+    def key(name: str, args: tuple) -> str:
         # What an argument shows, as plain values where it can say (a dataclass repr costs ten times more).
         shown = tuple(a.identity() if hasattr(a, "identity") else a for a in args)
-        key = hashlib.sha256(repr((page, macro.name, shown)).encode()).hexdigest()
-        return Markup(store.get(key, lambda: str(macro(*args)).encode()).decode())
+        return hashlib.sha256(repr((page, name, shown)).encode()).hexdigest()
 
+    def fragment(macro, *args) -> Markup:
+        return Markup(store.get(key(macro.name, args), lambda: str(macro(*args)).encode()).decode())
+
+    def keep(name: str, *args) -> None:
+        # A part of a page not made again (``UNCHANGED``): kept for the build that next makes the page.
+        store.keep(key(name, args))
+
+    fragment.keep = keep        # type: ignore[attr-defined]
     return fragment
+
+
+def _keep(fragment, name: str, *args) -> None:
+    keep = getattr(fragment, "keep", None)
+    if keep is not None:
+        keep(name, *args)
 
 
 def plan_values(result, data: PreviewData) -> dict[str, Any]:
