@@ -97,8 +97,13 @@ def build_once(root: Path, workers: int = 1, held: BuildCache | None = None,
             elif outcome.edited:
                 known = None
             files = dict(known) if known is not None else output_files(output_dir)
-            return Snapshot(listing_digest(files)[:16], True, (), {}, output_dir, files, outcome.cache,
-                            outcome.index)
+            if outcome.edited and last is not None and last.ok:
+                # The last build's id moved by what the edit changed: hashing the whole listing again would cost
+                # a large site half a second.
+                build_id = hashlib.sha256(repr((last.build_id, sorted(outcome.touched))).encode()).hexdigest()[:16]
+            else:
+                build_id = listing_digest(files)[:16]
+            return Snapshot(build_id, True, (), {}, output_dir, files, outcome.cache, outcome.index)
         # Nothing was written: the preview of what did load, with the errors on it, from memory.
         result = build(site, workers=workers, cache=BuildCache.load(site))
         messages = tuple(m for _, m in error_lines(result.errors))
