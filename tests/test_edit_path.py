@@ -77,6 +77,9 @@ def test_a_sequence_of_edits_each_writes_the_bytes_of_a_cold_build(site: Path, t
         assert not outcome.errors, outcome.errors
         taken.append((name, outcome.edited))
         assert_as_cold(site, outcome, cold)
+        # The state saved reports the same summary when nothing changes next.
+        again = build(site)
+        assert again.skipped and again.summary == outcome.summary
 
     retitle(article, "Update 1: ")
     step("title")

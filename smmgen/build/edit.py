@@ -20,6 +20,7 @@ output/ is not listed: the files it changes move the recorded listing digest by 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import stat
@@ -282,7 +283,7 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     summary = replace(summary, warnings=tuple(warnings), cards=summary.cards + cards.count)
     new_state = BuildState(inputs=_inputs(site, env, before, state.read, others), read=state.read,
                            outputs=as_digest(total), summary=summary)
-    _write(edit_index.folder(site) / "state.json", env, [_codec(None, state=True).dumps([new_state])])
+    _write(edit_index.folder(site) / "state.json", env, [_state_line(new_state, state, data)])
 
     # The index, for the next edit.
     moved = [(start + length, len(text) - length) for start, length, text, *_ in blocks]
@@ -312,6 +313,29 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     index.save()
     touched = tuple((relative, now) for relative, was, now in shares if was != now)
     return Outcome(summary, changed, (), False, None, edited=True, touched=touched), index, new_state
+
+
+_LATEST = ("\0latest\0",)
+
+
+def _state_line(new: BuildState, old: BuildState, data: dict) -> str:
+    """state.json's line for ``new``. Its summary's ``latest`` (a time per article: most of the line, and an edit
+    does not change it) is written as the index keeps it encoded (``data["latest"]``, made once per full build),
+    not encoded again."""
+    codec = _codec(None, state=True)
+    known = data.get("latest")
+    if not (type(known) is list and len(known) == 2 and known[0] == old.inputs and type(known[1]) is str):
+        known = [old.inputs, _json(codec.encode(new.summary.latest)["t"])]
+    line = codec.dumps([replace(new, summary=replace(new.summary, latest=_LATEST))])
+    marker = _json(list(_LATEST))
+    data["latest"] = [new.inputs, known[1]]
+    if line.count(marker) != 1:
+        return codec.dumps([new])
+    return line.replace(marker, known[1])
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from smmgen.build import edit_index, staging
-from smmgen.build.cache import BuildCache, BuildState, check_folder, fingerprint, load_state, stamp
+from smmgen.build.cache import BuildCache, BuildState, check_folder, fingerprint, load_state
 from smmgen.build.edit_index import EditIndex
 from smmgen.build.integration import intact, integrate
 from smmgen.config.site import Site
@@ -262,7 +262,7 @@ def _content_hashes(site: Site, known: EditIndex | None = None,
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
             if not name.lower().endswith(markdown):
-                out.append((path, str(stamp(Path(path)))))
+                out.append((path, str(_stamp(path))))
                 continue
             try:
                 st = os.lstat(path)             # before reading: a change meanwhile shows next time
@@ -286,6 +286,15 @@ def _content_hashes(site: Site, known: EditIndex | None = None,
                 except OSError:
                     out.append((path, "unreadable"))
     return out
+
+
+def _stamp(path: str) -> tuple[int, int, int]:
+    """``cache.stamp`` of a path given as text (without making a Path of each of thousands)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1, 0, 0)
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _markdown_suffixes(site: Site) -> tuple[str, ...]:
