@@ -5,8 +5,8 @@ exactly is refused (the full build then runs)."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
