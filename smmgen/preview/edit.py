@@ -1,14 +1,18 @@
 """The preview side of an edit: the pages a few changed articles touch, patched in place instead of remade.
 
 A full build (``smmgen.preview.pages.iter_pages`` with a page memo) leaves a *record*: a plain JSON-able value
-saying, for every listed article, where it shows (its page, its month, the weeks of its posts) and what the
-pages show of it that a neighbour's or a period's page depends on (title, date, status, the timing of its posts).
+with, for every listed article in listing order, its page, its title (its neighbours' pages show it) and a mark
+of what must not change for a patch to hold (its date, its status, the ids, times and holds of its posts); and
+the weeks plan.html opens on, the newest month, a hash of what every page shows of the site.
 
 An edit build hands ``patch_pages`` the changed articles only. When nothing but what an article's own row, page
-and plan events show has changed (same date, status, page, post times and holds; no article added, removed or
-moved), the patch is exact: the article's page is rendered again, its row in its month page (and in index.html)
-and its events in its week pages (and in plan.html) are rendered with the very macros the full build uses and put
-in place of the old ones, and a neighbour's page gets the new title in its link. Otherwise ``patch_pages`` says
+and plan events show has changed (same mark and page; no article added, removed or moved), the patch is exact:
+the article's page is rendered again; its row in its month page (and in index.html) is rendered with the index
+template's ``row`` macro and put in place of the row that links to its page; each of its plan events, rendered
+with the plan template's ``item`` macro with the old title and with the new, is swapped in its week page (and in
+plan.html); a neighbour's page gets the new title in its link. Each old part is found by what it is, and must be
+found exactly once, so a page that is not what the record describes is refused rather than patched wrongly.
+Otherwise (and for a site with its own preview templates, whose markup this does not know) ``patch_pages`` says
 None and the caller runs the full build.
 """
 
