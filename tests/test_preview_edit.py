@@ -5,8 +5,8 @@ exactly is refused (the full build then runs)."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -308,3 +308,17 @@ def test_a_site_with_its_own_preview_templates_leaves_no_record(tmp_path):
     result, files, record = full_build(root, tmp_path / "cache")
     assert b"Stories" in files["preview/index.html"]
     assert record is None
+
+
+@pytest.mark.parametrize("pick", [3, 16, 28])
+def test_a_title_with_markup_characters_is_patched_escaped_as_a_full_build_escapes_it(tmp_path, pick):
+    def change(paths):
+        path = by_date(paths)[pick]
+        retitle(path, "Q&A: 'it' <b>is</b> \\\"quoted\\\" 🚆 ")
+        return [path]
+
+    patch, patched, truth = edited(tmp_path / "site", tmp_path, change)
+    assert patch is not None
+    assert_same(patched, truth)
+    # (the loader keeps a title's text, not its tags)
+    assert any(b"Q&amp;A: &#39;it&#39; is &#34;quoted&#34; \xf0\x9f\x9a\x86" in data for _, data in patch.files)

@@ -70,24 +70,31 @@ class FragmentStore:
         self._fd: int | None = None             # the file parts are appended to
         self.path: Path | None = None
         self._end = 0
+        self._files: list = []
         cache.root.mkdir(parents=True, exist_ok=True)
         if cache.fragments is not None:
             path = cache.root / cache.fragments[0]
             try:
-                fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+                fd = self._own(os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0)))
             except OSError:
                 fd = None
-            if fd is not None:
-                st = os.fstat(fd)
+            st = os.fstat(fd) if fd is not None else None
+            if st is not None and stat.S_ISREG(st.st_mode):
                 self._old = fd
-                if stat.S_ISREG(st.st_mode) and st.st_nlink == 1:
+                if st.st_nlink == 1:
                     self._fd, self.path, self._end = fd, path, st.st_size
         if self._fd is None:
             self._fd, self.path = self._new_file()
 
     def _new_file(self) -> tuple[int, Path]:
         fd, path = tempfile.mkstemp(dir=self.cache.root, prefix="fragments-", suffix=".bin")
-        return fd, Path(path)
+        return self._own(fd), Path(path)
+
+    def _own(self, fd: int) -> int:
+        # Held by a file object: a build that fails before ``close`` leaves no descriptor open for good (a
+        # server builds again and again in one process).
+        self._files.append(os.fdopen(fd, "r+b", buffering=0))
+        return fd
 
     def get(self, key: str, make: Callable[[], bytes]) -> bytes:
         data = self._copy(key)
@@ -129,9 +136,9 @@ class FragmentStore:
         live = sum(length for _, length in self.index.values())
         if self._fd == self._old and self._end > self.SMALL and self._end - live > self.COMPACT * self._end:
             self._compact()
-        if self._old is not None and self._old != self._fd:
-            os.close(self._old)
-        os.close(self._fd)                                  # type: ignore[arg-type]
+        for file in self._files:
+            file.close()
+        self._files.clear()
         self._old = self._fd = None
         self.cache.fragments = (self.path.name, self.index)  # type: ignore[union-attr]
 
@@ -143,7 +150,6 @@ class FragmentStore:
             _write_at(fd, os.pread(self._old, length, offset), end)  # type: ignore[arg-type]
             index[key] = (end, length)
             end += length
-        os.close(self._fd)                                  # type: ignore[arg-type]
         self._old = None
         self._fd, self.path, self._end, self.index = fd, path, end, index
 
