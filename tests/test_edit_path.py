@@ -238,3 +238,17 @@ def test_serve_holds_the_edit_index_and_knows_what_an_edit_changed_without_listi
         assert snapshot.build_id != last.build_id
         last = snapshot
     assert build(site).skipped
+
+
+def test_a_card_deleted_from_output_is_drawn_again_by_an_edit_and_the_next_build_has_nothing_to_do(
+        site: Path, tmp_path: Path) -> None:
+    record = next(r for r in _records(site) if r[0] == ARTICLE.as_posix())
+    cards = [item["t"][0] for item in record[1]["EditRecord"][7]]
+    assert cards
+    for card in cards:
+        (site / "output" / card).unlink()
+    edit(site / ARTICLE, "\n---\n", "\n---\n\nA paragraph first.\n\n")     # the cards show the same
+    outcome = build(site)
+    assert outcome.edited
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    assert build(site).skipped

@@ -225,12 +225,12 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     for relative in (*files, *(relative for relative, _ in pages), *cards.removed):
         if not _plain_or_missing(out, relative):
             return None                         # a link on its way: the full build says what to do
+    if not _is_digest(state.outputs):
+        return None
+    total = int(state.outputs, 16)
     # Everything is made: from here on output/ changes. The index goes first, so that a write that stops
     # halfway leaves no index to trust.
     edit_index.forget(site)
-    total = int(state.outputs, 16) if _is_digest(state.outputs) else None
-    if total is None:
-        return None
     recorded = {f[0]: f[1:] for one in edited for f in (*one.record.files, *one.record.cards)}
     changed = 0
     shares: list[tuple[str, tuple[int, int] | None, tuple[int, int] | None]] = []   # (path, before, after)
@@ -248,8 +248,8 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
         changed += 1
     staged = set().union(*(one.staged for one in edited))
     staging.commit(site, staged)
-    for relative in sorted(staged):
-        shares.append((relative, None, _stat(out / relative)))
+    for relative in sorted(staged):             # drawn again where its file had gone: its old share goes
+        shares.append((relative, recorded.get(relative), _stat(out / relative)))
         changed += 1
     new_manifest = _splice_manifest(out / MANIFEST, st.st_size, blocks, token)
     if new_manifest is not None:
