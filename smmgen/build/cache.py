@@ -30,36 +30,48 @@ hands it to the next build (``BuildCache.held``) for as long as build.json is st
 from __future__ import annotations
 
 import copyreg
+import functools
 import gc
 import hashlib
 import os
+import secrets
 import shutil
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from smmgen import __version__
-from smmgen.build.cache_codec import Codec
 from smmgen.build.cache_files import (  # noqa: F401 (_HEADER, _classes: the tests write files of their own)
     _HEADER,
-    _SCALARS,
-    _SECTIONS,
     CACHE_DIR,
     FORMAT,
-    _article_item,
-    _build_item,
+    INDEX_BUCKETS,
+    SECTIONS,
     _classes,
     _codec,
     _no_collection,
     _read,
-    _read_lines,
+    _read_data,
     _state_item,
+    _table_codec,
     _write,
+    _write_data,
+    articles_in,
+    articles_out,
+    build_in,
+    index_bucket,
+    index_file,
+    index_in,
+    index_out,
+    section_file,
+    section_in,
+    section_out,
 )
 from smmgen.build.cache_records import ArticleRecord, BuildState, Stamp, sha256, stamp  # noqa: F401 (re-exported)
+from smmgen.build.cache_tables import Tables
 from smmgen.build.page_memo import FragmentStore, PageMemo  # noqa: F401 (FragmentStore: re-exported)
 from smmgen.errors import ConfigError
 
@@ -165,19 +177,18 @@ class BuildCache:
     # None while a build changes it and until it is saved.
     saved_as: Stamp | None = None
     _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
-    # build.json as read: (section, key) -> (value, its line)
-    _lines: dict[tuple[str, Any], tuple[Any, str]] = field(default_factory=dict, repr=False)
+    # build.json's sections (and the output index's buckets) as on disk, by file name: (the save it is from, value)
+    _files: dict[str, tuple[str, Any]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, site: Site, env: str | None = None) -> BuildCache:
         root = site.root / CACHE_DIR
         env = env or fingerprint(site)
         cache = cls(root, env)
-        codec = _codec(site)
         # Taken before reading: a save by another process meanwhile (build.json is its last file) makes it stale.
         before = stamp(root / "build.json")
         with _no_collection():
-            cache._load(site, codec)
+            cache._load(site, _table_codec(site))
         cache.saved_as = before if before[0] >= 0 else None
         # What was read lives for the whole build and holds no reference cycle: kept out of the collector's
         # sight, so that each full collection during the build does not walk it again (a tenth of an edit's time).
@@ -189,32 +200,40 @@ class BuildCache:
         else (another ``smmgen build``) has saved the cache since, and nothing changed it unsaved."""
         return self.env == env and self.saved_as is not None and stamp(self.root / "build.json") == self.saved_as
 
-    def _load(self, site: Site, codec: Codec) -> None:
+    def _load(self, site: Site, tables: Tables) -> None:
         env = self.env
         for n in range(ARTICLE_SHARDS):
-            items = _read(site, f"articles-{n:02d}.json", env, codec, _article_item)
-            if items is not None:
-                self._saved[n] = dict(items)
-                self.articles.update(self._saved[n])
-        found = _read_lines(site, "build.json", env, codec, _build_item, keep_lines=True)
-        if found is not None:
-            items, lines = found
-            for section, key, value in items:
-                if key is None:
+            records = _read_data(site, f"articles-{n:02d}.json", env, functools.partial(articles_in, tables))
+            if records is not None:
+                self._saved[n] = records
+                self.articles.update(records)
+        saves = _read_data(site, "build.json", env, build_in)
+        if saves is None:
+            return
+        for n in range(INDEX_BUCKETS):
+            name = index_file(n)
+            if name in saves:
+                bucket = _read_data(site, name, env, index_in, saves[name])
+                if bucket is not None:
+                    self._files[name] = (saves[name], bucket)
+                    self.index.update(bucket)
+        for section in SECTIONS:
+            name = section_file(section)
+            if name in saves:
+                value = _read_data(site, name, env, functools.partial(section_in, tables, section), saves[name])
+                if value is not None:
+                    self._files[name] = (saves[name], value)
                     setattr(self, section, value)
-                else:
-                    getattr(self, section)[key] = value
-            self._lines = {(section, key): (value, line) for (section, key, value), line in zip(items, lines)}
 
     def save(self, state: BuildState | None, *, keep_lines: bool = False) -> None:
-        """Write the cache; ``keep_lines``: remember each line written, so that the next save of this object (a
-        cache held for the next build, ``smmgen serve``) writes an unchanged value's line without encoding it.
-        A build that ends here does not: at 10,000 articles the lines are tens of megabytes."""
+        """Write the cache: the files of what changed since it was read or last saved, then build.json, which
+        names the save each section's file comes from. (``keep_lines`` is no longer needed: a section's file is
+        written again only when the section changed.)"""
         self.state = state
-        codec = _codec(None)
+        tables = _table_codec(None)
         with _no_collection():
-            self._save_articles(codec)
-            _write(self.root / "build.json", self.env, self._build_lines(codec, keep_lines))
+            self._save_articles(tables)
+            self._save_sections(tables)
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
         current = self.fragments[0] if self.fragments else None
         for old in self.root.glob("fragments-*.bin"):
@@ -231,30 +250,41 @@ class BuildCache:
             old.unlink(missing_ok=True)
         shutil.rmtree(self.root / "templates", ignore_errors=True)
 
-    def _build_lines(self, codec: Codec, keep: bool) -> Iterator[str]:
-        # A value still the very object read from the file (or last written to it) is written as that line.
-        known = self._lines
-        self._lines = lines = {}
-        for section, (_, written, by_value) in _SECTIONS.items():
-            values = self._heroes_used() if section == "heroes" else getattr(self, section)
-            for key, value in values.items():
-                old = known.get((section, key))
-                if old is None or not (old[0] is value or by_value and old[0] == value):
-                    old = (value, codec.dumps([section, key, written(value)]))
-                if keep:
-                    lines[(section, key)] = old
-                yield old[1]
-        for section, (_, written) in _SCALARS.items():
-            value = getattr(self, section)
-            if value is not None:
-                old = known.get((section, None))
-                if old is None or old[0] is not value:
-                    old = (value, codec.dumps([section, written(value)]))
-                if keep:
-                    lines[(section, None)] = old
-                yield old[1]
+    def _save_sections(self, tables: Tables) -> None:
+        save = secrets.token_hex(8)
+        values: dict[str, Any] = {}
+        buckets: list[dict[str, tuple[int, int, str]]] = [{} for _ in range(INDEX_BUCKETS)]
+        for relative, known in self.index.items():
+            buckets[index_bucket(relative)][relative] = known
+        for n, bucket in enumerate(buckets):
+            if bucket:
+                values[index_file(n)] = bucket
+        for section in SECTIONS:
+            value = self._heroes_used() if section == "heroes" else getattr(self, section)
+            if value:
+                values[section_file(section)] = value
+        saves = {}
+        for name, value in values.items():
+            old = self._files.get(name)
+            # Unchanged: the very value read or saved, or an equal one (in the same order: cards are compared
+            # item by item, which compares their requests by identity first instead of hashing them).
+            if old is not None and (old[1] is value or (list(old[1].items()) == list(value.items())
+                                                        if name == section_file("cards") else old[1] == value)):
+                saves[name] = old[0]
+                continue
+            if name.startswith("index-"):
+                _write_data(self.root / name, self.env, index_out(value), save)
+            else:
+                section = name[len("build-"):-len(".json")]
+                _write_data(self.root / name, self.env, section_out(tables, section, value), save)
+            self._files[name] = (save, value)
+            saves[name] = save
+        for name in self._files.keys() - saves.keys():
+            del self._files[name]
+            (self.root / name).unlink(missing_ok=True)
+        _write_data(self.root / "build.json", self.env, saves)
 
-    def _save_articles(self, codec: Codec) -> None:
+    def _save_articles(self, tables: Tables) -> None:
         # In shards, of which only those with a record added, replaced or dropped are written again: an edit
         # to one article rewrites a sixteenth of what the whole site's records weigh.
         shards: list[dict[str, ArticleRecord]] = [{} for _ in range(ARTICLE_SHARDS)]
@@ -264,8 +294,7 @@ class BuildCache:
             saved = self._saved.get(n)
             if saved is not None and saved.keys() == records.keys() and all(records[s] is saved[s] for s in records):
                 continue
-            _write(self.root / f"articles-{n:02d}.json", self.env,
-                   (codec.dumps([source, record]) for source, record in records.items()))
+            _write_data(self.root / f"articles-{n:02d}.json", self.env, articles_out(tables, records.values()))
             self._saved[n] = records
 
     # --- articles --------------------------------------------------------------------------------------------
