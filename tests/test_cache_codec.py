@@ -14,8 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smmgen.build import cache_files
 from smmgen.build.cache import ArticleRecord, BuildCache, _classes, _codec
 from smmgen.build.cache_codec import CacheFormatError, Codec
+from smmgen.build.cache_tables import Tables
 from smmgen.build.incremental import build_site
 from smmgen.cards.model import Card, CardRequest
 from smmgen.config.site import load_site
@@ -225,3 +227,89 @@ def test_anything_else_is_a_format_error_and_runs_nothing(text: str, monkeypatch
 def test_only_tags_are_objects() -> None:
     # A dict is written as a tagged list of pairs, so no JSON object in a file is ever taken for data.
     assert json.loads(CODEC.dumps({"t": (1,)})) == {"d": ["t", {"t": [1]}]}
+
+
+# --- the same values stored by columns (smmgen.build.cache_tables) ---------------------------------------------
+
+TABLES = Tables(CODEC)
+
+
+def through_tables(objs: list) -> dict[str, list]:
+    writer = TABLES.writer()
+    rows = [writer.add(obj) for obj in objs]
+    made = TABLES.read(json.loads(json.dumps(writer.dump())))   # as the file holds it, parsed without a hook
+    return {tag: values for tag, values in made.items()} | {"rows": rows}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(records, max_size=3))
+def test_article_records_stored_by_columns_come_back_exactly(given_records: list) -> None:
+    back = through_tables(given_records)
+    same(back.get("ArticleRecord", []), given_records)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.tuples(requests, st.none() | texts), cards, max_size=3))
+def test_cards_stored_by_columns_come_back_exactly(by_request: dict) -> None:
+    data = json.loads(json.dumps(cache_files.section_out(TABLES, "cards", by_request)))
+    back = cache_files.section_in(TABLES, "cards", data)
+    same(back, by_request)
+    for request in by_request:
+        assert back[request] is not None
+
+
+def test_every_record_card_and_plan_of_a_real_build_comes_back_by_columns(sample_site: Path) -> None:
+    site = load_site(sample_site)
+    assert not build_site(site, workers=1).errors
+    cache = BuildCache.load(site)
+    assert cache.articles and cache.cards and cache.plan and cache.index and cache.entries
+    tables = cache_files._table_codec(site)
+    records = list(cache.articles.values())
+    same(list(cache_files.articles_in(tables, json.loads(json.dumps(cache_files.articles_out(tables, records))))
+              .values()), records)
+    for section in cache_files.SECTIONS:
+        value = cache._heroes_used() if section == "heroes" else getattr(cache, section)
+        data = json.loads(json.dumps(cache_files.section_out(tables, section, value)))
+        same(cache_files.section_in(tables, section, data), value)
+    same(cache_files.index_in(json.loads(json.dumps(cache_files.index_out(cache.index)))), cache.index)
+
+
+@pytest.mark.parametrize("data", [
+    [], None, "x", {"os.system": [1, [["touch /tmp/x"]]]},                 # not tables, or a class it does not store
+    {"MediaRef": [1, [["a"], ["b"]]]},                                     # a column short
+    {"MediaRef": [2, [["a"], ["b"], ["c"]]]},                              # columns of the wrong length
+    {"MediaRef": [1, [[1], ["b"], ["c"]]]},                                # a value of the wrong type
+    {"MediaRef": [1, [[{"builtins.eval": ["1"]}], ["b"], ["c"]]]},         # an unknown tag in a column
+    {"MediaRef": ["1", [["a"], ["b"], ["c"]]]},
+    {"Cut": [1, [["i"], ["x"], ["s"], ["s"], [["t"]], [[1]], [1], ["u"], [None], [[]], [[5]], ["2026-01-01"],
+                 [None], [[]], [[]], [[]], [None], [""]]]},                # a row of a table not there
+    {"Timing": [1, [["f"], [1], [[1, "2", 3]], ["date"], [None], [None]]]},    # a timedelta of text
+    {"Timing": [1, [["f"], [1], [None], ["date"], ["yesterday"], [None]]]},   # not a time
+    {"Timing": [1, [["f"], [1], [None], ["date"], [{"dz": ["2026-01-01T00:00:00", "../../etc/passwd", 0]}],
+                    [None]]]},                                             # a zone the site does not use
+    {"Article": [1, [["s"]] + [[None]] * 23]},                             # fields that may not be None
+    {"MediaRef": [1, ["[" * 50, ["b"], ["c"]]]},
+])
+def test_tables_of_anything_else_are_a_format_error_and_run_nothing(data, monkeypatch: pytest.MonkeyPatch) -> None:
+    imported = []
+    real_import = builtins.__import__
+    monkeypatch.setattr(builtins, "__import__", lambda name, *a, **k: imported.append(name) or real_import(name, *a, **k))
+    with pytest.raises(CacheFormatError):
+        TABLES.read(data)
+    assert imported == []
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts,
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=3),
+                           max_leaves=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(list(Tables(CODEC).order)), st.integers(0, 3), st.lists(json_values, max_size=30))
+def test_any_json_in_a_table_is_its_objects_or_a_format_error(tag: str, n: int, columns: list) -> None:
+    try:
+        made = TABLES.read({tag: [n, columns]})
+    except CacheFormatError:
+        return
+    for obj in made[tag]:
+        assert type(obj) is TABLES.classes[tag]
