@@ -9,7 +9,8 @@ entry is used only when every one of its inputs matches, and a cache that cannot
   of which a build writes again only those that changed;
 - per article: the key of its share of the output as last written (``smmgen.build.article_outputs``), and where each of its
   manifest entries sits in the manifest, so that unchanged entries are copied rather than made;
-- per card request: the ``Card`` of a file already in ``output/cards`` (checked by size before use);
+- per card request: the ``Card`` of a file already in ``output/cards`` (checked by size before use), in files by
+  a hash of the article;
 - the output index: size, mtime and hash of every file the last build wrote, so that a build which produces the
   same bytes neither reads the old file back nor rewrites it;
 - rendered parts of the big preview pages (a file of bytes, named by the cache, read by offset);
@@ -47,6 +48,7 @@ from smmgen import __version__
 from smmgen.build.cache_files import (  # noqa: F401 (_HEADER, _classes: the tests write files of their own)
     _HEADER,
     CACHE_DIR,
+    CARD_BUCKETS,
     FORMAT,
     INDEX_BUCKETS,
     SECTIONS,
@@ -62,6 +64,8 @@ from smmgen.build.cache_files import (  # noqa: F401 (_HEADER, _classes: the tes
     articles_in,
     articles_out,
     build_in,
+    cards_bucket,
+    cards_file,
     index_bucket,
     index_file,
     index_in,
@@ -217,6 +221,13 @@ class BuildCache:
                 if bucket is not None:
                     self._files[name] = (saves[name], bucket)
                     self.index.update(bucket)
+        for n in range(CARD_BUCKETS):
+            name = cards_file(n)
+            if name in saves:
+                bucket = _read_data(site, name, env, functools.partial(section_in, tables, "cards"), saves[name])
+                if bucket is not None:
+                    self._files[name] = (saves[name], bucket)
+                    self.cards.update(bucket)
         for section in SECTIONS:
             name = section_file(section)
             if name in saves:
@@ -259,6 +270,13 @@ class BuildCache:
         for n, bucket in enumerate(buckets):
             if bucket:
                 values[index_file(n)] = bucket
+        # The cards by their article, so that an edit writes again the cards of a sixteenth of the articles.
+        by_article: list[dict] = [{} for _ in range(CARD_BUCKETS)]
+        for key, card in self.cards.items():
+            by_article[cards_bucket(key[0].source)][key] = card
+        for n, bucket in enumerate(by_article):
+            if bucket:
+                values[cards_file(n)] = bucket
         for section in SECTIONS:
             value = self._heroes_used() if section == "heroes" else getattr(self, section)
             if value:
@@ -269,14 +287,15 @@ class BuildCache:
             # Unchanged: the very value read or saved, or an equal one (in the same order: cards are compared
             # item by item, which compares their requests by identity first instead of hashing them).
             if old is not None and (old[1] is value or (list(old[1].items()) == list(value.items())
-                                                        if name == section_file("cards") else old[1] == value)):
+                                                        if name.startswith("build-cards") else old[1] == value)):
                 saves[name] = old[0]
                 continue
             if name.startswith("index-"):
                 _write_data(self.root / name, self.env, index_out(value), save)
             else:
-                section = name[len("build-"):-len(".json")]
-                _write_data(self.root / name, self.env, section_out(tables, section, value), save)
+                section = "cards" if name.startswith("build-cards") else name[len("build-"):-len(".json")]
+                data, side = section_out(tables, section, value)
+                _write_data(self.root / name, self.env, data, save, side)
             self._files[name] = (save, value)
             saves[name] = save
         for name in self._files.keys() - saves.keys():
@@ -294,7 +313,8 @@ class BuildCache:
             saved = self._saved.get(n)
             if saved is not None and saved.keys() == records.keys() and all(records[s] is saved[s] for s in records):
                 continue
-            _write_data(self.root / f"articles-{n:02d}.json", self.env, articles_out(tables, records.values()))
+            data, side = articles_out(tables, records.values())
+            _write_data(self.root / f"articles-{n:02d}.json", self.env, data, side=side)
             self._saved[n] = records
 
     # --- articles --------------------------------------------------------------------------------------------

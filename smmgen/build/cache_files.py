@@ -198,11 +198,13 @@ def _state_item(item: Any) -> BuildState:
 # --- files of columns (smmgen.build.cache_tables) ----------------------------------------------------------------
 # A header line as above, then one JSON value, parsed without a hook. The article records' files, and build.json's
 # sections, each in a file of its own (``build-<section>.json``; the output index in INDEX_BUCKETS files by a hash
-# of the path) that a save writes again only when its section changed. build.json, written last, names the save
+# of the path, the cards in CARD_BUCKETS files by a hash of their article) that a save writes again only when its
+# section changed. build.json, written last, names the save
 # each section file must come from: a file left by a save that did not finish is not mixed with another save's.
 
 INDEX_BUCKETS = 64
-SECTIONS = ("cards", "heroes", "pages", "outputs", "entries", "plan", "fragments")
+CARD_BUCKETS = 16
+SECTIONS = ("heroes", "pages", "outputs", "entries", "plan", "fragments")
 
 
 @functools.cache
@@ -222,6 +224,14 @@ def index_file(n: int) -> str:
     return f"index-{n:02d}.json"
 
 
+def cards_bucket(source: str) -> int:
+    return zlib.crc32(source.encode("utf-8", "surrogatepass")) % CARD_BUCKETS
+
+
+def cards_file(n: int) -> str:
+    return f"build-cards-{n:02d}.json"
+
+
 def section_file(section: str) -> str:
     return f"build-{section}.json"
 
@@ -229,8 +239,9 @@ def section_file(section: str) -> str:
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
-def _write_data(path: Path, env: str, data: Any, save: str | None = None) -> None:
-    """Write ``data`` (plain JSON data) to ``path`` after its header, replacing the file whole."""
+def _write_data(path: Path, env: str, data: Any, save: str | None = None, side: list | None = None) -> None:
+    """Write ``data`` (plain JSON data) to ``path`` after its header, and on a line of its own the values put aside
+    (``TableWriter.side``), replacing the file whole."""
     head = {_HEADER: FORMAT, "env": env} if save is None else {_HEADER: FORMAT, "env": env, "save": save}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -239,16 +250,20 @@ def _write_data(path: Path, env: str, data: Any, save: str | None = None) -> Non
             f.write(json.dumps(head).encode() + b"\n")
             f.write(_dumps(data).encode("utf-8", "surrogatepass"))
             f.write(b"\n")
+            if side:
+                # JSON escapes every newline inside a string: the file's lines are its parts.
+                f.write(_dumps(side).encode("utf-8", "surrogatepass"))
+                f.write(b"\n")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _read_data(site: Site, name: str, env: str, take: Callable[[Any], Any], save: str | None = None) -> Any:
-    """What ``take`` makes of the data of the cache file ``name`` if it was written with this fingerprint (and,
-    with ``save``, by that save); None for a file missing or stale, and for one that is not what it should be
-    (with a note)."""
+def _read_data(site: Site, name: str, env: str, take: Callable[[Any, list], Any], save: str | None = None) -> Any:
+    """What ``take`` makes of the data of the cache file ``name`` and the values put aside in it, if it was
+    written with this fingerprint (and, with ``save``, by that save); None for a file missing or stale, and for
+    one that is not what it should be (with a note)."""
     path = site.root / CACHE_DIR / name
     try:
         with path.open("rb") as f:
@@ -263,8 +278,12 @@ def _read_data(site: Site, name: str, env: str, take: Callable[[Any], Any], save
                 return None        # another format, site or inputs, or another save's file: stale
             body = f.read()
         try:
-            data = json.loads(body.decode("utf-8", "surrogatepass"))
-            return take(data)
+            text, _, rest = body.decode("utf-8", "surrogatepass").partition("\n")
+            data = json.loads(text)
+            side = _codec(site).loads(rest) if rest.strip() else []
+            if type(side) is not list:
+                raise CacheFormatError("values put aside that are not a list")
+            return take(data, side)
         except CacheFormatError:
             raise
         except (TypeError, ValueError, KeyError, IndexError, OverflowError, RecursionError) as e:
@@ -289,14 +308,14 @@ def _all(column: list, *kinds: type) -> bool:
 
 # The article records: the tables of one shard's records.
 
-def articles_out(tables: Tables, records: Iterable[ArticleRecord]) -> dict:
+def articles_out(tables: Tables, records: Iterable[ArticleRecord]) -> tuple[dict, list]:
     writer = tables.writer()
     writer.add_all(records)
-    return writer.dump()
+    return writer.dump(), writer.side
 
 
-def articles_in(tables: Tables, data: Any) -> dict[str, ArticleRecord]:
-    records = tables.read(data).get("ArticleRecord", [])
+def articles_in(tables: Tables, data: Any, side: list | tuple = ()) -> dict[str, ArticleRecord]:
+    records = tables.read(data, side).get("ArticleRecord", [])
     out = {}
     for record in records:
         _need(type(record.article.source) is str
@@ -312,7 +331,7 @@ def index_out(index: dict[str, tuple[int, int, str]]) -> list[list]:
     return [list(index), *map(list, zip(*index.values()))] if index else [[], [], [], []]
 
 
-def index_in(data: Any) -> dict[str, tuple[int, int, str]]:
+def index_in(data: Any, side: list | tuple = ()) -> dict[str, tuple[int, int, str]]:
     names, sizes, mtimes, shas = _columns(data, 4, "index")
     _need(_all(names, str) and _all(sizes, int) and _all(mtimes, int) and _all(shas, str), "index")
     return dict(zip(names, zip(sizes, mtimes, shas)))
@@ -322,7 +341,7 @@ def _texts_out(values: dict[str, str]) -> list[list]:
     return [list(values), list(values.values())]
 
 
-def _texts_in(data: Any) -> dict[str, str]:
+def _texts_in(data: Any, side: list | tuple = ()) -> dict[str, str]:
     keys, values = _columns(data, 2, "texts")
     _need(_all(keys, str) and _all(values, str), "texts")
     return dict(zip(keys, values))
@@ -332,7 +351,7 @@ def _entries_out(entries: dict[str, tuple[int, int]]) -> list[list]:
     return [list(entries), *map(list, zip(*entries.values()))] if entries else [[], [], []]
 
 
-def _entries_in(data: Any) -> dict[str, tuple[int, int]]:
+def _entries_in(data: Any, side: list | tuple = ()) -> dict[str, tuple[int, int]]:
     ids, offsets, lengths = _columns(data, 3, "entries")
     _need(_all(ids, str) and _all(offsets, int) and _all(lengths, int), "entries")
     return dict(zip(ids, zip(offsets, lengths)))
@@ -343,28 +362,30 @@ def _heroes_out(heroes: dict[str, tuple[Stamp, str]]) -> list[list]:
     return [list(heroes), *stamps, [sha for _, sha in heroes.values()]]
 
 
-def _heroes_in(data: Any) -> dict[str, tuple[Stamp, str]]:
+def _heroes_in(data: Any, side: list | tuple = ()) -> dict[str, tuple[Stamp, str]]:
     paths, sizes, mtimes, inodes, shas = _columns(data, 5, "heroes")
     _need(_all(paths, str) and _all(sizes, int) and _all(mtimes, int) and _all(inodes, int) and _all(shas, str),
           "heroes")
     return dict(zip(paths, zip(zip(sizes, mtimes, inodes), shas)))
 
 
-def _cards_out(tables: Tables, cards: dict) -> dict:
+def _cards_out(tables: Tables, cards: dict) -> tuple[dict, list]:
     writer = tables.writer()
-    for (request, _), card in cards.items():
-        writer.add(request)
-        writer.add(card)
-    return {"tables": writer.dump(), "heroes": [hero for _, hero in cards]}
+    rows = [[writer.add(request), writer.add(card)] for (request, _), card in cards.items()]
+    return {"tables": writer.dump(), "heroes": [hero for _, hero in cards],
+            "requests": [r for r, _ in rows], "cards": [c for _, c in rows]}, writer.side
 
 
-def _cards_in(tables: Tables, data: Any) -> dict:
-    _need(type(data) is dict and data.keys() == {"tables", "heroes"} and type(data["heroes"]) is list, "cards")
-    made = tables.read(data["tables"])
-    requests, cards, heroes = made.get("CardRequest", []), made.get("Card", []), data["heroes"]
-    _need(set(made) <= {"CardRequest", "Card"} and len(requests) == len(cards) == len(heroes)
-          and _all(heroes, str, type(None)), "cards")
-    return dict(zip(zip(requests, heroes), cards))
+def _cards_in(tables: Tables, data: Any, side: list | tuple = ()) -> dict:
+    _need(type(data) is dict and data.keys() == {"tables", "heroes", "requests", "cards"}
+          and all(type(data[k]) is list for k in ("heroes", "requests", "cards")), "cards")
+    made = tables.read(data["tables"], side)
+    _need(set(made) <= {"CardRequest", "Card"} and len(data["heroes"]) == len(data["requests"]) == len(data["cards"])
+          and _all(data["heroes"], str, type(None)) and _all(data["requests"], int) and _all(data["cards"], int),
+          "cards")
+    requests = list(map(made.get("CardRequest", []).__getitem__, data["requests"]))
+    cards = list(map(made.get("Card", []).__getitem__, data["cards"]))
+    return dict(zip(zip(requests, data["heroes"]), cards))
 
 
 _UTC = FieldSpec("when", "datetime", (dt.datetime,), frozenset())
@@ -372,7 +393,7 @@ _MAYBE_UTC = FieldSpec("when", "datetime", (dt.datetime, type(None)), frozenset(
 _TIMING = FieldSpec("timing", "row", (object,), frozenset(), "Timing")
 
 
-def _plan_out(tables: Tables, plan: tuple[str, list]) -> dict:
+def _plan_out(tables: Tables, plan: tuple[str, list]) -> tuple[dict, list]:
     writer = tables.writer()
     when = writer.encoder(_UTC)
     columns: list[list] = [[], [], [], []]
@@ -381,20 +402,20 @@ def _plan_out(tables: Tables, plan: tuple[str, list]) -> dict:
         columns[1].append(when(expire_at))
         columns[2].append(None if timing is None else writer.add(timing))
         columns[3].append(list(added))
-    return {"signature": plan[0], "tables": writer.dump(), "changes": columns}
+    return {"signature": plan[0], "tables": writer.dump(), "changes": columns}, writer.side
 
 
-def _plan_in(tables: Tables, data: Any) -> tuple[str, list]:
+def _plan_in(tables: Tables, data: Any, side: list | tuple = ()) -> tuple[str, list]:
     from smmgen.plan.schedule import Timing
 
     _need(type(data) is dict and data.keys() == {"signature", "tables", "changes"} and type(data["signature"]) is str,
           "plan")
-    made = tables.read(data["tables"])
+    made = tables.read(data["tables"], side)
     _need(set(made) <= {"Timing"}, "plan")
     publish, expire, timing, added = _columns(data["changes"], 4, "plan")
-    publish = tables.column("plan", _UTC, publish, made)
-    expire = tables.column("plan", _MAYBE_UTC, expire, made)
-    timing = tables.column("plan", _TIMING, timing, made)
+    publish = tables.column("plan", _UTC, publish, made, side)
+    expire = tables.column("plan", _MAYBE_UTC, expire, made, side)
+    timing = tables.column("plan", _TIMING, timing, made, side)
     _need(all(type(t) is Timing or t is None for t in timing)
           and _all(added, list) and _all(list(itertools.chain.from_iterable(added)), str), "plan")
     return data["signature"], [((p, e, t), tuple(a)) for p, e, t, a in zip(publish, expire, timing, added)]
@@ -407,32 +428,33 @@ def _fragments_out(value: tuple[str, dict[str, tuple[int, int]]]) -> list:
     return [value[0], _entries_out(value[1])]
 
 
-def _fragments_in(data: Any) -> tuple[str, dict[str, tuple[int, int]]]:
+def _fragments_in(data: Any, side: list | tuple = ()) -> tuple[str, dict[str, tuple[int, int]]]:
     # The file is opened by this name inside the cache folder: only a name a FragmentStore makes.
     _need(type(data) is list and len(data) == 2 and type(data[0]) is str
           and _FRAGMENTS_FILE.fullmatch(data[0]) is not None, "fragments")
     return data[0], _entries_in(data[1])
 
 
-def section_out(tables: Tables, section: str, value: Any) -> Any:
+def section_out(tables: Tables, section: str, value: Any) -> tuple[Any, list]:
+    """A section as written: its plain data, and the values put aside (``TableWriter.side``)."""
     if section == "cards":
         return _cards_out(tables, value)
     if section == "plan":
         return _plan_out(tables, value)
     return {"heroes": _heroes_out, "pages": _texts_out, "outputs": _texts_out, "entries": _entries_out,
-            "fragments": _fragments_out}[section](value)
+            "fragments": _fragments_out}[section](value), []
 
 
-def section_in(tables: Tables, section: str, data: Any) -> Any:
+def section_in(tables: Tables, section: str, data: Any, side: list | tuple = ()) -> Any:
     if section == "cards":
-        return _cards_in(tables, data)
+        return _cards_in(tables, data, side)
     if section == "plan":
-        return _plan_in(tables, data)
+        return _plan_in(tables, data, side)
     return {"heroes": _heroes_in, "pages": _texts_in, "outputs": _texts_in, "entries": _entries_in,
             "fragments": _fragments_in}[section](data)
 
 
-def build_in(data: Any) -> dict[str, str]:
+def build_in(data: Any, side: list | tuple = ()) -> dict[str, str]:
     """build.json: the save each section file comes from, by file name."""
     _need(type(data) is dict and all(type(k) is str and type(v) is str for k, v in data.items()), "build.json")
     return data

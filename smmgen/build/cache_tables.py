@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -37,6 +38,7 @@ _JSON_SCALARS = frozenset({str, int, float, bool, _NoneType})
 _SCALAR_NAMES = {"str": str, "int": int, "float": float, "bool": bool, "None": _NoneType}
 _new = object.__new__
 _iso = dt.datetime.fromisoformat
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def _split(annotation: str, sep: str) -> list[str]:
@@ -121,8 +123,9 @@ class Tables:
     def writer(self) -> TableWriter:
         return TableWriter(self)
 
-    def read(self, data: Any) -> dict[str, list]:
-        """The objects of each class, by tag, from what ``TableWriter.dump`` wrote (as parsed JSON)."""
+    def read(self, data: Any, side: list | tuple = ()) -> dict[str, list]:
+        """The objects of each class, by tag, from what ``TableWriter.dump`` wrote (as parsed JSON), and the
+        values its cells refer to (``TableWriter.side``, as ``Codec.loads`` reads them)."""
         if type(data) is not dict or not data.keys() <= set(self.order):
             raise CacheFormatError("tables of classes this cache does not store")
         made: dict[str, list] = {}
@@ -130,14 +133,14 @@ class Tables:
             for tag in self.order:
                 table = data.get(tag)
                 if table is not None:
-                    made[tag] = self._read_table(tag, table, made)
+                    made[tag] = self._read_table(tag, table, made, side)
         except CacheFormatError:
             raise
         except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as e:
             raise CacheFormatError(f"a table of the wrong shape ({type(e).__name__}: {str(e)[:80]})") from None
         return made
 
-    def _read_table(self, tag: str, table: Any, made: dict[str, list]) -> list:
+    def _read_table(self, tag: str, table: Any, made: dict[str, list], side: list | tuple = ()) -> list:
         specs = self.fields[tag]
         if type(table) is not list or len(table) != 2 or type(table[0]) is not int or type(table[1]) is not list \
                 or len(table[1]) != len(specs):
@@ -147,7 +150,7 @@ class Tables:
         for spec, column in zip(specs, columns):
             if type(column) is not list or len(column) != n:
                 raise CacheFormatError(f"{tag}.{spec.name}: a column of the wrong length")
-            out.append(self.column(tag, spec, column, made))
+            out.append(self.column(tag, spec, column, made, side))
         cls = self.classes[tag]
         names = tuple(spec.name for spec in specs)
         rows = []
@@ -158,7 +161,8 @@ class Tables:
             rows.append(obj)
         return rows
 
-    def column(self, tag: str, spec: FieldSpec, column: list, made: dict[str, list]) -> list:
+    def column(self, tag: str, spec: FieldSpec, column: list, made: dict[str, list],
+               side: list | tuple = ()) -> list:
         kind = spec.kind
         found = set(map(type, column))
         if kind == "scalar":
@@ -181,7 +185,8 @@ class Tables:
                     return [None if v is None else dt.timedelta(*v) for v in column]
         elif kind == "path":
             if found <= {str, _NoneType}:
-                return [None if v is None else Path(v) for v in column]
+                paths: dict[str, Path] = {}         # one object a path: a hero is named by several cards
+                return [None if v is None else paths.get(v) or paths.setdefault(v, Path(v)) for v in column]
         elif kind == "row":
             rows = made.get(spec.of)  # type: ignore[arg-type]
             if found <= {int, _NoneType} and (rows is not None or found <= {_NoneType}):
@@ -196,16 +201,12 @@ class Tables:
                 return [None if v is None else tuple(map(get, v)) for v in column]
             raise CacheFormatError(f"{tag}.{spec.name}: not rows of {spec.of}")
         elif kind == "mapping":
-            # A read-only mapping as its keys and values in turn; plain values (most are) need no decoding.
-            if found == {list}:
-                decode = self.codec.decode
-                scalars = _JSON_SCALARS
+            # A read-only mapping of plain values (most are) as its keys and values in turn.
+            if found == {list} and set(map(type, itertools.chain.from_iterable(column))) <= _JSON_SCALARS:
                 values = []
                 for v in column:
                     if len(v) % 2:
                         raise CacheFormatError(f"{tag}.{spec.name}: a key without its value")
-                    if not set(map(type, v)) <= scalars:
-                        v = [decode(x) for x in v]
                     it = iter(v)
                     values.append(MappingProxyType(dict(zip(it, it))))
                 return values
@@ -213,22 +214,49 @@ class Tables:
             if object in spec.types or all(isinstance(v, spec.types) for v in column):
                 return column
             raise CacheFormatError(f"{tag}.{spec.name}: a value of the wrong type")
-        # The general way: each value decoded as the codec reads it (tagged), then checked.
-        decode = self.codec.decode
-        values = [decode(v) for v in column]
-        if kind == "datetime":
-            values = [_iso(v) if type(v) is str else v for v in values]
-        elif kind == "tuple":
-            values = [tuple(v) if type(v) is list else v for v in values]
-        elif kind == "path":
-            values = [Path(v) if type(v) is str else v for v in values]
-        elif kind == "mapping":
-            values = [MappingProxyType(dict(zip(v[::2], v[1::2]))) if type(v) is list and not len(v) % 2 else v
-                      for v in values]
+        # The general way: a value the writer put aside (``TableWriter.side``) is taken from there as decoded, each
+        # other one converted alone; then every one is checked.
+        convert = _CONVERT.get(kind, _same)
+        values = [_aside(v, side) if type(v) is dict else convert(v) for v in column]
         types = spec.types
         if object not in types and not all(isinstance(v, types) for v in values):
             raise CacheFormatError(f"{tag}.{spec.name}: a value of the wrong type")
         return values
+
+
+def _aside(cell: dict, side: list | tuple) -> Any:
+    n = cell.get("@")
+    if len(cell) != 1 or type(n) is not int or not 0 <= n < len(side):
+        raise CacheFormatError("a cell that names no value put aside")
+    return side[n]
+
+
+def _same(value: Any) -> Any:
+    if type(value) not in _JSON_SCALARS:
+        raise CacheFormatError("a value that is not plain")
+    return value
+
+
+def _plain_list(value: Any) -> list:
+    if type(value) is not list or not set(map(type, value)) <= _JSON_SCALARS:
+        raise CacheFormatError("a list that is not of plain values")
+    return value
+
+
+def _mapping(value: Any) -> Any:
+    items = _plain_list(value)
+    if len(items) % 2:
+        raise CacheFormatError("a key without its value")
+    return MappingProxyType(dict(zip(items[::2], items[1::2])))
+
+
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "tuple": lambda v: v if v is None else tuple(_plain_list(v)),
+    "datetime": lambda v: _iso(v) if type(v) is str else _same(v),
+    "timedelta": lambda v: v if v is None else dt.timedelta(*_plain_list(v)),
+    "path": lambda v: Path(v) if type(v) is str else _same(v),
+    "mapping": _mapping,
+}
 
 
 class TableWriter:
@@ -238,7 +266,11 @@ class TableWriter:
     def __init__(self, tables: Tables):
         self.tables = tables
         self.codec = tables.codec
+        self.side: list = []            # values with the codec's tags, which cells name by {"@": n}
         self._columns: dict[str, list[list]] = {}
+        # Rows of the classes that hold no other objects of the cache (MediaRef, Timing), by their text.
+        self._shared: dict[str, dict[str, int]] = {
+            tag: {} for tag, specs in tables.fields.items() if all(spec.of is None for spec in specs)}
         self._encoders: dict[type, tuple[str, tuple[Callable[[Any], Any], ...], Callable[[Any], tuple]]] = {}
         for tag, specs in tables.fields.items():
             cls = tables.classes[tag]
@@ -254,6 +286,15 @@ class TableWriter:
         if columns is None:
             columns = self._columns[tag] = [[] for _ in encoders]
         row = [encode(v) for encode, v in zip(encoders, values(obj))]
+        shared = self._shared.get(tag)
+        if shared is not None:
+            # A small value written as the same row is stored once (a cut's timing, an image's alt text): fewer
+            # objects to make when reading, and equal by what is written, so no time zone is mixed up.
+            key = _dumps(row)
+            known = shared.get(key)
+            if known is not None:
+                return known
+            shared[key] = len(columns[0])
         for column, value in zip(columns, row):
             column.append(value)
         return len(columns[0]) - 1
@@ -265,26 +306,36 @@ class TableWriter:
         return {tag: [len(columns[0]), columns] for tag, columns in self._columns.items()}
 
     def encoder(self, spec: FieldSpec) -> Callable[[Any], Any]:
-        encode = self.codec.encode
+        """How a value of a field of this kind is written in its column; a value that needs the codec's tags is
+        put aside (``side``) and its cell names it."""
+        encode = self._aside
         kind = spec.kind
         if kind == "scalar":
             exact = spec.exact
             return lambda v: v if type(v) in exact else encode(v)
         if kind == "tuple":
-            return lambda v: [encode(x) for x in v] if type(v) is tuple else encode(v)
+            return lambda v: list(v) if type(v) is tuple and set(map(type, v)) <= _JSON_SCALARS else encode(v)
         if kind == "datetime":
+            codec_encode = self.codec.encode
+
             def datetime(v: Any) -> Any:
-                out = encode(v)
-                return out["dt"] if type(out) is dict and "dt" in out else out
+                out = codec_encode(v)
+                return out["dt"] if type(out) is dict and "dt" in out else out if out is None else encode(v)
             return datetime
         if kind == "path":
-            return lambda v: str(v) if isinstance(v, Path) else encode(v)
+            return lambda v: str(v) if isinstance(v, Path) else v if v is None else encode(v)
         if kind == "timedelta":
-            return lambda v: [v.days, v.seconds, v.microseconds] if type(v) is dt.timedelta else encode(v)
+            return lambda v: [v.days, v.seconds, v.microseconds] if type(v) is dt.timedelta else \
+                v if v is None else encode(v)
         if kind == "mapping":
-            return lambda v: [encode(x) for kv in v.items() for x in kv] if type(v) is MappingProxyType else encode(v)
+            return lambda v: [x for kv in v.items() for x in kv] if type(v) is MappingProxyType \
+                and set(map(type, itertools.chain.from_iterable(v.items()))) <= _JSON_SCALARS else encode(v)
         if kind == "row":
             return lambda v: None if v is None else self.add(v)
         if kind == "rows":
             return lambda v: None if v is None else [self.add(x) for x in v]
-        return encode
+        return lambda v: v if type(v) in _JSON_SCALARS else encode(v)
+
+    def _aside(self, value: Any) -> dict:
+        self.side.append(self.codec.encode(value))
+        return {"@": len(self.side) - 1}
