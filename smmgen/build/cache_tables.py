@@ -10,7 +10,8 @@ that class's table, and each field to one column, written as its declared type a
     a datetime                      its ISO text (a zoned one, or one with fold=1, tagged as the codec writes it)
     a timedelta                     [days, seconds, microseconds]
     a Path                          its text
-    a read-only mapping of text     its keys and values in turn, in a plain list
+    a read-only mapping             its keys and values in turn, in a plain list (where they are plain values or
+                                    lists of them)
     an object of a cached class     its row in that class's table (an int); a tuple of them: a list of rows
     anything else (Any, Mapping)    as the codec encodes it (tagged)
 
@@ -170,7 +171,7 @@ class Tables:
                 return column
         elif kind == "tuple":
             if found <= {list, _NoneType} and set(map(type, itertools.chain.from_iterable(
-                    v for v in column if v is not None))) <= _JSON_SCALARS:
+                    filter(None, column)))) <= _JSON_SCALARS:
                 return [None if v is None else tuple(v) for v in column] if _NoneType in found \
                     else list(map(tuple, column))
         elif kind == "datetime":
@@ -196,20 +197,33 @@ class Tables:
         elif kind == "rows":
             rows = made.get(spec.of, [])  # type: ignore[arg-type]
             if found <= {list, _NoneType} and set(map(type, itertools.chain.from_iterable(
-                    v for v in column if v is not None))) <= {int}:
+                    filter(None, column)))) <= {int}:
                 get = rows.__getitem__
                 return [None if v is None else tuple(map(get, v)) for v in column]
             raise CacheFormatError(f"{tag}.{spec.name}: not rows of {spec.of}")
         elif kind == "mapping":
-            # A read-only mapping of plain values (most are) as its keys and values in turn.
-            if found == {list} and set(map(type, itertools.chain.from_iterable(column))) <= _JSON_SCALARS:
-                values = []
-                for v in column:
-                    if len(v) % 2:
-                        raise CacheFormatError(f"{tag}.{spec.name}: a key without its value")
-                    it = iter(v)
-                    values.append(MappingProxyType(dict(zip(it, it))))
-                return values
+            # A read-only mapping of plain values and lists of them (most are) as its keys and values in turn; any
+            # other one put aside.
+            if found <= {list, dict}:
+                given = [v for v in column if type(v) is list]
+                inside = set(map(type, itertools.chain.from_iterable(given)))
+                if list in inside:
+                    inside.remove(list)
+                    inside.update(map(type, itertools.chain.from_iterable(
+                        x for v in given for x in v if type(x) is list)))
+                if inside <= _JSON_SCALARS:
+                    values = []
+                    for v in column:
+                        if type(v) is dict:
+                            values.append(_aside(v, side))
+                            continue
+                        if len(v) % 2:
+                            raise CacheFormatError(f"{tag}.{spec.name}: a key without its value")
+                        it = iter(v)
+                        values.append(MappingProxyType(dict(zip(it, it))))
+                    if not all(isinstance(v, spec.types) for v in values):
+                        raise CacheFormatError(f"{tag}.{spec.name}: a value of the wrong type")
+                    return values
         elif found <= _JSON_SCALARS:
             if object in spec.types or all(isinstance(v, spec.types) for v in column):
                 return column
@@ -222,6 +236,15 @@ class Tables:
         if object not in types and not all(isinstance(v, types) for v in values):
             raise CacheFormatError(f"{tag}.{spec.name}: a value of the wrong type")
         return values
+
+
+def _plain_items(mapping: MappingProxyType) -> bool:
+    """Its keys and values are plain values, or lists of them (the encoding in a "mapping" column)."""
+    found = set(map(type, itertools.chain.from_iterable(mapping.items())))
+    if list in found:
+        found.remove(list)
+        found.update(map(type, itertools.chain.from_iterable(v for v in mapping.values() if type(v) is list)))
+    return found <= _JSON_SCALARS
 
 
 def _aside(cell: dict, side: list | tuple) -> Any:
@@ -314,7 +337,8 @@ class TableWriter:
             exact = spec.exact
             return lambda v: v if type(v) in exact else encode(v)
         if kind == "tuple":
-            return lambda v: list(v) if type(v) is tuple and set(map(type, v)) <= _JSON_SCALARS else encode(v)
+            return lambda v: list(v) if type(v) is tuple and set(map(type, v)) <= _JSON_SCALARS else \
+                v if v is None else encode(v)
         if kind == "datetime":
             codec_encode = self.codec.encode
 
@@ -329,7 +353,7 @@ class TableWriter:
                 v if v is None else encode(v)
         if kind == "mapping":
             return lambda v: [x for kv in v.items() for x in kv] if type(v) is MappingProxyType \
-                and set(map(type, itertools.chain.from_iterable(v.items()))) <= _JSON_SCALARS else encode(v)
+                and _plain_items(v) else encode(v)
         if kind == "row":
             return lambda v: None if v is None else self.add(v)
         if kind == "rows":
