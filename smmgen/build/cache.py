@@ -17,6 +17,13 @@ entry is used only when every one of its inputs matches, and a cache that cannot
 - the inputs fingerprint and summary of the last build, so that a build with nothing changed stops after
   hashing its inputs (``BuildState``).
 
+Each of these is a file of its own (the output index in sixty-four by a hash of the path), written again only
+when what it holds changed: an edit to one article rewrites its shard, the index files of what it wrote and the
+sections every edit changes (where manifest entries sit, page keys), not the whole cache. build.json, written
+last, names the save each of build.json's sections comes from, so that files of a save that did not finish are
+never read beside another save's. Records are stored by columns (``smmgen.build.cache_tables``), read without a
+call into Python per object.
+
 The cache lives inside the site, where a pull request can add files, and is read by builds that hold the
 publisher's secrets: it is stored as data only (``smmgen.build.cache_codec``: JSON of an allow-list of types, never
 pickle; compiled templates are kept outside the site, see ``smmgen.build.templates``), and every file is checked as it
@@ -193,10 +200,11 @@ class BuildCache:
         before = stamp(root / "build.json")
         with _no_collection():
             cache._load(site, _table_codec(site))
+            # What was read lives for the whole build and holds no reference cycle: kept out of the collector's
+            # sight, so that each full collection during the build does not walk it again (a tenth of an edit's
+            # time). Before the collector is on again: its first collection would walk all of it once more.
+            gc.freeze()
         cache.saved_as = before if before[0] >= 0 else None
-        # What was read lives for the whole build and holds no reference cycle: kept out of the collector's
-        # sight, so that each full collection during the build does not walk it again (a tenth of an edit's time).
-        gc.freeze()
         return cache
 
     def held(self, env: str) -> bool:
@@ -300,8 +308,11 @@ class BuildCache:
             saves[name] = save
         for name in self._files.keys() - saves.keys():
             del self._files[name]
-            (self.root / name).unlink(missing_ok=True)
         _write_data(self.root / "build.json", self.env, saves)
+        # Section files the saved cache no longer names (a section now empty, one that could not be read).
+        for old_file in [*self.root.glob("build-*.json"), *self.root.glob("index-*.json")]:
+            if old_file.name not in saves:
+                old_file.unlink(missing_ok=True)
 
     def _save_articles(self, tables: Tables) -> None:
         # In shards, of which only those with a record added, replaced or dropped are written again: an edit

@@ -278,9 +278,11 @@ def _read_data(site: Site, name: str, env: str, take: Callable[[Any, list], Any]
                 return None        # another format, site or inputs, or another save's file: stale
             body = f.read()
         try:
-            text, _, rest = body.decode("utf-8", "surrogatepass").partition("\n")
-            data = json.loads(text)
-            side = _codec(site).loads(rest) if rest.strip() else []
+            end = body.find(b"\n")
+            end = len(body) if end < 0 else end
+            data = json.loads(body[:end].decode("utf-8", "surrogatepass"))
+            rest = body[end + 1:].decode("utf-8", "surrogatepass")
+            side = _codec(site).loads(rest) if rest and not rest.isspace() else []
             if type(side) is not list:
                 raise CacheFormatError("values put aside that are not a list")
             return take(data, side)
@@ -379,11 +381,18 @@ def _cards_out(tables: Tables, cards: dict) -> tuple[dict, list]:
 def _cards_in(tables: Tables, data: Any, side: list | tuple = ()) -> dict:
     _need(type(data) is dict and data.keys() == {"tables", "heroes", "requests", "cards"}
           and all(type(data[k]) is list for k in ("heroes", "requests", "cards")), "cards")
-    made = tables.read(data["tables"], side)
+    rows: dict[str, list] = {}
+    made = tables.read(data["tables"], side, rows)
     _need(set(made) <= {"CardRequest", "Card"} and len(data["heroes"]) == len(data["requests"]) == len(data["cards"])
           and _all(data["heroes"], str, type(None)) and _all(data["requests"], int) and _all(data["cards"], int),
           "cards")
-    requests = list(map(made.get("CardRequest", []).__getitem__, data["requests"]))
+    # A request keeps its hash, that of its fields in order (``CardRequest.__hash__``): the dict below hashes
+    # every one, which the rows do in one pass instead of a call a request (where the first agrees).
+    made_requests = made.get("CardRequest", [])
+    if made_requests and hash(made_requests[0]) == hash(rows["CardRequest"][0]):
+        for request, row in zip(made_requests, rows["CardRequest"]):
+            request.__dict__["_hash"] = hash(row)
+    requests = list(map(made_requests.__getitem__, data["requests"]))
     cards = list(map(made.get("Card", []).__getitem__, data["cards"]))
     return dict(zip(zip(requests, data["heroes"]), cards))
 

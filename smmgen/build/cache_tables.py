@@ -124,9 +124,10 @@ class Tables:
     def writer(self) -> TableWriter:
         return TableWriter(self)
 
-    def read(self, data: Any, side: list | tuple = ()) -> dict[str, list]:
+    def read(self, data: Any, side: list | tuple = (), rows: dict[str, list] | None = None) -> dict[str, list]:
         """The objects of each class, by tag, from what ``TableWriter.dump`` wrote (as parsed JSON), and the
-        values its cells refer to (``TableWriter.side``, as ``Codec.loads`` reads them)."""
+        values its cells refer to (``TableWriter.side``, as ``Codec.loads`` reads them). ``rows``: filled with
+        each object's field values in order, by tag."""
         if type(data) is not dict or not data.keys() <= set(self.order):
             raise CacheFormatError("tables of classes this cache does not store")
         made: dict[str, list] = {}
@@ -134,14 +135,15 @@ class Tables:
             for tag in self.order:
                 table = data.get(tag)
                 if table is not None:
-                    made[tag] = self._read_table(tag, table, made, side)
+                    made[tag] = self._read_table(tag, table, made, side, rows)
         except CacheFormatError:
             raise
         except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as e:
             raise CacheFormatError(f"a table of the wrong shape ({type(e).__name__}: {str(e)[:80]})") from None
         return made
 
-    def _read_table(self, tag: str, table: Any, made: dict[str, list], side: list | tuple = ()) -> list:
+    def _read_table(self, tag: str, table: Any, made: dict[str, list], side: list | tuple = (),
+                    keep: dict[str, list] | None = None) -> list:
         specs = self.fields[tag]
         if type(table) is not list or len(table) != 2 or type(table[0]) is not int or type(table[1]) is not list \
                 or len(table[1]) != len(specs):
@@ -154,6 +156,8 @@ class Tables:
             out.append(self.column(tag, spec, column, made, side))
         cls = self.classes[tag]
         names = tuple(spec.name for spec in specs)
+        if keep is not None:
+            keep[tag] = list(zip(*out))
         rows = []
         for row in zip(*out):
             # What the generated __init__ does (the codec's classes have no __post_init__), without a call a field.
@@ -212,16 +216,11 @@ class Tables:
                     inside.update(map(type, itertools.chain.from_iterable(
                         x for v in given for x in v if type(x) is list)))
                 if inside <= _JSON_SCALARS:
-                    values = []
-                    for v in column:
-                        if type(v) is dict:
-                            values.append(_aside(v, side))
-                            continue
-                        if len(v) % 2:
-                            raise CacheFormatError(f"{tag}.{spec.name}: a key without its value")
-                        it = iter(v)
-                        values.append(MappingProxyType(dict(zip(it, it))))
-                    if not all(isinstance(v, spec.types) for v in values):
+                    if any(map((1).__and__, map(len, given))):
+                        raise CacheFormatError(f"{tag}.{spec.name}: a key without its value")
+                    values = [MappingProxyType(dict(zip(v[::2], v[1::2]))) if type(v) is list else _aside(v, side)
+                              for v in column]
+                    if len(given) < len(column) and not all(isinstance(v, spec.types) for v in values):
                         raise CacheFormatError(f"{tag}.{spec.name}: a value of the wrong type")
                     return values
         elif found <= _JSON_SCALARS:
