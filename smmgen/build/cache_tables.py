@@ -342,6 +342,8 @@ class TableWriter:
             codec_encode = self.codec.encode
 
             def datetime(v: Any) -> Any:
+                if type(v) is dt.datetime and v.tzinfo is dt.UTC and not v.fold:
+                    return v.isoformat()        # the cuts' times: as the codec writes them, without its tag
                 out = codec_encode(v)
                 return out["dt"] if type(out) is dict and "dt" in out else out if out is None else encode(v)
             return datetime
