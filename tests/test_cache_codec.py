@@ -322,3 +322,31 @@ def test_any_json_in_a_table_is_its_objects_or_a_format_error(tag: str, n: int, 
         return
     for obj in made[tag]:
         assert type(obj) is TABLES.classes[tag]
+
+
+# --- which files of the output index a save writes again -------------------------------------------------------
+
+entries_ = st.dictionaries(st.text(max_size=6), st.tuples(st.integers(0, 9), st.integers(0, 9), st.text(max_size=2)),
+                           max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries_, entries_, st.sets(st.text(max_size=6), max_size=10))
+def test_the_index_files_of_a_save_are_the_index_by_path_and_unchanged_ones_are_the_very_dicts(
+        first: dict, added: dict, removed: set) -> None:
+    cache = BuildCache(Path("unused"), "env")
+    cache.index = dict(first)
+    for name, bucket in cache._index_buckets().items():       # as a save, or a load, leaves them
+        cache._files[name] = ("save", bucket)
+    cache._bucket_of.update({path: cache_files.index_bucket(path) for path in first})
+    # The next build's index: the unchanged entries the very tuples, some changed, added or gone.
+    cache.index = {path: known for path, known in first.items() if path not in removed} | added
+    files = cache._index_buckets()
+    expected: dict[str, dict] = {}
+    for path, known in cache.index.items():
+        expected.setdefault(cache_files.index_file(cache_files.index_bucket(path)), {})[path] = known
+    assert files == expected
+    for name, bucket in files.items():
+        old = cache._files.get(name)
+        if old is not None and old[1] == bucket:
+            assert bucket is old[1] or not all(bucket[p] is old[1][p] for p in bucket)

@@ -274,20 +274,16 @@ class BuildCache:
     def _save_sections(self, tables: Tables) -> None:
         save = secrets.token_hex(8)
         values: dict[str, Any] = {}
-        buckets: list[dict[str, tuple[int, int, str]]] = [{} for _ in range(INDEX_BUCKETS)]
-        bucket_of = self._bucket_of
-        for relative, known in self.index.items():
-            n = bucket_of.get(relative)
-            if n is None:
-                n = bucket_of[relative] = index_bucket(relative)
-            buckets[n][relative] = known
-        for n, bucket in enumerate(buckets):
-            if bucket:
-                values[index_file(n)] = bucket
+        values.update(self._index_buckets())
         # The cards by their article, so that an edit writes again the cards of a sixteenth of the articles.
         by_article: list[dict] = [{} for _ in range(CARD_BUCKETS)]
+        bucket_of: dict[str, int] = {}
         for key, card in self.cards.items():
-            by_article[cards_bucket(key[0].source)][key] = card
+            source = key[0].source
+            n = bucket_of.get(source)
+            if n is None:
+                n = bucket_of[source] = cards_bucket(source)
+            by_article[n][key] = card
         for n, bucket in enumerate(by_article):
             if bucket:
                 values[cards_file(n)] = bucket
@@ -318,6 +314,32 @@ class BuildCache:
         for old_file in [*self.root.glob("build-*.json"), *self.root.glob("index-*.json")]:
             if old_file.name not in saves:
                 old_file.unlink(missing_ok=True)
+
+    def _index_buckets(self) -> dict[str, dict[str, tuple[int, int, str]]]:
+        """The output index by its files: the very dict read or saved where none of its files changed, so that
+        the save passes it by. A build writes a new index (``smmgen.build.write``) holding the unchanged entries
+        as they were: the files' dicts are compared with it whole, in C, and only the paths added are hashed."""
+        index, bucket_of = self.index, self._bucket_of
+        buckets: dict[int, dict[str, tuple[int, int, str]]] = {}
+        changed: dict[int, list[str]] = {}
+        for n in range(INDEX_BUCKETS):
+            old = self._files.get(index_file(n))
+            if old is not None:
+                if old[1].items() <= index.items():
+                    buckets[n] = old[1]
+                else:
+                    changed[n] = [k for k in old[1] if k in index]
+        for relative in index.keys() - bucket_of.keys():
+            bucket_of[relative] = index_bucket(relative)
+        for relative in index.keys() - {k for bucket in buckets.values() for k in bucket} \
+                if len(index) != sum(map(len, buckets.values())) else ():
+            n = bucket_of[relative]
+            if n in buckets:                    # a path added to a file whose other entries are unchanged
+                changed[n] = list(buckets.pop(n))
+            changed.setdefault(n, []).append(relative)
+        for n, keys in changed.items():
+            buckets[n] = {k: index[k] for k in dict.fromkeys(keys)}
+        return {index_file(n): bucket for n, bucket in sorted(buckets.items()) if bucket}
 
     def _save_articles(self, tables: Tables) -> None:
         # In shards, of which only those with a record added, replaced or dropped are written again: an edit
@@ -400,14 +422,15 @@ class BuildCache:
 
 
 def _same_cards(old: dict, new: dict) -> bool:
-    """The same cards for the same requests, in the same order. A build makes its requests anew: they are
-    compared by their fields' values (``__dict__``, in C), not by the dataclass's ``__eq__`` (a call a request:
-    a fifth of a save at 10,000 articles)."""
+    """The same cards for the same requests, in the same order, as far as the file goes. A build makes its
+    requests anew: they are compared by their hashes (kept by each request), not by the dataclass's ``__eq__``
+    (a call a request and a Path compared: a fifth of a save at 10,000 articles). Two requests that differ with
+    the same hash would leave the file naming the old one, with the card drawn for it: a miss for the new one,
+    drawn again, never a wrong card."""
     if len(old) != len(new):
         return False
     for ((request, hero), card), ((request2, hero2), card2) in zip(old.items(), new.items()):
-        if hero != hero2 or (card is not card2 and card != card2) \
-                or (request is not request2 and request.__dict__ != request2.__dict__):
+        if hero != hero2 or (card is not card2 and card != card2) or hash(request) != hash(request2):
             return False
     return True
 
