@@ -15,8 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from smmgen import manifest
+from smmgen.build import cache as cache_module
 from smmgen.build import incremental, manifest_file, write
 from smmgen.build import pipeline as build_module
+from smmgen.build.cache import stamp
 from smmgen.cli.main import main
 from smmgen.config.site import load_site
 from smmgen.plan import ledger_times
@@ -273,7 +275,7 @@ def test_index_rows_and_plan_parts_of_unchanged_articles_are_copied_not_rendered
 
 def test_an_edit_rewrites_only_the_shard_of_article_records_it_touched(warm: Path) -> None:
     shards = sorted((warm / ".smmgen" / "cache").glob("articles-*.json"))
-    assert len(shards) == 16
+    assert len(shards) == cache_module.ARTICLE_SHARDS == 64
     before = {p.name: p.stat().st_mtime_ns for p in shards}
     path = warm / ARTICLE
     path.write_text(path.read_text().replace("Parliament passes the 2027 budget",
@@ -547,13 +549,32 @@ def test_a_no_op_build_asked_to_hold_hands_back_the_cache_for_the_first_edit(war
     assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
 
 
-def test_only_a_cache_held_for_the_next_build_remembers_the_lines_it_wrote(warm: Path) -> None:
-    """The lines of build.json are kept after a save only for a build that follows in the same process (``smmgen
-    serve``): a build that ends there would carry them to its end, tens of megabytes at 10,000 articles."""
+def test_an_edit_rewrites_only_the_cache_files_of_what_it_changed(warm: Path) -> None:
+    """A save writes again only the sections (and buckets of the output index, and shards of article records) that
+    changed: an edit to one article's title rewrites its shard, the index buckets of its files and the sections
+    that follow every edit (manifest offsets, page keys), not the cards or the heroes."""
+    cache_dir = warm / ".smmgen" / "cache"
+
+    def stamps() -> dict[str, tuple[int, int, int]]:
+        return {p.name: stamp(p) for p in cache_dir.glob("*.json")}
+
+    before = stamps()
     path = warm / ARTICLE
     path.write_text(path.read_text().replace("Parliament passes", "Parliament at last passes"))
-    plain = incremental.build_site(load_site(warm), workers=1).cache
-    assert plain is not None and plain._lines == {}
-    path.write_text(path.read_text().replace("at last passes", "finally passes"))
-    held = incremental.build_site(load_site(warm), workers=1, hold=True).cache
-    assert held is not None and held._lines
+    assert not incremental.build_site(load_site(warm), workers=1).errors
+    after = stamps()
+    written = {name for name in after if after[name] != before.get(name)}
+    assert {"build.json", "build-entries.json"} <= written
+    assert "build-heroes.json" not in written
+    assert [name for name in written if name.startswith("articles-")] == \
+        [f"articles-{cache_module._shard(ARTICLE.as_posix()):02d}.json"]
+    buckets = [name for name in after if name.startswith("index-")]
+    assert 0 < len([name for name in written if name.startswith("index-")]) < len(buckets)
+    # And nothing at all when nothing changed but the cache is read and saved again.
+    site = load_site(warm)
+    cache = cache_module.BuildCache.load(site)
+    cache.save(cache_module.load_state(site, cache.env))
+    again = stamps()
+    assert {name for name in again if again[name] != after[name]} == {"build.json", "state.json"}
+
+

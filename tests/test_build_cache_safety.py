@@ -97,7 +97,8 @@ def test_damaged_or_foreign_cache_files_are_ignored_with_a_note(sample_site: Pat
     cache_dir = sample_site / ".smmgen" / "cache"
     shards = sorted(cache_dir.glob("articles-*.json"))
     headers = {p.name: _header(p) for p in cache_dir.glob("*.json")}
-    build_json = (cache_dir / "build.json").read_bytes()
+    plan = (cache_dir / "build-plan.json").read_bytes()
+    bucket = sorted(cache_dir.glob("index-*.json"))[0].name
 
     # Another site's cache (a copy elsewhere: another fingerprint), and one of an older format: stale, no note.
     foreign = tmp_path / "foreign"
@@ -108,17 +109,18 @@ def test_damaged_or_foreign_cache_files_are_ignored_with_a_note(sample_site: Pat
     old[cache_module._HEADER] = "6"
     shards[1].write_bytes(json.dumps(old).encode() + b"\n" + shards[1].read_bytes().split(b"\n", 1)[1])
 
-    with_cuts = next(p for p in shards[2:] if b'{"Cut":[' in p.read_bytes())
+    with_cuts = next(p for p in shards[2:] if b'"Cut":[' in p.read_bytes())
     shards = [p for p in shards if p != with_cuts]
     damaged = {
-        "build.json": build_json[:len(build_json) // 2],                                    # truncated
+        "build-plan.json": plan[:len(plan) // 2],                                           # truncated
+        bucket: headers[bucket] + b'[["a"],[1],["not a time"],["x"]]',                     # a wrong type
         "state.json": (cache_dir / "state.json").read_bytes().replace(b'{"Summary":[', b'{"Summary":[0,', 1),
-        with_cuts.name: with_cuts.read_bytes().replace(b'{"Cut":[', b'{"os.system":[', 1),  # unknown tag
+        with_cuts.name: with_cuts.read_bytes().replace(b'"Cut":[', b'"os.system":[', 1),    # unknown class
         shards[2].name: os.urandom(5000),                                                   # garbage
         shards[3].name: headers[shards[3].name] + b'["content/x.md"]',                      # not a pair
         shards[4].name: headers[shards[4].name] + b"[" * 200_000 + b"]" * 200_000,          # deep nesting
         shards[5].name: headers[shards[5].name] + b'[\xff\xfe"not utf-8"]',
-        shards[6].name: headers[shards[6].name] + b'[["content/x.md",{"ArticleRecord":[1,2,3,4,5]}]]',
+        shards[6].name: headers[shards[6].name] + b'{"ArticleRecord":[1,[[1],[2],[3],[4],[5]]]}',
         shards[7].name: headers[shards[7].name] + b'[["content/x.md",{"t":[]}]]',             # wrong shape
         shards[8].name: b"",
     }
@@ -146,18 +148,18 @@ def test_a_crafted_cache_with_the_right_fingerprint_cannot_name_a_file_outside_i
     secret = sample_site / "secret.txt"
     secret.write_text("TOKEN=abc123")
     assert not incremental.build_site(load_site(sample_site), workers=1).errors
-    path = sample_site / ".smmgen" / "cache" / "build.json"
-    head, body = path.read_text(encoding="utf-8").split("\n", 1)
-    items = [line.rstrip(",") for line in body.split("\n")[1:-2] if not line.startswith('["fragments"')]
-    items.append(cache_module._codec(None).dumps(
-        ["fragments", ["../../secret.txt", {key: [0, 12] for key in _fragment_keys(sample_site)}]]))
-    path.write_text(head + "\n[\n" + ",\n".join(items) + "\n]\n", encoding="utf-8")
+    path = sample_site / ".smmgen" / "cache" / "build-fragments.json"
+    head = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    keys = _fragment_keys(sample_site)
+    path.write_text(head + "\n" + json.dumps(["../../secret.txt", [keys, [0] * len(keys), [12] * len(keys)]]) + "\n",
+                    encoding="utf-8")
     (sample_site / ARTICLE).write_text((sample_site / ARTICLE).read_text().replace("Parliament passes",
                                                                                    "Parliament passed"))
     caplog.set_level(logging.WARNING, logger="smmgen.build.cache")
     assert not incremental.build_site(load_site(sample_site), workers=1).errors
     assert [r.getMessage() for r in caplog.records if NOTE in r.getMessage()] == \
-        [f"smmgen: {NOTE} .smmgen/cache/build.json (an item of the wrong shape: 'fragments'); it is made again"]
+        [f"smmgen: {NOTE} .smmgen/cache/build-fragments.json (an item of the wrong shape: 'fragments'); it is made "
+         "again"]
     assert not any(b"TOKEN=abc123" in data for data in tree_bytes(sample_site / "output").values())
     secret.unlink()
     assert tree_bytes(sample_site / "output") == cold_copy(sample_site, tmp_path / "cold")

@@ -14,8 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smmgen.build import cache_files
 from smmgen.build.cache import ArticleRecord, BuildCache, _classes, _codec
 from smmgen.build.cache_codec import CacheFormatError, Codec
+from smmgen.build.cache_tables import Tables
 from smmgen.build.incremental import build_site
 from smmgen.cards.model import Card, CardRequest
 from smmgen.config.site import load_site
@@ -225,3 +227,126 @@ def test_anything_else_is_a_format_error_and_runs_nothing(text: str, monkeypatch
 def test_only_tags_are_objects() -> None:
     # A dict is written as a tagged list of pairs, so no JSON object in a file is ever taken for data.
     assert json.loads(CODEC.dumps({"t": (1,)})) == {"d": ["t", {"t": [1]}]}
+
+
+# --- the same values stored by columns (smmgen.build.cache_tables) ---------------------------------------------
+
+TABLES = Tables(CODEC)
+
+
+def as_written(data, side: list) -> tuple:
+    """Plain data and the values put aside, as a file gives them back: the one parsed without a hook, the other by
+    the codec."""
+    return json.loads(json.dumps(data)), CODEC.loads(CODEC._json(side))
+
+
+def through_tables(objs: list) -> dict[str, list]:
+    writer = TABLES.writer()
+    rows = [writer.add(obj) for obj in objs]
+    made = TABLES.read(*as_written(writer.dump(), writer.side))
+    return {tag: values for tag, values in made.items()} | {"rows": rows}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(records, max_size=3))
+def test_article_records_stored_by_columns_come_back_exactly(given_records: list) -> None:
+    back = through_tables(given_records)
+    same(back.get("ArticleRecord", []), given_records)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.tuples(requests, st.none() | texts), cards, max_size=3))
+def test_cards_stored_by_columns_come_back_exactly(by_request: dict) -> None:
+    back = cache_files.section_in(TABLES, "cards", *as_written(*cache_files.section_out(TABLES, "cards", by_request)))
+    same(back, by_request)
+    for request in by_request:
+        assert back[request] is not None
+
+
+def test_every_record_card_and_plan_of_a_real_build_comes_back_by_columns(sample_site: Path) -> None:
+    site = load_site(sample_site)
+    assert not build_site(site, workers=1).errors
+    cache = BuildCache.load(site)
+    assert cache.articles and cache.cards and cache.plan and cache.index and cache.entries
+    tables = cache_files._table_codec(site)
+    records = list(cache.articles.values())
+    same(list(cache_files.articles_in(tables, *as_written(*cache_files.articles_out(tables, records))).values()),
+         records)
+    for section in ("cards", *cache_files.SECTIONS):
+        value = cache._heroes_used() if section == "heroes" else getattr(cache, section)
+        same(cache_files.section_in(tables, section, *as_written(*cache_files.section_out(tables, section, value))),
+             value)
+    same(cache_files.index_in(json.loads(json.dumps(cache_files.index_out(cache.index)))), cache.index)
+
+
+@pytest.mark.parametrize("data", [
+    [], None, "x", {"os.system": [1, [["touch /tmp/x"]]]},                 # not tables, or a class it does not store
+    {"MediaRef": [1, [["a"], ["b"]]]},                                     # a column short
+    {"MediaRef": [2, [["a"], ["b"], ["c"]]]},                              # columns of the wrong length
+    {"MediaRef": [1, [[1], ["b"], ["c"]]]},                                # a value of the wrong type
+    {"MediaRef": [1, [[{"builtins.eval": ["1"]}], ["b"], ["c"]]]},         # an unknown tag in a column
+    {"MediaRef": ["1", [["a"], ["b"], ["c"]]]},
+    {"Cut": [1, [["i"], ["x"], ["s"], ["s"], [["t"]], [[1]], [1], ["u"], [None], [[]], [[5]], ["2026-01-01"],
+                 [None], [[]], [[]], [[]], [None], [""]]]},                # a row of a table not there
+    {"Timing": [1, [["f"], [1], [[1, "2", 3]], ["date"], [None], [None]]]},    # a timedelta of text
+    {"Timing": [1, [["f"], [1], [None], ["date"], ["yesterday"], [None]]]},   # not a time
+    {"Timing": [1, [["f"], [1], [None], ["date"], [{"dz": ["2026-01-01T00:00:00", "../../etc/passwd", 0]}],
+                    [None]]]},                                             # a zone the site does not use
+    {"Article": [1, [["s"]] + [[None]] * 23]},                             # fields that may not be None
+    {"MediaRef": [1, ["[" * 50, ["b"], ["c"]]]},
+    {"MediaRef": [1, [[{"@": 0}], ["b"], ["c"]]]},                         # a value put aside that is not there
+    {"MediaRef": [1, [[{"@": -1}], ["b"], ["c"]]]},
+    {"Cut": [1, [["i"], ["x"], ["s"], ["s"], [["t"]], [[1]], [1], ["u"], [None], [[]], [[]], ["2026-01-01"],
+                 [None], [[]], [[]], [["k"]], [None], [""]]]},            # a mapping with a key and no value
+])
+def test_tables_of_anything_else_are_a_format_error_and_run_nothing(data, monkeypatch: pytest.MonkeyPatch) -> None:
+    imported = []
+    real_import = builtins.__import__
+    monkeypatch.setattr(builtins, "__import__", lambda name, *a, **k: imported.append(name) or real_import(name, *a, **k))
+    with pytest.raises(CacheFormatError):
+        TABLES.read(data)
+    assert imported == []
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts,
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=3),
+                           max_leaves=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(list(Tables(CODEC).order)), st.integers(0, 3), st.lists(json_values, max_size=30))
+def test_any_json_in_a_table_is_its_objects_or_a_format_error(tag: str, n: int, columns: list) -> None:
+    try:
+        made = TABLES.read({tag: [n, columns]})
+    except CacheFormatError:
+        return
+    for obj in made[tag]:
+        assert type(obj) is TABLES.classes[tag]
+
+
+# --- which files of the output index a save writes again -------------------------------------------------------
+
+entries_ = st.dictionaries(st.text(max_size=6), st.tuples(st.integers(0, 9), st.integers(0, 9), st.text(max_size=2)),
+                           max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries_, entries_, st.sets(st.text(max_size=6), max_size=10))
+def test_the_index_files_of_a_save_are_the_index_by_path_and_unchanged_ones_are_the_very_dicts(
+        first: dict, added: dict, removed: set) -> None:
+    cache = BuildCache(Path("unused"), "env")
+    cache.index = dict(first)
+    for name, bucket in cache._index_buckets().items():       # as a save, or a load, leaves them
+        cache._files[name] = ("save", bucket)
+    cache._bucket_of.update({path: cache_files.index_bucket(path) for path in first})
+    # The next build's index: the unchanged entries the very tuples, some changed, added or gone.
+    cache.index = {path: known for path, known in first.items() if path not in removed} | added
+    files = cache._index_buckets()
+    expected: dict[str, dict] = {}
+    for path, known in cache.index.items():
+        expected.setdefault(cache_files.index_file(cache_files.index_bucket(path)), {})[path] = known
+    assert files == expected
+    for name, bucket in files.items():
+        old = cache._files.get(name)
+        if old is not None and old[1] == bucket:
+            assert bucket is old[1] or not all(bucket[p] is old[1][p] for p in bucket)

@@ -5,16 +5,24 @@ watchers use), and one fingerprint of everything else a build reads: smmgen's ow
 versions, ``smmgen.toml`` and the layouts. Any doubt is a miss: a changed fingerprint drops the whole cache, an
 entry is used only when every one of its inputs matches, and a cache that cannot be read is ignored. It holds
 
-- per article: the parsed ``Article`` and its cuts before planning (``ArticleRecord``), in sixteen shard files
+- per article: the parsed ``Article`` and its cuts before planning (``ArticleRecord``), in sixty-four shard files
   of which a build writes again only those that changed;
 - per article: the key of its share of the output as last written (``smmgen.build.article_outputs``), and where each of its
   manifest entries sits in the manifest, so that unchanged entries are copied rather than made;
-- per card request: the ``Card`` of a file already in ``output/cards`` (checked by size before use);
+- per card request: the ``Card`` of a file already in ``output/cards`` (checked by size before use), in files by
+  a hash of the article;
 - the output index: size, mtime and hash of every file the last build wrote, so that a build which produces the
   same bytes neither reads the old file back nor rewrites it;
 - rendered parts of the big preview pages (a file of bytes, named by the cache, read by offset);
 - the inputs fingerprint and summary of the last build, so that a build with nothing changed stops after
   hashing its inputs (``BuildState``).
+
+Each of these is a file of its own (the output index in sixty-four by a hash of the path), written again only
+when what it holds changed: an edit to one article rewrites its shard, the index files of what it wrote and the
+sections every edit changes (where manifest entries sit, page keys), not the whole cache. build.json, written
+last, names the save each of build.json's sections comes from, so that files of a save that did not finish are
+never read beside another save's. Records are stored by columns (``smmgen.build.cache_tables``), read without a
+call into Python per object.
 
 The cache lives inside the site, where a pull request can add files, and is read by builds that hold the
 publisher's secrets: it is stored as data only (``smmgen.build.cache_codec``: JSON of an allow-list of types, never
@@ -30,36 +38,51 @@ hands it to the next build (``BuildCache.held``) for as long as build.json is st
 from __future__ import annotations
 
 import copyreg
+import functools
 import gc
 import hashlib
 import os
+import secrets
 import shutil
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from smmgen import __version__
-from smmgen.build.cache_codec import Codec
 from smmgen.build.cache_files import (  # noqa: F401 (_HEADER, _classes: the tests write files of their own)
     _HEADER,
-    _SCALARS,
-    _SECTIONS,
     CACHE_DIR,
+    CARD_BUCKETS,
     FORMAT,
-    _article_item,
-    _build_item,
+    INDEX_BUCKETS,
+    SECTIONS,
     _classes,
     _codec,
     _no_collection,
     _read,
-    _read_lines,
+    _read_data,
     _state_item,
+    _table_codec,
     _write,
+    _write_data,
+    articles_in,
+    articles_out,
+    build_in,
+    cards_bucket,
+    cards_file,
+    index_bucket,
+    index_file,
+    index_in,
+    index_out,
+    section_file,
+    section_in,
+    section_out,
 )
 from smmgen.build.cache_records import ArticleRecord, BuildState, Stamp, sha256, stamp  # noqa: F401 (re-exported)
+from smmgen.build.cache_tables import Tables
 from smmgen.build.page_memo import FragmentStore, PageMemo  # noqa: F401 (FragmentStore: re-exported)
 from smmgen.errors import ConfigError
 
@@ -73,7 +96,7 @@ DEPENDENCIES = ("markdown", "jinja2", "markupsafe", "pillow", "python-frontmatte
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
-ARTICLE_SHARDS = 16
+ARTICLE_SHARDS = 64
 """Article records are stored in this many files, by a hash of the article's path."""
 
 
@@ -166,23 +189,24 @@ class BuildCache:
     saved_as: Stamp | None = None
     preview: dict | None = None     # the preview's record for the edit path (``smmgen.preview.edit``; not stored)
     _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
-    # build.json as read: (section, key) -> (value, its line)
-    _lines: dict[tuple[str, Any], tuple[Any, str]] = field(default_factory=dict, repr=False)
+    # build.json's sections (and the output index's buckets) as on disk, by file name: (the save it is from, value)
+    _files: dict[str, tuple[str, Any]] = field(default_factory=dict, repr=False)
+    _bucket_of: dict[str, int] = field(default_factory=dict, repr=False)   # output file -> its index file, known
 
     @classmethod
     def load(cls, site: Site, env: str | None = None) -> BuildCache:
         root = site.root / CACHE_DIR
         env = env or fingerprint(site)
         cache = cls(root, env)
-        codec = _codec(site)
         # Taken before reading: a save by another process meanwhile (build.json is its last file) makes it stale.
         before = stamp(root / "build.json")
         with _no_collection():
-            cache._load(site, codec)
+            cache._load(site, _table_codec(site))
+            # What was read lives for the whole build and holds no reference cycle: kept out of the collector's
+            # sight, so that each full collection during the build does not walk it again (a tenth of an edit's
+            # time). Before the collector is on again: its first collection would walk all of it once more.
+            gc.freeze()
         cache.saved_as = before if before[0] >= 0 else None
-        # What was read lives for the whole build and holds no reference cycle: kept out of the collector's
-        # sight, so that each full collection during the build does not walk it again (a tenth of an edit's time).
-        gc.freeze()
         return cache
 
     def held(self, env: str) -> bool:
@@ -190,32 +214,48 @@ class BuildCache:
         else (another ``smmgen build``) has saved the cache since, and nothing changed it unsaved."""
         return self.env == env and self.saved_as is not None and stamp(self.root / "build.json") == self.saved_as
 
-    def _load(self, site: Site, codec: Codec) -> None:
+    def _load(self, site: Site, tables: Tables) -> None:
         env = self.env
         for n in range(ARTICLE_SHARDS):
-            items = _read(site, f"articles-{n:02d}.json", env, codec, _article_item)
-            if items is not None:
-                self._saved[n] = dict(items)
-                self.articles.update(self._saved[n])
-        found = _read_lines(site, "build.json", env, codec, _build_item, keep_lines=True)
-        if found is not None:
-            items, lines = found
-            for section, key, value in items:
-                if key is None:
+            records = _read_data(site, f"articles-{n:02d}.json", env, functools.partial(articles_in, tables))
+            if records is not None:
+                self._saved[n] = records
+                self.articles.update(records)
+        saves = _read_data(site, "build.json", env, build_in)
+        if saves is None:
+            return
+        for n in range(INDEX_BUCKETS):
+            name = index_file(n)
+            if name in saves:
+                bucket = _read_data(site, name, env, index_in, saves[name])
+                if bucket is not None:
+                    self._files[name] = (saves[name], bucket)
+                    self.index.update(bucket)
+                    self._bucket_of.update(dict.fromkeys(bucket, n))
+        for n in range(CARD_BUCKETS):
+            name = cards_file(n)
+            if name in saves:
+                bucket = _read_data(site, name, env, functools.partial(section_in, tables, "cards"), saves[name])
+                if bucket is not None:
+                    self._files[name] = (saves[name], bucket)
+                    self.cards.update(bucket)
+        for section in SECTIONS:
+            name = section_file(section)
+            if name in saves:
+                value = _read_data(site, name, env, functools.partial(section_in, tables, section), saves[name])
+                if value is not None:
+                    self._files[name] = (saves[name], value)
                     setattr(self, section, value)
-                else:
-                    getattr(self, section)[key] = value
-            self._lines = {(section, key): (value, line) for (section, key, value), line in zip(items, lines)}
 
     def save(self, state: BuildState | None, *, keep_lines: bool = False) -> None:
-        """Write the cache; ``keep_lines``: remember each line written, so that the next save of this object (a
-        cache held for the next build, ``smmgen serve``) writes an unchanged value's line without encoding it.
-        A build that ends here does not: at 10,000 articles the lines are tens of megabytes."""
+        """Write the cache: the files of what changed since it was read or last saved, then build.json, which
+        names the save each section's file comes from. (``keep_lines`` is no longer needed: a section's file is
+        written again only when the section changed.)"""
         self.state = state
-        codec = _codec(None)
+        tables = _table_codec(None)
         with _no_collection():
-            self._save_articles(codec)
-            _write(self.root / "build.json", self.env, self._build_lines(codec, keep_lines))
+            self._save_articles(tables)
+            self._save_sections(tables)
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
         current = self.fragments[0] if self.fragments else None
         for old in self.root.glob("fragments-*.bin"):
@@ -232,32 +272,79 @@ class BuildCache:
             old.unlink(missing_ok=True)
         shutil.rmtree(self.root / "templates", ignore_errors=True)
 
-    def _build_lines(self, codec: Codec, keep: bool) -> Iterator[str]:
-        # A value still the very object read from the file (or last written to it) is written as that line.
-        known = self._lines
-        self._lines = lines = {}
-        for section, (_, written, by_value) in _SECTIONS.items():
-            values = self._heroes_used() if section == "heroes" else getattr(self, section)
-            for key, value in values.items():
-                old = known.get((section, key))
-                if old is None or not (old[0] is value or by_value and old[0] == value):
-                    old = (value, codec.dumps([section, key, written(value)]))
-                if keep:
-                    lines[(section, key)] = old
-                yield old[1]
-        for section, (_, written) in _SCALARS.items():
-            value = getattr(self, section)
-            if value is not None:
-                old = known.get((section, None))
-                if old is None or old[0] is not value:
-                    old = (value, codec.dumps([section, written(value)]))
-                if keep:
-                    lines[(section, None)] = old
-                yield old[1]
+    def _save_sections(self, tables: Tables) -> None:
+        save = secrets.token_hex(8)
+        values: dict[str, Any] = {}
+        values.update(self._index_buckets())
+        # The cards by their article, so that an edit writes again the cards of a sixteenth of the articles.
+        by_article: list[dict] = [{} for _ in range(CARD_BUCKETS)]
+        bucket_of: dict[str, int] = {}
+        for key, card in self.cards.items():
+            source = key[0].source
+            n = bucket_of.get(source)
+            if n is None:
+                n = bucket_of[source] = cards_bucket(source)
+            by_article[n][key] = card
+        for n, bucket in enumerate(by_article):
+            if bucket:
+                values[cards_file(n)] = bucket
+        for section in SECTIONS:
+            value = self._heroes_used() if section == "heroes" else getattr(self, section)
+            if value:
+                values[section_file(section)] = value
+        saves = {}
+        for name, value in values.items():
+            old = self._files.get(name)
+            # Unchanged: the very value read or saved, or an equal one.
+            if old is not None and (old[1] is value or (_same_cards(old[1], value) if name.startswith("build-cards")
+                                                        else old[1] == value)):
+                saves[name] = old[0]
+                continue
+            if name.startswith("index-"):
+                _write_data(self.root / name, self.env, index_out(value), save)
+            else:
+                section = "cards" if name.startswith("build-cards") else name[len("build-"):-len(".json")]
+                data, side = section_out(tables, section, value)
+                _write_data(self.root / name, self.env, data, save, side)
+            self._files[name] = (save, value)
+            saves[name] = save
+        for name in self._files.keys() - saves.keys():
+            del self._files[name]
+        _write_data(self.root / "build.json", self.env, saves)
+        # Section files the saved cache no longer names (a section now empty, one that could not be read).
+        for old_file in [*self.root.glob("build-*.json"), *self.root.glob("index-*.json")]:
+            if old_file.name not in saves:
+                old_file.unlink(missing_ok=True)
 
-    def _save_articles(self, codec: Codec) -> None:
+    def _index_buckets(self) -> dict[str, dict[str, tuple[int, int, str]]]:
+        """The output index by its files: the very dict read or saved where none of its files changed, so that
+        the save passes it by. A build writes a new index (``smmgen.build.write``) holding the unchanged entries
+        as they were: the files' dicts are compared with it whole, in C, and only the paths added are hashed."""
+        index, bucket_of = self.index, self._bucket_of
+        buckets: dict[int, dict[str, tuple[int, int, str]]] = {}
+        changed: dict[int, list[str]] = {}
+        for n in range(INDEX_BUCKETS):
+            old = self._files.get(index_file(n))
+            if old is not None:
+                if old[1].items() <= index.items():
+                    buckets[n] = old[1]
+                else:
+                    changed[n] = [k for k in old[1] if k in index]
+        for relative in index.keys() - bucket_of.keys():
+            bucket_of[relative] = index_bucket(relative)
+        for relative in index.keys() - {k for bucket in buckets.values() for k in bucket} \
+                if len(index) != sum(map(len, buckets.values())) else ():
+            n = bucket_of[relative]
+            if n in buckets:                    # a path added to a file whose other entries are unchanged
+                changed[n] = list(buckets.pop(n))
+            changed.setdefault(n, []).append(relative)
+        for n, keys in changed.items():
+            buckets[n] = {k: index[k] for k in dict.fromkeys(keys)}
+        return {index_file(n): bucket for n, bucket in sorted(buckets.items()) if bucket}
+
+    def _save_articles(self, tables: Tables) -> None:
         # In shards, of which only those with a record added, replaced or dropped are written again: an edit
-        # to one article rewrites a sixteenth of what the whole site's records weigh.
+        # to one article rewrites a sixty-fourth of what the whole site's records weigh.
         shards: list[dict[str, ArticleRecord]] = [{} for _ in range(ARTICLE_SHARDS)]
         for source, record in self.articles.items():
             shards[_shard(source)][source] = record
@@ -265,8 +352,8 @@ class BuildCache:
             saved = self._saved.get(n)
             if saved is not None and saved.keys() == records.keys() and all(records[s] is saved[s] for s in records):
                 continue
-            _write(self.root / f"articles-{n:02d}.json", self.env,
-                   (codec.dumps([source, record]) for source, record in records.items()))
+            data, side = articles_out(tables, records.values())
+            _write_data(self.root / f"articles-{n:02d}.json", self.env, data, side=side)
             self._saved[n] = records
 
     # --- articles --------------------------------------------------------------------------------------------
@@ -333,6 +420,20 @@ class BuildCache:
 
     def page_memo(self, intact: set[str]) -> PageMemo:
         return PageMemo(self, intact)
+
+
+def _same_cards(old: dict, new: dict) -> bool:
+    """The same cards for the same requests, in the same order, as far as the file goes. A build makes its
+    requests anew: they are compared by their hashes (kept by each request), not by the dataclass's ``__eq__``
+    (a call a request and a Path compared: a fifth of a save at 10,000 articles). Two requests that differ with
+    the same hash would leave the file naming the old one, with the card drawn for it: a miss for the new one,
+    drawn again, never a wrong card."""
+    if len(old) != len(new):
+        return False
+    for ((request, hero), card), ((request2, hero2), card2) in zip(old.items(), new.items()):
+        if hero != hero2 or (card is not card2 and card != card2) or hash(request) != hash(request2):
+            return False
+    return True
 
 
 def check_folder(site: Site) -> None:

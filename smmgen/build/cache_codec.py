@@ -41,6 +41,7 @@ class CacheFormatError(ValueError):
 _NoneType = type(None)
 _new = object.__new__
 _SCALARS = (str, int, float, bool, _NoneType)
+_SCALAR_SET = frozenset(_SCALARS)
 
 # Outer types of the annotations the cached dataclasses use, by name (with ``from __future__ import annotations``
 # they are strings); a name not here nor among the codec's classes is refused when the codec is made.
@@ -192,6 +193,25 @@ class Codec:
             raise
         except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as e:
             raise CacheFormatError(f"{type(e).__name__}: {e}") from None
+
+    def decode(self, value: Any) -> Any:
+        """What ``encode`` made, as plain JSON parsing (no hook) gives it back; CacheFormatError for anything
+        else. For the few tagged values among data read by columns (``smmgen.build.cache_tables``)."""
+        kind = type(value)
+        if kind in _SCALARS:
+            return value
+        if kind is list:
+            # A list of plain values (most are) is checked in one pass, not value by value.
+            return value if set(map(type, value)) <= _SCALAR_SET else [self.decode(v) for v in value]
+        if kind is dict and len(value) == 1:
+            [(tag, payload)] = value.items()
+            if type(payload) is list:
+                if not set(map(type, payload)) <= _SCALAR_SET:
+                    payload = [self.decode(v) for v in payload]
+            else:
+                payload = self.decode(payload)
+            return self._object([(tag, payload)])
+        raise CacheFormatError("an object without exactly one tag")
 
     def _object(self, pairs: list[tuple[str, Any]]) -> Any:
         # Called by the JSON parser for every object, innermost first: the payload is decoded already.

@@ -10,11 +10,13 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import itertools
 import json
 import logging
 import os
 import re
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from smmgen.build.cache_codec import CacheFormatError, Codec
 from smmgen.build.cache_records import ArticleRecord, BuildState, Stamp
+from smmgen.build.cache_tables import FieldSpec, Tables
 
 if TYPE_CHECKING:
     from smmgen.config.site import Site
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("smmgen.build.cache")
 
 CACHE_DIR = Path(".smmgen") / "cache"
-FORMAT = "9"
+FORMAT = "10"
 """Bump when what the cache stores changes shape."""
 
 # --- the files ---------------------------------------------------------------------------------------------------
@@ -191,112 +194,276 @@ def _state_item(item: Any) -> BuildState:
     return state
 
 
-# build.json: [section, key, value] for the dicts, [section, value] for the plan and the fragments. Tuples of
-# plain values are written as lists, and the plan's UTC times as ISO text (fewer tagged objects to read).
 
-def _plan_out(plan: tuple[str, list]) -> list:
-    return [plan[0], [[_utc_out(values[0]), _utc_out(values[1]), values[2], *added] for values, added in plan[1]]]
+# --- files of columns (smmgen.build.cache_tables) ----------------------------------------------------------------
+# A header line as above, then one JSON value, parsed without a hook. The article records' files, and build.json's
+# sections, each in a file of its own (``build-<section>.json``; the output index in INDEX_BUCKETS files by a hash
+# of the path, the cards in CARD_BUCKETS files by a hash of their article) that a save writes again only when its
+# section changed. build.json, written last, names the save
+# each section file must come from: a file left by a save that did not finish is not mixed with another save's.
 
-
-def _utc_out(when: Any) -> Any:
-    return when.isoformat() if type(when) is dt.datetime and when.tzinfo is dt.UTC and not when.fold else when
-
-
-def _utc_in(when: Any) -> Any:
-    return dt.datetime.fromisoformat(when) if type(when) is str else when
+INDEX_BUCKETS = 64
+CARD_BUCKETS = 16
+SECTIONS = ("heroes", "pages", "outputs", "entries", "plan", "fragments")
 
 
-def _plan_in(value: Any) -> tuple[str, list]:
+@functools.cache
+def _tables(zones: tuple[ZoneInfo, ...]) -> Tables:
+    return Tables(_zoned_codec(False, zones))
+
+
+def _table_codec(site: Site | None) -> Tables:
+    return _tables((site.timezone, ZoneInfo("UTC")) if site is not None else ())
+
+
+def index_bucket(relative: str) -> int:
+    return zlib.crc32(relative.encode("utf-8", "surrogatepass")) % INDEX_BUCKETS
+
+
+def index_file(n: int) -> str:
+    return f"index-{n:02d}.json"
+
+
+def cards_bucket(source: str) -> int:
+    return zlib.crc32(source.encode("utf-8", "surrogatepass")) % CARD_BUCKETS
+
+
+def cards_file(n: int) -> str:
+    return f"build-cards-{n:02d}.json"
+
+
+def section_file(section: str) -> str:
+    return f"build-{section}.json"
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def _write_data(path: Path, env: str, data: Any, save: str | None = None, side: list | None = None) -> None:
+    """Write ``data`` (plain JSON data) to ``path`` after its header, and on a line of its own the values put aside
+    (``TableWriter.side``), replacing the file whole."""
+    head = {_HEADER: FORMAT, "env": env} if save is None else {_HEADER: FORMAT, "env": env, "save": save}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(json.dumps(head).encode() + b"\n")
+            f.write(_dumps(data).encode("utf-8", "surrogatepass"))
+            f.write(b"\n")
+            if side:
+                # JSON escapes every newline inside a string: the file's lines are its parts.
+                f.write(_dumps(side).encode("utf-8", "surrogatepass"))
+                f.write(b"\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_data(site: Site, name: str, env: str, take: Callable[[Any, list], Any], save: str | None = None) -> Any:
+    """What ``take`` makes of the data of the cache file ``name`` and the values put aside in it, if it was
+    written with this fingerprint (and, with ``save``, by that save); None for a file missing or stale, and for
+    one that is not what it should be (with a note)."""
+    path = site.root / CACHE_DIR / name
+    try:
+        with path.open("rb") as f:
+            header = f.readline(4096)
+            try:
+                head = json.loads(header)
+            except ValueError:
+                head = None
+            if not (isinstance(head, dict) and isinstance(head.get(_HEADER), str)):
+                raise CacheFormatError("not a build cache file")
+            if head[_HEADER] != FORMAT or head.get("env") != env or (save is not None and head.get("save") != save):
+                return None        # another format, site or inputs, or another save's file: stale
+            body = f.read()
+        try:
+            end = body.find(b"\n")
+            end = len(body) if end < 0 else end
+            data = json.loads(body[:end].decode("utf-8", "surrogatepass"))
+            rest = body[end + 1:].decode("utf-8", "surrogatepass")
+            side = _codec(site).loads(rest) if rest and not rest.isspace() else []
+            if type(side) is not list:
+                raise CacheFormatError("values put aside that are not a list")
+            return take(data, side)
+        except CacheFormatError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError, RecursionError) as e:
+            raise CacheFormatError(f"{type(e).__name__}: {str(e)[:120]}") from None
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:          # CacheFormatError and UnicodeDecodeError are ValueErrors
+        log.warning("smmgen: ignored unreadable build cache %s (%s); it is made again", site.rel(path),
+                    str(e)[:200])
+        return None
+
+
+def _columns(data: Any, n: int, what: str) -> list[list]:
+    _need(type(data) is list and len(data) == n and all(type(c) is list for c in data)
+          and len({len(c) for c in data}) <= 1, what)
+    return data
+
+
+def _all(column: list, *kinds: type) -> bool:
+    return set(map(type, column)) <= set(kinds)
+
+
+# The article records: the tables of one shard's records.
+
+def articles_out(tables: Tables, records: Iterable[ArticleRecord]) -> tuple[dict, list]:
+    writer = tables.writer()
+    writer.add_all(records)
+    return writer.dump(), writer.side
+
+
+def articles_in(tables: Tables, data: Any, side: list | tuple = ()) -> dict[str, ArticleRecord]:
+    records = tables.read(data, side).get("ArticleRecord", [])
+    out = {}
+    for record in records:
+        _need(type(record.article.source) is str
+              and all(type(d) is tuple and len(d) == 3 and type(d[0]) is str and _is_stamp(d[1])
+                      and (d[2] is None or type(d[2]) is str) for d in record.deps), "articles")
+        out[record.article.source] = record
+    return out
+
+
+# build.json's sections.
+
+def index_out(index: dict[str, tuple[int, int, str]]) -> list[list]:
+    return [list(index), *map(list, zip(*index.values()))] if index else [[], [], [], []]
+
+
+def index_in(data: Any, side: list | tuple = ()) -> dict[str, tuple[int, int, str]]:
+    names, sizes, mtimes, shas = _columns(data, 4, "index")
+    _need(_all(names, str) and _all(sizes, int) and _all(mtimes, int) and _all(shas, str), "index")
+    return dict(zip(names, zip(sizes, mtimes, shas)))
+
+
+def _texts_out(values: dict[str, str]) -> list[list]:
+    return [list(values), list(values.values())]
+
+
+def _texts_in(data: Any, side: list | tuple = ()) -> dict[str, str]:
+    keys, values = _columns(data, 2, "texts")
+    _need(_all(keys, str) and _all(values, str), "texts")
+    return dict(zip(keys, values))
+
+
+def _entries_out(entries: dict[str, tuple[int, int]]) -> list[list]:
+    return [list(entries), *map(list, zip(*entries.values()))] if entries else [[], [], []]
+
+
+def _entries_in(data: Any, side: list | tuple = ()) -> dict[str, tuple[int, int]]:
+    ids, offsets, lengths = _columns(data, 3, "entries")
+    _need(_all(ids, str) and _all(offsets, int) and _all(lengths, int), "entries")
+    return dict(zip(ids, zip(offsets, lengths)))
+
+
+def _heroes_out(heroes: dict[str, tuple[Stamp, str]]) -> list[list]:
+    stamps = [list(column) for column in zip(*(st for st, _ in heroes.values()))] or [[], [], []]
+    return [list(heroes), *stamps, [sha for _, sha in heroes.values()]]
+
+
+def _heroes_in(data: Any, side: list | tuple = ()) -> dict[str, tuple[Stamp, str]]:
+    paths, sizes, mtimes, inodes, shas = _columns(data, 5, "heroes")
+    _need(_all(paths, str) and _all(sizes, int) and _all(mtimes, int) and _all(inodes, int) and _all(shas, str),
+          "heroes")
+    return dict(zip(paths, zip(zip(sizes, mtimes, inodes), shas)))
+
+
+def _cards_out(tables: Tables, cards: dict) -> tuple[dict, list]:
+    writer = tables.writer()
+    rows = [[writer.add(request), writer.add(card)] for (request, _), card in cards.items()]
+    return {"tables": writer.dump(), "heroes": [hero for _, hero in cards],
+            "requests": [r for r, _ in rows], "cards": [c for _, c in rows]}, writer.side
+
+
+def _cards_in(tables: Tables, data: Any, side: list | tuple = ()) -> dict:
+    _need(type(data) is dict and data.keys() == {"tables", "heroes", "requests", "cards"}
+          and all(type(data[k]) is list for k in ("heroes", "requests", "cards")), "cards")
+    rows: dict[str, list] = {}
+    made = tables.read(data["tables"], side, rows)
+    _need(set(made) <= {"CardRequest", "Card"} and len(data["heroes"]) == len(data["requests"]) == len(data["cards"])
+          and _all(data["heroes"], str, type(None)) and _all(data["requests"], int) and _all(data["cards"], int),
+          "cards")
+    # A request keeps its hash, that of its fields in order (``CardRequest.__hash__``): the dict below hashes
+    # every one, which the rows do in one pass instead of a call a request (where the first agrees).
+    made_requests = made.get("CardRequest", [])
+    if made_requests and hash(made_requests[0]) == hash(rows["CardRequest"][0]):
+        for request, row in zip(made_requests, rows["CardRequest"]):
+            request.__dict__["_hash"] = hash(row)
+    requests = list(map(made_requests.__getitem__, data["requests"]))
+    cards = list(map(made.get("Card", []).__getitem__, data["cards"]))
+    return dict(zip(zip(requests, data["heroes"]), cards))
+
+
+_UTC = FieldSpec("when", "datetime", (dt.datetime,), frozenset())
+_MAYBE_UTC = FieldSpec("when", "datetime", (dt.datetime, type(None)), frozenset())
+_TIMING = FieldSpec("timing", "row", (object,), frozenset(), "Timing")
+
+
+def _plan_out(tables: Tables, plan: tuple[str, list]) -> tuple[dict, list]:
+    writer = tables.writer()
+    when = writer.encoder(_UTC)
+    columns: list[list] = [[], [], [], []]
+    for (publish_at, expire_at, timing), added in plan[1]:
+        columns[0].append(when(publish_at))
+        columns[1].append(when(expire_at))
+        columns[2].append(None if timing is None else writer.add(timing))
+        columns[3].append(list(added))
+    return {"signature": plan[0], "tables": writer.dump(), "changes": columns}, writer.side
+
+
+def _plan_in(tables: Tables, data: Any, side: list | tuple = ()) -> tuple[str, list]:
     from smmgen.plan.schedule import Timing
 
-    _need(type(value) is list and len(value) == 2 and type(value[0]) is str and type(value[1]) is list, "plan")
-    changes = []
-    for change in value[1]:
-        _need(type(change) is list and len(change) >= 3, change)
-        publish_at, expire_at, timing, *added = change
-        publish_at, expire_at = _utc_in(publish_at), _utc_in(expire_at)
-        _need(type(publish_at) is dt.datetime and (expire_at is None or type(expire_at) is dt.datetime)
-              and (timing is None or type(timing) is Timing) and all(type(w) is str for w in added), change)
-        changes.append(((publish_at, expire_at, timing), tuple(added)))
-    return value[0], changes
+    _need(type(data) is dict and data.keys() == {"signature", "tables", "changes"} and type(data["signature"]) is str,
+          "plan")
+    made = tables.read(data["tables"], side)
+    _need(set(made) <= {"Timing"}, "plan")
+    publish, expire, timing, added = _columns(data["changes"], 4, "plan")
+    publish = tables.column("plan", _UTC, publish, made, side)
+    expire = tables.column("plan", _MAYBE_UTC, expire, made, side)
+    timing = tables.column("plan", _TIMING, timing, made, side)
+    _need(all(type(t) is Timing or t is None for t in timing)
+          and _all(added, list) and _all(list(itertools.chain.from_iterable(added)), str), "plan")
+    return data["signature"], [((p, e, t), tuple(a)) for p, e, t, a in zip(publish, expire, timing, added)]
 
 
 _FRAGMENTS_FILE = re.compile(r"fragments-[A-Za-z0-9_]+\.bin")
 
 
-def _fragments_in(value: Any) -> tuple[str, dict[str, tuple[int, int]]]:
-    # The file is opened by this name inside the cache folder: only a name a FragmentStore makes.
-    _need(type(value) is list and len(value) == 2 and type(value[0]) is str
-          and _FRAGMENTS_FILE.fullmatch(value[0]) is not None and type(value[1]) is dict
-          and all(type(k) is str and _ints(v, 2) for k, v in value[1].items()), "fragments")
-    return value[0], {k: tuple(v) for k, v in value[1].items()}
-
-
 def _fragments_out(value: tuple[str, dict[str, tuple[int, int]]]) -> list:
-    return [value[0], {k: list(v) for k, v in value[1].items()}]
+    return [value[0], _entries_out(value[1])]
 
 
-def _card(key: Any, value: Any) -> tuple[Any, Any]:
-    card, request = _classes(False)[-1], _classes(False)[-2]
-    _need(type(key) is tuple and len(key) == 2 and type(key[0]) is request
-          and (key[1] is None or type(key[1]) is str) and type(value) is card, key)
-    return key, value
+def _fragments_in(data: Any, side: list | tuple = ()) -> tuple[str, dict[str, tuple[int, int]]]:
+    # The file is opened by this name inside the cache folder: only a name a FragmentStore makes.
+    _need(type(data) is list and len(data) == 2 and type(data[0]) is str
+          and _FRAGMENTS_FILE.fullmatch(data[0]) is not None, "fragments")
+    return data[0], _entries_in(data[1])
 
 
-def _index(key: Any, value: Any) -> tuple[str, tuple[int, int, str]]:
-    _need(type(key) is str and type(value) is list and len(value) == 3 and type(value[0]) is int
-          and type(value[1]) is int and type(value[2]) is str, key)
-    return key, tuple(value)
+def section_out(tables: Tables, section: str, value: Any) -> tuple[Any, list]:
+    """A section as written: its plain data, and the values put aside (``TableWriter.side``)."""
+    if section == "cards":
+        return _cards_out(tables, value)
+    if section == "plan":
+        return _plan_out(tables, value)
+    return {"heroes": _heroes_out, "pages": _texts_out, "outputs": _texts_out, "entries": _entries_out,
+            "fragments": _fragments_out}[section](value), []
 
 
-def _text(key: Any, value: Any) -> tuple[str, str]:
-    _need(type(key) is str and type(value) is str, key)
-    return key, value
+def section_in(tables: Tables, section: str, data: Any, side: list | tuple = ()) -> Any:
+    if section == "cards":
+        return _cards_in(tables, data, side)
+    if section == "plan":
+        return _plan_in(tables, data, side)
+    return {"heroes": _heroes_in, "pages": _texts_in, "outputs": _texts_in, "entries": _entries_in,
+            "fragments": _fragments_in}[section](data)
 
 
-def _entry(key: Any, value: Any) -> tuple[str, tuple[int, int]]:
-    _need(type(key) is str and _ints(value, 2), key)
-    return key, tuple(value)
-
-
-def _hero(key: Any, value: Any) -> tuple[str, tuple[Stamp, str]]:
-    _need(type(key) is str and type(value) is tuple and len(value) == 2 and _is_stamp(value[0])
-          and type(value[1]) is str, key)
-    return key, value
-
-
-def _as_list(value: tuple) -> list:
-    return list(value)
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-# section -> (key and value as read -> as kept, value as kept -> as written, whether a value equal to the one read
-# may be written as the line read: for plain numbers and text; a time or a Card may be equal and still differ)
-_SECTIONS: dict[str, tuple[Callable[[Any, Any], tuple[Any, Any]], Callable[[Any], Any], bool]] = {
-    "cards": (_card, _same, False),
-    "index": (_index, _as_list, True),
-    "pages": (_text, _same, True),
-    "outputs": (_text, _same, True),
-    "entries": (_entry, _as_list, True),
-    "heroes": (_hero, _same, False),
-}
-_SCALARS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
-    "plan": (_plan_in, _plan_out),
-    "fragments": (_fragments_in, _fragments_out),
-}
-
-
-def _build_item(item: Any) -> tuple[str, Any, Any]:
-    """An item of build.json as (section, key, value) kept; key None for the plan and the fragments."""
-    _need(type(item) is list and type(item[0]) is str, item)
-    if len(item) == 3:
-        section = _SECTIONS.get(item[0])
-        _need(section is not None, item)
-        key, value = section[0](item[1], item[2])
-        return item[0], key, value
-    scalar = _SCALARS.get(item[0])
-    _need(len(item) == 2 and scalar is not None, item)
-    return item[0], None, scalar[0](item[1])
+def build_in(data: Any, side: list | tuple = ()) -> dict[str, str]:
+    """build.json: the save each section file comes from, by file name."""
+    _need(type(data) is dict and all(type(k) is str and type(v) is str for k, v in data.items()), "build.json")
+    return data

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from smmgen.build.incremental import Summary
     from smmgen.content.article import Article
+    from smmgen.platforms.base import Cut
 
 Stamp = tuple[int, int, int]
 """(size, mtime_ns, inode) of a file; (-1, 0, 0) when it does not exist."""
@@ -38,7 +39,7 @@ class ArticleRecord:
     sha: str                                  # of the file's bytes
     deps: tuple[tuple[str, Stamp, str | None], ...]   # other files it read (the hero): stamp, sha256 if known
     article: Article
-    cuts: tuple | None                        # smmgen.platforms.Cut, before plan.assign; None: not made yet
+    cuts: tuple[Cut, ...] | None              # before plan.assign; None: not made yet
     plan_reads: str = ""                      # smmgen.build.pipeline.plan_reads of the cuts, when made
 
     def valid(self, sha: str, file_key: Callable[[Path], str]) -> bool:
