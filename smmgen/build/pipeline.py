@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 
-from smmgen.build.article_outputs import ArticleOutput, output_key
+from smmgen.build.article_outputs import ArticleOutput, EntryLines, output_key
 from smmgen.build.cache import BuildCache, stamp
 from smmgen.build.card_stage import (  # noqa: F401 (card_layout: still importable from here)
     card_layout,
@@ -124,6 +124,11 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
         cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts, failed=ready.failed_cuts,
                                      progress=progress)
         errors += cut_errors
+        # Nothing after cutting reads a body: those of the articles cut here go too (worker processes send theirs
+        # without), so that no stage after it holds every article's text. One whose cuts failed keeps its body,
+        # as from a worker: it is cut again next time.
+        articles = [without_body(a) if a.draft or a.source in ready.cuts else a for a in articles]
+        published = [a for a in articles if not a.draft]
         by_source = {a.source: a for a in published}
         requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
         # Cards are drawn (by the worker processes, when there are many) while this thread plans.
@@ -155,6 +160,7 @@ def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: 
     publisher's fallback no more: the entry carries the video only); keyed (``outputs.output_key``) when
     ``shas`` has the article files' hashes."""
     items = videos.items if videos is not None else {}
+    spool = EntryLines()        # the manifest lines of the entries the preview made, until the writer copies them
     by_source: dict[str, list[int]] = {}
     for i, cut in enumerate(cuts):
         by_source.setdefault(cut.source, []).append(i)
@@ -170,7 +176,7 @@ def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: 
         key = None
         if sha is not None:
             key = output_key(sha, stamp(article.image) if article.image else None, own, media)
-        out.append(ArticleOutput(article, own, media, key))
+        out.append(ArticleOutput(article, own, media, key, spool))
     return tuple(out)
 
 
