@@ -59,3 +59,31 @@ def test_a_cold_write_holds_little_per_new_file(tmp_path: Path) -> None:
     sink.commit()
     assert (out / "cuts" / "article-number-00001" / "platform3.txt").read_bytes() == b"text"
     assert held < 800, f"{held:.0f} bytes held per new file"
+
+
+def test_cuts_from_worker_processes_share_their_repeated_values(make_site) -> None:
+    """Each worker's answer is unpickled anew, with its own copies of every hashtag, card reference and timing:
+    the build keeps one of each equal value, and the output is the same as from cuts made in one process."""
+    make_site.config("""\
+        [site]
+        name = "Test Desk"
+        base_url = "https://news.example"
+        timezone = "Europe/Berlin"
+
+        [platforms.mastodon]
+        handle = "@desk@social.example"
+
+        [platforms.bluesky]
+        handle = "@desk.example"
+        """)
+    for i in range(20):             # enough for the worker processes (smmgen.build.pipeline.PARALLEL_MIN)
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n"
+                                               f"tags: [Climate, Energy]\n---\nWhat happened on day {i}.\n")
+    site = load_site(make_site.root)
+    result = build(site, render_images=False, workers=2)
+    alone = build(site, render_images=False, workers=1)
+    assert result.cuts == alone.cuts and len(result.cuts) == 40
+    tags = [t for c in result.cuts for t in c.tags]
+    assert tags and len({id(t) for t in tags}) == len(set(tags))
+    media = [m for c in result.cuts for m in c.media]
+    assert media and len({id(m) for m in media}) == len(set(media))

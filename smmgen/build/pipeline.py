@@ -411,6 +411,7 @@ def parse_and_cut(site: Site, layouts: Layouts, cache: BuildCache | None, pool: 
             ready.cuts[source] = record.cuts
     if pool.count > 1 and len(missing) >= PARALLEL_MIN:
         chunks = [missing[i:i + 8] for i in range(0, len(missing), 8)]
+        shared = Shared()
         done = 0
         if progress is not None:
             progress("parsing", 0, len(missing))
@@ -426,8 +427,35 @@ def parse_and_cut(site: Site, layouts: Layouts, cache: BuildCache | None, pool: 
                 if failures:
                     ready.failed_cuts[article.source] = (cuts, list(failures))
                 else:
-                    ready.cuts[article.source] = cuts
+                    ready.cuts[article.source] = tuple(map(shared.cut, cuts))
     return ready
+
+
+class Shared:
+    """One object for each value that the cuts of many articles repeat (hashtags, card references, timings,
+    warnings): a worker process's answer brings its own copies, unpickled anew for every chunk of articles, and
+    a large site's cuts would hold thousands of copies of each."""
+
+    def __init__(self) -> None:
+        self._values: dict = {}
+
+    def one(self, value):
+        return self._values.setdefault(value, value)
+
+    def cut(self, cut: Cut) -> Cut:
+        """``cut`` with its repeated values shared; the cut itself when none is new."""
+        one = self.one
+        changes = {"tags": one(tuple(map(one, cut.tags))), "media": one(tuple(map(one, cut.media))),
+                   "warnings": one(tuple(map(one, cut.warnings))), "platform": one(cut.platform),
+                   "unit": one(cut.unit), "account": one(cut.account), "source": one(cut.source),
+                   "slug": one(cut.slug)}
+        if cut.timing is not None:
+            changes["timing"] = one(cut.timing)
+        # ``dataclasses.replace`` without its per-call cost, as in ``_with_plan_values``: the same values, shared.
+        made = object.__new__(type(cut))
+        made.__dict__.update(cut.__dict__)
+        made.__dict__.update(changes)
+        return made
 
 
 _worker: dict[str, object] = {}
