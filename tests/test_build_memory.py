@@ -87,3 +87,20 @@ def test_cuts_from_worker_processes_share_their_repeated_values(make_site) -> No
     assert tags and len({id(t) for t in tags}) == len(set(tags))
     media = [m for c in result.cuts for m in c.media]
     assert media and len({id(m) for m in media}) == len(set(media))
+
+
+def test_an_articles_cuts_that_show_one_card_share_its_media_file(sample_site: Path) -> None:
+    """Several cuts of an article show the same card in the same role: one ``MediaFile`` for all of them."""
+    from smmgen.build.card_stage import card_requests
+    from smmgen.build.pipeline import article_outputs
+    from smmgen.cards.model import Card
+
+    site = load_site(sample_site)
+    result = build(site, render_images=False)
+    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, site)
+    cards = {req: Card(path=f"cards/{n:04d}.png", width=1200, height=630, bytes=1000, sha256=f"{n:064x}",
+                       format="png", alt=req.alt, target=req.target)
+             for n, req in enumerate(dict.fromkeys(r for reqs in requests for r in reqs))}
+    outputs = article_outputs(result.articles, result.cuts, requests, cards, site, None)
+    files = [m for o in outputs for media in o.media for m in media]
+    assert files and len({id(m) for m in files}) == len(set(files)) < len(files)

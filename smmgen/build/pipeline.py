@@ -161,6 +161,7 @@ def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: 
     ``shas`` has the article files' hashes."""
     items = videos.items if videos is not None else {}
     spool = EntryLines()        # the manifest lines of the entries the preview made, until the writer copies them
+    shared = Shared()           # the cuts of an article mostly show the same card or two: one MediaFile each
     by_source: dict[str, list[int]] = {}
     for i, cut in enumerate(cuts):
         by_source.setdefault(cut.source, []).append(i)
@@ -170,7 +171,8 @@ def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: 
         if not indexes:
             continue
         own = tuple(cuts[i] for i in indexes)
-        media = tuple((items[cuts[i].id],) if cuts[i].id in items else media_files(cuts[i], requests[i], cards, site)
+        media = tuple((items[cuts[i].id],) if cuts[i].id in items
+                      else shared.one(tuple(map(shared.one, media_files(cuts[i], requests[i], cards, site))))
                       for i in indexes)
         sha = shas.get(article.source) if shas is not None else None
         key = None
