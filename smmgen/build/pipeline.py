@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -439,13 +440,14 @@ class Shared:
     a large site's cuts would hold thousands of copies of each."""
 
     def __init__(self) -> None:
-        self._values: dict = {}
+        self._values: dict[Any, Any] = {}
 
-    def one(self, value):
+    def one(self, value: Any) -> Any:
+        """The first value equal to ``value`` that this object was given (hashable values only)."""
         return self._values.setdefault(value, value)
 
     def cut(self, cut: Cut) -> Cut:
-        """``cut`` with its repeated values shared; the cut itself when none is new."""
+        """``cut`` made again with its repeated values shared (equal to ``cut``)."""
         one = self.one
         changes = {"tags": one(tuple(map(one, cut.tags))), "media": one(tuple(map(one, cut.media))),
                    "warnings": one(tuple(map(one, cut.warnings))), "platform": one(cut.platform),
