@@ -2,22 +2,64 @@
 
 An incremental build edits one article and leaves the other thousand as they were. Each article's share therefore
 carries a ``key``, a hash of every input it is made from; the writer leaves the files, manifest entries and preview
-parts of an article whose key is the one it wrote last time as they are, without making them again. Entries are
-made once, when first asked for, and shared by the preview and the manifest writer.
+parts of an article whose key is the one it wrote last time as they are, without making them again.
+
+Entries are made once, when first asked for, and shared by the preview and the manifest writer; but not kept in
+memory: kept for every article until the manifest is written, they were the largest thing the build of a big
+site held. The preview asks first and drops them with the article's page; the lines the manifest will carry go
+to a spool file (``EntryLines``) from which the writer copies them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO
 
+from smmgen import manifest
 from smmgen.build.entries import MediaFile, VideoFile, manifest_entry
 from smmgen.content.article import Article
 from smmgen.content.dates import epoch_seconds
 from smmgen.manifest_model import ManifestEntry
 from smmgen.platforms import Cut
+
+
+class EntryLines:
+    """The manifest lines (``manifest.entry_line``, before the ledger settles any) of the articles whose entries
+    were made, in an unnamed temporary file, by article: the manifest writer reads each article's back once.
+    One per build."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._size = 0
+        self._where: dict[str, tuple[tuple[int, int], ...]] = {}      # source -> (offset, length) per entry
+
+    def put(self, source: str, entries: Sequence[ManifestEntry]) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()
+        spans = []
+        for entry in entries:
+            line = manifest.entry_line(entry.json)
+            spans.append((self._size, len(line)))
+            self._file.write(line)
+            self._size += len(line)
+        self._where[source] = tuple(spans)
+
+    def take(self, source: str) -> list[bytes] | None:
+        """The lines ``put`` for ``source``, forgotten here; None when there are none."""
+        spans = self._where.pop(source, None)
+        if spans is None or self._file is None:
+            return None
+        if not spans:
+            return []
+        self._file.flush()
+        start, end = spans[0][0], spans[-1][0] + spans[-1][1]
+        block = os.pread(self._file.fileno(), end - start, start)
+        return [block[offset - start:offset - start + length] for offset, length in spans]
 
 
 @dataclass(frozen=True)
@@ -26,12 +68,35 @@ class ArticleOutput:
     cuts: tuple[Cut, ...]                               # planned, in platform order
     media: tuple[tuple[MediaFile | VideoFile, ...], ...]   # each cut's cards or video
     key: str | None = None      # see ``output_key``; None when the build had no cache to compare with
+    spool: EntryLines | None = field(default=None, compare=False, repr=False)
 
-    @cached_property
+    @property
     def entries(self) -> tuple[ManifestEntry, ...]:
-        """The manifest entries of the article's cuts, in cut order. Made once per build and kept: the preview
-        shows them and the writer writes them, and both must show the same bytes."""
-        return tuple(manifest_entry(cut, self.article, media) for cut, media in zip(self.cuts, self.media))
+        """The manifest entries of the article's cuts, in cut order; made on each call, their lines kept in
+        ``spool`` for the manifest writer (``lines``), which then need not make them again."""
+        made = tuple(manifest_entry(cut, self.article, media) for cut, media in zip(self.cuts, self.media))
+        if self.spool is not None:
+            self.spool.put(self.article.source, made)
+        return made
+
+    def lines(self) -> list[bytes]:
+        """Each entry's line as ``manifest.entry_line`` writes it, in cut order: read back from the spool when the
+        entries were made already (by the preview), else made now."""
+        kept = self.spool.take(self.article.source) if self.spool is not None else None
+        if kept is not None and len(kept) == len(self.cuts):
+            return kept
+        return [manifest.entry_line(e.json)
+                for e in (manifest_entry(c, self.article, m) for c, m in zip(self.cuts, self.media))]
+
+
+def written_line(line: bytes, entry_id: str, ledger: Mapping[str, tuple[str, str]]) -> bytes:
+    """The line (``ArticleOutput.lines``) of the entry ``entry_id`` as the manifest carries it: a stub when the
+    ledger settled it (``manifest.as_written``), else as it is."""
+    if entry_id not in ledger:
+        return line                     # no post of it settled: the common case, without decoding the line
+    entry = json.loads(line)
+    state = manifest.settled(entry, ledger)
+    return line if state is None else manifest.entry_line(manifest.stub(entry, state))
 
 
 def output_key(sha: str, hero: tuple | None, cuts: Sequence[Cut],

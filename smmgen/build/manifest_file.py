@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from smmgen import manifest
+from smmgen.build.article_outputs import written_line
 from smmgen.build.replacement import Replacement
 from smmgen.build.settled import ledger_states
 
@@ -50,7 +51,7 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
     if previous is not None:
         _settled_since(previous[0], pieces, order, ledger)
     where: dict[str, tuple[int, int]] = {}
-    made: tuple[int, tuple[ManifestEntry, ...]] = (-1, ())      # the entries of the article being written
+    made: tuple[int, list[bytes]] = (-1, [])      # the entry lines of the article being written
     try:
         # Durable: the manifest is what the publisher acts on.
         with Replacement(path, MANIFEST, durable=True) as f:
@@ -67,8 +68,8 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
                     if piece is None:
                         entry_id, i, j = order[n]
                         if made[0] != i:     # an article's entries come one after the other (ids: slug@platform)
-                            made = (i, result.outputs[i].entries)
-                        text = entry_text(manifest.as_written(made[1][j].json, ledger))
+                            made = (i, result.outputs[i].lines())
+                        text = written_line(made[1][j], entry_id, ledger)
                         where[entry_id] = (f.offset, len(text))
                         f.write(text)
                         n += 1

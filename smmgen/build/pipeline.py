@@ -8,10 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
-from smmgen.build.article_outputs import ArticleOutput, output_key
+from smmgen.build.article_outputs import ArticleOutput, EntryLines, output_key
 from smmgen.build.cache import BuildCache, stamp
 from smmgen.build.card_stage import (  # noqa: F401 (card_layout: still importable from here)
     card_layout,
@@ -124,6 +125,11 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
         cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts, failed=ready.failed_cuts,
                                      progress=progress)
         errors += cut_errors
+        # Nothing after cutting reads a body: those of the articles cut here go too (worker processes send theirs
+        # without), so that no stage after it holds every article's text. One whose cuts failed keeps its body,
+        # as from a worker: it is cut again next time.
+        articles = [without_body(a) if a.draft or a.source in ready.cuts else a for a in articles]
+        published = [a for a in articles if not a.draft]
         by_source = {a.source: a for a in published}
         requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
         # Cards are drawn (by the worker processes, when there are many) while this thread plans.
@@ -155,6 +161,8 @@ def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: 
     publisher's fallback no more: the entry carries the video only); keyed (``outputs.output_key``) when
     ``shas`` has the article files' hashes."""
     items = videos.items if videos is not None else {}
+    spool = EntryLines()        # the manifest lines of the entries the preview made, until the writer copies them
+    shared = Shared()           # the cuts of an article mostly show the same card or two: one MediaFile each
     by_source: dict[str, list[int]] = {}
     for i, cut in enumerate(cuts):
         by_source.setdefault(cut.source, []).append(i)
@@ -164,13 +172,14 @@ def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: 
         if not indexes:
             continue
         own = tuple(cuts[i] for i in indexes)
-        media = tuple((items[cuts[i].id],) if cuts[i].id in items else media_files(cuts[i], requests[i], cards, site)
+        media = tuple((items[cuts[i].id],) if cuts[i].id in items
+                      else shared.one(tuple(map(shared.one, media_files(cuts[i], requests[i], cards, site))))
                       for i in indexes)
         sha = shas.get(article.source) if shas is not None else None
         key = None
         if sha is not None:
             key = output_key(sha, stamp(article.image) if article.image else None, own, media)
-        out.append(ArticleOutput(article, own, media, key))
+        out.append(ArticleOutput(article, own, media, key, spool))
     return tuple(out)
 
 
@@ -405,6 +414,7 @@ def parse_and_cut(site: Site, layouts: Layouts, cache: BuildCache | None, pool: 
             ready.cuts[source] = record.cuts
     if pool.count > 1 and len(missing) >= PARALLEL_MIN:
         chunks = [missing[i:i + 8] for i in range(0, len(missing), 8)]
+        shared = Shared()
         done = 0
         if progress is not None:
             progress("parsing", 0, len(missing))
@@ -420,8 +430,36 @@ def parse_and_cut(site: Site, layouts: Layouts, cache: BuildCache | None, pool: 
                 if failures:
                     ready.failed_cuts[article.source] = (cuts, list(failures))
                 else:
-                    ready.cuts[article.source] = cuts
+                    ready.cuts[article.source] = tuple(map(shared.cut, cuts))
     return ready
+
+
+class Shared:
+    """One object for each value that the cuts of many articles repeat (hashtags, card references, timings,
+    warnings): a worker process's answer brings its own copies, unpickled anew for every chunk of articles, and
+    a large site's cuts would hold thousands of copies of each."""
+
+    def __init__(self) -> None:
+        self._values: dict[Any, Any] = {}
+
+    def one(self, value: Any) -> Any:
+        """The first value equal to ``value`` that this object was given (hashable values only)."""
+        return self._values.setdefault(value, value)
+
+    def cut(self, cut: Cut) -> Cut:
+        """``cut`` made again with its repeated values shared (equal to ``cut``)."""
+        one = self.one
+        changes = {"tags": one(tuple(map(one, cut.tags))), "media": one(tuple(map(one, cut.media))),
+                   "warnings": one(tuple(map(one, cut.warnings))), "platform": one(cut.platform),
+                   "unit": one(cut.unit), "account": one(cut.account), "source": one(cut.source),
+                   "slug": one(cut.slug)}
+        if cut.timing is not None:
+            changes["timing"] = one(cut.timing)
+        # ``dataclasses.replace`` without its per-call cost, as in ``_with_plan_values``: the same values, shared.
+        made = object.__new__(type(cut))
+        made.__dict__.update(cut.__dict__)
+        made.__dict__.update(changes)
+        return made
 
 
 _worker: dict[str, object] = {}

@@ -125,8 +125,9 @@ class _PendingWrites:
         self._writer: ThreadPoolExecutor | None = None
         self._pending: deque[tuple[str, str, Future]] = deque()
         # Files written under temporary names, to be renamed into place once all are written: (temporary file,
-        # its place, and for the output index the relative path and digest, or None when already recorded).
-        self._renames: list[tuple[str, Path, str | None, str]] = []
+        # its place (None: the temporary name says it), and for the output index the relative path and digest,
+        # or None when already recorded).
+        self._renames: list[tuple[str, Path | None, str | None, str]] = []
         self._made: list[Path] = []                 # folders made for them, removed again if the write fails
         self._token = secrets.token_hex(4)          # names this write's temporary files
 
@@ -140,7 +141,8 @@ class _PendingWrites:
         return True
 
     def put(self, path: Path, data: bytes | Iterable[bytes]) -> None:
-        self.written.add(path)
+        if self.cache is None:
+            self.written.add(path)          # for ``prune``; with a cache, ``finish`` knows from the index
         if data is UNCHANGED and self.cache is not None:
             relative = path.relative_to(self.out).as_posix()
             self.index[relative] = self.cache.index[relative]
@@ -168,7 +170,9 @@ class _PendingWrites:
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(1)
             tmp = self._temporary(path)
-            self._renames.append((tmp, path, None, digest))
+            # Its place is known from the temporary name (``_place``): a Path kept per new file until the
+            # commit weighs half a kilobyte, tens of megabytes on a cold build of a large site.
+            self._renames.append((tmp, None, None, digest))
             self._pending.append((relative, digest, self._writer.submit(self._new_file, tmp, path, relative, data)))
             if len(self._pending) > PENDING:      # a writer that lags must not gather the site's files in memory
                 self._settle(self._pending.popleft())
@@ -199,6 +203,11 @@ class _PendingWrites:
     def _temporary(self, path: Path) -> str:
         return os.path.join(path.parent, f".{path.name}.{self._token}.tmp")
 
+    def _place(self, tmp: str) -> str:
+        """The file a temporary file (``_temporary``) is to replace."""
+        folder, name = os.path.split(tmp)
+        return os.path.join(folder, name[1:-len(f".{self._token}.tmp")])
+
     def _new_file(self, tmp: str, path: Path, relative: str, data: bytes) -> tuple[int, int]:
         # Its size and mtime are those of the file renamed into place: a rename keeps the inode.
         self._parent(path, relative)
@@ -208,7 +217,7 @@ class _PendingWrites:
         """Rename the files written into place (the whole write succeeded), recording the replacements."""
         for n, (tmp, path, relative, digest) in enumerate(self._renames):
             try:
-                os.replace(tmp, path)
+                os.replace(tmp, path if path is not None else self._place(tmp))
             except BaseException:
                 del self._renames[:n]
                 self.discard()

@@ -1,0 +1,98 @@
+"""What a build holds in memory does not include every article's entries, bodies or paths at once: at 10,000
+articles each of these was tens to hundreds of megabytes of the build process."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path, PurePath
+
+from smmgen.build import write
+from smmgen.build.cache import BuildCache
+from smmgen.build.pipeline import build
+from smmgen.config.site import load_site
+from smmgen.manifest_model import ManifestEntry
+
+
+def _alive(kind: type) -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, kind))
+
+
+def test_a_written_build_holds_no_manifest_entry(sample_site: Path) -> None:
+    """The preview and the manifest writer share each entry (made once), but no entry outlives its use: the
+    writer copies the preview's entry lines from a spool file."""
+    site = load_site(sample_site)
+    result = build(site, render_images=False)
+    write.write_output(result)
+    assert result.cuts and (site.output_dir / "manifest.json").is_file()
+    assert _alive(ManifestEntry) == 0
+
+
+def test_articles_cut_in_the_build_process_keep_no_body(sample_site: Path) -> None:
+    """Cut in the build's own process (one worker), an article drops its body after cutting, as one a worker
+    process cut arrives without it."""
+    result = build(load_site(sample_site), render_images=False, workers=1)
+    cut = {c.source for c in result.cuts}
+    assert cut and all(a.body_text == "" for a in result.articles if a.source in cut)
+    assert all(a.body_text == "" for a in result.drafts)
+
+
+def test_a_cold_write_holds_no_path_per_new_file(tmp_path: Path) -> None:
+    """Until the commit renames them into place, a write with a cache keeps per new file its temporary name and
+    its output index entry, not the file's ``Path`` (half a kilobyte each, 130,000 files at 10,000 articles)."""
+    out = tmp_path / "output"
+    out.mkdir()
+    sink = write._PendingWrites(out, BuildCache(tmp_path / "cache", "env"), ({}, set()))
+    for i in range(90):
+        sink.put(out / "cuts" / f"article-number-{i // 9:05d}" / f"platform{i % 9}.txt", b"text")
+    sink.flush()
+    held = [value for pending in sink._renames for value in pending if isinstance(value, PurePath)]
+    assert len(sink._renames) == 90 and not held and not sink.written
+    sink.commit()
+    assert (out / "cuts" / "article-number-00001" / "platform3.txt").read_bytes() == b"text"
+    assert len(sink.index) == 90
+
+
+def test_cuts_from_worker_processes_share_their_repeated_values(make_site) -> None:
+    """Each worker's answer is unpickled anew, with its own copies of every hashtag, card reference and timing:
+    the build keeps one of each equal value, and the output is the same as from cuts made in one process."""
+    make_site.config("""\
+        [site]
+        name = "Test Desk"
+        base_url = "https://news.example"
+        timezone = "Europe/Berlin"
+
+        [platforms.mastodon]
+        handle = "@desk@social.example"
+
+        [platforms.bluesky]
+        handle = "@desk.example"
+        """)
+    for i in range(20):             # enough for the worker processes (smmgen.build.pipeline.PARALLEL_MIN)
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n"
+                                               f"tags: [Climate, Energy]\n---\nWhat happened on day {i}.\n")
+    site = load_site(make_site.root)
+    result = build(site, render_images=False, workers=2)
+    alone = build(site, render_images=False, workers=1)
+    assert result.cuts == alone.cuts and len(result.cuts) == 40
+    tags = [t for c in result.cuts for t in c.tags]
+    assert tags and len({id(t) for t in tags}) == len(set(tags))
+    media = [m for c in result.cuts for m in c.media]
+    assert media and len({id(m) for m in media}) == len(set(media))
+
+
+def test_an_articles_cuts_that_show_one_card_share_its_media_file(sample_site: Path) -> None:
+    """Several cuts of an article show the same card in the same role: one ``MediaFile`` for all of them."""
+    from smmgen.build.card_stage import card_requests
+    from smmgen.build.pipeline import article_outputs
+    from smmgen.cards.model import Card
+
+    site = load_site(sample_site)
+    result = build(site, render_images=False)
+    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, site)
+    cards = {req: Card(path=f"cards/{n:04d}.png", width=1200, height=630, bytes=1000, sha256=f"{n:064x}",
+                       format="png", alt=req.alt, target=req.target)
+             for n, req in enumerate(dict.fromkeys(r for reqs in requests for r in reqs))}
+    outputs = article_outputs(result.articles, result.cuts, requests, cards, site, None)
+    files = [m for o in outputs for media in o.media for m in media]
+    assert files and len({id(m) for m in files}) == len(set(files)) < len(files)
