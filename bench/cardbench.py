@@ -9,8 +9,9 @@ clock, and CPU time of the process) for photo (JPEG) and flat (PNG) cards, and t
 
 ``python bench/cardbench.py mix SITE [ARTICLES] [RUNS]`` measures the mix a real build draws: the card requests
 ``smmgen build`` makes for the first ARTICLES articles of SITE (default 150; the site is read, nothing is written
-into it), drawn RUNS times (default 3) by ``render_cards`` with one worker, each time into an empty folder. Prints
-the CPU time (user + system) per drawing, the median of the runs, for all of them and for photo and flat apart.
+into it), drawn RUNS times (default 3) by ``render_cards`` with one worker and, as a build gives it, every request as
+``companions``, each time into an empty folder. Prints the CPU time (user + system) per drawing, the median of the
+runs, for all of them and for photo and flat apart.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def mix(site_dir: Path, articles: int = 150, runs: int = 3) -> dict:
                 drawn.clear()
                 with tempfile.TemporaryDirectory() as out:
                     before = os.times()
-                    batch.render_cards(subset, layout_dirs=dirs, out_dir=Path(out), workers=1)
+                    batch.render_cards(subset, layout_dirs=dirs, out_dir=Path(out), workers=1, companions=requests)
                     after = os.times()
                 cpu.append(after.user - before.user + after.system - before.system)
             report[kind] = {"drawings": len(drawn), "cpu_s": [round(c, 2) for c in cpu],

@@ -127,6 +127,24 @@ def test_a_replaced_hero_redraws_its_cards(warm: Path, tmp_path: Path) -> None:
     assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
 
 
+def test_an_article_that_stops_posting_to_instagram_redraws_to_the_bytes_of_a_cold_build(sample_site: Path,
+                                                                                         tmp_path: Path) -> None:
+    # A 2400x1600 hero: with Instagram among its article's cards, the og card is cut from the full decode, without
+    # it from a half-size one. The og request itself does not change, so the cache must not hand back the old card.
+    import random
+
+    from PIL import Image
+
+    noise = Image.frombytes("RGB", (300, 200), random.Random(6).randbytes(300 * 200 * 3))
+    noise.resize((2400, 1600), Image.BICUBIC).save(sample_site / "content" / "images" / "parliament.jpg", "JPEG",
+                                                   quality=85)
+    assert run(sample_site).exit_code == 0
+    path = sample_site / ARTICLE
+    path.write_text(path.read_text().replace("social:\n", "social:\n  platforms: [x, bluesky, facebook]\n"))
+    assert run(sample_site).exit_code == 0
+    assert tree_bytes(sample_site / "output") == cold_copy(sample_site, tmp_path / "cold")
+
+
 def test_removed_and_added_articles_match_a_cold_build(warm: Path, tmp_path: Path) -> None:
     (warm / ARTICLE).unlink()
     (warm / "content" / "2026" / "2026-11-27-new.md").write_text(

@@ -92,6 +92,9 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
         return {}, []
     cards: dict = {}
     missing = requests
+    # A card on a hero is cut from the decode that covers every card its article draws there (``companions``
+    # below): the cache knows a card by its request, its hero's bytes and those cards.
+    companions = _companions(requests)
     if cache is not None and cache.cards:
         missing = []
         out = str(site.output_dir)
@@ -103,7 +106,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
                 hero = heroes.get(req.hero)
                 if hero is None:
                     hero = heroes[req.hero] = cache.file_key(req.hero)
-            card = cache.cards.get((req, hero))
+            card = cache.cards.get((req, _with_companions(hero, req, companions)))
             if card is None:
                 missing.append(req)
                 continue
@@ -125,7 +128,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
             cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], roots=layouts.roots,
                                 out_dir=site.output_dir, stage=staging.ready_folder(site), staged=staged,
                                 workers=count, executor=pool.executor if count > 1 else None, heroes=read,
-                                progress=drawn, shard=shard, drawings=drawings))
+                                progress=drawn, shard=shard, drawings=drawings, companions=requests))
             if cache is not None:
                 for path, (seen, sha) in read.items():
                     cache.learn(path, seen, sha)
@@ -138,8 +141,22 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     if cache is not None:
         # Each hero's key as read for drawing (or for the lookup above): a hero changed since is read again.
         keys = {hero: cache.known_key(hero) for hero in {req.hero for req in cards if req.hero is not None}}
-        cache.cards = {(req, keys[req.hero] if req.hero is not None else None): card for req, card in cards.items()}
+        cache.cards = {(req, _with_companions(keys[req.hero], req, companions) if req.hero is not None else None): card
+                       for req, card in cards.items()}
     return cards, []
+
+
+def _companions(requests: Sequence) -> dict[tuple[str, Path], str]:
+    """By (article, hero): the layouts and targets of every card the article asks for on that hero."""
+    found: dict[tuple[str, Path], set[str]] = {}
+    for req in requests:
+        if req.hero is not None:
+            found.setdefault((req.source, req.hero), set()).add(f"{req.layout}:{req.target}")
+    return {key: ",".join(sorted(cards)) for key, cards in found.items()}
+
+
+def _with_companions(hero_key: str | None, req, companions: dict[tuple[str, Path], str]) -> str | None:
+    return None if hero_key is None else f"{hero_key}|{companions.get((req.source, req.hero), '')}"
 
 
 def _size(path: str) -> int:
@@ -173,7 +190,7 @@ def _drawn_on(cache: BuildCache | None) -> set[tuple[Path, str]]:
     its layout drew it on the hero (``cards.encode.choose_format``)."""
     if cache is None:
         return set()
-    return {(req.hero, hero) for (req, hero), card in cache.cards.items()
+    return {(req.hero, hero.partition("|")[0]) for (req, hero), card in cache.cards.items()
             if req.hero is not None and req.target == "og" and card.format == "jpeg"}
 
 

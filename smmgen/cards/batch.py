@@ -37,9 +37,10 @@ from smmgen.cards.text import clean
 from smmgen.errors import ContentError, ErrorList, SmmgenError
 from smmgen.output_files import atomic_write
 
-RENDERER_VERSION = "6"
+RENDERER_VERSION = "7"
 """Bump when a change to the drawing code changes pixels, so cached cards are drawn again. (6: a hero is decoded
-at the scale each card needs, not at the one the largest card drawn with it needed.)"""
+at the scale each card needs, not at the one the largest card drawn with it needed; 7: given the build's
+requests, at the scale that covers every card its article draws on it.)"""
 
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}
 
@@ -50,6 +51,7 @@ class _Job:
     request: CardRequest
     layout: Layout
     spec: TargetSpec
+    hero_sizes: tuple[tuple[int, int], ...] = ()   # every size its article draws on its hero (``companions``)
 
 
 def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path], out_dir: Path,
@@ -59,7 +61,8 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
                  progress: Callable[[int, int], None] | None = None,
                  stage: Path | None = None, staged: set[str] | None = None,
                  shard: tuple[int, int] | None = None,
-                 drawings: dict[str, str] | None = None) -> dict[CardRequest, Card]:
+                 drawings: dict[str, str] | None = None,
+                 companions: Sequence[CardRequest] = ()) -> dict[CardRequest, Card]:
     """Render (or find already rendered) the card for every request.
 
     ``layout_dirs`` is searched in order (the site's ``layouts/cards`` first, then the package defaults).
@@ -76,9 +79,14 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     ``shard`` (I, N): draw only the drawings whose content key falls in share I of N (``in_shard``); the
     requests of the other shares get no card. ``drawings``, when given, gets every distinct drawing's key with
     what became of it: "drawn", "done" (its file was there) or "other" (another shard's).
+    ``companions``: every card request of the build, those found done too (a build draws only what is missing).
+    A card drawn on a hero is then cut from the decode that covers every card its article draws on that hero
+    (``hero.Decodes``): one decode where Instagram's portrait card needs the full size and the others a half,
+    and the card's pixels still depend on its article's cards, never on which of them are drawn now.
     """
     errors: list[SmmgenError] = []
     layouts: dict[Path, LayoutFile] = {}
+    on_hero = _sizes_on_hero(companions, layout_dirs, roots, layouts)
     groups: dict[tuple[str, str], list[_Job]] = {}
     for i, req in enumerate(requests):
         try:
@@ -94,7 +102,7 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
             errors.append(e)
             continue
         key = ("hero", str(req.hero)) if req.hero is not None and _uses_hero(layout) else ("article", req.source)
-        groups.setdefault(key, []).append(_Job(i, req, layout, spec))
+        groups.setdefault(key, []).append(_Job(i, req, layout, spec, on_hero.get((req.source, req.hero), ())))
 
     out_dir = Path(out_dir)
     (Path(stage if stage is not None else out_dir) / "cards").mkdir(parents=True, exist_ok=True)
@@ -159,6 +167,32 @@ def _uses_hero(layout: Layout) -> bool:
     return layout.background.kind == "image"
 
 
+def _sizes_on_hero(companions: Sequence[CardRequest], layout_dirs: Sequence[Path], roots: Sequence[Path] | None,
+                   layouts: dict[Path, LayoutFile]) -> dict[tuple[str, Path | None], tuple[tuple[int, int], ...]]:
+    """By (article, hero): the sizes of the cards that ``companions`` (a build's every request) draw on the
+    hero. A request whose layout cannot be found or read is left out (its own card reports why)."""
+    found: dict[str, Path | None] = {}
+    sizes: dict[tuple[str, Path | None], set[tuple[int, int]]] = {}
+    for req in companions:
+        if req.hero is None or req.target not in TARGETS:
+            continue
+        if req.layout not in found:
+            try:
+                path = find_layout(req.layout, list(layout_dirs), source=req.source, roots=roots)
+                if path not in layouts:
+                    layouts[path] = load_layout(path, _root_of(path, layout_dirs, roots))
+                found[req.layout] = path
+            except SmmgenError:
+                found[req.layout] = None
+        path = found[req.layout]
+        if path is None:
+            continue
+        layout = layouts[path].for_target(req.target)
+        if _uses_hero(layout):
+            sizes.setdefault((req.source, req.hero), set()).add(layout.canvas)
+    return {key: tuple(sorted(found_sizes)) for key, found_sizes in sizes.items()}
+
+
 # ----------------------------------------------------------------------------------------------------------
 # One group: runs in the calling process or in a worker
 
@@ -191,6 +225,11 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
         except OSError as e:
             msg = "image not found" if isinstance(e, FileNotFoundError) else f"cannot read image ({e.strerror})"
             hero_failure = ContentError(first.source, first.line, "image", f"{msg}: {first.hero}")
+    # Each card's hero is decoded at the scale that covers its own size and its article's other cards on this hero
+    # (``hero.Decodes``), never at one the group's other cards need: a card comes out the same whether its
+    # group-mates are drawn, found done or left to another shard.
+    decodes = heromod.Decodes(hero_data, first.hero.name if first.hero else "image") \
+        if hero_data is not None else None
 
     drawn: dict[str, Image.Image] = {}  # one drawing per render key, shared by targets of one size
     encodings: dict[str, dict] = {}     # and its encodes, shared by those targets' budgets
@@ -206,7 +245,10 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
             out.append((job.index, hero_failure))
             continue
         fmt = choose_format(job.spec, photo=needs_hero)
-        rkey = _render_key(job.layout, job.request, hero_sha if needs_hero else None)
+        # The decode a card is cut from is part of what decides its pixels (the sizes it covers may be others').
+        decode = decodes.scale_key([job.layout.canvas, *job.hero_sizes]) \
+            if needs_hero and decodes is not None else None
+        rkey = _render_key(job.layout, job.request, hero_sha if needs_hero else None, decode)
         if shard is not None and not in_shard(rkey, shard):
             seen[rkey] = "other"
             continue
@@ -221,19 +263,14 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
         else:
             pending.append((job, needs_hero, fmt, rkey, best, own))
 
-    # Each card's hero is decoded at the scale its own size needs (``hero.Decodes``), never at one the group's
-    # other cards need: a card comes out the same whether its group-mates are drawn, found done or left to
-    # another shard.
-    decodes = heromod.Decodes(hero_data, first.hero.name if first.hero else "image") \
-        if hero_data is not None else None
-
     for job, needs_hero, fmt, rkey, best, own in pending:
         if needs_hero and hero_failure is not None:
             out.append((job.index, hero_failure))
             continue
         try:
             if rkey not in drawn:
-                hero = decodes.covering(job.layout.canvas) if needs_hero and decodes is not None else None
+                hero = decodes.covering(job.layout.canvas, job.hero_sizes) \
+                    if needs_hero and decodes is not None else None
                 drawn[rkey] = render(job.layout, job.request, hero)
                 seen[rkey] = "drawn"
             encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}),
@@ -304,8 +341,10 @@ def _card(file: _File, fmt: str, req: CardRequest) -> Card:
 # Cache keys
 
 
-def _render_key(layout: Layout, req: CardRequest, hero_sha: str | None) -> str:
-    """Hash of everything that decides the pixels: layout, fonts, text, hero, size, renderer version."""
+def _render_key(layout: Layout, req: CardRequest, hero_sha: str | None,
+                decode: tuple[int, int] | None = None) -> str:
+    """Hash of everything that decides the pixels: layout, fonts, text, hero and the scale it is decoded at,
+    size, renderer version."""
     shown = {
         "title": clean(req.title),
         "site_name": clean(req.site_name) if layout.site_name else None,
@@ -322,6 +361,7 @@ def _render_key(layout: Layout, req: CardRequest, hero_sha: str | None) -> str:
         "lang": req.lang,
         "hero": hero_sha,
         "focus": list(req.focus) if hero_sha and req.focus else None,
+        "decode": list(decode) if hero_sha and decode else None,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
