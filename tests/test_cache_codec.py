@@ -279,6 +279,14 @@ def test_every_record_card_and_plan_of_a_real_build_comes_back_by_columns(sample
     same(cache_files.index_in(json.loads(json.dumps(cache_files.index_out(cache.index)))), cache.index)
 
 
+def test_a_plan_without_timings_comes_back(sample_site: Path) -> None:
+    # No cut has a timing, or there is no cut at all: the plan's table of timings is then empty.
+    tables = cache_files._table_codec(load_site(sample_site))
+    when = dt.datetime(2026, 3, 1, 8, tzinfo=dt.UTC)
+    for plan in (("s", []), ("s", [((when, None, None), ("a warning",))])):
+        same(cache_files.section_in(tables, "plan", *as_written(*cache_files.section_out(tables, "plan", plan))), plan)
+
+
 @pytest.mark.parametrize("data", [
     [], None, "x", {"os.system": [1, [["touch /tmp/x"]]]},                 # not tables, or a class it does not store
     {"MediaRef": [1, [["a"], ["b"]]]},                                     # a column short

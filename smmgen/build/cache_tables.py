@@ -195,6 +195,8 @@ class Tables:
         elif kind == "row":
             rows = made.get(spec.of)  # type: ignore[arg-type]
             if found <= {int, _NoneType} and (rows is not None or found <= {_NoneType}):
+                if rows is None:
+                    return list(column)     # every value None, or none at all (a plan of no cuts)
                 return [None if v is None else rows[v] for v in column] if _NoneType in found \
                     else list(map(rows.__getitem__, column))  # type: ignore[union-attr]
             raise CacheFormatError(f"{tag}.{spec.name}: not rows of {spec.of}")
