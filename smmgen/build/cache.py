@@ -61,7 +61,6 @@ from smmgen.build.cache_files import (  # noqa: F401 (_HEADER, _classes: the tes
     SECTIONS,
     _classes,
     _codec,
-    _no_collection,
     _read,
     _read_data,
     _state_item,
@@ -83,6 +82,7 @@ from smmgen.build.cache_files import (  # noqa: F401 (_HEADER, _classes: the tes
 )
 from smmgen.build.cache_records import ArticleRecord, BuildState, Stamp, sha256, stamp  # noqa: F401 (re-exported)
 from smmgen.build.cache_tables import Tables
+from smmgen.build.collector import no_collection
 from smmgen.build.page_memo import FragmentStore, PageMemo  # noqa: F401 (FragmentStore: re-exported)
 from smmgen.errors import ConfigError
 
@@ -200,7 +200,7 @@ class BuildCache:
         cache = cls(root, env)
         # Taken before reading: a save by another process meanwhile (build.json is its last file) makes it stale.
         before = stamp(root / "build.json")
-        with _no_collection():
+        with no_collection():
             cache._load(site, _table_codec(site))
             # What was read lives for the whole build and holds no reference cycle: kept out of the collector's
             # sight, so that each full collection during the build does not walk it again (a tenth of an edit's
@@ -253,7 +253,7 @@ class BuildCache:
         written again only when the section changed.)"""
         self.state = state
         tables = _table_codec(None)
-        with _no_collection():
+        with no_collection():
             self._save_articles(tables)
             self._save_sections(tables)
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).

@@ -6,10 +6,8 @@ and a file that does not hold what it should is ignored with a note, never a tra
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import gc
 import itertools
 import json
 import logging
@@ -17,9 +15,9 @@ import os
 import re
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from smmgen.build.cache_codec import CacheFormatError, Codec
@@ -71,24 +69,23 @@ def _codec(site: Site | None, state: bool = False) -> Codec:
     return _zoned_codec(state, zones)
 
 
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    # Reading (and writing) makes hundreds of thousands of containers, none of them in a reference cycle: the
-    # collector would only walk them again and again (a tenth of the load's time on a large site).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _read(site: Site, name: str, env: str, codec: Codec, take: Callable[[Any], Any]) -> list | None:
     """The items of the cache file ``name`` if it was written with this fingerprint, each as ``take`` makes it
     from what was written (``take`` raises CacheFormatError for an item that is not what it should be)."""
     found = _read_lines(site, name, env, codec, take, keep_lines=False)
     return found[0] if found is not None else None
+
+
+def _current(f: IO[bytes], env: str, save: str | None = None) -> bool:
+    """Reads a cache file's header line: False when the file is of another format, site or inputs (or, with
+    ``save``, of another save); raises CacheFormatError when it is no build cache file."""
+    try:
+        head = json.loads(f.readline(4096))
+    except ValueError:
+        head = None
+    if not (isinstance(head, dict) and isinstance(head.get(_HEADER), str)):
+        raise CacheFormatError("not a build cache file")
+    return head[_HEADER] == FORMAT and head.get("env") == env and (save is None or head.get("save") == save)
 
 
 def _read_lines(site: Site, name: str, env: str, codec: Codec, take: Callable[[Any], Any],
@@ -98,14 +95,7 @@ def _read_lines(site: Site, name: str, env: str, codec: Codec, take: Callable[[A
     path = site.root / CACHE_DIR / name
     try:
         with path.open("rb") as f:
-            header = f.readline(4096)
-            try:
-                head = json.loads(header)
-            except ValueError:
-                head = None
-            if not (isinstance(head, dict) and isinstance(head.get(_HEADER), str)):
-                raise CacheFormatError("not a build cache file")
-            if head[_HEADER] != FORMAT or head.get("env") != env:
+            if not _current(f, env):
                 return None                 # another format version, another site or other inputs: stale
             body = f.read().decode("utf-8", "surrogatepass")
         items = codec.loads(body)
@@ -267,14 +257,7 @@ def _read_data(site: Site, name: str, env: str, take: Callable[[Any, list], Any]
     path = site.root / CACHE_DIR / name
     try:
         with path.open("rb") as f:
-            header = f.readline(4096)
-            try:
-                head = json.loads(header)
-            except ValueError:
-                head = None
-            if not (isinstance(head, dict) and isinstance(head.get(_HEADER), str)):
-                raise CacheFormatError("not a build cache file")
-            if head[_HEADER] != FORMAT or head.get("env") != env or (save is not None and head.get("save") != save):
+            if not _current(f, env, save):
                 return None        # another format, site or inputs, or another save's file: stale
             body = f.read()
         try:

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import gc
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
 
+from smmgen.build.collector import no_collection
 from smmgen.build.templates import Layouts
 from smmgen.preview import agenda, periods
 from smmgen.preview.looks import look_for
@@ -109,7 +108,7 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     layouts = layouts or getattr(result, "layouts", None) or Layouts(site.layouts_dir, root=site.root)
     renderer = Renderer(layouts)
     renderer.check()
-    with _no_collection():
+    with no_collection():
         data = preview_data(result)
     common = {"data": data, "site": site}
     store = reuse.fragments() if reuse is not None else None
@@ -153,22 +152,8 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     if reuse is not None:
         from smmgen.preview import edit
 
-        with _no_collection():
+        with no_collection():
             reuse.record = edit.record_of(layouts, renderer, data, listed, plan)
-
-
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    # The views, slots, events and days of a large site are hundreds of thousands of objects in no reference
-    # cycle: the collector would walk the build's heap again and again while they are made (a third of the
-    # time of making them at 10,000 articles).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def article_page_key(view, neighbours: tuple, first: bool, month_page: str, shared: tuple) -> str:
@@ -279,7 +264,7 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
                 memo: _PeriodMemo | None = None) -> Iterator[tuple[str, Content]]:
     """plan.html (the weeks around the newest article's, and the posts held back) and one page per ISO week;
     ``seen`` is given every slot, held ones too (``slots``), and the weeks plan.html opens on (``opening``)."""
-    with _no_collection():
+    with no_collection():
         values = plan_values(result, data)
     seen["slots"] = values.pop("every")
     # What the plan's weeks and days show besides their own events.
