@@ -51,6 +51,13 @@ def warm(sample_site: Path) -> Path:
     return sample_site
 
 
+@pytest.fixture
+def full_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edits take the full build: these tests are about how it reuses the cache, and the edit path
+    (``smmgen.build.edit``, tests/test_edit_path.py) now takes such edits of the sample site too."""
+    monkeypatch.setattr("smmgen.build.edit.edit_build", lambda *args, **kwargs: None)
+
+
 def test_a_no_op_build_is_skipped_and_changes_nothing(warm: Path) -> None:
     before = tree_bytes(warm / "output")
     outcome = incremental.build_site(load_site(warm), workers=1)
@@ -272,6 +279,7 @@ def test_preview_pages_are_left_alone_unless_their_inputs_or_files_changed(warm:
     assert {p: p.stat().st_mtime_ns for p in untouched} == mtimes
 
 
+@pytest.mark.usefixtures("full_builds")
 def test_index_rows_and_plan_parts_of_unchanged_articles_are_copied_not_rendered(warm: Path, tmp_path: Path) -> None:
     cache_dir = warm / ".smmgen" / "cache"
     (blob,) = cache_dir.glob("fragments-*.bin")
@@ -291,6 +299,7 @@ def test_index_rows_and_plan_parts_of_unchanged_articles_are_copied_not_rendered
     assert len(list(cache_dir.glob("fragments-*.bin"))) == 1
 
 
+@pytest.mark.usefixtures("full_builds")
 def test_an_edit_rewrites_only_the_shard_of_article_records_it_touched(warm: Path) -> None:
     shards = sorted((warm / ".smmgen" / "cache").glob("articles-*.json"))
     assert len(shards) == cache_module.ARTICLE_SHARDS == 64
@@ -469,6 +478,7 @@ def test_a_hero_that_appears_after_a_warm_build_is_used_as_in_a_cold_build(tmp_p
     assert tree_bytes(site / "output") == cold_copy(site, tmp_path / "cold")
 
 
+@pytest.mark.usefixtures("full_builds")
 def test_a_held_cache_builds_edit_after_edit_to_the_bytes_of_a_cold_build(warm: Path, tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """``smmgen serve`` keeps the cache a build saved and hands it to the next build: no cache file is read
@@ -516,6 +526,7 @@ def test_the_no_op_state_holds_a_digest_of_output_not_its_listing(warm: Path) ->
     assert not page.read_bytes().endswith(b" ")
 
 
+@pytest.mark.usefixtures("full_builds")
 def test_a_held_cache_that_a_failed_write_changed_is_read_again(warm: Path, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A build that stopped half-way (here: the write fails) changed the held cache without saving it: the next
@@ -567,6 +578,7 @@ def test_a_no_op_build_asked_to_hold_hands_back_the_cache_for_the_first_edit(war
     assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
 
 
+@pytest.mark.usefixtures("full_builds")
 def test_an_edit_rewrites_only_the_cache_files_of_what_it_changed(warm: Path) -> None:
     """A save writes again only the sections (and buckets of the output index, and shards of article records) that
     changed: an edit to one article's title rewrites its shard, the index buckets of its files and the sections

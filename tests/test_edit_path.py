@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from smmgen.build import edit_index, incremental
+from smmgen.build import edit_index, incremental, integration
 from smmgen.config.site import load_site
+from smmgen.errors import ConfigError
 
 ARTICLE = Path("content/2026/2026-11-24-budget-passes.md")
 OTHER = Path("content/2026/2026-11-17-heat-islands.md")
@@ -27,15 +28,25 @@ def build(site: Path) -> incremental.Outcome:
     return incremental.build_site(load_site(site), workers=1)
 
 
+def written(root: Path) -> dict[str, bytes]:
+    """Every file of the site but the build cache: output/, and what ``[integration]`` writes into the site (its
+    data file or pages, the cards it copies, the record of them)."""
+    return {path: data for path, data in tree_bytes(root).items()
+            if not path.startswith(".smmgen/") or path == integration.RECORD}
+
+
 def assert_as_cold(site: Path, outcome: incremental.Outcome, where: Path) -> None:
-    """output/ and the summary are those of a cold, cache-free build of the same inputs in another folder."""
+    """output/, the files written into the site and the summary are those of a cold, cache-free build of the
+    same inputs in another folder."""
     shutil.rmtree(where, ignore_errors=True)
     shutil.copytree(site, where, ignore=shutil.ignore_patterns("output", ".smmgen"))
+    for path in integration.read_record(load_site(site)):     # what the builds wrote: the cold one writes it
+        (where / path).unlink(missing_ok=True)
     cold = incremental.build_site(load_site(where), workers=1, use_cache=False)
     assert not cold.errors
     assert outcome.summary == cold.summary
-    mine, theirs = tree_bytes(site / "output"), tree_bytes(where / "output")
-    assert mine.keys() == theirs.keys()
+    mine, theirs = written(site), written(where)
+    assert sorted(mine.keys() ^ theirs.keys()) == []
     assert [path for path in mine if mine[path] != theirs[path]] == []
 
 
@@ -64,7 +75,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def retitle(path: Path, prefix: str) -> None:
     text = path.read_text()
-    path.write_text(re.sub(r"\ntitle: \"", f"\ntitle: \"{prefix}", text, count=1))
+    path.write_text(re.sub(r"\ntitle(: | = )\"", lambda m: f"\ntitle{m[1]}\"{prefix}", text, count=1))
 
 
 def test_a_sequence_of_edits_each_writes_the_bytes_of_a_cold_build(site: Path, tmp_path: Path) -> None:
@@ -252,3 +263,123 @@ def test_a_card_deleted_from_output_is_drawn_again_by_an_edit_and_the_next_build
     assert outcome.edited
     assert_as_cold(site, outcome, tmp_path / "cold")
     assert build(site).skipped
+
+
+# --- sites with [integration] and a default image without alt text ---------------------------------------------
+
+@pytest.fixture
+def integrated(sample_site: Path) -> Path:
+    """The sample site as shipped: its [integration] writes a minimal page per article and an index into
+    output/site/ and copies the cards to output/site/social-cards/."""
+    for path in (sample_site / "content").rglob("*.md"):
+        if path.name[11:-3] not in KEPT:
+            path.unlink()
+    outcome = build(sample_site)
+    assert not outcome.errors and not outcome.edited
+    return sample_site
+
+
+def test_an_edit_on_a_site_with_pages_takes_the_edit_path_and_writes_the_site_s_files_of_a_cold_build(
+        integrated: Path, tmp_path: Path) -> None:
+    site, article = integrated, integrated / ARTICLE
+    index = site / "output/site/index.html"
+    taken = []
+
+    def step(name: str) -> None:
+        outcome = build(site)
+        assert not outcome.errors, outcome.errors
+        taken.append((name, outcome.edited))
+        assert_as_cold(site, outcome, tmp_path / "cold")
+        assert build(site).skipped
+
+    retitle(article, "Update 1: ")
+    step("title")
+    assert "Update 1: " in index.read_text()
+    retitle(site / OTHER, "Two at once: ")
+    edit(article, "\nsummary: \"The coalition's", "\nsummary: \"Written afresh: the coalition's")
+    step("two articles")
+    edit(article, "\n---\n", "\n---\n\nA new first paragraph.\n\n")
+    step("body")
+    edit(article, "date: 2026-11-24T07:45:00+01:00", "date: 2026-11-24T09:45:00+01:00")
+    step("date moved")                          # the index's order may move: the full build
+    retitle(article, "Update 2: ")
+    step("title after")
+    assert taken == [("title", True), ("two articles", True), ("body", True), ("date moved", False),
+                     ("title after", True)]
+
+
+def test_a_changed_page_index_takes_the_full_build(integrated: Path, tmp_path: Path) -> None:
+    index = integrated / "output/site/index.html"
+    index.write_text(index.read_text().replace("<ul>", "<ul class=\"mine\">"))
+    retitle(integrated / ARTICLE, "Update: ")
+    outcome = build(integrated)
+    assert not outcome.edited
+    assert_as_cold(integrated, outcome, tmp_path / "cold")
+
+
+def test_a_page_folder_linked_out_of_the_site_is_refused_by_the_full_build(integrated: Path,
+                                                                           tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    shutil.move(integrated / "output/site/2026", outside)
+    os.symlink(outside, integrated / "output/site/2026")
+    before = tree_bytes(outside)
+    retitle(integrated / ARTICLE, "Update: ")
+    with pytest.raises(ConfigError, match="integration.pages_dir.*outside the site folder"):
+        build(integrated)                       # the edit path stepped aside; the full build says what is wrong
+    assert tree_bytes(outside) == before
+
+
+@pytest.fixture(params=["hugo-multilingual", "jekyll-blog"])
+def generated(request, tmp_path: Path) -> Path:
+    """A Hugo or Jekyll fixture site as `smmgen init` sets it up: its tags go to the generator's data file, its
+    cards to the folder it publishes; the Jekyll site shows a default image that has no alt text."""
+    from test_fixture_sites import set_up
+
+    root = set_up(request.param, tmp_path / "site")
+    outcome = build(root)
+    assert not outcome.errors and not outcome.edited
+    return root
+
+
+# Articles whose URL a new title leaves alone (a Hugo :slug without a slug of its own is made of the title).
+GENERATED_EDITS = {
+    "hugo-multilingual": ("content/en/news/ferry-timetable.markdown", "content/de/news/faehrplan.md"),
+    "jekyll-blog": ("_posts/2026-02-12-school-budget.markdown", "_posts/2026-02-18-flood-warning.markdown"),
+}
+
+
+def test_an_edit_on_a_hugo_or_jekyll_site_patches_its_data_file_as_a_cold_build_writes_it(
+        generated: Path, tmp_path: Path) -> None:
+    site = generated
+    first, second = (site / path for path in GENERATED_EDITS[site.name])
+    config = load_site(site)
+    data = site / integration.settings(config)["data_file"]
+    taken = []
+
+    def step(name: str) -> incremental.Outcome:
+        outcome = build(site)
+        assert not outcome.errors, outcome.errors
+        taken.append((name, outcome.edited))
+        assert_as_cold(site, outcome, tmp_path / "cold")
+        assert build(site).skipped
+        return outcome
+
+    retitle(first, "Update 1: ")
+    step("title")
+    assert "Update 1: " in data.read_text()
+    retitle(first, "Update 2: ")
+    retitle(second, "Two at once: ")
+    step("two articles")
+    first.write_text(first.read_text() + "\nA new last paragraph.\n")
+    step("body")
+    if config.default_image and not config.default_image_alt:
+        # The one site warning counts the articles showing the default image without a description.
+        assert any(w[0] == "smmgen.toml" for w in build(site).summary.warnings)
+        # The article names the default image itself, and describes it: the same picture, one article fewer.
+        named = f"\nimage: {config.default_image}\nimage_alt: \"The courier's masthead\""
+        edit(first, "\ntitle: ", named + "\ntitle: ")
+        described = step("default image described")
+        edit(first, named, "")
+        step("described no more")
+        assert described.summary.warnings[0][2].startswith("3 article(s) show default_image")
+    assert all(edited for _, edited in taken), taken

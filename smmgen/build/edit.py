@@ -73,12 +73,8 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
     from smmgen.build.incremental import _inputs
 
     data = index.data
-    if data["inputs"] != state.inputs or (site.default_image and not site.default_image_alt):
+    if data["inputs"] != state.inputs:
         return None
-    from smmgen.build.integration import settings
-
-    if settings(site) is not None:
-        return None                           # the site generator's data file lists every article
     changed, old = [], []
     for path, sha in before:
         known = data["files"].get(path)
@@ -110,6 +106,7 @@ def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str
         with_expiry_warnings,
     )
     from smmgen.build.templates import Layouts
+    from smmgen.content.article_media import looked_for_in_vain
     from smmgen.content.reading import Skipped, load_article
     from smmgen.output_files import guard
 
@@ -126,7 +123,7 @@ def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str
         except (SmmgenError, Skipped):
             return None
         image = str(article.image) if article.image else None
-        if (article.source != source or article.draft or article.warnings or article.video is not None
+        if (article.source != source or article.draft or looked_for_in_vain(article) or article.video is not None
                 or article.slug != record.slug or article.url != record.url or image != record.image):
             return None
         if article.key != article.slug:
@@ -182,8 +179,11 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
             before: list[tuple[str, str]], stats: dict, started: int,
             others: bytes) -> tuple[Outcome, EditIndex, BuildState] | None:
     from smmgen import manifest
+    from smmgen.build import integration_edit
     from smmgen.build.incremental import Outcome, _inputs
+    from smmgen.build.integration import settings
     from smmgen.build.manifest_file import entry_text
+    from smmgen.build.pipeline import default_image_warnings, shows_undescribed_default
     from smmgen.build.settled import ledger_states
 
     data = index.data
@@ -225,6 +225,13 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     for relative in (*files, *(relative for relative, _ in pages), *cards.removed):
         if not _plain_or_missing(out, relative):
             return None                         # a link on its way: the full build says what to do
+    # The site's own files ([integration]): made here, written once output/ is.
+    chosen = settings(site)
+    site_patch = None
+    if chosen is not None:
+        site_patch = integration_edit.prepare(site, chosen, edited, cards.removed)
+        if site_patch is None:
+            return None
     if not _is_digest(state.outputs):
         return None
     total = int(state.outputs, 16)
@@ -261,6 +268,8 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
         except FileNotFoundError:
             pass
         shares.append((relative, recorded.get(relative), None))
+    if site_patch is not None:
+        changed += integration_edit.apply(site, site_patch)
     for relative, was, now in shares:
         if was is not None:
             total -= file_hash(relative, *was)
@@ -270,6 +279,13 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     # The summary: the plan's values are the same, so the counts and times are; the warnings and cards may not be.
     summary = state.summary
     warnings = list(summary.warnings)
+    # The site's own warnings come first: the one about the default image counts the articles showing it.
+    shown = data["default_shown"] + sum(shows_undescribed_default(one.article, site) - one.record.default_shown
+                                        for one in edited)
+    if shown != data["default_shown"]:
+        own = [(w.source, w.platform, w.message) for w in default_image_warnings(site, shown)]
+        warnings[:data["site_warnings"]] = own
+        data["site_warnings"], data["default_shown"] = len(own), shown
     offset, cursor = data["site_warnings"], 0
     for start, length, text, n, one in sorted(blocks, key=lambda b: b[3]):
         while cursor < n:
@@ -302,8 +318,8 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
         index.put(one.article.source, replace(
             one.record, sha=one.sha,
             files=tuple((f[0], *after.get(f[0], f[1:])) for f in one.record.files),
-            cards=tuple((c, *(after.get(c) or recorded[c])) for c in sorted({c.path for c in one.cards.values()}))),
-            site)
+            cards=tuple((c, *(after.get(c) or recorded[c])) for c in sorted({c.path for c in one.cards.values()})),
+            default_shown=shows_undescribed_default(one.article, site)), site)
     data["files"] = {path: [*st_, sha] for path, (st_, sha) in stats.items()}
     data["written"] = started
     data["inputs"] = new_state.inputs

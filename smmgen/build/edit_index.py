@@ -57,6 +57,7 @@ class EditRecord:
     plan: tuple                               # per cut, the plan's (publish_at, expire_at, timing, added)
     files: tuple                              # (relative path, size, mtime_ns) of its cut texts and og snippet
     cards: tuple                              # (relative path, size, mtime_ns) of its distinct cards
+    default_shown: bool = False               # ``pipeline.shows_undescribed_default``: counted in a site warning
 
 
 @functools.cache
@@ -131,6 +132,7 @@ class EditIndex:
     #   files:    {absolute path of an article file: [size, mtime_ns, inode, sha256]}
     #   order:    [[source, entries offset, entries length, warnings], ...]: published articles with cuts, in order
     #   site_warnings: how many warnings come before the articles'
+    #   default_shown: how many articles show the default image without a description (one site warning)
     #   shared:   {card path: how many articles show it} for the cards of more than one article
     #   manifest: [size, mtime_ns] of output/manifest.json as written
     #   preview:  the preview's record (``smmgen.preview.edit``), opaque here
@@ -260,7 +262,7 @@ def _int(value: Any) -> bool:
 def _valid(data: Any) -> bool:
     try:
         return (type(data) is dict and type(data.get("inputs")) is str and _int(data.get("written"))
-                and _int(data.get("site_warnings"))
+                and _int(data.get("site_warnings")) and _int(data.get("default_shown"))
                 and type(data.get("files")) is dict
                 and all(type(k) is str and type(v) is list and len(v) == 4 and all(map(_int, v[:3]))
                         and type(v[3]) is str for k, v in data["files"].items())
@@ -288,6 +290,7 @@ def _valid_record(record: Any) -> bool:
                     and (p[1] is None or type(p[1]) is dt.datetime) and (p[2] is None or type(p[2]) is Timing)
                     and type(p[3]) is tuple
                     and all(type(w) is str for w in p[3]) for p in record.plan)
+            and type(record.default_shown) is bool
             and all(type(f) is tuple and len(f) == 3 and type(f[0]) is str and _RELATIVE.fullmatch(f[0])
                     and ".." not in f[0].split("/") and _int(f[1]) and _int(f[2]) for f in files))
 
@@ -302,7 +305,10 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
     takes the full build."""
     from collections import Counter
 
+    from smmgen.build.integration import own_pages, settings
+    from smmgen.build.pipeline import shows_undescribed_default
     from smmgen.build.write import cut_file_name
+    from smmgen.content.article_media import looked_for_in_vain
 
     root = folder(site)
     listing = cache.files
@@ -321,6 +327,10 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
             cards_of.setdefault(source, set()).add(path)
     plan_values = plan[1] if plan is not None and len(plan[1]) == len(result.cuts) else None
     entries = cache.entries
+    # On a site with minimal pages, only an article whose page is its own (the index lists it by its link).
+    chosen = settings(site)
+    paged = {a.source for a, _ in own_pages(result.articles, site)} \
+        if chosen is not None and chosen["generator"] == "pages" else None
     order = []
     lines: list[list[str]] = [[] for _ in range(SHARDS)]
     encode = codec(site).dumps
@@ -340,20 +350,23 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
         if (plan_values is None or not contiguous or record is None or sha is None or record.sha != sha
                 or record.cuts is None or len(record.cuts) != len(cuts) or not record.plan_reads
                 or article.key != article.slug or slugs[article.slug] != 1 or article.video is not None
-                or article.warnings or any(f not in listing for f in (*files, *own_cards))):
+                or looked_for_in_vain(article) or any(f not in listing for f in (*files, *own_cards))
+                or (paged is not None and article.source not in paged)):
             continue
         lines[shard_of(article.source)].append(encode([article.source, EditRecord(
             sha=sha, slug=article.slug, url=article.url, image=str(article.image) if article.image else None,
             plan_reads=record.plan_reads,
             plan=tuple((*values, tuple(added)) for values, added in plan_values[first:start]),
             files=tuple((f, *listing[f]) for f in files),
-            cards=tuple((c, *listing[c]) for c in own_cards))]))
+            cards=tuple((c, *listing[c]) for c in own_cards),
+            default_shown=shows_undescribed_default(article, site))]))
     for n, shard in enumerate(lines):
         _write(root / f"edit-{n:02d}.json", env, shard)
     data = {
         "inputs": inputs, "written": written,
         "files": {path: [*st, sha] for path, (st, sha) in stats.items()},
         "order": order, "site_warnings": len(result.site_warnings),
+        "default_shown": sum(1 for a in result.articles if shows_undescribed_default(a, site)),
         "shared": {path: len(owners) for path, owners in sources.items() if len(owners) > 1},
         "manifest": list(listing["manifest.json"]), "preview": preview,
     }

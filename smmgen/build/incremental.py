@@ -229,7 +229,9 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     # What the write left in output/: it knows without walking output/ again.
     outputs = listing_digest(cache.files if cache.files is not None else output_listing(site.output_dir))
     # A hero looked for and not found (a warning) may appear anywhere in the site: such a build is never skipped.
-    looked = any(a.warnings for a in (*result.articles, *result.drafts))
+    from smmgen.content.article_media import looked_for_in_vain
+
+    looked = any(looked_for_in_vain(a) for a in (*result.articles, *result.drafts))
     cache.save(None if looked else BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary),
                keep_lines=hold)
     index = None

@@ -33,7 +33,7 @@ import json
 import os
 import posixpath
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -174,14 +174,19 @@ def data_file(result: BuildResult, generator: str, og_cards: Mapping[str, Any]) 
     site = result.site
     pages: dict[str, Any] = {}
     for article in sorted(result.articles, key=lambda a: a.source):
-        tags = og_tags(article, site, og_cards.get(article.source))
-        item = {"source": article.source, "html": og_html(tags), "tags": og_values(tags)}
+        item = data_item(article, site, og_cards.get(article.source))
         key = page_key(article, site, generator)
         if generator == "hugo":
             pages.setdefault(key, []).append(item)
         else:
             pages[key] = item
     return _dumps({"format": "smmgen-og", "version": 1, "pages": pages})
+
+
+def data_item(article: Article, site: Site, og_card: Any) -> dict[str, Any]:
+    """The article's item in the data file: its tags as HTML and as values, with its file (``source``)."""
+    tags = og_tags(article, site, og_card)
+    return {"source": article.source, "html": og_html(tags), "tags": og_values(tags)}
 
 
 HUGO_PARTIAL = """\
@@ -267,26 +272,55 @@ def pages(result: BuildResult, folder: str, og_cards: Mapping[str, Any]) -> dict
     site = result.site
     out: dict[str, bytes] = {}
     listed = []
-    index = page_path(site.base_url + "/", site) or "index.html"
-    for article in sorted(result.articles, key=lambda a: (a.date, a.source), reverse=True):
-        path = page_path(article.url, site)
-        if path is None or f"{folder}/{path}" in out or path == index:
-            continue
-        card = og_cards.get(article.source)
-        image = ""
-        if card is not None:
-            src = _link(card_url(card.path, site) or f"{site.base_url}/{card.path}", path, site)
-            image = f'<img src="{e(src)}" width="{card.width}" height="{card.height}" alt="{e(card.alt)}">\n'
-        out[f"{folder}/{path}"] = PAGE.format(
-            lang=e(article.lang), title=e(article.title), tags=og_html(og_tags(article, site, card)),
-            home=e(_link(site.base_url + "/", path, site)), site=e(site.name), summary=e(article.summary),
-            image=image).encode()
-        listed.append(f'<li><a href="{e(_link(article.url, index, site))}">{e(article.title)}</a></li>')
+    index = index_page(site)
+    for article, path in own_pages(result.articles, site):
+        out[f"{folder}/{path}"] = article_page(article, path, site, og_cards.get(article.source))
+        listed.append(index_line(article, index, site))
     out[f"{folder}/{index}"] = (
         f'<!doctype html>\n<html lang="{e(site.language)}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{e(site.name)}</title>\n</head>\n<body>\n<h1>{e(site.name)}</h1>\n<ul>\n"
         + "".join(line + "\n" for line in listed) + "</ul>\n</body>\n</html>\n").encode()
     return out
+
+
+def index_page(site: Site) -> str:
+    """The path of the pages' index in the published folder."""
+    return page_path(site.base_url + "/", site) or "index.html"
+
+
+def own_pages(articles: Iterable[Article], site: Site) -> list[tuple[Article, str]]:
+    """The articles that get a page, each with its path, in the order the index lists them (newest first): not
+    one whose URL is on another host or is the index's, nor one whose page an article listed earlier has."""
+    index = index_page(site)
+    out, taken = [], set()
+    for article in sorted(articles, key=lambda a: (a.date, a.source), reverse=True):
+        path = page_path(article.url, site)
+        if path is None or path in taken or path == index:
+            continue
+        taken.add(path)
+        out.append((article, path))
+    return out
+
+
+def article_page(article: Article, path: str, site: Site, card: Any) -> bytes:
+    """The minimal page of ``article`` at ``path`` in the published folder, showing its og card."""
+    from html import escape as e
+
+    image = ""
+    if card is not None:
+        src = _link(card_url(card.path, site) or f"{site.base_url}/{card.path}", path, site)
+        image = f'<img src="{e(src)}" width="{card.width}" height="{card.height}" alt="{e(card.alt)}">\n'
+    return PAGE.format(
+        lang=e(article.lang), title=e(article.title), tags=og_html(og_tags(article, site, card)),
+        home=e(_link(site.base_url + "/", path, site)), site=e(site.name), summary=e(article.summary),
+        image=image).encode()
+
+
+def index_line(article: Article, index: str, site: Site) -> str:
+    """The article's line in the index (``index``: ``index_page``), without its line break."""
+    from html import escape as e
+
+    return f'<li><a href="{e(_link(article.url, index, site))}">{e(article.title)}</a></li>'
 
 
 # --- writing, recording, pruning -----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from smmgen.build.write import OUTPUT_SUBDIRS, cut_text_file, write_output
 from smmgen.config.accounts import Account, entry_id, routed
 from smmgen.config.site import Site
 from smmgen.content.article import Article
-from smmgen.content.article_media import bundle_folder
+from smmgen.content.article_media import bundle_folder, looked_for_in_vain
 from smmgen.content.discovery import Found, discover
 from smmgen.content.reading import Skipped, load_article, read_articles
 from smmgen.errors import ConfigError, ContentError, SmmgenError, flatten
@@ -88,19 +88,28 @@ class BuildResult:
         site = self.site
         if not site.default_image or site.default_image_alt:
             return ()
-        shown = [a for a in self.articles if a.image is not None and not a.image_alt
-                 and not {"image", "images", "featured_image", "cover"} & set(a.lines)
-                 and a.image.as_posix().endswith("/" + site.default_image.lstrip("/"))]
-        if not shown:
-            return ()
-        return (BuildWarning("smmgen.toml", "site.default_image_alt", "",
-                             f"{len(shown)} article(s) show default_image {site.default_image} without a description "
-                             "of the picture: describe it in smmgen.toml `site.default_image_alt`"),)
+        return default_image_warnings(site, sum(1 for a in self.articles if shows_undescribed_default(a, site)))
 
     @cached_property
     def entries(self) -> tuple[ManifestEntry, ...]:
         """Every manifest entry, sorted by id (made on first use: the writer needs only those that changed)."""
         return tuple(sorted((e for o in self.outputs for e in o.entries), key=lambda e: e.id))
+
+
+def shows_undescribed_default(article: Article, site: Site) -> bool:
+    """The article shows the site's ``default_image``, which has no ``default_image_alt``, without a description."""
+    return (bool(site.default_image) and not site.default_image_alt and article.image is not None
+            and not article.image_alt and not {"image", "images", "featured_image", "cover"} & set(article.lines)
+            and article.image.as_posix().endswith("/" + site.default_image.lstrip("/")))
+
+
+def default_image_warnings(site: Site, shown: int) -> tuple[BuildWarning, ...]:
+    """The one warning about ``shown`` articles showing the default image without a description (none for 0)."""
+    if not shown:
+        return ()
+    return (BuildWarning("smmgen.toml", "site.default_image_alt", "",
+                         f"{shown} article(s) show default_image {site.default_image} without a description "
+                         "of the picture: describe it in smmgen.toml `site.default_image_alt`"),)
 
 
 def build(site: Site, *, render_images: bool = True, workers: int | None = None,
@@ -367,7 +376,7 @@ class Prepared:
             sha = self.shas.get(article.source)
             if sha is None:
                 continue
-            if article.warnings:
+            if looked_for_in_vain(article):
                 continue                      # a hero looked for and not found may appear: parse again next time
             deps = ((str(article.image), stamp(article.image), cache.known_key(article.image)),) \
                 if article.image else ()

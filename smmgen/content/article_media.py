@@ -69,6 +69,15 @@ def hero_image(v: Mapping[str, Any], path: Path, site: Site, shown: str,
     return found, alt, ()
 
 
+def looked_for_in_vain(article: Article) -> bool:
+    """The article names a hero or a clip that was not found (on a generator's site a warning, not an error): it
+    may appear anywhere the generator would look, so nothing made of the article is settled by its bytes. Its
+    other warnings (no alt text, a date or a key Jekyll reads leniently) are."""
+    lines = article.lines
+    return (article.image is None and any(key in lines for key in ("image", "images", "featured_image", "cover"))
+            or article.video is None and any(key in lines for key in ("video", "videos")))
+
+
 def bundle_folder(article: Article, root: Path | None) -> Path | None:
     """The folder of a page bundle whose hero smmgen looked for there and found none (``root``: the site's, for a
     site with a generator; None otherwise)."""
