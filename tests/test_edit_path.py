@@ -308,9 +308,14 @@ def test_an_edit_on_a_site_with_pages_takes_the_edit_path_and_writes_the_site_s_
                      ("title after", True)]
 
 
-def test_a_changed_page_index_takes_the_full_build(integrated: Path, tmp_path: Path) -> None:
-    index = integrated / "output/site/index.html"
-    index.write_text(index.read_text().replace("<ul>", "<ul class=\"mine\">"))
+@pytest.mark.parametrize("changed", ["index", "record"])
+def test_a_changed_page_index_or_record_takes_the_full_build(integrated: Path, tmp_path: Path, changed: str) -> None:
+    if changed == "index":
+        index = integrated / "output/site/index.html"
+        index.write_text(index.read_text().replace("<ul>", "<ul class=\"mine\">"))
+    else:
+        record = integrated / integration.RECORD
+        record.write_text(record.read_text().replace('": [', '": [ ', 1))
     retitle(integrated / ARTICLE, "Update: ")
     outcome = build(integrated)
     assert not outcome.edited

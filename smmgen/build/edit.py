@@ -229,7 +229,7 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     chosen = settings(site)
     site_patch = None
     if chosen is not None:
-        site_patch = integration_edit.prepare(site, chosen, edited, cards.removed)
+        site_patch = integration_edit.prepare(site, chosen, edited, cards.removed, data.get("site_record"))
         if site_patch is None:
             return None
     if not _is_digest(state.outputs):
@@ -270,6 +270,7 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
         shares.append((relative, recorded.get(relative), None))
     if site_patch is not None:
         changed += integration_edit.apply(site, site_patch)
+        data["site_record"] = edit_index.site_record(site)
     for relative, was, now in shares:
         if was is not None:
             total -= file_hash(relative, *was)

@@ -136,6 +136,7 @@ class EditIndex:
     #   shared:   {card path: how many articles show it} for the cards of more than one article
     #   manifest: [size, mtime_ns] of output/manifest.json as written
     #   preview:  the preview's record (``smmgen.preview.edit``), opaque here
+    #   site_record: [size, mtime_ns] of the record of files written into the site (``integration.RECORD``)
 
     def known_sha(self, path: str, now: Stamp) -> str | None:
         """The sha256 of the article file at ``path`` when its stat is still ``now`` as recorded."""
@@ -274,7 +275,9 @@ def _valid(data: Any) -> bool:
                         for k, v in data["shared"].items())
                 and type(data.get("manifest")) is list and len(data["manifest"]) == 2
                 and all(map(_int, data["manifest"]))
-                and "preview" in data)
+                and "preview" in data
+                and (data.get("site_record") is None or type(data["site_record"]) is list
+                     and len(data["site_record"]) == 2 and all(map(_int, data["site_record"]))))
     except (TypeError, AttributeError):
         return False
 
@@ -369,10 +372,22 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
         "default_shown": sum(1 for a in result.articles if shows_undescribed_default(a, site)),
         "shared": {path: len(owners) for path, owners in sources.items() if len(owners) > 1},
         "manifest": list(listing["manifest.json"]), "preview": preview,
+        "site_record": site_record(site),
     }
     index = EditIndex(root, env, data)
     index.save()
     return index
+
+
+def site_record(site) -> list[int] | None:
+    """[size, mtime_ns] of the record of the files ``[integration]`` wrote into the site, None when there is none."""
+    from smmgen.build.integration import RECORD
+
+    try:
+        st = os.lstat(site.root / RECORD)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
 
 
 def now_ns() -> int:

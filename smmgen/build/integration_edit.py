@@ -27,8 +27,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from smmgen.build import edit_index
 from smmgen.build.integration import (
     RECORD,
+    RECORD_FORMAT,
     _refuse_links_out,
     _refuses_outside,
     _regular_size,
@@ -40,7 +42,6 @@ from smmgen.build.integration import (
     index_page,
     page_key,
     page_path,
-    read_record,
     write_record,
 )
 from smmgen.errors import ConfigError
@@ -58,24 +59,29 @@ class SitePatch:
 
     chosen: Mapping[str, str]                 # ``integration.settings``
     old: dict[str, list]                      # the record as the last build left it
+    lines: dict[str, tuple[list, str]]        # its lines: path -> (its value, its line)
     writes: dict[str, bytes]                  # path in the site -> its new bytes
     copies: dict[str, tuple[str, str]]        # path in the site -> (the card's path in output/, its sha256)
     removed: tuple[str, ...]                  # recorded cards no article shows any more
 
 
-def prepare(site: Site, chosen: Mapping[str, str], edited: Sequence[Edited],
-            removed_cards: Sequence[str]) -> SitePatch | None:
+def prepare(site: Site, chosen: Mapping[str, str], edited: Sequence[Edited], removed_cards: Sequence[str],
+            record_stat: Sequence[int] | None) -> SitePatch | None:
     """The edited articles' share of the site's files, or None when it cannot be replaced exactly (the full
-    build then writes them, and reports what is wrong)."""
+    build then writes them, and reports what is wrong). ``record_stat``: [size, mtime_ns] of the record as the
+    last build wrote it (``edit_index.site_record``)."""
+    if record_stat is None or edit_index.site_record(site) != list(record_stat):
+        return None
     try:
         for key in ("data_file", "pages_dir", "cards_dir"):
             if key in chosen:
                 _refuse_links_out(site, chosen[key], key)
     except ConfigError:
         return None
-    if inside(site.root / RECORD, site.root) is None or not (site.root / RECORD).is_file():
+    known = _read_record(site)
+    if known is None:
         return None
-    old = read_record(site)
+    old, lines = known
     if chosen["generator"] == "pages":
         writes = _pages(site, chosen["pages_dir"], edited, old)
     else:
@@ -96,7 +102,7 @@ def prepare(site: Site, chosen: Mapping[str, str], edited: Sequence[Edited],
         return None
     if not all(_regular_or_missing(site, relative) for relative in (*writes, *copies)):
         return None
-    return SitePatch(chosen, old, writes, copies, tuple(removed))
+    return SitePatch(chosen, old, lines, writes, copies, tuple(removed))
 
 
 def apply(site: Site, patch: SitePatch) -> int:
@@ -123,8 +129,31 @@ def apply(site: Site, patch: SitePatch) -> int:
         target.unlink()
         changed += 1
         _remove_empty_folders(site.root, target.parent, patch.chosen)
-    write_record(site, record)
+    write_record(site, record, patch.lines)
     return changed
+
+
+def _read_record(site: Site) -> tuple[dict[str, list], dict[str, tuple[list, str]]] | None:
+    """The record (``integration.read_record``) and its lines by path. It is the file the last build wrote (its
+    stat says so), hence one line per file in the order of its files, as ``integration.write_record`` writes."""
+    path = site.root / RECORD
+    if inside(path, site.root) is None or _regular_size(path) is None:
+        return None
+    try:
+        text = path.read_bytes().decode()
+        data = json.loads(text)
+    except (OSError, ValueError):
+        return None
+    files = data.get("files") if isinstance(data, dict) and data.get("format") == RECORD_FORMAT else None
+    if not isinstance(files, dict) or not all(type(v) is list and len(v) == 2 for v in files.values()):
+        return None
+    lines = text.split("\n")[1:-2]
+    if len(lines) != len(files):
+        return None
+    first = f"  {json.dumps(next(iter(files)), ensure_ascii=False)}: " if files else ""
+    if lines and (lines[-1].endswith(",") or not lines[0].startswith(first)):
+        return None
+    return files, {key: (value, line.removesuffix(",")) for (key, value), line in zip(files.items(), lines)}
 
 
 def _copy_of(chosen: Mapping[str, str], card: str) -> str:
