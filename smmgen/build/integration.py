@@ -435,18 +435,23 @@ def read_record(site: Site) -> dict[str, list]:
     return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, list) and len(v) == 2}
 
 
-def write_record(site: Site, files: Mapping[str, list], reuse: Mapping[str, tuple[list, str]] | None = None) -> None:
-    """One line per file, sorted: a committed record diffs as the files it lists change. ``reuse``: the lines of
-    the last record (path -> (its value, its line)), kept for files whose value is the same (an edit changes a
-    few of tens of thousands)."""
-    reuse = reuse or {}
-    lines = []
-    for k in sorted(files):
-        known = reuse.get(k)
-        lines.append(known[1] if known is not None and known[0] == files[k]
-                     else f"  {json.dumps(k, ensure_ascii=False)}: {json.dumps(files[k])}")
-    text = (f'{{"format": "{RECORD_FORMAT}", "version": 1, "files": {{\n' + ",\n".join(lines)
-            + ("\n" if lines else "") + "}}\n")
+def write_record(site: Site, files: Mapping[str, list]) -> None:
+    """One line per file, sorted: a committed record diffs as the files it lists change."""
+    write_record_lines(site, [record_line(k, files[k]) for k in sorted(files)])
+
+
+def record_line(path: str, known: list) -> str:
+    """A file's line in the record, without the comma between lines."""
+    return f"  {json.dumps(path, ensure_ascii=False)}: {json.dumps(known)}"
+
+
+RECORD_HEAD = f'{{"format": "{RECORD_FORMAT}", "version": 1, "files": {{\n'
+RECORD_TAIL = "}}\n"
+
+
+def write_record_lines(site: Site, lines: list[str]) -> None:
+    """The record of these lines (``record_line``, sorted by path)."""
+    text = RECORD_HEAD + ",\n".join(lines) + ("\n" if lines else "") + RECORD_TAIL
     atomic_write(site.root / RECORD, text.encode(), durable=False)
 
 

@@ -19,6 +19,7 @@ the site, no folder that is or lies in a link leading out, a file replaced only 
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import posixpath
@@ -30,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 from smmgen.build import edit_index
 from smmgen.build.integration import (
     RECORD,
-    RECORD_FORMAT,
+    RECORD_HEAD,
+    RECORD_TAIL,
     _refuse_links_out,
     _refuses_outside,
     _regular_size,
@@ -42,7 +44,8 @@ from smmgen.build.integration import (
     index_page,
     page_key,
     page_path,
-    write_record,
+    record_line,
+    write_record_lines,
 )
 from smmgen.errors import ConfigError
 from smmgen.output_files import atomic_write
@@ -58,8 +61,7 @@ class SitePatch:
     """What an edit changes in the site's own files, made before anything is written (``apply`` writes it)."""
 
     chosen: Mapping[str, str]                 # ``integration.settings``
-    old: dict[str, list]                      # the record as the last build left it
-    lines: dict[str, tuple[list, str]]        # its lines: path -> (its value, its line)
+    old: _Record                              # the record as the last build left it
     writes: dict[str, bytes]                  # path in the site -> its new bytes
     copies: dict[str, tuple[str, str]]        # path in the site -> (the card's path in output/, its sha256)
     removed: tuple[str, ...]                  # recorded cards no article shows any more
@@ -78,10 +80,9 @@ def prepare(site: Site, chosen: Mapping[str, str], edited: Sequence[Edited], rem
                 _refuse_links_out(site, chosen[key], key)
     except ConfigError:
         return None
-    known = _read_record(site)
-    if known is None:
+    old = _Record.read(site)
+    if old is None:
         return None
-    old, lines = known
     if chosen["generator"] == "pages":
         writes = _pages(site, chosen["pages_dir"], edited, old)
     else:
@@ -94,7 +95,7 @@ def prepare(site: Site, chosen: Mapping[str, str], edited: Sequence[Edited], rem
         for one in edited:
             for card in one.cards.values():
                 copies[_copy_of(chosen, card.path)] = (card.path, card.sha256)
-        removed = [_copy_of(chosen, path) for path in removed_cards if _copy_of(chosen, path) in old]
+        removed = [_copy_of(chosen, path) for path in removed_cards if old.get(_copy_of(chosen, path)) is not None]
     try:
         for folder in sorted({posixpath.dirname(relative) for relative in (*writes, *copies)}):
             _refuse_links_out(site, folder, "generator")
@@ -102,12 +103,12 @@ def prepare(site: Site, chosen: Mapping[str, str], edited: Sequence[Edited], rem
         return None
     if not all(_regular_or_missing(site, relative) for relative in (*writes, *copies)):
         return None
-    return SitePatch(chosen, old, lines, writes, copies, tuple(removed))
+    return SitePatch(chosen, old, writes, copies, tuple(removed))
 
 
 def apply(site: Site, patch: SitePatch) -> int:
     """Write ``patch`` (after the edit's cards are in output/); returns how many files changed."""
-    record = dict(patch.old)
+    record: dict[str, list | None] = {}       # path -> its new line's value, None to remove it
     changed = 0
     for relative, data in sorted(patch.writes.items()):
         changed += atomic_write(site.root / relative, data, durable=False)
@@ -120,40 +121,90 @@ def apply(site: Site, patch: SitePatch) -> int:
         changed += atomic_write(site.root / relative, source.read_bytes(), durable=False)
         record[relative] = [size, sha]
     for relative in patch.removed:
-        known = record.pop(relative)
+        known = patch.old.get(relative)
+        record[relative] = None
         target = site.root / relative
         # Only what smmgen wrote there and nobody changed since: anything else is the site owner's.
-        if _refuses_outside(site, target) or _regular_size(target) != known[0] \
+        if known is None or _refuses_outside(site, target) or _regular_size(target) != known[0] \
                 or _sha(target.read_bytes()) != known[1]:
             continue
         target.unlink()
         changed += 1
         _remove_empty_folders(site.root, target.parent, patch.chosen)
-    write_record(site, record, patch.lines)
+    write_record_lines(site, patch.old.changed(record))
     return changed
 
 
-def _read_record(site: Site) -> tuple[dict[str, list], dict[str, tuple[list, str]]] | None:
-    """The record (``integration.read_record``) and its lines by path. It is the file the last build wrote (its
-    stat says so), hence one line per file in the order of its files, as ``integration.write_record`` writes."""
-    path = site.root / RECORD
-    if inside(path, site.root) is None or _regular_size(path) is None:
-        return None
+class _Record:
+    """The record of the files written into the site (``integration.RECORD``) as the last build wrote it (its
+    stat says so: ``edit_index.site_record``): one line per file, sorted by path (``integration.write_record``).
+    A file's line is found by bisecting the lines, and an edit's few are changed in place: at 10,000 articles
+    the record lists some 40,000 files."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+
+    @classmethod
+    def read(cls, site: Site) -> _Record | None:
+        path = site.root / RECORD
+        if inside(path, site.root) is None or _regular_size(path) is None:
+            return None
+        try:
+            text = path.read_bytes().decode()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if not (text.startswith(RECORD_HEAD) and text.endswith(RECORD_TAIL)):
+            return None
+        body = text[len(RECORD_HEAD):-len(RECORD_TAIL)]
+        if not body:
+            return cls([])
+        if not body.endswith("\n"):
+            return None
+        return cls(body[:-1].split(",\n"))
+
+    def get(self, path: str) -> list | None:
+        """The file's [size, sha256], None when it is not recorded (or its line is not one)."""
+        n, found = _find(self.lines, path)
+        if not found:
+            return None
+        line = self.lines[n]
+        try:
+            known = json.loads(line[_DECODE(line, 2)[1] + 2:])
+        except ValueError:
+            return None
+        return known if type(known) is list and len(known) == 2 else None
+
+    def changed(self, changes: Mapping[str, list | None]) -> list[str]:
+        """The lines with ``changes`` made: path -> its new [size, sha256], None to drop its line."""
+        lines = list(self.lines)
+        for path, known in changes.items():
+            n, found = _find(lines, path)
+            if known is None:
+                if found:
+                    del lines[n]
+            elif found:
+                lines[n] = record_line(path, known)
+            else:
+                lines.insert(n, record_line(path, known))
+        return lines
+
+
+_DECODE = json.JSONDecoder().raw_decode
+
+
+def _find(lines: list[str], path: str) -> tuple[int, bool]:
+    """Where ``path``'s line is in the record's sorted ``lines`` (or would go), and whether it is there."""
+    n = bisect.bisect_left(lines, path, key=_path_of)
+    return n, n < len(lines) and _path_of(lines[n]) == path
+
+
+def _path_of(line: str) -> str:
+    """The path of a record line (one that is not a line of the record gives "": it is never found)."""
     try:
-        text = path.read_bytes().decode()
-        data = json.loads(text)
-    except (OSError, ValueError):
-        return None
-    files = data.get("files") if isinstance(data, dict) and data.get("format") == RECORD_FORMAT else None
-    if not isinstance(files, dict) or not all(type(v) is list and len(v) == 2 for v in files.values()):
-        return None
-    lines = text.split("\n")[1:-2]
-    if len(lines) != len(files):
-        return None
-    first = f"  {json.dumps(next(iter(files)), ensure_ascii=False)}: " if files else ""
-    if lines and (lines[-1].endswith(",") or not lines[0].startswith(first)):
-        return None
-    return files, {key: (value, line.removesuffix(",")) for (key, value), line in zip(files.items(), lines)}
+        path = _DECODE(line, 2)[0]
+    except ValueError:
+        return ""
+    return path if type(path) is str else ""
 
 
 def _copy_of(chosen: Mapping[str, str], card: str) -> str:
@@ -165,7 +216,7 @@ def _og_card(one: Edited) -> Any:
     return next((card for req, card in one.cards.items() if req.target == "og"), None)
 
 
-def _recorded(site: Site, relative: str, old: Mapping[str, list]) -> bytes | None:
+def _recorded(site: Site, relative: str, old: _Record) -> bytes | None:
     """The bytes of a file the last build wrote into the site, None when it is no longer what it wrote."""
     known = old.get(relative)
     path = site.root / relative
@@ -192,7 +243,7 @@ def _regular_or_missing(site: Site, relative: str) -> bool:
 END = b"</a></li>\n"
 
 
-def _pages(site: Site, folder: str, edited: Sequence[Edited], old: Mapping[str, list]) -> dict[str, bytes] | None:
+def _pages(site: Site, folder: str, edited: Sequence[Edited], old: _Record) -> dict[str, bytes] | None:
     """Each edited article's page and the index with their lines replaced. The edit index holds a record only
     for an article whose page is its own (``integration.own_pages``), which an edit keeping its URL and date keeps."""
     index = index_page(site)
@@ -203,7 +254,7 @@ def _pages(site: Site, folder: str, edited: Sequence[Edited], old: Mapping[str, 
     for one in edited:
         article = one.article
         path = page_path(article.url, site)
-        if path is None or path == index or f"{folder}/{path}" not in old:
+        if path is None or path == index or old.get(f"{folder}/{path}") is None:
             return None
         line = index_line(article, index, site).encode()
         head = b"\n" + line[:line.index(b'">') + 2]      # the link: escaped, no other line has it
@@ -222,7 +273,7 @@ def _pages(site: Site, folder: str, edited: Sequence[Edited], old: Mapping[str, 
 # --- the data file (Hugo, Jekyll) -----------------------------------------------------------------------------
 
 def _data_file(site: Site, relative: str, generator: str, edited: Sequence[Edited],
-               old: Mapping[str, list]) -> dict[str, bytes] | None:
+               old: _Record) -> dict[str, bytes] | None:
     text = _recorded(site, relative, old)
     if text is None:
         return None
