@@ -52,8 +52,7 @@ def assert_as_cold(site: Path, outcome: incremental.Outcome, where: Path) -> Non
 
 @pytest.fixture
 def site(sample_site: Path) -> Path:
-    """The sample site without its site-generator integration (whose data file lists every article: such a site
-    always takes the full build), built once."""
+    """The sample site without its site-generator integration (``integrated`` below has it), built once."""
     config = sample_site / "smmgen.toml"
     text = config.read_text()
     config.write_text(text[:text.index("[integration]")])
@@ -388,3 +387,22 @@ def test_an_edit_on_a_hugo_or_jekyll_site_patches_its_data_file_as_a_cold_build_
         step("described no more")
         assert described.summary.warnings[0][2].startswith("3 article(s) show default_image")
     assert all(edited for _, edited in taken), taken
+
+
+def test_hugo_articles_of_two_languages_that_share_a_data_key_are_patched_each_in_its_own_item(
+        tmp_path: Path) -> None:
+    from test_fixture_sites import set_up
+
+    site = set_up("hugo-multilingual", tmp_path / "site")
+    english = site / "content/en/news/ferry-timetable.markdown"
+    german = site / "content/de/news/ferry-timetable.markdown"        # the same key: news/ferry-timetable.markdown
+    german.write_text(english.read_text().replace("slug: ferry-timetable", "slug: faehre-neu")
+                      .replace('title: "', 'title: "Fähre: ', 1))
+    assert not build(site).errors
+    data = json.loads((site / "data/smmgen/og.json").read_text())
+    assert len(data["pages"]["news/ferry-timetable.markdown"]) == 2
+    for path, prefix in ((english, "Update: "), (german, "Neu: "), (english, "Again: ")):
+        retitle(path, prefix)
+        outcome = build(site)
+        assert outcome.edited
+        assert_as_cold(site, outcome, tmp_path / "cold")

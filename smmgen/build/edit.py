@@ -9,10 +9,13 @@ splices the result into output/.
 It is taken only when it is sure to give the bytes the full build would; otherwise ``edit_build`` returns None
 and the full build runs as it always did. Sure means: the inputs differ from the last build's only in the bytes
 of a few existing article files (the same files, config, layouts, heroes, avatars and ledger); each edited
-article parses without error or warning, is no draft, has no video, keeps its slug (its key, which no other
-article shares), URL and hero, cuts without error, and asks the plan the same questions (``pipeline.plan_reads``:
-then the last plan's answers stand for it, and no other post moves); its cards are its own; the manifest and
-the preview pages it splices into are still the files the last build wrote.
+article parses without error (and names no hero or clip that was not found), is no draft, has no video, keeps
+its slug (its key, which no other article shares), URL and hero, cuts without error, and asks the plan the same
+questions (``pipeline.plan_reads``: then the last plan's answers stand for it, and no other post moves); its
+cards are its own; the manifest and the preview pages it splices into are still the files the last build wrote.
+On a site with ``[integration]`` the edited articles' share of the files written into the site (the data file,
+or their pages and the index; the cards copied) is replaced too, by ``smmgen.build.integration_edit``; the one
+site warning about a default image without alt text is counted again from the edited articles' part in it.
 
 output/ is not listed: the files it changes move the recorded listing digest by their own shares
 (``edit_index.file_hash``), so the next build with nothing to do still compares with output/ as it really is.
