@@ -406,3 +406,4 @@ def test_hugo_articles_of_two_languages_that_share_a_data_key_are_patched_each_i
         outcome = build(site)
         assert outcome.edited
         assert_as_cold(site, outcome, tmp_path / "cold")
+

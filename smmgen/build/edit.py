@@ -323,7 +323,7 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
             one.record, sha=one.sha,
             files=tuple((f[0], *after.get(f[0], f[1:])) for f in one.record.files),
             cards=tuple((c, *(after.get(c) or recorded[c])) for c in sorted({c.path for c in one.cards.values()})),
-            default_shown=shows_undescribed_default(one.article, site)), site)
+            default_shown=shows_undescribed_default(one.article, site), date=one.article.date.isoformat()), site)
     data["files"] = {path: [*st_, sha] for path, (st_, sha) in stats.items()}
     data["written"] = started
     data["inputs"] = new_state.inputs

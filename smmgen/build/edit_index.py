@@ -58,6 +58,7 @@ class EditRecord:
     files: tuple                              # (relative path, size, mtime_ns) of its cut texts and og snippet
     cards: tuple                              # (relative path, size, mtime_ns) of its distinct cards
     default_shown: bool = False               # ``pipeline.shows_undescribed_default``: counted in a site warning
+    date: str = ""                            # the article's date (isoformat): where minimal pages list it
 
 
 @functools.cache
@@ -293,7 +294,7 @@ def _valid_record(record: Any) -> bool:
                     and (p[1] is None or type(p[1]) is dt.datetime) and (p[2] is None or type(p[2]) is Timing)
                     and type(p[3]) is tuple
                     and all(type(w) is str for w in p[3]) for p in record.plan)
-            and type(record.default_shown) is bool
+            and type(record.default_shown) is bool and type(record.date) is str
             and all(type(f) is tuple and len(f) == 3 and type(f[0]) is str and _RELATIVE.fullmatch(f[0])
                     and ".." not in f[0].split("/") and _int(f[1]) and _int(f[2]) for f in files))
 
@@ -362,7 +363,7 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
             plan=tuple((*values, tuple(added)) for values, added in plan_values[first:start]),
             files=tuple((f, *listing[f]) for f in files),
             cards=tuple((c, *listing[c]) for c in own_cards),
-            default_shown=shows_undescribed_default(article, site))]))
+            default_shown=shows_undescribed_default(article, site), date=article.date.isoformat())]))
     for n, shard in enumerate(lines):
         _write(root / f"edit-{n:02d}.json", env, shard)
     data = {

@@ -245,7 +245,8 @@ END = b"</a></li>\n"
 
 def _pages(site: Site, folder: str, edited: Sequence[Edited], old: _Record) -> dict[str, bytes] | None:
     """Each edited article's page and the index with their lines replaced. The edit index holds a record only
-    for an article whose page is its own (``integration.own_pages``), which an edit keeping its URL and date keeps."""
+    for an article whose page is its own (``integration.own_pages``), which an edit keeping its URL and date
+    keeps."""
     index = index_page(site)
     text = _recorded(site, f"{folder}/{index}", old)
     if text is None:
@@ -254,8 +255,9 @@ def _pages(site: Site, folder: str, edited: Sequence[Edited], old: _Record) -> d
     for one in edited:
         article = one.article
         path = page_path(article.url, site)
-        if path is None or path == index or old.get(f"{folder}/{path}") is None:
-            return None
+        if path is None or path == index or old.get(f"{folder}/{path}") is None \
+                or article.date.isoformat() != one.record.date:
+            return None                         # a new date may move its line (and which article has the page)
         line = index_line(article, index, site).encode()
         head = b"\n" + line[:line.index(b'">') + 2]      # the link: escaped, no other line has it
         if text.count(head) != 1:
