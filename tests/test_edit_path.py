@@ -407,3 +407,22 @@ def test_hugo_articles_of_two_languages_that_share_a_data_key_are_patched_each_i
         assert outcome.edited
         assert_as_cold(site, outcome, tmp_path / "cold")
 
+
+
+def test_an_edit_deletes_only_the_copied_cards_that_still_hold_what_smmgen_wrote(integrated: Path,
+                                                                                  tmp_path: Path) -> None:
+    record = next(r for r in _records(integrated) if r[0] == ARTICLE.as_posix())
+    copies = [integrated / "output/site/social-cards" / item["t"][0].removeprefix("cards/")
+              for item in record[1]["EditRecord"][7]]
+    assert len(copies) >= 2 and all(copy.is_file() for copy in copies)
+    mine = copies[0]
+    changed = b"the site owner's own picture".ljust(mine.stat().st_size, b".")
+    mine.write_bytes(changed)
+    retitle(integrated / ARTICLE, "Update: ")  # its cards show the title: each is drawn anew, the old ones go
+    outcome = build(integrated)
+    assert outcome.edited
+    assert mine.read_bytes() == changed
+    assert not any(copy.exists() for copy in copies[1:])
+    assert mine.relative_to(integrated).as_posix() not in integration.read_record(load_site(integrated))
+    mine.unlink()                               # the owner's, in output/: the cold build's copy has none
+    assert_as_cold(integrated, outcome, tmp_path / "cold")
