@@ -111,14 +111,14 @@ def apply(site: Site, patch: SitePatch) -> int:
     record: dict[str, list | None] = {}       # path -> its new line's value, None to remove it
     changed = 0
     for relative, data in sorted(patch.writes.items()):
-        changed += atomic_write(site.root / relative, data, durable=False)
+        changed += _write(site, relative, data)
         record[relative] = [len(data), _sha(data)]
     for relative, (card, sha) in sorted(patch.copies.items()):
         source = site.output_dir / card
         size = source.stat().st_size
         if patch.old.get(relative) == [size, sha] and _regular_size(site.root / relative) == size:
             continue                            # as smmgen wrote it: not read again (as the full build)
-        changed += atomic_write(site.root / relative, source.read_bytes(), durable=False)
+        changed += _write(site, relative, source.read_bytes())
         record[relative] = [size, sha]
     for relative in patch.removed:
         known = patch.old.get(relative)
@@ -133,6 +133,14 @@ def apply(site: Site, patch: SitePatch) -> int:
         _remove_empty_folders(site.root, target.parent, patch.chosen)
     write_record_lines(site, patch.old.changed(record))
     return changed
+
+
+def _write(site: Site, relative: str, data: bytes) -> bool:
+    try:
+        return atomic_write(site.root / relative, data, durable=False)
+    except OSError as e:                        # as ``integration._write_all`` says it
+        raise ConfigError(relative, None, f"cannot write: {e.strerror or e} (smmgen.toml [integration] puts it "
+                                          "there; move what is in the way, or choose another folder)") from None
 
 
 class _Record:
