@@ -426,3 +426,12 @@ def test_an_edit_deletes_only_the_copied_cards_that_still_hold_what_smmgen_wrote
     assert mine.relative_to(integrated).as_posix() not in integration.read_record(load_site(integrated))
     mine.unlink()                               # the owner's, in output/: the cold build's copy has none
     assert_as_cold(integrated, outcome, tmp_path / "cold")
+
+
+def test_a_data_file_changed_by_hand_takes_the_full_build(generated: Path, tmp_path: Path) -> None:
+    data = generated / integration.settings(load_site(generated))["data_file"]
+    data.write_text(data.read_text().replace('"version": 1', '"version": 1 '))
+    retitle(generated / GENERATED_EDITS[generated.name][0], "Update: ")
+    outcome = build(generated)
+    assert not outcome.errors and not outcome.edited
+    assert_as_cold(generated, outcome, tmp_path / "cold")
