@@ -74,7 +74,7 @@ def test_cuts_from_worker_processes_share_their_repeated_values(make_site) -> No
     site = load_site(make_site.root)
     result = build(site, render_images=False, workers=2)
     alone = build(site, render_images=False, workers=1)
-    assert result.cuts == alone.cuts and len(result.cuts) == 40
+    assert result.whole_cuts() == alone.cuts and len(result.cuts) == 40
     tags = [t for c in result.cuts for t in c.tags]
     assert tags and len({id(t) for t in tags}) == len(set(tags))
     media = [m for c in result.cuts for m in c.media]
@@ -96,3 +96,66 @@ def test_an_articles_cuts_that_show_one_card_share_its_media_file(sample_site: P
     outputs = article_outputs(result.articles, result.cuts, requests, cards, site, None)
     files = [m for o in outputs for media in o.media for m in media]
     assert files and len({id(m) for m in files}) == len(set(files)) < len(files)
+
+
+def _deep_size(roots: list, skip: list) -> int:
+    """The bytes of every object reachable from ``roots`` except through ``skip`` (and classes, modules, code)."""
+    import sys
+    import types
+
+    seen = set(map(id, skip))
+    total, stack = 0, list(roots)
+    while stack:
+        o = stack.pop()
+        if id(o) in seen or isinstance(o, (type, types.ModuleType, types.FunctionType, types.CodeType)):
+            continue
+        seen.add(id(o))
+        total += sys.getsizeof(o)
+        stack.extend(gc.get_referents(o))
+    return total
+
+
+def test_cuts_from_worker_processes_hold_their_texts_compressed_until_written(make_site) -> None:
+    """Between cutting and writing, the build keeps of each cut a worker process made what planning, cards and
+    the summary read; its texts, link and platform data wait compressed, by article (``HeldCuts``), and come
+    back whole for the article's files, entries and the cache's record."""
+    from smmgen.build.held_cuts import HELD_TEXT
+    from smmgen.build.incremental import build_site
+
+    make_site.config("""\
+        [site]
+        name = "Test Desk"
+        base_url = "https://news.example"
+        timezone = "Europe/Berlin"
+
+        [platforms.mastodon]
+        handle = "@desk@social.example"
+
+        [platforms.bluesky]
+        handle = "@desk.example"
+
+        [platforms.threads]
+        handle = "desk"
+        """)
+    for i in range(24):             # enough for the worker processes (smmgen.build.pipeline.PARALLEL_MIN)
+        words = " ".join(f"word{(i * 7 + k) % 97}" for k in range(60))
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i} about the council budget\n"
+                                               f"date: 2026-11-{1 + i:02d}\ntags: [Climate, Energy]\n"
+                                               f"summary: The council met on day {i}. {words}\n---\n{words}.\n")
+    site = load_site(make_site.root)
+    result = build(site, render_images=False, workers=2)
+    alone = build(site, render_images=False, workers=1)
+    assert result.whole_cuts() == alone.cuts and len(result.cuts) == 72
+    assert all(set(c.parts) == {HELD_TEXT} for c in result.cuts)
+    # What the cuts and outputs hold per article: 7.7 kB with every cut's texts, 2.8 kB with them compressed.
+    per_article = _deep_size([result.cuts, result.outputs], [site, result.layouts, *result.articles]) / 24
+    assert per_article < 4000
+    # The files, the manifest and the cache's records are those of a build in one process.
+    build_site(site, workers=2)
+    written = {p.relative_to(site.output_dir): p.read_bytes() for p in site.output_dir.rglob("*") if p.is_file()}
+    cache = BuildCache.load(site)
+    records = {source: record.cuts for source, record in cache.articles.items()}
+    assert all(HELD_TEXT not in c.parts for cuts in records.values() for c in cuts)
+    build_site(site, workers=1, use_cache=False)
+    assert {p.relative_to(site.output_dir): p.read_bytes() for p in site.output_dir.rglob("*")
+            if p.is_file()} == written
