@@ -25,13 +25,16 @@ HELD_TEXT = "\0"
 """A slim cut's every part, and its link."""
 HELD_EXTRA = MappingProxyType({"\0": True})
 """A slim cut's platform data."""
+_HELD_PARTS = [(HELD_TEXT,) * n for n in range(32)]       # one stand-in tuple per number of parts
 
 
 def slim(cut: Cut) -> Cut:
     """``cut`` without its text, link and platform data (the same number of parts)."""
     made = object.__new__(type(cut))
     made.__dict__.update(cut.__dict__)
-    made.__dict__.update(parts=(HELD_TEXT,) * len(cut.parts), link=HELD_TEXT, extra=HELD_EXTRA)
+    n = len(cut.parts)
+    made.__dict__.update(parts=_HELD_PARTS[n] if n < len(_HELD_PARTS) else (HELD_TEXT,) * n, link=HELD_TEXT,
+                         extra=HELD_EXTRA)
     return made
 
 
