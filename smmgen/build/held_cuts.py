@@ -13,6 +13,8 @@ key), so that a reader that missed ``full`` shows in the output instead of passi
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import pickle
 import zlib
 from collections.abc import Sequence
@@ -26,6 +28,8 @@ HELD_TEXT = "\0"
 HELD_EXTRA = MappingProxyType({"\0": True})
 """A slim cut's platform data."""
 _HELD_PARTS = [(HELD_TEXT,) * n for n in range(32)]       # one stand-in tuple per number of parts
+_FIELDS = tuple(f.name for f in dataclasses.fields(Cut))
+_values = operator.attrgetter(*_FIELDS)
 
 
 def slim(cut: Cut) -> Cut:
@@ -70,7 +74,8 @@ class HeldCuts:
             if (platform, account) != (cut.platform, cut.account):
                 raise ValueError(f"{source}: held cut {platform}/{account} is not {cut.platform}/{cut.account}")
             made = object.__new__(type(cut))
-            made.__dict__.update(cut.__dict__)
+            # The fields read one by one: ``cut.__dict__`` would make the planned cut a dict it then keeps.
+            made.__dict__.update(zip(_FIELDS, _values(cut)))
             made.__dict__.update(parts=parts, link=link, extra=extra)
             out.append(made)
         return tuple(out)
