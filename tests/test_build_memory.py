@@ -159,3 +159,43 @@ def test_cuts_from_worker_processes_hold_their_texts_compressed_until_written(ma
     build_site(site, workers=1, use_cache=False)
     assert {p.relative_to(site.output_dir): p.read_bytes() for p in site.output_dir.rglob("*")
             if p.is_file()} == written
+
+
+def test_a_cache_kept_in_memory_gives_the_next_build_whole_cuts(make_site) -> None:
+    """``smmgen serve`` builds again with the cache the last build saved (``held``): the records it holds of
+    articles that worker processes cut are slim, and the next build, which reuses them, still writes what a
+    build in one process without a cache writes."""
+    make_site.config("""\
+        [site]
+        name = "Test Desk"
+        base_url = "https://news.example"
+        timezone = "Europe/Berlin"
+
+        [platforms.mastodon]
+        handle = "@desk@social.example"
+
+        [platforms.bluesky]
+        handle = "@desk.example"
+        """)
+    for i in range(20):             # enough for the worker processes (smmgen.build.pipeline.PARALLEL_MIN)
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n"
+                                               f"tags: [Climate, Energy]\n---\nWhat happened on day {i}.\n")
+    from smmgen.build.incremental import build_site
+
+    site = load_site(make_site.root)
+    first = build_site(site, workers=2, hold=True)
+    assert not first.errors and first.cache is not None
+    from smmgen.build.held_cuts import is_slim
+
+    assert all(is_slim(c) for record in first.cache.articles.values() for c in record.cuts or ())
+    for i in range(16):             # enough again for the worker processes, the other four taken from the cache
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}, updated\ndate: 2026-11-{1 + i:02d}\n"
+                                               f"tags: [Climate]\n---\nWhat happened on day {i}, and after.\n")
+    again = build_site(site, workers=2, held=first.cache, hold=True)
+    assert not again.errors and again.cache is first.cache
+    written = {p.relative_to(site.output_dir): p.read_bytes() for p in site.output_dir.rglob("*") if p.is_file()}
+    build_site(site, workers=1, use_cache=False)
+    assert {p.relative_to(site.output_dir): p.read_bytes() for p in site.output_dir.rglob("*")
+            if p.is_file()} == written
+    third = build_site(site, workers=2, held=again.cache)
+    assert not third.errors
