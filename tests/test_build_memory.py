@@ -74,7 +74,7 @@ def test_cuts_from_worker_processes_share_their_repeated_values(make_site) -> No
     site = load_site(make_site.root)
     result = build(site, render_images=False, workers=2)
     alone = build(site, render_images=False, workers=1)
-    assert result.cuts == alone.cuts and len(result.cuts) == 40
+    assert result.whole_cuts() == alone.cuts and len(result.cuts) == 40
     tags = [t for c in result.cuts for t in c.tags]
     assert tags and len({id(t) for t in tags}) == len(set(tags))
     media = [m for c in result.cuts for m in c.media]
@@ -96,3 +96,140 @@ def test_an_articles_cuts_that_show_one_card_share_its_media_file(sample_site: P
     outputs = article_outputs(result.articles, result.cuts, requests, cards, site, None)
     files = [m for o in outputs for media in o.media for m in media]
     assert files and len({id(m) for m in files}) == len(set(files)) < len(files)
+
+
+def _deep_size(roots: list, skip: list) -> int:
+    """The bytes of every object reachable from ``roots`` except through ``skip`` (and classes, modules, code)."""
+    import sys
+    import types
+
+    seen = set(map(id, skip))
+    total, stack = 0, list(roots)
+    while stack:
+        o = stack.pop()
+        if id(o) in seen or isinstance(o, (type, types.ModuleType, types.FunctionType, types.CodeType)):
+            continue
+        seen.add(id(o))
+        total += sys.getsizeof(o)
+        stack.extend(gc.get_referents(o))
+    return total
+
+
+def test_cuts_from_worker_processes_hold_their_texts_compressed_until_written(make_site) -> None:
+    """Between cutting and writing, the build keeps of each cut a worker process made what planning, cards and
+    the summary read; its texts, link and platform data wait compressed, by article (``HeldCuts``), and come
+    back whole for the article's files, entries and the cache's record."""
+    from smmgen.build.held_cuts import HELD_TEXT
+    from smmgen.build.incremental import build_site
+
+    make_site.config("""\
+        [site]
+        name = "Test Desk"
+        base_url = "https://news.example"
+        timezone = "Europe/Berlin"
+
+        [platforms.mastodon]
+        handle = "@desk@social.example"
+
+        [platforms.bluesky]
+        handle = "@desk.example"
+
+        [platforms.threads]
+        handle = "desk"
+        """)
+    for i in range(24):             # enough for the worker processes (smmgen.build.pipeline.PARALLEL_MIN)
+        words = " ".join(f"word{(i * 7 + k) % 97}" for k in range(60))
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i} about the council budget\n"
+                                               f"date: 2026-11-{1 + i:02d}\ntags: [Climate, Energy]\n"
+                                               f"summary: The council met on day {i}. {words}\n---\n{words}.\n")
+    site = load_site(make_site.root)
+    result = build(site, render_images=False, workers=2)
+    alone = build(site, render_images=False, workers=1)
+    assert result.whole_cuts() == alone.cuts and len(result.cuts) == 72
+    assert all(set(c.parts) == {HELD_TEXT} for c in result.cuts)
+    # What the cuts and outputs hold per article: 7.7 kB with every cut's texts, 2.8 kB with them compressed.
+    per_article = _deep_size([result.cuts, result.outputs], [site, result.layouts, *result.articles]) / 24
+    assert per_article < 4000
+    # The files, the manifest and the cache's records are those of a build in one process.
+    build_site(site, workers=2)
+    written = {p.relative_to(site.output_dir): p.read_bytes() for p in site.output_dir.rglob("*") if p.is_file()}
+    cache = BuildCache.load(site)
+    records = {source: record.cuts for source, record in cache.articles.items()}
+    assert all(HELD_TEXT not in c.parts for cuts in records.values() for c in cuts)
+    build_site(site, workers=1, use_cache=False)
+    assert {p.relative_to(site.output_dir): p.read_bytes() for p in site.output_dir.rglob("*")
+            if p.is_file()} == written
+
+
+def test_a_cache_kept_in_memory_gives_the_next_build_whole_cuts(make_site) -> None:
+    """``smmgen serve`` builds again with the cache the last build saved (``held``): the records it holds of
+    articles that worker processes cut are slim, and the next build, which reuses them, still writes what a
+    build in one process without a cache writes."""
+    make_site.config("""\
+        [site]
+        name = "Test Desk"
+        base_url = "https://news.example"
+        timezone = "Europe/Berlin"
+
+        [platforms.mastodon]
+        handle = "@desk@social.example"
+
+        [platforms.bluesky]
+        handle = "@desk.example"
+        """)
+    for i in range(20):             # enough for the worker processes (smmgen.build.pipeline.PARALLEL_MIN)
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n"
+                                               f"tags: [Climate, Energy]\n---\nWhat happened on day {i}.\n")
+    from smmgen.build.incremental import build_site
+
+    site = load_site(make_site.root)
+    first = build_site(site, workers=2, hold=True)
+    assert not first.errors and first.cache is not None
+    from smmgen.build.held_cuts import is_slim
+
+    assert all(is_slim(c) for record in first.cache.articles.values() for c in record.cuts or ())
+    for i in range(16):             # enough again for the worker processes, the other four taken from the cache
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}, updated\ndate: 2026-11-{1 + i:02d}\n"
+                                               f"tags: [Climate]\n---\nWhat happened on day {i}, and after.\n")
+    again = build_site(site, workers=2, held=first.cache, hold=True)
+    assert not again.errors and again.cache is first.cache
+    written = {p.relative_to(site.output_dir): p.read_bytes() for p in site.output_dir.rglob("*") if p.is_file()}
+    build_site(site, workers=1, use_cache=False)
+    assert {p.relative_to(site.output_dir): p.read_bytes() for p in site.output_dir.rglob("*")
+            if p.is_file()} == written
+    third = build_site(site, workers=2, held=again.cache)
+    assert not third.errors
+
+
+def test_a_cache_save_keeps_no_table_it_wrote(make_site) -> None:
+    """The cache is saved with the collector paused; each file's tables (a shard of article records, a bucket of
+    cards, the plan) must go once written, not wait for the collector: kept, they were every record of a large
+    site at once, the largest thing the build process held (+350 MB at 10,000 articles)."""
+    from smmgen.build.cache_tables import TableWriter
+    from smmgen.build.incremental import build_site
+
+    make_site.config("""\
+        [site]
+        name = "Test Desk"
+        base_url = "https://news.example"
+        timezone = "Europe/Berlin"
+
+        [platforms.mastodon]
+        handle = "@desk@social.example"
+        """)
+    for i in range(12):
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n---\n"
+                                               f"What happened on day {i}.\n")
+    site = load_site(make_site.root)
+    assert not build_site(site, workers=1).errors
+    cache = BuildCache.load(site)
+    cache._saved.clear()            # every file written again
+    cache._files.clear()
+    gc.collect()
+    gc.disable()
+    try:
+        cache.save(cache.state)
+        alive = sum(1 for o in gc.get_objects() if type(o) is TableWriter)
+    finally:
+        gc.enable()
+    assert alive == 0

@@ -22,6 +22,7 @@ from typing import IO
 
 from smmgen import manifest
 from smmgen.build.entries import MediaFile, VideoFile, manifest_entry
+from smmgen.build.held_cuts import HeldCuts
 from smmgen.content.article import Article
 from smmgen.content.dates import epoch_seconds
 from smmgen.manifest_model import ManifestEntry
@@ -65,16 +66,22 @@ class EntryLines:
 @dataclass(frozen=True)
 class ArticleOutput:
     article: Article
-    cuts: tuple[Cut, ...]                               # planned, in platform order
+    cuts: tuple[Cut, ...]                               # planned, in platform order; slim when ``held``
     media: tuple[tuple[MediaFile | VideoFile, ...], ...]   # each cut's cards or video
     key: str | None = None      # see ``output_key``; None when the build had no cache to compare with
     spool: EntryLines | None = field(default=None, compare=False, repr=False)
+    # The texts of ``cuts`` where they are slim (``smmgen.build.held_cuts``): read back by ``whole_cuts``.
+    held: HeldCuts | None = field(default=None, compare=False, repr=False)
+
+    def whole_cuts(self) -> tuple[Cut, ...]:
+        """``cuts`` with their texts, links and platform data (the article's files and entries show them)."""
+        return self.held.full(self.article.source, self.cuts) if self.held is not None else self.cuts
 
     @property
     def entries(self) -> tuple[ManifestEntry, ...]:
         """The manifest entries of the article's cuts, in cut order; made on each call, their lines kept in
         ``spool`` for the manifest writer (``lines``), which then need not make them again."""
-        made = tuple(manifest_entry(cut, self.article, media) for cut, media in zip(self.cuts, self.media))
+        made = tuple(manifest_entry(cut, self.article, media) for cut, media in zip(self.whole_cuts(), self.media))
         if self.spool is not None:
             self.spool.put(self.article.source, made)
         return made
@@ -86,7 +93,7 @@ class ArticleOutput:
         if kept is not None and len(kept) == len(self.cuts):
             return kept
         return [manifest.entry_line(e.json)
-                for e in (manifest_entry(c, self.article, m) for c, m in zip(self.cuts, self.media))]
+                for e in (manifest_entry(c, self.article, m) for c, m in zip(self.whole_cuts(), self.media))]
 
 
 def written_line(line: bytes, entry_id: str, ledger: Mapping[str, tuple[str, str]]) -> bytes:

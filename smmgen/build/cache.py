@@ -41,12 +41,13 @@ import copyreg
 import functools
 import gc
 import hashlib
+import operator
 import os
 import secrets
 import shutil
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -87,6 +88,7 @@ from smmgen.build.page_memo import FragmentStore, PageMemo  # noqa: F401 (Fragme
 from smmgen.errors import ConfigError
 
 if TYPE_CHECKING:
+    from smmgen.build.held_cuts import HeldCuts
     from smmgen.config.site import Site
 
 # Distributions whose code shapes the output; their versions go into the fingerprint.
@@ -188,6 +190,9 @@ class BuildCache:
     # None while a build changes it and until it is saved.
     saved_as: Stamp | None = None
     preview: dict | None = None     # the preview's record for the edit path (``smmgen.preview.edit``; not stored)
+    # The texts of the slim cuts in ``articles``' records (``smmgen.build.held_cuts``; not stored): saved and handed
+    # out whole.
+    held_cuts: HeldCuts | None = field(default=None, repr=False)
     _saved: dict[int, dict[str, ArticleRecord]] = field(default_factory=dict, repr=False)  # shard -> as on disk
     # build.json's sections (and the output index's buckets) as on disk, by file name: (the save it is from, value)
     _files: dict[str, tuple[str, Any]] = field(default_factory=dict, repr=False)
@@ -352,7 +357,7 @@ class BuildCache:
             saved = self._saved.get(n)
             if saved is not None and saved.keys() == records.keys() and all(records[s] is saved[s] for s in records):
                 continue
-            data, side = articles_out(tables, records.values())
+            data, side = articles_out(tables, map(self._whole, records.values()))
             _write_data(self.root / f"articles-{n:02d}.json", self.env, data, side=side)
             self._saved[n] = records
 
@@ -360,7 +365,23 @@ class BuildCache:
 
     def article(self, source: str, sha: str) -> ArticleRecord | None:
         record = self.articles.get(source)
-        return record if record is not None and record.valid(sha, self.file_key) else None
+        if record is None or not record.valid(sha, self.file_key):
+            return None
+        whole = self._whole(record)
+        if whole is not record:
+            # Kept whole from now on (``smmgen serve`` builds again with this object), as saved.
+            self.articles[source] = whole
+            saved = self._saved.get(_shard(source))
+            if saved is not None and saved.get(source) is record:
+                saved[source] = whole
+        return whole
+
+    def _whole(self, record: ArticleRecord) -> ArticleRecord:
+        """``record`` with whole cuts where they are slim (``held_cuts``)."""
+        if self.held_cuts is None or not record.cuts:
+            return record
+        cuts = self.held_cuts.full(record.article.source, record.cuts)
+        return record if all(map(operator.is_, cuts, record.cuts)) else replace(record, cuts=cuts)
 
     # --- other files the build reads (heroes) ----------------------------------------------------------------
     # Known by their bytes, so that a cache restored into a fresh checkout (new times and inodes) still finds

@@ -327,7 +327,13 @@ class TableWriter:
         return [self.add(obj) for obj in objs]
 
     def dump(self) -> dict[str, list]:
-        return {tag: [len(columns[0]), columns] for tag, columns in self._columns.items()}
+        """The tables, once every object is added; the writer lets go of them (it is done)."""
+        out = {tag: [len(columns[0]), columns] for tag, columns in self._columns.items()}
+        # The encoders refer back to the writer: a reference cycle, which the cache's save leaves to the collector
+        # it pauses (``smmgen.build.collector``). Cut here, so that the tables go with the caller's last reference
+        # to them: kept until the save ended, every file's tables were all of a large site's records at once.
+        self._columns, self._shared, self._encoders = {}, {}, {}
+        return out
 
     def encoder(self, spec: FieldSpec) -> Callable[[Any], Any]:
         """How a value of a field of this kind is written in its column; a value that needs the codec's tags is

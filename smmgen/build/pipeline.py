@@ -20,6 +20,7 @@ from smmgen.build.card_stage import (  # noqa: F401 (card_layout: still importab
     media_files,
     render_cards,
 )
+from smmgen.build.held_cuts import HeldCuts, is_slim
 from smmgen.build.shared_values import Shared
 from smmgen.build.templates import Layouts, template_frame
 from smmgen.build.workers import Workers
@@ -62,7 +63,7 @@ class BuildResult:
     site: Site
     articles: tuple[Article, ...]        # what goes out: drafts excluded
     drafts: tuple[Article, ...]
-    cuts: tuple[Cut, ...]
+    cuts: tuple[Cut, ...]                # planned; slim where worker processes cut them (see ``whole_cuts``)
     outputs: tuple[ArticleOutput, ...]   # per published article that has cuts, in article order
     cards: dict                          # CardRequest -> Card
     errors: tuple[SmmgenError, ...]
@@ -80,6 +81,13 @@ class BuildResult:
         these (the cuts carry them, and so does the manifest)."""
         return self.site_warnings + tuple(BuildWarning(c.source, c.platform, c.id, w)
                                           for c in self.cuts for w in c.warnings)
+
+    def whole_cuts(self) -> tuple[Cut, ...]:
+        """``cuts`` with their texts, links and platform data: the build holds those of the cuts worker processes
+        made compressed until it writes them (``smmgen.build.held_cuts``), one article at a time."""
+        if not any(map(is_slim, self.cuts)):
+            return self.cuts
+        return tuple(c for o in self.outputs for c in o.whole_cuts())
 
     @property
     def site_warnings(self) -> tuple[BuildWarning, ...]:
@@ -156,7 +164,7 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
         ready.remember(cache, articles)         # after drawing: the heroes the workers read are known by then
     errors += plan_errors + card_errors + list(videos.errors)
     outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None,
-                              videos)
+                              videos, held=ready.held)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
                        cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts,
                        skipped=loaded.skipped, staged=frozenset(staged), videos=videos,
@@ -165,10 +173,11 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
 
 def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: Sequence[tuple],
                     cards: dict, site: Site, shas: dict[str, str] | None,
-                    videos: Videos | None = None) -> tuple[ArticleOutput, ...]:
+                    videos: Videos | None = None, held: HeldCuts | None = None) -> tuple[ArticleOutput, ...]:
     """Each article's cuts with their cards, or their video where they post one (the card is then the
     publisher's fallback no more: the entry carries the video only); keyed (``outputs.output_key``) when
-    ``shas`` has the article files' hashes."""
+    ``shas`` has the article files' hashes. ``held``: the texts of the cuts that come slim
+    (``smmgen.build.held_cuts``)."""
     items = videos.items if videos is not None else {}
     spool = EntryLines()        # the manifest lines of the entries the preview made, until the writer copies them
     shared = Shared()           # the cuts of an article mostly show the same card or two: one MediaFile each
@@ -188,7 +197,7 @@ def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: 
         key = None
         if sha is not None:
             key = output_key(sha, stamp(article.image) if article.image else None, own, media)
-        out.append(ArticleOutput(article, own, media, key, spool))
+        out.append(ArticleOutput(article, own, media, key, spool, held))
     return tuple(out)
 
 
@@ -360,6 +369,9 @@ class Prepared:
     # What worker processes could not do, kept so that nothing is parsed or cut a second time to report it:
     unread: dict[Path, Exception] = field(default_factory=dict)        # path -> why it is no article
     failed_cuts: dict[str, tuple[tuple[Cut, ...], list[SmmgenError]]] = field(default_factory=dict)
+    # The texts of the cuts worker processes made, held compressed until the article's output is written: their
+    # cuts in ``cuts`` are slim (``smmgen.build.held_cuts``).
+    held: HeldCuts = field(default_factory=HeldCuts)
 
     def article(self, path: Path) -> Article | None:
         """For ``read_articles``: the article made already from ``path``, if any; raises the error (or the
@@ -372,6 +384,9 @@ class Prepared:
         """Record in ``cache`` every article that parsed, with its cuts if every platform could cut it."""
         from smmgen.build.cache import ArticleRecord
 
+        if cache.held_cuts is not None and cache.held_cuts is not self.held:
+            self.held.take_over(cache.held_cuts)
+        cache.held_cuts = self.held     # the records' slim cuts are saved whole
         for article in articles:
             sha = self.shas.get(article.source)
             if sha is None:
@@ -439,7 +454,7 @@ def parse_and_cut(site: Site, layouts: Layouts, cache: BuildCache | None, pool: 
                 if failures:
                     ready.failed_cuts[article.source] = (cuts, list(failures))
                 else:
-                    ready.cuts[article.source] = tuple(map(shared.cut, cuts))
+                    ready.cuts[article.source] = ready.held.put(article.source, tuple(map(shared.cut, cuts)))
     return ready
 
 

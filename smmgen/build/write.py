@@ -328,7 +328,7 @@ def _article_files(result: BuildResult, same: set[str], sink: _PendingWrites) ->
         og = f"og/{article.key}.html"
         if article.source in same and sink.keep([*(f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts), og]):
             continue
-        for cut in cuts:
+        for cut in output.whole_cuts() if output is not None else ():
             yield out / "cuts" / cut.slug / cut_file_name(cut), cut_text_file(cut)
         yield out / og, og_snippet(article, result.site, og_cards.get(article.source))
 

@@ -1,0 +1,90 @@
+"""Each article's cut texts, held compressed between cutting and writing.
+
+Planning, card requests, the summary, warnings and the preview's statuses read a cut's id, platform, account,
+times, timing, lengths, limit, number of parts and warnings; only the article's own files, manifest entries and
+the cache's record read its text, link and platform data, and they do so one article at a time. Those three
+fields are most of what a cut weighs (a large site's cuts, held whole from cutting to writing, were most of what
+the build process held). ``HeldCuts.put`` keeps them compressed, by article, and gives back the cuts with
+stand-ins (``slim``); ``full`` gives an article's cuts back whole, equal to those ``put``.
+
+The stand-ins are values no platform makes (a part and a link that are a NUL character, platform data with a NUL
+key), so that a reader that missed ``full`` shows in the output instead of passing unnoticed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+import pickle
+import zlib
+from collections.abc import Sequence
+from types import MappingProxyType
+
+import smmgen.build.cache  # noqa: F401 (registers how a read-only mapping in a cut's platform data is pickled)
+from smmgen.platforms import Cut
+
+HELD_TEXT = "\0"
+"""A slim cut's every part, and its link."""
+HELD_EXTRA = MappingProxyType({"\0": True})
+"""A slim cut's platform data."""
+_HELD_PARTS = [(HELD_TEXT,) * n for n in range(32)]       # one stand-in tuple per number of parts
+_FIELDS = tuple(f.name for f in dataclasses.fields(Cut))
+_values = operator.attrgetter(*_FIELDS)
+
+
+def slim(cut: Cut) -> Cut:
+    """``cut`` without its text, link and platform data (the same number of parts)."""
+    made = object.__new__(type(cut))
+    made.__dict__.update(cut.__dict__)
+    n = len(cut.parts)
+    made.__dict__.update(parts=_HELD_PARTS[n] if n < len(_HELD_PARTS) else (HELD_TEXT,) * n, link=HELD_TEXT,
+                         extra=HELD_EXTRA)
+    return made
+
+
+def is_slim(cut: Cut) -> bool:
+    return cut.extra is HELD_EXTRA
+
+
+class HeldCuts:
+    """The texts, links and platform data of articles' cuts, compressed, by article source. One per build."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, bytes] = {}
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def put(self, source: str, cuts: Sequence[Cut]) -> tuple[Cut, ...]:
+        """Hold ``cuts``' texts (one article's, in their order) and return them ``slim``."""
+        payload = [(c.platform, c.account, c.parts, c.link, c.extra) for c in cuts]
+        self._held[source] = zlib.compress(pickle.dumps(payload, pickle.HIGHEST_PROTOCOL), 1)
+        return tuple(map(slim, cuts))
+
+    def full(self, source: str, cuts: Sequence[Cut]) -> tuple[Cut, ...]:
+        """``cuts`` (the article's as ``put`` gave them, planned or not, in the same order) whole again; cuts
+        that are not slim come back as they are."""
+        if not cuts or not any(map(is_slim, cuts)):
+            return tuple(cuts)
+        payload = pickle.loads(zlib.decompress(self._held[source]))
+        if len(payload) != len(cuts):
+            raise ValueError(f"{source}: {len(cuts)} cuts, {len(payload)} held")
+        out = []
+        for cut, (platform, account, parts, link, extra) in zip(cuts, payload):
+            if (platform, account) != (cut.platform, cut.account):
+                raise ValueError(f"{source}: held cut {platform}/{account} is not {cut.platform}/{cut.account}")
+            made = object.__new__(type(cut))
+            # The fields read one by one: ``cut.__dict__`` would make the planned cut a dict it then keeps.
+            made.__dict__.update(zip(_FIELDS, _values(cut)))
+            made.__dict__.update(parts=parts, link=link, extra=extra)
+            out.append(made)
+        return tuple(out)
+
+    def take_over(self, other: HeldCuts) -> None:
+        """Hold what ``other`` holds for articles this one holds nothing of (a cache kept from the last build
+        may still have slim cuts of articles this build did not look up)."""
+        for source, data in other._held.items():
+            self._held.setdefault(source, data)
+
+    def bytes_held(self) -> int:
+        return sum(map(len, self._held.values()))
