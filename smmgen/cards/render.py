@@ -107,8 +107,9 @@ def _ramp(stops: tuple[float, ...]) -> list[int]:
     return out
 
 
-@functools.lru_cache(maxsize=32)
 def _ramp_mask(size: tuple[int, int], direction: str) -> Image.Image:
+    # Not kept: only the gradients and overlays made from it are (a card-sized mask per size and direction
+    # held 6 MB in each drawing process for nothing).
     v = Image.linear_gradient("L")  # 0 at the top, 255 at the bottom
     if direction == "vertical":
         m = v
