@@ -114,3 +114,20 @@ def test_a_hero_decode_is_let_go_of_once_its_copies_are_made() -> None:
     assert decodes.covering((1200, 675), sizes) is half()
     decodes.keep_for([])
     assert half() is None
+
+
+def test_measured_words_and_scaled_emoji_stay_bounded_however_many_a_process_sees() -> None:
+    # Both were kept for as long as the process drew: every word measured (16 MB at the old 65,536 words) and
+    # every emoji at every size it was drawn at.
+    from smmgen.cards import emoji
+    from smmgen.cards.shaping import Style, _ref_width, prepare, words_of
+
+    style = Style("Noto Sans", 700, 100.0, "en")
+    for start in range(0, 9000, 300):
+        words_of(prepare(" ".join(f"w{n}" for n in range(start, start + 300)), style))
+    assert _ref_width.cache_info().currsize <= 8192
+    faces = sorted(emoji._folder().glob("1f3*.png"))[:40]
+    for side in range(20, 30):
+        for path in faces:
+            emoji.image(path, side)
+    assert emoji.image.cache_info().currsize <= 256
