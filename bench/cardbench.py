@@ -12,6 +12,11 @@ clock, and CPU time of the process) for photo (JPEG) and flat (PNG) cards, and t
 into it), drawn RUNS times (default 3) by ``render_cards`` with one worker and, as a build gives it, every request as
 ``companions``, each time into an empty folder. Prints the CPU time (user + system) per drawing, the median of the
 runs, for all of them and for photo and flat apart.
+
+``python bench/cardbench.py pool SITE processes|threads [ARTICLES]`` draws every card request of a build of SITE
+(or of its first ARTICLES articles) with 2 worker processes, as a build does, or with 2 threads of one process:
+cards per second and the peak resident memory of the process tree. Pillow lets go of the GIL while it decodes,
+resizes, pastes and encodes, but not while FreeType sets text, nor does the Python around it.
 """
 
 from __future__ import annotations
@@ -122,10 +127,82 @@ def mix(site_dir: Path, articles: int = 150, runs: int = 3) -> dict:
     return report
 
 
+def _site_requests(site_dir: Path, articles: int | None) -> tuple[list, list[Path], list]:
+    """The card requests ``smmgen build`` makes for the first ``articles`` articles of a site (all: None)."""
+    from smmgen.build import pipeline as buildmod
+    from smmgen.config.site import load_site
+
+    site = load_site(site_dir)
+    result = buildmod.build(site, render_images=False, workers=1)
+    by_source = {a.source: a for a in result.articles}
+    requests = {r for rs in buildmod.card_requests(result.cuts, by_source, site) for r in rs}
+    keep = set(sorted({r.source for r in requests})[:articles])
+    assert result.layouts is not None
+    return (sorted((r for r in requests if r.source in keep), key=lambda r: (r.source, r.target, r.layout, r.alt)),
+            [d / "cards" for d in result.layouts.dirs], list(result.layouts.roots))
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and every process below it, in MB."""
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+def pool(site_dir: Path, articles: int | None = None, mode: str = "processes") -> dict:
+    """Every card a build of ``site_dir`` draws (its first ``articles`` articles), drawn by 2 worker processes
+    (as a build draws them) or by 2 threads of this process ("threads"): cards per second (wall clock) and the
+    peak resident memory of this process with its workers, sampled every 0.1 s."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from smmgen.build.workers import pool as process_pool
+    from smmgen.cards import batch
+
+    requests, dirs, roots = _site_requests(site_dir, articles)
+    before = _tree_rss_mb(os.getpid())
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            peak[0] = max(peak[0], _tree_rss_mb(os.getpid()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    executor = ThreadPoolExecutor(2) if mode == "threads" else process_pool(2)
+    try:
+        with tempfile.TemporaryDirectory() as out:
+            start = time.perf_counter()
+            batch.render_cards(requests, layout_dirs=dirs, roots=roots, out_dir=Path(out), workers=2,
+                               executor=lambda: executor, companions=requests)
+            seconds = time.perf_counter() - start
+    finally:
+        executor.shutdown()
+        done.set()
+        sampler.join()
+    return {"mode": mode, "requests": len(requests), "seconds": round(seconds, 2),
+            "cards_per_s": round(len(requests) / seconds, 1), "rss_before_mb": round(before),
+            "peak_tree_rss_mb": round(peak[0])}
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "mix":
         site, *rest = argv[1:]
         print(json.dumps(mix(Path(site), *(int(a) for a in rest))))
+        return 0
+    if argv and argv[0] == "pool":
+        site, mode, *rest = argv[1:]
+        print(json.dumps(pool(Path(site), *(int(a) for a in rest), mode=mode)))
         return 0
     renderer, cases_path, out = argv
     cases = json.loads(Path(cases_path).read_text(encoding="utf-8"))

@@ -263,7 +263,11 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
         else:
             pending.append((job, needs_hero, fmt, rkey, best, own))
 
-    for job, needs_hero, fmt, rkey, best, own in pending:
+    # What the group holds is let go of as soon as no card still to come needs it: each drawing after its last
+    # target is encoded, each hero copy after the last card cut from it (``Decodes.keep_for``). An Instagram
+    # card's 1080x1350 drawing and the full decode it was cut from do not wait for the group's other cards.
+    last_use = {rkey: n for n, (_, _, _, rkey, _, _) in enumerate(pending)}
+    for n, (job, needs_hero, fmt, rkey, best, own) in enumerate(pending):
         if needs_hero and hero_failure is not None:
             out.append((job.index, hero_failure))
             continue
@@ -272,7 +276,12 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
                 hero = decodes.covering(job.layout.canvas, job.hero_sizes) \
                     if needs_hero and decodes is not None else None
                 drawn[rkey] = render(job.layout, job.request, hero)
+                del hero
                 seen[rkey] = "drawn"
+                if decodes is not None:
+                    decodes.keep_for([(later.layout.canvas, later.hero_sizes)
+                                      for later, later_hero, _, later_key, _, _ in pending[n + 1:]
+                                      if later_hero and later_key not in drawn])
             encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}),
                              backdrop(job.layout, needs_hero) if fmt == "png" else None)
         except OverBudget as e:
@@ -285,6 +294,10 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
         except SmmgenError as e:
             out.append((job.index, e))
             continue
+        finally:
+            if last_use[rkey] == n:
+                drawn.pop(rkey, None)
+                encodings.pop(rkey, None)
         name = best if encoded.rung == 0 else own
         if name not in files:
             _write(cards_dirs[-1] / name, encoded.data)

@@ -62,9 +62,10 @@ def split_unknown(cluster: str) -> list[str]:
     return [part for part in cluster.split("\u200d") if part]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def image(path: Path, side: int) -> Image.Image:
-    """The emoji scaled to a square of ``side`` px (RGBA), cached per process."""
+    """The emoji scaled to a square of ``side`` px (RGBA), the last 256 kept per process (one to 80 KB each;
+    a site's emoji at each size they are drawn at would otherwise accumulate for as long as the process draws)."""
     with Image.open(path) as im:
         im = im.convert("RGBA")
         return im.resize((side, side), Image.LANCZOS)

@@ -150,6 +150,22 @@ class Decodes:
             self._pyramids[key] = Pyramid(decode(self._data, cover, name=self._name))
         return self._pyramids[key].covering(size)
 
+    def keep_for(self, cards: Sequence[tuple[tuple[int, int], Sequence[tuple[int, int]]]]) -> None:
+        """Let go of what none of ``cards`` (those still to be cut: ``covering``'s arguments for each) is cut
+        from: a decode none of them names, and of the others the copies none of them needs. A group drawing
+        Instagram's portrait card first then holds the 15 MB full decode of a 2400x1600 hero only until its
+        half-size copy is made, not while the other cards are drawn and encoded."""
+        wanted: dict[tuple[int, int] | None, set[int]] = {}
+        for size, sizes in cards:
+            key = self.scale_key([size, *sizes])
+            if key in self._pyramids:
+                wanted.setdefault(key, set()).add(self._pyramids[key].factor(size))
+        for key in list(self._pyramids):
+            if key in wanted:
+                self._pyramids[key].keep(wanted[key])
+            else:
+                del self._pyramids[key]
+
     def scale_key(self, sizes: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
         """What the decode covering ``sizes`` depends on: the size it asks libjpeg for, or None (not a JPEG:
         decoded whole whatever the card)."""
@@ -174,17 +190,30 @@ class Pyramid:
 
     def __init__(self, im: Image.Image):
         self._levels = {1: im}
+        self._size = im.size
 
     def covering(self, size: tuple[int, int]) -> Image.Image:
-        full = self._levels[1]
-        w, h = full.size
+        factor = self.factor(size)
+        if factor not in self._levels:
+            self._levels[factor] = self._levels[1].reduce(factor)
+        return self._levels[factor]
+
+    def factor(self, size: tuple[int, int]) -> int:
+        """The reduction (1, 2, 4 or 8) of the copy that ``covering`` cuts ``size`` from."""
+        w, h = self._size
         scale = max(size[0] / w, size[1] / h)
         factor = 1
         while factor < 8 and scale * factor * 2 <= 1.0:
             factor *= 2
-        if factor not in self._levels:
-            self._levels[factor] = full.reduce(factor)
-        return self._levels[factor]
+        return factor
+
+    def keep(self, factors: set[int]) -> None:
+        """Keep only the copies of these reductions; the full decode stays while one of them is still to be
+        made from it (each copy is reduced from the full decode, never from another copy: other pixels)."""
+        to_make = not factors <= self._levels.keys()
+        for factor in list(self._levels):
+            if factor not in factors and not (factor == 1 and to_make):
+                del self._levels[factor]
 
 
 def cover(im: Image.Image, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:
