@@ -99,8 +99,9 @@ class EarlyWrite:
             self.places[view.source] = (here, month, neighbours)
         self.count = len(listed)
         self.shared = (listing.site_name, listing.timezone, listing.platforms, (), 0, self.renderer.script_hash)
-        self.common = {"data": listing, "site": site}
-        self.row = _index_row_macro(self.renderer, listing, self.common)
+        # Bound as the preview binds it (to the build's values, not its articles): not the listing, which goes.
+        self.row = _index_row_macro(self.renderer, listing, {"data": listing, "site": site})
+        del listing, listed
         self.index_fragment = fragment_maker(self.memo.fragments(), ("index", "../"))
         # Per article still to write: its cuts' indexes, and the distinct requests whose cards are not yet known.
         self.by_source: dict[str, Article] = {a.source: a for a in articles}
@@ -120,7 +121,7 @@ class EarlyWrite:
             self._ready(source)
         for batch in arrivals:
             if batch is None:
-                return
+                break
             if self.stopped:
                 continue
             for req, card in batch:
@@ -130,6 +131,9 @@ class EarlyWrite:
                     reqs.pop(req, None)
                     if not reqs:
                         self._ready(req.source)
+        # Drawing is over: what is left of an article not written here is the writer's to make.
+        self.places, self.waiting, self.cards, self.by_source, self.cuts = {}, {}, {}, {}, {}
+        self.all_cuts = self.requests = ()
 
     def _ready(self, source: str) -> None:
         del self.waiting[source]

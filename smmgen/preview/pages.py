@@ -138,7 +138,7 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
             key = article_page_key(view, neighbours, here == 0, month.page, shared)
         if key is not None and reuse.unchanged(path, key):
             page = UNCHANGED
-        elif key is not None and reuse.staged.get(path) == key:
+        elif key is not None and reuse.staged.pop(path, None) == key:
             page = STAGED
         else:
             page = renderer.render("article.html.j2", "../../", page="article", article=view, listed=listed,
