@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import queue
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -161,9 +162,13 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
         staged: set[str] = set()
         drawings: dict[str, str] = {}
         arrivals: queue.SimpleQueue | None = queue.SimpleQueue() if early is not None else None
+        started = threading.Event()
         with ThreadPoolExecutor(1) as drawing:
-            drawn = drawing.submit(_drawing, arrivals, requests, by_source, site, layouts, render_images, pool, cache,
-                                   progress, staged, drawings)
+            drawn = drawing.submit(_drawing, arrivals, started, requests, by_source, site, layouts, render_images,
+                                   pool, cache, progress, staged, drawings)
+            # Planning waits until the drawings are handed to the workers: run meanwhile, it held the lock of the
+            # interpreter the drawing thread needed to do so, and the workers idled.
+            started.wait()
             cuts, plan_errors = assign_plan(cuts, site, cache)
             cuts = with_expiry_warnings(cuts, site)
             if arrivals is not None and early is not None and not errors and not plan_errors:
@@ -189,11 +194,15 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
                        early=early[0] if early else None)
 
 
-def _drawing(arrivals: queue.SimpleQueue | None, *args: Any) -> tuple[dict, list[SmmgenError]]:
-    """``render_cards`` (in the drawing thread), telling ``arrivals`` the cards as they come, then None."""
+def _drawing(arrivals: queue.SimpleQueue | None, started: threading.Event,
+             *args: Any) -> tuple[dict, list[SmmgenError]]:
+    """``render_cards`` (in the drawing thread), telling ``arrivals`` the cards as they come, then None, and
+    setting ``started`` once the drawings are handed out (or there are none)."""
     try:
-        return render_cards(*args[:-1], drawings=args[-1], arrived=arrivals.put if arrivals is not None else None)
+        return render_cards(*args[:-1], drawings=args[-1], arrived=arrivals.put if arrivals is not None else None,
+                            started=started)
     finally:
+        started.set()
         if arrivals is not None:
             arrivals.put(None)
 
