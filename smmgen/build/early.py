@@ -83,6 +83,7 @@ class EarlyWrite:
         self.renderer = renderer
         present = cache.present if cache.present is not None else survey(site.root, site.output_dir, OUTPUT_SUBDIRS)
         self.sink = _PendingWrites(site.output_dir, cache, present)
+        self.sink.inline = True
         self.memo = cache.page_memo(self.sink.intact)
         self.stopped = False
         self.written = 0
@@ -132,6 +133,7 @@ class EarlyWrite:
                     if not reqs:
                         self._ready(req.source)
         # Drawing is over: what is left of an article not written here is the writer's to make.
+        self.sink.inline = False
         self.places, self.waiting, self.cards, self.by_source, self.cuts = {}, {}, {}, {}, {}
         self.all_cuts = self.requests = ()
 

@@ -137,6 +137,7 @@ class _PendingWrites:
         self._renames: list[tuple[str, Path | None, str | None, str]] = []
         self._made: list[Path] = []                 # folders made for them, removed again if the write fails
         self._token = secrets.token_hex(4)          # names this write's temporary files
+        self.inline = False                         # new files written by the caller's thread, not a writer's
 
     def keep(self, relatives: Sequence[str]) -> bool:
         """Keep these files as the last build wrote them, if every one of them still is."""
@@ -180,6 +181,15 @@ class _PendingWrites:
             self.index[relative] = self.cache.index[relative]
             return
         # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
+        if relative not in self.present and self.inline:
+            # While the cards are drawn (``smmgen.build.early``) both cores are busy drawing: a writer thread would
+            # only add its hand-overs.
+            tmp = self._temporary(path)
+            self._renames.append((tmp, None, None, digest))
+            made = self._new_file(tmp, path, relative, data)
+            self.changed += 1
+            self.index[relative] = self.cache.index[relative] = (*made, digest)
+            return
         if relative not in self.present:
             # A new file: created by a writer thread while this one renders the next (on a cold build, creating
             # ten thousand files is seconds of the kernel's time, which the other core can spend).
