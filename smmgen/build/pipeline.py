@@ -167,8 +167,10 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
             drawn = drawing.submit(_drawing, arrivals, started, requests, by_source, site, layouts, render_images,
                                    pool, cache, progress, staged, drawings)
             # Planning waits until the drawings are handed to the workers: run meanwhile, it held the lock of the
-            # interpreter the drawing thread needed to do so, and the workers idled.
-            started.wait()
+            # interpreter the drawing thread needed to do so, and the workers idled. (Heroes only checked, not
+            # drawn, are decoded outside that lock: planning goes on meanwhile.)
+            if render_images:
+                started.wait()
             cuts, plan_errors = assign_plan(cuts, site, cache)
             cuts = with_expiry_warnings(cuts, site)
             if arrivals is not None and early is not None and not errors and not plan_errors:
