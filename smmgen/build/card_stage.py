@@ -3,7 +3,9 @@ once, or found done in output/cards through the build cache."""
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -77,11 +79,15 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
                  render_images: bool, pool: Workers | None,
                  cache: BuildCache | None = None, progress: Progress | None = None,
                  staged: set[str] | None = None, *, shard: tuple[int, int] | None = None,
-                 drawings: dict[str, str] | None = None) -> tuple[dict, list[SmmgenError]]:
+                 drawings: dict[str, str] | None = None,
+                 arrived: Callable[[list[tuple]], None] | None = None,
+                 started: threading.Event | None = None) -> tuple[dict, list[SmmgenError]]:
     """The card of every request (``card_requests``); each distinct request is drawn once (in ``pool``'s
     processes when there are several), and not at all when the cache has its card and the file is still in
     output/cards. New card files go to the staging folder; ``staged`` gets the paths of the cards there.
-    ``shard`` and ``drawings``: as ``smmgen.cards.batch.render_cards`` takes them."""
+    ``shard`` and ``drawings``: as ``smmgen.cards.batch.render_cards`` takes them. ``arrived`` is told the
+    cards (request, card) as they are known: those found done at once, then each group's as it is drawn.
+    ``started`` is set once the drawings are handed to the workers (it may be set earlier by the caller)."""
     if not render_images:
         return {}, check_heroes(articles.values(), _drawn_on(cache), cache.file_key if cache is not None else None)
     # By identity first: ``card_requests`` gives each distinct card one object, and hashing a request hashes
@@ -118,6 +124,8 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
                 cards[req] = card
             else:
                 missing.append(req)
+    if arrived is not None and cards:
+        arrived(list(cards.items()))
     if missing:
         from smmgen.cards import render_cards as render
 
@@ -125,10 +133,14 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
             count = pool.count if pool is not None else 1
             read: dict = {}
             drawn = None if progress is None else lambda done, total: progress("drawing cards", done, total)
+            if started is not None:
+                # Told once every drawing is handed to the workers (before the first is done).
+                drawn = functools.partial(_started, started, drawn)
             cards.update(render(missing, layout_dirs=[d / "cards" for d in layouts.dirs], roots=layouts.roots,
                                 out_dir=site.output_dir, stage=staging.ready_folder(site), staged=staged,
                                 workers=count, executor=pool.executor if count > 1 else None, heroes=read,
-                                progress=drawn, shard=shard, drawings=drawings, companions=requests))
+                                progress=drawn, shard=shard, drawings=drawings, companions=requests,
+                                arrived=arrived))
             if cache is not None:
                 for path, (seen, sha) in read.items():
                     cache.learn(path, seen, sha)
@@ -144,6 +156,12 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
         cache.cards = {(req, _with_companions(keys[req.hero], req, companions) if req.hero is not None else None): card
                        for req, card in cards.items()}
     return cards, []
+
+
+def _started(started: threading.Event, progress: Callable[[int, int], None] | None, done: int, total: int) -> None:
+    started.set()
+    if progress is not None:
+        progress(done, total)
 
 
 def _companions(requests: Sequence) -> dict[tuple[str, Path], str]:

@@ -202,7 +202,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     # From here on output/ changes: the edit index no longer says what it holds.
     edit_index.forget(site)
     # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
-    from smmgen.build.pipeline import build, write_output
+    from smmgen.build.pipeline import build, discard_early, write_output
 
     cache = held if held is not None else BuildCache.load(site, env)
     cache.saved_as = cache.files = None       # changed from here on: held again only once saved
@@ -211,8 +211,9 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     markdown = _markdown_suffixes(site)
     hashes = {path: sha for path, sha in before
               if path.lower().endswith(markdown) and sha not in ("unreadable", "outside")}
-    result = build(site, workers=workers, cache=cache, hashes=hashes, progress=progress)
+    result = build(site, workers=workers, cache=cache, hashes=hashes, progress=progress, write_early=True)
     if result.errors:
+        discard_early(result)                   # what was written while the cards were drawn goes
         # output/ is left as it was: the cards drawn stay staged for the next try, and the cache, which knows only
         # cards in output/cards, forgets them. What parsed and cut is still good for the next try.
         staging.keep_only(site, result.staged)

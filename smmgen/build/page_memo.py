@@ -26,6 +26,9 @@ class PageMemo:
         # What the preview leaves for an edit to patch its pages (``smmgen.preview.edit``), once its pages are
         # all given; None when it cannot be patched (a site's own templates, a build with errors).
         self.record: dict | None = None
+        # Pages written while the cards were being drawn (``smmgen.build.early``), by the key of their inputs: a
+        # page whose key is still this one when the preview gets to it is not rendered again.
+        self.staged: dict[str, str] = {}
 
     def unchanged(self, relative: str, key: str) -> bool:
         """The page was last made from inputs with this key, and its file is still as written."""
@@ -42,6 +45,11 @@ class PageMemo:
     def close(self) -> None:
         if self._fragments is not None:
             self._fragments.close()
+
+    def abandon(self) -> None:
+        """After a failed build: its parts file closed, the cache left as it was."""
+        if self._fragments is not None:
+            self._fragments.abandon()
 
 
 class FragmentStore:
@@ -97,6 +105,11 @@ class FragmentStore:
         return fd
 
     def get(self, key: str, make: Callable[[], bytes]) -> bytes:
+        made = self.index.get(key)
+        if made is not None:                # made (or copied) by this build already: read back from its file
+            data = os.pread(self._fd, made[1], made[0])   # type: ignore[arg-type]
+            if len(data) == made[1]:
+                return data
         data = self._copy(key)
         copied = data is not None
         if data is None:
@@ -130,6 +143,13 @@ class FragmentStore:
             return None
         data = os.pread(self._old, where[1], where[0])   # type: ignore[arg-type]
         return data if len(data) == where[1] else None
+
+    def abandon(self) -> None:
+        """The build failed: its file is closed, and the cache still names the parts it named."""
+        for file in self._files:
+            file.close()
+        self._files.clear()
+        self._old = self._fd = None
 
     def close(self) -> None:
         """Done: the cache now names this build's file and parts (written to disk when the cache is saved)."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -40,6 +43,9 @@ from smmgen.plan.ledger_times import ledger_path
 from smmgen.platforms import Cut, CutContext, registry
 from smmgen.site_files import inside, read_bytes
 from smmgen.video.media import Videos, make_videos
+
+if TYPE_CHECKING:
+    from smmgen.build.early import EarlyWrite
 
 __all__ = ["OUTPUT_SUBDIRS", "BuildResult", "BuildWarning", "Progress", "build", "cut_text_file", "write_output"]
 
@@ -74,6 +80,9 @@ class BuildResult:
     staged: frozenset[str] = frozenset()
     videos: Videos | None = None         # the video stage's items, fallbacks and files (``smmgen.video.media``)
     drawn: int = 0                       # distinct drawings this build drew (not found done in output/ or staged)
+    # The files written while the cards were drawn (``build``'s ``write_early``), which ``write_output`` keeps
+    # or ``discard_early`` removes.
+    early: EarlyWrite | None = field(default=None, compare=False, repr=False)
 
     @property
     def warnings(self) -> tuple[BuildWarning, ...]:
@@ -122,17 +131,33 @@ def default_image_warnings(site: Site, shown: int) -> tuple[BuildWarning, ...]:
 
 def build(site: Site, *, render_images: bool = True, workers: int | None = None,
           cache: BuildCache | None = None, hashes: Mapping[str, str] | None = None,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, write_early: bool = False) -> BuildResult:
     """Everything the output is made of, and every problem found; writes nothing to output/ (see
     ``write_output``): new cards are drawn into the staging folder (``smmgen.build.staging``).
 
     ``workers`` processes parse, cut and draw what is not in ``cache`` (the result is the same either way);
     ``cache`` is updated with what this build made. ``hashes``: the sha256 of article files by path, where the
     caller has read them already. ``progress`` hears how far parsing, cutting and drawing have come.
+    ``write_early`` (with ``cache``): while the cards are drawn, write each article's files whose cards are all
+    known under temporary names (``smmgen.build.early``), which ``write_output`` renames into place, or which
+    ``discard_early`` removes when the build failed (``BuildResult.errors``).
     """
     if render_images:
         guard(site.root, site.output_dir, OUTPUT_SUBDIRS)      # before a card is found in or moved to output/cards
     layouts = Layouts(site.layouts_dir, compiled=cache is not None, root=site.root)
+    early: list[EarlyWrite] = []
+    try:
+        return _build(site, layouts, render_images, workers, cache, hashes, progress,
+                      early if write_early and render_images and cache is not None else None)
+    except BaseException:
+        for one in early:
+            one.discard()               # nothing of a build that failed stays in output/
+        raise
+
+
+def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | None, cache: BuildCache | None,
+           hashes: Mapping[str, str] | None, progress: Progress | None,
+           early: list[EarlyWrite] | None) -> BuildResult:
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
         ready = parse_and_cut(site, layouts, cache, pool, hashes or {}, progress)
@@ -149,14 +174,30 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
         published = [a for a in articles if not a.draft]
         by_source = {a.source: a for a in published}
         requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
-        # Cards are drawn (by the worker processes, when there are many) while this thread plans.
+        # Cards are drawn (by the worker processes, when there are many) while this thread plans, then writes the
+        # files of each article whose cards are all in.
         staged: set[str] = set()
         drawings: dict[str, str] = {}
+        arrivals: queue.SimpleQueue | None = queue.SimpleQueue() if early is not None else None
+        started = threading.Event()
         with ThreadPoolExecutor(1) as drawing:
-            drawn = drawing.submit(render_cards, requests, by_source, site, layouts, render_images, pool, cache,
-                                   progress, staged, drawings=drawings)
+            drawn = drawing.submit(_drawing, arrivals, started, requests, by_source, site, layouts, render_images,
+                                   pool, cache, progress, staged, drawings)
+            # Planning waits until the drawings are handed to the workers: run meanwhile, it held the lock of the
+            # interpreter the drawing thread needed to do so, and the workers idled. (Heroes only checked, not
+            # drawn, are decoded outside that lock: planning goes on meanwhile.)
+            if render_images:
+                started.wait()
             cuts, plan_errors = assign_plan(cuts, site, cache)
             cuts = with_expiry_warnings(cuts, site)
+            if arrivals is not None and early is not None and not errors and not plan_errors:
+                from smmgen.build.early import EarlyWrite
+
+                writer = EarlyWrite.start(site, layouts, cache, published, cuts, requests,  # type: ignore[arg-type]
+                                          ready.shas, ready.held)
+                if writer is not None:
+                    early.append(writer)
+                    writer.follow(iter(arrivals.get, None))
             cards, card_errors = drawn.result()
     videos = make_videos(published, cuts, site, render=render_images, workers=workers or 1, progress=progress)
     cuts = with_video_warnings(cuts, videos)
@@ -164,22 +205,45 @@ def build(site: Site, *, render_images: bool = True, workers: int | None = None,
         ready.remember(cache, articles)         # after drawing: the heroes the workers read are known by then
     errors += plan_errors + card_errors + list(videos.errors)
     outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None,
-                              videos, held=ready.held)
+                              videos, early[0].spool if early else None, ready.held)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
                        cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts,
                        skipped=loaded.skipped, staged=frozenset(staged), videos=videos,
-                       drawn=sum(1 for what in drawings.values() if what == "drawn"))
+                       drawn=sum(1 for what in drawings.values() if what == "drawn"),
+                       early=early[0] if early else None)
+
+
+def _drawing(arrivals: queue.SimpleQueue | None, started: threading.Event,
+             *args: Any) -> tuple[dict, list[SmmgenError]]:
+    """``render_cards`` (in the drawing thread), telling ``arrivals`` the cards as they come, then None, and
+    setting ``started`` once the drawings are handed out (or there are none)."""
+    try:
+        return render_cards(*args[:-1], drawings=args[-1], arrived=arrivals.put if arrivals is not None else None,
+                            started=started)
+    finally:
+        started.set()
+        if arrivals is not None:
+            arrivals.put(None)
+
+
+def discard_early(result: BuildResult) -> None:
+    """Remove what ``build`` wrote while drawing (``write_early``), for a build that is not written."""
+    if result.early is not None:
+        result.early.discard()
 
 
 def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: Sequence[tuple],
                     cards: dict, site: Site, shas: dict[str, str] | None,
-                    videos: Videos | None = None, held: HeldCuts | None = None) -> tuple[ArticleOutput, ...]:
+                    videos: Videos | None = None, spool: EntryLines | None = None,
+                    held: HeldCuts | None = None) -> tuple[ArticleOutput, ...]:
     """Each article's cuts with their cards, or their video where they post one (the card is then the
     publisher's fallback no more: the entry carries the video only); keyed (``outputs.output_key``) when
     ``shas`` has the article files' hashes. ``held``: the texts of the cuts that come slim
     (``smmgen.build.held_cuts``)."""
     items = videos.items if videos is not None else {}
-    spool = EntryLines()        # the manifest lines of the entries the preview made, until the writer copies them
+    # The manifest lines of the entries the preview made, until the writer copies them (``spool``: the one the
+    # entries made while the cards were drawn went to, ``smmgen.build.early``).
+    spool = spool if spool is not None else EntryLines()
     shared = Shared()           # the cuts of an article mostly show the same card or two: one MediaFile each
     by_source: dict[str, list[int]] = {}
     for i, cut in enumerate(cuts):
@@ -189,16 +253,24 @@ def article_outputs(articles: Sequence[Article], cuts: Sequence[Cut], requests: 
         indexes = by_source.get(article.source)
         if not indexes:
             continue
-        own = tuple(cuts[i] for i in indexes)
-        media = tuple((items[cuts[i].id],) if cuts[i].id in items
-                      else shared.one(tuple(map(shared.one, media_files(cuts[i], requests[i], cards, site))))
-                      for i in indexes)
-        sha = shas.get(article.source) if shas is not None else None
-        key = None
-        if sha is not None:
-            key = output_key(sha, stamp(article.image) if article.image else None, own, media)
-        out.append(ArticleOutput(article, own, media, key, spool, held))
+        out.append(article_output(article, tuple(cuts[i] for i in indexes), [requests[i] for i in indexes], cards,
+                                  site, shas.get(article.source) if shas is not None else None, items, spool, shared,
+                                  held))
     return tuple(out)
+
+
+def article_output(article: Article, own: tuple[Cut, ...], requests: Sequence[tuple], cards: Mapping, site: Site,
+                   sha: str | None, items: Mapping, spool: EntryLines, shared: Shared,
+                   held: HeldCuts | None = None) -> ArticleOutput:
+    """One article's share of ``article_outputs``: ``own`` its cuts (slim ones read back from ``held``),
+    ``requests`` theirs, ``items`` the videos by cut id."""
+    media = tuple((items[cut.id],) if cut.id in items
+                  else shared.one(tuple(map(shared.one, media_files(cut, reqs, cards, site))))
+                  for cut, reqs in zip(own, requests))
+    key = None
+    if sha is not None:
+        key = output_key(sha, stamp(article.image) if article.image else None, own, media)
+    return ArticleOutput(article, own, media, key, spool, held)
 
 
 def platforms_for(article: Article, site: Site) -> list[str]:

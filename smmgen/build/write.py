@@ -27,7 +27,7 @@ from smmgen.build.og import card_url, og_html, og_tags  # noqa: F401 (card_url: 
 from smmgen.build.replacement import stream_to
 from smmgen.output_files import create, prune, survey
 from smmgen.preview import iter_preview
-from smmgen.preview.pages import UNCHANGED
+from smmgen.preview.pages import STAGED, UNCHANGED
 
 if TYPE_CHECKING:
     from smmgen.build.cache import BuildCache
@@ -57,13 +57,18 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
     if result.cards:
         # Where the staged cards go, made first: output/cards being a file stops the write before it begins.
         (out / "cards").mkdir(parents=True, exist_ok=True)
-    sink = _PendingWrites(out, cache, present)
+    early = getattr(result, "early", None)       # the files written while the cards were drawn, if any
+    if early is not None:
+        sink, memo = early.sink, early.memo
+    else:
+        sink = _PendingWrites(out, cache, present)
+        memo = cache.page_memo(sink.intact) if cache is not None else None
     same = set()
     if cache is not None:
         same = {o.article.source for o in result.outputs
                 if o.key is not None and cache.outputs.get(o.article.source) == o.key}
-    memo = cache.page_memo(sink.intact) if cache is not None else None
     try:
+        sink.settle()
         # The preview first: a broken template in layouts/preview/ fails the build before anything is written.
         for path, data in iter_preview(result, reuse=memo):
             sink.put(path, data)
@@ -74,6 +79,8 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
         sink.flush()
     except BaseException:
         sink.discard()                      # the error that stopped the write is the one to report
+        if early is not None:
+            early.memo.abandon()
         raise
     sink.commit()
     # The cards the build drew wait in the staging folder: in place before the manifest that names them.
@@ -130,6 +137,7 @@ class _PendingWrites:
         self._renames: list[tuple[str, Path | None, str | None, str]] = []
         self._made: list[Path] = []                 # folders made for them, removed again if the write fails
         self._token = secrets.token_hex(4)          # names this write's temporary files
+        self.inline = False                         # new files written by the caller's thread, not a writer's
 
     def keep(self, relatives: Sequence[str]) -> bool:
         """Keep these files as the last build wrote them, if every one of them still is."""
@@ -143,6 +151,8 @@ class _PendingWrites:
     def put(self, path: Path, data: bytes | Iterable[bytes]) -> None:
         if self.cache is None:
             self.written.add(path)          # for ``prune``; with a cache, ``finish`` knows from the index
+        if data is STAGED:
+            return                          # written already, and recorded (``smmgen.build.early``)
         if data is UNCHANGED and self.cache is not None:
             relative = path.relative_to(self.out).as_posix()
             self.index[relative] = self.cache.index[relative]
@@ -160,10 +170,26 @@ class _PendingWrites:
             return
         relative = path.relative_to(self.out).as_posix()
         digest = hashlib.sha256(data).hexdigest()
+        made = self.index.get(relative)
+        if made is not None and relative not in self.present:
+            # A new file put already while the cards were drawn (``smmgen.build.early``): written again only if
+            # its bytes are not these.
+            if made[2] != digest:
+                self._restage(path, relative, data, digest)
+            return
         if relative in self.intact and self.cache.index[relative][2] == digest:
             self.index[relative] = self.cache.index[relative]
             return
         # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
+        if relative not in self.present and self.inline:
+            # While the cards are drawn (``smmgen.build.early``) both cores are busy drawing: a writer thread would
+            # only add its hand-overs.
+            tmp = self._temporary(path)
+            self._renames.append((tmp, None, None, digest))
+            made = self._new_file(tmp, path, relative, data)
+            self.changed += 1
+            self.index[relative] = self.cache.index[relative] = (*made, digest)
+            return
         if relative not in self.present:
             # A new file: created by a writer thread while this one renders the next (on a cold build, creating
             # ten thousand files is seconds of the kernel's time, which the other core can spend).
@@ -182,6 +208,16 @@ class _PendingWrites:
         if not changed:
             self.cache.wrote(relative, path, digest)
             self.index[relative] = self.cache.index[relative]
+
+    def _restage(self, path: Path, relative: str, data: bytes, digest: str) -> None:
+        """Write a new file put already (its temporary file settled) again, with other bytes."""
+        tmp = self._temporary(path)
+        made = _create_anew(tmp, data, durable=False)
+        for n, (name, *_) in enumerate(self._renames):
+            if name == tmp:
+                self._renames[n] = (tmp, None, None, digest)
+                break
+        self.index[relative] = self.cache.index[relative] = (*made, digest)  # type: ignore[union-attr]
 
     def _replace(self, path: Path, relative: str, data: bytes, digest: str | None, durable: bool) -> int:
         """Write ``data`` to a temporary file that is to replace ``path``, unless ``path`` holds it already;
@@ -242,6 +278,11 @@ class _PendingWrites:
                 folder.rmdir()
             except OSError:
                 pass
+
+    def settle(self) -> None:
+        """Record the new files the writer thread has been handed so far, once written."""
+        while self._pending:
+            self._settle(self._pending.popleft())
 
     def flush(self) -> None:
         """Wait for the new files handed to the writer thread, and record them."""

@@ -62,7 +62,8 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
                  stage: Path | None = None, staged: set[str] | None = None,
                  shard: tuple[int, int] | None = None,
                  drawings: dict[str, str] | None = None,
-                 companions: Sequence[CardRequest] = ()) -> dict[CardRequest, Card]:
+                 companions: Sequence[CardRequest] = (),
+                 arrived: Callable[[list[tuple[CardRequest, Card]]], None] | None = None) -> dict[CardRequest, Card]:
     """Render (or find already rendered) the card for every request.
 
     ``layout_dirs`` is searched in order (the site's ``layouts/cards`` first, then the package defaults).
@@ -83,6 +84,8 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     A card drawn on a hero is then cut from the decode that covers every card its article draws on that hero
     (``hero.Decodes``): one decode where Instagram's portrait card needs the full size and the others a half,
     and the card's pixels still depend on its article's cards, never on which of them are drawn now.
+    ``arrived``, when given, is told each group's cards (request, card) as the group is done, so that the caller
+    can use them while the other groups are drawn.
     """
     errors: list[SmmgenError] = []
     layouts: dict[Path, LayoutFile] = {}
@@ -109,12 +112,12 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     batches = list(groups.values())
     dirs = [(out_dir, stage, shard)] * len(batches)
     if workers > 1 and len(batches) > 1 and executor is not None:
-        results = _counted(executor().map(_run_group, batches, dirs), batches, progress)
+        results = _counted(_told(executor().map(_run_group, batches, dirs), requests, arrived), batches, progress)
     elif workers > 1 and len(batches) > 1:
         with worker_pool(workers) as pool:
-            results = _counted(pool.map(_run_group, batches, dirs), batches, progress)
+            results = _counted(_told(pool.map(_run_group, batches, dirs), requests, arrived), batches, progress)
     else:
-        results = _counted((_run_group(b, dirs[0]) for b in batches), batches, progress)
+        results = _counted(_told((_run_group(b, dirs[0]) for b in batches), requests, arrived), batches, progress)
 
     cards: dict[CardRequest, Card] = {}
     by_index = {job.index: job.request for b in batches for job in b}
@@ -138,6 +141,19 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
             unique.setdefault(e.message, e)
         raise ErrorList(list(unique.values()))
     return cards
+
+
+def _told(results: Iterable[Any], requests: Sequence[CardRequest],
+          arrived: Callable[[list[tuple[CardRequest, Card]]], None] | None) -> Iterable[Any]:
+    """``results`` (``_run_group``'s) as they come, each group's cards told to ``arrived`` first."""
+    if arrived is None:
+        return results
+    return (_tell(result, requests, arrived) for result in results)
+
+
+def _tell(result: Any, requests: Sequence[CardRequest], arrived: Callable[[list[tuple[CardRequest, Card]]], None]) -> Any:
+    arrived([(requests[index], outcome) for index, outcome in result[0] if isinstance(outcome, Card)])
+    return result
 
 
 def _counted(results: Iterable[Any], batches: list[list[_Job]],

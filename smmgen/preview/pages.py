@@ -36,6 +36,14 @@ class Unchanged:
 
 UNCHANGED = Unchanged()
 
+
+class Staged(Unchanged):
+    """Stands for a page written already by this build, while its cards were drawn (``smmgen.build.early``),
+    from inputs with the key the page has now (``reuse.staged``)."""
+
+
+STAGED = Staged()
+
 Content = bytes | Iterable[bytes] | Unchanged
 """A file's bytes, whole or as blocks to be written one after the other, or ``UNCHANGED``."""
 
@@ -130,6 +138,8 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
             key = article_page_key(view, neighbours, here == 0, month.page, shared)
         if key is not None and reuse.unchanged(path, key):
             page = UNCHANGED
+        elif key is not None and reuse.staged.pop(path, None) == key:
+            page = STAGED
         else:
             page = renderer.render("article.html.j2", "../../", page="article", article=view, listed=listed,
                                    here=here, index_page=month.page, **common)

@@ -1,0 +1,224 @@
+"""Writing each article's files while the cards of the others are still being drawn.
+
+Drawing the cards takes most of a cold build, in the worker processes, while the build process waits; writing the
+preview then kept the build process busy alone for seconds after the last card. So, as the cards of an article
+come back (``smmgen.cards.batch.render_cards``'s ``arrived``), its preview page, its row of the preview index (into
+the page memo's store of parts), its Open Graph snippet and its cut texts are made and handed to the writer
+(``smmgen.build.write``), under temporary names like every file of a write.
+
+Nothing here is taken on trust. The writer gets to each file as before: a page is used only when the key of its
+inputs (``smmgen.preview.pages.article_page_key``, which the page memo relies on across builds) is the one it
+was made with, and a cut text or snippet only when its bytes are the ones made now; otherwise it is made again.
+A build that fails discards what was written here with the rest of its write: output/ is as it was.
+
+Only files new to output/ (a cold build's) are written here, and only with the preview's own templates (whose
+article page shows only its neighbours of the listing, as the page memo assumes), with the build cache (whose
+keys say what a page is made from), and for a site without videos (the video stage, after drawing, may change a
+post).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from smmgen.build.article_outputs import EntryLines
+from smmgen.build.shared_values import Shared
+
+if TYPE_CHECKING:
+    from smmgen.build.cache import BuildCache
+    from smmgen.build.held_cuts import HeldCuts
+    from smmgen.build.templates import Layouts
+    from smmgen.config.site import Site
+    from smmgen.content.article import Article
+    from smmgen.platforms import Cut
+
+
+@dataclass(frozen=True)
+class _Partial:
+    """What ``preview_data`` reads of a build, for one article (or for the listing: every article, no outputs)."""
+
+    site: Site
+    articles: tuple
+    cuts: tuple
+    outputs: tuple
+    errors: tuple = ()
+    drafts: tuple = ()
+
+
+class EarlyWrite:
+    """The files of articles whose cards are all known, written during drawing (see the module docstring); the
+    writer (``smmgen.build.write.write_output``) carries on with its ``sink`` and ``memo``."""
+
+    @classmethod
+    def start(cls, site: Site, layouts: Layouts, cache: BuildCache, articles: Sequence[Article],
+              cuts: Sequence[Cut], requests: Sequence[tuple], shas: dict[str, str],
+              held: HeldCuts | None = None) -> EarlyWrite | None:
+        """The writer of these (planned) cuts' articles, or None where nothing is to be written early: a site's
+        own preview templates, a video, a preview template that does not compile (the writer reports it)."""
+        from smmgen.preview.edit import _default_templates
+        from smmgen.preview.pages import Renderer
+
+        if any(a.video is not None for a in articles) or not _default_templates(layouts):
+            return None
+        renderer = Renderer(layouts)
+        try:
+            renderer.check()
+        except Exception:               # noqa: BLE001 - the writer reports it, in its place among the errors
+            return None
+        return cls(site, renderer, cache, articles, cuts, requests, shas, held)
+
+    def __init__(self, site: Site, renderer: Any, cache: BuildCache, articles: Sequence[Article],
+                 cuts: Sequence[Cut], requests: Sequence[tuple], shas: dict[str, str], held: HeldCuts | None = None):
+        from smmgen.build.write import OUTPUT_SUBDIRS, _PendingWrites
+        from smmgen.output_files import survey
+        from smmgen.preview import periods
+        from smmgen.preview.model import preview_data
+        from smmgen.preview.pages import _index_row_macro, fragment_maker
+
+        self.site = site
+        self.cache = cache
+        self.shas = shas
+        self.held = held        # the texts of slim cuts (``smmgen.build.held_cuts``), read back per article
+        self.spool = EntryLines()           # the manifest lines of the entries made here: the writer's too
+        self.renderer = renderer
+        present = cache.present if cache.present is not None else survey(site.root, site.output_dir, OUTPUT_SUBDIRS)
+        self.sink = _PendingWrites(site.output_dir, cache, present)
+        self.sink.inline = True
+        self.memo = cache.page_memo(self.sink.intact)
+        self.stopped = False
+        self.written = 0
+        # Where each article is listed (newest first, as the preview lists them): its place, its month's page
+        # and its neighbours' (page, title).
+        listing = preview_data(_Partial(site, tuple(articles), tuple(cuts), ()))
+        listed = [view for view in listing.articles if view.page]
+        tz = ZoneInfo(listing.timezone)
+        self.places: dict[str, tuple[int, str, tuple]] = {}
+        for here, view in enumerate(listed):
+            month = periods.month_period(periods.month_of(view.date_iso, tz)).page
+            neighbours = tuple((listed[n].page, listed[n].title) for n in (here - 1, here + 1)
+                               if 0 <= n < len(listed))
+            self.places[view.source] = (here, month, neighbours)
+        self.count = len(listed)
+        self.shared = (listing.site_name, listing.timezone, listing.platforms, (), 0, self.renderer.script_hash)
+        # Bound as the preview binds it (to the build's values, not its articles): not the listing, which goes.
+        self.row = _index_row_macro(self.renderer, listing, {"data": listing, "site": site})
+        del listing, listed
+        self.index_fragment = fragment_maker(self.memo.fragments(), ("index", "../"))
+        # Per article still to write: its cuts' indexes, and the distinct requests whose cards are not yet known.
+        self.by_source: dict[str, Article] = {a.source: a for a in articles}
+        self.cuts: dict[str, list[int]] = {}
+        for i, cut in enumerate(cuts):
+            self.cuts.setdefault(cut.source, []).append(i)
+        self.all_cuts = cuts
+        self.requests = requests
+        self.waiting: dict[str, dict] = {}
+        for source, indexes in self.cuts.items():
+            self.waiting[source] = {req: None for i in indexes for req in requests[i]}
+        self.cards: dict = {}
+
+    def follow(self, arrivals: Iterable[list[tuple] | None]) -> None:
+        """Write each article as its last card comes in; ``arrivals`` ends (None) when drawing is over."""
+        for source in [s for s, reqs in self.waiting.items() if not reqs]:
+            self._ready(source)
+        for batch in arrivals:
+            if batch is None:
+                break
+            if self.stopped:
+                continue
+            for req, card in batch:
+                self.cards[req] = card
+                reqs = self.waiting.get(req.source)
+                if reqs is not None:
+                    reqs.pop(req, None)
+                    if not reqs:
+                        self._ready(req.source)
+        # Drawing is over: what is left of an article not written here is the writer's to make.
+        self.sink.inline = False
+        self.places, self.waiting, self.cards, self.by_source, self.cuts = {}, {}, {}, {}, {}
+        self.all_cuts = self.requests = ()
+
+    def _ready(self, source: str) -> None:
+        del self.waiting[source]
+        if self.stopped:
+            return
+        try:
+            self._write(source)
+        except Exception:               # noqa: BLE001 - left to the writer, which reports it in its place
+            self.stopped = True
+        for i in self.cuts.get(source, ()):
+            for req in self.requests[i]:
+                self.cards.pop(req, None)
+
+    def _write(self, source: str) -> None:
+        from smmgen.build.pipeline import article_output
+        from smmgen.build.write import cut_file_name, cut_text_file, og_snippet
+        from smmgen.preview.model import preview_data
+        from smmgen.preview.pages import article_page_key
+
+        article = self.by_source[source]
+        place = self.places.get(source)
+        if place is None:
+            return
+        indexes = self.cuts[source]
+        own = tuple(self.all_cuts[i] for i in indexes)
+        output = article_output(article, own, [self.requests[i] for i in indexes], self.cards, self.site,
+                                self.shas.get(source), {}, self.spool, Shared(), self.held)
+        out = self.site.output_dir
+        sink = self.sink
+        here, month, neighbours = place
+        data = preview_data(_Partial(self.site, (article,), own, (output,)))
+        view = data.articles[0]
+        if view.key is None or data.errors or data.error_count:
+            return
+        path = f"preview/{view.page}"
+        if path not in sink.present:
+            key = article_page_key(view, neighbours, here == 0, month, self.shared)
+            page = self.renderer.render("article.html.j2", "../../", page="article", article=view,
+                                        listed=_Listing(self.count, here, view, neighbours), here=here,
+                                        index_page=month, data=data, site=self.site)
+            sink.put(out / path, page)
+            self.memo.staged[path] = key
+            if self.row is not None:
+                self.index_fragment(self.row, view)
+        view.forget_posts()
+        og = min((req for i in indexes for req in self.requests[i] if req.target == "og"),
+                 key=lambda r: (r.layout, r.alt), default=None)
+        files = [(f"cuts/{c.slug}/{cut_file_name(c)}", cut_text_file(c)) for c in output.whole_cuts()]
+        files.append((f"og/{article.key}.html", og_snippet(article, self.site, self.cards.get(og))))
+        for relative, data_ in files:
+            if relative not in sink.present:
+                sink.put(out / relative, data_)
+        self.written += 1
+
+    def discard(self) -> None:
+        """The build failed: what was written here goes (output/ as it was)."""
+        self.sink.discard()
+        self.memo.abandon()
+
+
+class _Listing:
+    """``listed`` for an article page rendered alone: its length and its neighbours."""
+
+    def __init__(self, count: int, here: int, view: Any, neighbours: tuple):
+        self.count, self.here, self.view = count, here, view
+        self.near: dict[int, _Neighbour] = {}
+        slots = [n for n in (here - 1, here + 1) if 0 <= n < count]
+        for n, (page, title) in zip(slots, neighbours):
+            self.near[n] = _Neighbour(page, title)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, n: int) -> Any:
+        if n == self.here:
+            return self.view
+        return self.near[n]             # a page showing more of the listing is made by the writer, whole
+
+
+@dataclass(frozen=True)
+class _Neighbour:
+    page: str
+    title: str

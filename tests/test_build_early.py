@@ -1,0 +1,133 @@
+"""Each article's files written while the cards of the others are drawn (``smmgen.build.early``): the writer
+keeps them only where they are what it would make, and a build that fails leaves nothing of them in output/.
+
+The site is the benchmark's generator at a small size: heroes drawn into cards of several sizes, so that an
+article's cards come back from drawing in more than one group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from smmgen.build.cache import BuildCache, fingerprint
+from smmgen.build.incremental import build_site
+from smmgen.build.pipeline import build, discard_early, write_output
+from smmgen.cli.main import main
+from smmgen.config.site import load_site
+from smmgen.content.reading import read_articles
+from smmgen.output_files import survey
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from sitegen import generate
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    root = tmp_path_factory.mktemp("generated") / "site"
+    generate(root, 12, hero_share=0.6, workers=1)
+    return root
+
+
+@pytest.fixture
+def copy_site(base, tmp_path):
+    def copy(name: str) -> Path:
+        site = tmp_path / name
+        shutil.copytree(base, site, ignore=shutil.ignore_patterns("output", ".smmgen"))
+        return site
+    return copy
+
+
+@pytest.fixture
+def plain(copy_site) -> dict[str, str]:
+    """output/ of a build without the cache (nothing written early), in one process."""
+    site = copy_site("plain")
+    result = CliRunner().invoke(main, ["build", "--no-cache", "--workers", "1", "--site", str(site)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return tree(site / "output")
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def early_build(site: Path, workers: int = 1):
+    """``build`` as a cold ``smmgen build`` runs it (the cache, output/ listed first), writing early."""
+    loaded = load_site(site)
+    cache = BuildCache.load(loaded, fingerprint(loaded))
+    cache.present = survey(loaded.root, loaded.output_dir, ("cuts", "cards", "og", "preview", "media"))
+    return build(loaded, workers=workers, cache=cache, write_early=True), cache
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_cold_build_writes_each_articles_files_while_drawing_and_output_is_as_without_cache(
+        copy_site, plain, workers):
+    site = copy_site(f"early-{workers}")
+    result, cache = early_build(site, workers)
+    assert not result.errors
+    # Every article with posts was written while drawing: its files wait under temporary names, none in place.
+    assert result.early is not None and result.early.written == len(result.outputs) > 0
+    waiting = [p for p in (site / "output").rglob("*") if p.is_file()]
+    assert waiting and all(p.name.startswith(".") and p.name.endswith(".tmp") for p in waiting)
+    write_output(result, cache)
+    assert tree(site / "output") == plain
+
+
+def test_the_cli_build_is_byte_identical_with_two_workers_and_a_rebuild_has_nothing_to_do(copy_site, plain):
+    site = copy_site("cli")
+    result = CliRunner().invoke(main, ["build", "--workers", "2", "--site", str(site)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert tree(site / "output") == plain
+    again = build_site(load_site(site), workers=2)
+    assert again.skipped and again.changed == 0
+
+
+def test_a_page_or_file_written_early_whose_inputs_changed_is_made_again(copy_site, plain):
+    site = copy_site("changed")
+    result, cache = early_build(site)
+    memo, sink = result.early.memo, result.early.sink
+    page = next(iter(memo.staged))
+    memo.staged[page] = "not the key it has now"            # rendered again: the same bytes, kept as written
+    sink.settle()
+    og = next(r for r in sink.index if r.startswith("og/"))
+    size, mtime, _ = sink.index[og]
+    sink.index[og] = (size, mtime, "0" * 64)                # not the bytes made now: written again
+    (site / "output" / og).parent.joinpath(f".{Path(og).name}.{sink._token}.tmp").write_bytes(b"stale")
+    write_output(result, cache)
+    assert tree(site / "output") == plain
+    assert cache.index[og][2] == plain[og]
+
+
+def test_a_build_whose_card_fails_while_drawing_leaves_nothing_in_output(copy_site):
+    for name in ("broken", "broken-cli"):
+        site = copy_site(name)
+        heroes = sorted({a.image for a in read_articles(load_site(site)).articles if a.image is not None})
+        heroes[-1].write_bytes(b"not an image at all")      # its cards fail; the other articles' are drawn
+    site = site.parent / "broken"
+    result, _ = early_build(site)
+    assert result.errors
+    assert result.early is not None and result.early.written > 0
+    discard_early(result)
+    assert files_in(site / "output") == []
+    # As ``smmgen build`` runs it: the error reported, output/ as it was (there was none).
+    outcome = build_site(load_site(site.parent / "broken-cli"), workers=2)
+    assert outcome.errors and "image" in str(outcome.errors[0])
+    assert files_in(site.parent / "broken-cli" / "output") == []
+
+
+def files_in(folder: Path) -> list[Path]:
+    """Files under ``folder``, and folders other than those a build makes before writing (cards)."""
+    if not folder.exists():
+        return []
+    return [p for p in folder.rglob("*") if p.is_file() or (p.is_dir() and p.name != "cards")]
