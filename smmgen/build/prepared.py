@@ -1,0 +1,167 @@
+"""Articles and cuts made before the pipeline runs: taken from the build cache, or parsed and cut by worker
+processes (whose failures come back as values, reported by the pipeline with the others)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from smmgen.build.cache import BuildCache, stamp
+from smmgen.build.held_cuts import HeldCuts
+from smmgen.build.shared_values import Shared
+from smmgen.build.templates import Layouts
+from smmgen.build.workers import Workers
+from smmgen.config.site import Site
+from smmgen.content.article import Article
+from smmgen.content.article_media import bundle_folder, looked_for_in_vain
+from smmgen.content.discovery import Found, discover
+from smmgen.content.reading import Skipped, load_article
+from smmgen.errors import SmmgenError
+from smmgen.platforms import Cut
+from smmgen.site_files import inside
+
+if TYPE_CHECKING:
+    from smmgen.build.pipeline import Progress
+
+PARALLEL_MIN = 16
+"""Fewer articles than this to parse and cut are done in this process: starting workers would cost more."""
+
+
+@dataclass
+class Prepared:
+    """Articles and cuts made before the pipeline runs: found in the cache, or made by worker processes."""
+
+    found: Found
+    site_root: Path | None = None
+    shas: dict[str, str] = field(default_factory=dict)                  # source -> sha256 of the file
+    articles: dict[Path, Article] = field(default_factory=dict)
+    cuts: dict[str, tuple[Cut, ...]] = field(default_factory=dict)      # source -> cuts before planning
+    # What worker processes could not do, kept so that nothing is parsed or cut a second time to report it:
+    unread: dict[Path, Exception] = field(default_factory=dict)        # path -> why it is no article
+    failed_cuts: dict[str, tuple[tuple[Cut, ...], list[SmmgenError]]] = field(default_factory=dict)
+    # The texts of the cuts worker processes made, held compressed until the article's output is written: their
+    # cuts in ``cuts`` are slim (``smmgen.build.held_cuts``).
+    held: HeldCuts = field(default_factory=HeldCuts)
+
+    def article(self, path: Path) -> Article | None:
+        """For ``read_articles``: the article made already from ``path``, if any; raises the error (or the
+        ``Skipped``) a worker process met reading it."""
+        if path in self.unread:
+            raise self.unread[path]
+        return self.articles.get(path)
+
+    def remember(self, cache: BuildCache, articles: Sequence[Article]) -> None:
+        """Record in ``cache`` every article that parsed, with its cuts if every platform could cut it."""
+        from smmgen.build import pipeline  # imports this module (see ``_parse_and_cut``)
+        from smmgen.build.cache import ArticleRecord
+
+        if cache.held_cuts is not None and cache.held_cuts is not self.held:
+            self.held.take_over(cache.held_cuts)
+        cache.held_cuts = self.held     # the records' slim cuts are saved whole
+        for article in articles:
+            sha = self.shas.get(article.source)
+            if sha is None:
+                continue
+            if looked_for_in_vain(article):
+                continue                      # a hero looked for and not found may appear: parse again next time
+            deps = ((str(article.image), stamp(article.image), cache.known_key(article.image)),) \
+                if article.image else ()
+            folder = bundle_folder(article, self.site_root)
+            if folder is not None:
+                # A page bundle's hero is found by looking in its folder: a file added there is a change.
+                deps += ((str(folder), stamp(folder), None),)
+            made = () if article.draft else self.cuts.get(article.source)
+            known = cache.articles.get(article.source)
+            if (known is not None and known.sha == sha and known.deps == deps and known.article is article
+                    and known.cuts is made):
+                continue                      # the very record the cache holds: its shard need not be written
+            if made is not None:
+                article = pipeline.without_body(article)
+            cache.articles[article.source] = ArticleRecord(sha, deps, article, made,
+                                                           pipeline.plan_reads(made) if made is not None else "")
+        cache.keep_only(self.shas)
+
+
+def parse_and_cut(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Workers,
+                  hashes: Mapping[str, str], progress: Progress | None = None) -> Prepared:
+    """Hash every article file (unless ``hashes`` has it); take what the cache has for unchanged ones; parse
+    and cut the rest in ``pool``'s processes when there are enough of them (their failures come back as
+    values, which the pipeline reports with the others)."""
+    ready = Prepared(discover(site.content_dir, site.content_rules, site.root),
+                     site.root if site.generator else None)
+    missing: list[Path] = []
+    for path, source in zip(ready.found.paths, site.rel_all(ready.found.paths)):
+        sha = hashes.get(str(path))
+        if sha is None:
+            if inside(path, site.root) is None:
+                continue                      # never read: load_article refuses it
+            try:
+                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                continue                      # load_article says why
+        ready.shas[source] = sha
+        record = cache.article(source, ready.shas[source]) if cache is not None else None
+        if record is None:
+            missing.append(path)
+            continue
+        ready.articles[path] = record.article
+        if record.cuts is not None:
+            ready.cuts[source] = record.cuts
+    if pool.count > 1 and len(missing) >= PARALLEL_MIN:
+        chunks = [missing[i:i + 8] for i in range(0, len(missing), 8)]
+        shared = Shared()
+        done = 0
+        if progress is not None:
+            progress("parsing", 0, len(missing))
+        for chunk, results in zip(chunks, pool.executor().map(_parse_and_cut, chunks)):
+            done += len(chunk)
+            if progress is not None:
+                progress("parsing", done, len(missing))
+            for path, (article, cuts, failures) in zip(chunk, results):
+                if article is None:
+                    ready.unread[path] = failures[0]
+                    continue
+                ready.articles[path] = article
+                if failures:
+                    ready.failed_cuts[article.source] = (cuts, list(failures))
+                else:
+                    ready.cuts[article.source] = ready.held.put(article.source, tuple(map(shared.cut, cuts)))
+    return ready
+
+
+_worker: dict[str, object] = {}
+
+
+def _start_worker(site: Site) -> None:
+    _worker["site"] = site
+    _worker["layouts"] = Layouts(site.layouts_dir, root=site.root)
+
+
+_Parsed = tuple[Article | None, tuple[Cut, ...], tuple[Exception, ...]]
+"""A worker's answer for one file: the article (None when it is none), its cuts, and what went wrong as values
+(the error or ``Skipped`` that reading raised, or the errors of the platforms that could not cut it)."""
+
+
+def _parse_and_cut(paths: list[Path]) -> list[_Parsed]:
+    # The pipeline's cutting is looked up in its module, which imports this one, when called: the name there is
+    # also the one a test may have put in its place.
+    from smmgen.build import pipeline
+
+    site, layouts = _worker["site"], _worker["layouts"]
+    out: list[_Parsed] = []
+    for path in paths:
+        try:
+            article = load_article(path, site)  # type: ignore[arg-type]
+        except (SmmgenError, Skipped) as e:
+            out.append((None, (), (e,)))
+            continue
+        if article.draft:
+            out.append((pipeline.without_body(article), (), ()))
+            continue
+        cuts, errors = pipeline.cut_article(article, site, layouts)  # type: ignore[arg-type]
+        # With errors the article keeps its body: it is not cached with cuts, so a later build cuts it again.
+        out.append((article, cuts, tuple(errors)) if errors else (pipeline.without_body(article), cuts, ()))
+    return out
