@@ -12,6 +12,27 @@ from smmgen.build.pipeline import build
 from smmgen.config.site import load_site
 from smmgen.manifest_model import ManifestEntry
 
+DESK = """\
+    [site]
+    name = "Test Desk"
+    base_url = "https://news.example"
+    timezone = "Europe/Berlin"
+
+    [platforms.mastodon]
+    handle = "@desk@social.example"
+
+    [platforms.bluesky]
+    handle = "@desk.example"
+    """
+
+
+def _desk_site(make_site) -> None:
+    """A two-network site with enough articles for the worker processes (``smmgen.build.prepared.PARALLEL_MIN``)."""
+    make_site.config(DESK)
+    for i in range(20):
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n"
+                                               f"tags: [Climate, Energy]\n---\nWhat happened on day {i}.\n")
+
 
 def _alive(kind: type) -> int:
     gc.collect()
@@ -56,21 +77,7 @@ def test_a_cold_write_holds_no_path_per_new_file(tmp_path: Path) -> None:
 def test_cuts_from_worker_processes_share_their_repeated_values(make_site) -> None:
     """Each worker's answer is unpickled anew, with its own copies of every hashtag, card reference and timing:
     the build keeps one of each equal value, and the output is the same as from cuts made in one process."""
-    make_site.config("""\
-        [site]
-        name = "Test Desk"
-        base_url = "https://news.example"
-        timezone = "Europe/Berlin"
-
-        [platforms.mastodon]
-        handle = "@desk@social.example"
-
-        [platforms.bluesky]
-        handle = "@desk.example"
-        """)
-    for i in range(20):             # enough for the worker processes (smmgen.build.pipeline.PARALLEL_MIN)
-        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n"
-                                               f"tags: [Climate, Energy]\n---\nWhat happened on day {i}.\n")
+    _desk_site(make_site)
     site = load_site(make_site.root)
     result = build(site, render_images=False, workers=2)
     alone = build(site, render_images=False, workers=1)
@@ -122,21 +129,10 @@ def test_cuts_from_worker_processes_hold_their_texts_compressed_until_written(ma
     from smmgen.build.held_cuts import HELD_TEXT
     from smmgen.build.incremental import build_site
 
-    make_site.config("""\
-        [site]
-        name = "Test Desk"
-        base_url = "https://news.example"
-        timezone = "Europe/Berlin"
-
-        [platforms.mastodon]
-        handle = "@desk@social.example"
-
-        [platforms.bluesky]
-        handle = "@desk.example"
-
-        [platforms.threads]
-        handle = "desk"
-        """)
+    make_site.config(DESK + """
+    [platforms.threads]
+    handle = "desk"
+    """)
     for i in range(24):             # enough for the worker processes (smmgen.build.pipeline.PARALLEL_MIN)
         words = " ".join(f"word{(i * 7 + k) % 97}" for k in range(60))
         make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i} about the council budget\n"
@@ -165,21 +161,7 @@ def test_a_cache_kept_in_memory_gives_the_next_build_whole_cuts(make_site) -> No
     """``smmgen serve`` builds again with the cache the last build saved (``held``): the records it holds of
     articles that worker processes cut are slim, and the next build, which reuses them, still writes what a
     build in one process without a cache writes."""
-    make_site.config("""\
-        [site]
-        name = "Test Desk"
-        base_url = "https://news.example"
-        timezone = "Europe/Berlin"
-
-        [platforms.mastodon]
-        handle = "@desk@social.example"
-
-        [platforms.bluesky]
-        handle = "@desk.example"
-        """)
-    for i in range(20):             # enough for the worker processes (smmgen.build.pipeline.PARALLEL_MIN)
-        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n"
-                                               f"tags: [Climate, Energy]\n---\nWhat happened on day {i}.\n")
+    _desk_site(make_site)
     from smmgen.build.incremental import build_site
 
     site = load_site(make_site.root)
