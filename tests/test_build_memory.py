@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 from pathlib import Path, PurePath
 
+import pytest
+
 from smmgen.build import write
 from smmgen.build.cache import BuildCache
 from smmgen.build.pipeline import build
@@ -215,3 +217,31 @@ def test_a_cache_save_keeps_no_table_it_wrote(make_site) -> None:
     finally:
         gc.enable()
     assert alive == 0
+
+
+def test_held_cut_texts_come_back_as_values_and_never_as_code() -> None:
+    """What ``HeldCuts`` holds is read back by an unpickler that takes values only: read-only mappings, dates and
+    smmgen's value classes come back equal; bytes naming anything else (here, a function that runs a command)
+    are refused."""
+    import datetime as dt
+    import os
+    import pickle
+    import zlib
+    from types import MappingProxyType
+
+    from smmgen.build.held_cuts import HeldCuts, is_slim
+    from smmgen.platforms import Cut
+
+    extra = MappingProxyType({"facets": ({"start": 0, "end": 4},), "at": dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+                              "nested": MappingProxyType({"a": 1})})
+    cut = Cut(id="story@bluesky", platform="bluesky", source="content/story.md", slug="story", parts=("One", "Two"),
+              lengths=(3, 3), limit=300, unit="graphemes", link="https://news.example/story/", tags=(), media=(),
+              publish_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), expire_at=None, extra=extra)
+    held = HeldCuts()
+    slim = held.put(cut.source, (cut,))
+    assert is_slim(slim[0]) and slim[0].parts != cut.parts
+    assert held.full(cut.source, slim) == (cut,)
+
+    held._held[cut.source] = zlib.compress(pickle.dumps([("bluesky", "", (os.system,), "", {})]))
+    with pytest.raises(pickle.UnpicklingError, match="posix.system|os.system"):
+        held.full(cut.source, slim)

@@ -14,13 +14,15 @@ key), so that a reader that missed ``full`` shows in the output instead of passi
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import io
 import operator
 import pickle
 import zlib
 from collections.abc import Sequence
 from types import MappingProxyType
 
-import smmgen.build.cache  # noqa: F401 (registers how a read-only mapping in a cut's platform data is pickled)
+from smmgen.build.cache import _mappingproxy  # also registers how a cut's read-only mappings are pickled
 from smmgen.platforms import Cut
 
 HELD_TEXT = "\0"
@@ -66,7 +68,7 @@ class HeldCuts:
         that are not slim come back as they are."""
         if not cuts or not any(map(is_slim, cuts)):
             return tuple(cuts)
-        payload = pickle.loads(zlib.decompress(self._held[source]))
+        payload = _ValuesOnly(io.BytesIO(zlib.decompress(self._held[source]))).load()
         if len(payload) != len(cuts):
             raise ValueError(f"{source}: {len(cuts)} cuts, {len(payload)} held")
         out = []
@@ -88,3 +90,15 @@ class HeldCuts:
 
     def bytes_held(self) -> int:
         return sum(map(len, self._held.values()))
+
+
+class _ValuesOnly(pickle.Unpickler):
+    """Reads back only what ``put`` holds: plain values, read-only mappings, dates and smmgen's frozen value
+    classes. The bytes never leave this process, and still nothing they name can run code."""
+
+    def find_class(self, module: str, name: str) -> type:
+        found = super().find_class(module, name) if module.split(".")[0] in ("smmgen", "datetime") else None
+        if (found is _mappingproxy or found in (dt.datetime, dt.date, dt.timedelta, dt.timezone)
+                or isinstance(found, type) and dataclasses.is_dataclass(found)):
+            return found
+        raise pickle.UnpicklingError(f"held cut texts name {module}.{name}, which is not a value")
