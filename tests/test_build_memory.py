@@ -65,7 +65,7 @@ def test_a_cold_write_holds_no_path_per_new_file(tmp_path: Path) -> None:
     its output index entry, not the file's ``Path`` (half a kilobyte each, 130,000 files at 10,000 articles)."""
     out = tmp_path / "output"
     out.mkdir()
-    sink = write._PendingWrites(out, BuildCache(tmp_path / "cache", "env"), ({}, set()))
+    sink = write.PendingWrites(out, BuildCache(tmp_path / "cache", "env"), ({}, set()))
     for i in range(90):
         sink.put(out / "cuts" / f"article-number-{i // 9:05d}" / f"platform{i % 9}.txt", b"text")
     sink.flush()

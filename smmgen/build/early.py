@@ -58,10 +58,10 @@ class EarlyWrite:
               held: HeldCuts | None = None) -> EarlyWrite | None:
         """The writer of these (planned) cuts' articles, or None where nothing is to be written early: a site's
         own preview templates, a video, a preview template that does not compile (the writer reports it)."""
-        from smmgen.preview.edit import _default_templates
+        from smmgen.preview.edit import default_templates
         from smmgen.preview.pages import Renderer
 
-        if any(a.video is not None for a in articles) or not _default_templates(layouts):
+        if any(a.video is not None for a in articles) or not default_templates(layouts):
             return None
         renderer = Renderer(layouts)
         try:
@@ -72,11 +72,11 @@ class EarlyWrite:
 
     def __init__(self, site: Site, renderer: Any, cache: BuildCache, articles: Sequence[Article],
                  cuts: Sequence[Cut], requests: Sequence[tuple], shas: dict[str, str], held: HeldCuts | None = None):
-        from smmgen.build.write import OUTPUT_SUBDIRS, _PendingWrites
+        from smmgen.build.write import OUTPUT_SUBDIRS, PendingWrites
         from smmgen.output_files import survey
         from smmgen.preview import periods
         from smmgen.preview.model import preview_data
-        from smmgen.preview.pages import _index_row_macro, fragment_maker
+        from smmgen.preview.pages import fragment_maker, index_row_macro
 
         self.site = site
         self.cache = cache
@@ -85,7 +85,7 @@ class EarlyWrite:
         self.spool = EntryLines()           # the manifest lines of the entries made here: the writer's too
         self.renderer = renderer
         present = cache.present if cache.present is not None else survey(site.root, site.output_dir, OUTPUT_SUBDIRS)
-        self.sink = _PendingWrites(site.output_dir, cache, present)
+        self.sink = PendingWrites(site.output_dir, cache, present)
         self.sink.inline = True
         self.memo = cache.page_memo(self.sink.intact)
         self.stopped = False
@@ -104,7 +104,7 @@ class EarlyWrite:
         self.count = len(listed)
         self.shared = (listing.site_name, listing.timezone, listing.platforms, (), 0, self.renderer.script_hash)
         # Bound as the preview binds it (to the build's values, not its articles): not the listing, which goes.
-        self.row = _index_row_macro(self.renderer, listing, {"data": listing, "site": site})
+        self.row = index_row_macro(self.renderer, listing, {"data": listing, "site": site})
         del listing, listed
         self.index_fragment = fragment_maker(self.memo.fragments(), ("index", "../"))
         # Per article still to write: its cuts' indexes, and the distinct requests whose cards are not yet known.

@@ -61,7 +61,7 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
     if early is not None:
         sink, memo = early.sink, early.memo
     else:
-        sink = _PendingWrites(out, cache, present)
+        sink = PendingWrites(out, cache, present)
         memo = cache.page_memo(sink.intact) if cache is not None else None
     same = set()
     if cache is not None:
@@ -113,7 +113,7 @@ def place_media(result: BuildResult) -> int:
     return sum(place(source, out / path) for path, source in sorted(result.videos.files.items()))
 
 
-class _PendingWrites:
+class PendingWrites:
     """Writes files as they come, under temporary names that ``commit`` renames into place (``discard``
     removes them), skipping those the cache's output index vouches for."""
 
@@ -354,7 +354,7 @@ def _create_anew(tmp: str, data: bytes, durable: bool) -> tuple[int, int]:
     return made
 
 
-def _article_files(result: BuildResult, same: set[str], sink: _PendingWrites) -> Iterator[tuple[Path, bytes]]:
+def _article_files(result: BuildResult, same: set[str], sink: PendingWrites) -> Iterator[tuple[Path, bytes]]:
     """Each article's cut texts and Open Graph snippet; those of an article in ``same`` (its output unchanged
     since the last write) only where the files are no longer as written."""
     out = result.site.output_dir

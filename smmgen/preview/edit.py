@@ -59,7 +59,7 @@ def record_of(layouts: Layouts, renderer, data, listed: Sequence, plan: Mapping[
     """What a full build's preview leaves for ``patch_pages`` (``listed``: the article views with a page,
     newest first; ``plan``: the plan's slots, held ones too, and the keys of the weeks plan.html opens on), or
     None when its pages are not ones an edit can patch (a site's own templates, a build with errors)."""
-    if data.error_count or data.errors or not _default_templates(layouts):
+    if data.error_count or data.errors or not default_templates(layouts):
         return None
     by_source: dict[str, list] = {}
     for slot in plan["slots"]:
@@ -93,7 +93,7 @@ def patch_pages(partial, record: Mapping[str, Any] | None, layouts: Layouts | No
         return None
     site = partial.site
     layouts = layouts or getattr(partial, "layouts", None) or Layouts(site.layouts_dir, root=site.root)
-    if not _default_templates(layouts):
+    if not default_templates(layouts):
         return None
     try:
         return _Patch(partial, record, layouts).run()
@@ -186,9 +186,9 @@ class _Patch:
     def _rows(self, views: Iterable, front: str | None) -> None:
         """Each article's row in its month page (and in index.html for the newest month), rendered with the
         index template's ``row`` macro as the full build renders it, in place of the old row."""
-        from smmgen.preview.pages import _index_row_macro
+        from smmgen.preview.pages import index_row_macro
 
-        row = _index_row_macro(self.renderer, self.data, {"data": self.data, "site": self.site})
+        row = index_row_macro(self.renderer, self.data, {"data": self.data, "site": self.site})
         if row is None:
             raise _Unsure
         for view in views:
@@ -342,7 +342,8 @@ def _context(renderer, data) -> str:
                                 renderer.script_hash, accents, sources)).encode()).hexdigest()
 
 
-def _default_templates(layouts: Layouts) -> bool:
+def default_templates(layouts: Layouts) -> bool:
+    """Every preview template is the one smmgen ships (a site's own may show any article anywhere)."""
     defaults = DEFAULTS_DIR.resolve()
     for name in TEMPLATES:
         found = layouts.find(f"preview/{name}")

@@ -123,7 +123,7 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     # Article pages first: each index row is drawn beside its page, from the posts made for it, which are then
     # dropped (kept for the index of a large site, they would be most of what the build holds in memory).
     index_fragment = fragment_maker(store, ("index", "../"))
-    row = _index_row_macro(renderer, data, common)
+    row = index_row_macro(renderer, data, common)
     listed = [view for view in data.articles if view.page]
     months = _months(listed, data)
     shared = (data.site_name, data.timezone, data.platforms, data.errors, data.error_count, renderer.script_hash)
@@ -319,7 +319,7 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
             yield path, page([week], period, held=Counter(), unplaced=[], opening=[])
 
 
-def _index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, Any]):
+def index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, Any]):
     """The ``row`` macro of the index template, bound as on the index page, or None when the template (a
     site's own) has none."""
     from dataclasses import replace
