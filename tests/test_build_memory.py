@@ -7,6 +7,7 @@ import gc
 from pathlib import Path, PurePath
 
 import pytest
+from conftest import MINIMAL_CONFIG
 
 from smmgen.build import write
 from smmgen.build.cache import BuildCache
@@ -14,18 +15,10 @@ from smmgen.build.pipeline import build
 from smmgen.config.site import load_site
 from smmgen.manifest_model import ManifestEntry
 
-DESK = """\
-    [site]
-    name = "Test Desk"
-    base_url = "https://news.example"
-    timezone = "Europe/Berlin"
-
-    [platforms.mastodon]
-    handle = "@desk@social.example"
-
-    [platforms.bluesky]
-    handle = "@desk.example"
-    """
+DESK = MINIMAL_CONFIG + """
+[platforms.bluesky]
+handle = "@desk.example"
+"""
 
 
 def _desk_site(make_site) -> None:
@@ -132,9 +125,9 @@ def test_cuts_from_worker_processes_hold_their_texts_compressed_until_written(ma
     from smmgen.build.incremental import build_site
 
     make_site.config(DESK + """
-    [platforms.threads]
-    handle = "desk"
-    """)
+[platforms.threads]
+handle = "desk"
+""")
     for i in range(24):             # enough for the worker processes (smmgen.build.pipeline.PARALLEL_MIN)
         words = " ".join(f"word{(i * 7 + k) % 97}" for k in range(60))
         make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i} about the council budget\n"
@@ -192,15 +185,7 @@ def test_a_cache_save_keeps_no_table_it_wrote(make_site) -> None:
     from smmgen.build.cache_tables import TableWriter
     from smmgen.build.incremental import build_site
 
-    make_site.config("""\
-        [site]
-        name = "Test Desk"
-        base_url = "https://news.example"
-        timezone = "Europe/Berlin"
-
-        [platforms.mastodon]
-        handle = "@desk@social.example"
-        """)
+    make_site.config(MINIMAL_CONFIG)
     for i in range(12):
         make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n---\n"
                                                f"What happened on day {i}.\n")
