@@ -33,6 +33,25 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+def generated_site(root: Path, articles: int, **options: object) -> Path:
+    """The benchmark's synthetic site (``bench/sitegen.py``) with ``articles`` articles, written at ``root``."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from sitegen import generate
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    generate(root, articles, workers=1, **options)
+    return root
+
+
+def fresh_copy(site: Path, to: Path) -> Path:
+    """A copy of ``site`` at ``to`` as a first build finds it: no output/, no build cache."""
+    shutil.copytree(site, to, ignore=shutil.ignore_patterns("output", ".smmgen"))
+    return to
+
+
 @pytest.fixture
 def sample_site(tmp_path: Path) -> Path:
     """A private copy of the repository's sample site (smmgen.toml, content/, layouts/)."""

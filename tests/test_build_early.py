@@ -8,12 +8,11 @@ article's cards come back from drawing in more than one group.
 from __future__ import annotations
 
 import hashlib
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import fresh_copy, generated_site
 
 from smmgen.build.cache import BuildCache, fingerprint
 from smmgen.build.incremental import build_site
@@ -23,28 +22,15 @@ from smmgen.config.site import load_site
 from smmgen.content.reading import read_articles
 from smmgen.output_files import survey
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        from sitegen import generate
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-    root = tmp_path_factory.mktemp("generated") / "site"
-    generate(root, 12, hero_share=0.6, workers=1)
-    return root
+    return generated_site(tmp_path_factory.mktemp("generated") / "site", 12, hero_share=0.6)
 
 
 @pytest.fixture
 def copy_site(base, tmp_path):
-    def copy(name: str) -> Path:
-        site = tmp_path / name
-        shutil.copytree(base, site, ignore=shutil.ignore_patterns("output", ".smmgen"))
-        return site
-    return copy
+    return lambda name: fresh_copy(base, tmp_path / name)
 
 
 @pytest.fixture

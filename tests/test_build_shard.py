@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import fresh_copy, generated_site
 from test_workflows import tool
 
 from smmgen.build.pipeline import build
@@ -33,24 +33,12 @@ def run(site: Path, *args: str):
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        from sitegen import generate
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-    root = tmp_path_factory.mktemp("generated") / "site"
-    generate(root, 10, hero_share=0.6, workers=1)
-    return root
+    return generated_site(tmp_path_factory.mktemp("generated") / "site", 10, hero_share=0.6)
 
 
 @pytest.fixture
 def copy_site(base):
-    def copy(tmp_path: Path, name: str) -> Path:
-        """A fresh copy of the site (no output/, no cache)."""
-        site = tmp_path / name
-        shutil.copytree(base, site, ignore=shutil.ignore_patterns("output", ".smmgen"))
-        return site
-    return copy
+    return lambda tmp_path, name: fresh_copy(base, tmp_path / name)
 
 
 def tree(root: Path) -> dict[str, str]:
