@@ -28,6 +28,8 @@ def test_bench_quick_completes_and_writes_results(tmp_path: Path) -> None:
     for name in ("cold", "noop", "incremental"):
         assert builds[name]["median_s"] > 0 and len(builds[name]["runs_s"]) == 1
     assert builds["cold"]["max_rss_mb"] > 0 and builds["cold"]["tree_rss_mb"] >= builds["cold"]["max_rss_mb"]
+    # PSS counts shared pages once: never above RSS (read a moment apart, so within a few MB of it).
+    assert 0 < builds["cold"]["tree_pss_mb"] <= builds["cold"]["tree_rss_mb"] + 5
     # The edit of one title went through a real rebuild, and the no-op changed nothing.
     assert not re.search(r"(?<!\d)0 file\(s\) changed", builds["incremental"]["changed"][0])
     assert builds["card_bytes"]["cards"] > 0 and 0 < builds["card_bytes"]["bluesky_max_bytes"] <= 1_000_000
