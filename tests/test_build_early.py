@@ -93,6 +93,21 @@ def test_the_cli_build_is_byte_identical_with_two_workers_and_a_rebuild_has_noth
     assert again.skipped and again.changed == 0
 
 
+def test_the_plans_weeks_and_days_are_rendered_while_drawing_and_its_pages_copy_them(copy_site, plain):
+    site = copy_site("plan")
+    result, cache = early_build(site)
+    store = result.early.memo.fragments()
+    made_early = dict(store.index)
+    write_output(result, cache)
+    assert tree(site / "output") == plain
+    plan_pages = [p for p in plain if p.startswith("preview/plan")]
+    assert len(plan_pages) > 2
+    # Every part the pages show (the index's rows, the plan's weeks and days) was made while the cards were
+    # drawn: the writer rendered none, and copied each from where it was put then.
+    assert cache.fragments[1] == made_early
+    assert len(made_early) > len(result.outputs)
+
+
 def test_a_page_or_file_written_early_whose_inputs_changed_is_made_again(copy_site, plain):
     site = copy_site("changed")
     result, cache = early_build(site)
