@@ -19,6 +19,7 @@ post).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -127,6 +128,9 @@ class EarlyWrite:
         for source, indexes in self.cuts.items():
             self.waiting[source] = {req: None for i in indexes for req in requests[i]}
         self.cards: dict = {}
+        # The cut texts and snippet written for each article, and from what: the article, its (planned) cuts,
+        # its og card, and the digests of its files as written (the output index's own strings), by source.
+        self.made: dict[str, tuple] = {}
 
     def follow(self, arrivals: Iterable[list[tuple] | None]) -> None:
         """Write each article as its last card comes in; ``arrivals`` ends (None) when drawing is over."""
@@ -206,12 +210,29 @@ class EarlyWrite:
         view.forget_posts()
         og = min((req for i in indexes for req in self.requests[i] if req.target == "og"),
                  key=lambda r: (r.layout, r.alt), default=None)
+        card = self.cards.get(og)
         files = [(f"cuts/{c.slug}/{cut_file_name(c)}", cut_text_file(c)) for c in output.whole_cuts()]
-        files.append((f"og/{article.key}.html", og_snippet(article, self.site, self.cards.get(og))))
+        files.append((f"og/{article.key}.html", og_snippet(article, self.site, card)))
         for relative, data_ in files:
             if relative not in sink.present:
                 sink.put(out / relative, data_)
+        if not any(relative in sink.present for relative, _ in files):
+            self.made[source] = (article, own, card, tuple(sink.index[r][2] for r, _ in files))
         self.written += 1
+
+    def made_from(self, article: Article, cuts: Sequence[Cut], card: Any) -> bool:
+        """The article's cut texts and snippet were written here from this very article, these cuts and this og
+        card (the same objects: their files' bytes are the ones they make), and are still recorded as written."""
+        made = self.made.get(article.source)
+        if made is None or made[0] is not article or made[2] is not card or len(made[1]) != len(cuts) \
+                or not all(map(operator.is_, made[1], cuts)):
+            return False
+        from smmgen.build.write import cut_file_name
+
+        index = self.sink.index
+        files = [*(f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts), f"og/{article.key}.html"]
+        return len(files) == len(made[3]) and all(relative in index and index[relative][2] is digest
+                                                  for relative, digest in zip(files, made[3]))
 
     def discard(self) -> None:
         """The build failed: what was written here goes (output/ as it was)."""
