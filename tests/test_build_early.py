@@ -7,6 +7,7 @@ article's cards come back from drawing in more than one group.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -77,6 +78,40 @@ def test_the_cli_build_is_byte_identical_with_two_workers_and_a_rebuild_has_noth
     assert tree(site / "output") == plain
     again = build_site(load_site(site), workers=2)
     assert again.skipped and again.changed == 0
+
+
+def test_the_plans_weeks_and_days_are_rendered_while_drawing_and_its_pages_copy_them(copy_site, plain):
+    site = copy_site("plan")
+    result, cache = early_build(site)
+    store = result.early.memo.fragments()
+    made_early = dict(store.index)
+    write_output(result, cache)
+    assert tree(site / "output") == plain
+    plan_pages = [p for p in plain if p.startswith("preview/plan")]
+    assert len(plan_pages) > 2
+    # Every part the pages show (the index's rows, the plan's weeks and days) was made while the cards were
+    # drawn: the writer rendered none, and copied each from where it was put then.
+    assert cache.fragments[1] == made_early
+    assert len(made_early) > len(result.outputs)
+
+
+def test_the_writer_leaves_the_cut_texts_and_snippets_written_early_from_the_values_it_has(copy_site, plain):
+    site = copy_site("made")
+    result, cache = early_build(site)
+    early = result.early
+    og = {}
+    for request, card in result.cards.items():
+        if request.target == "og":
+            og.setdefault(request.source, card)
+    # Written while drawing from these very articles, cuts and og cards: not made again by the writer.
+    assert all(early.made_from(o.article, o.cuts, og.get(o.article.source)) for o in result.outputs)
+    first = result.outputs[0]
+    moved = (dataclasses.replace(first.cuts[0], publish_at=None), *first.cuts[1:])
+    assert not early.made_from(first.article, moved, og.get(first.article.source))
+    assert not early.made_from(dataclasses.replace(first.article, title="Another"), first.cuts,
+                               og.get(first.article.source))
+    write_output(result, cache)
+    assert tree(site / "output") == plain
 
 
 def test_a_page_or_file_written_early_whose_inputs_changed_is_made_again(copy_site, plain):

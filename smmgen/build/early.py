@@ -19,7 +19,8 @@ post).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -105,6 +106,15 @@ class EarlyWrite:
         self.shared = (listing.site_name, listing.timezone, listing.platforms, (), 0, self.renderer.script_hash)
         # Bound as the preview binds it (to the build's values, not its articles): not the listing, which goes.
         self.row = index_row_macro(self.renderer, listing, {"data": listing, "site": site})
+        # The plan's weeks and days, rendered a part at a time between the cards' arrivals (a cold preview's:
+        # a later build copies most of them from the last one's file of parts). Not on a site so large that
+        # the plan's values, held while the cards are drawn, would weigh more than the time saved is worth.
+        self.plan: Iterator[None] | None = None
+        if cache.fragments is None and len(cuts) <= PLAN_AHEAD_CUTS:
+            from smmgen.preview.pages import plan_parts
+
+            self.plan = plan_parts(renderer, _Partial(site, (), (), _plan_outputs(articles, cuts)), listing,
+                                   self.memo.fragments())
         del listing, listed
         self.index_fragment = fragment_maker(self.memo.fragments(), ("index", "../"))
         # Per article still to write: its cuts' indexes, and the distinct requests whose cards are not yet known.
@@ -118,6 +128,9 @@ class EarlyWrite:
         for source, indexes in self.cuts.items():
             self.waiting[source] = {req: None for i in indexes for req in requests[i]}
         self.cards: dict = {}
+        # The cut texts and snippet written for each article, and from what: the article, its (planned) cuts,
+        # its og card, and the digests of its files as written (the output index's own strings), by source.
+        self.made: dict[str, tuple] = {}
 
     def follow(self, arrivals: Iterable[list[tuple] | None]) -> None:
         """Write each article as its last card comes in; ``arrivals`` ends (None) when drawing is over."""
@@ -135,8 +148,11 @@ class EarlyWrite:
                     reqs.pop(req, None)
                     if not reqs:
                         self._ready(req.source)
+            if self.plan is not None:
+                self._plan_part()
         # Drawing is over: what is left of an article not written here is the writer's to make.
         self.sink.inline = False
+        self.plan = None
         self.places, self.waiting, self.cards, self.by_source, self.cuts = {}, {}, {}, {}, {}
         self.all_cuts = self.requests = ()
 
@@ -151,6 +167,14 @@ class EarlyWrite:
         for i in self.cuts.get(source, ()):
             for req in self.requests[i]:
                 self.cards.pop(req, None)
+
+    def _plan_part(self) -> None:
+        try:
+            next(self.plan)             # type: ignore[arg-type]
+        except StopIteration:
+            self.plan = None
+        except Exception:               # noqa: BLE001 - the writer renders the plan, and reports what fails
+            self.plan = None
 
     def _write(self, source: str) -> None:
         from smmgen.build.pipeline import article_output
@@ -186,17 +210,53 @@ class EarlyWrite:
         view.forget_posts()
         og = min((req for i in indexes for req in self.requests[i] if req.target == "og"),
                  key=lambda r: (r.layout, r.alt), default=None)
+        card = self.cards.get(og)
         files = [(f"cuts/{c.slug}/{cut_file_name(c)}", cut_text_file(c)) for c in output.whole_cuts()]
-        files.append((f"og/{article.key}.html", og_snippet(article, self.site, self.cards.get(og))))
+        files.append((f"og/{article.key}.html", og_snippet(article, self.site, card)))
         for relative, data_ in files:
             if relative not in sink.present:
                 sink.put(out / relative, data_)
+        if not any(relative in sink.present for relative, _ in files):
+            self.made[source] = (article, own, card, tuple(sink.index[r][2] for r, _ in files))
         self.written += 1
+
+    def made_from(self, article: Article, cuts: Sequence[Cut], card: Any) -> bool:
+        """The article's cut texts and snippet were written here from this very article, these cuts and this og
+        card (the same objects: their files' bytes are the ones they make), and are still recorded as written."""
+        made = self.made.get(article.source)
+        if made is None or made[0] is not article or made[2] is not card or len(made[1]) != len(cuts) \
+                or not all(map(operator.is_, made[1], cuts)):
+            return False
+        from smmgen.build.write import cut_file_name
+
+        index = self.sink.index
+        files = [*(f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts), f"og/{article.key}.html"]
+        return len(files) == len(made[3]) and all(relative in index and index[relative][2] is digest
+                                                  for relative, digest in zip(files, made[3]))
 
     def discard(self) -> None:
         """The build failed: what was written here goes (output/ as it was)."""
         self.sink.discard()
         self.memo.abandon()
+
+
+PLAN_AHEAD_CUTS = 20_000
+"""Cuts at most on a site whose plan is rendered while the cards are drawn (1,000 articles have some 8,000)."""
+
+
+@dataclass(frozen=True)
+class _PlanOutput:
+    """What ``smmgen.preview.agenda.planned`` reads of an article's output: the article and its planned cuts."""
+
+    article: Article
+    cuts: tuple
+
+
+def _plan_outputs(articles: Sequence[Article], cuts: Sequence[Cut]) -> tuple[_PlanOutput, ...]:
+    own: dict[str, list] = {}
+    for cut in cuts:
+        own.setdefault(cut.source, []).append(cut)
+    return tuple(_PlanOutput(a, tuple(own[a.source])) for a in articles if a.source in own)
 
 
 class _Listing:

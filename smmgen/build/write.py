@@ -74,7 +74,7 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
             sink.put(path, data)
         if memo is not None:
             memo.close()
-        for path, data in _article_files(result, same, sink):
+        for path, data in _article_files(result, same, sink, early):
             sink.put(path, data)
         sink.flush()
     except BaseException:
@@ -354,9 +354,12 @@ def _create_anew(tmp: str, data: bytes, durable: bool) -> tuple[int, int]:
     return made
 
 
-def _article_files(result: BuildResult, same: set[str], sink: PendingWrites) -> Iterator[tuple[Path, bytes]]:
+def _article_files(result: BuildResult, same: set[str], sink: PendingWrites,
+                   early: Any = None) -> Iterator[tuple[Path, bytes]]:
     """Each article's cut texts and Open Graph snippet; those of an article in ``same`` (its output unchanged
-    since the last write) only where the files are no longer as written."""
+    since the last write) only where the files are no longer as written, and none of an article whose files
+    were written while the cards were drawn from the very values it has now (``early``: the
+    ``smmgen.build.early.EarlyWrite``)."""
     out = result.site.output_dir
     og_cards: dict[str, Any] = {}
     for req, card in result.cards.items():
@@ -368,6 +371,8 @@ def _article_files(result: BuildResult, same: set[str], sink: PendingWrites) -> 
         cuts = output.cuts if output is not None else ()
         og = f"og/{article.key}.html"
         if article.source in same and sink.keep([*(f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts), og]):
+            continue
+        if early is not None and early.made_from(article, cuts, og_cards.get(article.source)):
             continue
         for cut in output.whole_cuts() if output is not None else ():
             yield out / "cuts" / cut.slug / cut_file_name(cut), cut_text_file(cut)

@@ -277,9 +277,7 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
     with no_collection():
         values = plan_values(result, data)
     seen["slots"] = values.pop("every")
-    # What the plan's weeks and days show besides their own events.
-    context = ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms,
-               values["handles"], data.accounts)
+    context = _plan_context(values, data)
     plan_fragment = fragment_maker(store, context)
     weeks = values.pop("weeks")
     days = values.pop("days")
@@ -317,6 +315,49 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
             yield path, UNCHANGED
         else:
             yield path, page([week], period, held=Counter(), unplaced=[], opening=[])
+
+
+def _plan_context(values: dict[str, Any], data: PreviewData) -> tuple:
+    """What the plan's weeks and days show besides their own events (part of their keys in the store)."""
+    return ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms,
+            values["handles"], data.accounts)
+
+
+def plan_parts(renderer: Renderer, result, data: PreviewData, store) -> Iterator[None]:
+    """Render the plan's weeks and days into ``store`` (``smmgen.build.page_memo.FragmentStore``) ahead of the
+    plan's pages, a week and its days per step, under the keys the pages look them up by (``fragment_maker``).
+    The plan shows no card, so this can be done while the cards are drawn (``smmgen.build.early``); the pages
+    then copy the parts. A part whose inputs change meanwhile has another key by then, and is rendered with its
+    page.
+
+    ``result`` needs only ``site`` and ``outputs`` (each with ``article`` and its planned ``cuts``); ``data`` is
+    the preview's listing of the same articles."""
+    with no_collection():
+        values = plan_values(result, data)
+    site = result.site
+    del result
+    values.pop("every")
+    weeks, days = values.pop("weeks"), values.pop("days")
+    fragment = fragment_maker(store, _plan_context(values, data))
+    # Bound as on a plan page, but made with no weeks: the module's own page is then a few lines, and the
+    # macros read only their argument and the values the parts' keys hold.
+    template = renderer.env.get_template(f"{TEMPLATE_DIR}/plan.html.j2")
+    module = template.make_module({**renderer.values("../"), "page": "plan", "data": data, "site": site,
+                                   **values, "fragment": lambda m, *a: m(*a), "period": None, "periods": [],
+                                   "weeks": [], "days": [], "slots": [], "held": Counter(), "unplaced": [],
+                                   "opening": [], "total": 0})
+    week_table, day_block = getattr(module, "week_table", None), getattr(module, "day_block", None)
+    if not isinstance(week_table, jinja2.runtime.Macro) or not isinstance(day_block, jinja2.runtime.Macro):
+        return
+    del module, values
+    by_date = {day.date: day for day in days}
+    for week in weeks:                  # a step: a week, then its days (a plan page shows both)
+        fragment(week_table, week)
+        for shown in week.days:
+            day = by_date.get(shown.date)
+            if day is not None:
+                fragment(day_block, day)
+        yield
 
 
 def index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, Any]):
