@@ -230,3 +230,42 @@ def test_held_cut_texts_come_back_as_values_and_never_as_code() -> None:
     held._held[cut.source] = zlib.compress(pickle.dumps([("bluesky", "", (os.system,), "", {})]))
     with pytest.raises(pickle.UnpicklingError, match="posix.system|os.system"):
         held.full(cut.source, slim)
+
+
+def test_card_groups_go_to_the_workers_a_few_at_a_time(make_site, monkeypatch) -> None:
+    """The drawing thread hands the workers a few groups of cards per worker at a time, and takes each group's
+    cards in as they come: handed out all at once, every group's pending call, future and then result waited in
+    the build process until the last card was drawn (tens of megabytes at 10,000 articles). The cards are those
+    drawn in one process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from smmgen.build.card_stage import card_requests
+    from smmgen.cards import batch
+
+    _desk_site(make_site)
+    site = load_site(make_site.root)
+    result = build(site, render_images=False)
+    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, site)
+    unique = list(dict.fromkeys(r for reqs in requests for r in reqs if r.source < "content/story-08"))
+    assert len({r.source for r in unique}) == 8              # one group of cards per article (no hero)
+
+    class Counting(ThreadPoolExecutor):
+        submitted = 0
+
+        def submit(self, *args, **kwargs):
+            Counting.submitted += 1
+            return super().submit(*args, **kwargs)
+
+    seen_at_arrival: list[int] = []
+    monkeypatch.setattr(batch, "WINDOW_PER_WORKER", 2)      # at most 2 × 2 groups out at a time
+    layout_dirs = [d / "cards" for d in result.layouts.dirs]
+    with Counting(2) as pool:
+        cards = batch.render_cards(unique, layout_dirs=layout_dirs, roots=result.layouts.roots,
+                                   out_dir=site.output_dir, workers=2, executor=lambda: pool,
+                                   arrived=lambda told: seen_at_arrival.append(Counting.submitted))
+    assert Counting.submitted == 8 and len(seen_at_arrival) == 8
+    # The window's four, then one more for each group taken in (before its cards are told).
+    assert seen_at_arrival == [5, 6, 7, 8, 8, 8, 8, 8]
+    alone = batch.render_cards(unique, layout_dirs=layout_dirs, roots=result.layouts.roots,
+                               out_dir=site.output_dir, workers=1)
+    assert cards == alone
