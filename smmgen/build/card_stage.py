@@ -94,6 +94,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     # every field of it.
     unique = {id(req): req for reqs in requests for req in reqs}
     requests = sorted(set(unique.values()), key=lambda r: (r.source, r.target, r.layout, r.alt))
+    del unique                  # not kept while the cards are drawn
     if not requests:
         return {}, []
     cards: dict = {}

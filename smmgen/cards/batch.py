@@ -53,7 +53,7 @@ few enough that the build process does not hold a pending call (and then a resul
 site at once."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)       # one per card to draw, all made before drawing starts
 class _Job:
     index: int
     request: CardRequest
@@ -120,7 +120,6 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     batches = list(groups.values())
     dirs = [(out_dir, stage, shard)] * len(batches)
     cards: dict[CardRequest, Card] = {}
-    by_index = {job.index: job.request for b in batches for job in b}
     with contextlib.ExitStack() as own:
         if workers > 1 and len(batches) > 1:
             run = executor() if executor is not None else own.enter_context(worker_pool(workers))
@@ -142,7 +141,7 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
                 if isinstance(outcome, SmmgenError):
                     errors.append(outcome)
                 else:
-                    cards[by_index[index]] = outcome
+                    cards[requests[index]] = outcome      # a job's index is its request's
     if errors:
         unique: dict[str, SmmgenError] = {}
         for e in errors:
