@@ -373,3 +373,38 @@ def test_held_cut_texts_are_compressed_with_the_first_articles_as_dictionary(sam
         assert held.full(source, slim[source]) == tuple(cuts)
         if source != first:
             assert other.full(source, slim[source]) == tuple(cuts)
+
+
+def test_cards_from_worker_processes_share_the_build_processs_values(make_site) -> None:
+    """A card drawn in a worker process comes back with its own copy of its alt text, target, format and sizes:
+    the build keeps the card with its request's alt text and target and one of each size and format (a card is
+    kept from its drawing to the end of the build, tens of thousands of them at 10,000 articles)."""
+    from smmgen.build.card_stage import card_requests
+    from smmgen.build.workers import pool
+    from smmgen.cards import batch
+
+    _desk_site(make_site)
+    site = load_site(make_site.root)
+    result = build(site, render_images=False)
+    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, site)
+    unique = list(dict.fromkeys(r for reqs in requests for r in reqs if r.source < "content/story-04"))
+    with pool(2) as processes:
+        cards = batch.render_cards(unique, layout_dirs=[d / "cards" for d in result.layouts.dirs],
+                                   roots=result.layouts.roots, out_dir=site.output_dir, workers=2,
+                                   executor=lambda: processes)
+    assert len(cards) == len(unique) == 4          # one group each, from the two processes
+    assert all(card.alt is req.alt and card.target is req.target for req, card in cards.items())
+    for values in ([c.width for c in cards.values()], [c.height for c in cards.values()],
+                   [c.format for c in cards.values()]):
+        assert len({id(v) for v in values}) == len(set(values))
+
+
+def test_cuts_that_ask_for_the_same_cards_share_one_tuple_of_requests(sample_site: Path) -> None:
+    """The networks that show an article's Open Graph card ask for the same card: one tuple of requests for all
+    of those cuts, not one each (the requests are kept from cutting to writing)."""
+    from smmgen.build.card_stage import card_requests
+
+    site = load_site(sample_site)
+    result = build(site, render_images=False)
+    asked = [t for t in card_requests(list(result.cuts), {a.source: a for a in result.articles}, site) if t]
+    assert len({id(t) for t in asked}) == len(set(asked)) < len(asked)

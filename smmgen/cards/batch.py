@@ -120,6 +120,7 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     batches = list(groups.values())
     dirs = [(out_dir, stage, shard)] * len(batches)
     cards: dict[CardRequest, Card] = {}
+    values: dict[Any, Any] = {}
     with contextlib.ExitStack() as own:
         if workers > 1 and len(batches) > 1:
             run = executor() if executor is not None else own.enter_context(worker_pool(workers))
@@ -141,7 +142,8 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
                 if isinstance(outcome, SmmgenError):
                     errors.append(outcome)
                 else:
-                    cards[requests[index]] = outcome      # a job's index is its request's
+                    req = requests[index]             # a job's index is its request's
+                    cards[req] = _at_home(outcome, req, values)
     if errors:
         unique: dict[str, SmmgenError] = {}
         for e in errors:
@@ -388,6 +390,17 @@ def _write(path: Path, data: bytes) -> None:
     # made afresh (never opened through a link someone left under a predictable name) and the rename replaces a
     # link at ``path`` rather than writing through it.
     atomic_write(path, data, durable=False)
+
+
+def _at_home(card: Card, req: CardRequest, values: dict[Any, Any]) -> Card:
+    """``card`` (from a worker process, with its own copy of each of its values) kept with its request's alt
+    text and target and one of each size and format (``values``): a build keeps its every card to the end."""
+    made = object.__new__(Card)
+    made.__dict__.update(card.__dict__)
+    made.__dict__.update(width=values.setdefault(card.width, card.width),
+                         height=values.setdefault(card.height, card.height),
+                         format=values.setdefault(card.format, card.format), alt=req.alt, target=req.target)
+    return made
 
 
 def _card(file: _File, fmt: str, req: CardRequest) -> Card:
