@@ -4,6 +4,7 @@ articles each of these was tens to hundreds of megabytes of the build process.""
 from __future__ import annotations
 
 import gc
+import shutil
 from pathlib import Path, PurePath
 
 import pytest
@@ -81,6 +82,9 @@ def test_cuts_from_worker_processes_share_their_repeated_values(make_site) -> No
     assert tags and len({id(t) for t in tags}) == len(set(tags))
     media = [m for c in result.cuts for m in c.media]
     assert media and len({id(m) for m in media}) == len(set(media))
+    # Lengths and limits too (tuples of numbers past the ones Python shares itself: a cut's 0.1 kB).
+    for values in ([c.lengths for c in result.cuts], [c.limit for c in result.cuts]):
+        assert len({id(v) for v in values}) == len(set(values)) < len(values)
 
 
 def test_an_articles_cuts_that_show_one_card_share_its_media_file(sample_site: Path) -> None:
@@ -230,3 +234,177 @@ def test_held_cut_texts_come_back_as_values_and_never_as_code() -> None:
     held._held[cut.source] = zlib.compress(pickle.dumps([("bluesky", "", (os.system,), "", {})]))
     with pytest.raises(pickle.UnpicklingError, match="posix.system|os.system"):
         held.full(cut.source, slim)
+
+
+def test_card_groups_go_to_the_workers_a_few_at_a_time(make_site, monkeypatch) -> None:
+    """The drawing thread hands the workers a few groups of cards per worker at a time, and takes each group's
+    cards in as they come: handed out all at once, every group's pending call, future and then result waited in
+    the build process until the last card was drawn (tens of megabytes at 10,000 articles). The cards are those
+    drawn in one process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from smmgen.build.card_stage import card_requests
+    from smmgen.cards import batch
+
+    _desk_site(make_site)
+    site = load_site(make_site.root)
+    result = build(site, render_images=False)
+    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, site)
+    unique = list(dict.fromkeys(r for reqs in requests for r in reqs if r.source < "content/story-08"))
+    assert len({r.source for r in unique}) == 8              # one group of cards per article (no hero)
+
+    class Counting(ThreadPoolExecutor):
+        submitted = 0
+
+        def submit(self, *args, **kwargs):
+            Counting.submitted += 1
+            return super().submit(*args, **kwargs)
+
+    seen_at_arrival: list[int] = []
+    monkeypatch.setattr(batch, "WINDOW_PER_WORKER", 2)      # at most 2 × 2 groups out at a time
+    layout_dirs = [d / "cards" for d in result.layouts.dirs]
+    with Counting(2) as pool:
+        cards = batch.render_cards(unique, layout_dirs=layout_dirs, roots=result.layouts.roots,
+                                   out_dir=site.output_dir, workers=2, executor=lambda: pool,
+                                   arrived=lambda told: seen_at_arrival.append(Counting.submitted))
+    assert Counting.submitted == 8 and len(seen_at_arrival) == 8
+    # The window's four, then one more for each group taken in (before its cards are told).
+    assert seen_at_arrival == [5, 6, 7, 8, 8, 8, 8, 8]
+    alone = batch.render_cards(unique, layout_dirs=layout_dirs, roots=result.layouts.roots,
+                               out_dir=site.output_dir, workers=1)
+    assert cards == alone
+
+
+def test_articles_from_worker_processes_share_their_repeated_values(make_site) -> None:
+    """Each worker's answer brings its own copy of every article's front-matter lines, social settings and tags:
+    the build keeps one of each equal value (a kilobyte an article), and builds the same."""
+    _desk_site(make_site)
+    site = load_site(make_site.root)
+    result = build(site, render_images=False, workers=2)
+    alone = build(site, render_images=False, workers=1)
+    assert result.articles == alone.articles and len(result.articles) == 20
+    for values in ([a.lines for a in result.articles], [a.social for a in result.articles],
+                   [a.tags for a in result.articles]):
+        assert len({id(v) for v in values}) == 1
+    # An article's source is its cuts' (one string).
+    assert {id(c.source) for c in result.cuts} == {id(a.source) for a in result.articles}
+
+
+def test_cuts_before_planning_wait_for_the_cache_as_what_planning_changed(make_site) -> None:
+    """The cache records each article's cuts as they were before planning, after drawing. Until then the build
+    keeps of them only what planning changed (times, timing, number of warnings), not a second cut object for
+    every cut beside the planned one; the records are those of a build in one process."""
+    from smmgen.build.incremental import build_site
+    from smmgen.build.pipeline import assign_plan, make_cuts, with_expiry_warnings
+    from smmgen.build.prepared import _start_worker, parse_and_cut
+    from smmgen.build.templates import Layouts
+    from smmgen.build.workers import Workers
+    from smmgen.content.reading import read_articles
+
+    _desk_site(make_site)
+    site = load_site(make_site.root)
+    cache = BuildCache.load(site)
+    layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
+    with Workers(2, initializer=_start_worker, initargs=(site,)) as pool:
+        ready = parse_and_cut(site, layouts, cache, pool, {})
+    articles = read_articles(site, reuse=ready.article, found=ready.found).articles
+    cuts, errors = make_cuts(articles, site, layouts, ready=ready.cuts)
+    planned, plan_errors = assign_plan(cuts, site, cache)
+    planned = with_expiry_warnings(planned, site)
+    assert len(planned) == 40 and not errors and not plan_errors
+    before = _deep_size([ready.cuts], [planned, site, layouts, *articles]) / 20
+    ready.planned(planned, cache)
+    after = _deep_size([ready.cuts], [planned, site, layouts, *articles]) / 20
+    assert after < before / 2           # 1,890 bytes an article (two cuts) before, 600 after
+    ready.remember(cache, articles, planned)
+    assert [c for a in articles for c in cache.articles[a.source].cuts] == cuts
+
+    build_site(site, workers=2)
+    records = {source: BuildCache.load(site)._whole(r) for source, r in BuildCache.load(site).articles.items()}
+    assert len(records) == 20
+    shutil.rmtree(site.root / ".smmgen")
+    build_site(site, workers=1)
+    assert {source: BuildCache.load(site)._whole(r) for source, r in BuildCache.load(site).articles.items()} \
+        == records
+
+
+def test_the_early_writer_keeps_an_articles_cuts_as_a_range(make_site) -> None:
+    """The files written while the cards are drawn find an article's cuts by their place in the planned cuts:
+    an article's cuts are next to each other, so a range (not a list of numbers, 0.4 kB an article at nine
+    networks) says where."""
+    from smmgen.build.card_stage import card_requests
+    from smmgen.build.early import EarlyWrite
+
+    _desk_site(make_site)
+    site = load_site(make_site.root)
+    result = build(site, render_images=False)
+    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, site)
+    writer = EarlyWrite.start(site, result.layouts, BuildCache.load(site), result.articles, result.cuts, requests, {})
+    assert writer is not None and len(writer.cuts) == 20
+    assert all(type(where) is range and [result.cuts[i].source for i in where] == [source] * 2
+               for source, where in writer.cuts.items())
+    writer.discard()
+
+
+def test_held_cut_texts_are_compressed_with_the_first_articles_as_dictionary(sample_site: Path) -> None:
+    """One article's cut texts are a few kilobytes, most of them (the pickle's frame, platform names, link
+    tails, the platforms' data keys) in every article's: compressed with the first article's as the dictionary,
+    they are a third smaller than each compressed alone, and come back the same, also from a ``HeldCuts`` that
+    took them over with another dictionary."""
+    import pickle
+    import zlib
+
+    from smmgen.build.held_cuts import HeldCuts
+
+    result = build(load_site(sample_site), render_images=False, workers=1)
+    by_source: dict[str, list] = {}
+    for cut in result.cuts:
+        by_source.setdefault(cut.source, []).append(cut)
+    held = HeldCuts()
+    slim = {source: held.put(source, cuts) for source, cuts in by_source.items()}
+    alone = sum(len(zlib.compress(pickle.dumps([(c.platform, c.account, c.parts, c.link, c.extra) for c in cuts],
+                                               pickle.HIGHEST_PROTOCOL), 1)) for cuts in by_source.values())
+    assert len(by_source) > 8 and held.bytes_held() < 0.8 * alone
+    other = HeldCuts()
+    first = next(iter(by_source))
+    other.put(first, list(reversed(by_source[first])))           # another dictionary
+    other.take_over(held)
+    for source, cuts in by_source.items():
+        assert held.full(source, slim[source]) == tuple(cuts)
+        if source != first:
+            assert other.full(source, slim[source]) == tuple(cuts)
+
+
+def test_cards_from_worker_processes_share_the_build_processs_values(make_site) -> None:
+    """A card drawn in a worker process comes back with its own copy of its alt text, target, format and sizes:
+    the build keeps the card with its request's alt text and target and one of each size and format (a card is
+    kept from its drawing to the end of the build, tens of thousands of them at 10,000 articles)."""
+    from smmgen.build.card_stage import card_requests
+    from smmgen.build.workers import pool
+    from smmgen.cards import batch
+
+    _desk_site(make_site)
+    site = load_site(make_site.root)
+    result = build(site, render_images=False)
+    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, site)
+    unique = list(dict.fromkeys(r for reqs in requests for r in reqs if r.source < "content/story-04"))
+    with pool(2) as processes:
+        cards = batch.render_cards(unique, layout_dirs=[d / "cards" for d in result.layouts.dirs],
+                                   roots=result.layouts.roots, out_dir=site.output_dir, workers=2,
+                                   executor=lambda: processes)
+    assert len(cards) == len(unique) == 4          # one group each, from the two processes
+    assert all(card.alt is req.alt and card.target is req.target for req, card in cards.items())
+    for values in ([c.width for c in cards.values()], [c.height for c in cards.values()],
+                   [c.format for c in cards.values()]):
+        assert len({id(v) for v in values}) == len(set(values))
+
+
+def test_cuts_that_ask_for_the_same_cards_share_one_tuple_of_requests(sample_site: Path) -> None:
+    """The networks that show an article's Open Graph card ask for the same card: one tuple of requests for all
+    of those cuts, not one each (the requests are kept from cutting to writing)."""
+    from smmgen.build.card_stage import card_requests
+
+    site = load_site(sample_site)
+    result = build(site, render_images=False)
+    asked = [t for t in card_requests(list(result.cuts), {a.source: a for a in result.articles}, site) if t]
+    assert len({id(t) for t in asked}) == len(set(asked)) < len(asked)

@@ -42,6 +42,8 @@ def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site)
     dates: dict[str, str] = {}
     # One request object for the cuts that ask for the same card (each platform's cut names its target).
     made: dict[tuple, CardRequest] = {}
+    # And one tuple of them for the cuts that ask for the same cards (the networks that show the article's og).
+    same: dict[tuple, tuple] = {}
     out = []
     for cut in cuts:
         if not cut.media:
@@ -71,7 +73,8 @@ def card_requests(cuts: Sequence[Cut], articles: dict[str, Article], site: Site)
                     line=article.line("image") or article.line("images"),
                 )
             requests.append(request)
-        out.append(tuple(requests))
+        asked = tuple(requests)
+        out.append(same.setdefault(asked, asked))
     return out
 
 
@@ -94,6 +97,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     # every field of it.
     unique = {id(req): req for reqs in requests for req in reqs}
     requests = sorted(set(unique.values()), key=lambda r: (r.source, r.target, r.layout, r.alt))
+    del unique                  # not kept while the cards are drawn
     if not requests:
         return {}, []
     cards: dict = {}

@@ -119,9 +119,14 @@ class EarlyWrite:
         self.index_fragment = fragment_maker(self.memo.fragments(), ("index", "../"))
         # Per article still to write: its cuts' indexes, and the distinct requests whose cards are not yet known.
         self.by_source: dict[str, Article] = {a.source: a for a in articles}
-        self.cuts: dict[str, list[int]] = {}
+        # (A range, not a list of numbers: an article's cuts are next to each other, in article order.)
+        self.cuts: dict[str, Sequence[int]] = {}
+        start = 0
         for i, cut in enumerate(cuts):
-            self.cuts.setdefault(cut.source, []).append(i)
+            if i + 1 == len(cuts) or cuts[i + 1].source != cut.source:
+                run = range(start, i + 1)
+                self.cuts[cut.source] = [*self.cuts[cut.source], *run] if cut.source in self.cuts else run
+                start = i + 1
         self.all_cuts = cuts
         self.requests = requests
         self.waiting: dict[str, dict] = {}

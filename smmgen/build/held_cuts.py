@@ -53,6 +53,11 @@ class HeldCuts:
 
     def __init__(self) -> None:
         self._held: dict[str, bytes] = {}
+        # The first article's pickled texts, the dictionary the others are compressed with: one article's cuts
+        # are a few kilobytes, too few for zlib to find much to repeat within them, and most of what they hold
+        # (the pickle's frame, platform names, link tails, the platforms' data keys) is in every article's
+        # (a third smaller than each compressed alone).
+        self._zdict: bytes | None = None
 
     def __len__(self) -> int:
         return len(self._held)
@@ -60,15 +65,25 @@ class HeldCuts:
     def put(self, source: str, cuts: Sequence[Cut]) -> tuple[Cut, ...]:
         """Hold ``cuts``' texts (one article's, in their order) and return them ``slim``."""
         payload = [(c.platform, c.account, c.parts, c.link, c.extra) for c in cuts]
-        self._held[source] = zlib.compress(pickle.dumps(payload, pickle.HIGHEST_PROTOCOL), 1)
+        self._held[source] = self._pack(pickle.dumps(payload, pickle.HIGHEST_PROTOCOL))
         return tuple(map(slim, cuts))
+
+    def _pack(self, raw: bytes) -> bytes:
+        if self._zdict is None:
+            self._zdict = raw
+        packer = zlib.compressobj(1, zdict=self._zdict)
+        return packer.compress(raw) + packer.flush()
+
+    def _raw(self, source: str) -> bytes:
+        unpacker = zlib.decompressobj(zdict=self._zdict) if self._zdict is not None else zlib.decompressobj()
+        return unpacker.decompress(self._held[source]) + unpacker.flush()
 
     def full(self, source: str, cuts: Sequence[Cut]) -> tuple[Cut, ...]:
         """``cuts`` (the article's as ``put`` gave them, planned or not, in the same order) whole again; cuts
         that are not slim come back as they are."""
         if not cuts or not any(map(is_slim, cuts)):
             return tuple(cuts)
-        payload = _ValuesOnly(io.BytesIO(zlib.decompress(self._held[source]))).load()
+        payload = _ValuesOnly(io.BytesIO(self._raw(source))).load()
         if len(payload) != len(cuts):
             raise ValueError(f"{source}: {len(cuts)} cuts, {len(payload)} held")
         out = []
@@ -82,11 +97,20 @@ class HeldCuts:
             out.append(made)
         return tuple(out)
 
+    def compress_as(self, other: HeldCuts) -> None:
+        """Compress with ``other``'s dictionary (before anything is put): ``take_over`` then keeps its bytes."""
+        if not self._held:
+            self._zdict = other._zdict
+
     def take_over(self, other: HeldCuts) -> None:
         """Hold what ``other`` holds for articles this one holds nothing of (a cache kept from the last build
         may still have slim cuts of articles this build did not look up)."""
+        if not self._held and self._zdict is None:
+            self._zdict = other._zdict
         for source, data in other._held.items():
-            self._held.setdefault(source, data)
+            if source not in self._held:
+                # Compressed with the other's dictionary: made again with this one's, unless it is the same.
+                self._held[source] = data if other._zdict == self._zdict else self._pack(other._raw(source))
 
     def bytes_held(self) -> int:
         return sum(map(len, self._held.values()))

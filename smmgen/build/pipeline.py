@@ -189,6 +189,7 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
                 started.wait()
             cuts, plan_errors = assign_plan(cuts, site, cache)
             cuts = with_expiry_warnings(cuts, site)
+            ready.planned(cuts, cache)      # the cuts before planning: only what planning changed, until remembered
             if arrivals is not None and early is not None and not errors and not plan_errors:
                 from smmgen.build.early import EarlyWrite
 
@@ -201,7 +202,7 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
     videos = make_videos(published, cuts, site, render=render_images, workers=workers or 1, progress=progress)
     cuts = with_video_warnings(cuts, videos)
     if cache is not None:
-        ready.remember(cache, articles)         # after drawing: the heroes the workers read are known by then
+        ready.remember(cache, articles, cuts)   # after drawing: the heroes the workers read are known by then
     errors += plan_errors + card_errors + list(videos.errors)
     outputs = article_outputs(published, cuts, requests, cards, site, ready.shas if cache is not None else None,
                               videos, early[0].spool if early else None, ready.held)

@@ -3,8 +3,10 @@ processes (whose failures come back as values, reported by the pipeline with the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +40,8 @@ class Prepared:
     site_root: Path | None = None
     shas: dict[str, str] = field(default_factory=dict)                  # source -> sha256 of the file
     articles: dict[Path, Article] = field(default_factory=dict)
-    cuts: dict[str, tuple[Cut, ...]] = field(default_factory=dict)      # source -> cuts before planning
+    # source -> cuts before planning (once ``planned``, those this build made only as what planning changed)
+    cuts: dict[str, tuple[Cut, ...]] = field(default_factory=dict)
     # What worker processes could not do, kept so that nothing is parsed or cut a second time to report it:
     unread: dict[Path, Exception] = field(default_factory=dict)        # path -> why it is no article
     failed_cuts: dict[str, tuple[tuple[Cut, ...], list[SmmgenError]]] = field(default_factory=dict)
@@ -53,11 +56,34 @@ class Prepared:
             raise self.unread[path]
         return self.articles.get(path)
 
-    def remember(self, cache: BuildCache, articles: Sequence[Article]) -> None:
-        """Record in ``cache`` every article that parsed, with its cuts if every platform could cut it."""
+    def planned(self, cuts: Sequence[Cut], cache: BuildCache | None) -> None:
+        """Told the planned ``cuts`` (in article order): of the cuts this build made, keep until ``remember`` only
+        what planning changed (``_BeforePlan``), the rest being the planned cuts'. Without ``cache`` nothing is
+        remembered: they all go. Those that the cache's records hold already stay as they are."""
+        if cache is None:
+            self.cuts.clear()
+            return
+        for source, run in _runs(cuts):
+            made = self.cuts.get(source)
+            if type(made) is not tuple or len(made) != len(run):
+                continue
+            known = cache.articles.get(source)
+            if known is not None and known.cuts is made:
+                continue                      # the record's very cuts (``remember`` compares them by identity)
+            before = _BeforePlan.of(made, run)
+            if before is not None:
+                self.cuts[source] = before    # type: ignore[assignment]
+
+    def remember(self, cache: BuildCache, articles: Sequence[Article], cuts: Sequence[Cut] = ()) -> None:
+        """Record in ``cache`` every article that parsed, with its cuts if every platform could cut it.
+        ``cuts``: the planned cuts, when ``planned`` was told them."""
         from smmgen.build import pipeline  # imports this module (see ``_parse_and_cut``)
         from smmgen.build.cache import ArticleRecord
 
+        for source, run in _runs(cuts):
+            before = self.cuts.get(source)
+            if type(before) is _BeforePlan:
+                self.cuts[source] = before.cuts(run)
         if cache.held_cuts is not None and cache.held_cuts is not self.held:
             self.held.take_over(cache.held_cuts)
         cache.held_cuts = self.held     # the records' slim cuts are saved whole
@@ -85,6 +111,59 @@ class Prepared:
         cache.keep_only(self.shas)
 
 
+# A cut's fields that planning leaves as they are (it sets the times and timing, and adds warnings).
+_UNPLANNED = operator.attrgetter(*(f.name for f in dataclasses.fields(Cut)
+                                   if f.name not in ("publish_at", "expire_at", "timing", "warnings")))
+
+
+class _BeforePlan:
+    """One article's cuts before planning, as what planning changed in them: by cut, its ``publish_at``,
+    ``expire_at``, ``timing`` and number of warnings (planning and later stages only add warnings). Its other
+    fields are those of the planned cut; a cut is a few hundred bytes, this a tuple."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: tuple[tuple, ...]):
+        self.values = values
+
+    @classmethod
+    def of(cls, made: Sequence[Cut], planned: Sequence[Cut]) -> _BeforePlan | None:
+        """``made`` as what ``planned`` (the same cuts planned) changed in them; None when planning changed more
+        than that (a cut's id made anew for two articles of one slug: then kept whole)."""
+        rest = _UNPLANNED
+        values = []
+        for cut, plan in zip(made, planned):
+            n = len(cut.warnings)
+            if plan.warnings[:n] != cut.warnings or rest(plan) != rest(cut):
+                return None
+            values.append((cut.publish_at, cut.expire_at, cut.timing, n))
+        return cls(tuple(values))
+
+    def cuts(self, planned: Sequence[Cut]) -> tuple[Cut, ...]:
+        """The cuts before planning again, equal to those ``of`` was given, from these cuts planned."""
+        out = []
+        for plan, (publish_at, expire_at, timing, n) in zip(planned, self.values, strict=True):
+            # ``dataclasses.replace`` without its per-call cost, as in ``pipeline._with_plan_values``.
+            made = object.__new__(type(plan))
+            made.__dict__.update(plan.__dict__)
+            made.__dict__.update(publish_at=publish_at, expire_at=expire_at, timing=timing,
+                                 warnings=plan.warnings[:n])
+            out.append(made)
+        return tuple(out)
+
+
+def _runs(cuts: Sequence[Cut]) -> Iterator[tuple[str, Sequence[Cut]]]:
+    """Each article's cuts (``cuts`` are in article order): its source and its run of them."""
+    start = 0
+    while start < len(cuts):
+        source = cuts[start].source
+        end = start + 1
+        while end < len(cuts) and cuts[end].source == source:
+            end += 1
+        yield source, cuts[start:end]
+        start = end
+
+
 def parse_and_cut(site: Site, layouts: Layouts, cache: BuildCache | None, pool: Workers,
                   hashes: Mapping[str, str], progress: Progress | None = None) -> Prepared:
     """Hash every article file (unless ``hashes`` has it); take what the cache has for unchanged ones; parse
@@ -92,6 +171,8 @@ def parse_and_cut(site: Site, layouts: Layouts, cache: BuildCache | None, pool: 
     values, which the pipeline reports with the others)."""
     ready = Prepared(discover(site.content_dir, site.content_rules, site.root),
                      site.root if site.generator else None)
+    if cache is not None and cache.held_cuts is not None:
+        ready.held.compress_as(cache.held_cuts)     # whose slim cuts ``remember`` takes over
     missing: list[Path] = []
     for path, source in zip(ready.found.paths, site.rel_all(ready.found.paths)):
         sha = hashes.get(str(path))
@@ -124,7 +205,7 @@ def parse_and_cut(site: Site, layouts: Layouts, cache: BuildCache | None, pool: 
                 if article is None:
                     ready.unread[path] = failures[0]
                     continue
-                ready.articles[path] = article
+                ready.articles[path] = article = shared.article(article)
                 if failures:
                     ready.failed_cuts[article.source] = (cuts, list(failures))
                 else:

@@ -10,13 +10,16 @@ that budget. Errors are collected per request and raised together after every ot
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
+import itertools
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,8 +47,13 @@ requests, at the scale that covers every card its article draws on it.)"""
 
 EXTENSIONS = {"jpeg": "jpg", "png": "png"}
 
+WINDOW_PER_WORKER = 8
+"""Groups of cards handed to each worker process at a time: enough that a worker never waits for its next one,
+few enough that the build process does not hold a pending call (and then a result) for every group of a large
+site at once."""
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)       # one per card to draw, all made before drawing starts
 class _Job:
     index: int
     request: CardRequest
@@ -111,30 +119,31 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     (Path(stage if stage is not None else out_dir) / "cards").mkdir(parents=True, exist_ok=True)
     batches = list(groups.values())
     dirs = [(out_dir, stage, shard)] * len(batches)
-    if workers > 1 and len(batches) > 1 and executor is not None:
-        results = _counted(_told(executor().map(_run_group, batches, dirs), requests, arrived), batches, progress)
-    elif workers > 1 and len(batches) > 1:
-        with worker_pool(workers) as pool:
-            results = _counted(_told(pool.map(_run_group, batches, dirs), requests, arrived), batches, progress)
-    else:
-        results = _counted(_told((_run_group(b, dirs[0]) for b in batches), requests, arrived), batches, progress)
-
     cards: dict[CardRequest, Card] = {}
-    by_index = {job.index: job.request for b in batches for job in b}
-    for result, hero, in_stage, seen in results:
-        if hero is not None and heroes is not None:
-            heroes[hero[0]] = hero[1:]
-        if drawings is not None:
-            for key, what in seen.items():     # two groups may share a drawing (same text, no hero)
-                if drawings.get(key) != "drawn":
-                    drawings[key] = what
-        if staged is not None:
-            staged.update(in_stage)
-        for index, outcome in result:
-            if isinstance(outcome, SmmgenError):
-                errors.append(outcome)
-            else:
-                cards[by_index[index]] = outcome
+    values: dict[Any, Any] = {}
+    with contextlib.ExitStack() as own:
+        if workers > 1 and len(batches) > 1:
+            run = executor() if executor is not None else own.enter_context(worker_pool(workers))
+            results: Iterable[Any] = _windowed(run, batches, dirs, workers * WINDOW_PER_WORKER)
+        else:
+            results = (_run_group(b, dirs[0]) for b in batches)
+        # Each group's result is taken in as it comes and then let go: a list of them all beside ``cards`` held
+        # every card twice over, and every drawing's key, until the last group was drawn.
+        for result, hero, in_stage, seen in _counted(_told(results, requests, arrived), batches, progress):
+            if hero is not None and heroes is not None:
+                heroes[hero[0]] = hero[1:]
+            if drawings is not None:
+                for key, what in seen.items():     # two groups may share a drawing (same text, no hero)
+                    if drawings.get(key) != "drawn":
+                        drawings[key] = what
+            if staged is not None:
+                staged.update(in_stage)
+            for index, outcome in result:
+                if isinstance(outcome, SmmgenError):
+                    errors.append(outcome)
+                else:
+                    req = requests[index]             # a job's index is its request's
+                    cards[req] = _at_home(outcome, req, values)
     if errors:
         unique: dict[str, SmmgenError] = {}
         for e in errors:
@@ -157,19 +166,40 @@ def _tell(result: Any, requests: Sequence[CardRequest], arrived: Callable[[list[
 
 
 def _counted(results: Iterable[Any], batches: list[list[_Job]],
-             progress: Callable[[int, int], None] | None) -> list[Any]:
-    """``results`` (one per batch, in order) as a list, telling ``progress`` how many jobs are done."""
+             progress: Callable[[int, int], None] | None) -> Iterator[Any]:
+    """``results`` (one per batch, in order) as they come, telling ``progress`` how many jobs are done."""
     if progress is None:
-        return list(results)
+        yield from results
+        return
     total = sum(len(b) for b in batches)
     done = 0
     progress(0, total)
-    out = []
     for batch, result in zip(batches, results):
-        out.append(result)
         done += len(batch)
         progress(done, total)
-    return out
+        yield result
+
+
+def _windowed(executor: Executor, batches: list[list[_Job]], dirs: list[tuple], window: int) -> Iterator[Any]:
+    """``executor.map(_run_group, batches, dirs)`` with at most ``window`` groups handed out and not yet taken
+    back: the first ``window`` at once (the workers start on them before this is iterated), then one for each
+    result taken. The build process holds a few groups' calls and results instead of every group's."""
+    todo = zip(batches, dirs)
+    pending = deque(executor.submit(_run_group, *call) for call in itertools.islice(todo, window))
+    return _in_order(executor, pending, todo)
+
+
+def _in_order(executor: Executor, pending: deque[Future], todo: Iterator[tuple]) -> Iterator[Any]:
+    try:
+        while pending:
+            result = pending.popleft().result()
+            call = next(todo, None)
+            if call is not None:
+                pending.append(executor.submit(_run_group, *call))
+            yield result
+    finally:
+        for future in pending:          # given up on (an error): what has not started need not
+            future.cancel()
 
 
 def _root_of(path: Path, layout_dirs: Sequence[Path], roots: Sequence[Path] | None) -> Path | None:
@@ -360,6 +390,17 @@ def _write(path: Path, data: bytes) -> None:
     # made afresh (never opened through a link someone left under a predictable name) and the rename replaces a
     # link at ``path`` rather than writing through it.
     atomic_write(path, data, durable=False)
+
+
+def _at_home(card: Card, req: CardRequest, values: dict[Any, Any]) -> Card:
+    """``card`` (from a worker process, with its own copy of each of its values) kept with its request's alt
+    text and target and one of each size and format (``values``): a build keeps its every card to the end."""
+    made = object.__new__(Card)
+    made.__dict__.update(card.__dict__)
+    made.__dict__.update(width=values.setdefault(card.width, card.width),
+                         height=values.setdefault(card.height, card.height),
+                         format=values.setdefault(card.format, card.format), alt=req.alt, target=req.target)
+    return made
 
 
 def _card(file: _File, fmt: str, req: CardRequest) -> Card:
