@@ -226,10 +226,11 @@ class EarlyWrite:
         self.written += 1
 
     def made_from(self, article: Article, cuts: Sequence[Cut], card: Any) -> bool:
-        """The article's cut texts and snippet were written here from this very article, these cuts and this og
-        card (the same objects: their files' bytes are the ones they make), and are still recorded as written."""
+        """The article's cut texts and snippet were written here from this very article and these cuts (the same
+        objects: their files' bytes are the ones they make) and an equal og card, and are still recorded as written.
+        (The card is compared by value: the drawing stage keeps its own copy of a card a worker sent.)"""
         made = self.made.get(article.source)
-        if made is None or made[0] is not article or made[2] is not card or len(made[1]) != len(cuts) \
+        if made is None or made[0] is not article or made[2] != card or len(made[1]) != len(cuts) \
                 or not all(map(operator.is_, made[1], cuts)):
             return False
         from smmgen.build.write import cut_file_name
