@@ -132,8 +132,11 @@ def _gradient_rows(size: tuple[int, int], colors: tuple[RGBA, ...], direction: s
     1080x1350 card was 6 MB)."""
     mask = _ramp_mask(size, direction)
     bands = [mask.point(_ramp(tuple(float(c[i]) for c in colors))) for i in range(3)]
-    raw = Image.merge("RGB", bands).tobytes("raw", "RGBX")
-    stride = 4 * size[0]
+    return _rows_once(Image.merge("RGB", bands).tobytes("raw", "RGBX"), 4 * size[0])
+
+
+def _rows_once(raw: bytes, stride: int) -> tuple[bytes, ...]:
+    """``raw``'s rows of ``stride`` bytes, each different row one object."""
     kept: dict[bytes, bytes] = {}
     return tuple(kept.setdefault(row, row) for row in (raw[y:y + stride] for y in range(0, len(raw), stride)))
 
@@ -147,19 +150,20 @@ def _darken(im: Image.Image, color: RGBA, stops: tuple[float, ...]) -> None:
     """Blend the overlay's colour onto ``im`` in place, at its opacity from top to bottom. The colour is pasted
     as an image through the mask: twice as fast as a plain colour."""
     w, h = im.size
-    mask = _overlay(im.size, color, stops)
+    rows = _overlay(im.size, color, stops)
     paint = Image.new("RGB", (w, min(OVERLAY_BAND, h)), color[:3])
     for top in range(0, h, OVERLAY_BAND):
-        rows = min(OVERLAY_BAND, h - top)
-        im.paste(paint if rows == paint.height else paint.crop((0, 0, w, rows)), (0, top),
-                 mask.crop((0, top, w, top + rows)))
+        band = min(OVERLAY_BAND, h - top)
+        mask = Image.frombytes("L", (w, band), b"".join(rows[top:top + band]))
+        im.paste(paint if band == paint.height else paint.crop((0, 0, w, band)), (0, top), mask)
 
 
 @functools.lru_cache(maxsize=32)
-def _overlay(size: tuple[int, int], color: RGBA, stops: tuple[float, ...]) -> Image.Image:
-    """The darkening overlay's opacity (top to bottom), per process and size."""
+def _overlay(size: tuple[int, int], color: RGBA, stops: tuple[float, ...]) -> tuple[bytes, ...]:
+    """The darkening overlay's opacity (top to bottom), per process and size: the mask's rows, each different
+    one kept once (at most 256; the whole masks of the three card sizes were 3 MB)."""
     alpha = color[3]
-    return _ramp_mask(size, "vertical").point(_ramp(tuple(o * alpha for o in stops)))
+    return _rows_once(_ramp_mask(size, "vertical").point(_ramp(tuple(o * alpha for o in stops))).tobytes(), size[0])
 
 
 # ----------------------------------------------------------------------------------------------------------
