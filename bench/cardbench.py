@@ -17,6 +17,10 @@ runs, for all of them and for photo and flat apart.
 (or of its first ARTICLES articles) with 2 worker processes, as a build does, or with 2 threads of one process:
 cards per second and the peak resident memory of the process tree. Pillow lets go of the GIL while it decodes,
 resizes, pastes and encodes, but not while FreeType sets text, nor does the Python around it.
+
+``python bench/cardbench.py share SITE [ARTICLES]`` draws what one of a build's two worker processes draws: the
+card requests of every other one of the first ARTICLES articles (default: all), in a new process that allocates as
+a worker does. Prints the requests, that process's CPU time while drawing and its peak resident memory (VmHWM).
 """
 
 from __future__ import annotations
@@ -195,7 +199,46 @@ def pool(site_dir: Path, articles: int | None = None, mode: str = "processes") -
             "peak_tree_rss_mb": round(peak[0])}
 
 
+def share(site_dir: Path, articles: int | None = None) -> dict:
+    """A worker's share of a build's drawing (every other article), drawn in a new process: CPU and peak RSS."""
+    import pickle
+    import subprocess
+
+    requests, dirs, roots = _site_requests(site_dir, articles)
+    sources = sorted({r.source for r in requests})[::2]
+    mine = [r for r in requests if r.source in set(sources)]
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs = Path(tmp) / "requests.pickle"
+        jobs.write_bytes(pickle.dumps((mine, dirs, roots, requests)))
+        out = subprocess.run([sys.executable, __file__, "share-worker", str(jobs), str(Path(tmp) / "out")],
+                             check=True, capture_output=True, text=True).stdout
+    return {"articles": len(sources), **json.loads(out)}
+
+
+def _share_worker(jobs: Path, out: Path) -> dict:
+    import pickle
+
+    from smmgen.build.workers import _allocate_in_pieces
+    from smmgen.cards import batch
+
+    _allocate_in_pieces()
+    mine, dirs, roots, requests = pickle.loads(jobs.read_bytes())
+    before = os.times()
+    batch.render_cards(mine, layout_dirs=dirs, roots=roots, out_dir=out, workers=1, companions=requests)
+    after = os.times()
+    with open("/proc/self/status", encoding="ascii") as f:
+        peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+    return {"requests": len(mine), "cpu_s": round(after.user - before.user + after.system - before.system, 2),
+            "peak_rss_mb": round(peak / 1024)}
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "share":
+        print(json.dumps(share(Path(argv[1]), *(int(a) for a in argv[2:]))))
+        return 0
+    if argv and argv[0] == "share-worker":
+        print(json.dumps(_share_worker(Path(argv[1]), Path(argv[2]))))
+        return 0
     if argv and argv[0] == "mix":
         site, *rest = argv[1:]
         print(json.dumps(mix(Path(site), *(int(a) for a in rest))))

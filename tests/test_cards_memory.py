@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import sys
 import weakref
@@ -25,9 +26,9 @@ def _mappings(path: str) -> int:
         return sum(1 for line in f if line.rstrip("\n").endswith(path))
 
 
-def test_the_cjk_collection_stays_mapped_a_few_times_whatever_sizes_titles_are_fitted_at(tmp_path: Path) -> None:
+def test_the_cjk_collection_stays_mapped_once_whatever_sizes_titles_are_fitted_at(tmp_path: Path) -> None:
     # Titles of every length shrink to different sizes; each size is a font object, and each font object maps
-    # the 32 MB collection again. Only the most recent few may stay open.
+    # the 32 MB collection again (2.2 MB of it resident). Only the most recent may stay open: four did.
     cjk = next(face.path for face in chain("Noto Sans", "zh") if "CJK" in face.path)
     langs = ["zh", "ja", "ko", "zh-HK"]
     requests = [CardRequest(target="og", layout="default", title=CJK_TITLES[i % 4] * (1 + i % 7),
@@ -37,12 +38,12 @@ def test_the_cjk_collection_stays_mapped_a_few_times_whatever_sizes_titles_are_f
     cards = render_cards(requests, layout_dirs=[DEFAULT_LAYOUT_DIR],
                          out_dir=tmp_path, workers=1)
     assert len(cards) == len(requests)
-    assert 0 < _mappings(cjk) <= 4
+    assert _mappings(cjk) == 1
 
 
 def test_noto_sans_stays_mapped_a_dozen_times_whatever_sizes_titles_are_fitted_at(tmp_path: Path) -> None:
     # The same for the Latin face: a 1,000-article build fitted its titles at 44 sizes, and each size kept its
-    # own mapping of the file (0.6 to 1 MB of it resident) and 0.4 MB of FreeType's memory.
+    # own mapping of the file (0.5 MB of it resident) and 0.25 MB of FreeType's memory.
     noto = chain("Noto Sans", "en")[0].path
     words = "council budget transit levy harbour library festival weather election market".split()
     requests = [CardRequest(target=("og", "instagram")[i % 2], layout="default",
@@ -130,4 +131,126 @@ def test_measured_words_and_scaled_emoji_stay_bounded_however_many_a_process_see
     for side in range(20, 30):
         for path in faces:
             emoji.image(path, side)
-    assert emoji.image.cache_info().currsize <= 256
+    assert emoji.image.cache_info().currsize <= 64
+
+
+def _kept_image_bytes() -> int:
+    """What the images this process still refers to hold (Pillow stores 4 bytes a pixel, 1 for a mask)."""
+    gc.collect()
+    return sum(im.width * im.height * (1 if im.mode in ("L", "1", "P") else 4)
+               for im in gc.get_objects() if isinstance(im, Image.Image))
+
+
+def test_a_drawing_process_keeps_no_card_sized_background(tmp_path: Path) -> None:
+    # Every gradient drawn on was kept whole, one per card size (12 MB for og, x and Instagram's 1080x1350) and
+    # copied for each card; a gradient has at most 256 different rows, and only those are kept now.
+    from smmgen.cards import render
+
+    for kept in vars(render).values():   # what earlier drawings in this process left
+        if hasattr(kept, "cache_clear"):
+            kept.cache_clear()
+    before = _kept_image_bytes()
+    requests = [CardRequest(target=target, layout="default", title=f"Council approves budget {i}",
+                            site_name="The Gazette", kicker="News", date_text="1 May", lang="en", hero=None,
+                            focus=None, alt="", source=f"content/{i}.md", line=None)
+                for i in range(3) for target in ("og", "x", "instagram")]
+    cards = render_cards(requests, layout_dirs=[DEFAULT_LAYOUT_DIR], out_dir=tmp_path, workers=1)
+    assert len(cards) == len(requests)
+    assert _kept_image_bytes() - before < 1_000_000
+    assert render._gradient_rows.cache_info().currsize == 3
+    kept_rows = sum(len({id(row): row for row in render._gradient_rows(size, colors, direction)}.values()) *
+                    4 * size[0]
+                    for size, colors, direction in _gradient_keys(requests))
+    assert kept_rows < 4_000_000   # whole, the three were 12 MB
+
+
+def _gradient_keys(requests: list[CardRequest]) -> set:
+    from smmgen.cards.layout import find_layout, load_layout
+
+    layout_file = load_layout(find_layout("default", [DEFAULT_LAYOUT_DIR], source="x.md"))
+    keys = set()
+    for req in requests:
+        layout = layout_file.for_target(req.target)
+        keys.add((layout.canvas, layout.background.colors, layout.background.direction))
+    return keys
+
+
+def test_the_darkening_overlay_is_blended_without_a_card_sized_colour_image(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # The overlay's colour was made as a whole card (6 MB for Instagram's 1080x1350) while the hero's full decode
+    # and the card were held: the moment a drawing process peaks. It is pasted a band of rows at a time.
+    from smmgen.cards import render
+
+    made: list[tuple[int, int]] = []
+    real_new = Image.new
+
+    def new(mode: str, size: tuple[int, int], *args: object, **kwargs: object) -> Image.Image:
+        made.append(tuple(size))
+        return real_new(mode, size, *args, **kwargs)  # type: ignore[arg-type]
+
+    hero = _hero(tmp_path)
+    requests = [CardRequest(target="instagram", layout="photo", title="Council approves the budget",
+                            site_name="Site", kicker="News", date_text="1 May", lang="en", hero=hero, focus=None,
+                            alt="", source="content/a.md", line=None)]
+    monkeypatch.setattr(render.Image, "new", new)
+    render_cards(requests, layout_dirs=[DEFAULT_LAYOUT_DIR], out_dir=tmp_path / "out", workers=1,
+                 companions=requests)
+    monkeypatch.undo()
+    assert made and max(w * h for w, h in made) <= 1080 * 256   # a band, not 1350 rows
+
+    base = Image.linear_gradient("L").resize((1080, 1350)).convert("RGB")
+    banded, whole = base.copy(), base.copy()
+    stops = (0.55, 0.12, 0.25, 0.80, 0.92)
+    render._darken(banded, (20, 40, 90, 200), stops)
+    colour = Image.new("RGB", whole.size, (20, 40, 90))
+    mask = render._ramp_mask(whole.size, "vertical").point(render._ramp(tuple(o * 200 for o in stops)))
+    whole.paste(colour, (0, 0), mask)
+    assert banded.tobytes() == whole.tobytes()
+
+
+def _bytes_held(value: object) -> int:
+    """The bytes objects ``value`` refers to (through its attributes and containers), each counted once."""
+    seen: dict[int, int] = {}
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, bytes):
+            seen[id(v)] = len(v)
+        elif isinstance(v, (list, tuple, set)):
+            todo.extend(v)
+        elif isinstance(v, dict):
+            todo.extend(v.keys())
+            todo.extend(v.values())
+        elif hasattr(v, "__dict__"):
+            todo.extend(vars(v).values())
+    return sum(seen.values())
+
+
+def test_a_backdrop_keeps_each_different_row_of_its_gradient_once() -> None:
+    # A flat card's backdrop kept every row of its gradient (2.3 MB for og's 1200x630) beside the pieces it
+    # deflates; a gradient has at most 256 different rows.
+    from smmgen.cards import render
+    from smmgen.cards.encode import Backdrop, png
+
+    colors = ((10, 20, 36, 255), (19, 42, 76, 255), (29, 66, 117, 255))
+    gradient = render._ramp_mask((1200, 630), "diagonal").point(list(range(256))).convert("RGB")
+    backdrop = Backdrop(gradient)
+    assert _bytes_held(backdrop) <= 256 * 1200 * 3
+    drawn = render._gradient((1200, 630), colors, "diagonal")
+    with Image.open(io.BytesIO(png(drawn, backdrop=Backdrop(drawn)))) as back:
+        assert back.tobytes() == drawn.tobytes()
+
+
+def test_a_drawing_process_keeps_the_titles_of_the_last_two_articles_only() -> None:
+    # A title is set in two widths (og's and Instagram's boxes) for its article's cards, drawn one after the other;
+    # eight kept titles held up to 0.6 MB of masks each, for articles already done.
+    from smmgen.cards import text
+    from smmgen.cards.shaping import Style
+
+    text.forget()
+    style = Style("Noto Sans", 800, 100.0, "en")
+    for n in range(6):
+        for width in (1056, 936):
+            text.set_text(f"Article {n} makes the council vote again", style, width, 300, (76, 40), 4, 1.12)
+    assert len(text._TITLES) <= 4
+    text.forget()

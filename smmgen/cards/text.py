@@ -348,12 +348,12 @@ def draw(im: Image.Image, laid: Laid, origins: list[tuple[int, int]], color: tup
 
 # Texts set in this process, least recently used first: (text, style, box width, sizes, lines, line height,
 # balance) -> [(box height, result)]. One-line labels (site name, kicker, date) come back on card after card
-# and are small: many are kept. A title serves only its article's few cards and its masks are large (up to
-# 0.6 MB): the last few are kept.
+# and are small: many are kept. A title serves only its article's few cards (drawn one after the other, in two
+# widths) and its masks are large (up to 0.6 MB): the last four are kept (eight added 2 MB to a drawing process).
 _Memo = OrderedDict[tuple, list[tuple[int, Laid | None]]]
 _LABELS: _Memo = OrderedDict()
 _TITLES: _Memo = OrderedDict()
-_LABELS_KEPT, _TITLES_KEPT = 512, 8
+_LABELS_KEPT, _TITLES_KEPT = 512, 4
 
 
 def set_text(text: str, style: Style, box_w: int, box_h: int, size: tuple[int, int], max_lines: int,
