@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smmgen.build import staging
+from smmgen.build.cache_files import entry_digest, entry_stat, index_entry
 from smmgen.build.manifest_file import MANIFEST, write_manifest
 from smmgen.build.og import card_url, og_html, og_tags  # noqa: F401 (card_url: still importable from here)
 from smmgen.build.replacement import stream_to
@@ -123,12 +124,15 @@ class PendingWrites:
         self.cache = cache
         self.changed = 0
         self.written: set[Path | str] = set()
-        self.index: dict[str, tuple[int, int, str]] = {}
+        # The output index of this write (entries as ``cache_files.index_entry`` makes them), which becomes the
+        # cache's once written (``write_output``). The cache's own, of the last build, learns only what replaces a
+        # file it names: a new file's entry in both was a second dict of a cold build's hundred thousand files.
+        self.index: dict[str, bytes] = {}
         # What output/ holds: files by (size, mtime), and folders; files still as the output index says they
         # were written are intact.
         self.present, self.folders = (present[0], set(present[1])) if cache is not None else ({}, set())
         known = cache.index if cache is not None else {}
-        self.intact = {r for r, st in self.present.items() if r in known and known[r][:2] == st}
+        self.intact = {r for r, st in self.present.items() if r in known and entry_stat(known[r]) == st}
         self._writer: ThreadPoolExecutor | None = None
         self._pending: deque[tuple[str, str, Future]] = deque()
         # Files written under temporary names, to be renamed into place once all are written. A file new to
@@ -139,7 +143,7 @@ class PendingWrites:
         # A file that replaces one output/ holds: (temporary file, its place, and for the output index the
         # relative path and digest, or None when already recorded).
         self._renames: list[tuple[str, Path, str | None, str]] = []
-        self._made: list[str] = []                  # folders made for them, removed again if the write fails
+        self._made: list[str] = []      # folders made for them (in output/: relative), removed if the write fails
         self._root = os.fspath(out)
         self._token = secrets.token_hex(4)          # names this write's temporary files
         self.inline = False                         # new files written by the caller's thread, not a writer's
@@ -179,10 +183,10 @@ class PendingWrites:
         if made is not None and relative not in self.present:
             # A new file put already while the cards were drawn (``smmgen.build.early``): written again only if
             # its bytes are not these.
-            if made[2] != digest:
+            if entry_digest(made) != digest:
                 self._restage(path, relative, data, digest)
             return
-        if relative in self.intact and self.cache.index[relative][2] == digest:
+        if relative in self.intact and entry_digest(self.cache.index[relative]) == digest:
             self.index[relative] = self.cache.index[relative]
             return
         # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
@@ -193,7 +197,7 @@ class PendingWrites:
             self._new.append(relative)
             made = self._new_file(tmp, path, relative, data)
             self.changed += 1
-            self.index[relative] = self.cache.index[relative] = (*made, digest)
+            self.index[relative] = index_entry(*made, digest)
             return
         if relative not in self.present:
             # A new file: created by a writer thread while this one renders the next (on a cold build, creating
@@ -215,7 +219,7 @@ class PendingWrites:
     def _restage(self, path: Path, relative: str, data: bytes, digest: str) -> None:
         """Write a new file put already (its temporary file settled) again, with other bytes."""
         made = _create_anew(self._temporary(path), data, durable=False)
-        self.index[relative] = self.cache.index[relative] = (*made, digest)  # type: ignore[union-attr]
+        self.index[relative] = index_entry(*made, digest)
 
     def _replace(self, path: Path, relative: str, data: bytes, digest: str | None, durable: bool) -> int:
         """Write ``data`` to a temporary file that is to replace ``path``, unless ``path`` holds it already;
@@ -281,7 +285,7 @@ class PendingWrites:
                 pass
         self._new.clear()
         self._renames.clear()
-        for folder in sorted(set(self._made), key=lambda f: -f.count(os.sep)):
+        for folder in sorted({os.path.join(self._root, f) for f in self._made}, key=lambda f: -f.count(os.sep)):
             try:
                 os.rmdir(folder)
             except OSError:
@@ -312,14 +316,14 @@ class PendingWrites:
     def _settle(self, pending: tuple[str, str, Future]) -> None:
         relative, digest, made = pending
         self.changed += 1
-        self.index[relative] = self.cache.index[relative] = (*made.result(), digest)  # type: ignore[union-attr]
+        self.index[relative] = index_entry(*made.result(), digest)
 
     def finish(self, cards: set[str]) -> dict[str, tuple[int, int]]:
         """Remove what output/ held before this write and no longer should (the listing taken at the start
         says what that is: no second walk of output/), and return what output/'s build folders and manifest
         now hold, by relative path with (size, mtime_ns), as ``output.listing`` would find it."""
         assert self.cache is not None
-        now = {relative: known[:2] for relative, known in self.index.items()}
+        now = {relative: entry_stat(known) for relative, known in self.index.items()}
         for relative in cards:
             st = self.present.get(relative)
             if st is None:
@@ -342,10 +346,11 @@ class PendingWrites:
         folder = relative.rpartition("/")[0]
         if folder in self.folders:
             return
-        missing, parent = [], path.parent
+        missing, parent, rel = [], path.parent, folder
         while not parent.is_dir():
-            missing.append(os.fspath(parent))           # as text: a Path weighs several times more
-            parent = parent.parent
+            # Relative to output/ (the first one the very text ``folders`` keeps): a Path weighs several times more.
+            missing.append(rel or os.fspath(parent))
+            parent, rel = parent.parent, rel.rpartition("/")[0]
         path.parent.mkdir(parents=True, exist_ok=True)
         self._made.extend(missing)
         self.folders.add(folder)
