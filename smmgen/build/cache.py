@@ -46,7 +46,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -185,7 +185,7 @@ class BuildCache:
     plan: tuple[str, list] | None = None                   # (signature of the plan's inputs, its changes)
     fragments: tuple[str, dict[str, tuple[int, int]]] | None = None   # parts of big pages: file, key -> where
     state: BuildState | None = None
-    files: dict[str, tuple[int, int]] | None = None   # output/ as the last write left it (not stored)
+    files: MutableMapping[str, tuple[int, int]] | None = None   # output/ as the last write left it (not stored)
     # output/ as listed when the build began: files by (size, mtime_ns), and folders (not stored)
     present: tuple[dict[str, tuple[int, int]], set[str]] | None = None
     # The stamp of build.json as this object last saved it (not stored): while the file is still that one, the
