@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from conftest import fresh_copy, generated_site
 
 from smmgen.build.cache import BuildCache, fingerprint
+from smmgen.build.cache_files import entry_digest, entry_stat, index_entry
 from smmgen.build.incremental import build_site
 from smmgen.build.pipeline import build, discard_early, write_output
 from smmgen.cli.main import main
@@ -71,6 +72,39 @@ def test_a_cold_build_writes_each_articles_files_while_drawing_and_output_is_as_
     assert tree(site / "output") == plain
 
 
+def test_the_early_writer_lets_go_of_what_an_article_needed_once_it_is_written(copy_site):
+    """An article's place in the listing, its cuts' indexes and the article itself go from the early writer as
+    soon as its files are written, while the other articles' cards are still drawn (kept until drawing ended,
+    they were 900 bytes an article)."""
+    from smmgen.build.card_stage import card_requests
+    from smmgen.build.early import EarlyWrite
+    from smmgen.build.templates import Layouts
+
+    site = copy_site("let-go")
+    result, cache = early_build(site)
+    result.early.discard()
+    loaded = load_site(site)
+    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, loaded)
+    writer = EarlyWrite.start(loaded, Layouts(loaded.layouts_dir, compiled=True, root=loaded.root), cache,
+                              result.articles, result.cuts, requests, {a.source: "sha" for a in result.articles})
+    assert writer is not None
+    batches: dict[str, list] = {}
+    for req, card in result.cards.items():
+        batches.setdefault(req.source, []).append((req, card))
+    held = []
+
+    def arrivals():
+        for source, batch in batches.items():
+            yield batch
+            held.append((source, source in writer.places, source in writer.cuts, source in writer.by_source))
+        yield None
+
+    writer.follow(arrivals())
+    assert len(held) == len(batches) > 5 and writer.written >= len(batches)
+    assert not [h for h in held if any(h[1:])]
+    writer.discard()
+
+
 def test_the_cli_build_is_byte_identical_with_two_workers_and_a_rebuild_has_nothing_to_do(copy_site, plain):
     site = copy_site("cli")
     result = CliRunner().invoke(main, ["build", "--workers", "2", "--site", str(site)], catch_exceptions=False)
@@ -122,12 +156,11 @@ def test_a_page_or_file_written_early_whose_inputs_changed_is_made_again(copy_si
     memo.staged[page] = "not the key it has now"            # rendered again: the same bytes, kept as written
     sink.settle()
     og = next(r for r in sink.index if r.startswith("og/"))
-    size, mtime, _ = sink.index[og]
-    sink.index[og] = (size, mtime, "0" * 64)                # not the bytes made now: written again
+    sink.index[og] = index_entry(*entry_stat(sink.index[og]), "0" * 64)     # not the bytes made now: written again
     (site / "output" / og).parent.joinpath(f".{Path(og).name}.{sink._token}.tmp").write_bytes(b"stale")
     write_output(result, cache)
     assert tree(site / "output") == plain
-    assert cache.index[og][2] == plain[og]
+    assert entry_digest(cache.index[og]) == plain[og]
 
 
 def test_a_build_whose_card_fails_while_drawing_leaves_nothing_in_output(copy_site):

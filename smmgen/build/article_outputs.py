@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,30 +38,36 @@ class EntryLines:
     def __init__(self) -> None:
         self._file: IO[bytes] | None = None
         self._size = 0
-        self._where: dict[str, tuple[tuple[int, int], ...]] = {}      # source -> (offset, length) per entry
+        # source -> where its lines start, then each line's length, packed in one bytes object: an (offset,
+        # length) tuple per entry weighed a hundred bytes, 9 MB of the build process at 10,000 articles.
+        self._where: dict[str, bytes] = {}
 
     def put(self, source: str, entries: Sequence[ManifestEntry]) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile()
-        spans = []
+        start, lengths = self._size, []
         for entry in entries:
             line = manifest.entry_line(entry.json)
-            spans.append((self._size, len(line)))
+            lengths.append(len(line))
             self._file.write(line)
             self._size += len(line)
-        self._where[source] = tuple(spans)
+        self._where[source] = struct.pack(f"<Q{len(lengths)}Q", start, *lengths)
 
     def take(self, source: str) -> list[bytes] | None:
         """The lines ``put`` for ``source``, forgotten here; None when there are none."""
-        spans = self._where.pop(source, None)
-        if spans is None or self._file is None:
+        where = self._where.pop(source, None)
+        if where is None or self._file is None:
             return None
-        if not spans:
+        start, *lengths = struct.unpack(f"<{len(where) // 8}Q", where)
+        if not lengths:
             return []
         self._file.flush()
-        start, end = spans[0][0], spans[-1][0] + spans[-1][1]
-        block = os.pread(self._file.fileno(), end - start, start)
-        return [block[offset - start:offset - start + length] for offset, length in spans]
+        block = os.pread(self._file.fileno(), sum(lengths), start)
+        lines, offset = [], 0
+        for length in lengths:
+            lines.append(block[offset:offset + length])
+            offset += length
+        return lines
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -73,7 +73,10 @@ from smmgen.build.cache_files import (  # noqa: F401 (_HEADER, _classes: the tes
     build_in,
     cards_bucket,
     cards_file,
+    entry_digest,
+    entry_stat,
     index_bucket,
+    index_entry,
     index_file,
     index_in,
     index_out,
@@ -175,14 +178,14 @@ class BuildCache:
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
     cards: dict[Any, Any] = field(default_factory=dict)          # (CardRequest, hero's sha256) -> Card
     heroes: dict[str, tuple[Stamp, str]] = field(default_factory=dict)    # file -> (stamp, sha256) when last read
-    index: dict[str, tuple[int, int, str]] = field(default_factory=dict)   # output index: size, mtime, sha
+    index: dict[str, bytes] = field(default_factory=dict)   # output index: size, mtime, sha (``index_entry``)
     pages: dict[str, str] = field(default_factory=dict)    # preview page -> key of the inputs it was made from
     outputs: dict[str, str] = field(default_factory=dict)  # article -> key of its output as last written
     entries: dict[str, tuple[int, int]] = field(default_factory=dict)  # manifest entry: id -> offset, length
     plan: tuple[str, list] | None = None                   # (signature of the plan's inputs, its changes)
     fragments: tuple[str, dict[str, tuple[int, int]]] | None = None   # parts of big pages: file, key -> where
     state: BuildState | None = None
-    files: dict[str, tuple[int, int]] | None = None   # output/ as the last write left it (not stored)
+    files: MutableMapping[str, tuple[int, int]] | None = None   # output/ as the last write left it (not stored)
     # output/ as listed when the build began: files by (size, mtime_ns), and folders (not stored)
     present: tuple[dict[str, tuple[int, int]], set[str]] | None = None
     # The stamp of build.json as this object last saved it (not stored): while the file is still that one, the
@@ -321,12 +324,12 @@ class BuildCache:
             if old_file.name not in saves:
                 old_file.unlink(missing_ok=True)
 
-    def _index_buckets(self) -> dict[str, dict[str, tuple[int, int, str]]]:
+    def _index_buckets(self) -> dict[str, dict[str, bytes]]:
         """The output index by its files: the very dict read or saved where none of its files changed, so that
         the save passes it by. A build writes a new index (``smmgen.build.write``) holding the unchanged entries
         as they were: the files' dicts are compared with it whole, in C, and only the paths added are hashed."""
         index, bucket_of = self.index, self._bucket_of
-        buckets: dict[int, dict[str, tuple[int, int, str]]] = {}
+        buckets: dict[int, dict[str, bytes]] = {}
         changed: dict[int, list[str]] = {}
         for n in range(INDEX_BUCKETS):
             old = self._files.get(index_file(n))
@@ -427,17 +430,17 @@ class BuildCache:
     def unchanged(self, relative: str, path: Path, digest: str) -> bool:
         """True when ``path`` still holds the file this index says was written with these bytes."""
         known = self.index.get(relative)
-        if known is None or known[2] != digest:
+        if known is None or entry_digest(known) != digest:
             return False
         try:
             st = path.stat()
         except OSError:
             return False
-        return (st.st_size, st.st_mtime_ns) == known[:2]
+        return (st.st_size, st.st_mtime_ns) == entry_stat(known)
 
     def wrote(self, relative: str, path: Path, digest: str) -> None:
         st = path.stat()
-        self.index[relative] = (st.st_size, st.st_mtime_ns, digest)
+        self.index[relative] = index_entry(st.st_size, st.st_mtime_ns, digest)
 
     def page_memo(self, intact: set[str]) -> PageMemo:
         return PageMemo(self, intact)

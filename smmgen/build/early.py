@@ -169,9 +169,13 @@ class EarlyWrite:
             self._write(source)
         except Exception:               # noqa: BLE001 - left to the writer, which reports it in its place
             self.stopped = True
-        for i in self.cuts.get(source, ()):
+        for i in self.cuts.pop(source, ()):
             for req in self.requests[i]:
                 self.cards.pop(req, None)
+        # What only this article's write needed goes with it, while the others' cards are still drawn: the
+        # memory is there for the files written next (kept until drawing ended, it was 900 bytes an article).
+        self.places.pop(source, None)
+        self.by_source.pop(source, None)
 
     def _plan_part(self) -> None:
         try:

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from smmgen import manifest
 from smmgen.build.article_outputs import written_line
+from smmgen.build.cache_files import entry_stat
 from smmgen.build.replacement import Replacement
 from smmgen.build.settled import ledger_states
 
@@ -152,7 +153,7 @@ def _previous_manifest(path: Path, cache: BuildCache | None) -> tuple[IO[bytes],
     except OSError:
         return None
     st = os.fstat(f.fileno())
-    if (st.st_size, st.st_mtime_ns) != known[:2]:
+    if (st.st_size, st.st_mtime_ns) != entry_stat(known):
         f.close()
         return None
     return f, st.st_size

@@ -16,12 +16,13 @@ import os
 import secrets
 import stat
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smmgen.build import staging
+from smmgen.build.cache_files import entry_digest, entry_stat, index_entry
 from smmgen.build.manifest_file import MANIFEST, write_manifest
 from smmgen.build.og import card_url, og_html, og_tags  # noqa: F401 (card_url: still importable from here)
 from smmgen.build.replacement import stream_to
@@ -123,19 +124,27 @@ class PendingWrites:
         self.cache = cache
         self.changed = 0
         self.written: set[Path | str] = set()
-        self.index: dict[str, tuple[int, int, str]] = {}
+        # The output index of this write (entries as ``cache_files.index_entry`` makes them), which becomes the
+        # cache's once written (``write_output``). The cache's own, of the last build, learns only what replaces a
+        # file it names: a new file's entry in both was a second dict of a cold build's hundred thousand files.
+        self.index: dict[str, bytes] = {}
         # What output/ holds: files by (size, mtime), and folders; files still as the output index says they
         # were written are intact.
         self.present, self.folders = (present[0], set(present[1])) if cache is not None else ({}, set())
         known = cache.index if cache is not None else {}
-        self.intact = {r for r, st in self.present.items() if r in known and known[r][:2] == st}
+        self.intact = {r for r, st in self.present.items() if r in known and entry_stat(known[r]) == st}
         self._writer: ThreadPoolExecutor | None = None
         self._pending: deque[tuple[str, str, Future]] = deque()
-        # Files written under temporary names, to be renamed into place once all are written: (temporary file,
-        # its place (None: the temporary name says it), and for the output index the relative path and digest,
-        # or None when already recorded).
-        self._renames: list[tuple[str, Path | None, str | None, str]] = []
-        self._made: list[Path] = []                 # folders made for them, removed again if the write fails
+        # Files written under temporary names, to be renamed into place once all are written. A file new to
+        # output/ by its relative path alone, the very string the output index is keyed by: its temporary name
+        # follows from it (``_staged``), and a record per file (a tuple, its temporary name as text) weighed two
+        # hundred bytes, twenty megabytes on a cold build of 10,000 articles.
+        self._new: list[str] = []
+        # A file that replaces one output/ holds: (temporary file, its place, and for the output index the
+        # relative path and digest, or None when already recorded).
+        self._renames: list[tuple[str, Path, str | None, str]] = []
+        self._made: list[str] = []      # folders made for them (in output/: relative), removed if the write fails
+        self._root = os.fspath(out)
         self._token = secrets.token_hex(4)          # names this write's temporary files
         self.inline = False                         # new files written by the caller's thread, not a writer's
 
@@ -174,10 +183,10 @@ class PendingWrites:
         if made is not None and relative not in self.present:
             # A new file put already while the cards were drawn (``smmgen.build.early``): written again only if
             # its bytes are not these.
-            if made[2] != digest:
+            if entry_digest(made) != digest:
                 self._restage(path, relative, data, digest)
             return
-        if relative in self.intact and self.cache.index[relative][2] == digest:
+        if relative in self.intact and entry_digest(self.cache.index[relative]) == digest:
             self.index[relative] = self.cache.index[relative]
             return
         # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
@@ -185,10 +194,10 @@ class PendingWrites:
             # While the cards are drawn (``smmgen.build.early``) both cores are busy drawing: a writer thread would
             # only add its hand-overs.
             tmp = self._temporary(path)
-            self._renames.append((tmp, None, None, digest))
+            self._new.append(relative)
             made = self._new_file(tmp, path, relative, data)
             self.changed += 1
-            self.index[relative] = self.cache.index[relative] = (*made, digest)
+            self.index[relative] = index_entry(*made, digest)
             return
         if relative not in self.present:
             # A new file: created by a writer thread while this one renders the next (on a cold build, creating
@@ -196,9 +205,7 @@ class PendingWrites:
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(1)
             tmp = self._temporary(path)
-            # Its place is known from the temporary name (``_place``): a Path kept per new file until the
-            # commit weighs half a kilobyte, tens of megabytes on a cold build of a large site.
-            self._renames.append((tmp, None, None, digest))
+            self._new.append(relative)          # listed before it is made: a failed write leaves nothing behind
             self._pending.append((relative, digest, self._writer.submit(self._new_file, tmp, path, relative, data)))
             if len(self._pending) > PENDING:      # a writer that lags must not gather the site's files in memory
                 self._settle(self._pending.popleft())
@@ -211,13 +218,8 @@ class PendingWrites:
 
     def _restage(self, path: Path, relative: str, data: bytes, digest: str) -> None:
         """Write a new file put already (its temporary file settled) again, with other bytes."""
-        tmp = self._temporary(path)
-        made = _create_anew(tmp, data, durable=False)
-        for n, (name, *_) in enumerate(self._renames):
-            if name == tmp:
-                self._renames[n] = (tmp, None, None, digest)
-                break
-        self.index[relative] = self.cache.index[relative] = (*made, digest)  # type: ignore[union-attr]
+        made = _create_anew(self._temporary(path), data, durable=False)
+        self.index[relative] = index_entry(*made, digest)
 
     def _replace(self, path: Path, relative: str, data: bytes, digest: str | None, durable: bool) -> int:
         """Write ``data`` to a temporary file that is to replace ``path``, unless ``path`` holds it already;
@@ -239,10 +241,10 @@ class PendingWrites:
     def _temporary(self, path: Path) -> str:
         return os.path.join(path.parent, f".{path.name}.{self._token}.tmp")
 
-    def _place(self, tmp: str) -> str:
-        """The file a temporary file (``_temporary``) is to replace."""
-        folder, name = os.path.split(tmp)
-        return os.path.join(folder, name[1:-len(f".{self._token}.tmp")])
+    def _staged(self, relative: str) -> str:
+        """The temporary name (``_temporary``) of the new file ``relative``."""
+        folder, _, name = relative.rpartition("/")
+        return os.path.join(self._root, folder, f".{name}.{self._token}.tmp")
 
     def _new_file(self, tmp: str, path: Path, relative: str, data: bytes) -> tuple[int, int]:
         # Its size and mtime are those of the file renamed into place: a rename keeps the inode.
@@ -251,9 +253,18 @@ class PendingWrites:
 
     def commit(self) -> None:
         """Rename the files written into place (the whole write succeeded), recording the replacements."""
+        root, staged = self._root, self._staged
+        for n, relative in enumerate(self._new):
+            try:
+                os.replace(staged(relative), os.path.join(root, relative))
+            except BaseException:
+                del self._new[:n]
+                self.discard()
+                raise
+        self._new.clear()
         for n, (tmp, path, relative, digest) in enumerate(self._renames):
             try:
-                os.replace(tmp, path if path is not None else self._place(tmp))
+                os.replace(tmp, path)
             except BaseException:
                 del self._renames[:n]
                 self.discard()
@@ -267,15 +278,16 @@ class PendingWrites:
         """After a failed write: remove its temporary files and the folders made for them; output/ is as it
         was."""
         self.stop()
-        for tmp, *_ in self._renames:
+        for tmp in [*map(self._staged, self._new), *(pending[0] for pending in self._renames)]:
             try:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
+        self._new.clear()
         self._renames.clear()
-        for folder in sorted(set(self._made), key=lambda p: -len(p.parts)):
+        for folder in sorted({os.path.join(self._root, f) for f in self._made}, key=lambda f: -f.count(os.sep)):
             try:
-                folder.rmdir()
+                os.rmdir(folder)
             except OSError:
                 pass
 
@@ -304,22 +316,23 @@ class PendingWrites:
     def _settle(self, pending: tuple[str, str, Future]) -> None:
         relative, digest, made = pending
         self.changed += 1
-        self.index[relative] = self.cache.index[relative] = (*made.result(), digest)  # type: ignore[union-attr]
+        self.index[relative] = index_entry(*made.result(), digest)
 
-    def finish(self, cards: set[str]) -> dict[str, tuple[int, int]]:
+    def finish(self, cards: set[str]) -> OutputListing:
         """Remove what output/ held before this write and no longer should (the listing taken at the start
         says what that is: no second walk of output/), and return what output/'s build folders and manifest
         now hold, by relative path with (size, mtime_ns), as ``output.listing`` would find it."""
         assert self.cache is not None
-        now = {relative: known[:2] for relative, known in self.index.items()}
+        others = {}
         for relative in cards:
             st = self.present.get(relative)
             if st is None:
                 info = os.stat(os.path.join(self.out, relative))
                 st = (info.st_size, info.st_mtime_ns)
-            now[relative] = st
+            others[relative] = st
+        now = OutputListing(self.index, others)
         emptied = set()
-        for relative in self.present.keys() - now.keys():
+        for relative in [r for r in self.present if r not in now]:
             os.unlink(os.path.join(self.out, relative))
             emptied.add(relative.rpartition("/")[0])
         # Folders left empty, deepest first (a parent may empty only once its children are gone).
@@ -334,13 +347,73 @@ class PendingWrites:
         folder = relative.rpartition("/")[0]
         if folder in self.folders:
             return
-        missing, parent = [], path.parent
+        missing, parent, rel = [], path.parent, folder
         while not parent.is_dir():
-            missing.append(parent)
-            parent = parent.parent
+            # Relative to output/ (the first one the very text ``folders`` keeps): a Path weighs several times more.
+            missing.append(rel or os.fspath(parent))
+            parent, rel = parent.parent, rel.rpartition("/")[0]
         path.parent.mkdir(parents=True, exist_ok=True)
         self._made.extend(missing)
         self.folders.add(folder)
+
+
+class OutputListing(MutableMapping):
+    """What output/'s build folders and manifest hold as a write left them, by relative path with (size,
+    mtime_ns): the write's output index, read through rather than copied (a tuple a file, made once the write
+    ended, was 12 MB at 10,000 articles), the other files (cards, media) on the side, and the changes made since
+    (``smmgen serve`` keeps it up to date with each edit)."""
+
+    def __init__(self, index: Mapping[str, bytes], others: dict[str, tuple[int, int]]):
+        self._index = index
+        self._others = others
+        self._gone: set[str] = set()
+
+    def __getitem__(self, relative: str) -> tuple[int, int]:
+        known = self._others.get(relative)
+        if known is not None:
+            return known
+        if relative in self._gone:
+            raise KeyError(relative)
+        return entry_stat(self._index[relative])
+
+    def __contains__(self, relative: object) -> bool:
+        return relative in self._others or (relative in self._index and relative not in self._gone)
+
+    def __setitem__(self, relative: str, value: tuple[int, int]) -> None:
+        self._others[relative] = value
+
+    def __delitem__(self, relative: str) -> None:
+        if relative not in self:
+            raise KeyError(relative)
+        self._others.pop(relative, None)
+        if relative in self._index:
+            self._gone.add(relative)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._others
+        others, gone = self._others, self._gone
+        for relative in self._index:
+            if relative not in others and relative not in gone:
+                yield relative
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def items(self) -> ItemsView[str, tuple[int, int]]:
+        return _ListedItems(self)
+
+    def _items(self) -> Iterator[tuple[str, tuple[int, int]]]:
+        # Without a lookup a file (the listing digest goes through a hundred thousand of them).
+        others, gone = self._others, self._gone
+        yield from others.items()
+        for relative, known in self._index.items():
+            if relative not in others and relative not in gone:
+                yield relative, entry_stat(known)
+
+
+class _ListedItems(ItemsView):
+    def __iter__(self) -> Iterator[tuple[str, tuple[int, int]]]:
+        return self._mapping._items()
 
 
 def _create_anew(tmp: str, data: bytes, durable: bool) -> tuple[int, int]:
