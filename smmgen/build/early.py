@@ -226,7 +226,7 @@ class EarlyWrite:
             if relative not in sink.present:
                 sink.put(out / relative, data_)
         if not any(relative in sink.present for relative, _ in files):
-            self.made[source] = (article, own, card, tuple(sink.index[r][2] for r, _ in files))
+            self.made[source] = (article, own, card, tuple(sink.index[r] for r, _ in files))
         self.written += 1
 
     def made_from(self, article: Article, cuts: Sequence[Cut], card: Any) -> bool:
@@ -241,8 +241,9 @@ class EarlyWrite:
 
         index = self.sink.index
         files = [*(f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts), f"og/{article.key}.html"]
-        return len(files) == len(made[3]) and all(relative in index and index[relative][2] is digest
-                                                  for relative, digest in zip(files, made[3]))
+        # The very entries recorded then (a file staged again since has a new one).
+        return len(files) == len(made[3]) and all(index.get(relative) is entry
+                                                  for relative, entry in zip(files, made[3]))
 
     def discard(self) -> None:
         """The build failed: what was written here goes (output/ as it was)."""
