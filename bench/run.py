@@ -84,20 +84,21 @@ def _tree_pids(root: int) -> list[int]:
     return pids
 
 
+def _kb(path: str, field: str) -> int | None:
+    """The kB figure after ``field`` in a /proc file (None: the process is gone, 0: no such field)."""
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return None
+    start = text.find(field)
+    return int(text[start + len(field):text.index("kB", start)]) if start >= 0 else 0
+
+
 def _tree_pss_kb(root: int) -> int:
     """The proportional set size of ``root`` and its descendants together: RSS counts the pages processes share
     (the interpreter, libraries, what a forked worker has not yet written to) once in each of them."""
-    total = 0
-    for pid in _tree_pids(root):
-        try:
-            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as f:
-                rollup = f.read()
-        except OSError:
-            continue
-        start = rollup.find("\nPss:")
-        if start >= 0:
-            total += int(rollup[start + 5:rollup.index("kB", start)])
-    return total
+    return sum(_kb(f"/proc/{pid}/smaps_rollup", "\nPss:") or 0 for pid in _tree_pids(root))
 
 
 def _tree_rss_kb(root: int) -> tuple[int, int]:
@@ -105,17 +106,8 @@ def _tree_rss_kb(root: int) -> tuple[int, int]:
     ((0, 0) where /proc is missing). Workers started by a forkserver are descendants but not children of the
     build, so the build's own ``wait4`` does not count them. The tree is followed through each thread's
     ``children`` file: reading every process's status instead costs the two cores being measured a few percent."""
-    total, largest = 0, 0
-    for pid in _tree_pids(root):
-        try:
-            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
-                status = f.read()
-        except OSError:
-            continue
-        start = status.find("VmRSS:")
-        kb = int(status[start + 6:status.index("kB", start)]) if start >= 0 else 0
-        total, largest = total + kb, max(largest, kb)
-    return total, largest
+    sizes = [_kb(f"/proc/{pid}/status", "VmRSS:") or 0 for pid in _tree_pids(root)]
+    return sum(sizes), max(sizes, default=0)
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> Run:

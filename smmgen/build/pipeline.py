@@ -24,7 +24,7 @@ from smmgen.build.card_stage import (  # noqa: F401 (card_layout: still importab
     render_cards,
 )
 from smmgen.build.held_cuts import HeldCuts, is_slim
-from smmgen.build.prepared import PARALLEL_MIN, Prepared, _start_worker, parse_and_cut  # noqa: F401 (importable here)
+from smmgen.build.prepared import PARALLEL_MIN, Prepared, _start_worker, article_runs, parse_and_cut  # noqa: F401 (importable here)
 from smmgen.build.shared_values import Shared
 from smmgen.build.templates import Layouts, template_frame
 from smmgen.build.workers import Workers
@@ -336,20 +336,13 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         digest.update(b"no ledger")
     except SmmgenError:
         digest.update(b"outside")               # never read: ledger_times.published_times refuses it
-    start = 0
-    while start < len(cuts):
-        source = cuts[start].source
-        end = start + 1
-        while end < len(cuts) and cuts[end].source == source:
-            end += 1
-        run = cuts[start:end]
+    for source, run in article_runs(cuts):
         # The cache's record has the reads of the very cuts it holds: an unchanged article is not read again.
         record = cache.articles.get(source)
         known = record.plan_reads if record is not None and record.cuts is not None else ""
         if not (known and len(record.cuts) == len(run) and all(a is b for a, b in zip(record.cuts, run))):
             known = plan_reads(run)
         digest.update(known.encode())
-        start = end
     signature = digest.hexdigest()
     known = cache.plan
     if known is not None and known[0] == signature and len(known[1]) == len(cuts):

@@ -63,7 +63,7 @@ class Prepared:
         if cache is None:
             self.cuts.clear()
             return
-        for source, run in _runs(cuts):
+        for source, run in article_runs(cuts):
             made = self.cuts.get(source)
             if type(made) is not tuple or len(made) != len(run):
                 continue
@@ -80,7 +80,7 @@ class Prepared:
         from smmgen.build import pipeline  # imports this module (see ``_parse_and_cut``)
         from smmgen.build.cache import ArticleRecord
 
-        for source, run in _runs(cuts):
+        for source, run in article_runs(cuts):
             before = self.cuts.get(source)
             if type(before) is _BeforePlan:
                 self.cuts[source] = before.cuts(run)
@@ -152,7 +152,7 @@ class _BeforePlan:
         return tuple(out)
 
 
-def _runs(cuts: Sequence[Cut]) -> Iterator[tuple[str, Sequence[Cut]]]:
+def article_runs(cuts: Sequence[Cut]) -> Iterator[tuple[str, Sequence[Cut]]]:
     """Each article's cuts (``cuts`` are in article order): its source and its run of them."""
     start = 0
     while start < len(cuts):
