@@ -73,6 +73,7 @@ class EarlyWrite:
 
     def __init__(self, site: Site, renderer: Any, cache: BuildCache, articles: Sequence[Article],
                  cuts: Sequence[Cut], requests: Sequence[tuple], shas: dict[str, str], held: HeldCuts | None = None):
+        from smmgen.build.prepared import article_runs
         from smmgen.build.write import OUTPUT_SUBDIRS, PendingWrites
         from smmgen.output_files import survey
         from smmgen.preview import periods
@@ -122,11 +123,10 @@ class EarlyWrite:
         # (A range, not a list of numbers: an article's cuts are next to each other, in article order.)
         self.cuts: dict[str, Sequence[int]] = {}
         start = 0
-        for i, cut in enumerate(cuts):
-            if i + 1 == len(cuts) or cuts[i + 1].source != cut.source:
-                run = range(start, i + 1)
-                self.cuts[cut.source] = [*self.cuts[cut.source], *run] if cut.source in self.cuts else run
-                start = i + 1
+        for source, run in article_runs(cuts):
+            span = range(start, start + len(run))
+            self.cuts[source] = [*self.cuts[source], *span] if source in self.cuts else span
+            start += len(run)
         self.all_cuts = cuts
         self.requests = requests
         self.waiting: dict[str, dict] = {}
