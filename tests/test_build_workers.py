@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import sys
+import threading
+import time
+from concurrent.futures import FIRST_EXCEPTION, wait
 
 import pytest
+from conftest import MINIMAL_CONFIG
 
+from smmgen.build.children import Children, WorkersLost
 from smmgen.build.workers import IMAGE_BLOCK, Workers
+from smmgen.config.site import load_site
+from smmgen.errors import ContentError
 
 
 def _block_size() -> int:
@@ -27,7 +37,7 @@ def _started() -> str | None:
     return os.environ.get("SMMGEN_TEST_STARTED")
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver workers")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc, glibc")
 def test_worker_processes_allocate_images_in_small_blocks_and_still_run_their_initializer() -> None:
     # Pillow's 16 MB blocks made each card and hero decode one allocation of its own size, and a drawing
     # process held some 30 MB of freed images beside the ones alive, where 1 MB blocks fit into each other's holes.
@@ -35,3 +45,137 @@ def test_worker_processes_allocate_images_in_small_blocks_and_still_run_their_in
         executor = workers.executor()
         assert executor.submit(_block_size).result() == IMAGE_BLOCK == 1 << 20
         assert executor.submit(_started).result() == "yes"
+
+
+linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` now (from /proc)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as f:
+                    children = [int(c) for c in f.read().split()]
+            except OSError:
+                continue
+            found.update(children)
+            todo += children
+    return found
+
+
+def _pid_and_parent() -> tuple[int, int]:
+    return os.getpid(), os.getppid()
+
+
+def _fail(message: str) -> None:
+    raise ContentError("content/a.md", 3, "title", message)
+
+
+def _sleep_then(seconds: float, value: int) -> int:
+    time.sleep(seconds)
+    return value
+
+
+def _say(text: str) -> str:
+    print(text)
+    return text
+
+
+def _refuse() -> None:
+    raise ValueError("no start")
+
+
+@linux
+def test_a_build_with_two_workers_runs_two_processes_beside_it_and_no_other(make_site) -> None:
+    """The workers are the build's own children and the only processes it starts: a forkserver and its resource
+    tracker were two more interpreters (14 MB each) at every size of site."""
+    from smmgen.build.pipeline import build
+
+    make_site.config(MINIMAL_CONFIG + '[platforms.bluesky]\nhandle = "@desk.example"\n')
+    for i in range(24):
+        make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n---\n"
+                                               f"What happened on day {i}.\n")
+    seen: list[set[int]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            seen.append(_descendants(os.getpid()))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        result = build(load_site(make_site.root), render_images=True, workers=2)
+    finally:
+        done.set()
+        sampler.join()
+    assert not result.errors and result.cards
+    assert max(len(s) for s in seen) == 2           # the two workers (4 with a forkserver and resource tracker)
+    assert not _descendants(os.getpid())            # and both reaped
+
+
+def test_results_and_errors_come_back_and_each_call_runs_in_a_child_of_this_process() -> None:
+    with Children(2) as children:
+        assert {children.submit(_pid_and_parent).result()[1] for _ in range(4)} == {os.getpid()}
+        assert list(children.map(_sleep_then, [0.0] * 5, range(5))) == [0, 1, 2, 3, 4]
+        with pytest.raises(ContentError) as failed:
+            children.submit(_fail, "too long").result()
+        assert str(failed.value) == "content/a.md:3: title: too long"
+        assert "_fail" in str(failed.value.__cause__)           # the worker's traceback
+
+
+def test_prints_of_a_worker_go_to_its_stdout_not_into_the_answers(capfd) -> None:
+    with Children(1) as children:
+        assert children.submit(_say, "hello from a worker").result() == "hello from a worker"
+    assert "hello from a worker" in capfd.readouterr().out
+
+
+@linux
+def test_a_worker_that_dies_fails_the_pending_calls_and_shutdown_reaps_every_child() -> None:
+    children = Children(2)
+    pids = {children.submit(_pid_and_parent).result()[0] for _ in range(8)}
+    running = [children.submit(_sleep_then, 4, n) for n in range(2)]
+    queued = [children.submit(_sleep_then, 0, n) for n in range(6)]
+    deadline = time.monotonic() + 10
+    while not all(f.running() for f in running) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(next(iter(_descendants(os.getpid()))), signal.SIGKILL)
+    start = time.monotonic()
+    done, _ = wait(running, timeout=20, return_when=FIRST_EXCEPTION)
+    assert time.monotonic() - start < 3                    # not a hang, nor a wait for the other call
+    lost = [f.exception() for f in done if f.exception() is not None]
+    assert len(lost) == 1 and isinstance(lost[0], WorkersLost)
+    assert re.fullmatch(r"a worker process ended \(killed by signal 9\) while running _sleep_then", str(lost[0]))
+    assert all(isinstance(f.exception(timeout=20), WorkersLost) for f in queued)
+    with pytest.raises(WorkersLost):
+        children.submit(_pid_and_parent)
+    children.shutdown(wait=True)
+    assert not _descendants(os.getpid()) and len(pids) <= 2
+    assert not [t for t in threading.enumerate() if t.name.startswith("smmgen-worker")]
+
+
+def test_a_failing_initializer_fails_the_calls_instead_of_hanging() -> None:
+    with Children(1, initializer=_refuse) as children:
+        future = children.submit(_pid_and_parent)
+        with pytest.raises(WorkersLost, match="initializer failed"):
+            future.result(timeout=20)
+
+
+@linux
+def test_shutdown_closes_the_pipes_and_reaps_the_children_and_their_threads() -> None:
+    before = set(os.listdir("/proc/self/fd"))
+    with Workers(2, initializer=_started_with, initargs=("yes",)) as workers:
+        executor = workers.executor()
+        assert [executor.submit(_started).result() for _ in range(4)] == ["yes"] * 4
+        assert len(_descendants(os.getpid())) == 2
+    assert not _descendants(os.getpid())
+    assert not [t for t in threading.enumerate() if t.name.startswith("smmgen-worker")]
+    assert set(os.listdir("/proc/self/fd")) <= before

@@ -7,20 +7,21 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor, ProcessPoolExecutor
+    from concurrent.futures import Executor
+
+    from smmgen.build.children import Children
 
 
-def pool(workers: int, **kwargs: Any) -> ProcessPoolExecutor:
-    """A process pool whose workers start from a small server process (forkserver) instead of being forked
-    from the build: a fork carries the build's whole memory, every article and cut, into each worker."""
-    # Imported here: a build that starts no worker needs neither (nor the helper process they start).
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def pool(workers: int, **kwargs: Any) -> Children:
+    """Worker processes started afresh (``python -m smmgen.build.child``) instead of forked from the build: a
+    fork carries the build's whole memory, every article and cut, into each worker. They are the build's own
+    children and the only processes it starts (``smmgen.build.children``)."""
+    # Imported here: a build that starts no worker needs none of it.
+    from smmgen.build.children import Children
 
     initializer = kwargs.pop("initializer", None)
     initargs = kwargs.pop("initargs", ())
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=_start, initargs=(initializer, initargs), **kwargs)
+    return Children(workers, initializer=_start, initargs=(initializer, initargs), **kwargs)
 
 
 IMAGE_BLOCK = 1 << 20
@@ -67,7 +68,7 @@ class Workers:
         self.count = count
         self._initializer = initializer
         self._initargs = initargs
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Children | None = None
 
     def executor(self) -> Executor:
         """The processes, started on the first call."""
