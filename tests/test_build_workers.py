@@ -179,3 +179,30 @@ def test_shutdown_closes_the_pipes_and_reaps_the_children_and_their_threads() ->
     assert not _descendants(os.getpid())
     assert not [t for t in threading.enumerate() if t.name.startswith("smmgen-worker")]
     assert set(os.listdir("/proc/self/fd")) <= before
+
+
+def _imported(*names: str) -> dict[str, bool]:
+    return {name: name in sys.modules for name in names}
+
+
+def test_drawing_has_processes_of_its_own_that_import_only_what_drawing_needs(make_site) -> None:
+    """The processes that parsed and cut end when parsing is over (``Workers.parsed``): what they imported
+    (Jinja, Markdown) and left in their heaps is not carried into drawing, where a worker's memory peaks."""
+    from smmgen.build.prepared import _parse_and_cut, _start_worker
+
+    make_site.config(MINIMAL_CONFIG)
+    path = make_site.article("story.md", "---\ntitle: A story\ndate: 2026-11-01\n---\nWhat happened.\n")
+    with Workers(2, initializer=_start_worker, initargs=(load_site(make_site.root),)) as workers:
+        parsing = workers.executor()
+        assert parsing.submit(_parse_and_cut, [path]).result()[0][0].title == "A story"
+        parsers = {parsing.submit(_pid_and_parent).result()[0] for _ in range(6)}
+        assert parsing.submit(_imported, "jinja2", "smmgen.build.prepared").result() \
+            == {"jinja2": True, "smmgen.build.prepared": True}
+        workers.parsed()
+        assert len(_descendants(os.getpid())) == 2 and not parsers & _descendants(os.getpid())
+        drawing = workers.executor()
+        assert {drawing.submit(_pid_and_parent).result()[0] for _ in range(6)} == _descendants(os.getpid())
+        assert drawing.submit(_imported, "jinja2", "markdown", "smmgen.build.prepared", "smmgen.cards.batch").result() \
+            == {"jinja2": False, "markdown": False, "smmgen.build.prepared": False, "smmgen.cards.batch": True}
+        assert drawing.submit(_block_size).result() == IMAGE_BLOCK
+    assert not _descendants(os.getpid())

@@ -160,6 +160,7 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
     # Worker processes start when a stage first has enough work for them; parsing and drawing share them.
     with Workers(workers or 1, initializer=_start_worker, initargs=(site,)) as pool:
         ready = parse_and_cut(site, layouts, cache, pool, hashes or {}, progress)
+        pool.parsed()
         loaded = read_articles(site, reuse=ready.article, found=ready.found)
         articles, errors = loaded.articles, loaded.errors
         published = [a for a in articles if not a.draft]

@@ -67,6 +67,7 @@ def draw_shard(site: Site, index: int, count: int, *, workers: int = 1,
     # ones the final build will make.
     with Workers(workers, initializer=_start_worker, initargs=(site,)) as pool:
         ready = parse_and_cut(site, layouts, None, pool, {}, progress)
+        pool.parsed()
         loaded = read_articles(site, reuse=ready.article, found=ready.found)
         published = [a for a in loaded.articles if not a.draft]
         cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts, failed=ready.failed_cuts,

@@ -59,22 +59,43 @@ def _allocate_in_pieces() -> None:
         mallopt(-1, 256 << 20)      # M_TRIM_THRESHOLD: keep freed heap for the next cards
 
 
+def _start_drawing() -> None:
+    """A drawing process imports what drawing needs at once (while the build cuts and plans), and only that."""
+    import smmgen.cards.batch  # noqa: F401
+
+
 class Workers:
-    """One build's worker processes, started when a stage first has enough work for them and then kept for the
-    next stage: cards are drawn by the processes that parsed and cut, without a second start (and a second
-    round of imports) between the two."""
+    """One build's worker processes, started when a stage first has enough work for them: those that parse and
+    cut until ``parsed`` is called, then those that draw.
+
+    Drawing has processes of its own, started afresh: the ones that parsed held what parsing imported (Jinja,
+    Markdown, YAML, the platforms) and what it left in their heaps, which grew with the site (a worker drawing at
+    10,000 articles peaked 9 MB above one at 1,000). A start costs an interpreter's start-up; the imports drawing
+    needs are the same in either."""
 
     def __init__(self, count: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()):
         self.count = count
         self._initializer = initializer
         self._initargs = initargs
         self._pool: Children | None = None
+        self._drawing = False
 
     def executor(self) -> Executor:
-        """The processes, started on the first call."""
+        """The processes of the current stage, started on the first call."""
         if self._pool is None:
-            self._pool = pool(self.count, initializer=self._initializer, initargs=self._initargs)
+            self._pool = pool(self.count, initializer=_start_drawing) if self._drawing \
+                else pool(self.count, initializer=self._initializer, initargs=self._initargs)
         return self._pool
+
+    def parsed(self) -> None:
+        """Parsing and cutting are over: their processes end, and when there were some (a build with much to
+        do) the drawing ones start now, importing while this process cuts and plans; else when first asked for."""
+        if self._drawing:
+            return
+        self._drawing = True
+        if self._pool is not None:
+            self.close()
+            self.executor()
 
     def close(self) -> None:
         if self._pool is not None:
