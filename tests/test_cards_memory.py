@@ -92,7 +92,55 @@ def test_a_group_lets_go_of_each_drawing_after_its_last_target(tmp_path: Path,
     render_cards(requests, layout_dirs=[DEFAULT_LAYOUT_DIR], out_dir=tmp_path / "out", workers=1,
                  companions=requests)
     assert len(drawings) == 3                 # og and vk share one
-    assert alive_at_encode == [1, 1, 2, 1]    # og's waits for vk; instagram's and x's go after their encode
+    # Each drawing's targets one after the other (og's and vk's), instagram's (cut from the largest copy) last:
+    # every drawing goes after its last encode, before the next one is drawn.
+    assert alive_at_encode == [1, 1, 1, 1]
+
+
+def test_the_full_decode_goes_before_instagrams_card_is_resampled_from_its_rows(tmp_path: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Instagram's portrait card is cut from the full 2400x1600 decode (15 MB), which was held through the whole
+    # resize beside Pillow's intermediate rows (1080x1600, 7 MB) and the card (6 MB): drawn last, the card lets go
+    # of it after the pass over columns, and the pass over rows runs without it.
+    from smmgen.cards import hero as heromod
+
+    decoded: list[weakref.ref] = []
+    real_decode, real_resize = heromod.decode, Image.Image.resize
+    full_alive: dict[tuple[int, int], list[bool]] = {}
+
+    def decode(*args: object, **kwargs: object) -> Image.Image:
+        im = real_decode(*args, **kwargs)  # type: ignore[arg-type]
+        decoded.append(weakref.ref(im))
+        return im
+
+    def resize(self: Image.Image, size: tuple[int, int], *args: object, **kwargs: object) -> Image.Image:
+        gc.collect()
+        full_alive.setdefault(tuple(size), []).append(any(d() is not None and d().size == (2400, 1600)
+                                                           for d in decoded))
+        return real_resize(self, size, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(heromod, "decode", decode)
+    monkeypatch.setattr(Image.Image, "resize", resize)
+    hero = _hero(tmp_path)
+    requests = [CardRequest(target=t, layout="photo", title="Council approves the budget", site_name="Site",
+                            kicker="News", date_text="1 May", lang="en", hero=hero, focus=None, alt="",
+                            source="content/a.md", line=None)
+                for t in ("instagram", "og", "x", "vk")]
+    render_cards(requests, layout_dirs=[DEFAULT_LAYOUT_DIR], out_dir=tmp_path / "out", workers=1,
+                 companions=requests)
+    assert full_alive[(1080, 1600)] == [True]       # the pass over columns reads it
+    assert full_alive[(1080, 1350)] == [False]      # the pass over rows runs without it
+
+
+@pytest.mark.parametrize("hero_size", [(2400, 1600), (2401, 1333), (1600, 2400), (900, 700), (3000, 1000)])
+def test_a_hero_handed_to_its_last_card_is_cut_into_the_same_pixels(hero_size: tuple[int, int]) -> None:
+    from smmgen.cards.hero import Handed, cover
+
+    im = Image.effect_noise(hero_size, 60).convert("RGB")
+    for size in ((1080, 1350), (1200, 630), (1200, 675), (640, 800)):
+        for focus in ((0.5, 0.5), (0.13, 0.9), (1.0, 0.0)):
+            handed = Handed(im.copy())
+            assert cover(handed, size, focus).tobytes() == cover(im, size, focus).tobytes()
 
 
 def test_a_hero_decode_is_let_go_of_once_its_copies_are_made() -> None:

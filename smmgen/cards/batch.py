@@ -312,6 +312,11 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
     # What the group holds is let go of as soon as no card still to come needs it: each drawing after its last
     # target is encoded, each hero copy after the last card cut from it (``Decodes.keep_for``). An Instagram
     # card's 1080x1350 drawing and the full decode it was cut from do not wait for the group's other cards.
+    # The cards cut from the largest copy of a hero come last: the copy is then theirs alone, and the one drawn
+    # last lets go of it halfway through its resize (``hero.Handed``). The targets of one drawing come one after
+    # the other: a drawing waits for none of another's.
+    if decodes is not None:
+        pending.sort(key=lambda p: (decodes.scale(p[0].layout.canvas) if p[1] else 0.0, p[3]))
     last_use = {rkey: n for n, (_, _, _, rkey, _, _) in enumerate(pending)}
     for n, (job, needs_hero, fmt, rkey, best, own) in enumerate(pending):
         if needs_hero and hero_failure is not None:
@@ -319,15 +324,15 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
             continue
         try:
             if rkey not in drawn:
-                hero = decodes.covering(job.layout.canvas, job.hero_sizes) \
+                hero = heromod.Handed(decodes.covering(job.layout.canvas, job.hero_sizes)) \
                     if needs_hero and decodes is not None else None
+                if decodes is not None:     # before drawing: a copy no later card needs is then the card's alone
+                    decodes.keep_for([(later.layout.canvas, later.hero_sizes)
+                                      for later, later_hero, _, later_key, _, _ in pending[n + 1:]
+                                      if later_hero and later_key not in drawn and later_key != rkey])
                 drawn[rkey] = render(job.layout, job.request, hero)
                 del hero
                 seen[rkey] = "drawn"
-                if decodes is not None:
-                    decodes.keep_for([(later.layout.canvas, later.hero_sizes)
-                                      for later, later_hero, _, later_key, _, _ in pending[n + 1:]
-                                      if later_hero and later_key not in drawn])
             encoded = encode(drawn[rkey], fmt, job.spec, encodings.setdefault(rkey, {}),
                              backdrop(job.layout, needs_hero) if fmt == "png" else None)
         except OverBudget as e:

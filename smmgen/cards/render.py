@@ -10,14 +10,15 @@ from PIL import Image, ImageChops, ImageDraw
 from smmgen.cards import text as textmod
 from smmgen.cards.bidi import paragraph_rtl
 from smmgen.cards.encode import Backdrop
-from smmgen.cards.hero import cover
+from smmgen.cards.hero import Handed, cover
 from smmgen.cards.layout import RGBA, Background, Box, Layout, TextStyle
 from smmgen.cards.model import CardRequest
 from smmgen.errors import ConfigError, ContentError
 
 
-def render(layout: Layout, req: CardRequest, hero: Image.Image | None) -> Image.Image:
-    """The card as an RGB image of ``layout.canvas`` size. ``hero`` is the decoded hero (or None)."""
+def render(layout: Layout, req: CardRequest, hero: Image.Image | Handed | None) -> Image.Image:
+    """The card as an RGB image of ``layout.canvas`` size. ``hero`` is the decoded hero (or None; ``Handed``:
+    let go of as soon as the card has what it needs of it)."""
     textmod.require_raqm()
     size = layout.canvas
     im = _background(layout.background, size, hero, req.focus)
@@ -57,7 +58,7 @@ def _resolve(box: Box, size: tuple[int, int], mirror: bool) -> tuple[int, int, i
 # 1,000-article build.
 
 
-def _background(bg: Background, size: tuple[int, int], hero: Image.Image | None,
+def _background(bg: Background, size: tuple[int, int], hero: Image.Image | Handed | None,
                 focus: tuple[float, float] | None) -> Image.Image:
     if bg.kind == "solid":
         return Image.new("RGB", size, bg.colors[0][:3])
