@@ -201,7 +201,7 @@ def test_drawing_has_processes_of_its_own_that_import_only_what_drawing_needs(ma
         workers.parsed()
         assert len(_descendants(os.getpid())) == 2 and not parsers & _descendants(os.getpid())
         drawing = workers.executor()
-        assert {drawing.submit(_pid_and_parent).result()[0] for _ in range(6)} == _descendants(os.getpid())
+        assert {drawing.submit(_pid_and_parent).result()[0] for _ in range(6)} <= _descendants(os.getpid())
         assert drawing.submit(_imported, "jinja2", "markdown", "smmgen.build.prepared", "smmgen.cards.batch").result() \
             == {"jinja2": False, "markdown": False, "smmgen.build.prepared": False, "smmgen.cards.batch": True}
         assert drawing.submit(_block_size).result() == IMAGE_BLOCK
