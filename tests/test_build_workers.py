@@ -141,24 +141,24 @@ def test_prints_of_a_worker_go_to_its_stdout_not_into_the_answers(capfd) -> None
 @linux
 def test_a_worker_that_dies_fails_the_pending_calls_and_shutdown_reaps_every_child() -> None:
     children = Children(2)
-    pids = {children.submit(_pid_and_parent).result()[0] for _ in range(8)}
-    running = [children.submit(_sleep_then, 4, n) for n in range(2)]
-    queued = [children.submit(_sleep_then, 0, n) for n in range(6)]
+    calls = [children.submit(_sleep_then, 2, n) for n in range(10)]
     deadline = time.monotonic() + 10
-    while not all(f.running() for f in running) and time.monotonic() < deadline:
+    while not any(f.running() for f in calls) and time.monotonic() < deadline:
         time.sleep(0.01)
     os.kill(next(iter(_descendants(os.getpid()))), signal.SIGKILL)
     start = time.monotonic()
-    done, _ = wait(running, timeout=20, return_when=FIRST_EXCEPTION)
-    assert time.monotonic() - start < 3                    # not a hang, nor a wait for the other call
-    lost = [f.exception() for f in done if f.exception() is not None]
-    assert len(lost) == 1 and isinstance(lost[0], WorkersLost)
+    wait(calls, timeout=20, return_when=FIRST_EXCEPTION)
+    assert time.monotonic() - start < 1.5                  # not a hang, nor a wait for the calls still running
+    wait(calls, timeout=20)
+    lost = [f.exception() for f in calls if f.exception() is not None]
+    assert all(isinstance(e, WorkersLost) for e in lost)
     assert re.fullmatch(r"a worker process ended \(killed by signal 9\) while running _sleep_then", str(lost[0]))
-    assert all(isinstance(f.exception(timeout=20), WorkersLost) for f in queued)
+    # The calls the other child had been given are answered (two at most); all the others fail.
+    assert len(lost) >= len(calls) - 2 and all(f.result() == n for n, f in enumerate(calls) if not f.exception())
     with pytest.raises(WorkersLost):
         children.submit(_pid_and_parent)
     children.shutdown(wait=True)
-    assert not _descendants(os.getpid()) and len(pids) <= 2
+    assert not _descendants(os.getpid())
     assert not [t for t in threading.enumerate() if t.name.startswith("smmgen-worker")]
 
 

@@ -3,7 +3,9 @@
 ``multiprocessing``'s pool on a forkserver context ran two more Python interpreters beside its workers (the fork
 server and the resource tracker, 14 MB each at every size of site). Here each worker is a child of the build,
 ``python -m smmgen.build.child``, that reads pickled calls from one pipe and writes pickled answers to another
-(``smmgen.build.child``); one thread per child hands it the calls from a shared queue and settles their futures.
+(``smmgen.build.child``). Per child one thread writes it the calls from a shared queue, two ahead of their
+answers (the child starts its next call at once, while this process is busy elsewhere), and one reads the answers
+and settles their futures.
 A child that ends while calls are pending fails them with ``WorkersLost``, never a hang; ``shutdown`` closes the
 pipes and reaps every child.
 """
@@ -16,12 +18,17 @@ import queue
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor, Future
 from typing import IO, Any
 
 from smmgen.build.child import read_message, write_message
 
+IN_FLIGHT = 2
+"""Calls written to a child and not yet answered, at most: its next one waits in the pipe. One at a time, a child
+idled between two calls until a thread of this process got the interpreter's lock to read the answer and write the
+next call, which took milliseconds while the build's main thread was busy (a cold build 10% slower)."""
 REAP_SECONDS = 10.0
 """How long a child whose calls pipe is closed may take to end before it is killed."""
 
@@ -40,7 +47,7 @@ class _RemoteTraceback(Exception):
 
 
 class _Child:
-    """One worker process and the two ends of its pipes that the build holds."""
+    """One worker process, the two ends of its pipes that the build holds, and its calls not yet answered."""
 
     def __init__(self, path: list[str]):
         calls_read, calls_write = os.pipe()
@@ -58,27 +65,34 @@ class _Child:
             os.close(answers_write)
         self.calls: IO[bytes] = os.fdopen(calls_write, "wb")
         self.answers: IO[bytes] = os.fdopen(answers_read, "rb")
+        self.slots = threading.Semaphore(IN_FLIGHT)
+        self.lock = threading.Lock()
+        self.pending: deque[tuple[Future, str]] = deque()   # written, not yet answered, in order
+        self.gone = False                                   # its answers ended: nothing more is written to it
         write_message(self.calls, pickle.dumps(path, pickle.HIGHEST_PROTOCOL))   # fits the pipe: never blocks
 
-    def ask(self, message: bytes) -> bytes | None:
-        """The answer to one call, or None when the child ended (or closed its pipe) first."""
+    def send(self, message: bytes) -> bool:
+        """Write one call; False when the child is gone (or went while it was written)."""
         try:
             write_message(self.calls, message)
-        except (BrokenPipeError, ConnectionResetError):
-            return None
-        return read_message(self.answers)
+            return True
+        except (BrokenPipeError, ConnectionResetError, ValueError):    # ValueError: closed by its reader
+            return False
 
     def ended(self) -> str:
         """How the child ended (waited for, killed when it does not end)."""
         code = self._reap()
         return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
 
-    def close(self) -> None:
-        """Close the calls pipe (the child then ends) and reap the child."""
+    def close_calls(self) -> None:
+        """No more calls: the child answers those it has, then ends."""
         try:
             self.calls.close()
-        except OSError:         # the child is gone and the last write did not reach it
+        except (OSError, ValueError):   # the child is gone and the last write did not reach it
             pass
+
+    def close(self) -> None:
+        self.close_calls()
         self._reap()
         self.answers.close()
 
@@ -100,13 +114,15 @@ class Children(Executor):
         self._broken: str | None = None
         self._closed = False
         self._threads: list[threading.Thread] = []
+        self._writers = 0
         path = list(sys.path)
         try:
             for n in range(count):
                 child = _Child(path)
-                thread = threading.Thread(target=self._serve, args=(child, initializer, initargs),
+                thread = threading.Thread(target=self._feed, args=(child, initializer, initargs),
                                           name=f"smmgen-worker-{n}", daemon=True)
                 self._threads.append(thread)
+                self._writers += 1
                 thread.start()
         except BaseException:
             self.shutdown()
@@ -128,61 +144,89 @@ class Children(Executor):
                 self._closed = True
                 if cancel_futures:
                     self._drain(None)
-                for _ in self._threads:
+                for _ in range(self._writers):
                     self._calls.put(None)
-        if wait:
-            for thread in self._threads:
-                if thread is not threading.current_thread():
+        if wait:                        # a writer starts its child's reader: joined too, however late
+            joined: set[threading.Thread] = {threading.current_thread()}
+            while todo := [t for t in self._threads if t not in joined]:
+                for thread in todo:
                     thread.join()
+                    joined.add(thread)
 
-    def _serve(self, child: _Child, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
+    def _feed(self, child: _Child, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
+        """The writing thread of one child: its initializer (answered before any call), then the calls."""
         try:
             if initializer is not None:
-                ok, value = self._call(child, (initializer, initargs, {}))
+                ok, value = self._initialize(child, initializer, initargs)
                 if not ok:
                     self._break(f"a worker process's initializer failed: {value!r}", value)
+                    child.close()
                     return
-            while (item := self._calls.get()) is not None:
+            reader = threading.Thread(target=self._collect, args=(child,), name=f"{threading.current_thread().name}"
+                                      "-answers", daemon=True)
+            with self._lock:
+                self._threads.append(reader)
+            reader.start()
+            while child.slots.acquire() and (item := self._calls.get()) is not None:
                 future, fn, args, kwargs = item
                 del item
                 if not future.set_running_or_notify_cancel():
+                    child.slots.release()
                     continue
                 try:
-                    ok, value = self._call(child, (fn, args, kwargs))
-                except WorkersLost as lost:
-                    future.set_exception(lost)
-                    return
+                    message = pickle.dumps((fn, args, kwargs), pickle.HIGHEST_PROTOCOL)
                 except Exception as e:  # noqa: BLE001 (the call does not pickle: its future says so)
                     future.set_exception(e)
+                    child.slots.release()
                     continue
                 finally:
                     del args, kwargs
+                with child.lock:
+                    gone = child.gone
+                    if not gone:
+                        child.pending.append((future, getattr(fn, "__qualname__", repr(fn))))
+                if gone or not child.send(message):
+                    if gone:            # the reader has failed the others already
+                        future.set_exception(WorkersLost(self._broken or "a worker process ended"))
+                    break               # else the reader meets the end and fails it with the others
+                del message, future
+        finally:
+            child.close_calls()
+
+    def _initialize(self, child: _Child, initializer: Callable[..., Any], initargs: tuple) -> tuple[bool, Any]:
+        if not child.send(pickle.dumps((initializer, initargs, {}), pickle.HIGHEST_PROTOCOL)):
+            return False, RuntimeError("the worker process ended before its initializer ran")
+        answer = read_message(child.answers)
+        if answer is None:
+            return False, RuntimeError(f"the worker process ended ({child.ended()}) in its initializer")
+        return _read(answer)
+
+    def _collect(self, child: _Child) -> None:
+        """The reading thread of one child: each answer settles the oldest call written."""
+        try:
+            while (answer := read_message(child.answers)) is not None:
+                with child.lock:
+                    future, _ = child.pending.popleft()
+                child.slots.release()
+                ok, value = _read(answer)
+                del answer
                 if ok:
                     future.set_result(value)
                 else:
                     future.set_exception(value)
                 del future, value
-        except WorkersLost:
-            return
+            with child.lock:
+                child.gone = True
+                lost = list(child.pending)
+                child.pending.clear()
+            if lost:                    # it ended with calls unanswered
+                failure = self._break(f"a worker process ended ({child.ended()}) while running {lost[0][1]}")
+                for future, _ in lost:
+                    future.set_exception(failure)
+            for _ in range(IN_FLIGHT):  # a writer waiting for a slot goes on to the end of the queue
+                child.slots.release()
         finally:
             child.close()
-
-    def _call(self, child: _Child, call: tuple) -> tuple[bool, Any]:
-        """(True, result) or (False, the exception raised); ``WorkersLost`` when the child ended first."""
-        message = pickle.dumps(call, pickle.HIGHEST_PROTOCOL)
-        answer = child.ask(message)
-        del message
-        if answer is None:
-            name = getattr(call[0], "__qualname__", repr(call[0]))
-            lost = self._break(f"a worker process ended ({child.ended()}) while running {name}")
-            raise lost
-        try:
-            ok, value, *text = pickle.loads(answer)
-        except Exception as e:  # noqa: BLE001 (an exception that does not unpickle here)
-            return False, RuntimeError(f"the answer of a worker process cannot be read: {e}")
-        if not ok and text and isinstance(value, BaseException):
-            value.__cause__ = _RemoteTraceback(text[0])
-        return ok, value
 
     def _break(self, reason: str, cause: BaseException | None = None) -> WorkersLost:
         """Mark the workers lost: every call still queued fails, and so does every later ``submit``."""
@@ -192,7 +236,7 @@ class Children(Executor):
             if self._broken is None:
                 self._broken = reason
             self._drain(lost)
-            for _ in self._threads:     # the other children's threads end after their current call
+            for _ in range(self._writers):  # the other children's writers end (their calls written are answered)
                 self._calls.put(None)
         return lost
 
@@ -210,3 +254,14 @@ class Children(Executor):
                 future.cancel()
             elif future.set_running_or_notify_cancel():
                 future.set_exception(failure)
+
+
+def _read(answer: bytes) -> tuple[bool, Any]:
+    """(True, result) or (False, the exception raised, with the worker's traceback as its cause)."""
+    try:
+        ok, value, *text = pickle.loads(answer)
+    except Exception as e:  # noqa: BLE001 (an exception that does not unpickle here)
+        return False, RuntimeError(f"the answer of a worker process cannot be read: {e}")
+    if not ok and text and isinstance(value, BaseException):
+        value.__cause__ = _RemoteTraceback(text[0])
+    return ok, value
