@@ -14,7 +14,7 @@ import pytest
 from conftest import MINIMAL_CONFIG
 
 from smmgen.build.children import Children, WorkersLost
-from smmgen.build.workers import IMAGE_BLOCK, Workers
+from smmgen.build.workers import IMAGE_BLOCK, Workers, pool
 from smmgen.config.site import load_site
 from smmgen.errors import ContentError
 
@@ -41,8 +41,7 @@ def _started() -> str | None:
 def test_worker_processes_allocate_images_in_small_blocks_and_still_run_their_initializer() -> None:
     # Pillow's 16 MB blocks made each card and hero decode one allocation of its own size, and a drawing
     # process held some 30 MB of freed images beside the ones alive, where 1 MB blocks fit into each other's holes.
-    with Workers(1, initializer=_started_with, initargs=("yes",)) as workers:
-        executor = workers.executor()
+    with pool(1, initializer=_started_with, initargs=("yes",)) as executor:
         assert executor.submit(_block_size).result() == IMAGE_BLOCK == 1 << 20
         assert executor.submit(_started).result() == "yes"
 
@@ -196,8 +195,8 @@ def test_drawing_has_processes_of_its_own_that_import_only_what_drawing_needs(ma
         parsing = workers.executor()
         assert parsing.submit(_parse_and_cut, [path]).result()[0][0].title == "A story"
         parsers = {parsing.submit(_pid_and_parent).result()[0] for _ in range(6)}
-        assert parsing.submit(_imported, "jinja2", "smmgen.build.prepared").result() \
-            == {"jinja2": True, "smmgen.build.prepared": True}
+        assert parsing.submit(_imported, "jinja2", "smmgen.build.prepared", "PIL.Image").result() \
+            == {"jinja2": True, "smmgen.build.prepared": True, "PIL.Image": False}
         workers.parsed()
         assert len(_descendants(os.getpid())) == 2 and not parsers & _descendants(os.getpid())
         drawing = workers.executor()

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from smmgen.build.children import Children
 
 
-def pool(workers: int, **kwargs: Any) -> Children:
+def pool(workers: int, *, images: bool = True, **kwargs: Any) -> Children:
     """Worker processes started afresh (``python -m smmgen.build.child``) instead of forked from the build: a
     fork carries the build's whole memory, every article and cut, into each worker. They are the build's own
     children and the only processes it starts (``smmgen.build.children``)."""
@@ -21,7 +21,7 @@ def pool(workers: int, **kwargs: Any) -> Children:
 
     initializer = kwargs.pop("initializer", None)
     initargs = kwargs.pop("initargs", ())
-    return Children(workers, initializer=_start, initargs=(initializer, initargs), **kwargs)
+    return Children(workers, initializer=_start, initargs=(initializer, initargs, images), **kwargs)
 
 
 IMAGE_BLOCK = 1 << 20
@@ -30,8 +30,9 @@ HEAP_LIMIT = 4 << 20
 """Allocations up to this size come from the C heap in a worker process; larger ones are mapped apart."""
 
 
-def _start(initializer: Callable[..., None] | None, initargs: tuple) -> None:
-    _allocate_in_pieces()
+def _start(initializer: Callable[..., None] | None, initargs: tuple, images: bool = True) -> None:
+    if images:          # a process that draws (one that only parses and cuts needs no Pillow)
+        _allocate_in_pieces()
     if initializer is not None:
         initializer(*initargs)
 
@@ -84,7 +85,7 @@ class Workers:
         """The processes of the current stage, started on the first call."""
         if self._pool is None:
             self._pool = pool(self.count, initializer=_start_drawing) if self._drawing \
-                else pool(self.count, initializer=self._initializer, initargs=self._initargs)
+                else pool(self.count, images=False, initializer=self._initializer, initargs=self._initargs)
         return self._pool
 
     def parsed(self) -> None:
