@@ -111,3 +111,28 @@ def test_the_plan_holds_each_post_in_a_few_small_objects(sample_site: Path) -> N
     assert days and len(every) == len(result.cuts)
     # Bytes a post (230): 330 with a dict for each slot and event.
     assert held / len(every) < 300
+
+
+def test_the_plans_cache_section_is_made_without_a_list_per_cut() -> None:
+    """The plan's section of the cache (what planning changed in every cut) is made as a table before it is
+    written: the warnings planning added are written from the tuples the plan holds, not copied into a list per
+    cut (most are empty and all share one tuple)."""
+    import datetime as dt
+    import json
+
+    from smmgen.build.cache_files import _table_codec, section_in, section_out
+
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    changes = [((base + dt.timedelta(hours=i), base + dt.timedelta(hours=i + 48), None),
+                ("too early",) if i % 50 == 0 else ()) for i in range(5000)]
+    tables = _table_codec(None)
+    section_out(tables, "plan", ("signature", changes[:10]))     # what is made once, made
+    tracemalloc.start()
+    try:
+        data, side = section_out(tables, "plan", ("signature", changes))
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held / len(changes) < 210        # bytes a cut (182): 244 with a list each
+    assert not side                         # no timing: nothing put aside
+    assert section_in(tables, "plan", json.loads(json.dumps(data)), []) == ("signature", changes)
