@@ -314,7 +314,7 @@ class BuildCache:
     def _section_values(self) -> Iterator[tuple[str, Any]]:
         """build.json's files and their values, in its order, each made when asked for: the output index's
         buckets, the cards' buckets, the sections."""
-        yield from self._index_buckets()
+        yield from self._index_files()
         # The cards by their article, so that an edit writes again the cards of a sixteenth of the articles.
         by_article: list[dict] = [{} for _ in range(CARD_BUCKETS)]
         bucket_of: dict[str, int] = {}
@@ -335,11 +335,15 @@ class BuildCache:
             if value:
                 yield section_file(section), value
 
-    def _index_buckets(self) -> Iterator[tuple[str, dict[str, bytes]]]:
+    def _index_buckets(self) -> dict[str, dict[str, bytes]]:
+        """The output index by its files (``_index_files``), all at once."""
+        return dict(self._index_files())
+
+    def _index_files(self) -> Iterator[tuple[str, dict[str, bytes]]]:
         """The output index by its files: the very dict read or saved where none of its files changed, so that
         the save passes it by. A build writes a new index (``smmgen.build.write``) holding the unchanged entries
         as they were: the files' dicts are compared with it whole, in C, and only the paths added are hashed.
-        A changed file's dict is made when it is its turn."""
+        A changed file's dict is made when it is its turn (a save writes each before the next is made)."""
         index, bucket_of = self.index, self._bucket_of
         buckets: dict[int, dict[str, bytes]] = {}
         changed: dict[int, list[str]] = {}
