@@ -330,13 +330,21 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
         return None
     shas = {site.rel(Path(path)): sha for path, (_, sha) in stats.items()}
     slugs = Counter(a.slug for a in (*result.articles, *result.drafts))
-    sources: dict[str, set[str]] = {}
+    # A card's article, or the set of them where several show it (a set a card and an article were 8 MB at
+    # 10,000 articles); each article's cards.
+    sources: dict[str, str | set[str]] = {}
     for request, card in result.cards.items():
-        sources.setdefault(card.path, set()).add(request.source)
-    cards_of: dict[str, set[str]] = {}
+        known = sources.get(card.path)
+        if known is None:
+            sources[card.path] = request.source
+        elif type(known) is set:
+            known.add(request.source)
+        elif known != request.source:
+            sources[card.path] = {known, request.source}
+    cards_of: dict[str, list[str]] = {}
     for path, owners in sources.items():
-        for source in owners:
-            cards_of.setdefault(source, set()).add(path)
+        for source in (owners,) if type(owners) is str else owners:
+            cards_of.setdefault(source, []).append(path)
     plan_values = plan[1] if plan is not None and len(plan[1]) == len(result.cuts) else None
     entries = cache.entries
     # On a site with minimal pages, only an article whose page is its own (the index lists it by its link).
@@ -389,7 +397,7 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
         "files": {path: [*st, sha] for path, (st, sha) in stats.items()},
         "order": order, "site_warnings": len(result.site_warnings),
         "default_shown": sum(1 for a in result.articles if shows_undescribed_default(a, site)),
-        "shared": {path: len(owners) for path, owners in sources.items() if len(owners) > 1},
+        "shared": {path: len(owners) for path, owners in sources.items() if type(owners) is set},
         "manifest": list(listing["manifest.json"]), "preview": preview,
         "site_record": site_record(site),
     }
