@@ -70,7 +70,7 @@ class EntryLines:
         return lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)      # one per article, held until the write ends
 class ArticleOutput:
     article: Article
     cuts: tuple[Cut, ...]                               # planned, in platform order; slim when ``held``

@@ -46,7 +46,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -257,13 +257,13 @@ class BuildCache:
 
     def save(self, state: BuildState | None, *, keep_lines: bool = False) -> None:
         """Write the cache: the files of what changed since it was read or last saved, then build.json, which
-        names the save each section's file comes from. (``keep_lines`` is no longer needed: a section's file is
-        written again only when the section changed.)"""
+        names the save each section's file comes from. ``keep_lines``: this object saves again later (``smmgen
+        serve``), and keeps what each section's file holds to compare with; without it each goes once written.)"""
         self.state = state
         tables = _table_codec(None)
         with no_collection():
             self._save_articles(tables)
-            self._save_sections(tables)
+            self._save_sections(tables, keep_lines)
         # Fragment files the saved cache no longer names (the last build's, or one from a build that failed).
         current = self.fragments[0] if self.fragments else None
         for old in self.root.glob("fragments-*.bin"):
@@ -280,32 +280,18 @@ class BuildCache:
             old.unlink(missing_ok=True)
         shutil.rmtree(self.root / "templates", ignore_errors=True)
 
-    def _save_sections(self, tables: Tables) -> None:
+    def _save_sections(self, tables: Tables, keep: bool = True) -> None:
+        """Write the files of the sections (and the output index's and the cards' buckets) that changed, each as
+        soon as its value is made, then build.json. ``keep``: remember each file's value, for a later save of this
+        object to compare with (``smmgen serve``); a build that saves once lets each go once written."""
         save = secrets.token_hex(8)
-        values: dict[str, Any] = {}
-        values.update(self._index_buckets())
-        # The cards by their article, so that an edit writes again the cards of a sixteenth of the articles.
-        by_article: list[dict] = [{} for _ in range(CARD_BUCKETS)]
-        bucket_of: dict[str, int] = {}
-        for key, card in self.cards.items():
-            source = key[0].source
-            n = bucket_of.get(source)
-            if n is None:
-                n = bucket_of[source] = cards_bucket(source)
-            by_article[n][key] = card
-        for n, bucket in enumerate(by_article):
-            if bucket:
-                values[cards_file(n)] = bucket
-        for section in SECTIONS:
-            value = self._heroes_used() if section == "heroes" else getattr(self, section)
-            if value:
-                values[section_file(section)] = value
-        saves = {}
-        for name, value in values.items():
+        saves: dict[str, str] = {}
+        for name, value in self._section_values():
             old = self._files.get(name)
             # Unchanged: the very value read or saved, or an equal one.
-            if old is not None and (old[1] is value or (_same_cards(old[1], value) if name.startswith("build-cards")
-                                                        else old[1] == value)):
+            if old is not None and old[1] is not None and (
+                    old[1] is value or (_same_cards(old[1], value) if name.startswith("build-cards")
+                                        else old[1] == value)):
                 saves[name] = old[0]
                 continue
             if name.startswith("index-"):
@@ -314,7 +300,8 @@ class BuildCache:
                 section = "cards" if name.startswith("build-cards") else name[len("build-"):-len(".json")]
                 data, side = section_out(tables, section, value)
                 _write_data(self.root / name, self.env, data, save, side)
-            self._files[name] = (save, value)
+                del data, side
+            self._files[name] = (save, value if keep else None)
             saves[name] = save
         for name in self._files.keys() - saves.keys():
             del self._files[name]
@@ -324,16 +311,45 @@ class BuildCache:
             if old_file.name not in saves:
                 old_file.unlink(missing_ok=True)
 
+    def _section_values(self) -> Iterator[tuple[str, Any]]:
+        """build.json's files and their values, in its order, each made when asked for: the output index's
+        buckets, the cards' buckets, the sections."""
+        yield from self._index_files()
+        # The cards by their article, so that an edit writes again the cards of a sixteenth of the articles.
+        by_article: list[dict] = [{} for _ in range(CARD_BUCKETS)]
+        bucket_of: dict[str, int] = {}
+        for key, card in self.cards.items():
+            source = key[0].source
+            n = bucket_of.get(source)
+            if n is None:
+                n = bucket_of[source] = cards_bucket(source)
+            by_article[n][key] = card
+        del bucket_of
+        for n in range(CARD_BUCKETS):
+            bucket, by_article[n] = by_article[n], {}
+            if bucket:
+                yield cards_file(n), bucket
+            del bucket
+        for section in SECTIONS:
+            value = self._heroes_used() if section == "heroes" else getattr(self, section)
+            if value:
+                yield section_file(section), value
+
     def _index_buckets(self) -> dict[str, dict[str, bytes]]:
+        """The output index by its files (``_index_files``), all at once."""
+        return dict(self._index_files())
+
+    def _index_files(self) -> Iterator[tuple[str, dict[str, bytes]]]:
         """The output index by its files: the very dict read or saved where none of its files changed, so that
         the save passes it by. A build writes a new index (``smmgen.build.write``) holding the unchanged entries
-        as they were: the files' dicts are compared with it whole, in C, and only the paths added are hashed."""
+        as they were: the files' dicts are compared with it whole, in C, and only the paths added are hashed.
+        A changed file's dict is made when it is its turn (a save writes each before the next is made)."""
         index, bucket_of = self.index, self._bucket_of
         buckets: dict[int, dict[str, bytes]] = {}
         changed: dict[int, list[str]] = {}
         for n in range(INDEX_BUCKETS):
             old = self._files.get(index_file(n))
-            if old is not None:
+            if old is not None and old[1] is not None:
                 if old[1].items() <= index.items():
                     buckets[n] = old[1]
                 else:
@@ -346,9 +362,11 @@ class BuildCache:
             if n in buckets:                    # a path added to a file whose other entries are unchanged
                 changed[n] = list(buckets.pop(n))
             changed.setdefault(n, []).append(relative)
-        for n, keys in changed.items():
-            buckets[n] = {k: index[k] for k in dict.fromkeys(keys)}
-        return {index_file(n): bucket for n, bucket in sorted(buckets.items()) if bucket}
+        for n in sorted(buckets.keys() | changed.keys()):
+            keys = changed.pop(n, None)
+            bucket = buckets[n] if keys is None else {k: index[k] for k in dict.fromkeys(keys)}
+            if bucket:
+                yield index_file(n), bucket
 
     def _save_articles(self, tables: Tables) -> None:
         # In shards, of which only those with a record added, replaced or dropped are written again: an edit
@@ -381,6 +399,9 @@ class BuildCache:
 
     def _whole(self, record: ArticleRecord) -> ArticleRecord:
         """``record`` with whole cuts where they are slim (``held_cuts``)."""
+        if record.cuts and type(record.cuts) is not tuple:
+            # The cuts before planning, made only now (``smmgen.build.prepared``'s ``_Unplanned``).
+            record = replace(record, cuts=tuple(record.cuts))
         if self.held_cuts is None or not record.cuts:
             return record
         cuts = self.held_cuts.full(record.article.source, record.cuts)

@@ -24,13 +24,13 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from smmgen.build.cache_codec import CacheFormatError, Codec
-from smmgen.build.cache_files import _HEADER, CACHE_DIR, FORMAT, _write
+from smmgen.build.cache_files import _HEADER, CACHE_DIR, FORMAT, _write, _write_text
 from smmgen.build.cache_records import Stamp, stamp
 
 log = logging.getLogger("smmgen.build.cache")
@@ -245,12 +245,20 @@ def _read_shard(path: Path, env: str) -> list[str]:
 
 
 def _write_index(path: Path, env: str, data: dict) -> None:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # A part at a time (the bytes of ``json.dumps(data)``): the article files' stats and the preview's record are
+    # each megabytes of text at 10,000 articles.
+    dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(tmp, "wb") as f:
-            f.write(json.dumps({_HEADER: FORMAT, "env": env}).encode() + b"\n" + text.encode("utf-8", "surrogatepass"))
+            f.write(json.dumps({_HEADER: FORMAT, "env": env}).encode() + b"\n")
+            sep = "{"
+            for key, value in data.items():
+                _write_text(f, f"{sep}{dumps(key)}:")
+                _write_text(f, dumps(value))
+                sep = ","
+            f.write(b"}" if data else b"{}")
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -322,13 +330,21 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
         return None
     shas = {site.rel(Path(path)): sha for path, (_, sha) in stats.items()}
     slugs = Counter(a.slug for a in (*result.articles, *result.drafts))
-    sources: dict[str, set[str]] = {}
+    # A card's article, or the set of them where several show it (a set a card and an article were 8 MB at
+    # 10,000 articles); each article's cards.
+    sources: dict[str, str | set[str]] = {}
     for request, card in result.cards.items():
-        sources.setdefault(card.path, set()).add(request.source)
-    cards_of: dict[str, set[str]] = {}
+        known = sources.get(card.path)
+        if known is None:
+            sources[card.path] = request.source
+        elif type(known) is set:
+            known.add(request.source)
+        elif known != request.source:
+            sources[card.path] = {known, request.source}
+    cards_of: dict[str, list[str]] = {}
     for path, owners in sources.items():
-        for source in owners:
-            cards_of.setdefault(source, set()).add(path)
+        for source in (owners,) if type(owners) is str else owners:
+            cards_of.setdefault(source, []).append(path)
     plan_values = plan[1] if plan is not None and len(plan[1]) == len(result.cuts) else None
     entries = cache.entries
     # On a site with minimal pages, only an article whose page is its own (the index lists it by its link).
@@ -336,8 +352,10 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
     paged = {a.source for a, _ in own_pages(result.articles, site)} \
         if chosen is not None and chosen["generator"] == "pages" else None
     order = []
-    lines: list[list[str]] = [[] for _ in range(SHARDS)]
-    encode = codec(site).dumps
+    # The records go to their shards' files one shard at a time (an article's record is a kilobyte or two of
+    # JSON: all of them at once were 15 MB of a 10,000-article build's process): first where each article's cuts
+    # start among the build's, by shard, in build order.
+    by_shard: list[list[tuple[Any, int]]] = [[] for _ in range(SHARDS)]
     start = 0
     for output in result.outputs:
         article, cuts = output.article, output.cuts
@@ -347,31 +365,39 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
         contiguous = where[0][0] >= 0 and all(b[0] == a[0] + a[1] + 2 for a, b in zip(where, where[1:]))
         block = (where[0][0], where[-1][0] + where[-1][1] - where[0][0]) if contiguous else (0, 0)
         order.append([article.source, *block, sum(len(c.warnings) for c in cuts)])
-        record = cache.articles.get(article.source)
-        sha = shas.get(article.source)
-        files = [f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts] + [f"og/{article.key}.html"]
-        own_cards = sorted(cards_of.get(article.source, ()))
-        if (plan_values is None or not contiguous or record is None or sha is None or record.sha != sha
-                or record.cuts is None or len(record.cuts) != len(cuts) or not record.plan_reads
-                or article.key != article.slug or slugs[article.slug] != 1 or article.video is not None
-                or looked_for_in_vain(article) or any(f not in listing for f in (*files, *own_cards))
-                or (paged is not None and article.source not in paged)):
-            continue
-        lines[shard_of(article.source)].append(encode([article.source, EditRecord(
-            sha=sha, slug=article.slug, url=article.url, image=str(article.image) if article.image else None,
-            plan_reads=record.plan_reads,
-            plan=tuple((*values, tuple(added)) for values, added in plan_values[first:start]),
-            files=tuple((f, *listing[f]) for f in files),
-            cards=tuple((c, *listing[c]) for c in own_cards),
-            default_shown=shows_undescribed_default(article, site), date=article.date.isoformat())]))
-    for n, shard in enumerate(lines):
-        _write(root / f"edit-{n:02d}.json", env, shard)
+        if plan_values is not None and contiguous:
+            by_shard[shard_of(article.source)].append((output, first))
+    encode = codec(site).dumps
+
+    def records(outputs: list[tuple[Any, int]]) -> Iterator[str]:
+        for output, first in outputs:
+            article, cuts = output.article, output.cuts
+            record = cache.articles.get(article.source)
+            sha = shas.get(article.source)
+            files = [f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts] + [f"og/{article.key}.html"]
+            own_cards = sorted(cards_of.get(article.source, ()))
+            if (record is None or sha is None or record.sha != sha
+                    or record.cuts is None or len(record.cuts) != len(cuts) or not record.plan_reads
+                    or article.key != article.slug or slugs[article.slug] != 1 or article.video is not None
+                    or looked_for_in_vain(article) or any(f not in listing for f in (*files, *own_cards))
+                    or (paged is not None and article.source not in paged)):
+                continue
+            yield encode([article.source, EditRecord(
+                sha=sha, slug=article.slug, url=article.url, image=str(article.image) if article.image else None,
+                plan_reads=record.plan_reads,
+                plan=tuple((*values, tuple(added)) for values, added in plan_values[first:first + len(cuts)]),
+                files=tuple((f, *listing[f]) for f in files),
+                cards=tuple((c, *listing[c]) for c in own_cards),
+                default_shown=shows_undescribed_default(article, site), date=article.date.isoformat())])
+
+    for n, shard in enumerate(by_shard):
+        _write(root / f"edit-{n:02d}.json", env, records(shard))
     data = {
         "inputs": inputs, "written": written,
         "files": {path: [*st, sha] for path, (st, sha) in stats.items()},
         "order": order, "site_warnings": len(result.site_warnings),
         "default_shown": sum(1 for a in result.articles if shows_undescribed_default(a, site)),
-        "shared": {path: len(owners) for path, owners in sources.items() if len(owners) > 1},
+        "shared": {path: len(owners) for path, owners in sources.items() if type(owners) is set},
         "manifest": list(listing["manifest.json"]), "preview": preview,
         "site_record": site_record(site),
     }

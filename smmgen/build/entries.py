@@ -26,7 +26,7 @@ from smmgen.manifest_model import MIME, Captions, ManifestEntry, Media, Poster
 from smmgen.platforms import Cut
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)      # one per card an article shows, held until the write ends
 class MediaFile:
     """A rendered card as a post shows it: the card file (``cards.model.Card``, which holds its path, size,
     hash, format, alt text and target), the role it plays in the post and its public URL."""

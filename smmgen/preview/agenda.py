@@ -19,7 +19,7 @@ from smmgen.manifest_model import ManifestEntry
 UTC = dt.UTC
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)      # one per post, and an Event or two: a plan holds every one
 class Slot:
     id: str
     platform: str
@@ -74,7 +74,7 @@ class Slot:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     kind: str           # "publish" | "expire"
     at: dt.datetime     # in the site's time zone
