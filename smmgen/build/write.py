@@ -165,16 +165,16 @@ class PendingWrites:
 
     def _unspill(self) -> None:
         """The entries kept on disk, into the output index (as if put there as written) and the new files."""
-        spilled, self._spilled = self._spilled, None
+        spilled = self._spilled
         assert spilled is not None
         index, new = self.index, self._new
-        try:
-            for relative, entry in spilled.items():
-                if relative not in index:
-                    new.append(relative)
-                index[relative] = entry
-        finally:
-            spilled.close()
+        for relative, entry in spilled.items():
+            if relative not in index:
+                new.append(relative)
+            index[relative] = entry
+        # (Only now: should the file fail to read back, ``discard`` still finds in it what to remove.)
+        self._spilled = None
+        spilled.close()
 
     def keep(self, relatives: Sequence[str]) -> bool:
         """Keep these files as the last build wrote them, if every one of them still is."""
