@@ -19,6 +19,7 @@ post).
 
 from __future__ import annotations
 
+import hashlib
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -134,7 +135,8 @@ class EarlyWrite:
             self.waiting[source] = {req: None for i in indexes for req in requests[i]}
         self.cards: dict = {}
         # The cut texts and snippet written for each article, and from what: the article, its (planned) cuts,
-        # its og card, and the digests of its files as written (the output index's own strings), by source.
+        # its og card, and a digest of its files' output index entries as written, by source (the entries
+        # themselves are kept on disk while drawing, ``PendingWrites.inline``).
         self.made: dict[str, tuple] = {}
 
     def follow(self, arrivals: Iterable[list[tuple] | None]) -> None:
@@ -222,11 +224,9 @@ class EarlyWrite:
         card = self.cards.get(og)
         files = [(f"cuts/{c.slug}/{cut_file_name(c)}", cut_text_file(c)) for c in output.whole_cuts()]
         files.append((f"og/{article.key}.html", og_snippet(article, self.site, card)))
-        for relative, data_ in files:
-            if relative not in sink.present:
-                sink.put(out / relative, data_)
-        if not any(relative in sink.present for relative, _ in files):
-            self.made[source] = (article, own, card, tuple(sink.index[r] for r, _ in files))
+        entries = [sink.put(out / relative, data_) for relative, data_ in files if relative not in sink.present]
+        if len(entries) == len(files) and None not in entries:
+            self.made[source] = (article, own, card, _entries_digest(entries))   # type: ignore[arg-type]
         self.written += 1
 
     def made_from(self, article: Article, cuts: Sequence[Cut], card: Any) -> bool:
@@ -240,15 +240,19 @@ class EarlyWrite:
         from smmgen.build.write import cut_file_name
 
         index = self.sink.index
-        files = [*(f"cuts/{c.slug}/{cut_file_name(c)}" for c in cuts), f"og/{article.key}.html"]
-        # The very entries recorded then (a file staged again since has a new one).
-        return len(files) == len(made[3]) and all(index.get(relative) is entry
-                                                  for relative, entry in zip(files, made[3]))
+        entries = [index.get(f"cuts/{c.slug}/{cut_file_name(c)}") for c in cuts]
+        entries.append(index.get(f"og/{article.key}.html"))
+        # The very entries recorded then: a file staged again since has another (its mtime, if not its digest).
+        return None not in entries and _entries_digest(entries) == made[3]  # type: ignore[arg-type]
 
     def discard(self) -> None:
         """The build failed: what was written here goes (output/ as it was)."""
         self.sink.discard()
         self.memo.abandon()
+
+
+def _entries_digest(entries: Sequence[bytes]) -> bytes:
+    return hashlib.blake2b(b"".join(entries), digest_size=16).digest()
 
 
 PLAN_AHEAD_CUTS = 20_000

@@ -26,6 +26,7 @@ from smmgen.build.cache_files import entry_digest, entry_stat, index_entry
 from smmgen.build.manifest_file import MANIFEST, write_manifest
 from smmgen.build.og import card_url, og_html, og_tags  # noqa: F401 (card_url: still importable from here)
 from smmgen.build.replacement import stream_to
+from smmgen.build.spilled_index import SpilledIndex
 from smmgen.output_files import create, prune, survey
 from smmgen.preview import iter_preview
 from smmgen.preview.pages import STAGED, UNCHANGED
@@ -146,7 +147,34 @@ class PendingWrites:
         self._made: list[str] = []      # folders made for them (in output/: relative), removed if the write fails
         self._root = os.fspath(out)
         self._token = secrets.token_hex(4)          # names this write's temporary files
-        self.inline = False                         # new files written by the caller's thread, not a writer's
+        # While ``inline``: the entries of the new files written, on disk (``smmgen.build.spilled_index``).
+        self._spilled: SpilledIndex | None = None
+
+    @property
+    def inline(self) -> bool:
+        """New files are written by the caller's thread, not a writer's, and their entries kept on disk until
+        this is set back to False (``smmgen.build.early``: while the cards are drawn)."""
+        return self._spilled is not None
+
+    @inline.setter
+    def inline(self, on: bool) -> None:
+        if on and self._spilled is None:
+            self._spilled = SpilledIndex()
+        elif not on and self._spilled is not None:
+            self._unspill()
+
+    def _unspill(self) -> None:
+        """The entries kept on disk, into the output index (as if put there as written) and the new files."""
+        spilled = self._spilled
+        assert spilled is not None
+        index, new = self.index, self._new
+        for relative, entry in spilled.items():
+            if relative not in index:
+                new.append(relative)
+            index[relative] = entry
+        # (Only now: should the file fail to read back, ``discard`` still finds in it what to remove.)
+        self._spilled = None
+        spilled.close()
 
     def keep(self, relatives: Sequence[str]) -> bool:
         """Keep these files as the last build wrote them, if every one of them still is."""
@@ -157,7 +185,9 @@ class PendingWrites:
             self.index[relative] = self.cache.index[relative]
         return True
 
-    def put(self, path: Path, data: bytes | Iterable[bytes]) -> None:
+    def put(self, path: Path, data: bytes | Iterable[bytes]) -> bytes | None:
+        """Write ``data`` to ``path`` (see the class); returns the output index entry of a new file written while
+        ``inline``, whose entry is kept on disk until then."""
         if self.cache is None:
             self.written.add(path)          # for ``prune``; with a cache, ``finish`` knows from the index
         if data is STAGED:
@@ -180,6 +210,8 @@ class PendingWrites:
         relative = path.relative_to(self.out).as_posix()
         digest = hashlib.sha256(data).hexdigest()
         made = self.index.get(relative)
+        if made is None and self._spilled is not None:
+            made = self._spilled.get(relative)
         if made is not None and relative not in self.present:
             # A new file put already while the cards were drawn (``smmgen.build.early``): written again only if
             # its bytes are not these.
@@ -190,15 +222,19 @@ class PendingWrites:
             self.index[relative] = self.cache.index[relative]
             return
         # No fsync: the output index records size and mtime, so a write lost in a crash is noticed and redone.
-        if relative not in self.present and self.inline:
+        if relative not in self.present and self._spilled is not None:
             # While the cards are drawn (``smmgen.build.early``) both cores are busy drawing: a writer thread would
             # only add its hand-overs.
             tmp = self._temporary(path)
-            self._new.append(relative)
-            made = self._new_file(tmp, path, relative, data)
+            try:
+                made = self._new_file(tmp, path, relative, data)
+            except BaseException:
+                _unlink(tmp)                # not listed yet: a failed write leaves nothing behind
+                raise
             self.changed += 1
-            self.index[relative] = index_entry(*made, digest)
-            return
+            entry = index_entry(*made, digest)
+            self._spilled.add(relative, entry)
+            return entry
         if relative not in self.present:
             # A new file: created by a writer thread while this one renders the next (on a cold build, creating
             # ten thousand files is seconds of the kernel's time, which the other core can spend).
@@ -219,7 +255,10 @@ class PendingWrites:
     def _restage(self, path: Path, relative: str, data: bytes, digest: str) -> None:
         """Write a new file put already (its temporary file settled) again, with other bytes."""
         made = _create_anew(self._temporary(path), data, durable=False)
-        self.index[relative] = index_entry(*made, digest)
+        if self._spilled is not None and relative not in self.index:
+            self._spilled.add(relative, index_entry(*made, digest))
+        else:
+            self.index[relative] = index_entry(*made, digest)
 
     def _replace(self, path: Path, relative: str, data: bytes, digest: str | None, durable: bool) -> int:
         """Write ``data`` to a temporary file that is to replace ``path``, unless ``path`` holds it already;
@@ -253,6 +292,7 @@ class PendingWrites:
 
     def commit(self) -> None:
         """Rename the files written into place (the whole write succeeded), recording the replacements."""
+        self.inline = False
         root, staged = self._root, self._staged
         for n, relative in enumerate(self._new):
             try:
@@ -278,6 +318,10 @@ class PendingWrites:
         """After a failed write: remove its temporary files and the folders made for them; output/ is as it
         was."""
         self.stop()
+        if self._spilled is not None:
+            self._new.extend(relative for relative, _ in self._spilled.items())
+            self._spilled.close()
+            self._spilled = None
         for tmp in [*map(self._staged, self._new), *(pending[0] for pending in self._renames)]:
             try:
                 os.unlink(tmp)
@@ -414,6 +458,13 @@ class OutputListing(MutableMapping):
 class _ListedItems(ItemsView):
     def __iter__(self) -> Iterator[tuple[str, tuple[int, int]]]:
         return self._mapping._items()
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _create_anew(tmp: str, data: bytes, durable: bool) -> tuple[int, int]:
