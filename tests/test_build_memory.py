@@ -581,11 +581,12 @@ def test_a_large_sites_articles_wait_on_disk_while_the_cards_are_drawn(spill_bas
     assert again.skipped and again.changed == 0
 
 
-def test_a_spilled_build_holds_a_few_hundred_bytes_an_article_while_the_cards_are_drawn(spill_base, tmp_path,
+def test_a_spilled_build_holds_kilobytes_less_an_article_while_the_cards_are_drawn_and_caches_the_same(spill_base, tmp_path,
                                                                                       monkeypatch) -> None:
     """Measured with tracemalloc when drawing starts, the same build holds per article some kilobytes less with
     its articles spilled than held (nine networks: cuts, requests, the article, its held texts). (The plan is
     not rendered while drawing either way: a spilled build does not hold every cut for it.)"""
+    import dataclasses
     import tracemalloc
 
     from conftest import fresh_copy
@@ -595,7 +596,7 @@ def test_a_spilled_build_holds_a_few_hundred_bytes_an_article_while_the_cards_ar
 
     monkeypatch.setattr(early, "PLAN_AHEAD_CUTS", 0)
     build_site(load_site(fresh_copy(spill_base, tmp_path / "first")), workers=2)    # what is imported once
-    traced = {}
+    traced, plans, records = {}, {}, {}
     for spill_min in (10**9, 1):
         seen = _drawing_start(monkeypatch, spill_min)
         site = load_site(fresh_copy(spill_base, tmp_path / f"at-{spill_min}"))
@@ -606,4 +607,12 @@ def test_a_spilled_build_holds_a_few_hundred_bytes_an_article_while_the_cards_ar
         finally:
             tracemalloc.stop()
         traced[spill_min] = seen["traced"]
+        # The cache the next build reads is the same: its plan, and each article's record.
+        cache = BuildCache.load(site)
+        plans[spill_min] = cache.plan
+        records[spill_min] = {source: (dataclasses.replace(whole.article, image=whole.article.image.relative_to(
+            site.root) if whole.article.image else None), whole.cuts, whole.plan_reads)
+            for source, whole in ((s, cache._whole(r)) for s, r in cache.articles.items())}
+    assert plans[1] is not None and plans[1] == plans[10**9] and len(plans[1][1]) > 100
+    assert len(records[1]) == 18 and records[1] == records[10**9]
     assert (traced[10**9] - traced[1]) / 18 > 5000      # 7.3 kB an article measured

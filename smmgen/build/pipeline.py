@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import hashlib
 import queue
 import threading
@@ -198,7 +199,13 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
             # drawn, are decoded outside that lock: planning goes on meanwhile.)
             if render_images:
                 started.wait()
+            plan_known = cache.plan if cache is not None else None
             cuts, plan_errors = assign_plan(cuts, site, cache)
+            # Spilling, the plan made now waits for the cache as counts (made again from the planned cuts read
+            # back): as it is, it holds every cut's times and timing while the cards are drawn.
+            plan_made = None
+            if spilling and cache is not None and cache.plan is not None and cache.plan is not plan_known:
+                plan_made, cache.plan = plan_counts(cache.plan, cuts), None
             cuts = with_expiry_warnings(cuts, site)
             ready.planned(cuts, cache)      # the cuts before planning: only what planning changed, until remembered
             spilled = Spilled.of(articles, cuts, requests, spilling, ready.let_go, ready.held) if spilling \
@@ -221,6 +228,8 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
             ready.hold_again(source, values)
         published = [a for a in articles if not a.draft]
         del kept
+        if plan_made is not None and cache is not None:
+            cache.plan = plan_again(plan_made, cuts)
     videos = make_videos(published, cuts, site, render=render_images, workers=workers or 1, progress=progress)
     cuts = with_video_warnings(cuts, videos)
     if cache is not None:
@@ -376,6 +385,25 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         cache.plan = (signature, [(tuple(getattr(p, f) for f in PLAN_WRITES), p.warnings[len(c.warnings):])
                                   for c, p in zip(cuts, planned)])
     return planned, errors
+
+
+def plan_counts(made: tuple[str, list], planned: Sequence[Cut]) -> tuple[str, array.array]:
+    """``assign_plan``'s record of the plan for the cache (``BuildCache.plan``) as its signature and, by cut, the
+    number of warnings before planning and of those planning added; ``plan_again`` makes it again."""
+    counts = array.array("I")
+    for cut, (_, added) in zip(planned, made[1], strict=True):
+        counts.extend((len(cut.warnings) - len(added), len(added)))
+    return made[0], counts
+
+
+def plan_again(counts: tuple[str, array.array], planned: Sequence[Cut]) -> tuple[str, list]:
+    """The record ``plan_counts`` was given, from the planned cuts (equal to those it was given, later stages'
+    warnings added after planning's)."""
+    signature, numbers = counts
+    if len(numbers) != 2 * len(planned):
+        raise ValueError(f"{len(planned)} planned cuts, {len(numbers) // 2} counted")
+    return signature, [(tuple(getattr(c, f) for f in PLAN_WRITES), c.warnings[n:n + added])
+                       for c, n, added in zip(planned, numbers[0::2], numbers[1::2])]
 
 
 def with_video_warnings(cuts: list[Cut], videos: Videos) -> list[Cut]:
