@@ -544,3 +544,107 @@ def test_the_cache_records_made_after_drawing_hold_no_second_set_of_cuts(make_si
     assert [c for a in articles for c in cache.articles[a.source].cuts] == cuts
     assert [c for a in articles for c in cache._whole(cache.articles[a.source]).cuts] \
         == [c for a in articles for c in ready.held.full(a.source, tuple(cache.articles[a.source].cuts))]
+
+
+@pytest.fixture(scope="module")
+def spill_base(tmp_path_factory) -> Path:
+    """The benchmark's generated site at a size the worker processes cut (``PARALLEL_MIN``), heroes on some."""
+    from conftest import generated_site
+
+    return generated_site(tmp_path_factory.mktemp("spill") / "site", 18, hero_share=0.5)
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _drawing_start(monkeypatch, spill_min: int) -> dict:
+    """Sets ``SPILL_MIN_CUTS``; what the build process holds once the early writer starts following the cards'
+    arrivals (drawing has started, planning is done): live cuts and articles, and memory traced."""
+    import tracemalloc
+
+    from smmgen.build import early, spill
+    from smmgen.content.article import Article
+    from smmgen.platforms import Cut
+
+    monkeypatch.setattr(spill, "SPILL_MIN_CUTS", spill_min)
+    seen: dict = {}
+    follow = early.EarlyWrite.follow
+
+    def counted(self, arrivals):
+        seen["traced"] = tracemalloc.get_traced_memory()[0]
+        seen["cuts"] = _alive(Cut)
+        seen["articles"] = sum(1 for o in gc.get_objects() if isinstance(o, Article) and not o.draft)
+        seen["spilled"] = len(self.spill.spill) if self.spill is not None else 0
+        return follow(self, arrivals)
+
+    monkeypatch.setattr(early.EarlyWrite, "follow", counted)
+    return seen
+
+
+@pytest.mark.parametrize("spill_min", [1, 10**9])
+def test_a_large_sites_articles_wait_on_disk_while_the_cards_are_drawn(spill_base, tmp_path, monkeypatch,
+                                                                       spill_min) -> None:
+    """From ``SPILL_MIN_CUTS`` cuts on, the articles the worker processes cut, their planned cuts, card requests
+    and held texts wait in the spill file while the cards are drawn (not a cut or a published article in memory);
+    below it they are held. Either way output/ is byte-identical to a one-process build without the cache, and
+    the next build finds nothing to do."""
+    from click.testing import CliRunner
+    from conftest import fresh_copy
+
+    from smmgen.build.incremental import build_site
+    from smmgen.cli.main import main
+
+    plain = fresh_copy(spill_base, tmp_path / "plain")
+    result = CliRunner().invoke(main, ["build", "--no-cache", "--workers", "1", "--site", str(plain)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    seen = _drawing_start(monkeypatch, spill_min)
+    site = fresh_copy(spill_base, tmp_path / "spilled")
+    result = CliRunner().invoke(main, ["build", "--workers", "2", "--site", str(site)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    if spill_min == 1:
+        assert seen["spilled"] == 18 and seen["cuts"] == 0 and seen["articles"] == 0
+    else:
+        assert seen["spilled"] == 0 and seen["cuts"] > 100 and seen["articles"] == 18
+    assert _tree(site / "output") == _tree(plain / "output")
+    again = build_site(load_site(site), workers=2)
+    assert again.skipped and again.changed == 0
+
+
+def test_a_spilled_build_holds_kilobytes_less_an_article_while_the_cards_are_drawn_and_caches_the_same(spill_base, tmp_path,
+                                                                                      monkeypatch) -> None:
+    """Measured with tracemalloc when drawing starts, the same build holds per article some kilobytes less with
+    its articles spilled than held (nine networks: cuts, requests, the article, its held texts). (The plan is
+    not rendered while drawing either way: a spilled build does not hold every cut for it.)"""
+    import dataclasses
+    import tracemalloc
+
+    from conftest import fresh_copy
+
+    from smmgen.build import early
+    from smmgen.build.incremental import build_site
+
+    monkeypatch.setattr(early, "PLAN_AHEAD_CUTS", 0)
+    build_site(load_site(fresh_copy(spill_base, tmp_path / "first")), workers=2)    # what is imported once
+    traced, plans, records = {}, {}, {}
+    for spill_min in (10**9, 1):
+        seen = _drawing_start(monkeypatch, spill_min)
+        site = load_site(fresh_copy(spill_base, tmp_path / f"at-{spill_min}"))
+        gc.collect()
+        tracemalloc.start()
+        try:
+            build_site(site, workers=2)
+        finally:
+            tracemalloc.stop()
+        traced[spill_min] = seen["traced"]
+        # The cache the next build reads is the same: its plan, and each article's record.
+        cache = BuildCache.load(site)
+        plans[spill_min] = cache.plan
+        records[spill_min] = {source: (dataclasses.replace(whole.article, image=whole.article.image.relative_to(
+            site.root) if whole.article.image else None), whole.cuts, whole.plan_reads)
+            for source, whole in ((s, cache._whole(r)) for s, r in cache.articles.items())}
+    assert plans[1] is not None and plans[1] == plans[10**9] and len(plans[1][1]) > 100
+    assert len(records[1]) == 18 and records[1] == records[10**9]
+    assert (traced[10**9] - traced[1]) / 18 > 5000      # 7.3 kB an article measured

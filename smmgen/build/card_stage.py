@@ -157,8 +157,14 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     if cache is not None:
         # Each hero's key as read for drawing (or for the lookup above): a hero changed since is read again.
         keys = {hero: cache.known_key(hero) for hero in {req.hero for req in cards if req.hero is not None}}
-        cache.cards = {(req, _with_companions(keys[req.hero], req, companions) if req.hero is not None else None): card
-                       for req, card in cards.items()}
+        # The cards an article draws on its hero share one key string (its hero's and companions'), not one each.
+        same: dict[str | None, str | None] = {}
+        table: dict = {}
+        for req, card in cards.items():
+            hero = _with_companions(keys[req.hero], req, companions) if req.hero is not None else None
+            table[(req, same.setdefault(hero, hero))] = card
+        cache.cards = table
+        del same, table
     return cards, []
 
 

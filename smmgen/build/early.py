@@ -32,6 +32,7 @@ from smmgen.build.shared_values import Shared
 if TYPE_CHECKING:
     from smmgen.build.cache import BuildCache
     from smmgen.build.held_cuts import HeldCuts
+    from smmgen.build.spill import Spilled
     from smmgen.build.templates import Layouts
     from smmgen.config.site import Site
     from smmgen.content.article import Article
@@ -57,7 +58,7 @@ class EarlyWrite:
     @classmethod
     def start(cls, site: Site, layouts: Layouts, cache: BuildCache, articles: Sequence[Article],
               cuts: Sequence[Cut], requests: Sequence[tuple], shas: dict[str, str],
-              held: HeldCuts | None = None) -> EarlyWrite | None:
+              held: HeldCuts | None = None, spill: Spilled | None = None) -> EarlyWrite | None:
         """The writer of these (planned) cuts' articles, or None where nothing is to be written early: a site's
         own preview templates, a video, a preview template that does not compile (the writer reports it)."""
         from smmgen.preview.edit import default_templates
@@ -70,10 +71,11 @@ class EarlyWrite:
             renderer.check()
         except Exception:               # noqa: BLE001 - the writer reports it, in its place among the errors
             return None
-        return cls(site, renderer, cache, articles, cuts, requests, shas, held)
+        return cls(site, renderer, cache, articles, cuts, requests, shas, held, spill)
 
     def __init__(self, site: Site, renderer: Any, cache: BuildCache, articles: Sequence[Article],
-                 cuts: Sequence[Cut], requests: Sequence[tuple], shas: dict[str, str], held: HeldCuts | None = None):
+                 cuts: Sequence[Cut], requests: Sequence[tuple], shas: dict[str, str], held: HeldCuts | None = None,
+                 spill: Spilled | None = None):
         from smmgen.build.prepared import article_runs
         from smmgen.build.write import OUTPUT_SUBDIRS, PendingWrites
         from smmgen.output_files import survey
@@ -112,7 +114,7 @@ class EarlyWrite:
         # a later build copies most of them from the last one's file of parts). Not on a site so large that
         # the plan's values, held while the cards are drawn, would weigh more than the time saved is worth.
         self.plan: Iterator[None] | None = None
-        if cache.fragments is None and len(cuts) <= PLAN_AHEAD_CUTS:
+        if cache.fragments is None and len(cuts) <= PLAN_AHEAD_CUTS and spill is None:
             from smmgen.preview.pages import plan_parts
 
             self.plan = plan_parts(renderer, _Partial(site, (), (), _plan_outputs(articles, cuts)), listing,
@@ -133,6 +135,11 @@ class EarlyWrite:
         self.waiting: dict[str, dict] = {}
         for source, indexes in self.cuts.items():
             self.waiting[source] = {req: None for i in indexes for req in requests[i]}
+        # A large site's articles are read back from the spill one at a time (``smmgen.build.spill``), as their
+        # cards are all in: nothing here holds every article's cuts.
+        self.spill = spill
+        if spill is not None:
+            self.by_source, self.cuts, self.all_cuts, self.requests = {}, {}, (), ()
         self.cards: dict = {}
         # The cut texts and snippet written for each article, and from what: the article, its (planned) cuts,
         # its og card, and a digest of its files' output index entries as written, by source (the entries
@@ -167,12 +174,19 @@ class EarlyWrite:
         del self.waiting[source]
         if self.stopped:
             return
+        values: tuple = (None, (), (), None)
         try:
-            self._write(source)
+            if self.spill is not None:
+                values = self.spill.values(source)
+            else:
+                indexes = self.cuts.pop(source, ())
+                values = (self.by_source.get(source), tuple(self.all_cuts[i] for i in indexes),
+                          tuple(self.requests[i] for i in indexes), self.held)
+            self._write(source, *values)
         except Exception:               # noqa: BLE001 - left to the writer, which reports it in its place
             self.stopped = True
-        for i in self.cuts.pop(source, ()):
-            for req in self.requests[i]:
+        for reqs in values[2]:
+            for req in reqs:
                 self.cards.pop(req, None)
         # What only this article's write needed goes with it, while the others' cards are still drawn: the
         # memory is there for the files written next (kept until drawing ended, it was 900 bytes an article).
@@ -187,20 +201,18 @@ class EarlyWrite:
         except Exception:               # noqa: BLE001 - the writer renders the plan, and reports what fails
             self.plan = None
 
-    def _write(self, source: str) -> None:
+    def _write(self, source: str, article: Article, own: tuple[Cut, ...], requests: tuple[tuple, ...],
+               held: HeldCuts | None) -> None:
         from smmgen.build.pipeline import article_output
         from smmgen.build.write import cut_file_name, cut_text_file, og_snippet
         from smmgen.preview.model import preview_data
         from smmgen.preview.pages import article_page_key
 
-        article = self.by_source[source]
         place = self.places.get(source)
         if place is None:
             return
-        indexes = self.cuts[source]
-        own = tuple(self.all_cuts[i] for i in indexes)
-        output = article_output(article, own, [self.requests[i] for i in indexes], self.cards, self.site,
-                                self.shas.get(source), {}, self.spool, Shared(), self.held)
+        output = article_output(article, own, requests, self.cards, self.site, self.shas.get(source), {},
+                                self.spool, Shared(), held)
         out = self.site.output_dir
         sink = self.sink
         here, month, neighbours = place
@@ -219,13 +231,15 @@ class EarlyWrite:
             if self.row is not None:
                 self.index_fragment(self.row, view)
         view.forget_posts()
-        og = min((req for i in indexes for req in self.requests[i] if req.target == "og"),
+        og = min((req for reqs in requests for req in reqs if req.target == "og"),
                  key=lambda r: (r.layout, r.alt), default=None)
         card = self.cards.get(og)
         files = [(f"cuts/{c.slug}/{cut_file_name(c)}", cut_text_file(c)) for c in output.whole_cuts()]
         files.append((f"og/{article.key}.html", og_snippet(article, self.site, card)))
         entries = [sink.put(out / relative, data_) for relative, data_ in files if relative not in sink.present]
-        if len(entries) == len(files) and None not in entries:
+        if len(entries) == len(files) and None not in entries and self.spill is None:
+            # (Not for a spilled article: what it was made from is read back as new objects, which ``made_from``
+            # cannot tell from others, and holding them here is what the spill is for.)
             self.made[source] = (article, own, card, _entries_digest(entries))   # type: ignore[arg-type]
         self.written += 1
 

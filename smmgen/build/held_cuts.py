@@ -48,6 +48,14 @@ def is_slim(cut: Cut) -> bool:
     return cut.extra is HELD_EXTRA
 
 
+def held_again(cut: Cut) -> Cut:
+    """``cut`` as ``slim`` made it, when it is a slim cut's copy (unpickled: its stand-ins equal, not the same
+    objects, which ``is_slim`` and ``HeldCuts.full`` look for); other cuts as they are."""
+    if cut.extra is HELD_EXTRA or cut.extra != HELD_EXTRA:
+        return cut
+    return slim(cut)
+
+
 class HeldCuts:
     """The texts, links and platform data of articles' cuts, compressed, by article source. One per build."""
 
@@ -61,6 +69,9 @@ class HeldCuts:
 
     def __len__(self) -> int:
         return len(self._held)
+
+    def __contains__(self, source: object) -> bool:
+        return source in self._held
 
     def put(self, source: str, cuts: Sequence[Cut]) -> tuple[Cut, ...]:
         """Hold ``cuts``' texts (one article's, in their order) and return them ``slim``."""
@@ -96,6 +107,22 @@ class HeldCuts:
             made.__dict__.update(parts=parts, link=link, extra=extra)
             out.append(made)
         return tuple(out)
+
+    def pop_packed(self, source: str) -> bytes | None:
+        """An article's texts as held (compressed), let go of here; None when none are held."""
+        return self._held.pop(source, None)
+
+    def put_packed(self, source: str, data: bytes) -> None:
+        """Hold again what ``pop_packed`` gave for ``source``."""
+        self._held[source] = data
+
+    def alone(self, source: str, data: bytes) -> HeldCuts:
+        """A ``HeldCuts`` of one article's texts as ``pop_packed`` gave them (compressed with this one's
+        dictionary)."""
+        one = HeldCuts()
+        one._zdict = self._zdict
+        one._held[source] = data
+        return one
 
     def compress_as(self, other: HeldCuts) -> None:
         """Compress with ``other``'s dictionary (before anything is put): ``take_over`` then keeps its bytes."""

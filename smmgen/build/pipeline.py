@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import hashlib
 import queue
 import threading
@@ -26,6 +27,7 @@ from smmgen.build.card_stage import (  # noqa: F401 (card_layout: still importab
 from smmgen.build.held_cuts import HeldCuts, is_slim
 from smmgen.build.prepared import PARALLEL_MIN, Prepared, _start_worker, article_runs, parse_and_cut  # noqa: F401 (importable here)
 from smmgen.build.shared_values import Shared
+from smmgen.build.spill import Spilled, to_spill
 from smmgen.build.templates import Layouts, template_frame
 from smmgen.build.workers import Workers
 from smmgen.build.write import OUTPUT_SUBDIRS, cut_text_file, write_output
@@ -162,7 +164,8 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
         ready = parse_and_cut(site, layouts, cache, pool, hashes or {}, progress)
         pool.parsed()
         loaded = read_articles(site, reuse=ready.article, found=ready.found)
-        articles, errors = loaded.articles, loaded.errors
+        articles, errors, skipped = loaded.articles, loaded.errors, loaded.skipped
+        del loaded                      # (its list of the articles as read: some with their bodies)
         published = [a for a in articles if not a.draft]
         cuts, cut_errors = make_cuts(published, site, layouts, ready=ready.cuts, failed=ready.failed_cuts,
                                      progress=progress)
@@ -174,6 +177,11 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
         published = [a for a in articles if not a.draft]
         by_source = {a.source: a for a in published}
         requests = card_requests(cuts, by_source, site)      # the plan moves posts, not what their cards show
+        # A large site's articles, planned cuts and card requests wait on disk while the cards are drawn
+        # (``smmgen.build.spill``): those the worker processes cut, which nothing but the build holds.
+        spilling = to_spill(cuts, ready.held) if render_images else frozenset()
+        if spilling:
+            ready.articles.clear()      # read (``read_articles``), not needed again
         # Cards are drawn (by the worker processes, when there are many) while this thread plans, then writes the
         # files of each article whose cards are all in.
         staged: set[str] = set()
@@ -181,25 +189,48 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
         arrivals: queue.SimpleQueue | None = queue.SimpleQueue() if early is not None else None
         started = threading.Event()
         with ThreadPoolExecutor(1) as drawing:
-            drawn = drawing.submit(_drawing, arrivals, started, requests, by_source, site, layouts, render_images,
+            # (Spilling, the drawing is given the distinct requests alone: not every cut's, nor the articles,
+            # which only checking heroes without drawing reads.)
+            drawn = drawing.submit(_drawing, arrivals, started,
+                                   [tuple({id(r): r for reqs in requests for r in reqs}.values())] if spilling
+                                   else requests, {} if spilling else by_source, site, layouts, render_images,
                                    pool, cache, progress, staged, drawings)
             # Planning waits until the drawings are handed to the workers: run meanwhile, it held the lock of the
             # interpreter the drawing thread needed to do so, and the workers idled. (Heroes only checked, not
             # drawn, are decoded outside that lock: planning goes on meanwhile.)
             if render_images:
                 started.wait()
+            plan_known = cache.plan if cache is not None else None
             cuts, plan_errors = assign_plan(cuts, site, cache)
+            # Spilling, the plan made now waits for the cache as counts (made again from the planned cuts read
+            # back): as it is, it holds every cut's times and timing while the cards are drawn.
+            plan_made = None
+            if spilling and cache is not None and cache.plan is not None and cache.plan is not plan_known:
+                plan_made, cache.plan = plan_counts(cache.plan, cuts), None
             cuts = with_expiry_warnings(cuts, site)
             ready.planned(cuts, cache)      # the cuts before planning: only what planning changed, until remembered
+            spilled = Spilled.of(articles, cuts, requests, spilling, ready.let_go, ready.held) if spilling \
+                else None
+            writer = None
             if arrivals is not None and early is not None and not errors and not plan_errors:
                 from smmgen.build.early import EarlyWrite
 
                 writer = EarlyWrite.start(site, layouts, cache, published, cuts, requests,  # type: ignore[arg-type]
-                                          ready.shas, ready.held)
-                if writer is not None:
-                    early.append(writer)
-                    writer.follow(iter(arrivals.get, None))
+                                          ready.shas, ready.held, spill=spilled)
+            if spilled is not None:
+                articles, published, cuts, requests, by_source = [], [], [], [], {}    # in the spill meanwhile
+            if writer is not None:
+                early.append(writer)
+                writer.follow(iter(arrivals.get, None))     # type: ignore[union-attr]
             cards, card_errors = drawn.result()
+    if spilled is not None:
+        articles, cuts, requests, kept = spilled.restore(cards)
+        for source, values in kept.items():
+            ready.hold_again(source, values)
+        published = [a for a in articles if not a.draft]
+        del kept
+        if plan_made is not None and cache is not None:
+            cache.plan = plan_again(plan_made, cuts)
     videos = make_videos(published, cuts, site, render=render_images, workers=workers or 1, progress=progress)
     cuts = with_video_warnings(cuts, videos)
     if cache is not None:
@@ -209,7 +240,7 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
                               videos, early[0].spool if early else None, ready.held)
     return BuildResult(site=site, articles=tuple(published), drafts=tuple(a for a in articles if a.draft),
                        cuts=tuple(cuts), outputs=outputs, cards=cards, errors=tuple(errors), layouts=layouts,
-                       skipped=loaded.skipped, staged=frozenset(staged), videos=videos,
+                       skipped=skipped, staged=frozenset(staged), videos=videos,
                        drawn=sum(1 for what in drawings.values() if what == "drawn"),
                        early=early[0] if early else None)
 
@@ -355,6 +386,25 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
         cache.plan = (signature, [(tuple(getattr(p, f) for f in PLAN_WRITES), p.warnings[len(c.warnings):])
                                   for c, p in zip(cuts, planned)])
     return planned, errors
+
+
+def plan_counts(made: tuple[str, list], planned: Sequence[Cut]) -> tuple[str, array.array]:
+    """``assign_plan``'s record of the plan for the cache (``BuildCache.plan``) as its signature and, by cut, the
+    number of warnings before planning and of those planning added; ``plan_again`` makes it again."""
+    counts = array.array("I")
+    for cut, (_, added) in zip(planned, made[1], strict=True):
+        counts.extend((len(cut.warnings) - len(added), len(added)))
+    return made[0], counts
+
+
+def plan_again(counts: tuple[str, array.array], planned: Sequence[Cut]) -> tuple[str, list]:
+    """The record ``plan_counts`` was given, from the planned cuts (equal to those it was given, later stages'
+    warnings added after planning's)."""
+    signature, numbers = counts
+    if len(numbers) != 2 * len(planned):
+        raise ValueError(f"{len(planned)} planned cuts, {len(numbers) // 2} counted")
+    return signature, [(tuple(getattr(c, f) for f in PLAN_WRITES), c.warnings[n:n + added])
+                       for c, n, added in zip(planned, numbers[0::2], numbers[1::2])]
 
 
 def with_video_warnings(cuts: list[Cut], videos: Videos) -> list[Cut]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smmgen.build.cache import BuildCache, stamp
-from smmgen.build.held_cuts import HeldCuts
+from smmgen.build.held_cuts import HeldCuts, held_again
 from smmgen.build.shared_values import Shared
 from smmgen.build.templates import Layouts
 from smmgen.build.workers import Workers
@@ -73,6 +73,28 @@ class Prepared:
             before = _BeforePlan.of(made, run)
             if before is not None:
                 self.cuts[source] = before    # type: ignore[assignment]
+
+    def let_go(self, source: str) -> tuple | None:
+        """What this holds of an article's cuts until ``remember`` (the cuts before planning, the held texts), let
+        go of here while the article is spilled (``smmgen.build.spill``); ``hold_again`` takes it back."""
+        before = self.cuts.pop(source, None)
+        if type(before) is _BeforePlan:
+            before = ("plan", before.values)
+        elif before is not None:
+            before = ("cuts", before)
+        held = self.held.pop_packed(source)
+        return None if before is None and held is None else (before, held)
+
+    def hold_again(self, source: str, kept: tuple | None) -> None:
+        """Take back what ``let_go`` gave (read back from the spill: cuts as new objects)."""
+        if kept is None:
+            return
+        before, held = kept
+        if before is not None:
+            self.cuts[source] = _BeforePlan(before[1]) if before[0] == "plan" \
+                else tuple(map(held_again, before[1]))      # type: ignore[assignment]
+        if held is not None:
+            self.held.put_packed(source, held)
 
     def remember(self, cache: BuildCache, articles: Sequence[Article], cuts: Sequence[Cut] = ()) -> None:
         """Record in ``cache`` every article that parsed, with its cuts if every platform could cut it.
