@@ -103,8 +103,8 @@ def _tree_pss_kb(root: int) -> int:
 
 def _tree_rss_kb(root: int) -> tuple[int, int]:
     """Resident memory of ``root`` and all its descendants together, and of the largest of them, from /proc
-    ((0, 0) where /proc is missing). Workers started by a forkserver are descendants but not children of the
-    build, so the build's own ``wait4`` does not count them. The tree is followed through each thread's
+    ((0, 0) where /proc is missing). The build's own ``wait4`` gives the largest process that ended, not what
+    the processes held together at one moment. The tree is followed through each thread's
     ``children`` file: reading every process's status instead costs the two cores being measured a few percent."""
     sizes = [_kb(f"/proc/{pid}/status", "VmRSS:") or 0 for pid in _tree_pids(root)]
     return sum(sizes), max(sizes, default=0)

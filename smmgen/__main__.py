@@ -1,5 +1,5 @@
 from smmgen.cli.main import run
 
-# Guarded: worker processes started by forkserver import this module under another name.
+# Guarded: importing this module (under another name than __main__) must not run the command line.
 if __name__ == "__main__":
     run()
