@@ -58,6 +58,26 @@ def early_build(site: Path, workers: int = 1):
     return build(loaded, workers=workers, cache=cache, write_early=True), cache
 
 
+def _writer_again(site: Path) -> tuple:
+    """A cold early build of ``site`` whose writes are discarded, and a new early writer for the same articles,
+    cuts and cards, with those cards by article (as they would arrive)."""
+    from smmgen.build.card_stage import card_requests
+    from smmgen.build.early import EarlyWrite
+    from smmgen.build.templates import Layouts
+
+    result, cache = early_build(site)
+    result.early.discard()
+    loaded = load_site(site)
+    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, loaded)
+    writer = EarlyWrite.start(loaded, Layouts(loaded.layouts_dir, compiled=True, root=loaded.root), cache,
+                              result.articles, result.cuts, requests, {a.source: "sha" for a in result.articles})
+    assert writer is not None
+    batches: dict[str, list] = {}
+    for req, card in result.cards.items():
+        batches.setdefault(req.source, []).append((req, card))
+    return writer, batches
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_cold_build_writes_each_articles_files_while_drawing_and_output_is_as_without_cache(
         copy_site, plain, workers):
@@ -76,21 +96,8 @@ def test_the_early_writer_lets_go_of_what_an_article_needed_once_it_is_written(c
     """An article's place in the listing, its cuts' indexes and the article itself go from the early writer as
     soon as its files are written, while the other articles' cards are still drawn (kept until drawing ended,
     they were 900 bytes an article)."""
-    from smmgen.build.card_stage import card_requests
-    from smmgen.build.early import EarlyWrite
-    from smmgen.build.templates import Layouts
-
     site = copy_site("let-go")
-    result, cache = early_build(site)
-    result.early.discard()
-    loaded = load_site(site)
-    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, loaded)
-    writer = EarlyWrite.start(loaded, Layouts(loaded.layouts_dir, compiled=True, root=loaded.root), cache,
-                              result.articles, result.cuts, requests, {a.source: "sha" for a in result.articles})
-    assert writer is not None
-    batches: dict[str, list] = {}
-    for req, card in result.cards.items():
-        batches.setdefault(req.source, []).append((req, card))
+    writer, batches = _writer_again(site)
     held = []
 
     def arrivals():
@@ -202,21 +209,8 @@ def test_the_early_writer_holds_little_per_article_it_has_written(many, tmp_path
     import gc
     import tracemalloc
 
-    from smmgen.build.card_stage import card_requests
-    from smmgen.build.early import EarlyWrite
-    from smmgen.build.templates import Layouts
-
     site = fresh_copy(many, tmp_path / "held")
-    result, cache = early_build(site)
-    result.early.discard()
-    loaded = load_site(site)
-    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, loaded)
-    writer = EarlyWrite.start(loaded, Layouts(loaded.layouts_dir, compiled=True, root=loaded.root), cache,
-                              result.articles, result.cuts, requests, {a.source: "sha" for a in result.articles})
-    assert writer is not None
-    batches: dict[str, list] = {}
-    for req, card in result.cards.items():
-        batches.setdefault(req.source, []).append((req, card))
+    writer, batches = _writer_again(site)
     measured = {}
 
     def arrivals():

@@ -394,11 +394,9 @@ def test_articles_from_worker_processes_share_their_repeated_values(make_site) -
     assert {id(c.source) for c in result.cuts} == {id(a.source) for a in result.articles}
 
 
-def test_cuts_before_planning_wait_for_the_cache_as_what_planning_changed(make_site) -> None:
-    """The cache records each article's cuts as they were before planning, after drawing. Until then the build
-    keeps of them only what planning changed (times, timing, number of warnings), not a second cut object for
-    every cut beside the planned one; the records are those of a build in one process."""
-    from smmgen.build.incremental import build_site
+def _planned_desk(make_site) -> tuple:
+    """The desk site cut by two worker processes and planned, as the build does before drawing: the site, its
+    cache, layouts, what the workers prepared, the articles, their cuts and the planned cuts."""
     from smmgen.build.pipeline import assign_plan, make_cuts, with_expiry_warnings
     from smmgen.build.prepared import _start_worker, parse_and_cut
     from smmgen.build.templates import Layouts
@@ -416,6 +414,15 @@ def test_cuts_before_planning_wait_for_the_cache_as_what_planning_changed(make_s
     planned, plan_errors = assign_plan(cuts, site, cache)
     planned = with_expiry_warnings(planned, site)
     assert len(planned) == 40 and not errors and not plan_errors
+    return site, cache, layouts, ready, articles, cuts, planned
+
+
+def test_cuts_before_planning_wait_for_the_cache_as_what_planning_changed(make_site) -> None:
+    """The cache records each article's cuts as they were before planning, after drawing. Until then the build
+    keeps of them only what planning changed (times, timing, number of warnings), not a second cut object for
+    every cut beside the planned one; the records are those of a build in one process."""
+    from smmgen.build.incremental import build_site
+    site, cache, layouts, ready, articles, cuts, planned = _planned_desk(make_site)
     before = _deep_size([ready.cuts], [planned, site, layouts, *articles]) / 20
     ready.planned(planned, cache)
     after = _deep_size([ready.cuts], [planned, site, layouts, *articles]) / 20
@@ -519,23 +526,7 @@ def test_the_cache_records_made_after_drawing_hold_no_second_set_of_cuts(make_si
     again only when a record is saved or read, one article at a time, not held as a second cut object for every
     cut until the build ends (19 MB at 10,000 articles). Read, they are the very cuts a build in one process
     records."""
-    from smmgen.build.pipeline import assign_plan, make_cuts, with_expiry_warnings
-    from smmgen.build.prepared import _start_worker, parse_and_cut
-    from smmgen.build.templates import Layouts
-    from smmgen.build.workers import Workers
-    from smmgen.content.reading import read_articles
-
-    _desk_site(make_site)
-    site = load_site(make_site.root)
-    cache = BuildCache.load(site)
-    layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
-    with Workers(2, initializer=_start_worker, initargs=(site,)) as pool:
-        ready = parse_and_cut(site, layouts, cache, pool, {})
-    articles = read_articles(site, reuse=ready.article, found=ready.found).articles
-    cuts, errors = make_cuts(articles, site, layouts, ready=ready.cuts)
-    planned, plan_errors = assign_plan(cuts, site, cache)
-    planned = with_expiry_warnings(planned, site)
-    assert len(planned) == 40 and not errors and not plan_errors
+    site, cache, layouts, ready, articles, cuts, planned = _planned_desk(make_site)
     ready.planned(planned, cache)
     ready.remember(cache, articles, planned)
     held = _deep_size([cache.articles], [planned, *planned, site, layouts, ready.held, *articles,
