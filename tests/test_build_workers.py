@@ -205,3 +205,30 @@ def test_drawing_has_processes_of_its_own_that_import_only_what_drawing_needs(ma
             == {"jinja2": False, "markdown": False, "smmgen.build.prepared": False, "smmgen.cards.batch": True}
         assert drawing.submit(_block_size).result() == IMAGE_BLOCK
     assert not _descendants(os.getpid())
+
+
+def test_a_workers_answer_that_names_anything_but_smmgens_code_values_and_exceptions_is_refused() -> None:
+    """An answer names only smmgen's own functions and classes, plain values and exceptions: a pickle that
+    reaches os.system, even through a smmgen module that imports os, is refused before anything runs."""
+    import datetime as dt
+    import pickle
+    from pathlib import Path
+
+    from smmgen.build.child import read_value
+    from smmgen.errors import ContentError
+
+    fine = (True, (dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), Path("a/b"), {1, 2}, ContentError(
+        path="x.md", line=1, field="title", message="missing")))
+    back = read_value(pickle.dumps(fine, pickle.HIGHEST_PROTOCOL))
+    assert back[1][:3] == fine[1][:3] and str(back[1][3]) == str(fine[1][3])
+
+    class Runs:
+        def __reduce__(self):
+            return os.system, ("true",)
+
+    for name in (b"posix\nsystem", b"smmgen.build.child\nos.system"):
+        crafted = b"c" + name + b"\n(S'true'\ntR."
+        with pytest.raises(pickle.UnpicklingError):
+            read_value(crafted)
+    with pytest.raises(pickle.UnpicklingError):
+        read_value(pickle.dumps(Runs()))

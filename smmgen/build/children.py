@@ -12,6 +12,7 @@ pipes and reaps every child.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import queue
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor, Future
 from typing import IO, Any
 
-from smmgen.build.child import read_message, write_message
+from smmgen.build.child import read_message, read_value, write_message
 
 IN_FLIGHT = 2
 """Calls written to a child and not yet answered, at most: its next one waits in the pipe. One at a time, a child
@@ -69,7 +70,7 @@ class _Child:
         self.lock = threading.Lock()
         self.pending: deque[tuple[Future, str]] = deque()   # written, not yet answered, in order
         self.gone = False                                   # its answers ended: nothing more is written to it
-        write_message(self.calls, pickle.dumps(path, pickle.HIGHEST_PROTOCOL))   # fits the pipe: never blocks
+        write_message(self.calls, json.dumps(list(path)).encode())   # fits the pipe: never blocks
 
     def send(self, message: bytes) -> bool:
         """Write one call; False when the child is gone (or went while it was written)."""
@@ -259,7 +260,7 @@ class Children(Executor):
 def _read(answer: bytes) -> tuple[bool, Any]:
     """(True, result) or (False, the exception raised, with the worker's traceback as its cause)."""
     try:
-        ok, value, *text = pickle.loads(answer)
+        ok, value, *text = read_value(answer)
     except Exception as e:  # noqa: BLE001 (an exception that does not unpickle here)
         return False, RuntimeError(f"the answer of a worker process cannot be read: {e}")
     if not ok and text and isinstance(value, BaseException):
