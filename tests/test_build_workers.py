@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import FIRST_EXCEPTION, wait
+from pathlib import Path
 
 import pytest
-from conftest import MINIMAL_CONFIG
+from conftest import MINIMAL_CONFIG, generated_site
 
 from smmgen.build.children import Children, WorkersLost
 from smmgen.build.workers import IMAGE_BLOCK, Workers, pool
@@ -151,7 +154,10 @@ def test_a_worker_that_dies_fails_the_pending_calls_and_shutdown_reaps_every_chi
     wait(calls, timeout=20)
     lost = [f.exception() for f in calls if f.exception() is not None]
     assert all(isinstance(e, WorkersLost) for e in lost)
-    assert re.fullmatch(r"a worker process ended \(killed by signal 9\) while running _sleep_then", str(lost[0]))
+    assert lost[0].reason == "a worker process ended (killed by signal 9) while running _sleep_then"
+    assert re.fullmatch(r"a worker process ended \(killed by signal 9\) while running _sleep_then; the build stopped "
+                        r"and left output/ as it was: run it again \(signal 9 is how the system ends a process when "
+                        r"memory runs out: `--workers 1` needs less\)", str(lost[0]))
     # The calls the other child had been given are answered (two at most); all the others fail.
     assert len(lost) >= len(calls) - 2 and all(f.result() == n for n, f in enumerate(calls) if not f.exception())
     with pytest.raises(WorkersLost):
@@ -232,3 +238,39 @@ def test_a_workers_answer_that_names_anything_but_smmgens_code_values_and_except
             read_value(crafted)
     with pytest.raises(pickle.UnpicklingError):
         read_value(pickle.dumps(Runs()))
+
+
+def _output_bytes(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted((site / "output").rglob("*"))
+            if p.is_file()}
+
+
+@linux
+def test_a_worker_killed_during_a_build_ends_it_with_one_line_and_output_as_it_was(tmp_path: Path) -> None:
+    """The system's out-of-memory killer ends a drawing process mid-build: the user reads what happened and what to
+    do, never a traceback, and output/ keeps the last build's files byte for byte."""
+    site = generated_site(tmp_path / "site", 16)
+    command = [sys.executable, "-m", "smmgen", "build", "--site", str(site), "--workers", "2"]
+    subprocess.run(command, check=True, capture_output=True)
+    before = _output_bytes(site)
+    shutil.rmtree(site / ".smmgen")                 # every card is drawn again
+    build = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first: set[int] | None = None
+    deadline = time.monotonic() + 60
+    while build.poll() is None and time.monotonic() < deadline:
+        now = _descendants(build.pid) - {build.pid}
+        if now and first is None:
+            first = now                             # the parsing processes
+        elif first is not None and now - first:     # the drawing processes, started when parsing ends
+            for pid in now - first:
+                os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.002)
+    else:
+        pytest.fail("the build ended before its drawing processes could be killed")
+    out, err = build.communicate(timeout=60)
+    assert build.returncode == 1, out + err
+    assert "Traceback" not in err and "Traceback" not in out
+    assert re.search(r"a worker process ended \(killed by signal 9\).*; the build stopped and left output/ as it "
+                     r"was: run it again \(signal 9 .*`--workers 1` needs less\)", err), err
+    assert _output_bytes(site) == before

@@ -25,6 +25,7 @@ from concurrent.futures import BrokenExecutor, Executor, Future
 from typing import IO, Any
 
 from smmgen.build.child import read_message, read_value, write_message
+from smmgen.errors import SmmgenError
 
 IN_FLIGHT = 2
 """Calls written to a child and not yet answered, at most: its next one waits in the pipe. One at a time, a child
@@ -34,8 +35,19 @@ REAP_SECONDS = 10.0
 """How long a child whose calls pipe is closed may take to end before it is killed."""
 
 
-class WorkersLost(BrokenExecutor):
-    """A worker process ended (or its initializer failed): the calls still pending cannot be answered."""
+class WorkersLost(SmmgenError, BrokenExecutor):
+    """A worker process ended (or its initializer failed): the calls still pending cannot be answered. A build
+    that meets it stops before it replaces anything in output/, so the user sees one line, not a traceback."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"{reason}; the build stopped and left output/ as it was: run it again"
+                         + (" (signal 9 is how the system ends a process when memory runs out: `--workers 1` needs "
+                            "less)" if "signal 9" in reason else ""))
+        self.reason = reason
+
+
+class _Ended(RuntimeError):
+    """A child ended before its initializer answered (its reason says how it ended)."""
 
 
 class _RemoteTraceback(Exception):
@@ -160,7 +172,8 @@ class Children(Executor):
             if initializer is not None:
                 ok, value = self._initialize(child, initializer, initargs)
                 if not ok:
-                    self._break(f"a worker process's initializer failed: {value!r}", value)
+                    self._break(str(value) if isinstance(value, _Ended)
+                                else f"a worker process's initializer failed: {value!r}", value)
                     child.close()
                     return
             reader = threading.Thread(target=self._collect, args=(child,), name=f"{threading.current_thread().name}"
@@ -196,10 +209,10 @@ class Children(Executor):
 
     def _initialize(self, child: _Child, initializer: Callable[..., Any], initargs: tuple) -> tuple[bool, Any]:
         if not child.send(pickle.dumps((initializer, initargs, {}), pickle.HIGHEST_PROTOCOL)):
-            return False, RuntimeError("the worker process ended before its initializer ran")
+            return False, _Ended(f"a worker process ended ({child.ended()}) before its initializer ran")
         answer = read_message(child.answers)
         if answer is None:
-            return False, RuntimeError(f"the worker process ended ({child.ended()}) in its initializer")
+            return False, _Ended(f"a worker process ended ({child.ended()}) in its initializer")
         return _read(answer)
 
     def _collect(self, child: _Child) -> None:
