@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -435,3 +436,42 @@ def test_a_data_file_changed_by_hand_takes_the_full_build(generated: Path, tmp_p
     outcome = build(generated)
     assert not outcome.errors and not outcome.edited
     assert_as_cold(generated, outcome, tmp_path / "cold")
+
+
+# --- what the edit reads and writes of the archive -----------------------------------------------------------------
+
+def test_the_new_manifest_is_begun_before_the_edited_article_is_made_and_nothing_of_it_stays_when_the_edit_steps_aside(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifest is written whole by an edit (180 MB at 10,000 articles): its bytes before the edited
+    article's block are copied while the article is parsed, cut and drawn, not after."""
+    from smmgen.content import reading
+
+    out = site / "output"
+    manifest = (out / "manifest.json").read_bytes()
+    first = manifest.index(b'"source":"' + ARTICLE.as_posix().encode())
+    first = manifest.rindex(b"\n{", 0, first) + 1         # where the article's block of entries starts
+    seen = []
+    real_load = reading.load_article
+
+    def load_article(path, site_):
+        if not seen:                                    # the edit's own parse: the copy runs meanwhile
+            for _ in range(2000):
+                tmp = list(out.glob(".manifest.json.*.tmp"))
+                if tmp and tmp[0].stat().st_size >= first:
+                    break
+                time.sleep(0.005)
+            tmp = list(out.glob(".manifest.json.*.tmp"))
+            seen.append(len(tmp) == 1 and tmp[0].read_bytes()[:first] == manifest[:first])
+        return real_load(path, site_)
+
+    monkeypatch.setattr(reading, "load_article", load_article)
+    retitle(site / ARTICLE, "Update: ")
+    outcome = build(site)
+    assert outcome.edited and seen == [True]
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    # An edit the path cannot make (the date moved): the full build runs, and no half-made manifest stays.
+    edit(site / ARTICLE, "date: 2026-11-24T07:45:00+01:00", "date: 2026-11-24T09:45:00+01:00")
+    outcome = build(site)
+    assert not outcome.edited
+    assert list(out.glob(".*.tmp")) == []
+    assert_as_cold(site, outcome, tmp_path / "cold")

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import secrets
 import stat
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -88,10 +90,20 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
     # Nothing else may differ: the same files under content/, the same heroes, avatars, ledger, config.
     if not changed or len(changed) > MAX_EDITED or _inputs(site, env, old, state.read, others) != state.inputs:
         return None
-    made = _remake(site, index, changed, dict(before))
-    if made is None:
+    from smmgen.build.incremental import SUBDIRS
+    from smmgen.output_files import guard
+
+    guard(site.root, site.output_dir, SUBDIRS)     # before anything is written in output/
+    new_manifest = _NewManifest.start(site, data, changed)
+    if new_manifest is None:
         return None
-    return _splice(site, env, state, index, *made, before, stats, started, others)
+    try:
+        made = _remake(site, index, changed, dict(before))
+        if made is None:
+            return None
+        return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest)
+    finally:
+        new_manifest.discard()
 
 
 # --- making the edited articles' share again ---------------------------------------------------------------------
@@ -99,7 +111,6 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
 def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str, str]) \
         -> tuple[list[Edited], Layouts] | None:
     from smmgen.build.pipeline import (
-        OUTPUT_SUBDIRS,
         _with_plan_values,
         article_outputs,
         card_requests,
@@ -111,9 +122,7 @@ def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str
     from smmgen.build.templates import Layouts
     from smmgen.content.article_media import looked_for_in_vain
     from smmgen.content.reading import Skipped, load_article
-    from smmgen.output_files import guard
 
-    guard(site.root, site.output_dir, OUTPUT_SUBDIRS)
     layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
     out = []
     for path in changed:
@@ -179,8 +188,8 @@ def _preview(site: Site, index: EditIndex, edited: list[Edited], layouts: Layout
 # --- writing it ------------------------------------------------------------------------------------------------
 
 def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: list[Edited], layouts: Layouts,
-            before: list[tuple[str, str]], stats: dict, started: int,
-            others: bytes) -> tuple[Outcome, EditIndex, BuildState] | None:
+            before: list[tuple[str, str]], stats: dict, started: int, others: bytes,
+            new_manifest: _NewManifest) -> tuple[Outcome, EditIndex, BuildState] | None:
     from smmgen import manifest
     from smmgen.build import integration_edit
     from smmgen.build.incremental import Outcome, _inputs
@@ -191,6 +200,20 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
 
     data = index.data
     out = site.output_dir
+    # The manifest: each edited article's entries sit in one block of the last one (``_NewManifest`` checked it is
+    # still that file). Its new bytes are written (in a thread) while the rest is made.
+    position = {entry[0]: n for n, entry in enumerate(data["order"])}
+    ledger = ledger_states(site)
+    blocks = []
+    for one in edited:
+        n = position.get(one.article.source)
+        if n is None or data["order"][n][2] == 0:
+            return None
+        text = b",\n".join(entry_text(manifest.as_written(e.json, ledger))
+                           for e in sorted(one.output.entries, key=lambda e: e.id))
+        blocks.append((data["order"][n][1], data["order"][n][2], text, n, one))
+    blocks.sort(key=lambda b: b[0])
+    new_manifest.write(blocks)
     files: dict[str, bytes] = {}
     for one in edited:
         own = _files(site, one)
@@ -206,24 +229,6 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     pages, preview_record = preview
     if not all(relative.startswith("preview/") and ".." not in relative.split("/") for relative, _ in pages):
         return None
-    # The manifest: each edited article's entries sit in one block of the last one, which must still be that file.
-    try:
-        st = os.stat(out / MANIFEST)
-    except OSError:
-        return None
-    if [st.st_size, st.st_mtime_ns] != data["manifest"]:
-        return None
-    position = {entry[0]: n for n, entry in enumerate(data["order"])}
-    ledger = ledger_states(site)
-    blocks = []
-    for one in edited:
-        n = position.get(one.article.source)
-        if n is None or data["order"][n][2] == 0:
-            return None
-        text = b",\n".join(entry_text(manifest.as_written(e.json, ledger))
-                           for e in sorted(one.output.entries, key=lambda e: e.id))
-        blocks.append((data["order"][n][1], data["order"][n][2], text, n, one))
-    blocks.sort(key=lambda b: b[0])
 
     for relative in (*files, *(relative for relative, _ in pages), *cards.removed):
         if not _plain_or_missing(out, relative):
@@ -261,9 +266,10 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     for relative in sorted(staged):             # drawn again where its file had gone: its old share goes
         shares.append((relative, recorded.get(relative), _stat(out / relative)))
         changed += 1
-    new_manifest = _splice_manifest(out / MANIFEST, st.st_size, blocks, token)
-    if new_manifest is not None:
-        shares.append((MANIFEST, (st.st_size, st.st_mtime_ns), new_manifest))
+    manifest_was = new_manifest.was
+    manifest_now = new_manifest.replace()
+    if manifest_now is not None:
+        shares.append((MANIFEST, manifest_was, manifest_now))
         changed += 1
     for relative in cards.removed:
         try:
@@ -328,7 +334,7 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     data["written"] = started
     data["inputs"] = new_state.inputs
     data["shared"] = cards.shared
-    data["manifest"] = list(new_manifest or (st.st_size, st.st_mtime_ns))
+    data["manifest"] = list(manifest_now or manifest_was)
     data["preview"] = preview_record
     index.save()
     touched = tuple((relative, now) for relative, was, now in shares if was != now)
@@ -397,29 +403,91 @@ def _cards(site: Site, shared: dict[str, int], edited: list[Edited]) -> _CardCha
     return _CardChange(tuple(sorted(removed)), count, shared)
 
 
-def _splice_manifest(path: Path, size: int, blocks: list, token: str) -> tuple[int, int] | None:
-    """Replace each block of the manifest with its new text (copying the rest by the kernel); returns the new
-    file's (size, mtime_ns), or None when every block already held its new text."""
-    with open(path, "rb") as old:
-        if all(_read_at(old, start, length) == text for start, length, text, *_ in blocks):
-            return None
-        tmp = path.with_name(f".{path.name}.{token}.tmp")
+class _NewManifest:
+    """output/manifest.json with the edited articles' blocks replaced, made in a thread while the edit makes the
+    rest: one article's few kilobytes change, but the file (180 MB at 10,000 articles) is written whole and made
+    durable before it replaces the old one. The bytes before the first edited block are copied (by the kernel)
+    from the start, while the articles are parsed, cut and drawn; the blocks and the rest once they are known
+    (``write``); ``replace`` waits for it and puts the file in place."""
+
+    def __init__(self, path: Path, was: tuple[int, int], first: int):
+        self.path, self.was, self.first = path, was, first
+        self.tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        self._blocks: queue.SimpleQueue[list | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._unchanged = False
+        self._thread = threading.Thread(target=self._run, name="smmgen-manifest", daemon=True)
+
+    @classmethod
+    def start(cls, site: Site, data: dict, changed: Sequence[str]) -> _NewManifest | None:
+        """Begun, or None when the manifest is not the file the last build wrote (or an edited article has no
+        block in it): the edit path then steps aside."""
+        path = site.output_dir / MANIFEST
         try:
-            with open(tmp, "wb") as new:
-                at = 0
-                for start, length, text, *_ in blocks:
-                    _copy(old, new, at, start - at)
-                    new.write(text)
-                    at = start + length
-                _copy(old, new, at, size - at)
-                new.flush()
-                os.fsync(new.fileno())          # durable: the manifest is what the publisher acts on
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    return _stat(path)
+            st = os.stat(path)
+        except OSError:
+            return None
+        if [st.st_size, st.st_mtime_ns] != data["manifest"]:
+            return None
+        sources = {site.rel(Path(changed_path)) for changed_path in changed}
+        starts = [entry[1] for entry in data["order"] if entry[0] in sources and entry[2] > 0]
+        if len(starts) != len(sources):
+            return None
+        new = cls(path, (st.st_size, st.st_mtime_ns), min(starts))
+        new._thread.start()
+        return new
+
+    def write(self, blocks: list) -> None:
+        """Go on with ``blocks`` ((start, length, new text, ...) by start): nothing is written when each block
+        already holds its new text."""
+        with open(self.path, "rb") as old:
+            self._unchanged = all(_read_at(old, start, length) == text for start, length, text, *_ in blocks)
+        self._blocks.put(None if self._unchanged else blocks)
+
+    def replace(self) -> tuple[int, int] | None:
+        """The new file put in place: its (size, mtime_ns); None when the manifest already said this."""
+        self._join()
+        if self._unchanged:
+            return None
+        os.chmod(self.tmp, 0o644)
+        os.replace(self.tmp, self.path)
+        return _stat(self.path)
+
+    def discard(self) -> None:
+        """The file made in vain (the edit stepped aside, or failed) removed; nothing once it is in place."""
+        if self._thread.is_alive():
+            self._blocks.put(None)
+        self._thread.join()
+        self.tmp.unlink(missing_ok=True)
+
+    def _join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        try:
+            with open(self.path, "rb") as old, open(self.tmp, "wb") as new:
+                self._copy_into(old, new)
+        except BaseException as e:              # handed to the thread that waits for it
+            self._error = e
+
+    def _copy_into(self, old, new) -> None:
+        _copy(old, new, 0, self.first)
+        # While the articles are made: the head on disk, so that the last sync writes only the rest.
+        new.flush()
+        os.fdatasync(new.fileno())
+        blocks = self._blocks.get()
+        if blocks is None:
+            return
+        at = self.first
+        for start, length, text, *_ in blocks:
+            _copy(old, new, at, start - at)
+            new.write(text)
+            at = start + length
+        _copy(old, new, at, self.was[0] - at)
+        new.flush()
+        os.fsync(new.fileno())                  # durable: the manifest is what the publisher acts on
 
 
 def _read_at(f, start: int, length: int) -> bytes:
