@@ -227,6 +227,27 @@ def test_article_files_whose_stat_is_unchanged_are_not_read_again(site: Path,
     assert opened == []
 
 
+def test_a_build_with_nothing_to_do_takes_the_heroes_stats_from_its_listing_of_content(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heroes under content/ are listed with their stats (an image added counts as a change): the inputs'
+    fingerprint, which holds every hero's stat, takes them from there instead of asking for each again."""
+    heroes = {str(path) for path in (site / "content").rglob("*") if path.suffix.lower() in (".jpg", ".png")}
+    assert heroes
+    asked = []
+    real_stat = os.stat
+
+    def counting_stat(path, *args, **kwargs):
+        if os.fspath(path) in heroes:
+            asked.append(os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    assert build(site).skipped
+    assert asked == []
+    retitle(site / ARTICLE, "Update: ")
+    assert build(site).edited
+
+
 def test_a_no_cache_build_between_edits_leaves_no_index_to_trust(site: Path, tmp_path: Path) -> None:
     retitle(site / ARTICLE, "Update: ")
     assert not incremental.build_site(load_site(site), workers=1, use_cache=False).errors
