@@ -496,3 +496,35 @@ def test_the_new_manifest_is_begun_before_the_edited_article_is_made_and_nothing
     assert not outcome.edited
     assert list(out.glob(".*.tmp")) == []
     assert_as_cold(site, outcome, tmp_path / "cold")
+
+
+def test_the_edit_encodes_the_index_s_large_parts_while_its_manifest_is_still_being_written(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 10,000 articles edit.json's article stats, manifest places and preview record are megabytes of JSON:
+    the edit encodes them before it waits for its new manifest, not after."""
+    from smmgen.build import edit
+
+    encoded_after: list = []
+    in_place = []
+    real_replace, real_dumps = edit._NewManifest.replace, edit_index._dumps
+
+    def replace(self):
+        in_place.append(self)
+        return real_replace(self)
+
+    def dumps(value):
+        if in_place:
+            encoded_after.append(value)
+        return real_dumps(value)
+
+    monkeypatch.setattr(edit._NewManifest, "replace", replace)
+    monkeypatch.setattr(edit_index, "_dumps", dumps)
+    retitle(site / ARTICLE, "Update: ")
+    outcome = build(site)
+    assert outcome.edited and in_place
+    index = outcome.index.data
+    assert [value for value in encoded_after if any(value is index[part] for part in ("files", "order", "preview"))] == []
+    assert encoded_after                        # the small parts, the manifest's new stat among them
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    retitle(site / ARTICLE, "Again: ")          # the index saved is sound
+    assert build(site).edited

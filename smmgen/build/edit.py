@@ -195,7 +195,6 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     from smmgen.build.incremental import Outcome, _inputs
     from smmgen.build.integration import settings
     from smmgen.build.manifest_file import entry_text
-    from smmgen.build.pipeline import default_image_warnings, shows_undescribed_default
     from smmgen.build.settled import ledger_states
 
     data = index.data
@@ -266,6 +265,11 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     for relative in sorted(staged):             # drawn again where its file had gone: its old share goes
         shares.append((relative, recorded.get(relative), _stat(out / relative)))
         changed += 1
+    # What does not hang on the manifest's new stat is made while its last bytes are written and synced.
+    summary = _summary(site, state.summary, data, edited, blocks, cards.count)
+    new_inputs = _inputs(site, env, before, state.read, others)
+    _next_index(site, index, edited, blocks, shares, recorded, stats, started, new_inputs, cards.shared,
+                preview_record)
     manifest_was = new_manifest.was
     manifest_now = new_manifest.replace()
     if manifest_now is not None:
@@ -285,9 +289,20 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
             total -= file_hash(relative, *was)
         if now is not None:
             total += file_hash(relative, *now)
+    new_state = BuildState(inputs=new_inputs, read=state.read, outputs=as_digest(total), summary=summary)
+    _write(edit_index.folder(site) / "state.json", env, [_state_line(new_state, state, data)])
+    data["manifest"] = list(manifest_now or manifest_was)
+    index.save()
+    touched = tuple((relative, now) for relative, was, now in shares if was != now)
+    return Outcome(summary, changed, (), False, None, edited=True, touched=touched), index, new_state
 
-    # The summary: the plan's values are the same, so the counts and times are; the warnings and cards may not be.
-    summary = state.summary
+
+def _summary(site: Site, summary: Any, data: dict, edited: list[Edited], blocks: list, cards: int) -> Any:
+    """The build's summary after the edit: the plan's values are the same, so the counts and times are; the
+    warnings and cards may not be (``cards``: distinct cards added less those removed). The index's counts of
+    warnings (``data``) are set to the new ones."""
+    from smmgen.build.pipeline import default_image_warnings, shows_undescribed_default
+
     warnings = list(summary.warnings)
     # The site's own warnings come first: the one about the default image counts the articles showing it.
     shown = data["default_shown"] + sum(shows_undescribed_default(one.article, site) - one.record.default_shown
@@ -306,12 +321,16 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
         offset += len(own)
         cursor += 1
         data["order"][n][3] = len(own)
-    summary = replace(summary, warnings=tuple(warnings), cards=summary.cards + cards.count)
-    new_state = BuildState(inputs=_inputs(site, env, before, state.read, others), read=state.read,
-                           outputs=as_digest(total), summary=summary)
-    _write(edit_index.folder(site) / "state.json", env, [_state_line(new_state, state, data)])
+    return replace(summary, warnings=tuple(warnings), cards=summary.cards + cards)
 
-    # The index, for the next edit.
+
+def _next_index(site: Site, index: EditIndex, edited: list[Edited], blocks: list, shares: list, recorded: dict,
+                stats: dict, started: int, inputs: str, shared: dict[str, int], preview_record: Any) -> None:
+    """The index for the next edit, but for the manifest's new stat: the edited articles' records and where
+    every article's entries now sit; its large parts encoded now (``EditIndex.encode``)."""
+    from smmgen.build.pipeline import shows_undescribed_default
+
+    data = index.data
     moved = [(start + length, len(text) - length) for start, length, text, *_ in blocks]
     if any(delta for _, delta in moved):
         edited_n = {b[3] for b in blocks}
@@ -332,13 +351,10 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
             default_shown=shows_undescribed_default(one.article, site), date=one.article.date.isoformat()), site)
     data["files"] = {path: [*st_, sha] for path, (st_, sha) in stats.items()}
     data["written"] = started
-    data["inputs"] = new_state.inputs
-    data["shared"] = cards.shared
-    data["manifest"] = list(manifest_now or manifest_was)
+    data["inputs"] = inputs
+    data["shared"] = shared
     data["preview"] = preview_record
-    index.save()
-    touched = tuple((relative, now) for relative, was, now in shares if was != now)
-    return Outcome(summary, changed, (), False, None, edited=True, touched=touched), index, new_state
+    index.encode("files", "order", "preview")
 
 
 _LATEST = ("\0latest\0",)
