@@ -300,15 +300,16 @@ def _content_hashes(site: Site, known: EditIndex | None = None,
     return out
 
 
-def _files_under(top: str) -> Iterator[os.DirEntry]:
+def _files_under(top: str, out: list[os.DirEntry] | None = None) -> list[os.DirEntry]:
     """The files under ``top`` in the order ``os.walk`` (top-down, names sorted) lists them, as directory
     entries (their paths made while listing, the link test without asking the file system). Like ``os.walk``,
     a link to a folder is neither a file nor followed, and a folder that cannot be listed is passed over."""
+    out = [] if out is None else out
     try:
         with os.scandir(top) as listing:
             entries = list(listing)
     except OSError:
-        return
+        return out
     files, folders = [], []
     for entry in entries:
         try:
@@ -317,11 +318,12 @@ def _files_under(top: str) -> Iterator[os.DirEntry]:
             is_dir = False
         (folders if is_dir else files).append(entry)
     files.sort(key=_name)
-    yield from files
+    out += files
     folders.sort(key=_name)
     for folder in folders:
         if not folder.is_symlink():
-            yield from _files_under(folder.path)
+            _files_under(folder.path, out)
+    return out
 
 
 def _name(entry: os.DirEntry) -> str:
