@@ -528,3 +528,22 @@ def test_the_edit_encodes_the_index_s_large_parts_while_its_manifest_is_still_be
     assert_as_cold(site, outcome, tmp_path / "cold")
     retitle(site / ARTICLE, "Again: ")          # the index saved is sound
     assert build(site).edited
+
+
+def test_a_manifest_removed_while_the_edit_runs_takes_the_full_build(site: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from smmgen.content import reading
+
+    real_load = reading.load_article
+
+    def load_article(path, site_):
+        (site / "output" / "manifest.json").unlink(missing_ok=True)
+        return real_load(path, site_)
+
+    monkeypatch.setattr(reading, "load_article", load_article)
+    retitle(site / ARTICLE, "Update: ")
+    outcome = build(site)
+    assert not outcome.errors and not outcome.edited
+    monkeypatch.undo()
+    assert list((site / "output").glob(".*.tmp")) == []
+    assert_as_cold(site, outcome, tmp_path / "cold")

@@ -212,7 +212,8 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
                            for e in sorted(one.output.entries, key=lambda e: e.id))
         blocks.append((data["order"][n][1], data["order"][n][2], text, n, one))
     blocks.sort(key=lambda b: b[0])
-    new_manifest.write(blocks)
+    if not new_manifest.write(blocks):
+        return None
     files: dict[str, bytes] = {}
     for one in edited:
         own = _files(site, one)
@@ -453,12 +454,16 @@ class _NewManifest:
         new._thread.start()
         return new
 
-    def write(self, blocks: list) -> None:
+    def write(self, blocks: list) -> bool:
         """Go on with ``blocks`` ((start, length, new text, ...) by start): nothing is written when each block
-        already holds its new text."""
-        with open(self.path, "rb") as old:
-            self._unchanged = all(_read_at(old, start, length) == text for start, length, text, *_ in blocks)
+        already holds its new text. False when the manifest can no longer be read (the full build says why)."""
+        try:
+            with open(self.path, "rb") as old:
+                self._unchanged = all(_read_at(old, start, length) == text for start, length, text, *_ in blocks)
+        except OSError:
+            return False
         self._blocks.put(None if self._unchanged else blocks)
+        return True
 
     def replace(self) -> tuple[int, int] | None:
         """The new file put in place: its (size, mtime_ns); None when the manifest already said this."""
