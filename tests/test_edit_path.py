@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -226,6 +227,27 @@ def test_article_files_whose_stat_is_unchanged_are_not_read_again(site: Path,
     assert opened == []
 
 
+def test_a_build_with_nothing_to_do_takes_the_heroes_stats_from_its_listing_of_content(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heroes under content/ are listed with their stats (an image added counts as a change): the inputs'
+    fingerprint, which holds every hero's stat, takes them from there instead of asking for each again."""
+    heroes = {str(path) for path in (site / "content").rglob("*") if path.suffix.lower() in (".jpg", ".png")}
+    assert heroes
+    asked = []
+    real_stat = os.stat
+
+    def counting_stat(path, *args, **kwargs):
+        if os.fspath(path) in heroes:
+            asked.append(os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    assert build(site).skipped
+    assert asked == []
+    retitle(site / ARTICLE, "Update: ")
+    assert build(site).edited
+
+
 def test_a_no_cache_build_between_edits_leaves_no_index_to_trust(site: Path, tmp_path: Path) -> None:
     retitle(site / ARTICLE, "Update: ")
     assert not incremental.build_site(load_site(site), workers=1, use_cache=False).errors
@@ -435,3 +457,93 @@ def test_a_data_file_changed_by_hand_takes_the_full_build(generated: Path, tmp_p
     outcome = build(generated)
     assert not outcome.errors and not outcome.edited
     assert_as_cold(generated, outcome, tmp_path / "cold")
+
+
+# --- what the edit reads and writes of the archive -----------------------------------------------------------------
+
+def test_the_new_manifest_is_begun_before_the_edited_article_is_made_and_nothing_of_it_stays_when_the_edit_steps_aside(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifest is written whole by an edit (180 MB at 10,000 articles): its bytes before the edited
+    article's block are copied while the article is parsed, cut and drawn, not after."""
+    from smmgen.content import reading
+
+    out = site / "output"
+    manifest = (out / "manifest.json").read_bytes()
+    first = manifest.index(b'"source":"' + ARTICLE.as_posix().encode())
+    first = manifest.rindex(b"\n{", 0, first) + 1         # where the article's block of entries starts
+    seen = []
+    real_load = reading.load_article
+
+    def load_article(path, site_):
+        if not seen:                                    # the edit's own parse: the copy runs meanwhile
+            for _ in range(2000):
+                tmp = list(out.glob(".manifest.json.*.tmp"))
+                if tmp and tmp[0].stat().st_size >= first:
+                    break
+                time.sleep(0.005)
+            tmp = list(out.glob(".manifest.json.*.tmp"))
+            seen.append(len(tmp) == 1 and tmp[0].read_bytes()[:first] == manifest[:first])
+        return real_load(path, site_)
+
+    monkeypatch.setattr(reading, "load_article", load_article)
+    retitle(site / ARTICLE, "Update: ")
+    outcome = build(site)
+    assert outcome.edited and seen == [True]
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    # An edit the path cannot make (the date moved): the full build runs, and no half-made manifest stays.
+    edit(site / ARTICLE, "date: 2026-11-24T07:45:00+01:00", "date: 2026-11-24T09:45:00+01:00")
+    outcome = build(site)
+    assert not outcome.edited
+    assert list(out.glob(".*.tmp")) == []
+    assert_as_cold(site, outcome, tmp_path / "cold")
+
+
+def test_the_edit_encodes_the_index_s_large_parts_while_its_manifest_is_still_being_written(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 10,000 articles edit.json's article stats, manifest places and preview record are megabytes of JSON:
+    the edit encodes them before it waits for its new manifest, not after."""
+    from smmgen.build import edit
+
+    encoded_after: list = []
+    in_place = []
+    real_replace, real_dumps = edit._NewManifest.replace, edit_index._dumps
+
+    def replace(self):
+        in_place.append(self)
+        return real_replace(self)
+
+    def dumps(value):
+        if in_place:
+            encoded_after.append(value)
+        return real_dumps(value)
+
+    monkeypatch.setattr(edit._NewManifest, "replace", replace)
+    monkeypatch.setattr(edit_index, "_dumps", dumps)
+    retitle(site / ARTICLE, "Update: ")
+    outcome = build(site)
+    assert outcome.edited and in_place
+    index = outcome.index.data
+    assert [value for value in encoded_after if any(value is index[part] for part in ("files", "order", "preview"))] == []
+    assert encoded_after                        # the small parts, the manifest's new stat among them
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    retitle(site / ARTICLE, "Again: ")          # the index saved is sound
+    assert build(site).edited
+
+
+def test_a_manifest_removed_while_the_edit_runs_takes_the_full_build(site: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from smmgen.content import reading
+
+    real_load = reading.load_article
+
+    def load_article(path, site_):
+        (site / "output" / "manifest.json").unlink(missing_ok=True)
+        return real_load(path, site_)
+
+    monkeypatch.setattr(reading, "load_article", load_article)
+    retitle(site / ARTICLE, "Update: ")
+    outcome = build(site)
+    assert not outcome.errors and not outcome.edited
+    monkeypatch.undo()
+    assert list((site / "output").glob(".*.tmp")) == []
+    assert_as_cold(site, outcome, tmp_path / "cold")

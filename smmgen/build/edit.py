@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import secrets
 import stat
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -88,10 +90,20 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
     # Nothing else may differ: the same files under content/, the same heroes, avatars, ledger, config.
     if not changed or len(changed) > MAX_EDITED or _inputs(site, env, old, state.read, others) != state.inputs:
         return None
-    made = _remake(site, index, changed, dict(before))
-    if made is None:
+    from smmgen.build.incremental import SUBDIRS
+    from smmgen.output_files import guard
+
+    guard(site.root, site.output_dir, SUBDIRS)     # before anything is written in output/
+    new_manifest = _NewManifest.start(site, data, changed)
+    if new_manifest is None:
         return None
-    return _splice(site, env, state, index, *made, before, stats, started, others)
+    try:
+        made = _remake(site, index, changed, dict(before))
+        if made is None:
+            return None
+        return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest)
+    finally:
+        new_manifest.discard()
 
 
 # --- making the edited articles' share again ---------------------------------------------------------------------
@@ -99,7 +111,6 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
 def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str, str]) \
         -> tuple[list[Edited], Layouts] | None:
     from smmgen.build.pipeline import (
-        OUTPUT_SUBDIRS,
         _with_plan_values,
         article_outputs,
         card_requests,
@@ -111,9 +122,7 @@ def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str
     from smmgen.build.templates import Layouts
     from smmgen.content.article_media import looked_for_in_vain
     from smmgen.content.reading import Skipped, load_article
-    from smmgen.output_files import guard
 
-    guard(site.root, site.output_dir, OUTPUT_SUBDIRS)
     layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
     out = []
     for path in changed:
@@ -179,18 +188,32 @@ def _preview(site: Site, index: EditIndex, edited: list[Edited], layouts: Layout
 # --- writing it ------------------------------------------------------------------------------------------------
 
 def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: list[Edited], layouts: Layouts,
-            before: list[tuple[str, str]], stats: dict, started: int,
-            others: bytes) -> tuple[Outcome, EditIndex, BuildState] | None:
+            before: list[tuple[str, str]], stats: dict, started: int, others: bytes,
+            new_manifest: _NewManifest) -> tuple[Outcome, EditIndex, BuildState] | None:
     from smmgen import manifest
     from smmgen.build import integration_edit
     from smmgen.build.incremental import Outcome, _inputs
     from smmgen.build.integration import settings
     from smmgen.build.manifest_file import entry_text
-    from smmgen.build.pipeline import default_image_warnings, shows_undescribed_default
     from smmgen.build.settled import ledger_states
 
     data = index.data
     out = site.output_dir
+    # The manifest: each edited article's entries sit in one block of the last one (``_NewManifest`` checked it is
+    # still that file). Its new bytes are written (in a thread) while the rest is made.
+    position = {entry[0]: n for n, entry in enumerate(data["order"])}
+    ledger = ledger_states(site)
+    blocks = []
+    for one in edited:
+        n = position.get(one.article.source)
+        if n is None or data["order"][n][2] == 0:
+            return None
+        text = b",\n".join(entry_text(manifest.as_written(e.json, ledger))
+                           for e in sorted(one.output.entries, key=lambda e: e.id))
+        blocks.append((data["order"][n][1], data["order"][n][2], text, n, one))
+    blocks.sort(key=lambda b: b[0])
+    if not new_manifest.write(blocks):
+        return None
     files: dict[str, bytes] = {}
     for one in edited:
         own = _files(site, one)
@@ -206,24 +229,6 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     pages, preview_record = preview
     if not all(relative.startswith("preview/") and ".." not in relative.split("/") for relative, _ in pages):
         return None
-    # The manifest: each edited article's entries sit in one block of the last one, which must still be that file.
-    try:
-        st = os.stat(out / MANIFEST)
-    except OSError:
-        return None
-    if [st.st_size, st.st_mtime_ns] != data["manifest"]:
-        return None
-    position = {entry[0]: n for n, entry in enumerate(data["order"])}
-    ledger = ledger_states(site)
-    blocks = []
-    for one in edited:
-        n = position.get(one.article.source)
-        if n is None or data["order"][n][2] == 0:
-            return None
-        text = b",\n".join(entry_text(manifest.as_written(e.json, ledger))
-                           for e in sorted(one.output.entries, key=lambda e: e.id))
-        blocks.append((data["order"][n][1], data["order"][n][2], text, n, one))
-    blocks.sort(key=lambda b: b[0])
 
     for relative in (*files, *(relative for relative, _ in pages), *cards.removed):
         if not _plain_or_missing(out, relative):
@@ -261,9 +266,15 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     for relative in sorted(staged):             # drawn again where its file had gone: its old share goes
         shares.append((relative, recorded.get(relative), _stat(out / relative)))
         changed += 1
-    new_manifest = _splice_manifest(out / MANIFEST, st.st_size, blocks, token)
-    if new_manifest is not None:
-        shares.append((MANIFEST, (st.st_size, st.st_mtime_ns), new_manifest))
+    # What does not hang on the manifest's new stat is made while its last bytes are written and synced.
+    summary = _summary(site, state.summary, data, edited, blocks, cards.count)
+    new_inputs = _inputs(site, env, before, state.read, others)
+    _next_index(site, index, edited, blocks, shares, recorded, stats, started, new_inputs, cards.shared,
+                preview_record)
+    manifest_was = new_manifest.was
+    manifest_now = new_manifest.replace()
+    if manifest_now is not None:
+        shares.append((MANIFEST, manifest_was, manifest_now))
         changed += 1
     for relative in cards.removed:
         try:
@@ -279,9 +290,20 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
             total -= file_hash(relative, *was)
         if now is not None:
             total += file_hash(relative, *now)
+    new_state = BuildState(inputs=new_inputs, read=state.read, outputs=as_digest(total), summary=summary)
+    _write(edit_index.folder(site) / "state.json", env, [_state_line(new_state, state, data)])
+    data["manifest"] = list(manifest_now or manifest_was)
+    index.save()
+    touched = tuple((relative, now) for relative, was, now in shares if was != now)
+    return Outcome(summary, changed, (), False, None, edited=True, touched=touched), index, new_state
 
-    # The summary: the plan's values are the same, so the counts and times are; the warnings and cards may not be.
-    summary = state.summary
+
+def _summary(site: Site, summary: Any, data: dict, edited: list[Edited], blocks: list, cards: int) -> Any:
+    """The build's summary after the edit: the plan's values are the same, so the counts and times are; the
+    warnings and cards may not be (``cards``: distinct cards added less those removed). The index's counts of
+    warnings (``data``) are set to the new ones."""
+    from smmgen.build.pipeline import default_image_warnings, shows_undescribed_default
+
     warnings = list(summary.warnings)
     # The site's own warnings come first: the one about the default image counts the articles showing it.
     shown = data["default_shown"] + sum(shows_undescribed_default(one.article, site) - one.record.default_shown
@@ -300,12 +322,16 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
         offset += len(own)
         cursor += 1
         data["order"][n][3] = len(own)
-    summary = replace(summary, warnings=tuple(warnings), cards=summary.cards + cards.count)
-    new_state = BuildState(inputs=_inputs(site, env, before, state.read, others), read=state.read,
-                           outputs=as_digest(total), summary=summary)
-    _write(edit_index.folder(site) / "state.json", env, [_state_line(new_state, state, data)])
+    return replace(summary, warnings=tuple(warnings), cards=summary.cards + cards)
 
-    # The index, for the next edit.
+
+def _next_index(site: Site, index: EditIndex, edited: list[Edited], blocks: list, shares: list, recorded: dict,
+                stats: dict, started: int, inputs: str, shared: dict[str, int], preview_record: Any) -> None:
+    """The index for the next edit, but for the manifest's new stat: the edited articles' records and where
+    every article's entries now sit; its large parts encoded now (``EditIndex.encode``)."""
+    from smmgen.build.pipeline import shows_undescribed_default
+
+    data = index.data
     moved = [(start + length, len(text) - length) for start, length, text, *_ in blocks]
     if any(delta for _, delta in moved):
         edited_n = {b[3] for b in blocks}
@@ -326,13 +352,10 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
             default_shown=shows_undescribed_default(one.article, site), date=one.article.date.isoformat()), site)
     data["files"] = {path: [*st_, sha] for path, (st_, sha) in stats.items()}
     data["written"] = started
-    data["inputs"] = new_state.inputs
-    data["shared"] = cards.shared
-    data["manifest"] = list(new_manifest or (st.st_size, st.st_mtime_ns))
+    data["inputs"] = inputs
+    data["shared"] = shared
     data["preview"] = preview_record
-    index.save()
-    touched = tuple((relative, now) for relative, was, now in shares if was != now)
-    return Outcome(summary, changed, (), False, None, edited=True, touched=touched), index, new_state
+    index.encode("files", "order", "preview")
 
 
 _LATEST = ("\0latest\0",)
@@ -397,29 +420,95 @@ def _cards(site: Site, shared: dict[str, int], edited: list[Edited]) -> _CardCha
     return _CardChange(tuple(sorted(removed)), count, shared)
 
 
-def _splice_manifest(path: Path, size: int, blocks: list, token: str) -> tuple[int, int] | None:
-    """Replace each block of the manifest with its new text (copying the rest by the kernel); returns the new
-    file's (size, mtime_ns), or None when every block already held its new text."""
-    with open(path, "rb") as old:
-        if all(_read_at(old, start, length) == text for start, length, text, *_ in blocks):
-            return None
-        tmp = path.with_name(f".{path.name}.{token}.tmp")
+class _NewManifest:
+    """output/manifest.json with the edited articles' blocks replaced, made in a thread while the edit makes the
+    rest: one article's few kilobytes change, but the file (180 MB at 10,000 articles) is written whole and made
+    durable before it replaces the old one. The bytes before the first edited block are copied (by the kernel)
+    from the start, while the articles are parsed, cut and drawn; the blocks and the rest once they are known
+    (``write``); ``replace`` waits for it and puts the file in place."""
+
+    def __init__(self, path: Path, was: tuple[int, int], first: int):
+        self.path, self.was, self.first = path, was, first
+        self.tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        self._blocks: queue.SimpleQueue[list | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._unchanged = False
+        self._thread = threading.Thread(target=self._run, name="smmgen-manifest", daemon=True)
+
+    @classmethod
+    def start(cls, site: Site, data: dict, changed: Sequence[str]) -> _NewManifest | None:
+        """Begun, or None when the manifest is not the file the last build wrote (or an edited article has no
+        block in it): the edit path then steps aside."""
+        path = site.output_dir / MANIFEST
         try:
-            with open(tmp, "wb") as new:
-                at = 0
-                for start, length, text, *_ in blocks:
-                    _copy(old, new, at, start - at)
-                    new.write(text)
-                    at = start + length
-                _copy(old, new, at, size - at)
-                new.flush()
-                os.fsync(new.fileno())          # durable: the manifest is what the publisher acts on
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    return _stat(path)
+            st = os.stat(path)
+        except OSError:
+            return None
+        if [st.st_size, st.st_mtime_ns] != data["manifest"]:
+            return None
+        sources = {site.rel(Path(changed_path)) for changed_path in changed}
+        starts = [entry[1] for entry in data["order"] if entry[0] in sources and entry[2] > 0]
+        if len(starts) != len(sources):
+            return None
+        new = cls(path, (st.st_size, st.st_mtime_ns), min(starts))
+        new._thread.start()
+        return new
+
+    def write(self, blocks: list) -> bool:
+        """Go on with ``blocks`` ((start, length, new text, ...) by start): nothing is written when each block
+        already holds its new text. False when the manifest can no longer be read (the full build says why)."""
+        try:
+            with open(self.path, "rb") as old:
+                self._unchanged = all(_read_at(old, start, length) == text for start, length, text, *_ in blocks)
+        except OSError:
+            return False
+        self._blocks.put(None if self._unchanged else blocks)
+        return True
+
+    def replace(self) -> tuple[int, int] | None:
+        """The new file put in place: its (size, mtime_ns); None when the manifest already said this."""
+        self._join()
+        if self._unchanged:
+            return None
+        os.chmod(self.tmp, 0o644)
+        os.replace(self.tmp, self.path)
+        return _stat(self.path)
+
+    def discard(self) -> None:
+        """The file made in vain (the edit stepped aside, or failed) removed; nothing once it is in place."""
+        if self._thread.is_alive():
+            self._blocks.put(None)
+        self._thread.join()
+        self.tmp.unlink(missing_ok=True)
+
+    def _join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        try:
+            with open(self.path, "rb") as old, open(self.tmp, "wb") as new:
+                self._copy_into(old, new)
+        except BaseException as e:              # handed to the thread that waits for it
+            self._error = e
+
+    def _copy_into(self, old, new) -> None:
+        _copy(old, new, 0, self.first)
+        # While the articles are made: the head on disk, so that the last sync writes only the rest.
+        new.flush()
+        os.fdatasync(new.fileno())
+        blocks = self._blocks.get()
+        if blocks is None:
+            return
+        at = self.first
+        for start, length, text, *_ in blocks:
+            _copy(old, new, at, start - at)
+            new.write(text)
+            at = start + length
+        _copy(old, new, at, self.was[0] - at)
+        new.flush()
+        os.fsync(new.fileno())                  # durable: the manifest is what the publisher acts on
 
 
 def _read_at(f, start: int, length: int) -> bytes:

@@ -122,6 +122,7 @@ class EditIndex:
     _lines: dict[int, list[str]] = field(default_factory=dict)
     _changed: set[int] = field(default_factory=set)
     saved_as: Stamp | None = None             # edit.json's stat as this object read or saved it
+    _encoded: dict[str, tuple[Any, str]] = field(default_factory=dict)    # part -> (its value, its JSON)
 
     def held(self, env: str) -> bool:
         """This index, kept in memory since it was saved, is still what ``load`` would read."""
@@ -193,12 +194,21 @@ class EditIndex:
             lines = self._lines[n] = _read_shard(self.root / f"edit-{n:02d}.json", self.env)
         return lines
 
+    def encode(self, *parts: str) -> None:
+        """Encode these parts of edit.json now, for ``save`` (an edit does it while its manifest is still being
+        written: at 10,000 articles they are megabytes of JSON). A part must not change in place after this; one
+        set anew is encoded again."""
+        for part in parts:
+            self._encoded[part] = (self.data[part], _dumps(self.data[part]))
+
     def save(self) -> None:
         """Write the shards changed, then edit.json."""
         for n in sorted(self._changed):
             _write(self.root / f"edit-{n:02d}.json", self.env, self._lines[n])
         self._changed.clear()
-        _write_index(self.root / INDEX, self.env, self.data)
+        encoded = {part: text for part, (value, text) in self._encoded.items() if self.data.get(part) is value}
+        self._encoded.clear()
+        _write_index(self.root / INDEX, self.env, self.data, encoded)
         self.saved_as = stamp(self.root / INDEX)
 
 
@@ -244,10 +254,14 @@ def _read_shard(path: Path, env: str) -> list[str]:
     return [line[:-1] for line in items[:-1]] + items[-1:]
 
 
-def _write_index(path: Path, env: str, data: dict) -> None:
+_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_index(path: Path, env: str, data: dict, encoded: dict[str, str] | None = None) -> None:
     # A part at a time (the bytes of ``json.dumps(data)``): the article files' stats and the preview's record are
-    # each megabytes of text at 10,000 articles.
-    dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    # each megabytes of text at 10,000 articles. ``encoded``: parts already encoded.
+    dumps = _dumps
+    encoded = encoded or {}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -256,7 +270,7 @@ def _write_index(path: Path, env: str, data: dict) -> None:
             sep = "{"
             for key, value in data.items():
                 _write_text(f, f"{sep}{dumps(key)}:")
-                _write_text(f, dumps(value))
+                _write_text(f, encoded[key] if key in encoded else dumps(value))
                 sep = ","
             f.write(b"}" if data else b"{}")
         os.replace(tmp, path)

@@ -174,8 +174,10 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     started = edit_index.now_ns()
     stats: dict[str, tuple[tuple[int, int, int], str]] = {}
     # Before building: an edit made meanwhile is seen next time.
-    before = _content_hashes(site, index, stats)
-    others = _other_inputs(site, state.read) if state is not None else None
+    stamps: dict[str, tuple[int, int, int]] = {}
+    before = _content_hashes(site, index, stats, stamps)
+    others = _other_inputs(site, state.read, stamps) if state is not None else None
+    del stamps
     if state is not None and _unchanged(site, env, state, before, others):
         staging.discard(site)                     # what a build killed since left there: output/ has it all
         if held is None and hold:
@@ -250,54 +252,82 @@ def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str
 
 
 def _content_hashes(site: Site, known: EditIndex | None = None,
-                    stats: dict[str, tuple[tuple[int, int, int], str]] | None = None) -> list[tuple[str, str]]:
+                    stats: dict[str, tuple[tuple[int, int, int], str]] | None = None,
+                    stamps: dict[str, tuple[int, int, int]] | None = None) -> list[tuple[str, str]]:
     """Every file under content/: articles by the sha256 of their bytes, other files (images) by stat, so that
     an image added where an article's relative reference would now find it counts as a change too. An article
     whose stat ``known`` recorded with its sha256 is not read again; ``stats`` gets each article read: its stat
-    (taken before reading it) and sha256."""
+    (taken before reading it) and sha256; ``stamps`` the stat of each other file (``_other_inputs`` takes a
+    hero's from it instead of asking again)."""
     out = []
-    # os.walk follows no link to a folder: below a content/ inside the site only a file that is itself a link
-    # can lead outside (one lstat, where resolving every path would cost a fifth of a build with nothing to do).
+    # Below a content/ inside the site only a file that is itself a link can lead outside (one lstat, where
+    # resolving every path would cost a fifth of a build with nothing to do).
     content_inside = inside(site.content_dir, site.root) is not None
     markdown = _markdown_suffixes(site)
-    for dirpath, dirnames, filenames in os.walk(site.content_dir):
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            if not name.lower().endswith(markdown):
-                out.append((path, str(_stamp(path))))
-                continue
+    for entry in _files_under(os.fspath(site.content_dir)):
+        path, name = entry.path, entry.name
+        if not name.lower().endswith(markdown):
             try:
-                st = os.lstat(path)             # before reading: a change meanwhile shows next time
+                st = entry.stat()
+                stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
             except OSError:
-                st = None
-            link = st is not None and stat.S_ISLNK(st.st_mode)
-            if (not content_inside or link) and inside(path, site.root) is None:
-                out.append((path, "outside"))     # never read: load_article refuses it
-            else:
-                try:
-                    if st is None or link:
-                        st = os.stat(path)
-                    now = (st.st_size, st.st_mtime_ns, st.st_ino)
-                    sha = known.known_sha(path, now) if known is not None else None
-                    if sha is None:
-                        with open(path, "rb") as f:
-                            sha = hashlib.sha256(f.read()).hexdigest()
-                    out.append((path, sha))
-                    if stats is not None:
-                        stats[path] = (now, sha)
-                except OSError:
-                    out.append((path, "unreadable"))
+                stamp = (-1, 0, 0)
+            out.append((path, str(stamp)))
+            if stamps is not None:
+                stamps[path] = stamp
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)      # before reading: a change meanwhile shows next time
+        except OSError:
+            st = None
+        link = st is not None and stat.S_ISLNK(st.st_mode)
+        if (not content_inside or link) and inside(path, site.root) is None:
+            out.append((path, "outside"))     # never read: load_article refuses it
+        else:
+            try:
+                if st is None or link:
+                    st = os.stat(path)
+                now = (st.st_size, st.st_mtime_ns, st.st_ino)
+                sha = known.known_sha(path, now) if known is not None else None
+                if sha is None:
+                    with open(path, "rb") as f:
+                        sha = hashlib.sha256(f.read()).hexdigest()
+                out.append((path, sha))
+                if stats is not None:
+                    stats[path] = (now, sha)
+            except OSError:
+                out.append((path, "unreadable"))
     return out
 
 
-def _stamp(path: str) -> tuple[int, int, int]:
-    """``cache.stamp`` of a path given as text (without making a Path of each of thousands)."""
+def _files_under(top: str, out: list[os.DirEntry] | None = None) -> list[os.DirEntry]:
+    """The files under ``top`` in the order ``os.walk`` (top-down, names sorted) lists them, as directory
+    entries (their paths made while listing, the link test without asking the file system). Like ``os.walk``,
+    a link to a folder is neither a file nor followed, and a folder that cannot be listed is passed over."""
+    out = [] if out is None else out
     try:
-        st = os.stat(path)
+        with os.scandir(top) as listing:
+            entries = list(listing)
     except OSError:
-        return (-1, 0, 0)
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+        return out
+    files, folders = [], []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        (folders if is_dir else files).append(entry)
+    files.sort(key=_name)
+    out += files
+    folders.sort(key=_name)
+    for folder in folders:
+        if not folder.is_symlink():
+            _files_under(folder.path, out)
+    return out
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
 
 
 def _markdown_suffixes(site: Site) -> tuple[str, ...]:
@@ -329,10 +359,16 @@ def _inputs(site: Site, env: str, contents: list[tuple[str, str]], read: Iterabl
     return digest.hexdigest()
 
 
-def _other_inputs(site: Site, read: Iterable[str]) -> bytes:
-    """What ``_inputs`` hashes besides content/: the stat of every other file read, and the ledger's bytes."""
+def _other_inputs(site: Site, read: Iterable[str], stamps: Mapping[str, tuple[int, int, int]] | None = None) -> bytes:
+    """What ``_inputs`` hashes besides content/: the stat of every other file read, and the ledger's bytes.
+    ``stamps``: stats just taken (``_content_hashes``: the heroes under content/), by path."""
     parts = []
+    stamps = stamps or {}
     for path in read:
+        known = stamps.get(path)
+        if known is not None:
+            parts.append(f"{path}\0{known}\n")
+            continue
         try:
             st = os.stat(path)
             parts.append(f"{path}\0{(st.st_size, st.st_mtime_ns, st.st_ino)}\n")
