@@ -639,3 +639,37 @@ def test_a_spilled_build_holds_kilobytes_less_an_article_while_the_cards_are_dra
     assert plans[1] is not None and plans[1] == plans[10**9] and len(plans[1][1]) > 100
     assert len(records[1]) == 18 and records[1] == records[10**9]
     assert (traced[10**9] - traced[1]) / 18 > 5000      # 7.3 kB an article measured
+
+
+def test_a_spilled_articles_cut_texts_and_snippet_are_made_once(spill_base, tmp_path, monkeypatch) -> None:
+    """A spilled article whose files the early writer wrote while the cards were drawn is read back after drawing
+    as new objects (``Spilled.restore``): the writer still knows them as what those files were made from, and
+    makes no cut text or Open Graph snippet again after the last card."""
+    from conftest import fresh_copy
+
+    from smmgen.build import early, spill
+    from smmgen.build.incremental import build_site
+
+    monkeypatch.setattr(spill, "SPILL_MIN_CUTS", 1)
+    made = {"during": 0, "after": 0}
+    phase = ["during"]
+    follow, text, snippet = early.EarlyWrite.follow, write.cut_text_file, write.og_snippet
+
+    def followed(self, arrivals):
+        follow(self, arrivals)
+        phase[0] = "after"
+
+    def counted(make):
+        def one(*args, **kwargs):
+            made[phase[0]] += 1
+            return make(*args, **kwargs)
+        return one
+
+    monkeypatch.setattr(early.EarlyWrite, "follow", followed)
+    monkeypatch.setattr(write, "cut_text_file", counted(text))
+    monkeypatch.setattr(write, "og_snippet", counted(snippet))
+    site = load_site(fresh_copy(spill_base, tmp_path / "site"))
+    outcome = build_site(site, workers=2)
+    assert not outcome.errors
+    files = sum(1 for _ in (site.output_dir / "cuts").rglob("*.txt")) + len(list((site.output_dir / "og").iterdir()))
+    assert made == {"during": files, "after": 0}

@@ -224,7 +224,7 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
                 writer.follow(iter(arrivals.get, None))     # type: ignore[union-attr]
             cards, card_errors = drawn.result()
     if spilled is not None:
-        articles, cuts, requests, kept = spilled.restore(cards)
+        articles, cuts, requests, kept = spilled.restore(cards, early[0].restored if early else None)
         for source, values in kept.items():
             ready.hold_again(source, values)
         published = [a for a in articles if not a.draft]
