@@ -16,7 +16,7 @@ import re
 import struct
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -376,7 +376,10 @@ def _texts_in(data: Any, side: list | tuple = ()) -> dict[str, str]:
     return dict(zip(keys, values))
 
 
-def _entries_out(entries: dict[str, tuple[int, int]]) -> list[list]:
+def _entries_out(entries: Mapping[str, tuple[int, int]]) -> list[list]:
+    columns = getattr(entries, "offsets", None)
+    if columns is not None:         # ``manifest_file.EntryPlaces``: its columns as they are
+        return [list(entries), columns.tolist(), entries.lengths.tolist()]  # type: ignore[attr-defined]
     return [list(entries), *map(list, zip(*entries.values()))] if entries else [[], [], []]
 
 

@@ -258,7 +258,8 @@ class EarlyWrite:
         """The article's cut texts and snippet were written here from this very article and these cuts (the same
         objects: their files' bytes are the ones they make) and an equal og card, and are still recorded as written.
         (The card is compared by value: the drawing stage keeps its own copy of a card a worker sent.)"""
-        made = self.made.get(article.source)
+        # Asked once an article (by the writer): what it was made from goes now, before the cache is saved.
+        made = self.made.pop(article.source, None)
         if made is None or len(made) != 4 or made[0] is not article or made[2] != card or len(made[1]) != len(cuts) \
                 or not all(map(operator.is_, made[1], cuts)):
             return False
