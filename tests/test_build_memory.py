@@ -639,3 +639,159 @@ def test_a_spilled_build_holds_kilobytes_less_an_article_while_the_cards_are_dra
     assert plans[1] is not None and plans[1] == plans[10**9] and len(plans[1][1]) > 100
     assert len(records[1]) == 18 and records[1] == records[10**9]
     assert (traced[10**9] - traced[1]) / 18 > 5000      # 7.3 kB an article measured
+
+
+def test_a_spilled_articles_cut_texts_and_snippet_are_made_once(spill_base, tmp_path, monkeypatch) -> None:
+    """A spilled article whose files the early writer wrote while the cards were drawn is read back after drawing
+    as new objects (``Spilled.restore``): the writer still knows them as what those files were made from, and
+    makes no cut text or Open Graph snippet again after the last card; what it knew them by goes once used."""
+    from conftest import fresh_copy
+
+    from smmgen.build import early, spill
+    from smmgen.build.incremental import build_site
+
+    monkeypatch.setattr(spill, "SPILL_MIN_CUTS", 1)
+    made = {"during": 0, "after": 0}
+    phase = ["during"]
+    follow, text, snippet = early.EarlyWrite.follow, write.cut_text_file, write.og_snippet
+
+    writers = []
+
+    def followed(self, arrivals):
+        follow(self, arrivals)
+        phase[0] = "after"
+        writers.append(self)
+
+    def counted(make):
+        def one(*args, **kwargs):
+            made[phase[0]] += 1
+            return make(*args, **kwargs)
+        return one
+
+    monkeypatch.setattr(early.EarlyWrite, "follow", followed)
+    monkeypatch.setattr(write, "cut_text_file", counted(text))
+    monkeypatch.setattr(write, "og_snippet", counted(snippet))
+    site = load_site(fresh_copy(spill_base, tmp_path / "site"))
+    outcome = build_site(site, workers=2)
+    assert not outcome.errors
+    files = sum(1 for _ in (site.output_dir / "cuts").rglob("*.txt")) + len(list((site.output_dir / "og").iterdir()))
+    assert made == {"during": files, "after": 0}
+    assert len(writers) == 1 and writers[0].made == {}      # let go of as the writer passes each article by
+
+
+def test_where_the_manifests_entries_sit_is_held_in_columns(sample_site: Path) -> None:
+    """``cache.entries`` after a write (held to the end of the build, and by ``smmgen serve``): the ids (the cuts'
+    own strings) and two arrays of numbers, some twenty bytes an entry, not a tuple and two ints an entry; the
+    cache's file and lookups are as with a dict."""
+    import tracemalloc
+
+    from smmgen.build import manifest_file
+    from smmgen.build.cache_files import _entries_in, _entries_out
+
+    site = load_site(sample_site)
+    cache = BuildCache.load(site)
+    result = build(site, cache=cache)
+    write.write_output(result, cache=cache)
+    as_dict = {entry_id: cache.entries[entry_id] for entry_id in cache.entries}
+    assert len(as_dict) == len(result.cuts) > 10 and list(as_dict) == sorted(as_dict)
+    assert _entries_out(cache.entries) == _entries_out(as_dict)
+    assert _entries_in(_entries_out(cache.entries)) == as_dict == cache.entries
+    assert all(cache.entries.get(i) == where for i, where in as_dict.items())
+    assert cache.entries.get("nobody@x") is None and "nobody@x" not in cache.entries
+    ids = [f"story-{n:05d}@{p}" for n in range(2000) for p in ("bluesky", "mastodon", "x")]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        places = manifest_file.EntryPlaces()
+        for n, entry_id in enumerate(ids):
+            places.add(entry_id, 10**9 + 2000 * n, 1500 + n % 300)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held / len(ids) < 40          # 152 bytes an entry as a dict of (offset, length) tuples
+    assert places[ids[-1]] == (10**9 + 2000 * (len(ids) - 1), 1500 + (len(ids) - 1) % 300)
+    with pytest.raises(ValueError):
+        places.add("a-first@x", 0, 1)
+
+
+def test_a_spilled_builds_plan_record_is_read_from_its_planned_cuts(spill_base, tmp_path, monkeypatch) -> None:
+    """After drawing, a spilled build's record of the plan for the cache (``pipeline.plan_again``) is read from the
+    planned cuts when saved, not a tuple or two a cut held to the end of the build; it equals the list planning
+    made, and the cache saved from it is that of a build that held it."""
+    from conftest import fresh_copy
+
+    from smmgen.build import pipeline, spill
+    from smmgen.build.incremental import build_site
+
+    plans = {}
+    for spill_min in (10**9, 1):
+        monkeypatch.setattr(spill, "SPILL_MIN_CUTS", spill_min)
+        site = load_site(fresh_copy(spill_base, tmp_path / f"at-{spill_min}"))
+        plans[spill_min] = (build_site(site, workers=2).cache.plan, site)
+    (signature, changes), site = plans[1]
+    held, held_site = plans[10**9]
+    assert type(changes) is pipeline.PlanChanges and type(held[1]) is list
+    assert signature == held[0] and changes == held[1] and list(changes) == held[1] and len(changes) > 100
+    assert changes[3:7] == held[1][3:7] and changes[-1] == held[1][-1] and changes[5] == held[1][5]
+    assert _deep_size([changes], [changes.cuts]) / len(changes) < 16     # 130 bytes a cut as a list
+    assert BuildCache.load(site).plan == BuildCache.load(held_site).plan
+
+
+def test_a_cache_saved_once_learns_no_index_file_per_path_and_makes_no_set_of_paths(tmp_path: Path) -> None:
+    """A build's save of a cold output index (100,000 files at 10,000 articles): each path's index file is worked
+    out as the files are written, not remembered for a later save (``keep_lines``, ``smmgen serve``), and no set
+    of every path is made; the files are those a kept save writes."""
+    import tracemalloc
+
+    from smmgen.build import cache_files
+
+    paths = [f"cuts/story-{n:05d}/{p}.txt" for n in range(3000) for p in ("bluesky", "mastodon", "x", "vk")]
+    index = {path: cache_files.index_entry(1000 + n, 10**18 + n, hashlib.sha256(path.encode()).hexdigest())
+             for n, path in enumerate(paths)}
+    kept = BuildCache(tmp_path / "kept", "env")
+    kept.index = dict(index)
+    files = dict(kept._index_files(True))
+    assert len(kept._bucket_of) == len(paths)
+    once = BuildCache(tmp_path / "once", "env")
+    once.index = index
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        made = iter(once._index_files(False))
+        first = next(made)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert dict([first, *made]) == files and once._bucket_of == {}
+    assert peak / len(paths) < 40        # 96 bytes a path with the set of paths and the dict of index files
+
+
+def test_the_plans_cache_file_is_made_with_one_text_a_post_time() -> None:
+    """The plan's section of the cache writes every cut's publish and expiry times: the cuts share a few slot
+    times, and each is made into its text once (a text a cell was 15 MB at 10,000 articles, at the end of the
+    build); the data written is the same."""
+    import datetime as dt
+    import json
+    import tracemalloc
+
+    from smmgen.build import cache_files
+
+    start = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    times = [start + dt.timedelta(hours=3 * n) for n in range(40)]
+    plan = ("signature", [((times[n % 40], times[(n + 7) % 40] if n % 3 else None, None), ("a warning",) if n % 5 == 0
+                           else ()) for n in range(20_000)])
+    tables = cache_files._table_codec(None)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        data, side = cache_files._plan_out(tables, plan)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    publish, expire, timing, added = data["changes"]
+    assert publish == [values[0].isoformat() for values, _ in plan[1]]
+    assert expire == [values[1].isoformat() if values[1] else None for values, _ in plan[1]]
+    assert timing == [None] * 20_000 and added == [a for _, a in plan[1]] and side == []
+    assert cache_files._plan_in(tables, json.loads(json.dumps(data)), side) == plan
+    assert held / 20_000 < 40        # 158 bytes a cut with a text a cell

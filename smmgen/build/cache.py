@@ -286,7 +286,7 @@ class BuildCache:
         object to compare with (``smmgen serve``); a build that saves once lets each go once written."""
         save = secrets.token_hex(8)
         saves: dict[str, str] = {}
-        for name, value in self._section_values():
+        for name, value in self._section_values(keep):
             old = self._files.get(name)
             # Unchanged: the very value read or saved, or an equal one.
             if old is not None and old[1] is not None and (
@@ -311,10 +311,10 @@ class BuildCache:
             if old_file.name not in saves:
                 old_file.unlink(missing_ok=True)
 
-    def _section_values(self) -> Iterator[tuple[str, Any]]:
+    def _section_values(self, keep: bool = True) -> Iterator[tuple[str, Any]]:
         """build.json's files and their values, in its order, each made when asked for: the output index's
-        buckets, the cards' buckets, the sections."""
-        yield from self._index_files()
+        buckets, the cards' buckets, the sections (``keep``: see ``_index_files``)."""
+        yield from self._index_files(keep)
         # The cards by their article, so that an edit writes again the cards of a sixteenth of the articles.
         by_article: list[dict] = [{} for _ in range(CARD_BUCKETS)]
         bucket_of: dict[str, int] = {}
@@ -339,11 +339,12 @@ class BuildCache:
         """The output index by its files (``_index_files``), all at once."""
         return dict(self._index_files())
 
-    def _index_files(self) -> Iterator[tuple[str, dict[str, bytes]]]:
+    def _index_files(self, keep: bool = True) -> Iterator[tuple[str, dict[str, bytes]]]:
         """The output index by its files: the very dict read or saved where none of its files changed, so that
         the save passes it by. A build writes a new index (``smmgen.build.write``) holding the unchanged entries
         as they were: the files' dicts are compared with it whole, in C, and only the paths added are hashed.
-        A changed file's dict is made when it is its turn (a save writes each before the next is made)."""
+        A changed file's dict is made when it is its turn (a save writes each before the next is made).
+        ``keep``: remember which file each path is in, for a later save of this object (``smmgen serve``)."""
         index, bucket_of = self.index, self._bucket_of
         buckets: dict[int, dict[str, bytes]] = {}
         changed: dict[int, list[str]] = {}
@@ -354,14 +355,22 @@ class BuildCache:
                     buckets[n] = old[1]
                 else:
                     changed[n] = [k for k in old[1] if k in index]
-        for relative in index.keys() - bucket_of.keys():
-            bucket_of[relative] = index_bucket(relative)
-        for relative in index.keys() - {k for bucket in buckets.values() for k in bucket} \
-                if len(index) != sum(map(len, buckets.values())) else ():
-            n = bucket_of[relative]
-            if n in buckets:                    # a path added to a file whose other entries are unchanged
-                changed[n] = list(buckets.pop(n))
-            changed.setdefault(n, []).append(relative)
+        if len(index) != sum(map(len, buckets.values())):
+            # The paths not in a file left as it was (one at a time: a set of them, and the other files' paths,
+            # were 4 MB each at 10,000 articles); only a cache saved again (``keep``) learns each one's file.
+            unchanged = dict(buckets)
+            for relative in index:
+                n = bucket_of.get(relative)
+                if n is None:
+                    n = index_bucket(relative)
+                    if keep:
+                        bucket_of[relative] = n
+                same = unchanged.get(n)
+                if same is not None and relative in same:
+                    continue
+                if n in buckets:                # a path added to a file whose other entries are unchanged
+                    changed[n] = list(buckets.pop(n))
+                changed.setdefault(n, []).append(relative)
         for n in sorted(buckets.keys() | changed.keys()):
             keys = changed.pop(n, None)
             bucket = buckets[n] if keys is None else {k: index[k] for k in dict.fromkeys(keys)}

@@ -237,18 +237,30 @@ class EarlyWrite:
         files = [(f"cuts/{c.slug}/{cut_file_name(c)}", cut_text_file(c)) for c in output.whole_cuts()]
         files.append((f"og/{article.key}.html", og_snippet(article, self.site, card)))
         entries = [sink.put(out / relative, data_) for relative, data_ in files if relative not in sink.present]
-        if len(entries) == len(files) and None not in entries and self.spill is None:
-            # (Not for a spilled article: what it was made from is read back as new objects, which ``made_from``
-            # cannot tell from others, and holding them here is what the spill is for.)
-            self.made[source] = (article, own, card, _entries_digest(entries))   # type: ignore[arg-type]
+        if len(entries) == len(files) and None not in entries:
+            if self.spill is None:
+                self.made[source] = (article, own, card, _entries_digest(entries))   # type: ignore[arg-type]
+            else:
+                # A spilled article's values are read back from its record as new objects once drawing is over
+                # (``restored`` then names them): holding them here is what the spill is for.
+                self.made[source] = (card, _entries_digest(entries))       # type: ignore[arg-type]
         self.written += 1
+
+    def restored(self, source: str, article: Article, cuts: tuple[Cut, ...]) -> None:
+        """A spilled article read back after drawing (``smmgen.build.spill.Spilled.restore``) as these very
+        objects, equal to those its files were written from here: ``made_from`` knows them from now on, and its
+        cut texts and snippet are not made a second time."""
+        made = self.made.get(source)
+        if made is not None and len(made) == 2:
+            self.made[source] = (article, cuts, *made)
 
     def made_from(self, article: Article, cuts: Sequence[Cut], card: Any) -> bool:
         """The article's cut texts and snippet were written here from this very article and these cuts (the same
         objects: their files' bytes are the ones they make) and an equal og card, and are still recorded as written.
         (The card is compared by value: the drawing stage keeps its own copy of a card a worker sent.)"""
-        made = self.made.get(article.source)
-        if made is None or made[0] is not article or made[2] != card or len(made[1]) != len(cuts) \
+        # Asked once an article (by the writer): what it was made from goes now, before the cache is saved.
+        made = self.made.pop(article.source, None)
+        if made is None or len(made) != 4 or made[0] is not article or made[2] != card or len(made[1]) != len(cuts) \
                 or not all(map(operator.is_, made[1], cuts)):
             return False
         from smmgen.build.write import cut_file_name

@@ -146,10 +146,13 @@ class Spilled:
         return (article, tuple(map(held_again, cuts)), requests,
                 self.held.alone(source, texts) if texts is not None else self.held)
 
-    def restore(self, cards: Mapping[Any, Any] | None = None) -> tuple[list, list, list, dict[str, Any]]:
+    def restore(self, cards: Mapping[Any, Any] | None = None,
+                restored: Callable[[str, Any, tuple], None] | None = None) -> tuple[list, list, list, dict[str, Any]]:
         """The articles, planned cuts and requests as ``of`` was given them (equal values, new objects for the
         spilled ones, their repeated values shared again: a request that has a card is the very key ``cards``
-        has) and the spilled articles' ``extra`` by source; the spill is closed."""
+        has) and the spilled articles' ``extra`` by source; the spill is closed. ``restored`` is told each
+        spilled article with cuts as ``(source, article, cuts)``: the very objects given back, read from the
+        record ``values`` read."""
         shared = Shared()
         same = {req: req for req in cards} if cards else {}
         articles = []
@@ -163,6 +166,8 @@ class Spilled:
                     one = shared.one
                     planned[item] = (tuple(shared.cut(held_again(c)) for c in own),
                                      [one(tuple(same.get(r, r) for r in asked)) for asked in reqs])
+                    if restored is not None:
+                        restored(item, articles[-1], planned[item][0])
             else:
                 articles.append(item)
         cuts: list = []
