@@ -25,6 +25,7 @@ from smmgen.build.card_stage import (  # noqa: F401 (card_layout: still importab
     render_cards,
 )
 from smmgen.build.held_cuts import HeldCuts, is_slim
+from smmgen.build.plan_input import PlanInput, plan_inputs
 from smmgen.build.prepared import PARALLEL_MIN, Prepared, _start_worker, article_runs, parse_and_cut  # noqa: F401 (importable here)
 from smmgen.build.shared_values import Shared
 from smmgen.build.spill import Spilled, to_spill
@@ -391,8 +392,6 @@ def plan_answers(cuts: Sequence[Cut], site: Site, cache: BuildCache | None) \
     (``smmgen.build.plan_input``), or replayed from the cache (the list it holds) when no cut's timing, no rule
     and not the ledger changed; and the signature of the plan's inputs when it was made now for ``cache`` (the
     caller records it there: ``BuildCache.plan``, or counts it, ``planned_runs``)."""
-    from smmgen.build.plan_input import plan_inputs
-
     if cache is None:
         planned, errors = plan.assign(plan_inputs(cuts), site)      # type: ignore[arg-type]
         return planned, errors, None
@@ -423,9 +422,10 @@ def plan_answers(cuts: Sequence[Cut], site: Site, cache: BuildCache | None) \
 
 def plan_values(answer: Answer) -> tuple[tuple, tuple[str, ...]]:
     """A cut's ``PLAN_WRITES`` values and the warnings planning added, from its answer (``plan_answers``)."""
-    if type(answer) is tuple:
-        return answer
-    return (answer.publish_at, answer.expire_at, answer.timing), answer.warnings
+    if type(answer) is PlanInput:
+        return (answer.publish_at, answer.expire_at, answer.timing), answer.warnings
+    values, added = answer
+    return values, added
 
 
 def planned_cut(cut: Cut, answer: Answer) -> Cut:
