@@ -121,25 +121,30 @@ class EarlyWrite:
                                    self.memo.fragments())
         del listing, listed
         self.index_fragment = fragment_maker(self.memo.fragments(), ("index", "../"))
-        # Per article still to write: its cuts' indexes, and the distinct requests whose cards are not yet known.
-        self.by_source: dict[str, Article] = {a.source: a for a in articles}
+        # Per article still to write: its cuts' indexes, and the number of distinct cards not yet known.
+        self.by_source: dict[str, Article] = {}
         # (A range, not a list of numbers: an article's cuts are next to each other, in article order.)
         self.cuts: dict[str, Sequence[int]] = {}
-        start = 0
-        for source, run in article_runs(cuts):
-            span = range(start, start + len(run))
-            self.cuts[source] = [*self.cuts[source], *span] if source in self.cuts else span
-            start += len(run)
-        self.all_cuts = cuts
-        self.requests = requests
-        self.waiting: dict[str, dict] = {}
-        for source, indexes in self.cuts.items():
-            self.waiting[source] = {req: None for i in indexes for req in requests[i]}
+        self.all_cuts: Sequence[Cut] = ()
+        self.requests: Sequence[tuple] = ()
         # A large site's articles are read back from the spill one at a time (``smmgen.build.spill``), as their
-        # cards are all in: nothing here holds every article's cuts.
+        # cards are all in: nothing here holds every article's cuts or card requests.
         self.spill = spill
         if spill is not None:
-            self.by_source, self.cuts, self.all_cuts, self.requests = {}, {}, (), ()
+            self.waiting: dict[str, int] = spill.asked
+        else:
+            from smmgen.build.spill import cards_asked
+
+            self.by_source = {a.source: a for a in articles}
+            start = 0
+            for source, run in article_runs(cuts):
+                span = range(start, start + len(run))
+                self.cuts[source] = [*self.cuts[source], *span] if source in self.cuts else span
+                start += len(run)
+            self.all_cuts = cuts
+            self.requests = requests
+            self.waiting = {source: cards_asked(requests[i] for i in indexes)
+                            for source, indexes in self.cuts.items()}
         self.cards: dict = {}
         # The cut texts and snippet written for each article, and from what: the article, its (planned) cuts,
         # its og card, and a digest of its files' output index entries as written, by source (the entries
@@ -148,20 +153,24 @@ class EarlyWrite:
 
     def follow(self, arrivals: Iterable[list[tuple] | None]) -> None:
         """Write each article as its last card comes in; ``arrivals`` ends (None) when drawing is over."""
-        for source in [s for s, reqs in self.waiting.items() if not reqs]:
+        for source in [s for s, left in self.waiting.items() if not left]:
             self._ready(source)
+        cards, waiting = self.cards, self.waiting
         for batch in arrivals:
             if batch is None:
                 break
             if self.stopped:
                 continue
             for req, card in batch:
-                self.cards[req] = card
-                reqs = self.waiting.get(req.source)
-                if reqs is not None:
-                    reqs.pop(req, None)
-                    if not reqs:
-                        self._ready(req.source)
+                known = len(cards)
+                cards[req] = card
+                left = waiting.get(req.source)
+                if left is None or len(cards) == known:
+                    continue            # (a card told again is counted once)
+                if left > 1:
+                    waiting[req.source] = left - 1
+                else:
+                    self._ready(req.source)
             if self.plan is not None:
                 self._plan_part()
         # Drawing is over: what is left of an article not written here is the writer's to make.

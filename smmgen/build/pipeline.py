@@ -26,6 +26,7 @@ from smmgen.build.card_stage import (  # noqa: F401 (card_layout: still importab
     render_cards,
 )
 from smmgen.build.held_cuts import HeldCuts, is_slim
+from smmgen.build.plan_input import PlanInput, plan_inputs
 from smmgen.build.prepared import PARALLEL_MIN, Prepared, _start_worker, article_runs, parse_and_cut  # noqa: F401 (importable here)
 from smmgen.build.shared_values import Shared
 from smmgen.build.spill import Spilled, to_spill
@@ -201,25 +202,40 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
             # drawn, are decoded outside that lock: planning goes on meanwhile.)
             if render_images:
                 started.wait()
-            plan_known = cache.plan if cache is not None else None
-            cuts, plan_errors = assign_plan(cuts, site, cache)
+            answered, plan_errors, made = plan_answers(cuts, site, cache)
             # Spilling, the plan made now waits for the cache as counts (made again from the planned cuts read
             # back): as it is, it holds every cut's times and timing while the cards are drawn.
             plan_made = None
-            if spilling and cache is not None and cache.plan is not None and cache.plan is not plan_known:
-                plan_made, cache.plan = plan_counts(cache.plan, cuts), None
-            cuts = with_expiry_warnings(cuts, site)
-            ready.planned(cuts, cache)      # the cuts before planning: only what planning changed, until remembered
-            spilled = Spilled.of(articles, cuts, requests, spilling, ready.let_go, ready.held) if spilling \
-                else None
+            if made is not None and cache is not None:
+                if spilling:
+                    plan_made = (made, array.array("I"))
+                else:
+                    cache.plan = (made, list(map(plan_values, answered)))
+            spilled = None
+            if spilling:
+                # Each article planned and spilled before the next, its cuts before planning let go of: no moment
+                # holds every article's planned cuts (nor both sets of cuts).
+                mine = cache is None or cache.plan is None or cache.plan[1] is not answered
+                spilled = Spilled.of(articles, planned_runs(cuts, requests, answered, site, ready, cache,
+                                                            plan_made[1] if plan_made is not None else None,
+                                                            let_go=mine),
+                                     spilling, ready.let_go, ready.held)
+                cuts, requests, answered = [], [], []
+            else:
+                cuts = with_expiry_warnings([planned_cut(c, answer) for c, answer in zip(cuts, answered)], site)
+                answered = []
+                ready.planned(cuts, cache)  # the cuts before planning: only what planning changed, until remembered
             writer = None
             if arrivals is not None and early is not None and not errors and not plan_errors:
                 from smmgen.build.early import EarlyWrite
 
-                writer = EarlyWrite.start(site, layouts, cache, published, cuts, requests,  # type: ignore[arg-type]
+                # (Spilled, the articles' listing reads of the cuts only which accounts post: ``posting``.)
+                writer = EarlyWrite.start(site, layouts, cache, published,  # type: ignore[arg-type]
+                                          cuts if spilled is None else spilled.posting, requests,
                                           ready.shas, ready.held, spill=spilled)
             if spilled is not None:
                 articles, published, cuts, requests, by_source = [], [], [], [], {}    # in the spill meanwhile
+                spilled.posting = ()
             if writer is not None:
                 early.append(writer)
                 writer.follow(iter(arrivals.get, None))     # type: ignore[union-attr]
@@ -360,8 +376,26 @@ PLAN_WRITES = ("publish_at", "expire_at", "timing")
 def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[list[Cut], list[SmmgenError]]:
     """``plan.assign``, replayed from the cache when no cut's timing, no rule and not the ledger changed
     (editing an article's text does not move any post; planning thousands of cuts takes a second)."""
+    answered, errors, made = plan_answers(cuts, site, cache)
+    if made is not None and cache is not None:
+        cache.plan = (made, list(map(plan_values, answered)))
+    return [planned_cut(c, answer) for c, answer in zip(cuts, answered)], errors
+
+
+Answer = Any
+"""What planning gives a cut (``plan_answers``): a ``PlanInput`` planned now, or its values and added warnings as
+the cache's plan records them; ``plan_values`` reads either."""
+
+
+def plan_answers(cuts: Sequence[Cut], site: Site, cache: BuildCache | None) \
+        -> tuple[Sequence[Answer], list[SmmgenError], str | None]:
+    """By cut, what planning gives it (``planned_cut`` applies it), planned from a small record per cut
+    (``smmgen.build.plan_input``), or replayed from the cache (the list it holds) when no cut's timing, no rule
+    and not the ledger changed; and the signature of the plan's inputs when it was made now for ``cache`` (the
+    caller records it there: ``BuildCache.plan``, or counts it, ``planned_runs``)."""
     if cache is None:
-        return plan.assign(cuts, site)
+        planned, errors = plan.assign(plan_inputs(cuts), site)      # type: ignore[arg-type]
+        return planned, errors, None
     digest = hashlib.sha256()
     try:
         digest.update(read_bytes(ledger_path(site), site.root, SmmgenError))
@@ -379,28 +413,60 @@ def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[
     signature = digest.hexdigest()
     known = cache.plan
     if known is not None and known[0] == signature and len(known[1]) == len(cuts):
-        return [_with_plan_values(c, values, added) for c, (values, added) in zip(cuts, known[1])], []
-    planned, errors = plan.assign(cuts, site)
-    if errors or any(p.warnings[:len(c.warnings)] != c.warnings for c, p in zip(cuts, planned)):
-        cache.plan = None            # not the shape a replay can give back: plan again next time
-    else:
-        cache.plan = (signature, [(tuple(getattr(p, f) for f in PLAN_WRITES), p.warnings[len(c.warnings):])
-                                  for c, p in zip(cuts, planned)])
-    return planned, errors
+        return known[1], [], None
+    cache.plan = None
+    planned, errors = plan.assign(plan_inputs(cuts), site)      # type: ignore[arg-type]
+    # (Planning only adds warnings, to records that have none: its answers are what a replay gives back. With
+    # errors it is made again next time.)
+    return planned, errors, None if errors else signature
 
 
-def plan_counts(made: tuple[str, list], planned: Sequence[Cut]) -> tuple[str, array.array]:
-    """``assign_plan``'s record of the plan for the cache (``BuildCache.plan``) as its signature and, by cut, the
-    number of warnings before planning and of those planning added; ``plan_again`` makes it again."""
-    counts = array.array("I")
-    for cut, (_, added) in zip(planned, made[1], strict=True):
-        counts.extend((len(cut.warnings) - len(added), len(added)))
-    return made[0], counts
+def plan_values(answer: Answer) -> tuple[tuple, tuple[str, ...]]:
+    """A cut's ``PLAN_WRITES`` values and the warnings planning added, from its answer (``plan_answers``)."""
+    if type(answer) is PlanInput:
+        return (answer.publish_at, answer.expire_at, answer.timing), answer.warnings
+    values, added = answer
+    return values, added
+
+
+def planned_cut(cut: Cut, answer: Answer) -> Cut:
+    """``cut`` planned: with its answer (``plan_answers``) applied."""
+    values, added = plan_values(answer)
+    return _with_plan_values(cut, values, added)
+
+
+def planned_runs(cuts: list, requests: list, answered: list, site: Site, ready: Prepared,
+                 cache: BuildCache | None, counts: array.array | None = None,
+                 let_go: bool = False) -> Iterator[tuple[str, tuple[Cut, ...], tuple]]:
+    """Each article's source, planned cuts (``answered``: ``plan_answers``'s, applied, and the expiry warnings
+    added) and their card requests, in order, each made when asked for; ``ready`` is told the article's planned
+    cuts (``Prepared.planned``) and ``cuts`` and ``requests`` let go of the article's entries (None), as does
+    ``answered`` when ``let_go``. ``counts`` gets, by cut, its number of warnings before planning and of those
+    planning added: ``plan_again`` makes the cache's record of the plan from them."""
+    start = 0
+    for source, run in article_runs(cuts):
+        end = start + len(run)
+        own = []
+        for cut, answer in zip(run, answered[start:end]):
+            values, added = plan_values(answer)
+            own.append(_with_plan_values(cut, values, added))
+            if counts is not None:
+                counts.extend((len(cut.warnings), len(added)))
+        planned = tuple(with_expiry_warnings(own, site))
+        ready.planned_run(source, planned, cache)
+        asked = tuple(requests[start:end])
+        gone = [None] * (end - start)
+        cuts[start:end] = requests[start:end] = gone
+        if let_go:
+            answered[start:end] = gone
+        del run, own
+        start = end
+        yield source, planned, asked
 
 
 def plan_again(counts: tuple[str, array.array], planned: Sequence[Cut]) -> tuple[str, list]:
-    """The record ``plan_counts`` was given, from the planned cuts (equal to those it was given, later stages'
-    warnings added after planning's)."""
+    """The cache's record of the plan (``BuildCache.plan``) made again from its signature and the counts
+    ``planned_runs`` made, by cut, from the planned cuts (later stages' warnings added after planning's)."""
     signature, numbers = counts
     if len(numbers) != 2 * len(planned):
         raise ValueError(f"{len(planned)} planned cuts, {len(numbers) // 2} counted")
@@ -411,7 +477,7 @@ def plan_again(counts: tuple[str, array.array], planned: Sequence[Cut]) -> tuple
 
 class PlanChanges(Sequence):
     """``assign_plan``'s record of the plan by cut, ``((publish_at, expire_at, timing), warnings planning
-    added)``, read from the planned cuts and ``plan_counts``' numbers one cut at a time: equal to the list
+    added)``, read from the planned cuts and ``planned_runs``' numbers one cut at a time: equal to the list
     ``assign_plan`` made."""
 
     __slots__ = ("cuts", "numbers")

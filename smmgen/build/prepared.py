@@ -64,15 +64,22 @@ class Prepared:
             self.cuts.clear()
             return
         for source, run in article_runs(cuts):
-            made = self.cuts.get(source)
-            if type(made) is not tuple or len(made) != len(run):
-                continue
-            known = cache.articles.get(source)
-            if known is not None and known.cuts is made:
-                continue                      # the record's very cuts (``remember`` compares them by identity)
-            before = _BeforePlan.of(made, run)
-            if before is not None:
-                self.cuts[source] = before    # type: ignore[assignment]
+            self.planned_run(source, run, cache)
+
+    def planned_run(self, source: str, run: Sequence[Cut], cache: BuildCache | None) -> None:
+        """``planned`` for one article's planned cuts."""
+        if cache is None:
+            self.cuts.pop(source, None)
+            return
+        made = self.cuts.get(source)
+        if type(made) is not tuple or len(made) != len(run):
+            return
+        known = cache.articles.get(source)
+        if known is not None and known.cuts is made:
+            return                            # the record's very cuts (``remember`` compares them by identity)
+        before = _BeforePlan.of(made, run)
+        if before is not None:
+            self.cuts[source] = before        # type: ignore[assignment]
 
     def let_go(self, source: str) -> tuple | None:
         """What this holds of an article's cuts until ``remember`` (the cuts before planning, the held texts), let

@@ -26,7 +26,7 @@ import pickle
 import struct
 import tempfile
 import zoneinfo
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from typing import IO, Any
 
 from smmgen.build.cache import _mappingproxy  # also registers how read-only mappings are pickled
@@ -76,6 +76,11 @@ class ArticleSpill:
         return self._size
 
 
+def cards_asked(requests: Iterable[tuple]) -> int:
+    """The number of distinct cards (equal requests are one card) that cuts with these ``requests`` ask for."""
+    return len({req for reqs in requests for req in reqs})
+
+
 def to_spill(cuts: Sequence[Any], held: HeldCuts) -> frozenset[str]:
     """The articles to spill while the cards are drawn: those whose texts ``held`` has (cut by this build's
     worker processes), when their cuts are ``SPILL_MIN_CUTS`` or more; else none."""
@@ -91,7 +96,8 @@ class Spilled:
     """The build's articles (in their order), planned cuts and card requests while the cards are drawn: those of
     the articles in the spill as their sources only, the others as they are. ``restore`` gives them all back."""
 
-    def __init__(self, spill: ArticleSpill, articles: list, runs: list, kept: dict[str, tuple], held: HeldCuts):
+    def __init__(self, spill: ArticleSpill, articles: list, runs: list, kept: dict[str, tuple], held: HeldCuts,
+                 asked: dict[str, int] | None = None, posting: tuple = ()):
         self.spill = spill
         self.held = held
         # Per article, in order: its source (spilled), or the article itself (kept: a draft, or an article whose
@@ -100,31 +106,38 @@ class Spilled:
         # Per run of an article's cuts, in order: its source (spilled), or (cuts, requests) kept.
         self.runs = runs
         self._kept = kept           # source -> (article, cuts, requests) of the kept articles with cuts
+        # Per article with cuts, the number of distinct cards its cuts ask for (``cards_asked``): what the early
+        # writer waits for.
+        self.asked = asked if asked is not None else {}
+        # A planned cut of each account that posts (in order of first appearance).
+        self.posting = posting
 
     @classmethod
-    def of(cls, articles: Sequence[Any], cuts: Sequence[Any], requests: Sequence[tuple], spilled: Set[str],
+    def of(cls, articles: Sequence[Any], runs: Iterable[tuple[str, tuple, tuple]], spilled: Set[str],
            extra: Callable[[str], tuple | None], held: HeldCuts) -> Spilled:
-        """``articles`` (every one, drafts too), the planned ``cuts`` (in article order) and their ``requests``,
-        those of the articles in ``spilled`` put in a new spill, each with its ``extra(source)``
-        (``Prepared.let_go``: its cuts before planning and its texts from ``held``, or None)."""
-        from smmgen.build.prepared import article_runs
-
+        """``articles`` (every one, drafts too) and ``runs``: each article's source, planned cuts and their
+        requests (in article order; ``pipeline.planned_runs``, which plans each as it is asked for), those of
+        the articles in ``spilled`` put in a new spill, each with its ``extra(source)`` (``Prepared.let_go``:
+        its cuts before planning and its texts from ``held``, or None), before the next run is asked for."""
         spill = ArticleSpill()
         by_source = {a.source: a for a in articles}
-        runs: list = []
+        kept_runs: list = []
         kept: dict[str, tuple] = {}
-        start = 0
-        for source, run in article_runs(cuts):
-            end = start + len(run)
-            own, reqs = tuple(run), tuple(requests[start:end])
-            start = end
+        counted: dict[str, int] = {}
+        posting: dict[tuple[str, str], Any] = {}
+        for source, own, reqs in runs:
+            counted[source] = counted.get(source, 0) + cards_asked(reqs)
+            for cut in own:
+                if (cut.platform, cut.account) not in posting:
+                    posting[(cut.platform, cut.account)] = cut
             if source in spilled and source not in spill:
                 spill.put(source, (by_source[source], own, reqs, extra(source)))
-                runs.append(source)
+                kept_runs.append(source)
             else:
-                runs.append((own, reqs))
+                kept_runs.append((own, reqs))
                 kept[source] = (by_source[source], own, reqs) if source not in kept else \
                     (by_source[source], kept[source][1] + own, kept[source][2] + reqs)
+            del own, reqs
         out = []
         for article in articles:
             if article.source in spilled and not article.draft:
@@ -133,7 +146,7 @@ class Spilled:
                 out.append(article.source)
             else:
                 out.append(article)
-        return cls(spill, out, runs, kept, held)
+        return cls(spill, out, kept_runs, kept, held, counted, tuple(posting.values()))
 
     def values(self, source: str) -> tuple[Any, tuple, tuple, HeldCuts]:
         """An article's (article, planned cuts, their requests, the ``HeldCuts`` with their texts), read back
@@ -177,7 +190,7 @@ class Spilled:
             cuts.extend(own)
             requests.extend(reqs)
         self.spill.close()
-        self._kept = {}
+        self._kept, self.asked, self.posting = {}, {}, ()
         return articles, cuts, requests, extra
 
 
