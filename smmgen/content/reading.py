@@ -245,9 +245,11 @@ _last_schema: list[tuple[Site, dict[str, s.Field]]] = []
 def _schema_of(site: Site) -> dict[str, s.Field]:
     """``front_matter_schema(site)``, made once for the site whose articles are being read (made again for each
     article, it was a tenth of reading one): a site is frozen, and the schema only read."""
-    if not _last_schema or _last_schema[0][0] is not site:
-        _last_schema[:] = [(site, front_matter_schema(site))]
-    return _last_schema[0][1]
+    last = _last_schema[0] if _last_schema else None
+    if last is None or last[0] is not site:
+        last = (site, front_matter_schema(site))
+        _last_schema[:] = [last]        # (returned from here: another thread may set its own site's meanwhile)
+    return last[1]
 
 
 def _date_from_name(path: Path, site: Site) -> dt.datetime | None:
