@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -7,6 +8,7 @@ from conftest import MINIMAL_CONFIG
 from support.loading import load_articles
 
 from smmgen.config.site import load_site
+from smmgen.content import reading
 from smmgen.content.reading import load_article
 from smmgen.errors import SmmgenError
 
@@ -98,6 +100,19 @@ UNKNOWN_KEYS = """
     hero: big.jpg
     ---
     """
+
+
+def test_a_sites_front_matter_schema_is_made_once_for_all_its_articles(make_site, monkeypatch):
+    paths = [make_site.article(f"a{i}.md", f"---\ntitle: T{i}\ndate: 2026-11-24\n---\nBody {i}.\n") for i in range(5)]
+    made = []
+    real = reading.front_matter_schema
+    monkeypatch.setattr(reading, "front_matter_schema", lambda site: made.append(site) or real(site))
+    site = load_site(make_site.root)
+    assert [load_article(p, site).title for p in paths] == [f"T{i}" for i in range(5)]
+    assert len(made) == 1
+    strict = dataclasses.replace(site, content_rules=dataclasses.replace(site.content_rules, strict=True))
+    load_article(paths[0], strict)          # another site (here a stricter one): its own schema
+    assert made == [site, strict]
 
 
 def test_unknown_keys_are_ignored_and_recorded(make_site):

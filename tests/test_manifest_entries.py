@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import subprocess
@@ -10,10 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support.plan import cut as plan_cut
 from support.publishing import T0, card, entry, write_manifest
 
-from smmgen.build import article_outputs, manifest_file, write
+from smmgen import manifest
+from smmgen.build import article_outputs, entries, manifest_file, write
 from smmgen.build.pipeline import build
+from smmgen.cards.model import Card
 from smmgen.config.site import load_site
 from smmgen.errors import ContentError
 from smmgen.manifest_model import ManifestEntry, Media, read_entry, read_manifest, thaw
@@ -134,3 +140,33 @@ def test_the_manifest_model_is_a_leaf_both_sides_can_import():
                             env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}).stdout.split()
     assert set(loaded) <= {"smmgen", "smmgen.errors", "smmgen.redact", "smmgen.manifest_model",
                            "smmgen.manifest_video", "smmgen.manifest_values"}, loaded
+
+
+_json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.text(max_size=12),
+                       st.floats(allow_nan=False, allow_infinity=False),
+                       st.datetimes(timezones=st.just(dt.timezone.utc)))
+_json_key = st.one_of(st.text(max_size=6), st.integers(-5, 5))
+_extra = st.dictionaries(_json_key, st.recursive(
+    _json_leaf, lambda inner: st.one_of(st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple),
+                                        st.dictionaries(_json_key, inner, max_size=3)), max_leaves=8), max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(extra=_extra, account=st.sampled_from(["", "bluesky", "desk"]), retracted=st.booleans())
+def test_the_content_hash_from_the_entrys_read_only_platform_data_is_the_plain_one(extra, account, retracted):
+    cut = dataclasses.replace(plan_cut("story", "2026-11-20 07:00", "bluesky"), extra=extra, account=account,
+                              parts=("first ✂ \"part\"", "zweite\n"), link="https://x.example/a?b=1")
+    media = [entries.MediaFile("link_card", Card("cards/a.jpg", 1200, 630, 9000, "ab" * 32, "jpeg", "Alt «x»", "og"),
+                               "https://cards.example/a.jpg")]
+    assert entries.content_hash(cut, media, retracted, entries._frozen_plain(extra)) \
+        == entries.content_hash(cut, media, retracted)
+
+
+def test_an_entry_is_made_without_a_walk_over_its_values_in_python(sample_site, monkeypatch):
+    site = load_site(sample_site)
+    result = build(site, render_images=False)
+    walked = []
+    real = manifest._plain
+    monkeypatch.setattr(manifest, "_plain", lambda value: walked.append(1) or real(value))
+    made = [e for output in result.outputs for e in output.entries]
+    assert made and walked == []

@@ -52,6 +52,26 @@ def test_spacing_and_the_daily_maximum_push_posts_on(tmp_path):
                                                "2026-11-21 09:00", "2026-11-22 08:00"]
 
 
+def test_planning_works_out_each_days_slot_times_once_not_once_per_post(tmp_path, monkeypatch):
+    site = site_with(tmp_path / "s", """
+        [plan]
+        slots = { every = "30m", from = "06:00", until = "23:30" }
+        min_spacing = "30m"
+        max_per_day = 36
+        """)
+    made = []
+    real = posting_rules.wall_clock
+    monkeypatch.setattr(posting_rules, "wall_clock", lambda *a: made.append(a) or real(*a))
+    posting_rules._slot_times.cache_clear()
+    cuts = [cut(f"p{i}", f"2026-11-{1 + i // 20:02d} 07:00") for i in range(400)]
+    planned, errors = plan.assign(cuts, site)
+    assert errors == [] and len(times(planned)) == 400
+    days = {t[:10] for t in times(planned).values()}
+    # 36 slots a day, for each day a post looked at (one more than those that got posts): a post's search for
+    # its slot went through every slot of its days again (ten times as many).
+    assert len(made) <= 36 * (len(days) + 2), len(made)
+
+
 def test_without_slots_a_post_keeps_its_date_unless_a_rule_moves_it(tmp_path):
     site = site_with(tmp_path / "s", """
         [plan]

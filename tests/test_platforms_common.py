@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+
 import pytest
 from cut_helpers import LONG_BODY, PLATFORMS, article_text, render, write_article, write_site
 
@@ -39,6 +41,21 @@ def test_a_layout_that_cannot_fit_is_an_error_not_a_silent_cut(tmp_path):
     (site.root / "layouts" / "x.txt.j2").write_text("{{ title }} {{ body }}")
     cut = render(site, write_article(site, article_text(summary="S.", body=LONG_BODY)), "x")
     assert len(cut.errors) == 1 and cut.errors[0].startswith("x: text is ")
+
+
+def test_fitting_a_post_renders_its_layout_with_the_layouts_globals_copied_once(tmp_path, monkeypatch):
+    site = write_site(tmp_path / "s", only=("x",))
+    (site.root / "layouts").mkdir()
+    # A layout that reads one of Jinja's globals: each render sees them, as with ``Template.render``.
+    (site.root / "layouts" / "x.txt.j2").write_text("{% for i in range(1) %}{{ title }}{% endfor %} {{ excerpt }}")
+    article = write_article(site, article_text(summary="The summary. " * 40))
+    walks = []
+    real = collections.ChainMap.__iter__
+    monkeypatch.setattr(collections.ChainMap, "__iter__", lambda self: walks.append(1) or real(self))
+    cut = render(site, article, "x")
+    assert not cut.errors and cut.text.startswith("Council approves the new tram line The summary.")
+    # Fitting the text to 280 characters rendered it a dozen times: Jinja walked the globals twice each time.
+    assert len(walks) <= 1, len(walks)
 
 
 def test_a_title_too_long_for_the_post_is_shortened_with_a_warning(tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,11 +112,14 @@ class VideoFile:
                      frame_rate=float(self.frame_rate), has_audio=self.has_audio, poster=poster, captions=captions)
 
 
-def content_hash(cut: Cut, media: Sequence[MediaFile | VideoFile], retracted: bool) -> str:
+def content_hash(cut: Cut, media: Sequence[MediaFile | VideoFile], retracted: bool,
+                 extra: Mapping[str, Any] | None = None) -> str:
     """A hash of everything that would be posted, so a publisher can tell new from changed from unchanged.
 
     A default account's hash leaves the account out: it is the hash every entry had before accounts existed, so
-    a site upgraded with a ledger sees no post as changed."""
+    a site upgraded with a ledger sees no post as changed. ``extra``: the cut's platform data as
+    ``_frozen_plain`` made it, when the caller has it (its JSON is then written by the C encoder, with the same
+    bytes as ``manifest.canonical_json``'s walk in Python, which was most of an entry's making)."""
     payload = {
         "platform": cut.platform,
         "parts": list(cut.parts),
@@ -123,12 +127,27 @@ def content_hash(cut: Cut, media: Sequence[MediaFile | VideoFile], retracted: bo
         "media": [m.hashed() for m in media],
         "publish_at": iso(cut.publish_at),
         "expire_at": iso(cut.expire_at),
-        "extra": cut.extra,
+        "extra": cut.extra if extra is None else extra,
         "retracted": retracted,
     }
     if cut.account and cut.account != cut.platform:
         payload["account"] = cut.account
-    return "sha256:" + hashlib.sha256(canonical_json(payload)).hexdigest()
+    if extra is None:
+        return "sha256:" + hashlib.sha256(canonical_json(payload)).hexdigest()
+    return "sha256:" + hashlib.sha256(frozen_json(payload)).hexdigest()
+
+
+def frozen_json(value: Mapping[str, Any]) -> bytes:
+    """``manifest.canonical_json`` of a value whose mappings are plain JSON with text keys (``_frozen_plain``'s
+    read-only ones, or dicts) and whose times are written already, without a walk over it in Python."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=_as_dict).encode()
+
+
+def _as_dict(value: Any) -> dict:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def manifest_entry(cut: Cut, article: Article, media: Sequence[MediaFile | VideoFile]) -> ManifestEntry:
@@ -167,7 +186,7 @@ def manifest_entry(cut: Cut, article: Article, media: Sequence[MediaFile | Video
         "expire_at": iso(expire_at),
         "warnings": warnings,
         "extra": extra,
-        "content_hash": content_hash(cut, media, article.retracted),
+        "content_hash": content_hash(cut, media, article.retracted, extra),
     }
     hold = cut.timing.hold if cut.timing is not None else None
     if hold is not None:

@@ -150,7 +150,7 @@ def load_article(path: Path, site: Site) -> Article:
     if skip is not None:
         raise Skipped(shown, skip[0])
     rules = site.content_rules
-    schema = front_matter_schema(site)
+    schema = _schema_of(site)
     data, lines = canonical_keys(parsed.data, parsed.lines, schema)
     ignored = tuple(sorted({str(k) for k in data if k not in schema}))
     if not rules.strict:
@@ -237,6 +237,19 @@ def load_article(path: Path, site: Site) -> Article:
         warnings=notes + date_warnings + image_warnings + video_warnings,
         video=video,
     )
+
+
+_last_schema: list[tuple[Site, dict[str, s.Field]]] = []
+
+
+def _schema_of(site: Site) -> dict[str, s.Field]:
+    """``front_matter_schema(site)``, made once for the site whose articles are being read (made again for each
+    article, it was a tenth of reading one): a site is frozen, and the schema only read."""
+    last = _last_schema[0] if _last_schema else None
+    if last is None or last[0] is not site:
+        last = (site, front_matter_schema(site))
+        _last_schema[:] = [last]        # (returned from here: another thread may set its own site's meanwhile)
+    return last[1]
 
 
 def _date_from_name(path: Path, site: Site) -> dt.datetime | None:

@@ -6,6 +6,7 @@ applies them: smmgen.plan.slots."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -152,11 +153,18 @@ class Rules:
     def day(self, when: dt.datetime) -> dt.date:
         return when.astimezone(self.tz).date()
 
-    def slot_times(self, day: dt.date) -> list[dt.datetime]:
-        return sorted({wall_clock(day, t, self.tz) for t in self.slots})
+    def slot_times(self, day: dt.date) -> tuple[dt.datetime, ...]:
+        return _slot_times(day, self.slots, self.tz)
 
     def blackout_at(self, when: dt.datetime) -> Window | None:
         return next((w for w in self.blackouts if w.start <= when < w.end), None)
+
+
+@functools.lru_cache(maxsize=128)
+def _slot_times(day: dt.date, slots: tuple[dt.time, ...], tz: ZoneInfo) -> tuple[dt.datetime, ...]:
+    # Remembered: placing each post looks at the slots of the days from its article's on, which the posts of
+    # neighbouring articles looked at too (a busy desk's 36 slots a day were most of planning's time).
+    return tuple(sorted({wall_clock(day, t, tz) for t in slots}))
 
 
 def wall_clock(day: dt.date, time: dt.time, tz: ZoneInfo) -> dt.datetime:
