@@ -119,16 +119,20 @@ class _Child:
 
 class Children(Executor):
     """``count`` worker processes, started at once; ``initializer(*initargs)`` runs first in each of them (when
-    it fails, so do the calls: ``WorkersLost``)."""
+    it fails, so do the calls: ``WorkersLost``). With ``calls_per_child``, a child that has been sent that many
+    calls answers them and ends, and a new one (its initializer first) takes the next: what a process keeps
+    from call to call is then the same for any number of calls."""
 
-    def __init__(self, count: int, initializer: Callable[..., Any] | None = None, initargs: tuple = ()):
+    def __init__(self, count: int, initializer: Callable[..., Any] | None = None, initargs: tuple = (),
+                 calls_per_child: int | None = None):
         self._calls: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._broken: str | None = None
         self._closed = False
         self._threads: list[threading.Thread] = []
         self._writers = 0
-        path = list(sys.path)
+        self._calls_per_child = calls_per_child
+        self._path = path = list(sys.path)
         try:
             for n in range(count):
                 child = _Child(path)
@@ -167,7 +171,23 @@ class Children(Executor):
                     joined.add(thread)
 
     def _feed(self, child: _Child, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
-        """The writing thread of one child: its initializer (answered before any call), then the calls."""
+        """The writing thread of one child, and of each child that takes its place (``calls_per_child``)."""
+        while self._feed_child(child, initializer, initargs):
+            with self._lock:
+                if self._broken is not None:
+                    return
+            try:
+                child = _Child(self._path)
+            except OSError as e:
+                self._break(f"a worker process cannot be started: {e}", e)
+                return
+
+    def _feed_child(self, child: _Child, initializer: Callable[..., Any] | None, initargs: tuple) -> bool:
+        """One child's initializer (answered before any call), then the calls; True when it has been sent its
+        ``calls_per_child`` and has ended, its calls answered (the next one starts only then: never one process
+        more than the build asked for)."""
+        sent = 0
+        renew = False
         try:
             if initializer is not None:
                 ok, value = self._initialize(child, initializer, initargs)
@@ -175,7 +195,7 @@ class Children(Executor):
                     self._break(str(value) if isinstance(value, _Ended)
                                 else f"a worker process's initializer failed: {value!r}", value)
                     child.close()
-                    return
+                    return False
             reader = threading.Thread(target=self._collect, args=(child,), name=f"{threading.current_thread().name}"
                                       "-answers", daemon=True)
             with self._lock:
@@ -204,8 +224,17 @@ class Children(Executor):
                         future.set_exception(WorkersLost(self._broken or "a worker process ended"))
                     break               # else the reader meets the end and fails it with the others
                 del message, future
+                sent += 1
+                if self._calls_per_child is not None and sent >= self._calls_per_child:
+                    renew = True
+                    break
         finally:
             child.close_calls()
+        if renew:
+            reader.join()
+            with child.lock:
+                renew = not child.pending   # else it ended before answering them: the reader failed them
+        return renew
 
     def _initialize(self, child: _Child, initializer: Callable[..., Any], initargs: tuple) -> tuple[bool, Any]:
         if not child.send(pickle.dumps((initializer, initargs, {}), pickle.HIGHEST_PROTOCOL)):

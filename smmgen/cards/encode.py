@@ -154,12 +154,26 @@ class Backdrop:
     def __init__(self, im: Image.Image, level: int = PNG_LEVEL):
         if im.mode != "RGB":
             im = im.convert("RGB")
-        self.size = im.size
-        self.level = level
         raw = im.tobytes()
         stride = 3 * im.width
         kept: dict[bytes, bytes] = {}
-        self._rows = tuple(kept.setdefault(row, row) for row in (raw[i:i + stride] for i in range(0, len(raw), stride)))
+        self._start(im.size, tuple(kept.setdefault(row, row) for row in (raw[i:i + stride]
+                                                                           for i in range(0, len(raw), stride))), level)
+
+    @classmethod
+    def of_rows(cls, size: tuple[int, int], rows: tuple[bytes, ...], level: int = PNG_LEVEL) -> Backdrop:
+        """The backdrop whose rows (top to bottom, 3 bytes a pixel, as ``tobytes()`` gives them) are ``rows``,
+        kept as they are: whoever holds the same rows shares them with it (``render``'s gradients)."""
+        if len(rows) != size[1] or any(len(row) != 3 * size[0] for row in rows):
+            raise ValueError(f"rows of a {size[0]}x{size[1]} backdrop expected")
+        backdrop = cls.__new__(cls)
+        backdrop._start(size, rows, level)
+        return backdrop
+
+    def _start(self, size: tuple[int, int], rows: tuple[bytes, ...], level: int) -> None:
+        self.size = size
+        self.level = level
+        self._rows = rows
         self._pieces: dict[tuple[int, bool], tuple[bytes, int, int]] = {}
 
     def deflate(self, raw: bytes) -> bytes:
