@@ -245,10 +245,21 @@ def _output_bytes(site: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs a worker already: between its fork and its start a child shows its parent's command."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"smmgen.build.child" in f.read()
+    except OSError:
+        return False
+
+
 @linux
-def test_a_worker_killed_during_a_build_ends_it_with_one_line_and_output_as_it_was(tmp_path: Path) -> None:
-    """The system's out-of-memory killer ends a drawing process mid-build: the user reads what happened and what to
-    do, never a traceback, and output/ keeps the last build's files byte for byte."""
+@pytest.mark.parametrize("when", ["drawing", "starting"])
+def test_a_worker_killed_during_a_build_ends_it_with_one_line_and_output_as_it_was(tmp_path: Path, when: str) -> None:
+    """The system's out-of-memory killer ends a worker mid-build (a drawing process, or a process between its fork
+    and its start): the user reads what happened and what to do, never a traceback nor a silent exit, and output/
+    keeps the last build's files byte for byte."""
     site = generated_site(tmp_path / "site", 16)
     command = [sys.executable, "-m", "smmgen", "build", "--site", str(site), "--workers", "2"]
     subprocess.run(command, check=True, capture_output=True)
@@ -258,21 +269,22 @@ def test_a_worker_killed_during_a_build_ends_it_with_one_line_and_output_as_it_w
     first: set[int] | None = None
     deadline = time.monotonic() + 60
     while build.poll() is None and time.monotonic() < deadline:
-        now = _descendants(build.pid) - {build.pid}
+        now = {pid for pid in _descendants(build.pid) - {build.pid} if when == "starting" or _running(pid)}
         if now and first is None:
-            first = now                             # the parsing processes
-        elif first is not None and now - first:     # the drawing processes, started when parsing ends
+            first = now                             # the first parsing process (or both)
+        elif first is not None and now - first:     # "drawing": the processes started when parsing ends
             for pid in now - first:
                 os.kill(pid, signal.SIGKILL)
             break
-        time.sleep(0.002)
+        if when == "drawing":
+            time.sleep(0.001)       # ("starting" looks as often as it can: a fork is short)
     else:
-        pytest.fail("the build ended before its drawing processes could be killed")
+        pytest.fail("the build ended before a worker could be killed")
     out, err = build.communicate(timeout=60)
     assert build.returncode == 1, out + err
     assert "Traceback" not in err and "Traceback" not in out
     assert re.search(r"a worker process ended \(killed by signal 9\).*; the build stopped and left output/ as it "
-                     r"was: run it again \(signal 9 .*`--workers 1` needs less\)", err), err
+                     r"was: run it again \(signal 9 .*`--workers 1` needs less\)", err), out + err
     assert _output_bytes(site) == before
 
 

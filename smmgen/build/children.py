@@ -82,7 +82,10 @@ class _Child:
         self.lock = threading.Lock()
         self.pending: deque[tuple[Future, str]] = deque()   # written, not yet answered, in order
         self.gone = False                                   # its answers ended: nothing more is written to it
-        write_message(self.calls, json.dumps(list(path)).encode())   # fits the pipe: never blocks
+        # Fits the pipe: never blocks. A child already gone (killed between its fork and its start) is found by
+        # the first call or its initializer, which fail with how it ended; a broken pipe here would instead end
+        # the command line as if its own output had been closed, silently.
+        self.send(json.dumps(list(path)).encode())
 
     def send(self, message: bytes) -> bool:
         """Write one call; False when the child is gone (or went while it was written)."""
