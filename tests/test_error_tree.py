@@ -24,6 +24,7 @@ CLI = ("cli", "__main__.py")
 
 def _samples() -> list[e.SmmgenError]:
     import smmgen.cli.main  # noqa: F401 - the commands load through it, as the program loads them
+    from smmgen.build.children import WorkersLost
     from smmgen.cards.hero import HeroError
     from smmgen.cards.text import BoxTooSmall, MissingGlyph
     from smmgen.cli.doctor import NotChecked
@@ -50,6 +51,7 @@ def _samples() -> list[e.SmmgenError]:
         BoxTooSmall("the box holds no line at 12 px"),
         HeroError("image not found: static/x.jpg"),
         NotChecked("2 of 3 accounts could not be checked"),
+        WorkersLost("a worker process ended (killed by signal 9) while running _run_group"),
     ]
 
 
