@@ -23,6 +23,19 @@ handle = "@desk.example"
 """
 
 
+def _desk_early_writer(make_site) -> tuple:
+    """The desk site built without images, its card requests and an early writer started for them."""
+    from smmgen.build.card_stage import card_requests
+    from smmgen.build.early import EarlyWrite
+
+    _desk_site(make_site)
+    site = load_site(make_site.root)
+    result = build(site, render_images=False)
+    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, site)
+    writer = EarlyWrite.start(site, result.layouts, BuildCache.load(site), result.articles, result.cuts, requests, {})
+    return result, requests, writer
+
+
 def _desk_site(make_site) -> None:
     """A two-network site with enough articles for the worker processes (``smmgen.build.prepared.PARALLEL_MIN``)."""
     make_site.config(DESK)
@@ -443,14 +456,7 @@ def test_the_early_writer_keeps_an_articles_cuts_as_a_range(make_site) -> None:
     """The files written while the cards are drawn find an article's cuts by their place in the planned cuts:
     an article's cuts are next to each other, so a range (not a list of numbers, 0.4 kB an article at nine
     networks) says where."""
-    from smmgen.build.card_stage import card_requests
-    from smmgen.build.early import EarlyWrite
-
-    _desk_site(make_site)
-    site = load_site(make_site.root)
-    result = build(site, render_images=False)
-    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, site)
-    writer = EarlyWrite.start(site, result.layouts, BuildCache.load(site), result.articles, result.cuts, requests, {})
+    result, requests, writer = _desk_early_writer(make_site)
     assert writer is not None and len(writer.cuts) == 20
     assert all(type(where) is range and [result.cuts[i].source for i in where] == [source] * 2
                for source, where in writer.cuts.items())
@@ -838,14 +844,7 @@ def test_a_spilled_build_plans_and_spills_each_article_before_the_next(spill_bas
 def test_the_early_writer_waits_for_a_count_of_cards_per_article(make_site) -> None:
     """What the early writer keeps per article to know when its cards are all in is the number still to come,
     not a dict of its card requests (~300 bytes an article at two networks, 18 MB at 10,000 articles)."""
-    from smmgen.build.card_stage import card_requests
-    from smmgen.build.early import EarlyWrite
-
-    _desk_site(make_site)
-    site = load_site(make_site.root)
-    result = build(site, render_images=False)
-    requests = card_requests(list(result.cuts), {a.source: a for a in result.articles}, site)
-    writer = EarlyWrite.start(site, result.layouts, BuildCache.load(site), result.articles, result.cuts, requests, {})
+    result, requests, writer = _desk_early_writer(make_site)
     assert writer is not None and len(writer.waiting) == 20
     assert set(writer.waiting.values()) == {len({r for reqs in requests[:2] for r in reqs})}
     assert _deep_size([writer.waiting], [requests, *result.articles]) / 20 < 120

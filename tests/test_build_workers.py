@@ -73,6 +73,27 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _build_watching_children(root: Path, workers: int, every: float) -> tuple:
+    """A build of the site at ``root`` with images, and the children of this process seen every ``every`` s."""
+    from smmgen.build.pipeline import build
+
+    seen: list[set[int]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(every):
+            seen.append(_descendants(os.getpid()))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        result = build(load_site(root), render_images=True, workers=workers)
+    finally:
+        done.set()
+        sampler.join()
+    return result, seen
+
+
 def _pid_and_parent() -> tuple[int, int]:
     return os.getpid(), os.getppid()
 
@@ -99,26 +120,12 @@ def _refuse() -> None:
 def test_a_build_with_two_workers_runs_two_processes_beside_it_and_no_other(make_site) -> None:
     """The workers are the build's own children and the only processes it starts: a forkserver and its resource
     tracker were two more interpreters (14 MB each) at every size of site."""
-    from smmgen.build.pipeline import build
 
     make_site.config(MINIMAL_CONFIG + '[platforms.bluesky]\nhandle = "@desk.example"\n')
     for i in range(24):
         make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i}\ndate: 2026-11-{1 + i:02d}\n---\n"
                                                f"What happened on day {i}.\n")
-    seen: list[set[int]] = []
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.02):
-            seen.append(_descendants(os.getpid()))
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
-        result = build(load_site(make_site.root), render_images=True, workers=2)
-    finally:
-        done.set()
-        sampler.join()
+    result, seen = _build_watching_children(make_site.root, 2, 0.02)
     assert not result.errors and result.cards
     assert max(len(s) for s in seen) == 2           # the two workers (4 with a forkserver and resource tracker)
     assert not _descendants(os.getpid())            # and both reaped
@@ -318,20 +325,7 @@ def test_a_build_whose_drawing_processes_are_replaced_draws_the_same_cards_with_
         make_site.article(f"story-{i:02d}.md", f"---\ntitle: Story number {i} 🎉\ndate: 2026-11-{1 + i:02d}\n"
                                                f"---\nWhat happened on day {i}.\n")
     monkeypatch.setattr(workers_module, "GROUPS_PER_DRAWING_PROCESS", 3)
-    seen: list[set[int]] = []
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.01):
-            seen.append(_descendants(os.getpid()))
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
-        result = build(load_site(make_site.root), render_images=True, workers=2)
-    finally:
-        done.set()
-        sampler.join()
+    result, seen = _build_watching_children(make_site.root, 2, 0.01)
     assert not result.errors and len(result.cards) >= 24
     assert max(len(s) for s in seen) == 2 and len(set().union(*seen)) >= 2 + 8     # drawing ones replaced
     shutil.rmtree(make_site.root / "output", ignore_errors=True)
