@@ -26,6 +26,15 @@ def _mappings(path: str) -> int:
         return sum(1 for line in f if line.rstrip("\n").endswith(path))
 
 
+def _draw_one_photos_cards(hero: Path, out: Path) -> None:
+    """Draw one article's photo cards for Instagram, Open Graph, X and VK in this process."""
+    requests = [CardRequest(target=t, layout="photo", title="Council approves the budget", site_name="Site",
+                            kicker="News", date_text="1 May", lang="en", hero=hero, focus=None, alt="",
+                            source="content/a.md", line=None)
+                for t in ("instagram", "og", "x", "vk")]
+    render_cards(requests, layout_dirs=[DEFAULT_LAYOUT_DIR], out_dir=out, workers=1, companions=requests)
+
+
 def test_the_cjk_collection_stays_mapped_once_whatever_sizes_titles_are_fitted_at(tmp_path: Path) -> None:
     # Titles of every length shrink to different sizes; each size is a font object, and each font object maps
     # the 32 MB collection again (2.2 MB of it resident). Only the most recent may stay open: four did.
@@ -85,12 +94,7 @@ def test_a_group_lets_go_of_each_drawing_after_its_last_target(tmp_path: Path,
 
     monkeypatch.setattr(batch, "render", render)
     monkeypatch.setattr(batch, "encode", encode)
-    requests = [CardRequest(target=t, layout="photo", title="Council approves the budget", site_name="Site",
-                            kicker="News", date_text="1 May", lang="en", hero=hero, focus=None, alt="",
-                            source="content/a.md", line=None)
-                for t in ("instagram", "og", "x", "vk")]
-    render_cards(requests, layout_dirs=[DEFAULT_LAYOUT_DIR], out_dir=tmp_path / "out", workers=1,
-                 companions=requests)
+    _draw_one_photos_cards(hero, tmp_path / "out")
     assert len(drawings) == 3                 # og and vk share one
     # Each drawing's targets one after the other (og's and vk's), instagram's (cut from the largest copy) last:
     # every drawing goes after its last encode, before the next one is drawn.
@@ -122,12 +126,7 @@ def test_the_full_decode_goes_before_instagrams_card_is_resampled_from_its_rows(
     monkeypatch.setattr(heromod, "decode", decode)
     monkeypatch.setattr(Image.Image, "resize", resize)
     hero = _hero(tmp_path)
-    requests = [CardRequest(target=t, layout="photo", title="Council approves the budget", site_name="Site",
-                            kicker="News", date_text="1 May", lang="en", hero=hero, focus=None, alt="",
-                            source="content/a.md", line=None)
-                for t in ("instagram", "og", "x", "vk")]
-    render_cards(requests, layout_dirs=[DEFAULT_LAYOUT_DIR], out_dir=tmp_path / "out", workers=1,
-                 companions=requests)
+    _draw_one_photos_cards(hero, tmp_path / "out")
     assert full_alive[(1080, 1600)] == [True]       # the pass over columns reads it
     assert full_alive[(1080, 1350)] == [False]      # the pass over rows runs without it
 
