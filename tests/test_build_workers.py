@@ -44,7 +44,7 @@ def _started() -> str | None:
 def test_worker_processes_allocate_images_in_small_blocks_and_still_run_their_initializer() -> None:
     # Pillow's 16 MB blocks made each card and hero decode one allocation of its own size, and a drawing
     # process held some 30 MB of freed images beside the ones alive, where 1 MB blocks fit into each other's holes.
-    with pool(1, initializer=_started_with, initargs=("yes",)) as executor:
+    with pool(1, initializer=_started_with, initargs=("yes",), code_from=(__name__,)) as executor:
         assert executor.submit(_block_size).result() == IMAGE_BLOCK == 1 << 20
         assert executor.submit(_started).result() == "yes"
 
@@ -132,7 +132,7 @@ def test_a_build_with_two_workers_runs_two_processes_beside_it_and_no_other(make
 
 
 def test_results_and_errors_come_back_and_each_call_runs_in_a_child_of_this_process() -> None:
-    with Children(2) as children:
+    with Children(2, code_from=(__name__,)) as children:
         assert {children.submit(_pid_and_parent).result()[1] for _ in range(4)} == {os.getpid()}
         assert list(children.map(_sleep_then, [0.0] * 5, range(5))) == [0, 1, 2, 3, 4]
         with pytest.raises(ContentError) as failed:
@@ -142,14 +142,14 @@ def test_results_and_errors_come_back_and_each_call_runs_in_a_child_of_this_proc
 
 
 def test_prints_of_a_worker_go_to_its_stdout_not_into_the_answers(capfd) -> None:
-    with Children(1) as children:
+    with Children(1, code_from=(__name__,)) as children:
         assert children.submit(_say, "hello from a worker").result() == "hello from a worker"
     assert "hello from a worker" in capfd.readouterr().out
 
 
 @linux
 def test_a_worker_that_dies_fails_the_pending_calls_and_shutdown_reaps_every_child() -> None:
-    children = Children(2)
+    children = Children(2, code_from=(__name__,))
     calls = [children.submit(_sleep_then, 2, n) for n in range(10)]
     deadline = time.monotonic() + 10
     while not any(f.running() for f in calls) and time.monotonic() < deadline:
@@ -175,7 +175,7 @@ def test_a_worker_that_dies_fails_the_pending_calls_and_shutdown_reaps_every_chi
 
 
 def test_a_failing_initializer_fails_the_calls_instead_of_hanging() -> None:
-    with Children(1, initializer=_refuse) as children:
+    with Children(1, initializer=_refuse, code_from=(__name__,)) as children:
         future = children.submit(_pid_and_parent)
         with pytest.raises(WorkersLost, match="initializer failed"):
             future.result(timeout=20)
@@ -184,7 +184,7 @@ def test_a_failing_initializer_fails_the_calls_instead_of_hanging() -> None:
 @linux
 def test_shutdown_closes_the_pipes_and_reaps_the_children_and_their_threads() -> None:
     before = set(os.listdir("/proc/self/fd"))
-    with Workers(2, initializer=_started_with, initargs=("yes",)) as workers:
+    with Workers(2, initializer=_started_with, initargs=("yes",), code_from=(__name__,)) as workers:
         executor = workers.executor()
         assert [executor.submit(_started).result() for _ in range(4)] == ["yes"] * 4
         assert len(_descendants(os.getpid())) == 2
@@ -204,7 +204,8 @@ def test_drawing_has_processes_of_its_own_that_import_only_what_drawing_needs(ma
 
     make_site.config(MINIMAL_CONFIG)
     path = make_site.article("story.md", "---\ntitle: A story\ndate: 2026-11-01\n---\nWhat happened.\n")
-    with Workers(2, initializer=_start_worker, initargs=(load_site(make_site.root),)) as workers:
+    with Workers(2, initializer=_start_worker, initargs=(load_site(make_site.root),),
+                 code_from=(__name__,)) as workers:
         parsing = workers.executor()
         assert parsing.submit(_parse_and_cut, [path]).result()[0][0].title == "A story"
         parsers = {parsing.submit(_pid_and_parent).result()[0] for _ in range(6)}
@@ -302,7 +303,8 @@ def _pid_and_start() -> tuple[int, str | None]:
 def test_a_child_sent_its_calls_per_child_answers_them_and_ends_and_a_new_one_takes_the_next_calls() -> None:
     # A drawing process's heap grew with the groups of cards it drew (3 to 4 MB more at 10,000 articles than at
     # 1,000): after ``calls_per_child`` calls a new process, its initializer run first, takes the next ones.
-    with Children(2, initializer=_started_with, initargs=("again",), calls_per_child=3) as children:
+    with Children(2, initializer=_started_with, initargs=("again",), calls_per_child=3,
+                  code_from=(__name__,)) as children:
         assert list(children.map(_sleep_then, [0.01] * 10, range(10))) == list(range(10))
         answers = [children.submit(_pid_and_start).result() for _ in range(20)]
         assert {started for _, started in answers} == {"again"}

@@ -1,17 +1,22 @@
 """A build's worker process (``smmgen.build.children``): calls read from one pipe, answers written to another.
 
-Run as ``python -m smmgen.build.child CALLS_FD ANSWERS_FD``. Every message is an 8-byte length and its bytes: the
-first one the build's ``sys.path`` as JSON (so that the calls' functions import as they do in the build), then calls
-``(function, args, kwargs)``, each answered by ``(True, result)`` or ``(False, exception, traceback text)``. The
-process ends when the build closes the calls pipe. Its stdout and stderr are the build's: a print never mixes with
-the answers. This module imports nothing of smmgen: a worker imports what its calls need, when they arrive.
-Calls are pickles from the build that started this process. Answers are read back by ``read_value``, which takes
-only smmgen's own classes, plain values and exceptions: an answer that names anything else (``os.system``, say)
-is refused, not run.
+Run as ``python -m smmgen.build.child CALLS_FD ANSWERS_FD [MODULE ...]``. Every message is an 8-byte length and
+its bytes: the first one the build's ``sys.path`` as JSON (so that the calls' functions import as they do in the
+build), then calls ``(function, args, kwargs)``, each answered by ``(True, result)`` or ``(False, exception,
+traceback text)``. The process ends when the build closes the calls pipe. Its stdout and stderr are the build's: a
+print never mixes with the answers. This module imports nothing of smmgen: a worker imports what its calls need,
+when they arrive.
+No pickle read here or from here can run code of its own choosing. A call is read by ``CallReader``: its function
+and every class and function in its arguments are smmgen's or of the MODULEs named on the command line (the
+``code_from`` of ``Children``: the pipe cannot widen what a worker takes), besides plain values and exceptions; a
+call that names anything else (``os.system``, ``builtins.eval``, ``subprocess.Popen``) fails with
+``pickle.UnpicklingError`` before anything runs, and the worker answers the next one. Answers are read back by
+``read_value``: smmgen's own classes and functions, plain values and exceptions only.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -21,7 +26,8 @@ import struct
 import sys
 import traceback
 import zoneinfo
-from types import FunctionType
+from collections.abc import Callable
+from types import FunctionType, MethodType
 from typing import IO, Any
 
 LENGTH = struct.Struct("<Q")
@@ -44,40 +50,105 @@ _VALUES = {("datetime", n) for n in ("datetime", "date", "time", "timedelta", "t
 
 
 class _OwnCode(pickle.Unpickler):
+    code: tuple[str, ...] = ()
+    """Modules (or packages) whose functions and classes are taken besides smmgen's."""
+    what = "a worker's answer"
+    hint = ""
+
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _VALUES:
             return super().find_class(module, name)
         if (module, name) == ("builtins", "getattr"):
             return _member          # how enum members and methods travel
-        if module in sys.modules:       # never a module imported for the answer's sake
+        if module in sys.modules:       # never a module imported for the message's sake but code it may take
             try:
                 found = super().find_class(module, name)
             except AttributeError:
                 found = None
             # What the name reaches must be defined in smmgen (a smmgen module's import of os is not smmgen's
             # code), or be an exception, of whichever module the call raised it.
-            if _own(found) or isinstance(found, type) and issubclass(found, BaseException):
+            if _own(found, self.code) or isinstance(found, type) and issubclass(found, BaseException):
                 return found
-        raise pickle.UnpicklingError(f"a worker's answer names {module}.{name}, which is not smmgen's")
+        raise pickle.UnpicklingError(f"{self.what} names {module}.{name}, which is not smmgen's"
+                                     + (f" nor of {', '.join(self.code)}" if self.code else "") + self.hint)
 
 
-def _own(found: Any) -> bool:
-    return isinstance(found, (type, FunctionType)) and found.__module__.split(".")[0] == "smmgen"
+def _own(found: Any, code: tuple[str, ...] = ()) -> bool:
+    """Whether ``found`` is a function or class defined in smmgen or in a module of ``code``."""
+    return isinstance(found, (type, FunctionType)) and _of(found.__module__, code)
+
+
+def _of(module: Any, code: tuple[str, ...]) -> bool:
+    """Whether ``module`` is smmgen or one of its modules, or one of ``code`` or a module of one of them."""
+    return isinstance(module, str) and (module.split(".")[0] == "smmgen"
+                                        or any(module == c or module.startswith(c + ".") for c in code))
 
 
 def _member(owner: Any, name: str) -> Any:
-    """``getattr`` for an answer: a public member of smmgen's own classes (an enum's member, a method), never a
-    way from a value to its function's globals."""
+    """``getattr`` for a message: a public member of smmgen's own classes (an enum's member, a method), never a
+    way from a value to its function's globals nor to a function of another module that a class holds."""
     if (owner, name) == (zoneinfo.ZoneInfo, "_unpickle"):     # how a time zone travels
         return owner._unpickle
-    if name.startswith("_") or not _own(owner if isinstance(owner, type) else type(owner)):
-        raise pickle.UnpicklingError(f"a worker's answer asks for {type(owner).__name__}.{name}")
-    return getattr(owner, name)
+    kind = owner if isinstance(owner, type) else type(owner)
+    if name.startswith("_") or not _own(kind):
+        raise pickle.UnpicklingError(f"a message asks for {kind.__qualname__}.{name}, not a public member of "
+                                     "smmgen's code")
+    found = getattr(owner, name)
+    if callable(found) and not _runs_own(found):     # a method a smmgen class inherits from another module's
+        raise pickle.UnpicklingError(f"a message asks for {kind.__qualname__}.{name}, which is not smmgen's")
+    return found
+
+
+def _runs_own(found: Any, code: tuple[str, ...] = ()) -> bool:
+    """Whether calling ``found`` runs code of smmgen or of ``code``: one of their functions or classes, a method
+    of one of their functions, or an instance of one of their classes."""
+    if isinstance(found, MethodType):
+        found = found.__func__
+    return _own(found, code) or _own(type(found), code)
 
 
 def read_value(data: bytes) -> Any:
     """An answer, of smmgen's own functions and classes, plain values and exceptions only (``_OwnCode``)."""
     return _OwnCode(io.BytesIO(data)).load()
+
+
+_CODE_FROM = " (a worker runs the code of smmgen and of the modules named in Children's code_from only)"
+
+
+class _Call(_OwnCode):
+    what = "a call"
+    hint = _CODE_FROM
+
+    def __init__(self, data: bytes, reader: CallReader):
+        super().__init__(io.BytesIO(data))
+        self.code = reader.code
+        self.reader = reader
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = self.reader.found.get((module, name), self)
+        if found is self:
+            if module not in sys.modules and _of(module, self.code):
+                importlib.import_module(module)     # the call's own code, imported as the build does
+            found = self.reader.found[module, name] = super().find_class(module, name)
+        return found
+
+
+class CallReader:
+    """Reads a call ``(function, args, kwargs)``: its function smmgen's or of a module of ``code``, and its
+    arguments of their functions and classes, plain values and exceptions only; anything else is an
+    ``UnpicklingError`` raised before anything of the call runs. What a name reached is kept: a worker's calls
+    name the same few classes again and again."""
+
+    def __init__(self, code: tuple[str, ...] = ()):
+        self.code = code
+        self.found: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, data: bytes) -> tuple[Callable[..., Any], tuple, dict[str, Any]]:
+        function, args, kwargs = _Call(data, self).load()
+        if not _runs_own(function, self.code):
+            raise pickle.UnpicklingError(f"a call asks to run {function!r}, which is not smmgen's"
+                                         + (f" nor of {', '.join(self.code)}" if self.code else "") + _CODE_FROM)
+        return function, args, kwargs
 
 
 def write_message(pipe: IO[bytes], data: bytes) -> None:
@@ -86,11 +157,11 @@ def write_message(pipe: IO[bytes], data: bytes) -> None:
     pipe.flush()
 
 
-def answer(message: bytes) -> bytes:
+def answer(message: bytes, read: CallReader) -> bytes:
     """The pickled answer to one pickled call."""
     function: Any = None
     try:
-        function, args, kwargs = pickle.loads(message)   # the build's own call
+        function, args, kwargs = read(message)
         del message
         outcome: tuple = (True, function(*args, **kwargs))
     except BaseException as e:  # noqa: BLE001 (every failure goes back to the build as a value)
@@ -106,13 +177,14 @@ def answer(message: bytes) -> bytes:
 def main(argv: list[str]) -> int:
     # Ctrl-C reaches the whole process group: the build decides what becomes of its workers (it closes the pipe).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    read = CallReader(tuple(argv[2:]))
     with os.fdopen(int(argv[0]), "rb") as calls, os.fdopen(int(argv[1]), "wb") as answers:
         first = read_message(calls)
         if first is None:
             return 0
         sys.path[:] = [str(p) for p in json.loads(first)]
         while (message := read_message(calls)) is not None:
-            reply = answer(message)
+            reply = answer(message, read)
             del message
             write_message(answers, reply)
             del reply

@@ -62,12 +62,12 @@ class _RemoteTraceback(Exception):
 class _Child:
     """One worker process, the two ends of its pipes that the build holds, and its calls not yet answered."""
 
-    def __init__(self, path: list[str]):
+    def __init__(self, path: list[str], code_from: tuple[str, ...] = ()):
         calls_read, calls_write = os.pipe()
         answers_read, answers_write = os.pipe()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "smmgen.build.child", str(calls_read), str(answers_write)],
+                [sys.executable, "-m", "smmgen.build.child", str(calls_read), str(answers_write), *code_from],
                 pass_fds=(calls_read, answers_write), stdin=subprocess.DEVNULL)
         except BaseException:
             for fd in (calls_write, answers_read):
@@ -124,10 +124,14 @@ class Children(Executor):
     """``count`` worker processes, started at once; ``initializer(*initargs)`` runs first in each of them (when
     it fails, so do the calls: ``WorkersLost``). With ``calls_per_child``, a child that has been sent that many
     calls answers them and ends, and a new one (its initializer first) takes the next: what a process keeps
-    from call to call is then the same for any number of calls."""
+    from call to call is then the same for any number of calls.
+
+    A child runs only smmgen's functions, and those of the modules (or packages) named in ``code_from``: a call
+    of any other function, or whose arguments name any other function or class, fails with
+    ``pickle.UnpicklingError`` and runs nothing (``smmgen.build.child.CallReader``)."""
 
     def __init__(self, count: int, initializer: Callable[..., Any] | None = None, initargs: tuple = (),
-                 calls_per_child: int | None = None):
+                 calls_per_child: int | None = None, code_from: tuple[str, ...] = ()):
         self._calls: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._broken: str | None = None
@@ -136,9 +140,13 @@ class Children(Executor):
         self._writers = 0
         self._calls_per_child = calls_per_child
         self._path = path = list(sys.path)
+        if isinstance(code_from, str) or not all(
+                isinstance(m, str) and all(part.isidentifier() for part in m.split(".")) for m in code_from):
+            raise ValueError(f"code_from is a tuple of module names, not {code_from!r}")
+        self._code_from = code_from = tuple(code_from)
         try:
             for n in range(count):
-                child = _Child(path)
+                child = _Child(path, code_from)
                 thread = threading.Thread(target=self._feed, args=(child, initializer, initargs),
                                           name=f"smmgen-worker-{n}", daemon=True)
                 self._threads.append(thread)
@@ -180,7 +188,7 @@ class Children(Executor):
                 if self._broken is not None:
                     return
             try:
-                child = _Child(self._path)
+                child = _Child(self._path, self._code_from)
             except OSError as e:
                 self._break(f"a worker process cannot be started: {e}", e)
                 return

@@ -82,19 +82,23 @@ class Workers:
     10,000 articles peaked 9 MB above one at 1,000). A start costs an interpreter's start-up; the imports drawing
     needs are the same in either."""
 
-    def __init__(self, count: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()):
+    def __init__(self, count: int, initializer: Callable[..., None] | None = None, initargs: tuple = (),
+                 code_from: tuple[str, ...] = ()):
         self.count = count
         self._initializer = initializer
         self._initargs = initargs
+        self._code_from = code_from     # modules besides smmgen whose functions the processes run (Children)
         self._pool: Children | None = None
         self._drawing = False
 
     def executor(self) -> Executor:
         """The processes of the current stage, started on the first call."""
         if self._pool is None:
-            self._pool = pool(self.count, initializer=_start_drawing, calls_per_child=GROUPS_PER_DRAWING_PROCESS) \
+            self._pool = pool(self.count, initializer=_start_drawing, calls_per_child=GROUPS_PER_DRAWING_PROCESS,
+                              code_from=self._code_from) \
                 if self._drawing \
-                else pool(self.count, images=False, initializer=self._initializer, initargs=self._initargs)
+                else pool(self.count, images=False, initializer=self._initializer, initargs=self._initargs,
+                          code_from=self._code_from)
         return self._pool
 
     def parsed(self) -> None:
