@@ -228,3 +228,41 @@ def test_the_plans_weeks_and_days_made_without_jinja_are_the_templates(plan):
                 assert str(day_block(by_date[shown.date])) == str(jinja_day(by_date[shown.date]))
     for day in reversed(days):          # a day made without its week
         assert str(day_block(day)) == str(jinja_day(day))
+
+
+def test_a_site_with_copies_of_the_shipped_templates_gets_the_same_preview_through_jinja(make_site, tmp_path):
+    import shutil
+
+    from test_preview_pages import with_every_platform
+
+    from smmgen.build.templates import DEFAULTS_DIR
+    from smmgen.preview import plan_parts
+
+    for n in range(12):                 # some weeks apart: several plan pages
+        make_site.article(f"a{n}.md", f"""
+            ---
+            title: "Story {n} <b>&</b> 'q'"
+            date: 2026-1{n % 3}-{10 + n}T10:00:00+01:00
+            tags: ["<t>", "x"]
+            ---
+            Body {n} with https://news.example/a?b={n}&c=2 and #topic.
+            """)
+    result = with_every_platform(build(load_site(make_site.root), render_images=False))
+    weeks: list = []
+    made_week = plan_parts.PlanParts._week
+
+    def week(self, shown):
+        weeks.append(shown.monday)
+        return made_week(self, shown)
+
+    plan_parts.PlanParts._week = week
+    try:
+        made = render_pages(result)
+    finally:
+        plan_parts.PlanParts._week = made_week
+    assert weeks and any(path.startswith("preview/plan-") for path in made)
+    copies = tmp_path / "layouts"
+    shutil.copytree(DEFAULTS_DIR / "preview", copies / "preview")
+    site = dataclasses.replace(result.site, layouts_dir=copies)
+    assert Renderer(Layouts(copies))._article_page is None
+    assert render_pages(dataclasses.replace(result, site=site), Layouts(copies)) == made

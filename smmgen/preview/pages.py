@@ -299,6 +299,11 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
     seen["slots"] = values.pop("every")
     context = _plan_context(values, data)
     plan_fragment = fragment_maker(store, context)
+    from smmgen.preview.article_page import shipped
+
+    if shipped(renderer.layouts, ("plan.html.j2",)):
+        # The template's weeks and days, made without Jinja (``plan_macros``): the same text, as its macros' own.
+        plan_fragment = _in_place_of(plan_fragment, plan_macros(renderer, values, data, result.site))
     weeks = values.pop("weeks")
     days = values.pop("days")
     held, unplaced, total = values.pop("held"), values.pop("unplaced"), len(values.pop("slots"))
@@ -335,6 +340,18 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
             yield path, UNCHANGED
         else:
             yield path, page([week], period, held=Counter(), unplaced=[], opening=[])
+
+
+def _in_place_of(fragment: Callable[..., Markup], macros: Sequence[Any]) -> Callable[..., Markup]:
+    """``fragment``, given ``macros`` in place of a template's macros of the same names."""
+    own = {macro.name: macro for macro in macros}
+
+    def with_own(macro, *args) -> Markup:
+        return fragment(own.get(macro.name, macro), *args)
+
+    if hasattr(fragment, "keep"):
+        with_own.keep = fragment.keep       # type: ignore[attr-defined]
+    return with_own
 
 
 def _plan_context(values: dict[str, Any], data: PreviewData) -> tuple:
