@@ -266,3 +266,20 @@ def test_a_site_with_copies_of_the_shipped_templates_gets_the_same_preview_throu
     site = dataclasses.replace(result.site, layouts_dir=copies)
     assert Renderer(Layouts(copies))._article_page is None
     assert render_pages(dataclasses.replace(result, site=site), Layouts(copies)) == made
+
+
+@settings(max_examples=150, deadline=None)
+@given(post_text, looks)
+def test_telegram_segments_are_the_plain_segments_of_each_run_with_its_style(shown, look):
+    from smmgen.preview.text import _TelegramHTML, segments, telegram_html_segments
+
+    parser = _TelegramHTML()
+    parser.feed(shown)
+    parser.close()
+    expected = []
+    for run, style, href in parser.runs:
+        if href:
+            expected.append(("link", run, href, style))
+        else:
+            expected += [(s.kind, s.text, s.href, style) for s in segments(run, look)]
+    assert [dataclasses.astuple(s) for s in telegram_html_segments(shown, look)] == expected
