@@ -193,11 +193,11 @@ class PendingWrites:
         if data is STAGED:
             return                          # written already, and recorded (``smmgen.build.early``)
         if data is UNCHANGED and self.cache is not None:
-            relative = path.relative_to(self.out).as_posix()
+            relative = self._relative(path)
             self.index[relative] = self.cache.index[relative]
             return
         if not isinstance(data, bytes):
-            relative = path.relative_to(self.out).as_posix()
+            relative = self._relative(path)
             self._parent(path, relative)
             changed = stream_to(path, self.out, data, self.cache, durable=False, defer=self._renames)
             self.changed += changed
@@ -205,9 +205,9 @@ class PendingWrites:
                 self.index[relative] = self.cache.index[relative]
             return
         if self.cache is None:
-            self.changed += self._replace(path, path.relative_to(self.out).as_posix(), data, None, durable=True)
+            self.changed += self._replace(path, self._relative(path), data, None, durable=True)
             return
-        relative = path.relative_to(self.out).as_posix()
+        relative = self._relative(path)
         digest = hashlib.sha256(data).hexdigest()
         made = self.index.get(relative)
         if made is None and self._spilled is not None:
@@ -277,8 +277,18 @@ class PendingWrites:
         os.chmod(tmp, 0o644)
         return 1
 
+    def _relative(self, path: Path) -> str:
+        """``path``'s place in output/, as the output index names it (``path.relative_to(out).as_posix()``,
+        without making Paths: ten thousand files a cold build)."""
+        text = os.fspath(path)
+        root = self._root
+        if text.startswith(root) and text[len(root):len(root) + 1] == "/" and len(text) > len(root) + 1:
+            return text[len(root) + 1:]
+        return path.relative_to(self.out).as_posix()
+
     def _temporary(self, path: Path) -> str:
-        return os.path.join(path.parent, f".{path.name}.{self._token}.tmp")
+        folder, name = os.path.split(os.fspath(path))
+        return os.path.join(folder, f".{name}.{self._token}.tmp")
 
     def _staged(self, relative: str) -> str:
         """The temporary name (``_temporary``) of the new file ``relative``."""
@@ -469,10 +479,10 @@ def _unlink(path: str) -> None:
 
 def _create_anew(tmp: str, data: bytes, durable: bool) -> tuple[int, int]:
     """``create`` a temporary file; one of the same name left by a killed write is replaced."""
-    made = create(Path(tmp), data, durable=durable)
+    made = create(tmp, data, durable=durable)
     if made is None:
         os.unlink(tmp)
-        made = create(Path(tmp), data, durable=durable)
+        made = create(tmp, data, durable=durable)
         if made is None:
             raise FileExistsError(tmp)
     return made

@@ -11,6 +11,7 @@ foreign URL in a post is left exactly as the author wrote it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from pathlib import Path
@@ -121,8 +122,12 @@ def _jekyll_url(site, folders: list[str], name: str, *, slug: str, slug_set: str
 
 def is_own(url: str, site) -> bool:
     host = (urlsplit(url).hostname or "").lower()
-    own = {(urlsplit(site.base_url).hostname or "").lower(), *(h.lower() for h in site.utm.hosts)}
-    return host in own
+    return host in _own_hosts(site.base_url, tuple(site.utm.hosts))
+
+
+@functools.lru_cache(maxsize=16)        # asked for every cut of every article: a site has one answer
+def _own_hosts(base_url: str, hosts: tuple[str, ...]) -> frozenset[str]:
+    return frozenset({(urlsplit(base_url).hostname or "").lower(), *(h.lower() for h in hosts)})
 
 
 def with_utm(url: str, *, platform: str, slug: str, site) -> str:
@@ -139,4 +144,12 @@ def with_utm(url: str, *, platform: str, slug: str, site) -> str:
     if policy.content:
         params.append(("utm_content", policy.content))
     query += [(k, v.format(**values)) for k, v in params]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    # ``urlencode(query)``, a pair at a time: the tags' pairs are the same for many links.
+    encoded = "&".join(_encoded(k, v) for k, v in query) \
+        if all(type(k) is str and type(v) is str for k, v in query) else urlencode(query)
+    return urlunsplit(parts._replace(query=encoded))
+
+
+@functools.lru_cache(maxsize=1024)
+def _encoded(key: str, value: str) -> str:
+    return urlencode(((key, value),))

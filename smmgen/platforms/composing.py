@@ -186,11 +186,7 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
             warnings.append(untagged_warning(bare, url))
         return _authored(authored(text) if authored else text, rules, wants_thread, max_parts, warnings)
 
-    layout = _rendering(_layout(ctx))       # looked up once: fitting a post renders it many times
-
-    def render(title: str, excerpt: str, hashtags: str, link: str | None) -> str:
-        return layout(template_vars(article, ctx, title=title, excerpt=excerpt, hashtags=hashtags,
-                                    link=link or "", url=url, **template_more)).strip()
+    render = _renderer(article, ctx, url, template_more)
 
     if wants_thread:
         source = lead_text(article)      # a thread tells the whole article: the summary, then the body
@@ -216,6 +212,38 @@ def compose(article: Article, ctx: CutContext, spec: PlatformSpec, rules: Rules,
     if title_cut:
         warnings.append("the title was shortened to fit")
     return Composed((text,), 0 if shown_link else None, tuple(warnings + _mention_warnings((text,), name)))
+
+
+_SET_BY_COMPOSE = frozenset({"title", "excerpt", "hashtags", "link", "url"})
+
+
+def _renderer(article: Article, ctx: CutContext, url: str,
+              template_more: dict[str, Any]) -> Callable[[str, str, str, str | None], str]:
+    """``render(title, excerpt, hashtags, link)``: the post's layout with these values (``template_vars``),
+    stripped. The layout is looked up once: fitting a post renders it many times."""
+    from smmgen.platforms.shipped_layouts import plain
+
+    template = _layout(ctx)
+    fast = plain(template, {*_SET_BY_COMPOSE, "escape", *template_more}) \
+        if not _SET_BY_COMPOSE & template_more.keys() else None
+    if fast is not None:
+        # A layout smmgen ships reads none but these of the values: only they are made (as ``template_vars``
+        # makes them).
+        platform, mapping = ctx.settings.name, ctx.mention_map
+
+        def render_shipped(title: str, excerpt: str, hashtags: str, link: str | None) -> str:
+            return fast({"title": mentions.written(title, platform, mapping),
+                         "excerpt": mentions.written(excerpt, platform, mapping), "hashtags": hashtags,
+                         "link": link or "", "url": url, "escape": _identity, **template_more}).strip()
+
+        return render_shipped
+    layout = _rendering(template)
+
+    def render(title: str, excerpt: str, hashtags: str, link: str | None) -> str:
+        return layout(template_vars(article, ctx, title=title, excerpt=excerpt, hashtags=hashtags,
+                                    link=link or "", url=url, **template_more)).strip()
+
+    return render
 
 
 def _mention_warnings(parts: Sequence[str], platform: str) -> list[str]:

@@ -31,19 +31,28 @@ class Rules:
     max_hashtags: int | None = None
     max_mentions: int | None = None
     counted: Callable[[str], str] | None = None
+    # The texts measured with these rules (one cut's: fitting measures the text it chooses, and ``finish`` then
+    # checks that very text).
+    _measured: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def _text(self, text: str) -> str:
         return self.counted(text) if self.counted else text
 
+    def _measure(self, counted: str) -> int:
+        n = self._measured.get(counted)
+        if n is None:
+            n = self._measured[counted] = measure.measure(counted, self.unit, **self.measure_opts)
+        return n
+
     def length(self, text: str) -> int:
         """The length the platform gives ``text``, in ``unit``."""
-        return measure.measure(self._text(text), self.unit, **self.measure_opts)
+        return self._measure(self._text(text))
 
     def cost(self, text: str) -> int:
         """The length, raised above ``limit`` when a second rule (bytes, links, hashtags, mentions) is broken,
         so that fitting to ``limit`` respects them all."""
         counted = self._text(text)
-        n = measure.measure(counted, self.unit, **self.measure_opts)
+        n = self._measure(counted)
         if self.max_bytes is not None:
             n = max(n, math.ceil(measure.utf8_len(counted) * self.limit / self.max_bytes))
         if self._too_many(counted):
@@ -63,7 +72,7 @@ class Rules:
     def check(self, text: str) -> tuple[int, list[str]]:
         """``(length, problems)``: what ``length`` and ``problems`` give, counted once."""
         counted = self._text(text)
-        length = measure.measure(counted, self.unit, **self.measure_opts)
+        length = self._measure(counted)
         return length, self._problems(counted, length)
 
     def _problems(self, counted: str, length: int) -> list[str]:

@@ -8,6 +8,7 @@ images are relative to the output dir; each page prefixes them with the way up f
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -210,6 +211,7 @@ def local_text(when: dt.datetime, tz) -> str:
     return f"{local:%a %-d %b %Y, %H:%M} {local.tzname()}"
 
 
+@functools.lru_cache(maxsize=256)      # asked for every post's account: a site has a few
 def _initials(name: str) -> str:
     words = [w for w in re.split(r"\W+", name) if w and w.lower() not in ("the", "a", "an")]
     return ("".join(w[0] for w in words[:2]) or name[:1] or "?").upper()

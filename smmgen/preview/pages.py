@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,8 @@ from smmgen.preview.model import STATUSES, PreviewData, preview_data
 TEMPLATE_DIR = "preview"
 PAGES = ("index.html.j2", "article.html.j2", "plan.html.j2")
 BLOCK = 1 << 16
+_ARTICLE_VALUES = frozenset({"page", "article", "listed", "here", "index_page", "data", "site"})
+"""What the build gives an article page's template: the page made without Jinja takes exactly these."""
 
 
 
@@ -53,6 +56,7 @@ class Renderer:
 
     def __init__(self, layouts: Layouts):
         self.env = layouts.html
+        self.layouts = layouts
         self.script = self._source("preview.js")
         self.script_hash = "sha256-" + base64.b64encode(hashlib.sha256(self.script.encode()).digest()).decode()
 
@@ -66,7 +70,23 @@ class Renderer:
         return source
 
     def render(self, name: str, up: str, **values: Any) -> bytes:
+        if name == "article.html.j2" and values.keys() == _ARTICLE_VALUES and values["page"] == "article":
+            made = self._article_page
+            if made is not None:
+                del values["page"]
+                return made.render(up, **values)
         return b"".join(self.stream(name, up, **values))
+
+    @cached_property
+    def _article_page(self):
+        """The article page made without Jinja (``smmgen.preview.article_page``), or None: the site has its own
+        copy of one of the templates it is made from."""
+        from smmgen.preview.article_page import ArticlePage, shipped
+
+        if not shipped(self.layouts):
+            return None
+        css = self.env.get_template(f"{TEMPLATE_DIR}/preview.css").render()
+        return ArticlePage(css, self.script, self.csp)
 
     def stream(self, name: str, up: str, **values: Any) -> Iterator[bytes]:
         """The page in blocks of about 64 KB, ending in exactly one newline: the index and the plan of a large
@@ -279,6 +299,11 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
     seen["slots"] = values.pop("every")
     context = _plan_context(values, data)
     plan_fragment = fragment_maker(store, context)
+    from smmgen.preview.article_page import shipped
+
+    if shipped(renderer.layouts, ("plan.html.j2",)):
+        # The template's weeks and days, made without Jinja (``plan_macros``): the same text, as its macros' own.
+        plan_fragment = _in_place_of(plan_fragment, plan_macros(renderer, values, data, result.site))
     weeks = values.pop("weeks")
     days = values.pop("days")
     held, unplaced, total = values.pop("held"), values.pop("unplaced"), len(values.pop("slots"))
@@ -317,6 +342,18 @@ def _plan_pages(renderer: Renderer, result, data: PreviewData, listed: list, sto
             yield path, page([week], period, held=Counter(), unplaced=[], opening=[])
 
 
+def _in_place_of(fragment: Callable[..., Markup], macros: Sequence[Any]) -> Callable[..., Markup]:
+    """``fragment``, given ``macros`` in place of a template's macros of the same names."""
+    own = {macro.name: macro for macro in macros}
+
+    def with_own(macro, *args) -> Markup:
+        return fragment(own.get(macro.name, macro), *args)
+
+    if hasattr(fragment, "keep"):
+        with_own.keep = fragment.keep       # type: ignore[attr-defined]
+    return with_own
+
+
 def _plan_context(values: dict[str, Any], data: PreviewData) -> tuple:
     """What the plan's weeks and days show besides their own events (part of their keys in the store)."""
     return ("plan", "../", values["titles"], values["accents"], values["article_pages"], data.platforms,
@@ -339,17 +376,10 @@ def plan_parts(renderer: Renderer, result, data: PreviewData, store) -> Iterator
     values.pop("every")
     weeks, days = values.pop("weeks"), values.pop("days")
     fragment = fragment_maker(store, _plan_context(values, data))
-    # Bound as on a plan page, but made with no weeks: the module's own page is then a few lines, and the
-    # macros read only their argument and the values the parts' keys hold.
-    template = renderer.env.get_template(f"{TEMPLATE_DIR}/plan.html.j2")
-    module = template.make_module({**renderer.values("../"), "page": "plan", "data": data, "site": site,
-                                   **values, "fragment": lambda m, *a: m(*a), "period": None, "periods": [],
-                                   "weeks": [], "days": [], "slots": [], "held": Counter(), "unplaced": [],
-                                   "opening": [], "total": 0})
-    week_table, day_block = getattr(module, "week_table", None), getattr(module, "day_block", None)
-    if not isinstance(week_table, jinja2.runtime.Macro) or not isinstance(day_block, jinja2.runtime.Macro):
+    week_table, day_block = plan_macros(renderer, values, data, site)
+    if week_table is None or day_block is None:
         return
-    del module, values
+    del values
     by_date = {day.date: day for day in days}
     for week in weeks:                  # a step: a week, then its days (a plan page shows both)
         fragment(week_table, week)
@@ -360,9 +390,47 @@ def plan_parts(renderer: Renderer, result, data: PreviewData, store) -> Iterator
         yield
 
 
+def plan_macros(renderer: Renderer, values: dict[str, Any], data: PreviewData, site) -> tuple[Any, Any]:
+    """The plan template's ``week_table`` and ``day_block`` macros, bound as on a plan page to the plan's
+    ``values`` (``plan_values``), each None when the template (a site's own) has none. The shipped template's
+    are made without Jinja (``smmgen.preview.plan_parts``)."""
+    from smmgen.preview.article_page import shipped
+
+    if shipped(renderer.layouts, ("plan.html.j2",)):
+        from smmgen.preview.plan_parts import PlanParts
+
+        parts = PlanParts("../", values, data)
+        return parts.week_table, parts.day_block
+    return template_plan_macros(renderer, values, data, site)
+
+
+def template_plan_macros(renderer: Renderer, values: dict[str, Any], data: PreviewData, site) -> tuple[Any, Any]:
+    """``plan_macros``, always the template's (Jinja's) macros."""
+    # Bound as on a plan page, but made with no weeks: the module's own page is then a few lines, and the
+    # macros read only their argument and the values the parts' keys hold.
+    template = renderer.env.get_template(f"{TEMPLATE_DIR}/plan.html.j2")
+    module = template.make_module({**renderer.values("../"), "page": "plan", "data": data, "site": site,
+                                   **values, "fragment": lambda m, *a: m(*a), "period": None, "periods": [],
+                                   "weeks": [], "days": [], "slots": [], "held": Counter(), "unplaced": [],
+                                   "opening": [], "total": 0})
+    found = getattr(module, "week_table", None), getattr(module, "day_block", None)
+    return tuple(m if isinstance(m, jinja2.runtime.Macro) else None for m in found)  # type: ignore[return-value]
+
+
 def index_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, Any]):
     """The ``row`` macro of the index template, bound as on the index page, or None when the template (a
-    site's own) has none."""
+    site's own) has none. The shipped template's row is made without Jinja (``smmgen.preview.index_row``)."""
+    from smmgen.preview.article_page import shipped
+
+    if shipped(renderer.layouts, ("index.html.j2",)):
+        from smmgen.preview.index_row import IndexRow
+
+        return IndexRow("../")
+    return template_row_macro(renderer, data, common)
+
+
+def template_row_macro(renderer: Renderer, data: PreviewData, common: dict[str, Any]):
+    """``index_row_macro``, always the template's (Jinja's) macro."""
     from dataclasses import replace
 
     template = renderer.env.get_template(f"{TEMPLATE_DIR}/index.html.j2")

@@ -6,7 +6,6 @@ can become markup. Only http(s) URLs become links: a ``javascript:`` URL in a po
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -153,5 +152,5 @@ def telegram_html_segments(text: str, look: Look) -> tuple[Segment, ...]:
         if href:
             out.append(Segment("link", run, href, style))
             continue
-        out.extend(dataclasses.replace(seg, style=style) for seg in segments(run, look))
+        out.extend(Segment(seg.kind, seg.text, seg.href, style) for seg in segments(run, look))
     return tuple(out)
