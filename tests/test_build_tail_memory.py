@@ -166,3 +166,37 @@ def test_the_plans_cache_section_is_made_without_a_list_per_cut() -> None:
     assert held / len(changes) < 210        # bytes a cut (182): 244 with a list each
     assert not side                         # no timing: nothing put aside
     assert section_in(tables, "plan", json.loads(json.dumps(data)), []) == ("signature", changes)
+
+
+def _rss() -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc, /proc")
+def test_the_c_heaps_free_pages_are_given_back() -> None:
+    """Blocks freed between live ones stay in the process's memory until ``heap.give_back``."""
+    from smmgen.build import heap
+
+    blocks = [bytes(2000) + bytes([i % 256]) for i in range(20_000)]     # 40 MB from the C heap
+    keep = bytes(2000) + b"!"                                           # above them: the heap's top is live
+    del blocks
+    before = _rss()
+    heap.give_back()
+    assert before - _rss() > 20 << 20
+    assert keep
+
+
+def test_a_build_gives_the_c_heap_back_after_drawing_and_before_the_plan_and_each_save(make_site,
+                                                                                       monkeypatch) -> None:
+    from smmgen.build import heap
+
+    site = load_site(_site(make_site))
+    when: list[str] = []
+    monkeypatch.setattr(heap, "give_back", lambda: when.append(_caller()))
+    assert not build_site(site, workers=1).errors
+    assert when == ["_build", "iter_pages", "_build_site", "_build_site"]     # the cache save, the edit index
+
+
+def _caller() -> str:
+    return sys._getframe(2).f_code.co_name
