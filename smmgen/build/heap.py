@@ -20,7 +20,7 @@ from collections.abc import Callable
 def _trim() -> Callable[[int], int] | None:
     if not sys.platform.startswith("linux"):
         return None
-    import ctypes       # here: a build that never comes this far (a no-op one) does without it
+    import ctypes  # here: a build that never comes this far (a no-op one) does without it
 
     try:
         return ctypes.CDLL(None).malloc_trim

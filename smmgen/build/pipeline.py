@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from smmgen.build import heap
 from smmgen.build.article_outputs import ArticleOutput, EntryLines, output_key
 from smmgen.build.cache import BuildCache, stamp
 from smmgen.build.card_stage import (  # noqa: F401 (card_layout: still importable from here)
@@ -25,7 +26,6 @@ from smmgen.build.card_stage import (  # noqa: F401 (card_layout: still importab
     media_files,
     render_cards,
 )
-from smmgen.build import heap
 from smmgen.build.held_cuts import HeldCuts, is_slim
 from smmgen.build.plan_input import PlanInput, plan_inputs
 from smmgen.build.prepared import PARALLEL_MIN, Prepared, _start_worker, article_runs, parse_and_cut  # noqa: F401 (importable here)
