@@ -334,3 +334,32 @@ def test_a_build_whose_drawing_processes_are_replaced_draws_the_same_cards_with_
     shutil.rmtree(make_site.root / ".smmgen", ignore_errors=True)
     alone = build(load_site(make_site.root), render_images=True, workers=1)
     assert not alone.errors and alone.cards == result.cards     # the same files (named by their content)
+
+
+@linux
+def test_the_drawing_processes_end_with_the_last_card_before_the_last_articles_files_are_written(
+        tmp_path: Path, monkeypatch) -> None:
+    """Idle once their last card is in, the two drawing processes lived on until the build had written the files
+    of the articles whose cards came last (a third of a 10,000-article build's memory at that moment): they end,
+    reaped, before the last article's files are written, and so before the manifest and the preview."""
+    from smmgen.build import early
+    from smmgen.build.cache import BuildCache, fingerprint
+    from smmgen.build.pipeline import build
+    from smmgen.output_files import survey
+
+    site = load_site(generated_site(tmp_path / "site", 16, hero_share=0.6))
+    seen: list[set[int]] = []
+    write = early.EarlyWrite._write
+
+    def watched(self, *args, **kwargs):
+        seen.append(_descendants(os.getpid()))
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(early.EarlyWrite, "_write", watched)
+    cache = BuildCache.load(site, fingerprint(site))
+    cache.present = survey(site.root, site.output_dir, ("cuts", "cards", "og", "preview", "media"))
+    result = build(site, workers=2, cache=cache, write_early=True)
+    assert not result.errors and result.drawn
+    assert len(seen) >= 8 and any(seen)         # articles written while the others' cards were drawn
+    assert not seen[-1]                         # the last one: no drawing process left
+    assert not _descendants(os.getpid())

@@ -91,6 +91,9 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     ``shard`` and ``drawings``: as ``smmgen.cards.batch.render_cards`` takes them. ``arrived`` is told the
     cards (request, card) as they are known: those found done at once, then each group's as it is drawn.
     ``started`` is set once the drawings are handed to the workers (it may be set earlier by the caller)."""
+    if not render_images or not any(requests):
+        if pool is not None:
+            pool.drawn()        # started when parsing ended, and nothing to draw
     if not render_images:
         return {}, check_heroes(articles.values(), _drawn_on(cache), cache.file_key if cache is not None else None)
     # By identity first: ``card_requests`` gives each distinct card one object, and hashing a request hashes
@@ -144,7 +147,7 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
                                 out_dir=site.output_dir, stage=staging.ready_folder(site), staged=staged,
                                 workers=count, executor=pool.executor if count > 1 else None, heroes=read,
                                 progress=drawn, shard=shard, drawings=drawings, companions=requests,
-                                arrived=arrived))
+                                arrived=arrived, answered=pool.drawn if pool is not None else None))
             if cache is not None:
                 for path, (seen, sha) in read.items():
                     cache.learn(path, seen, sha)
@@ -152,6 +155,11 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
             return {}, list(e.errors)
         except SmmgenError as e:
             return {}, [e]
+        finally:
+            if pool is not None:
+                pool.drawn()    # (told already when the last card came from its processes)
+    elif pool is not None:
+        pool.drawn()            # started when parsing ended, and nothing to draw
     # In request order, whichever cards came from the cache: "the article's og card" is then the same one.
     cards = {req: cards[req] for req in requests if req in cards}
     if cache is not None:

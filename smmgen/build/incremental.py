@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from smmgen.build import edit_index, staging
+from smmgen.build import edit_index, heap, staging
 from smmgen.build.cache import BuildCache, BuildState, check_folder, fingerprint, load_state
 from smmgen.build.edit_index import EditIndex
 from smmgen.build.integration import intact, integrate
@@ -235,10 +235,12 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     from smmgen.content.article_media import looked_for_in_vain
 
     looked = any(looked_for_in_vain(a) for a in (*result.articles, *result.drafts))
+    heap.give_back()                    # what the write let go of: the cache's files are made in its place
     cache.save(None if looked else BuildState(inputs=inputs, read=tuple(read), outputs=outputs, summary=summary),
                keep_lines=hold)
     index = None
     if not looked:
+        heap.give_back()
         index = edit_index.save_full(site, env, result, cache, stats, inputs, started, cache.preview)
     return Outcome(summary, changed, (), False, cache, index=index)
 

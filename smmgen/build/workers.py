@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +91,7 @@ class Workers:
         self._code_from = code_from     # modules besides smmgen whose functions the processes run (Children)
         self._pool: Children | None = None
         self._drawing = False
+        self._closing = threading.Lock()     # ``drawn`` (the drawing thread) and ``close`` may meet
 
     def executor(self) -> Executor:
         """The processes of the current stage, started on the first call."""
@@ -111,10 +113,18 @@ class Workers:
             self.close()
             self.executor()
 
+    def drawn(self) -> None:
+        """Every card is answered: the drawing processes end now (their pipes closed, each reaped), before the
+        build writes the last articles' files and the global outputs; two idle drawing processes were a third of
+        a 10,000-article build's memory at that moment. A stage after it that asks for processes gets new ones."""
+        if self._drawing:
+            self.close()
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        with self._closing:
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.shutdown()
 
     def __enter__(self) -> Workers:
         return self

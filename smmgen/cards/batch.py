@@ -71,7 +71,8 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
                  shard: tuple[int, int] | None = None,
                  drawings: dict[str, str] | None = None,
                  companions: Sequence[CardRequest] = (),
-                 arrived: Callable[[list[tuple[CardRequest, Card]]], None] | None = None) -> dict[CardRequest, Card]:
+                 arrived: Callable[[list[tuple[CardRequest, Card]]], None] | None = None,
+                 answered: Callable[[], None] | None = None) -> dict[CardRequest, Card]:
     """Render (or find already rendered) the card for every request.
 
     ``layout_dirs`` is searched in order (the site's ``layouts/cards`` first, then the package defaults).
@@ -94,6 +95,8 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     and the card's pixels still depend on its article's cards, never on which of them are drawn now.
     ``arrived``, when given, is told each group's cards (request, card) as the group is done, so that the caller
     can use them while the other groups are drawn.
+    ``answered``, when given, is told once every group drawn in ``executor``'s processes is answered, before the
+    last one's cards are taken in (and told to ``arrived``): the caller's processes may end then.
     """
     errors: list[SmmgenError] = []
     layouts: dict[Path, LayoutFile] = {}
@@ -124,7 +127,8 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     with contextlib.ExitStack() as own:
         if workers > 1 and len(batches) > 1:
             run = executor() if executor is not None else own.enter_context(worker_pool(workers))
-            results: Iterable[Any] = _windowed(run, batches, dirs, workers * WINDOW_PER_WORKER)
+            results: Iterable[Any] = _windowed(run, batches, dirs, workers * WINDOW_PER_WORKER,
+                                               answered if executor is not None else None)
         else:
             results = (_run_group(b, dirs[0]) for b in batches)
         # Each group's result is taken in as it comes and then let go: a list of them all beside ``cards`` held
@@ -180,22 +184,27 @@ def _counted(results: Iterable[Any], batches: list[list[_Job]],
         yield result
 
 
-def _windowed(executor: Executor, batches: list[list[_Job]], dirs: list[tuple], window: int) -> Iterator[Any]:
+def _windowed(executor: Executor, batches: list[list[_Job]], dirs: list[tuple], window: int,
+              answered: Callable[[], None] | None = None) -> Iterator[Any]:
     """``executor.map(_run_group, batches, dirs)`` with at most ``window`` groups handed out and not yet taken
     back: the first ``window`` at once (the workers start on them before this is iterated), then one for each
-    result taken. The build process holds a few groups' calls and results instead of every group's."""
+    result taken. The build process holds a few groups' calls and results instead of every group's.
+    ``answered`` is told when the last result is in, before it is given."""
     todo = zip(batches, dirs)
     pending = deque(executor.submit(_run_group, *call) for call in itertools.islice(todo, window))
-    return _in_order(executor, pending, todo)
+    return _in_order(executor, pending, todo, answered)
 
 
-def _in_order(executor: Executor, pending: deque[Future], todo: Iterator[tuple]) -> Iterator[Any]:
+def _in_order(executor: Executor, pending: deque[Future], todo: Iterator[tuple],
+              answered: Callable[[], None] | None = None) -> Iterator[Any]:
     try:
         while pending:
             result = pending.popleft().result()
             call = next(todo, None)
             if call is not None:
                 pending.append(executor.submit(_run_group, *call))
+            elif not pending and answered is not None:
+                answered()
             yield result
     finally:
         for future in pending:          # given up on (an error): what has not started need not

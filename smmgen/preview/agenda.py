@@ -154,15 +154,40 @@ def _whole_seconds(when: dt.datetime | None) -> dt.datetime | None:
 
 
 def events(all_slots: Sequence[Slot], tz) -> list[Event]:
-    # Sorted by the UTC instant (the slots' own times): comparing aware local times costs a zone lookup each.
-    found = [((s.publish_at, True, s.platform, s.id), "publish", s.publish_at, s) for s in all_slots]
-    found += [((s.expire_at, False, s.platform, s.id), "expire", s.expire_at, s) for s in all_slots if s.expire_at]
-    found.sort(key=lambda f: f[0])
     local: dict[dt.datetime, dt.datetime] = {}     # a plan's posts share a few slot times
-    for _, _, at, _ in found:
-        if at not in local:
-            local[at] = at.astimezone(tz)
-    return [Event(kind, local[at], s) for _, kind, at, s in found]
+
+    def at(when: dt.datetime) -> dt.datetime:
+        found = local.get(when)
+        if found is None:
+            found = local[when] = when.astimezone(tz)
+        return found
+
+    found = [Event("publish", at(s.publish_at), s) for s in all_slots]
+    found += [Event("expire", at(s.expire_at), s) for s in all_slots if s.expire_at]
+    # By the UTC instant (the slots' own times: comparing aware local times costs a zone lookup each), expiries
+    # first, then platform and id: a stable sort per key, the last key first, each keyed by a value the event
+    # holds already (one tuple per event as the key, and one beside it, were 20 MB at 10,000 articles).
+    found.sort(key=_id)
+    found.sort(key=_platform)
+    found.sort(key=_publishes)
+    found.sort(key=_instant)
+    return found
+
+
+def _id(event: Event) -> str:
+    return event.slot.id
+
+
+def _platform(event: Event) -> str:
+    return event.slot.platform
+
+
+def _publishes(event: Event) -> bool:
+    return event.kind == "publish"
+
+
+def _instant(event: Event) -> dt.datetime:
+    return event.slot.publish_at if event.kind == "publish" else event.slot.expire_at  # type: ignore[return-value]
 
 
 def days(all_slots: Sequence[Slot], tz) -> list[Day]:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from smmgen.build import heap
 from smmgen.build.collector import no_collection
 from smmgen.build.templates import Layouts
 from smmgen.preview import agenda, periods
@@ -176,6 +177,7 @@ def iter_pages(result, layouts: Layouts | None = None, reuse=None) -> Iterator[t
     if not listed:
         yield from index.pages(None)
     plan: dict[str, Any] = {}
+    heap.give_back()            # what the article and index pages let go of: the plan is made in its place
     yield from _plan_pages(renderer, result, data, listed, store, common, plan, memo)
     for relative, source in sorted(data.avatars.items()):
         yield relative, source.read_bytes()
