@@ -67,10 +67,16 @@ class Run:
 
 def _tree_pids(root: int) -> list[int]:
     """``root`` and its descendants, followed through each thread's ``children`` file."""
-    pids, stack = [], [root]
+    return [pid for pid, _ in _tree(root)]
+
+
+def _tree(root: int) -> list[tuple[int, int | None]]:
+    """``root`` and its descendants, each with its parent (None for ``root``)."""
+    found: list[tuple[int, int | None]] = []
+    stack: list[tuple[int, int | None]] = [(root, None)]
     while stack:
-        pid = stack.pop()
-        pids.append(pid)
+        pid, parent = stack.pop()
+        found.append((pid, parent))
         try:
             tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
@@ -78,10 +84,18 @@ def _tree_pids(root: int) -> list[int]:
         for task in tasks:
             try:
                 with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
-                    stack.extend(int(child) for child in f.read().split())
+                    stack.extend((int(child), pid) for child in f.read().split())
             except OSError:
                 continue
-    return pids
+    return found
+
+
+def _cmdline(pid: int) -> bytes | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def _kb(path: str, field: str) -> int | None:
@@ -106,8 +120,19 @@ def _tree_rss_kb(root: int) -> tuple[int, int]:
     ((0, 0) where /proc is missing). The build's own ``wait4`` gives the largest process that ended, not what
     the processes held together at one moment. The tree is followed through each thread's
     ``children`` file: reading every process's status instead costs the two cores being measured a few percent."""
-    sizes = [_kb(f"/proc/{pid}/status", "VmRSS:") or 0 for pid in _tree_pids(root)]
+    tree = _tree(root)
+    sizes = [_kb(f"/proc/{pid}/status", "VmRSS:") or 0 for pid, parent in tree
+             if parent is None or not _not_yet_its_own(pid, parent)]
     return sum(sizes), max(sizes, default=0)
+
+
+def _not_yet_its_own(pid: int, parent: int) -> bool:
+    """A child between its start and its exec: subprocess starts children with vfork(), so until exec the child
+    runs in its parent's address space and its VmRSS is the parent's own pages, not memory of its own. Counting it
+    would add the parent twice for that instant (a worker replaced while the build process is large). A child still
+    showing its parent's command line is in that state: every process a build starts execs a new program."""
+    mine = _cmdline(pid)
+    return mine is not None and mine == _cmdline(parent)
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> Run:
