@@ -19,7 +19,7 @@ import regex
 from PIL import features
 
 from smmgen.cards import bidi, emoji
-from smmgen.cards.fonts import FontFile, chain, font, pick
+from smmgen.cards.fonts import FontFile, chain, measuring, pick
 from smmgen.errors import SmmgenError
 
 REF = 200  # reference size for measuring, px
@@ -186,12 +186,12 @@ def _break_opportunities(cl: list[Cluster]) -> list[bool]:
 # up with every new word of a larger site (2.3 MB), 65,536 would hold some 16 MB.
 @functools.lru_cache(maxsize=1024)
 def _ref_width(face: FontFile, weight: int, width: float, text: str, lang: str) -> float:
-    return font(face, REF, weight, width).getlength(text, language=lang or None)
+    return measuring(face, REF, weight, width).getlength(text, language=lang or None)
 
 
 @functools.lru_cache(maxsize=1024)
 def ref_metrics(face: FontFile, weight: int, width: float) -> tuple[float, float]:
-    asc, desc = font(face, REF, weight, width).getmetrics()
+    asc, desc = measuring(face, REF, weight, width).getmetrics()
     return asc / REF, desc / REF
 
 
