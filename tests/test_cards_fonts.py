@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,15 @@ from smmgen.cards import DEFAULT_LAYOUT_DIR, CardRequest, fonts, render_cards, t
 from smmgen.cards.font_resize import resize
 
 pytestmark = pytest.mark.skipif(not fonts.can_resize(), reason="fonts are opened per size in this process")
+
+
+@pytest.fixture(autouse=True)
+def _no_fonts_left_open() -> Iterator[None]:
+    """Font objects opened here (some per size, while resizing is switched off) are closed after each test: the
+    memory tests count the mappings of a font file that this process holds."""
+    yield
+    fonts.forget_fonts()
+    text.forget()
 
 # (language, a file name part of the face in its chain, text): every kind of face the chain has. The Noto faces
 # but CJK are hinted by FreeType's auto-hinter, whose per-script data is what setting a size keeps.
