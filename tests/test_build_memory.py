@@ -896,3 +896,33 @@ def test_article_outputs_finds_each_articles_cuts_as_a_run_not_an_index_a_cut(tm
     assert len(outputs) == len(result.articles)
     # Bytes a cut above what the outputs hold, at the peak (15): 27 with a list of indexes (above 256, 50).
     assert (peak - now) / len(result.cuts) < 21
+
+
+def test_a_card_request_hashed_and_sent_to_a_worker_takes_no_dict_of_its_own() -> None:
+    """A large site's build holds every card request from before drawing to its end: a request's hash kept in
+    its ``__dict__``, or its state read from there to pickle it for a worker, made each request a dict object of
+    its own (65-115 bytes a request)."""
+    import pickle
+    import tracemalloc
+
+    from smmgen.cards.model import CardRequest
+
+    titles = [f"Story number {i} of the desk" for i in range(2_000)]
+    hero = Path("content/hero.jpg")
+    tracemalloc.start()
+    try:
+        requests = [CardRequest("og", "photo", t, "The Desk", "News", "1 May 2026", "en", hero, None, "", "a.md", 3)
+                    for t in titles]
+        made = tracemalloc.get_traced_memory()[0]
+        sent = [pickle.dumps(r, pickle.HIGHEST_PROTOCOL) for r in requests]
+        for r in requests:
+            hash(r)
+        del sent
+        gc.collect()
+        grown = (tracemalloc.get_traced_memory()[0] - made) / len(requests)
+    finally:
+        tracemalloc.stop()
+    assert pickle.loads(pickle.dumps(requests[0])) == requests[0] and hash(requests[0]) == hash(requests[0])
+    assert hash(pickle.loads(pickle.dumps(requests[0]))) == hash(requests[0])
+    # The hash itself is an int of ~32 bytes; a dict of its own was ~65 more (~115 once it holds the hash).
+    assert grown < 70, grown

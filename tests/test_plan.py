@@ -72,6 +72,25 @@ def test_planning_works_out_each_days_slot_times_once_not_once_per_post(tmp_path
     assert len(made) <= 36 * (len(days) + 2), len(made)
 
 
+
+def test_an_articles_cuts_planned_to_equal_timings_share_one_timing(tmp_path):
+    # A large site's plan answers are all held until the build applies them: a new timing a cut was ~150 bytes
+    # a cut more than one for the equal timings of an article's cuts.
+    site = site_with(tmp_path / "s", SLOTS, extra="""
+        [platforms.bluesky]
+        handle = "desk.example"
+        """)
+    cuts = [cut(slug, "2026-11-20 07:00", platform) for slug in ("a", "b", "c")
+            for platform in ("mastodon", "bluesky")]
+    cuts += [cut("d", "2026-11-20 07:00", explicit=True), cut("d", "2026-11-20 07:00", "bluesky", explicit=True)]
+    planned, errors = plan.assign(cuts, site)
+    assert errors == []
+    timings = [c.timing for c in planned]
+    assert len({id(t) for t in timings}) == len(set(timings)) < len(timings)
+    # The same answers as each cut's own timing: equal values, only fewer objects.
+    assert [(t.basis, t.field, t.line) for t in timings] == \
+        [("slot", "date", 3)] * 6 + [("explicit", "social.publish_at", 5)] * 2
+
 def test_without_slots_a_post_keeps_its_date_unless_a_rule_moves_it(tmp_path):
     site = site_with(tmp_path / "s", """
         [plan]

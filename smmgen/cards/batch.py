@@ -10,6 +10,7 @@ that budget. Errors are collected per request and raised together after every ot
 
 from __future__ import annotations
 
+import array
 import contextlib
 import functools
 import hashlib
@@ -53,7 +54,7 @@ few enough that the build process does not hold a pending call (and then a resul
 site at once."""
 
 
-@dataclass(frozen=True, slots=True)       # one per card to draw, all made before drawing starts
+@dataclass(frozen=True, slots=True)       # one per card to draw, made as its group is handed out
 class _Job:
     index: int
     request: CardRequest
@@ -101,7 +102,10 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     errors: list[SmmgenError] = []
     layouts: dict[Path, LayoutFile] = {}
     on_hero = _sizes_on_hero(companions, layout_dirs, roots, layouts)
-    groups: dict[tuple[str, str], list[_Job]] = {}
+    # Each group as the indexes of its requests, its jobs made only when it is handed out (``_jobs``): a job per
+    # request of a large site, made before drawing starts and held until it ends, was ~100 bytes a card.
+    groups: dict[tuple[str, str], array.array] = {}
+    kinds: dict[tuple[str, str], tuple[Layout, TargetSpec]] = {}    # (layout name, target) -> as found
     for i, req in enumerate(requests):
         try:
             spec = TARGETS.get(req.target)
@@ -115,22 +119,28 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
         except SmmgenError as e:
             errors.append(e)
             continue
+        kinds.setdefault((req.layout, req.target), (layout, spec))
         key = ("hero", str(req.hero)) if req.hero is not None and _uses_hero(layout) else ("article", req.source)
-        groups.setdefault(key, []).append(_Job(i, req, layout, spec, on_hero.get((req.source, req.hero), ())))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = array.array("I")
+        group.append(i)
 
     out_dir = Path(out_dir)
     (Path(stage if stage is not None else out_dir) / "cards").mkdir(parents=True, exist_ok=True)
     batches = list(groups.values())
+    del groups
     dirs = [(out_dir, stage, shard)] * len(batches)
+    jobs = functools.partial(_jobs, requests, kinds, on_hero)
     cards: dict[CardRequest, Card] = {}
     values: dict[Any, Any] = {}
     with contextlib.ExitStack() as own:
         if workers > 1 and len(batches) > 1:
             run = executor() if executor is not None else own.enter_context(worker_pool(workers))
-            results: Iterable[Any] = _windowed(run, batches, dirs, workers * WINDOW_PER_WORKER,
+            results: Iterable[Any] = _windowed(run, map(jobs, batches), dirs, workers * WINDOW_PER_WORKER,
                                                answered if executor is not None else None)
         else:
-            results = (_run_group(b, dirs[0]) for b in batches)
+            results = (_run_group(jobs(b), dirs[0]) for b in batches)
         # Each group's result is taken in as it comes and then let go: a list of them all beside ``cards`` held
         # every card twice over, and every drawing's key, until the last group was drawn.
         for result, hero, in_stage, seen in _counted(_told(results, requests, arrived), batches, progress):
@@ -156,6 +166,18 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     return cards
 
 
+def _jobs(requests: Sequence[CardRequest], kinds: dict[tuple[str, str], tuple[Layout, TargetSpec]],
+          on_hero: dict[tuple[str, Path | None], tuple[tuple[int, int], ...]], indexes: Sequence[int]) -> list[_Job]:
+    """The jobs of a group of requests (``indexes`` into ``requests``): each with its layout and target as found
+    for its layout name and target (``kinds``) and the sizes its article draws on its hero (``on_hero``)."""
+    out = []
+    for i in indexes:
+        req = requests[i]
+        layout, spec = kinds[(req.layout, req.target)]
+        out.append(_Job(i, req, layout, spec, on_hero.get((req.source, req.hero), ())))
+    return out
+
+
 def _told(results: Iterable[Any], requests: Sequence[CardRequest],
           arrived: Callable[[list[tuple[CardRequest, Card]]], None] | None) -> Iterable[Any]:
     """``results`` (``_run_group``'s) as they come, each group's cards told to ``arrived`` first."""
@@ -169,7 +191,7 @@ def _tell(result: Any, requests: Sequence[CardRequest], arrived: Callable[[list[
     return result
 
 
-def _counted(results: Iterable[Any], batches: list[list[_Job]],
+def _counted(results: Iterable[Any], batches: Sequence[Sequence[int]],
              progress: Callable[[int, int], None] | None) -> Iterator[Any]:
     """``results`` (one per batch, in order) as they come, telling ``progress`` how many jobs are done."""
     if progress is None:
@@ -184,7 +206,7 @@ def _counted(results: Iterable[Any], batches: list[list[_Job]],
         yield result
 
 
-def _windowed(executor: Executor, batches: list[list[_Job]], dirs: list[tuple], window: int,
+def _windowed(executor: Executor, batches: Iterable[list[_Job]], dirs: list[tuple], window: int,
               answered: Callable[[], None] | None = None) -> Iterator[Any]:
     """``executor.map(_run_group, batches, dirs)`` with at most ``window`` groups handed out and not yet taken
     back: the first ``window`` at once (the workers start on them before this is iterated), then one for each
