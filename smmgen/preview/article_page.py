@@ -425,6 +425,20 @@ def _first_media(w: Callable[[str], Any], post: Any, eup: str, cls: str) -> None
         _picture(w, post.attached, eup, cls)
 
 
+def _attached_and_foot(w: Callable[[str], Any], post: Any, part: Any, n: int, look: Any, eup: str,
+                       unit_label: str, indent: str) -> None:
+    """What follows a page or feed post's text: the first part's media, the link card on its part, the actions
+    and the meter (the shipped ``post.html.j2``'s two layouts differ only in indent)."""
+    if n == 0:
+        _first_media(w, post, eup, "attached")
+    if post.card and n == post.card_part:
+        _link_card(w, post.card, look, eup)
+    w(indent)
+    _actions(w, look)
+    w('\n' + indent)
+    _meter(w, part, unit_label)
+
+
 def _mockup(w: Callable[[str], Any], post: Any, eup: str) -> None:
     look = post.look
     status = escaped(post.status)
@@ -546,14 +560,7 @@ def _mockup(w: Callable[[str], Any], post: Any, eup: str) -> None:
             w('</small></span></div>\n      <div class="text">')
             _rich(w, part.segments)
             w('</div>\n')
-            if n == 0:
-                _first_media(w, post, eup, "attached")
-            if post.card and n == post.card_part:
-                _link_card(w, post.card, look, eup)
-            w('      ')
-            _actions(w, look)
-            w('\n      ')
-            _meter(w, part, unit_label)
+            _attached_and_foot(w, post, part, n, look, eup, unit_label, '      ')
             w('\n    </div>\n')
     else:
         last = len(parts) - 1
@@ -568,14 +575,7 @@ def _mockup(w: Callable[[str], Any], post: Any, eup: str) -> None:
             w('</div>\n        <div class="text">')
             _rich(w, part.segments)
             w('</div>\n')
-            if n == 0:
-                _first_media(w, post, eup, "attached")
-            if post.card and n == post.card_part:
-                _link_card(w, post.card, look, eup)
-            w('        ')
-            _actions(w, look)
-            w('\n        ')
-            _meter(w, part, unit_label)
+            _attached_and_foot(w, post, part, n, look, eup, unit_label, '        ')
             w('\n      </div>\n    </div>\n')
     w('  </div>\n')
     image = post.attached or (post.card.image if post.card else None)
