@@ -9,13 +9,17 @@ splices the result into output/.
 It is taken only when it is sure to give the bytes the full build would; otherwise ``edit_build`` returns None
 and the full build runs as it always did. Sure means: the inputs differ from the last build's only in the bytes
 of a few existing article files (the same files, config, layouts, heroes, avatars and ledger); each edited
-article parses without error (and names no hero or clip that was not found), is no draft, has no video, keeps
-its slug (its key, which no other article shares), URL and hero, cuts without error, and asks the plan the same
-questions (``pipeline.plan_reads``: then the last plan's answers stand for it, and no other post moves); its
-cards are its own; the manifest and the preview pages it splices into are still the files the last build wrote.
-On a site with ``[integration]`` the edited articles' share of the files written into the site (the data file,
-or their pages and the index; the cards copied) is replaced too, by ``smmgen.build.integration_edit``; the one
-site warning about a default image without alt text is counted again from the edited articles' part in it.
+article parses without error (and names no hero or clip that was not found), is no draft (nor was one), has no
+video, keeps its slug (its key, which no other article shares), URL and hero, cuts without error, and asks the
+plan the same questions (``pipeline.plan_reads``: then the last plan's answers stand for it, and no other post
+moves); its cards are its own; the manifest and the preview pages it splices into are still the files the last
+build wrote. On a site with ``[integration]`` the edited articles' share of the files written into the site (the
+data file, or their pages and the index; the cards copied) is replaced too, by ``smmgen.build.integration_edit``;
+the one site warning about a default image without alt text is counted again from the edited articles' part in
+it.
+
+A draft that stays one, with its slug, URL and hero, has no share of output/ at all (no cut, card, entry nor
+preview row; the summary counts it as before): its edit writes only the build state and the index.
 
 output/ is not listed: the files it changes move the recorded listing digest by their own shares
 (``edit_index.file_hash``), so the next build with nothing to do still compares with output/ as it really is.
@@ -93,22 +97,77 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
     from smmgen.build.incremental import SUBDIRS
     from smmgen.output_files import guard
 
+    records = {path: index.record(site.rel(Path(path)), site) for path in changed}
+    drafts = []
+    for path, record in records.items():
+        if record is None:
+            return None
+        if record.draft:
+            again = _draft_again(site, path, record, dict(before)[path])
+            if again is None:
+                return None
+            drafts.append((record, again))
+    if len(drafts) == len(changed):
+        return _drafts_only(site, env, state, index, drafts, before, stats, started, others)
+    published = [path for path in changed if not records[path].draft]
     guard(site.root, site.output_dir, SUBDIRS)     # before anything is written in output/
-    new_manifest = _NewManifest.start(site, data, changed)
+    new_manifest = _NewManifest.start(site, data, published)
     if new_manifest is None:
         return None
     try:
-        made = _remake(site, index, changed, dict(before))
+        made = _remake(site, published, records, dict(before))
         if made is None:
             return None
-        return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest)
+        return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest, drafts)
     finally:
         new_manifest.discard()
 
 
+# --- drafts -----------------------------------------------------------------------------------------------------
+
+def _draft_again(site: Site, path: str, record: EditRecord, sha: str) -> tuple[str, EditRecord] | None:
+    """The edited draft's source and new record, when it is still a draft that leaves every output as it was:
+    the same slug (no other article has it: no key moves), URL (no other article's) and hero (an input the
+    state names); None otherwise (the full build decides)."""
+    from smmgen.content.article_media import looked_for_in_vain
+    from smmgen.content.reading import Skipped, load_article
+
+    source = site.rel(Path(path))
+    try:
+        article = load_article(Path(path), site)
+    except (SmmgenError, Skipped):
+        return None
+    image = str(article.image) if article.image else None
+    if (article.source != source or not article.draft or looked_for_in_vain(article)
+            or article.slug != record.slug or article.url != record.url or image != record.image):
+        return None
+    return source, edit_index.draft_record(article, sha)
+
+
+def _drafts_only(site: Site, env: str, state: BuildState, index: EditIndex,
+                 drafts: list[tuple[EditRecord, tuple[str, EditRecord]]], before: list[tuple[str, str]],
+                 stats: dict, started: int, others: bytes) -> tuple[Outcome, EditIndex, BuildState]:
+    """Only drafts edited: output/ and the summary stay as they are; the state and the index take the new
+    inputs."""
+    from smmgen.build.incremental import Outcome, _inputs
+
+    data = index.data
+    new_inputs = _inputs(site, env, before, state.read, others)
+    edit_index.forget(site)
+    for _, (source, record) in drafts:
+        index.put(source, record, site)
+    data["files"] = {path: [*st_, sha] for path, (st_, sha) in stats.items()}
+    data["written"] = started
+    data["inputs"] = new_inputs
+    new_state = replace(state, inputs=new_inputs)
+    _write(edit_index.folder(site) / "state.json", env, [_state_line(new_state, state, data)])
+    index.save()
+    return Outcome(state.summary, 0, (), False, None, edited=True), index, new_state
+
+
 # --- making the edited articles' share again ---------------------------------------------------------------------
 
-def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str, str]) \
+def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | None], shas: dict[str, str]) \
         -> tuple[list[Edited], Layouts] | None:
     from smmgen.build.pipeline import (
         _with_plan_values,
@@ -127,7 +186,7 @@ def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str
     out = []
     for path in changed:
         source = site.rel(Path(path))
-        record = index.record(source, site)
+        record = records[path]
         if record is None:
             return None
         try:
@@ -189,7 +248,8 @@ def _preview(site: Site, index: EditIndex, edited: list[Edited], layouts: Layout
 
 def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: list[Edited], layouts: Layouts,
             before: list[tuple[str, str]], stats: dict, started: int, others: bytes,
-            new_manifest: _NewManifest) -> tuple[Outcome, EditIndex, BuildState] | None:
+            new_manifest: _NewManifest, drafts: list[tuple[EditRecord, tuple[str, EditRecord]]]) \
+        -> tuple[Outcome, EditIndex, BuildState] | None:
     from smmgen import manifest
     from smmgen.build import integration_edit
     from smmgen.build.incremental import Outcome, _inputs
@@ -271,6 +331,8 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     new_inputs = _inputs(site, env, before, state.read, others)
     _next_index(site, index, edited, blocks, shares, recorded, stats, started, new_inputs, cards.shared,
                 preview_record)
+    for _, (source, record) in drafts:
+        index.put(source, record, site)
     manifest_was = new_manifest.was
     manifest_now = new_manifest.replace()
     if manifest_now is not None:

@@ -5,8 +5,8 @@ needs of the last build to replace one article's share of output/ without readin
 not change is not hashed again), the published articles in build order with where their manifest entries sit and
 how many summary warnings they have, the cards more than one article shows, the manifest's stat and the
 preview's own record. ``edit-NN.json`` hold one ``EditRecord`` per article (its plan values, its files and
-cards), one line each; the edit path decodes only the lines of the articles it edits and writes back only the
-shards they are in.
+cards; a draft's only what the others' output hangs on: its slug, URL and hero), one line each; the edit path
+decodes only the lines of the articles it edits and writes back only the shards they are in.
 
 Like the build cache, the index lives inside the site and is read by builds that hold the publisher's secrets: it
 is JSON data only (``smmgen.build.cache_codec`` for the records), checked as it is read, and anything that is not
@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -47,7 +48,9 @@ PlanValue = tuple  # (publish_at, expire_at, timing, warnings the plan added)
 
 @dataclass(frozen=True)
 class EditRecord:
-    """One published article's share of the last build, as the edit path replaces it."""
+    """One article's share of the last build, as the edit path replaces it: a published article's outputs, or
+    a draft's (``draft``) identity alone, which is all of it the output depends on (its slug may key another
+    article's ids, its URL must be no other's, its hero is an input)."""
 
     sha: str                                  # of the article file's bytes
     slug: str                                 # also its key: only an article whose slug no other one has
@@ -59,6 +62,7 @@ class EditRecord:
     cards: tuple                              # (relative path, size, mtime_ns) of its distinct cards
     default_shown: bool = False               # ``pipeline.shows_undescribed_default``: counted in a site warning
     date: str = ""                            # the article's date (isoformat): where minimal pages list it
+    draft: bool = False                       # a draft: no plan, files nor cards
 
 
 @functools.cache
@@ -316,7 +320,8 @@ def _valid_record(record: Any) -> bool:
                     and (p[1] is None or type(p[1]) is dt.datetime) and (p[2] is None or type(p[2]) is Timing)
                     and type(p[3]) is tuple
                     and all(type(w) is str for w in p[3]) for p in record.plan)
-            and type(record.default_shown) is bool and type(record.date) is str
+            and type(record.default_shown) is bool and type(record.date) is str and type(record.draft) is bool
+            and (not record.draft or not (record.plan or files))
             and all(type(f) is tuple and len(f) == 3 and type(f[0]) is str and _RELATIVE.fullmatch(f[0])
                     and ".." not in f[0].split("/") and _int(f[1]) and _int(f[2]) for f in files))
 
@@ -404,8 +409,19 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
                 cards=tuple((c, *listing[c]) for c in own_cards),
                 default_shown=shows_undescribed_default(article, site), date=article.date.isoformat())])
 
+    drafts_by_shard: list[list[Any]] = [[] for _ in range(SHARDS)]
+    for article in result.drafts:
+        sha = shas.get(article.source)
+        if (sha is not None and article.key == article.slug and slugs[article.slug] == 1
+                and not looked_for_in_vain(article)):
+            drafts_by_shard[shard_of(article.source)].append((article, sha))
+
+    def draft_records(drafts: list[Any]) -> Iterator[str]:
+        for article, sha in drafts:
+            yield encode([article.source, draft_record(article, sha)])
+
     for n, shard in enumerate(by_shard):
-        _write(root / f"edit-{n:02d}.json", env, records(shard))
+        _write(root / f"edit-{n:02d}.json", env, itertools.chain(records(shard), draft_records(drafts_by_shard[n])))
     data = {
         "inputs": inputs, "written": written,
         "files": {path: [*st, sha] for path, (st, sha) in stats.items()},
@@ -418,6 +434,13 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
     index = EditIndex(root, env, data)
     index.save()
     return index
+
+
+def draft_record(article, sha: str) -> EditRecord:
+    """A draft's record: what of it the output of the other articles depends on."""
+    return EditRecord(sha=sha, slug=article.slug, url=article.url,
+                      image=str(article.image) if article.image else None, plan_reads="", plan=(), files=(),
+                      cards=(), date=article.date.isoformat(), draft=True)
 
 
 def site_record(site) -> list[int] | None:
