@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -143,6 +144,7 @@ class EditIndex:
     #   manifest: [size, mtime_ns] of output/manifest.json as written
     #   preview:  the preview's record (``smmgen.preview.edit``), opaque here
     #   site_record: [size, mtime_ns] of the record of files written into the site (``integration.RECORD``)
+    #   names:    the token of the ``Names`` that belong to it (``NAMES``), None when there are none
 
     def known_sha(self, path: str, now: Stamp) -> str | None:
         """The sha256 of the article file at ``path`` when its stat is still ``now`` as recorded."""
@@ -190,6 +192,13 @@ class EditIndex:
                 break
         else:
             lines.append(line)
+        self._changed.add(n)
+
+    def drop(self, source: str) -> None:
+        n = shard_of(source)
+        lines = self._shard(n)
+        prefix = "[" + json.dumps(source, ensure_ascii=False) + ","
+        self._lines[n] = [line for line in lines if not line.startswith(prefix)]
         self._changed.add(n)
 
     def _shard(self, n: int) -> list[str]:
@@ -303,6 +312,7 @@ def _valid(data: Any) -> bool:
                 and type(data.get("manifest")) is list and len(data["manifest"]) == 2
                 and all(map(_int, data["manifest"]))
                 and "preview" in data
+                and (data.get("names") is None or type(data["names"]) is str)
                 and (data.get("site_record") is None or type(data["site_record"]) is list
                      and len(data["site_record"]) == 2 and all(map(_int, data["site_record"]))))
     except (TypeError, AttributeError):
@@ -430,10 +440,68 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
         "shared": {path: len(owners) for path, owners in sources.items() if type(owners) is set},
         "manifest": list(listing["manifest.json"]), "preview": preview,
         "site_record": site_record(site),
+        "names": save_names(site, env, Names.of(site, result)),
     }
     index = EditIndex(root, env, data)
     index.save()
     return index
+
+
+# --- every article's names, for a file added or removed ---------------------------------------------------------
+
+NAMES = "edit-names.json"
+
+
+@dataclass
+class Names:
+    """What an article file added or removed may collide with or change: every article's slug (another with
+    the same one would key both apart) and URL (no two may share one), drafts' too, and how many of the articles
+    (and accounts) read each file the build state names (``BuildState.read``: the sorted keys of ``reads``).
+    Kept in a file of its own (``NAMES``), read only when an article file comes or goes."""
+
+    slugs: set[str]
+    urls: set[str]
+    reads: dict[str, int]
+
+    @classmethod
+    def of(cls, site, result) -> Names:
+        from smmgen.build.incremental import _avatars, _video_files
+
+        every = (*result.articles, *result.drafts)
+        reads: dict[str, int] = {}
+        for path in itertools.chain((str(a.image) for a in every if a.image), _avatars(site),
+                                    _video_files(result.articles)):
+            reads[path] = reads.get(path, 0) + 1
+        return cls({a.slug for a in every}, {a.url for a in every}, reads)
+
+    def read(self) -> tuple[str, ...]:
+        return tuple(sorted(self.reads))
+
+
+def save_names(site, env: str, names: Names) -> str:
+    """Write ``names``; the token that edit.json names them by (``data["names"]``)."""
+    token = secrets.token_hex(8)
+    _write(folder(site) / NAMES, env, [_dumps([token, sorted(names.slugs), sorted(names.urls),
+                                               dict(sorted(names.reads.items()))])])
+    return token
+
+
+def load_names(site, env: str, token: Any) -> Names | None:
+    """The names edit.json's ``token`` belongs to, None when they are not there (or not what they should be)."""
+    if type(token) is not str:
+        return None
+    lines = _read_shard(folder(site) / NAMES, env)
+    if len(lines) != 1:
+        return None
+    try:
+        item = json.loads(lines[0])
+    except ValueError:
+        return None
+    if not (type(item) is list and len(item) == 4 and item[0] == token and type(item[1]) is list
+            and type(item[2]) is list and type(item[3]) is dict and all(type(x) is str for x in item[1] + item[2])
+            and all(type(k) is str and _int(v) and v > 0 for k, v in item[3].items())):
+        return None
+    return Names(set(item[1]), set(item[2]), item[3])
 
 
 def draft_record(article, sha: str) -> EditRecord:
