@@ -146,6 +146,8 @@ def alone(content_dir: Path, path: Path, rules, root: Path) -> bool:
             or any(_glob_regex(g).fullmatch(inner) for g in rules.exclude):
         return False
     suffixes = {"." + ext for ext in rules.markdown_extensions}
+    if path.suffix.lower() not in suffixes:
+        return False
     for depth in range(len(parts)):
         folder = content_dir.joinpath(*parts[:depth])
         try:
