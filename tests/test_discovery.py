@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import MINIMAL_CONFIG
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from smmgen.build.pipeline import build
@@ -510,3 +510,43 @@ def test_every_page_file_is_found_or_skipped_once(tmp_path_factory, files, exclu
     assert inner == sorted(inner)
     assert not any(p.name.startswith("_index.") for p in found.paths)
     assert not any("_drafts" in p.relative_to(content).parts for p in found.paths)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.lists(st.tuples(_FOLDERS, _NAMES, _SUFFIXES), min_size=1, max_size=12),
+       exclude=st.sampled_from([(), ("README.md",), ("deep/**",)]), cascade=st.booleans())
+@example(files=[(["posts"], "_index", ".md"), (["posts", "deep"], "post", ".md"), (["bundle"], "index", ".md"),
+                (["bundle"], "post", ".md"), (["posts"], "post", ".md")], exclude=(), cascade=True)
+def test_a_file_alone_comes_and_goes_without_changing_what_any_other_file_is(tmp_path_factory, files, exclude,
+                                                                           cascade):
+    """``alone``: such a file is an article, and without it every other file is found or skipped as before (the
+    edit path adds and removes drafts' files on that word)."""
+    from smmgen.config.site import ContentRules
+    from smmgen.content.discovery import alone
+
+    rules = ContentRules(exclude=exclude)
+    root = tmp_path_factory.mktemp("site")
+    content = root / "content"
+    written = []
+    for folders, name, suffix in files:
+        path = content.joinpath(*folders, name + suffix)
+        if path.parent.exists() and not path.parent.is_dir() or path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cascaded = "cascade:\n  draft: true\n" if cascade and name == "_index" else ""
+        path.write_text(f"---\ntitle: T\n{cascaded}---\n")
+        written.append(path)
+    whole = discover(content, rules, root)
+    for path in written:
+        if not alone(content, path, rules, root):
+            continue
+        assert path in whole.paths
+        data = path.read_bytes()
+        path.unlink()
+        try:
+            without = discover(content, rules, root)
+            assert alone(content, path, rules, root)     # the same answer once it is gone (a file removed)
+        finally:
+            path.write_bytes(data)
+        assert without.paths == [p for p in whole.paths if p != path]
+        assert without.skipped == whole.skipped

@@ -286,6 +286,175 @@ def test_a_card_deleted_from_output_is_drawn_again_by_an_edit_and_the_next_build
     assert build(site).skipped
 
 
+# --- drafts ---------------------------------------------------------------------------------------------------
+
+DRAFT = Path("content/2026/2026-11-26-election-night-plan.md")
+
+
+def test_an_edited_draft_takes_the_edit_path_and_writes_nothing_in_output(site: Path, tmp_path: Path) -> None:
+    """A draft has no share of output/: its edit writes the bytes of a cold build (output/ as it was) and
+    leaves a build with nothing to do, edited alone or with a published article."""
+    draft = site / DRAFT
+    assert "draft: true" in draft.read_text()
+    before = tree_bytes(site / "output")
+    retitle(draft, "Still a draft: ")
+    outcome = build(site)
+    assert outcome.edited and outcome.changed == 0 and not outcome.errors
+    assert tree_bytes(site / "output") == before
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    assert build(site).skipped
+    edit(draft, "\n---\n", "\n---\n\nA paragraph written first.\n\n")
+    retitle(site / ARTICLE, "With a draft: ")
+    outcome = build(site)
+    assert outcome.edited and outcome.changed > 0
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    assert build(site).skipped
+    retitle(draft, "Again: ")                   # its record was written anew by the edit
+    assert build(site).edited
+
+
+@pytest.mark.parametrize("change", ["published", "slug", "another article's slug", "url", "hero"])
+def test_a_draft_edited_into_what_other_output_depends_on_takes_the_full_build(site: Path, tmp_path: Path,
+                                                                              change: str) -> None:
+    """Published (it has cuts, cards, entries and a place in the plan and the preview now), a new slug (it may
+    key another article's ids), URL (it may be another's) or hero (an input): the full build, as cold."""
+    draft = site / DRAFT
+    if change == "published":
+        edit(draft, "draft: true", "draft: false")
+    elif change == "slug":
+        edit(draft, "draft: true", "draft: true\nslug: election-night")
+    elif change == "another article's slug":
+        # Dated before it, at a URL of its own: the published article's ids would now be keyed apart from it.
+        edit(draft, "draft: true", "draft: true\nslug: heat-islands\nurl: /drafts/heat-islands/")
+        edit(draft, "date: 2026-11-26T08:00:00+01:00", "date: 2026-11-10T08:00:00+01:00")
+    elif change == "url":
+        edit(draft, "draft: true", "draft: true\nurl: /elsewhere/election-night-plan/")
+    else:
+        hero = next(path for path in (site / "content").rglob("*") if path.suffix.lower() in (".jpg", ".png"))
+        edit(draft, "draft: true", f"draft: true\nimage: {os.path.relpath(hero, draft.parent)}\nimage_alt: A picture")
+    outcome = build(site)
+    assert not outcome.errors and not outcome.edited
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    assert build(site).skipped
+
+
+def test_drafts_made_published_and_back_and_added_and_removed_each_write_the_bytes_of_a_cold_build(
+        site: Path, tmp_path: Path) -> None:
+    cold = tmp_path / "cold"
+    draft = site / DRAFT
+    taken = []
+
+    def step(name: str) -> None:
+        outcome = build(site)
+        assert not outcome.errors, outcome.errors
+        taken.append((name, outcome.edited))
+        assert_as_cold(site, outcome, cold)
+        assert build(site).skipped
+
+    edit(draft, "draft: true", "draft: false")
+    step("published")
+    retitle(draft, "Out now: ")
+    step("published one edited")
+    edit(draft, "draft: false", "draft: true")
+    step("a draft again")
+    retitle(draft, "Back in the drawer: ")
+    step("that draft edited")
+    edit(site / ARTICLE, "\ntitle:", "\ndraft: true\ntitle:")
+    step("a published article made a draft")
+    retitle(site / ARTICLE, "Held back: ")
+    step("it, edited")
+    new = site / "content/2026/2026-12-02-a-new-draft.md"
+    new.write_text("---\ntitle: \"A new draft\"\ndate: 2026-12-02T10:00:00+01:00\ndraft: true\n---\n\nIts body.\n")
+    step("a draft added")
+    retitle(new, "Its title: ")
+    step("the new draft edited")
+    new.unlink()
+    step("a draft removed")
+    hero = next(path for path in (site / "content").rglob("*") if path.suffix.lower() in (".jpg", ".png"))
+    new.write_text(f"---\ntitle: \"Another\"\ndate: 2026-12-03T10:00:00+01:00\ndraft: true\n"
+                   f"image: {os.path.relpath(hero, new.parent)}\nimage_alt: A picture\n---\n\nIts body.\n")
+    step("a draft with a hero added")
+    retitle(new, "Its title: ")
+    step("it, edited too")
+    new.unlink()
+    step("it, removed")
+    assert [name for name, edited in taken if edited] == [
+        "published one edited", "that draft edited", "it, edited", "a draft added", "the new draft edited",
+        "a draft removed", "a draft with a hero added", "it, edited too", "it, removed"]
+
+
+@pytest.mark.parametrize("added", ["another article's slug", "another article's URL", "a bundle's index",
+                                   "in a bundle", "a section page", "below a cascade", "published", "excluded"])
+def test_a_new_file_that_changes_what_other_files_are_takes_the_full_build(site: Path, tmp_path: Path,
+                                                                         added: str) -> None:
+    """A new draft keyed against another article, at its URL, or a file whose coming changes what other files
+    are (a bundle's index turns its folder's other files into resources; a section page's cascade makes drafts
+    of the pages below it): the full build, as cold."""
+    folder = site / "content/2026"
+    name = "2026-12-02-a-new-draft.md"
+    extra = ""
+    if added == "another article's slug":
+        extra = "slug: heat-islands\nurl: /drafts/heat-islands/\n"
+    elif added == "another article's URL":
+        extra = "url: https://courier.example.com/2026/11/heat-islands/\n"
+    elif added == "a bundle's index":
+        folder = site / "content/2026/bundle"
+        folder.mkdir()
+        (folder / "2026-12-01-inside.md").write_text("---\ntitle: \"Inside\"\ndate: 2026-12-01T10:00:00+01:00\n"
+                                                     "draft: true\n---\n\nBody.\n")
+        assert build(site).edited               # a new draft in a new folder: no other file's fate hangs on it
+        name = "index.md"
+    elif added == "in a bundle":
+        folder = site / "content/2026/bundle"
+        folder.mkdir()
+        (folder / "index.md").write_text("---\ntitle: \"A bundle\"\ndate: 2026-12-01T10:00:00+01:00\n"
+                                         "draft: true\n---\n\nBody.\n")
+        assert not build(site).errors
+    elif added == "a section page":
+        name = "_index.md"
+        extra = "cascade:\n  draft: true\n"
+    elif added == "below a cascade":
+        folder = site / "content/2026/section"
+        folder.mkdir()
+        (folder / "_index.md").write_text("---\ntitle: \"A section\"\ncascade:\n  headless: true\n---\n")
+        assert not build(site).errors
+    elif added == "published":
+        extra = "draft: false\n"
+    else:
+        config = site / "smmgen.toml"
+        config.write_text(config.read_text().replace("[site]\n", "[site]\nexclude = [\"2026/*-a-new-*\"]\n", 1))
+        assert not build(site).errors
+    draft = "" if added == "published" else "draft: true\n"
+    (folder / name).write_text(f"---\ntitle: \"A new one\"\ndate: 2026-12-02T10:00:00+01:00\n{draft}{extra}---\n\n"
+                               "Its body.\n")
+    outcome = build(site)
+    assert not outcome.edited
+    if added == "another article's URL":
+        assert [e.field for e in outcome.errors] == ["url"]     # as the full build says
+        return
+    assert not outcome.errors
+    assert_as_cold(site, outcome, tmp_path / "cold")
+    assert build(site).skipped
+
+
+def test_a_removed_draft_whose_folder_s_other_files_hang_on_it_takes_the_full_build(site: Path,
+                                                                                   tmp_path: Path) -> None:
+    """A leaf bundle's index removed, a draft: the other Markdown files of its folder were its resources and are
+    articles now."""
+    folder = site / "content/2026/bundle"
+    folder.mkdir()
+    (folder / "index.md").write_text("---\ntitle: \"A bundle\"\ndate: 2026-12-01T10:00:00+01:00\ndraft: true\n"
+                                     "---\n\nBody.\n")
+    (folder / "2026-12-01-inside.md").write_text("---\ntitle: \"Inside\"\ndate: 2026-12-01T10:00:00+01:00\n---\n\n"
+                                                 "Body.\n")
+    assert not build(site).errors
+    (folder / "index.md").unlink()
+    outcome = build(site)
+    assert not outcome.errors and not outcome.edited
+    assert outcome.summary.articles == 5
+    assert_as_cold(site, outcome, tmp_path / "cold")
+
+
 # --- sites with [integration] and a default image without alt text ---------------------------------------------
 
 @pytest.fixture

@@ -9,13 +9,22 @@ splices the result into output/.
 It is taken only when it is sure to give the bytes the full build would; otherwise ``edit_build`` returns None
 and the full build runs as it always did. Sure means: the inputs differ from the last build's only in the bytes
 of a few existing article files (the same files, config, layouts, heroes, avatars and ledger); each edited
-article parses without error (and names no hero or clip that was not found), is no draft, has no video, keeps
-its slug (its key, which no other article shares), URL and hero, cuts without error, and asks the plan the same
-questions (``pipeline.plan_reads``: then the last plan's answers stand for it, and no other post moves); its
-cards are its own; the manifest and the preview pages it splices into are still the files the last build wrote.
-On a site with ``[integration]`` the edited articles' share of the files written into the site (the data file,
-or their pages and the index; the cards copied) is replaced too, by ``smmgen.build.integration_edit``; the one
-site warning about a default image without alt text is counted again from the edited articles' part in it.
+article parses without error (and names no hero or clip that was not found), is no draft (nor was one), has no
+video, keeps its slug (its key, which no other article shares), URL and hero, cuts without error, and asks the
+plan the same questions (``pipeline.plan_reads``: then the last plan's answers stand for it, and no other post
+moves); its cards are its own; the manifest and the preview pages it splices into are still the files the last
+build wrote. On a site with ``[integration]`` the edited articles' share of the files written into the site (the
+data file, or their pages and the index; the cards copied) is replaced too, by ``smmgen.build.integration_edit``;
+the one site warning about a default image without alt text is counted again from the edited articles' part in
+it.
+
+A draft that stays one, with its slug, URL and hero, has no share of output/ at all (no cut, card, entry nor
+preview row; the summary counts it as before): its edit writes only the build state and the index. So does a
+new file that is a draft, or a draft's file removed, when no other file's fate hangs on it
+(``discovery.alone``: no bundle's index, section page, nor below a ``cascade``) and its slug and URL are no other
+article's (``edit_index.Names``): the summary counts one draft more or less, and the state names the heroes
+read as the full build would. A draft made published, or a published article made a draft, takes the full
+build: its posts take their places in the site-wide plan, where they may move others.
 
 output/ is not listed: the files it changes move the recorded listing digest by their own shares
 (``edit_index.file_hash``), so the next build with nothing to do still compares with output/ as it really is.
@@ -23,6 +32,7 @@ output/ is not listed: the files it changes move the recorded listing digest by 
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import queue
@@ -75,40 +85,186 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
     full build's bytes (nothing is written then). ``before``: the content hashes as ``incremental`` took them
     (``stats``: the article files' stats and hashes, taken from ``started`` on; ``others``: the rest of the inputs'
     fingerprint, ``incremental._other_inputs``)."""
-    from smmgen.build.incremental import _inputs
+    from smmgen.build.incremental import _inputs, _markdown_suffixes, listing_key
 
     data = index.data
     if data["inputs"] != state.inputs:
         return None
-    changed, old = [], []
+    files = data["files"]
+    markdown = _markdown_suffixes(site)
+    changed, added, old = [], [], []
+    kept = 0
     for path, sha in before:
-        known = data["files"].get(path)
-        if known is not None and known[3] != sha:
-            changed.append(path)
-            sha = known[3]
+        known = files.get(path)
+        if known is None:
+            if path.lower().endswith(markdown) and sha not in ("unreadable", "outside"):
+                added.append(path)          # (or one the last build could not read: then the old inputs differ)
+                continue
+        else:
+            kept += 1
+            if known[3] != sha:
+                changed.append(path)
+                sha = known[3]
         old.append((path, sha))
+    removed = [] if kept == len(files) else sorted(set(files) - {path for path, _ in before})
+    if removed:                                 # back where the listing had them
+        top = os.fspath(site.content_dir)
+        keys = [listing_key(top, path) for path, _ in old]
+        for path in removed:
+            key = listing_key(top, path)
+            at = bisect.bisect(keys, key)
+            keys.insert(at, key)
+            old.insert(at, (path, files[path][3]))
     # Nothing else may differ: the same files under content/, the same heroes, avatars, ledger, config.
-    if not changed or len(changed) > MAX_EDITED or _inputs(site, env, old, state.read, others) != state.inputs:
+    count = len(changed) + len(added) + len(removed)
+    if not count or count > MAX_EDITED or _inputs(site, env, old, state.read, others) != state.inputs:
         return None
     from smmgen.build.incremental import SUBDIRS
     from smmgen.output_files import guard
 
+    records = {path: index.record(site.rel(Path(path)), site) for path in changed}
+    drafts = []
+    for path, record in records.items():
+        if record is None:
+            return None
+        if record.draft:
+            again = _draft_again(site, path, record, dict(before)[path])
+            if again is None:
+                return None
+            drafts.append((record, again))
+    if len(drafts) == len(changed):
+        return _drafts_only(site, env, state, index, drafts, added, removed, before, stats, started, others)
+    if added or removed:
+        return None
+    published = [path for path in changed if not records[path].draft]
     guard(site.root, site.output_dir, SUBDIRS)     # before anything is written in output/
-    new_manifest = _NewManifest.start(site, data, changed)
+    new_manifest = _NewManifest.start(site, data, published)
     if new_manifest is None:
         return None
     try:
-        made = _remake(site, index, changed, dict(before))
+        made = _remake(site, published, records, dict(before))
         if made is None:
             return None
-        return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest)
+        return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest, drafts)
     finally:
         new_manifest.discard()
 
 
+# --- drafts -----------------------------------------------------------------------------------------------------
+
+def _draft_again(site: Site, path: str, record: EditRecord, sha: str) -> tuple[str, EditRecord] | None:
+    """The edited draft's source and new record, when it is still a draft that leaves every output as it was:
+    the same slug (no other article has it: no key moves), URL (no other article's) and hero (an input the
+    state names); None otherwise (the full build decides)."""
+    from smmgen.content.article_media import looked_for_in_vain
+    from smmgen.content.reading import Skipped, load_article
+
+    source = site.rel(Path(path))
+    try:
+        article = load_article(Path(path), site)
+    except (SmmgenError, Skipped):
+        return None
+    image = str(article.image) if article.image else None
+    if (article.source != source or not article.draft or looked_for_in_vain(article)
+            or article.slug != record.slug or article.url != record.url or image != record.image):
+        return None
+    return source, edit_index.draft_record(article, sha)
+
+
+def _new_draft(site: Site, path: str, names: edit_index.Names, sha: str) -> tuple[str, EditRecord] | None:
+    """A draft in a new file, when it leaves every output as it was: a draft, its slug and URL no other
+    article's, no file's fate hanging on its own (``discovery.alone``); None otherwise."""
+    from smmgen.content.article_media import looked_for_in_vain
+    from smmgen.content.discovery import alone
+    from smmgen.content.reading import Skipped, load_article
+
+    if not alone(site.content_dir, Path(path), site.content_rules, site.root):
+        return None
+    try:
+        article = load_article(Path(path), site)
+    except (SmmgenError, Skipped):
+        return None
+    if (article.source != site.rel(Path(path)) or not article.draft or looked_for_in_vain(article)
+            or article.key != article.slug or article.slug in names.slugs or article.url in names.urls):
+        return None
+    return article.source, edit_index.draft_record(article, sha)
+
+
+def _drafts_only(site: Site, env: str, state: BuildState, index: EditIndex,
+                 drafts: list[tuple[EditRecord, tuple[str, EditRecord]]], added: list[str], removed: list[str],
+                 before: list[tuple[str, str]], stats: dict, started: int, others: bytes) \
+        -> tuple[Outcome, EditIndex, BuildState] | None:
+    """Only drafts edited, added (``added``) or removed (``removed``): output/ stays as it is; the state and the
+    index take the new inputs, the summary the count of drafts; None when that is not sure (the full build)."""
+    from smmgen.build.incremental import Outcome, _inputs
+    from smmgen.content.discovery import alone
+
+    data = index.data
+    summary, read, names = state.summary, state.read, None
+    gone: list[str] = []
+    new: list[tuple[str, EditRecord]] = []
+    if added or removed:
+        names = edit_index.load_names(site, env, data.get("names"))
+        if names is None or names.read() != tuple(state.read):
+            return None
+        for path in removed:
+            source = site.rel(Path(path))
+            record = index.record(source, site)
+            if (record is None or not record.draft
+                    or not alone(site.content_dir, Path(path), site.content_rules, site.root)):
+                return None
+            names.slugs.discard(record.slug)
+            names.urls.discard(record.url)
+            if record.image is not None:
+                if names.reads.get(record.image, 0) < 1:
+                    return None
+                names.reads[record.image] -= 1
+                if not names.reads[record.image]:
+                    del names.reads[record.image]
+            gone.append(source)
+        shas = dict(before)
+        for path in added:
+            made = _new_draft(site, path, names, shas[path])
+            if made is None:
+                return None
+            new.append(made)
+            record = made[1]
+            names.slugs.add(record.slug)
+            names.urls.add(record.url)
+            if record.image is not None:
+                names.reads[record.image] = names.reads.get(record.image, 0) + 1
+        read = names.read()
+        summary = replace(summary, drafts=summary.drafts + len(new) - len(gone),
+                          skipped=_with_drafts(summary.skipped, len(new) - len(gone)))
+    new_inputs = _inputs(site, env, before, read, others if read == tuple(state.read) else None)
+    edit_index.forget(site)
+    for source in gone:
+        index.drop(source)
+    for source, record in (*(again for _, again in drafts), *new):
+        index.put(source, record, site)
+    if names is not None:
+        data["names"] = edit_index.save_names(site, env, names)
+    data["files"] = {path: [*st_, sha] for path, (st_, sha) in stats.items()}
+    data["written"] = started
+    data["inputs"] = new_inputs
+    new_state = replace(state, inputs=new_inputs, read=read, summary=summary)
+    _write(edit_index.folder(site) / "state.json", env, [_state_line(new_state, state, data)])
+    index.save()
+    return Outcome(summary, 0, (), False, None, edited=True), index, new_state
+
+
+def _with_drafts(skipped: tuple, delta: int) -> tuple[tuple[str, int], ...]:
+    """The summary's counts of files skipped (``discovery.counts``) with ``delta`` more drafts."""
+    from smmgen.content.discovery import DRAFTS, REASONS
+
+    tally = {reason: n for reason, n in skipped}
+    tally[DRAFTS] = tally.get(DRAFTS, 0) + delta
+    return tuple((reason, tally[reason]) for reason in REASONS if tally.get(reason))
+
+
 # --- making the edited articles' share again ---------------------------------------------------------------------
 
-def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str, str]) \
+def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | None], shas: dict[str, str]) \
         -> tuple[list[Edited], Layouts] | None:
     from smmgen.build.pipeline import (
         _with_plan_values,
@@ -127,7 +283,7 @@ def _remake(site: Site, index: EditIndex, changed: Sequence[str], shas: dict[str
     out = []
     for path in changed:
         source = site.rel(Path(path))
-        record = index.record(source, site)
+        record = records[path]
         if record is None:
             return None
         try:
@@ -189,7 +345,8 @@ def _preview(site: Site, index: EditIndex, edited: list[Edited], layouts: Layout
 
 def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: list[Edited], layouts: Layouts,
             before: list[tuple[str, str]], stats: dict, started: int, others: bytes,
-            new_manifest: _NewManifest) -> tuple[Outcome, EditIndex, BuildState] | None:
+            new_manifest: _NewManifest, drafts: list[tuple[EditRecord, tuple[str, EditRecord]]]) \
+        -> tuple[Outcome, EditIndex, BuildState] | None:
     from smmgen import manifest
     from smmgen.build import integration_edit
     from smmgen.build.incremental import Outcome, _inputs
@@ -271,6 +428,8 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     new_inputs = _inputs(site, env, before, state.read, others)
     _next_index(site, index, edited, blocks, shares, recorded, stats, started, new_inputs, cards.shared,
                 preview_record)
+    for _, (source, record) in drafts:
+        index.put(source, record, site)
     manifest_was = new_manifest.was
     manifest_now = new_manifest.replace()
     if manifest_now is not None:

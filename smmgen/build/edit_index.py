@@ -5,8 +5,8 @@ needs of the last build to replace one article's share of output/ without readin
 not change is not hashed again), the published articles in build order with where their manifest entries sit and
 how many summary warnings they have, the cards more than one article shows, the manifest's stat and the
 preview's own record. ``edit-NN.json`` hold one ``EditRecord`` per article (its plan values, its files and
-cards), one line each; the edit path decodes only the lines of the articles it edits and writes back only the
-shards they are in.
+cards; a draft's only what the others' output hangs on: its slug, URL and hero), one line each; the edit path
+decodes only the lines of the articles it edits and writes back only the shards they are in.
 
 Like the build cache, the index lives inside the site and is read by builds that hold the publisher's secrets: it
 is JSON data only (``smmgen.build.cache_codec`` for the records), checked as it is read, and anything that is not
@@ -19,10 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import os
 import re
+import secrets
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -47,7 +49,9 @@ PlanValue = tuple  # (publish_at, expire_at, timing, warnings the plan added)
 
 @dataclass(frozen=True)
 class EditRecord:
-    """One published article's share of the last build, as the edit path replaces it."""
+    """One article's share of the last build, as the edit path replaces it: a published article's outputs, or
+    a draft's (``draft``) identity alone, which is all of it the output depends on (its slug may key another
+    article's ids, its URL must be no other's, its hero is an input)."""
 
     sha: str                                  # of the article file's bytes
     slug: str                                 # also its key: only an article whose slug no other one has
@@ -59,6 +63,7 @@ class EditRecord:
     cards: tuple                              # (relative path, size, mtime_ns) of its distinct cards
     default_shown: bool = False               # ``pipeline.shows_undescribed_default``: counted in a site warning
     date: str = ""                            # the article's date (isoformat): where minimal pages list it
+    draft: bool = False                       # a draft: no plan, files nor cards
 
 
 @functools.cache
@@ -139,6 +144,7 @@ class EditIndex:
     #   manifest: [size, mtime_ns] of output/manifest.json as written
     #   preview:  the preview's record (``smmgen.preview.edit``), opaque here
     #   site_record: [size, mtime_ns] of the record of files written into the site (``integration.RECORD``)
+    #   names:    the token of the ``Names`` that belong to it (``NAMES``), None when there are none
 
     def known_sha(self, path: str, now: Stamp) -> str | None:
         """The sha256 of the article file at ``path`` when its stat is still ``now`` as recorded."""
@@ -186,6 +192,13 @@ class EditIndex:
                 break
         else:
             lines.append(line)
+        self._changed.add(n)
+
+    def drop(self, source: str) -> None:
+        n = shard_of(source)
+        lines = self._shard(n)
+        prefix = "[" + json.dumps(source, ensure_ascii=False) + ","
+        self._lines[n] = [line for line in lines if not line.startswith(prefix)]
         self._changed.add(n)
 
     def _shard(self, n: int) -> list[str]:
@@ -299,6 +312,7 @@ def _valid(data: Any) -> bool:
                 and type(data.get("manifest")) is list and len(data["manifest"]) == 2
                 and all(map(_int, data["manifest"]))
                 and "preview" in data
+                and (data.get("names") is None or type(data["names"]) is str)
                 and (data.get("site_record") is None or type(data["site_record"]) is list
                      and len(data["site_record"]) == 2 and all(map(_int, data["site_record"]))))
     except (TypeError, AttributeError):
@@ -316,7 +330,8 @@ def _valid_record(record: Any) -> bool:
                     and (p[1] is None or type(p[1]) is dt.datetime) and (p[2] is None or type(p[2]) is Timing)
                     and type(p[3]) is tuple
                     and all(type(w) is str for w in p[3]) for p in record.plan)
-            and type(record.default_shown) is bool and type(record.date) is str
+            and type(record.default_shown) is bool and type(record.date) is str and type(record.draft) is bool
+            and (not record.draft or not (record.plan or files))
             and all(type(f) is tuple and len(f) == 3 and type(f[0]) is str and _RELATIVE.fullmatch(f[0])
                     and ".." not in f[0].split("/") and _int(f[1]) and _int(f[2]) for f in files))
 
@@ -404,8 +419,19 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
                 cards=tuple((c, *listing[c]) for c in own_cards),
                 default_shown=shows_undescribed_default(article, site), date=article.date.isoformat())])
 
+    drafts_by_shard: list[list[Any]] = [[] for _ in range(SHARDS)]
+    for article in result.drafts:
+        sha = shas.get(article.source)
+        if (sha is not None and article.key == article.slug and slugs[article.slug] == 1
+                and not looked_for_in_vain(article)):
+            drafts_by_shard[shard_of(article.source)].append((article, sha))
+
+    def draft_records(drafts: list[Any]) -> Iterator[str]:
+        for article, sha in drafts:
+            yield encode([article.source, draft_record(article, sha)])
+
     for n, shard in enumerate(by_shard):
-        _write(root / f"edit-{n:02d}.json", env, records(shard))
+        _write(root / f"edit-{n:02d}.json", env, itertools.chain(records(shard), draft_records(drafts_by_shard[n])))
     data = {
         "inputs": inputs, "written": written,
         "files": {path: [*st, sha] for path, (st, sha) in stats.items()},
@@ -414,10 +440,75 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
         "shared": {path: len(owners) for path, owners in sources.items() if type(owners) is set},
         "manifest": list(listing["manifest.json"]), "preview": preview,
         "site_record": site_record(site),
+        "names": save_names(site, env, Names.of(site, result)),
     }
     index = EditIndex(root, env, data)
     index.save()
     return index
+
+
+# --- every article's names, for a file added or removed ---------------------------------------------------------
+
+NAMES = "edit-names.json"
+
+
+@dataclass
+class Names:
+    """What an article file added or removed may collide with or change: every article's slug (another with
+    the same one would key both apart) and URL (no two may share one), drafts' too, and how many of the articles
+    (and accounts) read each file the build state names (``BuildState.read``: the sorted keys of ``reads``).
+    Kept in a file of its own (``NAMES``), read only when an article file comes or goes."""
+
+    slugs: set[str]
+    urls: set[str]
+    reads: dict[str, int]
+
+    @classmethod
+    def of(cls, site, result) -> Names:
+        from smmgen.build.incremental import _avatars, _video_files
+
+        every = (*result.articles, *result.drafts)
+        reads: dict[str, int] = {}
+        for path in itertools.chain((str(a.image) for a in every if a.image), _avatars(site),
+                                    _video_files(result.articles)):
+            reads[path] = reads.get(path, 0) + 1
+        return cls({a.slug for a in every}, {a.url for a in every}, reads)
+
+    def read(self) -> tuple[str, ...]:
+        return tuple(sorted(self.reads))
+
+
+def save_names(site, env: str, names: Names) -> str:
+    """Write ``names``; the token that edit.json names them by (``data["names"]``)."""
+    token = secrets.token_hex(8)
+    _write(folder(site) / NAMES, env, [_dumps([token, sorted(names.slugs), sorted(names.urls),
+                                               dict(sorted(names.reads.items()))])])
+    return token
+
+
+def load_names(site, env: str, token: Any) -> Names | None:
+    """The names edit.json's ``token`` belongs to, None when they are not there (or not what they should be)."""
+    if type(token) is not str:
+        return None
+    lines = _read_shard(folder(site) / NAMES, env)
+    if len(lines) != 1:
+        return None
+    try:
+        item = json.loads(lines[0])
+    except ValueError:
+        return None
+    if not (type(item) is list and len(item) == 4 and item[0] == token and type(item[1]) is list
+            and type(item[2]) is list and type(item[3]) is dict and all(type(x) is str for x in item[1] + item[2])
+            and all(type(k) is str and _int(v) and v > 0 for k, v in item[3].items())):
+        return None
+    return Names(set(item[1]), set(item[2]), item[3])
+
+
+def draft_record(article, sha: str) -> EditRecord:
+    """A draft's record: what of it the output of the other articles depends on."""
+    return EditRecord(sha=sha, slug=article.slug, url=article.url,
+                      image=str(article.image) if article.image else None, plan_reads="", plan=(), files=(),
+                      cards=(), date=article.date.isoformat(), draft=True)
 
 
 def site_record(site) -> list[int] | None:

@@ -328,6 +328,13 @@ def _files_under(top: str, out: list[os.DirEntry] | None = None) -> list[os.DirE
     return out
 
 
+def listing_key(top: str, path: str) -> tuple[tuple[int, str], ...]:
+    """Where ``_files_under(top)`` lists the file ``path`` (below ``top``): sorting by this key gives its order
+    (in each folder its files by name, then its folders by name)."""
+    parts = path[len(top):].lstrip(os.sep).split(os.sep)
+    return (*((1, part) for part in parts[:-1]), (0, parts[-1]))
+
+
 def _name(entry: os.DirEntry) -> str:
     return entry.name
 

@@ -26,6 +26,7 @@ A skipped file is counted with its reason, never dropped unnoticed: ``build`` an
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -125,6 +126,41 @@ def skip_by_name(parts: tuple[str, ...]) -> str | None:
     if "_drafts" in parts[:-1]:
         return DRAFTS
     return None
+
+
+def alone(content_dir: Path, path: Path, rules, root: Path) -> bool:
+    """Whether ``path`` (a file under ``content_dir``, there or not) is an article by ``discover``'s rules
+    whatever its front matter says, and no other file's fate hangs on it: not hidden, skipped by name or by the
+    site's include/exclude, no bundle's index or section page, in no leaf bundle nor below a section page with a
+    ``cascade``. Such a file comes or goes and every other file is what it was (``smmgen.build.edit``)."""
+    try:
+        parts = path.relative_to(content_dir).parts
+    except ValueError:
+        return False
+    if not parts or any(part.startswith(".") for part in parts) or skip_by_name(parts) is not None \
+            or parts[-1].rsplit(".", 1)[0] == "index":
+        return False
+    inner = "/".join(parts)
+    include = [_glob_regex(g) for g in rules.include]
+    if (include and not any(r.fullmatch(inner) for r in include)) \
+            or any(_glob_regex(g).fullmatch(inner) for g in rules.exclude):
+        return False
+    suffixes = {"." + ext for ext in rules.markdown_extensions}
+    if path.suffix.lower() not in suffixes:
+        return False
+    for depth in range(len(parts)):
+        folder = content_dir.joinpath(*parts[:depth])
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return False
+        for name in names:
+            stem, dot, ext = name.rpartition(".")
+            if not dot or "." + ext.lower() not in suffixes:
+                continue
+            if (stem == "index" and depth > 0) or (stem == "_index" and _cascaded(folder / name, root) is not None):
+                return False
+    return True
 
 
 def _cascaded(section_page: Path, root: Path) -> str | None:
