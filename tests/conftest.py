@@ -52,16 +52,20 @@ def fresh_copy(site: Path, to: Path) -> Path:
     return to
 
 
-@pytest.fixture
-def sample_site(tmp_path: Path) -> Path:
-    """A private copy of the repository's sample site (smmgen.toml, content/, layouts/)."""
-    site = tmp_path / "site"
+def sample_site_at(site: Path) -> Path:
+    """A copy of the repository's sample site (smmgen.toml, content/, layouts/) made at ``site``."""
     site.mkdir()
     shutil.copy(REPO / "smmgen.toml", site / "smmgen.toml")
     shutil.copytree(REPO / "content", site / "content")
     if (REPO / "layouts").is_dir():
         shutil.copytree(REPO / "layouts", site / "layouts")
     return site
+
+
+@pytest.fixture
+def sample_site(tmp_path: Path) -> Path:
+    """A private copy of the repository's sample site (smmgen.toml, content/, layouts/)."""
+    return sample_site_at(tmp_path / "site")
 
 
 MINIMAL_CONFIG = """\

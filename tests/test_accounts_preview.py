@@ -5,6 +5,7 @@ browser (Debian's Chromium driven by Playwright)."""
 from __future__ import annotations
 
 import pytest
+from conftest import sample_site_at
 from test_preview_browser import Watched, browser, context  # noqa: F401 - the browser fixtures
 
 from smmgen.build.pipeline import build, write_output
@@ -12,16 +13,26 @@ from smmgen.config.site import load_site
 from smmgen.preview.model import preview_data
 
 
-@pytest.fixture
-def built(sample_site):
-    result = build(load_site(sample_site), workers=1)
+def build_and_write(site):
+    result = build(load_site(site), workers=1)
     assert not result.errors, result.errors
     write_output(result)
-    return sample_site, result
+    return site, result
 
 
-def test_every_post_shows_its_account_and_the_pages_offer_the_account_filter(built):
-    site, result = built
+@pytest.fixture
+def built(sample_site):
+    return build_and_write(sample_site)
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    """The sample site built as ``built`` builds it, once, for the tests that only read what it wrote."""
+    return build_and_write(sample_site_at(tmp_path_factory.mktemp("built") / "site"))
+
+
+def test_every_post_shows_its_account_and_the_pages_offer_the_account_filter(built_once):
+    site, result = built_once
     data = preview_data(result)
     assert ("courier-ru", "Telegram @courier_ru") in data.accounts
     assert ("courier-sport", "X @NorthbridgeSport") in data.accounts
@@ -54,8 +65,8 @@ def test_a_site_without_accounts_shows_no_account_filter(built, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_account_select_filters_the_index_and_the_plan(built, context):  # noqa: F811
-    site, result = built
+def test_the_account_select_filters_the_index_and_the_plan(built_once, context):  # noqa: F811
+    site, result = built_once
     w = Watched(context)
     w.page.goto((site / "output" / "preview" / "index.html").as_uri())
     assert w.page.locator("tr.row:visible").count() == len(result.articles)

@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from conftest import sample_site_at
 
 from smmgen.cli.main import main
 from smmgen.manifest import SCHEMA_PATH
@@ -33,6 +34,15 @@ def built(sample_site):
     return sample_site
 
 
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    """The sample site built as ``built`` builds it, once, for the tests that only read its output."""
+    site = sample_site_at(tmp_path_factory.mktemp("built") / "site")
+    result = run(site, "build", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    return site
+
+
 def manifest_of(site: Path) -> dict:
     return json.loads((site / "output" / "manifest.json").read_text(encoding="utf-8"))
 
@@ -49,14 +59,14 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(built, tmp_path):
     assert tree_bytes(built / "output") == first
 
 
-def test_manifest_validates_against_its_schema(built):
+def test_manifest_validates_against_its_schema(built_once):
     schema = json.loads(SCHEMA_PATH.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
-    jsonschema.validate(manifest_of(built), schema)
+    jsonschema.validate(manifest_of(built_once), schema)
 
 
-def test_manifest_entries_cover_every_published_article_and_platform(built):
-    doc = manifest_of(built)
+def test_manifest_entries_cover_every_published_article_and_platform(built_once):
+    doc = manifest_of(built_once)
     ids = [e["id"] for e in doc["entries"]]
     assert ids == sorted(ids) and len(ids) == len(set(ids))
     slugs = {e["article"]["slug"] for e in doc["entries"]}
@@ -79,8 +89,8 @@ def _masked(doc: dict) -> dict:
     return json.loads(text)
 
 
-def test_golden_manifest(built, update_golden):
-    doc = _masked(manifest_of(built))
+def test_golden_manifest(built_once, update_golden):
+    doc = _masked(manifest_of(built_once))
     if update_golden:
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -91,11 +101,11 @@ def test_golden_manifest(built, update_golden):
     assert doc == json.loads(GOLDEN.read_text(encoding="utf-8"))
 
 
-def test_a_missing_golden_manifest_fails_and_is_not_written(built, monkeypatch, tmp_path):
+def test_a_missing_golden_manifest_fails_and_is_not_written(built_once, monkeypatch, tmp_path):
     missing = tmp_path / "golden" / "manifest.json"
     monkeypatch.setattr(sys.modules[__name__], "GOLDEN", missing)
     with pytest.raises(pytest.fail.Exception, match="--update-golden"):
-        test_golden_manifest(built, update_golden=False)
+        test_golden_manifest(built_once, update_golden=False)
     assert not missing.exists() and not missing.parent.exists()
 
 

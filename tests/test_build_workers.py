@@ -52,8 +52,19 @@ def test_worker_processes_allocate_images_in_small_blocks_and_still_run_their_in
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 
+# The processes below this one when the test started: servers that fixtures of other test files in the same
+# test process keep for the whole session (the Bluesky PDS), none of them a build's.
+_before: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _processes_already_there() -> None:
+    _before.clear()
+    _before.update(_descendants(os.getpid()))
+
+
 def _descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` now (from /proc)."""
+    """Every process below ``pid`` now (from /proc), but those there when the test started."""
     found: set[int] = set()
     todo = [pid]
     while todo:
@@ -65,7 +76,7 @@ def _descendants(pid: int) -> set[int]:
         for task in tasks:
             try:
                 with open(f"/proc/{parent}/task/{task}/children") as f:
-                    children = [int(c) for c in f.read().split()]
+                    children = [int(c) for c in f.read().split() if int(c) not in _before]
             except OSError:
                 continue
             found.update(children)

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import MINIMAL_CONFIG
+from conftest import MINIMAL_CONFIG, sample_site_at
 from support.serving import ServeProcess
 from test_preview_pages import enable_platforms
 
@@ -102,8 +102,10 @@ def check_article_page(page, entries) -> None:
         assert mock.locator(".frame .text").count() == len(entry.parts)
 
 
-@pytest.fixture
-def built_site(sample_site):
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    """The sample site with every platform on, built once: the tests that use it only read its preview."""
+    sample_site = sample_site_at(tmp_path_factory.mktemp("built") / "site")
     enabled = enable_platforms(sample_site)
     site = load_site(sample_site)
     result = build(site, workers=1)

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# PyYAML as if built without libyaml: smmgen.content.front_matter then has one loader only.
+# PyYAML as if built without libyaml: smmgen.content.front_matter then has one loader only. In this process
+# (`-n 0`): a test process started by pytest-xdist would import PyYAML afresh, with libyaml.
 WITHOUT_LIBYAML = ("import sys, yaml; yaml.__with_libyaml__ = False; import pytest; "
-                   "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests/test_front_matter_loaders.py']))")
+                   "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-n', '0', "
+                   "'tests/test_front_matter_loaders.py']))")
 
 
 def _run_without_libyaml(ci: str | None) -> subprocess.CompletedProcess:
