@@ -200,3 +200,22 @@ def test_a_build_gives_the_c_heap_back_after_drawing_and_before_the_plan_and_eac
 
 def _caller() -> str:
     return sys._getframe(2).f_code.co_name
+
+
+def test_a_spilled_record_reads_back_a_date_in_a_named_time_zone() -> None:
+    """An article's date in the site's named zone (``ZoneInfo``, pickled as ``getattr(ZoneInfo, "_unpickle")``)
+    comes back from the spill; nothing else reached through ``getattr`` does."""
+    import datetime as dt
+    import pickle
+    import zoneinfo
+
+    from smmgen.build import spill
+
+    when = dt.datetime(2026, 3, 1, 9, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    one = spill.ArticleSpill()
+    one.put("content/a.md", (when, ()))
+    assert one.get("content/a.md") == (when, ())
+    one.put("content/b.md", (shutil.rmtree,))
+    with pytest.raises(pickle.UnpicklingError):
+        one.get("content/b.md")
+    one.close()
