@@ -200,3 +200,44 @@ def test_a_build_gives_the_c_heap_back_after_drawing_and_before_the_plan_and_eac
 
 def _caller() -> str:
     return sys._getframe(2).f_code.co_name
+
+
+def test_a_spilled_build_gives_the_c_heap_back_once_its_articles_are_in_the_spill(make_site, monkeypatch) -> None:
+    """With its articles spilled (``smmgen.build.spill``), the build gives back what the spill let go of before
+    it waits for the cards, and once more after drawing."""
+    from smmgen.build import early, heap, spill
+
+    site = load_site(_site(make_site))
+    monkeypatch.setattr(spill, "SPILL_MIN_CUTS", 1)
+    when: list[str] = []
+    following: list[int] = []
+    monkeypatch.setattr(heap, "give_back", lambda: when.append(_caller()))
+    follow = early.EarlyWrite.follow
+
+    def counted(self, arrivals):
+        following.append(len(when))
+        return follow(self, arrivals)
+
+    monkeypatch.setattr(early.EarlyWrite, "follow", counted)
+    assert not build_site(site, workers=2).errors
+    assert following == [1]                     # given back before the cards were followed
+    assert when[:2] == ["_build", "_build"]
+
+
+def test_a_spilled_record_reads_back_a_date_in_a_named_time_zone() -> None:
+    """An article's date in the site's named zone (``ZoneInfo``, pickled as ``getattr(ZoneInfo, "_unpickle")``)
+    comes back from the spill; nothing else reached through ``getattr`` does."""
+    import datetime as dt
+    import pickle
+    import zoneinfo
+
+    from smmgen.build import spill
+
+    when = dt.datetime(2026, 3, 1, 9, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    one = spill.ArticleSpill()
+    one.put("content/a.md", (when, ()))
+    assert one.get("content/a.md") == (when, ())
+    one.put("content/b.md", (shutil.rmtree,))
+    with pytest.raises(pickle.UnpicklingError):
+        one.get("content/b.md")
+    one.close()

@@ -200,11 +200,21 @@ class _Values(pickle.Unpickler):
     code."""
 
     def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "getattr"):
+            return _zone_loader     # a named time zone (an article's date): pickled as its class's ``_unpickle``
         top = module.split(".")[0]
         found = super().find_class(module, name) if top in ("smmgen", "datetime", "pathlib", "zoneinfo") else None
         if (found is _mappingproxy or found in (dt.datetime, dt.date, dt.timedelta, dt.timezone)
                 or found in (pathlib.PosixPath, pathlib.PurePosixPath, pathlib.WindowsPath, pathlib.PureWindowsPath)
-                or found is zoneinfo.ZoneInfo._unpickle
+                or found is zoneinfo.ZoneInfo._unpickle or found is zoneinfo.ZoneInfo
                 or isinstance(found, type) and dataclasses.is_dataclass(found)):
             return found
         raise pickle.UnpicklingError(f"a spilled record names {module}.{name}, which is not a value")
+
+
+def _zone_loader(owner: Any, name: str) -> Any:
+    """``getattr`` as a record may use it: only for ``ZoneInfo._unpickle``, which pickle names as
+    ``getattr(ZoneInfo, "_unpickle")``."""
+    if owner is zoneinfo.ZoneInfo and name == "_unpickle":
+        return zoneinfo.ZoneInfo._unpickle
+    raise pickle.UnpicklingError(f"a spilled record asks for {owner!r}.{name}, which is not a value")
