@@ -78,20 +78,27 @@ def retitle(path: Path, prefix: str) -> None:
     path.write_text(re.sub(r"\ntitle(: | = )\"", lambda m: f"\ntitle{m[1]}\"{prefix}", text, count=1))
 
 
-def test_a_sequence_of_edits_each_writes_the_bytes_of_a_cold_build(site: Path, tmp_path: Path) -> None:
-    cold = tmp_path / "cold"
-    article = site / ARTICLE
-    taken = []
+class Steps:
+    """A step of a sequence of edits: the build after it, which ``taken`` records by name with whether the edit
+    path made it, writes the bytes of a cold build; and the state it saved reports the same summary when nothing
+    changes next."""
 
-    def step(name: str) -> None:
-        outcome = build(site)
+    def __init__(self, site: Path, cold: Path, taken: list[tuple[str, bool]]) -> None:
+        self.site, self.cold, self.taken = site, cold, taken
+
+    def __call__(self, name: str) -> None:
+        outcome = build(self.site)
         assert not outcome.errors, outcome.errors
-        taken.append((name, outcome.edited))
-        assert_as_cold(site, outcome, cold)
-        # The state saved reports the same summary when nothing changes next.
-        again = build(site)
+        self.taken.append((name, outcome.edited))
+        assert_as_cold(self.site, outcome, self.cold)
+        again = build(self.site)
         assert again.skipped and again.summary == outcome.summary
 
+
+def test_a_sequence_of_edits_each_writes_the_bytes_of_a_cold_build(site: Path, tmp_path: Path) -> None:
+    article = site / ARTICLE
+    taken: list[tuple[str, bool]] = []
+    step = Steps(site, tmp_path / "cold", taken)
     retitle(article, "Update 1: ")
     step("title")
     retitle(article, "Update 2: ")
@@ -340,17 +347,9 @@ def test_a_draft_edited_into_what_other_output_depends_on_takes_the_full_build(s
 
 def test_drafts_made_published_and_back_and_added_and_removed_each_write_the_bytes_of_a_cold_build(
         site: Path, tmp_path: Path) -> None:
-    cold = tmp_path / "cold"
     draft = site / DRAFT
-    taken = []
-
-    def step(name: str) -> None:
-        outcome = build(site)
-        assert not outcome.errors, outcome.errors
-        taken.append((name, outcome.edited))
-        assert_as_cold(site, outcome, cold)
-        assert build(site).skipped
-
+    taken: list[tuple[str, bool]] = []
+    step = Steps(site, tmp_path / "cold", taken)
     edit(draft, "draft: true", "draft: false")
     step("published")
     retitle(draft, "Out now: ")
