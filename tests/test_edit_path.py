@@ -382,6 +382,14 @@ def test_drafts_made_published_and_back_and_added_and_removed_each_write_the_byt
         "a draft removed", "a draft with a hero added", "it, edited too", "it, removed"]
 
 
+def draft_in_bundle(site: Path, name: str, title: str) -> Path:
+    """A draft ``name`` in a new folder content/2026/bundle, which is returned."""
+    folder = site / "content/2026/bundle"
+    folder.mkdir()
+    (folder / name).write_text(f"---\ntitle: \"{title}\"\ndate: 2026-12-01T10:00:00+01:00\ndraft: true\n---\n\nBody.\n")
+    return folder
+
+
 @pytest.mark.parametrize("added", ["another article's slug", "another article's URL", "a bundle's index",
                                    "in a bundle", "a section page", "below a cascade", "published", "excluded"])
 def test_a_new_file_that_changes_what_other_files_are_takes_the_full_build(site: Path, tmp_path: Path,
@@ -397,17 +405,11 @@ def test_a_new_file_that_changes_what_other_files_are_takes_the_full_build(site:
     elif added == "another article's URL":
         extra = "url: https://courier.example.com/2026/11/heat-islands/\n"
     elif added == "a bundle's index":
-        folder = site / "content/2026/bundle"
-        folder.mkdir()
-        (folder / "2026-12-01-inside.md").write_text("---\ntitle: \"Inside\"\ndate: 2026-12-01T10:00:00+01:00\n"
-                                                     "draft: true\n---\n\nBody.\n")
+        folder = draft_in_bundle(site, "2026-12-01-inside.md", "Inside")
         assert build(site).edited               # a new draft in a new folder: no other file's fate hangs on it
         name = "index.md"
     elif added == "in a bundle":
-        folder = site / "content/2026/bundle"
-        folder.mkdir()
-        (folder / "index.md").write_text("---\ntitle: \"A bundle\"\ndate: 2026-12-01T10:00:00+01:00\n"
-                                         "draft: true\n---\n\nBody.\n")
+        folder = draft_in_bundle(site, "index.md", "A bundle")
         assert not build(site).errors
     elif added == "a section page":
         name = "_index.md"
