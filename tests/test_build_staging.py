@@ -129,9 +129,10 @@ def test_check_writes_nothing(sample_site):
 
 
 def test_a_killed_build_leaves_output_intact_and_the_next_build_clears_the_staging(sample_site, tmp_path):
-    # Enough articles that drawing takes a while: the build is killed when its first cards are staged.
+    # Enough articles that drawing takes a while (seconds after the first card): the build is killed when its first
+    # cards are staged.
     source = (sample_site / "content" / "2026" / "2026-11-22-gallery-east-wing.md").read_text(encoding="utf-8")
-    for n in range(40):
+    for n in range(16):
         text = source.replace("title: \"", f"title: \"Part {n}: ", 1)
         text = text.replace("date: 2026-11-22T10:00", f"date: 2027-{1 + n // 28:02d}-{1 + n % 28:02d}T10:00", 1)
         (sample_site / "content" / "2026" / f"extra-{n:02d}.md").write_text(text, encoding="utf-8")
