@@ -62,8 +62,6 @@ class CardHelper:
     def draw(self, requests: Sequence[Any], **kwargs: Any) -> dict:
         """``smmgen.cards.render_cards(requests, **kwargs)``, drawn in the helper: the cards it returns, its
         ``staged`` and ``heroes`` filled in, and the errors it raises raised here."""
-        from smmgen.cards import render_cards
-
         staged, heroes = kwargs.pop("staged", None), kwargs.pop("heroes", None)
         local = {key: value for key, value in kwargs.items() if value is not None}
         if self.failed or any(callable(value) for value in local.values()):
@@ -99,6 +97,14 @@ class CardHelper:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
+
+
+def render_cards(requests: Sequence[Any], **kwargs: Any) -> dict:
+    """``smmgen.cards.render_cards`` in this process: imported only when the helper could not draw (the card
+    code is what this process is spared)."""
+    from smmgen.cards import render_cards as render
+
+    return render(requests, **kwargs)
 
 
 def _serve(requests_in: int, answers_out: int) -> None:
