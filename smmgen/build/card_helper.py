@@ -20,18 +20,20 @@ import pickle
 import signal
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 _LENGTH = struct.Struct("<Q")
 
 
 class CardHelper:
-    """A forked process that draws cards on request (``draw``); ``stop`` ends it."""
+    """A forked process that draws cards on request (``draw``); ``stop`` ends it. ``meanwhile``, when set, is
+    called (once) while the first cards are being drawn: what the build would otherwise wait for next."""
 
     def __init__(self, pid: int, to_child: int, from_child: int):
         self.pid, self._to, self._from = pid, to_child, from_child
         self.failed = False
+        self.meanwhile: Callable[[], None] | None = None
 
     @classmethod
     def start(cls) -> CardHelper | None:
@@ -68,6 +70,9 @@ class CardHelper:
             return render_cards(requests, staged=staged, heroes=heroes, **kwargs)
         try:
             _send(self._to, pickle.dumps((list(requests), local), pickle.HIGHEST_PROTOCOL))
+            meanwhile, self.meanwhile = self.meanwhile, None
+            if meanwhile is not None:
+                meanwhile()
             kind, value, in_stage, read = pickle.loads(_receive(self._from))
         except Exception:               # noqa: BLE001 - the helper is gone or garbled: drawn here instead
             self.failed = True

@@ -289,6 +289,8 @@ def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | 
     from smmgen.content.reading import Skipped, load_article
 
     layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
+    if helper is not None:
+        helper.meanwhile = lambda: _ready_to_splice(layouts)
     out = []
     for path in changed:
         source = site.rel(Path(path))
@@ -320,6 +322,22 @@ def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | 
         (output,) = article_outputs([article], planned, requests, cards, site, {source: shas[path]})
         out.append(Edited(path, record, shas[path], article, tuple(planned), output, cards, frozenset(staged)))
     return out, layouts
+
+
+def _ready_to_splice(layouts: Layouts) -> None:
+    """What ``_splice`` needs first, loaded while the helper draws the cards: its modules and the preview's
+    templates (a template that does not load is reported where the preview is made)."""
+    import smmgen.build.integration_edit
+    import smmgen.build.manifest_file
+    import smmgen.build.settled
+    import smmgen.manifest
+    import smmgen.preview.edit  # noqa: F401
+    from smmgen.preview.pages import Renderer
+
+    try:
+        Renderer(layouts).check()
+    except Exception:               # noqa: BLE001 - reported in its place
+        pass
 
 
 def _files(site: Site, edited: Edited) -> dict[str, bytes] | None:
