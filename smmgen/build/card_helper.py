@@ -138,14 +138,24 @@ def _serve(requests_in: int, answers_out: int) -> None:
 
 
 def _warm() -> None:
-    """What the first card of a process would otherwise wait for: the Latin font chain's coverage and faces."""
+    """What the first card of a process would otherwise wait for (the fonts opened at their sizes, the shaper
+    and the layout code run once): a plain card drawn in memory, with the package's default layout and Latin
+    text. Only what is cached per process changes; a card's pixels do not depend on it."""
     try:
-        from smmgen.cards import fonts
+        from smmgen.cards import DEFAULT_LAYOUT_DIR, CardRequest
+        from smmgen.cards.layout import find_layout, load_layout
+        from smmgen.cards.render import render
 
-        for face in fonts.chain("Noto Sans", "en")[:1]:
-            fonts.cmap(face)
+        layout = load_layout(find_layout("default", [DEFAULT_LAYOUT_DIR], source=_WARM), DEFAULT_LAYOUT_DIR)
+        render(layout.for_target("og"), CardRequest(
+            target="og", layout="default", title="A headline of some length, set on two lines",
+            site_name="Site", kicker="Section", date_text="1 January 2026", lang="en", hero=None, focus=None,
+            alt=None, source=_WARM, line=None), None)
     except Exception:                   # noqa: BLE001 - drawing reports it, if it matters
         pass
+
+
+_WARM = "(warming up)"
 
 
 def _send(fd: int, data: bytes) -> None:
