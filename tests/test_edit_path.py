@@ -717,3 +717,59 @@ def test_a_manifest_removed_while_the_edit_runs_takes_the_full_build(site: Path,
     monkeypatch.undo()
     assert list((site / "output").glob(".*.tmp")) == []
     assert_as_cold(site, outcome, tmp_path / "cold")
+
+
+@pytest.fixture
+def single_threaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper is forked only from a process with one thread: the test runner's own threads (xdist's) do
+    nothing the helper needs."""
+    from smmgen.build import card_helper
+
+    monkeypatch.setattr(card_helper.threading, "active_count", lambda: 1)
+
+
+def test_an_edits_cards_are_drawn_in_its_helper_process_with_a_cold_builds_bytes(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
+    from smmgen.build import card_helper
+
+    drawn: list[tuple[int, int]] = []
+    real = card_helper.CardHelper.draw
+
+    def draw(self, requests, **kwargs):
+        cards = real(self, requests, **kwargs)
+        drawn.append((self.pid, len(cards)))
+        return cards
+
+    monkeypatch.setattr(card_helper.CardHelper, "draw", draw)
+    retitle(site / ARTICLE, "Update 1: ")
+    outcome = build(site)
+    assert outcome.edited
+    assert drawn and all(pid != os.getpid() and n > 0 for pid, n in drawn)
+    for pid, _ in drawn:                        # ended and reaped with the build
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    assert_as_cold(site, outcome, tmp_path / "cold")
+
+
+def test_an_edit_whose_helper_died_draws_its_cards_itself(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
+    import signal
+
+    from smmgen.build import card_helper
+
+    helpers: list[card_helper.CardHelper] = []
+    real = card_helper.CardHelper.start
+
+    def start():
+        helper = real()
+        assert helper is not None
+        os.kill(helper.pid, signal.SIGKILL)
+        helpers.append(helper)
+        return helper
+
+    monkeypatch.setattr(card_helper.CardHelper, "start", staticmethod(start))
+    retitle(site / ARTICLE, "Update 1: ")
+    outcome = build(site)
+    assert outcome.edited
+    assert [helper.failed for helper in helpers] == [True]
+    assert_as_cold(site, outcome, tmp_path / "cold")

@@ -53,6 +53,7 @@ from smmgen.errors import SmmgenError
 
 if TYPE_CHECKING:
     from smmgen.build.article_outputs import ArticleOutput
+    from smmgen.build.card_helper import CardHelper
     from smmgen.build.incremental import Outcome
     from smmgen.build.templates import Layouts
     from smmgen.config.site import Site
@@ -138,16 +139,24 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
         return None
     published = [path for path in changed if not records[path].draft]
     guard(site.root, site.output_dir, SUBDIRS)     # before anything is written in output/
-    new_manifest = _NewManifest.start(site, data, published)
-    if new_manifest is None:
-        return None
+    from smmgen.build.card_helper import CardHelper
+
+    # Forked before the manifest's thread starts (a fork copies one thread): it loads the card code meanwhile.
+    helper = CardHelper.start()
     try:
-        made = _remake(site, published, records, dict(before))
-        if made is None:
+        new_manifest = _NewManifest.start(site, data, published)
+        if new_manifest is None:
             return None
-        return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest, drafts)
+        try:
+            made = _remake(site, published, records, dict(before), helper)
+            if made is None:
+                return None
+            return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest, drafts)
+        finally:
+            new_manifest.discard()
     finally:
-        new_manifest.discard()
+        if helper is not None:
+            helper.stop()
 
 
 # --- drafts -----------------------------------------------------------------------------------------------------
@@ -264,8 +273,8 @@ def _with_drafts(skipped: tuple, delta: int) -> tuple[tuple[str, int], ...]:
 
 # --- making the edited articles' share again ---------------------------------------------------------------------
 
-def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | None], shas: dict[str, str]) \
-        -> tuple[list[Edited], Layouts] | None:
+def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | None], shas: dict[str, str],
+            helper: CardHelper | None = None) -> tuple[list[Edited], Layouts] | None:
     from smmgen.build.pipeline import (
         _with_plan_values,
         article_outputs,
@@ -280,6 +289,8 @@ def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | 
     from smmgen.content.reading import Skipped, load_article
 
     layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
+    if helper is not None:
+        helper.meanwhile = lambda: _ready_to_splice(layouts)
     out = []
     for path in changed:
         source = site.rel(Path(path))
@@ -305,12 +316,28 @@ def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | 
         requests = card_requests(cuts, {source: article}, site)
         staged: set[str] = set()
         cards, card_errors = render_cards(requests, {source: article}, site, layouts, True, None, None, None,
-                                          staged)
+                                          staged, draw=helper.draw if helper is not None else None)
         if card_errors:
             return None                        # the full build reports them (the cards drawn stay staged)
         (output,) = article_outputs([article], planned, requests, cards, site, {source: shas[path]})
         out.append(Edited(path, record, shas[path], article, tuple(planned), output, cards, frozenset(staged)))
     return out, layouts
+
+
+def _ready_to_splice(layouts: Layouts) -> None:
+    """What ``_splice`` needs first, loaded while the helper draws the cards: its modules and the preview's
+    templates (a template that does not load is reported where the preview is made)."""
+    import smmgen.build.integration_edit
+    import smmgen.build.manifest_file
+    import smmgen.build.settled
+    import smmgen.manifest
+    import smmgen.preview.edit  # noqa: F401
+    from smmgen.preview.pages import Renderer
+
+    try:
+        Renderer(layouts).check()
+    except Exception:               # noqa: BLE001 - reported in its place
+        pass
 
 
 def _files(site: Site, edited: Edited) -> dict[str, bytes] | None:

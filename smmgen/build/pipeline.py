@@ -46,10 +46,10 @@ from smmgen.plan.expiry import expiry_warning
 from smmgen.plan.ledger_times import ledger_path
 from smmgen.platforms import Cut, CutContext, registry
 from smmgen.site_files import read_bytes
-from smmgen.video.media import Videos, make_videos
 
 if TYPE_CHECKING:
     from smmgen.build.early import EarlyWrite
+    from smmgen.video.media import Videos
 
 __all__ = ["OUTPUT_SUBDIRS", "BuildResult", "BuildWarning", "Progress", "build", "cut_text_file", "write_output"]
 
@@ -254,6 +254,9 @@ def _build(site: Site, layouts: Layouts, render_images: bool, workers: int | Non
         del kept
         if plan_made is not None and cache is not None:
             cache.plan = plan_again(plan_made, cuts)
+    # Imported here: an edit (``smmgen.build.edit``) cuts without the video stage.
+    from smmgen.video.media import make_videos
+
     videos = make_videos(published, cuts, site, render=render_images, workers=workers or 1, progress=progress)
     cuts = with_video_warnings(cuts, videos)
     if cache is not None:
