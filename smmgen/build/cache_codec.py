@@ -34,6 +34,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 
+def filler(cls: type) -> Callable[[Any, Iterable[tuple[str, Any]]], None]:
+    """How a new object of the dataclass ``cls`` (``object.__new__``'s) is given its fields' values, as its
+    generated ``__init__`` would, without a call per field: its ``__dict__`` updated at once, or for a class with
+    slots, one slot after the other."""
+    return _fill_slots if "__slots__" in cls.__dict__ else _fill_dict
+
+
+def _fill_dict(made: Any, values: Iterable[tuple[str, Any]]) -> None:
+    made.__dict__.update(values)
+
+
+def _fill_slots(made: Any, values: Iterable[tuple[str, Any]]) -> None:
+    for name, value in values:
+        object.__setattr__(made, name, value)
+
+
 class CacheFormatError(ValueError):
     """A file that is not what a ``Codec`` writes (damaged, foreign, or holding a type it does not know)."""
 
@@ -83,6 +99,7 @@ class _Class:
     types: tuple[tuple[type, ...], ...]         # what each field may hold
     plain: tuple[tuple[int, str], ...]          # fields written untagged: (index, "tuple" | "datetime")
     names: tuple[str, ...]
+    fill: Callable[[Any, Iterable[tuple[str, Any]]], None]     # ``filler(cls)``
 
 
 # A field declared a tuple (or a datetime), maybe None, is written as a plain JSON list (an ISO string) and made a
@@ -105,15 +122,14 @@ class Codec:
         self._by_tag: dict[str, _Class] = {}
         for cls in classes:
             fields = dataclasses.fields(cls)
-            if any(not f.init for f in fields) or not fields or hasattr(cls, "__post_init__") \
-                    or "__slots__" in cls.__dict__:
+            if any(not f.init for f in fields) or not fields or hasattr(cls, "__post_init__"):
                 raise TypeError(f"cache codec: {cls.__name__} must be a plain dataclass with init fields only")
             names = tuple(f.name for f in fields)
             getter = operator.attrgetter(*names)
             types = tuple(_outer_types(str(f.type), by_name) for f in fields)
             plain = tuple((i, _PLAIN[t]) for i, t in enumerate(types) if t in _PLAIN)
             spec = _Class(cls, cls.__name__, (lambda v, g=getter: (g(v),)) if len(names) == 1 else getter,
-                          types, plain, names)
+                          types, plain, names, filler(cls))
             if spec.tag in _DECODERS:
                 raise TypeError(f"cache codec: class name {spec.tag} is a built-in tag")
             self._by_type[cls] = self._by_tag[spec.tag] = spec
@@ -243,7 +259,7 @@ class Codec:
             raise CacheFormatError(f"{tag}: a field of the wrong type")
         # What the generated __init__ does (these classes have no __post_init__), without a call per field.
         made = _new(spec.cls)
-        made.__dict__.update(zip(spec.names, payload))
+        spec.fill(made, zip(spec.names, payload))
         return made
 
     def _zone(self, key: Any) -> ZoneInfo:

@@ -421,7 +421,7 @@ def _cards_in(tables: Tables, data: Any, side: list | tuple = ()) -> dict:
     made_requests = made.get("CardRequest", [])
     if made_requests and hash(made_requests[0]) == hash(rows["CardRequest"][0]):
         for request, row in zip(made_requests, rows["CardRequest"]):
-            request.__dict__["_hash"] = hash(row)
+            object.__setattr__(request, "_hash", hash(row))
     requests = list(map(made_requests.__getitem__, data["requests"]))
     cards = list(map(made.get("Card", []).__getitem__, data["cards"]))
     return dict(zip(zip(requests, data["heroes"]), cards))

@@ -32,7 +32,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from smmgen.build.cache_codec import CacheFormatError, Codec, _outer_types
+from smmgen.build.cache_codec import CacheFormatError, Codec, _outer_types, filler
 
 _NoneType = type(None)
 _JSON_SCALARS = frozenset({str, int, float, bool, _NoneType})
@@ -159,10 +159,11 @@ class Tables:
         if keep is not None:
             keep[tag] = list(zip(*out))
         rows = []
+        fill = filler(cls)
         for row in zip(*out):
             # What the generated __init__ does (the codec's classes have no __post_init__), without a call a field.
             obj = _new(cls)
-            obj.__dict__.update(zip(names, row))
+            fill(obj, zip(names, row))
             rows.append(obj)
         return rows
 

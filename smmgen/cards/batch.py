@@ -436,12 +436,8 @@ def _write(path: Path, data: bytes) -> None:
 def _at_home(card: Card, req: CardRequest, values: dict[Any, Any]) -> Card:
     """``card`` (from a worker process, with its own copy of each of its values) kept with its request's alt
     text and target and one of each size and format (``values``): a build keeps its every card to the end."""
-    made = object.__new__(Card)
-    made.__dict__.update(card.__dict__)
-    made.__dict__.update(width=values.setdefault(card.width, card.width),
-                         height=values.setdefault(card.height, card.height),
-                         format=values.setdefault(card.format, card.format), alt=req.alt, target=req.target)
-    return made
+    return Card(card.path, values.setdefault(card.width, card.width), values.setdefault(card.height, card.height),
+                card.bytes, card.sha256, values.setdefault(card.format, card.format), req.alt, req.target)
 
 
 def _card(file: _File, fmt: str, req: CardRequest) -> Card:
