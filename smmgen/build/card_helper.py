@@ -23,6 +23,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from smmgen.build.child import read_value  # what the pipe carries names smmgen's classes and plain values only
+
 _LENGTH = struct.Struct("<Q")
 
 
@@ -73,7 +75,7 @@ class CardHelper:
             meanwhile, self.meanwhile = self.meanwhile, None
             if meanwhile is not None:
                 meanwhile()
-            kind, value, in_stage, read = pickle.loads(_receive(self._from))
+            kind, value, in_stage, read = read_value(_receive(self._from))
         except Exception:               # noqa: BLE001 - the helper is gone or garbled: drawn here instead
             self.failed = True
             return render_cards(requests, staged=staged, heroes=heroes, **kwargs)
@@ -123,7 +125,7 @@ def _serve(requests_in: int, answers_out: int) -> None:
             message = _receive(requests_in)
         except EOFError:
             return
-        requests, kwargs = pickle.loads(message)
+        requests, kwargs = read_value(message)
         staged: set[str] = set()
         heroes: dict = {}
         try:
