@@ -134,7 +134,7 @@ def test_every_page_of_a_built_site_with_every_platform_and_hostile_text_is_the_
 
 
 def test_a_site_with_its_own_mockup_template_gets_its_pages_from_its_templates(make_site):
-    from smmgen.build.templates import DEFAULTS_DIR
+    from smmgen.build.layout_dirs import DEFAULTS_DIR
 
     make_site.article("a.md", "---\ntitle: One story\ndate: 2026-11-20T10:00:00+01:00\n---\nBody.\n")
     own = make_site.root / "layouts" / "preview" / "post.html.j2"
@@ -235,7 +235,7 @@ def test_a_site_with_copies_of_the_shipped_templates_gets_the_same_preview_throu
 
     from test_preview_pages import with_every_platform
 
-    from smmgen.build.templates import DEFAULTS_DIR
+    from smmgen.build.layout_dirs import DEFAULTS_DIR
     from smmgen.preview import plan_parts
 
     for n in range(12):                 # some weeks apart: several plan pages

@@ -20,7 +20,7 @@ from jinja2 import bccache
 
 from smmgen.build import cache as cache_module
 from smmgen.build import incremental
-from smmgen.build.templates import DEFAULTS_DIR
+from smmgen.build.layout_dirs import DEFAULTS_DIR
 from smmgen.cli.main import main
 from smmgen.config.site import load_site
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -91,3 +92,43 @@ def _bitmap_drawn(canvas: Image.Image, laid, origins, color) -> Image.Image:
             if piece.mask is not None:
                 d.bitmap((x0 + piece.x + piece.ink[0], baseline + piece.ink[1]), piece.mask, fill=color)
     return drawn
+
+
+def _request(target: str, layout: str = "default"):
+    from smmgen.cards import CardRequest
+
+    return CardRequest(target=target, layout=layout, title="A rehearsed headline", site_name="Site", kicker=None,
+                       date_text=None, lang="en", hero=None, focus=None, alt=None, source="(rehearsal)", line=None)
+
+
+def test_a_rehearsal_stops_when_told(tmp_path: Path) -> None:
+    from smmgen.cards import DEFAULT_LAYOUT_DIR
+    from smmgen.cards.batch import rehearse
+
+    from smmgen.cards import render
+
+    asked: list[int] = []
+
+    def until() -> bool:
+        asked.append(1)
+        return len(asked) > 2
+
+    render._gradient_rows.cache_clear()
+    rehearse([_request("og"), _request("x"), _request("instagram"), _request("vk")],
+             layout_dirs=[DEFAULT_LAYOUT_DIR], until=until)
+    assert len(asked) == 3                      # asked before each card, and stopped at the third
+    # What it is for: the two sizes drawn have their gradients made (og's 1200x630 and x's 1200x675).
+    assert render._gradient_rows.cache_info().currsize == 2
+
+
+def test_a_rehearsal_writes_nothing_and_passes_over_what_cannot_be_drawn(tmp_path: Path) -> None:
+    import shutil
+
+    from smmgen.cards import DEFAULT_LAYOUT_DIR
+    from smmgen.cards.batch import rehearse
+
+    layouts = tmp_path / "cards"
+    shutil.copytree(DEFAULT_LAYOUT_DIR, layouts)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    rehearse([_request("og", "missing"), _request("nowhere"), _request("og")], layout_dirs=[layouts])
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

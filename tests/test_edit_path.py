@@ -764,8 +764,8 @@ def test_an_edit_whose_helper_died_draws_its_cards_itself(
     helpers: list[card_helper.CardHelper] = []
     real = card_helper.CardHelper.start
 
-    def start():
-        helper = real()
+    def start(warm=None):
+        helper = real(warm)
         assert helper is not None
         os.kill(helper.pid, signal.SIGKILL)
         helpers.append(helper)
@@ -776,4 +776,51 @@ def test_an_edit_whose_helper_died_draws_its_cards_itself(
     outcome = build(site)
     assert outcome.edited
     assert [helper.failed for helper in helpers] == [True]
+    assert_as_cold(site, outcome, tmp_path / "cold")
+
+
+def _started_helpers(monkeypatch: pytest.MonkeyPatch) -> list:
+    from smmgen.build import card_helper
+
+    helpers: list[card_helper.CardHelper] = []
+    real = card_helper.CardHelper.start
+
+    def start(warm=None):
+        helper = real(warm)
+        if helper is not None:
+            helpers.append(helper)
+        return helper
+
+    monkeypatch.setattr(card_helper.CardHelper, "start", staticmethod(start))
+    return helpers
+
+
+def test_the_helper_forked_before_the_inputs_are_hashed_is_reaped_by_a_build_with_nothing_to_do(
+        site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
+    helpers = _started_helpers(monkeypatch)
+    outcome = build(site)
+    assert outcome.skipped
+    assert len(helpers) == 1 and helpers[0].stopped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helpers[0].pid, os.WNOHANG)
+
+
+def test_a_full_build_stops_the_helper_before_it_builds(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
+    from smmgen.build import pipeline
+
+    helpers = _started_helpers(monkeypatch)
+    real = pipeline.build
+    seen: list[bool] = []
+
+    def full_build(*args, **kwargs):
+        seen.append(all(helper.stopped for helper in helpers))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "build", full_build)
+    (site / "smmgen.toml").write_text((site / "smmgen.toml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    retitle(site / ARTICLE, "Update 1: ")
+    outcome = build(site)
+    assert not outcome.edited
+    assert len(helpers) == 1 and seen == [True]
     assert_as_cold(site, outcome, tmp_path / "cold")

@@ -298,7 +298,7 @@ def test_month_and_week_pages_an_edit_does_not_touch_are_not_made_again(tmp_path
 
 
 def test_a_site_with_its_own_preview_templates_leaves_no_record(tmp_path):
-    from smmgen.build.templates import DEFAULTS_DIR
+    from smmgen.build.layout_dirs import DEFAULTS_DIR
 
     root = tmp_path / "site"
     write_site(root, count=6)

@@ -11,8 +11,9 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smmgen.build.layout_dirs import DEFAULTS_DIR
 from smmgen.build.pipeline import cut_article
-from smmgen.build.templates import DEFAULTS_DIR, Layouts
+from smmgen.build.templates import Layouts
 from smmgen.config.site import load_site
 from smmgen.content.reading import load_article
 from smmgen.platforms import composing

@@ -143,10 +143,22 @@ def dependency_versions() -> list[str]:
     out = []
     for name in DEPENDENCIES:
         try:
-            out.append(f"{name}=={metadata.version(name)}")
+            out.append(f"{name}=={_version(metadata.distribution(name))}")
         except metadata.PackageNotFoundError:
             out.append(f"{name}==?")
     return out
+
+
+def _version(dist) -> str:
+    """``dist.version``, read from the head of its metadata file: ``version`` parses the whole file as a mail
+    message, and imports ``email`` to do it: milliseconds of every build, for one header."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    for line in text.split("\n"):
+        if line.startswith("Version:"):
+            return line[len("Version:"):].strip()
+        if not line.strip():
+            break                           # the end of the headers
+    return dist.version
 
 
 def fingerprint(site) -> str:

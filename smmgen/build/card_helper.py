@@ -5,7 +5,8 @@ import Pillow and the card code and open the fonts: as long as parsing and cutti
 machine's second core idle. A process forked as the edit begins does that there meanwhile; once the article is
 cut, its cards are drawn in that process by the same function with the same arguments as in the build's own
 (``smmgen.cards.render_cards``: files in the staging folder, content-addressed), so the files and the cards are
-the same.
+the same. Until asked, it rehearses cards like the edit's (``WarmUp``) in memory: the first card of a process
+reads its layout and makes its size's gradient, which a rehearsal of a headline on the site's layouts does as well.
 
 Only from a process with one thread: ``fork`` copies the calling thread alone, and a lock another thread held
 would stay held in the copy. ``smmgen serve``, whose server threads are running (and which has the card code
@@ -17,15 +18,30 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
 import struct
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from smmgen.build.child import read_value  # what the pipe carries names smmgen's classes and plain values only
 
 _LENGTH = struct.Struct("<Q")
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """What the helper rehearses before it is asked: a headline in ``lang`` on each of ``layouts`` (most likely
+    first) at every card size, found along ``layout_dirs`` as the build finds them (``roots``)."""
+
+    layout_dirs: tuple[Path, ...]
+    roots: tuple[Path, ...]
+    layouts: tuple[str, ...]
+    lang: str
+    site_name: str
 
 
 class CardHelper:
@@ -34,12 +50,13 @@ class CardHelper:
 
     def __init__(self, pid: int, to_child: int, from_child: int):
         self.pid, self._to, self._from = pid, to_child, from_child
-        self.failed = False
+        self.failed = self.stopped = False
         self.meanwhile: Callable[[], None] | None = None
 
     @classmethod
-    def start(cls) -> CardHelper | None:
-        """The helper, already loading the card code; None where it cannot be forked (see the module docstring)."""
+    def start(cls, warm: WarmUp | None = None) -> CardHelper | None:
+        """The helper, already loading the card code (and rehearsing ``warm``); None where it cannot be forked
+        (see the module docstring)."""
         if not hasattr(os, "fork") or threading.active_count() != 1:
             return None
         down_r, down_w = os.pipe()
@@ -55,7 +72,7 @@ class CardHelper:
             try:
                 os.close(down_w)
                 os.close(up_r)
-                _serve(down_r, up_w)
+                _serve(down_r, up_w, warm)
                 code = 0
             finally:
                 os._exit(code)
@@ -90,7 +107,11 @@ class CardHelper:
         return value
 
     def stop(self) -> None:
-        """End the helper (at once: what it still does is not needed) and reap it."""
+        """End the helper (at once: what it still does is not needed) and reap it; once (its descriptors and
+        process id may be others' afterwards)."""
+        if self.stopped:
+            return
+        self.stopped = self.failed = True
         for fd in (self._to, self._from):
             try:
                 os.close(fd)
@@ -114,12 +135,12 @@ def render_cards(requests: Sequence[Any], **kwargs: Any) -> dict:
     return render(requests, **kwargs)
 
 
-def _serve(requests_in: int, answers_out: int) -> None:
+def _serve(requests_in: int, answers_out: int, warm: WarmUp | None = None) -> None:
     """The helper's life: load the card code and fonts, then draw each request until the build lets go."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # the build's process answers an interrupt, and stops this
     from smmgen.cards import render_cards
 
-    _warm()
+    _warm(warm, lambda: bool(select.select([requests_in], [], [], 0)[0]))
     while True:
         try:
             message = _receive(requests_in)
@@ -139,20 +160,23 @@ def _serve(requests_in: int, answers_out: int) -> None:
         _send(answers_out, data)
 
 
-def _warm() -> None:
-    """What the first card of a process would otherwise wait for (the fonts opened at their sizes, the shaper
-    and the layout code run once): a plain card drawn in memory, with the package's default layout and Latin
-    text. Only what is cached per process changes; a card's pixels do not depend on it."""
-    try:
-        from smmgen.cards import DEFAULT_LAYOUT_DIR, CardRequest
-        from smmgen.cards.layout import find_layout, load_layout
-        from smmgen.cards.render import render
+def _warm(warm: WarmUp | None, until: Callable[[], bool] | None = None) -> None:
+    """What the first cards of a process would otherwise wait for, done ahead: ``warm``'s rehearsal, or without
+    one a plain card in the package's default layout and Latin text; cut short once ``until`` says so. Only what
+    is cached per process changes; a card's pixels do not depend on it."""
+    from smmgen.cards import DEFAULT_LAYOUT_DIR, TARGETS, CardRequest
+    from smmgen.cards.batch import rehearse
 
-        layout = load_layout(find_layout("default", [DEFAULT_LAYOUT_DIR], source=_WARM), DEFAULT_LAYOUT_DIR)
-        render(layout.for_target("og"), CardRequest(
-            target="og", layout="default", title="A headline of some length, set on two lines",
-            site_name="Site", kicker="Section", date_text="1 January 2026", lang="en", hero=None, focus=None,
-            alt=None, source=_WARM, line=None), None)
+    if warm is None:
+        warm = WarmUp((DEFAULT_LAYOUT_DIR,), (DEFAULT_LAYOUT_DIR.resolve(),), ("default",), "en", "Site")
+    # og first: every article has one; then each other size.
+    targets = sorted(TARGETS, key=lambda t: t != "og")
+    try:
+        rehearse([CardRequest(target=target, layout=layout, title="A headline of some length, set on two lines",
+                              site_name=warm.site_name, kicker="Section", date_text="1 January 2026", lang=warm.lang,
+                              hero=None, focus=None, alt=None, source=_WARM, line=None)
+                  for layout in warm.layouts for target in targets],
+                 layout_dirs=warm.layout_dirs, roots=warm.roots, until=until)
     except Exception:                   # noqa: BLE001 - drawing reports it, if it matters
         pass
 

@@ -81,11 +81,13 @@ class Edited:
 
 
 def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before: list[tuple[str, str]],
-               stats: dict, started: int, others: bytes) -> tuple[Outcome, EditIndex, BuildState] | None:
+               stats: dict, started: int, others: bytes,
+               helper: CardHelper | None = None) -> tuple[Outcome, EditIndex, BuildState] | None:
     """Build by replacing only the edited articles' share of output/, or None when this is not sure to give the
     full build's bytes (nothing is written then). ``before``: the content hashes as ``incremental`` took them
     (``stats``: the article files' stats and hashes, taken from ``started`` on; ``others``: the rest of the inputs'
-    fingerprint, ``incremental._other_inputs``)."""
+    fingerprint, ``incremental._other_inputs``; ``helper``: the process that draws the cards, the caller's to
+    stop)."""
     from smmgen.build.incremental import _inputs, _markdown_suffixes, listing_key
 
     data = index.data
@@ -139,24 +141,16 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
         return None
     published = [path for path in changed if not records[path].draft]
     guard(site.root, site.output_dir, SUBDIRS)     # before anything is written in output/
-    from smmgen.build.card_helper import CardHelper
-
-    # Forked before the manifest's thread starts (a fork copies one thread): it loads the card code meanwhile.
-    helper = CardHelper.start()
+    new_manifest = _NewManifest.start(site, data, published)
+    if new_manifest is None:
+        return None
     try:
-        new_manifest = _NewManifest.start(site, data, published)
-        if new_manifest is None:
+        made = _remake(site, published, records, dict(before), helper)
+        if made is None:
             return None
-        try:
-            made = _remake(site, published, records, dict(before), helper)
-            if made is None:
-                return None
-            return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest, drafts)
-        finally:
-            new_manifest.discard()
+        return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest, drafts)
     finally:
-        if helper is not None:
-            helper.stop()
+        new_manifest.discard()
 
 
 # --- drafts -----------------------------------------------------------------------------------------------------
@@ -275,15 +269,10 @@ def _with_drafts(skipped: tuple, delta: int) -> tuple[tuple[str, int], ...]:
 
 def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | None], shas: dict[str, str],
             helper: CardHelper | None = None) -> tuple[list[Edited], Layouts] | None:
-    from smmgen.build.pipeline import (
-        _with_plan_values,
-        article_outputs,
-        card_requests,
-        cut_article,
-        plan_reads,
-        render_cards,
-        with_expiry_warnings,
-    )
+    # Only what cutting and asking for the cards need: the rest of the build's code is loaded while they are
+    # drawn (``_ready_to_splice``).
+    from smmgen.build.card_stage import card_requests, render_cards
+    from smmgen.build.cutting import _with_plan_values, cut_article, plan_reads, with_expiry_warnings
     from smmgen.build.templates import Layouts
     from smmgen.content.article_media import looked_for_in_vain
     from smmgen.content.reading import Skipped, load_article
@@ -319,6 +308,8 @@ def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | 
                                           staged, draw=helper.draw if helper is not None else None)
         if card_errors:
             return None                        # the full build reports them (the cards drawn stay staged)
+        from smmgen.build.pipeline import article_outputs
+
         (output,) = article_outputs([article], planned, requests, cards, site, {source: shas[path]})
         out.append(Edited(path, record, shas[path], article, tuple(planned), output, cards, frozenset(staged)))
     return out, layouts
@@ -329,6 +320,7 @@ def _ready_to_splice(layouts: Layouts) -> None:
     templates (a template that does not load is reported where the preview is made)."""
     import smmgen.build.integration_edit
     import smmgen.build.manifest_file
+    import smmgen.build.pipeline
     import smmgen.build.settled
     import smmgen.manifest
     import smmgen.preview.edit  # noqa: F401

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smmgen.build import edit_index, heap, staging
 from smmgen.build.cache import BuildCache, BuildState, check_folder, fingerprint, load_state
@@ -29,6 +30,9 @@ from smmgen.content.discovery import counts as skip_counts
 from smmgen.errors import ConfigError, SmmgenError
 from smmgen.output_files import listing, survey
 from smmgen.site_files import inside, read_bytes
+
+if TYPE_CHECKING:
+    from smmgen.build.card_helper import CardHelper
 
 # smmgen.build.pipeline.OUTPUT_SUBDIRS and smmgen.plan.ledger_times.DEFAULT_LEDGER, without importing either (tests
 # check they agree): a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
@@ -164,6 +168,34 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
             progress("writing", 0, 0)
         return Outcome(summarize(result), write_output(result) + integrate(result), (), False)
 
+    # Forked first, while the inputs are hashed: an edit's cards are drawn there (``smmgen.build.card_helper``).
+    helper = _card_helper(site) if held is None else None
+    try:
+        return _build_cached(site, workers, progress, held, hold, held_index, helper)
+    finally:
+        if helper is not None:
+            helper.stop()
+
+
+def _card_helper(site: Site) -> CardHelper | None:
+    """The helper an edit would draw its cards in, forked now so that it has loaded the card code and drawn a
+    first card by the time they are known: only where the last build left an edit index (else no edit can be
+    made). A build with nothing to do, or a full build, stops it unused."""
+    if not (edit_index.folder(site) / edit_index.INDEX).is_file():
+        return None
+    from smmgen.build.card_helper import CardHelper, WarmUp
+    from smmgen.build.layout_dirs import search_path
+
+    dirs, roots = search_path(site.layouts_dir, site.root)
+    # The default layout (a card on a hero costs its decode, which nothing can do ahead), then any a platform names.
+    named = (settings.get("card") for settings in site.platforms)
+    layouts = dict.fromkeys(["default", *(name for name in named if type(name) is str)])
+    return CardHelper.start(WarmUp(tuple(d / "cards" for d in dirs), roots, tuple(layouts), site.language, site.name))
+
+
+def _build_cached(site: Site, workers: int | None, progress: Callable[[str, int, int], None] | None,
+                  held: BuildCache | None, hold: bool, held_index: EditIndex | None,
+                  helper: CardHelper | None) -> Outcome:
     env = fingerprint(site)
     if held is not None and not held.held(env):
         held = None
@@ -179,6 +211,8 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     others = _other_inputs(site, state.read, stamps) if state is not None else None
     del stamps
     if state is not None and _unchanged(site, env, state, before, others):
+        if helper is not None:
+            helper.stop()
         staging.discard(site)                     # what a build killed since left there: output/ has it all
         if held is None and hold:
             held = BuildCache.load(site, env)
@@ -189,7 +223,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     if state is not None and index is not None:
         from smmgen.build.edit import edit_build
 
-        edited = edit_build(site, env, state, index, before, stats, started, others)
+        edited = edit_build(site, env, state, index, before, stats, started, others, helper)
         if edited is not None:
             outcome, index, state = edited
             if held is not None:
@@ -201,6 +235,8 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
                         else:
                             held.files[relative] = now
             return replace(outcome, cache=held, index=index)
+    if helper is not None:
+        helper.stop()                   # (its memory is the full build's)
     # From here on output/ changes: the edit index no longer says what it holds.
     edit_index.forget(site)
     # Imported here: a build with nothing to do needs neither Jinja nor Pillow.

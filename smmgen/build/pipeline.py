@@ -11,10 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import jinja2
 
 from smmgen.build import heap
 from smmgen.build.article_outputs import ArticleOutput, EntryLines, output_key
@@ -26,25 +23,34 @@ from smmgen.build.card_stage import (  # noqa: F401 (card_layout: still importab
     media_files,
     render_cards,
 )
+from smmgen.build.cutting import (  # noqa: F401 (importable here)
+    PLAN_READS,
+    PLAN_WRITES,
+    _template_error,
+    _with_plan_values,
+    cut_article,
+    plan_reads,
+    platforms_for,
+    with_expiry_warnings,
+)
 from smmgen.build.held_cuts import HeldCuts, is_slim
 from smmgen.build.plan_input import PlanInput, plan_inputs
 from smmgen.build.prepared import PARALLEL_MIN, Prepared, _start_worker, article_runs, parse_and_cut  # noqa: F401 (importable here)
 from smmgen.build.shared_values import Shared
 from smmgen.build.spill import Spilled, to_spill
-from smmgen.build.templates import Layouts, template_frame
+from smmgen.build.templates import Layouts
 from smmgen.build.workers import Workers
 from smmgen.build.write import OUTPUT_SUBDIRS, cut_text_file, write_output
-from smmgen.config.accounts import Account, entry_id, routed
+from smmgen.config.accounts import entry_id
 from smmgen.config.site import Site
 from smmgen.content.article import Article
 from smmgen.content.reading import read_articles
-from smmgen.errors import ConfigError, ContentError, SmmgenError, flatten
+from smmgen.errors import ContentError, SmmgenError
 from smmgen.manifest_model import ManifestEntry
 from smmgen.output_files import guard
 from smmgen.plan import slots as plan
-from smmgen.plan.expiry import expiry_warning
 from smmgen.plan.ledger_times import ledger_path
-from smmgen.platforms import Cut, CutContext, registry
+from smmgen.platforms import Cut
 from smmgen.site_files import read_bytes
 
 if TYPE_CHECKING:
@@ -340,11 +346,6 @@ def article_output(article: Article, own: tuple[Cut, ...], requests: Sequence[tu
     return ArticleOutput(article, own, media, key, spool, held)
 
 
-def platforms_for(article: Article, site: Site) -> list[str]:
-    chosen = article.social.platforms
-    return [p.name for p in site.platforms if chosen is None or p.name in chosen]
-
-
 def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
               ready: dict[str, tuple[Cut, ...]] | None = None,
               failed: Mapping[str, tuple[tuple[Cut, ...], list[SmmgenError]]] | None = None,
@@ -387,10 +388,6 @@ def make_cuts(articles: Sequence[Article], site: Site, layouts: Layouts,
 # What plan.assign reads of a cut (besides the number of its parts, the site's [plan] rules and the publisher's
 # ledger) and what it changes (it also appends warnings): with the same reads, a replay of the last plan's
 # changes is what planning again would give.
-PLAN_READS = ("id", "platform", "account", "source", "publish_at", "expire_at", "timing")
-PLAN_WRITES = ("publish_at", "expire_at", "timing")
-
-
 def assign_plan(cuts: list[Cut], site: Site, cache: BuildCache | None) -> tuple[list[Cut], list[SmmgenError]]:
     """``plan.assign``, replayed from the cache when no cut's timing, no rule and not the ledger changed
     (editing an article's text does not move any post; planning thousands of cuts takes a second)."""
@@ -542,70 +539,9 @@ def with_video_warnings(cuts: list[Cut], videos: Videos) -> list[Cut]:
             for c in cuts]
 
 
-def with_expiry_warnings(cuts: list[Cut], site: Site) -> list[Cut]:
-    """The planned cuts, each with a warning when its platform will not delete it at its ``expire_at``."""
-    out = []
-    for cut in cuts:
-        warning = expiry_warning(cut.platform, cut.publish_at, cut.expire_at, site)
-        out.append(cut if warning is None else replace(cut, warnings=cut.warnings + (warning,)))
-    return out
-
-
-def plan_reads(cuts: Sequence[Cut]) -> str:
-    """A hash of what ``plan.assign`` reads of these cuts (one article's)."""
-    # repr, not pickle: pickle's bytes also depend on which equal objects happen to be shared.
-    return hashlib.sha256(repr([tuple(getattr(c, f) for f in PLAN_READS) + (len(c.parts),)
-                                for c in cuts]).encode()).hexdigest()
-
-
-def _with_plan_values(cut: Cut, values: tuple, added: tuple[str, ...]) -> Cut:
-    # ``dataclasses.replace`` without its per-call cost (thousands of cuts per build): the fields are the
-    # cut's own with the plan's values, which ``plan.assign`` produced and checked when it made them.
-    planned = object.__new__(type(cut))
-    fields = planned.__dict__
-    fields.update(cut.__dict__)
-    fields.update(zip(PLAN_WRITES, values))
-    fields["warnings"] = cut.warnings + added
-    return planned
-
-
-def cut_article(article: Article, site: Site, layouts: Layouts) -> tuple[tuple[Cut, ...], list[SmmgenError]]:
-    """One article's cuts for its platforms, and the errors of the platforms that could not cut it."""
-    cuts: list[Cut] = []
-    errors: list[SmmgenError] = []
-    for account in routed(article, site, platforms_for(article, site)):
-        name = account.platform
-        ctx = CutContext(site=site, settings=account.settings, layouts=layouts,
-                         mentions=account.mention_map(site.mentions) if account.mentions else None)
-        try:
-            cuts.append(_for_account(registry.get(name).render(article, ctx), account))
-        except SmmgenError as e:
-            errors.extend(flatten([e]))
-        except Exception as e:          # noqa: BLE001 - the site's template failed, or smmgen did
-            frame = template_frame(e)
-            if not isinstance(e, jinja2.TemplateError) and frame is None:
-                raise                   # not the template's doing: a bug to see with its traceback
-            errors.append(_template_error(e, site, frame))
-    return tuple(cuts), errors
-
-
-def _for_account(cut: Cut, account: Account) -> Cut:
-    """The platform's cut as the account's: its id names the account unless it is the platform's default."""
-    return replace(cut, id=account.entry_id(cut.slug), account=account.name)
-
-
 def without_body(article: Article) -> Article:
     """The article without its body, once its cuts are made: nothing after cutting reads the body, and the
     bodies of a large site are a tenth of what a build holds in memory."""
     if not article.body_text:
         return article
     return replace(article, body_text="")
-
-
-def _template_error(e: Exception, site: Site, frame: tuple[str, int] | None = None) -> SmmgenError:
-    name = getattr(e, "filename", None) or (frame[0] if frame else None) or getattr(e, "name", None) or "layout"
-    message = getattr(e, "message", None) or str(e)
-    if not isinstance(e, jinja2.TemplateError):
-        message = f"{type(e).__name__}: {message}"     # a ZeroDivisionError says little without its name
-    return ConfigError(site.rel(Path(name)) if name != "layout" else name, None, f"template error: {message}",
-                       line=getattr(e, "lineno", None) or (frame[1] if frame else None))

@@ -13,10 +13,9 @@ from pathlib import Path
 import jinja2
 from jinja2.loaders import split_template_path
 
+from smmgen.build.layout_dirs import search_path
 from smmgen.errors import ConfigError
 from smmgen.site_files import OUTSIDE, inside, shown
-
-DEFAULTS_DIR = Path(__file__).parent.parent / "defaults"
 
 
 def template_frame(e: BaseException) -> tuple[str, int] | None:
@@ -55,10 +54,7 @@ class Layouts:
         process does not spend a tenth of a second compiling the preview's templates again.
         ``root``: the site folder, which no file of ``site_layouts`` may leave (links followed); without it,
         ``site_layouts`` itself."""
-        pairs = [(d, (root or d.resolve()) if d == site_layouts else DEFAULTS_DIR.resolve())
-                 for d in (site_layouts, DEFAULTS_DIR) if d and d.is_dir()]
-        self.dirs: tuple[Path, ...] = tuple(d for d, _ in pairs)
-        self.roots: tuple[Path, ...] = tuple(r for _, r in pairs)
+        self.dirs, self.roots = search_path(site_layouts, root)
         self.compiled = compiled
 
     def _bytecode_cache(self) -> jinja2.BytecodeCache | None:

@@ -166,6 +166,33 @@ def render_cards(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path]
     return cards
 
 
+def rehearse(requests: Sequence[CardRequest], *, layout_dirs: Sequence[Path],
+             roots: Sequence[Path] | None = None, until: Callable[[], bool] | None = None) -> None:
+    """Draw and encode these cards (no hero) in memory, writing nothing: what a process does for its first card
+    of each layout and size (the layout read, the fonts opened, the gradient and its PNG pieces made, the
+    resources' identities) done before any is asked for. A request that fails is passed over: drawing it for
+    real reports why. ``until``, asked before each drawing: stop now (the real cards are waiting)."""
+    layouts: dict[Path, LayoutFile] = {}
+    drawn: set[tuple] = set()
+    for req in requests:
+        if until is not None and until():
+            return
+        try:
+            spec = TARGETS[req.target]
+            path = find_layout(req.layout, list(layout_dirs), source=req.source, roots=roots)
+            if path not in layouts:
+                layouts[path] = load_layout(path, _root_of(path, layout_dirs, roots))
+            layout = layouts[path].for_target(req.target)
+            _render_key(layout, req, None)
+            if (path, layout.canvas) in drawn:         # the same drawing: its caches are warm
+                continue
+            drawn.add((path, layout.canvas))
+            fmt = choose_format(spec, photo=False)
+            encode(render(layout, req, None), fmt, spec, {}, backdrop(layout, False) if fmt == "png" else None)
+        except (SmmgenError, KeyError, OSError, OverBudget):
+            continue
+
+
 def _jobs(requests: Sequence[CardRequest], kinds: dict[tuple[str, str], tuple[Layout, TargetSpec]],
           on_hero: dict[tuple[str, Path | None], tuple[tuple[int, int], ...]], indexes: Sequence[int]) -> list[_Job]:
     """The jobs of a group of requests (``indexes`` into ``requests``): each with its layout and target as found

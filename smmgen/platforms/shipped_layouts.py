@@ -85,6 +85,6 @@ def plain(layout: Any, values: Collection[str]) -> Callable[[Values], str] | Non
 
 @functools.lru_cache(maxsize=64)
 def _shipped(name: str, filename: str) -> bool:
-    from smmgen.build.templates import DEFAULTS_DIR
+    from smmgen.build.layout_dirs import DEFAULTS_DIR
 
     return Path(filename).resolve() == (DEFAULTS_DIR / name).resolve()

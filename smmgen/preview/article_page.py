@@ -18,7 +18,8 @@ from typing import Any
 
 from markupsafe import escape
 
-from smmgen.build.templates import DEFAULTS_DIR, Layouts
+from smmgen.build.layout_dirs import DEFAULTS_DIR
+from smmgen.build.templates import Layouts
 
 TEMPLATES = ("article.html.j2", "base.html.j2", "post.html.j2", "preview.css")
 """The files of ``smmgen/defaults/preview/`` whose output this module writes."""

@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import escape
 
-from smmgen.build.templates import DEFAULTS_DIR, Layouts
+from smmgen.build.layout_dirs import DEFAULTS_DIR
+from smmgen.build.templates import Layouts
 from smmgen.preview import agenda, periods
 
 VERSION = 2
