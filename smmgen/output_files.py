@@ -6,6 +6,7 @@ through which that would reach files elsewhere: nothing outside output/ is ever 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import tempfile
@@ -105,6 +106,35 @@ def listing(root: Path, subdirs: tuple[str, ...],
                     continue
                 files[f"{folder}/{entry.name}"] = (st.st_size, st.st_mtime_ns)
     return files, folders
+
+
+def listing_sum(root: Path, subdirs: tuple[str, ...]) -> int:
+    """The sum, over the files ``listing(root, subdirs)`` finds, of sha256("<relative path>\\0<size>\\0<mtime_ns>")
+    read as a number (``smmgen.build.edit_index.file_hash``): walked and summed in one pass, without the listing.
+    A build with nothing to do compares it for every file of output/ (130,000 at 10,000 articles), where making
+    the listing first cost a tenth of that build."""
+    sha, number = hashlib.sha256, int.from_bytes
+    total = 0
+    pending = list(subdirs)
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = os.scandir(os.path.join(root, folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        prefix = folder + "/"
+        with entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        pending.append(prefix + entry.name)
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                total += number(sha(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}".encode()).digest(), "big")
+    return total
 
 
 def survey(site_root: Path, out: Path, subdirs: tuple[str, ...]) -> tuple[dict[str, tuple[int, int]], set[str]]:

@@ -608,3 +608,27 @@ def test_an_edit_rewrites_only_the_cache_files_of_what_it_changed(warm: Path) ->
     assert {name for name in again if again[name] != after[name]} == {"build.json", "state.json"}
 
 
+
+
+def test_the_digest_of_output_is_that_of_its_listing_walked_in_one_pass(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    (out / "cuts" / "a" / "deeper").mkdir(parents=True)
+    (out / "cards").mkdir()
+    (out / "cuts" / "a" / "x.txt").write_text("x")
+    (out / "cuts" / "a" / "deeper" / "y.txt").write_text("yy")
+    (out / "cards" / "c.png").write_bytes(b"\x89PNG")
+    (out / "manifest.json").write_text("{}")
+    (out / "stray.txt").write_text("not a build folder's")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "inner").mkdir(parents=True)
+    (elsewhere / "inner" / "z.txt").write_text("z")
+    (out / "cuts" / "linked").symlink_to(elsewhere, target_is_directory=True)    # not followed by either
+    (out / "cards" / "to-a-file.png").symlink_to(out / "cards" / "c.png")        # a file, by its target's stat
+    (out / "cards" / "dangling.png").symlink_to(tmp_path / "gone.png")           # passed over by both
+    listed = incremental.output_listing(out)
+    assert "cards/to-a-file.png" in listed and "cuts/a/deeper/y.txt" in listed and "manifest.json" in listed
+    assert incremental.output_digest(out) == incremental.listing_digest(listed)
+    (out / "cuts" / "a" / "x.txt").write_text("changed")
+    assert incremental.output_digest(out) == incremental.listing_digest(incremental.output_listing(out))
+    (out / "manifest.json").unlink()
+    assert incremental.output_digest(out) == incremental.listing_digest(incremental.output_listing(out))

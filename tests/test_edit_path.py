@@ -795,17 +795,15 @@ def _started_helpers(monkeypatch: pytest.MonkeyPatch) -> list:
     return helpers
 
 
-def test_the_helper_forked_before_the_inputs_are_hashed_is_reaped_by_a_build_with_nothing_to_do(
+def test_a_build_with_nothing_to_do_forks_no_helper(
         site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
     helpers = _started_helpers(monkeypatch)
     outcome = build(site)
     assert outcome.skipped
-    assert len(helpers) == 1 and helpers[0].stopped
-    with pytest.raises(ChildProcessError):
-        os.waitpid(helpers[0].pid, os.WNOHANG)
+    assert helpers == []
 
 
-def test_a_full_build_stops_the_helper_before_it_builds(
+def test_an_edit_that_takes_the_full_build_stops_its_helper_before_it_builds(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
     from smmgen.build import pipeline
 
@@ -818,9 +816,10 @@ def test_a_full_build_stops_the_helper_before_it_builds(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "build", full_build)
-    (site / "smmgen.toml").write_text((site / "smmgen.toml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    retitle(site / ARTICLE, "Update 1: ")
+    edit(site / ARTICLE, "\n---\n", "\ndraft: true\n---\n")     # a published article made a draft
     outcome = build(site)
-    assert not outcome.edited
+    assert not outcome.edited and not outcome.errors
     assert len(helpers) == 1 and seen == [True]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helpers[0].pid, os.WNOHANG)
     assert_as_cold(site, outcome, tmp_path / "cold")

@@ -28,7 +28,7 @@ from smmgen.config.site import Site
 from smmgen.content.discovery import DRAFTS
 from smmgen.content.discovery import counts as skip_counts
 from smmgen.errors import ConfigError, SmmgenError
-from smmgen.output_files import listing, survey
+from smmgen.output_files import listing, listing_sum, survey
 from smmgen.site_files import inside, read_bytes
 
 if TYPE_CHECKING:
@@ -168,34 +168,6 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
             progress("writing", 0, 0)
         return Outcome(summarize(result), write_output(result) + integrate(result), (), False)
 
-    # Forked first, while the inputs are hashed: an edit's cards are drawn there (``smmgen.build.card_helper``).
-    helper = _card_helper(site) if held is None else None
-    try:
-        return _build_cached(site, workers, progress, held, hold, held_index, helper)
-    finally:
-        if helper is not None:
-            helper.stop()
-
-
-def _card_helper(site: Site) -> CardHelper | None:
-    """The helper an edit would draw its cards in, forked now so that it has loaded the card code and drawn a
-    first card by the time they are known: only where the last build left an edit index (else no edit can be
-    made). A build with nothing to do, or a full build, stops it unused."""
-    if not (edit_index.folder(site) / edit_index.INDEX).is_file():
-        return None
-    from smmgen.build.card_helper import CardHelper, WarmUp
-    from smmgen.build.layout_dirs import search_path
-
-    dirs, roots = search_path(site.layouts_dir, site.root)
-    # The default layout (a card on a hero costs its decode, which nothing can do ahead), then any a platform names.
-    named = (settings.get("card") for settings in site.platforms)
-    layouts = dict.fromkeys(["default", *(name for name in named if type(name) is str)])
-    return CardHelper.start(WarmUp(tuple(d / "cards" for d in dirs), roots, tuple(layouts), site.language, site.name))
-
-
-def _build_cached(site: Site, workers: int | None, progress: Callable[[str, int, int], None] | None,
-                  held: BuildCache | None, hold: bool, held_index: EditIndex | None,
-                  helper: CardHelper | None) -> Outcome:
     env = fingerprint(site)
     if held is not None and not held.held(env):
         held = None
@@ -211,8 +183,6 @@ def _build_cached(site: Site, workers: int | None, progress: Callable[[str, int,
     others = _other_inputs(site, state.read, stamps) if state is not None else None
     del stamps
     if state is not None and _unchanged(site, env, state, before, others):
-        if helper is not None:
-            helper.stop()
         staging.discard(site)                     # what a build killed since left there: output/ has it all
         if held is None and hold:
             held = BuildCache.load(site, env)
@@ -223,7 +193,12 @@ def _build_cached(site: Site, workers: int | None, progress: Callable[[str, int,
     if state is not None and index is not None:
         from smmgen.build.edit import edit_build
 
-        edited = edit_build(site, env, state, index, before, stats, started, others, helper)
+        helper = _card_helper(site) if held is None else None
+        try:
+            edited = edit_build(site, env, state, index, before, stats, started, others, helper)
+        finally:
+            if helper is not None:
+                helper.stop()
         if edited is not None:
             outcome, index, state = edited
             if held is not None:
@@ -235,8 +210,6 @@ def _build_cached(site: Site, workers: int | None, progress: Callable[[str, int,
                         else:
                             held.files[relative] = now
             return replace(outcome, cache=held, index=index)
-    if helper is not None:
-        helper.stop()                   # (its memory is the full build's)
     # From here on output/ changes: the edit index no longer says what it holds.
     edit_index.forget(site)
     # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
@@ -281,12 +254,26 @@ def _build_cached(site: Site, workers: int | None, progress: Callable[[str, int,
     return Outcome(summary, changed, (), False, cache, index=index)
 
 
+def _card_helper(site: Site) -> CardHelper | None:
+    """The process an edit draws its cards in (``smmgen.build.card_helper``), forked as soon as the inputs are
+    known to have changed (not before: a build with nothing to do ran a tenth slower beside it), so that it has
+    loaded the card code and drawn a first card of each size by the time the cards are known."""
+    from smmgen.build.card_helper import CardHelper, WarmUp
+    from smmgen.build.layout_dirs import search_path
+
+    dirs, roots = search_path(site.layouts_dir, site.root)
+    # The default layout (a card on a hero costs its decode, which nothing can do ahead), then any a platform names.
+    named = (settings.get("card") for settings in site.platforms)
+    layouts = dict.fromkeys(["default", *(name for name in named if type(name) is str)])
+    return CardHelper.start(WarmUp(tuple(d / "cards" for d in dirs), roots, tuple(layouts), site.language, site.name))
+
+
 def _unchanged(site: Site, env: str, state: BuildState, contents: list[tuple[str, str]],
                others: bytes | None = None) -> bool:
     if _inputs(site, env, contents, state.read, others) != state.inputs:
         return False
     # The files the site's generator reads (``smmgen.build.integration``) too: a card deleted there is copied again.
-    return listing_digest(output_listing(site.output_dir)) == state.outputs and intact(site)
+    return output_digest(site.output_dir) == state.outputs and intact(site)
 
 
 def _content_hashes(site: Site, known: EditIndex | None = None,
@@ -435,6 +422,17 @@ def listing_digest(files: Mapping[str, tuple[int, int]]) -> str:
     sum of one hash per file (``edit_index.file_hash``), so that the edit path can move it by the files it
     changed without listing output/."""
     return edit_index.as_digest(edit_index.listing_sum(files.items()))
+
+
+def output_digest(output_dir: Path) -> str:
+    """``listing_digest(output_listing(output_dir))``, without making the listing."""
+    total = listing_sum(output_dir, SUBDIRS)
+    try:
+        st = os.stat(output_dir / "manifest.json")
+        total += edit_index.file_hash("manifest.json", st.st_size, st.st_mtime_ns)
+    except FileNotFoundError:
+        pass
+    return edit_index.as_digest(total)
 
 
 def output_listing(output_dir: Path) -> dict[str, tuple[int, int]]:
