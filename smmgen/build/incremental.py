@@ -175,46 +175,42 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     index = None
     if state is not None:
         index = held_index if held_index is not None and held_index.held(env) else edit_index.load(site, env)
-    # Forked before the inputs are hashed (an edit's cards are drawn there), and stopped as soon as they are found
-    # unchanged: beside a build with nothing to do it would only slow the walk of output/ down.
-    helper = _card_helper(site) if index is not None and held is None else None
-    try:
-        started = edit_index.now_ns()
-        stats: dict[str, tuple[tuple[int, int, int], str]] = {}
-        # Before building: an edit made meanwhile is seen next time.
-        stamps: dict[str, tuple[int, int, int]] = {}
-        before = _content_hashes(site, index, stats, stamps)
-        others = _other_inputs(site, state.read, stamps) if state is not None else None
-        del stamps
-        same = state is not None and _inputs(site, env, before, state.read, others) == state.inputs
-        if same and helper is not None:
-            helper.stop()
-        if same and _unchanged(site, state):
-            staging.discard(site)                     # what a build killed since left there: output/ has it all
-            if held is None and hold:
-                held = BuildCache.load(site, env)
-                held.state = state
-            if index is not None:
-                index.restat(stats, started)        # files touched but not changed are not read again next time
-            return Outcome(state.summary, 0, (), True, held, index=index)
-        if state is not None and index is not None:
-            from smmgen.build.edit import edit_build
+    started = edit_index.now_ns()
+    stats: dict[str, tuple[tuple[int, int, int], str]] = {}
+    # Before building: an edit made meanwhile is seen next time.
+    stamps: dict[str, tuple[int, int, int]] = {}
+    before = _content_hashes(site, index, stats, stamps)
+    others = _other_inputs(site, state.read, stamps) if state is not None else None
+    del stamps
+    same = state is not None and _inputs(site, env, before, state.read, others) == state.inputs
+    if same and _unchanged(site, state):
+        staging.discard(site)                     # what a build killed since left there: output/ has it all
+        if held is None and hold:
+            held = BuildCache.load(site, env)
+            held.state = state
+        if index is not None:
+            index.restat(stats, started)        # files touched but not changed are not read again next time
+        return Outcome(state.summary, 0, (), True, held, index=index)
+    if not same and index is not None:
+        from smmgen.build.edit import edit_build
 
+        helper = _card_helper(site) if held is None else None
+        try:
             edited = edit_build(site, env, state, index, before, stats, started, others, helper)
-            if edited is not None:
-                outcome, index, state = edited
-                if held is not None:
-                    held.state = state
-                    if held.files is not None:          # output/ as it now is, for ``smmgen serve``
-                        for relative, now in outcome.touched:
-                            if now is None:
-                                held.files.pop(relative, None)
-                            else:
-                                held.files[relative] = now
-                return replace(outcome, cache=held, index=index)
-    finally:
-        if helper is not None:
-            helper.stop()
+        finally:
+            if helper is not None:
+                helper.stop()
+        if edited is not None:
+            outcome, index, state = edited
+            if held is not None:
+                held.state = state
+                if held.files is not None:          # output/ as it now is, for ``smmgen serve``
+                    for relative, now in outcome.touched:
+                        if now is None:
+                            held.files.pop(relative, None)
+                        else:
+                            held.files[relative] = now
+            return replace(outcome, cache=held, index=index)
     # From here on output/ changes: the edit index no longer says what it holds.
     edit_index.forget(site)
     # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
@@ -260,8 +256,10 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
 
 
 def _card_helper(site: Site) -> CardHelper | None:
-    """The process an edit draws its cards in (``smmgen.build.card_helper``), forked early enough to have loaded
-    the card code and drawn a first card of each size by the time the cards are known."""
+    """The process an edit draws its cards in (``smmgen.build.card_helper``), forked as soon as the inputs are
+    known to have changed, to have loaded the card code and drawn a first card of each size by the time the cards
+    are known. Not before: beside a build with nothing to do, the pages its fork shares cost that build a copy
+    each as it writes them (a twentieth of it at 10,000 articles)."""
     from smmgen.build.card_helper import CardHelper, WarmUp
     from smmgen.build.layout_dirs import search_path
 
