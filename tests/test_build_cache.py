@@ -632,3 +632,20 @@ def test_the_digest_of_output_is_that_of_its_listing_walked_in_one_pass(tmp_path
     assert incremental.output_digest(out) == incremental.listing_digest(incremental.output_listing(out))
     (out / "manifest.json").unlink()
     assert incremental.output_digest(out) == incremental.listing_digest(incremental.output_listing(out))
+
+
+def test_the_listing_digest_moves_with_any_one_file_and_with_files_that_trade_places() -> None:
+    base = {"cards/a.png": (1000, 1_700_000_000_000_000_000), "cards/b.png": (2000, 1_700_000_000_000_000_007),
+            "cuts/x/x.txt": (10, 1_700_000_000_000_000_011)}
+    digest = incremental.listing_digest(base)
+    variants = [
+        {**base, "cards/a.png": (1000, 1_700_000_000_000_000_001)},               # one nanosecond later
+        {**base, "cards/a.png": (1001, 1_700_000_000_000_000_000)},               # a byte more
+        {**base, "cards/c.png": (1, 1)},                                          # a file more
+        {k: v for k, v in base.items() if k != "cuts/x/x.txt"},                   # a file less
+        {**base, "cards/a.png": base["cards/b.png"], "cards/b.png": base["cards/a.png"]},   # traded places
+        {"cards/a.pnG" if k == "cards/a.png" else k: v for k, v in base.items()},             # renamed
+    ]
+    digests = [incremental.listing_digest(v) for v in variants]
+    assert digest not in digests and len(set(digests)) == len(digests)
+    assert len(digest) == 64 and int(digest, 16) >= 0

@@ -55,7 +55,7 @@ class BuildState:
 
     inputs: str                               # smmgen.build.incremental's fingerprint of everything read
     read: tuple[str, ...]                     # files read besides content/*.md (heroes, avatars)
-    # sha256 of output/ as written (``smmgen.build.incremental.listing_digest``): a large site's listing is
+    # The digest of output/ as written (``smmgen.build.incremental.listing_digest``): a large site's listing is
     # megabytes that a build with nothing to do would read back only to compare
     outputs: str
     summary: Summary                          # what the CLI prints

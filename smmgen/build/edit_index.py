@@ -26,6 +26,7 @@ import os
 import re
 import secrets
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,14 +100,19 @@ DIGEST_BITS = 256
 
 def file_hash(relative: str, size: int, mtime: int) -> int:
     """One file's share of ``listing_digest``: the digest is their sum, so a file added, removed or changed
-    moves it by its own share alone."""
-    return int.from_bytes(hashlib.sha256(f"{relative}\0{size}\0{mtime}".encode()).digest(), "big")
+    moves it by its own share alone. A share packs four fields apart from each other, so that the sum holds
+    each field's own sum: the count of files (bit 128), their sizes (bit 64) and mtimes (bit 160) exactly, and
+    a CRC-32 of each file's path, size and mtime (bit 0), which tells two files that traded places apart. What
+    it must notice is output/ changed by accident (a file's size or mtime moves with its bytes; its bytes are
+    in the digest in no case), and a CRC is two and a half times cheaper than a sha256 for each of the 130,000
+    files of a 10,000-article site."""
+    return zlib.crc32(f"{relative}\0{size}\0{mtime}".encode()) | size << 64 | 1 << 128 | mtime << 160
 
 
 def listing_sum(files: Iterable[tuple[str, tuple[int, int]]]) -> int:
     # ``file_hash`` inlined: a large site's listing has a hundred thousand files.
-    sha, number = hashlib.sha256, int.from_bytes
-    return sum(number(sha(f"{relative}\0{size}\0{mtime}".encode()).digest(), "big")
+    crc = zlib.crc32
+    return sum(crc(f"{relative}\0{size}\0{mtime}".encode()) | size << 64 | 1 << 128 | mtime << 160
                for relative, (size, mtime) in files) % (1 << DIGEST_BITS)
 
 
