@@ -803,6 +803,15 @@ def test_a_build_with_nothing_to_do_forks_no_helper(
     assert helpers == []
 
 
+def test_an_edited_draft_forks_no_helper(
+        site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
+    helpers = _started_helpers(monkeypatch)
+    retitle(site / DRAFT, "Still a draft: ")
+    outcome = build(site)
+    assert outcome.edited
+    assert helpers == []
+
+
 def test_an_edit_that_takes_the_full_build_stops_its_helper_before_it_builds(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
     from smmgen.build import pipeline

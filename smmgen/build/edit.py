@@ -81,13 +81,11 @@ class Edited:
 
 
 def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before: list[tuple[str, str]],
-               stats: dict, started: int, others: bytes,
-               helper: CardHelper | None = None) -> tuple[Outcome, EditIndex, BuildState] | None:
+               stats: dict, started: int, others: bytes) -> tuple[Outcome, EditIndex, BuildState] | None:
     """Build by replacing only the edited articles' share of output/, or None when this is not sure to give the
     full build's bytes (nothing is written then). ``before``: the content hashes as ``incremental`` took them
     (``stats``: the article files' stats and hashes, taken from ``started`` on; ``others``: the rest of the inputs'
-    fingerprint, ``incremental._other_inputs``; ``helper``: the process that draws the cards, the caller's to
-    stop)."""
+    fingerprint, ``incremental._other_inputs``)."""
     from smmgen.build.incremental import _inputs, _markdown_suffixes, listing_key
 
     data = index.data
@@ -141,16 +139,37 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
         return None
     published = [path for path in changed if not records[path].draft]
     guard(site.root, site.output_dir, SUBDIRS)     # before anything is written in output/
-    new_manifest = _NewManifest.start(site, data, published)
-    if new_manifest is None:
-        return None
+    # Forked before the manifest's thread starts (a fork copies one thread); not for drafts alone, which draw
+    # nothing, nor beside a build with nothing to do, whose pages it would have copied as they are written.
+    helper = _card_helper(site, [records[path] for path in published])
     try:
-        made = _remake(site, published, records, dict(before), helper)
-        if made is None:
+        new_manifest = _NewManifest.start(site, data, published)
+        if new_manifest is None:
             return None
-        return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest, drafts)
+        try:
+            made = _remake(site, published, records, dict(before), helper)
+            if made is None:
+                return None
+            return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest, drafts)
+        finally:
+            new_manifest.discard()
     finally:
-        new_manifest.discard()
+        if helper is not None:
+            helper.stop()
+
+
+def _card_helper(site: Site, records: list[EditRecord]) -> CardHelper | None:
+    """The process the edit draws its cards in (``smmgen.build.card_helper``), loading the card code and
+    rehearsing a headline on the layouts the edited articles drew on (by their hero; a layout named in the front
+    matter is not in the record) and any the platforms name, at every card size, until the cards are known."""
+    from smmgen.build.card_helper import CardHelper, WarmUp
+    from smmgen.build.layout_dirs import search_path
+
+    dirs, roots = search_path(site.layouts_dir, site.root)
+    named = (settings.get("card") for settings in site.platforms)
+    layouts = dict.fromkeys([*("photo" if record.image else "default" for record in records),
+                             *(name for name in named if type(name) is str)])
+    return CardHelper.start(WarmUp(tuple(d / "cards" for d in dirs), roots, tuple(layouts), site.language, site.name))
 
 
 # --- drafts -----------------------------------------------------------------------------------------------------

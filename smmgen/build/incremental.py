@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from smmgen.build import edit_index, heap, staging
 from smmgen.build.cache import BuildCache, BuildState, check_folder, fingerprint, load_state
@@ -30,9 +29,6 @@ from smmgen.content.discovery import counts as skip_counts
 from smmgen.errors import ConfigError, SmmgenError
 from smmgen.output_files import listing, listing_sum, survey
 from smmgen.site_files import inside, read_bytes
-
-if TYPE_CHECKING:
-    from smmgen.build.card_helper import CardHelper
 
 # smmgen.build.pipeline.OUTPUT_SUBDIRS and smmgen.plan.ledger_times.DEFAULT_LEDGER, without importing either (tests
 # check they agree): a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
@@ -194,12 +190,7 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     if not same and index is not None:
         from smmgen.build.edit import edit_build
 
-        helper = _card_helper(site) if held is None else None
-        try:
-            edited = edit_build(site, env, state, index, before, stats, started, others, helper)
-        finally:
-            if helper is not None:
-                helper.stop()
+        edited = edit_build(site, env, state, index, before, stats, started, others)
         if edited is not None:
             outcome, index, state = edited
             if held is not None:
@@ -253,21 +244,6 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
         heap.give_back()
         index = edit_index.save_full(site, env, result, cache, stats, inputs, started, cache.preview)
     return Outcome(summary, changed, (), False, cache, index=index)
-
-
-def _card_helper(site: Site) -> CardHelper | None:
-    """The process an edit draws its cards in (``smmgen.build.card_helper``), forked as soon as the inputs are
-    known to have changed, to have loaded the card code and drawn a first card of each size by the time the cards
-    are known. Not before: beside a build with nothing to do, the pages its fork shares cost that build a copy
-    each as it writes them (a twentieth of it at 10,000 articles)."""
-    from smmgen.build.card_helper import CardHelper, WarmUp
-    from smmgen.build.layout_dirs import search_path
-
-    dirs, roots = search_path(site.layouts_dir, site.root)
-    # The default layout (a card on a hero costs its decode, which nothing can do ahead), then any a platform names.
-    named = (settings.get("card") for settings in site.platforms)
-    layouts = dict.fromkeys(["default", *(name for name in named if type(name) is str)])
-    return CardHelper.start(WarmUp(tuple(d / "cards" for d in dirs), roots, tuple(layouts), site.language, site.name))
 
 
 def _unchanged(site: Site, state: BuildState) -> bool:
