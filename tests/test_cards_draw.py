@@ -102,10 +102,8 @@ def _request(target: str, layout: str = "default"):
 
 
 def test_a_rehearsal_stops_when_told(tmp_path: Path) -> None:
-    from smmgen.cards import DEFAULT_LAYOUT_DIR
+    from smmgen.cards import DEFAULT_LAYOUT_DIR, render
     from smmgen.cards.batch import rehearse
-
-    from smmgen.cards import render
 
     asked: list[int] = []
 
