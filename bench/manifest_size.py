@@ -39,7 +39,9 @@ def write_manifest(root: Path) -> float:
 
 def settle(root: Path) -> int:
     """Record every entry of an article dated before the newest week as posted, in the site's ledger."""
-    doc = json.loads((root / "output" / "manifest.json").read_text(encoding="utf-8"))
+    from smmgen.manifest import joined
+
+    doc = joined(root / "output" / "manifest.json")
     entries = [e for e in doc["entries"] if "article" in e]
     newest = max(e["article"]["date"] for e in entries)
     cutoff = (dt.datetime.fromisoformat(newest.replace("Z", "+00:00")) - dt.timedelta(days=7)).strftime(
@@ -93,10 +95,14 @@ def main() -> None:
         write_manifest(root)
         print(f"settled: {settle(root)} entries recorded as posted")
     seconds = write_manifest(root)
-    path = root / "output" / "manifest.json"
-    data = path.read_bytes()
+    out = root / "output"
+    parts = sorted((out / "manifest").glob("*.json"))
+    sizes = [p.stat().st_size for p in parts]
+    data = b"".join(p.read_bytes() for p in parts)
     lines, stubs = data.count(b"\n"), data.count(b'"settled":')
-    print(f"manifest: {len(data):,} bytes, {lines:,} lines, {stubs:,} stubs, written in {seconds:.2f} s")
+    print(f"manifest: {len(data):,} bytes in {len(parts)} parts (largest {max(sizes, default=0):,}), index "
+          f"{(out / 'manifest.json').stat().st_size:,} bytes; {lines:,} lines, {stubs:,} stubs, written in "
+          f"{seconds:.2f} s")
     for line in dry_run(root, args.runs):
         print(f"publish --dry-run: {line}")
 

@@ -218,7 +218,9 @@ def card_bytes(site: Path) -> dict:
     manifest = site / "output" / "manifest.json"
     if not manifest.is_file():
         return {}
-    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    from smmgen.manifest import joined
+
+    doc = joined(manifest)
     sizes: dict[str, int] = {}
     bluesky = []
     for entry in doc["entries"]:

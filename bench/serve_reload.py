@@ -38,7 +38,9 @@ NOT_RELOADED = "() => window.__notReloaded === true"
 
 def pages(site: Path) -> tuple[Path, str, str, str]:
     """The article edited (its source, title and page) and an unrelated article's page, from the manifest."""
-    entries = json.loads((site / "output" / "manifest.json").read_text(encoding="utf-8"))["entries"]
+    from smmgen.manifest import joined
+
+    entries = joined(site / "output" / "manifest.json")["entries"]
     # A settled stub (its post already out) names no article: its article's other entries do, or it is not needed.
     articles = {e["article"]["source"]: e["article"] for e in entries if "article" in e}
     sources = sorted(articles)

@@ -5,10 +5,11 @@ Run `smmgen build` first, then `python docs/contact_sheet.py`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+
+from smmgen.manifest import joined
 
 ROOT = Path(__file__).resolve().parent.parent
 THUMB_W = 300
@@ -17,7 +18,7 @@ GAP = 12
 
 
 def main() -> None:
-    doc = json.loads((ROOT / "output" / "manifest.json").read_text(encoding="utf-8"))
+    doc = joined(ROOT / "output" / "manifest.json")
     seen: dict[str, str] = {}
     for entry in sorted(doc["entries"], key=lambda e: (e["article"]["date"], e["id"]), reverse=True):
         for media in entry["media"]:

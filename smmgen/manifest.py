@@ -1,9 +1,18 @@
-"""The publish manifest (``output/manifest.json``): everything a publisher needs, and nothing it must compute.
+"""The publish manifest (``output/manifest.json`` and its parts): everything a publisher needs, and nothing it must
+compute.
 
-Format ``smmgen-manifest`` version 2, documented by ``schemas/manifest.schema.json``: the document's first line
-holds the format, version and site, then one entry per line (compact JSON, keys sorted), entries ordered by id,
-so the same inputs always give the same bytes and a git diff shows one changed line per changed entry. What an
-entry repeats of itself is left out: ``text``, the first of ``parts``, which the loader puts back.
+Format ``smmgen-manifest`` version 3, documented by ``schemas/manifest.schema.json``. The entries are filed by
+month, one part per month of their articles' dates in the site's time zone (the months of the preview's index
+pages), ``output/manifest/2026-11.json``; ``output/manifest.json`` is the index: the site, then one line per part
+with its path, its number of entries and the sha256 of its bytes. A 10,000-article archive's manifest is then
+sixty files of a few megabytes, not one of 180 MB: an edit rewrites its month's part and the index, a reviewer
+and ``git diff`` see which months changed, and a part that does not hold the bytes the index names (a checkout
+half updated, a part edited by hand) stops the publisher instead of posting something nobody reviewed.
+
+A part is ``{"format":"smmgen-manifest-part","version":3,"period":"2026-11","entries":[`` on its first line,
+then one entry per line (compact JSON, keys sorted), entries ordered by id, so the same inputs always give the
+same bytes and a git diff shows one changed line per changed entry. What an entry repeats of itself is left
+out: ``text``, the first of ``parts``, which the loader puts back.
 
 What is repeated across entries stays: the article (about a tenth of an entry) is written in each of its entries,
 so every line stands alone. A reviewer reads one line per changed post, the build copies an unchanged article's
@@ -12,8 +21,9 @@ drop the article from every post already out, which is most of an archive.
 
 An entry whose post the publisher's ledger records as done with this very content (``settled``) is written as a
 stub: its id, account, content hash and times, which is all the publisher needs to leave it alone. An edit (the
-hash differs from the ledger's), a retraction or an expiry still to come keeps the entry in full. Version 1 (the
-same entries, indented, never stubs) is still read.
+hash differs from the ledger's), a retraction or an expiry still to come keeps the entry in full. Version 2 (the
+same entries in one file) and version 1 (indented, never stubs) are still read; ``document`` and ``load`` give
+a manifest back in version 2's single-document form.
 
 The build makes the entries (``smmgen.build.entries``) and everyone reads them through ``smmgen.manifest_model``:
 this module lays them out and imports nothing from the build side.
@@ -23,12 +33,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 FORMAT = "smmgen-manifest"
-VERSION = 2
+VERSION = 3
+WHOLE_VERSION = 2           # the single-document form: ``document``, ``load``, and manifests built before parts
+PART_FORMAT = "smmgen-manifest-part"
+PARTS = "manifest"          # the parts' folder in output/
+PART_PATH = re.compile(r"manifest/([0-9]{4}-(?:0[1-9]|1[0-2]))\.json", re.ASCII)
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "manifest.schema.json"
 
 
@@ -38,6 +54,12 @@ def iso(when: dt.datetime | None) -> str | None:
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def site_fields(site) -> dict[str, Any]:
+    """What the manifest says of the site."""
+    return {"name": site.name, "base_url": site.base_url, "timezone": site.timezone.key,
+            "cards_base_url": site.cards_base_url}
+
+
 def document(site, entries: Sequence[Mapping[str, Any]],
              ledger: Mapping[str, tuple[str, str]] | None = None) -> dict[str, Any]:
     """The manifest of ``entries``; with the publisher's ``ledger`` (``ledger_states``), settled ones as stubs."""
@@ -45,13 +67,8 @@ def document(site, entries: Sequence[Mapping[str, Any]],
         entries = [as_written(e, ledger) for e in entries]
     return {
         "format": FORMAT,
-        "version": VERSION,
-        "site": {
-            "name": site.name,
-            "base_url": site.base_url,
-            "timezone": site.timezone.key,
-            "cards_base_url": site.cards_base_url,
-        },
+        "version": WHOLE_VERSION,
+        "site": site_fields(site),
         "entries": sorted(entries, key=lambda e: e["id"]),
     }
 
@@ -80,11 +97,49 @@ def dumps(doc: Mapping[str, Any]) -> bytes:
     return head + b",\n".join(entry_line(e) for e in entries) + tail
 
 
-def frame(top: Mapping[str, Any]) -> tuple[bytes, bytes]:
-    """The document's bytes before its first entry and after its last: its other keys in the order of
-    ``document`` (format and version first, so ``head -1`` says what the file is), then ``"entries":[``."""
-    fields = [f"{json.dumps(key)}:{canonical_json(value).decode()}" for key, value in top.items()]
-    return ("{" + ",".join([*fields, '"entries":['])).encode() + b"\n", b"\n]}\n"
+def frame(top: Mapping[str, Any], key: str = "entries") -> tuple[bytes, bytes]:
+    """The document's bytes before the first item of its list ``key`` and after its last: its other keys in the
+    order given (format and version first, so ``head -1`` says what the file is), then ``"<key>":[``."""
+    fields = [f"{json.dumps(name)}:{canonical_json(value).decode()}" for name, value in top.items()]
+    return ("{" + ",".join([*fields, f'"{key}":['])).encode() + b"\n", b"\n]}\n"
+
+
+# --- the parts and their index ------------------------------------------------------------------------------------
+
+class Part(NamedTuple):
+    """One line of the index: a part's path (relative to the index's folder), entries and sha256."""
+
+    path: str
+    entries: int
+    sha256: str
+
+
+def period(date: dt.datetime, tz: ZoneInfo) -> str:
+    """The month an article's entries are filed under: its date's, in the site's time zone."""
+    return f"{date.astimezone(tz):%Y-%m}"
+
+
+def part_path(month: str) -> str:
+    return f"{PARTS}/{month}.json"
+
+
+def part_frame(month: str) -> tuple[bytes, bytes]:
+    """A part's bytes before its first entry and after its last (a part holds at least one)."""
+    return frame({"format": PART_FORMAT, "version": VERSION, "period": month})
+
+
+def index_bytes(site_top: Mapping[str, Any], parts: Iterable[Part]) -> bytes:
+    """``output/manifest.json``: the site (``site_fields``), then one line per part, in the parts' order."""
+    head, tail = frame({"format": FORMAT, "version": VERSION, "site": site_top}, "parts")
+    lines = [canonical_json(part._asdict()) for part in parts]
+    if not lines:
+        return head.rstrip(b"\n") + tail.lstrip(b"\n")
+    return head + b",\n".join(lines) + tail
+
+
+def part_shown(index_shown: str, path: str) -> str:
+    """How an error names a part: beside the index as the user named it (``output/manifest/2026-11.json``)."""
+    return str(PurePosixPath(index_shown).parent / path)
 
 
 def entry_line(entry: Mapping[str, Any]) -> bytes:
@@ -160,7 +215,24 @@ def load(path: Path) -> dict[str, Any]:
 
     checked = read_manifest(path, require_files=False)
     entries = [thaw(e.json) for e in checked.entries] + [thaw(s.json) for s in checked.settled]
-    return {"format": FORMAT, "version": VERSION,
+    return {"format": FORMAT, "version": WHOLE_VERSION,
             "site": {"name": checked.name, "base_url": checked.base_url, "timezone": checked.timezone,
                      "cards_base_url": checked.cards_base_url},
+            "entries": sorted(entries, key=lambda e: e["id"])}
+
+
+def joined(path: Path) -> dict[str, Any]:
+    """The manifest at ``path`` as one document in version 2's form, as written (stubs as stubs, no ``text``),
+    its parts read as they are and not checked: for counting what a build wrote. What is posted or compared is
+    read by ``manifest_model.read_manifest``. A part's path must have a part's form, so no index leads this read
+    out of the manifest's folder."""
+    doc = json.loads(path.read_bytes())
+    if doc.get("version") != VERSION or "parts" not in doc:
+        return doc
+    entries: list = []
+    for part in doc["parts"]:
+        if not PART_PATH.fullmatch(part["path"]):
+            raise ValueError(f"{part['path']!r} is not a manifest part")
+        entries += json.loads((path.parent / part["path"]).read_bytes())["entries"]
+    return {"format": FORMAT, "version": WHOLE_VERSION, "site": doc["site"],
             "entries": sorted(entries, key=lambda e: e["id"])}

@@ -57,12 +57,13 @@ from smmgen.manifest_values import (  # noqa: F401 (the loader's public names ar
 )
 
 FORMAT = "smmgen-manifest"
-VERSION = 2
-READ_VERSIONS = (1, 2)     # version 1: the same full entries, indented, and no stubs
+VERSION = 3                 # an index of parts by month (``smmgen.manifest``)
+READ_VERSIONS = (1, 2, 3)   # 2: the same entries in one file; 1: indented, and no stubs
 
 # Far above anything a build writes (a 1,000-article site with nine platforms is a few MB; cards are well under
 # the platforms' own 5-10 MB image limits), low enough that a wrong file cannot exhaust memory.
-MAX_MANIFEST_BYTES = 256 * 2**20
+MAX_MANIFEST_BYTES = 256 * 2**20     # one file: a version 2 manifest, or one month's part
+MAX_INDEX_BYTES = 16 * 2**20         # a version 3 index: a line of about 100 bytes a month
 MAX_MEDIA_BYTES = 64 * 2**20
 MAX_PIXELS_SIDE = 100_000
 MAX_COUNT = 10_000_000          # lengths and limits
@@ -200,73 +201,163 @@ class Manifest:
 
 def read_manifest(path: Path, *, shown: str | None = None, output_dir: Path | None = None,
                   require_files: bool = True) -> Manifest:
-    """Read and check a manifest written by ``smmgen build``. Media paths are relative to ``output_dir``
-    (default: the manifest's folder) and must stay inside it; ``require_files=False`` (a manifest only compared,
-    never posted) allows files that are not there. Raises ``ContentError`` (one problem) or ``ErrorList``
-    (several, one line each)."""
+    """Read and check a manifest written by ``smmgen build``: ``path`` is the index (or a single-file manifest
+    of version 1 or 2), its parts are beside it. Media paths are relative to ``output_dir`` (default: the
+    manifest's folder) and must stay inside it; ``require_files=False`` (a manifest only compared, never posted)
+    allows files that are not there. Raises ``ContentError`` (one problem) or ``ErrorList`` (several, one line
+    each)."""
     shown = shown or str(path)
     doc = load_json(path, shown, max_bytes=MAX_MANIFEST_BYTES, missing="no manifest here; run `smmgen build` first")
+    if isinstance(doc, dict) and doc.get("format") == FORMAT and doc.get("version") == 3:
+        return _read_parts(doc, path, shown, output_dir or path.parent, require_files)
     return check_manifest(doc, shown, output_dir or path.parent, require_files=require_files)
 
 
 def check_manifest(doc: Any, shown: str, output_dir: Path, *, require_files: bool = True) -> Manifest:
-    """``read_manifest`` for a JSON value already parsed."""
+    """``read_manifest`` for a JSON value already parsed (a manifest of one file, version 1 or 2)."""
     try:
-        if not isinstance(doc, dict):
-            raise Bad("(top)", f"expected an object, got {_kind(doc)}; not an smmgen manifest")
-        if doc.get("format") != FORMAT:
-            raise Bad("format", f'expected "{FORMAT}", got {_shown(doc.get("format"))}; not an smmgen manifest')
-        version = doc.get("version")
-        if type(version) is not int or version not in READ_VERSIONS:
-            raise Bad("version", f"manifest version {_shown(version)} is not supported (this smmgen reads "
-                                 f"versions {' and '.join(map(str, READ_VERSIONS))}); rebuild it with this smmgen "
-                                 "(`smmgen build`)")
-        _keys(doc, ("format", "version", "site", "entries"), "")
-        site = _object(doc.get("site"), "site")
-        _keys(site, ("name", "base_url", "timezone", "cards_base_url"), "site.")
-        name = _string(site.get("name"), "site.name", nonempty=True)
-        base_url = _url(site.get("base_url"), "site.base_url")
-        timezone = _string(site.get("timezone"), "site.timezone")
-        cards = None if site.get("cards_base_url") is None else _url(site["cards_base_url"], "site.cards_base_url")
+        site = _top(doc, "entries")
+        if doc["version"] == 3:
+            raise Bad("version", "a version 3 manifest is an index of parts: read it from its file")
         entries = doc.get("entries")
         if not isinstance(entries, list):
             raise Bad("entries", f"expected a list of entries, got {_kind(entries)}")
     except Bad as e:
         raise ContentError(shown, None, e.field, e.message) from None
+    found = _Found(_real_dir(output_dir, shown), require_files)
+    found.check(entries, doc["version"], shown)
+    return found.manifest(site, by_id=False)
 
-    root = _real_dir(output_dir, shown)
-    problems: list[SmmgenError] = []
-    checked: list[Entry] = []
-    stubs: list[Settled] = []
-    seen: dict[str, int] = {}
-    for index, value in enumerate(entries):
-        label = _label(value, index)
+
+def _top(doc: Any, listed: str) -> dict:
+    """The manifest's format, version and site checked (``listed``: the key of its list); the site's fields."""
+    if not isinstance(doc, dict):
+        raise Bad("(top)", f"expected an object, got {_kind(doc)}; not an smmgen manifest")
+    if doc.get("format") != FORMAT:
+        raise Bad("format", f'expected "{FORMAT}", got {_shown(doc.get("format"))}; not an smmgen manifest')
+    version = doc.get("version")
+    if type(version) is not int or version not in READ_VERSIONS:
+        raise Bad("version", f"manifest version {_shown(version)} is not supported (this smmgen reads "
+                             f"versions {', '.join(map(str, READ_VERSIONS))}); rebuild it with this smmgen "
+                             "(`smmgen build`)")
+    _keys(doc, ("format", "version", "site", listed), "")
+    site = _object(doc.get("site"), "site")
+    _keys(site, ("name", "base_url", "timezone", "cards_base_url"), "site.")
+    return {"name": _string(site.get("name"), "site.name", nonempty=True),
+            "base_url": _url(site.get("base_url"), "site.base_url"),
+            "timezone": _string(site.get("timezone"), "site.timezone"),
+            "cards_base_url": None if site.get("cards_base_url") is None
+            else _url(site["cards_base_url"], "site.cards_base_url")}
+
+
+def _read_parts(doc: dict, path: Path, shown: str, output_dir: Path, require_files: bool) -> Manifest:
+    """A version 3 manifest: the index ``doc`` (read from ``path``) and each part it names, which must hold the
+    very bytes the index records (sha256) and the entries it counts."""
+    from smmgen.manifest import PART_FORMAT, PART_PATH, part_shown
+
+    try:
+        if path.stat().st_size > MAX_INDEX_BYTES:
+            raise Bad("parts", f"an index of more than {MAX_INDEX_BYTES} bytes; rebuild with `smmgen build`")
+        site = _top(doc, "parts")
+        parts = _list(doc.get("parts"), "parts")
+        listed = []
+        for n, part in enumerate(parts):
+            where = f"parts[{n}]"
+            _keys(_object(part, where), ("entries", "path", "sha256"), f"{where}.")
+            name = _string(part.get("path"), f"{where}.path")
+            if PART_PATH.fullmatch(name) is None:
+                raise Bad(f"{where}.path", f"{_shown(name)} is not a part's path (manifest/YYYY-MM.json)")
+            if listed and name <= listed[-1][0]:
+                raise Bad(f"{where}.path", f"{_shown(name)} after {_shown(listed[-1][0])}: parts are listed once "
+                                           "each, by month")
+            digest = _string(part.get("sha256"), f"{where}.sha256")
+            if re.fullmatch(r"[0-9a-f]{64}", digest) is None:
+                raise Bad(f"{where}.sha256", f"{_shown(digest)} is not a sha256 in hex")
+            listed.append((name, _integer(part.get("entries"), f"{where}.entries", 1, MAX_COUNT), digest))
+    except (Bad, OSError) as e:
+        if isinstance(e, OSError):
+            raise ContentError(shown, None, None, f"cannot read: {e.strerror}") from None
+        raise ContentError(shown, None, e.field, e.message) from None
+    here = _real_dir(path.parent, shown)
+    found = _Found(_real_dir(output_dir, shown), require_files)
+    for name, count, digest in listed:
+        part_name = part_shown(shown, name)
         try:
-            if isinstance(value, dict) and "settled" in value:
-                if version < 2:
-                    raise Bad("settled", f"settled entries need manifest version 2, the file says {version}; "
-                                         "rebuild the manifest with `smmgen build`")
-                entry: Entry | Settled = check_stub(value)
-            else:
-                entry = check_entry(with_text(value) if version >= 2 else value, root, require_files=require_files)
-            if entry.id in seen:
-                raise Bad("id", f"entries {seen[entry.id] + 1} and {index + 1} have the same id; "
-                                "each (article, platform) is posted once")
-            seen[entry.id] = index
-            if isinstance(entry, Settled):
-                stubs.append(entry)
-            else:
-                checked.append(entry)
+            real = _inside(name, "path", here, None)
         except Bad as e:
-            problems.append(ContentError(shown, None, f"{label}: {e.field}", e.message))
-            if len(problems) == MAX_REPORTED:
-                problems.append(ContentError(shown, None, None, "more problems not listed; rebuild the manifest "
-                                                                "with `smmgen build`"))
-                break
-    if problems:
-        raise problems[0] if len(problems) == 1 else ErrorList(problems)
-    return Manifest(name=name, base_url=base_url, timezone=timezone, cards_base_url=cards, entries=tuple(checked),
-                    settled=tuple(stubs))
+            raise ContentError(shown, None, "parts", f"{name}: {e.message}") from None
+        part = load_json(real, part_name, max_bytes=MAX_MANIFEST_BYTES, sha256=digest,
+                         missing=f"the index {shown} names it, but it is not there; rebuild with `smmgen build`")
+        try:
+            if not isinstance(part, dict) or part.get("format") != PART_FORMAT or part.get("version") != 3:
+                raise Bad("format", f'expected a "{PART_FORMAT}" of version 3; rebuild with `smmgen build`')
+            _keys(part, ("format", "version", "period", "entries"), "")
+            if part.get("period") != PART_PATH.fullmatch(name).group(1):  # type: ignore[union-attr]
+                raise Bad("period", f"{_shown(part.get('period'))} is not the month of its file's name")
+            entries = _list(part.get("entries"), "entries")
+            if len(entries) != count:
+                raise Bad("entries", f"{len(entries)} entries, the index {shown} says {count}; rebuild with "
+                                     "`smmgen build`")
+        except Bad as e:
+            raise ContentError(part_name, None, e.field, e.message) from None
+        found.check(entries, 3, part_name)
+    found.raise_problems()
+    return found.manifest(site)
+
+
+class _Found:
+    """Entries checked so far, across a manifest's parts: ids must be unique in all of them."""
+
+    def __init__(self, root: str, require_files: bool):
+        self.root, self.require_files = root, require_files
+        self.checked: list[Entry] = []
+        self.stubs: list[Settled] = []
+        self.seen: dict[str, tuple[str, int]] = {}      # id -> where it was first: file, index
+        self.problems: list[SmmgenError] = []
+
+    def check(self, entries: list, version: int, shown: str) -> None:
+        for index, value in enumerate(entries):
+            if len(self.problems) > MAX_REPORTED:
+                return
+            label = _label(value, index)
+            try:
+                if isinstance(value, dict) and "settled" in value:
+                    if version < 2:
+                        raise Bad("settled", f"settled entries need manifest version 2, the file says {version}; "
+                                             "rebuild the manifest with `smmgen build`")
+                    entry: Entry | Settled = check_stub(value)
+                else:
+                    entry = check_entry(with_text(value) if version >= 2 else value, self.root,
+                                        require_files=self.require_files)
+                if entry.id in self.seen:
+                    first, at = self.seen[entry.id]
+                    both = f"entries {at + 1} and {index + 1}" if first == shown else \
+                        f"{first}: entry {at + 1} and {shown}: entry {index + 1}"
+                    raise Bad("id", f"{both} have the same id; each (article, platform) is posted once")
+                self.seen[entry.id] = (shown, index)
+                if isinstance(entry, Settled):
+                    self.stubs.append(entry)
+                else:
+                    self.checked.append(entry)
+            except Bad as e:
+                self.problems.append(ContentError(shown, None, f"{label}: {e.field}", e.message))
+                if len(self.problems) == MAX_REPORTED:
+                    self.problems.append(ContentError(shown, None, None, "more problems not listed; rebuild the "
+                                                                         "manifest with `smmgen build`"))
+        if version < 3:
+            self.raise_problems()
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise self.problems[0] if len(self.problems) == 1 else ErrorList(self.problems)
+
+    def manifest(self, site: dict, by_id: bool = True) -> Manifest:
+        """The manifest of the entries checked; ``by_id``: ordered by id across parts (one file keeps its own
+        order, which a build wrote by id)."""
+        if by_id:
+            self.checked.sort(key=lambda e: e.id)
+            self.stubs.sort(key=lambda e: e.id)
+        return Manifest(**site, entries=tuple(self.checked), settled=tuple(self.stubs))
 
 
 def read_entry(value: Any, output_dir: Path, *, shown: str, label: str | None = None, field_prefix: str = "",
@@ -307,12 +398,12 @@ MEDIA_KEYS = ("role", "target", "path", "url", "width", "height", "bytes", "sha2
 
 
 def with_text(value: Any) -> Any:
-    """A version 2 entry with its ``text`` put back: the first of its parts, which the file does not repeat.
+    """An entry of version 2 or later with its ``text`` put back: the first of its parts, which the file does not repeat.
     A ``text`` in the file is refused; wrong parts are left for ``check_entry`` to name."""
     if not isinstance(value, dict):
         return value
     if "text" in value:
-        raise Bad("text", "unknown field in manifest version 2 (the text is the first of parts); rebuild the manifest")
+        raise Bad("text", "unknown field since manifest version 2 (the text is the first of parts); rebuild the manifest")
     parts = value.get("parts")
     return {**value, "text": parts[0] if isinstance(parts, list) and parts else ""}
 

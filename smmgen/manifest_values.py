@@ -8,6 +8,7 @@ the loader adds the file and the entry.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -32,11 +33,11 @@ class Bad(Exception):
 
 # --- reading the file -----------------------------------------------------------------------------------------
 
-def load_json(path: Path, shown: str, *, max_bytes: int, missing: str | None) -> Any:
-    """The JSON value in ``path``, which must be a regular file of at most ``max_bytes``. Every way it can be
-    wrong (not there, a device or folder, too big, not UTF-8, not JSON, nested too deep, a number out of range,
-    a key twice) is a ``ContentError`` naming ``shown``; ``missing`` says what to do when there is no file
-    (None: raise ``FileNotFoundError``)."""
+def load_json(path: Path, shown: str, *, max_bytes: int, missing: str | None, sha256: str | None = None) -> Any:
+    """The JSON value in ``path``, which must be a regular file of at most ``max_bytes`` (and with ``sha256``,
+    hold bytes of that hash). Every way it can be wrong (not there, a device or folder, too big, other bytes,
+    not UTF-8, not JSON, nested too deep, a number out of range, a key twice) is a ``ContentError`` naming
+    ``shown``; ``missing`` says what to do when there is no file (None: raise ``FileNotFoundError``)."""
     try:
         # O_NONBLOCK: a FIFO named as the file must not hang the run before it is found not to be a file.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -60,6 +61,9 @@ def load_json(path: Path, shown: str, *, max_bytes: int, missing: str | None) ->
         os.close(fd)
     if len(data) > max_bytes:
         raise ContentError(shown, None, None, f"more than the {max_bytes} bytes allowed")
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise ContentError(shown, None, None, "not the bytes the manifest's index names (its sha256 differs): "
+                                              "a part changed after the build; rebuild with `smmgen build`")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

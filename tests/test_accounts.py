@@ -17,6 +17,7 @@ from smmgen.cli.main import main
 from smmgen.config.accounts import accounts, entry_id, split_id
 from smmgen.config.site import load_site
 from smmgen.errors import ErrorList
+from smmgen.manifest import joined as joined_manifest
 
 BASE = """\
 [site]
@@ -123,12 +124,12 @@ def test_the_manifest_names_each_entry_s_account_and_keeps_default_hashes(tmp_pa
     plain = write(tmp_path / "plain", "")
     runner = CliRunner()
     assert runner.invoke(main, ["build", "--site", str(plain)]).exit_code == 0
-    before = {e["id"]: e for e in json.loads((plain / "output" / "manifest.json").read_text())["entries"]}
+    before = {e["id"]: e for e in joined_manifest(plain / "output" / "manifest.json")["entries"]}
     more = write(tmp_path / "more", '\n[accounts.desk-ru]\nplatform = "telegram"\nhandle = "@desk_ru"\n'
                                     'when = { lang = ["ru"] }\n')
     result = runner.invoke(main, ["build", "--site", str(more)])
     assert result.exit_code == 0, result.output
-    after = {e["id"]: e for e in json.loads((more / "output" / "manifest.json").read_text())["entries"]}
+    after = {e["id"]: e for e in joined_manifest(more / "output" / "manifest.json")["entries"]}
     assert set(after) - set(before) == {"naberezhnaya@telegram:desk-ru"}
     assert set(before) - set(after) == {"naberezhnaya@telegram"}
     assert after["naberezhnaya@telegram:desk-ru"]["account"] == "desk-ru"

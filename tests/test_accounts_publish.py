@@ -18,6 +18,7 @@ from smmgen.build.pipeline import build, write_output
 from smmgen.cli.main import main
 from smmgen.config.publish_settings import PUBLISH_SCHEMA
 from smmgen.config.site import load_site
+from smmgen.manifest import joined as joined_manifest
 from smmgen.publish import runner
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v1"
@@ -94,7 +95,7 @@ def test_upgrading_reposts_and_edits_nothing(tmp_path, fakes):
     assert acted(events) == []
     assert {e.detail.split(",")[0] for e in events} == {"posted 2026-11-25T00:00:00Z"}     # unchanged, every one
     assert all(not f.seen for f in fakes.values())           # not one request to any platform
-    manifest = json.loads((site / "output" / "manifest.json").read_text())
+    manifest = joined_manifest(site / "output" / "manifest.json")
     assert {e["account"] for e in manifest["entries"]} == {"telegram", "mastodon"}
 
 

@@ -21,6 +21,7 @@ from smmgen.build import pipeline as build_module
 from smmgen.build.cache import stamp
 from smmgen.cli.main import main
 from smmgen.config.site import load_site
+from smmgen.manifest import joined as joined_manifest
 from smmgen.plan import ledger_times
 
 ARTICLE = Path("content/2026/2026-11-24-budget-passes.md")
@@ -122,13 +123,13 @@ def test_a_replayed_plan_equals_planning_again(warm: Path) -> None:
 def test_a_replaced_hero_redraws_its_cards(warm: Path, tmp_path: Path) -> None:
     from PIL import Image
 
-    doc = json.loads((warm / "output" / "manifest.json").read_text())
+    doc = joined_manifest(warm / "output" / "manifest.json")
     old = {m["path"] for e in doc["entries"] if e["article"]["slug"] == "budget-passes" for m in e["media"]}
     hero = warm / "content" / "images" / "parliament.jpg"
     with Image.open(hero) as im:
         im.convert("L").convert("RGB").save(hero, "JPEG", quality=80)     # same name, other pixels
     assert run(warm).exit_code == 0
-    doc = json.loads((warm / "output" / "manifest.json").read_text())
+    doc = joined_manifest(warm / "output" / "manifest.json")
     new = {m["path"] for e in doc["entries"] if e["article"]["slug"] == "budget-passes" for m in e["media"]}
     assert new and not (old & new)
     assert tree_bytes(warm / "output") == cold_copy(warm, tmp_path / "cold")
@@ -222,7 +223,7 @@ def test_a_copied_site_does_not_reuse_the_originals_cache(warm: Path, tmp_path: 
     shutil.copytree(warm, copy)
     outcome = incremental.build_site(load_site(copy), workers=1)
     assert not outcome.skipped
-    doc = json.loads((copy / "output" / "manifest.json").read_text())
+    doc = joined_manifest(copy / "output" / "manifest.json")
     assert all(str(warm) not in json.dumps(e) for e in doc["entries"])
 
 
@@ -230,29 +231,38 @@ def test_the_manifest_from_memoized_entries_is_byte_identical(warm: Path) -> Non
     site = load_site(warm)
     cache = incremental.BuildCache.load(site)
     result = build_module.build(site, workers=1, cache=cache)
-    expected = manifest.dumps(manifest.document(site, [e.json for e in result.entries]))
-    assert manifest_file.dumps_manifest(site, result.entries) == expected
-    assert (warm / "output" / "manifest.json").read_bytes() == expected
+    out = warm / "output"
+    expected = manifest_file.manifest_files(site, result.entries)
+    assert {name: (out / name).read_bytes() for name in expected} == expected
+    assert sorted(p.relative_to(out).as_posix() for p in (out / "manifest").iterdir()) == \
+        sorted(name for name in expected if name != "manifest.json")
+    assert manifest.dumps(manifest.load(out / "manifest.json")) == \
+        manifest.dumps(manifest.document(site, [e.json for e in result.entries]))
     assert len(cache.entries) == len(result.entries)
     # Every article's output is keyed as it was written.
     unchanged = {o.article.source for o in result.outputs if cache.outputs[o.article.source] == o.key}
     assert unchanged == {a.source for a in result.articles}
-    # Copied from the last manifest, not encoded again: an entry text planted there shows through.
-    path = warm / "output" / "manifest.json"
-    first = manifest_file.entry_text(result.entries[0].json)
-    marked = first.replace(b'"id"', b'"ID"')
-    path.write_bytes(expected.replace(first, marked))
-    cache.wrote("manifest.json", path, hashlib.sha256(path.read_bytes()).hexdigest())
-    assert manifest_file.write_manifest(site, result, cache, unchanged) == 0
+    # A part whose articles are all unchanged is neither read nor written: a line planted in it (and recorded
+    # as written) stays, and so does the index, which names the part's hash as recorded.
+    first = result.entries[0]
+    relative = manifest.part_path(manifest.period(first.article_date, site.timezone))
+    path = out / relative
+    line = manifest_file.entry_text(first.json)
+    marked = line.replace(b'"id"', b'"ID"')
+    path.write_bytes(expected[relative].replace(line, marked))
+    cache.wrote(relative, path, hashlib.sha256(path.read_bytes()).hexdigest())
+    assert manifest_file.write_manifest(site, result, cache, unchanged)[0] == 1      # the index names the new hash
     assert marked in path.read_bytes()
-    # An article whose output changed has its entries made again.
-    source = result.entries[0].source
-    assert manifest_file.write_manifest(site, result, cache, unchanged - {source}) == 1
-    assert path.read_bytes() == expected
+    # An article whose output changed has its entries made again, in its part only.
+    others = {name: (out / name).stat().st_mtime_ns for name in expected if name not in (relative, "manifest.json")}
+    changed, files = manifest_file.write_manifest(site, result, cache, unchanged - {first.source})
+    assert changed == 2 and sorted(files) == sorted(expected)
+    assert {name: (out / name).read_bytes() for name in expected} == expected
+    assert {name: (out / name).stat().st_mtime_ns for name in others} == others
     # Without a cache every entry is encoded afresh.
-    path.write_bytes(expected.replace(first, marked))
-    assert manifest_file.write_manifest(site, result) == 1
-    assert path.read_bytes() == expected
+    path.write_bytes(expected[relative].replace(line, marked))
+    assert manifest_file.write_manifest(site, result)[0] == 1
+    assert {name: (out / name).read_bytes() for name in expected} == expected
 
 
 def test_fast_path_constants_agree_with_their_owners() -> None:

@@ -687,12 +687,12 @@ def test_a_spilled_articles_cut_texts_and_snippet_are_made_once(spill_base, tmp_
 
 def test_where_the_manifests_entries_sit_is_held_in_columns(sample_site: Path) -> None:
     """``cache.entries`` after a write (held to the end of the build, and by ``smmgen serve``): the ids (the cuts'
-    own strings) and two arrays of numbers, some twenty bytes an entry, not a tuple and two ints an entry; the
-    cache's file and lookups are as with a dict."""
+    own strings), their months (strings shared by all of a month) and two arrays of numbers, some thirty bytes an
+    entry, not a tuple and two ints an entry; the cache's file and lookups are as with a dict."""
     import tracemalloc
 
     from smmgen.build import manifest_file
-    from smmgen.build.cache_files import _entries_in, _entries_out
+    from smmgen.build.cache_files import _places_in, _places_out
 
     site = load_site(sample_site)
     cache = BuildCache.load(site)
@@ -700,8 +700,8 @@ def test_where_the_manifests_entries_sit_is_held_in_columns(sample_site: Path) -
     write.write_output(result, cache=cache)
     as_dict = {entry_id: cache.entries[entry_id] for entry_id in cache.entries}
     assert len(as_dict) == len(result.cuts) > 10 and list(as_dict) == sorted(as_dict)
-    assert _entries_out(cache.entries) == _entries_out(as_dict)
-    assert _entries_in(_entries_out(cache.entries)) == as_dict == cache.entries
+    assert _places_out(cache.entries) == [list(as_dict), *map(list, zip(*as_dict.values()))]
+    assert dict(_places_in(_places_out(cache.entries))) == as_dict == dict(cache.entries)
     assert all(cache.entries.get(i) == where for i, where in as_dict.items())
     assert cache.entries.get("nobody@x") is None and "nobody@x" not in cache.entries
     ids = [f"story-{n:05d}@{p}" for n in range(2000) for p in ("bluesky", "mastodon", "x")]
@@ -710,14 +710,14 @@ def test_where_the_manifests_entries_sit_is_held_in_columns(sample_site: Path) -
         before = tracemalloc.get_traced_memory()[0]
         places = manifest_file.EntryPlaces()
         for n, entry_id in enumerate(ids):
-            places.add(entry_id, 10**9 + 2000 * n, 1500 + n % 300)
+            places.add(entry_id, "2026-11", 10**9 + 2000 * n, 1500 + n % 300)
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    assert held / len(ids) < 40          # 152 bytes an entry as a dict of (offset, length) tuples
-    assert places[ids[-1]] == (10**9 + 2000 * (len(ids) - 1), 1500 + (len(ids) - 1) % 300)
+    assert held / len(ids) < 48          # 152 bytes an entry as a dict of (offset, length) tuples
+    assert places[ids[-1]] == ("2026-11", 10**9 + 2000 * (len(ids) - 1), 1500 + (len(ids) - 1) % 300)
     with pytest.raises(ValueError):
-        places.add("a-first@x", 0, 1)
+        places.add("a-first@x", "2026-11", 0, 1)
 
 
 def test_a_spilled_builds_plan_record_is_read_from_its_planned_cuts(spill_base, tmp_path, monkeypatch) -> None:

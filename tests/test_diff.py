@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from support.entries import entry as manifest_entry
 
-from smmgen.build.manifest_file import dumps_manifest
+from smmgen import manifest as manifest_layout
 from smmgen.build.pipeline import build
 from smmgen.cli.main import main
 from smmgen.config.site import load_site
@@ -20,10 +20,11 @@ from smmgen.preview.diff import compare, to_markdown
 
 
 def manifest_bytes(site_dir) -> bytes:
+    """The manifest the site builds to, in the one-document form of version 2."""
     site = load_site(site_dir)
     result = build(site, render_images=False)
     assert result.errors == ()
-    return dumps_manifest(site, result.entries)
+    return manifest_layout.dumps(manifest_layout.document(site, [e.json for e in result.entries]))
 
 
 def manifest_of(site_dir) -> Manifest:

@@ -7,7 +7,6 @@ the skipped files with their reasons as ``build`` and ``check`` print them, date
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import textwrap
 from pathlib import Path
@@ -24,6 +23,7 @@ from smmgen.config.site import load_site
 from smmgen.content.discovery import discover
 from smmgen.content.reading import load_article, read_articles
 from smmgen.errors import SmmgenError
+from smmgen.manifest import joined as joined_manifest
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 
@@ -222,7 +222,7 @@ def test_build_and_check_print_what_was_skipped_and_why(hugo):
     built = run(hugo, "build")
     assert built.exit_code == 0, built.output
     assert f"  articles  5 (skipped {SKIPPED})" in built.output.splitlines()
-    manifest = json.loads((hugo / "output" / "manifest.json").read_text())
+    manifest = joined_manifest(hugo / "output" / "manifest.json")
     assert sorted({e["id"].split("@")[0] for e in manifest["entries"]}) == [
         "expiring", "leaf", "my-post", "scheduled", "second"]
     again = run(hugo, "build")                        # nothing changed: the same report from the cache

@@ -633,12 +633,13 @@ def test_a_data_file_changed_by_hand_takes_the_full_build(generated: Path, tmp_p
 
 def test_the_new_manifest_is_begun_before_the_edited_article_is_made_and_nothing_of_it_stays_when_the_edit_steps_aside(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The manifest is written whole by an edit (180 MB at 10,000 articles): its bytes before the edited
-    article's block are copied while the article is parsed, cut and drawn, not after."""
+    """An edit writes its month's part of the manifest whole: its bytes before the edited article's block are
+    copied while the article is parsed, cut and drawn, not after."""
     from smmgen.content import reading
 
     out = site / "output"
-    manifest = (out / "manifest.json").read_bytes()
+    [part] = (out / "manifest").glob("*.json")
+    manifest = part.read_bytes()
     first = manifest.index(b'"source":"' + ARTICLE.as_posix().encode())
     first = manifest.rindex(b"\n{", 0, first) + 1         # where the article's block of entries starts
     seen = []
@@ -647,11 +648,11 @@ def test_the_new_manifest_is_begun_before_the_edited_article_is_made_and_nothing
     def load_article(path, site_):
         if not seen:                                    # the edit's own parse: the copy runs meanwhile
             for _ in range(2000):
-                tmp = list(out.glob(".manifest.json.*.tmp"))
+                tmp = list(part.parent.glob(f".{part.name}.*.tmp"))
                 if tmp and tmp[0].stat().st_size >= first:
                     break
                 time.sleep(0.005)
-            tmp = list(out.glob(".manifest.json.*.tmp"))
+            tmp = list(part.parent.glob(f".{part.name}.*.tmp"))
             seen.append(len(tmp) == 1 and tmp[0].read_bytes()[:first] == manifest[:first])
         return real_load(path, site_)
 
@@ -664,7 +665,7 @@ def test_the_new_manifest_is_begun_before_the_edited_article_is_made_and_nothing
     edit(site / ARTICLE, "date: 2026-11-24T07:45:00+01:00", "date: 2026-11-24T09:45:00+01:00")
     outcome = build(site)
     assert not outcome.edited
-    assert list(out.glob(".*.tmp")) == []
+    assert list(out.glob(".*.tmp")) == list(out.glob("manifest/.*.tmp")) == []
     assert_as_cold(site, outcome, tmp_path / "cold")
 
 
@@ -672,11 +673,11 @@ def test_the_edit_encodes_the_index_s_large_parts_while_its_manifest_is_still_be
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """At 10,000 articles edit.json's article stats, manifest places and preview record are megabytes of JSON:
     the edit encodes them before it waits for its new manifest, not after."""
-    from smmgen.build import edit
+    from smmgen.build import edit_manifest
 
     encoded_after: list = []
     in_place = []
-    real_replace, real_dumps = edit._NewManifest.replace, edit_index._dumps
+    real_replace, real_dumps = edit_manifest.NewManifest.replace, edit_index._dumps
 
     def replace(self):
         in_place.append(self)
@@ -687,7 +688,7 @@ def test_the_edit_encodes_the_index_s_large_parts_while_its_manifest_is_still_be
             encoded_after.append(value)
         return real_dumps(value)
 
-    monkeypatch.setattr(edit._NewManifest, "replace", replace)
+    monkeypatch.setattr(edit_manifest.NewManifest, "replace", replace)
     monkeypatch.setattr(edit_index, "_dumps", dumps)
     retitle(site / ARTICLE, "Update: ")
     outcome = build(site)

@@ -27,7 +27,7 @@ def canonical(value) -> str:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(entries, max_size=4))
 def test_one_entry_per_line_and_the_whole_file_is_the_document(found) -> None:
-    doc = {"format": manifest.FORMAT, "version": manifest.VERSION, "site": SITE, "entries": found}
+    doc = {"format": manifest.FORMAT, "version": manifest.WHOLE_VERSION, "site": SITE, "entries": found}
     data = manifest.dumps(doc)
     assert json.loads(data) == doc
     lines = data.decode().split("\n")

@@ -39,10 +39,20 @@ def build(site: Path, *more: str) -> dict[str, dict]:
     result = CliRunner().invoke(main, ["build", "--site", str(site), "--workers", "1", *more],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    data = (site / "output" / "manifest.json").read_bytes()
-    lines = data.decode().split("\n")
-    assert json.loads(data)["version"] == 2 and lines[-2] == "]}"
-    return {e["id"]: e for e in (json.loads(line.rstrip(",")) for line in lines[1:-2])}
+    out = site / "output"
+    assert json.loads((out / "manifest.json").read_bytes())["version"] == 3
+    found = {}
+    for part in sorted((out / "manifest").glob("*.json")):
+        lines = part.read_bytes().decode().split("\n")
+        assert lines[-2] == "]}"
+        found.update((e["id"], e) for e in (json.loads(line.rstrip(",")) for line in lines[1:-2]))
+    return found
+
+
+def manifest_bytes(site: Path) -> bytes:
+    """The index and every part, one after the other."""
+    out = site / "output"
+    return b"".join(p.read_bytes() for p in (out / "manifest.json", *sorted((out / "manifest").glob("*.json"))))
 
 
 def test_a_settled_entry_is_a_stub_and_edits_retractions_and_expiries_still_work(tmp_path: Path,
@@ -62,8 +72,8 @@ def test_a_settled_entry_is_a_stub_and_edits_retractions_and_expiries_still_work
                     "publish_at": first["budget@mastodon"]["publish_at"]}
     assert second["tram@mastodon"] == first["tram@mastodon"]
     # The incremental build wrote what a build from scratch writes.
-    cached = (site / "output" / "manifest.json").read_bytes()
-    assert build(site, "--no-cache") == second and (site / "output" / "manifest.json").read_bytes() == cached
+    cached = manifest_bytes(site)
+    assert build(site, "--no-cache") == second and manifest_bytes(site) == cached
     assert run(site, NOW + dt.timedelta(hours=1), mastodon.env) == []
     explained = run(site, NOW + dt.timedelta(hours=1), mastodon.env, dry_run=True, explain=True)
     assert {(e.entry_id, e.outcome, e.action) for e in explained} == {("budget@mastodon", "quiet", "skip"),
@@ -155,7 +165,10 @@ def test_a_stub_and_an_entry_with_one_id_and_a_stub_in_version_1_are_refused(tmp
 
 
 def test_an_unknown_manifest_version_says_to_rebuild(tmp_path: Path) -> None:
-    with pytest.raises(ContentError, match=r"manifest version 3 is not supported .*rebuild it with this smmgen"):
+    with pytest.raises(ContentError, match=r"manifest version 4 is not supported .*rebuild it with this smmgen"):
+        read_manifest(_manifest(tmp_path, [], version=4))
+    # Version 3 is an index of parts: one with entries in it is not one.
+    with pytest.raises(ContentError, match=r"manifest.json: parts: required but missing"):
         read_manifest(_manifest(tmp_path, [], version=3))
 
 
@@ -188,10 +201,18 @@ def test_the_text_is_written_once_as_the_first_part_and_given_back(tmp_path: Pat
     path = site / "output" / "manifest.json"
     assert "text" not in line and "passed the budget" in line["parts"][0]
     [loaded] = manifest.load(path)["entries"]
-    assert loaded["text"] == loaded["parts"][0] and manifest.dumps(manifest.load(path)) == path.read_bytes()
-    path.write_bytes(path.read_bytes().replace(b'{"account":', b'{"text":"Something else","account":'))
-    with pytest.raises(ContentError, match="text: unknown field in manifest version 2"):
+    assert loaded["text"] == loaded["parts"][0]
+    assert manifest.dumps(manifest.load(path)) == manifest.dumps(manifest.joined(path))
+    [part] = (site / "output" / "manifest").glob("*.json")
+    # A part changed by hand is refused for its bytes, before anything in it is read.
+    part.write_bytes(part.read_bytes().replace(b'{"account":', b'{"text":"Something else","account":'))
+    with pytest.raises(ContentError, match=r"^output/manifest/2026-0\d\.json: not the bytes the manifest's index "):
         read_manifest(path, shown="output/manifest.json")
+    # The same entry in a whole (version 2) manifest: its text is refused.
+    whole = site / "output" / "whole.json"
+    whole.write_text(json.dumps(manifest.joined(path)))
+    with pytest.raises(ContentError, match="text: unknown field since manifest version 2"):
+        read_manifest(whole, shown="output/manifest.json")
 
 
 def test_a_post_settled_as_deleted_but_live_by_a_restored_ledger_is_deleted_at_its_expiry(

@@ -198,7 +198,7 @@ def test_a_linked_file_in_output_is_replaced_never_written_through(make_site, tm
     assert _build(make_site.root, *args).exit_code == 0
     out = make_site.root / "output"
     card = next((out / "cards").iterdir())
-    linked = [out / "manifest.json", out / "cuts" / "harbour-reopens" / "mastodon.txt",
+    linked = [out / "manifest.json", *(out / "manifest").iterdir(), out / "cuts" / "harbour-reopens" / "mastodon.txt",
               out / "og" / "harbour-reopens.html", out / "preview" / "index.html", card,
               out / "cards" / "stray.png"]          # the last one is not the build's: pruned (the link only)
     secrets = tmp_path / "secrets"

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from smmgen.manifest import joined as joined_manifest
+
 REPO = Path(__file__).resolve().parents[1]
 ARTICLES = 120
 OPEN_DAYS = 20          # 2026-01-01 to 2026-01-20: one 09:00 slot a day, then a blackout past the horizon
@@ -54,7 +56,7 @@ def test_posts_without_a_free_slot_are_held_with_a_warning_and_the_build_succeed
 
     build = smmgen("build", "--site", str(site))
     assert build.returncode == 0, build.stderr
-    entries = json.loads((site / "output" / "manifest.json").read_text())["entries"]
+    entries = joined_manifest(site / "output" / "manifest.json")["entries"]
     held = [e for e in entries if "hold" in e]
     assert len(entries) == ARTICLES and len(held) == unplaced
     assert all(e["hold"].startswith("unplaced: no free mastodon slot within 366 days after ") for e in held)

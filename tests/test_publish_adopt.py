@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from smmgen.manifest import joined as joined_manifest
+
 pytest.register_assert_rewrite("support.publishing")
 pytest_plugins = ["support.publishing"]
 
@@ -90,7 +92,7 @@ def test_an_adopted_archive_is_never_posted_and_new_articles_still_are(tmp_path:
 
     # Adopted posts take no slots and are shown as held by the plan; publish looks at each and skips it.
     ok(smmgen(site, "build"))
-    manifest = json.loads((site / "output" / "manifest.json").read_text())["entries"]
+    manifest = joined_manifest(site / "output" / "manifest.json")["entries"]
     assert {e["hold"].split(":")[0] for e in manifest} == {"adopted"}
     assert "held back, never posted (--all lists them): 60 adopted" in ok(smmgen(site, "plan"))
     assert "never posted: adopted" in ok(smmgen(site, "plan", "--all"))
@@ -138,7 +140,7 @@ def test_not_before_frees_the_plan_and_is_a_hard_floor(tmp_path: Path, mastodon:
     toml = (site / "smmgen.toml").read_text().replace("\n[publish]\nnot_before = 2025-01-01\n", "\n")
     (site / "smmgen.toml").write_text(toml.replace("[publish]\n", "[publish]\nnot_before = 2025-01-01\n", 1))
     ok(smmgen(site, "build"))
-    entries = {e["id"]: e for e in json.loads((site / "output" / "manifest.json").read_text())["entries"]}
+    entries = {e["id"]: e for e in joined_manifest(site / "output" / "manifest.json")["entries"]}
     # The 30 older articles take no slot: the new one goes out at its own day's slot, not a month later.
     assert entries["a30@mastodon"]["publish_at"] == "2025-01-02T09:00:00Z" and "hold" not in entries["a30@mastodon"]
     assert entries["a0@mastodon"]["hold"] == ("not_before: the article is dated 2024-12-31T00:00:00Z, before "

@@ -28,6 +28,7 @@ from test_init import generate, require, smmgen, write
 
 from smmgen.build.og import og_html, og_tags, og_values
 from smmgen.config.site import load_site
+from smmgen.manifest import joined as joined_manifest
 
 HEAD = {"hugo": '{{ partial "smmgen/og.html" . }}', "jekyll": "{% include smmgen-og.html %}"}
 HOSTILE = 'Say "no" to <script>alert(1)</script> & \'tabs\' — {{ .Title }} {% raw %} 🚨👩‍👩‍👧 &amp;'
@@ -134,7 +135,7 @@ def test_init_writes_the_integration_table_and_the_partial(built):
 def test_every_article_page_carries_the_tags_the_manifest_agrees_with(built):
     name, generator, root, out = built
     site = load_site(root)
-    manifest = json.loads((root / "output" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = joined_manifest(root / "output" / "manifest.json")
     cards = og_media(manifest)
     articles = {e["article"]["source"]: e["article"] for e in manifest["entries"]}
     assert len(articles) >= 5
@@ -177,7 +178,7 @@ def test_a_page_without_data_renders_without_tags(built):
 def test_every_card_is_in_the_published_folder_with_the_manifest_s_bytes(built):
     _, _, root, out = built
     site = load_site(root)
-    manifest = json.loads((root / "output" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = joined_manifest(root / "output" / "manifest.json")
     media = {m["path"]: m for e in manifest["entries"] for m in e["media"]}
     assert media
     for path, m in media.items():
@@ -263,7 +264,7 @@ def test_hostile_titles_come_out_as_written_through_the_real_generator(generator
     out = tmp_path / "public"
     generate(generator, root, out)
     site = load_site(root)
-    manifest = json.loads((root / "output" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = joined_manifest(root / "output" / "manifest.json")
     articles = {e["article"]["source"]: e["article"] for e in manifest["entries"]}
     assert len(articles) == (2 if generator == "hugo" else 1)
     for article in articles.values():
@@ -314,7 +315,7 @@ def test_sample_site_pages_carry_the_tags_and_show_their_cards_wherever_served(s
     build_ok(sample_site)
     folder = sample_site / site.integration["pages_dir"]
     root, prefix = (folder, "") if served == "pages_dir" else (site.output_dir, "/" + folder.name)
-    manifest = json.loads((sample_site / "output" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = joined_manifest(sample_site / "output" / "manifest.json")
     cards = og_media(manifest)
     assert len(cards) >= 10
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(root)))
@@ -386,7 +387,7 @@ def test_only_files_smmgen_wrote_are_ever_deleted(jekyll_site):
     assert not stale.exists()
     record = json.loads((root / ".smmgen" / "site-files.json").read_text(encoding="utf-8"))["files"]
     assert "social-cards/logo.png" not in record
-    manifest = json.loads((root / "output" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = joined_manifest(root / "output" / "manifest.json")
     for m in (m for e in manifest["entries"] for m in e["media"]):
         assert sha(cards / m["path"].removeprefix("cards/")) == m["sha256"]
 
@@ -492,7 +493,7 @@ def test_hugo_static_dir_and_jekyll_source_are_respected(generator, tmp_path):
     build_ok(root)
     out = tmp_path / "public"
     generate(generator, root, out)
-    manifest = json.loads((root / "output" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = joined_manifest(root / "output" / "manifest.json")
     [article] = {e["article"]["url"]: e["article"] for e in manifest["entries"]}.values()
     media = og_media(manifest)[article["source"]]
     tags = tags_of(page_for(article["url"], site.base_url, out))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -14,6 +15,7 @@ from support.clips import make_clip
 
 from smmgen.cli.main import main
 from smmgen.manifest import SCHEMA_PATH
+from smmgen.manifest import joined as joined_manifest
 
 CONFIG = """\
 [site]
@@ -65,7 +67,7 @@ def make(make_site, *, video: str = VIDEO, site_extra: str = "", x_extra: str = 
 
 
 def entries(site: Path) -> dict[str, dict]:
-    doc = json.loads((site / "output" / "manifest.json").read_text(encoding="utf-8"))
+    doc = joined_manifest(site / "output" / "manifest.json")
     jsonschema.validate(doc, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     return {e["platform"]: e for e in doc["entries"]}
 
@@ -177,7 +179,8 @@ def test_replacing_the_video_changes_the_content_hash_and_diff_says_so(make_site
     site = make(make_site)
     assert run(site, "build").exit_code == 0
     before = entries(site)
-    base = tmp_path / "base.json"
+    base = tmp_path / "base" / "manifest.json"
+    shutil.copytree(site / "output" / "manifest", base.parent / "manifest")
     base.write_bytes((site / "output" / "manifest.json").read_bytes())
     make_clip(site / "content" / "media" / "clip.mp4", seconds=2)
     assert run(site, "build").exit_code == 0
@@ -330,7 +333,7 @@ handle = "@desk@small.example"
 video_max_bytes = 3000
 """, encoding="utf-8")
     assert run(site, "build").exit_code == 0
-    doc = json.loads((site / "output" / "manifest.json").read_text(encoding="utf-8"))
+    doc = joined_manifest(site / "output" / "manifest.json")
     by = {e["id"]: e for e in doc["entries"]}
     # The account (which takes the site's Mastodon posts here) keeps to its own limit; [platforms.mastodon]'s
     # would take the clip (test_manifest_video_items).

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from test_preview_browser import Watched, browser, context  # noqa: F401 - the fixtures
 from test_video_build import make, run
+
+from smmgen.manifest import joined as joined_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ def test_each_mockup_plays_its_clip_with_its_poster(make_site, context):  # noqa
     site = make(make_site, site_extra='media_base_url = "https://cdn.news.example/media"', clip={"seconds": 3.2})
     result = run(site, "build")
     assert result.exit_code == 0, result.output
-    entries = json.loads((site / "output" / "manifest.json").read_text(encoding="utf-8"))["entries"]
+    entries = joined_manifest(site / "output" / "manifest.json")["entries"]
     with_video = {e["platform"]: m for e in entries for m in e["media"] if m.get("kind") == "video"}
     assert {"x", "mastodon", "bluesky", "telegram", "instagram"} <= set(with_video)
     w = Watched(context)

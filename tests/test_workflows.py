@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from smmgen.manifest import joined as joined_manifest
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / ".github" / "scripts"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -178,9 +180,11 @@ FAKE_PUBLISH = '''\
 import json, os, sys
 from pathlib import Path
 
+from smmgen.manifest import joined
+
 args = sys.argv[1:]
 site = Path(args[args.index("--site") + 1]) if "--site" in args else Path(".")
-manifest = json.loads((site / "output" / "manifest.json").read_text())
+manifest = joined(site / "output" / "manifest.json")
 path = site / ".smmgen" / "ledger.json"
 doc = json.loads(path.read_text()) if path.exists() else {"format": "smmgen-ledger", "version": 1, "entries": {}}
 now = os.environ["FAKE_NOW"]
@@ -294,7 +298,7 @@ def test_the_pull_request_step_writes_the_preview_summary_and_the_diff(repo):
     # plan pages that list them, where output/ has them.
     artifact = repo.path / "smmgen-pr-preview"
     out = repo.path / "output"
-    head = json.loads((out / "manifest.json").read_text())["entries"]
+    head = joined_manifest(out / "manifest.json")["entries"]
     changed = {"budget-passes", "gallery-east-wing", "night-trains"}
     files = {p.relative_to(artifact / "output").as_posix() for p in artifact.rglob("*") if p.is_file()}
     assert {p for p in files if p.startswith("preview/articles/")} == \
@@ -381,7 +385,7 @@ def test_publish_then_the_ledger_is_committed_back_with_skip_ci_and_pushed(repo)
     later = json.loads((repo.path / ".smmgen" / "ledger.json").read_text())
     assert posted < set(later["entries"])
     # What went out in the first run kept its time in the later build's manifest: the plan never moved it.
-    manifest = json.loads((repo.path / "output" / "manifest.json").read_text())
+    manifest = joined_manifest(repo.path / "output" / "manifest.json")
     times = {e["id"]: e["publish_at"] for e in manifest["entries"]}
     assert all(times[i] == ledger["entries"][i]["publish_at"] for i in posted)
 
@@ -487,7 +491,7 @@ def test_the_base_build_of_a_pull_request_takes_the_cards_it_shares_with_the_hea
     built = subprocess.run([sys.executable, "-m", "smmgen", "build", "--site", "."], cwd=repo.path, env=repo.env,
                            check=False, capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
-    manifest = json.loads((repo.path / "output" / "manifest.json").read_text())
+    manifest = joined_manifest(repo.path / "output" / "manifest.json")
     entry = next(e for e in manifest["entries"] if e["id"].startswith("budget-passes@") and e.get("media"))
     card = repo.path / "output" / entry["media"][0]["path"]
     from PIL import Image

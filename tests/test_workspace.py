@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smmgen.cli.main import main
+from smmgen.manifest import joined as joined_manifest
 from smmgen.publish.lock import acquire
 
 pytest.register_assert_rewrite("support.publishing")
@@ -63,7 +64,7 @@ def smmgen(*args: str, env: dict[str, str] | None = None) -> Result:
 
 
 def manifest_ids(site: Path) -> list[str]:
-    return [e["id"] for e in json.loads((site / "output" / "manifest.json").read_text())["entries"]]
+    return [e["id"] for e in joined_manifest(site / "output" / "manifest.json")["entries"]]
 
 
 # --- building, checking, planning, previewing ---------------------------------------------------------------------
@@ -204,8 +205,8 @@ def test_publish_posts_each_sites_entries_into_its_own_ledger(published: Path, m
     assert run.exit_code == 0, run.output
     live = mastodon.live_texts()
     for site, slug in (("courier", "budget-passes"), ("courier", "heat-islands"), ("gazette", "gallery-east-wing")):
-        text = next(e["parts"][0] for e in json.loads((published / "sites" / site / "output" / "manifest.json")
-                                                      .read_text())["entries"] if e["id"] == f"{slug}@mastodon")
+        built = joined_manifest(published / "sites" / site / "output" / "manifest.json")
+        text = next(e["parts"][0] for e in built["entries"] if e["id"] == f"{slug}@mastodon")
         assert text in live, slug
     assert "[sites/gazette] posted      gallery-east-wing@mastodon" in run.output
     for name, ids in (("courier", {"budget-passes@mastodon", "heat-islands@mastodon"}),
@@ -227,8 +228,8 @@ def test_each_site_has_its_own_lock(published: Path, mastodon: Harness) -> None:
         run = smmgen("publish", "--now", NOW, env=mastodon.env)
     assert run.exit_code == 1
     assert "[sites/courier] Error: " in run.stderr and "1 of 2 sites failed: sites/courier" in run.stderr
-    assert mastodon.live_texts() == [json.loads((published / "sites" / "gazette" / "output" / "manifest.json")
-                                                .read_text())["entries"][0]["parts"][0]]
+    built = joined_manifest(published / "sites" / "gazette" / "output" / "manifest.json")
+    assert mastodon.live_texts() == [built["entries"][0]["parts"][0]]
 
 
 def test_a_ledger_of_one_site_is_refused_by_the_other(published: Path, mastodon: Harness) -> None:

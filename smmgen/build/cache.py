@@ -193,7 +193,7 @@ class BuildCache:
     index: dict[str, bytes] = field(default_factory=dict)   # output index: size, mtime, sha (``index_entry``)
     pages: dict[str, str] = field(default_factory=dict)    # preview page -> key of the inputs it was made from
     outputs: dict[str, str] = field(default_factory=dict)  # article -> key of its output as last written
-    entries: dict[str, tuple[int, int]] = field(default_factory=dict)  # manifest entry: id -> offset, length
+    entries: Any = field(default_factory=dict)   # manifest entry: id -> (month, offset, length) (``EntryPlaces``)
     plan: tuple[str, list] | None = None                   # (signature of the plan's inputs, its changes)
     fragments: tuple[str, dict[str, tuple[int, int]]] | None = None   # parts of big pages: file, key -> where
     state: BuildState | None = None

@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import struct
+import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -377,10 +378,28 @@ def _texts_in(data: Any, side: list | tuple = ()) -> dict[str, str]:
 
 
 def _entries_out(entries: Mapping[str, tuple[int, int]]) -> list[list]:
-    columns = getattr(entries, "offsets", None)
-    if columns is not None:         # ``manifest_file.EntryPlaces``: its columns as they are
-        return [list(entries), columns.tolist(), entries.lengths.tolist()]  # type: ignore[attr-defined]
     return [list(entries), *map(list, zip(*entries.values()))] if entries else [[], [], []]
+
+
+def _places_out(places: Any) -> list[list]:
+    """The manifest's ``manifest_file.EntryPlaces``: its columns as they are (id, month, offset, length)."""
+    if not places:
+        return [[], [], [], []]
+    return [list(places.ids), list(places.months), places.offsets.tolist(), places.lengths.tolist()]
+
+
+def _places_in(data: Any, side: list | tuple = ()) -> Any:
+    from smmgen.build.manifest_file import EntryPlaces
+
+    ids, months, offsets, lengths = _columns(data, 4, "entries")
+    _need(_all(ids, str) and _all(months, str) and _all(offsets, int) and _all(lengths, int)
+          and all(a < b for a, b in zip(ids, ids[1:])) and min(offsets, default=0) >= 0
+          and min(lengths, default=0) >= 0, "entries")
+    places = EntryPlaces()
+    places.ids, places.months = ids, [sys.intern(m) for m in months]
+    places.offsets.extend(offsets)
+    places.lengths.extend(lengths)
+    return places
 
 
 def _entries_in(data: Any, side: list | tuple = ()) -> dict[str, tuple[int, int]]:
@@ -496,7 +515,7 @@ def section_out(tables: Tables, section: str, value: Any) -> tuple[Any, list]:
         return _cards_out(tables, value)
     if section == "plan":
         return _plan_out(tables, value)
-    return {"heroes": _heroes_out, "pages": _texts_out, "outputs": _texts_out, "entries": _entries_out,
+    return {"heroes": _heroes_out, "pages": _texts_out, "outputs": _texts_out, "entries": _places_out,
             "fragments": _fragments_out}[section](value), []
 
 
@@ -505,7 +524,7 @@ def section_in(tables: Tables, section: str, data: Any, side: list | tuple = ())
         return _cards_in(tables, data, side)
     if section == "plan":
         return _plan_in(tables, data, side)
-    return {"heroes": _heroes_in, "pages": _texts_in, "outputs": _texts_in, "entries": _entries_in,
+    return {"heroes": _heroes_in, "pages": _texts_in, "outputs": _texts_in, "entries": _places_in,
             "fragments": _fragments_in}[section](data)
 
 

@@ -35,10 +35,8 @@ from __future__ import annotations
 import bisect
 import json
 import os
-import queue
 import secrets
 import stat
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -49,6 +47,7 @@ from smmgen.build import edit_index, staging
 from smmgen.build.cache_files import _codec, _write
 from smmgen.build.cache_records import BuildState
 from smmgen.build.edit_index import EditIndex, EditRecord, as_digest, file_hash
+from smmgen.build.edit_manifest import Block, NewManifest, shift_rows
 from smmgen.errors import SmmgenError
 
 if TYPE_CHECKING:
@@ -63,7 +62,6 @@ if TYPE_CHECKING:
 MAX_EDITED = 8
 """More articles changed than this: the full build (a pull request, a checkout of another branch)."""
 
-MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -143,7 +141,7 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
     # nothing, nor beside a build with nothing to do, whose pages it would have copied as they are written.
     helper = _card_helper(site, [records[path] for path in published])
     try:
-        new_manifest = _NewManifest.start(site, data, published)
+        new_manifest = NewManifest.start(site, data, {site.rel(Path(path)) for path in published})
         if new_manifest is None:
             return None
         try:
@@ -383,7 +381,7 @@ def _preview(site: Site, index: EditIndex, edited: list[Edited], layouts: Layout
 
 def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: list[Edited], layouts: Layouts,
             before: list[tuple[str, str]], stats: dict, started: int, others: bytes,
-            new_manifest: _NewManifest, drafts: list[tuple[EditRecord, tuple[str, EditRecord]]]) \
+            new_manifest: NewManifest, drafts: list[tuple[EditRecord, tuple[str, EditRecord]]]) \
         -> tuple[Outcome, EditIndex, BuildState] | None:
     from smmgen import manifest
     from smmgen.build import integration_edit
@@ -394,19 +392,24 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
 
     data = index.data
     out = site.output_dir
-    # The manifest: each edited article's entries sit in one block of the last one (``_NewManifest`` checked it is
-    # still that file). Its new bytes are written (in a thread) while the rest is made.
+    # The manifest: each edited article's entries sit in one block of its month's part (``NewManifest`` checked
+    # the parts are still the files the last build wrote). Their new bytes are written (in a thread) while the
+    # rest is made.
     position = {entry[0]: n for n, entry in enumerate(data["order"])}
     ledger = ledger_states(site)
+    tz = site.timezone
     blocks = []
     for one in edited:
         n = position.get(one.article.source)
-        if n is None or data["order"][n][2] == 0:
+        if n is None or data["order"][n][2] == 0 or not one.output.entries:
             return None
+        row = data["order"][n]
+        if manifest.period(one.article.date, tz) != row[4]:
+            return None                         # moved to another month's part: the full build
         text = b",\n".join(entry_text(manifest.as_written(e.json, ledger))
                            for e in sorted(one.output.entries, key=lambda e: e.id))
-        blocks.append((data["order"][n][1], data["order"][n][2], text, n, one))
-    blocks.sort(key=lambda b: b[0])
+        blocks.append(Block(row[4], row[1], row[2], text, n, one))
+    blocks.sort(key=lambda b: (b.month, b.start))
     if not new_manifest.write(blocks):
         return None
     files: dict[str, bytes] = {}
@@ -468,11 +471,10 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
                 preview_record)
     for _, (source, record) in drafts:
         index.put(source, record, site)
-    manifest_was = new_manifest.was
-    manifest_now = new_manifest.replace()
-    if manifest_now is not None:
-        shares.append((MANIFEST, manifest_was, manifest_now))
-        changed += 1
+    manifest_files = new_manifest.replace()
+    if manifest_files is not None:
+        shares += manifest_files
+        changed += len(manifest_files)
     for relative in cards.removed:
         try:
             os.unlink(out / relative)
@@ -489,7 +491,8 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
             total += file_hash(relative, *now)
     new_state = BuildState(inputs=new_inputs, read=state.read, outputs=as_digest(total), summary=summary)
     _write(edit_index.folder(site) / "state.json", env, [_state_line(new_state, state, data)])
-    data["manifest"] = list(manifest_now or manifest_was)
+    for relative, _, now in manifest_files or ():
+        data["manifest"][relative] = list(now)
     index.save()
     touched = tuple((relative, now) for relative, was, now in shares if was != now)
     return Outcome(summary, changed, (), False, None, edited=True, touched=touched), index, new_state
@@ -510,7 +513,8 @@ def _summary(site: Site, summary: Any, data: dict, edited: list[Edited], blocks:
         warnings[:data["site_warnings"]] = own
         data["site_warnings"], data["default_shown"] = len(own), shown
     offset, cursor = data["site_warnings"], 0
-    for start, length, text, n, one in sorted(blocks, key=lambda b: b[3]):
+    for block in sorted(blocks, key=lambda b: b.row):
+        n, one = block.row, block.edited
         while cursor < n:
             offset += data["order"][cursor][3]
             cursor += 1
@@ -529,17 +533,7 @@ def _next_index(site: Site, index: EditIndex, edited: list[Edited], blocks: list
     from smmgen.build.pipeline import shows_undescribed_default
 
     data = index.data
-    moved = [(start + length, len(text) - length) for start, length, text, *_ in blocks]
-    if any(delta for _, delta in moved):
-        edited_n = {b[3] for b in blocks}
-        for m, entry in enumerate(data["order"]):
-            if m not in edited_n and entry[1] >= moved[0][0]:
-                entry[1] += sum(delta for end, delta in moved if entry[1] >= end)
-    shift = 0
-    for start, length, text, n, _ in blocks:
-        data["order"][n][1] = start + shift
-        data["order"][n][2] = len(text)
-        shift += len(text) - length
+    shift_rows(data["order"], blocks)
     after = {relative: now for relative, _, now in shares if now is not None}
     for one in edited:
         index.put(one.article.source, replace(
@@ -615,125 +609,6 @@ def _cards(site: Site, shared: dict[str, int], edited: list[Edited]) -> _CardCha
         else:
             shared.pop(path, None)
     return _CardChange(tuple(sorted(removed)), count, shared)
-
-
-class _NewManifest:
-    """output/manifest.json with the edited articles' blocks replaced, made in a thread while the edit makes the
-    rest: one article's few kilobytes change, but the file (180 MB at 10,000 articles) is written whole and made
-    durable before it replaces the old one. The bytes before the first edited block are copied (by the kernel)
-    from the start, while the articles are parsed, cut and drawn; the blocks and the rest once they are known
-    (``write``); ``replace`` waits for it and puts the file in place."""
-
-    def __init__(self, path: Path, was: tuple[int, int], first: int):
-        self.path, self.was, self.first = path, was, first
-        self.tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        self._blocks: queue.SimpleQueue[list | None] = queue.SimpleQueue()
-        self._error: BaseException | None = None
-        self._unchanged = False
-        self._thread = threading.Thread(target=self._run, name="smmgen-manifest", daemon=True)
-
-    @classmethod
-    def start(cls, site: Site, data: dict, changed: Sequence[str]) -> _NewManifest | None:
-        """Begun, or None when the manifest is not the file the last build wrote (or an edited article has no
-        block in it): the edit path then steps aside."""
-        path = site.output_dir / MANIFEST
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        if [st.st_size, st.st_mtime_ns] != data["manifest"]:
-            return None
-        sources = {site.rel(Path(changed_path)) for changed_path in changed}
-        starts = [entry[1] for entry in data["order"] if entry[0] in sources and entry[2] > 0]
-        if len(starts) != len(sources):
-            return None
-        new = cls(path, (st.st_size, st.st_mtime_ns), min(starts))
-        new._thread.start()
-        return new
-
-    def write(self, blocks: list) -> bool:
-        """Go on with ``blocks`` ((start, length, new text, ...) by start): nothing is written when each block
-        already holds its new text. False when the manifest can no longer be read (the full build says why)."""
-        try:
-            with open(self.path, "rb") as old:
-                self._unchanged = all(_read_at(old, start, length) == text for start, length, text, *_ in blocks)
-        except OSError:
-            return False
-        self._blocks.put(None if self._unchanged else blocks)
-        return True
-
-    def replace(self) -> tuple[int, int] | None:
-        """The new file put in place: its (size, mtime_ns); None when the manifest already said this."""
-        self._join()
-        if self._unchanged:
-            return None
-        os.chmod(self.tmp, 0o644)
-        os.replace(self.tmp, self.path)
-        return _stat(self.path)
-
-    def discard(self) -> None:
-        """The file made in vain (the edit stepped aside, or failed) removed; nothing once it is in place."""
-        if self._thread.is_alive():
-            self._blocks.put(None)
-        self._thread.join()
-        self.tmp.unlink(missing_ok=True)
-
-    def _join(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def _run(self) -> None:
-        try:
-            with open(self.path, "rb") as old, open(self.tmp, "wb") as new:
-                self._copy_into(old, new)
-        except BaseException as e:              # handed to the thread that waits for it
-            self._error = e
-
-    def _copy_into(self, old, new) -> None:
-        _copy(old, new, 0, self.first)
-        # While the articles are made: the head on disk, so that the last sync writes only the rest.
-        new.flush()
-        os.fdatasync(new.fileno())
-        blocks = self._blocks.get()
-        if blocks is None:
-            return
-        at = self.first
-        for start, length, text, *_ in blocks:
-            _copy(old, new, at, start - at)
-            new.write(text)
-            at = start + length
-        _copy(old, new, at, self.was[0] - at)
-        new.flush()
-        os.fsync(new.fileno())                  # durable: the manifest is what the publisher acts on
-
-
-def _read_at(f, start: int, length: int) -> bytes:
-    f.seek(start)
-    return f.read(length)
-
-
-def _copy(source, target, start: int, length: int) -> None:
-    target.flush()
-    done = 0
-    try:
-        while done < length:
-            n = os.copy_file_range(source.fileno(), target.fileno(), length - done, start + done)
-            if n == 0:
-                raise EOFError
-            done += n
-    except (OSError, AttributeError):         # a file system (or system) without it: through memory
-        source.seek(start + done)
-        while done < length:
-            block = source.read(min(length - done, 1 << 20))
-            if not block:
-                break
-            target.write(block)
-            done += len(block)
-    except EOFError:
-        pass
-    if done < length:
-        raise OSError(f"{source.name} was cut short while being copied")
 
 
 def _replace(path: Path, content: bytes, token: str, durable: bool) -> None:

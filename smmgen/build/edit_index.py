@@ -39,6 +39,8 @@ from smmgen.build.cache_records import Stamp, stamp
 log = logging.getLogger("smmgen.build.cache")
 
 INDEX = "edit.json"
+MANIFEST = "manifest.json"       # the manifest's index, and its parts' folder (``smmgen.manifest``)
+PARTS = "manifest/"
 SHARDS = 64
 """Records are stored in this many files, by a hash of the article's path."""
 RACY_NS = 2_000_000_000
@@ -310,13 +312,14 @@ def _valid(data: Any) -> bool:
                 and all(type(k) is str and type(v) is list and len(v) == 4 and all(map(_int, v[:3]))
                         and type(v[3]) is str for k, v in data["files"].items())
                 and type(data.get("order")) is list
-                and all(type(o) is list and len(o) == 4 and type(o[0]) is str and all(map(_int, o[1:]))
-                        and min(o[1:]) >= 0 for o in data["order"])
+                and all(type(o) is list and len(o) == 5 and type(o[0]) is str and all(map(_int, o[1:4]))
+                        and min(o[1:4]) >= 0 and type(o[4]) is str for o in data["order"])
                 and type(data.get("shared")) is dict
                 and all(type(k) is str and _RELATIVE.fullmatch(k) and ".." not in k.split("/") and _int(v)
                         for k, v in data["shared"].items())
-                and type(data.get("manifest")) is list and len(data["manifest"]) == 2
-                and all(map(_int, data["manifest"]))
+                and type(data.get("manifest")) is dict
+                and all(type(k) is str and type(v) is list and len(v) == 2 and all(map(_int, v))
+                        for k, v in data["manifest"].items())
                 and "preview" in data
                 and (data.get("names") is None or type(data["names"]) is str)
                 and (data.get("site_record") is None or type(data["site_record"]) is list
@@ -360,7 +363,7 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
     root = folder(site)
     listing = cache.files
     plan = cache.plan
-    if listing is None or "manifest.json" not in listing:
+    if listing is None or MANIFEST not in listing:
         forget(site)
         return None
     shas = {site.rel(Path(path)): sha for path, (_, sha) in stats.items()}
@@ -396,10 +399,14 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
         article, cuts = output.article, output.cuts
         first = start
         start += len(cuts)
-        where = sorted(entries.get(c.id, (-1, -1)) for c in cuts)
-        contiguous = where[0][0] >= 0 and all(b[0] == a[0] + a[1] + 2 for a, b in zip(where, where[1:]))
+        places = [entries.get(c.id, ("", -1, -1)) for c in cuts]
+        month = places[0][0]
+        where = sorted(place[1:] for place in places)
+        contiguous = (where[0][0] >= 0 and all(place[0] == month for place in places)
+                      and all(b[0] == a[0] + a[1] + 2 for a, b in zip(where, where[1:])))
         block = (where[0][0], where[-1][0] + where[-1][1] - where[0][0]) if contiguous else (0, 0)
-        order.append([article.source, *block, sum(len(c.warnings) for c in cuts)])
+        # The article's block in its month's part: where it starts, how long it is, its warnings, the month.
+        order.append([article.source, *block, sum(len(c.warnings) for c in cuts), month])
         if plan_values is not None and contiguous:
             by_shard[shard_of(article.source)].append((output, first))
     encode = codec(site).dumps
@@ -444,7 +451,8 @@ def save_full(site, env: str, result, cache, stats: dict[str, tuple[Stamp, str]]
         "order": order, "site_warnings": len(result.site_warnings),
         "default_shown": sum(1 for a in result.articles if shows_undescribed_default(a, site)),
         "shared": {path: len(owners) for path, owners in sources.items() if type(owners) is set},
-        "manifest": list(listing["manifest.json"]), "preview": preview,
+        "manifest": {relative: list(st) for relative, st in listing.items()
+                     if relative == MANIFEST or relative.startswith(PARTS)}, "preview": preview,
         "site_record": site_record(site),
         "names": save_names(site, env, Names.of(site, result)),
     }

@@ -32,7 +32,7 @@ from smmgen.site_files import inside, read_bytes
 
 # smmgen.build.pipeline.OUTPUT_SUBDIRS and smmgen.plan.ledger_times.DEFAULT_LEDGER, without importing either (tests
 # check they agree): a build with nothing to do imports neither Jinja nor Markdown nor the platforms.
-SUBDIRS = ("cuts", "cards", "og", "preview", "media")
+SUBDIRS = ("cuts", "cards", "og", "preview", "media", "manifest")
 LEDGER = ".smmgen/ledger.json"
 
 

@@ -1,22 +1,25 @@
-"""Writing ``output/manifest.json``: the build's entries laid out one per line (``smmgen.manifest``), streamed to a
-file that replaces the old one at the end. Entries of articles whose output key did not change are copied from
-the last manifest by their byte offsets, which the build cache keeps (``cache.entries``), so an edit re-encodes
-only its own entries; entries the publisher's ledger settled since are made afresh as stubs.
+"""Writing the manifest (``smmgen.manifest``): each month's part, its entries laid out one per line, streamed to
+a file that replaces the old one at the end, then the index naming every part. Entries of articles whose output
+key did not change are copied from the last part by their byte offsets, which the build cache keeps
+(``cache.entries``), so an edit re-encodes only its own entries; a part none of whose articles changed is not
+written at all; entries the publisher's ledger settled since are made afresh as stubs.
 """
 
 from __future__ import annotations
 
 import array
 import bisect
+import itertools
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from smmgen import manifest
 from smmgen.build.article_outputs import written_line
-from smmgen.build.cache_files import entry_stat
+from smmgen.build.cache_files import entry_digest, entry_stat
 from smmgen.build.replacement import Replacement
 from smmgen.build.settled import ledger_states
 
@@ -30,27 +33,34 @@ MANIFEST = "manifest.json"
 
 
 class EntryPlaces(Mapping):
-    """Where each entry sits in the manifest, by id: ``(offset, length)``, as ``write_manifest`` wrote them (in
-    id order). Three columns (the ids, which are the cuts' own strings, and two arrays of numbers) instead of a
-    dict of tuples: a tuple and two ints an entry were 13 MB at 10,000 articles, held from the manifest's write
-    to the end of the build."""
+    """Where each entry sits, by id: ``(month, offset, length)`` in its month's part, as ``write_manifest`` wrote
+    them. Columns (the ids, which are the cuts' own strings, the months, shared strings, and two arrays of
+    numbers) instead of a dict of tuples: a tuple and two ints an entry were 13 MB at 10,000 articles, held from
+    the manifest's write to the end of the build."""
 
-    __slots__ = ("ids", "offsets", "lengths")
+    __slots__ = ("ids", "months", "offsets", "lengths")
 
     def __init__(self) -> None:
         self.ids: list[str] = []
+        self.months: list[str] = []
         self.offsets = array.array("Q")
         self.lengths = array.array("Q")
 
-    def add(self, entry_id: str, offset: int, length: int) -> None:
-        """The next entry (ids come in order; the same id again replaces its place)."""
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str, str, int, int]]) -> EntryPlaces:
+        """From ``(id, month, offset, length)`` rows in any order (an id once)."""
+        places = cls()
+        for entry_id, month, offset, length in sorted(rows):
+            places.add(entry_id, month, offset, length)
+        return places
+
+    def add(self, entry_id: str, month: str, offset: int, length: int) -> None:
+        """The next entry (ids come in order)."""
         ids = self.ids
         if ids and ids[-1] >= entry_id:
-            if ids[-1] != entry_id:
-                raise ValueError(f"entry {entry_id} after {ids[-1]}: not in id order")
-            self.offsets[-1], self.lengths[-1] = offset, length
-            return
+            raise ValueError(f"entry {entry_id} after {ids[-1]}: not in id order, or twice")
         ids.append(entry_id)
+        self.months.append(month)
         self.offsets.append(offset)
         self.lengths.append(length)
 
@@ -59,15 +69,15 @@ class EntryPlaces(Mapping):
         n = bisect.bisect_left(ids, entry_id) if type(entry_id) is str else len(ids)
         return n if n < len(ids) and ids[n] == entry_id else -1
 
-    def __getitem__(self, entry_id: str) -> tuple[int, int]:
+    def __getitem__(self, entry_id: str) -> tuple[str, int, int]:
         n = self._find(entry_id)
         if n < 0:
             raise KeyError(entry_id)
-        return self.offsets[n], self.lengths[n]
+        return self.months[n], self.offsets[n], self.lengths[n]
 
     def get(self, entry_id: str, default: Any = None) -> Any:
         n = self._find(entry_id)
-        return (self.offsets[n], self.lengths[n]) if n >= 0 else default
+        return (self.months[n], self.offsets[n], self.lengths[n]) if n >= 0 else default
 
     def __contains__(self, entry_id: object) -> bool:
         return self._find(entry_id) >= 0
@@ -78,107 +88,162 @@ class EntryPlaces(Mapping):
     def __len__(self) -> int:
         return len(self.ids)
 
+    def __repr__(self) -> str:
+        return f"EntryPlaces({dict(self.items())!r})"
+
 
 # --- writing it --------------------------------------------------------------------------------------------------
 
 def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = None,
-                   same: set[str] | frozenset[str] = frozenset()) -> int:
-    """Write ``dumps_manifest(site, result.entries)``, byte for byte, streaming; returns 1 when the file changed,
-    0 when it already held these bytes.
+                   same: set[str] | frozenset[str] = frozenset()) -> tuple[int, list[str]]:
+    """Write ``manifest_files(site, result.entries)``, byte for byte, streaming; returns how many files changed,
+    and the files (relative to output/: the index and its parts; a part no longer listed is left to the
+    caller's pruning).
 
-    The indenting JSON encoder is pure Python and takes seconds for thousands of entries; with ``cache``, the
-    entries of an article in ``same`` (its output key unchanged) are copied from the last manifest, which the
-    output index vouches for, and ``cache.entries`` is set to where each entry now sits.
+    The JSON encoder takes seconds for thousands of entries; with ``cache``, the entries of an article in
+    ``same`` (its output key unchanged) are copied from the last part, which the output index vouches for, and
+    ``cache.entries`` is set to where each entry now sits.
     """
-    path = site.output_dir / MANIFEST
-    previous = _previous_manifest(path, cache) if same else None
+    out = site.output_dir
     ledger = ledger_states(site)        # which entries are settled, and so written as stubs
-    order = sorted((cut.id, i, j) for i, o in enumerate(result.outputs) for j, cut in enumerate(o.cuts))
-    # Per entry, where its text sits in the last manifest; None when it is to be made afresh.
-    pieces: list[tuple[int, int] | None] = []
-    for entry_id, i, _ in order:
-        known = None
-        if previous is not None and result.outputs[i].article.source in same:
-            known = cache.entries.get(entry_id)
-        pieces.append(known if known is not None and known[0] + known[1] <= previous[1] else None)
-    if previous is not None:
-        _settled_since(previous[0], pieces, order, ledger)
-    where = EntryPlaces()
-    made: tuple[int, list[bytes]] = (-1, [])      # the entry lines of the article being written
-    try:
-        # Durable: the manifest is what the publisher acts on.
-        with Replacement(path, MANIFEST, durable=True) as f:
-            if not order:
-                f.write(manifest.dumps(manifest.document(site, [])))  # the same frame, no entries
-            else:
-                head, tail = _frame(site)
-                f.write(head)
-                n = 0
-                while n < len(pieces):
-                    if n:
-                        f.write(b",\n")
-                    piece = pieces[n]
-                    if piece is None:
-                        entry_id, i, j = order[n]
-                        if made[0] != i:     # an article's entries come one after the other (ids: slug@platform)
-                            made = (i, result.outputs[i].lines())
-                        text = written_line(made[1][j], entry_id, ledger)
-                        where.add(entry_id, f.offset, len(text))
-                        f.write(text)
-                        n += 1
-                        continue
-                    # Entries that sat one after the other last time are copied in one go, the separator
-                    # between them (",\n", as here) included.
-                    start, end, m = piece[0], piece[0] + piece[1], n + 1
-                    while m < len(pieces) and (following := pieces[m]) is not None and following[0] == end + 2:
-                        end = following[0] + following[1]
-                        m += 1
-                    base = f.offset
-                    for k in range(n, m):
-                        offset, length = pieces[k]  # type: ignore[misc]
-                        where.add(order[k][0], base + offset - start, length)
-                    _copy_range(previous[0], start, end - start, f)
-                    n = m
-                f.write(tail)
-            f.keep_if_unchanged(cache)
-    finally:
-        if previous is not None:
-            previous[0].close()
+    tz = site.timezone
+    months = [sys.intern(manifest.period(o.article.date, tz)) for o in result.outputs]  # one string a month
+    order = sorted((months[i], cut.id, i, j) for i, o in enumerate(result.outputs) for j, cut in enumerate(o.cuts))
+    known = cache.entries if cache is not None and same else None
+    rows: list[tuple[str, str, int, int]] = []
+    parts: list[manifest.Part] = []
+    changed = 0
+    for month, group in itertools.groupby(order, key=lambda row: row[0]):
+        entries = [row[1:] for row in group]
+        relative = manifest.part_path(month)
+        previous = _previous(out / relative, relative, cache) if known is not None else None
+        # Per entry, where its line sits in the month's last part; None when it is to be made afresh.
+        pieces: list[tuple[int, int] | None] = []
+        for entry_id, i, _ in entries:
+            place = known.get(entry_id) if previous is not None and result.outputs[i].article.source in same \
+                else None   # type: ignore[union-attr]
+            ok = place is not None and place[0] == month and place[1] + place[2] <= previous[1]  # type: ignore[index]
+            pieces.append((place[1], place[2]) if ok else None)    # type: ignore[index]
+        try:
+            if previous is not None:
+                _settled_since(previous[0], pieces, entries, ledger)
+                digest = _as_it_was(previous, pieces, month, cache.index[relative])     # type: ignore[union-attr]
+                if digest is not None:
+                    rows += ((entry_id, month, *piece) for (entry_id, _, _), piece in zip(entries, pieces))
+                    parts.append(manifest.Part(relative, len(entries), digest))
+                    continue
+            with Replacement(out / relative, relative, durable=True) as f:     # what the publisher acts on
+                _write_part(f, month, entries, pieces, result, ledger, previous, rows)
+                f.keep_if_unchanged(cache)
+        finally:
+            if previous is not None:
+                previous[0].close()
+        changed += f.replaced
+        parts.append(manifest.Part(relative, len(entries), f.digest))
+    # The index last: a reader of the last one finds the parts it names until this one replaces it (a part
+    # rewritten meanwhile no longer has the bytes it names, and is refused).
+    with Replacement(out / MANIFEST, MANIFEST, durable=True) as f:
+        f.write(manifest.index_bytes(manifest.site_fields(site), parts))
+        f.keep_if_unchanged(cache)
+    changed += f.replaced
     if cache is not None:
-        cache.entries = where
-    return int(f.replaced)
+        cache.entries = EntryPlaces.of(rows)
+    return changed, [MANIFEST, *(part.path for part in parts)]
 
 
-def dumps_manifest(site: Site, entries: Sequence[ManifestEntry],
-                   ledger: Mapping[str, tuple[str, str]] | None = None) -> bytes:
-    """The manifest's bytes as ``write_manifest`` writes them (for tests and small sites); ``ledger`` as
-    ``smmgen.build.settled.ledger_states`` reads it (None: no entry is settled)."""
+def _write_part(f: Replacement, month: str, entries: Sequence[tuple[str, int, int]],
+                pieces: Sequence[tuple[int, int] | None], result: BuildResult, ledger: Mapping[str, tuple[str, str]],
+                previous: tuple[IO[bytes], int] | None, rows: list) -> None:
+    """One month's part into ``f``: made entries encoded, known runs of them copied from ``previous``."""
+    head, tail = manifest.part_frame(month)
+    f.write(head)
+    made: tuple[int, list[bytes]] = (-1, [])      # the entry lines of the article being written
+    n = 0
+    while n < len(pieces):
+        if n:
+            f.write(b",\n")
+        piece = pieces[n]
+        if piece is None:
+            entry_id, i, j = entries[n]
+            if made[0] != i:     # an article's entries come one after the other (ids: slug@platform)
+                made = (i, result.outputs[i].lines())
+            text = written_line(made[1][j], entry_id, ledger)
+            rows.append((entry_id, month, f.offset, len(text)))
+            f.write(text)
+            n += 1
+            continue
+        # Entries that sat one after the other last time are copied in one go, the separator between them
+        # (",\n", as here) included.
+        start, end, m = piece[0], piece[0] + piece[1], n + 1
+        while m < len(pieces) and (following := pieces[m]) is not None and following[0] == end + 2:
+            end = following[0] + following[1]
+            m += 1
+        base = f.offset
+        for k in range(n, m):
+            offset, length = pieces[k]  # type: ignore[misc]
+            rows.append((entries[k][0], month, base + offset - start, length))
+        _copy_range(previous[0], start, end - start, f)     # type: ignore[index]
+        n = m
+    f.write(tail)
+
+
+def _as_it_was(previous: tuple[IO[bytes], int], pieces: Sequence[tuple[int, int] | None], month: str,
+               known: bytes) -> str | None:
+    """The sha256 of the last part, when it already holds these entries, each copied as it is and in its place
+    (so neither read nor written); None when the part is to be written."""
+    head, tail = manifest.part_frame(month)
+    at = len(head)
+    for piece in pieces:
+        if piece is None or piece[0] != at:
+            return None
+        at = piece[0] + piece[1] + 2
+    return entry_digest(known) if pieces and at - 2 + len(tail) == previous[1] else None
+
+
+def manifest_files(site: Site, entries: Sequence[ManifestEntry],
+                   ledger: Mapping[str, tuple[str, str]] | None = None) -> dict[str, bytes]:
+    """The manifest's files as ``write_manifest`` writes them, by path relative to the output folder (for tests
+    and small sites); ``ledger`` as ``smmgen.build.settled.ledger_states`` reads it (None: no entry is settled).
+    Each entry's month comes from its article's date."""
+    import hashlib
+
     ledger = ledger or {}
-    if not entries:
-        return manifest.dumps(manifest.document(site, []))
-    head, tail = _frame(site)
-    return head + b",\n".join(entry_text(manifest.as_written(e.json, ledger))
-                              for e in sorted(entries, key=lambda e: e.id)) + tail
+    tz = site.timezone
+    by_month: dict[str, list[ManifestEntry]] = {}
+    for entry in entries:
+        by_month.setdefault(manifest.period(entry.article_date, tz), []).append(entry)
+    files, parts = {}, []
+    for month in sorted(by_month):
+        head, tail = manifest.part_frame(month)
+        data = head + b",\n".join(entry_text(manifest.as_written(e.json, ledger))
+                                  for e in sorted(by_month[month], key=lambda e: e.id)) + tail
+        relative = manifest.part_path(month)
+        files[relative] = data
+        parts.append(manifest.Part(relative, len(by_month[month]), hashlib.sha256(data).hexdigest()))
+    files[MANIFEST] = manifest.index_bytes(manifest.site_fields(site), parts)
+    return files
 
 
 def entry_text(entry: Mapping[str, Any]) -> bytes:
-    """An entry as ``manifest.dumps`` writes it inside the document: one line."""
+    """An entry as ``manifest.dumps`` writes it inside a part: one line."""
     return manifest.entry_line(entry)
 
 
-def _settled_since(previous: IO[bytes], pieces: list[tuple[int, int] | None], order: Sequence[tuple[str, int, int]],
-                   ledger: Mapping[str, tuple[str, str]]) -> None:
-    """Mark to be made afresh (None) the pieces of the last manifest that no longer say what they should: an
-    entry the ledger has settled since it was written (its post went out), or a stub the ledger no longer
-    vouches for. The article's output key does not cover the ledger, which changes with every publish run."""
+def _settled_since(previous: IO[bytes], pieces: list[tuple[int, int] | None],
+                   entries: Sequence[tuple[str, int, int]], ledger: Mapping[str, tuple[str, str]]) -> None:
+    """Mark to be made afresh (None) the pieces of the last part that no longer say what they should: an entry
+    the ledger has settled since it was written (its post went out), or a stub the ledger no longer vouches
+    for. The article's output key does not cover the ledger, which changes with every publish run."""
     import mmap
 
+    if previous.seek(0, os.SEEK_END) == 0:
+        return
     with mmap.mmap(previous.fileno(), 0, access=mmap.ACCESS_READ) as view:
         for n, piece in enumerate(pieces):
             if piece is None:
                 continue
             line = view[piece[0]:piece[0] + piece[1]]
-            known = ledger.get(order[n][0])
+            known = ledger.get(entries[n][0])
             marks = (b'"content_hash":"' + known[1].encode() + b'"') if known is not None else b""
             if b'"article":{' not in line:      # a stub (a full entry names its article first, keys sorted)
                 if known is None or marks not in line or not line.endswith(b'"settled":"' + known[0].encode() + b'"}'):
@@ -189,19 +254,15 @@ def _settled_since(previous: IO[bytes], pieces: list[tuple[int, int] | None], or
                     pieces[n] = None
 
 
-def _frame(site: Site) -> tuple[bytes, bytes]:
-    """The document before and after its entries."""
-    return manifest.frame({k: v for k, v in manifest.document(site, []).items() if k != "entries"})
-
-
-def _previous_manifest(path: Path, cache: BuildCache | None) -> tuple[IO[bytes], int] | None:
-    """The manifest the last build wrote, opened for reading, with its size, when the output index still
-    vouches for it."""
-    known = cache.index.get(MANIFEST) if cache is not None and cache.entries else None
+def _previous(path: Path, relative: str, cache: BuildCache | None) -> tuple[IO[bytes], int] | None:
+    """The part the last build wrote at ``path``, opened for reading, with its size, when the output index
+    still vouches for it."""
+    known = cache.index.get(relative) if cache is not None else None
     if known is None:
         return None
     try:
-        f = path.open("rb")
+        # Never through a link: output/ is the build's, and a link there leads elsewhere.
+        f = os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "rb")
     except OSError:
         return None
     st = os.fstat(f.fileno())

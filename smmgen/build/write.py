@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from smmgen.build import staging
 from smmgen.build.cache_files import entry_digest, entry_stat, index_entry
-from smmgen.build.manifest_file import MANIFEST, write_manifest
+from smmgen.build.manifest_file import write_manifest
 from smmgen.build.og import card_url, og_html, og_tags  # noqa: F401 (card_url: still importable from here)
 from smmgen.build.replacement import stream_to
 from smmgen.build.spilled_index import SpilledIndex
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from smmgen.content.article import Article
     from smmgen.platforms import Cut
 
-OUTPUT_SUBDIRS = ("cuts", "cards", "og", "preview", "media")
+OUTPUT_SUBDIRS = ("cuts", "cards", "og", "preview", "media", "manifest")
 PENDING = 64
 """New files handed to the writer thread and not yet written, at most."""
 
@@ -88,17 +88,19 @@ def write_output(result: BuildResult, cache: BuildCache | None = None) -> int:
     # The cards the build drew wait in the staging folder: in place before the manifest that names them.
     staging.commit(site, result.staged)
     sink.changed += place_media(result)
-    sink.changed += write_manifest(site, result, cache, same)
+    changed, manifest_files = write_manifest(site, result, cache, same)
+    sink.changed += changed
     if cache is not None:
-        sink.index[MANIFEST] = cache.index[MANIFEST]
+        for relative in manifest_files:
+            sink.index[relative] = cache.index[relative]
         cache.index = sink.index
         cache.pages = memo.keys if memo is not None else {}
         cache.preview = memo.record if memo is not None else None
         cache.outputs = {o.article.source: o.key for o in result.outputs if o.key is not None}
     media = set(result.videos.files) if result.videos is not None else set()
     if cache is None:
-        prune(out, sink.written | {out / card.path for card in result.cards.values()} | {out / MANIFEST}
-              | {out / path for path in media}, OUTPUT_SUBDIRS)
+        prune(out, sink.written | {out / card.path for card in result.cards.values()}
+              | {out / path for path in (*manifest_files, *media)}, OUTPUT_SUBDIRS)
     else:
         cache.files = sink.finish({card.path for card in result.cards.values()} | media)
     return sink.changed

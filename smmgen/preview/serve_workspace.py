@@ -9,13 +9,13 @@ every request, with the same loopback-only rule as the site servers.
 from __future__ import annotations
 
 import http.server
-import json
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from smmgen import manifest
 from smmgen.config.workspace import SiteCounts, Workspace, index_html
 from smmgen.preview.serve import LOOPBACK_NAMES, LiveSite, Snapshot, Watcher, _Server, make_server
 
@@ -39,7 +39,7 @@ def counts(name: str, snapshot: Snapshot) -> SiteCounts:
     if not snapshot.ok or snapshot.output_dir is None:
         return SiteCounts(name, None, None, errors=len(snapshot.messages) or 1)
     try:
-        doc = json.loads((snapshot.output_dir / "manifest.json").read_text(encoding="utf-8"))
+        doc = manifest.joined(snapshot.output_dir / "manifest.json")
         entries = doc["entries"]
         title = doc["site"]["name"]
     except (OSError, ValueError, KeyError, TypeError):
