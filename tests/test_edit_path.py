@@ -51,16 +51,22 @@ def assert_as_cold(site: Path, outcome: incremental.Outcome, where: Path) -> Non
     assert [path for path in mine if mine[path] != theirs[path]] == []
 
 
+def trimmed(site: Path) -> Path:
+    """The sample site at ``site`` without its site-generator integration, and only a few articles (one of them
+    a draft), which keeps the cold builds it is compared with short."""
+    config = site / "smmgen.toml"
+    text = config.read_text()
+    config.write_text(text[:text.index("[integration]")])
+    for path in (site / "content").rglob("*.md"):
+        if path.name[11:-3] not in KEPT:
+            path.unlink()
+    return site
+
+
 @pytest.fixture
 def site(sample_site: Path) -> Path:
     """The sample site without its site-generator integration (``integrated`` below has it), built once."""
-    config = sample_site / "smmgen.toml"
-    text = config.read_text()
-    config.write_text(text[:text.index("[integration]")])
-    # A few articles (one of them a draft) keep the cold builds it is compared with short.
-    for path in (sample_site / "content").rglob("*.md"):
-        if path.name[11:-3] not in KEPT:
-            path.unlink()
+    trimmed(sample_site)
     outcome = build(sample_site)
     assert not outcome.errors and not outcome.edited
     assert (sample_site / ".smmgen" / "cache" / edit_index.INDEX).is_file()

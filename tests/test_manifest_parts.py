@@ -11,8 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import sample_site_at
 from test_edit_path import ARTICLE, OTHER, assert_as_cold, build, edit, retitle
 from test_edit_path import site as site  # noqa: F401 - the fixture
+from test_edit_path import trimmed as edit_site
 
 from smmgen import manifest
 from smmgen.errors import ContentError, ErrorList
@@ -27,16 +29,35 @@ def files(out: Path) -> dict[str, bytes]:
             for p in (out / "manifest.json", *sorted((out / "manifest").iterdir()))}
 
 
-@pytest.fixture
-def months(site: Path) -> Path:  # noqa: F811 - the fixture it builds on
-    """The edit path's sample site with one article moved to September and one to the last minutes of October
-    (UTC), which is November in the site's zone; built."""
+def spread(site: Path) -> Path:
+    """One article moved to September and one to the last minutes of October (UTC), which is November in the
+    site's zone; built."""
     edit(site / OTHER, NOVEMBER, SEPTEMBER)
     # Europe/Berlin, the sample site's zone: 23:30 UTC on 31 October is half past midnight on 1 November there.
     edit(site / RAIL, "date: 2026-11-25T14:05:00+01:00", "date: 2026-10-31T23:30:00Z")
     outcome = build(site)
     assert not outcome.errors and not outcome.edited
     return site
+
+
+@pytest.fixture
+def months(site: Path) -> Path:  # noqa: F811 - the fixture it builds on
+    """The edit path's sample site over two months, built (its cache is its own: edits take the edit path)."""
+    return spread(site)
+
+
+@pytest.fixture(scope="module")
+def months_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same site built once, for the tests that only read a copy of its output."""
+    return spread(edit_site(sample_site_at(tmp_path_factory.mktemp("months") / "site")))
+
+
+@pytest.fixture
+def output(months_built: Path, tmp_path: Path) -> Path:
+    """A copy of ``months_built``'s output/ to spoil."""
+    out = tmp_path / "output"
+    shutil.copytree(months_built / "output", out, symlinks=True)
+    return out
 
 
 def test_entries_are_filed_by_the_month_of_their_articles_date_in_the_sites_zone(months: Path) -> None:
@@ -198,15 +219,15 @@ def _fifo(out: Path) -> None:
     (_fifo, r"^output/manifest/2026-09.json: not a regular file"),
 ], ids=["out-of-the-folder", "absolute", "no-such-month", "twice", "linked-outside", "edited-by-hand",
         "miscounted", "another-month", "an-entry-twice", "missing", "fifo"])
-def test_a_reader_takes_only_the_parts_the_index_names_as_built(months: Path, spoil, expected: str) -> None:
-    out = months / "output"
-    spoil(out)
+def test_a_reader_takes_only_the_parts_the_index_names_as_built(output: Path, spoil, expected: str) -> None:
+    read_manifest(output / "manifest.json")           # as built: read
+    spoil(output)
     with pytest.raises((ContentError, ErrorList), match=expected):
-        read_manifest(out / "manifest.json", shown="output/manifest.json")
+        read_manifest(output / "manifest.json", shown="output/manifest.json")
 
 
-def test_the_unchecked_join_never_leaves_the_manifests_folder(months: Path) -> None:
-    out = months / "output"
+def test_the_unchecked_join_never_leaves_the_manifests_folder(output: Path) -> None:
+    out = output
     _path_to(out, "../../etc/passwd")
     with pytest.raises(ValueError, match="not a manifest part"):
         manifest.joined(out / "manifest.json")
