@@ -145,10 +145,11 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
         if new_manifest is None:
             return None
         try:
-            made = _remake(site, published, records, dict(before), helper)
+            ahead = _Ahead(site, env, before, state.read, others, stats)
+            made = _remake(site, published, records, dict(before), helper, ahead)
             if made is None:
                 return None
-            return _splice(site, env, state, index, *made, before, stats, started, others, new_manifest, drafts)
+            return _splice(site, env, state, index, *made, before, ahead, started, new_manifest, drafts)
         finally:
             new_manifest.discard()
     finally:
@@ -285,7 +286,7 @@ def _with_drafts(skipped: tuple, delta: int) -> tuple[tuple[str, int], ...]:
 # --- making the edited articles' share again ---------------------------------------------------------------------
 
 def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | None], shas: dict[str, str],
-            helper: CardHelper | None = None) -> tuple[list[Edited], Layouts] | None:
+            helper: CardHelper | None = None, ahead: _Ahead | None = None) -> tuple[list[Edited], Layouts] | None:
     # Only what cutting and asking for the cards need: the rest of the build's code is loaded while they are
     # drawn (``_ready_to_splice``).
     from smmgen.build.card_stage import card_requests, render_cards
@@ -296,7 +297,7 @@ def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | 
 
     layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
     if helper is not None:
-        helper.meanwhile = lambda: _ready_to_splice(layouts)
+        helper.meanwhile = lambda: (_ready_to_splice(layouts), ahead is not None and ahead.make())
     out = []
     for path in changed:
         source = site.rel(Path(path))
@@ -380,12 +381,12 @@ def _preview(site: Site, index: EditIndex, edited: list[Edited], layouts: Layout
 # --- writing it ------------------------------------------------------------------------------------------------
 
 def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: list[Edited], layouts: Layouts,
-            before: list[tuple[str, str]], stats: dict, started: int, others: bytes,
+            before: list[tuple[str, str]], ahead: _Ahead, started: int,
             new_manifest: NewManifest, drafts: list[tuple[EditRecord, tuple[str, EditRecord]]]) \
         -> tuple[Outcome, EditIndex, BuildState] | None:
     from smmgen import manifest
     from smmgen.build import integration_edit
-    from smmgen.build.incremental import Outcome, _inputs
+    from smmgen.build.incremental import Outcome
     from smmgen.build.integration import settings
     from smmgen.build.manifest_file import entry_text
     from smmgen.build.settled import ledger_states
@@ -466,8 +467,9 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
         changed += 1
     # What does not hang on the manifest's new stat is made while its last bytes are written and synced.
     summary = _summary(site, state.summary, data, edited, blocks, cards.count)
-    new_inputs = _inputs(site, env, before, state.read, others)
-    _next_index(site, index, edited, blocks, shares, recorded, stats, started, new_inputs, cards.shared,
+    ahead.make()
+    new_inputs = ahead.inputs
+    _next_index(site, index, edited, blocks, shares, recorded, ahead, started, new_inputs, cards.shared,
                 preview_record)
     for _, (source, record) in drafts:
         index.put(source, record, site)
@@ -496,6 +498,44 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
     index.save()
     touched = tuple((relative, now) for relative, was, now in shares if was != now)
     return Outcome(summary, changed, (), False, None, edited=True, touched=touched), index, new_state
+
+
+class _Ahead:
+    """What the edit's index and state will say that does not hang on the edited articles' share (the inputs'
+    hash, the article files' stats), made while the helper draws the cards (``make``), when the build's process
+    would otherwise wait: the stats alone are two megabytes of JSON at 10,000 articles."""
+
+    def __init__(self, site: Site, env: str, before: list[tuple[str, str]], read: Sequence[str], others: bytes,
+                 stats: dict):
+        self._made: tuple[str, tuple[dict, str]] | None = None
+        self._make = lambda: (
+            _inputs_of(site, env, before, read, others),
+            _encoded({path: [*st_, sha] for path, (st_, sha) in stats.items()}))
+
+    def make(self) -> None:
+        if self._made is None:
+            self._made = self._make()
+
+    @property
+    def inputs(self) -> str:
+        self.make()
+        return self._made[0]        # type: ignore[index]
+
+    @property
+    def files(self) -> tuple[dict, str]:
+        """edit.json's ``files``, and its text."""
+        self.make()
+        return self._made[1]        # type: ignore[index]
+
+
+def _inputs_of(site: Site, env: str, before: list[tuple[str, str]], read: Sequence[str], others: bytes) -> str:
+    from smmgen.build.incremental import _inputs
+
+    return _inputs(site, env, before, read, others)
+
+
+def _encoded(value: Any) -> tuple[Any, str]:
+    return value, edit_index._dumps(value)
 
 
 def _summary(site: Site, summary: Any, data: dict, edited: list[Edited], blocks: list, cards: int) -> Any:
@@ -527,7 +567,7 @@ def _summary(site: Site, summary: Any, data: dict, edited: list[Edited], blocks:
 
 
 def _next_index(site: Site, index: EditIndex, edited: list[Edited], blocks: list, shares: list, recorded: dict,
-                stats: dict, started: int, inputs: str, shared: dict[str, int], preview_record: Any) -> None:
+                ahead: _Ahead, started: int, inputs: str, shared: dict[str, int], preview_record: Any) -> None:
     """The index for the next edit, but for the manifest's new stat: the edited articles' records and where
     every article's entries now sit; its large parts encoded now (``EditIndex.encode``)."""
     from smmgen.build.pipeline import shows_undescribed_default
@@ -541,12 +581,12 @@ def _next_index(site: Site, index: EditIndex, edited: list[Edited], blocks: list
             files=tuple((f[0], *after.get(f[0], f[1:])) for f in one.record.files),
             cards=tuple((c, *(after.get(c) or recorded[c])) for c in sorted({c.path for c in one.cards.values()})),
             default_shown=shows_undescribed_default(one.article, site), date=one.article.date.isoformat()), site)
-    data["files"] = {path: [*st_, sha] for path, (st_, sha) in stats.items()}
+    index.encoded("files", *ahead.files)
     data["written"] = started
     data["inputs"] = inputs
     data["shared"] = shared
     data["preview"] = preview_record
-    index.encode("files", "order", "preview")
+    index.encode("order", "preview")
 
 
 _LATEST = ("\0latest\0",)

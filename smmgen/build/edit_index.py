@@ -222,6 +222,11 @@ class EditIndex:
         for part in parts:
             self._encoded[part] = (self.data[part], _dumps(self.data[part]))
 
+    def encoded(self, part: str, value: Any, text: str) -> None:
+        """Set this part of edit.json to ``value``, which ``text`` encodes (``_dumps``), made beforehand."""
+        self.data[part] = value
+        self._encoded[part] = (value, text)
+
     def save(self) -> None:
         """Write the shards changed, then edit.json."""
         for n in sorted(self._changed):
