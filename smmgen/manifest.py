@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -224,8 +225,8 @@ def load(path: Path) -> dict[str, Any]:
 def joined(path: Path) -> dict[str, Any]:
     """The manifest at ``path`` as one document in version 2's form, as written (stubs as stubs, no ``text``),
     its parts read as they are and not checked: for counting what a build wrote. What is posted or compared is
-    read by ``manifest_model.read_manifest``. A part's path must have a part's form, so no index leads this read
-    out of the manifest's folder."""
+    read by ``manifest_model.read_manifest``. A part's path must have a part's form, and a part that is a link
+    is not followed, so no index leads this read out of the manifest's folder (``OSError``)."""
     doc = json.loads(path.read_bytes())
     if doc.get("version") != VERSION or "parts" not in doc:
         return doc
@@ -233,6 +234,8 @@ def joined(path: Path) -> dict[str, Any]:
     for part in doc["parts"]:
         if not PART_PATH.fullmatch(part["path"]):
             raise ValueError(f"{part['path']!r} is not a manifest part")
-        entries += json.loads((path.parent / part["path"]).read_bytes())["entries"]
+        fd = os.open(path.parent / part["path"], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            entries += json.loads(f.read())["entries"]
     return {"format": FORMAT, "version": WHOLE_VERSION, "site": doc["site"],
             "entries": sorted(entries, key=lambda e: e["id"])}

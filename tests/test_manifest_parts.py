@@ -227,7 +227,11 @@ def test_a_reader_takes_only_the_parts_the_index_names_as_built(output: Path, sp
 
 
 def test_the_unchecked_join_never_leaves_the_manifests_folder(output: Path) -> None:
-    out = output
-    _path_to(out, "../../etc/passwd")
+    loaded = read_manifest(output / "manifest.json")
+    assert len(manifest.joined(output / "manifest.json")["entries"]) == len(loaded.entries) + len(loaded.settled)
+    _symlink_out(output)
+    with pytest.raises(OSError):
+        manifest.joined(output / "manifest.json")
+    _path_to(output, "../../etc/passwd")
     with pytest.raises(ValueError, match="not a manifest part"):
-        manifest.joined(out / "manifest.json")
+        manifest.joined(output / "manifest.json")

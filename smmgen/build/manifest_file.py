@@ -117,13 +117,8 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
         entries = [row[1:] for row in group]
         relative = manifest.part_path(month)
         previous = _previous(out / relative, relative, cache) if known is not None else None
-        # Per entry, where its line sits in the month's last part; None when it is to be made afresh.
-        pieces: list[tuple[int, int] | None] = []
-        for entry_id, i, _ in entries:
-            place = known.get(entry_id) if previous is not None and result.outputs[i].article.source in same \
-                else None   # type: ignore[union-attr]
-            ok = place is not None and place[0] == month and place[1] + place[2] <= previous[1]  # type: ignore[index]
-            pieces.append((place[1], place[2]) if ok else None)    # type: ignore[index]
+        pieces = _known_pieces(entries, month, known, previous[1], result, same) if previous is not None \
+            else [None] * len(entries)
         try:
             if previous is not None:
                 _settled_since(previous[0], pieces, entries, ledger)
@@ -149,6 +144,18 @@ def write_manifest(site: Site, result: BuildResult, cache: BuildCache | None = N
     if cache is not None:
         cache.entries = EntryPlaces.of(rows)
     return changed, [MANIFEST, *(part.path for part in parts)]
+
+
+def _known_pieces(entries: Sequence[tuple[str, int, int]], month: str, places: Mapping, size: int,
+                  result: BuildResult, same: set[str] | frozenset[str]) -> list[tuple[int, int] | None]:
+    """Per entry, where its line sits in the month's last part (of ``size`` bytes), when its article is
+    unchanged (in ``same``); None when it is to be made afresh."""
+    pieces: list[tuple[int, int] | None] = []
+    for entry_id, i, _ in entries:
+        place = places.get(entry_id) if result.outputs[i].article.source in same else None
+        ok = place is not None and place[0] == month and place[1] + place[2] <= size
+        pieces.append((place[1], place[2]) if ok else None)
+    return pieces
 
 
 def _write_part(f: Replacement, month: str, entries: Sequence[tuple[str, int, int]],
