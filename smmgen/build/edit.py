@@ -48,6 +48,7 @@ from smmgen.build.cache_files import _codec, _write
 from smmgen.build.cache_records import BuildState
 from smmgen.build.edit_index import EditIndex, EditRecord, as_digest, file_hash
 from smmgen.build.edit_manifest import Block, NewManifest, shift_rows
+from smmgen.build.edit_manifest import stat_of as _stat
 from smmgen.errors import SmmgenError
 
 if TYPE_CHECKING:
@@ -680,14 +681,6 @@ def _plain_or_missing(out: Path, relative: str) -> bool:
         if not (stat.S_ISREG(mode) if n == len(parts) - 1 else stat.S_ISDIR(mode)):
             return False
     return True
-
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_size, st.st_mtime_ns)
 
 
 def _is_digest(text: str) -> bool:

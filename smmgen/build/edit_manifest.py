@@ -80,7 +80,7 @@ class NewManifest:
         last build wrote (or an edited article has no block in one): the edit path then steps aside."""
         out = site.output_dir
         known = data["manifest"]
-        index_was = _stat(out / MANIFEST)
+        index_was = stat_of(out / MANIFEST)
         if index_was is None or list(index_was) != known.get(MANIFEST):
             return None
         rows = [row for row in data["order"] if row[0] in sources and row[2] > 0]
@@ -93,7 +93,7 @@ class NewManifest:
             if part is None:
                 relative = manifest.part_path(month)
                 path = out / relative
-                was = _stat(path)
+                was = stat_of(path)
                 if was is None or list(was) != known.get(relative):
                     return None
                 part = parts[month] = _Part(month, relative, path, was, start, path.with_name(f".{path.name}.{token}.tmp"))
@@ -136,7 +136,7 @@ class NewManifest:
         for part in self.parts.values():
             os.chmod(part.tmp, 0o644)
             os.replace(part.tmp, part.path)
-            changed.append((part.relative, part.was, _stat(part.path)))
+            changed.append((part.relative, part.was, stat_of(part.path)))
         # The index last: until it is replaced, a reader finds a part whose bytes are not the ones it names,
         # and stops, rather than post a mix.
         path = self.out / MANIFEST
@@ -158,7 +158,7 @@ class NewManifest:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        changed.append((MANIFEST, self.index_was, _stat(path)))
+        changed.append((MANIFEST, self.index_was, stat_of(path)))
         return changed
 
     def discard(self) -> None:
@@ -258,7 +258,8 @@ def _fstat(f: IO[bytes]) -> tuple[int, int]:
     return (st.st_size, st.st_mtime_ns)
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
+def stat_of(path: Path) -> tuple[int, int] | None:
+    """``path``'s (size, mtime_ns), itself and not a file it links to; None when there is none."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
