@@ -146,7 +146,7 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
         if new_manifest is None:
             return None
         try:
-            ahead = _Ahead(site, env, before, state.read, others, stats)
+            ahead = _Ahead(site, env, before, state.read, others, stats, index)
             made = _remake(site, published, records, dict(before), helper, ahead)
             if made is None:
                 return None
@@ -368,14 +368,15 @@ def _preview(site: Site, index: EditIndex, edited: list[Edited], layouts: Layout
     from smmgen.build.pipeline import BuildResult
     from smmgen.preview.edit import patch_pages
 
-    if index.data["preview"] is None:
+    record = index.preview()
+    if record is None:
         return None
     partial = BuildResult(site=site, articles=tuple(one.article for one in edited), drafts=(),
                           cuts=tuple(c for one in edited for c in one.cuts),
                           outputs=tuple(one.output for one in edited),
                           cards={req: card for one in edited for req, card in one.cards.items()}, errors=(),
                           layouts=layouts)
-    patch = patch_pages(partial, index.data["preview"], layouts)
+    patch = patch_pages(partial, record, layouts)
     return (patch.files, patch.record) if patch is not None else None
 
 
@@ -503,15 +504,17 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
 
 class _Ahead:
     """What the edit's index and state will say that does not hang on the edited articles' share (the inputs'
-    hash, the article files' stats), made while the helper draws the cards (``make``), when the build's process
-    would otherwise wait: the stats alone are two megabytes of JSON at 10,000 articles."""
+    hash, the article files' stats), and the preview's last record decoded, made while the helper draws the cards
+    (``make``), when the build's process would otherwise wait: the stats alone are two megabytes of JSON at
+    10,000 articles."""
 
     def __init__(self, site: Site, env: str, before: list[tuple[str, str]], read: Sequence[str], others: bytes,
-                 stats: dict):
-        self._made: tuple[str, tuple[dict, str]] | None = None
+                 stats: dict, index: EditIndex):
+        self._made: tuple[str, tuple[dict, str], Any] | None = None
         self._make = lambda: (
             _inputs_of(site, env, before, read, others),
-            _encoded({path: [*st_, sha] for path, (st_, sha) in stats.items()}))
+            _encoded({path: [*st_, sha] for path, (st_, sha) in stats.items()}),
+            index.preview())        # decoded now, for the preview's patch
 
     def make(self) -> None:
         if self._made is None:
