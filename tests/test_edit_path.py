@@ -669,24 +669,24 @@ def test_the_new_manifest_is_begun_before_the_edited_article_is_made_and_nothing
     manifest = part.read_bytes()
     first = manifest.index(b'"source":"' + ARTICLE.as_posix().encode())
     first = manifest.rindex(b"\n{", 0, first) + 1         # where the article's block of entries starts
-    seen = []
+    seen = tmp_path / "seen"          # (the article may be made in the edit's helper process: told in a file)
     real_load = reading.load_article
 
     def load_article(path, site_):
-        if not seen:                                    # the edit's own parse: the copy runs meanwhile
+        if not seen.exists():                           # the edit's own parse: the copy runs meanwhile
             for _ in range(2000):
                 tmp = list(part.parent.glob(f".{part.name}.*.tmp"))
                 if tmp and tmp[0].stat().st_size >= first:
                     break
                 time.sleep(0.005)
             tmp = list(part.parent.glob(f".{part.name}.*.tmp"))
-            seen.append(len(tmp) == 1 and tmp[0].read_bytes()[:first] == manifest[:first])
+            seen.write_text(str(len(tmp) == 1 and tmp[0].read_bytes()[:first] == manifest[:first]))
         return real_load(path, site_)
 
     monkeypatch.setattr(reading, "load_article", load_article)
     retitle(site / ARTICLE, "Update: ")
     outcome = build(site)
-    assert outcome.edited and seen == [True]
+    assert outcome.edited and seen.read_text() == "True"
     assert_as_cold(site, outcome, tmp_path / "cold")
     # An edit the path cannot make (the date moved): the full build runs, and no half-made manifest stays.
     edit(site / ARTICLE, "date: 2026-11-24T07:45:00+01:00", "date: 2026-11-24T09:45:00+01:00")
@@ -754,52 +754,77 @@ def single_threaded(monkeypatch: pytest.MonkeyPatch) -> None:
     are checked) still are."""
     import threading
 
-    from smmgen.build import card_helper
+    from smmgen.build import edit_helper
 
     runners = threading.active_count() - 1
-    monkeypatch.setattr(card_helper.threading, "active_count", lambda: len(threading.enumerate()) - runners)
+    monkeypatch.setattr(edit_helper.threading, "active_count", lambda: len(threading.enumerate()) - runners)
 
 
-def test_an_edits_cards_are_drawn_in_its_helper_process_with_a_cold_builds_bytes(
+def _started_helpers(monkeypatch: pytest.MonkeyPatch, *, killed: bool = False) -> list:
+    """The helpers the builds start, as they start them (``killed``: each killed at once)."""
+    import signal
+
+    from smmgen.build import edit_helper
+
+    helpers: list[edit_helper.EditHelper] = []
+    real = edit_helper.EditHelper.start
+
+    def start(site):
+        helper = real(site)
+        if helper is not None:
+            if killed:
+                os.kill(helper.pid, signal.SIGKILL)
+            helpers.append(helper)
+        return helper
+
+    monkeypatch.setattr(edit_helper.EditHelper, "start", staticmethod(start))
+    return helpers
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_an_edits_articles_are_made_in_its_helper_process_with_a_cold_builds_bytes(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
-    from smmgen.build import card_helper
+    from smmgen.build import edit, edit_helper
 
-    drawn: list[tuple[int, int]] = []
-    real = card_helper.CardHelper.draw
+    made: list[tuple[int, list[str]]] = []
+    real = edit_helper.EditHelper.remake
+    cut_here, draw_here = edit._cut_again, edit._with_cards
 
-    def draw(self, requests, **kwargs):
-        cards = real(self, requests, **kwargs)
-        drawn.append((self.pid, len(cards)))
-        return cards
+    def remake(self, changed, records, shas):
+        done = real(self, changed, records, shas)
+        made.append((self.pid, [one.article.source for one in done]))
+        return done
 
-    monkeypatch.setattr(card_helper.CardHelper, "draw", draw)
+    build_process = os.getpid()
+
+    def only_in_the_helper(real):
+        def call(*args, **kwargs):
+            assert os.getpid() != build_process, "made in the build's process"
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(edit_helper.EditHelper, "remake", remake)
+    monkeypatch.setattr(edit, "_cut_again", only_in_the_helper(cut_here))
+    monkeypatch.setattr(edit, "_with_cards", only_in_the_helper(draw_here))
+    helpers = _started_helpers(monkeypatch)
     retitle(site / ARTICLE, "Update 1: ")
     outcome = build(site)
     assert outcome.edited
-    assert drawn and all(pid != os.getpid() and n > 0 for pid, n in drawn)
-    for pid, _ in drawn:                        # ended and reaped with the build
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
+    assert [(pid, sources) for pid, sources in made] == [(helpers[0].pid, [str(ARTICLE)])]
+    assert helpers[0].pid != os.getpid() and _reaped(helpers[0].pid)      # ended and reaped with the build
     assert_as_cold(site, outcome, tmp_path / "cold")
 
 
-def test_an_edit_whose_helper_died_draws_its_cards_itself(
+def test_an_edit_whose_helper_died_makes_its_articles_itself(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
-    import signal
-
-    from smmgen.build import card_helper
-
-    helpers: list[card_helper.CardHelper] = []
-    real = card_helper.CardHelper.start
-
-    def start(warm=None):
-        helper = real(warm)
-        assert helper is not None
-        os.kill(helper.pid, signal.SIGKILL)
-        helpers.append(helper)
-        return helper
-
-    monkeypatch.setattr(card_helper.CardHelper, "start", staticmethod(start))
+    helpers = _started_helpers(monkeypatch, killed=True)
     retitle(site / ARTICLE, "Update 1: ")
     outcome = build(site)
     assert outcome.edited
@@ -807,37 +832,45 @@ def test_an_edit_whose_helper_died_draws_its_cards_itself(
     assert_as_cold(site, outcome, tmp_path / "cold")
 
 
-def _started_helpers(monkeypatch: pytest.MonkeyPatch) -> list:
-    from smmgen.build import card_helper
-
-    helpers: list[card_helper.CardHelper] = []
-    real = card_helper.CardHelper.start
-
-    def start(warm=None):
-        helper = real(warm)
-        if helper is not None:
-            helpers.append(helper)
-        return helper
-
-    monkeypatch.setattr(card_helper.CardHelper, "start", staticmethod(start))
-    return helpers
-
-
-def test_a_build_with_nothing_to_do_forks_no_helper(
+def test_a_build_with_nothing_to_do_stops_its_helper_before_it_walks_output(
         site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
     helpers = _started_helpers(monkeypatch)
+    real = incremental._unchanged
+    seen: list[bool] = []
+
+    def unchanged(*args):
+        seen.append(all(helper.stopped and _reaped(helper.pid) for helper in helpers))
+        return real(*args)
+
+    monkeypatch.setattr(incremental, "_unchanged", unchanged)
     outcome = build(site)
     assert outcome.skipped
+    assert len(helpers) == 1 and seen == [True]
+
+
+def test_a_build_with_no_edit_index_forks_no_helper(
+        site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
+    from smmgen.build import edit_index
+
+    edit_index.forget(load_site(site))
+    helpers = _started_helpers(monkeypatch)
+    retitle(site / ARTICLE, "Update 1: ")
+    outcome = build(site)
+    assert not outcome.edited and not outcome.errors
     assert helpers == []
 
 
-def test_an_edited_draft_forks_no_helper(
+def test_an_edited_draft_asks_its_helper_nothing(
         site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
+    from smmgen.build import edit_helper
+
     helpers = _started_helpers(monkeypatch)
+    asked: list[bool] = []
+    monkeypatch.setattr(edit_helper.EditHelper, "remake", lambda *args: asked.append(True))
     retitle(site / DRAFT, "Still a draft: ")
     outcome = build(site)
     assert outcome.edited
-    assert helpers == []
+    assert asked == [] and len(helpers) == 1 and _reaped(helpers[0].pid)
 
 
 def test_an_edit_that_takes_the_full_build_stops_its_helper_before_it_builds(
@@ -857,6 +890,33 @@ def test_an_edit_that_takes_the_full_build_stops_its_helper_before_it_builds(
     outcome = build(site)
     assert not outcome.edited and not outcome.errors
     assert len(helpers) == 1 and seen == [True]
-    with pytest.raises(ChildProcessError):
-        os.waitpid(helpers[0].pid, os.WNOHANG)
+    assert _reaped(helpers[0].pid)
     assert_as_cold(site, outcome, tmp_path / "cold")
+
+
+_MADE_IN_HELPER = """
+import sys
+from smmgen.build import edit_helper
+real = edit_helper.EditHelper.remake
+def remake(self, *args):
+    done = real(self, *args)
+    print("made in the helper:", done is not edit_helper.NOT_HERE and done is not None, file=sys.stderr)
+    return done
+edit_helper.EditHelper.remake = remake
+from smmgen.cli.main import main
+main(["build", "--site", sys.argv[1]])
+"""
+
+
+def test_a_fresh_build_process_takes_what_its_helper_made(site: Path, tmp_path: Path) -> None:
+    """What the helper answers is read by a process that has loaded only what the command loads (the test
+    runner has loaded every module): nothing in the answer names a class it has not."""
+    import subprocess
+    import sys
+
+    retitle(site / ARTICLE, "Update 1: ")
+    done = subprocess.run([sys.executable, "-c", _MADE_IN_HELPER, str(site)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "made in the helper: True" in done.stderr
+    assert_as_cold(site, build(site), tmp_path / "cold")

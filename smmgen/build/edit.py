@@ -38,7 +38,7 @@ import os
 import secrets
 import stat
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,7 +53,7 @@ from smmgen.errors import SmmgenError
 
 if TYPE_CHECKING:
     from smmgen.build.article_outputs import ArticleOutput
-    from smmgen.build.card_helper import CardHelper
+    from smmgen.build.edit_helper import EditHelper
     from smmgen.build.incremental import Outcome
     from smmgen.build.templates import Layouts
     from smmgen.config.site import Site
@@ -80,11 +80,13 @@ class Edited:
 
 
 def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before: list[tuple[str, str]],
-               stats: dict, started: int, others: bytes) -> tuple[Outcome, EditIndex, BuildState] | None:
+               stats: dict, started: int, others: bytes, helper: EditHelper | None = None) \
+        -> tuple[Outcome, EditIndex, BuildState] | None:
     """Build by replacing only the edited articles' share of output/, or None when this is not sure to give the
     full build's bytes (nothing is written then). ``before``: the content hashes as ``incremental`` took them
     (``stats``: the article files' stats and hashes, taken from ``started`` on; ``others``: the rest of the inputs'
-    fingerprint, ``incremental._other_inputs``)."""
+    fingerprint, ``incremental._other_inputs``); ``helper``: the process ``start_helper`` started for this build,
+    which makes the edited articles again (without one, this process does)."""
     from smmgen.build.incremental import _inputs, _markdown_suffixes, listing_key
 
     data = index.data
@@ -138,38 +140,81 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
         return None
     published = [path for path in changed if not records[path].draft]
     guard(site.root, site.output_dir, SUBDIRS)     # before anything is written in output/
-    # Forked before the manifest's thread starts (a fork copies one thread); not for drafts alone, which draw
-    # nothing, nor beside a build with nothing to do, whose pages it would have copied as they are written.
-    helper = _card_helper(site, [records[path] for path in published])
+    new_manifest = NewManifest.start(site, data, {site.rel(Path(path)) for path in published})
+    if new_manifest is None:
+        return None
     try:
-        new_manifest = NewManifest.start(site, data, {site.rel(Path(path)) for path in published})
-        if new_manifest is None:
+        ahead = _Ahead(site, env, before, state.read, others, stats, index)
+        made = _remade(site, published, records, dict(before), helper, ahead)
+        if made is None:
             return None
-        try:
-            ahead = _Ahead(site, env, before, state.read, others, stats, index)
-            made = _remake(site, published, records, dict(before), helper, ahead)
-            if made is None:
-                return None
-            return _splice(site, env, state, index, *made, before, ahead, started, new_manifest, drafts)
-        finally:
-            new_manifest.discard()
+        return _splice(site, env, state, index, *made, before, ahead, started, new_manifest, drafts)
     finally:
-        if helper is not None:
-            helper.stop()
+        new_manifest.discard()
 
 
-def _card_helper(site: Site, records: list[EditRecord]) -> CardHelper | None:
-    """The process the edit draws its cards in (``smmgen.build.card_helper``), loading the card code and
-    rehearsing a headline on the layouts the edited articles drew on (by their hero; a layout named in the front
-    matter is not in the record) and any the platforms name, at every card size, until the cards are known."""
-    from smmgen.build.card_helper import CardHelper, WarmUp
-    from smmgen.build.layout_dirs import search_path
+def start_helper(site: Site) -> EditHelper | None:
+    """The process an edit of ``site`` would make its articles in (``smmgen.build.edit_helper``), started as the
+    build begins, when the last build left an edit index; None where it cannot be forked."""
+    from smmgen.build.edit_helper import EditHelper
 
-    dirs, roots = search_path(site.layouts_dir, site.root)
-    named = (settings.get("card") for settings in site.platforms)
-    layouts = dict.fromkeys([*("photo" if record.image else "default" for record in records),
-                             *(name for name in named if type(name) is str)])
-    return CardHelper.start(WarmUp(tuple(d / "cards" for d in dirs), roots, tuple(layouts), site.language, site.name))
+    if not (edit_index.folder(site) / edit_index.INDEX).is_file():
+        return None
+    return EditHelper.start(site)
+
+
+def warm_up(site: Site, until: Callable[[], bool]) -> Layouts:
+    """In the helper, before it is asked: the code that parses and cuts loaded, Markdown's converter made and
+    the platforms' counting rules compiled (each the first time it is used in a process), then the card code
+    loaded and cards rehearsed; ``until``, asked between steps: stop now. The site's layouts, for
+    ``remake_here``."""
+    import smmgen.plan.schedule  # noqa: F401 (what a request's records hold: read only once it is loaded)
+    from smmgen.build.templates import Layouts
+
+    layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
+    steps = (_load_cutting, _markdown_converter, lambda: _counting_rules(site), _load_drawing,
+             lambda: _rehearse_cards(site, until))
+    for step in steps:
+        if until():
+            break
+        try:
+            step()
+        except Exception:               # noqa: BLE001 - cutting reports it, if it matters
+            pass
+    return layouts
+
+
+def _load_cutting() -> None:
+    import smmgen.build.card_stage
+    import smmgen.build.cutting
+    import smmgen.content.reading  # noqa: F401
+
+
+def _load_drawing() -> None:
+    import smmgen.build.pipeline
+    import smmgen.cards.batch  # noqa: F401
+
+
+def _markdown_converter() -> None:
+    from smmgen.content.markup import to_html
+
+    to_html("*a*\n\n- b\n")
+
+
+def _counting_rules(site: Site) -> None:
+    from smmgen.platforms import registry
+    from smmgen.platforms.text_rules import rules_for
+
+    sample = "A headline https://example.com/a-story #tag @someone@example.social"
+    for settings in site.platforms:
+        rules_for(registry.get(settings.name).SPEC).check(sample)
+
+
+def remake_here(site: Site, layouts: Layouts, changed: Sequence[str], records: dict[str, EditRecord | None],
+                shas: dict[str, str]) -> list[Edited] | None:
+    """The edited articles made again in the helper: what ``EditHelper.remake`` answers."""
+    cut = _cut_again(site, changed, records, layouts)
+    return None if cut is None else _with_cards(site, cut, records, shas, layouts)
 
 
 # --- drafts -----------------------------------------------------------------------------------------------------
@@ -286,19 +331,63 @@ def _with_drafts(skipped: tuple, delta: int) -> tuple[tuple[str, int], ...]:
 
 # --- making the edited articles' share again ---------------------------------------------------------------------
 
-def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | None], shas: dict[str, str],
-            helper: CardHelper | None = None, ahead: _Ahead | None = None) -> tuple[list[Edited], Layouts] | None:
-    # Only what cutting and asking for the cards need: the rest of the build's code is loaded while they are
-    # drawn (``_ready_to_splice``).
-    from smmgen.build.card_stage import card_requests, render_cards
-    from smmgen.build.cutting import _with_plan_values, cut_article, plan_reads, with_expiry_warnings
+@dataclass(frozen=True)
+class CutAgain:
+    """One edited article parsed and cut again, with the cards its cuts ask for (``_cut_again``)."""
+
+    path: str
+    article: Article
+    cuts: tuple[Cut, ...]                 # planned, with the plan's and the expiry warnings
+    requests: list[tuple]                 # ``card_stage.card_requests``, a tuple per cut
+
+
+def _remade(site: Site, changed: Sequence[str], records: dict[str, EditRecord | None], shas: dict[str, str],
+            helper: EditHelper | None, ahead: _Ahead) -> tuple[list[Edited], Layouts] | None:
+    """The edited articles made again, in the helper when there is one (while this process loads what the
+    splice needs and makes what ``ahead`` makes), else here; None when the edit takes the full build."""
+    from smmgen.build.edit_helper import NOT_HERE
     from smmgen.build.templates import Layouts
-    from smmgen.content.article_media import looked_for_in_vain
-    from smmgen.content.reading import Skipped, load_article
 
     layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
     if helper is not None:
-        helper.meanwhile = lambda: (_ready_to_splice(layouts), ahead is not None and ahead.make())
+        helper.meanwhile = lambda: (_ready_to_splice(layouts), ahead.make())
+        done = helper.remake(changed, {path: records[path] for path in changed}, {path: shas[path] for path in changed})
+        if done is not NOT_HERE:
+            return None if done is None else (done, layouts)
+    cut = _cut_again(site, changed, records, layouts)
+    edited = None if cut is None else _with_cards(site, cut, records, shas, layouts)
+    return None if edited is None else (edited, layouts)
+
+
+def _rehearse_cards(site: Site, until: Callable[[], bool]) -> None:
+    """What a process's first cards would otherwise wait for, done ahead: a headline rehearsed on the layouts
+    the site's cards are drawn on (the package's photo and plain layouts, and any the platforms name), at
+    every card size, og first, until ``until`` says stop. Only what is cached per process changes; a card's
+    pixels do not depend on it."""
+    from smmgen.build.layout_dirs import search_path
+    from smmgen.cards import TARGETS, CardRequest
+    from smmgen.cards.batch import rehearse
+
+    dirs, roots = search_path(site.layouts_dir, site.root)
+    named = (settings.get("card") for settings in site.platforms)
+    layouts = dict.fromkeys(["photo", "default", *(name for name in named if type(name) is str)])
+    targets = sorted(TARGETS, key=lambda t: t != "og")      # every article has an og card
+    rehearse([CardRequest(target=target, layout=layout, title="A headline of some length, set on two lines",
+                          site_name=site.name, kicker="Section", date_text="1 January 2026", lang=site.language,
+                          hero=None, focus=None, alt=None, source="(rehearsal)", line=None)
+              for layout in layouts for target in targets],
+             layout_dirs=[d / "cards" for d in dirs], roots=roots, until=until)
+
+
+def _cut_again(site: Site, changed: Sequence[str], records: dict[str, EditRecord | None], layouts: Layouts) \
+        -> list[CutAgain] | None:
+    """Each edited article parsed, cut and planned again, or None when one of them no longer fits the edit path
+    (see the module docstring)."""
+    from smmgen.build.card_stage import card_requests
+    from smmgen.build.cutting import _with_plan_values, cut_article, plan_reads, with_expiry_warnings
+    from smmgen.content.article_media import looked_for_in_vain
+    from smmgen.content.reading import Skipped, load_article
+
     out = []
     for path in changed:
         source = site.rel(Path(path))
@@ -321,22 +410,34 @@ def _remake(site: Site, changed: Sequence[str], records: dict[str, EditRecord | 
             return None
         planned = with_expiry_warnings([_with_plan_values(c, tuple(values[:3]), values[3])
                                         for c, values in zip(cuts, record.plan)], site)
-        requests = card_requests(cuts, {source: article}, site)
-        staged: set[str] = set()
-        cards, card_errors = render_cards(requests, {source: article}, site, layouts, True, None, None, None,
-                                          staged, draw=helper.draw if helper is not None else None)
-        if card_errors:
-            return None                        # the full build reports them (the cards drawn stay staged)
-        from smmgen.build.pipeline import article_outputs
+        out.append(CutAgain(path, article, tuple(planned), card_requests(cuts, {source: article}, site)))
+    return out
 
-        (output,) = article_outputs([article], planned, requests, cards, site, {source: shas[path]})
-        out.append(Edited(path, record, shas[path], article, tuple(planned), output, cards, frozenset(staged)))
-    return out, layouts
+
+def _with_cards(site: Site, cut: list[CutAgain], records: dict[str, EditRecord | None], shas: dict[str, str],
+                layouts: Layouts) -> list[Edited] | None:
+    """The edited articles with their cards drawn (new ones in the staging folder) and their outputs made; None
+    when a card cannot be drawn (the full build reports why; the cards drawn stay staged)."""
+    from smmgen.build.card_stage import render_cards
+    from smmgen.build.pipeline import article_outputs
+
+    out = []
+    for one in cut:
+        source = one.article.source
+        record = records[one.path]
+        staged: set[str] = set()
+        cards, card_errors = render_cards(one.requests, {source: one.article}, site, layouts, True, None, None, None,
+                                          staged)
+        if card_errors or record is None:
+            return None
+        (output,) = article_outputs([one.article], one.cuts, one.requests, cards, site, {source: shas[one.path]})
+        out.append(Edited(one.path, record, shas[one.path], one.article, one.cuts, output, cards, frozenset(staged)))
+    return out
 
 
 def _ready_to_splice(layouts: Layouts) -> None:
-    """What ``_splice`` needs first, loaded while the helper draws the cards: its modules and the preview's
-    templates (a template that does not load is reported where the preview is made)."""
+    """What ``_splice`` needs first, loaded while the helper makes the edited articles: its modules and the
+    preview's templates (a template that does not load is reported where the preview is made)."""
     import smmgen.build.integration_edit
     import smmgen.build.manifest_file
     import smmgen.build.pipeline
@@ -504,7 +605,7 @@ def _splice(site: Site, env: str, state: BuildState, index: EditIndex, edited: l
 
 class _Ahead:
     """What the edit's index and state will say that does not hang on the edited articles' share (the inputs'
-    hash, the article files' stats), and the preview's last record decoded, made while the helper draws the cards
+    hash, the article files' stats), and the preview's last record decoded, made while the helper makes the articles
     (``make``), when the build's process would otherwise wait: the stats alone are two megabytes of JSON at
     10,000 articles."""
 

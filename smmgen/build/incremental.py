@@ -168,40 +168,54 @@ def _build_site(site: Site, *, workers: int | None, use_cache: bool,
     if held is not None and not held.held(env):
         held = None
     state = held.state if held is not None else load_state(site, env)
-    index = None
+    # An edit, if this is one, makes its articles in a process started now, which loads the code while this one
+    # reads the edit index and finds the changed files; stopped unasked once they are none, or when the build
+    # builds in full.
+    helper = None
     if state is not None:
-        index = held_index if held_index is not None and held_index.held(env) else edit_index.load(site, env)
-    started = edit_index.now_ns()
-    stats: dict[str, tuple[tuple[int, int, int], str]] = {}
-    # Before building: an edit made meanwhile is seen next time.
-    stamps: dict[str, tuple[int, int, int]] = {}
-    before = _content_hashes(site, index, stats, stamps)
-    others = _other_inputs(site, state.read, stamps) if state is not None else None
-    del stamps
-    same = state is not None and _inputs(site, env, before, state.read, others) == state.inputs
-    if same and _unchanged(site, state):
-        staging.discard(site)                     # what a build killed since left there: output/ has it all
-        if held is None and hold:
-            held = BuildCache.load(site, env)
-            held.state = state
-        if index is not None:
-            index.restat(stats, started)        # files touched but not changed are not read again next time
-        return Outcome(state.summary, 0, (), True, held, index=index)
-    if not same and index is not None:
-        from smmgen.build.edit import edit_build
+        from smmgen.build.edit import start_helper
 
-        edited = edit_build(site, env, state, index, before, stats, started, others)
-        if edited is not None:
-            outcome, index, state = edited
-            if held is not None:
+        helper = start_helper(site)
+    try:
+        index = None
+        if state is not None:
+            index = held_index if held_index is not None and held_index.held(env) else edit_index.load(site, env)
+        started = edit_index.now_ns()
+        stats: dict[str, tuple[tuple[int, int, int], str]] = {}
+        # Before building: an edit made meanwhile is seen next time.
+        stamps: dict[str, tuple[int, int, int]] = {}
+        before = _content_hashes(site, index, stats, stamps)
+        others = _other_inputs(site, state.read, stamps) if state is not None else None
+        del stamps
+        same = state is not None and _inputs(site, env, before, state.read, others) == state.inputs
+        if same and helper is not None:
+            helper.stop()                   # before output/ is walked: the machine is this build's again
+        if same and _unchanged(site, state):
+            staging.discard(site)                     # what a build killed since left there: output/ has it all
+            if held is None and hold:
+                held = BuildCache.load(site, env)
                 held.state = state
-                if held.files is not None:          # output/ as it now is, for ``smmgen serve``
-                    for relative, now in outcome.touched:
-                        if now is None:
-                            held.files.pop(relative, None)
-                        else:
-                            held.files[relative] = now
-            return replace(outcome, cache=held, index=index)
+            if index is not None:
+                index.restat(stats, started)        # files touched but not changed are not read again next time
+            return Outcome(state.summary, 0, (), True, held, index=index)
+        if not same and index is not None:
+            from smmgen.build.edit import edit_build
+
+            edited = edit_build(site, env, state, index, before, stats, started, others, helper)
+            if edited is not None:
+                outcome, index, state = edited
+                if held is not None:
+                    held.state = state
+                    if held.files is not None:          # output/ as it now is, for ``smmgen serve``
+                        for relative, now in outcome.touched:
+                            if now is None:
+                                held.files.pop(relative, None)
+                            else:
+                                held.files[relative] = now
+                return replace(outcome, cache=held, index=index)
+    finally:
+        if helper is not None:
+            helper.stop()
     # From here on output/ changes: the edit index no longer says what it holds.
     edit_index.forget(site)
     # Imported here: a build with nothing to do needs neither Jinja nor Pillow.
