@@ -760,17 +760,21 @@ def single_threaded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(edit_helper.threading, "active_count", lambda: len(threading.enumerate()) - runners)
 
 
-def _started_helpers(monkeypatch: pytest.MonkeyPatch, *, killed: bool = False) -> list:
-    """The helpers the builds start, as they start them (``killed``: each killed at once)."""
+def _started_helpers(monkeypatch: pytest.MonkeyPatch, *, killed: bool = False, large: bool = False) -> list:
+    """The helpers the builds start, as they start them (``killed``: each killed at once; ``large``: the site's
+    edit index taken for a large archive's, whose build starts its helper as it begins)."""
     import signal
 
-    from smmgen.build import edit_helper
+    from smmgen.build import edit, edit_helper
+
+    if large:
+        monkeypatch.setattr(edit, "CUT_FIRST", 0)
 
     helpers: list[edit_helper.EditHelper] = []
     real = edit_helper.EditHelper.start
 
-    def start(site):
-        helper = real(site)
+    def start(site, cut_first, rehearsed):
+        helper = real(site, cut_first, rehearsed)
         if helper is not None:
             if killed:
                 os.kill(helper.pid, signal.SIGKILL)
@@ -789,13 +793,37 @@ def _reaped(pid: int) -> bool:
     return False
 
 
-def test_an_edits_articles_are_made_in_its_helper_process_with_a_cold_builds_bytes(
+def _waiting_until_ready_to_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build asks its helper to make the articles only once it has said it can cut, which only a large
+    archive's helper loads first (``edit.CUT_FIRST``): here this small site's does, and the build waits for it
+    (a large archive gives it the time) instead of cutting them itself."""
+    from smmgen.build import edit, edit_helper
+
+    monkeypatch.setattr(edit, "CUT_FIRST", 0)
+    real = edit_helper.EditHelper.ready_to_cut
+
+    def ready_to_cut(self):
+        deadline = time.monotonic() + 60
+        while not real(self) and not self.failed and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return real(self)
+
+    monkeypatch.setattr(edit_helper.EditHelper, "ready_to_cut", ready_to_cut)
+
+
+def _only_in(pid_test, real):
+    def call(*args, **kwargs):
+        assert pid_test(os.getpid()), f"{real.__name__} in the wrong process"
+        return real(*args, **kwargs)
+    return call
+
+
+def test_an_edits_articles_are_made_in_its_helper_once_it_can_cut_with_a_cold_builds_bytes(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
     from smmgen.build import edit, edit_helper
 
     made: list[tuple[int, list[str]]] = []
     real = edit_helper.EditHelper.remake
-    cut_here, draw_here = edit._cut_again, edit._with_cards
 
     def remake(self, changed, records, shas):
         done = real(self, changed, records, shas)
@@ -803,22 +831,47 @@ def test_an_edits_articles_are_made_in_its_helper_process_with_a_cold_builds_byt
         return done
 
     build_process = os.getpid()
-
-    def only_in_the_helper(real):
-        def call(*args, **kwargs):
-            assert os.getpid() != build_process, "made in the build's process"
-            return real(*args, **kwargs)
-        return call
-
     monkeypatch.setattr(edit_helper.EditHelper, "remake", remake)
-    monkeypatch.setattr(edit, "_cut_again", only_in_the_helper(cut_here))
-    monkeypatch.setattr(edit, "_with_cards", only_in_the_helper(draw_here))
+    monkeypatch.setattr(edit, "_cut_again", _only_in(lambda pid: pid != build_process, edit._cut_again))
+    monkeypatch.setattr(edit, "_with_cards", _only_in(lambda pid: pid != build_process, edit._with_cards))
+    _waiting_until_ready_to_cut(monkeypatch)
     helpers = _started_helpers(monkeypatch)
     retitle(site / ARTICLE, "Update 1: ")
     outcome = build(site)
     assert outcome.edited
     assert [(pid, sources) for pid, sources in made] == [(helpers[0].pid, [str(ARTICLE)])]
     assert helpers[0].pid != os.getpid() and _reaped(helpers[0].pid)      # ended and reaped with the build
+    assert_as_cold(site, outcome, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("archive", ["small", "large but not ready"])
+def test_an_edit_whose_helper_cannot_cut_cuts_here_and_has_the_helper_draw_with_a_cold_builds_bytes(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None, archive: str) -> None:
+    from smmgen.build import edit, edit_helper
+
+    if archive == "small":                      # the helper of a site this size loads only the card code
+        assert (site / ".smmgen" / "cache" / edit_index.INDEX).stat().st_size < edit.CUT_FIRST
+    else:
+        monkeypatch.setattr(edit, "CUT_FIRST", 0)
+        monkeypatch.setattr(edit_helper.EditHelper, "ready_to_cut", lambda self: False)
+
+    drawn: list[tuple[int, int]] = []
+    real = edit_helper.EditHelper.draw
+
+    def draw(self, requests, **kwargs):
+        cards = real(self, requests, **kwargs)
+        drawn.append((self.pid, len(cards)))
+        return cards
+
+    build_process = os.getpid()
+    monkeypatch.setattr(edit_helper.EditHelper, "draw", draw)
+    monkeypatch.setattr(edit, "_cut_again", _only_in(lambda pid: pid == build_process, edit._cut_again))
+    helpers = _started_helpers(monkeypatch)
+    retitle(site / ARTICLE, "Update 1: ")
+    outcome = build(site)
+    assert outcome.edited
+    assert drawn and all(pid == helpers[0].pid and n > 0 for pid, n in drawn)
+    assert _reaped(helpers[0].pid)
     assert_as_cold(site, outcome, tmp_path / "cold")
 
 
@@ -834,7 +887,7 @@ def test_an_edit_whose_helper_died_makes_its_articles_itself(
 
 def test_a_build_with_nothing_to_do_stops_its_helper_before_it_walks_output(
         site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
-    helpers = _started_helpers(monkeypatch)
+    helpers = _started_helpers(monkeypatch, large=True)
     real = incremental._unchanged
     seen: list[bool] = []
 
@@ -846,6 +899,13 @@ def test_a_build_with_nothing_to_do_stops_its_helper_before_it_walks_output(
     outcome = build(site)
     assert outcome.skipped
     assert len(helpers) == 1 and seen == [True]
+
+
+def test_a_small_archives_build_with_nothing_to_do_forks_no_helper(
+        site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
+    helpers = _started_helpers(monkeypatch)
+    assert build(site).skipped
+    assert helpers == []
 
 
 def test_a_build_with_no_edit_index_forks_no_helper(
@@ -864,7 +924,7 @@ def test_an_edited_draft_asks_its_helper_nothing(
         site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
     from smmgen.build import edit_helper
 
-    helpers = _started_helpers(monkeypatch)
+    helpers = _started_helpers(monkeypatch, large=True)
     asked: list[bool] = []
     monkeypatch.setattr(edit_helper.EditHelper, "remake", lambda *args: asked.append(True))
     retitle(site / DRAFT, "Still a draft: ")
@@ -877,7 +937,7 @@ def test_an_edit_that_takes_the_full_build_stops_its_helper_before_it_builds(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
     from smmgen.build import pipeline
 
-    helpers = _started_helpers(monkeypatch)
+    helpers = _started_helpers(monkeypatch, large=True)
     real = pipeline.build
     seen: list[bool] = []
 
@@ -895,8 +955,16 @@ def test_an_edit_that_takes_the_full_build_stops_its_helper_before_it_builds(
 
 
 _MADE_IN_HELPER = """
-import sys
-from smmgen.build import edit_helper
+import sys, time
+from smmgen.build import edit, edit_helper
+edit.CUT_FIRST = 0
+ready = edit_helper.EditHelper.ready_to_cut
+def ready_to_cut(self):
+    deadline = time.monotonic() + 60
+    while not ready(self) and not self.failed and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return ready(self)
+edit_helper.EditHelper.ready_to_cut = ready_to_cut
 real = edit_helper.EditHelper.remake
 def remake(self, *args):
     done = real(self, *args)

@@ -84,13 +84,16 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
                  staged: set[str] | None = None, *, shard: tuple[int, int] | None = None,
                  drawings: dict[str, str] | None = None,
                  arrived: Callable[[list[tuple]], None] | None = None,
-                 started: threading.Event | None = None) -> tuple[dict, list[SmmgenError]]:
+                 started: threading.Event | None = None,
+                 draw: Callable[..., dict] | None = None) -> tuple[dict, list[SmmgenError]]:
     """The card of every request (``card_requests``); each distinct request is drawn once (in ``pool``'s
     processes when there are several), and not at all when the cache has its card and the file is still in
     output/cards. New card files go to the staging folder; ``staged`` gets the paths of the cards there.
     ``shard`` and ``drawings``: as ``smmgen.cards.batch.render_cards`` takes them. ``arrived`` is told the
     cards (request, card) as they are known: those found done at once, then each group's as it is drawn.
-    ``started`` is set once the drawings are handed to the workers (it may be set earlier by the caller)."""
+    ``started`` is set once the drawings are handed to the workers (it may be set earlier by the caller).
+    ``draw``: what draws them instead of ``smmgen.cards.render_cards``, with its arguments (an edit's helper
+    process, ``smmgen.build.edit_helper``)."""
     if not render_images or not any(requests):
         if pool is not None:
             pool.drawn()        # started when parsing ended, and nothing to draw
@@ -134,7 +137,10 @@ def render_cards(requests: Sequence[tuple], articles: dict[str, Article], site: 
     if arrived is not None and cards:
         arrived(list(cards.items()))
     if missing:
-        from smmgen.cards import render_cards as render
+        if draw is not None:
+            render = draw
+        else:
+            from smmgen.cards import render_cards as render
 
         try:
             count = pool.count if pool is not None else 1

@@ -140,46 +140,83 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
         return None
     published = [path for path in changed if not records[path].draft]
     guard(site.root, site.output_dir, SUBDIRS)     # before anything is written in output/
-    new_manifest = NewManifest.start(site, data, {site.rel(Path(path)) for path in published})
-    if new_manifest is None:
-        return None
+    # Without one started as the build began (a small archive), a helper that draws the cards, forked before the
+    # manifest's thread starts (a fork copies one thread): it rehearses the layouts the edited articles drew on.
+    own = None
+    if helper is None:
+        own = helper = _start(site, False, _layouts_drawn(site, [records[path] for path in published]))
     try:
-        ahead = _Ahead(site, env, before, state.read, others, stats, index)
-        made = _remade(site, published, records, dict(before), helper, ahead)
-        if made is None:
+        new_manifest = NewManifest.start(site, data, {site.rel(Path(path)) for path in published})
+        if new_manifest is None:
             return None
-        return _splice(site, env, state, index, *made, before, ahead, started, new_manifest, drafts)
+        try:
+            ahead = _Ahead(site, env, before, state.read, others, stats, index)
+            made = _remade(site, published, records, dict(before), helper, ahead)
+            if made is None:
+                return None
+            return _splice(site, env, state, index, *made, before, ahead, started, new_manifest, drafts)
+        finally:
+            new_manifest.discard()
     finally:
-        new_manifest.discard()
+        if own is not None:
+            own.stop()
 
 
 def start_helper(site: Site) -> EditHelper | None:
-    """The process an edit of ``site`` would make its articles in (``smmgen.build.edit_helper``), started as the
-    build begins, when the last build left an edit index; None where it cannot be forked."""
+    """The process an edit of a large archive (``CUT_FIRST``) would make its articles in
+    (``smmgen.build.edit_helper``), started as the build begins, when the last build left an edit index large
+    enough; None otherwise, or where it cannot be forked."""
+    try:
+        size = (edit_index.folder(site) / edit_index.INDEX).stat().st_size
+    except OSError:
+        return None
+    named = (settings.get("card") for settings in site.platforms)
+    return _start(site, True, ["photo", "default", *(name for name in named if type(name) is str)]) \
+        if size >= CUT_FIRST else None
+
+
+CUT_FIRST = 3 << 20
+"""An edit index this large (some 7,000 articles) takes the build long enough to read, with the article files'
+stats, that a helper started as the build begins has the code that cuts loaded by then (0.1 to 0.2 s): it makes
+the edited articles. With a smaller one the build cuts them itself, sooner, while a helper started once the edit
+is found loads only the card code and draws."""
+
+
+def _start(site: Site, cut_first: bool, layouts: list[str]) -> EditHelper | None:
     from smmgen.build.edit_helper import EditHelper
 
-    if not (edit_index.folder(site) / edit_index.INDEX).is_file():
-        return None
-    return EditHelper.start(site)
+    return EditHelper.start(site, cut_first, tuple(dict.fromkeys(layouts)))
 
 
-def warm_up(site: Site, until: Callable[[], bool]) -> Layouts:
-    """In the helper, before it is asked: the code that parses and cuts loaded, Markdown's converter made and
-    the platforms' counting rules compiled (each the first time it is used in a process), then the card code
-    loaded and cards rehearsed; ``until``, asked between steps: stop now. The site's layouts, for
-    ``remake_here``."""
+def _layouts_drawn(site: Site, records: list[EditRecord]) -> list[str]:
+    """The layouts the edited articles drew on (by their hero; a layout named in the front matter is not in the
+    record) and any the platforms name."""
+    named = (settings.get("card") for settings in site.platforms)
+    return [*("photo" if record.image else "default" for record in records),
+            *(name for name in named if type(name) is str)]
+
+
+def warm_up(site: Site, until: Callable[[], bool], cutting: Callable[[], None] | None,
+            rehearsed: Sequence[str]) -> Layouts | None:
+    """In the helper, before it is asked: with ``cutting``, the code that parses and cuts loaded, Markdown's
+    converter made and the platforms' counting rules compiled (each the first time it is used in a process),
+    and ``cutting`` called; then the card code loaded and cards rehearsed on the layouts named ``rehearsed``;
+    ``until``, asked between steps: stop now. With ``cutting``, the site's layouts, for ``remake_here``."""
     import smmgen.plan.schedule  # noqa: F401 (what a request's records hold: read only once it is loaded)
-    from smmgen.build.templates import Layouts
 
-    layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
-    steps = (_load_cutting, _markdown_converter, lambda: _counting_rules(site), _load_drawing,
-             lambda: _rehearse_cards(site, until))
+    layouts = None
+    steps: tuple[Callable[[], None], ...] = (_load_drawing, lambda: _rehearse_cards(site, rehearsed, until))
+    if cutting is not None:
+        from smmgen.build.templates import Layouts
+
+        layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
+        steps = (_load_cutting, _markdown_converter, lambda: _counting_rules(site), cutting, *steps)
     for step in steps:
         if until():
             break
         try:
             step()
-        except Exception:               # noqa: BLE001 - cutting reports it, if it matters
+        except Exception:               # noqa: BLE001 - cutting and drawing report it, if it matters
             pass
     return layouts
 
@@ -187,11 +224,11 @@ def warm_up(site: Site, until: Callable[[], bool]) -> Layouts:
 def _load_cutting() -> None:
     import smmgen.build.card_stage
     import smmgen.build.cutting
+    import smmgen.build.pipeline  # (the edited articles' outputs are made with the cuts)
     import smmgen.content.reading  # noqa: F401
 
 
 def _load_drawing() -> None:
-    import smmgen.build.pipeline
     import smmgen.cards.batch  # noqa: F401
 
 
@@ -210,9 +247,13 @@ def _counting_rules(site: Site) -> None:
         rules_for(registry.get(settings.name).SPEC).check(sample)
 
 
-def remake_here(site: Site, layouts: Layouts, changed: Sequence[str], records: dict[str, EditRecord | None],
-                shas: dict[str, str]) -> list[Edited] | None:
+def remake_here(site: Site, layouts: Layouts | None, changed: Sequence[str],
+                records: dict[str, EditRecord | None], shas: dict[str, str]) -> list[Edited] | None:
     """The edited articles made again in the helper: what ``EditHelper.remake`` answers."""
+    if layouts is None:
+        from smmgen.build.templates import Layouts
+
+        layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
     cut = _cut_again(site, changed, records, layouts)
     return None if cut is None else _with_cards(site, cut, records, shas, layouts)
 
@@ -343,34 +384,35 @@ class CutAgain:
 
 def _remade(site: Site, changed: Sequence[str], records: dict[str, EditRecord | None], shas: dict[str, str],
             helper: EditHelper | None, ahead: _Ahead) -> tuple[list[Edited], Layouts] | None:
-    """The edited articles made again, in the helper when there is one (while this process loads what the
-    splice needs and makes what ``ahead`` makes), else here; None when the edit takes the full build."""
+    """The edited articles made again; None when the edit takes the full build. In the helper when it has the
+    code that cuts loaded already (while this process loads what the splice needs and makes what ``ahead``
+    makes); else cut here, and their cards drawn in the helper when there is one (the same meanwhile)."""
     from smmgen.build.edit_helper import NOT_HERE
     from smmgen.build.templates import Layouts
 
     layouts = Layouts(site.layouts_dir, compiled=True, root=site.root)
     if helper is not None:
         helper.meanwhile = lambda: (_ready_to_splice(layouts), ahead.make())
-        done = helper.remake(changed, {path: records[path] for path in changed}, {path: shas[path] for path in changed})
-        if done is not NOT_HERE:
-            return None if done is None else (done, layouts)
+        if helper.ready_to_cut():
+            done = helper.remake(changed, {path: records[path] for path in changed},
+                                 {path: shas[path] for path in changed})
+            if done is not NOT_HERE:
+                return None if done is None else (done, layouts)
     cut = _cut_again(site, changed, records, layouts)
-    edited = None if cut is None else _with_cards(site, cut, records, shas, layouts)
+    edited = None if cut is None else _with_cards(site, cut, records, shas, layouts,
+                                                   helper.draw if helper is not None else None)
     return None if edited is None else (edited, layouts)
 
 
-def _rehearse_cards(site: Site, until: Callable[[], bool]) -> None:
-    """What a process's first cards would otherwise wait for, done ahead: a headline rehearsed on the layouts
-    the site's cards are drawn on (the package's photo and plain layouts, and any the platforms name), at
-    every card size, og first, until ``until`` says stop. Only what is cached per process changes; a card's
+def _rehearse_cards(site: Site, layouts: Sequence[str], until: Callable[[], bool]) -> None:
+    """What a process's first cards would otherwise wait for, done ahead: a headline rehearsed on ``layouts``
+    at every card size, og first, until ``until`` says stop. Only what is cached per process changes; a card's
     pixels do not depend on it."""
     from smmgen.build.layout_dirs import search_path
     from smmgen.cards import TARGETS, CardRequest
     from smmgen.cards.batch import rehearse
 
     dirs, roots = search_path(site.layouts_dir, site.root)
-    named = (settings.get("card") for settings in site.platforms)
-    layouts = dict.fromkeys(["photo", "default", *(name for name in named if type(name) is str)])
     targets = sorted(TARGETS, key=lambda t: t != "og")      # every article has an og card
     rehearse([CardRequest(target=target, layout=layout, title="A headline of some length, set on two lines",
                           site_name=site.name, kicker="Section", date_text="1 January 2026", lang=site.language,
@@ -415,9 +457,10 @@ def _cut_again(site: Site, changed: Sequence[str], records: dict[str, EditRecord
 
 
 def _with_cards(site: Site, cut: list[CutAgain], records: dict[str, EditRecord | None], shas: dict[str, str],
-                layouts: Layouts) -> list[Edited] | None:
-    """The edited articles with their cards drawn (new ones in the staging folder) and their outputs made; None
-    when a card cannot be drawn (the full build reports why; the cards drawn stay staged)."""
+                layouts: Layouts, draw: Callable[..., dict] | None = None) -> list[Edited] | None:
+    """The edited articles with their cards drawn (new ones in the staging folder; by ``draw`` when given) and
+    their outputs made; None when a card cannot be drawn (the full build reports why; the cards drawn stay
+    staged)."""
     from smmgen.build.card_stage import render_cards
     from smmgen.build.pipeline import article_outputs
 
@@ -427,7 +470,7 @@ def _with_cards(site: Site, cut: list[CutAgain], records: dict[str, EditRecord |
         record = records[one.path]
         staged: set[str] = set()
         cards, card_errors = render_cards(one.requests, {source: one.article}, site, layouts, True, None, None, None,
-                                          staged)
+                                          staged, draw=draw)
         if card_errors or record is None:
             return None
         (output,) = article_outputs([one.article], one.cuts, one.requests, cards, site, {source: shas[one.path]})
