@@ -920,17 +920,25 @@ def test_a_build_with_no_edit_index_forks_no_helper(
     assert helpers == []
 
 
-def test_an_edited_draft_asks_its_helper_nothing(
+def test_an_edited_draft_asks_its_helper_nothing_and_stops_it_first(
         site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
-    from smmgen.build import edit_helper
+    from smmgen.build import edit, edit_helper
 
     helpers = _started_helpers(monkeypatch, large=True)
     asked: list[bool] = []
     monkeypatch.setattr(edit_helper.EditHelper, "remake", lambda *args: asked.append(True))
+    real = edit._drafts_only
+    stopped: list[bool] = []
+
+    def drafts_only(*args):
+        stopped.append(all(helper.stopped and _reaped(helper.pid) for helper in helpers))
+        return real(*args)
+
+    monkeypatch.setattr(edit, "_drafts_only", drafts_only)
     retitle(site / DRAFT, "Still a draft: ")
     outcome = build(site)
     assert outcome.edited
-    assert asked == [] and len(helpers) == 1 and _reaped(helpers[0].pid)
+    assert asked == [] and len(helpers) == 1 and stopped == [True]
 
 
 def test_an_edit_that_takes_the_full_build_stops_its_helper_before_it_builds(

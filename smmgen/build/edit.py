@@ -135,6 +135,8 @@ def edit_build(site: Site, env: str, state: BuildState, index: EditIndex, before
                 return None
             drafts.append((record, again))
     if len(drafts) == len(changed):
+        if helper is not None:
+            helper.stop()                   # nothing to make: the machine is this build's again
         return _drafts_only(site, env, state, index, drafts, added, removed, before, stats, started, others)
     if added or removed:
         return None
