@@ -785,6 +785,19 @@ def _started_helpers(monkeypatch: pytest.MonkeyPatch, *, killed: bool = False, l
     return helpers
 
 
+def _stopped_by(monkeypatch: pytest.MonkeyPatch, module, name: str, helpers: list) -> list[bool]:
+    """Whether, each time ``module.name`` is called, every helper started so far is stopped and reaped."""
+    real = getattr(module, name)
+    seen: list[bool] = []
+
+    def call(*args, **kwargs):
+        seen.append(all(helper.stopped and _reaped(helper.pid) for helper in helpers))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, call)
+    return seen
+
+
 def _reaped(pid: int) -> bool:
     try:
         os.waitpid(pid, os.WNOHANG)
@@ -800,15 +813,17 @@ def _waiting_until_ready_to_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     from smmgen.build import edit, edit_helper
 
     monkeypatch.setattr(edit, "CUT_FIRST", 0)
-    real = edit_helper.EditHelper.ready_to_cut
+    monkeypatch.setattr(edit_helper.EditHelper, "ready_to_cut", waiting(edit_helper.EditHelper.ready_to_cut))
 
-    def ready_to_cut(self):
+
+def waiting(ready_to_cut):
+    """``EditHelper.ready_to_cut`` that waits (a minute at most) for the helper to say it can cut."""
+    def wait(self):
         deadline = time.monotonic() + 60
-        while not real(self) and not self.failed and time.monotonic() < deadline:
+        while not ready_to_cut(self) and not self.failed and time.monotonic() < deadline:
             time.sleep(0.005)
-        return real(self)
-
-    monkeypatch.setattr(edit_helper.EditHelper, "ready_to_cut", ready_to_cut)
+        return ready_to_cut(self)
+    return wait
 
 
 def _only_in(pid_test, real):
@@ -888,14 +903,7 @@ def test_an_edit_whose_helper_died_makes_its_articles_itself(
 def test_a_build_with_nothing_to_do_stops_its_helper_before_it_walks_output(
         site: Path, monkeypatch: pytest.MonkeyPatch, single_threaded: None) -> None:
     helpers = _started_helpers(monkeypatch, large=True)
-    real = incremental._unchanged
-    seen: list[bool] = []
-
-    def unchanged(*args):
-        seen.append(all(helper.stopped and _reaped(helper.pid) for helper in helpers))
-        return real(*args)
-
-    monkeypatch.setattr(incremental, "_unchanged", unchanged)
+    seen = _stopped_by(monkeypatch, incremental, "_unchanged", helpers)
     outcome = build(site)
     assert outcome.skipped
     assert len(helpers) == 1 and seen == [True]
@@ -927,14 +935,7 @@ def test_an_edited_draft_asks_its_helper_nothing_and_stops_it_first(
     helpers = _started_helpers(monkeypatch, large=True)
     asked: list[bool] = []
     monkeypatch.setattr(edit_helper.EditHelper, "remake", lambda *args: asked.append(True))
-    real = edit._drafts_only
-    stopped: list[bool] = []
-
-    def drafts_only(*args):
-        stopped.append(all(helper.stopped and _reaped(helper.pid) for helper in helpers))
-        return real(*args)
-
-    monkeypatch.setattr(edit, "_drafts_only", drafts_only)
+    stopped = _stopped_by(monkeypatch, edit, "_drafts_only", helpers)
     retitle(site / DRAFT, "Still a draft: ")
     outcome = build(site)
     assert outcome.edited
@@ -946,14 +947,7 @@ def test_an_edit_that_takes_the_full_build_stops_its_helper_before_it_builds(
     from smmgen.build import pipeline
 
     helpers = _started_helpers(monkeypatch, large=True)
-    real = pipeline.build
-    seen: list[bool] = []
-
-    def full_build(*args, **kwargs):
-        seen.append(all(helper.stopped for helper in helpers))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "build", full_build)
+    seen = _stopped_by(monkeypatch, pipeline, "build", helpers)
     edit(site / ARTICLE, "\n---\n", "\ndraft: true\n---\n")     # a published article made a draft
     outcome = build(site)
     assert not outcome.edited and not outcome.errors
@@ -962,6 +956,7 @@ def test_an_edit_that_takes_the_full_build_stops_its_helper_before_it_builds(
     assert_as_cold(site, outcome, tmp_path / "cold")
 
 
+# (Its own copy of ``waiting``: importing this module would load what the command does not.)
 _MADE_IN_HELPER = """
 import sys, time
 from smmgen.build import edit, edit_helper
@@ -984,15 +979,27 @@ main(["build", "--site", sys.argv[1]])
 """
 
 
-def test_a_fresh_build_process_takes_what_its_helper_made(site: Path, tmp_path: Path) -> None:
-    """What the helper answers is read by a process that has loaded only what the command loads (the test
-    runner has loaded every module): nothing in the answer names a class it has not."""
+# The helper asked before it has loaded anything more than it must: its warm-up does nothing.
+_UNWARMED = """
+from smmgen.build import edit
+for name in ("_load_cutting", "_markdown_converter", "_counting_rules", "_load_drawing", "_rehearse_cards"):
+    setattr(edit, name, lambda *args: None)
+"""
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warmed up", "asked at once"])
+def test_a_fresh_build_process_takes_what_its_helper_made(site: Path, tmp_path: Path, warm: bool) -> None:
+    """What passes between the build and its helper is read by processes that have loaded only what the
+    command loads (the test runner has loaded every module): nothing in a request or an answer names a class
+    the reader has not."""
     import subprocess
     import sys
 
     retitle(site / ARTICLE, "Update 1: ")
-    done = subprocess.run([sys.executable, "-c", _MADE_IN_HELPER, str(site)], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
+    repo = Path(__file__).resolve().parents[1]        # this smmgen, whatever else is installed: its fingerprint
+    script = _MADE_IN_HELPER if warm else _UNWARMED + _MADE_IN_HELPER
+    done = subprocess.run([sys.executable, "-c", script, str(site)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(repo)})
     assert done.returncode == 0, done.stderr
     assert "made in the helper: True" in done.stderr
     assert_as_cold(site, build(site), tmp_path / "cold")
