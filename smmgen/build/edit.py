@@ -172,9 +172,7 @@ def start_helper(site: Site) -> EditHelper | None:
         size = (edit_index.folder(site) / edit_index.INDEX).stat().st_size
     except OSError:
         return None
-    named = (settings.get("card") for settings in site.platforms)
-    return _start(site, True, ["photo", "default", *(name for name in named if type(name) is str)]) \
-        if size >= CUT_FIRST else None
+    return _start(site, True, ["photo", "default", *_platform_layouts(site)]) if size >= CUT_FIRST else None
 
 
 CUT_FIRST = 3 << 20
@@ -193,9 +191,12 @@ def _start(site: Site, cut_first: bool, layouts: list[str]) -> EditHelper | None
 def _layouts_drawn(site: Site, records: list[EditRecord]) -> list[str]:
     """The layouts the edited articles drew on (by their hero; a layout named in the front matter is not in the
     record) and any the platforms name."""
-    named = (settings.get("card") for settings in site.platforms)
-    return [*("photo" if record.image else "default" for record in records),
-            *(name for name in named if type(name) is str)]
+    return [*("photo" if record.image else "default" for record in records), *_platform_layouts(site)]
+
+
+def _platform_layouts(site: Site) -> list[str]:
+    """The card layouts the site's platforms name (``card = "..."``)."""
+    return [name for settings in site.platforms if type(name := settings.get("card")) is str]
 
 
 def warm_up(site: Site, until: Callable[[], bool], cutting: Callable[[], None] | None,
